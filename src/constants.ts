@@ -1,0 +1,49 @@
+/**
+ * Ports, default timeouts and size limits. Every limit cites where it comes from.
+ * @module
+ */
+
+/** The SMTP port (RFC 5321 §4.5.4.2 "well-known port 25"). */
+export const SMTP_PORT = 25;
+/** The implicit-TLS submission port (RFC 8314 §3.3). */
+export const SMTP_SSL_PORT = 465;
+/** The LMTP port Python uses (RFC 2033 names none; 2003 is the registered `lmtp` port). */
+export const LMTP_PORT = 2003;
+
+/** CRLF as bytes and as text. */
+export const CRLF = "\r\n";
+
+/**
+ * Largest reply line we read, CRLF included: Python's `_MAXLINE`. RFC 5321 §4.5.3.1.5
+ * sets 512 octets as the minimum a client must accept; real servers stay far below 8192.
+ */
+export const MAX_REPLY_LINE_BYTES = 8192;
+/** Largest whole (multi-line) reply, in bytes. */
+export const MAX_REPLY_BYTES = 64 * 1024;
+/** Most lines in one multi-line reply. */
+export const MAX_REPLY_LINES = 1000;
+
+/** Most AUTH challenges answered before the exchange is cancelled (Python's `_MAXCHALLENGE`). */
+export const MAX_AUTH_CHALLENGES = 5;
+
+/**
+ * Default timeouts in milliseconds, from RFC 5321 §4.5.3.2 ("Timeouts").
+ * `connect` has no RFC value; two minutes bounds a black-holed SYN without cutting a slow link.
+ */
+export const DEFAULT_TIMEOUTS = Object.freeze({
+  /** TCP (and TLS) connection establishment. */
+  connect: 2 * 60_000,
+  /** §4.5.3.2.1 Initial 220 Message: 5 minutes. */
+  greeting: 5 * 60_000,
+  /** §4.5.3.2.2/3 MAIL and RCPT: 5 minutes; used for every other command too. */
+  command: 5 * 60_000,
+  /** §4.5.3.2.4 DATA Initiation: 2 minutes. */
+  dataInitiation: 2 * 60_000,
+  /** §4.5.3.2.5 Data Block: 3 minutes per stalled write. */
+  dataBlock: 3 * 60_000,
+  /** §4.5.3.2.6 DATA Termination: 10 minutes for the reply to the final ".". */
+  dataTermination: 10 * 60_000,
+});
+
+/** The names of the per-phase timeouts. */
+export type TimeoutPhase = keyof typeof DEFAULT_TIMEOUTS;

@@ -1,0 +1,162 @@
+/**
+ * The whole exception tree of smtplib, as in Python's module. No other file declares an
+ * error class. A caller's own mistake is a `TypeError` or `RangeError` instead, thrown
+ * before anything is sent.
+ * @module
+ */
+
+/** Extra details every smtplib error may carry. */
+export interface SMTPErrorOptions {
+  /** The underlying error (a socket or TLS error, for example). */
+  cause?: unknown;
+  /** Structured details from the server, e.g. the JSON of an OAuth error challenge. */
+  details?: unknown;
+  /** The command that failed, as sent (credentials masked), e.g. `"MAIL FROM:<a@b>"`. */
+  command?: string;
+}
+
+/** Escapes control characters so server text cannot forge lines in logs and messages. */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    if (c === "\t") return "\\t";
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** Base class of every smtplib error (Python: `SMTPException`, a subclass of `OSError`). */
+export class SMTPException extends Error {
+  /** The command that failed, when one did (credentials masked). */
+  readonly command: string | undefined;
+
+  constructor(message = "", options: SMTPErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.command = options.command;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The server closed the connection unexpectedly, or the client was used before
+ * `connect()`. A socket error, if any, is in `cause`.
+ */
+export class SMTPServerDisconnected extends SMTPException {}
+
+/**
+ * A timeout expired (connecting, waiting for a reply, or writing data). The socket has
+ * been closed. `code` is `"ETIMEDOUT"`, as in Node's own errors.
+ */
+export class SMTPTimeoutError extends SMTPServerDisconnected {
+  /** Always `"ETIMEDOUT"`. */
+  readonly code = "ETIMEDOUT";
+  /** Which step timed out: `connect`, `greeting`, `command`, `dataBlock`, ... */
+  readonly phase: string;
+  /** The limit that expired, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(message: string, phase = "command", timeout = 0, options: SMTPErrorOptions = {}) {
+    super(message, options);
+    this.phase = phase;
+    this.timeout = timeout;
+  }
+}
+
+/** The command or option is not supported by the server (Python: `SMTPNotSupportedError`). */
+export class SMTPNotSupportedError extends SMTPException {}
+
+/** A reply from the server as carried by errors: the code, the text and its parts. */
+export interface ReplyLike {
+  code: number;
+  message: string;
+  enhancedStatus?: string;
+}
+
+/** Formats `code text` for an error message, with control characters escaped. */
+function describe(code: number, msg: string | Uint8Array): string {
+  const text = typeof msg === "string" ? msg : Buffer.from(msg).toString("utf8");
+  return `${code} ${escapeControl(text)}`.trimEnd();
+}
+
+/** Finds an RFC 3463 enhanced status code at the start of reply text. */
+function enhancedOf(code: number, text: string): string | undefined {
+  const m = /^([245])\.(\d{1,3})\.(\d{1,3})(?=[ \t]|$)/.exec(text);
+  return m && Number(m[1]) === Math.floor(code / 100) ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
+}
+
+/**
+ * Base class of every error that carries a reply code. `smtpCode` is the code (-1 for a
+ * reply that was not valid SMTP) and `smtpError` the server's text.
+ */
+export class SMTPResponseException extends SMTPException {
+  /** The reply code, or -1 when the reply was not valid SMTP. */
+  readonly smtpCode: number;
+  /** The reply text, decoded as UTF-8 (lines joined by "\n"). */
+  readonly smtpError: string;
+  /** The RFC 3463 enhanced status code (`"5.1.1"`) when the server sent one. */
+  readonly enhancedStatus: string | undefined;
+
+  constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
+    super(describe(code, msg), options);
+    this.smtpCode = code;
+    this.smtpError = typeof msg === "string" ? msg : Buffer.from(msg).toString("utf8");
+    this.enhancedStatus = enhancedOf(code, this.smtpError);
+  }
+
+  /** True for a 4xx code: trying again later may succeed. */
+  get isTransient(): boolean {
+    return this.smtpCode >= 400 && this.smtpCode < 500;
+  }
+
+  /** True for a 5xx code: the same request will fail again. */
+  get isPermanent(): boolean {
+    return this.smtpCode >= 500 && this.smtpCode < 600;
+  }
+}
+
+/** The server refused the envelope sender. `sender` is the address as the caller gave it. */
+export class SMTPSenderRefused extends SMTPResponseException {
+  /** The refused sender, exactly as the caller passed it. */
+  readonly sender: string;
+
+  constructor(code: number, msg: string | Uint8Array, sender: string, options: SMTPErrorOptions = {}) {
+    super(code, msg, options);
+    this.sender = sender;
+  }
+}
+
+/** The server refused the message data (the DATA command, a BDAT chunk or the final reply). */
+export class SMTPDataError extends SMTPResponseException {}
+
+/** Connecting failed: the greeting was not 220, or not a valid reply (code -1). */
+export class SMTPConnectError extends SMTPResponseException {}
+
+/** The server refused HELO, EHLO or LHLO. */
+export class SMTPHeloError extends SMTPResponseException {}
+
+/** Authentication failed: the server refused the credentials or the exchange broke down. */
+export class SMTPAuthenticationError extends SMTPResponseException {
+  /** Structured details the server gave, e.g. the parsed JSON of an OAuth error (RFC 7628 §3.2.2). */
+  readonly details: unknown;
+
+  constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
+    super(code, msg, options);
+    this.details = options.details;
+  }
+}
+
+/**
+ * Every recipient was refused: nobody got the message. `recipients` maps each refused
+ * address (as the caller gave it) to the server's reply.
+ */
+export class SMTPRecipientsRefused extends SMTPException {
+  /** Each refused recipient with the reply that refused it. */
+  readonly recipients: Map<string, ReplyLike>;
+
+  constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
+    const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
+    super(`All recipients were refused: ${parts.join("; ")}`, options);
+    this.recipients = recipients;
+  }
+}
