@@ -1,0 +1,64 @@
+/**
+ * The interface every SASL mechanism implements (RFC 4954 for SMTP AUTH, RFC 4422 SASL).
+ * One small file per mechanism implements it; `registry.ts` lists them in preference order.
+ * @module
+ */
+
+/** A token, or a function that returns a fresh one (so an expired token can be refreshed). */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/** What the caller authenticates with. */
+export interface AuthCredentials {
+  /** The user name (authentication identity), UTF-8. */
+  user: string;
+  /** The password, UTF-8; for password mechanisms. */
+  password?: string;
+  /** An OAuth 2.0 access token, or a function returning one; for XOAUTH2 and OAUTHBEARER. */
+  token?: TokenSource;
+}
+
+/** What a mechanism may know about the connection it runs on. */
+export interface AuthContext {
+  /** The host name the client connected to (for OAUTHBEARER's `host=`). */
+  host: string;
+  /** The port the client connected to (for OAUTHBEARER's `port=`). */
+  port: number;
+}
+
+/** One running authentication exchange: created per attempt, used once. */
+export interface SASLExchange {
+  /**
+   * The RFC 4954 initial response, sent with the AUTH command when the caller allows it,
+   * or `null` for a mechanism that must wait for the server's first challenge.
+   */
+  initialResponse(): Buffer | null | Promise<Buffer | null>;
+  /**
+   * Answers one server challenge (already base64-decoded). Throws
+   * `SMTPAuthenticationError` when the challenge proves the server false (a SCRAM server
+   * signature that does not verify).
+   */
+  respond(challenge: Buffer): Buffer | Promise<Buffer>;
+  /**
+   * Called once the server has answered 235: throws `SMTPAuthenticationError` when the
+   * mechanism required something the server never sent (SCRAM's server signature).
+   */
+  finish?(): void;
+  /** Structured error details collected from the server (OAuth's JSON error), if any. */
+  readonly errorDetails?: unknown;
+}
+
+/** A SASL mechanism: a name and a factory for exchanges. */
+export interface SASLMechanism {
+  /** The mechanism's name, upper-case, as advertised after `AUTH` (`"SCRAM-SHA-256"`). */
+  readonly name: string;
+  /**
+   * True when the exchange reveals the secret to anyone watching the link (PLAIN, LOGIN,
+   * XOAUTH2, OAUTHBEARER): such a mechanism is refused on an unencrypted connection to
+   * anything but a loopback address unless the caller opts in.
+   */
+  readonly revealsSecret: boolean;
+  /** What it needs: a password or an OAuth token. */
+  readonly needs: "password" | "token";
+  /** Starts one exchange. Throws `TypeError` when the credentials do not fit. */
+  start(credentials: AuthCredentials, context: AuthContext): SASLExchange;
+}
