@@ -1,0 +1,188 @@
+/**
+ * A debugging SMTP/LMTP server built on `smtp-server`: it accepts every message (unless told
+ * to refuse some), keeps what it received and a credential-free transcript of each session.
+ * Used by `npm start`, `smtplib serve` and the tests. Listens on loopback by default.
+ * @module
+ */
+import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions } from "./options.js";
+import { createTranscriptLogger, type TranscriptEntry } from "./transcript.js";
+
+export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
+export { formatEntry, type TranscriptEntry } from "./transcript.js";
+
+/** A message as the server received it. */
+export interface ReceivedMessage {
+  readonly envelope: {
+    /** MAIL FROM address, `""` for the null sender `<>`. */
+    readonly mailFrom: string;
+    /** RCPT TO addresses in the order accepted. */
+    readonly rcptTo: readonly string[];
+    /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword). */
+    readonly mailParams: Readonly<Record<string, string | true>>;
+  };
+  /** The message data after the SMTP transparency (dot-stuffing) is undone, CRLF line ends. */
+  readonly data: Buffer;
+  /** smtp-server's id of the session that sent it (matches {@link TranscriptEntry.session}). */
+  readonly session: string;
+  /** Whether the session was encrypted. */
+  readonly secure: boolean;
+  /** The user name the session logged in as, if any. */
+  readonly user?: string;
+}
+
+/** Options of {@link startDebugServer} that are callbacks. */
+export interface DebugServerHooks {
+  /** Called once per accepted message; a rejection of its promise becomes a 451 reply. */
+  readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  /** Called for every transcript line as it happens (for live output). */
+  readonly onTranscript?: (entry: TranscriptEntry) => void;
+}
+
+/** A running debugging server. */
+export interface DebugServer {
+  /** The address it listens on. */
+  readonly host: string;
+  /** The port it listens on (the real one when 0 was asked for). */
+  readonly port: number;
+  /** Messages received so far, oldest first (a live array). */
+  readonly messages: readonly ReceivedMessage[];
+  /** Transcript lines so far, all sessions, in order (a live array). */
+  readonly transcript: readonly TranscriptEntry[];
+  /** Stops listening, ends open sessions (421 after `closeTimeout`) and resolves when done. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a debugging server and resolves once it listens.
+ * @throws Error when listening fails (e.g. `EADDRINUSE`).
+ */
+export async function startDebugServer(options: DebugServerOptions & DebugServerHooks = {}): Promise<DebugServer> {
+  const messages: ReceivedMessage[] = [];
+  const transcript: TranscriptEntry[] = [];
+  const record = (entry: TranscriptEntry): void => {
+    transcript.push(entry);
+    options.onTranscript?.(entry);
+  };
+  const event = (session: string, line: string): void => record({ session, direction: "*", line, time: new Date() });
+  const refuseFrom = refusalMap(options.refuseSenders);
+  const refuseTo = refusalMap(options.refuseRecipients);
+  const refuseAfter = refusalMap(options.refuseAfterData);
+  const users = new Map(Object.entries(options.auth?.users ?? {}));
+
+  const server = new SMTPServer({
+    ...toSmtpServerOptions(options),
+    logger: createTranscriptLogger(record),
+    onConnect(session, callback) {
+      event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
+      callback();
+    },
+    onSecure(_socket, session, callback) {
+      const cipher = session.tlsOptions === false ? "" : ` ${session.tlsOptions.version} ${session.tlsOptions.name}`;
+      event(session.id, `TLS established${cipher}`);
+      callback();
+    },
+    onAuth(auth: SMTPServerAuthentication, session, callback) {
+      const name = auth.username ?? "";
+      const expected = users.get(name);
+      const ok = expected !== undefined && checkCredentials(auth, expected);
+      event(session.id, `AUTH ${auth.method} as ${JSON.stringify(name)}: ${ok ? "accepted" : "refused"}`);
+      if (!ok) return callback(null, { message: "Authentication credentials invalid", responseCode: 535 });
+      callback(null, { user: { username: name } });
+    },
+    onMailFrom(address, _session, callback) {
+      const refusal = refuseFrom.get(address.address.toLowerCase());
+      callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
+    },
+    onRcptTo(address, _session, callback) {
+      const refusal = refuseTo.get(address.address.toLowerCase());
+      callback(refusal ? refusalError(refusal, `Recipient <${address.address}> refused`) : null);
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
+      void receive(stream, session).then(
+        (message) => stream.sizeExceeded
+          ? callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }))
+          : deliver(message, session, callback),
+        (err: unknown) => callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 })),
+      );
+    },
+    onClose(session) {
+      event(session.id, "connection closed");
+    },
+  });
+
+  type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;
+  async function deliver(message: ReceivedMessage, session: SMTPServerSession, callback: DataCallback): Promise<void> {
+    const refused = message.envelope.rcptTo.map((rcpt) => refuseAfter.get(rcpt.toLowerCase()));
+    const firstRefusal = refused.find((r) => r !== undefined);
+    if (!options.lmtp && firstRefusal) return callback(refusalError(firstRefusal, "Message refused"));
+    if (refused.every((r) => r !== undefined) && firstRefusal) {
+      return callback(null, refused.map((r) => refusalError(r!, "Message refused for this recipient")));
+    }
+    messages.push(message);
+    try {
+      await options.onMessage?.(message);
+    } catch (err) {
+      return callback(Object.assign(new Error(`Local error in processing: ${String(err)}`), { responseCode: 451 }));
+    }
+    event(session.id, `message accepted: ${message.data.length} bytes from <${message.envelope.mailFrom}> to ${message.envelope.rcptTo.length} recipient(s)`);
+    if (!options.lmtp) return callback(null, "OK: message queued");
+    callback(null, refused.map((r, i) => r ? refusalError(r, "Message refused for this recipient") : `OK: delivered to <${message.envelope.rcptTo[i]}>`));
+  }
+
+  server.on("error", (err) => event("server", `error: ${err.message}`));
+  server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+  await Promise.race([once(server.server, "listening"), once(server.server, "error").then(([err]) => { throw err; })]);
+  const address = server.server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: address.address,
+    port: address.port,
+    messages,
+    transcript,
+    close() {
+      closing ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      return closing;
+    },
+  };
+}
+
+function checkCredentials(auth: SMTPServerAuthentication, expected: string): boolean {
+  switch (auth.method) {
+    case "PLAIN":
+    case "LOGIN":
+      return auth.password === expected;
+    case "CRAM-MD5":
+      return auth.validatePassword(expected);
+    case "XOAUTH2":
+      return auth.accessToken === expected;
+    default:
+      return false;
+  }
+}
+
+async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<ReceivedMessage> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  const { mailFrom, rcptTo } = session.envelope;
+  const user = userName(session.user);
+  return {
+    envelope: {
+      mailFrom: mailFrom === false ? "" : mailFrom.address,
+      rcptTo: rcptTo.map((r) => r.address),
+      mailParams: mailFrom === false || mailFrom.args === false ? {} : { ...mailFrom.args },
+    },
+    data: Buffer.concat(chunks),
+    session: session.id,
+    secure: session.secure,
+    ...(user === undefined ? {} : { user }),
+  };
+}
+
+function userName(user: unknown): string | undefined {
+  if (typeof user !== "object" || user === null || !("username" in user)) return undefined;
+  return typeof user.username === "string" ? user.username : undefined;
+}

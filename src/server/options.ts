@@ -1,0 +1,139 @@
+/**
+ * Options of the debugging server and their translation into smtp-server's options.
+ * @module
+ */
+import type { SMTPServerOptions } from "smtp-server";
+
+/** A refusal: the address it applies to and, optionally, the reply to give. */
+export interface Refusal {
+  /** Compared case-insensitively with the envelope address (without `<>`). */
+  readonly address: string;
+  /** Reply code; default 550 (a 421 makes smtp-server close the connection). */
+  readonly code?: number;
+  /**
+   * Reply text; default names the address. Give no enhanced status code: smtp-server puts
+   * its own (from the reply code) in front while ENHANCEDSTATUSCODES is advertised.
+   */
+  readonly message?: string;
+}
+
+/** Which ESMTP extensions the server advertises (smtp-server cannot offer CHUNKING/BDAT). */
+export interface DebugServerExtensions {
+  /** RFC 2920; default true. */
+  readonly pipelining?: boolean;
+  /** RFC 6152; default true. */
+  readonly eightBitMime?: boolean;
+  /** RFC 6531; default true. */
+  readonly smtpUtf8?: boolean;
+  /** RFC 2034 (codes like `2.1.5` in replies); default true. */
+  readonly enhancedStatusCodes?: boolean;
+  /** RFC 3461; default false. */
+  readonly dsn?: boolean;
+  /** RFC 8689, advertised on TLS connections only; default false. */
+  readonly requireTls?: boolean;
+  /** Whether SIZE is advertised when `size` is set; default true. */
+  readonly size?: boolean;
+  /** STARTTLS accepted but not advertised (with `tls.mode` "starttls"); default false. */
+  readonly hideStarttls?: boolean;
+}
+
+/** SASL mechanisms smtp-server implements. */
+export type DebugAuthMethod = "PLAIN" | "LOGIN" | "CRAM-MD5" | "XOAUTH2";
+
+/** AUTH settings: which users exist and how they may log in. */
+export interface DebugServerAuth {
+  /** User name -> password (for XOAUTH2: the access token). */
+  readonly users: Readonly<Record<string, string>>;
+  /** Advertised mechanisms; default PLAIN, LOGIN, CRAM-MD5. */
+  readonly methods?: readonly DebugAuthMethod[];
+  /** Refuse MAIL until the client has logged in; default false. */
+  readonly required?: boolean;
+  /** Allow AUTH before STARTTLS when STARTTLS is on offer; default false. */
+  readonly allowInsecure?: boolean;
+}
+
+/** TLS for the server: implicit (TLS from the first byte, like port 465) or STARTTLS. */
+export interface DebugServerTls {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  /** Default "starttls". */
+  readonly mode?: "implicit" | "starttls";
+}
+
+/** Options of {@link startDebugServer}; everything is optional. */
+export interface DebugServerOptions {
+  /** Interface to listen on; default `127.0.0.1` (loopback only). */
+  readonly host?: string;
+  /** Port; default 0 (a free port, read it back from the result). */
+  readonly port?: number;
+  /** Speak LMTP (RFC 2033): LHLO, one reply per recipient after DATA. */
+  readonly lmtp?: boolean;
+  /** Name in the greeting and EHLO reply; default `smtplib-debug`. */
+  readonly name?: string;
+  /** Without `tls` there is no STARTTLS (smtp-server's built-in key is public). */
+  readonly tls?: DebugServerTls;
+  readonly extensions?: DebugServerExtensions;
+  /** Without `auth` the AUTH command is disabled. */
+  readonly auth?: DebugServerAuth;
+  /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. */
+  readonly size?: number;
+  /** Senders refused at MAIL FROM. */
+  readonly refuseSenders?: readonly (string | Refusal)[];
+  /** Recipients refused at RCPT TO. */
+  readonly refuseRecipients?: readonly (string | Refusal)[];
+  /**
+   * Recipients accepted at RCPT but refused after the data: in LMTP mode only that
+   * recipient's reply is an error; in SMTP mode the whole message is refused.
+   */
+  readonly refuseAfterData?: readonly (string | Refusal)[];
+  /** Idle time before smtp-server drops a client, ms; default 60 000. */
+  readonly socketTimeout?: number;
+  /** How long `close()` waits for clients before a 421, ms; default 500. */
+  readonly closeTimeout?: number;
+}
+
+/** Normalises a refusal list into a lookup by lower-cased address. */
+export function refusalMap(list: readonly (string | Refusal)[] | undefined): Map<string, Refusal> {
+  const map = new Map<string, Refusal>();
+  for (const item of list ?? []) {
+    const refusal = typeof item === "string" ? { address: item } : item;
+    map.set(refusal.address.toLowerCase(), refusal);
+  }
+  return map;
+}
+
+/** An Error that smtp-server turns into a reply with `responseCode`. */
+export function refusalError(refusal: Refusal, fallback: string): Error & { responseCode: number } {
+  return Object.assign(new Error(refusal.message ?? fallback), { responseCode: refusal.code ?? 550 });
+}
+
+/** The part of smtp-server's options that follows from ours (handlers are added by the caller). */
+export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOptions {
+  const ext = options.extensions ?? {};
+  const tls = options.tls;
+  const disabled: string[] = [];
+  if (!tls || tls.mode === "implicit") disabled.push("STARTTLS");
+  if (!options.auth) disabled.push("AUTH");
+  return {
+    name: options.name ?? "smtplib-debug",
+    banner: "smtplib debugging server",
+    lmtp: options.lmtp ?? false,
+    secure: tls?.mode === "implicit",
+    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    disabledCommands: disabled,
+    hideSTARTTLS: ext.hideStarttls ?? false,
+    hidePIPELINING: !(ext.pipelining ?? true),
+    hide8BITMIME: !(ext.eightBitMime ?? true),
+    hideSMTPUTF8: !(ext.smtpUtf8 ?? true),
+    hideENHANCEDSTATUSCODES: !(ext.enhancedStatusCodes ?? true),
+    hideDSN: !(ext.dsn ?? false),
+    hideREQUIRETLS: !(ext.requireTls ?? false),
+    ...(options.size !== undefined ? { size: options.size, hideSize: !(ext.size ?? true), rejectOversized: true } : {}),
+    authMethods: [...(options.auth?.methods ?? ["PLAIN", "LOGIN", "CRAM-MD5"])],
+    authOptional: !(options.auth?.required ?? false),
+    allowInsecureAuth: options.auth?.allowInsecure ?? false,
+    disableReverseLookup: true,
+    socketTimeout: options.socketTimeout ?? 60_000,
+    closeTimeout: options.closeTimeout ?? 500,
+  };
+}

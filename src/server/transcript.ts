@@ -1,0 +1,89 @@
+/**
+ * The debugging server's session transcript: smtp-server's bunyan-style logger is hooked and
+ * its command/reply lines become {@link TranscriptEntry} values, credentials masked.
+ * @module
+ */
+import { format } from "node:util";
+
+/** One line of a session as the server saw it. */
+export interface TranscriptEntry {
+  /** smtp-server's id of the connection (one per client session). */
+  readonly session: string;
+  /** `C` a line the client sent, `S` a line the server sent, `*` an event (connect, TLS, close). */
+  readonly direction: "C" | "S" | "*";
+  /** The line without its CRLF; AUTH arguments and SASL answers are replaced by `***`. */
+  readonly line: string;
+  /** When the line was recorded. */
+  readonly time: Date;
+}
+
+/** The mask that replaces credentials. */
+export const REDACTED = "***";
+
+/** Fields smtp-server puts on a log entry that matter here. */
+interface LogFields {
+  readonly tnx?: unknown;
+  readonly cid?: unknown;
+  readonly command?: unknown;
+}
+
+/**
+ * Masks anything after the mechanism of an AUTH command (`AUTH PLAIN <base64>`) and the whole
+ * of a SASL continuation line. smtp-server already redacts both (`/* secured *\/`); this is
+ * a second fence so a change there can never leak a password into a transcript.
+ */
+export function redactCommand(command: string | undefined, line: string): string {
+  if (command !== "AUTH") return line;
+  const parts = line.trim().split(/\s+/);
+  if (parts[0]?.toUpperCase() !== "AUTH") return REDACTED;
+  return parts.length > 2 ? `${parts[0]} ${parts[1]} ${REDACTED}` : line;
+}
+
+/** Escapes control characters so a hostile line cannot rewrite a terminal. */
+export function escapeControls(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** A minimal bunyan-compatible logger, as smtp-server's `logger` option takes it. */
+export interface TranscriptLogger {
+  trace(): void;
+  debug(fields: LogFields, message?: string, ...args: unknown[]): void;
+  info(): void;
+  warn(): void;
+  error(): void;
+  fatal(): void;
+}
+
+/**
+ * Makes the logger that turns smtp-server's `debug` lines (`C:` commands, `S:` replies,
+ * `C: <n bytes of DATA>`) into transcript entries handed to `record`. Other levels are
+ * dropped: they repeat the same facts and some carry user names.
+ */
+export function createTranscriptLogger(record: (entry: TranscriptEntry) => void): TranscriptLogger {
+  const ignore = (): void => undefined;
+  return {
+    trace: ignore, info: ignore, warn: ignore, error: ignore, fatal: ignore,
+    debug(fields, message, ...args) {
+      const session = typeof fields?.cid === "string" ? fields.cid : String(fields?.cid ?? "");
+      const time = new Date();
+      if (fields?.tnx === "send" && message === "S:") {
+        for (const line of String(args[0] ?? "").split("\r\n")) {
+          record({ session, direction: "S", line: escapeControls(line), time });
+        }
+      } else if (fields?.tnx === "command" && message === "C:") {
+        const command = typeof fields.command === "string" ? fields.command : undefined;
+        const line = redactCommand(command, String(args[0] ?? "").replace("/* secured */", REDACTED));
+        record({ session, direction: "C", line: escapeControls(line), time });
+      } else if (fields?.tnx === "data" && typeof message === "string") {
+        record({ session, direction: "C", line: format(message, ...args).replace(/^C: /, ""), time });
+      }
+    },
+  };
+}
+
+/** Renders one entry as `C: line` / `S: line` / `* line`, optionally with the session id. */
+export function formatEntry(entry: TranscriptEntry, withSession = false): string {
+  const prefix = withSession ? `[${entry.session}] ` : "";
+  return entry.direction === "*" ? `${prefix}* ${entry.line}` : `${prefix}${entry.direction}: ${entry.line}`;
+}

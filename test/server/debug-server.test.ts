@@ -1,0 +1,245 @@
+// The debugging server, driven by a raw node:net / node:tls client so that these tests do
+// not depend on the client library.
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { once } from "node:events";
+import { startDebugServer, formatEntry, type DebugServer } from "../../src/server/debug-server.js";
+import { getTestCerts } from "../helpers/certs.js";
+
+/** A line-oriented raw client: `reply()` resolves to the next whole (multi-line) reply. */
+class RawClient {
+  #buffer = "";
+  #waiters: (() => void)[] = [];
+  #closed = false;
+  constructor(readonly socket: Socket) {
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      this.#buffer += chunk;
+      for (const w of this.#waiters.splice(0)) w();
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      this.#closed = true;
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+  static async open(server: DebugServer): Promise<RawClient> {
+    const socket = netConnect(server.port, server.host);
+    await once(socket, "connect");
+    return new RawClient(socket);
+  }
+  async reply(): Promise<string> {
+    for (;;) {
+      const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.#buffer);
+      if (m) {
+        this.#buffer = this.#buffer.slice(m[0].length);
+        return m[0];
+      }
+      if (this.#closed) throw new Error(`closed; buffer: ${JSON.stringify(this.#buffer)}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+  async cmd(line: string): Promise<string> {
+    this.socket.write(`${line}\r\n`);
+    return this.reply();
+  }
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+async function withServer(options: Parameters<typeof startDebugServer>[0], body: (s: DebugServer) => Promise<void>): Promise<void> {
+  const server = await startDebugServer(options);
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+test("receives a message over SMTP: envelope, un-stuffed data, transcript, onMessage", async () => {
+  const seen: unknown[] = [];
+  await withServer({ onMessage: (m) => void seen.push(m) }, async (server) => {
+    assert.equal(server.host, "127.0.0.1");
+    assert.ok(server.port > 0);
+    const c = await RawClient.open(server);
+    assert.match(await c.reply(), /^220 smtplib-debug ESMTP/);
+    const ehlo = await c.cmd("EHLO client.example");
+    for (const ext of ["PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"]) assert.match(ehlo, new RegExp(`^250[- ]${ext}\\r?$`, "m"));
+    assert.doesNotMatch(ehlo, /STARTTLS|AUTH/);
+    assert.match(await c.cmd("MAIL FROM:<alice@example.org> BODY=8BITMIME"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<bob@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<carol@example.org>"), /^250 /);
+    assert.match(await c.cmd("DATA"), /^354 /);
+    assert.match(await c.cmd("Subject: hi\r\n\r\n..leading dot\r\nlast line\r\n."), /^250 /);
+    assert.match(await c.cmd("QUIT"), /^221 /);
+    c.close();
+    assert.equal(server.messages.length, 1);
+    const m = server.messages[0]!;
+    assert.deepEqual(m.envelope, { mailFrom: "alice@example.org", rcptTo: ["bob@example.org", "carol@example.org"], mailParams: { BODY: "8BITMIME" } });
+    assert.equal(m.data.toString("latin1"), "Subject: hi\r\n\r\n.leading dot\r\nlast line\r\n");
+    assert.equal(m.secure, false);
+    assert.deepEqual(seen, [m]);
+    const lines = server.transcript.map((e) => formatEntry(e));
+    assert.ok(lines.includes("C: MAIL FROM:<alice@example.org> BODY=8BITMIME"), lines.join("\n"));
+    assert.ok(lines.some((l) => /^S: 250 /.test(l)));
+    assert.ok(lines.some((l) => /^\* connection from 127\.0\.0\.1:/.test(l)));
+    assert.ok(server.transcript.every((e) => e.session === m.session));
+  });
+});
+
+test("LMTP mode answers once per recipient after the data", async () => {
+  await withServer({ lmtp: true, refuseAfterData: [{ address: "Full@Example.org", code: 452, message: "Mailbox full" }] }, async (server) => {
+    const c = await RawClient.open(server);
+    assert.match(await c.reply(), /^220 .* LMTP/);
+    assert.match(await c.cmd("EHLO client.example"), /^5\d\d /);
+    assert.match(await c.cmd("LHLO client.example"), /^250 /m);
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<one@example.org>");
+    await c.cmd("RCPT TO:<full@example.org>");
+    await c.cmd("RCPT TO:<two@example.org>");
+    assert.match(await c.cmd("DATA"), /^354 /);
+    c.socket.write("Subject: x\r\n\r\nbody\r\n.\r\n");
+    const replies = [await c.reply(), await c.reply(), await c.reply()];
+    assert.match(replies[0]!, /^250 .*one@example\.org/);
+    assert.match(replies[1]!, /^452 .*Mailbox full/);
+    assert.match(replies[2]!, /^250 .*two@example\.org/);
+    assert.match(await c.cmd("NOOP"), /^250 /);
+    c.close();
+    assert.equal(server.messages.length, 1);
+  });
+});
+
+test("LMTP: every recipient refused after the data -> no message kept", async () => {
+  await withServer({ lmtp: true, refuseAfterData: ["x@example.org"] }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("LHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<x@example.org>");
+    await c.cmd("DATA");
+    assert.match(await c.cmd("body\r\n."), /^550 /);
+    c.close();
+    assert.equal(server.messages.length, 0);
+  });
+});
+
+test("refusals: sender, recipient (custom code), whole message in SMTP mode", async () => {
+  const options = {
+    refuseSenders: ["Spammer@example.org"],
+    refuseRecipients: [{ address: "busy@example.org", code: 451, message: "Try later" }, "nobody@example.org"],
+    refuseAfterData: ["reject-data@example.org"],
+  };
+  await withServer(options, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<spammer@example.org>"), /^550 .*spammer@example\.org/);
+    assert.match(await c.cmd("MAIL FROM:<ok@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<busy@example.org>"), /^451 4\.\d\.\d Try later/);
+    assert.match(await c.cmd("RCPT TO:<nobody@example.org>"), /^550 /);
+    assert.match(await c.cmd("RCPT TO:<reject-data@example.org>"), /^250 /);
+    await c.cmd("DATA");
+    assert.match(await c.cmd("x\r\n."), /^550 /);
+    c.close();
+    assert.equal(server.messages.length, 0);
+  });
+});
+
+test("size limit: SIZE advertised, too large refused at MAIL and after the data", async () => {
+  await withServer({ size: 100 }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    assert.match(await c.cmd("EHLO client.example"), /^250[- ]SIZE 100\r$/m);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> SIZE=1000"), /^552 /);
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    await c.cmd("DATA");
+    assert.match(await c.cmd(`${"x".repeat(300)}\r\n.`), /^552 /);
+    c.close();
+    assert.equal(server.messages.length, 0);
+  });
+});
+
+test("AUTH accepts configured users; the transcript never shows credentials", async () => {
+  await withServer({ auth: { users: { alice: "s3cret-pw" } } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    assert.match(await c.cmd("EHLO client.example"), /^250[- ]AUTH PLAIN LOGIN CRAM-MD5\r$/m);
+    const bad = Buffer.from("\0alice\0wrong-pw").toString("base64");
+    assert.match(await c.cmd(`AUTH PLAIN ${bad}`), /^535 /);
+    assert.match(await c.cmd("AUTH LOGIN"), /^334 /);
+    assert.match(await c.cmd(Buffer.from("alice").toString("base64")), /^334 /);
+    assert.match(await c.cmd(Buffer.from("s3cret-pw").toString("base64")), /^235 /);
+    await c.cmd("MAIL FROM:<alice@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    await c.cmd("DATA");
+    await c.cmd("hi\r\n.");
+    c.close();
+    assert.equal(server.messages[0]?.user, "alice");
+    const text = server.transcript.map((e) => formatEntry(e)).join("\n");
+    for (const secret of [bad, "s3cret-pw", "wrong-pw", Buffer.from("s3cret-pw").toString("base64"), Buffer.from("alice").toString("base64")]) {
+      assert.ok(!text.includes(secret), `transcript leaks ${secret}:\n${text}`);
+    }
+    assert.match(text, /^C: AUTH PLAIN \*\*\*$/m);
+    assert.match(text, /AUTH LOGIN as "alice": accepted/);
+  });
+});
+
+test("extensions can be hidden", async () => {
+  const extensions = { pipelining: false, eightBitMime: false, smtpUtf8: false, enhancedStatusCodes: false };
+  await withServer({ extensions }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    const ehlo = await c.cmd("EHLO client.example");
+    assert.doesNotMatch(ehlo, /PIPELINING|8BITMIME|SMTPUTF8|ENHANCEDSTATUSCODES/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 Accepted/);
+    c.close();
+  });
+});
+
+test("STARTTLS with the given certificate, then implicit TLS", async () => {
+  const certs = await getTestCerts();
+  await withServer({ tls: { key: certs.key, cert: certs.cert } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    assert.match(await c.cmd("EHLO client.example"), /^250[- ]STARTTLS\r$/m);
+    assert.match(await c.cmd("STARTTLS"), /^220 /);
+    const secure = tlsConnect({ socket: c.socket, ca: certs.ca, servername: "localhost" });
+    await once(secure, "secureConnect");
+    const t = new RawClient(secure);
+    assert.doesNotMatch(await t.cmd("EHLO client.example"), /STARTTLS/);
+    t.close();
+    await once(secure, "close");
+    assert.ok(server.transcript.some((e) => /^TLS established TLSv1\.[23]/.test(e.line)));
+  });
+  await withServer({ tls: { key: certs.key, cert: certs.cert, mode: "implicit" } }, async (server) => {
+    const secure = tlsConnect({ host: server.host, port: server.port, ca: certs.ca });
+    await once(secure, "secureConnect");
+    const t = new RawClient(secure);
+    assert.match(await t.reply(), /^220 /);
+    assert.doesNotMatch(await t.cmd("EHLO client.example"), /STARTTLS/);
+    t.close();
+  });
+});
+
+test("close() ends an idle session promptly with 421", async () => {
+  const server = await startDebugServer({ closeTimeout: 200 });
+  const c = await RawClient.open(server);
+  await c.reply();
+  const started = Date.now();
+  const closed = server.close();
+  assert.match(await c.reply(), /^421 /);
+  await closed;
+  assert.ok(Date.now() - started < 2000);
+  assert.strictEqual(server.close(), closed);
+  c.close();
+});
+
+test("listening on a port in use rejects", async () => {
+  await withServer({}, async (server) => {
+    await assert.rejects(startDebugServer({ port: server.port }), /EADDRINUSE/);
+  });
+});
