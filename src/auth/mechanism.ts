@@ -15,6 +15,11 @@ export interface AuthCredentials {
   password?: string;
   /** An OAuth 2.0 access token, or a function returning one; for XOAUTH2 and OAUTHBEARER. */
   token?: TokenSource;
+  /**
+   * The authorization identity to act as (RFC 4422 §2), when it differs from `user`; used by
+   * PLAIN and SCRAM-SHA-256. Most servers refuse any value here unless `user` is an admin.
+   */
+  authzid?: string;
 }
 
 /** What a mechanism may know about the connection it runs on. */

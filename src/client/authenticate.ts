@@ -1,0 +1,217 @@
+/**
+ * The AUTH exchange (RFC 4954) written against a small I/O interface, so it needs no
+ * socket: Python's `SMTP.auth()` and `SMTP.login()` with our fixes (API.md, "Python
+ * behaviours we fix"). `SMTP` binds these to its connection.
+ * @module
+ */
+
+import type { AuthObject, AuthState } from "../auth/auth-object.js";
+import type { AuthCredentials, SASLMechanism } from "../auth/mechanism.js";
+import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
+import { MAX_AUTH_CHALLENGES } from "../constants.js";
+import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
+import type { SMTPReply } from "../protocol/reply.js";
+
+export { authCramMd5Object, authLoginObject, authPlainObject } from "../auth/auth-object.js";
+export type { AuthObject, AuthState, CredentialsGetter } from "../auth/auth-object.js";
+
+/** What the AUTH exchange needs from a connection. */
+export interface AuthIO {
+  /** Sends one command line (no CRLF) and resolves to its reply. `logAs` is what traces show instead of the line (credentials masked), e.g. "AUTH PLAIN ****" or "****". */
+  command(line: string, logAs?: string): Promise<SMTPReply>;
+  /** True while TLS is active. */
+  readonly encrypted: boolean;
+  /** True when the peer is 127.0.0.0/8, ::1 or a Unix socket. */
+  readonly loopback: boolean;
+  /** The host connected to (for messages and OAUTHBEARER). */
+  readonly host: string;
+  /** The port connected to (for OAUTHBEARER). */
+  readonly port: number;
+}
+
+/** Options of {@link authenticate} and {@link authenticateWith}. */
+export interface AuthenticateOptions {
+  /** Send the RFC 4954 initial response with the AUTH command when there is one. Default true. */
+  initialResponseOk?: boolean;
+  /** Allow a password- or token-revealing mechanism on an unencrypted, non-loopback link. Default false. */
+  allowInsecure?: boolean;
+  /** Python's `_auth_challenge_count`, kept up to date for `authLoginObject`. */
+  state?: AuthState;
+}
+
+/** Options of {@link login}. */
+export interface LoginOptions extends AuthenticateOptions {
+  /** The mechanisms to choose from, in preference order. Default: `defaultRegistry()`. */
+  registry?: AuthRegistry;
+}
+
+/** The names that reveal the password or token to anyone watching the link. */
+const REVEALING = new Set(["PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"]);
+
+function insecureRefusal(io: AuthIO, names: string[]): SMTPException {
+  const list = names.join(", ");
+  return new SMTPException(
+    `Refusing AUTH ${list} to ${escapeControl(io.host)}: the connection is not encrypted, and ${list} would reveal ` +
+      "the password or token to anyone on the path. Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.",
+  );
+}
+
+/** base64 of an auth object's answer: a string as UTF-8, a Buffer as is, `null` as empty. */
+function encodeAnswer(answer: unknown): string {
+  if (answer === null) return "";
+  if (typeof answer === "string") return Buffer.from(answer, "utf8").toString("base64");
+  if (answer instanceof Uint8Array) return Buffer.from(answer).toString("base64");
+  throw new TypeError("an auth object must return a string, a Buffer or null");
+}
+
+/** Decodes a 334 challenge, strictly (RFC 4648 alphabet, padding optional); `null` if not base64. */
+function decodeChallenge(reply: SMTPReply): Buffer | null {
+  const text = (reply.lines.length > 0 ? reply.lines.join("") : reply.message).trim();
+  const valid = /^[A-Za-z0-9+/]*={0,2}$/.test(text) && (text.includes("=") ? text.length % 4 === 0 : text.length % 4 !== 1);
+  return valid ? Buffer.from(text, "base64") : null;
+}
+
+/** RFC 4954 §4: a `*` line cancels the exchange; the server answers it (501). */
+async function cancel(io: AuthIO): Promise<SMTPReply> {
+  return io.command("*", "*");
+}
+
+interface Exchange {
+  mechanism: string;
+  revealsSecret: boolean;
+  authobject: AuthObject;
+  details: () => unknown;
+}
+
+/** The loop shared by `authenticate` and `authenticateWith`. */
+async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise<{ reply: SMTPReply; command: string }> {
+  const mech = ex.mechanism;
+  if (ex.revealsSecret && !opts.allowInsecure && !io.encrypted && !io.loopback) throw insecureRefusal(io, [mech]);
+  const state = opts.state ?? { challengeCount: 0 };
+  const initial = (opts.initialResponseOk ?? true) ? await ex.authobject() : null;
+  let command = `AUTH ${mech}`;
+  let reply: SMTPReply;
+  if (initial !== null) {
+    const encoded = encodeAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
+    command = `AUTH ${mech} ****`;
+    state.challengeCount = 1;
+    reply = await io.command(`AUTH ${mech} ${encoded}`, command);
+  } else {
+    state.challengeCount = 0;
+    reply = await io.command(command, command);
+  }
+  const fail = (code: number, text: string): SMTPAuthenticationError =>
+    new SMTPAuthenticationError(code, text, { command, details: ex.details() });
+  for (let challenges = 1; reply.code === 334; challenges++) {
+    if (challenges > MAX_AUTH_CHALLENGES) {
+      const r = await cancel(io);
+      throw fail(r.code, `AUTH ${mech} cancelled after ${MAX_AUTH_CHALLENGES} challenges without an outcome; server: ${r.message}`);
+    }
+    state.challengeCount += 1;
+    const challenge = decodeChallenge(reply);
+    if (challenge === null) {
+      const r = await cancel(io);
+      throw fail(r.code, `AUTH ${mech} cancelled: the server's challenge is not valid base64; server: ${r.message}`);
+    }
+    let answer: string;
+    try {
+      answer = encodeAnswer(await ex.authobject(challenge));
+    } catch (err) {
+      await cancel(io);
+      if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError);
+      throw err;
+    }
+    reply = await io.command(answer, "****");
+  }
+  // 503 ("already authenticated", or "bad sequence") is not success: Python's bug.
+  if (reply.code !== 235) throw fail(reply.code, reply.message);
+  return { reply, command };
+}
+
+/**
+ * Python's `SMTP.auth()`: runs `AUTH mechanism` with `authobject` answering the
+ * challenges, and resolves to the 235 reply. The name is upper-cased; answers are sent as
+ * UTF-8, then base64; traces show `AUTH MECH ****` and `****` instead of credentials.
+ *
+ * Throws `TypeError` for a name that is not an RFC 4422 mechanism name or an auth object
+ * that returns something else than a string, Buffer or null; `SMTPException` (before
+ * anything is sent) for PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER on an unencrypted link to a
+ * non-loopback host unless `allowInsecure`; `SMTPAuthenticationError` for any final reply
+ * but 235 (503 included), more than five challenges or a challenge that is not base64
+ * (both cancelled with `*` first). An error thrown by the auth object while answering a
+ * challenge cancels the exchange and is rethrown. Errors never hold credentials.
+ */
+export async function authenticate(io: AuthIO, mechanism: string, authobject: AuthObject, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
+  const name = normaliseMechanismName(mechanism);
+  const ex = { mechanism: name, revealsSecret: REVEALING.has(name), authobject, details: () => undefined };
+  return (await run(io, ex, opts)).reply;
+}
+
+/**
+ * Runs a registry mechanism through the same exchange as {@link authenticate}. The
+ * initial response is computed before anything is sent (and given to the server's first
+ * challenge when `initialResponseOk` is false), so credential errors come first; the
+ * mechanism's `finish()` runs after 235. Throws as `authenticate` does, plus `TypeError`
+ * from `mech.start()`; an `SMTPAuthenticationError` carries the mechanism's
+ * `errorDetails` (the OAuth error JSON) as `details`.
+ */
+export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: AuthCredentials, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
+  const name = normaliseMechanismName(mech.name);
+  const revealsSecret = mech.revealsSecret || REVEALING.has(name);
+  if (revealsSecret && !opts.allowInsecure && !io.encrypted && !io.loopback) throw insecureRefusal(io, [name]);
+  const exchange = mech.start(creds, { host: io.host, port: io.port });
+  const initial = await exchange.initialResponse();
+  let initialGiven = false;
+  const authobject: AuthObject = (challenge?: Buffer) => {
+    // RFC 4954 §4: without an initial response on the AUTH line, the first challenge asks for it.
+    if (challenge === undefined || (!initialGiven && initial !== null)) {
+      initialGiven = true;
+      return initial;
+    }
+    return exchange.respond(challenge);
+  };
+  const { reply, command } = await run(io, { mechanism: name, revealsSecret, authobject, details: () => exchange.errorDetails }, opts);
+  try {
+    exchange.finish?.();
+  } catch (err) {
+    if (err instanceof SMTPAuthenticationError) throw new SMTPAuthenticationError(err.smtpCode, err.smtpError, { command });
+    throw err;
+  }
+  return reply;
+}
+
+/**
+ * Python's `SMTP.login()` given the server's `AUTH` keyword value: tries each advertised
+ * mechanism (names compared case-insensitively) in the registry's order of preference,
+ * skipping token mechanisms without a token, password ones without a password, and
+ * revealing ones on an insecure link unless `allowInsecure`. Resolves to the 235 reply.
+ *
+ * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421 stops at
+ * once); `SMTPException` "No suitable authentication method found." when nothing fits, or
+ * one naming the host and `allowInsecureAuth` when only the insecure link stood in the
+ * way; `TypeError` for malformed credentials; and whatever the connection throws.
+ * The caller checks that the server has the AUTH extension at all.
+ */
+export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: LoginOptions = {}): Promise<SMTPReply> {
+  const offered = new Set(advertised.split(/\s+/).filter(Boolean).map((s) => s.toUpperCase()));
+  const secure = io.encrypted || io.loopback || opts.allowInsecure === true;
+  const refusedAsInsecure: string[] = [];
+  let lastError: SMTPAuthenticationError | undefined;
+  for (const mech of opts.registry ?? defaultRegistry()) {
+    if (!offered.has(mech.name)) continue;
+    if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
+    if ((mech.revealsSecret || REVEALING.has(mech.name)) && !secure) {
+      refusedAsInsecure.push(mech.name);
+      continue;
+    }
+    try {
+      return await authenticateWith(io, mech, creds, opts);
+    } catch (err) {
+      if (!(err instanceof SMTPAuthenticationError) || err.smtpCode === 421) throw err;
+      lastError = err;
+    }
+  }
+  if (lastError !== undefined) throw lastError;
+  if (refusedAsInsecure.length > 0) throw insecureRefusal(io, refusedAsInsecure);
+  throw new SMTPException("No suitable authentication method found.");
+}
