@@ -79,8 +79,11 @@ function describe(code: number, msg: string | Uint8Array): string {
   return `${code} ${escapeControl(text)}`.trimEnd();
 }
 
-/** Finds an RFC 3463 enhanced status code at the start of reply text. */
-function enhancedOf(code: number, text: string): string | undefined {
+/**
+ * Finds an RFC 3463 enhanced status code (`class.subject.detail`) at the start of reply
+ * text, of the same class as the reply code's first digit; `undefined` when there is none.
+ */
+export function parseEnhancedStatus(code: number, text: string): string | undefined {
   const m = /^([245])\.(\d{1,3})\.(\d{1,3})(?=[ \t]|$)/.exec(text);
   return m && Number(m[1]) === Math.floor(code / 100) ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
 }
@@ -101,7 +104,7 @@ export class SMTPResponseException extends SMTPException {
     super(describe(code, msg), options);
     this.smtpCode = code;
     this.smtpError = typeof msg === "string" ? msg : Buffer.from(msg).toString("utf8");
-    this.enhancedStatus = enhancedOf(code, this.smtpError);
+    this.enhancedStatus = parseEnhancedStatus(code, this.smtpError);
   }
 
   /** True for a 4xx code: trying again later may succeed. */

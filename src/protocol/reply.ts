@@ -3,6 +3,9 @@
  * @module
  */
 
+import { MAX_REPLY_BYTES, MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from "../constants.js";
+import { parseEnhancedStatus, SMTPResponseException } from "../errors.js";
+
 /** One reply from the server: what Python returns as `(code, msg)`. */
 export interface SMTPReply {
   /** The 3-digit reply code (of the last line, for a multi-line reply). */
@@ -13,4 +16,124 @@ export interface SMTPReply {
   lines: string[];
   /** The RFC 3463 enhanced status code ("2.1.5") when the text starts with one of the code's class. */
   enhancedStatus?: string;
+}
+
+/** Caps on what one reply may hold; every read is bounded (Python fixes, API.md "Replies"). */
+export interface ReplyLimits {
+  /** Longest line, CRLF included. Default 8192 (Python's `_MAXLINE`). */
+  maxLineLength?: number;
+  /** Largest whole reply in bytes. Default 64 KiB. */
+  maxReplyBytes?: number;
+  /** Most lines in one reply. Default 1,000. */
+  maxReplyLines?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Builds a reply from its code and text lines (used by the parser and by tests). */
+export function makeReply(code: number, lines: string[]): SMTPReply {
+  const message = lines.join("\n");
+  const reply: SMTPReply = { code, message, lines };
+  const enhanced = parseEnhancedStatus(code, lines[0] ?? "");
+  if (enhanced !== undefined) reply.enhancedStatus = enhanced;
+  return reply;
+}
+
+/** Strips Python's `strip(b' \t\r\n')` set from both ends. */
+function stripText(text: string): string {
+  return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+}
+
+/** Shows a hostile line safely in an error message. */
+function preview(line: Buffer): string {
+  const shown = line.subarray(0, 60).toString("latin1");
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(shown.replace(/[\r\n]+$/, "")).replace(/[\u0080-\uffff]/g, "?");
+}
+
+/**
+ * A push-style reply parser: feed it bytes as they arrive, in chunks of any size, and it
+ * returns every reply completed so far. It keeps no more than one line's bytes plus the
+ * lines of the reply in progress, and enforces the caps before reading further.
+ *
+ * A malformed line throws `SMTPResponseException` with code -1, a line past the line cap
+ * throws it with code 500 "Line too long." (Python's message); after either the parser is
+ * poisoned (the connection must be closed): later pushes throw the same error.
+ */
+export class ReplyParser {
+  readonly #maxLine: number;
+  readonly #maxBytes: number;
+  readonly #maxLines: number;
+  #partial: Buffer | null = null;
+  #lines: string[] = [];
+  #replyBytes = 0;
+  #failure: SMTPResponseException | null = null;
+
+  constructor(limits: ReplyLimits = {}) {
+    this.#maxLine = limits.maxLineLength ?? MAX_REPLY_LINE_BYTES;
+    this.#maxBytes = limits.maxReplyBytes ?? MAX_REPLY_BYTES;
+    this.#maxLines = limits.maxReplyLines ?? MAX_REPLY_LINES;
+  }
+
+  /** True when a reply has begun (some bytes or lines read) but is not complete. */
+  get inProgress(): boolean {
+    return this.#partial !== null || this.#lines.length > 0;
+  }
+
+  /**
+   * Parses `chunk` and returns the replies it completed, in order.
+   * @throws SMTPResponseException (code -1 or 500) on a malformed or oversized reply.
+   */
+  push(chunk: Uint8Array): SMTPReply[] {
+    if (this.#failure) throw this.#failure;
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#partial) {
+      buf = Buffer.concat([this.#partial, buf]);
+      this.#partial = null;
+    }
+    const replies: SMTPReply[] = [];
+    let start = 0;
+    for (;;) {
+      const lf = buf.indexOf(LF, start);
+      if (lf === -1) break;
+      if (lf + 1 - start > this.#maxLine) this.#fail(500, "Line too long.");
+      const reply = this.#line(buf, start, lf);
+      if (reply) replies.push(reply);
+      start = lf + 1;
+    }
+    if (start < buf.length) {
+      if (buf.length - start >= this.#maxLine) this.#fail(500, "Line too long.");
+      this.#partial = buf.subarray(start);
+    }
+    return replies;
+  }
+
+  /** Parses one line `buf[start..lf]` (LF included); returns a reply when it was the last. */
+  #line(buf: Buffer, start: number, lf: number): SMTPReply | null {
+    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    const len = end - start;
+    const d0 = buf[start]! - 0x30, d1 = buf[start + 1]! - 0x30, d2 = buf[start + 2]! - 0x30;
+    const sep = len > 3 ? buf[start + 3] : undefined;
+    const valid = len >= 3 && d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9
+      && (sep === undefined || sep === 0x20 || sep === 0x2d);
+    if (!valid) this.#fail(-1, `Malformed reply line ${preview(buf.subarray(start, lf + 1))}`);
+    this.#replyBytes += lf + 1 - start;
+    if (this.#lines.length + 1 > this.#maxLines || this.#replyBytes > this.#maxBytes) {
+      this.#fail(-1, `Reply too long: more than ${this.#maxLines} lines or ${this.#maxBytes} bytes`);
+    }
+    this.#lines.push(stripText(len > 4 ? buf.toString("utf8", start + 4, end) : ""));
+    if (sep === 0x2d) return null;
+    const reply = makeReply(d0 * 100 + d1 * 10 + d2, this.#lines);
+    this.#lines = [];
+    this.#replyBytes = 0;
+    return reply;
+  }
+
+  #fail(code: number, message: string): never {
+    this.#partial = null;
+    this.#lines = [];
+    this.#failure = new SMTPResponseException(code, message);
+    throw this.#failure;
+  }
 }

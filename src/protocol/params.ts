@@ -1,0 +1,58 @@
+/**
+ * ESMTP parameters for MAIL and RCPT (RFC 5321 §4.1.2 `esmtp-param`): SIZE, BODY,
+ * SMTPUTF8, RET, ENVID, NOTIFY, ORCPT and any other keyword. Pure: no I/O.
+ * @module
+ */
+
+/** One parsed parameter: upper-case keyword and the value as given. */
+export interface ESMTPParam {
+  /** The keyword, upper-cased (`"SIZE"`). */
+  keyword: string;
+  /** The value after `=`, unchanged, or `undefined` for a bare keyword. */
+  value: string | undefined;
+}
+
+// RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
+const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+// esmtp-value = 1*(%d33-60 / %d62-126), widened to UTF-8 by RFC 6531 §3.3.
+// eslint-disable-next-line no-control-regex
+const BAD_VALUE = /[\u0000-\u0020=\u007f]/;
+
+/**
+ * Parses and checks one option such as `"size=1024"` or `"8bitmime"`.
+ * @throws TypeError when the option is empty, holds whitespace, CR, LF, NUL or another
+ * control character, or its keyword or value is not valid RFC 5321 syntax.
+ */
+export function parseParam(option: string): ESMTPParam {
+  if (typeof option !== "string") throw new TypeError(`ESMTP option must be a string, got ${typeof option}`);
+  const eq = option.indexOf("=");
+  const keyword = eq === -1 ? option : option.slice(0, eq);
+  const value = eq === -1 ? undefined : option.slice(eq + 1);
+  if (!KEYWORD.test(keyword) || (value !== undefined && (value === "" || BAD_VALUE.test(value)))) {
+    throw new TypeError(`Invalid ESMTP option ${JSON.stringify(option)}: expected KEYWORD or KEYWORD=value without spaces or control characters`);
+  }
+  return { keyword: keyword.toUpperCase(), value };
+}
+
+/** Renders a parameter for the wire: `KEYWORD` or `KEYWORD=value`. */
+export function formatParam(param: ESMTPParam): string {
+  return param.value === undefined ? param.keyword : `${param.keyword}=${param.value}`;
+}
+
+/**
+ * Checks and normalises a list of options (keywords upper-cased).
+ * @throws TypeError for any invalid option (see {@link parseParam}).
+ */
+export function normalizeParams(options: readonly string[] = []): string[] {
+  if (!Array.isArray(options)) throw new TypeError("ESMTP options must be an array of strings");
+  return options.map((o) => formatParam(parseParam(o)));
+}
+
+/** True when `options` holds `keyword` (case-insensitive), e.g. `hasParam(opts, "SMTPUTF8")`. */
+export function hasParam(options: readonly string[], keyword: string): boolean {
+  const k = keyword.toUpperCase();
+  return options.some((o) => {
+    const eq = o.indexOf("=");
+    return (eq === -1 ? o : o.slice(0, eq)).toUpperCase() === k;
+  });
+}

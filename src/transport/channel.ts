@@ -1,0 +1,165 @@
+/**
+ * A connection with its reply queue and tracer: writes encoded commands (one write for a
+ * pipelined group), opens a reply slot for each, streams message data with back-pressure.
+ * It builds no SMTP verbs; the client hands it bytes.
+ * @module
+ */
+
+import type tls from "node:tls";
+import { SMTPServerDisconnected } from "../errors.js";
+import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
+import { CommandQueue, type Slot, type SlotOptions } from "./command-queue.js";
+import { Connection, type OpenOptions, type TLSInfo } from "./connection.js";
+import type { Tracer } from "./trace.js";
+
+/** One command to write: its bytes, how to show it, and its reply slot (none for raw sends). */
+export interface Outgoing {
+  /** The encoded line(s). */
+  bytes: Buffer;
+  /** What traces show (credentials masked). */
+  log: string;
+  /** Options of the reply slot to open, or `undefined` to expect no reply. */
+  slot?: SlotOptions;
+}
+
+/** Options for {@link Channel.open}. */
+export interface ChannelOptions extends OpenOptions {
+  tracer: Tracer;
+  limits?: ReplyLimits;
+}
+
+/** An open SMTP transport: bytes out, replies in, in order. */
+export class Channel {
+  readonly #conn: Connection;
+  readonly #queue: CommandQueue;
+  readonly #tracer: Tracer;
+  readonly host: string;
+  readonly port: number;
+
+  private constructor(conn: Connection, queue: CommandQueue, tracer: Tracer, host: string, port: number) {
+    this.#conn = conn;
+    this.#queue = queue;
+    this.#tracer = tracer;
+    this.host = host;
+    this.port = port;
+  }
+
+  /** Connects; replies are queued from the first byte (the greeting needs a slot: {@link expect}). */
+  static async open(options: ChannelOptions): Promise<Channel> {
+    const { tracer } = options;
+    let channel: Channel | undefined;
+    const queue = new CommandQueue({
+      reply: (reply, matched) => {
+        tracer.reply(reply);
+        if (!matched) tracer.line("(discarded a reply that no command was waiting for)");
+      },
+      fatal: (error) => channel?.destroy(error),
+    }, options.limits);
+    const conn = await Connection.open(options, {
+      data: (chunk) => queue.feed(chunk),
+      close: (error) => queue.closed(error),
+    });
+    channel = new Channel(conn, queue, tracer, options.path ?? options.host, options.port);
+    tracer.line(`connected to ${channel.host}:${channel.port}`);
+    return channel;
+  }
+
+  /** True once the link is TLS-encrypted. */
+  get encrypted(): boolean {
+    return this.#conn.encrypted;
+  }
+
+  /** True when the peer is on a loopback address or a Unix socket. */
+  get loopback(): boolean {
+    return this.#conn.loopback;
+  }
+
+  /** TLS details, or `null` on a plain link. */
+  get tlsInfo(): TLSInfo | null {
+    return this.#conn.tlsInfo;
+  }
+
+  /** True once closed (by either side). */
+  get closed(): boolean {
+    return this.#conn.closed || this.#queue.failure !== null;
+  }
+
+  /** Opens a reply slot without writing (the greeting; extra LMTP replies; `getreply`). */
+  expect(options: SlotOptions): Slot {
+    return this.#queue.expect(options);
+  }
+
+  /** Writes every command in one socket write and returns their slots (pipelining). */
+  send(commands: readonly Outgoing[]): Slot[] {
+    this.#assertOpen();
+    const slots: Slot[] = [];
+    for (const c of commands) {
+      this.#tracer.command(c.log);
+      if (c.slot) slots.push(this.#queue.expect(c.slot));
+    }
+    const bytes = commands.length === 1 ? commands[0]!.bytes : Buffer.concat(commands.map((c) => c.bytes));
+    this.#conn.write(bytes);
+    return slots;
+  }
+
+  /** Writes raw bytes that expect no reply of their own (Python's `send()`). */
+  sendRaw(bytes: Buffer, log: string): void {
+    this.#assertOpen();
+    this.#tracer.command(log);
+    this.#queue.holdUnsolicited();
+    this.#conn.write(bytes);
+  }
+
+  /** A reply held after {@link sendRaw} that no slot took, if any. */
+  takeHeld(): SMTPReply | undefined {
+    return this.#queue.takeHeld();
+  }
+
+  /**
+   * Writes message data, waiting for the socket to drain when its buffer is full.
+   * @throws SMTPTimeoutError when a write stalls for `stallTimeout` ms.
+   */
+  async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal): Promise<void> {
+    this.#assertOpen();
+    if (!this.#conn.write(bytes)) await this.#conn.drain(stallTimeout, signal);
+  }
+
+  /** Resolves to the reply of `slot` (see {@link CommandQueue.wait}). */
+  reply(slot: Slot): Promise<SMTPReply> {
+    return this.#queue.wait(slot);
+  }
+
+  /** Stops reading: the next bytes must be TLS (after a STARTTLS 220). */
+  pause(): void {
+    this.#conn.pause();
+  }
+
+  /** Upgrades to TLS after STARTTLS; any failure closes the channel. */
+  async upgrade(options: tls.ConnectionOptions, timeout: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#conn.upgrade(options, timeout, signal);
+    } catch (err) {
+      this.#queue.failAll(err);
+      throw err;
+    }
+    this.#queue.unseal();
+    this.#tracer.line(`TLS established: ${this.#conn.tlsInfo?.protocol ?? "?"} ${this.#conn.tlsInfo?.cipher.name ?? ""}`);
+  }
+
+  /** Closes gracefully after pending writes (after QUIT). */
+  end(): void {
+    this.#queue.failAll(new SMTPServerDisconnected("Connection closed"));
+    this.#conn.end();
+  }
+
+  /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */
+  destroy(error?: unknown): void {
+    this.#queue.failAll(error ?? new SMTPServerDisconnected("Connection closed"));
+    this.#conn.destroy();
+  }
+
+  #assertOpen(): void {
+    if (this.#queue.failure !== null) throw this.#queue.failure;
+    if (this.#conn.closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
+  }
+}

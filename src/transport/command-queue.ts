@@ -1,0 +1,180 @@
+/**
+ * The pending-reply FIFO: the one place pipelining lives. Each command written opens a
+ * slot; replies fill slots strictly in order; a reply that arrives while no slot is open
+ * is discarded (never handed to the next command). A slot's timeout runs only while
+ * somebody waits on it and it is at the head, and covers the whole reply: a server that
+ * drips bytes does not reset it.
+ * @module
+ */
+
+import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
+
+/** What a slot is for: the limit and phase of its timeout, and how to name it in errors. */
+export interface SlotOptions {
+  /** Milliseconds to wait for the whole reply once it is awaited and first in line. */
+  timeout: number;
+  /** The timeout's phase name (`greeting`, `command`, `dataTermination`, ...). */
+  phase: string;
+  /** The command as shown in errors and traces (credentials masked). */
+  command: string;
+  /** STARTTLS: after this reply no byte may arrive until the TLS handshake. */
+  sealAfter?: boolean;
+}
+
+/** One expected reply. Obtain with {@link CommandQueue.expect}; read with {@link CommandQueue.wait}. */
+export interface Slot {
+  readonly options: SlotOptions;
+  reply?: SMTPReply;
+  error?: unknown;
+  waiter?: { resolve(reply: SMTPReply): void; reject(err: unknown): void };
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** What the queue tells its owner. */
+export interface QueueEvents {
+  /** Every reply parsed, in order (for tracing), with whether a slot took it. */
+  reply(reply: SMTPReply, matched: boolean): void;
+  /** A fatal protocol or timeout error: the owner must close the connection. */
+  fatal(error: Error): void;
+}
+
+/** Matches replies to commands in order. */
+export class CommandQueue {
+  readonly #parser: ReplyParser;
+  readonly #events: QueueEvents;
+  readonly #slots: Slot[] = [];
+  #failure: unknown = null;
+  #sealed = false;
+  /** Replies held for `getreply()` after a raw `send()` (bounded). */
+  readonly #held: SMTPReply[] = [];
+  #holdUnsolicited = false;
+
+  constructor(events: QueueEvents, limits?: ReplyLimits) {
+    this.#events = events;
+    this.#parser = new ReplyParser(limits);
+  }
+
+  /** Number of replies still expected. */
+  get pending(): number {
+    return this.#slots.length;
+  }
+
+  /** The error that ended the queue, if one did. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** Opens a slot for the next reply (call when writing its command, in write order). */
+  expect(options: SlotOptions): Slot {
+    const slot: Slot = { options };
+    if (this.#failure !== null) slot.error = this.#failure;
+    else this.#slots.push(slot);
+    this.#holdUnsolicited = false;
+    this.#held.length = 0;
+    return slot;
+  }
+
+  /** After a raw `send()`: keep replies that match no slot, for `getreply()` (Python's pattern). */
+  holdUnsolicited(): void {
+    this.#holdUnsolicited = true;
+  }
+
+  /** Takes a reply held after a raw `send()`, if any. */
+  takeHeld(): SMTPReply | undefined {
+    return this.#held.shift();
+  }
+
+  /**
+   * Resolves to the slot's reply.
+   * @throws SMTPServerDisconnected, SMTPTimeoutError or SMTPResponseException (protocol error).
+   */
+  wait(slot: Slot): Promise<SMTPReply> {
+    if (slot.reply !== undefined) return Promise.resolve(slot.reply);
+    if (slot.error !== undefined) return Promise.reject(slot.error);
+    return new Promise<SMTPReply>((resolve, reject) => {
+      slot.waiter = { resolve, reject };
+      if (this.#slots[0] === slot) this.#arm(slot);
+    });
+  }
+
+  /** Feeds bytes from the socket. */
+  feed(chunk: Buffer): void {
+    if (this.#failure !== null) return;
+    if (this.#sealed) {
+      this.#fatal(new SMTPResponseException(-1, "Protocol violation: data arrived after the STARTTLS reply, before the TLS handshake (possible command injection)"));
+      return;
+    }
+    let replies: SMTPReply[];
+    try {
+      replies = this.#parser.push(chunk);
+    } catch (err) {
+      this.#fatal(err as Error);
+      return;
+    }
+    for (let i = 0; i < replies.length; i++) {
+      const slot = this.#slots[0];
+      this.#events.reply(replies[i]!, slot !== undefined);
+      if (slot === undefined) {
+        if (this.#holdUnsolicited && this.#held.length < 100) this.#held.push(replies[i]!);
+        continue;
+      }
+      this.#settle(slot, replies[i]!);
+      if (slot.options.sealAfter) {
+        if (i < replies.length - 1 || this.#parser.inProgress) {
+          this.#fatal(new SMTPResponseException(-1, "Protocol violation: data followed the STARTTLS reply before the TLS handshake (possible command injection)"));
+          return;
+        }
+        this.#sealed = true;
+      }
+    }
+  }
+
+  /** Lifts the seal once the TLS handshake has replaced the socket. */
+  unseal(): void {
+    this.#sealed = false;
+  }
+
+  /** The connection closed: every open slot fails (a partial reply is reported as such). */
+  closed(cause?: Error): void {
+    if (this.#failure !== null) return;
+    const partial = this.#parser.inProgress;
+    const message = partial ? "Connection unexpectedly closed in the middle of a reply" : "Connection unexpectedly closed";
+    this.#failAll(new SMTPServerDisconnected(message, cause ? { cause } : {}));
+  }
+
+  /** Fails every open slot with `error` (used on abort and on fatal errors). */
+  failAll(error: unknown): void {
+    if (this.#failure === null) this.#failAll(error);
+  }
+
+  #settle(slot: Slot, reply: SMTPReply): void {
+    this.#slots.shift();
+    clearTimeout(slot.timer);
+    slot.reply = reply;
+    slot.waiter?.resolve(reply);
+    const next = this.#slots[0];
+    if (next?.waiter) this.#arm(next);
+  }
+
+  #arm(slot: Slot): void {
+    const { timeout, phase, command } = slot.options;
+    slot.timer = setTimeout(() => {
+      this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}`, phase, timeout, { command }));
+    }, timeout);
+  }
+
+  #fatal(error: Error): void {
+    this.#failAll(error);
+    this.#events.fatal(error);
+  }
+
+  #failAll(error: unknown): void {
+    this.#failure = error;
+    for (const slot of this.#slots.splice(0)) {
+      clearTimeout(slot.timer);
+      slot.error = error;
+      slot.waiter?.reject(error);
+    }
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The socket: TCP, Unix socket or TLS from the first byte; a STARTTLS upgrade; writes
+ * with back-pressure and a stall timeout; connect timeouts and AbortSignal. It knows
+ * nothing of SMTP: bytes in, bytes out.
+ * @module
+ */
+
+import net from "node:net";
+import tls from "node:tls";
+import { SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { connectChannel, sendChannel } from "./trace.js";
+import { describeTLSError } from "./tls-diagnostics.js";
+
+/** Where and how to connect. */
+export interface OpenOptions {
+  /** Host name or address; ignored when `path` is set. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** A Unix socket path instead of TCP (LMTP). */
+  path?: string;
+  /** TLS options for TLS from the first byte (SMTP_SSL); `undefined` for plain text. */
+  implicitTLS?: tls.ConnectionOptions;
+  /** Local address and port to bind before connecting. */
+  sourceAddress?: { host?: string; port?: number };
+  /** Milliseconds to establish the connection (and the implicit TLS handshake). */
+  timeout: number;
+  /** Aborts the attempt. */
+  signal?: AbortSignal;
+  /** The client object named in `smtplib.connect` / `smtplib.send` events. */
+  owner: object;
+}
+
+/** What the connection reports to its user. */
+export interface ConnectionEvents {
+  /** Bytes arrived. */
+  data(chunk: Buffer): void;
+  /** The socket closed; `error` is the socket error that closed it, if any. */
+  close(error: Error | undefined): void;
+}
+
+/** What is known about the TLS layer once it is up. */
+export interface TLSInfo {
+  /** Negotiated protocol, e.g. `"TLSv1.3"`. */
+  protocol: string | null;
+  /** Negotiated cipher. */
+  cipher: tls.CipherNameAndProtocol;
+  /** The server's certificate (with `subject`, `issuer`, `valid_to`, ...). */
+  peerCertificate: tls.PeerCertificate;
+  /** Whether the certificate chain and name verified. */
+  authorized: boolean;
+}
+
+/** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === "::1" || /^(::ffff:)?127\./.test(address);
+}
+
+/** Builds the TLS options Node needs, with a safe server name (no SNI for an IP address). */
+export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOptions = {}): tls.ConnectionOptions {
+  const options: tls.ConnectionOptions = { ...base };
+  const name = base.servername ?? host;
+  if (name !== undefined && net.isIP(name) === 0 && name !== "") options.servername = name;
+  else delete options.servername;
+  if (name === undefined && options.rejectUnauthorized !== false && options.checkServerIdentity === undefined) {
+    // Node would check the certificate against "localhost": refuse instead (API.md, SMTP_SSL and LMTP).
+    options.checkServerIdentity = () => new Error("no host name to verify the certificate against: set tls.servername");
+  } else if (name !== undefined) {
+    options.host = name;
+  }
+  return options;
+}
+
+/** A connected socket. */
+export class Connection {
+  #socket: net.Socket;
+  readonly #events: ConnectionEvents;
+  readonly #owner: object;
+  readonly #host: string;
+  readonly #port: number;
+  #closed = false;
+  readonly #onData = (chunk: Buffer): void => this.#events.data(chunk);
+
+  private constructor(socket: net.Socket, events: ConnectionEvents, owner: object, host: string, port: number) {
+    this.#socket = socket;
+    this.#events = events;
+    this.#owner = owner;
+    this.#host = host;
+    this.#port = port;
+    this.#attach(socket);
+  }
+
+  /**
+   * Connects. Resolves once TCP (and, for implicit TLS, the handshake) is up.
+   * @throws SMTPTimeoutError (phase `connect`), SMTPConnectError (refused, unreachable,
+   * with the socket error as `cause`), SMTPException (TLS failures, with a diagnosis),
+   * or the signal's reason when aborted.
+   */
+  static async open(options: OpenOptions, events: ConnectionEvents): Promise<Connection> {
+    const { host, port, path, owner } = options;
+    connectChannel.publish({ client: owner, host: path ?? host, port });
+    options.signal?.throwIfAborted();
+    const socket = await connectSocket(options);
+    return new Connection(socket, events, owner, path ?? host, port);
+  }
+
+  /** True once the link is TLS-encrypted. */
+  get encrypted(): boolean {
+    return this.#socket instanceof tls.TLSSocket && this.#socket.encrypted;
+  }
+
+  /** True when the peer is a loopback address or a Unix socket. */
+  get loopback(): boolean {
+    const addr = this.#socket.remoteAddress;
+    return addr === undefined ? this.#socket.remoteFamily === undefined : isLoopbackAddress(addr);
+  }
+
+  /** TLS details, or `null` on a plain link. */
+  get tlsInfo(): TLSInfo | null {
+    const s = this.#socket;
+    if (!(s instanceof tls.TLSSocket)) return null;
+    return { protocol: s.getProtocol(), cipher: s.getCipher(), peerCertificate: s.getPeerCertificate(), authorized: s.authorized };
+  }
+
+  /** True after close() or once the socket has gone. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stops reading (used between a STARTTLS 220 and the handshake). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  /**
+   * Writes bytes; publishes `smtplib.send` first. Returns false when the caller should
+   * wait for {@link Connection.drain} before writing more.
+   */
+  write(data: Buffer): boolean {
+    if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
+    if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
+    return this.#socket.write(data);
+  }
+
+  /**
+   * Waits until the socket's write buffer drains.
+   * @throws SMTPTimeoutError (phase `dataBlock`) after `timeout` ms without progress.
+   */
+  drain(timeout: number, signal?: AbortSignal): Promise<void> {
+    const socket = this.#socket;
+    if (!socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: unknown): void => {
+        clearTimeout(timer);
+        socket.off("drain", onDrain);
+        socket.off("close", onClose);
+        signal?.removeEventListener("abort", onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onDrain = (): void => done();
+      const onClose = (): void => done(new SMTPServerDisconnected("Connection unexpectedly closed while writing"));
+      const onAbort = (): void => done(signal?.reason);
+      const timer = setTimeout(() => {
+        const err = new SMTPTimeoutError(`Timed out after ${timeout} ms writing to ${this.#host}:${this.#port}`, "dataBlock", timeout);
+        done(err);
+        this.destroy(err);
+      }, timeout);
+      socket.on("drain", onDrain);
+      socket.on("close", onClose);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Starts TLS over the open socket (STARTTLS). The certificate is checked against
+   * `tls.servername`, else the host connected to.
+   * @throws SMTPException with a diagnosis when the handshake fails; SMTPTimeoutError.
+   */
+  async upgrade(options: tls.ConnectionOptions, timeout: number, signal?: AbortSignal): Promise<void> {
+    const raw = this.#socket;
+    raw.off("data", this.#onData);
+    raw.removeAllListeners("close");
+    raw.removeAllListeners("error");
+    const isPath = net.isIP(this.#host) === 0 && this.#host.startsWith("/");
+    const secure = tls.connect({ ...tlsOptionsFor(isPath ? undefined : this.#host, options), socket: raw });
+    try {
+      await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls");
+    } catch (err) {
+      this.#closed = true;
+      secure.destroy();
+      raw.destroy();
+      throw err;
+    }
+    this.#socket = secure;
+    this.#attach(secure);
+  }
+
+  /** Ends the connection gracefully after pending writes (used after QUIT). */
+  end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.end();
+    this.#socket.destroySoon();
+  }
+
+  /** Closes the socket at once. */
+  destroy(error?: Error): void {
+    if (this.#closed && this.#socket.destroyed) return;
+    this.#closed = true;
+    this.#socket.destroy(error);
+  }
+
+  #attach(socket: net.Socket): void {
+    let lastError: Error | undefined;
+    socket.on("data", this.#onData);
+    socket.on("error", (err) => { lastError = err; });
+    socket.on("close", () => {
+      this.#closed = true;
+      this.#events.close(lastError);
+    });
+  }
+}
+
+async function connectSocket(options: OpenOptions): Promise<net.Socket> {
+  const { host, port, path, implicitTLS, sourceAddress, timeout, signal } = options;
+  const base: net.NetConnectOpts = path !== undefined
+    ? { path }
+    : {
+        host, port, noDelay: true,
+        ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
+        ...(sourceAddress?.port ? { localPort: sourceAddress.port } : {}),
+      };
+  if (implicitTLS === undefined) {
+    const socket = net.connect(base);
+    await handshake(socket, "connect", timeout, signal, path ?? host, port, null);
+    return socket;
+  }
+  const socket = tls.connect({ ...base, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
+  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit");
+  return socket;
+}
+
+/** Waits for `event` on a connecting socket, mapping every failure to our errors. */
+function handshake(
+  socket: net.Socket, event: string, timeout: number, signal: AbortSignal | undefined,
+  host: string, port: number, tlsMode: "implicit" | "starttls" | null,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (err?: unknown): void => {
+      clearTimeout(timer);
+      socket.off(event, onReady);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      signal?.removeEventListener("abort", onAbort);
+      if (err === undefined) return resolve();
+      socket.destroy();
+      reject(err);
+    };
+    const onReady = (): void => finish();
+    const onError = (err: Error): void => {
+      if (tlsMode !== null && !("syscall" in err && (err as NodeJS.ErrnoException).syscall === "connect")) {
+        finish(describeTLSError(err, host, port, tlsMode));
+      } else {
+        finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port}: ${err.message}`, { cause: err }));
+      }
+    };
+    const onClose = (): void => finish(new SMTPServerDisconnected(`Connection to ${host}:${port} closed while connecting`));
+    const onAbort = (): void => finish(signal?.reason);
+    const timer = setTimeout(() => {
+      const what = tlsMode === null ? "connecting to" : "in the TLS handshake with";
+      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms ${what} ${host}:${port}`, "connect", timeout));
+    }, timeout);
+    socket.once(event, onReady);
+    socket.on("error", onError);
+    socket.once("close", onClose);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

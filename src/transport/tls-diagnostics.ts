@@ -1,0 +1,76 @@
+/**
+ * Turns Node's TLS errors into messages that name the host, the likely mistake and the
+ * option that fixes it ("this looks like a plain-text port: use starttls()").
+ * @module
+ */
+
+import { SMTPException, SMTPServerDisconnected } from "../errors.js";
+
+/** Node error codes meaning "the peer did not speak TLS" (it sent plain text). */
+const PLAINTEXT_PEER = new Set([
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "ERR_SSL_PACKET_LENGTH_TOO_LONG",
+  "ERR_SSL_HTTP_REQUEST",
+  "ERR_SSL_UNKNOWN_PROTOCOL",
+  "ERR_SSL_RECORD_LAYER_FAILURE",
+]);
+
+/** Node error codes of certificate verification failures. */
+const CERT_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "HOSTNAME_MISMATCH",
+]);
+
+/** Where the TLS was being set up, for the message. */
+export type TLSMode = "implicit" | "starttls";
+
+function codeOf(err: unknown): string {
+  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "";
+}
+
+/**
+ * Wraps a TLS handshake error in an `SMTPException` whose message says what went wrong
+ * and how to fix it; Node's error stays in `cause`.
+ */
+export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode): SMTPException {
+  const code = codeOf(err);
+  const reason = err instanceof Error ? err.message : String(err);
+  const where = `${host}:${port}`;
+  if (PLAINTEXT_PEER.has(code) || /wrong version number|packet length too long|unknown protocol/i.test(reason)) {
+    const hint = mode === "implicit"
+      ? "this looks like a plain-text SMTP port (such as 25 or 587): connect with SMTP and call starttls() instead of SMTP_SSL"
+      : "the server did not start TLS after agreeing to STARTTLS";
+    return new SMTPException(`TLS handshake with ${where} failed: ${hint} (${code || reason})`, { cause: err });
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
+    return new SMTPException(
+      `TLS certificate of ${where} does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`,
+      { cause: err },
+    );
+  }
+  if (CERT_CODES.has(code)) {
+    return new SMTPException(
+      `TLS certificate verification failed for ${where}: ${reason} (${code}). Pass the issuing CA as tls.ca, or (insecure) tls.rejectUnauthorized: false`,
+      { cause: err },
+    );
+  }
+  if (code === "ECONNRESET" || code === "EPIPE" || /socket disconnected|ECONNRESET/i.test(reason)) {
+    return new SMTPServerDisconnected(`Connection to ${where} closed during the TLS handshake: ${reason}`, { cause: err });
+  }
+  return new SMTPException(`TLS handshake with ${where} failed: ${reason}${code ? ` (${code})` : ""}`, { cause: err });
+}
+
+/** The message for a plain-text client that reached what looks like an implicit-TLS port. */
+export function implicitTLSPortMessage(host: string, port: number): string {
+  return `${host}:${port} sent no greeting but completes a TLS handshake: this looks like an implicit-TLS port (such as 465): use SMTP_SSL`;
+}

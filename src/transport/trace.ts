@@ -1,0 +1,54 @@
+/**
+ * Debug transcripts and `node:diagnostics_channel` audit events. Everything the client
+ * shows passes through here: credentials are masked by the caller-supplied `logAs` text,
+ * and control characters in server text are escaped so a reply cannot forge log lines.
+ * @module
+ */
+
+import diagnostics from "node:diagnostics_channel";
+import { escapeControl } from "../errors.js";
+import type { SMTPReply } from "../protocol/reply.js";
+
+/** Python's audit event `smtplib.connect`: `{ client, host, port }` before connecting. */
+export const connectChannel = diagnostics.channel("smtplib.connect");
+/** Python's audit event `smtplib.send`: `{ client, data }` for every write (raw bytes). */
+export const sendChannel = diagnostics.channel("smtplib.send");
+
+/** Debug verbosity: 0 silent, 1 commands and replies, 2 the same with a time of day. */
+export type DebugLevel = 0 | 1 | 2;
+
+/** Where debug lines go, and how verbose they are. Mutable: `setDebugLevel` changes it. */
+export class Tracer {
+  level: DebugLevel;
+  output: (line: string) => void;
+
+  constructor(level: DebugLevel = 0, output?: (line: string) => void) {
+    this.level = level;
+    this.output = output ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Logs one line at level 1 and above, escaped, with a time stamp at level 2. */
+  line(text: string): void {
+    if (this.level === 0) return;
+    const safe = escapeControl(text);
+    if (this.level >= 2) {
+      const now = new Date();
+      const stamp = `${now.toTimeString().slice(0, 8)}.${String(now.getMilliseconds()).padStart(3, "0")}`;
+      this.output(`${stamp} ${safe}`);
+    } else {
+      this.output(safe);
+    }
+  }
+
+  /** Logs a command as the caller wants it shown (`logAs`, with credentials masked). */
+  command(logAs: string): void {
+    if (this.level > 0) this.line(`C: ${logAs}`);
+  }
+
+  /** Logs each line of a reply in its wire form (`250-...`, `250 ...`). */
+  reply(reply: SMTPReply): void {
+    if (this.level === 0) return;
+    const last = reply.lines.length - 1;
+    reply.lines.forEach((text, i) => this.line(`S: ${reply.code}${i === last ? " " : "-"}${text}`));
+  }
+}
