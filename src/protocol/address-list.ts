@@ -1,0 +1,170 @@
+/**
+ * Splitting an RFC 5322 address-list (§3.4) into its elements, and turning the parse tree
+ * of one element (from `email-addresses`) into bare addr-specs. Pure: no I/O.
+ *
+ * The list is split here, at top-level commas, rather than handed whole to the parser, so
+ * that an address which cannot be parsed is named in the error, empty list elements
+ * (obs-addr-list, RFC 5322 §4.4) are skipped, and Python's bare local parts are accepted
+ * element by element.
+ * @module
+ */
+import emailAddresses from "email-addresses";
+
+/** One element of an address-list, as written, with what the splitter learnt about it. */
+export interface ListElement {
+  /** The element's text, exactly as in the list (surrounding whitespace kept). */
+  readonly text: string;
+  /** False when the element holds only whitespace and comments (an obs-addr-list gap). */
+  readonly hasContent: boolean;
+}
+
+/** An RFC 2047 encoded-word (`=?charset?B|Q?text?=`, §2), matched where a phrase may hold one. */
+const ENCODED_WORD = /=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=/y;
+/** Characters that may stand in an atom (RFC 5322 atext, plus "." of obs-phrase). */
+const ATOM_SAFE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]*$/;
+
+/**
+ * Splits an address-list at its top-level commas. Commas inside quoted strings, comments,
+ * angle brackets, domain literals, groups (`name: a, b;`) and RFC 2047 encoded words do
+ * not split. An encoded word that breaks RFC 2047 §5 by holding a special such as `,`
+ * in a display name is replaced by a neutral atom, so the address beside it still parses
+ * (the display name is never sent). Never throws; an element that is malformed (an
+ * unterminated quote, say) is returned as it is, for the parser to refuse.
+ */
+export function splitAddressList(list: string): ListElement[] {
+  const out: ListElement[] = [];
+  let start = 0;
+  let depth = 0; // comment nesting
+  let inQuote = false;
+  let inLiteral = false;
+  let inAngle = false;
+  let inGroup = false;
+  let content = false;
+  let text = "";
+  const flush = (end: number): void => {
+    text += list.slice(start, end);
+    out.push({ text, hasContent: content });
+    text = "";
+    content = false;
+    start = end + 1;
+  };
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (inQuote || depth > 0 || inLiteral) {
+      if (c === "\\") i++;
+      else if (inQuote && c === '"') inQuote = false;
+      else if (inLiteral && c === "]") inLiteral = false;
+      else if (depth > 0 && c === "(") depth++;
+      else if (depth > 0 && c === ")") depth--;
+      continue;
+    }
+    if (c === "(") { depth = 1; continue; }
+    if (c === " " || c === "\t") continue;
+    if (c === "," && !inAngle && !inGroup) { flush(i); continue; }
+    content = true;
+    if (c === '"') inQuote = true;
+    else if (c === "[") inLiteral = true;
+    else if (c === "<") inAngle = true;
+    else if (c === ">") inAngle = false;
+    else if (c === ":" && !inAngle) inGroup = true;
+    else if (c === ";" && !inAngle) inGroup = false;
+    else if (c === "=" && !inAngle) {
+      ENCODED_WORD.lastIndex = i;
+      const m = ENCODED_WORD.exec(list);
+      if (m) {
+        const word = m[0];
+        const end = i + word.length;
+        if (!ATOM_SAFE.test(word) && /^[^@,]*</.test(list.slice(end))) {
+          text += list.slice(start, i) + "encoded-word";
+          start = end;
+        }
+        i = end - 1;
+      }
+    }
+  }
+  text += list.slice(start);
+  out.push({ text, hasContent: content });
+  // A trailing comma leaves an empty last element: harmless, it has no content.
+  return out;
+}
+
+type ASTNode = emailAddresses.ASTNode;
+type ParsedMailbox = emailAddresses.ParsedMailbox;
+
+/** Collects the meaning of a local part or domain: CFWS dropped, quoting undone. */
+function semanticText(node: ASTNode, inQuoted = false): string {
+  switch (node.name) {
+    case "cfws":
+    case "comment":
+    case "dquote":
+      return "";
+    case "fws":
+    case "obs-FWS":
+      return inQuoted ? node.tokens.replace(/\r?\n/g, "") : "";
+    case "quoted-pair":
+    case "obs-qp":
+      return node.tokens.slice(1);
+    default:
+      break;
+  }
+  if (node.children.length === 0) return node.tokens;
+  const quoted = inQuoted || node.name === "quoted-string";
+  return node.children.map((child) => semanticText(child, quoted)).join("");
+}
+
+/** RFC 5321 Dot-string, with RFC 6531 UTF-8 allowed in atoms. */
+const DOT_STRING = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\u{10FFFF}]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\u{10FFFF}]+)*$/u;
+
+/**
+ * Writes a local part the way RFC 5321 §4.1.2 wants it on the wire: as a Dot-string when
+ * it is one, otherwise as a Quoted-string with `"` and `\` escaped.
+ */
+export function canonicalLocalPart(value: string): string {
+  return DOT_STRING.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
+}
+
+/** The bare addr-spec (`local@domain`) of a parsed mailbox, comments and quoting normalised. */
+export function addrSpecOf(mailbox: ParsedMailbox): string {
+  const local = canonicalLocalPart(semanticText(mailbox.parts.local));
+  const domain = semanticText(mailbox.parts.domain);
+  return `${local}@${domain}`;
+}
+
+/** What one element of an address-list holds: a mailbox's addr-spec, or a group's. */
+export interface ParsedElement {
+  /** `mailbox` (including a bare local part) or `group`. */
+  readonly kind: "mailbox" | "group";
+  /** The addr-specs: exactly one for a mailbox, any number for a group. */
+  readonly specs: string[];
+}
+
+/**
+ * Parses one element of an address-list (a mailbox or a group) into its addr-specs; an
+ * element that is only a local part (`Sally`, as Python accepts) gives that local part.
+ * Returns `null` when the element is not an address.
+ */
+export function parseListElement(element: string): ParsedElement | null {
+  const parsed = emailAddresses({ input: element, startAt: "address", rfc6532: true, atInDisplayName: true });
+  if (parsed !== null && parsed.addresses.length === 1) {
+    const found = parsed.addresses[0];
+    return found.type === "group"
+      ? { kind: "group", specs: found.addresses.map(addrSpecOf) }
+      : { kind: "mailbox", specs: [addrSpecOf(found)] };
+  }
+  const local = bareLocalPart(element);
+  return local === null ? null : { kind: "mailbox", specs: [local] };
+}
+
+/**
+ * Python's `parseaddr` takes a lone local part (`Sally`, `"John Q"`, `Sally (friend)`) as
+ * an address for local delivery. It is checked with the same grammar, as the local part of
+ * an addr-spec, so that nothing else (`John Smith`, a stray `<`) slips through.
+ */
+function bareLocalPart(element: string): string | null {
+  if (/[@<>:;,]/.test(element.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return null;
+  const parsed = emailAddresses({ input: `${element}@invalid`, startAt: "address", rfc6532: true });
+  if (parsed === null || parsed.addresses.length !== 1) return null;
+  const found = parsed.addresses[0];
+  if (found.type !== "mailbox" || found.parts.name !== null) return null;
+  return canonicalLocalPart(semanticText(found.parts.local));
+}

@@ -1,0 +1,98 @@
+/**
+ * Addresses and message data as Python's smtplib quotes them: `quoteaddr`, `quotedata`,
+ * `_addr_only`, plus the address-list parsing that `sendMessage` needs. Pure: no I/O.
+ *
+ * Unlike Python, nothing here drops part of an address silently: input that is not an
+ * address is a `TypeError` naming it (Python's `quoteaddr` turns it into `<>`).
+ * @module
+ */
+import { escapeControl } from "../errors.js";
+import { parseListElement, splitAddressList } from "./address-list.js";
+
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\r\n\0]/;
+
+/** Throws a `TypeError` when `value` holds CR, LF or NUL (they would end or break an SMTP line). */
+function rejectControl(value: string, what: string): void {
+  if (typeof value !== "string") throw new TypeError(`${what} must be a string, not ${typeof value}`);
+  if (FORBIDDEN.test(value)) {
+    throw new TypeError(`${what} must not contain CR, LF or NUL: "${escapeControl(value)}"`);
+  }
+}
+
+/**
+ * Parses a single address (`a@b`, `<a@b>`, `John <j@x.org>`, `j@x.org (John)`,
+ * `"quoted local"@x`, or a bare local part such as `Sally`) into its addr-spec, with
+ * comments and display name removed and the local part quoted only where RFC 5321
+ * §4.1.2 requires. Returns `null` when `addr` is not exactly one such address.
+ * @throws TypeError when `addr` holds CR, LF or NUL.
+ */
+export function parseAddress(addr: string): string | null {
+  rejectControl(addr, "address");
+  const elements = splitAddressList(addr).filter((e) => e.hasContent);
+  if (elements.length !== 1) return null;
+  const parsed = parseListElement(elements[0].text);
+  return parsed !== null && parsed.kind === "mailbox" ? parsed.specs[0] : null;
+}
+
+/**
+ * Python's `smtplib.quoteaddr`: the address in angle brackets, as MAIL and RCPT take it
+ * (`John <j@x.org>` -> `<j@x.org>`, `Sally` -> `<Sally>`). `""` and `"<>"` give `"<>"`,
+ * the null reverse-path (RFC 5321 §4.1.1.2).
+ * @throws TypeError when `addr` holds CR, LF or NUL, or is not exactly one address (Python
+ *   would send `<>` or the raw text instead).
+ */
+export function quoteaddr(addr: string): string {
+  rejectControl(addr, "address");
+  if (/^[ \t]*(?:<[ \t]*>)?[ \t]*$/.test(addr)) return "<>";
+  const spec = parseAddress(addr);
+  if (spec === null) throw new TypeError(`cannot parse address "${escapeControl(addr)}"`);
+  return `<${spec}>`;
+}
+
+/**
+ * Python's `smtplib._addr_only`: the addr-spec of `addr` (`John <j@x.org>` -> `j@x.org`),
+ * or `addr` unchanged when it is not an address (VRFY and EXPN also take user and list
+ * names). Never drops part of the input: something that is not one address comes back whole.
+ * @throws TypeError when `addr` holds CR, LF or NUL.
+ */
+export function addrOnly(addr: string): string {
+  return parseAddress(addr) ?? addr;
+}
+
+/** True when `addr` is all ASCII, i.e. needs no SMTPUTF8 (RFC 6531) to be sent. */
+export function isAsciiAddress(addr: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(addr);
+}
+
+/**
+ * Python's `smtplib.quotedata`: every lone CR and lone LF becomes CRLF, and a `.` at the
+ * start of a line is doubled (RFC 5321 §4.5.2). The final CRLF `.` CRLF is not added.
+ */
+export function quotedata(data: string): string {
+  return data.replace(/\r\n|\r|\n/g, "\r\n").replace(/(^|\n)\./g, "$1..");
+}
+
+/**
+ * The addr-specs of an address-list header value (To, Cc, Bcc, From, Sender, Resent-*),
+ * in order: display names, quoted strings, comments, RFC 2047 encoded words in display
+ * names, obsolete routes and empty list elements are handled as RFC 5322 says; a group
+ * gives its members (`undisclosed-recipients:;` gives none). The value must be unfolded
+ * first. Local parts keep the quoting they need (`"a b"@x`).
+ * @throws TypeError naming the first element that is not an address, or when the value
+ *   holds CR, LF or NUL.
+ */
+export function parseAddressList(headerValue: string): string[] {
+  rejectControl(headerValue, "address list");
+  const out: string[] = [];
+  for (const element of splitAddressList(headerValue)) {
+    if (!element.hasContent) continue;
+    const parsed = parseListElement(element.text);
+    if (parsed === null) {
+      throw new TypeError(`cannot parse address "${escapeControl(element.text.trim())}" in "${escapeControl(headerValue)}"`);
+    }
+    out.push(...parsed.specs);
+  }
+  return out;
+}
