@@ -1,0 +1,50 @@
+/**
+ * A scripted AuthIO for the auth tests: plays canned replies in order and records every
+ * line sent and what the trace would have shown instead.
+ * @module
+ */
+
+import type { AuthIO } from "../../src/client/authenticate.js";
+import type { SMTPReply } from "../../src/protocol/reply.js";
+
+/** Builds a reply from `"334 abc"`-style text (one line). */
+export function reply(text: string): SMTPReply {
+  const code = Number(text.slice(0, 3));
+  const message = text.slice(4);
+  return { code, message, lines: [message] };
+}
+
+/** base64 of a UTF-8 string. */
+export const b64 = (text: string | Buffer): string => Buffer.from(text).toString("base64");
+
+/** The fake connection. */
+export class FakeIO implements AuthIO {
+  readonly sent: string[] = [];
+  readonly logged: string[] = [];
+  readonly encrypted: boolean;
+  readonly loopback: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly #replies: string[];
+
+  constructor(replies: string[], options: { encrypted?: boolean; loopback?: boolean; host?: string; port?: number } = {}) {
+    this.#replies = [...replies];
+    this.encrypted = options.encrypted ?? true;
+    this.loopback = options.loopback ?? false;
+    this.host = options.host ?? "mail.example.org";
+    this.port = options.port ?? 587;
+  }
+
+  async command(line: string, logAs?: string): Promise<SMTPReply> {
+    this.sent.push(line);
+    this.logged.push(logAs ?? line);
+    const next = this.#replies.shift();
+    if (next === undefined) throw new Error(`unscripted command #${this.sent.length}`);
+    return reply(next);
+  }
+
+  /** Replies the script still holds (0 when the exchange consumed them all). */
+  get remaining(): number {
+    return this.#replies.length;
+  }
+}

@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { SASLMechanism } from "../../src/auth/mechanism.js";
+import { plainMechanism } from "../../src/auth/plain.js";
+import { AuthRegistry, defaultRegistry } from "../../src/auth/registry.js";
+import { login } from "../../src/client/authenticate.js";
+import { SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../../src/errors.js";
+import { b64, FakeIO } from "./fake-io.js";
+
+const creds = { user: "u", password: "p" };
+
+test("registry: default preference order, strongest first", () => {
+  assert.deepEqual(defaultRegistry().names(), ["OAUTHBEARER", "XOAUTH2", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"]);
+  assert.notEqual(defaultRegistry(), defaultRegistry());
+});
+
+test("registry: case-insensitive get, register, replace, insert before, unregister", () => {
+  const reg = defaultRegistry();
+  assert.equal(reg.get("cram-md5")?.name, "CRAM-MD5");
+  assert.equal(reg.get("Plain"), plainMechanism);
+  assert.equal(reg.get("NTLM"), undefined);
+  const custom: SASLMechanism = { name: "x-token", revealsSecret: false, needs: "password", start: () => ({ initialResponse: () => Buffer.from("hi"), respond: () => Buffer.alloc(0) }) };
+  reg.register(custom);
+  assert.equal(reg.names().at(-1), "X-TOKEN");
+  assert.equal(reg.get("X-Token")?.name, "X-TOKEN");
+  reg.register(custom, { before: "scram-sha-256" });
+  assert.deepEqual(reg.names(), ["OAUTHBEARER", "XOAUTH2", "X-TOKEN", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"]);
+  reg.register({ ...plainMechanism, name: "plain" });
+  assert.equal(reg.names().indexOf("PLAIN"), 5, "replacing keeps the place");
+  assert.equal(reg.unregister("x-token"), true);
+  assert.equal(reg.unregister("x-token"), false);
+  assert.throws(() => reg.register({ ...plainMechanism, name: "BAD NAME" }), TypeError);
+  assert.throws(() => reg.register(custom, { before: "NOPE" }), RangeError);
+  assert.deepEqual([...new AuthRegistry([plainMechanism])].map((m) => m.name), ["PLAIN"]);
+});
+
+test("login: picks the strongest advertised mechanism, names matched case-insensitively", async () => {
+  const io = new FakeIO([`334 ${b64("<1.2@h>")}`, "235 ok"]);
+  const r = await login(io, "login plain cram-md5", creds);
+  assert.equal(r.code, 235);
+  assert.equal(io.sent[0], "AUTH CRAM-MD5");
+});
+
+test("login: each failure remembered, next mechanism tried, the last error thrown", async () => {
+  const io = new FakeIO([`334 ${b64("<1.2@h>")}`, "535 cram no", "535 plain no", "334 UGFzc3dvcmQ6", "535 login no"]);
+  await assert.rejects(login(io, "PLAIN LOGIN CRAM-MD5", creds), (err: unknown) => {
+    assert.ok(err instanceof SMTPAuthenticationError);
+    assert.equal(err.smtpError, "login no");
+    return true;
+  });
+  assert.deepEqual(io.sent.map((l) => l.split(" ").slice(0, 2).join(" ")), ["AUTH CRAM-MD5", "dSAyNjMxMTAxYmI5Mjk4YzcwZGQyOGFiY2FhNDRmYTFlZg==", "AUTH PLAIN", "AUTH LOGIN", "cA=="]);
+});
+
+test("login: a later mechanism succeeds after an earlier one fails; 503 does not count as success", async () => {
+  const io = new FakeIO(["503 5.5.1 already authenticated", "334 UGFzc3dvcmQ6", "235 ok"]);
+  assert.equal((await login(io, "PLAIN LOGIN", creds)).code, 235);
+});
+
+test("login: 421 and disconnects stop at once", async () => {
+  const io = new FakeIO(["421 4.3.2 shutting down"]);
+  await assert.rejects(login(io, "PLAIN LOGIN", creds), (err: unknown) => err instanceof SMTPAuthenticationError && err.smtpCode === 421);
+  assert.equal(io.sent.length, 1);
+  const dead = { ...new FakeIO([]), encrypted: true, loopback: false, host: "h", port: 1, command: async () => { throw new SMTPServerDisconnected("gone"); } };
+  await assert.rejects(login(dead, "PLAIN LOGIN", creds), SMTPServerDisconnected);
+});
+
+test("login: tokens use OAuth mechanisms first; without a token they are skipped", async () => {
+  const io = new FakeIO(["235 ok"]);
+  await login(io, "PLAIN XOAUTH2 OAUTHBEARER", { user: "u", token: "tok", password: "p" });
+  assert.match(io.sent[0], /^AUTH OAUTHBEARER /);
+  const io2 = new FakeIO(["235 ok"]);
+  await login(io2, "PLAIN XOAUTH2 OAUTHBEARER", creds);
+  assert.match(io2.sent[0], /^AUTH PLAIN /);
+  await assert.rejects(login(new FakeIO([]), "XOAUTH2 OAUTHBEARER", creds), { message: "No suitable authentication method found." });
+  await assert.rejects(login(new FakeIO([]), "PLAIN", { user: "u", token: "t" }), { message: "No suitable authentication method found." });
+});
+
+test("login: nothing suitable vs. only refused for an insecure link", async () => {
+  await assert.rejects(login(new FakeIO([]), "NTLM GSSAPI", creds), (err: unknown) =>
+    err instanceof SMTPException && err.message === "No suitable authentication method found.");
+  const insecure = new FakeIO([], { encrypted: false, host: "smtp.example.net" });
+  await assert.rejects(login(insecure, "PLAIN LOGIN", creds), (err: unknown) => {
+    assert.ok(err instanceof SMTPException);
+    assert.match(err.message, /PLAIN, LOGIN to smtp\.example\.net.*not encrypted.*allowInsecureAuth/s);
+    return true;
+  });
+  assert.deepEqual(insecure.sent, []);
+  const mixed = new FakeIO([`334 ${b64("<1.2@h>")}`, "235 ok"], { encrypted: false });
+  await login(mixed, "PLAIN CRAM-MD5", creds);
+  assert.equal(mixed.sent[0], "AUTH CRAM-MD5");
+  const optIn = new FakeIO(["235 ok"], { encrypted: false });
+  await login(optIn, "PLAIN", creds, { allowInsecure: true });
+  const loopback = new FakeIO(["235 ok"], { encrypted: false, loopback: true });
+  await login(loopback, "PLAIN", creds);
+});
+
+test("login: a custom registry and initialResponseOk are honoured", async () => {
+  const reg = new AuthRegistry([plainMechanism]);
+  const io = new FakeIO(["334 ", "235 ok"]);
+  await login(io, "CRAM-MD5 PLAIN", creds, { registry: reg, initialResponseOk: false });
+  assert.deepEqual(io.sent, ["AUTH PLAIN", b64("\0u\0p")]);
+});

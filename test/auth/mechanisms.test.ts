@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { authenticateWith } from "../../src/client/authenticate.js";
+import { cramMd5Mechanism, cramMd5Response } from "../../src/auth/cram-md5.js";
+import { loginMechanism } from "../../src/auth/login.js";
+import { encodeOAuthBearer, oauthBearerMechanism } from "../../src/auth/oauthbearer.js";
+import { encodePlain, plainMechanism } from "../../src/auth/plain.js";
+import { saslprep } from "../../src/auth/saslprep.js";
+import { createScramSha256Mechanism } from "../../src/auth/scram-sha-256.js";
+import { encodeXoauth2, xoauth2Mechanism } from "../../src/auth/xoauth2.js";
+import { SMTPAuthenticationError } from "../../src/errors.js";
+import { b64, FakeIO } from "./fake-io.js";
+
+test("PLAIN: RFC 4616 §4 examples", () => {
+  assert.equal(encodePlain({ user: "tim", password: "tanstaaftanstaaf" }).toString("base64"), "AHRpbQB0YW5zdGFhZnRhbnN0YWFm");
+  assert.equal(encodePlain({ user: "Kurt", password: "xipj3plmq", authzid: "Ursel" }).toString("base64"), "VXJzZWwAS3VydAB4aXBqM3BsbXE=");
+});
+
+test("PLAIN: with and without initial response; UTF-8 credentials", async () => {
+  const creds = { user: "jürgen", password: "pässwörd" };
+  const io = new FakeIO(["235 2.7.0 ok"]);
+  await authenticateWith(io, plainMechanism, creds);
+  assert.deepEqual(io.sent, ["AUTH PLAIN AGrDvHJnZW4AcMOkc3N3w7ZyZA=="]);
+  assert.deepEqual(io.logged, ["AUTH PLAIN ****"]);
+
+  const io2 = new FakeIO(["334 ", "235 ok"]);
+  await authenticateWith(io2, plainMechanism, creds, { initialResponseOk: false });
+  assert.deepEqual(io2.sent, ["AUTH PLAIN", "AGrDvHJnZW4AcMOkc3N3w7ZyZA=="]);
+  assert.deepEqual(io2.logged, ["AUTH PLAIN", "****"]);
+});
+
+test("LOGIN: user then password, with and without initial response, UTF-8", async () => {
+  const creds = { user: "jürgen", password: "pässwörd" };
+  const io = new FakeIO(["334 UGFzc3dvcmQ6", "235 ok"]);
+  await authenticateWith(io, loginMechanism, creds);
+  assert.deepEqual(io.sent, ["AUTH LOGIN asO8cmdlbg==", "cMOkc3N3w7ZyZA=="]);
+  const io2 = new FakeIO(["334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 ok"]);
+  await authenticateWith(io2, loginMechanism, creds, { initialResponseOk: false });
+  assert.deepEqual(io2.sent, ["AUTH LOGIN", "asO8cmdlbg==", "cMOkc3N3w7ZyZA=="]);
+  assert.deepEqual(io2.logged, ["AUTH LOGIN", "****", "****"]);
+});
+
+test("CRAM-MD5: RFC 2195 §2 example (tim / tanstaaftanstaaf)", async () => {
+  const challenge = "<1896.697170952@postoffice.reston.mci.net>";
+  assert.equal(cramMd5Response("tim", "tanstaaftanstaaf", Buffer.from(challenge)), "tim b913a602c7eda7a495b4e6e7334d3890");
+  for (const initialResponseOk of [true, false]) {
+    const io = new FakeIO([`334 ${b64(challenge)}`, "235 ok"]);
+    await authenticateWith(io, cramMd5Mechanism, { user: "tim", password: "tanstaaftanstaaf" }, { initialResponseOk });
+    assert.deepEqual(io.sent, ["AUTH CRAM-MD5", "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"]);
+  }
+  const io = new FakeIO([`334 ${b64(challenge)}`, "235 ok"]);
+  await authenticateWith(io, cramMd5Mechanism, { user: "jürgen", password: "pässwörd" });
+  assert.equal(io.sent[1], "asO8cmdlbiBmMDY5MmQ1OGQwZGYwYTk3OTQ5NmZkNjgxZWQ5ZWYyYg==");
+});
+
+const SERVER_FIRST = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+const CLIENT_FINAL = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+const SERVER_FINAL = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+const scram = createScramSha256Mechanism({ nonce: () => "rOprNGfwEbeRWgbNEkqO" });
+const pencil = { user: "user", password: "pencil" };
+
+test("SCRAM-SHA-256: RFC 7677 §3 example, with and without initial response", async () => {
+  const io = new FakeIO([`334 ${b64(SERVER_FIRST)}`, `334 ${b64(SERVER_FINAL)}`, "235 ok"]);
+  await authenticateWith(io, scram, pencil, { allowInsecure: false });
+  assert.deepEqual(io.sent, [`AUTH SCRAM-SHA-256 ${b64("n,,n=user,r=rOprNGfwEbeRWgbNEkqO")}`, b64(CLIENT_FINAL), ""]);
+  assert.deepEqual(io.logged, ["AUTH SCRAM-SHA-256 ****", "****", "****"]);
+
+  const io2 = new FakeIO(["334 ", `334 ${b64(SERVER_FIRST)}`, `334 ${b64(SERVER_FINAL)}`, "235 ok"]);
+  await authenticateWith(io2, scram, pencil, { initialResponseOk: false });
+  assert.deepEqual(io2.sent, ["AUTH SCRAM-SHA-256", b64("n,,n=user,r=rOprNGfwEbeRWgbNEkqO"), b64(CLIENT_FINAL), ""]);
+});
+
+test("SCRAM-SHA-256: a wrong server signature cancels the exchange and throws", async () => {
+  const bad = "v=" + Buffer.alloc(32, 7).toString("base64");
+  const io = new FakeIO([`334 ${b64(SERVER_FIRST)}`, `334 ${b64(bad)}`, "501 5.7.0 cancelled"]);
+  await assert.rejects(authenticateWith(io, scram, pencil), (err: unknown) => {
+    assert.ok(err instanceof SMTPAuthenticationError);
+    assert.match(err.message, /server signature does not verify/);
+    assert.equal(err.command, "AUTH SCRAM-SHA-256 ****");
+    return true;
+  });
+  assert.equal(io.sent.at(-1), "*");
+});
+
+test("SCRAM-SHA-256: 235 without a server signature is refused", async () => {
+  const io = new FakeIO([`334 ${b64(SERVER_FIRST)}`, "235 ok"]);
+  await assert.rejects(authenticateWith(io, scram, pencil), /no server signature/);
+});
+
+test("SCRAM-SHA-256: hostile server-first messages fail without computing a key", async () => {
+  const cases = [
+    "r=someoneElsesNonce,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+    "r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", // not extended
+    "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999",
+    "r=rOprNGfwEbeRWgbNEkqOx,s=***,i=4096",
+    "m=ext,r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+  ];
+  for (const serverFirst of cases) {
+    const io = new FakeIO([`334 ${b64(serverFirst)}`, "501 cancelled"]);
+    await assert.rejects(authenticateWith(io, scram, pencil), SMTPAuthenticationError);
+    assert.equal(io.sent.at(-1), "*");
+  }
+  const io = new FakeIO([`334 ${b64(SERVER_FIRST)}`, `334 ${b64("e=invalid-proof")}`, "501 cancelled"]);
+  await assert.rejects(authenticateWith(io, scram, pencil), /invalid-proof/);
+});
+
+test("SCRAM-SHA-256: names are escaped and SASLprep'd", async () => {
+  const mech = createScramSha256Mechanism({ nonce: () => "abc" });
+  const first = await mech.start({ user: "a=b,c\u00a0d", password: "x" }, { host: "h", port: 1 }).initialResponse();
+  assert.equal(first?.toString(), "n,,n=a=3Db=2Cc d,r=abc");
+  assert.equal(saslprep("I\u00adX", "p"), "IX");
+  assert.equal(saslprep("\u2168", "p"), "IX");
+  assert.throws(() => saslprep("a\u0007b", "password"), TypeError);
+  assert.throws(() => saslprep("a\ue000b", "password"), TypeError);
+  assert.throws(() => mech.start({ user: "u", password: "p\u200eq" }, { host: "h", port: 1 }), TypeError);
+});
+
+test("XOAUTH2 and OAUTHBEARER encodings; token from a function is fetched per attempt", async () => {
+  assert.equal((await encodeXoauth2({ user: "someuser@example.com", token: "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg" })).toString(),
+    "user=someuser@example.com\x01auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01");
+  const bearer = await encodeOAuthBearer({ user: "user@example.com", token: "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==" }, { host: "server.example.com", port: 587 });
+  assert.equal(bearer.toString(), "n,a=user@example.com,\x01host=server.example.com\x01port=587\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01");
+  let calls = 0;
+  const token = async (): Promise<string> => `tok${++calls}`;
+  for (const expected of ["tok1", "tok2"]) {
+    const io = new FakeIO(["235 ok"]);
+    await authenticateWith(io, xoauth2Mechanism, { user: "u", token });
+    assert.equal(Buffer.from(io.sent[0].split(" ")[2], "base64").toString(), `user=u\x01auth=Bearer ${expected}\x01\x01`);
+  }
+});
+
+test("OAuth error challenge: XOAUTH2 answers empty, OAUTHBEARER \\x01; JSON in details", async () => {
+  const json = { status: "invalid_token", schemes: "bearer", scope: "https://mail.google.com/" };
+  for (const [mech, answer] of [[xoauth2Mechanism, ""], [oauthBearerMechanism, "AQ=="]] as const) {
+    const io = new FakeIO([`334 ${b64(JSON.stringify(json))}`, "535 5.7.8 Username and Password not accepted"]);
+    await assert.rejects(authenticateWith(io, mech, { user: "u@example.com", token: "secret-token" }), (err: unknown) => {
+      assert.ok(err instanceof SMTPAuthenticationError);
+      assert.equal(err.smtpCode, 535);
+      assert.deepEqual(err.details, json);
+      assert.doesNotMatch(err.message, /secret-token/);
+      return true;
+    });
+    assert.equal(io.sent[1], answer);
+    assert.equal(io.logged[0], `AUTH ${mech.name} ****`);
+  }
+});
+
+test("credentials with CR, LF, NUL (or \\x01 for OAuth) are TypeErrors before anything is sent", async () => {
+  const bad: [typeof plainMechanism, object][] = [
+    [plainMechanism, { user: "a\0b", password: "p" }],
+    [plainMechanism, { user: "a", password: "p\r\nQUIT" }],
+    [loginMechanism, { user: "a\n", password: "p" }],
+    [cramMd5Mechanism, { user: "a", password: "p\0" }],
+    [scram, { user: "a", password: "p\n" }],
+    [xoauth2Mechanism, { user: "a\x01b", token: "t" }],
+    [xoauth2Mechanism, { user: "a", token: "t\x01auth=x" }],
+    [oauthBearerMechanism, { user: "a", token: () => "t\r\n" }],
+    [plainMechanism, { user: "a" }],
+    [xoauth2Mechanism, { user: "a" }],
+  ];
+  for (const [mech, creds] of bad) {
+    const io = new FakeIO([]);
+    await assert.rejects(authenticateWith(io, mech, creds as never), TypeError);
+    assert.deepEqual(io.sent, []);
+  }
+});
