@@ -9,7 +9,6 @@
 import { escapeControl } from "../errors.js";
 import { parseListElement, splitAddressList } from "./address-list.js";
 
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\r\n\0]/;
 
 /** Throws a `TypeError` when `value` holds CR, LF or NUL (they would end or break an SMTP line). */

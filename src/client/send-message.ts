@@ -1,0 +1,161 @@
+/**
+ * What `SMTP.sendMessage()` does before anything is sent: the envelope from the message's
+ * headers (Python's `send_message`), Bcc removed, and the MAIL options that SMTPUTF8 and
+ * 8-bit data call for. Pure: no I/O; the SMTP class calls these and then `sendmail`.
+ * @module
+ */
+import { SMTPNotSupportedError } from "../errors.js";
+import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import {
+  findRecipients,
+  findSender,
+  hasEightBitData,
+  normalizeLineEndings,
+  parseHeaderSection,
+  removeHeaderFields,
+  resentPrefix,
+} from "../protocol/message.js";
+
+/** A whole RFC 5322 message: text (sent as UTF-8), bytes, or a builder such as mimetext's `MIMEMessage`. */
+export type MessageInput = string | Uint8Array | { asRaw(): string };
+
+/** A message ready for `sendmail`: its envelope, its bytes, and what the server must support. */
+export interface PreparedMessage {
+  /** The envelope sender: the caller's `from` as given, or the addr-spec found in the headers. */
+  from: string;
+  /** The envelope recipients: the caller's `to`, or the addr-specs found in the headers. */
+  to: string[];
+  /**
+   * The message with CRLF line ends and without any `Bcc`/`Resent-Bcc` field (nor a leading
+   * mbox `From ` line); every other byte as given. Not yet dot-stuffed.
+   */
+  data: Buffer;
+  /** True when an envelope address is not ASCII: SMTPUTF8 (RFC 6531) is needed. */
+  smtputf8: boolean;
+  /** True when the data holds a byte above 127: 8BITMIME (RFC 6152) or SMTPUTF8 is needed. */
+  eightBit: boolean;
+}
+
+/** Fields never transmitted, whatever `from` and `to` say (as in Python). */
+const BLIND_FIELDS: ReadonlySet<string> = new Set(["bcc", "resent-bcc"]);
+
+/** The message as bytes: strings and `asRaw()` text encoded as UTF-8. */
+function messageBytes(msg: MessageInput): Uint8Array {
+  if (typeof msg === "string") return Buffer.from(msg, "utf8");
+  if (msg instanceof Uint8Array) return msg;
+  if (msg !== null && typeof msg === "object" && typeof msg.asRaw === "function") {
+    const raw: unknown = msg.asRaw();
+    if (typeof raw !== "string") throw new TypeError("msg.asRaw() must return a string");
+    return Buffer.from(raw, "utf8");
+  }
+  throw new TypeError("msg must be a string, a Uint8Array or an object with asRaw()");
+}
+
+/**
+ * Reads the envelope out of a whole message and readies its bytes, as Python's
+ * `send_message` does: the sender is `from` when given, else the `Sender` field, else
+ * `From`; the recipients are `to` when given (a string is one address), else every address
+ * in `To`, `Cc` and `Bcc`. When the message holds exactly one set of `Resent-*` fields,
+ * `Resent-Sender`/`Resent-From` and `Resent-To`/`Resent-Cc`/`Resent-Bcc` are used instead.
+ * `Bcc` and `Resent-Bcc` are removed from the data in every case. `from` may be `""` for
+ * the null reverse-path.
+ * @throws TypeError when `msg` is not a message, when it holds more than one set of
+ *   Resent-* fields (even with `from` and `to` given, as in Python), when no sender or no
+ *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), or when
+ *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL.
+ */
+export function prepareMessage(msg: MessageInput, from?: string, to?: string | string[]): PreparedMessage {
+  const data = normalizeLineEndings(messageBytes(msg));
+  const section = parseHeaderSection(data);
+  const prefix = resentPrefix(section);
+  const names = prefix === "" ? ["Sender", "From"] : ["Resent-Sender", "Resent-From"];
+
+  let sender: string;
+  if (from !== undefined && from !== null) {
+    if (typeof from !== "string") throw new TypeError("from must be a string");
+    quoteaddr(from); // a malformed sender fails here, before anything is sent
+    sender = from;
+  } else {
+    const found = findSender(data, section, prefix);
+    if (found === null) throw new TypeError(`message has no sender: no ${names.join(" or ")} header with an address, and no from given`);
+    sender = found;
+  }
+
+  let recipients: string[];
+  if (to !== undefined && to !== null) {
+    if (!Array.isArray(to) && typeof to !== "string") throw new TypeError("to must be a string or an array of strings");
+    recipients = typeof to === "string" ? [to] : [...to];
+    for (const r of recipients) quoteaddr(r);
+    if (recipients.length === 0) throw new TypeError("no recipients: to is empty");
+  } else {
+    recipients = findRecipients(data, section, prefix);
+    if (recipients.length === 0) {
+      const fields = prefix === "" ? "To, Cc or Bcc" : "Resent-To, Resent-Cc or Resent-Bcc";
+      throw new TypeError(`message has no recipients: no address in ${fields}, and no to given`);
+    }
+  }
+
+  const out = removeHeaderFields(data, section, BLIND_FIELDS);
+  return {
+    from: sender,
+    to: recipients,
+    data: out,
+    smtputf8: ![sender, ...recipients].every(isAsciiAddress),
+    eightBit: hasEightBitData(out),
+  };
+}
+
+/** The keyword of a MAIL parameter (`BODY=8BITMIME` -> `BODY`), upper-case. */
+function keywordOf(option: string): string {
+  const eq = option.indexOf("=");
+  return (eq < 0 ? option : option.slice(0, eq)).toUpperCase();
+}
+
+/**
+ * The MAIL FROM options for a prepared message: `given` (never changed), plus `SMTPUTF8`
+ * and `BODY=8BITMIME` when an address needs SMTPUTF8 (as Python's `send_message` adds
+ * them), or `BODY=8BITMIME` alone when only the data is 8-bit. An option the caller already
+ * gave is not added twice; a caller's `BODY=` is kept. `features` is the server's EHLO
+ * keywords, lower-case (`esmtpFeatures`); empty after HELO.
+ * @throws SMTPNotSupportedError when an address needs SMTPUTF8 and the server does not
+ *   advertise it (RFC 6531 §3.4), or when the data is 8-bit and the server advertises
+ *   neither 8BITMIME nor SMTPUTF8 (or not BINARYMIME for a caller's `BODY=BINARYMIME`):
+ *   8-bit data is never sent where it could be silently corrupted.
+ * @throws TypeError when the caller gave `BODY=7BIT` for 8-bit data.
+ */
+export function mailOptionsFor(
+  prepared: Pick<PreparedMessage, "smtputf8" | "eightBit">,
+  features: ReadonlyMap<string, string>,
+  given: readonly string[] = [],
+): string[] {
+  const out = [...given];
+  const has = (keyword: string): boolean => out.some((o) => keywordOf(o) === keyword);
+  if (prepared.smtputf8) {
+    if (!features.has("smtputf8")) {
+      throw new SMTPNotSupportedError(
+        "One or more source or delivery addresses require internationalized email support, " +
+          "but the server does not advertise the required SMTPUTF8 capability",
+      );
+    }
+    if (!has("SMTPUTF8")) out.push("SMTPUTF8");
+    if (!has("BODY")) out.push("BODY=8BITMIME");
+  }
+  if (prepared.eightBit) {
+    const bodyOption = out.find((o) => keywordOf(o) === "BODY");
+    const body = bodyOption === undefined ? undefined : bodyOption.slice(bodyOption.indexOf("=") + 1).toUpperCase();
+    const eightBitOk = features.has("8bitmime") || features.has("smtputf8");
+    if (body === undefined) {
+      if (!eightBitOk) {
+        throw new SMTPNotSupportedError("the message holds 8-bit data, but the server does not advertise 8BITMIME");
+      }
+      out.push("BODY=8BITMIME");
+    } else if (body === "7BIT") {
+      throw new TypeError("BODY=7BIT was given, but the message holds 8-bit data");
+    } else if (body === "8BITMIME" && !eightBitOk) {
+      throw new SMTPNotSupportedError("the message holds 8-bit data, but the server does not advertise 8BITMIME");
+    } else if (body === "BINARYMIME" && !features.has("binarymime")) {
+      throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
+    }
+  }
+  return out;
+}

@@ -1,0 +1,239 @@
+/**
+ * Reading an RFC 5322 message as bytes: its header section, unfolded header values, the
+ * envelope that Python's `send_message` derives from them, and removal of header fields
+ * (Bcc) without re-serialising anything else. Pure: no I/O.
+ * @module
+ */
+import { escapeControl } from "../errors.js";
+import { parseAddressList } from "./address.js";
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** One header field as it lies in the message bytes. */
+export interface HeaderField {
+  /** The field name as written (`Resent-Bcc`), without whitespace before the colon. */
+  readonly name: string;
+  /** The field name in lower case, for comparisons. */
+  readonly key: string;
+  /** Offset of the field's first byte. */
+  readonly start: number;
+  /** Offset just past the field: past the line end of its last continuation line. */
+  readonly end: number;
+  /** Offset of the first byte after the colon. */
+  readonly valueStart: number;
+  /** Offset of the line end (CRLF or LF) of the field's last line, or `end` when it has none. */
+  readonly valueEnd: number;
+}
+
+/** The header section of a message. */
+export interface HeaderSection {
+  /** Every header field, in order. */
+  readonly fields: readonly HeaderField[];
+  /**
+   * Length of a leading mbox `From ` line (with its line end), 0 when there is none.
+   * Python's parser takes it as the envelope line and never sends it; neither do we.
+   */
+  readonly mboxLineEnd: number;
+  /** Offset of the first byte of the body (past the empty line), or the data's length. */
+  readonly bodyStart: number;
+}
+
+/**
+ * Turns every lone CR and lone LF into CRLF (RFC 5322 §2.3 lines end in CRLF), copying
+ * nothing else. Python's `send_message` serialises with `linesep="\r\n"` to the same effect.
+ */
+export function normalizeLineEndings(data: Uint8Array): Buffer {
+  let extra = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === CR ? data[i + 1] !== LF : data[i] === LF && data[i - 1] !== CR) extra++;
+  }
+  if (extra === 0) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const out = Buffer.allocUnsafe(data.length + extra);
+  let j = 0;
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i];
+    if (b === CR && data[i + 1] !== LF) { out[j++] = CR; out[j++] = LF; }
+    else if (b === LF && data[i - 1] !== CR) { out[j++] = CR; out[j++] = LF; }
+    else out[j++] = b;
+  }
+  return out;
+}
+
+/** Length of the field name at `pos` when the line there starts a header field (`name *WSP ":"`), else -1. */
+function fieldNameEnd(data: Uint8Array, pos: number, lineEnd: number): number {
+  let i = pos;
+  // RFC 5322 §3.6.8 ftext: printable US-ASCII except ":".
+  while (i < lineEnd && data[i] >= 0x21 && data[i] <= 0x7e && data[i] !== 0x3a) i++;
+  const nameEnd = i;
+  if (nameEnd === pos) return -1;
+  while (i < lineEnd && (data[i] === 0x20 || data[i] === 0x09)) i++; // obs-optional (§4.5.3)
+  return i < lineEnd && data[i] === 0x3a ? nameEnd : -1;
+}
+
+/**
+ * Finds the header fields of a message. A line ends at LF (a CR before it belongs to the
+ * line end); normalise lone CRs first (`normalizeLineEndings`) when they must count as line
+ * ends, as they do on the wire. The header section ends at the first empty line, or (as in
+ * Python's parser) at the first line that is neither a field nor a continuation; a
+ * continuation line before any field belongs to no field. Never throws.
+ */
+export function parseHeaderSection(data: Uint8Array): HeaderSection {
+  const fields: HeaderField[] = [];
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let pos = 0;
+  let mboxLineEnd = 0;
+  let current: { name: string; start: number; valueStart: number; valueEnd: number; end: number } | null = null;
+  const close = (): void => {
+    if (current) fields.push({ ...current, key: current.name.toLowerCase() });
+    current = null;
+  };
+  if (text.subarray(0, 5).toString("latin1") === "From ") {
+    const lf = text.indexOf(LF);
+    const lineEnd = lf < 0 ? text.length : lf;
+    if (fieldNameEnd(text, 0, lineEnd) < 0) pos = mboxLineEnd = lf < 0 ? text.length : lf + 1;
+  }
+  while (pos < text.length) {
+    const lf = text.indexOf(LF, pos);
+    const next = lf < 0 ? text.length : lf + 1;
+    const lineEnd = lf < 0 ? text.length : lf > pos && text[lf - 1] === CR ? lf - 1 : lf;
+    if (lineEnd === pos) { close(); return { fields, mboxLineEnd, bodyStart: next }; }
+    const first = text[pos];
+    if (first === 0x20 || first === 0x09) {
+      if (current !== null) {
+        const field: { valueEnd: number; end: number } = current;
+        field.valueEnd = lineEnd;
+        field.end = next;
+      }
+    } else {
+      const nameEnd = fieldNameEnd(text, pos, lineEnd);
+      if (nameEnd < 0) break;
+      close();
+      const colon = text.indexOf(0x3a, nameEnd);
+      current = { name: text.toString("latin1", pos, nameEnd), start: pos, valueStart: colon + 1, valueEnd: lineEnd, end: next };
+    }
+    pos = next;
+  }
+  close();
+  return { fields, mboxLineEnd, bodyStart: pos };
+}
+
+/**
+ * Unfolds a header value (RFC 5322 §2.2.3): every line break (CRLF, CR or LF, or a run of
+ * them) followed by a space or tab is removed, the whitespace kept. Idempotent.
+ */
+export function unfoldHeader(value: string): string {
+  return value.replace(/(?:\r\n|[\r\n])+(?=[ \t])/g, "");
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The value of `field`, decoded as UTF-8 (RFC 6532), unfolded and trimmed.
+ * @throws TypeError when the value is not valid UTF-8 (it cannot then be read as addresses).
+ */
+export function headerValue(data: Uint8Array, field: HeaderField): string {
+  let raw: string;
+  try {
+    raw = strictUtf8.decode(data.subarray(field.valueStart, field.valueEnd));
+  } catch {
+    throw new TypeError(`the ${field.name} header is not valid UTF-8`);
+  }
+  return unfoldHeader(raw).trim();
+}
+
+/**
+ * Copies `data` without the given byte ranges (each `[start, end)`, sorted, disjoint).
+ * Everything else is kept byte for byte.
+ */
+export function removeRanges(data: Uint8Array, ranges: ReadonlyArray<readonly [number, number]>): Buffer {
+  const parts: Uint8Array[] = [];
+  let pos = 0;
+  for (const [start, end] of ranges) {
+    if (start > pos) parts.push(data.subarray(pos, start));
+    pos = Math.max(pos, end);
+  }
+  parts.push(data.subarray(pos));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Removes every header field whose name is in `keys` (lower-case), continuation lines
+ * included, and a leading mbox `From ` line; nothing else changes.
+ */
+export function removeHeaderFields(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): Buffer {
+  const ranges: Array<[number, number]> = [];
+  if (section.mboxLineEnd > 0) ranges.push([0, section.mboxLineEnd]);
+  for (const f of section.fields) if (keys.has(f.key)) ranges.push([f.start, f.end]);
+  return removeRanges(data, ranges);
+}
+
+/** True when `data` holds a byte above 127, so it needs 8BITMIME (RFC 6152) or SMTPUTF8. */
+export function hasEightBitData(data: Uint8Array): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] > 0x7f) return true;
+  return false;
+}
+
+/**
+ * The prefix of the header names that carry the envelope: `"resent-"` when the message
+ * holds exactly one set of Resent-* fields, else `""`.
+ *
+ * CPython counts `Resent-Date` fields alone. Here a set is counted by whichever Resent-*
+ * field occurs most often (each occurs at most once per set, RFC 5322 §3.6.6), so the
+ * answer is Python's whenever the sets are well formed, and a block without its
+ * `Resent-Date`, or a second `Resent-To` slipped into one set, is neither ignored nor
+ * half used.
+ * @throws TypeError when there is more than one set (no way to tell which is the latest).
+ */
+export function resentPrefix(section: HeaderSection): "" | "resent-" {
+  const counts = new Map<string, { name: string; count: number }>();
+  for (const f of section.fields) {
+    if (!f.key.startsWith("resent-")) continue;
+    const entry = counts.get(f.key) ?? { name: f.name, count: 0 };
+    entry.count++;
+    counts.set(f.key, entry);
+  }
+  let worst: { name: string; count: number } | null = null;
+  for (const entry of counts.values()) if (worst === null || entry.count > worst.count) worst = entry;
+  if (worst === null) return "";
+  if (worst.count > 1) {
+    throw new TypeError(
+      `message has more than one set of Resent-* headers (${worst.count} ${escapeControl(worst.name)} fields): ` +
+        "cannot tell which is the most recent; pass from and to explicitly",
+    );
+  }
+  return "resent-";
+}
+
+/** The addr-specs of every field named `key`, in order. */
+function addressesOf(data: Uint8Array, section: HeaderSection, key: string): string[] {
+  const out: string[] = [];
+  for (const f of section.fields) if (f.key === key) out.push(...parseAddressList(headerValue(data, f)));
+  return out;
+}
+
+/**
+ * The envelope sender from the headers (Python's `send_message`): the first address of
+ * the first `Sender` field, or of the first `From` field when there is no usable Sender
+ * (`Resent-Sender` / `Resent-From` when `prefix` is `"resent-"`). `null` when none.
+ * @throws TypeError when the chosen field cannot be parsed.
+ */
+export function findSender(data: Uint8Array, section: HeaderSection, prefix: "" | "resent-"): string | null {
+  for (const key of [`${prefix}sender`, `${prefix}from`]) {
+    const field = section.fields.find((f) => f.key === key);
+    if (field === undefined) continue;
+    const addrs = parseAddressList(headerValue(data, field));
+    if (addrs.length > 0) return addrs[0];
+  }
+  return null;
+}
+
+/**
+ * The envelope recipients from the headers: every address of every `To`, `Cc` and `Bcc`
+ * field, in that order (`Resent-To`, `Resent-Cc`, `Resent-Bcc` when `prefix` is
+ * `"resent-"`). Duplicates are kept, as in Python.
+ * @throws TypeError when one of those fields cannot be parsed.
+ */
+export function findRecipients(data: Uint8Array, section: HeaderSection, prefix: "" | "resent-"): string[] {
+  return ["to", "cc", "bcc"].flatMap((name) => addressesOf(data, section, prefix + name));
+}
