@@ -1,0 +1,208 @@
+/**
+ * Command-line parsing for `smtplib` (commander): turns argv into one typed command value.
+ * No I/O besides commander's own help/error text, so it is unit-testable.
+ * @module
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { EXIT_CODE_HELP } from "./exit-codes.js";
+
+/** `smtplib serve`. */
+export interface ServeCommand {
+  readonly kind: "serve";
+  readonly host: string;
+  readonly port: number;
+  readonly lmtp: boolean;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly implicit: boolean };
+  readonly users: ReadonlyMap<string, string>;
+  readonly authRequired: boolean;
+  readonly size?: number;
+  readonly refuseSenders: readonly string[];
+  readonly refuseRecipients: readonly string[];
+  readonly quiet: boolean;
+}
+
+/** How `send` and `probe` protect the connection. */
+export type TlsMode = "none" | "ssl" | "starttls" | "require-tls";
+
+/** Options `send` and `probe` share. */
+export interface ConnectTarget {
+  readonly host: string;
+  /** 0: the default port of the protocol (25, 465 with --ssl, 2003 with --lmtp). */
+  readonly port: number;
+  readonly tlsMode: TlsMode;
+  readonly caFile?: string;
+  readonly insecure: boolean;
+  readonly timeout?: number;
+  readonly localHostname?: string;
+  readonly lmtp: boolean;
+}
+
+/** `smtplib send`. */
+export interface SendCommand extends ConnectTarget {
+  readonly kind: "send";
+  readonly from: string;
+  readonly to: readonly string[];
+  /** undefined: read the message from stdin. */
+  readonly file?: string;
+  readonly user?: string;
+  /** Name of the environment variable that holds the password (never the password itself). */
+  readonly passwordEnv?: string;
+  readonly verbosity: 0 | 1 | 2;
+  readonly progress: boolean;
+}
+
+/** `smtplib probe`. */
+export interface ProbeCommand extends ConnectTarget {
+  readonly kind: "probe";
+}
+
+/** What the command line asks for. */
+export type CliCommand = ServeCommand | SendCommand | ProbeCommand;
+
+/** Where commander writes help and errors; tests capture them. */
+export interface CliOutput {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+}
+
+/** Splits `host[:port]`, `[v6]:port` or a bare IPv6 address. */
+export function parseHostPort(value: string): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
+  const colons = value.split(":").length - 1;
+  if (colons === 1) {
+    const [host, port] = value.split(":") as [string, string];
+    if (host === "") throw new InvalidArgumentError("a host is required before the port.");
+    return { host, port: parsePort(port) };
+  }
+  if (value === "") throw new InvalidArgumentError("the host is empty.");
+  return { host: value, port: 0 };
+}
+
+/** A TCP port 0-65535. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535).`);
+  return port;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
+  return n;
+}
+
+/** `user:pass` for `serve --auth`; the password may contain colons. */
+export function parseUserPass(value: string): [string, string] {
+  const at = value.indexOf(":");
+  if (at <= 0) throw new InvalidArgumentError(`"${value}" is not user:password.`);
+  return [value.slice(0, at), value.slice(at + 1)];
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function addTargetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--ssl", "TLS from the first byte (SMTP_SSL, default port 465)").conflicts(["starttls", "requireTls"]))
+    .addOption(new Option("--starttls", "upgrade with STARTTLS when offered, else continue in clear").conflicts("requireTls"))
+    .option("--require-tls", "upgrade with STARTTLS and fail (exit 5) when it is not offered")
+    .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file")
+    .option("--insecure", "do not verify the server certificate (testing only)")
+    .option("--timeout <ms>", "timeout for each step, in milliseconds", parsePositive)
+    .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
+    .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)");
+}
+
+interface TargetFlags {
+  ssl?: boolean; starttls?: boolean; requireTls?: boolean; caFile?: string; insecure?: boolean;
+  timeout?: number; helo?: string; lmtp?: boolean;
+}
+
+function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): ConnectTarget {
+  const tlsMode: TlsMode = o.ssl ? "ssl" : o.requireTls ? "require-tls" : o.starttls ? "starttls" : "none";
+  if (o.ssl && o.lmtp) throw new CommanderError(2, "smtplib.usage", "error: --ssl cannot be combined with --lmtp");
+  return {
+    ...hostPort, tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
+    ...(o.caFile === undefined ? {} : { caFile: o.caFile }),
+    ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
+    ...(o.helo === undefined ? {} : { localHostname: o.helo }),
+  };
+}
+
+/** Builds the commander program; every action stores its result in `sink`. */
+function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Command {
+  const program = new Command("smtplib")
+    .description("SMTP/LMTP client tool: send a message, probe a server, or run a debugging server")
+    .exitOverride()
+    .configureOutput({ writeOut: out.writeOut, writeErr: out.writeErr })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program.command("serve").description("run the debugging SMTP/LMTP server until Ctrl-C, printing what it receives")
+    .option("--port <n>", "port to listen on (0: any free port)", parsePort, 8025)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--lmtp", "speak LMTP instead of SMTP")
+    .option("--tls-cert <file>", "PEM certificate: offer STARTTLS (or implicit TLS with --tls-implicit)")
+    .option("--tls-key <file>", "PEM private key of --tls-cert")
+    .option("--tls-implicit", "TLS from the first byte instead of STARTTLS")
+    .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH", collect, [])
+    .option("--auth-required", "refuse MAIL until the client has logged in")
+    .option("--size <bytes>", "largest message accepted (advertised as SIZE)", parsePositive)
+    .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect, [])
+    .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect, [])
+    .option("--quiet", "print messages only, not the session transcript")
+    .action((o: { port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth: string[]; authRequired?: boolean; size?: number; refuseSender: string[]; refuseRecipient: string[]; quiet?: boolean }) => {
+      if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
+      if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
+      if (o.authRequired && o.auth.length === 0) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs at least one --auth user:pass");
+      sink({
+        kind: "serve", host: o.host, port: o.port, lmtp: o.lmtp ?? false,
+        ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
+        users: new Map(o.auth.map(parseUserPass)), authRequired: o.authRequired ?? false,
+        ...(o.size === undefined ? {} : { size: o.size }),
+        refuseSenders: o.refuseSender, refuseRecipients: o.refuseRecipient, quiet: o.quiet ?? false,
+      });
+    });
+
+  addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
+    .requiredOption("--server <host[:port]>", "server to send through", parseHostPort)
+    .requiredOption("--from <addr>", "envelope sender (MAIL FROM)")
+    .requiredOption("--to <addr>", "envelope recipient (repeatable)", collect, [])
+    .option("--file <file>", "the RFC 5322 message; default: read stdin")
+    .option("--user <name>", "log in as this user (needs --password-env)")
+    .option("--password-env <VAR>", "environment variable that holds the password")
+    .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages)")
+    .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
+    .addHelpText("after", `\n${EXIT_CODE_HELP}`)
+    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number }) => {
+      if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
+      if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
+      sink({
+        kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
+        ...(o.file === undefined ? {} : { file: o.file }),
+        ...(o.user === undefined ? {} : { user: o.user }),
+        ...(o.passwordEnv === undefined ? {} : { passwordEnv: o.passwordEnv }),
+        verbosity: Math.min(o.verbose, 2) as 0 | 1 | 2, progress: o.progress,
+      });
+    });
+
+  addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
+    .argument("<host[:port]>", "server to probe", parseHostPort)
+    .action((target: { host: string; port: number }, o: TargetFlags) => sink({ kind: "probe", ...toTarget(target, o) }));
+  return program;
+}
+
+/**
+ * Parses `argv` (without `node` and the script path).
+ * @throws CommanderError for a usage error (`exitCode` 1 from commander means usage, we map it
+ *   to 2) and for `--help`/`--version` (`code` `commander.helpDisplayed`, exitCode 0).
+ */
+export function parseCommandLine(argv: readonly string[], out: CliOutput): CliCommand {
+  let result: CliCommand | undefined;
+  const program = buildProgram((c) => { result = c; }, out);
+  program.parse([...argv], { from: "user" });
+  if (result === undefined) {
+    program.outputHelp({ error: true });
+    throw new CommanderError(2, "smtplib.usage", "error: a command is required");
+  }
+  return result;
+}

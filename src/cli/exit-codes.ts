@@ -1,0 +1,36 @@
+/**
+ * Exit codes of the `smtplib` command. They are part of its interface: scripts test them.
+ * @module
+ */
+export const ExitCode = Object.freeze({
+  /** Done: every recipient accepted (send), server stopped cleanly (serve), probe complete. */
+  OK: 0,
+  /** An unexpected error (a bug, or something not covered below). */
+  FAILURE: 1,
+  /** The command line is wrong (unknown option, missing value, conflicting flags). */
+  USAGE: 2,
+  /** send: the message was accepted for some recipients and refused for others. */
+  PARTIAL: 3,
+  /** send: the server refused the message (sender, every recipient, or the data). */
+  REFUSED: 4,
+  /** Could not connect, TLS failed or was required but not offered, timeout, disconnect. */
+  UNAVAILABLE: 5,
+  /** Authentication failed or the server does not offer a usable mechanism. */
+  AUTH: 6,
+  /** The input message could not be read. */
+  NO_INPUT: 7,
+});
+
+/** One of the values of {@link ExitCode}. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The table printed at the end of `smtplib send --help`. */
+export const EXIT_CODE_HELP = `Exit codes:
+  0  every recipient accepted
+  1  unexpected error
+  2  usage error
+  3  some recipients refused (the others got the message)
+  4  refused by the server (sender, all recipients, or the data)
+  5  connection, TLS or timeout failure
+  6  authentication failed
+  7  the message could not be read`;

@@ -1,0 +1,63 @@
+/**
+ * `smtplib serve`: the debugging server in the foreground, printing the transcript and each
+ * message as received, until SIGINT/SIGTERM.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { formatEntry, startDebugServer, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
+import type { ServeCommand } from "./args.js";
+import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+
+/** Renders a received message: an envelope header, then the data exactly as received. */
+export function formatMessage(message: ReceivedMessage, index: number): string {
+  const { mailFrom, rcptTo, mailParams } = message.envelope;
+  const params = Object.entries(mailParams).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(" ");
+  const head = [
+    `---------- message ${index} (${message.data.length} bytes, session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
+    `MAIL FROM: <${mailFrom}>${params ? ` ${params}` : ""}`,
+    ...rcptTo.map((r) => `RCPT TO:   <${r}>`),
+    "",
+  ];
+  const body = message.data.toString("utf8");
+  return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}---------- end of message ${index} ----------\n`;
+}
+
+/** Turns the parsed command into debug server options (reading the TLS files). */
+export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOptions> {
+  const tls = cmd.tls === undefined ? undefined : {
+    cert: await readFile(cmd.tls.certFile),
+    key: await readFile(cmd.tls.keyFile),
+    mode: cmd.tls.implicit ? "implicit" as const : "starttls" as const,
+  };
+  return {
+    host: cmd.host, port: cmd.port, lmtp: cmd.lmtp,
+    ...(tls ? { tls } : {}),
+    ...(cmd.users.size > 0 ? { auth: { users: Object.fromEntries(cmd.users), required: cmd.authRequired } } : {}),
+    ...(cmd.size === undefined ? {} : { size: cmd.size }),
+    refuseSenders: cmd.refuseSenders, refuseRecipients: cmd.refuseRecipients,
+  };
+}
+
+/** Runs the server until a signal; resolves to the exit code. */
+export async function runServe(cmd: ServeCommand, out: (text: string) => void = (t) => void process.stdout.write(t)): Promise<ExitCodeValue> {
+  let count = 0;
+  const server = await startDebugServer({
+    ...(await serveOptions(cmd)),
+    onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
+    onMessage: (message) => out(formatMessage(message, ++count)),
+  });
+  const features = [cmd.lmtp ? "LMTP" : "SMTP"];
+  if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : "STARTTLS");
+  if (cmd.users.size > 0) features.push(`AUTH for ${cmd.users.size} user(s)${cmd.authRequired ? ", required" : ""}`);
+  if (cmd.size !== undefined) features.push(`SIZE ${cmd.size}`);
+  const where = server.host.includes(":") ? `[${server.host}]` : server.host;
+  out(`smtplib serve: listening on ${where}:${server.port} (${features.join(", ")}); Ctrl-C to stop\n`);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  out(`smtplib serve: ${signal}, closing (${count} message(s) received)\n`);
+  await server.close();
+  return ExitCode.OK;
+}

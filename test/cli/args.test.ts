@@ -1,0 +1,116 @@
+// Unit tests of the CLI's argument parsing (no I/O, no child processes).
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { CommanderError } from "commander";
+import { parseCommandLine, parseHostPort, parseUserPass, type CliCommand } from "../../src/cli/args.js";
+
+function parse(...argv: string[]): { command?: CliCommand; error?: CommanderError; out: string; err: string } {
+  let out = "";
+  let err = "";
+  try {
+    const command = parseCommandLine(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } });
+    return { command, out, err };
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    return { error: e, out, err };
+  }
+}
+
+test("host[:port] forms", () => {
+  assert.deepEqual(parseHostPort("mail.example.org"), { host: "mail.example.org", port: 0 });
+  assert.deepEqual(parseHostPort("mail.example.org:587"), { host: "mail.example.org", port: 587 });
+  assert.deepEqual(parseHostPort("[::1]:2525"), { host: "::1", port: 2525 });
+  assert.deepEqual(parseHostPort("[::1]"), { host: "::1", port: 0 });
+  assert.deepEqual(parseHostPort("::1"), { host: "::1", port: 0 });
+  for (const bad of ["host:x", "host:70000", ":25", "", "host:-1"]) assert.throws(() => parseHostPort(bad), /./, bad);
+});
+
+test("user:pass keeps colons in the password", () => {
+  assert.deepEqual(parseUserPass("alice:a:b:c"), ["alice", "a:b:c"]);
+  assert.throws(() => parseUserPass("alice"));
+  assert.throws(() => parseUserPass(":pw"));
+});
+
+test("send: all options", () => {
+  const { command } = parse("send", "--server", "localhost:2525", "--from", "a@x.org", "--to", "b@x.org", "--to", "c@x.org",
+    "--file", "msg.eml", "--starttls", "--user", "alice", "--password-env", "PW", "-vv", "--timeout", "5000", "--ca-file", "ca.pem");
+  assert.deepEqual(command, {
+    kind: "send", host: "localhost", port: 2525, tlsMode: "starttls", insecure: false, lmtp: false,
+    caFile: "ca.pem", timeout: 5000, from: "a@x.org", to: ["b@x.org", "c@x.org"], file: "msg.eml",
+    user: "alice", passwordEnv: "PW", verbosity: 2, progress: true,
+  });
+});
+
+test("send: defaults, stdin, -v, --ssl, --require-tls, --lmtp, --no-progress", () => {
+  const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org"];
+  const plain = parse(...base).command;
+  assert.equal(plain?.kind, "send");
+  if (plain?.kind !== "send") return;
+  assert.equal(plain.file, undefined);
+  assert.equal(plain.port, 0);
+  assert.equal(plain.tlsMode, "none");
+  assert.equal(plain.verbosity, 0);
+  assert.deepEqual((parse(...base, "-v").command as { verbosity: number }).verbosity, 1);
+  assert.deepEqual((parse(...base, "-v", "-v", "-v").command as { verbosity: number }).verbosity, 2);
+  assert.equal((parse(...base, "--ssl").command as { tlsMode: string }).tlsMode, "ssl");
+  assert.equal((parse(...base, "--require-tls").command as { tlsMode: string }).tlsMode, "require-tls");
+  assert.equal((parse(...base, "--lmtp").command as { lmtp: boolean }).lmtp, true);
+  assert.equal((parse(...base, "--no-progress").command as { progress: boolean }).progress, false);
+});
+
+test("send: usage errors", () => {
+  const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org"];
+  const cases: string[][] = [
+    ["send", "--from", "a@x.org", "--to", "b@x.org"],
+    ["send", "--server", "h", "--to", "b@x.org"],
+    ["send", "--server", "h", "--from", "a@x.org"],
+    [...base, "--ssl", "--starttls"],
+    [...base, "--starttls", "--require-tls"],
+    [...base, "--ssl", "--lmtp"],
+    [...base, "--user", "alice"],
+    [...base, "--password-env", "PW"],
+    [...base, "--timeout", "0"],
+    [...base, "--bogus"],
+    ["send", "--server", "h:99999", "--from", "a", "--to", "b"],
+  ];
+  for (const argv of cases) {
+    const r = parse(...argv);
+    assert.ok(r.error, `no error for ${argv.join(" ")}`);
+    assert.notEqual(r.error.code, "commander.helpDisplayed");
+  }
+});
+
+test("serve: defaults and options", () => {
+  const d = parse("serve").command;
+  assert.deepEqual(d, {
+    kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authRequired: false,
+    refuseSenders: [], refuseRecipients: [], quiet: false,
+  });
+  const full = parse("serve", "--port", "0", "--host", "::1", "--lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-implicit",
+    "--auth", "alice:pw", "--auth", "bob:x:y", "--auth-required", "--size", "1000", "--refuse-sender", "s@x", "--refuse-recipient", "r@x", "--quiet").command;
+  assert.deepEqual(full, {
+    kind: "serve", host: "::1", port: 0, lmtp: true, tls: { certFile: "c.pem", keyFile: "k.pem", implicit: true },
+    users: new Map([["alice", "pw"], ["bob", "x:y"]]), authRequired: true, size: 1000,
+    refuseSenders: ["s@x"], refuseRecipients: ["r@x"], quiet: true,
+  });
+  for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"]]) {
+    assert.ok(parse("serve", ...argv).error, argv.join(" "));
+  }
+});
+
+test("probe: target and TLS mode", () => {
+  assert.deepEqual(parse("probe", "smtp.example.org:465", "--ssl").command, {
+    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false,
+  });
+  assert.ok(parse("probe").error);
+});
+
+test("--help is not an error; no command is", () => {
+  const help = parse("send", "--help");
+  assert.equal(help.error?.code, "commander.helpDisplayed");
+  assert.match(help.out, /Exit codes:/);
+  assert.match(help.out, /--password-env/);
+  const none = parse();
+  assert.ok(none.error && none.error.code !== "commander.helpDisplayed");
+  assert.match(none.err, /Usage: smtplib/);
+});
