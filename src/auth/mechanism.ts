@@ -39,13 +39,17 @@ export interface SASLExchange {
   initialResponse(): Buffer | null | Promise<Buffer | null>;
   /**
    * Answers one server challenge (already base64-decoded). Throws
-   * `SMTPAuthenticationError` when the challenge proves the server false (a SCRAM server
-   * signature that does not verify).
+   * `SMTPAuthenticationError` with code 334 (the code of the reply that carried it) when
+   * the challenge proves the server false (a SCRAM server signature that does not verify)
+   * or makes no sense; the exchange loop then cancels with `*` and `login()` stops there
+   * rather than fall back to a weaker mechanism.
    */
   respond(challenge: Buffer): Buffer | Promise<Buffer>;
   /**
-   * Called once the server has answered 235: throws `SMTPAuthenticationError` when the
-   * mechanism required something the server never sent (SCRAM's server signature).
+   * Called once the server has answered 235: throws `SMTPAuthenticationError` with code
+   * 235 when the mechanism required something the server never sent (SCRAM's server
+   * signature). The server then considers the session authenticated; the caller should
+   * close the connection.
    */
   finish?(): void;
   /** Structured error details collected from the server (OAuth's JSON error), if any. */

@@ -6,6 +6,7 @@
  */
 
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
+import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES } from "../constants.js";
@@ -56,21 +57,6 @@ function insecureRefusal(io: AuthIO, names: string[]): SMTPException {
   );
 }
 
-/** base64 of an auth object's answer: a string as UTF-8, a Buffer as is, `null` as empty. */
-function encodeAnswer(answer: unknown): string {
-  if (answer === null) return "";
-  if (typeof answer === "string") return Buffer.from(answer, "utf8").toString("base64");
-  if (answer instanceof Uint8Array) return Buffer.from(answer).toString("base64");
-  throw new TypeError("an auth object must return a string, a Buffer or null");
-}
-
-/** Decodes a 334 challenge, strictly (RFC 4648 alphabet, padding optional); `null` if not base64. */
-function decodeChallenge(reply: SMTPReply): Buffer | null {
-  const text = (reply.lines.length > 0 ? reply.lines.join("") : reply.message).trim();
-  const valid = /^[A-Za-z0-9+/]*={0,2}$/.test(text) && (text.includes("=") ? text.length % 4 === 0 : text.length % 4 !== 1);
-  return valid ? Buffer.from(text, "base64") : null;
-}
-
 /** RFC 4954 §4: a `*` line cancels the exchange; the server answers it (501). */
 async function cancel(io: AuthIO): Promise<SMTPReply> {
   return io.command("*", "*");
@@ -92,7 +78,7 @@ async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise
   let command = `AUTH ${mech}`;
   let reply: SMTPReply;
   if (initial !== null) {
-    const encoded = encodeAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
+    const encoded = encodeAuthAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
     command = `AUTH ${mech} ****`;
     state.challengeCount = 1;
     reply = await io.command(`AUTH ${mech} ${encoded}`, command);
@@ -108,14 +94,14 @@ async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise
       throw fail(r.code, `AUTH ${mech} cancelled after ${MAX_AUTH_CHALLENGES} challenges without an outcome; server: ${r.message}`);
     }
     state.challengeCount += 1;
-    const challenge = decodeChallenge(reply);
+    const challenge = decodeChallenge(reply.lines.length > 0 ? reply.lines.join("") : reply.message);
     if (challenge === null) {
       const r = await cancel(io);
       throw fail(r.code, `AUTH ${mech} cancelled: the server's challenge is not valid base64; server: ${r.message}`);
     }
     let answer: string;
     try {
-      answer = encodeAnswer(await ex.authobject(challenge));
+      answer = encodeAuthAnswer(await ex.authobject(challenge));
     } catch (err) {
       await cancel(io);
       if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError);
@@ -186,8 +172,8 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
  * skipping token mechanisms without a token, password ones without a password, and
  * revealing ones on an insecure link unless `allowInsecure`. Resolves to the 235 reply.
  *
- * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421 stops at
- * once); `SMTPException` "No suitable authentication method found." when nothing fits, or
+ * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421, or a
+ * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits, or
  * one naming the host and `allowInsecureAuth` when only the insecure link stood in the
  * way; `TypeError` for malformed credentials; and whatever the connection throws.
  * The caller checks that the server has the AUTH extension at all.
@@ -207,7 +193,9 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
     try {
       return await authenticateWith(io, mech, creds, opts);
     } catch (err) {
-      if (!(err instanceof SMTPAuthenticationError) || err.smtpCode === 421) throw err;
+      // 421 closes the connection; 334/235 mean the mechanism caught the server failing
+      // to prove itself (SCRAM): never fall back to a weaker mechanism that hands it a secret.
+      if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode)) throw err;
       lastError = err;
     }
   }

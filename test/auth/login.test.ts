@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { SASLMechanism } from "../../src/auth/mechanism.js";
 import { plainMechanism } from "../../src/auth/plain.js";
 import { AuthRegistry, defaultRegistry } from "../../src/auth/registry.js";
+import { createScramSha256Mechanism } from "../../src/auth/scram-sha-256.js";
 import { login } from "../../src/client/authenticate.js";
 import { SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../../src/errors.js";
 import { b64, FakeIO } from "./fake-io.js";
@@ -99,4 +100,15 @@ test("login: a custom registry and initialResponseOk are honoured", async () => 
   const io = new FakeIO(["334 ", "235 ok"]);
   await login(io, "CRAM-MD5 PLAIN", creds, { registry: reg, initialResponseOk: false });
   assert.deepEqual(io.sent, ["AUTH PLAIN", b64("\0u\0p")]);
+});
+
+test("login: a server that fails SCRAM's proof gets no fallback to PLAIN", async () => {
+  const serverFirst = "r=abcXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+  const reg = defaultRegistry();
+  reg.register(createScramSha256Mechanism({ nonce: () => "abc" }));
+  const io = new FakeIO([`334 ${b64(serverFirst)}`, `334 ${b64("v=" + Buffer.alloc(32).toString("base64"))}`, "501 cancelled"]);
+  await assert.rejects(login(io, "PLAIN SCRAM-SHA-256", creds, { registry: reg }), /server signature does not verify/);
+  assert.deepEqual(io.sent.map((l) => l.split(" ").slice(0, 2).join(" ")).slice(0, 1), ["AUTH SCRAM-SHA-256"]);
+  assert.equal(io.sent.length, 3, "AUTH, client-final, then '*'; no AUTH PLAIN after it");
+  assert.equal(io.sent[2], "*");
 });

@@ -1,0 +1,29 @@
+/**
+ * The base64 framing of AUTH answers and challenges (RFC 4954 §4).
+ * @module
+ */
+
+/**
+ * base64 of an auth object's answer: a string as UTF-8 (user names and passwords are
+ * UTF-8, Python's gh-73936), a `Uint8Array` as its bytes, `null` as the empty answer.
+ * Throws `TypeError` for anything else.
+ */
+export function encodeAuthAnswer(answer: unknown): string {
+  if (answer === null) return "";
+  if (typeof answer === "string") return Buffer.from(answer, "utf8").toString("base64");
+  if (answer instanceof Uint8Array) return Buffer.from(answer).toString("base64");
+  throw new TypeError("an auth object must return a string, a Buffer or null");
+}
+
+/**
+ * Decodes the text of a 334 challenge strictly: the RFC 4648 alphabet, `=` only as final
+ * padding (which may be left out, as some servers do). Returns `null` when it is not
+ * base64 at all, for the caller to cancel the exchange; Node's own decoder would silently
+ * skip the bad characters instead.
+ */
+export function decodeChallenge(text: string): Buffer | null {
+  const t = text.trim();
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return null;
+  const valid = t.includes("=") ? t.length % 4 === 0 : t.length % 4 !== 1;
+  return valid ? Buffer.from(t, "base64") : null;
+}
