@@ -86,8 +86,8 @@ async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise
     state.challengeCount = 0;
     reply = await io.command(command, command);
   }
-  const fail = (code: number, text: string): SMTPAuthenticationError =>
-    new SMTPAuthenticationError(code, text, { command, details: ex.details() });
+  const fail = (code: number, text: string, details: unknown = ex.details()): SMTPAuthenticationError =>
+    new SMTPAuthenticationError(code, text, { command, details });
   for (let challenges = 1; reply.code === 334; challenges++) {
     if (challenges > MAX_AUTH_CHALLENGES) {
       const r = await cancel(io);
@@ -104,7 +104,7 @@ async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise
       answer = encodeAuthAnswer(await ex.authobject(challenge));
     } catch (err) {
       await cancel(io);
-      if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError);
+      if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError, err.details ?? ex.details());
       throw err;
     }
     reply = await io.command(answer, "****");

@@ -164,3 +164,18 @@ test("credentials with CR, LF, NUL (or \\x01 for OAuth) are TypeErrors before an
     assert.deepEqual(io.sent, []);
   }
 });
+
+test("OAUTHBEARER without initial response: the empty first challenge gets the client response", async () => {
+  const io = new FakeIO(["334 ", "235 ok"], { host: "smtp.example.com", port: 465 });
+  await authenticateWith(io, oauthBearerMechanism, { user: "a,b=c@x", token: () => Promise.resolve("tok") }, { initialResponseOk: false });
+  assert.equal(io.sent[0], "AUTH OAUTHBEARER");
+  assert.equal(Buffer.from(io.sent[1], "base64").toString(), "n,a=a=2Cb=3Dc@x,\x01host=smtp.example.com\x01port=465\x01auth=Bearer tok\x01\x01");
+  assert.deepEqual(io.logged, ["AUTH OAUTHBEARER", "****"]);
+});
+
+test("a custom mechanism that reveals its secret is refused on an insecure link too", async () => {
+  const custom = { ...plainMechanism, name: "X-SECRET" };
+  const io = new FakeIO([], { encrypted: false, host: "mx.example" });
+  await assert.rejects(authenticateWith(io, custom, { user: "u", password: "p" }), /X-SECRET to mx\.example.*allowInsecureAuth/s);
+  assert.deepEqual(io.sent, []);
+});
