@@ -83,7 +83,8 @@ export function splitAddressList(list: string): ListElement[] {
     }
   }
   text += list.slice(start);
-  out.push({ text, hasContent: content });
+  // An unterminated comment, quote or literal swallowed the rest: never skip that silently.
+  out.push({ text, hasContent: content || depth > 0 || inQuote || inLiteral });
   // A trailing comma leaves an empty last element: harmless, it has no content.
   return out;
 }

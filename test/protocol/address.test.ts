@@ -1,0 +1,293 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { addrOnly, isAsciiAddress, parseAddress, parseAddressList, quoteaddr, quotedata } from "../../src/protocol/address.js";
+import { canonicalLocalPart, splitAddressList } from "../../src/protocol/address-list.js";
+
+describe("quoteaddr", () => {
+  const table: Array<[string, string]> = [
+    // Python's accepted forms.
+    ["", "<>"],
+    ["<>", "<>"],
+    ["  < >  ", "<>"],
+    ["Sally", "<Sally>"],
+    ["John", "<John>"],
+    ["foo@bar.com", "<foo@bar.com>"],
+    ["<a@b>", "<a@b>"],
+    ["John <j@x.org>", "<j@x.org>"],
+    ['"Doe, John" <j@x.org>', "<j@x.org>"],
+    ["j@x.org (John Doe)", "<j@x.org>"],
+    ["(c) j@x.org", "<j@x.org>"],
+    ["Sally (my friend)", "<Sally>"],
+    ['"quoted local"@x.org', '<"quoted local"@x.org>'],
+    ['"a\\"b"@x', '<"a\\"b"@x>'],
+    ['"abc"@x', "<abc@x>"],
+    ['""@x', '<""@x>'],
+    ["a @ b . c", "<a@b.c>"],
+    ["a@[1.2.3.4]", "<a@[1.2.3.4]>"],
+    ["a@[IPv6:::1]", "<a@[IPv6:::1]>"],
+    ["<@relay.example,@r2.example:a@b>", "<a@b>"],
+    ["a@b <c@d>", "<c@d>"],
+    ["Páolo <főo@bar.com>", "<főo@bar.com>"],
+    ["=?utf-8?q?J=C3=A9r=C3=B4me?= <j@x.org>", "<j@x.org>"],
+    ["\tJohn\t<j@x.org>\t", "<j@x.org>"],
+  ];
+  for (const [input, expected] of table) {
+    it(`${JSON.stringify(input)} -> ${expected}`, () => assert.equal(quoteaddr(input), expected));
+  }
+
+  const hostile = [
+    "<a@b>\r\nRCPT TO:<x>",
+    "a@b\r\nDATA",
+    "a@b\nRSET",
+    "a@b\rRSET",
+    "a@b\0",
+    '"a\r\nb"@x',
+    "John <j@x.org>\n",
+    "\r\n",
+  ];
+  for (const input of hostile) {
+    it(`refuses CR/LF/NUL: ${JSON.stringify(input)}`, () => {
+      assert.throws(() => quoteaddr(input), (e: unknown) => e instanceof TypeError && /CR, LF or NUL/.test(e.message));
+    });
+  }
+
+  const unparsable = [
+    "John Smith",
+    "a@b, c@d",
+    "team: a@b;",
+    "undisclosed-recipients:;",
+    "<a@b",
+    "a@b>",
+    "x <a@b> y",
+    "<a@b> SIZE=100",
+    "a@b SIZE=100",
+    "Name <>",
+    '"unterminated@x',
+    "(unterminated a@b",
+    "a..b@x",
+    "@",
+    "<<a@b>>",
+  ];
+  for (const input of unparsable) {
+    it(`refuses ${JSON.stringify(input)} instead of dropping part of it`, () => {
+      assert.throws(() => quoteaddr(input), (e: unknown) => e instanceof TypeError && /cannot parse address/.test(e.message));
+    });
+  }
+
+  it("throws TypeError for a non-string", () => {
+    assert.throws(() => quoteaddr(42 as unknown as string), TypeError);
+  });
+
+  it("never lets a generated string put CR or LF on the wire", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => {
+        let out: string;
+        try {
+          out = quoteaddr(s);
+        } catch (e) {
+          return e instanceof TypeError;
+        }
+        return /^<[^\r\n\0]*>$/.test(out);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("quotedata", () => {
+  const table: Array<[string, string]> = [
+    // CPython test_smtplib testQuoteData.
+    ["abc\n.jkl\rfoo\r\n..blue", "abc\r\n..jkl\r\nfoo\r\n...blue"],
+    ["", ""],
+    [".", ".."],
+    [".\n", "..\r\n"],
+    ["a\r\n.\r\nb", "a\r\n..\r\nb"],
+    ["\r\r\n\n", "\r\n\r\n\r\n"],
+    ["a.b\n.", "a.b\r\n.."],
+    ["\n.\n.", "\r\n..\r\n.."],
+    ["x\u2028.y", "x\u2028.y"], // only CR and LF end lines
+  ];
+  for (const [input, expected] of table) {
+    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => assert.equal(quotedata(input), expected));
+  }
+
+  const lineChars = fc.constantFrom("a", ".", "\r", "\n", " ", "é");
+  const data = fc.array(lineChars, { maxLength: 60 }).map((a) => a.join(""));
+
+  it("property: no lone CR or LF, no line that is a lone '.', and un-stuffing gives the CRLF-normalised input", () => {
+    fc.assert(
+      fc.property(data, (s) => {
+        const out = quotedata(s);
+        assert.doesNotMatch(out, /\r(?!\n)|(?<!\r)\n/);
+        const lines = out.split("\r\n");
+        assert.ok(lines.every((l) => l !== "."));
+        const unstuffed = lines.map((l) => (l.startsWith(".") ? l.slice(1) : l)).join("\r\n");
+        assert.equal(unstuffed, s.replace(/\r\n|\r|\n/g, "\r\n"));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("addrOnly (Python's _addr_only)", () => {
+  const table: Array<[string, string]> = [
+    ["John <j@x.org>", "j@x.org"],
+    ["j@x.org", "j@x.org"],
+    ["<j@x.org>", "j@x.org"],
+    ["Sally", "Sally"],
+    ["John Smith", "John Smith"], // not an address: kept whole, never cut to "John"
+    ["list-1", "list-1"],
+    ["", ""],
+  ];
+  for (const [input, expected] of table) {
+    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => assert.equal(addrOnly(input), expected));
+  }
+  it("refuses CR/LF", () => assert.throws(() => addrOnly("a@b\r\nQUIT"), TypeError));
+});
+
+describe("isAsciiAddress", () => {
+  it("tells ASCII from non-ASCII", () => {
+    assert.equal(isAsciiAddress("foo@bar.com"), true);
+    assert.equal(isAsciiAddress("főo@bar.com"), false);
+    assert.equal(isAsciiAddress("user@bücher.de"), false);
+    assert.equal(isAsciiAddress(""), true);
+  });
+});
+
+describe("splitAddressList", () => {
+  it("splits at top-level commas only and marks empty elements", () => {
+    const parts = splitAddressList('"a,b" <x@y>, (c,d) z@w, , g: a@b, c@d;, <@r,@s:e@f>, [1,2]');
+    assert.deepEqual(
+      parts.map((p) => [p.text, p.hasContent]),
+      [['"a,b" <x@y>', true], [" (c,d) z@w", true], [" ", false], [" g: a@b, c@d;", true], [" <@r,@s:e@f>", true], [" [1,2]", true]],
+    );
+  });
+  it("marks an element swallowed by an unterminated comment as content, to be refused", () => {
+    assert.deepEqual(splitAddressList("(, a@b").map((p) => p.hasContent), [true]);
+    assert.deepEqual(splitAddressList("(closed)").map((p) => p.hasContent), [false]);
+  });
+});
+
+describe("parseAddress", () => {
+  it("returns null for what is not exactly one address", () => {
+    assert.equal(parseAddress("a@b, c@d"), null);
+    assert.equal(parseAddress("g: a@b;"), null);
+    assert.equal(parseAddress(""), null);
+    assert.equal(parseAddress("John <j@x.org>"), "j@x.org");
+  });
+});
+
+describe("parseAddressList", () => {
+  const table: Array<[string, string[]]> = [
+    ["a@b", ["a@b"]],
+    ["John <j@x.org>, k@y", ["j@x.org", "k@y"]],
+    ['"Doe, John" <j@x.org>, "Roe; Jane: x" <r@x.org>', ["j@x.org", "r@x.org"]],
+    ["j@x.org (Doe, John), k@y (a (nested, comment))", ["j@x.org", "k@y"]],
+    ["undisclosed-recipients:;", []],
+    ["undisclosed-recipients: ;", []],
+    ["team: a@x, b@y;, c@z", ["a@x", "b@y", "c@z"]],
+    ["c@z, team: a@x, \"B, b\" <b@y>; , d@w", ["c@z", "a@x", "b@y", "d@w"]],
+    ["=?utf-8?q?J=C3=A9r=C3=B4me?= <j@x.org>", ["j@x.org"]],
+    ["=?UTF-8?B?w6lsw6g=?= <e@x.org>, =?iso-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be>", ["e@x.org", "PIRARD@vm1.ulg.ac.be"]],
+    ["=?utf-8?q?Smith,_John?= <j@x.org>, k@y", ["j@x.org", "k@y"]], // a ',' RFC 2047 forbids, seen in the wild
+    ["a@b, , c@d,", ["a@b", "c@d"]], // obs-addr-list
+    ["(nobody), a@b", ["a@b"]],
+    ["Bernard, Bianca", ["Bernard", "Bianca"]], // Python's bare local parts
+    ["John Root <root@localhost>, \"Dinsdale\" <warped@silly.walks.com>", ["root@localhost", "warped@silly.walks.com"]],
+    ["<@route:a@b>", ["a@b"]],
+    ['"a b"@x, "a,b"@y', ['"a b"@x', '"a,b"@y']],
+    ["Páolo <főo@bar.com>, 用户@例子.广告", ["főo@bar.com", "用户@例子.广告"]],
+    ["a@[1.2.3.4], b@[IPv6:2001:db8::1]", ["a@[1.2.3.4]", "b@[IPv6:2001:db8::1]"]],
+    ["Mr. Smith <s@x>", ["s@x"]],
+    ["", []],
+  ];
+  for (const [input, expected] of table) {
+    it(`${JSON.stringify(input)}`, () => assert.deepEqual(parseAddressList(input), expected));
+  }
+
+  it("names the element it cannot parse", () => {
+    assert.throws(
+      () => parseAddressList("x@y, bogus <, z@w"),
+      (e: unknown) => e instanceof TypeError && e.message.includes('"bogus <, z@w"'), // the open "<" takes the rest
+    );
+    assert.throws(() => parseAddressList("a@b, John Smith"), /"John Smith"/);
+    assert.throws(() => parseAddressList("team: a@b"), TypeError); // unterminated group
+    assert.throws(() => parseAddressList('"unterminated, a@b'), TypeError);
+  });
+
+  it("refuses CR, LF and NUL (values must be unfolded first)", () => {
+    assert.throws(() => parseAddressList("a@b,\r\n c@d"), TypeError);
+    assert.throws(() => parseAddressList("a@b\0"), TypeError);
+  });
+
+  // Generators for the property tests.
+  const atext = fc.constantFrom(..."abcxyzABC0189!#$%&'*+-/=?^_`{|}~".split(""));
+  const atom = fc.array(atext, { minLength: 1, maxLength: 6 }).map((a) => a.join(""));
+  const dotAtom = fc.array(atom, { minLength: 1, maxLength: 3 }).map((a) => a.join("."));
+  const qchar = fc.constantFrom(..."ab ,;:<>@()[].\"\\é".split(""));
+  const quotedLocal = fc.array(qchar, { minLength: 1, maxLength: 8 }).map((a) => a.join(""));
+  const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?$/);
+  const domain = fc.array(label, { minLength: 1, maxLength: 3 }).map((a) => a.join("."));
+  const local = fc.oneof(
+    dotAtom.map((v) => ({ written: v, spec: v })),
+    quotedLocal.map((v) => ({ written: `"${v.replace(/["\\]/g, "\\$&")}"`, spec: canonicalLocalPart(v) })),
+  );
+  const displayName = fc.oneof(
+    fc.constant(""),
+    fc.array(atom, { minLength: 1, maxLength: 3 }).map((a) => `${a.join(" ")} `),
+    fc.string({ maxLength: 12 }).map((s) => `"${s.replace(/[\r\n\0]/g, "").replace(/["\\]/g, "\\$&")}" `),
+    fc.string({ maxLength: 12 }).map((s) => `=?utf-8?B?${Buffer.from(s).toString("base64")}?= `),
+    fc.string({ unit: "grapheme", maxLength: 12 }).map((s) => `=?utf-8?Q?${encodeQ(s)}?= `),
+  );
+  const mailbox = fc.tuple(displayName, local, domain, fc.boolean()).map(([name, l, d, comment]) => ({
+    written: `${name}<${l.written}@${d}>${comment ? " (a, comment)" : ""}`,
+    spec: `${l.spec}@${d}`,
+  }));
+
+  it("property: a generated list of Name <local@domain> gives exactly its addr-specs", () => {
+    fc.assert(
+      fc.property(fc.array(mailbox, { maxLength: 6 }), (boxes) => {
+        const header = boxes.map((b) => b.written).join(", ");
+        assert.deepEqual(parseAddressList(header), boxes.map((b) => b.spec));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("property: the same mailboxes inside a group give the same addr-specs", () => {
+    fc.assert(
+      fc.property(fc.array(mailbox, { maxLength: 4 }), (boxes) => {
+        const header = `list: ${boxes.map((b) => b.written).join(", ")};`;
+        assert.deepEqual(parseAddressList(header), boxes.map((b) => b.spec));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("property: one junk element among mailboxes is either an address of its own or an error, never dropped", () => {
+    const junk = fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n\0]/g, ""));
+    fc.assert(
+      fc.property(fc.array(mailbox, { maxLength: 3 }), junk, fc.array(mailbox, { maxLength: 3 }), (before, j, after) => {
+        const header = [...before.map((b) => b.written), j, ...after.map((b) => b.written)].join(", ");
+        let specs: string[];
+        try {
+          specs = parseAddressList(header);
+        } catch (e) {
+          return e instanceof TypeError && /cannot parse address/.test(e.message);
+        }
+        const own = parseAddressList(j);
+        assert.deepEqual(specs, [...before.map((b) => b.spec), ...own, ...after.map((b) => b.spec)]);
+        return true;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** RFC 2047 Q encoding for a phrase (§4.2, §5(3)): only letters and digits left as they are. */
+function encodeQ(s: string): string {
+  return [...Buffer.from(s, "utf8")]
+    .map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : b === 0x20 ? "_" : `=${b.toString(16).toUpperCase().padStart(2, "0")}`))
+    .join("");
+}
