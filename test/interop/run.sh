@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# The interop suite: installs and starts real mail servers on loopback high ports, runs the
+# scenarios of test/interop/runner.ts against them with the compiled library, writes
+# test/interop/MATRIX.md, and stops every server it started (also on failure or Ctrl-C).
+#
+# Needs root on Debian 12 (apt-get). Usage: bash test/interop/run.sh
+# Environment: INTEROP_SKIP_INSTALL=1 skips apt-get; INTEROP_SKIP_BUILD=1 skips tsc;
+#              INTEROP_KEEP=1 leaves the servers running for debugging (stop with run.sh --stop).
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+RUN="$HERE/.run"
+CACHE="$RUN/cache"
+T0=$(date +%s)
+PY=/usr/bin/python3 # Debian's python (aiosmtpd is a Debian package), not a pyenv shim
+
+log() { echo "[interop +$(( $(date +%s) - T0 ))s] $*"; }
+die() { log "ERROR: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- stopping (by PID only)
+# Waits up to ~10 s for each PID to go away, then sends SIGKILL to that PID.
+wait_gone() {
+  local pid
+  for pid in "$@"; do
+    [ -n "$pid" ] || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "pid $pid still alive after 10 s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+}
+children_of() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' || true; }
+stop_pidfile() { # name pidfile
+  local f=$2 pid kids
+  [ -f "$f" ] || return 0
+  pid=$(tr -dc '0-9' < "$f")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kids=$(children_of "$pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" $kids
+    log "stopped $1 (pid $pid)"
+  fi
+  rm -f "$f"
+}
+stop_all() {
+  set +e
+  if [ -f "$RUN/postfix/etc/main.cf" ] && [ -f "$RUN/postfix/queue/pid/master.pid" ]; then
+    local pmaster pkids
+    pmaster=$(tr -dc '0-9' < "$RUN/postfix/queue/pid/master.pid")
+    if [ -n "$pmaster" ] && kill -0 "$pmaster" 2>/dev/null; then
+      pkids=$(children_of "$pmaster")
+      postfix -c "$RUN/postfix/etc" stop >/dev/null 2>&1 || kill -TERM "$pmaster"
+      wait_gone "$pmaster" $pkids
+      log "stopped postfix (master pid $pmaster)"
+    fi
+  fi
+  stop_pidfile exim "$RUN/exim/exim.pid"
+  stop_pidfile aiosmtpd "$RUN/aiosmtpd/pid"
+  stop_pidfile dovecot "$RUN/dovecot/base/master.pid"
+  set -e
+}
+
+if [ "${1:-}" = "--stop" ]; then stop_all; exit 0; fi
+[ "$(id -u)" = 0 ] || die "run as root (installs packages with apt-get and starts mail daemons)"
+
+on_exit() {
+  local rc=$?
+  if [ "${INTEROP_KEEP:-0}" = 1 ]; then
+    log "INTEROP_KEEP=1: servers left running; stop them with: bash test/interop/run.sh --stop"
+  else
+    stop_all
+  fi
+  log "finished with exit code $rc in $(( $(date +%s) - T0 )) s"
+  exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- installing
+APT_UPDATED=0
+apt_update_once() {
+  if [ $APT_UPDATED = 0 ]; then
+    log "apt-get update"
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+}
+missing_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+install_packages() {
+  # Exim is not installed (it conflicts with postfix): only its libraries are, see below.
+  local want=(postfix dovecot-core dovecot-lmtpd python3-aiosmtpd openssl ca-certificates
+              libidn12 libgnutls-dane0 libgnutls30 libdb5.3 libnsl2 libpcre2-8-0 libidn2-0)
+  local missing
+  missing=$(missing_packages "${want[@]}")
+  if [ -n "$missing" ]; then
+    log "installing:" $missing
+    apt_update_once
+    # Postfix must not configure or start a system mail server.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing >"$RUN/apt.log" 2>&1 \
+      || { tail -30 "$RUN/apt.log"; die "apt-get install failed (log: $RUN/apt.log)"; }
+  fi
+  # Exim from its unpacked package, run with our own configuration file.
+  if [ ! -x "$CACHE/exim/usr/sbin/exim4" ]; then
+    log "unpacking exim4-daemon-light"
+    mkdir -p "$CACHE/debs" "$CACHE/exim"
+    ( cd "$CACHE/debs" && apt-get download exim4-daemon-light exim4-base >/dev/null 2>&1 ) \
+      || { apt_update_once; ( cd "$CACHE/debs" && apt-get download exim4-daemon-light exim4-base >/dev/null 2>&1 ); } \
+      || die "apt-get download exim4-daemon-light exim4-base failed"
+    local deb
+    for deb in "$CACHE"/debs/exim4-*.deb; do dpkg-deb -x "$deb" "$CACHE/exim"; done
+  fi
+  # Debian's exim binary has its default user compiled in and looks it up at start-up.
+  getent passwd Debian-exim >/dev/null || useradd --system --user-group --no-create-home \
+    --home-dir /nonexistent --shell /usr/sbin/nologin Debian-exim
+}
+
+# ---------------------------------------------------------------- helpers
+free_ports() { # N: prints N distinct free TCP ports on 127.0.0.1
+  node -e '
+    const net = require("node:net");
+    const n = Number(process.argv[1]); const servers = [];
+    (async () => {
+      for (let i = 0; i < n; i++) {
+        const s = net.createServer(); servers.push(s);
+        await new Promise((r) => s.listen(0, "127.0.0.1", r));
+      }
+      console.log(servers.map((s) => s.address().port).join(" "));
+      servers.forEach((s) => s.close());
+    })();' "$1"
+}
+wait_port() { # name port [seconds]
+  local deadline=$(( $(date +%s) + ${3:-30} ))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "$1 does not answer on 127.0.0.1:$2 (see $RUN/$1/)"
+    sleep 0.2
+  done
+}
+wait_socket() { # name path [seconds]
+  local deadline=$(( $(date +%s) + ${3:-30} ))
+  until [ -S "$2" ] && "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); sys.exit(0 if s.recv(3)==b"220" else 1)' "$2" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "$1 does not answer on $2"
+    sleep 0.2
+  done
+}
+render() { # template output: fills in @RUN@ and @PORT_*@
+  sed -e "s|@RUN@|$RUN|g" -e "s|@PORT_POSTFIX@|$PORT_POSTFIX|g" -e "s|@PORT_POSTFIX_SMTPS@|$PORT_POSTFIX_SMTPS|g" \
+      -e "s|@PORT_EXIM@|$PORT_EXIM|g" -e "s|@PORT_EXIM_TLS@|$PORT_EXIM_TLS|g" "$1" > "$2"
+}
+
+# ---------------------------------------------------------------- the run
+mkdir -p "$RUN"
+stop_all # leftovers of an interrupted earlier run
+find "$RUN" -mindepth 1 -maxdepth 1 ! -name cache ! -name apt.log -exec rm -rf {} +
+
+[ "${INTEROP_SKIP_INSTALL:-0}" = 1 ] || install_packages
+for cmd in postfix postconf dovecot openssl node; do command -v "$cmd" >/dev/null || die "$cmd not found"; done
+"$PY" -c "import aiosmtpd" 2>/dev/null || die "python3-aiosmtpd not importable by $PY"
+
+log "test CA and server certificate (localhost, 127.0.0.1, ::1)"
+mkdir -p "$RUN/certs"
+(
+  cd "$RUN/certs"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+    -subj "/CN=smtplib interop test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" >/dev/null 2>&1
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" > server.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+    -extfile server.ext >/dev/null 2>&1
+  openssl verify -CAfile ca.pem server.pem >/dev/null
+  chmod 644 server.key # Exim reads it after dropping to nobody; a throw-away test key
+)
+
+read -r PORT_POSTFIX PORT_POSTFIX_SMTPS PORT_EXIM PORT_EXIM_TLS PORT_AIO PORT_AIO_TLS <<<"$(free_ports 6)"
+log "ports: postfix $PORT_POSTFIX (smtps $PORT_POSTFIX_SMTPS), exim $PORT_EXIM (tls $PORT_EXIM_TLS), aiosmtpd $PORT_AIO (tls $PORT_AIO_TLS)"
+
+# Postfix: its queue must exist before Dovecot puts the auth socket into queue/private.
+mkdir -p "$RUN/postfix/etc" "$RUN/postfix/queue" "$RUN/postfix/data" "$RUN/postfix/mail"
+render "$HERE/postfix/main.cf.in" "$RUN/postfix/etc/main.cf"
+render "$HERE/postfix/master.cf.in" "$RUN/postfix/etc/master.cf"
+cp "$HERE/postfix/vmailbox" "$HERE/postfix/sender_access" "$HERE/postfix/recipient_access" "$RUN/postfix/etc/"
+chown postfix:postfix "$RUN/postfix/data"
+chown 65534:65534 "$RUN/postfix/mail"
+postfix -c "$RUN/postfix/etc" check || die "postfix check failed (run it in a terminal to see why)"
+
+log "starting dovecot (LMTP on $RUN/dovecot/lmtp, SASL for postfix)"
+mkdir -p "$RUN/dovecot/mail" "$RUN/dovecot/home"
+chown 65534:65534 "$RUN/dovecot/mail" "$RUN/dovecot/home"
+render "$HERE/dovecot/dovecot.conf.in" "$RUN/dovecot/dovecot.conf"
+cp "$HERE/dovecot/users" "$RUN/dovecot/users"
+dovecot -c "$RUN/dovecot/dovecot.conf" || die "dovecot did not start: $(cat "$RUN/dovecot/dovecot.log" 2>/dev/null)"
+wait_socket dovecot "$RUN/dovecot/lmtp"
+for _ in $(seq 1 50); do [ -S "$RUN/postfix/queue/private/auth" ] && break; sleep 0.1; done
+
+log "starting postfix on $PORT_POSTFIX and $PORT_POSTFIX_SMTPS"
+postfix -c "$RUN/postfix/etc" start >/dev/null 2>&1 || die "postfix did not start: $(tail -5 "$RUN/postfix/postfix.log")"
+wait_port postfix "$PORT_POSTFIX"
+wait_port postfix "$PORT_POSTFIX_SMTPS"
+
+log "starting exim on $PORT_EXIM and $PORT_EXIM_TLS"
+mkdir -p "$RUN/exim/spool" "$RUN/exim/log" "$RUN/exim/mail"
+chown 65534:65534 "$RUN/exim/spool" "$RUN/exim/log" "$RUN/exim/mail"
+sed -e "s|@EXIM_BIN@|$CACHE/exim/usr/sbin/exim4|g" "$HERE/exim/exim.conf.in" > "$RUN/exim/exim.conf.in"
+render "$RUN/exim/exim.conf.in" "$RUN/exim/exim.conf"
+"$CACHE/exim/usr/sbin/exim4" -C "$RUN/exim/exim.conf" -bd || die "exim did not start: $(cat "$RUN"/exim/log/* 2>/dev/null)"
+wait_port exim "$PORT_EXIM"
+wait_port exim "$PORT_EXIM_TLS"
+
+log "starting aiosmtpd on $PORT_AIO and $PORT_AIO_TLS"
+mkdir -p "$RUN/aiosmtpd/mail"
+"$PY" "$HERE/aiosmtpd/server.py" "$RUN/aiosmtpd/mail" "$PORT_AIO" "$PORT_AIO_TLS" \
+  "$RUN/certs/server.pem" "$RUN/certs/server.key" "$RUN/aiosmtpd/pid" >"$RUN/aiosmtpd/server.log" 2>&1 &
+echo $! > "$RUN/aiosmtpd/pid"
+wait_port aiosmtpd "$PORT_AIO"
+wait_port aiosmtpd "$PORT_AIO_TLS"
+
+cat > "$RUN/servers.json" <<EOF
+{
+  "runDir": "$RUN",
+  "caFile": "$RUN/certs/ca.pem",
+  "user": "alice@example.test",
+  "password": "secret-alice",
+  "postfix": { "port": $PORT_POSTFIX, "tlsPort": $PORT_POSTFIX_SMTPS, "maildir": "$RUN/postfix/mail/all", "log": "$RUN/postfix/postfix.log" },
+  "exim": { "port": $PORT_EXIM, "tlsPort": $PORT_EXIM_TLS, "maildir": "$RUN/exim/mail/all", "log": "$RUN/exim/log/mainlog" },
+  "aiosmtpd": { "port": $PORT_AIO, "tlsPort": $PORT_AIO_TLS, "dir": "$RUN/aiosmtpd/mail", "log": "$RUN/aiosmtpd/server.log" },
+  "dovecot": { "socket": "$RUN/dovecot/lmtp", "mailRoot": "$RUN/dovecot/mail", "log": "$RUN/dovecot/dovecot.log" }
+}
+EOF
+log "servers up"
+
+cd "$ROOT"
+if [ "${INTEROP_SKIP_BUILD:-0}" != 1 ]; then
+  log "compiling (tsc -p tsconfig.json)"
+  # Type errors elsewhere in the tree still emit JavaScript; the runner reports what fails.
+  npx --no-install tsc -p tsconfig.json > "$RUN/tsc.log" 2>&1 || log "tsc reported errors (see $RUN/tsc.log); running anyway"
+fi
+[ -f "$ROOT/build/test/interop/runner.js" ] || die "build/test/interop/runner.js missing: compile with npx tsc -p tsconfig.json"
+
+log "running scenarios"
+set +e
+node "$ROOT/build/test/interop/runner.js" "$RUN/servers.json" "$HERE/MATRIX.md"
+RC=$?
+set -e
+exit $RC

@@ -1,0 +1,225 @@
+// The interop runner: `node build/test/interop/runner.js SERVERS.json [MATRIX.md]`, started by
+// test/interop/run.sh once the servers are up. Runs every scenario against every server,
+// prints the matrix, writes MATRIX.md, exits 1 when any scenario failed.
+//
+// node's test runner (`node --test build/test/`) also loads this file, as it loads every .js
+// under a folder named test; without arguments it does nothing and exits 0.
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { loadLibrary, type Library } from "./api.js";
+import { aiosmtpdBox, dovecotBox, eximBox, postfixBox } from "./mailboxes.js";
+import { startNodeServers } from "./node-server.js";
+import { scenarios, type Context, type Offers, type Scenario, type ServerDef } from "./scenarios.js";
+
+interface Config {
+  runDir: string;
+  caFile: string;
+  user: string;
+  password: string;
+  postfix: { port: number; tlsPort: number; maildir: string; log: string };
+  exim: { port: number; tlsPort: number; maildir: string; log: string };
+  aiosmtpd: { port: number; tlsPort: number; dir: string; log: string };
+  dovecot: { socket: string; mailRoot: string; log: string };
+}
+
+type Status = "pass" | "fail" | "n/a";
+interface Cell {
+  status: Status;
+  detail: string;
+  ms: number;
+}
+
+const SMTP_RCPTS: [string, string, string] = ["alice@example.test", "bob@example.test", "carol@example.test"];
+
+function smtpOffers(o: Partial<Offers>): Offers {
+  return {
+    starttls: true, implicitTls: true, auth: [], smtputf8: true, pipelining: true, chunking: false,
+    refusesSender: true, lmtpQuota: false, ...o,
+  };
+}
+
+async function withTimeout<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { smtpCode?: unknown }).smtpCode;
+    const cause = err.cause instanceof Error ? ` (cause: ${err.cause.message})` : "";
+    return `${err.name}${code !== undefined ? ` ${String(code)}` : ""}: ${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+async function runOne(lib: Library | Error, server: ServerDef, scenario: Scenario, cfg: Config, ca: string,
+  transcriptDir: string): Promise<Cell> {
+  const why = scenario.notOffered(server);
+  if (why !== undefined) return { status: "n/a", detail: why, ms: 0 };
+  const t0 = Date.now();
+  if (lib instanceof Error) return { status: "fail", detail: `library not loadable: ${lib.message}`, ms: 0 };
+  const ctx: Context = { lib, server, ca, user: cfg.user, password: cfg.password, transcript: [], clients: [] };
+  let cell: Cell;
+  try {
+    const note = await withTimeout(scenario.timeoutMs, scenario.id, scenario.run(ctx));
+    cell = { status: "pass", detail: note, ms: Date.now() - t0 };
+  } catch (err) {
+    cell = { status: "fail", detail: errorText(err).replace(/\s+/g, " ").slice(0, 300), ms: Date.now() - t0 };
+  }
+  for (const c of ctx.clients) {
+    try {
+      c.close();
+    } catch {
+      // already closed
+    }
+  }
+  await writeFile(join(transcriptDir, `${server.name}.${scenario.id}.log`), ctx.transcript.join("\n") + "\n");
+  return cell;
+}
+
+function servers(cfg: Config, node: { port: number; tlsPort: number; box: ServerDef["box"] }): ServerDef[] {
+  return [
+    {
+      name: "postfix", lmtp: false, host: "127.0.0.1", port: cfg.postfix.port, tlsPort: cfg.postfix.tlsPort,
+      box: postfixBox(cfg.postfix.maildir),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"], chunking: true }),
+      rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.postfix.port },
+    },
+    {
+      name: "exim", lmtp: false, host: "127.0.0.1", port: cfg.exim.port, tlsPort: cfg.exim.tlsPort,
+      box: eximBox(cfg.exim.maildir),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5"], chunking: true }),
+      rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.exim.port },
+    },
+    {
+      name: "aiosmtpd", lmtp: false, host: "127.0.0.1", port: cfg.aiosmtpd.port, tlsPort: cfg.aiosmtpd.tlsPort,
+      box: aiosmtpdBox(cfg.aiosmtpd.dir),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN"], pipelining: false }),
+      rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.aiosmtpd.port },
+    },
+    {
+      name: "smtp-server", lmtp: false, host: "127.0.0.1", port: node.port, tlsPort: node.tlsPort, box: node.box,
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5"] }),
+      rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: node.port },
+    },
+    {
+      name: "dovecot-lmtp", lmtp: true, host: cfg.dovecot.socket, port: 0, tlsPort: 0,
+      box: dovecotBox(cfg.dovecot.mailRoot),
+      offers: {
+        starttls: false, implicitTls: false, auth: [], smtputf8: false, pipelining: true, chunking: true,
+        refusesSender: false, lmtpQuota: true,
+      },
+      rcpts: SMTP_RCPTS, refusedRcpt: "nobody@example.test", target: { path: cfg.dovecot.socket },
+      proxyListenPath: join(cfg.runDir, "dovecot", "lmtp-proxy"),
+    },
+  ];
+}
+
+function render(names: string[], results: Map<string, Map<string, Cell>>, seconds: number, libNote: string): string {
+  const mark = (c: Cell): string => (c.status === "pass" ? "pass" : c.status === "fail" ? "**FAIL**" : "n/a");
+  const out: string[] = [];
+  out.push("# Interop matrix", "");
+  out.push("Written by `npm run test:interop` (test/interop/run.sh); see test/interop/README.md.");
+  out.push(`Run: ${new Date().toISOString()}, ${seconds.toFixed(0)} s of scenarios. ${libNote}`, "");
+  out.push("pass: the scenario passed; **FAIL**: it failed (details below); n/a: the server does not offer it.", "");
+  out.push(`| scenario | ${names.join(" | ")} |`);
+  out.push(`| --- | ${names.map(() => "---").join(" | ")} |`);
+  for (const s of scenarios) {
+    out.push(`| ${s.id} | ${names.map((n) => mark(results.get(n)?.get(s.id) as Cell)).join(" | ")} |`);
+  }
+  const counts = { pass: 0, fail: 0, "n/a": 0 };
+  for (const row of results.values()) for (const c of row.values()) counts[c.status] += 1;
+  out.push("", `${counts.pass} passed, ${counts.fail} failed, ${counts["n/a"]} not offered.`, "");
+  out.push("## Scenarios", "");
+  for (const s of scenarios) out.push(`- **${s.id}**: ${s.title}`);
+  out.push("", "## Details", "");
+  for (const n of names) {
+    out.push(`### ${n}`, "");
+    for (const s of scenarios) {
+      const c = results.get(n)?.get(s.id) as Cell;
+      out.push(`- ${s.id}: ${c.status}${c.detail ? ` (${c.detail.replace(/\|/g, "\\|")})` : ""}${c.ms ? `, ${(c.ms / 1000).toFixed(1)} s` : ""}`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+function printMatrix(names: string[], results: Map<string, Map<string, Cell>>): void {
+  const w = Math.max(...scenarios.map((s) => s.id.length)) + 2;
+  const cw = Math.max(...names.map((n) => n.length)) + 2;
+  console.log(`\n${"scenario".padEnd(w)}${names.map((n) => n.padEnd(cw)).join("")}`);
+  for (const s of scenarios) {
+    const cells = names.map((n) => {
+      const c = results.get(n)?.get(s.id) as Cell;
+      return (c.status === "fail" ? "FAIL" : c.status).padEnd(cw);
+    });
+    console.log(`${s.id.padEnd(w)}${cells.join("")}`);
+  }
+}
+
+async function main(configPath: string, matrixPath: string | undefined): Promise<number> {
+  const cfg = JSON.parse(await readFile(configPath, "utf8")) as Config;
+  const ca = await readFile(cfg.caFile, "utf8");
+  const transcriptDir = join(cfg.runDir, "transcripts");
+  await mkdir(transcriptDir, { recursive: true });
+  const lib = await loadLibrary().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  const libNote = lib instanceof Error ? `The library did not load: ${lib.message}.` : "";
+  if (lib instanceof Error) console.log(`interop: the library did not load: ${lib.message}`);
+  const certs = join(cfg.runDir, "certs");
+  const node = await startNodeServers(
+    await readFile(join(certs, "server.pem"), "utf8"),
+    await readFile(join(certs, "server.key"), "utf8"),
+    cfg.user,
+    cfg.password,
+  );
+  const defs = servers(cfg, node);
+  const results = new Map<string, Map<string, Cell>>();
+  const t0 = Date.now();
+  try {
+    for (const server of defs) {
+      const row = new Map<string, Cell>();
+      results.set(server.name, row);
+      for (const scenario of scenarios) {
+        const cell = await runOne(lib, server, scenario, cfg, ca, transcriptDir);
+        row.set(scenario.id, cell);
+        const tag = cell.status === "fail" ? "FAIL" : cell.status;
+        console.log(`${tag.padEnd(4)} ${server.name} ${scenario.id}${cell.detail ? `: ${cell.detail}` : ""}`);
+      }
+    }
+  } finally {
+    await node.close();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const names = defs.map((d) => d.name);
+  printMatrix(names, results);
+  if (matrixPath !== undefined) await writeFile(matrixPath, render(names, results, seconds, libNote) + "\n");
+  let pass = 0;
+  let fail = 0;
+  for (const row of results.values()) {
+    for (const c of row.values()) {
+      if (c.status === "pass") pass += 1;
+      if (c.status === "fail") fail += 1;
+    }
+  }
+  console.log(`\ntranscripts: ${transcriptDir}`);
+  console.log(`interop: ${pass} passed, ${fail} failed`);
+  return fail === 0 ? 0 : 1;
+}
+
+const [configPath, matrixPath] = process.argv.slice(2);
+if (configPath !== undefined) {
+  main(configPath, matrixPath).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error("interop runner crashed:", err);
+      process.exit(2);
+    },
+  );
+}
