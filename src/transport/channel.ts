@@ -26,6 +26,8 @@ export interface Outgoing {
 export interface ChannelOptions extends OpenOptions {
   tracer: Tracer;
   limits?: ReplyLimits;
+  /** The greeting's slot, opened before connecting so no early byte is lost. */
+  greeting: SlotOptions;
 }
 
 /** An open SMTP transport: bytes out, replies in, in order. */
@@ -35,16 +37,19 @@ export class Channel {
   readonly #tracer: Tracer;
   readonly host: string;
   readonly port: number;
+  /** The slot of the server's greeting. */
+  readonly greeting: Slot;
 
-  private constructor(conn: Connection, queue: CommandQueue, tracer: Tracer, host: string, port: number) {
+  private constructor(conn: Connection, queue: CommandQueue, tracer: Tracer, greeting: Slot, host: string, port: number) {
     this.#conn = conn;
     this.#queue = queue;
     this.#tracer = tracer;
+    this.greeting = greeting;
     this.host = host;
     this.port = port;
   }
 
-  /** Connects; replies are queued from the first byte (the greeting needs a slot: {@link expect}). */
+  /** Connects; the greeting's reply goes to {@link Channel.greeting}. */
   static async open(options: ChannelOptions): Promise<Channel> {
     const { tracer } = options;
     let channel: Channel | undefined;
@@ -55,11 +60,12 @@ export class Channel {
       },
       fatal: (error) => channel?.destroy(error),
     }, options.limits);
+    const greeting = queue.expect(options.greeting);
     const conn = await Connection.open(options, {
       data: (chunk) => queue.feed(chunk),
       close: (error) => queue.closed(error),
     });
-    channel = new Channel(conn, queue, tracer, options.path ?? options.host, options.port);
+    channel = new Channel(conn, queue, tracer, greeting, options.path ?? options.host, options.port);
     tracer.line(`connected to ${channel.host}:${channel.port}`);
     return channel;
   }
@@ -122,6 +128,14 @@ export class Channel {
   async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal): Promise<void> {
     this.#assertOpen();
     if (!this.#conn.write(bytes)) await this.#conn.drain(stallTimeout, signal);
+  }
+
+  /**
+   * Waits until the socket's write buffer has drained (back-pressure for pipelined data).
+   * @throws SMTPTimeoutError when it stalls for `stallTimeout` ms.
+   */
+  async waitDrain(stallTimeout: number, signal?: AbortSignal): Promise<void> {
+    await this.#conn.drain(stallTimeout, signal);
   }
 
   /** Resolves to the reply of `slot` (see {@link CommandQueue.wait}). */

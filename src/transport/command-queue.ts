@@ -18,7 +18,7 @@ export interface SlotOptions {
   phase: string;
   /** The command as shown in errors and traces (credentials masked). */
   command: string;
-  /** STARTTLS: after this reply no byte may arrive until the TLS handshake. */
+  /** STARTTLS: after a 220 reply to it, no byte may arrive until the TLS handshake. */
   sealAfter?: boolean;
 }
 
@@ -120,7 +120,7 @@ export class CommandQueue {
         continue;
       }
       this.#settle(slot, replies[i]!);
-      if (slot.options.sealAfter) {
+      if (slot.options.sealAfter && replies[i]!.code === 220) {
         if (i < replies.length - 1 || this.#parser.inProgress) {
           this.#fatal(new SMTPResponseException(-1, "Protocol violation: data followed the STARTTLS reply before the TLS handshake (possible command injection)"));
           return;

@@ -1,0 +1,110 @@
+/**
+ * One connection's conversation: the channel, what the greeting taught us (EHLO state and
+ * capabilities), the transaction's command encoding, and the one 421 policy: a 421 reply
+ * to any command closes the connection (RFC 5321 §3.8) after it is handed to its caller.
+ * @module
+ */
+
+import type { TimeoutPhase } from "../constants.js";
+import { SMTPServerDisconnected } from "../errors.js";
+import type { CommandEncoding } from "../protocol/commands.js";
+import { parseEhlo } from "../protocol/ehlo.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import type { Channel } from "../transport/channel.js";
+import type { Slot } from "../transport/command-queue.js";
+
+/** One command of a pipelined group. */
+export interface Command {
+  /** Encoded line. */
+  bytes: Buffer;
+  /** As traces show it. */
+  log: string;
+  /** Timeout phase of its reply (default `command`). */
+  phase?: TimeoutPhase;
+}
+
+/** The protocol spoken: SMTP (EHLO) or LMTP (LHLO, a reply per recipient after data). */
+export type Dialect = "smtp" | "lmtp";
+
+/** The state of one connection. Rebuilt from scratch by every EHLO/LHLO and by STARTTLS. */
+export class Conversation {
+  readonly channel: Channel;
+  readonly dialect: Dialect;
+  readonly #timeouts: Readonly<Record<TimeoutPhase, number>>;
+  /** Text of the last successful HELO reply. */
+  heloResp: string | null = null;
+  /** Text of the last successful EHLO/LHLO reply. */
+  ehloResp: string | null = null;
+  /** Capabilities from the last successful EHLO/LHLO; keys lower-case. */
+  features = new Map<string, string>();
+  /** True while the current transaction uses SMTPUTF8 (RFC 6531): commands go as UTF-8. */
+  utf8 = false;
+  /** Recipients accepted by `rcpt()` in the current low-level transaction (LMTP's `data()`). */
+  accepted: string[] = [];
+
+  constructor(channel: Channel, dialect: Dialect, timeouts: Readonly<Record<TimeoutPhase, number>>) {
+    this.channel = channel;
+    this.dialect = dialect;
+    this.#timeouts = timeouts;
+  }
+
+  /** True when the last EHLO/LHLO succeeded. */
+  get doesEsmtp(): boolean {
+    return this.ehloResp !== null;
+  }
+
+  /** How commands are encoded right now. */
+  get encoding(): CommandEncoding {
+    return this.utf8 ? "utf8" : "ascii";
+  }
+
+  /** The timeout of a phase in ms. */
+  timeout(phase: TimeoutPhase): number {
+    return this.#timeouts[phase];
+  }
+
+  /** True when the server advertised `name` (case-insensitive). */
+  hasExtn(name: string): boolean {
+    return this.features.has(name.toLowerCase());
+  }
+
+  /** Forgets every greeting (after STARTTLS, or when a new EHLO starts). */
+  resetGreeting(): void {
+    this.heloResp = null;
+    this.ehloResp = null;
+    this.features = new Map();
+  }
+
+  /** Records a successful EHLO/LHLO reply. */
+  recordEhlo(reply: SMTPReply): void {
+    this.ehloResp = reply.message;
+    this.features = parseEhlo(reply.message);
+  }
+
+  /** Writes a group of commands in one write; returns a slot per command. */
+  pipeline(commands: readonly Command[]): Slot[] {
+    return this.channel.send(commands.map((c) => ({
+      bytes: c.bytes,
+      log: c.log,
+      slot: { timeout: this.#timeouts[c.phase ?? "command"], phase: c.phase ?? "command", command: c.log },
+    })));
+  }
+
+  /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */
+  async read(slot: Slot): Promise<SMTPReply> {
+    const reply = await this.channel.reply(slot);
+    if (reply.code === 421) this.channel.destroy(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
+    return reply;
+  }
+
+  /** Sends one command and reads its reply. */
+  async command(command: Command): Promise<SMTPReply> {
+    const [slot] = this.pipeline([command]);
+    return this.read(slot!);
+  }
+
+  /** Opens a slot for a reply no command of its own asks for (LMTP's per-recipient replies). */
+  expect(phase: TimeoutPhase, what: string): Slot {
+    return this.channel.expect({ timeout: this.#timeouts[phase], phase, command: what });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Python's `"host:port"` splitting in `connect()`.
+ * @module
+ */
+
+/** Where to connect: a TCP host and port, or a Unix socket path. */
+export interface Target {
+  host: string;
+  port: number;
+  /** Set when `host` is an absolute path (a Unix socket, for LMTP). */
+  path?: string;
+}
+
+/**
+ * Splits `"host:port"` when `port` is 0 and `host` holds exactly one colon (so IPv6
+ * addresses are left alone), as Python does; port 0 becomes `defaultPort`.
+ * @throws TypeError for a non-numeric port; RangeError for a port outside 0-65535.
+ */
+export function splitHostPort(host: string, port: number, defaultPort: number): Target {
+  if (typeof host !== "string") throw new TypeError("host must be a string");
+  if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
+  if (host.startsWith("/")) return { host, port: port || defaultPort, path: host };
+  let h = host;
+  let p: number = port;
+  if (!p && host.indexOf(":") !== -1 && host.indexOf(":") === host.lastIndexOf(":")) {
+    const i = host.lastIndexOf(":");
+    const text = host.slice(i + 1);
+    if (!/^\d+$/.test(text)) throw new TypeError(`nonnumeric port: ${JSON.stringify(text)}`);
+    h = host.slice(0, i);
+    p = Number(text);
+  }
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new RangeError(`port must be an integer from 0 to 65535, got ${p}`);
+  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
+  return { host: h || "localhost", port: p || defaultPort };
+}

@@ -1,0 +1,24 @@
+/**
+ * `LMTP` (RFC 2033): LHLO instead of EHLO, Unix sockets, and one reply per accepted
+ * recipient after the data.
+ * @module
+ */
+
+import { LMTP_PORT } from "../constants.js";
+import type { Dialect } from "./conversation.js";
+import { SMTP } from "./smtp.js";
+
+/**
+ * An LMTP client. `host` starting with `/` is a Unix socket path. A refused LHLO is an
+ * `SMTPHeloError` (no HELO fallback, RFC 2033 §4.1). `sendmail` reports recipients
+ * refused at RCPT or after the data in one map and throws `SMTPRecipientsRefused` only when
+ * nobody got the message; `deliver` gives every recipient's reply.
+ */
+export class LMTP extends SMTP {
+  /** Port 2003. */
+  static override readonly defaultPort: number = LMTP_PORT;
+
+  protected override get dialect(): Dialect {
+    return "lmtp";
+  }
+}

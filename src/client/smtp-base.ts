@@ -1,0 +1,115 @@
+/**
+ * The state every SMTP client shares: options, tracer, the current conversation, the call
+ * queue that runs calls one after another, and Python's state properties.
+ * @module
+ */
+
+import type { TimeoutPhase } from "../constants.js";
+import { SMTPServerDisconnected } from "../errors.js";
+import { addrOnly } from "../protocol/address.js";
+import { encodeCommand } from "../protocol/commands.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
+import type { Tracer } from "../transport/trace.js";
+import type { Conversation, Dialect } from "./conversation.js";
+import type { SMTPOptions } from "./options.js";
+
+/** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
+export abstract class SMTPBase {
+  /** Name used in HELO/EHLO/LHLO; default: this host's FQDN, computed on first use. */
+  localHostname: string | null;
+  /** User name for `login()` and the built-in auth objects. */
+  user: string | null = null;
+  /** Password for `login()` and the built-in auth objects (never logged). */
+  password: string | null = null;
+
+  protected readonly options: SMTPOptions;
+  protected readonly tracer: Tracer;
+  protected readonly timeouts: Readonly<Record<TimeoutPhase, number>>;
+  protected conversation: Conversation | null = null;
+  /** Slots of `putcmd()` calls whose reply `getreply()` has not read yet. */
+  protected pendingReplies: Slot[] = [];
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SMTPOptions, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
+    if (options.localHostname !== undefined && /[\r\n\0\s]/.test(options.localHostname)) {
+      throw new TypeError("localHostname must not contain whitespace, CR, LF or NUL");
+    }
+    this.options = { ...options };
+    this.tracer = tracer;
+    this.timeouts = Object.freeze(timeouts);
+    this.localHostname = options.localHostname ?? null;
+    options.signal?.addEventListener("abort", () => this.conversation?.channel.destroy(options.signal?.reason), { once: true });
+  }
+
+  protected abstract get dialect(): Dialect;
+  /** EHLO or LHLO, with falling back to HELO where allowed. */
+  protected abstract greet(): Promise<void>;
+
+  /** Text of the last successful HELO reply, or `null`. */
+  get heloResp(): string | null {
+    return this.conversation?.heloResp ?? null;
+  }
+
+  /** Text of the last successful EHLO/LHLO reply, or `null`. */
+  get ehloResp(): string | null {
+    return this.conversation?.ehloResp ?? null;
+  }
+
+  /** True when the server answered EHLO/LHLO (ESMTP). */
+  get doesEsmtp(): boolean {
+    return this.conversation?.doesEsmtp ?? false;
+  }
+
+  /** The service extensions of the last EHLO/LHLO: lower-case names to parameters. */
+  get esmtpFeatures(): Map<string, string> {
+    return this.conversation?.features ?? new Map();
+  }
+
+  /** True when the server advertised the extension `name` (case-insensitive). */
+  hasExtn(name: string): boolean {
+    return this.esmtpFeatures.has(String(name).toLowerCase());
+  }
+
+  /**
+   * Runs `fn` after every earlier call on this instance has finished, so calls never
+   * interleave their bytes or swap replies. `fn` may return `{ release }` semantics by
+   * resolving early (see `sendmail`'s pipelining).
+   */
+  protected exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(() => {
+      this.options.signal?.throwIfAborted();
+      return fn();
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The open conversation. @throws SMTPServerDisconnected when there is none. */
+  protected requireConnection(): Conversation {
+    const conv = this.conversation;
+    if (!conv || conv.channel.closed) throw new SMTPServerDisconnected("please run connect() first");
+    return conv;
+  }
+
+  /** Sends one command (verb as given) and reads the reply. */
+  protected async simple(verb: string, args = ""): Promise<SMTPReply> {
+    const conv = this.requireConnection();
+    return conv.command({ bytes: encodeCommand(verb, args, conv.encoding), log: args ? `${verb} ${args}` : verb });
+  }
+
+  /** Python's `_addr_only`, with a CR/LF/NUL check. */
+  protected addrOnly(address: string): string {
+    return addrOnly(address);
+  }
+
+  /** Closes the connection: gracefully after QUIT, at once otherwise. */
+  protected closeNow(graceful: boolean): void {
+    const conv = this.conversation;
+    this.conversation = null;
+    this.pendingReplies = [];
+    if (!conv) return;
+    if (graceful) conv.channel.end();
+    else conv.channel.destroy();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * STARTTLS and AUTH on top of the shared client state: `starttls()`, `login()`, `auth()`
+ * and Python's bound auth objects, with `requireTLS` enforced here.
+ * @module
+ */
+
+import type tls from "node:tls";
+import type { AuthCredentials } from "../auth/mechanism.js";
+import { defaultRegistry } from "../auth/registry.js";
+import { SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
+import { encodeCommand } from "../protocol/commands.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import {
+  authCramMd5Object, authenticate, authLoginObject, authPlainObject, login,
+  type AuthIO, type AuthObject, type AuthState,
+} from "./authenticate.js";
+import type { Conversation } from "./conversation.js";
+import { SMTPBase } from "./smtp-base.js";
+
+/** Options of `login()` and `auth()`. */
+export interface LoginOptions {
+  /** Send the RFC 4954 initial response with AUTH when the mechanism has one. Default true. */
+  initialResponseOk?: boolean;
+}
+
+/** Adds STARTTLS and AUTH to the base. */
+export abstract class SMTPSecure extends SMTPBase {
+  readonly #authState: AuthState = { challengeCount: 0 };
+  readonly #creds = (): { user: string | null; password: string | null } => ({ user: this.user, password: this.password });
+
+  /** Python's `auth_plain`, bound to `user`/`password`. */
+  readonly authPlain: AuthObject = authPlainObject(this.#creds);
+  /** Python's `auth_login`, bound to `user`/`password`. */
+  readonly authLogin: AuthObject = authLoginObject(this.#creds, () => this.#authState.challengeCount);
+  /** Python's `auth_cram_md5`, bound to `user`/`password`. */
+  readonly authCramMd5: AuthObject = authCramMd5Object(this.#creds);
+
+  /**
+   * Upgrades the connection to TLS (RFC 3207). Sends EHLO first if needed; afterwards all
+   * greeting state is forgotten and the next command re-runs EHLO. Certificates and host
+   * names are verified unless `tls.rejectUnauthorized` is false; `tls` defaults to the
+   * constructor's `tls` option.
+   * @throws SMTPNotSupportedError when STARTTLS is not advertised; SMTPResponseException
+   * for a reply other than 220; SMTPException when already encrypted, for bytes injected
+   * after the 220, or for a failed handshake (with a diagnosis and Node's error as cause).
+   */
+  starttls(tlsOptions?: tls.ConnectionOptions): Promise<SMTPReply> {
+    return this.exclusive(() => this.doStarttls(tlsOptions));
+  }
+
+  /**
+   * Logs in with the best mechanism both sides support (strongest first: SCRAM-SHA-256,
+   * CRAM-MD5, PLAIN, LOGIN; XOAUTH2/OAUTHBEARER when a token is given as `password` via
+   * {@link SMTPSecure.loginWith}).
+   * @throws SMTPNotSupportedError (no AUTH), SMTPException (no suitable mechanism, or a
+   * password would cross an unencrypted link), SMTPAuthenticationError, SMTPHeloError.
+   */
+  login(user: string, password: string, options: LoginOptions = {}): Promise<SMTPReply> {
+    return this.loginWith({ user, password }, options);
+  }
+
+  /** `login()` with any credentials, e.g. `{ user, token }` for XOAUTH2/OAUTHBEARER. */
+  loginWith(credentials: AuthCredentials, options: LoginOptions = {}): Promise<SMTPReply> {
+    return this.exclusive(async () => {
+      await this.secureIfRequired();
+      await this.greet();
+      const conv = this.requireConnection();
+      if (!conv.hasExtn("auth")) throw new SMTPNotSupportedError("SMTP AUTH extension not supported by server.");
+      this.user = credentials.user;
+      if (credentials.password !== undefined) this.password = credentials.password;
+      return login(this.authIO(conv), conv.features.get("auth") ?? "", credentials, {
+        initialResponseOk: options.initialResponseOk ?? true,
+        allowInsecure: this.options.allowInsecureAuth ?? false,
+        registry: this.options.authRegistry ?? defaultRegistry(),
+      });
+    });
+  }
+
+  /**
+   * Python's `auth()`: runs one AUTH exchange with `authobject` answering challenges.
+   * @throws SMTPAuthenticationError (anything but 235, including 503), SMTPException
+   * (a revealing mechanism on an unencrypted link without `allowInsecureAuth`).
+   */
+  auth(mechanism: string, authobject: AuthObject, options: LoginOptions = {}): Promise<SMTPReply> {
+    return this.exclusive(async () => {
+      await this.secureIfRequired();
+      const conv = this.requireConnection();
+      return authenticate(this.authIO(conv), mechanism, authobject, {
+        initialResponseOk: options.initialResponseOk ?? true,
+        allowInsecure: this.options.allowInsecureAuth ?? false,
+        state: this.#authState,
+      });
+    });
+  }
+
+  /** With `requireTLS`, makes sure the link is encrypted (STARTTLS if offered) before mail or AUTH. */
+  protected async secureIfRequired(): Promise<void> {
+    if (!this.options.requireTLS) return;
+    const conv = this.requireConnection();
+    if (conv.channel.encrypted) return;
+    await this.greet();
+    if (!conv.hasExtn("starttls")) {
+      throw new SMTPNotSupportedError("requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack)");
+    }
+    await this.doStarttls(undefined);
+  }
+
+  /** STARTTLS without taking the call queue. */
+  protected async doStarttls(tlsOptions: tls.ConnectionOptions | undefined): Promise<SMTPReply> {
+    let conv = this.requireConnection();
+    if (conv.channel.encrypted) throw new SMTPException("The connection is already encrypted (TLS)");
+    await this.greet();
+    conv = this.requireConnection();
+    if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
+    const [slot] = conv.channel.send([{
+      bytes: encodeCommand("STARTTLS"), log: "STARTTLS",
+      slot: { timeout: conv.timeout("command"), phase: "command", command: "STARTTLS", sealAfter: true },
+    }]);
+    const reply = await conv.read(slot!);
+    if (reply.code !== 220) {
+      throw new SMTPResponseException(reply.code, reply.message, { command: "STARTTLS" });
+    }
+    conv.channel.pause();
+    await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), this.options.signal);
+    conv.resetGreeting();
+    conv.utf8 = false;
+    return reply;
+  }
+
+  /** The I/O the AUTH exchange runs on. */
+  protected authIO(conv: Conversation): AuthIO {
+    return {
+      command: (line, logAs) => conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }),
+      encrypted: conv.channel.encrypted,
+      loopback: conv.channel.loopback,
+      host: conv.channel.host,
+      port: conv.channel.port,
+    };
+  }
+}

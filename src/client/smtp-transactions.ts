@@ -1,0 +1,217 @@
+/**
+ * The mail methods: `mail()`, `rcpt()`, `data()`, `sendmail()`, `sendMessage()` and
+ * `deliver()`. Every address and option is checked before anything is sent.
+ * @module
+ */
+
+import { SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused } from "../errors.js";
+import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import { encodeCommand, encodeMail, encodeRcpt } from "../protocol/commands.js";
+import { hasParam, normalizeParams } from "../protocol/params.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
+import type { Conversation } from "./conversation.js";
+import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
+import { SMTPSecure } from "./smtp-secure.js";
+import { abandon, finish, send, writeBody, type Body, type Delivery, type Envelope, type Pending } from "./transaction.js";
+
+/** The reply to the end of data; for LMTP it also holds each recipient's reply. */
+export interface DataReply extends SMTPReply {
+  /** LMTP: one entry per recipient accepted at RCPT, with its reply after the data. */
+  recipients?: Map<string, SMTPReply>;
+}
+
+/** Options of `deliver()`, beyond Python's arguments. */
+export interface DeliverOptions {
+  /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870). */
+  size?: number;
+}
+
+export type { Delivery } from "./transaction.js";
+
+/** A checked request: what `sendmail` will send. */
+interface Request {
+  from: string;
+  fromPath: string;
+  to: { addr: string; path: string }[];
+  mailOptions: string[];
+  rcptOptions: string[];
+  body: Body;
+  size: number | undefined;
+  /** Adds options that depend on the server (sendMessage's SMTPUTF8/8BITMIME). */
+  serverOptions?: (features: ReadonlyMap<string, string>, given: string[]) => string[];
+}
+
+function toList(to: string | readonly string[]): string[] {
+  if (typeof to === "string") return [to];
+  if (!Array.isArray(to)) throw new TypeError("recipients must be a string or an array of strings");
+  return [...to];
+}
+
+/** Adds the mail methods. */
+export abstract class SMTPTransactions extends SMTPSecure {
+  /**
+   * MAIL FROM. Options go only to ESMTP servers (as Python); `SMTPUTF8` needs the server's
+   * support, and a non-ASCII sender adds it.
+   * @throws TypeError for a bad address or option; SMTPNotSupportedError.
+   */
+  mail(sender: string, options: readonly string[] = []): Promise<SMTPReply> {
+    const path = quoteaddr(sender);
+    const params = normalizeParams(options);
+    return this.exclusive(async () => {
+      const conv = this.requireConnection();
+      const opts = conv.doesEsmtp ? params : [];
+      this.startTransaction(conv, [sender], opts);
+      const final = conv.utf8 && !hasParam(opts, "SMTPUTF8") ? [...opts, "SMTPUTF8"] : opts;
+      const reply = await conv.command({ bytes: encodeMail(path, final, conv.encoding), log: `MAIL FROM:${path}${final.length ? ` ${final.join(" ")}` : ""}` });
+      if (reply.code !== 250) conv.utf8 = false;
+      conv.accepted = [];
+      return reply;
+    });
+  }
+
+  /**
+   * RCPT TO. Options go only to ESMTP servers.
+   * @throws TypeError for a bad address or option; SMTPNotSupportedError for a non-ASCII
+   * address outside an SMTPUTF8 transaction.
+   */
+  rcpt(recip: string, options: readonly string[] = []): Promise<SMTPReply> {
+    const path = quoteaddr(recip);
+    const params = normalizeParams(options);
+    return this.exclusive(async () => {
+      const conv = this.requireConnection();
+      if (!conv.utf8 && !isAsciiAddress(recip)) {
+        throw new SMTPNotSupportedError(`Non-ASCII recipient ${JSON.stringify(recip)} needs an SMTPUTF8 transaction (MAIL with SMTPUTF8)`);
+      }
+      const opts = conv.doesEsmtp ? params : [];
+      const reply = await conv.command({ bytes: encodeRcpt(path, opts, conv.encoding), log: `RCPT TO:${path}${opts.length ? ` ${opts.join(" ")}` : ""}` });
+      if (reply.code === 250 || reply.code === 251) conv.accepted.push(recip);
+      return reply;
+    });
+  }
+
+  /**
+   * DATA, then the message (dot-stuffed, line endings fixed) and its end. Resolves to the
+   * reply after the data, whatever its code (as Python); for LMTP the reply carries
+   * `recipients` and is the first refusal, or the last reply when all succeeded.
+   * @throws SMTPDataError when DATA is refused (then RSET, or close on 421).
+   */
+  data(msg: MessageBody): Promise<DataReply> {
+    const body = this.toBody(msg);
+    return this.exclusive(async () => {
+      const conv = this.requireConnection();
+      const reply = await conv.command({ bytes: encodeCommand("DATA"), log: "DATA", phase: "dataInitiation" });
+      if (reply.code !== 354) {
+        await abandon(conv, reply.code);
+        throw new SMTPDataError(reply.code, reply.message, { command: "DATA" });
+      }
+      const accepted = conv.accepted;
+      conv.accepted = [];
+      const final = await writeBody(conv, body, accepted.length, this.options.signal);
+      const pending: Pending = { refused: new Map(), accepted, final };
+      if (conv.dialect === "smtp") {
+        conv.utf8 = false;
+        return conv.read(final[0]!);
+      }
+      try {
+        const delivery = await finish(conv, pending, false);
+        return { ...delivery.reply, recipients: new Map([...delivery.delivered, ...delivery.refused]) };
+      } catch (err) {
+        if (!(err instanceof SMTPRecipientsRefused)) throw err;
+        const first = [...err.recipients.values()][0] as SMTPReply;
+        return { ...first, recipients: err.recipients as Map<string, SMTPReply> };
+      }
+    });
+  }
+
+  /**
+   * Sends a message: Python's `sendmail`. Returns the refused recipients (empty when all
+   * got it). Uses PIPELINING and CHUNKING when offered (see the options).
+   * @throws TypeError (before anything is sent) for a bad address, option or message;
+   * SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused (nobody got it), SMTPDataError,
+   * SMTPNotSupportedError, SMTPServerDisconnected.
+   */
+  async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
+    return (await this.deliver(from, to, msg, mailOptions, rcptOptions)).refused;
+  }
+
+  /**
+   * `sendmail` that also reports each delivered recipient's reply (useful with LMTP).
+   * @throws as {@link SMTPTransactions.sendmail}.
+   */
+  deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
+    const body = this.toBody(msg);
+    const size = body.kind === "bytes" ? body.bytes.length : options.size;
+    return this.transact(this.request(from, to, body, mailOptions, rcptOptions, size));
+  }
+
+  /**
+   * Sends a whole RFC 5322 message, taking the envelope from its headers as Python's
+   * `send_message` does; `Bcc`/`Resent-Bcc` are never transmitted.
+   * @throws TypeError (no sender, no recipients, several Resent-* sets, bad addresses);
+   * SMTPNotSupportedError (SMTPUTF8 or 8BITMIME needed but not offered); as `sendmail`.
+   */
+  async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
+    const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
+    const request = this.request(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, prepared.data.length);
+    request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
+    return (await this.transact(request)).refused;
+  }
+
+  /** Checks everything a caller gave, before any byte is sent. */
+  private request(from: string, to: string | readonly string[], body: Body, mailOptions: readonly string[], rcptOptions: readonly string[], size: number | undefined): Request {
+    if (typeof from !== "string") throw new TypeError("sender must be a string");
+    const list = toList(to);
+    if (list.length === 0) throw new TypeError("no recipients: sendmail needs at least one");
+    return {
+      from, fromPath: quoteaddr(from),
+      to: list.map((addr) => ({ addr, path: quoteaddr(addr) })),
+      mailOptions: normalizeParams(mailOptions), rcptOptions: normalizeParams(rcptOptions),
+      body, size,
+    };
+  }
+
+  /** Turns a caller's message into a body. @throws TypeError */
+  private toBody(msg: MessageBody): Body {
+    return isStreamBody(msg) ? { kind: "stream", chunks: msg } : { kind: "bytes", bytes: bodyBytes(msg) };
+  }
+
+  /** Marks the start of a transaction: SMTPUTF8 when asked for or needed by an address. */
+  private startTransaction(conv: Conversation, addresses: string[], options: string[]): void {
+    const wantsUtf8 = hasParam(options, "SMTPUTF8") || addresses.some((a) => !isAsciiAddress(a));
+    if (wantsUtf8 && !(conv.doesEsmtp && conv.hasExtn("smtputf8"))) {
+      throw new SMTPNotSupportedError("SMTPUTF8 not supported by server");
+    }
+    conv.utf8 = wantsUtf8;
+  }
+
+  /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
+  private async transact(req: Request): Promise<Delivery> {
+    const next = await this.exclusive(async (): Promise<() => Promise<Delivery>> => {
+      await this.secureIfRequired();
+      await this.greet();
+      const conv = this.requireConnection();
+      let options: string[] = [];
+      if (conv.doesEsmtp) {
+        options = req.mailOptions;
+        if (req.serverOptions) options = req.serverOptions(conv.features, options);
+        if (conv.hasExtn("size") && req.size !== undefined && !hasParam(options, "SIZE")) options = [`SIZE=${req.size}`, ...options];
+      }
+      this.startTransaction(conv, [req.from, ...req.to.map((t) => t.addr)], options);
+      if (conv.utf8 && !hasParam(options, "SMTPUTF8")) options = [...options, "SMTPUTF8"];
+      const env: Envelope = { from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [] };
+      const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
+      const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
+      if (hasParam(options, "BODY") && /BODY=BINARYMIME/i.test(options.join(" ")) && !chunking) {
+        throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
+      }
+      const pending = await send(conv, env, req.body, { pipelining, chunking, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+      if (!pipelining) {
+        const done = await finish(conv, pending, true);
+        return async () => done;
+      }
+      return () => finish(conv, pending, false);
+    });
+    return next();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * `SMTP`: Python's `smtplib.SMTP` as an async TypeScript class (API.md). Calls on one
+ * instance run one after another in call order; a pipelined `sendmail` lets the next call
+ * start as soon as its data is written, so transactions pipeline across calls.
+ * @module
+ */
+
+import type tls from "node:tls";
+import { SMTP_PORT } from "../constants.js";
+import { SMTPConnectError, SMTPException, SMTPHeloError, SMTPServerDisconnected } from "../errors.js";
+import { encodeCommand } from "../protocol/commands.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import { Channel } from "../transport/channel.js";
+import { localHostname } from "../transport/local-name.js";
+import type { TLSInfo } from "../transport/connection.js";
+import { Tracer, type DebugLevel } from "../transport/trace.js";
+import { Conversation, type Dialect } from "./conversation.js";
+import { checkDebugLevel, resolveTimeouts, type SMTPOptions } from "./options.js";
+import { splitHostPort } from "./host-port.js";
+import { SMTPTransactions } from "./smtp-transactions.js";
+
+export type { SMTPOptions } from "./options.js";
+
+/**
+ * An SMTP client session (Python's `smtplib.SMTP`). Construct with `new SMTP(options)` (no
+ * I/O) and `connect()`, or with `await SMTP.connect(host, port, options)`; leave with
+ * `quit()` or `await using`.
+ */
+export class SMTP extends SMTPTransactions {
+  /** The port used when `connect()` is given port 0. */
+  static readonly defaultPort: number = SMTP_PORT;
+
+  /**
+   * Connects and reads the greeting: `new this(options)` then `connect(host, port)`.
+   * @throws see {@link SMTP.connect | connect()}.
+   */
+  static async connect<T extends SMTP>(this: new (options?: SMTPOptions) => T, host = "localhost", port = 0, options?: SMTPOptions): Promise<T> {
+    const client = new this(options);
+    await client.connect(host, port);
+    return client;
+  }
+
+  /** Creates a client; performs no I/O. @throws RangeError for a non-positive timeout. */
+  constructor(options: SMTPOptions = {}) {
+    super(options, new Tracer(checkDebugLevel(options.debugLevel ?? 0), options.debugOutput), resolveTimeouts(options));
+  }
+
+  /** The dialect this class speaks (LMTP overrides). */
+  protected get dialect(): Dialect {
+    return "smtp";
+  }
+
+  /** TLS options when TLS starts with the first byte (SMTP_SSL overrides). */
+  protected get implicitTLS(): tls.ConnectionOptions | undefined {
+    return undefined;
+  }
+
+  /** The current debug level. */
+  get debugLevel(): DebugLevel {
+    return this.tracer.level;
+  }
+
+  /** Sets the debug level: 0 silent, 1 commands and replies, 2 the same with times. */
+  setDebugLevel(level: DebugLevel | boolean): void {
+    this.tracer.level = checkDebugLevel(level);
+  }
+
+  /** TLS details of the connection (protocol, cipher, peer certificate), or `null`. */
+  get tlsInfo(): TLSInfo | null {
+    return this.conversation?.channel.tlsInfo ?? null;
+  }
+
+  /** True while the connection is TLS-encrypted. */
+  get encrypted(): boolean {
+    return this.conversation?.channel.encrypted ?? false;
+  }
+
+  /**
+   * Connects to `host` (`"host:port"` is split as in Python; a path starting with `/` is a
+   * Unix socket for LMTP) and reads the 220 greeting. Port 0 means the class's default.
+   * @throws SMTPException when already connected; SMTPConnectError for a greeting other
+   * than 220 (code -1 when it is not a valid reply) or a refused connection;
+   * SMTPTimeoutError; TypeError for a non-numeric port.
+   */
+  connect(host = "localhost", port = 0): Promise<SMTPReply> {
+    return this.exclusive(async () => {
+      if (this.conversation && !this.conversation.channel.closed) {
+        throw new SMTPException("Already connected: call quit() or close() before connect()");
+      }
+      const target = splitHostPort(host, port, (this.constructor as typeof SMTP).defaultPort);
+      const timeouts = this.timeouts;
+      const channel = await Channel.open({
+        host: target.host, port: target.port,
+        ...(target.path !== undefined && this.dialect === "lmtp" ? { path: target.path } : {}),
+        ...(this.implicitTLS ? { implicitTLS: this.implicitTLS } : {}),
+        ...(this.options.sourceAddress ? { sourceAddress: this.options.sourceAddress } : {}),
+        timeout: timeouts.connect,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+        owner: this,
+        tracer: this.tracer,
+        ...(this.options.limits ? { limits: this.options.limits } : {}),
+        greeting: { timeout: timeouts.greeting, phase: "greeting", command: "the greeting" },
+      });
+      const conv = new Conversation(channel, this.dialect, timeouts);
+      this.conversation = conv;
+      let reply: SMTPReply;
+      try {
+        reply = await this.readGreeting(channel, target.host, target.port);
+      } catch (err) {
+        channel.destroy();
+        if (err instanceof SMTPServerDisconnected || !(err instanceof SMTPException)) throw err;
+        throw new SMTPConnectError(-1, `Invalid greeting from ${target.host}:${target.port}: ${err.message}`, { cause: err });
+      }
+      if (reply.code !== 220) {
+        channel.destroy();
+        throw new SMTPConnectError(reply.code, reply.message, { command: "the greeting" });
+      }
+      return reply;
+    });
+  }
+
+  /** Reads the greeting; hook for the implicit-TLS diagnosis. */
+  protected async readGreeting(channel: Channel, _host: string, _port: number): Promise<SMTPReply> {
+    return channel.reply(channel.greeting);
+  }
+
+  /** Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`. */
+  send(data: string | Uint8Array): Promise<void> {
+    return this.exclusive(async () => {
+      const conv = this.requireConnection();
+      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+      conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
+    });
+  }
+
+  /**
+   * Sends `cmd args` as one line (the verb as given). Read its reply with `getreply()`.
+   * @throws TypeError for CR, LF or NUL; SMTPServerDisconnected when not connected.
+   */
+  putcmd(cmd: string, args = ""): Promise<void> {
+    return this.exclusive(async () => {
+      const conv = this.requireConnection();
+      const bytes = encodeCommand(cmd, args, conv.encoding);
+      this.pendingReplies.push(conv.pipeline([{ bytes, log: args ? `${cmd} ${args}` : cmd }])[0]!);
+    });
+  }
+
+  /**
+   * Reads the next reply: that of the oldest `putcmd()` not yet read, else one that came
+   * after a raw `send()`, else the next to arrive.
+   * @throws SMTPServerDisconnected, SMTPTimeoutError, SMTPResponseException (malformed reply).
+   */
+  getreply(): Promise<SMTPReply> {
+    return this.exclusive(async () => {
+      const conv = this.requireConnection();
+      const slot = this.pendingReplies.shift();
+      if (slot) return conv.read(slot);
+      const held = conv.channel.takeHeld();
+      if (held) return held;
+      return conv.read(conv.expect("command", "getreply()"));
+    });
+  }
+
+  /** Sends a command and reads its reply (Python's `docmd`). */
+  docmd(cmd: string, args = ""): Promise<SMTPReply> {
+    return this.exclusive(() => this.simple(cmd, args));
+  }
+
+  /** HELO; the reply text is kept in `heloResp` when it succeeds. */
+  helo(name = ""): Promise<SMTPReply> {
+    return this.exclusive(() => this.doHelo(name));
+  }
+
+  /** EHLO (LHLO for LMTP); on 250 sets `ehloResp`, `doesEsmtp` and `esmtpFeatures`. */
+  ehlo(name = ""): Promise<SMTPReply> {
+    return this.exclusive(() => this.doEhlo(name));
+  }
+
+  /** EHLO, falling back to HELO, unless one already succeeded. @throws SMTPHeloError */
+  ehloOrHeloIfNeeded(): Promise<void> {
+    return this.exclusive(() => this.greet());
+  }
+
+  /** VRFY with the address part of `address`. */
+  verify(address: string): Promise<SMTPReply> {
+    return this.exclusive(() => this.simple("VRFY", this.addrOnly(address)));
+  }
+
+  /** EXPN with the address part of `address`. */
+  expn(address: string): Promise<SMTPReply> {
+    return this.exclusive(() => this.simple("EXPN", this.addrOnly(address)));
+  }
+
+  /** HELP; resolves to the reply text (Python returns the message only). */
+  help(args = ""): Promise<string> {
+    return this.exclusive(async () => (await this.simple("HELP", args)).message);
+  }
+
+  /** RSET: aborts the mail transaction. */
+  rset(): Promise<SMTPReply> {
+    return this.exclusive(async () => {
+      this.requireConnection().utf8 = false;
+      return this.simple("RSET");
+    });
+  }
+
+  /** NOOP. */
+  noop(): Promise<SMTPReply> {
+    return this.exclusive(() => this.simple("NOOP"));
+  }
+
+  /** QUIT, then closes the socket (whatever the reply). */
+  quit(): Promise<SMTPReply> {
+    return this.exclusive(async () => {
+      try {
+        return await this.simple("QUIT");
+      } finally {
+        this.closeNow(true);
+      }
+    });
+  }
+
+  /** Closes the connection at once, without QUIT. Pending calls fail. */
+  close(): void {
+    this.closeNow(false);
+  }
+
+  /** `await using`: QUIT and close; a server that has already gone is not an error. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.conversation || this.conversation.channel.closed) {
+      this.closeNow(false);
+      return;
+    }
+    let reply: SMTPReply;
+    try {
+      reply = await this.quit();
+    } catch (err) {
+      if (err instanceof SMTPServerDisconnected) return;
+      throw err;
+    }
+    if (reply.code !== 221) {
+      const { SMTPResponseException } = await import("../errors.js");
+      throw new SMTPResponseException(reply.code, reply.message, { command: "QUIT" });
+    }
+  }
+
+  /** The local name for HELO/EHLO (computed once, as Python's `local_hostname`). */
+  protected async hostname(name: string): Promise<string> {
+    if (name) return name;
+    if (this.localHostname) return this.localHostname;
+    this.localHostname = await localHostname();
+    return this.localHostname;
+  }
+
+  /** HELO. */
+  protected async doHelo(name: string): Promise<SMTPReply> {
+    const conv = this.requireConnection();
+    const host = await this.hostname(name);
+    const reply = await conv.command({ bytes: encodeCommand("HELO", host), log: `HELO ${host}` });
+    conv.heloResp = reply.code >= 200 && reply.code < 300 ? reply.message : null;
+    return reply;
+  }
+
+  /** EHLO or LHLO: a refused one leaves no greeting state behind. */
+  protected async doEhlo(name: string): Promise<SMTPReply> {
+    const conv = this.requireConnection();
+    const host = await this.hostname(name);
+    const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
+    conv.resetGreeting();
+    const reply = await conv.command({ bytes: encodeCommand(verb, host), log: `${verb} ${host}` });
+    if (reply.code === 250) conv.recordEhlo(reply);
+    return reply;
+  }
+
+  /** Python's `ehlo_or_helo_if_needed`: LMTP never falls back to HELO (RFC 2033 §4.1). */
+  protected async greet(): Promise<void> {
+    const conv = this.requireConnection();
+    if (conv.heloResp !== null || conv.ehloResp !== null) return;
+    const ehlo = await this.doEhlo("");
+    if (ehlo.code >= 200 && ehlo.code < 300) return;
+    if (ehlo.code === 421 || this.dialect === "lmtp") throw new SMTPHeloError(ehlo.code, ehlo.message, { command: "EHLO" });
+    const helo = await this.doHelo("");
+    if (!(helo.code >= 200 && helo.code < 300)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
+  }
+}
