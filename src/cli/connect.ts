@@ -1,0 +1,96 @@
+/**
+ * What `send` and `probe` share: client options from the command line, the client class
+ * (SMTP, SMTP_SSL or LMTP), the STARTTLS policy of --starttls/--require-tls, and the
+ * mapping of library errors to messages and exit codes.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import type { ConnectionOptions } from "node:tls";
+import {
+  LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
+  SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError,
+} from "../index.js";
+import type { ConnectTarget } from "./args.js";
+import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+
+/** A connected client of any of the three classes. */
+export type Client = SMTP;
+
+/** Node TLS options from --ca-file and --insecure. */
+export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptions> {
+  return {
+    ...(target.caFile === undefined ? {} : { ca: await readFile(target.caFile, "utf8") }),
+    ...(target.insecure ? { rejectUnauthorized: false } : {}),
+  };
+}
+
+/** A new, unconnected client of the class the target asks for. */
+export async function newClient(target: ConnectTarget, debugLevel: 0 | 1 | 2, debugOutput: (line: string) => void): Promise<Client> {
+  const options = {
+    tls: await tlsOptions(target),
+    debugLevel,
+    debugOutput,
+    requireTLS: target.tlsMode === "require-tls" || target.tlsMode === "ssl",
+    ...(target.timeout === undefined ? {} : { timeout: target.timeout }),
+    ...(target.localHostname === undefined ? {} : { localHostname: target.localHostname }),
+  };
+  if (target.tlsMode === "ssl") return new SMTP_SSL(options);
+  return target.lmtp ? new LMTP(options) : new SMTP(options);
+}
+
+/**
+ * Applies --starttls (upgrade when offered, else warn and go on in clear) or --require-tls
+ * (upgrade or fail). Sends EHLO first when needed.
+ * @returns whether STARTTLS was used.
+ * @throws SMTPException when --require-tls and the server offers no STARTTLS.
+ */
+export async function applyStarttls(client: Client, target: ConnectTarget, warn: (text: string) => void): Promise<boolean> {
+  if (target.tlsMode !== "starttls" && target.tlsMode !== "require-tls") return false;
+  await client.ehloOrHeloIfNeeded();
+  if (!client.hasExtn("starttls")) {
+    if (target.tlsMode === "require-tls") throw new SMTPException("the server does not offer STARTTLS and --require-tls was given");
+    warn("smtplib: warning: the server does not offer STARTTLS; continuing WITHOUT encryption");
+    return false;
+  }
+  await client.starttls();
+  await client.ehloOrHeloIfNeeded();
+  return true;
+}
+
+/** Connects (greeting read) and applies the STARTTLS policy. */
+export async function connectClient(target: ConnectTarget, debugLevel: 0 | 1 | 2, stderr: (text: string) => void): Promise<Client> {
+  const client = await newClient(target, debugLevel, stderr);
+  try {
+    await client.connect(target.host, target.port);
+    await applyStarttls(client, target, stderr);
+    return client;
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}
+
+/** One line saying what went wrong, with the SMTP reply when there is one. */
+export function describeError(err: unknown): string {
+  if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
+  if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
+  if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode} ${err.smtpError}`;
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (${err.cause.message})` : "";
+    return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+/** The exit code for an error (see ./exit-codes.ts). */
+export function exitCodeFor(err: unknown): ExitCodeValue {
+  if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;
+  if (err instanceof SMTPRecipientsRefused || err instanceof SMTPSenderRefused || err instanceof SMTPDataError) return ExitCode.REFUSED;
+  if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || err instanceof SMTPHeloError) return ExitCode.UNAVAILABLE;
+  if (err instanceof SMTPResponseException) return ExitCode.REFUSED;
+  if (err instanceof SMTPException) return ExitCode.UNAVAILABLE;
+  if (err instanceof TypeError || err instanceof RangeError) return ExitCode.USAGE;
+  const code = typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "";
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/.test(code)) return ExitCode.UNAVAILABLE;
+  return ExitCode.FAILURE;
+}

@@ -1,0 +1,79 @@
+/**
+ * `smtplib probe`: connect, show the greeting, the EHLO capabilities, TLS details and how
+ * long each step took. Everything goes through the library's client.
+ * @module
+ */
+import { performance } from "node:perf_hooks";
+import type { PeerCertificate } from "node:tls";
+import type { ProbeCommand } from "./args.js";
+import { applyStarttls, describeError, exitCodeFor, newClient, type Client } from "./connect.js";
+import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+
+/** Runs `step`, prints its name, time and result line, and returns its value. */
+async function timed<T>(out: (t: string) => void, name: string, step: () => Promise<T>, show: (v: T) => string): Promise<T> {
+  const started = performance.now();
+  const value = await step();
+  out(`  ${name.padEnd(18)} ${(performance.now() - started).toFixed(1).padStart(8)} ms  ${show(value)}`);
+  return value;
+}
+
+/** Capabilities as `KEYWORD params` lines, keywords upper-case as servers send them. */
+export function formatCapabilities(features: ReadonlyMap<string, string>): string[] {
+  return [...features].map(([k, v]) => `  ${k.toUpperCase()}${v ? ` ${v}` : ""}`);
+}
+
+function dn(name: Record<string, string | string[] | undefined> | undefined): string {
+  if (!name) return "(none)";
+  return Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`).join(", ");
+}
+
+/** TLS details: protocol, cipher, certificate subject/issuer/names/expiry. */
+export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()): string[] {
+  const cert: Partial<PeerCertificate> = info.peerCertificate ?? {};
+  const lines = [`  protocol           ${info.protocol ?? "?"}`, `  cipher             ${info.cipher.name}`];
+  lines.push(`  verified           ${info.authorized ? "yes" : "NO (certificate not trusted or name mismatch; --insecure was given)"}`);
+  if (cert.subject) {
+    lines.push(`  subject            ${dn(cert.subject as unknown as Record<string, string>)}`);
+    lines.push(`  issuer             ${dn(cert.issuer as unknown as Record<string, string>)}`);
+    if (cert.subjectaltname) lines.push(`  names              ${cert.subjectaltname}`);
+    if (cert.valid_to) {
+      const days = Math.floor((Date.parse(cert.valid_to) - now) / 86_400_000);
+      lines.push(`  valid              ${cert.valid_from} .. ${cert.valid_to} (${days >= 0 ? `${days} days left` : `EXPIRED ${-days} days ago`})`);
+    }
+    if (cert.fingerprint256) lines.push(`  sha256             ${cert.fingerprint256}`);
+  }
+  return lines;
+}
+
+/** Probes the server; resolves to the exit code. */
+export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
+  const out = (t: string): void => void process.stdout.write(`${t}\n`);
+  const err = (t: string): void => void process.stderr.write(`${t}\n`);
+  const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
+  out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${cmd.tlsMode === "ssl" ? "implicit TLS" : cmd.tlsMode}${cmd.lmtp ? ", LMTP" : ""})`);
+  let client: Client | undefined;
+  try {
+    const c = await newClient(cmd, 0, err);
+    client = c;
+    const reply = (r: { code: number; message: string }): string => `${r.code} ${r.message.split("\n")[0]}`;
+    await timed(out, cmd.tlsMode === "ssl" ? "connect+TLS+greet" : "connect+greeting", () => c.connect(cmd.host, cmd.port), reply);
+    const hello = cmd.lmtp ? "LHLO" : "EHLO";
+    await timed(out, hello, () => c.ehlo(), reply);
+    if (!c.doesEsmtp) await timed(out, "HELO (fallback)", () => c.helo(), reply);
+    if (cmd.tlsMode === "starttls" || cmd.tlsMode === "require-tls") {
+      await timed(out, `STARTTLS+${hello}`, () => applyStarttls(c, cmd, err), (used) => (used ? "TLS established" : "not offered"));
+    }
+    out(c.doesEsmtp ? "capabilities:" : "capabilities: none (the server does not speak ESMTP)");
+    for (const line of formatCapabilities(c.esmtpFeatures)) out(line);
+    const info = c.tlsInfo;
+    out(info ? "TLS:" : "TLS: not in use");
+    if (info) for (const line of formatTls(info)) out(line);
+    await timed(out, "QUIT", () => c.quit(), reply);
+    return ExitCode.OK;
+  } catch (e) {
+    err(`smtplib: ${describeError(e)}`);
+    return exitCodeFor(e);
+  } finally {
+    client?.close();
+  }
+}

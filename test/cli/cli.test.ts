@@ -1,0 +1,226 @@
+// The `smtplib` command as child processes, each bounded in time: serve (driven by a raw
+// socket), usage errors, and end-to-end send/probe against serve.
+import { test, after } from "node:test";
+import { strict as assert } from "node:assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getTestCerts, writeTestCerts } from "../helpers/certs.js";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const LIMIT_MS = 15_000;
+const children = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+after(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+interface Done { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs `smtplib ...args` to completion (killed after LIMIT_MS). */
+async function run(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Done> {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...options.env }, stdio: "pipe" });
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+  child.stdin.end(options.input ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  children.delete(child);
+  return { code, signal, stdout, stderr };
+}
+
+/** A running `smtplib serve --port 0 ...`, with its port and live stdout. */
+class Serve {
+  stdout = "";
+  stderr = "";
+  port = 0;
+  readonly child: ChildProcess;
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [MAIN, "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    children.add(this.child);
+    this.child.stdout!.on("data", (d: Buffer) => { this.stdout += d.toString(); });
+    this.child.stderr!.on("data", (d: Buffer) => { this.stderr += d.toString(); });
+  }
+  static async start(args: string[] = []): Promise<Serve> {
+    const s = new Serve(args);
+    const m = await s.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+    s.port = Number(m[1]);
+    return s;
+  }
+  async waitFor(pattern: RegExp, ms = LIMIT_MS): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = pattern.exec(this.stdout);
+      if (m) return m;
+      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`no ${pattern} in serve output:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  async stop(signal: NodeJS.Signals = "SIGINT"): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = once(this.child, "exit");
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+    const [code] = (await exited) as [number | null];
+    clearTimeout(timer);
+    children.delete(this.child);
+    return code;
+  }
+}
+
+async function tempFile(name: string, content: string | Buffer): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "smtplib-cli-"));
+  tempDirs.push(dir);
+  const file = join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+/** Talks SMTP to `port` with a raw socket: each command waits for its reply. */
+async function rawSession(port: number, commands: string[]): Promise<string> {
+  const socket = connect(port, "127.0.0.1");
+  let received = "";
+  socket.on("data", (d: Buffer) => { received += d.toString(); });
+  const replies = async (n: number): Promise<void> => {
+    while ((received.match(/^\d{3} .*\r\n/gm) ?? []).length < n) await new Promise((r) => setTimeout(r, 5));
+  };
+  await replies(1);
+  for (const [i, cmd] of commands.entries()) {
+    socket.write(`${cmd}\r\n`);
+    await replies(i + 2);
+  }
+  socket.destroy();
+  return received;
+}
+
+const MESSAGE = "From: a@example.org\r\nTo: b@example.org\r\nSubject: cli test\r\n\r\nhello\r\n.dotted line\r\n";
+
+test("serve prints the transcript and the message, and exits 0 on SIGINT and SIGTERM", async () => {
+  const serve = await Serve.start(["--auth", "alice:pw-123"]);
+  const replies = await rawSession(serve.port, [
+    "EHLO raw.example", `AUTH PLAIN ${Buffer.from("\0alice\0pw-123").toString("base64")}`,
+    "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA", "Subject: x\r\n\r\n..dot\r\n.", "QUIT",
+  ]);
+  assert.match(replies, /^235 /m);
+  await serve.waitFor(/end of message 1/);
+  assert.match(serve.stdout, /\] C: MAIL FROM:<a@example\.org>/);
+  assert.match(serve.stdout, /MAIL FROM: <a@example\.org>\nRCPT TO: {3}<b@example\.org>\n\nSubject: x\r\n\r\n\.dot\r\n/);
+  assert.match(serve.stdout, /C: AUTH PLAIN \*\*\*/);
+  assert.ok(!serve.stdout.includes(Buffer.from("\0alice\0pw-123").toString("base64")) && !serve.stdout.includes("pw-123"));
+  assert.equal(await serve.stop("SIGINT"), 0);
+  const again = await Serve.start(["--quiet"]);
+  assert.equal(await again.stop("SIGTERM"), 0);
+  assert.doesNotMatch(again.stdout, /\] [CS]: /);
+});
+
+test("usage: --help exits 0, mistakes exit 2 with a message", async () => {
+  const help = await run(["send", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Exit codes:/);
+  const none = await run([]);
+  assert.equal(none.code, 2);
+  const conflict = await run(["send", "--server", "h", "--from", "a", "--to", "b", "--ssl", "--starttls"]);
+  assert.equal(conflict.code, 2);
+  assert.match(conflict.stderr, /cannot be used with|conflict/i);
+  const pair = await run(["send", "--server", "h", "--from", "a", "--to", "b", "--user", "u"]);
+  assert.equal(pair.code, 2);
+  assert.match(pair.stderr, /--user and --password-env go together/);
+});
+
+test("send -> serve: partial delivery exits 3, lists the refused recipient; -v shows the transcript", async () => {
+  const serve = await Serve.start(["--refuse-recipient", "nobody@example.net"]);
+  try {
+    const file = await tempFile("msg.eml", MESSAGE);
+    const r = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@example.org", "--to", "b@example.org", "--to", "nobody@example.net", "--file", file, "-v"]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stdout, /sent to 1 of 2 recipient/);
+    assert.match(r.stdout, /refused <nobody@example\.net>: 550 /);
+    assert.match(r.stderr, /^C: MAIL FROM:<a@example\.org>/m);
+    assert.match(r.stderr, /^S: 250/m);
+    await serve.waitFor(/end of message 1/);
+    assert.match(serve.stdout, /RCPT TO: {3}<b@example\.org>\n\nFrom: a@example\.org\r\n[^]*\r\nhello\r\n\.dotted line\r\n/);
+    const none = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@example.org", "--to", "nobody@example.net"], { input: MESSAGE });
+    assert.equal(none.code, 4, none.stderr);
+    assert.match(none.stdout, /refused <nobody@example\.net>: 550/);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+  }
+  const gone = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@example.org", "--to", "b@example.org", "--timeout", "3000"], { input: MESSAGE });
+  assert.equal(gone.code, 5, gone.stderr);
+});
+
+test("send over STARTTLS with AUTH from stdin; --require-tls without STARTTLS exits 5; a wrong password exits 6", async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  tempDirs.push(files.dir);
+  const serve = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--auth", "alice:pw-123", "--auth-required"]);
+  const plain = await Serve.start([]);
+  try {
+    const base = ["--from", "alice@example.org", "--to", "b@example.org", "--require-tls", "--ca-file", files.ca, "--user", "alice", "--password-env", "SMTPLIB_TEST_PW"];
+    const ok = await run(["send", "--server", `localhost:${serve.port}`, ...base], { input: MESSAGE, env: { SMTPLIB_TEST_PW: "pw-123" } });
+    assert.equal(ok.code, 0, ok.stderr);
+    await serve.waitFor(/end of message 1/);
+    assert.match(serve.stdout, /\* TLS established TLSv1\.[23]/);
+    assert.match(serve.stdout, /message 1 \(\d+ bytes, session \S+, TLS, user alice\)/);
+    assert.ok(!serve.stdout.includes("pw-123"));
+    const bad = await run(["send", "--server", `localhost:${serve.port}`, ...base], { input: MESSAGE, env: { SMTPLIB_TEST_PW: "wrong" } });
+    assert.equal(bad.code, 6, bad.stderr);
+    const noTls = await run(["send", "--server", `127.0.0.1:${plain.port}`, "--from", "a@example.org", "--to", "b@example.org", "--require-tls"], { input: MESSAGE });
+    assert.equal(noTls.code, 5, noTls.stderr);
+    assert.match(noTls.stderr, /STARTTLS/);
+    assert.doesNotMatch(plain.stdout, /message 1/);
+  } finally {
+    await serve.stop();
+    await plain.stop();
+  }
+});
+
+test("LMTP: send --lmtp to serve --lmtp", async () => {
+  const serve = await Serve.start(["--lmtp"]);
+  try {
+    const r = await run(["send", "--lmtp", "--server", `127.0.0.1:${serve.port}`, "--from", "a@example.org", "--to", "b@example.org", "--to", "c@example.org"], { input: MESSAGE });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sent to 2 of 2/);
+    await serve.waitFor(/end of message 1/);
+    assert.match(serve.stdout, /C: LHLO /);
+  } finally {
+    await serve.stop();
+  }
+});
+
+test("probe shows greeting, capabilities, TLS details and timings", async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  tempDirs.push(files.dir);
+  const starttls = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--size", "10000"]);
+  const implicit = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--tls-implicit"]);
+  try {
+    const p = await run(["probe", `localhost:${starttls.port}`, "--starttls", "--ca-file", files.ca]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stdout, /connect\+greeting +\d+\.\d ms {2}220 /);
+    assert.match(p.stdout, /^ {2}SIZE 10000$/m);
+    assert.match(p.stdout, /STARTTLS\+EHLO .* TLS established/);
+    assert.match(p.stdout, /protocol +TLSv1\.[23]/);
+    assert.match(p.stdout, /subject +CN=localhost/);
+    assert.match(p.stdout, /verified +yes/);
+    assert.match(p.stdout, /days left/);
+    const s = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl", "--ca-file", files.ca]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /connect\+TLS\+greet/);
+    const untrusted = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl"]);
+    assert.equal(untrusted.code, 5, untrusted.stderr);
+    const insecure = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl", "--insecure"]);
+    assert.equal(insecure.code, 0, insecure.stderr);
+    assert.match(insecure.stdout, /verified +NO/);
+  } finally {
+    await starttls.stop();
+    await implicit.stop();
+  }
+});
