@@ -145,6 +145,17 @@ export interface ParsedElement {
  * Returns `null` when the element is not an address.
  */
 export function parseListElement(element: string): ParsedElement | null {
+  try {
+    return parseElement(element);
+  } catch (e) {
+    // The recursive-descent parser runs out of stack on absurd nesting ("((((...").
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+/** `parseListElement` without the stack guard. */
+function parseElement(element: string): ParsedElement | null {
   const parsed = emailAddresses({ input: element, startAt: "address", rfc6532: true, atInDisplayName: true });
   if (parsed !== null && parsed.addresses.length === 1) {
     const found = parsed.addresses[0];
