@@ -64,7 +64,7 @@ function messageBytes(msg: MessageInput): Uint8Array {
  *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), or when
  *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL.
  */
-export function prepareMessage(msg: MessageInput, from?: string, to?: string | string[]): PreparedMessage {
+export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[]): PreparedMessage {
   const data = normalizeLineEndings(messageBytes(msg));
   const section = parseHeaderSection(data);
   const prefix = resentPrefix(section);
