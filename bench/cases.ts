@@ -4,7 +4,7 @@
  */
 
 export type ServerKind = "sink" | "sink-nopipe" | "chunk";
-export type Runner = "smtplib" | "nodemailer" | "python" | "smtp-source";
+export type Runner = "smtplib" | "nodemailer" | "python" | "smtp-source" | "raw";
 
 export interface ClientDef {
   /** Stable id used in ratios and targets. */
@@ -15,6 +15,8 @@ export interface ClientDef {
   readonly how: string;
   readonly window?: number;
   readonly libOptions?: Record<string, unknown>;
+  /** Run in the first N rounds only (a slow peer in a long case). */
+  readonly maxRounds?: number;
 }
 
 export type Target =
@@ -45,6 +47,7 @@ const oursSeq: ClientDef = { id: "smtplib-seq", runner: "smtplib", mode: "sequen
 const nm = (how = "SMTPConnection, one send at a time"): ClientDef => ({ id: "nodemailer", runner: "nodemailer", mode: "conn", how });
 const nmPool = (n: number): ClientDef => ({ id: "nodemailer-pool", runner: "nodemailer", mode: "pool", how: `createTransport({ pool: true, maxConnections: ${n}, maxMessages: Infinity }), all sendMail at once` });
 const py = (how = "smtplib.SMTP + sendmail in a loop"): ClientDef => ({ id: "python", runner: "python", mode: "sequential", how });
+const raw: ClientDef = { id: "node-raw", runner: "raw", mode: "", how: "reference: ~100-line hand-written pipelined client on node:net (no checks, not a peer)" };
 const src = (how = "smtp-source -d (C, lock-step, HELO)"): ClientDef => ({ id: "smtp-source", runner: "smtp-source", mode: "", how });
 
 export const CASES: readonly CaseDef[] = [
@@ -52,7 +55,7 @@ export const CASES: readonly CaseDef[] = [
     id: "1kb",
     title: "2,000 x 1 KiB, 1 recipient, 1 connection (smtp-sink, PIPELINING)",
     server: "sink", connections: 1, count: 2000, rcpts: 1, msg: "1k", unit: "msg/s",
-    clients: [ours(), oursSeq, nm(), py(), src()],
+    clients: [ours(), oursSeq, nm(), py(), src(), raw],
     targets: [
       { kind: "ratio", ours: "smtplib", peer: "nodemailer", min: 2.5, text: "1 KiB x 1 rcpt: >= 2.5x Nodemailer" },
       { kind: "ratio", ours: "smtplib", peer: "python", min: 1.3, text: "1 KiB x 1 rcpt: >= 1.3x Python smtplib" },
@@ -62,7 +65,7 @@ export const CASES: readonly CaseDef[] = [
     id: "50rcpt",
     title: "200 x 1 KiB, 50 recipients, 1 connection (smtp-sink, PIPELINING)",
     server: "sink", connections: 1, count: 200, rcpts: 50, msg: "1k", unit: "msg/s",
-    clients: [ours(), oursSeq, nm(), py(), src()],
+    clients: [ours(), oursSeq, nm(), py(), src(), raw],
     targets: [
       { kind: "ratio", ours: "smtplib", peer: "nodemailer", min: 4, text: "50 recipients: >= 4x Nodemailer" },
       { kind: "ratio", ours: "smtplib", peer: "python", min: 5, text: "50 recipients: >= 5x Python smtplib" },
@@ -72,7 +75,7 @@ export const CASES: readonly CaseDef[] = [
     id: "10mb",
     title: "20 x 10 MiB, every second line starts with \".\", 1 connection (smtp-sink)",
     server: "sink", connections: 1, count: 20, rcpts: 1, msg: "10m", unit: "MB/s",
-    clients: [ours(), oursSeq, nm(), py(), src()],
+    clients: [ours(), oursSeq, nm(), py(), src(), raw],
     targets: [
       { kind: "ratio", ours: "smtplib", peer: "nodemailer", min: 2, text: "10 MiB dot-heavy: >= 2x Nodemailer" },
       { kind: "ratio", ours: "smtplib", peer: "smtp-source", min: 0.9, text: "10 MiB dot-heavy: >= 0.9x smtp-source" },
@@ -135,7 +138,7 @@ export const CASES: readonly CaseDef[] = [
     clients: [
       { id: "smtplib", runner: "smtplib", mode: "stream", how: "sendmail with an AsyncIterable<Uint8Array> body (80 KiB chunks)" },
       { id: "nodemailer", runner: "nodemailer", mode: "stream", how: "SMTPConnection.send with a Readable" },
-      { id: "python", runner: "python", mode: "stream", how: "sendmail(bytes): smtplib cannot stream, the message is built in memory (timed)" },
+      { id: "python", runner: "python", mode: "stream", how: "sendmail(bytes): smtplib cannot stream, the message is built in memory (timed); first round only", maxRounds: 1 },
     ],
     defaultRounds: 3,
     targets: [{ kind: "rss", client: "smtplib", maxMiB: 100, text: "1 GiB streamed: client peak RSS < 100 MB" }],

@@ -38,7 +38,7 @@ interface Pool {
 }
 type PoolFactory = (options: Record<string, unknown>) => Pool;
 
-const SRC = new URL("../src/", import.meta.url);
+let SRC = new URL("../src/", import.meta.url);
 
 async function load(rel: string): Promise<Record<string, unknown> | undefined> {
   const url = new URL(rel, SRC);
@@ -87,6 +87,7 @@ async function viaPool(mod: Record<string, unknown>, spec: JobSpec, msg: Uint8Ar
 }
 
 await runJob(async (spec) => {
+  if (spec.libDir) SRC = pathToFileURL(spec.libDir.endsWith("/") ? spec.libDir : spec.libDir + "/");
   const mod = await load("index.js");
   if (!mod) return { ok: false, skipped: "build/src/index.js is missing (the client library is not built yet)" };
   const SMTP = mod["SMTP"] as ClientClass | undefined;

@@ -10,8 +10,9 @@
  * unless --out says otherwise.
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CASES, type CaseDef, type ClientDef } from "./cases.js";
 import { BENCH_SRC, exec, runNodeJob, runNodeScript, runPythonJob, runSmtpSourceJob } from "./jobs.js";
 import { streamHeader, writeMessages, type MessageFiles } from "./messages.js";
@@ -101,6 +102,22 @@ interface Files {
   m1k: MessageFiles;
   m10m: MessageFiles;
   header: string;
+  /** Snapshot of build/src taken at the start, so that every round runs the same library. */
+  libDir: string | undefined;
+}
+
+/**
+ * Copies build/src (the library as compiled by `tsc -p tsconfig.json`) to bench/.run/lib/src:
+ * other engineers rebuild the tree while the benchmark runs, and a round must never load a
+ * half-written or newer library than the one before it.
+ */
+function snapshotLibrary(): string | undefined {
+  const built = fileURLToPath(new URL("../src/", import.meta.url));
+  if (!existsSync(join(built, "index.js"))) return undefined;
+  const dest = join(RUN_DIR, "lib", "src");
+  rmSync(join(RUN_DIR, "lib"), { recursive: true, force: true });
+  cpSync(built, dest, { recursive: true });
+  return dest;
 }
 
 async function runClient(def: CaseDef, c: ClientDef, port: number, files: Files, timeoutMs: number): Promise<JobResult> {
@@ -110,6 +127,7 @@ async function runClient(def: CaseDef, c: ClientDef, port: number, files: Files,
   if (def.msg === "stream") spec.streamChunks = 13107;
   if (c.window !== undefined) spec.window = c.window;
   if (c.libOptions) spec.libOptions = c.libOptions;
+  if (files.libDir) spec.libDir = files.libDir;
   switch (c.runner) {
     case "smtplib":
       return runNodeJob("client-smtplib.js", spec, timeoutMs);
@@ -117,6 +135,9 @@ async function runClient(def: CaseDef, c: ClientDef, port: number, files: Files,
       return runNodeJob("client-nodemailer.js", spec, timeoutMs);
     case "python":
       return runPythonJob({ ...spec, headerFile: files.header }, timeoutMs);
+    case "raw":
+      if (!msg) return { ok: false, skipped: "the reference client only sends message files" };
+      return runNodeJob("client-raw.js", spec, timeoutMs);
     case "smtp-source":
       if (!msg) return { ok: false, skipped: "smtp-source only sends message files" };
       return runSmtpSourceJob(spec, msg.lf, msg.size, RUN_DIR, timeoutMs);
@@ -133,11 +154,11 @@ function progress(line: string): void {
   process.stderr.write(line + "\n");
 }
 
-async function runDotStuff(def: CaseDef, rounds: number, timeoutMs: number): Promise<CaseResult> {
+async function runDotStuff(def: CaseDef, rounds: number, timeoutMs: number, libDir: string | undefined): Promise<CaseResult> {
   const t0 = performance.now();
   const cr: CaseResult = { def, rounds, samples: new Map(), skipped: new Map(), errors: new Map(), notes: new Map(), metrics: new Map(), seconds: 0 };
   for (let r = 0; r < rounds; r++) {
-    const res = (await runNodeScript("dot-stuff-bench.js", [String(DOTSTUFF_REPS)], timeoutMs).catch(
+    const res = (await runNodeScript("dot-stuff-bench.js", [String(DOTSTUFF_REPS), ...(libDir ? [libDir] : [])], timeoutMs).catch(
       (e: Error): JobResult => ({ ok: false, error: e.message }),
     )) as JobResult & { results?: Record<string, number> };
     if (!res.ok || !res.results) {
@@ -156,7 +177,7 @@ async function runDotStuff(def: CaseDef, rounds: number, timeoutMs: number): Pro
 }
 
 async function runCase(def: CaseDef, opts: Options, files: Files): Promise<CaseResult> {
-  if (def.id === "dotstuff") return runDotStuff(def, opts.rounds ?? def.defaultRounds ?? 7, opts.timeoutMs);
+  if (def.id === "dotstuff") return runDotStuff(def, opts.rounds ?? def.defaultRounds ?? 7, opts.timeoutMs, files.libDir);
   const rounds = opts.rounds ?? def.defaultRounds ?? 7;
   const clients = def.clients.filter((c) => !opts.clients || opts.clients.has(c.id));
   const t0 = performance.now();
@@ -168,7 +189,7 @@ async function runCase(def: CaseDef, opts: Options, files: Files): Promise<CaseR
   try {
     for (let r = 0; r < rounds; r++) {
       for (const c of rotate(clients, r)) {
-        if (cr.skipped.has(c.id)) continue;
+        if (cr.skipped.has(c.id) || (c.maxRounds !== undefined && r >= c.maxRounds)) continue;
         let res: JobResult;
         try {
           res = await runClient(def, c, server.port, files, opts.timeoutMs);
@@ -189,7 +210,9 @@ async function runCase(def: CaseDef, opts: Options, files: Files): Promise<CaseR
       }
     }
   } finally {
-    await server.stop();
+    const said = (await server.stop()).trim();
+    const stats = said.split("\n").find((l) => l.startsWith("stats "));
+    if (stats) cr.notes.set("server", `${server.name} received ${stats.slice(6)}`);
   }
   return { ...cr, seconds: (performance.now() - t0) / 1000 };
 }
@@ -205,9 +228,11 @@ async function main(): Promise<void> {
   const msgs = writeMessages(RUN_DIR);
   const header = join(RUN_DIR, "stream-header.eml");
   writeFileSync(header, streamHeader());
-  const files: Files = { ...msgs, header };
+  const before = await machineInfo(); // before the snapshot: the commit it names is what gets copied
+  const libDir = snapshotLibrary();
+  progress(libDir ? `library: snapshot of build/src in ${libDir}` : "library: build/src/index.js missing; its clients will be skipped");
+  const files: Files = { ...msgs, header, libDir };
   const started = new Date();
-  const before = await machineInfo();
   const results: CaseResult[] = [];
   for (const def of opts.cases) results.push(await runCase(def, opts, files));
   const loadAfter = (await exec("cat", ["/proc/loadavg"], 5000)).stdout.trim();

@@ -23,6 +23,8 @@ export interface JobSpec {
   streamChunks?: number;
   /** Most `sendmail` calls in flight per connection in the pipelined mode. */
   window?: number;
+  /** Directory of the built library (index.js); default build/src. The harness passes a snapshot. */
+  libDir?: string;
   /** Extra options handed to the library client (e.g. to turn CHUNKING off). */
   libOptions?: Record<string, unknown>;
 }
