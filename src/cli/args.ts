@@ -19,6 +19,8 @@ export interface ServeCommand {
   readonly refuseSenders: readonly string[];
   readonly refuseRecipients: readonly string[];
   readonly quiet: boolean;
+  /** Most bytes of each message to print; 0: all. */
+  readonly printMax: number;
 }
 
 /** How `send` and `probe` protect the connection. */
@@ -92,6 +94,11 @@ function parsePositive(value: string): number {
   return n;
 }
 
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  return Number(value);
+}
+
 /** `user:pass` for `serve --auth`; the password may contain colons. */
 export function parseUserPass(value: string): [string, string] {
   const at = value.indexOf(":");
@@ -150,7 +157,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect, [])
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect, [])
     .option("--quiet", "print messages only, not the session transcript")
-    .action((o: { port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth: string[]; authRequired?: boolean; size?: number; refuseSender: string[]; refuseRecipient: string[]; quiet?: boolean }) => {
+    .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
+    .action((o: { printMax: number; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth: string[]; authRequired?: boolean; size?: number; refuseSender: string[]; refuseRecipient: string[]; quiet?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       if (o.authRequired && o.auth.length === 0) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs at least one --auth user:pass");
@@ -159,7 +167,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
         users: new Map(o.auth.map(parseUserPass)), authRequired: o.authRequired ?? false,
         ...(o.size === undefined ? {} : { size: o.size }),
-        refuseSenders: o.refuseSender, refuseRecipients: o.refuseRecipient, quiet: o.quiet ?? false,
+        refuseSenders: o.refuseSender, refuseRecipients: o.refuseRecipient, quiet: o.quiet ?? false, printMax: o.printMax,
       });
     });
 

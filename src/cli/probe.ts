@@ -9,6 +9,8 @@ import type { ProbeCommand } from "./args.js";
 import { applyStarttls, describeError, exitCodeFor, newClient, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
+const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
+
 /** Runs `step`, prints its name, time and result line, and returns its value. */
 async function timed<T>(out: (t: string) => void, name: string, step: () => Promise<T>, show: (v: T) => string): Promise<T> {
   const started = performance.now();
@@ -19,7 +21,7 @@ async function timed<T>(out: (t: string) => void, name: string, step: () => Prom
 
 /** Capabilities as `KEYWORD params` lines, keywords upper-case as servers send them. */
 export function formatCapabilities(features: ReadonlyMap<string, string>): string[] {
-  return [...features].map(([k, v]) => `  ${k.toUpperCase()}${v ? ` ${v}` : ""}`);
+  return [...features].map(([k, v]) => `  ${k.toUpperCase()}${v.trim() ? ` ${v.trim()}` : ""}`);
 }
 
 function dn(name: Record<string, string | string[] | undefined> | undefined): string {
@@ -50,7 +52,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = (t: string): void => void process.stdout.write(`${t}\n`);
   const err = (t: string): void => void process.stderr.write(`${t}\n`);
   const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
-  out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${cmd.tlsMode === "ssl" ? "implicit TLS" : cmd.tlsMode}${cmd.lmtp ? ", LMTP" : ""})`);
+  out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`);
   let client: Client | undefined;
   try {
     const c = await newClient(cmd, 0, err);

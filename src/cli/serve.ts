@@ -8,8 +8,8 @@ import { formatEntry, startDebugServer, type DebugServerOptions, type ReceivedMe
 import type { ServeCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
-/** Renders a received message: an envelope header, then the data exactly as received. */
-export function formatMessage(message: ReceivedMessage, index: number): string {
+/** Renders a received message: an envelope header, then the data as received (up to `maxBytes`). */
+export function formatMessage(message: ReceivedMessage, index: number, maxBytes = Infinity): string {
   const { mailFrom, rcptTo, mailParams } = message.envelope;
   const params = Object.entries(mailParams).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(" ");
   const head = [
@@ -18,8 +18,10 @@ export function formatMessage(message: ReceivedMessage, index: number): string {
     ...rcptTo.map((r) => `RCPT TO:   <${r}>`),
     "",
   ];
-  const body = message.data.toString("utf8");
-  return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}---------- end of message ${index} ----------\n`;
+  const shown = message.data.length > maxBytes ? message.data.subarray(0, maxBytes) : message.data;
+  const body = shown.toString("utf8");
+  const cut = shown.length < message.data.length ? `[... ${message.data.length - shown.length} more bytes not shown (--print-max)]\n` : "";
+  return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
 }
 
 /** Turns the parsed command into debug server options (reading the TLS files). */
@@ -35,6 +37,7 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     ...(cmd.users.size > 0 ? { auth: { users: Object.fromEntries(cmd.users), required: cmd.authRequired } } : {}),
     ...(cmd.size === undefined ? {} : { size: cmd.size }),
     refuseSenders: cmd.refuseSenders, refuseRecipients: cmd.refuseRecipients,
+    keepMessages: false,
   };
 }
 
@@ -44,7 +47,7 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   const server = await startDebugServer({
     ...(await serveOptions(cmd)),
     onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
-    onMessage: (message) => out(formatMessage(message, ++count)),
+    onMessage: (message) => out(formatMessage(message, ++count, cmd.printMax || Infinity)),
   });
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
   if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : "STARTTLS");

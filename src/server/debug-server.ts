@@ -121,7 +121,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (refused.every((r) => r !== undefined) && firstRefusal) {
       return callback(null, refused.map((r) => refusalError(r!, "Message refused for this recipient")));
     }
-    messages.push(message);
+    if (options.keepMessages ?? true) messages.push(message);
     try {
       await options.onMessage?.(message);
     } catch (err) {

@@ -86,6 +86,8 @@ export interface DebugServerOptions {
    * recipient's reply is an error; in SMTP mode the whole message is refused.
    */
   readonly refuseAfterData?: readonly (string | Refusal)[];
+  /** Keep received messages in `messages` (default true; a long-running server may not want to). */
+  readonly keepMessages?: boolean;
   /** Idle time before smtp-server drops a client, ms; default 60 000. */
   readonly socketTimeout?: number;
   /** How long `close()` waits for clients before a 421, ms; default 500. */

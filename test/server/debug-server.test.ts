@@ -243,3 +243,19 @@ test("listening on a port in use rejects", async () => {
     await assert.rejects(startDebugServer({ port: server.port }), /EADDRINUSE/);
   });
 });
+
+test("keepMessages: false still calls onMessage but keeps nothing", async () => {
+  let count = 0;
+  await withServer({ keepMessages: false, onMessage: () => void count++ }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("HELO client.example");
+    await c.cmd("MAIL FROM:<>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    await c.cmd("DATA");
+    assert.match(await c.cmd("x\r\n."), /^250 /);
+    c.close();
+    assert.equal(count, 1);
+    assert.equal(server.messages.length, 0);
+  });
+});

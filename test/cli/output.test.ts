@@ -1,0 +1,66 @@
+// Unit tests of the CLI's output helpers and error mapping.
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import type { TLSInfo } from "../../src/index.js";
+import {
+  SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPException, SMTPRecipientsRefused, SMTPSenderRefused,
+  SMTPServerDisconnected, SMTPTimeoutError,
+} from "../../src/index.js";
+import { describeError, exitCodeFor } from "../../src/cli/connect.js";
+import { ExitCode } from "../../src/cli/exit-codes.js";
+import { formatCapabilities, formatTls } from "../../src/cli/probe.js";
+import { formatBytes } from "../../src/cli/progress.js";
+import { formatMessage } from "../../src/cli/serve.js";
+
+const message = {
+  envelope: { mailFrom: "a@x.org", rcptTo: ["b@x.org", "c@x.org"], mailParams: { BODY: "8BITMIME", SMTPUTF8: true as const } },
+  data: Buffer.from("Subject: s\r\n\r\nbody\r\n"),
+  session: "abc",
+  secure: true,
+  user: "alice",
+};
+
+test("serve prints the envelope and the data, cut at --print-max", () => {
+  const full = formatMessage(message, 3);
+  assert.match(full, /^---------- message 3 \(20 bytes, session abc, TLS, user alice\) -+\n/);
+  assert.match(full, /\nMAIL FROM: <a@x\.org> BODY=8BITMIME SMTPUTF8\nRCPT TO: {3}<b@x\.org>\nRCPT TO: {3}<c@x\.org>\n\nSubject: s\r\n\r\nbody\r\n-+ end of message 3/);
+  const cut = formatMessage(message, 1, 10);
+  assert.match(cut, /\nSubject: s\n\[\.\.\. 10 more bytes not shown/);
+});
+
+test("probe formats capabilities and TLS details", () => {
+  assert.deepEqual(formatCapabilities(new Map([["size", "1000"], ["auth", " PLAIN LOGIN"], ["pipelining", ""]])), ["  SIZE 1000", "  AUTH PLAIN LOGIN", "  PIPELINING"]);
+  const info = {
+    protocol: "TLSv1.3", authorized: true, cipher: { name: "TLS_AES_256_GCM_SHA384", version: "TLSv1.3", standardName: "TLS_AES_256_GCM_SHA384" },
+    peerCertificate: { subject: { CN: "localhost" }, issuer: { CN: "test CA" }, subjectaltname: "DNS:localhost", valid_from: "Jan  1 00:00:00 2026 GMT", valid_to: "Jan 11 00:00:00 2026 GMT", fingerprint256: "AB:CD" },
+  } as unknown as TLSInfo;
+  const lines = formatTls(info, Date.parse("2026-01-01T00:00:00Z")).join("\n");
+  assert.match(lines, /protocol +TLSv1\.3/);
+  assert.match(lines, /subject +CN=localhost/);
+  assert.match(lines, /issuer +CN=test CA/);
+  assert.match(lines, /\(10 days left\)/);
+  assert.match(formatTls(info, Date.parse("2026-01-13T00:00:00Z")).join("\n"), /EXPIRED 2 days ago/);
+});
+
+test("bytes are shown in binary units", () => {
+  assert.equal(formatBytes(512), "512 B");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(50 * 1024 * 1024), "50.0 MiB");
+});
+
+test("errors map to the documented exit codes", () => {
+  const reply = { code: 550, message: "no", lines: ["no"] };
+  assert.equal(exitCodeFor(new SMTPRecipientsRefused(new Map([["x@y", reply]]))), ExitCode.REFUSED);
+  assert.equal(exitCodeFor(new SMTPSenderRefused(550, "no", "a@b")), ExitCode.REFUSED);
+  assert.equal(exitCodeFor(new SMTPDataError(554, "no")), ExitCode.REFUSED);
+  assert.equal(exitCodeFor(new SMTPAuthenticationError(535, "bad")), ExitCode.AUTH);
+  assert.equal(exitCodeFor(new SMTPConnectError(554, "go away")), ExitCode.UNAVAILABLE);
+  assert.equal(exitCodeFor(new SMTPServerDisconnected("gone")), ExitCode.UNAVAILABLE);
+  assert.equal(exitCodeFor(new SMTPTimeoutError("slow")), ExitCode.UNAVAILABLE);
+  assert.equal(exitCodeFor(new SMTPException("TLS failed")), ExitCode.UNAVAILABLE);
+  assert.equal(exitCodeFor(Object.assign(new Error("refused"), { code: "ECONNREFUSED" })), ExitCode.UNAVAILABLE);
+  assert.equal(exitCodeFor(new TypeError("bad address")), ExitCode.USAGE);
+  assert.equal(exitCodeFor(new Error("bug")), ExitCode.FAILURE);
+  assert.match(describeError(new SMTPSenderRefused(550, "no such sender", "a@b")), /sender <a@b> refused: 550 no such sender/);
+  assert.match(describeError(new SMTPException("outer", { cause: new Error("inner") })), /SMTPException: outer \(inner\)/);
+});
