@@ -15,17 +15,21 @@ import { startProgress, type Progress } from "./progress.js";
 /** Messages at least this large get a progress bar (when stderr is a terminal). */
 const PROGRESS_THRESHOLD = 512 * 1024;
 
-/** The message body and its size: a file is streamed, stdin is read whole (its size is unknown). */
-async function openMessage(file: string | undefined): Promise<{ body: AsyncIterable<Uint8Array> | Buffer; size: number }> {
+/** The message body and its size: both a file and stdin are streamed, never read whole. */
+async function openMessage(file: string | undefined): Promise<{ body: AsyncIterable<Uint8Array>; size?: number }> {
   if (file !== undefined) {
     const { size } = await stat(file);
-    return { body: createReadStream(file, { highWaterMark: 64 * 1024 }), size };
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
+    return { body: stream, size };
   }
-  if (process.stdin.isTTY) throw Object.assign(new Error("no message: give --file or pipe the message on stdin"), { exitCode: ExitCode.NO_INPUT });
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
-  return { body, size: body.length };
+  if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
+  return { body: process.stdin };
+}
+
+/** A reply's text on one line (multi-line replies joined with " / "). */
+function oneLine(text: string): string {
+  return text.split("\n").join(" / ");
 }
 
 /** Counts the bytes this client writes (the library's `smtplib.send` channel) into `progress`. */
@@ -57,7 +61,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       return ExitCode.USAGE;
     }
   }
-  const showBar = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true && message.size >= PROGRESS_THRESHOLD;
+  const size = message.size;
+  const showBar = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true && size !== undefined && size >= PROGRESS_THRESHOLD;
   let client: Client | undefined;
   let progress: Progress | undefined;
   let untrack = (): void => undefined;
@@ -70,22 +75,22 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     }
     phase = "send";
     if (showBar) {
-      progress = startProgress(message.size);
+      progress = startProgress(size ?? 0);
       untrack = trackWrites(client, progress);
     }
-    const refused = await client.sendmail(cmd.from, [...cmd.to], message.body);
+    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [], [], size === undefined ? {} : { size });
     progress?.stop();
     progress = undefined;
-    const accepted = cmd.to.length - refused.size;
-    out(`sent to ${accepted} of ${cmd.to.length} recipient(s) (${message.size} bytes)`);
-    for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${reply.message}`);
+    for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+    for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+    out(`sent to ${delivered.size} of ${cmd.to.length} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     await client.quit().catch(() => undefined);
     return refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
   } catch (e) {
     progress?.stop();
     if (e instanceof SMTPRecipientsRefused) {
       out(`sent to 0 of ${cmd.to.length} recipient(s)`);
-      for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${reply.message}`);
+      for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     }
     err(`smtplib: ${describeError(e)}`);
     if (phase === "auth" && e instanceof SMTPNotSupportedError) return ExitCode.AUTH;

@@ -154,6 +154,9 @@ test("send -> serve: partial delivery exits 3, lists the refused recipient; -v s
   } finally {
     assert.equal(await serve.stop(), 0);
   }
+  const missing = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@example.org", "--to", "b@example.org", "--file", "/nonexistent/msg.eml"]);
+  assert.equal(missing.code, 7, missing.stderr);
+  assert.match(missing.stderr, /cannot read the message/);
   const gone = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@example.org", "--to", "b@example.org", "--timeout", "3000"], { input: MESSAGE });
   assert.equal(gone.code, 5, gone.stderr);
 });
@@ -189,6 +192,7 @@ test("LMTP: send --lmtp to serve --lmtp", async () => {
     const r = await run(["send", "--lmtp", "--server", `127.0.0.1:${serve.port}`, "--from", "a@example.org", "--to", "b@example.org", "--to", "c@example.org"], { input: MESSAGE });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /sent to 2 of 2/);
+    assert.match(r.stdout, /^delivered <b@example\.org>: 250 .*\ndelivered <c@example\.org>: 250 /m);
     await serve.waitFor(/end of message 1/);
     assert.match(serve.stdout, /C: LHLO /);
   } finally {
