@@ -1,0 +1,44 @@
+/**
+ * Shortcuts for client tests: connect an SMTP/LMTP client to a scripted server.
+ */
+
+import assert from "node:assert/strict";
+import { LMTP, SMTP, type SMTPOptions } from "../../src/index.js";
+import { expectedClientBytes, startScriptServer, type ScriptServer } from "./script-server.js";
+
+/** The EHLO name every test client uses, so transcripts are fixed. */
+export const LOCAL = "client.test";
+
+/** Starts a script server and connects a client with `localHostname: LOCAL`. */
+export async function scripted<T extends typeof SMTP | typeof LMTP = typeof SMTP>(
+  script: string, options: SMTPOptions = {}, cls?: T,
+): Promise<{ server: ScriptServer; client: InstanceType<T> }> {
+  const server = await startScriptServer(script);
+  const Cls = (cls ?? SMTP) as typeof SMTP;
+  const client = await Cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000, ...options });
+  return { server, client: client as InstanceType<T> };
+}
+
+/**
+ * Runs `fn` against a scripted server, then checks that the client sent exactly the
+ * script's C: bytes, and always closes both ends.
+ */
+export async function withScript<T extends typeof SMTP | typeof LMTP = typeof SMTP>(
+  script: string,
+  fn: (client: InstanceType<T>, server: ScriptServer) => Promise<void>,
+  options: SMTPOptions = {},
+  cls?: T,
+): Promise<void> {
+  const server = await startScriptServer(script);
+  const Cls = (cls ?? SMTP) as typeof SMTP;
+  let client: SMTP | undefined;
+  try {
+    client = await Cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000, ...options });
+    await fn(client as InstanceType<T>, server);
+    await server.done;
+    assert.equal(server.received(), expectedClientBytes(script));
+  } finally {
+    client?.close();
+    await server.close();
+  }
+}
