@@ -13,7 +13,7 @@ export const ExitCode = Object.freeze({
   PARTIAL: 3,
   /** send: the server refused the message (sender, every recipient, or the data). */
   REFUSED: 4,
-  /** Could not connect, TLS failed or was required but not offered, timeout, disconnect. */
+  /** Could not connect, TLS failed or was required but not offered, timeout, disconnect; serve: cannot listen. */
   UNAVAILABLE: 5,
   /** Authentication failed or the server does not offer a usable mechanism. */
   AUTH: 6,

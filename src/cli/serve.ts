@@ -4,7 +4,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { formatEntry, startDebugServer, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
+import { formatEntry, startDebugServer, type DebugServer, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
@@ -44,11 +44,17 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
 /** Runs the server until a signal; resolves to the exit code. */
 export async function runServe(cmd: ServeCommand, out: (text: string) => void = (t) => void process.stdout.write(t)): Promise<ExitCodeValue> {
   let count = 0;
-  const server = await startDebugServer({
-    ...(await serveOptions(cmd)),
-    onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
-    onMessage: (message) => out(formatMessage(message, ++count, cmd.printMax || Infinity)),
-  });
+  let server: DebugServer;
+  try {
+    server = await startDebugServer({
+      ...(await serveOptions(cmd)),
+      onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
+      onMessage: (message) => out(formatMessage(message, ++count, cmd.printMax || Infinity)),
+    });
+  } catch (err) {
+    process.stderr.write(`smtplib serve: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return ExitCode.UNAVAILABLE;
+  }
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
   if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : "STARTTLS");
   if (cmd.users.size > 0) features.push(`AUTH for ${cmd.users.size} user(s)${cmd.authRequired ? ", required" : ""}`);

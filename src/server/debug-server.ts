@@ -5,7 +5,6 @@
  * @module
  */
 import type { AddressInfo } from "node:net";
-import { once } from "node:events";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions } from "./options.js";
 import { createTranscriptLogger, type TranscriptEntry } from "./transcript.js";
@@ -133,8 +132,14 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   }
 
   server.on("error", (err) => event("server", `error: ${err.message}`));
-  server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
-  await Promise.race([once(server.server, "listening"), once(server.server, "error").then(([err]) => { throw err; })]);
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: Error): void => reject(err);
+    server.server.once("error", fail);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.server.off("error", fail);
+      resolve();
+    });
+  });
   const address = server.server.address() as AddressInfo;
 
   let closing: Promise<void> | undefined;

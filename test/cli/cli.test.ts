@@ -116,6 +116,9 @@ test("serve prints the transcript and the message, and exits 0 on SIGINT and SIG
   assert.match(serve.stdout, /MAIL FROM: <a@example\.org>\nRCPT TO: {3}<b@example\.org>\n\nSubject: x\r\n\r\n\.dot\r\n/);
   assert.match(serve.stdout, /C: AUTH PLAIN \*\*\*/);
   assert.ok(!serve.stdout.includes(Buffer.from("\0alice\0pw-123").toString("base64")) && !serve.stdout.includes("pw-123"));
+  const clash = await run(["serve", "--port", String(serve.port)]);
+  assert.equal(clash.code, 5);
+  assert.match(clash.stderr, /cannot start: .*EADDRINUSE/);
   assert.equal(await serve.stop("SIGINT"), 0);
   const again = await Serve.start(["--quiet"]);
   assert.equal(await again.stop("SIGTERM"), 0);
