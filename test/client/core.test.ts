@@ -1,0 +1,332 @@
+import assert from "node:assert/strict";
+import diagnostics from "node:diagnostics_channel";
+import { test } from "node:test";
+import {
+  SMTP, SMTPConnectError, SMTPException, SMTPNotSupportedError, SMTPResponseException,
+  SMTPServerDisconnected, SMTPTimeoutError,
+} from "../../src/index.js";
+import { localHostname } from "../../src/transport/local-name.js";
+import { LOCAL, withScript } from "../helpers/client.js";
+import { startScriptServer } from "../helpers/script-server.js";
+
+const GREET = "S: 220 mx.test ESMTP\n";
+const EHLO = `${GREET}C: EHLO client.test
+S: 250-mx.test hello
+S: 250-SIZE 1000
+S: 250-AUTH=LOGIN PLAIN
+S: 250-AUTH CRAM-MD5
+S: 250-SMTPUTF8
+S: 250 8BITMIME
+`;
+
+test("connect reads the greeting; connect() again is refused, not leaked", async () => {
+  await withScript(`${GREET}C: NOOP\nS: 250 ok`, async (client) => {
+    await assert.rejects(client.connect("127.0.0.1", 1), SMTPException);
+    assert.equal((await client.noop()).code, 250);
+  });
+});
+
+test("a greeting other than 220 closes and throws SMTPConnectError; garbage is code -1", async () => {
+  for (const [script, code] of [["S: 554 5.7.1 go away", 554], ["S: hello there", -1]] as const) {
+    const server = await startScriptServer(script);
+    await assert.rejects(SMTP.connect("127.0.0.1", server.port, { timeout: 2000 }), (err: unknown) => {
+      assert.ok(err instanceof SMTPConnectError);
+      assert.equal(err.smtpCode, code);
+      return true;
+    });
+    await server.close();
+  }
+});
+
+test("\"host:port\" is split as in Python; a non-numeric port is a TypeError", async () => {
+  const server = await startScriptServer(`${GREET}C: QUIT\nS: 221 bye`);
+  const client = new SMTP({ localHostname: LOCAL });
+  const reply = await client.connect(`127.0.0.1:${server.port}`);
+  assert.equal(reply.code, 220);
+  assert.equal(reply.message, "mx.test ESMTP");
+  assert.equal((await client.quit()).code, 221);
+  await server.close();
+  await assert.rejects(new SMTP().connect("localhost:smtp"), TypeError);
+});
+
+test("timeouts: 0 and negative are RangeError; a silent server is SMTPTimeoutError ETIMEDOUT", async () => {
+  assert.throws(() => new SMTP({ timeout: 0 }), RangeError);
+  assert.throws(() => new SMTP({ timeout: -5 }), RangeError);
+  const server = await startScriptServer("-- wait 3000");
+  await assert.rejects(SMTP.connect("127.0.0.1", server.port, { timeout: 200 }), (err: unknown) => {
+    assert.ok(err instanceof SMTPTimeoutError);
+    assert.ok(err instanceof SMTPServerDisconnected);
+    assert.equal(err.code, "ETIMEDOUT");
+    assert.equal(err.phase, "greeting");
+    return true;
+  });
+  await server.close();
+});
+
+test("a server that drips bytes does not reset the reply timeout", async () => {
+  const script = `${GREET}C: NOOP\nS! 2\n-- wait 150\nS! 5\n-- wait 150\nS! 0\n-- wait 150\nS!  o\n-- wait 150\nS! k\n-- wait 150\nS: `;
+  const server = await startScriptServer(script);
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 400 });
+  await assert.rejects(client.noop(), SMTPTimeoutError);
+  await assert.rejects(client.noop(), SMTPServerDisconnected);
+  await server.close();
+});
+
+test("EHLO features: lower-case keys, AUTH= and AUTH merged as Python, hasExtn ignores case", async () => {
+  await withScript(EHLO, async (client) => {
+    const reply = await client.ehlo();
+    assert.equal(reply.code, 250);
+    assert.equal(client.doesEsmtp, true);
+    assert.equal(client.ehloResp, "mx.test hello\nSIZE 1000\nAUTH=LOGIN PLAIN\nAUTH CRAM-MD5\nSMTPUTF8\n8BITMIME");
+    assert.equal(client.esmtpFeatures.get("size"), "1000");
+    assert.equal(client.esmtpFeatures.get("auth"), " LOGIN PLAIN CRAM-MD5");
+    assert.ok(client.hasExtn("SmtpUtf8"));
+    assert.ok(!client.hasExtn("pipelining"));
+  });
+});
+
+test("a refused EHLO leaves no state: HELO fallback, and ESMTP options are then dropped", async () => {
+  const script = `${GREET}C: EHLO client.test
+S: 502 what
+C: EHLO client.test
+S: 500 no
+C: HELO client.test
+S: 250 hi
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@x.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: x
+C: .
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.ehlo()).code, 502);
+    assert.equal(client.ehloResp, null);
+    assert.equal(client.doesEsmtp, false);
+    const refused = await client.sendmail("a@x.test", "b@x.test", "x", ["BODY=8BITMIME"], ["NOTIFY=NEVER"]);
+    assert.equal(refused.size, 0);
+    assert.equal(client.heloResp, "hi");
+  });
+});
+
+test("a malformed reply line (250ok) is a protocol error with code -1 and closes the connection", async () => {
+  await withScript(`${GREET}C: NOOP\nS: 250ok`, async (client) => {
+    await assert.rejects(client.noop(), (err: unknown) => err instanceof SMTPResponseException && err.smtpCode === -1);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
+
+test("a reply line over 8192 bytes is 500 Line too long.", async () => {
+  await withScript(`${GREET}C: NOOP\nS: 250 ${"x".repeat(9000)}`, async (client) => {
+    await assert.rejects(client.noop(), (err: unknown) => err instanceof SMTPResponseException && err.smtpCode === 500 && err.smtpError === "Line too long.");
+  });
+});
+
+test("SMTPUTF8 lasts only for its transaction", async () => {
+  const script = `${EHLO}C: MAIL FROM:<jürgen@x.test> SIZE=3 SMTPUTF8
+S: 250 ok
+C: RCPT TO:<b@x.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: x
+C: .
+S: 250 ok
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("jürgen@x.test", "b@x.test", "x\r\n");
+    assert.equal((await client.mail("a@x.test")).code, 250);
+    await assert.rejects(client.rcpt("ü@x.test"), SMTPNotSupportedError);
+    await assert.rejects(client.docmd("VRFY", "ü"), TypeError);
+  });
+});
+
+test("non-ASCII addresses to a server without SMTPUTF8: SMTPNotSupportedError before MAIL", async () => {
+  await withScript(`${GREET}C: EHLO client.test\nS: 250 mx.test`, async (client) => {
+    await assert.rejects(client.sendmail("ü@x.test", "b@x.test", "x"), SMTPNotSupportedError);
+  });
+});
+
+test("helo() with localHostname cleared sends the computed name, never null", async () => {
+  const name = await localHostname();
+  await withScript(`${GREET}C: HELO ${name}\nS: 250 hi`, async (client) => {
+    client.localHostname = null;
+    assert.equal((await client.helo()).code, 250);
+  });
+});
+
+test("bytes bodies are normalised too: bare CR/LF become CRLF and dots are stuffed (no smuggling)", async () => {
+  const script = `${GREET}C: EHLO client.test
+S: 250 mx.test
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@x.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: a
+C: ..
+C: b
+C: ..
+C: c
+C: .
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@x.test", Buffer.from("a\n.\nb\r.\rc"));
+  });
+});
+
+test("CR, LF or NUL anywhere is a TypeError before a byte is sent", async () => {
+  await withScript(`${GREET}C: NOOP\nS: 250 ok`, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test\r\nRCPT TO:<evil@x>", "b@x.test", "x"), TypeError);
+    await assert.rejects(client.sendmail("a@x.test", ["b@x.test", "c@x\n.test"], "x"), TypeError);
+    await assert.rejects(client.sendmail("a@x.test", "b@x.test", "x", ["SIZE=1\r\nRSET"]), TypeError);
+    await assert.rejects(client.sendmail("a@x.test", "b@x.test", "x", ["BODY= 8BITMIME"]), TypeError);
+    await assert.rejects(client.docmd("NOOP\r\nRSET"), TypeError);
+    await assert.rejects(client.docmd("NOOP", "a\0b"), TypeError);
+    await assert.rejects(client.sendmail("a@x.test", [], "x"), TypeError);
+    assert.equal((await client.noop()).code, 250);
+  });
+});
+
+test("concurrent calls never interleave or swap replies", async () => {
+  await withScript(`${GREET}C: NOOP\nS: 250 first\nC: VRFY a@x.test\nS: 252 second\nC: NOOP\nS: 250 third`, async (client) => {
+    const [a, b, c] = await Promise.all([client.noop(), client.verify("A <a@x.test>"), client.noop()]);
+    assert.deepEqual([a.message, b.message, c.message], ["first", "second", "third"]);
+  });
+});
+
+test("a reply nobody waits for is discarded, never handed to the next command", async () => {
+  await withScript(`${GREET}S: 250 stray\n-- wait 50\nC: NOOP\nS: 250 mine`, async (client) => {
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await client.noop()).message, "mine");
+  });
+});
+
+test("putcmd/getreply, send/getreply, help, expn, rset as in Python", async () => {
+  const script = `${GREET}C: XFOO bar
+C: NOOP
+S: 250 foo
+S: 250 noop
+C: NOOP
+S: 250 raw
+C: HELP
+S: 214-line one
+S: 214 line two
+C: EXPN list
+S: 550 no
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    await client.putcmd("XFOO", "bar");
+    await client.putcmd("NOOP");
+    assert.equal((await client.getreply()).message, "foo");
+    assert.equal((await client.getreply()).message, "noop");
+    await client.send("NOOP\r\n");
+    assert.equal((await client.getreply()).message, "raw");
+    assert.equal(await client.help(), "line one\nline two");
+    assert.equal((await client.expn("list")).code, 550);
+    assert.equal((await client.rset()).message, "reset");
+  });
+});
+
+test("debug output: level 1 shows commands and replies, escapes control characters; level 2 adds times", async () => {
+  const lines: string[] = [];
+  await withScript(`${GREET}C: NOOP\nS: 250 ok \x1b[31mred\nC: NOOP\nS: 250 ok`, async (client) => {
+    await client.noop();
+    client.setDebugLevel(2);
+    assert.equal(client.debugLevel, 2);
+    await client.noop();
+  }, { debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  assert.ok(lines.includes("C: NOOP"));
+  assert.ok(lines.some((l) => l === "S: 250 ok \\u001b[31mred"), lines.join("\n"));
+  assert.ok(lines.some((l) => /^\d\d:\d\d:\d\d\.\d{3} C: NOOP$/.test(l)), lines.join("\n"));
+});
+
+test("credentials never reach debug output", async () => {
+  const lines: string[] = [];
+  const secret = Buffer.from("\0user\0hunter2").toString("base64");
+  const script = `${GREET}C: EHLO client.test\nS: 250-mx\nS: 250 AUTH PLAIN\nC: AUTH PLAIN ${secret}\nS: 235 ok`;
+  await withScript(script, async (client) => {
+    await client.login("user", "hunter2");
+  }, { debugLevel: 2, debugOutput: (l) => lines.push(l) });
+  const all = lines.join("\n");
+  assert.ok(!all.includes(secret) && !all.includes("hunter2"), all);
+  assert.ok(all.includes("AUTH PLAIN ****"), all);
+});
+
+test("diagnostics_channel: smtplib.connect and smtplib.send with the bytes written", async () => {
+  const events: { name: string; msg: Record<string, unknown> }[] = [];
+  const onConnect = (msg: unknown): void => { events.push({ name: "connect", msg: msg as Record<string, unknown> }); };
+  const onSend = (msg: unknown): void => { events.push({ name: "send", msg: msg as Record<string, unknown> }); };
+  diagnostics.subscribe("smtplib.connect", onConnect);
+  diagnostics.subscribe("smtplib.send", onSend);
+  try {
+    let port = 0;
+    await withScript(`${GREET}C: NOOP\nS: 250 ok`, async (client, server) => {
+      port = server.port;
+      await client.noop();
+      assert.equal(events.find((e) => e.name === "send")?.msg.client, client);
+    });
+    const connect = events.find((e) => e.name === "connect")!;
+    assert.equal(connect.msg.host, "127.0.0.1");
+    assert.equal(connect.msg.port, port);
+    const sent = events.filter((e) => e.name === "send").map((e) => Buffer.from(e.msg.data as Uint8Array).toString());
+    assert.deepEqual(sent, ["NOOP\r\n"]);
+  } finally {
+    diagnostics.unsubscribe("smtplib.connect", onConnect);
+    diagnostics.unsubscribe("smtplib.send", onSend);
+  }
+});
+
+test("await using sends QUIT; an already closed server is not an error; non-221 throws", async () => {
+  const server = await startScriptServer(`${GREET}C: QUIT\nS: 221 bye`);
+  {
+    await using client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL });
+    assert.equal(client.doesEsmtp, false);
+  }
+  await server.done;
+  assert.equal(server.received(), "QUIT\r\n");
+  await server.close();
+  const gone = await startScriptServer(`${GREET}-- close`);
+  {
+    await using client = await SMTP.connect("127.0.0.1", gone.port, { localHostname: LOCAL });
+    await new Promise((r) => setTimeout(r, 50));
+    void client;
+  }
+  await gone.close();
+  const odd = await startScriptServer(`${GREET}C: QUIT\nS: 500 what`);
+  const client = await SMTP.connect("127.0.0.1", odd.port, { localHostname: LOCAL });
+  await assert.rejects(client[Symbol.asyncDispose](), SMTPResponseException);
+  await odd.close();
+});
+
+test("an AbortSignal aborts the call in flight with its reason and closes the socket", async () => {
+  const ac = new AbortController();
+  await withScript(`${GREET}C: NOOP\n-- wait 1000`, async (client) => {
+    const pending = client.noop();
+    setTimeout(() => ac.abort(new Error("stop")), 50);
+    await assert.rejects(pending, /stop/);
+    await assert.rejects(client.noop());
+  }, { signal: ac.signal });
+});
+
+test("exceptions take Python's arguments in Python's order and set name", async () => {
+  const { SMTPSenderRefused, SMTPRecipientsRefused, SMTPAuthenticationError } = await import("../../src/index.js");
+  const e = new SMTPSenderRefused(550, "no", "a@b");
+  assert.equal(e.smtpCode, 550);
+  assert.equal(e.smtpError, "no");
+  assert.equal(e.sender, "a@b");
+  assert.equal(e.name, "SMTPSenderRefused");
+  assert.ok(e instanceof SMTPResponseException && e instanceof SMTPException && e instanceof Error);
+  const r = new SMTPRecipientsRefused(new Map([["x@y", { code: 550, message: "no" }]]));
+  assert.equal(r.recipients.get("x@y")?.code, 550);
+  assert.equal(new SMTPAuthenticationError(535, "5.7.8 bad").enhancedStatus, "5.7.8");
+});
