@@ -4,6 +4,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 
 /** `smtplib serve`. */
@@ -21,6 +22,8 @@ export interface ServeCommand {
   readonly quiet: boolean;
   /** Most bytes of each message to print; 0: all. */
   readonly printMax: number;
+  /** Extensions to hide or offer, as the debug server names them. */
+  readonly extensions: DebugServerExtensions;
 }
 
 /** How `send` and `probe` protect the connection. */
@@ -108,6 +111,26 @@ export function parseUserPass(value: string): [string, string] {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
+const EXTENSIONS = {
+  pipelining: "pipelining", "8bitmime": "eightBitMime", smtputf8: "smtpUtf8", enhancedstatuscodes: "enhancedStatusCodes",
+  dsn: "dsn", requiretls: "requireTls", size: "size", starttls: "hideStarttls",
+} as const satisfies Record<string, keyof DebugServerExtensions>;
+
+/** `--hide a,b` / `--offer c` into debug server extension switches. */
+export function parseExtensions(hide: readonly string[], offer: readonly string[]): DebugServerExtensions {
+  const result: Record<string, boolean> = {};
+  for (const [list, on] of [[hide, false], [offer, true]] as const) {
+    for (const name of list.flatMap((v) => v.split(",")).map((v) => v.trim().toLowerCase()).filter(Boolean)) {
+      const key = EXTENSIONS[name as keyof typeof EXTENSIONS] as string | undefined;
+      if (key === undefined) throw new CommanderError(2, "smtplib.usage", `error: unknown extension "${name}" (known: ${Object.keys(EXTENSIONS).join(", ")})`);
+      // hideStarttls is the one switch that means "hidden" when true
+      result[key] = key === "hideStarttls" ? !on : on;
+    }
+  }
+  return result as DebugServerExtensions;
+}
+
 function addTargetOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--ssl", "TLS from the first byte (SMTP_SSL, default port 465)").conflicts(["starttls", "requireTls"]))
@@ -158,7 +181,9 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect, [])
     .option("--quiet", "print messages only, not the session transcript")
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
-    .action((o: { printMax: number; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth: string[]; authRequired?: boolean; size?: number; refuseSender: string[]; refuseRecipient: string[]; quiet?: boolean }) => {
+    .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect, [])
+    .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect, [])
+    .action((o: { printMax: number; hide: string[]; offer: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth: string[]; authRequired?: boolean; size?: number; refuseSender: string[]; refuseRecipient: string[]; quiet?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       if (o.authRequired && o.auth.length === 0) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs at least one --auth user:pass");
@@ -168,6 +193,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         users: new Map(o.auth.map(parseUserPass)), authRequired: o.authRequired ?? false,
         ...(o.size === undefined ? {} : { size: o.size }),
         refuseSenders: o.refuseSender, refuseRecipients: o.refuseRecipient, quiet: o.quiet ?? false, printMax: o.printMax,
+        extensions: parseExtensions(o.hide, o.offer),
       });
     });
 

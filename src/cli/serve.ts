@@ -37,7 +37,9 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     ...(cmd.users.size > 0 ? { auth: { users: Object.fromEntries(cmd.users), required: cmd.authRequired } } : {}),
     ...(cmd.size === undefined ? {} : { size: cmd.size }),
     refuseSenders: cmd.refuseSenders, refuseRecipients: cmd.refuseRecipients,
+    extensions: cmd.extensions,
     keepMessages: false,
+    keepTranscript: false,
   };
 }
 

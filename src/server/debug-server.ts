@@ -62,7 +62,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   const messages: ReceivedMessage[] = [];
   const transcript: TranscriptEntry[] = [];
   const record = (entry: TranscriptEntry): void => {
-    transcript.push(entry);
+    if (options.keepTranscript ?? true) transcript.push(entry);
     options.onTranscript?.(entry);
   };
   const event = (session: string, line: string): void => record({ session, direction: "*", line, time: new Date() });

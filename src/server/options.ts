@@ -88,6 +88,8 @@ export interface DebugServerOptions {
   readonly refuseAfterData?: readonly (string | Refusal)[];
   /** Keep received messages in `messages` (default true; a long-running server may not want to). */
   readonly keepMessages?: boolean;
+  /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
+  readonly keepTranscript?: boolean;
   /** Idle time before smtp-server drops a client, ms; default 60 000. */
   readonly socketTimeout?: number;
   /** How long `close()` waits for clients before a 421, ms; default 500. */

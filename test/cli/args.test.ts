@@ -84,16 +84,18 @@ test("serve: defaults and options", () => {
   const d = parse("serve").command;
   assert.deepEqual(d, {
     kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authRequired: false,
-    refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536,
+    refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536, extensions: {},
   });
   const full = parse("serve", "--port", "0", "--host", "::1", "--lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-implicit",
-    "--auth", "alice:pw", "--auth", "bob:x:y", "--auth-required", "--size", "1000", "--refuse-sender", "s@x", "--refuse-recipient", "r@x", "--quiet", "--print-max", "0").command;
+    "--auth", "alice:pw", "--auth", "bob:x:y", "--auth-required", "--size", "1000", "--refuse-sender", "s@x", "--refuse-recipient", "r@x", "--quiet", "--print-max", "0",
+    "--hide", "pipelining,8BITMIME", "--hide", "starttls", "--offer", "dsn").command;
   assert.deepEqual(full, {
     kind: "serve", host: "::1", port: 0, lmtp: true, tls: { certFile: "c.pem", keyFile: "k.pem", implicit: true },
     users: new Map([["alice", "pw"], ["bob", "x:y"]]), authRequired: true, size: 1000,
     refuseSenders: ["s@x"], refuseRecipients: ["r@x"], quiet: true, printMax: 0,
+    extensions: { pipelining: false, eightBitMime: false, hideStarttls: true, dsn: true },
   });
-  for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"]]) {
+  for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"], ["--hide", "bogus"]]) {
     assert.ok(parse("serve", ...argv).error, argv.join(" "));
   }
 });

@@ -206,13 +206,14 @@ test("LMTP: send --lmtp to serve --lmtp", async () => {
 test("probe shows greeting, capabilities, TLS details and timings", async () => {
   const files = await writeTestCerts(await getTestCerts());
   tempDirs.push(files.dir);
-  const starttls = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--size", "10000"]);
+  const starttls = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--size", "10000", "--hide", "pipelining"]);
   const implicit = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--tls-implicit"]);
   try {
     const p = await run(["probe", `localhost:${starttls.port}`, "--starttls", "--ca-file", files.ca]);
     assert.equal(p.code, 0, p.stderr);
     assert.match(p.stdout, /connect\+greeting +\d+\.\d ms {2}220 /);
     assert.match(p.stdout, /^ {2}SIZE 10000$/m);
+    assert.doesNotMatch(p.stdout, /PIPELINING/);
     assert.match(p.stdout, /STARTTLS\+EHLO .* TLS established/);
     assert.match(p.stdout, /protocol +TLSv1\.[23]/);
     assert.match(p.stdout, /subject +CN=localhost/);
