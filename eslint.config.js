@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 const noIo = ["node:net", "node:tls", "node:dns", "node:fs", "node:child_process", "node:timers", "node:timers/promises", "node:diagnostics_channel"];
 
 export default tseslint.config(
-  { ignores: ["dist/", "build/", "node_modules/", "test/interop/.run/", "bench/.run/"] },
+  { ignores: ["dist/", "build/", "node_modules/", "tmp/", "test/interop/.run/", "bench/.run/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,8 +40,8 @@ export default tseslint.config(
   {
     files: ["src/client/**/*.ts", "src/auth/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        paths: ["node:net", "node:tls", "node:dgram"].map((name) => ({ name, message: "client/ and auth/ never touch a socket: use transport/." })),
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        paths: ["node:net", "node:tls", "node:dgram"].map((name) => ({ name, message: "client/ and auth/ never touch a socket: use transport/.", allowTypeImports: true })),
         patterns: [{ group: ["../server/*", "../cli/*"], message: "the library does not depend on the server or the CLI." }],
       }],
     },

@@ -52,20 +52,21 @@ export class Channel {
   /** Connects; the greeting's reply goes to {@link Channel.greeting}. */
   static async open(options: ChannelOptions): Promise<Channel> {
     const { tracer } = options;
-    let channel: Channel | undefined;
+    const ref: { channel?: Channel } = {};
     const queue = new CommandQueue({
       reply: (reply, matched) => {
         tracer.reply(reply);
         if (!matched) tracer.line("(discarded a reply that no command was waiting for)");
       },
-      fatal: (error) => channel?.destroy(error),
+      fatal: (error) => ref.channel?.destroy(error),
     }, options.limits);
     const greeting = queue.expect(options.greeting);
     const conn = await Connection.open(options, {
       data: (chunk) => queue.feed(chunk),
       close: (error) => queue.closed(error),
     });
-    channel = new Channel(conn, queue, tracer, greeting, options.path ?? options.host, options.port);
+    const channel = new Channel(conn, queue, tracer, greeting, options.path ?? options.host, options.port);
+    ref.channel = channel;
     tracer.line(`connected to ${channel.host}:${channel.port}`);
     return channel;
   }
