@@ -109,7 +109,7 @@ export function parseUserPass(value: string): [string, string] {
   return [value.slice(0, at), value.slice(at + 1)];
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
 const EXTENSIONS = {
@@ -174,33 +174,33 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--tls-cert <file>", "PEM certificate: offer STARTTLS (or implicit TLS with --tls-implicit)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option("--tls-implicit", "TLS from the first byte instead of STARTTLS")
-    .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH", collect, [])
+    .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH", collect)
     .option("--auth-required", "refuse MAIL until the client has logged in")
     .option("--size <bytes>", "largest message accepted (advertised as SIZE)", parsePositive)
-    .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect, [])
-    .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect, [])
+    .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)
+    .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect)
     .option("--quiet", "print messages only, not the session transcript")
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
-    .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect, [])
-    .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect, [])
-    .action((o: { printMax: number; hide: string[]; offer: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth: string[]; authRequired?: boolean; size?: number; refuseSender: string[]; refuseRecipient: string[]; quiet?: boolean }) => {
+    .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
+    .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
-      if (o.authRequired && o.auth.length === 0) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs at least one --auth user:pass");
+      if (o.authRequired && (o.auth ?? []).length === 0) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs at least one --auth user:pass");
       sink({
         kind: "serve", host: o.host, port: o.port, lmtp: o.lmtp ?? false,
         ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
-        users: new Map(o.auth.map(parseUserPass)), authRequired: o.authRequired ?? false,
+        users: new Map((o.auth ?? []).map(parseUserPass)), authRequired: o.authRequired ?? false,
         ...(o.size === undefined ? {} : { size: o.size }),
-        refuseSenders: o.refuseSender, refuseRecipients: o.refuseRecipient, quiet: o.quiet ?? false, printMax: o.printMax,
-        extensions: parseExtensions(o.hide, o.offer),
+        refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
+        extensions: parseExtensions(o.hide ?? [], o.offer ?? []),
       });
     });
 
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
     .requiredOption("--server <host[:port]>", "server to send through", parseHostPort)
     .requiredOption("--from <addr>", "envelope sender (MAIL FROM)")
-    .requiredOption("--to <addr>", "envelope recipient (repeatable)", collect, [])
+    .requiredOption("--to <addr>", "envelope recipient (repeatable)", collect)
     .option("--file <file>", "the RFC 5322 message; default: read stdin")
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
