@@ -1,0 +1,453 @@
+/**
+ * PIPELINING (RFC 2920) byte for byte: MAIL, every RCPT and DATA in one group, the data
+ * and its "." followed by the next transaction's group, and every reply reaching its
+ * command in the refusal patterns of issue 7. Each test also checks the order of writes
+ * and replies as the client saw them (its debug trace): the script server only answers a
+ * group once all of it has arrived, so "C MAIL RCPT DATA" before any reply proves the
+ * group was sent without waiting, and "C MAIL | S 250 | C RCPT" proves lock-step.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, type SMTPOptions,
+} from "../../src/index.js";
+import { withScript } from "../helpers/client.js";
+
+const EHLO_PIPELINING = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 PIPELINING
+`;
+
+const EHLO_PLAIN = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 8BITMIME
+`;
+
+/** A client option set that records the debug trace, and the trace condensed to its order. */
+function traced(extra: SMTPOptions = {}): { options: SMTPOptions; flow: () => string } {
+  const lines: string[] = [];
+  return {
+    options: { debugLevel: 1, debugOutput: (line) => lines.push(line), ...extra },
+    flow: () => condense(lines),
+  };
+}
+
+/** "C MAIL RCPT DATA | S 250 250 354 | C . | S 250": commands by verb, replies by code. */
+function condense(lines: string[]): string {
+  const groups: string[] = [];
+  let side = "";
+  for (const line of lines) {
+    const m = /^([CS]): (.*)$/s.exec(line);
+    if (!m) continue;
+    const [, who, text] = m as unknown as [string, "C" | "S", string];
+    let word: string;
+    if (who === "S") {
+      if (text[3] === "-") continue; // only the last line of a multi-line reply
+      word = text.slice(0, 3);
+    } else if (text.startsWith("<message data")) word = ".";
+    else if (text.startsWith("BDAT")) word = text.replace(/^BDAT \d+/, "BDAT");
+    else word = text.split(" ")[0]!;
+    if (who === side) groups[groups.length - 1] += ` ${word}`;
+    else groups.push(`${who} ${word}`);
+    side = who;
+  }
+  return groups.join(" | ");
+}
+
+test("pipelined: MAIL + 3 RCPT + DATA in one group; a refused recipient is reported; the body and . follow", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: RCPT TO:<d@y.test>
+C: DATA
+S: 250 2.1.0 sender ok
+S: 250 2.1.5 ok
+S: 550 5.1.1 no such user
+S: 250 2.1.5 ok
+S: 354 go ahead
+C: Subject: hi
+C:
+C: ..dot
+C: .
+S: 250 2.0.0 queued as X
+C: QUIT
+S: 221 bye
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    const delivery = await client.deliver("a@x.test", ["b@y.test", "c@y.test", "d@y.test"], "Subject: hi\n\n.dot\n");
+    assert.deepEqual([...delivery.refused.keys()], ["c@y.test"]);
+    assert.equal(delivery.refused.get("c@y.test")?.code, 550);
+    assert.equal(delivery.refused.get("c@y.test")?.enhancedStatus, "5.1.1");
+    assert.deepEqual([...delivery.delivered.keys()], ["b@y.test", "d@y.test"]);
+    assert.equal(delivery.reply.message, "2.0.0 queued as X");
+    assert.equal((await client.quit()).code, 221);
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT RCPT RCPT DATA | S 250 250 550 250 354 | C . | S 250 | C QUIT | S 221");
+});
+
+test("pipelined: sendmail with SIZE sends it on MAIL and returns the refused map", async () => {
+  const script = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250-SIZE 1000
+S: 250 PIPELINING
+C: MAIL FROM:<a@x.test> SIZE=4
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: hi
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendmail("a@x.test", "b@y.test", "hi\r\n")).size, 0);
+  });
+});
+
+test("pipelined: refused sender, accepted-looking RCPT replies, 503 to DATA -> SMTPSenderRefused, RSET, next command in step", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: DATA
+S: 553 5.7.1 sender rejected
+S: 250 2.1.5 ok
+S: 250 2.1.5 ok
+S: 503 5.5.1 no valid sender
+C: RSET
+S: 250 2.0.0 reset
+C: NOOP
+S: 250 2.0.0 noop here
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("Al <a@x.test>", ["b@y.test", "c@y.test"], "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPSenderRefused);
+      assert.equal(err.smtpCode, 553);
+      assert.equal(err.sender, "Al <a@x.test>");
+      assert.equal(err.enhancedStatus, "5.7.1");
+      return true;
+    });
+    assert.equal((await client.noop()).message, "2.0.0 noop here");
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT RCPT DATA | S 553 250 250 503 | C RSET | S 250 | C NOOP | S 250");
+});
+
+test("pipelined: refused sender but the server wrongly answers DATA with 354 -> '.' alone, its reply read, RSET", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 550 5.7.1 sender rejected
+S: 250 ok
+S: 354 go ahead anyway
+C: .
+S: 554 5.5.1 no transaction
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "secret body\r\n"), (err: unknown) =>
+      err instanceof SMTPSenderRefused && err.smtpCode === 550);
+    assert.equal((await client.noop()).message, "noop here");
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 550 250 354 | C . | S 554 | C RSET | S 250 | C NOOP | S 250");
+});
+
+test("pipelined: every recipient refused and DATA answered 354 -> '.' alone, RSET, SMTPRecipientsRefused with every refusal", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: DATA
+S: 250 ok
+S: 550 5.1.1 no b
+S: 451 4.2.0 later c
+S: 354 go ahead
+C: .
+S: 554 5.5.1 no valid recipients
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], "secret body\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPRecipientsRefused);
+      assert.deepEqual([...err.recipients].map(([k, v]) => [k, v.code, v.message]), [
+        ["b@y.test", 550, "5.1.1 no b"], ["c@y.test", 451, "4.2.0 later c"],
+      ]);
+      return true;
+    });
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined: every recipient refused and DATA refused -> RSET, SMTPRecipientsRefused", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 550 no b
+S: 554 no valid recipients
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "x"), (err: unknown) =>
+      err instanceof SMTPRecipientsRefused && err.recipients.get("b@y.test")?.code === 550);
+  });
+});
+
+test("pipelined: a 421 in the middle of the group closes the connection, no further bytes, SMTPRecipientsRefused", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 421 4.3.2 shutting down
+-- close
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPRecipientsRefused);
+      assert.deepEqual([...err.recipients].map(([k, v]) => [k, v.code]), [["c@y.test", 421]]);
+      return true;
+    });
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT RCPT DATA | S 250 250 421");
+});
+
+test("pipelined: a 421 to MAIL closes the connection without RSET (SMTPSenderRefused)", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 421 4.3.2 bye
+-- close
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) =>
+      err instanceof SMTPSenderRefused && err.smtpCode === 421);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
+
+test("pipelined: a 421 to DATA closes the connection without RSET (SMTPDataError)", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 421 4.3.2 bye
+-- close
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) =>
+      err instanceof SMTPDataError && err.smtpCode === 421);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
+
+test("pipelined: DATA refused with recipients accepted -> RSET, SMTPDataError", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 554 5.3.0 no data today
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) =>
+      err instanceof SMTPDataError && err.smtpCode === 554 && err.enhancedStatus === "5.3.0");
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+const TWO_TRANSACTIONS = (firstFinal: string): string => `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: first
+C: .
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<c@y.test>
+C: DATA
+S: ${firstFinal}
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: second
+C: .
+S: 250 2.0.0 second queued
+C: QUIT
+S: 221 bye
+`;
+
+test("concurrent sendmail calls: the second MAIL group follows the first '.' without waiting; each gets its own result", async () => {
+  const t = traced();
+  await withScript(TWO_TRANSACTIONS("250 2.0.0 first queued"), async (client) => {
+    const first = client.deliver("a@x.test", "b@y.test", "first\r\n");
+    const second = client.deliver("a@x.test", "c@y.test", "second\r\n");
+    const quit = client.quit(); // pipelined after the second '.', as RFC 2920 allows
+    const [d1, d2] = await Promise.all([first, second]);
+    assert.equal(d1.reply.message, "2.0.0 first queued");
+    assert.deepEqual([...d1.delivered.keys()], ["b@y.test"]);
+    assert.equal(d2.reply.message, "2.0.0 second queued");
+    assert.deepEqual([...d2.delivered.keys()], ["c@y.test"]);
+    assert.equal((await quit).code, 221);
+  }, t.options);
+  assert.equal(t.flow(),
+    "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 250 250 354 | C . MAIL RCPT DATA | S 250 250 250 354 | C . QUIT | S 250 221");
+});
+
+test("concurrent sendmail calls: the first's 552 rejects only the first (SMTPDataError, no RSET); the second still succeeds", async () => {
+  const t = traced();
+  await withScript(TWO_TRANSACTIONS("552 5.3.4 first too big"), async (client) => {
+    const first = client.sendmail("a@x.test", "b@y.test", "first\r\n");
+    const second = client.sendmail("a@x.test", "c@y.test", "second\r\n");
+    const [r1, r2] = await Promise.allSettled([first, second]);
+    assert.equal(r1.status, "rejected");
+    const err = (r1 as PromiseRejectedResult).reason as unknown;
+    assert.ok(err instanceof SMTPDataError);
+    assert.equal(err.smtpCode, 552);
+    assert.equal(err.enhancedStatus, "5.3.4");
+    assert.equal(r2.status, "fulfilled");
+    assert.equal((r2 as PromiseFulfilledResult<Map<string, unknown>>).value.size, 0);
+    assert.equal((await client.quit()).code, 221);
+  }, t.options);
+  assert.equal(t.flow(),
+    "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 250 250 354 | C . MAIL RCPT DATA | S 552 250 250 354 | C . | S 250 | C QUIT | S 221");
+});
+
+test("concurrent sendmail calls: the second's refused sender does not disturb the first's result", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: first
+C: .
+C: MAIL FROM:<z@x.test>
+C: RCPT TO:<c@y.test>
+C: DATA
+S: 250 first queued
+S: 550 5.7.1 not you
+S: 250 ok
+S: 503 no sender
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    const first = client.deliver("a@x.test", "b@y.test", "first\r\n");
+    const second = client.sendmail("z@x.test", "c@y.test", "second\r\n");
+    await assert.rejects(second, (err: unknown) => err instanceof SMTPSenderRefused && err.sender === "z@x.test");
+    assert.equal((await first).reply.message, "first queued");
+  });
+});
+
+test("pipelining: false -> lock-step although PIPELINING is advertised", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: RCPT TO:<c@y.test>
+S: 550 no
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 queued
+`;
+  const t = traced({ pipelining: false });
+  await withScript(script, async (client) => {
+    const refused = await client.sendmail("a@x.test", ["b@y.test", "c@y.test"], "hi\r\n");
+    assert.deepEqual([...refused.keys()], ["c@y.test"]);
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL | S 250 | C RCPT | S 250 | C RCPT | S 550 | C DATA | S 354 | C . | S 250");
+});
+
+test("never pipelined when PIPELINING is not advertised (also two concurrent calls stay lock-step)", async () => {
+  const script = `${EHLO_PLAIN}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: one
+C: .
+S: 250 first queued
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: two
+C: .
+S: 250 second queued
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    const [d1, d2] = await Promise.all([client.deliver("a@x.test", "b@y.test", "one"), client.deliver("a@x.test", "b@y.test", "two")]);
+    assert.equal(d1.reply.message, "first queued");
+    assert.equal(d2.reply.message, "second queued");
+  }, t.options);
+  assert.equal(t.flow(),
+    "S 220 | C EHLO | S 250 | C MAIL | S 250 | C RCPT | S 250 | C DATA | S 354 | C . | S 250 | C MAIL | S 250 | C RCPT | S 250 | C DATA | S 354 | C . | S 250");
+});
+
+test("pipelined HELO fallback: a server that refuses EHLO gets no pipelining", async () => {
+  const script = `
+S: 220 mx.test
+C: EHLO client.test
+S: 502 what
+C: HELO client.test
+S: 250 hi
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 queued
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", "hi");
+  }, t.options);
+  assert.match(t.flow(), /C MAIL \| S 250 \| C RCPT \| S 250 \| C DATA/);
+});
