@@ -171,13 +171,13 @@ test("send over STARTTLS with AUTH from stdin; --require-tls without STARTTLS ex
   const plain = await Serve.start([]);
   try {
     const base = ["--from", "alice@example.org", "--to", "b@example.org", "--require-tls", "--ca-file", files.ca, "--user", "alice", "--password-env", "SMTPLIB_TEST_PW"];
-    const ok = await run(["send", "--server", `localhost:${serve.port}`, ...base], { input: MESSAGE, env: { SMTPLIB_TEST_PW: "pw-123" } });
+    const ok = await run(["send", "--server", `127.0.0.1:${serve.port}`, ...base], { input: MESSAGE, env: { SMTPLIB_TEST_PW: "pw-123" } });
     assert.equal(ok.code, 0, ok.stderr);
     await serve.waitFor(/end of message 1/);
     assert.match(serve.stdout, /\* TLS established TLSv1\.[23]/);
     assert.match(serve.stdout, /message 1 \(\d+ bytes, session \S+, TLS, user alice\)/);
     assert.ok(!serve.stdout.includes("pw-123"));
-    const bad = await run(["send", "--server", `localhost:${serve.port}`, ...base], { input: MESSAGE, env: { SMTPLIB_TEST_PW: "wrong" } });
+    const bad = await run(["send", "--server", `127.0.0.1:${serve.port}`, ...base], { input: MESSAGE, env: { SMTPLIB_TEST_PW: "wrong" } });
     assert.equal(bad.code, 6, bad.stderr);
     const noTls = await run(["send", "--server", `127.0.0.1:${plain.port}`, "--from", "a@example.org", "--to", "b@example.org", "--require-tls"], { input: MESSAGE });
     assert.equal(noTls.code, 5, noTls.stderr);
@@ -209,7 +209,7 @@ test("probe shows greeting, capabilities, TLS details and timings", async () => 
   const starttls = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--size", "10000", "--hide", "pipelining"]);
   const implicit = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--tls-implicit"]);
   try {
-    const p = await run(["probe", `localhost:${starttls.port}`, "--starttls", "--ca-file", files.ca]);
+    const p = await run(["probe", `127.0.0.1:${starttls.port}`, "--starttls", "--ca-file", files.ca]);
     assert.equal(p.code, 0, p.stderr);
     assert.match(p.stdout, /connect\+greeting +\d+\.\d ms {2}220 /);
     assert.match(p.stdout, /^ {2}SIZE 10000$/m);
