@@ -27,3 +27,6 @@ export type { AuthCredentials, SASLExchange, SASLMechanism, TokenSource } from "
 export { AuthRegistry, defaultRegistry } from "./auth/registry.js";
 export type { TLSInfo } from "./transport/connection.js";
 export type { DebugLevel } from "./transport/trace.js";
+export { SMTPPool } from "./pool/pool.js";
+export type { PoolOptions } from "./pool/pool.js";
+export type { RateLimit } from "./pool/rate-limit.js";

@@ -1,0 +1,197 @@
+/**
+ * `SMTPPool`: a pool of connections to one server with a rate limit. Each connection
+ * carries several transactions at once (they pipeline when the server offers PIPELINING);
+ * new connections open only when the others are busy, up to `maxConnections`.
+ * @module
+ */
+
+import type { AuthCredentials } from "../auth/mechanism.js";
+import { LMTP } from "../client/lmtp.js";
+import type { MessageBody } from "../client/body.js";
+import type { SMTPOptions } from "../client/options.js";
+import type { MessageInput } from "../client/send-message.js";
+import { SMTP } from "../client/smtp.js";
+import { SMTP_SSL } from "../client/smtp-ssl.js";
+import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
+import { SMTPException, SMTPServerDisconnected } from "../errors.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import { TokenBucket, type RateLimit } from "./rate-limit.js";
+
+/** Options of {@link SMTPPool}: where to connect, how many, how fast, plus every client option. */
+export interface PoolOptions extends SMTPOptions {
+  /** Server host (or a Unix socket path for LMTP). */
+  host: string;
+  /** Server port; 0 or absent: the protocol's default. */
+  port?: number;
+  /** `"smtp"` (default), `"smtps"` (implicit TLS) or `"lmtp"`. */
+  protocol?: "smtp" | "smtps" | "lmtp";
+  /** Credentials to log in with on every new connection. */
+  auth?: AuthCredentials;
+  /** Most connections open at once. Default 4. */
+  maxConnections?: number;
+  /** Most transactions in flight on one connection (pipelined). Default 8. */
+  maxInFlight?: number;
+  /** Messages after which a connection is retired (QUIT) and replaced. Default 100. */
+  maxMessagesPerConnection?: number;
+  /** At most this many messages per interval, across the whole pool. */
+  rateLimit?: RateLimit;
+  /** Close a connection idle this long (ms). Default 30,000. */
+  idleTimeout?: number;
+}
+
+interface Member {
+  client: SMTP;
+  inFlight: number;
+  sent: number;
+  retired: boolean;
+  idle?: ReturnType<typeof setTimeout>;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** A pool of SMTP connections with a rate limit. `await using` closes it. */
+export class SMTPPool {
+  readonly #options: PoolOptions;
+  readonly #members: Member[] = [];
+  readonly #waiters: (() => void)[] = [];
+  readonly #bucket: TokenBucket | undefined;
+  readonly #max: number;
+  readonly #window: number;
+  readonly #perConnection: number;
+  #opening = 0;
+  #closed = false;
+
+  /** @throws RangeError for non-positive limits. */
+  constructor(options: PoolOptions) {
+    this.#options = { ...options };
+    this.#max = positive("maxConnections", options.maxConnections, 4);
+    this.#window = positive("maxInFlight", options.maxInFlight, 8);
+    this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
+    this.#bucket = options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
+  }
+
+  /** Open connections right now. */
+  get size(): number {
+    return this.#members.length;
+  }
+
+  /** Python's `sendmail` through the pool. @throws as `SMTP.sendmail`. */
+  async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
+    return this.#run((c) => c.sendmail(from, to, msg, mailOptions, rcptOptions));
+  }
+
+  /** `deliver` through the pool. @throws as `SMTP.deliver`. */
+  async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
+    return this.#run((c) => c.deliver(from, to, msg, mailOptions, rcptOptions, options));
+  }
+
+  /** `sendMessage` through the pool. @throws as `SMTP.sendMessage`. */
+  async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
+    return this.#run((c) => c.sendMessage(msg, from, to, mailOptions, rcptOptions));
+  }
+
+  /** Sends QUIT on every connection and closes them; later sends throw. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const w of this.#waiters.splice(0)) w();
+    await Promise.all(this.#members.splice(0).map((m) => this.#quit(m)));
+  }
+
+  /** `await using pool = new SMTPPool(...)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #run<T>(job: (client: SMTP) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new SMTPException("The pool is closed");
+    await this.#bucket?.take(this.#options.signal);
+    const member = await this.#acquire();
+    try {
+      return await job(member.client);
+    } catch (err) {
+      if (err instanceof SMTPServerDisconnected) this.#drop(member);
+      throw err;
+    } finally {
+      this.#release(member);
+    }
+  }
+
+  async #acquire(): Promise<Member> {
+    for (;;) {
+      if (this.#closed) throw new SMTPException("The pool is closed");
+      const free = this.#members
+        .filter((m) => !m.retired && m.inFlight < this.#window)
+        .sort((a, b) => a.inFlight - b.inFlight)[0];
+      if (free && (free.inFlight === 0 || this.#members.length + this.#opening >= this.#max)) return this.#claim(free);
+      if (this.#members.length + this.#opening < this.#max) {
+        this.#opening++;
+        try {
+          const member: Member = { client: await this.#connect(), inFlight: 0, sent: 0, retired: false };
+          this.#members.push(member);
+          return this.#claim(member);
+        } finally {
+          this.#opening--;
+        }
+      }
+      if (free) return this.#claim(free);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  #claim(member: Member): Member {
+    clearTimeout(member.idle);
+    member.inFlight++;
+    member.sent++;
+    if (member.sent >= this.#perConnection) member.retired = true;
+    return member;
+  }
+
+  #release(member: Member): void {
+    member.inFlight--;
+    this.#waiters.shift()?.();
+    if (member.inFlight > 0) return;
+    if (member.retired) {
+      this.#drop(member);
+      void this.#quit(member);
+      return;
+    }
+    member.idle = setTimeout(() => {
+      this.#drop(member);
+      void this.#quit(member);
+    }, this.#options.idleTimeout ?? 30_000);
+    member.idle.unref();
+  }
+
+  #drop(member: Member): void {
+    const i = this.#members.indexOf(member);
+    if (i !== -1) this.#members.splice(i, 1);
+    clearTimeout(member.idle);
+    this.#waiters.shift()?.();
+  }
+
+  async #quit(member: Member): Promise<void> {
+    clearTimeout(member.idle);
+    try {
+      await member.client.quit();
+    } catch {
+      member.client.close();
+    }
+  }
+
+  async #connect(): Promise<SMTP> {
+    const { host, port = 0, protocol = "smtp", auth } = this.#options;
+    const Cls = protocol === "lmtp" ? LMTP : protocol === "smtps" ? SMTP_SSL : SMTP;
+    const client = await Cls.connect(host, port, this.#options);
+    try {
+      if (auth) await client.loginWith(auth);
+      return client;
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * A token bucket: at most `messages` sends per `interval` ms, spread evenly, with bursts
+ * up to `messages` after an idle spell.
+ * @module
+ */
+
+/** How fast a pool may send. */
+export interface RateLimit {
+  /** Messages allowed per interval. */
+  messages: number;
+  /** The interval in milliseconds (e.g. 1000 for "per second"). */
+  interval: number;
+}
+
+/** Waits as needed so that callers proceed at no more than the configured rate. */
+export class TokenBucket {
+  readonly #capacity: number;
+  readonly #msPerToken: number;
+  #tokens: number;
+  #last: number;
+  #queue: Promise<void> = Promise.resolve();
+
+  /** @throws RangeError unless both numbers are positive and finite. */
+  constructor(limit: RateLimit, now: () => number = Date.now) {
+    if (!(limit.messages > 0 && Number.isFinite(limit.messages)) || !(limit.interval > 0 && Number.isFinite(limit.interval))) {
+      throw new RangeError(`rateLimit needs positive messages and interval, got ${limit.messages}/${limit.interval} ms`);
+    }
+    this.#capacity = limit.messages;
+    this.#msPerToken = limit.interval / limit.messages;
+    this.#tokens = limit.messages;
+    this.now = now;
+    this.#last = now();
+  }
+
+  /** The clock (injectable for tests). */
+  readonly now: () => number;
+
+  /** Resolves when the caller may send one message; callers are served in order. */
+  take(signal?: AbortSignal): Promise<void> {
+    const turn = this.#queue.then(() => this.#wait(signal));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #wait(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const t = this.now();
+      this.#tokens = Math.min(this.#capacity, this.#tokens + (t - this.#last) / this.#msPerToken);
+      this.#last = t;
+      if (this.#tokens >= 1) {
+        this.#tokens -= 1;
+        return;
+      }
+      const ms = Math.ceil((1 - this.#tokens) * this.#msPerToken);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTPServer } from "smtp-server";
+import { SMTPPool, SMTPRecipientsRefused, SMTPException } from "../../src/index.js";
+import { TokenBucket } from "../../src/pool/rate-limit.js";
+
+async function sink(): Promise<{ port: number; messages: string[]; connections: () => number; close(): Promise<void> }> {
+  const messages: string[] = [];
+  let connections = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onConnect(_session, cb) { connections++; cb(); },
+    onRcptTo(address, _session, cb) {
+      if (address.address.startsWith("nobody")) cb(Object.assign(new Error("no such user"), { responseCode: 550 }));
+      else cb();
+    },
+    onData(stream, _session, cb) {
+      const parts: Buffer[] = [];
+      stream.on("data", (d: Buffer) => parts.push(d));
+      stream.on("end", () => { messages.push(Buffer.concat(parts).toString()); cb(); });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { port, messages, connections: () => connections, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+test("the pool spreads messages over at most maxConnections and delivers every one once", async () => {
+  const s = await sink();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: s.port, maxConnections: 3, localHostname: "pool.test" });
+  try {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) =>
+      pool.sendmail("a@x.test", "b@x.test", `Subject: ${i}\r\n\r\nbody ${i}\r\n`)));
+    assert.equal(results.length, 40);
+    assert.equal(s.messages.length, 40);
+    assert.deepEqual(new Set(s.messages.map((m) => /Subject: (\d+)/.exec(m)![1])).size, 40);
+    assert.ok(s.connections() <= 3 && s.connections() >= 1, `connections: ${s.connections()}`);
+    assert.ok(pool.size <= 3);
+  } finally {
+    await pool.close();
+    await s.close();
+  }
+});
+
+test("errors reach the caller; the pool keeps working; a closed pool refuses", async () => {
+  const s = await sink();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: s.port, maxConnections: 2, localHostname: "pool.test" });
+  await assert.rejects(pool.sendmail("a@x.test", "nobody@x.test", "x"), SMTPRecipientsRefused);
+  assert.equal((await pool.sendmail("a@x.test", ["b@x.test", "nobody@x.test"], "x")).size, 1);
+  await pool.close();
+  await assert.rejects(pool.sendmail("a@x.test", "b@x.test", "x"), SMTPException);
+  await s.close();
+});
+
+test("maxMessagesPerConnection retires connections", async () => {
+  const s = await sink();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: s.port, maxConnections: 1, maxMessagesPerConnection: 2, localHostname: "pool.test" });
+  try {
+    for (let i = 0; i < 5; i++) await pool.sendmail("a@x.test", "b@x.test", "x");
+    assert.equal(s.messages.length, 5);
+    assert.equal(s.connections(), 3);
+  } finally {
+    await pool.close();
+    await s.close();
+  }
+});
+
+test("token bucket: bursts up to capacity, then one token per interval/messages", async () => {
+  let now = 0;
+  const bucket = new TokenBucket({ messages: 2, interval: 1000 }, () => now);
+  await bucket.take();
+  await bucket.take();
+  let third = false;
+  const p = bucket.take().then(() => { third = true; });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(third, false);
+  now = 500;
+  await p;
+  assert.equal(third, true);
+  assert.throws(() => new TokenBucket({ messages: 0, interval: 1000 }), RangeError);
+  assert.throws(() => new SMTPPool({ host: "x", maxConnections: 0 }), RangeError);
+});
