@@ -1,18 +1,17 @@
 /**
  * PIPELINING (RFC 2920) byte for byte: MAIL, every RCPT and DATA in one group, the data
  * and its "." followed by the next transaction's group, and every reply reaching its
- * command in the refusal patterns of issue 7. Each test also checks the order of writes
- * and replies as the client saw them (its debug trace): the script server only answers a
- * group once all of it has arrived, so "C MAIL RCPT DATA" before any reply proves the
- * group was sent without waiting, and "C MAIL | S 250 | C RCPT" proves lock-step.
+ * command in the refusal patterns of issue 7. Tests also check the order of writes and
+ * replies as the client saw them (see ../helpers/flow-trace.ts).
  */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, type SMTPOptions,
+  SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
 } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
+import { traced } from "../helpers/flow-trace.js";
 
 const EHLO_PIPELINING = `
 S: 220 mx.test ESMTP
@@ -27,37 +26,6 @@ C: EHLO client.test
 S: 250-mx.test
 S: 250 8BITMIME
 `;
-
-/** A client option set that records the debug trace, and the trace condensed to its order. */
-function traced(extra: SMTPOptions = {}): { options: SMTPOptions; flow: () => string } {
-  const lines: string[] = [];
-  return {
-    options: { debugLevel: 1, debugOutput: (line) => lines.push(line), ...extra },
-    flow: () => condense(lines),
-  };
-}
-
-/** "C MAIL RCPT DATA | S 250 250 354 | C . | S 250": commands by verb, replies by code. */
-function condense(lines: string[]): string {
-  const groups: string[] = [];
-  let side = "";
-  for (const line of lines) {
-    const m = /^([CS]): (.*)$/s.exec(line);
-    if (!m) continue;
-    const [, who, text] = m as unknown as [string, "C" | "S", string];
-    let word: string;
-    if (who === "S") {
-      if (text[3] === "-") continue; // only the last line of a multi-line reply
-      word = text.slice(0, 3);
-    } else if (text.startsWith("<message data")) word = ".";
-    else if (text.startsWith("BDAT")) word = text.replace(/^BDAT \d+/, "BDAT");
-    else word = text.split(" ")[0]!;
-    if (who === side) groups[groups.length - 1] += ` ${word}`;
-    else groups.push(`${who} ${word}`);
-    side = who;
-  }
-  return groups.join(" | ");
-}
 
 test("pipelined: MAIL + 3 RCPT + DATA in one group; a refused recipient is reported; the body and . follow", async () => {
   const script = `${EHLO_PIPELINING}

@@ -1,0 +1,405 @@
+/**
+ * CHUNKING / BDAT (RFC 3030) byte for byte: bytes sent untouched (no dot-stuffing, no
+ * line-end fixing), pipelined with MAIL and RCPT when PIPELINING is offered, lock-step
+ * otherwise, refusals, `chunking: false`, streamed bodies in ~256 KiB chunks, BINARYMIME.
+ */
+
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { test } from "node:test";
+import {
+  SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
+} from "../../src/index.js";
+import { withScript } from "../helpers/client.js";
+import { scriptEscape, traced } from "../helpers/flow-trace.js";
+
+const EHLO_CHUNKING_PIPELINING = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250-PIPELINING
+S: 250-BINARYMIME
+S: 250 CHUNKING
+`;
+
+const EHLO_CHUNKING = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 CHUNKING
+`;
+
+/** Bytes with every shape DATA would change: bare LF, bare CR, leading dots, a lone ".". */
+const RAW = Buffer.from(".leading\n.\r\nbare\rcr\r\n..two\r\n.\r\nno final newline", "latin1");
+
+test("in-memory bytes go as one BDAT n LAST, untouched (no dot-stuffing, no CRLF fixing), pipelined with MAIL and RCPT", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT ${RAW.length} LAST
+C! ${scriptEscape(RAW.toString("latin1"))}
+S: 250 2.1.0 ok
+S: 250 2.1.5 ok
+S: 250 2.0.0 ${RAW.length} octets received, queued
+C: QUIT
+S: 221 bye
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    const delivery = await client.deliver("a@x.test", "b@y.test", RAW);
+    assert.equal(delivery.refused.size, 0);
+    assert.equal(delivery.reply.code, 250);
+    assert.equal(delivery.reply.message, `2.0.0 ${RAW.length} octets received, queued`);
+    await client.quit();
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT BDAT LAST | S 250 250 250 | C QUIT | S 221");
+});
+
+test("a string body over BDAT gets CRLF line ends (as API.md says for strings) but no dot-stuffing", async () => {
+  const wire = ".a\r\n..b\r\nc";
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT ${wire.length} LAST
+C! ${scriptEscape(wire)}
+S: 250 ok
+S: 250 ok
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", ".a\n..b\nc");
+  });
+});
+
+test("an empty message over BDAT is BDAT 0 LAST", async () => {
+  const script = `${EHLO_CHUNKING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT 0 LAST
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", new Uint8Array(0));
+  });
+});
+
+test("CHUNKING without PIPELINING: lock-step MAIL, RCPT, BDAT LAST", async () => {
+  const script = `${EHLO_CHUNKING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: RCPT TO:<c@y.test>
+S: 550 5.1.1 no c
+C: BDAT ${RAW.length} LAST
+C! ${scriptEscape(RAW.toString("latin1"))}
+S: 250 queued
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    const refused = await client.sendmail("a@x.test", ["b@y.test", "c@y.test"], RAW);
+    assert.deepEqual([...refused].map(([k, v]) => [k, v.code]), [["c@y.test", 550]]);
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL | S 250 | C RCPT | S 250 | C RCPT | S 550 | C BDAT LAST | S 250");
+});
+
+test("pipelined BDAT: a refused recipient is reported, the rest delivered", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: BDAT 4 LAST
+C! hi\\r\\n
+S: 250 ok
+S: 550 5.1.1 no b
+S: 250 ok
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    const d = await client.deliver("a@x.test", ["b@y.test", "c@y.test"], Buffer.from("hi\r\n"));
+    assert.deepEqual([...d.refused.keys()], ["b@y.test"]);
+    assert.deepEqual([...d.delivered.keys()], ["c@y.test"]);
+  });
+});
+
+test("pipelined BDAT: a refused sender -> the BDAT reply is read, RSET, SMTPSenderRefused, next command in step", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT 4 LAST
+C! hi\\r\\n
+S: 553 5.7.1 not you
+S: 250 ok
+S: 503 5.5.1 no transaction
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("hi\r\n")), (err: unknown) =>
+      err instanceof SMTPSenderRefused && err.smtpCode === 553);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined BDAT: every recipient refused -> RSET, SMTPRecipientsRefused", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: BDAT 4 LAST
+C! hi\\r\\n
+S: 250 ok
+S: 550 no b
+S: 551 no c
+S: 554 5.5.1 no valid recipients
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], Buffer.from("hi\r\n")), (err: unknown) => {
+      assert.ok(err instanceof SMTPRecipientsRefused);
+      assert.deepEqual([...err.recipients].map(([k, v]) => [k, v.code]), [["b@y.test", 550], ["c@y.test", 551]]);
+      return true;
+    });
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined BDAT: a 421 to RCPT closes the connection, no further bytes", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT 4 LAST
+C! hi\\r\\n
+S: 250 ok
+S: 421 4.3.2 going down
+-- close
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("hi\r\n")), SMTPRecipientsRefused);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
+
+test("lock-step BDAT: every recipient refused -> RSET without sending the data", async () => {
+  const script = `${EHLO_CHUNKING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 550 no b
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("hi\r\n")), SMTPRecipientsRefused);
+  });
+});
+
+test("BDAT LAST refused: SMTPDataError; lock-step sends RSET, the connection stays usable", async () => {
+  const script = `${EHLO_CHUNKING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT 4 LAST
+C! hi\\r\\n
+S: 552 5.3.4 too big
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("hi\r\n")), (err: unknown) =>
+      err instanceof SMTPDataError && err.smtpCode === 552 && err.enhancedStatus === "5.3.4");
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined BDAT LAST refused: SMTPDataError, no RSET (the chunk ended the transaction)", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT 4 LAST
+C! hi\\r\\n
+S: 250 ok
+S: 250 ok
+S: 554 5.6.0 rejected content
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("hi\r\n")), SMTPDataError);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("chunking: false -> DATA with dot-stuffing and CRLF fixing although CHUNKING is offered", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: ..leading
+C: ..
+C: bare
+C: cr
+C: ...two
+C: ..
+C: no final newline
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", RAW);
+  }, { chunking: false });
+  const noChunking = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 PIPELINING
+C: NOOP
+S: 250 ok
+`;
+  await withScript(noChunking, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("x"), ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await client.noop();
+  });
+});
+
+const KIB = 1024;
+
+/** 600 KiB of dot-heavy lines, in 64 KiB source chunks (a chunk boundary falls mid-line). */
+function bigBody(): { chunks: Buffer[]; whole: Buffer } {
+  const line = Buffer.from(".line with a leading dot\r\n", "latin1");
+  const whole = Buffer.alloc(600 * KIB);
+  for (let i = 0; i < whole.length; i += line.length) line.copy(whole, i);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < whole.length; i += 64 * KIB) chunks.push(whole.subarray(i, i + 64 * KIB));
+  return { chunks, whole };
+}
+
+function chunkedScript(whole: Buffer, pipelined: boolean): string {
+  const sizes = [256 * KIB, 256 * KIB, whole.length - 512 * KIB];
+  let at = 0;
+  const bdat = sizes.map((n, i) => {
+    const part = whole.subarray(at, at + n).toString("latin1");
+    at += n;
+    const cmd = `C: BDAT ${n}${i === sizes.length - 1 ? " LAST" : ""}\nC! ${scriptEscape(part)}`;
+    return pipelined ? cmd : `${cmd}\nS: 250 ${n} octets`;
+  }).join("\n");
+  return pipelined
+    ? `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+${bdat}
+S: 250 ok
+S: 250 ok
+S: 250 chunk 1
+S: 250 chunk 2
+S: 250 queued
+`
+    : `${EHLO_CHUNKING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+${bdat}
+`;
+}
+
+test("a streamed body goes as ~256 KiB BDAT chunks and a final LAST, untouched, pipelined", async () => {
+  const { chunks, whole } = bigBody();
+  const t = traced();
+  await withScript(chunkedScript(whole, true), async (client) => {
+    const d = await client.deliver("a@x.test", "b@y.test", Readable.from(chunks));
+    assert.equal(d.reply.message, "queued");
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT BDAT BDAT BDAT LAST | S 250 250 250 250 250");
+});
+
+test("a streamed body over lock-step BDAT waits for each chunk's reply", async () => {
+  const { chunks, whole } = bigBody();
+  const t = traced();
+  await withScript(chunkedScript(whole, false), async (client) => {
+    async function* gen(): AsyncGenerator<Uint8Array> {
+      for (const c of chunks) yield new Uint8Array(c);
+    }
+    await client.sendmail("a@x.test", "b@y.test", gen());
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL | S 250 | C RCPT | S 250 | C BDAT | S 250 | C BDAT | S 250 | C BDAT LAST | S 250");
+});
+
+test("lock-step BDAT: a refused middle chunk -> RSET, SMTPDataError, the rest not sent", async () => {
+  const { chunks, whole } = bigBody();
+  const first = whole.subarray(0, 256 * KIB).toString("latin1");
+  const script = `${EHLO_CHUNKING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT ${256 * KIB}
+C! ${scriptEscape(first)}
+S: 552 5.3.4 message too big
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Readable.from(chunks)), (err: unknown) =>
+      err instanceof SMTPDataError && err.smtpCode === 552);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined BDAT: a refused middle chunk -> SMTPDataError after reading every reply, RSET", async () => {
+  const { chunks, whole } = bigBody();
+  const script = chunkedScript(whole, true).replace("S: 250 chunk 1", "S: 552 5.3.4 too big").replace("S: 250 chunk 2", "S: 503 5.5.1 no transaction")
+    .replace("S: 250 queued", "S: 503 5.5.1 no transaction") + `C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Readable.from(chunks)), (err: unknown) =>
+      err instanceof SMTPDataError && err.smtpCode === 552);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("BODY=BINARYMIME goes on MAIL and the binary bytes as BDAT, untouched", async () => {
+  // NUL, a bare LF, a leading dot and a bare CR: all of them would be changed by DATA.
+  const bin = Buffer.from([0x00, 0x01, 0x0a, 0x2e, 0x0d]);
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test> BODY=BINARYMIME
+C: RCPT TO:<b@y.test>
+C: BDAT 5 LAST
+C! \\x00\\x01\\n.\\r
+S: 250 ok
+S: 250 ok
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", bin, ["BODY=BINARYMIME"]);
+  });
+});
+
+test("BODY=BINARYMIME with chunking: false, or without CHUNKING, is SMTPNotSupportedError before MAIL", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: NOOP
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("x"), ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await client.noop();
+  }, { chunking: false });
+});
