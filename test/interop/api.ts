@@ -35,10 +35,13 @@ export interface SMTPClient {
   authCramMd5(challenge?: Buffer): string | Buffer | null | Promise<string | Buffer | null>;
   user: string | null;
   password: string | null;
+  mail(sender: string, options?: string[]): Promise<SMTPReply>;
+  rcpt(recip: string, options?: string[]): Promise<SMTPReply>;
+  data(msg: string | Uint8Array): Promise<SMTPReply>;
   sendmail(
     from: string,
     to: string | string[],
-    msg: string | Uint8Array,
+    msg: string | Uint8Array | AsyncIterable<Uint8Array>,
     mailOptions?: string[],
     rcptOptions?: string[],
   ): Promise<Map<string, SMTPReply>>;

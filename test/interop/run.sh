@@ -102,11 +102,21 @@ install_packages() {
   if [ -n "$missing" ]; then
     log "installing:" $missing
     apt_update_once
-    # Postfix must not configure or start a system mail server.
+    # Postfix must not configure or start a system mail server, nor Dovecot a system service:
+    # "No configuration" for postfix, and a policy-rc.d that forbids starting services while
+    # installing (unless the machine already has one).
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    local policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\n# written by test/interop/run.sh during apt-get install\nexit 101\n' > /usr/sbin/policy-rc.d
+      chmod 755 /usr/sbin/policy-rc.d
+      policy=1
+    fi
+    local rc=0
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing >"$RUN/apt.log" 2>&1 \
-      || { tail -30 "$RUN/apt.log"; die "apt-get install failed (log: $RUN/apt.log)"; }
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing >"$RUN/apt.log" 2>&1 || rc=$?
+    [ $policy = 0 ] || rm -f /usr/sbin/policy-rc.d
+    [ $rc = 0 ] || { tail -30 "$RUN/apt.log"; die "apt-get install failed (log: $RUN/apt.log)"; }
   fi
   # Exim from its unpacked package, run with our own configuration file.
   if [ ! -x "$CACHE/exim/usr/sbin/exim4" ]; then
