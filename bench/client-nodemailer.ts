@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import nodemailer from "nodemailer";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
-import { runJob, type JobSpec } from "./spec.js";
+import { runJob, type JobSpec, startClock } from "./spec.js";
 import { FROM, recipients, streamMessage, streamMessageSize } from "./messages.js";
 
 function connect(spec: JobSpec): Promise<SMTPConnection> {
@@ -52,11 +52,11 @@ await runJob(async (spec) => {
   const to = recipients(spec.rcpts);
   if (spec.mode === "stream") {
     const chunks = spec.streamChunks ?? 0;
-    const t0 = performance.now();
+    const clock = startClock();
     const conn = await connect(spec);
     await send(conn, to, Readable.from(streamMessage(chunks), { objectMode: false }));
     await quit(conn);
-    return { ok: true, elapsedMs: performance.now() - t0, messages: 1, bytes: streamMessageSize(chunks) };
+    return { ok: true, ...clock(), messages: 1, bytes: streamMessageSize(chunks) };
   }
   if (!spec.msgFile) throw new Error("msgFile is required");
   const msg = readFileSync(spec.msgFile);
@@ -72,12 +72,12 @@ await runJob(async (spec) => {
       ignoreTLS: true,
       name: "bench.client",
     });
-    const t0 = performance.now();
+    const clock = startClock();
     await Promise.all(Array.from({ length: total }, () => transport.sendMail({ envelope: { from: FROM, to }, raw: msg })));
     transport.close();
-    return { ok: true, elapsedMs: performance.now() - t0, messages: total, bytes: total * msg.length };
+    return { ok: true, ...clock(), messages: total, bytes: total * msg.length };
   }
-  const t0 = performance.now();
+  const clock = startClock();
   await Promise.all(Array.from({ length: spec.connections }, () => oneConnection(spec, msg, to)));
-  return { ok: true, elapsedMs: performance.now() - t0, messages: total, bytes: total * msg.length };
+  return { ok: true, ...clock(), messages: total, bytes: total * msg.length };
 });

@@ -10,7 +10,7 @@
  */
 import net from "node:net";
 import { readFileSync } from "node:fs";
-import { runJob } from "./spec.js";
+import { runJob, startClock } from "./spec.js";
 import { FROM, recipients } from "./messages.js";
 
 const END = Buffer.from(".\r\n", "latin1");
@@ -80,7 +80,7 @@ await runJob(async (spec) => {
   const to = recipients(spec.rcpts);
   const group = Buffer.from(`MAIL FROM:<${FROM}>\r\n${to.map((r) => `RCPT TO:<${r}>\r\n`).join("")}DATA\r\n`, "latin1");
   const groupReplies = [250, ...to.map(() => 250), 354];
-  const t0 = performance.now();
+  const clock = startClock();
   const sock = net.connect({ host: spec.host, port: spec.port, noDelay: true });
   const replies = new Replies();
   sock.on("data", (d: Buffer) => replies.feed(d));
@@ -101,5 +101,5 @@ await runJob(async (spec) => {
   }
   await replies.take([221]);
   sock.destroy();
-  return { ok: true, elapsedMs: performance.now() - t0, messages: spec.count, bytes: spec.count * msg.length };
+  return { ok: true, ...clock(), messages: spec.count, bytes: spec.count * msg.length };
 });

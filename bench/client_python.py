@@ -46,6 +46,11 @@ def one_connection(spec, msg, to, errors):
         errors.append("%s: %s" % (type(e).__name__, e))
 
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def main():
     spec = json.loads(sys.argv[1])
     to = recipients(spec["rcpts"])
@@ -54,17 +59,20 @@ def main():
         header = open(spec["headerFile"], "rb").read() if spec.get("headerFile") else b""
         block = dot_heavy_block(1024)
         t0 = time.perf_counter()
+        c0 = cpu_seconds()
         msg = header + block * spec["streamChunks"]
         s = smtplib.SMTP(spec["host"], spec["port"], local_hostname="bench.client")
         s.sendmail(FROM, to, msg)
         s.quit()
         elapsed = time.perf_counter() - t0
+        cpu = cpu_seconds() - c0
         result.update(messages=1, bytes=len(msg), note="whole message built in memory (timed)")
     else:
         msg = open(spec["msgFile"], "rb").read()
         errors = []
         n = spec["connections"]
         t0 = time.perf_counter()
+        c0 = cpu_seconds()
         if n == 1:
             one_connection(spec, msg, to, errors)
         else:
@@ -74,11 +82,13 @@ def main():
             for t in threads:
                 t.join()
         elapsed = time.perf_counter() - t0
+        cpu = cpu_seconds() - c0
         if errors:
             result = {"ok": False, "error": errors[0]}
         total = spec["count"] * n
         result.update(messages=total, bytes=total * len(msg))
     result["elapsedMs"] = elapsed * 1000.0
+    result["cpuMs"] = cpu * 1000.0
     result["maxRssKiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sys.stdout.write(json.dumps(result) + "\n")
 

@@ -103,14 +103,15 @@ export async function runSmtpSourceJob(spec: JobSpec, lfFile: string, msgBytes: 
   const useTime = existsSync(TIME);
   if (useTime) rmSync(rssFile, { force: true });
   const e = useTime
-    ? await exec(TIME, ["-f", "%M", "-o", rssFile, SMTP_SOURCE, ...args], timeoutMs)
+    ? await exec(TIME, ["-f", "%M %U %S", "-o", rssFile, SMTP_SOURCE, ...args], timeoutMs)
     : await exec(SMTP_SOURCE, args, timeoutMs);
   if (e.code !== 0) return { ok: false, error: (e.stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${e.code ?? e.signal}`) };
   const total = spec.count * spec.connections;
   const res: JobResult = { ok: true, elapsedMs: e.wallMs, messages: total, bytes: total * msgBytes };
   if (useTime && existsSync(rssFile)) {
-    const kib = Number(readFileSync(rssFile, "utf8").trim().split("\n").pop());
-    if (Number.isFinite(kib)) res.maxRssKiB = kib;
+    const [kib, user, sys] = (readFileSync(rssFile, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number);
+    if (kib !== undefined && Number.isFinite(kib)) res.maxRssKiB = kib;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) res.cpuMs = (user + sys) * 1000; // whole process, 10 ms resolution
   }
   return res;
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import type { CaseDef, Target } from "./cases.js";
-import { isOurs, median, rates, ratios, rssValues, type CaseResult } from "./stats.js";
+import { cpuValues, isOurs, median, rates, ratios, rssValues, type CaseResult } from "./stats.js";
 
 const fmt = (x: number | undefined, digits = 0): string => (x === undefined ? "-" : x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 const fmtRate = (x: number | undefined, unit: CaseDef["unit"]): string => fmt(x, unit === "GB/s" ? 2 : unit === "MB/s" ? 1 : 0);
@@ -25,17 +25,19 @@ export function caseTable(cr: CaseResult): string {
     out.push("", `(${cr.rounds} rounds, ${cr.seconds.toFixed(0)} s)`, "");
     return out.join("\n");
   }
-  out.push(`| client | how | median ${def.unit} | min - max | peak RSS (median) | runs ok |`, "| --- | --- | ---: | ---: | ---: | ---: |");
+  const cpuUnit = def.unit === "msg/s" ? "client CPU us/msg" : "client CPU ms/MB";
+  out.push(`| client | how | median ${def.unit} | min - max | ${cpuUnit} (median) | peak RSS (median) | runs ok |`, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const c of def.clients) {
     const skip = cr.skipped.get(c.id);
     if (skip) {
-      out.push(`| ${c.id} | ${c.how} | skipped | | | ${skip} |`);
+      out.push(`| ${c.id} | ${c.how} | skipped | | | | ${skip} |`);
       continue;
     }
     const v = rates(cr, c.id);
     const ran = (cr.samples.get(c.id) ?? []).filter((s) => s !== undefined).length;
     const range = v.length ? `${fmtRate(Math.min(...v), def.unit)} - ${fmtRate(Math.max(...v), def.unit)}` : "-";
-    out.push(`| ${c.id} | ${c.how} | ${fmtRate(median(v), def.unit)} | ${range} | ${mb(median(rssValues(cr, c.id)))} | ${v.length}/${ran} |`);
+    const cpu = median(cpuValues(cr, c.id));
+    out.push(`| ${c.id} | ${c.how} | ${fmtRate(median(v), def.unit)} | ${range} | ${fmt(cpu, def.unit === "msg/s" ? 0 : 1)} | ${mb(median(rssValues(cr, c.id)))} | ${v.length}/${ran} |`);
   }
   const ours = def.clients.filter((c) => isOurs(c) && !cr.skipped.has(c.id) && rates(cr, c.id).length > 0);
   const peers = def.clients.filter((c) => !cr.skipped.has(c.id) && rates(cr, c.id).length > 0);

@@ -39,10 +39,23 @@ export interface JobResult {
   messages?: number;
   /** Message bytes sent in total, before dot-stuffing. */
   bytes?: number;
+  /** CPU time (user + system) the client process used in the timed part, ms. */
+  cpuMs?: number;
   /** Peak resident set size of the client process, KiB. */
   maxRssKiB?: number;
   /** Anything the client wants to note (e.g. which API it found). */
   note?: string;
+}
+
+/** Starts timing; the returned function gives the wall time and the CPU time used since. */
+export function startClock(): () => { elapsedMs: number; cpuMs: number } {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  return () => {
+    const elapsedMs = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { elapsedMs, cpuMs: (c.user + c.system) / 1000 };
+  };
 }
 
 /** Parses the spec given on the command line of a client process. */

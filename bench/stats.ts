@@ -49,6 +49,20 @@ export function rssValues(cr: CaseResult, id: string): number[] {
   return (cr.samples.get(id) ?? []).flatMap((s) => (s?.rate !== undefined && s.result.maxRssKiB !== undefined ? [s.result.maxRssKiB] : []));
 }
 
+/**
+ * Client CPU (user + system, timed part only) per unit of work, one value per successful run:
+ * microseconds per message for msg/s cases, milliseconds per MB for MB/s cases. Unlike
+ * rates, CPU time barely depends on what else the machine is doing.
+ */
+export function cpuValues(cr: CaseResult, id: string): number[] {
+  return (cr.samples.get(id) ?? []).flatMap((s) => {
+    const r = s?.result;
+    if (s?.rate === undefined || !r || r.cpuMs === undefined) return [];
+    if (cr.def.unit === "msg/s") return r.messages ? [(r.cpuMs * 1000) / r.messages] : [];
+    return r.bytes ? [r.cpuMs / (r.bytes / 1e6)] : [];
+  });
+}
+
 /** Per-round ratios a/b (only rounds where both ran), and their median. */
 export function ratios(cr: CaseResult, a: string, b: string): { perRound: number[]; median: number | undefined } {
   const sa = cr.samples.get(a) ?? [];
