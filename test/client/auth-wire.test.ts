@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTP, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError } from "../../src/index.js";
+import { withScript } from "../helpers/client.js";
+import { startScriptServer } from "../helpers/script-server.js";
+
+const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
+const EHLO = (auth: string): string => `S: 220 mx.test
+C: EHLO client.test
+S: 250-mx.test
+S: 250 AUTH ${auth}
+`;
+
+test("login prefers CRAM-MD5 over PLAIN and LOGIN, as the registry orders them (RFC 2195 vector)", async () => {
+  const challenge = "<1896.697170952@postoffice.reston.mci.net>";
+  const script = `${EHLO("LOGIN PLAIN CRAM-MD5")}C: AUTH CRAM-MD5
+S: 334 ${b64(challenge)}
+C: ${b64("tim b913a602c7eda7a495b4e6e7334d3890")}
+S: 235 2.7.0 ok
+`;
+  await withScript(script, async (client) => {
+    const reply = await client.login("tim", "tanstaaftanstaaf");
+    assert.equal(reply.code, 235);
+    assert.equal(reply.enhancedStatus, "2.7.0");
+  });
+});
+
+test("login falls back to the next mechanism and throws the last SMTPAuthenticationError", async () => {
+  const script = `${EHLO("PLAIN LOGIN")}C: AUTH PLAIN ${b64("\0jürgen\0pässwörd")}
+S: 535 5.7.8 nope
+C: AUTH LOGIN ${b64("jürgen")}
+S: 334 ${b64("Password:")}
+C: ${b64("pässwörd")}
+S: 535 5.7.8 still no
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.login("jürgen", "pässwörd"), (err: unknown) => {
+      assert.ok(err instanceof SMTPAuthenticationError);
+      assert.equal(err.smtpError, "5.7.8 still no");
+      assert.ok(!String(err.message).includes("pässwörd"));
+      return true;
+    });
+  });
+});
+
+test("auth() with Python's bound auth objects; 503 is not success", async () => {
+  const script = `${EHLO("LOGIN")}C: AUTH LOGIN
+S: 334 ${b64("Username:")}
+C: ${b64("u")}
+S: 334 ${b64("Password:")}
+C: ${b64("p")}
+S: 235 ok
+C: AUTH PLAIN ${b64("\0u\0p")}
+S: 503 already authenticated
+`;
+  await withScript(script, async (client) => {
+    client.user = "u";
+    client.password = "p";
+    await client.ehlo();
+    assert.equal((await client.auth("login", client.authLogin, { initialResponseOk: false })).code, 235);
+    await assert.rejects(client.auth("PLAIN", client.authPlain), SMTPAuthenticationError);
+  });
+});
+
+test("no AUTH advertised: SMTPNotSupportedError; nothing matching: SMTPException", async () => {
+  await withScript(`S: 220 mx\nC: EHLO client.test\nS: 250 mx`, async (client) => {
+    await assert.rejects(client.login("u", "p"), SMTPNotSupportedError);
+  });
+  await withScript(EHLO("GSSAPI NTLM"), async (client) => {
+    await assert.rejects(client.login("u", "p"), (err: unknown) => err instanceof SMTPException && err.message === "No suitable authentication method found.");
+  });
+});
+
+test("loginWith a token uses OAUTHBEARER, calling the token function", async () => {
+  let calls = 0;
+  const server = await startScriptServer(`${EHLO("OAUTHBEARER XOAUTH2 PLAIN")}C! AUTH OAUTHBEARER `);
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test" });
+  try {
+    const p = client.loginWith({ user: "u@x.test", token: async () => { calls++; return "tok123"; } });
+    await server.done;
+    await new Promise((r) => setTimeout(r, 50));
+    client.close();
+    await p.catch(() => undefined);
+  } finally {
+    await server.close();
+  }
+  const line = server.received().split("\r\n")[1]!;
+  assert.ok(line.startsWith("AUTH OAUTHBEARER "), line);
+  const sent = Buffer.from(line.slice("AUTH OAUTHBEARER ".length), "base64").toString();
+  assert.equal(sent, `n,a=u@x.test,\x01host=127.0.0.1\x01port=${server.port}\x01auth=Bearer tok123\x01\x01`);
+  assert.equal(calls, 1);
+});

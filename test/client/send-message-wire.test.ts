@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createMimeMessage } from "mimetext";
+import { SMTP, SMTPNotSupportedError } from "../../src/index.js";
+import { withScript } from "../helpers/client.js";
+import { startScriptServer } from "../helpers/script-server.js";
+
+const EHLO = (ext: string[]): string => `S: 220 mx.test
+C: EHLO client.test
+${["mx.test", ...ext].map((e, i) => `S: 250${i === ext.length ? " " : "-"}${e}`).join("\n")}
+`;
+
+test("sendMessage: envelope from Sender/To/Cc/Bcc, Bcc never transmitted, CRLF on the wire", async () => {
+  const msg = "From: A <a@x.test>\nSender: s@x.test\nTo: b@y.test, \"C, D\" <c@y.test>\nCc: undisclosed:;\nBcc: hidden@z.test,\n  more@z.test\nSubject: hi\n\n.body\n";
+  const script = `${EHLO(["PIPELINING", "8BITMIME"])}C: MAIL FROM:<s@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: RCPT TO:<hidden@z.test>
+C: RCPT TO:<more@z.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: From: A <a@x.test>
+C: Sender: s@x.test
+C: To: b@y.test, "C, D" <c@y.test>
+C: Cc: undisclosed:;
+C: Subject: hi
+C:
+C: ..body
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendMessage(msg)).size, 0);
+  });
+});
+
+test("sendMessage: non-ASCII addresses add SMTPUTF8 and BODY=8BITMIME; without server support nothing is sent", async () => {
+  const msg = "From: jörg@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n";
+  const script = `${EHLO(["SMTPUTF8", "8BITMIME"])}C: MAIL FROM:<jörg@x.test> SMTPUTF8 BODY=8BITMIME
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: From: jörg@x.test
+C: To: b@y.test
+C:
+C: hi
+C: .
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await client.sendMessage(msg);
+  });
+  await withScript(EHLO(["8BITMIME"]), async (client) => {
+    await assert.rejects(client.sendMessage(msg), SMTPNotSupportedError);
+  });
+});
+
+test("sendMessage: 8-bit body needs 8BITMIME, explicit from/to win, no sender is a TypeError", async () => {
+  await withScript(EHLO(["PIPELINING"]), async (client) => {
+    await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nGrüße\r\n"), SMTPNotSupportedError);
+    await assert.rejects(client.sendMessage("To: b@y.test\r\n\r\nx\r\n"), TypeError);
+    await assert.rejects(client.sendMessage("From: a@x.test\r\n\r\nx\r\n"), TypeError);
+  });
+  const script = `${EHLO(["8BITMIME"])}C: MAIL FROM:<env@x.test> BODY=8BITMIME
+S: 250 ok
+C: RCPT TO:<r@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: From: a@x.test
+C:
+C: Grüße
+C: .
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await client.sendMessage("From: a@x.test\r\n\r\nGrüße\r\n", "env@x.test", "r@y.test");
+  });
+});
+
+test("sendMessage takes mimetext's MIMEMessage (asRaw) and never sends its Bcc", async () => {
+  const m = createMimeMessage();
+  m.setSender("Alice <a@x.test>");
+  m.setRecipients(["b@y.test"]);
+  m.setBcc(["secret@z.test"]);
+  m.setSubject("hello");
+  m.addMessage({ contentType: "text/plain", data: "hi" });
+  const script = `${EHLO([])}C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: RCPT TO:<secret@z.test>
+S: 250 ok
+C: DATA
+S: 354 go
+-- wait 300
+S: 250 ok
+`;
+  const server = await startScriptServer(script);
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test" });
+  try {
+    await client.sendMessage(m);
+  } finally {
+    client.close();
+    await server.close();
+  }
+  const sent = server.received();
+  const data = sent.slice(sent.indexOf("DATA\r\n") + 6);
+  assert.ok(data.includes("Subject: =?utf-8?B?aGVsbG8=?="), data);
+  assert.ok(!/^Bcc:/im.test(data) && !data.includes("secret@z.test"), data);
+});
