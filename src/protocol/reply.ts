@@ -48,7 +48,6 @@ function stripText(text: string): string {
 /** Shows a hostile line safely in an error message. */
 function preview(line: Buffer): string {
   const shown = line.subarray(0, 60).toString("latin1");
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(shown.replace(/[\r\n]+$/, "")).replace(/[\u0080-\uffff]/g, "?");
 }
 
@@ -58,8 +57,11 @@ function preview(line: Buffer): string {
  * lines of the reply in progress, and enforces the caps before reading further.
  *
  * A malformed line throws `SMTPResponseException` with code -1, a line past the line cap
- * throws it with code 500 "Line too long." (Python's message); after either the parser is
- * poisoned (the connection must be closed): later pushes throw the same error.
+ * throws it with code 500 "Line too long." (Python's message), a reply past its line or
+ * byte cap with code -1 "Reply too long"; the caps are enforced on a partial line too, as
+ * soon as its bytes cannot fit. After any of these the parser is poisoned (the connection
+ * must be closed): later pushes throw the same error. The error does not depend on how the
+ * bytes were chunked.
  */
 export class ReplyParser {
   readonly #maxLine: number;
@@ -87,30 +89,47 @@ export class ReplyParser {
    */
   push(chunk: Uint8Array): SMTPReply[] {
     if (this.#failure) throw this.#failure;
-    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.#partial) {
-      buf = Buffer.concat([this.#partial, buf]);
-      this.#partial = null;
-    }
+    const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = this.#partial ? Buffer.concat([this.#partial, input]) : input;
+    this.#partial = null;
     const replies: SMTPReply[] = [];
     let start = 0;
     for (;;) {
       const lf = buf.indexOf(LF, start);
       if (lf === -1) break;
-      if (lf + 1 - start > this.#maxLine) this.#fail(500, "Line too long.");
       const reply = this.#line(buf, start, lf);
       if (reply) replies.push(reply);
       start = lf + 1;
     }
     if (start < buf.length) {
-      if (buf.length - start >= this.#maxLine) this.#fail(500, "Line too long.");
-      this.#partial = buf.subarray(start);
+      this.#checkCaps(buf.length - start);
+      // A copy: never keep (a view of) the caller's chunk, which it may reuse, and which
+      // may be far larger than the one partial line we need.
+      this.#partial = Buffer.from(buf.subarray(start));
     }
     return replies;
   }
 
+  /**
+   * Fails when a line holding `seen` bytes before its LF has broken a cap. Each cap is
+   * broken at a byte offset in the line (the line cap once `maxLine` bytes came without an
+   * LF, the reply cap once the reply's bytes reach `maxBytes` without an LF); the one broken
+   * first wins, so the error is the same however the bytes were chunked.
+   */
+  #checkCaps(seen: number): void {
+    const lineAt = this.#maxLine;
+    const replyAt = this.#maxBytes - this.#replyBytes;
+    const lineBroken = seen >= lineAt;
+    const replyBroken = seen >= replyAt;
+    if (lineBroken && (!replyBroken || lineAt <= replyAt)) this.#fail(500, "Line too long.");
+    if (replyBroken) this.#fail(-1, `Reply too long: more than ${this.#maxBytes} bytes`);
+  }
+
   /** Parses one line `buf[start..lf]` (LF included); returns a reply when it was the last. */
   #line(buf: Buffer, start: number, lf: number): SMTPReply | null {
+    // Caps first: split across chunks, a line can break them before its LF arrives.
+    this.#checkCaps(lf - start);
+    if (this.#lines.length >= this.#maxLines) this.#fail(-1, `Reply too long: more than ${this.#maxLines} lines`);
     const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
     const len = end - start;
     const d0 = buf[start]! - 0x30, d1 = buf[start + 1]! - 0x30, d2 = buf[start + 2]! - 0x30;
@@ -119,9 +138,6 @@ export class ReplyParser {
       && (sep === undefined || sep === 0x20 || sep === 0x2d);
     if (!valid) this.#fail(-1, `Malformed reply line ${preview(buf.subarray(start, lf + 1))}`);
     this.#replyBytes += lf + 1 - start;
-    if (this.#lines.length + 1 > this.#maxLines || this.#replyBytes > this.#maxBytes) {
-      this.#fail(-1, `Reply too long: more than ${this.#maxLines} lines or ${this.#maxBytes} bytes`);
-    }
     this.#lines.push(stripText(len > 4 ? buf.toString("utf8", start + 4, end) : ""));
     if (sep === 0x2d) return null;
     const reply = makeReply(d0 * 100 + d1 * 10 + d2, this.#lines);
