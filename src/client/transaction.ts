@@ -186,10 +186,17 @@ export async function writeBody(conv: Conversation, body: Body, accepted: number
   } else {
     const stuffer = new DotStuffer();
     const stall = conv.timeout("dataBlock");
-    for await (const chunk of streamChunks(body.chunks)) {
-      signal?.throwIfAborted();
-      const out = stuffer.push(chunk);
-      if (out.length) await conv.channel.writeData(out, stall, signal);
+    try {
+      for await (const chunk of streamChunks(body.chunks)) {
+        signal?.throwIfAborted();
+        const out = stuffer.push(chunk);
+        if (out.length) await conv.channel.writeData(out, stall, signal);
+      }
+    } catch (err) {
+      // The server is reading message data and only "." ends it, which would deliver a
+      // truncated message; nothing else can be said in DATA mode, so the connection goes.
+      conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
+      throw err;
     }
     tail = stuffer.end();
     size = stuffer.outputBytes;
@@ -234,7 +241,17 @@ async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: Flo
       throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
     }
   };
-  const last = body.kind === "bytes" ? body.bytes : await streamBdat(body.chunks, sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
+  let last: Buffer;
+  if (body.kind === "bytes") last = body.bytes;
+  else {
+    try {
+      last = await streamBdat(body.chunks, sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
+    } catch (err) {
+      if (!(err instanceof SourceFailure)) throw err;
+      await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
+      throw err.error;
+    }
+  }
   const final = finalSlots(conv, bdatCommand(last, true), envelope?.accepted.length ?? 1);
   if (envelope === undefined) {
     envelope = await readEnvelope(conv, env, envelopeSlots, [...chunkSlots, ...final]);
@@ -266,7 +283,7 @@ async function streamBdat(
   let held: Buffer | null = null;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  for await (const chunk of streamChunks(chunks)) {
+  for await (const chunk of sourceChunks(chunks)) {
     signal?.throwIfAborted();
     pending.push(chunk);
     pendingBytes += chunk.length;
@@ -280,6 +297,35 @@ async function streamBdat(
   if (pendingBytes === 0) return held ?? Buffer.alloc(0);
   if (held) await sendChunk(held);
   return Buffer.concat(pending);
+}
+
+/** An error thrown by the caller's body stream itself, not by the SMTP exchange. */
+class SourceFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** The body's chunks; an error of the stream comes out wrapped in {@link SourceFailure}. */
+async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+  try {
+    yield* streamChunks(chunks);
+  } catch (err) {
+    throw new SourceFailure(err);
+  }
+}
+
+/**
+ * After the body stream failed between BDAT chunks: every chunk sent was whole, so the
+ * transaction can be cancelled with RSET (RFC 3030 §2) once the replies still due are
+ * read, and the connection stays usable. Anything going wrong here closes it instead.
+ */
+async function cancelChunks(conv: Conversation, outstanding: Slot[]): Promise<void> {
+  if (conv.channel.closed) return;
+  try {
+    await drain(conv, outstanding);
+    await quietRset(conv);
+  } catch {
+    conv.channel.destroy();
+  }
 }
 
 function bdatCommand(bytes: Buffer, last: boolean): Command {
