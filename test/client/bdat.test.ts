@@ -403,3 +403,76 @@ S: 250 ok
     await client.noop();
   }, { chunking: false });
 });
+
+test("lock-step BDAT: a stream that fails between chunks -> RSET (whole chunks were sent), the error surfaces, the connection stays usable", async () => {
+  const { chunks, whole } = bigBody();
+  const first = whole.subarray(0, 256 * KIB).toString("latin1");
+  const boom = new Error("source failed");
+  const script = `${EHLO_CHUNKING}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT ${256 * KIB}
+C! ${scriptEscape(first)}
+S: 250 chunk 1
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    async function* gen(): AsyncGenerator<Buffer> {
+      yield* chunks.slice(0, 8); // 512 KiB: the first 256 KiB go out, the second are held
+      throw boom;
+    }
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", gen()), (err: unknown) => err === boom);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined BDAT: a stream that fails between chunks -> outstanding replies read, RSET, connection usable", async () => {
+  const { chunks, whole } = bigBody();
+  const first = whole.subarray(0, 256 * KIB).toString("latin1");
+  const boom = new Error("source failed");
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT ${256 * KIB}
+C! ${scriptEscape(first)}
+S: 250 ok
+S: 250 ok
+S: 250 chunk 1
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    async function* gen(): AsyncGenerator<Buffer> {
+      yield* chunks.slice(0, 8);
+      throw boom;
+    }
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", gen()), (err: unknown) => err === boom);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("BDAT: a stream that fails before any chunk was sent -> RSET after the envelope", async () => {
+  const boom = new Error("nothing to read");
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+S: 250 ok
+S: 250 ok
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    async function* gen(): AsyncGenerator<Buffer> {
+      yield Buffer.from("held back: too small for a chunk");
+      throw boom;
+    }
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", gen()), (err: unknown) => err === boom);
+  });
+});

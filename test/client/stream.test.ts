@@ -1,0 +1,330 @@
+/**
+ * Streamed message bodies (`Readable`, async generators, string chunks): dot-stuffed and
+ * line-end fixed across chunk boundaries, byte for byte the same wire data as the
+ * in-memory path; `deliver(..., { size })` for SIZE=; and a stream that fails midway.
+ */
+
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { test } from "node:test";
+import { SMTPServerDisconnected } from "../../src/index.js";
+import { withScript } from "../helpers/client.js";
+import { scriptEscape, traced } from "../helpers/flow-trace.js";
+
+const EHLO = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250-SIZE 100000
+S: 250 8BITMIME
+`;
+
+const EHLO_PIPELINING = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250 PIPELINING
+`;
+
+/**
+ * Chunks whose boundaries fall on every awkward spot: a "." right after a chunk that ended
+ * with CRLF, a CR at a chunk's end with its LF at the next start, a bare CR at a chunk's
+ * end followed by a ".", a lone "." chunk, empty chunks, a bare LF, no final line end.
+ */
+const CHUNKS = [
+  "Subject: t\r\n\r\n",
+  ".after a CRLF boundary\r",
+  "\n.after a split CRLF\r",
+  ".after a bare CR\n",
+  "",
+  ".",
+  "",
+  "\r\n",
+  "..two dots\r\n.",
+  "\n",
+  "mid.dle\r\n",
+  "no final line end",
+];
+const WHOLE = CHUNKS.join("");
+/** What DATA must carry for {@link WHOLE}, end marker included. */
+const WIRE = [
+  "Subject: t", "",
+  "..after a CRLF boundary",
+  "..after a split CRLF", // ended by a bare CR, made CRLF
+  "..after a bare CR",
+  "..",
+  "...two dots",
+  "..",
+  "mid.dle",
+  "no final line end",
+  ".",
+].join("\r\n") + "\r\n";
+
+function transaction(mailParams: string, final = "250 queued"): string {
+  return `
+C: MAIL FROM:<a@x.test>${mailParams}
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C! ${scriptEscape(WIRE)}
+S: ${final}
+`;
+}
+
+test("the in-memory path and every stream shape put the same bytes on the wire", async () => {
+  const enc = new TextEncoder();
+  const script = EHLO
+    // SIZE is that of the message with its line ends fixed (before dot-stuffing).
+    + transaction(` SIZE=${Buffer.byteLength(WHOLE.replace(/\r\n|\r|\n/g, "\r\n"))}`, "250 from memory")
+    + transaction("", "250 from a Readable of Buffers")
+    + transaction("", "250 from a Readable of strings")
+    + transaction("", "250 from an async generator of Uint8Array")
+    + transaction("", "250 byte by byte");
+  await withScript(script, async (client) => {
+    assert.equal((await client.deliver("a@x.test", "b@y.test", WHOLE)).reply.message, "from memory");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Readable.from(CHUNKS.map((c) => Buffer.from(c))))).reply.message, "from a Readable of Buffers");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Readable.from(CHUNKS, { objectMode: true }))).reply.message, "from a Readable of strings");
+    async function* gen(): AsyncGenerator<Uint8Array> {
+      for (const c of CHUNKS) {
+        await new Promise((r) => setImmediate(r));
+        yield enc.encode(c);
+      }
+    }
+    assert.equal((await client.deliver("a@x.test", "b@y.test", gen())).reply.message, "from an async generator of Uint8Array");
+    async function* bytes(): AsyncGenerator<Uint8Array> {
+      const all = Buffer.from(WHOLE);
+      for (let i = 0; i < all.length; i++) yield all.subarray(i, i + 1);
+    }
+    assert.equal((await client.deliver("a@x.test", "b@y.test", bytes())).reply.message, "byte by byte");
+  });
+});
+
+test("a stream split at every index puts the same bytes on the wire as the whole message", async () => {
+  const all = Buffer.from(WHOLE);
+  let script = EHLO;
+  for (let i = 0; i <= all.length; i++) script += transaction("", `250 split ${i}`);
+  await withScript(script, async (client) => {
+    for (let i = 0; i <= all.length; i++) {
+      const d = await client.deliver("a@x.test", "b@y.test", Readable.from([all.subarray(0, i), all.subarray(i)]));
+      assert.equal(d.reply.message, `split ${i}`);
+    }
+  });
+});
+
+test("a UTF-8 character split across Buffer chunks passes through unchanged", async () => {
+  const text = "Subject: caf\u00e9\r\n\r\n.\u00e9t\u00e9\r\n";
+  const bytes = Buffer.from(text);
+  const cut = bytes.indexOf(0xc3) + 1; // between the two bytes of the first é
+  const script = `${EHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: Subject: caf\u00e9
+C:
+C: ..\u00e9t\u00e9
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]));
+  });
+});
+
+test("an empty stream is sent as CRLF . CRLF, as an empty in-memory message", async () => {
+  const script = `${EHLO}
+C: MAIL FROM:<a@x.test> SIZE=0
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C:
+C: .
+S: 250 queued
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C:
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", "");
+    await client.sendmail("a@x.test", "b@y.test", Readable.from([]));
+  });
+});
+
+test("deliver(..., { size }) sends SIZE= for a stream; sendmail with a stream sends none", async () => {
+  const script = `${EHLO}
+C: MAIL FROM:<a@x.test> SIZE=1234
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 queued
+C: MAIL FROM:<a@x.test> BODY=8BITMIME
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.deliver("a@x.test", "b@y.test", Readable.from(["hi\r\n"]), [], [], { size: 1234 });
+    await client.sendmail("a@x.test", "b@y.test", Readable.from(["hi\r\n"]), ["BODY=8BITMIME"]);
+  });
+});
+
+test("a pipelined stream body: the group, then the stuffed data and '.'", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C! ${scriptEscape(WIRE)}
+S: 250 queued
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", Readable.from(CHUNKS, { objectMode: true }));
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 250 250 354 | C . | S 250");
+});
+
+test("a large stream is written with back-pressure and arrives whole", async () => {
+  const line = ".0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n";
+  const count = 40_000; // ~2.7 MB
+  const stuffed = `.${line}`.repeat(count);
+  const script = `${EHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C! ${scriptEscape(stuffed)}.\\r\\n
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    async function* gen(): AsyncGenerator<string> {
+      for (let i = 0; i < count; i += 1000) yield line.repeat(1000);
+    }
+    await client.sendmail("a@x.test", "b@y.test", gen());
+  });
+});
+
+const STREAM_FAILS = `${EHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: first line
+`;
+
+test("a stream that throws midway: the error surfaces, the connection is closed (no '.' ends a partial message), later calls fail cleanly", async () => {
+  const boom = new Error("disk read failed");
+  await withScript(STREAM_FAILS, async (client, server) => {
+    async function* gen(): AsyncGenerator<string> {
+      yield "first line\r\n";
+      await new Promise((r) => setTimeout(r, 20));
+      throw boom;
+    }
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", gen()), (err: unknown) => err === boom);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+    await server.done;
+    // Nothing after the partial data: no "." (which would deliver a truncated message), no NOOP.
+    assert.equal(server.received().endsWith("first line\r\n"), true);
+  });
+});
+
+test("a Readable that is destroyed with an error midway behaves the same", async () => {
+  const boom = new Error("upstream reset");
+  await withScript(STREAM_FAILS, async (client) => {
+    let n = 0;
+    const body = new Readable({
+      read() {
+        if (n++ === 0) this.push("first line\r\n");
+        else setTimeout(() => this.destroy(boom), 10);
+      },
+    });
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", body), (err: unknown) => err === boom);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
+
+test("a stream yielding something that is neither bytes nor a string: TypeError, connection closed", async () => {
+  await withScript(STREAM_FAILS, async (client) => {
+    async function* gen(): AsyncGenerator<unknown> {
+      yield "first line\r\n";
+      yield 42;
+    }
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", gen() as AsyncIterable<string>), TypeError);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
+
+test("a failing stream in a pipelined sendmail: calls queued behind it fail instead of hanging", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: first line
+`;
+  const boom = new Error("source failed");
+  await withScript(script, async (client) => {
+    async function* gen(): AsyncGenerator<string> {
+      yield "first line\r\n";
+      await new Promise((r) => setTimeout(r, 20));
+      throw boom;
+    }
+    const first = client.sendmail("a@x.test", "b@y.test", gen());
+    const second = client.sendmail("a@x.test", "c@y.test", "second\r\n");
+    await assert.rejects(first, (err: unknown) => err === boom);
+    await assert.rejects(second, SMTPServerDisconnected);
+  });
+});
+
+test("low-level data() with a failing stream also closes the connection", async () => {
+  const script = `${EHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: first line
+`;
+  const boom = new Error("nope");
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test");
+    await client.rcpt("b@y.test");
+    async function* gen(): AsyncGenerator<string> {
+      yield "first line\r\n";
+      throw boom;
+    }
+    await assert.rejects(client.data(gen()), (err: unknown) => err === boom);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
