@@ -29,7 +29,8 @@ export function isAscii(text: string): boolean {
 
 /**
  * Encodes `verb args\r\n`. The verb is sent as given (for `putcmd`); use upper-case verbs.
- * @throws TypeError for CR, LF or NUL, or non-ASCII text when `encoding` is `"ascii"`.
+ * @throws TypeError for CR, LF or NUL, non-ASCII text when `encoding` is `"ascii"`, or a
+ * lone surrogate (text that has no UTF-8 form).
  */
 export function encodeCommand(verb: string, args = "", encoding: CommandEncoding = "ascii"): Buffer {
   assertSafe(verb, "command");
@@ -37,6 +38,10 @@ export function encodeCommand(verb: string, args = "", encoding: CommandEncoding
   const line = args === "" ? verb : `${verb} ${args}`;
   if (encoding === "ascii" && !isAscii(line)) {
     throw new TypeError(`Non-ASCII command text needs an SMTPUTF8 transaction: ${JSON.stringify(line.slice(0, 80))}`);
+  }
+  // A lone surrogate would be sent as U+FFFD: a different address than the caller gave.
+  if (/\p{Surrogate}/u.test(line)) {
+    throw new TypeError(`command text is not well-formed Unicode (lone surrogate): ${JSON.stringify(line.slice(0, 80))}`);
   }
   const bytes = Buffer.from(`${line}\r\n`, encoding === "ascii" ? "latin1" : "utf8");
   const eol = bytes.length - 2;
@@ -46,12 +51,18 @@ export function encodeCommand(verb: string, args = "", encoding: CommandEncoding
   return bytes;
 }
 
-/** `MAIL FROM:<path> PARAMS` (RFC 5321 §4.1.1.2); `path` is already quoted (`<a@b>`). */
+/**
+ * `MAIL FROM:<path> PARAMS` (RFC 5321 §4.1.1.2); `path` is already quoted (`<a@b>`).
+ * @throws TypeError as {@link encodeCommand}, or for an invalid option (see `parseParam`).
+ */
 export function encodeMail(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): Buffer {
   return encodeCommand("MAIL", joinParams(`FROM:${path}`, options), encoding);
 }
 
-/** `RCPT TO:<path> PARAMS` (RFC 5321 §4.1.1.3); `path` is already quoted. */
+/**
+ * `RCPT TO:<path> PARAMS` (RFC 5321 §4.1.1.3); `path` is already quoted.
+ * @throws TypeError as {@link encodeMail}.
+ */
 export function encodeRcpt(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): Buffer {
   return encodeCommand("RCPT", joinParams(`TO:${path}`, options), encoding);
 }

@@ -14,9 +14,12 @@ export interface ESMTPParam {
 
 // RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
 const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
-// esmtp-value = 1*(%d33-60 / %d62-126), widened to UTF-8 by RFC 6531 §3.3.
+// esmtp-value = 1*(%d33-60 / %d62-126), widened to UTF-8 by RFC 6531 §3.3. Still refused
+// in UTF-8: C1 controls (U+0085 is a line break to some parsers) and any Unicode
+// whitespace (U+00A0, U+2028, U+3000, ...), which a server may split the option at, and
+// lone surrogates (no UTF-8 form: found here, before MAIL, not when RCPT is encoded).
 // eslint-disable-next-line no-control-regex
-const BAD_VALUE = /[\u0000-\u0020=\u007f]/;
+const BAD_VALUE = /[\u0000-\u0020=\u007f-\u009f\s\p{Surrogate}]/u;
 
 /**
  * Parses and checks one option such as `"size=1024"` or `"8bitmime"`.
