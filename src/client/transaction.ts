@@ -382,6 +382,14 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
         refused.set(pending.accepted[i]!, reply);
         first ??= reply;
       }
+      if (reply.code === 421) {
+        // The server is closing (RFC 5321 §3.8; the connection is closed already): the
+        // replies still due will never come. Report those recipients refused with the
+        // 421, a transient failure, rather than failing the whole call and losing which
+        // recipients did get the message.
+        for (const addr of pending.accepted.slice(i + 1)) refused.set(addr, reply);
+        break;
+      }
     }
     if (delivered.size === 0) throw new SMTPRecipientsRefused(refused, { command: "end of data" });
     return { refused, delivered, reply: first ?? last! };
