@@ -1,6 +1,8 @@
 /**
  * A scripted SMTP peer on 127.0.0.1 port 0 for byte-exact transcript tests.
  *
+ * With `{ path }` it listens on a Unix socket instead (for LMTP).
+ *
  * A script is a template of lines: `S: text` is sent by the server (CRLF appended),
  * `C: text` is what the client must send (CRLF appended). Consecutive S lines go out in
  * one write; consecutive C lines are awaited as one group (so pipelined groups are
@@ -59,8 +61,14 @@ export function expectedClientBytes(script: string): string {
   return parseScript(script).filter((s) => s.kind === "expect").map((s) => (s as { bytes: Buffer }).bytes.toString("utf8")).join("");
 }
 
+/** Where a script server listens: 127.0.0.1 port 0 (the default), or a Unix socket path. */
+export interface ScriptServerOptions {
+  /** Listen on this Unix socket path instead of TCP (`port` is then 0). */
+  path?: string;
+}
+
 /** Starts a server that plays `script` to the first client that connects. */
-export async function startScriptServer(script: string): Promise<ScriptServer> {
+export async function startScriptServer(script: string, options: ScriptServerOptions = {}): Promise<ScriptServer> {
   const steps = parseScript(script);
   const chunks: Buffer[] = [];
   let socket: net.Socket | undefined;
@@ -80,8 +88,12 @@ export async function startScriptServer(script: string): Promise<ScriptServer> {
       sock.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    if (options.path !== undefined) server.listen(options.path, resolve);
+    else server.listen(0, "127.0.0.1", resolve);
+  });
+  const port = options.path !== undefined ? 0 : (server.address() as net.AddressInfo).port;
   return {
     port,
     received: () => Buffer.concat(chunks).toString("utf8"),
