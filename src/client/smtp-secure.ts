@@ -120,6 +120,11 @@ export abstract class SMTPSecure extends SMTPBase {
     if (reply.code !== 220) {
       throw new SMTPResponseException(reply.code, reply.message, { command: "STARTTLS" });
     }
+    if (conv.channel.closed) {
+      // The reply queue closes the connection when bytes follow the 220 (RFC 3207 §4.2 is
+      // violated): never start a handshake after injected data.
+      throw new SMTPException("Connection closed after the STARTTLS 220 reply, before the TLS handshake: data followed the reply (possible response injection) or the server hung up", { command: "STARTTLS" });
+    }
     conv.channel.pause();
     await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), this.options.signal);
     conv.resetGreeting();

@@ -12,6 +12,7 @@ import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { Channel } from "../transport/channel.js";
 import { localHostname } from "../transport/local-name.js";
+import { greetingOrTLSDiagnosis } from "../transport/tls-probe.js";
 import type { TLSInfo } from "../transport/connection.js";
 import { Tracer, type DebugLevel } from "../transport/trace.js";
 import { Conversation, type Dialect } from "./conversation.js";
@@ -119,9 +120,23 @@ export class SMTP extends SMTPTransactions {
     });
   }
 
-  /** Reads the greeting; hook for the implicit-TLS diagnosis. */
-  protected async readGreeting(channel: Channel, _host: string, _port: number): Promise<SMTPReply> {
-    return channel.reply(channel.greeting);
+  /**
+   * Reads the greeting. On a plain-text TCP connection with `diagnoseTLS` on (the
+   * default), a greeting that has not come after 1.5 s makes a second connection probe
+   * the same port for implicit TLS; if it speaks TLS, this fails at once instead of at the
+   * greeting timeout. See `transport/tls-probe.ts`.
+   * @throws SMTPConnectError (code -1) with "this looks like an implicit-TLS port: use
+   * SMTP_SSL"; whatever reading the greeting throws.
+   */
+  protected async readGreeting(channel: Channel, host: string, port: number): Promise<SMTPReply> {
+    const greeting = channel.reply(channel.greeting);
+    const { diagnoseTLS, sourceAddress } = this.options as SMTPOptions & { diagnoseTLS?: boolean };
+    if (this.implicitTLS !== undefined || diagnoseTLS === false || host.startsWith("/")) return greeting;
+    return greetingOrTLSDiagnosis(greeting, {
+      host, port, owner: this,
+      ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
+      onProbe: () => this.tracer.line(`no greeting from ${host}:${port} yet: probing it for implicit TLS on a second connection`),
+    });
   }
 
   /** Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`. */

@@ -7,9 +7,9 @@
 
 import net from "node:net";
 import tls from "node:tls";
-import { SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { SMTPConnectError, SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { connectChannel, sendChannel } from "./trace.js";
-import { describeTLSError } from "./tls-diagnostics.js";
+import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
 
 /** Where and how to connect. */
 export interface OpenOptions {
@@ -57,17 +57,32 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return address === "::1" || /^(::ffff:)?127\./.test(address);
 }
 
-/** Builds the TLS options Node needs, with a safe server name (no SNI for an IP address). */
+/** Options that name where to connect: the connection decides those, never `tls`. */
+const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
+
+/**
+ * Builds the TLS options for a connection to `host` (`undefined` for a Unix socket): the
+ * name is `base.servername`, else `host`. It is sent as SNI unless it is an IP address
+ * (RFC 6066 §3 allows host names only), and the certificate is checked against it, never
+ * against a default such as `localhost`; with no name at all (a Unix socket without
+ * `servername`) the check fails unless `rejectUnauthorized` is false. A caller's
+ * `checkServerIdentity` is called with that name.
+ */
 export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOptions = {}): tls.ConnectionOptions {
   const options: tls.ConnectionOptions = { ...base };
-  const name = base.servername ?? host;
-  if (name !== undefined && net.isIP(name) === 0 && name !== "") options.servername = name;
+  for (const key of TARGET_KEYS) delete options[key];
+  const name = base.servername || host || undefined;
+  if (name !== undefined && net.isIP(name) === 0) options.servername = name;
   else delete options.servername;
-  if (name === undefined && options.rejectUnauthorized !== false && options.checkServerIdentity === undefined) {
+  const check = base.checkServerIdentity ?? tls.checkServerIdentity;
+  if (name !== undefined) {
+    options.checkServerIdentity = (_nodeName, cert) => check(name, cert);
+  } else if (base.checkServerIdentity === undefined) {
     // Node would check the certificate against "localhost": refuse instead (API.md, SMTP_SSL and LMTP).
-    options.checkServerIdentity = () => new Error("no host name to verify the certificate against: set tls.servername");
-  } else if (name !== undefined) {
-    options.host = name;
+    options.checkServerIdentity = () => Object.assign(
+      new Error("no host name to verify the certificate against (Unix socket without tls.servername)"),
+      { code: NO_SERVERNAME },
+    );
   }
   return options;
 }
@@ -175,14 +190,29 @@ export class Connection {
 
   /**
    * Starts TLS over the open socket (STARTTLS). The certificate is checked against
-   * `tls.servername`, else the host connected to.
-   * @throws SMTPException with a diagnosis when the handshake fails; SMTPTimeoutError.
+   * `tls.servername`, else the host connected to (a Unix socket has no name: see
+   * {@link tlsOptionsFor}). Bytes that arrived after the caller paused the socket (the
+   * STARTTLS reply) are a protocol violation: they are never handed to the TLS layer.
+   * @throws SMTPException for such bytes, or with a diagnosis when the handshake fails;
+   * SMTPServerDisconnected when the socket has gone; SMTPTimeoutError. The socket is
+   * closed on every failure.
    */
   async upgrade(options: tls.ConnectionOptions, timeout: number, signal?: AbortSignal): Promise<void> {
     const raw = this.#socket;
+    if (this.#closed || raw.destroyed) {
+      throw new SMTPServerDisconnected(`Connection to ${this.#host}:${this.#port} closed before the TLS handshake`);
+    }
+    if (raw.readableLength > 0) {
+      const err = new SMTPException(
+        `Protocol violation: ${this.#host}:${this.#port} sent ${raw.readableLength} bytes after agreeing to start TLS, before the handshake (possible response injection): connection closed`,
+      );
+      this.destroy();
+      throw err;
+    }
     raw.off("data", this.#onData);
     raw.removeAllListeners("close");
     raw.removeAllListeners("error");
+    raw.on("error", () => undefined); // the TLS socket reports it
     const isPath = net.isIP(this.#host) === 0 && this.#host.startsWith("/");
     const secure = tls.connect({ ...tlsOptionsFor(isPath ? undefined : this.#host, options), socket: raw });
     try {

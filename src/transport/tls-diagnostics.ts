@@ -15,7 +15,13 @@ const PLAINTEXT_PEER = new Set([
   "ERR_SSL_RECORD_LAYER_FAILURE",
 ]);
 
-/** Node error codes of certificate verification failures. */
+/**
+ * The code of our own verification error when there is no name to check a certificate
+ * against (a Unix socket without `tls.servername`).
+ */
+export const NO_SERVERNAME = "ERR_SMTPLIB_NO_SERVERNAME";
+
+/** Node error codes of certificate verification failures (OpenSSL's X509_V_ERR_* names). */
 const CERT_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -27,6 +33,13 @@ const CERT_CODES = new Set([
   "CERT_REVOKED",
   "CERT_UNTRUSTED",
   "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_CHAIN_TOO_LONG",
+  "INVALID_CA",
+  "INVALID_PURPOSE",
+  "PATH_LENGTH_EXCEEDED",
+  "UNABLE_TO_GET_CRL",
+  "ERR_TLS_CERT_ALTNAME_FORMAT",
   "ERR_TLS_CERT_ALTNAME_INVALID",
   "HOSTNAME_MISMATCH",
 ]);
@@ -49,8 +62,14 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   if (PLAINTEXT_PEER.has(code) || /wrong version number|packet length too long|unknown protocol/i.test(reason)) {
     const hint = mode === "implicit"
       ? "this looks like a plain-text SMTP port (such as 25 or 587): connect with SMTP and call starttls() instead of SMTP_SSL"
-      : "the server did not start TLS after agreeing to STARTTLS";
+      : "the server sent plain text instead of starting TLS after agreeing to STARTTLS (a broken server, or data injected after its reply)";
     return new SMTPException(`TLS handshake with ${where} failed: ${hint} (${code || reason})`, { cause: err });
+  }
+  if (code === NO_SERVERNAME) {
+    return new SMTPException(
+      `TLS certificate of ${where} cannot be verified: there is no host name to check it against. Set tls.servername to the name the certificate carries, or (insecure) tls.rejectUnauthorized: false`,
+      { cause: err },
+    );
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
     return new SMTPException(

@@ -1,0 +1,127 @@
+/**
+ * Port/mode mix-ups fail fast with a message that names the likely mistake, long before
+ * the configured 60 s timeout; certificate failures name the host, the reason and the fix.
+ * Latencies are printed as test diagnostics (they are measured, not asserted tightly).
+ */
+
+import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
+import { before, describe, it, type TestContext } from "node:test";
+import {
+  LMTP, SMTP, SMTP_SSL, SMTPException, SMTPServerDisconnected, SMTPTimeoutError, type SMTPOptions,
+} from "../../src/index.js";
+import { getTestCerts, type TestCerts } from "../helpers/certs.js";
+import { startPeer, type Peer, type PeerOptions } from "./peer.js";
+
+/** The diagnosis must beat this by far: it is what a user would otherwise wait for. */
+const TIMEOUT = 60_000;
+/** Generous bound that still proves "fast" (the target is 2 s; see the printed latencies). */
+const FAST = 10_000;
+const BASE: SMTPOptions = { localHostname: "client.test", timeout: TIMEOUT };
+
+let certs: TestCerts;
+before(async () => {
+  certs = await getTestCerts();
+});
+
+async function withPeer(options: PeerOptions, fn: (peer: Peer) => Promise<void>): Promise<void> {
+  const peer = await startPeer(options);
+  try {
+    await fn(peer);
+  } finally {
+    await peer.close();
+  }
+}
+
+/** Awaits a rejection and returns it with the time it took. */
+async function timedFailure(t: TestContext, label: string, promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const start = performance.now();
+  let error: unknown;
+  try {
+    const client = await promise;
+    (client as SMTP).close();
+  } catch (err) {
+    error = err;
+  }
+  const ms = performance.now() - start;
+  t.diagnostic(`${label}: ${ms.toFixed(0)} ms`);
+  assert.ok(error !== undefined, `${label}: expected a failure`);
+  assert.ok(ms < FAST, `${label}: took ${ms.toFixed(0)} ms`);
+  return { error, ms };
+}
+
+describe("port/mode mix-ups", () => {
+  it("SMTP_SSL to a plain-text SMTP port: use SMTP and starttls()", async (t) => {
+    await withPeer({ keyPair: certs }, async (peer) => {
+      const { error } = await timedFailure(t, "SMTP_SSL -> plain-text port", SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca } }));
+      assert.ok(error instanceof SMTPException, String(error));
+      assert.match(error.message, /127\.0\.0\.1:\d+/);
+      assert.match(error.message, /looks like a plain-text SMTP port.*SMTP.*starttls\(\)/);
+      assert.ok(error.cause instanceof Error);
+    });
+  });
+
+  it("SMTP to an implicit-TLS port: use SMTP_SSL (probed on a second connection)", async (t) => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      const { error } = await timedFailure(t, "SMTP -> implicit-TLS port", SMTP.connect("127.0.0.1", peer.port, BASE));
+      assert.ok(error instanceof SMTPException, String(error));
+      assert.ok(!(error instanceof SMTPServerDisconnected), "not a timeout or a disconnect");
+      assert.match(error.message, /127\.0\.0\.1:\d+ sent no greeting but completes a TLS handshake: this looks like an implicit-TLS port.*use SMTP_SSL/);
+      assert.equal(peer.connections(), 2, "one probe connection");
+      await peer.waitHandshakes(1);
+      assert.equal(peer.handshakes(), 1, "the probe's handshake; the first connection spoke no TLS");
+    });
+  });
+
+  it("LMTP to an implicit-TLS port is diagnosed too", async (t) => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      const { error } = await timedFailure(t, "LMTP -> implicit-TLS port", LMTP.connect("127.0.0.1", peer.port, BASE));
+      assert.match(String(error), /implicit-TLS port/);
+    });
+  });
+
+  it("diagnoseTLS: false turns the probe off (the greeting timeout applies)", async () => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      const off = { diagnoseTLS: false };
+      await assert.rejects(SMTP.connect("127.0.0.1", peer.port, { ...BASE, timeout: 2500, ...off }), SMTPTimeoutError);
+      assert.equal(peer.connections(), 1, "no probe");
+    });
+  });
+
+  it("a slow plain-text greeting is still read (the probe finds no TLS and keeps out of the way)", async () => {
+    await withPeer({ keyPair: certs, greetingDelay: 2500 }, async (peer) => {
+      const smtp = await SMTP.connect("127.0.0.1", peer.port, BASE);
+      try {
+        assert.equal(peer.connections(), 2, "the probe ran");
+        assert.equal((await smtp.noop()).code, 250);
+      } finally {
+        smtp.close();
+      }
+    });
+  });
+
+  it("a silent server that is not TLS either ends in the greeting timeout, not a false diagnosis", async () => {
+    await withPeer({ silent: true }, async (peer) => {
+      await assert.rejects(SMTP.connect("127.0.0.1", peer.port, { ...BASE, timeout: 4000 }), (err: unknown) => {
+        assert.ok(err instanceof SMTPTimeoutError, String(err));
+        assert.equal(err.phase, "greeting");
+        return true;
+      });
+      assert.equal(peer.connections(), 2);
+    });
+  });
+
+  it("a certificate failure names the host, the reason and the option that fixes it", async (t) => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      const { error } = await timedFailure(t, "SMTP_SSL unknown CA", SMTP_SSL.connect("localhost", peer.port, BASE));
+      assert.ok(error instanceof SMTPException);
+      assert.match(error.message, /localhost:\d+/);
+      assert.match(error.message, /unable to verify the first certificate/);
+      assert.match(error.message, /tls\.ca/);
+    });
+    await withPeer({ keyPair: certs.wrongHost, implicit: true }, async (peer) => {
+      const { error } = await timedFailure(t, "SMTP_SSL wrong host", SMTP_SSL.connect("localhost", peer.port, { ...BASE, tls: { ca: certs.ca } }));
+      assert.match(String(error), /localhost:\d+ does not match the host name.*wrong\.host\.invalid.*tls\.servername/);
+    });
+  });
+});
