@@ -372,6 +372,11 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       for (const addr of pending.accepted) delivered.set(addr, reply);
       return { refused, delivered, reply };
     }
+    if (pending.accepted.length === 0) {
+      // Only the low-level data() gets here (sendmail stops before DATA): a server that
+      // took DATA with no recipient gives the end of data one reply, which is the answer.
+      return { refused, delivered, reply: await conv.read(pending.final[0]!) };
+    }
     let first: SMTPReply | undefined;
     let last: SMTPReply | undefined;
     for (let i = 0; i < pending.accepted.length; i++) {
