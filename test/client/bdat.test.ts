@@ -476,3 +476,29 @@ S: 250 reset
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", gen()), (err: unknown) => err === boom);
   });
 });
+
+test("pipelined BDAT with a slow stream: once the sender is known refused, the rest of the stream is not sent (BDAT 0 LAST), RSET", async () => {
+  const { chunks } = bigBody();
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+S: 550 5.7.1 sender refused
+S: 250 ok
+C: BDAT 0 LAST
+S: 503 5.5.1 no transaction
+C: RSET
+S: 250 reset
+`;
+  let pulled = 0;
+  await withScript(script, async (client) => {
+    async function* slow(): AsyncGenerator<Buffer> {
+      for (const c of chunks) {
+        await new Promise((r) => setTimeout(r, 40)); // the refusal arrives long before 256 KiB are read
+        pulled++;
+        yield c;
+      }
+    }
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", slow()), SMTPSenderRefused);
+  });
+  assert.equal(pulled, 4); // stopped at the first full chunk, not read to its end
+});

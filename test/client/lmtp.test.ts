@@ -336,6 +336,32 @@ S: 550 5.1.1 r2 gone
   }, {}, LMTP);
 });
 
+test("low-level data() with no recipient accepted: the one reply to the end of data is returned, the next command stays in step", async () => {
+  const script = `${LHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 550 no r1
+C: DATA
+S: 354 go anyway
+C: hi
+C: .
+S: 554 5.5.1 no valid recipients
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test");
+    await client.rcpt("r1@y.test");
+    const reply = await client.data("hi");
+    assert.equal(reply.code, 554);
+    assert.equal(reply.message, "5.5.1 no valid recipients");
+    assert.equal(reply.recipients?.size, 0);
+    assert.equal((await client.noop()).message, "noop here");
+  }, {}, LMTP);
+});
+
 test("a refused LHLO is SMTPHeloError and no HELO is sent (RFC 2033 §4.1)", async () => {
   const script = `
 S: 220 lmtp.test LMTP
