@@ -213,7 +213,7 @@ async function sendAndCheck(ctx: Context, spec: MessageSpec, waitMs = 30_000): P
 /** The mechanisms of the AUTH commands in the debug output (EHLO reply lines skipped). */
 function authCommands(transcript: string[]): string[] {
   return transcript
-    .filter((line) => !/\b\d{3}[- ]/.test(line))
+    .filter((line) => !/\b\d{3}[- ]AUTH\b/i.test(line))
     .map((line) => /\bAUTH ([A-Z0-9_-]+)/i.exec(line)?.[1]?.toUpperCase())
     .filter((m): m is string => m !== undefined);
 }
