@@ -14,19 +14,34 @@ export function parseEhlo(message: string): Map<string, string> {
   const features = new Map<string, string>();
   const lines = message.split("\n").slice(1);
   for (const line of lines) {
-    const old = /^auth=(.*)$/i.exec(line);
-    if (old) {
-      features.set("auth", `${features.get("auth") ?? ""} ${old[1]}`);
+    // Python's `re.match(r"auth=(.*)", line, re.I)`: its "." stops only at "\n", which a
+    // line cannot hold; JavaScript's "." also stops at CR, U+2028 and U+2029.
+    if (/^auth=/i.test(line)) {
+      features.set("auth", `${features.get("auth") ?? ""} ${line.slice(5)}`);
       continue;
     }
     const m = /^([A-Za-z0-9][A-Za-z0-9-]*) ?/.exec(line);
     if (!m) continue;
     const feature = m[1]!.toLowerCase();
-    const params = line.slice(m[1]!.length).trim();
+    const params = pyStrip(line.slice(m[1]!.length));
     if (feature === "auth") features.set("auth", `${features.get("auth") ?? ""} ${params}`);
     else features.set(feature, params);
   }
   return features;
+}
+
+// Python's str.isspace() set, which `str.strip()` removes (JavaScript's trim() differs:
+// it keeps U+001C-U+001F and U+0085 and removes U+FEFF).
+// eslint-disable-next-line no-control-regex
+const PY_SPACE = /[\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+/** Python's `str.strip()` with no arguments (a scan from each end: linear on any input). */
+function pyStrip(text: string): string {
+  let a = 0;
+  let b = text.length;
+  while (a < b && PY_SPACE.test(text[a]!)) a++;
+  while (b > a && PY_SPACE.test(text[b - 1]!)) b--;
+  return text.slice(a, b);
 }
 
 /** Lists the mechanism names of an `auth` feature value, upper-cased, without repeats. */
@@ -38,7 +53,8 @@ export function authMechanisms(features: ReadonlyMap<string, string>): string[] 
 /** The server's SIZE limit in bytes (RFC 1870), or `undefined` when none or unlimited (0). */
 export function sizeLimit(features: ReadonlyMap<string, string>): number | undefined {
   const value = features.get("size");
-  if (value === undefined) return undefined;
-  const n = Number.parseInt(value, 10);
+  // RFC 1870 §3: size-param = [1*DIGIT]; anything else ("10M", "12abc") is no known limit.
+  if (value === undefined || !/^[0-9]+$/.test(value)) return undefined;
+  const n = Number(value);
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
