@@ -115,7 +115,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
       }
       try {
         const delivery = await finish(conv, pending, false);
-        return { ...delivery.reply, recipients: new Map([...delivery.delivered, ...delivery.refused]) };
+        const all = new Map([...delivery.delivered, ...delivery.refused]);
+        return { ...delivery.reply, recipients: new Map(accepted.map((a) => [a, all.get(a)!])) };
       } catch (err) {
         if (!(err instanceof SMTPRecipientsRefused)) throw err;
         const first = [...err.recipients.values()][0] as SMTPReply;

@@ -6,11 +6,12 @@
  */
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { encodeBdat, encodeCommand, encodeMail, encodeRcpt } from "../protocol/commands.js";
+import { encodeCommand, encodeMail, encodeRcpt } from "../protocol/commands.js";
 import { DotStuffer, stuffMessage } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
+import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
@@ -50,13 +51,11 @@ export interface Pending {
   final: Slot[];
 }
 
-const BDAT_CHUNK = 256 * 1024;
-
-function mailCommand(conv: Conversation, env: Envelope): Command {
+export function mailCommand(conv: Conversation, env: Envelope): Command {
   return { bytes: encodeMail(env.fromPath, env.mailOptions, conv.encoding), log: withOpts(`MAIL FROM:${env.fromPath}`, env.mailOptions) };
 }
 
-function rcptCommand(conv: Conversation, env: Envelope, path: string): Command {
+export function rcptCommand(conv: Conversation, env: Envelope, path: string): Command {
   return { bytes: encodeRcpt(path, env.rcptOptions, conv.encoding), log: withOpts(`RCPT TO:${path}`, env.rcptOptions) };
 }
 
@@ -76,7 +75,7 @@ export async function quietRset(conv: Conversation): Promise<void> {
 }
 
 /** Reads replies nobody needs any more (after a refusal), ignoring a closed connection. */
-async function drain(conv: Conversation, slots: Slot[]): Promise<SMTPReply | undefined> {
+export async function drain(conv: Conversation, slots: Slot[]): Promise<SMTPReply | undefined> {
   let last: SMTPReply | undefined;
   for (const slot of slots) {
     try {
@@ -105,7 +104,7 @@ export async function send(conv: Conversation, env: Envelope, body: Body, opts: 
 }
 
 /** MAIL and RCPT replies: throws on a refused sender or a 421, collects refused recipients. */
-async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
+export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
   const mail = await conv.read(slots[0]!);
   if (mail.code !== 250) {
     if (mail.code !== 421) {
@@ -162,7 +161,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
 }
 
 /** Sends MAIL and each RCPT one at a time, as Python does, returning already-read slots. */
-async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[]> {
+export async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[]> {
   const slots: Slot[] = [];
   const [mail] = conv.pipeline([mailCommand(conv, env)]);
   slots.push(mail!);
@@ -205,140 +204,12 @@ export async function writeBody(conv: Conversation, body: Body, accepted: number
 }
 
 /** Writes the last bytes and opens the final reply slot(s): LMTP gets one per recipient. */
-function finalSlots(conv: Conversation, last: Command, accepted: number): Slot[] {
+export function finalSlots(conv: Conversation, last: Command, accepted: number): Slot[] {
   const slots = conv.pipeline([last]);
   if (conv.dialect === "lmtp") {
     for (let i = 1; i < accepted; i++) slots.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`));
   }
   return slots;
-}
-
-async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
-  let envelope: Pick<Pending, "refused" | "accepted"> | undefined;
-  let envelopeSlots: Slot[] = [];
-  if (opts.pipelining) {
-    envelopeSlots = conv.pipeline([mailCommand(conv, env), ...env.to.map((r) => rcptCommand(conv, env, r.path))]);
-    // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it.
-    if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, []);
-  } else {
-    envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
-  }
-  if (envelope?.accepted.length === 0) {
-    await quietRset(conv);
-    throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
-  }
-  const chunkSlots: Slot[] = [];
-  const sendChunk = async (bytes: Buffer): Promise<void> => {
-    const [slot] = conv.pipeline([bdatCommand(bytes, false)]);
-    if (opts.pipelining) {
-      chunkSlots.push(slot!);
-      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
-      return;
-    }
-    const reply = await conv.read(slot!);
-    if (reply.code !== 250) {
-      await abandon(conv, reply.code);
-      throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
-    }
-  };
-  let last: Buffer;
-  if (body.kind === "bytes") last = body.bytes;
-  else {
-    try {
-      last = await streamBdat(body.chunks, sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
-    } catch (err) {
-      if (!(err instanceof SourceFailure)) throw err;
-      await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
-      throw err.error;
-    }
-  }
-  const final = finalSlots(conv, bdatCommand(last, true), envelope?.accepted.length ?? 1);
-  if (envelope === undefined) {
-    envelope = await readEnvelope(conv, env, envelopeSlots, [...chunkSlots, ...final]);
-    if (envelope.accepted.length === 0) {
-      const lastReply = await drain(conv, [...chunkSlots, ...final]);
-      await abandon(conv, lastReply?.code ?? 0);
-      throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
-    }
-  }
-  for (const slot of chunkSlots) {
-    const reply = await conv.read(slot);
-    if (reply.code !== 250) {
-      await drain(conv, final);
-      await abandon(conv, reply.code);
-      throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
-    }
-  }
-  return { ...envelope, final };
-}
-
-/**
- * Sends a stream as BDAT chunks of about 256 KiB, holding the last one back (it goes with
- * LAST). Stops early, without sending the rest, once the envelope is known to be refused.
- */
-async function streamBdat(
-  chunks: AsyncIterable<Uint8Array | string>, sendChunk: (bytes: Buffer) => Promise<void>,
-  refused: () => boolean, signal?: AbortSignal,
-): Promise<Buffer> {
-  let held: Buffer | null = null;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of sourceChunks(chunks)) {
-    signal?.throwIfAborted();
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes < BDAT_CHUNK) continue;
-    if (held) await sendChunk(held);
-    held = Buffer.concat(pending);
-    pending = [];
-    pendingBytes = 0;
-    if (refused()) return Buffer.alloc(0);
-  }
-  if (pendingBytes === 0) return held ?? Buffer.alloc(0);
-  if (held) await sendChunk(held);
-  return Buffer.concat(pending);
-}
-
-/** An error thrown by the caller's body stream itself, not by the SMTP exchange. */
-class SourceFailure {
-  constructor(readonly error: unknown) {}
-}
-
-/** The body's chunks; an error of the stream comes out wrapped in {@link SourceFailure}. */
-async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
-  try {
-    yield* streamChunks(chunks);
-  } catch (err) {
-    throw new SourceFailure(err);
-  }
-}
-
-/**
- * After the body stream failed between BDAT chunks: every chunk sent was whole, so the
- * transaction can be cancelled with RSET (RFC 3030 §2) once the replies still due are
- * read, and the connection stays usable. Anything going wrong here closes it instead.
- */
-async function cancelChunks(conv: Conversation, outstanding: Slot[]): Promise<void> {
-  if (conv.channel.closed) return;
-  try {
-    await drain(conv, outstanding);
-    await quietRset(conv);
-  } catch {
-    conv.channel.destroy();
-  }
-}
-
-function bdatCommand(bytes: Buffer, last: boolean): Command {
-  const header = encodeBdat(bytes.length, last);
-  return { bytes: Buffer.concat([header, bytes]), log: `BDAT ${bytes.length}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
-}
-
-/** True once the replies that have arrived show a refused sender or every recipient refused. */
-function refusedEarly(slots: Slot[]): boolean {
-  const mail = slots[0]?.reply;
-  if (mail && mail.code !== 250) return true;
-  const rcpts = slots.slice(1);
-  return rcpts.length > 0 && rcpts.every((s) => s.reply !== undefined && s.reply.code !== 250 && s.reply.code !== 251);
 }
 
 /** The outcome of a whole transaction. */

@@ -1,0 +1,162 @@
+/**
+ * The BDAT (CHUNKING, RFC 3030) half of the send flow: the message goes as counted chunks,
+ * untouched, pipelined with the envelope when the server offers PIPELINING.
+ * @module
+ */
+
+import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
+import { encodeBdat } from "../protocol/commands.js";
+import type { Slot } from "../transport/command-queue.js";
+import { streamChunks } from "./body.js";
+import type { Command, Conversation } from "./conversation.js";
+import {
+  abandon, drain, finalSlots, lockStep, mailCommand, quietRset, rcptCommand, readEnvelope,
+  type Body, type Envelope, type FlowOptions, type Pending,
+} from "./transaction.js";
+
+/** Size of the chunks a stream is cut into. */
+const BDAT_CHUNK = 256 * 1024;
+
+/**
+ * Sends MAIL, RCPT and the message as BDAT chunks; resolves once the last chunk is written.
+ * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError, SMTPServerDisconnected,
+ * or the body stream's own error.
+ */
+export async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
+  let envelope: Pick<Pending, "refused" | "accepted"> | undefined;
+  let envelopeSlots: Slot[] = [];
+  const head = (): Command[] => [mailCommand(conv, env), ...env.to.map((r) => rcptCommand(conv, env, r.path))];
+  if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
+    // The whole transaction in one write: MAIL, every RCPT and BDAT LAST with the message.
+    const slots = conv.pipeline([...head(), bdatCommand(body.bytes, true)]);
+    const final = slots.splice(-1);
+    return { ...(await readEnvelopeOrDrain(conv, env, slots, final)), final };
+  }
+  if (opts.pipelining) {
+    envelopeSlots = conv.pipeline(head());
+    // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it.
+    if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, []);
+  } else {
+    envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
+  }
+  if (envelope?.accepted.length === 0) {
+    await quietRset(conv);
+    throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
+  }
+  const chunkSlots: Slot[] = [];
+  const sendChunk = async (bytes: Buffer): Promise<void> => {
+    const [slot] = conv.pipeline([bdatCommand(bytes, false)]);
+    if (opts.pipelining) {
+      chunkSlots.push(slot!);
+      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
+      return;
+    }
+    const reply = await conv.read(slot!);
+    if (reply.code !== 250) {
+      await abandon(conv, reply.code);
+      throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
+    }
+  };
+  let last: Buffer;
+  if (body.kind === "bytes") last = body.bytes;
+  else {
+    try {
+      last = await streamBdat(body.chunks, sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
+    } catch (err) {
+      if (!(err instanceof SourceFailure)) throw err;
+      await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
+      throw err.error;
+    }
+  }
+  const final = finalSlots(conv, bdatCommand(last, true), envelope?.accepted.length ?? 1);
+  envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
+  for (const slot of chunkSlots) {
+    const reply = await conv.read(slot);
+    if (reply.code !== 250) {
+      await drain(conv, final);
+      await abandon(conv, reply.code);
+      throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
+    }
+  }
+  return { ...envelope, final };
+}
+
+/**
+ * Sends a stream as BDAT chunks of about 256 KiB, holding the last one back (it goes with
+ * LAST). Stops early, without sending the rest, once the envelope is known to be refused.
+ */
+async function streamBdat(
+  chunks: AsyncIterable<Uint8Array | string>, sendChunk: (bytes: Buffer) => Promise<void>,
+  refused: () => boolean, signal?: AbortSignal,
+): Promise<Buffer> {
+  let held: Buffer | null = null;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of sourceChunks(chunks)) {
+    signal?.throwIfAborted();
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes < BDAT_CHUNK) continue;
+    if (held) await sendChunk(held);
+    held = Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    if (refused()) return Buffer.alloc(0);
+  }
+  if (pendingBytes === 0) return held ?? Buffer.alloc(0);
+  if (held) await sendChunk(held);
+  return Buffer.concat(pending);
+}
+
+/** An error thrown by the caller's body stream itself, not by the SMTP exchange. */
+class SourceFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** The body's chunks; an error of the stream comes out wrapped in {@link SourceFailure}. */
+async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+  try {
+    yield* streamChunks(chunks);
+  } catch (err) {
+    throw new SourceFailure(err);
+  }
+}
+
+/**
+ * After the body stream failed between BDAT chunks: every chunk sent was whole, so the
+ * transaction can be cancelled with RSET (RFC 3030 §2) once the replies still due are
+ * read, and the connection stays usable. Anything going wrong here closes it instead.
+ */
+async function cancelChunks(conv: Conversation, outstanding: Slot[]): Promise<void> {
+  if (conv.channel.closed) return;
+  try {
+    await drain(conv, outstanding);
+    await quietRset(conv);
+  } catch {
+    conv.channel.destroy();
+  }
+}
+
+function bdatCommand(bytes: Buffer, last: boolean): Command {
+  const header = encodeBdat(bytes.length, last);
+  return { bytes: Buffer.concat([header, bytes]), log: `BDAT ${bytes.length}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
+}
+
+/** True once the replies that have arrived show a refused sender or every recipient refused. */
+function refusedEarly(slots: Slot[]): boolean {
+  const mail = slots[0]?.reply;
+  if (mail && mail.code !== 250) return true;
+  const rcpts = slots.slice(1);
+  return rcpts.length > 0 && rcpts.every((s) => s.reply !== undefined && s.reply.code !== 250 && s.reply.code !== 251);
+}
+
+/** Pipelined: reads the MAIL/RCPT replies; when every recipient was refused, reads the rest, RSETs and throws. */
+async function readEnvelopeOrDrain(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
+  const envelope = await readEnvelope(conv, env, slots, rest);
+  if (envelope.accepted.length === 0) {
+    const lastReply = await drain(conv, rest);
+    await abandon(conv, lastReply?.code ?? 0);
+    throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
+  }
+  return envelope;
+}
