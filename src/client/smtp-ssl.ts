@@ -10,7 +10,11 @@ import { SMTP } from "./smtp.js";
 /**
  * An SMTP client that speaks TLS from the first byte. Certificates and host names are
  * verified by default (Node's defaults) against the host connected to, or `tls.servername`;
- * SNI is sent for host names (never for IP addresses).
+ * SNI is sent for host names (never for IP addresses). Connecting to a plain-text port
+ * (25, 587) fails at once with "this looks like a plain-text SMTP port: connect with SMTP
+ * and call starttls()"; a certificate failure names the host, the reason and the `tls`
+ * option that fixes it (`ca`, `servername`, or, insecurely, `rejectUnauthorized: false`).
+ * @throws from `connect()`: SMTPException for any TLS failure, with Node's error as `cause`.
  */
 export class SMTP_SSL extends SMTP {
   /** Port 465. */

@@ -61,20 +61,25 @@ export function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): 
       ...(net.isIP(host) === 0 ? { servername: host } : {}),
       ...(localAddress ? { localAddress } : {}),
     });
+    let settled = false;
     const done = (isTLS: boolean): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      socket.removeAllListeners();
-      socket.on("error", () => undefined);
+      socket.off("secureConnect", onSecure);
+      socket.off("close", onClose);
       if (socket.encrypted && !socket.destroyed) socket.destroySoon(); // close_notify, then close
       else socket.destroy();
       resolve(isTLS);
     };
+    const onSecure = (): void => done(true);
+    const onClose = (): void => done(false);
     const onAbort = (): void => done(false);
     const timer = setTimeout(() => done(false), target.timeout ?? TLS_PROBE_TIMEOUT);
-    socket.once("secureConnect", () => done(true));
-    socket.once("error", (err) => done(isTLSAlert(err)));
-    socket.once("close", () => done(false));
+    socket.once("secureConnect", onSecure);
+    socket.on("error", (err) => done(isTLSAlert(err))); // stays: later errors are ignored
+    socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

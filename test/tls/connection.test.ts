@@ -1,0 +1,165 @@
+/**
+ * The transport's TLS pieces on their own: tlsOptionsFor (SNI, the name checked, the
+ * connection target never taken from `tls`), Connection.upgrade refusing bytes buffered
+ * before the handshake, and the implicit-TLS probe.
+ */
+
+import assert from "node:assert/strict";
+import net from "node:net";
+import tls from "node:tls";
+import { before, describe, it } from "node:test";
+import { SMTPConnectError, SMTPException } from "../../src/index.js";
+import { Connection, tlsOptionsFor } from "../../src/transport/connection.js";
+import { describeTLSError, NO_SERVERNAME } from "../../src/transport/tls-diagnostics.js";
+import { greetingOrTLSDiagnosis, probeImplicitTLS } from "../../src/transport/tls-probe.js";
+import { getTestCerts, type TestCerts } from "../helpers/certs.js";
+
+let certs: TestCerts;
+before(async () => {
+  certs = await getTestCerts();
+});
+
+/** A stand-in certificate: only the name passed to the check matters here. */
+const leaf = (): tls.PeerCertificate => ({}) as tls.PeerCertificate;
+
+describe("tlsOptionsFor", () => {
+  it("sends a host name as SNI but never an IP address", () => {
+    assert.equal(tlsOptionsFor("mail.example.org").servername, "mail.example.org");
+    assert.equal(tlsOptionsFor("192.0.2.1").servername, undefined);
+    assert.equal(tlsOptionsFor("2001:db8::1").servername, undefined);
+    assert.equal(tlsOptionsFor("192.0.2.1", { servername: "mx.example.org" }).servername, "mx.example.org");
+    assert.equal(tlsOptionsFor("mail.example.org", { servername: "192.0.2.7" }).servername, undefined);
+  });
+
+  it("checks the certificate against tls.servername, else the host (whatever name Node passes)", () => {
+    const seen: string[] = [];
+    const check = (name: string): undefined => {
+      seen.push(name);
+      return undefined;
+    };
+    tlsOptionsFor("192.0.2.1", { checkServerIdentity: check }).checkServerIdentity!("localhost", leaf());
+    tlsOptionsFor("192.0.2.1", { servername: "mx.example.org", checkServerIdentity: check }).checkServerIdentity!("localhost", leaf());
+    assert.deepEqual(seen, ["192.0.2.1", "mx.example.org"]);
+  });
+
+  it("never lets tls options move the connection elsewhere", () => {
+    const options = tlsOptionsFor("mail.example.org", { host: "evil.example", port: 1, path: "/tmp/x" } as tls.ConnectionOptions);
+    assert.equal(options.host, undefined);
+    assert.equal(options.port, undefined);
+    assert.equal(options.path, undefined);
+  });
+
+  it("with no name (Unix socket) the identity check fails, with a diagnosis naming tls.servername", () => {
+    const options = tlsOptionsFor(undefined, { ca: "x" });
+    assert.equal(options.servername, undefined);
+    const err = options.checkServerIdentity!("localhost", leaf());
+    assert.ok(err instanceof Error);
+    assert.equal((err as Error & { code?: string }).code, NO_SERVERNAME);
+    const described = describeTLSError(err, "/run/lmtp.sock", 2003, "starttls");
+    assert.ok(described instanceof SMTPException);
+    assert.match(described.message, /\/run\/lmtp\.sock.*no host name.*tls\.servername.*rejectUnauthorized: false/);
+  });
+});
+
+describe("Connection.upgrade", () => {
+  it("refuses bytes that arrived after pause() (the STARTTLS reply) and closes the socket", async () => {
+    const server = net.createServer((s) => {
+      s.on("error", () => undefined);
+      s.write("250 forged\r\n");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      let received = 0;
+      const conn = await Connection.open({ host: "127.0.0.1", port, timeout: 5000, owner: {} }, {
+        data: (chunk) => { received += chunk.length; },
+        close: () => undefined,
+      });
+      conn.pause();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(received, 0, "the bytes were held, not delivered");
+      await assert.rejects(conn.upgrade({ ca: certs.ca }, 5000), (err: unknown) => {
+        assert.ok(err instanceof SMTPException);
+        assert.match(err.message, /sent 12 bytes after agreeing to start TLS.*possible response injection/);
+        return true;
+      });
+      assert.equal(conn.closed, true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe("implicit-TLS probe", () => {
+  async function listen(server: net.Server): Promise<number> {
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  it("is true for a TLS server (no verification needed) and false for plain text", async () => {
+    const tlsServer = tls.createServer({ key: certs.selfSigned.key, cert: certs.selfSigned.cert }, (s) => s.end());
+    tlsServer.on("tlsClientError", () => undefined);
+    const plain = net.createServer((s) => {
+      s.on("error", () => undefined);
+      s.resume(); // read the ClientHello and the FIN, or the socket never closes
+      s.end("220 plain ESMTP\r\n");
+    });
+    try {
+      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port: await listen(tlsServer), owner: {} }), true);
+      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port: await listen(plain), owner: {} }), false);
+    } finally {
+      await Promise.all([new Promise((r) => tlsServer.close(r)), new Promise((r) => plain.close(r))]);
+    }
+  });
+
+  it("is true when the server answers with a TLS alert (it speaks TLS, but not our version)", async () => {
+    const tlsServer = tls.createServer({
+      key: certs.key, cert: certs.cert, minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0",
+    }, (s) => s.end());
+    tlsServer.on("tlsClientError", () => undefined);
+    try {
+      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port: await listen(tlsServer), owner: {} }), true);
+    } finally {
+      await new Promise((r) => tlsServer.close(r));
+    }
+  });
+
+  it("is false on a timeout and when cancelled", async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => { sockets.push(s); s.on("error", () => undefined); });
+    try {
+      const port = await listen(silent);
+      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port, owner: {}, timeout: 200 }), false);
+      const cancel = new AbortController();
+      const probe = probeImplicitTLS({ host: "127.0.0.1", port, owner: {} }, cancel.signal);
+      setTimeout(() => cancel.abort(), 50);
+      assert.equal(await probe, false);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("greetingOrTLSDiagnosis: the greeting wins when it comes first; a TLS port fails fast", async () => {
+    const tlsServer = tls.createServer({ key: certs.key, cert: certs.cert }, (s) => s.end());
+    tlsServer.on("tlsClientError", () => undefined);
+    try {
+      const port = await listen(tlsServer);
+      let probes = 0;
+      const target = { host: "127.0.0.1", port, owner: {}, delay: 50, onProbe: () => probes++ };
+      assert.equal(await greetingOrTLSDiagnosis(Promise.resolve("220"), target), "220");
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(probes, 0, "no probe after the greeting");
+      const never = new Promise<string>(() => undefined);
+      await assert.rejects(greetingOrTLSDiagnosis(never, target), (err: unknown) => {
+        assert.ok(err instanceof SMTPConnectError);
+        assert.equal(err.smtpCode, -1);
+        assert.match(err.message, /implicit-TLS port.*use SMTP_SSL/);
+        return true;
+      });
+      assert.equal(probes, 1);
+    } finally {
+      await new Promise((r) => tlsServer.close(r));
+    }
+  });
+});
