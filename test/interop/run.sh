@@ -65,8 +65,13 @@ stop_all() {
 if [ "${1:-}" = "--stop" ]; then stop_all; exit 0; fi
 [ "$(id -u)" = 0 ] || die "run as root (installs packages with apt-get and starts mail daemons)"
 
+RUNNER_PID=
 on_exit() {
   local rc=$?
+  if [ -n "$RUNNER_PID" ] && kill -0 "$RUNNER_PID" 2>/dev/null; then
+    kill -TERM "$RUNNER_PID" 2>/dev/null
+    wait_gone "$RUNNER_PID"
+  fi
   if [ "${INTEROP_KEEP:-0}" = 1 ]; then
     log "INTEROP_KEEP=1: servers left running; stop them with: bash test/interop/run.sh --stop"
   else
@@ -257,8 +262,13 @@ fi
 [ -f "$ROOT/build/test/interop/runner.js" ] || die "build/test/interop/runner.js missing: compile with npx tsc -p tsconfig.json"
 
 log "running scenarios"
+# In the background so that a TERM to this script runs the clean-up at once; bounded in time.
 set +e
-node "$ROOT/build/test/interop/runner.js" "$RUN/servers.json" "$HERE/MATRIX.md"
+timeout --kill-after=10 1200 node "$ROOT/build/test/interop/runner.js" "$RUN/servers.json" "$HERE/MATRIX.md" &
+RUNNER_PID=$!
+wait $RUNNER_PID
 RC=$?
+RUNNER_PID=
 set -e
+[ $RC != 124 ] || log "the scenarios did not finish within 20 minutes"
 exit $RC

@@ -1,0 +1,297 @@
+// What the interop scenarios share: the server description, the per-scenario context, ways
+// to connect, test messages, and checks of what a server stored.
+import { createHash, randomUUID } from "node:crypto";
+import type { Library, SMTPClient, SMTPClass, SMTPOptions, SMTPReply } from "./api.js";
+import { waitFor, type Delivered, type Mailbox } from "./mailboxes.js";
+import type { RecordingProxy, Target } from "./proxy.js";
+
+export interface Offers {
+  starttls: boolean;
+  implicitTls: boolean;
+  auth: string[];
+  smtputf8: boolean;
+  pipelining: boolean;
+  chunking: boolean;
+  refusesSender: boolean;
+  lmtpQuota: boolean;
+}
+
+export interface ServerDef {
+  name: string;
+  lmtp: boolean;
+  /** 127.0.0.1, or a Unix socket path for LMTP. */
+  host: string;
+  port: number;
+  tlsPort: number;
+  box: Mailbox;
+  offers: Offers;
+  /** Recipients the server delivers to. */
+  rcpts: [string, string, string];
+  /** A recipient it refuses at RCPT. */
+  refusedRcpt: string;
+  /** Where a recording proxy connects to reach the plain-text service. */
+  target: Target;
+  /** A Unix socket path for the proxy to listen on (LMTP), or undefined for TCP. */
+  proxyListenPath?: string;
+}
+
+export interface Context {
+  lib: Library;
+  server: ServerDef;
+  ca: string;
+  user: string;
+  password: string;
+  /** The library's debug output for this scenario (debugLevel 1). */
+  transcript: string[];
+  /** Clients opened by the scenario; the runner closes any still open. */
+  clients: SMTPClient[];
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** Undefined when the server offers what the scenario needs; otherwise why not (n/a). */
+  notOffered(server: ServerDef): string | undefined;
+  timeoutMs: number;
+  run(ctx: Context): Promise<string>;
+}
+
+export const SENDER = "sender@example.test";
+export const REFUSED_SENDER = "refused-sender@example.test";
+
+// ------------------------------------------------------------------ helpers
+
+export function check(cond: unknown, what: string): asserts cond {
+  if (!cond) throw new Error(what);
+}
+
+export function options(ctx: Context, extra: Partial<SMTPOptions> = {}): SMTPOptions {
+  return {
+    timeout: 60_000,
+    tls: { ca: ctx.ca },
+    debugLevel: 1,
+    debugOutput: (line: string) => {
+      if (ctx.transcript.length < 2000) ctx.transcript.push(line.length > 500 ? `${line.slice(0, 500)}...` : line);
+    },
+    ...extra,
+  };
+}
+
+export function plainClass(ctx: Context): SMTPClass {
+  return ctx.server.lmtp ? ctx.lib.LMTP : ctx.lib.SMTP;
+}
+
+export async function track(ctx: Context, client: Promise<SMTPClient>): Promise<SMTPClient> {
+  const c = await client;
+  ctx.clients.push(c);
+  return c;
+}
+
+/** A plain-text connection (TCP or the LMTP Unix socket), or one through `via` (a proxy). */
+export async function openPlain(ctx: Context, via?: RecordingProxy, extra?: Partial<SMTPOptions>): Promise<SMTPClient> {
+  const s = ctx.server;
+  if (via !== undefined) {
+    const host = s.proxyListenPath ?? "127.0.0.1";
+    return track(ctx, plainClass(ctx).connect(host, s.proxyListenPath !== undefined ? 0 : via.port, options(ctx, extra)));
+  }
+  return track(ctx, plainClass(ctx).connect(s.host, s.lmtp ? 0 : s.port, options(ctx, extra)));
+}
+
+export async function openStarttls(ctx: Context): Promise<SMTPClient> {
+  const c = await openPlain(ctx);
+  await c.ehlo();
+  check(c.hasExtn("starttls"), "STARTTLS not seen in the EHLO reply");
+  const r = await c.starttls();
+  check(r.code === 220, `STARTTLS answered ${r.code} ${r.message}`);
+  await c.ehlo();
+  return c;
+}
+
+export async function openImplicit(ctx: Context): Promise<SMTPClient> {
+  return track(ctx, ctx.lib.SMTP_SSL.connect("127.0.0.1", ctx.server.tlsPort, options(ctx)));
+}
+
+interface MessageSpec {
+  token: string;
+  from?: string;
+  to?: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject?: string;
+  body?: string;
+}
+
+/** An RFC 5322 message with CRLF line ends, ending in CRLF, carrying the scenario's token. */
+export function message(spec: MessageSpec): string {
+  const lines = [
+    `From: Interop Sender <${spec.from ?? SENDER}>`,
+    `To: ${(spec.to ?? []).join(", ")}`,
+    ...(spec.cc !== undefined ? [`Cc: ${spec.cc.join(", ")}`] : []),
+    ...(spec.bcc !== undefined ? [`Bcc: ${spec.bcc.join(", ")}`] : []),
+    `Subject: ${spec.subject ?? "interop"}`,
+    `Message-ID: <${spec.token}@interop.test>`,
+    `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
+    `X-Interop-Token: ${spec.token}`,
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "Content-Transfer-Encoding: 8bit",
+  ];
+  return `${lines.join("\r\n")}\r\n\r\n${spec.body ?? "Hello from the smtplib interop suite.\r\n"}`;
+}
+
+export function bodyOf(raw: Buffer | string): string {
+  const text = typeof raw === "string" ? raw : raw.toString("utf8");
+  const m = /\r?\n\r?\n/.exec(text);
+  const body = m === null ? "" : text.slice(m.index + m[0].length);
+  return body.replace(/\r\n/g, "\n");
+}
+
+export function digest(s: string): string {
+  return createHash("sha256").update(s).digest("hex").slice(0, 16);
+}
+
+/** The first line where two texts differ, for failure messages. */
+export function firstDifference(a: string, b: string): string {
+  const la = a.split("\n");
+  const lb = b.split("\n");
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) return `line ${i + 1}: sent ${JSON.stringify(la[i]?.slice(0, 80))}, stored ${JSON.stringify(lb[i]?.slice(0, 80))}`;
+  }
+  return "no line differs (line ends?)";
+}
+
+/**
+ * Checks a stored copy against what was sent: byte for byte where the server stores the
+ * exact bytes; otherwise the body after the header section with CRLF read as LF (Maildir
+ * stores LF; the MTA adds trace headers above).
+ */
+export function checkContent(copy: Delivered, sent: string): string {
+  if (copy.exact) {
+    const want = Buffer.from(sent, "utf8");
+    check(copy.raw.equals(want),
+      `stored bytes differ from the sent message (${copy.raw.length} vs ${want.length} bytes; ${firstDifference(sent.replace(/\r\n/g, "\n"), copy.raw.toString("utf8").replace(/\r\n/g, "\n"))})`);
+    return "byte-exact";
+  }
+  const want = bodyOf(sent);
+  const got = bodyOf(copy.raw);
+  check(got === want, `stored body differs (${got.length} vs ${want.length} chars; ${firstDifference(want, got)})`);
+  return "body identical";
+}
+
+export async function delivered(ctx: Context, token: string, rcpts: string[], ms = 30_000): Promise<Delivered[]> {
+  const covers = (found: Delivered[]): boolean => {
+    const got = new Set(found.flatMap((d) => d.rcpts.map((r) => r.toLowerCase())));
+    return found.length > 0 && rcpts.every((r) => got.has(r.toLowerCase()));
+  };
+  const found = await waitFor(ctx.server.box, token, covers, ms);
+  check(found.length > 0, `nothing delivered within ${ms / 1000} s`);
+  check(covers(found), `delivered to ${JSON.stringify(found.flatMap((d) => d.rcpts))}, expected ${JSON.stringify(rcpts)}`);
+  return found;
+}
+
+export function expectNoRefusals(refused: Map<string, SMTPReply>): void {
+  check(refused.size === 0, `refused: ${[...refused].map(([a, r]) => `${a} ${r.code} ${r.message}`).join("; ")}`);
+}
+
+export async function quit(c: SMTPClient): Promise<void> {
+  const r = await c.quit();
+  check(r.code === 221, `QUIT answered ${r.code}`);
+}
+
+/** Sends `msg` over a fresh plain connection and checks every recipient's stored copy. */
+export async function sendAndCheck(ctx: Context, spec: MessageSpec, waitMs = 30_000): Promise<string> {
+  const to = spec.to ?? [ctx.server.rcpts[0]];
+  const sent = message({ ...spec, to });
+  const c = await openPlain(ctx, undefined, waitMs > 30_000 ? { timeout: waitMs } : {});
+  expectNoRefusals(await c.sendmail(spec.from ?? SENDER, to, sent));
+  await quit(c);
+  const found = await delivered(ctx, spec.token, to, waitMs);
+  return checkContent(found[0] as Delivered, sent);
+}
+
+/** The mechanisms of the AUTH commands in the debug output (EHLO reply lines skipped). */
+export function authCommands(transcript: string[]): string[] {
+  return transcript
+    .filter((line) => !/\b\d{3}[- ]AUTH\b/i.test(line))
+    .map((line) => /\bAUTH ([A-Z0-9_-]+)/i.exec(line)?.[1]?.toUpperCase())
+    .filter((m): m is string => m !== undefined);
+}
+
+export function isInstance(err: unknown, cls: abstract new (...args: never[]) => Error): boolean {
+  return err instanceof cls;
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { smtpCode?: unknown }).smtpCode;
+    return `${err.name}${code !== undefined ? ` ${String(code)}` : ""}: ${err.message}`;
+  }
+  return String(err);
+}
+
+export function authCapable(s: ServerDef): string | undefined {
+  return s.offers.auth.length === 0 ? "no AUTH" : undefined;
+}
+
+export function authMechanism(mech: string, bindName: "authPlain" | "authLogin" | "authCramMd5"): Scenario {
+  return {
+    id: `auth-${mech.toLowerCase()}`,
+    title: `auth("${mech}", ${bindName}) after STARTTLS`,
+    notOffered: (s) => (s.offers.auth.includes(mech) ? undefined : `${mech} not offered`),
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const c = await openStarttls(ctx);
+      c.user = ctx.user;
+      c.password = ctx.password;
+      const r = await c.auth(mech, (challenge?: Buffer) => c[bindName](challenge));
+      check(r.code === 235, `AUTH ${mech} answered ${r.code} ${r.message}`);
+      await quit(c);
+      return `235 ${r.enhancedStatus ?? ""}`.trim();
+    },
+  };
+}
+
+/** Lines that exercise dot transparency (RFC 5321 §4.5.2). */
+export const DOT_BODY = [
+  ".",
+  "..",
+  "...",
+  ".leading dot",
+  "..two leading dots",
+  ". space after a dot",
+  "a line",
+  ".",
+  "",
+  ".\t.",
+  "end",
+  ".",
+].join("\r\n") + "\r\n";
+
+/** A body of about `bytes` bytes: 76-character ASCII lines, every 997th one starting with a dot. */
+export function bigBody(bytes: number): string {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const prefix = i % 997 === 0 ? "." : "";
+    const line = `${prefix}${i.toString().padStart(9, "0")} ${"abcdefghijklmnopqrstuvwxyz0123456789".repeat(2)}`.slice(0, 76);
+    lines.push(line);
+    size += line.length + 2;
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+export function sizeScenario(id: string, bytes: number, timeoutMs: number): Scenario {
+  return {
+    id,
+    title: `a ${bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes} B`} message, content checked`,
+    notOffered: () => undefined,
+    timeoutMs,
+    async run(ctx) {
+      const token = randomUUID();
+      const body = bigBody(bytes);
+      const t0 = Date.now();
+      const how = await sendAndCheck(ctx, { token, subject: `size ${bytes}`, body }, timeoutMs - 5_000);
+      return `${how}, sha256 ${digest(bodyOf(message({ token, body })))}.., ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    },
+  };
+}

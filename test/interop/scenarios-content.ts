@@ -1,0 +1,229 @@
+// Interop scenarios about what arrives: sizes, streams, dots, SMTPUTF8, Bcc, pipelining, BDAT, LMTP.
+import { randomUUID } from "node:crypto";
+import type { SMTPReply } from "./api.js";
+import { headerSection, type Delivered } from "./mailboxes.js";
+import { RecordingProxy } from "./proxy.js";
+import {
+  DOT_BODY, SENDER, bigBody, check, checkContent, delivered, describe, expectNoRefusals,
+  isInstance, message, openPlain, quit, sendAndCheck, sizeScenario, type Scenario,
+} from "./kit.js";
+
+export const contentScenarios: Scenario[] = [
+  sizeScenario("1mb", 1 << 20, 60_000),
+  sizeScenario("50mb", 50 << 20, 300_000),
+  {
+    id: "stream-50mb",
+    title: "a 50 MB body as an AsyncIterable, cut at awkward places (inside CRLF, before dots); content checked",
+    notOffered: () => undefined,
+    timeoutMs: 300_000,
+    async run(ctx) {
+      const token = randomUUID();
+      const to = [ctx.server.rcpts[0]];
+      const sent = message({ token, to, subject: "stream", body: DOT_BODY + bigBody(50 << 20) });
+      const bytes = Buffer.from(sent, "utf8");
+      const sizes = [1, 2, 3, 5, 77, 4093, 65_537, 1 << 20];
+      let chunks = 0;
+      async function* pieces(): AsyncGenerator<Uint8Array> {
+        for (let at = 0, i = 0; at < bytes.length; i++) {
+          const n = sizes[i % sizes.length] as number;
+          chunks += 1;
+          yield bytes.subarray(at, at + n);
+          at += n;
+        }
+      }
+      const t0 = Date.now();
+      const c = await openPlain(ctx, undefined, { timeout: 120_000 });
+      expectNoRefusals(await c.sendmail(SENDER, to, pieces()));
+      await quit(c);
+      const found = await delivered(ctx, token, to, 120_000);
+      return `${checkContent(found[0] as Delivered, sent)}, ${chunks} chunks, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    },
+  },
+  {
+    id: "dot-stuffing",
+    title: "lines starting with '.' arrive intact (checked in the stored message)",
+    notOffered: () => undefined,
+    timeoutMs: 40_000,
+    async run(ctx) {
+      return sendAndCheck(ctx, { token: randomUUID(), subject: "dots", body: DOT_BODY });
+    },
+  },
+  {
+    id: "smtputf8",
+    title: "SMTPUTF8: non-ASCII sender and recipient, UTF-8 header, stored intact",
+    notOffered: (s) => (s.offers.smtputf8 ? undefined : "no SMTPUTF8"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const token = randomUUID();
+      const from = "jörg.müller@example.test";
+      const to = ["ünïcødé.收件人@example.test"];
+      const sent = message({ token, from, to, subject: "Grüße, 你好", body: "Körper: ✓ 漢字\r\n" });
+      const c = await openPlain(ctx);
+      expectNoRefusals(await c.sendmail(from, to, sent, ["SMTPUTF8"]));
+      await quit(c);
+      const found = await delivered(ctx, token, to);
+      const copy = found[0] as Delivered;
+      if (copy.from !== undefined) check(copy.from === from, `envelope sender stored as ${copy.from}`);
+      check(headerSection(copy.raw).includes("Subject: Grüße, 你好"), "UTF-8 Subject not stored intact");
+      return checkContent(copy, sent);
+    },
+  },
+  {
+    id: "smtputf8-unsupported",
+    title: "a non-ASCII address to a server without SMTPUTF8: SMTPNotSupportedError, connection still usable",
+    notOffered: (s) => (s.offers.smtputf8 ? "offers SMTPUTF8 (see smtputf8)" : undefined),
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const to = ["ünïcødé@example.test"];
+      const c = await openPlain(ctx);
+      try {
+        await c.sendmail("jörg@example.test", to, message({ token: randomUUID(), to }), ["SMTPUTF8"]);
+      } catch (err) {
+        check(isInstance(err, ctx.lib.SMTPNotSupportedError), `expected SMTPNotSupportedError, got ${describe(err)}`);
+        const r = await c.noop();
+        check(r.code === 250, `NOOP afterwards answered ${r.code}`);
+        await quit(c);
+        return describe(err).slice(0, 100);
+      }
+      throw new Error("sendmail with SMTPUTF8 addresses succeeded on a server without SMTPUTF8");
+    },
+  },
+  {
+    id: "bcc",
+    title: "sendMessage: To, Cc and Bcc all get it; no Bcc header on the wire (seen by a proxy) nor in any stored copy",
+    notOffered: () => undefined,
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const [to, cc, bcc] = ctx.server.rcpts;
+        const sent = message({ token, to: [to], cc: [cc], bcc: [bcc], subject: "bcc" });
+        const c = await openPlain(ctx, proxy);
+        expectNoRefusals(await c.sendMessage(sent));
+        await quit(c);
+        // Postfix drops Bcc headers itself, so the wire is what shows the client's behaviour.
+        check(!/^bcc:/im.test(proxy.clientBytes().toString("latin1")), "a Bcc header was sent to the server");
+        const found = await delivered(ctx, token, [to, cc, bcc]);
+        for (const copy of found) {
+          check(!/^bcc:/im.test(headerSection(copy.raw)), `a Bcc header was delivered (${copy.where})`);
+        }
+        return `${found.length} cop${found.length === 1 ? "y" : "ies"}, no Bcc header sent or stored`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
+  {
+    id: "pipelining",
+    title: "PIPELINING used when advertised (seen on the wire by a proxy); refusals still right",
+    notOffered: (s) => (s.offers.pipelining ? undefined : "no PIPELINING"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const [a, b] = ctx.server.rcpts;
+        const bad = ctx.server.refusedRcpt;
+        const c = await openPlain(ctx, proxy);
+        const refused = await c.sendmail(SENDER, [a, bad, b], message({ token, to: [a, b] }));
+        const noop = await c.noop();
+        await quit(c);
+        check(refused.size === 1 && refused.has(bad), `refused map: ${JSON.stringify([...refused.keys()])}`);
+        check(noop.code === 250, `NOOP after the transaction answered ${noop.code}`);
+        const { maxInFlight, commands } = proxy.analyse();
+        check(maxInFlight >= 2, `commands were sent one at a time: ${commands.slice(0, 8).join(" | ")}`);
+        await delivered(ctx, token, [a, b]);
+        return `up to ${maxInFlight} commands in flight`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
+  {
+    id: "bdat",
+    title: "CHUNKING/BDAT used when advertised (seen on the wire); content checked",
+    notOffered: (s) => (s.offers.chunking ? undefined : "no CHUNKING"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const to = [ctx.server.rcpts[0]];
+        const sent = message({ token, to, subject: "bdat", body: DOT_BODY + bigBody(300_000) });
+        const c = await openPlain(ctx, proxy);
+        expectNoRefusals(await c.sendmail(SENDER, to, sent));
+        await quit(c);
+        const { bdatChunks, usedData } = proxy.analyse();
+        check(bdatChunks > 0 && !usedData, `no BDAT on the wire (DATA used: ${usedData})`);
+        const found = await delivered(ctx, token, to);
+        return `${bdatChunks} BDAT chunk(s), ${checkContent(found[0] as Delivered, sent)}`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
+  {
+    id: "lmtp-quota",
+    title: "LMTP: one reply per recipient; the over-quota one refused, the others delivered",
+    notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const full = "full@example.test";
+      const [a, b] = ctx.server.rcpts;
+      const token = randomUUID();
+      // Over the 1 KiB quota of full@ and nothing for the others.
+      const sent = message({ token, to: [a, full, b], body: bigBody(4096) });
+      const c = await openPlain(ctx);
+      const refused = await c.sendmail(SENDER, [a, full, b], sent);
+      check(refused.size === 1 && refused.has(full), `refused map: ${JSON.stringify([...refused].map(([k, v]) => [k, v.code]))}`);
+      const r = refused.get(full) as SMTPReply;
+      check(r.code === 552 || r.code === 452, `over-quota reply ${r.code} ${r.message}`);
+      const noop = await c.noop();
+      check(noop.code === 250, `NOOP after DATA answered ${noop.code} (replies out of step?)`);
+      // Only the over-quota recipient: nobody got it, so SMTPRecipientsRefused.
+      let threw = false;
+      try {
+        await c.sendmail(SENDER, [full], message({ token: randomUUID(), to: [full], body: bigBody(4096) }));
+      } catch (err) {
+        threw = true;
+        check(isInstance(err, ctx.lib.SMTPRecipientsRefused), `expected SMTPRecipientsRefused, got ${describe(err)}`);
+        const map = (err as { recipients?: Map<string, SMTPReply> }).recipients;
+        check(map instanceof Map && map.has(full), "SMTPRecipientsRefused.recipients lacks the over-quota address");
+      }
+      check(threw, "sendmail to the over-quota mailbox alone did not throw");
+      await quit(c);
+      const found = await delivered(ctx, token, [a, b]);
+      check(found.every((d) => !d.rcpts.includes(full)), "the over-quota mailbox received the message");
+      return `${r.code} ${r.enhancedStatus ?? ""} for ${full}; ${a} and ${b} delivered`;
+    },
+  },
+  {
+    id: "lmtp-data-replies",
+    title: "LMTP low-level mail/rcpt/data: data() carries one reply per accepted recipient",
+    notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const full = "full@example.test";
+      const [a, b] = ctx.server.rcpts;
+      const token = randomUUID();
+      const c = await openPlain(ctx);
+      await c.ehloOrHeloIfNeeded();
+      check((await c.mail(SENDER)).code === 250, "MAIL refused");
+      for (const r of [a, full, b]) check((await c.rcpt(r)).code === 250, `RCPT ${r} refused`);
+      const reply = await c.data(message({ token, to: [a, full, b], body: bigBody(4096) }));
+      const map = reply.recipients;
+      check(map instanceof Map, "data() reply has no recipients map");
+      check(map.size === 3, `recipients map has ${map.size} entries`);
+      check(map.get(a)?.code === 250 && map.get(b)?.code === 250, `replies for ${a}/${b}: ${map.get(a)?.code}/${map.get(b)?.code}`);
+      const q = map.get(full);
+      check(q !== undefined && (q.code === 552 || q.code === 452), `reply for ${full}: ${q?.code}`);
+      check(reply.code === q.code, `data() reply code ${reply.code}, expected the first refusal's ${q.code}`);
+      const noop = await c.noop();
+      check(noop.code === 250, `NOOP afterwards answered ${noop.code}`);
+      await quit(c);
+      await delivered(ctx, token, [a, b]);
+      return `${[...map].map(([k, v]) => `${k.split("@")[0]} ${v.code}`).join(", ")}`;
+    },
+  },
+];

@@ -1,0 +1,163 @@
+// Interop scenarios about the session: connecting, TLS, AUTH and refusals.
+import { randomUUID } from "node:crypto";
+import type { SMTPReply } from "./api.js";
+import type { Delivered } from "./mailboxes.js";
+import {
+  REFUSED_SENDER, SENDER, authCapable, authCommands, authMechanism, check, checkContent, delivered,
+  describe, expectNoRefusals, isInstance, message, openImplicit, openPlain, openStarttls, options,
+  plainClass, quit, sendAndCheck, track, type Scenario,
+} from "./kit.js";
+
+export const sessionScenarios: Scenario[] = [
+  {
+    id: "plain",
+    title: "sendmail over a plain connection; content checked",
+    notOffered: () => undefined,
+    timeoutMs: 40_000,
+    async run(ctx) {
+      return sendAndCheck(ctx, { token: randomUUID(), subject: "plain send" });
+    },
+  },
+  {
+    id: "starttls",
+    title: "starttls() verified against the test CA, then sendmail",
+    notOffered: (s) => (s.offers.starttls ? undefined : "no STARTTLS"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const token = randomUUID();
+      const to = [ctx.server.rcpts[0]];
+      const sent = message({ token, to, subject: "starttls" });
+      const c = await openStarttls(ctx);
+      expectNoRefusals(await c.sendmail(SENDER, to, sent));
+      await quit(c);
+      const found = await delivered(ctx, token, to);
+      return checkContent(found[0] as Delivered, sent);
+    },
+  },
+  {
+    id: "starttls-untrusted",
+    title: "starttls() without the test CA is refused (certificate not trusted)",
+    notOffered: (s) => (s.offers.starttls ? undefined : "no STARTTLS"),
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const c = await track(ctx, plainClass(ctx).connect(ctx.server.host, ctx.server.port, { ...options(ctx), tls: {} }));
+      await c.ehlo();
+      try {
+        await c.starttls();
+      } catch (err) {
+        check(isInstance(err, ctx.lib.SMTPException), `expected an SMTPException, got ${describe(err)}`);
+        return describe(err).slice(0, 100);
+      }
+      throw new Error("starttls() succeeded against a certificate from an unknown CA");
+    },
+  },
+  {
+    id: "implicit-tls",
+    title: "SMTP_SSL (implicit TLS) verified against the test CA, then sendmail",
+    notOffered: (s) => (s.offers.implicitTls ? undefined : "no implicit-TLS port"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const token = randomUUID();
+      const to = [ctx.server.rcpts[0]];
+      const sent = message({ token, to, subject: "implicit tls" });
+      const c = await openImplicit(ctx);
+      expectNoRefusals(await c.sendmail(SENDER, to, sent));
+      await quit(c);
+      const found = await delivered(ctx, token, to);
+      return checkContent(found[0] as Delivered, sent);
+    },
+  },
+  {
+    id: "login",
+    title: "login() after STARTTLS (the library picks the mechanism), then sendmail",
+    notOffered: authCapable,
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const c = await openStarttls(ctx);
+      const r = await c.login(ctx.user, ctx.password);
+      check(r.code === 235, `login answered ${r.code} ${r.message}`);
+      const token = randomUUID();
+      const to = [ctx.server.rcpts[0]];
+      expectNoRefusals(await c.sendmail(SENDER, to, message({ token, to, subject: "after login" })));
+      await quit(c);
+      await delivered(ctx, token, to);
+      const used = authCommands(ctx.transcript);
+      return `235 via ${used.length > 0 ? used.join(" then ") : "(no AUTH command seen in debug output)"}`;
+    },
+  },
+  authMechanism("PLAIN", "authPlain"),
+  authMechanism("LOGIN", "authLogin"),
+  authMechanism("CRAM-MD5", "authCramMd5"),
+  {
+    id: "auth-scram-sha-256",
+    title: "login() uses SCRAM-SHA-256 where offered (the strongest built-in)",
+    notOffered: (s) => (s.offers.auth.includes("SCRAM-SHA-256") ? undefined : "SCRAM-SHA-256 not offered"),
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const c = await openStarttls(ctx);
+      const r = await c.login(ctx.user, ctx.password);
+      check(r.code === 235, `login answered ${r.code} ${r.message}`);
+      const used = authCommands(ctx.transcript);
+      check(used.length === 1 && used[0] === "SCRAM-SHA-256", `AUTH commands in the debug output: ${used.join(", ") || "none"}`);
+      await quit(c);
+      return "235 via SCRAM-SHA-256";
+    },
+  },
+  {
+    id: "auth-wrong-password",
+    title: "login() with a wrong password throws SMTPAuthenticationError",
+    notOffered: authCapable,
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const c = await openStarttls(ctx);
+      try {
+        await c.login(ctx.user, "wrong-password");
+      } catch (err) {
+        check(isInstance(err, ctx.lib.SMTPAuthenticationError), `expected SMTPAuthenticationError, got ${describe(err)}`);
+        return `tried ${authCommands(ctx.transcript).join(", ")}; ${describe(err).slice(0, 100)}`;
+      }
+      throw new Error("login with a wrong password succeeded");
+    },
+  },
+  {
+    id: "refused-sender",
+    title: "a sender refused at MAIL throws SMTPSenderRefused",
+    notOffered: (s) => (s.offers.refusesSender ? undefined : "no sender policy"),
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const c = await openPlain(ctx);
+      try {
+        await c.sendmail(REFUSED_SENDER, [ctx.server.rcpts[0]], message({ token: randomUUID(), to: [ctx.server.rcpts[0]] }));
+      } catch (err) {
+        check(isInstance(err, ctx.lib.SMTPSenderRefused), `expected SMTPSenderRefused, got ${describe(err)}`);
+        const e = err as Error & { smtpCode?: number; sender?: string };
+        check(e.sender === REFUSED_SENDER, `sender is ${String(e.sender)}`);
+        check(typeof e.smtpCode === "number" && e.smtpCode >= 500 && e.smtpCode < 600, `smtpCode ${String(e.smtpCode)}`);
+        const r = await c.noop();
+        check(r.code === 250, `NOOP after the refusal answered ${r.code}`);
+        await quit(c);
+        return `${e.smtpCode}`;
+      }
+      throw new Error("sendmail with a refused sender succeeded");
+    },
+  },
+  {
+    id: "refused-recipient",
+    title: "one recipient refused at RCPT: returned in the map, the other delivered",
+    notOffered: () => undefined,
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const token = randomUUID();
+      const good = ctx.server.rcpts[0];
+      const bad = ctx.server.refusedRcpt;
+      const c = await openPlain(ctx);
+      const refused = await c.sendmail(SENDER, [good, bad], message({ token, to: [good, bad] }));
+      await quit(c);
+      check(refused.size === 1 && refused.has(bad), `refused map: ${JSON.stringify([...refused.keys()])}`);
+      const r = refused.get(bad) as SMTPReply;
+      check(r.code >= 500 && r.code < 600, `refusal code ${r.code}`);
+      await delivered(ctx, token, [good]);
+      return `${r.code} ${r.enhancedStatus ?? ""}`.trim();
+    },
+  },
+];
