@@ -39,6 +39,17 @@ export interface SMTPOptions {
   requireTLS?: boolean;
   /** Allow password-revealing AUTH mechanisms on unencrypted non-loopback links. Default false. */
   allowInsecureAuth?: boolean;
+  /**
+   * Diagnose a plain-text client pointed at an implicit-TLS port (465). When no greeting has
+   * arrived 1.5 s after connecting, a second connection to the same host and port tries a TLS
+   * handshake (nothing is verified, no data is sent on it, the first connection is left
+   * alone); if the peer speaks TLS, `connect()` fails at once with an `SMTPConnectError`
+   * "this looks like an implicit-TLS port (such as 465): use SMTP_SSL" instead of waiting for
+   * the greeting timeout; otherwise the greeting is awaited as usual. Not used by `SMTP_SSL`
+   * or for Unix sockets. Turn it off for servers that penalise early client data on a new
+   * connection (such as Postfix postscreen's pregreet test). Default true.
+   */
+  diagnoseTLS?: boolean;
   /** Caps on reply size (defaults: 8192-byte lines, 64 KiB and 1,000 lines per reply). */
   limits?: ReplyLimits;
   /** AUTH mechanisms and their preference order (default: the built-in registry). */

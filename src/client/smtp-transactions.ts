@@ -59,6 +59,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const path = quoteaddr(sender);
     const params = normalizeParams(options);
     return this.exclusive(async () => {
+      await this.secureIfRequired();
       const conv = this.requireConnection();
       const opts = conv.doesEsmtp ? params : [];
       this.startTransaction(conv, [sender], opts);

@@ -109,7 +109,7 @@ export class SMTP extends SMTPTransactions {
         reply = await this.readGreeting(channel, target.host, target.port);
       } catch (err) {
         channel.destroy();
-        if (err instanceof SMTPServerDisconnected || !(err instanceof SMTPException)) throw err;
+        if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || !(err instanceof SMTPException)) throw err;
         throw new SMTPConnectError(-1, `Invalid greeting from ${target.host}:${target.port}: ${err.message}`, { cause: err });
       }
       if (reply.code !== 220) {
@@ -130,7 +130,7 @@ export class SMTP extends SMTPTransactions {
    */
   protected async readGreeting(channel: Channel, host: string, port: number): Promise<SMTPReply> {
     const greeting = channel.reply(channel.greeting);
-    const { diagnoseTLS, sourceAddress } = this.options as SMTPOptions & { diagnoseTLS?: boolean };
+    const { diagnoseTLS, sourceAddress } = this.options;
     if (this.implicitTLS !== undefined || diagnoseTLS === false || host.startsWith("/")) return greeting;
     return greetingOrTLSDiagnosis(greeting, {
       host, port, owner: this,
@@ -167,9 +167,10 @@ export class SMTP extends SMTPTransactions {
    */
   getreply(): Promise<SMTPReply> {
     return this.exclusive(async () => {
-      const conv = this.requireConnection();
+      // A putcmd() slot keeps its own outcome, even when the connection has since failed.
       const slot = this.pendingReplies.shift();
-      if (slot) return conv.read(slot);
+      if (slot && this.conversation) return this.conversation.read(slot);
+      const conv = this.requireConnection();
       const held = conv.channel.takeHeld();
       if (held) return held;
       return conv.read(conv.expect("command", "getreply()"));
@@ -293,7 +294,8 @@ export class SMTP extends SMTPTransactions {
     if (conv.heloResp !== null || conv.ehloResp !== null) return;
     const ehlo = await this.doEhlo("");
     if (ehlo.code >= 200 && ehlo.code < 300) return;
-    if (ehlo.code === 421 || this.dialect === "lmtp") throw new SMTPHeloError(ehlo.code, ehlo.message, { command: "EHLO" });
+    const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
+    if (ehlo.code === 421 || this.dialect === "lmtp") throw new SMTPHeloError(ehlo.code, ehlo.message, { command: verb });
     const helo = await this.doHelo("");
     if (!(helo.code >= 200 && helo.code < 300)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
   }

@@ -10,6 +10,8 @@ import { escapeControl } from "../errors.js";
 import { parseListElement, splitAddressList } from "./address-list.js";
 
 const FORBIDDEN = /[\r\n\0]/;
+// eslint-disable-next-line no-control-regex
+const PATH_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Throws a `TypeError` when `value` holds CR, LF or NUL (they would end or break an SMTP line). */
 function rejectControl(value: string, what: string): void {
@@ -38,7 +40,8 @@ export function parseAddress(addr: string): string | null {
  * Python's `smtplib.quoteaddr`: the address in angle brackets, as MAIL and RCPT take it
  * (`John <j@x.org>` -> `<j@x.org>`, `Sally` -> `<Sally>`). `""` and `"<>"` give `"<>"`,
  * the null reverse-path (RFC 5321 §4.1.1.2).
- * @throws TypeError when `addr` holds CR, LF or NUL, or is not exactly one address (Python
+ * @throws TypeError when `addr` holds CR, LF or NUL, when its address holds any other
+ *   control character or a lone surrogate, or when it is not exactly one address (Python
  *   would send `<>` or the raw text instead).
  */
 export function quoteaddr(addr: string): string {
@@ -46,6 +49,9 @@ export function quoteaddr(addr: string): string {
   if (/^[ \t]*(?:<[ \t]*>)?[ \t]*$/.test(addr)) return "<>";
   const spec = parseAddress(addr);
   if (spec === null) throw new TypeError(`cannot parse address "${escapeControl(addr)}"`);
+  // RFC 5321 §4.1.2 allows no control character in a path, even quoted (nor does aiosmtplib);
+  // a lone surrogate would go out as U+FFFD, another address.
+  if (PATH_FORBIDDEN.test(spec)) throw new TypeError(`address holds a control character or invalid text: "${escapeControl(addr)}"`);
   return `<${spec}>`;
 }
 

@@ -78,6 +78,11 @@ export class ReplyParser {
     this.#maxLines = limits.maxReplyLines ?? MAX_REPLY_LINES;
   }
 
+  /** The protocol error that ended parsing, if any (the parser then stays failed). */
+  get failure(): SMTPResponseException | null {
+    return this.#failure;
+  }
+
   /** True when a reply has begun (some bytes or lines read) but is not complete. */
   get inProgress(): boolean {
     return this.#partial !== null || this.#lines.length > 0;
@@ -94,12 +99,19 @@ export class ReplyParser {
     this.#partial = null;
     const replies: SMTPReply[] = [];
     let start = 0;
-    for (;;) {
-      const lf = buf.indexOf(LF, start);
-      if (lf === -1) break;
-      const reply = this.#line(buf, start, lf);
-      if (reply) replies.push(reply);
-      start = lf + 1;
+    try {
+      for (;;) {
+        const lf = buf.indexOf(LF, start);
+        if (lf === -1) break;
+        const reply = this.#line(buf, start, lf);
+        if (reply) replies.push(reply);
+        start = lf + 1;
+      }
+    } catch (err) {
+      // Replies completed before the bad line are returned, as they would be had the bad
+      // line come in a later chunk; the error is then in `failure` and thrown next time.
+      if (replies.length > 0) return replies;
+      throw err;
     }
     if (start < buf.length) {
       this.#checkCaps(buf.length - start);

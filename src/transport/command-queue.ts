@@ -128,6 +128,8 @@ export class CommandQueue {
         this.#sealed = true;
       }
     }
+    const failure = this.#parser.failure;
+    if (failure && this.#failure === null) this.#fatal(failure);
   }
 
   /** Lifts the seal once the TLS handshake has replaced the socket. */

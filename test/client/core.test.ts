@@ -330,3 +330,13 @@ test("exceptions take Python's arguments in Python's order and set name", async 
   assert.equal(r.recipients.get("x@y")?.code, 550);
   assert.equal(new SMTPAuthenticationError(535, "5.7.8 bad").enhancedStatus, "5.7.8");
 });
+
+test("a good reply and a malformed line in one segment: the good reply still reaches its command", async () => {
+  await withScript(`${GREET}C: NOOP\nC: NOOP\nS: 250 fine\nS: 250ok`, async (client) => {
+    await client.putcmd("NOOP");
+    await client.putcmd("NOOP");
+    const [a, b] = await Promise.allSettled([client.getreply(), client.getreply()]);
+    assert.equal(a.status === "fulfilled" && a.value.message, "fine");
+    assert.ok(b.status === "rejected" && b.reason instanceof SMTPResponseException && b.reason.smtpCode === -1, String(b.status === "rejected" ? b.reason : b.value.message));
+  });
+});
