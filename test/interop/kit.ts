@@ -12,6 +12,7 @@ export interface Offers {
   smtputf8: boolean;
   pipelining: boolean;
   chunking: boolean;
+  dsn: boolean;
   refusesSender: boolean;
   lmtpQuota: boolean;
 }

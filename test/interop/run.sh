@@ -4,7 +4,7 @@
 # test/interop/MATRIX.md, and stops every server it started (also on failure or Ctrl-C).
 #
 # Needs root on Debian 12 (apt-get). Usage: bash test/interop/run.sh
-# Environment: INTEROP_SKIP_INSTALL=1 skips apt-get; INTEROP_SKIP_BUILD=1 skips tsc;
+# Environment: INTEROP_SKIP_INSTALL=1 skips apt-get; INTEROP_SKIP_BUILD=1 runs build/ as it is;
 #              INTEROP_KEEP=1 leaves the servers running for debugging (stop with run.sh --stop).
 set -Eeuo pipefail
 
@@ -66,8 +66,13 @@ if [ "${1:-}" = "--stop" ]; then stop_all; exit 0; fi
 [ "$(id -u)" = 0 ] || die "run as root (installs packages with apt-get and starts mail daemons)"
 
 RUNNER_PID=
+TSC_PID=
 on_exit() {
   local rc=$?
+  if [ -n "$TSC_PID" ] && kill -0 "$TSC_PID" 2>/dev/null; then
+    kill -TERM "$TSC_PID" 2>/dev/null
+    wait_gone "$TSC_PID"
+  fi
   if [ -n "$RUNNER_PID" ] && kill -0 "$RUNNER_PID" 2>/dev/null; then
     kill -TERM "$RUNNER_PID" 2>/dev/null
     wait_gone "$RUNNER_PID"
@@ -180,6 +185,20 @@ find "$RUN" -mindepth 1 -maxdepth 1 ! -name cache ! -name apt.log -exec rm -rf {
 for cmd in postfix postconf dovecot openssl node; do command -v "$cmd" >/dev/null || die "$cmd not found"; done
 "$PY" -c "import aiosmtpd" 2>/dev/null || die "python3-aiosmtpd not importable by $PY"
 
+# The project's tsconfig, compiled into .run/build while the servers start: the library and
+# the scenarios of this checkout, safe from anyone rebuilding build/ meanwhile.
+# INTEROP_SKIP_BUILD=1 uses build/ as it is. Type errors elsewhere in the tree still emit
+# JavaScript; the runner reports what fails.
+BUILD="$RUN/build"
+if [ "${INTEROP_SKIP_BUILD:-0}" = 1 ]; then
+  BUILD="$ROOT/build"
+else
+  log "compiling in the background (tsc -p tsconfig.json --outDir ${BUILD#"$ROOT"/})"
+  # node runs tsc itself (not through npx), so that TSC_PID is the compiler to stop on exit.
+  ( cd "$ROOT" && exec node node_modules/typescript/bin/tsc -p tsconfig.json --outDir "$BUILD" ) > "$RUN/tsc.log" 2>&1 &
+  TSC_PID=$!
+fi
+
 log "test CA and server certificate (localhost, 127.0.0.1, ::1)"
 mkdir -p "$RUN/certs"
 (
@@ -254,17 +273,13 @@ EOF
 log "servers up"
 
 cd "$ROOT"
-if [ "${INTEROP_SKIP_BUILD:-0}" != 1 ]; then
-  log "compiling (tsc -p tsconfig.json)"
-  # Type errors elsewhere in the tree still emit JavaScript; the runner reports what fails.
-  npx --no-install tsc -p tsconfig.json > "$RUN/tsc.log" 2>&1 || log "tsc reported errors (see $RUN/tsc.log); running anyway"
-fi
-[ -f "$ROOT/build/test/interop/runner.js" ] || die "build/test/interop/runner.js missing: compile with npx tsc -p tsconfig.json"
+[ -z "$TSC_PID" ] || { wait "$TSC_PID" || log "tsc reported errors (see $RUN/tsc.log); running anyway"; TSC_PID=; }
+[ -f "$BUILD/test/interop/runner.js" ] || die "$BUILD/test/interop/runner.js missing: compile with npx tsc -p tsconfig.json"
 
 log "running scenarios"
 # In the background so that a TERM to this script runs the clean-up at once; bounded in time.
 set +e
-timeout --kill-after=10 1200 node "$ROOT/build/test/interop/runner.js" "$RUN/servers.json" "$HERE/MATRIX.md" &
+timeout --kill-after=10 1200 node "$BUILD/test/interop/runner.js" "$RUN/servers.json" "$HERE/MATRIX.md" &
 RUNNER_PID=$!
 wait $RUNNER_PID
 RC=$?

@@ -33,7 +33,7 @@ const SMTP_RCPTS: [string, string, string] = ["alice@example.test", "bob@example
 
 function smtpOffers(o: Partial<Offers>): Offers {
   return {
-    starttls: true, implicitTls: true, auth: [], smtputf8: true, pipelining: true, chunking: false,
+    starttls: true, implicitTls: true, auth: [], smtputf8: true, pipelining: true, chunking: false, dsn: true,
     refusesSender: true, lmtpQuota: false, ...o,
   };
 }
@@ -101,7 +101,7 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
     {
       name: "aiosmtpd", lmtp: false, host: "127.0.0.1", port: cfg.aiosmtpd.port, tlsPort: cfg.aiosmtpd.tlsPort,
       box: aiosmtpdBox(cfg.aiosmtpd.dir),
-      offers: smtpOffers({ auth: ["PLAIN", "LOGIN"], pipelining: false }),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN"], pipelining: false, dsn: false }),
       rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.aiosmtpd.port },
     },
     {
@@ -113,7 +113,7 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
       name: "dovecot-lmtp", lmtp: true, host: cfg.dovecot.socket, port: 0, tlsPort: 0,
       box: dovecotBox(cfg.dovecot.mailRoot),
       offers: {
-        starttls: false, implicitTls: false, auth: [], smtputf8: false, pipelining: true, chunking: true,
+        starttls: false, implicitTls: false, auth: [], smtputf8: false, pipelining: true, chunking: true, dsn: false,
         refusesSender: false, lmtpQuota: true,
       },
       rcpts: SMTP_RCPTS, refusedRcpt: "nobody@example.test", target: { path: cfg.dovecot.socket },

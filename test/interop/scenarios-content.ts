@@ -115,6 +115,34 @@ export const contentScenarios: Scenario[] = [
     },
   },
   {
+    id: "dsn",
+    title: "DSN parameters (RET, ENVID, NOTIFY, ORCPT) go on the wire as given; delivered",
+    notOffered: (s) => (s.offers.dsn ? undefined : "no DSN"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const to = ctx.server.rcpts[0];
+        const c = await openPlain(ctx, proxy);
+        // NOTIFY without SUCCESS: a success report would be one more stored copy with the token.
+        const refused = await c.sendmail(SENDER, [to], message({ token, to: [to], subject: "dsn" }),
+          ["RET=HDRS", `ENVID=${token}`], ["NOTIFY=FAILURE,DELAY", `ORCPT=rfc822;${to}`]);
+        expectNoRefusals(refused);
+        await quit(c);
+        const { commands } = proxy.analyse();
+        const mail = commands.find((l) => /^MAIL FROM:/i.test(l)) ?? "";
+        const rcpt = commands.find((l) => /^RCPT TO:/i.test(l)) ?? "";
+        check(mail.includes("RET=HDRS") && mail.includes(`ENVID=${token}`), `MAIL line: ${mail}`);
+        check(rcpt.includes("NOTIFY=FAILURE,DELAY") && rcpt.includes(`ORCPT=rfc822;${to}`), `RCPT line: ${rcpt}`);
+        await delivered(ctx, token, [to]);
+        return "parameters sent, delivered";
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
+  {
     id: "pipelining",
     title: "PIPELINING used when advertised (seen on the wire by a proxy); refusals still right",
     notOffered: (s) => (s.offers.pipelining ? undefined : "no PIPELINING"),
