@@ -95,6 +95,7 @@ export class Connection {
   readonly #host: string;
   readonly #port: number;
   #closed = false;
+  #corked = false;
   readonly #onData = (chunk: Buffer): void => this.#events.data(chunk);
 
   private constructor(socket: net.Socket, events: ConnectionEvents, owner: object, host: string, port: number) {
@@ -155,7 +156,18 @@ export class Connection {
   write(data: Buffer): boolean {
     if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
     if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
-    return this.#socket.write(data);
+    const socket = this.#socket;
+    if (!this.#corked) {
+      // Writes made in the same tick (the end of one message and the next transaction's
+      // commands, from pipelined calls) leave in one writev: fewer syscalls and segments.
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        socket.uncork();
+      });
+    }
+    return socket.write(data);
   }
 
   /**
