@@ -107,14 +107,14 @@ export class ReplyParser {
         if (reply) replies.push(reply);
         start = lf + 1;
       }
+      if (start < buf.length) this.#checkCaps(buf.length - start);
     } catch (err) {
-      // Replies completed before the bad line are returned, as they would be had the bad
-      // line come in a later chunk; the error is then in `failure` and thrown next time.
+      // Replies completed before the bad bytes are returned, as they would be had the bad
+      // bytes come in a later chunk; the error is then in `failure` and thrown next time.
       if (replies.length > 0) return replies;
       throw err;
     }
     if (start < buf.length) {
-      this.#checkCaps(buf.length - start);
       // A copy: never keep (a view of) the caller's chunk, which it may reuse, and which
       // may be far larger than the one partial line we need.
       this.#partial = Buffer.from(buf.subarray(start));

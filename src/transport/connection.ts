@@ -251,6 +251,7 @@ export class Connection {
   destroy(error?: Error): void {
     if (this.#closed && this.#socket.destroyed) return;
     this.#closed = true;
+    if (this.#corked) this.#socket.uncork(); // what was written goes out, as without corking
     this.#socket.destroy(error);
   }
 

@@ -238,6 +238,10 @@ describe("ReplyParser: malformed lines are code -1 and the parser stays failed",
     expectError("250 ok\r\nERROR\r\n250 later\r\n", -1, /Malformed/, undefined, [r(250, ["ok"])]);
   });
 
+  it("a complete reply before an overlong unfinished line is still returned (regression)", () => {
+    expectError(Buffer.concat([Buffer.from("250 \r\n"), Buffer.alloc(25)]), 500, "Line too long.", { maxLineLength: 20, maxReplyBytes: 40, maxReplyLines: 3 }, [r(250, [""])]);
+  });
+
   it("a malformed line does not fail until its line end arrives", () => {
     const p = new ReplyParser();
     assert.deepEqual(p.push(Buffer.from("ERR")), []);
