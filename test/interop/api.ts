@@ -18,6 +18,11 @@ export interface SMTPOptions {
   tls?: ConnectionOptions;
   debugLevel?: 0 | 1 | 2;
   debugOutput?: (line: string) => void;
+  /** Beyond Python (src/client/options.ts): use PIPELINING / CHUNKING when offered (default true). */
+  pipelining?: boolean;
+  chunking?: boolean;
+  /** Refuse to send mail or credentials on an unencrypted connection. */
+  requireTLS?: boolean;
 }
 
 export type AuthObject = (challenge?: Buffer) => string | Buffer | null | Promise<string | Buffer | null>;

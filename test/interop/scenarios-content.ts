@@ -1,11 +1,11 @@
 // Interop scenarios about what arrives: sizes, streams, dots, SMTPUTF8, Bcc, pipelining, BDAT, LMTP.
 import { randomUUID } from "node:crypto";
-import type { SMTPReply } from "./api.js";
+import type { SMTPOptions, SMTPReply } from "./api.js";
 import { headerSection, type Delivered } from "./mailboxes.js";
 import { RecordingProxy } from "./proxy.js";
 import {
   DOT_BODY, SENDER, bigBody, check, checkContent, delivered, describe, expectNoRefusals,
-  isInstance, message, openPlain, quit, sendAndCheck, sizeScenario, type Scenario,
+  isInstance, message, openPlain, quit, sizeScenario, type Scenario,
 } from "./kit.js";
 
 export const contentScenarios: Scenario[] = [
@@ -41,11 +41,24 @@ export const contentScenarios: Scenario[] = [
   },
   {
     id: "dot-stuffing",
-    title: "lines starting with '.' arrive intact (checked in the stored message)",
+    title: "DATA (chunking: false) with lines starting with '.': they arrive intact in the stored message",
     notOffered: () => undefined,
     timeoutMs: 40_000,
     async run(ctx) {
-      return sendAndCheck(ctx, { token: randomUUID(), subject: "dots", body: DOT_BODY });
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const to = [ctx.server.rcpts[0]];
+        const sent = message({ token, to, subject: "dots", body: DOT_BODY });
+        const c = await openPlain(ctx, proxy, { chunking: false });
+        expectNoRefusals(await c.sendmail(SENDER, to, sent));
+        await quit(c);
+        check(proxy.analyse().usedData, "DATA was not used");
+        const found = await delivered(ctx, token, to);
+        return checkContent(found[0] as Delivered, sent);
+      } finally {
+        await proxy.close();
+      }
     },
   },
   {
@@ -191,41 +204,10 @@ export const contentScenarios: Scenario[] = [
       }
     },
   },
-  {
-    id: "lmtp-quota",
-    title: "LMTP: one reply per recipient; the over-quota one refused, the others delivered",
-    notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
-    timeoutMs: 40_000,
-    async run(ctx) {
-      const full = "full@example.test";
-      const [a, b] = ctx.server.rcpts;
-      const token = randomUUID();
-      // Over the 1 KiB quota of full@ and nothing for the others.
-      const sent = message({ token, to: [a, full, b], body: bigBody(4096) });
-      const c = await openPlain(ctx);
-      const refused = await c.sendmail(SENDER, [a, full, b], sent);
-      check(refused.size === 1 && refused.has(full), `refused map: ${JSON.stringify([...refused].map(([k, v]) => [k, v.code]))}`);
-      const r = refused.get(full) as SMTPReply;
-      check(r.code === 552 || r.code === 452, `over-quota reply ${r.code} ${r.message}`);
-      const noop = await c.noop();
-      check(noop.code === 250, `NOOP after DATA answered ${noop.code} (replies out of step?)`);
-      // Only the over-quota recipient: nobody got it, so SMTPRecipientsRefused.
-      let threw = false;
-      try {
-        await c.sendmail(SENDER, [full], message({ token: randomUUID(), to: [full], body: bigBody(4096) }));
-      } catch (err) {
-        threw = true;
-        check(isInstance(err, ctx.lib.SMTPRecipientsRefused), `expected SMTPRecipientsRefused, got ${describe(err)}`);
-        const map = (err as { recipients?: Map<string, SMTPReply> }).recipients;
-        check(map instanceof Map && map.has(full), "SMTPRecipientsRefused.recipients lacks the over-quota address");
-      }
-      check(threw, "sendmail to the over-quota mailbox alone did not throw");
-      await quit(c);
-      const found = await delivered(ctx, token, [a, b]);
-      check(found.every((d) => !d.rcpts.includes(full)), "the over-quota mailbox received the message");
-      return `${r.code} ${r.enhancedStatus ?? ""} for ${full}; ${a} and ${b} delivered`;
-    },
-  },
+  lmtpQuota("lmtp-quota", "pipelined, BDAT (the defaults with Dovecot)", {}, { inFlight: true, bdat: true }),
+  lmtpQuota("lmtp-quota-data", "pipelined, DATA (chunking: false)", { chunking: false }, { inFlight: true, bdat: false }),
+  lmtpQuota("lmtp-quota-lockstep", "one command at a time, DATA (pipelining: false, chunking: false)",
+    { pipelining: false, chunking: false }, { inFlight: false, bdat: false }),
   {
     id: "lmtp-data-replies",
     title: "LMTP low-level mail/rcpt/data: data() carries one reply per accepted recipient",
@@ -255,3 +237,60 @@ export const contentScenarios: Scenario[] = [
     },
   },
 ];
+
+/**
+ * LMTP with an over-quota mailbox: one reply per recipient after the data, the over-quota
+ * one in the returned map, the others delivered, the next command answered in step; and
+ * SMTPRecipientsRefused when that mailbox is the only recipient. `expect` is what the
+ * recording proxy must see (commands in flight together, BDAT or DATA).
+ */
+function lmtpQuota(id: string, how: string, extra: Partial<SMTPOptions>,
+  expect: { inFlight: boolean; bdat: boolean }): Scenario {
+  return {
+    id,
+    title: `LMTP, ${how}: the over-quota recipient refused after the data, the others delivered`,
+    notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const full = "full@example.test";
+        const [a, b] = ctx.server.rcpts;
+        const token = randomUUID();
+        // Over the 1 KiB quota of full@ and nothing for the others.
+        const sent = message({ token, to: [a, full, b], body: bigBody(4096) });
+        const c = await openPlain(ctx, proxy, extra);
+        const refused = await c.sendmail(SENDER, [a, full, b], sent);
+        check(refused.size === 1 && refused.has(full), `refused map: ${JSON.stringify([...refused].map(([k, v]) => [k, v.code]))}`);
+        const r = refused.get(full) as SMTPReply;
+        check(r.code === 552 || r.code === 452, `over-quota reply ${r.code} ${r.message}`);
+        const noop = await c.noop();
+        check(noop.code === 250, `NOOP after the data answered ${noop.code} (replies out of step?)`);
+        // Only the over-quota recipient: nobody got it, so SMTPRecipientsRefused.
+        let threw = false;
+        try {
+          await c.sendmail(SENDER, [full], message({ token: randomUUID(), to: [full], body: bigBody(4096) }));
+        } catch (err) {
+          threw = true;
+          check(isInstance(err, ctx.lib.SMTPRecipientsRefused), `expected SMTPRecipientsRefused, got ${describe(err)}`);
+          const map = (err as { recipients?: Map<string, SMTPReply> }).recipients;
+          check(map instanceof Map && map.has(full), "SMTPRecipientsRefused.recipients lacks the over-quota address");
+        }
+        check(threw, "sendmail to the over-quota mailbox alone did not throw");
+        const after = await c.noop();
+        check(after.code === 250, `NOOP after the refused transaction answered ${after.code}`);
+        await quit(c);
+        const wire = proxy.analyse();
+        check((wire.maxInFlight >= 2) === expect.inFlight, `up to ${wire.maxInFlight} commands in flight`);
+        check((wire.bdatChunks > 0) === expect.bdat && wire.usedData === !expect.bdat,
+          `BDAT chunks ${wire.bdatChunks}, DATA used ${wire.usedData}`);
+        const found = await delivered(ctx, token, [a, b]);
+        check(found.every((d) => !d.rcpts.includes(full)), "the over-quota mailbox received the message");
+        return `${r.code} ${r.enhancedStatus ?? ""} for ${full}; ${a.split("@")[0]} and ${b.split("@")[0]} delivered; ` +
+          `${wire.bdatChunks > 0 ? "BDAT" : "DATA"}, up to ${wire.maxInFlight} in flight`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  };
+}

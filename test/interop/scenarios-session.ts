@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { SMTPReply } from "./api.js";
 import type { Delivered } from "./mailboxes.js";
+import { RecordingProxy } from "./proxy.js";
 import {
   REFUSED_SENDER, SENDER, authCapable, authCommands, authMechanism, check, checkContent, delivered,
   describe, expectNoRefusals, isInstance, message, openImplicit, openPlain, openStarttls, options,
@@ -65,6 +66,54 @@ export const sessionScenarios: Scenario[] = [
       await quit(c);
       const found = await delivered(ctx, token, to);
       return checkContent(found[0] as Delivered, sent);
+    },
+  },
+  {
+    id: "require-tls",
+    title: "requireTLS on a plain connection: sendmail upgrades with STARTTLS first (no MAIL in clear, seen by a proxy)",
+    notOffered: (s) => (s.offers.starttls ? undefined : "no STARTTLS (see require-tls-refused)"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const to = [ctx.server.rcpts[0]];
+        const token = randomUUID();
+        const sent = message({ token, to, subject: "require tls" });
+        const c = await openPlain(ctx, proxy, { requireTLS: true });
+        expectNoRefusals(await c.sendmail(SENDER, to, sent));
+        await quit(c);
+        // analyse() stops reading the client's bytes at STARTTLS: what follows is TLS.
+        const { commands } = proxy.analyse();
+        check(commands.some((l) => /^STARTTLS$/i.test(l)), `no STARTTLS on the wire: ${commands.join(" | ")}`);
+        check(!commands.some((l) => /^(MAIL|RCPT|DATA|BDAT)\b/i.test(l)), `mail commands in clear: ${commands.join(" | ")}`);
+        const found = await delivered(ctx, token, to);
+        return `STARTTLS before MAIL; ${checkContent(found[0] as Delivered, sent)}`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
+  {
+    id: "require-tls-refused",
+    title: "requireTLS to a server without STARTTLS: sendmail throws, nothing delivered",
+    notOffered: (s) => (s.offers.starttls ? "offers STARTTLS (see require-tls)" : undefined),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const to = [ctx.server.rcpts[0]];
+      const token = randomUUID();
+      const c = await openPlain(ctx, undefined, { requireTLS: true });
+      let refusal = "";
+      try {
+        await c.sendmail(SENDER, to, message({ token, to, subject: "require tls, refused" }));
+      } catch (err) {
+        check(isInstance(err, ctx.lib.SMTPException), `expected an SMTPException, got ${describe(err)}`);
+        refusal = describe(err);
+      }
+      c.close();
+      check(refusal !== "", "sendmail ran in clear text despite requireTLS");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      check((await ctx.server.box.scan(token)).length === 0, "the message was delivered");
+      return refusal.slice(0, 120);
     },
   },
   {
