@@ -13,6 +13,8 @@ export interface Offers {
   pipelining: boolean;
   chunking: boolean;
   dsn: boolean;
+  /** Also listens on ::1 (same ports). */
+  ipv6: boolean;
   refusesSender: boolean;
   lmtpQuota: boolean;
 }

@@ -244,7 +244,15 @@ wait_port postfix "$PORT_POSTFIX_SMTPS"
 log "starting exim on $PORT_EXIM and $PORT_EXIM_TLS"
 mkdir -p "$RUN/exim/spool" "$RUN/exim/log" "$RUN/exim/mail"
 chown 65534:65534 "$RUN/exim/spool" "$RUN/exim/log" "$RUN/exim/mail"
-sed -e "s|@EXIM_BIN@|$CACHE/exim/usr/sbin/exim4|g" "$HERE/exim/exim.conf.in" > "$RUN/exim/exim.conf.in"
+# Exim also listens on ::1 (for the IPv6 scenario) where this machine has IPv6 loopback.
+EXIM_IPV6=false
+EXIM_INTERFACES="127.0.0.1"
+if node -e 'require("node:net").createServer().listen(0, "::1", function () { this.close(); }).on("error", () => process.exit(1))' 2>/dev/null; then
+  EXIM_IPV6=true
+  EXIM_INTERFACES="127.0.0.1 ; ::1"
+fi
+sed -e "s|@EXIM_BIN@|$CACHE/exim/usr/sbin/exim4|g" -e "s|@EXIM_INTERFACES@|$EXIM_INTERFACES|g" \
+  "$HERE/exim/exim.conf.in" > "$RUN/exim/exim.conf.in"
 render "$RUN/exim/exim.conf.in" "$RUN/exim/exim.conf"
 "$CACHE/exim/usr/sbin/exim4" -C "$RUN/exim/exim.conf" -bd || die "exim did not start: $(cat "$RUN"/exim/log/* 2>/dev/null)"
 wait_port exim "$PORT_EXIM"
@@ -265,7 +273,7 @@ cat > "$RUN/servers.json" <<EOF
   "user": "alice@example.test",
   "password": "secret-alice",
   "postfix": { "port": $PORT_POSTFIX, "tlsPort": $PORT_POSTFIX_SMTPS, "maildir": "$RUN/postfix/mail/all", "log": "$RUN/postfix/postfix.log" },
-  "exim": { "port": $PORT_EXIM, "tlsPort": $PORT_EXIM_TLS, "maildir": "$RUN/exim/mail/all", "log": "$RUN/exim/log/mainlog" },
+  "exim": { "port": $PORT_EXIM, "tlsPort": $PORT_EXIM_TLS, "ipv6": $EXIM_IPV6, "maildir": "$RUN/exim/mail/all", "log": "$RUN/exim/log/mainlog" },
   "aiosmtpd": { "port": $PORT_AIO, "tlsPort": $PORT_AIO_TLS, "dir": "$RUN/aiosmtpd/mail", "log": "$RUN/aiosmtpd/server.log" },
   "dovecot": { "socket": "$RUN/dovecot/lmtp", "mailRoot": "$RUN/dovecot/mail", "log": "$RUN/dovecot/dovecot.log" }
 }

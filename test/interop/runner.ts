@@ -17,7 +17,7 @@ interface Config {
   user: string;
   password: string;
   postfix: { port: number; tlsPort: number; maildir: string; log: string };
-  exim: { port: number; tlsPort: number; maildir: string; log: string };
+  exim: { port: number; tlsPort: number; ipv6: boolean; maildir: string; log: string };
   aiosmtpd: { port: number; tlsPort: number; dir: string; log: string };
   dovecot: { socket: string; mailRoot: string; log: string };
 }
@@ -33,7 +33,7 @@ const SMTP_RCPTS: [string, string, string] = ["alice@example.test", "bob@example
 
 function smtpOffers(o: Partial<Offers>): Offers {
   return {
-    starttls: true, implicitTls: true, auth: [], smtputf8: true, pipelining: true, chunking: false, dsn: true,
+    starttls: true, implicitTls: true, auth: [], smtputf8: true, pipelining: true, chunking: false, dsn: true, ipv6: false,
     refusesSender: true, lmtpQuota: false, ...o,
   };
 }
@@ -95,7 +95,7 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
     {
       name: "exim", lmtp: false, host: "127.0.0.1", port: cfg.exim.port, tlsPort: cfg.exim.tlsPort,
       box: eximBox(cfg.exim.maildir),
-      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5"], chunking: true }),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5"], chunking: true, ipv6: cfg.exim.ipv6 }),
       rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.exim.port },
     },
     {
@@ -113,7 +113,7 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
       name: "dovecot-lmtp", lmtp: true, host: cfg.dovecot.socket, port: 0, tlsPort: 0,
       box: dovecotBox(cfg.dovecot.mailRoot),
       offers: {
-        starttls: false, implicitTls: false, auth: [], smtputf8: false, pipelining: true, chunking: true, dsn: false,
+        starttls: false, implicitTls: false, auth: [], smtputf8: false, pipelining: true, chunking: true, dsn: false, ipv6: false,
         refusesSender: false, lmtpQuota: true,
       },
       rcpts: SMTP_RCPTS, refusedRcpt: "nobody@example.test", target: { path: cfg.dovecot.socket },

@@ -69,6 +69,32 @@ export const sessionScenarios: Scenario[] = [
     },
   },
   {
+    id: "ipv6",
+    title: "over ::1: starttls() and SMTP_SSL verified against the certificate's IP address ::1, then sendmail",
+    notOffered: (s) => (s.offers.ipv6 ? undefined : "not listening on ::1"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const to = [ctx.server.rcpts[0]];
+      const notes: string[] = [];
+      for (const how of ["starttls", "implicit"] as const) {
+        const token = randomUUID();
+        const sent = message({ token, to, subject: `ipv6 ${how}` });
+        const c = how === "starttls"
+          ? await track(ctx, plainClass(ctx).connect("::1", ctx.server.port, options(ctx)))
+          : await track(ctx, ctx.lib.SMTP_SSL.connect("::1", ctx.server.tlsPort, options(ctx)));
+        if (how === "starttls") {
+          const r = await c.starttls();
+          check(r.code === 220, `STARTTLS answered ${r.code}`);
+        }
+        expectNoRefusals(await c.sendmail(SENDER, to, sent));
+        await quit(c);
+        const found = await delivered(ctx, token, to);
+        notes.push(`${how}: ${checkContent(found[0] as Delivered, sent)}`);
+      }
+      return notes.join("; ");
+    },
+  },
+  {
     id: "require-tls",
     title: "requireTLS on a plain connection: sendmail upgrades with STARTTLS first (no MAIL in clear, seen by a proxy)",
     notOffered: (s) => (s.offers.starttls ? undefined : "no STARTTLS (see require-tls-refused)"),
