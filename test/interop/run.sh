@@ -32,11 +32,16 @@ wait_gone() {
   done
 }
 children_of() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' || true; }
-stop_pidfile() { # name pidfile
+# True when PID is one of ours: its command line or environment names this run's files (a
+# stale pid file must never make us signal a process that merely reuses the number).
+ours() { # pid mark
+  grep -qaF "$2" "/proc/$1/cmdline" 2>/dev/null || grep -qaF "$2" "/proc/$1/environ" 2>/dev/null
+}
+stop_pidfile() { # name pidfile mark
   local f=$2 pid kids
   [ -f "$f" ] || return 0
   pid=$(tr -dc '0-9' < "$f")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ours "$pid" "$3"; then
     kids=$(children_of "$pid")
     kill -TERM "$pid" 2>/dev/null || true
     wait_gone "$pid" $kids
@@ -49,16 +54,16 @@ stop_all() {
   if [ -f "$RUN/postfix/etc/main.cf" ] && [ -f "$RUN/postfix/queue/pid/master.pid" ]; then
     local pmaster pkids
     pmaster=$(tr -dc '0-9' < "$RUN/postfix/queue/pid/master.pid")
-    if [ -n "$pmaster" ] && kill -0 "$pmaster" 2>/dev/null; then
+    if [ -n "$pmaster" ] && kill -0 "$pmaster" 2>/dev/null && ours "$pmaster" "$RUN/postfix/etc"; then
       pkids=$(children_of "$pmaster")
       postfix -c "$RUN/postfix/etc" stop >/dev/null 2>&1 || kill -TERM "$pmaster"
       wait_gone "$pmaster" $pkids
       log "stopped postfix (master pid $pmaster)"
     fi
   fi
-  stop_pidfile exim "$RUN/exim/exim.pid"
-  stop_pidfile aiosmtpd "$RUN/aiosmtpd/pid"
-  stop_pidfile dovecot "$RUN/dovecot/base/master.pid"
+  stop_pidfile exim "$RUN/exim/exim.pid" "$RUN/exim/exim.conf"
+  stop_pidfile aiosmtpd "$RUN/aiosmtpd/pid" "$RUN/aiosmtpd"
+  stop_pidfile dovecot "$RUN/dovecot/base/master.pid" "$RUN/dovecot/dovecot.conf"
   set -e
 }
 
