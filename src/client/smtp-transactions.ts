@@ -25,6 +25,12 @@ export interface DataReply extends SMTPReply {
 export interface DeliverOptions {
   /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870). */
   size?: number;
+  /**
+   * Aborts this call: if it is still waiting for its turn it never starts; if it has begun,
+   * the connection is closed (a half-sent transaction cannot be taken back) and the call
+   * rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export type { Delivery } from "./transaction.js";
@@ -144,7 +150,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
   deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
     const body = this.toBody(msg);
     const size = body.kind === "bytes" ? body.bytes.length : options.size;
-    return this.transact(this.request(from, to, body, mailOptions, rcptOptions, size));
+    return this.transact(this.request(from, to, body, mailOptions, rcptOptions, size), options.signal);
   }
 
   /**
@@ -188,32 +194,58 @@ export abstract class SMTPTransactions extends SMTPSecure {
   }
 
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
-  private async transact(req: Request): Promise<Delivery> {
-    const next = await this.exclusive(async (): Promise<() => Promise<Delivery>> => {
-      await this.secureIfRequired();
-      await this.greet();
-      const conv = this.requireConnection();
-      let options: string[] = [];
-      if (conv.doesEsmtp) {
-        options = req.mailOptions;
-        if (req.serverOptions) options = req.serverOptions(conv.features, options);
-        if (conv.hasExtn("size") && req.size !== undefined && !hasParam(options, "SIZE")) options = [`SIZE=${req.size}`, ...options];
-      }
-      this.startTransaction(conv, [req.from, ...req.to.map((t) => t.addr)], options);
-      if (conv.utf8 && !hasParam(options, "SMTPUTF8")) options = [...options, "SMTPUTF8"];
-      const env: Envelope = { from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [] };
-      const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
-      const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
-      if (hasParam(options, "BODY") && /BODY=BINARYMIME/i.test(options.join(" ")) && !chunking) {
-        throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
-      }
-      const pending = await send(conv, env, req.body, { pipelining, chunking, ...(this.options.signal ? { signal: this.options.signal } : {}) });
-      if (!pipelining) {
-        const done = await finish(conv, pending, true);
-        return async () => done;
-      }
-      return () => finish(conv, pending, false);
+  private async transact(req: Request, signal?: AbortSignal): Promise<Delivery> {
+    signal?.throwIfAborted();
+    let started: Conversation | undefined;
+    let onAbort = (): void => undefined;
+    // Rejects at once on abort, even while the call still waits for its turn.
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = (): void => {
+        started?.channel.destroy(signal?.reason);
+        reject(signal?.reason);
+      };
     });
-    return next();
+    aborted.catch(() => undefined);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const turn = this.exclusive(async (): Promise<() => Promise<Delivery>> => {
+        signal?.throwIfAborted();
+        await this.secureIfRequired();
+        await this.greet();
+        const conv = this.requireConnection();
+        started = conv;
+        const env = this.envelope(conv, req);
+        const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
+        const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
+        if (hasParam(env.mailOptions, "BODY") && /BODY=BINARYMIME/i.test(env.mailOptions.join(" ")) && !chunking) {
+          throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
+        }
+        const signals = [this.options.signal, signal].filter((x): x is AbortSignal => x !== undefined);
+        const flowSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+        const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
+        if (!pipelining) {
+          const done = await finish(conv, pending, true);
+          return async () => done;
+        }
+        return () => finish(conv, pending, false);
+      });
+      const next = signal ? await Promise.race([turn, aborted]) : await turn;
+      return await (signal ? Promise.race([next(), aborted]) : next());
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The envelope for the server at hand: SIZE, the caller's options, SMTPUTF8 as needed. */
+  private envelope(conv: Conversation, req: Request): Envelope {
+    let options: string[] = [];
+    if (conv.doesEsmtp) {
+      options = req.mailOptions;
+      if (req.serverOptions) options = req.serverOptions(conv.features, options);
+      if (conv.hasExtn("size") && req.size !== undefined && !hasParam(options, "SIZE")) options = [`SIZE=${req.size}`, ...options];
+    }
+    this.startTransaction(conv, [req.from, ...req.to.map((t) => t.addr)], options);
+    if (conv.utf8 && !hasParam(options, "SMTPUTF8")) options = [...options, "SMTPUTF8"];
+    return { from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [] };
   }
 }

@@ -340,3 +340,25 @@ test("a good reply and a malformed line in one segment: the good reply still rea
     assert.ok(b.status === "rejected" && b.reason instanceof SMTPResponseException && b.reason.smtpCode === -1, String(b.status === "rejected" ? b.reason : b.value.message));
   });
 });
+
+test("deliver({ signal }): a queued call that is aborted never starts; a started one closes the connection", async () => {
+  const script = `${GREET}C: EHLO client.test
+S: 250 mx.test
+C: MAIL FROM:<a@x.test>
+-- wait 1000
+`;
+  await withScript(script, async (client) => {
+    const first = new AbortController();
+    const second = new AbortController();
+    const a = client.deliver("a@x.test", "b@x.test", "x", [], [], { signal: first.signal });
+    const b = client.deliver("c@x.test", "d@x.test", "y", [], [], { signal: second.signal });
+    let aSettled = false;
+    void a.catch(() => undefined).finally(() => { aSettled = true; });
+    second.abort(new Error("not needed"));
+    await assert.rejects(b, /not needed/);
+    assert.equal(aSettled, false, "the queued call rejected without waiting for the one before it");
+    setTimeout(() => first.abort(new Error("too slow")), 100);
+    await assert.rejects(a, /too slow/);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  });
+});
