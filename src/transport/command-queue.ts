@@ -28,7 +28,8 @@ export interface Slot {
   reply?: SMTPReply;
   error?: unknown;
   waiter?: { resolve(reply: SMTPReply): void; reject(err: unknown): void };
-  timer?: ReturnType<typeof setTimeout>;
+  /** When the reply must have arrived (ms, `performance.now()` clock), once armed. */
+  deadline?: number;
 }
 
 /** What the queue tells its owner. */
@@ -49,6 +50,7 @@ export class CommandQueue {
   /** Replies held for `getreply()` after a raw `send()` (bounded). */
   readonly #held: SMTPReply[] = [];
   #holdUnsolicited = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(events: QueueEvents, limits?: ReplyLimits) {
     this.#events = events;
@@ -152,18 +154,34 @@ export class CommandQueue {
 
   #settle(slot: Slot, reply: SMTPReply): void {
     this.#slots.shift();
-    clearTimeout(slot.timer);
     slot.reply = reply;
     slot.waiter?.resolve(reply);
     const next = this.#slots[0];
     if (next?.waiter) this.#arm(next);
   }
 
+  /**
+   * Starts the head slot's clock. One timer serves the whole queue: replies to a pipelined
+   * group arrive back to back, so re-arming a timer per reply would cost more than the
+   * replies themselves; the timer checks the head's deadline when it fires instead.
+   */
   #arm(slot: Slot): void {
-    const { timeout, phase, command } = slot.options;
-    slot.timer = setTimeout(() => {
-      this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}`, phase, timeout, { command }));
-    }, timeout);
+    slot.deadline = performance.now() + slot.options.timeout;
+    if (this.#timer === undefined) this.#schedule(slot.options.timeout);
+  }
+
+  #schedule(ms: number): void {
+    this.#timer = setTimeout(() => this.#check(), Math.max(1, Math.ceil(ms)));
+  }
+
+  #check(): void {
+    this.#timer = undefined;
+    const head = this.#slots[0];
+    if (head?.deadline === undefined || this.#failure !== null) return;
+    const left = head.deadline - performance.now();
+    if (left > 0) return this.#schedule(left);
+    const { timeout, phase, command } = head.options;
+    this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}`, phase, timeout, { command }));
   }
 
   #fatal(error: Error): void {
@@ -173,8 +191,9 @@ export class CommandQueue {
 
   #failAll(error: unknown): void {
     this.#failure = error;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     for (const slot of this.#slots.splice(0)) {
-      clearTimeout(slot.timer);
       slot.error = error;
       slot.waiter?.reject(error);
     }
