@@ -87,7 +87,7 @@ export class Conversation {
       bytes: c.bytes,
       log: c.log,
       slot: { timeout: this.#timeouts[c.phase ?? "command"], phase: c.phase ?? "command", command: c.log },
-    })));
+    })), this.features.has("pipelining"));
   }
 
   /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */

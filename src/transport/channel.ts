@@ -96,8 +96,11 @@ export class Channel {
     return this.#queue.expect(options);
   }
 
-  /** Writes every command in one socket write and returns their slots (pipelining). */
-  send(commands: readonly Outgoing[]): Slot[] {
+  /**
+   * Writes every command in one socket write and returns their slots (pipelining);
+   * `coalesce` also joins it with other writes of the same tick.
+   */
+  send(commands: readonly Outgoing[], coalesce = false): Slot[] {
     this.#assertOpen();
     const slots: Slot[] = [];
     for (const c of commands) {
@@ -105,7 +108,7 @@ export class Channel {
       if (c.slot) slots.push(this.#queue.expect(c.slot));
     }
     const bytes = commands.length === 1 ? commands[0]!.bytes : Buffer.concat(commands.map((c) => c.bytes));
-    this.#conn.write(bytes);
+    this.#conn.write(bytes, coalesce);
     return slots;
   }
 

@@ -151,15 +151,17 @@ export class Connection {
 
   /**
    * Writes bytes; publishes `smtplib.send` first. Returns false when the caller should
-   * wait for {@link Connection.drain} before writing more.
+   * wait for {@link Connection.drain} before writing more. `coalesce` lets writes of the
+   * same tick leave together.
    */
-  write(data: Buffer): boolean {
+  write(data: Buffer, coalesce = false): boolean {
     if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
     if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
     const socket = this.#socket;
-    if (!this.#corked) {
-      // Writes made in the same tick (the end of one message and the next transaction's
-      // commands, from pipelined calls) leave in one writev: fewer syscalls and segments.
+    if (coalesce && !this.#corked) {
+      // With `coalesce` (pipelining), writes made in the same tick (the end of one message
+      // and the next transaction's commands) leave in one writev: fewer syscalls and
+      // segments. Lock-step writes go straight out: corking them only adds work.
       this.#corked = true;
       socket.cork();
       process.nextTick(() => {

@@ -362,3 +362,22 @@ C: MAIL FROM:<a@x.test>
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   });
 });
+
+test("sourceAddress binds the local end before connecting", async () => {
+  const net = await import("node:net");
+  let remotePort = 0;
+  const server = net.createServer((s) => {
+    remotePort = s.remotePort ?? 0;
+    s.end("220 hi\r\n");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const local = 40000 + Math.floor(Math.random() * 20000);
+  try {
+    const client = await SMTP.connect("127.0.0.1", port, { sourceAddress: { host: "127.0.0.1", port: local } });
+    assert.equal(remotePort, local);
+    client.close();
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
