@@ -7,7 +7,7 @@
 import type tls from "node:tls";
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { defaultRegistry } from "../auth/registry.js";
-import { SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
+import { SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import {
@@ -68,12 +68,26 @@ export abstract class SMTPSecure extends SMTPBase {
       if (!conv.hasExtn("auth")) throw new SMTPNotSupportedError("SMTP AUTH extension not supported by server.");
       this.user = credentials.user;
       if (credentials.password !== undefined) this.password = credentials.password;
-      return login(this.authIO(conv), conv.features.get("auth") ?? "", credentials, {
+      return this.closeOnFalseSuccess(conv, login(this.authIO(conv), conv.features.get("auth") ?? "", credentials, {
         initialResponseOk: options.initialResponseOk ?? true,
         allowInsecure: this.options.allowInsecureAuth ?? false,
         registry: this.options.authRegistry ?? defaultRegistry(),
-      });
+      }));
     });
+  }
+
+  /**
+   * A mechanism that catches the server out after a 235 (SCRAM's server signature missing
+   * or wrong) throws `SMTPAuthenticationError` with code 235: the server believes the
+   * session is authenticated as this user, so the connection must not be used further.
+   */
+  private async closeOnFalseSuccess(conv: Conversation, exchange: Promise<SMTPReply>): Promise<SMTPReply> {
+    try {
+      return await exchange;
+    } catch (err) {
+      if (err instanceof SMTPAuthenticationError && err.smtpCode === 235) conv.channel.destroy(err);
+      throw err;
+    }
   }
 
   /**
@@ -85,11 +99,11 @@ export abstract class SMTPSecure extends SMTPBase {
     return this.exclusive(async () => {
       await this.secureIfRequired();
       const conv = this.requireConnection();
-      return authenticate(this.authIO(conv), mechanism, authobject, {
+      return this.closeOnFalseSuccess(conv, authenticate(this.authIO(conv), mechanism, authobject, {
         initialResponseOk: options.initialResponseOk ?? true,
         allowInsecure: this.options.allowInsecureAuth ?? false,
         state: this.#authState,
-      });
+      }));
     });
   }
 

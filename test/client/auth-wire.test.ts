@@ -90,3 +90,20 @@ test("loginWith a token uses OAUTHBEARER, calling the token function", async () 
   assert.equal(sent, `n,a=u@x.test,\x01host=127.0.0.1\x01port=${server.port}\x01auth=Bearer tok123\x01\x01`);
   assert.equal(calls, 1);
 });
+
+test("SCRAM: a 235 without the server's signature fails and closes the connection (RFC 7677 vector)", async () => {
+  const { AuthRegistry } = await import("../../src/index.js");
+  const { createScramSha256Mechanism } = await import("../../src/auth/scram-sha-256.js");
+  const registry = new AuthRegistry([createScramSha256Mechanism({ nonce: () => "rOprNGfwEbeRWgbNEkqO" })]);
+  const serverFirst = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+  const clientFinal = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+  const script = `${EHLO("SCRAM-SHA-256")}C: AUTH SCRAM-SHA-256 ${b64("n,,n=user,r=rOprNGfwEbeRWgbNEkqO")}
+S: 334 ${b64(serverFirst)}
+C: ${b64(clientFinal)}
+S: 235 2.7.0 ok
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.login("user", "pencil"), (err: unknown) => err instanceof SMTPAuthenticationError && err.smtpCode === 235);
+    await assert.rejects(client.noop(), /closed|connect/i);
+  }, { authRegistry: registry });
+});
