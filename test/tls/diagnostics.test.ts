@@ -11,7 +11,7 @@ import {
   LMTP, SMTP, SMTP_SSL, SMTPException, SMTPServerDisconnected, SMTPTimeoutError, type SMTPOptions,
 } from "../../src/index.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
-import { startPeer, type Peer, type PeerOptions } from "./peer.js";
+import { withPeer } from "./peer.js";
 
 /** The diagnosis must beat this by far: it is what a user would otherwise wait for. */
 const TIMEOUT = 60_000;
@@ -23,15 +23,6 @@ let certs: TestCerts;
 before(async () => {
   certs = await getTestCerts();
 });
-
-async function withPeer(options: PeerOptions, fn: (peer: Peer) => Promise<void>): Promise<void> {
-  const peer = await startPeer(options);
-  try {
-    await fn(peer);
-  } finally {
-    await peer.close();
-  }
-}
 
 /** Awaits a rejection and returns it with the time it took. */
 async function timedFailure(t: TestContext, label: string, promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {

@@ -239,3 +239,13 @@ class Session {
     secured.on("data", this.#onData);
   }
 }
+
+/** Runs `fn` against a fresh peer and always closes it. */
+export async function withPeer(options: PeerOptions, fn: (peer: Peer) => Promise<void>): Promise<void> {
+  const peer = await startPeer(options);
+  try {
+    await fn(peer);
+  } finally {
+    await peer.close();
+  }
+}

@@ -9,7 +9,7 @@ import {
   LMTP, SMTP, SMTP_SSL, SMTPException, SMTPNotSupportedError, SMTPResponseException, type SMTPOptions,
 } from "../../src/index.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
-import { startPeer, type Peer, type PeerOptions } from "./peer.js";
+import { withPeer, type PeerOptions, type Peer } from "./peer.js";
 
 const BASE: SMTPOptions = { localHostname: "client.test", timeout: 10_000 };
 const MESSAGE = "From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nbody\r\n";
@@ -18,15 +18,6 @@ let certs: TestCerts;
 before(async () => {
   certs = await getTestCerts();
 });
-
-async function withPeer(options: PeerOptions, fn: (peer: Peer) => Promise<void>): Promise<void> {
-  const peer = await startPeer(options);
-  try {
-    await fn(peer);
-  } finally {
-    await peer.close();
-  }
-}
 
 async function withClient<T extends typeof SMTP>(
   peer: Peer, options: SMTPOptions, fn: (smtp: InstanceType<T>) => Promise<void>, cls?: T,

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LMTP, SMTP, SMTP_SSL, SMTPException, type SMTPOptions } from "../../src/index.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
-import { startPeer, type Peer, type PeerOptions } from "./peer.js";
+import { withPeer, type PeerOptions } from "./peer.js";
 
 const BASE: SMTPOptions = { localHostname: "client.test", timeout: 10_000 };
 
@@ -20,15 +20,6 @@ before(async () => {
 });
 
 /** Runs `fn` with a peer, always closing both. */
-async function withPeer(options: PeerOptions, fn: (peer: Peer) => Promise<void>): Promise<void> {
-  const peer = await startPeer(options);
-  try {
-    await fn(peer);
-  } finally {
-    await peer.close();
-  }
-}
-
 function isCertError(pattern: RegExp) {
   return (err: unknown): boolean => {
     assert.ok(err instanceof SMTPException, `expected SMTPException, got ${String(err)}`);
