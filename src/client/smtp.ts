@@ -7,7 +7,7 @@
 
 import type tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
-import { SMTPConnectError, SMTPException, SMTPHeloError, SMTPServerDisconnected } from "../errors.js";
+import { SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { Channel } from "../transport/channel.js";
@@ -255,7 +255,6 @@ export class SMTP extends SMTPTransactions {
       throw err;
     }
     if (reply.code !== 221) {
-      const { SMTPResponseException } = await import("../errors.js");
       throw new SMTPResponseException(reply.code, reply.message, { command: "QUIT" });
     }
   }
