@@ -10,7 +10,7 @@ import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import {
-  abandon, drain, finalSlots, lockStep, mailCommand, quietRset, rcptCommand, readEnvelope,
+  abandon, drain, envelopeCommands, finalSlots, lockStep, quietRset, readEnvelope,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 
@@ -25,15 +25,14 @@ const BDAT_CHUNK = 256 * 1024;
 export async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
   let envelope: Pick<Pending, "refused" | "accepted"> | undefined;
   let envelopeSlots: Slot[] = [];
-  const head = (): Command[] => [mailCommand(conv, env), ...env.to.map((r) => rcptCommand(conv, env, r.path))];
-  if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
+    if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
     // The whole transaction in one write: MAIL, every RCPT and BDAT LAST with the message.
-    const slots = conv.pipeline([...head(), bdatCommand(body.bytes, true)]);
+    const slots = conv.pipeline([...envelopeCommands(env), bdatCommand(body.bytes, true)]);
     const final = slots.splice(-1);
     return { ...(await readEnvelopeOrDrain(conv, env, slots, final)), final };
   }
   if (opts.pipelining) {
-    envelopeSlots = conv.pipeline(head());
+    envelopeSlots = conv.pipeline(envelopeCommands(env));
     // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it.
     if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, []);
   } else {

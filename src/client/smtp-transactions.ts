@@ -4,16 +4,19 @@
  * @module
  */
 
-import { SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused } from "../errors.js";
+import { SMTPDataError, SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
-import { encodeCommand, encodeMail, encodeRcpt } from "../protocol/commands.js";
+import { encodeCommand, type CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
 import type { Conversation } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { SMTPSecure } from "./smtp-secure.js";
-import { abandon, finish, send, writeBody, type Body, type Delivery, type Envelope, type Pending } from "./transaction.js";
+import {
+  abandon, complete, finish, mailCommand, rcptCommand, send, writeBody,
+  type Body, type Delivery, type Envelope,
+} from "./transaction.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */
 export interface DataReply extends SMTPReply {
@@ -67,10 +70,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return this.exclusive(async () => {
       await this.secureIfRequired();
       const conv = this.requireConnection();
-      const opts = conv.doesEsmtp ? params : [];
-      this.startTransaction(conv, [sender], opts);
-      const final = conv.utf8 && !hasParam(opts, "SMTPUTF8") ? [...opts, "SMTPUTF8"] : opts;
-      const reply = await conv.command({ bytes: encodeMail(path, final, conv.encoding), log: `MAIL FROM:${path}${final.length ? ` ${final.join(" ")}` : ""}` });
+      const opts = this.transactionOptions(conv, [sender], conv.doesEsmtp ? params : []);
+      conv.utf8 = hasParam(opts, "SMTPUTF8");
+      const reply = await conv.command(mailCommand(path, opts, conv.encoding));
       if (reply.code !== 250) conv.utf8 = false;
       conv.accepted = [];
       return reply;
@@ -91,7 +93,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
         throw new SMTPNotSupportedError(`Non-ASCII recipient ${JSON.stringify(recip)} needs an SMTPUTF8 transaction (MAIL with SMTPUTF8)`);
       }
       const opts = conv.doesEsmtp ? params : [];
-      const reply = await conv.command({ bytes: encodeRcpt(path, opts, conv.encoding), log: `RCPT TO:${path}${opts.length ? ` ${opts.join(" ")}` : ""}` });
+      const reply = await conv.command(rcptCommand(path, opts, conv.encoding));
       if (reply.code === 250 || reply.code === 251) conv.accepted.push(recip);
       return reply;
     });
@@ -115,20 +117,11 @@ export abstract class SMTPTransactions extends SMTPSecure {
       const accepted = conv.accepted;
       conv.accepted = [];
       const final = await writeBody(conv, body, accepted.length, this.options.signal);
-      const pending: Pending = { refused: new Map(), accepted, final };
-      if (conv.dialect === "smtp") {
-        conv.utf8 = false;
-        return conv.read(final[0]!);
-      }
-      try {
-        const delivery = await finish(conv, pending, false);
-        const all = new Map([...delivery.delivered, ...delivery.refused]);
-        return { ...delivery.reply, recipients: new Map(accepted.map((a) => [a, all.get(a)!])) };
-      } catch (err) {
-        if (!(err instanceof SMTPRecipientsRefused)) throw err;
-        const first = [...err.recipients.values()][0] as SMTPReply;
-        return { ...first, recipients: err.recipients as Map<string, SMTPReply> };
-      }
+      conv.utf8 = false;
+      if (conv.dialect === "smtp") return conv.read(final[0]!);
+      const delivery = await finish(conv, { refused: new Map(), accepted, final }, false);
+      const all = new Map([...delivery.delivered, ...delivery.refused]);
+      return { ...delivery.reply, recipients: new Map(accepted.map((a) => [a, all.get(a)!])) };
     });
   }
 
@@ -184,13 +177,16 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return isStreamBody(msg) ? { kind: "stream", chunks: msg } : { kind: "bytes", bytes: bodyBytes(msg) };
   }
 
-  /** Marks the start of a transaction: SMTPUTF8 when asked for or needed by an address. */
-  private startTransaction(conv: Conversation, addresses: string[], options: string[]): void {
+  /**
+   * The MAIL options of a transaction from `addresses`: `SMTPUTF8` added when an address
+   * needs it. @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed and the
+   * server does not offer it (or does not speak ESMTP).
+   */
+  private transactionOptions(conv: Conversation, addresses: string[], options: string[]): string[] {
     const wantsUtf8 = hasParam(options, "SMTPUTF8") || addresses.some((a) => !isAsciiAddress(a));
-    if (wantsUtf8 && !(conv.doesEsmtp && conv.hasExtn("smtputf8"))) {
-      throw new SMTPNotSupportedError("SMTPUTF8 not supported by server");
-    }
-    conv.utf8 = wantsUtf8;
+    if (!wantsUtf8) return options;
+    if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) throw new SMTPNotSupportedError("SMTPUTF8 not supported by server");
+    return hasParam(options, "SMTPUTF8") ? options : [...options, "SMTPUTF8"];
   }
 
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
@@ -224,10 +220,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
         const flowSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
         const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
         if (!pipelining) {
-          const done = await finish(conv, pending, true);
+          const done = await complete(conv, pending, true);
           return async () => done;
         }
-        return () => finish(conv, pending, false);
+        return () => complete(conv, pending, false);
       });
       const next = signal ? await Promise.race([turn, aborted]) : await turn;
       return await (signal ? Promise.race([next(), aborted]) : next());
@@ -244,8 +240,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
       if (req.serverOptions) options = req.serverOptions(conv.features, options);
       if (conv.hasExtn("size") && req.size !== undefined && !hasParam(options, "SIZE")) options = [`SIZE=${req.size}`, ...options];
     }
-    this.startTransaction(conv, [req.from, ...req.to.map((t) => t.addr)], options);
-    if (conv.utf8 && !hasParam(options, "SMTPUTF8")) options = [...options, "SMTPUTF8"];
-    return { from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [] };
+    options = this.transactionOptions(conv, [req.from, ...req.to.map((t) => t.addr)], options);
+    const encoding: CommandEncoding = hasParam(options, "SMTPUTF8") ? "utf8" : "ascii";
+    return { from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [], encoding };
   }
 }

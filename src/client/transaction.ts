@@ -6,7 +6,7 @@
  */
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { encodeCommand, encodeMail, encodeRcpt } from "../protocol/commands.js";
+import { encodeCommand, encodeMail, encodeRcpt, type CommandEncoding } from "../protocol/commands.js";
 import { DotStuffer, stuffMessage } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -26,6 +26,12 @@ export interface Envelope {
   to: { addr: string; path: string }[];
   /** RCPT parameters to send with each recipient. */
   rcptOptions: string[];
+  /**
+   * How this transaction's commands are encoded: UTF-8 for an SMTPUTF8 transaction
+   * (RFC 6531), else ASCII. A property of the transaction, so pipelined transactions that
+   * overlap on one connection never see each other's encoding.
+   */
+  encoding: CommandEncoding;
 }
 
 /** A body ready to send: bytes in memory, or a stream. */
@@ -51,19 +57,31 @@ export interface Pending {
   final: Slot[];
 }
 
-export function mailCommand(conv: Conversation, env: Envelope): Command {
-  return { bytes: encodeMail(env.fromPath, env.mailOptions, conv.encoding), log: withOpts(`MAIL FROM:${env.fromPath}`, env.mailOptions) };
+/** `MAIL FROM:<path> PARAMS` as a command, with its trace text. */
+export function mailCommand(path: string, options: readonly string[], encoding: CommandEncoding): Command {
+  return { bytes: encodeMail(path, options, encoding), log: withOpts(`MAIL FROM:${path}`, options) };
 }
 
-export function rcptCommand(conv: Conversation, env: Envelope, path: string): Command {
-  return { bytes: encodeRcpt(path, env.rcptOptions, conv.encoding), log: withOpts(`RCPT TO:${path}`, env.rcptOptions) };
+/** `RCPT TO:<path> PARAMS` as a command, with its trace text. */
+export function rcptCommand(path: string, options: readonly string[], encoding: CommandEncoding): Command {
+  return { bytes: encodeRcpt(path, options, encoding), log: withOpts(`RCPT TO:${path}`, options) };
 }
 
-function withOpts(head: string, opts: string[]): string {
+/** The envelope's MAIL command followed by one RCPT per recipient. */
+export function envelopeCommands(env: Envelope): Command[] {
+  return [mailCommand(env.fromPath, env.mailOptions, env.encoding), ...env.to.map((r) => rcptCommand(r.path, env.rcptOptions, env.encoding))];
+}
+
+function withOpts(head: string, opts: readonly string[]): string {
   return opts.length ? `${head} ${opts.join(" ")}` : head;
 }
 
-/** RSET that tolerates a server that has gone (Python's `_rset`). */
+/** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */
+async function endEmptyData(conv: Conversation): Promise<void> {
+  await drain(conv, conv.pipeline([{ bytes: Buffer.from(".\r\n", "latin1"), log: ".", phase: "dataTermination" }]));
+}
+
+/** RSET that tolerates a server that has gone (Python's `_rset`); it ends any transaction. */
 export async function quietRset(conv: Conversation): Promise<void> {
   conv.utf8 = false;
   if (conv.channel.closed) return;
@@ -91,7 +109,6 @@ export async function drain(conv: Conversation, slots: Slot[]): Promise<SMTPRepl
 /** Refuses or closes after a failure: RSET unless the server said 421 (already closed). */
 export async function abandon(conv: Conversation, code: number): Promise<void> {
   if (code !== 421) await quietRset(conv);
-  conv.utf8 = false;
 }
 
 /**
@@ -109,10 +126,9 @@ export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slo
   if (mail.code !== 250) {
     if (mail.code !== 421) {
       const last = await drain(conv, [...slots.slice(1), ...rest]);
-      if (last?.code === 354) await drain(conv, conv.pipeline([{ bytes: Buffer.from(".\r\n"), log: ".", phase: "dataTermination" }]));
+      if (last?.code === 354) await endEmptyData(conv);
       await abandon(conv, mail.code);
     }
-    conv.utf8 = false;
     throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL" });
   }
   const refused = new Map<string, SMTPReply>();
@@ -122,10 +138,7 @@ export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slo
     const addr = env.to[i]!.addr;
     if (reply.code === 250 || reply.code === 251) accepted.push(addr);
     else refused.set(addr, reply);
-    if (reply.code === 421) {
-      conv.utf8 = false;
-      throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
-    }
+    if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
   }
   return { refused, accepted };
 }
@@ -135,17 +148,17 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   let envelope: Pick<Pending, "refused" | "accepted">;
   let dataReply: SMTPReply;
   if (opts.pipelining) {
-    const slots = conv.pipeline([mailCommand(conv, env), ...env.to.map((r) => rcptCommand(conv, env, r.path)), dataCmd]);
+    const slots = conv.pipeline([...envelopeCommands(env), dataCmd]);
     const dataSlot = slots.pop()!;
     envelope = await readEnvelope(conv, env, slots, [dataSlot]);
     dataReply = await conv.read(dataSlot);
     if (envelope.accepted.length === 0) {
-      if (dataReply.code === 354) await drain(conv, conv.pipeline([{ bytes: Buffer.from(".\r\n"), log: ".", phase: "dataTermination" }]));
+      if (dataReply.code === 354) await endEmptyData(conv);
       await abandon(conv, dataReply.code);
       throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
     }
   } else {
-    envelope = await readEnvelope(conv, env, [await lockStep(conv, env)].flat(), []);
+    envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
     if (envelope.accepted.length === 0) {
       await quietRset(conv);
       throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
@@ -163,14 +176,11 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
 /** Sends MAIL and each RCPT one at a time, as Python does, returning already-read slots. */
 export async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[]> {
   const slots: Slot[] = [];
-  const [mail] = conv.pipeline([mailCommand(conv, env)]);
-  slots.push(mail!);
-  const mailReply = await conv.read(mail!);
-  if (mailReply.code !== 250) return slots;
-  for (const r of env.to) {
-    const [slot] = conv.pipeline([rcptCommand(conv, env, r.path)]);
+  for (const command of envelopeCommands(env)) {
+    const [slot] = conv.pipeline([command]);
     slots.push(slot!);
-    if ((await conv.read(slot!)).code === 421) break;
+    const reply = await conv.read(slot!);
+    if (reply.code === 421 || (slots.length === 1 && reply.code !== 250)) break;
   }
   return slots;
 }
@@ -226,50 +236,56 @@ export interface Delivery {
  * Reads the reply to the end of data (for LMTP one per accepted recipient, RFC 2033 §4.2).
  * A refusal is followed by RSET when `rsetOnFailure` (lock-step only: once other
  * transactions are pipelined behind this one, RSET would cancel them, and the end of data
- * has finished this transaction anyway, RFC 5321 §4.1.1.4).
- * @throws SMTPDataError (SMTP), SMTPRecipientsRefused (LMTP, when nobody got the message),
- * SMTPServerDisconnected.
+ * has finished this transaction anyway, RFC 5321 §4.1.1.4). For LMTP it resolves even
+ * when nobody got the message (see {@link complete} for `sendmail`'s rule).
+ * @throws SMTPDataError (SMTP), SMTPServerDisconnected.
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
   const refused = new Map(pending.refused);
-  try {
-    if (conv.dialect === "smtp") {
-      const reply = await conv.read(pending.final[0]!);
-      if (reply.code !== 250) {
-        if (rsetOnFailure) await abandon(conv, reply.code);
-        throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
-      }
-      for (const addr of pending.accepted) delivered.set(addr, reply);
-      return { refused, delivered, reply };
+  if (conv.dialect === "smtp") {
+    const reply = await conv.read(pending.final[0]!);
+    if (reply.code !== 250) {
+      if (rsetOnFailure) await abandon(conv, reply.code);
+      throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
     }
-    if (pending.accepted.length === 0) {
-      // Only the low-level data() gets here (sendmail stops before DATA): a server that
-      // took DATA with no recipient gives the end of data one reply, which is the answer.
-      return { refused, delivered, reply: await conv.read(pending.final[0]!) };
-    }
-    let first: SMTPReply | undefined;
-    let last: SMTPReply | undefined;
-    for (let i = 0; i < pending.accepted.length; i++) {
-      const reply = await conv.read(pending.final[i]!);
-      last = reply;
-      if (reply.code === 250) delivered.set(pending.accepted[i]!, reply);
-      else {
-        refused.set(pending.accepted[i]!, reply);
-        first ??= reply;
-      }
-      if (reply.code === 421) {
-        // The server is closing (RFC 5321 §3.8; the connection is closed already): the
-        // replies still due will never come. Report those recipients refused with the
-        // 421, a transient failure, rather than failing the whole call and losing which
-        // recipients did get the message.
-        for (const addr of pending.accepted.slice(i + 1)) refused.set(addr, reply);
-        break;
-      }
-    }
-    if (delivered.size === 0) throw new SMTPRecipientsRefused(refused, { command: "end of data" });
-    return { refused, delivered, reply: first ?? last! };
-  } finally {
-    conv.utf8 = false;
+    for (const addr of pending.accepted) delivered.set(addr, reply);
+    return { refused, delivered, reply };
   }
+  if (pending.accepted.length === 0) {
+    // Only the low-level data() gets here (sendmail stops before DATA): a server that
+    // took DATA with no recipient gives the end of data one reply, which is the answer.
+    return { refused, delivered, reply: await conv.read(pending.final[0]!) };
+  }
+  let first: SMTPReply | undefined;
+  let last: SMTPReply | undefined;
+  for (let i = 0; i < pending.accepted.length; i++) {
+    const reply = await conv.read(pending.final[i]!);
+    last = reply;
+    if (reply.code === 250) delivered.set(pending.accepted[i]!, reply);
+    else {
+      refused.set(pending.accepted[i]!, reply);
+      first ??= reply;
+    }
+    if (reply.code === 421) {
+      // The server is closing (RFC 5321 §3.8; the connection is closed already): the
+      // replies still due will never come. Report those recipients refused with the
+      // 421, a transient failure, rather than failing the whole call and losing which
+      // recipients did get the message.
+      for (const addr of pending.accepted.slice(i + 1)) refused.set(addr, reply);
+      break;
+    }
+  }
+  return { refused, delivered, reply: first ?? last! };
+}
+
+/**
+ * {@link finish} with `sendmail`'s rule: the call fails only when nobody got the message.
+ * @throws SMTPDataError, SMTPRecipientsRefused (LMTP: every recipient refused after the
+ * data), SMTPServerDisconnected.
+ */
+export async function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean): Promise<Delivery> {
+  const delivery = await finish(conv, pending, rsetOnFailure);
+  if (delivery.delivered.size === 0) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
+  return delivery;
 }

@@ -419,3 +419,39 @@ S: 250 queued
   }, t.options);
   assert.match(t.flow(), /C MAIL \| S 250 \| C RCPT \| S 250 \| C DATA/);
 });
+
+test("pipelined: the command encoding belongs to each transaction, also when they overlap", async () => {
+  const script = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 250-mx.test
+S: 250-PIPELINING
+S: 250 SMTPUTF8
+C: MAIL FROM:<jörg@x.test> SMTPUTF8
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: one
+C: .
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 first queued
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: two
+C: .
+S: 250 second queued
+`;
+  await withScript(script, async (client) => {
+    const results = await Promise.all([
+      client.deliver("jörg@x.test", "b@y.test", "one\r\n"),
+      client.deliver("a@x.test", "b@y.test", "two\r\n"),
+    ]);
+    assert.deepEqual(results.map((r) => r.reply.message), ["first queued", "second queued"]);
+    await assert.rejects(client.docmd("VRFY", "ü"), TypeError);
+  });
+});
