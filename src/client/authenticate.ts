@@ -11,6 +11,7 @@ import type { AuthCredentials, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES } from "../constants.js";
 import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
+import { splitMechanisms } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
 
 export { authCramMd5Object, authLoginObject, authPlainObject } from "../auth/auth-object.js";
@@ -179,7 +180,7 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
  * The caller checks that the server has the AUTH extension at all.
  */
 export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: LoginOptions = {}): Promise<SMTPReply> {
-  const offered = new Set(advertised.split(/\s+/).filter(Boolean).map((s) => s.toUpperCase()));
+  const offered = new Set(splitMechanisms(advertised));
   const secure = io.encrypted || io.loopback || opts.allowInsecure === true;
   const refusedAsInsecure: string[] = [];
   let lastError: SMTPAuthenticationError | undefined;

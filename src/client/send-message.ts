@@ -6,6 +6,7 @@
  */
 import { SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import { hasParam, paramValue } from "../protocol/params.js";
 import {
   findRecipients,
   findSender,
@@ -105,12 +106,6 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   };
 }
 
-/** The keyword of a MAIL parameter (`BODY=8BITMIME` -> `BODY`), upper-case. */
-function keywordOf(option: string): string {
-  const eq = option.indexOf("=");
-  return (eq < 0 ? option : option.slice(0, eq)).toUpperCase();
-}
-
 /**
  * The MAIL FROM options for a prepared message: `given` (never changed), plus `SMTPUTF8`
  * and `BODY=8BITMIME` when an address needs SMTPUTF8 (as Python's `send_message` adds
@@ -129,7 +124,6 @@ export function mailOptionsFor(
   given: readonly string[] = [],
 ): string[] {
   const out = [...given];
-  const has = (keyword: string): boolean => out.some((o) => keywordOf(o) === keyword);
   if (prepared.smtputf8) {
     if (!features.has("smtputf8")) {
       throw new SMTPNotSupportedError(
@@ -137,12 +131,11 @@ export function mailOptionsFor(
           "but the server does not advertise the required SMTPUTF8 capability",
       );
     }
-    if (!has("SMTPUTF8")) out.push("SMTPUTF8");
-    if (!has("BODY")) out.push("BODY=8BITMIME");
+    if (!hasParam(out, "SMTPUTF8")) out.push("SMTPUTF8");
+    if (!hasParam(out, "BODY")) out.push("BODY=8BITMIME");
   }
   if (prepared.eightBit) {
-    const bodyOption = out.find((o) => keywordOf(o) === "BODY");
-    const body = bodyOption === undefined ? undefined : bodyOption.slice(bodyOption.indexOf("=") + 1).toUpperCase();
+    const body = hasParam(out, "BODY") ? (paramValue(out, "BODY") ?? "").toUpperCase() : undefined;
     const eightBitOk = features.has("8bitmime") || features.has("smtputf8");
     if (body === undefined) {
       if (!eightBitOk) {

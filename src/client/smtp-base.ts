@@ -6,7 +6,6 @@
 
 import type { TimeoutPhase } from "../constants.js";
 import { SMTPServerDisconnected } from "../errors.js";
-import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -73,8 +72,8 @@ export abstract class SMTPBase {
 
   /**
    * Runs `fn` after every earlier call on this instance has finished, so calls never
-   * interleave their bytes or swap replies. `fn` may return `{ release }` semantics by
-   * resolving early (see `sendmail`'s pipelining).
+   * interleave their bytes or swap replies. A pipelined `sendmail` resolves its `fn` once
+   * its data is written and reads the final reply outside, so the next call can start.
    */
   protected exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(() => {
@@ -96,11 +95,6 @@ export abstract class SMTPBase {
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
     return conv.command({ bytes: encodeCommand(verb, args, conv.encoding), log: args ? `${verb} ${args}` : verb });
-  }
-
-  /** Python's `_addr_only`, with a CR/LF/NUL check. */
-  protected addrOnly(address: string): string {
-    return addrOnly(address);
   }
 
   /** Closes the connection: gracefully after QUIT, at once otherwise. */

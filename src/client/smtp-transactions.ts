@@ -7,7 +7,7 @@
 import { SMTPDataError, SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { encodeCommand, type CommandEncoding } from "../protocol/commands.js";
-import { hasParam, normalizeParams } from "../protocol/params.js";
+import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
 import type { Conversation } from "./conversation.js";
@@ -213,7 +213,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
         const env = this.envelope(conv, req);
         const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
         const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
-        if (hasParam(env.mailOptions, "BODY") && /BODY=BINARYMIME/i.test(env.mailOptions.join(" ")) && !chunking) {
+        if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
           throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
         }
         const signals = [this.options.signal, signal].filter((x): x is AbortSignal => x !== undefined);

@@ -8,6 +8,7 @@
 import type tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
 import { SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { Channel } from "../transport/channel.js";
@@ -199,12 +200,12 @@ export class SMTP extends SMTPTransactions {
 
   /** VRFY with the address part of `address`. */
   verify(address: string): Promise<SMTPReply> {
-    return this.exclusive(() => this.simple("VRFY", this.addrOnly(address)));
+    return this.exclusive(() => this.simple("VRFY", addrOnly(address)));
   }
 
   /** EXPN with the address part of `address`. */
   expn(address: string): Promise<SMTPReply> {
-    return this.exclusive(() => this.simple("EXPN", this.addrOnly(address)));
+    return this.exclusive(() => this.simple("EXPN", addrOnly(address)));
   }
 
   /** HELP; resolves to the reply text (Python returns the message only). */

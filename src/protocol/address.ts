@@ -8,22 +8,15 @@
  */
 import { escapeControl } from "../errors.js";
 import { parseListElement, splitAddressList } from "./address-list.js";
+import { assertSafe, isAscii } from "./commands.js";
+import { normalizeLineEndings } from "./dot-stuff.js";
 
-const FORBIDDEN = /[\r\n\0]/;
 // atext (RFC 5322 §3.2.3) dot-atom "@" a domain of letter/digit/hyphen labels, bare or in <>.
 const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
 const DOT_ATOM_ADDR = `${ATOM}(?:\\.${ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`;
 const SIMPLE_ADDRESS = new RegExp(`^(?:(${DOT_ATOM_ADDR})|<(${DOT_ATOM_ADDR})>)$`);
 // eslint-disable-next-line no-control-regex
 const PATH_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Throws a `TypeError` when `value` holds CR, LF or NUL (they would end or break an SMTP line). */
-function rejectControl(value: string, what: string): void {
-  if (typeof value !== "string") throw new TypeError(`${what} must be a string, not ${typeof value}`);
-  if (FORBIDDEN.test(value)) {
-    throw new TypeError(`${what} must not contain CR, LF or NUL: "${escapeControl(value)}"`);
-  }
-}
 
 /**
  * Parses a single address (`a@b`, `<a@b>`, `John <j@x.org>`, `j@x.org (John)`,
@@ -33,7 +26,7 @@ function rejectControl(value: string, what: string): void {
  * @throws TypeError when `addr` holds CR, LF or NUL.
  */
 export function parseAddress(addr: string): string | null {
-  rejectControl(addr, "address");
+  assertSafe(addr, "address");
   // Fast path for the common case, a plain dot-atom address with or without brackets: the
   // full RFC 5322 parser costs tens of microseconds per call and gives the same answer here.
   const simple = SIMPLE_ADDRESS.exec(addr);
@@ -53,7 +46,7 @@ export function parseAddress(addr: string): string | null {
  *   would send `<>` or the raw text instead).
  */
 export function quoteaddr(addr: string): string {
-  rejectControl(addr, "address");
+  assertSafe(addr, "address");
   if (/^[ \t]*(?:<[ \t]*>)?[ \t]*$/.test(addr)) return "<>";
   const spec = parseAddress(addr);
   if (spec === null) throw new TypeError(`cannot parse address "${escapeControl(addr)}"`);
@@ -75,8 +68,7 @@ export function addrOnly(addr: string): string {
 
 /** True when `addr` is all ASCII, i.e. needs no SMTPUTF8 (RFC 6531) to be sent. */
 export function isAsciiAddress(addr: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /^[\x00-\x7f]*$/.test(addr);
+  return isAscii(addr);
 }
 
 /**
@@ -84,7 +76,7 @@ export function isAsciiAddress(addr: string): boolean {
  * start of a line is doubled (RFC 5321 §4.5.2). The final CRLF `.` CRLF is not added.
  */
 export function quotedata(data: string): string {
-  return data.replace(/\r\n|\r|\n/g, "\r\n").replace(/(^|\n)\./g, "$1..");
+  return normalizeLineEndings(data).replace(/(^|\n)\./g, "$1..");
 }
 
 /**
@@ -97,7 +89,7 @@ export function quotedata(data: string): string {
  *   holds CR, LF or NUL.
  */
 export function parseAddressList(headerValue: string): string[] {
-  rejectControl(headerValue, "address list");
+  assertSafe(headerValue, "address list");
   const out: string[] = [];
   for (const element of splitAddressList(headerValue)) {
     if (!element.hasContent) continue;

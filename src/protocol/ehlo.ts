@@ -44,10 +44,14 @@ function pyStrip(text: string): string {
   return text.slice(a, b);
 }
 
+/** Splits an `auth` feature value into mechanism names, upper-cased, without repeats. */
+export function splitMechanisms(value: string): string[] {
+  return [...new Set(value.split(/\s+/).filter(Boolean).map((s) => s.toUpperCase()))];
+}
+
 /** Lists the mechanism names of an `auth` feature value, upper-cased, without repeats. */
 export function authMechanisms(features: ReadonlyMap<string, string>): string[] {
-  const names = (features.get("auth") ?? "").split(/\s+/).filter(Boolean).map((s) => s.toUpperCase());
-  return [...new Set(names)];
+  return splitMechanisms(features.get("auth") ?? "");
 }
 
 /** The server's SIZE limit in bytes (RFC 1870), or `undefined` when none or unlimited (0). */

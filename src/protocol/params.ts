@@ -59,3 +59,13 @@ export function hasParam(options: readonly string[], keyword: string): boolean {
     return (eq === -1 ? o : o.slice(0, eq)).toUpperCase() === k;
   });
 }
+
+/** The value of `keyword` in `options` (case-insensitive), e.g. `"8BITMIME"` for `BODY`; `undefined` when absent or bare. */
+export function paramValue(options: readonly string[], keyword: string): string | undefined {
+  const k = keyword.toUpperCase();
+  for (const o of options) {
+    const eq = o.indexOf("=");
+    if ((eq === -1 ? o : o.slice(0, eq)).toUpperCase() === k) return eq === -1 ? undefined : o.slice(eq + 1);
+  }
+  return undefined;
+}

@@ -4,6 +4,7 @@
  * @module
  */
 import { format } from "node:util";
+import { escapeControl } from "../errors.js";
 
 /** One line of a session as the server saw it. */
 export interface TranscriptEntry {
@@ -39,12 +40,6 @@ export function redactCommand(command: string | undefined, line: string): string
   return parts.length > 2 ? `${parts[0]} ${parts[1]} ${REDACTED}` : line;
 }
 
-/** Escapes control characters so a hostile line cannot rewrite a terminal. */
-export function escapeControls(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-
 /** A minimal bunyan-compatible logger, as smtp-server's `logger` option takes it. */
 export interface TranscriptLogger {
   trace(): void;
@@ -69,12 +64,12 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
       const time = new Date();
       if (fields?.tnx === "send" && message === "S:") {
         for (const line of String(args[0] ?? "").split("\r\n")) {
-          record({ session, direction: "S", line: escapeControls(line), time });
+          record({ session, direction: "S", line: escapeControl(line), time });
         }
       } else if (fields?.tnx === "command" && message === "C:") {
         const command = typeof fields.command === "string" ? fields.command : undefined;
         const line = redactCommand(command, String(args[0] ?? "").replace("/* secured */", REDACTED));
-        record({ session, direction: "C", line: escapeControls(line), time });
+        record({ session, direction: "C", line: escapeControl(line), time });
       } else if (fields?.tnx === "data" && typeof message === "string") {
         record({ session, direction: "C", line: format(message, ...args).replace(/^C: /, ""), time });
       }

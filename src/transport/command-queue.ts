@@ -57,11 +57,6 @@ export class CommandQueue {
     this.#parser = new ReplyParser(limits);
   }
 
-  /** Number of replies still expected. */
-  get pending(): number {
-    return this.#slots.length;
-  }
-
   /** The error that ended the queue, if one did. */
   get failure(): unknown {
     return this.#failure;
