@@ -27,7 +27,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   let envelopeSlots: Slot[] = [];
     if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
     // The whole transaction in one write: MAIL, every RCPT and BDAT LAST with the message.
-    const slots = conv.pipeline([...envelopeCommands(env), bdatCommand(body.bytes, true)]);
+    const slots = conv.pipeline([...envelopeCommands(env), bdatCommand([body.bytes], true)]);
     const final = slots.splice(-1);
     return { ...(await readEnvelopeOrDrain(conv, env, slots, final)), final };
   }
@@ -43,8 +43,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
   }
   const chunkSlots: Slot[] = [];
-  const sendChunk = async (bytes: Buffer): Promise<void> => {
-    const [slot] = conv.pipeline([bdatCommand(bytes, false)]);
+  const sendChunk = async (parts: Buffer[]): Promise<void> => {
+    const [slot] = conv.pipeline([bdatCommand(parts, false)]);
     if (opts.pipelining) {
       chunkSlots.push(slot!);
       await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
@@ -56,8 +56,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
     }
   };
-  let last: Buffer;
-  if (body.kind === "bytes") last = body.bytes;
+  let last: Buffer[];
+  if (body.kind === "bytes") last = [body.bytes];
   else {
     try {
       last = await streamBdat(body.chunks, sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
@@ -85,10 +85,10 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
  * LAST). Stops early, without sending the rest, once the envelope is known to be refused.
  */
 async function streamBdat(
-  chunks: AsyncIterable<Uint8Array | string>, sendChunk: (bytes: Buffer) => Promise<void>,
+  chunks: AsyncIterable<Uint8Array | string>, sendChunk: (parts: Buffer[]) => Promise<void>,
   refused: () => boolean, signal?: AbortSignal,
-): Promise<Buffer> {
-  let held: Buffer | null = null;
+): Promise<Buffer[]> {
+  let held: Buffer[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   for await (const chunk of sourceChunks(chunks)) {
@@ -96,15 +96,15 @@ async function streamBdat(
     pending.push(chunk);
     pendingBytes += chunk.length;
     if (pendingBytes < BDAT_CHUNK) continue;
-    if (held) await sendChunk(held);
-    held = Buffer.concat(pending);
+    if (held.length) await sendChunk(held);
+    held = pending;
     pending = [];
     pendingBytes = 0;
-    if (refused()) return Buffer.alloc(0);
+    if (refused()) return [];
   }
-  if (pendingBytes === 0) return held ?? Buffer.alloc(0);
-  if (held) await sendChunk(held);
-  return Buffer.concat(pending);
+  if (pendingBytes === 0) return held;
+  if (held.length) await sendChunk(held);
+  return pending;
 }
 
 /** An error thrown by the caller's body stream itself, not by the SMTP exchange. */
@@ -136,9 +136,10 @@ async function cancelChunks(conv: Conversation, outstanding: Slot[]): Promise<vo
   }
 }
 
-function bdatCommand(bytes: Buffer, last: boolean): Command {
-  const header = encodeBdat(bytes.length, last);
-  return { bytes: Buffer.concat([header, bytes]), log: `BDAT ${bytes.length}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
+function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  return { bytes: [encodeBdat(size, last), ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
 }
 
 /** True once the replies that have arrived show a refused sender or every recipient refused. */

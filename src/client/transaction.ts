@@ -7,7 +7,7 @@
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand, encodeMail, encodeRcpt, type CommandEncoding } from "../protocol/commands.js";
-import { DotStuffer, stuffMessage } from "../protocol/dot-stuff.js";
+import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
@@ -187,13 +187,12 @@ export async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[
 
 /** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
 export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
-  let tail: Buffer;
-  let size: number;
+  const stuffer = new DotStuffer();
+  let last: Buffer[];
   if (body.kind === "bytes") {
-    tail = stuffMessage(body.bytes);
-    size = tail.length;
+    // The stuffed message and its end marker go as two parts: no copy just to append ".".
+    last = [stuffer.push(body.bytes), stuffer.end()];
   } else {
-    const stuffer = new DotStuffer();
     const stall = conv.timeout("dataBlock");
     try {
       for await (const chunk of streamChunks(body.chunks)) {
@@ -207,10 +206,9 @@ export async function writeBody(conv: Conversation, body: Body, accepted: number
       conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
       throw err;
     }
-    tail = stuffer.end();
-    size = stuffer.outputBytes;
+    last = [stuffer.end()];
   }
-  return finalSlots(conv, { bytes: tail, log: `<message data, ${size} bytes> .`, phase: "dataTermination" }, accepted);
+  return finalSlots(conv, { bytes: last, log: `<message data, ${stuffer.outputBytes} bytes> .`, phase: "dataTermination" }, accepted);
 }
 
 /** Writes the last bytes and opens the final reply slot(s): LMTP gets one per recipient. */

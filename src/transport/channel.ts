@@ -12,10 +12,13 @@ import { CommandQueue, type Slot, type SlotOptions } from "./command-queue.js";
 import { Connection, type OpenOptions, type TLSInfo } from "./connection.js";
 import type { Tracer } from "./trace.js";
 
+/** Up to this many bytes of a group are joined into one buffer; more are written in parts. */
+const JOIN_LIMIT = 64 * 1024;
+
 /** One command to write: its bytes, how to show it, and its reply slot (none for raw sends). */
 export interface Outgoing {
-  /** The encoded line(s). */
-  bytes: Buffer;
+  /** The encoded line(s); a message may come in parts, which are written without joining them. */
+  bytes: Buffer | readonly Buffer[];
   /** What traces show (credentials masked). */
   log: string;
   /** Options of the reply slot to open, or `undefined` to expect no reply. */
@@ -107,9 +110,26 @@ export class Channel {
       this.#tracer.command(c.log);
       if (c.slot) slots.push(this.#queue.expect(c.slot));
     }
-    const bytes = commands.length === 1 ? commands[0]!.bytes : Buffer.concat(commands.map((c) => c.bytes));
-    this.#conn.write(bytes, coalesce);
+    this.#write(commands.flatMap((c) => c.bytes), coalesce);
     return slots;
+  }
+
+  /**
+   * Writes `parts` as one write: small ones joined (one syscall), large ones as they are
+   * (no copy of a message), corked so that they still leave together in one writev.
+   */
+  #write(parts: readonly Buffer[], coalesce: boolean): void {
+    if (parts.length === 1) {
+      this.#conn.write(parts[0]!, coalesce);
+      return;
+    }
+    let total = 0;
+    for (const part of parts) total += part.length;
+    if (total <= JOIN_LIMIT) {
+      this.#conn.write(Buffer.concat(parts, total), coalesce);
+      return;
+    }
+    for (const part of parts) this.#conn.write(part, true);
   }
 
   /** Writes raw bytes that expect no reply of their own (Python's `send()`). */
