@@ -7,7 +7,7 @@
 import type { TimeoutPhase } from "../constants.js";
 import { SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
-import type { SMTPReply } from "../protocol/reply.js";
+import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
@@ -34,6 +34,7 @@ export abstract class SMTPBase {
     if (options.localHostname !== undefined && /[\r\n\0\s]/.test(options.localHostname)) {
       throw new TypeError("localHostname must not contain whitespace, CR, LF or NUL");
     }
+    if (options.limits !== undefined) resolveLimits(options.limits);
     this.options = { ...options };
     this.tracer = tracer;
     this.timeouts = Object.freeze(timeouts);

@@ -26,7 +26,7 @@ export interface DataReply extends SMTPReply {
 
 /** Options of `deliver()`, beyond Python's arguments. */
 export interface DeliverOptions {
-  /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870). */
+  /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870); else RangeError. */
   size?: number;
   /**
    * Aborts this call: if it is still waiting for its turn it never starts; if it has begun,
@@ -142,6 +142,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
    */
   deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
     const body = this.toBody(msg);
+    if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
+      throw new RangeError(`size must be a whole number of bytes, got ${String(options.size)}`);
+    }
     const size = body.kind === "bytes" ? body.bytes.length : options.size;
     return this.transact(this.request(from, to, body, mailOptions, rcptOptions, size), options.signal);
   }

@@ -65,13 +65,15 @@ export class SMTPPool {
   #opening = 0;
   #closed = false;
 
-  /** @throws RangeError for non-positive limits. */
+  /** @throws RangeError for non-positive limits or timeouts. */
   constructor(options: PoolOptions) {
     this.#options = { ...options };
     this.#max = positive("maxConnections", options.maxConnections, 4);
     this.#window = positive("maxInFlight", options.maxInFlight, 8);
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
     this.#bucket = options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
+    const idle = options.idleTimeout;
+    if (idle !== undefined && !(idle > 0 && Number.isFinite(idle))) throw new RangeError(`idleTimeout must be a positive number of milliseconds, got ${idle}`);
   }
 
   /** Open connections right now. */

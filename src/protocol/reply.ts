@@ -31,6 +31,24 @@ export interface ReplyLimits {
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * Fills in the default caps and checks the given ones. A line cap below 5 bytes could not
+ * hold even `250\r\n`, so it counts as out of range.
+ * @throws RangeError for a cap that is not an integer in range.
+ */
+export function resolveLimits(limits: ReplyLimits = {}): Required<ReplyLimits> {
+  const check = (name: keyof ReplyLimits, fallback: number, min: number): number => {
+    const value = limits[name] ?? fallback;
+    if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`limits.${name} must be an integer >= ${min}, got ${String(value)}`);
+    return value;
+  };
+  return {
+    maxLineLength: check("maxLineLength", MAX_REPLY_LINE_BYTES, 5),
+    maxReplyBytes: check("maxReplyBytes", MAX_REPLY_BYTES, 5),
+    maxReplyLines: check("maxReplyLines", MAX_REPLY_LINES, 1),
+  };
+}
+
 /** Builds a reply from its code and text lines (used by the parser and by tests). */
 export function makeReply(code: number, lines: string[]): SMTPReply {
   const message = lines.join("\n");
@@ -72,10 +90,12 @@ export class ReplyParser {
   #replyBytes = 0;
   #failure: SMTPResponseException | null = null;
 
+  /** @throws RangeError for a limit that is not a positive integer (see {@link resolveLimits}). */
   constructor(limits: ReplyLimits = {}) {
-    this.#maxLine = limits.maxLineLength ?? MAX_REPLY_LINE_BYTES;
-    this.#maxBytes = limits.maxReplyBytes ?? MAX_REPLY_BYTES;
-    this.#maxLines = limits.maxReplyLines ?? MAX_REPLY_LINES;
+    const resolved = resolveLimits(limits);
+    this.#maxLine = resolved.maxLineLength;
+    this.#maxBytes = resolved.maxReplyBytes;
+    this.#maxLines = resolved.maxReplyLines;
   }
 
   /** The protocol error that ended parsing, if any (the parser then stays failed). */

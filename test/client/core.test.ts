@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import diagnostics from "node:diagnostics_channel";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import {
   SMTP, SMTPConnectError, SMTPException, SMTPNotSupportedError, SMTPResponseException,
@@ -380,4 +381,23 @@ test("sourceAddress binds the local end before connecting", async () => {
   } finally {
     await new Promise((r) => server.close(r));
   }
+});
+
+test("bad options are TypeError/RangeError at construction, before any I/O", () => {
+  assert.throws(() => new SMTP({ timeouts: { greting: 5 } as never }), TypeError);
+  assert.throws(() => new SMTP({ timeouts: { command: 0 } }), RangeError);
+  assert.throws(() => new SMTP({ timeouts: { command: "5" as never } }), TypeError);
+  assert.throws(() => new SMTP({ limits: { maxLineLength: 0 } }), RangeError);
+  assert.throws(() => new SMTP({ limits: { maxReplyLines: 1.5 } }), RangeError);
+  assert.throws(() => new SMTP({ debugLevel: 3 as never }), RangeError);
+  assert.throws(() => new SMTP({ localHostname: "a b" }), TypeError);
+});
+
+test("deliver(): a size that is not a whole number of bytes is a RangeError before MAIL", async () => {
+  await withScript(`${GREET}C: NOOP\nS: 250 ok`, async (client) => {
+    for (const size of [-1, 1.5, Number.NaN]) {
+      await assert.rejects(async () => client.deliver("a@x.test", "b@x.test", Readable.from(["x"]), [], [], { size }), RangeError);
+    }
+    assert.equal((await client.noop()).code, 250);
+  });
 });

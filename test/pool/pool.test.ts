@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
-import { SMTPPool, SMTPRecipientsRefused, SMTPException } from "../../src/index.js";
+import { SMTPAuthenticationError, SMTPPool, SMTPRecipientsRefused, SMTPException } from "../../src/index.js";
 import { TokenBucket } from "../../src/pool/rate-limit.js";
 
 async function sink(): Promise<{ port: number; messages: string[]; connections: () => number; close(): Promise<void> }> {
@@ -81,4 +81,19 @@ test("token bucket: bursts up to capacity, then one token per interval/messages"
   assert.equal(third, true);
   assert.throws(() => new TokenBucket({ messages: 0, interval: 1000 }), RangeError);
   assert.throws(() => new SMTPPool({ host: "x", maxConnections: 0 }), RangeError);
+});
+
+test("a connection the pool cannot log in on is closed and its error reaches the caller", async () => {
+  const s = await sink();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: s.port, localHostname: "pool.test", auth: { user: "u", password: "p" } });
+  try {
+    // the sink offers AUTH but accepts nobody (smtp-server without onAuth refuses)
+    await assert.rejects(pool.sendmail("a@x.test", "b@x.test", "x"), (err: unknown) => err instanceof SMTPAuthenticationError && err.smtpCode === 535);
+    assert.equal(pool.size, 0);
+    assert.equal(s.messages.length, 0);
+  } finally {
+    await pool.close();
+    await s.close();
+  }
+  assert.throws(() => new SMTPPool({ host: "x", idleTimeout: -1 }), RangeError);
 });
