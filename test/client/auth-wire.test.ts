@@ -1,15 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTP, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError } from "../../src/index.js";
-import { withScript } from "../helpers/client.js";
+import { greeting, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
-const EHLO = (auth: string): string => `S: 220 mx.test
-C: EHLO client.test
-S: 250-mx.test
-S: 250 AUTH ${auth}
-`;
+const EHLO = (auth: string): string => greeting([`AUTH ${auth}`]);
 
 test("login prefers CRAM-MD5 over PLAIN and LOGIN, as the registry orders them (RFC 2195 vector)", async () => {
   const challenge = "<1896.697170952@postoffice.reston.mci.net>";

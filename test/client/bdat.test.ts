@@ -10,24 +10,12 @@ import { test } from "node:test";
 import {
   SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
 } from "../../src/index.js";
-import { withScript } from "../helpers/client.js";
+import { greeting, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
 
-const EHLO_CHUNKING_PIPELINING = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250-PIPELINING
-S: 250-BINARYMIME
-S: 250 CHUNKING
-`;
+const EHLO_CHUNKING_PIPELINING = greeting(["PIPELINING", "BINARYMIME", "CHUNKING"]);
 
-const EHLO_CHUNKING = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250 CHUNKING
-`;
+const EHLO_CHUNKING = greeting(["CHUNKING"]);
 
 /** Bytes with every shape DATA would change: bare LF, bare CR, leading dots, a lone ".". */
 const RAW = Buffer.from(".leading\n.\r\nbare\rcr\r\n..two\r\n.\r\nno final newline", "latin1");

@@ -13,24 +13,13 @@ import { test } from "node:test";
 import {
   LMTP, SMTPHeloError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, type SMTPReply,
 } from "../../src/index.js";
-import { LOCAL, withScript } from "../helpers/client.js";
+import { LOCAL, greeting, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
 import { expectedClientBytes, startScriptServer } from "../helpers/script-server.js";
 
-const LHLO = `
-S: 220 lmtp.test LMTP ready
-C: LHLO client.test
-S: 250-lmtp.test
-S: 250 ENHANCEDSTATUSCODES
-`;
+const LHLO = greeting(["ENHANCEDSTATUSCODES"], "LHLO");
 
-const LHLO_PIPELINING = `
-S: 220 lmtp.test LMTP ready
-C: LHLO client.test
-S: 250-lmtp.test
-S: 250-ENHANCEDSTATUSCODES
-S: 250 PIPELINING
-`;
+const LHLO_PIPELINING = greeting(["ENHANCEDSTATUSCODES", "PIPELINING"], "LHLO");
 
 const SIX = ["r1@y.test", "r2@y.test", "r3@y.test", "r4@y.test", "r5@y.test", "r6@y.test"];
 
@@ -424,13 +413,7 @@ S: 221 bye
   }
 });
 
-const LHLO_CHUNKING = `
-S: 220 lmtp.test LMTP ready
-C: LHLO client.test
-S: 250-lmtp.test
-S: 250-PIPELINING
-S: 250 CHUNKING
-`;
+const LHLO_CHUNKING = greeting(["PIPELINING", "CHUNKING"], "LHLO");
 
 test("LMTP with BDAT: the envelope's replies first (to count recipients), then BDAT LAST and one reply per accepted recipient", async () => {
   const script = `${LHLO_CHUNKING}

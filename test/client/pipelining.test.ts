@@ -10,22 +10,12 @@ import { test } from "node:test";
 import {
   SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
 } from "../../src/index.js";
-import { withScript } from "../helpers/client.js";
+import { greeting, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 
-const EHLO_PIPELINING = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250 PIPELINING
-`;
+const EHLO_PIPELINING = greeting(["PIPELINING"]);
 
-const EHLO_PLAIN = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250 8BITMIME
-`;
+const EHLO_PLAIN = greeting(["8BITMIME"]);
 
 test("pipelined: MAIL + 3 RCPT + DATA in one group; a refused recipient is reported; the body and . follow", async () => {
   const script = `${EHLO_PIPELINING}
@@ -421,13 +411,7 @@ S: 250 queued
 });
 
 test("pipelined: the command encoding belongs to each transaction, also when they overlap", async () => {
-  const script = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250-PIPELINING
-S: 250 SMTPUTF8
-C: MAIL FROM:<jörg@x.test> SMTPUTF8
+  const script = `${greeting(["PIPELINING", "SMTPUTF8"])}C: MAIL FROM:<jörg@x.test> SMTPUTF8
 C: RCPT TO:<b@y.test>
 C: DATA
 S: 250 ok

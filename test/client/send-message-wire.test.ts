@@ -2,17 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createMimeMessage } from "mimetext";
 import { SMTP, SMTPNotSupportedError } from "../../src/index.js";
-import { withScript } from "../helpers/client.js";
+import { greeting, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
-const EHLO = (ext: string[]): string => `S: 220 mx.test
-C: EHLO client.test
-${["mx.test", ...ext].map((e, i) => `S: 250${i === ext.length ? " " : "-"}${e}`).join("\n")}
-`;
 
 test("sendMessage: envelope from Sender/To/Cc/Bcc, Bcc never transmitted, CRLF on the wire", async () => {
   const msg = "From: A <a@x.test>\nSender: s@x.test\nTo: b@y.test, \"C, D\" <c@y.test>\nCc: undisclosed:;\nBcc: hidden@z.test,\n  more@z.test\nSubject: hi\n\n.body\n";
-  const script = `${EHLO(["PIPELINING", "8BITMIME"])}C: MAIL FROM:<s@x.test>
+  const script = `${greeting(["PIPELINING", "8BITMIME"])}C: MAIL FROM:<s@x.test>
 C: RCPT TO:<b@y.test>
 C: RCPT TO:<c@y.test>
 C: RCPT TO:<hidden@z.test>
@@ -41,7 +37,7 @@ S: 250 queued
 
 test("sendMessage: non-ASCII addresses add SMTPUTF8 and BODY=8BITMIME; without server support nothing is sent", async () => {
   const msg = "From: jörg@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n";
-  const script = `${EHLO(["SMTPUTF8", "8BITMIME"])}C: MAIL FROM:<jörg@x.test> SMTPUTF8 BODY=8BITMIME
+  const script = `${greeting(["SMTPUTF8", "8BITMIME"])}C: MAIL FROM:<jörg@x.test> SMTPUTF8 BODY=8BITMIME
 S: 250 ok
 C: RCPT TO:<b@y.test>
 S: 250 ok
@@ -57,18 +53,18 @@ S: 250 ok
   await withScript(script, async (client) => {
     await client.sendMessage(msg);
   });
-  await withScript(EHLO(["8BITMIME"]), async (client) => {
+  await withScript(greeting(["8BITMIME"]), async (client) => {
     await assert.rejects(client.sendMessage(msg), SMTPNotSupportedError);
   });
 });
 
 test("sendMessage: 8-bit body needs 8BITMIME, explicit from/to win, no sender is a TypeError", async () => {
-  await withScript(EHLO(["PIPELINING"]), async (client) => {
+  await withScript(greeting(["PIPELINING"]), async (client) => {
     await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nGrüße\r\n"), SMTPNotSupportedError);
     await assert.rejects(client.sendMessage("To: b@y.test\r\n\r\nx\r\n"), TypeError);
     await assert.rejects(client.sendMessage("From: a@x.test\r\n\r\nx\r\n"), TypeError);
   });
-  const script = `${EHLO(["8BITMIME"])}C: MAIL FROM:<env@x.test> BODY=8BITMIME
+  const script = `${greeting(["8BITMIME"])}C: MAIL FROM:<env@x.test> BODY=8BITMIME
 S: 250 ok
 C: RCPT TO:<r@y.test>
 S: 250 ok
@@ -92,7 +88,7 @@ test("sendMessage takes mimetext's MIMEMessage (asRaw) and never sends its Bcc",
   m.setBcc(["secret@z.test"]);
   m.setSubject("hello");
   m.addMessage({ contentType: "text/plain", data: "hi" });
-  const script = `${EHLO([])}C: MAIL FROM:<a@x.test>
+  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
 S: 250 ok
 C: RCPT TO:<b@y.test>
 S: 250 ok

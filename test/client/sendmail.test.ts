@@ -3,15 +3,9 @@ import { test } from "node:test";
 import {
   SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
 } from "../../src/index.js";
-import { withScript } from "../helpers/client.js";
+import { greeting, withScript } from "../helpers/client.js";
 
-const LOCKSTEP_EHLO = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250-SIZE 1000000
-S: 250 8BITMIME
-`;
+const LOCKSTEP_EHLO = greeting(["SIZE 1000000", "8BITMIME"]);
 
 test("sendmail lock-step: byte-exact transcript with SIZE, stuffing and CRLF fixing", async () => {
   const script = `${LOCKSTEP_EHLO}

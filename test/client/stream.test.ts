@@ -8,23 +8,12 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import { SMTPServerDisconnected } from "../../src/index.js";
-import { withScript } from "../helpers/client.js";
+import { greeting, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
 
-const EHLO = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250-SIZE 100000
-S: 250 8BITMIME
-`;
+const EHLO = greeting(["SIZE 100000", "8BITMIME"]);
 
-const EHLO_PIPELINING = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 250-mx.test
-S: 250 PIPELINING
-`;
+const EHLO_PIPELINING = greeting(["PIPELINING"]);
 
 /**
  * Chunks whose boundaries fall on every awkward spot: a "." right after a chunk that ended

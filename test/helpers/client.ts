@@ -42,3 +42,14 @@ export async function withScript<T extends typeof SMTP | typeof LMTP = typeof SM
     await server.close();
   }
 }
+
+/**
+ * The opening of a script: the server's greeting, the client's EHLO (or LHLO) as
+ * `client.test`, and a 250 reply advertising `extensions` in order.
+ */
+export function greeting(extensions: readonly string[], verb: "EHLO" | "LHLO" = "EHLO"): string {
+  const banner = verb === "LHLO" ? "lmtp.test LMTP ready" : "mx.test ESMTP";
+  const lines = [verb === "LHLO" ? "lmtp.test" : "mx.test", ...extensions];
+  const replies = lines.map((text, i) => `S: 250${i === lines.length - 1 ? " " : "-"}${text}`);
+  return `\nS: 220 ${banner}\nC: ${verb} client.test\n${replies.join("\n")}\n`;
+}
