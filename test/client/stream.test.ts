@@ -317,3 +317,41 @@ C: first line
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   });
 });
+
+test("a server that stops reading the data: SMTPTimeoutError (dataBlock) after the stall limit, connection closed", async () => {
+  const net = await import("node:net");
+  const { SMTP, SMTPTimeoutError } = await import("../../src/index.js");
+  const sockets: import("node:net").Socket[] = [];
+  const server = net.createServer((s) => {
+    sockets.push(s);
+    s.write("220 mx.test\r\n");
+    let seen = "";
+    s.on("data", (d: Buffer) => {
+      seen += d.toString("latin1");
+      if (seen.includes("DATA\r\n")) {
+        s.removeAllListeners("data");
+        s.write("250 ok\r\n250 ok\r\n354 go\r\n");
+        s.pause(); // never reads the message: the client's writes stall
+      } else if (seen.endsWith("\r\n") && !seen.includes("MAIL")) {
+        s.write("250-mx.test\r\n250 PIPELINING\r\n");
+      }
+    });
+    s.on("error", () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeouts: { command: 5000, dataInitiation: 5000, dataBlock: 300 } });
+  const chunk = Buffer.alloc(256 * 1024, 0x61);
+  async function* endless(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < 4096; i++) yield chunk; // up to 1 GiB: far beyond any socket buffer
+  }
+  try {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", endless()), (err: unknown) =>
+      err instanceof SMTPTimeoutError && err.phase === "dataBlock" && err.timeout === 300);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  } finally {
+    client.close();
+    for (const s of sockets) s.destroy(); // a paused socket would never see the close
+    await new Promise((r) => server.close(r));
+  }
+});
