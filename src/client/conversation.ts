@@ -92,7 +92,23 @@ export class Conversation {
 
   /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */
   async read(slot: Slot): Promise<SMTPReply> {
-    const reply = await this.channel.reply(slot);
+    return this.#closeOn421(await this.channel.reply(slot));
+  }
+
+  /**
+   * Resolves once `slot` has its reply or error; every slot before it has settled too, so
+   * a pipelined group waits once, on its last slot, and then reads each with {@link take}.
+   */
+  settled(slot: Slot): Promise<void> {
+    return this.channel.settled(slot);
+  }
+
+  /** {@link read} for a settled slot, synchronously. @throws the slot's error. */
+  take(slot: Slot): SMTPReply {
+    return this.#closeOn421(this.channel.take(slot));
+  }
+
+  #closeOn421(reply: SMTPReply): SMTPReply {
     if (reply.code === 421) this.channel.destroy(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
     return reply;
   }

@@ -92,16 +92,22 @@ export async function quietRset(conv: Conversation): Promise<void> {
   }
 }
 
-/** Reads replies nobody needs any more (after a refusal), ignoring a closed connection. */
-export async function drain(conv: Conversation, slots: Slot[]): Promise<SMTPReply | undefined> {
+/**
+ * Reads replies nobody needs any more (after a refusal), ignoring a closed connection;
+ * stops at a 421 (the connection is then closed). Returns the last reply read.
+ */
+export async function drain(conv: Conversation, slots: readonly Slot[]): Promise<SMTPReply | undefined> {
+  if (slots.length === 0) return undefined;
+  await conv.settled(slots[slots.length - 1]!);
   let last: SMTPReply | undefined;
   for (const slot of slots) {
     try {
-      last = await conv.read(slot);
+      last = conv.take(slot);
     } catch (err) {
       if (err instanceof SMTPServerDisconnected) return last;
       throw err;
     }
+    if (last.code === 421) return last;
   }
   return last;
 }
@@ -120,9 +126,13 @@ export async function send(conv: Conversation, env: Envelope, body: Body, opts: 
   return opts.chunking ? sendBdat(conv, env, body, opts) : sendData(conv, env, body, opts);
 }
 
-/** MAIL and RCPT replies: throws on a refused sender or a 421, collects refused recipients. */
+/**
+ * MAIL and RCPT replies: throws on a refused sender or a 421, collects refused recipients.
+ * Waits once, for the last envelope reply (replies arrive in order), then reads them all.
+ */
 export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
-  const mail = await conv.read(slots[0]!);
+  await conv.settled(slots[slots.length - 1]!);
+  const mail = conv.take(slots[0]!);
   if (mail.code !== 250) {
     if (mail.code !== 421) {
       const last = await drain(conv, [...slots.slice(1), ...rest]);
@@ -134,7 +144,7 @@ export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slo
   const refused = new Map<string, SMTPReply>();
   const accepted: string[] = [];
   for (let i = 0; i < env.to.length; i++) {
-    const reply = await conv.read(slots[i + 1]!);
+    const reply = conv.take(slots[i + 1]!);
     const addr = env.to[i]!.addr;
     if (reply.code === 250 || reply.code === 251) accepted.push(addr);
     else refused.set(addr, reply);
@@ -150,8 +160,10 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   if (opts.pipelining) {
     const slots = conv.pipeline([...envelopeCommands(env), dataCmd]);
     const dataSlot = slots.pop()!;
+    // One wait for the whole group: DATA's reply comes last.
+    await conv.settled(dataSlot);
     envelope = await readEnvelope(conv, env, slots, [dataSlot]);
-    dataReply = await conv.read(dataSlot);
+    dataReply = conv.take(dataSlot);
     if (envelope.accepted.length === 0) {
       if (dataReply.code === 354) await endEmptyData(conv);
       await abandon(conv, dataReply.code);

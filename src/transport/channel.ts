@@ -167,6 +167,16 @@ export class Channel {
     return this.#queue.wait(slot);
   }
 
+  /** Resolves once `slot` has its reply or its error (see {@link CommandQueue.settled}). */
+  settled(slot: Slot): Promise<void> {
+    return this.#queue.settled(slot);
+  }
+
+  /** The reply of a settled slot (see {@link CommandQueue.take}). @throws the slot's error. */
+  take(slot: Slot): SMTPReply {
+    return this.#queue.take(slot);
+  }
+
   /** Stops reading: the next bytes must be TLS (after a STARTTLS 220). */
   pause(): void {
     this.#conn.pause();

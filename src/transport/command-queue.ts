@@ -1,9 +1,9 @@
 /**
  * The pending-reply FIFO: the one place pipelining lives. Each command written opens a
  * slot; replies fill slots strictly in order; a reply that arrives while no slot is open
- * is discarded (never handed to the next command). A slot's timeout runs only while
- * somebody waits on it and it is at the head, and covers the whole reply: a server that
- * drips bytes does not reset it.
+ * is discarded (never handed to the next command). A slot's timeout runs only while it
+ * is at the head and somebody waits on it or on a later slot, and covers the whole reply:
+ * a server that drips bytes does not reset it.
  * @module
  */
 
@@ -40,6 +40,8 @@ export interface QueueEvents {
   fatal(error: Error): void;
 }
 
+function ignore(): void {}
+
 /** Matches replies to commands in order. */
 export class CommandQueue {
   readonly #parser: ReplyParser;
@@ -51,6 +53,8 @@ export class CommandQueue {
   readonly #held: SMTPReply[] = [];
   #holdUnsolicited = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Slots somebody waits on: while any, the head slot's clock runs. */
+  #waiting = 0;
 
   constructor(events: QueueEvents, limits?: ReplyLimits) {
     this.#events = events;
@@ -91,8 +95,30 @@ export class CommandQueue {
     if (slot.error !== undefined) return Promise.reject(slot.error);
     return new Promise<SMTPReply>((resolve, reject) => {
       slot.waiter = { resolve, reject };
-      if (this.#slots[0] === slot) this.#arm(slot);
+      this.#waiting++;
+      // Waiting on a slot means waiting on every slot before it too: the head's clock runs.
+      const head = this.#slots[0];
+      if (head !== undefined && head.deadline === undefined) this.#arm(head);
     });
+  }
+
+  /**
+   * Resolves once the slot has its reply or its error, never rejecting: a pipelined group
+   * waits on its last slot only, then reads every slot with {@link CommandQueue.take}.
+   */
+  settled(slot: Slot): Promise<void> {
+    if (slot.reply !== undefined || slot.error !== undefined) return Promise.resolve();
+    return this.wait(slot).then(ignore, ignore);
+  }
+
+  /**
+   * The reply of a settled slot, synchronously.
+   * @throws the slot's error; an `Error` when the slot has not settled (a caller's bug).
+   */
+  take(slot: Slot): SMTPReply {
+    if (slot.reply !== undefined) return slot.reply;
+    if (slot.error !== undefined) throw slot.error;
+    throw new Error("internal error: reply taken before it arrived");
   }
 
   /** Feeds bytes from the socket. */
@@ -150,9 +176,12 @@ export class CommandQueue {
   #settle(slot: Slot, reply: SMTPReply): void {
     this.#slots.shift();
     slot.reply = reply;
-    slot.waiter?.resolve(reply);
+    if (slot.waiter) {
+      this.#waiting--;
+      slot.waiter.resolve(reply);
+    }
     const next = this.#slots[0];
-    if (next?.waiter) this.#arm(next);
+    if (next !== undefined && this.#waiting > 0) this.#arm(next);
   }
 
   /**
@@ -188,6 +217,7 @@ export class CommandQueue {
     this.#failure = error;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#waiting = 0;
     for (const slot of this.#slots.splice(0)) {
       slot.error = error;
       slot.waiter?.reject(error);
