@@ -15,8 +15,8 @@ import type { Slot } from "../transport/command-queue.js";
 
 /** One command of a pipelined group. */
 export interface Command {
-  /** Encoded line, or a message in parts (written without joining them). */
-  bytes: Buffer | readonly Buffer[];
+  /** A command line (its text, sent as UTF-8), or bytes: a message may come in parts. */
+  bytes: string | Buffer | readonly Buffer[];
   /** As traces show it. */
   log: string;
   /** Timeout phase of its reply (default `command`). */

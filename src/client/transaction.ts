@@ -6,7 +6,7 @@
  */
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { encodeCommand, encodeMail, encodeRcpt, type CommandEncoding } from "../protocol/commands.js";
+import { commandText, mailText, rcptText, type CommandEncoding } from "../protocol/commands.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -59,12 +59,12 @@ export interface Pending {
 
 /** `MAIL FROM:<path> PARAMS` as a command, with its trace text. */
 export function mailCommand(path: string, options: readonly string[], encoding: CommandEncoding): Command {
-  return { bytes: encodeMail(path, options, encoding), log: withOpts(`MAIL FROM:${path}`, options) };
+  return { bytes: mailText(path, options, encoding), log: withOpts(`MAIL FROM:${path}`, options) };
 }
 
 /** `RCPT TO:<path> PARAMS` as a command, with its trace text. */
 export function rcptCommand(path: string, options: readonly string[], encoding: CommandEncoding): Command {
-  return { bytes: encodeRcpt(path, options, encoding), log: withOpts(`RCPT TO:${path}`, options) };
+  return { bytes: rcptText(path, options, encoding), log: withOpts(`RCPT TO:${path}`, options) };
 }
 
 /** The envelope's MAIL command followed by one RCPT per recipient. */
@@ -86,7 +86,7 @@ export async function quietRset(conv: Conversation): Promise<void> {
   conv.utf8 = false;
   if (conv.channel.closed) return;
   try {
-    await conv.command({ bytes: encodeCommand("RSET"), log: "RSET" });
+    await conv.command({ bytes: commandText("RSET"), log: "RSET" });
   } catch (err) {
     if (!(err instanceof SMTPServerDisconnected)) throw err;
   }
@@ -154,7 +154,7 @@ export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slo
 }
 
 async function sendData(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
-  const dataCmd: Command = { bytes: encodeCommand("DATA"), log: "DATA", phase: "dataInitiation" };
+  const dataCmd: Command = { bytes: commandText("DATA"), log: "DATA", phase: "dataInitiation" };
   let envelope: Pick<Pending, "refused" | "accepted">;
   let dataReply: SMTPReply;
   if (opts.pipelining) {

@@ -1,5 +1,5 @@
 /**
- * Command encoders: each renders one wire line (CRLF included) as bytes. Verbs and
+ * Command encoders: each renders one wire line (CRLF included) as text or as bytes. Verbs and
  * parameter keywords are upper-case; a CR, LF or NUL anywhere is a `TypeError` before
  * a byte is sent (the encoded bytes are checked, not only the string). Pure: no I/O.
  * @module
@@ -24,47 +24,77 @@ export function assertSafe(value: string, what: string): void {
 /** True when `text` is 7-bit ASCII. */
 export function isAscii(text: string): boolean {
   // eslint-disable-next-line no-control-regex
-  return /^[\u0000-\u007f]*$/.test(text);
+  return !/[^\u0000-\u007f]/.test(text);
 }
 
+/** Anything a line in ASCII mode may not hold: CR, LF, NUL, or a character past U+007F. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ASCII = /[^\u0001-\u0009\u000b\u000c\u000e-\u007f]/;
+/** Anything a line in UTF-8 mode may not hold (lone surrogates are checked apart). */
+const UNSAFE_UTF8 = /[\r\n\0]|\p{Surrogate}/u;
+
 /**
- * Encodes `verb args\r\n`. The verb is sent as given (for `putcmd`); use upper-case verbs.
+ * Renders `verb args\r\n` as text: one check of the whole line (a single regular-expression
+ * test, the hot path of every command), and the precise error only when it fails. The
+ * verb is sent as given (for `putcmd`); use upper-case verbs. In `"ascii"` mode the text is
+ * plain ASCII; in `"utf8"` mode it is well-formed Unicode, so either way its UTF-8 bytes
+ * hold a CR, LF or NUL only where the text does: never.
  * @throws TypeError for CR, LF or NUL, non-ASCII text when `encoding` is `"ascii"`, or a
  * lone surrogate (text that has no UTF-8 form).
  */
-export function encodeCommand(verb: string, args = "", encoding: CommandEncoding = "ascii"): Buffer {
+export function commandText(verb: string, args = "", encoding: CommandEncoding = "ascii"): string {
+  if (typeof verb !== "string" || typeof args !== "string") {
+    assertSafe(verb, "command");
+    assertSafe(args, "command argument");
+  }
+  const line = args === "" ? verb : `${verb} ${args}`;
+  if ((encoding === "ascii" ? UNSAFE_ASCII : UNSAFE_UTF8).test(line)) unsafeLine(verb, args, line, encoding);
+  return `${line}\r\n`;
+}
+
+/** Throws the error that says what is wrong with a line that failed the check. */
+function unsafeLine(verb: string, args: string, line: string, encoding: CommandEncoding): never {
   assertSafe(verb, "command");
   assertSafe(args, "command argument");
-  const line = args === "" ? verb : `${verb} ${args}`;
-  if (encoding === "ascii" && !isAscii(line)) {
+  if (encoding === "ascii") {
     throw new TypeError(`Non-ASCII command text needs an SMTPUTF8 transaction: ${JSON.stringify(line.slice(0, 80))}`);
   }
   // A lone surrogate would be sent as U+FFFD: a different address than the caller gave.
-  if (/\p{Surrogate}/u.test(line)) {
-    throw new TypeError(`command text is not well-formed Unicode (lone surrogate): ${JSON.stringify(line.slice(0, 80))}`);
-  }
-  const bytes = Buffer.from(`${line}\r\n`, encoding === "ascii" ? "latin1" : "utf8");
-  const eol = bytes.length - 2;
-  if (bytes.indexOf(0x0d) !== eol || bytes.indexOf(0x0a) !== eol + 1 || bytes.includes(0)) {
-    throw new TypeError("command bytes must not contain CR, LF or NUL");
-  }
-  return bytes;
+  throw new TypeError(`command text is not well-formed Unicode (lone surrogate): ${JSON.stringify(line.slice(0, 80))}`);
 }
 
 /**
- * `MAIL FROM:<path> PARAMS` (RFC 5321 §4.1.1.2); `path` is already quoted (`<a@b>`).
- * @throws TypeError as {@link encodeCommand}, or for an invalid option (see `parseParam`).
+ * Encodes `verb args\r\n` as bytes (see {@link commandText}).
+ * @throws TypeError as {@link commandText}.
  */
+export function encodeCommand(verb: string, args = "", encoding: CommandEncoding = "ascii"): Buffer {
+  return Buffer.from(commandText(verb, args, encoding), "utf8");
+}
+
+/**
+ * `MAIL FROM:<path> PARAMS` (RFC 5321 §4.1.1.2) as text; `path` is already quoted (`<a@b>`).
+ * @throws TypeError as {@link commandText}, or for an invalid option (see `parseParam`).
+ */
+export function mailText(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): string {
+  return commandText("MAIL", joinParams(`FROM:${path}`, options), encoding);
+}
+
+/**
+ * `RCPT TO:<path> PARAMS` (RFC 5321 §4.1.1.3) as text; `path` is already quoted.
+ * @throws TypeError as {@link mailText}.
+ */
+export function rcptText(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): string {
+  return commandText("RCPT", joinParams(`TO:${path}`, options), encoding);
+}
+
+/** {@link mailText} as bytes. @throws TypeError as {@link mailText}. */
 export function encodeMail(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): Buffer {
-  return encodeCommand("MAIL", joinParams(`FROM:${path}`, options), encoding);
+  return Buffer.from(mailText(path, options, encoding), "utf8");
 }
 
-/**
- * `RCPT TO:<path> PARAMS` (RFC 5321 §4.1.1.3); `path` is already quoted.
- * @throws TypeError as {@link encodeMail}.
- */
+/** {@link rcptText} as bytes. @throws TypeError as {@link mailText}. */
 export function encodeRcpt(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): Buffer {
-  return encodeCommand("RCPT", joinParams(`TO:${path}`, options), encoding);
+  return Buffer.from(rcptText(path, options, encoding), "utf8");
 }
 
 /** `BDAT size [LAST]` (RFC 3030 §2). */
@@ -74,6 +104,7 @@ export function encodeBdat(size: number, last: boolean): Buffer {
 }
 
 function joinParams(head: string, options: readonly string[]): string {
+  if (options.length === 0 && Array.isArray(options)) return head;
   const params = normalizeParams(options);
   return params.length === 0 ? head : `${head} ${params.join(" ")}`;
 }

@@ -12,13 +12,10 @@ import { CommandQueue, type Slot, type SlotOptions } from "./command-queue.js";
 import { Connection, type OpenOptions, type TLSInfo } from "./connection.js";
 import type { Tracer } from "./trace.js";
 
-/** Up to this many bytes of a group are joined into one buffer; more are written in parts. */
-const JOIN_LIMIT = 64 * 1024;
-
 /** One command to write: its bytes, how to show it, and its reply slot (none for raw sends). */
 export interface Outgoing {
-  /** The encoded line(s); a message may come in parts, which are written without joining them. */
-  bytes: Buffer | readonly Buffer[];
+  /** A command line (text, sent as UTF-8), or bytes: a message may come in parts, never joined. */
+  bytes: string | Buffer | readonly Buffer[];
   /** What traces show (credentials masked). */
   log: string;
   /** Options of the reply slot to open, or `undefined` to expect no reply. */
@@ -101,35 +98,32 @@ export class Channel {
 
   /**
    * Writes every command in one socket write and returns their slots (pipelining);
-   * `coalesce` also joins it with other writes of the same tick.
+   * `coalesce` also joins it with other writes of the same tick. Consecutive command
+   * lines become one buffer (one encoding for the whole group).
    */
   send(commands: readonly Outgoing[], coalesce = false): Slot[] {
     this.#assertOpen();
     const slots: Slot[] = [];
+    const conn = this.#conn;
+    let text = "";
     for (const c of commands) {
       this.#tracer.command(c.log);
       if (c.slot) slots.push(this.#queue.expect(c.slot));
+      const bytes = c.bytes;
+      if (typeof bytes === "string") {
+        text += bytes;
+        continue;
+      }
+      if (text !== "") {
+        conn.write(Buffer.from(text, "utf8"), true);
+        text = "";
+      }
+      if (Buffer.isBuffer(bytes)) conn.write(bytes, true);
+      else for (const part of bytes as readonly Buffer[]) conn.write(part, true);
     }
-    this.#write(commands.flatMap((c) => c.bytes), coalesce);
+    if (text !== "") conn.write(Buffer.from(text, "utf8"), true);
+    if (!coalesce) conn.flush();
     return slots;
-  }
-
-  /**
-   * Writes `parts` as one write: small ones joined (one syscall), large ones as they are
-   * (no copy of a message), corked so that they still leave together in one writev.
-   */
-  #write(parts: readonly Buffer[], coalesce: boolean): void {
-    if (parts.length === 1) {
-      this.#conn.write(parts[0]!, coalesce);
-      return;
-    }
-    let total = 0;
-    for (const part of parts) total += part.length;
-    if (total <= JOIN_LIMIT) {
-      this.#conn.write(Buffer.concat(parts, total), coalesce);
-      return;
-    }
-    for (const part of parts) this.#conn.write(part, true);
   }
 
   /** Writes raw bytes that expect no reply of their own (Python's `send()`). */

@@ -57,6 +57,9 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return address === "::1" || /^(::ffff:)?127\./.test(address);
 }
 
+/** Up to this many bytes of coalesced writes are joined into one buffer; more are corked. */
+const JOIN_LIMIT = 64 * 1024;
+
 /** Options that name where to connect: the connection decides those, never `tls`. */
 const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
 
@@ -95,7 +98,10 @@ export class Connection {
   readonly #host: string;
   readonly #port: number;
   #closed = false;
-  #corked = false;
+  /** Coalesced writes waiting for the end of the tick (see {@link Connection.write}). */
+  #pending: Buffer[] | null = null;
+  #pendingBytes = 0;
+  readonly #flushPending = (): void => this.flush();
   readonly #onData = (chunk: Buffer): void => this.#events.data(chunk);
 
   private constructor(socket: net.Socket, events: ConnectionEvents, owner: object, host: string, port: number) {
@@ -151,25 +157,46 @@ export class Connection {
 
   /**
    * Writes bytes; publishes `smtplib.send` first. Returns false when the caller should
-   * wait for {@link Connection.drain} before writing more. `coalesce` lets writes of the
-   * same tick leave together.
+   * wait for {@link Connection.drain} before writing more.
+   *
+   * With `coalesce` (pipelining) the bytes are held until the end of the tick (or the next
+   * {@link Connection.flush}), so that everything written in one tick (the end of one
+   * message and the next transaction's commands) leaves in one socket write: joined into
+   * one buffer when small, corked into one writev when large. Without it, held bytes go
+   * first and then these, at once.
    */
   write(data: Buffer, coalesce = false): boolean {
     if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
     if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
-    const socket = this.#socket;
-    if (coalesce && !this.#corked) {
-      // With `coalesce` (pipelining), writes made in the same tick (the end of one message
-      // and the next transaction's commands) leave in one writev: fewer syscalls and
-      // segments. Lock-step writes go straight out: corking them only adds work.
-      this.#corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        socket.uncork();
-      });
+    if (coalesce) {
+      if (this.#pending === null) {
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        process.nextTick(this.#flushPending);
+      }
+      this.#pending.push(data);
+      this.#pendingBytes += data.length;
+      return this.#pendingBytes < this.#socket.writableHighWaterMark;
     }
-    return socket.write(data);
+    this.flush();
+    return this.#socket.write(data);
+  }
+
+  /** Sends the held (coalesced) writes now. */
+  flush(): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    if (pending.length === 1) socket.write(pending[0]!);
+    else if (this.#pendingBytes <= JOIN_LIMIT) socket.write(Buffer.concat(pending, this.#pendingBytes));
+    else {
+      // Large parts (a message) are not copied just to join them: one corked writev.
+      socket.cork();
+      for (const part of pending) socket.write(part);
+      socket.uncork();
+    }
   }
 
   /**
@@ -177,6 +204,7 @@ export class Connection {
    * @throws SMTPTimeoutError (phase `dataBlock`) after `timeout` ms without progress.
    */
   drain(timeout: number, signal?: AbortSignal): Promise<void> {
+    this.flush();
     const socket = this.#socket;
     if (!socket.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -244,6 +272,7 @@ export class Connection {
   /** Ends the connection gracefully after pending writes (used after QUIT). */
   end(): void {
     if (this.#closed) return;
+    this.flush();
     this.#closed = true;
     this.#socket.end();
     this.#socket.destroySoon();
@@ -253,7 +282,7 @@ export class Connection {
   destroy(error?: Error): void {
     if (this.#closed && this.#socket.destroyed) return;
     this.#closed = true;
-    if (this.#corked) this.#socket.uncork(); // what was written goes out, as without corking
+    this.flush(); // what was written goes out, as without coalescing
     this.#socket.destroy(error);
   }
 
