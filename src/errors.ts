@@ -84,9 +84,12 @@ function describe(code: number, msg: string | Uint8Array): string {
  * text, of the same class as the reply code's first digit; `undefined` when there is none.
  */
 export function parseEnhancedStatus(code: number, text: string): string | undefined {
-  const m = /^([245])\.(\d{1,3})\.(\d{1,3})(?=[ \t]|$)/.exec(text);
-  return m && Number(m[1]) === Math.floor(code / 100) ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
+  // Most text fails at once: it must start with the reply's class digit and a dot.
+  if (text.charCodeAt(0) !== 0x30 + Math.floor(code / 100) || text.charCodeAt(1) !== 0x2e) return undefined;
+  return ENHANCED_STATUS.exec(text)?.[0];
 }
+
+const ENHANCED_STATUS = /^[245]\.\d{1,3}\.\d{1,3}(?=[ \t]|$)/;
 
 /**
  * Base class of every error that carries a reply code. `smtpCode` is the code (-1 for a

@@ -28,7 +28,6 @@ export interface ReplyLimits {
   maxReplyLines?: number;
 }
 
-const LF = 0x0a;
 const CR = 0x0d;
 
 /**
@@ -58,21 +57,34 @@ export function makeReply(code: number, lines: string[]): SMTPReply {
   return reply;
 }
 
-/** Strips Python's `strip(b' \t\r\n')` set from both ends. */
+/** True for the bytes of Python's `strip(b' \t\r\n')` set. */
+function isStripped(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** Strips Python's `strip(b' \t\r\n')` set from both ends (most text has none: no copy). */
 function stripText(text: string): string {
+  if (text === "" || (!isStripped(text.charCodeAt(0)) && !isStripped(text.charCodeAt(text.length - 1)))) return text;
   return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
 }
 
-/** Shows a hostile line safely in an error message. */
-function preview(line: Buffer): string {
-  const shown = line.subarray(0, 60).toString("latin1");
+/** Shows a hostile line (one char per byte) safely in an error message. */
+function preview(line: string): string {
+  const shown = line.slice(0, 60);
   return JSON.stringify(shown.replace(/[\r\n]+$/, "")).replace(/[\u0080-\uffff]/g, "?");
 }
+
+/** A byte past 7-bit ASCII, in text read one char per byte. */
+const HIGH_BYTE = /[\u0080-\u00ff]/;
 
 /**
  * A push-style reply parser: feed it bytes as they arrive, in chunks of any size, and it
  * returns every reply completed so far. It keeps no more than one line's bytes plus the
  * lines of the reply in progress, and enforces the caps before reading further.
+ *
+ * Bytes are read as one-byte (latin1) text, so that the scan for line ends is a string
+ * search and every length is a byte count; a line with bytes past ASCII is decoded as
+ * UTF-8 on its own.
  *
  * A malformed line throws `SMTPResponseException` with code -1, a line past the line cap
  * throws it with code 500 "Line too long." (Python's message), a reply past its line or
@@ -85,7 +97,8 @@ export class ReplyParser {
   readonly #maxLine: number;
   readonly #maxBytes: number;
   readonly #maxLines: number;
-  #partial: Buffer | null = null;
+  /** The bytes of an unfinished line, one char per byte. */
+  #partial = "";
   #lines: string[] = [];
   #replyBytes = 0;
   #failure: SMTPResponseException | null = null;
@@ -105,7 +118,7 @@ export class ReplyParser {
 
   /** True when a reply has begun (some bytes or lines read) but is not complete. */
   get inProgress(): boolean {
-    return this.#partial !== null || this.#lines.length > 0;
+    return this.#partial !== "" || this.#lines.length > 0;
   }
 
   /**
@@ -115,30 +128,28 @@ export class ReplyParser {
   push(chunk: Uint8Array): SMTPReply[] {
     if (this.#failure) throw this.#failure;
     const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const buf = this.#partial ? Buffer.concat([this.#partial, input]) : input;
-    this.#partial = null;
+    const text = this.#partial + input.toString("latin1");
+    this.#partial = "";
+    const ascii = !HIGH_BYTE.test(text);
     const replies: SMTPReply[] = [];
     let start = 0;
     try {
       for (;;) {
-        const lf = buf.indexOf(LF, start);
+        const lf = text.indexOf("\n", start);
         if (lf === -1) break;
-        const reply = this.#line(buf, start, lf);
+        const reply = this.#line(text, start, lf, ascii);
         if (reply) replies.push(reply);
         start = lf + 1;
       }
-      if (start < buf.length) this.#checkCaps(buf.length - start);
+      if (start < text.length) this.#checkCaps(text.length - start);
     } catch (err) {
       // Replies completed before the bad bytes are returned, as they would be had the bad
       // bytes come in a later chunk; the error is then in `failure` and thrown next time.
       if (replies.length > 0) return replies;
       throw err;
     }
-    if (start < buf.length) {
-      // A copy: never keep (a view of) the caller's chunk, which it may reuse, and which
-      // may be far larger than the one partial line we need.
-      this.#partial = Buffer.from(buf.subarray(start));
-    }
+    // A flat copy of the unfinished line: never a view that keeps the whole chunk alive.
+    if (start < text.length) this.#partial = flatCopy(text.slice(start));
     return replies;
   }
 
@@ -157,20 +168,22 @@ export class ReplyParser {
     if (replyBroken) this.#fail(-1, `Reply too long: more than ${this.#maxBytes} bytes`);
   }
 
-  /** Parses one line `buf[start..lf]` (LF included); returns a reply when it was the last. */
-  #line(buf: Buffer, start: number, lf: number): SMTPReply | null {
+  /** Parses one line `text[start..lf]` (LF included); returns a reply when it was the last. */
+  #line(text: string, start: number, lf: number, ascii: boolean): SMTPReply | null {
     // Caps first: split across chunks, a line can break them before its LF arrives.
     this.#checkCaps(lf - start);
     if (this.#lines.length >= this.#maxLines) this.#fail(-1, `Reply too long: more than ${this.#maxLines} lines`);
-    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    const end = lf > start && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
     const len = end - start;
-    const d0 = buf[start]! - 0x30, d1 = buf[start + 1]! - 0x30, d2 = buf[start + 2]! - 0x30;
-    const sep = len > 3 ? buf[start + 3] : undefined;
+    const d0 = text.charCodeAt(start) - 0x30, d1 = text.charCodeAt(start + 1) - 0x30, d2 = text.charCodeAt(start + 2) - 0x30;
+    const sep = len > 3 ? text.charCodeAt(start + 3) : -1;
     const valid = len >= 3 && d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9
-      && (sep === undefined || sep === 0x20 || sep === 0x2d);
-    if (!valid) this.#fail(-1, `Malformed reply line ${preview(buf.subarray(start, lf + 1))}`);
+      && (sep === -1 || sep === 0x20 || sep === 0x2d);
+    if (!valid) this.#fail(-1, `Malformed reply line ${preview(text.slice(start, lf + 1))}`);
     this.#replyBytes += lf + 1 - start;
-    this.#lines.push(stripText(len > 4 ? buf.toString("utf8", start + 4, end) : ""));
+    let line = len > 4 ? text.slice(start + 4, end) : "";
+    if (!ascii && HIGH_BYTE.test(line)) line = Buffer.from(line, "latin1").toString("utf8");
+    this.#lines.push(stripText(line));
     if (sep === 0x2d) return null;
     const reply = makeReply(d0 * 100 + d1 * 10 + d2, this.#lines);
     this.#lines = [];
@@ -179,9 +192,14 @@ export class ReplyParser {
   }
 
   #fail(code: number, message: string): never {
-    this.#partial = null;
+    this.#partial = "";
     this.#lines = [];
     this.#failure = new SMTPResponseException(code, message);
     throw this.#failure;
   }
+}
+
+/** A copy of `text` that shares no storage with the string it was cut from. */
+function flatCopy(text: string): string {
+  return Buffer.from(text, "latin1").toString("latin1");
 }
