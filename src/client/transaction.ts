@@ -159,6 +159,8 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   let dataReply: SMTPReply;
   if (opts.pipelining) {
     const slots = conv.pipeline([...envelopeCommands(env), dataCmd]);
+    // Nothing can follow DATA before its 354: send now (with any data written before it).
+    conv.channel.flush();
     const dataSlot = slots.pop()!;
     // One wait for the whole group: DATA's reply comes last.
     await conv.settled(dataSlot);
@@ -197,17 +199,29 @@ export async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[
   return slots;
 }
 
+/**
+ * An in-memory body larger than this is stuffed and written in pieces of this size, with
+ * back-pressure: the server reads one piece while the next is being stuffed, instead of
+ * waiting for the whole message to be stuffed first (and no stuffed copy of it all).
+ */
+const BODY_PIECE = 128 * 1024;
+
+/** An in-memory body in pieces of {@link BODY_PIECE} bytes (views, no copies). */
+function* pieces(bytes: Buffer): Generator<Buffer> {
+  for (let off = 0; off < bytes.length; off += BODY_PIECE) yield bytes.subarray(off, off + BODY_PIECE);
+}
+
 /** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
 export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   let last: Buffer[];
-  if (body.kind === "bytes") {
+  if (body.kind === "bytes" && body.bytes.length <= BODY_PIECE) {
     // The stuffed message and its end marker go as two parts: no copy just to append ".".
     last = [stuffer.push(body.bytes), stuffer.end()];
   } else {
     const stall = conv.timeout("dataBlock");
     try {
-      for await (const chunk of streamChunks(body.chunks)) {
+      for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(body.chunks)) {
         signal?.throwIfAborted();
         const out = stuffer.push(chunk);
         if (out.length) await conv.channel.writeData(out, stall, signal);

@@ -126,6 +126,14 @@ export class Channel {
     return slots;
   }
 
+  /**
+   * Sends coalesced writes now: for a group after which nothing can follow before its
+   * replies come (the envelope and DATA), waiting for the end of the tick only delays it.
+   */
+  flush(): void {
+    this.#conn.flush();
+  }
+
   /** Writes raw bytes that expect no reply of their own (Python's `send()`). */
   sendRaw(bytes: Buffer, log: string): void {
     this.#assertOpen();

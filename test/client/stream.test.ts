@@ -49,7 +49,7 @@ const WIRE = [
   ".",
 ].join("\r\n") + "\r\n";
 
-function transaction(mailParams: string, final = "250 queued"): string {
+function transaction(mailParams: string, final = "250 queued", wire = WIRE): string {
   return `
 C: MAIL FROM:<a@x.test>${mailParams}
 S: 250 ok
@@ -57,7 +57,7 @@ C: RCPT TO:<b@y.test>
 S: 250 ok
 C: DATA
 S: 354 go
-C! ${scriptEscape(WIRE)}
+C! ${scriptEscape(wire)}
 S: ${final}
 `;
 }
@@ -354,4 +354,54 @@ test("a server that stops reading the data: SMTPTimeoutError (dataBlock) after t
     for (const s of sockets) s.destroy(); // a paused socket would never see the close
     await new Promise((r) => server.close(r));
   }
+});
+
+/**
+ * An in-memory message larger than the 128 KiB piece it is stuffed and written in, with
+ * awkward bytes right at the piece boundaries: a line starting with "." as a piece
+ * begins, a CRLF split across two pieces followed by ".", and a bare CR ending a piece.
+ */
+function bigMessage(): { text: Buffer; wire: string } {
+  const PIECE = 128 * 1024;
+  const b = Buffer.alloc(3 * PIECE + 500, "x");
+  for (let i = 80; i < b.length; i += 81) b.write("\r\n", i - 1, "latin1");
+  b.write("\r\n.one", PIECE - 2, "latin1"); // "." first in the second piece
+  b.write("\r\n.two", 2 * PIECE - 1, "latin1"); // CR | LF "." across the boundary
+  b.write("\r.three", 3 * PIECE - 1, "latin1"); // a bare CR ends the third piece
+  const wire = b.toString("latin1").replace(/\r\n|\r|\n/g, "\r\n").replace(/^\./gm, "..") + "\r\n.\r\n";
+  return { text: b, wire };
+}
+
+test("an in-memory message larger than a piece puts the same bytes on the wire as a whole-message stuff, lock-step and pipelined", async () => {
+  const { text, wire } = bigMessage();
+  await withScript(EHLO + transaction(` SIZE=${text.length}`, "250 queued", wire), async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", text);
+  });
+  const pipelined = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C! ${scriptEscape(wire)}
+S: 250 first
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: small
+C: .
+S: 250 second
+`;
+  await withScript(pipelined, async (client) => {
+    const [first, second] = await Promise.all([
+      client.deliver("a@x.test", "b@y.test", text),
+      client.deliver("a@x.test", "b@y.test", "small\r\n"),
+    ]);
+    assert.equal(first.reply.message, "first");
+    assert.equal(second.reply.message, "second");
+  });
 });
