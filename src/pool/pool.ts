@@ -134,7 +134,11 @@ export class SMTPPool {
         try {
           const member: Member = { client: await this.#connect(), inFlight: 0, sent: 0, retired: false };
           this.#members.push(member);
-          return this.#claim(member);
+          const claimed = this.#claim(member);
+          // Calls that queued while it connected may now share it, up to maxInFlight
+          // (pipelined behind this one), instead of waiting for a release.
+          this.#wakeForFreeSlots();
+          return claimed;
         } finally {
           this.#opening--;
         }
@@ -142,6 +146,13 @@ export class SMTPPool {
       if (free) return this.#claim(free);
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
+  }
+
+  /** Wakes as many waiting calls as there are free in-flight slots on open connections. */
+  #wakeForFreeSlots(): void {
+    let free = 0;
+    for (const m of this.#members) if (!m.retired) free += Math.max(0, this.#window - m.inFlight);
+    for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.shift()!();
   }
 
   #claim(member: Member): Member {

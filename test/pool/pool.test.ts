@@ -3,6 +3,9 @@ import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
 import { SMTPAuthenticationError, SMTPPool, SMTPRecipientsRefused, SMTPException } from "../../src/index.js";
 import { TokenBucket } from "../../src/pool/rate-limit.js";
+import { greeting, LOCAL } from "../helpers/client.js";
+import { traced } from "../helpers/flow-trace.js";
+import { startScriptServer } from "../helpers/script-server.js";
 
 async function sink(): Promise<{ port: number; messages: string[]; connections: () => number; close(): Promise<void> }> {
   const messages: string[] = [];
@@ -96,4 +99,49 @@ test("a connection the pool cannot log in on is closed and its error reaches the
     await s.close();
   }
   assert.throws(() => new SMTPPool({ host: "x", idleTimeout: -1 }), RangeError);
+});
+
+test("calls queued while the pool connects share the new connection up to maxInFlight, pipelined behind each other", async () => {
+  // One connection, three calls made at once: the second and third must not wait for the
+  // first to finish (they queued while it connected): the second's MAIL, RCPT and DATA go
+  // with the first message's data, the third's with the second's.
+  const group = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@x.test>\nC: DATA\n";
+  const script = `${greeting(["PIPELINING"])}
+${group}S: 250 ok
+S: 250 ok
+S: 354 go
+C: m1
+C: .
+${group}S: 250 one
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: m2
+C: .
+${group}S: 250 two
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: m3
+C: .
+S: 250 three
+C: QUIT
+S: 221 bye
+`;
+  const server = await startScriptServer(script);
+  const t = traced();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, maxInFlight: 3, localHostname: LOCAL, ...t.options });
+  try {
+    const sends = Promise.all([1, 2, 3].map((n) => pool.deliver("a@x.test", "b@x.test", `m${n}\r\n`)));
+    // A pool that waited for the first call to end would stall against this script.
+    const stalled = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("stalled: the calls were not pipelined")), 5000).unref());
+    const replies = await Promise.race([sends, stalled]);
+    assert.deepEqual(replies.map((d) => d.reply.message), ["one", "two", "three"]);
+    await pool.close();
+    await server.done;
+  } finally {
+    await server.close(); // on failure this ends the connection, so nothing is left hanging
+    await pool.close();
+  }
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 250 250 354 | C . MAIL RCPT DATA | S 250 250 250 354 | C . MAIL RCPT DATA | S 250 250 250 354 | C . | S 250 | C QUIT | S 221");
 });
