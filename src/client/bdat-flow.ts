@@ -16,8 +16,6 @@ import {
 
 /** Size of the chunks a stream is cut into. */
 const BDAT_CHUNK = 256 * 1024;
-/** Past this size an in-memory message waits for the socket to drain before the next call. */
-const LARGE_BODY = 64 * 1024;
 
 /**
  * Sends MAIL, RCPT and the message as BDAT chunks; resolves once the last chunk is written.
@@ -27,16 +25,11 @@ const LARGE_BODY = 64 * 1024;
 export async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
   let envelope: Pick<Pending, "refused" | "accepted"> | undefined;
   let envelopeSlots: Slot[] = [];
-  if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
+    if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
     // The whole transaction in one write: MAIL, every RCPT and BDAT LAST with the message.
-    // BDAT LAST ends the transaction whatever the replies (RFC 3030 §2), so the next one
-    // may follow at once, without a round trip: the replies are read when this call
-    // completes, and a refusal gets no RSET (it could land after, and cancel,
-    // transactions written since). Consecutive transactions coalesce into one write.
     const slots = conv.pipeline([...envelopeCommands(env), bdatCommand([body.bytes], true)]);
     const final = slots.splice(-1);
-    if (body.bytes.length > LARGE_BODY) await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
-    return { refused: new Map(), accepted: [], final, envelope: () => readEnvelopeOrDrain(conv, env, slots, final, false) };
+    return { ...(await readEnvelopeOrDrain(conv, env, slots, final)), final };
   }
   if (opts.pipelining) {
     envelopeSlots = conv.pipeline(envelopeCommands(env));
@@ -157,15 +150,12 @@ function refusedEarly(slots: Slot[]): boolean {
   return rcpts.length > 0 && rcpts.every((s) => s.reply !== undefined && s.reply.code !== 250 && s.reply.code !== 251);
 }
 
-/**
- * Pipelined: reads the MAIL/RCPT replies; when every recipient was refused, reads the rest,
- * RSETs (unless `rset` is false) and throws.
- */
-async function readEnvelopeOrDrain(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
-  const envelope = await readEnvelope(conv, env, slots, rest, rset);
+/** Pipelined: reads the MAIL/RCPT replies; when every recipient was refused, reads the rest, RSETs and throws. */
+async function readEnvelopeOrDrain(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
+  const envelope = await readEnvelope(conv, env, slots, rest);
   if (envelope.accepted.length === 0) {
     const lastReply = await drain(conv, rest);
-    if (rset) await abandon(conv, lastReply?.code ?? 0);
+    await abandon(conv, lastReply?.code ?? 0);
     throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
   }
   return envelope;

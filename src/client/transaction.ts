@@ -55,12 +55,6 @@ export interface Pending {
   accepted: string[];
   /** Slots of the final reply: one, or one per accepted recipient for LMTP. */
   final: Slot[];
-  /**
-   * Set when the envelope's replies are read only after the data was written (a whole
-   * transaction with BDAT LAST in one write): reads them and fills `refused` and
-   * `accepted`, throwing as {@link readEnvelope} does but sending no RSET.
-   */
-  envelope?: () => Promise<Pick<Pending, "refused" | "accepted">>;
 }
 
 /** `MAIL FROM:<path> PARAMS` as a command, with its trace text. */
@@ -135,17 +129,15 @@ export async function send(conv: Conversation, env: Envelope, body: Body, opts: 
 /**
  * MAIL and RCPT replies: throws on a refused sender or a 421, collects refused recipients.
  * Waits once, for the last envelope reply (replies arrive in order), then reads them all.
- * A refused sender is followed by RSET unless `rset` is false (the transaction already
- * ended with BDAT LAST).
  */
-export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
+export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
   await conv.settled(slots[slots.length - 1]!);
   const mail = conv.take(slots[0]!);
   if (mail.code !== 250) {
     if (mail.code !== 421) {
       const last = await drain(conv, [...slots.slice(1), ...rest]);
       if (last?.code === 354) await endEmptyData(conv);
-      if (rset) await abandon(conv, mail.code);
+      await abandon(conv, mail.code);
     }
     throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL" });
   }
@@ -273,7 +265,6 @@ export interface Delivery {
  * @throws SMTPDataError (SMTP), SMTPServerDisconnected.
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean): Promise<Delivery> {
-  if (pending.envelope) pending = { ...pending, ...(await pending.envelope()), envelope: undefined };
   const delivered = new Map<string, SMTPReply>();
   const refused = new Map(pending.refused);
   if (conv.dialect === "smtp") {
