@@ -490,3 +490,37 @@ S: 250 reset
   });
   assert.equal(pulled, 4); // stopped at the first full chunk, not read to its end
 });
+
+test("pipelined in-memory BDAT, concurrent calls: each transaction's replies are read before the next starts, so a refused one is reset (RSET) before the next MAIL", async () => {
+  // Exim keeps the sender after refusing BDAT LAST for want of a valid recipient: without
+  // the RSET the third MAIL would get "503 sender already given" while its message was
+  // still delivered (found by the interop scenario bdat-back-to-back).
+  const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
+C: RCPT TO:<${rcpt}>
+C: BDAT 4 LAST
+C! m${n}\\r\\n
+`;
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("b@y.test", 1)}S: 250 ok
+S: 250 ok
+S: 250 first
+${tx("nobody@y.test", 2)}S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+C: RSET
+S: 250 reset
+${tx("c@y.test", 3)}S: 250 ok
+S: 250 ok
+S: 250 third
+`;
+  await withScript(script, async (client) => {
+    const [first, second, third] = await Promise.allSettled([
+      client.deliver("a@x.test", "b@y.test", Buffer.from("m1\r\n")),
+      client.deliver("a@x.test", "nobody@y.test", Buffer.from("m2\r\n")),
+      client.deliver("a@x.test", "c@y.test", Buffer.from("m3\r\n")),
+    ]);
+    assert.equal(first.status === "fulfilled" && first.value.reply.message, "first");
+    assert.ok(second.status === "rejected" && second.reason instanceof SMTPRecipientsRefused);
+    assert.equal(third.status === "fulfilled" && third.value.reply.message, "third");
+  });
+});

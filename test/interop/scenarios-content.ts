@@ -204,6 +204,45 @@ export const contentScenarios: Scenario[] = [
       }
     },
   },
+  {
+    id: "bdat-back-to-back",
+    title: "BDAT: three concurrent calls, every recipient of the middle one refused: RSET before the next MAIL, the others delivered and reported so",
+    // Exim keeps the sender after refusing BDAT LAST for want of a valid recipient: a
+    // next MAIL without RSET gets "503 sender already given" while its message is still
+    // delivered. So a transaction's replies are read (and RSET sent on a refusal) before
+    // the next transaction starts.
+    notOffered: (s) => (s.offers.chunking && s.offers.pipelining ? undefined : "no CHUNKING with PIPELINING"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const [t1, t3] = [randomUUID(), randomUUID()];
+        const to = [ctx.server.rcpts[0]];
+        const c = await openPlain(ctx, proxy);
+        const results = await Promise.allSettled([
+          c.sendmail(SENDER, to, message({ token: t1, to, subject: "bdat 1" })),
+          c.sendmail(SENDER, [ctx.server.refusedRcpt], message({ token: randomUUID(), to, subject: "bdat 2" })),
+          c.sendmail(SENDER, to, message({ token: t3, to, subject: "bdat 3" })),
+        ]);
+        const noop = await c.noop();
+        await quit(c);
+        check(results[0].status === "fulfilled" && results[2].status === "fulfilled", `first or third failed: ${results.map((r) => r.status).join(", ")}`);
+        check(results[1].status === "rejected" && isInstance(results[1].reason, ctx.lib.SMTPRecipientsRefused),
+          `the middle call: ${results[1].status === "rejected" ? describe(results[1].reason) : "delivered"}`);
+        check(noop.code === 250, `NOOP after the transactions answered ${noop.code}`);
+        const { commands, maxInFlight } = proxy.analyse();
+        const verbs = commands.map((cmd) => cmd.split(" ")[0]);
+        const rset = verbs.indexOf("RSET");
+        check(rset !== -1 && verbs.lastIndexOf("MAIL") > rset && verbs.filter((v, i) => v === "MAIL" && i < rset).length === 2,
+          `no RSET between the refused transaction and the next: ${commands.join(" | ")}`);
+        await delivered(ctx, t1, to);
+        await delivered(ctx, t3, to);
+        return `up to ${maxInFlight} commands in flight, RSET after the refused one`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
   lmtpQuota("lmtp-quota", "pipelined, BDAT (the defaults with Dovecot)", {}, { inFlight: true, bdat: true }),
   lmtpQuota("lmtp-quota-data", "pipelined, DATA (chunking: false)", { chunking: false }, { inFlight: true, bdat: false }),
   lmtpQuota("lmtp-quota-lockstep", "one command at a time, DATA (pipelining: false, chunking: false)",
