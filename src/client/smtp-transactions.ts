@@ -194,45 +194,58 @@ export abstract class SMTPTransactions extends SMTPSecure {
 
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, signal?: AbortSignal): Promise<Delivery> {
-    signal?.throwIfAborted();
+    if (!signal) {
+      const next = await this.exclusive(() => this.startTransaction(req, undefined, () => undefined));
+      return next();
+    }
+    signal.throwIfAborted();
     let started: Conversation | undefined;
     let onAbort = (): void => undefined;
     // Rejects at once on abort, even while the call still waits for its turn.
     const aborted = new Promise<never>((_resolve, reject) => {
       onAbort = (): void => {
-        started?.channel.destroy(signal?.reason);
-        reject(signal?.reason);
+        started?.channel.destroy(signal.reason);
+        reject(signal.reason);
       };
     });
     aborted.catch(() => undefined);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
-      const turn = this.exclusive(async (): Promise<() => Promise<Delivery>> => {
-        signal?.throwIfAborted();
-        await this.secureIfRequired();
-        await this.greet();
-        const conv = this.requireConnection();
-        started = conv;
-        const env = this.envelope(conv, req);
-        const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
-        const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
-        if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
-          throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
-        }
-        const signals = [this.options.signal, signal].filter((x): x is AbortSignal => x !== undefined);
-        const flowSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-        const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
-        if (!pipelining) {
-          const done = await complete(conv, pending, true);
-          return async () => done;
-        }
-        return () => complete(conv, pending, false);
-      });
-      const next = signal ? await Promise.race([turn, aborted]) : await turn;
-      return await (signal ? Promise.race([next(), aborted]) : next());
+      const turn = this.exclusive(() => this.startTransaction(req, signal, (conv) => { started = conv; }));
+      const next = await Promise.race([turn, aborted]);
+      return await Promise.race([next(), aborted]);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * The part of a transaction that holds the call queue: greeting and TLS if still due,
+   * the envelope, and the data written. Returns what reads the final reply: pipelined,
+   * the queue is released before it (the next transaction may start); lock-step, after.
+   */
+  private async startTransaction(req: Request, signal: AbortSignal | undefined, onStart: (conv: Conversation) => void): Promise<() => Promise<Delivery>> {
+    signal?.throwIfAborted();
+    // Both are no-ops once done: skip even their promises on the hot path.
+    if (this.options.requireTLS) await this.secureIfRequired();
+    const greeted = this.conversation;
+    if (!greeted || (greeted.heloResp === null && greeted.ehloResp === null)) await this.greet();
+    const conv = this.requireConnection();
+    onStart(conv);
+    const env = this.envelope(conv, req);
+    const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
+    const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
+    if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
+      throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
+    }
+    const own = this.options.signal;
+    const flowSignal = own && signal ? AbortSignal.any([own, signal]) : own ?? signal;
+    const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
+    if (!pipelining) {
+      const done = await complete(conv, pending, true);
+      return async () => done;
+    }
+    return () => complete(conv, pending, false);
   }
 
   /** The envelope for the server at hand: SIZE, the caller's options, SMTPUTF8 as needed. */

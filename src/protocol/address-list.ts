@@ -8,7 +8,19 @@
  * element by element.
  * @module
  */
-import emailAddresses from "email-addresses";
+import { createRequire } from "node:module";
+import type emailAddressesModule from "email-addresses";
+
+/**
+ * The parser (a CommonJS package), loaded on first use with `require`: importing it as an
+ * ES module would start Node's CommonJS export lexer, about 5 MB of memory for the life of
+ * the process, and clients that only send never parse an address list.
+ */
+let parser: typeof emailAddressesModule | undefined;
+function emailAddresses(options: emailAddressesModule.Options): ReturnType<typeof emailAddressesModule> {
+  parser ??= createRequire(import.meta.url)("email-addresses") as typeof emailAddressesModule;
+  return parser(options);
+}
 
 /** One element of an address-list, as written, with what the splitter learnt about it. */
 export interface ListElement {
@@ -89,8 +101,8 @@ export function splitAddressList(list: string): ListElement[] {
   return out;
 }
 
-type ASTNode = emailAddresses.ASTNode;
-type ParsedMailbox = emailAddresses.ParsedMailbox;
+type ASTNode = emailAddressesModule.ASTNode;
+type ParsedMailbox = emailAddressesModule.ParsedMailbox;
 
 /** Collects the meaning of a local part or domain: CFWS dropped, quoting undone. */
 function semanticText(node: ASTNode, inQuoted = false): string {
