@@ -53,6 +53,8 @@ export class CommandQueue {
   readonly #held: SMTPReply[] = [];
   #holdUnsolicited = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When {@link #timer} fires (`performance.now()` clock). */
+  #timerAt = 0;
   /** Slots somebody waits on: while any, the head slot's clock runs. */
   #waiting = 0;
 
@@ -191,11 +193,19 @@ export class CommandQueue {
    */
   #arm(slot: Slot): void {
     slot.deadline = performance.now() + slot.options.timeout;
+    // A head whose limit is shorter than the pending timer's (DATA after RCPT, say) must
+    // not wait for that timer: fire earlier.
     if (this.#timer === undefined) this.#schedule(slot.options.timeout);
+    else if (slot.deadline < this.#timerAt) {
+      clearTimeout(this.#timer);
+      this.#schedule(slot.options.timeout);
+    }
   }
 
   #schedule(ms: number): void {
-    this.#timer = setTimeout(() => this.#check(), Math.max(1, Math.ceil(ms)));
+    const delay = Math.max(1, Math.ceil(ms));
+    this.#timerAt = performance.now() + delay;
+    this.#timer = setTimeout(() => this.#check(), delay);
   }
 
   #check(): void {

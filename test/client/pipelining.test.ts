@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
+  SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
@@ -438,4 +438,43 @@ S: 250 second queued
     assert.deepEqual(results.map((r) => r.reply.message), ["first queued", "second queued"]);
     await assert.rejects(client.docmd("VRFY", "ü"), TypeError);
   });
+});
+
+test("a pipelined group waits on its last reply only, yet each reply keeps its own clock: the missing reply times out with its own phase", async () => {
+  // MAIL and RCPT are answered, DATA never is: the wait is on DATA's slot, and its phase
+  // (dataInitiation, 300 ms) is the one that expires, not the command phase (5 s).
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+-- wait 3000
+`;
+  await withScript(script, async (client) => {
+    const started = Date.now();
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPTimeoutError, String(err));
+      assert.equal(err.phase, "dataInitiation");
+      return true;
+    });
+    assert.ok(Date.now() - started < 2500, "timed out on DATA's 300 ms, not later");
+  }, { timeouts: { command: 5000, dataInitiation: 300 } });
+});
+
+test("a pipelined group with no reply at all times out on its first command's clock", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: DATA
+-- wait 3000
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPTimeoutError, String(err));
+      assert.equal(err.phase, "command");
+      assert.match(err.message, /MAIL FROM/);
+      return true;
+    });
+  }, { timeouts: { command: 300, dataInitiation: 5000 } });
 });
