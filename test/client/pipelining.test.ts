@@ -440,14 +440,14 @@ S: 250 second queued
   });
 });
 
+/** MAIL, RCPT and DATA of one transaction, as the client writes them in one group. */
+const ONE_GROUP = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\n";
+
 test("a pipelined group waits on its last reply only, yet each reply keeps its own clock: the missing reply times out with its own phase", async () => {
   // MAIL and RCPT are answered, DATA never is: the wait is on DATA's slot, and its phase
   // (dataInitiation, 300 ms) is the one that expires, not the command phase (5 s).
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${ONE_GROUP}S: 250 ok
 S: 250 ok
 -- wait 3000
 `;
@@ -464,10 +464,7 @@ S: 250 ok
 
 test("a pipelined group with no reply at all times out on its first command's clock", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
--- wait 3000
+${ONE_GROUP}-- wait 3000
 `;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) => {
