@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -278,6 +279,17 @@ describe(`DotStuffer (${impl.name})`, () => {
 describe("DotStuffer kernel", () => {
   it("loads on this runtime (Node.js has WebAssembly with SIMD)", () => {
     assert.notEqual(loadKernel(), null);
+  });
+
+  it("without WebAssembly (node --jitless) the portable scan takes over, with the same bytes", () => {
+    const dir = new URL("../../src/protocol/", import.meta.url).href;
+    const code = `
+      const { loadKernel } = await import(${JSON.stringify(`${dir}dot-stuff-wasm.js`)});
+      const { stuffMessage } = await import(${JSON.stringify(`${dir}dot-stuff.js`)});
+      process.stdout.write(JSON.stringify([typeof WebAssembly, loadKernel(), stuffMessage(Buffer.from(".a\\nb\\r.")).toString("latin1")]));`;
+    const run = spawnSync(process.execPath, ["--jitless", "--input-type=module", "-e", code], { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), ["undefined", null, "..a\r\nb\r\n..\r\n.\r\n"]);
   });
 
   it("the committed kernel bytes are dot-stuff.wat compiled (npm run build:wasm)", async () => {
