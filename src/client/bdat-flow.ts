@@ -28,6 +28,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
     // The whole transaction in one write: MAIL, every RCPT and BDAT LAST with the message.
     const slots = conv.pipeline([...envelopeCommands(env), bdatCommand([body.bytes], true)]);
+    // Nothing can follow before its replies: send now rather than at the end of the tick.
+    conv.channel.flush();
     const final = slots.splice(-1);
     return { ...(await readEnvelopeOrDrain(conv, env, slots, final)), final };
   }
