@@ -62,12 +62,14 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   if (cmd.users.size > 0) features.push(`AUTH for ${cmd.users.size} user(s)${cmd.authRequired ? ", required" : ""}`);
   if (cmd.size !== undefined) features.push(`SIZE ${cmd.size}`);
   const where = server.host.includes(":") ? `[${server.host}]` : server.host;
-  out(`smtplib serve: listening on ${where}:${server.port} (${features.join(", ")}); Ctrl-C to stop\n`);
-
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // The handlers go in before "listening" is printed: whoever waits for that line may
+  // signal at once, and a signal that came first would kill the process (exit by signal).
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  out(`smtplib serve: listening on ${where}:${server.port} (${features.join(", ")}); Ctrl-C to stop\n`);
+  const signal = await stopped;
   out(`smtplib serve: ${signal}, closing (${count} message(s) received)\n`);
   await server.close();
   return ExitCode.OK;
