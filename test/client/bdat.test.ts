@@ -10,7 +10,7 @@ import { test } from "node:test";
 import {
   SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
 } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
 
 const EHLO_CHUNKING_PIPELINING = greeting(["PIPELINING", "BINARYMIME", "CHUNKING"]);
@@ -230,10 +230,7 @@ S: 250 noop here
 
 test("chunking: false -> DATA with dot-stuffing and CRLF fixing although CHUNKING is offered", async () => {
   const script = `${EHLO_CHUNKING_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 354 go
 C: ..leading

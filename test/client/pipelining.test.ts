@@ -10,7 +10,7 @@ import { test } from "node:test";
 import {
   SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 
 const EHLO_PIPELINING = greeting(["PIPELINING"]);
@@ -103,10 +103,7 @@ S: 250 2.0.0 noop here
 
 test("pipelined: refused sender but the server wrongly answers DATA with 354 -> '.' alone, its reply read, RSET", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 550 5.7.1 sender rejected
+${PIPELINED_GROUP}S: 550 5.7.1 sender rejected
 S: 250 ok
 S: 354 go ahead anyway
 C: .
@@ -156,10 +153,7 @@ S: 250 noop here
 
 test("pipelined: every recipient refused and DATA refused -> RSET, SMTPRecipientsRefused", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 550 no b
 S: 554 no valid recipients
 C: RSET
@@ -196,10 +190,7 @@ S: 421 4.3.2 shutting down
 
 test("pipelined: a 421 to MAIL closes the connection without RSET (SMTPSenderRefused)", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 421 4.3.2 bye
+${PIPELINED_GROUP}S: 421 4.3.2 bye
 -- close
 `;
   await withScript(script, async (client) => {
@@ -211,10 +202,7 @@ S: 421 4.3.2 bye
 
 test("pipelined: a 421 to DATA closes the connection without RSET (SMTPDataError)", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 421 4.3.2 bye
 -- close
@@ -228,10 +216,7 @@ S: 421 4.3.2 bye
 
 test("pipelined: DATA refused with recipients accepted -> RSET, SMTPDataError", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 554 5.3.0 no data today
 C: RSET
@@ -247,10 +232,7 @@ S: 250 noop here
 });
 
 const TWO_TRANSACTIONS = (firstFinal: string): string => `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 354 go
 C: first
@@ -307,10 +289,7 @@ test("concurrent sendmail calls: the first's 552 rejects only the first (SMTPDat
 
 test("concurrent sendmail calls: the second's refused sender does not disturb the first's result", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 354 go
 C: first
@@ -357,22 +336,10 @@ S: 250 queued
 
 test("never pipelined when PIPELINING is not advertised (also two concurrent calls stay lock-step)", async () => {
   const script = `${EHLO_PLAIN}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: one
+${LOCK_STEP_TO_DATA}C: one
 C: .
 S: 250 first queued
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: two
+${LOCK_STEP_TO_DATA}C: two
 C: .
 S: 250 second queued
 `;
@@ -393,13 +360,7 @@ C: EHLO client.test
 S: 502 what
 C: HELO client.test
 S: 250 hi
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
+${LOCK_STEP_TO_DATA}C: hi
 C: .
 S: 250 queued
 `;
@@ -419,10 +380,7 @@ S: 250 ok
 S: 354 go
 C: one
 C: .
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 first queued
+${PIPELINED_GROUP}S: 250 first queued
 S: 250 ok
 S: 250 ok
 S: 354 go
@@ -440,14 +398,11 @@ S: 250 second queued
   });
 });
 
-/** MAIL, RCPT and DATA of one transaction, as the client writes them in one group. */
-const ONE_GROUP = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\n";
-
 test("a pipelined group waits on its last reply only, yet each reply keeps its own clock: the missing reply times out with its own phase", async () => {
   // MAIL and RCPT are answered, DATA never is: the wait is on DATA's slot, and its phase
   // (dataInitiation, 300 ms) is the one that expires, not the command phase (5 s).
   const script = `${EHLO_PIPELINING}
-${ONE_GROUP}S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 -- wait 3000
 `;
@@ -464,7 +419,7 @@ S: 250 ok
 
 test("a pipelined group with no reply at all times out on its first command's clock", async () => {
   const script = `${EHLO_PIPELINING}
-${ONE_GROUP}-- wait 3000
+${PIPELINED_GROUP}-- wait 3000
 `;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) => {

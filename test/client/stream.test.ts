@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import { SMTPServerDisconnected } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
 
 const EHLO = greeting(["SIZE 100000", "8BITMIME"]);
@@ -107,13 +107,7 @@ test("a UTF-8 character split across Buffer chunks passes through unchanged", as
   const bytes = Buffer.from(text);
   const cut = bytes.indexOf(0xc3) + 1; // between the two bytes of the first é
   const script = `${EHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: Subject: caf\u00e9
+${LOCK_STEP_TO_DATA}C: Subject: caf\u00e9
 C:
 C: ..\u00e9t\u00e9
 C: .
@@ -135,13 +129,7 @@ S: 354 go
 C:
 C: .
 S: 250 queued
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C:
+${LOCK_STEP_TO_DATA}C:
 C: .
 S: 250 queued
 `;
@@ -180,10 +168,7 @@ S: 250 queued
 
 test("a pipelined stream body: the group, then the stuffed data and '.'", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 354 go
 C! ${scriptEscape(WIRE)}
@@ -201,13 +186,7 @@ test("a large stream is written with back-pressure and arrives whole", async () 
   const count = 40_000; // ~2.7 MB
   const stuffed = `.${line}`.repeat(count);
   const script = `${EHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C! ${scriptEscape(stuffed)}.\\r\\n
+${LOCK_STEP_TO_DATA}C! ${scriptEscape(stuffed)}.\\r\\n
 S: 250 queued
 `;
   await withScript(script, async (client) => {
@@ -219,13 +198,7 @@ S: 250 queued
 });
 
 const STREAM_FAILS = `${EHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: first line
+${LOCK_STEP_TO_DATA}C: first line
 `;
 
 test("a stream that throws midway: the error surfaces, the connection is closed (no '.' ends a partial message), later calls fail cleanly", async () => {
@@ -272,10 +245,7 @@ test("a stream yielding something that is neither bytes nor a string: TypeError,
 
 test("a failing stream in a pipelined sendmail: calls queued behind it fail instead of hanging", async () => {
   const script = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 354 go
 C: first line
@@ -296,13 +266,7 @@ C: first line
 
 test("low-level data() with a failing stream also closes the connection", async () => {
   const script = `${EHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: first line
+${LOCK_STEP_TO_DATA}C: first line
 `;
   const boom = new Error("nope");
   await withScript(script, async (client) => {
@@ -378,18 +342,12 @@ test("an in-memory message larger than a piece puts the same bytes on the wire a
     await client.sendmail("a@x.test", "b@y.test", text);
   });
   const pipelined = `${EHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 354 go
 C! ${scriptEscape(wire)}
 S: 250 first
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: DATA
-S: 250 ok
+${PIPELINED_GROUP}S: 250 ok
 S: 250 ok
 S: 354 go
 C: small

@@ -53,3 +53,9 @@ export function greeting(extensions: readonly string[], verb: "EHLO" | "LHLO" = 
   const replies = lines.map((text, i) => `S: 250${i === lines.length - 1 ? " " : "-"}${text}`);
   return `\nS: 220 ${banner}\nC: ${verb} client.test\n${replies.join("\n")}\n`;
 }
+
+/** Script lines: the client's MAIL, RCPT and DATA for a@x.test -> b@y.test, written as one pipelined group. */
+export const PIPELINED_GROUP = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\n";
+
+/** Script lines: MAIL, RCPT and DATA for a@x.test -> b@y.test one at a time, each answered, up to the 354. */
+export const LOCK_STEP_TO_DATA = "C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\n";
