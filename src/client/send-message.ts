@@ -6,12 +6,12 @@
  */
 import { SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
 import { hasParam, paramValue } from "../protocol/params.js";
 import {
   findRecipients,
   findSender,
   hasEightBitData,
-  normalizeLineEndings,
   parseHeaderSection,
   removeHeaderFields,
   resentPrefix,
@@ -66,7 +66,7 @@ function messageBytes(msg: MessageInput): Uint8Array {
  *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL.
  */
 export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[]): PreparedMessage {
-  const data = normalizeLineEndings(messageBytes(msg));
+  const data = normalizeLineEndingBytes(messageBytes(msg));
   const section = parseHeaderSection(data);
   const prefix = resentPrefix(section);
   const names = prefix === "" ? ["Sender", "From"] : ["Resent-Sender", "Resent-From"];

@@ -171,3 +171,15 @@ export function stuffMessage(message: Uint8Array): Buffer {
 export function normalizeLineEndings(text: string): string {
   return text.replace(/\r\n|\r|\n/g, "\r\n");
 }
+
+/**
+ * {@link normalizeLineEndings} for bytes (RFC 5322 §2.3: lines end in CRLF), as Python's
+ * `send_message` serialises with `linesep="\r\n"`: read one char per byte, so every other
+ * byte is kept as it is; the same bytes, uncopied, when nothing changes.
+ */
+export function normalizeLineEndingBytes(data: Uint8Array): Buffer {
+  const bytes = asBuffer(data);
+  const text = bytes.toString("latin1");
+  const fixed = normalizeLineEndings(text);
+  return fixed === text ? bytes : Buffer.from(fixed, "latin1");
+}

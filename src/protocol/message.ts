@@ -39,27 +39,6 @@ export interface HeaderSection {
   readonly bodyStart: number;
 }
 
-/**
- * Turns every lone CR and lone LF into CRLF (RFC 5322 §2.3 lines end in CRLF), copying
- * nothing else. Python's `send_message` serialises with `linesep="\r\n"` to the same effect.
- */
-export function normalizeLineEndings(data: Uint8Array): Buffer {
-  let extra = 0;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] === CR ? data[i + 1] !== LF : data[i] === LF && data[i - 1] !== CR) extra++;
-  }
-  if (extra === 0) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const out = Buffer.allocUnsafe(data.length + extra);
-  let j = 0;
-  for (let i = 0; i < data.length; i++) {
-    const b = data[i];
-    if (b === CR && data[i + 1] !== LF) { out[j++] = CR; out[j++] = LF; }
-    else if (b === LF && data[i - 1] !== CR) { out[j++] = CR; out[j++] = LF; }
-    else out[j++] = b;
-  }
-  return out;
-}
-
 /** Length of the field name at `pos` when the line there starts a header field (`name *WSP ":"`), else -1. */
 function fieldNameEnd(data: Uint8Array, pos: number, lineEnd: number): number {
   let i = pos;
@@ -73,7 +52,7 @@ function fieldNameEnd(data: Uint8Array, pos: number, lineEnd: number): number {
 
 /**
  * Finds the header fields of a message. A line ends at LF (a CR before it belongs to the
- * line end); normalise lone CRs first (`normalizeLineEndings`) when they must count as line
+ * line end); normalise lone CRs first (`normalizeLineEndingBytes` in dot-stuff.ts) when they must count as line
  * ends, as they do on the wire. The header section ends at the first empty line, or (as in
  * Python's parser) at the first line that is neither a field nor a continuation; a
  * continuation line before any field belongs to no field. Never throws.

@@ -6,18 +6,18 @@ import {
   findSender,
   hasEightBitData,
   headerValue,
-  normalizeLineEndings,
   parseHeaderSection,
   removeHeaderFields,
   removeRanges,
   resentPrefix,
   unfoldHeader,
 } from "../../src/protocol/message.js";
+import { normalizeLineEndingBytes } from "../../src/protocol/dot-stuff.js";
 
 const b = (s: string): Buffer => Buffer.from(s, "utf8");
 const names = (data: string): string[] => parseHeaderSection(b(data)).fields.map((f) => f.name);
 
-describe("normalizeLineEndings", () => {
+describe("normalizeLineEndingBytes", () => {
   const table: Array<[string, string]> = [
     ["a\nb", "a\r\nb"],
     ["a\rb", "a\r\nb"],
@@ -27,23 +27,23 @@ describe("normalizeLineEndings", () => {
     ["no line end", "no line end"],
   ];
   for (const [input, expected] of table) {
-    it(`${JSON.stringify(input)}`, () => assert.equal(normalizeLineEndings(b(input)).toString("latin1"), expected));
+    it(`${JSON.stringify(input)}`, () => assert.equal(normalizeLineEndingBytes(b(input)).toString("latin1"), expected));
   }
   it("keeps bytes that are not line ends, 8-bit ones included", () => {
     const input = Buffer.from([0xff, 0x0a, 0x80, 0x0d, 0x00]);
-    assert.deepEqual([...normalizeLineEndings(input)], [0xff, 0x0d, 0x0a, 0x80, 0x0d, 0x0a, 0x00]);
+    assert.deepEqual([...normalizeLineEndingBytes(input)], [0xff, 0x0d, 0x0a, 0x80, 0x0d, 0x0a, 0x00]);
   });
   it("works on a Uint8Array view with an offset", () => {
     const backing = Buffer.from("XXa\nbYY");
-    assert.equal(normalizeLineEndings(backing.subarray(2, 5)).toString(), "a\r\nb");
-    assert.equal(normalizeLineEndings(new Uint8Array(backing.buffer, backing.byteOffset + 2, 1)).toString(), "a");
+    assert.equal(normalizeLineEndingBytes(backing.subarray(2, 5)).toString(), "a\r\nb");
+    assert.equal(normalizeLineEndingBytes(new Uint8Array(backing.buffer, backing.byteOffset + 2, 1)).toString(), "a");
   });
   it("property: no lone CR or LF, idempotent, and only line ends change", () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(0x0d, 0x0a, 0x41, 0x2e, 0xc3), { maxLength: 50 }), (bytes) => {
-        const out = normalizeLineEndings(Uint8Array.from(bytes)).toString("latin1");
+        const out = normalizeLineEndingBytes(Uint8Array.from(bytes)).toString("latin1");
         assert.doesNotMatch(out, /\r(?!\n)|(?<!\r)\n/);
-        assert.equal(normalizeLineEndings(Buffer.from(out, "latin1")).toString("latin1"), out);
+        assert.equal(normalizeLineEndingBytes(Buffer.from(out, "latin1")).toString("latin1"), out);
         assert.equal(out.replace(/\r\n/g, ""), Buffer.from(bytes).toString("latin1").replace(/[\r\n]/g, ""));
       }),
     );
