@@ -85,6 +85,11 @@ export abstract class SMTPBase {
     return run;
   }
 
+  /** True while a connection is open (false before `connect()`, after `quit()`/`close()`, or once the server has gone). */
+  get connected(): boolean {
+    return this.conversation !== null && !this.conversation.channel.closed;
+  }
+
   /** The open conversation. @throws SMTPServerDisconnected when there is none. */
   protected requireConnection(): Conversation {
     const conv = this.conversation;

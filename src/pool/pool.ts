@@ -13,7 +13,7 @@ import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
-import { SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { SMTPException } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { TokenBucket, type RateLimit } from "./rate-limit.js";
 
@@ -114,10 +114,10 @@ export class SMTPPool {
     const member = await this.#acquire();
     try {
       return await job(member.client);
-    } catch (err) {
-      if (err instanceof SMTPServerDisconnected) this.#drop(member);
-      throw err;
     } finally {
+      // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
+      // connection that has gone leaves the pool.
+      if (!member.client.connected) this.#drop(member);
       this.#release(member);
     }
   }
@@ -125,23 +125,31 @@ export class SMTPPool {
   async #acquire(): Promise<Member> {
     for (;;) {
       if (this.#closed) throw new SMTPException("The pool is closed");
+      for (const gone of this.#members.filter((m) => !m.client.connected)) this.#drop(gone);
       const free = this.#members
         .filter((m) => !m.retired && m.inFlight < this.#window)
         .sort((a, b) => a.inFlight - b.inFlight)[0];
       if (free && (free.inFlight === 0 || this.#members.length + this.#opening >= this.#max)) return this.#claim(free);
       if (this.#members.length + this.#opening < this.#max) {
         this.#opening++;
+        let client: SMTP;
         try {
-          const member: Member = { client: await this.#connect(), inFlight: 0, sent: 0, retired: false };
-          this.#members.push(member);
-          const claimed = this.#claim(member);
-          // Calls that queued while it connected may now share it, up to maxInFlight
-          // (pipelined behind this one), instead of waiting for a release.
-          this.#wakeForFreeSlots();
-          return claimed;
+          client = await this.#connect();
+        } catch (err) {
+          // A call waiting for this connection tries again (and gets its own error) rather
+          // than waiting for a release that will never come.
+          this.#waiters.shift()?.();
+          throw err;
         } finally {
           this.#opening--;
         }
+        const member: Member = { client, inFlight: 0, sent: 0, retired: false };
+        this.#members.push(member);
+        const claimed = this.#claim(member);
+        // Calls that queued while it connected may now share it, up to maxInFlight
+        // (pipelined behind this one), instead of waiting for a release.
+        this.#wakeForFreeSlots();
+        return claimed;
       }
       if (free) return this.#claim(free);
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
@@ -166,7 +174,7 @@ export class SMTPPool {
   #release(member: Member): void {
     member.inFlight--;
     this.#waiters.shift()?.();
-    if (member.inFlight > 0) return;
+    if (member.inFlight > 0 || !this.#members.includes(member)) return;
     if (member.retired) {
       this.#drop(member);
       void this.#quit(member);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
-import { SMTPAuthenticationError, SMTPPool, SMTPRecipientsRefused, SMTPException } from "../../src/index.js";
+import net from "node:net";
+import { SMTPAuthenticationError, SMTPConnectError, SMTPPool, SMTPRecipientsRefused, SMTPException, SMTPResponseException } from "../../src/index.js";
 import { TokenBucket } from "../../src/pool/rate-limit.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
@@ -144,4 +145,48 @@ S: 221 bye
     await pool.close();
   }
   assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 250 250 354 | C . MAIL RCPT DATA | S 250 250 250 354 | C . MAIL RCPT DATA | S 250 250 250 354 | C . | S 250 | C QUIT | S 221");
+});
+
+test("a connection that cannot be opened fails every call waiting for it; none is left hanging", async () => {
+  const closed = net.createServer();
+  await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+  const port = (closed.address() as net.AddressInfo).port;
+  await new Promise((r) => closed.close(r));
+  const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "pool.test", timeout: 2000 });
+  try {
+    const results = await Promise.allSettled([1, 2, 3].map((n) => pool.sendmail("a@x.test", "b@x.test", `m${n}\r\n`)));
+    assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected", "rejected"]);
+    for (const r of results) assert.ok(r.status === "rejected" && r.reason instanceof SMTPConnectError, String(r.status === "rejected" && r.reason));
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a connection the server closed with 421 leaves the pool; the next message goes over a new one", async () => {
+  let connections = 0;
+  let messages = 0;
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ["STARTTLS"], logger: false,
+    onConnect(_session, cb) { connections++; cb(); },
+    onData(stream, _session, cb) {
+      stream.resume();
+      stream.on("end", () => {
+        messages++;
+        cb(messages === 1 ? Object.assign(new Error("shutting down"), { responseCode: 421 }) : null);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as net.AddressInfo).port;
+  const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "pool.test" });
+  try {
+    await assert.rejects(pool.sendmail("a@x.test", "b@x.test", "first\r\n"), (err: unknown) =>
+      err instanceof SMTPResponseException && err.smtpCode === 421);
+    assert.equal(pool.size, 0, "the closed connection left the pool");
+    assert.equal((await pool.sendmail("a@x.test", "b@x.test", "second\r\n")).size, 0);
+    assert.equal(connections, 2);
+  } finally {
+    await pool.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
