@@ -47,3 +47,18 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
 
 /** The names of the per-phase timeouts. */
 export type TimeoutPhase = keyof typeof DEFAULT_TIMEOUTS;
+
+/** The longest delay a timer can wait: Node fires longer ones after 1 ms. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * Checks a number of milliseconds for a timer (a timeout, an interval).
+ * @throws TypeError when it is not a number; RangeError unless 0 < value <= MAX_DELAY_MS.
+ */
+export function checkMilliseconds(name: string, value: unknown): number {
+  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${name} must be a number of milliseconds`);
+  if (!(value > 0 && value <= MAX_DELAY_MS)) {
+    throw new RangeError(`${name} must be a positive number of milliseconds up to ${MAX_DELAY_MS} (about 24.8 days), got ${value}`);
+  }
+  return value;
+}

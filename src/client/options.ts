@@ -4,7 +4,7 @@
  */
 
 import type tls from "node:tls";
-import { DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
+import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
 import type { AuthRegistry } from "../auth/registry.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import type { DebugLevel } from "../transport/trace.js";
@@ -59,18 +59,13 @@ export interface SMTPOptions {
 /** Resolves the timeout of each phase from the options. */
 export function resolveTimeouts(options: SMTPOptions): Record<TimeoutPhase, number> {
   const out = { ...DEFAULT_TIMEOUTS };
-  const check = (name: string, v: unknown): number => {
-    if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`${name} must be a number of milliseconds`);
-    if (v <= 0 || !Number.isFinite(v)) throw new RangeError(`${name} must be a positive, finite number of milliseconds, got ${v}`);
-    return v;
-  };
   if (options.timeout !== undefined) {
-    const t = check("timeout", options.timeout);
+    const t = checkMilliseconds("timeout", options.timeout);
     for (const k of Object.keys(out) as TimeoutPhase[]) out[k] = t;
   }
   for (const [k, v] of Object.entries(options.timeouts ?? {})) {
     if (!(k in out)) throw new TypeError(`unknown timeout phase ${JSON.stringify(k)}`);
-    out[k as TimeoutPhase] = check(`timeouts.${k}`, v);
+    out[k as TimeoutPhase] = checkMilliseconds(`timeouts.${k}`, v);
   }
   return out;
 }

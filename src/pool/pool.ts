@@ -13,6 +13,7 @@ import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
+import { checkMilliseconds } from "../constants.js";
 import { SMTPException } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { TokenBucket, type RateLimit } from "./rate-limit.js";
@@ -72,8 +73,7 @@ export class SMTPPool {
     this.#window = positive("maxInFlight", options.maxInFlight, 8);
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
     this.#bucket = options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
-    const idle = options.idleTimeout;
-    if (idle !== undefined && !(idle > 0 && Number.isFinite(idle))) throw new RangeError(`idleTimeout must be a positive number of milliseconds, got ${idle}`);
+    if (options.idleTimeout !== undefined) checkMilliseconds("idleTimeout", options.idleTimeout);
   }
 
   /** Open connections right now. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { checkMilliseconds } from "../constants.js";
+
 /** How fast a pool may send. */
 export interface RateLimit {
   /** Messages allowed per interval. */
@@ -22,9 +24,8 @@ export class TokenBucket {
 
   /** @throws RangeError unless both numbers are positive and finite. */
   constructor(limit: RateLimit, now: () => number = Date.now) {
-    if (!(limit.messages > 0 && Number.isFinite(limit.messages)) || !(limit.interval > 0 && Number.isFinite(limit.interval))) {
-      throw new RangeError(`rateLimit needs positive messages and interval, got ${limit.messages}/${limit.interval} ms`);
-    }
+    if (!(limit.messages > 0 && Number.isFinite(limit.messages))) throw new RangeError(`rateLimit.messages must be a positive number, got ${limit.messages}`);
+    checkMilliseconds("rateLimit.interval", limit.interval);
     this.#capacity = limit.messages;
     this.#msPerToken = limit.interval / limit.messages;
     this.#tokens = limit.messages;

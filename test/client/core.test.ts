@@ -53,6 +53,10 @@ test("\"host:port\" is split as in Python; a non-numeric port is a TypeError", a
 test("timeouts: 0 and negative are RangeError; a silent server is SMTPTimeoutError ETIMEDOUT", async () => {
   assert.throws(() => new SMTP({ timeout: 0 }), RangeError);
   assert.throws(() => new SMTP({ timeout: -5 }), RangeError);
+  // Node fires a timer longer than 2^31 - 1 ms after 1 ms: refused, not silently instant.
+  assert.throws(() => new SMTP({ timeout: 2 ** 31 }), /up to 2147483647/);
+  assert.throws(() => new SMTP({ timeouts: { dataBlock: Infinity } }), RangeError);
+  assert.doesNotThrow(() => new SMTP({ timeout: 2 ** 31 - 1 }));
   const server = await startScriptServer("-- wait 3000");
   await assert.rejects(SMTP.connect("127.0.0.1", server.port, { timeout: 200 }), (err: unknown) => {
     assert.ok(err instanceof SMTPTimeoutError);

@@ -100,6 +100,8 @@ test("a connection the pool cannot log in on is closed and its error reaches the
     await s.close();
   }
   assert.throws(() => new SMTPPool({ host: "x", idleTimeout: -1 }), RangeError);
+  assert.throws(() => new SMTPPool({ host: "x", idleTimeout: 2 ** 31 }), RangeError);
+  assert.throws(() => new SMTPPool({ host: "x", rateLimit: { messages: 10, interval: 2 ** 40 } }), RangeError);
 });
 
 test("calls queued while the pool connects share the new connection up to maxInFlight, pipelined behind each other", async () => {
