@@ -8,6 +8,7 @@
  * @module
  */
 
+import { asBuffer } from "./bytes.js";
 import { loadKernel, type StuffKernel } from "./dot-stuff-wasm.js";
 
 const CR = 0x0d;
@@ -21,10 +22,7 @@ const LINE_START = 1;
 /** State bit: the last byte was a CR, already sent as CRLF (an LF next is dropped). */
 const AFTER_CR = 2;
 
-/** Views any `Uint8Array` as a `Buffer` without copying. */
-export function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
+export { asBuffer };
 
 /** An edit: insert byte `kind` (0 ".", 1 CR, 2 LF) before position `pos`, packed as pos * 4 + kind. */
 const INSERTED = [DOT, CR, LF];
@@ -169,8 +167,11 @@ export function stuffMessage(message: Uint8Array): Buffer {
  * or an end marker: for BDAT callers that ask for CRLF normalisation.
  */
 export function normalizeLineEndings(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, "\r\n");
+  return LONE_LINE_END.test(text) ? text.replace(/\r\n|\r|\n/g, "\r\n") : text;
 }
+
+/** A CR not followed by LF, or an LF not preceded by CR. */
+const LONE_LINE_END = /\r(?!\n)|(?<!\r)\n/;
 
 /**
  * {@link normalizeLineEndings} for bytes (RFC 5322 §2.3: lines end in CRLF), as Python's
@@ -180,6 +181,5 @@ export function normalizeLineEndings(text: string): string {
 export function normalizeLineEndingBytes(data: Uint8Array): Buffer {
   const bytes = asBuffer(data);
   const text = bytes.toString("latin1");
-  const fixed = normalizeLineEndings(text);
-  return fixed === text ? bytes : Buffer.from(fixed, "latin1");
+  return LONE_LINE_END.test(text) ? Buffer.from(normalizeLineEndings(text), "latin1") : bytes;
 }

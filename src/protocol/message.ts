@@ -6,6 +6,7 @@
  */
 import { escapeControl } from "../errors.js";
 import { parseAddressList } from "./address.js";
+import { asBuffer } from "./bytes.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -59,7 +60,7 @@ function fieldNameEnd(data: Uint8Array, pos: number, lineEnd: number): number {
  */
 export function parseHeaderSection(data: Uint8Array): HeaderSection {
   const fields: HeaderField[] = [];
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const text = asBuffer(data);
   let pos = 0;
   let mboxLineEnd = 0;
   let current: { name: string; start: number; valueStart: number; valueEnd: number; end: number } | null = null;
@@ -122,7 +123,8 @@ export function headerValue(data: Uint8Array, field: HeaderField): string {
 }
 
 /**
- * Copies `data` without the given byte ranges (each `[start, end)`, sorted, disjoint).
+ * `data` without the given byte ranges (each `[start, end)`, sorted, disjoint): a copy, or
+ * `data` itself (as a Buffer) when no range removes anything.
  * Everything else is kept byte for byte.
  */
 export function removeRanges(data: Uint8Array, ranges: ReadonlyArray<readonly [number, number]>): Buffer {
@@ -132,6 +134,7 @@ export function removeRanges(data: Uint8Array, ranges: ReadonlyArray<readonly [n
     if (start > pos) parts.push(data.subarray(pos, start));
     pos = Math.max(pos, end);
   }
+  if (pos === 0) return asBuffer(data); // nothing removed: no copy of the message
   parts.push(data.subarray(pos));
   return Buffer.concat(parts);
 }

@@ -5,6 +5,7 @@
 
 import { MAX_REPLY_BYTES, MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from "../constants.js";
 import { parseEnhancedStatus, SMTPResponseException } from "../errors.js";
+import { asBuffer } from "./bytes.js";
 
 /** One reply from the server: what Python returns as `(code, msg)`. */
 export interface SMTPReply {
@@ -127,7 +128,7 @@ export class ReplyParser {
    */
   push(chunk: Uint8Array): SMTPReply[] {
     if (this.#failure) throw this.#failure;
-    const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const input = asBuffer(chunk);
     const text = this.#partial + input.toString("latin1");
     this.#partial = "";
     const ascii = !HIGH_BYTE.test(text);

@@ -190,6 +190,8 @@ describe(`DotStuffer (${impl.name})`, () => {
       assert.equal(normalizeLineEndings("\r\r\n\n\r"), "\r\n\r\n\r\n\r\n");
       assert.equal(normalizeLineEndings(".a\n.b"), ".a\r\n.b");
       assert.equal(normalizeLineEndings(""), "");
+      const clean = "a\r\nb\r\n";
+      assert.equal(normalizeLineEndings(clean), clean);
     });
   });
 

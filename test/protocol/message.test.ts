@@ -170,6 +170,8 @@ describe("removeHeaderFields / removeRanges", () => {
   it("removeRanges keeps everything outside the ranges", () => {
     assert.equal(removeRanges(b("0123456789"), [[1, 3], [5, 6], [9, 10]]).toString(), "034678");
     assert.equal(removeRanges(b("abc"), []).toString(), "abc");
+    const whole = b("no blind copies");
+    assert.equal(removeRanges(whole, []), whole, "nothing removed: the same Buffer, no copy");
   });
   it("property: what remains is the input without exactly the Bcc fields", () => {
     const field = fc.tuple(fc.constantFrom("To", "Bcc", "bcc", "Resent-Bcc", "Subject", "X-Bcc"), fc.array(fc.constantFrom("a@b", ", ", "\r\n ", "\r\n\t"), { maxLength: 4 }));
