@@ -6,7 +6,7 @@
  */
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { commandText, mailText, rcptText, type CommandEncoding } from "../protocol/commands.js";
+import { commandText, type CommandEncoding } from "../protocol/commands.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -57,23 +57,28 @@ export interface Pending {
   final: Slot[];
 }
 
+/**
+ * `verb head PARAMS` as a command, with its trace text (the same text). `params` are
+ * already normalised (`normalizeParams`, done once per call, not once per command).
+ */
+function withParams(verb: string, head: string, params: readonly string[], encoding: CommandEncoding): Command {
+  const args = params.length === 0 ? head : `${head} ${params.join(" ")}`;
+  return { bytes: commandText(verb, args, encoding), log: `${verb} ${args}` };
+}
+
 /** `MAIL FROM:<path> PARAMS` as a command, with its trace text. */
-export function mailCommand(path: string, options: readonly string[], encoding: CommandEncoding): Command {
-  return { bytes: mailText(path, options, encoding), log: withOpts(`MAIL FROM:${path}`, options) };
+export function mailCommand(path: string, params: readonly string[], encoding: CommandEncoding): Command {
+  return withParams("MAIL", `FROM:${path}`, params, encoding);
 }
 
 /** `RCPT TO:<path> PARAMS` as a command, with its trace text. */
-export function rcptCommand(path: string, options: readonly string[], encoding: CommandEncoding): Command {
-  return { bytes: rcptText(path, options, encoding), log: withOpts(`RCPT TO:${path}`, options) };
+export function rcptCommand(path: string, params: readonly string[], encoding: CommandEncoding): Command {
+  return withParams("RCPT", `TO:${path}`, params, encoding);
 }
 
 /** The envelope's MAIL command followed by one RCPT per recipient. */
 export function envelopeCommands(env: Envelope): Command[] {
   return [mailCommand(env.fromPath, env.mailOptions, env.encoding), ...env.to.map((r) => rcptCommand(r.path, env.rcptOptions, env.encoding))];
-}
-
-function withOpts(head: string, opts: readonly string[]): string {
-  return opts.length ? `${head} ${opts.join(" ")}` : head;
 }
 
 /** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */
