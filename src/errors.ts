@@ -66,6 +66,11 @@ export class SMTPTimeoutError extends SMTPServerDisconnected {
 /** The command or option is not supported by the server (Python: `SMTPNotSupportedError`). */
 export class SMTPNotSupportedError extends SMTPException {}
 
+/** The `code` of an error-like value (`"ECONNREFUSED"`, an OpenSSL code, ...), or "". */
+export function errorCode(err: unknown): string {
+  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "";
+}
+
 /** A reply from the server as carried by errors: the code, the text and its parts. */
 export interface ReplyLike {
   code: number;

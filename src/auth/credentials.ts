@@ -53,6 +53,11 @@ export async function resolveToken(source: TokenSource | undefined): Promise<str
   return token;
 }
 
+/** A name in a GS2 header or SCRAM message (RFC 5802 §5.1 saslname): "=" and "," escaped. */
+export function saslName(name: string): string {
+  return name.replace(/=/g, "=3D").replace(/,/g, "=2C");
+}
+
 /** UTF-8 bytes of a string (user names and passwords are UTF-8: Python's gh-73936). */
 export function utf8(text: string): Buffer {
   return Buffer.from(text, "utf8");

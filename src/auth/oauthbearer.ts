@@ -6,7 +6,7 @@
  */
 
 import { SMTPAuthenticationError } from "../errors.js";
-import { checkCredential, checkUser, resolveToken, utf8 } from "./credentials.js";
+import { checkCredential, checkUser, resolveToken, saslName, utf8 } from "./credentials.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { parseOAuthError } from "./oauth-error.js";
 
@@ -15,10 +15,6 @@ import { parseOAuthError } from "./oauth-error.js";
 const SEPARATOR = /\x01/;
 
 /** RFC 5801 `saslname`: `=` and `,` in the authzid escaped as `=3D` and `=2C`. */
-function saslname(name: string): string {
-  return name.replace(/=/g, "=3D").replace(/,/g, "=2C");
-}
-
 /**
  * Encodes the OAUTHBEARER initial client response (RFC 7628 §3.1). Throws `TypeError`
  * when the user name or host holds CR, LF, NUL or `\x01`, or the token is missing or not
@@ -29,7 +25,7 @@ export async function encodeOAuthBearer(credentials: AuthCredentials, context: A
   const host = checkCredential(context.host, "host", SEPARATOR);
   const token = await resolveToken(credentials.token);
   const port = Number.isInteger(context.port) ? `port=${context.port}\x01` : "";
-  return utf8(`n,a=${saslname(user)},\x01host=${host}\x01${port}auth=Bearer ${token}\x01\x01`);
+  return utf8(`n,a=${saslName(user)},\x01host=${host}\x01${port}auth=Bearer ${token}\x01\x01`);
 }
 
 /** The OAUTHBEARER mechanism; its token may be a function, called once per attempt. */

@@ -8,7 +8,7 @@
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import { SMTPAuthenticationError } from "../errors.js";
-import { checkCredential, checkPassword, checkUser } from "./credentials.js";
+import { checkCredential, checkPassword, checkUser, saslName } from "./credentials.js";
 import type { AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
 
@@ -31,10 +31,6 @@ export interface ScramOptions {
 }
 
 /** RFC 5802 §5.1 `saslname`: `=` and `,` escaped as `=3D` and `=2C`. */
-function saslname(name: string): string {
-  return name.replace(/=/g, "=3D").replace(/,/g, "=2C");
-}
-
 function fail(message: string, code = 334): never {
   throw new SMTPAuthenticationError(code, `SCRAM-SHA-256: ${message}`);
 }
@@ -73,13 +69,13 @@ class ScramExchange implements SASLExchange {
     this.#user = saslprep(checkUser(credentials), "user name");
     this.#password = saslprep(checkPassword(credentials), "password");
     const authzid = credentials.authzid === undefined ? "" : checkCredential(credentials.authzid, "authorization identity");
-    this.#gs2Header = authzid === "" ? "n,," : `n,a=${saslname(saslprep(authzid, "authorization identity"))},`;
+    this.#gs2Header = authzid === "" ? "n,," : `n,a=${saslName(saslprep(authzid, "authorization identity"))},`;
     if (!NONCE.test(nonce)) throw new TypeError("a SCRAM nonce must be printable ASCII without ','");
     this.#clientNonce = nonce;
   }
 
   get #clientFirstBare(): string {
-    return `n=${saslname(this.#user)},r=${this.#clientNonce}`;
+    return `n=${saslName(this.#user)},r=${this.#clientNonce}`;
   }
 
   initialResponse(): Buffer {

@@ -10,6 +10,7 @@ import {
   LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError,
 } from "../index.js";
+import { errorCode } from "../errors.js";
 import type { ConnectTarget } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
@@ -90,7 +91,7 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
   if (err instanceof SMTPResponseException) return ExitCode.REFUSED;
   if (err instanceof SMTPException) return ExitCode.UNAVAILABLE;
   if (err instanceof TypeError || err instanceof RangeError) return ExitCode.USAGE;
-  const code = typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "";
+  const code = errorCode(err);
   if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/.test(code)) return ExitCode.UNAVAILABLE;
   return ExitCode.FAILURE;
 }

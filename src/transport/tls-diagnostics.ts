@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { errorCode, SMTPException, SMTPServerDisconnected } from "../errors.js";
 
 /** Node error codes meaning "the peer did not speak TLS" (it sent plain text). */
 const PLAINTEXT_PEER = new Set([
@@ -47,16 +47,12 @@ const CERT_CODES = new Set([
 /** Where the TLS was being set up, for the message. */
 export type TLSMode = "implicit" | "starttls";
 
-function codeOf(err: unknown): string {
-  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "";
-}
-
 /**
  * Wraps a TLS handshake error in an `SMTPException` whose message says what went wrong
  * and how to fix it; Node's error stays in `cause`.
  */
 export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode): SMTPException {
-  const code = codeOf(err);
+  const code = errorCode(err);
   const reason = err instanceof Error ? err.message : String(err);
   const where = `${host}:${port}`;
   if (PLAINTEXT_PEER.has(code) || /wrong version number|packet length too long|unknown protocol/i.test(reason)) {

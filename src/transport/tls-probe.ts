@@ -11,7 +11,7 @@
 
 import net from "node:net";
 import tls from "node:tls";
-import { SMTPConnectError } from "../errors.js";
+import { errorCode, SMTPConnectError } from "../errors.js";
 import { implicitTLSPortMessage } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
 
@@ -40,7 +40,7 @@ export interface TLSProbeTarget {
 
 /** True for an error that means the peer sent a TLS alert record, i.e. it speaks TLS. */
 function isTLSAlert(err: unknown): boolean {
-  const code = typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "";
+  const code = errorCode(err);
   const message = err instanceof Error ? err.message : "";
   return /_ALERT_/.test(code) || /alert/i.test(message);
 }
