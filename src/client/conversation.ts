@@ -81,13 +81,16 @@ export class Conversation {
     this.features = parseEhlo(reply.message);
   }
 
-  /** Writes a group of commands in one write; returns a slot per command. */
-  pipeline(commands: readonly Command[]): Slot[] {
+  /**
+   * Writes a group of commands in one write; returns a slot per command. `coalesce` (by
+   * default when the server offers PIPELINING) lets writes of the same tick join it.
+   */
+  pipeline(commands: readonly Command[], coalesce = this.features.has("pipelining")): Slot[] {
     return this.channel.send(commands.map((c) => ({
       bytes: c.bytes,
       log: c.log,
       slot: { timeout: this.#timeouts[c.phase ?? "command"], phase: c.phase ?? "command", command: c.log },
-    })), this.features.has("pipelining"));
+    })), coalesce);
   }
 
   /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */
@@ -115,7 +118,8 @@ export class Conversation {
 
   /** Sends one command and reads its reply. */
   async command(command: Command): Promise<SMTPReply> {
-    const [slot] = this.pipeline([command]);
+    // Its reply is awaited at once: nothing could join it, so it is not held for the tick.
+    const [slot] = this.pipeline([command], false);
     return this.read(slot!);
   }
 

@@ -196,7 +196,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
 export async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[]> {
   const slots: Slot[] = [];
   for (const command of envelopeCommands(env)) {
-    const [slot] = conv.pipeline([command]);
+    const [slot] = conv.pipeline([command], false);
     slots.push(slot!);
     const reply = await conv.read(slot!);
     if (reply.code === 421 || (slots.length === 1 && reply.code !== 250)) break;
