@@ -3,7 +3,8 @@
  * Compiles src/protocol/dot-stuff.wat (the dot-stuffing kernel) with wabt and writes its
  * bytes, base64, to src/protocol/dot-stuff-kernel.ts. The generated file is committed, so
  * building the library needs no WebAssembly toolchain; run this after editing the .wat
- * (`npm run build:wasm`). test/protocol/dot-stuff-kernel.test.ts fails when the two differ.
+ * (`npm run build:wasm`). test/protocol/dot-stuff.test.ts ("the committed kernel bytes are
+ * dot-stuff.wat compiled") fails when the two differ.
  *
  *   node scripts/build-wasm.mjs          write the file
  *   node scripts/build-wasm.mjs --print  print the base64 only

@@ -10,9 +10,6 @@ export const SMTP_SSL_PORT = 465;
 /** The LMTP port Python uses (RFC 2033 names none; 2003 is the registered `lmtp` port). */
 export const LMTP_PORT = 2003;
 
-/** CRLF as bytes and as text. */
-export const CRLF = "\r\n";
-
 /**
  * Largest reply line we read, CRLF included: Python's `_MAXLINE`. RFC 5321 §4.5.3.1.5
  * sets 512 octets as the minimum a client must accept; real servers stay far below 8192.

@@ -95,7 +95,10 @@ export class Connection {
   #socket: net.Socket;
   readonly #events: ConnectionEvents;
   readonly #owner: object;
+  /** The host, or the Unix socket's path. */
   readonly #host: string;
+  /** True for a Unix socket: there is no host name to check a certificate against. */
+  readonly #isPath: boolean;
   readonly #port: number;
   #closed = false;
   /** Coalesced writes waiting for the end of the tick (see {@link Connection.write}). */
@@ -104,11 +107,12 @@ export class Connection {
   readonly #flushPending = (): void => this.flush();
   readonly #onData = (chunk: Buffer): void => this.#events.data(chunk);
 
-  private constructor(socket: net.Socket, events: ConnectionEvents, owner: object, host: string, port: number) {
+  private constructor(socket: net.Socket, events: ConnectionEvents, owner: object, host: string, port: number, isPath: boolean) {
     this.#socket = socket;
     this.#events = events;
     this.#owner = owner;
     this.#host = host;
+    this.#isPath = isPath;
     this.#port = port;
     this.#attach(socket);
   }
@@ -124,7 +128,7 @@ export class Connection {
     connectChannel.publish({ client: owner, host: path ?? host, port });
     options.signal?.throwIfAborted();
     const socket = await connectSocket(options);
-    return new Connection(socket, events, owner, path ?? host, port);
+    return new Connection(socket, events, owner, path ?? host, port, path !== undefined);
   }
 
   /** True once the link is TLS-encrypted. */
@@ -176,7 +180,7 @@ export class Connection {
       }
       this.#pending.push(data);
       this.#pendingBytes += data.length;
-      return this.#pendingBytes < this.#socket.writableHighWaterMark;
+      return true; // held bytes ask for no wait: drain() sends them first
     }
     this.flush();
     return this.#socket.write(data);
@@ -255,8 +259,7 @@ export class Connection {
     raw.removeAllListeners("close");
     raw.removeAllListeners("error");
     raw.on("error", () => undefined); // the TLS socket reports it
-    const isPath = net.isIP(this.#host) === 0 && this.#host.startsWith("/");
-    const secure = tls.connect({ ...tlsOptionsFor(isPath ? undefined : this.#host, options), socket: raw });
+    const secure = tls.connect({ ...tlsOptionsFor(this.#isPath ? undefined : this.#host, options), socket: raw });
     try {
       await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls");
     } catch (err) {
