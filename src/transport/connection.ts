@@ -328,6 +328,7 @@ function handshake(
     const finish = (err?: unknown): void => {
       clearTimeout(timer);
       socket.off(event, onReady);
+      socket.off("connect", onConnect);
       socket.off("error", onError);
       socket.off("close", onClose);
       signal?.removeEventListener("abort", onAbort);
@@ -336,8 +337,12 @@ function handshake(
       reject(err);
     };
     const onReady = (): void => finish();
+    // An error before TCP is up (a refused port, an unknown host) is a connection error,
+    // whatever the TLS mode; only after it can the TLS handshake have failed.
+    let tcpUp = tlsMode === "starttls" || !socket.connecting;
+    const onConnect = (): void => { tcpUp = true; };
     const onError = (err: Error): void => {
-      if (tlsMode !== null && !("syscall" in err && (err as NodeJS.ErrnoException).syscall === "connect")) {
+      if (tlsMode !== null && tcpUp) {
         finish(describeTLSError(err, host, port, tlsMode));
       } else {
         finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port}: ${err.message}`, { cause: err }));
@@ -346,10 +351,11 @@ function handshake(
     const onClose = (): void => finish(new SMTPServerDisconnected(`Connection to ${host}:${port} closed while connecting`));
     const onAbort = (): void => finish(signal?.reason);
     const timer = setTimeout(() => {
-      const what = tlsMode === null ? "connecting to" : "in the TLS handshake with";
+      const what = tlsMode === null || !tcpUp ? "connecting to" : "in the TLS handshake with";
       finish(new SMTPTimeoutError(`Timed out after ${timeout} ms ${what} ${host}:${port}`, "connect", timeout));
     }, timeout);
     socket.once(event, onReady);
+    socket.once("connect", onConnect);
     socket.on("error", onError);
     socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });

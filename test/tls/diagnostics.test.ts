@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { before, describe, it, type TestContext } from "node:test";
 import {
-  LMTP, SMTP, SMTP_SSL, SMTPException, SMTPServerDisconnected, SMTPTimeoutError, type SMTPOptions,
+  LMTP, SMTP, SMTP_SSL, SMTPConnectError, SMTPException, SMTPServerDisconnected, SMTPTimeoutError, type SMTPOptions,
 } from "../../src/index.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
 import { withPeer } from "./peer.js";
@@ -42,6 +42,15 @@ async function timedFailure(t: TestContext, label: string, promise: Promise<unkn
 }
 
 describe("port/mode mix-ups", () => {
+  it("SMTP_SSL to a host that does not resolve is SMTPConnectError, not a TLS handshake failure", async () => {
+    // RFC 2606: .invalid never resolves. The error comes before TCP is up: nothing about TLS.
+    await assert.rejects(SMTP_SSL.connect("no-such-host.invalid", 465, { timeout: 20_000 }), (err: unknown) => {
+      assert.ok(err instanceof SMTPConnectError, String(err));
+      assert.doesNotMatch((err as Error).message, /TLS/);
+      return true;
+    });
+  });
+
   it("SMTP_SSL to a plain-text SMTP port: use SMTP and starttls()", async (t) => {
     await withPeer({ keyPair: certs }, async (peer) => {
       const { error } = await timedFailure(t, "SMTP_SSL -> plain-text port", SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca } }));
