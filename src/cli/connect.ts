@@ -17,12 +17,23 @@ import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 /** A connected client of any of the three classes. */
 export type Client = SMTP;
 
-/** Node TLS options from --ca-file and --insecure. */
+/**
+ * Node TLS options from --ca-file and --insecure.
+ * @throws TypeError (exit 2, usage) naming --ca-file when the file cannot be read.
+ */
 export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptions> {
   return {
-    ...(target.caFile === undefined ? {} : { ca: await readFile(target.caFile, "utf8") }),
+    ...(target.caFile === undefined ? {} : { ca: await readCaFile(target.caFile) }),
     ...(target.insecure ? { rejectUnauthorized: false } : {}),
   };
+}
+
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new TypeError(`--ca-file ${path}: cannot read it (${errorCode(err) || String(err)})`, { cause: err });
+  }
 }
 
 /** A new, unconnected client of the class the target asks for. */

@@ -137,6 +137,9 @@ test("usage: --help exits 0, mistakes exit 2 with a message", async () => {
   const pair = await run(["send", "--server", "h", "--from", "a", "--to", "b", "--user", "u"]);
   assert.equal(pair.code, 2);
   assert.match(pair.stderr, /--user and --password-env go together/);
+  const noCa = await run(["probe", "127.0.0.1:1", "--ca-file", "/nonexistent/ca.pem"]);
+  assert.equal(noCa.code, 2, noCa.stderr);
+  assert.match(noCa.stderr, /--ca-file \/nonexistent\/ca\.pem: cannot read it \(ENOENT\)/);
 });
 
 test("send -> serve: partial delivery exits 3, lists the refused recipient; -v shows the transcript", async () => {
