@@ -15,10 +15,14 @@ export interface SMTPErrorOptions {
   command?: string;
 }
 
-/** Escapes control characters so server text cannot forge lines in logs and messages. */
-export function escapeControl(text: string): string {
+/**
+ * Escapes control characters so server text cannot forge lines in logs and messages;
+ * the characters in `keep` (e.g. "\r\n\t" for a message shown as it is) stay.
+ */
+export function escapeControl(text: string, keep = ""): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (keep.includes(c)) return c;
     if (c === "\n") return "\\n";
     if (c === "\r") return "\\r";
     if (c === "\t") return "\\t";

@@ -4,6 +4,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { escapeControl } from "../errors.js";
 import { formatEntry, startDebugServer, type DebugServer, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -14,12 +15,13 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
   const params = Object.entries(mailParams).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(" ");
   const head = [
     `---------- message ${index} (${message.data.length} bytes, session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
-    `MAIL FROM: <${mailFrom}>${params ? ` ${params}` : ""}`,
-    ...rcptTo.map((r) => `RCPT TO:   <${r}>`),
+    `MAIL FROM: <${escapeControl(mailFrom)}>${params ? ` ${escapeControl(params)}` : ""}`,
+    ...rcptTo.map((r) => `RCPT TO:   <${escapeControl(r)}>`),
     "",
   ];
   const shown = message.data.length > maxBytes ? message.data.subarray(0, maxBytes) : message.data;
-  const body = shown.toString("utf8");
+  // What any client sent goes to a terminal: escape sequences in it are shown, not run.
+  const body = escapeControl(shown.toString("utf8"), "\r\n\t");
   const cut = shown.length < message.data.length ? `[... ${message.data.length - shown.length} more bytes not shown (--print-max)]\n` : "";
   return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
 }

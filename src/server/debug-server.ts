@@ -171,7 +171,8 @@ function checkCredentials(auth: SMTPServerAuthentication, expected: string): boo
 
 async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<ReceivedMessage> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  // Past the size limit the message is refused (552): its bytes are read but not kept.
+  for await (const chunk of stream) if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
   const { mailFrom, rcptTo } = session.envelope;
   const user = userName(session.user);
   return {

@@ -86,7 +86,11 @@ export interface DebugServerOptions {
    * recipient's reply is an error; in SMTP mode the whole message is refused.
    */
   readonly refuseAfterData?: readonly (string | Refusal)[];
-  /** Keep received messages in `messages` (default true; a long-running server may not want to). */
+  /**
+   * Keep received messages in `messages` (default true: the list grows without bound, so a
+   * long-running server may not want to). Each message is held whole while it arrives;
+   * `size` bounds it.
+   */
   readonly keepMessages?: boolean;
   /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
   readonly keepTranscript?: boolean;

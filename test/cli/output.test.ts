@@ -64,3 +64,11 @@ test("errors map to the documented exit codes", () => {
   assert.match(describeError(new SMTPSenderRefused(550, "no such sender", "a@b")), /sender <a@b> refused: 550 no such sender/);
   assert.match(describeError(new SMTPException("outer", { cause: new Error("inner") })), /SMTPException: outer \(inner\)/);
 });
+
+test("serve shows a message's terminal escape sequences and other control characters escaped, keeping CR, LF and TAB", () => {
+  const hostile = { ...message, envelope: { ...message.envelope, mailFrom: "a\u001b]0;x\u0007@x.org" }, data: Buffer.from("Subject: \u001b[2J\tcleared?\r\n\r\nbody\u0000\r\n") };
+  const shown = formatMessage(hostile, 1);
+  assert.ok(![0x00, 0x07, 0x1b].some((c) => shown.includes(String.fromCharCode(c))), JSON.stringify(shown));
+  assert.match(shown, /MAIL FROM: <a\\u001b\]0;x\\u0007@x\.org>/);
+  assert.match(shown, /Subject: \\u001b\[2J\tcleared\?\r\n\r\nbody\\u0000\r\n/);
+});
