@@ -4,13 +4,13 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
+import { SMTPDataError } from "../errors.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import {
-  abandon, drain, envelopeCommands, finalSlots, lockStep, quietRset, readEnvelope,
+  abandon, drain, envelopeCommands, finalSlots, isAccepted, lockStep, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 
@@ -40,10 +40,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   } else {
     envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
   }
-  if (envelope?.accepted.length === 0) {
-    await quietRset(conv);
-    throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
-  }
+  if (envelope?.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
   const chunkSlots: Slot[] = [];
   const sendChunk = async (parts: Buffer[]): Promise<void> => {
     const [slot] = conv.pipeline([bdatCommand(parts, false)]);
@@ -149,16 +146,12 @@ function refusedEarly(slots: Slot[]): boolean {
   const mail = slots[0]?.reply;
   if (mail && mail.code !== 250) return true;
   const rcpts = slots.slice(1);
-  return rcpts.length > 0 && rcpts.every((s) => s.reply !== undefined && s.reply.code !== 250 && s.reply.code !== 251);
+  return rcpts.length > 0 && rcpts.every((s) => s.reply !== undefined && !isAccepted(s.reply.code));
 }
 
 /** Pipelined: reads the MAIL/RCPT replies; when every recipient was refused, reads the rest, RSETs and throws. */
 async function readEnvelopeOrDrain(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
   const envelope = await readEnvelope(conv, env, slots, rest);
-  if (envelope.accepted.length === 0) {
-    const lastReply = await drain(conv, rest);
-    await abandon(conv, lastReply?.code ?? 0);
-    throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
-  }
+  if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, rest);
   return envelope;
 }

@@ -14,7 +14,7 @@ import type { Conversation } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import {
-  abandon, complete, finish, mailCommand, rcptCommand, send, writeBody,
+  abandon, complete, finish, isAccepted, mailCommand, rcptCommand, send, writeBody,
   type Body, type Delivery, type Envelope,
 } from "./transaction.js";
 
@@ -94,7 +94,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       }
       const opts = conv.doesEsmtp ? params : [];
       const reply = await conv.command(rcptCommand(path, opts, conv.encoding));
-      if (reply.code === 250 || reply.code === 251) conv.accepted.push(recip);
+      if (isAccepted(reply.code)) conv.accepted.push(recip);
       return reply;
     });
   }

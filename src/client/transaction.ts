@@ -117,6 +117,23 @@ export async function drain(conv: Conversation, slots: readonly Slot[]): Promise
   return last;
 }
 
+/** True for the replies that accept a recipient (RFC 5321 §4.1.1.3: 250, or 251 "will forward"). */
+export function isAccepted(code: number): boolean {
+  return code === 250 || code === 251;
+}
+
+/**
+ * Every recipient was refused: reads the replies still due (a 354 among them gets a lone
+ * "." that ends an empty message), RSETs unless the server said 421, and throws.
+ * @throws SMTPRecipientsRefused with every refusal.
+ */
+export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[]): Promise<never> {
+  const last = await drain(conv, outstanding);
+  if (last?.code === 354) await endEmptyData(conv);
+  await abandon(conv, last?.code ?? 0);
+  throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
+}
+
 /** Refuses or closes after a failure: RSET unless the server said 421 (already closed). */
 export async function abandon(conv: Conversation, code: number): Promise<void> {
   if (code !== 421) await quietRset(conv);
@@ -151,7 +168,7 @@ export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slo
   for (let i = 0; i < env.to.length; i++) {
     const reply = conv.take(slots[i + 1]!);
     const addr = env.to[i]!.addr;
-    if (reply.code === 250 || reply.code === 251) accepted.push(addr);
+    if (isAccepted(reply.code)) accepted.push(addr);
     else refused.set(addr, reply);
     if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
   }
@@ -170,18 +187,11 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     // One wait for the whole group: DATA's reply comes last.
     await conv.settled(dataSlot);
     envelope = await readEnvelope(conv, env, slots, [dataSlot]);
+    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [dataSlot]);
     dataReply = conv.take(dataSlot);
-    if (envelope.accepted.length === 0) {
-      if (dataReply.code === 354) await endEmptyData(conv);
-      await abandon(conv, dataReply.code);
-      throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
-    }
   } else {
     envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
-    if (envelope.accepted.length === 0) {
-      await quietRset(conv);
-      throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
-    }
+    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
     dataReply = await conv.command(dataCmd);
   }
   if (dataReply.code !== 354) {
