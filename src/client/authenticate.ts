@@ -42,13 +42,23 @@ export interface AuthenticateOptions {
 }
 
 /** Options of {@link login}. */
-export interface LoginOptions extends AuthenticateOptions {
+export interface MechanismChoiceOptions extends AuthenticateOptions {
   /** The mechanisms to choose from, in preference order. Default: `defaultRegistry()`. */
   registry?: AuthRegistry;
 }
 
 /** The names that reveal the password or token to anyone watching the link. */
 const REVEALING = new Set(["PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"]);
+
+/** True when mechanism `name` sends a reusable secret (by its name, or as it declares). */
+function revealsSecret(name: string, declared = false): boolean {
+  return declared || REVEALING.has(name);
+}
+
+/** True when a revealing mechanism may not run: a plain-text link, not loopback, not allowed. */
+function insecureLink(io: AuthIO, opts: AuthenticateOptions): boolean {
+  return !opts.allowInsecure && !io.encrypted && !io.loopback;
+}
 
 function insecureRefusal(io: AuthIO, names: string[]): SMTPException {
   const list = names.join(", ");
@@ -73,7 +83,7 @@ interface Exchange {
 /** The loop shared by `authenticate` and `authenticateWith`. */
 async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise<{ reply: SMTPReply; command: string }> {
   const mech = ex.mechanism;
-  if (ex.revealsSecret && !opts.allowInsecure && !io.encrypted && !io.loopback) throw insecureRefusal(io, [mech]);
+  if (ex.revealsSecret && insecureLink(io, opts)) throw insecureRefusal(io, [mech]);
   const state = opts.state ?? { challengeCount: 0 };
   const initial = (opts.initialResponseOk ?? true) ? await ex.authobject() : null;
   let command = `AUTH ${mech}`;
@@ -130,7 +140,7 @@ async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise
  */
 export async function authenticate(io: AuthIO, mechanism: string, authobject: AuthObject, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
   const name = normaliseMechanismName(mechanism);
-  const ex = { mechanism: name, revealsSecret: REVEALING.has(name), authobject, details: () => undefined };
+  const ex = { mechanism: name, revealsSecret: revealsSecret(name), authobject, details: () => undefined };
   return (await run(io, ex, opts)).reply;
 }
 
@@ -144,8 +154,9 @@ export async function authenticate(io: AuthIO, mechanism: string, authobject: Au
  */
 export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: AuthCredentials, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
   const name = normaliseMechanismName(mech.name);
-  const revealsSecret = mech.revealsSecret || REVEALING.has(name);
-  if (revealsSecret && !opts.allowInsecure && !io.encrypted && !io.loopback) throw insecureRefusal(io, [name]);
+  const reveals = revealsSecret(name, mech.revealsSecret);
+  // Checked before start() (which validates the credentials), so the refusal comes first.
+  if (reveals && insecureLink(io, opts)) throw insecureRefusal(io, [name]);
   const exchange = mech.start(creds, { host: io.host, port: io.port });
   const initial = await exchange.initialResponse();
   let initialGiven = false;
@@ -157,7 +168,7 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
     }
     return exchange.respond(challenge);
   };
-  const { reply, command } = await run(io, { mechanism: name, revealsSecret, authobject, details: () => exchange.errorDetails }, opts);
+  const { reply, command } = await run(io, { mechanism: name, revealsSecret: reveals, authobject, details: () => exchange.errorDetails }, opts);
   try {
     exchange.finish?.();
   } catch (err) {
@@ -179,15 +190,15 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
  * way; `TypeError` for malformed credentials; and whatever the connection throws.
  * The caller checks that the server has the AUTH extension at all.
  */
-export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: LoginOptions = {}): Promise<SMTPReply> {
+export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: MechanismChoiceOptions = {}): Promise<SMTPReply> {
   const offered = new Set(splitMechanisms(advertised));
-  const secure = io.encrypted || io.loopback || opts.allowInsecure === true;
+  const insecure = insecureLink(io, opts);
   const refusedAsInsecure: string[] = [];
   let lastError: SMTPAuthenticationError | undefined;
   for (const mech of opts.registry ?? defaultRegistry()) {
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
-    if ((mech.revealsSecret || REVEALING.has(mech.name)) && !secure) {
+    if (revealsSecret(mech.name, mech.revealsSecret) && insecure) {
       refusedAsInsecure.push(mech.name);
       continue;
     }
