@@ -88,7 +88,7 @@ export class SMTPPool {
 
   /** `deliver` through the pool. @throws as `SMTP.deliver`. */
   async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
-    return this.#run((c) => c.deliver(from, to, msg, mailOptions, rcptOptions, options));
+    return this.#run((c) => c.deliver(from, to, msg, mailOptions, rcptOptions, options), options.signal);
   }
 
   /** `sendMessage` through the pool. @throws as `SMTP.sendMessage`. */
@@ -108,10 +108,13 @@ export class SMTPPool {
     await this.close();
   }
 
-  async #run<T>(job: (client: SMTP) => Promise<T>): Promise<T> {
+  /** Runs `job` on a member; `signal` (the call's own) also cancels the wait for a turn. */
+  async #run<T>(job: (client: SMTP) => Promise<T>, callSignal?: AbortSignal): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
-    await this.#bucket?.take(this.#options.signal);
-    const member = await this.#acquire();
+    const own = this.#options.signal;
+    const signal = own && callSignal ? AbortSignal.any([own, callSignal]) : own ?? callSignal;
+    await this.#bucket?.take(signal);
+    const member = await this.#acquire(signal);
     try {
       return await job(member.client);
     } finally {
@@ -122,8 +125,9 @@ export class SMTPPool {
     }
   }
 
-  async #acquire(): Promise<Member> {
+  async #acquire(signal?: AbortSignal): Promise<Member> {
     for (;;) {
+      signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
       for (const gone of this.#members.filter((m) => !m.client.connected)) this.#drop(gone);
       const free = this.#members
@@ -152,8 +156,25 @@ export class SMTPPool {
         return claimed;
       }
       if (free) return this.#claim(free);
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await this.#waitForTurn(signal);
     }
+  }
+
+  /** Waits until a release or a new connection wakes this call; rejects when `signal` aborts. */
+  #waitForTurn(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wake = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const i = this.#waiters.indexOf(wake);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        reject(signal?.reason);
+      };
+      this.#waiters.push(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   /** Wakes as many waiting calls as there are free in-flight slots on open connections. */

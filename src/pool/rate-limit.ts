@@ -4,6 +4,7 @@
  * @module
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { checkMilliseconds } from "../constants.js";
 
 /** How fast a pool may send. */
@@ -54,7 +55,12 @@ export class TokenBucket {
         return;
       }
       const ms = Math.ceil((1 - this.#tokens) * this.#msPerToken);
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      try {
+        await sleep(ms, undefined, signal ? { signal } : {});
+      } catch (err) {
+        signal?.throwIfAborted(); // the signal's own reason, as elsewhere, not a generic AbortError
+        throw err;
+      }
     }
   }
 }

@@ -192,3 +192,32 @@ test("a connection the server closed with 421 leaves the pool; the next message 
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test("deliver({ signal }) through the pool: a call still waiting for a turn (a free connection, or the rate limit) is cancelled at once", async () => {
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ["STARTTLS"], logger: false,
+    onData(stream, _session, cb) {
+      stream.resume();
+      stream.on("end", () => setTimeout(() => cb(), 1000)); // the first message holds the only connection
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as net.AddressInfo).port;
+  const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, maxInFlight: 1, localHostname: "pool.test" });
+  const limited = new SMTPPool({ host: "127.0.0.1", port, rateLimit: { messages: 1, interval: 60_000 }, localHostname: "pool.test" });
+  try {
+    const first = pool.deliver("a@x.test", "b@x.test", "first\r\n");
+    let started = performance.now();
+    await assert.rejects(pool.deliver("a@x.test", "b@x.test", "second\r\n", [], [], { signal: AbortSignal.timeout(100) }), { name: "TimeoutError" });
+    assert.ok(performance.now() - started < 800, "cancelled while waiting for the connection, not after it was free");
+    await first;
+    await limited.deliver("a@x.test", "b@x.test", "uses the only token\r\n");
+    started = performance.now();
+    await assert.rejects(limited.deliver("a@x.test", "b@x.test", "over the limit\r\n", [], [], { signal: AbortSignal.timeout(100) }), { name: "TimeoutError" });
+    assert.ok(performance.now() - started < 5000, "cancelled during the rate-limit wait");
+  } finally {
+    await pool.close();
+    await limited.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
