@@ -26,6 +26,10 @@ export interface PreparedMessage {
   from: string;
   /** The envelope recipients: the caller's `to`, or the addr-specs found in the headers. */
   to: string[];
+  /** `from` quoted for MAIL FROM (`quoteaddr`): checked once, here. */
+  fromPath: string;
+  /** Each of `to` quoted for RCPT TO. */
+  toPaths: string[];
   /**
    * The message with CRLF line ends and without any `Bcc`/`Resent-Bcc` field (nor a leading
    * mbox `From ` line); every other byte as given. Not yet dot-stuffed.
@@ -74,7 +78,6 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   let sender: string;
   if (from !== undefined && from !== null) {
     if (typeof from !== "string") throw new TypeError("from must be a string");
-    quoteaddr(from); // a malformed sender fails here, before anything is sent
     sender = from;
   } else {
     const found = findSender(data, section, prefix);
@@ -86,7 +89,6 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   if (to !== undefined && to !== null) {
     if (!Array.isArray(to) && typeof to !== "string") throw new TypeError("to must be a string or an array of strings");
     recipients = typeof to === "string" ? [to] : [...to];
-    for (const r of recipients) quoteaddr(r);
     if (recipients.length === 0) throw new TypeError("no recipients: to is empty");
   } else {
     recipients = findRecipients(data, section, prefix);
@@ -96,10 +98,16 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
     }
   }
 
+  // Every address, given or found, is parsed once here: a malformed one fails before
+  // anything is sent, and the transaction uses these paths.
+  const fromPath = quoteaddr(sender);
+  const toPaths = recipients.map((r) => quoteaddr(r));
   const out = removeHeaderFields(data, section, BLIND_FIELDS);
   return {
     from: sender,
     to: recipients,
+    fromPath,
+    toPaths,
     data: out,
     smtputf8: ![sender, ...recipients].every(isAsciiAddress),
     eightBit: hasEightBitData(out),

@@ -157,19 +157,25 @@ export abstract class SMTPTransactions extends SMTPSecure {
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
     const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
-    const request = this.request(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, prepared.data.length);
+    const request = this.request(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, prepared.data.length, prepared);
     request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
     return (await this.transact(request)).refused;
   }
 
-  /** Checks everything a caller gave, before any byte is sent. */
-  private request(from: string, to: string | readonly string[], body: Body, mailOptions: readonly string[], rcptOptions: readonly string[], size: number | undefined): Request {
+  /**
+   * Checks everything a caller gave, before any byte is sent. `quoted` holds the paths of
+   * `from` and `to` when they were quoted already (sendMessage's prepareMessage).
+   */
+  private request(
+    from: string, to: string | readonly string[], body: Body, mailOptions: readonly string[], rcptOptions: readonly string[],
+    size: number | undefined, quoted?: { fromPath: string; toPaths: readonly string[] },
+  ): Request {
     if (typeof from !== "string") throw new TypeError("sender must be a string");
     const list = toList(to);
     if (list.length === 0) throw new TypeError("no recipients: sendmail needs at least one");
     return {
-      from, fromPath: quoteaddr(from),
-      to: list.map((addr) => ({ addr, path: quoteaddr(addr) })),
+      from, fromPath: quoted?.fromPath ?? quoteaddr(from),
+      to: list.map((addr, i) => ({ addr, path: quoted?.toPaths[i] ?? quoteaddr(addr) })),
       mailOptions: normalizeParams(mailOptions), rcptOptions: normalizeParams(rcptOptions),
       body, size,
     };
