@@ -9,9 +9,9 @@
  * @module
  */
 
-import net from "node:net";
 import tls from "node:tls";
 import { errorCode, SMTPConnectError } from "../errors.js";
+import { tlsOptionsFor } from "./connection.js";
 import { implicitTLSPortMessage } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
 
@@ -57,8 +57,8 @@ export function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): 
     const { host, port, localAddress, owner } = target;
     connectChannel.publish({ client: owner, host, port });
     const socket = tls.connect({
-      host, port, rejectUnauthorized: false,
-      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      ...tlsOptionsFor(host, { rejectUnauthorized: false }), // SNI as for a real connection
+      host, port,
       ...(localAddress ? { localAddress } : {}),
     });
     let settled = false;
