@@ -94,11 +94,30 @@ function describe(code: number, msg: string | Uint8Array): string {
  */
 export function parseEnhancedStatus(code: number, text: string): string | undefined {
   // Most text fails at once: it must start with the reply's class digit and a dot.
-  if (text.charCodeAt(0) !== 0x30 + Math.floor(code / 100) || text.charCodeAt(1) !== 0x2e) return undefined;
-  return ENHANCED_STATUS.exec(text)?.[0];
+  const cls = text.charCodeAt(0);
+  if (cls !== 0x30 + Math.floor(code / 100) || text.charCodeAt(1) !== 0x2e || (cls !== 0x32 && cls !== 0x34 && cls !== 0x35)) return undefined;
+  // class "." 1-3 digits "." 1-3 digits, then a space, a tab or the end: scanned by hand,
+  // since this runs for every reply and a regular-expression match allocates its result.
+  const dot = digitsEnd(text, 2);
+  if (dot === -1 || text.charCodeAt(dot) !== 0x2e) return undefined;
+  const end = digitsEnd(text, dot + 1);
+  if (end === -1) return undefined;
+  const after = text.charCodeAt(end);
+  if (end < text.length && after !== 0x20 && after !== 0x09) return undefined;
+  return text.slice(0, end);
 }
 
-const ENHANCED_STATUS = /^[245]\.\d{1,3}\.\d{1,3}(?=[ \t]|$)/;
+/** The index after 1 to 3 ASCII digits starting at `from`, or -1 when there are none or more. */
+function digitsEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && i - from < 4) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    i++;
+  }
+  const n = i - from;
+  return n >= 1 && n <= 3 ? i : -1;
+}
 
 /**
  * Base class of every error that carries a reply code. `smtpCode` is the code (-1 for a

@@ -70,7 +70,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return this.exclusive(async () => {
       await this.secureIfRequired();
       const conv = this.requireConnection();
-      const opts = this.transactionOptions(conv, [sender], conv.doesEsmtp ? params : []);
+      const opts = this.transactionOptions(conv, sender, [], conv.doesEsmtp ? params : []);
       conv.utf8 = hasParam(opts, "SMTPUTF8");
       const reply = await conv.command(mailCommand(path, opts, conv.encoding));
       if (reply.code !== 250) conv.utf8 = false;
@@ -191,8 +191,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * needs it. @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed and the
    * server does not offer it (or does not speak ESMTP).
    */
-  private transactionOptions(conv: Conversation, addresses: string[], options: string[]): string[] {
-    const wantsUtf8 = hasParam(options, "SMTPUTF8") || addresses.some((a) => !isAsciiAddress(a));
+  private transactionOptions(conv: Conversation, from: string, to: readonly { addr: string }[], options: string[]): string[] {
+    const wantsUtf8 = hasParam(options, "SMTPUTF8") || !isAsciiAddress(from) || to.some((t) => !isAsciiAddress(t.addr));
     if (!wantsUtf8) return options;
     if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) throw new SMTPNotSupportedError("SMTPUTF8 not supported by server");
     return hasParam(options, "SMTPUTF8") ? options : [...options, "SMTPUTF8"];
@@ -262,7 +262,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       if (req.serverOptions) options = req.serverOptions(conv.features, options);
       if (conv.hasExtn("size") && req.size !== undefined && !hasParam(options, "SIZE")) options = [`SIZE=${req.size}`, ...options];
     }
-    options = this.transactionOptions(conv, [req.from, ...req.to.map((t) => t.addr)], options);
+    options = this.transactionOptions(conv, req.from, req.to, options);
     const encoding: CommandEncoding = hasParam(options, "SMTPUTF8") ? "utf8" : "ascii";
     return { from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [], encoding };
   }

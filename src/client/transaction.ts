@@ -280,17 +280,16 @@ export interface Delivery {
  * @throws SMTPDataError (SMTP), SMTPServerDisconnected.
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean): Promise<Delivery> {
-  const delivered = new Map<string, SMTPReply>();
-  const refused = new Map(pending.refused);
   if (conv.dialect === "smtp") {
     const reply = await conv.read(pending.final[0]!);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
       throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
     }
-    for (const addr of pending.accepted) delivered.set(addr, reply);
-    return { refused, delivered, reply };
+    return smtpDelivery(pending.refused, pending.accepted, reply);
   }
+  const delivered = new Map<string, SMTPReply>();
+  const refused = new Map(pending.refused);
   if (pending.accepted.length === 0) {
     // Only the low-level data() gets here (sendmail stops before DATA): a server that
     // took DATA with no recipient gives the end of data one reply, which is the answer.
@@ -319,12 +318,31 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
 }
 
 /**
+ * An SMTP delivery: every recipient accepted at RCPT got the one reply to the end of data.
+ * The `delivered` map is built when first read: `sendmail` never reads it, and building it
+ * would cost a map entry per recipient on every message.
+ */
+function smtpDelivery(refused: Map<string, SMTPReply>, accepted: readonly string[], reply: SMTPReply): Delivery {
+  let delivered: Map<string, SMTPReply> | undefined;
+  return {
+    refused,
+    reply,
+    get delivered(): Map<string, SMTPReply> {
+      delivered ??= new Map(accepted.map((addr) => [addr, reply]));
+      return delivered;
+    },
+  };
+}
+
+/**
  * {@link finish} with `sendmail`'s rule: the call fails only when nobody got the message.
  * @throws SMTPDataError, SMTPRecipientsRefused (LMTP: every recipient refused after the
  * data), SMTPServerDisconnected.
  */
 export async function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean): Promise<Delivery> {
   const delivery = await finish(conv, pending, rsetOnFailure);
-  if (delivery.delivered.size === 0) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
+  // SMTP: the data went to every accepted recipient (there is at least one, or DATA was
+  // never sent) or finish threw; LMTP: each recipient has its own reply.
+  if (pending.accepted.length === 0 || (conv.dialect === "lmtp" && delivery.delivered.size === 0)) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
   return delivery;
 }

@@ -15,6 +15,9 @@ import { normalizeLineEndings } from "./dot-stuff.js";
 const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
 const DOT_ATOM_ADDR = `${ATOM}(?:\\.${ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`;
 const SIMPLE_ADDRESS = new RegExp(`^(?:(${DOT_ATOM_ADDR})|<(${DOT_ATOM_ADDR})>)$`);
+/** {@link SIMPLE_ADDRESS} without brackets, and with them: tested, not matched, so nothing is allocated. */
+const SIMPLE_BARE = new RegExp(`^${DOT_ATOM_ADDR}$`);
+const SIMPLE_BRACKETED = new RegExp(`^<${DOT_ATOM_ADDR}>$`);
 // eslint-disable-next-line no-control-regex
 const PATH_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -46,6 +49,12 @@ export function parseAddress(addr: string): string | null {
  *   would send `<>` or the raw text instead).
  */
 export function quoteaddr(addr: string): string {
+  // The common case first: a plain dot-atom address, bare or in brackets, is printable
+  // ASCII and its own addr-spec, so it needs none of the checks below.
+  if (typeof addr === "string") {
+    if (SIMPLE_BARE.test(addr)) return `<${addr}>`;
+    if (SIMPLE_BRACKETED.test(addr)) return addr;
+  }
   assertSafe(addr, "address");
   if (/^[ \t]*(?:<[ \t]*>)?[ \t]*$/.test(addr)) return "<>";
   const spec = parseAddress(addr);

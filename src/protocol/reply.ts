@@ -51,11 +51,11 @@ export function resolveLimits(limits: ReplyLimits = {}): Required<ReplyLimits> {
 
 /** Builds a reply from its code and text lines (used by the parser and by tests). */
 export function makeReply(code: number, lines: string[]): SMTPReply {
-  const message = lines.join("\n");
-  const reply: SMTPReply = { code, message, lines };
+  const message = lines.length === 1 ? lines[0]! : lines.join("\n");
   const enhanced = parseEnhancedStatus(code, lines[0] ?? "");
-  if (enhanced !== undefined) reply.enhancedStatus = enhanced;
-  return reply;
+  // Two literals rather than adding the property later: an added property would give every
+  // such reply a second object to hold it.
+  return enhanced === undefined ? { code, message, lines } : { code, message, lines, enhancedStatus: enhanced };
 }
 
 /** True for the bytes of Python's `strip(b' \t\r\n')` set. */
@@ -184,12 +184,19 @@ export class ReplyParser {
     this.#replyBytes += lf + 1 - start;
     let line = len > 4 ? text.slice(start + 4, end) : "";
     if (!ascii && HIGH_BYTE.test(line)) line = Buffer.from(line, "latin1").toString("utf8");
-    this.#lines.push(stripText(line));
-    if (sep === 0x2d) return null;
-    const reply = makeReply(d0 * 100 + d1 * 10 + d2, this.#lines);
-    this.#lines = [];
+    line = stripText(line);
+    if (sep === 0x2d) {
+      this.#lines.push(line);
+      return null;
+    }
     this.#replyBytes = 0;
-    return reply;
+    const code = d0 * 100 + d1 * 10 + d2;
+    // Most replies are one line: no growable array for them, and #lines stays the same.
+    if (this.#lines.length === 0) return makeReply(code, [line]);
+    const lines = this.#lines;
+    lines.push(line);
+    this.#lines = [];
+    return makeReply(code, lines);
   }
 
   #fail(code: number, message: string): never {

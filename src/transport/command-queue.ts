@@ -137,6 +137,7 @@ export class CommandQueue {
       this.#fatal(err as Error);
       return;
     }
+    let advanced = false;
     for (let i = 0; i < replies.length; i++) {
       const slot = this.#slots[0];
       this.#events.reply(replies[i]!, slot !== undefined);
@@ -145,6 +146,7 @@ export class CommandQueue {
         continue;
       }
       this.#settle(slot, replies[i]!);
+      advanced = true;
       if (slot.options.sealAfter && replies[i]!.code === 220) {
         if (i < replies.length - 1 || this.#parser.inProgress) {
           this.#fatal(new SMTPResponseException(-1, "Protocol violation: data followed the STARTTLS reply before the TLS handshake (possible command injection)"));
@@ -154,7 +156,11 @@ export class CommandQueue {
       }
     }
     const failure = this.#parser.failure;
-    if (failure && this.#failure === null) this.#fatal(failure);
+    if (failure && this.#failure === null) return this.#fatal(failure);
+    // A new head starts its clock now, once per chunk rather than once per reply in it (a
+    // pipelined group's replies come together); a head that did not change keeps its clock.
+    const head = this.#slots[0];
+    if (advanced && head !== undefined && this.#waiting > 0) this.#arm(head);
   }
 
   /** Lifts the seal once the TLS handshake has replaced the socket. */
@@ -182,8 +188,6 @@ export class CommandQueue {
       this.#waiting--;
       slot.waiter.resolve(reply);
     }
-    const next = this.#slots[0];
-    if (next !== undefined && this.#waiting > 0) this.#arm(next);
   }
 
   /**

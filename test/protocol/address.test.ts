@@ -80,6 +80,21 @@ describe("quoteaddr", () => {
     assert.throws(() => quoteaddr(42 as unknown as string), TypeError);
   });
 
+  it("property: the plain-address fast path gives what the full parser gives", () => {
+    // A leading blank keeps an address off the fast path (its patterns are anchored), and
+    // the full RFC 5322 parser ignores the blank: both paths must agree, or both refuse.
+    const chars = fc.constantFrom("a", "B", "7", ".", "@", "<", ">", "-", "_", "+", "x.org", "@ex.com");
+    const addr = fc.array(chars, { maxLength: 10 }).map((a) => a.join(""));
+    const outcome = (s: string): string => {
+      try {
+        return quoteaddr(s);
+      } catch (e) {
+        return e instanceof TypeError ? "TypeError" : "other";
+      }
+    };
+    fc.assert(fc.property(addr, (s) => assert.equal(outcome(s), outcome(` ${s}`))), { numRuns: 5000 });
+  });
+
   it("never lets a generated string put CR or LF on the wire", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (s) => {

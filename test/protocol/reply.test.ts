@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { makeReply, ReplyParser, type ReplyLimits, type SMTPReply } from "../../src/protocol/reply.js";
-import { SMTPResponseException } from "../../src/errors.js";
+import { parseEnhancedStatus, SMTPResponseException } from "../../src/errors.js";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -486,6 +486,17 @@ function expected(reply: { code: number; lines: WireLine[] }): SMTPReply {
   const lines = reply.lines.map((l) => pyStrip(Buffer.from(l.padBefore + l.text + l.padAfter, "utf8").toString("utf8")));
   return r(reply.code, lines, refEnhanced(reply.code, lines[0]!));
 }
+
+describe("parseEnhancedStatus: property", () => {
+  it("agrees with the RFC 3463 pattern on text built from digits, dots and blanks", () => {
+    // Text drawn from a tiny alphabet reaches every edge: 0 or 4 digits, missing dots,
+    // a code of another class, a blank, a tab or a letter after the last digits.
+    const text = fc.array(fc.constantFrom("0", "1", "2", "4", "5", "9", ".", " ", "\t", "x"), { maxLength: 12 }).map((a) => a.join(""));
+    fc.assert(fc.property(fc.constantFrom(250, 251, 354, 421, 450, 550, 554, 199, 0), text, (code, first) => {
+      assert.equal(parseEnhancedStatus(code, first), refEnhanced(code, first));
+    }), { numRuns: 20000 });
+  });
+});
 
 describe("ReplyParser: properties", () => {
   it("arbitrary replies rendered to wire form and split arbitrarily parse back exactly", () => {
