@@ -323,15 +323,26 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * would cost a map entry per recipient on every message.
  */
 function smtpDelivery(refused: Map<string, SMTPReply>, accepted: readonly string[], reply: SMTPReply): Delivery {
-  let delivered: Map<string, SMTPReply> | undefined;
-  return {
-    refused,
-    reply,
-    get delivered(): Map<string, SMTPReply> {
-      delivered ??= new Map(accepted.map((addr) => [addr, reply]));
-      return delivered;
-    },
-  };
+  return new SMTPDelivery(refused, accepted, reply);
+}
+
+/** {@link Delivery} for SMTP, its `delivered` map built on first read (see {@link smtpDelivery}). */
+class SMTPDelivery implements Delivery {
+  readonly refused: Map<string, SMTPReply>;
+  readonly reply: SMTPReply;
+  readonly #accepted: readonly string[];
+  #delivered: Map<string, SMTPReply> | undefined;
+
+  constructor(refused: Map<string, SMTPReply>, accepted: readonly string[], reply: SMTPReply) {
+    this.refused = refused;
+    this.reply = reply;
+    this.#accepted = accepted;
+  }
+
+  get delivered(): Map<string, SMTPReply> {
+    this.#delivered ??= new Map(this.#accepted.map((addr) => [addr, this.reply]));
+    return this.#delivered;
+  }
 }
 
 /**

@@ -105,6 +105,14 @@ export class Channel {
     this.#assertOpen();
     const slots: Slot[] = [];
     const conn = this.#conn;
+    if (!coalesce && commands.length === 1 && typeof commands[0]!.bytes === "string") {
+      // One command line sent at once (lock-step): no holding, so nothing to flush later.
+      const c = commands[0]!;
+      this.#tracer.command(c.log);
+      if (c.slot) slots.push(this.#queue.expect(c.slot));
+      conn.write(Buffer.from(c.bytes as string, "utf8"));
+      return slots;
+    }
     let text = "";
     for (const c of commands) {
       this.#tracer.command(c.log);
