@@ -49,6 +49,8 @@ interface Request {
   size: number | undefined;
   /** Adds options that depend on the server (sendMessage's SMTPUTF8/8BITMIME). */
   serverOptions?: (features: ReadonlyMap<string, string>, given: string[]) => string[];
+  /** Whether the caller reads `Delivery.delivered` (`deliver`) or only the refusals (`sendmail`). */
+  report: boolean;
 }
 
 function toList(to: string | readonly string[]): string[] {
@@ -133,7 +135,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * SMTPNotSupportedError, SMTPServerDisconnected.
    */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
-    return (await this.deliver(from, to, msg, mailOptions, rcptOptions)).refused;
+    return (await this.deliverOrSend(false, from, to, msg, mailOptions, rcptOptions, {})).refused;
   }
 
   /**
@@ -141,12 +143,17 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * @throws as {@link SMTPTransactions.sendmail}.
    */
   deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
+    return this.deliverOrSend(true, from, to, msg, mailOptions, rcptOptions, options);
+  }
+
+  /** `deliver`, and `sendmail` when `report` is false (its delivered map is then left empty). */
+  private deliverOrSend(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], options: DeliverOptions): Promise<Delivery> {
     const body = this.toBody(msg);
     if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
       throw new RangeError(`size must be a whole number of bytes, got ${String(options.size)}`);
     }
     const size = body.kind === "bytes" ? body.bytes.length : options.size;
-    return this.transact(this.request(from, to, body, mailOptions, rcptOptions, size), options.signal);
+    return this.transact(this.request(from, to, body, mailOptions, rcptOptions, size, report), options.signal);
   }
 
   /**
@@ -157,7 +164,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
     const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
-    const request = this.request(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, prepared.data.length, prepared);
+    const request = this.request(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, prepared.data.length, false, prepared);
     request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
     return (await this.transact(request)).refused;
   }
@@ -168,7 +175,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
    */
   private request(
     from: string, to: string | readonly string[], body: Body, mailOptions: readonly string[], rcptOptions: readonly string[],
-    size: number | undefined, quoted?: { fromPath: string; toPaths: readonly string[] },
+    size: number | undefined, report: boolean, quoted?: { fromPath: string; toPaths: readonly string[] },
   ): Request {
     if (typeof from !== "string") throw new TypeError("sender must be a string");
     const list = toList(to);
@@ -177,7 +184,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       from, fromPath: quoted?.fromPath ?? quoteaddr(from),
       to: list.map((addr, i) => ({ addr, path: quoted?.toPaths[i] ?? quoteaddr(addr) })),
       mailOptions: normalizeParams(mailOptions), rcptOptions: normalizeParams(rcptOptions),
-      body, size,
+      body, size, report,
     };
   }
 
@@ -248,10 +255,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const flowSignal = own && signal ? AbortSignal.any([own, signal]) : own ?? signal;
     const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
     if (!pipelining) {
-      const done = await complete(conv, pending, true);
+      const done = await complete(conv, pending, true, req.report);
       return async () => done;
     }
-    return () => complete(conv, pending, false);
+    return () => complete(conv, pending, false, req.report);
   }
 
   /** The envelope for the server at hand: SIZE, the caller's options, SMTPUTF8 as needed. */

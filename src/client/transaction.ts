@@ -276,19 +276,22 @@ export interface Delivery {
  * A refusal is followed by RSET when `rsetOnFailure` (lock-step only: once other
  * transactions are pipelined behind this one, RSET would cancel them, and the end of data
  * has finished this transaction anyway, RFC 5321 §4.1.1.4). For LMTP it resolves even
- * when nobody got the message (see {@link complete} for `sendmail`'s rule).
+ * when nobody got the message (see {@link complete} for `sendmail`'s rule). With `report`
+ * false (`sendmail`, which returns only the refusals) SMTP's `delivered` map stays empty:
+ * filling it would cost an entry per recipient on every message for nobody.
  * @throws SMTPDataError (SMTP), SMTPServerDisconnected.
  */
-export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean): Promise<Delivery> {
+export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
+  const delivered = new Map<string, SMTPReply>();
   if (conv.dialect === "smtp") {
     const reply = await conv.read(pending.final[0]!);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
       throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
     }
-    return smtpDelivery(pending.refused, pending.accepted, reply);
+    if (report) for (const addr of pending.accepted) delivered.set(addr, reply);
+    return { refused: pending.refused, delivered, reply };
   }
-  const delivered = new Map<string, SMTPReply>();
   const refused = new Map(pending.refused);
   if (pending.accepted.length === 0) {
     // Only the low-level data() gets here (sendmail stops before DATA): a server that
@@ -318,40 +321,12 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
 }
 
 /**
- * An SMTP delivery: every recipient accepted at RCPT got the one reply to the end of data.
- * The `delivered` map is built when first read: `sendmail` never reads it, and building it
- * would cost a map entry per recipient on every message.
- */
-function smtpDelivery(refused: Map<string, SMTPReply>, accepted: readonly string[], reply: SMTPReply): Delivery {
-  return new SMTPDelivery(refused, accepted, reply);
-}
-
-/** {@link Delivery} for SMTP, its `delivered` map built on first read (see {@link smtpDelivery}). */
-class SMTPDelivery implements Delivery {
-  readonly refused: Map<string, SMTPReply>;
-  readonly reply: SMTPReply;
-  readonly #accepted: readonly string[];
-  #delivered: Map<string, SMTPReply> | undefined;
-
-  constructor(refused: Map<string, SMTPReply>, accepted: readonly string[], reply: SMTPReply) {
-    this.refused = refused;
-    this.reply = reply;
-    this.#accepted = accepted;
-  }
-
-  get delivered(): Map<string, SMTPReply> {
-    this.#delivered ??= new Map(this.#accepted.map((addr) => [addr, this.reply]));
-    return this.#delivered;
-  }
-}
-
-/**
  * {@link finish} with `sendmail`'s rule: the call fails only when nobody got the message.
  * @throws SMTPDataError, SMTPRecipientsRefused (LMTP: every recipient refused after the
  * data), SMTPServerDisconnected.
  */
-export async function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean): Promise<Delivery> {
-  const delivery = await finish(conv, pending, rsetOnFailure);
+export async function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
+  const delivery = await finish(conv, pending, rsetOnFailure, report);
   // SMTP: the data went to every accepted recipient (there is at least one, or DATA was
   // never sent) or finish threw; LMTP: each recipient has its own reply.
   if (pending.accepted.length === 0 || (conv.dialect === "lmtp" && delivery.delivered.size === 0)) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
