@@ -10,12 +10,20 @@ import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import {
-  abandon, drain, envelopeCommands, finalSlots, isAccepted, lockStep, quietRset, readEnvelope, refuseAll,
+  abandon, drain, envelopeCommands, finalSlots, isAccepted, lockStep, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 
 /** Size of the chunks a stream is cut into. */
 const BDAT_CHUNK = 256 * 1024;
+/** Past this size an in-memory message written whole waits for the socket to drain. */
+const LARGE_BODY = 64 * 1024;
+/**
+ * Past this many transactions written whole with replies unread, each further one also
+ * waits for the socket to drain: however many calls a caller starts at once, what sits in
+ * memory waiting for the socket stays bounded.
+ */
+const MAX_UNREAD_WHOLE = 128;
 
 /**
  * Sends MAIL, RCPT and the message as BDAT chunks; resolves once the last chunk is written.
@@ -25,16 +33,32 @@ const BDAT_CHUNK = 256 * 1024;
 export async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
   let envelope: Pick<Pending, "refused" | "accepted"> | undefined;
   let envelopeSlots: Slot[] = [];
-    if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
+  if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
     // The whole transaction in one write: MAIL, every RCPT and BDAT LAST with the message.
-    const slots = conv.pipeline([...envelopeCommands(env), bdatCommand([body.bytes], true)]);
-    // Nothing can follow before its replies: send now rather than at the end of the tick.
-    conv.channel.flush();
+    // BDAT LAST ends the transaction whatever the replies (RFC 3030 §2), so the next one
+    // may follow at once, without waiting a round trip: transactions written in the same
+    // tick leave in one write, and this one's envelope replies are read when the call
+    // completes (see readWhole for what a refusal then needs).
+    const commands = envelopeCommands(env);
+    commands.push(bdatCommand([body.bytes], true));
+    const slots = openGroup(conv, commands);
+    conv.unreadWhole++;
+    const seq = conv.writes;
     const final = slots.splice(-1);
-    return { ...(await readEnvelopeOrDrain(conv, env, slots, final)), final };
+    // A large message, or one more past MAX_UNREAD_WHOLE, waits for the socket to drain
+    // before the call lets the next one in.
+    if (body.bytes.length > LARGE_BODY || conv.unreadWhole > MAX_UNREAD_WHOLE) {
+      try {
+        await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
+      } catch (err) {
+        conv.unreadWhole--;
+        throw err;
+      }
+    }
+    return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
   if (opts.pipelining) {
-    envelopeSlots = conv.pipeline(envelopeCommands(env));
+    envelopeSlots = openGroup(conv, envelopeCommands(env));
     // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it.
     if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, []);
   } else {

@@ -41,6 +41,15 @@ export class Conversation {
   utf8 = false;
   /** Recipients accepted by `rcpt()` in the current low-level transaction (LMTP's `data()`). */
   accepted: string[] = [];
+  /** Writes of commands so far: tells whether anything was written after a given point. */
+  writes = 0;
+  /**
+   * Transactions written whole (MAIL, RCPT, BDAT LAST and the message) whose envelope
+   * replies are still unread. While any is, the next transaction starts with RSET: if that
+   * one's envelope was refused, some servers (Exim) keep its sender, and the next MAIL
+   * would otherwise fail while the rest of its transaction went through.
+   */
+  unreadWhole = 0;
 
   constructor(channel: Channel, dialect: Dialect, timeouts: Readonly<Record<TimeoutPhase, number>>) {
     this.channel = channel;
@@ -86,6 +95,7 @@ export class Conversation {
    * default when the server offers PIPELINING) lets writes of the same tick join it.
    */
   pipeline(commands: readonly Command[], coalesce = this.features.has("pipelining")): Slot[] {
+    this.writes++;
     return this.channel.send(commands.map((c) => ({
       bytes: c.bytes,
       log: c.log,

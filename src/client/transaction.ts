@@ -55,6 +55,12 @@ export interface Pending {
   accepted: string[];
   /** Slots of the final reply: one, or one per accepted recipient for LMTP. */
   final: Slot[];
+  /**
+   * Set for a transaction written whole without waiting for its envelope replies (see
+   * `sendBdat`): `refused` and `accepted` are then empty until {@link complete} reads
+   * these slots.
+   */
+  whole?: { slots: Slot[]; env: Envelope; seq: number };
 }
 
 /**
@@ -79,6 +85,18 @@ export function rcptCommand(path: string, params: readonly string[], encoding: C
 /** The envelope's MAIL command followed by one RCPT per recipient. */
 export function envelopeCommands(env: Envelope): Command[] {
   return [mailCommand(env.fromPath, env.mailOptions, env.encoding), ...env.to.map((r) => rcptCommand(r.path, env.rcptOptions, env.encoding))];
+}
+
+const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
+
+/**
+ * Writes a transaction's pipelined group (the envelope and what follows it) and returns
+ * its slots. While a transaction written whole still has unread envelope replies, the
+ * group starts with RSET, whose reply is not needed (see `Conversation.unreadWhole`).
+ */
+export function openGroup(conv: Conversation, commands: Command[]): Slot[] {
+  if (conv.unreadWhole === 0) return conv.pipeline(commands);
+  return conv.pipeline([RSET, ...commands]).slice(1);
 }
 
 /** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */
@@ -151,15 +169,16 @@ export async function send(conv: Conversation, env: Envelope, body: Body, opts: 
 /**
  * MAIL and RCPT replies: throws on a refused sender or a 421, collects refused recipients.
  * Waits once, for the last envelope reply (replies arrive in order), then reads them all.
+ * A refused sender is followed by RSET unless `rset` is false (the caller decides).
  */
-export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
+export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
   await conv.settled(slots[slots.length - 1]!);
   const mail = conv.take(slots[0]!);
   if (mail.code !== 250) {
     if (mail.code !== 421) {
       const last = await drain(conv, [...slots.slice(1), ...rest]);
       if (last?.code === 354) await endEmptyData(conv);
-      await abandon(conv, mail.code);
+      if (rset) await abandon(conv, mail.code);
     }
     throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL" });
   }
@@ -180,7 +199,9 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   let envelope: Pick<Pending, "refused" | "accepted">;
   let dataReply: SMTPReply;
   if (opts.pipelining) {
-    const slots = conv.pipeline([...envelopeCommands(env), dataCmd]);
+    const commands = envelopeCommands(env);
+    commands.push(dataCmd);
+    const slots = openGroup(conv, commands);
     // Nothing can follow DATA before its 354: send now (with any data written before it).
     conv.channel.flush();
     const dataSlot = slots.pop()!;
@@ -326,9 +347,35 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * data), SMTPServerDisconnected.
  */
 export async function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
+  if (pending.whole) pending = await readWhole(conv, pending);
   const delivery = await finish(conv, pending, rsetOnFailure, report);
   // SMTP: the data went to every accepted recipient (there is at least one, or DATA was
   // never sent) or finish threw; LMTP: each recipient has its own reply.
   if (pending.accepted.length === 0 || (conv.dialect === "lmtp" && delivery.delivered.size === 0)) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
   return delivery;
+}
+
+/**
+ * Reads the envelope replies of a transaction written whole. When its sender or every
+ * recipient was refused, the server's transaction state is reset with RSET, unless other
+ * commands were written after it: the next transaction began with RSET already (see
+ * {@link openGroup}), and an RSET now would cancel it instead.
+ * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPServerDisconnected.
+ */
+async function readWhole(conv: Conversation, pending: Pending): Promise<Pending> {
+  const { slots, env, seq } = pending.whole!;
+  try {
+    const envelope = await readEnvelope(conv, env, slots, pending.final, false);
+    if (envelope.accepted.length === 0) {
+      await drain(conv, pending.final);
+      throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
+    }
+    return { ...envelope, final: pending.final };
+  } catch (err) {
+    // Checked and written in one step: nothing can be written in between.
+    if (conv.writes === seq && !conv.channel.closed) await quietRset(conv).catch(() => undefined);
+    throw err;
+  } finally {
+    conv.unreadWhole--;
+  }
 }

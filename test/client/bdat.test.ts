@@ -488,27 +488,33 @@ S: 250 reset
   assert.equal(pulled, 4); // stopped at the first full chunk, not read to its end
 });
 
-test("pipelined in-memory BDAT, concurrent calls: each transaction's replies are read before the next starts, so a refused one is reset (RSET) before the next MAIL", async () => {
+test("pipelined in-memory BDAT, concurrent calls: written back to back without waiting, each after the first led by RSET, so a refused one cannot leave its sender behind", async () => {
   // Exim keeps the sender after refusing BDAT LAST for want of a valid recipient: without
-  // the RSET the third MAIL would get "503 sender already given" while its message was
-  // still delivered (found by the interop scenario bdat-back-to-back).
+  // an RSET between them the third MAIL would get "503 sender already given" while its
+  // message was still delivered (found by the interop scenario bdat-back-to-back). The
+  // script lists every command before any reply: the server answers only once all three
+  // transactions have arrived, which proves they were written without waiting.
   const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
 C: RCPT TO:<${rcpt}>
 C: BDAT 4 LAST
 C! m${n}\\r\\n
 `;
   const script = `${EHLO_CHUNKING_PIPELINING}
-${tx("b@y.test", 1)}S: 250 ok
-S: 250 ok
-S: 250 first
-${tx("nobody@y.test", 2)}S: 250 ok
-S: 550 5.1.1 no such user
-S: 503 5.5.1 valid RCPT command must precede BDAT
-C: RSET
-S: 250 reset
+${tx("b@y.test", 1)}C: RSET
+${tx("nobody@y.test", 2)}C: RSET
 ${tx("c@y.test", 3)}S: 250 ok
 S: 250 ok
+S: 250 first
+S: 250 reset
+S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+S: 250 reset
+S: 250 ok
+S: 250 ok
 S: 250 third
+C: NOOP
+S: 250 noop here
 `;
   await withScript(script, async (client) => {
     const [first, second, third] = await Promise.allSettled([
@@ -518,6 +524,43 @@ S: 250 third
     ]);
     assert.equal(first.status === "fulfilled" && first.value.reply.message, "first");
     assert.ok(second.status === "rejected" && second.reason instanceof SMTPRecipientsRefused);
-    assert.equal(third.status === "fulfilled" && third.value.reply.message, "third");
+    assert.deepEqual(third.status === "fulfilled" && [...third.value.delivered.keys()], ["c@y.test"]);
+    // No RSET after the refusal: one was written before the third transaction already,
+    // and another now would cancel nothing (or, in a longer pipeline, a later transaction).
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined in-memory BDAT: the last of back-to-back transactions refused -> RSET once its replies are read (nothing was written after it)", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT 4 LAST
+C! m1\\r\\n
+C: RSET
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<nobody@y.test>
+C: BDAT 4 LAST
+C! m2\\r\\n
+S: 250 ok
+S: 250 ok
+S: 250 first
+S: 250 reset
+S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    const [first, second] = await Promise.allSettled([
+      client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n")),
+      client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m2\r\n")),
+    ]);
+    assert.equal(first.status, "fulfilled");
+    assert.ok(second.status === "rejected" && second.reason instanceof SMTPRecipientsRefused);
+    assert.equal((await client.noop()).message, "noop here");
   });
 });
