@@ -255,6 +255,14 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const flowSignal = own && signal ? AbortSignal.any([own, signal]) : own ?? signal;
     const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
     if (!pipelining) {
+      // Lock-step: once the reply to the end of data has come and accepts the message, the
+      // next transaction may start at once; this one's result is built outside the queue.
+      // A refusal is handled here first, so that its RSET precedes the next MAIL.
+      const end = pending.final[0]!;
+      if (conv.dialect === "smtp") {
+        await conv.settled(end);
+        if (end.reply?.code === 250) return () => complete(conv, pending, false, req.report);
+      }
       const done = await complete(conv, pending, true, req.report);
       return async () => done;
     }

@@ -353,6 +353,34 @@ S: 250 second queued
     "S 220 | C EHLO | S 250 | C MAIL | S 250 | C RCPT | S 250 | C DATA | S 354 | C . | S 250 | C MAIL | S 250 | C RCPT | S 250 | C DATA | S 354 | C . | S 250");
 });
 
+test("lock-step, two concurrent calls: a refused end of data gets its RSET before the next MAIL (the next call starts early only after a 250)", async () => {
+  const script = `${EHLO_PLAIN}
+${LOCK_STEP_TO_DATA}C: one
+C: .
+S: 554 5.6.0 rejected content
+C: RSET
+S: 250 reset
+${LOCK_STEP_TO_DATA}C: two
+C: .
+S: 250 second queued
+${LOCK_STEP_TO_DATA}C: three
+C: .
+S: 250 third queued
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    const [r1, r2, r3] = await Promise.allSettled([
+      client.deliver("a@x.test", "b@y.test", "one"),
+      client.deliver("a@x.test", "b@y.test", "two"),
+      client.deliver("a@x.test", "b@y.test", "three"),
+    ]);
+    assert.ok(r1.status === "rejected" && r1.reason instanceof SMTPDataError && r1.reason.smtpCode === 554);
+    assert.equal(r2.status === "fulfilled" && r2.value.reply.message, "second queued");
+    assert.deepEqual(r3.status === "fulfilled" && [...r3.value.delivered.keys()], ["b@y.test"]);
+  }, t.options);
+  assert.match(t.flow(), /C \. \| S 554 \| C RSET \| S 250 \| C MAIL .*C \. \| S 250 \| C MAIL .*C \. \| S 250$/);
+});
+
 test("pipelined HELO fallback: a server that refuses EHLO gets no pipelining", async () => {
   const script = `
 S: 220 mx.test
