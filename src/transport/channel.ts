@@ -123,15 +123,21 @@ export class Channel {
         continue;
       }
       if (text !== "") {
-        conn.write(Buffer.from(text, "utf8"), true);
+        this.#put(Buffer.from(text, "utf8"), coalesce);
         text = "";
       }
-      if (Buffer.isBuffer(bytes)) conn.write(bytes, true);
-      else for (const part of bytes as readonly Buffer[]) conn.write(part, true);
+      if (Buffer.isBuffer(bytes)) this.#put(bytes, coalesce);
+      else for (const part of bytes as readonly Buffer[]) this.#put(part, coalesce);
     }
-    if (text !== "") conn.write(Buffer.from(text, "utf8"), true);
+    if (text !== "") this.#put(Buffer.from(text, "utf8"), coalesce);
     if (!coalesce) conn.flush();
     return slots;
+  }
+
+  /** Holds one part of a group: until the end of the tick, or until send() flushes it. */
+  #put(bytes: Buffer, coalesce: boolean): void {
+    if (coalesce) this.#conn.write(bytes, true);
+    else this.#conn.hold(bytes);
   }
 
   /**

@@ -186,6 +186,21 @@ export class Connection {
     return this.#socket.write(data);
   }
 
+  /**
+   * Holds bytes for the {@link Connection.flush} that the caller makes before it returns
+   * (a group written at once: its parts leave in one write, with no end-of-tick callback).
+   */
+  hold(data: Buffer): void {
+    if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
+    if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
+    if (this.#pending === null) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    this.#pending.push(data);
+    this.#pendingBytes += data.length;
+  }
+
   /** Sends the held (coalesced) writes now. */
   flush(): void {
     const pending = this.#pending;
