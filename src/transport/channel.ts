@@ -104,15 +104,6 @@ export class Channel {
   send(commands: readonly Outgoing[], coalesce = false): Slot[] {
     this.#assertOpen();
     const slots: Slot[] = [];
-    const conn = this.#conn;
-    if (!coalesce && commands.length === 1 && typeof commands[0]!.bytes === "string") {
-      // One command line sent at once (lock-step): no holding, so nothing to flush later.
-      const c = commands[0]!;
-      this.#tracer.command(c.log);
-      if (c.slot) slots.push(this.#queue.expect(c.slot));
-      conn.write(Buffer.from(c.bytes as string, "utf8"));
-      return slots;
-    }
     let text = "";
     for (const c of commands) {
       this.#tracer.command(c.log);
@@ -130,7 +121,7 @@ export class Channel {
       else for (const part of bytes as readonly Buffer[]) this.#put(part, coalesce);
     }
     if (text !== "") this.#put(Buffer.from(text, "utf8"), coalesce);
-    if (!coalesce) conn.flush();
+    if (!coalesce) this.#conn.flush();
     return slots;
   }
 

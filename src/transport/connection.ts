@@ -170,18 +170,12 @@ export class Connection {
    * first and then these, at once.
    */
   write(data: Buffer, coalesce = false): boolean {
-    if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
-    if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
     if (coalesce) {
-      if (this.#pending === null) {
-        this.#pending = [];
-        this.#pendingBytes = 0;
-        process.nextTick(this.#flushPending);
-      }
-      this.#pending.push(data);
-      this.#pendingBytes += data.length;
+      if (this.#pending === null) process.nextTick(this.#flushPending);
+      this.hold(data);
       return true; // held bytes ask for no wait: drain() sends them first
     }
+    this.#publish(data);
     this.flush();
     return this.#socket.write(data);
   }
@@ -191,14 +185,19 @@ export class Connection {
    * (a group written at once: its parts leave in one write, with no end-of-tick callback).
    */
   hold(data: Buffer): void {
-    if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
-    if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
+    this.#publish(data);
     if (this.#pending === null) {
       this.#pending = [];
       this.#pendingBytes = 0;
     }
     this.#pending.push(data);
     this.#pendingBytes += data.length;
+  }
+
+  /** Refuses a write once closed; publishes `smtplib.send` for every write. */
+  #publish(data: Buffer): void {
+    if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
+    if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
   }
 
   /** Sends the held (coalesced) writes now. */
