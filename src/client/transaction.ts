@@ -109,7 +109,7 @@ export async function quietRset(conv: Conversation): Promise<void> {
   conv.utf8 = false;
   if (conv.channel.closed) return;
   try {
-    await conv.command({ bytes: commandText("RSET"), log: "RSET" });
+    await conv.command(RSET);
   } catch (err) {
     if (!(err instanceof SMTPServerDisconnected)) throw err;
   }
@@ -142,13 +142,14 @@ export function isAccepted(code: number): boolean {
 
 /**
  * Every recipient was refused: reads the replies still due (a 354 among them gets a lone
- * "." that ends an empty message), RSETs unless the server said 421, and throws.
+ * "." that ends an empty message), RSETs unless the server said 421 or `rset` is false
+ * (the caller decides), and throws.
  * @throws SMTPRecipientsRefused with every refusal.
  */
-export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[]): Promise<never> {
+export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[], rset = true): Promise<never> {
   const last = await drain(conv, outstanding);
   if (last?.code === 354) await endEmptyData(conv);
-  await abandon(conv, last?.code ?? 0);
+  if (rset) await abandon(conv, last?.code ?? 0);
   throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
 }
 
@@ -366,10 +367,7 @@ async function readWhole(conv: Conversation, pending: Pending): Promise<Pending>
   const { slots, env, seq } = pending.whole!;
   try {
     const envelope = await readEnvelope(conv, env, slots, pending.final, false);
-    if (envelope.accepted.length === 0) {
-      await drain(conv, pending.final);
-      throw new SMTPRecipientsRefused(envelope.refused, { command: "RCPT" });
-    }
+    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, pending.final, false);
     return { ...envelope, final: pending.final };
   } catch (err) {
     // Checked and written in one step: nothing can be written in between.
