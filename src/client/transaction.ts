@@ -6,7 +6,7 @@
  */
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { commandText, type CommandEncoding } from "../protocol/commands.js";
+import { commandText, paramsText, type CommandEncoding } from "../protocol/commands.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -63,13 +63,10 @@ export interface Pending {
   whole?: { slots: Slot[]; env: Envelope; seq: number };
 }
 
-/**
- * `verb head PARAMS` as a command, with its trace text (the same text). `params` are
- * already normalised (`normalizeParams`, done once per call, not once per command).
- */
+/** `verb head PARAMS` as a command (see `paramsText`); its trace text is the line itself. */
 function withParams(verb: string, head: string, params: readonly string[], encoding: CommandEncoding): Command {
-  const args = params.length === 0 ? head : `${head} ${params.join(" ")}`;
-  return { bytes: commandText(verb, args, encoding), log: `${verb} ${args}` };
+  const bytes = paramsText(verb, head, params, encoding);
+  return { bytes, log: bytes.slice(0, -2) };
 }
 
 /** `MAIL FROM:<path> PARAMS` as a command, with its trace text. */

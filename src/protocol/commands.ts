@@ -76,7 +76,7 @@ export function encodeCommand(verb: string, args = "", encoding: CommandEncoding
  * @throws TypeError as {@link commandText}, or for an invalid option (see `parseParam`).
  */
 export function mailText(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): string {
-  return commandText("MAIL", joinParams(`FROM:${path}`, options), encoding);
+  return paramsText("MAIL", `FROM:${path}`, normalizeParams(options), encoding);
 }
 
 /**
@@ -84,7 +84,16 @@ export function mailText(path: string, options: readonly string[] = [], encoding
  * @throws TypeError as {@link mailText}.
  */
 export function rcptText(path: string, options: readonly string[] = [], encoding: CommandEncoding = "ascii"): string {
-  return commandText("RCPT", joinParams(`TO:${path}`, options), encoding);
+  return paramsText("RCPT", `TO:${path}`, normalizeParams(options), encoding);
+}
+
+/**
+ * `verb head PARAMS\r\n` as text (see {@link commandText}), with `params` already
+ * normalised by `normalizeParams`: a transaction normalises its options once, not once per
+ * RCPT. @throws TypeError as {@link commandText}.
+ */
+export function paramsText(verb: string, head: string, params: readonly string[], encoding: CommandEncoding = "ascii"): string {
+  return commandText(verb, params.length === 0 ? head : `${head} ${params.join(" ")}`, encoding);
 }
 
 /** {@link mailText} as bytes. @throws TypeError as {@link mailText}. */
@@ -103,8 +112,3 @@ export function encodeBdat(size: number, last: boolean): Buffer {
   return Buffer.from(last ? `BDAT ${size} LAST\r\n` : `BDAT ${size}\r\n`, "latin1");
 }
 
-function joinParams(head: string, options: readonly string[]): string {
-  if (options.length === 0 && Array.isArray(options)) return head;
-  const params = normalizeParams(options);
-  return params.length === 0 ? head : `${head} ${params.join(" ")}`;
-}
