@@ -42,19 +42,15 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const commands = envelopeCommands(env);
     commands.push(bdatCommand([body.bytes], true));
     const slots = openGroup(conv, commands);
-    conv.unreadWhole++;
     const seq = conv.writes;
     const final = slots.splice(-1);
-    // A large message, or one more past MAX_UNREAD_WHOLE, waits for the socket to drain
-    // before the call lets the next one in.
-    if (body.bytes.length > LARGE_BODY || conv.unreadWhole > MAX_UNREAD_WHOLE) {
-      try {
-        await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
-      } catch (err) {
-        conv.unreadWhole--;
-        throw err;
-      }
+    // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
+    // the call lets the next one in. The call queue is held meanwhile, so the count (which
+    // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
+    if (body.bytes.length > LARGE_BODY || conv.unreadWhole >= MAX_UNREAD_WHOLE) {
+      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
     }
+    conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
   if (opts.pipelining) {
