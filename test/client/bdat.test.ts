@@ -488,17 +488,19 @@ S: 250 reset
   assert.equal(pulled, 4); // stopped at the first full chunk, not read to its end
 });
 
+/** The commands of one in-memory transaction to `rcpt`, whose 4-byte message is `m<n>` and CRLF. */
+const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
+C: RCPT TO:<${rcpt}>
+C: BDAT 4 LAST
+C! m${n}\\r\\n
+`;
+
 test("pipelined in-memory BDAT, concurrent calls: written back to back without waiting, each after the first led by RSET, so a refused one cannot leave its sender behind", async () => {
   // Exim keeps the sender after refusing BDAT LAST for want of a valid recipient: without
   // an RSET between them the third MAIL would get "503 sender already given" while its
   // message was still delivered (found by the interop scenario bdat-back-to-back). The
   // script lists every command before any reply: the server answers only once all three
   // transactions have arrived, which proves they were written without waiting.
-  const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
-C: RCPT TO:<${rcpt}>
-C: BDAT 4 LAST
-C! m${n}\\r\\n
-`;
   const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("b@y.test", 1)}C: RSET
 ${tx("nobody@y.test", 2)}C: RSET
@@ -533,16 +535,8 @@ S: 250 noop here
 
 test("pipelined in-memory BDAT: the last of back-to-back transactions refused -> RSET once its replies are read (nothing was written after it)", async () => {
   const script = `${EHLO_CHUNKING_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<b@y.test>
-C: BDAT 4 LAST
-C! m1\\r\\n
-C: RSET
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<nobody@y.test>
-C: BDAT 4 LAST
-C! m2\\r\\n
-S: 250 ok
+${tx("b@y.test", 1)}C: RSET
+${tx("nobody@y.test", 2)}S: 250 ok
 S: 250 ok
 S: 250 first
 S: 250 reset
