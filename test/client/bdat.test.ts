@@ -558,3 +558,27 @@ S: 250 noop here
     assert.equal((await client.noop()).message, "noop here");
   });
 });
+
+test("pipelined in-memory BDAT, back to back: a refused sender in the first transaction -> SMTPSenderRefused, no RSET of its own (the second began with one), the second delivered", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("b@y.test", 1)}C: RSET
+${tx("c@y.test", 2)}S: 553 5.7.1 not you
+S: 503 5.5.1 sender first
+S: 503 5.5.1 no transaction
+S: 250 reset
+S: 250 ok
+S: 250 ok
+S: 250 second
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    const [first, second] = await Promise.allSettled([
+      client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n")),
+      client.deliver("a@x.test", "c@y.test", Buffer.from("m2\r\n")),
+    ]);
+    assert.ok(first.status === "rejected" && first.reason instanceof SMTPSenderRefused && first.reason.smtpCode === 553);
+    assert.equal(second.status === "fulfilled" && second.value.reply.message, "second");
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
