@@ -160,8 +160,52 @@ export async function abandon(conv: Conversation, code: number): Promise<void> {
  * the data. Resolves once the data is written; the final reply is read by {@link finish}.
  * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError, SMTPServerDisconnected.
  */
-export async function send(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
+export function send(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
   return opts.chunking ? sendBdat(conv, env, body, opts) : sendData(conv, env, body, opts);
+}
+
+/** The replies to an envelope: MAIL's, and the recipients its RCPT replies accepted and refused. */
+interface EnvelopeReplies {
+  /** The reply to MAIL; when it is not 250, `refused` and `accepted` are empty. */
+  mail: SMTPReply;
+  refused: Map<string, SMTPReply>;
+  accepted: string[];
+}
+
+/**
+ * Reads the settled MAIL and RCPT slots, synchronously: a pipelined group that waited for
+ * its last reply needs no further wait. A refused sender is returned, for
+ * {@link refuseSender}, without reading the RCPT replies.
+ * @throws SMTPRecipientsRefused on a 421 to a RCPT (the connection is then closed); a slot's error.
+ */
+function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[]): EnvelopeReplies {
+  const mail = conv.take(slots[0]!);
+  const refused = new Map<string, SMTPReply>();
+  const accepted: string[] = [];
+  if (mail.code !== 250) return { mail, refused, accepted };
+  for (let i = 0; i < env.to.length; i++) {
+    const reply = conv.take(slots[i + 1]!);
+    const addr = env.to[i]!.addr;
+    if (isAccepted(reply.code)) accepted.push(addr);
+    else refused.set(addr, reply);
+    if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
+  }
+  return { mail, refused, accepted };
+}
+
+/**
+ * The sender was refused: reads the replies still due (`outstanding`: the RCPTs' and what
+ * followed them), ends a DATA the server accepted anyway, RSETs unless the server said 421
+ * or `rset` is false (the caller decides), and throws.
+ * @throws SMTPSenderRefused
+ */
+async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, outstanding: readonly Slot[], rset: boolean): Promise<never> {
+  if (mail.code !== 421) {
+    const last = await drain(conv, outstanding);
+    if (last?.code === 354) await endEmptyData(conv);
+    if (rset) await abandon(conv, mail.code);
+  }
+  throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL" });
 }
 
 /**
@@ -171,25 +215,9 @@ export async function send(conv: Conversation, env: Envelope, body: Body, opts: 
  */
 export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
   await conv.settled(slots[slots.length - 1]!);
-  const mail = conv.take(slots[0]!);
-  if (mail.code !== 250) {
-    if (mail.code !== 421) {
-      const last = await drain(conv, [...slots.slice(1), ...rest]);
-      if (last?.code === 354) await endEmptyData(conv);
-      if (rset) await abandon(conv, mail.code);
-    }
-    throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL" });
-  }
-  const refused = new Map<string, SMTPReply>();
-  const accepted: string[] = [];
-  for (let i = 0; i < env.to.length; i++) {
-    const reply = conv.take(slots[i + 1]!);
-    const addr = env.to[i]!.addr;
-    if (isAccepted(reply.code)) accepted.push(addr);
-    else refused.set(addr, reply);
-    if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
-  }
-  return { refused, accepted };
+  const replies = takeEnvelope(conv, env, slots);
+  if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), ...rest], rset);
+  return { refused: replies.refused, accepted: replies.accepted };
 }
 
 async function sendData(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
@@ -203,22 +231,28 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     // Nothing can follow DATA before its 354: send now (with any data written before it).
     conv.channel.flush();
     const dataSlot = slots.pop()!;
-    // One wait for the whole group: DATA's reply comes last.
+    // One wait for the whole group: DATA's reply comes last; every reply is then read
+    // without another wait.
     await conv.settled(dataSlot);
-    envelope = await readEnvelope(conv, env, slots, [dataSlot]);
+    const replies = takeEnvelope(conv, env, slots);
+    if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), dataSlot], true);
+    envelope = replies;
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [dataSlot]);
     dataReply = conv.take(dataSlot);
   } else {
     envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
-    dataReply = await conv.command(dataCmd);
+    const [slot] = conv.pipeline([dataCmd], false);
+    await conv.settled(slot!);
+    dataReply = conv.take(slot!);
   }
   if (dataReply.code !== 354) {
     await abandon(conv, dataReply.code);
     throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
   }
-  const final = await writeBody(conv, body, envelope.accepted.length, opts.signal);
-  return { ...envelope, final };
+  const accepted = envelope.accepted.length;
+  const final = writeAtOnce(conv, body, accepted) ?? (await writeStreamed(conv, body, accepted, opts.signal));
+  return { refused: envelope.refused, accepted: envelope.accepted, final };
 }
 
 /** Sends MAIL and each RCPT one at a time, as Python does, returning already-read slots. */
@@ -227,7 +261,8 @@ export async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[
   for (const command of envelopeCommands(env)) {
     const [slot] = conv.pipeline([command], false);
     slots.push(slot!);
-    const reply = await conv.read(slot!);
+    await conv.settled(slot!);
+    const reply = conv.take(slot!);
     if (reply.code === 421 || (slots.length === 1 && reply.code !== 250)) break;
   }
   return slots;
@@ -247,27 +282,42 @@ function* pieces(bytes: Buffer): Generator<Buffer> {
 
 /** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
 export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
+  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, signal);
+}
+
+/**
+ * {@link writeBody} for an in-memory body of at most {@link BODY_PIECE} bytes, which goes
+ * in one write, synchronously; `undefined` for any other body.
+ */
+function writeAtOnce(conv: Conversation, body: Body, accepted: number): Slot[] | undefined {
+  if (body.kind !== "bytes" || body.bytes.length > BODY_PIECE) return undefined;
   const stuffer = new DotStuffer();
-  let last: Buffer[];
-  if (body.kind === "bytes" && body.bytes.length <= BODY_PIECE) {
-    // The stuffed message and its end marker go as two parts: no copy just to append ".".
-    last = [stuffer.push(body.bytes), stuffer.end()];
-  } else {
-    const stall = conv.timeout("dataBlock");
-    try {
-      for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(body.chunks)) {
-        signal?.throwIfAborted();
-        const out = stuffer.push(chunk);
-        if (out.length) await conv.channel.writeData(out, stall, signal);
-      }
-    } catch (err) {
-      // The server is reading message data and only "." ends it, which would deliver a
-      // truncated message; nothing else can be said in DATA mode, so the connection goes.
-      conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
-      throw err;
+  // The stuffed message and its end marker go as two parts: no copy just to append ".".
+  const last = [stuffer.push(body.bytes), stuffer.end()];
+  return endData(conv, stuffer, last, accepted);
+}
+
+/** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. */
+async function writeStreamed(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
+  const stuffer = new DotStuffer();
+  const stall = conv.timeout("dataBlock");
+  try {
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(body.chunks)) {
+      signal?.throwIfAborted();
+      const out = stuffer.push(chunk);
+      if (out.length) await conv.channel.writeData(out, stall, signal);
     }
-    last = [stuffer.end()];
+  } catch (err) {
+    // The server is reading message data and only "." ends it, which would deliver a
+    // truncated message; nothing else can be said in DATA mode, so the connection goes.
+    conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
+    throw err;
   }
+  return endData(conv, stuffer, [stuffer.end()], accepted);
+}
+
+/** Writes the last of the stuffed data (`last` holds the end marker) and opens the final reply slots. */
+function endData(conv: Conversation, stuffer: DotStuffer, last: Buffer[], accepted: number): Slot[] {
   return finalSlots(conv, { bytes: last, log: `<message data, ${stuffer.outputBytes} bytes> .`, phase: "dataTermination" }, accepted);
 }
 
@@ -303,7 +353,8 @@ export interface Delivery {
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
   if (conv.dialect === "smtp") {
-    const reply = await conv.read(pending.final[0]!);
+    await conv.settled(pending.final[0]!);
+    const reply = conv.take(pending.final[0]!);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
       throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
@@ -320,6 +371,7 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
   let first: SMTPReply | undefined;
   let last: SMTPReply | undefined;
   for (let i = 0; i < pending.accepted.length; i++) {
+    // One at a time: after a 421 (which closes the connection) no later reply is awaited.
     const reply = await conv.read(pending.final[i]!);
     last = reply;
     if (reply.code === 250) delivered.set(pending.accepted[i]!, reply);
@@ -344,13 +396,15 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * @throws SMTPDataError, SMTPRecipientsRefused (LMTP: every recipient refused after the
  * data), SMTPServerDisconnected.
  */
-export async function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
-  if (pending.whole) pending = await readWhole(conv, pending);
-  const delivery = await finish(conv, pending, rsetOnFailure, report);
-  // SMTP: the data went to every accepted recipient (there is at least one, or DATA was
-  // never sent) or finish threw; LMTP: each recipient has its own reply.
-  if (pending.accepted.length === 0 || (conv.dialect === "lmtp" && delivery.delivered.size === 0)) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
-  return delivery;
+export function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
+  if (pending.whole) return readWhole(conv, pending).then((read) => complete(conv, read, rsetOnFailure, report));
+  // SMTP with a recipient: finish resolves only when the data went to every accepted one.
+  if (conv.dialect === "smtp" && pending.accepted.length > 0) return finish(conv, pending, rsetOnFailure, report);
+  return finish(conv, pending, rsetOnFailure, report).then((delivery) => {
+    // LMTP: each recipient has its own reply; SMTP without one: DATA was never sent.
+    if (pending.accepted.length === 0 || delivery.delivered.size === 0) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
+    return delivery;
+  });
 }
 
 /**

@@ -40,8 +40,6 @@ export interface QueueEvents {
   fatal(error: Error): void;
 }
 
-function ignore(): void {}
-
 /** Matches replies to commands in order. */
 export class CommandQueue {
   readonly #parser: ReplyParser;
@@ -95,22 +93,28 @@ export class CommandQueue {
   wait(slot: Slot): Promise<SMTPReply> {
     if (slot.reply !== undefined) return Promise.resolve(slot.reply);
     if (slot.error !== undefined) return Promise.reject(slot.error);
-    return new Promise<SMTPReply>((resolve, reject) => {
-      slot.waiter = { resolve, reject };
-      this.#waiting++;
-      // Waiting on a slot means waiting on every slot before it too: the head's clock runs.
-      const head = this.#slots[0];
-      if (head !== undefined && head.deadline === undefined) this.#arm(head);
-    });
+    return new Promise<SMTPReply>((resolve, reject) => this.#park(slot, resolve, reject));
   }
 
   /**
    * Resolves once the slot has its reply or its error, never rejecting: a pipelined group
    * waits on its last slot only, then reads every slot with {@link CommandQueue.take}.
+   * One promise, settled by the slot itself (no second promise chained to a `wait`).
    */
   settled(slot: Slot): Promise<void> {
     if (slot.reply !== undefined || slot.error !== undefined) return Promise.resolve();
-    return this.wait(slot).then(ignore, ignore);
+    return new Promise<void>((resolve) => {
+      const done = (): void => resolve();
+      this.#park(slot, done, done);
+    });
+  }
+
+  /** Registers the one waiter of `slot`; waiting on a slot means waiting on every slot before it too: the head's clock runs. */
+  #park(slot: Slot, resolve: (reply: SMTPReply) => void, reject: (err: unknown) => void): void {
+    slot.waiter = { resolve, reject };
+    this.#waiting++;
+    const head = this.#slots[0];
+    if (head !== undefined && head.deadline === undefined) this.#arm(head);
   }
 
   /**
