@@ -116,6 +116,11 @@ export class Conversation {
     return this.channel.settled(slot);
   }
 
+  /** True once `slot` has its reply or its error: awaiting {@link settled} would only cost a job. */
+  isSettled(slot: Slot): boolean {
+    return slot.reply !== undefined || slot.error !== undefined;
+  }
+
   /** {@link read} for a settled slot, synchronously. @throws the slot's error. */
   take(slot: Slot): SMTPReply {
     return this.#closeOn421(this.channel.take(slot));

@@ -13,6 +13,8 @@ import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import type { SMTPOptions } from "./options.js";
 
+function noop(): void {}
+
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {
   /** Name used in HELO/EHLO/LHLO; default: this host's FQDN, computed on first use. */
@@ -28,7 +30,11 @@ export abstract class SMTPBase {
   protected conversation: Conversation | null = null;
   /** Slots of `putcmd()` calls whose reply `getreply()` has not read yet. */
   protected pendingReplies: Slot[] = [];
-  #tail: Promise<unknown> = Promise.resolve();
+  /** True while a call holds the call queue (see {@link SMTPBase.exclusive}). */
+  #busy = false;
+  /** Calls waiting for their turn, oldest first; `#waitingFrom` is the first not yet run. */
+  #waiting: (() => void)[] = [];
+  #waitingFrom = 0;
 
   constructor(options: SMTPOptions, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
     if (options.localHostname !== undefined && /[\r\n\0\s]/.test(options.localHostname)) {
@@ -77,12 +83,51 @@ export abstract class SMTPBase {
    * its data is written and reads the final reply outside, so the next call can start.
    */
   protected exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(() => {
-      this.options.signal?.throwIfAborted();
-      return fn();
+    return new Promise<T>((resolve, reject) => {
+      const run = (): void => {
+        let result: Promise<T>;
+        try {
+          this.options.signal?.throwIfAborted();
+          result = fn();
+        } catch (err) {
+          // Released a job later like any other failure: calls that all fail at once (an
+          // aborted signal) never start each other recursively.
+          result = Promise.reject(err);
+        }
+        // The next call starts as soon as this one ends, in the same job: a lock-step
+        // transaction's next MAIL leaves without waiting for more promise hops.
+        result.then((value) => {
+          this.#release();
+          resolve(value);
+        }, (err: unknown) => {
+          this.#release();
+          reject(err);
+        });
+      };
+      if (this.#busy) this.#waiting.push(run);
+      else {
+        this.#busy = true;
+        run();
+      }
     });
-    this.#tail = run.catch(() => undefined);
-    return run;
+  }
+
+  /** Ends the running call: starts the oldest waiting one, or frees the queue. */
+  #release(): void {
+    if (this.#waitingFrom === this.#waiting.length) {
+      this.#busy = false;
+      this.#waiting.length = 0;
+      this.#waitingFrom = 0;
+      return;
+    }
+    const next = this.#waiting[this.#waitingFrom]!;
+    this.#waiting[this.#waitingFrom++] = noop;
+    // A queue that never empties is compacted now and then instead of growing for ever.
+    if (this.#waitingFrom >= 1024 && this.#waitingFrom * 2 >= this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#waitingFrom);
+      this.#waitingFrom = 0;
+    }
+    next();
   }
 
   /** True while a connection is open (false before `connect()`, after `quit()`/`close()`, or once the server has gone). */

@@ -214,7 +214,8 @@ async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, 
  * A refused sender is followed by RSET unless `rset` is false (the caller decides).
  */
 export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
-  await conv.settled(slots[slots.length - 1]!);
+  const last = slots[slots.length - 1]!;
+  if (!conv.isSettled(last)) await conv.settled(last);
   const replies = takeEnvelope(conv, env, slots);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), ...rest], rset);
   return { refused: replies.refused, accepted: replies.accepted };
@@ -353,8 +354,9 @@ export interface Delivery {
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
   if (conv.dialect === "smtp") {
-    await conv.settled(pending.final[0]!);
-    const reply = conv.take(pending.final[0]!);
+    const end = pending.final[0]!;
+    if (!conv.isSettled(end)) await conv.settled(end);
+    const reply = conv.take(end);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
       throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });

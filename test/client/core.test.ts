@@ -207,6 +207,37 @@ test("concurrent calls never interleave or swap replies", async () => {
   });
 });
 
+test("a call that fails inside the queue lets the next one run, in order", async () => {
+  await withScript(`${GREET}C: NOOP\nS: 250 first\nC: NOOP\nS: 250 third`, async (client) => {
+    const first = client.noop();
+    // Refused in its turn (no SMTPUTF8 transaction): nothing is sent, the queue moves on.
+    const second = client.rcpt("j\u00f6rg@x.test");
+    const third = client.noop();
+    assert.equal((await first).message, "first");
+    await assert.rejects(second, SMTPNotSupportedError);
+    assert.equal((await third).message, "third");
+  });
+});
+
+test("3,000 queued calls each get their own reply, in order (the call queue compacts as it goes)", async () => {
+  const n = 3000;
+  const lines = Array.from({ length: n }, (_, i) => `C: NOOP\nS: 250 reply ${i}`).join("\n");
+  await withScript(`${GREET}${lines}`, async (client) => {
+    const replies = await Promise.all(Array.from({ length: n }, () => client.noop()));
+    replies.forEach((reply, i) => assert.equal(reply.message, `reply ${i}`));
+  });
+});
+
+test("20,000 queued calls all reject when the client's signal aborts: no call starts the next recursively", { timeout: 20_000 }, async () => {
+  const ac = new AbortController();
+  await withScript(`${GREET}C: NOOP\n-- wait 1000`, async (client) => {
+    const calls = Array.from({ length: 20_000 }, () => client.noop());
+    setTimeout(() => ac.abort(new Error("stop")), 20);
+    const results = await Promise.allSettled(calls);
+    assert.ok(results.every((r) => r.status === "rejected" && (r.reason as Error).message === "stop"));
+  }, { signal: ac.signal });
+});
+
 test("a reply nobody waits for is discarded, never handed to the next command", async () => {
   await withScript(`${GREET}S: 250 stray\n-- wait 50\nC: NOOP\nS: 250 mine`, async (client) => {
     await new Promise((r) => setTimeout(r, 100));
