@@ -10,7 +10,7 @@ import { SMTPServerDisconnected } from "../errors.js";
 import type { CommandEncoding } from "../protocol/commands.js";
 import { parseEhlo } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import type { Channel } from "../transport/channel.js";
+import type { Channel, Outgoing } from "../transport/channel.js";
 import type { Slot } from "../transport/command-queue.js";
 
 /** One command of a pipelined group. */
@@ -96,11 +96,12 @@ export class Conversation {
    */
   pipeline(commands: readonly Command[], coalesce = this.features.has("pipelining")): Slot[] {
     this.writes++;
-    return this.channel.send(commands.map((c) => ({
-      bytes: c.bytes,
-      log: c.log,
-      slot: { timeout: this.#timeouts[c.phase ?? "command"], phase: c.phase ?? "command", command: c.log },
-    })), coalesce);
+    const outgoing: Outgoing[] = [];
+    for (const c of commands) {
+      const phase = c.phase ?? "command";
+      outgoing.push({ bytes: c.bytes, log: c.log, slot: { timeout: this.#timeouts[phase], phase, command: c.log } });
+    }
+    return this.channel.send(outgoing, coalesce);
   }
 
   /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */

@@ -59,6 +59,17 @@ function toList(to: string | readonly string[]): string[] {
   return [...to];
 }
 
+/**
+ * Each recipient with its `<path>` (quoted now unless `paths` has it already). Built with
+ * push: see `normalizeParams`.
+ * @throws TypeError for a bad address.
+ */
+function recipientPaths(list: readonly string[], paths: readonly string[] | undefined): { addr: string; path: string }[] {
+  const out: { addr: string; path: string }[] = [];
+  for (let i = 0; i < list.length; i++) out.push({ addr: list[i]!, path: paths?.[i] ?? quoteaddr(list[i]!) });
+  return out;
+}
+
 /** Adds the mail methods. */
 export abstract class SMTPTransactions extends SMTPSecure {
   /**
@@ -182,7 +193,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     if (list.length === 0) throw new TypeError("no recipients: sendmail needs at least one");
     return {
       from, fromPath: quoted?.fromPath ?? quoteaddr(from),
-      to: list.map((addr, i) => ({ addr, path: quoted?.toPaths[i] ?? quoteaddr(addr) })),
+      to: recipientPaths(list, quoted?.toPaths),
       mailOptions: normalizeParams(mailOptions), rcptOptions: normalizeParams(rcptOptions),
       body, size, report,
     };

@@ -81,7 +81,9 @@ export function rcptCommand(path: string, params: readonly string[], encoding: C
 
 /** The envelope's MAIL command followed by one RCPT per recipient. */
 export function envelopeCommands(env: Envelope): Command[] {
-  return [mailCommand(env.fromPath, env.mailOptions, env.encoding), ...env.to.map((r) => rcptCommand(r.path, env.rcptOptions, env.encoding))];
+  const commands = [mailCommand(env.fromPath, env.mailOptions, env.encoding)];
+  for (const r of env.to) commands.push(rcptCommand(r.path, env.rcptOptions, env.encoding));
+  return commands;
 }
 
 const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };

@@ -48,7 +48,11 @@ export function formatParam(param: ESMTPParam): string {
  */
 export function normalizeParams(options: readonly string[] = []): string[] {
   if (!Array.isArray(options)) throw new TypeError("ESMTP options must be an array of strings");
-  return options.map((o) => formatParam(parseParam(o)));
+  // Built with push, not map(): arrays on the send path then have one shape whichever tier
+  // of V8 built them, so optimised code that reads them is not thrown away.
+  const out: string[] = [];
+  for (const o of options) out.push(formatParam(parseParam(o)));
+  return out;
 }
 
 /** True when `options` holds `keyword` (case-insensitive), e.g. `hasParam(opts, "SMTPUTF8")`. */

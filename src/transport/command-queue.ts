@@ -22,14 +22,26 @@ export interface SlotOptions {
   sealAfter?: boolean;
 }
 
-/** One expected reply. Obtain with {@link CommandQueue.expect}; read with {@link CommandQueue.wait}. */
-export interface Slot {
+/**
+ * One expected reply. Obtain with {@link CommandQueue.expect}; read with {@link CommandQueue.wait}.
+ * Every field exists from the start, so all slots share one shape (the hot path's property
+ * reads stay monomorphic).
+ */
+export class Slot {
   readonly options: SlotOptions;
-  reply?: SMTPReply;
-  error?: unknown;
-  waiter?: { resolve(reply: SMTPReply): void; reject(err: unknown): void };
-  /** When the reply must have arrived (ms, `performance.now()` clock), once armed. */
-  deadline?: number;
+  /** The reply, once it has come. */
+  reply: SMTPReply | undefined = undefined;
+  /** Why no reply will come (closed, timed out, aborted), once known. */
+  error: unknown = undefined;
+  /** The one waiter's callbacks, while somebody waits. */
+  resolve: ((reply: SMTPReply) => void) | null = null;
+  reject: ((err: unknown) => void) | null = null;
+  /** When the reply must have arrived (ms, `performance.now()` clock); infinite until armed. */
+  deadline = Number.POSITIVE_INFINITY;
+
+  constructor(options: SlotOptions) {
+    this.options = options;
+  }
 }
 
 /** What the queue tells its owner. */
@@ -68,7 +80,7 @@ export class CommandQueue {
 
   /** Opens a slot for the next reply (call when writing its command, in write order). */
   expect(options: SlotOptions): Slot {
-    const slot: Slot = { options };
+    const slot = new Slot(options);
     if (this.#failure !== null) slot.error = this.#failure;
     else this.#slots.push(slot);
     this.#holdUnsolicited = false;
@@ -111,10 +123,11 @@ export class CommandQueue {
 
   /** Registers the one waiter of `slot`; waiting on a slot means waiting on every slot before it too: the head's clock runs. */
   #park(slot: Slot, resolve: (reply: SMTPReply) => void, reject: (err: unknown) => void): void {
-    slot.waiter = { resolve, reject };
+    slot.resolve = resolve;
+    slot.reject = reject;
     this.#waiting++;
     const head = this.#slots[0];
-    if (head !== undefined && head.deadline === undefined) this.#arm(head);
+    if (head !== undefined && head.deadline === Number.POSITIVE_INFINITY) this.#arm(head);
   }
 
   /**
@@ -188,9 +201,9 @@ export class CommandQueue {
   #settle(slot: Slot, reply: SMTPReply): void {
     this.#slots.shift();
     slot.reply = reply;
-    if (slot.waiter) {
+    if (slot.resolve !== null) {
       this.#waiting--;
-      slot.waiter.resolve(reply);
+      slot.resolve(reply);
     }
   }
 
@@ -219,7 +232,7 @@ export class CommandQueue {
   #check(): void {
     this.#timer = undefined;
     const head = this.#slots[0];
-    if (head?.deadline === undefined || this.#failure !== null) return;
+    if (head === undefined || head.deadline === Number.POSITIVE_INFINITY || this.#failure !== null) return;
     const left = head.deadline - performance.now();
     if (left > 0) return this.#schedule(left);
     const { timeout, phase, command } = head.options;
@@ -238,7 +251,7 @@ export class CommandQueue {
     this.#waiting = 0;
     for (const slot of this.#slots.splice(0)) {
       slot.error = error;
-      slot.waiter?.reject(error);
+      slot.reject?.(error);
     }
   }
 }
