@@ -14,7 +14,7 @@ import type { Conversation } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import {
-  abandon, complete, finish, isAccepted, mailCommand, rcptCommand, send, writeBody,
+  abandon, complete, finish, isAccepted, mailCommand, openGroup, rcptCommand, send, writeBody,
   type Body, type Delivery, type Envelope,
 } from "./transaction.js";
 
@@ -85,7 +85,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
       const conv = this.requireConnection();
       const opts = this.transactionOptions(conv, sender, [], conv.doesEsmtp ? params : []);
       conv.utf8 = hasParam(opts, "SMTPUTF8");
-      const reply = await conv.command(mailCommand(path, opts, conv.encoding));
+      // Led by RSET while transactions written whole are unread, as sendmail's are.
+      const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false);
+      const reply = await conv.read(slot!);
       if (reply.code !== 250) conv.utf8 = false;
       conv.accepted = [];
       return reply;

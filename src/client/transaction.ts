@@ -89,13 +89,14 @@ export function envelopeCommands(env: Envelope): Command[] {
 const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
 
 /**
- * Writes a transaction's pipelined group (the envelope and what follows it) and returns
- * its slots. While a transaction written whole still has unread envelope replies, the
- * group starts with RSET, whose reply is not needed (see `Conversation.unreadWhole`).
+ * Writes a transaction's pipelined group (the envelope and what follows it, or the
+ * low-level `mail()`'s MAIL alone) and returns its slots. While a transaction written
+ * whole still has unread envelope replies, the group starts with RSET, whose reply is not
+ * needed (see `Conversation.unreadWhole`). `coalesce` as in `Conversation.pipeline`.
  */
-export function openGroup(conv: Conversation, commands: Command[]): Slot[] {
-  if (conv.unreadWhole === 0) return conv.pipeline(commands);
-  return conv.pipeline([RSET, ...commands]).slice(1);
+export function openGroup(conv: Conversation, commands: Command[], coalesce?: boolean): Slot[] {
+  if (conv.unreadWhole === 0) return conv.pipeline(commands, coalesce);
+  return conv.pipeline([RSET, ...commands], coalesce).slice(1);
 }
 
 /** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */

@@ -559,6 +559,27 @@ S: 250 noop here
   });
 });
 
+test("pipelined in-memory BDAT: a low-level mail() while a transaction written whole is unread is led by RSET too", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RSET
+C: MAIL FROM:<z@x.test>
+S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+S: 250 reset
+S: 250 sender ok
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    const mail = client.mail("z@x.test");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await mail).message, "sender ok");
+    assert.equal((await client.rset()).message, "reset");
+  });
+});
+
 test("pipelined in-memory BDAT, back to back: a refused sender in the first transaction -> SMTPSenderRefused, no RSET of its own (the second began with one), the second delivered", async () => {
   const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("b@y.test", 1)}C: RSET
