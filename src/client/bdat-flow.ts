@@ -10,7 +10,7 @@ import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import {
-  abandon, drain, envelopeCommands, finalSlots, isAccepted, lockStep, openGroup, quietRset, readEnvelope, refuseAll,
+  abandon, drain, envelopeCommands, finalSlots, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 
@@ -58,7 +58,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it.
     if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, []);
   } else {
-    envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
+    envelope = await lockStepEnvelope(conv, env);
   }
   if (envelope?.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
   const chunkSlots: Slot[] = [];

@@ -6,7 +6,7 @@
 
 import { SMTPDataError, SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
-import { encodeCommand, type CommandEncoding } from "../protocol/commands.js";
+import type { CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
@@ -14,7 +14,7 @@ import type { Conversation } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import {
-  abandon, complete, finish, isAccepted, mailCommand, openGroup, rcptCommand, send, writeBody,
+  abandon, complete, DATA, finish, isAccepted, mailCommand, openGroup, rcptCommand, send, writeBody,
   type Body, type Delivery, type Envelope,
 } from "./transaction.js";
 
@@ -51,6 +51,8 @@ interface Request {
   serverOptions?: (features: ReadonlyMap<string, string>, given: string[]) => string[];
   /** Whether the caller reads `Delivery.delivered` (`deliver`) or only the refusals (`sendmail`). */
   report: boolean;
+  /** The envelope built when the call was made, for the greeting whose features it names (see `transact`). */
+  early?: { features: ReadonlyMap<string, string>; env: Envelope } | undefined;
 }
 
 function toList(to: string | readonly string[]): string[] {
@@ -124,7 +126,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const body = this.toBody(msg);
     return this.exclusive(async () => {
       const conv = this.requireConnection();
-      const reply = await conv.command({ bytes: encodeCommand("DATA"), log: "DATA", phase: "dataInitiation" });
+      const reply = await conv.command(DATA);
       if (reply.code !== 354) {
         await abandon(conv, reply.code);
         throw new SMTPDataError(reply.code, reply.message, { command: "DATA" });
@@ -220,6 +222,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
 
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, signal?: AbortSignal): Promise<Delivery> {
+    this.buildEarly(req);
     if (!signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, () => undefined));
       return next();
@@ -258,7 +261,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     if (!greeted || (greeted.heloResp === null && greeted.ehloResp === null)) await this.greet();
     const conv = this.requireConnection();
     onStart(conv);
-    const env = this.envelope(conv, req);
+    const env = req.early?.features === conv.features ? req.early.env : this.envelope(conv, req);
     const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
     const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
     if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
@@ -282,6 +285,24 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return () => complete(conv, pending, false, req.report);
   }
 
+  /**
+   * Builds the envelope (and its MAIL command) while the call waits for its turn, when the
+   * server has been greeted: a queued lock-step transaction can then send its MAIL as soon
+   * as the previous one ends, without building it between that reply and the command. It
+   * is used only if the same greeting is still in force then (`features` is replaced by
+   * every EHLO, HELO and STARTTLS); anything that would fail is left to the turn, so errors
+   * surface where they always did.
+   */
+  private buildEarly(req: Request): void {
+    const conv = this.conversation;
+    if (!conv || conv.channel.closed || (conv.heloResp === null && conv.ehloResp === null)) return;
+    try {
+      req.early = { features: conv.features, env: this.envelope(conv, req) };
+    } catch {
+      req.early = undefined;
+    }
+  }
+
   /** The envelope for the server at hand: SIZE, the caller's options, SMTPUTF8 as needed. */
   private envelope(conv: Conversation, req: Request): Envelope {
     let options: string[] = [];
@@ -292,6 +313,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
     }
     options = this.transactionOptions(conv, req.from, req.to, options);
     const encoding: CommandEncoding = hasParam(options, "SMTPUTF8") ? "utf8" : "ascii";
-    return { from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [], encoding };
+    return {
+      from: req.from, fromPath: req.fromPath, mail: mailCommand(req.fromPath, options, encoding), to: req.to,
+      mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [], encoding,
+    };
   }
 }

@@ -20,6 +20,8 @@ export interface Envelope {
   from: string;
   /** `<path>` for MAIL FROM. */
   fromPath: string;
+  /** The MAIL command (`fromPath`, `mailOptions`, `encoding`). */
+  mail: Command;
   /** MAIL parameters to send. */
   mailOptions: string[];
   /** Recipients as the caller gave them, with their `<path>`. */
@@ -81,12 +83,18 @@ export function rcptCommand(path: string, params: readonly string[], encoding: C
 
 /** The envelope's MAIL command followed by one RCPT per recipient. */
 export function envelopeCommands(env: Envelope): Command[] {
-  const commands = [mailCommand(env.fromPath, env.mailOptions, env.encoding)];
+  return rcptCommandsInto(env, [env.mail]);
+}
+
+/** Appends one RCPT per recipient to `commands` and returns it. */
+function rcptCommandsInto(env: Envelope, commands: Command[]): Command[] {
   for (const r of env.to) commands.push(rcptCommand(r.path, env.rcptOptions, env.encoding));
   return commands;
 }
 
 const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
+/** DATA, whose reply (354) has the `dataInitiation` timeout. */
+export const DATA: Command = { bytes: commandText("DATA"), log: "DATA", phase: "dataInitiation" };
 
 /**
  * Writes a transaction's pipelined group (the envelope and what follows it, or the
@@ -225,12 +233,11 @@ export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slo
 }
 
 async function sendData(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
-  const dataCmd: Command = { bytes: commandText("DATA"), log: "DATA", phase: "dataInitiation" };
   let envelope: Pick<Pending, "refused" | "accepted">;
   let dataReply: SMTPReply;
   if (opts.pipelining) {
     const commands = envelopeCommands(env);
-    commands.push(dataCmd);
+    commands.push(DATA);
     const slots = openGroup(conv, commands);
     // Nothing can follow DATA before its 354: send now (with any data written before it).
     conv.channel.flush();
@@ -244,9 +251,9 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [dataSlot]);
     dataReply = conv.take(dataSlot);
   } else {
-    envelope = await readEnvelope(conv, env, await lockStep(conv, env), []);
+    envelope = await lockStepEnvelope(conv, env);
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
-    const [slot] = conv.pipeline([dataCmd], false);
+    const [slot] = conv.pipeline([DATA], false);
     await conv.settled(slot!);
     dataReply = conv.take(slot!);
   }
@@ -259,17 +266,28 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }
 
-/** Sends MAIL and each RCPT one at a time, as Python does, returning already-read slots. */
-export async function lockStep(conv: Conversation, env: Envelope): Promise<Slot[]> {
+/**
+ * Sends MAIL and each RCPT one at a time, as Python does, each after the previous reply,
+ * and reads the replies as {@link readEnvelope} does (a refused sender is followed by RSET).
+ * @throws SMTPSenderRefused, SMTPRecipientsRefused (421), SMTPServerDisconnected.
+ */
+export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
   const slots: Slot[] = [];
-  for (const command of envelopeCommands(env)) {
+  let command = env.mail;
+  let rcpts: Command[] | undefined;
+  for (;;) {
     const [slot] = conv.pipeline([command], false);
     slots.push(slot!);
+    // Built while MAIL's reply is on its way, not between a reply and the next command.
+    rcpts ??= rcptCommandsInto(env, []);
     await conv.settled(slot!);
-    const reply = conv.take(slot!);
-    if (reply.code === 421 || (slots.length === 1 && reply.code !== 250)) break;
+    const code = conv.take(slot!).code;
+    if (code === 421 || (slots.length === 1 && code !== 250) || slots.length > rcpts.length) break;
+    command = rcpts[slots.length - 1]!;
   }
-  return slots;
+  const replies = takeEnvelope(conv, env, slots);
+  if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [], true);
+  return { refused: replies.refused, accepted: replies.accepted };
 }
 
 /**

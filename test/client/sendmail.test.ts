@@ -35,6 +35,28 @@ S: 221 bye
   });
 });
 
+test("a call queued behind a new EHLO uses the extensions in force at its turn, not those when it was made", async () => {
+  const script = `${greeting([])}C: EHLO client.test
+S: 250-mx.test
+S: 250 SIZE 1000
+C: MAIL FROM:<a@x.test> SIZE=1
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: x
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    // Made while the first greeting (no SIZE) is in force; its turn comes after the second.
+    const [, refused] = await Promise.all([client.ehlo(), client.sendmail("a@x.test", "b@y.test", "x")]);
+    assert.equal(refused.size, 0);
+  });
+});
+
 test("a refused sender is followed by RSET and throws SMTPSenderRefused with the sender as given", async () => {
   const script = `${LOCKSTEP_EHLO}
 C: MAIL FROM:<a@x.test> SIZE=4
