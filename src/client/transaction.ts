@@ -6,7 +6,7 @@
  */
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { commandText, paramsText, type CommandEncoding } from "../protocol/commands.js";
+import { commandText, paramsLine, type CommandEncoding } from "../protocol/commands.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -67,8 +67,8 @@ export interface Pending {
 
 /** `verb head PARAMS` as a command (see `paramsText`); its trace text is the line itself. */
 function withParams(verb: string, head: string, params: readonly string[], encoding: CommandEncoding): Command {
-  const bytes = paramsText(verb, head, params, encoding);
-  return { bytes, log: bytes.slice(0, -2) };
+  const line = paramsLine(verb, head, params, encoding);
+  return { bytes: `${line}\r\n`, log: line };
 }
 
 /** `MAIL FROM:<path> PARAMS` as a command, with its trace text. */

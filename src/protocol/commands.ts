@@ -43,13 +43,21 @@ const UNSAFE_UTF8 = /[\r\n\0]|\p{Surrogate}/u;
  * lone surrogate (text that has no UTF-8 form).
  */
 export function commandText(verb: string, args = "", encoding: CommandEncoding = "ascii"): string {
+  return `${commandLine(verb, args, encoding)}\r\n`;
+}
+
+/**
+ * {@link commandText} without its CRLF: the checked line, which is also what traces show.
+ * @throws TypeError as {@link commandText}.
+ */
+export function commandLine(verb: string, args = "", encoding: CommandEncoding = "ascii"): string {
   if (typeof verb !== "string" || typeof args !== "string") {
     assertSafe(verb, "command");
     assertSafe(args, "command argument");
   }
   const line = args === "" ? verb : `${verb} ${args}`;
   if ((encoding === "ascii" ? UNSAFE_ASCII : UNSAFE_UTF8).test(line)) unsafeLine(verb, args, line, encoding);
-  return `${line}\r\n`;
+  return line;
 }
 
 /** Throws the error that says what is wrong with a line that failed the check. */
@@ -93,7 +101,12 @@ export function rcptText(path: string, options: readonly string[] = [], encoding
  * RCPT. @throws TypeError as {@link commandText}.
  */
 export function paramsText(verb: string, head: string, params: readonly string[], encoding: CommandEncoding = "ascii"): string {
-  return commandText(verb, params.length === 0 ? head : `${head} ${params.join(" ")}`, encoding);
+  return `${paramsLine(verb, head, params, encoding)}\r\n`;
+}
+
+/** {@link paramsText} without its CRLF (see {@link commandLine}). @throws TypeError as {@link commandText}. */
+export function paramsLine(verb: string, head: string, params: readonly string[], encoding: CommandEncoding = "ascii"): string {
+  return commandLine(verb, params.length === 0 ? head : `${head} ${params.join(" ")}`, encoding);
 }
 
 /** {@link mailText} as bytes. @throws TypeError as {@link mailText}. */

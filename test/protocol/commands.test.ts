@@ -1,7 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { assertSafe, encodeBdat, encodeCommand, encodeMail, encodeRcpt, isAscii, type CommandEncoding } from "../../src/protocol/commands.js";
+import {
+  assertSafe, commandLine, commandText, encodeBdat, encodeCommand, encodeMail, encodeRcpt, isAscii, paramsLine, paramsText,
+  type CommandEncoding,
+} from "../../src/protocol/commands.js";
 import { quoteaddr } from "../../src/protocol/address.js";
 import { formatParam, hasParam, normalizeParams, parseParam } from "../../src/protocol/params.js";
 
@@ -304,6 +307,22 @@ describe("command encoders: properties", () => {
     fc.assert(fc.property(hostile, fc.array(hostile, { maxLength: 3 }), encodingArb, fc.boolean(), (path, options, enc, mail) => {
       const bytes = oneLineOrTypeError(() => (mail ? encodeMail(path, options, enc) : encodeRcpt(path, options, enc)));
       if (bytes) assert.ok(bytes.toString("latin1").startsWith(mail ? "MAIL FROM:" : "RCPT TO:"));
+    }), { numRuns: 2000 });
+  });
+
+  it("commandLine / paramsLine are commandText / paramsText without the CRLF, and refuse the same input", () => {
+    const outcome = (fn: () => string): string => {
+      try {
+        return fn();
+      } catch (err) {
+        assert.ok(err instanceof TypeError);
+        return `TypeError: ${err.message}`;
+      }
+    };
+    const strip = (text: string): string => (text.startsWith("TypeError: ") ? text : text.slice(0, -2));
+    fc.assert(fc.property(hostile, hostile, fc.array(hostile, { maxLength: 3 }), encodingArb, (verb, args, params, enc) => {
+      assert.equal(outcome(() => commandLine(verb, args, enc)), strip(outcome(() => commandText(verb, args, enc))));
+      assert.equal(outcome(() => paramsLine(verb, args, params, enc)), strip(outcome(() => paramsText(verb, args, params, enc))));
     }), { numRuns: 2000 });
   });
 
