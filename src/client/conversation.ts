@@ -23,6 +23,31 @@ export interface Command {
   phase?: TimeoutPhase;
 }
 
+/**
+ * The server's extensions (lower-case names to parameters): a `Map` that counts its
+ * changes. Callers may edit it (`esmtpFeatures`, as Python's `esmtp_features`), and work
+ * prepared for one state of it (a queued call's envelope) can tell that it changed since.
+ */
+export class Features extends Map<string, string> {
+  /** How many times the map was changed after it was built. */
+  changes = 0;
+
+  override set(key: string, value: string): this {
+    this.changes++;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.changes++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.changes++;
+    super.clear();
+  }
+}
+
 /** The protocol spoken: SMTP (EHLO) or LMTP (LHLO, a reply per recipient after data). */
 export type Dialect = "smtp" | "lmtp";
 
@@ -36,7 +61,7 @@ export class Conversation {
   /** Text of the last successful EHLO/LHLO reply. */
   ehloResp: string | null = null;
   /** Capabilities from the last successful EHLO/LHLO; keys lower-case. */
-  features = new Map<string, string>();
+  features = new Features();
   /** True while the current transaction uses SMTPUTF8 (RFC 6531): commands go as UTF-8. */
   utf8 = false;
   /** Recipients accepted by `rcpt()` in the current low-level transaction (LMTP's `data()`). */
@@ -50,6 +75,14 @@ export class Conversation {
    * would otherwise fail while the rest of its transaction went through.
    */
   unreadWhole = 0;
+  /**
+   * Set when a transaction written whole was refused but could not be reset at once
+   * (other commands had been written after it, none of them a group led by RSET): the next
+   * transaction starts with RSET however many are unread.
+   */
+  resetDue = false;
+  /** {@link writes} just after the last group led by RSET (see `openGroup`). */
+  resetAt = 0;
 
   constructor(channel: Channel, dialect: Dialect, timeouts: Readonly<Record<TimeoutPhase, number>>) {
     this.channel = channel;
@@ -81,13 +114,13 @@ export class Conversation {
   resetGreeting(): void {
     this.heloResp = null;
     this.ehloResp = null;
-    this.features = new Map();
+    this.features = new Features();
   }
 
   /** Records a successful EHLO/LHLO reply. */
   recordEhlo(reply: SMTPReply): void {
     this.ehloResp = reply.message;
-    this.features = parseEhlo(reply.message);
+    this.features = new Features(parseEhlo(reply.message));
   }
 
   /**

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { AsyncResource } from "node:async_hooks";
 import type { TimeoutPhase } from "../constants.js";
 import { SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
@@ -88,7 +89,8 @@ export abstract class SMTPBase {
         let result: Promise<T>;
         try {
           this.options.signal?.throwIfAborted();
-          result = fn();
+          // Promise.resolve: a subclass whose fn returns a plain value must not break the queue.
+          result = Promise.resolve(fn());
         } catch (err) {
           // Released a job later like any other failure: calls that all fail at once (an
           // aborted signal) never start each other recursively.
@@ -104,7 +106,9 @@ export abstract class SMTPBase {
           reject(err);
         });
       };
-      if (this.#busy) this.#waiting.push(run);
+      // A queued call runs in its own caller's async context (AsyncLocalStorage, tracing),
+      // not in that of the call whose end starts it.
+      if (this.#busy) this.#waiting.push(AsyncResource.bind(run));
       else {
         this.#busy = true;
         run();

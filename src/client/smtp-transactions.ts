@@ -10,11 +10,11 @@ import type { CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
-import type { Conversation } from "./conversation.js";
+import type { Conversation, Features } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import {
-  abandon, complete, DATA, finish, isAccepted, mailCommand, openGroup, rcptCommand, send, writeBody,
+  abandon, complete, DATA, finish, isAccepted, mailCommand, openGroup, rcptCommand, rcptCommands, send, writeBody,
   type Body, type Delivery, type Envelope,
 } from "./transaction.js";
 
@@ -51,8 +51,8 @@ interface Request {
   serverOptions?: (features: ReadonlyMap<string, string>, given: string[]) => string[];
   /** Whether the caller reads `Delivery.delivered` (`deliver`) or only the refusals (`sendmail`). */
   report: boolean;
-  /** The envelope built when the call was made, for the greeting whose features it names (see `transact`). */
-  early?: { features: ReadonlyMap<string, string>; env: Envelope } | undefined;
+  /** The envelope built when the call was made, for the features (and their edits) it names (see `buildEarly`). */
+  early?: { features: Features; changes: number; env: Envelope } | undefined;
 }
 
 function toList(to: string | readonly string[]): string[] {
@@ -261,7 +261,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
     if (!greeted || (greeted.heloResp === null && greeted.ehloResp === null)) await this.greet();
     const conv = this.requireConnection();
     onStart(conv);
-    const env = req.early?.features === conv.features ? req.early.env : this.envelope(conv, req);
+    const early = req.early;
+    const env = early?.features === conv.features && early.changes === conv.features.changes ? early.env : this.envelope(conv, req);
     const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
     const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
     if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
@@ -289,15 +290,15 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * Builds the envelope (and its MAIL command) while the call waits for its turn, when the
    * server has been greeted: a queued lock-step transaction can then send its MAIL as soon
    * as the previous one ends, without building it between that reply and the command. It
-   * is used only if the same greeting is still in force then (`features` is replaced by
-   * every EHLO, HELO and STARTTLS); anything that would fail is left to the turn, so errors
-   * surface where they always did.
+   * is used only if the same greeting is still in force then, unedited (`features` is
+   * replaced by every EHLO, HELO and STARTTLS, and counts a caller's edits); anything that
+   * would fail is left to the turn, so errors surface where they always did.
    */
   private buildEarly(req: Request): void {
     const conv = this.conversation;
     if (!conv || conv.channel.closed || (conv.heloResp === null && conv.ehloResp === null)) return;
     try {
-      req.early = { features: conv.features, env: this.envelope(conv, req) };
+      req.early = { features: conv.features, changes: conv.features.changes, env: this.envelope(conv, req) };
     } catch {
       req.early = undefined;
     }
@@ -313,9 +314,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
     }
     options = this.transactionOptions(conv, req.from, req.to, options);
     const encoding: CommandEncoding = hasParam(options, "SMTPUTF8") ? "utf8" : "ascii";
+    const rcptOptions = conv.doesEsmtp ? req.rcptOptions : [];
     return {
-      from: req.from, fromPath: req.fromPath, mail: mailCommand(req.fromPath, options, encoding), to: req.to,
-      mailOptions: options, rcptOptions: conv.doesEsmtp ? req.rcptOptions : [], encoding,
+      from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, encoding,
+      mail: mailCommand(req.fromPath, options, encoding), rcpts: rcptCommands(req.to, rcptOptions, encoding),
     };
   }
 }

@@ -20,14 +20,16 @@ export interface Envelope {
   from: string;
   /** `<path>` for MAIL FROM. */
   fromPath: string;
-  /** The MAIL command (`fromPath`, `mailOptions`, `encoding`). */
+  /**
+   * The MAIL command (`fromPath`, `mailOptions`, `encoding`) and one RCPT command per
+   * recipient: every line is checked before the first byte of the transaction is written.
+   */
   mail: Command;
+  rcpts: Command[];
   /** MAIL parameters to send. */
   mailOptions: string[];
   /** Recipients as the caller gave them, with their `<path>`. */
   to: { addr: string; path: string }[];
-  /** RCPT parameters to send with each recipient. */
-  rcptOptions: string[];
   /**
    * How this transaction's commands are encoded: UTF-8 for an SMTPUTF8 transaction
    * (RFC 6531), else ASCII. A property of the transaction, so pipelined transactions that
@@ -83,12 +85,18 @@ export function rcptCommand(path: string, params: readonly string[], encoding: C
 
 /** The envelope's MAIL command followed by one RCPT per recipient. */
 export function envelopeCommands(env: Envelope): Command[] {
-  return rcptCommandsInto(env, [env.mail]);
+  const commands = [env.mail];
+  for (const rcpt of env.rcpts) commands.push(rcpt);
+  return commands;
 }
 
-/** Appends one RCPT per recipient to `commands` and returns it. */
-function rcptCommandsInto(env: Envelope, commands: Command[]): Command[] {
-  for (const r of env.to) commands.push(rcptCommand(r.path, env.rcptOptions, env.encoding));
+/**
+ * One RCPT command per recipient, built with push (see `normalizeParams`).
+ * @throws TypeError for a line that may not be sent.
+ */
+export function rcptCommands(to: readonly { path: string }[], params: readonly string[], encoding: CommandEncoding): Command[] {
+  const commands: Command[] = [];
+  for (const r of to) commands.push(rcptCommand(r.path, params, encoding));
   return commands;
 }
 
@@ -99,12 +107,16 @@ export const DATA: Command = { bytes: commandText("DATA"), log: "DATA", phase: "
 /**
  * Writes a transaction's pipelined group (the envelope and what follows it, or the
  * low-level `mail()`'s MAIL alone) and returns its slots. While a transaction written
- * whole still has unread envelope replies, the group starts with RSET, whose reply is not
- * needed (see `Conversation.unreadWhole`). `coalesce` as in `Conversation.pipeline`.
+ * whole still has unread envelope replies, or one was refused and is still to be reset, the
+ * group starts with RSET, whose reply is not needed (see `Conversation.unreadWhole` and
+ * `resetDue`). `coalesce` as in `Conversation.pipeline`.
  */
 export function openGroup(conv: Conversation, commands: Command[], coalesce?: boolean): Slot[] {
-  if (conv.unreadWhole === 0) return conv.pipeline(commands, coalesce);
-  return conv.pipeline([RSET, ...commands], coalesce).slice(1);
+  if (conv.unreadWhole === 0 && !conv.resetDue) return conv.pipeline(commands, coalesce);
+  conv.resetDue = false;
+  const slots = conv.pipeline([RSET, ...commands], coalesce).slice(1);
+  conv.resetAt = conv.writes;
+  return slots;
 }
 
 /** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */
@@ -274,16 +286,13 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
   const slots: Slot[] = [];
   let command = env.mail;
-  let rcpts: Command[] | undefined;
   for (;;) {
     const [slot] = conv.pipeline([command], false);
     slots.push(slot!);
-    // Built while MAIL's reply is on its way, not between a reply and the next command.
-    rcpts ??= rcptCommandsInto(env, []);
     await conv.settled(slot!);
     const code = conv.take(slot!).code;
-    if (code === 421 || (slots.length === 1 && code !== 250) || slots.length > rcpts.length) break;
-    command = rcpts[slots.length - 1]!;
+    if (code === 421 || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
+    command = env.rcpts[slots.length - 1]!;
   }
   const replies = takeEnvelope(conv, env, slots);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [], true);
@@ -434,7 +443,8 @@ export function complete(conv: Conversation, pending: Pending, rsetOnFailure: bo
  * Reads the envelope replies of a transaction written whole. When its sender or every
  * recipient was refused, the server's transaction state is reset with RSET, unless other
  * commands were written after it: the next transaction began with RSET already (see
- * {@link openGroup}), and an RSET now would cancel it instead.
+ * {@link openGroup}), and an RSET now would cancel it instead; or, when what was written
+ * since began no transaction, the next one will begin with RSET (`Conversation.resetDue`).
  * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPServerDisconnected.
  */
 async function readWhole(conv: Conversation, pending: Pending): Promise<Pending> {
@@ -444,8 +454,11 @@ async function readWhole(conv: Conversation, pending: Pending): Promise<Pending>
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, pending.final, false);
     return { ...envelope, final: pending.final };
   } catch (err) {
-    // Checked and written in one step: nothing can be written in between.
+    // Checked and written in one step: nothing can be written in between. When other
+    // commands were written since, and none of them was a group led by RSET (a NOOP, say),
+    // the next transaction must start with one.
     if (conv.writes === seq && !conv.channel.closed) await quietRset(conv).catch(() => undefined);
+    else if (conv.resetAt <= seq) conv.resetDue = true;
     throw err;
   } finally {
     conv.unreadWhole--;

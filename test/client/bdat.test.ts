@@ -580,6 +580,27 @@ S: 250 reset
   });
 });
 
+test("pipelined in-memory BDAT: a transaction written whole, refused, with a NOOP written after it -> the next transaction starts with RSET", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+S: 250 noop
+C: RSET
+${tx("b@y.test", 2)}S: 250 reset
+S: 250 ok
+S: 250 ok
+S: 250 second
+`;
+  await withScript(script, async (client) => {
+    const [refused, noop] = await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.noop()]);
+    assert.ok(refused.status === "rejected" && refused.reason instanceof SMTPRecipientsRefused);
+    assert.equal(noop.status === "fulfilled" && noop.value.message, "noop");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
+  });
+});
+
 test("pipelined in-memory BDAT, back to back: a refused sender in the first transaction -> SMTPSenderRefused, no RSET of its own (the second began with one), the second delivered", async () => {
   const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("b@y.test", 1)}C: RSET

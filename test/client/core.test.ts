@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
 import diagnostics from "node:diagnostics_channel";
 import { Readable } from "node:stream";
 import { test } from "node:test";
@@ -236,6 +237,37 @@ test("20,000 queued calls all reject when the client's signal aborts: no call st
     const results = await Promise.allSettled(calls);
     assert.ok(results.every((r) => r.status === "rejected" && (r.reason as Error).message === "stop"));
   }, { signal: ac.signal });
+});
+
+test("a queued call runs in its own caller's async context (AsyncLocalStorage), not the previous call's", async () => {
+  const als = new AsyncLocalStorage<string>();
+  const seen: string[] = [];
+  const output = (line: string): void => {
+    if (line.startsWith("C: NOOP")) seen.push(als.getStore() ?? "none");
+  };
+  await withScript(`${GREET}C: NOOP\nS: 250 1\nC: NOOP\nS: 250 2\nC: NOOP\nS: 250 3`, async (client) => {
+    await Promise.all(["req-1", "req-2", "req-3"].map((id) => als.run(id, () => client.noop())));
+    assert.deepEqual(seen, ["req-1", "req-2", "req-3"]);
+  }, { debugLevel: 1, debugOutput: output });
+});
+
+test("the call queue survives a subclass whose queued work returns a plain value", async () => {
+  class Plain extends SMTP {
+    plain(): Promise<number> {
+      return this.exclusive((() => 42) as unknown as () => Promise<number>);
+    }
+  }
+  const server = await startScriptServer(`${GREET}C: NOOP\nS: 250 first\nC: NOOP\nS: 250 second`);
+  const client = new Plain({ localHostname: LOCAL, timeout: 5000 });
+  try {
+    await client.connect("127.0.0.1", server.port);
+    assert.equal(await client.plain(), 42);
+    const [first, queued, second] = await Promise.all([client.noop(), client.plain(), client.noop()]);
+    assert.deepEqual([first.message, queued, second.message], ["first", 42, "second"]);
+  } finally {
+    client.close();
+    await server.close();
+  }
 });
 
 test("a reply nobody waits for is discarded, never handed to the next command", async () => {

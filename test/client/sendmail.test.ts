@@ -7,6 +7,18 @@ import { greeting, withScript } from "../helpers/client.js";
 
 const LOCKSTEP_EHLO = greeting(["SIZE 1000000", "8BITMIME"]);
 
+/** Script lines: a lock-step transaction a@x.test -> b@y.test with the body "x", accepted. */
+const lockStepX = (mail: string): string => `C: ${mail}
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: x
+C: .
+S: 250 queued
+`;
+
 test("sendmail lock-step: byte-exact transcript with SIZE, stuffing and CRLF fixing", async () => {
   const script = `${LOCKSTEP_EHLO}
 C: MAIL FROM:<a@x.test> SIZE=35
@@ -39,21 +51,36 @@ test("a call queued behind a new EHLO uses the extensions in force at its turn, 
   const script = `${greeting([])}C: EHLO client.test
 S: 250-mx.test
 S: 250 SIZE 1000
-C: MAIL FROM:<a@x.test> SIZE=1
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: x
-C: .
-S: 250 queued
-`;
+${lockStepX("MAIL FROM:<a@x.test> SIZE=1")}`;
   await withScript(script, async (client) => {
     await client.ehlo();
     // Made while the first greeting (no SIZE) is in force; its turn comes after the second.
     const [, refused] = await Promise.all([client.ehlo(), client.sendmail("a@x.test", "b@y.test", "x")]);
     assert.equal(refused.size, 0);
+  });
+});
+
+test("a queued call sees edits made to esmtpFeatures before its turn (as Python's esmtp_features)", async () => {
+  const script = `${LOCKSTEP_EHLO}C: NOOP
+S: 250 ok
+${lockStepX("MAIL FROM:<a@x.test>")}`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    const noop = client.noop();
+    const sent = client.sendmail("a@x.test", "b@y.test", "x");
+    client.esmtpFeatures.delete("size");
+    await noop;
+    assert.equal((await sent).size, 0);
+  });
+});
+
+test("lock-step: a RCPT line that may not be sent is a TypeError before MAIL is written", async () => {
+  const script = `${LOCKSTEP_EHLO}
+${lockStepX("MAIL FROM:<a@x.test> SIZE=1")}`;
+  await withScript(script, async (client) => {
+    // A valid ESMTP option whose value is not ASCII: only the rendered RCPT line is refused.
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "x", [], ["X-NOTE=caf\u00e9"]), TypeError);
+    assert.equal((await client.sendmail("a@x.test", "b@y.test", "x")).size, 0);
   });
 });
 
