@@ -112,11 +112,21 @@ export const DATA: Command = { bytes: commandText("DATA"), log: "DATA", phase: "
  * `resetDue`). `coalesce` as in `Conversation.pipeline`.
  */
 export function openGroup(conv: Conversation, commands: Command[], coalesce?: boolean): Slot[] {
-  if (conv.unreadWhole === 0 && !conv.resetDue) return conv.pipeline(commands, coalesce);
-  conv.resetDue = false;
+  if (!needsReset(conv)) return conv.pipeline(commands, coalesce);
   const slots = conv.pipeline([RSET, ...commands], coalesce).slice(1);
-  conv.resetAt = conv.writes;
+  resetWritten(conv);
   return slots;
+}
+
+/** True when the next transaction must start with RSET (see {@link openGroup}). */
+function needsReset(conv: Conversation): boolean {
+  return conv.unreadWhole > 0 || conv.resetDue;
+}
+
+/** Records that an RSET starting a transaction has just been written. */
+function resetWritten(conv: Conversation): void {
+  conv.resetDue = false;
+  conv.resetAt = conv.writes;
 }
 
 /** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */
@@ -284,6 +294,13 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
  * @throws SMTPSenderRefused, SMTPRecipientsRefused (421), SMTPServerDisconnected.
  */
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
+  if (needsReset(conv)) {
+    // As openGroup, but without PIPELINING RSET goes alone, and its reply (not needed)
+    // comes before MAIL is written.
+    const [rset] = conv.pipeline([RSET], false);
+    resetWritten(conv);
+    await conv.settled(rset!);
+  }
   const slots: Slot[] = [];
   let command = env.mail;
   for (;;) {

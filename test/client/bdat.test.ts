@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import {
-  SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
+  SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected,
 } from "../../src/index.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
@@ -495,6 +495,20 @@ C: BDAT 4 LAST
 C! m${n}\\r\\n
 `;
 
+/** Script lines: the replies to tx() with an unknown recipient (Exim's, keeping the sender). */
+const REFUSED_WHOLE = `S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+`;
+
+/** Script lines: the second transaction, led by RSET, to b@y.test, accepted ("second"). */
+const RESET_THEN_SECOND = `C: RSET
+${tx("b@y.test", 2)}S: 250 reset
+S: 250 ok
+S: 250 ok
+S: 250 second
+`;
+
 test("pipelined in-memory BDAT, concurrent calls: written back to back without waiting, each after the first led by RSET, so a refused one cannot leave its sender behind", async () => {
   // Exim keeps the sender after refusing BDAT LAST for want of a valid recipient: without
   // an RSET between them the third MAIL would get "503 sender already given" while its
@@ -583,20 +597,46 @@ S: 250 reset
 test("pipelined in-memory BDAT: a transaction written whole, refused, with a NOOP written after it -> the next transaction starts with RSET", async () => {
   const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("nobody@y.test", 1)}C: NOOP
-S: 250 ok
-S: 550 5.1.1 no such user
-S: 503 5.5.1 valid RCPT command must precede BDAT
-S: 250 noop
-C: RSET
-${tx("b@y.test", 2)}S: 250 reset
-S: 250 ok
-S: 250 ok
-S: 250 second
-`;
+${REFUSED_WHOLE}S: 250 noop
+${RESET_THEN_SECOND}`;
   await withScript(script, async (client) => {
     const [refused, noop] = await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.noop()]);
     assert.ok(refused.status === "rejected" && refused.reason instanceof SMTPRecipientsRefused);
     assert.equal(noop.status === "fulfilled" && noop.value.message, "noop");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
+  });
+});
+
+test("a transaction written whole and refused after STARTTLS was written: no RSET before the STARTTLS reply; the next transaction starts with one", async () => {
+  const script = `${greeting(["PIPELINING", "CHUNKING", "STARTTLS"])}
+${tx("nobody@y.test", 1)}C: STARTTLS
+${REFUSED_WHOLE}S: 454 4.7.0 TLS not available now
+${RESET_THEN_SECOND}`;
+  await withScript(script, async (client) => {
+    const [refused, tls] = await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.starttls()]);
+    assert.ok(refused.status === "rejected" && refused.reason instanceof SMTPRecipientsRefused);
+    assert.ok(tls.status === "rejected" && tls.reason instanceof SMTPResponseException && tls.reason.smtpCode === 454);
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
+  });
+});
+
+test("a reset still due when PIPELINING is no longer offered: lock-step RSET alone, then the transaction", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+C: RSET
+S: 250 reset
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT 4 LAST
+C! m2\\r\\n
+S: 250 second
+`;
+  await withScript(script, async (client) => {
+    await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.noop()]);
+    client.esmtpFeatures.delete("pipelining");
     assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
   });
 });
