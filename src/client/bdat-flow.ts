@@ -9,8 +9,9 @@ import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
+import { finalSlots } from "./data-writer.js";
 import {
-  abandon, drain, envelopeCommands, finalSlots, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
+  abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 

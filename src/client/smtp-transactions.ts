@@ -13,9 +13,11 @@ import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
 import type { Conversation, Features } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { SMTPSecure } from "./smtp-secure.js";
+import { writeBody } from "./data-writer.js";
+import { complete, finish, type Delivery } from "./final-reply.js";
 import {
-  abandon, complete, DATA, finish, isAccepted, mailCommand, openGroup, rcptCommand, rcptCommands, send, writeBody,
-  type Body, type Delivery, type Envelope,
+  abandon, DATA, isAccepted, mailCommand, openGroup, rcptCommand, rcptCommands, send,
+  type Body, type Envelope,
 } from "./transaction.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */
@@ -36,7 +38,7 @@ export interface DeliverOptions {
   signal?: AbortSignal;
 }
 
-export type { Delivery } from "./transaction.js";
+export type { Delivery } from "./final-reply.js";
 
 /** A checked request: what `sendmail` will send. */
 interface Request {

@@ -7,12 +7,11 @@
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, type CommandEncoding } from "../protocol/commands.js";
-import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
-import { streamChunks } from "./body.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
+import { writeAtOnce, writeStreamed } from "./data-writer.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
 export interface Envelope {
@@ -61,7 +60,7 @@ export interface Pending {
   final: Slot[];
   /**
    * Set for a transaction written whole without waiting for its envelope replies (see
-   * `sendBdat`): `refused` and `accepted` are then empty until {@link complete} reads
+   * `sendBdat`): `refused` and `accepted` are then empty until `complete` (final-reply.ts) reads
    * these slots.
    */
   whole?: { slots: Slot[]; env: Envelope; seq: number };
@@ -190,7 +189,7 @@ export async function abandon(conv: Conversation, code: number): Promise<void> {
 
 /**
  * Runs MAIL and RCPT (and DATA's 354 or every BDAT chunk but the last reply), and writes
- * the data. Resolves once the data is written; the final reply is read by {@link finish}.
+ * the data. Resolves once the data is written; the final reply is read by `finish` (final-reply.ts).
  * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError, SMTPServerDisconnected.
  */
 export function send(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
@@ -314,170 +313,4 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
   const replies = takeEnvelope(conv, env, slots);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [], true);
   return { refused: replies.refused, accepted: replies.accepted };
-}
-
-/**
- * An in-memory body larger than this is stuffed and written in pieces of this size, with
- * back-pressure: the server reads one piece while the next is being stuffed, instead of
- * waiting for the whole message to be stuffed first (and no stuffed copy of it all).
- */
-const BODY_PIECE = 128 * 1024;
-
-/** An in-memory body in pieces of {@link BODY_PIECE} bytes (views, no copies). */
-function* pieces(bytes: Buffer): Generator<Buffer> {
-  for (let off = 0; off < bytes.length; off += BODY_PIECE) yield bytes.subarray(off, off + BODY_PIECE);
-}
-
-/** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
-export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
-  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, signal);
-}
-
-/**
- * {@link writeBody} for an in-memory body of at most {@link BODY_PIECE} bytes, which goes
- * in one write, synchronously; `undefined` for any other body.
- */
-function writeAtOnce(conv: Conversation, body: Body, accepted: number): Slot[] | undefined {
-  if (body.kind !== "bytes" || body.bytes.length > BODY_PIECE) return undefined;
-  const stuffer = new DotStuffer();
-  // The stuffed message and its end marker go as two parts: no copy just to append ".".
-  const last = [stuffer.push(body.bytes), stuffer.end()];
-  return endData(conv, stuffer, last, accepted);
-}
-
-/** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. */
-async function writeStreamed(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
-  const stuffer = new DotStuffer();
-  const stall = conv.timeout("dataBlock");
-  try {
-    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(body.chunks)) {
-      signal?.throwIfAborted();
-      const out = stuffer.push(chunk);
-      if (out.length) await conv.channel.writeData(out, stall, signal);
-    }
-  } catch (err) {
-    // The server is reading message data and only "." ends it, which would deliver a
-    // truncated message; nothing else can be said in DATA mode, so the connection goes.
-    conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
-    throw err;
-  }
-  return endData(conv, stuffer, [stuffer.end()], accepted);
-}
-
-/** Writes the last of the stuffed data (`last` holds the end marker) and opens the final reply slots. */
-function endData(conv: Conversation, stuffer: DotStuffer, last: Buffer[], accepted: number): Slot[] {
-  return finalSlots(conv, { bytes: last, log: `<message data, ${stuffer.outputBytes} bytes> .`, phase: "dataTermination" }, accepted);
-}
-
-/** Writes the last bytes and opens the final reply slot(s): LMTP gets one per recipient. */
-export function finalSlots(conv: Conversation, last: Command, accepted: number): Slot[] {
-  const slots = conv.pipeline([last]);
-  if (conv.dialect === "lmtp") {
-    for (let i = 1; i < accepted; i++) slots.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`));
-  }
-  return slots;
-}
-
-/** The outcome of a whole transaction. */
-export interface Delivery {
-  /** Recipients refused, at RCPT or (LMTP) after the data, with the refusing reply. */
-  refused: Map<string, SMTPReply>;
-  /** Recipients that got the message, each with the reply that accepted the data. */
-  delivered: Map<string, SMTPReply>;
-  /** The final reply (for LMTP: the first refusal after the data, else the last reply). */
-  reply: SMTPReply;
-}
-
-/**
- * Reads the reply to the end of data (for LMTP one per accepted recipient, RFC 2033 §4.2).
- * A refusal is followed by RSET when `rsetOnFailure` (lock-step only: once other
- * transactions are pipelined behind this one, RSET would cancel them, and the end of data
- * has finished this transaction anyway, RFC 5321 §4.1.1.4). For LMTP it resolves even
- * when nobody got the message (see {@link complete} for `sendmail`'s rule). With `report`
- * false (`sendmail`, which returns only the refusals) SMTP's `delivered` map stays empty:
- * filling it would cost an entry per recipient on every message for nobody.
- * @throws SMTPDataError (SMTP), SMTPServerDisconnected.
- */
-export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
-  const delivered = new Map<string, SMTPReply>();
-  if (conv.dialect === "smtp") {
-    const end = pending.final[0]!;
-    if (!conv.isSettled(end)) await conv.settled(end);
-    const reply = conv.take(end);
-    if (reply.code !== 250) {
-      if (rsetOnFailure) await abandon(conv, reply.code);
-      throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
-    }
-    if (report) for (const addr of pending.accepted) delivered.set(addr, reply);
-    return { refused: pending.refused, delivered, reply };
-  }
-  const refused = new Map(pending.refused);
-  if (pending.accepted.length === 0) {
-    // Only the low-level data() gets here (sendmail stops before DATA): a server that
-    // took DATA with no recipient gives the end of data one reply, which is the answer.
-    return { refused, delivered, reply: await conv.read(pending.final[0]!) };
-  }
-  let first: SMTPReply | undefined;
-  let last: SMTPReply | undefined;
-  for (let i = 0; i < pending.accepted.length; i++) {
-    // One at a time: after a 421 (which closes the connection) no later reply is awaited.
-    const reply = await conv.read(pending.final[i]!);
-    last = reply;
-    if (reply.code === 250) delivered.set(pending.accepted[i]!, reply);
-    else {
-      refused.set(pending.accepted[i]!, reply);
-      first ??= reply;
-    }
-    if (reply.code === 421) {
-      // The server is closing (RFC 5321 §3.8; the connection is closed already): the
-      // replies still due will never come. Report those recipients refused with the
-      // 421, a transient failure, rather than failing the whole call and losing which
-      // recipients did get the message.
-      for (const addr of pending.accepted.slice(i + 1)) refused.set(addr, reply);
-      break;
-    }
-  }
-  return { refused, delivered, reply: first ?? last! };
-}
-
-/**
- * {@link finish} with `sendmail`'s rule: the call fails only when nobody got the message.
- * @throws SMTPDataError, SMTPRecipientsRefused (LMTP: every recipient refused after the
- * data), SMTPServerDisconnected.
- */
-export function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
-  if (pending.whole) return readWhole(conv, pending).then((read) => complete(conv, read, rsetOnFailure, report));
-  // SMTP with a recipient: finish resolves only when the data went to every accepted one.
-  if (conv.dialect === "smtp" && pending.accepted.length > 0) return finish(conv, pending, rsetOnFailure, report);
-  return finish(conv, pending, rsetOnFailure, report).then((delivery) => {
-    // LMTP: each recipient has its own reply; SMTP without one: DATA was never sent.
-    if (pending.accepted.length === 0 || delivery.delivered.size === 0) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
-    return delivery;
-  });
-}
-
-/**
- * Reads the envelope replies of a transaction written whole. When its sender or every
- * recipient was refused, the server's transaction state is reset with RSET, unless other
- * commands were written after it: the next transaction began with RSET already (see
- * {@link openGroup}), and an RSET now would cancel it instead; or, when what was written
- * since began no transaction, the next one will begin with RSET (`Conversation.resetDue`).
- * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPServerDisconnected.
- */
-async function readWhole(conv: Conversation, pending: Pending): Promise<Pending> {
-  const { slots, env, seq } = pending.whole!;
-  try {
-    const envelope = await readEnvelope(conv, env, slots, pending.final, false);
-    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, pending.final, false);
-    return { ...envelope, final: pending.final };
-  } catch (err) {
-    // Checked and written in one step: nothing can be written in between. When other
-    // commands were written since, and none of them was a group led by RSET (a NOOP, say),
-    // the next transaction must start with one.
-    if (conv.writes === seq && !conv.channel.closed) await quietRset(conv).catch(() => undefined);
-    else if (conv.resetAt <= seq) conv.resetDue = true;
-    throw err;
-  } finally {
-    conv.unreadWhole--;
-  }
 }

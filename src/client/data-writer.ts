@@ -1,0 +1,75 @@
+/**
+ * Writing the message data after DATA's 354: dot-stuffed, ended by ".", small bodies in
+ * one write, large ones and streams in pieces with back-pressure; then the final reply
+ * slots (one per accepted recipient for LMTP).
+ * @module
+ */
+
+import { SMTPServerDisconnected } from "../errors.js";
+import { DotStuffer } from "../protocol/dot-stuff.js";
+import type { Slot } from "../transport/command-queue.js";
+import { streamChunks } from "./body.js";
+import type { Command, Conversation } from "./conversation.js";
+import type { Body } from "./transaction.js";
+
+/**
+ * An in-memory body larger than this is stuffed and written in pieces of this size, with
+ * back-pressure: the server reads one piece while the next is being stuffed, instead of
+ * waiting for the whole message to be stuffed first (and no stuffed copy of it all).
+ */
+const BODY_PIECE = 128 * 1024;
+
+/** An in-memory body in pieces of {@link BODY_PIECE} bytes (views, no copies). */
+function* pieces(bytes: Buffer): Generator<Buffer> {
+  for (let off = 0; off < bytes.length; off += BODY_PIECE) yield bytes.subarray(off, off + BODY_PIECE);
+}
+
+/** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
+export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
+  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, signal);
+}
+
+/**
+ * {@link writeBody} for an in-memory body of at most {@link BODY_PIECE} bytes, which goes
+ * in one write, synchronously; `undefined` for any other body.
+ */
+export function writeAtOnce(conv: Conversation, body: Body, accepted: number): Slot[] | undefined {
+  if (body.kind !== "bytes" || body.bytes.length > BODY_PIECE) return undefined;
+  const stuffer = new DotStuffer();
+  // The stuffed message and its end marker go as two parts: no copy just to append ".".
+  const last = [stuffer.push(body.bytes), stuffer.end()];
+  return endData(conv, stuffer, last, accepted);
+}
+
+/** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. */
+export async function writeStreamed(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
+  const stuffer = new DotStuffer();
+  const stall = conv.timeout("dataBlock");
+  try {
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(body.chunks)) {
+      signal?.throwIfAborted();
+      const out = stuffer.push(chunk);
+      if (out.length) await conv.channel.writeData(out, stall, signal);
+    }
+  } catch (err) {
+    // The server is reading message data and only "." ends it, which would deliver a
+    // truncated message; nothing else can be said in DATA mode, so the connection goes.
+    conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
+    throw err;
+  }
+  return endData(conv, stuffer, [stuffer.end()], accepted);
+}
+
+/** Writes the last of the stuffed data (`last` holds the end marker) and opens the final reply slots. */
+function endData(conv: Conversation, stuffer: DotStuffer, last: Buffer[], accepted: number): Slot[] {
+  return finalSlots(conv, { bytes: last, log: `<message data, ${stuffer.outputBytes} bytes> .`, phase: "dataTermination" }, accepted);
+}
+
+/** Writes the last bytes and opens the final reply slot(s): LMTP gets one per recipient. */
+export function finalSlots(conv: Conversation, last: Command, accepted: number): Slot[] {
+  const slots = conv.pipeline([last]);
+  if (conv.dialect === "lmtp") {
+    for (let i = 1; i < accepted; i++) slots.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`));
+  }
+  return slots;
+}

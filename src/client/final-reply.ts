@@ -1,0 +1,115 @@
+/**
+ * The end of a transaction: the reply (or LMTP's replies) to the end of data, `sendmail`'s
+ * rule that a call fails only when nobody got the message, and the envelope replies of a
+ * transaction written whole, read only now.
+ * @module
+ */
+
+import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import type { Conversation } from "./conversation.js";
+import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
+
+/** The outcome of a whole transaction. */
+export interface Delivery {
+  /** Recipients refused, at RCPT or (LMTP) after the data, with the refusing reply. */
+  refused: Map<string, SMTPReply>;
+  /** Recipients that got the message, each with the reply that accepted the data. */
+  delivered: Map<string, SMTPReply>;
+  /** The final reply (for LMTP: the first refusal after the data, else the last reply). */
+  reply: SMTPReply;
+}
+
+/**
+ * Reads the reply to the end of data (for LMTP one per accepted recipient, RFC 2033 §4.2).
+ * A refusal is followed by RSET when `rsetOnFailure` (lock-step only: once other
+ * transactions are pipelined behind this one, RSET would cancel them, and the end of data
+ * has finished this transaction anyway, RFC 5321 §4.1.1.4). For LMTP it resolves even
+ * when nobody got the message (see {@link complete} for `sendmail`'s rule). With `report`
+ * false (`sendmail`, which returns only the refusals) SMTP's `delivered` map stays empty:
+ * filling it would cost an entry per recipient on every message for nobody.
+ * @throws SMTPDataError (SMTP), SMTPServerDisconnected.
+ */
+export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
+  const delivered = new Map<string, SMTPReply>();
+  if (conv.dialect === "smtp") {
+    const end = pending.final[0]!;
+    if (!conv.isSettled(end)) await conv.settled(end);
+    const reply = conv.take(end);
+    if (reply.code !== 250) {
+      if (rsetOnFailure) await abandon(conv, reply.code);
+      throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
+    }
+    if (report) for (const addr of pending.accepted) delivered.set(addr, reply);
+    return { refused: pending.refused, delivered, reply };
+  }
+  const refused = new Map(pending.refused);
+  if (pending.accepted.length === 0) {
+    // Only the low-level data() gets here (sendmail stops before DATA): a server that
+    // took DATA with no recipient gives the end of data one reply, which is the answer.
+    return { refused, delivered, reply: await conv.read(pending.final[0]!) };
+  }
+  let first: SMTPReply | undefined;
+  let last: SMTPReply | undefined;
+  for (let i = 0; i < pending.accepted.length; i++) {
+    // One at a time: after a 421 (which closes the connection) no later reply is awaited.
+    const reply = await conv.read(pending.final[i]!);
+    last = reply;
+    if (reply.code === 250) delivered.set(pending.accepted[i]!, reply);
+    else {
+      refused.set(pending.accepted[i]!, reply);
+      first ??= reply;
+    }
+    if (reply.code === 421) {
+      // The server is closing (RFC 5321 §3.8; the connection is closed already): the
+      // replies still due will never come. Report those recipients refused with the
+      // 421, a transient failure, rather than failing the whole call and losing which
+      // recipients did get the message.
+      for (const addr of pending.accepted.slice(i + 1)) refused.set(addr, reply);
+      break;
+    }
+  }
+  return { refused, delivered, reply: first ?? last! };
+}
+
+/**
+ * {@link finish} with `sendmail`'s rule: the call fails only when nobody got the message.
+ * @throws SMTPDataError, SMTPRecipientsRefused (LMTP: every recipient refused after the
+ * data), SMTPServerDisconnected.
+ */
+export function complete(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
+  if (pending.whole) return readWhole(conv, pending).then((read) => complete(conv, read, rsetOnFailure, report));
+  // SMTP with a recipient: finish resolves only when the data went to every accepted one.
+  if (conv.dialect === "smtp" && pending.accepted.length > 0) return finish(conv, pending, rsetOnFailure, report);
+  return finish(conv, pending, rsetOnFailure, report).then((delivery) => {
+    // LMTP: each recipient has its own reply; SMTP without one: DATA was never sent.
+    if (pending.accepted.length === 0 || delivery.delivered.size === 0) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
+    return delivery;
+  });
+}
+
+/**
+ * Reads the envelope replies of a transaction written whole. When its sender or every
+ * recipient was refused, the server's transaction state is reset with RSET, unless other
+ * commands were written after it: the next transaction began with RSET already (see
+ * `openGroup`), and an RSET now would cancel it instead; or, when what was written
+ * since began no transaction, the next one will begin with RSET (`Conversation.resetDue`).
+ * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPServerDisconnected.
+ */
+async function readWhole(conv: Conversation, pending: Pending): Promise<Pending> {
+  const { slots, env, seq } = pending.whole!;
+  try {
+    const envelope = await readEnvelope(conv, env, slots, pending.final, false);
+    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, pending.final, false);
+    return { ...envelope, final: pending.final };
+  } catch (err) {
+    // Checked and written in one step: nothing can be written in between. When other
+    // commands were written since, and none of them was a group led by RSET (a NOOP, say),
+    // the next transaction must start with one.
+    if (conv.writes === seq && !conv.channel.closed) await quietRset(conv).catch(() => undefined);
+    else if (conv.resetAt <= seq) conv.resetDue = true;
+    throw err;
+  } finally {
+    conv.unreadWhole--;
+  }
+}
