@@ -501,6 +501,13 @@ S: 550 5.1.1 no such user
 S: 503 5.5.1 valid RCPT command must precede BDAT
 `;
 
+/** Script lines: the replies to tx() accepted ("first"), then to an RSET and tx() refused as REFUSED_WHOLE. */
+const FIRST_THEN_REFUSED = `S: 250 ok
+S: 250 ok
+S: 250 first
+S: 250 reset
+${REFUSED_WHOLE}`;
+
 /** Script lines: the second transaction, led by RSET, to b@y.test, accepted ("second"). */
 const RESET_THEN_SECOND = `C: RSET
 ${tx("b@y.test", 2)}S: 250 reset
@@ -518,14 +525,7 @@ test("pipelined in-memory BDAT, concurrent calls: written back to back without w
   const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("b@y.test", 1)}C: RSET
 ${tx("nobody@y.test", 2)}C: RSET
-${tx("c@y.test", 3)}S: 250 ok
-S: 250 ok
-S: 250 first
-S: 250 reset
-S: 250 ok
-S: 550 5.1.1 no such user
-S: 503 5.5.1 valid RCPT command must precede BDAT
-S: 250 reset
+${tx("c@y.test", 3)}${FIRST_THEN_REFUSED}S: 250 reset
 S: 250 ok
 S: 250 ok
 S: 250 third
@@ -550,14 +550,7 @@ S: 250 noop here
 test("pipelined in-memory BDAT: the last of back-to-back transactions refused -> RSET once its replies are read (nothing was written after it)", async () => {
   const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("b@y.test", 1)}C: RSET
-${tx("nobody@y.test", 2)}S: 250 ok
-S: 250 ok
-S: 250 first
-S: 250 reset
-S: 250 ok
-S: 550 5.1.1 no such user
-S: 503 5.5.1 valid RCPT command must precede BDAT
-C: RSET
+${tx("nobody@y.test", 2)}${FIRST_THEN_REFUSED}C: RSET
 S: 250 reset
 C: NOOP
 S: 250 noop here

@@ -13,6 +13,12 @@ import {
 import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 
+/** Script lines: a lock-step transaction a@x.test -> b@y.test carrying `body`, ended with the `final` reply. */
+const lockStepMessage = (body: string, final: string): string => `${LOCK_STEP_TO_DATA}C: ${body}
+C: .
+S: ${final}
+`;
+
 const EHLO_PIPELINING = greeting(["PIPELINING"]);
 
 const EHLO_PLAIN = greeting(["8BITMIME"]);
@@ -336,13 +342,7 @@ S: 250 queued
 
 test("never pipelined when PIPELINING is not advertised (also two concurrent calls stay lock-step)", async () => {
   const script = `${EHLO_PLAIN}
-${LOCK_STEP_TO_DATA}C: one
-C: .
-S: 250 first queued
-${LOCK_STEP_TO_DATA}C: two
-C: .
-S: 250 second queued
-`;
+${lockStepMessage("one", "250 first queued")}${lockStepMessage("two", "250 second queued")}`;
   const t = traced();
   await withScript(script, async (client) => {
     const [d1, d2] = await Promise.all([client.deliver("a@x.test", "b@y.test", "one"), client.deliver("a@x.test", "b@y.test", "two")]);
@@ -355,18 +355,9 @@ S: 250 second queued
 
 test("lock-step, two concurrent calls: a refused end of data gets its RSET before the next MAIL (the next call starts early only after a 250)", async () => {
   const script = `${EHLO_PLAIN}
-${LOCK_STEP_TO_DATA}C: one
-C: .
-S: 554 5.6.0 rejected content
-C: RSET
+${lockStepMessage("one", "554 5.6.0 rejected content")}C: RSET
 S: 250 reset
-${LOCK_STEP_TO_DATA}C: two
-C: .
-S: 250 second queued
-${LOCK_STEP_TO_DATA}C: three
-C: .
-S: 250 third queued
-`;
+${lockStepMessage("two", "250 second queued")}${lockStepMessage("three", "250 third queued")}`;
   const t = traced();
   await withScript(script, async (client) => {
     const [r1, r2, r3] = await Promise.allSettled([
