@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
+  SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected,
 } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
 
@@ -71,6 +71,22 @@ ${lockStepX("MAIL FROM:<a@x.test>")}`;
     client.esmtpFeatures.delete("size");
     await noop;
     assert.equal((await sent).size, 0);
+  });
+});
+
+test("a queued call whose envelope cannot be built fails in its turn, after the calls before it, with the usual error", async () => {
+  await withScript(`${LOCKSTEP_EHLO}C: NOOP\nS: 250 ok\n`, async (client) => {
+    await client.ehlo();
+    const order: string[] = [];
+    const noop = client.noop().then(() => order.push("noop"));
+    // No SMTPUTF8 offered: refused when its turn comes, before any byte of it is sent.
+    const sent = client.sendmail("j\u00f6rg@x.test", "b@y.test", "x").catch((err: unknown) => {
+      order.push("sendmail");
+      throw err;
+    });
+    await assert.rejects(sent, SMTPNotSupportedError);
+    await noop;
+    assert.deepEqual(order, ["noop", "sendmail"]);
   });
 });
 
