@@ -66,8 +66,6 @@ export class Conversation {
   utf8 = false;
   /** Recipients accepted by `rcpt()` in the current low-level transaction (LMTP's `data()`). */
   accepted: string[] = [];
-  /** Writes of commands so far: tells whether anything was written after a given point. */
-  writes = 0;
   /**
    * Transactions written whole (MAIL, RCPT, BDAT LAST and the message) whose envelope
    * replies are still unread. While any is, the next transaction starts with RSET: if that
@@ -88,6 +86,11 @@ export class Conversation {
     this.channel = channel;
     this.dialect = dialect;
     this.#timeouts = timeouts;
+  }
+
+  /** Writes on this connection so far (see `Channel.writes`). */
+  get writes(): number {
+    return this.channel.writes;
   }
 
   /** True when the last EHLO/LHLO succeeded. */
@@ -128,7 +131,6 @@ export class Conversation {
    * default when the server offers PIPELINING) lets writes of the same tick join it.
    */
   pipeline(commands: readonly Command[], coalesce = this.features.has("pipelining")): Slot[] {
-    this.writes++;
     const outgoing: Outgoing[] = [];
     for (const c of commands) {
       const phase = c.phase ?? "command";

@@ -126,9 +126,6 @@ export abstract class SMTPSecure extends SMTPBase {
     await this.greet();
     conv = this.requireConnection();
     if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
-    // Counted as a write: a transaction written whole before it must not send its RSET now,
-    // between STARTTLS and the handshake (see readWhole).
-    conv.writes++;
     const [slot] = conv.channel.send([{
       bytes: encodeCommand("STARTTLS"), log: "STARTTLS",
       slot: { timeout: conv.timeout("command"), phase: "command", command: "STARTTLS", sealAfter: true },

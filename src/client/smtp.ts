@@ -145,7 +145,6 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
-      conv.writes++;
       conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
     });
   }

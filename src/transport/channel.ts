@@ -39,6 +39,7 @@ export class Channel {
   readonly port: number;
   /** The slot of the server's greeting. */
   readonly greeting: Slot;
+  #writes = 0;
 
   private constructor(conn: Connection, queue: CommandQueue, tracer: Tracer, greeting: Slot, host: string, port: number) {
     this.#conn = conn;
@@ -103,6 +104,7 @@ export class Channel {
    */
   send(commands: readonly Outgoing[], coalesce = false): Slot[] {
     this.#assertOpen();
+    this.#writes++;
     const slots: Slot[] = [];
     let text = "";
     for (const c of commands) {
@@ -142,9 +144,18 @@ export class Channel {
   /** Writes raw bytes that expect no reply of their own (Python's `send()`). */
   sendRaw(bytes: Buffer, log: string): void {
     this.#assertOpen();
+    this.#writes++;
     this.#tracer.command(log);
     this.#queue.holdUnsolicited();
     this.#conn.write(bytes);
+  }
+
+  /**
+   * How many times commands or raw bytes were written (every {@link send} and
+   * {@link sendRaw}): tells whether anything was written after a given point.
+   */
+  get writes(): number {
+    return this.#writes;
   }
 
   /** A reply held after {@link sendRaw} that no slot took, if any. */
