@@ -60,6 +60,55 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 /** Up to this many bytes of coalesced writes are joined into one buffer; more are corked. */
 const JOIN_LIMIT = 64 * 1024;
 
+/** Size of a plain socket's read buffer (see {@link DirectReader}): libuv's own read size. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Reads a plain (not TLS) socket through net's `onread` option: each read lands in one
+ * buffer owned by the connection and is handed on as a view of it, without the readable
+ * stream's per-read work (push, the `data` event, the next tick's read). A lock-step
+ * transaction makes four reads, so this is on its critical path. The view is valid only
+ * during the call: the receiver must copy what it keeps (the reply parser decodes it at
+ * once).
+ *
+ * Until a receiver is set the bytes are copied and held. Once {@link DirectReader.pause}d
+ * (after a STARTTLS reply) nothing more is delivered: bytes that still arrive are only
+ * counted, and reading stops, so that {@link Connection.upgrade} can refuse them.
+ */
+export class DirectReader {
+  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  #receiver: ((chunk: Buffer) => void) | null = null;
+  #held: Buffer[] = [];
+  #paused = false;
+  /** Bytes that arrived after {@link DirectReader.pause}. */
+  bytesAfterPause = 0;
+
+  /** net's `onread` callback: returning false stops reading. */
+  readonly onread = (nread: number, buffer: Buffer): boolean => {
+    if (this.#paused) {
+      this.bytesAfterPause += nread;
+      return false;
+    }
+    const chunk = buffer.subarray(0, nread);
+    if (this.#receiver === null) this.#held.push(Buffer.from(chunk));
+    else this.#receiver(chunk);
+    return true;
+  };
+
+  /** Sets where bytes go, handing over any that came before. */
+  receive(receiver: (chunk: Buffer) => void): void {
+    this.#receiver = receiver;
+    const held = this.#held;
+    this.#held = [];
+    for (const chunk of held) receiver(chunk);
+  }
+
+  /** Stops delivering bytes. */
+  pause(): void {
+    this.#paused = true;
+  }
+}
+
 /** Options that name where to connect: the connection decides those, never `tls`. */
 const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
 
@@ -106,9 +155,12 @@ export class Connection {
   #pendingBytes = 0;
   readonly #flushPending = (): void => this.flush();
   readonly #onData = (chunk: Buffer): void => this.#events.data(chunk);
+  /** How the plain socket is read; `null` once TLS is up (TLS sockets emit `data`). */
+  #reader: DirectReader | null;
 
-  private constructor(socket: net.Socket, events: ConnectionEvents, owner: object, host: string, port: number, isPath: boolean) {
+  private constructor(socket: net.Socket, reader: DirectReader | null, events: ConnectionEvents, owner: object, host: string, port: number, isPath: boolean) {
     this.#socket = socket;
+    this.#reader = reader;
     this.#events = events;
     this.#owner = owner;
     this.#host = host;
@@ -127,8 +179,9 @@ export class Connection {
     const { host, port, path, owner } = options;
     connectChannel.publish({ client: owner, host: path ?? host, port });
     options.signal?.throwIfAborted();
-    const socket = await connectSocket(options);
-    return new Connection(socket, events, owner, path ?? host, port, path !== undefined);
+    const reader = options.implicitTLS === undefined ? new DirectReader() : null;
+    const socket = await connectSocket(options, reader);
+    return new Connection(socket, reader, events, owner, path ?? host, port, path !== undefined);
   }
 
   /** True once the link is TLS-encrypted. */
@@ -156,7 +209,8 @@ export class Connection {
 
   /** Stops reading (used between a STARTTLS 220 and the handshake). */
   pause(): void {
-    this.#socket.pause();
+    if (this.#reader !== null) this.#reader.pause();
+    else this.#socket.pause();
   }
 
   /**
@@ -262,13 +316,16 @@ export class Connection {
     if (this.#closed || raw.destroyed) {
       throw new SMTPServerDisconnected(`Connection to ${this.#host}:${this.#port} closed before the TLS handshake`);
     }
-    if (raw.readableLength > 0) {
+    const early = raw.readableLength + (this.#reader?.bytesAfterPause ?? 0);
+    if (early > 0) {
       const err = new SMTPException(
-        `Protocol violation: ${this.#host}:${this.#port} sent ${raw.readableLength} bytes after agreeing to start TLS, before the handshake (possible response injection): connection closed`,
+        `Protocol violation: ${this.#host}:${this.#port} sent ${early} bytes after agreeing to start TLS, before the handshake (possible response injection): connection closed`,
       );
       this.destroy();
       throw err;
     }
+    // From here the TLS layer reads the socket: nothing of it may reach the reply parser.
+    this.#reader?.pause();
     raw.off("data", this.#onData);
     raw.removeAllListeners("close");
     raw.removeAllListeners("error");
@@ -283,6 +340,7 @@ export class Connection {
       throw err;
     }
     this.#socket = secure;
+    this.#reader = null;
     this.#attach(secure);
   }
 
@@ -305,7 +363,8 @@ export class Connection {
 
   #attach(socket: net.Socket): void {
     let lastError: Error | undefined;
-    socket.on("data", this.#onData);
+    if (this.#reader !== null) this.#reader.receive(this.#onData);
+    else socket.on("data", this.#onData);
     socket.on("error", (err) => { lastError = err; });
     socket.on("close", () => {
       this.#closed = true;
@@ -314,7 +373,8 @@ export class Connection {
   }
 }
 
-async function connectSocket(options: OpenOptions): Promise<net.Socket> {
+/** Connects; a plain socket is read by `reader` (net's `onread`), a TLS one emits `data`. */
+async function connectSocket(options: OpenOptions, reader: DirectReader | null): Promise<net.Socket> {
   const { host, port, path, implicitTLS, sourceAddress, timeout, signal } = options;
   const base: net.NetConnectOpts = path !== undefined
     ? { path }
@@ -324,7 +384,7 @@ async function connectSocket(options: OpenOptions): Promise<net.Socket> {
         ...(sourceAddress?.port ? { localPort: sourceAddress.port } : {}),
       };
   if (implicitTLS === undefined) {
-    const socket = net.connect(base);
+    const socket = net.connect(reader === null ? base : { ...base, onread: { buffer: reader.buffer, callback: reader.onread } });
     await handshake(socket, "connect", timeout, signal, path ?? host, port, null);
     return socket;
   }
