@@ -115,6 +115,27 @@ test("SCRAM-SHA-256: names are escaped and SASLprep'd", async () => {
   assert.throws(() => mech.start({ user: "u", password: "p\u200eq" }, { host: "h", port: 1 }), TypeError);
 });
 
+test("SASLprep: RFC 4013 §3's examples, the bidirectional check, unassigned code points allowed", () => {
+  assert.equal(saslprep("user", "p"), "user");
+  assert.equal(saslprep("USER", "p"), "USER");
+  assert.equal(saslprep("\u00aa", "p"), "a");
+  assert.equal(saslprep("a\u00a0b", "p"), "a b");
+  assert.throws(() => saslprep("\u0007", "password"), { name: "TypeError", message: /password contains a character SASLprep prohibits/ });
+  // RFC 4013 §3: "<U+0627><U+0031>" is an error (a right-to-left string must end with one).
+  assert.throws(() => saslprep("\u0627\u0031", "password"), { name: "TypeError", message: /password .*right-to-left.*RFC 3454 §6/ });
+  assert.equal(saslprep("\u0627\u0031\u0628", "p"), "\u0627\u0031\u0628");
+  assert.throws(() => saslprep("abc\u05d0", "user name"), { name: "TypeError", message: /^user name mixes right-to-left/ });
+  // U+0221 was unassigned in Unicode 3.2: a query may hold it (RFC 4013 §2.5).
+  assert.equal(saslprep("a\u0221", "p"), "a\u0221");
+  assert.throws(() => saslprep("\u00ad", "password"), { name: "TypeError", message: /password is empty after SASLprep/ });
+  assert.equal(saslprep("", "p"), "");
+  assert.throws(() => saslprep("\u00e9".repeat(300_000), "password"), { name: "TypeError", message: "password is too long for SASLprep" });
+  // The value never appears in the error.
+  for (const secret of ["s3cret\u0007", "s3cret\u05d0"]) {
+    assert.throws(() => saslprep(secret, "password"), (err: Error) => !`${err.message} ${String(err.cause)}`.includes("s3cret"));
+  }
+});
+
 test("XOAUTH2 and OAUTHBEARER encodings; token from a function is fetched per attempt", async () => {
   assert.equal((await encodeXoauth2({ user: "someuser@example.com", token: "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg" })).toString(),
     "user=someuser@example.com\x01auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01");
