@@ -60,8 +60,12 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 /** Up to this many bytes of coalesced writes are joined into one buffer; more are corked. */
 const JOIN_LIMIT = 64 * 1024;
 
-/** Size of a plain socket's read buffer (see {@link DirectReader}): libuv's own read size. */
-const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * Size of a plain socket's read buffer (see {@link DirectReader}). Replies are small (even
+ * a thousand pipelined RCPT replies take two reads), and every open connection keeps its
+ * buffer, so it is a quarter of libuv's usual 64 KiB.
+ */
+const READ_BUFFER_BYTES = 16 * 1024;
 
 /**
  * Reads a plain (not TLS) socket through net's `onread` option: each read lands in one
