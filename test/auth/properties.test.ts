@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { plainMechanism } from "../../src/auth/plain.js";
+import { saslprep } from "../../src/auth/saslprep.js";
 import { authenticate, authenticateWith, authPlainObject } from "../../src/client/authenticate.js";
 import { SMTPAuthenticationError } from "../../src/errors.js";
 import { FakeIO } from "./fake-io.js";
@@ -34,5 +35,28 @@ test("property: no password ever reaches a trace line or an error message", asyn
         assert.ok(!text.includes(pw) && !text.includes(b));
       }
     }),
+  );
+});
+
+test("property: SASLprep gives printable ASCII back unchanged, is stable when applied twice, and fails only with a TypeError that holds no part of the value", () => {
+  const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+  fc.assert(fc.property(printable, (s) => saslprep(s, "p") === s));
+  const anyText = fc.string({ unit: "binary", minLength: 1, maxLength: 24 });
+  fc.assert(
+    fc.property(anyText, (s) => {
+      let prepared: string;
+      try {
+        prepared = saslprep(s, "password");
+      } catch (err) {
+        assert.ok(err instanceof TypeError);
+        assert.match(err.message, /^password /);
+        // No character of the value beyond ASCII (its distinctive part) appears in the message.
+        for (const ch of s) if (ch.codePointAt(0)! > 0x7f) assert.ok(!err.message.includes(ch), `message holds ${JSON.stringify(ch)}`);
+        return;
+      }
+      assert.equal(saslprep(prepared, "p"), prepared);
+      assert.equal(prepared, prepared.normalize("NFKC"));
+    }),
+    { numRuns: 2000 },
   );
 });
