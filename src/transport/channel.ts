@@ -9,7 +9,8 @@ import type tls from "node:tls";
 import { SMTPServerDisconnected } from "../errors.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
 import { CommandQueue, type Slot, type SlotOptions } from "./command-queue.js";
-import { Connection, type OpenOptions, type TLSInfo } from "./connection.js";
+import { Connection, type TLSInfo } from "./connection.js";
+import type { OpenOptions } from "./socket-open.js";
 import type { Tracer } from "./trace.js";
 
 /** One command to write: its bytes, how to show it, and its reply slot (none for raw sends). */

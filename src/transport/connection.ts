@@ -1,35 +1,16 @@
 /**
- * The socket: TCP, Unix socket or TLS from the first byte; a STARTTLS upgrade; writes
- * with back-pressure and a stall timeout; connect timeouts and AbortSignal. It knows
+ * A connected socket (opened by socket-open.ts, plain ones read by direct-reader.ts): a
+ * STARTTLS upgrade; writes with back-pressure, coalescing and a stall timeout. It knows
  * nothing of SMTP: bytes in, bytes out.
  * @module
  */
 
-import net from "node:net";
+import type net from "node:net";
 import tls from "node:tls";
-import { SMTPConnectError, SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { DirectReader } from "./direct-reader.js";
+import { connectSocket, handshake, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
 import { connectChannel, sendChannel } from "./trace.js";
-import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
-
-/** Where and how to connect. */
-export interface OpenOptions {
-  /** Host name or address; ignored when `path` is set. */
-  host: string;
-  /** TCP port. */
-  port: number;
-  /** A Unix socket path instead of TCP (LMTP). */
-  path?: string;
-  /** TLS options for TLS from the first byte (SMTP_SSL); `undefined` for plain text. */
-  implicitTLS?: tls.ConnectionOptions;
-  /** Local address and port to bind before connecting. */
-  sourceAddress?: { host?: string; port?: number };
-  /** Milliseconds to establish the connection (and the implicit TLS handshake). */
-  timeout: number;
-  /** Aborts the attempt. */
-  signal?: AbortSignal;
-  /** The client object named in `smtplib.connect` / `smtplib.send` events. */
-  owner: object;
-}
 
 /** What the connection reports to its user. */
 export interface ConnectionEvents {
@@ -59,89 +40,6 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 
 /** Up to this many bytes of coalesced writes are joined into one buffer; more are corked. */
 const JOIN_LIMIT = 64 * 1024;
-
-/**
- * Size of a plain socket's read buffer (see {@link DirectReader}). Replies are small (even
- * a thousand pipelined RCPT replies take two reads), and every open connection keeps its
- * buffer, so it is a quarter of libuv's usual 64 KiB.
- */
-const READ_BUFFER_BYTES = 16 * 1024;
-
-/**
- * Reads a plain (not TLS) socket through net's `onread` option: each read lands in one
- * buffer owned by the connection and is handed on as a view of it, without the readable
- * stream's per-read work (push, the `data` event, the next tick's read). A lock-step
- * transaction makes four reads, so this is on its critical path. The view is valid only
- * during the call: the receiver must copy what it keeps (the reply parser decodes it at
- * once).
- *
- * Until a receiver is set the bytes are copied and held. Once {@link DirectReader.pause}d
- * (after a STARTTLS reply) nothing more is delivered: bytes that still arrive are only
- * counted, and reading stops, so that {@link Connection.upgrade} can refuse them.
- */
-export class DirectReader {
-  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  #receiver: ((chunk: Buffer) => void) | null = null;
-  #held: Buffer[] = [];
-  #paused = false;
-  /** Bytes that arrived after {@link DirectReader.pause}. */
-  bytesAfterPause = 0;
-
-  /** net's `onread` callback: returning false stops reading. */
-  readonly onread = (nread: number, buffer: Buffer): boolean => {
-    if (this.#paused) {
-      this.bytesAfterPause += nread;
-      return false;
-    }
-    const chunk = buffer.subarray(0, nread);
-    if (this.#receiver === null) this.#held.push(Buffer.from(chunk));
-    else this.#receiver(chunk);
-    return true;
-  };
-
-  /** Sets where bytes go, handing over any that came before. */
-  receive(receiver: (chunk: Buffer) => void): void {
-    this.#receiver = receiver;
-    const held = this.#held;
-    this.#held = [];
-    for (const chunk of held) receiver(chunk);
-  }
-
-  /** Stops delivering bytes. */
-  pause(): void {
-    this.#paused = true;
-  }
-}
-
-/** Options that name where to connect: the connection decides those, never `tls`. */
-const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
-
-/**
- * Builds the TLS options for a connection to `host` (`undefined` for a Unix socket): the
- * name is `base.servername`, else `host`. It is sent as SNI unless it is an IP address
- * (RFC 6066 §3 allows host names only), and the certificate is checked against it, never
- * against a default such as `localhost`; with no name at all (a Unix socket without
- * `servername`) the check fails unless `rejectUnauthorized` is false. A caller's
- * `checkServerIdentity` is called with that name.
- */
-export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOptions = {}): tls.ConnectionOptions {
-  const options: tls.ConnectionOptions = { ...base };
-  for (const key of TARGET_KEYS) delete options[key];
-  const name = base.servername || host || undefined;
-  if (name !== undefined && net.isIP(name) === 0) options.servername = name;
-  else delete options.servername;
-  const check = base.checkServerIdentity ?? tls.checkServerIdentity;
-  if (name !== undefined) {
-    options.checkServerIdentity = (_nodeName, cert) => check(name, cert);
-  } else if (base.checkServerIdentity === undefined) {
-    // Node would check the certificate against "localhost": refuse instead (API.md, SMTP_SSL and LMTP).
-    options.checkServerIdentity = () => Object.assign(
-      new Error("no host name to verify the certificate against (Unix socket without tls.servername)"),
-      { code: NO_SERVERNAME },
-    );
-  }
-  return options;
-}
 
 /** A connected socket. */
 export class Connection {
@@ -375,67 +273,4 @@ export class Connection {
       this.#events.close(lastError);
     });
   }
-}
-
-/** Connects; a plain socket is read by `reader` (net's `onread`), a TLS one emits `data`. */
-async function connectSocket(options: OpenOptions, reader: DirectReader | null): Promise<net.Socket> {
-  const { host, port, path, implicitTLS, sourceAddress, timeout, signal } = options;
-  const base: net.NetConnectOpts = path !== undefined
-    ? { path }
-    : {
-        host, port, noDelay: true,
-        ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
-        ...(sourceAddress?.port ? { localPort: sourceAddress.port } : {}),
-      };
-  if (implicitTLS === undefined) {
-    const socket = net.connect(reader === null ? base : { ...base, onread: { buffer: reader.buffer, callback: reader.onread } });
-    await handshake(socket, "connect", timeout, signal, path ?? host, port, null);
-    return socket;
-  }
-  const socket = tls.connect({ ...base, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
-  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit");
-  return socket;
-}
-
-/** Waits for `event` on a connecting socket, mapping every failure to our errors. */
-function handshake(
-  socket: net.Socket, event: string, timeout: number, signal: AbortSignal | undefined,
-  host: string, port: number, tlsMode: "implicit" | "starttls" | null,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const finish = (err?: unknown): void => {
-      clearTimeout(timer);
-      socket.off(event, onReady);
-      socket.off("connect", onConnect);
-      socket.off("error", onError);
-      socket.off("close", onClose);
-      signal?.removeEventListener("abort", onAbort);
-      if (err === undefined) return resolve();
-      socket.destroy();
-      reject(err);
-    };
-    const onReady = (): void => finish();
-    // An error before TCP is up (a refused port, an unknown host) is a connection error,
-    // whatever the TLS mode; only after it can the TLS handshake have failed.
-    let tcpUp = tlsMode === "starttls" || !socket.connecting;
-    const onConnect = (): void => { tcpUp = true; };
-    const onError = (err: Error): void => {
-      if (tlsMode !== null && tcpUp) {
-        finish(describeTLSError(err, host, port, tlsMode));
-      } else {
-        finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port}: ${err.message}`, { cause: err }));
-      }
-    };
-    const onClose = (): void => finish(new SMTPServerDisconnected(`Connection to ${host}:${port} closed while connecting`));
-    const onAbort = (): void => finish(signal?.reason);
-    const timer = setTimeout(() => {
-      const what = tlsMode === null || !tcpUp ? "connecting to" : "in the TLS handshake with";
-      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms ${what} ${host}:${port}`, "connect", timeout));
-    }, timeout);
-    socket.once(event, onReady);
-    socket.once("connect", onConnect);
-    socket.on("error", onError);
-    socket.once("close", onClose);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

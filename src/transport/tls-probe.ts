@@ -11,7 +11,7 @@
 
 import tls from "node:tls";
 import { errorCode, SMTPConnectError } from "../errors.js";
-import { tlsOptionsFor } from "./connection.js";
+import { tlsOptionsFor } from "./socket-open.js";
 import { implicitTLSPortMessage } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
 

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { ReplyParser, type SMTPReply } from "../../src/protocol/reply.js";
-import { Connection, DirectReader } from "../../src/transport/connection.js";
+import { Connection } from "../../src/transport/connection.js";
+import { DirectReader } from "../../src/transport/direct-reader.js";
 
 describe("DirectReader", () => {
   it("keeps a copy of bytes read before a receiver is set, then hands them over in order", () => {
