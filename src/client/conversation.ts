@@ -93,6 +93,11 @@ export class Conversation {
     return this.channel.writes;
   }
 
+  /** True once a HELO, EHLO or LHLO has succeeded (and no STARTTLS has reset it since). */
+  get greeted(): boolean {
+    return this.heloResp !== null || this.ehloResp !== null;
+  }
+
   /** True when the last EHLO/LHLO succeeded. */
   get doesEsmtp(): boolean {
     return this.ehloResp !== null;
@@ -150,11 +155,6 @@ export class Conversation {
    */
   settled(slot: Slot): Promise<void> {
     return this.channel.settled(slot);
-  }
-
-  /** True once `slot` has its reply or its error: awaiting {@link settled} would only cost a job. */
-  isSettled(slot: Slot): boolean {
-    return slot.reply !== undefined || slot.error !== undefined;
   }
 
   /** {@link read} for a settled slot, synchronously. @throws the slot's error. */

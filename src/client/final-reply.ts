@@ -34,7 +34,7 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
   const delivered = new Map<string, SMTPReply>();
   if (conv.dialect === "smtp") {
     const end = pending.final[0]!;
-    if (!conv.isSettled(end)) await conv.settled(end);
+    if (!end.done) await conv.settled(end);
     const reply = conv.take(end);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);

@@ -259,8 +259,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     signal?.throwIfAborted();
     // Both are no-ops once done: skip even their promises on the hot path.
     if (this.options.requireTLS) await this.secureIfRequired();
-    const greeted = this.conversation;
-    if (!greeted || (greeted.heloResp === null && greeted.ehloResp === null)) await this.greet();
+    if (!this.conversation?.greeted) await this.greet();
     const conv = this.requireConnection();
     onStart(conv);
     const early = req.early;
@@ -298,7 +297,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
    */
   private buildEarly(req: Request): void {
     const conv = this.conversation;
-    if (!conv || conv.channel.closed || (conv.heloResp === null && conv.ehloResp === null)) return;
+    if (!conv || conv.channel.closed || !conv.greeted) return;
     try {
       req.early = { features: conv.features, changes: conv.features.changes, env: this.envelope(conv, req) };
     } catch {

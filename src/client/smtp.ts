@@ -291,7 +291,7 @@ export class SMTP extends SMTPTransactions {
   /** Python's `ehlo_or_helo_if_needed`: LMTP never falls back to HELO (RFC 2033 §4.1). */
   protected async greet(): Promise<void> {
     const conv = this.requireConnection();
-    if (conv.heloResp !== null || conv.ehloResp !== null) return;
+    if (conv.greeted) return;
     const ehlo = await this.doEhlo("");
     if (ehlo.code >= 200 && ehlo.code < 300) return;
     const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";

@@ -247,7 +247,7 @@ async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, 
  */
 export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
   const last = slots[slots.length - 1]!;
-  if (!conv.isSettled(last)) await conv.settled(last);
+  if (!last.done) await conv.settled(last);
   const replies = takeEnvelope(conv, env, slots);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), ...rest], rset);
   return { refused: replies.refused, accepted: replies.accepted };

@@ -42,6 +42,11 @@ export class Slot {
   constructor(options: SlotOptions) {
     this.options = options;
   }
+
+  /** True once the slot has its reply or its error: waiting for it would only cost a job. */
+  get done(): boolean {
+    return this.reply !== undefined || this.error !== undefined;
+  }
 }
 
 /** What the queue tells its owner. */
@@ -114,7 +119,7 @@ export class CommandQueue {
    * One promise, settled by the slot itself (no second promise chained to a `wait`).
    */
   settled(slot: Slot): Promise<void> {
-    if (slot.reply !== undefined || slot.error !== undefined) return Promise.resolve();
+    if (slot.done) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = (): void => resolve();
       this.#park(slot, done, done);
