@@ -167,11 +167,12 @@ export class Conversation {
     return reply;
   }
 
-  /** Sends one command and reads its reply. */
+  /** Sends one command and reads its reply (one wait, then a synchronous read). */
   async command(command: Command): Promise<SMTPReply> {
     // Its reply is awaited at once: nothing could join it, so it is not held for the tick.
     const [slot] = this.pipeline([command], false);
-    return this.read(slot!);
+    await this.settled(slot!);
+    return this.take(slot!);
   }
 
   /** Opens a slot for a reply no command of its own asks for (LMTP's per-recipient replies). */

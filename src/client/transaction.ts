@@ -274,6 +274,8 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   } else {
     envelope = await lockStepEnvelope(conv, env);
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
+    // conv.command(DATA) inlined: its own promise would add a job between the 354 and the
+    // message on the lock-step critical path.
     const [slot] = conv.pipeline([DATA], false);
     await conv.settled(slot!);
     dataReply = conv.take(slot!);
