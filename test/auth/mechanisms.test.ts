@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { authenticateWith } from "../../src/client/authenticate.js";
 import { cramMd5Mechanism, cramMd5Response } from "../../src/auth/cram-md5.js";
@@ -209,4 +213,22 @@ test("a custom mechanism that reveals its secret is refused on an insecure link 
   const io = new FakeIO([], { encrypted: false, host: "mx.example" });
   await assert.rejects(authenticateWith(io, custom, { user: "u", password: "p" }), /X-SECRET to mx\.example.*allowInsecureAuth/s);
   assert.deepEqual(io.sent, []);
+});
+
+test("SASLprep without its library installed: ASCII still prepared; other text fails with the loader's error, not as bad input", async () => {
+  // The compiled module alone, in a directory with no node_modules above it.
+  const dir = await mkdtemp(join(tmpdir(), "saslprep-"));
+  try {
+    const copy = join(dir, "saslprep.mjs");
+    await copyFile(new URL("../../src/auth/saslprep.js", import.meta.url), copy);
+    const isolated = (await import(pathToFileURL(copy).href)) as typeof import("../../src/auth/saslprep.js");
+    assert.equal(isolated.saslprep("plain ascii", "password"), "plain ascii");
+    assert.throws(() => isolated.saslprep("p\u00e4ss", "password"), (err: Error & { code?: string }) => {
+      assert.ok(!(err instanceof TypeError), "not reported as an invalid password");
+      assert.equal(err.code, "MODULE_NOT_FOUND");
+      return true;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
