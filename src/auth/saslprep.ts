@@ -65,6 +65,9 @@ function onlyMappedToNothing(value: string): boolean {
   return true;
 }
 
+/** The reason given for a prohibited character (ours, or the library's refusal). */
+const PROHIBITED = "contains a character SASLprep prohibits (RFC 4013 §2.3)";
+
 /** Why the library refused a string, in our words: its message is never passed on as is. */
 function reason(err: unknown): string {
   const message = err instanceof Error ? err.message : "";
@@ -75,7 +78,6 @@ function reason(err: unknown): string {
   return "is not valid SASLprep input (RFC 4013)";
 }
 
-const PROHIBITED = "contains a character SASLprep prohibits (RFC 4013 §2.3)";
 
 /**
  * Prepares a SCRAM user name or password by SASLprep (see the module comment).
