@@ -23,7 +23,7 @@ export type { LoginOptions } from "./client/smtp-secure.js";
 export type { MessageBody } from "./client/body.js";
 export type { MessageInput } from "./client/send-message.js";
 export type { AuthObject } from "./client/authenticate.js";
-export type { AuthCredentials, SASLExchange, SASLMechanism, TokenSource } from "./auth/mechanism.js";
+export type { AuthContext, AuthCredentials, ChannelBinding, SASLExchange, SASLMechanism, TokenSource } from "./auth/mechanism.js";
 export { AuthRegistry, defaultRegistry } from "./auth/registry.js";
 export type { TLSInfo } from "./transport/connection.js";
 export type { DebugLevel } from "./transport/trace.js";

@@ -22,12 +22,35 @@ export interface AuthCredentials {
   authzid?: string;
 }
 
+/**
+ * A channel binding (RFC 5056): bytes that name this TLS connection, so that a `-PLUS`
+ * SCRAM exchange proves both ends saw the same one (no man in the middle who terminates
+ * TLS and opens a second connection could pass the proof on).
+ */
+export interface ChannelBinding {
+  /**
+   * The binding type. Only `tls-exporter` (RFC 9266) is produced, and only on TLS 1.3:
+   * under TLS 1.2 that binding is unsafe without the extended master secret, which Node
+   * does not report, and `tls-server-end-point` is not implemented.
+   */
+  readonly type: "tls-exporter";
+  /** The binding data: 32 bytes of the TLS exporter, label "EXPORTER-Channel-Binding", empty context. */
+  readonly data: Buffer;
+}
+
 /** What a mechanism may know about the connection it runs on. */
 export interface AuthContext {
   /** The host name the client connected to (for OAUTHBEARER's `host=`). */
   host: string;
   /** The port the client connected to (for OAUTHBEARER's `port=`). */
   port: number;
+  /** The connection's channel binding; absent on a plain link and under TLS 1.2. */
+  channelBinding?: ChannelBinding;
+  /**
+   * The mechanism names the server advertised, upper-case, when known (`login()` knows
+   * them). SCRAM tells the server from them whether it could have bound the channel.
+   */
+  advertised?: ReadonlySet<string>;
 }
 
 /** One running authentication exchange: created per attempt, used once. */
@@ -68,6 +91,11 @@ export interface SASLMechanism {
   readonly revealsSecret: boolean;
   /** What it needs: a password or an OAuth token. */
   readonly needs: "password" | "token";
+  /**
+   * True for a mechanism that binds the TLS channel (a `-PLUS` one): `login()` skips it
+   * on a connection without a {@link ChannelBinding}. Default false.
+   */
+  readonly needsChannelBinding?: boolean;
   /** Starts one exchange. Throws `TypeError` when the credentials do not fit. */
   start(credentials: AuthCredentials, context: AuthContext): SASLExchange;
 }

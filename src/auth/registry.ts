@@ -9,7 +9,7 @@ import { loginMechanism } from "./login.js";
 import type { AuthContext, AuthCredentials, SASLMechanism } from "./mechanism.js";
 import { oauthBearerMechanism } from "./oauthbearer.js";
 import { plainMechanism } from "./plain.js";
-import { scramSha256Mechanism } from "./scram-sha-256.js";
+import { scramSha256Mechanism, scramSha256PlusMechanism } from "./scram-sha-256.js";
 import { xoauth2Mechanism } from "./xoauth2.js";
 
 /** A SASL mechanism name (RFC 4422 §3.1): 1 to 20 of `A-Z`, `0-9`, `-`, `_`. */
@@ -54,6 +54,7 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
       name,
       revealsSecret: mechanism.revealsSecret,
       needs: mechanism.needs,
+      needsChannelBinding: mechanism.needsChannelBinding,
       start: (credentials: AuthCredentials, context: AuthContext) => mechanism.start(credentials, context),
     });
     const existing = this.#indexOf(name);
@@ -105,13 +106,15 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
 
 /**
  * A new registry with the built-in mechanisms, strongest first: OAUTHBEARER, XOAUTH2
- * (both used only when a token is given), SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN.
+ * (both used only when a token is given), SCRAM-SHA-256-PLUS (used only over TLS 1.3),
+ * SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN.
  * Each call returns a fresh registry, so changing one affects no other connection.
  */
 export function defaultRegistry(): AuthRegistry {
   return new AuthRegistry([
     oauthBearerMechanism,
     xoauth2Mechanism,
+    scramSha256PlusMechanism,
     scramSha256Mechanism,
     cramMd5Mechanism,
     plainMechanism,

@@ -1,15 +1,22 @@
 /**
- * SCRAM-SHA-256 (RFC 5802 with RFC 7677), without channel binding (gs2 flag `n`). The
- * password never crosses the link and the server must prove it knows it: its signature in
- * the final message is verified, and an exchange that ends without one fails.
+ * SCRAM-SHA-256 (RFC 5802 with RFC 7677) and SCRAM-SHA-256-PLUS, its channel-binding
+ * form over TLS 1.3 (`tls-exporter`, RFC 9266). The password never crosses the link and
+ * the server must prove it knows it: its signature in the final message is verified, and
+ * an exchange that ends without one fails. PLUS also proves that both ends see the same
+ * TLS connection.
+ *
+ * The gs2 channel-binding flag (RFC 5802 §6): `p=tls-exporter` for PLUS; for plain SCRAM,
+ * `y` ("I could bind, but you did not offer it") when the connection has a binding and the
+ * server did not advertise SCRAM-SHA-256-PLUS, so that a server which does support it can
+ * detect a man in the middle who removed it from the list; else `n`.
  * @module
  */
 
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import { SMTPAuthenticationError } from "../errors.js";
+import { SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { checkCredential, checkPassword, checkUser, saslName } from "./credentials.js";
-import type { AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
+import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -28,9 +35,13 @@ const NONCE = /^[\x21-\x2b\x2d-\x7e]+$/;
 export interface ScramOptions {
   /** Returns the client nonce; for tests only. Default: 18 random bytes, base64. */
   nonce?: () => string;
+  /** Make SCRAM-SHA-256-PLUS (channel binding required) instead of SCRAM-SHA-256. Default false. */
+  plus?: boolean;
 }
 
-/** RFC 5802 §5.1 `saslname`: `=` and `,` escaped as `=3D` and `=2C`. */
+const PLUS_NAME = "SCRAM-SHA-256-PLUS";
+
+/** Throws the mechanism's `SMTPAuthenticationError` (code of the reply that carried the fault). */
 function fail(message: string, code = 334): never {
   throw new SMTPAuthenticationError(code, `SCRAM-SHA-256: ${message}`);
 }
@@ -60,16 +71,25 @@ class ScramExchange implements SASLExchange {
   readonly #user: string;
   readonly #password: string;
   readonly #gs2Header: string;
+  /** RFC 5802 `cbind-input`: the gs2 header, then the binding data for PLUS. */
+  readonly #cbindInput: Buffer;
   readonly #clientNonce: string;
   #step = 0;
   #expectedSignature: Buffer | null = null;
   #verified = false;
 
-  constructor(credentials: AuthCredentials, nonce: string) {
+  constructor(credentials: AuthCredentials, nonce: string, context: AuthContext, plus: boolean) {
+    const binding = context.channelBinding;
+    if (plus && binding === undefined) {
+      throw new SMTPException(`${PLUS_NAME} needs a channel binding: a TLS 1.3 connection (RFC 9266 tls-exporter)`);
+    }
     this.#user = saslprep(checkUser(credentials), "user name");
     this.#password = saslprep(checkPassword(credentials), "password");
     const authzid = credentials.authzid === undefined ? "" : checkCredential(credentials.authzid, "authorization identity");
-    this.#gs2Header = authzid === "" ? "n,," : `n,a=${saslName(saslprep(authzid, "authorization identity"))},`;
+    const flag = plus ? `p=${binding!.type}` : binding !== undefined && context.advertised !== undefined && !context.advertised.has(PLUS_NAME) ? "y" : "n";
+    this.#gs2Header = authzid === "" ? `${flag},,` : `${flag},a=${saslName(saslprep(authzid, "authorization identity"))},`;
+    const header = Buffer.from(this.#gs2Header, "utf8");
+    this.#cbindInput = plus ? Buffer.concat([header, binding!.data]) : header;
     if (!NONCE.test(nonce)) throw new TypeError("a SCRAM nonce must be printable ASCII without ','");
     this.#clientNonce = nonce;
   }
@@ -93,7 +113,7 @@ class ScramExchange implements SASLExchange {
   async #clientFinal(serverFirst: string): Promise<Buffer> {
     const { nonce, salt, iterations } = parseServerFirst(serverFirst, this.#clientNonce);
     const salted = await pbkdf2Async(Buffer.from(this.#password, "utf8"), salt, iterations, 32, "sha256");
-    const withoutProof = `c=${Buffer.from(this.#gs2Header, "utf8").toString("base64")},r=${nonce}`;
+    const withoutProof = `c=${this.#cbindInput.toString("base64")},r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
     const clientKey = hmac(salted, "Client Key");
     const storedKey = createHash("sha256").update(clientKey).digest();
@@ -123,20 +143,27 @@ class ScramExchange implements SASLExchange {
 }
 
 /**
- * Makes a SCRAM-SHA-256 mechanism; `options.nonce` fixes the client nonce (for test
- * vectors only). `start()` throws `TypeError` for credentials SASLprep refuses; the
- * exchange throws `SMTPAuthenticationError` for a malformed or hostile server message, a
- * server error (`e=`), or a server signature that is wrong or missing.
+ * Makes a SCRAM-SHA-256 mechanism, or SCRAM-SHA-256-PLUS with `options.plus`;
+ * `options.nonce` fixes the client nonce (for test vectors only). `start()` throws
+ * `TypeError` for credentials SASLprep refuses, and for PLUS `SMTPException` when the
+ * connection has no channel binding. The exchange throws `SMTPAuthenticationError` for a
+ * malformed or hostile server message, a server error (`e=`, such as
+ * `channel-bindings-dont-match`), or a server signature that is wrong or missing.
  */
 export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMechanism {
   const makeNonce = options.nonce ?? (() => randomBytes(18).toString("base64"));
+  const plus = options.plus ?? false;
   return Object.freeze({
-    name: "SCRAM-SHA-256",
+    name: plus ? PLUS_NAME : "SCRAM-SHA-256",
     revealsSecret: false,
     needs: "password" as const,
-    start: (credentials: AuthCredentials): SASLExchange => new ScramExchange(credentials, makeNonce()),
+    needsChannelBinding: plus,
+    start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => new ScramExchange(credentials, makeNonce(), context, plus),
   });
 }
 
 /** The SCRAM-SHA-256 mechanism with random client nonces. */
 export const scramSha256Mechanism: SASLMechanism = createScramSha256Mechanism();
+
+/** The SCRAM-SHA-256-PLUS mechanism (TLS 1.3 channel binding) with random client nonces. */
+export const scramSha256PlusMechanism: SASLMechanism = createScramSha256Mechanism({ plus: true });

@@ -7,7 +7,7 @@
 
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
 import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
-import type { AuthCredentials, SASLMechanism } from "../auth/mechanism.js";
+import type { AuthCredentials, ChannelBinding, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES } from "../constants.js";
 import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
@@ -29,6 +29,8 @@ export interface AuthIO {
   readonly host: string;
   /** The port connected to (for OAUTHBEARER). */
   readonly port: number;
+  /** The connection's channel binding (TLS 1.3 only), or `null`; absent means none. */
+  channelBinding?(): ChannelBinding | null;
 }
 
 /** Options of {@link authenticate} and {@link authenticateWith}. */
@@ -39,6 +41,8 @@ export interface AuthenticateOptions {
   allowInsecure?: boolean;
   /** Python's `_auth_challenge_count`, kept up to date for `authLoginObject`. */
   state?: AuthState;
+  /** The mechanisms the server advertised (upper-case), when known: given to the mechanism (SCRAM's gs2 flag). */
+  advertised?: ReadonlySet<string>;
 }
 
 /** Options of {@link login}. */
@@ -157,7 +161,13 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
   const reveals = revealsSecret(name, mech.revealsSecret);
   // Checked before start() (which validates the credentials), so the refusal comes first.
   if (reveals && insecureLink(io, opts)) throw insecureRefusal(io, [name]);
-  const exchange = mech.start(creds, { host: io.host, port: io.port });
+  const binding = io.channelBinding?.() ?? null;
+  const exchange = mech.start(creds, {
+    host: io.host,
+    port: io.port,
+    ...(binding === null ? {} : { channelBinding: binding }),
+    ...(opts.advertised === undefined ? {} : { advertised: opts.advertised }),
+  });
   const initial = await exchange.initialResponse();
   let initialGiven = false;
   const authobject: AuthObject = (challenge?: Buffer) => {
@@ -181,8 +191,10 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
 /**
  * Python's `SMTP.login()` given the server's `AUTH` keyword value: tries each advertised
  * mechanism (names compared case-insensitively) in the registry's order of preference,
- * skipping token mechanisms without a token, password ones without a password, and
- * revealing ones on an insecure link unless `allowInsecure`. Resolves to the 235 reply.
+ * skipping token mechanisms without a token, password ones without a password,
+ * channel-binding ones (SCRAM-SHA-256-PLUS) on a connection without a binding (only TLS
+ * 1.3 has one), and revealing ones on an insecure link unless `allowInsecure`. Resolves
+ * to the 235 reply.
  *
  * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421, or a
  * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits, or
@@ -193,17 +205,19 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
 export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: MechanismChoiceOptions = {}): Promise<SMTPReply> {
   const offered = new Set(splitMechanisms(advertised));
   const insecure = insecureLink(io, opts);
+  const bound = (io.channelBinding?.() ?? null) !== null;
   const refusedAsInsecure: string[] = [];
   let lastError: SMTPAuthenticationError | undefined;
   for (const mech of opts.registry ?? defaultRegistry()) {
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
+    if (mech.needsChannelBinding === true && !bound) continue;
     if (revealsSecret(mech.name, mech.revealsSecret) && insecure) {
       refusedAsInsecure.push(mech.name);
       continue;
     }
     try {
-      return await authenticateWith(io, mech, creds, opts);
+      return await authenticateWith(io, mech, creds, { ...opts, advertised: offered });
     } catch (err) {
       // 421 closes the connection; 334/235 mean the mechanism caught the server failing
       // to prove itself (SCRAM): never fall back to a weaker mechanism that hands it a secret.

@@ -49,9 +49,9 @@ export abstract class SMTPSecure extends SMTPBase {
   }
 
   /**
-   * Logs in with the best mechanism both sides support (strongest first: SCRAM-SHA-256,
-   * CRAM-MD5, PLAIN, LOGIN; XOAUTH2/OAUTHBEARER when a token is given as `password` via
-   * {@link SMTPSecure.loginWith}).
+   * Logs in with the best mechanism both sides support (strongest first:
+   * SCRAM-SHA-256-PLUS over TLS 1.3, SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN;
+   * XOAUTH2/OAUTHBEARER when a token is given via {@link SMTPSecure.loginWith}).
    * @throws SMTPNotSupportedError (no AUTH), SMTPException (no suitable mechanism, or a
    * password would cross an unencrypted link), SMTPAuthenticationError, SMTPHeloError.
    */
@@ -152,6 +152,10 @@ export abstract class SMTPSecure extends SMTPBase {
       command: (line, logAs) => conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }),
       encrypted: conv.channel.encrypted,
       loopback: conv.channel.loopback,
+      channelBinding: () => {
+        const data = conv.channel.tlsExporterBinding();
+        return data === null ? null : { type: "tls-exporter", data };
+      },
       host: conv.channel.host,
       port: conv.channel.port,
     };

@@ -88,6 +88,11 @@ export class Channel {
     return this.#conn.tlsInfo;
   }
 
+  /** The TLS 1.3 `tls-exporter` channel binding, or `null` (see {@link Connection.tlsExporterBinding}). */
+  tlsExporterBinding(): Buffer | null {
+    return this.#conn.tlsExporterBinding();
+  }
+
   /** True once closed (by either side). */
   get closed(): boolean {
     return this.#conn.closed || this.#queue.failure !== null;

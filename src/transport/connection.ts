@@ -104,6 +104,18 @@ export class Connection {
     return { protocol: s.getProtocol(), cipher: s.getCipher(), peerCertificate: s.getPeerCertificate(), authorized: s.authorized };
   }
 
+  /**
+   * The RFC 9266 `tls-exporter` channel binding: 32 bytes of the TLS exporter with label
+   * "EXPORTER-Channel-Binding" and an empty context. `null` unless TLS 1.3 is up: under
+   * TLS 1.2 that binding is only safe with the extended master secret, which Node does
+   * not report.
+   */
+  tlsExporterBinding(): Buffer | null {
+    const s = this.#socket;
+    if (!(s instanceof tls.TLSSocket) || !s.encrypted || s.getProtocol() !== "TLSv1.3") return null;
+    return s.exportKeyingMaterial(32, "EXPORTER-Channel-Binding", Buffer.alloc(0));
+  }
+
   /** True after close() or once the socket has gone. */
   get closed(): boolean {
     return this.#closed;

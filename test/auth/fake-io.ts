@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { ChannelBinding } from "../../src/auth/mechanism.js";
 import type { AuthIO } from "../../src/client/authenticate.js";
 import type { SMTPReply } from "../../src/protocol/reply.js";
 
@@ -26,13 +27,19 @@ export class FakeIO implements AuthIO {
   readonly host: string;
   readonly port: number;
   readonly #replies: string[];
+  readonly #binding: ChannelBinding | null;
 
-  constructor(replies: string[], options: { encrypted?: boolean; loopback?: boolean; host?: string; port?: number } = {}) {
+  constructor(replies: string[], options: { encrypted?: boolean; loopback?: boolean; host?: string; port?: number; binding?: ChannelBinding } = {}) {
     this.#replies = [...replies];
+    this.#binding = options.binding ?? null;
     this.encrypted = options.encrypted ?? true;
     this.loopback = options.loopback ?? false;
     this.host = options.host ?? "mail.example.org";
     this.port = options.port ?? 587;
+  }
+
+  channelBinding(): ChannelBinding | null {
+    return this.#binding;
   }
 
   async command(line: string, logAs?: string): Promise<SMTPReply> {

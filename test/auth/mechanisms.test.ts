@@ -13,6 +13,7 @@ import { MAX_SASLPREP_LENGTH, saslprep } from "../../src/auth/saslprep.js";
 import { createScramSha256Mechanism } from "../../src/auth/scram-sha-256.js";
 import { encodeXoauth2, xoauth2Mechanism } from "../../src/auth/xoauth2.js";
 import { SMTPAuthenticationError } from "../../src/errors.js";
+import { ScramServerExchange } from "../helpers/scram-server.js";
 import { b64, FakeIO } from "./fake-io.js";
 
 test("PLAIN: RFC 4616 §4 examples", () => {
@@ -106,6 +107,40 @@ test("SCRAM-SHA-256: hostile server-first messages fail without computing a key"
   }
   const io = new FakeIO([`334 ${b64(SERVER_FIRST)}`, `334 ${b64("e=invalid-proof")}`, "501 cancelled"]);
   await assert.rejects(authenticateWith(io, scram, pencil), /invalid-proof/);
+});
+
+test("SCRAM-SHA-256-PLUS: the gs2 header names tls-exporter and c= carries the binding data (checked by a server)", async () => {
+  const binding = { type: "tls-exporter" as const, data: Buffer.alloc(32, 0xa5) };
+  const plus = createScramSha256Mechanism({ plus: true, nonce: () => "abc" });
+  assert.equal(plus.name, "SCRAM-SHA-256-PLUS");
+  assert.equal(plus.needsChannelBinding, true);
+  const server = new ScramServerExchange({ password: "pencil", offersPlus: true });
+  const serverFirst = server.first("p=tls-exporter,,n=user,r=abc");
+  const io = new FakeIO([`334 ${b64(serverFirst)}`, "", "235 ok"], { binding });
+  const replies = io as unknown as { command: FakeIO["command"] };
+  const command = replies.command.bind(io);
+  // The server's final message depends on the proof: compute it from what the client sent.
+  replies.command = async (line, logAs) => {
+    const reply = await command(line, logAs);
+    if (io.sent.length !== 2) return reply;
+    const clientFinal = Buffer.from(line, "base64").toString();
+    assert.match(clientFinal, new RegExp(`^c=${Buffer.concat([Buffer.from("p=tls-exporter,,"), binding.data]).toString("base64").replace(/[+/]/g, "\\$&")},`));
+    const final = server.final(clientFinal, binding.data);
+    assert.match(final, /^v=/, "the server accepts the proof and the binding");
+    return { code: 334, message: b64(final), lines: [b64(final)] };
+  };
+  await authenticateWith(io, plus, pencil);
+  assert.equal(io.sent[0], `AUTH SCRAM-SHA-256-PLUS ${b64("p=tls-exporter,,n=user,r=abc")}`);
+  assert.equal(io.sent.length, 3);
+});
+
+test("SCRAM-SHA-256: the gs2 flag is y only with a binding and a list of mechanisms without PLUS", () => {
+  const binding = { type: "tls-exporter" as const, data: Buffer.alloc(32) };
+  const first = (context: Parameters<typeof scram.start>[1]): string => String(scram.start(pencil, context).initialResponse()).slice(0, 3);
+  assert.equal(first({ host: "h", port: 1, channelBinding: binding, advertised: new Set(["SCRAM-SHA-256"]) }), "y,,");
+  assert.equal(first({ host: "h", port: 1, channelBinding: binding, advertised: new Set(["SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"]) }), "n,,");
+  assert.equal(first({ host: "h", port: 1, channelBinding: binding }), "n,,", "advertised unknown (auth() called directly)");
+  assert.equal(first({ host: "h", port: 1, advertised: new Set(["SCRAM-SHA-256"]) }), "n,,", "no binding on this connection");
 });
 
 test("SCRAM-SHA-256: names are escaped and SASLprep'd", async () => {

@@ -55,6 +55,8 @@ export interface SMTPClient {
   quit(): Promise<SMTPReply>;
   close(): void;
   readonly esmtpFeatures: Map<string, string>;
+  /** TLS details once encrypted (the protocol is all the suite reads). */
+  readonly tlsInfo: { protocol: string | null } | null;
 }
 
 export interface SMTPClass {

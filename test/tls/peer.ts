@@ -8,6 +8,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import type { KeyPair } from "../helpers/certs.js";
+import { ScramServerExchange } from "../helpers/scram-server.js";
 
 /** How the peer behaves. */
 export interface PeerOptions {
@@ -29,6 +30,15 @@ export interface PeerOptions {
   readonly greetingDelay?: number;
   /** Never greet, never answer (a silent peer that is not TLS either). */
   readonly silent?: boolean;
+  /** Highest TLS version the peer accepts (default Node's, TLS 1.3). */
+  readonly maxVersion?: tls.SecureVersion;
+  /**
+   * Offer SCRAM-SHA-256 (and SCRAM-SHA-256-PLUS over TLS when `offerPlus`) instead of
+   * PLAIN LOGIN, and check each exchange (see test/helpers/scram-server.ts). The peer's
+   * channel binding is its own TLS 1.3 exporter, under `bindingLabel` (default the RFC 9266
+   * label; another one plays a man in the middle whose TLS session differs).
+   */
+  readonly scram?: { readonly password: string; readonly offerPlus: boolean; readonly bindingLabel?: string };
 }
 
 /** What a test reads back. */
@@ -41,6 +51,8 @@ export interface Peer {
   readonly servernames: (string | false)[];
   /** Every SNI name seen in a ClientHello, whether or not the handshake completed. */
   readonly sniSeen: string[];
+  /** With `scram`: each exchange's gs2 header and mechanism, then how it ended (`v=` or `e=...`). */
+  readonly scramLog: string[];
   /** Resolves once `n` TLS handshakes have completed on the server side (or after 5 s). */
   waitHandshakes(n: number): Promise<void>;
   /** Number of TLS handshakes completed. */
@@ -56,13 +68,15 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
   const commands: string[] = [];
   const servernames: (string | false)[] = [];
   const sniSeen: string[] = [];
+  const scramLog: string[] = [];
   const waiters: (() => void)[] = [];
   const sockets = new Set<net.Socket>();
   /** Raw TCP sockets of an implicit-TLS listener whose handshake has not completed, by remote port. */
   const unwrapped = new Map<number | undefined, net.Socket>();
   let handshakes = 0;
   let connections = 0;
-  const context = options.keyPair ? tls.createSecureContext({ key: options.keyPair.key, cert: options.keyPair.cert }) : undefined;
+  const versions = options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion };
+  const context = options.keyPair ? tls.createSecureContext({ key: options.keyPair.key, cert: options.keyPair.cert, ...versions }) : undefined;
   const SNICallback = (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
     sniSeen.push(name);
     cb(null, context);
@@ -77,7 +91,7 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
     sockets.add(sock);
     sock.on("error", () => undefined);
     if (options.silent) return;
-    const session = new Session(sock, secure, options, commands, (plain) => {
+    const session = new Session(sock, secure, options, commands, scramLog, (plain) => {
       if (!context) throw new Error("STARTTLS without a key pair");
       const secured = new tls.TLSSocket(plain, { isServer: true, secureContext: context, SNICallback });
       // Only the TLS socket is closed from here on: destroying the wrapped socket under a
@@ -95,7 +109,7 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
   };
 
   const server: net.Server = options.implicit
-    ? tls.createServer({ key: options.keyPair!.key, cert: options.keyPair!.cert, SNICallback }, (s) => {
+    ? tls.createServer({ key: options.keyPair!.key, cert: options.keyPair!.cert, SNICallback, ...versions }, (s) => {
         unwrapped.delete(s.remotePort);
         onSecure(s);
         serve(s, true);
@@ -119,6 +133,7 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
     commands,
     servernames,
     sniSeen,
+    scramLog,
     waitHandshakes: async (n) => {
       const deadline = Date.now() + 5000;
       while (handshakes < n && Date.now() < deadline) {
@@ -146,14 +161,18 @@ class Session {
   #recipients = 0;
   readonly #options: PeerOptions;
   readonly #commands: string[];
+  readonly #scramLog: string[];
+  /** The next AUTH line's handler while a SCRAM exchange runs. */
+  #auth: ((line: string) => void) | null = null;
   readonly #upgrade: (plain: net.Socket) => tls.TLSSocket;
   readonly #onData = (chunk: Buffer): void => this.#feed(chunk.toString("latin1"));
 
-  constructor(sock: net.Socket, secure: boolean, options: PeerOptions, commands: string[], upgrade: (plain: net.Socket) => tls.TLSSocket) {
+  constructor(sock: net.Socket, secure: boolean, options: PeerOptions, commands: string[], scramLog: string[], upgrade: (plain: net.Socket) => tls.TLSSocket) {
     this.#sock = sock;
     this.#secure = secure;
     this.#options = options;
     this.#commands = commands;
+    this.#scramLog = scramLog;
     this.#upgrade = upgrade;
     sock.on("data", this.#onData);
   }
@@ -183,11 +202,18 @@ class Session {
   /** Handles one command line; true when the link was handed to TLS. */
   #command(line: string): boolean {
     this.#commands.push(this.#secure ? `[tls] ${line}` : line);
+    if (this.#auth !== null) {
+      this.#auth(line);
+      return false;
+    }
     const verb = line.split(" ")[0]!.toUpperCase();
     const o = this.#options;
-    if (verb === "EHLO" || verb === "LHLO") {
+    if (verb === "AUTH" && o.scram !== undefined) {
+      this.#scram(line);
+    } else if (verb === "EHLO" || verb === "LHLO") {
       const offer = !this.#secure && (o.offerStarttls ?? (o.keyPair !== undefined && !o.implicit));
-      const caps = ["peer", "PIPELINING", "AUTH PLAIN LOGIN", ...(offer ? ["STARTTLS"] : []), "SIZE 1000000"];
+      const auth = o.scram === undefined ? "AUTH PLAIN LOGIN" : `AUTH SCRAM-SHA-256${o.scram.offerPlus && this.#secure ? " SCRAM-SHA-256-PLUS" : ""}`;
+      const caps = ["peer", "PIPELINING", auth, ...(offer ? ["STARTTLS"] : []), "SIZE 1000000"];
       this.#write(caps.map((c, k) => `250${k === caps.length - 1 ? " " : "-"}${c}\r\n`).join(""));
     } else if (verb === "STARTTLS") {
       return this.#starttls();
@@ -208,6 +234,38 @@ class Session {
       this.#write(`${replies[verb] ?? "500 unrecognised"}\r\n`);
     }
     return false;
+  }
+
+  /** One SCRAM exchange: AUTH with an initial response, the proof, then the client's empty line. */
+  #scram(line: string): void {
+    const o = this.#options.scram!;
+    const [, mechanism, initial] = line.split(" ");
+    const exchange = new ScramServerExchange({ password: o.password, offersPlus: o.offerPlus && this.#secure });
+    const decode = (text: string): string => Buffer.from(text, "base64").toString("utf8");
+    const challenge = (text: string): void => this.#write(`334 ${Buffer.from(text).toString("base64")}\r\n`);
+    const end = (outcome: string): void => {
+      this.#scramLog.push(`${mechanism} ${exchange.gs2Header} ${outcome}`);
+      this.#auth = null;
+      this.#write(outcome.startsWith("v=") ? "235 2.7.0 authenticated\r\n" : `535 5.7.8 ${outcome}\r\n`);
+    };
+    const first = exchange.first(decode(initial ?? ""));
+    if (first.startsWith("e=")) return end(first);
+    challenge(first);
+    this.#auth = (clientFinal) => {
+      const sock = this.#sock;
+      const binding = sock instanceof tls.TLSSocket && sock.getProtocol() === "TLSv1.3"
+        ? sock.exportKeyingMaterial(32, o.bindingLabel ?? "EXPORTER-Channel-Binding", Buffer.alloc(0))
+        : null;
+      const final = exchange.final(decode(clientFinal), mechanism === "SCRAM-SHA-256-PLUS" ? binding : null);
+      if (final.startsWith("e=")) {
+        // RFC 5802: the error goes in server-final; the client then cancels with "*".
+        challenge(final);
+        this.#auth = () => end(final);
+        return;
+      }
+      challenge(final);
+      this.#auth = () => end(final.slice(0, 2));
+    };
   }
 
   #starttls(): boolean {

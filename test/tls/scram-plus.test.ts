@@ -1,0 +1,126 @@
+/**
+ * SCRAM-SHA-256-PLUS over real TLS: the client's tls-exporter binding (RFC 9266) must
+ * equal the one the server computes from its own end of the same TLS 1.3 session; TLS 1.2
+ * gets no binding; the gs2 flag tells a server that offers PLUS about a downgrade.
+ */
+
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { SMTP, SMTPAuthenticationError, SMTPException, type SMTPOptions } from "../../src/index.js";
+import { AuthRegistry } from "../../src/auth/registry.js";
+import { scramSha256Mechanism, scramSha256PlusMechanism } from "../../src/auth/scram-sha-256.js";
+import { getTestCerts, type TestCerts } from "../helpers/certs.js";
+import { withPeer, type Peer, type PeerOptions } from "./peer.js";
+
+const BASE: SMTPOptions = { localHostname: "client.test", timeout: 10_000 };
+const PASSWORD = "pencil";
+
+let certs: TestCerts;
+before(async () => {
+  certs = await getTestCerts();
+});
+
+/** STARTTLS, then login() (or `fn`) against a SCRAM peer. */
+async function overTls(options: Omit<PeerOptions, "keyPair">, fn: (smtp: SMTP, peer: Peer) => Promise<void>, client: SMTPOptions = {}): Promise<void> {
+  await withPeer({ keyPair: certs, ...options }, async (peer) => {
+    const smtp = await SMTP.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca }, ...client });
+    try {
+      await smtp.starttls();
+      await fn(smtp, peer);
+    } finally {
+      smtp.close();
+    }
+  });
+}
+
+/** The AUTH commands the peer read, without their arguments. */
+const authCommands = (peer: Peer): string[] => peer.commands.filter((c) => c.startsWith("[tls] AUTH")).map((c) => c.split(" ").slice(0, 3).join(" "));
+
+describe("SCRAM-SHA-256-PLUS", () => {
+  it("login() prefers it over TLS 1.3, and the server's own exporter matches the client's", async () => {
+    await overTls({ scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
+      assert.equal(smtp.tlsInfo?.protocol, "TLSv1.3");
+      const reply = await smtp.login("user", PASSWORD);
+      assert.equal(reply.code, 235);
+      assert.deepEqual(authCommands(peer), ["[tls] AUTH SCRAM-SHA-256-PLUS"]);
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256-PLUS p=tls-exporter,, v="]);
+    });
+  });
+
+  it("a server whose TLS session differs (a man in the middle) refuses; login() does not fall back", async () => {
+    await overTls({ scram: { password: PASSWORD, offerPlus: true, bindingLabel: "EXPORTER-not-the-same" } }, async (smtp, peer) => {
+      await assert.rejects(smtp.login("user", PASSWORD), (err: unknown) => {
+        assert.ok(err instanceof SMTPAuthenticationError, String(err));
+        assert.match(err.message, /channel-bindings-dont-match/);
+        return true;
+      });
+      assert.deepEqual(authCommands(peer), ["[tls] AUTH SCRAM-SHA-256-PLUS"], "no second attempt with plain SCRAM");
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256-PLUS p=tls-exporter,, e=channel-bindings-dont-match"]);
+    });
+  });
+
+  it("a wrong password still fails with the server's 535, as for plain SCRAM", async () => {
+    await overTls({ scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
+      await assert.rejects(smtp.login("user", "not-the-password"), /535|invalid-proof/);
+      assert.equal(peer.scramLog[0], "SCRAM-SHA-256-PLUS p=tls-exporter,, e=invalid-proof");
+    });
+  });
+
+  it("TLS 1.2 has no binding: PLUS is skipped and plain SCRAM says 'n' (no channel binding here)", async () => {
+    await overTls({ maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
+      assert.equal(smtp.tlsInfo?.protocol, "TLSv1.2");
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.deepEqual(authCommands(peer), ["[tls] AUTH SCRAM-SHA-256"]);
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256 n,, v="]);
+    });
+  });
+
+  it("a TLS 1.3 server that does not offer PLUS gets plain SCRAM with the 'y' flag (RFC 5802 §6)", async () => {
+    await overTls({ scram: { password: PASSWORD, offerPlus: false } }, async (smtp, peer) => {
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256 y,, v="]);
+    });
+  });
+
+  it("choosing plain SCRAM while the server offers PLUS sends 'n', which the server accepts", async () => {
+    const registry = new AuthRegistry([scramSha256Mechanism]);
+    await overTls({ scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256 n,, v="]);
+    }, { authRegistry: registry });
+  });
+
+  it("a server that offers PLUS detects a 'y' (a stripped PLUS) and refuses", async () => {
+    // The client sees no PLUS (as if a man in the middle had removed it); the server does offer it.
+    await overTls({ scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
+      await smtp.ehlo();
+      smtp.esmtpFeatures.set("auth", "SCRAM-SHA-256");
+      await assert.rejects(smtp.login("user", PASSWORD), SMTPAuthenticationError);
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256 y,, e=server-does-support-channel-binding"]);
+    });
+  });
+
+  it("on a plain-text link, PLUS is skipped by login() and refused when asked for directly", async () => {
+    await withPeer({ scram: { password: PASSWORD, offerPlus: true } }, async (peer) => {
+      const smtp = await SMTP.connect("127.0.0.1", peer.port, { ...BASE, authRegistry: new AuthRegistry([scramSha256PlusMechanism]) });
+      try {
+        await smtp.ehlo();
+        smtp.esmtpFeatures.set("auth", "SCRAM-SHA-256-PLUS");
+        await assert.rejects(smtp.login("user", PASSWORD), /No suitable authentication method found/);
+        assert.deepEqual(peer.commands.filter((c) => c.startsWith("AUTH")), []);
+      } finally {
+        smtp.close();
+      }
+    });
+  });
+});
+
+describe("SCRAM-SHA-256-PLUS without a binding", () => {
+  it("start() throws SMTPException before anything is sent", () => {
+    assert.throws(() => scramSha256PlusMechanism.start({ user: "u", password: "p" }, { host: "h", port: 25 }), (err: unknown) => {
+      assert.ok(err instanceof SMTPException);
+      assert.match(err.message, /needs a channel binding: a TLS 1\.3 connection/);
+      return true;
+    });
+  });
+});
