@@ -35,8 +35,13 @@ export class SMTPException extends Error {
   /** The command that failed, when one did (credentials masked). */
   readonly command: string | undefined;
 
+  /**
+   * Control characters in `message` are escaped (`\u001b`, `\n`): a message may carry a
+   * hostile server's text (a reply, a certificate name), and must not reach a terminal or a
+   * log raw. Escaping is idempotent, so text escaped before comes through unchanged.
+   */
   constructor(message = "", options: SMTPErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(escapeControl(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.command = options.command;
     this.name = new.target.name;
   }

@@ -10,12 +10,21 @@ import {
   LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError,
 } from "../index.js";
-import { errorCode } from "../errors.js";
+import { errorCode, escapeControl } from "../errors.js";
 import type { ConnectTarget } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
 /** A connected client of any of the three classes. */
 export type Client = SMTP;
+
+/**
+ * Prints one line to `stream` with control characters escaped: what the CLI prints holds
+ * server text (replies, capabilities, certificate names), which must never reach the
+ * terminal raw (escape sequences could rewrite the screen or the window title).
+ */
+export function lineWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  return (text) => void stream.write(`${escapeControl(text)}\n`);
+}
 
 /**
  * Node TLS options from --ca-file and --insecure.

@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import type { PeerCertificate } from "node:tls";
 import type { ProbeCommand } from "./args.js";
-import { applyStarttls, describeError, exitCodeFor, newClient, type Client } from "./connect.js";
+import { applyStarttls, describeError, exitCodeFor, lineWriter, newClient, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
@@ -49,8 +49,8 @@ export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()
 
 /** Probes the server; resolves to the exit code. */
 export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
-  const out = (t: string): void => void process.stdout.write(`${t}\n`);
-  const err = (t: string): void => void process.stderr.write(`${t}\n`);
+  const out = lineWriter(process.stdout);
+  const err = lineWriter(process.stderr);
   const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
   out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`);
   let client: Client | undefined;

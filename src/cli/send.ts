@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { SMTPRecipientsRefused, SMTPNotSupportedError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, describeError, exitCodeFor, type Client } from "./connect.js";
+import { connectClient, describeError, exitCodeFor, lineWriter, type Client } from "./connect.js";
 import { startProgress, type Progress } from "./progress.js";
 
 /** Messages at least this large get a progress bar (when stderr is a terminal). */
@@ -44,8 +44,8 @@ function trackWrites(client: Client, progress: Progress): () => void {
 
 /** Sends and prints; resolves to the exit code. */
 export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
-  const err = (text: string): void => void process.stderr.write(`${text}\n`);
-  const out = (text: string): void => void process.stdout.write(`${text}\n`);
+  const err = lineWriter(process.stderr);
+  const out = lineWriter(process.stdout);
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
     message = await openMessage(cmd.file);

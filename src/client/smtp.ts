@@ -89,6 +89,9 @@ export class SMTP extends SMTPTransactions {
       if (this.conversation && !this.conversation.channel.closed) {
         throw new SMTPException("Already connected: call quit() or close() before connect()");
       }
+      // putcmd() slots of a connection the server closed belong to it: getreply() on the
+      // new one must read the new one's replies (Python reads the current socket).
+      this.pendingReplies = [];
       const target = splitHostPort(host, port, (this.constructor as typeof SMTP).defaultPort);
       const timeouts = this.timeouts;
       const channel = await Channel.open({

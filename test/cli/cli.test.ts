@@ -3,7 +3,7 @@
 import { test, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
-import { connect } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -233,5 +233,49 @@ test("probe shows greeting, capabilities, TLS details and timings", async () => 
   } finally {
     await starttls.stop();
     await implicit.stop();
+  }
+});
+
+/** A server whose every text carries terminal escape sequences: title, clear screen, colour. */
+async function hostileServer(): Promise<{ server: Server; port: number }> {
+  const evil = "\x1b]0;owned\x07\x1b[2J\x1b[31m";
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write(`220 mx.test ${evil}greeting\r\n`);
+    let buffered = "";
+    sock.on("data", (d: Buffer) => {
+      buffered += d.toString("latin1");
+      let i: number;
+      while ((i = buffered.indexOf("\r\n")) !== -1) {
+        const verb = buffered.slice(0, i).split(" ")[0]!.toUpperCase();
+        buffered = buffered.slice(i + 2);
+        if (verb === "EHLO") sock.write(`250-mx.test\r\n250-X-EVIL ${evil}param\r\n250 SIZE 1000000\r\n`);
+        else if (verb === "MAIL") sock.write(`550 5.7.1 refused ${evil}text\r\n`);
+        else if (verb === "QUIT") sock.end(`221 ${evil}bye\r\n`);
+        else sock.write("250 ok\r\n");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+test("probe and send print a hostile server's text with its control characters escaped", async () => {
+  const { server, port } = await hostileServer();
+  try {
+    const p = await run(["probe", `127.0.0.1:${port}`]);
+    assert.equal(p.code, 0, p.stderr);
+    const s = await run(["send", "--server", `127.0.0.1:${port}`, "--from", "a@example.org", "--to", "b@example.org"], { input: MESSAGE });
+    assert.equal(s.code, 4, s.stderr);
+    for (const output of [p.stdout, p.stderr, s.stdout, s.stderr]) {
+      // eslint-disable-next-line no-control-regex
+      assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(output), JSON.stringify(output));
+    }
+    assert.match(p.stdout, /220 mx\.test \\u001b\]0;owned\\u0007\\u001b\[2J\\u001b\[31mgreeting/);
+    assert.match(p.stdout, /X-EVIL \\u001b\]0;owned/);
+    assert.match(p.stdout, /221 \\u001b\]0;owned/);
+    assert.match(s.stderr, /refused: 550 5\.7\.1 refused \\u001b\]0;owned/);
+  } finally {
+    server.close();
   }
 });

@@ -468,3 +468,41 @@ test("deliver(): a size that is not a whole number of bytes is a RangeError befo
     assert.equal((await client.noop()).code, 250);
   });
 });
+
+test("connect() after the server closed: getreply() reads the new connection, never a putcmd() of the old one", async () => {
+  // The old server answers one putcmd() and hangs up; the other putcmd() gets nothing.
+  const old = await startScriptServer(`${GREET}C: NOOP\nS: 250 OLD reply\nC: NOOP\n-- close`);
+  const fresh = await startScriptServer(`${GREET}C: NOOP\nS: 250 new reply\nC: NOOP\nS: 250 second new`);
+  const client = new SMTP({ localHostname: LOCAL, timeout: 5000 });
+  try {
+    await client.connect("127.0.0.1", old.port);
+    await client.putcmd("NOOP");
+    await client.putcmd("NOOP");
+    await old.done;
+    while (client.connected) await new Promise((r) => setTimeout(r, 5));
+    await client.connect("127.0.0.1", fresh.port);
+    assert.equal((await client.docmd("NOOP")).message, "new reply");
+    await client.putcmd("NOOP");
+    assert.equal((await client.getreply()).message, "second new");
+    await fresh.done;
+  } finally {
+    client.close();
+    await old.close();
+    await fresh.close();
+  }
+});
+
+test("every error's message has control characters escaped, whatever text it was given (a hostile server's)", () => {
+  const hostile = "bye\x1b[2J\x1b]0;evil\x07 FAKE\r\nline";
+  for (const err of [
+    new SMTPException(hostile),
+    new SMTPServerDisconnected(`Server closed the connection: 421 ${hostile}`),
+    new SMTPResponseException(421, hostile),
+  ]) {
+    // eslint-disable-next-line no-control-regex
+    assert.ok(!/[\x00-\x1f\x7f]/.test(err.message), JSON.stringify(err.message));
+    assert.match(err.message, /bye\\u001b\[2J\\u001b\]0;evil\\u0007 FAKE\\r\\nline/);
+  }
+  assert.equal(new SMTPException("already \\u001b escaped").message, "already \\u001b escaped", "idempotent");
+  assert.equal(new SMTPResponseException(421, hostile).smtpError, hostile, "smtpError keeps the server's text as it came");
+});
