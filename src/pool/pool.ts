@@ -16,7 +16,7 @@ import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
 import { SMTPException } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { TokenBucket, type RateLimit } from "./rate-limit.js";
+import { RateLimiter, type RateLimit } from "./rate-limit.js";
 
 /** Options of {@link SMTPPool}: where to connect, how many, how fast, plus every client option. */
 export interface PoolOptions extends SMTPOptions {
@@ -34,7 +34,11 @@ export interface PoolOptions extends SMTPOptions {
   maxInFlight?: number;
   /** Messages after which a connection is retired (QUIT) and replaced. Default 100. */
   maxMessagesPerConnection?: number;
-  /** At most this many messages per interval, across the whole pool. */
+  /**
+   * At most `messages` calls start in any `interval` ms, across the whole pool (a sliding
+   * window). A call passes the limit before it waits for a connection, so while the pool
+   * is still opening connections, the first sends can follow later than they passed.
+   */
   rateLimit?: RateLimit;
   /** Close a connection idle this long (ms). Default 30,000. */
   idleTimeout?: number;
@@ -59,7 +63,7 @@ export class SMTPPool {
   readonly #options: PoolOptions;
   readonly #members: Member[] = [];
   readonly #waiters: (() => void)[] = [];
-  readonly #bucket: TokenBucket | undefined;
+  readonly #limiter: RateLimiter | undefined;
   readonly #max: number;
   readonly #window: number;
   readonly #perConnection: number;
@@ -72,7 +76,7 @@ export class SMTPPool {
     this.#max = positive("maxConnections", options.maxConnections, 4);
     this.#window = positive("maxInFlight", options.maxInFlight, 8);
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
-    this.#bucket = options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
+    this.#limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
     if (options.idleTimeout !== undefined) checkMilliseconds("idleTimeout", options.idleTimeout);
   }
 
@@ -96,9 +100,14 @@ export class SMTPPool {
     return this.#run((c) => c.sendMessage(msg, from, to, mailOptions, rcptOptions));
   }
 
-  /** Sends QUIT on every connection and closes them; later sends throw. */
+  /**
+   * Sends QUIT on every connection and closes them. Calls still waiting (for the rate
+   * limit, a connection, or one being opened) reject with "The pool is closed" and send
+   * nothing; later sends throw the same.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#limiter?.close(new SMTPException("The pool is closed"));
     for (const w of this.#waiters.splice(0)) w();
     await Promise.all(this.#members.splice(0).map((m) => this.#quit(m)));
   }
@@ -113,7 +122,7 @@ export class SMTPPool {
     if (this.#closed) throw new SMTPException("The pool is closed");
     const own = this.#options.signal;
     const signal = own && callSignal ? AbortSignal.any([own, callSignal]) : own ?? callSignal;
-    await this.#bucket?.take(signal);
+    await this.#limiter?.take(signal);
     const member = await this.#acquire(signal);
     try {
       return await job(member.client);
@@ -136,19 +145,23 @@ export class SMTPPool {
       if (free && (free.inFlight === 0 || this.#members.length + this.#opening >= this.#max)) return this.#claim(free);
       if (this.#members.length + this.#opening < this.#max) {
         this.#opening++;
+        const opened = this.#connect().finally(() => { this.#opening--; });
         let client: SMTP;
         try {
-          client = await this.#connect();
+          client = await untilAborted(opened, signal);
         } catch (err) {
+          // The caller gave up while it connected: the connection, once up, serves others.
+          if (signal?.aborted && err === signal.reason) void opened.then((c) => this.#adopt(c), () => this.#waiters.shift()?.());
           // A call waiting for this connection tries again (and gets its own error) rather
           // than waiting for a release that will never come.
-          this.#waiters.shift()?.();
+          else this.#waiters.shift()?.();
           throw err;
-        } finally {
-          this.#opening--;
         }
-        const member: Member = { client, inFlight: 0, sent: 0, retired: false };
-        this.#members.push(member);
+        if (this.#closed) {
+          void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
+          throw new SMTPException("The pool is closed");
+        }
+        const member = this.#join(client);
         const claimed = this.#claim(member);
         // Calls that queued while it connected may now share it, up to maxInFlight
         // (pipelined behind this one), instead of waiting for a release.
@@ -158,6 +171,23 @@ export class SMTPPool {
       if (free) return this.#claim(free);
       await this.#waitForTurn(signal);
     }
+  }
+
+  /** A new connection joins the pool. */
+  #join(client: SMTP): Member {
+    const member: Member = { client, inFlight: 0, sent: 0, retired: false };
+    this.#members.push(member);
+    return member;
+  }
+
+  /** A connection opened for a call that gave up meanwhile: it waits for others, idle. */
+  #adopt(client: SMTP): void {
+    if (this.#closed) {
+      void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
+      return;
+    }
+    this.#armIdle(this.#join(client));
+    this.#wakeForFreeSlots();
   }
 
   /** Waits until a release or a new connection wakes this call; rejects when `signal` aborts. */
@@ -201,6 +231,11 @@ export class SMTPPool {
       void this.#quit(member);
       return;
     }
+    this.#armIdle(member);
+  }
+
+  /** Closes `member` once it has been idle for `idleTimeout` ms (unless claimed before). */
+  #armIdle(member: Member): void {
     member.idle = setTimeout(() => {
       this.#drop(member);
       void this.#quit(member);
@@ -236,4 +271,15 @@ export class SMTPPool {
       throw err;
     }
   }
+}
+
+/** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

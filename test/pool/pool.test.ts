@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
 import net from "node:net";
 import { SMTPAuthenticationError, SMTPConnectError, SMTPPool, SMTPRecipientsRefused, SMTPException, SMTPResponseException } from "../../src/index.js";
-import { TokenBucket } from "../../src/pool/rate-limit.js";
+import { RateLimiter } from "../../src/pool/rate-limit.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 import { startScriptServer } from "../helpers/script-server.js";
@@ -71,20 +71,35 @@ test("maxMessagesPerConnection retires connections", async () => {
   }
 });
 
-test("token bucket: bursts up to capacity, then one token per interval/messages", async () => {
-  let now = 0;
-  const bucket = new TokenBucket({ messages: 2, interval: 1000 }, () => now);
-  await bucket.take();
-  await bucket.take();
-  let third = false;
-  const p = bucket.take().then(() => { third = true; });
-  await new Promise((r) => setTimeout(r, 20));
-  assert.equal(third, false);
-  now = 500;
-  await p;
-  assert.equal(third, true);
-  assert.throws(() => new TokenBucket({ messages: 0, interval: 1000 }), RangeError);
+test("rate limit: at most `messages` calls pass in any `interval` ms, in the order they came", async () => {
+  const limiter = new RateLimiter({ messages: 3, interval: 300 });
+  const passed: { i: number; t: number }[] = [];
+  await Promise.all(Array.from({ length: 9 }, (_, i) => limiter.take().then(() => passed.push({ i, t: performance.now() }))));
+  assert.deepEqual(passed.map((p) => p.i), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  // A token bucket that starts full lets 2n - 1 through in its first interval; a window does not.
+  // (The slack covers the microtask between a pass and its caller running, never a timer.)
+  for (let k = 0; k + 3 < passed.length; k++) {
+    assert.ok(passed[k + 3]!.t - passed[k]!.t >= 280, `calls ${k} and ${k + 3} passed ${(passed[k + 3]!.t - passed[k]!.t).toFixed(1)} ms apart`);
+  }
+  for (const bad of [0, 1.5, -1, 2_000_000, Number.NaN]) {
+    assert.throws(() => new RateLimiter({ messages: bad, interval: 1000 }), RangeError, String(bad));
+  }
   assert.throws(() => new SMTPPool({ host: "x", maxConnections: 0 }), RangeError);
+});
+
+test("rate limit: a waiting call that is aborted leaves at once, even behind others; close() rejects every waiting call", async () => {
+  const limiter = new RateLimiter({ messages: 1, interval: 60_000 });
+  await limiter.take();
+  const ahead = limiter.take();
+  const aborted = new AbortController();
+  const behind = limiter.take(aborted.signal);
+  const started = performance.now();
+  aborted.abort(new Error("gave up"));
+  await assert.rejects(behind, /gave up/);
+  assert.ok(performance.now() - started < 1000, "not at its turn, a minute later");
+  limiter.close(new Error("closed"));
+  await assert.rejects(ahead, /closed/);
+  await assert.rejects(limiter.take(), /closed/);
 });
 
 test("a connection the pool cannot log in on is closed and its error reaches the caller", async () => {
@@ -219,5 +234,80 @@ test("deliver({ signal }) through the pool: a call still waiting for a turn (a f
     await pool.close();
     await limited.close();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+/** A server that greets `delay` ms after accepting (or never), then answers every command, recording each line. */
+async function slowGreeter(delay: number): Promise<{ port: number; lines: string[]; close(): Promise<void> }> {
+  const lines: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on("error", () => undefined);
+    const timer = Number.isFinite(delay) ? setTimeout(() => sock.write("220 slow.test ESMTP\r\n"), delay) : undefined;
+    sock.on("close", () => clearTimeout(timer));
+    let buffered = "";
+    sock.on("data", (d: Buffer) => {
+      buffered += d.toString("latin1");
+      let i: number;
+      while ((i = buffered.indexOf("\r\n")) !== -1) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 2);
+        if (lines.at(-1) === "DATA" && line !== ".") continue;
+        lines.push(line);
+        const verb = line.split(" ")[0]!.toUpperCase();
+        if (verb === "EHLO") sock.write("250-slow.test\r\n250 PIPELINING\r\n");
+        else if (verb === "DATA") sock.write("354 go\r\n");
+        else if (verb === "QUIT") sock.end("221 bye\r\n");
+        else sock.write("250 ok\r\n");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    lines,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+test("close() while a call waits for the rate limit or for a connection being opened: it rejects, and nothing is sent", async () => {
+  const server = await slowGreeter(400);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, rateLimit: { messages: 1, interval: 60_000 }, localHostname: "pool.test" });
+  try {
+    const connecting = pool.sendmail("a@x.test", "b@x.test", "first\r\n");
+    const limited = pool.sendmail("a@x.test", "b@x.test", "second\r\n");
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    await pool.close();
+    await assert.rejects(limited, /The pool is closed/);
+    assert.ok(performance.now() - started < 10_000, "the rate-limited call did not wait for its turn");
+    await assert.rejects(connecting, /The pool is closed/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(pool.size, 0);
+    assert.deepEqual(server.lines.filter((l) => /^(MAIL|RCPT|DATA)/.test(l)), [], "no transaction after close()");
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
+
+test("a call aborted while its connection is being opened rejects at once; the connection then serves the next call", async () => {
+  const server = await slowGreeter(500);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test" });
+  try {
+    const started = performance.now();
+    await assert.rejects(pool.deliver("a@x.test", "b@x.test", "never\r\n", [], [], { signal: AbortSignal.timeout(50) }), { name: "TimeoutError" });
+    assert.ok(performance.now() - started < 450, "rejected before the greeting came");
+    const refused = await pool.sendmail("a@x.test", "b@x.test", "next\r\n");
+    assert.equal(refused.size, 0);
+    assert.equal(server.lines.filter((l) => l === "EHLO pool.test").length, 1, "one connection, opened for the first call, used by the second");
+    assert.deepEqual(server.lines.filter((l) => l.startsWith("MAIL")), ["MAIL FROM:<a@x.test>"]);
+  } finally {
+    await pool.close();
+    await server.close();
   }
 });
