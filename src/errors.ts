@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { SMTPReply } from "./protocol/reply.js";
+
 /** Extra details every smtplib error may carry. */
 export interface SMTPErrorOptions {
   /** The underlying error (a socket or TLS error, for example). */
@@ -191,11 +193,24 @@ export class SMTPAuthenticationError extends SMTPResponseException {
  */
 export class SMTPRecipientsRefused extends SMTPException {
   /** Each refused recipient with the reply that refused it. */
-  readonly recipients: Map<string, ReplyLike>;
+  readonly recipients: Map<string, SMTPReply>;
 
+  /** Bare `{ code, message }` entries (as a caller may build them) are completed into replies. */
   constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
     const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
     super(`All recipients were refused: ${parts.join("; ")}`, options);
-    this.recipients = recipients;
+    this.recipients = asReplies(recipients);
   }
+}
+
+/** `map` itself when every entry is a whole reply, else a copy with each entry completed. */
+function asReplies(map: Map<string, ReplyLike>): Map<string, SMTPReply> {
+  const whole = (r: ReplyLike): r is SMTPReply => Array.isArray((r as Partial<SMTPReply>).lines);
+  if ([...map.values()].every(whole)) return map as Map<string, SMTPReply>;
+  return new Map([...map].map(([addr, r]): [string, SMTPReply] => {
+    if (whole(r)) return [addr, r];
+    const lines = r.message.split("\n");
+    const enhanced = r.enhancedStatus ?? parseEnhancedStatus(r.code, lines[0]!);
+    return [addr, enhanced === undefined ? { code: r.code, message: r.message, lines } : { code: r.code, message: r.message, lines, enhancedStatus: enhanced }];
+  }));
 }

@@ -27,7 +27,11 @@ export interface AuthState {
   challengeCount: number;
 }
 
-function credentials(get: CredentialsGetter): { user: string; password: string } {
+/**
+ * The credentials a bound auth object will use, checked. @throws TypeError when they are
+ * unset or hold CR, LF or NUL (the message names the field, never its value).
+ */
+export function credentials(get: CredentialsGetter): { user: string; password: string } {
   const { user, password } = get();
   if (user === null || user === undefined || password === null || password === undefined) {
     throw new TypeError("user and password must be set before authenticating");
@@ -66,8 +70,9 @@ export function authLoginObject(getCreds: CredentialsGetter, challengeCount: () 
  */
 export function authCramMd5Object(getCreds: CredentialsGetter): AuthObject {
   return (challenge?: Buffer) => {
-    if (challenge === undefined) return null;
+    // Checked before the AUTH line too, so a bad credential is refused before it is sent.
     const { user, password } = credentials(getCreds);
+    if (challenge === undefined) return null;
     return cramMd5Response(user, password, challenge);
   };
 }

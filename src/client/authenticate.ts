@@ -41,6 +41,8 @@ export interface AuthenticateOptions {
   allowInsecure?: boolean;
   /** Python's `_auth_challenge_count`, kept up to date for `authLoginObject`. */
   state?: AuthState;
+  /** True when the auth object reveals the password whatever the mechanism is called (`authPlain`, `authLogin`). */
+  revealsSecret?: boolean;
   /** The mechanisms the server advertised (upper-case), when known: given to the mechanism (SCRAM's gs2 flag). */
   advertised?: ReadonlySet<string>;
 }
@@ -144,7 +146,7 @@ async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise
  */
 export async function authenticate(io: AuthIO, mechanism: string, authobject: AuthObject, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
   const name = normaliseMechanismName(mechanism);
-  const ex = { mechanism: name, revealsSecret: revealsSecret(name), authobject, details: () => undefined };
+  const ex = { mechanism: name, revealsSecret: revealsSecret(name, opts.revealsSecret), authobject, details: () => undefined };
   return (await run(io, ex, opts)).reply;
 }
 

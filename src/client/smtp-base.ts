@@ -31,6 +31,11 @@ export abstract class SMTPBase {
   protected conversation: Conversation | null = null;
   /** Slots of `putcmd()` calls whose reply `getreply()` has not read yet. */
   protected pendingReplies: Slot[] = [];
+  /**
+   * True after a raw AUTH (`docmd`/`putcmd`) until a reply other than 334 is read: the raw
+   * lines sent meanwhile answer its challenges, so traces mask them.
+   */
+  #authAnswerDue = false;
   /** True while a call holds the call queue (see {@link SMTPBase.exclusive}). */
   #busy = false;
   /** Calls waiting for their turn, oldest first; `#waitingFrom` is the first not yet run. */
@@ -153,7 +158,28 @@ export abstract class SMTPBase {
   /** Sends one command (verb as given) and reads the reply. */
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
-    return conv.command({ bytes: encodeCommand(verb, args, conv.encoding), log: args ? `${verb} ${args}` : verb });
+    const bytes = encodeCommand(verb, args, conv.encoding);
+    return this.rawReplied(await conv.command({ bytes, log: this.rawLog(verb, args) }));
+  }
+
+  /**
+   * What traces show for a command sent with the caller's own verb (`docmd`, `putcmd`):
+   * an AUTH command's arguments after the mechanism, and every line sent while its
+   * challenges may still want answers, are masked (API.md: credentials never appear).
+   */
+  protected rawLog(verb: string, args: string): string {
+    const line = args ? `${verb} ${args}` : verb;
+    if (this.#authAnswerDue) return "****";
+    const words = line.split(" ");
+    if (words[0]!.toUpperCase() !== "AUTH") return line;
+    this.#authAnswerDue = true;
+    return words.length > 2 ? `${words[0]} ${words[1]} ****` : line;
+  }
+
+  /** Notes a reply read for a raw command (any but 334 ends an AUTH exchange); returns it. */
+  protected rawReplied(reply: SMTPReply): SMTPReply {
+    if (reply.code !== 334) this.#authAnswerDue = false;
+    return reply;
   }
 
   /** Closes the connection: gracefully after QUIT, at once otherwise. */

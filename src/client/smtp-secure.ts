@@ -5,6 +5,8 @@
  */
 
 import type tls from "node:tls";
+import { credentials as boundCredentials } from "../auth/auth-object.js";
+import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { defaultRegistry } from "../auth/registry.js";
 import { SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
@@ -62,6 +64,10 @@ export abstract class SMTPSecure extends SMTPBase {
   /** `login()` with any credentials, e.g. `{ user, token }` for XOAUTH2/OAUTHBEARER. */
   loginWith(credentials: AuthCredentials, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
+      // What no mechanism could send (CR, LF, NUL) is refused before EHLO or STARTTLS.
+      checkCredential(credentials.user, "user name");
+      if (credentials.password !== undefined) checkCredential(credentials.password, "password");
+      if (credentials.authzid !== undefined) checkCredential(credentials.authzid, "authorization identity");
       await this.secureIfRequired();
       await this.greet();
       const conv = this.requireConnection();
@@ -97,12 +103,16 @@ export abstract class SMTPSecure extends SMTPBase {
    */
   auth(mechanism: string, authobject: AuthObject, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
+      // The built-in auth objects: their credentials are checked before anything is sent,
+      // and PLAIN's and LOGIN's reveal the password whatever the mechanism is called.
+      if (authobject === this.authPlain || authobject === this.authLogin || authobject === this.authCramMd5) boundCredentials(this.#creds);
       await this.secureIfRequired();
       const conv = this.requireConnection();
       return this.closeOnFalseSuccess(conv, authenticate(this.authIO(conv), mechanism, authobject, {
         initialResponseOk: options.initialResponseOk ?? true,
         allowInsecure: this.options.allowInsecureAuth ?? false,
         state: this.#authState,
+        revealsSecret: authobject === this.authPlain || authobject === this.authLogin,
       }));
     });
   }

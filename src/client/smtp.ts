@@ -160,7 +160,7 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const bytes = encodeCommand(cmd, args, conv.encoding);
-      this.pendingReplies.push(conv.pipeline([{ bytes, log: args ? `${cmd} ${args}` : cmd }])[0]!);
+      this.pendingReplies.push(conv.pipeline([{ bytes, log: this.rawLog(cmd, args) }])[0]!);
     });
   }
 
@@ -173,11 +173,11 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       // A putcmd() slot keeps its own outcome, even when the connection has since failed.
       const slot = this.pendingReplies.shift();
-      if (slot && this.conversation) return this.conversation.read(slot);
+      if (slot && this.conversation) return this.rawReplied(await this.conversation.read(slot));
       const conv = this.requireConnection();
       const held = conv.channel.takeHeld();
-      if (held) return held;
-      return conv.read(conv.expect("command", "getreply()"));
+      if (held) return this.rawReplied(held);
+      return this.rawReplied(await conv.read(conv.expect("command", "getreply()")));
     });
   }
 
@@ -275,7 +275,10 @@ export class SMTP extends SMTPTransactions {
   protected async doHelo(name: string): Promise<SMTPReply> {
     const conv = this.requireConnection();
     const host = await this.hostname(name);
-    const reply = await conv.command({ bytes: encodeCommand("HELO", host), log: `HELO ${host}` });
+    const bytes = encodeCommand("HELO", host);
+    // HELO, like EHLO, ends any transaction (RFC 5321 §4.1.4): its UTF-8 encoding too.
+    conv.utf8 = false;
+    const reply = await conv.command({ bytes, log: `HELO ${host}` });
     conv.heloResp = reply.code >= 200 && reply.code < 300 ? reply.message : null;
     return reply;
   }
@@ -285,8 +288,11 @@ export class SMTP extends SMTPTransactions {
     const conv = this.requireConnection();
     const host = await this.hostname(name);
     const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
+    // Checked before any state changes: a name the encoder refuses leaves the greeting as it was.
+    const bytes = encodeCommand(verb, host);
     conv.resetGreeting();
-    const reply = await conv.command({ bytes: encodeCommand(verb, host), log: `${verb} ${host}` });
+    conv.utf8 = false; // EHLO ends any transaction (RFC 5321 §4.1.4), its UTF-8 encoding too
+    const reply = await conv.command({ bytes, log: `${verb} ${host}` });
     if (reply.code === 250) conv.recordEhlo(reply);
     return reply;
   }

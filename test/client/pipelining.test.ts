@@ -10,7 +10,7 @@ import { test } from "node:test";
 import {
   SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "../../src/index.js";
-import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
+import { greeting, HELO_ONLY, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 
 /** Script lines: a lock-step transaction a@x.test -> b@y.test carrying `body`, ended with the `final` reply. */
@@ -373,13 +373,7 @@ ${lockStepMessage("two", "250 second queued")}${lockStepMessage("three", "250 th
 });
 
 test("pipelined HELO fallback: a server that refuses EHLO gets no pipelining", async () => {
-  const script = `
-S: 220 mx.test
-C: EHLO client.test
-S: 502 what
-C: HELO client.test
-S: 250 hi
-${LOCK_STEP_TO_DATA}C: hi
+  const script = `${HELO_ONLY}${LOCK_STEP_TO_DATA}C: hi
 C: .
 S: 250 queued
 `;

@@ -54,6 +54,9 @@ export function greeting(extensions: readonly string[], verb: "EHLO" | "LHLO" = 
   return `\nS: 220 ${banner}\nC: ${verb} client.test\n${replies.join("\n")}\n`;
 }
 
+/** The opening of a script with a server that refuses EHLO (502) and accepts HELO: no extensions. */
+export const HELO_ONLY = "\nS: 220 mx.test\nC: EHLO client.test\nS: 502 no\nC: HELO client.test\nS: 250 hi\n";
+
 /** Script lines: the client's MAIL, RCPT and DATA for a@x.test -> b@y.test, written as one pipelined group. */
 export const PIPELINED_GROUP = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\n";
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { asBuffer, DotStuffer, normalizeLineEndings, stuffMessage, type DotStufferOptions } from "../../src/protocol/dot-stuff.js";
+import { asBuffer, DotStuffer, normalizedLength, normalizeLineEndingBytes, normalizeLineEndings, stuffMessage, type DotStufferOptions } from "../../src/protocol/dot-stuff.js";
 import { loadKernel } from "../../src/protocol/dot-stuff-wasm.js";
 
 /**
@@ -299,5 +299,19 @@ describe("DotStuffer kernel", () => {
     const { compileKernel } = (await import(script.href)) as { compileKernel(): Promise<Buffer> };
     const { KERNEL_BASE64 } = await import("../../src/protocol/dot-stuff-kernel.js");
     assert.equal((await compileKernel()).toString("base64"), KERNEL_BASE64);
+  });
+});
+
+describe("normalizedLength", () => {
+  it("is the length of the bytes with every lone CR and LF made CRLF (property, CR/LF-heavy bytes)", () => {
+    const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a.map((b) => [0x0d, 0x0a, 0x2e, 0x61][b % 4]!)));
+    fc.assert(fc.property(bytes, (b) => normalizedLength(b) === normalizeLineEndingBytes(b).length), { numRuns: 2000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => normalizedLength(b) === normalizeLineEndingBytes(b).length));
+  });
+
+  it("counts the edges: empty, a lone CR or LF at either end, CRLF split by nothing", () => {
+    for (const [text, n] of [["", 0], ["\r", 2], ["\n", 2], ["\r\n", 2], ["\n\r", 4], ["a\r", 3], ["\ra", 3], ["a\r\nb\nc\rd", 10]] as const) {
+      assert.equal(normalizedLength(Buffer.from(text, "latin1")), n, JSON.stringify(text));
+    }
   });
 });

@@ -163,6 +163,8 @@ describe("requireTLS", () => {
           err instanceof SMTPNotSupportedError && /requireTLS.*STARTTLS/.test(err.message));
         await assert.rejects(smtp.sendMessage(MESSAGE), SMTPNotSupportedError);
         await assert.rejects(smtp.login("user", "secret"), SMTPNotSupportedError);
+        smtp.user = "user";
+        smtp.password = "secret";
         await assert.rejects(smtp.auth("PLAIN", smtp.authPlain), SMTPNotSupportedError);
         assert.equal((await smtp.noop()).code, 250);
         const verbs = peer.commands.map((c) => c.split(" ")[0]);

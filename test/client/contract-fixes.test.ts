@@ -1,0 +1,150 @@
+/**
+ * Contract points found by an audit against API.md, each byte-exact against a scripted
+ * server: raw AUTH through docmd/putcmd is masked in traces, caller mistakes are refused
+ * before a byte is sent (and always as a rejected promise), EHLO/HELO end the UTF-8
+ * encoding of a transaction, 8-bit mail is never sent to a HELO-only server, SIZE= counts
+ * what DATA sends, and SMTPRecipientsRefused holds whole replies.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTP, SMTPNotSupportedError, SMTPRecipientsRefused, type SMTPOptions } from "../../src/index.js";
+import { authenticate } from "../../src/client/authenticate.js";
+import { FakeIO } from "../auth/fake-io.js";
+import { greeting, HELO_ONLY, withScript } from "../helpers/client.js";
+
+const debug = (lines: string[]): SMTPOptions => ({ debugLevel: 1, debugOutput: (l) => lines.push(l) });
+
+test("docmd/putcmd: an AUTH command's arguments and the lines answering its challenges are masked in traces", async () => {
+  const lines: string[] = [];
+  const initial = Buffer.from("\0user\0hunter2").toString("base64");
+  const user = Buffer.from("user").toString("base64");
+  const pass = Buffer.from("hunter2").toString("base64");
+  const script = `${greeting(["AUTH PLAIN LOGIN"])}C: AUTH PLAIN ${initial}
+S: 235 ok
+C: auth login
+S: 334 VXNlcm5hbWU6
+C: ${user}
+S: 334 UGFzc3dvcmQ6
+C: ${pass}
+S: 235 ok
+C: NOOP
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.docmd("AUTH", `PLAIN ${initial}`);
+    await client.putcmd("auth login");
+    assert.equal((await client.getreply()).code, 334);
+    assert.equal((await client.docmd(user)).code, 334);
+    await client.putcmd(pass);
+    assert.equal((await client.getreply()).code, 235);
+    await client.noop();
+  }, debug(lines));
+  const all = lines.join("\n");
+  for (const secret of [initial, user, pass, "hunter2"]) assert.ok(!all.includes(secret), all);
+  assert.ok(lines.includes("C: AUTH PLAIN ****"), all);
+  assert.ok(lines.includes("C: auth login"), all);
+  assert.equal(lines.filter((l) => l === "C: ****").length, 2, all);
+  assert.ok(lines.includes("C: NOOP"), "a reply other than 334 ends the masking");
+});
+
+test("every method reports a caller's mistake as a rejected promise, never a synchronous throw", async () => {
+  const client = new SMTP({ localHostname: "client.test" });
+  const calls: [string, () => Promise<unknown>][] = [
+    ["mail", () => client.mail("a\r\nb@x.test")],
+    ["rcpt", () => client.rcpt("a\r\nb@x.test")],
+    ["data", () => client.data(42 as unknown as string)],
+    ["deliver", () => client.deliver("a@x.test", "b@x.test", "x", [], [], { size: -1 })],
+    ["sendmail", () => client.sendmail("a@x.test", [], "x")],
+    ["sendMessage", () => client.sendMessage("Subject: no addresses\r\n\r\nx")],
+    ["verify", () => client.verify("a\r\nb")],
+    ["docmd", () => client.docmd("NOOP\r\nQUIT")],
+    ["helo", () => client.helo("bad\r\nname")],
+  ];
+  for (const [name, call] of calls) {
+    let promise: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => { promise = call(); }, name);
+    await assert.rejects(promise!, Error, name);
+  }
+});
+
+test("login() refuses a user name or password with CR, LF or NUL before EHLO; auth() with a built-in object before AUTH", async () => {
+  await withScript("S: 220 mx.test ESMTP\n", async (client) => {
+    await assert.rejects(client.login("user\r\nRSET", "pw"), TypeError);
+    await assert.rejects(client.login("user", "pw\0"), TypeError);
+    client.user = "user";
+    client.password = "pw\r\nRSET";
+    await assert.rejects(client.auth("CRAM-MD5", client.authCramMd5, { initialResponseOk: false }), TypeError);
+    await assert.rejects(client.auth("PLAIN", client.authPlain, { initialResponseOk: false }), TypeError);
+  });
+});
+
+test("auth() with authPlain or authLogin under another mechanism name still counts as revealing the password", async () => {
+  const io = new FakeIO(["235 ok"], { encrypted: false, loopback: false });
+  const plain = (): string => "\0u\0p";
+  await assert.rejects(authenticate(io, "X-PLAIN", plain, { revealsSecret: true }), /Refusing AUTH X-PLAIN/);
+  assert.deepEqual(io.sent, []);
+  await authenticate(io, "X-PLAIN", plain); // an object the library does not know: judged by its name
+  assert.equal(io.sent.length, 1);
+});
+
+test("ehlo() and helo() end an SMTPUTF8 transaction's UTF-8 encoding; a refused EHLO name leaves the greeting as it was", async () => {
+  const script = `${greeting(["SMTPUTF8", "PIPELINING"])}C: MAIL FROM:<a@x.test> SMTPUTF8
+S: 250 ok
+C: EHLO client.test
+S: 250-mx.test
+S: 250 SMTPUTF8
+`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test", ["SMTPUTF8"]);
+    await assert.rejects(client.ehlo("bad\r\nname"), TypeError);
+    assert.equal(client.hasExtn("pipelining"), true, "greeting state untouched by a name refused before sending");
+    await client.ehlo();
+    await assert.rejects(client.verify("jö@x.test"), TypeError, "ASCII again after EHLO");
+  });
+});
+
+test("sendMessage: 8-bit data to a server that only accepted HELO is SMTPNotSupportedError before MAIL", async () => {
+  await withScript(HELO_ONLY, async (client) => {
+    await assert.rejects(
+      client.sendMessage("From: a@x.test\r\nTo: b@x.test\r\nSubject: hi\r\n\r\nb\u00f6dy\r\n"),
+      (err: unknown) => err instanceof SMTPNotSupportedError && /8-bit data.*8BITMIME/.test(err.message),
+    );
+  });
+});
+
+test("SIZE= counts the lone line endings DATA will turn into CRLF; BDAT sends bytes as given", async () => {
+  const bytes = Buffer.from("a\n.\nb\r.x\r\n"); // 10 bytes; 13 once every line ends in CRLF
+  const script = `${greeting(["SIZE 1000", "PIPELINING"])}C: MAIL FROM:<a@x.test> SIZE=13
+C: RCPT TO:<b@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: a\\r\\n..\\r\\nb\\r\\n..x\\r\\n.
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendmail("a@x.test", "b@y.test", bytes)).size, 0);
+  });
+  const bdat = `${greeting(["SIZE 1000", "PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test> SIZE=10
+C: RCPT TO:<b@y.test>
+C: BDAT 10 LAST
+C! a\\n.\\nb\\r.x\\r\\n
+S: 250 ok
+S: 250 ok
+S: 250 queued
+`;
+  await withScript(bdat, async (client) => {
+    assert.equal((await client.sendmail("a@x.test", "b@y.test", bytes)).size, 0);
+  });
+});
+
+test("SMTPRecipientsRefused: bare { code, message } entries become whole replies (lines, enhanced status)", () => {
+  const err = new SMTPRecipientsRefused(new Map([["x@y", { code: 550, message: "5.1.1 no such user\nsecond line" }]]));
+  assert.deepEqual(err.recipients.get("x@y"), { code: 550, message: "5.1.1 no such user\nsecond line", lines: ["5.1.1 no such user", "second line"], enhancedStatus: "5.1.1" });
+  const whole = new Map([["a@b", { code: 550, message: "no", lines: ["no"] }]]);
+  assert.equal(new SMTPRecipientsRefused(whole).recipients, whole, "whole replies are kept as given");
+});
