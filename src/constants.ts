@@ -59,3 +59,6 @@ export function checkMilliseconds(name: string, value: unknown): number {
   }
   return value;
 }
+
+/** This package's version, as in package.json (a unit test keeps the two equal). */
+export const VERSION = "0.1.0";

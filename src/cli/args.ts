@@ -4,6 +4,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { VERSION } from "../constants.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 
@@ -163,6 +164,7 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
 function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Command {
   const program = new Command("smtplib")
     .description("SMTP/LMTP client tool: send a message, probe a server, or run a debugging server")
+    .version(VERSION, "-V, --version", "print the version and exit")
     .exitOverride()
     .configureOutput({ writeOut: out.writeOut, writeErr: out.writeErr })
     .showHelpAfterError("(run with --help for usage)");
@@ -174,7 +176,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--tls-cert <file>", "PEM certificate: offer STARTTLS (or implicit TLS with --tls-implicit)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option("--tls-implicit", "TLS from the first byte instead of STARTTLS")
-    .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH", collect)
+    .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH", (v: string, prev: [string, string][] | undefined) => [...(prev ?? []), parseUserPass(v)])
     .option("--auth-required", "refuse MAIL until the client has logged in")
     .option("--size <bytes>", "largest message accepted (advertised as SIZE)", parsePositive)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)
@@ -183,14 +185,14 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean }) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       if (o.authRequired && (o.auth ?? []).length === 0) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs at least one --auth user:pass");
       sink({
         kind: "serve", host: o.host, port: o.port, lmtp: o.lmtp ?? false,
         ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
-        users: new Map((o.auth ?? []).map(parseUserPass)), authRequired: o.authRequired ?? false,
+        users: new Map(o.auth ?? []), authRequired: o.authRequired ?? false,
         ...(o.size === undefined ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
         extensions: parseExtensions(o.hide ?? [], o.offer ?? []),
@@ -200,7 +202,10 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
     .requiredOption("--server <host[:port]>", "server to send through", parseHostPort)
     .requiredOption("--from <addr>", "envelope sender (MAIL FROM)")
-    .requiredOption("--to <addr>", "envelope recipient (repeatable)", collect)
+    .requiredOption("--to <addr>", "envelope recipient (repeatable)", (v: string, prev: string[] | undefined) => {
+      if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>).");
+      return collect(v, prev);
+    })
     .option("--file <file>", "the RFC 5322 message; default: read stdin")
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")

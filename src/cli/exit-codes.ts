@@ -19,6 +19,8 @@ export const ExitCode = Object.freeze({
   AUTH: 6,
   /** The input message could not be read. */
   NO_INPUT: 7,
+  /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (128 + 2). */
+  INTERRUPTED: 130,
 });
 
 /** One of the values of {@link ExitCode}. */
@@ -33,4 +35,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   4  refused by the server (sender, all recipients, or the data)
   5  connection, TLS or timeout failure
   6  authentication failed
-  7  the message could not be read`;
+  7  the message could not be read
+  130  interrupted (Ctrl-C or SIGTERM) before the server confirmed the message`;

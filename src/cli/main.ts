@@ -30,7 +30,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return ExitCode.OK;
+    // --help, --version and `smtplib help [command]` (commander.help) all end with exit code 0.
+    if (err.exitCode === 0) return ExitCode.OK;
     if (err.code === "smtplib.usage") process.stderr.write(`smtplib: ${err.message.replace(/^error: /, "")}\n`);
     return ExitCode.USAGE;
   }

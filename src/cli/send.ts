@@ -4,7 +4,7 @@
  * @module
  */
 import diagnostics from "node:diagnostics_channel";
-import { createReadStream } from "node:fs";
+import { createReadStream, fstatSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SMTPRecipientsRefused, SMTPNotSupportedError } from "../index.js";
 import type { SendCommand } from "./args.js";
@@ -15,16 +15,33 @@ import { startProgress, type Progress } from "./progress.js";
 /** Messages at least this large get a progress bar (when stderr is a terminal). */
 const PROGRESS_THRESHOLD = 512 * 1024;
 
-/** The message body and its size: both a file and stdin are streamed, never read whole. */
+/** The message could not be read (exit code 7), even once sending had begun. */
+class MessageReadError extends Error {}
+
+/** Reads `body`, turning a read error into a {@link MessageReadError}. */
+async function* readOrFail(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (e) {
+    throw new MessageReadError(`cannot read the message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/**
+ * The message body and its size: both a file and stdin are streamed, never read whole.
+ * A directory is refused before connecting; stdin redirected from a file has a size too.
+ */
 async function openMessage(file: string | undefined): Promise<{ body: AsyncIterable<Uint8Array>; size?: number }> {
   if (file !== undefined) {
-    const { size } = await stat(file);
+    const info = await stat(file);
+    if (info.isDirectory()) throw new Error(`${file} is a directory`);
     const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    return { body: stream, size };
+    return { body: readOrFail(stream), ...(info.isFile() ? { size: info.size } : {}) };
   }
   if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
-  return { body: process.stdin };
+  const stdin = fstatSync(0);
+  return { body: readOrFail(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
 }
 
 /** A reply's text on one line (multi-line replies joined with " / "). */
@@ -67,6 +84,16 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let progress: Progress | undefined;
   let untrack = (): void => undefined;
   let phase: "connect" | "auth" | "send" = "connect";
+  // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
+  // code says that the server never confirmed the message.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    progress?.stop();
+    client?.close();
+    err(`smtplib: interrupted by ${signal}: the server did not confirm the message`);
+    process.exit(ExitCode.INTERRUPTED);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     client = await connectClient(cmd, cmd.verbosity, err);
     if (cmd.user !== undefined && password !== undefined) {
@@ -92,10 +119,16 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       out(`sent to 0 of ${cmd.to.length} recipient(s)`);
       for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     }
+    if (e instanceof MessageReadError) {
+      err(`smtplib: ${e.message}`);
+      return ExitCode.NO_INPUT;
+    }
     err(`smtplib: ${describeError(e)}`);
     if (phase === "auth" && e instanceof SMTPNotSupportedError) return ExitCode.AUTH;
     return exitCodeFor(e);
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     untrack();
     client?.close();
   }

@@ -66,13 +66,20 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   const where = server.host.includes(":") ? `[${server.host}]` : server.host;
   // The handlers go in before "listening" is printed: whoever waits for that line may
   // signal at once, and a signal that came first would kill the process (exit by signal).
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+  // Output that can no longer be written (`serve | head`: EPIPE) stops the server too,
+  // quietly, as a closed pipe stops other tools, rather than crashing it mid-session.
+  let onOutputError = (): void => undefined;
+  const stopped = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
+    onOutputError = () => resolve("output closed");
+    process.stdout.on("error", onOutputError);
   });
   out(`smtplib serve: listening on ${where}:${server.port} (${features.join(", ")}); Ctrl-C to stop\n`);
-  const signal = await stopped;
-  out(`smtplib serve: ${signal}, closing (${count} message(s) received)\n`);
+  const reason = await stopped;
+  if (reason !== "output closed") out(`smtplib serve: ${reason}, closing (${count} message(s) received)\n`);
   await server.close();
+  process.stdout.off("error", onOutputError);
+  process.stdout.on("error", () => undefined); // writes still queued may fail the same way
   return ExitCode.OK;
 }

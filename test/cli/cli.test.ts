@@ -5,7 +5,7 @@ import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer, type Server } from "node:net";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -278,4 +278,79 @@ test("probe and send print a hostile server's text with its control characters e
   } finally {
     server.close();
   }
+});
+
+test("usage: `help`, `help send` and --version exit 0; a bad --auth or an empty --to exits 2 with a message", async () => {
+  for (const args of [["help"], ["help", "send"], ["--version"]]) {
+    const r = await run(args);
+    assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  }
+  assert.equal((await run(["--version"])).stdout.trim(), JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8")).version);
+  const auth = await run(["serve", "--auth", "nopass"]);
+  assert.equal(auth.code, 2);
+  assert.match(auth.stderr, /"nopass" is not user:password/);
+  const to = await run(["send", "--server", "127.0.0.1:1", "--from", "a@x.test", "--to", ""]);
+  assert.equal(to.code, 2);
+  assert.match(to.stderr, /a recipient address is required/);
+});
+
+test("send: a directory as --file exits 7 before connecting; stdin redirected from a file reports its size", async () => {
+  const nobody = createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => nobody.listen(0, "127.0.0.1", resolve));
+  const port = (nobody.address() as { port: number }).port;
+  let connections = 0;
+  nobody.on("connection", () => { connections++; });
+  const dir = await run(["send", "--server", `127.0.0.1:${port}`, "--from", "a@x.test", "--to", "b@x.test", "--file", tmpdir()]);
+  nobody.close();
+  assert.equal(dir.code, 7, dir.stderr);
+  assert.match(dir.stderr, /cannot read the message: .* is a directory/);
+  assert.equal(connections, 0, "refused before connecting");
+
+  const serve = await Serve.start();
+  try {
+    const file = await tempFile("stdin.eml", MESSAGE);
+    const input = await open(file, "r");
+    const child = spawn(process.execPath, [MAIN, "send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test"], { stdio: [input.fd, "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
+    const [code] = (await once(child, "exit")) as [number];
+    await input.close();
+    assert.equal(code, 0);
+    assert.match(stdout, new RegExp(`sent to 1 of 1 recipient\\(s\\) \\(${Buffer.byteLength(MESSAGE)} bytes\\)`));
+  } finally {
+    await serve.stop();
+  }
+});
+
+test("send: SIGINT while waiting for the server exits 130 and says the message was not confirmed", async () => {
+  const silent = createServer((s) => { s.on("error", () => undefined); }); // accepts, never greets
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    const child = spawn(process.execPath, [MAIN, "send", "--server", `127.0.0.1:${port}`, "--from", "a@x.test", "--to", "b@x.test"], { stdio: ["pipe", "pipe", "pipe"] });
+    children.add(child);
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
+    child.stdin!.end(MESSAGE);
+    await new Promise((r) => setTimeout(r, 500)); // connected, waiting for the greeting
+    child.kill("SIGINT");
+    const [code] = (await once(child, "exit")) as [number];
+    children.delete(child);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted by SIGINT: the server did not confirm the message/);
+  } finally {
+    silent.close();
+  }
+});
+
+test("serve: output that closes (serve | head) stops the server quietly, with no crash", async () => {
+  const serve = new Serve([]);
+  const m = await serve.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  serve.child.stdout!.destroy(); // the reading end goes away: the next write fails with EPIPE
+  const sent = await run(["send", "--server", `127.0.0.1:${m[1]}`, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
+  assert.notEqual(sent.code, null);
+  const code = serve.child.exitCode ?? ((await once(serve.child, "exit")) as [number])[0];
+  children.delete(serve.child);
+  assert.equal(code, 0, serve.stderr);
+  assert.doesNotMatch(serve.stderr, /EPIPE|Error|at /);
 });
