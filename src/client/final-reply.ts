@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Conversation } from "./conversation.js";
 import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
@@ -28,7 +28,8 @@ export interface Delivery {
  * when nobody got the message (see {@link complete} for `sendmail`'s rule). With `report`
  * false (`sendmail`, which returns only the refusals) SMTP's `delivered` map stays empty:
  * filling it would cost an entry per recipient on every message for nobody.
- * @throws SMTPDataError (SMTP), SMTPServerDisconnected.
+ * A connection lost after some LMTP replies resolves with the rest reported unknown.
+ * @throws SMTPDataError (SMTP), SMTPServerDisconnected (SMTP, or LMTP before any reply).
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
@@ -53,7 +54,19 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
   let last: SMTPReply | undefined;
   for (let i = 0; i < pending.accepted.length; i++) {
     // One at a time: after a 421 (which closes the connection) no later reply is awaited.
-    const reply = await conv.read(pending.final[i]!);
+    let reply: SMTPReply;
+    try {
+      reply = await conv.read(pending.final[i]!);
+    } catch (err) {
+      // The connection went (closed, timed out) after some replies: those outcomes are
+      // known and reported; the rest are unknown, and reported as such (code -1, no
+      // server reply), so that a caller retrying never resends to those who got it.
+      if (i === 0 || !(err instanceof SMTPServerDisconnected)) throw err;
+      const unknown = noReply(err);
+      for (const addr of pending.accepted.slice(i)) refused.set(addr, unknown);
+      first ??= unknown;
+      break;
+    }
     last = reply;
     if (reply.code === 250) delivered.set(pending.accepted[i]!, reply);
     else {
@@ -70,6 +83,12 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     }
   }
   return { refused, delivered, reply: first ?? last! };
+}
+
+/** What LMTP reports for a recipient whose reply never came: no server reply, so code -1. */
+function noReply(err: SMTPServerDisconnected): SMTPReply {
+  const message = `No reply for this recipient: ${err.message}; whether it got the message is unknown`;
+  return { code: -1, message, lines: [message] };
 }
 
 /**

@@ -247,6 +247,37 @@ S: 421 4.3.2 shutting down
   }, {}, LMTP);
 });
 
+test("LMTP: the connection closing among the per-recipient replies keeps what is known; the rest are reported unknown (code -1)", async () => {
+  const script = `${LHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 250 ok
+C: RCPT TO:<r2@y.test>
+S: 250 ok
+C: RCPT TO:<r3@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 2.0.0 r1 delivered
+-- close
+`;
+  await withScript(script, async (client) => {
+    const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
+    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"], "r1 is known to have the message: a retry must not include it");
+    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", -1], ["r3@y.test", -1]]);
+    assert.match(d.refused.get("r2@y.test")!.message, /^No reply for this recipient: Connection unexpectedly closed.*unknown$/);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  }, {}, LMTP);
+  // With no reply at all, nothing is known: the call fails as before.
+  const none = script.replace("S: 250 2.0.0 r1 delivered\n", "");
+  await withScript(none, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n"), SMTPServerDisconnected);
+  }, {}, LMTP);
+});
+
 test("low-level mail/rcpt/data: data() resolves to the first refusal with a recipients map of every accepted recipient", async () => {
   const script = `${LHLO}
 C: MAIL FROM:<a@x.test>
