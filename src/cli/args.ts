@@ -38,6 +38,8 @@ export interface ConnectTarget {
   readonly tlsMode: TlsMode;
   readonly caFile?: string;
   readonly insecure: boolean;
+  /** --servername: SNI and the name the certificate must carry. */
+  readonly servername?: string;
   readonly timeout?: number;
   readonly localHostname?: string;
   readonly lmtp: boolean;
@@ -139,6 +141,7 @@ function addTargetOptions(cmd: Command): Command {
     .option("--require-tls", "upgrade with STARTTLS and fail (exit 5) when it is not offered")
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file")
     .option("--insecure", "do not verify the server certificate (testing only)")
+    .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
     .option("--timeout <ms>", "timeout for each step, in milliseconds", parsePositive)
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
     .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)");
@@ -146,7 +149,7 @@ function addTargetOptions(cmd: Command): Command {
 
 interface TargetFlags {
   ssl?: boolean; starttls?: boolean; requireTls?: boolean; caFile?: string; insecure?: boolean;
-  timeout?: number; helo?: string; lmtp?: boolean;
+  servername?: string; timeout?: number; helo?: string; lmtp?: boolean;
 }
 
 function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): ConnectTarget {
@@ -155,6 +158,7 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   return {
     ...hostPort, tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
     ...(o.caFile === undefined ? {} : { caFile: o.caFile }),
+    ...(o.servername === undefined ? {} : { servername: o.servername }),
     ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
     ...(o.helo === undefined ? {} : { localHostname: o.helo }),
   };

@@ -34,6 +34,7 @@ export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptio
   return {
     ...(target.caFile === undefined ? {} : { ca: await readCaFile(target.caFile) }),
     ...(target.insecure ? { rejectUnauthorized: false } : {}),
+    ...(target.servername === undefined ? {} : { servername: target.servername }),
   };
 }
 
@@ -91,8 +92,31 @@ export async function connectClient(target: ConnectTarget, debugLevel: 0 | 1 | 2
   }
 }
 
-/** One line saying what went wrong, with the SMTP reply when there is one. */
+/** The library's advice in its errors, as CLI flags (longest phrases first). */
+const CLI_WORDING: readonly [string, string][] = [
+  ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
+  ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", "Use --starttls, --require-tls or --ssl."],
+  ["requireTLS is set", "--require-tls was given"],
+  ["tls.rejectUnauthorized: false", "--insecure"],
+  ["tls.servername", "--servername"],
+  ["tls.ca", "--ca-file"],
+  ["use SMTP_SSL", "use --ssl"],
+  ["localHostname", "--helo"],
+];
+
+/** `message` with the library's option names replaced by the CLI's flags. */
+export function cliWording(message: string): string {
+  let text = message;
+  for (const [library, flag] of CLI_WORDING) text = text.split(library).join(flag);
+  return text;
+}
+
+/** One line saying what went wrong, with the SMTP reply when there is one (advice worded as CLI flags). */
 export function describeError(err: unknown): string {
+  return cliWording(describeLibraryError(err));
+}
+
+function describeLibraryError(err: unknown): string {
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
   if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode} ${err.smtpError}`;

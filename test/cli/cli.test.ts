@@ -227,6 +227,10 @@ test("probe shows greeting, capabilities, TLS details and timings", async () => 
     assert.match(s.stdout, /connect\+TLS\+greet/);
     const untrusted = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl"]);
     assert.equal(untrusted.code, 5, untrusted.stderr);
+    assert.match(untrusted.stderr, /Pass the issuing CA as --ca-file, or \(insecure\) --insecure/, "advice in CLI flags, not library options");
+    const wrongName = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl", "--ca-file", files.ca, "--servername", "wrong.example"]);
+    assert.equal(wrongName.code, 5, wrongName.stderr);
+    assert.match(wrongName.stderr, /does not match the host name.*--servername/);
     const insecure = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl", "--insecure"]);
     assert.equal(insecure.code, 0, insecure.stderr);
     assert.match(insecure.stdout, /verified +NO/);
