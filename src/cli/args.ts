@@ -105,6 +105,9 @@ function parseCount(value: string): number {
   return Number(value);
 }
 
+/** `serve`'s default `--size`: 32 MiB, as aiosmtpd's default `data_size_limit`, so memory stays bounded. */
+export const DEFAULT_SERVE_SIZE = 32 * 1024 * 1024;
+
 /** `user:pass` for `serve --auth`; the password may contain colons. */
 export function parseUserPass(value: string): [string, string] {
   const at = value.indexOf(":");
@@ -182,7 +185,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--tls-implicit", "TLS from the first byte instead of STARTTLS")
     .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH", (v: string, prev: [string, string][] | undefined) => [...(prev ?? []), parseUserPass(v)])
     .option("--auth-required", "refuse MAIL until the client has logged in")
-    .option("--size <bytes>", "largest message accepted (advertised as SIZE)", parsePositive)
+    .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit; the server holds each message in memory)", parseCount, DEFAULT_SERVE_SIZE)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect)
     .option("--quiet", "print messages only, not the session transcript")
@@ -197,7 +200,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         kind: "serve", host: o.host, port: o.port, lmtp: o.lmtp ?? false,
         ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
         users: new Map(o.auth ?? []), authRequired: o.authRequired ?? false,
-        ...(o.size === undefined ? {} : { size: o.size }),
+        ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
         extensions: parseExtensions(o.hide ?? [], o.offer ?? []),
       });

@@ -62,7 +62,7 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
   if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : "STARTTLS");
   if (cmd.users.size > 0) features.push(`AUTH for ${cmd.users.size} user(s)${cmd.authRequired ? ", required" : ""}`);
-  if (cmd.size !== undefined) features.push(`SIZE ${cmd.size}`);
+  if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
   const where = server.host.includes(":") ? `[${server.host}]` : server.host;
   // The handlers go in before "listening" is printed: whoever waits for that line may
   // signal at once, and a signal that came first would kill the process (exit by signal).

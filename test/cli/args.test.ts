@@ -83,9 +83,11 @@ test("send: usage errors", () => {
 test("serve: defaults and options", () => {
   const d = parse("serve").command;
   assert.deepEqual(d, {
-    kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authRequired: false,
+    kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authRequired: false, size: 32 * 1024 * 1024,
     refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536, extensions: {},
   });
+  const unlimited = parse("serve", "--size", "0").command;
+  assert.ok(unlimited !== undefined && !("size" in unlimited), "--size 0: no limit");
   const full = parse("serve", "--port", "0", "--host", "::1", "--lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-implicit",
     "--auth", "alice:pw", "--auth", "bob:x:y", "--auth-required", "--size", "1000", "--refuse-sender", "s@x", "--refuse-recipient", "r@x", "--quiet", "--print-max", "0",
     "--hide", "pipelining,8BITMIME", "--hide", "starttls", "--offer", "dsn").command;
