@@ -16,6 +16,13 @@ import type { SMTPOptions } from "./options.js";
 
 function noop(): void {}
 
+/**
+ * Errors of calls that found no open connection when their turn came, so that nothing of
+ * them was written: a pool may run such a call again on another connection without
+ * sending anything twice. Internal (not exported from the package).
+ */
+export const unstartedCalls = new WeakSet<Error>();
+
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {
   /** Name used in HELO/EHLO/LHLO; default: this host's FQDN, computed on first use. */
@@ -148,10 +155,17 @@ export abstract class SMTPBase {
     return this.conversation !== null && !this.conversation.channel.closed;
   }
 
-  /** The open conversation. @throws SMTPServerDisconnected when there is none. */
+  /**
+   * The open conversation. @throws SMTPServerDisconnected when there is none; the error is
+   * in {@link unstartedCalls}, since nothing of the call was sent.
+   */
   protected requireConnection(): Conversation {
     const conv = this.conversation;
-    if (!conv || conv.channel.closed) throw new SMTPServerDisconnected("please run connect() first");
+    if (!conv || conv.channel.closed) {
+      const err = new SMTPServerDisconnected("please run connect() first");
+      unstartedCalls.add(err);
+      throw err;
+    }
     return conv;
   }
 

@@ -11,6 +11,7 @@ import type { MessageBody } from "../client/body.js";
 import type { SMTPOptions } from "../client/options.js";
 import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
+import { unstartedCalls } from "../client/smtp-base.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
@@ -123,14 +124,21 @@ export class SMTPPool {
     const own = this.#options.signal;
     const signal = own && callSignal ? AbortSignal.any([own, callSignal]) : own ?? callSignal;
     await this.#limiter?.take(signal);
-    const member = await this.#acquire(signal);
-    try {
-      return await job(member.client);
-    } finally {
-      // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
-      // connection that has gone leaves the pool.
-      if (!member.client.connected) this.#drop(member);
-      this.#release(member);
+    for (let attempt = 1; ; attempt++) {
+      const member = await this.#acquire(signal);
+      try {
+        return await job(member.client);
+      } catch (err) {
+        // The connection went (a 421 to a call ahead of this one, say) before this call's
+        // turn: nothing of it was sent, so it runs again on another connection, a few times
+        // at most; any other failure reaches the caller (a send is never repeated).
+        if (!(err instanceof Error && unstartedCalls.has(err)) || attempt > this.#max) throw err;
+      } finally {
+        // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
+        // connection that has gone leaves the pool.
+        if (!member.client.connected) this.#drop(member);
+        this.#release(member);
+      }
     }
   }
 

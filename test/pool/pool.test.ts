@@ -311,3 +311,51 @@ test("a call aborted while its connection is being opened rejects at once; the c
     await server.close();
   }
 });
+
+test("calls queued on a connection that a 421 closed before their turn run on a new one, each sent once", async () => {
+  const sessions: string[][] = [];
+  const server = net.createServer((sock) => {
+    const lines: string[] = [];
+    const first = sessions.length === 0;
+    sessions.push(lines);
+    sock.on("error", () => undefined);
+    sock.write("220 lockstep.test ESMTP\r\n");
+    let buffered = "";
+    let inData = false;
+    sock.on("data", (d: Buffer) => {
+      buffered += d.toString("latin1");
+      let i: number;
+      while ((i = buffered.indexOf("\r\n")) !== -1) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 2);
+        if (inData) {
+          if (line !== ".") continue;
+          inData = false;
+          lines.push(".");
+          // The first session takes one message, then shuts down (RFC 5321 §3.8).
+          if (first) sock.end("421 4.3.2 shutting down\r\n");
+          else sock.write("250 queued\r\n");
+          continue;
+        }
+        lines.push(line);
+        const verb = line.split(" ")[0]!.toUpperCase();
+        if (verb === "EHLO") sock.write("250 lockstep.test\r\n"); // no PIPELINING: calls wait their turn
+        else if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
+        else if (verb === "QUIT") sock.end("221 bye\r\n");
+        else sock.write("250 ok\r\n");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const pool = new SMTPPool({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port, maxConnections: 1, maxInFlight: 3, localHostname: "pool.test" });
+  try {
+    const results = await Promise.allSettled(["m1", "m2", "m3"].map((m) => pool.sendmail(`${m}@x.test`, "b@x.test", `${m}\r\n`)));
+    assert.equal(results[0]!.status, "rejected", "the message the server shut down on fails: it may or may not have been taken");
+    assert.deepEqual(results.slice(1).map((r) => r.status), ["fulfilled", "fulfilled"]);
+    const mails = sessions.map((lines) => lines.filter((l) => l.startsWith("MAIL")));
+    assert.deepEqual(mails, [["MAIL FROM:<m1@x.test>"], ["MAIL FROM:<m2@x.test>", "MAIL FROM:<m3@x.test>"]], "each message sent once");
+  } finally {
+    await pool.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
