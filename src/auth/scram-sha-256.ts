@@ -42,8 +42,8 @@ export interface ScramOptions {
 const PLUS_NAME = "SCRAM-SHA-256-PLUS";
 
 /** Throws the mechanism's `SMTPAuthenticationError` (code of the reply that carried the fault). */
-function fail(message: string, code = 334): never {
-  throw new SMTPAuthenticationError(code, `SCRAM-SHA-256: ${message}`);
+function fail(name: string, message: string, code = 334): never {
+  throw new SMTPAuthenticationError(code, `${name}: ${message}`);
 }
 
 const hmac = (key: Buffer, data: string): Buffer => createHmac("sha256", key).update(data, "utf8").digest();
@@ -54,15 +54,15 @@ function attributes(message: string): [string, string][] {
 }
 
 /** Parses server-first-message (RFC 5802 §7); fails on anything malformed or hostile. */
-function parseServerFirst(message: string, clientNonce: string): { nonce: string; salt: Buffer; iterations: number } {
+function parseServerFirst(name: string, message: string, clientNonce: string): { nonce: string; salt: Buffer; iterations: number } {
   const [r, s, i] = attributes(message);
-  if (r?.[0] === "m=") fail("the server requires an extension we do not support");
-  if (r?.[0] !== "r=" || s?.[0] !== "s=" || i?.[0] !== "i=") fail("malformed server-first-message");
+  if (r?.[0] === "m=") fail(name, "the server requires an extension we do not support");
+  if (r?.[0] !== "r=" || s?.[0] !== "s=" || i?.[0] !== "i=") fail(name, "malformed server-first-message");
   if (!r[1].startsWith(clientNonce) || r[1].length === clientNonce.length || !NONCE.test(r[1])) {
-    fail("the server nonce does not extend ours");
+    fail(name, "the server nonce does not extend ours");
   }
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s[1]) || s[1].length % 4 !== 0) fail("malformed salt");
-  if (!/^[1-9][0-9]{0,9}$/.test(i[1]) || Number(i[1]) > MAX_ITERATIONS) fail("unacceptable iteration count");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s[1]) || s[1].length % 4 !== 0) fail(name, "malformed salt");
+  if (!/^[1-9][0-9]{0,9}$/.test(i[1]) || Number(i[1]) > MAX_ITERATIONS) fail(name, "unacceptable iteration count");
   return { nonce: r[1], salt: Buffer.from(s[1], "base64"), iterations: Number(i[1]) };
 }
 
@@ -74,6 +74,8 @@ class ScramExchange implements SASLExchange {
   /** RFC 5802 `cbind-input`: the gs2 header, then the binding data for PLUS. */
   readonly #cbindInput: Buffer;
   readonly #clientNonce: string;
+  /** SCRAM-SHA-256 or SCRAM-SHA-256-PLUS, for error messages. */
+  readonly #name: string;
   #step = 0;
   #expectedSignature: Buffer | null = null;
   #verified = false;
@@ -92,6 +94,7 @@ class ScramExchange implements SASLExchange {
     this.#cbindInput = plus ? Buffer.concat([header, binding!.data]) : header;
     if (!NONCE.test(nonce)) throw new TypeError("a SCRAM nonce must be printable ASCII without ','");
     this.#clientNonce = nonce;
+    this.#name = plus ? PLUS_NAME : "SCRAM-SHA-256";
   }
 
   get #clientFirstBare(): string {
@@ -107,11 +110,11 @@ class ScramExchange implements SASLExchange {
     const text = challenge.toString("utf8");
     if (this.#step === 1) return this.#clientFinal(text);
     if (this.#step === 2) return this.#verify(text);
-    return fail("unexpected extra challenge from the server");
+    return fail(this.#name, "unexpected extra challenge from the server");
   }
 
   async #clientFinal(serverFirst: string): Promise<Buffer> {
-    const { nonce, salt, iterations } = parseServerFirst(serverFirst, this.#clientNonce);
+    const { nonce, salt, iterations } = parseServerFirst(this.#name, serverFirst, this.#clientNonce);
     const salted = await pbkdf2Async(Buffer.from(this.#password, "utf8"), salt, iterations, 32, "sha256");
     const withoutProof = `c=${this.#cbindInput.toString("base64")},r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
@@ -126,19 +129,19 @@ class ScramExchange implements SASLExchange {
 
   #verify(serverFinal: string): Buffer {
     const [first] = attributes(serverFinal);
-    if (first?.[0] === "e=") fail(`the server reported an error: ${first[1]}`);
-    if (first?.[0] !== "v=" || !/^[A-Za-z0-9+/]+={0,2}$/.test(first[1])) fail("malformed server-final-message");
+    if (first?.[0] === "e=") fail(this.#name, `the server reported an error: ${first[1]}`);
+    if (first?.[0] !== "v=" || !/^[A-Za-z0-9+/]+={0,2}$/.test(first[1])) fail(this.#name, "malformed server-final-message");
     const got = Buffer.from(first[1], "base64");
-    const expected = this.#expectedSignature ?? fail("server-final-message before server-first");
+    const expected = this.#expectedSignature ?? fail(this.#name, "server-final-message before server-first");
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-      fail("the server signature does not verify: the server does not know the password");
+      fail(this.#name, "the server signature does not verify: the server does not know the password");
     }
     this.#verified = true;
     return Buffer.alloc(0);
   }
 
   finish(): void {
-    if (!this.#verified) fail("the server accepted without proving it knows the password (no server signature)", 235);
+    if (!this.#verified) fail(this.#name, "the server accepted without proving it knows the password (no server signature)", 235);
   }
 }
 

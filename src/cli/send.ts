@@ -44,6 +44,17 @@ async function openMessage(file: string | undefined): Promise<{ body: AsyncItera
   return { body: readOrFail(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
 }
 
+/** How long `send` waits for the reply to QUIT once the message is delivered. */
+const QUIT_WAIT_MS = 5_000;
+
+/** QUIT, waiting at most `ms` for its reply: the message's outcome is known already. */
+async function quitWithin(client: Client, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
+  await Promise.race([client.quit().catch(() => undefined), late]);
+  clearTimeout(timer);
+}
+
 /** A reply's text on one line (multi-line replies joined with " / "). */
 function oneLine(text: string): string {
   return text.split("\n").join(" / ");
@@ -86,9 +97,13 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let phase: "connect" | "auth" | "send" = "connect";
   // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
   // code says that the server never confirmed the message.
+  // Once the server has answered, the outcome is known: a signal while QUIT waits exits
+  // with that outcome, not as if nothing had been confirmed.
+  let outcome: ExitCodeValue | undefined;
   const interrupted = (signal: NodeJS.Signals): void => {
     progress?.stop();
     client?.close();
+    if (outcome !== undefined) process.exit(outcome);
     err(`smtplib: interrupted by ${signal}: the server did not confirm the message`);
     process.exit(ExitCode.INTERRUPTED);
   };
@@ -111,8 +126,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${cmd.to.length} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
-    await client.quit().catch(() => undefined);
-    return refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
+    outcome = refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
+    await quitWithin(client, QUIT_WAIT_MS);
+    return outcome;
   } catch (e) {
     progress?.stop();
     if (e instanceof SMTPRecipientsRefused) {

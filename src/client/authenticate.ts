@@ -223,7 +223,9 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
     } catch (err) {
       // 421 closes the connection; 334/235 mean the mechanism caught the server failing
       // to prove itself (SCRAM): never fall back to a weaker mechanism that hands it a secret.
-      if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode)) throw err;
+      // Nor after a failed channel-bound exchange, however it was refused: its failure may
+      // be a man in the middle's TLS, and a weaker mechanism would be relayed through it.
+      if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode) || mech.needsChannelBinding === true) throw err;
       lastError = err;
     }
   }

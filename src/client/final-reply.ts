@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Conversation } from "./conversation.js";
 import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
@@ -58,10 +58,10 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     try {
       reply = await conv.read(pending.final[i]!);
     } catch (err) {
-      // The connection went (closed, timed out) after some replies: those outcomes are
-      // known and reported; the rest are unknown, and reported as such (code -1, no
-      // server reply), so that a caller retrying never resends to those who got it.
-      if (i === 0 || !(err instanceof SMTPServerDisconnected)) throw err;
+      // The connection went (closed, timed out, a malformed reply) after some replies:
+      // those outcomes are known and reported; the rest are unknown, and reported as such
+      // (code -1, no server reply), so that a caller retrying never resends to those who got it.
+      if (i === 0 || !conv.channel.closed) throw err;
       const unknown = noReply(err);
       for (const addr of pending.accepted.slice(i)) refused.set(addr, unknown);
       first ??= unknown;
@@ -86,8 +86,8 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
 }
 
 /** What LMTP reports for a recipient whose reply never came: no server reply, so code -1. */
-function noReply(err: SMTPServerDisconnected): SMTPReply {
-  const message = `No reply for this recipient: ${err.message}; whether it got the message is unknown`;
+function noReply(err: unknown): SMTPReply {
+  const message = `No reply for this recipient: ${err instanceof Error ? err.message : String(err)}; whether it got the message is unknown`;
   return { code: -1, message, lines: [message] };
 }
 

@@ -16,6 +16,12 @@ import type { SMTPOptions } from "./options.js";
 
 function noop(): void {}
 
+/** A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH exchange. */
+export interface RawSlot {
+  slot: Slot;
+  auth: boolean;
+}
+
 /**
  * Errors of calls that found no open connection when their turn came, so that nothing of
  * them was written: a pool may run such a call again on another connection without
@@ -37,7 +43,7 @@ export abstract class SMTPBase {
   protected readonly timeouts: Readonly<Record<TimeoutPhase, number>>;
   protected conversation: Conversation | null = null;
   /** Slots of `putcmd()` calls whose reply `getreply()` has not read yet. */
-  protected pendingReplies: Slot[] = [];
+  protected pendingReplies: RawSlot[] = [];
   /**
    * True after a raw AUTH (`docmd`/`putcmd`) until a reply other than 334 is read: the raw
    * lines sent meanwhile answer its challenges, so traces mask them.
@@ -173,34 +179,46 @@ export abstract class SMTPBase {
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
     const bytes = encodeCommand(verb, args, conv.encoding);
-    return this.rawReplied(await conv.command({ bytes, log: this.rawLog(verb, args) }));
+    const { log, auth } = this.rawCommand(verb, args);
+    const reply = await conv.command({ bytes, log });
+    return auth ? this.authReplied(reply) : reply;
   }
 
   /**
-   * What traces show for a command sent with the caller's own verb (`docmd`, `putcmd`):
-   * an AUTH command's arguments after the mechanism, and every line sent while its
-   * challenges may still want answers, are masked (API.md: credentials never appear).
+   * What traces show for a command sent with the caller's own verb (`docmd`, `putcmd`),
+   * and whether it belongs to an AUTH exchange: an AUTH command's arguments after the
+   * mechanism, and every raw line sent while its challenges may still want answers, are
+   * masked (API.md: credentials never appear in debug output).
    */
-  protected rawLog(verb: string, args: string): string {
+  protected rawCommand(verb: string, args: string): { log: string; auth: boolean } {
     const line = args ? `${verb} ${args}` : verb;
-    if (this.#authAnswerDue) return "****";
+    if (this.#authAnswerDue) return { log: "****", auth: true };
     const words = line.split(" ");
-    if (words[0]!.toUpperCase() !== "AUTH") return line;
+    if (words[0]!.toUpperCase() !== "AUTH") return { log: line, auth: false };
     this.#authAnswerDue = true;
-    return words.length > 2 ? `${words[0]} ${words[1]} ****` : line;
+    return { log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
   }
 
-  /** Notes a reply read for a raw command (any but 334 ends an AUTH exchange); returns it. */
-  protected rawReplied(reply: SMTPReply): SMTPReply {
+  /**
+   * Notes the reply to a raw command of an AUTH exchange (only those: a reply to a
+   * command sent before the AUTH says nothing about it); any but 334 ends the masking.
+   */
+  protected authReplied(reply: SMTPReply): SMTPReply {
     if (reply.code !== 334) this.#authAnswerDue = false;
     return reply;
+  }
+
+  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange. */
+  protected forgetConnection(): void {
+    this.pendingReplies = [];
+    this.#authAnswerDue = false;
   }
 
   /** Closes the connection: gracefully after QUIT, at once otherwise. */
   protected closeNow(graceful: boolean): void {
     const conv = this.conversation;
     this.conversation = null;
-    this.pendingReplies = [];
+    this.forgetConnection();
     if (!conv) return;
     if (graceful) conv.channel.end();
     else conv.channel.destroy();

@@ -91,7 +91,7 @@ export class SMTP extends SMTPTransactions {
       }
       // putcmd() slots of a connection the server closed belong to it: getreply() on the
       // new one must read the new one's replies (Python reads the current socket).
-      this.pendingReplies = [];
+      this.forgetConnection();
       const target = splitHostPort(host, port, (this.constructor as typeof SMTP).defaultPort);
       const timeouts = this.timeouts;
       const channel = await Channel.open({
@@ -160,7 +160,8 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const bytes = encodeCommand(cmd, args, conv.encoding);
-      this.pendingReplies.push(conv.pipeline([{ bytes, log: this.rawLog(cmd, args) }])[0]!);
+      const { log, auth } = this.rawCommand(cmd, args);
+      this.pendingReplies.push({ slot: conv.pipeline([{ bytes, log }])[0]!, auth });
     });
   }
 
@@ -172,12 +173,13 @@ export class SMTP extends SMTPTransactions {
   getreply(): Promise<SMTPReply> {
     return this.exclusive(async () => {
       // A putcmd() slot keeps its own outcome, even when the connection has since failed.
-      const slot = this.pendingReplies.shift();
-      if (slot && this.conversation) return this.rawReplied(await this.conversation.read(slot));
+      const pending = this.pendingReplies.shift();
+      if (pending && this.conversation) {
+        const reply = await this.conversation.read(pending.slot);
+        return pending.auth ? this.authReplied(reply) : reply;
+      }
       const conv = this.requireConnection();
-      const held = conv.channel.takeHeld();
-      if (held) return this.rawReplied(held);
-      return this.rawReplied(await conv.read(conv.expect("command", "getreply()")));
+      return conv.channel.takeHeld() ?? conv.read(conv.expect("command", "getreply()"));
     });
   }
 

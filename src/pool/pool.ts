@@ -69,6 +69,8 @@ export class SMTPPool {
   readonly #window: number;
   readonly #perConnection: number;
   #opening = 0;
+  /** Aborts each connection still being opened (see {@link SMTPPool.close}). */
+  readonly #connecting = new Set<AbortController>();
   #closed = false;
 
   /** @throws RangeError for non-positive limits or timeouts. */
@@ -109,6 +111,8 @@ export class SMTPPool {
   async close(): Promise<void> {
     this.#closed = true;
     this.#limiter?.close(new SMTPException("The pool is closed"));
+    // Connections still being opened (greeting, TLS, AUTH) stop now: nothing more is sent.
+    for (const opening of this.#connecting) opening.abort(new SMTPException("The pool is closed"));
     for (const w of this.#waiters.splice(0)) w();
     await Promise.all(this.#members.splice(0).map((m) => this.#quit(m)));
   }
@@ -152,19 +156,27 @@ export class SMTPPool {
         .sort((a, b) => a.inFlight - b.inFlight)[0];
       if (free && (free.inFlight === 0 || this.#members.length + this.#opening >= this.#max)) return this.#claim(free);
       if (this.#members.length + this.#opening < this.#max) {
+        // #opening counts this connection until it joins (or fails) in the same synchronous
+        // step, so no call in between can open one more than maxConnections.
         this.#opening++;
-        const opened = this.#connect().finally(() => { this.#opening--; });
+        const opened = this.#connect();
         let client: SMTP;
         try {
           client = await untilAborted(opened, signal);
         } catch (err) {
-          // The caller gave up while it connected: the connection, once up, serves others.
-          if (signal?.aborted && err === signal.reason) void opened.then((c) => this.#adopt(c), () => this.#waiters.shift()?.());
-          // A call waiting for this connection tries again (and gets its own error) rather
-          // than waiting for a release that will never come.
-          else this.#waiters.shift()?.();
+          if (signal?.aborted && err === signal.reason && !this.#closed) {
+            // The caller gave up while it connected: the connection, once up, serves others.
+            void opened.then((c) => { this.#opening--; this.#adopt(c); }, () => { this.#opening--; this.#waiters.shift()?.(); });
+          } else {
+            this.#opening--;
+            // A call waiting for this connection tries again (and gets its own error) rather
+            // than waiting for a release that will never come.
+            this.#waiters.shift()?.();
+          }
+          if (this.#closed) throw new SMTPException("The pool is closed", { cause: err });
           throw err;
         }
+        this.#opening--;
         if (this.#closed) {
           void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
           throw new SMTPException("The pool is closed");
@@ -267,16 +279,23 @@ export class SMTPPool {
     }
   }
 
+  /** Opens and logs in a connection; {@link SMTPPool.close} aborts it until it is up. */
   async #connect(): Promise<SMTP> {
-    const { host, port = 0, protocol = "smtp", auth } = this.#options;
+    const { host, port = 0, protocol = "smtp", auth, signal: own } = this.#options;
     const Cls = protocol === "lmtp" ? LMTP : protocol === "smtps" ? SMTP_SSL : SMTP;
-    const client = await Cls.connect(host, port, this.#options);
+    const opening = new AbortController();
+    this.#connecting.add(opening);
+    const signal = own ? AbortSignal.any([own, opening.signal]) : opening.signal;
+    let client: SMTP | undefined;
     try {
+      client = await Cls.connect(host, port, { ...this.#options, signal });
       if (auth) await client.loginWith(auth);
       return client;
     } catch (err) {
-      client.close();
+      client?.close();
       throw err;
+    } finally {
+      this.#connecting.delete(opening);
     }
   }
 }

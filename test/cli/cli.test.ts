@@ -358,3 +358,48 @@ test("serve: output that closes (serve | head) stops the server quietly, with no
   assert.equal(code, 0, serve.stderr);
   assert.doesNotMatch(serve.stderr, /EPIPE|Error|at /);
 });
+
+test("send: once the server accepted the message, a Ctrl-C while QUIT waits exits with that outcome (0), not 130", async () => {
+  const quitless = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    let buffered = "";
+    let inData = false;
+    sock.on("data", (d: Buffer) => {
+      buffered += d.toString("latin1");
+      for (let i = buffered.indexOf("\r\n"); i !== -1; i = buffered.indexOf("\r\n")) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 2);
+        if (inData) {
+          if (line === ".") { inData = false; sock.write("250 queued\r\n"); }
+          continue;
+        }
+        const verb = line.split(" ")[0]!.toUpperCase();
+        if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
+        else if (verb !== "QUIT") sock.write(verb === "EHLO" ? "250 mx.test\r\n" : "250 ok\r\n"); // QUIT: no answer
+      }
+    });
+  });
+  await new Promise<void>((resolve) => quitless.listen(0, "127.0.0.1", resolve));
+  const port = (quitless.address() as { port: number }).port;
+  try {
+    const child = spawn(process.execPath, [MAIN, "send", "--server", `127.0.0.1:${port}`, "--from", "a@x.test", "--to", "b@x.test"], { stdio: ["pipe", "pipe", "pipe"] });
+    children.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
+    child.stdin!.end(MESSAGE);
+    for (let i = 0; i < 500 && !stdout.includes("sent to 1 of 1"); i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGINT");
+    const [code] = (await once(child, "exit")) as [number];
+    children.delete(child);
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /did not confirm/);
+    // Without a signal, the unanswered QUIT holds the command for a few seconds, not minutes.
+    const waited = await run(["send", "--server", `127.0.0.1:${port}`, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
+    assert.equal(waited.code, 0, waited.stderr);
+  } finally {
+    quitless.close();
+  }
+});

@@ -148,3 +148,29 @@ test("SMTPRecipientsRefused: bare { code, message } entries become whole replies
   const whole = new Map([["a@b", { code: 550, message: "no", lines: ["no"] }]]);
   assert.equal(new SMTPRecipientsRefused(whole).recipients, whole, "whole replies are kept as given");
 });
+
+test("raw AUTH masking follows the AUTH exchange's own replies: a reply to a command sent before it does not end it", async () => {
+  const lines: string[] = [];
+  const user = Buffer.from("user").toString("base64");
+  const pass = Buffer.from("s3cret").toString("base64");
+  const script = `${greeting(["AUTH LOGIN"])}C: NOOP
+C: AUTH LOGIN
+S: 250 ok
+S: 334 VXNlcm5hbWU6
+C: ${user}
+S: 334 UGFzc3dvcmQ6
+C: ${pass}
+S: 235 ok
+`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.putcmd("NOOP");
+    await client.putcmd("AUTH", "LOGIN");
+    assert.equal((await client.getreply()).code, 250, "NOOP's reply: the exchange goes on");
+    assert.equal((await client.getreply()).code, 334);
+    assert.equal((await client.docmd(user)).code, 334);
+    assert.equal((await client.docmd(pass)).code, 235);
+  }, debug(lines));
+  const all = lines.join("\n");
+  assert.ok(!all.includes(user) && !all.includes(pass), all);
+});

@@ -271,6 +271,13 @@ S: 250 2.0.0 r1 delivered
     assert.match(d.refused.get("r2@y.test")!.message, /^No reply for this recipient: Connection unexpectedly closed.*unknown$/);
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   }, {}, LMTP);
+  // A malformed line instead of the second reply also ends the connection: the same.
+  const garbled = script.replace("S: 250 2.0.0 r1 delivered\n", "S: 250 2.0.0 r1 delivered\nS: garbage\n");
+  await withScript(garbled, async (client) => {
+    const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
+    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
+    assert.match(d.refused.get("r3@y.test")!.message, /^No reply for this recipient: -1 Malformed reply line "garbage"/);
+  }, {}, LMTP);
   // With no reply at all, nothing is known: the call fails as before.
   const none = script.replace("S: 250 2.0.0 r1 delivered\n", "");
   await withScript(none, async (client) => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
 import net from "node:net";
-import { SMTPAuthenticationError, SMTPConnectError, SMTPPool, SMTPRecipientsRefused, SMTPException, SMTPResponseException } from "../../src/index.js";
+import { SMTP, SMTPAuthenticationError, SMTPConnectError, SMTPPool, SMTPRecipientsRefused, SMTPException, SMTPResponseException } from "../../src/index.js";
 import { RateLimiter } from "../../src/pool/rate-limit.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
@@ -237,36 +237,47 @@ test("deliver({ signal }) through the pool: a call still waiting for a turn (a f
   }
 });
 
+/** Calls `handle` with each CRLF-terminated line that `sock` receives. */
+function onLines(sock: net.Socket, handle: (line: string) => void): void {
+  let buffered = "";
+  sock.on("data", (d: Buffer) => {
+    buffered += d.toString("latin1");
+    for (let i = buffered.indexOf("\r\n"); i !== -1; i = buffered.indexOf("\r\n")) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 2);
+      handle(line);
+    }
+  });
+}
+
 /** A server that greets `delay` ms after accepting (or never), then answers every command, recording each line. */
-async function slowGreeter(delay: number): Promise<{ port: number; lines: string[]; close(): Promise<void> }> {
+async function slowGreeter(delay: number): Promise<{ port: number; lines: string[]; connections(): number; open(): number; close(): Promise<void> }> {
   const lines: string[] = [];
   const sockets = new Set<net.Socket>();
+  let connections = 0;
   const server = net.createServer((sock) => {
+    connections++;
     sockets.add(sock);
+    sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => undefined);
     const timer = Number.isFinite(delay) ? setTimeout(() => sock.write("220 slow.test ESMTP\r\n"), delay) : undefined;
     sock.on("close", () => clearTimeout(timer));
-    let buffered = "";
-    sock.on("data", (d: Buffer) => {
-      buffered += d.toString("latin1");
-      let i: number;
-      while ((i = buffered.indexOf("\r\n")) !== -1) {
-        const line = buffered.slice(0, i);
-        buffered = buffered.slice(i + 2);
-        if (lines.at(-1) === "DATA" && line !== ".") continue;
-        lines.push(line);
-        const verb = line.split(" ")[0]!.toUpperCase();
-        if (verb === "EHLO") sock.write("250-slow.test\r\n250 PIPELINING\r\n");
-        else if (verb === "DATA") sock.write("354 go\r\n");
-        else if (verb === "QUIT") sock.end("221 bye\r\n");
-        else sock.write("250 ok\r\n");
-      }
+    onLines(sock, (line) => {
+      if (lines.at(-1) === "DATA" && line !== ".") return;
+      lines.push(line);
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "EHLO") sock.write("250-slow.test\r\n250 PIPELINING\r\n");
+      else if (verb === "DATA") sock.write("354 go\r\n");
+      else if (verb === "QUIT") sock.end("221 bye\r\n");
+      else sock.write("250 ok\r\n");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     lines,
+    connections: () => connections,
+    open: () => sockets.size,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
@@ -320,30 +331,23 @@ test("calls queued on a connection that a 421 closed before their turn run on a 
     sessions.push(lines);
     sock.on("error", () => undefined);
     sock.write("220 lockstep.test ESMTP\r\n");
-    let buffered = "";
     let inData = false;
-    sock.on("data", (d: Buffer) => {
-      buffered += d.toString("latin1");
-      let i: number;
-      while ((i = buffered.indexOf("\r\n")) !== -1) {
-        const line = buffered.slice(0, i);
-        buffered = buffered.slice(i + 2);
-        if (inData) {
-          if (line !== ".") continue;
-          inData = false;
-          lines.push(".");
-          // The first session takes one message, then shuts down (RFC 5321 §3.8).
-          if (first) sock.end("421 4.3.2 shutting down\r\n");
-          else sock.write("250 queued\r\n");
-          continue;
-        }
-        lines.push(line);
-        const verb = line.split(" ")[0]!.toUpperCase();
-        if (verb === "EHLO") sock.write("250 lockstep.test\r\n"); // no PIPELINING: calls wait their turn
-        else if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
-        else if (verb === "QUIT") sock.end("221 bye\r\n");
-        else sock.write("250 ok\r\n");
+    onLines(sock, (line) => {
+      if (inData) {
+        if (line !== ".") return;
+        inData = false;
+        lines.push(".");
+        // The first session takes one message, then shuts down (RFC 5321 §3.8).
+        if (first) sock.end("421 4.3.2 shutting down\r\n");
+        else sock.write("250 queued\r\n");
+        return;
       }
+      lines.push(line);
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "EHLO") sock.write("250 lockstep.test\r\n"); // no PIPELINING: calls wait their turn
+      else if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
+      else if (verb === "QUIT") sock.end("221 bye\r\n");
+      else sock.write("250 ok\r\n");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -357,5 +361,54 @@ test("calls queued on a connection that a 421 closed before their turn run on a 
   } finally {
     await pool.close();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test("close() while a connection is being opened to a server that never greets: the waiting call rejects at once, the socket closes", async () => {
+  const server = await slowGreeter(Number.POSITIVE_INFINITY);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test", timeout: 60_000 });
+  try {
+    const call = pool.sendmail("a@x.test", "b@x.test", "never\r\n");
+    call.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.open(), 1, "connected, waiting for the greeting");
+    const started = performance.now();
+    await pool.close();
+    await assert.rejects(call, /The pool is closed/);
+    assert.ok(performance.now() - started < 10_000, "not after the greeting timeout");
+    for (let i = 0; i < 100 && server.open() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.open(), 0, "the socket being opened was closed");
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
+
+// Bounded: with the race, the extra connection can leave a call waiting forever.
+test("maxConnections holds when a call arrives in the microtasks between a connection coming up and joining the pool", { timeout: 30_000 }, async () => {
+  const server = await slowGreeter(0);
+  const connect = SMTP.connect;
+  try {
+    for (let depth = 0; depth < 12; depth++) {
+      const before = server.connections();
+      const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, maxInFlight: 1, localHostname: "pool.test" });
+      let second: Promise<unknown> | undefined;
+      // The second call starts `depth` microtasks after the first connection is up.
+      SMTP.connect = async function (this: typeof SMTP, ...args: Parameters<typeof SMTP.connect>) {
+        const client = await connect.apply(this, args);
+        SMTP.connect = connect;
+        let chain = Promise.resolve();
+        for (let k = 0; k < depth; k++) chain = chain.then(() => undefined);
+        void chain.then(() => { second = pool.sendmail("a@x.test", "b@x.test", "second\r\n"); });
+        return client;
+      } as typeof SMTP.connect;
+      await pool.sendmail("a@x.test", "b@x.test", "first\r\n");
+      await second;
+      await pool.close();
+      assert.equal(server.connections() - before, 1, `second call ${depth} microtasks later opened another connection`);
+    }
+  } finally {
+    SMTP.connect = connect;
+    await server.close();
   }
 });

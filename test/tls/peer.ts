@@ -36,9 +36,10 @@ export interface PeerOptions {
    * Offer SCRAM-SHA-256 (and SCRAM-SHA-256-PLUS over TLS when `offerPlus`) instead of
    * PLAIN LOGIN, and check each exchange (see test/helpers/scram-server.ts). The peer's
    * channel binding is its own TLS 1.3 exporter, under `bindingLabel` (default the RFC 9266
-   * label; another one plays a man in the middle whose TLS session differs).
+   * label; another one plays a man in the middle whose TLS session differs). With
+   * `plainRefusal` a failed exchange gets a bare 535 instead of an `e=` server-final message.
    */
-  readonly scram?: { readonly password: string; readonly offerPlus: boolean; readonly bindingLabel?: string };
+  readonly scram?: { readonly password: string; readonly offerPlus: boolean; readonly bindingLabel?: string; readonly plainRefusal?: boolean };
 }
 
 /** What a test reads back. */
@@ -258,6 +259,8 @@ class Session {
         : null;
       const final = exchange.final(decode(clientFinal), mechanism === "SCRAM-SHA-256-PLUS" ? binding : null);
       if (final.startsWith("e=")) {
+        // As many servers do (`plainRefusal`): a bare 535, no server-final message.
+        if (o.plainRefusal) return end(final);
         // RFC 5802: the error goes in server-final; the client then cancels with "*".
         challenge(final);
         this.#auth = () => end(final);

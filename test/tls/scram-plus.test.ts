@@ -59,6 +59,13 @@ describe("SCRAM-SHA-256-PLUS", () => {
     });
   });
 
+  it("a failed PLUS exchange refused with a bare 535 (no e=) is not followed by plain SCRAM or anything weaker", async () => {
+    await overTls({ scram: { password: PASSWORD, offerPlus: true, bindingLabel: "EXPORTER-not-the-same", plainRefusal: true } }, async (smtp, peer) => {
+      await assert.rejects(smtp.login("user", PASSWORD), (err: unknown) => err instanceof SMTPAuthenticationError && err.smtpCode === 535);
+      assert.deepEqual(authCommands(peer), ["[tls] AUTH SCRAM-SHA-256-PLUS"], "no second AUTH: a relayed plain SCRAM ('n') or PLAIN would reach the man in the middle");
+    });
+  });
+
   it("a wrong password still fails with the server's 535, as for plain SCRAM", async () => {
     await overTls({ scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
       await assert.rejects(smtp.login("user", "not-the-password"), /535|invalid-proof/);
