@@ -49,6 +49,8 @@ export abstract class SMTPBase {
    * lines sent meanwhile answer its challenges, so traces mask them.
    */
   #authAnswerDue = false;
+  /** The `signal` option's listener while a connection is open (see {@link watchSignal}). */
+  #onAbort: (() => void) | null = null;
   /** True while a call holds the call queue (see {@link SMTPBase.exclusive}). */
   #busy = false;
   /** Calls waiting for their turn, oldest first; `#waitingFrom` is the first not yet run. */
@@ -64,7 +66,6 @@ export abstract class SMTPBase {
     this.tracer = tracer;
     this.timeouts = Object.freeze(timeouts);
     this.localHostname = options.localHostname ?? null;
-    options.signal?.addEventListener("abort", () => this.conversation?.channel.destroy(options.signal?.reason), { once: true });
   }
 
   protected abstract get dialect(): Dialect;
@@ -193,10 +194,23 @@ export abstract class SMTPBase {
   protected rawCommand(verb: string, args: string): { log: string; auth: boolean } {
     const line = args ? `${verb} ${args}` : verb;
     if (this.#authAnswerDue) return { log: "****", auth: true };
-    const words = line.split(" ");
+    const words = line.trim().split(/[ \t]+/);
     if (words[0]!.toUpperCase() !== "AUTH") return { log: line, auth: false };
     this.#authAnswerDue = true;
     return { log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
+  }
+
+  /**
+   * For a raw `send()`: bytes that start an AUTH command start masking too (what they are
+   * is never traced, only their length), and `getreply()` then ends it as for `putcmd`.
+   */
+  protected rawSent(bytes: Uint8Array): void {
+    if (/^[ \t]*auth[ \t]/i.test(Buffer.from(bytes.subarray(0, 16)).toString("latin1"))) this.#authAnswerDue = true;
+  }
+
+  /** True while raw lines are masked (an AUTH exchange sent raw may want answers). */
+  protected get authAnswerDue(): boolean {
+    return this.#authAnswerDue;
   }
 
   /**
@@ -208,10 +222,32 @@ export abstract class SMTPBase {
     return reply;
   }
 
-  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange. */
+  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener. */
   protected forgetConnection(): void {
     this.pendingReplies = [];
     this.#authAnswerDue = false;
+    this.unwatchSignal();
+  }
+
+  /**
+   * Makes the `signal` option close the connection when it aborts, from `connect()` until
+   * the connection is closed or fails. The listener lives no longer than the connection:
+   * a long-lived signal (a pool's, say) must not keep every client it ever served alive.
+   */
+  protected watchSignal(): void {
+    const signal = this.options.signal;
+    if (!signal) return;
+    this.unwatchSignal();
+    const onAbort = (): void => this.conversation?.channel.destroy(signal.reason);
+    this.#onAbort = onAbort;
+    signal.addEventListener("abort", onAbort, { once: true });
+  }
+
+  /** Removes the listener {@link watchSignal} added, if any. */
+  protected unwatchSignal(): void {
+    if (this.#onAbort === null) return;
+    this.options.signal?.removeEventListener("abort", this.#onAbort);
+    this.#onAbort = null;
   }
 
   /** Closes the connection: gracefully after QUIT, at once otherwise. */

@@ -93,35 +93,46 @@ export class SMTP extends SMTPTransactions {
       // new one must read the new one's replies (Python reads the current socket).
       this.forgetConnection();
       const target = splitHostPort(host, port, (this.constructor as typeof SMTP).defaultPort);
-      const timeouts = this.timeouts;
-      const channel = await Channel.open({
-        host: target.host, port: target.port,
-        ...(target.path !== undefined && this.dialect === "lmtp" ? { path: target.path } : {}),
-        ...(this.implicitTLS ? { implicitTLS: this.implicitTLS } : {}),
-        ...(this.options.sourceAddress ? { sourceAddress: this.options.sourceAddress } : {}),
-        timeout: timeouts.connect,
-        ...(this.options.signal ? { signal: this.options.signal } : {}),
-        owner: this,
-        tracer: this.tracer,
-        ...(this.options.limits ? { limits: this.options.limits } : {}),
-        greeting: { timeout: timeouts.greeting, phase: "greeting", command: "the greeting" },
-      });
-      const conv = new Conversation(channel, this.dialect, timeouts);
-      this.conversation = conv;
-      let reply: SMTPReply;
+      this.watchSignal();
       try {
-        reply = await this.readGreeting(channel, target.host, target.port);
+        return await this.open(target);
       } catch (err) {
-        channel.destroy();
-        if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || !(err instanceof SMTPException)) throw err;
-        throw new SMTPConnectError(-1, `Invalid greeting from ${target.host}:${target.port}: ${err.message}`, { cause: err });
+        this.unwatchSignal();
+        throw err;
       }
-      if (reply.code !== 220) {
-        channel.destroy();
-        throw new SMTPConnectError(reply.code, reply.message, { command: "the greeting" });
-      }
-      return reply;
     });
+  }
+
+  /** Opens the channel and reads the greeting (see {@link SMTP.connect}). */
+  private async open(target: ReturnType<typeof splitHostPort>): Promise<SMTPReply> {
+    const timeouts = this.timeouts;
+    const channel = await Channel.open({
+      host: target.host, port: target.port,
+      ...(target.path !== undefined && this.dialect === "lmtp" ? { path: target.path } : {}),
+      ...(this.implicitTLS ? { implicitTLS: this.implicitTLS } : {}),
+      ...(this.options.sourceAddress ? { sourceAddress: this.options.sourceAddress } : {}),
+      timeout: timeouts.connect,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      owner: this,
+      tracer: this.tracer,
+      ...(this.options.limits ? { limits: this.options.limits } : {}),
+      greeting: { timeout: timeouts.greeting, phase: "greeting", command: "the greeting" },
+    });
+    const conv = new Conversation(channel, this.dialect, timeouts);
+    this.conversation = conv;
+    let reply: SMTPReply;
+    try {
+      reply = await this.readGreeting(channel, target.host, target.port);
+    } catch (err) {
+      channel.destroy();
+      if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || !(err instanceof SMTPException)) throw err;
+      throw new SMTPConnectError(-1, `Invalid greeting from ${target.host}:${target.port}: ${err.message}`, { cause: err });
+    }
+    if (reply.code !== 220) {
+      channel.destroy();
+      throw new SMTPConnectError(reply.code, reply.message, { command: "the greeting" });
+    }
+    return reply;
   }
 
   /**
@@ -148,6 +159,7 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+      this.rawSent(bytes);
       conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
     });
   }
@@ -179,7 +191,9 @@ export class SMTP extends SMTPTransactions {
         return pending.auth ? this.authReplied(reply) : reply;
       }
       const conv = this.requireConnection();
-      return conv.channel.takeHeld() ?? conv.read(conv.expect("command", "getreply()"));
+      const reply = conv.channel.takeHeld() ?? await conv.read(conv.expect("command", "getreply()"));
+      // A reply to a raw send(): it may be the AUTH exchange's, so it may end the masking.
+      return this.authAnswerDue ? this.authReplied(reply) : reply;
     });
   }
 

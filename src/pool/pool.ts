@@ -15,7 +15,7 @@ import { unstartedCalls } from "../client/smtp-base.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
-import { SMTPException } from "../errors.js";
+import { SMTPException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { RateLimiter, type RateLimit } from "./rate-limit.js";
 
@@ -136,11 +136,14 @@ export class SMTPPool {
         // The connection went (a 421 to a call ahead of this one, say) before this call's
         // turn: nothing of it was sent, so it runs again on another connection, a few times
         // at most; any other failure reaches the caller (a send is never repeated).
-        if (!(err instanceof Error && unstartedCalls.has(err)) || attempt > this.#max) throw err;
+        if (!(err instanceof Error && unstartedCalls.has(err))) throw err;
+        if (attempt > this.#max) {
+          throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); nothing of it was sent`, { cause: err });
+        }
       } finally {
         // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
         // connection that has gone leaves the pool.
-        if (!member.client.connected) this.#drop(member);
+        if (!member.client.connected) this.#dropGone(member);
         this.#release(member);
       }
     }
@@ -150,7 +153,7 @@ export class SMTPPool {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
-      for (const gone of this.#members.filter((m) => !m.client.connected)) this.#drop(gone);
+      for (const gone of this.#members.filter((m) => !m.client.connected)) this.#dropGone(gone);
       const free = this.#members
         .filter((m) => !m.retired && m.inFlight < this.#window)
         .sort((a, b) => a.inFlight - b.inFlight)[0];
@@ -268,6 +271,12 @@ export class SMTPPool {
     if (i !== -1) this.#members.splice(i, 1);
     clearTimeout(member.idle);
     this.#waiters.shift()?.();
+  }
+
+  /** A member whose connection has gone leaves, and its client lets go of what it holds. */
+  #dropGone(member: Member): void {
+    this.#drop(member);
+    member.client.close();
   }
 
   async #quit(member: Member): Promise<void> {

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import { test } from "node:test";
 import { SMTP, SMTPNotSupportedError, SMTPRecipientsRefused, type SMTPOptions } from "../../src/index.js";
 import { authenticate } from "../../src/client/authenticate.js";
@@ -14,6 +15,10 @@ import { FakeIO } from "../auth/fake-io.js";
 import { greeting, HELO_ONLY, withScript } from "../helpers/client.js";
 
 const debug = (lines: string[]): SMTPOptions => ({ debugLevel: 1, debugOutput: (l) => lines.push(l) });
+const GREET_ONLY = "\nS: 220 mx.test ESMTP\n";
+
+/** Script lines: the password challenge answered with `pass`, accepted, then a NOOP (traced unmasked again). */
+const passwordThenNoop = (pass: string): string => `S: 334 UGFzc3dvcmQ6\nC: ${pass}\nS: 235 ok\nC: NOOP\nS: 250 ok\n`;
 
 test("docmd/putcmd: an AUTH command's arguments and the lines answering its challenges are masked in traces", async () => {
   const lines: string[] = [];
@@ -25,12 +30,7 @@ S: 235 ok
 C: auth login
 S: 334 VXNlcm5hbWU6
 C: ${user}
-S: 334 UGFzc3dvcmQ6
-C: ${pass}
-S: 235 ok
-C: NOOP
-S: 250 ok
-`;
+${passwordThenNoop(pass)}`;
   await withScript(script, async (client) => {
     await client.ehlo();
     await client.docmd("AUTH", `PLAIN ${initial}`);
@@ -173,4 +173,38 @@ S: 235 ok
   }, debug(lines));
   const all = lines.join("\n");
   assert.ok(!all.includes(user) && !all.includes(pass), all);
+});
+
+test("raw AUTH masking: tab-separated arguments, and AUTH sent with send() then answered with docmd", async () => {
+  const lines: string[] = [];
+  const secret = Buffer.from("\0user\0s3cret").toString("base64");
+  const pass = Buffer.from("s3cret").toString("base64");
+  const script = `${greeting(["AUTH PLAIN LOGIN"])}C: AUTH PLAIN\\t${secret}
+S: 235 ok
+C: AUTH LOGIN
+${passwordThenNoop(pass)}`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.docmd("AUTH", `PLAIN\t${secret}`);
+    await client.send("AUTH LOGIN\r\n");
+    assert.equal((await client.getreply()).code, 334);
+    assert.equal((await client.docmd(pass)).code, 235);
+    await client.noop();
+  }, debug(lines));
+  const all = lines.join("\n");
+  assert.ok(!all.includes(secret) && !all.includes(pass), all);
+  assert.ok(lines.includes("C: AUTH PLAIN ****"), all);
+  assert.ok(lines.includes("C: NOOP"), all);
+});
+
+test("the signal option's listener lives only as long as a connection (a long-lived signal keeps no closed client alive)", async () => {
+  const controller = new AbortController();
+  const listeners = (): number => EventEmitter.getEventListeners(controller.signal, "abort").length;
+  await withScript(`${GREET_ONLY}C: QUIT\nS: 221 bye\n`, async (client) => {
+    assert.equal(listeners(), 1, "while connected");
+    await client.quit();
+    assert.equal(listeners(), 0, "after quit()");
+  }, { signal: controller.signal });
+  await withScript(`\nS: 554 go away\n`, async () => undefined, { signal: controller.signal }).catch(() => undefined);
+  assert.equal(listeners(), 0, "after a refused greeting");
 });

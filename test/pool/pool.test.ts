@@ -323,11 +323,16 @@ test("a call aborted while its connection is being opened rejects at once; the c
   }
 });
 
-test("calls queued on a connection that a 421 closed before their turn run on a new one, each sent once", async () => {
+/**
+ * A lock-step server (no PIPELINING: calls wait their turn) that records each session's
+ * lines; a session for which `shutsDown(index)` is true takes one message, then answers
+ * its end of data with 421 and closes (RFC 5321 §3.8).
+ */
+async function lockStepServer(shutsDown: (session: number) => boolean): Promise<{ port: number; sessions: string[][]; close(): Promise<void> }> {
   const sessions: string[][] = [];
   const server = net.createServer((sock) => {
     const lines: string[] = [];
-    const first = sessions.length === 0;
+    const closing = shutsDown(sessions.length);
     sessions.push(lines);
     sock.on("error", () => undefined);
     sock.write("220 lockstep.test ESMTP\r\n");
@@ -337,30 +342,58 @@ test("calls queued on a connection that a 421 closed before their turn run on a 
         if (line !== ".") return;
         inData = false;
         lines.push(".");
-        // The first session takes one message, then shuts down (RFC 5321 §3.8).
-        if (first) sock.end("421 4.3.2 shutting down\r\n");
+        if (closing) sock.end("421 4.3.2 shutting down\r\n");
         else sock.write("250 queued\r\n");
         return;
       }
       lines.push(line);
       const verb = line.split(" ")[0]!.toUpperCase();
-      if (verb === "EHLO") sock.write("250 lockstep.test\r\n"); // no PIPELINING: calls wait their turn
+      if (verb === "EHLO") sock.write("250 lockstep.test\r\n");
       else if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
       else if (verb === "QUIT") sock.end("221 bye\r\n");
       else sock.write("250 ok\r\n");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const pool = new SMTPPool({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port, maxConnections: 1, maxInFlight: 3, localHostname: "pool.test" });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    sessions,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** The MAIL commands of each session. */
+const mailsBySession = (sessions: string[][]): string[][] => sessions.map((lines) => lines.filter((l) => l.startsWith("MAIL")));
+
+test("calls queued on a connection that a 421 closed before their turn run on a new one, each sent once", async () => {
+  const server = await lockStepServer((session) => session === 0);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, maxInFlight: 3, localHostname: "pool.test" });
   try {
     const results = await Promise.allSettled(["m1", "m2", "m3"].map((m) => pool.sendmail(`${m}@x.test`, "b@x.test", `${m}\r\n`)));
     assert.equal(results[0]!.status, "rejected", "the message the server shut down on fails: it may or may not have been taken");
     assert.deepEqual(results.slice(1).map((r) => r.status), ["fulfilled", "fulfilled"]);
-    const mails = sessions.map((lines) => lines.filter((l) => l.startsWith("MAIL")));
-    assert.deepEqual(mails, [["MAIL FROM:<m1@x.test>"], ["MAIL FROM:<m2@x.test>", "MAIL FROM:<m3@x.test>"]], "each message sent once");
+    assert.deepEqual(mailsBySession(server.sessions), [["MAIL FROM:<m1@x.test>"], ["MAIL FROM:<m2@x.test>", "MAIL FROM:<m3@x.test>"]], "each message sent once");
   } finally {
     await pool.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await server.close();
+  }
+});
+
+test("a call whose connections all close before its turn gives up with an error that says so, having sent nothing", async () => {
+  const server = await lockStepServer(() => true);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, maxInFlight: 4, localHostname: "pool.test" });
+  try {
+    const results = await Promise.allSettled(["m1", "m2", "m3", "m4"].map((m) => pool.sendmail(`${m}@x.test`, "b@x.test", `${m}\r\n`)));
+    const reasons = results.map((r) => (r.status === "rejected" ? String(r.reason) : "fulfilled"));
+    for (const reason of reasons) {
+      assert.match(reason, /421 4\.3\.2 shutting down|closed each connection before this call's turn \(\d connections tried\); nothing of it was sent/);
+    }
+    assert.ok(reasons.some((r) => /before this call's turn/.test(r)), reasons.join("\n"));
+    const sent = mailsBySession(server.sessions).flat();
+    assert.equal(new Set(sent).size, sent.length, `no message sent twice: ${sent.join(", ")}`);
+  } finally {
+    await pool.close();
+    await server.close();
   }
 });
 
