@@ -298,7 +298,7 @@ test("usage: `help`, `help send` and --version exit 0; a bad --auth or an empty 
   assert.match(to.stderr, /a recipient address is required/);
 });
 
-test("send: a directory as --file exits 7 before connecting; stdin redirected from a file reports its size", async () => {
+test("send: a directory as --file exits 7 before connecting, an unreadable file exits 7; stdin redirected from a file reports its size", async () => {
   const nobody = createServer((s) => s.destroy());
   await new Promise<void>((resolve) => nobody.listen(0, "127.0.0.1", resolve));
   const port = (nobody.address() as { port: number }).port;
@@ -312,6 +312,10 @@ test("send: a directory as --file exits 7 before connecting; stdin redirected fr
 
   const serve = await Serve.start();
   try {
+    // A file that fails when read (Linux: EIO), after the connection is made: still exit 7.
+    const eio = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--file", "/proc/self/mem"]);
+    assert.equal(eio.code, 7, eio.stderr);
+    assert.match(eio.stderr, /cannot read the message: EIO/);
     const file = await tempFile("stdin.eml", MESSAGE);
     const input = await open(file, "r");
     const child = spawn(process.execPath, [MAIN, "send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test"], { stdio: [input.fd, "pipe", "pipe"] });
