@@ -7,6 +7,7 @@
 import { SMTPDataError } from "../errors.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
+import { abortableItems } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { finalSlots } from "./data-writer.js";
@@ -80,7 +81,9 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   if (body.kind === "bytes") last = [body.bytes];
   else {
     try {
-      last = await streamBdat(body.chunks, sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
+      // A stream that stops yielding ends the call once the connection has gone.
+      const stop = opts.signal ? AbortSignal.any([opts.signal, conv.channel.closedSignal]) : conv.channel.closedSignal;
+      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
     } catch (err) {
       if (!(err instanceof SourceFailure)) throw err;
       await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);

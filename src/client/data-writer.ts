@@ -8,6 +8,7 @@
 import { SMTPServerDisconnected } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
+import { abortableItems } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
@@ -46,7 +47,10 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
   try {
-    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(body.chunks)) {
+    // A stream that stops yielding ends the call once the connection has gone (or the call
+    // is aborted), rather than holding it and every call behind it forever.
+    const stop = signal ? AbortSignal.any([signal, conv.channel.closedSignal]) : conv.channel.closedSignal;
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : abortableItems(streamChunks(body.chunks), stop)) {
       signal?.throwIfAborted();
       const out = stuffer.push(chunk);
       if (out.length) await conv.channel.writeData(out, stall, signal);

@@ -12,6 +12,7 @@ import type { SMTPOptions } from "../client/options.js";
 import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
+import { untilAborted } from "../client/abortable.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
@@ -307,15 +308,4 @@ export class SMTPPool {
       this.#connecting.delete(opening);
     }
   }
-}
-
-/** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

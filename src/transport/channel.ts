@@ -41,6 +41,8 @@ export class Channel {
   /** The slot of the server's greeting. */
   readonly greeting: Slot;
   #writes = 0;
+  /** Aborted once the channel has closed, for whatever reason (see {@link closedSignal}). */
+  readonly #closing = new AbortController();
 
   private constructor(conn: Connection, queue: CommandQueue, tracer: Tracer, greeting: Slot, host: string, port: number) {
     this.#conn = conn;
@@ -65,7 +67,10 @@ export class Channel {
     const greeting = queue.expect(options.greeting);
     const conn = await Connection.open(options, {
       data: (chunk) => queue.feed(chunk),
-      close: (error) => queue.closed(error),
+      close: (error) => {
+        queue.closed(error);
+        if (ref.channel) ref.channel.#markClosed(queue.failure);
+      },
     });
     const channel = new Channel(conn, queue, tracer, greeting, options.path ?? options.host, options.port);
     ref.channel = channel;
@@ -91,6 +96,19 @@ export class Channel {
   /** The TLS 1.3 `tls-exporter` channel binding, or `null` (see {@link Connection.tlsExporterBinding}). */
   tlsExporterBinding(): Buffer | null {
     return this.#conn.tlsExporterBinding();
+  }
+
+  /**
+   * Aborts, with the reason the channel failed, once it has closed for whatever reason
+   * (the server, a timeout, a protocol error, `destroy()`, `end()`): what waits on anything
+   * but a reply (a caller's body stream) stops waiting then.
+   */
+  get closedSignal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  #markClosed(reason: unknown): void {
+    if (!this.#closing.signal.aborted) this.#closing.abort(reason ?? new SMTPServerDisconnected("Connection closed"));
   }
 
   /** True once closed (by either side). */
@@ -212,6 +230,7 @@ export class Channel {
       await this.#conn.upgrade(options, timeout, signal);
     } catch (err) {
       this.#queue.failAll(err);
+      this.#markClosed(err);
       throw err;
     }
     this.#queue.unseal();
@@ -221,12 +240,14 @@ export class Channel {
   /** Closes gracefully after pending writes (after QUIT). */
   end(): void {
     this.#queue.failAll(new SMTPServerDisconnected("Connection closed"));
+    this.#markClosed(this.#queue.failure);
     this.#conn.end();
   }
 
   /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */
   destroy(error?: unknown): void {
     this.#queue.failAll(error ?? new SMTPServerDisconnected("Connection closed"));
+    this.#markClosed(this.#queue.failure);
     this.#conn.destroy();
   }
 

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getTestCerts, writeTestCerts } from "../helpers/certs.js";
+import { onLines } from "../helpers/lines.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const LIMIT_MS = 15_000;
@@ -367,21 +368,15 @@ test("send: once the server accepted the message, a Ctrl-C while QUIT waits exit
   const quitless = createServer((sock) => {
     sock.on("error", () => undefined);
     sock.write("220 mx.test ESMTP\r\n");
-    let buffered = "";
     let inData = false;
-    sock.on("data", (d: Buffer) => {
-      buffered += d.toString("latin1");
-      for (let i = buffered.indexOf("\r\n"); i !== -1; i = buffered.indexOf("\r\n")) {
-        const line = buffered.slice(0, i);
-        buffered = buffered.slice(i + 2);
-        if (inData) {
-          if (line === ".") { inData = false; sock.write("250 queued\r\n"); }
-          continue;
-        }
-        const verb = line.split(" ")[0]!.toUpperCase();
-        if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
-        else if (verb !== "QUIT") sock.write(verb === "EHLO" ? "250 mx.test\r\n" : "250 ok\r\n"); // QUIT: no answer
+    onLines(sock, (line) => {
+      if (inData) {
+        if (line === ".") { inData = false; sock.write("250 queued\r\n"); }
+        return;
       }
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
+      else if (verb !== "QUIT") sock.write(verb === "EHLO" ? "250 mx.test\r\n" : "250 ok\r\n"); // QUIT: no answer
     });
   });
   await new Promise<void>((resolve) => quitless.listen(0, "127.0.0.1", resolve));

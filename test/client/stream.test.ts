@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { SMTPServerDisconnected } from "../../src/index.js";
 import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
+import { onLines } from "../helpers/lines.js";
 
 const EHLO = greeting(["SIZE 100000", "8BITMIME"]);
 
@@ -365,4 +366,50 @@ S: 250 second
     assert.equal(first.reply.message, "first");
     assert.equal(second.reply.message, "second");
   });
+});
+
+test("a body stream that stops yielding ends with the connection (the server hangs up, or close()): the call and those queued behind it settle", { timeout: 20_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { SMTP } = await import("../../src/index.js");
+  for (const extensions of [["PIPELINING"], ["PIPELINING", "CHUNKING"], ["CHUNKING"], []]) {
+    for (const hangUp of ["server", "client"] as const) {
+      // The server takes the envelope, then (when hangUp is "server") closes 300 ms later,
+      // while the client waits for the stream's second chunk.
+      const server = createServer((sock) => {
+        sock.on("error", () => undefined);
+        sock.write("220 mx.test ESMTP\r\n");
+        let inData = false;
+        onLines(sock, (line) => {
+          if (inData) return;
+          const verb = line.split(" ")[0]!.toUpperCase();
+          if (verb === "EHLO") sock.write(["mx.test", ...extensions].map((e, k, all) => `${k === all.length - 1 ? "250 " : "250-"}${e}\r\n`).join(""));
+          else if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
+          else if (verb === "BDAT") inData = true;
+          else sock.write("250 ok\r\n");
+          if (verb === "RCPT" && hangUp === "server") setTimeout(() => sock.destroy(), 300);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const client = await SMTP.connect("127.0.0.1", (server.address() as { port: number }).port, { localHostname: "client.test", timeout: 60_000 });
+      async function* stalls(): AsyncGenerator<Buffer> {
+        yield Buffer.alloc(300 * 1024, "a"); // one chunk (over BDAT it is held back for LAST)
+        await new Promise(() => undefined); // and then nothing, ever
+      }
+      try {
+        const sending = client.sendmail("a@x.test", "b@x.test", stalls());
+        const queued = client.noop();
+        sending.catch(() => undefined);
+        queued.catch(() => undefined);
+        if (hangUp === "client") {
+          await new Promise((r) => setTimeout(r, 200));
+          client.close();
+        }
+        await assert.rejects(sending, SMTPServerDisconnected, `${extensions.join("+") || "plain"}, ${hangUp} hangs up`);
+        await assert.rejects(queued, SMTPServerDisconnected);
+      } finally {
+        client.close();
+        server.close();
+      }
+    }
+  }
 });

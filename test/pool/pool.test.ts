@@ -6,6 +6,7 @@ import { SMTP, SMTPAuthenticationError, SMTPConnectError, SMTPPool, SMTPRecipien
 import { RateLimiter } from "../../src/pool/rate-limit.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
+import { onLines } from "../helpers/lines.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
 async function sink(): Promise<{ port: number; messages: string[]; connections: () => number; close(): Promise<void> }> {
@@ -236,19 +237,6 @@ test("deliver({ signal }) through the pool: a call still waiting for a turn (a f
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
-
-/** Calls `handle` with each CRLF-terminated line that `sock` receives. */
-function onLines(sock: net.Socket, handle: (line: string) => void): void {
-  let buffered = "";
-  sock.on("data", (d: Buffer) => {
-    buffered += d.toString("latin1");
-    for (let i = buffered.indexOf("\r\n"); i !== -1; i = buffered.indexOf("\r\n")) {
-      const line = buffered.slice(0, i);
-      buffered = buffered.slice(i + 2);
-      handle(line);
-    }
-  });
-}
 
 /** A server that greets `delay` ms after accepting (or never), then answers every command, recording each line. */
 async function slowGreeter(delay: number): Promise<{ port: number; lines: string[]; connections(): number; open(): number; close(): Promise<void> }> {
