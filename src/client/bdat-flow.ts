@@ -10,7 +10,7 @@ import type { Slot } from "../transport/command-queue.js";
 import { abortableItems } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
-import { finalSlots } from "./data-writer.js";
+import { BODY_PIECE, finalSlots } from "./data-writer.js";
 import {
   abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
@@ -41,17 +41,18 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // may follow at once, without waiting a round trip: transactions written in the same
     // tick leave in one write, and this one's envelope replies are read when the call
     // completes (see readWhole for what a refusal then needs).
+    const large = body.bytes.length > LARGE_BODY;
     const commands = envelopeCommands(env);
-    commands.push(bdatCommand([body.bytes], true));
+    // A large message goes after its command line, in pieces (see writePieces).
+    commands.push(large ? bdatHeader(body.bytes.length) : bdatCommand([body.bytes], true));
     const slots = openGroup(conv, commands);
     const seq = conv.writes;
     const final = slots.splice(-1);
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (body.bytes.length > LARGE_BODY || conv.unreadWhole >= MAX_UNREAD_WHOLE) {
-      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
-    }
+    if (large) await writePieces(conv, body.bytes, opts.signal);
+    else if (conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
     conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
@@ -90,7 +91,9 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       throw err.error;
     }
   }
-  const final = finalSlots(conv, bdatCommand(last, true), envelope?.accepted.length ?? 1);
+  const lastBytes = last.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
+  const final = finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1);
+  if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
   for (const slot of chunkSlots) {
     const reply = await conv.read(slot);
@@ -156,6 +159,25 @@ async function cancelChunks(conv: Conversation, outstanding: Slot[]): Promise<vo
     await quietRset(conv);
   } catch {
     conv.channel.destroy();
+  }
+}
+
+/** `BDAT n LAST` alone: the `n` bytes follow with {@link writePieces}. */
+function bdatHeader(size: number): Command {
+  return { bytes: [encodeBdat(size, true)], log: `BDAT ${size} LAST`, phase: "dataTermination" };
+}
+
+/**
+ * Writes a large in-memory message after its `BDAT n LAST` line, in pieces with
+ * back-pressure: each stall has its own `dataBlock` limit, so a slow but steady link is
+ * not timed out while the message is still flowing, and by the time the final reply is
+ * awaited (its `dataTermination` clock) the message has been handed to the socket.
+ */
+async function writePieces(conv: Conversation, bytes: Buffer, signal?: AbortSignal): Promise<void> {
+  const stall = conv.timeout("dataBlock");
+  for (let off = 0; off < bytes.length; off += BODY_PIECE) {
+    signal?.throwIfAborted();
+    await conv.channel.writeData(bytes.subarray(off, off + BODY_PIECE), stall, signal);
   }
 }
 

@@ -18,7 +18,7 @@ import type { Body } from "./transaction.js";
  * back-pressure: the server reads one piece while the next is being stuffed, instead of
  * waiting for the whole message to be stuffed first (and no stuffed copy of it all).
  */
-const BODY_PIECE = 128 * 1024;
+export const BODY_PIECE = 128 * 1024;
 
 /** An in-memory body in pieces of {@link BODY_PIECE} bytes (views, no copies). */
 function* pieces(bytes: Buffer): Generator<Buffer> {

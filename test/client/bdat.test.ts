@@ -657,3 +657,59 @@ S: 250 noop here
     assert.equal((await client.noop()).message, "noop here");
   });
 });
+
+test("a large in-memory message over BDAT to a slow but steady reader: each stall has its own dataBlock limit, not the whole message", { timeout: 60_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { SMTP } = await import("../../src/index.js");
+  const size = 24 * 1024 * 1024;
+  for (const extensions of [["PIPELINING", "CHUNKING"], ["CHUNKING"]]) {
+    let received = 0;
+    let throttle: ReturnType<typeof setInterval> | undefined;
+    // Reads for one turn of the event loop every 100 ms: slower than the client can write
+    // (the message takes well over a second), but never a second without reading.
+    const server = createServer((sock) => {
+      sock.on("error", () => undefined);
+      sock.write("220 slow.test ESMTP\r\n");
+      let buffered: Buffer = Buffer.alloc(0);
+      let left = 0;
+      sock.on("data", (d: Buffer) => {
+        buffered = buffered.length > 0 ? Buffer.concat([buffered, d]) : d;
+        for (;;) {
+          if (left > 0) {
+            const n = Math.min(left, buffered.length);
+            left -= n;
+            received += n;
+            buffered = buffered.subarray(n);
+            if (left > 0) return;
+            sock.write("250 queued\r\n");
+            continue;
+          }
+          const i = buffered.indexOf("\r\n");
+          if (i < 0) return;
+          const line = buffered.subarray(0, i).toString("latin1");
+          buffered = buffered.subarray(i + 2);
+          const bdat = /^BDAT (\d+)/i.exec(line);
+          if (bdat) {
+            left = Number(bdat[1]);
+            if (throttle === undefined) {
+              sock.pause();
+              throttle = setInterval(() => { sock.resume(); setImmediate(() => sock.pause()); }, 100);
+            }
+          } else if (/^EHLO/i.test(line)) sock.write(["slow.test", ...extensions].map((e, k, all) => `${k === all.length - 1 ? "250 " : "250-"}${e}\r\n`).join(""));
+          else if (/^QUIT/i.test(line)) sock.end("221 bye\r\n");
+          else sock.write("250 ok\r\n");
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = await SMTP.connect("127.0.0.1", (server.address() as { port: number }).port, { localHostname: "client.test", timeout: 30_000, timeouts: { dataBlock: 1000, dataTermination: 1000 } });
+    try {
+      assert.equal((await client.sendmail("a@x.test", "b@x.test", Buffer.alloc(size, 0x41))).size, 0, extensions.join("+"));
+      assert.equal(received, size);
+    } finally {
+      clearInterval(throttle);
+      client.close();
+      server.close();
+    }
+  }
+});
