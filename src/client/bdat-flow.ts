@@ -78,21 +78,23 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
     }
   };
-  let last: Buffer[];
+  /** The bytes that go with LAST; `null` when a refusal stopped the stream early (no LAST then). */
+  let last: Buffer[] | null;
   if (body.kind === "bytes") last = [body.bytes];
   else {
     try {
       // A stream that stops yielding ends the call once the connection has gone.
       const stop = opts.signal ? AbortSignal.any([opts.signal, conv.channel.closedSignal]) : conv.channel.closedSignal;
-      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => refusedEarly(envelopeSlots), opts.signal);
+      // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
+      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => refusedEarly(envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
     } catch (err) {
       if (!(err instanceof SourceFailure)) throw err;
       await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
       throw err.error;
     }
   }
-  const lastBytes = last.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
-  const final = finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1);
+  const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
+  const final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1);
   if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
   for (const slot of chunkSlots) {
@@ -103,6 +105,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
     }
   }
+  // Stopped early, so a refusal was read above and thrown: reaching here is a bug.
+  if (last === null) throw new Error("internal error: BDAT stream stopped without a refusal");
   return { ...envelope, final };
 }
 
@@ -113,7 +117,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
 async function streamBdat(
   chunks: AsyncIterable<Uint8Array | string>, sendChunk: (parts: Buffer[]) => Promise<void>,
   refused: () => boolean, signal?: AbortSignal,
-): Promise<Buffer[]> {
+): Promise<Buffer[] | null> {
   let held: Buffer[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -126,7 +130,7 @@ async function streamBdat(
     held = pending;
     pending = [];
     pendingBytes = 0;
-    if (refused()) return [];
+    if (refused()) return null;
   }
   if (pendingBytes === 0) return held;
   if (held.length) await sendChunk(held);
@@ -185,6 +189,11 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
   let size = 0;
   for (const part of parts) size += part.length;
   return { bytes: [encodeBdat(size, last), ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
+}
+
+/** True once a reply that has arrived refuses one of the chunks sent. */
+function chunkRefused(slots: readonly Slot[]): boolean {
+  return slots.some((s) => s.reply !== undefined && s.reply.code !== 250);
 }
 
 /** True once the replies that have arrived show a refused sender or every recipient refused. */

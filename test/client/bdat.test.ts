@@ -462,15 +462,13 @@ S: 250 reset
   });
 });
 
-test("pipelined BDAT with a slow stream: once the sender is known refused, the rest of the stream is not sent (BDAT 0 LAST), RSET", async () => {
+test("pipelined BDAT with a slow stream: once the sender is known refused, the rest of the stream is not sent (no BDAT at all), RSET", async () => {
   const { chunks } = bigBody();
   const script = `${EHLO_CHUNKING_PIPELINING}
 C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>
 S: 550 5.7.1 sender refused
 S: 250 ok
-C: BDAT 0 LAST
-S: 503 5.5.1 no transaction
 C: RSET
 S: 250 reset
 `;
@@ -711,5 +709,60 @@ test("a large in-memory message over BDAT to a slow but steady reader: each stal
       client.close();
       server.close();
     }
+  }
+});
+
+test("pipelined BDAT with a slow stream: after a refused chunk no further BDAT is sent (RFC 3030 §2), and the call fails with that refusal", { timeout: 30_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { SMTP } = await import("../../src/index.js");
+  const seen: string[] = [];
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    let buffered: Buffer = Buffer.alloc(0);
+    let left = 0;
+    sock.on("data", (d: Buffer) => {
+      buffered = Buffer.concat([buffered, d]);
+      for (;;) {
+        if (left > 0) {
+          const n = Math.min(left, buffered.length);
+          left -= n;
+          buffered = buffered.subarray(n);
+          if (left > 0) return;
+          continue;
+        }
+        const i = buffered.indexOf("\r\n");
+        if (i < 0) return;
+        const line = buffered.subarray(0, i).toString("latin1");
+        buffered = buffered.subarray(i + 2);
+        seen.push(line.split(" ").slice(0, 3).join(" "));
+        const bdat = /^BDAT (\d+)/.exec(line);
+        if (bdat) {
+          left = Number(bdat[1]);
+          // The first chunk is refused; any later BDAT (pipelined already) is discarded.
+          sock.write(seen.filter((l) => l.startsWith("BDAT")).length === 1 ? "552 5.3.4 message too big\r\n" : "503 5.5.1 discarded\r\n");
+        } else if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+        else sock.write("250 ok\r\n");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const client = await SMTP.connect("127.0.0.1", (server.address() as { port: number }).port, { localHostname: "client.test", timeout: 10_000 });
+  let pulled = 0;
+  async function* slow(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 50)); // the refusal arrives while the stream is still being read
+      pulled++;
+      yield Buffer.alloc(256 * 1024, 0x61);
+    }
+  }
+  try {
+    await assert.rejects(client.sendmail("a@x.test", "b@x.test", slow()), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 552);
+    const bdats = seen.filter((l) => l.startsWith("BDAT"));
+    assert.ok(bdats.length < 4 && !bdats.some((l) => l.includes("LAST")), `BDAT commands after the refusal: ${bdats.join(", ")}`);
+    assert.ok(pulled < 10, `the stream was read to its end (${pulled} chunks)`);
+  } finally {
+    client.close();
+    server.close();
   }
 });
