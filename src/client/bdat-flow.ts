@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SMTPDataError } from "../errors.js";
+import { SMTPDataError, SMTPSenderRefused } from "../errors.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems } from "./abortable.js";
@@ -51,7 +51,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, body.bytes, opts.signal);
+    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(env, slots, err); });
     else if (conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
     conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
@@ -69,7 +69,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const [slot] = conv.pipeline([bdatCommand(parts, false)]);
     if (opts.pipelining) {
       chunkSlots.push(slot!);
-      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
+      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(env, envelopeSlots, err); });
       return;
     }
     const reply = await conv.read(slot!);
@@ -189,6 +189,17 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
   let size = 0;
   for (const part of parts) size += part.length;
   return { bytes: [encodeBdat(size, last), ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
+}
+
+/**
+ * The error to report when writing the message failed: the server's refusal of the
+ * sender, when it came before it closed the connection (a server that refuses MAIL may
+ * hang up while a large message is still being written), else `err` itself.
+ */
+function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown): unknown {
+  const mail = slots[0]?.reply;
+  if (mail !== undefined && mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause: err });
+  return err;
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */

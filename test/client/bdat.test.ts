@@ -12,6 +12,7 @@ import {
 } from "../../src/index.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
+import { onLines } from "../helpers/lines.js";
 
 const EHLO_CHUNKING_PIPELINING = greeting(["PIPELINING", "BINARYMIME", "CHUNKING"]);
 
@@ -763,6 +764,39 @@ test("pipelined BDAT with a slow stream: after a refused chunk no further BDAT i
     assert.ok(pulled < 10, `the stream was read to its end (${pulled} chunks)`);
   } finally {
     client.close();
+    server.close();
+  }
+});
+
+test("pipelined BDAT: a server that refuses MAIL and hangs up while a large message is written gets SMTPSenderRefused, not a bare disconnect", { timeout: 30_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { SMTP } = await import("../../src/index.js");
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onLines(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("MAIL")) {
+        sock.write("554 5.7.1 sender blocked\r\n");
+        sock.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    for (const body of [(): Buffer => Buffer.alloc(20 * 1024 * 1024, 0x61), async function* (): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 80; i++) yield Buffer.alloc(256 * 1024, 0x61);
+    }]) {
+      const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 10_000 });
+      try {
+        await assert.rejects(client.sendmail("a@x.test", "b@x.test", body()), (err: unknown) =>
+          err instanceof SMTPSenderRefused && err.smtpCode === 554);
+      } finally {
+        client.close();
+      }
+    }
+  } finally {
     server.close();
   }
 });
