@@ -37,3 +37,10 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
     if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
 }
+
+/** A signal that aborts when either does; `undefined` when neither is given (no `AbortSignal.any` for one). */
+export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal;
+export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined;
+export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : a ?? b;
+}

@@ -7,7 +7,7 @@
 import { SMTPDataError, SMTPSenderRefused } from "../errors.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
-import { abortableItems } from "./abortable.js";
+import { abortableItems, eitherSignal } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { BODY_PIECE, finalSlots } from "./data-writer.js";
@@ -84,7 +84,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   else {
     try {
       // A stream that stops yielding ends the call once the connection has gone.
-      const stop = opts.signal ? AbortSignal.any([opts.signal, conv.channel.closedSignal]) : conv.channel.closedSignal;
+      const stop = eitherSignal(opts.signal, conv.channel.closedSignal);
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
       last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => refusedEarly(envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
     } catch (err) {

@@ -8,7 +8,7 @@
 import { SMTPServerDisconnected } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
-import { abortableItems } from "./abortable.js";
+import { abortableItems, eitherSignal } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
@@ -49,7 +49,7 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   try {
     // A stream that stops yielding ends the call once the connection has gone (or the call
     // is aborted), rather than holding it and every call behind it forever.
-    const stop = signal ? AbortSignal.any([signal, conv.channel.closedSignal]) : conv.channel.closedSignal;
+    const stop = eitherSignal(signal, conv.channel.closedSignal);
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : abortableItems(streamChunks(body.chunks), stop)) {
       signal?.throwIfAborted();
       const out = stuffer.push(chunk);

@@ -10,6 +10,7 @@ import type { CommandEncoding } from "../protocol/commands.js";
 import { normalizedLength } from "../protocol/dot-stuff.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
+import { eitherSignal } from "./abortable.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
 import type { Conversation, Features } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
@@ -294,7 +295,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
     }
     const own = this.options.signal;
-    const flowSignal = own && signal ? AbortSignal.any([own, signal]) : own ?? signal;
+    const flowSignal = eitherSignal(own, signal);
     const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
     if (!pipelining) {
       // Lock-step: once the reply to the end of data has come and accepts the message, the

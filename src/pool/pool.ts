@@ -12,7 +12,7 @@ import type { SMTPOptions } from "../client/options.js";
 import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
-import { untilAborted } from "../client/abortable.js";
+import { eitherSignal, untilAborted } from "../client/abortable.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
@@ -127,7 +127,7 @@ export class SMTPPool {
   async #run<T>(job: (client: SMTP) => Promise<T>, callSignal?: AbortSignal): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
     const own = this.#options.signal;
-    const signal = own && callSignal ? AbortSignal.any([own, callSignal]) : own ?? callSignal;
+    const signal = eitherSignal(own, callSignal);
     await this.#limiter?.take(signal);
     for (let attempt = 1; ; attempt++) {
       const member = await this.#acquire(signal);
@@ -182,7 +182,7 @@ export class SMTPPool {
         }
         this.#opening--;
         if (this.#closed) {
-          void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
+          this.#discard(client);
           throw new SMTPException("The pool is closed");
         }
         const member = this.#join(client);
@@ -207,7 +207,7 @@ export class SMTPPool {
   /** A connection opened for a call that gave up meanwhile: it waits for others, idle. */
   #adopt(client: SMTP): void {
     if (this.#closed) {
-      void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
+      this.#discard(client);
       return;
     }
     this.#armIdle(this.#join(client));
@@ -274,6 +274,11 @@ export class SMTPPool {
     this.#waiters.shift()?.();
   }
 
+  /** Says QUIT on a connection that came up after close(): it never joins. */
+  #discard(client: SMTP): void {
+    void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
+  }
+
   /** A member whose connection has gone leaves, and its client lets go of what it holds. */
   #dropGone(member: Member): void {
     this.#drop(member);
@@ -295,7 +300,7 @@ export class SMTPPool {
     const Cls = protocol === "lmtp" ? LMTP : protocol === "smtps" ? SMTP_SSL : SMTP;
     const opening = new AbortController();
     this.#connecting.add(opening);
-    const signal = own ? AbortSignal.any([own, opening.signal]) : opening.signal;
+    const signal = eitherSignal(own, opening.signal);
     let client: SMTP | undefined;
     try {
       client = await Cls.connect(host, port, { ...this.#options, signal });
