@@ -221,8 +221,8 @@ S: 250 reset
   }, {}, LMTP);
 });
 
-test("LMTP: a 421 among the per-recipient replies closes the connection; recipients after it count as refused with it", async () => {
-  const script = `${LHLO}
+/** LHLO, r1-r3 accepted, "hi" sent, and only r1's reply after the data: what follows is each test's own. */
+const THREE_THEN_R1_DELIVERED = `${LHLO}
 C: MAIL FROM:<a@x.test>
 S: 250 ok
 C: RCPT TO:<r1@y.test>
@@ -236,7 +236,10 @@ S: 354 go
 C: hi
 C: .
 S: 250 2.0.0 r1 delivered
-S: 421 4.3.2 shutting down
+`;
+
+test("LMTP: a 421 among the per-recipient replies closes the connection; recipients after it count as refused with it", async () => {
+  const script = `${THREE_THEN_R1_DELIVERED}S: 421 4.3.2 shutting down
 -- close
 `;
   await withScript(script, async (client) => {
@@ -248,21 +251,7 @@ S: 421 4.3.2 shutting down
 });
 
 test("LMTP: the connection closing among the per-recipient replies keeps what is known; the rest are reported unknown (code -1)", async () => {
-  const script = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: RCPT TO:<r3@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 r1 delivered
--- close
+  const script = `${THREE_THEN_R1_DELIVERED}-- close
 `;
   await withScript(script, async (client) => {
     const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
