@@ -12,7 +12,7 @@ import {
 } from "../../src/index.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
-import { onLines } from "../helpers/lines.js";
+import { onCommands, onLines } from "../helpers/lines.js";
 
 const EHLO_CHUNKING_PIPELINING = greeting(["PIPELINING", "BINARYMIME", "CHUNKING"]);
 
@@ -669,36 +669,16 @@ test("a large in-memory message over BDAT to a slow but steady reader: each stal
     const server = createServer((sock) => {
       sock.on("error", () => undefined);
       sock.write("220 slow.test ESMTP\r\n");
-      let buffered: Buffer = Buffer.alloc(0);
-      let left = 0;
-      sock.on("data", (d: Buffer) => {
-        buffered = buffered.length > 0 ? Buffer.concat([buffered, d]) : d;
-        for (;;) {
-          if (left > 0) {
-            const n = Math.min(left, buffered.length);
-            left -= n;
-            received += n;
-            buffered = buffered.subarray(n);
-            if (left > 0) return;
-            sock.write("250 queued\r\n");
-            continue;
+      onCommands(sock, (line) => {
+        if (/^BDAT /i.test(line)) {
+          if (throttle === undefined) {
+            sock.pause();
+            throttle = setInterval(() => { sock.resume(); setImmediate(() => sock.pause()); }, 100);
           }
-          const i = buffered.indexOf("\r\n");
-          if (i < 0) return;
-          const line = buffered.subarray(0, i).toString("latin1");
-          buffered = buffered.subarray(i + 2);
-          const bdat = /^BDAT (\d+)/i.exec(line);
-          if (bdat) {
-            left = Number(bdat[1]);
-            if (throttle === undefined) {
-              sock.pause();
-              throttle = setInterval(() => { sock.resume(); setImmediate(() => sock.pause()); }, 100);
-            }
-          } else if (/^EHLO/i.test(line)) sock.write(["slow.test", ...extensions].map((e, k, all) => `${k === all.length - 1 ? "250 " : "250-"}${e}\r\n`).join(""));
-          else if (/^QUIT/i.test(line)) sock.end("221 bye\r\n");
-          else sock.write("250 ok\r\n");
-        }
-      });
+        } else if (/^EHLO/i.test(line)) sock.write(["slow.test", ...extensions].map((e, k, all) => `${k === all.length - 1 ? "250 " : "250-"}${e}\r\n`).join(""));
+        else if (/^QUIT/i.test(line)) sock.end("221 bye\r\n");
+        else sock.write("250 ok\r\n");
+      }, { payload: (n) => { received += n; }, chunkEnd: () => sock.write("250 queued\r\n") });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const client = await SMTP.connect("127.0.0.1", (server.address() as { port: number }).port, { localHostname: "client.test", timeout: 30_000, timeouts: { dataBlock: 1000, dataTermination: 1000 } });
@@ -720,31 +700,13 @@ test("pipelined BDAT with a slow stream: after a refused chunk no further BDAT i
   const server = createServer((sock) => {
     sock.on("error", () => undefined);
     sock.write("220 mx.test ESMTP\r\n");
-    let buffered: Buffer = Buffer.alloc(0);
-    let left = 0;
-    sock.on("data", (d: Buffer) => {
-      buffered = Buffer.concat([buffered, d]);
-      for (;;) {
-        if (left > 0) {
-          const n = Math.min(left, buffered.length);
-          left -= n;
-          buffered = buffered.subarray(n);
-          if (left > 0) return;
-          continue;
-        }
-        const i = buffered.indexOf("\r\n");
-        if (i < 0) return;
-        const line = buffered.subarray(0, i).toString("latin1");
-        buffered = buffered.subarray(i + 2);
-        seen.push(line.split(" ").slice(0, 3).join(" "));
-        const bdat = /^BDAT (\d+)/.exec(line);
-        if (bdat) {
-          left = Number(bdat[1]);
-          // The first chunk is refused; any later BDAT (pipelined already) is discarded.
-          sock.write(seen.filter((l) => l.startsWith("BDAT")).length === 1 ? "552 5.3.4 message too big\r\n" : "503 5.5.1 discarded\r\n");
-        } else if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
-        else sock.write("250 ok\r\n");
-      }
+    onCommands(sock, (line) => {
+      seen.push(line.split(" ").slice(0, 3).join(" "));
+      if (line.startsWith("BDAT")) {
+        // The first chunk is refused; any later BDAT (pipelined already) is discarded.
+        sock.write(seen.filter((l) => l.startsWith("BDAT")).length === 1 ? "552 5.3.4 message too big\r\n" : "503 5.5.1 discarded\r\n");
+      } else if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else sock.write("250 ok\r\n");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
