@@ -247,18 +247,12 @@ async function hostileServer(): Promise<{ server: Server; port: number }> {
   const server = createServer((sock) => {
     sock.on("error", () => undefined);
     sock.write(`220 mx.test ${evil}greeting\r\n`);
-    let buffered = "";
-    sock.on("data", (d: Buffer) => {
-      buffered += d.toString("latin1");
-      let i: number;
-      while ((i = buffered.indexOf("\r\n")) !== -1) {
-        const verb = buffered.slice(0, i).split(" ")[0]!.toUpperCase();
-        buffered = buffered.slice(i + 2);
-        if (verb === "EHLO") sock.write(`250-mx.test\r\n250-X-EVIL ${evil}param\r\n250 SIZE 1000000\r\n`);
-        else if (verb === "MAIL") sock.write(`550 5.7.1 refused ${evil}text\r\n`);
-        else if (verb === "QUIT") sock.end(`221 ${evil}bye\r\n`);
-        else sock.write("250 ok\r\n");
-      }
+    onLines(sock, (line) => {
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "EHLO") sock.write(`250-mx.test\r\n250-X-EVIL ${evil}param\r\n250 SIZE 1000000\r\n`);
+      else if (verb === "MAIL") sock.write(`550 5.7.1 refused ${evil}text\r\n`);
+      else if (verb === "QUIT") sock.end(`221 ${evil}bye\r\n`);
+      else sock.write("250 ok\r\n");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
