@@ -10,18 +10,14 @@ import { SMTPServerDisconnected } from "../errors.js";
 import type { CommandEncoding } from "../protocol/commands.js";
 import { parseEhlo } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import type { Channel, Outgoing } from "../transport/channel.js";
+import { slotKinds, type Channel, type Outgoing, type SlotKinds } from "../transport/channel.js";
 import type { Slot } from "../transport/command-queue.js";
 
-/** One command of a pipelined group. */
-export interface Command {
-  /** A command line (its text, sent as UTF-8), or bytes: a message may come in parts. */
-  bytes: string | Buffer | readonly Buffer[];
-  /** As traces show it. */
-  log: string;
-  /** Timeout phase of its reply (default `command`). */
-  phase?: TimeoutPhase;
-}
+/**
+ * One command of a pipelined group (see `Outgoing`). A plain string in a group is a
+ * checked command line without its CRLF, shown in traces as it is.
+ */
+export type Command = Outgoing;
 
 /**
  * The server's extensions (lower-case names to parameters): a `Map` that counts its
@@ -56,6 +52,8 @@ export class Conversation {
   readonly channel: Channel;
   readonly dialect: Dialect;
   readonly #timeouts: Readonly<Record<TimeoutPhase, number>>;
+  /** The reply slot kind of each phase, shared by every slot this connection opens. */
+  readonly #kinds: SlotKinds;
   /** Text of the last successful HELO reply. */
   heloResp: string | null = null;
   /** Text of the last successful EHLO/LHLO reply. */
@@ -86,6 +84,7 @@ export class Conversation {
     this.channel = channel;
     this.dialect = dialect;
     this.#timeouts = timeouts;
+    this.#kinds = slotKinds(timeouts);
   }
 
   /** Writes on this connection so far (see `Channel.writes`). */
@@ -135,13 +134,8 @@ export class Conversation {
    * Writes a group of commands in one write; returns a slot per command. `coalesce` (by
    * default when the server offers PIPELINING) lets writes of the same tick join it.
    */
-  pipeline(commands: readonly Command[], coalesce = this.features.has("pipelining")): Slot[] {
-    const outgoing: Outgoing[] = [];
-    for (const c of commands) {
-      const phase = c.phase ?? "command";
-      outgoing.push({ bytes: c.bytes, log: c.log, slot: { timeout: this.#timeouts[phase], phase, command: c.log } });
-    }
-    return this.channel.send(outgoing, coalesce);
+  pipeline(commands: readonly (Command | string)[], coalesce = this.features.has("pipelining")): Slot[] {
+    return this.channel.send(commands, this.#kinds, coalesce);
   }
 
   /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */
@@ -168,7 +162,7 @@ export class Conversation {
   }
 
   /** Sends one command and reads its reply (one wait, then a synchronous read). */
-  async command(command: Command): Promise<SMTPReply> {
+  async command(command: Command | string): Promise<SMTPReply> {
     // Its reply is awaited at once: nothing could join it, so it is not held for the tick.
     const [slot] = this.pipeline([command], false);
     await this.settled(slot!);
@@ -177,6 +171,6 @@ export class Conversation {
 
   /** Opens a slot for a reply no command of its own asks for (LMTP's per-recipient replies). */
   expect(phase: TimeoutPhase, what: string): Slot {
-    return this.channel.expect({ timeout: this.#timeouts[phase], phase, command: what });
+    return this.channel.expect(this.#kinds[phase], what);
   }
 }

@@ -136,10 +136,7 @@ export abstract class SMTPSecure extends SMTPBase {
     await this.greet();
     conv = this.requireConnection();
     if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
-    const [slot] = conv.channel.send([{
-      bytes: encodeCommand("STARTTLS"), log: "STARTTLS",
-      slot: { timeout: conv.timeout("command"), phase: "command", command: "STARTTLS", sealAfter: true },
-    }]);
+    const [slot] = conv.pipeline([{ bytes: encodeCommand("STARTTLS"), log: "STARTTLS", sealAfter: true }], false);
     const reply = await conv.read(slot!);
     if (reply.code !== 220) {
       throw new SMTPResponseException(reply.code, reply.message, { command: "STARTTLS" });

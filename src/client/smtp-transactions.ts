@@ -6,7 +6,7 @@
 
 import { SMTPDataError, SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
-import type { CommandEncoding } from "../protocol/commands.js";
+import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { normalizedLength } from "../protocol/dot-stuff.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
@@ -18,7 +18,7 @@ import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
 import {
-  abandon, DATA, isAccepted, mailCommand, openGroup, rcptCommand, rcptCommands, send,
+  abandon, DATA, isAccepted, mailCommand, openGroup, rcptLine, send,
   type Body, type Envelope,
 } from "./transaction.js";
 
@@ -46,7 +46,9 @@ export type { Delivery } from "./final-reply.js";
 interface Request {
   from: string;
   fromPath: string;
-  to: { addr: string; path: string }[];
+  /** The recipients as the caller gave them, and their `<path>`s in the same order. */
+  to: readonly string[];
+  toPaths: readonly string[];
   mailOptions: string[];
   rcptOptions: string[];
   body: Body;
@@ -87,14 +89,19 @@ function toList(to: string | readonly string[]): string[] {
 }
 
 /**
- * Each recipient with its `<path>` (quoted now unless `paths` has it already). Built with
- * push: see `normalizeParams`.
+ * Each recipient's `<path>`. Built with push: see `normalizeParams`.
  * @throws TypeError for a bad address.
  */
-function recipientPaths(list: readonly string[], paths: readonly string[] | undefined): { addr: string; path: string }[] {
-  const out: { addr: string; path: string }[] = [];
-  for (let i = 0; i < list.length; i++) out.push({ addr: list[i]!, path: paths?.[i] ?? quoteaddr(list[i]!) });
+function recipientPaths(list: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const addr of list) out.push(quoteaddr(addr));
   return out;
+}
+
+/** True when every address is ASCII (no SMTPUTF8 needed for them). */
+function allAscii(addrs: readonly string[]): boolean {
+  for (const addr of addrs) if (!isAsciiAddress(addr)) return false;
+  return true;
 }
 
 /** Adds the mail methods. */
@@ -135,7 +142,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
         throw new SMTPNotSupportedError(`Non-ASCII recipient ${JSON.stringify(recip)} needs an SMTPUTF8 transaction (MAIL with SMTPUTF8)`);
       }
       const opts = conv.doesEsmtp ? params : [];
-      const reply = await conv.command(rcptCommand(path, opts, conv.encoding));
+      const reply = await conv.command(rcptLine(path, opts, conv.encoding));
       if (isAccepted(reply.code)) conv.accepted.push(recip);
       return reply;
     });
@@ -224,7 +231,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     if (list.length === 0) throw new TypeError("no recipients: sendmail needs at least one");
     return {
       from, fromPath: quoted?.fromPath ?? quoteaddr(from),
-      to: recipientPaths(list, quoted?.toPaths),
+      to: list, toPaths: quoted?.toPaths ?? recipientPaths(list),
       mailOptions: normalizeParams(mailOptions), rcptOptions: normalizeParams(rcptOptions),
       body, size, rawBytes: false, report,
     };
@@ -240,8 +247,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * needs it. @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed and the
    * server does not offer it (or does not speak ESMTP).
    */
-  private transactionOptions(conv: Conversation, from: string, to: readonly { addr: string }[], options: string[]): string[] {
-    const wantsUtf8 = hasParam(options, "SMTPUTF8") || !isAsciiAddress(from) || to.some((t) => !isAsciiAddress(t.addr));
+  private transactionOptions(conv: Conversation, from: string, to: readonly string[], options: string[]): string[] {
+    const wantsUtf8 = hasParam(options, "SMTPUTF8") || !isAsciiAddress(from) || !allAscii(to);
     if (!wantsUtf8) return options;
     if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) throw new SMTPNotSupportedError("SMTPUTF8 not supported by server");
     return hasParam(options, "SMTPUTF8") ? options : [...options, "SMTPUTF8"];
@@ -349,7 +356,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const rcptOptions = conv.doesEsmtp ? req.rcptOptions : [];
     return {
       from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, encoding,
-      mail: mailCommand(req.fromPath, options, encoding), rcpts: rcptCommands(req.to, rcptOptions, encoding),
+      mail: mailCommand(req.fromPath, options, encoding), rcpts: rcptLines(req.toPaths, rcptOptions, encoding),
     };
   }
 }

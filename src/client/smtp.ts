@@ -116,7 +116,7 @@ export class SMTP extends SMTPTransactions {
       owner: this,
       tracer: this.tracer,
       ...(this.options.limits ? { limits: this.options.limits } : {}),
-      greeting: { timeout: timeouts.greeting, phase: "greeting", command: "the greeting" },
+      greeting: { timeout: timeouts.greeting, phase: "greeting" },
     });
     const conv = new Conversation(channel, this.dialect, timeouts);
     this.conversation = conv;

@@ -6,7 +6,7 @@
  */
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { commandText, paramsLine, type CommandEncoding } from "../protocol/commands.js";
+import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
@@ -20,15 +20,16 @@ export interface Envelope {
   /** `<path>` for MAIL FROM. */
   fromPath: string;
   /**
-   * The MAIL command (`fromPath`, `mailOptions`, `encoding`) and one RCPT command per
-   * recipient: every line is checked before the first byte of the transaction is written.
+   * The MAIL command (`fromPath`, `mailOptions`, `encoding`) and one RCPT command line per
+   * recipient (a checked line without its CRLF; see `Conversation.pipeline`): every line
+   * is checked before the first byte of the transaction is written.
    */
   mail: Command;
-  rcpts: Command[];
+  rcpts: readonly string[];
   /** MAIL parameters to send. */
   mailOptions: string[];
-  /** Recipients as the caller gave them, with their `<path>`. */
-  to: { addr: string; path: string }[];
+  /** Recipients as the caller gave them, in the order of `rcpts`. */
+  to: readonly string[];
   /**
    * How this transaction's commands are encoded: UTF-8 for an SMTPUTF8 transaction
    * (RFC 6531), else ASCII. A property of the transaction, so pipelined transactions that
@@ -77,27 +78,21 @@ export function mailCommand(path: string, params: readonly string[], encoding: C
   return withParams("MAIL", `FROM:${path}`, params, encoding);
 }
 
-/** `RCPT TO:<path> PARAMS` as a command, with its trace text. */
-export function rcptCommand(path: string, params: readonly string[], encoding: CommandEncoding): Command {
-  return withParams("RCPT", `TO:${path}`, params, encoding);
+/**
+ * `RCPT TO:<path> PARAMS` as a checked command line (no CRLF), which is also its trace text.
+ * @throws TypeError for a line that may not be sent.
+ */
+export function rcptLine(path: string, params: readonly string[], encoding: CommandEncoding): string {
+  return rcptLines([path], params, encoding)[0]!;
 }
 
-/** The envelope's MAIL command followed by one RCPT per recipient. */
-export function envelopeCommands(env: Envelope): Command[] {
-  const commands = [env.mail];
+/** The envelope's MAIL command followed by one RCPT line per recipient. */
+export function envelopeCommands(env: Envelope): (Command | string)[] {
+  const commands: (Command | string)[] = [env.mail];
   for (const rcpt of env.rcpts) commands.push(rcpt);
   return commands;
 }
 
-/**
- * One RCPT command per recipient, built with push (see `normalizeParams`).
- * @throws TypeError for a line that may not be sent.
- */
-export function rcptCommands(to: readonly { path: string }[], params: readonly string[], encoding: CommandEncoding): Command[] {
-  const commands: Command[] = [];
-  for (const r of to) commands.push(rcptCommand(r.path, params, encoding));
-  return commands;
-}
 
 const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
 /** DATA, whose reply (354) has the `dataInitiation` timeout. */
@@ -110,7 +105,7 @@ export const DATA: Command = { bytes: commandText("DATA"), log: "DATA", phase: "
  * group starts with RSET, whose reply is not needed (see `Conversation.unreadWhole` and
  * `resetDue`). `coalesce` as in `Conversation.pipeline`.
  */
-export function openGroup(conv: Conversation, commands: Command[], coalesce?: boolean): Slot[] {
+export function openGroup(conv: Conversation, commands: (Command | string)[], coalesce?: boolean): Slot[] {
   if (!needsReset(conv)) return conv.pipeline(commands, coalesce);
   const slots = conv.pipeline([RSET, ...commands], coalesce).slice(1);
   resetWritten(conv);
@@ -217,7 +212,7 @@ function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[])
   if (mail.code !== 250) return { mail, refused, accepted };
   for (let i = 0; i < env.to.length; i++) {
     const reply = conv.take(slots[i + 1]!);
-    const addr = env.to[i]!.addr;
+    const addr = env.to[i]!;
     if (isAccepted(reply.code)) accepted.push(addr);
     else refused.set(addr, reply);
     if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
@@ -303,7 +298,7 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
     await conv.settled(rset!);
   }
   const slots: Slot[] = [];
-  let command = env.mail;
+  let command: Command | string = env.mail;
   for (;;) {
     const [slot] = conv.pipeline([command], false);
     slots.push(slot!);

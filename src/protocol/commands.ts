@@ -21,10 +21,13 @@ export function assertSafe(value: string, what: string): void {
   }
 }
 
+/** A character past 7-bit ASCII. (A module constant: a regular-expression literal in a function body is a new object on every call.) */
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 /** True when `text` is 7-bit ASCII. */
 export function isAscii(text: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return !/[^\u0000-\u007f]/.test(text);
+  return !NON_ASCII.test(text);
 }
 
 /** Anything a line in ASCII mode may not hold: CR, LF, NUL, or a character past U+007F. */
@@ -102,6 +105,28 @@ export function rcptText(path: string, options: readonly string[] = [], encoding
  */
 export function paramsText(verb: string, head: string, params: readonly string[], encoding: CommandEncoding = "ascii"): string {
   return `${paramsLine(verb, head, params, encoding)}\r\n`;
+}
+
+/**
+ * `RCPT TO:<path> PARAMS` for each path, as checked command lines without CRLF (see
+ * {@link commandLine}); `params` already normalised. The parameters are checked once and
+ * each path on its own (the verb is constant): the same check as of each whole line, without
+ * building a string to test.
+ * @throws TypeError as {@link commandText}.
+ */
+export function rcptLines(paths: readonly string[], params: readonly string[], encoding: CommandEncoding = "ascii"): string[] {
+  const suffix = params.length === 0 ? "" : ` ${params.join(" ")}`;
+  const unsafe = encoding === "ascii" ? UNSAFE_ASCII : UNSAFE_UTF8;
+  const badSuffix = suffix !== "" && unsafe.test(suffix);
+  const lines: string[] = [];
+  for (const path of paths) {
+    if (badSuffix || typeof path !== "string" || unsafe.test(path)) {
+      const args = `TO:${String(path)}${suffix}`;
+      unsafeLine("RCPT", args, `RCPT ${args}`, encoding);
+    }
+    lines.push(suffix === "" ? "RCPT TO:" + path : "RCPT TO:" + path + suffix);
+  }
+  return lines;
 }
 
 /** {@link paramsText} without its CRLF (see {@link commandLine}). @throws TypeError as {@link commandText}. */

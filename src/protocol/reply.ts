@@ -78,6 +78,22 @@ function preview(line: string): string {
 /** A byte past 7-bit ASCII, in text read one char per byte. */
 const HIGH_BYTE = /[\u0080-\u00ff]/;
 
+/** How many recent one-line replies the parser remembers (see `ReplyParser`). */
+const RECENT_REPLIES = 4;
+
+/**
+ * A one-line reply remembered by its exact wire form (`250 text\r\n`), and when it was
+ * last seen. Its strings share no storage with the chunk it came in (a remembered slice
+ * would keep a whole read alive).
+ */
+interface RecentReply {
+  wire: string;
+  code: number;
+  message: string;
+  enhancedStatus: string | undefined;
+  seen: number;
+}
+
 /**
  * A push-style reply parser: feed it bytes as they arrive, in chunks of any size, and it
  * returns every reply completed so far. It keeps no more than one line's bytes plus the
@@ -103,6 +119,15 @@ export class ReplyParser {
   #lines: string[] = [];
   #replyBytes = 0;
   #failure: SMTPResponseException | null = null;
+  /**
+   * The last few distinct one-line replies (ASCII, `ddd text\r\n` with nothing stripped):
+   * a pipelined group's replies repeat (fifty RCPTs, fifty `250 2.1.5 Ok`), and a line equal
+   * to one of these is answered from it with one comparison, without being cut, checked and
+   * parsed again. Each hit gets its own reply object, so no caller shares one with another.
+   */
+  readonly #recent: RecentReply[] = [];
+  /** Counts lines, to find the least recently seen entry of {@link #recent}. */
+  #clock = 0;
 
   /** @throws RangeError for a limit that is not a positive integer (see {@link resolveLimits}). */
   constructor(limits: ReplyLimits = {}) {
@@ -171,6 +196,10 @@ export class ReplyParser {
 
   /** Parses one line `text[start..lf]` (LF included); returns a reply when it was the last. */
   #line(text: string, start: number, lf: number, ascii: boolean): SMTPReply | null {
+    if (this.#lines.length === 0) {
+      const known = this.#known(text, start, lf);
+      if (known !== null) return known;
+    }
     // Caps first: split across chunks, a line can break them before its LF arrives.
     this.#checkCaps(lf - start);
     if (this.#lines.length >= this.#maxLines) this.#fail(-1, `Reply too long: more than ${this.#maxLines} lines`);
@@ -192,11 +221,47 @@ export class ReplyParser {
     this.#replyBytes = 0;
     const code = d0 * 100 + d1 * 10 + d2;
     // Most replies are one line: no growable array for them, and #lines stays the same.
-    if (this.#lines.length === 0) return makeReply(code, [line]);
+    if (this.#lines.length === 0) {
+      const reply = makeReply(code, [line]);
+      // Remembered only when the line is exactly `ddd text\r\n`, so that equal wire bytes
+      // mean an equal reply.
+      if (sep === 0x20 && end === lf - 1 && len === line.length + 4 && (ascii || !HIGH_BYTE.test(line))) this.#remember(text.slice(start, lf + 1), code);
+      return reply;
+    }
     const lines = this.#lines;
     lines.push(line);
     this.#lines = [];
     return makeReply(code, lines);
+  }
+
+  /**
+   * A fresh copy of the remembered reply whose wire form is `text[start..lf]`, or `null`.
+   * Such a line passed every check when first parsed, and the caps cannot differ: it
+   * starts a reply, like the line it equals.
+   */
+  #known(text: string, start: number, lf: number): SMTPReply | null {
+    const length = lf + 1 - start;
+    for (const entry of this.#recent) {
+      if (entry.wire.length !== length || !text.startsWith(entry.wire, start)) continue;
+      entry.seen = ++this.#clock;
+      const { code, message, enhancedStatus } = entry;
+      return enhancedStatus === undefined ? { code, message, lines: [message] } : { code, message, lines: [message], enhancedStatus };
+    }
+    return null;
+  }
+
+  /** Remembers a one-line reply by its wire form, in place of the least recently seen one when full. */
+  #remember(rawWire: string, code: number): void {
+    const wire = flatCopy(rawWire);
+    const message = wire.slice(4, -2);
+    const entry: RecentReply = { wire, code, message, enhancedStatus: parseEnhancedStatus(code, message), seen: ++this.#clock };
+    if (this.#recent.length < RECENT_REPLIES) {
+      this.#recent.push(entry);
+      return;
+    }
+    let oldest = 0;
+    for (let i = 1; i < this.#recent.length; i++) if (this.#recent[i]!.seen < this.#recent[oldest]!.seen) oldest = i;
+    this.#recent[oldest] = entry;
   }
 
   #fail(code: number, message: string): never {

@@ -6,29 +6,46 @@
  */
 
 import type tls from "node:tls";
+import type { TimeoutPhase } from "../constants.js";
 import { SMTPServerDisconnected } from "../errors.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
-import { CommandQueue, type Slot, type SlotOptions } from "./command-queue.js";
+import { CommandQueue, type Slot, type SlotKind } from "./command-queue.js";
 import { Connection, type TLSInfo } from "./connection.js";
 import type { OpenOptions } from "./socket-open.js";
 import type { Tracer } from "./trace.js";
 
-/** One command to write: its bytes, how to show it, and its reply slot (none for raw sends). */
+/**
+ * One command to write: its bytes, how traces show it, and the timeout phase of its reply.
+ * (A plain string given to {@link Channel.send} is a checked command line without its
+ * CRLF, shown as it is, whose reply has the `command` phase.)
+ */
 export interface Outgoing {
   /** A command line (text, sent as UTF-8), or bytes: a message may come in parts, never joined. */
   bytes: string | Buffer | readonly Buffer[];
   /** What traces show (credentials masked). */
   log: string;
-  /** Options of the reply slot to open, or `undefined` to expect no reply. */
-  slot?: SlotOptions;
+  /** Timeout phase of its reply (default `command`). */
+  phase?: TimeoutPhase;
+  /** STARTTLS: after a 220 reply, no byte may arrive until the TLS handshake (see `SlotKind`). */
+  sealAfter?: boolean;
+}
+
+/** The slot kind of each timeout phase: one shared object per phase and connection. */
+export type SlotKinds = Readonly<Record<TimeoutPhase, SlotKind>>;
+
+/** The {@link SlotKinds} of a connection's timeouts (ms per phase). */
+export function slotKinds(timeouts: Readonly<Record<TimeoutPhase, number>>): SlotKinds {
+  const kinds = {} as Record<TimeoutPhase, SlotKind>;
+  for (const phase of Object.keys(timeouts) as TimeoutPhase[]) kinds[phase] = Object.freeze({ timeout: timeouts[phase], phase });
+  return Object.freeze(kinds);
 }
 
 /** Options for {@link Channel.open}. */
 export interface ChannelOptions extends OpenOptions {
   tracer: Tracer;
   limits?: ReplyLimits;
-  /** The greeting's slot, opened before connecting so no early byte is lost. */
-  greeting: SlotOptions;
+  /** The kind of the greeting's slot, opened before connecting so no early byte is lost. */
+  greeting: SlotKind;
 }
 
 /** An open SMTP transport: bytes out, replies in, in order. */
@@ -64,7 +81,7 @@ export class Channel {
       },
       fatal: (error) => ref.channel?.destroy(error),
     }, options.limits);
-    const greeting = queue.expect(options.greeting);
+    const greeting = queue.expect(options.greeting, "the greeting");
     const conn = await Connection.open(options, {
       data: (chunk) => queue.feed(chunk),
       close: (error) => {
@@ -116,39 +133,50 @@ export class Channel {
     return this.#conn.closed || this.#queue.failure !== null;
   }
 
-  /** Opens a reply slot without writing (the greeting; extra LMTP replies; `getreply`). */
-  expect(options: SlotOptions): Slot {
-    return this.#queue.expect(options);
+  /** Opens a reply slot without writing (extra LMTP replies; `getreply`). */
+  expect(kind: SlotKind, command: string): Slot {
+    return this.#queue.expect(kind, command);
   }
 
   /**
-   * Writes every command in one socket write and returns their slots (pipelining);
-   * `coalesce` also joins it with other writes of the same tick. Consecutive command
-   * lines become one buffer (one encoding for the whole group).
+   * Writes every command in one socket write and returns their slots (pipelining), each of
+   * the kind its phase has in `kinds`; `coalesce` also joins it with other writes of the
+   * same tick. Consecutive command lines become one buffer (one encoding for the whole group).
    */
-  send(commands: readonly Outgoing[], coalesce = false): Slot[] {
+  send(commands: readonly (Outgoing | string)[], kinds: SlotKinds, coalesce = false): Slot[] {
     this.#assertOpen();
     this.#writes++;
     const slots: Slot[] = [];
-    let text = "";
+    /** Command text not yet turned into bytes, joined once (no string built per line). */
+    const text: string[] = [];
     for (const c of commands) {
-      this.#tracer.command(c.log);
-      if (c.slot) slots.push(this.#queue.expect(c.slot));
-      const bytes = c.bytes;
-      if (typeof bytes === "string") {
-        text += bytes;
+      if (typeof c === "string") {
+        this.#tracer.command(c);
+        slots.push(this.#queue.expect(kinds.command, c));
+        text.push(c, "\r\n");
         continue;
       }
-      if (text !== "") {
-        this.#put(Buffer.from(text, "utf8"), coalesce);
-        text = "";
+      this.#tracer.command(c.log);
+      const kind = kinds[c.phase ?? "command"];
+      slots.push(this.#queue.expect(c.sealAfter ? { ...kind, sealAfter: true } : kind, c.log));
+      const bytes = c.bytes;
+      if (typeof bytes === "string") {
+        text.push(bytes);
+        continue;
       }
+      if (text.length > 0) this.#putText(text, coalesce);
       if (Buffer.isBuffer(bytes)) this.#put(bytes, coalesce);
       else for (const part of bytes as readonly Buffer[]) this.#put(part, coalesce);
     }
-    if (text !== "") this.#put(Buffer.from(text, "utf8"), coalesce);
+    if (text.length > 0) this.#putText(text, coalesce);
     if (!coalesce) this.#conn.flush();
     return slots;
+  }
+
+  /** Holds the command text gathered so far as one buffer, and empties `text`. */
+  #putText(text: string[], coalesce: boolean): void {
+    this.#put(Buffer.from(text.length === 1 ? text[0]! : text.join(""), "utf8"), coalesce);
+    text.length = 0;
   }
 
   /** Holds one part of a group: until the end of the tick, or until send() flushes it. */

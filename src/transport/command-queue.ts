@@ -10,16 +10,18 @@
 import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 
-/** What a slot is for: the limit and phase of its timeout, and how to name it in errors. */
-export interface SlotOptions {
+/**
+ * What kind of reply a slot waits for: the limit and phase of its timeout. One object serves
+ * every slot of its kind (a connection makes one per phase), so opening a slot allocates
+ * the slot alone.
+ */
+export interface SlotKind {
   /** Milliseconds to wait for the whole reply once it is awaited and first in line. */
-  timeout: number;
+  readonly timeout: number;
   /** The timeout's phase name (`greeting`, `command`, `dataTermination`, ...). */
-  phase: string;
-  /** The command as shown in errors and traces (credentials masked). */
-  command: string;
+  readonly phase: string;
   /** STARTTLS: after a 220 reply to it, no byte may arrive until the TLS handshake. */
-  sealAfter?: boolean;
+  readonly sealAfter?: boolean;
 }
 
 /**
@@ -28,7 +30,9 @@ export interface SlotOptions {
  * reads stay monomorphic).
  */
 export class Slot {
-  readonly options: SlotOptions;
+  readonly kind: SlotKind;
+  /** The command as shown in errors and traces (credentials masked). */
+  readonly command: string;
   /** The reply, once it has come. */
   reply: SMTPReply | undefined = undefined;
   /** Why no reply will come (closed, timed out, aborted), once known. */
@@ -39,8 +43,9 @@ export class Slot {
   /** When the reply must have arrived (ms, `performance.now()` clock); infinite until armed. */
   deadline = Number.POSITIVE_INFINITY;
 
-  constructor(options: SlotOptions) {
-    this.options = options;
+  constructor(kind: SlotKind, command: string) {
+    this.kind = kind;
+    this.command = command;
   }
 
   /** True once the slot has its reply or its error: waiting for it would only cost a job. */
@@ -84,8 +89,8 @@ export class CommandQueue {
   }
 
   /** Opens a slot for the next reply (call when writing its command, in write order). */
-  expect(options: SlotOptions): Slot {
-    const slot = new Slot(options);
+  expect(kind: SlotKind, command: string): Slot {
+    const slot = new Slot(kind, command);
     if (this.#failure !== null) slot.error = this.#failure;
     else this.#slots.push(slot);
     this.#holdUnsolicited = false;
@@ -169,7 +174,7 @@ export class CommandQueue {
       }
       this.#settle(slot, replies[i]!);
       advanced = true;
-      if (slot.options.sealAfter && replies[i]!.code === 220) {
+      if (slot.kind.sealAfter && replies[i]!.code === 220) {
         if (i < replies.length - 1 || this.#parser.inProgress) {
           this.#fatal(new SMTPResponseException(-1, "Protocol violation: data followed the STARTTLS reply before the TLS handshake (possible command injection)"));
           return;
@@ -218,13 +223,13 @@ export class CommandQueue {
    * replies themselves; the timer checks the head's deadline when it fires instead.
    */
   #arm(slot: Slot): void {
-    slot.deadline = performance.now() + slot.options.timeout;
+    slot.deadline = performance.now() + slot.kind.timeout;
     // A head whose limit is shorter than the pending timer's (DATA after RCPT, say) must
     // not wait for that timer: fire earlier.
-    if (this.#timer === undefined) this.#schedule(slot.options.timeout);
+    if (this.#timer === undefined) this.#schedule(slot.kind.timeout);
     else if (slot.deadline < this.#timerAt) {
       clearTimeout(this.#timer);
-      this.#schedule(slot.options.timeout);
+      this.#schedule(slot.kind.timeout);
     }
   }
 
@@ -240,7 +245,8 @@ export class CommandQueue {
     if (head === undefined || head.deadline === Number.POSITIVE_INFINITY || this.#failure !== null) return;
     const left = head.deadline - performance.now();
     if (left > 0) return this.#schedule(left);
-    const { timeout, phase, command } = head.options;
+    const { timeout, phase } = head.kind;
+    const command = head.command;
     this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}`, phase, timeout, { command }));
   }
 

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  assertSafe, commandLine, commandText, encodeBdat, encodeCommand, encodeMail, encodeRcpt, isAscii, paramsLine, paramsText,
+  assertSafe, commandLine, commandText, encodeBdat, encodeCommand, encodeMail, encodeRcpt, isAscii, paramsLine, paramsText, rcptLines,
   type CommandEncoding,
 } from "../../src/protocol/commands.js";
 import { quoteaddr } from "../../src/protocol/address.js";
@@ -324,6 +324,23 @@ describe("command encoders: properties", () => {
       assert.equal(outcome(() => commandLine(verb, args, enc)), strip(outcome(() => commandText(verb, args, enc))));
       assert.equal(outcome(() => paramsLine(verb, args, params, enc)), strip(outcome(() => paramsText(verb, args, params, enc))));
     }), { numRuns: 2000 });
+  });
+
+  it("rcptLines gives, for every path, what paramsLine gives for its RCPT line, and refuses the same input with the same error", () => {
+    const outcome = (fn: () => string[]): string[] | string => {
+      try {
+        return fn();
+      } catch (err) {
+        assert.ok(err instanceof TypeError);
+        return `TypeError: ${err.message}`;
+      }
+    };
+    const safePath = fc.stringMatching(/^<[a-z0-9.@-]{0,12}>$/);
+    const path = fc.oneof(safePath, hostile);
+    fc.assert(fc.property(fc.array(path, { maxLength: 4 }), fc.array(fc.oneof(hostile, fc.constantFrom("NOTIFY=NEVER", "ORCPT=rfc822;a@b")), { maxLength: 2 }), encodingArb, (paths, params, enc) => {
+      const expected = outcome(() => paths.map((p) => paramsLine("RCPT", `TO:${p}`, params, enc)));
+      assert.deepEqual(outcome(() => rcptLines(paths, params, enc)), expected);
+    }), { numRuns: 3000 });
   });
 
   it("valid options always encode, keywords upper-cased, values unchanged", () => {

@@ -498,6 +498,16 @@ describe("parseEnhancedStatus: property", () => {
   });
 });
 
+/** `wire` cut into chunks at the given points (each taken modulo its length + 1). */
+function cutAt(wire: Buffer, cuts: readonly number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let prev = 0;
+  for (const p of points) { chunks.push(wire.subarray(prev, p)); prev = p; }
+  chunks.push(wire.subarray(prev));
+  return chunks;
+}
+
 describe("ReplyParser: properties", () => {
   it("arbitrary replies rendered to wire form and split arbitrarily parse back exactly", () => {
     fc.assert(fc.property(
@@ -505,12 +515,7 @@ describe("ReplyParser: properties", () => {
       fc.array(fc.nat(), { maxLength: 8 }),
       (replies, cuts) => {
         const wire = Buffer.from(replies.map(render).join(""), "utf8");
-        const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-        const chunks: Buffer[] = [];
-        let prev = 0;
-        for (const p of points) { chunks.push(wire.subarray(prev, p)); prev = p; }
-        chunks.push(wire.subarray(prev));
-        const outcome = run(chunks);
+        const outcome = run(cutAt(wire, cuts));
         assert.equal(outcome.error, undefined);
         assert.deepEqual(outcome.replies, replies.map(expected));
         assert.equal(outcome.parser.inProgress, false);
@@ -523,6 +528,41 @@ describe("ReplyParser: properties", () => {
       const outcome = parseAllWays(Buffer.from(replies.map(render).join(""), "utf8"));
       assert.deepEqual(outcome.replies, replies.map(expected));
     }), { numRuns: 60 });
+  });
+
+  it("replies that repeat (answered from the parser's recent replies) parse exactly as when first seen, however they are chunked", () => {
+    // A small pool, drawn from again and again: the same reply comes back to back, after
+    // others, past the number remembered, and as a line of a multi-line reply.
+    const pool = fc.array(replyArb, { minLength: 1, maxLength: 7 });
+    fc.assert(fc.property(pool, fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 6 }), (replies, picks, cuts) => {
+      const sequence = picks.map((p) => replies[p % replies.length]!);
+      const wire = Buffer.from(sequence.map(render).join(""), "utf8");
+      const outcome = run(cutAt(wire, cuts));
+      assert.equal(outcome.error, undefined);
+      assert.deepEqual(outcome.replies, sequence.map(expected));
+    }), { numRuns: 400 });
+  });
+
+  it("a repeated reply is a new object each time: changing one changes no other", () => {
+    const [a, b, c] = new ReplyParser().push(Buffer.from("250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"));
+    a!.lines.push("changed");
+    a!.message = "changed";
+    assert.notEqual(a, b);
+    assert.deepEqual(b, r(250, ["2.1.5 Ok"], "2.1.5"));
+    assert.deepEqual(c, r(250, ["2.1.5 Ok"], "2.1.5"));
+  });
+
+  it("a line remembered as a one-line reply is not taken for one inside a multi-line reply, nor the other way round", () => {
+    expectReplies("250 same\r\n250-same\r\n250 same\r\n250 same\r\n250-other\r\n250 other\r\n250 other\r\n", [
+      r(250, ["same"]), r(250, ["same", "same"]), r(250, ["same"]), r(250, ["other", "other"]), r(250, ["other"]),
+    ]);
+  });
+
+  it("repeated replies with a bare LF, trailing blanks or no text parse as the first time", () => {
+    expectReplies("250 ok\n250 ok\n250 ok \r\n250 ok \r\n250 \r\n250 \r\n250\r\n250\r\n250 ok\r\n250 ok\n", [
+      r(250, ["ok"]), r(250, ["ok"]), r(250, ["ok"]), r(250, ["ok"]), r(250, [""]), r(250, [""]), r(250, [""]), r(250, [""]),
+      r(250, ["ok"]), r(250, ["ok"]),
+    ]);
   });
 
   it("arbitrary bytes never throw anything but SMTPResponseException, and chunking never changes the error", () => {
