@@ -126,6 +126,8 @@ export class ReplyParser {
    * parsed again. Each hit gets its own reply object, so no caller shares one with another.
    */
   readonly #recent: RecentReply[] = [];
+  /** The entry of {@link #recent} seen last, tried first. */
+  #last: RecentReply | null = null;
   /** Counts lines, to find the least recently seen entry of {@link #recent}. */
   #clock = 0;
 
@@ -241,13 +243,22 @@ export class ReplyParser {
    */
   #known(text: string, start: number, lf: number): SMTPReply | null {
     const length = lf + 1 - start;
-    for (const entry of this.#recent) {
-      if (entry.wire.length !== length || !text.startsWith(entry.wire, start)) continue;
-      entry.seen = ++this.#clock;
-      const { code, message, enhancedStatus } = entry;
-      return enhancedStatus === undefined ? { code, message, lines: [message] } : { code, message, lines: [message], enhancedStatus };
+    // The reply seen last first: a pipelined group's replies mostly repeat the one before.
+    let entry = this.#last;
+    if (entry === null || entry.wire.length !== length || !text.startsWith(entry.wire, start)) {
+      entry = null;
+      for (const e of this.#recent) {
+        if (e.wire.length === length && text.startsWith(e.wire, start)) {
+          entry = e;
+          break;
+        }
+      }
+      if (entry === null) return null;
+      this.#last = entry;
     }
-    return null;
+    entry.seen = ++this.#clock;
+    const { code, message, enhancedStatus } = entry;
+    return enhancedStatus === undefined ? { code, message, lines: [message] } : { code, message, lines: [message], enhancedStatus };
   }
 
   /** Remembers a one-line reply by its wire form, in place of the least recently seen one when full. */
@@ -255,6 +266,7 @@ export class ReplyParser {
     const wire = flatCopy(rawWire);
     const message = wire.slice(4, -2);
     const entry: RecentReply = { wire, code, message, enhancedStatus: parseEnhancedStatus(code, message), seen: ++this.#clock };
+    this.#last = entry;
     if (this.#recent.length < RECENT_REPLIES) {
       this.#recent.push(entry);
       return;

@@ -149,14 +149,15 @@ export class Channel {
     const slots: Slot[] = [];
     /** Command text not yet turned into bytes, joined once (no string built per line). */
     const text: string[] = [];
+    const tracing = this.#tracer.level > 0;
     for (const c of commands) {
       if (typeof c === "string") {
-        this.#tracer.command(c);
+        if (tracing) this.#tracer.command(c);
         slots.push(this.#queue.expect(kinds.command, c));
         text.push(c, "\r\n");
         continue;
       }
-      this.#tracer.command(c.log);
+      if (tracing) this.#tracer.command(c.log);
       const kind = kinds[c.phase ?? "command"];
       slots.push(this.#queue.expect(c.sealAfter ? { ...kind, sealAfter: true } : kind, c.log));
       const bytes = c.bytes;
