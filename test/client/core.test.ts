@@ -440,11 +440,31 @@ test("sourceAddress binds the local end before connecting", async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
-  const local = 40000 + Math.floor(Math.random() * 20000);
+  /** A local port that was free a moment ago (the kernel's pick for port 0). */
+  const freePort = async (): Promise<number> => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const free = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    return free;
+  };
   try {
-    const client = await SMTP.connect("127.0.0.1", port, { sourceAddress: { host: "127.0.0.1", port: local } });
-    assert.equal(remotePort, local);
-    client.close();
+    // The port can be taken between the probe and the bind (by another test's connection):
+    // a few tries with fresh ports, so the test checks the binding and not its luck (it
+    // failed now and then with a random port).
+    for (let attempt = 1; ; attempt++) {
+      const local = await freePort();
+      let client: SMTP;
+      try {
+        client = await SMTP.connect("127.0.0.1", port, { sourceAddress: { host: "127.0.0.1", port: local } });
+      } catch (err) {
+        if (attempt < 5 && /EADDRINUSE/.test(String(err))) continue;
+        throw err;
+      }
+      assert.equal(remotePort, local);
+      client.close();
+      break;
+    }
   } finally {
     await new Promise((r) => server.close(r));
   }
