@@ -4,7 +4,8 @@
  * @module
  */
 
-import { SMTPDataError, SMTPSenderRefused } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused } from "../errors.js";
+import type { SMTPReply } from "../protocol/reply.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, eitherSignal } from "./abortable.js";
@@ -193,13 +194,21 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
 
 /**
  * The error to report when writing the message failed: the server's refusal of the
- * sender, when it came before it closed the connection (a server that refuses MAIL may
- * hang up while a large message is still being written), else `err` itself.
+ * sender, or of every recipient, when it came before it closed the connection (a server
+ * that refuses the envelope may hang up while a large message is still being written),
+ * else `err` itself. `slots` are the envelope's: MAIL's, then one per recipient of `env.to`.
  */
 function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown): unknown {
   const mail = slots[0]?.reply;
-  if (mail !== undefined && mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause: err });
-  return err;
+  if (mail === undefined) return err;
+  if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause: err });
+  const refused = new Map<string, SMTPReply>();
+  for (let i = 0; i < env.to.length; i++) {
+    const reply = slots[i + 1]?.reply;
+    if (reply === undefined || isAccepted(reply.code)) return err;
+    refused.set(env.to[i]!, reply);
+  }
+  return refused.size > 0 ? new SMTPRecipientsRefused(refused, { command: "RCPT", cause: err }) : err;
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import {
@@ -730,7 +731,12 @@ test("pipelined BDAT with a slow stream: after a refused chunk no further BDAT i
   }
 });
 
-test("pipelined BDAT: a server that refuses MAIL and hangs up while a large message is written gets SMTPSenderRefused, not a bare disconnect", { timeout: 30_000 }, async () => {
+/**
+ * Pipelined BDAT of a large message, in memory and streamed, to a server that answers the
+ * envelope's lines with `onEnvelope` (which refuses and hangs up) while the message is still
+ * being written: the call must reject with the refusal (`isRefusal`), not a bare disconnect.
+ */
+async function refusedThenHungUp(onEnvelope: (line: string, sock: Socket) => void, to: string[], isRefusal: (err: unknown) => boolean): Promise<void> {
   const { createServer } = await import("node:net");
   const { SMTP } = await import("../../src/index.js");
   const server = createServer((sock) => {
@@ -738,10 +744,7 @@ test("pipelined BDAT: a server that refuses MAIL and hangs up while a large mess
     sock.write("220 mx.test ESMTP\r\n");
     onLines(sock, (line) => {
       if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
-      else if (line.startsWith("MAIL")) {
-        sock.write("554 5.7.1 sender blocked\r\n");
-        sock.destroy();
-      }
+      else onEnvelope(line, sock);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -752,8 +755,7 @@ test("pipelined BDAT: a server that refuses MAIL and hangs up while a large mess
     }]) {
       const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 10_000 });
       try {
-        await assert.rejects(client.sendmail("a@x.test", "b@x.test", body()), (err: unknown) =>
-          err instanceof SMTPSenderRefused && err.smtpCode === 554);
+        await assert.rejects(client.sendmail("a@x.test", to, body()), isRefusal);
       } finally {
         client.close();
       }
@@ -761,4 +763,25 @@ test("pipelined BDAT: a server that refuses MAIL and hangs up while a large mess
   } finally {
     server.close();
   }
+}
+
+test("pipelined BDAT: a server that refuses MAIL and hangs up while a large message is written gets SMTPSenderRefused, not a bare disconnect", { timeout: 30_000 }, async () => {
+  await refusedThenHungUp((line, sock) => {
+    if (!line.startsWith("MAIL")) return;
+    sock.write("554 5.7.1 sender blocked\r\n");
+    sock.destroy();
+  }, ["b@x.test"], (err) => err instanceof SMTPSenderRefused && err.smtpCode === 554);
+});
+
+test("pipelined BDAT: a server that refuses every recipient and hangs up while a large message is written gets SMTPRecipientsRefused, not a bare disconnect", { timeout: 30_000 }, async () => {
+  await refusedThenHungUp((line, sock) => {
+    if (line.startsWith("MAIL")) sock.write("250 2.1.0 ok\r\n");
+    if (!line.startsWith("RCPT")) return;
+    sock.write(line.includes("b@") ? "550 5.1.1 no such user b\r\n" : "550 5.1.1 no such user c\r\n");
+    // Hangs up a moment later, so that the refusals are read first: closed at once, the
+    // reset can end the connection before they are read, and a disconnect is then all
+    // that is known.
+    if (line.includes("c@")) setTimeout(() => sock.destroy(), 100);
+  }, ["b@x.test", "c@x.test"], (err) => err instanceof SMTPRecipientsRefused && err.recipients.size === 2
+    && err.recipients.get("b@x.test")?.code === 550 && err.recipients.get("c@x.test")?.message === "5.1.1 no such user c");
 });
