@@ -52,7 +52,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(env, slots, err); });
+    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(env, slots, err, opts.signal); });
     else if (conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
     conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
@@ -70,7 +70,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const [slot] = conv.pipeline([bdatCommand(parts, false)]);
     if (opts.pipelining) {
       chunkSlots.push(slot!);
-      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(env, envelopeSlots, err); });
+      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(env, envelopeSlots, err, opts.signal); });
       return;
     }
     const reply = await conv.read(slot!);
@@ -196,11 +196,13 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
  * The error to report when writing the message failed: the server's refusal of the
  * sender, or of every recipient, when it came before it closed the connection (a server
  * that refuses the envelope may hang up while a large message is still being written),
- * else `err` itself. `slots` are the envelope's: MAIL's, then one per recipient of `env.to`.
+ * else `err` itself (and always when `signal`, the flow's, has aborted). `slots` are the
+ * envelope's: MAIL's, then one per recipient of `env.to`.
  */
-function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown): unknown {
+function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown, signal: AbortSignal | undefined): unknown {
   const mail = slots[0]?.reply;
-  if (mail === undefined) return err;
+  // An abort the caller asked for is reported as such, whatever the server had said.
+  if (mail === undefined || signal?.aborted) return err;
   if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause: err });
   const refused = new Map<string, SMTPReply>();
   for (let i = 0; i < env.to.length; i++) {

@@ -120,8 +120,13 @@ export function rcptLines(paths: readonly string[], params: readonly string[], e
   const badSuffix = suffix !== "" && unsafe.test(suffix);
   const lines: string[] = [];
   for (const path of paths) {
-    if (badSuffix || typeof path !== "string" || unsafe.test(path)) {
-      const args = `TO:${String(path)}${suffix}`;
+    // Not a string (no caller passes one): paramsLine gives the same line or error.
+    if (typeof path !== "string") {
+      lines.push(paramsLine("RCPT", `TO:${path as unknown as string}`, params, encoding));
+      continue;
+    }
+    if (badSuffix || unsafe.test(path)) {
+      const args = `TO:${path}${suffix}`;
       unsafeLine("RCPT", args, `RCPT ${args}`, encoding);
     }
     lines.push(suffix === "" ? "RCPT TO:" + path : "RCPT TO:" + path + suffix);

@@ -214,7 +214,8 @@ export class ReplyParser {
     if (!valid) this.#fail(-1, `Malformed reply line ${preview(text.slice(start, lf + 1))}`);
     this.#replyBytes += lf + 1 - start;
     let line = len > 4 ? text.slice(start + 4, end) : "";
-    if (!ascii && HIGH_BYTE.test(line)) line = Buffer.from(line, "latin1").toString("utf8");
+    const plain = ascii || !HIGH_BYTE.test(line);
+    if (!plain) line = Buffer.from(line, "latin1").toString("utf8");
     line = stripText(line);
     if (sep === 0x2d) {
       this.#lines.push(line);
@@ -225,9 +226,10 @@ export class ReplyParser {
     // Most replies are one line: no growable array for them, and #lines stays the same.
     if (this.#lines.length === 0) {
       const reply = makeReply(code, [line]);
-      // Remembered only when the line is exactly `ddd text\r\n`, so that equal wire bytes
-      // mean an equal reply.
-      if (sep === 0x20 && end === lf - 1 && len === line.length + 4 && (ascii || !HIGH_BYTE.test(line))) this.#remember(text.slice(start, lf + 1), code);
+      // Remembered only when the line is exactly `ddd text\r\n` in ASCII (its bytes are then
+      // its text), so that equal wire bytes mean an equal reply. Whether it is ASCII is
+      // decided on the bytes: decoding turns an invalid byte into U+FFFD, which is not one.
+      if (sep === 0x20 && end === lf - 1 && plain && len === line.length + 4) this.#remember(text.slice(start, lf + 1), code);
       return reply;
     }
     const lines = this.#lines;

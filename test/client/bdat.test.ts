@@ -765,6 +765,43 @@ async function refusedThenHungUp(onEnvelope: (line: string, sock: Socket) => voi
   }
 }
 
+test("pipelined BDAT: aborting (the client's signal) while a large message waits for the socket rejects with the abort's reason, even after every recipient was refused", { timeout: 30_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { SMTP } = await import("../../src/index.js");
+  let refusedBoth!: () => void;
+  const refusals = new Promise<void>((resolve) => (refusedBoth = resolve));
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onLines(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("MAIL")) sock.write("250 2.1.0 ok\r\n");
+      else if (line.startsWith("RCPT")) {
+        sock.write("550 5.1.1 no such user\r\n");
+        if (line.includes("c@")) {
+          // Reads nothing more: the client's writes back up until it is aborted.
+          sock.pause();
+          setTimeout(refusedBoth, 100);
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const controller = new AbortController();
+  const reason = new Error("stopped by the caller");
+  const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 10_000, signal: controller.signal });
+  try {
+    const call = client.sendmail("a@x.test", ["b@x.test", "c@x.test"], Buffer.alloc(32 * 1024 * 1024, 0x61));
+    await refusals;
+    controller.abort(reason);
+    await assert.rejects(call, (err: unknown) => err === reason);
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
 test("pipelined BDAT: a server that refuses MAIL and hangs up while a large message is written gets SMTPSenderRefused, not a bare disconnect", { timeout: 30_000 }, async () => {
   await refusedThenHungUp((line, sock) => {
     if (!line.startsWith("MAIL")) return;

@@ -336,7 +336,8 @@ describe("command encoders: properties", () => {
       }
     };
     const safePath = fc.stringMatching(/^<[a-z0-9.@-]{0,12}>$/);
-    const path = fc.oneof(safePath, hostile);
+    // Not only strings: no caller passes anything else, but the result must still match.
+    const path = fc.oneof(safePath, hostile, fc.constantFrom<unknown>(5, null, undefined, { toString: () => "<x@y>" }, Symbol("s"))) as fc.Arbitrary<string>;
     fc.assert(fc.property(fc.array(path, { maxLength: 4 }), fc.array(fc.oneof(hostile, fc.constantFrom("NOTIFY=NEVER", "ORCPT=rfc822;a@b")), { maxLength: 2 }), encodingArb, (paths, params, enc) => {
       const expected = outcome(() => paths.map((p) => paramsLine("RCPT", `TO:${p}`, params, enc)));
       assert.deepEqual(outcome(() => rcptLines(paths, params, enc)), expected);

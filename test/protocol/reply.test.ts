@@ -558,6 +558,18 @@ describe("ReplyParser: properties", () => {
     ]);
   });
 
+  it("repeated replies with bytes that are not UTF-8 (Latin-1 text, a C1 byte) parse as the first time (regression)", () => {
+    // A lone 0xE9 decodes to U+FFFD: the same length as the byte, and not a high byte any
+    // more, so the line once passed for plain ASCII and its repeats came back as "é".
+    const line = (text: number[]): Buffer => Buffer.concat([Buffer.from("550 "), Buffer.from(text), Buffer.from("\r\n")]);
+    const latin1 = line([0x63, 0x61, 0x66, 0xe9]);
+    const c1 = line([0x78, 0x9b, 0x79]);
+    const utf8 = Buffer.from("550 café\r\n", "utf8");
+    const outcome = parseAllWays(Buffer.concat([latin1, latin1, c1, c1, utf8, utf8, latin1]));
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(outcome.replies.map((x) => x.message), ["caf\ufffd", "caf\ufffd", "x\ufffdy", "x\ufffdy", "café", "café", "caf\ufffd"]);
+  });
+
   it("repeated replies with a bare LF, trailing blanks or no text parse as the first time", () => {
     expectReplies("250 ok\n250 ok\n250 ok \r\n250 ok \r\n250 \r\n250 \r\n250\r\n250\r\n250 ok\r\n250 ok\n", [
       r(250, ["ok"]), r(250, ["ok"]), r(250, ["ok"]), r(250, ["ok"]), r(250, [""]), r(250, [""]), r(250, [""]), r(250, [""]),
