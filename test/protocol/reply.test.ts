@@ -543,6 +543,25 @@ describe("ReplyParser: properties", () => {
     }), { numRuns: 400 });
   });
 
+  it("a stream of replies drawn from a small pool, raw bytes included, parses as each reply does alone in a new parser", () => {
+    // The oracle has no memory of earlier replies: each reply parsed by a parser of its own.
+    const byteReply = fc.tuple(fc.constantFrom("250 ", "550 ", "250-", "354 "), fc.uint8Array({ maxLength: 12 }), fc.constantFrom("\r\n", "\n"))
+      .map(([head, body, eol]) => {
+        const text = Buffer.from(body.filter((b) => b !== 0x0d && b !== 0x0a));
+        const line = Buffer.concat([Buffer.from(head), text, Buffer.from(eol)]);
+        // A continuation line needs a last line after it.
+        return head.endsWith("-") ? Buffer.concat([line, Buffer.from(`${head.slice(0, 3)} end\r\n`)]) : line;
+      });
+    const wireReply = fc.oneof(replyArb.map((r) => Buffer.from(render(r), "utf8")), byteReply);
+    fc.assert(fc.property(fc.array(wireReply, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { minLength: 1, maxLength: 30 }), fc.array(fc.nat(), { maxLength: 6 }), (pool, picks, cuts) => {
+      const sequence = picks.map((p) => pool[p % pool.length]!);
+      const alone = sequence.flatMap((wire) => new ReplyParser().push(wire));
+      const outcome = run(cutAt(Buffer.concat(sequence), cuts));
+      assert.equal(outcome.error, undefined);
+      assert.deepEqual(outcome.replies, alone);
+    }), { numRuns: 500 });
+  });
+
   it("a repeated reply is a new object each time: changing one changes no other", () => {
     const [a, b, c] = new ReplyParser().push(Buffer.from("250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"));
     a!.lines.push("changed");
