@@ -82,7 +82,8 @@ export class SMTP extends SMTPTransactions {
    * Unix socket for LMTP) and reads the 220 greeting. Port 0 means the class's default.
    * @throws SMTPException when already connected; SMTPConnectError for a greeting other
    * than 220 (code -1 when it is not a valid reply) or a refused connection;
-   * SMTPTimeoutError; TypeError for a non-numeric port.
+   * SMTPTimeoutError; TypeError for a non-numeric port in `"host:port"`; RangeError for a
+   * port that is not an integer from 0 to 65535.
    */
   connect(host = "localhost", port = 0): Promise<SMTPReply> {
     return this.exclusive(async () => {
