@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPNotSupportedError } from "../errors.js";
+import { SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { normalizedLength } from "../protocol/dot-stuff.js";
@@ -33,14 +33,24 @@ export interface DeliverOptions {
   /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870); else RangeError. */
   size?: number;
   /**
-   * Aborts this call: if it is still waiting for its turn it never starts; if it has begun,
-   * the connection is closed (a half-sent transaction cannot be taken back) and the call
-   * rejects with the signal's reason.
+   * Aborts this call, which rejects at once with the signal's reason. Still waiting for its
+   * turn (or for the greeting or STARTTLS before it), it sends nothing. With its transaction
+   * partly written, the connection is closed (a half-sent transaction cannot be taken back)
+   * and other calls on it fail with SMTPServerDisconnected; with its message all written,
+   * the connection stays and the final reply is read and dropped.
    */
   signal?: AbortSignal;
 }
 
 export type { Delivery } from "./final-reply.js";
+
+/** How far a transaction has gone: what an abort of its call must undo (see `transact`). */
+interface Progress {
+  /** The connection its first byte went to (set just before it is written). */
+  sending: Conversation | undefined;
+  /** True once its message (or BDAT LAST) is all written: only the final reply is due. */
+  written: boolean;
+}
 
 /** A checked request: what `sendmail` will send. */
 interface Request {
@@ -257,25 +267,39 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, signal?: AbortSignal): Promise<Delivery> {
     this.buildEarly(req);
+    const progress: Progress = { sending: undefined, written: false };
     if (!signal) {
-      const next = await this.exclusive(() => this.startTransaction(req, undefined, () => undefined));
+      const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
     }
     signal.throwIfAborted();
-    let started: Conversation | undefined;
     let onAbort = (): void => undefined;
     // Rejects at once on abort, even while the call still waits for its turn.
     const aborted = new Promise<never>((_resolve, reject) => {
       onAbort = (): void => {
-        started?.channel.destroy(signal.reason);
+        // Half sent, a transaction cannot be taken back: the connection goes. The other
+        // calls on it learn that it went (their outcome is unknown), not this call's reason.
+        // Before its first byte, or once its message is all written, it is left alone.
+        if (progress.sending !== undefined && !progress.written) {
+          progress.sending.channel.destroy(new SMTPServerDisconnected("Connection closed: a call was aborted while its transaction was being sent", { cause: signal.reason }));
+        }
         reject(signal.reason);
       };
     });
     aborted.catch(() => undefined);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      const turn = this.exclusive(() => this.startTransaction(req, signal, (conv) => { started = conv; }));
-      const next = await Promise.race([turn, aborted]);
+      const turn = this.exclusive(() => this.startTransaction(req, signal, progress));
+      let next: () => Promise<Delivery>;
+      try {
+        next = await Promise.race([turn, aborted]);
+      } catch (err) {
+        // Aborted with the connection left open (nothing written, or the message all
+        // written): a written transaction's final reply is still read, in the background,
+        // so that the connection's bookkeeping (replies still unread, RSET due) stays right.
+        void turn.then((n) => n().catch(() => undefined), () => undefined);
+        throw err;
+      }
       return await Promise.race([next(), aborted]);
     } finally {
       signal.removeEventListener("abort", onAbort);
@@ -287,13 +311,15 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * the envelope, and the data written. Returns what reads the final reply: pipelined,
    * the queue is released before it (the next transaction may start); lock-step, after.
    */
-  private async startTransaction(req: Request, signal: AbortSignal | undefined, onStart: (conv: Conversation) => void): Promise<() => Promise<Delivery>> {
+  private async startTransaction(req: Request, signal: AbortSignal | undefined, progress: Progress): Promise<() => Promise<Delivery>> {
     signal?.throwIfAborted();
     // Both are no-ops once done: skip even their promises on the hot path.
     if (this.options.requireTLS) await this.secureIfRequired();
     if (!this.conversation?.greeted) await this.greet();
+    // Aborted while the greeting (or STARTTLS) was on its way: nothing of the transaction
+    // has been written, and nothing will be.
+    signal?.throwIfAborted();
     const conv = this.requireConnection();
-    onStart(conv);
     const early = req.early;
     const env = early?.features === conv.features && early.changes === conv.features.changes ? early.env : this.envelope(conv, req);
     const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
@@ -303,7 +329,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
     }
     const own = this.options.signal;
     const flowSignal = eitherSignal(own, signal);
+    // From here to the end of the message nothing else runs before the first write.
+    progress.sending = conv;
     const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
+    progress.written = true;
     if (!pipelining) {
       // Lock-step: once the reply to the end of data has come and accepts the message, the
       // next transaction may start at once; this one's result is built outside the queue.

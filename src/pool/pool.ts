@@ -60,6 +60,12 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return v;
 }
 
+/**
+ * How long a connection leaving the pool waits for the reply to its QUIT before it is
+ * closed: until then it still counts against `maxConnections`.
+ */
+const QUIT_WAIT_MS = 5_000;
+
 /** A pool of SMTP connections with a rate limit. `await using` closes it. */
 export class SMTPPool {
   readonly #options: PoolOptions;
@@ -70,6 +76,12 @@ export class SMTPPool {
   readonly #window: number;
   readonly #perConnection: number;
   #opening = 0;
+  /**
+   * QUITs under way on connections that have left the pool (retired, idle, closed): until
+   * each ends, its connection is still open at the server, so it counts against
+   * `maxConnections`, and {@link SMTPPool.close} waits for it.
+   */
+  readonly #quitting = new Set<Promise<void>>();
   /** Aborts each connection still being opened (see {@link SMTPPool.close}). */
   readonly #connecting = new Set<AbortController>();
   #closed = false;
@@ -107,7 +119,9 @@ export class SMTPPool {
   /**
    * Sends QUIT on every connection and closes them. Calls still waiting (for the rate
    * limit, a connection, or one being opened) reject with "The pool is closed" and send
-   * nothing; later sends throw the same.
+   * nothing; later sends throw the same. Calls already given a connection finish first.
+   * Resolves once every connection the pool opened has closed, those already leaving it
+   * (retired or idle) included.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -115,7 +129,11 @@ export class SMTPPool {
     // Connections still being opened (greeting, TLS, AUTH) stop now: nothing more is sent.
     for (const opening of this.#connecting) opening.abort(new SMTPException("The pool is closed"));
     for (const w of this.#waiters.splice(0)) w();
-    await Promise.all(this.#members.splice(0).map((m) => this.#quit(m)));
+    // Calls already given a connection finish first (QUIT queues behind them). Then wait for
+    // every QUIT, those started before this call included, so that no connection is left
+    // open once close() resolves (a second close() waits for them too).
+    for (const m of this.#members.splice(0)) void this.#quit(m);
+    while (this.#quitting.size > 0) await Promise.all(this.#quitting);
   }
 
   /** `await using pool = new SMTPPool(...)`. */
@@ -158,8 +176,9 @@ export class SMTPPool {
       const free = this.#members
         .filter((m) => !m.retired && m.inFlight < this.#window)
         .sort((a, b) => a.inFlight - b.inFlight)[0];
-      if (free && (free.inFlight === 0 || this.#members.length + this.#opening >= this.#max)) return this.#claim(free);
-      if (this.#members.length + this.#opening < this.#max) {
+      const open = this.#members.length + this.#opening + this.#quitting.size;
+      if (free && (free.inFlight === 0 || open >= this.#max)) return this.#claim(free);
+      if (open < this.#max) {
         // #opening counts this connection until it joins (or fails) in the same synchronous
         // step, so no call in between can open one more than maxConnections.
         this.#opening++;
@@ -285,14 +304,34 @@ export class SMTPPool {
     member.client.close();
   }
 
-  async #quit(member: Member): Promise<void> {
+  /**
+   * Says QUIT and closes; an idle connection whose server does not answer within
+   * {@link QUIT_WAIT_MS} is hung up on. Counted in {@link #quitting} until done; then a
+   * waiting call may open a connection.
+   */
+  #quit(member: Member): Promise<void> {
     clearTimeout(member.idle);
-    try {
-      await member.client.quit();
-    } catch {
-      member.client.close();
-    }
+    const done = (async (): Promise<void> => {
+      // Only when nothing else is queued on it (close() may quit a connection still busy
+      // with calls: its QUIT waits for them, and so does this clock, with the usual timeout).
+      const hangUp = member.inFlight === 0 ? setTimeout(() => member.client.close(), QUIT_WAIT_MS) : undefined;
+      hangUp?.unref();
+      try {
+        await member.client.quit();
+      } catch {
+        member.client.close();
+      } finally {
+        clearTimeout(hangUp);
+      }
+    })();
+    this.#quitting.add(done);
+    void done.then(() => {
+      this.#quitting.delete(done);
+      this.#waiters.shift()?.();
+    });
+    return done;
   }
+
 
   /** Opens and logs in a connection; {@link SMTPPool.close} aborts it until it is up. */
   async #connect(): Promise<SMTP> {

@@ -765,6 +765,52 @@ async function refusedThenHungUp(onEnvelope: (line: string, sock: Socket) => voi
   }
 }
 
+test("pipelined BDAT: deliver({ signal }) aborted once its transaction is all written rejects at once, keeps the connection, and its replies are still read (the next transaction needs no RSET)", { timeout: 10_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { SMTP } = await import("../../src/index.js");
+  const commands: string[] = [];
+  let firstAnswered!: () => void;
+  const answered = new Promise<void>((resolve) => (firstAnswered = resolve));
+  let transactions = 0;
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onCommands(sock, (line) => {
+      commands.push(line.split(" ")[0]!);
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("BDAT")) {
+        // The first transaction's replies come late: its call is aborted before them.
+        const delay = ++transactions === 1 ? 150 : 0;
+        setTimeout(() => {
+          sock.write("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued\r\n");
+          if (transactions === 1) firstAnswered();
+        }, delay);
+      } else if (line.startsWith("QUIT")) sock.end("221 bye\r\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 5_000 });
+  try {
+    await client.ehlo();
+    const controller = new AbortController();
+    const reason = new Error("caller gave up");
+    const first = client.deliver("a@x.test", "b@x.test", "one\r\n", [], [], { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(reason);
+    await assert.rejects(first, (err: unknown) => err === reason);
+    assert.equal(client.connected, true, "the connection stays");
+    await answered;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await client.sendmail("c@x.test", "d@x.test", "two\r\n"), new Map());
+    assert.deepEqual(commands, ["EHLO", "MAIL", "RCPT", "BDAT", "MAIL", "RCPT", "BDAT"], "no RSET: the first transaction's replies were read");
+    await client.quit();
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
 test("pipelined BDAT: aborting (the client's signal) while a large message waits for the socket rejects with the abort's reason, even after every recipient was refused", { timeout: 30_000 }, async () => {
   const { createServer } = await import("node:net");
   const { SMTP } = await import("../../src/index.js");

@@ -431,6 +431,82 @@ C: MAIL FROM:<a@x.test>
   });
 });
 
+/** A server for the abort tests: answers with `answer(line, sock)`, and records every command line. */
+async function abortServer(answer: (line: string, sock: import("node:net").Socket) => void): Promise<{ port: number; lines: string[]; close(): void }> {
+  const net = await import("node:net");
+  const { onLines } = await import("../helpers/lines.js");
+  const lines: string[] = [];
+  const server = net.createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onLines(sock, (line) => {
+      lines.push(line);
+      answer(line, sock);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { port: (server.address() as { port: number }).port, lines, close: () => server.close() };
+}
+
+test("deliver({ signal }) aborted while the greeting it waited for is on its way sends nothing, and the connection stays usable", { timeout: 10_000 }, async () => {
+  let ehloSeen!: () => void;
+  const ehlo = new Promise<void>((r) => (ehloSeen = r));
+  const server = await abortServer((line, sock) => {
+    if (line.startsWith("EHLO")) {
+      ehloSeen();
+      setTimeout(() => sock.write("250-mx.test\r\n250 PIPELINING\r\n"), 100);
+    } else if (line.startsWith("NOOP")) sock.write("250 ok\r\n");
+    else sock.write("250 ok\r\n");
+  });
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test" });
+  try {
+    const controller = new AbortController();
+    const reason = new Error("gave up during EHLO");
+    const call = client.deliver("a@x.test", "b@x.test", "x\r\n", [], [], { signal: controller.signal });
+    await ehlo;
+    controller.abort(reason);
+    await assert.rejects(call, (err: unknown) => err === reason);
+    assert.equal((await client.noop()).code, 250);
+    assert.deepEqual(server.lines.map((l) => l.split(" ")[0]), ["EHLO", "NOOP"], "no MAIL was sent after the abort");
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
+test("deliver({ signal }) aborted with its transaction half written closes the connection; the other calls on it fail with SMTPServerDisconnected, not with that call's reason", { timeout: 10_000 }, async () => {
+  let mails = 0;
+  let secondMail!: () => void;
+  const mailSeen = new Promise<void>((r) => (secondMail = r));
+  const server = await abortServer((line, sock) => {
+    if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250 PIPELINING\r\n");
+    else if (line.startsWith("MAIL") && ++mails === 2) secondMail();
+    // Only the first transaction's envelope and DATA are answered; its end of data never is.
+    else if (mails === 1 && (line.startsWith("MAIL") || line.startsWith("RCPT"))) sock.write("250 ok\r\n");
+    else if (mails === 1 && line === "DATA") sock.write("354 go ahead\r\n");
+  });
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test" });
+  try {
+    await client.ehlo();
+    const controller = new AbortController();
+    const reason = new Error("second call cancelled");
+    // Written whole, waiting for its final reply when the second call is aborted.
+    const first = client.sendmail("a@x.test", "b@x.test", "one\r\n");
+    const second = client.deliver("c@x.test", "d@x.test", "two\r\n", [], [], { signal: controller.signal });
+    // Still queued behind the second: never starts.
+    const third = client.noop();
+    await mailSeen;
+    controller.abort(reason);
+    await assert.rejects(second, (err: unknown) => err === reason);
+    await assert.rejects(first, (err: unknown) => err instanceof SMTPServerDisconnected && err.cause === reason);
+    await assert.rejects(third, (err: unknown) => err instanceof SMTPServerDisconnected);
+    assert.equal(client.connected, false);
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
 test("sourceAddress binds the local end before connecting", async () => {
   const net = await import("node:net");
   let remotePort = 0;
