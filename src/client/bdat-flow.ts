@@ -53,7 +53,9 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
     if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(env, slots, err, opts.signal); });
-    else if (conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
+    opts.written?.();
+    // All handed over: an abort no longer stops this wait (its replies must still be counted).
+    if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
     conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
@@ -97,6 +99,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
   const final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1);
   if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
+  if (last !== null) opts.written?.();
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
   for (const slot of chunkSlots) {
     const reply = await conv.read(slot);

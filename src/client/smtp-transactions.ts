@@ -331,7 +331,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const flowSignal = eitherSignal(own, signal);
     // From here to the end of the message nothing else runs before the first write.
     progress.sending = conv;
-    const pending = await send(conv, env, req.body, { pipelining, chunking, ...(flowSignal ? { signal: flowSignal } : {}) });
+    const written = (): void => { progress.written = true; };
+    const pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flowSignal ? { signal: flowSignal } : {}) });
     progress.written = true;
     if (!pipelining) {
       // Lock-step: once the reply to the end of data has come and accepts the message, the

@@ -49,6 +49,12 @@ export interface FlowOptions {
   chunking: boolean;
   /** Aborts stream writes. */
   signal?: AbortSignal;
+  /**
+   * Called once the whole transaction has been handed to the connection (the message and
+   * its end, or BDAT LAST with its bytes): an abort from then on must not close the
+   * connection, though replies may still be awaited.
+   */
+  written?: () => void;
 }
 
 /** What remains after the data was written: the final reply (or LMTP's replies). */
@@ -281,6 +287,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   }
   const accepted = envelope.accepted.length;
   const final = writeAtOnce(conv, body, accepted) ?? (await writeStreamed(conv, body, accepted, opts.signal));
+  opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }
 

@@ -52,6 +52,8 @@ interface Member {
   sent: number;
   retired: boolean;
   idle?: ReturnType<typeof setTimeout>;
+  /** Set while its QUIT waits behind calls still in flight: starts the QUIT's clock once they end. */
+  onIdle?: (() => void) | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -267,6 +269,11 @@ export class SMTPPool {
 
   #release(member: Member): void {
     member.inFlight--;
+    if (member.inFlight === 0 && member.onIdle !== undefined) {
+      const startClock = member.onIdle;
+      member.onIdle = undefined;
+      startClock();
+    }
     this.#waiters.shift()?.();
     if (member.inFlight > 0 || !this.#members.includes(member)) return;
     if (member.retired) {
@@ -305,30 +312,37 @@ export class SMTPPool {
   }
 
   /**
-   * Says QUIT and closes; an idle connection whose server does not answer within
-   * {@link QUIT_WAIT_MS} is hung up on. Counted in {@link #quitting} until done; then a
-   * waiting call may open a connection.
+   * Says QUIT and closes; a connection whose server does not answer within
+   * {@link QUIT_WAIT_MS} of its last call's end is hung up on. Counted in {@link #quitting}
+   * until done; then a waiting call may open a connection.
    */
   #quit(member: Member): Promise<void> {
     clearTimeout(member.idle);
+    let hangUp: ReturnType<typeof setTimeout> | undefined;
+    const startClock = (): void => {
+      hangUp = setTimeout(() => member.client.close(), QUIT_WAIT_MS);
+      hangUp.unref();
+    };
+    // close() may quit a connection still busy with calls: its QUIT goes once they end,
+    // and only then does its clock start (see #release).
+    if (member.inFlight === 0) startClock();
+    else member.onIdle = startClock;
     const done = (async (): Promise<void> => {
-      // Only when nothing else is queued on it (close() may quit a connection still busy
-      // with calls: its QUIT waits for them, and so does this clock, with the usual timeout).
-      const hangUp = member.inFlight === 0 ? setTimeout(() => member.client.close(), QUIT_WAIT_MS) : undefined;
-      hangUp?.unref();
       try {
         await member.client.quit();
       } catch {
         member.client.close();
       } finally {
         clearTimeout(hangUp);
+        member.onIdle = undefined;
       }
     })();
     this.#quitting.add(done);
-    void done.then(() => {
+    const left = (): void => {
       this.#quitting.delete(done);
       this.#waiters.shift()?.();
-    });
+    };
+    void done.then(left, left);
     return done;
   }
 

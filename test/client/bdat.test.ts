@@ -765,9 +765,18 @@ async function refusedThenHungUp(onEnvelope: (line: string, sock: Socket) => voi
   }
 }
 
+/** Listens on 127.0.0.1 port 0 and returns a client connected to `server` that has said EHLO. */
+async function greetedClient(server: import("node:net").Server): Promise<InstanceType<typeof import("../../src/index.js").SMTP>> {
+  const { SMTP } = await import("../../src/index.js");
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 5_000 });
+  await client.ehlo();
+  return client;
+}
+
 test("pipelined BDAT: deliver({ signal }) aborted once its transaction is all written rejects at once, keeps the connection, and its replies are still read (the next transaction needs no RSET)", { timeout: 10_000 }, async () => {
   const { createServer } = await import("node:net");
-  const { SMTP } = await import("../../src/index.js");
   const commands: string[] = [];
   let firstAnswered!: () => void;
   const answered = new Promise<void>((resolve) => (firstAnswered = resolve));
@@ -788,11 +797,8 @@ test("pipelined BDAT: deliver({ signal }) aborted once its transaction is all wr
       } else if (line.startsWith("QUIT")) sock.end("221 bye\r\n");
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 5_000 });
+  const client = await greetedClient(server);
   try {
-    await client.ehlo();
     const controller = new AbortController();
     const reason = new Error("caller gave up");
     const first = client.deliver("a@x.test", "b@x.test", "one\r\n", [], [], { signal: controller.signal });
@@ -804,6 +810,51 @@ test("pipelined BDAT: deliver({ signal }) aborted once its transaction is all wr
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(await client.sendmail("c@x.test", "d@x.test", "two\r\n"), new Map());
     assert.deepEqual(commands, ["EHLO", "MAIL", "RCPT", "BDAT", "MAIL", "RCPT", "BDAT"], "no RSET: the first transaction's replies were read");
+    await client.quit();
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
+test("pipelined BDAT, streamed body: deliver({ signal }) aborted after BDAT LAST is written (its replies still due) keeps the connection, and the next call goes through", { timeout: 10_000 }, async () => {
+  const { createServer } = await import("node:net");
+  let lastSeen!: () => void;
+  const seen = new Promise<void>((resolve) => (lastSeen = resolve));
+  let transactions = 0;
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    let last = false;
+    onCommands(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("BDAT")) last = line.endsWith("LAST");
+      else if (line.startsWith("QUIT")) sock.end("221 bye\r\n");
+    }, {
+      chunkEnd: () => {
+        if (!last) return;
+        // The first transaction's replies come late: its call is aborted before them.
+        const first = ++transactions === 1;
+        if (first) lastSeen();
+        setTimeout(() => sock.write("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued\r\n"), first ? 300 : 0);
+      },
+    });
+  });
+  const client = await greetedClient(server);
+  try {
+    const controller = new AbortController();
+    const reason = new Error("caller gave up");
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.from("Subject: A\r\n\r\n");
+      yield Buffer.from("hello\r\n");
+    }
+    const first = client.deliver("a@x.test", "b@x.test", body(), [], [], { signal: controller.signal });
+    const second = client.sendmail("c@x.test", "d@x.test", "two\r\n");
+    await seen;
+    controller.abort(reason);
+    await assert.rejects(first, (err: unknown) => err === reason);
+    assert.deepEqual(await second, new Map());
+    assert.equal(client.connected, true);
     await client.quit();
   } finally {
     client.close();

@@ -433,3 +433,38 @@ test("maxConnections holds when a call arrives in the microtasks between a conne
     await server.close();
   }
 });
+
+test("close() during a call, to a server that never answers QUIT: the connection is closed 5 s after the call ends, not after the command timeout", { timeout: 30_000 }, async () => {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on("close", () => sockets.delete(sock));
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onLines(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250 PIPELINING\r\n");
+      else if (line.startsWith("MAIL") || line.startsWith("RCPT")) sock.write("250 ok\r\n");
+      else if (line === "DATA") sock.write("354 go ahead\r\n");
+      // The end of data is answered late; QUIT never is.
+      else if (line === ".") setTimeout(() => sock.write("250 queued\r\n"), 300);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "client.test", timeouts: { command: 25_000 } });
+  try {
+    const call = pool.sendmail("a@x.test", "b@x.test", "hi\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    const closed = pool.close();
+    assert.deepEqual(await call, new Map());
+    await closed;
+    const took = performance.now() - started;
+    assert.ok(took > 4_000 && took < 15_000, `close() took ${Math.round(took)} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(sockets.size, 0, "no connection left open");
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});
