@@ -89,7 +89,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       // A stream that stops yielding ends the call once the connection has gone.
       const stop = eitherSignal(opts.signal, conv.channel.closedSignal);
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => refusedEarly(envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
+      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => envelopeRefusal(env, envelopeSlots) !== undefined || chunkRefused(chunkSlots), opts.signal);
     } catch (err) {
       if (!(err instanceof SourceFailure)) throw err;
       await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
@@ -197,36 +197,37 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
 
 /**
  * The error to report when writing the message failed: the server's refusal of the
- * sender, or of every recipient, when it came before it closed the connection (a server
- * that refuses the envelope may hang up while a large message is still being written),
- * else `err` itself (and always when `signal`, the flow's, has aborted). `slots` are the
- * envelope's: MAIL's, then one per recipient of `env.to`.
+ * envelope ({@link envelopeRefusal}), when it came before it closed the connection (a
+ * server that refuses the envelope may hang up while a large message is still being
+ * written), else `err` itself, and always when `signal`, the flow's, has aborted.
  */
 function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown, signal: AbortSignal | undefined): unknown {
-  const mail = slots[0]?.reply;
   // An abort the caller asked for is reported as such, whatever the server had said.
-  if (mail === undefined || signal?.aborted) return err;
-  if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause: err });
+  if (signal?.aborted) return err;
+  return envelopeRefusal(env, slots, err) ?? err;
+}
+
+/**
+ * The refusal shown by the envelope replies that have arrived: a refused sender, or every
+ * recipient refused; `undefined` while neither is known. `slots` are the envelope's:
+ * MAIL's, then one per recipient of `env.to`.
+ */
+function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown): SMTPSenderRefused | SMTPRecipientsRefused | undefined {
+  const mail = slots[0]?.reply;
+  if (mail === undefined) return undefined;
+  if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
   const refused = new Map<string, SMTPReply>();
   for (let i = 0; i < env.to.length; i++) {
     const reply = slots[i + 1]?.reply;
-    if (reply === undefined || isAccepted(reply.code)) return err;
+    if (reply === undefined || isAccepted(reply.code)) return undefined;
     refused.set(env.to[i]!, reply);
   }
-  return refused.size > 0 ? new SMTPRecipientsRefused(refused, { command: "RCPT", cause: err }) : err;
+  return refused.size > 0 ? new SMTPRecipientsRefused(refused, { command: "RCPT", cause }) : undefined;
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */
 function chunkRefused(slots: readonly Slot[]): boolean {
   return slots.some((s) => s.reply !== undefined && s.reply.code !== 250);
-}
-
-/** True once the replies that have arrived show a refused sender or every recipient refused. */
-function refusedEarly(slots: Slot[]): boolean {
-  const mail = slots[0]?.reply;
-  if (mail && mail.code !== 250) return true;
-  const rcpts = slots.slice(1);
-  return rcpts.length > 0 && rcpts.every((s) => s.reply !== undefined && !isAccepted(s.reply.code));
 }
 
 /** Pipelined: reads the MAIL/RCPT replies; when every recipient was refused, reads the rest, RSETs and throws. */

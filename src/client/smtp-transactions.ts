@@ -333,7 +333,6 @@ export abstract class SMTPTransactions extends SMTPSecure {
     progress.sending = conv;
     const written = (): void => { progress.written = true; };
     const pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flowSignal ? { signal: flowSignal } : {}) });
-    progress.written = true;
     if (!pipelining) {
       // Lock-step: once the reply to the end of data has come and accepts the message, the
       // next transaction may start at once; this one's result is built outside the queue.

@@ -346,7 +346,6 @@ export class SMTPPool {
     return done;
   }
 
-
   /** Opens and logs in a connection; {@link SMTPPool.close} aborts it until it is up. */
   async #connect(): Promise<SMTP> {
     const { host, port = 0, protocol = "smtp", auth, signal: own } = this.#options;

@@ -129,7 +129,7 @@ export function rcptLines(paths: readonly string[], params: readonly string[], e
       const args = `TO:${path}${suffix}`;
       unsafeLine("RCPT", args, `RCPT ${args}`, encoding);
     }
-    lines.push(suffix === "" ? "RCPT TO:" + path : "RCPT TO:" + path + suffix);
+    lines.push("RCPT TO:" + path + suffix);
   }
   return lines;
 }
