@@ -51,7 +51,6 @@ export type Dialect = "smtp" | "lmtp";
 export class Conversation {
   readonly channel: Channel;
   readonly dialect: Dialect;
-  readonly #timeouts: Readonly<Record<TimeoutPhase, number>>;
   /** The reply slot kind of each phase, shared by every slot this connection opens. */
   readonly #kinds: SlotKinds;
   /** Text of the last successful HELO reply. */
@@ -83,7 +82,6 @@ export class Conversation {
   constructor(channel: Channel, dialect: Dialect, timeouts: Readonly<Record<TimeoutPhase, number>>) {
     this.channel = channel;
     this.dialect = dialect;
-    this.#timeouts = timeouts;
     this.#kinds = slotKinds(timeouts);
   }
 
@@ -109,7 +107,7 @@ export class Conversation {
 
   /** The timeout of a phase in ms. */
   timeout(phase: TimeoutPhase): number {
-    return this.#timeouts[phase];
+    return this.#kinds[phase].timeout;
   }
 
   /** True when the server advertised `name` (case-insensitive). */

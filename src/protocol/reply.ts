@@ -52,7 +52,11 @@ export function resolveLimits(limits: ReplyLimits = {}): Required<ReplyLimits> {
 /** Builds a reply from its code and text lines (used by the parser and by tests). */
 export function makeReply(code: number, lines: string[]): SMTPReply {
   const message = lines.length === 1 ? lines[0]! : lines.join("\n");
-  const enhanced = parseEnhancedStatus(code, lines[0] ?? "");
+  return replyOf(code, message, lines, parseEnhancedStatus(code, lines[0] ?? ""));
+}
+
+/** A reply from its parts, its enhanced status already found (see {@link makeReply}). */
+function replyOf(code: number, message: string, lines: string[], enhanced: string | undefined): SMTPReply {
   // Two literals rather than adding the property later: an added property would give every
   // such reply a second object to hold it.
   return enhanced === undefined ? { code, message, lines } : { code, message, lines, enhancedStatus: enhanced };
@@ -259,8 +263,7 @@ export class ReplyParser {
       this.#last = entry;
     }
     entry.seen = ++this.#clock;
-    const { code, message, enhancedStatus } = entry;
-    return enhancedStatus === undefined ? { code, message, lines: [message] } : { code, message, lines: [message], enhancedStatus };
+    return replyOf(entry.code, entry.message, [entry.message], entry.enhancedStatus);
   }
 
   /** Remembers a one-line reply by its wire form, in place of the least recently seen one when full. */
