@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, type SMTPResponseException } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -13,7 +13,7 @@ import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { BODY_PIECE, finalSlots } from "./data-writer.js";
 import {
-  abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
+  abandon, drain, envelopeCommands, intermediateRefusal, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 
@@ -46,7 +46,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const commands = envelopeCommands(env);
     // A large message goes after its command line, in pieces (see writePieces).
     commands.push(large ? bdatHeader(body.bytes.length) : bdatCommand([body.bytes], true));
-    const slots = openGroup(conv, commands);
+    const slots = openGroup(conv, commands, true);
     const seq = conv.writes;
     const final = slots.splice(-1);
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
@@ -60,7 +60,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
   if (opts.pipelining) {
-    envelopeSlots = openGroup(conv, envelopeCommands(env));
+    envelopeSlots = openGroup(conv, envelopeCommands(env), true);
     // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it.
     if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, []);
   } else {
@@ -91,14 +91,21 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
       last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => envelopeRefusal(env, envelopeSlots) !== undefined || chunkRefused(chunkSlots), opts.signal);
     } catch (err) {
-      if (!(err instanceof SourceFailure)) throw err;
+      if (!(err instanceof SourceFailure)) throw intermediateInstead(conv, env, envelopeSlots, err);
       await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
+      // The wait for the stream ended because the connection closed: say why it closed.
+      if (err.error === conv.channel.closedSignal.reason) throw intermediateInstead(conv, env, envelopeSlots, err.error);
       throw err.error;
     }
   }
   const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
-  const final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1);
-  if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
+  let final: Slot[];
+  try {
+    final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1);
+    if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
+  } catch (err) {
+    throw intermediateInstead(conv, env, envelopeSlots, err);
+  }
   if (last !== null) opts.written?.();
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
   for (const slot of chunkSlots) {
@@ -212,7 +219,9 @@ function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown, sig
  * recipient refused; `undefined` while neither is known. `slots` are the envelope's:
  * MAIL's, then one per recipient of `env.to`.
  */
-function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown): SMTPSenderRefused | SMTPRecipientsRefused | undefined {
+function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown): SMTPResponseException | SMTPRecipientsRefused | undefined {
+  const broken = intermediateRefusal(env, slots, cause);
+  if (broken) return broken;
   const mail = slots[0]?.reply;
   if (mail === undefined) return undefined;
   if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
@@ -223,6 +232,16 @@ function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown)
     refused.set(env.to[i]!, reply);
   }
   return refused.size > 0 ? new SMTPRecipientsRefused(refused, { command: "RCPT", cause }) : undefined;
+}
+
+/**
+ * `err`, or instead the error of a 3yz reply to the envelope when the connection was
+ * closed on it (see `intermediateRefusal`): whatever failed then (a write, the wait for the
+ * body stream) failed because of that reply.
+ */
+function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], err: unknown): unknown {
+  if (!conv.channel.closed) return err;
+  return intermediateRefusal(env, slots, conv.channel.closedSignal.reason) ?? err;
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */

@@ -44,6 +44,12 @@ export class Features extends Map<string, string> {
   }
 }
 
+/**
+ * The phases whose replies, to a command that others follow, may not be 3yz: `command`
+ * (MAIL, RCPT and RSET: RFC 5321 §4.3.2 lists no 3yz for them). DATA's 354 is its answer.
+ */
+const FOLLOWED_COMPLETION_ONLY: readonly TimeoutPhase[] = ["command"];
+
 /** The protocol spoken: SMTP (EHLO) or LMTP (LHLO, a reply per recipient after data). */
 export type Dialect = "smtp" | "lmtp";
 
@@ -53,6 +59,8 @@ export class Conversation {
   readonly dialect: Dialect;
   /** The reply slot kind of each phase, shared by every slot this connection opens. */
   readonly #kinds: SlotKinds;
+  /** The same for commands that others follow before their replies are read (see {@link pipeline}). */
+  readonly #followedKinds: SlotKinds;
   /** Text of the last successful HELO reply. */
   heloResp: string | null = null;
   /** Text of the last successful EHLO/LHLO reply. */
@@ -83,6 +91,7 @@ export class Conversation {
     this.channel = channel;
     this.dialect = dialect;
     this.#kinds = slotKinds(timeouts);
+    this.#followedKinds = slotKinds(timeouts, FOLLOWED_COMPLETION_ONLY);
   }
 
   /** Writes on this connection so far (see `Channel.writes`). */
@@ -131,9 +140,13 @@ export class Conversation {
   /**
    * Writes a group of commands in one write; returns a slot per command. `coalesce` (by
    * default when the server offers PIPELINING) lets writes of the same tick join it.
+   * `followed` marks commands that others follow before their replies are read (a
+   * pipelined transaction's): a 3yz reply to any of them but DATA then closes the
+   * connection at once (see `SlotKind.completionOnly`). Lock-step commands, and the
+   * low-level methods, leave such a reply to their caller, as Python does.
    */
-  pipeline(commands: readonly (Command | string)[], coalesce = this.features.has("pipelining")): Slot[] {
-    return this.channel.send(commands, this.#kinds, coalesce);
+  pipeline(commands: readonly (Command | string)[], coalesce = this.features.has("pipelining"), followed = false): Slot[] {
+    return this.channel.send(commands, followed ? this.#followedKinds : this.#kinds, coalesce);
   }
 
   /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */

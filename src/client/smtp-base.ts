@@ -164,12 +164,17 @@ export abstract class SMTPBase {
 
   /**
    * The open conversation. @throws SMTPServerDisconnected when there is none; the error is
-   * in {@link unstartedCalls}, since nothing of the call was sent.
+   * in {@link unstartedCalls}, since nothing of the call was sent. When the connection has
+   * closed (a call queued behind one that failed, say), the error says why, with the
+   * connection's own error as its `cause`.
    */
   protected requireConnection(): Conversation {
     const conv = this.conversation;
     if (!conv || conv.channel.closed) {
-      const err = new SMTPServerDisconnected("please run connect() first");
+      const reason: unknown = conv?.channel.closedSignal.reason;
+      const err = reason === undefined
+        ? new SMTPServerDisconnected("please run connect() first")
+        : new SMTPServerDisconnected(`Not connected (${reason instanceof Error ? reason.message : String(reason)}): nothing of this call was sent; please run connect() first`, { cause: reason });
       unstartedCalls.add(err);
       throw err;
     }

@@ -130,7 +130,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       const opts = this.transactionOptions(conv, sender, [], conv.doesEsmtp ? params : []);
       conv.utf8 = hasParam(opts, "SMTPUTF8");
       // Led by RSET while transactions written whole are unread, as sendmail's are.
-      const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false);
+      const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false, false);
       const reply = await conv.read(slot!);
       if (reply.code !== 250) conv.utf8 = false;
       conv.accepted = [];

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -109,11 +109,12 @@ export const DATA: Command = { bytes: commandText("DATA"), log: "DATA", phase: "
  * low-level `mail()`'s MAIL alone) and returns its slots. While a transaction written
  * whole still has unread envelope replies, or one was refused and is still to be reset, the
  * group starts with RSET, whose reply is not needed (see `Conversation.unreadWhole` and
- * `resetDue`). `coalesce` as in `Conversation.pipeline`.
+ * `resetDue`). `followed` and `coalesce` as in `Conversation.pipeline`: a pipelined
+ * transaction's group is followed (its commands are, by each other and by its data).
  */
-export function openGroup(conv: Conversation, commands: (Command | string)[], coalesce?: boolean): Slot[] {
-  if (!needsReset(conv)) return conv.pipeline(commands, coalesce);
-  const slots = conv.pipeline([RSET, ...commands], coalesce).slice(1);
+export function openGroup(conv: Conversation, commands: (Command | string)[], followed: boolean, coalesce?: boolean): Slot[] {
+  if (!needsReset(conv)) return conv.pipeline(commands, coalesce, followed);
+  const slots = conv.pipeline([RSET, ...commands], coalesce, followed).slice(1);
   resetWritten(conv);
   return slots;
 }
@@ -163,6 +164,41 @@ export async function drain(conv: Conversation, slots: readonly Slot[]): Promise
     if (last.code === 421) return last;
   }
   return last;
+}
+
+/**
+ * The error of a pipelined envelope that the server answered with a 3yz reply (354, say),
+ * on which the connection was closed (see `SlotKind.completionOnly`); `undefined` when none
+ * of `slots` (MAIL's, then one per recipient of `env.to`) holds one. Such a reply refuses
+ * nothing: the server broke the protocol, and nobody got the message. To MAIL it is
+ * `SMTPSenderRefused`, as the same reply is lock-step (and in Python); to a RCPT it is
+ * `SMTPResponseException` naming that RCPT: `SMTPRecipientsRefused` would claim that every
+ * recipient was refused, and the others may have been accepted. A sender refused outright
+ * before it stays the answer (as `takeEnvelope` reads it). `cause` is why the connection
+ * closed.
+ */
+export function intermediateRefusal(env: Envelope, slots: readonly Slot[], cause: unknown): SMTPResponseException | undefined {
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
+    const reply = slot.reply;
+    // Replies come in order: after a slot without one, none has one.
+    if (reply === undefined) return undefined;
+    if (reply.code < 300 || reply.code >= 400 || slot.kind.completionOnly !== true) continue;
+    const mail = slots[0]!.reply!;
+    if (i === 0 || mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
+    return new SMTPResponseException(reply.code, reply.message, { command: slot.command, cause });
+  }
+  return undefined;
+}
+
+/**
+ * Throws {@link intermediateRefusal}'s error when the envelope's settled `slots` hold a
+ * 3yz reply. Only a closed connection is searched: the queue closes it on such a reply.
+ */
+function throwIfIntermediate(conv: Conversation, env: Envelope, slots: readonly Slot[]): void {
+  if (!conv.channel.closed) return;
+  const err = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
+  if (err) throw err;
 }
 
 /** True for the replies that accept a recipient (RFC 5321 §4.1.1.3: 250, or 251 "will forward"). */
@@ -249,6 +285,7 @@ async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, 
 export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
   const last = slots[slots.length - 1]!;
   if (!last.done) await conv.settled(last);
+  throwIfIntermediate(conv, env, slots);
   const replies = takeEnvelope(conv, env, slots);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), ...rest], rset);
   return { refused: replies.refused, accepted: replies.accepted };
@@ -260,13 +297,14 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   if (opts.pipelining) {
     const commands = envelopeCommands(env);
     commands.push(DATA);
-    const slots = openGroup(conv, commands);
+    const slots = openGroup(conv, commands, true);
     // Nothing can follow DATA before its 354: send now (with any data written before it).
     conv.channel.flush();
     const dataSlot = slots.pop()!;
     // One wait for the whole group: DATA's reply comes last; every reply is then read
     // without another wait.
     await conv.settled(dataSlot);
+    throwIfIntermediate(conv, env, slots);
     const replies = takeEnvelope(conv, env, slots);
     if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), dataSlot], true);
     envelope = replies;

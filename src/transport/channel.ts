@@ -33,10 +33,16 @@ export interface Outgoing {
 /** The slot kind of each timeout phase: one shared object per phase and connection. */
 export type SlotKinds = Readonly<Record<TimeoutPhase, SlotKind>>;
 
-/** The {@link SlotKinds} of a connection's timeouts (ms per phase). */
-export function slotKinds(timeouts: Readonly<Record<TimeoutPhase, number>>): SlotKinds {
+/**
+ * The {@link SlotKinds} of a connection's timeouts (ms per phase); the kinds of the phases
+ * in `completionOnly` take no 3yz reply (see `SlotKind.completionOnly`).
+ */
+export function slotKinds(timeouts: Readonly<Record<TimeoutPhase, number>>, completionOnly: readonly TimeoutPhase[] = []): SlotKinds {
   const kinds = {} as Record<TimeoutPhase, SlotKind>;
-  for (const phase of Object.keys(timeouts) as TimeoutPhase[]) kinds[phase] = Object.freeze({ timeout: timeouts[phase], phase });
+  for (const phase of Object.keys(timeouts) as TimeoutPhase[]) {
+    const kind: SlotKind = completionOnly.includes(phase) ? { timeout: timeouts[phase], phase, completionOnly: true } : { timeout: timeouts[phase], phase };
+    kinds[phase] = Object.freeze(kind);
+  }
   return Object.freeze(kinds);
 }
 

@@ -22,6 +22,17 @@ export interface SlotKind {
   readonly phase: string;
   /** STARTTLS: after a 220 reply to it, no byte may arrive until the TLS handshake. */
   readonly sealAfter?: boolean;
+  /**
+   * Only a completion reply (2yz, 4yz, 5yz) may answer it: set for a pipelined command
+   * that takes no 3yz (RFC 5321 §4.3.2: MAIL, RCPT, RSET) when more commands are, or will
+   * be, written before its reply is read. A 3yz "positive intermediate" reply (§4.2.1; 354
+   * "start mail input") says the server now waits for more input, and it reads what was
+   * written after the command as that input (as message text, for a 354): it will not
+   * answer those commands, and what it does with them is unknown. The slot gets the reply;
+   * then the queue fails (every later slot with SMTPServerDisconnected) and the connection
+   * closes, at once rather than when a timeout expires.
+   */
+  readonly completionOnly?: boolean;
 }
 
 /**
@@ -60,6 +71,18 @@ export interface QueueEvents {
   reply(reply: SMTPReply, matched: boolean): void;
   /** A fatal protocol or timeout error: the owner must close the connection. */
   fatal(error: Error): void;
+}
+
+/**
+ * The error that ends the queue when a 3yz reply answers a slot that takes none (see
+ * `SlotKind.completionOnly`): what every later slot, and the connection, fail with.
+ */
+function intermediateViolation(slot: Slot, reply: SMTPReply): SMTPServerDisconnected {
+  const read = reply.code === 354 ? "as message data" : "as the input it asked for";
+  return new SMTPServerDisconnected(
+    `Connection closed: the server answered ${slot.command} with "${reply.code} ${reply.message}", a reply that command never takes ` +
+    `(it would read what was written after it ${read}, and answer none of it)`,
+  );
 }
 
 /** Matches replies to commands in order. */
@@ -172,9 +195,15 @@ export class CommandQueue {
         if (this.#holdUnsolicited && this.#held.length < 100) this.#held.push(replies[i]!);
         continue;
       }
-      this.#settle(slot, replies[i]!);
+      const reply = replies[i]!;
+      this.#settle(slot, reply);
       advanced = true;
-      if (slot.kind.sealAfter && replies[i]!.code === 220) {
+      // The code first: most replies are not 3yz, and then the kind is not even read.
+      if (reply.code >= 300 && reply.code < 400 && slot.kind.completionOnly === true) {
+        this.#fatal(intermediateViolation(slot, reply));
+        return;
+      }
+      if (slot.kind.sealAfter && reply.code === 220) {
         if (i < replies.length - 1 || this.#parser.inProgress) {
           this.#fatal(new SMTPResponseException(-1, "Protocol violation: data followed the STARTTLS reply before the TLS handshake (possible command injection)"));
           return;

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
 import net from "node:net";
-import { SMTP, SMTPAuthenticationError, SMTPConnectError, SMTPPool, SMTPRecipientsRefused, SMTPException, SMTPResponseException } from "../../src/index.js";
+import {
+  SMTP, SMTPAuthenticationError, SMTPConnectError, SMTPPool, SMTPRecipientsRefused, SMTPException, SMTPResponseException, SMTPSenderRefused,
+  SMTPServerDisconnected, SMTPTimeoutError,
+} from "../../src/index.js";
 import { RateLimiter } from "../../src/pool/rate-limit.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
@@ -361,6 +364,60 @@ test("calls queued on a connection that a 421 closed before their turn run on a 
     assert.equal(results[0]!.status, "rejected", "the message the server shut down on fails: it may or may not have been taken");
     assert.deepEqual(results.slice(1).map((r) => r.status), ["fulfilled", "fulfilled"]);
     assert.deepEqual(mailsBySession(server.sessions), [["MAIL FROM:<m1@x.test>"], ["MAIL FROM:<m2@x.test>", "MAIL FROM:<m3@x.test>"]], "each message sent once");
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
+
+/**
+ * A PIPELINING server that records each session's lines; its first session answers the
+ * first MAIL with 354 and then reads everything as message data, answering nothing more.
+ */
+async function mail354Server(): Promise<{ port: number; sessions: string[][]; close(): Promise<void> }> {
+  const sessions: string[][] = [];
+  const server = net.createServer((sock) => {
+    const lines: string[] = [];
+    const hostile = sessions.length === 0;
+    sessions.push(lines);
+    sock.on("error", () => undefined);
+    sock.write("220 pipe.test ESMTP\r\n");
+    let inData = false;
+    let swallowing = false;
+    onLines(sock, (line) => {
+      lines.push(line);
+      if (swallowing) return;
+      if (inData) {
+        if (line === ".") { inData = false; sock.write("250 queued\r\n"); }
+        return;
+      }
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "EHLO") sock.write("250-pipe.test\r\n250 PIPELINING\r\n");
+      else if (verb === "MAIL" && hostile) { swallowing = true; sock.write("354 go ahead\r\n"); }
+      else if (verb === "DATA") { inData = true; sock.write("354 go\r\n"); }
+      else if (verb === "QUIT") sock.end("221 bye\r\n");
+      else sock.write("250 ok\r\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    sessions,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+test("354 to a pipelined MAIL: that call fails at once (SMTPSenderRefused, not a timeout); the calls queued behind it run on a new connection, each sent once", async () => {
+  const server = await mail354Server();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, maxInFlight: 3, localHostname: "pool.test", timeout: 5000 });
+  try {
+    const results = await Promise.allSettled(["m1", "m2", "m3"].map((m) => pool.sendmail(`${m}@x.test`, "b@x.test", `${m}\r\n`)));
+    const first = results[0]!;
+    assert.ok(first.status === "rejected" && first.reason instanceof SMTPSenderRefused && first.reason.smtpCode === 354, String((first as PromiseRejectedResult).reason));
+    assert.ok(first.reason.cause instanceof SMTPServerDisconnected && !(first.reason.cause instanceof SMTPTimeoutError), String(first.reason.cause));
+    assert.deepEqual(results.slice(1).map((r) => r.status), ["fulfilled", "fulfilled"]);
+    assert.deepEqual(mailsBySession(server.sessions), [["MAIL FROM:<m1@x.test>"], ["MAIL FROM:<m2@x.test>", "MAIL FROM:<m3@x.test>"]], "each message sent once");
+    assert.deepEqual(server.sessions[0], ["EHLO pool.test", "MAIL FROM:<m1@x.test>", "RCPT TO:<b@x.test>", "DATA"], "nothing after the 354: no body, no RSET");
   } finally {
     await pool.close();
     await server.close();
