@@ -49,6 +49,24 @@ export function resolveLimits(limits: ReplyLimits = {}): Required<ReplyLimits> {
   };
 }
 
+/**
+ * The code of each line of the parser's replies whose lines did not all carry the same one
+ * (`250-a`, `220 b`). Kept beside the reply, not in it: the reply's shape stays the one
+ * every reply has, and a reply whose lines agree (every real server's) costs nothing.
+ */
+const mixedCodes = new WeakMap<SMTPReply, readonly number[]>();
+
+/**
+ * The code each line of `reply` carried on the wire, when its lines did not all carry the
+ * same one: `"250-a\r\n220 b\r\n"` gives `[250, 220]` (`reply.code` is the last line's, as
+ * in Python). `undefined` for a reply whose every line carried `reply.code`, and for a
+ * reply the parser did not make (a copy, `makeReply`). For showing a reply as received
+ * (the debug trace).
+ */
+export function mixedLineCodes(reply: SMTPReply): readonly number[] | undefined {
+  return mixedCodes.get(reply);
+}
+
 /** Builds a reply from its code and text lines (used by the parser and by tests). */
 export function makeReply(code: number, lines: string[]): SMTPReply {
   const message = lines.length === 1 ? lines[0]! : lines.join("\n");
@@ -121,6 +139,13 @@ export class ReplyParser {
   /** The bytes of an unfinished line, one char per byte. */
   #partial = "";
   #lines: string[] = [];
+  /** The code of the first line of the reply in progress (while {@link #lines} is not empty). */
+  #firstCode = 0;
+  /**
+   * The code of each line of the reply in progress, once one differed from the first's;
+   * `null` while they all agree, so that ordinary replies allocate nothing for it.
+   */
+  #codes: number[] | null = null;
   #replyBytes = 0;
   #failure: SMTPResponseException | null = null;
   /**
@@ -221,12 +246,14 @@ export class ReplyParser {
     const plain = ascii || !HIGH_BYTE.test(line);
     if (!plain) line = Buffer.from(line, "latin1").toString("utf8");
     line = stripText(line);
+    const code = d0 * 100 + d1 * 10 + d2;
+    if (this.#lines.length === 0) this.#firstCode = code;
+    else if (this.#codes !== null || code !== this.#firstCode) this.#lineCode(code);
     if (sep === 0x2d) {
       this.#lines.push(line);
       return null;
     }
     this.#replyBytes = 0;
-    const code = d0 * 100 + d1 * 10 + d2;
     // Most replies are one line: no growable array for them, and #lines stays the same.
     if (this.#lines.length === 0) {
       const reply = makeReply(code, [line]);
@@ -239,7 +266,21 @@ export class ReplyParser {
     const lines = this.#lines;
     lines.push(line);
     this.#lines = [];
-    return makeReply(code, lines);
+    const reply = makeReply(code, lines);
+    if (this.#codes !== null) {
+      mixedCodes.set(reply, this.#codes);
+      this.#codes = null;
+    }
+    return reply;
+  }
+
+  /**
+   * Notes the code of a line after the first of a multi-line reply, once the codes differ:
+   * the codes so far are the first line's.
+   */
+  #lineCode(code: number): void {
+    if (this.#codes === null) this.#codes = new Array<number>(this.#lines.length).fill(this.#firstCode);
+    this.#codes.push(code);
   }
 
   /**
@@ -284,6 +325,7 @@ export class ReplyParser {
   #fail(code: number, message: string): never {
     this.#partial = "";
     this.#lines = [];
+    this.#codes = null;
     this.#failure = new SMTPResponseException(code, message);
     throw this.#failure;
   }

@@ -7,7 +7,7 @@
 
 import diagnostics from "node:diagnostics_channel";
 import { escapeControl } from "../errors.js";
-import type { SMTPReply } from "../protocol/reply.js";
+import { mixedLineCodes, type SMTPReply } from "../protocol/reply.js";
 
 /** Python's audit event `smtplib.connect`: `{ client, host, port }` before connecting. */
 export const connectChannel = diagnostics.channel("smtplib.connect");
@@ -45,10 +45,15 @@ export class Tracer {
     if (this.level > 0) this.line(`C: ${logAs}`);
   }
 
-  /** Logs each line of a reply in its wire form (`250-...`, `250 ...`). */
+  /**
+   * Logs each line of a reply in its wire form (`250-...`, `250 ...`), each with the code
+   * it came with: a hostile server's lines may carry different ones (`250-a`, `220 b`),
+   * though the reply takes the last line's. Escaped as every line is.
+   */
   reply(reply: SMTPReply): void {
     if (this.level === 0) return;
     const last = reply.lines.length - 1;
-    reply.lines.forEach((text, i) => this.line(`S: ${reply.code}${i === last ? " " : "-"}${text}`));
+    const codes = last > 0 ? mixedLineCodes(reply) : undefined;
+    reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${text}`));
   }
 }

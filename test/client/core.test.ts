@@ -318,6 +318,24 @@ test("debug output: level 1 shows commands and replies, escapes control characte
   assert.ok(lines.some((l) => /^\d\d:\d\d:\d\d\.\d{3} C: NOOP$/.test(l)), lines.join("\n"));
 });
 
+test("debug output shows each line of a reply with the code it came with (a hostile '250-a' then '220 b'), escaped as ever", async () => {
+  const lines: string[] = [];
+  const script = `${GREET}C: NOOP\nS: 250-first \x1b[31mred\nS: 550-second\nS: 220 third\nC: NOOP\nS: 250-x\nS: 250 y`;
+  await withScript(script, async (client) => {
+    const reply = await client.noop();
+    assert.equal(reply.code, 220, "the reply still takes the last line's code, as in Python");
+    await client.noop();
+  }, { debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  assert.deepEqual(lines.filter((l) => l.startsWith("S: ")), [
+    "S: 220 mx.test ESMTP",
+    "S: 250-first \\u001b[31mred",
+    "S: 550-second",
+    "S: 220 third",
+    "S: 250-x",
+    "S: 250 y",
+  ]);
+});
+
 test("credentials never reach debug output", async () => {
   const lines: string[] = [];
   const secret = Buffer.from("\0user\0hunter2").toString("base64");

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { makeReply, ReplyParser, type ReplyLimits, type SMTPReply } from "../../src/protocol/reply.js";
+import { makeReply, mixedLineCodes, ReplyParser, type ReplyLimits, type SMTPReply } from "../../src/protocol/reply.js";
 import { parseEnhancedStatus, SMTPResponseException } from "../../src/errors.js";
 
 // ---------------------------------------------------------------------------
@@ -604,5 +604,56 @@ describe("ReplyParser: properties", () => {
     fc.assert(fc.property(fc.array(byteLine, { maxLength: 8 }), (parts) => {
       parseAllWays(Buffer.concat(parts), { maxReplyBytes: 40, maxLineLength: 20, maxReplyLines: 3 });
     }), { numRuns: 300 });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Each line's own code (for the debug trace)
+// ---------------------------------------------------------------------------
+
+/** Every way of feeding `wire` that parseAllWays uses; each run's replies with their line codes. */
+function lineCodesAllWays(wire: string): Array<[string, Array<readonly number[] | undefined>]> {
+  const buf = Buffer.from(wire, "utf8");
+  const runs: Array<[string, Uint8Array[]]> = [["whole", [buf]], ["byte by byte", [...buf].map((b) => Uint8Array.of(b))]];
+  for (const i of splitIndices(buf.length)) runs.push([`split at ${i}`, [buf.subarray(0, i), buf.subarray(i)]]);
+  return runs.map(([name, chunks]) => {
+    const outcome = run(chunks);
+    assert.equal(outcome.error, undefined, name);
+    return [name, outcome.replies.map(mixedLineCodes)];
+  });
+}
+
+describe("ReplyParser: each line's code", () => {
+  const table: Array<[string, string, Array<readonly number[] | undefined>]> = [
+    ["lines that share a code keep none", "250-a\r\n250-b\r\n250 c\r\n", [undefined]],
+    ["a one-line reply keeps none", "220 b\r\n", [undefined]],
+    ["the last line differs", "250-a\r\n220 b\r\n", [[250, 220]]],
+    ["a middle line differs", "250-a\r\n550-b\r\n250 c\r\n", [[250, 550, 250]]],
+    ["every line differs", "211-a\r\n212-b\r\n213 c\r\n", [[211, 212, 213]]],
+    ["the second line differs, the rest agree with it", "250-a\r\n354-b\r\n354-c\r\n354 d\r\n", [[250, 354, 354, 354]]],
+    ["per reply: a mixed one between ordinary ones", "250-x\r\n250 y\r\n250-a\r\n220 b\r\n250-x\r\n250 y\r\n250 z\r\n",
+      [undefined, [250, 220], undefined, undefined]],
+  ];
+  for (const [name, wire, expected] of table) {
+    it(`${name}, fed whole, byte by byte and split at every index`, () => {
+      for (const [how, codes] of lineCodesAllWays(wire)) assert.deepEqual(codes, expected, how);
+    });
+  }
+
+  it("the reply itself is unchanged: the last line's code, the usual shape", () => {
+    const [reply] = new ReplyParser().push(Buffer.from("250-a\r\n220 b\r\n"));
+    assert.deepEqual(reply, r(220, ["a", "b"]));
+    assert.deepEqual(Object.keys(reply!), ["code", "message", "lines"]);
+  });
+
+  it("property: a reply's lines with codes drawn at random come back with exactly those codes, however chunked", () => {
+    const codes = fc.array(fc.constantFrom(220, 250, 354, 550), { minLength: 1, maxLength: 5 });
+    fc.assert(fc.property(fc.array(codes, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (replies, cuts) => {
+      const wire = replies.map((cs) => cs.map((c, i) => `${c}${i === cs.length - 1 ? " " : "-"}line ${i}\r\n`).join("")).join("");
+      const outcome = run(cutAt(Buffer.from(wire), cuts));
+      assert.equal(outcome.error, undefined);
+      assert.deepEqual(outcome.replies.map((x) => x.code), replies.map((cs) => cs[cs.length - 1]));
+      assert.deepEqual(outcome.replies.map(mixedLineCodes), replies.map((cs) => (cs.every((c) => c === cs[0]) ? undefined : cs)));
+    }), { numRuns: 500 });
   });
 });
