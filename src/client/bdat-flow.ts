@@ -13,7 +13,7 @@ import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { BODY_PIECE, finalSlots } from "./data-writer.js";
 import {
-  abandon, drain, envelopeCommands, intermediateRefusal, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
+  abandon, closedOnReply, drain, envelopeCommands, intermediateRefusal, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 
@@ -69,7 +69,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   if (envelope?.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
   const chunkSlots: Slot[] = [];
   const sendChunk = async (parts: Buffer[]): Promise<void> => {
-    const [slot] = conv.pipeline([bdatCommand(parts, false)]);
+    const [slot] = conv.pipeline([bdatCommand(parts, false)], undefined, opts.pipelining);
     if (opts.pipelining) {
       chunkSlots.push(slot!);
       await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(env, envelopeSlots, err, opts.signal); });
@@ -91,20 +91,20 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
       last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => envelopeRefusal(env, envelopeSlots) !== undefined || chunkRefused(chunkSlots), opts.signal);
     } catch (err) {
-      if (!(err instanceof SourceFailure)) throw intermediateInstead(conv, env, envelopeSlots, err);
+      if (!(err instanceof SourceFailure)) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err);
       await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
       // The wait for the stream ended because the connection closed: say why it closed.
-      if (err.error === conv.channel.closedSignal.reason) throw intermediateInstead(conv, env, envelopeSlots, err.error);
+      if (err.error === conv.channel.closedSignal.reason) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err.error);
       throw err.error;
     }
   }
   const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
   let final: Slot[];
   try {
-    final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1);
+    final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, opts.pipelining);
     if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
   } catch (err) {
-    throw intermediateInstead(conv, env, envelopeSlots, err);
+    throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err);
   }
   if (last !== null) opts.written?.();
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
@@ -113,7 +113,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (reply.code !== 250) {
       await drain(conv, final);
       await abandon(conv, reply.code);
-      throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
+      throw chunkError(conv, slot);
     }
   }
   // Stopped early, so a refusal was read above and thrown: reaching here is a bug.
@@ -235,13 +235,23 @@ function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown)
 }
 
 /**
- * `err`, or instead the error of a 3yz reply to the envelope when the connection was
- * closed on it (see `intermediateRefusal`): whatever failed then (a write, the wait for the
- * body stream) failed because of that reply.
+ * `err`, or instead the error of a 3yz reply to the envelope or to a chunk when the
+ * connection was closed on it (see `intermediateRefusal`): whatever failed then (a write,
+ * the wait for the body stream) failed because of that reply.
  */
-function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], err: unknown): unknown {
+function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], chunkSlots: readonly Slot[], err: unknown): unknown {
   if (!conv.channel.closed) return err;
-  return intermediateRefusal(env, slots, conv.channel.closedSignal.reason) ?? err;
+  const envelope = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
+  if (envelope) return envelope;
+  const chunk = chunkSlots.find((s) => closedOnReply(conv, s) !== undefined);
+  return chunk ? chunkError(conv, chunk) : err;
+}
+
+/** The error for a refused BDAT chunk (its slot holds the reply), with the close as cause when it was closed on that reply. */
+function chunkError(conv: Conversation, slot: Slot): SMTPDataError {
+  const reply = slot.reply!;
+  const cause = closedOnReply(conv, slot);
+  return new SMTPDataError(reply.code, reply.message, cause === undefined ? { command: "BDAT" } : { command: "BDAT", cause });
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */

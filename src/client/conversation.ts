@@ -46,9 +46,11 @@ export class Features extends Map<string, string> {
 
 /**
  * The phases whose replies, to a command that others follow, may not be 3yz: `command`
- * (MAIL, RCPT and RSET: RFC 5321 §4.3.2 lists no 3yz for them). DATA's 354 is its answer.
+ * (MAIL, RCPT and RSET: RFC 5321 §4.3.2 lists no 3yz for them), `dataBlock` (a BDAT chunk,
+ * RFC 3030 §2: 250 or a failure) and `dataTermination` (the end of data, and BDAT LAST:
+ * §4.3.2 gives the "." 250 or a failure). DATA's 354 is its answer.
  */
-const FOLLOWED_COMPLETION_ONLY: readonly TimeoutPhase[] = ["command"];
+const FOLLOWED_COMPLETION_ONLY: readonly TimeoutPhase[] = ["command", "dataBlock", "dataTermination"];
 
 /** The protocol spoken: SMTP (EHLO) or LMTP (LHLO, a reply per recipient after data). */
 export type Dialect = "smtp" | "lmtp";
@@ -180,8 +182,11 @@ export class Conversation {
     return this.take(slot!);
   }
 
-  /** Opens a slot for a reply no command of its own asks for (LMTP's per-recipient replies). */
-  expect(phase: TimeoutPhase, what: string): Slot {
-    return this.channel.expect(this.#kinds[phase], what);
+  /**
+   * Opens a slot for a reply no command of its own asks for (LMTP's per-recipient replies);
+   * `followed` as in {@link pipeline}.
+   */
+  expect(phase: TimeoutPhase, what: string, followed = false): Slot {
+    return this.channel.expect((followed ? this.#followedKinds : this.#kinds)[phase], what);
   }
 }

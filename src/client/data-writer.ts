@@ -32,18 +32,20 @@ export async function writeBody(conv: Conversation, body: Body, accepted: number
 
 /**
  * {@link writeBody} for an in-memory body of at most {@link BODY_PIECE} bytes, which goes
- * in one write, synchronously; `undefined` for any other body.
+ * in one write, synchronously; `undefined` for any other body. `followed` (a pipelined
+ * transaction's end of data, which the next transaction may follow at once) as in
+ * `Conversation.pipeline`.
  */
-export function writeAtOnce(conv: Conversation, body: Body, accepted: number): Slot[] | undefined {
+export function writeAtOnce(conv: Conversation, body: Body, accepted: number, followed = false): Slot[] | undefined {
   if (body.kind !== "bytes" || body.bytes.length > BODY_PIECE) return undefined;
   const stuffer = new DotStuffer();
   // The stuffed message and its end marker go as two parts: no copy just to append ".".
   const last = [stuffer.push(body.bytes), stuffer.end()];
-  return endData(conv, stuffer, last, accepted);
+  return endData(conv, stuffer, last, accepted, followed);
 }
 
-/** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. */
-export async function writeStreamed(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
+/** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. `followed` as in {@link writeAtOnce}. */
+export async function writeStreamed(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, followed = false): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
   try {
@@ -61,19 +63,22 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
     conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
     throw err;
   }
-  return endData(conv, stuffer, [stuffer.end()], accepted);
+  return endData(conv, stuffer, [stuffer.end()], accepted, followed);
 }
 
 /** Writes the last of the stuffed data (`last` holds the end marker) and opens the final reply slots. */
-function endData(conv: Conversation, stuffer: DotStuffer, last: Buffer[], accepted: number): Slot[] {
-  return finalSlots(conv, { bytes: last, log: `<message data, ${stuffer.outputBytes} bytes> .`, phase: "dataTermination" }, accepted);
+function endData(conv: Conversation, stuffer: DotStuffer, last: Buffer[], accepted: number, followed: boolean): Slot[] {
+  return finalSlots(conv, { bytes: last, log: `<message data, ${stuffer.outputBytes} bytes> .`, phase: "dataTermination" }, accepted, followed);
 }
 
-/** Writes the last bytes and opens the final reply slot(s): LMTP gets one per recipient. */
-export function finalSlots(conv: Conversation, last: Command, accepted: number): Slot[] {
-  const slots = conv.pipeline([last]);
+/**
+ * Writes the last bytes and opens the final reply slot(s): LMTP gets one per recipient.
+ * `followed` as in {@link writeAtOnce}.
+ */
+export function finalSlots(conv: Conversation, last: Command, accepted: number, followed = false): Slot[] {
+  const slots = conv.pipeline([last], undefined, followed);
   if (conv.dialect === "lmtp") {
-    for (let i = 1; i < accepted; i++) slots.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`));
+    for (let i = 1; i < accepted; i++) slots.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`, followed));
   }
   return slots;
 }

@@ -8,7 +8,7 @@
 import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Conversation } from "./conversation.js";
-import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
+import { abandon, closedOnReply, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
 
 /** The outcome of a whole transaction. */
 export interface Delivery {
@@ -39,7 +39,8 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     const reply = conv.take(end);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
-      throw new SMTPDataError(reply.code, reply.message, { command: "end of data" });
+      const cause = closedOnReply(conv, end);
+      throw new SMTPDataError(reply.code, reply.message, cause === undefined ? { command: "end of data" } : { command: "end of data", cause });
     }
     if (report) for (const addr of pending.accepted) delivered.set(addr, reply);
     return { refused: pending.refused, delivered, reply };

@@ -192,6 +192,17 @@ export function intermediateRefusal(env: Envelope, slots: readonly Slot[], cause
 }
 
 /**
+ * Why the connection closed, when it closed on the 3yz reply that `slot` holds (see
+ * `SlotKind.completionOnly`): the `cause` of the error made from that reply. `undefined`
+ * for any other reply.
+ */
+export function closedOnReply(conv: Conversation, slot: Slot): unknown {
+  const code = slot.reply?.code ?? 0;
+  if (code < 300 || code >= 400 || slot.kind.completionOnly !== true || !conv.channel.closed) return undefined;
+  return conv.channel.closedSignal.reason;
+}
+
+/**
  * Throws {@link intermediateRefusal}'s error when the envelope's settled `slots` hold a
  * 3yz reply. Only a closed connection is searched: the queue closes it on such a reply.
  */
@@ -324,7 +335,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
   }
   const accepted = envelope.accepted.length;
-  const final = writeAtOnce(conv, body, accepted) ?? (await writeStreamed(conv, body, accepted, opts.signal));
+  const final = writeAtOnce(conv, body, accepted, opts.pipelining) ?? (await writeStreamed(conv, body, accepted, opts.signal, opts.pipelining));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }

@@ -24,8 +24,8 @@ export interface SlotKind {
   readonly sealAfter?: boolean;
   /**
    * Only a completion reply (2yz, 4yz, 5yz) may answer it: set for a pipelined command
-   * that takes no 3yz (RFC 5321 §4.3.2: MAIL, RCPT, RSET) when more commands are, or will
-   * be, written before its reply is read. A 3yz "positive intermediate" reply (§4.2.1; 354
+   * that takes no 3yz (RFC 5321 §4.3.2: MAIL, RCPT, RSET, the end of data; RFC 3030 §2:
+   * BDAT) when more commands are, or will be, written before its reply is read. A 3yz "positive intermediate" reply (§4.2.1; 354
    * "start mail input") says the server now waits for more input, and it reads what was
    * written after the command as that input (as message text, for a 354): it will not
    * answer those commands, and what it does with them is unknown. The slot gets the reply;

@@ -1,0 +1,152 @@
+/**
+ * A 3yz reply (354) where the message's end or a BDAT chunk should be answered, on a
+ * pipelined connection, byte for byte. The server is then reading what was written after
+ * that point as message data: the transaction pipelined behind it, or the rest of the
+ * chunks. Each call must end at once (the one answered with SMTPDataError, the ones behind
+ * it with SMTPServerDisconnected), with nothing more written and the connection closed;
+ * before, the calls behind it waited for their timeout.
+ *
+ * The client's timeout (5 s) is only a guard: the assertions tell a prompt close from a
+ * timeout by the errors' classes and causes, not by measuring time.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LMTP, SMTPDataError, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
+import { traced } from "../helpers/flow-trace.js";
+
+const EHLO_PIPELINING = greeting(["PIPELINING"]);
+const EHLO_BDAT = greeting(["PIPELINING", "CHUNKING"]);
+const LHLO_PIPELINING = greeting(["PIPELINING"], "LHLO");
+
+/** Closed by the client on the 354 (its message names what was answered), not by a timeout. */
+function closedOn354(err: unknown, answered: RegExp): true {
+  assert.ok(err instanceof SMTPServerDisconnected, `expected SMTPServerDisconnected, got ${String(err)}`);
+  assert.ok(!(err instanceof SMTPTimeoutError), `ended by a timeout: ${err.message}`);
+  assert.match(err.message, /\b354\b/);
+  assert.match(err.message, answered);
+  return true;
+}
+
+/** SMTPDataError for the 354 itself, with the close as its cause. */
+function dataError354(err: unknown, command: string, answered: RegExp): true {
+  assert.ok(err instanceof SMTPDataError, `expected SMTPDataError, got ${String(err)}`);
+  assert.equal(err.smtpCode, 354);
+  assert.equal(err.command, command);
+  closedOn354(err.cause, answered);
+  return true;
+}
+
+test("DATA, two pipelined calls: 354 to the first's '.' -> SMTPDataError; the second, written after it, fails at once; then QUIT is not sent", async () => {
+  const script = `${EHLO_PIPELINING}${PIPELINED_GROUP}S: 250 ok
+S: 250 ok
+S: 354 go
+C: first
+C: .
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<c@y.test>
+C: DATA
+S: 354 go ahead
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    const first = client.deliver("a@x.test", "b@y.test", "first\r\n");
+    const second = client.deliver("a@x.test", "c@y.test", "second\r\n");
+    await assert.rejects(first, (err: unknown) => dataError354(err, "end of data", /<message data, 10 bytes> \./));
+    await assert.rejects(second, (err: unknown) => closedOn354(err, /<message data, 10 bytes> \./));
+    assert.equal(client.connected, false);
+    await assert.rejects(client.quit(), SMTPServerDisconnected);
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 250 250 354 | C . MAIL RCPT DATA | S 354");
+});
+
+test("LMTP, DATA, two pipelined calls: 354 as a recipient's reply after '.' -> that recipient refused, the next unknown; the call behind fails at once", async () => {
+  const script = `${LHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<r1@y.test>
+C: RCPT TO:<r2@y.test>
+C: RCPT TO:<r3@y.test>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: first
+C: .
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<r4@y.test>
+C: DATA
+S: 250 2.0.0 r1 delivered
+S: 354 go ahead
+`;
+  await withScript(script, async (client) => {
+    const first = client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "first\r\n");
+    const second = client.deliver("a@x.test", "r4@y.test", "second\r\n");
+    const d = await first;
+    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
+    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 354], ["r3@y.test", -1]]);
+    assert.match(d.refused.get("r3@y.test")!.message, /whether it got the message is unknown/);
+    assert.match(d.refused.get("r3@y.test")!.message, /354/);
+    await assert.rejects(second, (err: unknown) => closedOn354(err, /end of data|message data/));
+  }, {}, LMTP);
+});
+
+test("BDAT written whole, two calls: 354 to the first's BDAT LAST -> SMTPDataError; the second, written after it, fails at once", async () => {
+  const script = `${EHLO_BDAT}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT 5 LAST
+C! one\\r\\n
+C: RSET
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<c@y.test>
+C: BDAT 5 LAST
+C! two\\r\\n
+S: 250 ok
+S: 250 ok
+S: 354 go ahead
+`;
+  await withScript(script, async (client) => {
+    const first = client.deliver("a@x.test", "b@y.test", "one\r\n");
+    const second = client.deliver("a@x.test", "c@y.test", "two\r\n");
+    await assert.rejects(first, (err: unknown) => dataError354(err, "end of data", /BDAT 5 LAST/));
+    await assert.rejects(second, (err: unknown) => closedOn354(err, /BDAT 5 LAST/));
+    assert.equal(client.connected, false);
+  });
+});
+
+const CHUNK = 256 * 1024;
+
+test("BDAT with a stream, pipelined: 354 to the first chunk -> SMTPDataError at once; no further chunk, no LAST, no RSET", async () => {
+  const a = "a".repeat(CHUNK);
+  const script = `${EHLO_BDAT}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT ${CHUNK}
+C! ${a}
+S: 250 ok
+S: 250 ok
+S: 354 go ahead
+`;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  // A guard only: without the fix the stream would wait here until the test ends.
+  const guard = setTimeout(release, 3000);
+  async function* body(): AsyncGenerator<Buffer> {
+    yield Buffer.from(a);
+    yield Buffer.from("b".repeat(CHUNK));
+    await released;
+    yield Buffer.from("tail\r\n");
+  }
+  try {
+    await withScript(script, async (client) => {
+      await assert.rejects(client.deliver("a@x.test", "b@y.test", body()), (err: unknown) => dataError354(err, "BDAT", new RegExp(`BDAT ${CHUNK}\\b`)));
+      assert.equal(client.connected, false);
+    });
+  } finally {
+    clearTimeout(guard);
+    release();
+  }
+});
