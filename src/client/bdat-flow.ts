@@ -123,7 +123,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
 
 /**
  * Sends a stream as BDAT chunks of about 256 KiB, holding the last one back (it goes with
- * LAST). Stops early, without sending the rest, once the envelope is known to be refused.
+ * LAST). Stops early, without sending the rest (nor LAST), once the envelope or a chunk is
+ * known to be refused, checked after each chunk sent and once the stream has ended.
  */
 async function streamBdat(
   chunks: AsyncIterable<Uint8Array | string>, sendChunk: (parts: Buffer[]) => Promise<void>,
@@ -143,8 +144,14 @@ async function streamBdat(
     pendingBytes = 0;
     if (refused()) return null;
   }
+  // The stream may have paused for any time since the last check: a refusal that came
+  // meanwhile stops the held chunk and LAST too.
+  if (refused()) return null;
   if (pendingBytes === 0) return held;
-  if (held.length) await sendChunk(held);
+  if (held.length) {
+    await sendChunk(held);
+    if (refused()) return null;
+  }
   return pending;
 }
 

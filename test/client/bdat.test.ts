@@ -488,6 +488,74 @@ S: 250 reset
   assert.equal(pulled, 4); // stopped at the first full chunk, not read to its end
 });
 
+/**
+ * Client options whose debug trace resolves `seen` once a reply with `code` arrives (a
+ * guard resolves it after 3 s anyway, so that a test of the bug fails rather than hangs),
+ * and `done` to clear that guard.
+ */
+function onReply(code: number): { options: { debugLevel: 1; debugOutput: (line: string) => void }; seen: Promise<void>; done: () => void } {
+  let resolve!: () => void;
+  const seen = new Promise<void>((r) => { resolve = r; });
+  const guard = setTimeout(resolve, 3000);
+  return {
+    options: { debugLevel: 1, debugOutput: (line) => { if (line.startsWith(`S: ${code} `)) resolve(); } },
+    seen,
+    done: () => clearTimeout(guard),
+  };
+}
+
+test("pipelined BDAT with a stream that pauses: a sender refused during the pause -> when the stream ends, no BDAT at all is sent (RFC 3030 §2), RSET", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+S: 550 5.7.1 sender refused
+S: 250 ok
+C: RSET
+S: 250 reset
+`;
+  const refusal = onReply(550);
+  async function* paused(): AsyncGenerator<Buffer> {
+    await refusal.seen;
+    yield Buffer.from("a short message\r\n");
+  }
+  try {
+    await withScript(script, async (client) => {
+      await assert.rejects(client.sendmail("a@x.test", "b@y.test", paused()), (err: unknown) => err instanceof SMTPSenderRefused && err.smtpCode === 550);
+    }, refusal.options);
+  } finally {
+    refusal.done();
+  }
+});
+
+test("pipelined BDAT with a stream that pauses: a chunk refused during the pause -> when the stream ends, neither the held chunk nor BDAT LAST is sent, RSET, SMTPDataError", async () => {
+  const chunk = 256 * 1024;
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT ${chunk}
+C! ${"a".repeat(chunk)}
+S: 250 ok
+S: 250 ok
+S: 552 5.3.4 message too big
+C: RSET
+S: 250 reset
+`;
+  const refusal = onReply(552);
+  async function* paused(): AsyncGenerator<Buffer> {
+    yield Buffer.alloc(chunk, 0x61);
+    yield Buffer.alloc(chunk, 0x62);
+    await refusal.seen;
+    yield Buffer.from("tail\r\n");
+  }
+  try {
+    await withScript(script, async (client) => {
+      await assert.rejects(client.sendmail("a@x.test", "b@y.test", paused()), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 552);
+    }, refusal.options);
+  } finally {
+    refusal.done();
+  }
+});
+
 /** The commands of one in-memory transaction to `rcpt`, whose 4-byte message is `m<n>` and CRLF. */
 const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
 C: RCPT TO:<${rcpt}>
