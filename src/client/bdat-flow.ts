@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, type SMTPResponseException } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -52,7 +52,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(env, slots, err, opts.signal); });
+    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(conv, env, slots, err, opts.signal); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -72,7 +72,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const [slot] = conv.pipeline([bdatCommand(parts, false)], undefined, opts.pipelining);
     if (opts.pipelining) {
       chunkSlots.push(slot!);
-      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(env, envelopeSlots, err, opts.signal); });
+      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(conv, env, envelopeSlots, err, opts.signal); });
       return;
     }
     const reply = await conv.read(slot!);
@@ -213,12 +213,15 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
  * The error to report when writing the message failed: the server's refusal of the
  * envelope ({@link envelopeRefusal}), when it came before it closed the connection (a
  * server that refuses the envelope may hang up while a large message is still being
- * written), else `err` itself, and always when `signal`, the flow's, has aborted.
+ * written), else `err` itself, and always when `signal`, the flow's, has aborted. A 3yz
+ * reply to the envelope, on which the client closed the connection, has that close as its
+ * cause (what the write then failed with says less).
  */
-function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown, signal: AbortSignal | undefined): unknown {
+function refusalInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], err: unknown, signal: AbortSignal | undefined): unknown {
   // An abort the caller asked for is reported as such, whatever the server had said.
   if (signal?.aborted) return err;
-  return envelopeRefusal(env, slots, err) ?? err;
+  const broken = conv.channel.closed ? intermediateRefusal(env, slots, conv.channel.closedSignal.reason) : undefined;
+  return broken ?? envelopeRefusal(env, slots, err) ?? err;
 }
 
 /**
@@ -226,9 +229,7 @@ function refusalInstead(env: Envelope, slots: readonly Slot[], err: unknown, sig
  * recipient refused; `undefined` while neither is known. `slots` are the envelope's:
  * MAIL's, then one per recipient of `env.to`.
  */
-function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown): SMTPResponseException | SMTPRecipientsRefused | undefined {
-  const broken = intermediateRefusal(env, slots, cause);
-  if (broken) return broken;
+function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown): SMTPSenderRefused | SMTPRecipientsRefused | undefined {
   const mail = slots[0]?.reply;
   if (mail === undefined) return undefined;
   if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });

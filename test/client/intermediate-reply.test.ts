@@ -12,13 +12,15 @@
  */
 
 import assert from "node:assert/strict";
+import net from "node:net";
 import { test } from "node:test";
 import {
-  LMTP, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
+  LMTP, SMTP, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "../../src/index.js";
 import { unstartedCalls } from "../../src/client/smtp-base.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
+import { onLines } from "../helpers/lines.js";
 
 const EHLO_PIPELINING = greeting(["PIPELINING"]);
 const EHLO_BDAT = greeting(["PIPELINING", "CHUNKING"]);
@@ -288,4 +290,31 @@ S: 354 go ahead
     });
     assert.equal(client.connected, false);
   });
+});
+
+test("BDAT written whole, a large message still being written when MAIL gets 354 -> SMTPSenderRefused whose cause says why the connection closed", async () => {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onLines(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("MAIL")) {
+        // Stop reading: the client is left writing the message when the 354 arrives.
+        sock.pause();
+        sock.write("354 go ahead\r\n");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const client = await SMTP.connect("127.0.0.1", (server.address() as net.AddressInfo).port, { localHostname: "client.test", timeout: 5000 });
+  try {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.alloc(20 * 1024 * 1024, 0x61)), (err: unknown) => senderRefused354(err, "a@x.test"));
+  } finally {
+    client.close();
+    // A paused socket never reads the client's close: end it here.
+    for (const sock of sockets) sock.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });
