@@ -396,3 +396,30 @@ test("send: once the server accepted the message, a Ctrl-C while QUIT waits exit
     quitless.close();
   }
 });
+
+/** Runs `smtplib ...args` with stdout and stderr read by nobody (`smtplib ... 2>&1 | head -0`). */
+async function runWithClosedOutput(args: string[], input = ""): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: "pipe" });
+  children.add(child);
+  child.stdout.destroy(); // the reading ends go away: every write fails with EPIPE
+  child.stderr.destroy();
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  children.delete(child);
+  return { code, signal };
+}
+
+test("send, probe and --help whose output closes early (| head) exit with their own code, not a crash on EPIPE", async () => {
+  // A crash is exit 1 with an 'Unhandled error event' stack trace (here unseen: stderr is closed too).
+  assert.deepEqual(await runWithClosedOutput(["send", "--help"]), { code: 0, signal: null });
+  const serve = await Serve.start(["--refuse-recipient", "nobody@x.test"]);
+  try {
+    assert.deepEqual(await runWithClosedOutput(["probe", `127.0.0.1:${serve.port}`]), { code: 0, signal: null });
+    const send = ["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "nobody@x.test", "-v"];
+    assert.deepEqual(await runWithClosedOutput(send, MESSAGE), { code: 3, signal: null });
+  } finally {
+    await serve.stop();
+  }
+});
