@@ -423,3 +423,25 @@ test("send, probe and --help whose output closes early (| head) exit with their 
     await serve.stop();
   }
 });
+
+test("probe: a refused LHLO ends an LMTP probe (no HELO, RFC 2033 §4.1), and a refused EHLO and HELO fail the probe: exit 5, as send", async () => {
+  const smtp = await Serve.start();
+  const lmtp = await Serve.start(["--lmtp"]);
+  try {
+    const asLmtp = await run(["probe", `127.0.0.1:${smtp.port}`, "--lmtp"]);
+    assert.equal(asLmtp.code, 5, asLmtp.stdout + asLmtp.stderr);
+    assert.match(asLmtp.stdout, /LHLO .* 500 /);
+    assert.match(asLmtp.stderr, /SMTPHeloError: 500 /);
+    await smtp.waitFor(/C: LHLO /);
+    assert.doesNotMatch(smtp.stdout, /C: HELO /);
+    const asSmtp = await run(["probe", `127.0.0.1:${lmtp.port}`]);
+    assert.equal(asSmtp.code, 5, asSmtp.stdout + asSmtp.stderr);
+    assert.match(asSmtp.stdout, /HELO \(fallback\) .* 500 /);
+    assert.match(asSmtp.stderr, /SMTPHeloError: 500 .*HELO not allowed/);
+    const ok = await run(["probe", `127.0.0.1:${lmtp.port}`, "--lmtp"]);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await smtp.stop();
+    await lmtp.stop();
+  }
+});
