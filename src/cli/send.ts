@@ -141,6 +141,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     }
     err(`smtplib: ${describeError(e)}`);
     if (phase === "auth" && e instanceof SMTPNotSupportedError) return ExitCode.AUTH;
+    // The connection is fine; the server lacks what this message needs (SMTPUTF8 for a
+    // non-ASCII address): it cannot take the message, as if it had refused it.
+    if (phase === "send" && e instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
     return exitCodeFor(e);
   } finally {
     process.off("SIGINT", interrupted);

@@ -445,3 +445,14 @@ test("probe: a refused LHLO ends an LMTP probe (no HELO, RFC 2033 §4.1), and a 
     await lmtp.stop();
   }
 });
+
+test("send: a message the server cannot take for want of an extension (a non-ASCII address, no SMTPUTF8) exits 4, not 5 (connection failure)", async () => {
+  const serve = await Serve.start(["--hide", "smtputf8"]);
+  try {
+    const r = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "jürgen@x.test"], { input: MESSAGE });
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /SMTPUTF8 not supported by server/);
+  } finally {
+    await serve.stop();
+  }
+});
