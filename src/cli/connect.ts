@@ -28,7 +28,7 @@ export function lineWriter(stream: NodeJS.WritableStream): (text: string) => voi
 
 /**
  * Node TLS options from --ca-file and --insecure.
- * @throws TypeError (exit 2, usage) naming --ca-file when the file cannot be read.
+ * @throws TypeError (exit 2, usage) naming --ca-file when the file cannot be read or holds no PEM certificate.
  */
 export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptions> {
   return {
@@ -39,11 +39,18 @@ export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptio
 }
 
 async function readCaFile(path: string): Promise<string> {
+  let text: string;
   try {
-    return await readFile(path, "utf8");
+    text = await readFile(path, "utf8");
   } catch (err) {
     throw new TypeError(`--ca-file ${path}: cannot read it (${errorCode(err) || String(err)})`, { cause: err });
   }
+  // Node ignores what is not PEM: the handshake would then fail with advice to pass the CA
+  // as --ca-file, which the user just did (a DER file, a key, the wrong file).
+  if (!/-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----/.test(text)) {
+    throw new TypeError(`--ca-file ${path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
 }
 
 /** A new, unconnected client of the class the target asks for. */

@@ -456,3 +456,22 @@ test("send: a message the server cannot take for want of an extension (a non-ASC
     await serve.stop();
   }
 });
+
+test("a --ca-file with no PEM certificate in it is a usage error naming the file, not a verification failure advising --ca-file", async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  tempDirs.push(files.dir);
+  const implicit = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--tls-implicit"]);
+  try {
+    const notPem = await tempFile("ca.txt", "this is not a certificate\n");
+    const r = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl", "--ca-file", notPem]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /--ca-file \S+ca\.txt: no PEM certificate in it/);
+    const der = await tempFile("ca.der", Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82]));
+    const d = await run(["send", "--server", `127.0.0.1:${implicit.port}`, "--ssl", "--ca-file", der, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
+    assert.equal(d.code, 2, d.stdout + d.stderr);
+    assert.match(d.stderr, /--ca-file \S+ca\.der: no PEM certificate in it/);
+    assert.doesNotMatch(implicit.stdout, /connection from/);
+  } finally {
+    await implicit.stop();
+  }
+});
