@@ -131,12 +131,17 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     callback(null, refused.map((r, i) => r ? refusalError(r, "Message refused for this recipient") : `OK: delivered to <${message.envelope.rcptTo[i]}>`));
   }
 
-  server.on("error", (err) => event("server", `error: ${err.message}`));
+  // A listen error (EADDRINUSE) rejects startDebugServer(); it is not also a transcript line.
+  let listening = false;
+  server.on("error", (err) => {
+    if (listening) event("server", `error: ${err.message}`);
+  });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => reject(err);
     server.server.once("error", fail);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
       server.server.off("error", fail);
+      listening = true;
       resolve();
     });
   });

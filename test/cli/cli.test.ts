@@ -120,6 +120,7 @@ test("serve prints the transcript and the message, and exits 0 on SIGINT and SIG
   const clash = await run(["serve", "--port", String(serve.port)]);
   assert.equal(clash.code, 5);
   assert.match(clash.stderr, /cannot start: .*EADDRINUSE/);
+  assert.equal(clash.stdout, "", "the error once, on stderr: not also as a transcript line on stdout");
   assert.equal(await serve.stop("SIGINT"), 0);
   const again = await Serve.start(["--quiet"]);
   assert.equal(await again.stop("SIGTERM"), 0);
