@@ -104,7 +104,12 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
         (message) => stream.sizeExceeded
           ? callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }))
           : deliver(message, session, callback),
-        (err: unknown) => callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 })),
+        (err: unknown) => {
+          // Typically the client went away before the final ".": say so, or the transcript's
+          // "<n bytes of DATA>" reads like a message that arrived.
+          event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
+          callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 }));
+        },
       );
     },
     onClose(session) {

@@ -476,3 +476,25 @@ test("a --ca-file with no PEM certificate in it is a usage error naming the file
     await implicit.stop();
   }
 });
+
+test("serve: a client that disconnects in the middle of a message is shown as such, the part received is not printed as a message", async () => {
+  const serve = await Serve.start();
+  try {
+    const socket = connect(serve.port, "127.0.0.1");
+    let received = "";
+    socket.on("data", (d: Buffer) => {
+      received += d.toString();
+      if (/^220 /m.test(received) && !received.includes("250-")) socket.write("EHLO raw.example\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n");
+      if (/^354 /m.test(received)) socket.end("Subject: cut\r\n\r\nhalf of a mess");
+    });
+    await serve.waitFor(/\* connection closed/, 5000);
+    await serve.waitFor(/\* message not received in full, discarded: /, 5000);
+    assert.doesNotMatch(serve.stdout, /-- message 1 /);
+    // the server goes on: the next message arrives whole
+    const ok = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
+    assert.equal(ok.code, 0, ok.stderr);
+    await serve.waitFor(/end of message 1/);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+  }
+});
