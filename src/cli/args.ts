@@ -3,6 +3,7 @@
  * No I/O besides commander's own help/error text, so it is unit-testable.
  * @module
  */
+import { isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "../constants.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
@@ -73,10 +74,19 @@ export interface CliOutput {
   writeErr(text: string): void;
 }
 
-/** Splits `host[:port]`, `[v6]:port` or a bare IPv6 address. */
+/**
+ * Splits `host[:port]`, `[v6]:port` or a bare IPv6 address. Anything else with brackets or
+ * more than one colon is a usage error here, not a name sent to DNS.
+ */
 export function parseHostPort(value: string): { host: string; port: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
+  const notHostPort = (): InvalidArgumentError =>
+    new InvalidArgumentError(`"${value}" is not host:port, [IPv6 address]:port or an IPv6 address.`);
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
+  if (bracketed) {
+    if (!isIPv6(bracketed[1]!)) throw notHostPort();
+    return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
+  }
+  if (/[[\]]/.test(value)) throw notHostPort();
   const colons = value.split(":").length - 1;
   if (colons === 1) {
     const [host, port] = value.split(":") as [string, string];
@@ -84,6 +94,7 @@ export function parseHostPort(value: string): { host: string; port: number } {
     return { host, port: parsePort(port) };
   }
   if (value === "") throw new InvalidArgumentError("the host is empty.");
+  if (colons > 1 && !isIPv6(value)) throw notHostPort();
   return { host: value, port: 0 };
 }
 

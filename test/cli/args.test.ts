@@ -22,7 +22,12 @@ test("host[:port] forms", () => {
   assert.deepEqual(parseHostPort("[::1]:2525"), { host: "::1", port: 2525 });
   assert.deepEqual(parseHostPort("[::1]"), { host: "::1", port: 0 });
   assert.deepEqual(parseHostPort("::1"), { host: "::1", port: 0 });
+  assert.deepEqual(parseHostPort("2001:db8::25"), { host: "2001:db8::25", port: 0 });
   for (const bad of ["host:x", "host:70000", ":25", "", "host:-1"]) assert.throws(() => parseHostPort(bad), /./, bad);
+  // Typos that used to reach DNS (exit 5, "getaddrinfo ENOTFOUND") are usage errors.
+  for (const bad of ["[::1", "[::1:25", "::1]:25", "[mail.example.org]:25", "mail.example.org:25:", "a:b:c", "[::1]:"]) {
+    assert.throws(() => parseHostPort(bad), /host:port|port number/, bad);
+  }
 });
 
 test("user:pass keeps colons in the password", () => {
