@@ -126,7 +126,8 @@ export function describeError(err: unknown): string {
 function describeLibraryError(err: unknown): string {
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
-  if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode} ${err.smtpError}`;
+  // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
+  if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode < 0 ? "" : `${err.smtpCode} `}${err.smtpError}`;
   if (err instanceof Error) {
     const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (${err.cause.message})` : "";
     return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}${cause}`;

@@ -104,3 +104,9 @@ test("time left: at the average rate so far", () => {
   assert.equal(formatTimeLeft(1, 1_000_000, 10_000), ">99h");
   assert.equal(formatTimeLeft(1000, 1000, 10_000), "0s");
 });
+
+test("an error without a reply code (the library's -1: no connection, no valid reply) is printed without '-1'", () => {
+  assert.equal(describeError(new SMTPConnectError(-1, "Could not connect to h:25: connect ECONNREFUSED 127.0.0.1:25")),
+    "SMTPConnectError: Could not connect to h:25: connect ECONNREFUSED 127.0.0.1:25");
+  assert.equal(describeError(new SMTPConnectError(554, "go away")), "SMTPConnectError: 554 go away");
+});
