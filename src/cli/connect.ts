@@ -129,7 +129,9 @@ function describeLibraryError(err: unknown): string {
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
   if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode < 0 ? "" : `${err.smtpCode} `}${err.smtpError}`;
   if (err instanceof Error) {
-    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (${err.cause.message})` : "";
+    // trimmed: OpenSSL's messages end with a newline, which would be printed escaped ("\n)")
+    const causeText = err.cause instanceof Error ? err.cause.message.trim() : "";
+    const cause = causeText !== "" && !err.message.includes(causeText) ? ` (${causeText})` : "";
     return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}${cause}`;
   }
   return String(err);

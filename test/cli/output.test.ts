@@ -110,3 +110,9 @@ test("an error without a reply code (the library's -1: no connection, no valid r
     "SMTPConnectError: Could not connect to h:25: connect ECONNREFUSED 127.0.0.1:25");
   assert.equal(describeError(new SMTPConnectError(554, "go away")), "SMTPConnectError: 554 go away");
 });
+
+test("a cause's trailing newline (OpenSSL's messages end with one) is not printed as \\n", () => {
+  const tls = new Error("803C8AB2A07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350:\n");
+  assert.equal(describeError(new SMTPException("TLS handshake failed", { cause: tls })),
+    "SMTPException: TLS handshake failed (803C8AB2A07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350:)");
+});
