@@ -498,3 +498,16 @@ test("serve: a client that disconnects in the middle of a message is shown as su
     assert.equal(await serve.stop(), 0);
   }
 });
+
+test("serve: a --tls-cert/--tls-key that cannot be used is named in the one-line error (exit 5)", async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  tempDirs.push(files.dir);
+  const notPem = await tempFile("cert.txt", "not a certificate\n");
+  const bad = await run(["serve", "--port", "0", "--tls-cert", notPem, "--tls-key", files.key]);
+  assert.equal(bad.code, 5, bad.stderr);
+  assert.match(bad.stderr, /^smtplib serve: cannot start: --tls-cert \S+cert\.txt, --tls-key \S+: .*PEM/);
+  assert.equal(bad.stderr.split("\n").filter(Boolean).length, 1, bad.stderr);
+  const missing = await run(["serve", "--port", "0", "--tls-cert", files.cert, "--tls-key", "/nonexistent/key.pem"]);
+  assert.equal(missing.code, 5, missing.stderr);
+  assert.match(missing.stderr, /cannot start: --tls-key \/nonexistent\/key\.pem: cannot read it \(ENOENT\)/);
+});
