@@ -227,7 +227,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--file <file>", "the RFC 5322 message; default: read stdin")
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
-    .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages)")
+    .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent)")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
     .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number }) => {

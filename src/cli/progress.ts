@@ -1,6 +1,6 @@
 /**
- * The progress bar of `smtplib send` (cli-progress, on stderr). Only created when stderr
- * is a terminal; callers decide that.
+ * The progress bar of `smtplib send` (cli-progress, on stderr), or for a message of unknown
+ * size a count of bytes sent. Only created when stderr is a terminal; callers decide that.
  * @module
  */
 import { performance } from "node:perf_hooks";
@@ -40,6 +40,37 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
       if (stopped) return;
       stopped = true;
       bar.stop();
+    },
+  };
+}
+
+/**
+ * For a message of unknown size (stdin from a pipe): nothing until `after` bytes have gone
+ * out, then the bytes sent so far and the average rate, on `stream` (stderr; a terminal).
+ */
+export function startCounter(after: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  let bar: SingleBar | undefined;
+  let done = 0;
+  let stopped = false;
+  const started = performance.now();
+  return {
+    add(bytes) {
+      if (stopped) return;
+      done += bytes;
+      if (done < after) return;
+      const seconds = (performance.now() - started) / 1000;
+      const payload = { sent: formatBytes(done), rate: seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : "?" };
+      if (bar) {
+        bar.update(0, payload);
+        return;
+      }
+      bar = new SingleBar({ stream, format: "sending {sent} | {rate} (size unknown)", hideCursor: true, clearOnComplete: true });
+      bar.start(1, 0, payload);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar?.stop();
     },
   };
 }

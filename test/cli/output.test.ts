@@ -10,7 +10,7 @@ import {
 import { describeError, exitCodeFor } from "../../src/cli/connect.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { formatCapabilities, formatTls } from "../../src/cli/probe.js";
-import { formatBytes, formatTimeLeft, startProgress } from "../../src/cli/progress.js";
+import { formatBytes, formatTimeLeft, startCounter, startProgress } from "../../src/cli/progress.js";
 import { formatMessage } from "../../src/cli/serve.js";
 
 const message = {
@@ -115,4 +115,19 @@ test("a cause's trailing newline (OpenSSL's messages end with one) is not printe
   const tls = new Error("803C8AB2A07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350:\n");
   assert.equal(describeError(new SMTPException("TLS handshake failed", { cause: tls })),
     "SMTPException: TLS handshake failed (803C8AB2A07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350:)");
+});
+
+test("a message of unknown size (stdin from a pipe): nothing below the threshold, then bytes sent and rate; stop gives the cursor back", () => {
+  const small = fakeTerminal();
+  const quiet = startCounter(1000, small.stream);
+  quiet.add(999);
+  quiet.stop();
+  assert.equal(small.text(), "");
+  const term = fakeTerminal();
+  const counter = startCounter(1000, term.stream);
+  counter.add(600);
+  counter.add(2048);
+  counter.stop();
+  assert.match(term.text(), /sending 2\.6 KiB \| (\?|\d+(\.\d)? (B|KiB|MiB|GiB)\/s) \(size unknown\)/);
+  assert.ok(term.text().includes("\x1b[?25h"), "the cursor is shown again");
 });
