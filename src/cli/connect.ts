@@ -131,7 +131,10 @@ function describeLibraryError(err: unknown): string {
   if (err instanceof Error) {
     // trimmed: OpenSSL's messages end with a newline, which would be printed escaped ("\n)")
     const causeText = err.cause instanceof Error ? err.cause.message.trim() : "";
-    const cause = causeText !== "" && !err.message.includes(causeText) ? ` (${causeText})` : "";
+    // not repeated when the message has it already, or names its code ("cannot read it (ENOENT)")
+    const code = errorCode(err.cause);
+    const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`));
+    const cause = causeText !== "" && !said ? ` (${causeText})` : "";
     return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}${cause}`;
   }
   return String(err);

@@ -141,7 +141,7 @@ test("usage: --help exits 0, mistakes exit 2 with a message", async () => {
   assert.match(pair.stderr, /--user and --password-env go together/);
   const noCa = await run(["probe", "127.0.0.1:1", "--ca-file", "/nonexistent/ca.pem"]);
   assert.equal(noCa.code, 2, noCa.stderr);
-  assert.match(noCa.stderr, /--ca-file \/nonexistent\/ca\.pem: cannot read it \(ENOENT\)/);
+  assert.match(noCa.stderr, /--ca-file \/nonexistent\/ca\.pem: cannot read it \(ENOENT\)\n$/, "one line, the reason once");
 });
 
 test("send -> serve: partial delivery exits 3, lists the refused recipient; -v shows the transcript", async () => {
