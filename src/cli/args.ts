@@ -5,7 +5,7 @@
  */
 import { isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { VERSION } from "../constants.js";
+import { MAX_DELAY_MS, VERSION } from "../constants.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 
@@ -105,9 +105,12 @@ export function parsePort(value: string): number {
   return port;
 }
 
-function parsePositive(value: string): number {
+/** --timeout: 1 ms up to what a Node timer can wait (about 24.8 days). */
+function parseTimeout(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
+  if (!/^\d+$/.test(value) || n <= 0 || n > MAX_DELAY_MS) {
+    throw new InvalidArgumentError(`"${value}" is not a number of milliseconds from 1 to ${MAX_DELAY_MS} (about 24.8 days).`);
+  }
   return n;
 }
 
@@ -156,7 +159,7 @@ function addTargetOptions(cmd: Command): Command {
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file")
     .option("--insecure", "do not verify the server certificate (testing only)")
     .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
-    .option("--timeout <ms>", "timeout for each step, in milliseconds", parsePositive)
+    .option("--timeout <ms>", "timeout for each step, in milliseconds", parseTimeout)
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
     .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)");
 }

@@ -75,6 +75,7 @@ test("send: usage errors", () => {
     [...base, "--user", "alice"],
     [...base, "--password-env", "PW"],
     [...base, "--timeout", "0"],
+    [...base, "--timeout", "2147483648"],
     [...base, "--bogus"],
     ["send", "--server", "h:99999", "--from", "a", "--to", "b"],
   ];
