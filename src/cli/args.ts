@@ -6,6 +6,8 @@
 import { isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { MAX_DELAY_MS, VERSION } from "../constants.js";
+import { escapeControl } from "../errors.js";
+import { quoteaddr } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 
@@ -131,6 +133,19 @@ export function parseUserPass(value: string): [string, string] {
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+/**
+ * Checks an envelope address as MAIL/RCPT will quote it, so a mistake is a usage error
+ * naming the option before anything is sent, not a TypeError after connecting.
+ */
+function checkAddress(flag: string, address: string): void {
+  try {
+    quoteaddr(address);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(address)}": ${err.message}`);
+  }
+}
+
 /** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
 const EXTENSIONS = {
   pipelining: "pipelining", "8bitmime": "eightBitMime", smtputf8: "smtpUtf8", enhancedstatuscodes: "enhancedStatusCodes",
@@ -236,6 +251,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number }) => {
       if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
+      checkAddress("--from", o.from);
+      for (const to of o.to) checkAddress("--to", to);
       sink({
         kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
         ...(o.file === undefined ? {} : { file: o.file }),

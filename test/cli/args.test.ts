@@ -78,12 +78,26 @@ test("send: usage errors", () => {
     [...base, "--timeout", "2147483648"],
     [...base, "--bogus"],
     ["send", "--server", "h:99999", "--from", "a", "--to", "b"],
+    // not one address: refused before connecting, naming the option
+    ["send", "--server", "h", "--from", "a b", "--to", "b@x.org"],
+    [...base, "--to", "<c@x.org"],
+    [...base, "--to", "c@x.org, d@x.org"],
+    ["send", "--server", "h", "--from", "a\u0007@x.org", "--to", "b@x.org"],
   ];
   for (const argv of cases) {
     const r = parse(...argv);
     assert.ok(r.error, `no error for ${argv.join(" ")}`);
     assert.notEqual(r.error.code, "commander.helpDisplayed");
   }
+});
+
+test("send: an address that is not one address names its option", () => {
+  const r = parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--to", "c d");
+  assert.equal(r.error?.code, "smtplib.usage");
+  assert.match(r.error.message, /--to "c d": cannot parse address "c d"/);
+  assert.match(parse("send", "--server", "h", "--from", "<a@x", "--to", "b@x.org").error?.message ?? "", /--from "<a@x": /);
+  // the null sender and display-name forms stay accepted
+  assert.equal(parse("send", "--server", "h", "--from", "", "--to", "Bob <b@x.org>").command?.kind, "send");
 });
 
 test("serve: defaults and options", () => {
