@@ -3,8 +3,11 @@
  * No I/O besides commander's own help/error text, so it is unit-testable.
  * @module
  */
+import { isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { VERSION } from "../constants.js";
+import { MAX_DELAY_MS, VERSION } from "../constants.js";
+import { escapeControl } from "../errors.js";
+import { quoteaddr } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 
@@ -73,10 +76,19 @@ export interface CliOutput {
   writeErr(text: string): void;
 }
 
-/** Splits `host[:port]`, `[v6]:port` or a bare IPv6 address. */
+/**
+ * Splits `host[:port]`, `[v6]:port` or a bare IPv6 address. Anything else with brackets or
+ * more than one colon is a usage error here, not a name sent to DNS.
+ */
 export function parseHostPort(value: string): { host: string; port: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
+  const notHostPort = (): InvalidArgumentError =>
+    new InvalidArgumentError(`"${value}" is not host:port, [IPv6 address]:port or an IPv6 address.`);
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
+  if (bracketed) {
+    if (!isIPv6(bracketed[1]!)) throw notHostPort();
+    return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
+  }
+  if (/[[\]]/.test(value)) throw notHostPort();
   const colons = value.split(":").length - 1;
   if (colons === 1) {
     const [host, port] = value.split(":") as [string, string];
@@ -84,6 +96,7 @@ export function parseHostPort(value: string): { host: string; port: number } {
     return { host, port: parsePort(port) };
   }
   if (value === "") throw new InvalidArgumentError("the host is empty.");
+  if (colons > 1 && !isIPv6(value)) throw notHostPort();
   return { host: value, port: 0 };
 }
 
@@ -94,9 +107,12 @@ export function parsePort(value: string): number {
   return port;
 }
 
-function parsePositive(value: string): number {
+/** --timeout: 1 ms up to what a Node timer can wait (about 24.8 days). */
+function parseTimeout(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
+  if (!/^\d+$/.test(value) || n <= 0 || n > MAX_DELAY_MS) {
+    throw new InvalidArgumentError(`"${value}" is not a number of milliseconds from 1 to ${MAX_DELAY_MS} (about 24.8 days).`);
+  }
   return n;
 }
 
@@ -116,6 +132,19 @@ export function parseUserPass(value: string): [string, string] {
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/**
+ * Checks an envelope address as MAIL/RCPT will quote it, so a mistake is a usage error
+ * naming the option before anything is sent, not a TypeError after connecting.
+ */
+function checkAddress(flag: string, address: string): void {
+  try {
+    quoteaddr(address);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(address)}": ${err.message}`);
+  }
+}
 
 /** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
 const EXTENSIONS = {
@@ -145,7 +174,7 @@ function addTargetOptions(cmd: Command): Command {
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file")
     .option("--insecure", "do not verify the server certificate (testing only)")
     .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
-    .option("--timeout <ms>", "timeout for each step, in milliseconds", parsePositive)
+    .option("--timeout <ms>", "timeout for each step, in milliseconds", parseTimeout)
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
     .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)");
 }
@@ -216,12 +245,14 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--file <file>", "the RFC 5322 message; default: read stdin")
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
-    .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages)")
+    .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent)")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
     .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number }) => {
       if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
+      checkAddress("--from", o.from);
+      for (const to of o.to) checkAddress("--to", to);
       sink({
         kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
         ...(o.file === undefined ? {} : { file: o.file }),

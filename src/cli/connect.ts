@@ -28,7 +28,7 @@ export function lineWriter(stream: NodeJS.WritableStream): (text: string) => voi
 
 /**
  * Node TLS options from --ca-file and --insecure.
- * @throws TypeError (exit 2, usage) naming --ca-file when the file cannot be read.
+ * @throws TypeError (exit 2, usage) naming --ca-file when the file cannot be read or holds no PEM certificate.
  */
 export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptions> {
   return {
@@ -39,11 +39,18 @@ export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptio
 }
 
 async function readCaFile(path: string): Promise<string> {
+  let text: string;
   try {
-    return await readFile(path, "utf8");
+    text = await readFile(path, "utf8");
   } catch (err) {
     throw new TypeError(`--ca-file ${path}: cannot read it (${errorCode(err) || String(err)})`, { cause: err });
   }
+  // Node ignores what is not PEM: the handshake would then fail with advice to pass the CA
+  // as --ca-file, which the user just did (a DER file, a key, the wrong file).
+  if (!/-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----/.test(text)) {
+    throw new TypeError(`--ca-file ${path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
 }
 
 /** A new, unconnected client of the class the target asks for. */
@@ -119,9 +126,15 @@ export function describeError(err: unknown): string {
 function describeLibraryError(err: unknown): string {
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
-  if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode} ${err.smtpError}`;
+  // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
+  if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode < 0 ? "" : `${err.smtpCode} `}${err.smtpError}`;
   if (err instanceof Error) {
-    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (${err.cause.message})` : "";
+    // trimmed: OpenSSL's messages end with a newline, which would be printed escaped ("\n)")
+    const causeText = err.cause instanceof Error ? err.cause.message.trim() : "";
+    // not repeated when the message has it already, or names its code ("cannot read it (ENOENT)")
+    const code = errorCode(err.cause);
+    const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`));
+    const cause = causeText !== "" && !said ? ` (${causeText})` : "";
     return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}${cause}`;
   }
   return String(err);

@@ -11,7 +11,7 @@ export const ExitCode = Object.freeze({
   USAGE: 2,
   /** send: the message was accepted for some recipients and refused for others. */
   PARTIAL: 3,
-  /** send: the server refused the message (sender, every recipient, or the data). */
+  /** send: the server refused the message (sender, every recipient, or the data) or lacks an extension it needs (SMTPUTF8). */
   REFUSED: 4,
   /** Could not connect, TLS failed or was required but not offered, timeout, disconnect; serve: cannot listen. */
   UNAVAILABLE: 5,
@@ -32,7 +32,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   1  unexpected error
   2  usage error
   3  some recipients refused (the others got the message)
-  4  refused by the server (sender, all recipients, or the data)
+  4  refused by the server (sender, all recipients, or the data), or the
+     server lacks an extension the message needs (SMTPUTF8)
   5  connection, TLS or timeout failure
   6  authentication failed
   7  the message could not be read

@@ -5,6 +5,7 @@
  * @module
  */
 import { CommanderError } from "commander";
+import { errorCode } from "../errors.js";
 import { parseCommandLine, type CliCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { runServe } from "./serve.js";
@@ -20,8 +21,21 @@ async function run(command: CliCommand): Promise<ExitCodeValue> {
   }
 }
 
+/**
+ * Output whose reader has gone (`smtplib probe host | head -3`) drops what is still written
+ * instead of crashing the command with an unhandled EPIPE: the command runs to its end and
+ * exits with its own code, as it would with the output read. (`serve` also stops then.)
+ */
+function dropWritesToClosedOutput(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err) => {
+    if (errorCode(err) !== "EPIPE") throw err;
+  });
+}
+
 /** Parses `argv`, runs the command and resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  dropWritesToClosedOutput(process.stdout);
+  dropWritesToClosedOutput(process.stderr);
   let command: CliCommand;
   try {
     command = parseCommandLine(argv, {

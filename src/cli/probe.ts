@@ -5,9 +5,15 @@
  */
 import { performance } from "node:perf_hooks";
 import type { PeerCertificate } from "node:tls";
+import { SMTPHeloError } from "../index.js";
 import type { ProbeCommand } from "./args.js";
 import { applyStarttls, describeError, exitCodeFor, lineWriter, newClient, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+
+/** A 2xx reply. */
+function isPositive(r: { code: number }): boolean {
+  return r.code >= 200 && r.code < 300;
+}
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
 
@@ -60,8 +66,14 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     const reply = (r: { code: number; message: string }): string => `${r.code} ${r.message.split("\n")[0]}`;
     await timed(out, cmd.tlsMode === "ssl" ? "connect+TLS+greet" : "connect+greeting", () => c.connect(cmd.host, cmd.port), reply);
     const hello = cmd.lmtp ? "LHLO" : "EHLO";
-    await timed(out, hello, () => c.ehlo(), reply);
-    if (!c.doesEsmtp) await timed(out, "HELO (fallback)", () => c.helo(), reply);
+    const ehlo = await timed(out, hello, () => c.ehlo(), reply);
+    // As send (the library's greet()): LMTP has no HELO fallback (RFC 2033 §4.1), nor does
+    // a 421; a server that refuses every greeting fails the probe.
+    if (!isPositive(ehlo)) {
+      if (cmd.lmtp || ehlo.code === 421) throw new SMTPHeloError(ehlo.code, ehlo.message, { command: hello });
+      const helo = await timed(out, "HELO (fallback)", () => c.helo(), reply);
+      if (!isPositive(helo)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
+    }
     if (cmd.tlsMode === "starttls" || cmd.tlsMode === "require-tls") {
       await timed(out, `STARTTLS+${hello}`, () => applyStarttls(c, cmd, err), (used) => (used ? "TLS established" : "not offered"));
     }

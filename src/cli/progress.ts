@@ -1,8 +1,9 @@
 /**
- * The progress bar of `smtplib send` (cli-progress, on stderr). Only created when stderr
- * is a terminal; callers decide that.
+ * The progress bar of `smtplib send` (cli-progress, on stderr), or for a message of unknown
+ * size a count of bytes sent. Only created when stderr is a terminal; callers decide that.
  * @module
  */
+import { performance } from "node:perf_hooks";
 import { SingleBar, Presets } from "cli-progress";
 
 /** A running bar. */
@@ -13,28 +14,63 @@ export interface Progress {
   stop(): void;
 }
 
-/** Starts a bar for `total` bytes on stderr. */
-export function startProgress(total: number): Progress {
+/** Starts a bar for `total` bytes on `stream` (stderr; a terminal). */
+export function startProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   const bar = new SingleBar({
-    stream: process.stderr,
-    format: "sending [{bar}] {percentage}% | {sent}/{size} | {eta_formatted} left",
+    stream,
+    // {left} is ours: cli-progress's {eta_formatted} shows its NaN/Infinity placeholders cut
+    // to two characters ("LLs left" once the bar sits at its total while the last bytes
+    // go out) and estimates from the last few writes, which come in bursts on a slow link.
+    format: "sending [{bar}] {percentage}% | {sent}/{size} | {left} left",
     hideCursor: true,
     clearOnComplete: true,
   }, Presets.shades_classic);
   const size = formatBytes(total);
   let done = 0;
   let stopped = false;
-  bar.start(total, 0, { sent: formatBytes(0), size });
+  const started = performance.now();
+  bar.start(total, 0, { sent: formatBytes(0), size, left: "?" });
   return {
     add(bytes) {
       if (stopped) return;
       done = Math.min(total, done + bytes);
-      bar.update(done, { sent: formatBytes(done) });
+      bar.update(done, { sent: formatBytes(done), left: formatTimeLeft(done, total, performance.now() - started) });
     },
     stop() {
       if (stopped) return;
       stopped = true;
       bar.stop();
+    },
+  };
+}
+
+/**
+ * For a message of unknown size (stdin from a pipe): nothing until `after` bytes have gone
+ * out, then the bytes sent so far and the average rate, on `stream` (stderr; a terminal).
+ */
+export function startCounter(after: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  let bar: SingleBar | undefined;
+  let done = 0;
+  let stopped = false;
+  const started = performance.now();
+  return {
+    add(bytes) {
+      if (stopped) return;
+      done += bytes;
+      if (done < after) return;
+      const seconds = (performance.now() - started) / 1000;
+      const payload = { sent: formatBytes(done), rate: seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : "?" };
+      if (bar) {
+        bar.update(0, payload);
+        return;
+      }
+      bar = new SingleBar({ stream, format: "sending {sent} | {rate} (size unknown)", hideCursor: true, clearOnComplete: true });
+      bar.start(1, 0, payload);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar?.stop();
     },
   };
 }
@@ -49,4 +85,19 @@ export function formatBytes(n: number): string {
     unit += 1;
   }
   return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * The time left at the average rate so far: "?" before any byte, then "42s", "3m05s" or
+ * "1h02m" (">99h" beyond). Sent bytes are capped at the total by the caller.
+ */
+export function formatTimeLeft(sent: number, total: number, elapsedMs: number): string {
+  if (sent >= total) return "0s";
+  if (sent <= 0 || !(elapsedMs > 0)) return "?";
+  const seconds = Math.ceil(((total - sent) * elapsedMs) / sent / 1000);
+  const two = (n: number): string => String(n).padStart(2, "0");
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${two(seconds % 60)}s`;
+  if (seconds < 100 * 3600) return `${Math.floor(seconds / 3600)}h${two(Math.floor((seconds % 3600) / 60))}m`;
+  return ">99h";
 }

@@ -10,9 +10,12 @@ import { SMTPRecipientsRefused, SMTPNotSupportedError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, type Client } from "./connect.js";
-import { startProgress, type Progress } from "./progress.js";
+import { startCounter, startProgress, type Progress } from "./progress.js";
 
-/** Messages at least this large get a progress bar (when stderr is a terminal). */
+/**
+ * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
+ * size gets a count of bytes sent once this much has gone out.
+ */
 const PROGRESS_THRESHOLD = 512 * 1024;
 
 /** The message could not be read (exit code 7), even once sending had begun. */
@@ -90,7 +93,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     }
   }
   const size = message.size;
-  const showBar = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true && size !== undefined && size >= PROGRESS_THRESHOLD;
+  const onTerminal = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true;
   let client: Client | undefined;
   let progress: Progress | undefined;
   let untrack = (): void => undefined;
@@ -116,8 +119,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       await client.login(cmd.user, password);
     }
     phase = "send";
-    if (showBar) {
-      progress = startProgress(size ?? 0);
+    if (onTerminal && (size === undefined || size >= PROGRESS_THRESHOLD)) {
+      progress = size === undefined ? startCounter(PROGRESS_THRESHOLD) : startProgress(size);
       untrack = trackWrites(client, progress);
     }
     const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [], [], size === undefined ? {} : { size });
@@ -141,6 +144,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     }
     err(`smtplib: ${describeError(e)}`);
     if (phase === "auth" && e instanceof SMTPNotSupportedError) return ExitCode.AUTH;
+    // The connection is fine; the server lacks what this message needs (SMTPUTF8 for a
+    // non-ASCII address): it cannot take the message, as if it had refused it.
+    if (phase === "send" && e instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
     return exitCodeFor(e);
   } finally {
     process.off("SIGINT", interrupted);

@@ -4,7 +4,8 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { escapeControl } from "../errors.js";
+import { createSecureContext } from "node:tls";
+import { errorCode, escapeControl } from "../errors.js";
 import { formatEntry, startDebugServer, type DebugServer, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -26,11 +27,31 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
   return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
 }
 
+/** A file named by `flag`; an error names the flag and the file. */
+async function readFlagFile(flag: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new Error(`${flag} ${path}: cannot read it (${errorCode(err) || String(err)})`, { cause: err });
+  }
+}
+
+/** The certificate and key, checked as a pair so an error names the flags, not just OpenSSL's "no start line". */
+async function readTlsFiles(files: NonNullable<ServeCommand["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {
+  const cert = await readFlagFile("--tls-cert", files.certFile);
+  const key = await readFlagFile("--tls-key", files.keyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new Error(`--tls-cert ${files.certFile}, --tls-key ${files.keyFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return { cert, key };
+}
+
 /** Turns the parsed command into debug server options (reading the TLS files). */
 export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOptions> {
   const tls = cmd.tls === undefined ? undefined : {
-    cert: await readFile(cmd.tls.certFile),
-    key: await readFile(cmd.tls.keyFile),
+    ...(await readTlsFiles(cmd.tls)),
     mode: cmd.tls.implicit ? "implicit" as const : "starttls" as const,
   };
   return {

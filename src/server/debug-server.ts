@@ -104,7 +104,12 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
         (message) => stream.sizeExceeded
           ? callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }))
           : deliver(message, session, callback),
-        (err: unknown) => callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 })),
+        (err: unknown) => {
+          // Typically the client went away before the final ".": say so, or the transcript's
+          // "<n bytes of DATA>" reads like a message that arrived.
+          event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
+          callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 }));
+        },
       );
     },
     onClose(session) {
@@ -131,12 +136,17 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     callback(null, refused.map((r, i) => r ? refusalError(r, "Message refused for this recipient") : `OK: delivered to <${message.envelope.rcptTo[i]}>`));
   }
 
-  server.on("error", (err) => event("server", `error: ${err.message}`));
+  // A listen error (EADDRINUSE) rejects startDebugServer(); it is not also a transcript line.
+  let listening = false;
+  server.on("error", (err) => {
+    if (listening) event("server", `error: ${err.message}`);
+  });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => reject(err);
     server.server.once("error", fail);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
       server.server.off("error", fail);
+      listening = true;
       resolve();
     });
   });

@@ -22,7 +22,12 @@ test("host[:port] forms", () => {
   assert.deepEqual(parseHostPort("[::1]:2525"), { host: "::1", port: 2525 });
   assert.deepEqual(parseHostPort("[::1]"), { host: "::1", port: 0 });
   assert.deepEqual(parseHostPort("::1"), { host: "::1", port: 0 });
+  assert.deepEqual(parseHostPort("2001:db8::25"), { host: "2001:db8::25", port: 0 });
   for (const bad of ["host:x", "host:70000", ":25", "", "host:-1"]) assert.throws(() => parseHostPort(bad), /./, bad);
+  // Typos that used to reach DNS (exit 5, "getaddrinfo ENOTFOUND") are usage errors.
+  for (const bad of ["[::1", "[::1:25", "::1]:25", "[mail.example.org]:25", "mail.example.org:25:", "a:b:c", "[::1]:"]) {
+    assert.throws(() => parseHostPort(bad), /host:port|port number/, bad);
+  }
 });
 
 test("user:pass keeps colons in the password", () => {
@@ -70,14 +75,29 @@ test("send: usage errors", () => {
     [...base, "--user", "alice"],
     [...base, "--password-env", "PW"],
     [...base, "--timeout", "0"],
+    [...base, "--timeout", "2147483648"],
     [...base, "--bogus"],
     ["send", "--server", "h:99999", "--from", "a", "--to", "b"],
+    // not one address: refused before connecting, naming the option
+    ["send", "--server", "h", "--from", "a b", "--to", "b@x.org"],
+    [...base, "--to", "<c@x.org"],
+    [...base, "--to", "c@x.org, d@x.org"],
+    ["send", "--server", "h", "--from", "a\u0007@x.org", "--to", "b@x.org"],
   ];
   for (const argv of cases) {
     const r = parse(...argv);
     assert.ok(r.error, `no error for ${argv.join(" ")}`);
     assert.notEqual(r.error.code, "commander.helpDisplayed");
   }
+});
+
+test("send: an address that is not one address names its option", () => {
+  const r = parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--to", "c d");
+  assert.equal(r.error?.code, "smtplib.usage");
+  assert.match(r.error.message, /--to "c d": cannot parse address "c d"/);
+  assert.match(parse("send", "--server", "h", "--from", "<a@x", "--to", "b@x.org").error?.message ?? "", /--from "<a@x": /);
+  // the null sender and display-name forms stay accepted
+  assert.equal(parse("send", "--server", "h", "--from", "", "--to", "Bob <b@x.org>").command?.kind, "send");
 });
 
 test("serve: defaults and options", () => {

@@ -120,6 +120,7 @@ test("serve prints the transcript and the message, and exits 0 on SIGINT and SIG
   const clash = await run(["serve", "--port", String(serve.port)]);
   assert.equal(clash.code, 5);
   assert.match(clash.stderr, /cannot start: .*EADDRINUSE/);
+  assert.equal(clash.stdout, "", "the error once, on stderr: not also as a transcript line on stdout");
   assert.equal(await serve.stop("SIGINT"), 0);
   const again = await Serve.start(["--quiet"]);
   assert.equal(await again.stop("SIGTERM"), 0);
@@ -140,7 +141,7 @@ test("usage: --help exits 0, mistakes exit 2 with a message", async () => {
   assert.match(pair.stderr, /--user and --password-env go together/);
   const noCa = await run(["probe", "127.0.0.1:1", "--ca-file", "/nonexistent/ca.pem"]);
   assert.equal(noCa.code, 2, noCa.stderr);
-  assert.match(noCa.stderr, /--ca-file \/nonexistent\/ca\.pem: cannot read it \(ENOENT\)/);
+  assert.match(noCa.stderr, /--ca-file \/nonexistent\/ca\.pem: cannot read it \(ENOENT\)\n$/, "one line, the reason once");
 });
 
 test("send -> serve: partial delivery exits 3, lists the refused recipient; -v shows the transcript", async () => {
@@ -395,4 +396,118 @@ test("send: once the server accepted the message, a Ctrl-C while QUIT waits exit
   } finally {
     quitless.close();
   }
+});
+
+/** Runs `smtplib ...args` with stdout and stderr read by nobody (`smtplib ... 2>&1 | head -0`). */
+async function runWithClosedOutput(args: string[], input = ""): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: "pipe" });
+  children.add(child);
+  child.stdout.destroy(); // the reading ends go away: every write fails with EPIPE
+  child.stderr.destroy();
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  children.delete(child);
+  return { code, signal };
+}
+
+test("send, probe and --help whose output closes early (| head) exit with their own code, not a crash on EPIPE", async () => {
+  // A crash is exit 1 with an 'Unhandled error event' stack trace (here unseen: stderr is closed too).
+  assert.deepEqual(await runWithClosedOutput(["send", "--help"]), { code: 0, signal: null });
+  const serve = await Serve.start(["--refuse-recipient", "nobody@x.test"]);
+  try {
+    assert.deepEqual(await runWithClosedOutput(["probe", `127.0.0.1:${serve.port}`]), { code: 0, signal: null });
+    const send = ["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "nobody@x.test", "-v"];
+    assert.deepEqual(await runWithClosedOutput(send, MESSAGE), { code: 3, signal: null });
+  } finally {
+    await serve.stop();
+  }
+});
+
+test("probe: a refused LHLO ends an LMTP probe (no HELO, RFC 2033 §4.1), and a refused EHLO and HELO fail the probe: exit 5, as send", async () => {
+  const smtp = await Serve.start();
+  const lmtp = await Serve.start(["--lmtp"]);
+  try {
+    const asLmtp = await run(["probe", `127.0.0.1:${smtp.port}`, "--lmtp"]);
+    assert.equal(asLmtp.code, 5, asLmtp.stdout + asLmtp.stderr);
+    assert.match(asLmtp.stdout, /LHLO .* 500 /);
+    assert.match(asLmtp.stderr, /SMTPHeloError: 500 /);
+    await smtp.waitFor(/C: LHLO /);
+    assert.doesNotMatch(smtp.stdout, /C: HELO /);
+    const asSmtp = await run(["probe", `127.0.0.1:${lmtp.port}`]);
+    assert.equal(asSmtp.code, 5, asSmtp.stdout + asSmtp.stderr);
+    assert.match(asSmtp.stdout, /HELO \(fallback\) .* 500 /);
+    assert.match(asSmtp.stderr, /SMTPHeloError: 500 .*HELO not allowed/);
+    const ok = await run(["probe", `127.0.0.1:${lmtp.port}`, "--lmtp"]);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await smtp.stop();
+    await lmtp.stop();
+  }
+});
+
+test("send: a message the server cannot take for want of an extension (a non-ASCII address, no SMTPUTF8) exits 4, not 5 (connection failure)", async () => {
+  const serve = await Serve.start(["--hide", "smtputf8"]);
+  try {
+    const r = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "jürgen@x.test"], { input: MESSAGE });
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /SMTPUTF8 not supported by server/);
+  } finally {
+    await serve.stop();
+  }
+});
+
+test("a --ca-file with no PEM certificate in it is a usage error naming the file, not a verification failure advising --ca-file", async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  tempDirs.push(files.dir);
+  const implicit = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key, "--tls-implicit"]);
+  try {
+    const notPem = await tempFile("ca.txt", "this is not a certificate\n");
+    const r = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl", "--ca-file", notPem]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /--ca-file \S+ca\.txt: no PEM certificate in it/);
+    const der = await tempFile("ca.der", Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82]));
+    const d = await run(["send", "--server", `127.0.0.1:${implicit.port}`, "--ssl", "--ca-file", der, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
+    assert.equal(d.code, 2, d.stdout + d.stderr);
+    assert.match(d.stderr, /--ca-file \S+ca\.der: no PEM certificate in it/);
+    assert.doesNotMatch(implicit.stdout, /connection from/);
+  } finally {
+    await implicit.stop();
+  }
+});
+
+test("serve: a client that disconnects in the middle of a message is shown as such, the part received is not printed as a message", async () => {
+  const serve = await Serve.start();
+  try {
+    const socket = connect(serve.port, "127.0.0.1");
+    let received = "";
+    socket.on("data", (d: Buffer) => {
+      received += d.toString();
+      if (/^220 /m.test(received) && !received.includes("250-")) socket.write("EHLO raw.example\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n");
+      if (/^354 /m.test(received)) socket.end("Subject: cut\r\n\r\nhalf of a mess");
+    });
+    await serve.waitFor(/\* connection closed/, 5000);
+    await serve.waitFor(/\* message not received in full, discarded: /, 5000);
+    assert.doesNotMatch(serve.stdout, /-- message 1 /);
+    // the server goes on: the next message arrives whole
+    const ok = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
+    assert.equal(ok.code, 0, ok.stderr);
+    await serve.waitFor(/end of message 1/);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+  }
+});
+
+test("serve: a --tls-cert/--tls-key that cannot be used is named in the one-line error (exit 5)", async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  tempDirs.push(files.dir);
+  const notPem = await tempFile("cert.txt", "not a certificate\n");
+  const bad = await run(["serve", "--port", "0", "--tls-cert", notPem, "--tls-key", files.key]);
+  assert.equal(bad.code, 5, bad.stderr);
+  assert.match(bad.stderr, /^smtplib serve: cannot start: --tls-cert \S+cert\.txt, --tls-key \S+: .*PEM/);
+  assert.equal(bad.stderr.split("\n").filter(Boolean).length, 1, bad.stderr);
+  const missing = await run(["serve", "--port", "0", "--tls-cert", files.cert, "--tls-key", "/nonexistent/key.pem"]);
+  assert.equal(missing.code, 5, missing.stderr);
+  assert.match(missing.stderr, /cannot start: --tls-key \/nonexistent\/key\.pem: cannot read it \(ENOENT\)/);
 });

@@ -1,6 +1,7 @@
 // Unit tests of the CLI's output helpers and error mapping.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
+import { Writable } from "node:stream";
 import type { TLSInfo } from "../../src/index.js";
 import {
   SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPException, SMTPRecipientsRefused, SMTPSenderRefused,
@@ -9,7 +10,7 @@ import {
 import { describeError, exitCodeFor } from "../../src/cli/connect.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { formatCapabilities, formatTls } from "../../src/cli/probe.js";
-import { formatBytes } from "../../src/cli/progress.js";
+import { formatBytes, formatTimeLeft, startCounter, startProgress } from "../../src/cli/progress.js";
 import { formatMessage } from "../../src/cli/serve.js";
 
 const message = {
@@ -71,4 +72,62 @@ test("serve shows a message's terminal escape sequences and other control charac
   assert.ok(![0x00, 0x07, 0x1b].some((c) => shown.includes(String.fromCharCode(c))), JSON.stringify(shown));
   assert.match(shown, /MAIL FROM: <a\\u001b\]0;x\\u0007@x\.org>/);
   assert.match(shown, /Subject: \\u001b\[2J\tcleared\?\r\n\r\nbody\\u0000\r\n/);
+});
+
+/** A terminal that records what is written to it. */
+function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {
+  let written = "";
+  const stream = Object.assign(new Writable({ write(chunk: Buffer, _enc, done) { written += chunk.toString(); done(); } }), { isTTY: true, columns: 120 });
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => written };
+}
+
+test("the progress bar's time left is a time or '?', never cli-progress's NULL/INF placeholders cut to 'LLs'/'NFs'", () => {
+  // More bytes go out than the file holds (CRLF for bare LF, dot-stuffing): the bar sits at
+  // its total while the last writes are counted, and cli-progress's own estimate turns NaN.
+  const term = fakeTerminal();
+  const bar = startProgress(1000, term.stream);
+  bar.add(600);
+  for (let i = 0; i < 20; i++) bar.add(100);
+  bar.stop();
+  const shown = term.text();
+  assert.match(shown, /100% \| 1000 B\/1000 B \| /);
+  assert.doesNotMatch(shown, /LLs|NFs|NULL|INF|NaN/);
+  for (const [, left] of shown.matchAll(/\| (\S+) left/g)) assert.match(left!, /^(\?|\d+s|\d+m\d\ds|\d+h\d\dm|>99h)$/, left);
+});
+
+test("time left: at the average rate so far", () => {
+  assert.equal(formatTimeLeft(0, 1000, 5000), "?");
+  assert.equal(formatTimeLeft(500, 1000, 0), "?");
+  assert.equal(formatTimeLeft(500, 1000, 10_000), "10s");
+  assert.equal(formatTimeLeft(100, 1000, 20_000), "3m00s");
+  assert.equal(formatTimeLeft(1, 1000, 10_000), "2h46m");
+  assert.equal(formatTimeLeft(1, 1_000_000, 10_000), ">99h");
+  assert.equal(formatTimeLeft(1000, 1000, 10_000), "0s");
+});
+
+test("an error without a reply code (the library's -1: no connection, no valid reply) is printed without '-1'", () => {
+  assert.equal(describeError(new SMTPConnectError(-1, "Could not connect to h:25: connect ECONNREFUSED 127.0.0.1:25")),
+    "SMTPConnectError: Could not connect to h:25: connect ECONNREFUSED 127.0.0.1:25");
+  assert.equal(describeError(new SMTPConnectError(554, "go away")), "SMTPConnectError: 554 go away");
+});
+
+test("a cause's trailing newline (OpenSSL's messages end with one) is not printed as \\n", () => {
+  const tls = new Error("803C8AB2A07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350:\n");
+  assert.equal(describeError(new SMTPException("TLS handshake failed", { cause: tls })),
+    "SMTPException: TLS handshake failed (803C8AB2A07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350:)");
+});
+
+test("a message of unknown size (stdin from a pipe): nothing below the threshold, then bytes sent and rate; stop gives the cursor back", () => {
+  const small = fakeTerminal();
+  const quiet = startCounter(1000, small.stream);
+  quiet.add(999);
+  quiet.stop();
+  assert.equal(small.text(), "");
+  const term = fakeTerminal();
+  const counter = startCounter(1000, term.stream);
+  counter.add(600);
+  counter.add(2048);
+  counter.stop();
+  assert.match(term.text(), /sending 2\.6 KiB \| (\?|\d+(\.\d)? (B|KiB|MiB|GiB)\/s) \(size unknown\)/);
+  assert.ok(term.text().includes("\x1b[?25h"), "the cursor is shown again");
 });
