@@ -69,7 +69,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   if (envelope?.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
   const chunkSlots: Slot[] = [];
   const sendChunk = async (parts: Buffer[]): Promise<void> => {
-    const [slot] = conv.pipeline([bdatCommand(parts, false)], undefined, opts.pipelining);
+    // Followed even lock-step: the next chunk, or RSET, comes after it.
+    const [slot] = conv.pipeline([bdatCommand(parts, false)], undefined, true);
     if (opts.pipelining) {
       chunkSlots.push(slot!);
       await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(conv, env, envelopeSlots, err, opts.signal); });
@@ -78,7 +79,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const reply = await conv.read(slot!);
     if (reply.code !== 250) {
       await abandon(conv, reply.code);
-      throw new SMTPDataError(reply.code, reply.message, { command: "BDAT" });
+      const cause = closedOnReply(conv, slot!);
+      throw new SMTPDataError(reply.code, reply.message, cause === undefined ? { command: "BDAT" } : { command: "BDAT", cause });
     }
   };
   /** The bytes that go with LAST; `null` when a refusal stopped the stream early (no LAST then). */
@@ -101,7 +103,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
   let final: Slot[];
   try {
-    final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, opts.pipelining);
+    final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, true);
     if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
   } catch (err) {
     throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err);

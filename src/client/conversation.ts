@@ -142,10 +142,11 @@ export class Conversation {
   /**
    * Writes a group of commands in one write; returns a slot per command. `coalesce` (by
    * default when the server offers PIPELINING) lets writes of the same tick join it.
-   * `followed` marks commands that others follow before their replies are read (a
-   * pipelined transaction's): a 3yz reply to any of them but DATA then closes the
-   * connection at once (see `SlotKind.completionOnly`). Lock-step commands, and the
-   * low-level methods, leave such a reply to their caller, as Python does.
+   * `followed` marks commands that others follow (a transaction's, pipelined or
+   * lock-step: the next command, RSET or the data comes after each): a 3yz reply to any
+   * of them but DATA then closes the connection at once (see `SlotKind.completionOnly`),
+   * since the server would read what follows as message data. The low-level methods
+   * leave such a reply to their caller, as Python does.
    */
   pipeline(commands: readonly (Command | string)[], coalesce = this.features.has("pipelining"), followed = false): Slot[] {
     return this.channel.send(commands, followed ? this.#followedKinds : this.#kinds, coalesce);

@@ -335,7 +335,8 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
   }
   const accepted = envelope.accepted.length;
-  const final = writeAtOnce(conv, body, accepted, opts.pipelining) ?? (await writeStreamed(conv, body, accepted, opts.signal, opts.pipelining));
+  // Followed even lock-step: RSET or the next transaction comes after the end of data.
+  const final = writeAtOnce(conv, body, accepted, true) ?? (await writeStreamed(conv, body, accepted, opts.signal, true));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }
@@ -356,13 +357,17 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
   const slots: Slot[] = [];
   let command: Command | string = env.mail;
   for (;;) {
-    const [slot] = conv.pipeline([command], false);
+    // Followed: RCPT, DATA or RSET comes next, which a server that answered 3yz would
+    // read as message data (see `Conversation.pipeline`).
+    const [slot] = conv.pipeline([command], false, true);
     slots.push(slot!);
     await conv.settled(slot!);
     const code = conv.take(slot!).code;
-    if (code === 421 || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
+    // A 421 and a 3yz reply both close the connection.
+    if (conv.channel.closed || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
     command = env.rcpts[slots.length - 1]!;
   }
+  throwIfIntermediate(conv, env, slots);
   const replies = takeEnvelope(conv, env, slots);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [], true);
   return { refused: replies.refused, accepted: replies.accepted };

@@ -40,8 +40,8 @@ export type SlotKinds = Readonly<Record<TimeoutPhase, SlotKind>>;
 export function slotKinds(timeouts: Readonly<Record<TimeoutPhase, number>>, completionOnly: readonly TimeoutPhase[] = []): SlotKinds {
   const kinds = {} as Record<TimeoutPhase, SlotKind>;
   for (const phase of Object.keys(timeouts) as TimeoutPhase[]) {
-    const kind: SlotKind = completionOnly.includes(phase) ? { timeout: timeouts[phase], phase, completionOnly: true } : { timeout: timeouts[phase], phase };
-    kinds[phase] = Object.freeze(kind);
+    // Every kind has the same fields, so the reply queue sees one object shape.
+    kinds[phase] = Object.freeze({ timeout: timeouts[phase], phase, completionOnly: completionOnly.includes(phase) });
   }
   return Object.freeze(kinds);
 }

@@ -23,10 +23,10 @@ export interface SlotKind {
   /** STARTTLS: after a 220 reply to it, no byte may arrive until the TLS handshake. */
   readonly sealAfter?: boolean;
   /**
-   * Only a completion reply (2yz, 4yz, 5yz) may answer it: set for a pipelined command
-   * that takes no 3yz (RFC 5321 §4.3.2: MAIL, RCPT, RSET, the end of data; RFC 3030 §2:
-   * BDAT) when more commands are, or will be, written before its reply is read. A 3yz "positive intermediate" reply (§4.2.1; 354
-   * "start mail input") says the server now waits for more input, and it reads what was
+   * Only a completion reply (2yz, 4yz, 5yz) may answer it: set for a command that takes
+   * no 3yz (RFC 5321 §4.3.2: MAIL, RCPT, RSET, the end of data; RFC 3030 §2: BDAT) when
+   * more commands are, or will be, written after it (a transaction's, pipelined or
+   * lock-step). A 3yz "positive intermediate" reply (§4.2.1; 354 "start mail input") says the server now waits for more input, and it reads what was
    * written after the command as that input (as message text, for a 354): it will not
    * answer those commands, and what it does with them is unknown. The slot gets the reply;
    * then the queue fails (every later slot with SMTPServerDisconnected) and the connection

@@ -150,3 +150,46 @@ S: 354 go ahead
     release();
   }
 });
+
+test("lock-step (no PIPELINING offered): 354 to '.' -> SMTPDataError at once with the close as cause; no RSET, the queued call sends nothing", async () => {
+  const script = `${greeting([])}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: first
+C: .
+S: 354 go ahead
+`;
+  await withScript(script, async (client) => {
+    const first = client.sendmail("a@x.test", "b@y.test", "first\r\n");
+    const second = client.sendmail("a@x.test", "c@y.test", "second\r\n");
+    await assert.rejects(first, (err: unknown) => dataError354(err, "end of data", /<message data, 10 bytes> \./));
+    await assert.rejects(second, (err: unknown) => err instanceof SMTPServerDisconnected && /nothing of this call was sent/.test(err.message));
+    assert.equal(client.connected, false);
+  });
+});
+
+test("lock-step BDAT (CHUNKING without PIPELINING), a stream: 354 to the first chunk -> SMTPDataError at once with the close as cause; no further chunk, no RSET", async () => {
+  const a = "a".repeat(CHUNK);
+  const script = `${greeting(["CHUNKING"])}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT ${CHUNK}
+C! ${a}
+S: 354 go ahead
+`;
+  async function* body(): AsyncGenerator<Buffer> {
+    yield Buffer.from(a);
+    yield Buffer.from("b".repeat(CHUNK));
+    yield Buffer.from("tail\r\n");
+  }
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", body()), (err: unknown) => dataError354(err, "BDAT", new RegExp(`BDAT ${CHUNK}\\b`)));
+    assert.equal(client.connected, false);
+  });
+});

@@ -217,20 +217,32 @@ S: 354 go ahead
   }, {}, LMTP);
 });
 
-test("lock-step (PIPELINING off) keeps Python's behaviour: 354 to MAIL is a refused sender followed by RSET", async () => {
+test("lock-step (PIPELINING off), sendmail: 354 to MAIL -> SMTPSenderRefused at once, connection closed, no RSET (which the server would read as message text)", async () => {
   const script = `${EHLO_PIPELINING}
 C: MAIL FROM:<a@x.test>
 S: 354 go ahead
-C: RSET
-S: 250 reset
-C: NOOP
-S: 250 still here
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "secret body\r\n"), (err: unknown) => senderRefused354(err, "a@x.test"));
+    assert.equal(client.connected, false);
+  }, { pipelining: false, ...t.options });
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL | S 354");
+});
+
+test("lock-step (no PIPELINING offered), deliver: 354 to the second RCPT -> SMTPResponseException naming it, at once; no DATA, no RSET", async () => {
+  const script = `${greeting([])}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: RCPT TO:<c@y.test>
+S: 354 go ahead
 `;
   await withScript(script, async (client) => {
-    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "secret body\r\n"), (err: unknown) =>
-      err instanceof SMTPSenderRefused && err.smtpCode === 354 && err.cause === undefined);
-    assert.equal((await client.noop()).message, "still here");
-  }, { pipelining: false });
+    await assert.rejects(client.deliver("a@x.test", ["b@y.test", "c@y.test", "d@y.test"], "secret body\r\n"), (err: unknown) => rcpt354(err, "c@y.test"));
+    assert.equal(client.connected, false);
+  });
 });
 
 test("the low-level mail() returns a 354 as Python does and keeps the connection", async () => {
