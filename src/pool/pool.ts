@@ -77,7 +77,14 @@ export class SMTPPool {
   readonly #max: number;
   readonly #window: number;
   readonly #perConnection: number;
+  /**
+   * Connections being opened, counted from the start of their opening until they join the
+   * pool, are QUIT (having come up after close()), or fail: {@link SMTPPool.close} waits
+   * for each (see {@link #openEnded}).
+   */
   #opening = 0;
+  /** close() calls waiting for the next connection being opened to end. */
+  readonly #openingWatchers: (() => void)[] = [];
   /**
    * QUITs under way on connections that have left the pool (retired, idle, closed): until
    * each ends, its connection is still open at the server, so it counts against
@@ -123,7 +130,8 @@ export class SMTPPool {
    * limit, a connection, or one being opened) reject with "The pool is closed" and send
    * nothing; later sends throw the same. Calls already given a connection finish first.
    * Resolves once every connection the pool opened has closed, those already leaving it
-   * (retired or idle) included.
+   * (retired or idle) and those still being opened included: one being opened is aborted,
+   * and one that came up all the same says QUIT first.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -135,7 +143,13 @@ export class SMTPPool {
     // every QUIT, those started before this call included, so that no connection is left
     // open once close() resolves (a second close() waits for them too).
     for (const m of this.#members.splice(0)) void this.#quit(m);
-    while (this.#quitting.size > 0) await Promise.all(this.#quitting);
+    // A connection being opened ends (aborted, failed, or up and then QUIT via #discard,
+    // which joins #quitting in the same step) before close() looks again.
+    while (this.#opening > 0 || this.#quitting.size > 0) {
+      const ends: Promise<void>[] = [...this.#quitting];
+      if (this.#opening > 0) ends.push(new Promise<void>((resolve) => this.#openingWatchers.push(resolve)));
+      await Promise.all(ends);
+    }
   }
 
   /** `await using pool = new SMTPPool(...)`. */
@@ -191,9 +205,9 @@ export class SMTPPool {
         } catch (err) {
           if (signal?.aborted && err === signal.reason && !this.#closed) {
             // The caller gave up while it connected: the connection, once up, serves others.
-            void opened.then((c) => { this.#opening--; this.#adopt(c); }, () => { this.#opening--; this.#waiters.shift()?.(); });
+            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.shift()?.(); });
           } else {
-            this.#opening--;
+            this.#openEnded();
             // A call waiting for this connection tries again (and gets its own error) rather
             // than waiting for a release that will never come.
             this.#waiters.shift()?.();
@@ -201,7 +215,7 @@ export class SMTPPool {
           if (this.#closed) throw new SMTPException("The pool is closed", { cause: err });
           throw err;
         }
-        this.#opening--;
+        this.#openEnded();
         if (this.#closed) {
           this.#discard(client);
           throw new SMTPException("The pool is closed");
@@ -216,6 +230,16 @@ export class SMTPPool {
       if (free) return this.#claim(free);
       await this.#waitForTurn(signal);
     }
+  }
+
+  /**
+   * A connection being opened stops being counted as such. The caller then, in the same
+   * synchronous step, lets it join, QUITs it or gives up on it: woken later, close() sees
+   * which.
+   */
+  #openEnded(): void {
+    this.#opening--;
+    for (const wake of this.#openingWatchers.splice(0)) wake();
   }
 
   /** A new connection joins the pool. */
