@@ -16,7 +16,7 @@ import { eitherSignal, untilAborted } from "../client/abortable.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
-import { SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { SMTPException, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { RateLimiter, type RateLimit } from "./rate-limit.js";
 
@@ -60,6 +60,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
+}
+
+/** True for a reply error with code 421: the server has closed that connection. */
+function is421(err: unknown): boolean {
+  return err instanceof SMTPResponseException && err.smtpCode === 421;
 }
 
 /**
@@ -164,15 +169,25 @@ export class SMTPPool {
     const signal = eitherSignal(own, callSignal);
     await this.#limiter?.take(signal);
     for (let attempt = 1; ; attempt++) {
-      const member = await this.#acquire(signal);
+      let member: Member;
+      try {
+        member = await this.#acquire(signal);
+      } catch (err) {
+        // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
+        // or AUTH): nothing of this call was sent, so it tries another, as below.
+        if (!is421(err) || attempt > this.#max) throw err;
+        continue;
+      }
       try {
         return await job(member.client);
       } catch (err) {
-        // The connection went (a 421 to a call ahead of this one, say) before this call's
-        // turn: nothing of it was sent, so it runs again on another connection, a few times
-        // at most; any other failure reaches the caller (a send is never repeated).
+        // The connection went before this call's transaction started (a 421 to a call
+        // ahead of this one, or to its own EHLO or STARTTLS): nothing of it was sent, so it
+        // runs again on another connection, a few times at most; any other failure reaches
+        // the caller (a send is never repeated).
         if (!(err instanceof Error && unstartedCalls.has(err))) throw err;
         if (attempt > this.#max) {
+          if (is421(err)) throw err;
           throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); nothing of it was sent`, { cause: err });
         }
       } finally {
