@@ -8,8 +8,8 @@ export { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT, DEFAULT_TIMEOUTS } from "./constan
 export type { TimeoutPhase } from "./constants.js";
 export {
   SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPException, SMTPHeloError,
-  SMTPNotSupportedError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused,
-  SMTPServerDisconnected, SMTPTimeoutError,
+  SMTPNotSupportedError, SMTPPoolQueueFull, SMTPRecipientsRefused, SMTPResponseException,
+  SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "./errors.js";
 export type { ReplyLike, SMTPErrorOptions } from "./errors.js";
 export { quoteaddr, quotedata } from "./protocol/address.js";

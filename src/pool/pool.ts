@@ -18,6 +18,7 @@ import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
 import { SMTPException, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
+import { QueueBound, type Place } from "./queue-bound.js";
 import { RateLimiter, type RateLimit } from "./rate-limit.js";
 
 /** Options of {@link SMTPPool}: where to connect, how many, how fast, plus every client option. */
@@ -44,6 +45,16 @@ export interface PoolOptions extends SMTPOptions {
   rateLimit?: RateLimit;
   /** Close a connection idle this long (ms). Default 30,000. */
   idleTimeout?: number;
+  /**
+   * Most calls that may wait for their turn at once: for the rate limit, or for a
+   * connection when every one is busy and no more may open. A call that would wait
+   * beyond them rejects at once with `SMTPPoolQueueFull`, having sent nothing. Calls
+   * given a connection (at most `maxConnections` x `maxInFlight`) do not count. A call
+   * let in is never turned away later (one run again on another connection waits as
+   * needed). A whole number from 0 (never wait); default `Infinity`, no bound, so that
+   * `Promise.all(batch.map(...))` over a batch of any size still sends every message.
+   */
+  maxQueued?: number;
 }
 
 interface Member {
@@ -82,6 +93,8 @@ export class SMTPPool {
   readonly #max: number;
   readonly #window: number;
   readonly #perConnection: number;
+  /** Calls waiting for their turn, against `maxQueued`. */
+  readonly #queued: QueueBound;
   /**
    * Connections being opened, counted from the start of their opening until they join the
    * pool, are QUIT (having come up after close()), or fail: {@link SMTPPool.close} waits
@@ -100,13 +113,14 @@ export class SMTPPool {
   readonly #connecting = new Set<AbortController>();
   #closed = false;
 
-  /** @throws RangeError for non-positive limits or timeouts. */
+  /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`. */
   constructor(options: PoolOptions) {
     this.#options = { ...options };
     this.#max = positive("maxConnections", options.maxConnections, 4);
     this.#window = positive("maxInFlight", options.maxInFlight, 8);
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
     this.#limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
+    this.#queued = new QueueBound(options.maxQueued);
     if (options.idleTimeout !== undefined) checkMilliseconds("idleTimeout", options.idleTimeout);
   }
 
@@ -115,17 +129,17 @@ export class SMTPPool {
     return this.#members.length;
   }
 
-  /** Python's `sendmail` through the pool. @throws as `SMTP.sendmail`. */
+  /** Python's `sendmail` through the pool. @throws as `SMTP.sendmail`; `SMTPPoolQueueFull` (see `maxQueued`). */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
     return this.#run((c) => c.sendmail(from, to, msg, mailOptions, rcptOptions));
   }
 
-  /** `deliver` through the pool. @throws as `SMTP.deliver`. */
+  /** `deliver` through the pool. @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`). */
   async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
     return this.#run((c) => c.deliver(from, to, msg, mailOptions, rcptOptions, options), options.signal);
   }
 
-  /** `sendMessage` through the pool. @throws as `SMTP.sendMessage`. */
+  /** `sendMessage` through the pool. @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`). */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
     return this.#run((c) => c.sendMessage(msg, from, to, mailOptions, rcptOptions));
   }
@@ -162,16 +176,30 @@ export class SMTPPool {
     await this.close();
   }
 
-  /** Runs `job` on a member; `signal` (the call's own) also cancels the wait for a turn. */
+  /**
+   * Runs `job` on a member; `signal` (the call's own) also cancels the wait for a turn.
+   * @throws SMTPPoolQueueFull when it would wait and `maxQueued` calls already do.
+   */
   async #run<T>(job: (client: SMTP) => Promise<T>, callSignal?: AbortSignal): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
     const own = this.#options.signal;
     const signal = eitherSignal(own, callSignal);
-    await this.#limiter?.take(signal);
+    const place = QueueBound.place();
+    try {
+      await this.#limiter?.take(signal, () => this.#queued.enter(place));
+      return await this.#attempts(job, signal, place);
+    } finally {
+      this.#queued.leave(place);
+    }
+  }
+
+  /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let member: Member;
       try {
-        member = await this.#acquire(signal);
+        member = await this.#acquire(signal, place);
+        this.#queued.leave(place);
       } catch (err) {
         // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
         // or AUTH): nothing of this call was sent, so it tries another, as below.
@@ -199,7 +227,7 @@ export class SMTPPool {
     }
   }
 
-  async #acquire(signal?: AbortSignal): Promise<Member> {
+  async #acquire(signal: AbortSignal | undefined, place: Place): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
@@ -243,6 +271,7 @@ export class SMTPPool {
         return claimed;
       }
       if (free) return this.#claim(free);
+      this.#queued.enter(place);
       await this.#waitForTurn(signal);
     }
   }
