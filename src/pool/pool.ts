@@ -424,7 +424,10 @@ export class SMTPPool {
     let client: SMTP | undefined;
     try {
       client = await Cls.connect(host, port, { ...this.#options, signal });
-      if (auth) await client.loginWith(auth);
+      // An abort closes the socket, yet a caller's token function or SASL mechanism may
+      // never return: the login is left to settle alone, so that close() and the calls
+      // waiting for this connection do not wait for it.
+      if (auth) await untilAborted(client.loginWith(auth), signal);
       return client;
     } catch (err) {
       client?.close();

@@ -121,3 +121,37 @@ test("close() called just as a connection being opened comes up: close() resolve
     await server.close();
   }
 });
+
+test("close() while the pool logs in with a token function that never returns: close() resolves, the waiting call rejects, the socket closes", { timeout: 20_000 }, async () => {
+  const open = new Set<net.Socket>();
+  let tokenAsked = false;
+  const server = net.createServer((sock) => {
+    open.add(sock);
+    const gone = (): void => { open.delete(sock); };
+    sock.on("end", gone);
+    sock.on("close", gone);
+    sock.on("error", gone);
+    sock.write("220 oauth.test ESMTP\r\n");
+    onLines(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-oauth.test\r\n250 AUTH XOAUTH2\r\n");
+      else sock.write("500 unexpected\r\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  // An OAuth refresh that hangs (a fetch without a timeout, say): its promise never settles.
+  const token = (): Promise<string> => { tokenAsked = true; return new Promise<string>(() => undefined); };
+  const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "pool.test", auth: { user: "u", token } });
+  const stalled = (what: string): Promise<never> => new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} never settled`)), 5000).unref());
+  try {
+    const call = pool.sendmail("a@x.test", "b@x.test", "never\r\n");
+    call.catch(() => undefined);
+    while (!tokenAsked) await wait(5);
+    await Promise.race([pool.close(), stalled("close()")]);
+    await assert.rejects(Promise.race([call, stalled("the call")]), /The pool is closed/);
+    assert.equal(await settledOpen({ open: () => open.size }), 0, "the socket is still open at the server");
+  } finally {
+    for (const s of open) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
