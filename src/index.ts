@@ -28,5 +28,5 @@ export { AuthRegistry, defaultRegistry } from "./auth/registry.js";
 export type { TLSInfo } from "./transport/connection.js";
 export type { DebugLevel } from "./transport/trace.js";
 export { SMTPPool } from "./pool/pool.js";
-export type { PoolOptions } from "./pool/pool.js";
+export type { PoolOptions } from "./pool/pool-options.js";
 export type { RateLimit } from "./pool/rate-limit.js";
