@@ -77,6 +77,21 @@ export class SMTPTimeoutError extends SMTPServerDisconnected {
 /** The command or option is not supported by the server (Python: `SMTPNotSupportedError`). */
 export class SMTPNotSupportedError extends SMTPException {}
 
+/**
+ * An `SMTPPool` call was refused at once because `maxQueued` calls were already waiting
+ * for their turn (for the rate limit or a connection). Nothing of it was sent; trying
+ * again later may succeed. Not in Python's module: smtplib has no pool.
+ */
+export class SMTPPoolQueueFull extends SMTPException {
+  /** The pool's `maxQueued`: how many calls may wait at once. */
+  readonly maxQueued: number;
+
+  constructor(maxQueued: number, options: SMTPErrorOptions = {}) {
+    super(`The pool's queue is full: ${maxQueued} call(s) already waiting for their turn (maxQueued); nothing of this call was sent`, options);
+    this.maxQueued = maxQueued;
+  }
+}
+
 /** The `code` of an error-like value (`"ECONNREFUSED"`, an OpenSSL code, ...), or "". */
 export function errorCode(err: unknown): string {
   return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "";

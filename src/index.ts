@@ -8,8 +8,8 @@ export { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT, DEFAULT_TIMEOUTS } from "./constan
 export type { TimeoutPhase } from "./constants.js";
 export {
   SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPException, SMTPHeloError,
-  SMTPNotSupportedError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused,
-  SMTPServerDisconnected, SMTPTimeoutError,
+  SMTPNotSupportedError, SMTPPoolQueueFull, SMTPRecipientsRefused, SMTPResponseException,
+  SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "./errors.js";
 export type { ReplyLike, SMTPErrorOptions } from "./errors.js";
 export { quoteaddr, quotedata } from "./protocol/address.js";
@@ -28,5 +28,5 @@ export { AuthRegistry, defaultRegistry } from "./auth/registry.js";
 export type { TLSInfo } from "./transport/connection.js";
 export type { DebugLevel } from "./transport/trace.js";
 export { SMTPPool } from "./pool/pool.js";
-export type { PoolOptions } from "./pool/pool.js";
+export type { PoolOptions } from "./pool/pool-options.js";
 export type { RateLimit } from "./pool/rate-limit.js";

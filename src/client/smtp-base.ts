@@ -6,7 +6,7 @@
 
 import { AsyncResource } from "node:async_hooks";
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPServerDisconnected } from "../errors.js";
+import { SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -23,11 +23,22 @@ export interface RawSlot {
 }
 
 /**
- * Errors of calls that found no open connection when their turn came, so that nothing of
- * them was written: a pool may run such a call again on another connection without
- * sending anything twice. Internal (not exported from the package).
+ * Errors of calls that sent nothing of their transaction and found the connection gone:
+ * it was closed when their turn came, or the server closed it with a 421 to what had to
+ * come first (EHLO, STARTTLS, the EHLO after it). A pool may run such a call again on
+ * another connection without sending anything twice. Internal (not exported from the
+ * package).
  */
 export const unstartedCalls = new WeakSet<Error>();
+
+/**
+ * Adds `err` to {@link unstartedCalls} when it is a 421 (a 421 closes the connection: see
+ * `Conversation`); the caller vouches that nothing of its transaction was written.
+ */
+export function unstartedOn421(err: unknown): unknown {
+  if (err instanceof SMTPResponseException && err.smtpCode === 421) unstartedCalls.add(err);
+  return err;
+}
 
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {

@@ -14,6 +14,7 @@ import { eitherSignal } from "./abortable.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
 import type { Conversation, Features } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
+import { unstartedOn421 } from "./smtp-base.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
@@ -314,8 +315,15 @@ export abstract class SMTPTransactions extends SMTPSecure {
   private async startTransaction(req: Request, signal: AbortSignal | undefined, progress: Progress): Promise<() => Promise<Delivery>> {
     signal?.throwIfAborted();
     // Both are no-ops once done: skip even their promises on the hot path.
-    if (this.options.requireTLS) await this.secureIfRequired();
-    if (!this.conversation?.greeted) await this.greet();
+    if (this.options.requireTLS || !this.conversation?.greeted) {
+      try {
+        if (this.options.requireTLS) await this.secureIfRequired();
+        if (!this.conversation?.greeted) await this.greet();
+      } catch (err) {
+        // Nothing of the transaction has been written: a 421 here leaves it unstarted.
+        throw unstartedOn421(err);
+      }
+    }
     // Aborted while the greeting (or STARTTLS) was on its way: nothing of the transaction
     // has been written, and nothing will be.
     signal?.throwIfAborted();

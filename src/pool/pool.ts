@@ -5,10 +5,8 @@
  * @module
  */
 
-import type { AuthCredentials } from "../auth/mechanism.js";
 import { LMTP } from "../client/lmtp.js";
 import type { MessageBody } from "../client/body.js";
-import type { SMTPOptions } from "../client/options.js";
 import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
@@ -16,35 +14,13 @@ import { eitherSignal, untilAborted } from "../client/abortable.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
-import { SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { SMTPException, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { RateLimiter, type RateLimit } from "./rate-limit.js";
+import { positive, type PoolOptions } from "./pool-options.js";
+import { QueueBound, type Place } from "./queue-bound.js";
+import { RateLimiter } from "./rate-limit.js";
 
-/** Options of {@link SMTPPool}: where to connect, how many, how fast, plus every client option. */
-export interface PoolOptions extends SMTPOptions {
-  /** Server host (or a Unix socket path for LMTP). */
-  host: string;
-  /** Server port; 0 or absent: the protocol's default. */
-  port?: number;
-  /** `"smtp"` (default), `"smtps"` (implicit TLS) or `"lmtp"`. */
-  protocol?: "smtp" | "smtps" | "lmtp";
-  /** Credentials to log in with on every new connection. */
-  auth?: AuthCredentials;
-  /** Most connections open at once. Default 4. */
-  maxConnections?: number;
-  /** Most transactions in flight on one connection (pipelined). Default 8. */
-  maxInFlight?: number;
-  /** Messages after which a connection is retired (QUIT) and replaced. Default 100. */
-  maxMessagesPerConnection?: number;
-  /**
-   * At most `messages` calls start in any `interval` ms, across the whole pool (a sliding
-   * window). A call passes the limit before it waits for a connection, so while the pool
-   * is still opening connections, the first sends can follow later than they passed.
-   */
-  rateLimit?: RateLimit;
-  /** Close a connection idle this long (ms). Default 30,000. */
-  idleTimeout?: number;
-}
+export type { PoolOptions } from "./pool-options.js";
 
 interface Member {
   client: SMTP;
@@ -56,10 +32,9 @@ interface Member {
   onIdle?: (() => void) | undefined;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
-  return v;
+/** True for a reply error with code 421: the server has closed that connection. */
+function is421(err: unknown): boolean {
+  return err instanceof SMTPResponseException && err.smtpCode === 421;
 }
 
 /**
@@ -77,7 +52,16 @@ export class SMTPPool {
   readonly #max: number;
   readonly #window: number;
   readonly #perConnection: number;
+  /** Calls waiting for their turn, against `maxQueued`. */
+  readonly #queued: QueueBound;
+  /**
+   * Connections being opened, counted from the start of their opening until they join the
+   * pool, are QUIT (having come up after close()), or fail: {@link SMTPPool.close} waits
+   * for each (see {@link #openEnded}).
+   */
   #opening = 0;
+  /** close() calls waiting for the next connection being opened to end. */
+  readonly #openingWatchers: (() => void)[] = [];
   /**
    * QUITs under way on connections that have left the pool (retired, idle, closed): until
    * each ends, its connection is still open at the server, so it counts against
@@ -88,13 +72,14 @@ export class SMTPPool {
   readonly #connecting = new Set<AbortController>();
   #closed = false;
 
-  /** @throws RangeError for non-positive limits or timeouts. */
+  /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`. */
   constructor(options: PoolOptions) {
     this.#options = { ...options };
     this.#max = positive("maxConnections", options.maxConnections, 4);
     this.#window = positive("maxInFlight", options.maxInFlight, 8);
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
     this.#limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
+    this.#queued = new QueueBound(options.maxQueued);
     if (options.idleTimeout !== undefined) checkMilliseconds("idleTimeout", options.idleTimeout);
   }
 
@@ -103,17 +88,17 @@ export class SMTPPool {
     return this.#members.length;
   }
 
-  /** Python's `sendmail` through the pool. @throws as `SMTP.sendmail`. */
+  /** Python's `sendmail` through the pool. @throws as `SMTP.sendmail`; `SMTPPoolQueueFull` (see `maxQueued`). */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
     return this.#run((c) => c.sendmail(from, to, msg, mailOptions, rcptOptions));
   }
 
-  /** `deliver` through the pool. @throws as `SMTP.deliver`. */
+  /** `deliver` through the pool. @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`). */
   async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
     return this.#run((c) => c.deliver(from, to, msg, mailOptions, rcptOptions, options), options.signal);
   }
 
-  /** `sendMessage` through the pool. @throws as `SMTP.sendMessage`. */
+  /** `sendMessage` through the pool. @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`). */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
     return this.#run((c) => c.sendMessage(msg, from, to, mailOptions, rcptOptions));
   }
@@ -123,7 +108,8 @@ export class SMTPPool {
    * limit, a connection, or one being opened) reject with "The pool is closed" and send
    * nothing; later sends throw the same. Calls already given a connection finish first.
    * Resolves once every connection the pool opened has closed, those already leaving it
-   * (retired or idle) included.
+   * (retired or idle) and those still being opened included: one being opened is aborted,
+   * and one that came up all the same says QUIT first.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -135,7 +121,13 @@ export class SMTPPool {
     // every QUIT, those started before this call included, so that no connection is left
     // open once close() resolves (a second close() waits for them too).
     for (const m of this.#members.splice(0)) void this.#quit(m);
-    while (this.#quitting.size > 0) await Promise.all(this.#quitting);
+    // A connection being opened ends (aborted, failed, or up and then QUIT via #discard,
+    // which joins #quitting in the same step) before close() looks again.
+    while (this.#opening > 0 || this.#quitting.size > 0) {
+      const ends: Promise<void>[] = [...this.#quitting];
+      if (this.#opening > 0) ends.push(new Promise<void>((resolve) => this.#openingWatchers.push(resolve)));
+      await Promise.all(ends);
+    }
   }
 
   /** `await using pool = new SMTPPool(...)`. */
@@ -143,22 +135,46 @@ export class SMTPPool {
     await this.close();
   }
 
-  /** Runs `job` on a member; `signal` (the call's own) also cancels the wait for a turn. */
+  /**
+   * Runs `job` on a member; `signal` (the call's own) also cancels the wait for a turn.
+   * @throws SMTPPoolQueueFull when it would wait and `maxQueued` calls already do.
+   */
   async #run<T>(job: (client: SMTP) => Promise<T>, callSignal?: AbortSignal): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
     const own = this.#options.signal;
     const signal = eitherSignal(own, callSignal);
-    await this.#limiter?.take(signal);
+    const place = QueueBound.place();
+    try {
+      await this.#limiter?.take(signal, () => this.#queued.enter(place));
+      return await this.#attempts(job, signal, place);
+    } finally {
+      this.#queued.leave(place);
+    }
+  }
+
+  /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const member = await this.#acquire(signal);
+      let member: Member;
+      try {
+        member = await this.#acquire(signal, place);
+        this.#queued.leave(place);
+      } catch (err) {
+        // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
+        // or AUTH): nothing of this call was sent, so it tries another, as below.
+        if (!is421(err) || attempt > this.#max) throw err;
+        continue;
+      }
       try {
         return await job(member.client);
       } catch (err) {
-        // The connection went (a 421 to a call ahead of this one, say) before this call's
-        // turn: nothing of it was sent, so it runs again on another connection, a few times
-        // at most; any other failure reaches the caller (a send is never repeated).
+        // The connection went before this call's transaction started (a 421 to a call
+        // ahead of this one, or to its own EHLO or STARTTLS): nothing of it was sent, so it
+        // runs again on another connection, a few times at most; any other failure reaches
+        // the caller (a send is never repeated).
         if (!(err instanceof Error && unstartedCalls.has(err))) throw err;
         if (attempt > this.#max) {
+          if (is421(err)) throw err;
           throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); nothing of it was sent`, { cause: err });
         }
       } finally {
@@ -170,7 +186,7 @@ export class SMTPPool {
     }
   }
 
-  async #acquire(signal?: AbortSignal): Promise<Member> {
+  async #acquire(signal: AbortSignal | undefined, place: Place): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
@@ -191,9 +207,9 @@ export class SMTPPool {
         } catch (err) {
           if (signal?.aborted && err === signal.reason && !this.#closed) {
             // The caller gave up while it connected: the connection, once up, serves others.
-            void opened.then((c) => { this.#opening--; this.#adopt(c); }, () => { this.#opening--; this.#waiters.shift()?.(); });
+            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.shift()?.(); });
           } else {
-            this.#opening--;
+            this.#openEnded();
             // A call waiting for this connection tries again (and gets its own error) rather
             // than waiting for a release that will never come.
             this.#waiters.shift()?.();
@@ -201,7 +217,7 @@ export class SMTPPool {
           if (this.#closed) throw new SMTPException("The pool is closed", { cause: err });
           throw err;
         }
-        this.#opening--;
+        this.#openEnded();
         if (this.#closed) {
           this.#discard(client);
           throw new SMTPException("The pool is closed");
@@ -214,8 +230,19 @@ export class SMTPPool {
         return claimed;
       }
       if (free) return this.#claim(free);
+      this.#queued.enter(place);
       await this.#waitForTurn(signal);
     }
+  }
+
+  /**
+   * A connection being opened stops being counted as such. The caller then, in the same
+   * synchronous step, lets it join, QUITs it or gives up on it: woken later, close() sees
+   * which.
+   */
+  #openEnded(): void {
+    this.#opening--;
+    for (const wake of this.#openingWatchers.splice(0)) wake();
   }
 
   /** A new connection joins the pool. */
@@ -356,7 +383,10 @@ export class SMTPPool {
     let client: SMTP | undefined;
     try {
       client = await Cls.connect(host, port, { ...this.#options, signal });
-      if (auth) await client.loginWith(auth);
+      // An abort closes the socket, yet a caller's token function or SASL mechanism may
+      // never return: the login is left to settle alone, so that close() and the calls
+      // waiting for this connection do not wait for it.
+      if (auth) await untilAborted(client.loginWith(auth), signal);
       return client;
     } catch (err) {
       client?.close();

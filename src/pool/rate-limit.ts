@@ -57,12 +57,19 @@ export class RateLimiter {
   /**
    * Resolves when the caller may send one message; callers pass in the order they came.
    * Rejects with the signal's reason as soon as `signal` aborts, and with the reason given
-   * to {@link close} once closed.
+   * to {@link close} once closed. `beforeWaiting` is called when the caller cannot pass at
+   * once, before it joins the line: what it throws, `take` rejects with, and the caller
+   * does not wait.
    */
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal, beforeWaiting?: () => void): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closed.reason);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#waiting.length === 0 && this.#pass()) return Promise.resolve();
+    try {
+      beforeWaiting?.();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve, reject, signal,

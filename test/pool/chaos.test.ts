@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
 import { inspect } from "node:util";
-import { SMTPPool, type PoolOptions } from "../../src/index.js";
+import { SMTPPool, SMTPPoolQueueFull, type PoolOptions } from "../../src/index.js";
 import { RateLimiter } from "../../src/pool/rate-limit.js";
 import { onLines } from "../helpers/lines.js";
 import { mulberry32 } from "../helpers/prng.js";
@@ -244,9 +244,9 @@ async function startChaosServer(seed: number, maxDelay: number): Promise<ChaosSe
 /** When each pool's limiter let a call pass (the limiter is internal: its take() is observed). */
 let passes: number[] = [];
 const take = RateLimiter.prototype.take;
-RateLimiter.prototype.take = function (this: RateLimiter, signal?: AbortSignal): Promise<void> {
+RateLimiter.prototype.take = function (this: RateLimiter, signal?: AbortSignal, beforeWaiting?: () => void): Promise<void> {
   const before = performance.now();
-  const taken = take.call(this, signal);
+  const taken = take.call(this, signal, beforeWaiting);
   // A call the window lets through at once passed inside take(); a waiting one passes in
   // the limiter's timer, and this callback runs in the microtasks right after it.
   if (!inspect(taken).includes("<pending>")) {
@@ -298,6 +298,9 @@ async function scenario(seed: number): Promise<{ violations: string[]; describe:
     localHostname: "chaos.test", diagnoseTLS: false, timeout: 2000,
   };
   if (r() < 0.4) options.rateLimit = { messages: int(r, 2, 6), interval: int(r, 40, 150) };
+  // Drawn apart, so that the other choices of each seed stay as they were before maxQueued.
+  const q = rngFor(seed, "maxQueued");
+  if (q() < 0.3) options.maxQueued = int(q, 0, 8);
   const maxDelay = int(r, 5, 60);
   const closeAt = r() < 0.5 ? int(r, 0, 500) : undefined;
   // The pool's own signal, aborted at a random moment in some scenarios.
@@ -453,9 +456,10 @@ async function scenario(seed: number): Promise<{ violations: string[]; describe:
     if (call.afterClose && !(call.status === "rejected" && /The pool is closed/.test(why))) {
       violations.push(`call ${call.i} made after close() ended ${call.status}: ${why}`);
     }
-    if (call.status === "rejected" && /The pool is closed/.test(why) && mailed.has(call.i)) {
+    if (call.status === "rejected" && /The pool is closed|queue is full/.test(why) && mailed.has(call.i)) {
       violations.push(`call ${call.i} rejected with "${why}" yet its MAIL reached the server`);
     }
+    if (call.reason instanceof SMTPPoolQueueFull && options.maxQueued === undefined) violations.push(`call ${call.i} refused for a full queue, with no maxQueued`);
   }
   if (closeCalledAt !== undefined) {
     // README: "close() rejects every call still waiting, and nothing is sent after it".

@@ -40,6 +40,12 @@ export interface PeerOptions {
    * `plainRefusal` a failed exchange gets a bare 535 instead of an `e=` server-final message.
    */
   readonly scram?: { readonly password: string; readonly offerPlus: boolean; readonly bindingLabel?: string; readonly plainRefusal?: boolean };
+  /**
+   * A reply (CRLF included) to send instead of the greeting or of the EHLO/LHLO
+   * capabilities, by the connection's number (0 for the first accepted) and whether the
+   * link is TLS then; `undefined` keeps the usual one. After a 421 the peer closes.
+   */
+  readonly replyInstead?: (step: "greeting" | "ehlo", connection: number, secure: boolean) => string | undefined;
 }
 
 /** What a test reads back. */
@@ -88,11 +94,13 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
     for (const wake of waiters.splice(0)) wake();
   };
 
+  let served = 0;
   const serve = (sock: net.Socket, secure: boolean): void => {
+    const connection = served++;
     sockets.add(sock);
     sock.on("error", () => undefined);
     if (options.silent) return;
-    const session = new Session(sock, secure, options, commands, scramLog, (plain) => {
+    const session = new Session(sock, secure, connection, options, commands, scramLog, (plain) => {
       if (!context) throw new Error("STARTTLS without a key pair");
       const secured = new tls.TLSSocket(plain, { isServer: true, secureContext: context, SNICallback });
       // Only the TLS socket is closed from here on: destroying the wrapped socket under a
@@ -103,7 +111,12 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
       secured.on("secure", () => onSecure(secured));
       return secured;
     });
-    const greet = (): void => { if (!sock.destroyed) sock.write(options.lmtp ? "220 peer LMTP ready\r\n" : "220 peer ESMTP ready\r\n"); };
+    const greet = (): void => {
+      if (sock.destroyed) return;
+      const instead = options.replyInstead?.("greeting", connection, secure);
+      if (instead?.startsWith("421")) sock.end(instead);
+      else sock.write(instead ?? (options.lmtp ? "220 peer LMTP ready\r\n" : "220 peer ESMTP ready\r\n"));
+    };
     void session;
     if (options.greetingDelay) setTimeout(greet, options.greetingDelay);
     else greet();
@@ -157,6 +170,7 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
 class Session {
   #sock: net.Socket;
   #secure: boolean;
+  readonly #connection: number;
   #buffer = "";
   #inData = false;
   #recipients = 0;
@@ -168,9 +182,10 @@ class Session {
   readonly #upgrade: (plain: net.Socket) => tls.TLSSocket;
   readonly #onData = (chunk: Buffer): void => this.#feed(chunk.toString("latin1"));
 
-  constructor(sock: net.Socket, secure: boolean, options: PeerOptions, commands: string[], scramLog: string[], upgrade: (plain: net.Socket) => tls.TLSSocket) {
+  constructor(sock: net.Socket, secure: boolean, connection: number, options: PeerOptions, commands: string[], scramLog: string[], upgrade: (plain: net.Socket) => tls.TLSSocket) {
     this.#sock = sock;
     this.#secure = secure;
+    this.#connection = connection;
     this.#options = options;
     this.#commands = commands;
     this.#scramLog = scramLog;
@@ -212,6 +227,12 @@ class Session {
     if (verb === "AUTH" && o.scram !== undefined) {
       this.#scram(line);
     } else if (verb === "EHLO" || verb === "LHLO") {
+      const instead = o.replyInstead?.("ehlo", this.#connection, this.#secure);
+      if (instead !== undefined) {
+        if (instead.startsWith("421")) this.#sock.end(instead);
+        else this.#write(instead);
+        return false;
+      }
       const offer = !this.#secure && (o.offerStarttls ?? (o.keyPair !== undefined && !o.implicit));
       const auth = o.scram === undefined ? "AUTH PLAIN LOGIN" : `AUTH SCRAM-SHA-256${o.scram.offerPlus && this.#secure ? " SCRAM-SHA-256-PLUS" : ""}`;
       const caps = ["peer", "PIPELINING", auth, ...(offer ? ["STARTTLS"] : []), "SIZE 1000000"];

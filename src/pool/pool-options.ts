@@ -1,0 +1,54 @@
+/**
+ * The options of `SMTPPool` and the check of its numeric limits.
+ * @module
+ */
+
+import type { AuthCredentials } from "../auth/mechanism.js";
+import type { SMTPOptions } from "../client/options.js";
+import type { RateLimit } from "./rate-limit.js";
+
+/** Options of `SMTPPool`: where to connect, how many, how fast, plus every client option. */
+export interface PoolOptions extends SMTPOptions {
+  /** Server host (or a Unix socket path for LMTP). */
+  host: string;
+  /** Server port; 0 or absent: the protocol's default. */
+  port?: number;
+  /** `"smtp"` (default), `"smtps"` (implicit TLS) or `"lmtp"`. */
+  protocol?: "smtp" | "smtps" | "lmtp";
+  /** Credentials to log in with on every new connection. */
+  auth?: AuthCredentials;
+  /** Most connections open at once. Default 4. */
+  maxConnections?: number;
+  /** Most transactions in flight on one connection (pipelined). Default 8. */
+  maxInFlight?: number;
+  /** Messages after which a connection is retired (QUIT) and replaced. Default 100. */
+  maxMessagesPerConnection?: number;
+  /**
+   * At most `messages` calls start in any `interval` ms, across the whole pool (a sliding
+   * window). A call passes the limit before it waits for a connection, so while the pool
+   * is still opening connections, the first sends can follow later than they passed.
+   */
+  rateLimit?: RateLimit;
+  /** Close a connection idle this long (ms). Default 30,000. */
+  idleTimeout?: number;
+  /**
+   * Most calls that may wait for their turn at once: for the rate limit, or for a
+   * connection when every one is busy and no more may open. A call that would wait
+   * beyond them rejects at once with `SMTPPoolQueueFull`, having sent nothing. Calls
+   * given a connection (at most `maxConnections` x `maxInFlight`) do not count. A call
+   * let in is never turned away later (one run again on another connection waits as
+   * needed). A whole number from 0 (never wait); default `Infinity`, no bound, so that
+   * `Promise.all(batch.map(...))` over a batch of any size still sends every message.
+   */
+  maxQueued?: number;
+}
+
+/**
+ * `value`, or `fallback` when it is absent. @throws RangeError unless the result is a
+ * positive integer (`name` says which option).
+ */
+export function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
