@@ -363,8 +363,10 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
     slots.push(slot!);
     await conv.settled(slot!);
     const code = conv.take(slot!).code;
-    // A 421 and a 3yz reply both close the connection.
-    if (conv.channel.closed || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
+    // A 421 and a 3yz reply both close the connection. A connection closed for another
+    // reason (a malformed line right behind an accepting reply) is not a reason to stop
+    // here: the envelope would be read with replies missing; the next write throws why.
+    if (code === 421 || (code >= 300 && code < 400) || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
     command = env.rcpts[slots.length - 1]!;
   }
   throwIfIntermediate(conv, env, slots);
