@@ -349,8 +349,9 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
   if (needsReset(conv)) {
     // As openGroup, but without PIPELINING RSET goes alone, and its reply (not needed)
-    // comes before MAIL is written.
-    const [rset] = conv.pipeline([RSET], false);
+    // comes before MAIL is written. Followed, as there: MAIL comes next, which a server
+    // that answered 3yz would read as message data.
+    const [rset] = conv.pipeline([RSET], false, true);
     resetWritten(conv);
     await conv.settled(rset!);
   }

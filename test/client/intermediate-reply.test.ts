@@ -365,3 +365,33 @@ S: garbage
     assert.equal(client.connected, false);
   });
 });
+
+test("lock-step after a transaction written whole (PIPELINING dropped from esmtpFeatures): 354 to the RSET that leads it -> SMTPServerDisconnected at once, no MAIL written", async () => {
+  const script = `${EHLO_BDAT}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT 5 LAST
+C! one\\r\\n
+C: RSET
+S: 250 ok
+S: 250 ok
+S: 250 first queued
+S: 354 go ahead
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await client.ehloOrHeloIfNeeded();
+    const first = client.deliver("a@x.test", "b@y.test", "one\r\n");
+    // The first transaction is written whole; its replies are still unread.
+    await new Promise((resolve) => setImmediate(resolve));
+    client.esmtpFeatures.delete("pipelining");
+    const second = client.sendmail("a@x.test", "c@y.test", "two\r\n");
+    assert.equal((await first).reply.message, "first queued");
+    await assert.rejects(second, (err: unknown) => {
+      closedOn(err, 354, /RSET/);
+      return true;
+    });
+    assert.equal(client.connected, false);
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT BDAT LAST RSET | S 250 250 250 354");
+});
