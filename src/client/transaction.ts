@@ -349,8 +349,9 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
   if (needsReset(conv)) {
     // As openGroup, but without PIPELINING RSET goes alone, and its reply (not needed)
-    // comes before MAIL is written.
-    const [rset] = conv.pipeline([RSET], false);
+    // comes before MAIL is written. Followed, as there: MAIL comes next, which a server
+    // that answered 3yz would read as message data.
+    const [rset] = conv.pipeline([RSET], false, true);
     resetWritten(conv);
     await conv.settled(rset!);
   }
@@ -363,8 +364,10 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
     slots.push(slot!);
     await conv.settled(slot!);
     const code = conv.take(slot!).code;
-    // A 421 and a 3yz reply both close the connection.
-    if (conv.channel.closed || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
+    // A 421 and a 3yz reply both close the connection. A connection closed for another
+    // reason (a malformed line right behind an accepting reply) is not a reason to stop
+    // here: the envelope would be read with replies missing; the next write throws why.
+    if (code === 421 || (code >= 300 && code < 400) || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
     command = env.rcpts[slots.length - 1]!;
   }
   throwIfIntermediate(conv, env, slots);

@@ -330,3 +330,68 @@ test("BDAT written whole, a large message still being written when MAIL gets 354
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+/** A malformed line right behind an accepting reply, in the same write: the protocol error closes the connection as that reply settles. */
+function malformedAfter(err: unknown): true {
+  assert.ok(!(err instanceof TypeError), `an internal crash, not the protocol error: ${String(err)}`);
+  assert.ok(err instanceof SMTPResponseException, `expected SMTPResponseException, got ${String(err)}`);
+  assert.equal(err.smtpCode, -1);
+  assert.match(err.message, /Malformed reply line "garbage"/);
+  return true;
+}
+
+test("lock-step, sendmail: 250 to MAIL followed in the same write by a malformed line -> the protocol error (code -1), not a TypeError; no RCPT written", async () => {
+  const script = `${greeting([])}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+S: garbage
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], "body\r\n"), malformedAfter);
+    assert.equal(client.connected, false);
+  });
+});
+
+test("lock-step BDAT, deliver: 250 to the first of two RCPTs followed by a malformed line -> the protocol error, not a TypeError", async () => {
+  const script = `${greeting(["CHUNKING"])}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+S: garbage
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.deliver("a@x.test", ["b@y.test", "c@y.test"], "body\r\n"), malformedAfter);
+    assert.equal(client.connected, false);
+  });
+});
+
+test("lock-step after a transaction written whole (PIPELINING dropped from esmtpFeatures): 354 to the RSET that leads it -> SMTPServerDisconnected at once, no MAIL written", async () => {
+  const script = `${EHLO_BDAT}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT 5 LAST
+C! one\\r\\n
+C: RSET
+S: 250 ok
+S: 250 ok
+S: 250 first queued
+S: 354 go ahead
+`;
+  const t = traced();
+  await withScript(script, async (client) => {
+    await client.ehloOrHeloIfNeeded();
+    const first = client.deliver("a@x.test", "b@y.test", "one\r\n");
+    // The first transaction is written whole; its replies are still unread.
+    await new Promise((resolve) => setImmediate(resolve));
+    client.esmtpFeatures.delete("pipelining");
+    const second = client.sendmail("a@x.test", "c@y.test", "two\r\n");
+    assert.equal((await first).reply.message, "first queued");
+    await assert.rejects(second, (err: unknown) => {
+      closedOn(err, 354, /RSET/);
+      return true;
+    });
+    assert.equal(client.connected, false);
+  }, t.options);
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT BDAT LAST RSET | S 250 250 250 354");
+});
