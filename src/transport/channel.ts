@@ -40,7 +40,7 @@ export type SlotKinds = Readonly<Record<TimeoutPhase, SlotKind>>;
 export function slotKinds(timeouts: Readonly<Record<TimeoutPhase, number>>, completionOnly: readonly TimeoutPhase[] = []): SlotKinds {
   const kinds = {} as Record<TimeoutPhase, SlotKind>;
   for (const phase of Object.keys(timeouts) as TimeoutPhase[]) {
-    // Every kind has the same fields, so the reply queue sees one object shape.
+    // Every kind made here has the same fields (one object shape for the hot path's reads).
     kinds[phase] = Object.freeze({ timeout: timeouts[phase], phase, completionOnly: completionOnly.includes(phase) });
   }
   return Object.freeze(kinds);
