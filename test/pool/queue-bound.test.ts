@@ -47,6 +47,21 @@ const until = async (check: () => boolean): Promise<void> => {
   while (!check()) await new Promise((r) => setTimeout(r, 5));
 };
 
+/**
+ * Answers every held end of data until all of `calls` have settled. (Waiting until the
+ * last sender has been seen and nothing is held raced: the last call's data could still be
+ * on its way, and its answer was then never released.)
+ */
+async function releaseUntilSettled<T>(server: { release(): void }, calls: Promise<T>[]): Promise<T[]> {
+  let settled = false;
+  const all = Promise.all(calls).finally(() => { settled = true; });
+  while (!settled) {
+    server.release();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return all;
+}
+
 test("maxQueued: with the only connection busy, calls beyond the bound are refused at once with SMTPPoolQueueFull; the others are each sent once", { timeout: 20_000 }, async () => {
   const server = await gatedServer();
   const pool = poolFor(server.port, { maxQueued: 2 });
@@ -58,19 +73,11 @@ test("maxQueued: with the only connection busy, calls beyond the bound are refus
     await until(() => server.held() === 1);
     assert.deepEqual(server.senders, ["m1@x.test"], "refused while the first call was still in flight");
     const rest = calls.slice(0, 3);
-    while (server.senders.length < 3 || server.held() > 0) {
-      server.release();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    assert.deepEqual(await Promise.all(rest), ["fulfilled", "fulfilled", "fulfilled"]);
+    assert.deepEqual(await releaseUntilSettled(server, rest), ["fulfilled", "fulfilled", "fulfilled"]);
     assert.deepEqual(server.senders, ["m1@x.test", "m2@x.test", "m3@x.test"]);
     // The places are free again: two more calls may wait.
     const again = ["m6", "m7", "m8"].map((m) => outcome(pool.sendmail(`${m}@x.test`, "b@x.test", "hi\r\n")));
-    while (server.senders.length < 6 || server.held() > 0) {
-      server.release();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    assert.deepEqual(await Promise.all(again), ["fulfilled", "fulfilled", "fulfilled"]);
+    assert.deepEqual(await releaseUntilSettled(server, again), ["fulfilled", "fulfilled", "fulfilled"]);
     assert.equal(server.connections(), 1);
   } finally {
     server.release();
