@@ -132,7 +132,8 @@ function resetWritten(conv: Conversation): void {
 
 /** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */
 async function endEmptyData(conv: Conversation): Promise<void> {
-  await drain(conv, conv.pipeline([{ bytes: Buffer.from(".\r\n", "latin1"), log: ".", phase: "dataTermination" }]));
+  // Followed: RSET comes next (see `Conversation.pipeline`).
+  await drain(conv, conv.pipeline([{ bytes: Buffer.from(".\r\n", "latin1"), log: ".", phase: "dataTermination" }], undefined, true));
 }
 
 /** RSET that tolerates a server that has gone (Python's `_rset`); it ends any transaction. */
@@ -331,6 +332,13 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     dataReply = conv.take(slot!);
   }
   if (dataReply.code !== 354) {
+    if (dataReply.code >= 300 && dataReply.code < 400) {
+      // Another 3yz (not 354): the server waits for some input, and would read RSET as
+      // that input and never answer it. Close, as for a 3yz to a command that takes none.
+      const cause = new SMTPServerDisconnected(`Connection closed: the server answered DATA with "${dataReply.code} ${dataReply.message}", not 354 (it would read what was written next as the input it asked for)`);
+      conv.channel.destroy(cause);
+      throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA", cause });
+    }
     await abandon(conv, dataReply.code);
     throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
   }

@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPDataError, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 
@@ -190,6 +190,39 @@ S: 354 go ahead
   }
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", body()), (err: unknown) => dataError354(err, "BDAT", new RegExp(`BDAT ${CHUNK}\\b`)));
+    assert.equal(client.connected, false);
+  });
+});
+
+test("DATA answered with a 3yz other than 354 (pipelined and lock-step) -> SMTPDataError at once with the close as cause; no RSET, which that server would read as input", async () => {
+  for (const pipelining of [true, false]) {
+    const script = pipelining
+      ? `${EHLO_PIPELINING}${PIPELINED_GROUP}S: 250 ok\nS: 250 ok\nS: 334 go on\n`
+      : `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 334 go on\n`;
+    await withScript(script, async (client) => {
+      await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) => {
+        assert.ok(err instanceof SMTPDataError, String(err));
+        assert.equal(err.smtpCode, 334);
+        assert.equal(err.command, "DATA");
+        assert.ok(err.cause instanceof SMTPServerDisconnected && !(err.cause instanceof SMTPTimeoutError), String(err.cause));
+        assert.match(err.cause.message, /334 go on/);
+        return true;
+      });
+      assert.equal(client.connected, false);
+    });
+  }
+});
+
+test("every recipient refused, DATA answered 354 anyway, and 354 again to the lone '.' -> SMTPRecipientsRefused at once; the connection closes instead of an RSET that server would not answer", async () => {
+  const script = `${EHLO_PIPELINING}${PIPELINED_GROUP}S: 250 ok
+S: 550 no such user
+S: 354 go
+C: .
+S: 354 go ahead
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) =>
+      err instanceof SMTPRecipientsRefused && err.recipients.get("b@y.test")?.code === 550);
     assert.equal(client.connected, false);
   });
 });
