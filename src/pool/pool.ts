@@ -232,6 +232,8 @@ export class SMTPPool {
       if (free) return this.#claim(free);
       this.#queued.enter(place);
       await this.#waitForTurn(signal);
+      // Woken but aborted before it resumed: the wake-up goes to the next waiting call.
+      if (signal?.aborted) this.#waiters.shift()?.();
     }
   }
 
