@@ -205,8 +205,8 @@ export class SMTPPool {
         try {
           client = await untilAborted(opened, signal);
         } catch (err) {
-          if (signal?.aborted && err === signal.reason && !this.#closed) {
-            // The caller gave up while it connected: the connection, once up, serves others.
+          if (signal?.aborted && err === signal.reason) {
+            // The caller gave up while it connected: once up, it serves others (closed: QUIT).
             void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.shift()?.(); });
           } else {
             this.#openEnded();

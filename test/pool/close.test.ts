@@ -155,3 +155,40 @@ test("close() while the pool logs in with a token function that never returns: c
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+// The caller gives up on the connection it was opening, and close() is called in the same
+// step (a shutdown path: abort what is pending, then close): the connection, already up,
+// must still be QUIT and waited for. SMTP.connect is wrapped so that both happen `depth`
+// microtasks after the connection is up, for each depth in turn.
+test("a call aborted and close() called together just as the call's new connection comes up: close() resolves only once that connection is closed", { timeout: 30_000 }, async () => {
+  const server = await lateServer({ greetingDelay: 20, quitDelay: 0 });
+  const connect = SMTP.connect;
+  try {
+    for (let depth = 0; depth < 12; depth++) {
+      const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test" });
+      const caller = new AbortController();
+      let closing: Promise<void> | undefined;
+      SMTP.connect = async function (this: typeof SMTP, ...args: Parameters<typeof SMTP.connect>) {
+        const client = await connect.apply(this, args);
+        SMTP.connect = connect;
+        let chain = Promise.resolve();
+        for (let k = 0; k < depth; k++) chain = chain.then(() => undefined);
+        void chain.then(() => {
+          caller.abort(new Error("the caller gave up"));
+          closing = pool.close();
+        });
+        return client;
+      } as typeof SMTP.connect;
+      const call = pool.deliver("a@x.test", "b@x.test", "hi\r\n", [], [], { signal: caller.signal });
+      call.catch(() => undefined);
+      while (closing === undefined) await wait(1);
+      await closing;
+      assert.equal(await settledOpen(server, 200), 0, `abort and close() ${depth} microtasks after the connection came up: close() resolved with it still open`);
+      await assert.rejects(call);
+      await pool.close();
+    }
+  } finally {
+    SMTP.connect = connect;
+    await server.close();
+  }
+});
