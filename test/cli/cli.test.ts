@@ -330,17 +330,23 @@ test("send: SIGINT while waiting for the server exits 130 and says the message w
   const silent = createServer((s) => { s.on("error", () => undefined); }); // accepts, never greets
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
   const port = (silent.address() as { port: number }).port;
+  // The command installs its SIGINT handler before it connects: once the connection has
+  // arrived, the signal finds the handler. (A fixed 500 ms sleep did not: on a loaded
+  // machine the child had not started by then and died of the signal, exit code null.)
+  const connected = once(silent, "connection");
   try {
     const child = spawn(process.execPath, [MAIN, "send", "--server", `127.0.0.1:${port}`, "--from", "a@x.test", "--to", "b@x.test"], { stdio: ["pipe", "pipe", "pipe"] });
     children.add(child);
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
     child.stdin!.end(MESSAGE);
-    await new Promise((r) => setTimeout(r, 500)); // connected, waiting for the greeting
+    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    const first = await Promise.race([connected.then(() => "connected" as const), exited.then(() => "exited" as const)]);
+    assert.equal(first, "connected", `the command ended before it connected: ${stderr}`);
     child.kill("SIGINT");
-    const [code] = (await once(child, "exit")) as [number];
+    const [code, signal] = await exited;
     children.delete(child);
-    assert.equal(code, 130, stderr);
+    assert.deepEqual({ code, signal }, { code: 130, signal: null }, stderr);
     assert.match(stderr, /interrupted by SIGINT: the server did not confirm the message/);
   } finally {
     silent.close();
@@ -384,7 +390,9 @@ test("send: once the server accepted the message, a Ctrl-C while QUIT waits exit
     child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
     child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
     child.stdin!.end(MESSAGE);
-    for (let i = 0; i < 500 && !stdout.includes("sent to 1 of 1"); i++) await new Promise((r) => setTimeout(r, 10));
+    // (bounded by LIMIT_MS, not a shorter wait: a child slow to start on a loaded machine
+    // would otherwise be signalled before the server's answer and exit 130)
+    for (const deadline = Date.now() + LIMIT_MS; Date.now() < deadline && !stdout.includes("sent to 1 of 1");) await new Promise((r) => setTimeout(r, 10));
     child.kill("SIGINT");
     const [code] = (await once(child, "exit")) as [number];
     children.delete(child);
@@ -482,13 +490,18 @@ test("serve: a client that disconnects in the middle of a message is shown as su
   try {
     const socket = connect(serve.port, "127.0.0.1");
     let received = "";
+    let sent = false;
     socket.on("data", (d: Buffer) => {
       received += d.toString();
-      if (/^220 /m.test(received) && !received.includes("250-")) socket.write("EHLO raw.example\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n");
-      if (/^354 /m.test(received)) socket.end("Subject: cut\r\n\r\nhalf of a mess");
+      // Once each, however the replies are split into reads.
+      if (/^220 /m.test(received) && !sent) {
+        sent = true;
+        socket.write("EHLO raw.example\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n");
+      }
+      if (/^354 /m.test(received) && !socket.writableEnded) socket.end("Subject: cut\r\n\r\nhalf of a mess");
     });
-    await serve.waitFor(/\* connection closed/, 5000);
-    await serve.waitFor(/\* message not received in full, discarded: /, 5000);
+    await serve.waitFor(/\* connection closed/);
+    await serve.waitFor(/\* message not received in full, discarded: /);
     assert.doesNotMatch(serve.stdout, /-- message 1 /);
     // the server goes on: the next message arrives whole
     const ok = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
