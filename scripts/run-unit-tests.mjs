@@ -22,6 +22,6 @@ if (files.length === 0) {
   console.error("no test files found under build/test: run the build first");
   process.exit(1);
 }
-const args = ["--test", "--test-timeout=60000", ...process.argv.slice(2), ...files];
+const args = ["--test", "--test-timeout=180000", ...process.argv.slice(2), ...files];
 const result = spawnSync(process.execPath, args, { stdio: "inherit" });
 process.exit(result.status ?? 1);
