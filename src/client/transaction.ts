@@ -8,7 +8,7 @@
 import { SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import type { Slot } from "../transport/command-queue.js";
+import { isIncomplete, type Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
@@ -168,8 +168,9 @@ export async function drain(conv: Conversation, slots: readonly Slot[]): Promise
 }
 
 /**
- * The error of a pipelined envelope that the server answered with a 3yz reply (354, say),
- * on which the connection was closed (see `SlotKind.completionOnly`); `undefined` when none
+ * The error of an envelope that the server answered with a reply that completes nothing
+ * (a 354, say; see `isIncomplete`), on which the connection was closed (see
+ * `SlotKind.completionOnly`); `undefined` when none
  * of `slots` (MAIL's, then one per recipient of `env.to`) holds one. Such a reply refuses
  * nothing: the server broke the protocol, and nobody got the message. To MAIL it is
  * `SMTPSenderRefused`, as the same reply is lock-step (and in Python); to a RCPT it is
@@ -184,7 +185,7 @@ export function intermediateRefusal(env: Envelope, slots: readonly Slot[], cause
     const reply = slot.reply;
     // Replies come in order: after a slot without one, none has one.
     if (reply === undefined) return undefined;
-    if (reply.code < 300 || reply.code >= 400 || slot.kind.completionOnly !== true) continue;
+    if (!isIncomplete(reply.code) || slot.kind.completionOnly !== true) continue;
     const mail = slots[0]!.reply!;
     if (i === 0 || mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
     return new SMTPResponseException(reply.code, reply.message, { command: slot.command, cause });
@@ -193,13 +194,13 @@ export function intermediateRefusal(env: Envelope, slots: readonly Slot[], cause
 }
 
 /**
- * Why the connection closed, when it closed on the 3yz reply that `slot` holds (see
+ * Why the connection closed, when it closed on the 1yz/3yz reply that `slot` holds (see
  * `SlotKind.completionOnly`): the `cause` of the error made from that reply. `undefined`
  * for any other reply.
  */
 export function closedOnReply(conv: Conversation, slot: Slot): unknown {
   const code = slot.reply?.code ?? 0;
-  if (code < 300 || code >= 400 || slot.kind.completionOnly !== true || !conv.channel.closed) return undefined;
+  if (!isIncomplete(code) || slot.kind.completionOnly !== true || !conv.channel.closed) return undefined;
   return conv.channel.closedSignal.reason;
 }
 
@@ -332,10 +333,11 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     dataReply = conv.take(slot!);
   }
   if (dataReply.code !== 354) {
-    if (dataReply.code >= 300 && dataReply.code < 400) {
+    if (isIncomplete(dataReply.code)) {
       // Another 3yz (not 354): the server waits for some input, and would read RSET as
-      // that input and never answer it. Close, as for a 3yz to a command that takes none.
-      const cause = new SMTPServerDisconnected(`Connection closed: the server answered DATA with "${dataReply.code} ${dataReply.message}", not 354 (it would read what was written next as the input it asked for)`);
+      // that input and never answer it; a 1yz: another reply follows, which RSET would get.
+      // Close, as for such a reply to a command that takes none.
+      const cause = new SMTPServerDisconnected(`Connection closed: the server answered DATA with "${dataReply.code} ${dataReply.message}", not 354 (${dataReply.code < 300 ? "a preliminary reply: the replies after it would reach the wrong commands" : "it would read what was written next as the input it asked for"})`);
       conv.channel.destroy(cause);
       throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA", cause });
     }
@@ -372,10 +374,10 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
     slots.push(slot!);
     await conv.settled(slot!);
     const code = conv.take(slot!).code;
-    // A 421 and a 3yz reply both close the connection. A connection closed for another
+    // A 421, a 3yz and a 1yz reply all close the connection. A connection closed for another
     // reason (a malformed line right behind an accepting reply) is not a reason to stop
     // here: the envelope would be read with replies missing; the next write throws why.
-    if (code === 421 || (code >= 300 && code < 400) || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
+    if (code === 421 || isIncomplete(code) || (slots.length === 1 && code !== 250) || slots.length > env.rcpts.length) break;
     command = env.rcpts[slots.length - 1]!;
   }
   throwIfIntermediate(conv, env, slots);

@@ -74,14 +74,26 @@ export interface QueueEvents {
 }
 
 /**
- * The error that ends the queue when a 3yz reply answers a slot that takes none (see
- * `SlotKind.completionOnly`): what every later slot, and the connection, fail with.
+ * True for a reply that completes nothing (RFC 5321 §4.2.1): a 3yz "positive
+ * intermediate" (the server now waits for more input) or a 1yz "positive preliminary"
+ * (which no SMTP command takes; another reply would follow it, and every later reply would
+ * then reach the wrong command).
+ */
+export function isIncomplete(code: number): boolean {
+  return code < 200 ? code >= 100 : code >= 300 && code < 400;
+}
+
+/**
+ * The error that ends the queue when a reply that completes nothing answers a slot that
+ * takes none (see `SlotKind.completionOnly`): what every later slot, and the connection,
+ * fail with.
  */
 function intermediateViolation(slot: Slot, reply: SMTPReply): SMTPServerDisconnected {
-  const read = reply.code === 354 ? "as message data" : "as the input it asked for";
+  const why = reply.code < 300
+    ? "a preliminary reply: the replies after it would reach the wrong commands"
+    : `it would read what was written after it ${reply.code === 354 ? "as message data" : "as the input it asked for"}, and answer none of it`;
   return new SMTPServerDisconnected(
-    `Connection closed: the server answered ${slot.command} with "${reply.code} ${reply.message}", a reply that command never takes ` +
-    `(it would read what was written after it ${read}, and answer none of it)`,
+    `Connection closed: the server answered ${slot.command} with "${reply.code} ${reply.message}", a reply that command never takes (${why})`,
   );
 }
 
@@ -198,8 +210,8 @@ export class CommandQueue {
       const reply = replies[i]!;
       this.#settle(slot, reply);
       advanced = true;
-      // The code first: most replies are not 3yz, and then the kind is not even read.
-      if (reply.code >= 300 && reply.code < 400 && slot.kind.completionOnly === true) {
+      // The code first: most replies complete their command, and then the kind is not read.
+      if (isIncomplete(reply.code) && slot.kind.completionOnly === true) {
         this.#fatal(intermediateViolation(slot, reply));
         return;
       }

@@ -226,3 +226,12 @@ S: 354 go ahead
     assert.equal(client.connected, false);
   });
 });
+
+test("DATA answered with a 1yz -> SMTPDataError at once with the close as cause (the 354 after it would otherwise reach the RSET)", async () => {
+  const script = `${EHLO_PIPELINING}${PIPELINED_GROUP}S: 250 ok\nS: 250 ok\nS: 150 wait\nS: 354 go\n`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) =>
+      err instanceof SMTPDataError && err.smtpCode === 150 && err.cause instanceof SMTPServerDisconnected && /preliminary/.test(err.cause.message));
+    assert.equal(client.connected, false);
+  });
+});

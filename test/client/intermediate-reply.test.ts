@@ -395,3 +395,40 @@ S: 354 go ahead
   }, t.options);
   assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT BDAT LAST RSET | S 250 250 250 354");
 });
+
+test("a 1yz 'preliminary' reply (which no SMTP command takes) to a pipelined RCPT closes at once: the reply after it would otherwise reach the next command, and a refusal could be read as an acceptance", async () => {
+  const script = `${EHLO_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: DATA
+S: 250 ok
+S: 150 hold on
+S: 550 no such user
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.deliver("a@x.test", ["b@y.test", "c@y.test"], "secret body\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPResponseException && !(err instanceof SMTPSenderRefused), String(err));
+      assert.equal(err.smtpCode, 150);
+      assert.equal(err.command, "RCPT TO:<b@y.test>");
+      assert.ok(err.cause instanceof SMTPServerDisconnected && !(err.cause instanceof SMTPTimeoutError), String(err.cause));
+      assert.match(err.cause.message, /150 hold on.*preliminary/);
+      return true;
+    });
+    assert.equal(client.connected, false);
+  });
+});
+
+test("lock-step: a 1yz reply to MAIL -> SMTPSenderRefused (150) at once with the close as cause; no RSET", async () => {
+  const script = `${greeting([])}
+C: MAIL FROM:<a@x.test>
+S: 150 hold on
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "secret body\r\n"), (err: unknown) =>
+      err instanceof SMTPSenderRefused && err.smtpCode === 150 && err.cause instanceof SMTPServerDisconnected && /preliminary/.test(err.cause.message));
+    assert.equal(client.connected, false);
+  });
+});
