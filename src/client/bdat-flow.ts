@@ -79,8 +79,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const reply = await conv.read(slot!);
     if (reply.code !== 250) {
       await abandon(conv, reply.code);
-      const cause = closedOnReply(conv, slot!);
-      throw new SMTPDataError(reply.code, reply.message, cause === undefined ? { command: "BDAT" } : { command: "BDAT", cause });
+      throw chunkError(conv, slot!);
     }
   };
   /** The bytes that go with LAST; `null` when a refusal stopped the stream early (no LAST then). */
@@ -260,8 +259,8 @@ function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly 
 /** The error for a refused BDAT chunk (its slot holds the reply), with the close as cause when it was closed on that reply. */
 function chunkError(conv: Conversation, slot: Slot): SMTPDataError {
   const reply = slot.reply!;
-  const cause = closedOnReply(conv, slot);
-  return new SMTPDataError(reply.code, reply.message, cause === undefined ? { command: "BDAT" } : { command: "BDAT", cause });
+  // An undefined cause is no cause (SMTPException leaves it out).
+  return new SMTPDataError(reply.code, reply.message, { command: "BDAT", cause: closedOnReply(conv, slot) });
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */

@@ -39,8 +39,7 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     const reply = conv.take(end);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
-      const cause = closedOnReply(conv, end);
-      throw new SMTPDataError(reply.code, reply.message, cause === undefined ? { command: "end of data" } : { command: "end of data", cause });
+      throw new SMTPDataError(reply.code, reply.message, { command: "end of data", cause: closedOnReply(conv, end) });
     }
     if (report) for (const addr of pending.accepted) delivered.set(addr, reply);
     return { refused: pending.refused, delivered, reply };
