@@ -171,6 +171,14 @@ export class SMTPResponseException extends SMTPException {
   }
 }
 
+/**
+ * True for a reply error with code 421: the server is closing the connection (RFC 5321
+ * §3.8), and the client has closed it too. Internal (not exported from the package).
+ */
+export function isClosing421(err: unknown): err is SMTPResponseException {
+  return err instanceof SMTPResponseException && err.smtpCode === 421;
+}
+
 /** The server refused the envelope sender. `sender` is the address as the caller gave it. */
 export class SMTPSenderRefused extends SMTPResponseException {
   /** The refused sender, exactly as the caller passed it. */

@@ -6,7 +6,7 @@
 
 import { AsyncResource } from "node:async_hooks";
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { isClosing421, SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -36,7 +36,7 @@ export const unstartedCalls = new WeakSet<Error>();
  * `Conversation`); the caller vouches that nothing of its transaction was written.
  */
 export function unstartedOn421(err: unknown): unknown {
-  if (err instanceof SMTPResponseException && err.smtpCode === 421) unstartedCalls.add(err);
+  if (isClosing421(err)) unstartedCalls.add(err);
   return err;
 }
 

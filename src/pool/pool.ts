@@ -14,7 +14,7 @@ import { eitherSignal, untilAborted } from "../client/abortable.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
-import { SMTPException, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
@@ -30,11 +30,6 @@ interface Member {
   idle?: ReturnType<typeof setTimeout>;
   /** Set while its QUIT waits behind calls still in flight: starts the QUIT's clock once they end. */
   onIdle?: (() => void) | undefined;
-}
-
-/** True for a reply error with code 421: the server has closed that connection. */
-function is421(err: unknown): boolean {
-  return err instanceof SMTPResponseException && err.smtpCode === 421;
 }
 
 /**
@@ -162,7 +157,7 @@ export class SMTPPool {
       } catch (err) {
         // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
         // or AUTH): nothing of this call was sent, so it tries another, as below.
-        if (!is421(err) || attempt > this.#max) throw err;
+        if (!isClosing421(err) || attempt > this.#max) throw err;
         continue;
       }
       try {
@@ -174,7 +169,7 @@ export class SMTPPool {
         // the caller (a send is never repeated).
         if (!(err instanceof Error && unstartedCalls.has(err))) throw err;
         if (attempt > this.#max) {
-          if (is421(err)) throw err;
+          if (isClosing421(err)) throw err;
           throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); nothing of it was sent`, { cause: err });
         }
       } finally {
