@@ -45,7 +45,8 @@ export class Features extends Map<string, string> {
 }
 
 /**
- * The phases whose replies, to a command that others follow, may not be 3yz: `command`
+ * The phases whose replies, to a command that others follow, must complete it (not 1yz or
+ * 3yz, see `isIncomplete`): `command`
  * (MAIL, RCPT and RSET: RFC 5321 §4.3.2 lists no 3yz for them), `dataBlock` (a BDAT chunk,
  * RFC 3030 §2: 250 or a failure) and `dataTermination` (the end of data, and BDAT LAST:
  * §4.3.2 gives the "." 250 or a failure). DATA's 354 is its answer.
@@ -143,9 +144,10 @@ export class Conversation {
    * Writes a group of commands in one write; returns a slot per command. `coalesce` (by
    * default when the server offers PIPELINING) lets writes of the same tick join it.
    * `followed` marks commands that others follow (a transaction's, pipelined or
-   * lock-step: the next command, RSET or the data comes after each): a 3yz reply to any
-   * of them but DATA then closes the connection at once (see `SlotKind.completionOnly`),
-   * since the server would read what follows as message data. The low-level methods
+   * lock-step: the next command, RSET or the data comes after each): a 1yz or 3yz reply
+   * to any of them but DATA then closes the connection at once (see
+   * `SlotKind.completionOnly`), since the server would read what follows as message data,
+   * or its next reply would reach the wrong command. The low-level methods
    * leave such a reply to their caller, as Python does.
    */
   pipeline(commands: readonly (Command | string)[], coalesce = this.features.has("pipelining"), followed = false): Slot[] {

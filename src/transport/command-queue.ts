@@ -24,13 +24,15 @@ export interface SlotKind {
   readonly sealAfter?: boolean;
   /**
    * Only a completion reply (2yz, 4yz, 5yz) may answer it: set for a command that takes
-   * no 3yz (RFC 5321 §4.3.2: MAIL, RCPT, RSET, the end of data; RFC 3030 §2: BDAT) when
+   * no other (RFC 5321 §4.3.2: MAIL, RCPT, RSET, the end of data; RFC 3030 §2: BDAT) when
    * more commands are, or will be, written after it (a transaction's, pipelined or
-   * lock-step). A 3yz "positive intermediate" reply (§4.2.1; 354 "start mail input") says the server now waits for more input, and it reads what was
-   * written after the command as that input (as message text, for a 354): it will not
-   * answer those commands, and what it does with them is unknown. The slot gets the reply;
-   * then the queue fails (every later slot with SMTPServerDisconnected) and the connection
-   * closes, at once rather than when a timeout expires.
+   * lock-step). A 3yz "positive intermediate" reply (§4.2.1; 354 "start mail input") says
+   * the server now waits for more input, and it reads what was written after the command
+   * as that input (as message text, for a 354): it will not answer those commands. A 1yz
+   * "positive preliminary" reply would be followed by another, which would reach the next
+   * command. The slot gets the reply (see {@link isIncomplete}); then the queue fails
+   * (every later slot with SMTPServerDisconnected) and the connection closes, at once
+   * rather than when a timeout expires.
    */
   readonly completionOnly?: boolean;
 }
