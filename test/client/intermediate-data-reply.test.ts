@@ -14,27 +14,19 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
+import { closedOn } from "../helpers/closed-on.js";
 import { traced } from "../helpers/flow-trace.js";
 
 const EHLO_PIPELINING = greeting(["PIPELINING"]);
 const EHLO_BDAT = greeting(["PIPELINING", "CHUNKING"]);
 const LHLO_PIPELINING = greeting(["PIPELINING"], "LHLO");
 
-/** Closed by the client on the 354 (its message names what was answered), not by a timeout. */
-function closedOn354(err: unknown, answered: RegExp): true {
-  assert.ok(err instanceof SMTPServerDisconnected, `expected SMTPServerDisconnected, got ${String(err)}`);
-  assert.ok(!(err instanceof SMTPTimeoutError), `ended by a timeout: ${err.message}`);
-  assert.match(err.message, /\b354\b/);
-  assert.match(err.message, answered);
-  return true;
-}
-
 /** SMTPDataError for the 354 itself, with the close as its cause. */
 function dataError354(err: unknown, command: string, answered: RegExp): true {
   assert.ok(err instanceof SMTPDataError, `expected SMTPDataError, got ${String(err)}`);
   assert.equal(err.smtpCode, 354);
   assert.equal(err.command, command);
-  closedOn354(err.cause, answered);
+  closedOn(err.cause, 354, answered);
   return true;
 }
 
@@ -54,7 +46,7 @@ S: 354 go ahead
     const first = client.deliver("a@x.test", "b@y.test", "first\r\n");
     const second = client.deliver("a@x.test", "c@y.test", "second\r\n");
     await assert.rejects(first, (err: unknown) => dataError354(err, "end of data", /<message data, 10 bytes> \./));
-    await assert.rejects(second, (err: unknown) => closedOn354(err, /<message data, 10 bytes> \./));
+    await assert.rejects(second, (err: unknown) => closedOn(err, 354, /<message data, 10 bytes> \./));
     assert.equal(client.connected, false);
     await assert.rejects(client.quit(), SMTPServerDisconnected);
   }, t.options);
@@ -89,7 +81,7 @@ S: 354 go ahead
     assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 354], ["r3@y.test", -1]]);
     assert.match(d.refused.get("r3@y.test")!.message, /whether it got the message is unknown/);
     assert.match(d.refused.get("r3@y.test")!.message, /354/);
-    await assert.rejects(second, (err: unknown) => closedOn354(err, /end of data|message data/));
+    await assert.rejects(second, (err: unknown) => closedOn(err, 354, /end of data|message data/));
   }, {}, LMTP);
 });
 
@@ -112,7 +104,7 @@ S: 354 go ahead
     const first = client.deliver("a@x.test", "b@y.test", "one\r\n");
     const second = client.deliver("a@x.test", "c@y.test", "two\r\n");
     await assert.rejects(first, (err: unknown) => dataError354(err, "end of data", /BDAT 5 LAST/));
-    await assert.rejects(second, (err: unknown) => closedOn354(err, /BDAT 5 LAST/));
+    await assert.rejects(second, (err: unknown) => closedOn(err, 354, /BDAT 5 LAST/));
     assert.equal(client.connected, false);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from "../../src/index.js";
 import { unstartedCalls } from "../../src/client/smtp-base.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
+import { closedOn } from "../helpers/closed-on.js";
 import { traced } from "../helpers/flow-trace.js";
 import { onLines } from "../helpers/lines.js";
 
@@ -26,14 +27,6 @@ const EHLO_PIPELINING = greeting(["PIPELINING"]);
 const EHLO_BDAT = greeting(["PIPELINING", "CHUNKING"]);
 const LHLO_PIPELINING = greeting(["PIPELINING"], "LHLO");
 const LHLO_BDAT = greeting(["PIPELINING", "CHUNKING"], "LHLO");
-
-/** The connection was closed by the client on the 3yz reply, not by a timeout. */
-function closedOn(err: unknown, code: number, command: RegExp): void {
-  assert.ok(err instanceof SMTPServerDisconnected, `expected SMTPServerDisconnected, got ${String(err)}`);
-  assert.ok(!(err instanceof SMTPTimeoutError), `ended by a timeout: ${err.message}`);
-  assert.match(err.message, new RegExp(`\\b${code}\\b`));
-  assert.match(err.message, command);
-}
 
 /** A refused-sender error made from the 354 to MAIL, with the close as its cause. */
 function senderRefused354(err: unknown, sender: string): true {
