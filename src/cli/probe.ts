@@ -6,14 +6,10 @@
 import { performance } from "node:perf_hooks";
 import type { PeerCertificate } from "node:tls";
 import { SMTPHeloError } from "../index.js";
+import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
 import { applyStarttls, describeError, exitCodeFor, lineWriter, newClient, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-
-/** A 2xx reply. */
-function isPositive(r: { code: number }): boolean {
-  return r.code >= 200 && r.code < 300;
-}
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
 
@@ -69,10 +65,10 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     const ehlo = await timed(out, hello, () => c.ehlo(), reply);
     // As send (the library's greet()): LMTP has no HELO fallback (RFC 2033 §4.1), nor does
     // a 421; a server that refuses every greeting fails the probe.
-    if (!isPositive(ehlo)) {
+    if (!isPositiveCompletion(ehlo.code)) {
       if (cmd.lmtp || ehlo.code === 421) throw new SMTPHeloError(ehlo.code, ehlo.message, { command: hello });
       const helo = await timed(out, "HELO (fallback)", () => c.helo(), reply);
-      if (!isPositive(helo)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
+      if (!isPositiveCompletion(helo.code)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
     }
     if (cmd.tlsMode === "starttls" || cmd.tlsMode === "require-tls") {
       await timed(out, `STARTTLS+${hello}`, () => applyStarttls(c, cmd, err), (used) => (used ? "TLS established" : "not offered"));

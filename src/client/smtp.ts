@@ -10,7 +10,7 @@ import { SMTP_PORT } from "../constants.js";
 import { SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
-import type { SMTPReply } from "../protocol/reply.js";
+import { isPositiveCompletion, type SMTPReply } from "../protocol/reply.js";
 import { Channel } from "../transport/channel.js";
 import { localHostname } from "../transport/local-name.js";
 import { greetingOrTLSDiagnosis } from "../transport/tls-probe.js";
@@ -296,7 +296,7 @@ export class SMTP extends SMTPTransactions {
     // HELO, like EHLO, ends any transaction (RFC 5321 §4.1.4): its UTF-8 encoding too.
     conv.utf8 = false;
     const reply = await conv.command({ bytes, log: `HELO ${host}` });
-    conv.heloResp = reply.code >= 200 && reply.code < 300 ? reply.message : null;
+    conv.heloResp = isPositiveCompletion(reply.code) ? reply.message : null;
     return reply;
   }
 
@@ -319,10 +319,10 @@ export class SMTP extends SMTPTransactions {
     const conv = this.requireConnection();
     if (conv.greeted) return;
     const ehlo = await this.doEhlo("");
-    if (ehlo.code >= 200 && ehlo.code < 300) return;
+    if (isPositiveCompletion(ehlo.code)) return;
     const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
     if (ehlo.code === 421 || this.dialect === "lmtp") throw new SMTPHeloError(ehlo.code, ehlo.message, { command: verb });
     const helo = await this.doHelo("");
-    if (!(helo.code >= 200 && helo.code < 300)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
+    if (!isPositiveCompletion(helo.code)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
   }
 }

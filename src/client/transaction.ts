@@ -7,8 +7,8 @@
 
 import { SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
-import type { SMTPReply } from "../protocol/reply.js";
-import { isIncomplete, type Slot } from "../transport/command-queue.js";
+import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";

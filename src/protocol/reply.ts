@@ -67,6 +67,21 @@ export function mixedLineCodes(reply: SMTPReply): readonly number[] | undefined 
   return mixedCodes.get(reply);
 }
 
+/** True for a 2yz "positive completion" reply (RFC 5321 §4.2.1): the command succeeded. */
+export function isPositiveCompletion(code: number): boolean {
+  return code >= 200 && code < 300;
+}
+
+/**
+ * True for a reply that completes nothing (RFC 5321 §4.2.1): a 3yz "positive
+ * intermediate" (the server now waits for more input) or a 1yz "positive preliminary"
+ * (which no SMTP command takes; another reply would follow it, and every later reply would
+ * then reach the wrong command).
+ */
+export function isIncomplete(code: number): boolean {
+  return code < 200 ? code >= 100 : code >= 300 && code < 400;
+}
+
 /** Builds a reply from its code and text lines (used by the parser and by tests). */
 export function makeReply(code: number, lines: string[]): SMTPReply {
   const message = lines.length === 1 ? lines[0]! : lines.join("\n");

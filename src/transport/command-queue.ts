@@ -8,7 +8,7 @@
  */
 
 import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
-import { ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
+import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 
 /**
  * What kind of reply a slot waits for: the limit and phase of its timeout. One object serves
@@ -73,16 +73,6 @@ export interface QueueEvents {
   reply(reply: SMTPReply, matched: boolean): void;
   /** A fatal protocol or timeout error: the owner must close the connection. */
   fatal(error: Error): void;
-}
-
-/**
- * True for a reply that completes nothing (RFC 5321 §4.2.1): a 3yz "positive
- * intermediate" (the server now waits for more input) or a 1yz "positive preliminary"
- * (which no SMTP command takes; another reply would follow it, and every later reply would
- * then reach the wrong command).
- */
-export function isIncomplete(code: number): boolean {
-  return code < 200 ? code >= 100 : code >= 300 && code < 400;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { makeReply, mixedLineCodes, ReplyParser, type ReplyLimits, type SMTPReply } from "../../src/protocol/reply.js";
+import { isIncomplete, isPositiveCompletion, makeReply, mixedLineCodes, ReplyParser, type ReplyLimits, type SMTPReply } from "../../src/protocol/reply.js";
 import { parseEnhancedStatus, SMTPResponseException } from "../../src/errors.js";
 
 // ---------------------------------------------------------------------------
@@ -655,5 +655,18 @@ describe("ReplyParser: each line's code", () => {
       assert.deepEqual(outcome.replies.map((x) => x.code), replies.map((cs) => cs[cs.length - 1]));
       assert.deepEqual(outcome.replies.map(mixedLineCodes), replies.map((cs) => (cs.every((c) => c === cs[0]) ? undefined : cs)));
     }), { numRuns: 500 });
+  });
+});
+
+describe("reply classes (RFC 5321 §4.2.1)", () => {
+  it("isPositiveCompletion is the 2yz class; isIncomplete the 1yz and 3yz classes, for every three-digit code", () => {
+    for (let code = 0; code <= 999; code++) {
+      const first = Math.floor(code / 100);
+      assert.equal(isPositiveCompletion(code), first === 2, String(code));
+      assert.equal(isIncomplete(code), first === 1 || first === 3, String(code));
+    }
+    // -1, the library's "no valid reply", is neither.
+    assert.equal(isPositiveCompletion(-1), false);
+    assert.equal(isIncomplete(-1), false);
   });
 });
