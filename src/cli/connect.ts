@@ -4,7 +4,6 @@
  * mapping of library errors to messages and exit codes.
  * @module
  */
-import { readFile } from "node:fs/promises";
 import type { ConnectionOptions } from "node:tls";
 import {
   LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
@@ -13,6 +12,7 @@ import {
 import { errorCode, escapeControl } from "../errors.js";
 import type { ConnectTarget } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+import { readFlagFile } from "./flag-file.js";
 
 /** A connected client of any of the three classes. */
 export type Client = SMTP;
@@ -39,12 +39,7 @@ export async function tlsOptions(target: ConnectTarget): Promise<ConnectionOptio
 }
 
 async function readCaFile(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new TypeError(`--ca-file ${path}: cannot read it (${errorCode(err) || String(err)})`, { cause: err });
-  }
+  const text = (await readFlagFile("--ca-file", path, TypeError)).toString("utf8");
   // Node ignores what is not PEM: the handshake would then fail with advice to pass the CA
   // as --ca-file, which the user just did (a DER file, a key, the wrong file).
   if (!/-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----/.test(text)) {

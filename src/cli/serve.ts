@@ -3,12 +3,12 @@
  * message as received, until SIGINT/SIGTERM.
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { createSecureContext } from "node:tls";
-import { errorCode, escapeControl } from "../errors.js";
+import { escapeControl } from "../errors.js";
 import { formatEntry, startDebugServer, type DebugServer, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+import { readFlagFile } from "./flag-file.js";
 
 /** Renders a received message: an envelope header, then the data as received (up to `maxBytes`). */
 export function formatMessage(message: ReceivedMessage, index: number, maxBytes = Infinity): string {
@@ -25,15 +25,6 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
   const body = escapeControl(shown.toString("utf8"), "\r\n\t");
   const cut = shown.length < message.data.length ? `[... ${message.data.length - shown.length} more bytes not shown (--print-max)]\n` : "";
   return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
-}
-
-/** A file named by `flag`; an error names the flag and the file. */
-async function readFlagFile(flag: string, path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new Error(`${flag} ${path}: cannot read it (${errorCode(err) || String(err)})`, { cause: err });
-  }
 }
 
 /** The certificate and key, checked as a pair so an error names the flags, not just OpenSSL's "no start line". */
