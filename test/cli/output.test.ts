@@ -131,3 +131,17 @@ test("a message of unknown size (stdin from a pipe): nothing below the threshold
   assert.match(term.text(), /sending 2\.6 KiB \| (\?|\d+(\.\d)? (B|KiB|MiB|GiB)\/s) \(size unknown\)/);
   assert.ok(term.text().includes("\x1b[?25h"), "the cursor is shown again");
 });
+
+test("the counter of a message of unknown size updates in place as more is sent", () => {
+  const term = fakeTerminal();
+  const counter = startCounter(1000, term.stream);
+  counter.add(1500);
+  const first = term.text();
+  counter.add(3 * 1024 * 1024);
+  counter.stop();
+  assert.match(first, /sending 1\.5 KiB/);
+  assert.match(term.text().slice(first.length), /sending 3\.0 MiB/);
+  const stopped = term.text().length;
+  counter.add(4 * 1024 * 1024);
+  assert.equal(term.text().length, stopped, "nothing is written after stop()");
+});

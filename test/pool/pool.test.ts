@@ -525,3 +525,19 @@ test("close() during a call, to a server that never answers QUIT: the connection
     server.close();
   }
 });
+
+test("sendMessage through the pool takes the envelope from the headers; [Symbol.asyncDispose] closes the pool", async () => {
+  const s = await sink();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: s.port, localHostname: "pool.test" });
+  try {
+    const refused = await pool.sendMessage("From: a@x.test\r\nTo: b@x.test, nobody@x.test\r\nSubject: via the pool\r\n\r\nhello\r\n");
+    assert.deepEqual([...refused.keys()], ["nobody@x.test"]);
+    assert.equal(s.messages.length, 1);
+    assert.match(s.messages[0]!, /Subject: via the pool/);
+  } finally {
+    await pool[Symbol.asyncDispose]();
+  }
+  assert.equal(pool.size, 0);
+  await assert.rejects(pool.sendmail("a@x.test", "b@x.test", "x"), /The pool is closed/);
+  await s.close();
+});
