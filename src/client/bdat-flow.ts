@@ -100,12 +100,14 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     }
   }
   const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
-  let final: Slot[];
+  let final: Slot[] = [];
   try {
-    final = last === null ? [] : finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, true);
+    if (last !== null) final = finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, true);
+    // A large LAST may still be being written when a 3yz (to it, to the envelope) closes
+    // the connection: the write then fails, and that reply is the error to report.
     if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
   } catch (err) {
-    throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err);
+    throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err, final);
   }
   if (last !== null) opts.written?.();
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
@@ -244,23 +246,30 @@ function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown)
 }
 
 /**
- * `err`, or instead the error of a 3yz reply to the envelope or to a chunk when the
- * connection was closed on it (see `intermediateRefusal`): whatever failed then (a write,
- * the wait for the body stream) failed because of that reply.
+ * `err`, or instead the error of a 3yz reply to the envelope, to a chunk or to BDAT LAST
+ * (`final`, its slots) when the connection was closed on it (see `intermediateRefusal`):
+ * whatever failed then (a write, the wait for the body stream) failed because of that
+ * reply. BDAT LAST's is the `SMTPDataError` that `finish` gives the same reply once the
+ * message is all written.
  */
-function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], chunkSlots: readonly Slot[], err: unknown): unknown {
+function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], chunkSlots: readonly Slot[], err: unknown, final: readonly Slot[] = []): unknown {
   if (!conv.channel.closed) return err;
   const envelope = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
   if (envelope) return envelope;
   const chunk = chunkSlots.find((s) => closedOnReply(conv, s) !== undefined);
-  return chunk ? chunkError(conv, chunk) : err;
+  if (chunk) return chunkError(conv, chunk);
+  const end = final.find((s) => closedOnReply(conv, s) !== undefined);
+  return end ? chunkError(conv, end, "end of data") : err;
 }
 
-/** The error for a refused BDAT chunk (its slot holds the reply), with the close as cause when it was closed on that reply. */
-function chunkError(conv: Conversation, slot: Slot): SMTPDataError {
+/**
+ * The error for a refused BDAT chunk (its slot holds the reply), or with `command` "end of
+ * data" for BDAT LAST, with the close as cause when it was closed on that reply.
+ */
+function chunkError(conv: Conversation, slot: Slot, command = "BDAT"): SMTPDataError {
   const reply = slot.reply!;
   // An undefined cause is no cause (SMTPException leaves it out).
-  return new SMTPDataError(reply.code, reply.message, { command: "BDAT", cause: closedOnReply(conv, slot) });
+  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) });
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */

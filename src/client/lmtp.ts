@@ -12,7 +12,9 @@ import { SMTP } from "./smtp.js";
  * An LMTP client. `host` starting with `/` is a Unix socket path. A refused LHLO is an
  * `SMTPHeloError` (no HELO fallback, RFC 2033 §4.1). `sendmail` reports recipients
  * refused at RCPT or after the data in one map and throws `SMTPRecipientsRefused` only when
- * nobody got the message; `deliver` gives every recipient's reply.
+ * nobody got the message; `deliver` gives every recipient's reply. A 354 to a pipelined
+ * DATA when no recipient was accepted (RFC 2033 §4.2 requires 503) closes the connection
+ * (no lone "."): the call fails with the refusal, whose `cause` is that close.
  */
 export class LMTP extends SMTP {
   /** Port 2003. */

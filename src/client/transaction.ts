@@ -130,10 +130,35 @@ function resetWritten(conv: Conversation): void {
   conv.resetAt = conv.writes;
 }
 
-/** Ends a DATA the server accepted although nothing may be sent (a lone "."), reading its reply. */
-async function endEmptyData(conv: Conversation): Promise<void> {
+/**
+ * Ends a DATA the server answered with 354 (`reply`) although nothing may be sent (no
+ * recipient was accepted, or the sender was refused). SMTP: a lone "." ends the empty
+ * message and its reply is read; returns `undefined`. LMTP: the server broke RFC 2033
+ * §4.2 (DATA must then fail with 503), and after the end of data an LMTP server replies
+ * once per accepted recipient: none here. How many replies such a server would send is
+ * unknown, and each one would reach the command after it (RSET, the next call), so
+ * nothing is written (no ".", which could only end an empty message to nobody) and the
+ * connection is closed; returns that close, the `cause` of the error reported.
+ */
+async function endEmptyData(conv: Conversation, reply: SMTPReply): Promise<unknown> {
+  if (conv.dialect === "lmtp") {
+    return closeOn(conv, "DATA", reply, "although no recipient was accepted (LMTP: it must refuse DATA then, RFC 2033 §4.2; the replies it might send after the end of data would reach the wrong commands)");
+  }
   // Followed: RSET comes next (see `Conversation.pipeline`).
   await drain(conv, conv.pipeline([{ bytes: Buffer.from(".\r\n", "latin1"), log: ".", phase: "dataTermination" }], undefined, true));
+  return undefined;
+}
+
+/**
+ * Closes the connection on `reply` to `command`, after which the client cannot stay in
+ * step with the server (`why` says how), as the command queue does on a reply that
+ * completes nothing (see `SlotKind.completionOnly`). Returns the close, an
+ * SMTPServerDisconnected: the `cause` of the error reported for that reply.
+ */
+function closeOn(conv: Conversation, command: string, reply: SMTPReply, why: string): SMTPServerDisconnected {
+  const cause = new SMTPServerDisconnected(`Connection closed: the server answered ${command} with "${reply.code} ${reply.message}", ${why}`);
+  conv.channel.destroy(cause);
+  return cause;
 }
 
 /** RSET that tolerates a server that has gone (Python's `_rset`); it ends any transaction. */
@@ -221,15 +246,17 @@ export function isAccepted(code: number): boolean {
 
 /**
  * Every recipient was refused: reads the replies still due (a 354 among them gets a lone
- * "." that ends an empty message), RSETs unless the server said 421 or `rset` is false
- * (the caller decides), and throws.
- * @throws SMTPRecipientsRefused with every refusal.
+ * "." that ends an empty message, or for LMTP closes the connection: see
+ * {@link endEmptyData}), RSETs unless the server said 421, the connection closed or
+ * `rset` is false (the caller decides), and throws.
+ * @throws SMTPRecipientsRefused with every refusal (and the close as `cause` when a 354
+ * closed the connection).
  */
 export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[], rset = true): Promise<never> {
   const last = await drain(conv, outstanding);
-  if (last?.code === 354) await endEmptyData(conv);
+  const cause = last?.code === 354 ? await endEmptyData(conv, last) : undefined;
   if (rset) await abandon(conv, last?.code ?? 0);
-  throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
+  throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
 }
 
 /** Refuses or closes after a failure: RSET unless the server said 421 (already closed). */
@@ -277,17 +304,19 @@ function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[])
 
 /**
  * The sender was refused: reads the replies still due (`outstanding`: the RCPTs' and what
- * followed them), ends a DATA the server accepted anyway, RSETs unless the server said 421
- * or `rset` is false (the caller decides), and throws.
- * @throws SMTPSenderRefused
+ * followed them), ends a DATA the server accepted anyway (see {@link endEmptyData}), RSETs
+ * unless the server said 421, the connection closed or `rset` is false (the caller
+ * decides), and throws.
+ * @throws SMTPSenderRefused (with the close as `cause` when a 354 closed the connection).
  */
 async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, outstanding: readonly Slot[], rset: boolean): Promise<never> {
+  let cause: unknown;
   if (mail.code !== 421) {
     const last = await drain(conv, outstanding);
-    if (last?.code === 354) await endEmptyData(conv);
+    if (last?.code === 354) cause = await endEmptyData(conv, last);
     if (rset) await abandon(conv, mail.code);
   }
-  throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL" });
+  throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
 }
 
 /**
@@ -337,8 +366,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
       // Another 3yz (not 354): the server waits for some input, and would read RSET as
       // that input and never answer it; a 1yz: another reply follows, which RSET would get.
       // Close, as for such a reply to a command that takes none.
-      const cause = new SMTPServerDisconnected(`Connection closed: the server answered DATA with "${dataReply.code} ${dataReply.message}", not 354 (${dataReply.code < 300 ? "a preliminary reply: the replies after it would reach the wrong commands" : "it would read what was written next as the input it asked for"})`);
-      conv.channel.destroy(cause);
+      const cause = closeOn(conv, "DATA", dataReply, `not 354 (${dataReply.code < 300 ? "a preliminary reply: the replies after it would reach the wrong commands" : "it would read what was written next as the input it asked for"})`);
       throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA", cause });
     }
     await abandon(conv, dataReply.code);

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 
 /**
  * `err` is the close itself: an SMTPServerDisconnected (not a timeout) whose message names
@@ -16,5 +16,30 @@ export function closedOn(err: unknown, code: number, answered: RegExp): true {
   assert.ok(!(err instanceof SMTPTimeoutError), `ended by a timeout: ${err.message}`);
   assert.match(err.message, new RegExp(`\\b${code}\\b`));
   assert.match(err.message, answered);
+  return true;
+}
+
+/**
+ * The protocol error made from a "354 go ahead" to RCPT, with the close as its cause:
+ * neither a refused sender nor "all recipients refused". Returns true, for `assert.rejects`.
+ */
+export function rcpt354(err: unknown, rcpt: string): true {
+  assert.ok(err instanceof SMTPResponseException, `expected SMTPResponseException, got ${String(err)}`);
+  assert.ok(!(err instanceof SMTPSenderRefused));
+  assert.ok(!((err as unknown) instanceof SMTPRecipientsRefused));
+  assert.equal(err.smtpCode, 354);
+  assert.equal(err.smtpError, "go ahead");
+  assert.equal(err.command, `RCPT TO:<${rcpt}>`);
+  closedOn(err.cause, 354, new RegExp(`RCPT TO:<${rcpt.replace(/\./g, "\\.")}>`));
+  return true;
+}
+
+/**
+ * A call that waited for its turn behind the close: an SMTPServerDisconnected saying that
+ * nothing of it was sent. Returns true, for `assert.rejects`.
+ */
+export function notSent(err: unknown): true {
+  assert.ok(err instanceof SMTPServerDisconnected, `expected SMTPServerDisconnected, got ${String(err)}`);
+  assert.match(err.message, /nothing of this call was sent/);
   return true;
 }

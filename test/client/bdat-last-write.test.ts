@@ -1,0 +1,85 @@
+/**
+ * A 3yz reply that closes the connection while the bytes of BDAT LAST are still being
+ * written (a large message goes after its `BDAT n LAST` line, in pieces with back-pressure):
+ * the write then fails, and the caller must see the server's reply as the error, with the
+ * close as its cause, not the failed write. The server stops reading (`-- pause`) once
+ * the BDAT line has come and only then answers, so the client is still writing: the
+ * message is larger than what the sockets' buffers hold.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LMTP, SMTP, SMTPDataError } from "../../src/index.js";
+import { greeting, LOCAL } from "../helpers/client.js";
+import { closedOn, notSent, rcpt354 } from "../helpers/closed-on.js";
+import { expectedClientBytes, startScriptServer } from "../helpers/script-server.js";
+
+/** Larger than what the sockets' buffers hold once the server stops reading (a few MiB). */
+const SIZE = 24 * 1024 * 1024;
+const MESSAGE = Buffer.alloc(SIZE, "x");
+
+/**
+ * Runs `fn` against `script`, whose server stops reading partway through the message, then
+ * checks that the client sent the script's C: bytes and after them only part of the
+ * message: nothing else (no RSET, no "."), and not the whole of it.
+ */
+async function withPausedScript(script: string, fn: (client: SMTP) => Promise<void>, cls: typeof SMTP = SMTP): Promise<void> {
+  const server = await startScriptServer(script);
+  let client: SMTP | undefined;
+  try {
+    client = await cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
+    await fn(client);
+    await server.done;
+    const expected = expectedClientBytes(script);
+    const received = server.received();
+    assert.equal(received.slice(0, expected.length), expected);
+    const rest = received.slice(expected.length);
+    assert.ok(/^x*$/.test(rest) && rest.length < SIZE, `after the script: ${rest.length} bytes, not only part of the message`);
+  } finally {
+    client?.close();
+    await server.close();
+  }
+}
+
+test("pipelined BDAT, a stream: 354 to RCPT while BDAT LAST's bytes are being written -> SMTPResponseException for that RCPT, caused by the close", async () => {
+  const script = `${greeting(["PIPELINING", "CHUNKING"])}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: BDAT ${SIZE} LAST
+-- pause
+S: 250 ok
+S: 354 go ahead
+`;
+  // One chunk: the stream ends at once, and all of it goes with LAST.
+  async function* body(): AsyncGenerator<Buffer> {
+    yield MESSAGE;
+  }
+  await withPausedScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", body()), (err: unknown) => rcpt354(err, "b@y.test"));
+    assert.equal(client.connected, false);
+  });
+});
+
+test("354 to BDAT LAST itself while its bytes are being written (SMTP lock-step, LMTP pipelined) -> SMTPDataError for the end of data, caused by the close; a queued call sends nothing", async () => {
+  const envelope = "C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\n";
+  const scripts: [typeof SMTP, string][] = [
+    [SMTP, `${greeting(["CHUNKING"])}${envelope}`],
+    [LMTP, `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nS: 250 ok\nS: 250 ok\n`],
+  ];
+  for (const [cls, opening] of scripts) {
+    const script = `${opening}C: BDAT ${SIZE} LAST\n-- pause\nS: 354 go ahead\n`;
+    await withPausedScript(script, async (client) => {
+      const sent = client.sendmail("a@x.test", "b@y.test", MESSAGE);
+      const queued = client.noop();
+      await assert.rejects(sent, (err: unknown) => {
+        assert.ok(err instanceof SMTPDataError, `${cls.name}: expected SMTPDataError, got ${String(err)}`);
+        assert.equal(err.smtpCode, 354);
+        assert.equal(err.command, "end of data");
+        closedOn(err.cause, 354, new RegExp(`BDAT ${SIZE} LAST`));
+        return true;
+      });
+      await assert.rejects(queued, notSent);
+      assert.equal(client.connected, false);
+    }, cls);
+  }
+});
