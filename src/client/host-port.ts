@@ -13,7 +13,9 @@ export interface Target {
 
 /**
  * Splits `"host:port"` when `port` is 0 and `host` holds exactly one colon (so IPv6
- * addresses are left alone), as Python does; port 0 becomes `defaultPort`.
+ * addresses are left alone), as Python does; port 0 becomes `defaultPort`. Beyond Python,
+ * a bracketed IPv6 address with a port (`"[::1]:2525"`, RFC 3986's form, which Python
+ * would try to resolve as a name) is split too, and brackets around a host are dropped.
  * @throws TypeError for a non-numeric port; RangeError for a port outside 0-65535.
  */
 export function splitHostPort(host: string, port: number, defaultPort: number): Target {
@@ -22,8 +24,9 @@ export function splitHostPort(host: string, port: number, defaultPort: number): 
   if (host.startsWith("/")) return { host, port: port || defaultPort, path: host };
   let h = host;
   let p: number = port;
-  if (!p && host.indexOf(":") !== -1 && host.indexOf(":") === host.lastIndexOf(":")) {
-    const i = host.lastIndexOf(":");
+  const bracketed = host.startsWith("[") ? host.lastIndexOf("]:") : -1;
+  if (!p && (bracketed !== -1 || (host.indexOf(":") !== -1 && host.indexOf(":") === host.lastIndexOf(":")))) {
+    const i = bracketed !== -1 ? bracketed + 1 : host.lastIndexOf(":");
     const text = host.slice(i + 1);
     if (!/^\d+$/.test(text)) throw new TypeError(`nonnumeric port: ${JSON.stringify(text)}`);
     h = host.slice(0, i);

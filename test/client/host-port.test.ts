@@ -1,0 +1,74 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { splitHostPort } from "../../src/client/host-port.js";
+
+describe("splitHostPort (Python's host:port splitting in connect)", () => {
+  it("splits host:port when port is 0, as Python does", () => {
+    assert.deepEqual(splitHostPort("mail.example.org:2525", 0, 25), { host: "mail.example.org", port: 2525 });
+    assert.deepEqual(splitHostPort("127.0.0.1:587", 0, 25), { host: "127.0.0.1", port: 587 });
+    // ":0" is port 0: the default, as Python's connect() treats port 0.
+    assert.deepEqual(splitHostPort("h:0", 0, 465), { host: "h", port: 465 });
+  });
+
+  it("keeps the given port and leaves the host alone when a port is given", () => {
+    assert.deepEqual(splitHostPort("mail.example.org", 2525, 25), { host: "mail.example.org", port: 2525 });
+    // Python splits only when port is 0: with a port, "h:1" is a host name (that fails to resolve).
+    assert.deepEqual(splitHostPort("h:1", 2525, 25), { host: "h:1", port: 2525 });
+  });
+
+  it("uses the default port and localhost for empty parts", () => {
+    assert.deepEqual(splitHostPort("mail.example.org", 0, 25), { host: "mail.example.org", port: 25 });
+    assert.deepEqual(splitHostPort("", 0, 25), { host: "localhost", port: 25 });
+    assert.deepEqual(splitHostPort(":2525", 0, 25), { host: "localhost", port: 2525 });
+  });
+
+  it("leaves a bare IPv6 address alone (more than one colon)", () => {
+    assert.deepEqual(splitHostPort("::1", 0, 25), { host: "::1", port: 25 });
+    assert.deepEqual(splitHostPort("2001:db8::25", 2525, 25), { host: "2001:db8::25", port: 2525 });
+  });
+
+  it("splits a bracketed IPv6 address with a port and drops the brackets (beyond Python)", () => {
+    assert.deepEqual(splitHostPort("[::1]:2525", 0, 25), { host: "::1", port: 2525 });
+    assert.deepEqual(splitHostPort("[2001:db8::25]:587", 0, 25), { host: "2001:db8::25", port: 587 });
+    assert.deepEqual(splitHostPort("[::1]", 0, 25), { host: "::1", port: 25 });
+    assert.deepEqual(splitHostPort("[::1]", 2525, 25), { host: "::1", port: 2525 });
+    assert.deepEqual(splitHostPort("[127.0.0.1]:26", 0, 25), { host: "127.0.0.1", port: 26 });
+  });
+
+  it("takes an absolute path as a Unix socket", () => {
+    assert.deepEqual(splitHostPort("/var/run/dovecot/lmtp", 0, 24), { host: "/var/run/dovecot/lmtp", port: 24, path: "/var/run/dovecot/lmtp" });
+  });
+
+  it("refuses a non-numeric or out-of-range port", () => {
+    assert.throws(() => splitHostPort("h:smtp", 0, 25), { name: "TypeError", message: 'nonnumeric port: "smtp"' });
+    assert.throws(() => splitHostPort("h:", 0, 25), { name: "TypeError", message: 'nonnumeric port: ""' });
+    assert.throws(() => splitHostPort("h:-1", 0, 25), TypeError);
+    assert.throws(() => splitHostPort("[::1]:x", 0, 25), { name: "TypeError", message: 'nonnumeric port: "x"' });
+    assert.throws(() => splitHostPort("h:65536", 0, 25), RangeError);
+    assert.throws(() => splitHostPort("h", 70000, 25), RangeError);
+    assert.throws(() => splitHostPort("h", -1, 25), RangeError);
+    assert.throws(() => splitHostPort("h", 2.5, 25), RangeError);
+  });
+
+  it("refuses a host that is not a string or holds CR, LF or NUL", () => {
+    assert.throws(() => splitHostPort(undefined as unknown as string, 0, 25), { name: "TypeError", message: "host must be a string" });
+    for (const bad of ["h\r\n", "h\nQUIT", "h\0", "/sock\r"]) {
+      assert.throws(() => splitHostPort(bad, 0, 25), { name: "TypeError", message: "host must not contain CR, LF or NUL" });
+    }
+  });
+
+  it("round-trips any name and port written as name:port (property)", () => {
+    const name = fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,30}$/);
+    fc.assert(fc.property(name, fc.integer({ min: 1, max: 65535 }), (h, p) => {
+      assert.deepEqual(splitHostPort(`${h}:${p}`, 0, 25), { host: h, port: p });
+    }));
+  });
+
+  it("round-trips any IPv6 address written as [address]:port (property)", () => {
+    fc.assert(fc.property(fc.ipV6(), fc.integer({ min: 1, max: 65535 }), (h, p) => {
+      assert.deepEqual(splitHostPort(`[${h}]:${p}`, 0, 25), { host: h, port: p });
+      assert.deepEqual(splitHostPort(h, p, 25), { host: h, port: p });
+    }));
+  });
+});
