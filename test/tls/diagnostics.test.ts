@@ -125,3 +125,44 @@ describe("port/mode mix-ups", () => {
     });
   });
 });
+
+describe("handshake failures that are not port or certificate mix-ups", () => {
+  /** A TCP server that reads the ClientHello's first bytes and then does `onHello` to the socket. */
+  async function withHelloServer(onHello: (socket: import("node:net").Socket) => void, run: (port: number) => Promise<void>): Promise<void> {
+    const net = await import("node:net");
+    const sockets = new Set<import("node:net").Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.once("data", () => onHello(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      await run((server.address() as import("node:net").AddressInfo).port);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  it("a server that hangs up during the handshake is SMTPServerDisconnected, naming the host", async (t) => {
+    await withHelloServer((socket) => socket.destroy(), async (port) => {
+      const { error } = await timedFailure(t, "SMTP_SSL, closed mid-handshake", SMTP_SSL.connect("127.0.0.1", port, { ...BASE, tls: { ca: certs.ca } }));
+      assert.ok(error instanceof SMTPServerDisconnected, String(error));
+      assert.match(error.message, /^Connection to 127\.0\.0\.1:\d+ closed during the TLS handshake: /);
+      assert.ok(error.cause instanceof Error);
+    });
+  });
+
+  it("any other handshake failure keeps Node's reason and code, naming the host", async (t) => {
+    // A TLS alert record (level fatal, description 40 handshake_failure) instead of a ServerHello.
+    const alert = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    await withHelloServer((socket) => socket.end(alert), async (port) => {
+      const { error } = await timedFailure(t, "SMTP_SSL, handshake_failure alert", SMTP_SSL.connect("127.0.0.1", port, { ...BASE, tls: { ca: certs.ca } }));
+      assert.ok(error instanceof SMTPException, String(error));
+      assert.ok(!(error instanceof SMTPServerDisconnected), String(error));
+      assert.match(error.message, /^TLS handshake with 127\.0\.0\.1:\d+ failed: .*handshake failure.* \(ERR_SSL_\w+\)$/i);
+      assert.ok(error.cause instanceof Error);
+    });
+  });
+});
