@@ -127,6 +127,38 @@ test("serve prints the transcript and the message, and exits 0 on SIGINT and SIG
   assert.doesNotMatch(again.stdout, /\] [CS]: /);
 });
 
+test("serve --auth-file: its users log in; their passwords are not in the process list nor in any output", async () => {
+  const users = await tempFile("users.txt", "# test users\nalice:file-pw-1\n\nbob:file:pw:2\n");
+  const serve = await Serve.start(["--auth-file", users, "--auth-required"]);
+  const secrets = ["file-pw-1", "file:pw:2", Buffer.from("\0alice\0file-pw-1").toString("base64")];
+  try {
+    assert.match(serve.stdout, /AUTH for 2 user\(s\), required/);
+    const cmdline = await readFile(`/proc/${serve.child.pid}/cmdline`, "utf8"); // what `ps` shows
+    assert.ok(cmdline.includes(users) && !secrets.some((s) => cmdline.includes(s)), cmdline);
+    const replies = await rawSession(serve.port, ["EHLO raw.example", `AUTH PLAIN ${secrets[2]}`, "QUIT"]);
+    assert.match(replies, /^235 /m);
+    const sent = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--user", "bob", "--password-env", "SMTPLIB_TEST_PW", "-v"], { input: MESSAGE, env: { SMTPLIB_TEST_PW: "file:pw:2" } });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stderr, /^C: AUTH /m);
+    await serve.waitFor(/end of message 1/);
+    assert.match(serve.stdout, /user bob\)/);
+    for (const output of [sent.stdout, sent.stderr, serve.stdout, serve.stderr]) assert.ok(!secrets.some((s) => output.includes(s)), output);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+  }
+});
+
+test("serve --auth-file: a malformed line exits 2 naming the file and line (not the line); so does a missing file", async () => {
+  const bad = await tempFile("bad.txt", "alice:pw\n# comment\nbob-secret-no-colon\n");
+  const r = await run(["serve", "--port", "0", "--auth-file", bad]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, `smtplib: --auth-file ${bad} line 3: not user:password (the line is not shown: it may hold a password)\n`);
+  assert.equal(r.stdout, "", "refused before listening");
+  const missing = await run(["serve", "--port", "0", "--auth-file", "/nonexistent/users.txt"]);
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.equal(missing.stderr, "smtplib: --auth-file /nonexistent/users.txt: cannot read it (ENOENT)\n");
+});
+
 test("usage: --help exits 0, mistakes exit 2 with a message", async () => {
   const help = await run(["send", "--help"]);
   assert.equal(help.code, 0);
