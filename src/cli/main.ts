@@ -8,12 +8,13 @@ import { CommanderError } from "commander";
 import { errorCode } from "../errors.js";
 import { parseCommandLine, type CliCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { runServe } from "./serve.js";
 
+// Each command loads its own code: send, probe and --help do not pay for the debugging
+// server (smtp-server), nor serve for the client library.
 async function run(command: CliCommand): Promise<ExitCodeValue> {
   switch (command.kind) {
     case "serve":
-      return runServe(command);
+      return (await import("./serve.js")).runServe(command);
     case "send":
       return (await import("./send.js")).runSend(command);
     case "probe":

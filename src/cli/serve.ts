@@ -5,8 +5,9 @@
  */
 import { createSecureContext } from "node:tls";
 import { escapeControl } from "../errors.js";
-import { formatEntry, startDebugServer, type DebugServer, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
+import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
+import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
 
@@ -39,8 +40,14 @@ async function readTlsFiles(files: NonNullable<ServeCommand["tls"]>): Promise<{ 
   return { cert, key };
 }
 
-/** Turns the parsed command into debug server options (reading the TLS files). */
+/**
+ * Turns the parsed command into debug server options (reading the TLS files and --auth-file).
+ * @throws TypeError (a usage error) for an --auth-file that cannot be used; Error naming the
+ *   flag for TLS files that cannot.
+ */
 export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOptions> {
+  // --auth wins for a user named in both
+  const users = cmd.authFile === undefined ? cmd.users : new Map([...await readAuthFile(cmd.authFile), ...cmd.users]);
   const tls = cmd.tls === undefined ? undefined : {
     ...(await readTlsFiles(cmd.tls)),
     mode: cmd.tls.implicit ? "implicit" as const : "starttls" as const,
@@ -48,7 +55,7 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
   return {
     host: cmd.host, port: cmd.port, lmtp: cmd.lmtp,
     ...(tls ? { tls } : {}),
-    ...(cmd.users.size > 0 ? { auth: { users: Object.fromEntries(cmd.users), required: cmd.authRequired } } : {}),
+    ...(users.size > 0 ? { auth: { users: Object.fromEntries(users), required: cmd.authRequired } } : {}),
     ...(cmd.size === undefined ? {} : { size: cmd.size }),
     refuseSenders: cmd.refuseSenders, refuseRecipients: cmd.refuseRecipients,
     extensions: cmd.extensions,
@@ -57,24 +64,51 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
   };
 }
 
-/** Runs the server until a signal; resolves to the exit code. */
-export async function runServe(cmd: ServeCommand, out: (text: string) => void = (t) => void process.stdout.write(t)): Promise<ExitCodeValue> {
-  let count = 0;
-  let server: DebugServer;
+/** Says on stderr that the server cannot start; exit code 5. */
+function cannotStart(err: unknown): ExitCodeValue {
+  process.stderr.write(`smtplib serve: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+  return ExitCode.UNAVAILABLE;
+}
+
+/**
+ * Starts the server `cmd` asks for, or says on stderr why it cannot and resolves to the exit
+ * code: 2 (usage) for an --auth-file that cannot be used, 5 for anything else.
+ */
+async function start(cmd: ServeCommand, handlers: DebugServerHooks): Promise<{ server: DebugServer; options: DebugServerOptions } | ExitCodeValue> {
+  let options: DebugServerOptions;
   try {
-    server = await startDebugServer({
-      ...(await serveOptions(cmd)),
-      onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
-      onMessage: (message) => out(formatMessage(message, ++count, cmd.printMax || Infinity)),
-    });
+    options = await serveOptions(cmd);
   } catch (err) {
-    process.stderr.write(`smtplib serve: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.UNAVAILABLE;
+    if (!(err instanceof TypeError)) return cannotStart(err);
+    process.stderr.write(`smtplib: ${err.message}\n`);
+    return ExitCode.USAGE;
   }
+  try {
+    return { server: await startDebugServer({ ...options, ...handlers }), options };
+  } catch (err) {
+    return cannotStart(err);
+  }
+}
+
+/** What the "listening" line says the server offers. */
+function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): string {
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
   if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : "STARTTLS");
-  if (cmd.users.size > 0) features.push(`AUTH for ${cmd.users.size} user(s)${cmd.authRequired ? ", required" : ""}`);
+  const users = Object.keys(options.auth?.users ?? {}).length;
+  if (users > 0) features.push(`AUTH for ${users} user(s)${cmd.authRequired ? ", required" : ""}`);
   if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
+  return features.join(", ");
+}
+
+/** Runs the server until a signal; resolves to the exit code (2 or 5 when it cannot start). */
+export async function runServe(cmd: ServeCommand, out: (text: string) => void = (t) => void process.stdout.write(t)): Promise<ExitCodeValue> {
+  let count = 0;
+  const started = await start(cmd, {
+    onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
+    onMessage: (message) => out(formatMessage(message, ++count, cmd.printMax || Infinity)),
+  });
+  if (typeof started === "number") return started;
+  const { server, options } = started;
   const where = server.host.includes(":") ? `[${server.host}]` : server.host;
   // The handlers go in before "listening" is printed: whoever waits for that line may
   // signal at once, and a signal that came first would kill the process (exit by signal).
@@ -87,7 +121,7 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
     onOutputError = () => resolve("output closed");
     process.stdout.on("error", onOutputError);
   });
-  out(`smtplib serve: listening on ${where}:${server.port} (${features.join(", ")}); Ctrl-C to stop\n`);
+  out(`smtplib serve: listening on ${where}:${server.port} (${describeFeatures(cmd, options)}); Ctrl-C to stop\n`);
   const reason = await stopped;
   if (reason !== "output closed") out(`smtplib serve: ${reason}, closing (${count} message(s) received)\n`);
   await server.close();

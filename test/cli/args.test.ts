@@ -122,6 +122,19 @@ test("serve: defaults and options", () => {
   }
 });
 
+test("serve: --auth-file (read when the server starts) adds to --auth and satisfies --auth-required; help points to it", () => {
+  const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-required").command;
+  assert.ok(r?.kind === "serve");
+  assert.equal(r.authFile, "users.txt");
+  assert.deepEqual(r.users, new Map([["alice", "pw"]]));
+  assert.equal(r.authRequired, true);
+  assert.equal((parse("serve", "--auth-file", "users.txt", "--auth-required").command as { authRequired: boolean }).authRequired, true);
+  assert.match(parse("serve", "--auth-required").error?.message ?? "", /--auth-required needs --auth-file or at least one --auth/);
+  const help = parse("serve", "--help").out.replace(/\s+/g, " ");
+  assert.match(help, /--auth <user:pass> .*process list \(ps\): prefer --auth-file/);
+  assert.match(help, /--auth-file <file> .*one user:password a line/);
+});
+
 test("probe: target and TLS mode", () => {
   assert.deepEqual(parse("probe", "smtp.example.org:465", "--ssl").command, {
     kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false,

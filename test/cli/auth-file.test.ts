@@ -1,0 +1,36 @@
+// Unit tests of `serve --auth-file` parsing and reading (no child processes).
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAuthFile, readAuthFile } from "../../src/cli/auth-file.js";
+
+test("auth file: one user:password a line; blank lines and # comments skipped; colons kept in the password", () => {
+  const text = "\uFEFF# users of the test server\r\nalice:pw-1\r\n\r\n   \n  # indented comment\nbob:a:b:#c\ncarol:\nalice:pw-2\n";
+  assert.deepEqual(parseAuthFile(text, "users.txt"), new Map([["alice", "pw-2"], ["bob", "a:b:#c"], ["carol", ""]]));
+});
+
+test("auth file: a line that is not user:password is refused naming the file and line, never the line", () => {
+  for (const [text, line] of [["alice:pw\nsecret-no-colon\n", 2], ["# c\n\n:secret-no-user\n", 3]] as const) {
+    assert.throws(() => parseAuthFile(text, "/etc/users.txt"), (err: unknown) => {
+      assert.ok(err instanceof TypeError);
+      assert.match(err.message, new RegExp(`^--auth-file /etc/users\\.txt line ${line}: not user:password`));
+      assert.doesNotMatch(err.message, /secret/);
+      return true;
+    });
+  }
+  assert.throws(() => parseAuthFile("# nobody yet\n\n", "empty.txt"), { name: "TypeError", message: "--auth-file empty.txt: no user:password line in it" });
+});
+
+test("auth file: read from disk; a missing file is a usage error (TypeError) naming the flag and file", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "smtplib-auth-file-"));
+  try {
+    const file = join(dir, "users");
+    await writeFile(file, "alice:pw\n", { mode: 0o600 });
+    assert.deepEqual(await readAuthFile(file), new Map([["alice", "pw"]]));
+    await assert.rejects(readAuthFile(join(dir, "missing")), { name: "TypeError", message: `--auth-file ${join(dir, "missing")}: cannot read it (ENOENT)` });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
