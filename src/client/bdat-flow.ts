@@ -12,8 +12,9 @@ import { abortableItems, eitherSignal } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { BODY_PIECE, finalSlots } from "./data-writer.js";
+import { closedOnReply, intermediateRefusal } from "./refusal-on-close.js";
 import {
-  abandon, closedOnReply, drain, envelopeCommands, intermediateRefusal, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
+  abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 

@@ -8,7 +8,8 @@
 import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Conversation } from "./conversation.js";
-import { abandon, closedOnReply, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
+import { closedOnReply } from "./refusal-on-close.js";
+import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
 
 /** The outcome of a whole transaction. */
 export interface Delivery {
