@@ -12,7 +12,7 @@ import type { Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
-import { intermediateRefusal } from "./refusal-on-close.js";
+import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
 export interface Envelope {
@@ -238,7 +238,7 @@ export function send(conv: Conversation, env: Envelope, body: Body, opts: FlowOp
 }
 
 /** The replies to an envelope: MAIL's, and the recipients its RCPT replies accepted and refused. */
-interface EnvelopeReplies {
+export interface EnvelopeReplies {
   /** The reply to MAIL; when it is not 250, `refused` and `accepted` are empty. */
   mail: SMTPReply;
   refused: Map<string, SMTPReply>;
@@ -249,9 +249,10 @@ interface EnvelopeReplies {
  * Reads the settled MAIL and RCPT slots, synchronously: a pipelined group that waited for
  * its last reply needs no further wait. A refused sender is returned, for
  * {@link refuseSender}, without reading the RCPT replies.
- * @throws SMTPRecipientsRefused on a 421 to a RCPT (the connection is then closed); a slot's error.
+ * @throws SMTPRecipientsRefused on a 421 to a RCPT (the connection is then closed), with
+ * `cause`; a slot's error.
  */
-function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[]): EnvelopeReplies {
+export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[], cause?: unknown): EnvelopeReplies {
   const mail = conv.take(slots[0]!);
   const refused = new Map<string, SMTPReply>();
   const accepted: string[] = [];
@@ -261,7 +262,7 @@ function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[])
     const addr = env.to[i]!;
     if (isAccepted(reply.code)) accepted.push(addr);
     else refused.set(addr, reply);
-    if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
+    if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
   }
   return { mail, refused, accepted };
 }
@@ -337,8 +338,11 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
   }
   const accepted = envelope.accepted.length;
-  // Followed even lock-step: RSET or the next transaction comes after the end of data.
-  const final = writeAtOnce(conv, body, accepted, true) ?? (await writeStreamed(conv, body, accepted, opts.signal, true));
+  // Followed even lock-step: RSET or the next transaction comes after the end of data. A
+  // reply that comes while a large message is written refuses it "early": reported as the
+  // refusal of its end when the connection then closes (see refusalOnClose).
+  const final = writeAtOnce(conv, body, accepted, true)
+    ?? (await writeStreamed(conv, body, accepted, opts.signal, true, (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal)));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }
