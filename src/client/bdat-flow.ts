@@ -4,16 +4,16 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused } from "../errors.js";
-import type { SMTPReply } from "../protocol/reply.js";
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, eitherSignal } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { BODY_PIECE, finalSlots } from "./data-writer.js";
+import { dataRefusal } from "./final-reply.js";
+import { refusalOnClose } from "./refusal-on-close.js";
 import {
-  abandon, closedOnReply, drain, envelopeCommands, intermediateRefusal, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
+  abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
   type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 
@@ -52,7 +52,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(conv, env, slots, err, opts.signal); });
+    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -73,41 +73,42 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const [slot] = conv.pipeline([bdatCommand(parts, false)], undefined, true);
     if (opts.pipelining) {
       chunkSlots.push(slot!);
-      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal).catch((err: unknown) => { throw refusalInstead(conv, env, envelopeSlots, err, opts.signal); });
+      await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
       return;
     }
     const reply = await conv.read(slot!);
     if (reply.code !== 250) {
       await abandon(conv, reply.code);
-      throw chunkError(conv, slot!);
+      throw dataRefusal(conv, slot!, "BDAT");
     }
   };
   /** The bytes that go with LAST; `null` when a refusal stopped the stream early (no LAST then). */
   let last: Buffer[] | null;
-  if (body.kind === "bytes") last = [body.bytes];
-  else {
-    try {
+  let final: Slot[] = [];
+  try {
+    if (body.kind === "bytes") last = [body.bytes];
+    else {
       // A stream that stops yielding ends the call once the connection has gone.
       const stop = eitherSignal(opts.signal, conv.channel.closedSignal);
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => envelopeRefusal(env, envelopeSlots) !== undefined || chunkRefused(chunkSlots), opts.signal);
-    } catch (err) {
-      if (!(err instanceof SourceFailure)) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err);
-      await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
-      // The wait for the stream ended because the connection closed: say why it closed.
-      if (err.error === conv.channel.closedSignal.reason) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err.error);
-      throw err.error;
+      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
     }
-  }
-  const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
-  let final: Slot[] = [];
-  try {
+    const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
     if (last !== null) final = finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, true);
-    // A large LAST may still be being written when a 3yz (to it, to the envelope) closes
-    // the connection: the write then fails, and that reply is the error to report.
     if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
-  } catch (err) {
-    throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err, final);
+  } catch (caught) {
+    let err = caught;
+    if (err instanceof SourceFailure) {
+      await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
+      // The caller's stream failed: its own error, unless the wait for it ended because
+      // the connection closed.
+      if (err.error !== conv.channel.closedSignal.reason) throw err.error;
+      err = err.error;
+    }
+    // A chunk's or LAST's write failed, or the wait for the stream, as the connection
+    // closed: a reply that came before (a refusal of the envelope, a chunk or LAST; a
+    // reply on which the client closed) is the error to report (see refusalOnClose).
+    throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: chunkSlots, final }, err, opts.signal);
   }
   if (last !== null) opts.written?.();
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
@@ -116,7 +117,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (reply.code !== 250) {
       await drain(conv, final);
       await abandon(conv, reply.code);
-      throw chunkError(conv, slot);
+      throw dataRefusal(conv, slot, "BDAT");
     }
   }
   // Stopped early, so a refusal was read above and thrown: reaching here is a bug.
@@ -213,63 +214,18 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
 }
 
 /**
- * The error to report when writing the message failed: the server's refusal of the
- * envelope ({@link envelopeRefusal}), when it came before it closed the connection (a
- * server that refuses the envelope may hang up while a large message is still being
- * written), else `err` itself, and always when `signal`, the flow's, has aborted. A 3yz
- * reply to the envelope, on which the client closed the connection, has that close as its
- * cause (what the write then failed with says less).
+ * True once the envelope replies that have arrived refuse the sender, or every recipient.
+ * `slots` are the envelope's: MAIL's, then one per recipient of `env.to`.
  */
-function refusalInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], err: unknown, signal: AbortSignal | undefined): unknown {
-  // An abort the caller asked for is reported as such, whatever the server had said.
-  if (signal?.aborted) return err;
-  const broken = conv.channel.closed ? intermediateRefusal(env, slots, conv.channel.closedSignal.reason) : undefined;
-  return broken ?? envelopeRefusal(env, slots, err) ?? err;
-}
-
-/**
- * The refusal shown by the envelope replies that have arrived: a refused sender, or every
- * recipient refused; `undefined` while neither is known. `slots` are the envelope's:
- * MAIL's, then one per recipient of `env.to`.
- */
-function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown): SMTPSenderRefused | SMTPRecipientsRefused | undefined {
+function envelopeRefused(env: Envelope, slots: readonly Slot[]): boolean {
   const mail = slots[0]?.reply;
-  if (mail === undefined) return undefined;
-  if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
-  const refused = new Map<string, SMTPReply>();
+  if (mail === undefined) return false;
+  if (mail.code !== 250) return true;
   for (let i = 0; i < env.to.length; i++) {
     const reply = slots[i + 1]?.reply;
-    if (reply === undefined || isAccepted(reply.code)) return undefined;
-    refused.set(env.to[i]!, reply);
+    if (reply === undefined || isAccepted(reply.code)) return false;
   }
-  return refused.size > 0 ? new SMTPRecipientsRefused(refused, { command: "RCPT", cause }) : undefined;
-}
-
-/**
- * `err`, or instead the error of a 3yz reply to the envelope, to a chunk or to BDAT LAST
- * (`final`, its slots) when the connection was closed on it (see `intermediateRefusal`):
- * whatever failed then (a write, the wait for the body stream) failed because of that
- * reply. BDAT LAST's is the `SMTPDataError` that `finish` gives the same reply once the
- * message is all written.
- */
-function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], chunkSlots: readonly Slot[], err: unknown, final: readonly Slot[] = []): unknown {
-  if (!conv.channel.closed) return err;
-  const envelope = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
-  if (envelope) return envelope;
-  const chunk = chunkSlots.find((s) => closedOnReply(conv, s) !== undefined);
-  if (chunk) return chunkError(conv, chunk);
-  const end = final.find((s) => closedOnReply(conv, s) !== undefined);
-  return end ? chunkError(conv, end, "end of data") : err;
-}
-
-/**
- * The error for a refused BDAT chunk (its slot holds the reply), or with `command` "end of
- * data" for BDAT LAST, with the close as cause when it was closed on that reply.
- */
-function chunkError(conv: Conversation, slot: Slot, command = "BDAT"): SMTPDataError {
-  const reply = slot.reply!;
-  // An undefined cause is no cause (SMTPException leaves it out).
-  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) });
+  return true;
 }
 
 /** True once a reply that has arrived refuses one of the chunks sent. */

@@ -44,8 +44,14 @@ export function writeAtOnce(conv: Conversation, body: Body, accepted: number, fo
   return endData(conv, stuffer, last, accepted, followed);
 }
 
-/** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. `followed` as in {@link writeAtOnce}. */
-export async function writeStreamed(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, followed = false): Promise<Slot[]> {
+/**
+ * {@link writeBody} for a stream or a large body: in pieces, with back-pressure. `followed`
+ * as in {@link writeAtOnce}. When writing fails, `instead` (if given) is asked, before the
+ * connection is closed, for the error to report in place of the failure.
+ */
+export async function writeStreamed(
+  conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, followed = false, instead?: (err: unknown) => unknown,
+): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
   try {
@@ -58,10 +64,12 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
       if (out.length) await conv.channel.writeData(out, stall, signal);
     }
   } catch (err) {
+    // Asked before the close below, after which the connection is closed whatever failed.
+    const reported = instead === undefined ? err : instead(err);
     // The server is reading message data and only "." ends it, which would deliver a
     // truncated message; nothing else can be said in DATA mode, so the connection goes.
     conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
-    throw err;
+    throw reported;
   }
   return endData(conv, stuffer, [stuffer.end()], accepted, followed);
 }

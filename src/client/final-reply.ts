@@ -7,8 +7,10 @@
 
 import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
-import { abandon, closedOnReply, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
+import { closedOnReply } from "./refusal-on-close.js";
+import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
 
 /** The outcome of a whole transaction. */
 export interface Delivery {
@@ -39,19 +41,17 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     const reply = conv.take(end);
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
-      throw new SMTPDataError(reply.code, reply.message, { command: "end of data", cause: closedOnReply(conv, end) });
+      throw dataRefusal(conv, end, "end of data");
     }
     if (report) for (const addr of pending.accepted) delivered.set(addr, reply);
     return { refused: pending.refused, delivered, reply };
   }
-  const refused = new Map(pending.refused);
   if (pending.accepted.length === 0) {
     // Only the low-level data() gets here (sendmail stops before DATA): a server that
     // took DATA with no recipient gives the end of data one reply, which is the answer.
-    return { refused, delivered, reply: await conv.read(pending.final[0]!) };
+    return { refused: new Map(pending.refused), delivered, reply: await conv.read(pending.final[0]!) };
   }
-  let first: SMTPReply | undefined;
-  let last: SMTPReply | undefined;
+  const outcomes = new RecipientOutcomes(pending);
   for (let i = 0; i < pending.accepted.length; i++) {
     // One at a time: after a 421 (which closes the connection) no later reply is awaited.
     let reply: SMTPReply;
@@ -59,30 +59,85 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       reply = await conv.read(pending.final[i]!);
     } catch (err) {
       // The connection went (closed, timed out, a malformed reply) after some replies:
-      // those outcomes are known and reported; the rest are unknown, and reported as such
-      // (code -1, no server reply), so that a caller retrying never resends to those who got it.
+      // those outcomes are known and reported; the rest are unknown.
       if (i === 0 || !conv.channel.closed) throw err;
-      const unknown = noReply(err);
-      for (const addr of pending.accepted.slice(i)) refused.set(addr, unknown);
-      first ??= unknown;
+      outcomes.lost(err);
       break;
     }
-    last = reply;
-    if (reply.code === 250) delivered.set(pending.accepted[i]!, reply);
-    else {
-      refused.set(pending.accepted[i]!, reply);
-      first ??= reply;
-    }
-    if (reply.code === 421) {
-      // The server is closing (RFC 5321 §3.8; the connection is closed already): the
-      // replies still due will never come. Report those recipients refused with the
-      // 421, a transient failure, rather than failing the whole call and losing which
-      // recipients did get the message.
-      for (const addr of pending.accepted.slice(i + 1)) refused.set(addr, reply);
-      break;
-    }
+    if (!outcomes.add(reply)) break;
   }
-  return { refused, delivered, reply: first ?? last! };
+  return outcomes.delivery();
+}
+
+/**
+ * LMTP's outcome after the data (RFC 2033 §4.2), recorded one reply at a time in the order
+ * the replies come: one per recipient accepted at RCPT. Recipients refused at RCPT are in
+ * it from the start.
+ */
+export class RecipientOutcomes {
+  readonly #accepted: readonly string[];
+  readonly #refused: Map<string, SMTPReply>;
+  readonly #delivered = new Map<string, SMTPReply>();
+  /** How many accepted recipients have an outcome. */
+  #next = 0;
+  #first: SMTPReply | undefined = undefined;
+  #last: SMTPReply | undefined = undefined;
+
+  constructor(envelope: Pick<Pending, "refused" | "accepted">) {
+    this.#accepted = envelope.accepted;
+    this.#refused = new Map(envelope.refused);
+  }
+
+  /** Records the next recipient's reply; false when no later reply will come (a 421). */
+  add(reply: SMTPReply): boolean {
+    const addr = this.#accepted[this.#next++]!;
+    this.#last = reply;
+    if (reply.code === 250) this.#delivered.set(addr, reply);
+    else {
+      this.#refused.set(addr, reply);
+      this.#first ??= reply;
+    }
+    if (reply.code !== 421) return true;
+    // The server is closing (RFC 5321 §3.8; the connection is closed already): the
+    // replies still due will never come. Report those recipients refused with the
+    // 421, a transient failure, rather than failing the whole call and losing which
+    // recipients did get the message.
+    this.#fill(reply);
+    return false;
+  }
+
+  /**
+   * The connection went before the next reply: the outcome of every recipient still
+   * without one is unknown, and reported as such (code -1, no server reply), so that a
+   * caller retrying never resends to those who got it. `err` is why it went.
+   */
+  lost(err: unknown): void {
+    if (this.#next === this.#accepted.length) return;
+    const unknown = this.#fill(noReply(err));
+    this.#first ??= unknown;
+  }
+
+  /** Gives every recipient still without an outcome `reply`; returns it. */
+  #fill(reply: SMTPReply): SMTPReply {
+    for (; this.#next < this.#accepted.length; this.#next++) this.#refused.set(this.#accepted[this.#next]!, reply);
+    return reply;
+  }
+
+  /** The outcome so far; its reply is the first refusal, else the last reply. */
+  delivery(): Delivery {
+    return { refused: this.#refused, delivered: this.#delivered, reply: this.#first ?? this.#last! };
+  }
+}
+
+/**
+ * The SMTPDataError for the refusal that `slot` holds: of a BDAT chunk (`command` "BDAT")
+ * or of the end of data ("end of data": "." or BDAT LAST). Its cause is the close when the
+ * connection was closed on that reply (see {@link closedOnReply}), else `cause`.
+ */
+export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown): SMTPDataError {
+  const reply = slot.reply!;
+  // An undefined cause is no cause (SMTPException leaves it out).
+  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) ?? cause });
 }
 
 /** What LMTP reports for a recipient whose reply never came: no server reply, so code -1. */

@@ -5,13 +5,14 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
+import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
 export interface Envelope {
@@ -193,43 +194,6 @@ export async function drain(conv: Conversation, slots: readonly Slot[]): Promise
 }
 
 /**
- * The error of an envelope that the server answered with a reply that completes nothing
- * (a 354, say; see `isIncomplete`), on which the connection was closed (see
- * `SlotKind.completionOnly`); `undefined` when none
- * of `slots` (MAIL's, then one per recipient of `env.to`) holds one. Such a reply refuses
- * nothing: the server broke the protocol, and nobody got the message. To MAIL it is
- * `SMTPSenderRefused`, as the same reply is lock-step (and in Python); to a RCPT it is
- * `SMTPResponseException` naming that RCPT: `SMTPRecipientsRefused` would claim that every
- * recipient was refused, and the others may have been accepted. A sender refused outright
- * before it stays the answer (as `takeEnvelope` reads it). `cause` is why the connection
- * closed.
- */
-export function intermediateRefusal(env: Envelope, slots: readonly Slot[], cause: unknown): SMTPResponseException | undefined {
-  for (let i = 0; i < slots.length; i++) {
-    const slot = slots[i]!;
-    const reply = slot.reply;
-    // Replies come in order: after a slot without one, none has one.
-    if (reply === undefined) return undefined;
-    if (!isIncomplete(reply.code) || slot.kind.completionOnly !== true) continue;
-    const mail = slots[0]!.reply!;
-    if (i === 0 || mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
-    return new SMTPResponseException(reply.code, reply.message, { command: slot.command, cause });
-  }
-  return undefined;
-}
-
-/**
- * Why the connection closed, when it closed on the 1yz/3yz reply that `slot` holds (see
- * `SlotKind.completionOnly`): the `cause` of the error made from that reply. `undefined`
- * for any other reply.
- */
-export function closedOnReply(conv: Conversation, slot: Slot): unknown {
-  const code = slot.reply?.code ?? 0;
-  if (!isIncomplete(code) || slot.kind.completionOnly !== true || !conv.channel.closed) return undefined;
-  return conv.channel.closedSignal.reason;
-}
-
-/**
  * Throws {@link intermediateRefusal}'s error when the envelope's settled `slots` hold a
  * 3yz reply. Only a closed connection is searched: the queue closes it on such a reply.
  */
@@ -274,7 +238,7 @@ export function send(conv: Conversation, env: Envelope, body: Body, opts: FlowOp
 }
 
 /** The replies to an envelope: MAIL's, and the recipients its RCPT replies accepted and refused. */
-interface EnvelopeReplies {
+export interface EnvelopeReplies {
   /** The reply to MAIL; when it is not 250, `refused` and `accepted` are empty. */
   mail: SMTPReply;
   refused: Map<string, SMTPReply>;
@@ -285,9 +249,10 @@ interface EnvelopeReplies {
  * Reads the settled MAIL and RCPT slots, synchronously: a pipelined group that waited for
  * its last reply needs no further wait. A refused sender is returned, for
  * {@link refuseSender}, without reading the RCPT replies.
- * @throws SMTPRecipientsRefused on a 421 to a RCPT (the connection is then closed); a slot's error.
+ * @throws SMTPRecipientsRefused on a 421 to a RCPT (the connection is then closed), with
+ * `cause`; a slot's error.
  */
-function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[]): EnvelopeReplies {
+export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[], cause?: unknown): EnvelopeReplies {
   const mail = conv.take(slots[0]!);
   const refused = new Map<string, SMTPReply>();
   const accepted: string[] = [];
@@ -297,7 +262,7 @@ function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[])
     const addr = env.to[i]!;
     if (isAccepted(reply.code)) accepted.push(addr);
     else refused.set(addr, reply);
-    if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT" });
+    if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
   }
   return { mail, refused, accepted };
 }
@@ -373,8 +338,11 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
   }
   const accepted = envelope.accepted.length;
-  // Followed even lock-step: RSET or the next transaction comes after the end of data.
-  const final = writeAtOnce(conv, body, accepted, true) ?? (await writeStreamed(conv, body, accepted, opts.signal, true));
+  // Followed even lock-step: RSET or the next transaction comes after the end of data. A
+  // reply that comes while a large message is written refuses it "early": reported as the
+  // refusal of its end when the connection then closes (see refusalOnClose).
+  const final = writeAtOnce(conv, body, accepted, true)
+    ?? (await writeStreamed(conv, body, accepted, opts.signal, true, (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal)));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }

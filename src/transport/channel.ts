@@ -64,6 +64,8 @@ export class Channel {
   /** The slot of the server's greeting. */
   readonly greeting: Slot;
   #writes = 0;
+  /** The first reply no slot took since the last write, and {@link writes} then (see {@link strayReply}). */
+  #stray: { reply: SMTPReply; writes: number } | undefined = undefined;
   /** Aborted once the channel has closed, for whatever reason (see {@link closedSignal}). */
   readonly #closing = new AbortController();
 
@@ -83,7 +85,9 @@ export class Channel {
     const queue = new CommandQueue({
       reply: (reply, matched) => {
         tracer.reply(reply);
-        if (!matched) tracer.line("(discarded a reply that no command was waiting for)");
+        if (matched) return;
+        tracer.line("(discarded a reply that no command was waiting for)");
+        if (ref.channel) ref.channel.#strayed(reply);
       },
       fatal: (error) => ref.channel?.destroy(error),
     }, options.limits);
@@ -215,6 +219,22 @@ export class Channel {
    */
   get writes(): number {
     return this.#writes;
+  }
+
+  /**
+   * The first reply that came, since the last write of commands (see {@link writes}), when no
+   * command was waiting for one (it was discarded), if any: a server's early answer to what
+   * is still being written after that command (a refusal of a message that DATA is still
+   * sending), which the client reports when the connection then closes. Kept aside only:
+   * no command ever takes it.
+   */
+  get strayReply(): SMTPReply | undefined {
+    const kept = this.#stray;
+    return kept !== undefined && kept.writes === this.#writes ? kept.reply : undefined;
+  }
+
+  #strayed(reply: SMTPReply): void {
+    if (this.#stray?.writes !== this.#writes) this.#stray = { reply, writes: this.#writes };
   }
 
   /** A reply held after {@link sendRaw} that no slot took, if any. */

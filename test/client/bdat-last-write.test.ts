@@ -10,36 +10,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTP, SMTPDataError } from "../../src/index.js";
-import { greeting, LOCAL } from "../helpers/client.js";
+import { greeting } from "../helpers/client.js";
 import { closedOn, notSent, rcpt354 } from "../helpers/closed-on.js";
-import { expectedClientBytes, startScriptServer } from "../helpers/script-server.js";
-
-/** Larger than what the sockets' buffers hold once the server stops reading (a few MiB). */
-const SIZE = 24 * 1024 * 1024;
-const MESSAGE = Buffer.alloc(SIZE, "x");
-
-/**
- * Runs `fn` against `script`, whose server stops reading partway through the message, then
- * checks that the client sent the script's C: bytes and after them only part of the
- * message: nothing else (no RSET, no "."), and not the whole of it.
- */
-async function withPausedScript(script: string, fn: (client: SMTP) => Promise<void>, cls: typeof SMTP = SMTP): Promise<void> {
-  const server = await startScriptServer(script);
-  let client: SMTP | undefined;
-  try {
-    client = await cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-    await fn(client);
-    await server.done;
-    const expected = expectedClientBytes(script);
-    const received = server.received();
-    assert.equal(received.slice(0, expected.length), expected);
-    const rest = received.slice(expected.length);
-    assert.ok(/^x*$/.test(rest) && rest.length < SIZE, `after the script: ${rest.length} bytes, not only part of the message`);
-  } finally {
-    client?.close();
-    await server.close();
-  }
-}
+import { MESSAGE, SIZE, withPausedScript } from "../helpers/paused-script.js";
 
 test("pipelined BDAT, a stream: 354 to RCPT while BDAT LAST's bytes are being written -> SMTPResponseException for that RCPT, caused by the close", async () => {
   const script = `${greeting(["PIPELINING", "CHUNKING"])}

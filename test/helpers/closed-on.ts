@@ -43,3 +43,14 @@ export function notSent(err: unknown): true {
   assert.match(err.message, /nothing of this call was sent/);
   return true;
 }
+
+/**
+ * The `cause` of a refusal that came while the message was still being written, after
+ * which the server closed the connection: the write (or the wait for the body stream) that
+ * failed then, an SMTPServerDisconnected, and not a timeout. Returns true.
+ */
+export function lostWhileWriting(cause: unknown): true {
+  assert.ok(cause instanceof SMTPServerDisconnected, `expected the lost connection as cause, got ${String(cause)}`);
+  assert.ok(!(cause instanceof SMTPTimeoutError), `ended by a timeout: ${cause.message}`);
+  return true;
+}

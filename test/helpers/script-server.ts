@@ -9,13 +9,15 @@
  * checked as groups). `S! text` sends text without CRLF, `C! text` expects it without.
  * `\r`, `\n`, `\x00` and `\\` escapes are decoded in the text. `-- close` closes the
  * connection; `-- wait N` pauses N ms; `-- pause` stops reading (for good: what the
- * client writes next backs up in its socket, and is neither checked nor recorded). Anything
- * the client sends that differs from the script fails `done` with both texts.
+ * client writes next backs up in its socket, and is neither checked nor recorded);
+ * `-- destroy` closes the connection at once, as a server that hangs up does (after a
+ * pause, with the client's bytes unread: the client's writes then fail). Anything the
+ * client sends that differs from the script fails `done` with both texts.
  */
 
 import net from "node:net";
 
-type Step = { kind: "send"; bytes: Buffer } | { kind: "expect"; bytes: Buffer } | { kind: "close" } | { kind: "pause" } | { kind: "wait"; ms: number };
+type Step = { kind: "send"; bytes: Buffer } | { kind: "expect"; bytes: Buffer } | { kind: "close" } | { kind: "destroy" } | { kind: "pause" } | { kind: "wait"; ms: number };
 
 /** A running scripted server. */
 export interface ScriptServer {
@@ -44,6 +46,7 @@ export function parseScript(script: string): Step[] {
     const [, tag, rest] = m as unknown as [string, string, string];
     if (tag === "--") {
       if (rest === "close") steps.push({ kind: "close" });
+      else if (rest === "destroy") steps.push({ kind: "destroy" });
       else if (rest === "pause") steps.push({ kind: "pause" });
       else if (rest.startsWith("wait ")) steps.push({ kind: "wait", ms: Number(rest.slice(5)) });
       else throw new Error(`bad directive: ${line}`);
@@ -127,6 +130,9 @@ async function play(sock: net.Socket, steps: Step[], chunks: Buffer[]): Promise<
     else if (step.kind === "pause") sock.pause();
     else if (step.kind === "close") {
       sock.end();
+      return;
+    } else if (step.kind === "destroy") {
+      sock.destroy();
       return;
     } else {
       while (buffered.length < step.bytes.length && !ended) {

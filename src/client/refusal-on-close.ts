@@ -1,0 +1,147 @@
+/**
+ * What a transaction reports when the connection closes while it is being sent: the reply
+ * that had already arrived and answers it (a refusal, or a reply on which the client itself
+ * closed the connection) rather than the write that then failed. A server that refuses a
+ * message (over its size limit, say) may reply before it has read it all and hang up, as
+ * may one that shuts down (421, RFC 5321 §3.8), while a large message is still being
+ * written; with pipelined BDAT the envelope's replies, too, come while it is.
+ * @module
+ */
+
+import { SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused } from "../errors.js";
+import { isIncomplete } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
+import type { Conversation } from "./conversation.js";
+import { dataRefusal, RecipientOutcomes } from "./final-reply.js";
+import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
+
+/** What a transaction has sent so far: the slots of the replies that may have come, or what they said. */
+export interface Sent {
+  env: Envelope;
+  /**
+   * The envelope's slots (MAIL's, then one per recipient of `env.to`) while its replies are
+   * unread (pipelined BDAT over SMTP reads them after the message).
+   */
+  envelope?: readonly Slot[];
+  /** What the envelope replies said, once read (before the message). */
+  read?: Pick<Pending, "refused" | "accepted"> | undefined;
+  /** The slots of the BDAT chunks sent so far. */
+  chunks?: readonly Slot[];
+  /** The slots of the end of data (BDAT LAST) once written: one, or for LMTP one per accepted recipient. */
+  final?: readonly Slot[];
+  /**
+   * True while DATA's message is being written: no slot waits for the reply to its end until
+   * the end is written, so a reply that came meanwhile (see `Channel.strayReply`) answers it.
+   */
+  inData?: boolean;
+}
+
+/**
+ * The error to report when sending a transaction failed with `err` (a write, or the wait
+ * for the caller's body stream) because the connection closed: the error that the replies
+ * which had arrived make (see {@link Sent}), the same as once the message is all written
+ * (a refusal; a reply on which the client closed the connection, with that close as its
+ * cause), with `err` as its cause; else `err` itself. So `err` stays while the connection
+ * is open (the caller's own stream failed), and when `signal`, the flow's, has aborted: an
+ * abort the caller asked for is reported as such, whatever the server had said. Called
+ * only on the failure path: nothing is looked up while writes succeed.
+ */
+export function refusalOnClose(conv: Conversation, sent: Sent, err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted || !conv.channel.closed) return err;
+  return arrivedRefusal(conv, sent, err) ?? err;
+}
+
+/**
+ * The refusal that the replies in `sent` make, read in order as after the message:
+ * envelope, chunks, end of data; `undefined` while none is known.
+ */
+function arrivedRefusal(conv: Conversation, sent: Sent, cause: unknown): Error | undefined {
+  const envelope = sent.read ?? (sent.envelope ? envelopeRefusal(conv, sent.env, sent.envelope, cause) : undefined);
+  if (envelope === undefined || envelope instanceof Error) return envelope;
+  for (const slot of sent.chunks ?? []) {
+    // Replies come in order: after a slot without one, none has one.
+    if (slot.reply === undefined) return undefined;
+    if (slot.reply.code !== 250) return dataRefusal(conv, slot, "BDAT", cause);
+  }
+  return endRefusal(conv, envelope, sent, cause);
+}
+
+/**
+ * The envelope replies that have arrived, as `readEnvelope` reads them: a reply on which
+ * the connection closed (see {@link intermediateRefusal}), a refused sender, a 421 to a
+ * RCPT, or every recipient refused, as its error; else what they accepted; `undefined`
+ * while one is missing.
+ */
+function envelopeRefusal(conv: Conversation, env: Envelope, slots: readonly Slot[], cause: unknown): Error | Pick<Pending, "refused" | "accepted"> | undefined {
+  const broken = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
+  if (broken) return broken;
+  let replies: EnvelopeReplies;
+  try {
+    replies = takeEnvelope(conv, env, slots, cause);
+  } catch (err) {
+    // A 421 to a RCPT, or a reply that never came (its slot's error: nothing is known).
+    return err instanceof SMTPRecipientsRefused ? err : undefined;
+  }
+  const { mail, refused, accepted } = replies;
+  if (mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
+  return accepted.length === 0 ? new SMTPRecipientsRefused(refused, { command: "RCPT", cause }) : replies;
+}
+
+/**
+ * The refusal of the end of data that has arrived, as `finish` and `complete` make it: for
+ * SMTP an SMTPDataError, for LMTP (a reply per accepted recipient) SMTPRecipientsRefused
+ * when nobody got the message. `undefined` when no reply has come, or it accepts: a
+ * failed write never becomes a success.
+ */
+function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "accepted">, sent: Sent, cause: unknown): Error | undefined {
+  const final = sent.final ?? [];
+  // A reply on which the connection closed (a 3yz to BDAT LAST) is that error for LMTP too.
+  const broken = final.find((s) => closedOnReply(conv, s) !== undefined);
+  if (broken) return dataRefusal(conv, broken, "end of data");
+  const replies = sent.inData ? [conv.channel.strayReply] : final.map((s) => s.reply);
+  const first = replies[0];
+  if (first === undefined || first.code < 400) return undefined;
+  if (conv.dialect === "smtp") return new SMTPDataError(first.code, first.message, { command: "end of data", cause });
+  const outcomes = new RecipientOutcomes(envelope);
+  for (const reply of replies) if (reply === undefined || !outcomes.add(reply)) break;
+  outcomes.lost(cause);
+  const delivery = outcomes.delivery();
+  return delivery.delivered.size === 0 ? new SMTPRecipientsRefused(delivery.refused, { command: "end of data", cause }) : undefined;
+}
+
+/**
+ * The error of an envelope that the server answered with a reply that completes nothing
+ * (a 354, say; see `isIncomplete`), on which the connection was closed (see
+ * `SlotKind.completionOnly`); `undefined` when none
+ * of `slots` (MAIL's, then one per recipient of `env.to`) holds one. Such a reply refuses
+ * nothing: the server broke the protocol, and nobody got the message. To MAIL it is
+ * `SMTPSenderRefused`, as the same reply is lock-step (and in Python); to a RCPT it is
+ * `SMTPResponseException` naming that RCPT: `SMTPRecipientsRefused` would claim that every
+ * recipient was refused, and the others may have been accepted. A sender refused outright
+ * before it stays the answer (as `takeEnvelope` reads it). `cause` is why the connection
+ * closed.
+ */
+export function intermediateRefusal(env: Envelope, slots: readonly Slot[], cause: unknown): SMTPResponseException | undefined {
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
+    const reply = slot.reply;
+    // Replies come in order: after a slot without one, none has one.
+    if (reply === undefined) return undefined;
+    if (!isIncomplete(reply.code) || slot.kind.completionOnly !== true) continue;
+    const mail = slots[0]!.reply!;
+    if (i === 0 || mail.code !== 250) return new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
+    return new SMTPResponseException(reply.code, reply.message, { command: slot.command, cause });
+  }
+  return undefined;
+}
+
+/**
+ * Why the connection closed, when it closed on the 1yz/3yz reply that `slot` holds (see
+ * `SlotKind.completionOnly`): the `cause` of the error made from that reply. `undefined`
+ * for any other reply.
+ */
+export function closedOnReply(conv: Conversation, slot: Slot): unknown {
+  const code = slot.reply?.code ?? 0;
+  if (!isIncomplete(code) || slot.kind.completionOnly !== true || !conv.channel.closed) return undefined;
+  return conv.channel.closedSignal.reason;
+}

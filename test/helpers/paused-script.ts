@@ -1,0 +1,95 @@
+/**
+ * A scripted server that stops reading (`-- pause`) before a large message, so that the
+ * client is still writing it when the server's next reply comes, and the assertions on
+ * what the client reports then: shared by the tests of a reply that closes the connection,
+ * or that comes just before the server closes it.
+ */
+
+import assert from "node:assert/strict";
+import { SMTP, SMTPDataError, SMTPRecipientsRefused } from "../../src/index.js";
+import { LOCAL } from "./client.js";
+import { lostWhileWriting, notSent } from "./closed-on.js";
+import { expectedClientBytes, startScriptServer } from "./script-server.js";
+
+/** Larger than what the sockets' buffers hold once the server stops reading (a few MiB). */
+export const SIZE = 24 * 1024 * 1024;
+/** A message of {@link SIZE} bytes: one line of "x", nothing for DATA to stuff. */
+export const MESSAGE = Buffer.alloc(SIZE, "x");
+
+/** {@link MESSAGE} as a stream, in pieces of `piece` bytes (views, no copies). */
+export async function* messageStream(piece: number): AsyncGenerator<Buffer> {
+  for (let off = 0; off < SIZE; off += piece) yield MESSAGE.subarray(off, off + piece);
+}
+
+/** Early replies to the message: a permanent refusal (over the size limit), and a server closing (RFC 5321 §3.8). */
+export const EARLY: readonly [number, string][] = [[552, "5.3.4 Message too big"], [421, "4.3.2 Shutting down"]];
+
+/**
+ * The end of a script whose server has stopped reading: it lets the client write for a
+ * while, replies `code text`, and hangs up with the client's bytes unread.
+ */
+export function refusedWhileWriting(code: number, text: string): string {
+  return `-- wait 100\nS: ${code} ${text}\n-- destroy\n`;
+}
+
+/**
+ * Runs `fn` against `script`, whose server stops reading partway through the message, then
+ * checks that the client sent the script's C: bytes and after them only part of the
+ * message: nothing else (no RSET, no "."), and not the whole of it.
+ */
+export async function withPausedScript(script: string, fn: (client: SMTP) => Promise<void>, cls: typeof SMTP = SMTP): Promise<void> {
+  const server = await startScriptServer(script);
+  let client: SMTP | undefined;
+  try {
+    client = await cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
+    await fn(client);
+    await server.done;
+    const expected = expectedClientBytes(script);
+    const received = server.received();
+    assert.equal(received.slice(0, expected.length), expected);
+    const rest = received.slice(expected.length);
+    assert.ok(/^x*$/.test(rest) && rest.length < SIZE, `after the script: ${rest.length} bytes, not only part of the message`);
+  } finally {
+    client?.close();
+    await server.close();
+  }
+}
+
+/**
+ * `err` is the SMTPDataError made from the server's `code` and `text` in reply to
+ * `command` ("end of data" or "BDAT"), with the failed write as its cause. Returns true.
+ */
+export function dataRefused(err: unknown, code: number, text: string, command: string, label: string): true {
+  assert.ok(err instanceof SMTPDataError, `${label}: expected SMTPDataError, got ${String(err)}`);
+  assert.deepEqual([err.smtpCode, err.smtpError, err.command], [code, text, command], label);
+  return lostWhileWriting(err.cause);
+}
+
+/**
+ * `err` is what an LMTP call reports when the first reply after the data refused the
+ * message and the connection closed: SMTPRecipientsRefused for the end of data with r1's
+ * reply (`code`, `text`) and for r2 the same reply after a 421 (the server is closing),
+ * else an unknown outcome (code -1); the failed write as its cause. Returns true.
+ */
+export function recipientsRefusedAtEnd(err: unknown, code: number, text: string, label: string): true {
+  assert.ok(err instanceof SMTPRecipientsRefused, `${label}: expected SMTPRecipientsRefused, got ${String(err)}`);
+  assert.equal(err.command, "end of data", label);
+  const r1 = err.recipients.get("r1@y.test");
+  const r2 = err.recipients.get("r2@y.test");
+  assert.deepEqual([r1?.code, r1?.message], [code, text], label);
+  if (code === 421) assert.deepEqual([r2?.code, r2?.message], [code, text], label);
+  else assert.ok(r2?.code === -1 && /No reply for this recipient/.test(r2.message), `${label}: ${JSON.stringify(r2)}`);
+  return lostWhileWriting(err.cause);
+}
+
+/**
+ * Starts `call`, with a NOOP queued behind it, and checks that `call` fails as `check`
+ * says, that the NOOP sends nothing, and that the connection is closed.
+ */
+export async function refusedAndClosed(client: SMTP, call: () => Promise<unknown>, check: (err: unknown) => true): Promise<void> {
+  const sent = call();
+  const queued = client.noop();
+  await assert.rejects(sent, check);
+  await assert.rejects(queued, notSent);
+  assert.equal(client.connected, false);
+}
