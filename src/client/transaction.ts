@@ -12,7 +12,7 @@ import type { Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
-import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
+import { closedOnReply, intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
 export interface Envelope {
@@ -145,9 +145,11 @@ async function endEmptyData(conv: Conversation, reply: SMTPReply): Promise<unkno
   if (conv.dialect === "lmtp") {
     return closeOn(conv, "DATA", reply, "although no recipient was accepted (LMTP: it must refuse DATA then, RFC 2033 §4.2; the replies it might send after the end of data would reach the wrong commands)");
   }
-  // Followed: RSET comes next (see `Conversation.pipeline`).
-  await drain(conv, conv.pipeline([{ bytes: Buffer.from(".\r\n", "latin1"), log: ".", phase: "dataTermination" }], undefined, true));
-  return undefined;
+  // Followed: RSET comes next (see `Conversation.pipeline`). A 1yz/3yz to the "." closes
+  // the connection; that close is then the cause.
+  const dot = conv.pipeline([{ bytes: Buffer.from(".\r\n", "latin1"), log: ".", phase: "dataTermination" }], undefined, true);
+  await drain(conv, dot);
+  return closedOnReply(conv, dot[0]!);
 }
 
 /**

@@ -205,7 +205,7 @@ test("DATA answered with a 3yz other than 354 (pipelined and lock-step) -> SMTPD
   }
 });
 
-test("every recipient refused, DATA answered 354 anyway, and 354 again to the lone '.' -> SMTPRecipientsRefused at once; the connection closes instead of an RSET that server would not answer", async () => {
+test("every recipient refused, DATA answered 354 anyway, and 354 again to the lone '.' -> SMTPRecipientsRefused at once, with the close as cause; the connection closes instead of an RSET that server would not answer", async () => {
   const script = `${EHLO_PIPELINING}${PIPELINED_GROUP}S: 250 ok
 S: 550 no such user
 S: 354 go
@@ -214,7 +214,8 @@ S: 354 go ahead
 `;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) =>
-      err instanceof SMTPRecipientsRefused && err.recipients.get("b@y.test")?.code === 550);
+      err instanceof SMTPRecipientsRefused && err.recipients.get("b@y.test")?.code === 550
+      && err.cause instanceof SMTPServerDisconnected && /354 go ahead/.test(err.cause.message));
     assert.equal(client.connected, false);
   });
 });
