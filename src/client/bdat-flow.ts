@@ -52,7 +52,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(conv, env, slots, err, opts.signal); });
+    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalInstead(conv, env, slots, err, opts.signal, final); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -217,14 +217,15 @@ function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
  * envelope ({@link envelopeRefusal}), when it came before it closed the connection (a
  * server that refuses the envelope may hang up while a large message is still being
  * written), else `err` itself, and always when `signal`, the flow's, has aborted. A 3yz
- * reply to the envelope, on which the client closed the connection, has that close as its
- * cause (what the write then failed with says less).
+ * reply to the envelope, or to BDAT LAST (`final`, its slots, as in
+ * {@link intermediateInstead}), on which the client closed the connection, has that close
+ * as its cause (what the write then failed with says less).
  */
-function refusalInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], err: unknown, signal: AbortSignal | undefined): unknown {
+function refusalInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], err: unknown, signal: AbortSignal | undefined, final: readonly Slot[] = []): unknown {
   // An abort the caller asked for is reported as such, whatever the server had said.
   if (signal?.aborted) return err;
   const broken = conv.channel.closed ? intermediateRefusal(env, slots, conv.channel.closedSignal.reason) : undefined;
-  return broken ?? envelopeRefusal(env, slots, err) ?? err;
+  return broken ?? envelopeRefusal(env, slots, err) ?? endInstead(conv, final) ?? err;
 }
 
 /**
@@ -249,8 +250,9 @@ function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown)
  * `err`, or instead the error of a 3yz reply to the envelope, to a chunk or to BDAT LAST
  * (`final`, its slots) when the connection was closed on it (see `intermediateRefusal`):
  * whatever failed then (a write, the wait for the body stream) failed because of that
- * reply. BDAT LAST's is the `SMTPDataError` that `finish` gives the same reply once the
- * message is all written.
+ * reply. BDAT LAST's is an `SMTPDataError` for the end of data, as `finish` gives SMTP the
+ * same reply once the message is all written (for LMTP, `finish` would count it as the
+ * first recipient's refusal; here the message was not all sent, so nobody got it).
  */
 function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], chunkSlots: readonly Slot[], err: unknown, final: readonly Slot[] = []): unknown {
   if (!conv.channel.closed) return err;
@@ -258,8 +260,16 @@ function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly 
   if (envelope) return envelope;
   const chunk = chunkSlots.find((s) => closedOnReply(conv, s) !== undefined);
   if (chunk) return chunkError(conv, chunk);
+  return endInstead(conv, final) ?? err;
+}
+
+/**
+ * The `SMTPDataError` for the end of data when the connection was closed on a 3yz reply
+ * to BDAT LAST (`final`, its slots); `undefined` otherwise.
+ */
+function endInstead(conv: Conversation, final: readonly Slot[]): SMTPDataError | undefined {
   const end = final.find((s) => closedOnReply(conv, s) !== undefined);
-  return end ? chunkError(conv, end, "end of data") : err;
+  return end ? chunkError(conv, end, "end of data") : undefined;
 }
 
 /**

@@ -60,19 +60,23 @@ S: 354 go ahead
   });
 });
 
-test("354 to BDAT LAST itself while its bytes are being written (SMTP lock-step, LMTP pipelined) -> SMTPDataError for the end of data, caused by the close; a queued call sends nothing", async () => {
+test("354 to BDAT LAST itself while its bytes are being written (SMTP lock-step, LMTP pipelined, SMTP pipelined written whole) -> SMTPDataError for the end of data, caused by the close; a queued call sends nothing", async () => {
   const envelope = "C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\n";
-  const scripts: [typeof SMTP, string][] = [
-    [SMTP, `${greeting(["CHUNKING"])}${envelope}`],
-    [LMTP, `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nS: 250 ok\nS: 250 ok\n`],
+  const pipelined = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\n";
+  // [name, class, the script up to BDAT LAST, the replies that come before the 354]
+  const scripts: [string, typeof SMTP, string, string][] = [
+    ["SMTP lock-step", SMTP, `${greeting(["CHUNKING"])}${envelope}`, ""],
+    ["LMTP pipelined", LMTP, `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}${pipelined}S: 250 ok\nS: 250 ok\n`, ""],
+    // MAIL, RCPT and BDAT LAST in one write, the envelope replies after it.
+    ["SMTP written whole", SMTP, `${greeting(["PIPELINING", "CHUNKING"])}${pipelined}`, "S: 250 ok\nS: 250 ok\n"],
   ];
-  for (const [cls, opening] of scripts) {
-    const script = `${opening}C: BDAT ${SIZE} LAST\n-- pause\nS: 354 go ahead\n`;
+  for (const [name, cls, opening, replies] of scripts) {
+    const script = `${opening}C: BDAT ${SIZE} LAST\n-- pause\n${replies}S: 354 go ahead\n`;
     await withPausedScript(script, async (client) => {
       const sent = client.sendmail("a@x.test", "b@y.test", MESSAGE);
       const queued = client.noop();
       await assert.rejects(sent, (err: unknown) => {
-        assert.ok(err instanceof SMTPDataError, `${cls.name}: expected SMTPDataError, got ${String(err)}`);
+        assert.ok(err instanceof SMTPDataError, `${name}: expected SMTPDataError, got ${String(err)}`);
         assert.equal(err.smtpCode, 354);
         assert.equal(err.command, "end of data");
         closedOn(err.cause, 354, new RegExp(`BDAT ${SIZE} LAST`));
