@@ -138,9 +138,12 @@ function resetWritten(conv: Conversation): void {
  * once per accepted recipient: none here. How many replies such a server would send is
  * unknown, and each one would reach the command after it (RSET, the next call), so
  * nothing is written (no ".", which could only end an empty message to nobody) and the
- * connection is closed; returns that close, the `cause` of the error reported.
+ * connection is closed; returns that close, the `cause` of the error reported. A
+ * connection already closed (a 354 to BDAT closes it, see `SlotKind.completionOnly`; or
+ * the server hung up) gets nothing written either: returns why it closed.
  */
 async function endEmptyData(conv: Conversation, reply: SMTPReply): Promise<unknown> {
+  if (conv.channel.closed) return conv.channel.closedSignal.reason;
   if (conv.dialect === "lmtp") {
     return closeOn(conv, "DATA", reply, "although no recipient was accepted (LMTP: it must refuse DATA then, RFC 2033 §4.2; the replies it might send after the end of data would reach the wrong commands)");
   }
