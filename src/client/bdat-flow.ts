@@ -92,10 +92,10 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
       last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => envelopeRefusal(env, envelopeSlots) !== undefined || chunkRefused(chunkSlots), opts.signal);
     } catch (err) {
-      if (!(err instanceof SourceFailure)) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err);
+      if (!(err instanceof SourceFailure)) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err, opts.signal);
       await cancelChunks(conv, [...envelopeSlots, ...chunkSlots]);
       // The wait for the stream ended because the connection closed: say why it closed.
-      if (err.error === conv.channel.closedSignal.reason) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err.error);
+      if (err.error === conv.channel.closedSignal.reason) throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err.error, opts.signal);
       throw err.error;
     }
   }
@@ -107,7 +107,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // the connection: the write then fails, and that reply is the error to report.
     if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
   } catch (err) {
-    throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err, final);
+    throw intermediateInstead(conv, env, envelopeSlots, chunkSlots, err, opts.signal, final);
   }
   if (last !== null) opts.written?.();
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
@@ -250,13 +250,15 @@ function envelopeRefusal(env: Envelope, slots: readonly Slot[], cause?: unknown)
  * `err`, or instead the error of a 3yz reply to the envelope, to a chunk or to BDAT LAST
  * (`final`, its slots) when the connection was closed on it (see `intermediateRefusal`):
  * whatever failed then (a write, the wait for the body stream) failed because of that
- * reply. BDAT LAST's is an `SMTPDataError` for the end of data, as `finish` gives SMTP the
+ * reply. On a closed connection, a refusal of the envelope that came before the close
+ * ({@link envelopeRefusal}, as {@link refusalInstead} gives a message written whole) is
+ * the answer too, unless `signal`, the flow's, has aborted. BDAT LAST's is an `SMTPDataError` for the end of data, as `finish` gives SMTP the
  * same reply once the message is all written (for LMTP, `finish` would count it as the
  * first recipient's refusal; here the message was not all sent, so nobody got it).
  */
-function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], chunkSlots: readonly Slot[], err: unknown, final: readonly Slot[] = []): unknown {
+function intermediateInstead(conv: Conversation, env: Envelope, slots: readonly Slot[], chunkSlots: readonly Slot[], err: unknown, signal: AbortSignal | undefined, final: readonly Slot[] = []): unknown {
   if (!conv.channel.closed) return err;
-  const envelope = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
+  const envelope = intermediateRefusal(env, slots, conv.channel.closedSignal.reason) ?? (signal?.aborted ? undefined : envelopeRefusal(env, slots, err));
   if (envelope) return envelope;
   const chunk = chunkSlots.find((s) => closedOnReply(conv, s) !== undefined);
   if (chunk) return chunkError(conv, chunk);

@@ -8,14 +8,16 @@
  * one write; consecutive C lines are awaited as one group (so pipelined groups are
  * checked as groups). `S! text` sends text without CRLF, `C! text` expects it without.
  * `\r`, `\n`, `\x00` and `\\` escapes are decoded in the text. `-- close` closes the
- * connection; `-- wait N` pauses N ms; `-- pause` stops reading (for good: what the
+ * connection (`end()`: the client may still write into it); `-- reset` destroys it (after
+ * `-- pause`, with unread data: a TCP reset, as a server process that exits sends);
+ * `-- wait N` pauses N ms; `-- pause` stops reading (for good: what the
  * client writes next backs up in its socket, and is neither checked nor recorded). Anything
  * the client sends that differs from the script fails `done` with both texts.
  */
 
 import net from "node:net";
 
-type Step = { kind: "send"; bytes: Buffer } | { kind: "expect"; bytes: Buffer } | { kind: "close" } | { kind: "pause" } | { kind: "wait"; ms: number };
+type Step = { kind: "send"; bytes: Buffer } | { kind: "expect"; bytes: Buffer } | { kind: "close" } | { kind: "reset" } | { kind: "pause" } | { kind: "wait"; ms: number };
 
 /** A running scripted server. */
 export interface ScriptServer {
@@ -44,6 +46,7 @@ export function parseScript(script: string): Step[] {
     const [, tag, rest] = m as unknown as [string, string, string];
     if (tag === "--") {
       if (rest === "close") steps.push({ kind: "close" });
+      else if (rest === "reset") steps.push({ kind: "reset" });
       else if (rest === "pause") steps.push({ kind: "pause" });
       else if (rest.startsWith("wait ")) steps.push({ kind: "wait", ms: Number(rest.slice(5)) });
       else throw new Error(`bad directive: ${line}`);
@@ -125,8 +128,9 @@ async function play(sock: net.Socket, steps: Step[], chunks: Buffer[]): Promise<
     if (step.kind === "send") sock.write(step.bytes);
     else if (step.kind === "wait") await new Promise((r) => setTimeout(r, step.ms));
     else if (step.kind === "pause") sock.pause();
-    else if (step.kind === "close") {
-      sock.end();
+    else if (step.kind === "close" || step.kind === "reset") {
+      if (step.kind === "close") sock.end();
+      else sock.destroy();
       return;
     } else {
       while (buffered.length < step.bytes.length && !ended) {
