@@ -78,8 +78,9 @@ export class SMTP extends SMTPTransactions {
   }
 
   /**
-   * Connects to `host` (`"host:port"` is split as in Python; a path starting with `/` is a
-   * Unix socket for LMTP) and reads the 220 greeting. Port 0 means the class's default.
+   * Connects to `host` (`"host:port"` is split as in Python, and so is `"[IPv6]:port"`,
+   * which Python would look up as a name; a path starting with `/` is a Unix socket for
+   * LMTP) and reads the 220 greeting. Port 0 means the class's default.
    * @throws SMTPException when already connected; SMTPConnectError for a greeting other
    * than 220 (code -1 when it is not a valid reply) or a refused connection;
    * SMTPTimeoutError; TypeError for a non-numeric port in `"host:port"`; RangeError for a

@@ -132,18 +132,22 @@ function resetWritten(conv: Conversation): void {
 }
 
 /**
- * Ends a DATA the server answered with 354 (`reply`) although nothing may be sent (no
- * recipient was accepted, or the sender was refused). SMTP: a lone "." ends the empty
- * message and its reply is read; returns `undefined`. LMTP: the server broke RFC 2033
- * §4.2 (DATA must then fail with 503), and after the end of data an LMTP server replies
- * once per accepted recipient: none here. How many replies such a server would send is
+ * Ends a DATA the server answered with 354 (`reply`) although nothing may be sent
+ * (`refused` says why: no recipient was accepted, or the sender was refused). SMTP: a
+ * lone "." ends the empty message and its reply is read; returns `undefined`, or the close
+ * when that reply was a 1yz/3yz (on which the connection closes). LMTP: the server broke
+ * RFC 2033 §4.2 (DATA must then fail with 503), and after the end of data an LMTP server
+ * replies once per accepted recipient: none here. How many replies it would send is
  * unknown, and each one would reach the command after it (RSET, the next call), so
  * nothing is written (no ".", which could only end an empty message to nobody) and the
- * connection is closed; returns that close, the `cause` of the error reported.
+ * connection is closed; returns that close, the `cause` of the error reported. A
+ * connection already closed (a 354 to BDAT closes it, see `SlotKind.completionOnly`; or
+ * the server hung up) gets nothing written either: returns why it closed.
  */
-async function endEmptyData(conv: Conversation, reply: SMTPReply): Promise<unknown> {
+async function endEmptyData(conv: Conversation, reply: SMTPReply, refused: "no recipient was accepted" | "the sender was refused"): Promise<unknown> {
+  if (conv.channel.closed) return conv.channel.closedSignal.reason;
   if (conv.dialect === "lmtp") {
-    return closeOn(conv, "DATA", reply, "although no recipient was accepted (LMTP: it must refuse DATA then, RFC 2033 §4.2; the replies it might send after the end of data would reach the wrong commands)");
+    return closeOn(conv, "DATA", reply, `although ${refused} (LMTP: it must refuse DATA then, RFC 2033 §4.2; the replies it might send after the end of data would reach the wrong commands)`);
   }
   // Followed: RSET comes next (see `Conversation.pipeline`). A 1yz/3yz to the "." closes
   // the connection; that close is then the cause.
@@ -220,7 +224,7 @@ export function isAccepted(code: number): boolean {
  */
 export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[], rset = true): Promise<never> {
   const last = await drain(conv, outstanding);
-  const cause = last?.code === 354 ? await endEmptyData(conv, last) : undefined;
+  const cause = last?.code === 354 ? await endEmptyData(conv, last, "no recipient was accepted") : undefined;
   if (rset) await abandon(conv, last?.code ?? 0);
   throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
 }
@@ -280,7 +284,7 @@ async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, 
   let cause: unknown;
   if (mail.code !== 421) {
     const last = await drain(conv, outstanding);
-    if (last?.code === 354) cause = await endEmptyData(conv, last);
+    if (last?.code === 354) cause = await endEmptyData(conv, last, "the sender was refused");
     if (rset) await abandon(conv, mail.code);
   }
   throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });

@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { closedOn } from "../helpers/closed-on.js";
 import { traced } from "../helpers/flow-trace.js";
@@ -218,6 +218,29 @@ S: 354 go ahead
       && err.cause instanceof SMTPServerDisconnected && /354 go ahead/.test(err.cause.message));
     assert.equal(client.connected, false);
   });
+});
+
+test("BDAT written whole, every recipient (or the sender) refused, 354 to BDAT LAST -> SMTPRecipientsRefused (SMTPSenderRefused) with the close as cause, not the failed write of a lone '.' on the closed connection", async () => {
+  const envelope = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: BDAT 5 LAST\nC! one\\r\\n\n";
+  // [the envelope replies, what the error must be (returns its cause)]
+  const cases: [string, (err: unknown) => unknown][] = [
+    ["S: 250 ok\nS: 550 no such user\n", (err) => {
+      assert.ok(err instanceof SMTPRecipientsRefused, `expected SMTPRecipientsRefused, got ${String(err)}`);
+      assert.deepEqual([...err.recipients].map(([k, v]) => [k, v.code]), [["b@y.test", 550]]);
+      return err.cause;
+    }],
+    ["S: 550 sender rejected\nS: 250 ok\n", (err) => {
+      assert.ok(err instanceof SMTPSenderRefused, `expected SMTPSenderRefused, got ${String(err)}`);
+      assert.equal(err.smtpCode, 550);
+      return err.cause;
+    }],
+  ];
+  for (const [replies, refusal] of cases) {
+    await withScript(`${EHLO_BDAT}${envelope}${replies}S: 354 go ahead\n`, async (client) => {
+      await assert.rejects(client.sendmail("a@x.test", "b@y.test", "one\r\n"), (err: unknown) => closedOn(refusal(err), 354, /BDAT 5 LAST/));
+      assert.equal(client.connected, false);
+    });
+  }
 });
 
 test("DATA answered with a 1yz -> SMTPDataError at once with the close as cause (the 354 after it would otherwise reach the RSET)", async () => {

@@ -99,6 +99,8 @@ S: 354 go ahead anyway
       assert.ok(err instanceof SMTPSenderRefused, String(err));
       assert.equal(err.smtpCode, 550);
       closedOn(err.cause, 354, /DATA.*RFC 2033/);
+      // Not "no recipient was accepted": the server accepted the RCPT (after refusing MAIL).
+      assert.match((err.cause as Error).message, /although the sender was refused/);
       return true;
     });
     assert.equal(client.connected, false);
