@@ -33,6 +33,10 @@ export function splitHostPort(host: string, port: number, defaultPort: number): 
     p = Number(text);
   }
   if (!Number.isInteger(p) || p < 0 || p > 65535) throw new RangeError(`port must be an integer from 0 to 65535, got ${p}`);
-  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
+  if (h.startsWith("[") && h.endsWith("]")) {
+    h = h.slice(1, -1);
+    // "[]" names no host: not the default ("localhost") that an empty host gets.
+    if (h === "") throw new TypeError(`no host between the brackets: ${JSON.stringify(host)}`);
+  }
   return { host: h || "localhost", port: p || defaultPort };
 }

@@ -36,6 +36,12 @@ describe("splitHostPort (Python's host:port splitting in connect)", () => {
     assert.deepEqual(splitHostPort("[127.0.0.1]:26", 0, 25), { host: "127.0.0.1", port: 26 });
   });
 
+  it("refuses empty brackets rather than connecting to localhost", () => {
+    assert.throws(() => splitHostPort("[]", 0, 25), { name: "TypeError", message: 'no host between the brackets: "[]"' });
+    assert.throws(() => splitHostPort("[]:25", 0, 25), { name: "TypeError", message: 'no host between the brackets: "[]:25"' });
+    assert.throws(() => splitHostPort("[]", 2525, 25), TypeError);
+  });
+
   it("takes an absolute path as a Unix socket", () => {
     assert.deepEqual(splitHostPort("/var/run/dovecot/lmtp", 0, 24), { host: "/var/run/dovecot/lmtp", port: 24, path: "/var/run/dovecot/lmtp" });
   });
