@@ -280,6 +280,10 @@ export class Connection {
     if (this.#reader !== null) this.#reader.receive(this.#onData);
     else socket.on("data", this.#onData);
     socket.on("error", (err) => { lastError = err; });
+    // The server has closed its side: no reply can come any more. Without this, a socket
+    // with writes the server no longer reads (it refused the message and hung up) would
+    // wait for them to drain, which never happens, until the data-block timeout.
+    socket.on("end", () => socket.destroy());
     socket.on("close", () => {
       this.#closed = true;
       this.#events.close(lastError);

@@ -65,3 +65,21 @@ test("DATA, LMTP pipelined and lock-step: a 552 or 421 while the message is bein
     }
   }
 });
+
+test("DATA: a 552 while the message is being written, then the server closes only its side (a half-close, still not reading) -> the same SMTPDataError at once, not after the data-block timeout", async (t) => {
+  // `-- close` ends the server's side (FIN) and reads nothing more: the client's pending
+  // writes would never drain, so only the end of the server's side can tell it to stop.
+  const halfClosed = "-- wait 100\nS: 552 5.3.4 message too big\n-- close\n";
+  const openings: [string, string][] = [
+    ["pipelined", `${greeting(["PIPELINING"])}${PIPELINED_GROUP}-- pause\nS: 250 ok\nS: 250 ok\nS: 354 go ahead\n`],
+    ["lock-step", `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\n-- pause\nS: 354 go ahead\n`],
+  ];
+  for (const [flow, opening] of openings) {
+    for (const [kind, body] of BODIES) {
+      const label = `${flow}, ${kind}`;
+      await t.test(label, () => withPausedScript(`${opening}${halfClosed}`, (client) => refusedAndClosed(
+        client, () => client.sendmail("a@x.test", "b@y.test", body()), (err) => dataRefused(err, 552, "5.3.4 message too big", "end of data", label),
+      )));
+    }
+  }
+});
