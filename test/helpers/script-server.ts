@@ -11,13 +11,15 @@
  * connection; `-- wait N` pauses N ms; `-- pause` stops reading (for good: what the
  * client writes next backs up in its socket, and is neither checked nor recorded);
  * `-- destroy` closes the connection at once, as a server that hangs up does (after a
- * pause, with the client's bytes unread: the client's writes then fail). Anything the
- * client sends that differs from the script fails `done` with both texts.
+ * pause, with the client's bytes unread: the client's writes then fail); `-- resume`
+ * reads again after a pause, for good: what the client sends from then on is recorded
+ * (in `received`) but never checked, so no C: line may follow it. Anything the client
+ * sends that differs from the script fails `done` with both texts.
  */
 
 import net from "node:net";
 
-type Step = { kind: "send"; bytes: Buffer } | { kind: "expect"; bytes: Buffer } | { kind: "close" } | { kind: "destroy" } | { kind: "pause" } | { kind: "wait"; ms: number };
+type Step = { kind: "send"; bytes: Buffer } | { kind: "expect"; bytes: Buffer } | { kind: "close" } | { kind: "destroy" } | { kind: "pause" } | { kind: "resume" } | { kind: "wait"; ms: number };
 
 /** A running scripted server. */
 export interface ScriptServer {
@@ -48,6 +50,7 @@ export function parseScript(script: string): Step[] {
       if (rest === "close") steps.push({ kind: "close" });
       else if (rest === "destroy") steps.push({ kind: "destroy" });
       else if (rest === "pause") steps.push({ kind: "pause" });
+      else if (rest === "resume") steps.push({ kind: "resume" });
       else if (rest.startsWith("wait ")) steps.push({ kind: "wait", ms: Number(rest.slice(5)) });
       else throw new Error(`bad directive: ${line}`);
       continue;
@@ -114,8 +117,11 @@ async function play(sock: net.Socket, steps: Step[], chunks: Buffer[]): Promise<
   let buffered = Buffer.alloc(0);
   let wake: (() => void) | null = null;
   let ended = false;
+  /** After `-- resume`: bytes are only recorded (no copy into `buffered` per chunk of a large message). */
+  let discarding = false;
   sock.on("data", (d: Buffer) => {
     chunks.push(d);
+    if (discarding) return;
     buffered = Buffer.concat([buffered, d]);
     wake?.();
   });
@@ -128,6 +134,10 @@ async function play(sock: net.Socket, steps: Step[], chunks: Buffer[]): Promise<
     if (step.kind === "send") sock.write(step.bytes);
     else if (step.kind === "wait") await new Promise((r) => setTimeout(r, step.ms));
     else if (step.kind === "pause") sock.pause();
+    else if (step.kind === "resume") {
+      discarding = true;
+      sock.resume();
+    }
     else if (step.kind === "close") {
       sock.end();
       return;
