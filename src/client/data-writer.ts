@@ -58,6 +58,7 @@ export async function writeStreamed(
     // A stream that stops yielding ends the call once the connection has gone (or the call
     // is aborted), rather than holding it and every call behind it forever.
     const stop = eitherSignal(signal, conv.channel.closedSignal);
+    conv.channel.bodyStarted();
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : abortableItems(streamChunks(body.chunks), stop)) {
       signal?.throwIfAborted();
       const out = stuffer.push(chunk);
@@ -71,6 +72,7 @@ export async function writeStreamed(
     conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
     throw reported;
   }
+  conv.channel.bodyEnded();
   return endData(conv, stuffer, [stuffer.end()], accepted, followed);
 }
 

@@ -91,7 +91,9 @@ function envelopeRefusal(conv: Conversation, env: Envelope, slots: readonly Slot
  * The refusal of the end of data that has arrived, as `finish` and `complete` make it: for
  * SMTP an SMTPDataError, for LMTP (a reply per accepted recipient) SMTPRecipientsRefused
  * when nobody got the message. `undefined` when no reply has come, or it accepts: a
- * failed write never becomes a success.
+ * failed write never becomes a success. A reply that came while DATA's message was being
+ * written (`sent.inData`) is always an SMTPDataError when it does not refuse: a 2xx there
+ * accepts a message that was not all sent.
  */
 function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "accepted">, sent: Sent, cause: unknown): Error | undefined {
   const final = sent.final ?? [];
@@ -100,8 +102,10 @@ function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "acc
   if (broken) return dataRefusal(conv, broken, "end of data");
   const replies = sent.inData ? [conv.channel.strayReply] : final.map((s) => s.reply);
   const first = replies[0];
-  if (first === undefined || first.code < 400) return undefined;
-  if (conv.dialect === "smtp") return new SMTPDataError(first.code, first.message, { command: "end of data", cause });
+  if (first === undefined || (first.code < 400 && sent.inData !== true)) return undefined;
+  // A reply while DATA's message was still being written accepts nothing (not all of it
+  // was sent), whatever its code: for LMTP too, the SMTPDataError of that reply.
+  if (conv.dialect === "smtp" || first.code < 400) return new SMTPDataError(first.code, first.message, { command: "end of data", cause });
   const outcomes = new RecipientOutcomes(envelope);
   for (const reply of replies) if (reply === undefined || !outcomes.add(reply)) break;
   outcomes.lost(cause);

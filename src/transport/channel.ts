@@ -66,6 +66,11 @@ export class Channel {
   #writes = 0;
   /** The first reply no slot took since the last write, and {@link writes} then (see {@link strayReply}). */
   #stray: { reply: SMTPReply; writes: number } | undefined = undefined;
+  /**
+   * Where a message body written in pieces is (see {@link bodyStarted}): `answered` once a
+   * reply came while it was being written, and the channel closed on it.
+   */
+  #body: "none" | "writing" | "answered" = "none";
   /** Aborted once the channel has closed, for whatever reason (see {@link closedSignal}). */
   readonly #closing = new AbortController();
 
@@ -235,6 +240,28 @@ export class Channel {
 
   #strayed(reply: SMTPReply): void {
     if (this.#stray?.writes !== this.#writes) this.#stray = { reply, writes: this.#writes };
+    if (this.#body !== "writing") return;
+    // The server answered a message it has not all read: client and server are out of step,
+    // and it may never answer the end. Only "." ends DATA mode, which would deliver the
+    // message truncated: the connection goes (the pending write then fails with this close).
+    this.#body = "answered";
+    this.destroy(new SMTPServerDisconnected(
+      `Connection closed: the server replied (${reply.code} ${reply.message}) while the message was still being sent`,
+    ));
+  }
+
+  /**
+   * Marks the start of a message body written in pieces after DATA's 354, until
+   * {@link bodyEnded}: a reply that comes meanwhile (no command waits for one) closes the
+   * channel, and fails the write pending then with that close (see {@link strayReply}).
+   */
+  bodyStarted(): void {
+    this.#body = "writing";
+  }
+
+  /** Marks the body of {@link bodyStarted} as all written: its end follows at once, whose slot takes the next reply. */
+  bodyEnded(): void {
+    this.#body = "none";
   }
 
   /** A reply held after {@link sendRaw} that no slot took, if any. */
@@ -248,7 +275,13 @@ export class Channel {
    */
   async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal): Promise<void> {
     this.#assertOpen();
-    if (!this.#conn.write(bytes)) await this.#conn.drain(stallTimeout, signal);
+    if (this.#conn.write(bytes)) return;
+    try {
+      await this.#conn.drain(stallTimeout, signal);
+    } catch (err) {
+      // Closed on a reply during the body: that close says why, not the socket's.
+      throw this.#body === "answered" ? this.#queue.failure : err;
+    }
   }
 
   /**
