@@ -222,7 +222,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option("--tls-implicit", "TLS from the first byte instead of STARTTLS")
     .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH. Every local user can read it in the process list (ps): prefer --auth-file", (v: string, prev: [string, string][] | undefined) => [...(prev ?? []), parseUserPass(v)])
-    .option("--auth-file <file>", "accept the users of this file, one user:password a line (blank lines and # comments skipped); enables AUTH")
+    .option("--auth-file <file>", "accept the users of this file, one user:password a line (blank lines and # comments skipped; spaces around the user name dropped, the password kept as written); enables AUTH")
     .option("--auth-required", "refuse MAIL until the client has logged in")
     .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit; the server holds each message in memory)", parseCount, DEFAULT_SERVE_SIZE)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)

@@ -11,8 +11,13 @@ test("auth file: one user:password a line; blank lines and # comments skipped; c
   assert.deepEqual(parseAuthFile(text, "users.txt"), new Map([["alice", "pw-2"], ["bob", "a:b:#c"], ["carol", ""]]));
 });
 
+test("auth file: whitespace around the user name is dropped; the password is kept as written, spaces included", () => {
+  const text = "  alice:pw\n\tbob \t: one space before, two after  \r\ncarol:\t\n";
+  assert.deepEqual(parseAuthFile(text, "users.txt"), new Map([["alice", "pw"], ["bob", " one space before, two after  "], ["carol", "\t"]]));
+});
+
 test("auth file: a line that is not user:password is refused naming the file and line, never the line", () => {
-  for (const [text, line] of [["alice:pw\nsecret-no-colon\n", 2], ["# c\n\n:secret-no-user\n", 3]] as const) {
+  for (const [text, line] of [["alice:pw\nsecret-no-colon\n", 2], ["# c\n\n:secret-no-user\n", 3], ["alice:pw\n \t :secret-blank-user\n", 2]] as const) {
     assert.throws(() => parseAuthFile(text, "/etc/users.txt"), (err: unknown) => {
       assert.ok(err instanceof TypeError);
       assert.match(err.message, new RegExp(`^--auth-file /etc/users\\.txt line ${line}: not user:password`));
