@@ -103,7 +103,7 @@ test("send: an address that is not one address names its option", () => {
 test("serve: defaults and options", () => {
   const d = parse("serve").command;
   assert.deepEqual(d, {
-    kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authRequired: false, size: 32 * 1024 * 1024,
+    kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authFiles: [], authRequired: false, size: 32 * 1024 * 1024,
     refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536, extensions: {},
   });
   const unlimited = parse("serve", "--size", "0").command;
@@ -113,7 +113,7 @@ test("serve: defaults and options", () => {
     "--hide", "pipelining,8BITMIME", "--hide", "starttls", "--offer", "dsn").command;
   assert.deepEqual(full, {
     kind: "serve", host: "::1", port: 0, lmtp: true, tls: { certFile: "c.pem", keyFile: "k.pem", implicit: true },
-    users: new Map([["alice", "pw"], ["bob", "x:y"]]), authRequired: true, size: 1000,
+    users: new Map([["alice", "pw"], ["bob", "x:y"]]), authFiles: [], authRequired: true, size: 1000,
     refuseSenders: ["s@x"], refuseRecipients: ["r@x"], quiet: true, printMax: 0,
     extensions: { pipelining: false, eightBitMime: false, hideStarttls: true, dsn: true },
   });
@@ -122,17 +122,17 @@ test("serve: defaults and options", () => {
   }
 });
 
-test("serve: --auth-file (read when the server starts) adds to --auth and satisfies --auth-required; help points to it", () => {
-  const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-required").command;
+test("serve: --auth-file (read when the server starts, repeatable as --auth) adds to --auth and satisfies --auth-required; help points to it", () => {
+  const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-file", "more.txt", "--auth-required").command;
   assert.ok(r?.kind === "serve");
-  assert.equal(r.authFile, "users.txt");
+  assert.deepEqual(r.authFiles, ["users.txt", "more.txt"]);
   assert.deepEqual(r.users, new Map([["alice", "pw"]]));
   assert.equal(r.authRequired, true);
   assert.equal((parse("serve", "--auth-file", "users.txt", "--auth-required").command as { authRequired: boolean }).authRequired, true);
   assert.match(parse("serve", "--auth-required").error?.message ?? "", /--auth-required needs --auth-file or at least one --auth/);
   const help = parse("serve", "--help").out.replace(/\s+/g, " ");
   assert.match(help, /--auth <user:pass> .*process list \(ps\): prefer --auth-file/);
-  assert.match(help, /--auth-file <file> .*one user:password a line .*spaces around the user name dropped, the password kept as written/);
+  assert.match(help, /--auth-file <file> .*this file \(repeatable\), one user:password a line .*spaces around the user name dropped, the password kept as written/);
 });
 
 test("probe: target and TLS mode", () => {
