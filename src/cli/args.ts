@@ -3,7 +3,7 @@
  * No I/O besides commander's own help/error text, so it is unit-testable.
  * @module
  */
-import { isIPv6 } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { MAX_DELAY_MS, VERSION } from "../constants.js";
 import { escapeControl } from "../errors.js";
@@ -80,15 +80,16 @@ export interface CliOutput {
 }
 
 /**
- * Splits `host[:port]`, `[v6]:port` or a bare IPv6 address. Anything else with brackets or
- * more than one colon is a usage error here, not a name sent to DNS.
+ * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
+ * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else
+ * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
  */
 export function parseHostPort(value: string): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
-    new InvalidArgumentError(`"${value}" is not host:port, [IPv6 address]:port or an IPv6 address.`);
+    new InvalidArgumentError(`"${value}" is not host:port, [IP address]:port or an IPv6 address.`);
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
-    if (!isIPv6(bracketed[1]!)) throw notHostPort();
+    if (!isIPv6(bracketed[1]!) && !isIPv4(bracketed[1]!)) throw notHostPort();
     return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
   }
   if (/[[\]]/.test(value)) throw notHostPort();

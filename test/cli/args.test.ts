@@ -23,9 +23,13 @@ test("host[:port] forms", () => {
   assert.deepEqual(parseHostPort("[::1]"), { host: "::1", port: 0 });
   assert.deepEqual(parseHostPort("::1"), { host: "::1", port: 0 });
   assert.deepEqual(parseHostPort("2001:db8::25"), { host: "2001:db8::25", port: 0 });
+  // an IPv4 address literal (RFC 5321 §4.1.3), as the library's splitHostPort takes it
+  assert.deepEqual(parseHostPort("[127.0.0.1]:26"), { host: "127.0.0.1", port: 26 });
+  assert.deepEqual(parseHostPort("[192.0.2.25]"), { host: "192.0.2.25", port: 0 });
   for (const bad of ["host:x", "host:70000", ":25", "", "host:-1"]) assert.throws(() => parseHostPort(bad), /./, bad);
   // Typos that used to reach DNS (exit 5, "getaddrinfo ENOTFOUND") are usage errors.
-  for (const bad of ["[::1", "[::1:25", "::1]:25", "[mail.example.org]:25", "mail.example.org:25:", "a:b:c", "[::1]:"]) {
+  for (const bad of ["[::1", "[::1:25", "::1]:25", "[mail.example.org]:25", "[localhost]", "mail.example.org:25:", "a:b:c", "[::1]:",
+    "[127.0.0.1]:", "[127.0.0.1]:x", "[127.0.0.256]:25", "[127.0.0]:25", "[127.0.0.1:25]", "[ 127.0.0.1]", "[IPv6:::1]:25"]) {
     assert.throws(() => parseHostPort(bad), /host:port|port number/, bad);
   }
 });
@@ -140,6 +144,9 @@ test("probe: target and TLS mode", () => {
     kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false,
   });
   assert.ok(parse("probe").error);
+  assert.deepEqual(parse("send", "--server", "[127.0.0.1]:2525", "--from", "a@x.org", "--to", "b@x.org").command,
+    { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true });
+  assert.equal(parse("probe", "[127.0.0.1]").command?.host, "127.0.0.1");
 });
 
 test("--help is not an error; no command is", () => {
