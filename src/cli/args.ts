@@ -3,7 +3,7 @@
  * No I/O besides commander's own help/error text, so it is unit-testable.
  * @module
  */
-import { isIPv6 } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { MAX_DELAY_MS, VERSION } from "../constants.js";
 import { escapeControl } from "../errors.js";
@@ -18,10 +18,10 @@ export interface ServeCommand {
   readonly port: number;
   readonly lmtp: boolean;
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly implicit: boolean };
-  /** The users of `--auth`; {@link authFile} may add more. */
+  /** The users of `--auth`; {@link authFiles} may add more. */
   readonly users: ReadonlyMap<string, string>;
-  /** `--auth-file`: a file of `user:password` lines, read when the server starts. */
-  readonly authFile?: string;
+  /** `--auth-file` (repeatable, as `--auth`): files of `user:password` lines, read when the server starts. */
+  readonly authFiles: readonly string[];
   readonly authRequired: boolean;
   readonly size?: number;
   readonly refuseSenders: readonly string[];
@@ -80,15 +80,16 @@ export interface CliOutput {
 }
 
 /**
- * Splits `host[:port]`, `[v6]:port` or a bare IPv6 address. Anything else with brackets or
- * more than one colon is a usage error here, not a name sent to DNS.
+ * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
+ * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else
+ * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
  */
 export function parseHostPort(value: string): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
-    new InvalidArgumentError(`"${value}" is not host:port, [IPv6 address]:port or an IPv6 address.`);
+    new InvalidArgumentError(`"${value}" is not host:port, [IP address]:port or an IPv6 address.`);
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
-    if (!isIPv6(bracketed[1]!)) throw notHostPort();
+    if (!isIPv6(bracketed[1]!) && !isIPv4(bracketed[1]!)) throw notHostPort();
     return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
   }
   if (/[[\]]/.test(value)) throw notHostPort();
@@ -222,7 +223,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option("--tls-implicit", "TLS from the first byte instead of STARTTLS")
     .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH. Every local user can read it in the process list (ps): prefer --auth-file", (v: string, prev: [string, string][] | undefined) => [...(prev ?? []), parseUserPass(v)])
-    .option("--auth-file <file>", "accept the users of this file, one user:password a line (blank lines and # comments skipped); enables AUTH")
+    .option("--auth-file <file>", "accept the users of this file (repeatable), one user:password a line (blank lines and # comments skipped; spaces around the user name dropped, the password kept as written); enables AUTH", collect)
     .option("--auth-required", "refuse MAIL until the client has logged in")
     .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit; the server holds each message in memory)", parseCount, DEFAULT_SERVE_SIZE)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)
@@ -231,14 +232,14 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean }) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       if (o.authRequired && (o.auth ?? []).length === 0 && o.authFile === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs --auth-file or at least one --auth user:pass");
       sink({
         kind: "serve", host: o.host, port: o.port, lmtp: o.lmtp ?? false,
         ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
-        users: new Map(o.auth ?? []), ...(o.authFile === undefined ? {} : { authFile: o.authFile }), authRequired: o.authRequired ?? false,
+        users: new Map(o.auth ?? []), authFiles: o.authFile ?? [], authRequired: o.authRequired ?? false,
         ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
         extensions: parseExtensions(o.hide ?? [], o.offer ?? []),

@@ -41,13 +41,16 @@ async function readTlsFiles(files: NonNullable<ServeCommand["tls"]>): Promise<{ 
 }
 
 /**
- * Turns the parsed command into debug server options (reading the TLS files and --auth-file).
- * @throws TypeError (a usage error) for an --auth-file that cannot be used; Error naming the
+ * Turns the parsed command into debug server options (reading the TLS files and each --auth-file,
+ * in order).
+ * @throws TypeError (a usage error) for the first --auth-file that cannot be used; Error naming the
  *   flag for TLS files that cannot.
  */
 export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOptions> {
-  // --auth wins for a user named in both
-  const users = cmd.authFile === undefined ? cmd.users : new Map([...await readAuthFile(cmd.authFile), ...cmd.users]);
+  // a later --auth-file wins for a user named in two, and --auth over any file
+  const fromFiles: [string, string][] = [];
+  for (const path of cmd.authFiles) fromFiles.push(...await readAuthFile(path));
+  const users = new Map([...fromFiles, ...cmd.users]);
   const tls = cmd.tls === undefined ? undefined : {
     ...(await readTlsFiles(cmd.tls)),
     mode: cmd.tls.implicit ? "implicit" as const : "starttls" as const,

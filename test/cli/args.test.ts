@@ -23,9 +23,13 @@ test("host[:port] forms", () => {
   assert.deepEqual(parseHostPort("[::1]"), { host: "::1", port: 0 });
   assert.deepEqual(parseHostPort("::1"), { host: "::1", port: 0 });
   assert.deepEqual(parseHostPort("2001:db8::25"), { host: "2001:db8::25", port: 0 });
+  // an IPv4 address literal (RFC 5321 §4.1.3), as the library's splitHostPort takes it
+  assert.deepEqual(parseHostPort("[127.0.0.1]:26"), { host: "127.0.0.1", port: 26 });
+  assert.deepEqual(parseHostPort("[192.0.2.25]"), { host: "192.0.2.25", port: 0 });
   for (const bad of ["host:x", "host:70000", ":25", "", "host:-1"]) assert.throws(() => parseHostPort(bad), /./, bad);
   // Typos that used to reach DNS (exit 5, "getaddrinfo ENOTFOUND") are usage errors.
-  for (const bad of ["[::1", "[::1:25", "::1]:25", "[mail.example.org]:25", "mail.example.org:25:", "a:b:c", "[::1]:"]) {
+  for (const bad of ["[::1", "[::1:25", "::1]:25", "[mail.example.org]:25", "[localhost]", "mail.example.org:25:", "a:b:c", "[::1]:",
+    "[127.0.0.1]:", "[127.0.0.1]:x", "[127.0.0.256]:25", "[127.0.0]:25", "[127.0.0.1:25]", "[ 127.0.0.1]", "[IPv6:::1]:25"]) {
     assert.throws(() => parseHostPort(bad), /host:port|port number/, bad);
   }
 });
@@ -103,7 +107,7 @@ test("send: an address that is not one address names its option", () => {
 test("serve: defaults and options", () => {
   const d = parse("serve").command;
   assert.deepEqual(d, {
-    kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authRequired: false, size: 32 * 1024 * 1024,
+    kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authFiles: [], authRequired: false, size: 32 * 1024 * 1024,
     refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536, extensions: {},
   });
   const unlimited = parse("serve", "--size", "0").command;
@@ -113,7 +117,7 @@ test("serve: defaults and options", () => {
     "--hide", "pipelining,8BITMIME", "--hide", "starttls", "--offer", "dsn").command;
   assert.deepEqual(full, {
     kind: "serve", host: "::1", port: 0, lmtp: true, tls: { certFile: "c.pem", keyFile: "k.pem", implicit: true },
-    users: new Map([["alice", "pw"], ["bob", "x:y"]]), authRequired: true, size: 1000,
+    users: new Map([["alice", "pw"], ["bob", "x:y"]]), authFiles: [], authRequired: true, size: 1000,
     refuseSenders: ["s@x"], refuseRecipients: ["r@x"], quiet: true, printMax: 0,
     extensions: { pipelining: false, eightBitMime: false, hideStarttls: true, dsn: true },
   });
@@ -122,17 +126,17 @@ test("serve: defaults and options", () => {
   }
 });
 
-test("serve: --auth-file (read when the server starts) adds to --auth and satisfies --auth-required; help points to it", () => {
-  const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-required").command;
+test("serve: --auth-file (read when the server starts, repeatable as --auth) adds to --auth and satisfies --auth-required; help points to it", () => {
+  const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-file", "more.txt", "--auth-required").command;
   assert.ok(r?.kind === "serve");
-  assert.equal(r.authFile, "users.txt");
+  assert.deepEqual(r.authFiles, ["users.txt", "more.txt"]);
   assert.deepEqual(r.users, new Map([["alice", "pw"]]));
   assert.equal(r.authRequired, true);
   assert.equal((parse("serve", "--auth-file", "users.txt", "--auth-required").command as { authRequired: boolean }).authRequired, true);
   assert.match(parse("serve", "--auth-required").error?.message ?? "", /--auth-required needs --auth-file or at least one --auth/);
   const help = parse("serve", "--help").out.replace(/\s+/g, " ");
   assert.match(help, /--auth <user:pass> .*process list \(ps\): prefer --auth-file/);
-  assert.match(help, /--auth-file <file> .*one user:password a line/);
+  assert.match(help, /--auth-file <file> .*this file \(repeatable\), one user:password a line .*spaces around the user name dropped, the password kept as written/);
 });
 
 test("probe: target and TLS mode", () => {
@@ -140,6 +144,9 @@ test("probe: target and TLS mode", () => {
     kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false,
   });
   assert.ok(parse("probe").error);
+  assert.deepEqual(parse("send", "--server", "[127.0.0.1]:2525", "--from", "a@x.org", "--to", "b@x.org").command,
+    { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true });
+  assert.equal(parse("probe", "[127.0.0.1]").command?.host, "127.0.0.1");
 });
 
 test("--help is not an error; no command is", () => {

@@ -247,7 +247,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
     }
   });
 
-  test("serve --auth-file: a malformed line exits 2 naming the file and line (not the line); so does a missing file", async () => {
+  test("serve --auth-file: a malformed line exits 2 naming the file and line (not the line); so do a missing file and a device", async () => {
     const bad = await tempFile("bad.txt", "alice:pw\n# comment\nbob-secret-no-colon\n");
     const r = await run(["serve", "--port", "0", "--auth-file", bad]);
     assert.equal(r.code, 2, r.stderr);
@@ -256,6 +256,10 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
     const missing = await run(["serve", "--port", "0", "--auth-file", "/nonexistent/users.txt"]);
     assert.equal(missing.code, 2, missing.stderr);
     assert.equal(missing.stderr, "smtplib: --auth-file /nonexistent/users.txt: cannot read it (ENOENT)\n");
+    // not read until memory runs out
+    const device = await run(["serve", "--port", "0", "--auth-file", "/dev/zero"]);
+    assert.equal(device.code, 2, device.stderr);
+    assert.equal(device.stderr, "smtplib: --auth-file /dev/zero: not a regular file (a device)\n");
   });
 
   test("usage: --help exits 0, mistakes exit 2 with a message", async () => {
