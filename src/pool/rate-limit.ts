@@ -1,7 +1,8 @@
 /**
  * A sliding-window rate limiter: at most `messages` calls pass in any span of `interval`
  * ms, in bursts of up to `messages` after a quiet spell. Waiting calls pass in order; one
- * that is aborted, or shut out by {@link RateLimiter.close}, leaves the line at once.
+ * that is aborted, or shut out by {@link RateLimiter.close}, leaves the line at once. A
+ * pass given back ({@link RateLimiter.refund}) no longer counts.
  * @module
  */
 
@@ -21,8 +22,16 @@ export interface RateLimit {
  */
 export const MAX_RATE_MESSAGES = 1_000_000;
 
+declare const passBrand: unique symbol;
+
+/**
+ * What {@link RateLimiter.take} gives a caller that passed: the time its pass was recorded
+ * at, which {@link RateLimiter.refund} takes to give back that pass.
+ */
+export type RatePass = number & { readonly [passBrand]: true };
+
 interface Waiter {
-  resolve(): void;
+  resolve(pass: RatePass): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
@@ -59,18 +68,21 @@ export class RateLimiter {
    * Rejects with the signal's reason as soon as `signal` aborts, and with the reason given
    * to {@link close} once closed. `beforeWaiting` is called when the caller cannot pass at
    * once, before it joins the line: what it throws, `take` rejects with, and the caller
-   * does not wait.
+   * does not wait. Resolves with the caller's pass, for {@link refund}.
    */
-  take(signal?: AbortSignal, beforeWaiting?: () => void): Promise<void> {
+  take(signal?: AbortSignal, beforeWaiting?: () => void): Promise<RatePass> {
     if (this.#closed) return Promise.reject(this.#closed.reason);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#waiting.length === 0 && this.#pass()) return Promise.resolve();
+    if (this.#waiting.length === 0) {
+      const pass = this.#pass();
+      if (pass !== undefined) return Promise.resolve(pass);
+    }
     try {
       beforeWaiting?.();
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<RatePass>((resolve, reject) => {
       const waiter: Waiter = {
         resolve, reject, signal,
         onAbort: () => {
@@ -96,18 +108,46 @@ export class RateLimiter {
     }
   }
 
-  /** Records a pass now when the window allows one; false when it is full. */
-  #pass(): boolean {
+  /**
+   * Gives back `pass` (from {@link take}) of a call that sent nothing: it no longer counts,
+   * and a waiting call may pass in its place at once. A pass already out of the window
+   * changes nothing. Give each pass back once at most (a second time would take out another
+   * pass of the same time, if any).
+   *
+   * Exactly this pass's time leaves the ring. Another one would break the limit: the ring
+   * holds the time of every pass still counted, and each leaves the window `interval` after
+   * it. Taking out a newer time than the caller's would leave the caller's older one standing
+   * for a pass that was really made later: it would leave the window early, and a call
+   * passing then would make `messages` + 1 within one interval (say 2 per 10 ms: A at 0, B
+   * at 9, A given back at 9; without B's time, C passes at 9 and D at 10: B, C and D within
+   * 10 ms). Taking out an older time would keep a place taken longer than its pass counts.
+   * Passes of the same time are alike, so the time is all that names a pass.
+   */
+  refund(pass: RatePass): void {
+    const size = this.#passes.length;
+    // Times only grow along the ring, and a pass given back is mostly a recent one.
+    let k = this.#count - 1;
+    while (k >= 0 && this.#passes[(this.#oldest + k) % size] !== pass) k--;
+    if (k < 0) return;
+    for (; k < this.#count - 1; k++) this.#passes[(this.#oldest + k) % size] = this.#passes[(this.#oldest + k + 1) % size]!;
+    this.#count--;
+    if (this.#waiting.length === 0 || this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#serve();
+  }
+
+  /** Records a pass now when the window allows one; undefined when it is full. */
+  #pass(): RatePass | undefined {
     const t = this.now();
     const size = this.#passes.length;
     if (this.#count === size) {
-      if (t - this.#passes[this.#oldest]! < this.#interval) return false;
+      if (t - this.#passes[this.#oldest]! < this.#interval) return undefined;
       this.#oldest = (this.#oldest + 1) % size;
       this.#count--;
     }
     this.#passes[(this.#oldest + this.#count) % size] = t;
     this.#count++;
-    return true;
+    return t as RatePass;
   }
 
   #leave(waiter: Waiter): void {
@@ -119,10 +159,12 @@ export class RateLimiter {
   /** Lets waiting calls pass while the window allows, then waits for the next free place. */
   #serve(): void {
     this.#timer = undefined;
-    while (this.#waiting.length > 0 && this.#pass()) {
+    while (this.#waiting.length > 0) {
+      const pass = this.#pass();
+      if (pass === undefined) break;
       const waiter = this.#waiting[0]!;
       this.#leave(waiter);
-      waiter.resolve();
+      waiter.resolve(pass);
     }
     this.#schedule();
   }

@@ -14,7 +14,7 @@ import net from "node:net";
 import { test } from "node:test";
 import { inspect } from "node:util";
 import { SMTPPool, SMTPPoolQueueFull, type PoolOptions } from "../../src/index.js";
-import { RateLimiter } from "../../src/pool/rate-limit.js";
+import { RateLimiter, type RatePass } from "../../src/pool/rate-limit.js";
 import { onLines } from "../helpers/lines.js";
 import { mulberry32 } from "../helpers/prng.js";
 
@@ -242,13 +242,18 @@ async function startChaosServer(seed: number, maxDelay: number): Promise<ChaosSe
 
 // ---------------------------------------------------------------- rate-limit passes
 
-/** When each pool's limiter let a call pass (the limiter is internal: its take() is observed). */
+/**
+ * When each pool's limiter let a call pass (the limiter is internal: its take() and
+ * refund() are observed); a pass given back leaves the list.
+ */
 let passes: number[] = [];
+/** The limiter's own pass of each time in {@link passes}, for refund(). */
+let passIds: RatePass[] = [];
 /** The limiter's clock as it last read it. */
 let lastRead = 0;
 const clocked = new WeakSet<RateLimiter>();
 const take = RateLimiter.prototype.take;
-RateLimiter.prototype.take = function (this: RateLimiter, signal?: AbortSignal, beforeWaiting?: () => void): Promise<void> {
+RateLimiter.prototype.take = function (this: RateLimiter, signal?: AbortSignal, beforeWaiting?: () => void): Promise<RatePass> {
   if (!clocked.has(this)) {
     clocked.add(this);
     const now = this.now;
@@ -261,10 +266,23 @@ RateLimiter.prototype.take = function (this: RateLimiter, signal?: AbortSignal, 
   // takes the time the limiter read there, not the time now (the process may have been
   // descheduled in between: seen once under load, two passes 42.6 ms apart for 51 ms).
   if (!inspect(taken).includes("<pending>")) {
-    taken.then(() => passes.push(before), () => undefined);
+    taken.then((pass) => { passes.push(before); passIds.push(pass); }, () => undefined);
     return taken;
   }
-  return taken.then(() => { passes.push(lastRead); });
+  return taken.then((pass) => {
+    passes.push(lastRead);
+    passIds.push(pass);
+    return pass;
+  });
+};
+const refund = RateLimiter.prototype.refund;
+RateLimiter.prototype.refund = function (this: RateLimiter, pass: RatePass): void {
+  const k = passIds.lastIndexOf(pass);
+  if (k !== -1) {
+    passes.splice(k, 1);
+    passIds.splice(k, 1);
+  }
+  refund.call(this, pass);
 };
 
 // ---------------------------------------------------------------- one scenario
@@ -332,6 +350,7 @@ async function scenario(seed: number): Promise<{ violations: string[]; describe:
 
   const violations: string[] = [];
   passes = [];
+  passIds = [];
   // When the client wrote each MAIL (the library publishes every write on smtplib.send).
   const written: { token: number; t: number }[] = [];
   const onSend = (message: unknown): void => {

@@ -1,0 +1,98 @@
+/**
+ * RateLimiter.refund: a pass given back (by a call that sent nothing) no longer counts,
+ * and only that pass: never more than `messages` kept passes within one `interval`. The
+ * limiter's clock is a fake one here; a call that cannot pass shows as a pending promise.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { inspect } from "node:util";
+import fc from "fast-check";
+import { RateLimiter, type RatePass } from "../../src/pool/rate-limit.js";
+
+const pending = (p: Promise<unknown>): boolean => inspect(p).includes("<pending>");
+
+test("refund gives back the caller's own pass: its place opens at once, a waiting call takes it, the others still count", async () => {
+  let t = 0;
+  const limiter = new RateLimiter({ messages: 2, interval: 10 }, () => t);
+  const a = await limiter.take();
+  t = 9;
+  await limiter.take(); // B, at 9
+  limiter.refund(a);
+  const c = limiter.take();
+  assert.ok(!pending(c), "A's place is free again");
+  t = 10;
+  // B and C (at 9) fill the window until 19. Had the refund taken out B's time instead of
+  // A's, A's time (0) would have left the window by now and D would pass: B, C and D
+  // within 10 ms.
+  const d = limiter.take();
+  assert.ok(pending(d), "B and C still count");
+  limiter.refund(await c);
+  assert.ok(!pending(d), "the refund let the waiting call pass at once, without a timer");
+  assert.equal(await d, 10);
+  const e = limiter.take();
+  assert.ok(pending(e));
+  limiter.close(new Error("closed"));
+  await assert.rejects(e, /closed/);
+});
+
+test("refund of a pass already out of the window, or unknown, opens no place", async () => {
+  let t = 0;
+  const limiter = new RateLimiter({ messages: 2, interval: 10 }, () => t);
+  const old = [await limiter.take(), await limiter.take()];
+  t = 30;
+  await limiter.take();
+  await limiter.take();
+  const waiting = limiter.take();
+  for (const pass of [...old, 25 as RatePass]) limiter.refund(pass);
+  assert.ok(pending(waiting), "the two passes at 30 still fill the window");
+  limiter.close(new Error("closed"));
+  await assert.rejects(waiting, /closed/);
+});
+
+type Op = { kind: "take" } | { kind: "refund"; which: number } | { kind: "advance"; ms: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.constant<Op>({ kind: "take" }), weight: 3 },
+  { arbitrary: fc.nat().map((which): Op => ({ kind: "refund", which })), weight: 1 },
+  { arbitrary: fc.integer({ min: 0, max: 12 }).map((ms): Op => ({ kind: "advance", ms })), weight: 2 },
+);
+
+test("property: over any takes, refunds and clock steps, a call passes exactly when fewer than `messages` kept passes fall within the last `interval`", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 20 }), fc.array(op, { maxLength: 80 }), async (messages, interval, ops) => {
+      let t = 0;
+      const limiter = new RateLimiter({ messages, interval }, () => t);
+      const passes: { t: number; pass: RatePass; refunded: boolean }[] = [];
+      for (const o of ops) {
+        if (o.kind === "advance") {
+          t += o.ms;
+        } else if (o.kind === "refund") {
+          const kept = passes.filter((p) => !p.refunded);
+          const p = kept[o.which % Math.max(1, kept.length)];
+          if (!p) continue;
+          limiter.refund(p.pass);
+          p.refunded = true;
+        } else {
+          const inWindow = passes.filter((p) => !p.refunded && t - p.t < interval).length;
+          const giveUp = new AbortController();
+          const taken = limiter.take(giveUp.signal);
+          if (pending(taken)) {
+            // Leaves the line at once (no timer is left behind).
+            giveUp.abort(new Error("not now"));
+            await assert.rejects(taken, /not now/);
+            assert.ok(inWindow >= messages, `refused at ${t} with ${inWindow} of ${messages} in the window`);
+          } else {
+            assert.ok(inWindow < messages, `passed at ${t} with ${inWindow} of ${messages} already in the window`);
+            passes.push({ t, pass: await taken, refunded: false });
+          }
+        }
+      }
+      const kept = passes.filter((p) => !p.refunded).map((p) => p.t);
+      for (let k = 0; k + messages < kept.length; k++) {
+        assert.ok(kept[k + messages]! - kept[k]! >= interval, `${messages + 1} kept passes within ${interval} ms: ${kept.join(", ")}`);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
