@@ -18,7 +18,7 @@ import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.j
 import type { SMTPReply } from "../protocol/reply.js";
 import { positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
-import { RateLimiter } from "./rate-limit.js";
+import { RateLimiter, type RatePass } from "./rate-limit.js";
 
 export type { PoolOptions } from "./pool-options.js";
 
@@ -132,6 +132,7 @@ export class SMTPPool {
 
   /**
    * Runs `job` on a member; `signal` (the call's own) also cancels the wait for a turn.
+   * A call that ends having sent nothing of its transaction gives its rate-limit pass back.
    * @throws SMTPPoolQueueFull when it would wait and `maxQueued` calls already do.
    */
   async #run<T>(job: (client: SMTP) => Promise<T>, callSignal?: AbortSignal): Promise<T> {
@@ -139,16 +140,27 @@ export class SMTPPool {
     const own = this.#options.signal;
     const signal = eitherSignal(own, callSignal);
     const place = QueueBound.place();
+    const call = { mayHaveSent: false };
+    let pass: RatePass | undefined;
     try {
-      await this.#limiter?.take(signal, () => this.#queued.enter(place));
-      return await this.#attempts(job, signal, place);
+      pass = await this.#limiter?.take(signal, () => this.#queued.enter(place));
+      return await this.#attempts(job, signal, place, call);
+    } catch (err) {
+      // Refused (maxQueued), aborted, closed, or no connection to be had: the pass goes back,
+      // so that the limit counts messages sent, not calls that never reached a server.
+      if (pass !== undefined && !call.mayHaveSent) this.#limiter?.refund(pass);
+      throw err;
     } finally {
       this.#queued.leave(place);
     }
   }
 
-  /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
-  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place): Promise<T> {
+  /**
+   * Runs `job` on a connection, and again on another while it has sent nothing (see below).
+   * `call.mayHaveSent` is set while a job runs, and cleared when the job fails unstarted
+   * (see `unstartedCalls`): a call that fails with it false wrote nothing of its transaction.
+   */
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, call: { mayHaveSent: boolean }): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let member: Member;
       try {
@@ -160,6 +172,8 @@ export class SMTPPool {
         if (!isClosing421(err) || attempt > this.#max) throw err;
         continue;
       }
+      // Only the job writes: from here on, a failure counts as sent unless known unstarted.
+      call.mayHaveSent = true;
       try {
         return await job(member.client);
       } catch (err) {
@@ -168,6 +182,7 @@ export class SMTPPool {
         // runs again on another connection, a few times at most; any other failure reaches
         // the caller (a send is never repeated).
         if (!(err instanceof Error && unstartedCalls.has(err))) throw err;
+        call.mayHaveSent = false;
         if (attempt > this.#max) {
           if (isClosing421(err)) throw err;
           throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); nothing of it was sent`, { cause: err });
