@@ -18,7 +18,7 @@ export { SMTP } from "./client/smtp.js";
 export type { SMTPOptions } from "./client/smtp.js";
 export { SMTP_SSL } from "./client/smtp-ssl.js";
 export { LMTP } from "./client/lmtp.js";
-export type { DataReply, DeliverOptions, Delivery } from "./client/smtp-transactions.js";
+export type { DataReply, DeliverOptions, Delivery, SendMessageOptions } from "./client/smtp-transactions.js";
 export type { LoginOptions } from "./client/smtp-secure.js";
 export type { MessageBody } from "./client/body.js";
 export type { MessageInput } from "./client/send-message.js";

@@ -29,10 +29,8 @@ export interface DataReply extends SMTPReply {
   recipients?: Map<string, SMTPReply>;
 }
 
-/** Options of `deliver()`, beyond Python's arguments. */
-export interface DeliverOptions {
-  /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870); else RangeError. */
-  size?: number;
+/** Options of `sendMessage()`, beyond Python's arguments (its size comes from the message). */
+export interface SendMessageOptions {
   /**
    * Aborts this call, which rejects at once with the signal's reason. Still waiting for its
    * turn (or for the greeting or STARTTLS before it), it sends nothing. With its transaction
@@ -41,6 +39,12 @@ export interface DeliverOptions {
    * the connection stays and the final reply is read and dropped.
    */
   signal?: AbortSignal;
+}
+
+/** Options of `sendmail()` and `deliver()`, beyond Python's arguments. */
+export interface DeliverOptions extends SendMessageOptions {
+  /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870); else RangeError. */
+  size?: number;
 }
 
 export type { Delivery } from "./final-reply.js";
@@ -92,6 +96,9 @@ function declaredSize(req: Request, bdat: boolean): number | undefined {
   const { bytes } = req.body;
   return req.rawBytes && !bdat && bytes.length <= EXACT_SIZE_LIMIT ? normalizedLength(bytes) : bytes.length;
 }
+
+/** The options of a call given none: one shared object, not one per call. */
+const NO_OPTIONS: DeliverOptions = Object.freeze({});
 
 function toList(to: string | readonly string[]): string[] {
   if (typeof to === "string") return [to];
@@ -187,20 +194,23 @@ export abstract class SMTPTransactions extends SMTPSecure {
 
   /**
    * Sends a message: Python's `sendmail`. Returns the refused recipients (empty when all
-   * got it). Uses PIPELINING and CHUNKING when offered (see the options).
+   * got it). Uses PIPELINING and CHUNKING when offered (see the options). `options`, beyond
+   * Python's arguments, gives a stream body's `size` and a `signal` that cancels this call
+   * (see {@link DeliverOptions}).
    * @throws TypeError (before anything is sent) for a bad address, option or message;
-   * SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused (nobody got it), SMTPDataError,
-   * SMTPNotSupportedError, SMTPServerDisconnected.
+   * RangeError for a bad `size`; SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused
+   * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected; the
+   * signal's reason once it aborts.
    */
-  async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
-    return (await this.deliverOrSend(false, from, to, msg, mailOptions, rcptOptions, {})).refused;
+  async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = NO_OPTIONS): Promise<Map<string, SMTPReply>> {
+    return (await this.deliverOrSend(false, from, to, msg, mailOptions, rcptOptions, options)).refused;
   }
 
   /**
    * `sendmail` that also reports each delivered recipient's reply (useful with LMTP).
    * @throws as {@link SMTPTransactions.sendmail}.
    */
-  async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
+  async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = NO_OPTIONS): Promise<Delivery> {
     return this.deliverOrSend(true, from, to, msg, mailOptions, rcptOptions, options);
   }
 
@@ -218,15 +228,16 @@ export abstract class SMTPTransactions extends SMTPSecure {
 
   /**
    * Sends a whole RFC 5322 message, taking the envelope from its headers as Python's
-   * `send_message` does; `Bcc`/`Resent-Bcc` are never transmitted.
+   * `send_message` does; `Bcc`/`Resent-Bcc` are never transmitted. `options.signal`, beyond
+   * Python's arguments, cancels this call as `sendmail`'s does (see {@link SendMessageOptions}).
    * @throws TypeError (no sender, no recipients, several Resent-* sets, bad addresses);
    * SMTPNotSupportedError (SMTPUTF8 or 8BITMIME needed but not offered); as `sendmail`.
    */
-  async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
+  async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: SendMessageOptions = NO_OPTIONS): Promise<Map<string, SMTPReply>> {
     const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
     const request = this.request(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
     request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
-    return (await this.transact(request)).refused;
+    return (await this.transact(request, options.signal)).refused;
   }
 
   /**

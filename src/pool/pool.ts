@@ -12,7 +12,7 @@ import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { eitherSignal, untilAborted } from "../client/abortable.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
-import type { DeliverOptions, Delivery } from "../client/smtp-transactions.js";
+import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
 import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
@@ -83,9 +83,12 @@ export class SMTPPool {
     return this.#members.length;
   }
 
-  /** Python's `sendmail` through the pool. @throws as `SMTP.sendmail`; `SMTPPoolQueueFull` (see `maxQueued`). */
-  async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
-    return this.#run((c) => c.sendmail(from, to, msg, mailOptions, rcptOptions));
+  /**
+   * Python's `sendmail` through the pool; `options.signal` also cancels the wait for a turn
+   * (as `deliver`'s). @throws as `SMTP.sendmail`; `SMTPPoolQueueFull` (see `maxQueued`).
+   */
+  async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: DeliverOptions): Promise<Map<string, SMTPReply>> {
+    return this.#run((c) => c.sendmail(from, to, msg, mailOptions, rcptOptions, options), options?.signal);
   }
 
   /** `deliver` through the pool. @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`). */
@@ -93,9 +96,12 @@ export class SMTPPool {
     return this.#run((c) => c.deliver(from, to, msg, mailOptions, rcptOptions, options), options.signal);
   }
 
-  /** `sendMessage` through the pool. @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`). */
-  async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = []): Promise<Map<string, SMTPReply>> {
-    return this.#run((c) => c.sendMessage(msg, from, to, mailOptions, rcptOptions));
+  /**
+   * `sendMessage` through the pool; `options.signal` also cancels the wait for a turn (as
+   * `deliver`'s). @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`).
+   */
+  async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: SendMessageOptions): Promise<Map<string, SMTPReply>> {
+    return this.#run((c) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, options), options?.signal);
   }
 
   /**
