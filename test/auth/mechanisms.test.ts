@@ -267,3 +267,34 @@ test("SASLprep without its library installed: ASCII still prepared; other text f
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a hostile extra challenge: LOGIN after the password and CRAM-MD5 after its answer fail with SMTPAuthenticationError, sending no credential again", async () => {
+  const cases: [typeof loginMechanism, string[], RegExp][] = [
+    [loginMechanism, ["334 UGFzc3dvcmQ6", "334 UGFzc3dvcmQ6"], /LOGIN: unexpected extra challenge/],
+    [cramMd5Mechanism, [`334 ${b64("<1.2@x>")}`, `334 ${b64("<3.4@x>")}`], /CRAM-MD5: unexpected extra challenge/],
+  ];
+  for (const [mech, replies, message] of cases) {
+    const io = new FakeIO([...replies, "501 cancelled"]);
+    await assert.rejects(authenticateWith(io, mech, { user: "tim", password: "tanstaaftanstaaf" }), (err: unknown) => {
+      assert.ok(err instanceof SMTPAuthenticationError, String(err));
+      assert.match(err.message, message);
+      assert.doesNotMatch(err.message, /tanstaaf/);
+      return true;
+    });
+    // The credential went once; what follows the extra challenge carries none of it.
+    const password = b64("tanstaaftanstaaf");
+    assert.equal(io.sent.filter((line) => line.includes(password)).length, mech === loginMechanism ? 1 : 0);
+    assert.ok(io.sent.length <= 3, io.sent.join(" | "));
+    for (const line of io.sent.slice(2)) assert.ok(line === "*" || line === "", `after the extra challenge: ${JSON.stringify(line)}`);
+  }
+});
+
+test("OAuth error challenge that is not JSON: its text is the details, and the call still fails with the final reply", async () => {
+  const io = new FakeIO([`334 ${b64("not json {")}`, "535 5.7.8 refused"]);
+  await assert.rejects(authenticateWith(io, xoauth2Mechanism, { user: "u@example.com", token: "secret-token" }), (err: unknown) => {
+    assert.ok(err instanceof SMTPAuthenticationError);
+    assert.equal(err.smtpCode, 535);
+    assert.equal(err.details, "not json {");
+    return true;
+  });
+});
