@@ -14,36 +14,27 @@ import { errorCode } from "../errors.js";
 export const MAX_FLAG_FILE_BYTES = 1024 * 1024;
 
 /**
- * O_NONBLOCK for the first open, which only tells a file from a pipe: opening a FIFO that
- * no one writes would otherwise wait before its kind is known (Windows has no such flag:
- * undefined there, which `|` reads as 0).
+ * O_NONBLOCK: opening a FIFO that no one writes would wait for a writer forever (Windows has
+ * no such flag: undefined there, which `|` reads as 0).
  */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /**
- * The bytes of the file `path` given with `flag`: a regular file or a pipe (a FIFO, such as
- * the shell's process substitution `<(command)`), of at most `maxBytes`. The limit is kept
- * while reading, not taken from the size the file reports. A pipe is read until its writer
- * closes it, as `cat` would (one that nobody opens for writing waits, as with `cat`).
+ * The bytes of the file `path` given with `flag`: a regular file of at most `maxBytes`.
+ * The limit is kept while reading, not taken from the size the file reports.
  * @throws `Kind` (the caller's choice: a TypeError is a usage error) saying
  *   "`flag` `path`: cannot read it (ENOENT)", with the read error as `cause`; "not a regular
- *   file (a device)" for a device, socket or directory (`/dev/zero` has no end);
- *   "larger than `maxBytes` bytes".
+ *   file (a FIFO)" for a FIFO, device, socket or directory (its end cannot be known: a FIFO
+ *   may never give one); "larger than `maxBytes` bytes".
  */
 export async function readFlagFile(flag: string, path: string, Kind: new (message: string, options: ErrorOptions) => Error = Error, maxBytes = MAX_FLAG_FILE_BYTES): Promise<Buffer> {
   const fail = (why: string, cause?: unknown): Error => new Kind(`${flag} ${path}: ${why}`, cause === undefined ? {} : { cause });
   const cannotRead = (err: unknown): Error => fail(`cannot read it (${errorCode(err) || String(err)})`, err);
-  let file = await open(path, OPEN_FLAGS).catch((err: unknown) => { throw cannotRead(err); });
+  const file = await open(path, OPEN_FLAGS).catch((err: unknown) => { throw cannotRead(err); });
   try {
     const stats = await file.stat().catch((err: unknown) => { throw cannotRead(err); });
-    const pipe = stats.isFIFO();
-    if (!stats.isFile() && !pipe) throw fail(`not a regular file (${fileType(stats)})`);
-    if (pipe) {
-      // Read in blocking mode (a non-blocking read of an empty pipe fails with EAGAIN).
-      await file.close();
-      file = await open(path, constants.O_RDONLY).catch((err: unknown) => { throw cannotRead(err); });
-    }
-    const data = await readAtMost(file, maxBytes + 1, pipe).catch((err: unknown) => { throw cannotRead(err); });
+    if (!stats.isFile()) throw fail(`not a regular file (${fileType(stats)})`);
+    const data = await readAtMost(file, maxBytes + 1).catch((err: unknown) => { throw cannotRead(err); });
     if (data.length > maxBytes) throw fail(`larger than ${maxBytes} bytes`);
     return data;
   } finally {
@@ -51,12 +42,12 @@ export async function readFlagFile(flag: string, path: string, Kind: new (messag
   }
 }
 
-/** Up to `limit` bytes from the start of `file` (a `pipe`: from where it is): fewer at its end. */
-async function readAtMost(file: FileHandle, limit: number, pipe = false): Promise<Buffer> {
+/** Up to `limit` bytes from the start of `file`: fewer at its end. */
+async function readAtMost(file: FileHandle, limit: number): Promise<Buffer> {
   const buffer = Buffer.alloc(limit);
   let length = 0;
   while (length < limit) {
-    const { bytesRead } = await file.read(buffer, length, limit - length, pipe ? null : length);
+    const { bytesRead } = await file.read(buffer, length, limit - length, length);
     if (bytesRead === 0) break;
     length += bytesRead;
   }
