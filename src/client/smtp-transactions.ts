@@ -7,17 +7,17 @@
 import { SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
-import { normalizedLength } from "../protocol/dot-stuff.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { eitherSignal } from "./abortable.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
-import type { Conversation, Features } from "./conversation.js";
+import type { Conversation } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { unstartedOn421 } from "./smtp-base.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
+import { allAscii, checkedRequest, declaredSize, toList, type Request } from "./request.js";
 import {
   abandon, DATA, isAccepted, mailCommand, openGroup, rcptLine, send,
   type Body, type Envelope,
@@ -57,70 +57,8 @@ interface Progress {
   written: boolean;
 }
 
-/** A checked request: what `sendmail` will send. */
-interface Request {
-  from: string;
-  fromPath: string;
-  /** The recipients as the caller gave them, and their `<path>`s in the same order. */
-  to: readonly string[];
-  toPaths: readonly string[];
-  mailOptions: string[];
-  rcptOptions: string[];
-  body: Body;
-  /** A stream's size for `SIZE=`, when the caller gave it (a bytes body is measured: {@link declaredSize}). */
-  size: number | undefined;
-  /** True for a bytes body as the caller gave it: DATA will normalise its line endings. */
-  rawBytes: boolean;
-  /** Adds options that depend on the server (sendMessage's SMTPUTF8/8BITMIME). */
-  serverOptions?: (features: ReadonlyMap<string, string>, given: string[]) => string[];
-  /** Whether the caller reads `Delivery.delivered` (`deliver`) or only the refusals (`sendmail`). */
-  report: boolean;
-  /** The envelope built when the call was made, for the features (and their edits) it names (see `buildEarly`). */
-  early?: { features: Features; changes: number; env: Envelope } | undefined;
-}
-
-/**
- * Bytes bodies up to this size are scanned for lone line endings to declare their exact
- * size; a larger one declares its length (RFC 1870 calls SIZE the client's estimate): the
- * scan costs ~0.5 ms per MB, several percent of sending it.
- */
-const EXACT_SIZE_LIMIT = 1024 * 1024;
-
-/**
- * The `SIZE=` value (RFC 1870): the bytes that go out, before dot-stuffing. BDAT sends a
- * bytes body as given; DATA turns its lone CRs and LFs into CRLF, so they are counted
- * (up to {@link EXACT_SIZE_LIMIT}).
- */
-function declaredSize(req: Request, bdat: boolean): number | undefined {
-  if (req.body.kind === "stream") return req.size;
-  const { bytes } = req.body;
-  return req.rawBytes && !bdat && bytes.length <= EXACT_SIZE_LIMIT ? normalizedLength(bytes) : bytes.length;
-}
-
 /** The options of a call given none: one shared object, not one per call. */
 const NO_OPTIONS: DeliverOptions = Object.freeze({});
-
-function toList(to: string | readonly string[]): string[] {
-  if (typeof to === "string") return [to];
-  if (!Array.isArray(to)) throw new TypeError("recipients must be a string or an array of strings");
-  return [...to];
-}
-
-/**
- * Each recipient's `<path>`. Built with push: see `normalizeParams`.
- * @throws TypeError for a bad address.
- */
-function recipientPaths(list: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const addr of list) out.push(quoteaddr(addr));
-  return out;
-}
-
-/** True when every address is ASCII (no SMTPUTF8 needed for them). */
-function allAscii(addrs: readonly string[]): boolean {
-  for (const addr of addrs) if (!isAsciiAddress(addr)) return false;
-  return true;
-}
 
 /** Adds the mail methods. */
 export abstract class SMTPTransactions extends SMTPSecure {
@@ -220,7 +158,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
       throw new RangeError(`size must be a whole number of bytes, got ${String(options.size)}`);
     }
-    const req = this.request(from, to, body, mailOptions, rcptOptions, options.size, report);
+    const req = checkedRequest(from, to, body, mailOptions, rcptOptions, options.size, report);
     // A string body is normalised already (bodyBytes); bytes go out normalised only by DATA.
     req.rawBytes = body.kind === "bytes" && typeof msg !== "string";
     return this.transact(req, options.signal);
@@ -235,28 +173,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: SendMessageOptions = NO_OPTIONS): Promise<Map<string, SMTPReply>> {
     const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
-    const request = this.request(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
+    const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
     request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
     return (await this.transact(request, options.signal)).refused;
-  }
-
-  /**
-   * Checks everything a caller gave, before any byte is sent. `quoted` holds the paths of
-   * `from` and `to` when they were quoted already (sendMessage's prepareMessage).
-   */
-  private request(
-    from: string, to: string | readonly string[], body: Body, mailOptions: readonly string[], rcptOptions: readonly string[],
-    size: number | undefined, report: boolean, quoted?: { fromPath: string; toPaths: readonly string[] },
-  ): Request {
-    if (typeof from !== "string") throw new TypeError("sender must be a string");
-    const list = toList(to);
-    if (list.length === 0) throw new TypeError("no recipients: sendmail needs at least one");
-    return {
-      from, fromPath: quoted?.fromPath ?? quoteaddr(from),
-      to: list, toPaths: quoted?.toPaths ?? recipientPaths(list),
-      mailOptions: normalizeParams(mailOptions), rcptOptions: normalizeParams(rcptOptions),
-      body, size, rawBytes: false, report,
-    };
   }
 
   /** Turns a caller's message into a body. @throws TypeError */
