@@ -5,38 +5,21 @@
  * @module
  */
 
-import { LMTP } from "../client/lmtp.js";
 import type { MessageBody } from "../client/body.js";
 import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { eitherSignal, untilAborted } from "../client/abortable.js";
-import { SMTP_SSL } from "../client/smtp-ssl.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
 import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
+import { openMember, quitMember, type Member } from "./member.js";
 import { positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { RateLimiter, type RatePass } from "./rate-limit.js";
 
 export type { PoolOptions } from "./pool-options.js";
-
-interface Member {
-  client: SMTP;
-  inFlight: number;
-  sent: number;
-  retired: boolean;
-  idle?: ReturnType<typeof setTimeout>;
-  /** Set while its QUIT waits behind calls still in flight: starts the QUIT's clock once they end. */
-  onIdle?: (() => void) | undefined;
-}
-
-/**
- * How long a connection leaving the pool waits for the reply to its QUIT before it is
- * closed: until then it still counts against `maxConnections`.
- */
-const QUIT_WAIT_MS = 5_000;
 
 /** A pool of SMTP connections with a rate limit. `await using` closes it. */
 export class SMTPPool {
@@ -357,31 +340,11 @@ export class SMTPPool {
   }
 
   /**
-   * Says QUIT and closes; a connection whose server does not answer within
-   * {@link QUIT_WAIT_MS} of its last call's end is hung up on. Counted in {@link #quitting}
-   * until done; then a waiting call may open a connection.
+   * Says QUIT and closes (see `quitMember`: hung up on if the server does not answer in
+   * time). Counted in {@link #quitting} until done; then a waiting call may open a connection.
    */
   #quit(member: Member): Promise<void> {
-    clearTimeout(member.idle);
-    let hangUp: ReturnType<typeof setTimeout> | undefined;
-    const startClock = (): void => {
-      hangUp = setTimeout(() => member.client.close(), QUIT_WAIT_MS);
-      hangUp.unref();
-    };
-    // close() may quit a connection still busy with calls: its QUIT goes once they end,
-    // and only then does its clock start (see #release).
-    if (member.inFlight === 0) startClock();
-    else member.onIdle = startClock;
-    const done = (async (): Promise<void> => {
-      try {
-        await member.client.quit();
-      } catch {
-        member.client.close();
-      } finally {
-        clearTimeout(hangUp);
-        member.onIdle = undefined;
-      }
-    })();
+    const done = quitMember(member);
     this.#quitting.add(done);
     const left = (): void => {
       this.#quitting.delete(done);
@@ -393,22 +356,10 @@ export class SMTPPool {
 
   /** Opens and logs in a connection; {@link SMTPPool.close} aborts it until it is up. */
   async #connect(): Promise<SMTP> {
-    const { host, port = 0, protocol = "smtp", auth, signal: own } = this.#options;
-    const Cls = protocol === "lmtp" ? LMTP : protocol === "smtps" ? SMTP_SSL : SMTP;
     const opening = new AbortController();
     this.#connecting.add(opening);
-    const signal = eitherSignal(own, opening.signal);
-    let client: SMTP | undefined;
     try {
-      client = await Cls.connect(host, port, { ...this.#options, signal });
-      // An abort closes the socket, yet a caller's token function or SASL mechanism may
-      // never return: the login is left to settle alone, so that close() and the calls
-      // waiting for this connection do not wait for it.
-      if (auth) await untilAborted(client.loginWith(auth), signal);
-      return client;
-    } catch (err) {
-      client?.close();
-      throw err;
+      return await openMember(this.#options, eitherSignal(this.#options.signal, opening.signal));
     } finally {
       this.#connecting.delete(opening);
     }
