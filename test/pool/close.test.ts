@@ -90,6 +90,22 @@ test("close() while a connection is being opened to a server that greets late: o
   }
 });
 
+/**
+ * Wraps SMTP.connect once: `act` runs `depth` microtasks after the next connection is up
+ * (no longer abortable, not yet taken by the pool); SMTP.connect is then itself again.
+ */
+function whenNextConnectionUp(depth: number, act: () => void): void {
+  const connect = SMTP.connect;
+  SMTP.connect = async function (this: typeof SMTP, ...args: Parameters<typeof SMTP.connect>) {
+    const client = await connect.apply(this, args);
+    SMTP.connect = connect;
+    let chain = Promise.resolve();
+    for (let k = 0; k < depth; k++) chain = chain.then(() => undefined);
+    void chain.then(act);
+    return client;
+  } as typeof SMTP.connect;
+}
+
 // The second case needs close() to land in the few microtasks between a connection coming
 // up (no longer abortable) and the pool taking it: SMTP.connect is wrapped so that close()
 // is called `depth` microtasks after the connection is up, for each depth in turn.
@@ -100,14 +116,7 @@ test("close() called just as a connection being opened comes up: close() resolve
     for (let depth = 0; depth < 12; depth++) {
       const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test" });
       let closing: Promise<void> | undefined;
-      SMTP.connect = async function (this: typeof SMTP, ...args: Parameters<typeof SMTP.connect>) {
-        const client = await connect.apply(this, args);
-        SMTP.connect = connect;
-        let chain = Promise.resolve();
-        for (let k = 0; k < depth; k++) chain = chain.then(() => undefined);
-        void chain.then(() => { closing = pool.close(); });
-        return client;
-      } as typeof SMTP.connect;
+      whenNextConnectionUp(depth, () => { closing = pool.close(); });
       const call = pool.sendmail("a@x.test", "b@x.test", "hi\r\n");
       call.catch(() => undefined);
       while (closing === undefined) await wait(1);
@@ -168,17 +177,10 @@ test("a call aborted and close() called together just as the call's new connecti
       const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test" });
       const caller = new AbortController();
       let closing: Promise<void> | undefined;
-      SMTP.connect = async function (this: typeof SMTP, ...args: Parameters<typeof SMTP.connect>) {
-        const client = await connect.apply(this, args);
-        SMTP.connect = connect;
-        let chain = Promise.resolve();
-        for (let k = 0; k < depth; k++) chain = chain.then(() => undefined);
-        void chain.then(() => {
-          caller.abort(new Error("the caller gave up"));
-          closing = pool.close();
-        });
-        return client;
-      } as typeof SMTP.connect;
+      whenNextConnectionUp(depth, () => {
+        caller.abort(new Error("the caller gave up"));
+        closing = pool.close();
+      });
       const call = pool.deliver("a@x.test", "b@x.test", "hi\r\n", [], [], { signal: caller.signal });
       call.catch(() => undefined);
       while (closing === undefined) await wait(1);
