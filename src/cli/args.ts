@@ -63,6 +63,14 @@ export interface SendCommand extends ConnectTarget {
   readonly passwordEnv?: string;
   readonly verbosity: 0 | 1 | 2;
   readonly progress: boolean;
+  /** `--mail-option`: ESMTP parameters of MAIL FROM (Python's `mail_options`), checked by {@link parseEsmtpParam}. */
+  readonly mailOptions: readonly string[];
+  /** `--rcpt-option`: ESMTP parameters of every RCPT TO (Python's `rcpt_options`). */
+  readonly rcptOptions: readonly string[];
+  /** false with `--no-pipelining`: one command at a time even when the server offers PIPELINING. */
+  readonly pipelining: boolean;
+  /** false with `--no-chunking`: DATA even when the server offers CHUNKING. */
+  readonly chunking: boolean;
 }
 
 /** `smtplib probe`. */
@@ -142,6 +150,25 @@ export function parseUserPass(value: string): [string, string] {
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/**
+ * An ESMTP parameter, RFC 5321 §4.1.2 `esmtp-param`: a keyword of letters, digits and "-"
+ * (not first), then optionally "=" and a value of printable characters other than "=" and
+ * space (RFC 6531 lets the value hold UTF-8 too).
+ */
+const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\p{Cc}]+)?$/u;
+
+/**
+ * One `--mail-option`/`--rcpt-option` value (`RET=HDRS`, `NOTIFY=SUCCESS,FAILURE`), added to
+ * `previous`; anything else (spaces, an empty value, a control character) is a usage error,
+ * before anything is sent.
+ */
+export function parseEsmtpParam(value: string, previous: string[] | undefined): string[] {
+  if (!ESMTP_PARAM.test(value)) {
+    throw new InvalidArgumentError(`"${escapeControl(value)}" is not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces).`);
+  }
+  return collect(value, previous);
+}
 
 /**
  * Checks an envelope address as MAIL/RCPT will quote it, so a mistake is a usage error
@@ -257,9 +284,13 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
     .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent)")
+    .option("--mail-option <param>", "ESMTP parameter for MAIL FROM, e.g. RET=HDRS or ENVID=id (repeatable)", parseEsmtpParam)
+    .option("--rcpt-option <param>", "ESMTP parameter for every RCPT TO, e.g. NOTIFY=SUCCESS,FAILURE (repeatable)", parseEsmtpParam)
+    .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")
+    .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
-    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number }) => {
+    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean }) => {
       if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
       checkAddress("--from", o.from);
@@ -270,6 +301,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         ...(o.user === undefined ? {} : { user: o.user }),
         ...(o.passwordEnv === undefined ? {} : { passwordEnv: o.passwordEnv }),
         verbosity: Math.min(o.verbose, 2) as 0 | 1 | 2, progress: o.progress,
+        mailOptions: o.mailOption ?? [], rcptOptions: o.rcptOption ?? [], pipelining: o.pipelining, chunking: o.chunking,
       });
     });
 

@@ -48,8 +48,14 @@ async function readCaFile(path: string): Promise<string> {
   return text;
 }
 
+/** `send`'s switches for the extensions it may use (probe uses none). */
+export interface ExtensionSwitches {
+  readonly pipelining?: boolean;
+  readonly chunking?: boolean;
+}
+
 /** A new, unconnected client of the class the target asks for. */
-export async function newClient(target: ConnectTarget, debugLevel: 0 | 1 | 2, debugOutput: (line: string) => void): Promise<Client> {
+export async function newClient(target: ConnectTarget & ExtensionSwitches, debugLevel: 0 | 1 | 2, debugOutput: (line: string) => void): Promise<Client> {
   const options = {
     tls: await tlsOptions(target),
     debugLevel,
@@ -57,6 +63,8 @@ export async function newClient(target: ConnectTarget, debugLevel: 0 | 1 | 2, de
     requireTLS: target.tlsMode === "require-tls" || target.tlsMode === "ssl",
     ...(target.timeout === undefined ? {} : { timeout: target.timeout }),
     ...(target.localHostname === undefined ? {} : { localHostname: target.localHostname }),
+    ...(target.pipelining === false ? { pipelining: false } : {}),
+    ...(target.chunking === false ? { chunking: false } : {}),
   };
   if (target.tlsMode === "ssl") return new SMTP_SSL(options);
   return target.lmtp ? new LMTP(options) : new SMTP(options);
@@ -82,7 +90,7 @@ export async function applyStarttls(client: Client, target: ConnectTarget, warn:
 }
 
 /** Connects (greeting read) and applies the STARTTLS policy. */
-export async function connectClient(target: ConnectTarget, debugLevel: 0 | 1 | 2, stderr: (text: string) => void): Promise<Client> {
+export async function connectClient(target: ConnectTarget & ExtensionSwitches, debugLevel: 0 | 1 | 2, stderr: (text: string) => void): Promise<Client> {
   const client = await newClient(target, debugLevel, stderr);
   try {
     await client.connect(target.host, target.port);

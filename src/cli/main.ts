@@ -5,7 +5,7 @@
  * @module
  */
 import { CommanderError } from "commander";
-import { errorCode } from "../errors.js";
+import { errorCode, escapeControl } from "../errors.js";
 import { parseCommandLine, type CliCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
@@ -40,20 +40,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   let command: CliCommand;
   try {
     command = parseCommandLine(argv, {
-      writeOut: (t) => void process.stdout.write(t),
-      writeErr: (t) => void process.stderr.write(t),
+      // Commander's errors quote the argument as given: a control character in it (an escape
+      // sequence from a script's untrusted input) must not reach the terminal raw.
+      writeOut: (t) => void process.stdout.write(escapeControl(t, "\n")),
+      writeErr: (t) => void process.stderr.write(escapeControl(t, "\n")),
     });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     // --help, --version and `smtplib help [command]` (commander.help) all end with exit code 0.
     if (err.exitCode === 0) return ExitCode.OK;
-    if (err.code === "smtplib.usage") process.stderr.write(`smtplib: ${err.message.replace(/^error: /, "")}\n`);
+    if (err.code === "smtplib.usage") process.stderr.write(`smtplib: ${escapeControl(err.message.replace(/^error: /, ""))}\n`);
     return ExitCode.USAGE;
   }
   try {
     return await run(command);
   } catch (err) {
-    process.stderr.write(`smtplib: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`smtplib: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
     return ExitCode.FAILURE;
   }
 }

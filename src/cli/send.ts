@@ -123,7 +123,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       progress = size === undefined ? startCounter(PROGRESS_THRESHOLD) : startProgress(size);
       untrack = trackWrites(client, progress);
     }
-    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [], [], size === undefined ? {} : { size });
+    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [...cmd.mailOptions], [...cmd.rcptOptions], size === undefined ? {} : { size });
     progress?.stop();
     progress = undefined;
     for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);

@@ -42,11 +42,13 @@ test("user:pass keeps colons in the password", () => {
 
 test("send: all options", () => {
   const { command } = parse("send", "--server", "localhost:2525", "--from", "a@x.org", "--to", "b@x.org", "--to", "c@x.org",
-    "--file", "msg.eml", "--starttls", "--user", "alice", "--password-env", "PW", "-vv", "--timeout", "5000", "--ca-file", "ca.pem");
+    "--file", "msg.eml", "--starttls", "--user", "alice", "--password-env", "PW", "-vv", "--timeout", "5000", "--ca-file", "ca.pem",
+    "--mail-option", "RET=HDRS", "--mail-option", "ENVID=q1+2B", "--rcpt-option", "NOTIFY=SUCCESS,FAILURE", "--no-pipelining", "--no-chunking");
   assert.deepEqual(command, {
     kind: "send", host: "localhost", port: 2525, tlsMode: "starttls", insecure: false, lmtp: false,
     caFile: "ca.pem", timeout: 5000, from: "a@x.org", to: ["b@x.org", "c@x.org"], file: "msg.eml",
     user: "alice", passwordEnv: "PW", verbosity: 2, progress: true,
+    mailOptions: ["RET=HDRS", "ENVID=q1+2B"], rcptOptions: ["NOTIFY=SUCCESS,FAILURE"], pipelining: false, chunking: false,
   });
 });
 
@@ -87,12 +89,30 @@ test("send: usage errors", () => {
     [...base, "--to", "<c@x.org"],
     [...base, "--to", "c@x.org, d@x.org"],
     ["send", "--server", "h", "--from", "a\u0007@x.org", "--to", "b@x.org"],
+    // not one ESMTP parameter: refused before connecting (CR/LF injection included)
+    [...base, "--mail-option", ""],
+    [...base, "--mail-option", "RET=HDRS ENVID=x"],
+    [...base, "--mail-option", "RET="],
+    [...base, "--mail-option", "=HDRS"],
+    [...base, "--mail-option", "-RET=HDRS"],
+    [...base, "--mail-option", "RET=A=B"],
+    [...base, "--rcpt-option", "NOTIFY=NEVER\r\nRCPT TO:<x@y>"],
+    [...base, "--rcpt-option", "NOTIFY=NEVER\u0000"],
+    [...base, "--rcpt-option", "NOTIFY\t=NEVER"],
   ];
   for (const argv of cases) {
     const r = parse(...argv);
     assert.ok(r.error, `no error for ${argv.join(" ")}`);
     assert.notEqual(r.error.code, "commander.helpDisplayed");
   }
+});
+
+test("send: --mail-option/--rcpt-option take RFC 5321 esmtp-params (a UTF-8 value too) and name themselves when refused", () => {
+  const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org"];
+  const ok = parse(...base, "--mail-option", "SMTPUTF8", "--mail-option", "BODY=8BITMIME", "--rcpt-option", "ORCPT=utf-8;jürgen@x.org").command;
+  assert.deepEqual(ok?.kind === "send" && [ok.mailOptions, ok.rcptOptions], [["SMTPUTF8", "BODY=8BITMIME"], ["ORCPT=utf-8;jürgen@x.org"]]);
+  const bad = parse(...base, "--rcpt-option", "NOTIFY=NEVER\r\nDATA");
+  assert.match(bad.err, /--rcpt-option <param>' argument .* "NOTIFY=NEVER\\r\\nDATA" is not an ESMTP parameter/s);
 });
 
 test("send: an address that is not one address names its option", () => {
@@ -145,7 +165,8 @@ test("probe: target and TLS mode", () => {
   });
   assert.ok(parse("probe").error);
   assert.deepEqual(parse("send", "--server", "[127.0.0.1]:2525", "--from", "a@x.org", "--to", "b@x.org").command,
-    { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true });
+    { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true,
+      mailOptions: [], rcptOptions: [], pipelining: true, chunking: true });
   assert.equal(parse("probe", "[127.0.0.1]").command?.host, "127.0.0.1");
 });
 

@@ -1,0 +1,96 @@
+// Running the \`smtplib\` command as a child process in tests: each bounded in time, every
+// child killed and every temporary directory removed when the test file ends.
+import { after } from "node:test";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import type { Readable } from "node:stream";
+import { rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI entry point. */
+export const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+/** How long a child may run before it is killed (a test then fails instead of hanging). */
+export const LIMIT_MS = 15_000;
+/** Children still running: killed when the file's tests end. */
+export const children = new Set<ChildProcess>();
+/** Temporary directories to remove when the file's tests end. */
+export const tempDirs: string[] = [];
+after(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** How a finished child ended, and what it printed. */
+export interface Done { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs `smtplib ...args` to completion (killed after LIMIT_MS). */
+export async function run(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Done> {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...options.env }, stdio: "pipe" });
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+  child.stdin.end(options.input ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+  // "close", not "exit": the child's output may still be in the pipes when it exits.
+  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  children.delete(child);
+  return { code, signal, stdout, stderr };
+}
+
+/**
+ * Resolves once `ready()` holds, checked now and after each chunk `stream` emits (no
+ * polling); rejects with `explain()` when the stream closes first or after `ms`.
+ */
+export function whenOutput(stream: Readable, ready: () => boolean, ms: number, explain: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      stream.off("data", check).off("close", closed);
+      if (err) reject(err);
+      else resolve();
+    };
+    const check = (): void => { if (ready()) finish(); };
+    const closed = (): void => finish(ready() ? undefined : new Error(explain()));
+    const timer = setTimeout(closed, ms);
+    stream.on("data", check).on("close", closed);
+    if (stream.closed) closed();
+    else check();
+  });
+}
+
+/** A running `smtplib serve --port 0 ...`, with its port and live stdout. */
+export class Serve {
+  stdout = "";
+  stderr = "";
+  port = 0;
+  readonly child: ChildProcess;
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [MAIN, "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    children.add(this.child);
+    this.child.stdout!.on("data", (d: Buffer) => { this.stdout += d.toString(); });
+    this.child.stderr!.on("data", (d: Buffer) => { this.stderr += d.toString(); });
+  }
+  static async start(args: string[] = []): Promise<Serve> {
+    const s = new Serve(args);
+    const m = await s.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+    s.port = Number(m[1]);
+    return s;
+  }
+  async waitFor(pattern: RegExp, ms = LIMIT_MS): Promise<RegExpMatchArray> {
+    await whenOutput(this.child.stdout!, () => pattern.test(this.stdout), ms, () => `no ${pattern} in serve output:\n${this.stdout}\n${this.stderr}`);
+    return pattern.exec(this.stdout)!;
+  }
+  async stop(signal: NodeJS.Signals = "SIGINT"): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = once(this.child, "exit");
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+    const [code] = (await exited) as [number | null];
+    clearTimeout(timer);
+    children.delete(this.child);
+    return code;
+  }
+}
