@@ -2,9 +2,10 @@
  * Reading a file named on the command line, with an error that names the flag and the file.
  * @module
  */
-import { constants, open, type FileHandle } from "node:fs/promises";
-import type { Stats } from "node:fs";
+import { close, constants, fstat, open, read, type Stats } from "node:fs";
+import { promisify } from "node:util";
 import { errorCode } from "../errors.js";
+import { PipeWaitError, readPipeAtMost } from "./read-pipe.js";
 
 /**
  * Most bytes read from a file named on the command line: 1 MiB, over four times the system
@@ -14,40 +15,63 @@ import { errorCode } from "../errors.js";
 export const MAX_FLAG_FILE_BYTES = 1024 * 1024;
 
 /**
+ * Longest wait, in milliseconds, for a pipe given as a flag file to end (its writers all
+ * closing it): 10 s, ample for `<(openssl ...)`, while a FIFO that no one writes ends in an
+ * error instead of a hang.
+ */
+export const FLAG_PIPE_WAIT_MS = 10_000;
+
+/**
  * O_NONBLOCK: opening a FIFO that no one writes would wait for a writer forever (Windows has
- * no such flag: undefined there, which `|` reads as 0).
+ * no such flag: undefined there, which `|` reads as 0). The descriptor is kept and read as
+ * it is: closing a FIFO's only reader would drop what a writer has already written.
  */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
+const readFd = promisify(read);
+
 /**
- * The bytes of the file `path` given with `flag`: a regular file of at most `maxBytes`.
- * The limit is kept while reading, not taken from the size the file reports.
+ * The bytes of the file `path` given with `flag`: a regular file or a pipe (a FIFO, such as the
+ * shell's process substitution `<(command)` or `/dev/stdin` fed by `|`) of at most `maxBytes`.
+ * The limit is kept while reading, not taken from the size the file reports; a pipe is read
+ * until its writers close it, for at most `waitMs` milliseconds.
  * @throws `Kind` (the caller's choice: a TypeError is a usage error) saying
  *   "`flag` `path`: cannot read it (ENOENT)", with the read error as `cause`; "not a regular
- *   file (a FIFO)" for a FIFO, device, socket or directory (its end cannot be known: a FIFO
- *   may never give one); "larger than `maxBytes` bytes".
+ *   file (a device)" for a device, socket or directory, refused before reading (`/dev/zero`
+ *   has no end); "larger than `maxBytes` bytes"; "nothing ended it within 10 s (a FIFO no one
+ *   writes?)" for a pipe still open after `waitMs`.
  */
-export async function readFlagFile(flag: string, path: string, Kind: new (message: string, options: ErrorOptions) => Error = Error, maxBytes = MAX_FLAG_FILE_BYTES): Promise<Buffer> {
+export async function readFlagFile(flag: string, path: string, Kind: new (message: string, options: ErrorOptions) => Error = Error, maxBytes = MAX_FLAG_FILE_BYTES, waitMs = FLAG_PIPE_WAIT_MS): Promise<Buffer> {
   const fail = (why: string, cause?: unknown): Error => new Kind(`${flag} ${path}: ${why}`, cause === undefined ? {} : { cause });
-  const cannotRead = (err: unknown): Error => fail(`cannot read it (${errorCode(err) || String(err)})`, err);
-  const file = await open(path, OPEN_FLAGS).catch((err: unknown) => { throw cannotRead(err); });
-  try {
-    const stats = await file.stat().catch((err: unknown) => { throw cannotRead(err); });
-    if (!stats.isFile()) throw fail(`not a regular file (${fileType(stats)})`);
-    const data = await readAtMost(file, maxBytes + 1).catch((err: unknown) => { throw cannotRead(err); });
-    if (data.length > maxBytes) throw fail(`larger than ${maxBytes} bytes`);
-    return data;
-  } finally {
-    await file.close();
+  const cannotRead = (err: unknown): Error => err instanceof PipeWaitError
+    ? fail(`nothing ended it within ${err.waitMs / 1000} s (a FIFO no one writes?)`, err)
+    : fail(`cannot read it (${errorCode(err) || String(err)})`, err);
+  const fd = await openFd(path, OPEN_FLAGS).catch((err: unknown) => { throw cannotRead(err); });
+  const stats = await fstatFd(fd).catch(async (err: unknown) => { await closeFd(fd); throw cannotRead(err); });
+  if (!stats.isFile() && !stats.isFIFO()) {
+    await closeFd(fd);
+    throw fail(`not a regular file (${fileType(stats)})`);
   }
+  const data = await readAtMost(fd, stats, maxBytes + 1, waitMs).catch((err: unknown) => { throw cannotRead(err); });
+  if (data.length > maxBytes) throw fail(`larger than ${maxBytes} bytes`);
+  return data;
 }
 
-/** Up to `limit` bytes from the start of `file`: fewer at its end. */
-async function readAtMost(file: FileHandle, limit: number): Promise<Buffer> {
+/** Up to `limit` bytes of the regular file or pipe open as `fd`, which is closed after. */
+function readAtMost(fd: number, stats: Stats, limit: number, waitMs: number): Promise<Buffer> {
+  if (stats.isFIFO()) return readPipeAtMost(fd, limit, waitMs); // closes fd
+  return readFileAtMost(fd, limit).finally(() => closeFd(fd));
+}
+
+/** Up to `limit` bytes from the start of the regular file open as `fd`: fewer at its end. */
+async function readFileAtMost(fd: number, limit: number): Promise<Buffer> {
   const buffer = Buffer.alloc(limit);
   let length = 0;
   while (length < limit) {
-    const { bytesRead } = await file.read(buffer, length, limit - length, length);
+    const { bytesRead } = await readFd(fd, buffer, length, limit - length, length);
     if (bytesRead === 0) break;
     length += bytesRead;
   }
@@ -57,7 +81,6 @@ async function readAtMost(file: FileHandle, limit: number): Promise<Buffer> {
 
 function fileType(stats: Stats): string {
   if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a FIFO";
   if (stats.isSocket()) return "a socket";
   return stats.isCharacterDevice() || stats.isBlockDevice() ? "a device" : "not a file";
 }
