@@ -71,6 +71,8 @@ export interface SendCommand extends ConnectTarget {
   readonly pipelining: boolean;
   /** false with `--no-chunking`: DATA even when the server offers CHUNKING. */
   readonly chunking: boolean;
+  /** `--auth-mech`: the only SASL mechanisms `login` may use, upper-case, in this order; empty: any. */
+  readonly authMechanisms: readonly string[];
 }
 
 /** `smtplib probe`. */
@@ -183,6 +185,18 @@ function checkAddress(flag: string, address: string): void {
   }
 }
 
+/** The mechanisms `send --auth-mech` may name: those a user name and password can drive. */
+export const PASSWORD_MECHANISMS: readonly string[] = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"];
+
+/** One `--auth-mech` value (case-insensitive), added to `previous`; a name we cannot drive with a password is a usage error. */
+export function parseAuthMechanism(value: string, previous: string[] | undefined): string[] {
+  const name = value.trim().toUpperCase();
+  if (!PASSWORD_MECHANISMS.includes(name)) {
+    throw new InvalidArgumentError(`"${escapeControl(value)}" is not a mechanism send can use (${PASSWORD_MECHANISMS.join(", ")}).`);
+  }
+  return collect(name, previous);
+}
+
 /** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
 const EXTENSIONS = {
   pipelining: "pipelining", "8bitmime": "eightBitMime", smtputf8: "smtpUtf8", enhancedstatuscodes: "enhancedStatusCodes",
@@ -283,6 +297,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--file <file>", "the RFC 5322 message; default: read stdin")
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
+    .option("--auth-mech <name>", `log in with this SASL mechanism only (repeatable, in order of preference): ${PASSWORD_MECHANISMS.join(", ")}; default: the strongest both sides offer`, parseAuthMechanism)
     .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent)")
     .option("--mail-option <param>", "ESMTP parameter for MAIL FROM, e.g. RET=HDRS or ENVID=id (repeatable)", parseEsmtpParam)
     .option("--rcpt-option <param>", "ESMTP parameter for every RCPT TO, e.g. NOTIFY=SUCCESS,FAILURE (repeatable)", parseEsmtpParam)
@@ -290,9 +305,10 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
-    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean }) => {
+    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[] }) => {
       if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
+      if (o.authMech !== undefined && o.user === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-mech needs --user and --password-env");
       checkAddress("--from", o.from);
       for (const to of o.to) checkAddress("--to", to);
       sink({
@@ -302,6 +318,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         ...(o.passwordEnv === undefined ? {} : { passwordEnv: o.passwordEnv }),
         verbosity: Math.min(o.verbose, 2) as 0 | 1 | 2, progress: o.progress,
         mailOptions: o.mailOption ?? [], rcptOptions: o.rcptOption ?? [], pipelining: o.pipelining, chunking: o.chunking,
+        authMechanisms: [...new Set(o.authMech ?? [])],
       });
     });
 

@@ -6,7 +6,7 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import {
-  LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
+  AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError,
 } from "../index.js";
 import { errorCode, escapeControl } from "../errors.js";
@@ -48,10 +48,22 @@ async function readCaFile(path: string): Promise<string> {
   return text;
 }
 
-/** `send`'s switches for the extensions it may use (probe uses none). */
+/** `send`'s switches for the extensions and mechanisms it may use (probe uses none). */
 export interface ExtensionSwitches {
   readonly pipelining?: boolean;
   readonly chunking?: boolean;
+  /** The only SASL mechanisms to log in with, in order; empty or absent: the default registry. */
+  readonly authMechanisms?: readonly string[];
+}
+
+/** A registry of just `names` (built-in mechanisms), in that order. */
+function registryOf(names: readonly string[]): AuthRegistry {
+  const all = defaultRegistry();
+  return new AuthRegistry(names.map((name) => {
+    const mechanism = all.get(name);
+    if (mechanism === undefined) throw new TypeError(`--auth-mech ${name}: no such mechanism`);
+    return mechanism;
+  }));
 }
 
 /** A new, unconnected client of the class the target asks for. */
@@ -65,6 +77,7 @@ export async function newClient(target: ConnectTarget & ExtensionSwitches, debug
     ...(target.localHostname === undefined ? {} : { localHostname: target.localHostname }),
     ...(target.pipelining === false ? { pipelining: false } : {}),
     ...(target.chunking === false ? { chunking: false } : {}),
+    ...(target.authMechanisms?.length ? { authRegistry: registryOf(target.authMechanisms) } : {}),
   };
   if (target.tlsMode === "ssl") return new SMTP_SSL(options);
   return target.lmtp ? new LMTP(options) : new SMTP(options);

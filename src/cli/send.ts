@@ -6,7 +6,7 @@
 import diagnostics from "node:diagnostics_channel";
 import { createReadStream, fstatSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { SMTPRecipientsRefused, SMTPNotSupportedError } from "../index.js";
+import { SMTPException, SMTPRecipientsRefused, SMTPNotSupportedError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, type Client } from "./connect.js";
@@ -143,7 +143,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       return ExitCode.NO_INPUT;
     }
     err(`smtplib: ${describeError(e)}`);
-    if (phase === "auth" && e instanceof SMTPNotSupportedError) return ExitCode.AUTH;
+    // No AUTH, no mechanism both sides can use (over this link), or a refusal: exit 6, not
+    // 5 (connection failure), as the exit-code table says; a lost connection stays 5.
+    if (phase === "auth" && (e instanceof SMTPNotSupportedError || e?.constructor === SMTPException)) return ExitCode.AUTH;
     // The connection is fine; the server lacks what this message needs (SMTPUTF8 for a
     // non-ASCII address): it cannot take the message, as if it had refused it.
     if (phase === "send" && e instanceof SMTPNotSupportedError) return ExitCode.REFUSED;

@@ -43,12 +43,13 @@ test("user:pass keeps colons in the password", () => {
 test("send: all options", () => {
   const { command } = parse("send", "--server", "localhost:2525", "--from", "a@x.org", "--to", "b@x.org", "--to", "c@x.org",
     "--file", "msg.eml", "--starttls", "--user", "alice", "--password-env", "PW", "-vv", "--timeout", "5000", "--ca-file", "ca.pem",
-    "--mail-option", "RET=HDRS", "--mail-option", "ENVID=q1+2B", "--rcpt-option", "NOTIFY=SUCCESS,FAILURE", "--no-pipelining", "--no-chunking");
+    "--mail-option", "RET=HDRS", "--mail-option", "ENVID=q1+2B", "--rcpt-option", "NOTIFY=SUCCESS,FAILURE", "--no-pipelining", "--no-chunking", "--auth-mech", "login", "--auth-mech", "Plain", "--auth-mech", "LOGIN");
   assert.deepEqual(command, {
     kind: "send", host: "localhost", port: 2525, tlsMode: "starttls", insecure: false, lmtp: false,
     caFile: "ca.pem", timeout: 5000, from: "a@x.org", to: ["b@x.org", "c@x.org"], file: "msg.eml",
     user: "alice", passwordEnv: "PW", verbosity: 2, progress: true,
     mailOptions: ["RET=HDRS", "ENVID=q1+2B"], rcptOptions: ["NOTIFY=SUCCESS,FAILURE"], pipelining: false, chunking: false,
+    authMechanisms: ["LOGIN", "PLAIN"],
   });
 });
 
@@ -166,7 +167,7 @@ test("probe: target and TLS mode", () => {
   assert.ok(parse("probe").error);
   assert.deepEqual(parse("send", "--server", "[127.0.0.1]:2525", "--from", "a@x.org", "--to", "b@x.org").command,
     { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true,
-      mailOptions: [], rcptOptions: [], pipelining: true, chunking: true });
+      mailOptions: [], rcptOptions: [], pipelining: true, chunking: true, authMechanisms: [] });
   assert.equal(parse("probe", "[127.0.0.1]").command?.host, "127.0.0.1");
 });
 

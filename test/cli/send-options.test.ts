@@ -112,6 +112,38 @@ describe("smtplib send: envelope and extension flags", { concurrency: 2 }, () =>
     }
   });
 
+  test("--auth-mech logs in with the named mechanism only; one the server does not offer exits 6 (authentication), not 5", async () => {
+    const serve = await Serve.start(["--auth", "alice:pw-123", "--auth-required"]);
+    try {
+      const base = ["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--user", "alice", "--password-env", "SMTPLIB_TEST_PW"];
+      const env = { SMTPLIB_TEST_PW: "pw-123" };
+      const strongest = await run(base, { input: MESSAGE, env });
+      assert.equal(strongest.code, 0, strongest.stderr);
+      const login = await run([...base, "--auth-mech", "login"], { input: MESSAGE, env });
+      assert.equal(login.code, 0, login.stderr);
+      const fallback = await run([...base, "--auth-mech", "SCRAM-SHA-256", "--auth-mech", "PLAIN"], { input: MESSAGE, env });
+      assert.equal(fallback.code, 0, fallback.stderr);
+      await serve.waitFor(/end of message 3/);
+      const used = [...serve.stdout.matchAll(/\* AUTH (\S+) as "alice": accepted/g)].map((m) => m[1]);
+      assert.deepEqual(used, ["CRAM-MD5", "LOGIN", "PLAIN"]);
+      const none = await run([...base, "--auth-mech", "SCRAM-SHA-256"], { input: MESSAGE, env });
+      assert.equal(none.code, 6, none.stderr);
+      assert.match(none.stderr, /No suitable authentication method found/);
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  test("--auth-mech: a mechanism a password cannot drive, or no --user, is a usage error", async () => {
+    const base = ["send", "--server", "127.0.0.1:1", "--from", "a@x.test", "--to", "b@x.test"];
+    const token = await run([...base, "--user", "u", "--password-env", "PW", "--auth-mech", "XOAUTH2"]);
+    assert.equal(token.code, 2, token.stderr);
+    assert.match(token.stderr, /"XOAUTH2" is not a mechanism send can use \(SCRAM-SHA-256-PLUS, SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN\)/);
+    const alone = await run([...base, "--auth-mech", "PLAIN"]);
+    assert.equal(alone.code, 2, alone.stderr);
+    assert.match(alone.stderr, /--auth-mech needs --user and --password-env/);
+  });
+
   test("a parameter with a space, an empty value or CR/LF is a usage error (exit 2) before connecting, its control characters escaped", async () => {
     const base = ["send", "--server", "127.0.0.1:1", "--from", "a@x.test", "--to", "b@x.test"];
     for (const [flag, value] of [["--mail-option", "RET=HDRS ENVID=x"], ["--mail-option", "RET="], ["--rcpt-option", "NOTIFY=NEVER\r\nRSET\x1b]0;owned\x07"]]) {
