@@ -10,6 +10,7 @@ import { escapeControl } from "../errors.js";
 import { quoteaddr } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
+import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
 
 /** `smtplib serve`. */
 export interface ServeCommand {
@@ -71,6 +72,8 @@ export interface SendCommand extends ConnectTarget {
   readonly pipelining: boolean;
   /** false with `--no-chunking`: DATA even when the server offers CHUNKING. */
   readonly chunking: boolean;
+  /** `--subject`/`--body`: send a test message made from these (see ./test-message.ts) instead of a file or stdin. */
+  readonly compose?: { readonly subject: string; readonly body: string };
   /** `--auth-mech`: the only SASL mechanisms `login` may use, upper-case, in this order; empty: any. */
   readonly authMechanisms: readonly string[];
 }
@@ -295,6 +298,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       return collect(v, prev);
     })
     .option("--file <file>", "the RFC 5322 message; default: read stdin")
+    .addOption(new Option("--subject <text>", "send a test message with this subject (headers made for you; stdin not read)").conflicts("file"))
+    .addOption(new Option("--body <text>", "the test message's text (with or without --subject)").conflicts("file"))
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
     .option("--auth-mech <name>", `log in with this SASL mechanism only (repeatable, in order of preference): ${PASSWORD_MECHANISMS.join(", ")}; default: the strongest both sides offer`, parseAuthMechanism)
@@ -305,7 +310,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
-    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[] }) => {
+    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string }) => {
       if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
       if (o.authMech !== undefined && o.user === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-mech needs --user and --password-env");
@@ -319,6 +324,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         verbosity: Math.min(o.verbose, 2) as 0 | 1 | 2, progress: o.progress,
         mailOptions: o.mailOption ?? [], rcptOptions: o.rcptOption ?? [], pipelining: o.pipelining, chunking: o.chunking,
         authMechanisms: [...new Set(o.authMech ?? [])],
+        ...(o.subject === undefined && o.body === undefined ? {} : { compose: { subject: o.subject ?? DEFAULT_SUBJECT, body: o.body ?? DEFAULT_BODY } }),
       });
     });
 

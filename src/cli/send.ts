@@ -11,6 +11,7 @@ import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, type Client } from "./connect.js";
 import { startCounter, startProgress, type Progress } from "./progress.js";
+import { testMessage } from "./test-message.js";
 
 /**
  * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
@@ -31,10 +32,16 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
 }
 
 /**
- * The message body and its size: both a file and stdin are streamed, never read whole.
- * A directory is refused before connecting; stdin redirected from a file has a size too.
+ * The message body and its size: a test message made from --subject/--body, or a file or
+ * stdin, both streamed, never read whole. A directory is refused before connecting; stdin
+ * redirected from a file has a size too.
  */
-async function openMessage(file: string | undefined): Promise<{ body: AsyncIterable<Uint8Array>; size?: number }> {
+async function openMessage(cmd: SendCommand): Promise<{ body: Uint8Array | AsyncIterable<Uint8Array>; size?: number }> {
+  const file = cmd.file;
+  if (cmd.compose !== undefined) {
+    const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
+    return { body: bytes, size: bytes.length };
+  }
   if (file !== undefined) {
     const info = await stat(file);
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
@@ -79,7 +86,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
-    message = await openMessage(cmd.file);
+    message = await openMessage(cmd);
   } catch (e) {
     err(`smtplib: cannot read the message: ${e instanceof Error ? e.message : String(e)}`);
     return ExitCode.NO_INPUT;

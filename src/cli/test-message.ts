@@ -1,0 +1,88 @@
+/**
+ * The message `smtplib send --subject/--body` makes, so that testing a server needs no
+ * message file: RFC 5322 headers and a plain-text body, always 7-bit (a non-ASCII subject
+ * as RFC 2047 encoded words, a non-ASCII body in base64), so no server extension is needed.
+ * Pure: no I/O.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+
+/** What `send` uses when only one of `--subject` and `--body` is given. */
+export const DEFAULT_SUBJECT = "smtplib test message";
+/** The body of a test message without `--body`. */
+export const DEFAULT_BODY = "This is a test message sent with smtplib send.";
+
+/** What a test message is made of. */
+export interface TestMessageParts {
+  /** The envelope sender, also the From field (`<>` for the null sender: then no From domain). */
+  readonly from: string;
+  /** The envelope recipients, also the To field. */
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly body: string;
+  /** The time for the Date field; default now. */
+  readonly date?: Date;
+  /** The unique part of the Message-ID; default a random UUID. */
+  readonly id?: string;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Longest encoded word (RFC 2047 §2: 75 characters). */
+const MAX_WORD = 75;
+
+/**
+ * `text` as one header value: as it is when printable ASCII, else as RFC 2047 "B" encoded
+ * words of at most 75 characters, each holding whole characters, folded one to a line.
+ */
+export function encodeHeaderText(text: string): string {
+  if (PRINTABLE_ASCII.test(text)) return text;
+  const words: string[] = [];
+  const prefix = "=?UTF-8?B?";
+  // 75 - 12 characters of framing leave 63 of base64: at most 45 bytes (15 groups of 3).
+  const maxBytes = Math.floor((MAX_WORD - prefix.length - 2) / 4) * 3;
+  let chunk = "";
+  for (const char of text) {
+    if (Buffer.byteLength(chunk + char) > maxBytes) {
+      words.push(chunk);
+      chunk = "";
+    }
+    chunk += char;
+  }
+  words.push(chunk);
+  return words.map((w) => `${prefix}${Buffer.from(w, "utf8").toString("base64")}?=`).join("\r\n ");
+}
+
+/** The domain part of `address` for the Message-ID, or "localhost". */
+function domainOf(address: string): string {
+  const at = address.lastIndexOf("@");
+  const domain = at === -1 ? "" : address.slice(at + 1).replace(/[>\s]/g, "");
+  return /^[A-Za-z0-9.-]+$/.test(domain) ? domain : "localhost";
+}
+
+/** The body's lines with CRLF endings; base64 (76-character lines) when it is not ASCII. */
+function encodeBody(body: string): { encoding: "7bit" | "base64"; text: string } {
+  const lines = body.split(/\r\n|\r|\n/);
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(body)) return { encoding: "7bit", text: `${lines.join("\r\n")}\r\n` };
+  const base64 = Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8").toString("base64");
+  return { encoding: "base64", text: `${base64.replace(/.{1,76}/g, "$&\r\n")}` };
+}
+
+/** The whole message, CRLF line endings. */
+export function testMessage(parts: TestMessageParts): string {
+  const date = (parts.date ?? new Date()).toUTCString().replace(/GMT$/, "+0000");
+  const body = encodeBody(parts.body);
+  const from = parts.from === "" ? "<>" : parts.from;
+  return [
+    `Date: ${date}`,
+    `Message-ID: <${parts.id ?? randomUUID()}@${domainOf(parts.from)}>`,
+    `From: ${from}`,
+    `To: ${parts.to.join(",\r\n ")}`,
+    `Subject: ${encodeHeaderText(parts.subject)}`,
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    `Content-Transfer-Encoding: ${body.encoding}`,
+    "",
+    body.text,
+  ].join("\r\n");
+}

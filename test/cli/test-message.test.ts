@@ -1,0 +1,82 @@
+// The test message of `smtplib send --subject/--body`: exact bytes, RFC 2047 subjects that
+// decode back, no header injection whatever the subject, and always 7-bit.
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import { encodeHeaderText, testMessage } from "../../src/cli/test-message.js";
+import { run, Serve } from "../helpers/cli-process.js";
+
+const DATE = new Date(Date.UTC(2026, 10, 29, 20, 30, 5));
+
+/** Decodes a header value made of RFC 2047 "B" words (or plain text). */
+function decodeHeaderText(value: string): string {
+  const words = value.split("\r\n ");
+  if (!words[0]!.startsWith("=?UTF-8?B?")) return value;
+  return Buffer.concat(words.map((w) => Buffer.from(/^=\?UTF-8\?B\?(.*)\?=$/.exec(w)![1]!, "base64"))).toString("utf8");
+}
+
+/** The header fields of a message, unfolded, by name. */
+function headerFields(message: string): string[] {
+  const head = message.slice(0, message.indexOf("\r\n\r\n"));
+  return head.split(/\r\n(?![ \t])/).map((f) => f.slice(0, f.indexOf(":")));
+}
+
+test("test message: exact bytes for ASCII text; several recipients fold the To field", () => {
+  const message = testMessage({ from: "alice@example.org", to: ["b@x.test", "c@y.test"], subject: "Hello", body: "line 1\nline 2", date: DATE, id: "fixed" });
+  assert.equal(message, [
+    "Date: Sun, 29 Nov 2026 20:30:05 +0000",
+    "Message-ID: <fixed@example.org>",
+    "From: alice@example.org",
+    "To: b@x.test,",
+    " c@y.test",
+    "Subject: Hello",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "Content-Transfer-Encoding: 7bit",
+    "",
+    "line 1",
+    "line 2",
+    "",
+  ].join("\r\n"));
+  // the null sender: From "<>", Message-ID domain localhost
+  const bounce = testMessage({ from: "", to: ["b@x.test"], subject: "s", body: "b", date: DATE, id: "n" });
+  assert.match(bounce, /^Message-ID: <n@localhost>\r\nFrom: <>\r\n/m);
+});
+
+test("test message: a non-ASCII body goes as base64 in 76-character lines, and decodes to the text with CRLF endings", () => {
+  const body = "Grüße,\n".repeat(20);
+  const message = testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "s", body, date: DATE, id: "i" });
+  assert.match(message, /Content-Transfer-Encoding: base64\r\n\r\n/);
+  const encoded = message.slice(message.indexOf("\r\n\r\n") + 4);
+  for (const line of encoded.split("\r\n").slice(0, -1)) assert.ok(line.length <= 76 && line.length > 0, line);
+  assert.equal(Buffer.from(encoded.replace(/\r\n/g, ""), "base64").toString("utf8"), `${"Grüße,\r\n".repeat(20)}\r\n`);
+});
+
+test("test message (property): any subject and body give 8 header fields, 7-bit bytes, encoded words of at most 75 characters, and the subject back", () => {
+  fc.assert(fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (subject, body) => {
+    const message = testMessage({ from: "a@x.test", to: ["b@x.test"], subject, body, date: DATE, id: "p" });
+    assert.deepEqual(headerFields(message), ["Date", "Message-ID", "From", "To", "Subject", "MIME-Version", "Content-Type", "Content-Transfer-Encoding"]);
+    // eslint-disable-next-line no-control-regex
+    assert.ok(/^[\x00-\x7f]*$/.test(message), "7-bit");
+    const value = encodeHeaderText(subject);
+    for (const word of value.split("\r\n ")) assert.ok(word.length <= 75, word);
+    assert.equal(decodeHeaderText(value), subject);
+  }), { numRuns: 300 });
+});
+
+test("send --subject/--body: the made message arrives; --subject with --file is a usage error", async () => {
+  const serve = await Serve.start([]);
+  try {
+    const r = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--subject", "Grüße", "--body", "hello\n.dot"]);
+    assert.equal(r.code, 0, r.stderr);
+    await serve.waitFor(/end of message 1/);
+    // serve prints the message's own CRLF line ends
+    assert.match(serve.stdout, /\nSubject: =\?UTF-8\?B\?R3LDvMOfZQ==\?=\r\n/);
+    assert.match(serve.stdout, /\nContent-Transfer-Encoding: 7bit\r\n\r\nhello\r\n\.dot\r\n-+ end of message 1/);
+    const both = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--subject", "s", "--file", "/dev/null"]);
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /--subject <text>' cannot be used with option '--file <file>'/);
+  } finally {
+    await serve.stop();
+  }
+});
