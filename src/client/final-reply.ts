@@ -30,8 +30,10 @@ export interface Delivery {
  * when nobody got the message (see {@link complete} for `sendmail`'s rule). With `report`
  * false (`sendmail`, which returns only the refusals) SMTP's `delivered` map stays empty:
  * filling it would cost an entry per recipient on every message for nobody.
- * A connection lost after some LMTP replies resolves with the rest reported unknown.
- * @throws SMTPDataError (SMTP), SMTPServerDisconnected (SMTP, or LMTP before any reply).
+ * A connection lost after some LMTP replies resolves with the rest reported unknown; a
+ * 1yz/3yz reply on which the connection was closed fails the call (for LMTP too).
+ * @throws SMTPDataError (SMTP; LMTP for such a reply), SMTPServerDisconnected (SMTP, or
+ * LMTP before any reply).
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
@@ -64,6 +66,11 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       outcomes.lost(err);
       break;
     }
+    // A 1yz/3yz on which the connection closed (see closedOnReply): the server broke the
+    // protocol and its replies can no longer be matched to recipients. The call fails as
+    // SMTP's does, and as when the reply comes while the message is still being written
+    // (see refusalOnClose); the replies still due are never read.
+    if (closedOnReply(conv, pending.final[i]!) !== undefined) throw dataRefusal(conv, pending.final[i]!, "end of data");
     if (!outcomes.add(reply)) break;
   }
   return outcomes.delivery();

@@ -11,6 +11,7 @@ import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { eitherSignal } from "./abortable.js";
 import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
+import { watchedCalls, type CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { unstartedOn421 } from "./smtp-base.js";
@@ -55,6 +56,8 @@ interface Progress {
   sending: Conversation | undefined;
   /** True once its message (or BDAT LAST) is all written: only the final reply is due. */
   written: boolean;
+  /** Told when its first byte is about to be written, when its runner watches it (see `watchedCalls`). */
+  watch: CallWatch | undefined;
 }
 
 /** The options of a call given none: one shared object, not one per call. */
@@ -161,7 +164,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const req = checkedRequest(from, to, body, mailOptions, rcptOptions, options.size, report);
     // A string body is normalised already (bodyBytes); bytes go out normalised only by DATA.
     req.rawBytes = body.kind === "bytes" && typeof msg !== "string";
-    return this.transact(req, options.signal);
+    return this.transact(req, options);
   }
 
   /**
@@ -175,7 +178,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
     const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
     request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
-    return (await this.transact(request, options.signal)).refused;
+    return (await this.transact(request, options)).refused;
   }
 
   /** Turns a caller's message into a body. @throws TypeError */
@@ -196,9 +199,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
   }
 
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
-  private async transact(req: Request, signal?: AbortSignal): Promise<Delivery> {
+  private async transact(req: Request, options: SendMessageOptions): Promise<Delivery> {
     this.buildEarly(req);
-    const progress: Progress = { sending: undefined, written: false };
+    const signal = options.signal;
+    const progress: Progress = { sending: undefined, written: false, watch: watchedCalls.get(options) };
     if (!signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
@@ -269,6 +273,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const flowSignal = eitherSignal(own, signal);
     // From here to the end of the message nothing else runs before the first write.
     progress.sending = conv;
+    if (progress.watch) progress.watch.started = true;
     const written = (): void => { progress.written = true; };
     const pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flowSignal ? { signal: flowSignal } : {}) });
     if (!pipelining) {

@@ -27,9 +27,11 @@ export interface PoolOptions extends SMTPOptions {
    * At most `messages` calls start in any `interval` ms, across the whole pool (a sliding
    * window). A call passes the limit before it waits for a connection, so while the pool
    * is still opening connections, the first sends can follow later than they passed. A
-   * call that then sends nothing of its transaction (refused by `maxQueued`, aborted or
-   * closed out while it waits for a connection, or none to be had) gives its place back;
-   * one whose transaction was written counts, whatever the reply.
+   * call that then writes nothing of its transaction (refused by `maxQueued`; aborted or
+   * closed out while it waits for a connection, or while queued on one before its turn;
+   * refused by a check before its first byte; or none to be had) gives its place back;
+   * one whose transaction may be partly written (aborted mid-send, say) counts, whatever
+   * the reply.
    */
   rateLimit?: RateLimit;
   /** Close a connection idle this long (ms). Default 30,000. */

@@ -9,6 +9,7 @@ import type { MessageBody } from "../client/body.js";
 import type { MessageInput } from "../client/send-message.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
+import { watchedCalls, type CallWatch } from "../client/call-watch.js";
 import { eitherSignal, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
@@ -71,12 +72,12 @@ export class SMTPPool {
    * (as `deliver`'s). @throws as `SMTP.sendmail`; `SMTPPoolQueueFull` (see `maxQueued`).
    */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: DeliverOptions): Promise<Map<string, SMTPReply>> {
-    return this.#run((c) => c.sendmail(from, to, msg, mailOptions, rcptOptions, options), options?.signal);
+    return this.#run((c, o) => c.sendmail(from, to, msg, mailOptions, rcptOptions, o), options);
   }
 
   /** `deliver` through the pool. @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`). */
   async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
-    return this.#run((c) => c.deliver(from, to, msg, mailOptions, rcptOptions, options), options.signal);
+    return this.#run((c, o) => c.deliver(from, to, msg, mailOptions, rcptOptions, o), options);
   }
 
   /**
@@ -84,7 +85,7 @@ export class SMTPPool {
    * `deliver`'s). @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`).
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: SendMessageOptions): Promise<Map<string, SMTPReply>> {
-    return this.#run((c) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, options), options?.signal);
+    return this.#run((c, o) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, o), options);
   }
 
   /**
@@ -120,36 +121,36 @@ export class SMTPPool {
   }
 
   /**
-   * Runs `job` on a member; `signal` (the call's own) also cancels the wait for a turn.
-   * A call that ends having sent nothing of its transaction gives its rate-limit pass back.
+   * Runs `job` on a member, with a copy of the call's `options` that its client reports on
+   * (see `watchedCalls`); their `signal` also cancels the wait for a turn. A call that ends
+   * having written nothing of its transaction gives its rate-limit pass back.
    * @throws SMTPPoolQueueFull when it would wait and `maxQueued` calls already do.
    */
-  async #run<T>(job: (client: SMTP) => Promise<T>, callSignal?: AbortSignal): Promise<T> {
+  async #run<T>(job: (client: SMTP, options: DeliverOptions) => Promise<T>, options: DeliverOptions | undefined): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
-    const own = this.#options.signal;
-    const signal = eitherSignal(own, callSignal);
+    const callOptions: DeliverOptions = { ...options };
+    const call: CallWatch = { started: false };
+    watchedCalls.set(callOptions, call);
+    const signal = eitherSignal(this.#options.signal, callOptions.signal);
     const place = QueueBound.place();
-    const call = { mayHaveSent: false };
     let pass: RatePass | undefined;
     try {
       pass = await this.#limiter?.take(signal, () => this.#queued.enter(place));
-      return await this.#attempts(job, signal, place, call);
+      return await this.#attempts((client) => job(client, callOptions), signal, place);
     } catch (err) {
-      // Refused (maxQueued), aborted, closed, or no connection to be had: the pass goes back,
-      // so that the limit counts messages sent, not calls that never reached a server.
-      if (pass !== undefined && !call.mayHaveSent) this.#limiter?.refund(pass);
+      // Refused (maxQueued), aborted or closed before or while waiting on its connection,
+      // refused by a check, or no connection to be had: the client wrote nothing of it, and
+      // the pass goes back, so that the limit counts messages sent, not calls that never
+      // reached a server. Once its first byte may be out, it counts, whatever the reply.
+      if (pass !== undefined && !call.started) this.#limiter?.refund(pass);
       throw err;
     } finally {
       this.#queued.leave(place);
     }
   }
 
-  /**
-   * Runs `job` on a connection, and again on another while it has sent nothing (see below).
-   * `call.mayHaveSent` is set while a job runs, and cleared when the job fails unstarted
-   * (see `unstartedCalls`): a call that fails with it false wrote nothing of its transaction.
-   */
-  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, call: { mayHaveSent: boolean }): Promise<T> {
+  /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let member: Member;
       try {
@@ -161,8 +162,6 @@ export class SMTPPool {
         if (!isClosing421(err) || attempt > this.#max) throw err;
         continue;
       }
-      // Only the job writes: from here on, a failure counts as sent unless known unstarted.
-      call.mayHaveSent = true;
       try {
         return await job(member.client);
       } catch (err) {
@@ -171,7 +170,6 @@ export class SMTPPool {
         // runs again on another connection, a few times at most; any other failure reaches
         // the caller (a send is never repeated).
         if (!(err instanceof Error && unstartedCalls.has(err))) throw err;
-        call.mayHaveSent = false;
         if (attempt > this.#max) {
           if (isClosing421(err)) throw err;
           throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); nothing of it was sent`, { cause: err });

@@ -12,14 +12,13 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { closedOn } from "../helpers/closed-on.js";
 import { traced } from "../helpers/flow-trace.js";
 
 const EHLO_PIPELINING = greeting(["PIPELINING"]);
 const EHLO_BDAT = greeting(["PIPELINING", "CHUNKING"]);
-const LHLO_PIPELINING = greeting(["PIPELINING"], "LHLO");
 
 /** SMTPDataError for the 354 itself, with the close as its cause. */
 function dataError354(err: unknown, command: string, answered: RegExp): true {
@@ -51,38 +50,6 @@ S: 354 go ahead
     await assert.rejects(client.quit(), SMTPServerDisconnected);
   }, t.options);
   assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 250 250 354 | C . MAIL RCPT DATA | S 354");
-});
-
-test("LMTP, DATA, two pipelined calls: 354 as a recipient's reply after '.' -> that recipient refused, the next unknown; the call behind fails at once", async () => {
-  const script = `${LHLO_PIPELINING}
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<r1@y.test>
-C: RCPT TO:<r2@y.test>
-C: RCPT TO:<r3@y.test>
-C: DATA
-S: 250 ok
-S: 250 ok
-S: 250 ok
-S: 250 ok
-S: 354 go
-C: first
-C: .
-C: MAIL FROM:<a@x.test>
-C: RCPT TO:<r4@y.test>
-C: DATA
-S: 250 2.0.0 r1 delivered
-S: 354 go ahead
-`;
-  await withScript(script, async (client) => {
-    const first = client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "first\r\n");
-    const second = client.deliver("a@x.test", "r4@y.test", "second\r\n");
-    const d = await first;
-    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
-    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 354], ["r3@y.test", -1]]);
-    assert.match(d.refused.get("r3@y.test")!.message, /whether it got the message is unknown/);
-    assert.match(d.refused.get("r3@y.test")!.message, /354/);
-    await assert.rejects(second, (err: unknown) => closedOn(err, 354, /end of data|message data/));
-  }, {}, LMTP);
 });
 
 test("BDAT written whole, two calls: 354 to the first's BDAT LAST -> SMTPDataError; the second, written after it, fails at once", async () => {

@@ -1,7 +1,8 @@
 /**
- * SMTPPool: a call that passed the rate limit and then sent nothing of its transaction
- * (refused by maxQueued, aborted, no connection to be had) gives its pass back; one that
- * wrote its transaction keeps it, whatever the reply. With `maxQueued: 0` a call that
+ * SMTPPool: a call that passed the rate limit and then wrote nothing of its transaction
+ * (refused by maxQueued, aborted while waiting for or queued on a connection, refused by a
+ * check, no connection to be had) gives its pass back; one that wrote its transaction, or
+ * may have written part of it, keeps it, whatever the reply. With `maxQueued: 0` a call that
  * finds the rate window full is refused at once with SMTPPoolQueueFull, so the budget
  * left shows without any clock: the intervals (10 minutes) never end within a test.
  */
@@ -10,7 +11,7 @@ import assert from "node:assert/strict";
 import type net from "node:net";
 import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
-import { SMTPPool, type PoolOptions } from "../../src/index.js";
+import { SMTP, SMTPPool, type PoolOptions } from "../../src/index.js";
 
 type Greet = "ok" | "421" | "hold";
 
@@ -127,5 +128,74 @@ test("rate limit: a call refused after its transaction was written (554 to the e
     // The message may count against the server's own limits: the window stays full.
     assert.equal(await send(pool, "m2"), "SMTPPoolQueueFull");
     assert.deepEqual(s.senders, ["m1@x.test"]);
+  });
+});
+
+/**
+ * Runs `fn` with `SMTP.prototype.deliver` wrapped to count its calls (`calls()`): a pool
+ * call counted there has been handed to its connection's client.
+ */
+async function countingDeliver(fn: (calls: () => number) => Promise<void>): Promise<void> {
+  const deliver = SMTP.prototype.deliver;
+  let calls = 0;
+  SMTP.prototype.deliver = function (this: SMTP, ...args: Parameters<SMTP["deliver"]>) {
+    calls++;
+    return deliver.apply(this, args);
+  };
+  try {
+    await fn(() => calls);
+  } finally {
+    SMTP.prototype.deliver = deliver;
+  }
+}
+
+test("rate limit: a call aborted while queued on its connection, before its turn, gives its pass back", { timeout: 20_000 }, async () => {
+  let hold = true;
+  // Lock-step (no pipelining): m1 holds its connection until the reply to its end of data.
+  const options = { maxConnections: 1, maxInFlight: 2, pipelining: false, rateLimit: { messages: 2, interval: 600_000 } };
+  await withPool(() => "ok", () => (hold ? "hold" : "ok"), options, async (pool, s) => {
+    await countingDeliver(async (calls) => {
+      const first = send(pool, "m1");
+      await until(() => s.held() === 1);
+      const giveUp = new AbortController();
+      const queued = outcome(pool.deliver("m2@x.test", "b@x.test", "hi\r\n", [], [], { signal: giveUp.signal }));
+      // m2 is on the connection, behind m1: its client has it, and has written nothing of it.
+      await until(() => calls() === 1);
+      giveUp.abort(new Error("gave up"));
+      assert.equal(await queued, "Error");
+      // m3 passes the rate limit (m1 and m3: 2 per interval) and queues behind m1.
+      const third = send(pool, "m3");
+      hold = false;
+      s.release();
+      assert.equal(await first, "fulfilled");
+      assert.equal(await third, "fulfilled", "m2's pass was given back");
+      assert.deepEqual(s.senders, ["m1@x.test", "m3@x.test"]);
+    });
+  });
+});
+
+test("rate limit: a call aborted while its message is being written keeps its pass", { timeout: 20_000 }, async () => {
+  await withPool(() => "ok", () => "ok", { maxConnections: 1, rateLimit: { messages: 1, interval: 600_000 } }, async (pool, s) => {
+    const giveUp = new AbortController();
+    // A body stream that yields nothing until the call is aborted: MAIL, RCPT and DATA go.
+    async function* stalled(): AsyncGenerator<string> {
+      await new Promise((resolve) => giveUp.signal.addEventListener("abort", resolve));
+      yield "never\r\n";
+    }
+    const first = outcome(pool.deliver("m1@x.test", "b@x.test", stalled(), [], [], { signal: giveUp.signal }));
+    await until(() => s.senders.length === 1);
+    giveUp.abort(new Error("gave up"));
+    assert.equal(await first, "Error");
+    // Its MAIL went: the message may count against the server's limits, so the window stays full.
+    assert.equal(await send(pool, "m2"), "SMTPPoolQueueFull");
+    assert.deepEqual(s.senders, ["m1@x.test"]);
+  });
+});
+
+test("rate limit: a call refused by a check before any byte of its transaction (a CR in an address) gives its pass back", { timeout: 20_000 }, async () => {
+  await withPool(() => "ok", () => "ok", { maxConnections: 1, rateLimit: { messages: 1, interval: 600_000 } }, async (pool, s) => {
+    assert.equal(await outcome(pool.sendmail("m1@x.test", "b\r@x.test", "hi\r\n")), "TypeError");
+    assert.equal(await send(pool, "m2"), "fulfilled", "m1's pass was given back");
+    assert.deepEqual(s.senders, ["m2@x.test"]);
   });
 });

@@ -1,0 +1,26 @@
+/**
+ * How whoever runs a mail call for someone else (the pool) learns whether anything of its
+ * transaction was written. Internal (not exported from the package): the public options
+ * stay as API.md gives them.
+ * @module
+ */
+
+/** What a watched call reports (see {@link watchedCalls}). */
+export interface CallWatch {
+  /**
+   * Set just before the first byte of the call's transaction (the MAIL that begins it, or
+   * the RSET leading that) is written; never cleared. A call that ends with it still false
+   * wrote nothing of its transaction: it was aborted before its turn, refused by a check
+   * before any byte, or it found the connection gone. Once set, part of it may be out,
+   * whatever happens next (an abort mid-send closes the connection; nothing is taken back).
+   */
+  started: boolean;
+}
+
+/**
+ * Watched calls, keyed by the options object given to `sendmail`, `deliver` or
+ * `sendMessage`: a runner that passes a fresh object per call (never one a caller may
+ * share between calls) registers it here with a {@link CallWatch}, and reads `started`
+ * once the call has ended. A call given options that are not registered is not watched.
+ */
+export const watchedCalls = new WeakMap<object, CallWatch>();

@@ -1,0 +1,98 @@
+/**
+ * LMTP: a 354 (any 1yz/3yz) among the replies to the end of data of a transaction sent by
+ * `sendmail` or `deliver`, byte for byte. The end of data ("." or BDAT LAST) takes no such
+ * reply (RFC 5321 §4.3.2, RFC 3030 §2): the server broke the protocol, and its replies can
+ * no longer be matched to recipients. The connection closes on it, and the call fails with
+ * SMTPDataError (354, "end of data", the close as cause), as SMTP's does and as when the
+ * same reply comes while BDAT LAST's bytes are still being written
+ * (bdat-last-write.test.ts); before, that recipient was reported refused with code 354.
+ * The replies the server sends after it (the other recipients', the next call's) are
+ * never read: the call written behind it fails with the close.
+ *
+ * The client's timeout (5 s) is only a guard: the assertions tell a prompt close from a
+ * timeout by the errors' classes and causes, not by measuring time.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LMTP, SMTPDataError } from "../../src/index.js";
+import { greeting, withScript } from "../helpers/client.js";
+import { closedOn } from "../helpers/closed-on.js";
+import { traced } from "../helpers/flow-trace.js";
+
+const RECIPIENTS = ["r1@y.test", "r2@y.test", "r3@y.test"];
+
+/** The pipelined envelope for a@x.test -> {@link RECIPIENTS}, and its replies. */
+const ENVELOPE = `C: MAIL FROM:<a@x.test>
+${RECIPIENTS.map((r) => `C: RCPT TO:<${r}>`).join("\n")}
+`;
+const ENVELOPE_ACCEPTED = "S: 250 ok\nS: 250 ok\nS: 250 ok\nS: 250 ok\n";
+
+/** The second call's pipelined envelope (a@x.test -> r4@y.test), written behind the first's end of data. */
+const BEHIND = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r4@y.test>\n";
+
+/**
+ * The replies after the end of data: `before` recipients delivered, then "354 go ahead",
+ * then a reply for each recipient after it and for the call behind (MAIL, RCPT), all in
+ * one write: read in order, each would answer the wrong recipient or command.
+ */
+function endReplies(before: number): string {
+  const delivered = RECIPIENTS.slice(0, before).map((r) => `S: 250 2.0.0 <${r}> delivered\n`).join("");
+  const after = RECIPIENTS.slice(before + 1).map((r) => `S: 250 2.0.0 <${r}> delivered\n`).join("");
+  return `${delivered}S: 354 go ahead\n${after}S: 250 ok\nS: 250 ok\n`;
+}
+
+/** SMTPDataError for the 354 to the end of data, with the close on it (naming `answered`) as cause. */
+function endOfData354(err: unknown, answered: RegExp): true {
+  assert.ok(err instanceof SMTPDataError, `expected SMTPDataError, got ${String(err)}`);
+  assert.equal(err.smtpCode, 354);
+  assert.equal(err.smtpError, "go ahead");
+  assert.equal(err.command, "end of data");
+  closedOn(err.cause, 354, answered);
+  return true;
+}
+
+/** The two calls under test: each sends the message to {@link RECIPIENTS}. */
+const CALLS: readonly (readonly [string, (client: LMTP) => Promise<unknown>])[] = [
+  ["deliver", (client) => client.deliver("a@x.test", RECIPIENTS, "first\r\n")],
+  ["sendmail", (client) => client.sendmail("a@x.test", RECIPIENTS, "first\r\n")],
+];
+
+for (const [name, call] of CALLS) {
+  for (const before of [0, 1]) {
+    test(`LMTP, pipelined BDAT, ${name}: 354 after BDAT LAST was written, as the reply of recipient ${before + 1} of 3 -> SMTPDataError (end of data, the close as cause); the replies after it reach neither a recipient nor the call written behind`, async () => {
+      const script = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}${ENVELOPE}${ENVELOPE_ACCEPTED}C: BDAT 7 LAST
+C! first\\r\\n
+${BEHIND}${endReplies(before)}`;
+      // The 354 answers BDAT LAST itself (the first recipient's slot) or a later recipient's.
+      const answered = before === 0 ? /BDAT 7 LAST/ : /end of data \(recipient 2\)/;
+      const t = traced();
+      await withScript(script, async (client) => {
+        const first = call(client);
+        const second = client.deliver("a@x.test", "r4@y.test", "second\r\n");
+        await assert.rejects(first, (err: unknown) => endOfData354(err, answered));
+        await assert.rejects(second, (err: unknown) => closedOn(err, 354, answered));
+        assert.equal(client.connected, false);
+      }, t.options, LMTP);
+      // The replies after the 354 were never read.
+      const replies = `${before === 0 ? "" : "250 "}354`;
+      assert.equal(t.flow(), `S 220 | C LHLO | S 250 | C MAIL RCPT RCPT RCPT | S 250 250 250 250 | C BDAT LAST MAIL RCPT | S ${replies}`);
+    });
+  }
+}
+
+test("LMTP, pipelined DATA, deliver: 354 after '.', as the second recipient's reply -> SMTPDataError (end of data, the close as cause), as over BDAT; the call written behind fails with the close", async () => {
+  const script = `${greeting(["PIPELINING"], "LHLO")}${ENVELOPE}C: DATA
+${ENVELOPE_ACCEPTED}S: 354 go
+C: first
+C: .
+${BEHIND}C: DATA
+${endReplies(1)}`;
+  await withScript(script, async (client) => {
+    const first = client.deliver("a@x.test", RECIPIENTS, "first\r\n");
+    const second = client.deliver("a@x.test", "r4@y.test", "second\r\n");
+    await assert.rejects(first, (err: unknown) => endOfData354(err, /end of data \(recipient 2\)/));
+    await assert.rejects(second, (err: unknown) => closedOn(err, 354, /end of data \(recipient 2\)/));
+    assert.equal(client.connected, false);
+  }, {}, LMTP);
+});
