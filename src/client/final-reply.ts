@@ -30,10 +30,11 @@ export interface Delivery {
  * when nobody got the message (see {@link complete} for `sendmail`'s rule). With `report`
  * false (`sendmail`, which returns only the refusals) SMTP's `delivered` map stays empty:
  * filling it would cost an entry per recipient on every message for nobody.
- * A connection lost after some LMTP replies resolves with the rest reported unknown; a
- * 1yz/3yz reply on which the connection was closed fails the call (for LMTP too).
- * @throws SMTPDataError (SMTP; LMTP for such a reply), SMTPServerDisconnected (SMTP, or
- * LMTP before any reply).
+ * A connection lost after some LMTP replies resolves with the rest reported unknown, and
+ * so does a 1yz/3yz (on which the connection is closed) after some; as the first LMTP
+ * reply it fails the call, as SMTP's does.
+ * @throws SMTPDataError (SMTP; LMTP for a 1yz/3yz as the first reply),
+ * SMTPServerDisconnected (SMTP, or LMTP before any reply).
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
@@ -67,10 +68,17 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       break;
     }
     // A 1yz/3yz on which the connection closed (see closedOnReply): the server broke the
-    // protocol and its replies can no longer be matched to recipients. The call fails as
-    // SMTP's does, and as when the reply comes while the message is still being written
-    // (see refusalOnClose); the replies still due are never read.
-    if (closedOnReply(conv, pending.final[i]!) !== undefined) throw dataRefusal(conv, pending.final[i]!, "end of data");
+    // protocol, and its later replies can no longer be matched to recipients (they are
+    // never read). As the first reply, the call fails as SMTP's does, and as when the reply
+    // comes while the message is still being written (see refusalOnClose). After some
+    // replies, those outcomes stand, as after a lost connection: a recipient that got the
+    // message must not get it again from a caller who retries; the rest are unknown.
+    if (closedOnReply(conv, pending.final[i]!) !== undefined) {
+      const refusal = dataRefusal(conv, pending.final[i]!, "end of data");
+      if (i === 0) throw refusal;
+      outcomes.lost(refusal);
+      break;
+    }
     if (!outcomes.add(reply)) break;
   }
   return outcomes.delivery();

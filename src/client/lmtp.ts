@@ -15,9 +15,10 @@ import { SMTP } from "./smtp.js";
  * nobody got the message; `deliver` gives every recipient's reply. A 354 to a pipelined
  * DATA when no recipient was accepted (RFC 2033 §4.2 requires 503) closes the connection
  * (no lone "."): the call fails with the refusal, whose `cause` is that close. A 1yz/3yz
- * among the replies to the end of data ("." or BDAT LAST) closes the connection too, and
- * `sendmail`/`deliver` fail with `SMTPDataError` (as SMTP's), whichever recipient's reply
- * it came as: the replies still due are never read.
+ * among the replies to the end of data ("." or BDAT LAST) closes the connection too (the
+ * replies still due are never read): as the first reply, `sendmail`/`deliver` fail with
+ * `SMTPDataError` (as SMTP's); after some, those recipients keep their outcome and the rest
+ * are reported unknown (code -1), as when the connection is lost.
  */
 export class LMTP extends SMTP {
   /** Port 2003. */

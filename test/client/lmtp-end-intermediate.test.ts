@@ -2,12 +2,14 @@
  * LMTP: a 354 (any 1yz/3yz) among the replies to the end of data of a transaction sent by
  * `sendmail` or `deliver`, byte for byte. The end of data ("." or BDAT LAST) takes no such
  * reply (RFC 5321 §4.3.2, RFC 3030 §2): the server broke the protocol, and its replies can
- * no longer be matched to recipients. The connection closes on it, and the call fails with
- * SMTPDataError (354, "end of data", the close as cause), as SMTP's does and as when the
- * same reply comes while BDAT LAST's bytes are still being written
- * (bdat-last-write.test.ts); before, that recipient was reported refused with code 354.
- * The replies the server sends after it (the other recipients', the next call's) are
- * never read: the call written behind it fails with the close.
+ * no longer be matched to recipients. The connection closes on it. As the first reply, the
+ * call fails with SMTPDataError (354, "end of data", the close as cause), as SMTP's does and
+ * as when the same reply comes while BDAT LAST's bytes are still being written
+ * (bdat-last-write.test.ts). After a recipient's 250, that recipient stays delivered (a
+ * caller who retries must not send it again) and the rest are unknown (code -1, the
+ * SMTPDataError's text), as after a lost connection. Before, that recipient was reported
+ * refused with code 354. The replies the server sends after it (the other recipients', the
+ * next call's) are never read: the call written behind fails with the close.
  *
  * The client's timeout (5 s) is only a guard: the assertions tell a prompt close from a
  * timeout by the errors' classes and causes, not by measuring time.
@@ -52,6 +54,24 @@ function endOfData354(err: unknown, answered: RegExp): true {
   return true;
 }
 
+/**
+ * The outcome after recipient 1's 250 and then the 354: r1 delivered, r2 and r3 unknown
+ * (code -1, naming the 354); `deliver` gives the whole delivery, `sendmail` the refusals.
+ */
+function unknownAfter354(name: string, result: unknown): void {
+  type Replies = Map<string, { code: number; message: string }>;
+  const refused = name === "deliver" ? (result as { refused: Replies }).refused : result as Replies;
+  assert.deepEqual([...refused.keys()], ["r2@y.test", "r3@y.test"]);
+  for (const reply of refused.values()) {
+    assert.equal(reply.code, -1);
+    assert.match(reply.message, /^No reply for this recipient: .*354 go ahead.*; whether it got the message is unknown$/);
+  }
+  if (name === "deliver") {
+    const { delivered } = result as { delivered: Replies };
+    assert.deepEqual([...delivered].map(([r, reply]) => [r, reply.code, reply.message]), [["r1@y.test", 250, "2.0.0 <r1@y.test> delivered"]]);
+  }
+}
+
 /** The two calls under test: each sends the message to {@link RECIPIENTS}. */
 const CALLS: readonly (readonly [string, (client: LMTP) => Promise<unknown>])[] = [
   ["deliver", (client) => client.deliver("a@x.test", RECIPIENTS, "first\r\n")],
@@ -60,7 +80,8 @@ const CALLS: readonly (readonly [string, (client: LMTP) => Promise<unknown>])[] 
 
 for (const [name, call] of CALLS) {
   for (const before of [0, 1]) {
-    test(`LMTP, pipelined BDAT, ${name}: 354 after BDAT LAST was written, as the reply of recipient ${before + 1} of 3 -> SMTPDataError (end of data, the close as cause); the replies after it reach neither a recipient nor the call written behind`, async () => {
+    const outcome = before === 0 ? "SMTPDataError (end of data, the close as cause)" : "recipient 1 delivered, 2 and 3 unknown";
+    test(`LMTP, pipelined BDAT, ${name}: 354 after BDAT LAST was written, as the reply of recipient ${before + 1} of 3 -> ${outcome}; the replies after it reach neither a recipient nor the call written behind`, async () => {
       const script = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}${ENVELOPE}${ENVELOPE_ACCEPTED}C: BDAT 7 LAST
 C! first\\r\\n
 ${BEHIND}${endReplies(before)}`;
@@ -70,7 +91,8 @@ ${BEHIND}${endReplies(before)}`;
       await withScript(script, async (client) => {
         const first = call(client);
         const second = client.deliver("a@x.test", "r4@y.test", "second\r\n");
-        await assert.rejects(first, (err: unknown) => endOfData354(err, answered));
+        if (before === 0) await assert.rejects(first, (err: unknown) => endOfData354(err, answered));
+        else unknownAfter354(name, await first);
         await assert.rejects(second, (err: unknown) => closedOn(err, 354, answered));
         assert.equal(client.connected, false);
       }, t.options, LMTP);
@@ -81,7 +103,23 @@ ${BEHIND}${endReplies(before)}`;
   }
 }
 
-test("LMTP, pipelined DATA, deliver: 354 after '.', as the second recipient's reply -> SMTPDataError (end of data, the close as cause), as over BDAT; the call written behind fails with the close", async () => {
+test("LMTP, pipelined DATA, deliver: 354 after '.' as the first recipient's reply -> SMTPDataError (end of data, the close as cause); the call written behind fails with the close", async () => {
+  const script = `${greeting(["PIPELINING"], "LHLO")}${ENVELOPE}C: DATA
+${ENVELOPE_ACCEPTED}S: 354 go
+C: first
+C: .
+${BEHIND}C: DATA
+${endReplies(0)}`;
+  await withScript(script, async (client) => {
+    const first = client.deliver("a@x.test", RECIPIENTS, "first\r\n");
+    const second = client.deliver("a@x.test", "r4@y.test", "second\r\n");
+    await assert.rejects(first, (err: unknown) => endOfData354(err, /<message data, 10 bytes> \./));
+    await assert.rejects(second, (err: unknown) => closedOn(err, 354, /<message data, 10 bytes> \./));
+    assert.equal(client.connected, false);
+  }, {}, LMTP);
+});
+
+test("LMTP, pipelined DATA, deliver: 354 after '.' as the second recipient's reply -> the first stays delivered, the rest unknown, as over BDAT; the call written behind fails with the close", async () => {
   const script = `${greeting(["PIPELINING"], "LHLO")}${ENVELOPE}C: DATA
 ${ENVELOPE_ACCEPTED}S: 354 go
 C: first
@@ -91,7 +129,7 @@ ${endReplies(1)}`;
   await withScript(script, async (client) => {
     const first = client.deliver("a@x.test", RECIPIENTS, "first\r\n");
     const second = client.deliver("a@x.test", "r4@y.test", "second\r\n");
-    await assert.rejects(first, (err: unknown) => endOfData354(err, /end of data \(recipient 2\)/));
+    unknownAfter354("deliver", await first);
     await assert.rejects(second, (err: unknown) => closedOn(err, 354, /end of data \(recipient 2\)/));
     assert.equal(client.connected, false);
   }, {}, LMTP);

@@ -44,6 +44,9 @@ async function server(greet: (connection: number) => Greet, data: () => "ok" | "
       });
     },
   });
+  // A client that closes mid-message (an abort) resets its connection: smtp-server reports
+  // that as an "error" event, which with no listener would be an uncaught exception.
+  smtp.on("error", () => undefined);
   await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
   return {
     port: (smtp.server.address() as net.AddressInfo).port,
