@@ -42,6 +42,8 @@ export interface Context {
   lib: Library;
   server: ServerDef;
   ca: string;
+  /** The test CA's PEM file (for the CLI's --ca-file). */
+  caFile: string;
   user: string;
   password: string;
   /** The library's debug output for this scenario (debugLevel 1). */

@@ -36,6 +36,9 @@ export async function startNodeServers(
     authMethods: ["PLAIN", "LOGIN", "CRAM-MD5"],
     allowInsecureAuth: false,
     authOptional: true,
+    // smtp-server 3 hides DSN unless asked (hideDSN defaults to true): the table in runner.ts
+    // and the README say it offers DSN, so it must advertise it and check the parameters.
+    hideDSN: false,
     onAuth(auth, _session, callback) {
       const ok = auth.username === user &&
         ((auth.method as string) === "CRAM-MD5" ? auth.validatePassword(password) : auth.password === password);

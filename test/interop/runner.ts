@@ -65,7 +65,7 @@ async function runOne(lib: Library | Error, server: ServerDef, scenario: Scenari
   if (why !== undefined) return { status: "n/a", detail: why, ms: 0 };
   const t0 = Date.now();
   if (lib instanceof Error) return { status: "fail", detail: `library not loadable: ${lib.message}`, ms: 0 };
-  const ctx: Context = { lib, server, ca, user: cfg.user, password: cfg.password, transcript: [], clients: [] };
+  const ctx: Context = { lib, server, ca, caFile: cfg.caFile, user: cfg.user, password: cfg.password, transcript: [], clients: [] };
   let cell: Cell;
   try {
     const note = await withTimeout(scenario.timeoutMs, scenario.id, scenario.run(ctx));

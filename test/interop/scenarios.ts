@@ -1,9 +1,11 @@
-// The interop scenarios, in matrix order: each one drives the library's public API against one
-// server and checks what the server stored. A scenario throws (fails) or resolves with a note.
+// The interop scenarios, in matrix order: each one drives the library's public API (or its
+// command line: scenarios-cli.ts) against one server and checks what the server stored. A
+// scenario throws (fails) or resolves with a note.
 import type { Scenario } from "./kit.js";
+import { cliScenarios } from "./scenarios-cli.js";
 import { contentScenarios } from "./scenarios-content.js";
 import { sessionScenarios } from "./scenarios-session.js";
 
 export type { Context, Offers, Scenario, ServerDef } from "./kit.js";
 
-export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios];
+export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...cliScenarios];
