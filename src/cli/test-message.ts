@@ -29,17 +29,27 @@ export interface TestMessageParts {
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Longest encoded word (RFC 2047 §2: 75 characters). */
 const MAX_WORD = 75;
+/**
+ * Longest line of a header field holding encoded words, field name included (RFC 2047 §2:
+ * 76 characters): the first word follows "Subject: ".
+ */
+const MAX_ENCODED_LINE = 76;
+/** What precedes the first encoded word on its line. */
+const FIELD_NAME = "Subject: ";
 
 /**
  * `text` as one header value: as it is when printable ASCII, else as RFC 2047 "B" encoded
- * words of at most 75 characters, each holding whole characters, folded one to a line.
+ * words of at most 75 characters, each holding whole characters, folded one to a line, each
+ * line at most 76 characters when the value follows "Subject: " (RFC 2047 §2).
  */
 export function encodeHeaderText(text: string): string {
   if (PRINTABLE_ASCII.test(text)) return text;
   const words: string[] = [];
   const prefix = "=?UTF-8?B?";
-  // 75 - 12 characters of framing leave 63 of base64: at most 45 bytes (15 groups of 3).
-  const maxBytes = Math.floor((MAX_WORD - prefix.length - 2) / 4) * 3;
+  // A word of at most 75 characters, on a line of at most 76 after "Subject: " (67 left):
+  // 67 - 12 characters of framing leave 55 of base64, at most 39 bytes (13 groups of 3).
+  const maxWord = Math.min(MAX_WORD, MAX_ENCODED_LINE - FIELD_NAME.length);
+  const maxBytes = Math.floor((maxWord - prefix.length - 2) / 4) * 3;
   let chunk = "";
   for (const char of text) {
     if (Buffer.byteLength(chunk + char) > maxBytes) {

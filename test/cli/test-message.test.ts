@@ -80,3 +80,25 @@ test("send --subject/--body: the made message arrives; --subject with --file is 
     await serve.stop();
   }
 });
+
+/** The lines of the Subject field of `message`, "Subject: " included in the first. */
+function subjectLines(message: string): string[] {
+  const start = message.indexOf("\r\nSubject: ") + 2;
+  const end = message.indexOf("\r\nMIME-Version: ");
+  return message.slice(start, end).split("\r\n");
+}
+
+test("test message (property): a Subject line with encoded words is at most 76 characters, 'Subject: ' included (RFC 2047 §2)", () => {
+  const exact = testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "é".repeat(40), body: "b", date: DATE, id: "e" });
+  // 19 + 19 + 2 whole characters: the first line was 81 characters (a 72-character word)
+  assert.deepEqual(subjectLines(exact), [
+    "Subject: =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?=",
+    " =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?=",
+    " =?UTF-8?B?w6nDqQ==?=",
+  ]);
+  fc.assert(fc.property(fc.string({ unit: "binary" }), (subject) => {
+    const lines = subjectLines(testMessage({ from: "a@x.test", to: ["b@x.test"], subject, body: "b", date: DATE, id: "p" }));
+    if (!lines[0]!.startsWith("Subject: =?")) return;
+    for (const line of lines) assert.ok(line.length <= 76, line);
+  }), { numRuns: 300 });
+});
