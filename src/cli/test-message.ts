@@ -36,14 +36,17 @@ const MAX_WORD = 75;
 const MAX_ENCODED_LINE = 76;
 /** What precedes the first encoded word on its line. */
 const FIELD_NAME = "Subject: ";
+/** Longest text kept as written: its line, "Subject: " included, is at most 998 characters (RFC 5322 §2.1.1). */
+const MAX_PLAIN = 998 - FIELD_NAME.length;
 
 /**
- * `text` as one header value: as it is when printable ASCII, else as RFC 2047 "B" encoded
+ * `text` as one header value: as it is when printable ASCII that fits one line and holds no
+ * "=?" (which a reader could take for an encoded word), else as RFC 2047 "B" encoded
  * words of at most 75 characters, each holding whole characters, folded one to a line, each
  * line at most 76 characters when the value follows "Subject: " (RFC 2047 §2).
  */
 export function encodeHeaderText(text: string): string {
-  if (PRINTABLE_ASCII.test(text)) return text;
+  if (PRINTABLE_ASCII.test(text) && text.length <= MAX_PLAIN && !text.includes("=?")) return text;
   const words: string[] = [];
   const prefix = "=?UTF-8?B?";
   // A word of at most 75 characters, on a line of at most 76 after "Subject: " (67 left):

@@ -102,3 +102,16 @@ test("test message (property): a Subject line with encoded words is at most 76 c
     for (const line of lines) assert.ok(line.length <= 76, line);
   }), { numRuns: 300 });
 });
+
+test("test message: a printable-ASCII subject too long for one line (RFC 5322 §2.1.1: 998) or that reads as an encoded word goes as encoded words", () => {
+  const long = "a".repeat(1200);
+  const lines = subjectLines(testMessage({ from: "a@x.test", to: ["b@x.test"], subject: long, body: "b", date: DATE, id: "l" }));
+  for (const line of lines) assert.ok(line.length <= 76, line);
+  assert.equal(decodeHeaderText(lines.join("\r\n").slice("Subject: ".length)), long);
+  // the longest that fits stays as written
+  const fits = "a".repeat(998 - "Subject: ".length);
+  assert.deepEqual(subjectLines(testMessage({ from: "a@x.test", to: ["b@x.test"], subject: fits, body: "b", date: DATE, id: "f" })), [`Subject: ${fits}`]);
+  // a reader would show "=?UTF-8?B?SGk=?=" as "Hi"
+  assert.equal(encodeHeaderText("=?UTF-8?B?SGk=?="), "=?UTF-8?B?PT9VVEYtOD9CP1NHaz0/PQ==?=");
+  assert.equal(encodeHeaderText("a = b? c"), "a = b? c");
+});
