@@ -1,7 +1,8 @@
 /**
  * The message `smtplib send --subject/--body` makes, so that testing a server needs no
  * message file: RFC 5322 headers and a plain-text body, always 7-bit (a non-ASCII subject
- * as RFC 2047 encoded words, a non-ASCII body in base64), so no server extension is needed.
+ * as RFC 2047 encoded words, a non-ASCII body, or one with a line over 998 characters, in
+ * base64), so no server extension is needed.
  * Pure: no I/O.
  * @module
  */
@@ -72,11 +73,17 @@ function domainOf(address: string): string {
   return /^[A-Za-z0-9.-]+$/.test(domain) ? domain : "localhost";
 }
 
-/** The body's lines with CRLF endings; base64 (76-character lines) when it is not ASCII. */
+/** Longest line of a 7bit body, CRLF not counted (RFC 5322 §2.1.1, RFC 2045 §2.7). */
+const MAX_LINE = 998;
+
+/**
+ * The body's lines with CRLF endings; base64 (76-character lines) when it is not ASCII or
+ * has a line too long for 7bit.
+ */
 function encodeBody(body: string): { encoding: "7bit" | "base64"; text: string } {
   const lines = body.split(/\r\n|\r|\n/);
   // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(body)) return { encoding: "7bit", text: `${lines.join("\r\n")}\r\n` };
+  if (/^[\x00-\x7f]*$/.test(body) && lines.every((line) => line.length <= MAX_LINE)) return { encoding: "7bit", text: `${lines.join("\r\n")}\r\n` };
   const base64 = Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8").toString("base64");
   return { encoding: "base64", text: `${base64.replace(/.{1,76}/g, "$&\r\n")}` };
 }

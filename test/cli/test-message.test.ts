@@ -115,3 +115,14 @@ test("test message: a printable-ASCII subject too long for one line (RFC 5322 §
   assert.equal(encodeHeaderText("=?UTF-8?B?SGk=?="), "=?UTF-8?B?PT9VVEYtOD9CP1NHaz0/PQ==?=");
   assert.equal(encodeHeaderText("a = b? c"), "a = b? c");
 });
+
+test("test message: an ASCII body with a line over 998 characters goes as base64 (7bit lines are at most 998, RFC 5322 §2.1.1, RFC 2045 §2.7)", () => {
+  const body = `short\n${"b".repeat(999)}\n`;
+  const message = testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "s", body, date: DATE, id: "b" });
+  assert.match(message, /Content-Transfer-Encoding: base64\r\n\r\n/);
+  for (const line of message.split("\r\n")) assert.ok(line.length <= 998, `${line.length}`);
+  const encoded = message.slice(message.indexOf("\r\n\r\n") + 4);
+  assert.equal(Buffer.from(encoded.replace(/\r\n/g, ""), "base64").toString("utf8"), `short\r\n${"b".repeat(999)}\r\n\r\n`);
+  // 998 is still 7bit
+  assert.match(testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "s", body: "b".repeat(998), date: DATE, id: "b" }), /Content-Transfer-Encoding: 7bit\r\n\r\nb{998}\r\n$/);
+});
