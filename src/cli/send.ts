@@ -54,6 +54,26 @@ async function openMessage(cmd: SendCommand): Promise<{ body: Uint8Array | Async
   return { body: readOrFail(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
 }
 
+/**
+ * The usage error when `--ca-file` names send's own stdin (`/dev/stdin`, `/dev/fd/0`, a FIFO
+ * it is redirected from) while the message is read from stdin: whichever read first would
+ * take all of it, and the message would go empty (or the CA be cut). `undefined` otherwise,
+ * and when the file cannot be looked at (its reading reports that).
+ */
+async function stdinTwice(cmd: SendCommand): Promise<string | undefined> {
+  if (cmd.caFile === undefined || cmd.file !== undefined || cmd.compose !== undefined) return undefined;
+  const file = await stat(cmd.caFile).catch(() => undefined);
+  if (file === undefined) return undefined;
+  let stdin: ReturnType<typeof fstatSync>;
+  try {
+    stdin = fstatSync(0);
+  } catch {
+    return undefined;
+  }
+  if (file.dev !== stdin.dev || file.ino !== stdin.ino) return undefined;
+  return `--ca-file ${cmd.caFile} is stdin, which the message is read from: give the message with --file (or --subject/--body)`;
+}
+
 /** How long `send` waits for the reply to QUIT once the message is delivered. */
 const QUIT_WAIT_MS = 5_000;
 
@@ -84,6 +104,11 @@ function trackWrites(client: Client, progress: Progress): () => void {
 export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   const err = lineWriter(process.stderr);
   const out = lineWriter(process.stdout);
+  const twice = await stdinTwice(cmd);
+  if (twice !== undefined) {
+    err(`smtplib: ${twice}`);
+    return ExitCode.USAGE;
+  }
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
     message = await openMessage(cmd);

@@ -1,7 +1,8 @@
 /**
  * The message `smtplib send --subject/--body` makes, so that testing a server needs no
  * message file: RFC 5322 headers and a plain-text body, always 7-bit (a non-ASCII subject
- * as RFC 2047 encoded words, a non-ASCII body in base64), so no server extension is needed.
+ * as RFC 2047 encoded words, a non-ASCII body, or one with a line over 998 characters, in
+ * base64), so no server extension is needed.
  * Pure: no I/O.
  * @module
  */
@@ -29,17 +30,30 @@ export interface TestMessageParts {
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Longest encoded word (RFC 2047 §2: 75 characters). */
 const MAX_WORD = 75;
+/**
+ * Longest line of a header field holding encoded words, field name included (RFC 2047 §2:
+ * 76 characters): the first word follows "Subject: ".
+ */
+const MAX_ENCODED_LINE = 76;
+/** What precedes the first encoded word on its line. */
+const FIELD_NAME = "Subject: ";
+/** Longest text kept as written: its line, "Subject: " included, is at most 998 characters (RFC 5322 §2.1.1). */
+const MAX_PLAIN = 998 - FIELD_NAME.length;
 
 /**
- * `text` as one header value: as it is when printable ASCII, else as RFC 2047 "B" encoded
- * words of at most 75 characters, each holding whole characters, folded one to a line.
+ * `text` as one header value: as it is when printable ASCII that fits one line and holds no
+ * "=?" (which a reader could take for an encoded word), else as RFC 2047 "B" encoded
+ * words of at most 75 characters, each holding whole characters, folded one to a line, each
+ * line at most 76 characters when the value follows "Subject: " (RFC 2047 §2).
  */
 export function encodeHeaderText(text: string): string {
-  if (PRINTABLE_ASCII.test(text)) return text;
+  if (PRINTABLE_ASCII.test(text) && text.length <= MAX_PLAIN && !text.includes("=?")) return text;
   const words: string[] = [];
   const prefix = "=?UTF-8?B?";
-  // 75 - 12 characters of framing leave 63 of base64: at most 45 bytes (15 groups of 3).
-  const maxBytes = Math.floor((MAX_WORD - prefix.length - 2) / 4) * 3;
+  // A word of at most 75 characters, on a line of at most 76 after "Subject: " (67 left):
+  // 67 - 12 characters of framing leave 55 of base64, at most 39 bytes (13 groups of 3).
+  const maxWord = Math.min(MAX_WORD, MAX_ENCODED_LINE - FIELD_NAME.length);
+  const maxBytes = Math.floor((maxWord - prefix.length - 2) / 4) * 3;
   let chunk = "";
   for (const char of text) {
     if (Buffer.byteLength(chunk + char) > maxBytes) {
@@ -59,11 +73,17 @@ function domainOf(address: string): string {
   return /^[A-Za-z0-9.-]+$/.test(domain) ? domain : "localhost";
 }
 
-/** The body's lines with CRLF endings; base64 (76-character lines) when it is not ASCII. */
+/** Longest line of a 7bit body, CRLF not counted (RFC 5322 §2.1.1, RFC 2045 §2.7). */
+const MAX_LINE = 998;
+
+/**
+ * The body's lines with CRLF endings; base64 (76-character lines) when it is not ASCII or
+ * has a line too long for 7bit.
+ */
 function encodeBody(body: string): { encoding: "7bit" | "base64"; text: string } {
   const lines = body.split(/\r\n|\r|\n/);
   // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(body)) return { encoding: "7bit", text: `${lines.join("\r\n")}\r\n` };
+  if (/^[\x00-\x7f]*$/.test(body) && lines.every((line) => line.length <= MAX_LINE)) return { encoding: "7bit", text: `${lines.join("\r\n")}\r\n` };
   const base64 = Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8").toString("base64");
   return { encoding: "base64", text: `${base64.replace(/.{1,76}/g, "$&\r\n")}` };
 }

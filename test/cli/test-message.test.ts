@@ -80,3 +80,49 @@ test("send --subject/--body: the made message arrives; --subject with --file is 
     await serve.stop();
   }
 });
+
+/** The lines of the Subject field of `message`, "Subject: " included in the first. */
+function subjectLines(message: string): string[] {
+  const start = message.indexOf("\r\nSubject: ") + 2;
+  const end = message.indexOf("\r\nMIME-Version: ");
+  return message.slice(start, end).split("\r\n");
+}
+
+test("test message (property): a Subject line with encoded words is at most 76 characters, 'Subject: ' included (RFC 2047 §2)", () => {
+  const exact = testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "é".repeat(40), body: "b", date: DATE, id: "e" });
+  // 19 + 19 + 2 whole characters: the first line was 81 characters (a 72-character word)
+  assert.deepEqual(subjectLines(exact), [
+    "Subject: =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?=",
+    " =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?=",
+    " =?UTF-8?B?w6nDqQ==?=",
+  ]);
+  fc.assert(fc.property(fc.string({ unit: "binary" }), (subject) => {
+    const lines = subjectLines(testMessage({ from: "a@x.test", to: ["b@x.test"], subject, body: "b", date: DATE, id: "p" }));
+    if (!lines[0]!.startsWith("Subject: =?")) return;
+    for (const line of lines) assert.ok(line.length <= 76, line);
+  }), { numRuns: 300 });
+});
+
+test("test message: a printable-ASCII subject too long for one line (RFC 5322 §2.1.1: 998) or that reads as an encoded word goes as encoded words", () => {
+  const long = "a".repeat(1200);
+  const lines = subjectLines(testMessage({ from: "a@x.test", to: ["b@x.test"], subject: long, body: "b", date: DATE, id: "l" }));
+  for (const line of lines) assert.ok(line.length <= 76, line);
+  assert.equal(decodeHeaderText(lines.join("\r\n").slice("Subject: ".length)), long);
+  // the longest that fits stays as written
+  const fits = "a".repeat(998 - "Subject: ".length);
+  assert.deepEqual(subjectLines(testMessage({ from: "a@x.test", to: ["b@x.test"], subject: fits, body: "b", date: DATE, id: "f" })), [`Subject: ${fits}`]);
+  // a reader would show "=?UTF-8?B?SGk=?=" as "Hi"
+  assert.equal(encodeHeaderText("=?UTF-8?B?SGk=?="), "=?UTF-8?B?PT9VVEYtOD9CP1NHaz0/PQ==?=");
+  assert.equal(encodeHeaderText("a = b? c"), "a = b? c");
+});
+
+test("test message: an ASCII body with a line over 998 characters goes as base64 (7bit lines are at most 998, RFC 5322 §2.1.1, RFC 2045 §2.7)", () => {
+  const body = `short\n${"b".repeat(999)}\n`;
+  const message = testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "s", body, date: DATE, id: "b" });
+  assert.match(message, /Content-Transfer-Encoding: base64\r\n\r\n/);
+  for (const line of message.split("\r\n")) assert.ok(line.length <= 998, `${line.length}`);
+  const encoded = message.slice(message.indexOf("\r\n\r\n") + 4);
+  assert.equal(Buffer.from(encoded.replace(/\r\n/g, ""), "base64").toString("utf8"), `short\r\n${"b".repeat(999)}\r\n\r\n`);
+  // 998 is still 7bit
+  assert.match(testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "s", body: "b".repeat(998), date: DATE, id: "b" }), /Content-Transfer-Encoding: 7bit\r\n\r\nb{998}\r\n$/);
+});

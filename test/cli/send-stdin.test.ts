@@ -1,0 +1,44 @@
+// `smtplib send` when a flag file is its own stdin: the message is read from stdin too, so
+// one of them would get nothing (run through bash, so that stdin is a real pipe).
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { getTestCerts, writeTestCerts } from "../helpers/certs.js";
+import { MAIN, Serve } from "../helpers/cli-process.js";
+
+const posixOnly = { skip: process.platform === "win32" };
+
+/** Runs bash `command` with $NODE, $MAIN and `env`; its exit code and output. */
+function bash(command: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile("bash", ["-c", command], { env: { ...process.env, NODE: process.execPath, MAIN, ...env }, timeout: 15_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : null, stdout, stderr });
+    });
+  });
+}
+
+test("send --ca-file /dev/stdin with the message on stdin: a usage error before connecting, no empty message sent", posixOnly, async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  const serve = await Serve.start([]);
+  try {
+    const env = { CA: files.ca, PORT: String(serve.port), MSG: join(files.dir, "message.eml") };
+    await writeFile(env.MSG, "From: a@x.test\r\nTo: b@x.test\r\nSubject: s\r\n\r\nhello\r\n");
+    const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --from a@x.test --to b@x.test';
+    for (const path of ["/dev/stdin", "/dev/fd/0"]) {
+      const r = await bash(`cat "$CA" | ${send} --ca-file ${path}`, env);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.equal(r.stderr, `smtplib: --ca-file ${path} is stdin, which the message is read from: give the message with --file (or --subject/--body)\n`);
+    }
+    assert.doesNotMatch(serve.stdout, /MAIL FROM/, "nothing sent");
+    // with the message elsewhere, the CA still comes from stdin
+    const ok = await bash(`cat "$CA" | ${send} --ca-file /dev/stdin --file "$MSG"`, env);
+    assert.equal(ok.code, 0, ok.stderr);
+    await serve.waitFor(/end of message 1/);
+    assert.match(serve.stdout, /\r\nhello\r\n/);
+  } finally {
+    await serve.stop();
+    await rm(files.dir, { recursive: true, force: true });
+  }
+});
