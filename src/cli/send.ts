@@ -74,6 +74,25 @@ async function stdinTwice(cmd: SendCommand): Promise<string | undefined> {
   return `--ca-file ${cmd.caFile} is stdin, which the message is read from: give the message with --file (or --subject/--body)`;
 }
 
+/**
+ * A note when --subject/--body make the message but something is piped into stdin (a pipe, or
+ * a non-empty file), which is then not read: `echo text | smtplib send --subject s` would
+ * otherwise send the default text without a word. Not when stdin is the --ca-file.
+ */
+async function unreadStdin(cmd: SendCommand): Promise<string | undefined> {
+  if (cmd.compose === undefined) return undefined;
+  let stdin: ReturnType<typeof fstatSync>;
+  try {
+    stdin = fstatSync(0);
+  } catch {
+    return undefined;
+  }
+  if (!stdin.isFIFO() && !(stdin.isFile() && stdin.size > 0)) return undefined;
+  const ca = cmd.caFile === undefined ? undefined : await stat(cmd.caFile).catch(() => undefined);
+  if (ca !== undefined && ca.dev === stdin.dev && ca.ino === stdin.ino) return undefined;
+  return "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)";
+}
+
 /** How long `send` waits for the reply to QUIT once the message is delivered. */
 const QUIT_WAIT_MS = 5_000;
 
@@ -109,6 +128,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     err(`smtplib: ${twice}`);
     return ExitCode.USAGE;
   }
+  const unread = await unreadStdin(cmd);
+  if (unread !== undefined) err(`smtplib: ${unread}`);
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
     message = await openMessage(cmd);

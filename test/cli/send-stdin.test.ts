@@ -42,3 +42,27 @@ test("send --ca-file /dev/stdin with the message on stdin: a usage error before 
     await rm(files.dir, { recursive: true, force: true });
   }
 });
+
+test("send --subject with text piped on stdin: sent with the default text, and a note says stdin was not read; none for /dev/null or --ca-file /dev/stdin", posixOnly, async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  const serve = await Serve.start([]);
+  try {
+    const env = { PORT: String(serve.port), CA: files.ca };
+    const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --from a@x.test --to b@x.test --subject s';
+    const note = "smtplib: note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)\n";
+    const piped = await bash(`echo some text | ${send}`, env);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stderr, note);
+    const empty = await bash(`${send} < /dev/null`, env);
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.equal(empty.stderr, "");
+    const ca = await bash(`cat "$CA" | ${send} --ca-file /dev/stdin`, env);
+    assert.equal(ca.code, 0, ca.stderr);
+    assert.equal(ca.stderr, "");
+    await serve.waitFor(/end of message 3/);
+    assert.doesNotMatch(serve.stdout, /some text/);
+  } finally {
+    await serve.stop();
+    await rm(files.dir, { recursive: true, force: true });
+  }
+});
