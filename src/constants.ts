@@ -60,5 +60,12 @@ export function checkMilliseconds(name: string, value: unknown): number {
   return value;
 }
 
+/**
+ * The debugging server's default limit of recipients per transaction: ten times the 100
+ * that RFC 5321 §4.5.3.1.8 asks a server to take, so a client cannot grow an envelope
+ * without bound.
+ */
+export const DEFAULT_MAX_RECIPIENTS = 1000;
+
 /** This package's version, as in package.json (a unit test keeps the two equal). */
 export const VERSION = "0.1.0";

@@ -5,7 +5,7 @@
  */
 import { isIPv4, isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { MAX_DELAY_MS, VERSION } from "../constants.js";
+import { DEFAULT_MAX_RECIPIENTS, MAX_DELAY_MS, VERSION } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { quoteaddr } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
@@ -32,6 +32,10 @@ export interface ServeCommand {
   readonly printMax: number;
   /** Extensions to hide or offer, as the debug server names them. */
   readonly extensions: DebugServerExtensions;
+  /** `--max-clients`: most clients connected at once. */
+  readonly maxClients: number;
+  /** `--max-recipients`: most recipients of one transaction. */
+  readonly maxRecipients: number;
 }
 
 /** How `send` and `probe` protect the connection. */
@@ -133,10 +137,19 @@ function parseTimeout(value: string): number {
   return n;
 }
 
+/** A whole number of at least 1. */
+function parsePositive(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`"${value}" is not a whole number of at least 1.`);
+  return Number(value);
+}
+
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
   return Number(value);
 }
+
+/** `serve`'s default `--max-clients`: with the default `--size`, at most ~3 GiB of messages in transit. */
+export const DEFAULT_SERVE_MAX_CLIENTS = 100;
 
 /** `serve`'s default `--size`: 32 MiB, as aiosmtpd's default `data_size_limit`, so memory stays bounded. */
 export const DEFAULT_SERVE_SIZE = 32 * 1024 * 1024;
@@ -270,13 +283,15 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--auth-file <file>", "accept the users of this file (repeatable), one user:password a line (blank lines and # comments skipped; spaces around the user name dropped, the password kept as written); enables AUTH. A file or a pipe (<(command), /dev/stdin) of at most 1 MiB", collect)
     .option("--auth-required", "refuse MAIL until the client has logged in")
     .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit; the server holds each message in memory)", parseCount, DEFAULT_SERVE_SIZE)
+    .option("--max-clients <n>", "most clients connected at once; one more gets 421 (with --size, this bounds the memory messages in transit take)", parsePositive, DEFAULT_SERVE_MAX_CLIENTS)
+    .option("--max-recipients <n>", "most recipients of one message; more get 452", parsePositive, DEFAULT_MAX_RECIPIENTS)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect)
     .option("--quiet", "print messages only, not the session transcript")
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean }) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       if (o.authRequired && (o.auth ?? []).length === 0 && o.authFile === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs --auth-file or at least one --auth user:pass");
@@ -287,6 +302,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
         extensions: parseExtensions(o.hide ?? [], o.offer ?? []),
+        maxClients: o.maxClients, maxRecipients: o.maxRecipients,
       });
     });
 

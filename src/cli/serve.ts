@@ -64,6 +64,8 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     extensions: cmd.extensions,
     keepMessages: false,
     keepTranscript: false,
+    maxClients: cmd.maxClients,
+    maxRecipients: cmd.maxRecipients,
   };
 }
 

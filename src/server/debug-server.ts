@@ -6,6 +6,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions } from "./options.js";
 import { createTranscriptLogger, type TranscriptEntry } from "./transcript.js";
 
@@ -70,6 +71,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   const refuseTo = refusalMap(options.refuseRecipients);
   const refuseAfter = refusalMap(options.refuseAfterData);
   const users = new Map(Object.entries(options.auth?.users ?? {}));
+  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", options.maxClients ?? 1]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
+  }
 
   const server = new SMTPServer({
     ...toSmtpServerOptions(options),
@@ -95,7 +100,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       const refusal = refuseFrom.get(address.address.toLowerCase());
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
+      if (session.envelope.rcptTo.length >= maxRecipients) {
+        return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
+      }
       const refusal = refuseTo.get(address.address.toLowerCase());
       callback(refusal ? refusalError(refusal, `Recipient <${address.address}> refused`) : null);
     },

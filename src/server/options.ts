@@ -94,6 +94,18 @@ export interface DebugServerOptions {
   readonly keepMessages?: boolean;
   /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
   readonly keepTranscript?: boolean;
+  /**
+   * Most clients connected at once; one more is told "421 Too many connected clients" and
+   * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
+   * that messages in transit can take (each is held whole while it arrives).
+   */
+  readonly maxClients?: number;
+  /**
+   * Most recipients of one transaction; a RCPT past it gets "452 Too many recipients" (RFC
+   * 5321 §4.5.3.1.10; §4.5.3.1.8 asks a server to take at least 100). Default 1000, so a
+   * client cannot grow an envelope without bound.
+   */
+  readonly maxRecipients?: number;
   /** Idle time before smtp-server drops a client, ms; default 60 000. */
   readonly socketTimeout?: number;
   /** How long `close()` waits for clients before a 421, ms; default 500. */
@@ -141,6 +153,7 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     authOptional: !(options.auth?.required ?? false),
     allowInsecureAuth: options.auth?.allowInsecure ?? false,
     disableReverseLookup: true,
+    ...(options.maxClients !== undefined ? { maxClients: options.maxClients } : {}),
     socketTimeout: options.socketTimeout ?? 60_000,
     closeTimeout: options.closeTimeout ?? 500,
   };

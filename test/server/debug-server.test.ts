@@ -259,3 +259,61 @@ test("keepMessages: false still calls onMessage but keeps nothing", async () => 
     assert.equal(server.messages.length, 0);
   });
 });
+
+test("maxRecipients: a RCPT past it gets 452 (the envelope stops growing); the next transaction starts afresh; it defaults to 1000", { timeout: 20_000 }, async () => {
+  await withServer({ maxRecipients: 2 }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    assert.match(await c.cmd("RCPT TO:<r1@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<r2@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<r3@example.org>"), /^452 4\.\d\.\d Too many recipients\r\n$/);
+    await c.cmd("DATA");
+    assert.match(await c.cmd("x\r\n."), /^250 /);
+    assert.deepEqual(server.messages[0]?.envelope.rcptTo, ["r1@example.org", "r2@example.org"]);
+    await c.cmd("MAIL FROM:<a@example.org>");
+    assert.match(await c.cmd("RCPT TO:<r4@example.org>"), /^250 /);
+    c.close();
+  });
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    for (let i = 1; i <= 1000; i++) c.socket.write(`RCPT TO:<r${i}@example.org>\r\n`);
+    for (let i = 1; i <= 1000; i++) assert.match(await c.reply(), /^250 /, `RCPT ${i}`);
+    assert.match(await c.cmd("RCPT TO:<r1001@example.org>"), /^452 /);
+    c.close();
+  });
+});
+
+test("maxClients: one client more than it is greeted with 421 and closed; a place freed is taken again", { timeout: 20_000 }, async () => {
+  await withServer({ maxClients: 1 }, async (server) => {
+    const first = await RawClient.open(server);
+    assert.match(await first.reply(), /^220 /);
+    const second = await RawClient.open(server);
+    assert.match(await second.reply(), /^421 .*Too many connected clients/);
+    await once(second.socket, "close");
+    first.close();
+    await once(first.socket, "close");
+    // the server may see the first close a moment later: try until a greeting is 220
+    for (let attempt = 0; ; attempt++) {
+      const third = await RawClient.open(server);
+      const greeting = await third.reply();
+      third.close();
+      if (greeting.startsWith("220")) break;
+      assert.ok(attempt < 50, `still refused: ${greeting}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+});
+
+test("maxClients, maxRecipients: not a whole number of at least 1 is a RangeError", async () => {
+  for (const options of [{ maxClients: 0 }, { maxRecipients: 0 }, { maxRecipients: 1.5 }, { maxClients: Number.NaN }]) {
+    const outcome: DebugServer | unknown = await startDebugServer(options).then((server) => server, (err: unknown) => err);
+    // a server that started anyway is closed, so that a failure cannot keep the process alive
+    if (!(outcome instanceof Error)) await (outcome as DebugServer).close();
+    assert.ok(outcome instanceof RangeError, `${JSON.stringify(options)}: ${String(outcome)}`);
+  }
+});
