@@ -35,6 +35,6 @@ export const EXIT_CODE_HELP = `Exit codes:
   4  refused by the server (sender, all recipients, or the data), or the
      server lacks an extension the message needs (SMTPUTF8)
   5  connection, TLS or timeout failure
-  6  authentication failed
+  6  authentication failed, or no mechanism both sides can use
   7  the message could not be read
   130  interrupted (Ctrl-C or SIGTERM) before the server confirmed the message`;
