@@ -16,6 +16,7 @@ export { quoteaddr, quotedata } from "./protocol/address.js";
 export type { SMTPReply, ReplyLimits } from "./protocol/reply.js";
 export { SMTP } from "./client/smtp.js";
 export type { SMTPOptions } from "./client/smtp.js";
+export type { SocketFactory, SocketTarget } from "./client/options.js";
 export { SMTP_SSL } from "./client/smtp-ssl.js";
 export { LMTP } from "./client/lmtp.js";
 export type { DataReply, DeliverOptions, Delivery, SendMessageOptions } from "./client/smtp-transactions.js";

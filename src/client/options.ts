@@ -7,7 +7,10 @@ import type tls from "node:tls";
 import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
 import type { AuthRegistry } from "../auth/registry.js";
 import type { ReplyLimits } from "../protocol/reply.js";
+import type { SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
+
+export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
 
 /** Options of an SMTP client (API.md "Constructing and connecting", plus our extensions). */
 export interface SMTPOptions {
@@ -17,8 +20,29 @@ export interface SMTPOptions {
   timeout?: number;
   /** Per-phase timeouts in ms (`connect`, `greeting`, `command`, `dataInitiation`, `dataBlock`, `dataTermination`). */
   timeouts?: Partial<Record<TimeoutPhase, number>>;
-  /** Local address and/or port to bind before connecting. */
+  /** Local address and/or port to bind before connecting. Not with `socketFactory` (TypeError). */
   sourceAddress?: { host?: string; port?: number };
+  /**
+   * Opens the connection instead of a TCP connect: for a proxy (e.g. the `socks` package's
+   * `SocksClient.createConnection(...).then((r) => r.socket)`) or a tunnel. Called by
+   * `connect()` (of `SMTP`, `LMTP`, `SMTP_SSL`, and so of `SMTPPool`) with the target host
+   * (not looked up: the factory or its proxy resolves it), the port, and a signal aborted
+   * when the connect phase ends without its socket; resolves to a connected `net.Socket`
+   * (one still connecting is awaited), which the client then owns.
+   *
+   * `timeouts.connect` and `signal` still apply: a factory still pending then ends in
+   * `SMTPTimeoutError` (phase `connect`) or the signal's reason, and a socket it gives later
+   * is destroyed. A factory that throws or rejects: `SMTPConnectError` (code -1) with the
+   * error as `cause`; a socket already closed: `SMTPServerDisconnected`. `SMTP_SSL` starts
+   * TLS over the socket, and `starttls()` works as over TCP; certificates are checked against
+   * the target host (or `tls.servername`), never the proxy; a socket that is itself TLS (to
+   * an HTTPS proxy) does not make the link `encrypted`. The link never counts as
+   * loopback, whatever the socket's peer address (a local proxy may relay anywhere): PLAIN
+   * and LOGIN over it need TLS or `allowInsecureAuth`. `diagnoseTLS` makes no probe (it would
+   * connect around the proxy). TCP targets only: with an LMTP Unix socket path, `connect()`
+   * throws a TypeError, as does the constructor with `sourceAddress`.
+   */
+  socketFactory?: SocketFactory;
   /** Node TLS options for SMTP_SSL and for `starttls()` called without arguments. */
   tls?: tls.ConnectionOptions;
   /** 0 silent, 1 commands and replies, 2 the same with times. */
@@ -68,6 +92,16 @@ export function resolveTimeouts(options: SMTPOptions): Record<TimeoutPhase, numb
     out[k as TimeoutPhase] = checkMilliseconds(`timeouts.${k}`, v);
   }
   return out;
+}
+
+/** Checks `socketFactory` against the options it cannot go with. @throws TypeError */
+export function checkSocketFactory(options: SMTPOptions): void {
+  const { socketFactory } = options;
+  if (socketFactory === undefined) return;
+  if (typeof socketFactory !== "function") throw new TypeError("socketFactory must be a function");
+  if (options.sourceAddress !== undefined) {
+    throw new TypeError("sourceAddress cannot apply with socketFactory: the factory opens the connection");
+  }
 }
 
 /** Checks the debug level. */

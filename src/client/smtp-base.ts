@@ -12,7 +12,7 @@ import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
-import type { SMTPOptions } from "./options.js";
+import { checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
 
@@ -73,6 +73,7 @@ export abstract class SMTPBase {
       throw new TypeError("localHostname must not contain whitespace, CR, LF or NUL");
     }
     if (options.limits !== undefined) resolveLimits(options.limits);
+    checkSocketFactory(options);
     this.options = { ...options };
     this.tracer = tracer;
     this.timeouts = Object.freeze(timeouts);

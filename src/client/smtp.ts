@@ -42,7 +42,7 @@ export class SMTP extends SMTPTransactions {
     return client;
   }
 
-  /** Creates a client; performs no I/O. @throws RangeError for a non-positive timeout. */
+  /** Creates a client; performs no I/O. @throws RangeError for a non-positive timeout; TypeError for `socketFactory` with `sourceAddress`. */
   constructor(options: SMTPOptions = {}) {
     super(options, new Tracer(checkDebugLevel(options.debugLevel ?? 0), options.debugOutput), resolveTimeouts(options));
   }
@@ -84,7 +84,8 @@ export class SMTP extends SMTPTransactions {
    * @throws SMTPException when already connected; SMTPConnectError for a greeting other
    * than 220 (code -1 when it is not a valid reply) or a refused connection;
    * SMTPTimeoutError; TypeError for a non-numeric port in `"host:port"`; RangeError for a
-   * port that is not an integer from 0 to 65535.
+   * port that is not an integer from 0 to 65535; TypeError for an LMTP Unix socket path with
+   * `socketFactory`.
    */
   connect(host = "localhost", port = 0): Promise<SMTPReply> {
     return this.exclusive(async () => {
@@ -95,6 +96,9 @@ export class SMTP extends SMTPTransactions {
       // new one must read the new one's replies (Python reads the current socket).
       this.forgetConnection();
       const target = splitHostPort(host, port, (this.constructor as typeof SMTP).defaultPort);
+      if (target.path !== undefined && this.dialect === "lmtp" && this.options.socketFactory !== undefined) {
+        throw new TypeError(`socketFactory cannot open a Unix socket (${target.path}): it is for TCP targets only`);
+      }
       this.watchSignal();
       try {
         return await this.open(target);
@@ -113,6 +117,7 @@ export class SMTP extends SMTPTransactions {
       ...(target.path !== undefined && this.dialect === "lmtp" ? { path: target.path } : {}),
       ...(this.implicitTLS ? { implicitTLS: this.implicitTLS } : {}),
       ...(this.options.sourceAddress ? { sourceAddress: this.options.sourceAddress } : {}),
+      ...(this.options.socketFactory ? { socketFactory: this.options.socketFactory } : {}),
       timeout: timeouts.connect,
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       owner: this,
@@ -147,8 +152,9 @@ export class SMTP extends SMTPTransactions {
    */
   protected async readGreeting(channel: Channel, host: string, port: number): Promise<SMTPReply> {
     const greeting = channel.reply(channel.greeting);
-    const { diagnoseTLS, sourceAddress } = this.options;
-    if (this.implicitTLS !== undefined || diagnoseTLS === false || host.startsWith("/")) return greeting;
+    const { diagnoseTLS, sourceAddress, socketFactory } = this.options;
+    // A probe would connect around the socketFactory (its proxy or tunnel): none then.
+    if (this.implicitTLS !== undefined || diagnoseTLS === false || host.startsWith("/") || socketFactory !== undefined) return greeting;
     return greetingOrTLSDiagnosis(greeting, {
       host, port, owner: this,
       ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),

@@ -7,6 +7,7 @@
 
 import type { MessageBody } from "../client/body.js";
 import type { MessageInput } from "../client/send-message.js";
+import { checkSocketFactory } from "../client/options.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
@@ -51,8 +52,9 @@ export class SMTPPool {
   readonly #connecting = new Set<AbortController>();
   #closed = false;
 
-  /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`. */
+  /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`; TypeError for `socketFactory` with `sourceAddress`. */
   constructor(options: PoolOptions) {
+    checkSocketFactory(options);
     this.#options = { ...options };
     this.#max = positive("maxConnections", options.maxConnections, 4);
     this.#window = positive("maxInFlight", options.maxInFlight, 8);

@@ -50,6 +50,13 @@ export class Connection {
   readonly #host: string;
   /** True for a Unix socket: there is no host name to check a certificate against. */
   readonly #isPath: boolean;
+  /** True for a socket from `socketFactory`: its peer (a proxy) is not the server. */
+  readonly #supplied: boolean;
+  /**
+   * True once this connection started TLS (implicit or STARTTLS): a socket from
+   * `socketFactory` may be TLS to a proxy, which says nothing of the link to the server.
+   */
+  #ownTLS: boolean;
   readonly #port: number;
   #closed = false;
   /** Coalesced writes waiting for the end of the tick (see {@link Connection.write}). */
@@ -60,14 +67,19 @@ export class Connection {
   /** How the plain socket is read; `null` once TLS is up (TLS sockets emit `data`). */
   #reader: DirectReader | null;
 
-  private constructor(socket: net.Socket, reader: DirectReader | null, events: ConnectionEvents, owner: object, host: string, port: number, isPath: boolean) {
+  private constructor(
+    socket: net.Socket, reader: DirectReader | null, events: ConnectionEvents, owner: object,
+    target: { host: string; port: number; isPath: boolean; supplied: boolean; tls: boolean },
+  ) {
     this.#socket = socket;
     this.#reader = reader;
     this.#events = events;
     this.#owner = owner;
-    this.#host = host;
-    this.#isPath = isPath;
-    this.#port = port;
+    this.#host = target.host;
+    this.#isPath = target.isPath;
+    this.#supplied = target.supplied;
+    this.#ownTLS = target.tls;
+    this.#port = target.port;
     this.#attach(socket);
   }
 
@@ -81,26 +93,39 @@ export class Connection {
     const { host, port, path, owner } = options;
     connectChannel.publish({ client: owner, host: path ?? host, port });
     options.signal?.throwIfAborted();
-    const reader = options.implicitTLS === undefined ? new DirectReader() : null;
+    // net's `onread` works only for sockets net.connect creates: a supplied one emits `data`.
+    const supplied = options.socketFactory !== undefined;
+    const reader = options.implicitTLS === undefined && !supplied ? new DirectReader() : null;
     const socket = await connectSocket(options, reader);
-    return new Connection(socket, reader, events, owner, path ?? host, port, path !== undefined);
+    return new Connection(socket, reader, events, owner, {
+      host: path ?? host, port, isPath: path !== undefined, supplied, tls: options.implicitTLS !== undefined,
+    });
+  }
+
+  /** The socket when it is TLS this connection started, else `null`. */
+  get #tlsSocket(): tls.TLSSocket | null {
+    return this.#ownTLS && this.#socket instanceof tls.TLSSocket ? this.#socket : null;
   }
 
   /** True once the link is TLS-encrypted. */
   get encrypted(): boolean {
-    return this.#socket instanceof tls.TLSSocket && this.#socket.encrypted;
+    return this.#tlsSocket?.encrypted === true;
   }
 
-  /** True when the peer is a loopback address or a Unix socket. */
+  /**
+   * True when the peer is a loopback address or a Unix socket. Never for a socket from
+   * `socketFactory`: a proxy on loopback may relay to any server.
+   */
   get loopback(): boolean {
+    if (this.#supplied) return false;
     const addr = this.#socket.remoteAddress;
     return addr === undefined ? this.#socket.remoteFamily === undefined : isLoopbackAddress(addr);
   }
 
   /** TLS details, or `null` on a plain link. */
   get tlsInfo(): TLSInfo | null {
-    const s = this.#socket;
-    if (!(s instanceof tls.TLSSocket)) return null;
+    const s = this.#tlsSocket;
+    if (s === null) return null;
     return { protocol: s.getProtocol(), cipher: s.getCipher(), peerCertificate: s.getPeerCertificate(), authorized: s.authorized };
   }
 
@@ -111,8 +136,8 @@ export class Connection {
    * not report.
    */
   tlsExporterBinding(): Buffer | null {
-    const s = this.#socket;
-    if (!(s instanceof tls.TLSSocket) || !s.encrypted || s.getProtocol() !== "TLSv1.3") return null;
+    const s = this.#tlsSocket;
+    if (s === null || !s.encrypted || s.getProtocol() !== "TLSv1.3") return null;
     return s.exportKeyingMaterial(32, "EXPORTER-Channel-Binding", Buffer.alloc(0));
   }
 
@@ -254,6 +279,7 @@ export class Connection {
       throw err;
     }
     this.#socket = secure;
+    this.#ownTLS = true;
     this.#reader = null;
     this.#attach(secure);
   }

@@ -29,7 +29,30 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** The client object named in `smtplib.connect` / `smtplib.send` events. */
   owner: object;
+  /** Opens the connection instead of a TCP connect (see {@link SocketFactory}); TCP targets only. */
+  socketFactory?: SocketFactory;
 }
+
+/** What a {@link SocketFactory} is asked to connect to. */
+export interface SocketTarget {
+  /** The host given to `connect()`: not looked up here, the factory (or its proxy) resolves it. */
+  readonly host: string;
+  /** The TCP port. */
+  readonly port: number;
+  /**
+   * Aborted when the connect phase ends without the factory's socket (the connect timeout,
+   * or the client's `signal`): the factory may stop then. A socket it gives after that is
+   * destroyed.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Opens a connection instead of a TCP connect (a proxy, a tunnel): resolves to a connected
+ * `net.Socket` (or one still connecting: its `connect` event is awaited), which the client
+ * then owns and closes.
+ */
+export type SocketFactory = (target: SocketTarget) => Promise<net.Socket> | net.Socket;
 
 /** Options that name where to connect: the connection decides those, never `tls`. */
 const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
@@ -61,9 +84,13 @@ export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOpti
   return options;
 }
 
-/** Connects; a plain socket is read by `reader` (net's `onread`), a TLS one emits `data`. */
+/**
+ * Connects; a plain socket is read by `reader` (net's `onread`), a TLS one and a supplied
+ * one (`socketFactory`, whose reader is `null`) emit `data`.
+ */
 export async function connectSocket(options: OpenOptions, reader: DirectReader | null): Promise<net.Socket> {
   const { host, port, path, implicitTLS, sourceAddress, timeout, signal } = options;
+  if (options.socketFactory !== undefined) return connectSupplied(options, options.socketFactory);
   const base: net.NetConnectOpts = path !== undefined
     ? { path }
     : {
@@ -79,6 +106,69 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
   const socket = tls.connect({ ...base, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
   await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit");
   return socket;
+}
+
+/**
+ * Connects through `factory`, within the connect timeout and the signal; TLS (SMTP_SSL)
+ * starts over its socket with the certificate checked against the target host.
+ * @throws SMTPConnectError (the factory failed: its error as `cause`), SMTPServerDisconnected
+ * (its socket is already closed), SMTPTimeoutError, the signal's reason, TLS failures.
+ */
+async function connectSupplied(options: OpenOptions, factory: SocketFactory): Promise<net.Socket> {
+  const { host, port, implicitTLS, timeout, signal } = options;
+  const deadline = Date.now() + timeout;
+  const socket = await callFactory(factory, host, port, timeout, signal);
+  const left = (): number => Math.max(1, deadline - Date.now());
+  if (socket.connecting) await handshake(socket, "connect", left(), signal, host, port, null);
+  if (socket.destroyed || socket.closed || !socket.readable || !socket.writable) {
+    socket.destroy();
+    throw new SMTPServerDisconnected(`Connection to ${host}:${port} from socketFactory was already closed`);
+  }
+  if (typeof socket.setNoDelay === "function") socket.setNoDelay(true);
+  if (implicitTLS === undefined) return socket;
+  const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
+  try {
+    await handshake(secure, "secureConnect", left(), signal, host, port, "implicit");
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  return secure;
+}
+
+/** Calls the factory, racing it against the timeout and the signal; a late socket is destroyed. */
+function callFactory(factory: SocketFactory, host: string, port: number, timeout: number, signal: AbortSignal | undefined): Promise<net.Socket> {
+  const phase = new AbortController();
+  return new Promise<net.Socket>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, socket?: net.Socket): void => {
+      if (settled) {
+        socket?.destroy();
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (socket !== undefined) return resolve(socket);
+      phase.abort(err);
+      reject(err);
+    };
+    const onAbort = (): void => finish(signal?.reason);
+    const timer = setTimeout(() => {
+      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${host}:${port} through socketFactory`, "connect", timeout));
+    }, timeout);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    new Promise<net.Socket>((res) => res(factory({ host, port, signal: phase.signal }))).then((socket) => {
+      if (socket instanceof net.Socket) return finish(undefined, socket);
+      if (settled) return;
+      const cause = new TypeError(`socketFactory must resolve to a net.Socket, got ${String(socket)}`);
+      finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port}: ${cause.message}`, { cause }));
+    }, (err: unknown) => {
+      if (settled) return;
+      const text = err instanceof Error ? err.message : String(err);
+      finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port} through socketFactory: ${text}`, { cause: err }));
+    });
+  });
 }
 
 /** Waits for `event` on a connecting socket, mapping every failure to our errors. */
