@@ -10,7 +10,7 @@ import net from "node:net";
 import { test } from "node:test";
 import { SocksClient } from "socks";
 import { SMTP, type SocketFactory } from "../../src/index.js";
-import { greeting, LOCAL, PIPELINED_GROUP } from "../helpers/client.js";
+import { LOCAL, ONE_PIPELINED_HI } from "../helpers/client.js";
 import { expectedClientBytes, startScriptServer } from "../helpers/script-server.js";
 
 /** What the proxy was asked to connect to. */
@@ -75,15 +75,7 @@ async function socks5Proxy(upstream: number): Promise<{ port: number; requests: 
 }
 
 test("socketFactory with the socks package through a SOCKS5 proxy (README's example): the proxy gets the target name, the server the exact bytes", async () => {
-  const script = `${greeting(["PIPELINING"])}${PIPELINED_GROUP}S: 250 ok
-S: 250 ok
-S: 354 go
-C: hi
-C: .
-S: 250 queued
-C: QUIT
-S: 221 bye
-`;
+  const script = ONE_PIPELINED_HI;
   const server = await startScriptServer(script);
   const proxy = await socks5Proxy(server.port);
   try {

@@ -14,7 +14,7 @@ import {
   type SMTPOptions, type SocketFactory, type SocketTarget,
 } from "../../src/index.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
-import { greeting, LOCAL, PIPELINED_GROUP } from "../helpers/client.js";
+import { greeting, LOCAL, ONE_PIPELINED_HI, PIPELINED_GROUP } from "../helpers/client.js";
 import { expectedClientBytes, startScriptServer } from "../helpers/script-server.js";
 import { withPeer } from "../tls/peer.js";
 
@@ -47,15 +47,7 @@ before(async () => {
 
 describe("socketFactory over plain text", () => {
   it("sendmail with pipelining, byte for byte, to a target only the factory knows; smtplib.connect fires", async () => {
-    const script = `${greeting(["PIPELINING"])}${PIPELINED_GROUP}S: 250 ok
-S: 250 ok
-S: 354 go
-C: hi
-C: .
-S: 250 queued
-C: QUIT
-S: 221 bye
-`;
+    const script = ONE_PIPELINED_HI;
     const server = await startScriptServer(script);
     const { factory, targets } = toLocal(server.port);
     const events: unknown[] = [];

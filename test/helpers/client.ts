@@ -60,5 +60,19 @@ export const HELO_ONLY = "\nS: 220 mx.test\nC: EHLO client.test\nS: 502 no\nC: H
 /** Script lines: the client's MAIL, RCPT and DATA for a@x.test -> b@y.test, written as one pipelined group. */
 export const PIPELINED_GROUP = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\n";
 
+/**
+ * A whole session: EHLO (PIPELINING), one pipelined message "hi" from a@x.test to b@y.test
+ * accepted, and QUIT.
+ */
+export const ONE_PIPELINED_HI = `${greeting(["PIPELINING"])}${PIPELINED_GROUP}S: 250 ok
+S: 250 ok
+S: 354 go
+C: hi
+C: .
+S: 250 queued
+C: QUIT
+S: 221 bye
+`;
+
 /** Script lines: MAIL, RCPT and DATA for a@x.test -> b@y.test one at a time, each answered, up to the 354. */
 export const LOCK_STEP_TO_DATA = "C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\n";
