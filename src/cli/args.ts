@@ -213,6 +213,24 @@ export function parseAuthMechanism(value: string, previous: string[] | undefined
   return collect(name, previous);
 }
 
+/** Printable ASCII only. */
+const ASCII_TEXT = /^[\x20-\x7e]*$/;
+
+/**
+ * A non-ASCII parameter value goes only in an SMTPUTF8 transaction (RFC 6531), which the
+ * library starts for a non-ASCII address or `--mail-option SMTPUTF8`: without either, a
+ * usage error before connecting (the library would refuse it only after EHLO).
+ */
+function checkUtf8Params(mailOptions: readonly string[], rcptOptions: readonly string[], addresses: readonly string[]): void {
+  if (mailOptions.some((p) => p.toUpperCase() === "SMTPUTF8") || addresses.some((a) => !ASCII_TEXT.test(a))) return;
+  for (const [flag, list] of [["--mail-option", mailOptions], ["--rcpt-option", rcptOptions]] as const) {
+    const wide = list.find((p) => !ASCII_TEXT.test(p));
+    if (wide !== undefined) {
+      throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(wide)}": a non-ASCII value needs SMTPUTF8 (add --mail-option SMTPUTF8)`);
+    }
+  }
+}
+
 /** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
 const EXTENSIONS = {
   pipelining: "pipelining", "8bitmime": "eightBitMime", smtputf8: "smtpUtf8", enhancedstatuscodes: "enhancedStatusCodes",
@@ -332,6 +350,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       if (o.authMech !== undefined && o.user === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-mech needs --user and --password-env");
       checkAddress("--from", o.from);
       for (const to of o.to) checkAddress("--to", to);
+      checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [o.from, ...o.to]);
       sink({
         kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
         ...(o.file === undefined ? {} : { file: o.file }),

@@ -116,6 +116,16 @@ test("send: --mail-option/--rcpt-option take RFC 5321 esmtp-params (a UTF-8 valu
   assert.match(bad.err, /--rcpt-option <param>' argument .* "NOTIFY=NEVER\\r\\nDATA" is not an ESMTP parameter/s);
 });
 
+test("send: a non-ASCII parameter value without SMTPUTF8 is a usage error naming it; with --mail-option SMTPUTF8 or a non-ASCII address it is taken", () => {
+  const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org"];
+  const bad = parse(...base, "--mail-option", "ENVID=é");
+  assert.equal(bad.error?.code, "smtplib.usage");
+  assert.equal(bad.error?.message, 'error: --mail-option "ENVID=é": a non-ASCII value needs SMTPUTF8 (add --mail-option SMTPUTF8)');
+  assert.equal(parse(...base, "--rcpt-option", "ORCPT=utf-8;jé@x.org").error?.code, "smtplib.usage");
+  assert.equal(parse(...base, "--mail-option", "ENVID=é", "--mail-option", "smtputf8").command?.kind, "send");
+  assert.equal(parse("send", "--server", "h", "--from", "a@x.org", "--to", "jé@x.org", "--rcpt-option", "ORCPT=utf-8;jé@x.org").command?.kind, "send");
+});
+
 test("send: an address that is not one address names its option", () => {
   const r = parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--to", "c d");
   assert.equal(r.error?.code, "smtplib.usage");
