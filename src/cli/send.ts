@@ -4,7 +4,7 @@
  * @module
  */
 import diagnostics from "node:diagnostics_channel";
-import { createReadStream, fstatSync } from "node:fs";
+import { createReadStream, fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SMTPException, SMTPRecipientsRefused, SMTPNotSupportedError } from "../index.js";
 import type { SendCommand } from "./args.js";
@@ -36,7 +36,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
  * stdin, both streamed, never read whole. A directory is refused before connecting; stdin
  * redirected from a file has a size too.
  */
-async function openMessage(cmd: SendCommand): Promise<{ body: Uint8Array | AsyncIterable<Uint8Array>; size?: number }> {
+async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | AsyncIterable<Uint8Array>; size?: number }> {
   const file = cmd.file;
   if (cmd.compose !== undefined) {
     const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
@@ -50,47 +50,46 @@ async function openMessage(cmd: SendCommand): Promise<{ body: Uint8Array | Async
     return { body: readOrFail(stream), ...(info.isFile() ? { size: info.size } : {}) };
   }
   if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
-  const stdin = fstatSync(0);
+  // fstat again only when the first look failed, for its error
+  const stdin = stdinStats ?? fstatSync(0);
   return { body: readOrFail(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
 }
 
-/**
- * The usage error when `--ca-file` names send's own stdin (`/dev/stdin`, `/dev/fd/0`, a FIFO
- * it is redirected from) while the message is read from stdin: whichever read first would
- * take all of it, and the message would go empty (or the CA be cut). `undefined` otherwise,
- * and when the file cannot be looked at (its reading reports that).
- */
-async function stdinTwice(cmd: SendCommand): Promise<string | undefined> {
-  if (cmd.caFile === undefined || cmd.file !== undefined || cmd.compose !== undefined) return undefined;
-  const file = await stat(cmd.caFile).catch(() => undefined);
-  if (file === undefined) return undefined;
-  let stdin: ReturnType<typeof fstatSync>;
+/** What `send` knows of its stdin before reading anything. */
+interface StdinInfo {
+  /** Its stats; undefined when it cannot be looked at (closed). */
+  readonly stats: Stats | undefined;
+  /** True when `--ca-file` names it (`/dev/stdin`, `/dev/fd/0`, a FIFO it is redirected from). */
+  readonly isCaFile: boolean;
+}
+
+/** Looks at stdin once (fstat), and at `--ca-file` when given, to compare the two. */
+async function inspectStdin(cmd: SendCommand): Promise<StdinInfo> {
+  let stats: Stats;
   try {
-    stdin = fstatSync(0);
+    stats = fstatSync(0);
   } catch {
-    return undefined;
+    return { stats: undefined, isCaFile: false };
   }
-  if (file.dev !== stdin.dev || file.ino !== stdin.ino) return undefined;
-  return `--ca-file ${cmd.caFile} is stdin, which the message is read from: give the message with --file (or --subject/--body)`;
+  const ca = cmd.caFile === undefined ? undefined : await stat(cmd.caFile).catch(() => undefined);
+  return { stats, isCaFile: ca !== undefined && ca.dev === stats.dev && ca.ino === stats.ino };
 }
 
 /**
- * A note when --subject/--body make the message but something is piped into stdin (a pipe, or
- * a non-empty file), which is then not read: `echo text | smtplib send --subject s` would
- * otherwise send the default text without a word. Not when stdin is the --ca-file.
+ * What stdin calls for before anything is read: a usage error when `--ca-file` is stdin and
+ * the message would be read from it too (whichever read first would take all of it, and the
+ * message would go empty, or the CA be cut); a note when --subject/--body make the message
+ * but something is piped into stdin (a pipe, or a non-empty file), which is then not read
+ * (`echo text | smtplib send --subject s` would otherwise send the default text without a
+ * word), unless stdin is the --ca-file.
  */
-async function unreadStdin(cmd: SendCommand): Promise<string | undefined> {
-  if (cmd.compose === undefined) return undefined;
-  let stdin: ReturnType<typeof fstatSync>;
-  try {
-    stdin = fstatSync(0);
-  } catch {
-    return undefined;
+function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | { note: string } | undefined {
+  if (cmd.file === undefined && cmd.compose === undefined && stdin.isCaFile) {
+    return { usage: `--ca-file ${cmd.caFile} is stdin, which the message is read from: give the message with --file (or --subject/--body)` };
   }
-  if (!stdin.isFIFO() && !(stdin.isFile() && stdin.size > 0)) return undefined;
-  const ca = cmd.caFile === undefined ? undefined : await stat(cmd.caFile).catch(() => undefined);
-  if (ca !== undefined && ca.dev === stdin.dev && ca.ino === stdin.ino) return undefined;
-  return "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)";
+  const piped = stdin.stats !== undefined && (stdin.stats.isFIFO() || (stdin.stats.isFile() && stdin.stats.size > 0));
+  if (cmd.compose === undefined || !piped || stdin.isCaFile) return undefined;
+  return { note: "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)" };
 }
 
 /** How long `send` waits for the reply to QUIT once the message is delivered. */
@@ -123,16 +122,16 @@ function trackWrites(client: Client, progress: Progress): () => void {
 export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   const err = lineWriter(process.stderr);
   const out = lineWriter(process.stdout);
-  const twice = await stdinTwice(cmd);
-  if (twice !== undefined) {
-    err(`smtplib: ${twice}`);
+  const stdin = await inspectStdin(cmd);
+  const problem = stdinProblem(cmd, stdin);
+  if (problem !== undefined && "usage" in problem) {
+    err(`smtplib: ${problem.usage}`);
     return ExitCode.USAGE;
   }
-  const unread = await unreadStdin(cmd);
-  if (unread !== undefined) err(`smtplib: ${unread}`);
+  if (problem !== undefined) err(`smtplib: ${problem.note}`);
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
-    message = await openMessage(cmd);
+    message = await openMessage(cmd, stdin.stats);
   } catch (e) {
     err(`smtplib: cannot read the message: ${e instanceof Error ? e.message : String(e)}`);
     return ExitCode.NO_INPUT;
