@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_MAX_RECIPIENTS, MAX_DELAY_MS, VERSION } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { quoteaddr } from "../protocol/address.js";
+import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
@@ -213,18 +214,15 @@ export function parseAuthMechanism(value: string, previous: string[] | undefined
   return collect(name, previous);
 }
 
-/** Printable ASCII only. */
-const ASCII_TEXT = /^[\x20-\x7e]*$/;
-
 /**
  * A non-ASCII parameter value goes only in an SMTPUTF8 transaction (RFC 6531), which the
  * library starts for a non-ASCII address or `--mail-option SMTPUTF8`: without either, a
  * usage error before connecting (the library would refuse it only after EHLO).
  */
 function checkUtf8Params(mailOptions: readonly string[], rcptOptions: readonly string[], addresses: readonly string[]): void {
-  if (mailOptions.some((p) => p.toUpperCase() === "SMTPUTF8") || addresses.some((a) => !ASCII_TEXT.test(a))) return;
+  if (mailOptions.some((p) => p.toUpperCase() === "SMTPUTF8") || addresses.some((a) => !isAscii(a))) return;
   for (const [flag, list] of [["--mail-option", mailOptions], ["--rcpt-option", rcptOptions]] as const) {
-    const wide = list.find((p) => !ASCII_TEXT.test(p));
+    const wide = list.find((p) => !isAscii(p));
     if (wide !== undefined) {
       throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(wide)}": a non-ASCII value needs SMTPUTF8 (add --mail-option SMTPUTF8)`);
     }

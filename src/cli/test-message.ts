@@ -7,6 +7,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { isAscii } from "../protocol/commands.js";
 
 /** What `send` uses when only one of `--subject` and `--body` is given. */
 export const DEFAULT_SUBJECT = "smtplib test message";
@@ -82,8 +83,7 @@ const MAX_LINE = 998;
  */
 function encodeBody(body: string): { encoding: "7bit" | "base64"; text: string } {
   const lines = body.split(/\r\n|\r|\n/);
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(body) && lines.every((line) => line.length <= MAX_LINE)) return { encoding: "7bit", text: `${lines.join("\r\n")}\r\n` };
+  if (isAscii(body) && lines.every((line) => line.length <= MAX_LINE)) return { encoding: "7bit", text: `${lines.join("\r\n")}\r\n` };
   const base64 = Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8").toString("base64");
   return { encoding: "base64", text: `${base64.replace(/.{1,76}/g, "$&\r\n")}` };
 }
