@@ -10,7 +10,7 @@ import { abortableItems, eitherSignal } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { BODY_PIECE, finalSlots } from "./data-writer.js";
-import { dataRefusal } from "./final-reply.js";
+import { dataRefusal } from "./slot-refusal.js";
 import { refusalOnClose } from "./refusal-on-close.js";
 import {
   abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,

@@ -5,11 +5,10 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused } from "../errors.js";
+import { SMTPRecipientsRefused } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
-import { closedOnReply } from "./refusal-on-close.js";
+import { closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
 
 /** The outcome of a whole transaction. */
@@ -142,17 +141,6 @@ export class RecipientOutcomes {
   delivery(): Delivery {
     return { refused: this.#refused, delivered: this.#delivered, reply: this.#first ?? this.#last! };
   }
-}
-
-/**
- * The SMTPDataError for the refusal that `slot` holds: of a BDAT chunk (`command` "BDAT")
- * or of the end of data ("end of data": "." or BDAT LAST). Its cause is the close when the
- * connection was closed on that reply (see {@link closedOnReply}), else `cause`.
- */
-export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown): SMTPDataError {
-  const reply = slot.reply!;
-  // An undefined cause is no cause (SMTPException leaves it out).
-  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) ?? cause });
 }
 
 /** What LMTP reports for a recipient whose reply never came: no server reply, so code -1. */

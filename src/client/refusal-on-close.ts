@@ -12,7 +12,8 @@ import { SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSender
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
-import { dataRefusal, RecipientOutcomes } from "./final-reply.js";
+import { RecipientOutcomes } from "./final-reply.js";
+import { closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
 
 /** What a transaction has sent so far: the slots of the replies that may have come, or what they said. */
@@ -137,15 +138,4 @@ export function intermediateRefusal(env: Envelope, slots: readonly Slot[], cause
     return new SMTPResponseException(reply.code, reply.message, { command: slot.command, cause });
   }
   return undefined;
-}
-
-/**
- * Why the connection closed, when it closed on the 1yz/3yz reply that `slot` holds (see
- * `SlotKind.completionOnly`): the `cause` of the error made from that reply. `undefined`
- * for any other reply.
- */
-export function closedOnReply(conv: Conversation, slot: Slot): unknown {
-  const code = slot.reply?.code ?? 0;
-  if (!isIncomplete(code) || slot.kind.completionOnly !== true || !conv.channel.closed) return undefined;
-  return conv.channel.closedSignal.reason;
 }

@@ -12,7 +12,8 @@ import type { Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
-import { closedOnReply, intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
+import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
+import { closedOnReply } from "./slot-refusal.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
 export interface Envelope {

@@ -1,0 +1,33 @@
+/**
+ * The errors a reply in a slot makes once the client has read it: whether the connection
+ * was closed on it (a 1yz/3yz that the command never takes), and the SMTPDataError of a
+ * data reply. A leaf that the end-of-data, BDAT and write-failure paths share.
+ * @module
+ */
+
+import { SMTPDataError } from "../errors.js";
+import { isIncomplete } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
+import type { Conversation } from "./conversation.js";
+
+/**
+ * Why the connection closed, when it closed on the 1yz/3yz reply that `slot` holds (see
+ * `SlotKind.completionOnly`): the `cause` of the error made from that reply. `undefined`
+ * for any other reply.
+ */
+export function closedOnReply(conv: Conversation, slot: Slot): unknown {
+  const code = slot.reply?.code ?? 0;
+  if (!isIncomplete(code) || slot.kind.completionOnly !== true || !conv.channel.closed) return undefined;
+  return conv.channel.closedSignal.reason;
+}
+
+/**
+ * The SMTPDataError for the refusal that `slot` holds: of a BDAT chunk (`command` "BDAT")
+ * or of the end of data ("end of data": "." or BDAT LAST). Its cause is the close when the
+ * connection was closed on that reply (see {@link closedOnReply}), else `cause`.
+ */
+export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown): SMTPDataError {
+  const reply = slot.reply!;
+  // An undefined cause is no cause (SMTPException leaves it out).
+  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) ?? cause });
+}
