@@ -138,15 +138,24 @@ function parseTimeout(value: string): number {
   return n;
 }
 
-/** A whole number of at least 1. */
-function parsePositive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`"${value}" is not a whole number of at least 1.`);
-  return Number(value);
+/** `value` as a whole number that a double holds exactly, or undefined. */
+function wholeNumber(value: string): number | undefined {
+  const n = Number(value);
+  return /^\d+$/.test(value) && Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** A whole number (0 included), at most 2^53 - 1. */
 function parseCount(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
-  return Number(value);
+  const n = wholeNumber(value);
+  if (n === undefined) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  return n;
+}
+
+/** A whole number of at least 1, at most 2^53 - 1. */
+function parsePositive(value: string): number {
+  const n = wholeNumber(value);
+  if (n === undefined || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of at least 1.`);
+  return n;
 }
 
 /** `serve`'s default `--max-clients`: with the default `--size`, at most ~3 GiB of messages in transit. */

@@ -153,7 +153,9 @@ test("serve: defaults and options", () => {
     extensions: { pipelining: false, eightBitMime: false, hideStarttls: true, dsn: true }, maxClients: 3, maxRecipients: 101,
   });
   for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"], ["--hide", "bogus"],
-    ["--max-clients", "0"], ["--max-clients", "-1"], ["--max-recipients", "1.5"], ["--max-recipients", "x"]]) {
+    ["--max-clients", "0"], ["--max-clients", "-1"], ["--max-recipients", "1.5"], ["--max-recipients", "x"],
+    // past what a double holds exactly: 2^53
+    ["--max-clients", "9007199254740992"], ["--size", "99999999999999999999"], ["--print-max", "9007199254740992"]]) {
     assert.ok(parse("serve", ...argv).error, argv.join(" "));
   }
 });
