@@ -159,6 +159,19 @@ describe("socketFactory failures", () => {
     }
   });
 
+  it("a factory that resolves to something other than a net.Socket: SMTPConnectError with a TypeError as cause", async () => {
+    for (const value of [undefined, {}, "127.0.0.1:25"]) {
+      const factory = (() => value) as unknown as SocketFactory;
+      await assert.rejects(SMTP.connect(TARGET, 25, { ...BASE, socketFactory: factory }), (err: unknown) => {
+        assert.ok(err instanceof SMTPConnectError, String(err));
+        assert.equal(err.smtpCode, -1);
+        assert.ok(err.cause instanceof TypeError, String(err.cause));
+        assert.match(err.message, /socketFactory must resolve to a net\.Socket/);
+        return true;
+      });
+    }
+  });
+
   it("a socket already closed: SMTPServerDisconnected", async () => {
     const server = await startScriptServer("S: 220 hi\n");
     try {
