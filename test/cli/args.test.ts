@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { CommanderError } from "commander";
-import { parseCommandLine, parseHostPort, parseUserPass, type CliCommand } from "../../src/cli/args.js";
+import { parseCommandLine, parseHostPort, parseUserPass, PASSWORD_MECHANISMS, type CliCommand } from "../../src/cli/args.js";
+import { defaultRegistry } from "../../src/auth/registry.js";
 
 function parse(...argv: string[]): { command?: CliCommand; error?: CommanderError; out: string; err: string } {
   let out = "";
@@ -192,4 +193,8 @@ test("--help is not an error; no command is", () => {
   const none = parse();
   assert.ok(none.error && none.error.code !== "commander.helpDisplayed");
   assert.match(none.err, /Usage: smtplib/);
+});
+
+test("--auth-mech's list is the built-in registry's password mechanisms, in its order (args.ts keeps its own copy so that parsing loads no auth code)", () => {
+  assert.deepEqual(PASSWORD_MECHANISMS, [...defaultRegistry()].filter((m) => m.needs === "password").map((m) => m.name));
 });
