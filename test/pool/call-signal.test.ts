@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
 import { SMTPPool } from "../../src/index.js";
-import { onLines } from "../helpers/lines.js";
+import { lineServer } from "../helpers/line-server.js";
 
 /** The message each call sends; sendMessage takes its envelope, a@x.test -> b@y.test, from it. */
 const MESSAGE = "From: a@x.test\r\nTo: b@y.test\r\n\r\nbody\r\n";
@@ -25,39 +25,21 @@ const CALLS: readonly (readonly [string, (pool: SMTPPool, signal?: AbortSignal) 
  */
 async function slowFinal(finalDelay: number): Promise<{ port: number; lines: string[]; connections(): number; close(): Promise<void> }> {
   const lines: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on("close", () => sockets.delete(sock));
-    sock.on("error", () => undefined);
-    sock.write("220 mx.test ESMTP\r\n");
-    let inData = false;
-    onLines(sock, (line) => {
-      if (inData && line !== ".") return;
-      lines.push(line);
-      const verb = line.split(" ")[0]!.toUpperCase();
-      if (inData) {
-        inData = false;
-        setTimeout(() => sock.writable && sock.write("250 queued\r\n"), finalDelay);
-      } else if (verb === "DATA") {
-        inData = true;
-        sock.write("354 go\r\n");
-      } else if (verb === "QUIT") sock.end("221 bye\r\n");
-      else sock.write("250 ok\r\n");
-    });
+  const inData = new WeakSet<net.Socket>();
+  const server = await lineServer((sock, line) => {
+    if (inData.has(sock) && line !== ".") return;
+    lines.push(line);
+    const verb = line.split(" ")[0]!.toUpperCase();
+    if (inData.has(sock)) {
+      inData.delete(sock);
+      setTimeout(() => sock.writable && sock.write("250 queued\r\n"), finalDelay);
+    } else if (verb === "DATA") {
+      inData.add(sock);
+      sock.write("354 go\r\n");
+    } else if (verb === "QUIT") sock.end("221 bye\r\n");
+    else sock.write("250 ok\r\n");
   });
-  let connections = 0;
-  server.on("connection", () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    lines,
-    connections: () => connections,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  return { port: server.port, lines, connections: server.connections, close: server.close };
 }
 
 /** Resolves once `lines` holds `count` lines equal to `line`. */

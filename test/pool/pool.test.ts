@@ -10,6 +10,7 @@ import { RateLimiter } from "../../src/pool/rate-limit.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 import { onLines } from "../helpers/lines.js";
+import { lineServer } from "../helpers/line-server.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
 async function sink(): Promise<{ port: number; messages: string[]; connections: () => number; close(): Promise<void> }> {
@@ -244,36 +245,16 @@ test("deliver({ signal }) through the pool: a call still waiting for a turn (a f
 /** A server that greets `delay` ms after accepting (or never), then answers every command, recording each line. */
 async function slowGreeter(delay: number): Promise<{ port: number; lines: string[]; connections(): number; open(): number; close(): Promise<void> }> {
   const lines: string[] = [];
-  const sockets = new Set<net.Socket>();
-  let connections = 0;
-  const server = net.createServer((sock) => {
-    connections++;
-    sockets.add(sock);
-    sock.on("close", () => sockets.delete(sock));
-    sock.on("error", () => undefined);
-    const timer = Number.isFinite(delay) ? setTimeout(() => sock.write("220 slow.test ESMTP\r\n"), delay) : undefined;
-    sock.on("close", () => clearTimeout(timer));
-    onLines(sock, (line) => {
-      if (lines.at(-1) === "DATA" && line !== ".") return;
-      lines.push(line);
-      const verb = line.split(" ")[0]!.toUpperCase();
-      if (verb === "EHLO") sock.write("250-slow.test\r\n250 PIPELINING\r\n");
-      else if (verb === "DATA") sock.write("354 go\r\n");
-      else if (verb === "QUIT") sock.end("221 bye\r\n");
-      else sock.write("250 ok\r\n");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    lines,
-    connections: () => connections,
-    open: () => sockets.size,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  const server = await lineServer((sock, line) => {
+    if (lines.at(-1) === "DATA" && line !== ".") return;
+    lines.push(line);
+    const verb = line.split(" ")[0]!.toUpperCase();
+    if (verb === "EHLO") sock.write("250-slow.test\r\n250 PIPELINING\r\n");
+    else if (verb === "DATA") sock.write("354 go\r\n");
+    else if (verb === "QUIT") sock.end("221 bye\r\n");
+    else sock.write("250 ok\r\n");
+  }, delay);
+  return { port: server.port, lines, connections: server.connections, open: () => server.sockets.size, close: server.close };
 }
 
 test("close() while a call waits for the rate limit or for a connection being opened: it rejects, and nothing is sent", async () => {
@@ -492,22 +473,14 @@ test("maxConnections holds when a call arrives in the microtasks between a conne
 });
 
 test("close() during a call, to a server that never answers QUIT: the connection is closed 5 s after the call ends, not after the command timeout", { timeout: 30_000 }, async () => {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on("close", () => sockets.delete(sock));
-    sock.on("error", () => undefined);
-    sock.write("220 mx.test ESMTP\r\n");
-    onLines(sock, (line) => {
-      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250 PIPELINING\r\n");
-      else if (line.startsWith("MAIL") || line.startsWith("RCPT")) sock.write("250 ok\r\n");
-      else if (line === "DATA") sock.write("354 go ahead\r\n");
-      // The end of data is answered late; QUIT never is.
-      else if (line === ".") setTimeout(() => sock.write("250 queued\r\n"), 300);
-    });
+  const server = await lineServer((sock, line) => {
+    if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250 PIPELINING\r\n");
+    else if (line.startsWith("MAIL") || line.startsWith("RCPT")) sock.write("250 ok\r\n");
+    else if (line === "DATA") sock.write("354 go ahead\r\n");
+    // The end of data is answered late; QUIT never is.
+    else if (line === ".") setTimeout(() => sock.write("250 queued\r\n"), 300);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
+  const { port, sockets } = server;
   const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "client.test", timeouts: { command: 25_000 } });
   try {
     const call = pool.sendmail("a@x.test", "b@x.test", "hi\r\n");
@@ -521,8 +494,7 @@ test("close() during a call, to a server that never answers QUIT: the connection
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(sockets.size, 0, "no connection left open");
   } finally {
-    for (const s of sockets) s.destroy();
-    server.close();
+    await server.close();
   }
 });
 

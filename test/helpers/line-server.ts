@@ -1,0 +1,49 @@
+/**
+ * A small hand-written SMTP server for tests: greets each connection with a 220, hands each
+ * line it receives to the test, and keeps its connections so that `close()` ends them all.
+ */
+
+import net from "node:net";
+import { onLines } from "./lines.js";
+
+/** A running {@link lineServer}. */
+export interface LineServer {
+  readonly port: number;
+  /** The connections still open. */
+  readonly sockets: ReadonlySet<net.Socket>;
+  /** How many connections it has taken. */
+  connections(): number;
+  /** Destroys every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on 127.0.0.1 (a free port); `handle` answers each line a connection sends. The
+ * 220 greeting goes at once, or `greetAfter` ms after the connection (never when Infinity).
+ */
+export async function lineServer(handle: (sock: net.Socket, line: string) => void, greetAfter = 0): Promise<LineServer> {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((sock) => {
+    connections++;
+    sockets.add(sock);
+    sock.on("close", () => sockets.delete(sock));
+    sock.on("error", () => undefined);
+    if (greetAfter === 0) sock.write("220 mx.test ESMTP\r\n");
+    else if (Number.isFinite(greetAfter)) {
+      const timer = setTimeout(() => sock.write("220 mx.test ESMTP\r\n"), greetAfter);
+      sock.on("close", () => clearTimeout(timer));
+    }
+    onLines(sock, (line) => handle(sock, line));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    sockets,
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
