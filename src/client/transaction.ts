@@ -8,7 +8,7 @@
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
-import type { Slot } from "../transport/command-queue.js";
+import { outOfStep, PRELIMINARY, type Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
@@ -164,7 +164,7 @@ async function endEmptyData(conv: Conversation, reply: SMTPReply, refused: "no r
  * SMTPServerDisconnected: the `cause` of the error reported for that reply.
  */
 function closeOn(conv: Conversation, command: string, reply: SMTPReply, why: string): SMTPServerDisconnected {
-  const cause = new SMTPServerDisconnected(`Connection closed: the server answered ${command} with "${reply.code} ${reply.message}", ${why}`);
+  const cause = outOfStep(command, reply, why);
   conv.channel.destroy(cause);
   return cause;
 }
@@ -338,7 +338,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
       // Another 3yz (not 354): the server waits for some input, and would read RSET as
       // that input and never answer it; a 1yz: another reply follows, which RSET would get.
       // Close, as for such a reply to a command that takes none.
-      const cause = closeOn(conv, "DATA", dataReply, `not 354 (${dataReply.code < 300 ? "a preliminary reply: the replies after it would reach the wrong commands" : "it would read what was written next as the input it asked for"})`);
+      const cause = closeOn(conv, "DATA", dataReply, `not 354 (${dataReply.code < 300 ? PRELIMINARY : "it would read what was written next as the input it asked for"})`);
       throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA", cause });
     }
     await abandon(conv, dataReply.code);

@@ -82,11 +82,20 @@ export interface QueueEvents {
  */
 function intermediateViolation(slot: Slot, reply: SMTPReply): SMTPServerDisconnected {
   const why = reply.code < 300
-    ? "a preliminary reply: the replies after it would reach the wrong commands"
+    ? PRELIMINARY
     : `it would read what was written after it ${reply.code === 354 ? "as message data" : "as the input it asked for"}, and answer none of it`;
-  return new SMTPServerDisconnected(
-    `Connection closed: the server answered ${slot.command} with "${reply.code} ${reply.message}", a reply that command never takes (${why})`,
-  );
+  return outOfStep(slot.command, reply, `a reply that command never takes (${why})`);
+}
+
+/** Why a 1yz reply puts the client out of step with the server. */
+export const PRELIMINARY = "a preliminary reply: the replies after it would reach the wrong commands";
+
+/**
+ * The close of a connection on `reply` to `command`, after which the client cannot stay in
+ * step with the server (`why` says how): an SMTPServerDisconnected that names both.
+ */
+export function outOfStep(command: string, reply: SMTPReply, why: string): SMTPServerDisconnected {
+  return new SMTPServerDisconnected(`Connection closed: the server answered ${command} with "${reply.code} ${reply.message}", ${why}`);
 }
 
 /** Matches replies to commands in order. */
