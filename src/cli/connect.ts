@@ -7,7 +7,7 @@
 import type { ConnectionOptions } from "node:tls";
 import {
   AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
-  SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError,
+  SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError,
 } from "../index.js";
 import { errorCode, escapeControl } from "../errors.js";
 import type { ConnectTarget } from "./args.js";
@@ -156,8 +156,19 @@ function describeLibraryError(err: unknown): string {
   return String(err);
 }
 
-/** The exit code for an error (see ./exit-codes.ts). */
-export function exitCodeFor(err: unknown): ExitCodeValue {
+/** Where `send` was when an error came: an error's exit code may depend on it. */
+export type SendPhase = "connect" | "auth" | "send";
+
+/**
+ * The exit code for an error (see ./exit-codes.ts), thrown in `phase` when known. While
+ * logging in, no AUTH, no mechanism both sides can use (over this link) or a refusal is 6,
+ * not 5 (connection failure); a lost connection stays 5. While sending, a server without
+ * an extension the message needs (SMTPUTF8 for a non-ASCII address) cannot take it, as if
+ * it had refused it: 4.
+ */
+export function exitCodeFor(err: unknown, phase?: SendPhase): ExitCodeValue {
+  if (phase === "auth" && (err instanceof SMTPNotSupportedError || err?.constructor === SMTPException)) return ExitCode.AUTH;
+  if (phase === "send" && err instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
   if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;
   if (err instanceof SMTPRecipientsRefused || err instanceof SMTPSenderRefused || err instanceof SMTPDataError) return ExitCode.REFUSED;
   if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || err instanceof SMTPHeloError) return ExitCode.UNAVAILABLE;

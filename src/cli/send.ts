@@ -6,10 +6,10 @@
 import diagnostics from "node:diagnostics_channel";
 import { createReadStream, fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { SMTPException, SMTPRecipientsRefused, SMTPNotSupportedError } from "../index.js";
+import { SMTPRecipientsRefused } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, describeError, exitCodeFor, lineWriter, type Client } from "./connect.js";
+import { connectClient, describeError, exitCodeFor, lineWriter, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, type Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
@@ -149,7 +149,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let client: Client | undefined;
   let progress: Progress | undefined;
   let untrack = (): void => undefined;
-  let phase: "connect" | "auth" | "send" = "connect";
+  let phase: SendPhase = "connect";
   // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
   // code says that the server never confirmed the message.
   // Once the server has answered, the outcome is known: a signal while QUIT waits exits
@@ -195,13 +195,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       return ExitCode.NO_INPUT;
     }
     err(`smtplib: ${describeError(e)}`);
-    // No AUTH, no mechanism both sides can use (over this link), or a refusal: exit 6, not
-    // 5 (connection failure), as the exit-code table says; a lost connection stays 5.
-    if (phase === "auth" && (e instanceof SMTPNotSupportedError || e?.constructor === SMTPException)) return ExitCode.AUTH;
-    // The connection is fine; the server lacks what this message needs (SMTPUTF8 for a
-    // non-ASCII address): it cannot take the message, as if it had refused it.
-    if (phase === "send" && e instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
-    return exitCodeFor(e);
+    return exitCodeFor(e, phase);
   } finally {
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);

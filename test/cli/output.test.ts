@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import type { TLSInfo } from "../../src/index.js";
 import {
   SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPException, SMTPRecipientsRefused, SMTPSenderRefused,
-  SMTPServerDisconnected, SMTPTimeoutError,
+  SMTPNotSupportedError, SMTPServerDisconnected, SMTPTimeoutError,
 } from "../../src/index.js";
 import { describeError, exitCodeFor } from "../../src/cli/connect.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
@@ -55,6 +55,13 @@ test("errors map to the documented exit codes", () => {
   assert.equal(exitCodeFor(new SMTPSenderRefused(550, "no", "a@b")), ExitCode.REFUSED);
   assert.equal(exitCodeFor(new SMTPDataError(554, "no")), ExitCode.REFUSED);
   assert.equal(exitCodeFor(new SMTPAuthenticationError(535, "bad")), ExitCode.AUTH);
+  // by send's phase: while logging in, no usable mechanism (a plain SMTPException) or no AUTH
+  // is 6, a lost connection still 5; while sending, a missing extension is 4
+  assert.equal(exitCodeFor(new SMTPException("No suitable authentication method found."), "auth"), ExitCode.AUTH);
+  assert.equal(exitCodeFor(new SMTPException("No suitable authentication method found.")), ExitCode.UNAVAILABLE);
+  assert.equal(exitCodeFor(new SMTPNotSupportedError("SMTP AUTH extension not supported by server."), "auth"), ExitCode.AUTH);
+  assert.equal(exitCodeFor(new SMTPServerDisconnected("gone"), "auth"), ExitCode.UNAVAILABLE);
+  assert.equal(exitCodeFor(new SMTPNotSupportedError("SMTPUTF8 needed"), "send"), ExitCode.REFUSED);
   assert.equal(exitCodeFor(new SMTPConnectError(554, "go away")), ExitCode.UNAVAILABLE);
   assert.equal(exitCodeFor(new SMTPServerDisconnected("gone")), ExitCode.UNAVAILABLE);
   assert.equal(exitCodeFor(new SMTPTimeoutError("slow")), ExitCode.UNAVAILABLE);
