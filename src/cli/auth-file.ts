@@ -31,9 +31,9 @@ export function parseAuthFile(text: string, path: string): Map<string, string> {
 }
 
 /**
- * The users of the --auth-file `path`.
+ * The users of the --auth-file `path`; `pipesRead` as in `FlagFileReading` (flag-file.ts).
  * @throws TypeError (a usage error) when it cannot be read or {@link parseAuthFile} refuses it.
  */
-export async function readAuthFile(path: string): Promise<Map<string, string>> {
-  return parseAuthFile((await readFlagFile("--auth-file", path, TypeError)).toString("utf8"), path);
+export async function readAuthFile(path: string, pipesRead?: Map<string, string>): Promise<Map<string, string>> {
+  return parseAuthFile((await readFlagFile("--auth-file", path, TypeError, pipesRead && { pipesRead })).toString("utf8"), path);
 }

@@ -28,6 +28,20 @@ export const FLAG_PIPE_WAIT_MS = 10_000;
  */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
+/** How {@link readFlagFile} reads: limits, and the pipes the same command has read already. */
+export interface FlagFileReading {
+  /** Most bytes accepted (default {@link MAX_FLAG_FILE_BYTES}). */
+  readonly maxBytes?: number;
+  /** Longest wait in milliseconds for a pipe to end (default {@link FLAG_PIPE_WAIT_MS}). */
+  readonly waitMs?: number;
+  /**
+   * The pipes read so far by one command (keyed by device and inode, valued `flag path`),
+   * added to as each is read: a second flag naming a pipe already read to its end would get
+   * nothing, and its error then says which flag read it first.
+   */
+  readonly pipesRead?: Map<string, string>;
+}
+
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
@@ -35,16 +49,19 @@ const readFd = promisify(read);
 
 /**
  * The bytes of the file `path` given with `flag`: a regular file or a pipe (a FIFO, such as the
- * shell's process substitution `<(command)` or `/dev/stdin` fed by `|`) of at most `maxBytes`.
+ * shell's process substitution `<(command)` or `/dev/stdin` fed by `|`) of at most `how.maxBytes`.
  * The limit is kept while reading, not taken from the size the file reports; a pipe is read
- * until its writers close it, for at most `waitMs` milliseconds.
+ * until its writers close it, for at most `how.waitMs` milliseconds.
  * @throws `Kind` (the caller's choice: a TypeError is a usage error) saying
  *   "`flag` `path`: cannot read it (ENOENT)", with the read error as `cause`; "not a regular
  *   file (a device)" for a device, socket or directory, refused before reading (`/dev/zero`
- *   has no end); "larger than `maxBytes` bytes"; "nothing ended it within 10 s (a FIFO no one
- *   writes?)" for a pipe still open after `waitMs`.
+ *   has no end); "larger than `how.maxBytes` bytes"; "nothing ended it within 10 s (a FIFO no one
+ *   writes?)" for a pipe still open after `how.waitMs`. A TypeError (a usage error, whatever `Kind`)
+ *   when `how.pipesRead` shows that an earlier flag read the same pipe and this read got
+ *   nothing from it (`--auth-file /dev/stdin --auth-file /dev/stdin`): the error names that flag.
  */
-export async function readFlagFile(flag: string, path: string, Kind: new (message: string, options: ErrorOptions) => Error = Error, maxBytes = MAX_FLAG_FILE_BYTES, waitMs = FLAG_PIPE_WAIT_MS): Promise<Buffer> {
+export async function readFlagFile(flag: string, path: string, Kind: new (message: string, options: ErrorOptions) => Error = Error, how: FlagFileReading = {}): Promise<Buffer> {
+  const { maxBytes = MAX_FLAG_FILE_BYTES, waitMs = FLAG_PIPE_WAIT_MS, pipesRead } = how;
   const fail = (why: string, cause?: unknown): Error => new Kind(`${flag} ${path}: ${why}`, cause === undefined ? {} : { cause });
   const cannotRead = (err: unknown): Error => err instanceof PipeWaitError
     ? fail(`nothing ended it within ${err.waitMs / 1000} s (a FIFO no one writes?)`, err)
@@ -55,8 +72,15 @@ export async function readFlagFile(flag: string, path: string, Kind: new (messag
     await closeFd(fd);
     throw fail(`not a regular file (${fileType(stats)})`);
   }
-  const data = await readAtMost(fd, stats, maxBytes + 1, waitMs).catch((err: unknown) => { throw cannotRead(err); });
+  const pipe = stats.isFIFO() ? `${stats.dev}:${stats.ino}` : undefined;
+  const earlier = pipe === undefined ? undefined : pipesRead?.get(pipe);
+  const readAgain = (why: string): TypeError => new TypeError(`${flag} ${path}: ${why}: ${earlier} named the same pipe and read it to its end (a pipe can be read only once)`);
+  const data = await readAtMost(fd, stats, maxBytes + 1, waitMs).catch((err: unknown) => {
+    throw earlier !== undefined && err instanceof PipeWaitError ? readAgain(`nothing came within ${err.waitMs / 1000} s`) : cannotRead(err);
+  });
   if (data.length > maxBytes) throw fail(`larger than ${maxBytes} bytes`);
+  if (earlier !== undefined && data.length === 0) throw readAgain("nothing left to read");
+  if (pipe !== undefined) pipesRead?.set(pipe, `${flag} ${path}`);
   return data;
 }
 

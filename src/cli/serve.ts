@@ -29,9 +29,9 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
 }
 
 /** The certificate and key, checked as a pair so an error names the flags, not just OpenSSL's "no start line". */
-async function readTlsFiles(files: NonNullable<ServeCommand["tls"]>): Promise<{ cert: Buffer; key: Buffer }> {
-  const cert = await readFlagFile("--tls-cert", files.certFile);
-  const key = await readFlagFile("--tls-key", files.keyFile);
+async function readTlsFiles(files: NonNullable<ServeCommand["tls"]>, pipesRead: Map<string, string>): Promise<{ cert: Buffer; key: Buffer }> {
+  const cert = await readFlagFile("--tls-cert", files.certFile, Error, { pipesRead });
+  const key = await readFlagFile("--tls-key", files.keyFile, Error, { pipesRead });
   try {
     createSecureContext({ cert, key });
   } catch (err) {
@@ -49,10 +49,12 @@ async function readTlsFiles(files: NonNullable<ServeCommand["tls"]>): Promise<{ 
 export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOptions> {
   // a later --auth-file wins for a user named in two, and --auth over any file
   const fromFiles: [string, string][] = [];
-  for (const path of cmd.authFiles) fromFiles.push(...await readAuthFile(path));
+  // one pipe (/dev/stdin) named by two flags: the second gets nothing, and its error says why
+  const pipesRead = new Map<string, string>();
+  for (const path of cmd.authFiles) fromFiles.push(...await readAuthFile(path, pipesRead));
   const users = new Map([...fromFiles, ...cmd.users]);
   const tls = cmd.tls === undefined ? undefined : {
-    ...(await readTlsFiles(cmd.tls)),
+    ...(await readTlsFiles(cmd.tls, pipesRead)),
     mode: cmd.tls.implicit ? "implicit" as const : "starttls" as const,
   };
   return {

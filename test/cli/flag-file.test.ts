@@ -27,8 +27,8 @@ test("flag file: read whole up to the limit; one byte more is refused naming the
   await truncate(file, MAX_FLAG_FILE_BYTES + 1);
   await assert.rejects(readFlagFile("--ca-file", file, TypeError), { name: "TypeError", message: `--ca-file ${file}: larger than ${MAX_FLAG_FILE_BYTES} bytes` });
   await writeFile(file, "0123456789");
-  assert.equal((await readFlagFile("--tls-cert", file, Error, 10)).toString(), "0123456789");
-  await assert.rejects(readFlagFile("--tls-cert", file, Error, 9), { name: "Error", message: `--tls-cert ${file}: larger than 9 bytes` });
+  assert.equal((await readFlagFile("--tls-cert", file, Error, { maxBytes: 10 })).toString(), "0123456789");
+  await assert.rejects(readFlagFile("--tls-cert", file, Error, { maxBytes: 9 }), { name: "Error", message: `--tls-cert ${file}: larger than 9 bytes` });
   assert.ok(MAX_FLAG_FILE_BYTES >= 1024 * 1024, "room for a system CA bundle (a few hundred KiB)");
 }));
 
@@ -139,7 +139,7 @@ test("flag file: a FIFO whose writer wrote and closed before we read keeps what 
  */
 async function readInShell(command: string): Promise<{ path: string; data: string }> {
   const reader = "const { readFlagFile } = await import(process.env.FLAG_FILE_JS); const path = process.argv[1];"
-    + " process.stdout.write(JSON.stringify({ path, data: (await readFlagFile('--ca-file', path, TypeError, 1024, 2000)).toString() }));";
+    + " process.stdout.write(JSON.stringify({ path, data: (await readFlagFile('--ca-file', path, TypeError, { maxBytes: 1024, waitMs: 2000 })).toString() }));";
   const env = { ...process.env, NODE: process.execPath, READER: reader, FLAG_FILE_JS: new URL("../../src/cli/flag-file.js", import.meta.url).href };
   const { stdout } = await promisify(execFile)("bash", ["-c", command], { env, timeout: 5000 });
   return JSON.parse(stdout) as { path: string; data: string };
@@ -167,7 +167,31 @@ test("flag file: a pipe that writes past the limit is refused, reading stops the
 }));
 
 test("flag file: a FIFO no one writes is refused after the wait given, not waited on forever", posixOnly, () => withFifo(async (fifo) => {
-  const outcome = await within(readFlagFile("--auth-file", fifo, TypeError, MAX_FLAG_FILE_BYTES, 200), endWaitOn(fifo));
+  const outcome = await within(readFlagFile("--auth-file", fifo, TypeError, { waitMs: 200 }), endWaitOn(fifo));
   assert.ok(typeof outcome === "object" && "error" in outcome && outcome.error instanceof TypeError, JSON.stringify(outcome));
   assert.equal(outcome.error.message, `--auth-file ${fifo}: nothing ended it within 0.2 s (a FIFO no one writes?)`);
 }));
+
+/** Runs `paths` (a bash word list) through readFlagFile as --auth-file with one `pipesRead`: what each gave. */
+async function readAllInShell(command: string): Promise<string[]> {
+  const reader = "const { readFlagFile } = await import(process.env.FLAG_FILE_JS); const pipesRead = new Map(); const out = [];"
+    + " for (const path of process.argv.slice(1)) out.push(await readFlagFile('--auth-file', path, Error, { waitMs: 2000, pipesRead }).then((d) => d.toString(), (e) => `${e.name}: ${e.message}`));"
+    + " process.stdout.write(JSON.stringify(out));";
+  const env = { ...process.env, NODE: process.execPath, READER: reader, FLAG_FILE_JS: new URL("../../src/cli/flag-file.js", import.meta.url).href };
+  const { stdout } = await promisify(execFile)("bash", ["-c", command], { env, timeout: 10_000 });
+  return JSON.parse(stdout) as string[];
+}
+
+test("flag file: a pipe named twice (/dev/stdin) is read once; the second flag's usage error names the first", posixOnly, async () => {
+  const twice = await readAllInShell(`printf 'alice:pw\\n' | "$NODE" --input-type=module -e "$READER" /dev/stdin /dev/stdin`);
+  assert.deepEqual(twice, ["alice:pw\n", "TypeError: --auth-file /dev/stdin: nothing left to read: --auth-file /dev/stdin named the same pipe and read it to its end (a pipe can be read only once)"]);
+  // two pipes, two reads; a regular file named twice is read twice
+  const file = join(tmpdir(), `smtplib-flag-twice-${process.pid}.txt`);
+  await writeFile(file, "carol:pw\n");
+  try {
+    const distinct = await readAllInShell(`exec "$NODE" --input-type=module -e "$READER" <(printf 'alice:pw\\n') <(printf 'bob:pw\\n') ${file} ${file}`);
+    assert.deepEqual(distinct, ["alice:pw\n", "bob:pw\n", "carol:pw\n", "carol:pw\n"]);
+  } finally {
+    await rm(file, { force: true });
+  }
+});

@@ -1,5 +1,6 @@
 // `smtplib send` when a flag file is its own stdin: the message is read from stdin too, so
-// one of them would get nothing (run through bash, so that stdin is a real pipe).
+// one of them would get nothing; and `serve` given stdin for two flags (run through bash, so
+// that stdin is a real pipe).
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
@@ -63,6 +64,25 @@ test("send --subject with text piped on stdin: sent with the default text, and a
     assert.doesNotMatch(serve.stdout, /some text/);
   } finally {
     await serve.stop();
+    await rm(files.dir, { recursive: true, force: true });
+  }
+});
+
+test("serve given /dev/stdin for two flags: a usage error naming the flag that read it first, not a misleading one", posixOnly, async () => {
+  const files = await writeTestCerts(await getTestCerts());
+  try {
+    const serve = '"$NODE" "$MAIN" serve --port 0';
+    const auth = await bash(`printf 'alice:pw\\n' | ${serve} --auth-file /dev/stdin --auth-file /dev/stdin`, {});
+    assert.equal(auth.code, 2, auth.stdout + auth.stderr);
+    assert.equal(auth.stderr, "smtplib: --auth-file /dev/stdin: nothing left to read: --auth-file /dev/stdin named the same pipe and read it to its end (a pipe can be read only once)\n");
+    const tls = await bash(`cat "$CERT" | ${serve} --auth-file /dev/stdin --tls-cert /dev/stdin --tls-key "$KEY"`, { CERT: files.cert, KEY: files.key });
+    assert.equal(tls.code, 2, tls.stdout + tls.stderr);
+    assert.equal(tls.stderr, "smtplib: --auth-file /dev/stdin line 1: not user:password (the line is not shown: it may hold a password)\n", "the first flag reads the pipe");
+    const pair = await bash(`cat "$CERT" | ${serve} --tls-cert /dev/stdin --tls-key /dev/stdin`, { CERT: files.cert });
+    assert.equal(pair.code, 2, pair.stdout + pair.stderr);
+    assert.equal(pair.stderr, "smtplib: --tls-key /dev/stdin: nothing left to read: --tls-cert /dev/stdin named the same pipe and read it to its end (a pipe can be read only once)\n");
+    for (const r of [auth, tls, pair]) assert.doesNotMatch(r.stdout, /listening/);
+  } finally {
     await rm(files.dir, { recursive: true, force: true });
   }
 });
