@@ -63,7 +63,9 @@ describe("tlsOptionsFor", () => {
 });
 
 describe("Connection.upgrade", () => {
-  it("refuses bytes that arrived after pause() (the STARTTLS reply) and closes the socket", async () => {
+  // Its own socket is read through net's onread (the bytes are counted, left in the kernel);
+  // a socketFactory's through `data` events (they wait in the stream's buffer).
+  for (const supplied of [false, true]) it(`refuses bytes that arrived after pause() (the STARTTLS reply) and closes the socket${supplied ? " (socketFactory)" : ""}`, async () => {
     const server = net.createServer((s) => {
       s.on("error", () => undefined);
       s.write("250 forged\r\n");
@@ -72,7 +74,8 @@ describe("Connection.upgrade", () => {
     const port = (server.address() as net.AddressInfo).port;
     try {
       let received = 0;
-      const conn = await Connection.open({ host: "127.0.0.1", port, timeout: 5000, owner: {} }, {
+      const socketFactory = supplied ? () => net.connect(port, "127.0.0.1") : undefined;
+      const conn = await Connection.open({ host: "127.0.0.1", port, timeout: 5000, owner: {}, ...(socketFactory ? { socketFactory } : {}) }, {
         data: (chunk) => { received += chunk.length; },
         close: () => undefined,
       });
