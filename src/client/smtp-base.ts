@@ -12,6 +12,7 @@ import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
+import { rawCommandSlot } from "./transaction.js";
 import { checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
@@ -198,7 +199,9 @@ export abstract class SMTPBase {
     const conv = this.requireConnection();
     const bytes = encodeCommand(verb, args, conv.encoding);
     const { log, auth } = this.rawCommand(verb, args);
-    const reply = await conv.command({ bytes, log });
+    const slot = rawCommandSlot(conv, verb, { bytes, log }, false);
+    await conv.settled(slot);
+    const reply = conv.take(slot);
     return auth ? this.authReplied(reply) : reply;
   }
 

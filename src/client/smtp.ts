@@ -20,6 +20,7 @@ import { Conversation, type Dialect } from "./conversation.js";
 import { checkDebugLevel, resolveTimeouts, type SMTPOptions } from "./options.js";
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
+import { rawCommandSlot } from "./transaction.js";
 
 export type { SMTPOptions } from "./options.js";
 
@@ -181,7 +182,7 @@ export class SMTP extends SMTPTransactions {
       const conv = this.requireConnection();
       const bytes = encodeCommand(cmd, args, conv.encoding);
       const { log, auth } = this.rawCommand(cmd, args);
-      this.pendingReplies.push({ slot: conv.pipeline([{ bytes, log }])[0]!, auth });
+      this.pendingReplies.push({ slot: rawCommandSlot(conv, cmd, { bytes, log }), auth });
     });
   }
 

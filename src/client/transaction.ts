@@ -121,6 +121,20 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
   return slots;
 }
 
+/**
+ * Writes a command given with the caller's own verb (`docmd`, `putcmd`, `rset`) and returns
+ * its slot. A raw MAIL starts a transaction, so it is led by RSET when {@link openGroup} would
+ * lead one: else a server that kept a refused whole transaction's sender (Exim) answers "503
+ * sender already given". A raw RSET counts as that RSET. Any other verb goes as it is.
+ */
+export function rawCommandSlot(conv: Conversation, verb: string, command: Command, coalesce?: boolean): Slot {
+  const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
+  if (name === "MAIL") return openGroup(conv, [command], false, coalesce)[0]!;
+  const [slot] = conv.pipeline([command], coalesce);
+  if (name === "RSET") resetWritten(conv);
+  return slot!;
+}
+
 /** True when the next transaction must start with RSET (see {@link openGroup}). */
 function needsReset(conv: Conversation): boolean {
   return conv.unreadWhole > 0 || conv.resetDue;

@@ -655,6 +655,54 @@ S: 250 reset
   });
 });
 
+test("pipelined in-memory BDAT: a raw MAIL (docmd, putcmd) while a transaction written whole is unread is led by RSET, as mail() is", async () => {
+  for (const raw of ["docmd", "putcmd"] as const) {
+    const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RSET
+C: MAIL FROM:<z@x.test>
+${REFUSED_WHOLE}S: 250 reset
+S: 250 sender ok
+C: RSET
+S: 250 reset
+`;
+    await withScript(script, async (client) => {
+      const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+      const mail = raw === "docmd" ? client.docmd("MAIL FROM:<z@x.test>") : client.putcmd("MAIL", "FROM:<z@x.test>").then(() => client.getreply());
+      await assert.rejects(refused, SMTPRecipientsRefused);
+      assert.equal((await mail).message, "sender ok", raw);
+      assert.equal((await client.rset()).message, "reset");
+    });
+  }
+});
+
+test("pipelined in-memory BDAT: a reset due after a refused whole transaction leads a raw docmd MAIL; a raw RSET settles it (no second RSET)", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+C: RSET
+C: mail FROM:<z@x.test>
+S: 250 reset
+S: 250 sender ok
+C: RSET
+S: 250 reset
+${tx("nobody@y.test", 2)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+C: RSET
+S: 250 user reset
+${tx("b@y.test", 3)}S: 250 ok
+S: 250 ok
+S: 250 third
+`;
+  await withScript(script, async (client) => {
+    await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.noop()]);
+    assert.equal((await client.docmd("mail", "FROM:<z@x.test>")).message, "sender ok");
+    assert.equal((await client.docmd("RSET")).message, "reset");
+    await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m2\r\n")), client.noop()]);
+    assert.equal((await client.rset()).message, "user reset");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m3\r\n"))).reply.message, "third");
+  });
+});
+
 test("pipelined in-memory BDAT: a transaction written whole, refused, with a NOOP written after it -> the next transaction starts with RSET", async () => {
   const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("nobody@y.test", 1)}C: NOOP
