@@ -6,13 +6,32 @@
  */
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { SMTP, SMTPDataError, SMTPRecipientsRefused } from "../../src/index.js";
 import { LOCAL } from "./client.js";
 import { lostWhileWriting, notSent } from "./closed-on.js";
 import { expectedClientBytes, startScriptServer } from "./script-server.js";
 
-/** Larger than what the sockets' buffers hold once the server stops reading (a few MiB). */
-export const SIZE = 24 * 1024 * 1024;
+/**
+ * The most a TCP socket's buffer may grow to in one direction (Linux: the third figure of
+ * `/proc/sys/net/ipv4/tcp_rmem` or `tcp_wmem`), or `fallback` where that cannot be read.
+ */
+function tcpBufferMax(direction: "rmem" | "wmem", fallback: number): number {
+  try {
+    const max = Number(readFileSync(`/proc/sys/net/ipv4/tcp_${direction}`, "utf8").trim().split(/\s+/)[2]);
+    return Number.isSafeInteger(max) && max > 0 ? max : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Larger than what the sockets' buffers can hold once the server stops reading: the
+ * server's receive buffer and the client's send buffer at their largest, plus 4 MiB (at
+ * least 24 MiB). Loopback rarely grows a buffer whose reader has stopped, but a message
+ * that could fit would let these tests pass without testing anything.
+ */
+export const SIZE = Math.max(24 * 1024 * 1024, tcpBufferMax("rmem", 8 * 1024 * 1024) + tcpBufferMax("wmem", 8 * 1024 * 1024) + 4 * 1024 * 1024);
 /** A message of {@link SIZE} bytes: one line of "x", nothing for DATA to stuff. */
 export const MESSAGE = Buffer.alloc(SIZE, "x");
 
