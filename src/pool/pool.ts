@@ -7,7 +7,9 @@
 
 import type { MessageBody } from "../client/body.js";
 import type { MessageInput } from "../client/send-message.js";
+import { messageRequest, sendRequest } from "../client/checked-call.js";
 import { checkSocketFactory } from "../client/options.js";
+import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
@@ -71,23 +73,32 @@ export class SMTPPool {
 
   /**
    * Python's `sendmail` through the pool; `options.signal` also cancels the wait for a turn
-   * (as `deliver`'s). @throws as `SMTP.sendmail`; `SMTPPoolQueueFull` (see `maxQueued`).
+   * (as `deliver`'s). A bad argument rejects before the call waits for anything (it takes
+   * no rate-limit pass and no connection). @throws as `SMTP.sendmail`; `SMTPPoolQueueFull`
+   * (see `maxQueued`).
    */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: DeliverOptions): Promise<Map<string, SMTPReply>> {
-    return this.#run((c, o) => c.sendmail(from, to, msg, mailOptions, rcptOptions, o), options);
+    const request = sendRequest(false, from, to, msg, mailOptions, rcptOptions, options?.size);
+    return this.#run((c, o) => c.sendmail(from, to, msg, mailOptions, rcptOptions, o), request, options);
   }
 
-  /** `deliver` through the pool. @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`). */
+  /**
+   * `deliver` through the pool; a bad argument rejects before the call waits for anything.
+   * @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`).
+   */
   async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
-    return this.#run((c, o) => c.deliver(from, to, msg, mailOptions, rcptOptions, o), options);
+    const request = sendRequest(true, from, to, msg, mailOptions, rcptOptions, options?.size);
+    return this.#run((c, o) => c.deliver(from, to, msg, mailOptions, rcptOptions, o), request, options);
   }
 
   /**
    * `sendMessage` through the pool; `options.signal` also cancels the wait for a turn (as
-   * `deliver`'s). @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`).
+   * `deliver`'s); a bad argument (no sender in the headers, say) rejects before the call
+   * waits for anything. @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`).
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: SendMessageOptions): Promise<Map<string, SMTPReply>> {
-    return this.#run((c, o) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, o), options);
+    const request = messageRequest(msg, from, to, mailOptions, rcptOptions);
+    return this.#run((c, o) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, o), request, options);
   }
 
   /**
@@ -124,14 +135,15 @@ export class SMTPPool {
 
   /**
    * Runs `job` on a member, with a copy of the call's `options` that its client reports on
-   * (see `watchedCalls`); their `signal` also cancels the wait for a turn. A call that ends
+   * and takes `request` from (see `watchedCalls`: the call's arguments were checked before
+   * it waited for anything); their `signal` also cancels the wait for a turn. A call that ends
    * having written nothing of its transaction gives its rate-limit pass back.
    * @throws SMTPPoolQueueFull when it would wait and `maxQueued` calls already do.
    */
-  async #run<T>(job: (client: SMTP, options: DeliverOptions) => Promise<T>, options: DeliverOptions | undefined): Promise<T> {
+  async #run<T>(job: (client: SMTP, options: DeliverOptions) => Promise<T>, request: Request, options: DeliverOptions | undefined): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
     const callOptions: DeliverOptions = { ...options };
-    const call: CallWatch = { started: false };
+    const call: CallWatch = { started: false, request };
     watchedCalls.set(callOptions, call);
     const signal = eitherSignal(this.#options.signal, callOptions.signal);
     const place = QueueBound.place();
