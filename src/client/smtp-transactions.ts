@@ -9,7 +9,7 @@ import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { eitherSignal } from "./abortable.js";
+import { linkSignals } from "./abortable.js";
 import type { MessageBody } from "./body.js";
 import { bodyOf, messageRequest, sendRequest } from "./checked-call.js";
 import { watchedCalls, type CallWatch } from "./call-watch.js";
@@ -22,7 +22,7 @@ import { complete, finish, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
 import {
   abandon, DATA, isAccepted, mailCommand, openGroup, rcptLine, send,
-  type Envelope,
+  type Envelope, type Pending,
 } from "./transaction.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */
@@ -258,13 +258,18 @@ export abstract class SMTPTransactions extends SMTPSecure {
     if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
       throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
     }
-    const own = this.options.signal;
-    const flowSignal = eitherSignal(own, signal);
+    // Released once the message is written: only the writes follow it (see linkSignals).
+    const flow = linkSignals(this.options.signal, signal);
     // From here to the end of the message nothing else runs before the first write.
     progress.sending = conv;
     if (progress.watch) progress.watch.started = true;
     const written = (): void => { progress.written = true; };
-    const pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flowSignal ? { signal: flowSignal } : {}) });
+    let pending: Pending;
+    try {
+      pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flow.signal ? { signal: flow.signal } : {}) });
+    } finally {
+      flow.release();
+    }
     if (!pipelining) {
       // Lock-step: once the reply to the end of data has come and accepts the message, the
       // next transaction may start at once; this one's result is built outside the queue.

@@ -13,7 +13,7 @@ import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
-import { eitherSignal, untilAborted } from "../client/abortable.js";
+import { linkSignals, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
 import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
@@ -52,6 +52,8 @@ export class SMTPPool {
   readonly #quitting = new Set<Promise<void>>();
   /** Aborts each connection still being opened (see {@link SMTPPool.close}). */
   readonly #connecting = new Set<AbortController>();
+  /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
+  readonly #links = new WeakMap<SMTP, () => void>();
   #closed = false;
 
   /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`; TypeError for `socketFactory` with `sourceAddress`. */
@@ -145,7 +147,9 @@ export class SMTPPool {
     const callOptions: DeliverOptions = { ...options };
     const call: CallWatch = { started: false, request };
     watchedCalls.set(callOptions, call);
-    const signal = eitherSignal(this.#options.signal, callOptions.signal);
+    // Followed while the call waits for its turn; released when it ends (see linkSignals).
+    const link = linkSignals(this.#options.signal, callOptions.signal);
+    const signal = link.signal;
     const place = QueueBound.place();
     let pass: RatePass | undefined;
     try {
@@ -160,6 +164,7 @@ export class SMTPPool {
       throw err;
     } finally {
       this.#queued.leave(place);
+      link.release();
     }
   }
 
@@ -349,6 +354,7 @@ export class SMTPPool {
   #dropGone(member: Member): void {
     this.#drop(member);
     member.client.close();
+    this.#unlink(member.client);
   }
 
   /**
@@ -359,6 +365,7 @@ export class SMTPPool {
     const done = quitMember(member);
     this.#quitting.add(done);
     const left = (): void => {
+      this.#unlink(member.client);
       this.#quitting.delete(done);
       this.#waiters.shift()?.();
     };
@@ -370,10 +377,23 @@ export class SMTPPool {
   async #connect(): Promise<SMTP> {
     const opening = new AbortController();
     this.#connecting.add(opening);
+    // The connection follows the pool's signal for as long as it is open (see #unlink).
+    const link = linkSignals(this.#options.signal, opening.signal);
     try {
-      return await openMember(this.#options, eitherSignal(this.#options.signal, opening.signal));
+      const client = await openMember(this.#options, link.signal);
+      this.#links.set(client, link.release);
+      return client;
+    } catch (err) {
+      link.release();
+      throw err;
     } finally {
       this.#connecting.delete(opening);
     }
+  }
+
+  /** A connection that has left the pool (closed) stops following the pool's signal. */
+  #unlink(client: SMTP): void {
+    this.#links.get(client)?.();
+    this.#links.delete(client);
   }
 }

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPPool, type PoolOptions } from "../../src/index.js";
-import { lineServer } from "../helpers/line-server.js";
+import { acceptingServer } from "../helpers/line-server.js";
 
 /** Each bad call, and the class of error the client itself throws for it. */
 const BAD_CALLS: readonly (readonly [string, string, (pool: SMTPPool) => Promise<unknown>])[] = [
@@ -26,30 +26,12 @@ const BAD_CALLS: readonly (readonly [string, string, (pool: SMTPPool) => Promise
 /** Settles `promise` into "fulfilled", or the rejection's class name. */
 const outcome = (promise: Promise<unknown>): Promise<string> => promise.then(() => "fulfilled", (err: unknown) => (err instanceof Error ? err.name : String(err)));
 
-/** A server that accepts everything and records each MAIL line. */
-async function okServer(): Promise<{ port: number; mails: string[]; connections(): number; close(): Promise<void> }> {
-  const mails: string[] = [];
-  const inData = new WeakSet<object>();
-  const server = await lineServer((sock, line) => {
-    if (inData.has(sock)) {
-      if (line === ".") { inData.delete(sock); sock.write("250 queued\r\n"); }
-      return;
-    }
-    const verb = line.split(/[ :]/)[0]!.toUpperCase();
-    if (verb === "MAIL") mails.push(line);
-    if (verb === "DATA") { inData.add(sock); sock.write("354 go\r\n"); }
-    else if (verb === "QUIT") sock.end("221 bye\r\n");
-    else sock.write("250 ok\r\n");
-  });
-  return { port: server.port, mails, connections: server.connections, close: server.close };
-}
-
 const poolFor = (port: number, options: Partial<PoolOptions> = {}): SMTPPool =>
   new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, maxInFlight: 1, localHostname: "pool.test", ...options });
 
 for (const [name, expected, call] of BAD_CALLS) {
   test(`pool ${name}: ${expected} before the call waits; no connection opened, no rate-limit pass, no queue place`, { timeout: 20_000 }, async () => {
-    const server = await okServer();
+    const server = await acceptingServer();
     // The window is full and nobody may wait: a call that got as far as the rate limit
     // would be refused with SMTPPoolQueueFull instead of its own error.
     const limited = poolFor(server.port, { rateLimit: { messages: 1, interval: 600_000 }, maxQueued: 0 });
