@@ -22,6 +22,7 @@ import { openMember, quitMember, type Member } from "./member.js";
 import { positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { RateLimiter, type RatePass } from "./rate-limit.js";
+import { TurnQueue } from "./turn-queue.js";
 
 export type { PoolOptions } from "./pool-options.js";
 
@@ -29,7 +30,7 @@ export type { PoolOptions } from "./pool-options.js";
 export class SMTPPool {
   readonly #options: PoolOptions;
   readonly #members: Member[] = [];
-  readonly #waiters: (() => void)[] = [];
+  readonly #waiters = new TurnQueue();
   readonly #limiter: RateLimiter | undefined;
   readonly #max: number;
   readonly #window: number;
@@ -116,7 +117,7 @@ export class SMTPPool {
     this.#limiter?.close(new SMTPException("The pool is closed"));
     // Connections still being opened (greeting, TLS, AUTH) stop now: nothing more is sent.
     for (const opening of this.#connecting) opening.abort(new SMTPException("The pool is closed"));
-    for (const w of this.#waiters.splice(0)) w();
+    this.#waiters.wakeAll();
     // Calls already given a connection finish first (QUIT queues behind them). Then wait for
     // every QUIT, those started before this call included, so that no connection is left
     // open once close() resolves (a second close() waits for them too).
@@ -154,7 +155,7 @@ export class SMTPPool {
     let pass: RatePass | undefined;
     try {
       pass = await this.#limiter?.take(signal, () => this.#queued.enter(place));
-      return await this.#attempts((client) => job(client, callOptions), signal, place);
+      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket());
     } catch (err) {
       // Refused (maxQueued), aborted or closed before or while waiting on its connection,
       // refused by a check, or no connection to be had: the client wrote nothing of it, and
@@ -169,11 +170,11 @@ export class SMTPPool {
   }
 
   /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
-  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place): Promise<T> {
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let member: Member;
       try {
-        member = await this.#acquire(signal, place);
+        member = await this.#acquire(signal, place, ticket);
         this.#queued.leave(place);
       } catch (err) {
         // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
@@ -202,7 +203,7 @@ export class SMTPPool {
     }
   }
 
-  async #acquire(signal: AbortSignal | undefined, place: Place): Promise<Member> {
+  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
@@ -223,12 +224,12 @@ export class SMTPPool {
         } catch (err) {
           if (signal?.aborted && err === signal.reason) {
             // The caller gave up while it connected: once up, it serves others (closed: QUIT).
-            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.shift()?.(); });
+            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.wakeNext(); });
           } else {
             this.#openEnded();
             // A call waiting for this connection tries again (and gets its own error) rather
             // than waiting for a release that will never come.
-            this.#waiters.shift()?.();
+            this.#waiters.wakeNext();
           }
           if (this.#closed) throw new SMTPException("The pool is closed", { cause: err });
           throw err;
@@ -247,9 +248,9 @@ export class SMTPPool {
       }
       if (free) return this.#claim(free);
       this.#queued.enter(place);
-      await this.#waitForTurn(signal);
+      await this.#waiters.wait(ticket, signal);
       // Woken but aborted before it resumed: the wake-up goes to the next waiting call.
-      if (signal?.aborted) this.#waiters.shift()?.();
+      if (signal?.aborted) this.#waiters.wakeNext();
     }
   }
 
@@ -280,28 +281,11 @@ export class SMTPPool {
     this.#wakeForFreeSlots();
   }
 
-  /** Waits until a release or a new connection wakes this call; rejects when `signal` aborts. */
-  #waitForTurn(signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const wake = (): void => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(wake);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        reject(signal?.reason);
-      };
-      this.#waiters.push(wake);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
   /** Wakes as many waiting calls as there are free in-flight slots on open connections. */
   #wakeForFreeSlots(): void {
     let free = 0;
     for (const m of this.#members) if (!m.retired) free += Math.max(0, this.#window - m.inFlight);
-    for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.shift()!();
+    for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.wakeNext();
   }
 
   #claim(member: Member): Member {
@@ -319,7 +303,7 @@ export class SMTPPool {
       member.onIdle = undefined;
       startClock();
     }
-    this.#waiters.shift()?.();
+    this.#waiters.wakeNext();
     if (member.inFlight > 0 || !this.#members.includes(member)) return;
     if (member.retired) {
       this.#drop(member);
@@ -342,7 +326,7 @@ export class SMTPPool {
     const i = this.#members.indexOf(member);
     if (i !== -1) this.#members.splice(i, 1);
     clearTimeout(member.idle);
-    this.#waiters.shift()?.();
+    this.#waiters.wakeNext();
   }
 
   /** Says QUIT on a connection that came up after close(): it never joins. */
@@ -367,7 +351,7 @@ export class SMTPPool {
     const left = (): void => {
       this.#unlink(member.client);
       this.#quitting.delete(done);
-      this.#waiters.shift()?.();
+      this.#waiters.wakeNext();
     };
     void done.then(left, left);
     return done;
