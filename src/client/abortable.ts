@@ -100,3 +100,16 @@ export function linkSignals(a: AbortSignal | undefined, b: AbortSignal | undefin
     },
   };
 }
+
+/**
+ * A signal of its own that aborts when `source` does, until `release()`: one call's view of
+ * a signal its caller may give to many calls at once, so that the listeners of each call
+ * go on its own signal and `source` gets one listener (see {@link linkSignals}) instead of
+ * one per waiting call (past ten, Node warns of a possible leak).
+ */
+export function followSignal(source: AbortSignal | undefined): LinkedSignal {
+  if (!source || source.aborted) return { signal: source, release: noop };
+  const ctl = new AbortController();
+  follow(source, ctl);
+  return { signal: ctl.signal, release: () => unfollow(source, ctl) };
+}

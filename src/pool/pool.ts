@@ -13,7 +13,7 @@ import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
-import { linkSignals, untilAborted } from "../client/abortable.js";
+import { followSignal, linkSignals, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
 import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
@@ -145,11 +145,14 @@ export class SMTPPool {
    */
   async #run<T>(job: (client: SMTP, options: DeliverOptions) => Promise<T>, request: Request, options: DeliverOptions | undefined): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
-    const callOptions: DeliverOptions = { ...options };
+    // The caller's signal as this call sees it (for the wait and on its connection): one
+    // signal given to many calls gets one listener, not one per call (see followSignal).
+    const own = followSignal(options?.signal);
+    const callOptions: DeliverOptions = { ...options, ...(own.signal ? { signal: own.signal } : {}) };
     const call: CallWatch = { started: false, request };
     watchedCalls.set(callOptions, call);
     // Followed while the call waits for its turn; released when it ends (see linkSignals).
-    const link = linkSignals(this.#options.signal, callOptions.signal);
+    const link = linkSignals(this.#options.signal, own.signal);
     const signal = link.signal;
     const place = QueueBound.place();
     let pass: RatePass | undefined;
@@ -166,6 +169,7 @@ export class SMTPPool {
     } finally {
       this.#queued.leave(place);
       link.release();
+      own.release();
     }
   }
 

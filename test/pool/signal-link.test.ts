@@ -98,3 +98,23 @@ test("a pool's signal still aborts a call waiting for its turn and the calls on 
     await server.close();
   }
 });
+
+test("one signal given to many pool calls gets one listener from the pool, not one per waiting call (no MaxListenersExceededWarning)", { timeout: 20_000 }, async () => {
+  const server = await acceptingServer();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, localHostname: "pool.test", maxConnections: 1, maxInFlight: 1, rateLimit: { messages: 20, interval: 600_000 } });
+  const shared = new AbortController().signal;
+  try {
+    // 20 pass the rate limit (one runs, 19 wait for the connection), 10 wait for the limit.
+    const calls = Promise.allSettled(Array.from({ length: 30 }, (_, i) => pool.sendmail(`m${i}@x.test`, "b@y.test", "hi\r\n", [], [], { signal: shared })));
+    while (server.mails.length === 0) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(getEventListeners(shared, "abort").length, 1);
+    // close() turns away the calls still waiting; those given the connection finish.
+    await pool.close();
+    const settled = await calls;
+    assert.equal(settled.filter((r) => r.status === "fulfilled").length, server.mails.length);
+    assert.deepEqual(held(shared), NONE);
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
