@@ -38,9 +38,78 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
   }
 }
 
-/** A signal that aborts when either does; `undefined` when neither is given (no `AbortSignal.any` for one). */
-export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal;
-export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined;
-export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  return a && b ? AbortSignal.any([a, b]) : a ?? b;
+/** A signal that aborts when either of two does, for as long as it is needed (see {@link linkSignals}). */
+export interface LinkedSignal {
+  /** Aborts, with the first reason, when either signal does; `undefined` when neither was given. */
+  readonly signal: AbortSignal | undefined;
+  /** Stops following the two signals; call it once the linked signal is no longer used. */
+  release(): void;
+}
+
+/** The controllers that follow one signal, and its one listener that aborts them. */
+interface Followers {
+  readonly controllers: Set<AbortController>;
+  readonly onAbort: () => void;
+}
+
+const followersOf = new WeakMap<AbortSignal, Followers>();
+
+function noop(): void {}
+
+function follow(source: AbortSignal, ctl: AbortController): void {
+  let followers = followersOf.get(source);
+  if (followers === undefined) {
+    const controllers = new Set<AbortController>();
+    const onAbort = (): void => {
+      followersOf.delete(source);
+      for (const c of controllers) c.abort(source.reason);
+    };
+    followers = { controllers, onAbort };
+    followersOf.set(source, followers);
+    source.addEventListener("abort", onAbort, { once: true });
+  }
+  followers.controllers.add(ctl);
+}
+
+function unfollow(source: AbortSignal, ctl: AbortController): void {
+  const followers = followersOf.get(source);
+  if (followers === undefined || !followers.controllers.delete(ctl) || followers.controllers.size > 0) return;
+  followersOf.delete(source);
+  source.removeEventListener("abort", followers.onAbort);
+}
+
+/**
+ * A signal that aborts when `a` or `b` does (either alone when the other is absent), until
+ * `release()`. Not `AbortSignal.any`: on Node 20 each call of it leaves a record in its
+ * source signals that is dropped only when they abort, so a long-lived signal (a pool's, a
+ * client's, a connection's) linked with each call's grew without end (~60 bytes a call).
+ * Each signal gets one listener however many links follow it, and none once all are released.
+ */
+export function linkSignals(a: AbortSignal | undefined, b: AbortSignal): LinkedSignal & { readonly signal: AbortSignal };
+export function linkSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): LinkedSignal;
+export function linkSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): LinkedSignal {
+  if (!a || !b || a.aborted || b.aborted) return { signal: a?.aborted ? a : b?.aborted ? b : a ?? b, release: noop };
+  const ctl = new AbortController();
+  follow(a, ctl);
+  follow(b, ctl);
+  return {
+    signal: ctl.signal,
+    release: () => {
+      unfollow(a, ctl);
+      unfollow(b, ctl);
+    },
+  };
+}
+
+/**
+ * A signal of its own that aborts when `source` does, until `release()`: one call's view of
+ * a signal its caller may give to many calls at once, so that the listeners of each call
+ * go on its own signal and `source` gets one listener (see {@link linkSignals}) instead of
+ * one per waiting call (past ten, Node warns of a possible leak).
+ */
+export function followSignal(source: AbortSignal | undefined): LinkedSignal {
+  if (!source || source.aborted) return { signal: source, release: noop };
+  const ctl = new AbortController();
+  follow(source, ctl);
+  return { signal: ctl.signal, release: () => unfollow(source, ctl) };
 }

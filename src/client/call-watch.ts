@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Request } from "./request.js";
+
 /** What a watched call reports (see {@link watchedCalls}). */
 export interface CallWatch {
   /**
@@ -15,6 +17,12 @@ export interface CallWatch {
    * whatever happens next (an abort mid-send closes the connection; nothing is taken back).
    */
   started: boolean;
+  /**
+   * The call's checked request, when the runner built it before the call waited for a
+   * turn (see `checked-call.ts`): the client sends it instead of checking the arguments
+   * again. It must be built from the same arguments the call is given.
+   */
+  request?: Request;
 }
 
 /**

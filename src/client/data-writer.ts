@@ -8,7 +8,7 @@
 import { SMTPServerDisconnected } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
-import { abortableItems, eitherSignal } from "./abortable.js";
+import { abortableItems, linkSignals } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
@@ -54,12 +54,13 @@ export async function writeStreamed(
 ): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
+  // A stream that stops yielding ends the call once the connection has gone (or the call
+  // is aborted), rather than holding it and every call behind it forever.
+  const stop = body.kind === "stream" ? linkSignals(signal, conv.channel.closedSignal) : undefined;
   try {
-    // A stream that stops yielding ends the call once the connection has gone (or the call
-    // is aborted), rather than holding it and every call behind it forever.
-    const stop = eitherSignal(signal, conv.channel.closedSignal);
     conv.channel.bodyStarted();
-    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : abortableItems(streamChunks(body.chunks), stop)) {
+    const chunks = body.kind === "bytes" ? pieces(body.bytes) : abortableItems(streamChunks(body.chunks), stop!.signal);
+    for await (const chunk of chunks) {
       signal?.throwIfAborted();
       const out = stuffer.push(chunk);
       if (out.length) await conv.channel.writeData(out, stall, signal);
@@ -71,6 +72,8 @@ export async function writeStreamed(
     // truncated message; nothing else can be said in DATA mode, so the connection goes.
     conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
     throw reported;
+  } finally {
+    stop?.release();
   }
   conv.channel.bodyEnded();
   return endData(conv, stuffer, [stuffer.end()], accepted, followed);

@@ -9,19 +9,20 @@ import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { eitherSignal } from "./abortable.js";
-import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
+import { linkSignals } from "./abortable.js";
+import type { MessageBody } from "./body.js";
+import { bodyOf, messageRequest, sendRequest } from "./checked-call.js";
 import { watchedCalls, type CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
-import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
+import type { MessageInput } from "./send-message.js";
 import { unstartedOn421 } from "./smtp-base.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
-import { allAscii, checkedRequest, declaredSize, toList, type Request } from "./request.js";
+import { allAscii, declaredSize, type Request } from "./request.js";
 import {
   abandon, DATA, isAccepted, mailCommand, openGroup, rcptLine, send,
-  type Body, type Envelope,
+  type Envelope, type Pending,
 } from "./transaction.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */
@@ -114,7 +115,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * @throws SMTPDataError when DATA is refused (then RSET, or close on 421).
    */
   async data(msg: MessageBody): Promise<DataReply> {
-    const body = this.toBody(msg);
+    const body = bodyOf(msg);
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const reply = await conv.command(DATA);
@@ -157,14 +158,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
 
   /** `deliver`, and `sendmail` when `report` is false (its delivered map is then left empty). */
   private deliverOrSend(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], options: DeliverOptions): Promise<Delivery> {
-    const body = this.toBody(msg);
-    if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
-      throw new RangeError(`size must be a whole number of bytes, got ${String(options.size)}`);
-    }
-    const req = checkedRequest(from, to, body, mailOptions, rcptOptions, options.size, report);
-    // A string body is normalised already (bodyBytes); bytes go out normalised only by DATA.
-    req.rawBytes = body.kind === "bytes" && typeof msg !== "string";
-    return this.transact(req, options);
+    // A runner (the pool) may have checked the call already, before it waited for a turn.
+    const watch = watchedCalls.get(options);
+    return this.transact(watch?.request ?? sendRequest(report, from, to, msg, mailOptions, rcptOptions, options.size), options, watch);
   }
 
   /**
@@ -175,15 +171,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * SMTPNotSupportedError (SMTPUTF8 or 8BITMIME needed but not offered); as `sendmail`.
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: SendMessageOptions = NO_OPTIONS): Promise<Map<string, SMTPReply>> {
-    const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
-    const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
-    request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
-    return (await this.transact(request, options)).refused;
-  }
-
-  /** Turns a caller's message into a body. @throws TypeError */
-  private toBody(msg: MessageBody): Body {
-    return isStreamBody(msg) ? { kind: "stream", chunks: msg } : { kind: "bytes", bytes: bodyBytes(msg) };
+    const watch = watchedCalls.get(options);
+    return (await this.transact(watch?.request ?? messageRequest(msg, from, to, mailOptions, rcptOptions), options, watch)).refused;
   }
 
   /**
@@ -199,10 +188,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
   }
 
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
-  private async transact(req: Request, options: SendMessageOptions): Promise<Delivery> {
+  private async transact(req: Request, options: SendMessageOptions, watch: CallWatch | undefined): Promise<Delivery> {
     this.buildEarly(req);
     const signal = options.signal;
-    const progress: Progress = { sending: undefined, written: false, watch: watchedCalls.get(options) };
+    const progress: Progress = { sending: undefined, written: false, watch };
     if (!signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
@@ -269,13 +258,18 @@ export abstract class SMTPTransactions extends SMTPSecure {
     if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
       throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
     }
-    const own = this.options.signal;
-    const flowSignal = eitherSignal(own, signal);
+    // Released once the message is written: only the writes follow it (see linkSignals).
+    const flow = linkSignals(this.options.signal, signal);
     // From here to the end of the message nothing else runs before the first write.
     progress.sending = conv;
     if (progress.watch) progress.watch.started = true;
     const written = (): void => { progress.written = true; };
-    const pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flowSignal ? { signal: flowSignal } : {}) });
+    let pending: Pending;
+    try {
+      pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flow.signal ? { signal: flow.signal } : {}) });
+    } finally {
+      flow.release();
+    }
     if (!pipelining) {
       // Lock-step: once the reply to the end of data has come and accepts the message, the
       // next transaction may start at once; this one's result is built outside the queue.

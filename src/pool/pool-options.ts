@@ -31,7 +31,7 @@ export interface PoolOptions extends SMTPOptions {
    * closed out while it waits for a connection, or while queued on one before its turn;
    * refused by a check before its first byte; or none to be had) gives its place back;
    * one whose transaction may be partly written (aborted mid-send, say) counts, whatever
-   * the reply.
+   * the reply. A call with a bad argument is refused before it reaches the limit.
    */
   rateLimit?: RateLimit;
   /** Close a connection idle this long (ms). Default 30,000. */

@@ -7,11 +7,13 @@
 
 import type { MessageBody } from "../client/body.js";
 import type { MessageInput } from "../client/send-message.js";
+import { messageRequest, sendRequest } from "../client/checked-call.js";
 import { checkSocketFactory } from "../client/options.js";
+import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
-import { eitherSignal, untilAborted } from "../client/abortable.js";
+import { followSignal, linkSignals, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { checkMilliseconds } from "../constants.js";
 import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
@@ -20,6 +22,7 @@ import { openMember, quitMember, type Member } from "./member.js";
 import { positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { RateLimiter, type RatePass } from "./rate-limit.js";
+import { TurnQueue } from "./turn-queue.js";
 
 export type { PoolOptions } from "./pool-options.js";
 
@@ -27,7 +30,7 @@ export type { PoolOptions } from "./pool-options.js";
 export class SMTPPool {
   readonly #options: PoolOptions;
   readonly #members: Member[] = [];
-  readonly #waiters: (() => void)[] = [];
+  readonly #waiters = new TurnQueue();
   readonly #limiter: RateLimiter | undefined;
   readonly #max: number;
   readonly #window: number;
@@ -50,6 +53,8 @@ export class SMTPPool {
   readonly #quitting = new Set<Promise<void>>();
   /** Aborts each connection still being opened (see {@link SMTPPool.close}). */
   readonly #connecting = new Set<AbortController>();
+  /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
+  readonly #links = new WeakMap<SMTP, () => void>();
   #closed = false;
 
   /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`; TypeError for `socketFactory` with `sourceAddress`. */
@@ -71,23 +76,32 @@ export class SMTPPool {
 
   /**
    * Python's `sendmail` through the pool; `options.signal` also cancels the wait for a turn
-   * (as `deliver`'s). @throws as `SMTP.sendmail`; `SMTPPoolQueueFull` (see `maxQueued`).
+   * (as `deliver`'s). A bad argument rejects before the call waits for anything (it takes
+   * no rate-limit pass and no connection). @throws as `SMTP.sendmail`; `SMTPPoolQueueFull`
+   * (see `maxQueued`).
    */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: DeliverOptions): Promise<Map<string, SMTPReply>> {
-    return this.#run((c, o) => c.sendmail(from, to, msg, mailOptions, rcptOptions, o), options);
+    const request = sendRequest(false, from, to, msg, mailOptions, rcptOptions, options?.size);
+    return this.#run((c, o) => c.sendmail(from, to, msg, mailOptions, rcptOptions, o), request, options);
   }
 
-  /** `deliver` through the pool. @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`). */
+  /**
+   * `deliver` through the pool; a bad argument rejects before the call waits for anything.
+   * @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`).
+   */
   async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
-    return this.#run((c, o) => c.deliver(from, to, msg, mailOptions, rcptOptions, o), options);
+    const request = sendRequest(true, from, to, msg, mailOptions, rcptOptions, options?.size);
+    return this.#run((c, o) => c.deliver(from, to, msg, mailOptions, rcptOptions, o), request, options);
   }
 
   /**
    * `sendMessage` through the pool; `options.signal` also cancels the wait for a turn (as
-   * `deliver`'s). @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`).
+   * `deliver`'s); a bad argument (no sender in the headers, say) rejects before the call
+   * waits for anything. @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`).
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: SendMessageOptions): Promise<Map<string, SMTPReply>> {
-    return this.#run((c, o) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, o), options);
+    const request = messageRequest(msg, from, to, mailOptions, rcptOptions);
+    return this.#run((c, o) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, o), request, options);
   }
 
   /**
@@ -103,7 +117,7 @@ export class SMTPPool {
     this.#limiter?.close(new SMTPException("The pool is closed"));
     // Connections still being opened (greeting, TLS, AUTH) stop now: nothing more is sent.
     for (const opening of this.#connecting) opening.abort(new SMTPException("The pool is closed"));
-    for (const w of this.#waiters.splice(0)) w();
+    this.#waiters.wakeAll();
     // Calls already given a connection finish first (QUIT queues behind them). Then wait for
     // every QUIT, those started before this call included, so that no connection is left
     // open once close() resolves (a second close() waits for them too).
@@ -124,21 +138,27 @@ export class SMTPPool {
 
   /**
    * Runs `job` on a member, with a copy of the call's `options` that its client reports on
-   * (see `watchedCalls`); their `signal` also cancels the wait for a turn. A call that ends
+   * and takes `request` from (see `watchedCalls`: the call's arguments were checked before
+   * it waited for anything); their `signal` also cancels the wait for a turn. A call that ends
    * having written nothing of its transaction gives its rate-limit pass back.
    * @throws SMTPPoolQueueFull when it would wait and `maxQueued` calls already do.
    */
-  async #run<T>(job: (client: SMTP, options: DeliverOptions) => Promise<T>, options: DeliverOptions | undefined): Promise<T> {
+  async #run<T>(job: (client: SMTP, options: DeliverOptions) => Promise<T>, request: Request, options: DeliverOptions | undefined): Promise<T> {
     if (this.#closed) throw new SMTPException("The pool is closed");
-    const callOptions: DeliverOptions = { ...options };
-    const call: CallWatch = { started: false };
+    // The caller's signal as this call sees it (for the wait and on its connection): one
+    // signal given to many calls gets one listener, not one per call (see followSignal).
+    const own = followSignal(options?.signal);
+    const callOptions: DeliverOptions = { ...options, ...(own.signal ? { signal: own.signal } : {}) };
+    const call: CallWatch = { started: false, request };
     watchedCalls.set(callOptions, call);
-    const signal = eitherSignal(this.#options.signal, callOptions.signal);
+    // Followed while the call waits for its turn; released when it ends (see linkSignals).
+    const link = linkSignals(this.#options.signal, own.signal);
+    const signal = link.signal;
     const place = QueueBound.place();
     let pass: RatePass | undefined;
     try {
       pass = await this.#limiter?.take(signal, () => this.#queued.enter(place));
-      return await this.#attempts((client) => job(client, callOptions), signal, place);
+      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket());
     } catch (err) {
       // Refused (maxQueued), aborted or closed before or while waiting on its connection,
       // refused by a check, or no connection to be had: the client wrote nothing of it, and
@@ -148,15 +168,17 @@ export class SMTPPool {
       throw err;
     } finally {
       this.#queued.leave(place);
+      link.release();
+      own.release();
     }
   }
 
   /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
-  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place): Promise<T> {
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let member: Member;
       try {
-        member = await this.#acquire(signal, place);
+        member = await this.#acquire(signal, place, ticket);
         this.#queued.leave(place);
       } catch (err) {
         // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
@@ -185,7 +207,7 @@ export class SMTPPool {
     }
   }
 
-  async #acquire(signal: AbortSignal | undefined, place: Place): Promise<Member> {
+  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
@@ -206,12 +228,12 @@ export class SMTPPool {
         } catch (err) {
           if (signal?.aborted && err === signal.reason) {
             // The caller gave up while it connected: once up, it serves others (closed: QUIT).
-            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.shift()?.(); });
+            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.wakeNext(); });
           } else {
             this.#openEnded();
             // A call waiting for this connection tries again (and gets its own error) rather
             // than waiting for a release that will never come.
-            this.#waiters.shift()?.();
+            this.#waiters.wakeNext();
           }
           if (this.#closed) throw new SMTPException("The pool is closed", { cause: err });
           throw err;
@@ -230,9 +252,9 @@ export class SMTPPool {
       }
       if (free) return this.#claim(free);
       this.#queued.enter(place);
-      await this.#waitForTurn(signal);
+      await this.#waiters.wait(ticket, signal);
       // Woken but aborted before it resumed: the wake-up goes to the next waiting call.
-      if (signal?.aborted) this.#waiters.shift()?.();
+      if (signal?.aborted) this.#waiters.wakeNext();
     }
   }
 
@@ -263,28 +285,11 @@ export class SMTPPool {
     this.#wakeForFreeSlots();
   }
 
-  /** Waits until a release or a new connection wakes this call; rejects when `signal` aborts. */
-  #waitForTurn(signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const wake = (): void => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(wake);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        reject(signal?.reason);
-      };
-      this.#waiters.push(wake);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
   /** Wakes as many waiting calls as there are free in-flight slots on open connections. */
   #wakeForFreeSlots(): void {
     let free = 0;
     for (const m of this.#members) if (!m.retired) free += Math.max(0, this.#window - m.inFlight);
-    for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.shift()!();
+    for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.wakeNext();
   }
 
   #claim(member: Member): Member {
@@ -302,7 +307,7 @@ export class SMTPPool {
       member.onIdle = undefined;
       startClock();
     }
-    this.#waiters.shift()?.();
+    this.#waiters.wakeNext();
     if (member.inFlight > 0 || !this.#members.includes(member)) return;
     if (member.retired) {
       this.#drop(member);
@@ -325,7 +330,7 @@ export class SMTPPool {
     const i = this.#members.indexOf(member);
     if (i !== -1) this.#members.splice(i, 1);
     clearTimeout(member.idle);
-    this.#waiters.shift()?.();
+    this.#waiters.wakeNext();
   }
 
   /** Says QUIT on a connection that came up after close(): it never joins. */
@@ -337,6 +342,7 @@ export class SMTPPool {
   #dropGone(member: Member): void {
     this.#drop(member);
     member.client.close();
+    this.#unlink(member.client);
   }
 
   /**
@@ -347,8 +353,9 @@ export class SMTPPool {
     const done = quitMember(member);
     this.#quitting.add(done);
     const left = (): void => {
+      this.#unlink(member.client);
       this.#quitting.delete(done);
-      this.#waiters.shift()?.();
+      this.#waiters.wakeNext();
     };
     void done.then(left, left);
     return done;
@@ -358,10 +365,23 @@ export class SMTPPool {
   async #connect(): Promise<SMTP> {
     const opening = new AbortController();
     this.#connecting.add(opening);
+    // The connection follows the pool's signal for as long as it is open (see #unlink).
+    const link = linkSignals(this.#options.signal, opening.signal);
     try {
-      return await openMember(this.#options, eitherSignal(this.#options.signal, opening.signal));
+      const client = await openMember(this.#options, link.signal);
+      this.#links.set(client, link.release);
+      return client;
+    } catch (err) {
+      link.release();
+      throw err;
     } finally {
       this.#connecting.delete(opening);
     }
+  }
+
+  /** A connection that has left the pool (closed) stops following the pool's signal. */
+  #unlink(client: SMTP): void {
+    this.#links.get(client)?.();
+    this.#links.delete(client);
   }
 }

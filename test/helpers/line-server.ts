@@ -47,3 +47,35 @@ export async function lineServer(handle: (sock: net.Socket, line: string) => voi
     }),
   };
 }
+
+/** A running {@link acceptingServer}. */
+export interface AcceptingServer {
+  readonly port: number;
+  /** Each MAIL line received, in order. */
+  readonly mails: string[];
+  /** How many connections it has taken. */
+  connections(): number;
+  /** Destroys every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * A {@link lineServer} that accepts everything in lock-step (no extensions: EHLO gets a
+ * plain 250), answers QUIT with 221 and a close, and records each MAIL line.
+ */
+export async function acceptingServer(): Promise<AcceptingServer> {
+  const mails: string[] = [];
+  const inData = new WeakSet<net.Socket>();
+  const server = await lineServer((sock, line) => {
+    if (inData.has(sock)) {
+      if (line === ".") { inData.delete(sock); sock.write("250 queued\r\n"); }
+      return;
+    }
+    const verb = line.split(/[ :]/)[0]!.toUpperCase();
+    if (verb === "MAIL") mails.push(line);
+    if (verb === "DATA") { inData.add(sock); sock.write("354 go\r\n"); }
+    else if (verb === "QUIT") sock.end("221 bye\r\n");
+    else sock.write("250 ok\r\n");
+  });
+  return { port: server.port, mails, connections: server.connections, close: server.close };
+}

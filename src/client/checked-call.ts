@@ -1,0 +1,44 @@
+/**
+ * The checks a `sendmail`, `deliver` or `sendMessage` call goes through before it waits
+ * for anything: they build its {@link Request}. A runner that makes the call for someone
+ * else (the pool) builds it first, so that a caller's mistake is refused before the call
+ * waits for a rate limit or a connection, and hands it to the client (see `CallWatch`).
+ * Pure: no I/O.
+ * @module
+ */
+
+import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
+import { checkedRequest, toList, type Request } from "./request.js";
+import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
+import type { Body } from "./transaction.js";
+
+/** Turns a caller's message into a body. @throws TypeError for anything that is not one. */
+export function bodyOf(msg: MessageBody): Body {
+  return isStreamBody(msg) ? { kind: "stream", chunks: msg } : { kind: "bytes", bytes: bodyBytes(msg) };
+}
+
+/**
+ * The request of a `sendmail` (`report` false) or `deliver` (`report` true) call.
+ * @throws TypeError for a bad address, option or message; RangeError for a bad `size`.
+ */
+export function sendRequest(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], size: number | undefined): Request {
+  const body = bodyOf(msg);
+  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+    throw new RangeError(`size must be a whole number of bytes, got ${String(size)}`);
+  }
+  const req = checkedRequest(from, to, body, mailOptions, rcptOptions, size, report);
+  // A string body is normalised already (bodyBytes); bytes go out normalised only by DATA.
+  req.rawBytes = body.kind === "bytes" && typeof msg !== "string";
+  return req;
+}
+
+/**
+ * The request of a `sendMessage` call: the envelope from the headers unless given.
+ * @throws TypeError as `prepareMessage` and `checkedRequest` do.
+ */
+export function messageRequest(msg: MessageInput, from: string | undefined, to: string | readonly string[] | undefined, mailOptions: readonly string[], rcptOptions: readonly string[]): Request {
+  const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
+  const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
+  request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
+  return request;
+}

@@ -1,0 +1,55 @@
+/**
+ * A pool call with a bad argument (an address with a CR, no recipients, a bad option, a
+ * negative size, a body that is not one, a message without a sender) is a caller's mistake:
+ * it rejects with the client's TypeError or RangeError before it waits for anything, so it
+ * takes no rate-limit pass, no place against `maxQueued`, opens no connection and counts
+ * against no connection's `maxMessagesPerConnection`.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTPPool, type PoolOptions } from "../../src/index.js";
+import { acceptingServer } from "../helpers/line-server.js";
+
+/** Each bad call, and the class of error the client itself throws for it. */
+const BAD_CALLS: readonly (readonly [string, string, (pool: SMTPPool) => Promise<unknown>])[] = [
+  ["sendmail, a CR in a recipient", "TypeError", (p) => p.sendmail("a@x.test", "b\r@y.test", "hi\r\n")],
+  ["sendmail, no recipients", "TypeError", (p) => p.sendmail("a@x.test", [], "hi\r\n")],
+  ["sendmail, a sender that is not a string", "TypeError", (p) => p.sendmail(42 as unknown as string, "b@y.test", "hi\r\n")],
+  ["sendmail, a body that is not one", "TypeError", (p) => p.sendmail("a@x.test", "b@y.test", 42 as unknown as string)],
+  ["sendmail, a MAIL option with a LF", "TypeError", (p) => p.sendmail("a@x.test", "b@y.test", "hi\r\n", ["X=1\nRSET"])],
+  ["deliver, a negative size", "RangeError", (p) => p.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { size: -1 })],
+  ["sendMessage, no sender in the headers", "TypeError", (p) => p.sendMessage("To: b@y.test\r\n\r\nhi\r\n")],
+  ["sendMessage, an RCPT option with a CR", "TypeError", (p) => p.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], ["X=1\rRSET"])],
+];
+
+/** Settles `promise` into "fulfilled", or the rejection's class name. */
+const outcome = (promise: Promise<unknown>): Promise<string> => promise.then(() => "fulfilled", (err: unknown) => (err instanceof Error ? err.name : String(err)));
+
+const poolFor = (port: number, options: Partial<PoolOptions> = {}): SMTPPool =>
+  new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, maxInFlight: 1, localHostname: "pool.test", ...options });
+
+for (const [name, expected, call] of BAD_CALLS) {
+  test(`pool ${name}: ${expected} before the call waits; no connection opened, no rate-limit pass, no queue place`, { timeout: 20_000 }, async () => {
+    const server = await acceptingServer();
+    // The window is full and nobody may wait: a call that got as far as the rate limit
+    // would be refused with SMTPPoolQueueFull instead of its own error.
+    const limited = poolFor(server.port, { rateLimit: { messages: 1, interval: 600_000 }, maxQueued: 0 });
+    const fresh = poolFor(server.port, { maxMessagesPerConnection: 1 });
+    try {
+      assert.equal(await outcome(limited.sendmail("m1@x.test", "b@y.test", "hi\r\n")), "fulfilled");
+      assert.equal(await outcome(call(limited)), expected);
+      // A fresh pool opens no connection for it (nor, with maxMessagesPerConnection 1, does
+      // it use up a connection that the next good call would have had).
+      assert.equal(await outcome(call(fresh)), expected);
+      assert.equal(fresh.size, 0);
+      assert.equal(server.connections(), 1);
+      assert.equal(await outcome(fresh.sendmail("m2@x.test", "b@y.test", "hi\r\n")), "fulfilled");
+      assert.equal(server.connections(), 2);
+      assert.deepEqual(server.mails, ["MAIL FROM:<m1@x.test>", "MAIL FROM:<m2@x.test>"]);
+    } finally {
+      await Promise.all([limited.close(), fresh.close()]);
+      await server.close();
+    }
+  });
+}
