@@ -9,7 +9,7 @@ import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { linkSignals } from "./abortable.js";
+import { followSignal, linkSignals } from "./abortable.js";
 import type { MessageBody } from "./body.js";
 import { bodyOf, messageRequest, sendRequest } from "./checked-call.js";
 import { watchedCalls, type CallWatch } from "./call-watch.js";
@@ -190,12 +190,15 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, options: SendMessageOptions, watch: CallWatch | undefined): Promise<Delivery> {
     this.buildEarly(req);
-    const signal = options.signal;
     const progress: Progress = { sending: undefined, written: false, watch };
-    if (!signal) {
+    if (!options.signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
     }
+    // A signal given to many queued calls gets one listener, not one per call (past ten,
+    // Node warns of a possible leak): each call listens on its own follower of it.
+    const own = followSignal(options.signal);
+    const signal = own.signal!;
     signal.throwIfAborted();
     let onAbort = (): void => undefined;
     // Rejects at once on abort, even while the call still waits for its turn.
@@ -227,6 +230,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       return await Promise.race([next(), aborted]);
     } finally {
       signal.removeEventListener("abort", onAbort);
+      own.release();
     }
   }
 

@@ -118,3 +118,26 @@ test("one signal given to many pool calls gets one listener from the pool, not o
     await server.close();
   }
 });
+
+test("one signal given to many queued calls of one client gets one listener, not one per call (no MaxListenersExceededWarning)", { timeout: 20_000 }, async () => {
+  const server = await acceptingServer();
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test" });
+  const shared = new AbortController().signal;
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on("warning", onWarning);
+  try {
+    // Lock-step (no PIPELINING): one call runs, 29 wait for their turn.
+    const calls = Promise.allSettled(Array.from({ length: 30 }, (_, i) => client.sendmail(`m${i}@x.test`, "b@y.test", "hi\r\n", [], [], { signal: shared })));
+    assert.ok(getEventListeners(shared, "abort").length <= 1, `${getEventListeners(shared, "abort").length} listeners`);
+    const settled = await calls;
+    assert.deepEqual(settled.map((r) => r.status), Array<string>(30).fill("fulfilled"));
+    assert.deepEqual(held(shared), NONE);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.deepEqual(warnings.filter((w) => w.name === "MaxListenersExceededWarning"), []);
+  } finally {
+    process.off("warning", onWarning);
+    client.close();
+    await server.close();
+  }
+});
