@@ -31,6 +31,12 @@ export class SMTPPool {
   readonly #options: PoolOptions;
   readonly #members: Member[] = [];
   readonly #waiters = new TurnQueue();
+  /**
+   * How many connections have failed to open (a 421 aside), and the last one's error: a
+   * call that waited through such a failure, with no connection left to serve it, fails
+   * with that error (see {@link SMTPPool.#connectFailed}).
+   */
+  #connectFailures: { count: number; error: unknown } = { count: 0, error: undefined };
   readonly #limiter: RateLimiter | undefined;
   readonly #max: number;
   readonly #window: number;
@@ -228,12 +234,10 @@ export class SMTPPool {
         } catch (err) {
           if (signal?.aborted && err === signal.reason) {
             // The caller gave up while it connected: once up, it serves others (closed: QUIT).
-            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, () => { this.#openEnded(); this.#waiters.wakeNext(); });
+            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, (e: unknown) => { this.#openEnded(); this.#connectFailed(e); });
           } else {
             this.#openEnded();
-            // A call waiting for this connection tries again (and gets its own error) rather
-            // than waiting for a release that will never come.
-            this.#waiters.wakeNext();
+            this.#connectFailed(err);
           }
           if (this.#closed) throw new SMTPException("The pool is closed", { cause: err });
           throw err;
@@ -252,10 +256,29 @@ export class SMTPPool {
       }
       if (free) return this.#claim(free);
       this.#queued.enter(place);
+      const failures = this.#connectFailures.count;
       await this.#waiters.wait(ticket, signal);
       // Woken but aborted before it resumed: the wake-up goes to the next waiting call.
       if (signal?.aborted) this.#waiters.wakeNext();
+      else if (this.#connectFailures.count !== failures && !this.#members.some((m) => m.client.connected)) throw this.#connectFailures.error;
     }
+  }
+
+  /**
+   * A connection failed to open. A 421 (the server busy) wakes one waiting call, which tries
+   * a connection of its own. Any other failure (refused, unreachable, timed out, TLS) wakes
+   * every waiting call, and each then fails with this error unless a connection is still up
+   * to serve it: otherwise each would try its own connection in turn, `maxConnections` at a
+   * time, and with a server that does not answer a backlog would take hours to fail. Calls
+   * made afterwards try again.
+   */
+  #connectFailed(err: unknown): void {
+    if (isClosing421(err)) {
+      this.#waiters.wakeNext();
+      return;
+    }
+    this.#connectFailures = { count: this.#connectFailures.count + 1, error: err };
+    this.#waiters.wakeAll();
   }
 
   /**
