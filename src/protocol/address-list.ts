@@ -181,14 +181,25 @@ function parseElement(element: string): ParsedElement | null {
 
 /**
  * Python's `parseaddr` takes a lone local part (`Sally`, `"John Q"`, `Sally (friend)`) as
- * an address for local delivery. It is checked with the same grammar, as the local part of
- * an addr-spec, so that nothing else (`John Smith`, a stray `<`) slips through.
+ * an address for local delivery, bare or in angle brackets (`<Postmaster>`, the path RFC
+ * 5321 §4.1.1.3 requires every server to accept; `John <Sally>`). It is checked with the
+ * same grammar, as the local part of an addr-spec, so that nothing else (`John Smith`, a
+ * stray `<`) slips through.
  */
 function bareLocalPart(element: string): string | null {
-  if (/[@<>:;,]/.test(element.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return null;
-  const parsed = emailAddresses({ input: `${element}@invalid`, startAt: "address", rfc6532: true });
+  // Quoted strings masked, length kept, so that what they hold is not taken for syntax.
+  const masked = element.replace(/"(?:[^"\\]|\\.)*"/g, (q) => `"${"x".repeat(q.length - 2)}"`);
+  if (/[@:;,]/.test(masked)) return null;
+  let input = `${element}@invalid`;
+  const bracketed = /[<>]/.test(masked);
+  if (bracketed) {
+    if (!/^[^<>]*<[^<>]*>[^<>]*$/.test(masked)) return null;
+    const close = masked.indexOf(">");
+    input = `${element.slice(0, close)}@invalid${element.slice(close)}`;
+  }
+  const parsed = emailAddresses({ input, startAt: "address", rfc6532: true });
   if (parsed === null || parsed.addresses.length !== 1) return null;
   const found = parsed.addresses[0];
-  if (found.type !== "mailbox" || found.parts.name !== null) return null;
+  if (found.type !== "mailbox" || (!bracketed && found.parts.name !== null)) return null;
   return canonicalLocalPart(semanticText(found.parts.local));
 }

@@ -31,6 +31,13 @@ describe("quoteaddr", () => {
     ["Páolo <főo@bar.com>", "<főo@bar.com>"],
     ["=?utf-8?q?J=C3=A9r=C3=B4me?= <j@x.org>", "<j@x.org>"],
     ["\tJohn\t<j@x.org>\t", "<j@x.org>"],
+    // A bare local part in brackets, as Python's parseaddr takes it: RFC 5321 §4.1.1.3's
+    // <Postmaster>, and what quoteaddr itself gives for a bare local part.
+    ["<Postmaster>", "<Postmaster>"],
+    [" < Sally > ", "<Sally>"],
+    ['<"John Q">', '<"John Q">'],
+    ['<"a@b">', '<"a@b">'],
+    ["Post Master <postmaster>", "<postmaster>"],
   ];
   for (const [input, expected] of table) {
     it(`${JSON.stringify(input)} -> ${expected}`, () => assert.equal(quoteaddr(input), expected));
@@ -68,6 +75,10 @@ describe("quoteaddr", () => {
     "a..b@x",
     "@",
     "<<a@b>>",
+    "<a b>",
+    "<Sally> junk",
+    "x <Sally> y",
+    "<Sally",
     `${"(".repeat(5000)}${")".repeat(5000)}a@b`, // deep enough to exhaust the parser's stack
   ];
   for (const input of unparsable) {
@@ -93,6 +104,23 @@ describe("quoteaddr", () => {
       }
     };
     fc.assert(fc.property(addr, (s) => assert.equal(outcome(s), outcome(` ${s}`))), { numRuns: 5000 });
+  });
+
+  it("property: quoteaddr accepts its own output and returns it unchanged", () => {
+    const chars = fc.constantFrom(..."ab.@\"\\ ()<>[],;:é\t!=?".split(""));
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 14 }).map((a) => a.join("")), (s) => {
+        let once: string;
+        try {
+          once = quoteaddr(s);
+        } catch {
+          return true;
+        }
+        assert.equal(quoteaddr(once), once);
+        return true;
+      }),
+      { numRuns: 20000 },
+    );
   });
 
   it("never lets a generated string put CR or LF on the wire", () => {
@@ -210,6 +238,7 @@ describe("parseAddressList", () => {
     ["a@b, , c@d,", ["a@b", "c@d"]], // obs-addr-list
     ["(nobody), a@b", ["a@b"]],
     ["Bernard, Bianca", ["Bernard", "Bianca"]], // Python's bare local parts
+    ["<postmaster>, Post Office <\"post office\">", ["postmaster", '"post office"']],
     ["John Root <root@localhost>, \"Dinsdale\" <warped@silly.walks.com>", ["root@localhost", "warped@silly.walks.com"]],
     ["<@route:a@b>", ["a@b"]],
     ['"a b"@x, "a,b"@y', ['"a b"@x', '"a,b"@y']],
