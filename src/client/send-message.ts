@@ -35,7 +35,10 @@ export interface PreparedMessage {
    * mbox `From ` line); every other byte as given. Not yet dot-stuffed.
    */
   data: Buffer;
-  /** True when an envelope address is not ASCII: SMTPUTF8 (RFC 6531) is needed. */
+  /**
+   * True when an envelope path (`fromPath`, `toPaths`) is not ASCII: SMTPUTF8 (RFC 6531) is
+   * needed. A display name or comment in a given address is not sent, so it does not count.
+   */
   smtputf8: boolean;
   /** True when the data holds a byte above 127: 8BITMIME (RFC 6152) or SMTPUTF8 is needed. */
   eightBit: boolean;
@@ -109,7 +112,7 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
     fromPath,
     toPaths,
     data: out,
-    smtputf8: ![sender, ...recipients].every(isAsciiAddress),
+    smtputf8: ![fromPath, ...toPaths].every(isAsciiAddress),
     eightBit: hasEightBitData(out),
   };
 }

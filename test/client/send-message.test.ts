@@ -216,6 +216,12 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.equal(prepareMessage("From: f@g\nTo: a@a\n\nx", undefined, "用户@例子.广告").smtputf8, true);
     assert.equal(prepareMessage("From: f@g\nTo: a@a\n\nx", "jő@x").smtputf8, true);
   });
+  it("a non-ASCII display name in a given address needs no SMTPUTF8: only the path is sent", () => {
+    const p = prepareMessage("From: f@g\nTo: a@a\n\nx", "Jörg <j@x.test>", ["Zoë <z@y.test>", "(Grüße) k@y.test"]);
+    assert.deepEqual([p.fromPath, ...p.toPaths], ["<j@x.test>", "<z@y.test>", "<k@y.test>"]);
+    assert.equal(p.smtputf8, false);
+    assert.deepEqual(mailOptionsFor(p, new Map()), []);
+  });
   it("refuses what is not a message", () => {
     assert.throws(() => prepareMessage(42 as unknown as string), typeError(/msg must be/));
     assert.throws(() => prepareMessage({ asRaw: () => 42 } as unknown as { asRaw(): string }), typeError(/asRaw\(\) must return a string/));
