@@ -192,6 +192,13 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.doesNotMatch(p.data.toString(), /secret/);
     assert.equal(p.data.toString(), "From: f@g\r\nTo: a@a\r\n\r\nbody");
   });
+  it("a Bcc after a misplaced From_ line or a nameless field is read and removed, as in Python", () => {
+    for (const junk of ["From x@y Mon Jan 1 00:00:00 2024", ":junk"]) {
+      const p = prepareMessage(`From: f@g\nTo: a@a\n${junk}\nBcc: secret@z\nCc: c@c\n\nbody\n`);
+      assert.deepEqual(p.to, ["a@a", "c@c", "secret@z"], junk);
+      assert.equal(p.data.toString(), `From: f@g\r\nTo: a@a\r\n${junk}\r\nCc: c@c\r\n\r\nbody\r\n`, junk);
+    }
+  });
   it("a Bcc-looking line in the body is left alone", () => {
     const p = prepareMessage("From: f@g\nTo: a@a\n\nBcc: in the body\n");
     assert.equal(p.data.toString(), "From: f@g\r\nTo: a@a\r\n\r\nBcc: in the body\r\n");
