@@ -121,7 +121,8 @@ function semanticText(node: ASTNode, inQuoted = false): string {
       break;
   }
   if (node.children.length === 0) return node.tokens;
-  const quoted = inQuoted || node.name === "quoted-string";
+  // Whitespace inside a domain literal is part of it, as in a quoted string: never dropped.
+  const quoted = inQuoted || node.name === "quoted-string" || node.name === "domain-literal";
   return node.children.map((child) => semanticText(child, quoted)).join("");
 }
 
@@ -136,10 +137,25 @@ export function canonicalLocalPart(value: string): string {
   return DOT_STRING.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
 }
 
-/** The bare addr-spec (`local@domain`) of a parsed mailbox, comments and quoting normalised. */
-export function addrSpecOf(mailbox: ParsedMailbox): string {
+/**
+ * An RFC 5321 §4.1.3 address literal: `[`, one or more printable ASCII characters other than
+ * `[`, `\\` and `]` (dcontent; no space), `]`.
+ */
+const ADDRESS_LITERAL = /^\[[\x21-\x5a\x5e-\x7e]+\]$/;
+
+/**
+ * The bare addr-spec (`local@domain`) of a parsed mailbox, comments and quoting normalised;
+ * `null` when its domain literal is not one RFC 5321 can carry (`[1.2.3.4 5]` must not
+ * become `[1.2.3.45]`, nor `[x\\ y]` put a space in the path). Whitespace just inside the
+ * brackets is dropped.
+ */
+export function addrSpecOf(mailbox: ParsedMailbox): string | null {
   const local = canonicalLocalPart(semanticText(mailbox.parts.local));
-  const domain = semanticText(mailbox.parts.domain);
+  let domain = semanticText(mailbox.parts.domain);
+  if (domain.startsWith("[")) {
+    domain = `[${domain.slice(1, -1).replace(/^[ \t]+|[ \t]+$/g, "")}]`;
+    if (!ADDRESS_LITERAL.test(domain)) return null;
+  }
   return `${local}@${domain}`;
 }
 
@@ -171,9 +187,14 @@ function parseElement(element: string): ParsedElement | null {
   const parsed = emailAddresses({ input: element, startAt: "address", rfc6532: true, atInDisplayName: true });
   if (parsed !== null && parsed.addresses.length === 1) {
     const found = parsed.addresses[0];
-    return found.type === "group"
-      ? { kind: "group", specs: found.addresses.map(addrSpecOf) }
-      : { kind: "mailbox", specs: [addrSpecOf(found)] };
+    const members = found.type === "group" ? found.addresses : [found];
+    const specs: string[] = [];
+    for (const mailbox of members) {
+      const spec = addrSpecOf(mailbox);
+      if (spec === null) return null;
+      specs.push(spec);
+    }
+    return { kind: found.type, specs };
   }
   const local = bareLocalPart(element);
   return local === null ? null : { kind: "mailbox", specs: [local] };

@@ -169,6 +169,9 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
   it("an unparsable address header is a TypeError naming the address", () => {
     assert.throws(() => prepareMessage("From: a@b\nTo: ok@x, John Smith\n\nx"), typeError(/"John Smith"/));
   });
+  it("a To whose domain literal holds a space is a TypeError, not another address", () => {
+    assert.throws(() => prepareMessage("From: f@g\nTo: a@[192.0.2.1 7]\n\nx"), typeError(/cannot parse address "a@\[192.0.2.1 7\]"/));
+  });
   it("an unparsable header that is not read does not matter", () => {
     const p = prepareMessage("From: a@b\nTo: garbage <<\n\nx", undefined, "c@d");
     assert.deepEqual(p.to, ["c@d"]);

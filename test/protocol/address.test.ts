@@ -26,6 +26,7 @@ describe("quoteaddr", () => {
     ["a @ b . c", "<a@b.c>"],
     ["a@[1.2.3.4]", "<a@[1.2.3.4]>"],
     ["a@[IPv6:::1]", "<a@[IPv6:::1]>"],
+    ["a@[ 1.2.3.4\t]", "<a@[1.2.3.4]>"], // FWS just inside the brackets
     ["<@relay.example,@r2.example:a@b>", "<a@b>"],
     ["a@b <c@d>", "<c@d>"],
     ["Páolo <főo@bar.com>", "<főo@bar.com>"],
@@ -76,6 +77,13 @@ describe("quoteaddr", () => {
     "@",
     "<<a@b>>",
     "<a b>",
+    // Address literals RFC 5321 cannot carry: never "repaired" into another address.
+    "a@[1.2.3.4 5]",
+    "a@[x\\ SIZE=1]",
+    "a@[x\\]y]",
+    "a@[]",
+    "a@[ ]",
+    "a@[ü]",
     "<Sally> junk",
     "x <Sally> y",
     "<Sally",
@@ -259,6 +267,11 @@ describe("parseAddressList", () => {
     assert.throws(() => parseAddressList("a@b, John Smith"), /"John Smith"/);
     assert.throws(() => parseAddressList("team: a@b"), TypeError); // unterminated group
     assert.throws(() => parseAddressList('"unterminated, a@b'), TypeError);
+  });
+
+  it("refuses a domain literal with a space or quoted-pair inside, in a group too", () => {
+    assert.throws(() => parseAddressList("a@b, g: c@d, e@[10.0.0.1 2];"), /cannot parse address "g: c@d, e@\[10.0.0.1 2\];"/);
+    assert.throws(() => parseAddressList("Name <e@[x\\ y]>"), TypeError);
   });
 
   it("refuses CR, LF and NUL (values must be unfolded first)", () => {
