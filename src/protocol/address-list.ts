@@ -182,6 +182,22 @@ export function parseListElement(element: string): ParsedElement | null {
   }
 }
 
+/**
+ * The display name of one mailbox (`"Doe, J" <j@x>` gives `Doe, J`): unquoted, its
+ * whitespace collapsed, encoded words left as written. `null` when the mailbox has none
+ * (comments are not a display name), or when `mailbox` is not one mailbox.
+ */
+export function displayNameOf(mailbox: string): string | null {
+  try {
+    const parsed = emailAddresses({ input: mailbox, startAt: "address", rfc6532: true, atInDisplayName: true });
+    const found = parsed !== null && parsed.addresses.length === 1 ? parsed.addresses[0] : undefined;
+    return found !== undefined && found.type === "mailbox" ? found.name : null;
+  } catch (e) {
+    if (e instanceof RangeError) return null; // absurd nesting, as in parseListElement
+    throw e;
+  }
+}
+
 /** `parseListElement` without the stack guard. */
 function parseElement(element: string): ParsedElement | null {
   const parsed = emailAddresses({ input: element, startAt: "address", rfc6532: true, atInDisplayName: true });
