@@ -5,7 +5,7 @@
  * @module
  */
 import { SMTPNotSupportedError } from "../errors.js";
-import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
 import { hasParam, paramValue } from "../protocol/params.js";
 import {
@@ -69,8 +69,9 @@ function messageBytes(msg: MessageInput): Uint8Array {
  * the null reverse-path.
  * @throws TypeError when `msg` is not a message, when it holds more than one set of
  *   Resent-* fields (even with `from` and `to` given, as in Python), when no sender or no
- *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), or when
- *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL.
+ *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), when
+ *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL,
+ *   or when a given recipient is blank (`""`, `"<>"`: no RCPT TO:<>).
  */
 export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[]): PreparedMessage {
   const data = normalizeLineEndingBytes(messageBytes(msg));
@@ -104,7 +105,7 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   // Every address, given or found, is parsed once here: a malformed one fails before
   // anything is sent, and the transaction uses these paths.
   const fromPath = quoteaddr(sender);
-  const toPaths = recipients.map((r) => quoteaddr(r));
+  const toPaths = recipients.map((r) => quoteRecipient(r));
   const out = removeHeaderFields(data, section, BLIND_FIELDS);
   return {
     from: sender,

@@ -82,6 +82,16 @@ S: 250 ok
   });
 });
 
+test("sendMessage and sendmail: a blank recipient is a TypeError before MAIL, never RCPT TO:<>", async () => {
+  await withScript(greeting(["PIPELINING"]), async (client) => {
+    await client.ehlo(); // the script's EHLO; after it the server must get nothing more
+    for (const blank of ["", "<>", " < > "]) {
+      await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nx\r\n", undefined, ["b@y.test", blank]), /null path/);
+      await assert.rejects(client.sendmail("a@x.test", blank, "x\r\n"), /null path/);
+    }
+  });
+});
+
 test("sendMessage: 8-bit body needs 8BITMIME, explicit from/to win, no sender is a TypeError", async () => {
   await withScript(greeting(["PIPELINING"]), async (client) => {
     await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nGrüße\r\n"), SMTPNotSupportedError);

@@ -166,6 +166,9 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.throws(() => prepareMessage("From: a@b\n\nx", undefined, ["ok@x", "bad <"]), typeError(/cannot parse address/));
     assert.throws(() => prepareMessage("From: a@b\n\nx", undefined, 5 as unknown as string), TypeError);
   });
+  it("a blank given recipient is a TypeError, not RCPT TO:<>", () => {
+    for (const to of ["", "<>", ["a@b", " "]]) assert.throws(() => prepareMessage("From: a@b\nTo: c@d\n\nx", undefined, to), typeError(/null path/));
+  });
   it("an unparsable address header is a TypeError naming the address", () => {
     assert.throws(() => prepareMessage("From: a@b\nTo: ok@x, John Smith\n\nx"), typeError(/"John Smith"/));
   });

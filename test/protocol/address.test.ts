@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addrOnly, isAsciiAddress, parseAddress, parseAddressList, quoteaddr, quotedata } from "../../src/protocol/address.js";
+import { addrOnly, isAsciiAddress, parseAddress, parseAddressList, quoteaddr, quotedata, quoteRecipient } from "../../src/protocol/address.js";
 import { canonicalLocalPart, splitAddressList } from "../../src/protocol/address-list.js";
 
 describe("quoteaddr", () => {
@@ -144,6 +144,17 @@ describe("quoteaddr", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("quoteRecipient", () => {
+  it("is quoteaddr, but refuses the null path (no empty forward-path, RFC 5321 §4.1.1.3)", () => {
+    assert.equal(quoteRecipient("John <j@x.org>"), "<j@x.org>");
+    assert.equal(quoteRecipient("Postmaster"), "<Postmaster>");
+    for (const blank of ["", "<>", " \t<  >"]) {
+      assert.throws(() => quoteRecipient(blank), (e: unknown) => e instanceof TypeError && /null path/.test(e.message), JSON.stringify(blank));
+    }
+    assert.throws(() => quoteRecipient("a@b\r\n"), /CR, LF or NUL/);
   });
 });
 
