@@ -241,7 +241,9 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
   });
   it("property: Bcc and Resent-Bcc never survive, whatever the line ends", () => {
     const eol = fc.constantFrom("\r\n", "\n", "\r");
-    const field = fc.tuple(fc.constantFrom("To", "Cc", "Bcc", "BCC", "Resent-Bcc", "Subject"), fc.constantFrom("a@b", "x@y,", "c@d"), eol, fc.option(eol.map((e) => `,${e} e@f`)));
+    // "From x" and "" make lines Python's parser drops while reading on (From_, ":a@b"): a Bcc after them is still one.
+    const name = fc.constantFrom("To", "Cc", "Bcc", "BCC", "Resent-Bcc", "Subject", "From x", "");
+    const field = fc.tuple(name, fc.constantFrom("a@b", "x@y,", "c@d"), eol, fc.option(eol.map((e) => `,${e} e@f`)));
     fc.assert(
       fc.property(fc.array(field, { maxLength: 8 }), eol, (fields, end) => {
         const text = `From: f@g${end}To: t@t${end}` + fields.map(([n, v, e, fold]) => `${n}: ${v}${fold ?? ""}${e}`).join("") + `${end}body`;
