@@ -334,6 +334,24 @@ describe("parseAddressList", () => {
     );
   });
 
+  it("property: the addr-specs found re-parse to themselves, as a list and each through quoteaddr", () => {
+    // single characters, and pieces of domain literals and quoted pairs, which they seldom make
+    const chars = fc.constantFrom(..."ab.@\"\\ ()<>[],;:é!=?".split(""), "a@[", "\\ ", "1 2", "]");
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 20 }).map((a) => a.join("")), (s) => {
+        let specs: string[];
+        try {
+          specs = parseAddressList(s);
+        } catch {
+          return;
+        }
+        assert.deepEqual(parseAddressList(specs.join(", ")), specs);
+        for (const spec of specs) assert.equal(quoteaddr(spec), `<${spec}>`);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
   it("property: one junk element among mailboxes is either an address of its own or an error, never dropped", () => {
     const junk = fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n\0]/g, ""));
     fc.assert(
