@@ -7,6 +7,7 @@
 import { SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
+import { foldLongHeaderLines } from "../protocol/fold.js";
 import { hasParam, paramValue } from "../protocol/params.js";
 import {
   findRecipients,
@@ -32,7 +33,8 @@ export interface PreparedMessage {
   toPaths: string[];
   /**
    * The message with CRLF line ends and without any `Bcc`/`Resent-Bcc` field (nor a leading
-   * mbox `From ` line); every other byte as given. Not yet dot-stuffed.
+   * mbox `From ` line), a header line over 998 octets folded where it can be (RFC 5322
+   * §2.1.1; see `foldLongHeaderLines`); every other byte as given. Not yet dot-stuffed.
    */
   data: Buffer;
   /**
@@ -106,7 +108,7 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   // anything is sent, and the transaction uses these paths.
   const fromPath = quoteaddr(sender);
   const toPaths = recipients.map((r) => quoteRecipient(r));
-  const out = removeHeaderFields(data, section, BLIND_FIELDS);
+  const out = foldLongHeaderLines(removeHeaderFields(data, section, BLIND_FIELDS));
   return {
     from: sender,
     to: recipients,

@@ -205,6 +205,13 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
       assert.equal(p.data.toString(), `From: f@g\r\nTo: a@a\r\n${junk}\r\nCc: c@c\r\n\r\nbody\r\n`, junk);
     }
   });
+  it("a header line over 998 octets is folded (as Python's generator refolds), the envelope unchanged", () => {
+    const to = Array.from({ length: 200 }, (_, i) => `u${i}@x.test`);
+    const p = prepareMessage(`From: f@g\nTo: ${to.join(", ")}\nBcc: ${to.join(", ")}\n\nbody\n`);
+    assert.deepEqual(p.to, [...to, ...to]);
+    for (const line of p.data.toString().split("\r\n")) assert.ok(line.length <= 998, `${line.length}`);
+    assert.equal(p.data.toString().replace(/\r\n(?=[ \t])/g, ""), `From: f@g\r\nTo: ${to.join(", ")}\r\n\r\nbody\r\n`);
+  });
   it("a Bcc-looking line in the body is left alone", () => {
     const p = prepareMessage("From: f@g\nTo: a@a\n\nBcc: in the body\n");
     assert.equal(p.data.toString(), "From: f@g\r\nTo: a@a\r\n\r\nBcc: in the body\r\n");
