@@ -1,12 +1,14 @@
 /**
  * The message `smtplib send --subject/--body` makes, so that testing a server needs no
- * message file: RFC 5322 headers and a plain-text body, always 7-bit (a non-ASCII subject
- * as RFC 2047 encoded words, a non-ASCII body, or one with a line over 998 characters, in
- * base64), so no server extension is needed.
+ * message file: RFC 5322 headers and a plain-text body, always 7-bit unless an addr-spec is
+ * not ASCII (a non-ASCII subject or display name as RFC 2047 encoded words, a non-ASCII
+ * body, or one with a line over 998 characters, in base64), so no server extension is needed.
  * Pure: no I/O.
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { quoteaddr } from "../protocol/address.js";
+import { displayNameOf } from "../protocol/address-list.js";
 import { isAscii } from "../protocol/commands.js";
 
 /** What `send` uses when only one of `--subject` and `--body` is given. */
@@ -67,6 +69,24 @@ export function encodeHeaderText(text: string): string {
   return words.map((w) => `${prefix}${Buffer.from(w, "utf8").toString("base64")}?=`).join("\r\n ");
 }
 
+/**
+ * `address` as it stands in the From or To field. As given when it is ASCII, or when its
+ * addr-spec is not (that needs SMTPUTF8, which allows UTF-8 headers too: RFC 6532). Else the
+ * non-ASCII text is a display name or a comment, which go in no envelope: the display name
+ * as RFC 2047 encoded words (quoted when ASCII) and `<addr-spec>` on the next line, comments
+ * dropped, so the message stays 7-bit without any extension.
+ * @throws TypeError when `address` is not one address (see `quoteaddr`).
+ */
+export function headerMailbox(address: string): string {
+  if (isAscii(address)) return address;
+  const path = quoteaddr(address);
+  if (!isAscii(path)) return address;
+  const name = displayNameOf(address);
+  if (name === null) return path;
+  const phrase = isAscii(name) ? `"${name.replace(/["\\]/g, "\\$&")}"` : encodeHeaderText(name);
+  return `${phrase}\r\n ${path}`;
+}
+
 /** The domain part of `address` for the Message-ID, or "localhost". */
 function domainOf(address: string): string {
   const at = address.lastIndexOf("@");
@@ -92,12 +112,12 @@ function encodeBody(body: string): { encoding: "7bit" | "base64"; text: string }
 export function testMessage(parts: TestMessageParts): string {
   const date = (parts.date ?? new Date()).toUTCString().replace(/GMT$/, "+0000");
   const body = encodeBody(parts.body);
-  const from = parts.from === "" ? "<>" : parts.from;
+  const from = parts.from === "" ? "<>" : headerMailbox(parts.from);
   return [
     `Date: ${date}`,
     `Message-ID: <${parts.id ?? randomUUID()}@${domainOf(parts.from)}>`,
     `From: ${from}`,
-    `To: ${parts.to.join(",\r\n ")}`,
+    `To: ${parts.to.map(headerMailbox).join(",\r\n ")}`,
     `Subject: ${encodeHeaderText(parts.subject)}`,
     "MIME-Version: 1.0",
     "Content-Type: text/plain; charset=utf-8",

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { normalizedLength } from "../protocol/dot-stuff.js";
 import { normalizeParams } from "../protocol/params.js";
 import type { Features } from "./conversation.js";
@@ -63,7 +63,7 @@ export function toList(to: string | readonly string[]): string[] {
  */
 function recipientPaths(list: readonly string[]): string[] {
   const out: string[] = [];
-  for (const addr of list) out.push(quoteaddr(addr));
+  for (const addr of list) out.push(quoteRecipient(addr));
   return out;
 }
 

@@ -5,8 +5,9 @@
  * @module
  */
 import { SMTPNotSupportedError } from "../errors.js";
-import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
+import { foldLongHeaderLines } from "../protocol/fold.js";
 import { hasParam, paramValue } from "../protocol/params.js";
 import {
   findRecipients,
@@ -32,10 +33,14 @@ export interface PreparedMessage {
   toPaths: string[];
   /**
    * The message with CRLF line ends and without any `Bcc`/`Resent-Bcc` field (nor a leading
-   * mbox `From ` line); every other byte as given. Not yet dot-stuffed.
+   * mbox `From ` line), a header line over 998 octets folded where it can be (RFC 5322
+   * §2.1.1; see `foldLongHeaderLines`); every other byte as given. Not yet dot-stuffed.
    */
   data: Buffer;
-  /** True when an envelope address is not ASCII: SMTPUTF8 (RFC 6531) is needed. */
+  /**
+   * True when an envelope path (`fromPath`, `toPaths`) is not ASCII: SMTPUTF8 (RFC 6531) is
+   * needed. A display name or comment in a given address is not sent, so it does not count.
+   */
   smtputf8: boolean;
   /** True when the data holds a byte above 127: 8BITMIME (RFC 6152) or SMTPUTF8 is needed. */
   eightBit: boolean;
@@ -66,8 +71,9 @@ function messageBytes(msg: MessageInput): Uint8Array {
  * the null reverse-path.
  * @throws TypeError when `msg` is not a message, when it holds more than one set of
  *   Resent-* fields (even with `from` and `to` given, as in Python), when no sender or no
- *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), or when
- *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL.
+ *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), when
+ *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL,
+ *   or when a given recipient is blank (`""`, `"<>"`: no RCPT TO:<>).
  */
 export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[]): PreparedMessage {
   const data = normalizeLineEndingBytes(messageBytes(msg));
@@ -101,15 +107,15 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   // Every address, given or found, is parsed once here: a malformed one fails before
   // anything is sent, and the transaction uses these paths.
   const fromPath = quoteaddr(sender);
-  const toPaths = recipients.map((r) => quoteaddr(r));
-  const out = removeHeaderFields(data, section, BLIND_FIELDS);
+  const toPaths = recipients.map((r) => quoteRecipient(r));
+  const out = foldLongHeaderLines(removeHeaderFields(data, section, BLIND_FIELDS));
   return {
     from: sender,
     to: recipients,
     fromPath,
     toPaths,
     data: out,
-    smtputf8: ![sender, ...recipients].every(isAsciiAddress),
+    smtputf8: ![fromPath, ...toPaths].every(isAsciiAddress),
     eightBit: hasEightBitData(out),
   };
 }

@@ -77,7 +77,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return this.exclusive(async () => {
       await this.secureIfRequired();
       const conv = this.requireConnection();
-      const opts = this.transactionOptions(conv, sender, [], conv.doesEsmtp ? params : []);
+      const opts = this.transactionOptions(conv, path, [], conv.doesEsmtp ? params : []);
       conv.utf8 = hasParam(opts, "SMTPUTF8");
       // Led by RSET while transactions written whole are unread, as sendmail's are.
       const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false, false);
@@ -98,7 +98,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const params = normalizeParams(options);
     return this.exclusive(async () => {
       const conv = this.requireConnection();
-      if (!conv.utf8 && !isAsciiAddress(recip)) {
+      if (!conv.utf8 && !isAsciiAddress(path)) {
         throw new SMTPNotSupportedError(`Non-ASCII recipient ${JSON.stringify(recip)} needs an SMTPUTF8 transaction (MAIL with SMTPUTF8)`);
       }
       const opts = conv.doesEsmtp ? params : [];
@@ -176,8 +176,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
   }
 
   /**
-   * The MAIL options of a transaction from `addresses`: `SMTPUTF8` added when an address
-   * needs it. @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed and the
+   * The MAIL options of a transaction from its paths (`<addr-spec>` as sent: a display name
+   * is not, so it needs nothing): `SMTPUTF8` added when a path is not ASCII.
+   * @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed and the
    * server does not offer it (or does not speak ESMTP).
    */
   private transactionOptions(conv: Conversation, from: string, to: readonly string[], options: string[]): string[] {
@@ -321,7 +322,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
         if (size !== undefined) options = [`SIZE=${size}`, ...options];
       }
     }
-    options = this.transactionOptions(conv, req.from, req.to, options);
+    // The paths, as sent: a display name ("Jörg <j@x>") is not, and needs no SMTPUTF8.
+    options = this.transactionOptions(conv, req.fromPath, req.toPaths, options);
     const encoding: CommandEncoding = hasParam(options, "SMTPUTF8") ? "utf8" : "ascii";
     const rcptOptions = conv.doesEsmtp ? req.rcptOptions : [];
     return {

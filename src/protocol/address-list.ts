@@ -121,7 +121,8 @@ function semanticText(node: ASTNode, inQuoted = false): string {
       break;
   }
   if (node.children.length === 0) return node.tokens;
-  const quoted = inQuoted || node.name === "quoted-string";
+  // Whitespace inside a domain literal is part of it, as in a quoted string: never dropped.
+  const quoted = inQuoted || node.name === "quoted-string" || node.name === "domain-literal";
   return node.children.map((child) => semanticText(child, quoted)).join("");
 }
 
@@ -136,10 +137,25 @@ export function canonicalLocalPart(value: string): string {
   return DOT_STRING.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
 }
 
-/** The bare addr-spec (`local@domain`) of a parsed mailbox, comments and quoting normalised. */
-export function addrSpecOf(mailbox: ParsedMailbox): string {
+/**
+ * An RFC 5321 §4.1.3 address literal: `[`, one or more printable ASCII characters other than
+ * `[`, `\\` and `]` (dcontent; no space), `]`.
+ */
+const ADDRESS_LITERAL = /^\[[\x21-\x5a\x5e-\x7e]+\]$/;
+
+/**
+ * The bare addr-spec (`local@domain`) of a parsed mailbox, comments and quoting normalised;
+ * `null` when its domain literal is not one RFC 5321 can carry (`[1.2.3.4 5]` must not
+ * become `[1.2.3.45]`, nor `[x\\ y]` put a space in the path). Whitespace just inside the
+ * brackets is dropped.
+ */
+export function addrSpecOf(mailbox: ParsedMailbox): string | null {
   const local = canonicalLocalPart(semanticText(mailbox.parts.local));
-  const domain = semanticText(mailbox.parts.domain);
+  let domain = semanticText(mailbox.parts.domain);
+  if (domain.startsWith("[")) {
+    domain = `[${domain.slice(1, -1).replace(/^[ \t]+|[ \t]+$/g, "")}]`;
+    if (!ADDRESS_LITERAL.test(domain)) return null;
+  }
   return `${local}@${domain}`;
 }
 
@@ -166,14 +182,35 @@ export function parseListElement(element: string): ParsedElement | null {
   }
 }
 
+/**
+ * The display name of one mailbox (`"Doe, J" <j@x>` gives `Doe, J`): unquoted, its
+ * whitespace collapsed, encoded words left as written. `null` when the mailbox has none
+ * (comments are not a display name), or when `mailbox` is not one mailbox.
+ */
+export function displayNameOf(mailbox: string): string | null {
+  try {
+    const parsed = emailAddresses({ input: mailbox, startAt: "address", rfc6532: true, atInDisplayName: true });
+    const found = parsed !== null && parsed.addresses.length === 1 ? parsed.addresses[0] : undefined;
+    return found !== undefined && found.type === "mailbox" ? found.name : null;
+  } catch (e) {
+    if (e instanceof RangeError) return null; // absurd nesting, as in parseListElement
+    throw e;
+  }
+}
+
 /** `parseListElement` without the stack guard. */
 function parseElement(element: string): ParsedElement | null {
   const parsed = emailAddresses({ input: element, startAt: "address", rfc6532: true, atInDisplayName: true });
   if (parsed !== null && parsed.addresses.length === 1) {
     const found = parsed.addresses[0];
-    return found.type === "group"
-      ? { kind: "group", specs: found.addresses.map(addrSpecOf) }
-      : { kind: "mailbox", specs: [addrSpecOf(found)] };
+    const members = found.type === "group" ? found.addresses : [found];
+    const specs: string[] = [];
+    for (const mailbox of members) {
+      const spec = addrSpecOf(mailbox);
+      if (spec === null) return null;
+      specs.push(spec);
+    }
+    return { kind: found.type, specs };
   }
   const local = bareLocalPart(element);
   return local === null ? null : { kind: "mailbox", specs: [local] };
@@ -181,14 +218,25 @@ function parseElement(element: string): ParsedElement | null {
 
 /**
  * Python's `parseaddr` takes a lone local part (`Sally`, `"John Q"`, `Sally (friend)`) as
- * an address for local delivery. It is checked with the same grammar, as the local part of
- * an addr-spec, so that nothing else (`John Smith`, a stray `<`) slips through.
+ * an address for local delivery, bare or in angle brackets (`<Postmaster>`, the path RFC
+ * 5321 §4.1.1.3 requires every server to accept; `John <Sally>`). It is checked with the
+ * same grammar, as the local part of an addr-spec, so that nothing else (`John Smith`, a
+ * stray `<`) slips through.
  */
 function bareLocalPart(element: string): string | null {
-  if (/[@<>:;,]/.test(element.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return null;
-  const parsed = emailAddresses({ input: `${element}@invalid`, startAt: "address", rfc6532: true });
+  // Quoted strings masked, length kept, so that what they hold is not taken for syntax.
+  const masked = element.replace(/"(?:[^"\\]|\\.)*"/g, (q) => `"${"x".repeat(q.length - 2)}"`);
+  if (/[@:;,]/.test(masked)) return null;
+  let input = `${element}@invalid`;
+  const bracketed = /[<>]/.test(masked);
+  if (bracketed) {
+    if (!/^[^<>]*<[^<>]*>[^<>]*$/.test(masked)) return null;
+    const close = masked.indexOf(">");
+    input = `${element.slice(0, close)}@invalid${element.slice(close)}`;
+  }
+  const parsed = emailAddresses({ input, startAt: "address", rfc6532: true });
   if (parsed === null || parsed.addresses.length !== 1) return null;
   const found = parsed.addresses[0];
-  if (found.type !== "mailbox" || found.parts.name !== null) return null;
+  if (found.type !== "mailbox" || (!bracketed && found.parts.name !== null)) return null;
   return canonicalLocalPart(semanticText(found.parts.local));
 }

@@ -66,6 +66,18 @@ export function quoteaddr(addr: string): string {
 }
 
 /**
+ * {@link quoteaddr} for a recipient (RCPT TO): the same, except that the null path is
+ * refused, as RFC 5321 §4.1.1.3 has no empty forward-path (Python sends `RCPT TO:<>`, which
+ * every server refuses, for a blank recipient).
+ * @throws TypeError as `quoteaddr`, and for `""`, `"<>"` and other blank forms.
+ */
+export function quoteRecipient(addr: string): string {
+  const path = quoteaddr(addr);
+  if (path === "<>") throw new TypeError(`a recipient cannot be the null path <>: "${escapeControl(addr)}"`);
+  return path;
+}
+
+/**
  * Python's `smtplib._addr_only`: the addr-spec of `addr` (`John <j@x.org>` -> `j@x.org`),
  * or `addr` unchanged when it is not an address (VRFY and EXPN also take user and list
  * names). Never drops part of the input: something that is not one address comes back whole.

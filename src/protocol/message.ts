@@ -52,11 +52,21 @@ function fieldNameEnd(data: Uint8Array, pos: number, lineEnd: number): number {
 }
 
 /**
+ * True when the line at `pos` is one that CPython's feedparser reads as a header line but
+ * drops (a misplaced mbox `From ` line, or a field with no name: `:x`), going on with the
+ * header section: the fields after it, a Bcc among them, are still fields.
+ */
+function isSkippedHeaderLine(data: Uint8Array, pos: number): boolean {
+  return data[pos] === 0x3a || asBuffer(data).toString("latin1", pos, pos + 5) === "From ";
+}
+
+/**
  * Finds the header fields of a message. A line ends at LF (a CR before it belongs to the
  * line end); normalise lone CRs first (`normalizeLineEndingBytes` in dot-stuff.ts) when they must count as line
  * ends, as they do on the wire. The header section ends at the first empty line, or (as in
- * Python's parser) at the first line that is neither a field nor a continuation; a
- * continuation line before any field belongs to no field. Never throws.
+ * Python's parser) at the first line that is neither a field nor a continuation, except a
+ * `From ` line or one that starts with ":", which Python drops and reads on; a
+ * continuation line before any field, or after such a line, belongs to no field. Never throws.
  */
 export function parseHeaderSection(data: Uint8Array): HeaderSection {
   const fields: HeaderField[] = [];
@@ -87,8 +97,12 @@ export function parseHeaderSection(data: Uint8Array): HeaderSection {
       }
     } else {
       const nameEnd = fieldNameEnd(text, pos, lineEnd);
-      if (nameEnd < 0) break;
       close();
+      if (nameEnd < 0) {
+        if (!isSkippedHeaderLine(text, pos)) break;
+        pos = next;
+        continue;
+      }
       const colon = text.indexOf(0x3a, nameEnd);
       current = { name: text.toString("latin1", pos, nameEnd), start: pos, valueStart: colon + 1, valueEnd: lineEnd, end: next };
     }

@@ -3,7 +3,9 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { encodeHeaderText, testMessage } from "../../src/cli/test-message.js";
+import { encodeHeaderText, headerMailbox, testMessage } from "../../src/cli/test-message.js";
+import { parseAddressList } from "../../src/protocol/address.js";
+import { unfoldHeader } from "../../src/protocol/message.js";
 import { run, Serve } from "../helpers/cli-process.js";
 
 const DATE = new Date(Date.UTC(2026, 10, 29, 20, 30, 5));
@@ -125,4 +127,33 @@ test("test message: an ASCII body with a line over 998 characters goes as base64
   assert.equal(Buffer.from(encoded.replace(/\r\n/g, ""), "base64").toString("utf8"), `short\r\n${"b".repeat(999)}\r\n\r\n`);
   // 998 is still 7bit
   assert.match(testMessage({ from: "a@x.test", to: ["b@x.test"], subject: "s", body: "b".repeat(998), date: DATE, id: "b" }), /Content-Transfer-Encoding: 7bit\r\n\r\nb{998}\r\n$/);
+});
+
+test("test message: a non-ASCII display name in --from/--to goes as encoded words, so the message stays 7-bit; a non-ASCII addr-spec stays as written", () => {
+  const message = testMessage({ from: "Jörg <j@x.test>", to: ['"Zoë, Z" <z@y.test>', "k@y.test (Grüße)", "用户@例子.广告"], subject: "s", body: "b", date: DATE, id: "u" });
+  const head = message.slice(0, message.indexOf("\r\n\r\n") + 2);
+  const from = /^From: ([^]*?)\r\n(?! )/m.exec(head)![1]!;
+  const to = /^To: ([^]*?)\r\n(?! )/m.exec(head)![1]!;
+  assert.equal(from, "=?UTF-8?B?SsO2cmc=?=\r\n <j@x.test>");
+  assert.equal(to, "=?UTF-8?B?Wm/DqywgWg==?=\r\n <z@y.test>,\r\n <k@y.test>,\r\n 用户@例子.广告");
+  assert.equal(Buffer.from("Wm/DqywgWg==", "base64").toString(), "Zoë, Z");
+  // the headers read back to the envelope, and only the address that needs SMTPUTF8 is not ASCII
+  assert.deepEqual(parseAddressList(unfoldHeader(to)), ["z@y.test", "k@y.test", "用户@例子.广告"]);
+  assert.deepEqual(parseAddressList(unfoldHeader(from)), ["j@x.test"]);
+  // eslint-disable-next-line no-control-regex
+  assert.ok(/^[\x00-\x7f]*$/.test(testMessage({ from: "Jörg <j@x.test>", to: ["(Grüße) k@y.test", "Zoë <z@y.test>"], subject: "s", body: "b" })));
+  assert.equal(headerMailbox('Grüße "x" <k@y.test>'), '=?UTF-8?B?R3LDvMOfZSB4?=\r\n <k@y.test>');
+  assert.equal(headerMailbox('"a \\"b\\"" (Grüße) <k@y.test>'), '"a \\"b\\""\r\n <k@y.test>');
+});
+
+test("test message (property): any display name with an ASCII addr-spec gives 7-bit From/To that read back to the addr-spec", () => {
+  // eslint-disable-next-line no-control-regex
+  const name = fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s) && s.trim() !== "");
+  fc.assert(fc.property(name, (n) => {
+    const field = headerMailbox(`"${n.replace(/["\\]/g, "\\$&")}" <a@x.test>`);
+    // eslint-disable-next-line no-control-regex
+    assert.ok(/^[\x00-\x7f]*$/.test(field), field);
+    for (const line of field.split("\r\n")) if (line.includes("=?")) assert.ok(line.length <= 76, line);
+    assert.deepEqual(parseAddressList(unfoldHeader(`${field},\r\n b@x.test`)), ["a@x.test", "b@x.test"]);
+  }), { numRuns: 500 });
 });

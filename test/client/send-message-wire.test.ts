@@ -58,6 +58,40 @@ S: 250 ok
   });
 });
 
+test("sendMessage, sendmail, mail and rcpt: a non-ASCII display name in a given address asks for no SMTPUTF8 (only <path> is sent)", async () => {
+  const msg = "From: j@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n";
+  const transaction = `C: MAIL FROM:<j@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: From: j@x.test
+C: To: b@y.test
+C:
+C: hi
+C: .
+S: 250 ok
+`;
+  const lowLevel = "C: MAIL FROM:<j@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\n";
+  await withScript(`${greeting([])}${transaction}${transaction}${lowLevel}`, async (client) => {
+    await client.sendMessage(msg, "Jörg <j@x.test>", ["Zoë <b@y.test>"]);
+    await client.sendmail("Jörg <j@x.test>", "Zoë <b@y.test>", msg);
+    assert.equal((await client.mail("Jörg <j@x.test>")).code, 250);
+    assert.equal((await client.rcpt("Zoë <b@y.test>")).code, 250);
+  });
+});
+
+test("sendMessage and sendmail: a blank recipient is a TypeError before MAIL, never RCPT TO:<>", async () => {
+  await withScript(greeting(["PIPELINING"]), async (client) => {
+    await client.ehlo(); // the script's EHLO; after it the server must get nothing more
+    for (const blank of ["", "<>", " < > "]) {
+      await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nx\r\n", undefined, ["b@y.test", blank]), /null path/);
+      await assert.rejects(client.sendmail("a@x.test", blank, "x\r\n"), /null path/);
+    }
+  });
+});
+
 test("sendMessage: 8-bit body needs 8BITMIME, explicit from/to win, no sender is a TypeError", async () => {
   await withScript(greeting(["PIPELINING"]), async (client) => {
     await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nGrüße\r\n"), SMTPNotSupportedError);

@@ -166,8 +166,14 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.throws(() => prepareMessage("From: a@b\n\nx", undefined, ["ok@x", "bad <"]), typeError(/cannot parse address/));
     assert.throws(() => prepareMessage("From: a@b\n\nx", undefined, 5 as unknown as string), TypeError);
   });
+  it("a blank given recipient is a TypeError, not RCPT TO:<>", () => {
+    for (const to of ["", "<>", ["a@b", " "]]) assert.throws(() => prepareMessage("From: a@b\nTo: c@d\n\nx", undefined, to), typeError(/null path/));
+  });
   it("an unparsable address header is a TypeError naming the address", () => {
     assert.throws(() => prepareMessage("From: a@b\nTo: ok@x, John Smith\n\nx"), typeError(/"John Smith"/));
+  });
+  it("a To whose domain literal holds a space is a TypeError, not another address", () => {
+    assert.throws(() => prepareMessage("From: f@g\nTo: a@[192.0.2.1 7]\n\nx"), typeError(/cannot parse address "a@\[192.0.2.1 7\]"/));
   });
   it("an unparsable header that is not read does not matter", () => {
     const p = prepareMessage("From: a@b\nTo: garbage <<\n\nx", undefined, "c@d");
@@ -191,6 +197,20 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.deepEqual(p.to, ["a@a", "secret@x"]);
     assert.doesNotMatch(p.data.toString(), /secret/);
     assert.equal(p.data.toString(), "From: f@g\r\nTo: a@a\r\n\r\nbody");
+  });
+  it("a Bcc after a misplaced From_ line or a nameless field is read and removed, as in Python", () => {
+    for (const junk of ["From x@y Mon Jan 1 00:00:00 2024", ":junk"]) {
+      const p = prepareMessage(`From: f@g\nTo: a@a\n${junk}\nBcc: secret@z\nCc: c@c\n\nbody\n`);
+      assert.deepEqual(p.to, ["a@a", "c@c", "secret@z"], junk);
+      assert.equal(p.data.toString(), `From: f@g\r\nTo: a@a\r\n${junk}\r\nCc: c@c\r\n\r\nbody\r\n`, junk);
+    }
+  });
+  it("a header line over 998 octets is folded (as Python's generator refolds), the envelope unchanged", () => {
+    const to = Array.from({ length: 200 }, (_, i) => `u${i}@x.test`);
+    const p = prepareMessage(`From: f@g\nTo: ${to.join(", ")}\nBcc: ${to.join(", ")}\n\nbody\n`);
+    assert.deepEqual(p.to, [...to, ...to]);
+    for (const line of p.data.toString().split("\r\n")) assert.ok(line.length <= 998, `${line.length}`);
+    assert.equal(p.data.toString().replace(/\r\n(?=[ \t])/g, ""), `From: f@g\r\nTo: ${to.join(", ")}\r\n\r\nbody\r\n`);
   });
   it("a Bcc-looking line in the body is left alone", () => {
     const p = prepareMessage("From: f@g\nTo: a@a\n\nBcc: in the body\n");
@@ -216,13 +236,21 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.equal(prepareMessage("From: f@g\nTo: a@a\n\nx", undefined, "用户@例子.广告").smtputf8, true);
     assert.equal(prepareMessage("From: f@g\nTo: a@a\n\nx", "jő@x").smtputf8, true);
   });
+  it("a non-ASCII display name in a given address needs no SMTPUTF8: only the path is sent", () => {
+    const p = prepareMessage("From: f@g\nTo: a@a\n\nx", "Jörg <j@x.test>", ["Zoë <z@y.test>", "(Grüße) k@y.test"]);
+    assert.deepEqual([p.fromPath, ...p.toPaths], ["<j@x.test>", "<z@y.test>", "<k@y.test>"]);
+    assert.equal(p.smtputf8, false);
+    assert.deepEqual(mailOptionsFor(p, new Map()), []);
+  });
   it("refuses what is not a message", () => {
     assert.throws(() => prepareMessage(42 as unknown as string), typeError(/msg must be/));
     assert.throws(() => prepareMessage({ asRaw: () => 42 } as unknown as { asRaw(): string }), typeError(/asRaw\(\) must return a string/));
   });
   it("property: Bcc and Resent-Bcc never survive, whatever the line ends", () => {
     const eol = fc.constantFrom("\r\n", "\n", "\r");
-    const field = fc.tuple(fc.constantFrom("To", "Cc", "Bcc", "BCC", "Resent-Bcc", "Subject"), fc.constantFrom("a@b", "x@y,", "c@d"), eol, fc.option(eol.map((e) => `,${e} e@f`)));
+    // "From x" and "" make lines Python's parser drops while reading on (From_, ":a@b"): a Bcc after them is still one.
+    const name = fc.constantFrom("To", "Cc", "Bcc", "BCC", "Resent-Bcc", "Subject", "From x", "");
+    const field = fc.tuple(name, fc.constantFrom("a@b", "x@y,", "c@d"), eol, fc.option(eol.map((e) => `,${e} e@f`)));
     fc.assert(
       fc.property(fc.array(field, { maxLength: 8 }), eol, (fields, end) => {
         const text = `From: f@g${end}To: t@t${end}` + fields.map(([n, v, e, fold]) => `${n}: ${v}${fold ?? ""}${e}`).join("") + `${end}body`;

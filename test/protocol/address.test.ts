@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addrOnly, isAsciiAddress, parseAddress, parseAddressList, quoteaddr, quotedata } from "../../src/protocol/address.js";
+import { addrOnly, isAsciiAddress, parseAddress, parseAddressList, quoteaddr, quotedata, quoteRecipient } from "../../src/protocol/address.js";
 import { canonicalLocalPart, splitAddressList } from "../../src/protocol/address-list.js";
 
 describe("quoteaddr", () => {
@@ -26,11 +26,19 @@ describe("quoteaddr", () => {
     ["a @ b . c", "<a@b.c>"],
     ["a@[1.2.3.4]", "<a@[1.2.3.4]>"],
     ["a@[IPv6:::1]", "<a@[IPv6:::1]>"],
+    ["a@[ 1.2.3.4\t]", "<a@[1.2.3.4]>"], // FWS just inside the brackets
     ["<@relay.example,@r2.example:a@b>", "<a@b>"],
     ["a@b <c@d>", "<c@d>"],
     ["Páolo <főo@bar.com>", "<főo@bar.com>"],
     ["=?utf-8?q?J=C3=A9r=C3=B4me?= <j@x.org>", "<j@x.org>"],
     ["\tJohn\t<j@x.org>\t", "<j@x.org>"],
+    // A bare local part in brackets, as Python's parseaddr takes it: RFC 5321 §4.1.1.3's
+    // <Postmaster>, and what quoteaddr itself gives for a bare local part.
+    ["<Postmaster>", "<Postmaster>"],
+    [" < Sally > ", "<Sally>"],
+    ['<"John Q">', '<"John Q">'],
+    ['<"a@b">', '<"a@b">'],
+    ["Post Master <postmaster>", "<postmaster>"],
   ];
   for (const [input, expected] of table) {
     it(`${JSON.stringify(input)} -> ${expected}`, () => assert.equal(quoteaddr(input), expected));
@@ -68,6 +76,17 @@ describe("quoteaddr", () => {
     "a..b@x",
     "@",
     "<<a@b>>",
+    "<a b>",
+    // Address literals RFC 5321 cannot carry: never "repaired" into another address.
+    "a@[1.2.3.4 5]",
+    "a@[x\\ SIZE=1]",
+    "a@[x\\]y]",
+    "a@[]",
+    "a@[ ]",
+    "a@[ü]",
+    "<Sally> junk",
+    "x <Sally> y",
+    "<Sally",
     `${"(".repeat(5000)}${")".repeat(5000)}a@b`, // deep enough to exhaust the parser's stack
   ];
   for (const input of unparsable) {
@@ -95,6 +114,23 @@ describe("quoteaddr", () => {
     fc.assert(fc.property(addr, (s) => assert.equal(outcome(s), outcome(` ${s}`))), { numRuns: 5000 });
   });
 
+  it("property: quoteaddr accepts its own output and returns it unchanged", () => {
+    const chars = fc.constantFrom(..."ab.@\"\\ ()<>[],;:é\t!=?".split(""));
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 14 }).map((a) => a.join("")), (s) => {
+        let once: string;
+        try {
+          once = quoteaddr(s);
+        } catch {
+          return true;
+        }
+        assert.equal(quoteaddr(once), once);
+        return true;
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
   it("never lets a generated string put CR or LF on the wire", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (s) => {
@@ -108,6 +144,17 @@ describe("quoteaddr", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("quoteRecipient", () => {
+  it("is quoteaddr, but refuses the null path (no empty forward-path, RFC 5321 §4.1.1.3)", () => {
+    assert.equal(quoteRecipient("John <j@x.org>"), "<j@x.org>");
+    assert.equal(quoteRecipient("Postmaster"), "<Postmaster>");
+    for (const blank of ["", "<>", " \t<  >"]) {
+      assert.throws(() => quoteRecipient(blank), (e: unknown) => e instanceof TypeError && /null path/.test(e.message), JSON.stringify(blank));
+    }
+    assert.throws(() => quoteRecipient("a@b\r\n"), /CR, LF or NUL/);
   });
 });
 
@@ -210,6 +257,7 @@ describe("parseAddressList", () => {
     ["a@b, , c@d,", ["a@b", "c@d"]], // obs-addr-list
     ["(nobody), a@b", ["a@b"]],
     ["Bernard, Bianca", ["Bernard", "Bianca"]], // Python's bare local parts
+    ["<postmaster>, Post Office <\"post office\">", ["postmaster", '"post office"']],
     ["John Root <root@localhost>, \"Dinsdale\" <warped@silly.walks.com>", ["root@localhost", "warped@silly.walks.com"]],
     ["<@route:a@b>", ["a@b"]],
     ['"a b"@x, "a,b"@y', ['"a b"@x', '"a,b"@y']],
@@ -230,6 +278,11 @@ describe("parseAddressList", () => {
     assert.throws(() => parseAddressList("a@b, John Smith"), /"John Smith"/);
     assert.throws(() => parseAddressList("team: a@b"), TypeError); // unterminated group
     assert.throws(() => parseAddressList('"unterminated, a@b'), TypeError);
+  });
+
+  it("refuses a domain literal with a space or quoted-pair inside, in a group too", () => {
+    assert.throws(() => parseAddressList("a@b, g: c@d, e@[10.0.0.1 2];"), /cannot parse address "g: c@d, e@\[10.0.0.1 2\];"/);
+    assert.throws(() => parseAddressList("Name <e@[x\\ y]>"), TypeError);
   });
 
   it("refuses CR, LF and NUL (values must be unfolded first)", () => {
@@ -278,6 +331,24 @@ describe("parseAddressList", () => {
         assert.deepEqual(parseAddressList(header), boxes.map((b) => b.spec));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("property: the addr-specs found re-parse to themselves, as a list and each through quoteaddr", () => {
+    // single characters, and pieces of domain literals and quoted pairs, which they seldom make
+    const chars = fc.constantFrom(..."ab.@\"\\ ()<>[],;:é!=?".split(""), "a@[", "\\ ", "1 2", "]");
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 20 }).map((a) => a.join("")), (s) => {
+        let specs: string[];
+        try {
+          specs = parseAddressList(s);
+        } catch {
+          return;
+        }
+        assert.deepEqual(parseAddressList(specs.join(", ")), specs);
+        for (const spec of specs) assert.equal(quoteaddr(spec), `<${spec}>`);
+      }),
+      { numRuns: 20000 },
     );
   });
 

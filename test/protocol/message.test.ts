@@ -79,6 +79,17 @@ describe("parseHeaderSection", () => {
     assert.deepEqual(s.fields.map((f) => f.name), ["To"]);
     assert.equal(data.subarray(s.bodyStart).toString(), "this is body text\r\nBcc: x@y\r\n");
   });
+  it("skips a misplaced From_ line or a line with no field name, as Python's parser does, and goes on", () => {
+    // CPython's feedparser takes both for header lines (its headerRE), notes a defect,
+    // drops them and reads the fields after them: a Bcc there is a Bcc, never body text.
+    for (const junk of ["From someone Sat Jan  3 01:05:34 1996", ":no name", ": x@y"]) {
+      const data = b(`To: a@b\r\n${junk}\r\n continued\r\nBcc: x@y\r\n\r\nbody\r\n`);
+      const s = parseHeaderSection(data);
+      assert.deepEqual(s.fields.map((f) => f.name), ["To", "Bcc"], junk);
+      assert.equal(data.subarray(s.fields[0].start, s.fields[0].end).toString(), "To: a@b\r\n", junk); // the continuation belongs to neither
+      assert.equal(data.subarray(s.bodyStart).toString(), "body\r\n", junk);
+    }
+  });
   it("accepts obsolete whitespace before the colon (RFC 5322 §4.5)", () => {
     assert.deepEqual(names("Subject : hi\r\nBcc\t: x@y\r\n\r\n"), ["Subject", "Bcc"]);
   });

@@ -1,0 +1,67 @@
+// Folding header lines over 998 octets (RFC 5322 §2.1.1) so that every field unfolds unchanged.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { foldLongHeaderLines, MAX_LINE_OCTETS } from "../../src/protocol/fold.js";
+import { headerValue, parseHeaderSection } from "../../src/protocol/message.js";
+
+const b = (s: string): Buffer => Buffer.from(s, "latin1");
+const lines = (s: string): string[] => s.split("\r\n");
+/** Each field as name and unfolded value. */
+const fieldsOf = (data: Buffer): string[] => parseHeaderSection(data).fields.map((f) => `${f.name}:${headerValue(data, f)}`);
+
+describe("foldLongHeaderLines", () => {
+  it("folds a long To line before spaces, each line at most 998 octets, the field unchanged", () => {
+    const to = `To: ${Array.from({ length: 300 }, (_, i) => `user${i}@example.test`).join(", ")}`;
+    const input = b(`From: a@b\r\n${to}\r\nSubject: s\r\n\r\nbody\r\n`);
+    const out = foldLongHeaderLines(input);
+    const text = out.toString("latin1");
+    for (const line of lines(text)) assert.ok(line.length <= MAX_LINE_OCTETS, `${line.length}`);
+    assert.ok(lines(text).length > lines(input.toString("latin1")).length);
+    assert.deepEqual(fieldsOf(out), fieldsOf(input));
+    assert.ok(text.endsWith("\r\nSubject: s\r\n\r\nbody\r\n"));
+  });
+  it("returns the data itself when no line is too long; a word too long for any line gets a line of its own", () => {
+    const short = b("To: a@b\r\n\r\nbody\r\n");
+    assert.equal(foldLongHeaderLines(short), short);
+    const word = `Subject: ${"x".repeat(2000)}\r\n\r\n`;
+    assert.equal(foldLongHeaderLines(b(word)).toString("latin1"), `Subject:\r\n ${"x".repeat(2000)}\r\n\r\n`);
+    const bare = b(`Subject:${"x".repeat(2000)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(bare), bare); // nowhere to fold
+  });
+  it("never leaves a blank line: trailing whitespace is no place to fold", () => {
+    const input = b(`Subject:${"x".repeat(1200)}${" ".repeat(50)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(input), input);
+    const late = b(`Subject:${"x".repeat(1200)} y${" ".repeat(20)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(late).toString("latin1"), `Subject:${"x".repeat(1200)}\r\n y${" ".repeat(20)}\r\n\r\n`);
+  });
+  it("leaves the body and lines outside header fields alone", () => {
+    const long = `${"w ".repeat(700)}`;
+    const input = b(`To: a@b\r\n\r\n${long}\r\n`);
+    assert.equal(foldLongHeaderLines(input), input);
+  });
+  it("folds a continuation line and a last line without line end too", () => {
+    const words = "word ".repeat(300).trim();
+    const out = foldLongHeaderLines(b(`X: a\r\n ${words}\r\nY: ${words}`)).toString("latin1");
+    for (const line of lines(out)) assert.ok(line.length <= MAX_LINE_OCTETS, `${line.length}`);
+    assert.deepEqual(fieldsOf(b(out)), [`X:a ${words}`, `Y:${words}`]);
+  });
+  it("property: every field unfolds unchanged, the body is untouched, and a line is over 998 only where it has no place to fold", () => {
+    const word = fc.constantFrom("a", "bb", "x".repeat(300), "y".repeat(990), ",", "\"q\"", "é".repeat(5));
+    const ws = fc.constantFrom(" ", "\t", "  ");
+    const value = fc.array(fc.tuple(ws, word).map(([w, x]) => w + x), { maxLength: 12 }).map((a) => a.join(""));
+    const field = fc.tuple(fc.constantFrom("To", "Subject", "X-Long"), value).map(([n, v]) => `${n}:${v}`);
+    fc.assert(fc.property(fc.array(field, { maxLength: 4 }), fc.string(), (fields, body) => {
+      const input = Buffer.from(`${fields.map((f) => `${f}\r\n`).join("")}\r\n${body.replace(/\r|\n/g, "")}`);
+      const out = foldLongHeaderLines(input);
+      assert.deepEqual(fieldsOf(out), fieldsOf(input));
+      const [head, ...rest] = out.toString("latin1").split("\r\n\r\n");
+      assert.equal(rest.join("\r\n\r\n"), input.toString("latin1").split("\r\n\r\n").slice(1).join("\r\n\r\n"));
+      for (const line of lines(head!)) {
+        if (line.length <= MAX_LINE_OCTETS) continue;
+        // too long only when no space or tab after text (and before more text) in its first 999 octets
+        assert.doesNotMatch(line.slice(1, MAX_LINE_OCTETS + 1).replace(/[ \t]+$/, ""), /[^ \t][ \t]/, line.slice(0, 40));
+      }
+    }), { numRuns: 500 });
+  });
+});
