@@ -16,17 +16,34 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   });
 }
 
+/** A limit on each wait for the next item of {@link abortableItems}. */
+export interface ItemLimit {
+  /** How long one wait may last, in milliseconds. */
+  readonly ms: number;
+  /** Called once a wait has lasted `ms`: it should end the wait (by aborting the signal). */
+  expired(): void;
+}
+
 /**
  * The items of `source`; each wait for the next one ends with the signal's reason as soon
  * as `signal` aborts. The source is then told to stop (`return()`), without waiting for
- * it: a stalled source may never answer.
+ * it: a stalled source may never answer. With `limit`, a wait that lasts `limit.ms` calls
+ * `limit.expired()`; the time between items (the caller's own work on one) is not counted.
  */
-export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal, limit?: ItemLimit): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   let done = false;
+  let waiting = false;
+  // One timer for the whole source, re-armed (refresh) for each wait: no timer per item.
+  const timer = limit && setTimeout(() => {
+    if (waiting) limit.expired();
+  }, limit.ms);
   try {
     for (;;) {
+      waiting = true;
+      timer?.refresh();
       const next = await untilAborted(iterator.next(), signal);
+      waiting = false;
       if (next.done === true) {
         done = true;
         return;
@@ -34,6 +51,7 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
       yield next.value;
     }
   } finally {
+    clearTimeout(timer);
     if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
 }

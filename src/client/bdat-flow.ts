@@ -6,10 +6,9 @@
 
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
-import { abortableItems, eitherSignal } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
-import { BODY_PIECE, finalSlots } from "./data-writer.js";
+import { BODY_PIECE, bodyItems, finalSlots } from "./data-writer.js";
 import { dataRefusal } from "./slot-refusal.js";
 import { refusalOnClose } from "./refusal-on-close.js";
 import {
@@ -88,10 +87,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   try {
     if (body.kind === "bytes") last = [body.bytes];
     else {
-      // A stream that stops yielding ends the call once the connection has gone.
-      const stop = eitherSignal(opts.signal, conv.channel.closedSignal);
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-      last = await streamBdat(abortableItems(body.chunks, stop), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
+      last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
     }
     const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
     if (last !== null) final = finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, true);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPServerDisconnected } from "../errors.js";
+import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, eitherSignal } from "./abortable.js";
@@ -55,11 +55,8 @@ export async function writeStreamed(
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
   try {
-    // A stream that stops yielding ends the call once the connection has gone (or the call
-    // is aborted), rather than holding it and every call behind it forever.
-    const stop = eitherSignal(signal, conv.channel.closedSignal);
     conv.channel.bodyStarted();
-    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : abortableItems(streamChunks(body.chunks), stop)) {
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {
       signal?.throwIfAborted();
       const out = stuffer.push(chunk);
       if (out.length) await conv.channel.writeData(out, stall, signal);
@@ -74,6 +71,21 @@ export async function writeStreamed(
   }
   conv.channel.bodyEnded();
   return endData(conv, stuffer, [stuffer.end()], accepted, followed);
+}
+
+/**
+ * The chunks of a caller's body stream, for as long as the call can use them. A stream that
+ * stops yielding must not hold the call, and every call behind it, forever: each wait for
+ * its next chunk ends once the connection has gone or `signal` aborts, and one that lasts
+ * the `dataBlock` timeout (RFC 5321 §4.5.3.2.5, as a stalled write) closes the connection
+ * with SMTPTimeoutError (the message, half sent, can never be ended), which then ends it.
+ */
+export function bodyItems<T>(conv: Conversation, chunks: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  const ms = conv.timeout("dataBlock");
+  const expired = (): void => {
+    conv.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms waiting for the next chunk of the message body stream`, "dataBlock", ms));
+  };
+  return abortableItems(chunks, eitherSignal(signal, conv.channel.closedSignal), { ms, expired });
 }
 
 /** Writes the last of the stuffed data (`last` holds the end marker) and opens the final reply slots. */
