@@ -27,7 +27,8 @@ export interface ItemLimit {
 /**
  * The items of `source`; each wait for the next one ends with the signal's reason as soon
  * as `signal` aborts. The source is then told to stop (`return()`), without waiting for
- * it: a stalled source may never answer. With `limit`, a wait that lasts `limit.ms` calls
+ * it: a stalled source may never answer; one with `destroy()` (a Node `Readable`) is
+ * destroyed. With `limit`, a wait that lasts `limit.ms` calls
  * `limit.expired()`; the time between items (the caller's own work on one) is not counted.
  */
 export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal, limit?: ItemLimit): AsyncGenerator<T> {
@@ -52,8 +53,20 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
     }
   } finally {
     clearTimeout(timer);
-    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    if (!done) {
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      // A stream's iterator runs return() only after the read it is waiting for, which a
+      // stalled stream never completes: destroy it now, as return() would (a file stream's
+      // descriptor is not left open, nor its listeners attached).
+      if (waiting && signal.aborted) destroyStream(source);
+    }
   }
+}
+
+/** Destroys `source` when it is a stream (a Node `Readable`: it has `destroy()`). */
+function destroyStream(source: object): void {
+  const stream = source as { destroy?: unknown };
+  if (typeof stream.destroy === "function") (stream as { destroy(): void }).destroy();
 }
 
 /** A signal that aborts when either does; `undefined` when neither is given (no `AbortSignal.any` for one). */

@@ -3,9 +3,13 @@
  * wait for the stream's next chunk is bounded by the `dataBlock` timeout, as each stalled
  * write is (API.md: the data has a timeout, "never forever"). The call fails with
  * SMTPTimeoutError and the connection closes: the message, half sent, is never ended.
+ * A `Readable` the call stops waiting for (that limit, an abort) is destroyed, as one
+ * whose reading fails is: a file stream's descriptor is not left open.
  */
 
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import { SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
@@ -41,6 +45,27 @@ for (const [name, script] of CASES) {
       assert.equal(client.connected, false);
     }, { timeouts: { dataBlock: STALL } });
   });
+}
+
+for (const [name, script] of CASES) {
+  for (const end of ["the dataBlock limit", "an abort"] as const) {
+    test(`${name}: a Readable that stops yielding is destroyed once the call stops waiting for it (${end})`, { timeout: 20_000 }, async () => {
+      await withScript(script, async (client) => {
+        let stalled!: () => void;
+        const waited = new Promise<void>((resolve) => (stalled = resolve));
+        let reads = 0;
+        // One line, then nothing, ever: the second read is the call waiting for more.
+        const body = new Readable({ read() { if (reads++ === 0) this.push("first line\r\n"); else stalled(); } });
+        const controller = new AbortController();
+        const sending = client.sendmail("a@x.test", "b@y.test", body, [], [], { signal: controller.signal });
+        if (end === "an abort") void waited.then(() => controller.abort(new Error("cancelled")));
+        await assert.rejects(sending);
+        // Only a guard against a hang: it would fail the test, long after the call ended.
+        await once(body, "close", { signal: AbortSignal.timeout(10_000) });
+        assert.equal(body.destroyed, true);
+      }, { timeouts: { dataBlock: end === "an abort" ? 60_000 : STALL } });
+    });
+  }
 }
 
 test("the limit is on each wait for the stream, not on the whole body: a stream slower in all than the limit, quick at each chunk, is sent", { timeout: 20_000 }, async () => {
