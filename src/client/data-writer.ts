@@ -20,6 +20,14 @@ import type { Body } from "./transaction.js";
  */
 export const BODY_PIECE = 128 * 1024;
 
+/**
+ * The most message bytes handed to the socket in one write, whose drain then has one
+ * `dataBlock` limit: an in-memory piece once stuffed (at most twice {@link BODY_PIECE}) and
+ * a BDAT chunk gathered from a stream's chunks (less than twice 256 KiB) stay within it. A
+ * larger chunk of a caller's stream goes in pieces (see {@link writePieces}).
+ */
+export const AT_ONCE_MAX = 512 * 1024;
+
 /** An in-memory body in pieces of {@link BODY_PIECE} bytes (views, no copies). */
 function* pieces(bytes: Buffer): Generator<Buffer> {
   for (let off = 0; off < bytes.length; off += BODY_PIECE) yield bytes.subarray(off, off + BODY_PIECE);
@@ -59,7 +67,8 @@ export async function writeStreamed(
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {
       signal?.throwIfAborted();
       const out = stuffer.push(chunk);
-      if (out.length) await conv.channel.writeData(out, stall, signal);
+      if (out.length > AT_ONCE_MAX) await writePieces(conv, [out], signal);
+      else if (out.length) await conv.channel.writeData(out, stall, signal);
     }
   } catch (err) {
     // Asked before the close below, after which the connection is closed whatever failed.
@@ -71,6 +80,21 @@ export async function writeStreamed(
   }
   conv.channel.bodyEnded();
   return endData(conv, stuffer, [stuffer.end()], accepted, followed);
+}
+
+/**
+ * Writes message bytes in pieces of {@link BODY_PIECE}, with back-pressure: each stall has
+ * its own `dataBlock` limit, so a slow but steady link is not timed out while a large
+ * message (or a stream's large chunk) is still flowing.
+ */
+export async function writePieces(conv: Conversation, parts: readonly Buffer[], signal?: AbortSignal): Promise<void> {
+  const stall = conv.timeout("dataBlock");
+  for (const bytes of parts) {
+    for (let off = 0; off < bytes.length; off += BODY_PIECE) {
+      signal?.throwIfAborted();
+      await conv.channel.writeData(bytes.subarray(off, off + BODY_PIECE), stall, signal);
+    }
+  }
 }
 
 /**
