@@ -36,7 +36,10 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
   command: 5 * 60_000,
   /** §4.5.3.2.4 DATA Initiation: 2 minutes. */
   dataInitiation: 2 * 60_000,
-  /** §4.5.3.2.5 Data Block: 3 minutes per stalled write. */
+  /**
+   * §4.5.3.2.5 Data Block: 3 minutes per stalled write; also per wait for a body stream's
+   * next chunk (a stream that stops yielding would otherwise hold the call forever).
+   */
   dataBlock: 3 * 60_000,
   /** §4.5.3.2.6 DATA Termination: 10 minutes for the reply to the final ".". */
   dataTermination: 10 * 60_000,

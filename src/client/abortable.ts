@@ -16,17 +16,35 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   });
 }
 
+/** A limit on each wait for the next item of {@link abortableItems}. */
+export interface ItemLimit {
+  /** How long one wait may last, in milliseconds. */
+  readonly ms: number;
+  /** Called once a wait has lasted `ms`: it should end the wait (by aborting the signal). */
+  expired(): void;
+}
+
 /**
  * The items of `source`; each wait for the next one ends with the signal's reason as soon
  * as `signal` aborts. The source is then told to stop (`return()`), without waiting for
- * it: a stalled source may never answer.
+ * it: a stalled source may never answer; one with `destroy()` (a Node `Readable`) is
+ * destroyed. With `limit`, a wait that lasts `limit.ms` calls
+ * `limit.expired()`; the time between items (the caller's own work on one) is not counted.
  */
-export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal, limit?: ItemLimit): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   let done = false;
+  let waiting = false;
+  // One timer for the whole source, re-armed (refresh) for each wait: no timer per item.
+  const timer = limit && setTimeout(() => {
+    if (waiting) limit.expired();
+  }, limit.ms);
   try {
     for (;;) {
+      waiting = true;
+      timer?.refresh();
       const next = await untilAborted(iterator.next(), signal);
+      waiting = false;
       if (next.done === true) {
         done = true;
         return;
@@ -34,7 +52,14 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
       yield next.value;
     }
   } finally {
-    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    clearTimeout(timer);
+    if (!done) {
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      // A stream's iterator runs return() only after the read it is waiting for, which a
+      // stalled stream never completes: destroy it now, as return() would (a file stream's
+      // descriptor is not left open, nor its listeners attached).
+      if (waiting && signal.aborted) destroyStream(source);
+    }
   }
 }
 
@@ -112,4 +137,10 @@ export function followSignal(source: AbortSignal | undefined): LinkedSignal {
   const ctl = new AbortController();
   follow(source, ctl);
   return { signal: ctl.signal, release: () => unfollow(source, ctl) };
+}
+
+/** Destroys `source` when it is a stream (a Node `Readable`: it has `destroy()`). */
+function destroyStream(source: object): void {
+  const stream = source as { destroy?: unknown };
+  if (typeof stream.destroy === "function") (stream as { destroy(): void }).destroy();
 }

@@ -6,10 +6,9 @@
 
 import { encodeBdat } from "../protocol/commands.js";
 import type { Slot } from "../transport/command-queue.js";
-import { abortableItems, linkSignals } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
-import { BODY_PIECE, finalSlots } from "./data-writer.js";
+import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
 import { dataRefusal } from "./slot-refusal.js";
 import { refusalOnClose } from "./refusal-on-close.js";
 import {
@@ -45,14 +44,14 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const large = body.bytes.length > LARGE_BODY;
     const commands = envelopeCommands(env);
     // A large message goes after its command line, in pieces (see writePieces).
-    commands.push(large ? bdatHeader(body.bytes.length) : bdatCommand([body.bytes], true));
+    commands.push(large ? bdatHeader(body.bytes.length, true) : bdatCommand([body.bytes], true));
     const slots = openGroup(conv, commands, true);
     const seq = conv.writes;
     const final = slots.splice(-1);
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, body.bytes, opts.signal).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+    if (large) await writePieces(conv, [body.bytes], opts.signal).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -68,11 +67,21 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   }
   if (envelope?.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
   const chunkSlots: Slot[] = [];
+  /** Lock-step: the chunk whose bytes are being written in pieces, whose reply may come meanwhile. */
+  let writing: Slot | undefined;
   const sendChunk = async (parts: Buffer[]): Promise<void> => {
-    // Followed even lock-step: the next chunk, or RSET, comes after it.
-    const [slot] = conv.pipeline([bdatCommand(parts, false)], undefined, true);
+    const size = byteLength(parts);
+    // A stream's chunk may be of any size: past AT_ONCE_MAX its bytes go after the command
+    // line, in pieces. Followed even lock-step: the next chunk, or RSET, comes after it.
+    const large = size > AT_ONCE_MAX;
+    const [slot] = conv.pipeline([large ? bdatHeader(size, false) : bdatCommand(parts, false, size)], undefined, true);
+    if (opts.pipelining) chunkSlots.push(slot!);
+    if (large) {
+      writing = opts.pipelining ? undefined : slot;
+      await writePieces(conv, parts, opts.signal);
+      writing = undefined;
+    }
     if (opts.pipelining) {
-      chunkSlots.push(slot!);
       await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
       return;
     }
@@ -88,18 +97,15 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   try {
     if (body.kind === "bytes") last = [body.bytes];
     else {
-      // A stream that stops yielding ends the call once the connection has gone.
-      const stop = linkSignals(opts.signal, conv.channel.closedSignal);
-      try {
-        // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-        last = await streamBdat(abortableItems(body.chunks, stop.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
-      } finally {
-        stop.release();
-      }
+      // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
+      last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
     }
-    const lastBytes = last?.length === 1 && last[0]!.length > LARGE_BODY ? last[0]! : undefined;
-    if (last !== null) final = finalSlots(conv, lastBytes ? bdatHeader(lastBytes.length) : bdatCommand(last, true), envelope?.accepted.length ?? 1, true);
-    if (lastBytes) await writePieces(conv, lastBytes, opts.signal);
+    // The bytes go after the command line, in pieces: a message in memory past LARGE_BODY,
+    // the last of a stream's chunks past AT_ONCE_MAX.
+    const lastSize = last === null ? 0 : byteLength(last);
+    const large = lastSize > (last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
+    if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
+    if (large && last !== null) await writePieces(conv, last, opts.signal);
   } catch (caught) {
     let err = caught;
     if (err instanceof SourceFailure) {
@@ -112,7 +118,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A chunk's or LAST's write failed, or the wait for the stream, as the connection
     // closed: a reply that came before (a refusal of the envelope, a chunk or LAST; a
     // reply on which the client closed) is the error to report (see refusalOnClose).
-    throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: chunkSlots, final }, err, opts.signal);
+    throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final }, err, opts.signal);
   }
   if (last !== null) opts.written?.();
   envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
@@ -192,29 +198,24 @@ async function cancelChunks(conv: Conversation, outstanding: Slot[]): Promise<vo
   }
 }
 
-/** `BDAT n LAST` alone: the `n` bytes follow with {@link writePieces}. */
-function bdatHeader(size: number): Command {
-  return { bytes: [encodeBdat(size, true)], log: `BDAT ${size} LAST`, phase: "dataTermination" };
-}
-
 /**
- * Writes a large in-memory message after its `BDAT n LAST` line, in pieces with
- * back-pressure: each stall has its own `dataBlock` limit, so a slow but steady link is
- * not timed out while the message is still flowing, and by the time the final reply is
- * awaited (its `dataTermination` clock) the message has been handed to the socket.
+ * `BDAT n` or `BDAT n LAST` alone: the `n` bytes follow with `writePieces`, so that by the
+ * time the reply is awaited (for LAST its `dataTermination` clock) they have been handed
+ * to the socket.
  */
-async function writePieces(conv: Conversation, bytes: Buffer, signal?: AbortSignal): Promise<void> {
-  const stall = conv.timeout("dataBlock");
-  for (let off = 0; off < bytes.length; off += BODY_PIECE) {
-    signal?.throwIfAborted();
-    await conv.channel.writeData(bytes.subarray(off, off + BODY_PIECE), stall, signal);
-  }
+function bdatHeader(size: number, last: boolean): Command {
+  return { bytes: [encodeBdat(size, last)], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
 }
 
-function bdatCommand(parts: readonly Buffer[], last: boolean): Command {
+/** A BDAT command with its bytes, `parts` (`size` bytes in all), in one write. */
+function bdatCommand(parts: readonly Buffer[], last: boolean, size = byteLength(parts)): Command {
+  return { bytes: [encodeBdat(size, last), ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
+}
+
+function byteLength(parts: readonly Buffer[]): number {
   let size = 0;
   for (const part of parts) size += part.length;
-  return { bytes: [encodeBdat(size, last), ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
+  return size;
 }
 
 /**

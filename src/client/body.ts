@@ -29,13 +29,31 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
 }
 
 /**
- * Reads a stream body as Buffers, encoding string chunks as UTF-8.
+ * Reads a stream body as Buffers, encoding string chunks as UTF-8. A string chunk that ends
+ * in the first half of a surrogate pair (text cut at any UTF-16 index, inside an emoji)
+ * keeps that half for the next string chunk, so the pair is encoded as one character, not
+ * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string.
  * @throws TypeError for a chunk that is neither a string nor bytes.
  */
 export async function* streamChunks(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+  /** A high surrogate that ended the last string chunk, or "". */
+  let half = "";
   for await (const chunk of body) {
-    if (typeof chunk === "string") yield Buffer.from(chunk, "utf8");
-    else if (chunk instanceof Uint8Array) yield asBuffer(chunk);
-    else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
+    if (typeof chunk === "string") {
+      const text = half === "" ? chunk : half + chunk;
+      const end = text.length - 1;
+      half = isHighSurrogate(text.charCodeAt(end)) ? text[end]! : "";
+      yield Buffer.from(half === "" ? text : text.slice(0, end), "utf8");
+    } else if (chunk instanceof Uint8Array) {
+      if (half !== "") yield Buffer.from(half, "utf8");
+      half = "";
+      yield asBuffer(chunk);
+    } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
+  if (half !== "") yield Buffer.from(half, "utf8");
+}
+
+/** True for the first half of a UTF-16 surrogate pair (NaN, past the end, is not). */
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPServerDisconnected } from "../errors.js";
+import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, linkSignals } from "./abortable.js";
@@ -19,6 +19,14 @@ import type { Body } from "./transaction.js";
  * waiting for the whole message to be stuffed first (and no stuffed copy of it all).
  */
 export const BODY_PIECE = 128 * 1024;
+
+/**
+ * The most message bytes handed to the socket in one write, whose drain then has one
+ * `dataBlock` limit: an in-memory piece once stuffed (at most twice {@link BODY_PIECE}) and
+ * a BDAT chunk gathered from a stream's chunks (less than twice 256 KiB) stay within it. A
+ * larger chunk of a caller's stream goes in pieces (see {@link writePieces}).
+ */
+export const AT_ONCE_MAX = 512 * 1024;
 
 /** An in-memory body in pieces of {@link BODY_PIECE} bytes (views, no copies). */
 function* pieces(bytes: Buffer): Generator<Buffer> {
@@ -54,16 +62,13 @@ export async function writeStreamed(
 ): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
-  // A stream that stops yielding ends the call once the connection has gone (or the call
-  // is aborted), rather than holding it and every call behind it forever.
-  const stop = body.kind === "stream" ? linkSignals(signal, conv.channel.closedSignal) : undefined;
   try {
     conv.channel.bodyStarted();
-    const chunks = body.kind === "bytes" ? pieces(body.bytes) : abortableItems(streamChunks(body.chunks), stop!.signal);
-    for await (const chunk of chunks) {
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {
       signal?.throwIfAborted();
       const out = stuffer.push(chunk);
-      if (out.length) await conv.channel.writeData(out, stall, signal);
+      if (out.length > AT_ONCE_MAX) await writePieces(conv, [out], signal);
+      else if (out.length) await conv.channel.writeData(out, stall, signal);
     }
   } catch (err) {
     // Asked before the close below, after which the connection is closed whatever failed.
@@ -72,11 +77,45 @@ export async function writeStreamed(
     // truncated message; nothing else can be said in DATA mode, so the connection goes.
     conv.channel.destroy(new SMTPServerDisconnected("Connection closed: the message body failed while it was being sent", { cause: err }));
     throw reported;
-  } finally {
-    stop?.release();
   }
   conv.channel.bodyEnded();
   return endData(conv, stuffer, [stuffer.end()], accepted, followed);
+}
+
+/**
+ * Writes message bytes in pieces of {@link BODY_PIECE}, with back-pressure: each stall has
+ * its own `dataBlock` limit, so a slow but steady link is not timed out while a large
+ * message (or a stream's large chunk) is still flowing.
+ */
+export async function writePieces(conv: Conversation, parts: readonly Buffer[], signal?: AbortSignal): Promise<void> {
+  const stall = conv.timeout("dataBlock");
+  for (const bytes of parts) {
+    for (let off = 0; off < bytes.length; off += BODY_PIECE) {
+      signal?.throwIfAborted();
+      await conv.channel.writeData(bytes.subarray(off, off + BODY_PIECE), stall, signal);
+    }
+  }
+}
+
+/**
+ * The chunks of a caller's body stream, for as long as the call can use them. A stream that
+ * stops yielding must not hold the call, and every call behind it, forever: each wait for
+ * its next chunk ends once the connection has gone or `signal` aborts, and one that lasts
+ * the `dataBlock` timeout (RFC 5321 §4.5.3.2.5, as a stalled write) closes the connection
+ * with SMTPTimeoutError (the message, half sent, can never be ended), which then ends it.
+ */
+export async function* bodyItems<T>(conv: Conversation, chunks: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  const ms = conv.timeout("dataBlock");
+  const expired = (): void => {
+    conv.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms waiting for the next chunk of the message body stream`, "dataBlock", ms));
+  };
+  // Not AbortSignal.any: the connection's signal outlives many calls (see linkSignals).
+  const stop = linkSignals(signal, conv.channel.closedSignal);
+  try {
+    yield* abortableItems(chunks, stop.signal, { ms, expired });
+  } finally {
+    stop.release();
+  }
 }
 
 /** Writes the last of the stuffed data (`last` holds the end marker) and opens the final reply slots. */

@@ -110,3 +110,23 @@ test("pipelined BDAT, a stream that waits: the sender refused, or every recipien
     })));
   }
 });
+
+test("BDAT, a stream's chunk larger than a write (so written in pieces), refused (552, 421) while its bytes are being written, then the server closes: lock-step and pipelined -> SMTPDataError for BDAT, the failed write as cause; no BDAT LAST", async (t) => {
+  /** The whole message in one chunk, then one more byte: the message goes as a BDAT chunk, not with LAST. */
+  async function* wholeThenMore(): AsyncGenerator<Buffer> {
+    yield MESSAGE;
+    yield Buffer.from("x");
+  }
+  const openings: [string, string][] = [
+    ["lock-step", `${greeting(["CHUNKING"])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: BDAT ${SIZE}\n-- pause\n`],
+    ["pipelined", `${PIPELINED}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: BDAT ${SIZE}\n-- pause\nS: 250 ok\nS: 250 ok\n`],
+  ];
+  for (const [flow, opening] of openings) {
+    for (const [code, text] of EARLY) {
+      const label = `${flow}, ${code}`;
+      await t.test(label, () => withPausedScript(`${opening}${refusedWhileWriting(code, text)}`, (client) => refusedAndClosed(
+        client, () => client.sendmail("a@x.test", "b@y.test", wholeThenMore()), (err) => dataRefused(err, code, text, "BDAT", label),
+      )));
+    }
+  }
+});
