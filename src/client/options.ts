@@ -64,7 +64,7 @@ export interface SMTPOptions {
   /** Allow password-revealing AUTH mechanisms on unencrypted non-loopback links. Default false. */
   allowInsecureAuth?: boolean;
   /**
-   * Diagnose a plain-text client pointed at an implicit-TLS port (465). When no greeting has
+   * Diagnose a plain-text client pointed at an implicit-TLS port (465). When no byte of the greeting has
    * arrived 1.5 s after connecting, a second connection to the same host and port tries a TLS
    * handshake (nothing is verified, no data is sent on it, the first connection is left
    * alone); if the peer speaks TLS, `connect()` fails at once with an `SMTPConnectError`

@@ -145,7 +145,7 @@ export class SMTP extends SMTPTransactions {
 
   /**
    * Reads the greeting. On a plain-text TCP connection with `diagnoseTLS` on (the
-   * default), a greeting that has not come after 1.5 s makes a second connection probe
+   * default), a greeting of which no byte has come after 1.5 s makes a second connection probe
    * the same port for implicit TLS; if it speaks TLS, this fails at once instead of at the
    * greeting timeout. See `transport/tls-probe.ts`.
    * @throws SMTPConnectError (code -1) with "this looks like an implicit-TLS port: use
@@ -160,6 +160,7 @@ export class SMTP extends SMTPTransactions {
       host, port, owner: this,
       ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
       onProbe: () => this.tracer.line(`no greeting from ${host}:${port} yet: probing it for implicit TLS on a second connection`),
+      heard: () => channel.replyInProgress,
     });
   }
 

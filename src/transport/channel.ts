@@ -143,6 +143,11 @@ export class Channel {
     if (!this.#closing.signal.aborted) this.#closing.abort(reason ?? new SMTPServerDisconnected("Connection closed"));
   }
 
+  /** True while some bytes of a reply have come but not the whole reply (see {@link CommandQueue.replyInProgress}). */
+  get replyInProgress(): boolean {
+    return this.#queue.replyInProgress;
+  }
+
   /** True once closed (by either side). */
   get closed(): boolean {
     return this.#conn.closed || this.#queue.failure !== null;

@@ -124,6 +124,11 @@ export class CommandQueue {
     return this.#failure;
   }
 
+  /** True while a reply has begun to arrive but is not complete. */
+  get replyInProgress(): boolean {
+    return this.#parser.inProgress;
+  }
+
   /** Opens a slot for the next reply (call when writing its command, in write order). */
   expect(kind: SlotKind, command: string): Slot {
     const slot = new Slot(kind, command);

@@ -66,6 +66,8 @@ export class Connection {
   readonly #onData = (chunk: Buffer): void => this.#events.data(chunk);
   /** How the plain socket is read; `null` once TLS is up (TLS sockets emit `data`). */
   #reader: DirectReader | null;
+  /** Removes the listeners {@link Connection.#attach} put on the current socket. */
+  #detach: () => void = () => undefined;
 
   private constructor(
     socket: net.Socket, reader: DirectReader | null, events: ConnectionEvents, owner: object,
@@ -265,9 +267,8 @@ export class Connection {
     }
     // From here the TLS layer reads the socket: nothing of it may reach the reply parser.
     this.#reader?.pause();
-    raw.off("data", this.#onData);
-    raw.removeAllListeners("close");
-    raw.removeAllListeners("error");
+    // Only our own listeners: a socket from `socketFactory` may carry its owner's.
+    this.#detach();
     raw.on("error", () => undefined); // the TLS socket reports it
     const secure = tls.connect({ ...tlsOptionsFor(this.#isPath ? undefined : this.#host, options), socket: raw });
     try {
@@ -305,14 +306,23 @@ export class Connection {
     let lastError: Error | undefined;
     if (this.#reader !== null) this.#reader.receive(this.#onData);
     else socket.on("data", this.#onData);
-    socket.on("error", (err) => { lastError = err; });
+    const onError = (err: Error): void => { lastError = err; };
     // The server has closed its side: no reply can come any more. Without this, a socket
     // with writes the server no longer reads (it refused the message and hung up) would
     // wait for them to drain, which never happens, until the data-block timeout.
-    socket.on("end", () => socket.destroy());
-    socket.on("close", () => {
+    const onEnd = (): void => void socket.destroy();
+    const onClose = (): void => {
       this.#closed = true;
       this.#events.close(lastError);
-    });
+    };
+    socket.on("error", onError);
+    socket.on("end", onEnd);
+    socket.on("close", onClose);
+    this.#detach = () => {
+      socket.off("data", this.#onData);
+      socket.off("error", onError);
+      socket.off("end", onEnd);
+      socket.off("close", onClose);
+    };
   }
 }

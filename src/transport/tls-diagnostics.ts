@@ -28,9 +28,6 @@ const CERT_CODES = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "UNABLE_TO_GET_ISSUER_CERT",
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "CERT_REVOKED",
   "CERT_UNTRUSTED",
   "CERT_REJECTED",
   "CERT_SIGNATURE_FAILURE",
@@ -42,6 +39,16 @@ const CERT_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_FORMAT",
   "ERR_TLS_CERT_ALTNAME_INVALID",
   "HOSTNAME_MISMATCH",
+]);
+
+/**
+ * Certificate failures that no trusted CA would fix (the certificate's dates, its
+ * revocation): what to say instead of "pass the issuing CA as tls.ca".
+ */
+const CERT_VALIDITY: ReadonlyMap<string, readonly [what: string, fix: string]> = new Map([
+  ["CERT_HAS_EXPIRED", ["has expired", "The server must renew it (unless this machine's clock is wrong)"]],
+  ["CERT_NOT_YET_VALID", ["is not valid yet", "Check this machine's clock (or the server's certificate dates)"]],
+  ["CERT_REVOKED", ["has been revoked by its issuer", "The server must replace it"]],
 ]);
 
 /** Where the TLS was being set up, for the message. */
@@ -72,6 +79,11 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
       `TLS certificate of ${where} does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`,
       { cause: err },
     );
+  }
+  const validity = CERT_VALIDITY.get(code);
+  if (validity !== undefined) {
+    const [what, fix] = validity;
+    return new SMTPException(`TLS certificate of ${where} ${what}: ${reason} (${code}). ${fix}, or (insecure) set tls.rejectUnauthorized: false`, { cause: err });
   }
   if (CERT_CODES.has(code)) {
     return new SMTPException(

@@ -1,8 +1,8 @@
 /**
  * The implicit-TLS diagnosis for plain-text clients. A server on an implicit-TLS port
  * (465) says nothing and waits for a TLS ClientHello, so a plain-text client would sit
- * until its greeting timeout (minutes, RFC 5321 §4.5.3.2.1). Instead, when no greeting has
- * come after {@link TLS_PROBE_DELAY} ms, a SECOND connection to the same host and port
+ * until its greeting timeout (minutes, RFC 5321 §4.5.3.2.1). Instead, when no byte of a greeting
+ * has come after {@link TLS_PROBE_DELAY} ms, a SECOND connection to the same host and port
  * tries a TLS handshake; if the peer speaks TLS, the first connection fails at once with a
  * message that says "use SMTP_SSL". The first connection is never touched (no byte is sent
  * on it), and a server that merely greets late still gets its greeting read.
@@ -36,6 +36,11 @@ export interface TLSProbeTarget {
   delay?: number;
   /** Told when the probe starts (for the debug trace). */
   onProbe?: () => void;
+  /**
+   * True once some bytes of the greeting have come (a multi-line greeting's first lines):
+   * a TLS server never speaks first, so no probe is made then.
+   */
+  heard?: () => boolean;
 }
 
 /** True for an error that means the peer sent a TLS alert record, i.e. it speaks TLS. */
@@ -104,6 +109,9 @@ export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbe
     };
     greeting.then((reply) => finish(() => resolve(reply)), (err: unknown) => finish(() => reject(err)));
     const timer = setTimeout(() => {
+      // A second connection is not harmless (Postfix postscreen's pregreet test fails it):
+      // only when nothing at all has come.
+      if (target.heard?.() === true) return;
       target.onProbe?.();
       void probeImplicitTLS(target, cancel.signal).then((isTLS) => {
         if (isTLS) finish(() => reject(new SMTPConnectError(-1, implicitTLSPortMessage(target.host, target.port), { command: "the greeting" })));

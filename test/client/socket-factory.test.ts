@@ -239,6 +239,34 @@ describe("socketFactory with TLS", () => {
     });
   });
 
+  it("STARTTLS leaves the factory's own listeners on its socket (its close listener still fires)", async () => {
+    await withPeer({ keyPair: certs.wrongHost }, async (peer) => {
+      let socket: net.Socket | undefined;
+      let closes = 0;
+      const onClose = (): void => { closes++; };
+      const onError = (): void => undefined;
+      const factory: SocketFactory = () => {
+        socket = net.connect(peer.port, "127.0.0.1");
+        socket.on("close", onClose);
+        socket.on("error", onError);
+        return socket;
+      };
+      const client = await SMTP.connect(CERT_NAME, 25, { ...BASE, tls: { ca: certs.ca }, socketFactory: factory });
+      try {
+        await client.starttls();
+        assert.equal(client.encrypted, true);
+        assert.ok(socket!.listeners("close").includes(onClose), "the factory's close listener was removed");
+        assert.ok(socket!.listeners("error").includes(onError), "the factory's error listener was removed");
+        const closed = new Promise((resolve) => socket!.once("close", resolve));
+        await client.quit();
+        await closed;
+        assert.equal(closes, 1);
+      } finally {
+        client.close();
+      }
+    });
+  });
+
   it("a TLS socket to a proxy does not make the link encrypted: no tlsInfo, PLAIN refused", async () => {
     await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
       const factory: SocketFactory = () => tls.connect({ port: peer.port, host: "127.0.0.1", ca: certs.ca });

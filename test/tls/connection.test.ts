@@ -62,6 +62,32 @@ describe("tlsOptionsFor", () => {
   });
 });
 
+describe("describeTLSError: certificate failures", () => {
+  const nodeError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+
+  for (const [code, message, says] of [
+    ["CERT_HAS_EXPIRED", "certificate has expired", /has expired.*renew.*clock.*rejectUnauthorized: false/],
+    ["CERT_NOT_YET_VALID", "certificate is not yet valid", /not valid yet.*clock/],
+    ["CERT_REVOKED", "certificate revoked", /revoked/],
+  ] as const) {
+    it(`${code}: says what is wrong, and does not send the user after a CA that would not help`, () => {
+      const described = describeTLSError(nodeError(code, message), "mx.example.org", 465, "implicit");
+      assert.ok(described instanceof SMTPException);
+      assert.match(described.message, /mx\.example\.org:465/);
+      assert.match(described.message, says);
+      assert.ok(described.message.includes(code), described.message);
+      assert.doesNotMatch(described.message, /tls\.ca/);
+    });
+  }
+
+  for (const code of ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"]) {
+    it(`${code}: an untrusted chain names tls.ca`, () => {
+      const described = describeTLSError(nodeError(code, "untrusted"), "mx.example.org", 587, "starttls");
+      assert.match(described.message, /verification failed for mx\.example\.org:587.*tls\.ca.*rejectUnauthorized: false/);
+    });
+  }
+});
+
 describe("Connection.upgrade", () => {
   // Its own socket is read through net's onread (the bytes are counted, left in the kernel);
   // a socketFactory's through `data` events (they wait in the stream's buffer).

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { before, describe, it, type TestContext } from "node:test";
 import {
@@ -98,6 +99,28 @@ describe("port/mode mix-ups", () => {
         smtp.close();
       }
     });
+  });
+
+  it("no probe once part of the greeting has come (a postscreen-style 220- line, the rest 2.5 s later)", async () => {
+    let connections = 0;
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => {
+      sockets.push(s);
+      s.on("error", () => undefined);
+      if (++connections > 1) return void s.destroy();
+      s.write("220-mx.test first line at once\r\n");
+      setTimeout(() => s.write("220 mx.test ESMTP\r\n"), 2500);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const smtp = await SMTP.connect("127.0.0.1", port, BASE);
+      smtp.close();
+      assert.equal(connections, 1, "a probe connection was made although the server had spoken plain text");
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("a silent server that is not TLS either ends in the greeting timeout, not a false diagnosis", async () => {
