@@ -113,3 +113,9 @@ S: 235 2.7.0 ok
     assert.equal((await client.loginWith({ user: "admin", password: "pw", authzid: "bob" })).code, 235);
   });
 });
+
+test("login with a lone surrogate in the password: TypeError before EHLO, as for CR, LF and NUL", async () => {
+  await withScript("S: 220 mx.test ESMTP\n", async (client) => {
+    await assert.rejects(client.login("u", "pa\uD83D"), (err: unknown) => err instanceof TypeError && /password.*lone surrogate/.test(err.message));
+  });
+});
