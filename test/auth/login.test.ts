@@ -9,9 +9,8 @@ import { cramMd5Mechanism } from "../../src/auth/cram-md5.js";
 import { loginMechanism } from "../../src/auth/login.js";
 import { xoauth2Mechanism } from "../../src/auth/xoauth2.js";
 import { SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../../src/errors.js";
-import type { AuthIO } from "../../src/client/authenticate.js";
 import { ScramServerExchange } from "../helpers/scram-server.js";
-import { b64, FakeIO, reply } from "./fake-io.js";
+import { b64, FakeIO, scramServerIO } from "./fake-io.js";
 
 const creds = { user: "u", password: "p" };
 
@@ -147,18 +146,8 @@ test("authenticateWith: a mechanism that cannot carry the authzid is a TypeError
 
 test("login: SCRAM-SHA-256 carries the authzid in its gs2 header (saslname-escaped), which the server's check of c= covers", async () => {
   const server = new ScramServerExchange({ password: "pencil", offersPlus: false });
-  const sent: string[] = [];
-  const answer = (text: string): string => Buffer.from(text, "base64").toString("utf8");
-  const io: AuthIO = {
-    encrypted: true, loopback: false, host: "h", port: 1,
-    async command(line) {
-      sent.push(line);
-      if (sent.length === 1) return reply(`334 ${b64(server.first(answer(line.slice("AUTH SCRAM-SHA-256 ".length))))}`);
-      if (sent.length === 2) return reply(`334 ${b64(server.final(answer(line), null))}`);
-      return reply("235 2.7.0 ok");
-    },
-  };
+  const io = scramServerIO(server);
   await login(io, "CRAM-MD5 SCRAM-SHA-256", { user: "user", password: "pencil", authzid: "bob,x=y" });
   assert.equal(server.gs2Header, "n,a=bob=2Cx=3Dy,");
-  assert.deepEqual(sent.slice(2), [""], "the server's signature verified: an empty answer, then 235");
+  assert.deepEqual(io.sent.slice(2), [""], "the server's signature verified: an empty answer, then 235");
 });
