@@ -32,6 +32,7 @@ test("registry: case-insensitive get, register, replace, insert before, unregist
   assert.deepEqual(reg.names(), ["OAUTHBEARER", "XOAUTH2", "SCRAM-SHA-256-PLUS", "X-TOKEN", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"]);
   reg.register({ ...plainMechanism, name: "plain" });
   assert.equal(reg.names().indexOf("PLAIN"), 6, "replacing keeps the place");
+  assert.equal(reg.get("PLAIN")?.carriesAuthzid, true, "the wrapper of a lower-case name keeps what the mechanism declares");
   assert.equal(reg.unregister("x-token"), true);
   assert.equal(reg.unregister("x-token"), false);
   assert.throws(() => reg.register({ ...plainMechanism, name: "BAD NAME" }), TypeError);
