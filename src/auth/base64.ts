@@ -3,14 +3,20 @@
  * @module
  */
 
+import { LONE_SURROGATE } from "./credentials.js";
+
 /**
  * base64 of an auth object's answer: a string as UTF-8 (user names and passwords are
  * UTF-8, Python's gh-73936), a `Uint8Array` as its bytes, `null` as the empty answer.
- * Throws `TypeError` for anything else.
+ * Throws `TypeError` for anything else, and for a string with a lone surrogate (no UTF-8
+ * form: it would go out as U+FFFD).
  */
 export function encodeAuthAnswer(answer: unknown): string {
   if (answer === null) return "";
-  if (typeof answer === "string") return Buffer.from(answer, "utf8").toString("base64");
+  if (typeof answer === "string") {
+    if (LONE_SURROGATE.test(answer)) throw new TypeError("an auth object's answer is not well-formed Unicode (a lone surrogate has no UTF-8 form)");
+    return Buffer.from(answer, "utf8").toString("base64");
+  }
   if (answer instanceof Uint8Array) return Buffer.from(answer).toString("base64");
   throw new TypeError("an auth object must return a string, a Buffer or null");
 }

@@ -11,12 +11,20 @@ import type { AuthCredentials, TokenSource } from "./mechanism.js";
 const LINE_BREAKING = /[\r\n\0]/;
 
 /**
- * Throws `TypeError` unless `value` is a string free of CR, LF and NUL (and of `extra`,
- * characters a given mechanism uses as separators). The message names `what`, never the value.
+ * A lone surrogate: text with no UTF-8 form, which `Buffer.from` would send as U+FFFD
+ * (another password than the caller's; Python raises UnicodeEncodeError).
+ */
+export const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Throws `TypeError` unless `value` is a string free of CR, LF, NUL and lone surrogates
+ * (and of `extra`, characters a given mechanism uses as separators). The message names
+ * `what`, never the value.
  */
 export function checkCredential(value: unknown, what: string, extra?: RegExp): string {
   if (typeof value !== "string") throw new TypeError(`${what} must be a string`);
   if (LINE_BREAKING.test(value)) throw new TypeError(`${what} must not contain CR, LF or NUL`);
+  if (LONE_SURROGATE.test(value)) throw new TypeError(`${what} is not well-formed Unicode (a lone surrogate has no UTF-8 form)`);
   if (extra !== undefined && extra.test(value)) {
     throw new TypeError(`${what} contains a character this mechanism cannot carry`);
   }

@@ -16,8 +16,10 @@ export interface AuthCredentials {
   /** An OAuth 2.0 access token, or a function returning one; for XOAUTH2 and OAUTHBEARER. */
   token?: TokenSource;
   /**
-   * The authorization identity to act as (RFC 4422 §2), when it differs from `user`; used by
-   * PLAIN and SCRAM-SHA-256. Most servers refuse any value here unless `user` is an admin.
+   * The authorization identity to act as (RFC 4422 §2), when it differs from `user`; carried
+   * by PLAIN and SCRAM-SHA-256 (and -PLUS) only: `login()` skips every other mechanism when
+   * it is set, since they would log in as `user` itself. Empty means none. Most servers
+   * refuse any value here unless `user` is an admin.
    */
   authzid?: string;
 }
@@ -96,6 +98,12 @@ export interface SASLMechanism {
    * on a connection without a {@link ChannelBinding}. Default false.
    */
   readonly needsChannelBinding?: boolean;
+  /**
+   * True for a mechanism that sends the caller's `authzid` (PLAIN, SCRAM-SHA-256 and
+   * -PLUS). One without it cannot run when an authzid is given: it would authenticate as
+   * `user` itself, not as the identity asked for. Default false.
+   */
+  readonly carriesAuthzid?: boolean;
   /** Starts one exchange. Throws `TypeError` when the credentials do not fit. */
   start(credentials: AuthCredentials, context: AuthContext): SASLExchange;
 }

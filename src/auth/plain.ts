@@ -24,6 +24,7 @@ export const plainMechanism: SASLMechanism = Object.freeze({
   name: "PLAIN",
   revealsSecret: true,
   needs: "password",
+  carriesAuthzid: true,
   start(credentials: AuthCredentials): SASLExchange {
     const message = encodePlain(credentials);
     return {

@@ -55,6 +55,7 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
       revealsSecret: mechanism.revealsSecret,
       needs: mechanism.needs,
       needsChannelBinding: mechanism.needsChannelBinding,
+      carriesAuthzid: mechanism.carriesAuthzid,
       start: (credentials: AuthCredentials, context: AuthContext) => mechanism.start(credentials, context),
     });
     const existing = this.#indexOf(name);

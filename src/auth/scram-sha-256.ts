@@ -161,6 +161,7 @@ export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMech
     revealsSecret: false,
     needs: "password" as const,
     needsChannelBinding: plus,
+    carriesAuthzid: true,
     start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => new ScramExchange(credentials, makeNonce(), context, plus),
   });
 }

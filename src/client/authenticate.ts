@@ -86,6 +86,11 @@ interface Exchange {
   details: () => unknown;
 }
 
+/** True when the caller asks to act as another identity (an empty authzid is none). */
+function wantsAuthzid(creds: AuthCredentials): boolean {
+  return creds.authzid !== undefined && creds.authzid !== "";
+}
+
 /** The loop shared by `authenticate` and `authenticateWith`. */
 async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise<{ reply: SMTPReply; command: string }> {
   const mech = ex.mechanism;
@@ -155,14 +160,17 @@ export async function authenticate(io: AuthIO, mechanism: string, authobject: Au
  * initial response is computed before anything is sent (and given to the server's first
  * challenge when `initialResponseOk` is false), so credential errors come first; the
  * mechanism's `finish()` runs after 235. Throws as `authenticate` does, plus `TypeError`
- * from `mech.start()`; an `SMTPAuthenticationError` carries the mechanism's
- * `errorDetails` (the OAuth error JSON) as `details`.
+ * from `mech.start()` or, before anything is sent, for an `authzid` given to a mechanism
+ * that cannot carry it (see {@link SASLMechanism.carriesAuthzid}); an
+ * `SMTPAuthenticationError` carries the mechanism's `errorDetails` (the OAuth error JSON)
+ * as `details`.
  */
 export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: AuthCredentials, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
   const name = normaliseMechanismName(mech.name);
   const reveals = revealsSecret(name, mech.revealsSecret);
   // Checked before start() (which validates the credentials), so the refusal comes first.
   if (reveals && insecureLink(io, opts)) throw insecureRefusal(io, [name]);
+  if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) throw new TypeError(`${name} cannot carry an authorization identity (authzid)`);
   const binding = io.channelBinding?.() ?? null;
   const exchange = mech.start(creds, {
     host: io.host,
@@ -195,7 +203,8 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
  * mechanism (names compared case-insensitively) in the registry's order of preference,
  * skipping token mechanisms without a token, password ones without a password,
  * channel-binding ones (SCRAM-SHA-256-PLUS) on a connection without a binding (only TLS
- * 1.3 has one), and revealing ones on an insecure link unless `allowInsecure`. Resolves
+ * 1.3 has one), ones that cannot carry the caller's `authzid` when one is given (all but
+ * PLAIN and SCRAM: they would log in as `user` itself), and revealing ones on an insecure link unless `allowInsecure`. Resolves
  * to the 235 reply.
  *
  * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421, or a
@@ -214,6 +223,7 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
     if (mech.needsChannelBinding === true && !bound) continue;
+    if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) continue;
     if (revealsSecret(mech.name, mech.revealsSecret) && insecure) {
       refusedAsInsecure.push(mech.name);
       continue;

@@ -142,3 +142,14 @@ test("no credential appears in errors or trace strings", async () => {
   const typeErr = await authenticate(new FakeIO([]), "PLAIN", authPlainObject(() => ({ user: "u", password: "S3cr3t\n" }))).catch((e: unknown) => e);
   assert.ok(typeErr instanceof TypeError && !typeErr.message.includes("S3cr3t"));
 });
+
+test("authenticate: a string answer with a lone surrogate is a TypeError (Python's UnicodeEncodeError), not sent as U+FFFD", async () => {
+  const io = new FakeIO([]);
+  await assert.rejects(authenticate(io, "X-TEST", () => "pa\uD83D"), /lone surrogate/);
+  assert.deepEqual(io.sent, []);
+  await assert.rejects(authenticate(io, "PLAIN", authPlainObject(() => ({ user: "u", password: "pa\uD83D" }))), /lone surrogate/);
+  assert.deepEqual(io.sent, []);
+  const later = new FakeIO(["334 ", "501 cancelled"]);
+  await assert.rejects(authenticate(later, "X-TEST", (challenge) => (challenge === undefined ? null : "\uDE00")), TypeError);
+  assert.deepEqual(later.sent, ["AUTH X-TEST", "*"]);
+});

@@ -7,6 +7,7 @@
 import type { ChannelBinding } from "../../src/auth/mechanism.js";
 import type { AuthIO } from "../../src/client/authenticate.js";
 import type { SMTPReply } from "../../src/protocol/reply.js";
+import type { ScramServerExchange } from "../helpers/scram-server.js";
 
 /** Builds a reply from `"334 abc"`-style text (one line). */
 export function reply(text: string): SMTPReply {
@@ -54,4 +55,30 @@ export class FakeIO implements AuthIO {
   get remaining(): number {
     return this.#replies.length;
   }
+}
+
+/**
+ * An encrypted AuthIO whose replies come from `server` (a SCRAM-SHA-256 exchange without
+ * channel binding), with or without an initial response; `sent` records every line. The
+ * server's `e=` answer to a bad proof fails the test at once.
+ */
+export function scramServerIO(server: ScramServerExchange): AuthIO & { sent: string[] } {
+  const sent: string[] = [];
+  const decode = (text: string): string => Buffer.from(text, "base64").toString("utf8");
+  const answer = (line: string): string => {
+    if (line === "AUTH SCRAM-SHA-256") return "334 ";
+    if (line.startsWith("AUTH ")) return `334 ${b64(server.first(decode(line.slice("AUTH SCRAM-SHA-256 ".length))))}`;
+    if (server.gs2Header === "") return `334 ${b64(server.first(decode(line)))}`;
+    if (line === "") return "235 2.7.0 ok";
+    const final = server.final(decode(line), null);
+    if (!final.startsWith("v=")) throw new Error(`the server refused the client's proof: ${final}`);
+    return `334 ${b64(final)}`;
+  };
+  return {
+    sent, encrypted: true, loopback: false, host: "h", port: 1,
+    async command(line: string): Promise<SMTPReply> {
+      sent.push(line);
+      return reply(answer(line));
+    },
+  };
 }

@@ -4,9 +4,13 @@ import type { SASLMechanism } from "../../src/auth/mechanism.js";
 import { plainMechanism } from "../../src/auth/plain.js";
 import { AuthRegistry, defaultRegistry } from "../../src/auth/registry.js";
 import { createScramSha256Mechanism } from "../../src/auth/scram-sha-256.js";
-import { login } from "../../src/client/authenticate.js";
+import { authenticateWith, login } from "../../src/client/authenticate.js";
+import { cramMd5Mechanism } from "../../src/auth/cram-md5.js";
+import { loginMechanism } from "../../src/auth/login.js";
+import { xoauth2Mechanism } from "../../src/auth/xoauth2.js";
 import { SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../../src/errors.js";
-import { b64, FakeIO } from "./fake-io.js";
+import { ScramServerExchange } from "../helpers/scram-server.js";
+import { b64, FakeIO, scramServerIO } from "./fake-io.js";
 
 const creds = { user: "u", password: "p" };
 
@@ -28,6 +32,7 @@ test("registry: case-insensitive get, register, replace, insert before, unregist
   assert.deepEqual(reg.names(), ["OAUTHBEARER", "XOAUTH2", "SCRAM-SHA-256-PLUS", "X-TOKEN", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"]);
   reg.register({ ...plainMechanism, name: "plain" });
   assert.equal(reg.names().indexOf("PLAIN"), 6, "replacing keeps the place");
+  assert.equal(reg.get("PLAIN")?.carriesAuthzid, true, "the wrapper of a lower-case name keeps what the mechanism declares");
   assert.equal(reg.unregister("x-token"), true);
   assert.equal(reg.unregister("x-token"), false);
   assert.throws(() => reg.register({ ...plainMechanism, name: "BAD NAME" }), TypeError);
@@ -111,4 +116,39 @@ test("login: a server that fails SCRAM's proof gets no fallback to PLAIN", async
   assert.deepEqual(io.sent.map((l) => l.split(" ").slice(0, 2).join(" ")).slice(0, 1), ["AUTH SCRAM-SHA-256"]);
   assert.equal(io.sent.length, 3, "AUTH, client-final, then '*'; no AUTH PLAIN after it");
   assert.equal(io.sent[2], "*");
+});
+
+test("login: an authzid is never dropped: only PLAIN and SCRAM carry it, the others are skipped", async () => {
+  const asBob = { user: "admin", password: "pw", authzid: "bob" };
+  const io = new FakeIO(["235 ok"]);
+  await login(io, "LOGIN CRAM-MD5 PLAIN", asBob);
+  assert.deepEqual(io.sent, [`AUTH PLAIN ${b64("bob\0admin\0pw")}`]);
+  const none = new FakeIO([]);
+  await assert.rejects(login(none, "LOGIN CRAM-MD5 XOAUTH2", { ...asBob, token: "tok" }), { message: "No suitable authentication method found." });
+  assert.deepEqual(none.sent, []);
+  // An empty authzid is none: every mechanism may run.
+  const empty = new FakeIO([`334 ${b64("<1.2@h>")}`, "235 ok"]);
+  await login(empty, "CRAM-MD5 PLAIN", { ...asBob, authzid: "" });
+  assert.equal(empty.sent[0], "AUTH CRAM-MD5");
+});
+
+test("authenticateWith: a mechanism that cannot carry the authzid is a TypeError before anything is sent", async () => {
+  for (const mech of [cramMd5Mechanism, loginMechanism, xoauth2Mechanism]) {
+    const io = new FakeIO([]);
+    await assert.rejects(authenticateWith(io, mech, { user: "admin", password: "pw", token: "tok", authzid: "bob" }), (err: unknown) => {
+      assert.ok(err instanceof TypeError);
+      assert.match(err.message, new RegExp(`^${mech.name} cannot carry an authorization identity`));
+      assert.doesNotMatch(err.message, /bob|admin/);
+      return true;
+    });
+    assert.deepEqual(io.sent, []);
+  }
+});
+
+test("login: SCRAM-SHA-256 carries the authzid in its gs2 header (saslname-escaped), which the server's check of c= covers", async () => {
+  const server = new ScramServerExchange({ password: "pencil", offersPlus: false });
+  const io = scramServerIO(server);
+  await login(io, "CRAM-MD5 SCRAM-SHA-256", { user: "user", password: "pencil", authzid: "bob,x=y" });
+  assert.equal(server.gs2Header, "n,a=bob=2Cx=3Dy,");
+  assert.deepEqual(io.sent.slice(2), [""], "the server's signature verified: an empty answer, then 235");
 });

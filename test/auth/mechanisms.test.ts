@@ -298,3 +298,29 @@ test("OAuth error challenge that is not JSON: its text is the details, and the c
     return true;
   });
 });
+
+test("a lone surrogate in a credential (no UTF-8 form) is a TypeError before anything is sent, never sent as U+FFFD", async () => {
+  // "pa\uD83D" is what slicing "pa😀" in the middle of its surrogate pair leaves.
+  const bad: [typeof plainMechanism, object][] = [
+    [plainMechanism, { user: "u", password: "pa\uD83D" }],
+    [plainMechanism, { user: "u\uDE00", password: "p" }],
+    [plainMechanism, { user: "u", password: "p", authzid: "\uD83Dbob" }],
+    [loginMechanism, { user: "u", password: "pa\uD83D" }],
+    [cramMd5Mechanism, { user: "u", password: "pa\uD83D" }],
+    [xoauth2Mechanism, { user: "u\uD83D", token: "t" }],
+    [oauthBearerMechanism, { user: "u\uD83D", token: "t" }],
+  ];
+  for (const [mech, creds] of bad) {
+    const io = new FakeIO([`334 ${b64("<1.2@x>")}`, "235 ok"]);
+    await assert.rejects(authenticateWith(io, mech, creds as never), (err: unknown) => {
+      assert.ok(err instanceof TypeError, `${mech.name}: ${String(err)}`);
+      assert.match(err.message, /lone surrogate/);
+      return true;
+    });
+    assert.deepEqual(io.sent, [], mech.name);
+  }
+  // A whole pair is fine.
+  const io = new FakeIO(["235 ok"]);
+  await authenticateWith(io, plainMechanism, { user: "u", password: "pa\uD83D\uDE00" });
+  assert.equal(io.sent[0], `AUTH PLAIN ${b64("\0u\0pa😀")}`);
+});

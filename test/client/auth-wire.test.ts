@@ -103,3 +103,19 @@ S: 235 2.7.0 ok
     await assert.rejects(client.noop(), /closed|connect/i);
   }, { authRegistry: registry });
 });
+
+test("loginWith an authzid skips CRAM-MD5, which cannot carry it, and acts as that identity over PLAIN", async () => {
+  // Before: CRAM-MD5 (preferred) logged in as "admin" itself and the authzid was dropped.
+  const script = `${EHLO("CRAM-MD5 PLAIN")}C: AUTH PLAIN ${b64("bob\0admin\0pw")}
+S: 235 2.7.0 ok
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.loginWith({ user: "admin", password: "pw", authzid: "bob" })).code, 235);
+  });
+});
+
+test("login with a lone surrogate in the password: TypeError before EHLO, as for CR, LF and NUL", async () => {
+  await withScript("S: 220 mx.test ESMTP\n", async (client) => {
+    await assert.rejects(client.login("u", "pa\uD83D"), (err: unknown) => err instanceof TypeError && /password.*lone surrogate/.test(err.message));
+  });
+});
