@@ -31,6 +31,8 @@ export interface AuthIO {
   readonly port: number;
   /** The connection's channel binding (TLS 1.3 only), or `null`; absent means none. */
   channelBinding?(): ChannelBinding | null;
+  /** Shows the server's 334 challenges in traces by their length only while `on` (see `Tracer.maskChallenges`). */
+  maskChallenges?(on: boolean): void;
 }
 
 /** Options of {@link authenticate} and {@link authenticateWith}. */
@@ -95,6 +97,19 @@ function wantsAuthzid(creds: AuthCredentials): boolean {
 async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise<{ reply: SMTPReply; command: string }> {
   const mech = ex.mechanism;
   if (ex.revealsSecret && insecureLink(io, opts)) throw insecureRefusal(io, [mech]);
+  // SCRAM's server messages (salt, iterations, the signature v=) would let a transcript's
+  // reader test password guesses offline: traces show their length only.
+  const masked = /^SCRAM-/i.test(mech);
+  if (masked) io.maskChallenges?.(true);
+  try {
+    return await exchange(io, ex, opts, mech);
+  } finally {
+    if (masked) io.maskChallenges?.(false);
+  }
+}
+
+/** The AUTH command and its challenges, for {@link run}. */
+async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mech: string): Promise<{ reply: SMTPReply; command: string }> {
   const state = opts.state ?? { challengeCount: 0 };
   const initial = (opts.initialResponseOk ?? true) ? await ex.authobject() : null;
   let command = `AUTH ${mech}`;

@@ -165,6 +165,7 @@ export abstract class SMTPSecure extends SMTPBase {
       },
       host: conv.channel.host,
       port: conv.channel.port,
+      maskChallenges: (on) => { this.tracer.maskChallenges = on; },
     };
   }
 }

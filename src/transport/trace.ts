@@ -21,6 +21,13 @@ export type DebugLevel = 0 | 1 | 2;
 export class Tracer {
   level: DebugLevel;
   output: (line: string) => void;
+  /**
+   * While true, a 334 reply is shown by its length only (see {@link reply}): set during a
+   * SCRAM exchange, whose server messages (salt, iteration count, and the server signature
+   * `v=`) would let whoever reads the transcript test password guesses offline, as the
+   * client's proof would.
+   */
+  maskChallenges = false;
 
   constructor(level: DebugLevel = 0, output?: (line: string) => void) {
     this.level = level;
@@ -48,10 +55,15 @@ export class Tracer {
   /**
    * Logs each line of a reply in its wire form (`250-...`, `250 ...`), each with the code
    * it came with: a hostile server's lines may carry different ones (`250-a`, `220 b`),
-   * though the reply takes the last line's. Escaped as every line is.
+   * though the reply takes the last line's. Escaped as every line is; a 334 only by its
+   * length while {@link maskChallenges} is set.
    */
   reply(reply: SMTPReply): void {
     if (this.level === 0) return;
+    if (this.maskChallenges && reply.code === 334) {
+      this.line(`S: 334 <challenge, ${reply.message.length} characters, not shown>`);
+      return;
+    }
     const last = reply.lines.length - 1;
     const codes = last > 0 ? mixedLineCodes(reply) : undefined;
     reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${text}`));

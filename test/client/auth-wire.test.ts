@@ -104,6 +104,33 @@ S: 235 2.7.0 ok
   }, { authRegistry: registry });
 });
 
+test("SCRAM: the transcript shows the server's challenges (salt, iterations, signature v=) by their length only, so it cannot be used to test password guesses; other replies as they are", async () => {
+  const { AuthRegistry } = await import("../../src/index.js");
+  const { createScramSha256Mechanism } = await import("../../src/auth/scram-sha-256.js");
+  const registry = new AuthRegistry([createScramSha256Mechanism({ nonce: () => "rOprNGfwEbeRWgbNEkqO" })]);
+  const serverFirst = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+  const clientFinal = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+  const serverFinal = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+  const script = `${EHLO("SCRAM-SHA-256")}C: AUTH SCRAM-SHA-256 ${b64("n,,n=user,r=rOprNGfwEbeRWgbNEkqO")}
+S: 334 ${b64(serverFirst)}
+C: ${b64(clientFinal)}
+S: 334 ${b64(serverFinal)}
+C:${" "}
+S: 235 2.7.0 ok
+C: NOOP
+S: 334 not a challenge here
+`;
+  const lines: string[] = [];
+  await withScript(script, async (client) => {
+    assert.equal((await client.login("user", "pencil")).code, 235);
+    assert.equal((await client.noop()).code, 334);
+  }, { authRegistry: registry, debugLevel: 1, debugOutput: (line) => void lines.push(line) });
+  const transcript = lines.join("\n");
+  for (const secret of [b64(serverFirst), b64(serverFinal), b64(clientFinal)]) assert.ok(!transcript.includes(secret), transcript);
+  assert.ok(lines.includes(`S: 334 <challenge, ${b64(serverFinal).length} characters, not shown>`), transcript);
+  assert.ok(lines.includes("S: 235 2.7.0 ok") && lines.includes("S: 334 not a challenge here"), transcript);
+});
+
 test("loginWith an authzid skips CRAM-MD5, which cannot carry it, and acts as that identity over PLAIN", async () => {
   // Before: CRAM-MD5 (preferred) logged in as "admin" itself and the authzid was dropped.
   const script = `${EHLO("CRAM-MD5 PLAIN")}C: AUTH PLAIN ${b64("bob\0admin\0pw")}
