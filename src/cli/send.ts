@@ -33,8 +33,8 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
 
 /**
  * The message body and its size: a test message made from --subject/--body, or a file or
- * stdin, both streamed, never read whole. A directory is refused before connecting; stdin
- * redirected from a file has a size too.
+ * stdin, both streamed, never read whole. A directory (as --file or on stdin) is refused
+ * before connecting; stdin redirected from a file has a size too.
  */
 async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | AsyncIterable<Uint8Array>; size?: number }> {
   const file = cmd.file;
@@ -52,6 +52,8 @@ async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Pro
   if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
+  // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
+  if (stdin.isDirectory()) throw new Error("stdin is a directory");
   return { body: readOrFail(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
 }
 
