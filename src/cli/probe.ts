@@ -49,6 +49,16 @@ export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()
   return lines;
 }
 
+/**
+ * `probe`'s exit code for an error: 2 for a usage error (a --ca-file that cannot be used),
+ * 1 for a bug, else 5: whatever the server refused (EHLO, STARTTLS), the probe failed to
+ * reach a usable session. send's codes for a refused message or login (3, 4, 6) are not probe's.
+ */
+function probeExitCode(e: unknown): ExitCodeValue {
+  const code = exitCodeFor(e);
+  return code === ExitCode.USAGE || code === ExitCode.FAILURE ? code : ExitCode.UNAVAILABLE;
+}
+
 /** Probes the server; resolves to the exit code. */
 export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
@@ -82,7 +92,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     return ExitCode.OK;
   } catch (e) {
     err(`smtplib: ${describeError(e)}`);
-    return exitCodeFor(e);
+    return probeExitCode(e);
   } finally {
     client?.close();
   }
