@@ -180,7 +180,8 @@ export type SendPhase = "connect" | "auth" | "send";
 
 /**
  * The exit code for an error (see ./exit-codes.ts), thrown in `phase` when known. A 421 (the
- * server closing the connection) and a refused STARTTLS are 5, whenever they come. While
+ * server closing the connection), a reply that is not SMTP (code -1) and a refused STARTTLS
+ * are 5, whenever they come. While
  * logging in, no AUTH, no mechanism both sides can use (over this link) or a refusal is 6,
  * not 5 (connection failure); a lost connection stays 5. While sending, a server without
  * an extension the message needs (SMTPUTF8 for a non-ASCII address) cannot take it, as if
@@ -189,6 +190,8 @@ export type SendPhase = "connect" | "auth" | "send";
 export function exitCodeFor(err: unknown, phase?: SendPhase): ExitCodeValue {
   // the server went away, whatever it was asked: not a refusal of the message nor of the login
   if (closing421(err) !== undefined || isStarttlsRefusal(err)) return ExitCode.UNAVAILABLE;
+  // -1: no valid reply (text that is not SMTP, or none): the connection is closed, nothing was refused
+  if (err instanceof SMTPResponseException && err.smtpCode < 0) return ExitCode.UNAVAILABLE;
   if (phase === "auth" && (err instanceof SMTPNotSupportedError || err?.constructor === SMTPException)) return ExitCode.AUTH;
   if (phase === "send" && err instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
   if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;

@@ -74,6 +74,23 @@ describe("send and probe when the server closes with 421 or refuses STARTTLS", {
     }
   });
 
+  test("send: a reply that is not SMTP (to EHLO, to MAIL) exits 5: the connection is closed, nothing was refused", async () => {
+    for (const verb of ["EHLO", "MAIL"]) {
+      const server = await lineServer((sock, line) => {
+        if (line.toUpperCase().startsWith(verb)) sock.write("ERROR\r\n");
+        else if (/^EHLO /i.test(line)) sock.write("250 mx.test\r\n");
+        else sock.write("250 ok\r\n");
+      });
+      try {
+        const r = await run(["send", "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--subject", "s"]);
+        assert.equal(r.code, 5, `${verb}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /Malformed reply line "ERROR"/);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   test("probe: a server whose EHLO reply is not SMTP exits 5, not send's 4 (refused)", async () => {
     const server = await lineServer((sock, line) => {
       if (/^EHLO /i.test(line)) sock.write("hello there\r\n");
