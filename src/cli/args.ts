@@ -86,6 +86,8 @@ export interface SendCommand extends ConnectTarget {
 /** `smtplib probe`. */
 export interface ProbeCommand extends ConnectTarget {
   readonly kind: "probe";
+  /** `-v`: the transcript on stderr; `-vv` adds times (as `send`). */
+  readonly verbosity: 0 | 1 | 2;
 }
 
 /** What the command line asks for. */
@@ -268,7 +270,13 @@ function addTargetOptions(cmd: Command): Command {
     .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
     .option("--timeout <ms>", "timeout for each step, in milliseconds", parseTimeout)
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
-    .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)");
+    .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)")
+    .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
+}
+
+/** `-v` given `count` times as a debug level: 0, 1, or 2 (times added) for -vv and more. */
+function verbosityOf(count: number): 0 | 1 | 2 {
+  return Math.min(count, 2) as 0 | 1 | 2;
 }
 
 interface TargetFlags {
@@ -349,7 +357,6 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--rcpt-option <param>", "ESMTP parameter for every RCPT TO, e.g. NOTIFY=SUCCESS,FAILURE (repeatable)", parseEsmtpParam)
     .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
-    .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
     .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string }) => {
       if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
@@ -363,7 +370,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         ...(o.file === undefined ? {} : { file: o.file }),
         ...(o.user === undefined ? {} : { user: o.user }),
         ...(o.passwordEnv === undefined ? {} : { passwordEnv: o.passwordEnv }),
-        verbosity: Math.min(o.verbose, 2) as 0 | 1 | 2, progress: o.progress,
+        verbosity: verbosityOf(o.verbose), progress: o.progress,
         mailOptions: o.mailOption ?? [], rcptOptions: o.rcptOption ?? [], pipelining: o.pipelining, chunking: o.chunking,
         authMechanisms: [...new Set(o.authMech ?? [])],
         ...(o.subject === undefined && o.body === undefined ? {} : { compose: { subject: o.subject ?? DEFAULT_SUBJECT, body: o.body ?? DEFAULT_BODY } }),
@@ -372,7 +379,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
     .argument("<host[:port]>", "server to probe", parseHostPort)
-    .action((target: { host: string; port: number }, o: TargetFlags) => sink({ kind: "probe", ...toTarget(target, o) }));
+    .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, o), verbosity: verbosityOf(o.verbose) }));
   return program;
 }
 

@@ -67,7 +67,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`);
   let client: Client | undefined;
   try {
-    const c = await newClient(cmd, 0, err);
+    const c = await newClient(cmd, cmd.verbosity, err);
     client = c;
     const reply = (r: { code: number; message: string }): string => `${r.code} ${r.message.split("\n")[0]}`;
     await timed(out, cmd.tlsMode === "ssl" ? "connect+TLS+greet" : "connect+greeting", () => c.connect(cmd.host, cmd.port), reply);

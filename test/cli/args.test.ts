@@ -176,8 +176,10 @@ test("serve: --auth-file (read when the server starts, repeatable as --auth) add
 
 test("probe: target and TLS mode", () => {
   assert.deepEqual(parse("probe", "smtp.example.org:465", "--ssl").command, {
-    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false,
+    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false, verbosity: 0,
   });
+  assert.equal((parse("probe", "mx.example.org", "-v").command as { verbosity: number }).verbosity, 1);
+  assert.equal((parse("probe", "mx.example.org", "-vvv").command as { verbosity: number }).verbosity, 2);
   assert.ok(parse("probe").error);
   assert.deepEqual(parse("send", "--server", "[127.0.0.1]:2525", "--from", "a@x.org", "--to", "b@x.org").command,
     { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true,
