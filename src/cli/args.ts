@@ -160,6 +160,15 @@ function parsePositive(value: string): number {
   return n;
 }
 
+/**
+ * `serve --host`: Node listens on every interface for an empty host, so `--host "$HOST"` with
+ * `HOST` unset would put the debugging server (which prints every message) on the network.
+ */
+function parseListenHost(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface).");
+  return value;
+}
+
 /** `serve`'s default `--max-clients`: with the default `--size`, at most ~3 GiB of messages in transit. */
 export const DEFAULT_SERVE_MAX_CLIENTS = 100;
 
@@ -307,7 +316,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
 
   program.command("serve").description("run the debugging SMTP/LMTP server until Ctrl-C, printing what it receives")
     .option("--port <n>", "port to listen on (0: any free port)", parsePort, 8025)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--host <host>", "address to listen on", parseListenHost, "127.0.0.1")
     .option("--lmtp", "speak LMTP instead of SMTP")
     .option("--tls-cert <file>", "PEM certificate: offer STARTTLS (or implicit TLS with --tls-implicit)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")

@@ -161,6 +161,14 @@ test("serve: defaults and options", () => {
   }
 });
 
+test("serve: an empty --host (an unset variable: --host \"$HOST\") is a usage error naming the flag, not every interface", () => {
+  for (const host of ["", " "]) {
+    const r = parse("serve", "--host", host);
+    assert.equal(r.command, undefined, JSON.stringify(r.command));
+    assert.match(r.err, /--host/);
+  }
+});
+
 test("serve: --auth-file (read when the server starts, repeatable as --auth) adds to --auth and satisfies --auth-required; help points to it", () => {
   const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-file", "more.txt", "--auth-required").command;
   assert.ok(r?.kind === "serve");
