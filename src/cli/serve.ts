@@ -73,7 +73,8 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
 
 /** Says on stderr that the server cannot start; exit code 5. */
 function cannotStart(err: unknown): ExitCodeValue {
-  process.stderr.write(`smtplib serve: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+  // the message may quote an argument (a file name, a host): its control characters escaped
+  process.stderr.write(`smtplib serve: cannot start: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
   return ExitCode.UNAVAILABLE;
 }
 
@@ -87,7 +88,7 @@ async function start(cmd: ServeCommand, handlers: DebugServerHooks): Promise<{ s
     options = await serveOptions(cmd);
   } catch (err) {
     if (!(err instanceof TypeError)) return cannotStart(err);
-    process.stderr.write(`smtplib: ${err.message}\n`);
+    process.stderr.write(`smtplib: ${escapeControl(err.message)}\n`);
     return ExitCode.USAGE;
   }
   try {
