@@ -152,6 +152,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let progress: Progress | undefined;
   let untrack = (): void => undefined;
   let phase: SendPhase = "connect";
+  // each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not 1 of 2)
+  const recipients = new Set(cmd.to).size;
   // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
   // code says that the server never confirmed the message.
   // Once the server has answered, the outcome is known: a signal while QUIT waits exits
@@ -182,14 +184,14 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     progress = undefined;
     for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
-    out(`sent to ${delivered.size} of ${cmd.to.length} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
+    out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     outcome = refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
     await quitWithin(client, QUIT_WAIT_MS);
     return outcome;
   } catch (e) {
     progress?.stop();
     if (e instanceof SMTPRecipientsRefused) {
-      out(`sent to 0 of ${cmd.to.length} recipient(s)`);
+      out(`sent to 0 of ${recipients} recipient(s)`);
       for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     }
     if (e instanceof MessageReadError) {
