@@ -115,6 +115,28 @@ export async function connectClient(target: ConnectTarget & ExtensionSwitches, d
   }
 }
 
+/** How long `send` and `probe` wait for the reply to QUIT: what they report is known by then. */
+export const QUIT_WAIT_MS = 5_000;
+
+/**
+ * QUIT, waiting at most `ms` for its reply (not the command timeout, minutes by default).
+ * Never throws: the session's outcome is known already.
+ * @returns the reply as `code text` (its first line), or why none came.
+ */
+export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`no reply (none within ${ms / 1000} s)`), ms); });
+  const reply = client.quit().then(
+    (r) => `${r.code} ${r.message.split("\n")[0]}`,
+    () => "no reply (the server closed the connection)",
+  );
+  try {
+    return await Promise.race([reply, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The library's advice in its errors, as CLI flags (longest phrases first). */
 const CLI_WORDING: readonly [string, string][] = [
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],

@@ -8,7 +8,7 @@ import type { PeerCertificate } from "node:tls";
 import { SMTPHeloError } from "../index.js";
 import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
-import { applyStarttls, describeError, exitCodeFor, lineWriter, newClient, type Client } from "./connect.js";
+import { applyStarttls, describeError, exitCodeFor, lineWriter, newClient, quitWithin, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
@@ -88,7 +88,8 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     const info = c.tlsInfo;
     out(info ? "TLS:" : "TLS: not in use");
     if (info) for (const line of formatTls(info)) out(line);
-    await timed(out, "QUIT", () => c.quit(), reply);
+    // bounded, and never a failure: the server has been probed by now
+    await timed(out, "QUIT", () => quitWithin(c), (shown) => shown);
     return ExitCode.OK;
   } catch (e) {
     err(`smtplib: ${describeError(e)}`);

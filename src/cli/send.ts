@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { SMTPRecipientsRefused } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, describeError, exitCodeFor, lineWriter, type Client, type SendPhase } from "./connect.js";
+import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, type Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
@@ -94,17 +94,6 @@ function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | {
   return { note: "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)" };
 }
 
-/** How long `send` waits for the reply to QUIT once the message is delivered. */
-const QUIT_WAIT_MS = 5_000;
-
-/** QUIT, waiting at most `ms` for its reply: the message's outcome is known already. */
-async function quitWithin(client: Client, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
-  await Promise.race([client.quit().catch(() => undefined), late]);
-  clearTimeout(timer);
-}
-
 /** A reply's text on one line (multi-line replies joined with " / "). */
 function oneLine(text: string): string {
   return text.split("\n").join(" / ");
@@ -186,7 +175,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     outcome = refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
-    await quitWithin(client, QUIT_WAIT_MS);
+    await quitWithin(client);
     return outcome;
   } catch (e) {
     progress?.stop();
