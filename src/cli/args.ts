@@ -7,7 +7,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_MAX_RECIPIENTS, MAX_DELAY_MS, VERSION } from "../constants.js";
 import { escapeControl } from "../errors.js";
-import { quoteaddr } from "../protocol/address.js";
+import { quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
@@ -210,12 +210,13 @@ export function parseEsmtpParam(value: string, previous: string[] | undefined): 
 }
 
 /**
- * Checks an envelope address as MAIL/RCPT will quote it, so a mistake is a usage error
- * naming the option before anything is sent, not a TypeError after connecting.
+ * Checks an envelope address as MAIL/RCPT will quote it (`quote`: `quoteRecipient` for RCPT,
+ * which refuses the null path), so a mistake is a usage error naming the option before
+ * anything is sent, not a TypeError after connecting.
  */
-function checkAddress(flag: string, address: string): void {
+function checkAddress(flag: string, address: string, quote: (address: string) => string = quoteaddr): void {
   try {
-    quoteaddr(address);
+    quote(address);
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
     throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(address)}": ${err.message}`);
@@ -372,7 +373,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
       if (o.authMech !== undefined && o.user === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-mech needs --user and --password-env");
       checkAddress("--from", o.from);
-      for (const to of o.to) checkAddress("--to", to);
+      for (const to of o.to) checkAddress("--to", to, quoteRecipient);
       checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [o.from, ...o.to]);
       sink({
         kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,

@@ -136,6 +136,14 @@ test("send: an address that is not one address names its option", () => {
   assert.equal(parse("send", "--server", "h", "--from", "", "--to", "Bob <b@x.org>").command?.kind, "send");
 });
 
+test("send: a recipient that is the null path (<>) is a usage error naming --to, before connecting", () => {
+  for (const to of ["<>", " <> "]) {
+    const r = parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--to", to);
+    assert.equal(r.error?.code, "smtplib.usage", to);
+    assert.match(r.error.message, /--to "[^"]*": a recipient cannot be the null path <>/);
+  }
+});
+
 test("serve: defaults and options", () => {
   const d = parse("serve").command;
   assert.deepEqual(d, {
