@@ -101,7 +101,8 @@ async function start(cmd: ServeCommand, handlers: DebugServerHooks): Promise<{ s
 /** What the "listening" line says the server offers. */
 function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): string {
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
-  if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : "STARTTLS");
+  // --hide starttls: still taken, as a client that tries it unasked would find
+  if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : cmd.extensions.hideStarttls === true ? "STARTTLS not advertised" : "STARTTLS");
   const users = Object.keys(options.auth?.users ?? {}).length;
   if (users > 0) features.push(`AUTH for ${users} user(s)${cmd.authRequired ? ", required" : ""}`);
   if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
