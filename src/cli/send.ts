@@ -6,6 +6,7 @@
 import diagnostics from "node:diagnostics_channel";
 import { createReadStream, fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { SMTPRecipientsRefused } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -31,12 +32,26 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
   }
 }
 
+/** A message read from a stream: its chunks (read errors as {@link MessageReadError}) and the stream itself. */
+interface StreamedMessage extends AsyncIterable<Uint8Array> {
+  /**
+   * Destroys the stream. The library calls it on a body that stalls (a wait for its next chunk
+   * cannot be ended otherwise), and send when it ends: a stream left reading (stdin kept open
+   * by its writer) would keep the process alive after send has failed.
+   */
+  destroy(): void;
+}
+
+function streamedMessage(stream: Readable): StreamedMessage {
+  return { [Symbol.asyncIterator]: () => readOrFail(stream), destroy: () => void stream.destroy() };
+}
+
 /**
  * The message body and its size: a test message made from --subject/--body, or a file or
  * stdin, both streamed, never read whole. A directory (as --file or on stdin) is refused
  * before connecting; stdin redirected from a file has a size too.
  */
-async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | AsyncIterable<Uint8Array>; size?: number }> {
+async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
   const file = cmd.file;
   if (cmd.compose !== undefined) {
     const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
@@ -47,14 +62,14 @@ async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Pro
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
     const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    return { body: readOrFail(stream), ...(info.isFile() ? { size: info.size } : {}) };
+    return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
   }
   if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
   // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
   if (stdin.isDirectory()) throw new Error("stdin is a directory");
-  return { body: readOrFail(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
+  return { body: streamedMessage(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
 }
 
 /** What `send` knows of its stdin before reading anything. */
@@ -194,5 +209,6 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     process.off("SIGTERM", interrupted);
     untrack();
     client?.close();
+    if (!(message.body instanceof Uint8Array)) message.body.destroy();
   }
 }
