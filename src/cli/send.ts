@@ -7,7 +7,7 @@ import diagnostics from "node:diagnostics_channel";
 import { createReadStream, fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { SMTPRecipientsRefused } from "../index.js";
+import { SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
@@ -23,12 +23,27 @@ const PROGRESS_THRESHOLD = 512 * 1024;
 /** The message could not be read (exit code 7), even once sending had begun. */
 class MessageReadError extends Error {}
 
-/** Reads `body`, turning a read error into a {@link MessageReadError}. */
-async function* readOrFail(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** Whether a message stream is being waited on: set while its next chunk has not come. */
+interface ReadState {
+  waiting: boolean;
+}
+
+/** Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a chunk is awaited. */
+async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): AsyncGenerator<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
   try {
-    yield* body;
+    for (;;) {
+      state.waiting = true;
+      const next = await chunks.next();
+      state.waiting = false;
+      if (next.done === true) return;
+      yield next.value;
+    }
   } catch (e) {
+    state.waiting = false;
     throw new MessageReadError(`cannot read the message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    await chunks.return?.();
   }
 }
 
@@ -40,10 +55,21 @@ interface StreamedMessage extends AsyncIterable<Uint8Array> {
    * by its writer) would keep the process alive after send has failed.
    */
   destroy(): void;
+  /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
+  stalled(): boolean;
 }
 
 function streamedMessage(stream: Readable): StreamedMessage {
-  return { [Symbol.asyncIterator]: () => readOrFail(stream), destroy: () => void stream.destroy() };
+  const state: ReadState = { waiting: false };
+  let stalled = false;
+  return {
+    [Symbol.asyncIterator]: () => readOrFail(stream, state),
+    destroy: () => {
+      stalled ||= state.waiting;
+      stream.destroy();
+    },
+    stalled: () => stalled,
+  };
 }
 
 /**
@@ -200,6 +226,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     }
     if (e instanceof MessageReadError) {
       err(`smtplib: ${e.message}`);
+      return ExitCode.NO_INPUT;
+    }
+    // the library's wait for the next chunk timed out: the input stalled, not the server
+    if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && !(message.body instanceof Uint8Array) && message.body.stalled()) {
+      err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
       return ExitCode.NO_INPUT;
     }
     err(`smtplib: ${describeError(e)}`);
