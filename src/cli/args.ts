@@ -7,7 +7,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_MAX_RECIPIENTS, MAX_DELAY_MS, VERSION } from "../constants.js";
 import { escapeControl } from "../errors.js";
-import { quoteaddr } from "../protocol/address.js";
+import { quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
@@ -86,6 +86,8 @@ export interface SendCommand extends ConnectTarget {
 /** `smtplib probe`. */
 export interface ProbeCommand extends ConnectTarget {
   readonly kind: "probe";
+  /** `-v`: the transcript on stderr; `-vv` adds times (as `send`). */
+  readonly verbosity: 0 | 1 | 2;
 }
 
 /** What the command line asks for. */
@@ -158,6 +160,15 @@ function parsePositive(value: string): number {
   return n;
 }
 
+/**
+ * `serve --host`: Node listens on every interface for an empty host, so `--host "$HOST"` with
+ * `HOST` unset would put the debugging server (which prints every message) on the network.
+ */
+function parseListenHost(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface).");
+  return value;
+}
+
 /** `serve`'s default `--max-clients`: with the default `--size`, at most ~3 GiB of messages in transit. */
 export const DEFAULT_SERVE_MAX_CLIENTS = 100;
 
@@ -199,12 +210,13 @@ export function parseEsmtpParam(value: string, previous: string[] | undefined): 
 }
 
 /**
- * Checks an envelope address as MAIL/RCPT will quote it, so a mistake is a usage error
- * naming the option before anything is sent, not a TypeError after connecting.
+ * Checks an envelope address as MAIL/RCPT will quote it (`quote`: `quoteRecipient` for RCPT,
+ * which refuses the null path), so a mistake is a usage error naming the option before
+ * anything is sent, not a TypeError after connecting.
  */
-function checkAddress(flag: string, address: string): void {
+function checkAddress(flag: string, address: string, quote: (address: string) => string = quoteaddr): void {
   try {
-    quoteaddr(address);
+    quote(address);
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
     throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(address)}": ${err.message}`);
@@ -268,7 +280,13 @@ function addTargetOptions(cmd: Command): Command {
     .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
     .option("--timeout <ms>", "timeout for each step, in milliseconds", parseTimeout)
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
-    .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)");
+    .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)")
+    .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
+}
+
+/** `-v` given `count` times as a debug level: 0, 1, or 2 (times added) for -vv and more. */
+function verbosityOf(count: number): 0 | 1 | 2 {
+  return Math.min(count, 2) as 0 | 1 | 2;
 }
 
 interface TargetFlags {
@@ -299,7 +317,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
 
   program.command("serve").description("run the debugging SMTP/LMTP server until Ctrl-C, printing what it receives")
     .option("--port <n>", "port to listen on (0: any free port)", parsePort, 8025)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--host <host>", "address to listen on", parseListenHost, "127.0.0.1")
     .option("--lmtp", "speak LMTP instead of SMTP")
     .option("--tls-cert <file>", "PEM certificate: offer STARTTLS (or implicit TLS with --tls-implicit)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
@@ -349,21 +367,20 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--rcpt-option <param>", "ESMTP parameter for every RCPT TO, e.g. NOTIFY=SUCCESS,FAILURE (repeatable)", parseEsmtpParam)
     .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
-    .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0))
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
     .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string }) => {
       if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
       if (o.authMech !== undefined && o.user === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-mech needs --user and --password-env");
       checkAddress("--from", o.from);
-      for (const to of o.to) checkAddress("--to", to);
+      for (const to of o.to) checkAddress("--to", to, quoteRecipient);
       checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [o.from, ...o.to]);
       sink({
         kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
         ...(o.file === undefined ? {} : { file: o.file }),
         ...(o.user === undefined ? {} : { user: o.user }),
         ...(o.passwordEnv === undefined ? {} : { passwordEnv: o.passwordEnv }),
-        verbosity: Math.min(o.verbose, 2) as 0 | 1 | 2, progress: o.progress,
+        verbosity: verbosityOf(o.verbose), progress: o.progress,
         mailOptions: o.mailOption ?? [], rcptOptions: o.rcptOption ?? [], pipelining: o.pipelining, chunking: o.chunking,
         authMechanisms: [...new Set(o.authMech ?? [])],
         ...(o.subject === undefined && o.body === undefined ? {} : { compose: { subject: o.subject ?? DEFAULT_SUBJECT, body: o.body ?? DEFAULT_BODY } }),
@@ -372,7 +389,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
     .argument("<host[:port]>", "server to probe", parseHostPort)
-    .action((target: { host: string; port: number }, o: TargetFlags) => sink({ kind: "probe", ...toTarget(target, o) }));
+    .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, o), verbosity: verbosityOf(o.verbose) }));
   return program;
 }
 

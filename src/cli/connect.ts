@@ -9,7 +9,7 @@ import {
   AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError,
 } from "../index.js";
-import { errorCode, escapeControl } from "../errors.js";
+import { errorCode, escapeControl, isClosing421 } from "../errors.js";
 import type { ConnectTarget } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
@@ -115,6 +115,28 @@ export async function connectClient(target: ConnectTarget & ExtensionSwitches, d
   }
 }
 
+/** How long `send` and `probe` wait for the reply to QUIT: what they report is known by then. */
+export const QUIT_WAIT_MS = 5_000;
+
+/**
+ * QUIT, waiting at most `ms` for its reply (not the command timeout, minutes by default).
+ * Never throws: the session's outcome is known already.
+ * @returns the reply as `code text` (its first line), or why none came.
+ */
+export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`no reply (none within ${ms / 1000} s)`), ms); });
+  const reply = client.quit().then(
+    (r) => `${r.code} ${r.message.split("\n")[0]}`,
+    () => "no reply (the server closed the connection)",
+  );
+  try {
+    return await Promise.race([reply, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The library's advice in its errors, as CLI flags (longest phrases first). */
 const CLI_WORDING: readonly [string, string][] = [
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
@@ -139,7 +161,26 @@ export function describeError(err: unknown): string {
   return cliWording(describeLibraryError(err));
 }
 
+/**
+ * The 421 that ended the session (RFC 5321 §3.8: the server is closing the connection), as
+ * the error's own reply (greeting, AUTH, MAIL, DATA, the end of data) or as a recipient's
+ * reply that stopped the transaction (RCPT, or LMTP's replies after the data); undefined
+ * when there is none.
+ */
+function closing421(err: unknown): { readonly code: number; readonly message: string } | undefined {
+  if (isClosing421(err)) return { code: err.smtpCode, message: err.smtpError };
+  return err instanceof SMTPRecipientsRefused ? [...err.recipients.values()].find((r) => r.code === 421) : undefined;
+}
+
+/** True for the server's refusal of STARTTLS (`--starttls`, `--require-tls`): a TLS failure. */
+function isStarttlsRefusal(err: unknown): err is SMTPResponseException {
+  return err instanceof SMTPResponseException && err.command === "STARTTLS";
+}
+
 function describeLibraryError(err: unknown): string {
+  const closed = closing421(err);
+  if (closed !== undefined) return `the server closed the connection: ${closed.code} ${closed.message}`;
+  if (isStarttlsRefusal(err)) return `STARTTLS refused: ${err.smtpCode} ${err.smtpError}`;
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
@@ -160,13 +201,19 @@ function describeLibraryError(err: unknown): string {
 export type SendPhase = "connect" | "auth" | "send";
 
 /**
- * The exit code for an error (see ./exit-codes.ts), thrown in `phase` when known. While
+ * The exit code for an error (see ./exit-codes.ts), thrown in `phase` when known. A 421 (the
+ * server closing the connection), a reply that is not SMTP (code -1) and a refused STARTTLS
+ * are 5, whenever they come. While
  * logging in, no AUTH, no mechanism both sides can use (over this link) or a refusal is 6,
  * not 5 (connection failure); a lost connection stays 5. While sending, a server without
  * an extension the message needs (SMTPUTF8 for a non-ASCII address) cannot take it, as if
  * it had refused it: 4.
  */
 export function exitCodeFor(err: unknown, phase?: SendPhase): ExitCodeValue {
+  // the server went away, whatever it was asked: not a refusal of the message nor of the login
+  if (closing421(err) !== undefined || isStarttlsRefusal(err)) return ExitCode.UNAVAILABLE;
+  // -1: no valid reply (text that is not SMTP, or none): the connection is closed, nothing was refused
+  if (err instanceof SMTPResponseException && err.smtpCode < 0) return ExitCode.UNAVAILABLE;
   if (phase === "auth" && (err instanceof SMTPNotSupportedError || err?.constructor === SMTPException)) return ExitCode.AUTH;
   if (phase === "send" && err instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
   if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;

@@ -13,7 +13,7 @@ export const ExitCode = Object.freeze({
   PARTIAL: 3,
   /** send: the server refused the message (sender, every recipient, or the data) or lacks an extension it needs (SMTPUTF8). */
   REFUSED: 4,
-  /** Could not connect, TLS failed or was required but not offered, timeout, disconnect; serve: cannot listen. */
+  /** Could not connect, TLS failed, was refused or was required but not offered, timeout, disconnect (a 421 included); serve: cannot listen. */
   UNAVAILABLE: 5,
   /** Authentication failed or the server does not offer a usable mechanism. */
   AUTH: 6,
@@ -34,7 +34,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   3  some recipients refused (the others got the message)
   4  refused by the server (sender, all recipients, or the data), or the
      server lacks an extension the message needs (SMTPUTF8)
-  5  connection, TLS or timeout failure
+  5  connection, TLS or timeout failure (also a 421: the server closing the
+     connection; or STARTTLS refused)
   6  authentication failed, or no mechanism both sides can use
   7  the message could not be read
   130  interrupted (Ctrl-C or SIGTERM) before the server confirmed the message`;

@@ -8,7 +8,7 @@ import type { PeerCertificate } from "node:tls";
 import { SMTPHeloError } from "../index.js";
 import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
-import { applyStarttls, describeError, exitCodeFor, lineWriter, newClient, type Client } from "./connect.js";
+import { applyStarttls, describeError, exitCodeFor, lineWriter, newClient, quitWithin, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
@@ -49,6 +49,16 @@ export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()
   return lines;
 }
 
+/**
+ * `probe`'s exit code for an error: 2 for a usage error (a --ca-file that cannot be used),
+ * 1 for a bug, else 5: whatever the server refused (EHLO, STARTTLS), the probe failed to
+ * reach a usable session. send's codes for a refused message or login (3, 4, 6) are not probe's.
+ */
+function probeExitCode(e: unknown): ExitCodeValue {
+  const code = exitCodeFor(e);
+  return code === ExitCode.USAGE || code === ExitCode.FAILURE ? code : ExitCode.UNAVAILABLE;
+}
+
 /** Probes the server; resolves to the exit code. */
 export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
@@ -57,7 +67,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`);
   let client: Client | undefined;
   try {
-    const c = await newClient(cmd, 0, err);
+    const c = await newClient(cmd, cmd.verbosity, err);
     client = c;
     const reply = (r: { code: number; message: string }): string => `${r.code} ${r.message.split("\n")[0]}`;
     await timed(out, cmd.tlsMode === "ssl" ? "connect+TLS+greet" : "connect+greeting", () => c.connect(cmd.host, cmd.port), reply);
@@ -78,11 +88,12 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     const info = c.tlsInfo;
     out(info ? "TLS:" : "TLS: not in use");
     if (info) for (const line of formatTls(info)) out(line);
-    await timed(out, "QUIT", () => c.quit(), reply);
+    // bounded, and never a failure: the server has been probed by now
+    await timed(out, "QUIT", () => quitWithin(c), (shown) => shown);
     return ExitCode.OK;
   } catch (e) {
     err(`smtplib: ${describeError(e)}`);
-    return exitCodeFor(e);
+    return probeExitCode(e);
   } finally {
     client?.close();
   }

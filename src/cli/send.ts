@@ -6,10 +6,11 @@
 import diagnostics from "node:diagnostics_channel";
 import { createReadStream, fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { SMTPRecipientsRefused } from "../index.js";
+import type { Readable } from "node:stream";
+import { SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, describeError, exitCodeFor, lineWriter, type Client, type SendPhase } from "./connect.js";
+import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, type Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
@@ -22,21 +23,61 @@ const PROGRESS_THRESHOLD = 512 * 1024;
 /** The message could not be read (exit code 7), even once sending had begun. */
 class MessageReadError extends Error {}
 
-/** Reads `body`, turning a read error into a {@link MessageReadError}. */
-async function* readOrFail(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** Whether a message stream is being waited on: set while its next chunk has not come. */
+interface ReadState {
+  waiting: boolean;
+}
+
+/** Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a chunk is awaited. */
+async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): AsyncGenerator<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
   try {
-    yield* body;
+    for (;;) {
+      state.waiting = true;
+      const next = await chunks.next();
+      state.waiting = false;
+      if (next.done === true) return;
+      yield next.value;
+    }
   } catch (e) {
+    state.waiting = false;
     throw new MessageReadError(`cannot read the message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    await chunks.return?.();
   }
+}
+
+/** A message read from a stream: its chunks (read errors as {@link MessageReadError}) and the stream itself. */
+interface StreamedMessage extends AsyncIterable<Uint8Array> {
+  /**
+   * Destroys the stream. The library calls it on a body that stalls (a wait for its next chunk
+   * cannot be ended otherwise), and send when it ends: a stream left reading (stdin kept open
+   * by its writer) would keep the process alive after send has failed.
+   */
+  destroy(): void;
+  /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
+  stalled(): boolean;
+}
+
+function streamedMessage(stream: Readable): StreamedMessage {
+  const state: ReadState = { waiting: false };
+  let stalled = false;
+  return {
+    [Symbol.asyncIterator]: () => readOrFail(stream, state),
+    destroy: () => {
+      stalled ||= state.waiting;
+      stream.destroy();
+    },
+    stalled: () => stalled,
+  };
 }
 
 /**
  * The message body and its size: a test message made from --subject/--body, or a file or
- * stdin, both streamed, never read whole. A directory is refused before connecting; stdin
- * redirected from a file has a size too.
+ * stdin, both streamed, never read whole. A directory (as --file or on stdin) is refused
+ * before connecting; stdin redirected from a file has a size too.
  */
-async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | AsyncIterable<Uint8Array>; size?: number }> {
+async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
   const file = cmd.file;
   if (cmd.compose !== undefined) {
     const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
@@ -47,12 +88,14 @@ async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Pro
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
     const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    return { body: readOrFail(stream), ...(info.isFile() ? { size: info.size } : {}) };
+    return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
   }
   if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
-  return { body: readOrFail(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
+  // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
+  if (stdin.isDirectory()) throw new Error("stdin is a directory");
+  return { body: streamedMessage(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
 }
 
 /** What `send` knows of its stdin before reading anything. */
@@ -90,17 +133,6 @@ function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | {
   const piped = stdin.stats !== undefined && (stdin.stats.isFIFO() || (stdin.stats.isFile() && stdin.stats.size > 0));
   if (cmd.compose === undefined || !piped || stdin.isCaFile) return undefined;
   return { note: "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)" };
-}
-
-/** How long `send` waits for the reply to QUIT once the message is delivered. */
-const QUIT_WAIT_MS = 5_000;
-
-/** QUIT, waiting at most `ms` for its reply: the message's outcome is known already. */
-async function quitWithin(client: Client, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
-  await Promise.race([client.quit().catch(() => undefined), late]);
-  clearTimeout(timer);
 }
 
 /** A reply's text on one line (multi-line replies joined with " / "). */
@@ -150,6 +182,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let progress: Progress | undefined;
   let untrack = (): void => undefined;
   let phase: SendPhase = "connect";
+  // each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not 1 of 2)
+  const recipients = new Set(cmd.to).size;
   // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
   // code says that the server never confirmed the message.
   // Once the server has answered, the outcome is known: a signal while QUIT waits exits
@@ -180,18 +214,23 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     progress = undefined;
     for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
-    out(`sent to ${delivered.size} of ${cmd.to.length} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
+    out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     outcome = refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
-    await quitWithin(client, QUIT_WAIT_MS);
+    await quitWithin(client);
     return outcome;
   } catch (e) {
     progress?.stop();
     if (e instanceof SMTPRecipientsRefused) {
-      out(`sent to 0 of ${cmd.to.length} recipient(s)`);
+      out(`sent to 0 of ${recipients} recipient(s)`);
       for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     }
     if (e instanceof MessageReadError) {
       err(`smtplib: ${e.message}`);
+      return ExitCode.NO_INPUT;
+    }
+    // the library's wait for the next chunk timed out: the input stalled, not the server
+    if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && !(message.body instanceof Uint8Array) && message.body.stalled()) {
+      err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
       return ExitCode.NO_INPUT;
     }
     err(`smtplib: ${describeError(e)}`);
@@ -201,5 +240,6 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     process.off("SIGTERM", interrupted);
     untrack();
     client?.close();
+    if (!(message.body instanceof Uint8Array)) message.body.destroy();
   }
 }

@@ -73,7 +73,8 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
 
 /** Says on stderr that the server cannot start; exit code 5. */
 function cannotStart(err: unknown): ExitCodeValue {
-  process.stderr.write(`smtplib serve: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+  // the message may quote an argument (a file name, a host): its control characters escaped
+  process.stderr.write(`smtplib serve: cannot start: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
   return ExitCode.UNAVAILABLE;
 }
 
@@ -87,7 +88,7 @@ async function start(cmd: ServeCommand, handlers: DebugServerHooks): Promise<{ s
     options = await serveOptions(cmd);
   } catch (err) {
     if (!(err instanceof TypeError)) return cannotStart(err);
-    process.stderr.write(`smtplib: ${err.message}\n`);
+    process.stderr.write(`smtplib: ${escapeControl(err.message)}\n`);
     return ExitCode.USAGE;
   }
   try {
@@ -100,7 +101,8 @@ async function start(cmd: ServeCommand, handlers: DebugServerHooks): Promise<{ s
 /** What the "listening" line says the server offers. */
 function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): string {
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
-  if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : "STARTTLS");
+  // --hide starttls: still taken, as a client that tries it unasked would find
+  if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : cmd.extensions.hideStarttls === true ? "STARTTLS not advertised" : "STARTTLS");
   const users = Object.keys(options.auth?.users ?? {}).length;
   if (users > 0) features.push(`AUTH for ${users} user(s)${cmd.authRequired ? ", required" : ""}`);
   if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);

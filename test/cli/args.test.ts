@@ -136,6 +136,14 @@ test("send: an address that is not one address names its option", () => {
   assert.equal(parse("send", "--server", "h", "--from", "", "--to", "Bob <b@x.org>").command?.kind, "send");
 });
 
+test("send: a recipient that is the null path (<>) is a usage error naming --to, before connecting", () => {
+  for (const to of ["<>", " <> "]) {
+    const r = parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--to", to);
+    assert.equal(r.error?.code, "smtplib.usage", to);
+    assert.match(r.error.message, /--to "[^"]*": a recipient cannot be the null path <>/);
+  }
+});
+
 test("serve: defaults and options", () => {
   const d = parse("serve").command;
   assert.deepEqual(d, {
@@ -161,6 +169,14 @@ test("serve: defaults and options", () => {
   }
 });
 
+test("serve: an empty --host (an unset variable: --host \"$HOST\") is a usage error naming the flag, not every interface", () => {
+  for (const host of ["", " "]) {
+    const r = parse("serve", "--host", host);
+    assert.equal(r.command, undefined, JSON.stringify(r.command));
+    assert.match(r.err, /--host/);
+  }
+});
+
 test("serve: --auth-file (read when the server starts, repeatable as --auth) adds to --auth and satisfies --auth-required; help points to it", () => {
   const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-file", "more.txt", "--auth-required").command;
   assert.ok(r?.kind === "serve");
@@ -176,8 +192,10 @@ test("serve: --auth-file (read when the server starts, repeatable as --auth) add
 
 test("probe: target and TLS mode", () => {
   assert.deepEqual(parse("probe", "smtp.example.org:465", "--ssl").command, {
-    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false,
+    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false, verbosity: 0,
   });
+  assert.equal((parse("probe", "mx.example.org", "-v").command as { verbosity: number }).verbosity, 1);
+  assert.equal((parse("probe", "mx.example.org", "-vvv").command as { verbosity: number }).verbosity, 2);
   assert.ok(parse("probe").error);
   assert.deepEqual(parse("send", "--server", "[127.0.0.1]:2525", "--from", "a@x.org", "--to", "b@x.org").command,
     { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true,

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getTestCerts, writeTestCerts } from "../helpers/certs.js";
 import { MAIN, Serve } from "../helpers/cli-process.js";
@@ -84,5 +85,17 @@ test("serve given /dev/stdin for two flags: a usage error naming the flag that r
     for (const r of [auth, tls, pair]) assert.doesNotMatch(r.stdout, /listening/);
   } finally {
     await rm(files.dir, { recursive: true, force: true });
+  }
+});
+
+test("send with stdin redirected from a directory (`< dir`): the message cannot be read, exit 7 before connecting, no empty message sent", posixOnly, async () => {
+  const serve = await Serve.start([]);
+  try {
+    const r = await bash('"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --from a@x.test --to b@x.test < "$DIR"', { PORT: String(serve.port), DIR: tmpdir() });
+    assert.equal(r.code, 7, r.stdout + r.stderr);
+    assert.equal(r.stderr, "smtplib: cannot read the message: stdin is a directory\n");
+    assert.doesNotMatch(serve.stdout, /connection from/, "never connected");
+  } finally {
+    await serve.stop();
   }
 });
