@@ -21,6 +21,7 @@ import { checkDebugLevel, resolveTimeouts, type SMTPOptions } from "./options.js
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot } from "./transaction.js";
+import { endpoint } from "../transport/endpoint.js";
 
 export type { SMTPOptions } from "./options.js";
 
@@ -134,7 +135,7 @@ export class SMTP extends SMTPTransactions {
     } catch (err) {
       channel.destroy();
       if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || !(err instanceof SMTPException)) throw err;
-      throw new SMTPConnectError(-1, `Invalid greeting from ${target.host}:${target.port}: ${err.message}`, { cause: err });
+      throw new SMTPConnectError(-1, `Invalid greeting from ${endpoint(target.host, target.port)}: ${err.message}`, { cause: err });
     }
     if (reply.code !== 220) {
       channel.destroy();
@@ -159,7 +160,7 @@ export class SMTP extends SMTPTransactions {
     return greetingOrTLSDiagnosis(greeting, {
       host, port, owner: this,
       ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
-      onProbe: () => this.tracer.line(`no greeting from ${host}:${port} yet: probing it for implicit TLS on a second connection`),
+      onProbe: () => this.tracer.line(`no greeting from ${endpoint(host, port)} yet: probing it for implicit TLS on a second connection`),
       heard: () => channel.replyInProgress,
     });
   }

@@ -11,6 +11,7 @@ import { SMTPServerDisconnected } from "../errors.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
 import { CommandQueue, type Slot, type SlotKind } from "./command-queue.js";
 import { Connection, type TLSInfo } from "./connection.js";
+import { endpoint } from "./endpoint.js";
 import type { OpenOptions } from "./socket-open.js";
 import type { Tracer } from "./trace.js";
 
@@ -106,7 +107,7 @@ export class Channel {
     });
     const channel = new Channel(conn, queue, tracer, greeting, options.path ?? options.host, options.port);
     ref.channel = channel;
-    tracer.line(`connected to ${channel.host}:${channel.port}`);
+    tracer.line(`connected to ${endpoint(channel.host, channel.port)}`);
     return channel;
   }
 

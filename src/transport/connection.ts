@@ -11,6 +11,7 @@ import { SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../erro
 import { DirectReader } from "./direct-reader.js";
 import { connectSocket, handshake, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
 import { connectChannel, sendChannel } from "./trace.js";
+import { endpoint } from "./endpoint.js";
 
 /** What the connection reports to its user. */
 export interface ConnectionEvents {
@@ -233,7 +234,7 @@ export class Connection {
       const onClose = (): void => done(new SMTPServerDisconnected("Connection unexpectedly closed while writing"));
       const onAbort = (): void => done(signal?.reason);
       const timer = setTimeout(() => {
-        const err = new SMTPTimeoutError(`Timed out after ${timeout} ms writing to ${this.#host}:${this.#port}`, "dataBlock", timeout);
+        const err = new SMTPTimeoutError(`Timed out after ${timeout} ms writing to ${endpoint(this.#host, this.#port)}`, "dataBlock", timeout);
         done(err);
         this.destroy(err);
       }, timeout);
@@ -255,12 +256,12 @@ export class Connection {
   async upgrade(options: tls.ConnectionOptions, timeout: number, signal?: AbortSignal): Promise<void> {
     const raw = this.#socket;
     if (this.#closed || raw.destroyed) {
-      throw new SMTPServerDisconnected(`Connection to ${this.#host}:${this.#port} closed before the TLS handshake`);
+      throw new SMTPServerDisconnected(`Connection to ${endpoint(this.#host, this.#port)} closed before the TLS handshake`);
     }
     const early = raw.readableLength + (this.#reader?.bytesAfterPause ?? 0);
     if (early > 0) {
       const err = new SMTPException(
-        `Protocol violation: ${this.#host}:${this.#port} sent ${early} bytes after agreeing to start TLS, before the handshake (possible response injection): connection closed`,
+        `Protocol violation: ${endpoint(this.#host, this.#port)} sent ${early} bytes after agreeing to start TLS, before the handshake (possible response injection): connection closed`,
       );
       this.destroy();
       throw err;

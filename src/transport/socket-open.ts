@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
+import { endpoint } from "./endpoint.js";
 
 /** Where and how to connect. */
 export interface OpenOptions {
@@ -122,7 +123,7 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
   if (socket.connecting) await handshake(socket, "connect", left(), signal, host, port, null);
   if (socket.destroyed || socket.closed || !socket.readable || !socket.writable) {
     socket.destroy();
-    throw new SMTPServerDisconnected(`Connection to ${host}:${port} from socketFactory was already closed`);
+    throw new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} from socketFactory was already closed`);
   }
   if (typeof socket.setNoDelay === "function") socket.setNoDelay(true);
   if (implicitTLS === undefined) return socket;
@@ -155,18 +156,18 @@ function callFactory(factory: SocketFactory, host: string, port: number, timeout
     };
     const onAbort = (): void => finish(signal?.reason);
     const timer = setTimeout(() => {
-      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${host}:${port} through socketFactory`, "connect", timeout));
+      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${endpoint(host, port)} through socketFactory`, "connect", timeout));
     }, timeout);
     signal?.addEventListener("abort", onAbort, { once: true });
     new Promise<net.Socket>((res) => res(factory({ host, port, signal: phase.signal }))).then((socket) => {
       if (socket instanceof net.Socket) return finish(undefined, socket);
       if (settled) return;
       const cause = new TypeError(`socketFactory must resolve to a net.Socket, got ${String(socket)}`);
-      finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port}: ${cause.message}`, { cause }));
+      finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${cause.message}`, { cause }));
     }, (err: unknown) => {
       if (settled) return;
       const text = err instanceof Error ? err.message : String(err);
-      finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port} through socketFactory: ${text}`, { cause: err }));
+      finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)} through socketFactory: ${text}`, { cause: err }));
     });
   });
 }
@@ -197,14 +198,14 @@ export function handshake(
       if (tlsMode !== null && tcpUp) {
         finish(describeTLSError(err, host, port, tlsMode));
       } else {
-        finish(new SMTPConnectError(-1, `Could not connect to ${host}:${port}: ${err.message}`, { cause: err }));
+        finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${err.message}`, { cause: err }));
       }
     };
-    const onClose = (): void => finish(new SMTPServerDisconnected(`Connection to ${host}:${port} closed while connecting`));
+    const onClose = (): void => finish(new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed while connecting`));
     const onAbort = (): void => finish(signal?.reason);
     const timer = setTimeout(() => {
       const what = tlsMode === null || !tcpUp ? "connecting to" : "in the TLS handshake with";
-      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms ${what} ${host}:${port}`, "connect", timeout));
+      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms ${what} ${endpoint(host, port)}`, "connect", timeout));
     }, timeout);
     socket.once(event, onReady);
     socket.once("connect", onConnect);

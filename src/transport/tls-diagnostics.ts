@@ -5,6 +5,7 @@
  */
 
 import { errorCode, SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { endpoint } from "./endpoint.js";
 
 /** Node error codes meaning "the peer did not speak TLS" (it sent plain text). */
 const PLAINTEXT_PEER = new Set([
@@ -61,7 +62,7 @@ export type TLSMode = "implicit" | "starttls";
 export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode): SMTPException {
   const code = errorCode(err);
   const reason = err instanceof Error ? err.message : String(err);
-  const where = `${host}:${port}`;
+  const where = endpoint(host, port);
   if (PLAINTEXT_PEER.has(code) || /wrong version number|packet length too long|unknown protocol/i.test(reason)) {
     const hint = mode === "implicit"
       ? "this looks like a plain-text SMTP port (such as 25 or 587): connect with SMTP and call starttls() instead of SMTP_SSL"
@@ -99,5 +100,5 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
 
 /** The message for a plain-text client that reached what looks like an implicit-TLS port. */
 export function implicitTLSPortMessage(host: string, port: number): string {
-  return `${host}:${port} sent no greeting but completes a TLS handshake: this looks like an implicit-TLS port (such as 465): use SMTP_SSL`;
+  return `${endpoint(host, port)} sent no greeting but completes a TLS handshake: this looks like an implicit-TLS port (such as 465): use SMTP_SSL`;
 }
