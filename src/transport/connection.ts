@@ -273,7 +273,7 @@ export class Connection {
     raw.on("error", () => undefined); // the TLS socket reports it
     const secure = tls.connect({ ...tlsOptionsFor(this.#isPath ? undefined : this.#host, options), socket: raw });
     try {
-      await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls");
+      await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls", options.ca !== undefined);
     } catch (err) {
       this.#closed = true;
       secure.destroy();

@@ -105,7 +105,7 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
     return socket;
   }
   const socket = tls.connect({ ...base, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
-  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit");
+  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined);
   return socket;
 }
 
@@ -129,7 +129,7 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
   if (implicitTLS === undefined) return socket;
   const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
   try {
-    await handshake(secure, "secureConnect", left(), signal, host, port, "implicit");
+    await handshake(secure, "secureConnect", left(), signal, host, port, "implicit", implicitTLS.ca !== undefined);
   } catch (err) {
     socket.destroy();
     throw err;
@@ -172,10 +172,10 @@ function callFactory(factory: SocketFactory, host: string, port: number, timeout
   });
 }
 
-/** Waits for `event` on a connecting socket, mapping every failure to our errors. */
+/** Waits for `event` on a connecting socket, mapping every failure to our errors (`caGiven` as in `describeTLSError`). */
 export function handshake(
   socket: net.Socket, event: string, timeout: number, signal: AbortSignal | undefined,
-  host: string, port: number, tlsMode: "implicit" | "starttls" | null,
+  host: string, port: number, tlsMode: "implicit" | "starttls" | null, caGiven = false,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const finish = (err?: unknown): void => {
@@ -196,7 +196,7 @@ export function handshake(
     const onConnect = (): void => { tcpUp = true; };
     const onError = (err: Error): void => {
       if (tlsMode !== null && tcpUp) {
-        finish(describeTLSError(err, host, port, tlsMode));
+        finish(describeTLSError(err, host, port, tlsMode, caGiven));
       } else {
         finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${err.message}`, { cause: err }));
       }

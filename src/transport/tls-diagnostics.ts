@@ -57,9 +57,10 @@ export type TLSMode = "implicit" | "starttls";
 
 /**
  * Wraps a TLS handshake error in an `SMTPException` whose message says what went wrong
- * and how to fix it; Node's error stays in `cause`.
+ * and how to fix it; Node's error stays in `cause`. `caGiven`: the caller passed `tls.ca`,
+ * so an untrusted chain means that CA is not the one that issued the server's certificate.
  */
-export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode): SMTPException {
+export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode, caGiven = false): SMTPException {
   const code = errorCode(err);
   const reason = err instanceof Error ? err.message : String(err);
   const where = endpoint(host, port);
@@ -88,7 +89,9 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   }
   if (CERT_CODES.has(code)) {
     return new SMTPException(
-      `TLS certificate verification failed for ${where}: ${reason} (${code}). Pass the issuing CA as tls.ca, or (insecure) tls.rejectUnauthorized: false`,
+      `TLS certificate verification failed for ${where}: ${reason} (${code}). ${caGiven
+        ? "The CA given as tls.ca did not verify it: give the CA that issued the server's certificate chain"
+        : "Pass the issuing CA as tls.ca"}, or (insecure) tls.rejectUnauthorized: false`,
       { cause: err },
     );
   }

@@ -45,9 +45,22 @@ describe("SMTP_SSL verifies by default", () => {
     });
   });
 
-  it("refuses a certificate when only an unrelated CA is given", async () => {
+  it("refuses a certificate when only an unrelated CA is given, and says that CA is the wrong one (not: pass one), over implicit TLS and STARTTLS", async () => {
+    const wrongCa = /verification failed.*The CA given as tls\.ca did not verify it: give the CA that issued the server's certificate chain, or \(insecure\)/;
     await withPeer(server(), async (peer) => {
-      await assert.rejects(SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.wrongCa } }), isCertError(/verification failed/));
+      await assert.rejects(SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.wrongCa } }), isCertError(wrongCa));
+    });
+    await withPeer({ keyPair: certs }, async (peer) => {
+      const smtp = await SMTP.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.wrongCa } });
+      try {
+        await assert.rejects(smtp.starttls(), isCertError(wrongCa));
+      } finally {
+        smtp.close();
+      }
+    });
+    // Without a CA given, the advice is to pass one.
+    await withPeer(server(), async (peer) => {
+      await assert.rejects(SMTP_SSL.connect("127.0.0.1", peer.port, BASE), isCertError(/Pass the issuing CA as tls\.ca/));
     });
   });
 
