@@ -12,9 +12,9 @@ import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.j
 import { dataRefusal } from "./slot-refusal.js";
 import { refusalOnClose } from "./refusal-on-close.js";
 import {
-  abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, openGroup, quietRset, readEnvelope, refuseAll,
-  type Body, type Envelope, type FlowOptions, type Pending,
+  abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
+import { openGroup } from "./reset-lead.js";
 
 /** Size of the chunks a stream is cut into. */
 const BDAT_CHUNK = 256 * 1024;

@@ -12,7 +12,7 @@ import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
-import { rawCommandSlot } from "./transaction.js";
+import { rawCommandSlot } from "./reset-lead.js";
 import { checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}

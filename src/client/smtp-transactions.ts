@@ -21,9 +21,9 @@ import { writeBody } from "./data-writer.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
 import {
-  abandon, DATA, isAccepted, mailCommand, openGroup, rcptLine, send,
-  type Envelope, type Pending,
+  abandon, DATA, isAccepted, mailCommand, rcptLine, send, type Envelope, type Pending,
 } from "./transaction.js";
+import { openGroup } from "./reset-lead.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */
 export interface DataReply extends SMTPReply {

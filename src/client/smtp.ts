@@ -20,7 +20,7 @@ import { Conversation, type Dialect } from "./conversation.js";
 import { checkDebugLevel, resolveTimeouts, type SMTPOptions } from "./options.js";
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
-import { rawCommandSlot } from "./transaction.js";
+import { rawCommandSlot } from "./reset-lead.js";
 import { endpoint } from "../transport/endpoint.js";
 
 export type { SMTPOptions } from "./options.js";

@@ -13,6 +13,7 @@ import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
+import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
 import { closedOnReply } from "./slot-refusal.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
@@ -102,49 +103,8 @@ export function envelopeCommands(env: Envelope): (Command | string)[] {
 }
 
 
-const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
 /** DATA, whose reply (354) has the `dataInitiation` timeout. */
 export const DATA: Command = { bytes: commandText("DATA"), log: "DATA", phase: "dataInitiation" };
-
-/**
- * Writes a transaction's pipelined group (the envelope and what follows it, or the
- * low-level `mail()`'s MAIL alone) and returns its slots. While a transaction written
- * whole still has unread envelope replies, or one was refused and is still to be reset, the
- * group starts with RSET, whose reply is not needed (see `Conversation.unreadWhole` and
- * `resetDue`). `followed` and `coalesce` as in `Conversation.pipeline`: a pipelined
- * transaction's group is followed (its commands are, by each other and by its data).
- */
-export function openGroup(conv: Conversation, commands: (Command | string)[], followed: boolean, coalesce?: boolean): Slot[] {
-  if (!needsReset(conv)) return conv.pipeline(commands, coalesce, followed);
-  const slots = conv.pipeline([RSET, ...commands], coalesce, followed).slice(1);
-  resetWritten(conv);
-  return slots;
-}
-
-/**
- * Writes a command given with the caller's own verb (`docmd`, `putcmd`, `rset`) and returns
- * its slot. A raw MAIL starts a transaction, so it is led by RSET when {@link openGroup} would
- * lead one: else a server that kept a refused whole transaction's sender (Exim) answers "503
- * sender already given". A raw RSET counts as that RSET. Any other verb goes as it is.
- */
-export function rawCommandSlot(conv: Conversation, verb: string, command: Command, coalesce?: boolean): Slot {
-  const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
-  if (name === "MAIL") return openGroup(conv, [command], false, coalesce)[0]!;
-  const [slot] = conv.pipeline([command], coalesce);
-  if (name === "RSET") resetWritten(conv);
-  return slot!;
-}
-
-/** True when the next transaction must start with RSET (see {@link openGroup}). */
-function needsReset(conv: Conversation): boolean {
-  return conv.unreadWhole > 0 || conv.resetDue;
-}
-
-/** Records that an RSET starting a transaction has just been written. */
-function resetWritten(conv: Conversation): void {
-  conv.resetDue = false;
-  conv.resetAt = conv.writes;
-}
 
 /**
  * Ends a DATA the server answered with 354 (`reply`) although nothing may be sent
@@ -374,14 +334,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
  * @throws SMTPSenderRefused, SMTPRecipientsRefused (421), SMTPServerDisconnected.
  */
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
-  if (needsReset(conv)) {
-    // As openGroup, but without PIPELINING RSET goes alone, and its reply (not needed)
-    // comes before MAIL is written. Followed, as there: MAIL comes next, which a server
-    // that answered 3yz would read as message data.
-    const [rset] = conv.pipeline([RSET], false, true);
-    resetWritten(conv);
-    await conv.settled(rset!);
-  }
+  await leadLockStep(conv);
   const slots: Slot[] = [];
   let command: Command | string = env.mail;
   for (;;) {

@@ -1,0 +1,66 @@
+/**
+ * Which transactions start with RSET: while a transaction written whole (BDAT) still has
+ * unread envelope replies, or a refused one could not be reset at once, the next one is led
+ * by RSET (some servers, Exim, keep a refused transaction's sender). Pipelined groups, the
+ * lock-step envelope and the caller's raw MAIL all go through here.
+ * @module
+ */
+
+import { commandText } from "../protocol/commands.js";
+import type { Slot } from "../transport/command-queue.js";
+import type { Command, Conversation } from "./conversation.js";
+
+/** RSET as a command. */
+export const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
+
+/**
+ * Writes a transaction's pipelined group (the envelope and what follows it, or the
+ * low-level `mail()`'s MAIL alone) and returns its slots. While a transaction written
+ * whole still has unread envelope replies, or one was refused and is still to be reset, the
+ * group starts with RSET, whose reply is not needed (see `Conversation.unreadWhole` and
+ * `resetDue`). `followed` and `coalesce` as in `Conversation.pipeline`: a pipelined
+ * transaction's group is followed (its commands are, by each other and by its data).
+ */
+export function openGroup(conv: Conversation, commands: (Command | string)[], followed: boolean, coalesce?: boolean): Slot[] {
+  if (!needsReset(conv)) return conv.pipeline(commands, coalesce, followed);
+  const slots = conv.pipeline([RSET, ...commands], coalesce, followed).slice(1);
+  resetWritten(conv);
+  return slots;
+}
+
+/**
+ * Writes a command given with the caller's own verb (`docmd`, `putcmd`, `rset`) and returns
+ * its slot. A raw MAIL starts a transaction, so it is led by RSET when {@link openGroup} would
+ * lead one: else a server that kept a refused whole transaction's sender (Exim) answers "503
+ * sender already given". A raw RSET counts as that RSET. Any other verb goes as it is.
+ */
+export function rawCommandSlot(conv: Conversation, verb: string, command: Command, coalesce?: boolean): Slot {
+  const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
+  if (name === "MAIL") return openGroup(conv, [command], false, coalesce)[0]!;
+  const [slot] = conv.pipeline([command], coalesce);
+  if (name === "RSET") resetWritten(conv);
+  return slot!;
+}
+
+/** True when the next transaction must start with RSET (see {@link openGroup}). */
+function needsReset(conv: Conversation): boolean {
+  return conv.unreadWhole > 0 || conv.resetDue;
+}
+
+/** Records that an RSET starting a transaction has just been written. */
+function resetWritten(conv: Conversation): void {
+  conv.resetDue = false;
+  conv.resetAt = conv.writes;
+}
+
+/**
+ * The lock-step envelope's lead: as {@link openGroup}, but without PIPELINING the RSET goes
+ * alone, and its reply (not needed) comes before MAIL is written. Followed, as there: MAIL
+ * comes next, which a server that answered 3yz would read as message data.
+ */
+export async function leadLockStep(conv: Conversation): Promise<void> {
+  if (!needsReset(conv)) return;
+  const [rset] = conv.pipeline([RSET], false, true);
+  resetWritten(conv);
+  await conv.settled(rset!);
+}
