@@ -4,7 +4,7 @@
  * local user can read; a file can be readable by its owner only.
  * @module
  */
-import { splitUserPass } from "./args.js";
+import { splitUserPass } from "./flag-values.js";
 import { readFlagFile } from "./flag-file.js";
 
 /**

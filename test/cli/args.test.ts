@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { CommanderError } from "commander";
-import { parseCommandLine, parseHostPort, parseUserPass, PASSWORD_MECHANISMS, type CliCommand } from "../../src/cli/args.js";
+import { parseCommandLine, type CliCommand } from "../../src/cli/args.js";
+import { parseHostPort, parseUserPass, PASSWORD_MECHANISMS } from "../../src/cli/flag-values.js";
 import { defaultRegistry } from "../../src/auth/registry.js";
 
 function parse(...argv: string[]): { command?: CliCommand; error?: CommanderError; out: string; err: string } {

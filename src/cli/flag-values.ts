@@ -1,0 +1,180 @@
+/**
+ * The values of the CLI's flags, parsed and checked: host:port, ports, times, counts, user
+ * pairs, ESMTP parameters, SASL mechanism names, addresses and the debug server's extension
+ * switches. Each mistake is a usage error (commander's `InvalidArgumentError`, or a
+ * `CommanderError` with exit code 2) naming the value, before anything is sent. Pure.
+ * @module
+ */
+import { isIPv4, isIPv6 } from "node:net";
+import { CommanderError, InvalidArgumentError } from "commander";
+import { MAX_DELAY_MS } from "../constants.js";
+import { escapeControl } from "../errors.js";
+import { quoteaddr } from "../protocol/address.js";
+import { isAscii } from "../protocol/commands.js";
+import type { DebugServerExtensions } from "../server/debug-server.js";
+
+/**
+ * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
+ * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else
+ * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
+ */
+export function parseHostPort(value: string): { host: string; port: number } {
+  const notHostPort = (): InvalidArgumentError =>
+    new InvalidArgumentError(`"${value}" is not host:port, [IP address]:port or an IPv6 address.`);
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
+  if (bracketed) {
+    if (!isIPv6(bracketed[1]!) && !isIPv4(bracketed[1]!)) throw notHostPort();
+    return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
+  }
+  if (/[[\]]/.test(value)) throw notHostPort();
+  const colons = value.split(":").length - 1;
+  if (colons === 1) {
+    const [host, port] = value.split(":") as [string, string];
+    if (host === "") throw new InvalidArgumentError("a host is required before the port.");
+    return { host, port: parsePort(port) };
+  }
+  if (value === "") throw new InvalidArgumentError("the host is empty.");
+  if (colons > 1 && !isIPv6(value)) throw notHostPort();
+  return { host: value, port: 0 };
+}
+
+/** A TCP port 0-65535. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535).`);
+  return port;
+}
+
+/** --timeout: 1 ms up to what a Node timer can wait (about 24.8 days). */
+export function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n <= 0 || n > MAX_DELAY_MS) {
+    throw new InvalidArgumentError(`"${value}" is not a number of milliseconds from 1 to ${MAX_DELAY_MS} (about 24.8 days).`);
+  }
+  return n;
+}
+
+/** `value` as a whole number that a double holds exactly, or undefined. */
+function wholeNumber(value: string): number | undefined {
+  const n = Number(value);
+  return /^\d+$/.test(value) && Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A whole number (0 included), at most 2^53 - 1. */
+export function parseCount(value: string): number {
+  const n = wholeNumber(value);
+  if (n === undefined) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  return n;
+}
+
+/** A whole number of at least 1, at most 2^53 - 1. */
+export function parsePositive(value: string): number {
+  const n = wholeNumber(value);
+  if (n === undefined || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of at least 1.`);
+  return n;
+}
+
+/**
+ * `serve --host`: Node listens on every interface for an empty host, so `--host "$HOST"` with
+ * `HOST` unset would put the debugging server (which prints every message) on the network.
+ */
+export function parseListenHost(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface).");
+  return value;
+}
+
+/** `user:password` split at its first colon (the password may contain colons); undefined without a user. */
+export function splitUserPass(value: string): [string, string] | undefined {
+  const at = value.indexOf(":");
+  return at <= 0 ? undefined : [value.slice(0, at), value.slice(at + 1)];
+}
+
+/** `user:pass` for `serve --auth`; the password may contain colons. */
+export function parseUserPass(value: string): [string, string] {
+  const pair = splitUserPass(value);
+  if (pair === undefined) throw new InvalidArgumentError(`"${value}" is not user:password.`);
+  return pair;
+}
+
+/** Adds a repeatable flag's value to the ones before it. */
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/**
+ * An ESMTP parameter, RFC 5321 §4.1.2 `esmtp-param`: a keyword of letters, digits and "-"
+ * (not first), then optionally "=" and a value of printable characters other than "=" and
+ * space (RFC 6531 lets the value hold UTF-8 too).
+ */
+const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\p{Cc}]+)?$/u;
+
+/**
+ * One `--mail-option`/`--rcpt-option` value (`RET=HDRS`, `NOTIFY=SUCCESS,FAILURE`), added to
+ * `previous`; anything else (spaces, an empty value, a control character) is a usage error,
+ * before anything is sent.
+ */
+export function parseEsmtpParam(value: string, previous: string[] | undefined): string[] {
+  if (!ESMTP_PARAM.test(value)) {
+    throw new InvalidArgumentError(`"${escapeControl(value)}" is not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces).`);
+  }
+  return collect(value, previous);
+}
+
+/**
+ * Checks an envelope address as MAIL/RCPT will quote it (`quote`: `quoteRecipient` for RCPT,
+ * which refuses the null path), so a mistake is a usage error naming the option before
+ * anything is sent, not a TypeError after connecting.
+ */
+export function checkAddress(flag: string, address: string, quote: (address: string) => string = quoteaddr): void {
+  try {
+    quote(address);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(address)}": ${err.message}`);
+  }
+}
+
+/** The mechanisms `send --auth-mech` may name: those a user name and password can drive. */
+export const PASSWORD_MECHANISMS: readonly string[] = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"];
+
+/** One `--auth-mech` value (case-insensitive), added to `previous`; a name we cannot drive with a password is a usage error. */
+export function parseAuthMechanism(value: string, previous: string[] | undefined): string[] {
+  const name = value.trim().toUpperCase();
+  if (!PASSWORD_MECHANISMS.includes(name)) {
+    throw new InvalidArgumentError(`"${escapeControl(value)}" is not a mechanism send can use (${PASSWORD_MECHANISMS.join(", ")}).`);
+  }
+  return collect(name, previous);
+}
+
+/**
+ * A non-ASCII parameter value goes only in an SMTPUTF8 transaction (RFC 6531), which the
+ * library starts for a non-ASCII address or `--mail-option SMTPUTF8`: without either, a
+ * usage error before connecting (the library would refuse it only after EHLO).
+ */
+export function checkUtf8Params(mailOptions: readonly string[], rcptOptions: readonly string[], addresses: readonly string[]): void {
+  if (mailOptions.some((p) => p.toUpperCase() === "SMTPUTF8") || addresses.some((a) => !isAscii(a))) return;
+  for (const [flag, list] of [["--mail-option", mailOptions], ["--rcpt-option", rcptOptions]] as const) {
+    const wide = list.find((p) => !isAscii(p));
+    if (wide !== undefined) {
+      throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(wide)}": a non-ASCII value needs SMTPUTF8 (add --mail-option SMTPUTF8)`);
+    }
+  }
+}
+
+/** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
+export const EXTENSIONS = {
+  pipelining: "pipelining", "8bitmime": "eightBitMime", smtputf8: "smtpUtf8", enhancedstatuscodes: "enhancedStatusCodes",
+  dsn: "dsn", requiretls: "requireTls", size: "size", starttls: "hideStarttls",
+} as const satisfies Record<string, keyof DebugServerExtensions>;
+
+/** `--hide a,b` / `--offer c` into debug server extension switches. */
+export function parseExtensions(hide: readonly string[], offer: readonly string[]): DebugServerExtensions {
+  const result: Record<string, boolean> = {};
+  for (const [list, on] of [[hide, false], [offer, true]] as const) {
+    for (const name of list.flatMap((v) => v.split(",")).map((v) => v.trim().toLowerCase()).filter(Boolean)) {
+      const key = EXTENSIONS[name as keyof typeof EXTENSIONS] as string | undefined;
+      if (key === undefined) throw new CommanderError(2, "smtplib.usage", `error: unknown extension "${name}" (known: ${Object.keys(EXTENSIONS).join(", ")})`);
+      // hideStarttls is the one switch that means "hidden" when true
+      result[key] = key === "hideStarttls" ? !on : on;
+    }
+  }
+  return result as DebugServerExtensions;
+}
