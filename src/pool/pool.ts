@@ -18,7 +18,8 @@ import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smt
 import { checkMilliseconds } from "../constants.js";
 import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { openMember, quitMember, type Member } from "./member.js";
+import { quitMember, type Member } from "./member.js";
+import { MemberOpener } from "./opener.js";
 import { positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { RateLimiter, type RatePass } from "./rate-limit.js";
@@ -57,16 +58,15 @@ export class SMTPPool {
    * `maxConnections`, and {@link SMTPPool.close} waits for it.
    */
   readonly #quitting = new Set<Promise<void>>();
-  /** Aborts each connection still being opened (see {@link SMTPPool.close}). */
-  readonly #connecting = new Set<AbortController>();
-  /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
-  readonly #links = new WeakMap<SMTP, () => void>();
+  /** Opens connections; {@link SMTPPool.close} aborts those still being opened. */
+  readonly #opener: MemberOpener;
   #closed = false;
 
   /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`; TypeError for `socketFactory` with `sourceAddress`. */
   constructor(options: PoolOptions) {
     checkSocketFactory(options);
     this.#options = { ...options };
+    this.#opener = new MemberOpener(this.#options);
     this.#max = positive("maxConnections", options.maxConnections, 4);
     this.#window = positive("maxInFlight", options.maxInFlight, 8);
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
@@ -122,7 +122,7 @@ export class SMTPPool {
     this.#closed = true;
     this.#limiter?.close(new SMTPException("The pool is closed"));
     // Connections still being opened (greeting, TLS, AUTH) stop now: nothing more is sent.
-    for (const opening of this.#connecting) opening.abort(new SMTPException("The pool is closed"));
+    this.#opener.abortAll(new SMTPException("The pool is closed"));
     this.#waiters.wakeAll();
     // Calls already given a connection finish first (QUIT queues behind them). Then wait for
     // every QUIT, those started before this call included, so that no connection is left
@@ -227,7 +227,7 @@ export class SMTPPool {
         // #opening counts this connection until it joins (or fails) in the same synchronous
         // step, so no call in between can open one more than maxConnections.
         this.#opening++;
-        const opened = this.#connect();
+        const opened = this.#opener.open();
         let client: SMTP;
         try {
           client = await untilAborted(opened, signal);
@@ -365,7 +365,7 @@ export class SMTPPool {
   #dropGone(member: Member): void {
     this.#drop(member);
     member.client.close();
-    this.#unlink(member.client);
+    this.#opener.unlink(member.client);
   }
 
   /**
@@ -376,35 +376,11 @@ export class SMTPPool {
     const done = quitMember(member);
     this.#quitting.add(done);
     const left = (): void => {
-      this.#unlink(member.client);
+      this.#opener.unlink(member.client);
       this.#quitting.delete(done);
       this.#waiters.wakeNext();
     };
     void done.then(left, left);
     return done;
-  }
-
-  /** Opens and logs in a connection; {@link SMTPPool.close} aborts it until it is up. */
-  async #connect(): Promise<SMTP> {
-    const opening = new AbortController();
-    this.#connecting.add(opening);
-    // The connection follows the pool's signal for as long as it is open (see #unlink).
-    const link = linkSignals(this.#options.signal, opening.signal);
-    try {
-      const client = await openMember(this.#options, link.signal);
-      this.#links.set(client, link.release);
-      return client;
-    } catch (err) {
-      link.release();
-      throw err;
-    } finally {
-      this.#connecting.delete(opening);
-    }
-  }
-
-  /** A connection that has left the pool (closed) stops following the pool's signal. */
-  #unlink(client: SMTP): void {
-    this.#links.get(client)?.();
-    this.#links.delete(client);
   }
 }

@@ -1,0 +1,52 @@
+/**
+ * Opens a pool's connections: each follows the pool's `signal` option for as long as it is
+ * open, and the pool's `close()` can abort every one still being opened.
+ * @module
+ */
+
+import { linkSignals } from "../client/abortable.js";
+import type { SMTP } from "../client/smtp.js";
+import { openMember } from "./member.js";
+import type { PoolOptions } from "./pool-options.js";
+
+/** The connections a pool is opening, and the links of those it has opened to its signal. */
+export class MemberOpener {
+  readonly #options: PoolOptions;
+  /** Aborts each connection still being opened (see {@link abortAll}). */
+  readonly #connecting = new Set<AbortController>();
+  /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
+  readonly #links = new WeakMap<SMTP, () => void>();
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+  }
+
+  /** Opens and logs in a connection; {@link abortAll} aborts it until it is up. */
+  async open(): Promise<SMTP> {
+    const opening = new AbortController();
+    this.#connecting.add(opening);
+    // The connection follows the pool's signal for as long as it is open (see unlink).
+    const link = linkSignals(this.#options.signal, opening.signal);
+    try {
+      const client = await openMember(this.#options, link.signal);
+      this.#links.set(client, link.release);
+      return client;
+    } catch (err) {
+      link.release();
+      throw err;
+    } finally {
+      this.#connecting.delete(opening);
+    }
+  }
+
+  /** Aborts, with `reason`, every connection still being opened (greeting, TLS, AUTH). */
+  abortAll(reason: Error): void {
+    for (const opening of this.#connecting) opening.abort(reason);
+  }
+
+  /** A connection that has left the pool (closed) stops following the pool's signal. */
+  unlink(client: SMTP): void {
+    this.#links.get(client)?.();
+    this.#links.delete(client);
+  }
+}
