@@ -87,12 +87,22 @@ test("loginWith a token uses OAUTHBEARER, calling the token function", async () 
   assert.equal(calls, 1);
 });
 
-test("SCRAM: a 235 without the server's signature fails and closes the connection (RFC 7677 vector)", async () => {
+/**
+ * RFC 7677's SCRAM-SHA-256 example: a registry whose client uses its nonce, and the
+ * server-first and client-final messages of the exchange (user "user", password "pencil").
+ */
+async function rfc7677(): Promise<{ registry: InstanceType<typeof import("../../src/index.js").AuthRegistry>; serverFirst: string; clientFinal: string }> {
   const { AuthRegistry } = await import("../../src/index.js");
   const { createScramSha256Mechanism } = await import("../../src/auth/scram-sha-256.js");
-  const registry = new AuthRegistry([createScramSha256Mechanism({ nonce: () => "rOprNGfwEbeRWgbNEkqO" })]);
-  const serverFirst = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
-  const clientFinal = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+  return {
+    registry: new AuthRegistry([createScramSha256Mechanism({ nonce: () => "rOprNGfwEbeRWgbNEkqO" })]),
+    serverFirst: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+    clientFinal: "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+  };
+}
+
+test("SCRAM: a 235 without the server's signature fails and closes the connection (RFC 7677 vector)", async () => {
+  const { registry, serverFirst, clientFinal } = await rfc7677();
   const script = `${EHLO("SCRAM-SHA-256")}C: AUTH SCRAM-SHA-256 ${b64("n,,n=user,r=rOprNGfwEbeRWgbNEkqO")}
 S: 334 ${b64(serverFirst)}
 C: ${b64(clientFinal)}
@@ -105,11 +115,7 @@ S: 235 2.7.0 ok
 });
 
 test("SCRAM: the transcript shows the server's challenges (salt, iterations, signature v=) by their length only, so it cannot be used to test password guesses; other replies as they are", async () => {
-  const { AuthRegistry } = await import("../../src/index.js");
-  const { createScramSha256Mechanism } = await import("../../src/auth/scram-sha-256.js");
-  const registry = new AuthRegistry([createScramSha256Mechanism({ nonce: () => "rOprNGfwEbeRWgbNEkqO" })]);
-  const serverFirst = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
-  const clientFinal = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+  const { registry, serverFirst, clientFinal } = await rfc7677();
   const serverFinal = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
   const script = `${EHLO("SCRAM-SHA-256")}C: AUTH SCRAM-SHA-256 ${b64("n,,n=user,r=rOprNGfwEbeRWgbNEkqO")}
 S: 334 ${b64(serverFirst)}
