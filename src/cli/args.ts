@@ -174,6 +174,10 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
+      const extensions = parseExtensions(o.hide ?? [], o.offer ?? []);
+      // without a certificate these would change nothing a client can see: say so instead
+      if (o.tlsCert === undefined && extensions.hideStarttls !== undefined) throw new CommanderError(2, "smtplib.usage", `error: --${extensions.hideStarttls ? "hide" : "offer"} starttls needs --tls-cert and --tls-key (without them STARTTLS is not offered at all)`);
+      if (o.tlsCert === undefined && extensions.requireTls === true) throw new CommanderError(2, "smtplib.usage", "error: --offer requiretls needs --tls-cert and --tls-key (REQUIRETLS is advertised in TLS sessions only)");
       if (o.authRequired && (o.auth ?? []).length === 0 && o.authFile === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs --auth-file or at least one --auth user:pass");
       sink({
         kind: "serve", host: o.host, port: o.port, lmtp: o.lmtp ?? false,
@@ -181,7 +185,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         users: new Map(o.auth ?? []), authFiles: o.authFile ?? [], authRequired: o.authRequired ?? false,
         ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
-        extensions: parseExtensions(o.hide ?? [], o.offer ?? []),
+        extensions,
         maxClients: o.maxClients, maxRecipients: o.maxRecipients,
       });
     });

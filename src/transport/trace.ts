@@ -34,16 +34,31 @@ export class Tracer {
     this.output = output ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
-  /** Logs one line at level 1 and above, escaped, with a time stamp at level 2. */
+  /** Set once {@link output} has thrown and the warning saying so has been emitted. */
+  #outputFailed = false;
+
+  /**
+   * Logs one line at level 1 and above, escaped, with a time stamp at level 2. An
+   * {@link output} that throws does not stop the session: lines are written from inside the
+   * reply reader, where an exception would leave a command without its reply (and the
+   * message's fate unknown). The first such error is emitted as a process warning
+   * (`SMTPDebugOutputWarning`); the lines it could not take are lost.
+   */
   line(text: string): void {
     if (this.level === 0) return;
     const safe = escapeControl(text);
+    let shown = safe;
     if (this.level >= 2) {
       const now = new Date();
-      const stamp = `${now.toTimeString().slice(0, 8)}.${String(now.getMilliseconds()).padStart(3, "0")}`;
-      this.output(`${stamp} ${safe}`);
-    } else {
-      this.output(safe);
+      shown = `${now.toTimeString().slice(0, 8)}.${String(now.getMilliseconds()).padStart(3, "0")} ${safe}`;
+    }
+    try {
+      this.output(shown);
+    } catch (err) {
+      if (this.#outputFailed) return;
+      this.#outputFailed = true;
+      const why = err instanceof Error ? err.message : String(err);
+      process.emitWarning(`debugOutput threw (${escapeControl(why)}); the session goes on, and debug lines it cannot take are lost`, "SMTPDebugOutputWarning");
     }
   }
 

@@ -170,6 +170,17 @@ test("serve: defaults and options", () => {
   }
 });
 
+test("serve: --offer/--hide starttls and --offer requiretls without a certificate are usage errors, not silently ignored", () => {
+  for (const argv of [["--offer", "starttls"], ["--hide", "starttls"], ["--offer", "requiretls"], ["--offer", "dsn,requiretls"]]) {
+    const r = parse("serve", ...argv);
+    assert.equal(r.command, undefined, argv.join(" "));
+    assert.match(r.error?.message ?? "", /needs --tls-cert and --tls-key/, argv.join(" "));
+  }
+  for (const argv of [["--offer", "starttls"], ["--hide", "starttls"], ["--offer", "requiretls"]]) {
+    assert.ok(parse("serve", "--tls-cert", "c", "--tls-key", "k", ...argv).command, `${argv.join(" ")} with a certificate`);
+  }
+});
+
 test("serve: an empty --host (an unset variable: --host \"$HOST\") is a usage error naming the flag, not every interface", () => {
   for (const host of ["", " "]) {
     const r = parse("serve", "--host", host);

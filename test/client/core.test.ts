@@ -318,6 +318,24 @@ test("debug output: level 1 shows commands and replies, escapes control characte
   assert.ok(lines.some((l) => /^\d\d:\d\d:\d\d\.\d{3} C: NOOP$/.test(l)), lines.join("\n"));
 });
 
+test("a debugOutput that throws does not stop the session: the calls still get their replies, and one warning says so", async () => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on("warning", onWarning);
+  try {
+    await withScript(`${GREET}C: NOOP\nS: 250 one\nC: EHLO client.test\nS: 250 mx.test\nC: MAIL FROM:<a@x>\nS: 250 ok\nC: RCPT TO:<b@x>\nS: 250 ok\nC: DATA\nS: 354 go\nC: hi\nC: .\nS: 250 queued`, async (client) => {
+      assert.equal((await client.noop()).message, "one");
+      assert.equal((await client.sendmail("a@x", ["b@x"], "hi")).size, 0);
+    }, { debugLevel: 1, debugOutput: () => { throw new Error("log sink full"); } });
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("warning", onWarning);
+  }
+  const ours = warnings.filter((w) => w.name === "SMTPDebugOutputWarning");
+  assert.equal(ours.length, 1, warnings.map((w) => w.message).join("\n"));
+  assert.match(ours[0]!.message, /log sink full/);
+});
+
 test("debug output shows each line of a reply with the code it came with (a hostile '250-a' then '220 b'), escaped as ever", async () => {
   const lines: string[] = [];
   const script = `${GREET}C: NOOP\nS: 250-first \x1b[31mred\nS: 550-second\nS: 220 third\nC: NOOP\nS: 250-x\nS: 250 y`;
