@@ -109,7 +109,7 @@ export const DEFAULT_SERVE_SIZE = 32 * 1024 * 1024;
 
 function addTargetOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--ssl", "TLS from the first byte (SMTP_SSL, default port 465)").conflicts(["starttls", "requireTls"]))
+    .addOption(new Option("--ssl", "TLS from the first byte (SMTP_SSL, default port 465; not with --lmtp)").conflicts(["starttls", "requireTls"]))
     .addOption(new Option("--starttls", "upgrade with STARTTLS when offered, else continue in clear").conflicts("requireTls"))
     .option("--require-tls", "upgrade with STARTTLS and fail (exit 5) when it is not offered")
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file (or pipe, as <(command); at most 1 MiB)")
@@ -117,7 +117,7 @@ function addTargetOptions(cmd: Command): Command {
     .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
     .option("--timeout <ms>", "timeout for each step, in milliseconds", parseTimeout)
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
-    .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003)")
+    .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003); over TLS with --starttls or --require-tls")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
 }
 
@@ -133,7 +133,9 @@ interface TargetFlags {
 
 function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): ConnectTarget {
   const tlsMode: TlsMode = o.ssl ? "ssl" : o.requireTls ? "require-tls" : o.starttls ? "starttls" : "none";
-  if (o.ssl && o.lmtp) throw new CommanderError(2, "smtplib.usage", "error: --ssl cannot be combined with --lmtp");
+  // The library has no LMTP client over implicit TLS (API.md: LMTP extends SMTP, SMTP_SSL
+  // alone starts TLS with the first byte); LMTP over TLS is STARTTLS.
+  if (o.ssl && o.lmtp) throw new CommanderError(2, "smtplib.usage", "error: --ssl cannot be combined with --lmtp: LMTP over implicit TLS is not supported; use --require-tls (or --starttls) for LMTP over STARTTLS");
   return {
     ...hostPort, tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
     ...(o.caFile === undefined ? {} : { caFile: o.caFile }),

@@ -7,7 +7,7 @@
 import type { ConnectionOptions } from "node:tls";
 import {
   AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
-  SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError,
+  SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError, SMTPTimeoutError,
 } from "../index.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
 import type { ConnectTarget } from "./args.js";
@@ -182,6 +182,9 @@ function describeLibraryError(err: unknown): string {
   if (closed !== undefined) return `the server closed the connection: ${closed.code} ${closed.message}`;
   if (isStarttlsRefusal(err)) return `STARTTLS refused: ${err.smtpCode} ${err.smtpError}`;
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
+  // The library says "waiting for the reply to the greeting": say what happened, and which
+  // flag bounds the wait (without it, RFC 5321 §4.5.3.2.1's 5 minutes).
+  if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
   if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode < 0 ? "" : `${err.smtpCode} `}${err.smtpError}`;
