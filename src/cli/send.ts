@@ -4,15 +4,21 @@
  * @module
  */
 import diagnostics from "node:diagnostics_channel";
-import { createReadStream, fstatSync, type Stats } from "node:fs";
+import { close, constants, createReadStream, fstat, fstatSync, open, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
+import { Socket } from "node:net";
 import type { Readable } from "node:stream";
+import { promisify } from "node:util";
 import { SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, type Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
+
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
 
 /**
  * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
@@ -86,6 +92,7 @@ async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Pro
   if (file !== undefined) {
     const info = await stat(file);
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
+    if (info.isFIFO()) return { body: streamedMessage(await openFifo(file)) };
     const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
     return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
@@ -96,6 +103,29 @@ async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Pro
   // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
   if (stdin.isDirectory()) throw new Error("stdin is a directory");
   return { body: streamedMessage(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
+}
+
+/**
+ * A named pipe given as --file, read through the event loop as a socket (as stdin is when it
+ * is a pipe), not with `createReadStream`: its blocking reads in libuv's threadpool could not
+ * be ended, so a writer that stalls with the pipe held open kept the process alive after send
+ * had failed (and its open waited for a writer forever, before anything was sent). Opened
+ * non-blocking, it is waited on like any stream: a writer that never comes, or stops writing,
+ * meets the library's `dataBlock` limit once the message is due (exit 7), and destroying the
+ * socket closes the descriptor at once. Its writer closing it, even mid-line, ends the message.
+ */
+async function openFifo(file: string): Promise<Readable> {
+  // A bare descriptor, not a FileHandle: one garbage-collected would close it under the socket.
+  const fd = await openFd(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    // The path may have changed between stat and open: only a pipe is read this way.
+    if (!(await fstatFd(fd)).isFIFO()) throw new Error(`${file} changed while it was opened`);
+    // The socket owns the descriptor from here (libuv closes it with the handle).
+    return new Socket({ fd, readable: true, writable: false });
+  } catch (e) {
+    await closeFd(fd);
+    throw e;
+  }
 }
 
 /** What `send` knows of its stdin before reading anything. */

@@ -26,13 +26,16 @@ export interface ItemLimit {
 
 /**
  * The items of `source`; each wait for the next one ends with the signal's reason as soon
- * as `signal` aborts. The source is then told to stop (`return()`), without waiting for
- * it: a stalled source may never answer; one with `destroy()` (a Node `Readable`) is
- * destroyed. With `limit`, a wait that lasts `limit.ms` calls
+ * as `signal` aborts. The source is then told to stop, without waiting for it (a stalled
+ * source may never answer): a Web `ReadableStream` is cancelled, with the signal's reason
+ * (or, when the caller stopped reading it, an Error saying so), and its lock released; a
+ * Node `Readable` waited on is destroyed; any other iterator gets `return()` at once, which
+ * an async generator runs once the step it is awaiting has settled (no language mechanism
+ * can interrupt it sooner). With `limit`, a wait that lasts `limit.ms` calls
  * `limit.expired()`; the time between items (the caller's own work on one) is not counted.
  */
 export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal, limit?: ItemLimit): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
+  const items = itemSource(source);
   let done = false;
   let waiting = false;
   // One timer for the whole source, re-armed (refresh) for each wait: no timer per item.
@@ -43,7 +46,7 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
     for (;;) {
       waiting = true;
       timer?.refresh();
-      const next = await untilAborted(iterator.next(), signal);
+      const next = await untilAborted(items.next(), signal);
       waiting = false;
       if (next.done === true) {
         done = true;
@@ -53,14 +56,59 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
     }
   } finally {
     clearTimeout(timer);
-    if (!done) {
-      void Promise.resolve(iterator.return?.()).catch(() => undefined);
-      // A stream's iterator runs return() only after the read it is waiting for, which a
+    if (done) items.release();
+    else items.stop(signal.aborted ? signal.reason : new Error("The message body stream was not read to its end: the call stopped sending it"), waiting && signal.aborted);
+  }
+}
+
+/** How {@link abortableItems} reads a source, and lets go of it. */
+interface ItemSource<T> {
+  next(): Promise<IteratorResult<T, unknown>>;
+  /** The source ended: lets go of it. */
+  release(): void;
+  /** Stops the source early, not waiting for it; `stalled` while a read of it is pending. */
+  stop(reason: unknown, stalled: boolean): void;
+}
+
+/** A reader of `source`: its own for a Web `ReadableStream`, its async iterator otherwise. */
+function itemSource<T>(source: AsyncIterable<T>): ItemSource<T> {
+  if (isWebStream<T>(source)) {
+    // Not the stream's own async iterator: its return() waits for the pending read, which a
+    // stalled stream never completes, so it would never cancel. A reader's cancel() ends
+    // that read at once (done) and reaches the underlying source's cancel with the reason.
+    const reader = source.getReader();
+    return {
+      next: () => reader.read(),
+      release: () => reader.releaseLock(),
+      stop: (reason) => {
+        reader.cancel(reason).catch(noop);
+        reader.releaseLock();
+      },
+    };
+  }
+  const iterator = source[Symbol.asyncIterator]();
+  return {
+    next: () => iterator.next(),
+    release: noop,
+    stop: (_reason, stalled) => {
+      void Promise.resolve(iterator.return?.()).catch(noop);
+      // A Readable's iterator runs return() only after the read it is waiting for, which a
       // stalled stream never completes: destroy it now, as return() would (a file stream's
       // descriptor is not left open, nor its listeners attached).
-      if (waiting && signal.aborted) destroyStream(source);
-    }
-  }
+      if (stalled) destroyStream(source);
+    },
+  };
+}
+
+/** The parts of a Web `ReadableStream` that {@link itemSource} uses. */
+interface WebStream<T> {
+  getReader(): { read(): Promise<IteratorResult<T, undefined>>; releaseLock(): void; cancel(reason: unknown): Promise<void> };
+}
+
+/** True for a Web `ReadableStream` (Node's, or any with a default reader: `getReader()` and `cancel()`). */
+function isWebStream<T>(source: object): source is WebStream<T> {
+  const stream = source as { getReader?: unknown; cancel?: unknown };
+  return typeof stream.getReader === "function" && typeof stream.cancel === "function";
 }
 
 /** A signal that aborts when either of two does, for as long as it is needed (see {@link linkSignals}). */

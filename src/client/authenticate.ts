@@ -13,6 +13,7 @@ import { MAX_AUTH_CHALLENGES } from "../constants.js";
 import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
+import { untilAborted } from "./abortable.js";
 
 export { authCramMd5Object, authLoginObject, authPlainObject } from "../auth/auth-object.js";
 export type { AuthObject, AuthState, CredentialsGetter } from "../auth/auth-object.js";
@@ -33,6 +34,12 @@ export interface AuthIO {
   channelBinding?(): ChannelBinding | null;
   /** Shows the server's 334 challenges in traces by their length only while `on` (see `Tracer.maskChallenges`). */
   maskChallenges?(on: boolean): void;
+  /**
+   * Aborts once the exchange cannot go on (the connection closed: the client's `signal`,
+   * `close()`, a failure): a mechanism's answer still being computed (SCRAM's PBKDF2, a
+   * token function) is then not waited for, and the exchange rejects with its reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of {@link authenticate} and {@link authenticateWith}. */
@@ -111,7 +118,11 @@ async function run(io: AuthIO, ex: Exchange, opts: AuthenticateOptions): Promise
 /** The AUTH command and its challenges, for {@link run}. */
 async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mech: string): Promise<{ reply: SMTPReply; command: string }> {
   const state = opts.state ?? { challengeCount: 0 };
-  const initial = (opts.initialResponseOk ?? true) ? await ex.authobject() : null;
+  // An answer is raced with the connection: one that comes after it has gone (SCRAM's
+  // PBKDF2 in the threadpool, up to a fraction of a second; a token function that hangs)
+  // is dropped unsent, and a late failure of it is handled there, not left unhandled.
+  const answerOf = (challenge?: Buffer): Promise<Buffer | string | null> => untilAborted(Promise.resolve(ex.authobject(challenge)), io.signal);
+  const initial = (opts.initialResponseOk ?? true) ? await answerOf() : null;
   let command = `AUTH ${mech}`;
   let reply: SMTPReply;
   if (initial !== null) {
@@ -138,8 +149,11 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
     }
     let answer: string;
     try {
-      answer = encodeAuthAnswer(await ex.authobject(challenge));
+      answer = encodeAuthAnswer(await answerOf(challenge));
     } catch (err) {
+      // The connection has gone (the error is then its reason: the signal's, the close's):
+      // no `*` can be sent.
+      if (io.signal?.aborted === true) throw err;
       await cancel(io);
       if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError, err.details ?? ex.details());
       throw err;
@@ -193,7 +207,8 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
     ...(binding === null ? {} : { channelBinding: binding }),
     ...(opts.advertised === undefined ? {} : { advertised: opts.advertised }),
   });
-  const initial = await exchange.initialResponse();
+  // Raced with the connection, as each answer is (see exchange): a token function may hang.
+  const initial = await untilAborted(Promise.resolve(exchange.initialResponse()), io.signal);
   let initialGiven = false;
   const authobject: AuthObject = (challenge?: Buffer) => {
     // RFC 4954 §4: without an initial response on the AUTH line, the first challenge asks for it.

@@ -1,5 +1,6 @@
 /**
- * Message bodies: a string, bytes, a `Readable` or any `AsyncIterable<Uint8Array>`.
+ * Message bodies: a string, bytes, a `Readable`, a Web `ReadableStream` or any
+ * `AsyncIterable<Uint8Array>`.
  * In-memory bodies are prepared once; streams are read chunk by chunk and never
  * buffered whole.
  * @module
@@ -7,7 +8,11 @@
 
 import { asBuffer, normalizeLineEndings } from "../protocol/dot-stuff.js";
 
-/** Anything a message body may be. */
+/**
+ * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
+ * (Node's are), read with a reader of its own so that a call that stops reading it can
+ * cancel it (see `abortableItems`).
+ */
 export type MessageBody = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 
 /** True for a body that is read as a stream. */

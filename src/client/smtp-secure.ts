@@ -166,6 +166,7 @@ export abstract class SMTPSecure extends SMTPBase {
       host: conv.channel.host,
       port: conv.channel.port,
       maskChallenges: (on) => { this.tracer.maskChallenges = on; },
+      signal: conv.channel.closedSignal,
     };
   }
 }

@@ -4,14 +4,16 @@
  * write is (API.md: the data has a timeout, "never forever"). The call fails with
  * SMTPTimeoutError and the connection closes: the message, half sent, is never ended.
  * A `Readable` the call stops waiting for (that limit, an abort) is destroyed, as one
- * whose reading fails is: a file stream's descriptor is not left open.
+ * whose reading fails is: a file stream's descriptor is not left open. A Web
+ * `ReadableStream` is cancelled with a reason (also when the call stops reading it early,
+ * the message refused), and an async iterator gets `return()`.
  */
 
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 
 /** The data-block limit of these tests, in ms. */
@@ -67,6 +69,150 @@ for (const [name, script] of CASES) {
     });
   }
 }
+
+/**
+ * A Web ReadableStream that gives one line, then stalls (its pull never settles). `cancelled`
+ * resolves with the reason its underlying source's cancel() gets; `stalled` once the call
+ * waits for more.
+ */
+function stallingWebStream(): { stream: ReadableStream<Uint8Array>; cancelled: Promise<unknown>; stalled: Promise<void> } {
+  let cancel!: (reason: unknown) => void;
+  const cancelled = new Promise<unknown>((resolve) => (cancel = resolve));
+  let stall!: () => void;
+  const stalled = new Promise<void>((resolve) => (stall = resolve));
+  let pulls = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulls++ === 0) return controller.enqueue(new TextEncoder().encode("first line\r\n"));
+      stall();
+      return new Promise<void>(() => undefined);
+    },
+    cancel: cancel,
+    // Pulled only when read: the second pull is the call waiting for more.
+  }, { highWaterMark: 0 });
+  return { stream, cancelled, stalled };
+}
+
+/** Resolves as `promise` does; rejects after 10 s: only a guard against a hang, long after the call ended. */
+function guarded<T>(promise: Promise<T>, what: string): Promise<T> {
+  const guard = AbortSignal.timeout(10_000);
+  return new Promise<T>((resolve, reject) => {
+    guard.addEventListener("abort", () => reject(new Error(`${what}: not within 10 s`)), { once: true });
+    promise.then(resolve, reject);
+  });
+}
+
+for (const [name, script] of CASES) {
+  for (const end of ["the dataBlock limit", "an abort"] as const) {
+    test(`${name}: a Web ReadableStream that stops yielding is cancelled with a reason (the timeout error; the close an abort caused) once the call stops waiting for it (${end}); its lock is released`, { timeout: 20_000 }, async () => {
+      await withScript(script, async (client) => {
+        const { stream, cancelled, stalled } = stallingWebStream();
+        const controller = new AbortController();
+        const stop = new Error("cancelled by the caller");
+        const sending = client.sendmail("a@x.test", "b@y.test", stream, [], [], { signal: controller.signal });
+        if (end === "an abort") void stalled.then(() => controller.abort(stop));
+        let failure: unknown;
+        await assert.rejects(sending, (err: unknown) => { failure = err; return true; });
+        const reason = await guarded(cancelled, "cancel");
+        if (end === "an abort") {
+          // The call fails with the abort's reason; the connection, half sent, closes with
+          // an error caused by it, and that is the reason the stream's wait ended with.
+          assert.equal(failure, stop);
+          assert.ok(reason instanceof SMTPServerDisconnected && reason.cause === stop, `cancelled with ${String(reason)}`);
+        } else {
+          assert.ok(failure instanceof SMTPTimeoutError && failure.phase === "dataBlock");
+          assert.equal(reason, failure);
+        }
+        assert.equal(stream.locked, false);
+      }, { timeouts: { dataBlock: end === "an abort" ? 60_000 : STALL } });
+    });
+  }
+}
+
+test("DATA: the server hangs up while the client waits for a Web ReadableStream's next chunk -> the stream is cancelled with the error the call fails with", { timeout: 20_000 }, async () => {
+  await withScript(`${greeting(["8BITMIME"])}${LOCK_STEP_TO_DATA}C: first line\n-- close\n`, async (client) => {
+    const { stream, cancelled } = stallingWebStream();
+    let failure: unknown;
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", stream), (err: unknown) => { failure = err; return err instanceof SMTPServerDisconnected; });
+    assert.equal(await guarded(cancelled, "cancel"), failure);
+    assert.equal(stream.locked, false);
+  }, { timeouts: { dataBlock: 60_000 } });
+});
+
+test("pipelined BDAT: the sender refused while a Web ReadableStream is being read -> the rest is not read, the stream is cancelled with an Error saying so (not undefined), its lock released; RSET", { timeout: 20_000 }, async () => {
+  const chunk = 256 * 1024;
+  const script = `${greeting(["CHUNKING", "PIPELINING"])}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nS: 550 5.7.1 sender refused\nS: 250 ok\nC: RSET\nS: 250 reset\n`;
+  let refusalSeen!: () => void;
+  const seen = new Promise<void>((resolve) => (refusalSeen = resolve));
+  let cancel!: (reason: unknown) => void;
+  const cancelled = new Promise<unknown>((resolve) => (cancel = resolve));
+  let pulls = 0;
+  // A whole BDAT chunk's worth once the refusal has come, then as much again each pull.
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pulls++ === 0) await seen;
+      controller.enqueue(new Uint8Array(chunk).fill(0x61));
+    },
+    cancel: cancel,
+  }, { highWaterMark: 0 });
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", stream), SMTPSenderRefused);
+    const reason = await guarded(cancelled, "cancel");
+    assert.ok(reason instanceof Error, `cancelled with ${String(reason)}`);
+    assert.match(reason.message, /not read to its end/);
+    assert.equal(stream.locked, false);
+    assert.ok(pulls <= 2, `read on after the refusal (${pulls} pulls)`);
+  }, { debugLevel: 1, debugOutput: (line) => { if (line.startsWith("S: 550 ")) refusalSeen(); } });
+});
+
+test("an async generator that stalls: the call fails at the limit without waiting for it; once its pending step settles, the generator is returned (its finally runs) and nothing more of it is read", { timeout: 20_000 }, async () => {
+  const [, script] = CASES[0]!;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let finished!: () => void;
+  const finallyRan = new Promise<void>((resolve) => (finished = resolve));
+  let resumed = false;
+  async function* slowToWake(): AsyncGenerator<string> {
+    try {
+      yield "first line\r\n";
+      await gate;
+      yield "a line after the call failed\r\n";
+      resumed = true;
+    } finally {
+      finished();
+    }
+  }
+  await withScript(script, async (client) => {
+    let ran = false;
+    void finallyRan.then(() => { ran = true; });
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", slowToWake()), SMTPTimeoutError);
+    // A pending step of a generator cannot be interrupted: return() waits for it.
+    assert.equal(ran, false);
+    release();
+    await guarded(finallyRan, "the generator's finally");
+    assert.equal(resumed, false, "the generator was resumed past its yield instead of returned");
+  }, { timeouts: { dataBlock: STALL } });
+});
+
+test("an AsyncIterable whose next() never settles: its return() is called as soon as the call stops waiting (the limit), not after", { timeout: 20_000 }, async () => {
+  const [, script] = CASES[0]!;
+  let returned!: () => void;
+  const returnCalled = new Promise<void>((resolve) => (returned = resolve));
+  let nexts = 0;
+  const body: AsyncIterable<string> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => nexts++ === 0 ? Promise.resolve({ done: false, value: "first line\r\n" }) : new Promise<never>(() => undefined),
+      return: () => {
+        returned();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    }),
+  };
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", body), SMTPTimeoutError);
+    await guarded(returnCalled, "return()");
+  }, { timeouts: { dataBlock: STALL } });
+});
 
 test("the limit is on each wait for the stream, not on the whole body: a stream slower in all than the limit, quick at each chunk, is sent", { timeout: 20_000 }, async () => {
   const lines = 40;
