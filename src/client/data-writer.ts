@@ -12,6 +12,7 @@ import { abortableItems, linkSignals } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
+import { WriteBuffers } from "./write-buffers.js";
 
 /**
  * An in-memory body larger than this is stuffed and written in pieces of this size, with
@@ -62,13 +63,15 @@ export async function writeStreamed(
 ): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
+  // Chunks that stuffing changes are copied into these, each reused once written.
+  const buffers = new WriteBuffers();
   try {
     conv.channel.bodyStarted();
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {
       signal?.throwIfAborted();
-      const out = stuffer.push(chunk);
+      const out = stuffer.push(chunk, buffers.take);
       if (out.length > AT_ONCE_MAX) await writePieces(conv, [out], signal);
-      else if (out.length) await conv.channel.writeData(out, stall, signal);
+      else if (out.length) await conv.channel.writeData(out, stall, signal, buffers.afterWrite(out));
     }
   } catch (err) {
     // Asked before the close below, after which the connection is closed whatever failed.

@@ -48,9 +48,10 @@ export class StuffKernel {
   /**
    * Stuffs `chunk` (at most {@link inMax} bytes) from `state`; the new state is in
    * {@link state}. Returns `chunk` itself when nothing changed (or a view of it without
-   * the LF of a CRLF whose CR ended the previous chunk), else a new buffer.
+   * the LF of a CRLF whose CR ended the previous chunk), else a buffer from `allocate`
+   * (by default a new one).
    */
-  stuff(chunk: Buffer, state: number): Buffer {
+  stuff(chunk: Buffer, state: number, allocate: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
     const x = this.#exports;
     this.#memory.set(chunk, 0);
     const length = x.stuff(chunk.length, state);
@@ -59,7 +60,7 @@ export class StuffKernel {
     // leading LF means that LF was the only change.
     const skip = state & 2 && chunk[0] === 0x0a ? 1 : 0;
     if (x.edits.value === skip) return skip === 0 ? chunk : chunk.subarray(1);
-    const out = Buffer.allocUnsafe(length);
+    const out = allocate(length);
     out.set(this.#memory.subarray(this.#outAt, this.#outAt + length));
     return out;
   }

@@ -24,6 +24,9 @@ const AFTER_CR = 2;
 
 export { asBuffer };
 
+/** Where a stuffed chunk is copied: a buffer of exactly `length` bytes (contents undefined). */
+export type Allocate = (length: number) => Buffer;
+
 /** An edit: insert byte `kind` (0 ".", 1 CR, 2 LF) before position `pos`, packed as pos * 4 + kind. */
 const INSERTED = [DOT, CR, LF];
 
@@ -61,12 +64,17 @@ export class DotStuffer {
     this.#kernel = options.kernel === false ? null : loadKernel();
   }
 
-  /** Returns the stuffed form of `chunk` (the same bytes, uncopied, when nothing changes). */
-  push(chunk: Uint8Array): Buffer {
+  /**
+   * Returns the stuffed form of `chunk` (the same bytes, uncopied, when nothing changes).
+   * A changed chunk is copied into a buffer from `allocate` (by default a new one), which
+   * a writer may take from buffers it reuses; a chunk too large for one kernel call is
+   * joined into a new buffer whatever `allocate` is.
+   */
+  push(chunk: Uint8Array, allocate: Allocate = Buffer.allocUnsafe): Buffer {
     const b = asBuffer(chunk);
     if (b.length === 0) return b;
     this.#empty = false;
-    const out = this.#kernel ? this.#pushKernel(this.#kernel, b) : this.#pushPortable(b);
+    const out = this.#kernel ? this.#pushKernel(this.#kernel, b, allocate) : this.#pushPortable(b, allocate);
     this.outputBytes += out.length;
     return out;
   }
@@ -78,10 +86,10 @@ export class DotStuffer {
     return tail;
   }
 
-  #pushKernel(kernel: StuffKernel, b: Buffer): Buffer {
+  #pushKernel(kernel: StuffKernel, b: Buffer, allocate: Allocate): Buffer {
     const window = kernel.inMax;
     if (b.length <= window) {
-      const out = kernel.stuff(b, this.#state);
+      const out = kernel.stuff(b, this.#state, allocate);
       this.#state = kernel.state;
       return out;
     }
@@ -97,7 +105,7 @@ export class DotStuffer {
     return changed ? Buffer.concat(parts) : b;
   }
 
-  #pushPortable(b: Buffer): Buffer {
+  #pushPortable(b: Buffer, allocate: Allocate): Buffer {
     const n = b.length;
     const s = b.toString("latin1", 0, n);
     const edits: number[] = [];
@@ -132,14 +140,14 @@ export class DotStuffer {
       if (nextLF !== -1 && nextLF < lineEnd) nextLF = s.indexOf("\n", lineEnd);
     }
     this.#state = state;
-    return edits.length === 0 ? (skip === 0 ? b : b.subarray(skip)) : applyEdits(b, skip, edits);
+    return edits.length === 0 ? (skip === 0 ? b : b.subarray(skip)) : applyEdits(b, skip, edits, allocate);
   }
 }
 
-/** Copies `b[skip..]` into a new buffer with each edit's byte inserted. */
-function applyEdits(b: Buffer, skip: number, edits: number[]): Buffer {
+/** Copies `b[skip..]` into a buffer from `allocate` with each edit's byte inserted. */
+function applyEdits(b: Buffer, skip: number, edits: number[], allocate: Allocate): Buffer {
   const n = b.length;
-  const out = Buffer.allocUnsafe(n - skip + edits.length);
+  const out = allocate(n - skip + edits.length);
   let o = 0;
   let seg = skip;
   for (const edit of edits) {

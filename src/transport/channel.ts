@@ -276,12 +276,13 @@ export class Channel {
   }
 
   /**
-   * Writes message data, waiting for the socket to drain when its buffer is full.
+   * Writes message data, waiting for the socket to drain when its buffer is full;
+   * `written` as in {@link Connection.write}.
    * @throws SMTPTimeoutError when a write stalls for `stallTimeout` ms.
    */
-  async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal): Promise<void> {
+  async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal, written?: (err?: Error | null) => void): Promise<void> {
     this.#assertOpen();
-    if (this.#conn.write(bytes)) return;
+    if (this.#conn.write(bytes, false, written)) return;
     try {
       await this.#conn.drain(stallTimeout, signal);
     } catch (err) {

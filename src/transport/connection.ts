@@ -163,9 +163,12 @@ export class Connection {
    * {@link Connection.flush}), so that everything written in one tick (the end of one
    * message and the next transaction's commands) leaves in one socket write: joined into
    * one buffer when small, corked into one writev when large. Without it, held bytes go
-   * first and then these, at once.
+   * first and then these, at once, and `written` (if given) is called once, when the
+   * socket no longer holds `data`: before this returns when the socket took it all at
+   * once (the usual case while the system's buffer has room), else as the write's
+   * callback, with its error if it failed.
    */
-  write(data: Buffer, coalesce = false): boolean {
+  write(data: Buffer, coalesce = false, written?: (err?: Error | null) => void): boolean {
     if (coalesce) {
       if (this.#pending === null) process.nextTick(this.#flushPending);
       this.hold(data);
@@ -173,7 +176,20 @@ export class Connection {
     }
     this.#publish(data);
     this.flush();
-    return this.#socket.write(data);
+    const socket = this.#socket;
+    if (written === undefined) return socket.write(data);
+    // A write the system took at once completes before socket.write returns, but its
+    // callback waits for the next tick, which a body stream's chunks (promises) can put
+    // off for a long time: nothing queued means these bytes are gone, so say so now.
+    let told = false;
+    const ok = socket.write(data, (err) => {
+      if (!told) written(err);
+    });
+    if (socket.writableLength === 0 && !socket.destroyed) {
+      told = true;
+      written();
+    }
+    return ok;
   }
 
   /**
