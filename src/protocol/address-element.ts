@@ -37,6 +37,7 @@ export const FULL_PARSE_OVERHEAD = 50;
 
 /** What is left of one list's allowance for the full parser, in characters. */
 export interface ParseBudget {
+  /** Characters left; below zero, the list is refused. */
   remaining: number;
 }
 

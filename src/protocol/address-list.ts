@@ -37,8 +37,11 @@ const ATOM_SAFE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]*$/;
 
 /** Where a scan of RFC 5322 text stands: in a comment (its depth), a quoted string or a domain literal. */
 export interface Nesting {
+  /** How many comments are open (comments nest, RFC 5322 §3.2.2). */
   depth: number;
+  /** Inside a quoted string. */
   inQuote: boolean;
+  /** Inside a domain literal. */
   inLiteral: boolean;
 }
 
