@@ -13,6 +13,7 @@ import {
   findRecipients,
   findSender,
   hasEightBitData,
+  hasUtf8Headers,
   parseHeaderSection,
   removeHeaderFields,
   resentPrefix,
@@ -42,6 +43,13 @@ export interface PreparedMessage {
    * needed. A display name or comment in a given address is not sent, so it does not count.
    */
   smtputf8: boolean;
+  /**
+   * True when the header section, as sent (Bcc removed), holds UTF-8 beyond ASCII (raw UTF-8
+   * in a Subject or a display name, RFC 6532 §3): SMTPUTF8 is asked for when the server
+   * offers it (RFC 6531 §3.4); otherwise the message goes as 8-bit data (BODY=8BITMIME).
+   * False for 8-bit headers that are not valid UTF-8 (a legacy charset): never declared UTF-8.
+   */
+  utf8Headers: boolean;
   /** True when the data holds a byte above 127: 8BITMIME (RFC 6152) or SMTPUTF8 is needed. */
   eightBit: boolean;
 }
@@ -116,6 +124,7 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
     toPaths,
     data: out,
     smtputf8: ![fromPath, ...toPaths].every(isAsciiAddress),
+    utf8Headers: hasUtf8Headers(out),
     eightBit: hasEightBitData(out),
   };
 }
@@ -123,9 +132,13 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
 /**
  * The MAIL FROM options for a prepared message: `given` (never changed), plus `SMTPUTF8`
  * and `BODY=8BITMIME` when an address needs SMTPUTF8 (as Python's `send_message` adds
- * them), or `BODY=8BITMIME` alone when only the data is 8-bit. An option the caller already
- * gave is not added twice; a caller's `BODY=` is kept. `features` is the server's EHLO
- * keywords, lower-case (`esmtpFeatures`); empty after HELO.
+ * them) or when the header section holds UTF-8 and the server offers SMTPUTF8 (RFC 6532
+ * §3), or `BODY=8BITMIME` alone when only the data is 8-bit. UTF-8 headers with ASCII
+ * addresses to a server without SMTPUTF8 go as 8-bit data (`BODY=8BITMIME`, so a server
+ * without 8BITMIME still refuses them), as Python sends raw 8-bit headers and as MTAs relay
+ * them; a caller who wants them refused there gives `SMTPUTF8` in `given`. An option the caller already gave is not added twice; a caller's
+ * `BODY=` is kept. `features` is the server's EHLO keywords, lower-case (`esmtpFeatures`);
+ * empty after HELO.
  * @throws SMTPNotSupportedError when an address needs SMTPUTF8 and the server does not
  *   advertise it (RFC 6531 §3.4), or when the data is 8-bit and the server advertises
  *   neither 8BITMIME nor SMTPUTF8 (or not BINARYMIME for a caller's `BODY=BINARYMIME`):
@@ -133,12 +146,12 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
  * @throws TypeError when the caller gave `BODY=7BIT` for 8-bit data.
  */
 export function mailOptionsFor(
-  prepared: Pick<PreparedMessage, "smtputf8" | "eightBit">,
+  prepared: Pick<PreparedMessage, "smtputf8" | "utf8Headers" | "eightBit">,
   features: ReadonlyMap<string, string>,
   given: readonly string[] = [],
 ): string[] {
   const out = [...given];
-  if (prepared.smtputf8) {
+  if (prepared.smtputf8 || (prepared.utf8Headers && features.has("smtputf8"))) {
     if (!features.has("smtputf8")) {
       throw new SMTPNotSupportedError(
         "One or more source or delivery addresses require internationalized email support, " +

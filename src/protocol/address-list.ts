@@ -35,6 +35,42 @@ const ENCODED_WORD = /=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=/y;
 /** Characters that may stand in an atom (RFC 5322 atext, plus "." of obs-phrase). */
 const ATOM_SAFE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]*$/;
 
+/** Where a scan of RFC 5322 text stands: in a comment (its depth), a quoted string or a domain literal. */
+export interface Nesting {
+  /** How many comments are open (comments nest, RFC 5322 §3.2.2). */
+  depth: number;
+  /** Inside a quoted string. */
+  inQuote: boolean;
+  /** Inside a domain literal. */
+  inLiteral: boolean;
+}
+
+/** A scan at top level. */
+export function topLevel(): Nesting {
+  return { depth: 0, inQuote: false, inLiteral: false };
+}
+
+/**
+ * Reads `text[i]` when it lies inside a comment, quoted string or domain literal (a
+ * quoted-pair taken whole), opens a comment, or is a blank: returns the index of the last
+ * character taken. Returns -1 for anything else: top-level content, for the caller (who
+ * opens a quoted string at `"` and a literal at `[`).
+ */
+export function skipNested(n: Nesting, text: string, i: number): number {
+  const c = text[i];
+  if (n.inQuote || n.depth > 0 || n.inLiteral) {
+    if (c === "\\") return i + 1;
+    if (n.inQuote && c === '"') n.inQuote = false;
+    else if (n.inLiteral && c === "]") n.inLiteral = false;
+    else if (n.depth > 0 && c === "(") n.depth++;
+    else if (n.depth > 0 && c === ")") n.depth--;
+    return i;
+  }
+  if (c === "(") n.depth = 1;
+  else if (c !== " " && c !== "\t") return -1;
+  return i;
+}
+
 /**
  * Splits an address-list at its top-level commas. Commas inside quoted strings, comments,
  * angle brackets, domain literals, groups (`name: a, b;`) and RFC 2047 encoded words do
@@ -46,9 +82,7 @@ const ATOM_SAFE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]*$/;
 export function splitAddressList(list: string): ListElement[] {
   const out: ListElement[] = [];
   let start = 0;
-  let depth = 0; // comment nesting
-  let inQuote = false;
-  let inLiteral = false;
+  const n = topLevel();
   let inAngle = false;
   let inGroup = false;
   let content = false;
@@ -61,21 +95,13 @@ export function splitAddressList(list: string): ListElement[] {
     start = end + 1;
   };
   for (let i = 0; i < list.length; i++) {
+    const taken = skipNested(n, list, i);
+    if (taken >= 0) { i = taken; continue; }
     const c = list[i];
-    if (inQuote || depth > 0 || inLiteral) {
-      if (c === "\\") i++;
-      else if (inQuote && c === '"') inQuote = false;
-      else if (inLiteral && c === "]") inLiteral = false;
-      else if (depth > 0 && c === "(") depth++;
-      else if (depth > 0 && c === ")") depth--;
-      continue;
-    }
-    if (c === "(") { depth = 1; continue; }
-    if (c === " " || c === "\t") continue;
     if (c === "," && !inAngle && !inGroup) { flush(i); continue; }
     content = true;
-    if (c === '"') inQuote = true;
-    else if (c === "[") inLiteral = true;
+    if (c === '"') n.inQuote = true;
+    else if (c === "[") n.inLiteral = true;
     else if (c === "<") inAngle = true;
     else if (c === ">") inAngle = false;
     else if (c === ":" && !inAngle) inGroup = true;
@@ -96,7 +122,7 @@ export function splitAddressList(list: string): ListElement[] {
   }
   text += list.slice(start);
   // An unterminated comment, quote or literal swallowed the rest: never skip that silently.
-  out.push({ text, hasContent: content || depth > 0 || inQuote || inLiteral });
+  out.push({ text, hasContent: content || n.depth > 0 || n.inQuote || n.inLiteral });
   // A trailing comma leaves an empty last element: harmless, it has no content.
   return out;
 }
@@ -168,15 +194,32 @@ export interface ParsedElement {
 }
 
 /**
- * Parses one element of an address-list (a mailbox or a group) into its addr-specs; an
- * element that is only a local part (`Sally`, as Python accepts) gives that local part.
- * Returns `null` when the element is not an address.
+ * Parses one element of an address-list (a mailbox or a group) into its addr-specs with the
+ * full RFC 5322 parser; an element that is only a local part (`Sally`, as Python accepts)
+ * gives that local part. Returns `null` when the element is not an address. Its time grows
+ * faster than the element's length: callers bound the input (see address-element.ts).
  */
-export function parseListElement(element: string): ParsedElement | null {
+export function parseElementFully(element: string): ParsedElement | null {
+  return stackGuarded(() => parseElement(element));
+}
+
+/**
+ * The addr-spec of `text` read as one mailbox (a group's member: no group, no bare local
+ * part) by the full parser, or `null` when it is not one.
+ */
+export function parseMailboxFully(text: string): string | null {
+  return stackGuarded(() => {
+    const parsed = emailAddresses({ input: text, startAt: "mailbox", rfc6532: true, atInDisplayName: true });
+    const found = parsed !== null && parsed.addresses.length === 1 ? parsed.addresses[0] : undefined;
+    return found !== undefined && found.type === "mailbox" ? addrSpecOf(found) : null;
+  });
+}
+
+/** `parse()`, or `null` when the recursive-descent parser runs out of stack on absurd nesting ("((((..."). */
+function stackGuarded<T>(parse: () => T | null): T | null {
   try {
-    return parseElement(element);
+    return parse();
   } catch (e) {
-    // The recursive-descent parser runs out of stack on absurd nesting ("((((...").
     if (e instanceof RangeError) return null;
     throw e;
   }
@@ -188,17 +231,14 @@ export function parseListElement(element: string): ParsedElement | null {
  * (comments are not a display name), or when `mailbox` is not one mailbox.
  */
 export function displayNameOf(mailbox: string): string | null {
-  try {
+  return stackGuarded(() => {
     const parsed = emailAddresses({ input: mailbox, startAt: "address", rfc6532: true, atInDisplayName: true });
     const found = parsed !== null && parsed.addresses.length === 1 ? parsed.addresses[0] : undefined;
     return found !== undefined && found.type === "mailbox" ? found.name : null;
-  } catch (e) {
-    if (e instanceof RangeError) return null; // absurd nesting, as in parseListElement
-    throw e;
-  }
+  });
 }
 
-/** `parseListElement` without the stack guard. */
+/** `parseElementFully` without the stack guard. */
 function parseElement(element: string): ParsedElement | null {
   const parsed = emailAddresses({ input: element, startAt: "address", rfc6532: true, atInDisplayName: true });
   if (parsed !== null && parsed.addresses.length === 1) {

@@ -7,7 +7,8 @@
  * @module
  */
 import { escapeControl } from "../errors.js";
-import { parseListElement, splitAddressList } from "./address-list.js";
+import { checkLength, MAX_ADDRESS_LENGTH, parseBudget, parseListElement } from "./address-element.js";
+import { splitAddressList } from "./address-list.js";
 import { assertSafe, isAscii } from "./commands.js";
 import { normalizeLineEndings } from "./dot-stuff.js";
 
@@ -26,10 +27,12 @@ const PATH_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\
  * `"quoted local"@x`, or a bare local part such as `Sally`) into its addr-spec, with
  * comments and display name removed and the local part quoted only where RFC 5321
  * §4.1.2 requires. Returns `null` when `addr` is not exactly one such address.
- * @throws TypeError when `addr` holds CR, LF or NUL.
+ * @throws TypeError when `addr` holds CR, LF or NUL, or is longer than
+ *   {@link MAX_ADDRESS_LENGTH} (1,000) characters.
  */
 export function parseAddress(addr: string): string | null {
   assertSafe(addr, "address");
+  checkLength(addr);
   // Fast path for the common case, a plain dot-atom address with or without brackets: the
   // full RFC 5322 parser costs tens of microseconds per call and gives the same answer here.
   const simple = SIMPLE_ADDRESS.exec(addr);
@@ -51,12 +54,14 @@ export function parseAddress(addr: string): string | null {
 export function quoteaddr(addr: string): string {
   // The common case first: a plain dot-atom address, bare or in brackets, is printable
   // ASCII and its own addr-spec, so it needs none of the checks below.
-  if (typeof addr === "string") {
+  if (typeof addr === "string" && addr.length <= MAX_ADDRESS_LENGTH) {
     if (SIMPLE_BARE.test(addr)) return `<${addr}>`;
     if (SIMPLE_BRACKETED.test(addr)) return addr;
   }
   assertSafe(addr, "address");
-  if (/^[ \t]*(?:<[ \t]*>)?[ \t]*$/.test(addr)) return "<>";
+  // Blanks, then optionally <blanks> and blanks: two blank runs side by side would backtrack
+  // quadratically on a long run of blanks followed by text.
+  if (/^[ \t]*(?:<[ \t]*>[ \t]*)?$/.test(addr)) return "<>";
   const spec = parseAddress(addr);
   if (spec === null) throw new TypeError(`cannot parse address "${escapeControl(addr)}"`);
   // RFC 5321 §4.1.2 allows no control character in a path, even quoted (nor does aiosmtplib);
@@ -81,7 +86,8 @@ export function quoteRecipient(addr: string): string {
  * Python's `smtplib._addr_only`: the addr-spec of `addr` (`John <j@x.org>` -> `j@x.org`),
  * or `addr` unchanged when it is not an address (VRFY and EXPN also take user and list
  * names). Never drops part of the input: something that is not one address comes back whole.
- * @throws TypeError when `addr` holds CR, LF or NUL.
+ * @throws TypeError when `addr` holds CR, LF or NUL, or is longer than
+ *   {@link MAX_ADDRESS_LENGTH} (1,000) characters.
  */
 export function addrOnly(addr: string): string {
   return parseAddress(addr) ?? addr;
@@ -106,15 +112,20 @@ export function quotedata(data: string): string {
  * names, obsolete routes and empty list elements are handled as RFC 5322 says; a group
  * gives its members (`undisclosed-recipients:;` gives none). The value must be unfolded
  * first. Local parts keep the quoting they need (`"a b"@x`).
- * @throws TypeError naming the first element that is not an address, or when the value
- *   holds CR, LF or NUL.
+ * Bounded (see address-element.ts): an address longer than {@link MAX_ADDRESS_LENGTH}
+ * (1,000) characters, or a list whose addresses outside the common forms add up to more
+ * than `MAX_FULLY_PARSED` (4,000) characters, each counting 50 more, is refused rather
+ * than read for up to seconds.
+ * @throws TypeError naming the first element that is not an address, when the value
+ *   holds CR, LF or NUL, or when it is beyond those bounds.
  */
 export function parseAddressList(headerValue: string): string[] {
   assertSafe(headerValue, "address list");
   const out: string[] = [];
+  const budget = parseBudget();
   for (const element of splitAddressList(headerValue)) {
     if (!element.hasContent) continue;
-    const parsed = parseListElement(element.text);
+    const parsed = parseListElement(element.text, budget);
     if (parsed === null) {
       throw new TypeError(`cannot parse address "${escapeControl(element.text.trim())}" in "${escapeControl(headerValue)}"`);
     }

@@ -4,6 +4,7 @@
  * (Bcc) without re-serialising anything else. Pure: no I/O.
  * @module
  */
+import { isUtf8 } from "node:buffer";
 import { escapeControl } from "../errors.js";
 import { parseAddressList } from "./address.js";
 import { asBuffer } from "./bytes.js";
@@ -168,6 +169,17 @@ export function removeHeaderFields(data: Uint8Array, section: HeaderSection, key
 export function hasEightBitData(data: Uint8Array): boolean {
   for (let i = 0; i < data.length; i++) if (data[i] > 0x7f) return true;
   return false;
+}
+
+/**
+ * True when the header section of `data` (up to and including the empty line) holds a byte
+ * above 127 and is valid UTF-8: internationalized headers (RFC 6532 §3), which call for
+ * SMTPUTF8 (RFC 6531 §3.4). Raw 8-bit headers in another charset are not UTF-8 and are not
+ * declared as such.
+ */
+export function hasUtf8Headers(data: Uint8Array): boolean {
+  const head = data.subarray(0, parseHeaderSection(data).bodyStart);
+  return hasEightBitData(head) && isUtf8(head);
 }
 
 /**

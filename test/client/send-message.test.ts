@@ -192,6 +192,21 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.deepEqual(p.to, ["a@a", "b@b", "c@c", "d@d"]);
     assert.equal(p.data.toString(), "From: f@g\r\nTo: A <a@a>,\r\n B\r\n <b@b>\r\nSubject: s\r\n\r\nbody\r\n");
   });
+  it("utf8Headers: UTF-8 in the header section as sent, not in the body, a Bcc or another charset", () => {
+    const utf8 = (m: string | Uint8Array, ...rest: [string?, string?]) => prepareMessage(m, ...rest).utf8Headers;
+    assert.equal(utf8("From: a@b\nTo: c@d\nSubject: Grüße\n\nx"), true);
+    assert.equal(utf8("From: Jörg <a@b>\nTo: c@d\n\nx"), true);
+    assert.equal(utf8("From: a@b\nTo: c@d\nSubject: x\n  folded Grüße\n\nx"), true);
+    assert.equal(utf8("From: a@b\nTo: c@d\nSubject: x\n\nGrüße"), false);
+    assert.equal(utf8("From: a@b\nTo: c@d\nSubject: x\n\nSubject: Grüße\n"), false);
+    assert.equal(utf8("From: a@b\nTo: c@d\nBcc: Zoë <z@e>\n\nx"), false);
+    assert.equal(utf8("From: a@b\nTo: c@d\nResent-From: a@b\nResent-To: r@s\nResent-Bcc: Zoë <z@e>\n\nx"), false);
+    assert.equal(utf8("From Zoë Mon Jan  1 00:00:00 2024\nFrom: a@b\nTo: c@d\n\nx"), false);
+    assert.equal(utf8(Buffer.from("From: a@b\nTo: c@d\nSubject: Gr\xfc\xdfe\n\nx", "latin1")), false);
+    const latin1 = prepareMessage(Buffer.from("From: a@b\nTo: c@d\nSubject: Gr\xfc\xdfe\n\nx", "latin1"));
+    assert.equal(latin1.eightBit, true);
+    assert.equal(utf8("From: a@b\nTo: c@d\nSubject: Grüße\n\nx", "e@f", "g@h"), true);
+  });
   it("a lone CR cannot hide a Bcc field from removal", () => {
     const p = prepareMessage("From: f@g\rTo: a@a\rBcc: secret@x\r\rbody");
     assert.deepEqual(p.to, ["a@a", "secret@x"]);
@@ -289,9 +304,10 @@ describe("prepareMessage with mimetext's MIMEMessage (asRaw)", () => {
 });
 
 describe("mailOptionsFor", () => {
-  const ascii = { smtputf8: false, eightBit: false };
-  const eight = { smtputf8: false, eightBit: true };
-  const intl = { smtputf8: true, eightBit: true };
+  const ascii = { smtputf8: false, utf8Headers: false, eightBit: false };
+  const eight = { smtputf8: false, utf8Headers: false, eightBit: true };
+  const intl = { smtputf8: true, utf8Headers: true, eightBit: true };
+  const utf8Headers = { smtputf8: false, utf8Headers: true, eightBit: true };
   const f = (...names: string[]) => new Map(names.map((n) => [n, ""]));
   it("adds nothing for 7-bit ASCII", () => {
     assert.deepEqual(mailOptionsFor(ascii, f()), []);
@@ -313,7 +329,16 @@ describe("mailOptionsFor", () => {
     assert.deepEqual(mailOptionsFor(intl, f("smtputf8", "8bitmime")), ["SMTPUTF8", "BODY=8BITMIME"]);
     assert.deepEqual(mailOptionsFor(intl, f("smtputf8")), ["SMTPUTF8", "BODY=8BITMIME"]);
     assert.deepEqual(mailOptionsFor(intl, f("smtputf8"), ["smtputf8", "BODY=8BITMIME"]), ["smtputf8", "BODY=8BITMIME"]);
-    assert.deepEqual(mailOptionsFor({ smtputf8: true, eightBit: false }, f("smtputf8")), ["SMTPUTF8", "BODY=8BITMIME"]);
+    assert.deepEqual(mailOptionsFor({ smtputf8: true, utf8Headers: false, eightBit: false }, f("smtputf8")), ["SMTPUTF8", "BODY=8BITMIME"]);
     assert.throws(() => mailOptionsFor(intl, f("8bitmime")), SMTPNotSupportedError);
+  });
+  it("UTF-8 headers, ASCII addresses: SMTPUTF8 where offered, else 8-bit data as before", () => {
+    assert.deepEqual(mailOptionsFor(utf8Headers, f("smtputf8", "8bitmime")), ["SMTPUTF8", "BODY=8BITMIME"]);
+    assert.deepEqual(mailOptionsFor(utf8Headers, f("smtputf8")), ["SMTPUTF8", "BODY=8BITMIME"]);
+    assert.deepEqual(mailOptionsFor(utf8Headers, f("8bitmime")), ["BODY=8BITMIME"]);
+    assert.deepEqual(mailOptionsFor(utf8Headers, f("8bitmime"), ["SMTPUTF8"]), ["SMTPUTF8", "BODY=8BITMIME"]); // refused later: not offered
+    assert.throws(() => mailOptionsFor(utf8Headers, f("size")), (e: unknown) => e instanceof SMTPNotSupportedError && /8BITMIME/.test(e.message));
+    assert.throws(() => mailOptionsFor(utf8Headers, f()), SMTPNotSupportedError); // HELO only
+    assert.throws(() => mailOptionsFor(utf8Headers, f("smtputf8"), ["BODY=7BIT"]), TypeError);
   });
 });

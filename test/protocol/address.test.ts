@@ -87,13 +87,20 @@ describe("quoteaddr", () => {
     "<Sally> junk",
     "x <Sally> y",
     "<Sally",
-    `${"(".repeat(5000)}${")".repeat(5000)}a@b`, // deep enough to exhaust the parser's stack
   ];
   for (const input of unparsable) {
     it(`refuses ${JSON.stringify(input).slice(0, 40)} instead of dropping part of it`, () => {
       assert.throws(() => quoteaddr(input), (e: unknown) => e instanceof TypeError && /cannot parse address/.test(e.message));
     });
   }
+
+  it("refuses an address over 1,000 characters, saying so; nesting up to that parses", () => {
+    const tooLong = (e: unknown) => e instanceof TypeError && /address is longer than 1000 characters \(10003\)/.test(e.message);
+    assert.throws(() => quoteaddr(`${"(".repeat(5000)}${")".repeat(5000)}a@b`), tooLong); // once deep enough to exhaust the parser's stack
+    assert.throws(() => quoteaddr(`${"a".repeat(10001)}@b`), (e: unknown) => e instanceof TypeError && /longer than 1000/.test(e.message));
+    assert.equal(quoteaddr(`${"(".repeat(498)}${")".repeat(498)}a@b`), "<a@b>");
+    assert.equal(quoteaddr(`${"a".repeat(996)}@b`), `<${"a".repeat(996)}@b>`);
+  });
 
   it("throws TypeError for a non-string", () => {
     assert.throws(() => quoteaddr(42 as unknown as string), TypeError);
