@@ -67,6 +67,7 @@ export class SMTPTimeoutError extends SMTPServerDisconnected {
   /** The limit that expired, in milliseconds. */
   readonly timeout: number;
 
+  /** `phase` is the step that timed out and `timeout` its limit in ms (see {@link phase}, {@link timeout}). */
   constructor(message: string, phase = "command", timeout = 0, options: SMTPErrorOptions = {}) {
     super(message, options);
     this.phase = phase;
@@ -86,6 +87,7 @@ export class SMTPPoolQueueFull extends SMTPException {
   /** The pool's `maxQueued`: how many calls may wait at once. */
   readonly maxQueued: number;
 
+  /** The message says the queue was full and that nothing was sent. */
   constructor(maxQueued: number, options: SMTPErrorOptions = {}) {
     super(`The pool's queue is full: ${maxQueued} call(s) already waiting for their turn (maxQueued); nothing of this call was sent`, options);
     this.maxQueued = maxQueued;
@@ -153,6 +155,10 @@ export class SMTPResponseException extends SMTPException {
   /** The RFC 3463 enhanced status code (`"5.1.1"`) when the server sent one. */
   readonly enhancedStatus: string | undefined;
 
+  /**
+   * Python's `(code, msg)`; bytes are decoded as UTF-8. The message is `code text` with
+   * control characters escaped, and {@link enhancedStatus} is parsed from the text.
+   */
   constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
     super(describe(code, msg), options);
     this.smtpCode = code;
@@ -184,6 +190,7 @@ export class SMTPSenderRefused extends SMTPResponseException {
   /** The refused sender, exactly as the caller passed it. */
   readonly sender: string;
 
+  /** Python's `(code, msg, sender)`. */
   constructor(code: number, msg: string | Uint8Array, sender: string, options: SMTPErrorOptions = {}) {
     super(code, msg, options);
     this.sender = sender;
@@ -204,6 +211,7 @@ export class SMTPAuthenticationError extends SMTPResponseException {
   /** Structured details the server gave, e.g. the parsed JSON of an OAuth error (RFC 7628 §3.2.2). */
   readonly details: unknown;
 
+  /** As {@link SMTPResponseException}'s; `options.details` becomes {@link details}. */
   constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
     super(code, msg, options);
     this.details = options.details;

@@ -2,6 +2,8 @@
  * Exit codes of the `smtplib` command. They are part of its interface: scripts test them.
  * @module
  */
+
+/** The exit codes by name (`ExitCode.USAGE` is 2); README's table lists them. */
 export const ExitCode = Object.freeze({
   /** Done: every recipient accepted (send), server stopped cleanly (serve), probe complete. */
   OK: 0,

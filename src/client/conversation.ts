@@ -28,16 +28,19 @@ export class Features extends Map<string, string> {
   /** How many times the map was changed after it was built. */
   changes = 0;
 
+  /** `Map.set`, counted as a change. */
   override set(key: string, value: string): this {
     this.changes++;
     return super.set(key, value);
   }
 
+  /** `Map.delete`, counted as a change (even when `key` was absent). */
   override delete(key: string): boolean {
     this.changes++;
     return super.delete(key);
   }
 
+  /** `Map.clear`, counted as a change. */
   override clear(): void {
     this.changes++;
     super.clear();
@@ -58,7 +61,9 @@ export type Dialect = "smtp" | "lmtp";
 
 /** The state of one connection. Rebuilt from scratch by every EHLO/LHLO and by STARTTLS. */
 export class Conversation {
+  /** The transport this state belongs to: one conversation per channel. */
   readonly channel: Channel;
+  /** SMTP or LMTP: decides EHLO or LHLO, and how the end of data is answered. */
   readonly dialect: Dialect;
   /** The reply slot kind of each phase, shared by every slot this connection opens. */
   readonly #kinds: SlotKinds;
@@ -90,6 +95,7 @@ export class Conversation {
   /** {@link writes} just after the last group led by RSET (see `openGroup`). */
   resetAt = 0;
 
+  /** A fresh, ungreeted state for `channel`; `timeouts` sets each reply slot's limit by phase. */
   constructor(channel: Channel, dialect: Dialect, timeouts: Readonly<Record<TimeoutPhase, number>>) {
     this.channel = channel;
     this.dialect = dialect;

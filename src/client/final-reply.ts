@@ -97,6 +97,7 @@ export class RecipientOutcomes {
   #first: SMTPReply | undefined = undefined;
   #last: SMTPReply | undefined = undefined;
 
+  /** Starts from a transaction's envelope: the recipients refused at RCPT and those accepted, in order. */
   constructor(envelope: Pick<Pending, "refused" | "accepted">) {
     this.#accepted = envelope.accepted;
     this.#refused = new Map(envelope.refused);

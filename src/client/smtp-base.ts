@@ -69,6 +69,11 @@ export abstract class SMTPBase {
   #waiting: (() => void)[] = [];
   #waitingFrom = 0;
 
+  /**
+   * Checks and keeps the options (no I/O); `tracer` and `timeouts` come resolved from them.
+   * @throws TypeError for a `localHostname` with whitespace, CR, LF or NUL, a `socketFactory`
+   *   that is not a function or comes with `sourceAddress`; RangeError for a bad `limits` value.
+   */
   constructor(options: SMTPOptions, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
     if (options.localHostname !== undefined && /[\r\n\0\s]/.test(options.localHostname)) {
       throw new TypeError("localHostname must not contain whitespace, CR, LF or NUL");

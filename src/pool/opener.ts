@@ -17,6 +17,7 @@ export class MemberOpener {
   /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
   readonly #links = new WeakMap<SMTP, () => void>();
 
+  /** Opens connections with the pool's options (host, TLS, login, `signal`). */
   constructor(options: PoolOptions) {
     this.#options = options;
   }

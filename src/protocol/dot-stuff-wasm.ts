@@ -38,6 +38,7 @@ export class StuffKernel {
   readonly #memory: Uint8Array;
   readonly #outAt: number;
 
+  /** Wraps an instance's exports; its memory holds the input and output areas. */
   constructor(exports: KernelExports) {
     this.#exports = exports;
     this.#memory = new Uint8Array(exports.memory.buffer);

@@ -60,6 +60,7 @@ export class DotStuffer {
   /** Bytes written so far, after stuffing (for progress and SIZE checks). */
   outputBytes = 0;
 
+  /** A stuffer at the start of a message; `kernel: false` uses the portable scan. */
   constructor(options: DotStufferOptions = {}) {
     this.#kernel = options.kernel === false ? null : loadKernel();
   }

@@ -60,7 +60,9 @@ export class Channel {
   readonly #conn: Connection;
   readonly #queue: CommandQueue;
   readonly #tracer: Tracer;
+  /** The host connected to, as given, or the Unix socket path (for traces and OAUTHBEARER's `host`). */
   readonly host: string;
+  /** The TCP port connected to (for a Unix socket, the unused port argument). */
   readonly port: number;
   /** The slot of the server's greeting. */
   readonly greeting: Slot;

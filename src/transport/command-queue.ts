@@ -43,6 +43,7 @@ export interface SlotKind {
  * reads stay monomorphic).
  */
 export class Slot {
+  /** How the reply is awaited: its timeout and phase, and whether only a completion reply may answer. */
   readonly kind: SlotKind;
   /** The command as shown in errors and traces (credentials masked). */
   readonly command: string;
@@ -52,10 +53,12 @@ export class Slot {
   error: unknown = undefined;
   /** The one waiter's callbacks, while somebody waits. */
   resolve: ((reply: SMTPReply) => void) | null = null;
+  /** The waiter's rejection, called with {@link error}; null while nobody waits. */
   reject: ((err: unknown) => void) | null = null;
   /** When the reply must have arrived (ms, `performance.now()` clock); infinite until armed. */
   deadline = Number.POSITIVE_INFINITY;
 
+  /** A slot still waiting for its reply; `command` is shown masked. */
   constructor(kind: SlotKind, command: string) {
     this.kind = kind;
     this.command = command;
@@ -114,6 +117,7 @@ export class CommandQueue {
   /** Slots somebody waits on: while any, the head slot's clock runs. */
   #waiting = 0;
 
+  /** An empty queue that tells `events` what it parses; `limits` caps each reply (see ReplyParser). */
   constructor(events: QueueEvents, limits?: ReplyLimits) {
     this.#events = events;
     this.#parser = new ReplyParser(limits);

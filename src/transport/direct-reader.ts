@@ -24,6 +24,7 @@ const READ_BUFFER_BYTES = 16 * 1024;
  * counted, and reading stops, so that {@link Connection.upgrade} can refuse them.
  */
 export class DirectReader {
+  /** The one buffer every read lands in (net's `onread.buffer`); reused by the next read. */
   readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   #receiver: ((chunk: Buffer) => void) | null = null;
   #held: Buffer[] = [];

@@ -19,7 +19,9 @@ export type DebugLevel = 0 | 1 | 2;
 
 /** Where debug lines go, and how verbose they are. Mutable: `setDebugLevel` changes it. */
 export class Tracer {
+  /** What is shown: 0 nothing, 1 commands and replies, 2 with a time of day. */
   level: DebugLevel;
+  /** Where each line goes (`debugOutput`; default: stderr). */
   output: (line: string) => void;
   /**
    * While true, a 334 reply is shown by its length only (see {@link reply}): set during a
@@ -29,6 +31,7 @@ export class Tracer {
    */
   maskChallenges = false;
 
+  /** A tracer at `level` writing to `output` (default: a line on stderr each). */
   constructor(level: DebugLevel = 0, output?: (line: string) => void) {
     this.level = level;
     this.output = output ?? ((line) => process.stderr.write(`${line}\n`));
