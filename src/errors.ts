@@ -32,6 +32,16 @@ export function escapeControl(text: string, keep = ""): string {
   });
 }
 
+/**
+ * `text` in double quotes for an error message: control characters escaped (see
+ * {@link escapeControl}), and cut after `max` characters with its full length said, so that
+ * a 40 KB header does not make a 40 KB message.
+ */
+export function quoted(text: string, max = 200): string {
+  if (text.length <= max) return `"${escapeControl(text)}"`;
+  return `"${escapeControl(text.slice(0, max))}..." (${text.length} characters)`;
+}
+
 /** Base class of every smtplib error (Python: `SMTPException`, a subclass of `OSError`). */
 export class SMTPException extends Error {
   /** The command that failed, when one did (credentials masked). */

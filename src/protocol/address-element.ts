@@ -8,7 +8,7 @@
  * per list. Results are the parser's: a property test holds the two paths together. Pure.
  * @module
  */
-import { escapeControl } from "../errors.js";
+import { quoted } from "../errors.js";
 import { commonMailbox, isCommonCfws, isCommonGroupName } from "./address-forms.js";
 import { canonicalLocalPart, parseElementFully, parseMailboxFully, skipNested, topLevel, type ParsedElement } from "./address-list.js";
 
@@ -46,16 +46,10 @@ export function parseBudget(): ParseBudget {
   return { remaining: MAX_FULLY_PARSED };
 }
 
-/** Text for an error message: control characters escaped, cut after 60 characters. */
-function excerpt(text: string): string {
-  const trimmed = text.trim();
-  return escapeControl(trimmed.length > 60 ? `${trimmed.slice(0, 60)}...` : trimmed);
-}
-
 /** @throws TypeError when `text` is longer than {@link MAX_ADDRESS_LENGTH}. */
 export function checkLength(text: string): void {
   if (text.length > MAX_ADDRESS_LENGTH) {
-    throw new TypeError(`address is longer than ${MAX_ADDRESS_LENGTH} characters (${text.length}): "${excerpt(text)}"`);
+    throw new TypeError(`address is longer than ${MAX_ADDRESS_LENGTH} characters (${text.length}): ${quoted(text.trim(), 60)}`);
   }
 }
 
@@ -65,7 +59,7 @@ function charge(budget: ParseBudget, text: string): void {
   if (budget.remaining < 0) {
     throw new TypeError(
       `address list too complex to read: more than ${MAX_FULLY_PARSED} characters of it (each address ` +
-        `counting ${FULL_PARSE_OVERHEAD} more) are not in a common form (a@b, Name <a@b>, "Name" <a@b>), near "${excerpt(text)}"`,
+        `counting ${FULL_PARSE_OVERHEAD} more) are not in a common form (a@b, Name <a@b>, "Name" <a@b>), near ${quoted(text.trim(), 60)}`,
     );
   }
 }

@@ -6,7 +6,7 @@
  * address is a `TypeError` naming it (Python's `quoteaddr` turns it into `<>`).
  * @module
  */
-import { escapeControl } from "../errors.js";
+import { quoted } from "../errors.js";
 import { checkLength, MAX_ADDRESS_LENGTH, parseBudget, parseListElement } from "./address-element.js";
 import { splitAddressList } from "./address-list.js";
 import { assertSafe, isAscii } from "./commands.js";
@@ -63,10 +63,10 @@ export function quoteaddr(addr: string): string {
   // quadratically on a long run of blanks followed by text.
   if (/^[ \t]*(?:<[ \t]*>[ \t]*)?$/.test(addr)) return "<>";
   const spec = parseAddress(addr);
-  if (spec === null) throw new TypeError(`cannot parse address "${escapeControl(addr)}"`);
+  if (spec === null) throw new TypeError(`cannot parse address ${quoted(addr)}`);
   // RFC 5321 §4.1.2 allows no control character in a path, even quoted (nor does aiosmtplib);
   // a lone surrogate would go out as U+FFFD, another address.
-  if (PATH_FORBIDDEN.test(spec)) throw new TypeError(`address holds a control character or invalid text: "${escapeControl(addr)}"`);
+  if (PATH_FORBIDDEN.test(spec)) throw new TypeError(`address holds a control character or invalid text: ${quoted(addr)}`);
   return `<${spec}>`;
 }
 
@@ -78,7 +78,7 @@ export function quoteaddr(addr: string): string {
  */
 export function quoteRecipient(addr: string): string {
   const path = quoteaddr(addr);
-  if (path === "<>") throw new TypeError(`a recipient cannot be the null path <>: "${escapeControl(addr)}"`);
+  if (path === "<>") throw new TypeError(`a recipient cannot be the null path <>: ${quoted(addr)}`);
   return path;
 }
 
@@ -127,7 +127,7 @@ export function parseAddressList(headerValue: string): string[] {
     if (!element.hasContent) continue;
     const parsed = parseListElement(element.text, budget);
     if (parsed === null) {
-      throw new TypeError(`cannot parse address "${escapeControl(element.text.trim())}" in "${escapeControl(headerValue)}"`);
+      throw new TypeError(`cannot parse address ${quoted(element.text.trim())} in ${quoted(headerValue)}`);
     }
     out.push(...parsed.specs);
   }

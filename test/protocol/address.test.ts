@@ -287,6 +287,16 @@ describe("parseAddressList", () => {
     assert.throws(() => parseAddressList('"unterminated, a@b'), TypeError);
   });
 
+  it("quotes at most 200 characters of a long header in its error, and says how long it was", () => {
+    const header = `${Array.from({ length: 2000 }, (_, i) => `u${i}@example.org`).join(", ")}, broken <`;
+    assert.throws(() => parseAddressList(header), (e: unknown) => {
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, /^cannot parse address "broken <" in "u0@example.org, u1@example.org, .*\.\.\." \(\d+ characters\)$/);
+      assert.ok(e.message.length < 300, `${e.message.length} characters`);
+      return true;
+    });
+  });
+
   it("refuses a domain literal with a space or quoted-pair inside, in a group too", () => {
     assert.throws(() => parseAddressList("a@b, g: c@d, e@[10.0.0.1 2];"), /cannot parse address "g: c@d, e@\[10.0.0.1 2\];"/);
     assert.throws(() => parseAddressList("Name <e@[x\\ y]>"), TypeError);
