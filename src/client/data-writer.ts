@@ -85,9 +85,12 @@ export async function writeStreamed(
   return endData(conv, stuffer, [stuffer.end()], accepted, followed);
 }
 
-/** The BDAT command whose counted bytes {@link writePieces} writes: its reply's slot, and how errors name it. */
+/**
+ * The BDAT command whose counted bytes {@link writePieces} writes: the slots of its replies
+ * (for LMTP's BDAT LAST one per accepted recipient), and how errors name it.
+ */
 export interface CountedBytes {
-  slot: Slot;
+  slots: readonly Slot[];
   /** "BDAT" for a chunk, "end of data" for BDAT LAST. */
   command: string;
 }
@@ -112,8 +115,8 @@ export async function writePieces(conv: Conversation, parts: readonly Buffer[], 
 }
 
 /**
- * Throws when the BDAT command of `counted` has a 2yz reply while some of its bytes are not
- * yet sent: the server took the chunk (or, for LAST, the message) as ended before it had
+ * Throws when the BDAT command of `counted` has a 2yz reply (for LMTP, any recipient's)
+ * while some of its bytes are not yet sent: the server took the chunk (or, for LAST, the message) as ended before it had
  * it all, and would read the rest of the bytes as commands (a message line "RCPT TO:<...>"
  * obeyed), so no more is written and the connection closes; the call fails with that reply
  * as SMTPDataError (whose cause is the close), as a reply during DATA's message does. Only
@@ -121,9 +124,11 @@ export async function writePieces(conv: Conversation, parts: readonly Buffer[], 
  * in order. A refusal is not checked: the server may refuse a chunk and read (discard) the
  * rest of it, and the connection stays.
  */
-function answeredEarly(conv: Conversation, { slot, command }: CountedBytes): void {
-  const reply = slot.reply;
-  if (reply === undefined || reply.code < 200 || reply.code >= 300) return;
+function answeredEarly(conv: Conversation, { slots, command }: CountedBytes): void {
+  // Replies come in order: past a slot without one, none has one.
+  const slot = slots.find((s) => s.reply === undefined || (s.reply.code >= 200 && s.reply.code < 300));
+  const reply = slot?.reply;
+  if (slot === undefined || reply === undefined) return;
   const close = new SMTPServerDisconnected(
     `Connection closed: the server answered ${slot.command} (${reply.code} ${reply.message}) before its bytes were all sent`,
   );

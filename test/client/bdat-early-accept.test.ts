@@ -42,6 +42,7 @@ test("BDAT: a 250 to the chunk or to BDAT LAST while its bytes are still being w
     ["SMTP lock-step, BDAT LAST", `${lockStep}C: BDAT ${SIZE} LAST\n-- pause\n`, "end of data", () => MESSAGE],
     ["SMTP pipelined (written whole), BDAT LAST", `${pipelined}C: BDAT ${SIZE} LAST\n-- pause\nS: 250 ok\nS: 250 ok\n`, "end of data", () => MESSAGE],
     ["LMTP pipelined, BDAT LAST, the first recipient's reply", `${lmtp}C: BDAT ${SIZE} LAST\n-- pause\n`, "end of data", () => MESSAGE],
+    ["LMTP pipelined, BDAT LAST, the second recipient's reply (the first refused)", `${lmtp}C: BDAT ${SIZE} LAST\n-- pause\nS: 452 4.2.2 over quota\n`, "end of data", () => MESSAGE],
     ["SMTP lock-step, a stream's chunk", `${lockStep}C: BDAT ${SIZE}\n-- pause\n`, "BDAT", chunkThenLast],
     ["SMTP pipelined, a stream's chunk", `${pipelined}S: 250 ok\nS: 250 ok\nC: BDAT ${SIZE}\n-- pause\n`, "BDAT", chunkThenLast],
   ];
