@@ -51,7 +51,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, [body.bytes], opts.signal).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+    if (large) await writePieces(conv, [body.bytes], opts.signal, { slots: final, command: "end of data" }).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -78,7 +78,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (opts.pipelining) chunkSlots.push(slot!);
     if (large) {
       writing = opts.pipelining ? undefined : slot;
-      await writePieces(conv, parts, opts.signal);
+      await writePieces(conv, parts, opts.signal, { slots: [slot!], command: "BDAT" });
       writing = undefined;
     }
     if (opts.pipelining) {
@@ -99,13 +99,14 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     else {
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
       last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
+      if (last !== null && conv.dialect === "lmtp" && chunkSlots.length > 0) last = await chunksAccepted(conv, chunkSlots, last);
     }
     // The bytes go after the command line, in pieces: a message in memory past LARGE_BODY,
     // the last of a stream's chunks past AT_ONCE_MAX.
     const lastSize = last === null ? 0 : byteLength(last);
     const large = lastSize > (last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
     if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
-    if (large && last !== null) await writePieces(conv, last, opts.signal);
+    if (large && last !== null) await writePieces(conv, last, opts.signal, { slots: final, command: "end of data" });
   } catch (caught) {
     let err = caught;
     if (err instanceof SourceFailure) {
@@ -167,6 +168,23 @@ async function streamBdat(
     if (refused()) return null;
   }
   return pending;
+}
+
+/**
+ * LMTP, pipelined chunks: waits for every chunk's reply before BDAT LAST goes. LAST is
+ * answered once per accepted recipient (RFC 2033 §4.2) when the chunks were accepted, but
+ * after a refused chunk a server may answer it once (as it answers any BDAT after a failed
+ * one) or once per recipient: RFC 2033 does not say, the count is unknowable, and waiting
+ * for one reply too many holds the call until the timeout closes the connection. One
+ * round trip per streamed message of more than one chunk, and no guess.
+ * Resolves to `last` when every chunk was accepted, `null` (no LAST) when one was refused.
+ * @throws the reason the connection closed, when it did meanwhile.
+ */
+async function chunksAccepted(conv: Conversation, chunks: readonly Slot[], last: Buffer[]): Promise<Buffer[] | null> {
+  await conv.settled(chunks[chunks.length - 1]!);
+  if (chunkRefused(chunks)) return null;
+  if (conv.channel.closed) throw conv.channel.closedSignal.reason;
+  return last;
 }
 
 /** An error thrown by the caller's body stream itself, not by the SMTP exchange. */

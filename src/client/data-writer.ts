@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { SMTPDataError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, linkSignals } from "./abortable.js";
@@ -86,18 +86,54 @@ export async function writeStreamed(
 }
 
 /**
+ * The BDAT command whose counted bytes {@link writePieces} writes: the slots of its replies
+ * (for LMTP's BDAT LAST one per accepted recipient), and how errors name it.
+ */
+export interface CountedBytes {
+  slots: readonly Slot[];
+  /** "BDAT" for a chunk, "end of data" for BDAT LAST. */
+  command: string;
+}
+
+/**
  * Writes message bytes in pieces of {@link BODY_PIECE}, with back-pressure: each stall has
  * its own `dataBlock` limit, so a slow but steady link is not timed out while a large
- * message (or a stream's large chunk) is still flowing.
+ * message (or a stream's large chunk) is still flowing. With `counted` (the bytes of a
+ * BDAT command), a 2yz to that command that has come before a piece is handed to the
+ * socket accepted bytes the server cannot have read: see {@link answeredEarly}.
+ * @throws SMTPDataError for such a reply; SMTPTimeoutError, SMTPServerDisconnected.
  */
-export async function writePieces(conv: Conversation, parts: readonly Buffer[], signal?: AbortSignal): Promise<void> {
+export async function writePieces(conv: Conversation, parts: readonly Buffer[], signal?: AbortSignal, counted?: CountedBytes): Promise<void> {
   const stall = conv.timeout("dataBlock");
   for (const bytes of parts) {
     for (let off = 0; off < bytes.length; off += BODY_PIECE) {
       signal?.throwIfAborted();
+      if (counted !== undefined) answeredEarly(conv, counted);
       await conv.channel.writeData(bytes.subarray(off, off + BODY_PIECE), stall, signal);
     }
   }
+}
+
+/**
+ * Throws when the BDAT command of `counted` has a 2yz reply (for LMTP, any recipient's)
+ * while some of its bytes are not yet sent: the server took the chunk (or, for LAST, the message) as ended before it had
+ * it all, and would read the rest of the bytes as commands (a message line "RCPT TO:<...>"
+ * obeyed), so no more is written and the connection closes; the call fails with that reply
+ * as SMTPDataError (whose cause is the close), as a reply during DATA's message does. Only
+ * bytes not yet handed to the socket count: a reply after the last piece is handed over is
+ * in order. A refusal is not checked: the server may refuse a chunk and read (discard) the
+ * rest of it, and the connection stays.
+ */
+function answeredEarly(conv: Conversation, { slots, command }: CountedBytes): void {
+  // Replies come in order: past a slot without one, none has one.
+  const slot = slots.find((s) => s.reply === undefined || (s.reply.code >= 200 && s.reply.code < 300));
+  const reply = slot?.reply;
+  if (slot === undefined || reply === undefined) return;
+  const close = new SMTPServerDisconnected(
+    `Connection closed: the server answered ${slot.command} (${reply.code} ${reply.message}) before its bytes were all sent`,
+  );
+  conv.channel.destroy(close);
+  throw new SMTPDataError(reply.code, reply.message, { command, cause: close });
 }
 
 /**
