@@ -31,14 +31,23 @@ export interface AuthCredentials {
  */
 export interface ChannelBinding {
   /**
-   * The binding type. Only `tls-exporter` (RFC 9266) is produced, and only on TLS 1.3:
-   * under TLS 1.2 that binding is unsafe without the extended master secret, which Node
-   * does not report, and `tls-server-end-point` is not implemented.
+   * The binding type. `tls-exporter` (RFC 9266) only on TLS 1.3: under TLS 1.2 that
+   * binding is unsafe without the extended master secret, which Node does not report.
+   * `tls-server-end-point` (RFC 5929) on any TLS version, for a server certificate whose
+   * signature names one hash. `tls-unique` is never produced (RFC 9266 §1: the triple
+   * handshake attack, and it is undefined for TLS 1.3).
    */
-  readonly type: "tls-exporter";
-  /** The binding data: 32 bytes of the TLS exporter, label "EXPORTER-Channel-Binding", empty context. */
+  readonly type: ChannelBindingType;
+  /**
+   * The binding data: for `tls-exporter`, 32 bytes of the TLS exporter, label
+   * "EXPORTER-Channel-Binding", empty context; for `tls-server-end-point`, the hash of the
+   * server certificate (DER) by its signature's hash function, SHA-256 for MD5 or SHA-1.
+   */
   readonly data: Buffer;
 }
+
+/** The channel binding types smtplib can produce (see {@link ChannelBinding.type}). */
+export type ChannelBindingType = "tls-exporter" | "tls-server-end-point";
 
 /** What a mechanism may know about the connection it runs on. */
 export interface AuthContext {
@@ -46,7 +55,11 @@ export interface AuthContext {
   host: string;
   /** The port the client connected to (for OAUTHBEARER's `port=`). */
   port: number;
-  /** The connection's channel binding; absent on a plain link and under TLS 1.2. */
+  /**
+   * The connection's channel binding: for a mechanism that needs one, of its
+   * {@link SASLMechanism.channelBindingType}; for any other, `tls-exporter` (so absent under
+   * TLS 1.2). Absent on a plain link, and when the connection has none of that type.
+   */
   channelBinding?: ChannelBinding;
   /**
    * The mechanism names the server advertised, upper-case, when known (`login()` knows
@@ -98,6 +111,11 @@ export interface SASLMechanism {
    * on a connection without a {@link ChannelBinding}. Default false.
    */
   readonly needsChannelBinding?: boolean;
+  /**
+   * With {@link needsChannelBinding}: the binding type it uses, which the connection must
+   * have for `login()` to try it. Default `tls-exporter` (TLS 1.3 only).
+   */
+  readonly channelBindingType?: ChannelBindingType;
   /**
    * True for a mechanism that sends the caller's `authzid` (PLAIN, SCRAM-SHA-256 and
    * -PLUS). One without it cannot run when an authzid is given: it would authenticate as

@@ -1,11 +1,21 @@
 /**
  * SCRAM-SHA-256 (RFC 5802 with RFC 7677) and SCRAM-SHA-256-PLUS, its channel-binding
- * form over TLS 1.3 (`tls-exporter`, RFC 9266). The password never crosses the link and
- * the server must prove it knows it: its signature in the final message is verified, and
- * an exchange that ends without one fails. PLUS also proves that both ends see the same
- * TLS connection.
+ * form: by default over TLS 1.3 (`tls-exporter`, RFC 9266), or, when made with
+ * `channelBinding: "tls-server-end-point"`, over any TLS version (RFC 5929, the server
+ * certificate's hash). The password never crosses the link and the server must prove it
+ * knows it: its signature in the final message is verified, and an exchange that ends
+ * without one fails. PLUS also proves that both ends see the same TLS connection (with
+ * `tls-server-end-point`: the same server certificate).
  *
- * The gs2 channel-binding flag (RFC 5802 §6): `p=tls-exporter` for PLUS; for plain SCRAM,
+ * Why `tls-server-end-point` is not the default under TLS 1.2: SMTP AUTH cannot say which
+ * binding types a server accepts, and Dovecot (2.4), the server that offers PLUS in
+ * practice, takes `tls-exporter` on TLS 1.3 and only `tls-unique` below it (which we do
+ * not send: RFC 9266's triple handshake attack). Since a failed PLUS exchange is never
+ * followed by a weaker mechanism (it may be a man in the middle's doing), sending
+ * `tls-server-end-point` to such a server would turn a working SCRAM-SHA-256 login into a
+ * failure. Use it for a server known to accept it.
+ *
+ * The gs2 channel-binding flag (RFC 5802 §6): `p=<type>` for PLUS; for plain SCRAM,
  * `y` ("I could bind, but you did not offer it") when the connection has a binding and the
  * server did not advertise SCRAM-SHA-256-PLUS, so that a server which does support it can
  * detect a man in the middle who removed it from the list; else `n`.
@@ -16,6 +26,7 @@ import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "no
 import { promisify } from "node:util";
 import { SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { checkCredential, checkPassword, checkUser, saslName } from "./credentials.js";
+import type { ChannelBindingType } from "./mechanism.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
 
@@ -41,6 +52,12 @@ export interface ScramOptions {
   nonce?: () => string;
   /** Make SCRAM-SHA-256-PLUS (channel binding required) instead of SCRAM-SHA-256. Default false. */
   plus?: boolean;
+  /**
+   * With `plus`: the binding type. Default `tls-exporter` (TLS 1.3 only); with
+   * `tls-server-end-point`, any TLS version whose server certificate's signature names one
+   * hash (see the module notes for why that is not the default).
+   */
+  channelBinding?: ChannelBindingType;
   /**
    * Derives the salted password (PBKDF2-HMAC-SHA256, 32 bytes); for tests only (to watch
    * or hold the derivation). Default: `node:crypto`'s `pbkdf2`, in libuv's threadpool.
@@ -94,21 +111,21 @@ class ScramExchange implements SASLExchange {
   #expectedSignature: Buffer | null = null;
   #verified = false;
 
-  constructor(credentials: AuthCredentials, nonce: string, context: AuthContext, plus: boolean, pbkdf2: NonNullable<ScramOptions["pbkdf2"]>) {
+  constructor(credentials: AuthCredentials, nonce: string, context: AuthContext, plus: ChannelBindingType | null, pbkdf2: NonNullable<ScramOptions["pbkdf2"]>) {
     const binding = context.channelBinding;
-    if (plus && binding === undefined) {
-      throw new SMTPException(`${PLUS_NAME} needs a channel binding: a TLS 1.3 connection (RFC 9266 tls-exporter)`);
+    if (plus !== null && binding?.type !== plus) {
+      throw new SMTPException(`${PLUS_NAME} needs a channel binding: ${plus === "tls-exporter" ? "a TLS 1.3 connection (RFC 9266 tls-exporter)" : "a TLS connection whose server certificate's signature names one hash (RFC 5929 tls-server-end-point)"}`);
     }
     this.#user = saslprep(checkUser(credentials), "user name");
     this.#password = saslprep(checkPassword(credentials), "password");
     const authzid = credentials.authzid === undefined ? "" : checkCredential(credentials.authzid, "authorization identity");
-    const flag = plus ? `p=${binding!.type}` : binding !== undefined && context.advertised !== undefined && !context.advertised.has(PLUS_NAME) ? "y" : "n";
+    const flag = plus !== null ? `p=${plus}` : binding !== undefined && context.advertised !== undefined && !context.advertised.has(PLUS_NAME) ? "y" : "n";
     this.#gs2Header = authzid === "" ? `${flag},,` : `${flag},a=${saslName(saslprep(authzid, "authorization identity"))},`;
     const header = Buffer.from(this.#gs2Header, "utf8");
-    this.#cbindInput = plus ? Buffer.concat([header, binding!.data]) : header;
+    this.#cbindInput = plus !== null ? Buffer.concat([header, binding!.data]) : header;
     if (!NONCE.test(nonce)) throw new TypeError("a SCRAM nonce must be printable ASCII without ','");
     this.#clientNonce = nonce;
-    this.#name = plus ? PLUS_NAME : "SCRAM-SHA-256";
+    this.#name = plus !== null ? PLUS_NAME : "SCRAM-SHA-256";
     this.#pbkdf2 = pbkdf2;
   }
 
@@ -163,22 +180,24 @@ class ScramExchange implements SASLExchange {
 }
 
 /**
- * Makes a SCRAM-SHA-256 mechanism, or SCRAM-SHA-256-PLUS with `options.plus`;
- * `options.nonce` fixes the client nonce (for test vectors only). `start()` throws
- * `TypeError` for credentials SASLprep refuses, and for PLUS `SMTPException` when the
- * connection has no channel binding. The exchange throws `SMTPAuthenticationError` for a
+ * Makes a SCRAM-SHA-256 mechanism, or SCRAM-SHA-256-PLUS with `options.plus` (binding
+ * type `options.channelBinding`, default `tls-exporter`); `options.nonce` fixes the client
+ * nonce (for test vectors only). `start()` throws `TypeError` for credentials SASLprep
+ * refuses, and for PLUS `SMTPException` when the connection has no channel binding of
+ * that type. The exchange throws `SMTPAuthenticationError` for a
  * malformed or hostile server message, a server error (`e=`, such as
  * `channel-bindings-dont-match`), or a server signature that is wrong or missing.
  */
 export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMechanism {
   const makeNonce = options.nonce ?? (() => randomBytes(18).toString("base64"));
-  const plus = options.plus ?? false;
+  const plus = options.plus === true ? options.channelBinding ?? "tls-exporter" : null;
   const pbkdf2 = options.pbkdf2 ?? derive;
   return Object.freeze({
-    name: plus ? PLUS_NAME : "SCRAM-SHA-256",
+    name: plus !== null ? PLUS_NAME : "SCRAM-SHA-256",
     revealsSecret: false,
     needs: "password" as const,
-    needsChannelBinding: plus,
+    needsChannelBinding: plus !== null,
+    ...(plus !== null ? { channelBindingType: plus } : {}),
     carriesAuthzid: true,
     start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => new ScramExchange(credentials, makeNonce(), context, plus, pbkdf2),
   });

@@ -7,7 +7,7 @@
 
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
 import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
-import type { AuthCredentials, ChannelBinding, SASLMechanism } from "../auth/mechanism.js";
+import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES } from "../constants.js";
 import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
@@ -30,8 +30,11 @@ export interface AuthIO {
   readonly host: string;
   /** The port connected to (for OAUTHBEARER). */
   readonly port: number;
-  /** The connection's channel binding (TLS 1.3 only), or `null`; absent means none. */
-  channelBinding?(): ChannelBinding | null;
+  /**
+   * The connection's channel binding of `type` (default `tls-exporter`, TLS 1.3 only), or
+   * `null`; absent means none.
+   */
+  channelBinding?(type?: ChannelBindingType): ChannelBinding | null;
   /** Shows the server's 334 challenges in traces by their length only while `on` (see `Tracer.maskChallenges`). */
   maskChallenges?(on: boolean): void;
   /**
@@ -200,7 +203,7 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
   // Checked before start() (which validates the credentials), so the refusal comes first.
   if (reveals && insecureLink(io, opts)) throw insecureRefusal(io, [name]);
   if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) throw new TypeError(`${name} cannot carry an authorization identity (authzid)`);
-  const binding = io.channelBinding?.() ?? null;
+  const binding = io.channelBinding?.(bindingType(mech)) ?? null;
   const exchange = mech.start(creds, {
     host: io.host,
     port: io.port,
@@ -229,6 +232,14 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
 }
 
 /**
+ * The binding type `mech` is given: its own when it needs one, else `tls-exporter` (what
+ * SCRAM's gs2 flag tells the server the client could have bound with).
+ */
+function bindingType(mech: SASLMechanism): ChannelBindingType {
+  return mech.needsChannelBinding === true ? mech.channelBindingType ?? "tls-exporter" : "tls-exporter";
+}
+
+/**
  * Python's `SMTP.login()` given the server's `AUTH` keyword value: tries each advertised
  * mechanism (names compared case-insensitively) in the registry's order of preference,
  * skipping token mechanisms without a token, password ones without a password,
@@ -246,13 +257,12 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
 export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: MechanismChoiceOptions = {}): Promise<SMTPReply> {
   const offered = new Set(splitMechanisms(advertised));
   const insecure = insecureLink(io, opts);
-  const bound = (io.channelBinding?.() ?? null) !== null;
   const refusedAsInsecure: string[] = [];
   let lastError: SMTPAuthenticationError | undefined;
   for (const mech of opts.registry ?? defaultRegistry()) {
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
-    if (mech.needsChannelBinding === true && !bound) continue;
+    if (mech.needsChannelBinding === true && (io.channelBinding?.(bindingType(mech)) ?? null) === null) continue;
     if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) continue;
     if (revealsSecret(mech.name, mech.revealsSecret) && insecure) {
       refusedAsInsecure.push(mech.name);

@@ -51,7 +51,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, [body.bytes], opts.signal, { slots: final, command: "end of data" }).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+    if (large) await writePieces(conv, [body.bytes], opts.signal, { slots: final, command: "end of data" }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -106,7 +106,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const lastSize = last === null ? 0 : byteLength(last);
     const large = lastSize > (last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
     if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
-    if (large && last !== null) await writePieces(conv, last, opts.signal, { slots: final, command: "end of data" });
+    if (large && last !== null) await writePieces(conv, last, opts.signal, { slots: final, command: "end of data" }, opts.written);
   } catch (caught) {
     let err = caught;
     if (err instanceof SourceFailure) {

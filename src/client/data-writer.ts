@@ -56,10 +56,13 @@ export function writeAtOnce(conv: Conversation, body: Body, accepted: number, fo
 /**
  * {@link writeBody} for a stream or a large body: in pieces, with back-pressure. `followed`
  * as in {@link writeAtOnce}. When writing fails, `instead` (if given) is asked, before the
- * connection is closed, for the error to report in place of the failure.
+ * connection is closed, for the error to report in place of the failure. `written` (if
+ * given) is called as soon as the end of data has been handed to the connection, in the
+ * same synchronous step: an abort in the microtasks before this returns must find the
+ * message whole (see `FlowOptions.written`).
  */
 export async function writeStreamed(
-  conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, followed = false, instead?: (err: unknown) => unknown,
+  conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, followed = false, instead?: (err: unknown) => unknown, written?: () => void,
 ): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
@@ -82,7 +85,9 @@ export async function writeStreamed(
     throw reported;
   }
   conv.channel.bodyEnded();
-  return endData(conv, stuffer, [stuffer.end()], accepted, followed);
+  const slots = endData(conv, stuffer, [stuffer.end()], accepted, followed);
+  written?.();
+  return slots;
 }
 
 /**
@@ -100,16 +105,29 @@ export interface CountedBytes {
  * its own `dataBlock` limit, so a slow but steady link is not timed out while a large
  * message (or a stream's large chunk) is still flowing. With `counted` (the bytes of a
  * BDAT command), a 2yz to that command that has come before a piece is handed to the
- * socket accepted bytes the server cannot have read: see {@link answeredEarly}.
+ * socket accepted bytes the server cannot have read: see {@link answeredEarly}. With
+ * `written`, these are the transaction's last bytes: `written` is called as soon as the
+ * last piece has been handed to the connection, in the same synchronous step, and the wait
+ * for that piece to drain no longer ends on `signal` (the transaction is whole: its replies
+ * must still be read).
  * @throws SMTPDataError for such a reply; SMTPTimeoutError, SMTPServerDisconnected.
  */
-export async function writePieces(conv: Conversation, parts: readonly Buffer[], signal?: AbortSignal, counted?: CountedBytes): Promise<void> {
+export async function writePieces(conv: Conversation, parts: readonly Buffer[], signal?: AbortSignal, counted?: CountedBytes, written?: () => void): Promise<void> {
   const stall = conv.timeout("dataBlock");
-  for (const bytes of parts) {
+  for (let p = 0; p < parts.length; p++) {
+    const bytes = parts[p]!;
     for (let off = 0; off < bytes.length; off += BODY_PIECE) {
       signal?.throwIfAborted();
       if (counted !== undefined) answeredEarly(conv, counted);
-      await conv.channel.writeData(bytes.subarray(off, off + BODY_PIECE), stall, signal);
+      const piece = bytes.subarray(off, off + BODY_PIECE);
+      if (written !== undefined && p === parts.length - 1 && off + BODY_PIECE >= bytes.length) {
+        // writeData hands the piece over before its first await.
+        const drained = conv.channel.writeData(piece, stall);
+        written();
+        await drained;
+      } else {
+        await conv.channel.writeData(piece, stall, signal);
+      }
     }
   }
 }

@@ -159,9 +159,9 @@ export abstract class SMTPSecure extends SMTPBase {
       command: (line, logAs) => conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }),
       encrypted: conv.channel.encrypted,
       loopback: conv.channel.loopback,
-      channelBinding: () => {
-        const data = conv.channel.tlsExporterBinding();
-        return data === null ? null : { type: "tls-exporter", data };
+      channelBinding: (type = "tls-exporter") => {
+        const data = type === "tls-exporter" ? conv.channel.tlsExporterBinding() : conv.channel.tlsServerEndPointBinding();
+        return data === null ? null : { type, data };
       },
       host: conv.channel.host,
       port: conv.channel.port,

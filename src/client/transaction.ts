@@ -55,7 +55,9 @@ export interface FlowOptions {
   /**
    * Called once the whole transaction has been handed to the connection (the message and
    * its end, or BDAT LAST with its bytes): an abort from then on must not close the
-   * connection, though replies may still be awaited.
+   * connection, though replies may still be awaited. Called in the same synchronous step
+   * as that last write (not after an await): an abort that comes in between would close
+   * a connection whose transaction is whole, and the message might then have gone or not.
    */
   written?: () => void;
 }
@@ -323,7 +325,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   // reply that comes while a large message is written refuses it "early": reported as the
   // refusal of its end when the connection then closes (see refusalOnClose).
   const final = writeAtOnce(conv, body, accepted, true)
-    ?? (await writeStreamed(conv, body, accepted, opts.signal, true, (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal)));
+    ?? (await writeStreamed(conv, body, accepted, opts.signal, true, (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal), opts.written));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }

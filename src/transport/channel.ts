@@ -133,6 +133,11 @@ export class Channel {
     return this.#conn.tlsExporterBinding();
   }
 
+  /** The `tls-server-end-point` channel binding, or `null` (see {@link Connection.tlsServerEndPointBinding}). */
+  tlsServerEndPointBinding(): Buffer | null {
+    return this.#conn.tlsServerEndPointBinding();
+  }
+
   /**
    * Aborts, with the reason the channel failed, once it has closed for whatever reason
    * (the server, a timeout, a protocol error, `destroy()`, `end()`): what waits on anything

@@ -9,6 +9,7 @@ import type net from "node:net";
 import tls from "node:tls";
 import { SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { DirectReader } from "./direct-reader.js";
+import { serverEndPointBinding } from "./server-end-point.js";
 import { connectSocket, handshake, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
 import { connectChannel, sendChannel } from "./trace.js";
 import { endpoint } from "./endpoint.js";
@@ -142,6 +143,19 @@ export class Connection {
     const s = this.#tlsSocket;
     if (s === null || !s.encrypted || s.getProtocol() !== "TLSv1.3") return null;
     return s.exportKeyingMaterial(32, "EXPORTER-Channel-Binding", Buffer.alloc(0));
+  }
+
+  /**
+   * The RFC 5929 `tls-server-end-point` channel binding: the hash of the server's
+   * certificate (see `serverEndPointBinding`). `null` on a plain link, without a server
+   * certificate, or for a certificate whose signature names no single hash (Ed25519).
+   */
+  tlsServerEndPointBinding(): Buffer | null {
+    const s = this.#tlsSocket;
+    if (s === null || !s.encrypted) return null;
+    // Not getPeerX509Certificate(): on Node 20 a second call of it returns undefined.
+    const der = (s.getPeerCertificate() as Partial<tls.PeerCertificate>).raw;
+    return der === undefined ? null : serverEndPointBinding(der);
   }
 
   /** True after close() or once the socket has gone. */

@@ -112,3 +112,24 @@ export async function writeTestCerts(certs: TestCerts): Promise<{ dir: string; c
   await Promise.all([writeFile(files.ca, certs.ca), writeFile(files.cert, certs.cert), writeFile(files.key, certs.key, { mode: 0o600 })]);
   return { dir, ...files };
 }
+
+/**
+ * A self-signed certificate for `localhost`/127.0.0.1 made with `keyArgs` (openssl req's
+ * key options, e.g. `["-newkey", "ed25519"]`) and signed with `digest` (`-sha384`, or `[]`
+ * for none, as Ed25519 takes): for tests that need a given signature algorithm. Give it to
+ * the client as its `ca`.
+ * @throws Error when the `openssl` command fails or is missing.
+ */
+export async function createSelfSigned(keyArgs: readonly string[], digest: readonly string[]): Promise<KeyPair> {
+  const dir = await mkdtemp(join(tmpdir(), "smtplib-cert-"));
+  try {
+    await openssl(dir, [
+      "req", "-x509", ...keyArgs, ...digest, "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
+      "-days", "2", "-subj", "/CN=localhost", "-addext", LOCAL_SAN,
+    ]);
+    const [cert, key] = await Promise.all([readFile(join(dir, "cert.pem"), "utf8"), readFile(join(dir, "key.pem"), "utf8")]);
+    return { cert, key };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * The server side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677, RFC 9266),
  * written independently of the client in src/auth for the tests: it checks the client's
- * proof and channel binding and answers with its own signature, or with an `e=` error.
+ * proof and channel binding (`tls-exporter`, or RFC 5929 `tls-server-end-point`) and answers with its own signature, or with an `e=` error.
  */
 
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from "node:crypto";
@@ -45,10 +45,12 @@ export class ScramServerExchange {
   }
 
   /**
-   * Reads client-final; `binding` is the server's own channel binding data (`null` when it
-   * has none). Returns server-final: `v=` on success, `e=` otherwise.
+   * Reads client-final; `binding` is the server's own `tls-exporter` binding data (`null`
+   * when it has none), `endPoint` its `tls-server-end-point` data (`null` when it has none,
+   * absent when it does not support that type). Returns server-final: `v=` on success,
+   * `e=` otherwise.
    */
-  final(clientFinal: string, binding: Buffer | null): string {
+  final(clientFinal: string, binding: Buffer | null, endPoint?: Buffer | null): string {
     const m = /^(c=([^,]*),r=([^,]*)),p=([^,]*)$/.exec(clientFinal);
     if (m === null) return "e=invalid-encoding";
     const [, withoutProof, c, r, p] = m as unknown as [string, string, string, string, string];
@@ -56,9 +58,11 @@ export class ScramServerExchange {
     const header = Buffer.from(this.gs2Header, "utf8");
     let expected = header;
     if (this.gs2Header.startsWith("p=")) {
-      if (!this.gs2Header.startsWith("p=tls-exporter,")) return "e=unsupported-channel-binding-type";
-      if (binding === null) return "e=channel-binding-not-supported";
-      expected = Buffer.concat([header, binding]);
+      const type = this.gs2Header.slice(2, this.gs2Header.indexOf(","));
+      const data = type === "tls-exporter" ? binding : type === "tls-server-end-point" ? endPoint : undefined;
+      if (data === undefined) return "e=unsupported-channel-binding-type";
+      if (data === null) return "e=channel-binding-not-supported";
+      expected = Buffer.concat([header, data]);
     }
     if (!Buffer.from(c, "base64").equals(expected)) return "e=channel-bindings-dont-match";
     const salted = pbkdf2Sync(this.#options.password, this.#salt, this.#options.iterations ?? 4096, 32, "sha256");

@@ -5,6 +5,7 @@
  * test answer STARTTLS with anything (response injection) or stay silent.
  */
 
+import { createHash, X509Certificate } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
 import type { KeyPair } from "../helpers/certs.js";
@@ -38,8 +39,10 @@ export interface PeerOptions {
    * channel binding is its own TLS 1.3 exporter, under `bindingLabel` (default the RFC 9266
    * label; another one plays a man in the middle whose TLS session differs). With
    * `plainRefusal` a failed exchange gets a bare 535 instead of an `e=` server-final message.
+   * With `endPointHash` it also takes RFC 5929 `tls-server-end-point`: that hash of its own
+   * certificate (`keyPair.cert`), as the test computes it; without, it refuses that type.
    */
-  readonly scram?: { readonly password: string; readonly offerPlus: boolean; readonly bindingLabel?: string; readonly plainRefusal?: boolean };
+  readonly scram?: { readonly password: string; readonly offerPlus: boolean; readonly bindingLabel?: string; readonly plainRefusal?: boolean; readonly endPointHash?: string };
   /**
    * A reply (CRLF included) to send instead of the greeting or of the EHLO/LHLO
    * capabilities, by the connection's number (0 for the first accepted) and whether the
@@ -278,7 +281,10 @@ class Session {
       const binding = sock instanceof tls.TLSSocket && sock.getProtocol() === "TLSv1.3"
         ? sock.exportKeyingMaterial(32, o.bindingLabel ?? "EXPORTER-Channel-Binding", Buffer.alloc(0))
         : null;
-      const final = exchange.final(decode(clientFinal), mechanism === "SCRAM-SHA-256-PLUS" ? binding : null);
+      const endPoint = o.endPointHash === undefined ? undefined
+        : sock instanceof tls.TLSSocket ? createHash(o.endPointHash).update(new X509Certificate(this.#options.keyPair!.cert).raw).digest() : null;
+      const plus = mechanism === "SCRAM-SHA-256-PLUS";
+      const final = exchange.final(decode(clientFinal), plus ? binding : null, plus ? endPoint : null);
       if (final.startsWith("e=")) {
         // As many servers do (`plainRefusal`): a bare 535, no server-final message.
         if (o.plainRefusal) return end(final);

@@ -1,15 +1,18 @@
 /**
  * SCRAM-SHA-256-PLUS over real TLS: the client's tls-exporter binding (RFC 9266) must
  * equal the one the server computes from its own end of the same TLS 1.3 session; TLS 1.2
- * gets no binding; the gs2 flag tells a server that offers PLUS about a downgrade.
+ * gets no binding by default; the gs2 flag tells a server that offers PLUS about a
+ * downgrade. A mechanism made with `channelBinding: "tls-server-end-point"` (RFC 5929)
+ * binds on TLS 1.2 and 1.3 with the hash of the server certificate that its signature
+ * names, which the server (test/tls/peer.ts) computes from its own certificate.
  */
 
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { SMTP, SMTPAuthenticationError, SMTPException, type SMTPOptions } from "../../src/index.js";
 import { AuthRegistry } from "../../src/auth/registry.js";
-import { scramSha256Mechanism, scramSha256PlusMechanism } from "../../src/auth/scram-sha-256.js";
-import { getTestCerts, type TestCerts } from "../helpers/certs.js";
+import { createScramSha256Mechanism, scramSha256Mechanism, scramSha256PlusMechanism } from "../../src/auth/scram-sha-256.js";
+import { createSelfSigned, getTestCerts, type KeyPair, type TestCerts } from "../helpers/certs.js";
 import { withPeer, type Peer, type PeerOptions } from "./peer.js";
 
 const BASE: SMTPOptions = { localHostname: "client.test", timeout: 10_000 };
@@ -20,10 +23,11 @@ before(async () => {
   certs = await getTestCerts();
 });
 
-/** STARTTLS, then login() (or `fn`) against a SCRAM peer. */
-async function overTls(options: Omit<PeerOptions, "keyPair">, fn: (smtp: SMTP, peer: Peer) => Promise<void>, client: SMTPOptions = {}): Promise<void> {
-  await withPeer({ keyPair: certs, ...options }, async (peer) => {
-    const smtp = await SMTP.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca }, ...client });
+/** STARTTLS, then login() (or `fn`) against a SCRAM peer (`keyPair`: its certificate, which the client trusts; default the test CA's). */
+async function overTls(options: PeerOptions, fn: (smtp: SMTP, peer: Peer) => Promise<void>, client: SMTPOptions = {}): Promise<void> {
+  const keyPair = options.keyPair ?? certs;
+  await withPeer({ ...options, keyPair }, async (peer) => {
+    const smtp = await SMTP.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: options.keyPair?.cert ?? certs.ca }, ...client });
     try {
       await smtp.starttls();
       await fn(smtp, peer);
@@ -129,5 +133,57 @@ describe("SCRAM-SHA-256-PLUS without a binding", () => {
       assert.match(err.message, /needs a channel binding: a TLS 1\.3 connection/);
       return true;
     });
+  });
+});
+
+describe("SCRAM-SHA-256-PLUS with tls-server-end-point (opt-in)", () => {
+  const endPoint = createScramSha256Mechanism({ plus: true, channelBinding: "tls-server-end-point" });
+  const registry = { authRegistry: new AuthRegistry([endPoint, scramSha256Mechanism]) };
+  let sha384: KeyPair;
+  before(async () => {
+    sha384 = await createSelfSigned(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1"], ["-sha384"]);
+  });
+
+  for (const maxVersion of ["TLSv1.2", "TLSv1.3"] as const) {
+    it(`binds over ${maxVersion} with SHA-256 of an ECDSA-SHA256 certificate, as the server computes it`, async () => {
+      await overTls({ maxVersion, scram: { password: PASSWORD, offerPlus: true, endPointHash: "sha256" } }, async (smtp, peer) => {
+        assert.equal(smtp.tlsInfo?.protocol, maxVersion);
+        assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+        assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256-PLUS p=tls-server-end-point,, v="]);
+      }, registry);
+    });
+  }
+
+  it("the hash follows the certificate's signature: SHA-384 for an ECDSA-SHA384 one (TLS 1.2)", async () => {
+    await overTls({ keyPair: sha384, maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: true, endPointHash: "sha384" } }, async (smtp, peer) => {
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256-PLUS p=tls-server-end-point,, v="]);
+    }, registry);
+  });
+
+  it("a server whose certificate hash differs (a man in the middle's certificate) refuses; login() does not fall back", async () => {
+    await overTls({ keyPair: sha384, maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: true, endPointHash: "sha256" } }, async (smtp, peer) => {
+      await assert.rejects(smtp.login("user", PASSWORD), /channel-bindings-dont-match/);
+      assert.deepEqual(authCommands(peer), ["[tls] AUTH SCRAM-SHA-256-PLUS"]);
+    }, registry);
+  });
+
+  it("a server that does not take the type (as Dovecot under TLS 1.2) refuses it, and login() does not fall back: why it is not the default", async () => {
+    await overTls({ maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
+      await assert.rejects(smtp.login("user", PASSWORD), /unsupported-channel-binding-type/);
+      assert.deepEqual(authCommands(peer), ["[tls] AUTH SCRAM-SHA-256-PLUS"]);
+    }, registry);
+  });
+
+  it("the default PLUS mechanism still skips TLS 1.2 even when the certificate could be bound", async () => {
+    await overTls({ maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: true, endPointHash: "sha256" } }, async (smtp, peer) => {
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.deepEqual(peer.scramLog, ["SCRAM-SHA-256 n,, v="]);
+    });
+  });
+
+  it("start() without a binding of its type throws before anything is sent", () => {
+    const exporter = { type: "tls-exporter" as const, data: Buffer.alloc(32) };
+    assert.throws(() => endPoint.start({ user: "u", password: "p" }, { host: "h", port: 25, channelBinding: exporter }), /RFC 5929 tls-server-end-point/);
   });
 });
