@@ -1,0 +1,56 @@
+// A raw node:net client of the debugging server, so that its tests do not depend on the
+// client library, and a server started for one test body.
+import { connect as netConnect, type Socket } from "node:net";
+import { once } from "node:events";
+import { startDebugServer, type DebugServer } from "../../src/server/debug-server.js";
+
+/** A line-oriented raw client: `reply()` resolves to the next whole (multi-line) reply. */
+export class RawClient {
+  #buffer = "";
+  #waiters: (() => void)[] = [];
+  #closed = false;
+  constructor(readonly socket: Socket) {
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      this.#buffer += chunk;
+      for (const w of this.#waiters.splice(0)) w();
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      this.#closed = true;
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+  static async open(server: DebugServer): Promise<RawClient> {
+    const socket = netConnect(server.port, server.host);
+    await once(socket, "connect");
+    return new RawClient(socket);
+  }
+  async reply(): Promise<string> {
+    for (;;) {
+      const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.#buffer);
+      if (m) {
+        this.#buffer = this.#buffer.slice(m[0].length);
+        return m[0];
+      }
+      if (this.#closed) throw new Error(`closed; buffer: ${JSON.stringify(this.#buffer)}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+  async cmd(line: string): Promise<string> {
+    this.socket.write(`${line}\r\n`);
+    return this.reply();
+  }
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export async function withServer(options: Parameters<typeof startDebugServer>[0], body: (s: DebugServer) => Promise<void>): Promise<void> {
+  const server = await startDebugServer(options);
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
