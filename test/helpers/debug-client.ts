@@ -21,8 +21,9 @@ export class RawClient {
       for (const w of this.#waiters.splice(0)) w();
     });
   }
-  static async open(server: DebugServer): Promise<RawClient> {
-    const socket = netConnect(server.port, server.host);
+  /** `allowHalfOpen`: keep this side open when the server ends its side (a client that lingers). */
+  static async open(server: DebugServer, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
+    const socket = netConnect({ port: server.port, host: server.host, allowHalfOpen: options.allowHalfOpen ?? false });
     await once(socket, "connect");
     return new RawClient(socket);
   }
