@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions } from "./options.js";
-import { createTranscriptLogger, type TranscriptEntry } from "./transcript.js";
+import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
@@ -150,7 +150,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // A listen error (EADDRINUSE) rejects startDebugServer(); it is not also a transcript line.
   let listening = false;
   server.on("error", (err) => {
-    if (listening) event("server", `error: ${err.message}`);
+    if (listening) event("server", describeServerError(err));
   });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => reject(err);

@@ -79,6 +79,20 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
   };
 }
 
+/**
+ * A server-level error (smtp-server's `error` event: a failed implicit-TLS handshake, a
+ * socket error) as one transcript line: the client's address when known, OpenSSL's short
+ * reason rather than its multi-line message, control characters escaped.
+ */
+export function describeServerError(err: Error): string {
+  const e = err as Error & { reason?: unknown; remoteAddress?: unknown; meta?: { remoteAddress?: unknown; stage?: unknown } };
+  const from = [e.remoteAddress, e.meta?.remoteAddress].find((a) => typeof a === "string" && a !== "");
+  const what = typeof e.reason === "string" && e.reason !== "" ? e.reason : err.message.trim();
+  // smtp-server's stage "connect": the TLS handshake of the implicit-TLS port
+  const tls = e.meta?.stage === "connect" ? "TLS handshake failed: " : "";
+  return escapeControl(`error${from === undefined ? "" : ` (client ${String(from)})`}: ${tls}${what}`);
+}
+
 /** Renders one entry as `C: line` / `S: line` / `* line`, optionally with the session id. */
 export function formatEntry(entry: TranscriptEntry, withSession = false): string {
   const prefix = withSession ? `[${entry.session}] ` : "";

@@ -2,7 +2,9 @@
 // how it lets go of them.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { formatEntry } from "../../src/server/debug-server.js";
+import { connect as netConnect } from "node:net";
+import { formatEntry, type TranscriptEntry } from "../../src/server/debug-server.js";
+import { getTestCerts } from "../helpers/certs.js";
 import { RawClient, withServer } from "../helpers/debug-client.js";
 
 test("AUTH with tabs between its words (refused as unknown) still has its credentials masked in the transcript", async () => {
@@ -19,5 +21,20 @@ test("AUTH with tabs between its words (refused as unknown) still has its creden
     assert.ok(!text.includes(secret), text);
     assert.match(text, /^C: AUTH PLAIN \*\*\*$/m);
     assert.match(text, /^C: auth plain \*\*\*$/m);
+  });
+});
+
+test("plain text to the implicit-TLS port: one escaped transcript line naming the client and the TLS failure, not OpenSSL's raw message", async () => {
+  const { cert, key } = await getTestCerts();
+  let errorLine: (line: string) => void = () => undefined;
+  const seen = new Promise<string>((resolve) => { errorLine = resolve; });
+  const onTranscript = (e: TranscriptEntry): void => { if (e.session === "server") errorLine(e.line); };
+  await withServer({ tls: { cert, key, mode: "implicit" }, onTranscript }, async (server) => {
+    const socket = netConnect(server.port, server.host);
+    socket.on("error", () => undefined);
+    socket.write("EHLO client.example\r\n");
+    const line = await seen;
+    socket.destroy();
+    assert.equal(line, "error (client 127.0.0.1): TLS handshake failed: wrong version number");
   });
 });
