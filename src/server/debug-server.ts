@@ -18,7 +18,7 @@ export interface ReceivedMessage {
   readonly envelope: {
     /** MAIL FROM address, `""` for the null sender `<>`. */
     readonly mailFrom: string;
-    /** RCPT TO addresses in the order accepted. */
+    /** RCPT TO addresses in the order accepted (in LMTP, also those then refused after the data). */
     readonly rcptTo: readonly string[];
     /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword). */
     readonly mailParams: Readonly<Record<string, string | true>>;
@@ -35,7 +35,10 @@ export interface ReceivedMessage {
 
 /** Options of {@link startDebugServer} that are callbacks. */
 export interface DebugServerHooks {
-  /** Called once per accepted message; a rejection of its promise becomes a 451 reply. */
+  /**
+   * Called once per accepted message; a rejection of its promise becomes a 451 reply, and the
+   * message is then not added to {@link DebugServer.messages}.
+   */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
   /** Called for every transcript line as it happens (for live output). */
   readonly onTranscript?: (entry: TranscriptEntry) => void;
@@ -136,13 +139,16 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (refused.every((r) => r !== undefined) && firstRefusal) {
       return callback(null, refused.map((r) => refusalError(r!, "Message refused for this recipient")));
     }
-    if (options.keepMessages ?? true) messages.push(message);
     try {
       await options.onMessage?.(message);
     } catch (err) {
+      // refused with 451: not kept either, or `messages` would hold what the client was told failed
       return callback(Object.assign(new Error(`Local error in processing: ${String(err)}`), { responseCode: 451 }));
     }
-    event(session.id, `message accepted: ${message.data.length} bytes from <${message.envelope.mailFrom}> to ${message.envelope.rcptTo.length} recipient(s)`);
+    if (options.keepMessages ?? true) messages.push(message);
+    const delivered = refused.filter((r) => r === undefined).length;
+    const refusedAfter = refused.length - delivered;
+    event(session.id, `message accepted: ${message.data.length} bytes from <${message.envelope.mailFrom}> to ${delivered} recipient(s)${refusedAfter > 0 ? ` (${refusedAfter} refused after the data)` : ""}`);
     if (!options.lmtp) return callback(null, "OK: message queued");
     callback(null, refused.map((r, i) => r ? refusalError(r, "Message refused for this recipient") : `OK: delivered to <${message.envelope.rcptTo[i]}>`));
   }

@@ -27,6 +27,22 @@ export class RawClient {
     await once(socket, "connect");
     return new RawClient(socket);
   }
+  /**
+   * Opens a session that is past DATA's 354: greeting, `hello`, MAIL FROM:<a@example.org>,
+   * one RCPT per address of `to` (each must be taken), DATA.
+   */
+  static async inData(server: DebugServer, options: { to?: string[]; hello?: string; allowHalfOpen?: boolean } = {}): Promise<RawClient> {
+    const c = await RawClient.open(server, options);
+    await c.reply();
+    await c.cmd(options.hello ?? "EHLO client.example");
+    for (const line of ["MAIL FROM:<a@example.org>", ...(options.to ?? ["b@example.org"]).map((a) => `RCPT TO:<${a}>`)]) {
+      const reply = await c.cmd(line);
+      if (!reply.startsWith("250")) throw new Error(`${line}: ${reply}`);
+    }
+    const data = await c.cmd("DATA");
+    if (!data.startsWith("354")) throw new Error(`DATA: ${data}`);
+    return c;
+  }
   async reply(): Promise<string> {
     for (;;) {
       const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.#buffer);

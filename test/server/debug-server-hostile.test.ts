@@ -38,3 +38,20 @@ test("plain text to the implicit-TLS port: one escaped transcript line naming th
     assert.equal(line, "error (client 127.0.0.1): TLS handshake failed: wrong version number");
   });
 });
+
+test("a message that onMessage fails (451 to the client) is not kept in messages; LMTP's 'message accepted' counts only the recipients that got it", async () => {
+  await withServer({ onMessage: () => Promise.reject(new Error("disk full")) }, async (server) => {
+    const c = await RawClient.inData(server);
+    assert.match(await c.cmd("hi\r\n."), /^451 /);
+    c.close();
+    assert.equal(server.messages.length, 0);
+  });
+  await withServer({ lmtp: true, refuseAfterData: ["c@example.org"] }, async (server) => {
+    const c = await RawClient.inData(server, { hello: "LHLO client.example", to: ["b@example.org", "c@example.org"] });
+    c.socket.write("hi\r\n.\r\n");
+    assert.match(await c.reply(), /^250 /);
+    assert.match(await c.reply(), /^550 /);
+    c.close();
+    assert.ok(server.transcript.some((e) => e.line === "message accepted: 4 bytes from <a@example.org> to 1 recipient(s) (1 refused after the data)"), server.transcript.map((e) => e.line).join("\n"));
+  });
+});
