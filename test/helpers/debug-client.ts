@@ -22,7 +22,7 @@ export class RawClient {
     });
   }
   /** `allowHalfOpen`: keep this side open when the server ends its side (a client that lingers). */
-  static async open(server: DebugServer, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
+  static async open(server: Pick<DebugServer, "host" | "port">, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
     const socket = netConnect({ port: server.port, host: server.host, allowHalfOpen: options.allowHalfOpen ?? false });
     await once(socket, "connect");
     return new RawClient(socket);
@@ -31,7 +31,7 @@ export class RawClient {
    * Opens a session that is past DATA's 354: greeting, `hello`, MAIL FROM:<a@example.org>,
    * one RCPT per address of `to` (each must be taken), DATA.
    */
-  static async inData(server: DebugServer, options: { to?: string[]; hello?: string; allowHalfOpen?: boolean } = {}): Promise<RawClient> {
+  static async inData(server: Pick<DebugServer, "host" | "port">, options: { to?: string[]; hello?: string; allowHalfOpen?: boolean } = {}): Promise<RawClient> {
     const c = await RawClient.open(server, options);
     await c.reply();
     await c.cmd(options.hello ?? "EHLO client.example");
