@@ -10,8 +10,12 @@ import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
+import { cutAt, showData } from "./show-data.js";
 
-/** Renders a received message: an envelope header, then the data as received (up to `maxBytes`). */
+/**
+ * Renders a received message: an envelope header, then the data as received (up to `maxBytes`,
+ * not splitting a UTF-8 character), as {@link showData} shows it.
+ */
 export function formatMessage(message: ReceivedMessage, index: number, maxBytes = Infinity): string {
   const { mailFrom, rcptTo, mailParams } = message.envelope;
   const params = Object.entries(mailParams).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(" ");
@@ -21,9 +25,9 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
     ...rcptTo.map((r) => `RCPT TO:   <${escapeControl(r)}>`),
     "",
   ];
-  const shown = message.data.length > maxBytes ? message.data.subarray(0, maxBytes) : message.data;
+  const shown = message.data.subarray(0, cutAt(message.data, maxBytes));
   // What any client sent goes to a terminal: escape sequences in it are shown, not run.
-  const body = escapeControl(shown.toString("utf8"), "\r\n\t");
+  const body = showData(shown);
   const cut = shown.length < message.data.length ? `[... ${message.data.length - shown.length} more bytes not shown (--print-max)]\n` : "";
   return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
 }

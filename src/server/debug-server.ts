@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions } from "./options.js";
-import { createTranscriptLogger, type TranscriptEntry } from "./transcript.js";
+import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
@@ -18,7 +18,7 @@ export interface ReceivedMessage {
   readonly envelope: {
     /** MAIL FROM address, `""` for the null sender `<>`. */
     readonly mailFrom: string;
-    /** RCPT TO addresses in the order accepted. */
+    /** RCPT TO addresses in the order accepted (in LMTP, also those then refused after the data). */
     readonly rcptTo: readonly string[];
     /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword). */
     readonly mailParams: Readonly<Record<string, string | true>>;
@@ -35,7 +35,10 @@ export interface ReceivedMessage {
 
 /** Options of {@link startDebugServer} that are callbacks. */
 export interface DebugServerHooks {
-  /** Called once per accepted message; a rejection of its promise becomes a 451 reply. */
+  /**
+   * Called once per accepted message; a rejection of its promise becomes a 451 reply, and the
+   * message is then not added to {@link DebugServer.messages}.
+   */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
   /** Called for every transcript line as it happens (for live output). */
   readonly onTranscript?: (entry: TranscriptEntry) => void;
@@ -51,7 +54,10 @@ export interface DebugServer {
   readonly messages: readonly ReceivedMessage[];
   /** Transcript lines so far, all sessions, in order (a live array). */
   readonly transcript: readonly TranscriptEntry[];
-  /** Stops listening, ends open sessions (421 after `closeTimeout`) and resolves when done. */
+  /**
+   * Stops listening, ends open sessions (421 after `closeTimeout`) and resolves once their
+   * sockets are closed, also those of clients that do not close their side.
+   */
   close(): Promise<void>;
 }
 
@@ -133,13 +139,16 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (refused.every((r) => r !== undefined) && firstRefusal) {
       return callback(null, refused.map((r) => refusalError(r!, "Message refused for this recipient")));
     }
-    if (options.keepMessages ?? true) messages.push(message);
     try {
       await options.onMessage?.(message);
     } catch (err) {
+      // refused with 451: not kept either, or `messages` would hold what the client was told failed
       return callback(Object.assign(new Error(`Local error in processing: ${String(err)}`), { responseCode: 451 }));
     }
-    event(session.id, `message accepted: ${message.data.length} bytes from <${message.envelope.mailFrom}> to ${message.envelope.rcptTo.length} recipient(s)`);
+    if (options.keepMessages ?? true) messages.push(message);
+    const delivered = refused.filter((r) => r === undefined).length;
+    const refusedAfter = refused.length - delivered;
+    event(session.id, `message accepted: ${message.data.length} bytes from <${message.envelope.mailFrom}> to ${delivered} recipient(s)${refusedAfter > 0 ? ` (${refusedAfter} refused after the data)` : ""}`);
     if (!options.lmtp) return callback(null, "OK: message queued");
     callback(null, refused.map((r, i) => r ? refusalError(r, "Message refused for this recipient") : `OK: delivered to <${message.envelope.rcptTo[i]}>`));
   }
@@ -147,7 +156,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // A listen error (EADDRINUSE) rejects startDebugServer(); it is not also a transcript line.
   let listening = false;
   server.on("error", (err) => {
-    if (listening) event("server", `error: ${err.message}`);
+    if (listening) event("server", describeServerError(err));
   });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => reject(err);
@@ -167,10 +176,39 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     messages,
     transcript,
     close() {
-      closing ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      closing ??= closeServer(server);
       return closing;
     },
   };
+}
+
+type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
+
+/**
+ * smtp-server's close() stops listening, waits `closeTimeout` for sessions to end, then sends
+ * the rest 421 and ends them; but it leaves each socket open up to 5 s more for the client to
+ * close its side, and one that does not (or keeps sending DATA) held close(), and `serve`'s
+ * exit, that long. Each is destroyed here once its 421 is written, and close() resolves when
+ * every socket of a session open at the call is closed.
+ */
+async function closeServer(server: SMTPServer): Promise<void> {
+  const open = [...server.connections].map((connection) => ({ connection, closed: whenClosed(connection._socket) }));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.all(open.map(({ connection, closed }) => {
+    const socket = connection._socket;
+    // Mid-STARTTLS this is the raw socket under a TLS handshake, and tearing that down from
+    // below can crash Node: smtp-server's own timer ends it.
+    if (!socket.destroyed && !connection._upgrading) {
+      if (!socket.writableEnded) socket.end();
+      if (socket.writableFinished) socket.destroy();
+      else socket.once("finish", () => socket.destroy());
+    }
+    return closed;
+  }));
+}
+
+function whenClosed(socket: Connection["_socket"]): Promise<void> {
+  return socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once("close", () => resolve()));
 }
 
 function checkCredentials(auth: SMTPServerAuthentication, expected: string): boolean {

@@ -31,13 +31,15 @@ interface LogFields {
 /**
  * Masks anything after the mechanism of an AUTH command (`AUTH PLAIN <base64>`) and the whole
  * of a SASL continuation line. smtp-server already redacts both (`/* secured *\/`); this is
- * a second fence so a change there can never leak a password into a transcript.
+ * a second fence so a change there can never leak a password into a transcript. The line is
+ * looked at, not only smtp-server's command name: that name is what comes before the first
+ * space, so `AUTH<TAB>PLAIN<TAB><base64>` (refused as an unknown command) would be logged
+ * in full, credentials and all.
  */
 export function redactCommand(command: string | undefined, line: string): string {
-  if (command !== "AUTH") return line;
   const parts = line.trim().split(/\s+/);
-  if (parts[0]?.toUpperCase() !== "AUTH") return REDACTED;
-  return parts.length > 2 ? `${parts[0]} ${parts[1]} ${REDACTED}` : line;
+  if (parts[0]?.toUpperCase() === "AUTH") return parts.length > 2 ? `${parts[0]} ${parts[1]} ${REDACTED}` : line;
+  return command === "AUTH" ? REDACTED : line;
 }
 
 /** A minimal bunyan-compatible logger, as smtp-server's `logger` option takes it. */
@@ -75,6 +77,20 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
       }
     },
   };
+}
+
+/**
+ * A server-level error (smtp-server's `error` event: a failed implicit-TLS handshake, a
+ * socket error) as one transcript line: the client's address when known, OpenSSL's short
+ * reason rather than its multi-line message, control characters escaped.
+ */
+export function describeServerError(err: Error): string {
+  const e = err as Error & { reason?: unknown; remoteAddress?: unknown; meta?: { remoteAddress?: unknown; stage?: unknown } };
+  const from = [e.remoteAddress, e.meta?.remoteAddress].find((a) => typeof a === "string" && a !== "");
+  const what = typeof e.reason === "string" && e.reason !== "" ? e.reason : err.message.trim();
+  // smtp-server's stage "connect": the TLS handshake of the implicit-TLS port
+  const tls = e.meta?.stage === "connect" ? "TLS handshake failed: " : "";
+  return escapeControl(`error${from === undefined ? "" : ` (client ${String(from)})`}: ${tls}${what}`);
 }
 
 /** Renders one entry as `C: line` / `S: line` / `* line`, optionally with the session id. */

@@ -81,6 +81,19 @@ test("serve shows a message's terminal escape sequences and other control charac
   assert.match(shown, /Subject: \\u001b\[2J\tcleared\?\r\n\r\nbody\\u0000\r\n/);
 });
 
+test("serve shows a lone CR as \\r (it would let later text overwrite the line), a bare LF as \\n, and bytes that are not UTF-8 as \\xNN, not U+FFFD", () => {
+  const data = Buffer.concat([
+    Buffer.from("X-Spam: yes\rX-Okay: fine\r\nlatin1: caf"), Buffer.from([0xe9, 0x20, 0xff, 0xc3]),
+    Buffer.from(" utf8: Grüße \u009b2J\r\nbare\nLF\r\n"),
+  ]);
+  const shown = formatMessage({ ...message, data }, 1);
+  assert.ok(!shown.includes("\ufffd") && !/\r(?!\n)/.test(shown), JSON.stringify(shown));
+  assert.match(shown, /\nX-Spam: yes\\rX-Okay: fine\r\nlatin1: caf\\xe9 \\xff\\xc3 utf8: Grüße \\u009b2J\r\nbare\\n\nLF\r\n-+ end/);
+  // --print-max inside "ü" (2 bytes) cuts before it, not through it
+  const cut = formatMessage({ ...message, data: Buffer.from("Grüße") }, 1, 3);
+  assert.match(cut, /\nGr\n\[\.\.\. 5 more bytes not shown/);
+});
+
 /** A terminal that records what is written to it. */
 function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {
   let written = "";

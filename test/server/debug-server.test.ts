@@ -2,62 +2,11 @@
 // not depend on the client library.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { once } from "node:events";
 import { startDebugServer, formatEntry, type DebugServer } from "../../src/server/debug-server.js";
+import { RawClient, withServer } from "../helpers/debug-client.js";
 import { getTestCerts } from "../helpers/certs.js";
-
-/** A line-oriented raw client: `reply()` resolves to the next whole (multi-line) reply. */
-class RawClient {
-  #buffer = "";
-  #waiters: (() => void)[] = [];
-  #closed = false;
-  constructor(readonly socket: Socket) {
-    socket.setEncoding("latin1");
-    socket.on("data", (chunk: string) => {
-      this.#buffer += chunk;
-      for (const w of this.#waiters.splice(0)) w();
-    });
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      this.#closed = true;
-      for (const w of this.#waiters.splice(0)) w();
-    });
-  }
-  static async open(server: DebugServer): Promise<RawClient> {
-    const socket = netConnect(server.port, server.host);
-    await once(socket, "connect");
-    return new RawClient(socket);
-  }
-  async reply(): Promise<string> {
-    for (;;) {
-      const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.#buffer);
-      if (m) {
-        this.#buffer = this.#buffer.slice(m[0].length);
-        return m[0];
-      }
-      if (this.#closed) throw new Error(`closed; buffer: ${JSON.stringify(this.#buffer)}`);
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-  async cmd(line: string): Promise<string> {
-    this.socket.write(`${line}\r\n`);
-    return this.reply();
-  }
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-async function withServer(options: Parameters<typeof startDebugServer>[0], body: (s: DebugServer) => Promise<void>): Promise<void> {
-  const server = await startDebugServer(options);
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
 
 test("receives a message over SMTP: envelope, un-stuffed data, transcript, onMessage", async () => {
   const seen: unknown[] = [];

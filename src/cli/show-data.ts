@@ -1,0 +1,43 @@
+/**
+ * Message bytes as `smtplib serve` prints them to a terminal: what a client sent, shown
+ * faithfully and never run by the terminal.
+ * @module
+ */
+import { escapeControl } from "../errors.js";
+
+// One or more well-formed UTF-8 sequences of 2 to 4 bytes (no overlong forms, no surrogates,
+// nothing past U+10FFFF; RFC 3629 §4), read from a latin1 string (one character per byte).
+const UTF8_RUN = /(?:[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})+|[\x80-\xff]/g;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /\r\n|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Renders message data for a terminal. CRLF and TAB stay as they are; valid UTF-8 is shown as
+ * text; every byte that is not part of valid UTF-8 (Latin-1, binary) is shown as `\xNN`
+ * rather than as U+FFFD, so 8-bit data can be told apart; a CR alone is shown as `\r` (raw,
+ * it would move the cursor back and let later text hide what came before it on the line);
+ * an LF alone as `\n` followed by a line break (SMTP requires CRLF, RFC 5321 §2.3.8: a client
+ * that sends bare LFs should see it); other control characters (escape sequences) as `\uNNNN`.
+ */
+export function showData(data: Uint8Array): string {
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1").replace(UTF8_RUN, (run) =>
+    run.length === 1 ? `\\x${run.charCodeAt(0).toString(16).padStart(2, "0")}` : Buffer.from(run, "latin1").toString("utf8"));
+  return text.replace(CONTROL, (c) => {
+    if (c === "\r\n" || c === "\t") return c;
+    if (c === "\n") return "\\n\n";
+    return escapeControl(c);
+  });
+}
+
+/**
+ * Where to cut `data` to show at most `maxBytes` of it without splitting a UTF-8 character
+ * (which would then show as bytes that are not UTF-8): `maxBytes`, moved back over at most
+ * 3 continuation bytes.
+ */
+export function cutAt(data: Uint8Array, maxBytes: number): number {
+  if (data.length <= maxBytes) return data.length;
+  let cut = maxBytes;
+  while (cut > 0 && maxBytes - cut < 3 && ((data[cut] ?? 0) & 0xc0) === 0x80) cut--;
+  return ((data[cut] ?? 0) & 0xc0) === 0x80 ? maxBytes : cut;
+}

@@ -1,0 +1,57 @@
+// The debugging server against hostile or broken clients: what its transcript shows, and
+// how it lets go of them.
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { connect as netConnect } from "node:net";
+import { formatEntry, type TranscriptEntry } from "../../src/server/debug-server.js";
+import { getTestCerts } from "../helpers/certs.js";
+import { RawClient, withServer } from "../helpers/debug-client.js";
+
+test("AUTH with tabs between its words (refused as unknown) still has its credentials masked in the transcript", async () => {
+  await withServer({ auth: { users: { alice: "s3cret-pw" } } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    const secret = Buffer.from("\0alice\0s3cret-pw").toString("base64");
+    assert.match(await c.cmd(`AUTH\tPLAIN\t${secret}`), /^500 /);
+    assert.match(await c.cmd(`auth  plain   ${secret}`), /^235 /);
+    await c.cmd("QUIT");
+    c.close();
+    const text = server.transcript.map((e) => formatEntry(e)).join("\n");
+    assert.ok(!text.includes(secret), text);
+    assert.match(text, /^C: AUTH PLAIN \*\*\*$/m);
+    assert.match(text, /^C: auth plain \*\*\*$/m);
+  });
+});
+
+test("plain text to the implicit-TLS port: one escaped transcript line naming the client and the TLS failure, not OpenSSL's raw message", async () => {
+  const { cert, key } = await getTestCerts();
+  let errorLine: (line: string) => void = () => undefined;
+  const seen = new Promise<string>((resolve) => { errorLine = resolve; });
+  const onTranscript = (e: TranscriptEntry): void => { if (e.session === "server") errorLine(e.line); };
+  await withServer({ tls: { cert, key, mode: "implicit" }, onTranscript }, async (server) => {
+    const socket = netConnect(server.port, server.host);
+    socket.on("error", () => undefined);
+    socket.write("EHLO client.example\r\n");
+    const line = await seen;
+    socket.destroy();
+    assert.equal(line, "error (client 127.0.0.1): TLS handshake failed: wrong version number");
+  });
+});
+
+test("a message that onMessage fails (451 to the client) is not kept in messages; LMTP's 'message accepted' counts only the recipients that got it", async () => {
+  await withServer({ onMessage: () => Promise.reject(new Error("disk full")) }, async (server) => {
+    const c = await RawClient.inData(server);
+    assert.match(await c.cmd("hi\r\n."), /^451 /);
+    c.close();
+    assert.equal(server.messages.length, 0);
+  });
+  await withServer({ lmtp: true, refuseAfterData: ["c@example.org"] }, async (server) => {
+    const c = await RawClient.inData(server, { hello: "LHLO client.example", to: ["b@example.org", "c@example.org"] });
+    c.socket.write("hi\r\n.\r\n");
+    assert.match(await c.reply(), /^250 /);
+    assert.match(await c.reply(), /^550 /);
+    c.close();
+    assert.ok(server.transcript.some((e) => e.line === "message accepted: 4 bytes from <a@example.org> to 1 recipient(s) (1 refused after the data)"), server.transcript.map((e) => e.line).join("\n"));
+  });
+});
