@@ -113,11 +113,12 @@ export class RecipientOutcomes {
       this.#first ??= reply;
     }
     if (reply.code !== 421) return true;
-    // The server is closing (RFC 5321 §3.8; the connection is closed already): the
-    // replies still due will never come. Report those recipients refused with the
-    // 421, a transient failure, rather than failing the whole call and losing which
-    // recipients did get the message.
-    this.#fill(reply);
+    // The server is closing (RFC 5321 §3.8; the connection is closed already): the 421
+    // is this recipient's reply, and the replies still due will never come. Those
+    // recipients got no answer, so whether they have the message is unknown, as when the
+    // connection drops (code -1): reporting them refused with the 421 would invite a
+    // retry that may deliver twice. The call still resolves, keeping what is known.
+    this.#fill(noReply(new Error(`the server closed the connection after "${reply.code} ${reply.message}" for an earlier recipient`)));
     return false;
   }
 

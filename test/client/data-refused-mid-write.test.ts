@@ -47,7 +47,7 @@ test("DATA, SMTP pipelined and lock-step, in memory and streamed: a 552 or 421 w
   }
 });
 
-test("DATA, LMTP pipelined and lock-step: a 552 or 421 while the message is being written, then the server closes -> SMTPRecipientsRefused for the end of data, as after it (552: the first recipient's reply, the other's outcome unknown; 421: both), the failed write as cause", async (t) => {
+test("DATA, LMTP pipelined and lock-step: a 552 or 421 while the message is being written, then the server closes -> SMTPRecipientsRefused for the end of data, as after it (the first recipient's reply, the other's outcome unknown), the failed write as cause", async (t) => {
   const envelope = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: RCPT TO:<r2@y.test>\nC: DATA\n";
   const openings: [string, string][] = [
     ["pipelined", `${greeting(["PIPELINING"], "LHLO")}${envelope}-- pause\nS: 250 ok\nS: 250 ok\nS: 250 ok\nS: 354 go ahead\n`],

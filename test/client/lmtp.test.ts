@@ -238,14 +238,15 @@ C: .
 S: 250 2.0.0 r1 delivered
 `;
 
-test("LMTP: a 421 among the per-recipient replies closes the connection; recipients after it count as refused with it", async () => {
+test("LMTP: a 421 among the per-recipient replies closes the connection; it is that recipient's reply, and those after it, who got none, are unknown (code -1)", async () => {
   const script = `${THREE_THEN_R1_DELIVERED}S: 421 4.3.2 shutting down
 -- close
 `;
   await withScript(script, async (client) => {
     const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
     assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
-    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 421], ["r3@y.test", 421]]);
+    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 421], ["r3@y.test", -1]]);
+    assert.match(d.refused.get("r3@y.test")!.message, /^No reply for this recipient: the server closed the connection after "421 4\.3\.2 shutting down" for an earlier recipient; whether it got the message is unknown$/);
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   }, {}, LMTP);
 });
