@@ -45,8 +45,12 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       if (rsetOnFailure) await abandon(conv, reply.code);
       throw dataRefusal(conv, end, "end of data");
     }
-    if (report) for (const addr of pending.accepted) delivered.set(addr, reply);
-    return { refused: pending.refused, delivered, reply };
+    if (!report) return { refused: pending.refused, delivered, reply };
+    for (const addr of pending.accepted) delivered.set(addr, reply);
+    // As LMTP's: an address given twice, refused once at RCPT, has the message (`sendmail`
+    // still reports it refused, as Python's does).
+    const refused = pending.refused.size === 0 ? pending.refused : new Map([...pending.refused].filter(([addr]) => !delivered.has(addr)));
+    return { refused, delivered, reply };
   }
   if (pending.accepted.length === 0) {
     // Only the low-level data() gets here (sendmail stops before DATA): a server that
@@ -107,9 +111,13 @@ export class RecipientOutcomes {
   add(reply: SMTPReply): boolean {
     const addr = this.#accepted[this.#next++]!;
     this.#last = reply;
-    if (reply.code === 250) this.#delivered.set(addr, reply);
-    else {
-      this.#refused.set(addr, reply);
+    if (reply.code === 250) {
+      this.#delivered.set(addr, reply);
+      // An address given twice that got the message once has it: not also "refused" (at
+      // RCPT or after the data), which would invite a retry that delivers it again.
+      this.#refused.delete(addr);
+    } else {
+      if (!this.#delivered.has(addr)) this.#refused.set(addr, reply);
       this.#first ??= reply;
     }
     if (reply.code !== 421) return true;
@@ -133,9 +141,12 @@ export class RecipientOutcomes {
     this.#first ??= unknown;
   }
 
-  /** Gives every recipient still without an outcome `reply`; returns it. */
+  /** Gives every recipient still without an outcome `reply` (but not one delivered already, given twice); returns it. */
   #fill(reply: SMTPReply): SMTPReply {
-    for (; this.#next < this.#accepted.length; this.#next++) this.#refused.set(this.#accepted[this.#next]!, reply);
+    for (; this.#next < this.#accepted.length; this.#next++) {
+      const addr = this.#accepted[this.#next]!;
+      if (!this.#delivered.has(addr)) this.#refused.set(addr, reply);
+    }
     return reply;
   }
 

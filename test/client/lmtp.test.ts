@@ -221,6 +221,55 @@ S: 250 reset
   }, {}, LMTP);
 });
 
+test("LMTP: an address given twice that got the message once is delivered, not also refused (at RCPT or after the data): a retry of the refused must not resend to it", async () => {
+  const script = `${LHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 452 4.5.3 duplicate, later
+C: RCPT TO:<r1@y.test>
+S: 250 ok
+C: RCPT TO:<r2@y.test>
+S: 250 ok
+C: RCPT TO:<r2@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 2.0.0 r1 delivered
+S: 250 2.0.0 r2 delivered
+S: 452 4.2.2 r2 over quota the second time
+`;
+  await withScript(script, async (client) => {
+    const d = await client.deliver("a@x.test", ["r1@y.test", "r1@y.test", "r2@y.test", "r2@y.test"], "hi\r\n");
+    assert.deepEqual([...d.delivered.keys()], ["r1@y.test", "r2@y.test"]);
+    assert.deepEqual([...d.refused.keys()], []);
+  }, { pipelining: false }, LMTP);
+});
+
+test("SMTP deliver(): an address given twice, refused once at RCPT and accepted once, is delivered, not also refused; sendmail reports it refused, as Python's does", async () => {
+  const transaction = `C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 452 4.5.3 duplicate, later
+C: RCPT TO:<r1@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 2.0.0 queued
+`;
+  await withScript(`${greeting([])}${transaction}${transaction}`, async (client) => {
+    const d = await client.deliver("a@x.test", ["r1@y.test", "r1@y.test"], "hi\r\n");
+    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
+    assert.deepEqual([...d.refused.keys()], []);
+    const refused = await client.sendmail("a@x.test", ["r1@y.test", "r1@y.test"], "hi\r\n");
+    assert.deepEqual([...refused.keys()], ["r1@y.test"]);
+  });
+});
+
 /** LHLO, r1-r3 accepted, "hi" sent, and only r1's reply after the data: what follows is each test's own. */
 const THREE_THEN_R1_DELIVERED = `${LHLO}
 C: MAIL FROM:<a@x.test>
