@@ -11,7 +11,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import {
-  LMTP, SMTPHeloError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, type SMTPReply,
+  LMTP, SMTPHeloError, SMTPRecipientsRefused, SMTPSenderRefused, type SMTPReply,
 } from "../../src/index.js";
 import { LOCAL, greeting, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
@@ -218,109 +218,6 @@ S: 250 reset
 `;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "r1@y.test", "hi\r\n"), SMTPSenderRefused);
-  }, {}, LMTP);
-});
-
-test("LMTP: an address given twice that got the message once is delivered, not also refused (at RCPT or after the data): a retry of the refused must not resend to it", async () => {
-  const script = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 452 4.5.3 duplicate, later
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 r1 delivered
-S: 250 2.0.0 r2 delivered
-S: 452 4.2.2 r2 over quota the second time
-`;
-  await withScript(script, async (client) => {
-    const d = await client.deliver("a@x.test", ["r1@y.test", "r1@y.test", "r2@y.test", "r2@y.test"], "hi\r\n");
-    assert.deepEqual([...d.delivered.keys()], ["r1@y.test", "r2@y.test"]);
-    assert.deepEqual([...d.refused.keys()], []);
-  }, { pipelining: false }, LMTP);
-});
-
-test("SMTP deliver(): an address given twice, refused once at RCPT and accepted once, is delivered, not also refused; sendmail reports it refused, as Python's does", async () => {
-  const transaction = `C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 452 4.5.3 duplicate, later
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 queued
-`;
-  await withScript(`${greeting([])}${transaction}${transaction}`, async (client) => {
-    const d = await client.deliver("a@x.test", ["r1@y.test", "r1@y.test"], "hi\r\n");
-    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
-    assert.deepEqual([...d.refused.keys()], []);
-    const refused = await client.sendmail("a@x.test", ["r1@y.test", "r1@y.test"], "hi\r\n");
-    assert.deepEqual([...refused.keys()], ["r1@y.test"]);
-  });
-});
-
-/** LHLO, r1-r3 accepted, "hi" sent, and only r1's reply after the data: what follows is each test's own. */
-const THREE_THEN_R1_DELIVERED = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: RCPT TO:<r3@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 r1 delivered
-`;
-
-test("LMTP: a 421 among the per-recipient replies closes the connection; it is that recipient's reply, and those after it, who got none, are unknown (code -1)", async () => {
-  const script = `${THREE_THEN_R1_DELIVERED}S: 421 4.3.2 shutting down
--- close
-`;
-  await withScript(script, async (client) => {
-    const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
-    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
-    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 421], ["r3@y.test", -1]]);
-    assert.match(d.refused.get("r3@y.test")!.message, /^No reply for this recipient: the server closed the connection after "421 4\.3\.2 shutting down" for an earlier recipient; whether it got the message is unknown$/);
-    await assert.rejects(client.noop(), SMTPServerDisconnected);
-  }, {}, LMTP);
-});
-
-test("LMTP: the connection closing among the per-recipient replies keeps what is known; the rest are reported unknown (code -1)", async () => {
-  const script = `${THREE_THEN_R1_DELIVERED}-- close
-`;
-  await withScript(script, async (client) => {
-    const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
-    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"], "r1 is known to have the message: a retry must not include it");
-    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", -1], ["r3@y.test", -1]]);
-    assert.match(d.refused.get("r2@y.test")!.message, /^No reply for this recipient: Connection unexpectedly closed.*unknown$/);
-    await assert.rejects(client.noop(), SMTPServerDisconnected);
-  }, {}, LMTP);
-  // A malformed line instead of the second reply also ends the connection: the same.
-  const garbled = script.replace("S: 250 2.0.0 r1 delivered\n", "S: 250 2.0.0 r1 delivered\nS: garbage\n");
-  await withScript(garbled, async (client) => {
-    const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
-    assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
-    assert.match(d.refused.get("r3@y.test")!.message, /^No reply for this recipient: -1 Malformed reply line "garbage"/);
-  }, {}, LMTP);
-  // With no reply at all, nothing is known: the call fails as before.
-  const none = script.replace("S: 250 2.0.0 r1 delivered\n", "");
-  await withScript(none, async (client) => {
-    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n"), SMTPServerDisconnected);
   }, {}, LMTP);
 });
 
