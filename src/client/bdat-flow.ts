@@ -178,13 +178,11 @@ async function streamBdat(
  * for one reply too many holds the call until the timeout closes the connection. One
  * round trip per streamed message of more than one chunk, and no guess.
  * Resolves to `last` when every chunk was accepted, `null` (no LAST) when one was refused.
- * @throws the reason the connection closed, when it did meanwhile.
+ * A connection closed meanwhile fails the write of LAST that follows, with its reason.
  */
 async function chunksAccepted(conv: Conversation, chunks: readonly Slot[], last: Buffer[]): Promise<Buffer[] | null> {
   await conv.settled(chunks[chunks.length - 1]!);
-  if (chunkRefused(chunks)) return null;
-  if (conv.channel.closed) throw conv.channel.closedSignal.reason;
-  return last;
+  return chunkRefused(chunks) ? null : last;
 }
 
 /** An error thrown by the caller's body stream itself, not by the SMTP exchange. */

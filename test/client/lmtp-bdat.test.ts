@@ -88,3 +88,15 @@ S: 421 4.3.2 shutting down
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   }, {}, LMTP);
 });
+
+test("LMTP, pipelined BDAT, a stream: the server closes with the chunks unanswered -> SMTPServerDisconnected, no BDAT LAST", async () => {
+  const { chunks, parts } = body();
+  const script = `${ENVELOPE}${bdat(parts.slice(0, 2), false)}
+S: 250 chunk 1
+-- close
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.deliver("a@x.test", TWO, Readable.from(chunks)), SMTPServerDisconnected);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+  }, {}, LMTP);
+});
