@@ -66,8 +66,9 @@ export async function writeStreamed(
 ): Promise<Slot[]> {
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
-  // Chunks that stuffing changes are copied into these, each reused once written.
-  const buffers = new WriteBuffers();
+  // Chunks that stuffing changes are copied into these, each reused once written (a piece
+  // past AT_ONCE_MAX goes through writePieces, which gives nothing back: a new buffer).
+  const buffers = new WriteBuffers(AT_ONCE_MAX);
   try {
     conv.channel.bodyStarted();
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {

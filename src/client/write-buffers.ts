@@ -12,17 +12,24 @@ import { sendChannel } from "../transport/trace.js";
 
 /** The smallest buffer made for reuse: a piece shorter than this still gets one this large. */
 const MIN_CAPACITY = 64 * 1024;
-/** The largest stuffed piece copied into a reused buffer (twice the stuffer's kernel window). */
-const MAX_CAPACITY = 512 * 1024;
 /** Buffers kept for reuse at most: those a write still holds are not counted. */
 const MAX_FREE = 4;
 
 /** Lends buffers for stuffed pieces ({@link take}) and takes them back once written ({@link afterWrite}). */
 export class WriteBuffers {
+  /**
+   * The largest piece lent from a reused buffer: the writer's largest single write, so
+   * that a piece it splits further (and would not give back) is never one of ours.
+   */
+  readonly #maxPiece: number;
   /** Whole buffers ready for reuse. */
   readonly #free: Buffer[] = [];
   /** Buffers lent out, by their memory: a piece is a view of one of them. */
   readonly #lent = new Map<ArrayBufferLike, Buffer>();
+
+  constructor(maxPiece: number) {
+    this.#maxPiece = maxPiece;
+  }
 
   /**
    * A buffer of exactly `length` bytes (contents undefined): a view of one of ours, to be
@@ -30,7 +37,7 @@ export class WriteBuffers {
    * any we reuse. Bound: pass it as it is (`buffers.take`).
    */
   readonly take = (length: number): Buffer => {
-    if (length > MAX_CAPACITY) return Buffer.allocUnsafe(length);
+    if (length > this.#maxPiece) return Buffer.allocUnsafe(length);
     const index = this.#free.findIndex((b) => b.length >= length);
     // Not allocUnsafe: a small one would be a slice of Node's shared pool, never ours alone.
     const whole = index === -1 ? Buffer.allocUnsafeSlow(Math.max(length, MIN_CAPACITY)) : this.#free.splice(index, 1)[0]!;

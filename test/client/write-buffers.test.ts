@@ -15,7 +15,7 @@ import { DotStuffer } from "../../src/protocol/dot-stuff.js";
 import { SIZE } from "../helpers/paused-script.js";
 
 test("WriteBuffers: a piece of exactly the length asked; its buffer is reused once written, not before, and never after a failed write", () => {
-  const buffers = new WriteBuffers();
+  const buffers = new WriteBuffers(512 * 1024);
   const first = buffers.take(1000);
   assert.equal(first.length, 1000);
   const second = buffers.take(1000);
@@ -33,7 +33,7 @@ test("WriteBuffers: a piece of exactly the length asked; its buffer is reused on
 });
 
 test("WriteBuffers: while smtplib.send has a subscriber, a written buffer is not reused (the subscriber may keep it)", () => {
-  const buffers = new WriteBuffers();
+  const buffers = new WriteBuffers(512 * 1024);
   const onSend = (): void => undefined;
   diagnostics.subscribe("smtplib.send", onSend);
   try {
