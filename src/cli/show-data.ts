@@ -4,6 +4,7 @@
  * @module
  */
 import { escapeControl } from "../errors.js";
+import { asBuffer } from "../protocol/bytes.js";
 
 // One or more well-formed UTF-8 sequences of 2 to 4 bytes (no overlong forms, no surrogates,
 // nothing past U+10FFFF; RFC 3629 §4), read from a latin1 string (one character per byte).
@@ -21,7 +22,7 @@ const CONTROL = /\r\n|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * that sends bare LFs should see it); other control characters (escape sequences) as `\uNNNN`.
  */
 export function showData(data: Uint8Array): string {
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1").replace(UTF8_RUN, (run) =>
+  const text = asBuffer(data).toString("latin1").replace(UTF8_RUN, (run) =>
     run.length === 1 ? `\\x${run.charCodeAt(0).toString(16).padStart(2, "0")}` : Buffer.from(run, "latin1").toString("utf8"));
   return text.replace(CONTROL, (c) => {
     if (c === "\r\n" || c === "\t") return c;
