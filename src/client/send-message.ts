@@ -117,6 +117,8 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   const fromPath = quoteaddr(sender);
   const toPaths = recipients.map((r) => quoteRecipient(r));
   const out = foldLongHeaderLines(removeHeaderFields(data, section, BLIND_FIELDS));
+  // Removing and folding change only the header section: the body is the same tail.
+  const bodyStart = out.length - (data.length - section.bodyStart);
   return {
     from: sender,
     to: recipients,
@@ -124,7 +126,7 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
     toPaths,
     data: out,
     smtputf8: ![fromPath, ...toPaths].every(isAsciiAddress),
-    utf8Headers: hasUtf8Headers(out),
+    utf8Headers: hasUtf8Headers(out, bodyStart),
     eightBit: hasEightBitData(out),
   };
 }

@@ -206,6 +206,11 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     const latin1 = prepareMessage(Buffer.from("From: a@b\nTo: c@d\nSubject: Gr\xfc\xdfe\n\nx", "latin1"));
     assert.equal(latin1.eightBit, true);
     assert.equal(utf8("From: a@b\nTo: c@d\nSubject: Grüße\n\nx", "e@f", "g@h"), true);
+    // A Bcc removed and a long line folded (the header section shrinks, then grows): the
+    // body's first bytes, UTF-8, are still not counted as header.
+    const long = `Subject: ${"word ".repeat(300)}`;
+    assert.equal(utf8(`From: a@b\nTo: c@d\nBcc: e@f\n${long}\n\nGrüße`), false);
+    assert.equal(utf8(`From: a@b\nTo: c@d\n${long}\nBcc: Zoë <e@f>\n\nGrüße`), false);
   });
   it("a lone CR cannot hide a Bcc field from removal", () => {
     const p = prepareMessage("From: f@g\rTo: a@a\rBcc: secret@x\r\rbody");
