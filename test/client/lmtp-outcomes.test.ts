@@ -12,23 +12,15 @@ import { greeting, withScript } from "../helpers/client.js";
 
 const LHLO = greeting(["ENHANCEDSTATUSCODES"], "LHLO");
 
+/** A lock-step transaction up to the end of "hi": MAIL, then each RCPT with its reply, DATA. */
+function lockStep(rcpts: readonly (readonly [string, string])[]): string {
+  const lines = ["C: MAIL FROM:<a@x.test>", "S: 250 ok", ...rcpts.flatMap(([addr, reply]) => [`C: RCPT TO:<${addr}>`, `S: ${reply}`])];
+  return `${[...lines, "C: DATA", "S: 354 go", "C: hi", "C: ."].join("\n")}\n`;
+}
+
 test("LMTP: an address given twice that got the message once is delivered, not also refused (at RCPT or after the data): a retry of the refused must not resend to it", async () => {
-  const script = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 452 4.5.3 duplicate, later
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 r1 delivered
+  const rcpts = [["r1@y.test", "452 4.5.3 duplicate, later"], ["r1@y.test", "250 ok"], ["r2@y.test", "250 ok"], ["r2@y.test", "250 ok"]] as const;
+  const script = `${LHLO}${lockStep(rcpts)}S: 250 2.0.0 r1 delivered
 S: 250 2.0.0 r2 delivered
 S: 452 4.2.2 r2 over quota the second time
 `;
@@ -40,17 +32,7 @@ S: 452 4.2.2 r2 over quota the second time
 });
 
 test("SMTP deliver(): an address given twice, refused once at RCPT and accepted once, is delivered, not also refused; sendmail reports it refused, as Python's does", async () => {
-  const transaction = `C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 452 4.5.3 duplicate, later
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 queued
+  const transaction = `${lockStep([["r1@y.test", "452 4.5.3 duplicate, later"], ["r1@y.test", "250 ok"]])}S: 250 2.0.0 queued
 `;
   await withScript(`${greeting([])}${transaction}${transaction}`, async (client) => {
     const d = await client.deliver("a@x.test", ["r1@y.test", "r1@y.test"], "hi\r\n");
@@ -62,20 +44,7 @@ S: 250 2.0.0 queued
 });
 
 /** LHLO, r1-r3 accepted, "hi" sent, and only r1's reply after the data: what follows is each test's own. */
-const THREE_THEN_R1_DELIVERED = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: RCPT TO:<r3@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 r1 delivered
+const THREE_THEN_R1_DELIVERED = `${LHLO}${lockStep([["r1@y.test", "250 ok"], ["r2@y.test", "250 ok"], ["r3@y.test", "250 ok"]])}S: 250 2.0.0 r1 delivered
 `;
 
 test("LMTP: a 421 among the per-recipient replies closes the connection; it is that recipient's reply, and those after it, who got none, are unknown (code -1)", async () => {
