@@ -27,6 +27,7 @@ export class WriteBuffers {
   /** Buffers lent out, by their memory: a piece is a view of one of them. */
   readonly #lent = new Map<ArrayBufferLike, Buffer>();
 
+  /** `maxPiece`: the largest piece lent from a reused buffer (see {@link take}); larger ones get buffers of their own. */
   constructor(maxPiece: number) {
     this.#maxPiece = maxPiece;
   }
