@@ -1,0 +1,34 @@
+/**
+ * The package as its users load it, by name (Node's self-reference through package.json
+ * "exports", which resolves to the built `dist/`): an ES module import, a CommonJS
+ * `require` (Node >= 20.19 loads an ES module synchronously), and the CLI's bin file.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { bin: Record<string, string> };
+
+test("import('smtplib') gives the built package's API", async () => {
+  const mod = (await import("smtplib")) as Record<string, unknown>;
+  for (const name of ["SMTP", "SMTP_SSL", "LMTP", "SMTPPool", "SMTPException", "quoteaddr"]) {
+    assert.equal(typeof mod[name], "function", name);
+  }
+});
+
+test("require('smtplib') works from CommonJS and gives the same objects as import", async () => {
+  const required = createRequire(`${ROOT}package.json`)("smtplib") as Record<string, unknown>;
+  const imported = (await import("smtplib")) as Record<string, unknown>;
+  assert.equal(typeof required["SMTP"], "function");
+  assert.equal(required["SMTP"], imported["SMTP"]);
+  assert.equal(required["SMTPResponseException"], imported["SMTPResponseException"]);
+});
+
+test("the bin file is in dist/ and starts with a node shebang", () => {
+  const bin = pkg.bin["smtplib"];
+  assert.ok(bin?.startsWith("./dist/"), String(bin));
+  assert.match(readFileSync(`${ROOT}${bin}`, "utf8"), /^#!\/usr\/bin\/env node\n/);
+});
