@@ -115,7 +115,7 @@ function addTargetOptions(cmd: Command): Command {
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file (or pipe, as <(command); at most 1 MiB)")
     .option("--insecure", "do not verify the server certificate (testing only)")
     .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
-    .option("--timeout <ms>", "timeout for each step, in milliseconds", parseTimeout)
+    .option("--timeout <ms>", "timeout for each step, in milliseconds (probe: default 30000; send: RFC 5321's, minutes)", parseTimeout)
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
     .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003); over TLS with --starttls or --require-tls")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
@@ -125,6 +125,13 @@ function addTargetOptions(cmd: Command): Command {
 function verbosityOf(count: number): 0 | 1 | 2 {
   return Math.min(count, 2) as 0 | 1 | 2;
 }
+
+/**
+ * `probe`'s limit for each step when `--timeout` is not given: a diagnosis should answer
+ * within seconds (as swaks does), not wait RFC 5321's minutes for a server that says nothing.
+ * `send` keeps the library's RFC 5321 limits: a message's end may take minutes to answer.
+ */
+export const PROBE_TIMEOUT_MS = 30_000;
 
 interface TargetFlags {
   ssl?: boolean; starttls?: boolean; requireTls?: boolean; caFile?: string; insecure?: boolean;
@@ -232,7 +239,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
     .argument("<host[:port]>", "server to probe", parseHostPort)
-    .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, o), verbosity: verbosityOf(o.verbose) }));
+    .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;
 }
 

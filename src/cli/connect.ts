@@ -183,7 +183,7 @@ function describeLibraryError(err: unknown): string {
   if (isStarttlsRefusal(err)) return `STARTTLS refused: ${err.smtpCode} ${err.smtpError}`;
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
   // The library says "waiting for the reply to the greeting": say what happened, and which
-  // flag bounds the wait (without it, RFC 5321 §4.5.3.2.1's 5 minutes).
+  // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.

@@ -204,11 +204,14 @@ test("serve: --auth-file (read when the server starts, repeatable as --auth) add
 
 test("probe: target and TLS mode", () => {
   assert.deepEqual(parse("probe", "smtp.example.org:465", "--ssl").command, {
-    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false, verbosity: 0,
+    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false, verbosity: 0, timeout: 30_000,
   });
   assert.equal((parse("probe", "mx.example.org", "-v").command as { verbosity: number }).verbosity, 1);
   assert.equal((parse("probe", "mx.example.org", "-vvv").command as { verbosity: number }).verbosity, 2);
   assert.ok(parse("probe").error);
+  // probe answers within seconds by default; --timeout still sets it; send keeps the library's.
+  assert.equal((parse("probe", "mx.example.org", "--timeout", "500").command as { timeout?: number }).timeout, 500);
+  assert.equal((parse("send", "--server", "mx.example.org", "--from", "a@x.org", "--to", "b@x.org").command as { timeout?: number }).timeout, undefined);
   assert.deepEqual(parse("send", "--server", "[127.0.0.1]:2525", "--from", "a@x.org", "--to", "b@x.org").command,
     { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true,
       mailOptions: [], rcptOptions: [], pipelining: true, chunking: true, authMechanisms: [] });

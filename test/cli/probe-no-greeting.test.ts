@@ -1,5 +1,5 @@
 // `smtplib probe` (and `send`) against a server that takes the connection but never greets:
-// --timeout bounds the wait (by default the greeting may take RFC 5321's 5 minutes), and
+// --timeout bounds the wait (by default 30 s for probe, RFC 5321's 5 minutes for send), and
 // the error says that no greeting came within it, exit 5.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
