@@ -1,7 +1,8 @@
 /**
  * The package as its users load it, by name (Node's self-reference through package.json
  * "exports", which resolves to the built `dist/`): an ES module import, a CommonJS
- * `require` (Node >= 20.19 loads an ES module synchronously), and the CLI's bin file.
+ * `require` (Node >= 20.19 loads an ES module synchronously), the CLI's bin file, and the
+ * sources the declaration maps point at.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -31,4 +32,14 @@ test("the bin file is in dist/ and starts with a node shebang", () => {
   const bin = pkg.bin["smtplib"];
   assert.ok(bin?.startsWith("./dist/"), String(bin));
   assert.match(readFileSync(`${ROOT}${bin}`, "utf8"), /^#!\/usr\/bin\/env node\n/);
+});
+
+test("declaration maps point at sources the package ships (editors' go-to-definition)", () => {
+  const files = (JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { files: string[] }).files;
+  const map = JSON.parse(readFileSync(`${ROOT}dist/index.d.ts.map`, "utf8")) as { sources: string[] };
+  for (const source of map.sources) {
+    const shipped = fileURLToPath(new URL(source, `file://${ROOT}dist/index.d.ts.map`)).slice(ROOT.length);
+    assert.ok(files.some((f) => shipped.startsWith(`${f}/`)), `${shipped} is not in package.json "files"`);
+    assert.ok(readFileSync(`${ROOT}${shipped}`, "utf8").length > 0);
+  }
 });
