@@ -11,6 +11,22 @@ import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
 import { checkedRequest, toList, type Request } from "./request.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import type { Body } from "./transaction.js";
+import { checkKnownKeys, checkSignal, optionsObject } from "./option-checks.js";
+import type { DeliverOptions } from "./smtp-transactions.js";
+
+/**
+ * Checks the last argument of `sendmail`/`deliver` (`{ signal, size }`) or, with
+ * `withSize` false, of `sendMessage` (`{ signal }`): an object or nothing, with only those
+ * keys, and a `signal` that is an `AbortSignal` (`size` is checked with the body). A
+ * misspelt `signal` is refused, not ignored: the call could then never be cancelled.
+ * @throws TypeError
+ */
+export function checkCallOptions(value: unknown, withSize: boolean): DeliverOptions {
+  const options = optionsObject(value, "call options");
+  checkKnownKeys(options, withSize ? ["signal", "size"] : ["signal"], "call option");
+  checkSignal(options["signal"], "signal");
+  return options as DeliverOptions;
+}
 
 /** Turns a caller's message into a body. @throws TypeError for anything that is not one. */
 export function bodyOf(msg: MessageBody): Body {

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { describe } from "./option-checks.js";
+
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export interface Target {
   host: string;
@@ -16,11 +18,15 @@ export interface Target {
  * addresses are left alone), as Python does; port 0 becomes `defaultPort`. Beyond Python,
  * a bracketed IPv6 address with a port (`"[::1]:2525"`, RFC 3986's form, which Python
  * would try to resolve as a name) is split too, and brackets around a host are dropped.
- * @throws TypeError for a non-numeric port; RangeError for a port outside 0-65535.
+ * @throws TypeError for a port that is not a number or a non-numeric port in `host`; RangeError for a port outside 0-65535.
  */
 export function splitHostPort(host: string, port: number, defaultPort: number): Target {
   if (typeof host !== "string") throw new TypeError("host must be a string");
   if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
+  // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
+  // it is checked for a Unix socket path too, which would otherwise take any truthy value.
+  if (typeof port !== "number") throw new TypeError(`port must be a number, got ${describe(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
   if (host.startsWith("/")) return { host, port: port || defaultPort, path: host };
   let h = host;
   let p: number = port;

@@ -5,10 +5,11 @@
 
 import type tls from "node:tls";
 import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
-import type { AuthRegistry } from "../auth/registry.js";
+import { AuthRegistry } from "../auth/registry.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import type { SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkSignal, describe, optionsObject, withoutNulls } from "./option-checks.js";
 
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
 
@@ -78,6 +79,58 @@ export interface SMTPOptions {
   limits?: ReplyLimits;
   /** AUTH mechanisms and their preference order (default: the built-in registry). */
   authRegistry?: AuthRegistry;
+}
+
+/** The keys of {@link SMTPOptions}: any other is a TypeError (see {@link checkSMTPOptions}). */
+export const SMTP_OPTION_KEYS: readonly (keyof SMTPOptions)[] = Object.freeze([
+  "localHostname", "timeout", "timeouts", "sourceAddress", "socketFactory", "tls", "debugLevel",
+  "debugOutput", "signal", "pipelining", "chunking", "requireTLS", "allowInsecureAuth",
+  "diagnoseTLS", "limits", "authRegistry",
+] as const);
+
+/** The options that take `true` or `false`. */
+const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureAuth", "diagnoseTLS"] as const;
+
+/**
+ * Checks the shape of a client's options before anything else reads them: an object (or
+ * nothing) with only the keys of {@link SMTPOptions}, each of its type or `null`. Returns
+ * a copy without the `null`s (an option set to `null` is one not given). Values are
+ * checked further where they are used (timeouts, limits, the debug level).
+ * @throws TypeError for an unknown key or a value of the wrong type; RangeError for a
+ * `sourceAddress.port` that is not a port number.
+ */
+export function checkSMTPOptions(value: unknown): SMTPOptions {
+  const given = optionsObject(value, "SMTP options");
+  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option");
+  const options = withoutNulls(given);
+  for (const key of BOOLEAN_OPTIONS) checkBoolean(options, key);
+  checkFunction(options, "debugOutput");
+  checkSignal(options["signal"], "signal");
+  if (options["localHostname"] !== undefined && typeof options["localHostname"] !== "string") {
+    throw new TypeError(`localHostname must be a string, got ${describe(options["localHostname"])}`);
+  }
+  for (const key of ["timeouts", "tls", "limits"]) optionsObject(options[key], key);
+  if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, ["maxLineLength", "maxReplyBytes", "maxReplyLines"], "limits key");
+  checkSourceAddress(options["sourceAddress"]);
+  if (options["authRegistry"] !== undefined && !(options["authRegistry"] instanceof AuthRegistry)) {
+    throw new TypeError(`authRegistry must be an AuthRegistry, got ${describe(options["authRegistry"])}`);
+  }
+  return options as SMTPOptions;
+}
+
+/** `sourceAddress`: `{ host?: string; port?: number }`. @throws TypeError, RangeError */
+function checkSourceAddress(value: unknown): void {
+  if (value === undefined) return;
+  const source = optionsObject(value, "sourceAddress");
+  checkKnownKeys(source, ["host", "port"], "sourceAddress key");
+  if (source["host"] !== undefined && typeof source["host"] !== "string") {
+    throw new TypeError(`sourceAddress.host must be a string, got ${describe(source["host"])}`);
+  }
+  const port = source["port"];
+  if (port !== undefined && typeof port !== "number") throw new TypeError(`sourceAddress.port must be a number, got ${describe(port)}`);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new RangeError(`sourceAddress.port must be an integer from 0 to 65535, got ${port}`);
+  }
 }
 
 /** Resolves the timeout of each phase from the options. */

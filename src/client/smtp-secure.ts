@@ -18,11 +18,35 @@ import {
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
+import { checkBoolean, checkKnownKeys, describe, optionsObject } from "./option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
   /** Send the RFC 4954 initial response with AUTH when the mechanism has one. Default true. */
   initialResponseOk?: boolean;
+}
+
+/** `options.initialResponseOk` (default true). @throws TypeError for anything but `{ initialResponseOk?: boolean }`. */
+function checkLoginOptions(value: unknown): boolean {
+  const options = optionsObject(value, "login options");
+  checkKnownKeys(options, ["initialResponseOk"], "login option");
+  checkBoolean(options, "initialResponseOk");
+  return (options as LoginOptions).initialResponseOk ?? true;
+}
+
+/**
+ * Checks `loginWith()`'s credentials: an object with only the keys of `AuthCredentials`,
+ * and a token that is a string or a function (the strings are checked by `checkCredential`).
+ * @throws TypeError
+ */
+function checkCredentialsShape(value: unknown): void {
+  const creds = optionsObject(value, "credentials");
+  if (value === undefined) throw new TypeError("credentials must be an object, got undefined");
+  checkKnownKeys(creds, ["user", "password", "token", "authzid"], "credentials key");
+  const { token } = creds;
+  if (token !== undefined && typeof token !== "string" && typeof token !== "function") {
+    throw new TypeError(`token must be a string or a function returning one, got ${describe(token)}`);
+  }
 }
 
 /** Adds STARTTLS and AUTH to the base. */
@@ -47,7 +71,13 @@ export abstract class SMTPSecure extends SMTPBase {
    * after the 220, or for a failed handshake (with a diagnosis and Node's error as cause).
    */
   starttls(tlsOptions?: tls.ConnectionOptions): Promise<SMTPReply> {
-    return this.exclusive(() => this.doStarttls(tlsOptions));
+    // null is Python's `context=None`: the constructor's `tls`. Anything else not an object
+    // is refused before EHLO or STARTTLS is sent.
+    return this.exclusive(async () => {
+      if (tlsOptions === null) return this.doStarttls(undefined);
+      optionsObject(tlsOptions, "tls options");
+      return this.doStarttls(tlsOptions);
+    });
   }
 
   /**
@@ -58,12 +88,17 @@ export abstract class SMTPSecure extends SMTPBase {
    * password would cross an unencrypted link), SMTPAuthenticationError, SMTPHeloError.
    */
   login(user: string, password: string, options: LoginOptions = {}): Promise<SMTPReply> {
+    // Without this, a missing password would read as "no password" and end in "No suitable
+    // authentication method found." after EHLO (or STARTTLS, with requireTLS).
+    if (typeof password !== "string") return Promise.reject(new TypeError("password must be a string"));
     return this.loginWith({ user, password }, options);
   }
 
   /** `login()` with any credentials, e.g. `{ user, token }` for XOAUTH2/OAUTHBEARER. */
   loginWith(credentials: AuthCredentials, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
+      const initialResponseOk = checkLoginOptions(options);
+      checkCredentialsShape(credentials);
       // What no mechanism could send (CR, LF, NUL) is refused before EHLO or STARTTLS.
       checkCredential(credentials.user, "user name");
       if (credentials.password !== undefined) checkCredential(credentials.password, "password");
@@ -75,7 +110,7 @@ export abstract class SMTPSecure extends SMTPBase {
       this.user = credentials.user;
       if (credentials.password !== undefined) this.password = credentials.password;
       return this.closeOnFalseSuccess(conv, login(this.authIO(conv), conv.features.get("auth") ?? "", credentials, {
-        initialResponseOk: options.initialResponseOk ?? true,
+        initialResponseOk,
         allowInsecure: this.options.allowInsecureAuth ?? false,
         registry: this.options.authRegistry ?? defaultRegistry(),
       }));
@@ -103,13 +138,15 @@ export abstract class SMTPSecure extends SMTPBase {
    */
   auth(mechanism: string, authobject: AuthObject, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
+      const initialResponseOk = checkLoginOptions(options);
+      if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describe(authobject)}`);
       // The built-in auth objects: their credentials are checked before anything is sent,
       // and PLAIN's and LOGIN's reveal the password whatever the mechanism is called.
       if (authobject === this.authPlain || authobject === this.authLogin || authobject === this.authCramMd5) boundCredentials(this.#creds);
       await this.secureIfRequired();
       const conv = this.requireConnection();
       return this.closeOnFalseSuccess(conv, authenticate(this.authIO(conv), mechanism, authobject, {
-        initialResponseOk: options.initialResponseOk ?? true,
+        initialResponseOk,
         allowInsecure: this.options.allowInsecureAuth ?? false,
         state: this.#authState,
         revealsSecret: authobject === this.authPlain || authobject === this.authLogin,

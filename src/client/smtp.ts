@@ -17,11 +17,22 @@ import { greetingOrTLSDiagnosis } from "../transport/tls-probe.js";
 import type { TLSInfo } from "../transport/connection.js";
 import { Tracer, type DebugLevel } from "../transport/trace.js";
 import { Conversation, type Dialect } from "./conversation.js";
-import { checkDebugLevel, resolveTimeouts, type SMTPOptions } from "./options.js";
+import { checkDebugLevel, checkSMTPOptions, resolveTimeouts, type SMTPOptions } from "./options.js";
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot } from "./reset-lead.js";
 import { endpoint } from "../transport/endpoint.js";
+import { describe } from "./option-checks.js";
+
+/**
+ * The name given to `helo()`/`ehlo()`: a string, or `null` for the default (Python's
+ * `None`). Anything else (`NaN`, `0`) is a TypeError rather than read as "no name".
+ */
+function checkedName(name: unknown): string {
+  if (name === null) return "";
+  if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describe(name)}`);
+  return name;
+}
 
 export type { SMTPOptions } from "./options.js";
 
@@ -44,9 +55,14 @@ export class SMTP extends SMTPTransactions {
     return client;
   }
 
-  /** Creates a client; performs no I/O. @throws RangeError for a non-positive timeout; TypeError for `socketFactory` with `sourceAddress`. */
+  /**
+   * Creates a client; performs no I/O. @throws RangeError for a non-positive timeout;
+   * TypeError for an unknown option, an option of the wrong type, or `socketFactory` with
+   * `sourceAddress`.
+   */
   constructor(options: SMTPOptions = {}) {
-    super(options, new Tracer(checkDebugLevel(options.debugLevel ?? 0), options.debugOutput), resolveTimeouts(options));
+    const checked = checkSMTPOptions(options);
+    super(checked, new Tracer(checkDebugLevel(checked.debugLevel ?? 0), checked.debugOutput), resolveTimeouts(checked));
   }
 
   /** The dialect this class speaks (LMTP overrides). */
@@ -168,6 +184,10 @@ export class SMTP extends SMTPTransactions {
   /** Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`. */
   send(data: string | Uint8Array): Promise<void> {
     return this.exclusive(async () => {
+      // Buffer.from would also take an array (["a"] sends one NUL byte) or an ArrayBuffer.
+      if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+        throw new TypeError(`data must be a string or a Uint8Array, got ${describe(data)}`);
+      }
       const conv = this.requireConnection();
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
       this.rawSent(bytes);
@@ -215,12 +235,12 @@ export class SMTP extends SMTPTransactions {
 
   /** HELO; the reply text is kept in `heloResp` when it succeeds. */
   helo(name = ""): Promise<SMTPReply> {
-    return this.exclusive(() => this.doHelo(name));
+    return this.exclusive(async () => this.doHelo(checkedName(name)));
   }
 
   /** EHLO (LHLO for LMTP); on 250 sets `ehloResp`, `doesEsmtp` and `esmtpFeatures`. */
   ehlo(name = ""): Promise<SMTPReply> {
-    return this.exclusive(() => this.doEhlo(name));
+    return this.exclusive(async () => this.doEhlo(checkedName(name)));
   }
 
   /** EHLO, falling back to HELO, unless one already succeeded. @throws SMTPHeloError */

@@ -8,6 +8,7 @@ import { untilAborted } from "../client/abortable.js";
 import { LMTP } from "../client/lmtp.js";
 import { SMTP } from "../client/smtp.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
+import type { SMTPOptions } from "../client/options.js";
 import type { PoolOptions } from "./pool-options.js";
 
 /** A connection in the pool. */
@@ -28,15 +29,16 @@ export interface Member {
 export const QUIT_WAIT_MS = 5_000;
 
 /**
- * Opens and logs in a connection as `options` say; `signal` aborts it until it is up.
+ * Opens and logs in a connection as `options` say, its client made with `clientOptions`
+ * (the client's part of them: see `checkPoolOptions`); `signal` aborts it until it is up.
  * @throws what `connect` and `loginWith` throw (the socket closed).
  */
-export async function openMember(options: PoolOptions, signal: AbortSignal | undefined): Promise<SMTP> {
+export async function openMember(options: PoolOptions, clientOptions: SMTPOptions, signal: AbortSignal | undefined): Promise<SMTP> {
   const { host, port = 0, protocol = "smtp", auth } = options;
   const Cls = protocol === "lmtp" ? LMTP : protocol === "smtps" ? SMTP_SSL : SMTP;
   let client: SMTP | undefined;
   try {
-    client = await Cls.connect(host, port, { ...options, ...(signal ? { signal } : {}) });
+    client = await Cls.connect(host, port, { ...clientOptions, ...(signal ? { signal } : {}) });
     // An abort closes the socket, yet a caller's token function or SASL mechanism may
     // never return: the login is left to settle alone, so that close() and the calls
     // waiting for this connection do not wait for it.

@@ -7,19 +7,22 @@
 import { linkSignals } from "../client/abortable.js";
 import type { SMTP } from "../client/smtp.js";
 import { openMember } from "./member.js";
+import type { SMTPOptions } from "../client/options.js";
 import type { PoolOptions } from "./pool-options.js";
 
 /** The connections a pool is opening, and the links of those it has opened to its signal. */
 export class MemberOpener {
   readonly #options: PoolOptions;
+  readonly #clientOptions: SMTPOptions;
   /** Aborts each connection still being opened (see {@link abortAll}). */
   readonly #connecting = new Set<AbortController>();
   /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
   readonly #links = new WeakMap<SMTP, () => void>();
 
-  /** Opens connections with the pool's options (host, TLS, login, `signal`). */
-  constructor(options: PoolOptions) {
+  /** Opens connections with the pool's options (host, login, `signal`) and its clients' (TLS, timeouts, ...). */
+  constructor(options: PoolOptions, clientOptions: SMTPOptions) {
     this.#options = options;
+    this.#clientOptions = clientOptions;
   }
 
   /** Opens and logs in a connection; {@link abortAll} aborts it until it is up. */
@@ -29,7 +32,7 @@ export class MemberOpener {
     // The connection follows the pool's signal for as long as it is open (see unlink).
     const link = linkSignals(this.#options.signal, opening.signal);
     try {
-      const client = await openMember(this.#options, link.signal);
+      const client = await openMember(this.#options, this.#clientOptions, link.signal);
       this.#links.set(client, link.release);
       return client;
     } catch (err) {

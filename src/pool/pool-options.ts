@@ -4,7 +4,8 @@
  */
 
 import type { AuthCredentials } from "../auth/mechanism.js";
-import type { SMTPOptions } from "../client/options.js";
+import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
+import { checkKnownKeys, describe, optionsObject, withoutNulls } from "../client/option-checks.js";
 import type { RateLimit } from "./rate-limit.js";
 
 /** Options of `SMTPPool`: where to connect, how many, how fast, plus every client option. */
@@ -57,4 +58,38 @@ export function positive(name: string, value: number | undefined, fallback: numb
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
+}
+
+/** The keys of {@link PoolOptions} beyond the client's. */
+const POOL_KEYS: readonly (keyof PoolOptions)[] = [
+  "host", "port", "protocol", "auth", "maxConnections", "maxInFlight", "maxMessagesPerConnection",
+  "rateLimit", "idleTimeout", "maxQueued",
+];
+
+/**
+ * Checks the shape of a pool's options (the client's among them, as `new SMTP()` would) when
+ * the pool is made, not at its first connection. Returns them without `null`s (`null` is
+ * "not given", as for a client), and apart the client's part, which each of its
+ * connections is opened with. Numeric limits are checked by the pool itself.
+ * @throws TypeError for a missing or non-string `host`, an unknown `protocol`, an unknown
+ * key or a value of the wrong type; RangeError as `new SMTP()`.
+ */
+export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: SMTPOptions } {
+  if (value === undefined) throw new TypeError("SMTPPool needs options: at least { host }");
+  const given = optionsObject(value, "SMTPPool options");
+  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option");
+  const options = withoutNulls(given);
+  if (typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describe(options["host"])}`);
+  const { protocol } = options;
+  if (protocol !== undefined && protocol !== "smtp" && protocol !== "smtps" && protocol !== "lmtp") {
+    throw new TypeError(`protocol must be "smtp", "smtps" or "lmtp", got ${describe(protocol)}`);
+  }
+  if (options["port"] !== undefined && typeof options["port"] !== "number") {
+    throw new TypeError(`port must be a number, got ${describe(options["port"])}`);
+  }
+  if (options["auth"] !== undefined) optionsObject(options["auth"], "auth");
+  if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
+  const client: Record<string, unknown> = {};
+  for (const key of SMTP_OPTION_KEYS) if (options[key] !== undefined) client[key] = options[key];
+  return { pool: options as unknown as PoolOptions, client: checkSMTPOptions(client) };
 }

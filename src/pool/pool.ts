@@ -7,8 +7,8 @@
 
 import type { MessageBody } from "../client/body.js";
 import type { MessageInput } from "../client/send-message.js";
-import { messageRequest, sendRequest } from "../client/checked-call.js";
-import { checkSocketFactory } from "../client/options.js";
+import { checkCallOptions, messageRequest, sendRequest } from "../client/checked-call.js";
+import { splitHostPort } from "../client/host-port.js";
 import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
@@ -20,7 +20,7 @@ import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.j
 import type { SMTPReply } from "../protocol/reply.js";
 import { quitMember, type Member } from "./member.js";
 import { MemberOpener } from "./opener.js";
-import { positive, type PoolOptions } from "./pool-options.js";
+import { checkPoolOptions, positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { RateLimiter, type RatePass } from "./rate-limit.js";
 import { TurnQueue } from "./turn-queue.js";
@@ -62,11 +62,20 @@ export class SMTPPool {
   readonly #opener: MemberOpener;
   #closed = false;
 
-  /** @throws RangeError for non-positive limits or timeouts, or a negative or fractional `maxQueued`; TypeError for `socketFactory` with `sourceAddress`. */
-  constructor(options: PoolOptions) {
-    checkSocketFactory(options);
-    this.#options = { ...options };
-    this.#opener = new MemberOpener(this.#options);
+  /**
+   * Checks every option now, the client's too, so that a mistake fails here rather than at
+   * the first send. @throws RangeError for non-positive limits or timeouts, a negative or
+   * fractional `maxQueued`, or a bad port; TypeError for a missing `host`, an unknown
+   * option, a value of the wrong type, or `socketFactory` with `sourceAddress`.
+   */
+  constructor(given: PoolOptions) {
+    const { pool: options, client: clientOptions } = checkPoolOptions(given);
+    // A client made now (no I/O) checks the client's options as the first connection's
+    // would: a bad timeout, limit or debug level fails here, not at the first send.
+    new SMTP(clientOptions);
+    splitHostPort(options.host, options.port ?? 0, 1);
+    this.#options = options;
+    this.#opener = new MemberOpener(this.#options, clientOptions);
     this.#max = positive("maxConnections", options.maxConnections, 4);
     this.#window = positive("maxInFlight", options.maxInFlight, 8);
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
@@ -87,6 +96,7 @@ export class SMTPPool {
    * (see `maxQueued`).
    */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: DeliverOptions): Promise<Map<string, SMTPReply>> {
+    checkCallOptions(options, true);
     const request = sendRequest(false, from, to, msg, mailOptions, rcptOptions, options?.size);
     return this.#run((c, o) => c.sendmail(from, to, msg, mailOptions, rcptOptions, o), request, options);
   }
@@ -96,6 +106,7 @@ export class SMTPPool {
    * @throws as `SMTP.deliver`; `SMTPPoolQueueFull` (see `maxQueued`).
    */
   async deliver(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = {}): Promise<Delivery> {
+    checkCallOptions(options, true);
     const request = sendRequest(true, from, to, msg, mailOptions, rcptOptions, options?.size);
     return this.#run((c, o) => c.deliver(from, to, msg, mailOptions, rcptOptions, o), request, options);
   }
@@ -106,6 +117,7 @@ export class SMTPPool {
    * waits for anything. @throws as `SMTP.sendMessage`; `SMTPPoolQueueFull` (see `maxQueued`).
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options?: SendMessageOptions): Promise<Map<string, SMTPReply>> {
+    checkCallOptions(options, false);
     const request = messageRequest(msg, from, to, mailOptions, rcptOptions);
     return this.#run((c, o) => c.sendMessage(msg, from, to, mailOptions, rcptOptions, o), request, options);
   }

@@ -103,6 +103,7 @@ export function isAsciiAddress(addr: string): boolean {
  * start of a line is doubled (RFC 5321 §4.5.2). The final CRLF `.` CRLF is not added.
  */
 export function quotedata(data: string): string {
+  if (typeof data !== "string") throw new TypeError(`data must be a string, got ${data === null ? "null" : typeof data}`);
   return normalizeLineEndings(data).replace(/(^|\n)\./g, "$1..");
 }
 

@@ -21,6 +21,9 @@ const BAD_CALLS: readonly (readonly [string, string, (pool: SMTPPool) => Promise
   ["deliver, a negative size", "RangeError", (p) => p.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { size: -1 })],
   ["sendMessage, no sender in the headers", "TypeError", (p) => p.sendMessage("To: b@y.test\r\n\r\nhi\r\n")],
   ["sendMessage, an RCPT option with a CR", "TypeError", (p) => p.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], ["X=1\rRSET"])],
+  ["sendmail, a misspelt call option", "TypeError", (p) => p.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], { sigal: AbortSignal.abort() } as never)],
+  ["deliver, a signal that is not one", "TypeError", (p) => p.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: 1 } as never)],
+  ["sendMessage, null call options", "TypeError", (p) => p.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], null as never)],
 ];
 
 /** Settles `promise` into "fulfilled", or the rejection's class name. */
@@ -53,3 +56,38 @@ for (const [name, expected, call] of BAD_CALLS) {
     }
   });
 }
+
+/** Pool options a JavaScript caller might get wrong: refused when the pool is made, not at its first send. */
+const BAD_POOL_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp])[] = [
+  ["no options", undefined, TypeError, /SMTPPool needs options/],
+  ["no host", { port: 25 }, TypeError, /host must be a string, got undefined/],
+  ["an unknown protocol", { host: "x", protocol: "smtpx" }, TypeError, /protocol must be "smtp", "smtps" or "lmtp"/],
+  ["a string port", { host: "x", port: "587" }, TypeError, /port must be a number/],
+  ["a port out of range", { host: "x", port: 70_000 }, RangeError, /port must be an integer from 0 to 65535/],
+  ["a misspelt key", { host: "x", maxConnection: 2 }, TypeError, /unknown SMTPPool option "maxConnection"/],
+  ["a misspelt client option", { host: "x", requireTls: true }, TypeError, /unknown SMTPPool option "requireTls" \(did you mean "requireTLS"\?\)/],
+  ["a client timeout out of range", { host: "x", timeout: -1 }, RangeError, /timeout must be a positive number/],
+  ["a client boolean as a string", { host: "x", allowInsecureAuth: "false" }, TypeError, /allowInsecureAuth must be true or false/],
+  ["a bad debug level", { host: "x", debugLevel: 3 }, RangeError, /debug level must be 0, 1 or 2/],
+  ["a bad reply limit", { host: "x", limits: { maxReplyLines: 0 } }, RangeError, /limits.maxReplyLines/],
+  ["a white-space localHostname", { host: "x", localHostname: "a b" }, TypeError, /localHostname must not contain whitespace/],
+  ["auth as a string", { host: "x", auth: "user:pw" }, TypeError, /auth must be an object/],
+  ["a misspelt rateLimit key", { host: "x", rateLimit: { messages: 1, intervall: 1000 } }, TypeError, /unknown rateLimit key "intervall"/],
+];
+
+for (const [name, options, type, message] of BAD_POOL_OPTIONS) {
+  test(`new SMTPPool() with ${name}: ${type.name} at construction`, () => {
+    assert.throws(() => new SMTPPool(options as PoolOptions), (err: unknown) => err instanceof type && message.test((err as Error).message));
+  });
+}
+
+test("a pool option set to null is one not given, and the pool's own options never reach its clients' check", { timeout: 20_000 }, async () => {
+  const server = await acceptingServer();
+  const pool = new SMTPPool({ ...({ maxQueued: null, tls: null, signal: null } as unknown as PoolOptions), host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test" });
+  try {
+    assert.equal(await outcome(pool.sendmail("a@x.test", "b@y.test", "hi\r\n")), "fulfilled");
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});

@@ -1,0 +1,77 @@
+/**
+ * Checks of the option objects a caller passes (the client's, a call's, `login()`'s): a
+ * caller without a type checker gets a TypeError or RangeError that names the option,
+ * before anything is sent, never a crash deep inside or a value silently taken for another
+ * (`allowInsecureAuth: "false"` is not `true`, `requireTls` is not `requireTLS`). Pure.
+ * @module
+ */
+
+/**
+ * `value` as an options object: `undefined` is none (`{}`); `null`, an array or anything
+ * that is not an object is a TypeError naming `what`.
+ */
+export function optionsObject(value: unknown, what: string): Readonly<Record<string, unknown>> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`${what} must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * A copy of `options` without the keys whose value is `null` or `undefined`: `null` is
+ * Python's `None`, "not given" (`localHostname: null`, `tls: null`), never a value that a
+ * later `options.x !== undefined` would take for one.
+ */
+export function withoutNulls(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/**
+ * Refuses a key of `options` that is not in `known`, as Python refuses an unexpected
+ * keyword argument: a misspelt option (`requireTls`, `sigal`) would otherwise be ignored
+ * without a word, and with it the protection the caller asked for. @throws TypeError
+ */
+export function checkKnownKeys(options: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
+    throw new TypeError(`unknown ${what} ${JSON.stringify(key)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}; known: ${known.join(", ")}`);
+  }
+}
+
+/** Checks that `options[key]` is absent or a boolean. @throws TypeError */
+export function checkBoolean(options: Readonly<Record<string, unknown>>, key: string, prefix = ""): void {
+  const value = options[key];
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(`${prefix}${key} must be true or false, got ${describe(value)}`);
+  }
+}
+
+/** Checks that `options[key]` is absent or a function. @throws TypeError */
+export function checkFunction(options: Readonly<Record<string, unknown>>, key: string, prefix = ""): void {
+  const value = options[key];
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(`${prefix}${key} must be a function, got ${describe(value)}`);
+  }
+}
+
+/**
+ * Checks that `value` is absent (`undefined` or `null`) or an `AbortSignal` (`what` names
+ * it): anything else would fail later with an unrelated message, or, when falsy (`0`,
+ * `""`), quietly mean no signal at all. @throws TypeError
+ */
+export function checkSignal(value: unknown, what: string): void {
+  if (value !== undefined && value !== null && !(value instanceof AbortSignal)) {
+    throw new TypeError(`${what} must be an AbortSignal, got ${describe(value)}`);
+  }
+}
+
+/** A short description of a value for an error message (its type; a short value itself). */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return value.length <= 40 ? `the string ${JSON.stringify(value)}` : "a string";
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
+  return typeof value;
+}

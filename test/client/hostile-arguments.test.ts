@@ -1,0 +1,98 @@
+/**
+ * What a caller without a type checker may pass, against the contract: a TypeError or
+ * RangeError that names the mistake, thrown before a single byte is sent, never a crash
+ * deep inside ("Cannot read properties of null"), a value silently taken for another
+ * (`allowInsecureAuth: "false"` as true, a misspelt `requireTls` ignored), or one that
+ * quietly means "none" (`signal: 0`, `helo(NaN)`). Each call runs against a server that
+ * only greets: the script fails if anything at all is sent.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { quotedata, SMTP, type SMTPOptions } from "../../src/index.js";
+import { withScript } from "../helpers/client.js";
+
+const GREET_ONLY = "S: 220 mx.test ESMTP\n";
+
+/** Client options a JavaScript caller might get wrong, and the error each must give at construction. */
+const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp])[] = [
+  ["null options", null, TypeError, /SMTP options must be an object, got null/],
+  ["a number for options", 5, TypeError, /SMTP options must be an object/],
+  ["a misspelt requireTLS", { requireTls: true }, TypeError, /unknown SMTP option "requireTls" \(did you mean "requireTLS"\?\)/],
+  ["an unknown key", { sigal: AbortSignal.abort() }, TypeError, /unknown SMTP option "sigal"/],
+  ["allowInsecureAuth as the string \"false\"", { allowInsecureAuth: "false" }, TypeError, /allowInsecureAuth must be true or false, got the string "false"/],
+  ["requireTLS as 1", { requireTLS: 1 }, TypeError, /requireTLS must be true or false/],
+  ["pipelining as 0", { pipelining: 0 }, TypeError, /pipelining must be true or false/],
+  ["a numeric localHostname", { localHostname: 42 }, TypeError, /localHostname must be a string, got number 42/],
+  ["a signal that is not one", { signal: {} }, TypeError, /signal must be an AbortSignal/],
+  ["a debugOutput that is not a function", { debugOutput: "stderr" }, TypeError, /debugOutput must be a function/],
+  ["timeouts as a number", { timeouts: 5 }, TypeError, /timeouts must be an object/],
+  ["tls as a string", { tls: "yes" }, TypeError, /tls must be an object/],
+  ["limits with a misspelt key", { limits: { maxLineLenght: 100_000 } }, TypeError, /unknown limits key "maxLineLenght"/],
+  ["sourceAddress as a string", { sourceAddress: "10.0.0.1" }, TypeError, /sourceAddress must be an object/],
+  ["sourceAddress.port out of range", { sourceAddress: { port: 70_000 } }, RangeError, /sourceAddress.port must be an integer from 0 to 65535/],
+  ["an authRegistry that is not one", { authRegistry: [] }, TypeError, /authRegistry must be an AuthRegistry/],
+];
+
+for (const [name, options, type, message] of BAD_OPTIONS) {
+  test(`new SMTP() with ${name}: ${type.name} at construction`, () => {
+    assert.throws(() => new SMTP(options as SMTPOptions), (err: unknown) => err instanceof type && message.test((err as Error).message));
+  });
+}
+
+test("SMTP.connect() with null options: a TypeError that says so, before connecting", async () => {
+  await assert.rejects(SMTP.connect("127.0.0.1", 1, null as unknown as SMTPOptions), /SMTP options must be an object, got null/);
+});
+
+test("an option set to null is one not given (Python's None): the computed name, no TLS options, no signal, the default timeouts", async () => {
+  const options = { tls: null, signal: null, timeouts: null, pipelining: null } as unknown as SMTPOptions;
+  await withScript(`${GREET_ONLY}C: NOOP\nS: 250 ok\n`, async (client) => {
+    assert.equal((await client.noop()).code, 250);
+  }, options);
+  assert.equal(new SMTP({ localHostname: null } as unknown as SMTPOptions).localHostname, null);
+});
+
+/** Calls with a bad argument the contract does not let through; each is refused with nothing sent. */
+const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, ErrorConstructor, RegExp])[] = [
+  ["sendmail, null call options", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], null as never), TypeError, /call options must be an object, got null/],
+  ["sendmail, a number for call options", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], 5 as never), TypeError, /call options must be an object/],
+  ["sendmail, a misspelt signal", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], { sigal: AbortSignal.abort() } as never), TypeError, /unknown call option "sigal"/],
+  ["sendmail, a signal that is a number", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: 5 } as never), TypeError, /signal must be an AbortSignal, got number 5/],
+  ["deliver, a signal that is an empty string", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: "" } as never), TypeError, /signal must be an AbortSignal/],
+  ["sendMessage, a size it does not take", (c) => c.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], { size: 5 } as never), TypeError, /unknown call option "size"/],
+  ["login, no password", (c) => c.login("user", undefined as never), TypeError, /password must be a string/],
+  ["login, null options", (c) => c.login("user", "pw", null as never), TypeError, /login options must be an object, got null/],
+  ["login, initialResponseOk as the string \"no\"", (c) => c.login("user", "pw", { initialResponseOk: "no" } as never), TypeError, /initialResponseOk must be true or false/],
+  ["login, a misspelt option", (c) => c.login("user", "pw", { initialResponseOK: false } as never), TypeError, /unknown login option "initialResponseOK" \(did you mean "initialResponseOk"\?\)/],
+  ["loginWith, no credentials", (c) => c.loginWith(undefined as never), TypeError, /credentials must be an object, got undefined/],
+  ["loginWith, null credentials", (c) => c.loginWith(null as never), TypeError, /credentials must be an object, got null/],
+  ["loginWith, a token that is a number", (c) => c.loginWith({ user: "u", token: 5 } as never), TypeError, /token must be a string or a function/],
+  ["loginWith, a misspelt password key", (c) => c.loginWith({ user: "u", pasword: "pw" } as never), TypeError, /unknown credentials key "pasword"/],
+  ["auth, an authobject that is not a function", (c) => c.auth("PLAIN", "AHUAcA==" as never), TypeError, /authobject must be a function/],
+  ["send, an array", (c) => c.send(["a"] as never), TypeError, /data must be a string or a Uint8Array, got an array/],
+  ["send, an ArrayBuffer", (c) => c.send(new ArrayBuffer(4) as never), TypeError, /data must be a string or a Uint8Array/],
+  ["helo, NaN for the name", (c) => c.helo(NaN as never), TypeError, /name must be a string, got number NaN/],
+  ["ehlo, 0 for the name", (c) => c.ehlo(0 as never), TypeError, /name must be a string, got number 0/],
+  ["starttls, a string for the TLS options", (c) => c.starttls("tls" as never), TypeError, /tls options must be an object/],
+];
+
+for (const [name, call, type, message] of BAD_CALLS) {
+  test(`${name}: ${type.name} with nothing sent`, async () => {
+    await withScript(GREET_ONLY, async (client) => {
+      await assert.rejects(call(client), (err: unknown) => err instanceof type && message.test((err as Error).message));
+    });
+  });
+}
+
+test("connect() with a string port: a TypeError that names its type, not \"got 25\" as a range error; checked for a Unix socket path too", async () => {
+  const client = new SMTP();
+  await assert.rejects(client.connect("127.0.0.1", "25" as never), (err: unknown) => err instanceof TypeError && /port must be a number, got the string "25"/.test(err.message));
+  await assert.rejects(client.connect("/nonexistent/lmtp.sock", "x" as never), TypeError);
+  await assert.rejects(client.connect("127.0.0.1", Symbol("p") as never), (err: unknown) => err instanceof TypeError && /port must be a number, got symbol/.test(err.message));
+});
+
+test("quotedata() of anything but a string: a TypeError that says so", () => {
+  assert.throws(() => quotedata(undefined as never), /data must be a string, got undefined/);
+  assert.throws(() => quotedata(42 as never), /data must be a string, got number/);
+  assert.equal(quotedata(".a\nb"), "..a\r\nb");
+});
