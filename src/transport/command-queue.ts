@@ -9,6 +9,7 @@
 
 import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
+import { Fifo } from "./fifo.js";
 
 /**
  * What kind of reply a slot waits for: the limit and phase of its timeout. One object serves
@@ -105,7 +106,7 @@ export function outOfStep(command: string, reply: SMTPReply, why: string): SMTPS
 export class CommandQueue {
   readonly #parser: ReplyParser;
   readonly #events: QueueEvents;
-  readonly #slots: Slot[] = [];
+  readonly #slots = new Fifo<Slot>();
   #failure: unknown = null;
   #sealed = false;
   /** Replies held for `getreply()` after a raw `send()` (bounded). */
@@ -181,7 +182,7 @@ export class CommandQueue {
     slot.resolve = resolve;
     slot.reject = reject;
     this.#waiting++;
-    const head = this.#slots[0];
+    const head = this.#slots.first;
     if (head !== undefined && head.deadline === Number.POSITIVE_INFINITY) this.#arm(head);
   }
 
@@ -211,7 +212,7 @@ export class CommandQueue {
     }
     let advanced = false;
     for (let i = 0; i < replies.length; i++) {
-      const slot = this.#slots[0];
+      const slot = this.#slots.first;
       this.#events.reply(replies[i]!, slot !== undefined);
       if (slot === undefined) {
         if (this.#holdUnsolicited && this.#held.length < 100) this.#held.push(replies[i]!);
@@ -237,7 +238,7 @@ export class CommandQueue {
     if (failure && this.#failure === null) return this.#fatal(failure);
     // A new head starts its clock now, once per chunk rather than once per reply in it (a
     // pipelined group's replies come together); a head that did not change keeps its clock.
-    const head = this.#slots[0];
+    const head = this.#slots.first;
     if (advanced && head !== undefined && this.#waiting > 0) this.#arm(head);
   }
 
@@ -292,7 +293,7 @@ export class CommandQueue {
 
   #check(): void {
     this.#timer = undefined;
-    const head = this.#slots[0];
+    const head = this.#slots.first;
     if (head === undefined || head.deadline === Number.POSITIVE_INFINITY || this.#failure !== null) return;
     const left = head.deadline - performance.now();
     if (left > 0) return this.#schedule(left);
@@ -311,7 +312,7 @@ export class CommandQueue {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#waiting = 0;
-    for (const slot of this.#slots.splice(0)) {
+    for (const slot of this.#slots.drain()) {
       slot.error = error;
       slot.reject?.(error);
     }
