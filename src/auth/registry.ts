@@ -11,6 +11,7 @@ import { oauthBearerMechanism } from "./oauthbearer.js";
 import { plainMechanism } from "./plain.js";
 import { scramSha256Mechanism, scramSha256PlusMechanism } from "./scram-sha-256.js";
 import { xoauth2Mechanism } from "./xoauth2.js";
+import { checkKnownKeys, describe, optionsObject } from "../option-checks.js";
 
 /** A SASL mechanism name (RFC 4422 §3.1): 1 to 20 of `A-Z`, `0-9`, `-`, `_`. */
 const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
@@ -23,6 +24,18 @@ export function normaliseMechanismName(name: string): string {
   const upper = typeof name === "string" ? name.toUpperCase() : "";
   if (!MECHANISM_NAME.test(upper)) throw new TypeError("not a SASL mechanism name (RFC 4422 §3.1: 1-20 of A-Z 0-9 - _)");
   return upper;
+}
+
+/**
+ * Checks that `value` looks like a {@link SASLMechanism} (an object with a `start`
+ * function; its name is checked by {@link normaliseMechanismName}): one without `start`
+ * would be taken, and fail only inside a later `login()`. @throws TypeError
+ */
+function checkMechanism(value: unknown): void {
+  const mechanism = optionsObject(value, "a SASL mechanism");
+  if (value === undefined || typeof mechanism["start"] !== "function") {
+    throw new TypeError(`a SASL mechanism must be an object with a start() function, got ${describe(value)}`);
+  }
 }
 
 /** Where {@link AuthRegistry.register} puts a mechanism. */
@@ -40,6 +53,9 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
 
   /** Makes a registry holding `mechanisms`, in that order of preference. */
   constructor(mechanisms: Iterable<SASLMechanism> = []) {
+    if (mechanisms === null || typeof (mechanisms as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
+      throw new TypeError(`mechanisms must be an iterable of SASL mechanisms, got ${describe(mechanisms)}`);
+    }
     for (const mechanism of mechanisms) this.register(mechanism);
   }
 
@@ -49,6 +65,8 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
    * Throws `TypeError` for an invalid name and `RangeError` when `before` is not registered.
    */
   register(mechanism: SASLMechanism, options: RegisterOptions = {}): this {
+    checkMechanism(mechanism);
+    checkKnownKeys(optionsObject(options, "register options"), ["before"], "register option");
     const name = normaliseMechanismName(mechanism.name);
     const entry: SASLMechanism = mechanism.name === name ? mechanism : Object.freeze({
       name,

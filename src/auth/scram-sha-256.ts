@@ -29,6 +29,7 @@ import { checkCredential, checkPassword, checkUser, saslName } from "./credentia
 import type { ChannelBindingType } from "./mechanism.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
+import { checkBoolean, checkFunction, checkKnownKeys, describe, optionsObject } from "../option-checks.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -63,6 +64,25 @@ export interface ScramOptions {
    * or hold the derivation). Default: `node:crypto`'s `pbkdf2`, in libuv's threadpool.
    */
   pbkdf2?: (password: Buffer, salt: Buffer, iterations: number) => Promise<Buffer>;
+}
+
+/**
+ * Checks {@link ScramOptions}: `plus: "yes"` would quietly make a mechanism without channel
+ * binding, and `channelBinding: "tls-unique"` one that labelled another binding's bytes
+ * with that name. @throws TypeError
+ */
+function checkScramOptions(value: unknown): void {
+  const options = optionsObject(value, "SCRAM options");
+  checkKnownKeys(options, ["nonce", "plus", "channelBinding", "pbkdf2"], "SCRAM option");
+  checkBoolean(options, "plus");
+  checkFunction(options, "nonce");
+  checkFunction(options, "pbkdf2");
+  const binding = options["channelBinding"];
+  if (binding === undefined) return;
+  if (binding !== "tls-exporter" && binding !== "tls-server-end-point") {
+    throw new TypeError(`channelBinding must be "tls-exporter" or "tls-server-end-point", got ${describe(binding)}`);
+  }
+  if (options["plus"] !== true) throw new TypeError("channelBinding applies only with plus: true (SCRAM-SHA-256-PLUS)");
 }
 
 /** The default {@link ScramOptions.pbkdf2}. */
@@ -189,6 +209,7 @@ class ScramExchange implements SASLExchange {
  * `channel-bindings-dont-match`), or a server signature that is wrong or missing.
  */
 export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMechanism {
+  checkScramOptions(options);
   const makeNonce = options.nonce ?? (() => randomBytes(18).toString("base64"));
   const plus = options.plus === true ? options.channelBinding ?? "tls-exporter" : null;
   const pbkdf2 = options.pbkdf2 ?? derive;

@@ -22,6 +22,23 @@ export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | 
 }
 
 /**
+ * Refuses a stream body that can no longer give the message, before anything is sent (it
+ * would fail, or send an empty message, only once DATA was under way): a Web
+ * `ReadableStream` that a reader holds (`locked`), a Node `Readable` already destroyed
+ * (a failed call destroys the stream it read: a retry must make a new one) or read to its end.
+ * @throws TypeError
+ */
+export function checkStreamUsable(body: object): void {
+  if (body instanceof ReadableStream && body.locked) {
+    throw new TypeError("message is a ReadableStream that is locked (a reader holds it): it cannot be read");
+  }
+  const stream = body as { destroyed?: unknown; readableEnded?: unknown };
+  if (stream.readableEnded === true) throw new TypeError("message is a stream already read to its end: it would send an empty message (make a new one)");
+  // Checked after the end: a Readable that ended is destroyed too (autoDestroy).
+  if (stream.destroyed === true) throw new TypeError("message is a stream that was destroyed: it cannot be read (make a new one)");
+}
+
+/**
  * Turns an in-memory body into bytes: a string has its line endings fixed (every lone CR
  * or LF becomes CRLF, as Python's `_fix_eols`) and is encoded as UTF-8; bytes are viewed
  * as they are.

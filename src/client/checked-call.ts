@@ -7,11 +7,11 @@
  * @module
  */
 
-import { bodyBytes, isStreamBody, type MessageBody } from "./body.js";
+import { bodyBytes, checkStreamUsable, isStreamBody, type MessageBody } from "./body.js";
 import { checkedRequest, toList, type Request } from "./request.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import type { Body } from "./transaction.js";
-import { checkKnownKeys, checkSignal, optionsObject } from "./option-checks.js";
+import { checkKnownKeys, checkSignal, optionsObject } from "../option-checks.js";
 import type { DeliverOptions } from "./smtp-transactions.js";
 
 /**
@@ -28,9 +28,11 @@ export function checkCallOptions(value: unknown, withSize: boolean): DeliverOpti
   return options as DeliverOptions;
 }
 
-/** Turns a caller's message into a body. @throws TypeError for anything that is not one. */
+/** Turns a caller's message into a body. @throws TypeError for anything that is not one, or a stream that cannot be read (see `checkStreamUsable`). */
 export function bodyOf(msg: MessageBody): Body {
-  return isStreamBody(msg) ? { kind: "stream", chunks: msg } : { kind: "bytes", bytes: bodyBytes(msg) };
+  if (!isStreamBody(msg)) return { kind: "bytes", bytes: bodyBytes(msg) };
+  checkStreamUsable(msg);
+  return { kind: "stream", chunks: msg };
 }
 
 /**

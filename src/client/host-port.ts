@@ -3,7 +3,7 @@
  * @module
  */
 
-import { describe } from "./option-checks.js";
+import { describe } from "../option-checks.js";
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export interface Target {

@@ -9,7 +9,7 @@ import { AuthRegistry } from "../auth/registry.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import type { SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkSignal, describe, optionsObject, withoutNulls } from "./option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkSignal, describe, optionsObject, withoutNulls } from "../option-checks.js";
 
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
 
@@ -106,9 +106,7 @@ export function checkSMTPOptions(value: unknown): SMTPOptions {
   for (const key of BOOLEAN_OPTIONS) checkBoolean(options, key);
   checkFunction(options, "debugOutput");
   checkSignal(options["signal"], "signal");
-  if (options["localHostname"] !== undefined && typeof options["localHostname"] !== "string") {
-    throw new TypeError(`localHostname must be a string, got ${describe(options["localHostname"])}`);
-  }
+  checkLocalHostname(options["localHostname"]);
   for (const key of ["timeouts", "tls", "limits"]) optionsObject(options[key], key);
   if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, ["maxLineLength", "maxReplyBytes", "maxReplyLines"], "limits key");
   checkSourceAddress(options["sourceAddress"]);
@@ -116,6 +114,19 @@ export function checkSMTPOptions(value: unknown): SMTPOptions {
     throw new TypeError(`authRegistry must be an AuthRegistry, got ${describe(options["authRegistry"])}`);
   }
   return options as SMTPOptions;
+}
+
+/**
+ * A name for HELO/EHLO/LHLO, as given to the constructor, set on `localHostname` or passed
+ * to `helo()`/`ehlo()`: a string without whitespace, CR, LF or NUL (RFC 5321 §4.1.1.1: a
+ * domain or an address literal), or `null`/`undefined` for the computed one.
+ * @throws TypeError
+ */
+export function checkLocalHostname(name: unknown, what = "localHostname"): string | null {
+  if (name === null || name === undefined) return null;
+  if (typeof name !== "string") throw new TypeError(`${what} must be a string, got ${describe(name)}`);
+  if (/[\r\n\0\s]/.test(name)) throw new TypeError(`${what} must not contain whitespace, CR, LF or NUL`);
+  return name;
 }
 
 /** `sourceAddress`: `{ host?: string; port?: number }`. @throws TypeError, RangeError */
@@ -160,6 +171,6 @@ export function checkSocketFactory(options: SMTPOptions): void {
 /** Checks the debug level. */
 export function checkDebugLevel(level: unknown): DebugLevel {
   const n = level === true ? 1 : level === false ? 0 : level;
-  if (n !== 0 && n !== 1 && n !== 2) throw new RangeError(`debug level must be 0, 1 or 2, got ${String(level)}`);
+  if (n !== 0 && n !== 1 && n !== 2) throw new RangeError(`debug level must be 0, 1 or 2, got ${describe(level)}`);
   return n;
 }

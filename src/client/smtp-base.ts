@@ -13,7 +13,7 @@ import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot } from "./reset-lead.js";
-import { checkSocketFactory, type SMTPOptions } from "./options.js";
+import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
 
@@ -43,8 +43,7 @@ export function unstartedOn421(err: unknown): unknown {
 
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {
-  /** Name used in HELO/EHLO/LHLO; default: this host's FQDN, computed on first use. */
-  localHostname: string | null;
+  #localHostname: string | null = null;
   /** User name for `login()` and the built-in auth objects. */
   user: string | null = null;
   /** Password for `login()` and the built-in auth objects (never logged). */
@@ -75,15 +74,25 @@ export abstract class SMTPBase {
    *   that is not a function or comes with `sourceAddress`; RangeError for a bad `limits` value.
    */
   constructor(options: SMTPOptions, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
-    if (options.localHostname !== undefined && /[\r\n\0\s]/.test(options.localHostname)) {
-      throw new TypeError("localHostname must not contain whitespace, CR, LF or NUL");
-    }
     if (options.limits !== undefined) resolveLimits(options.limits);
     checkSocketFactory(options);
     this.options = { ...options };
     this.tracer = tracer;
     this.timeouts = Object.freeze(timeouts);
     this.localHostname = options.localHostname ?? null;
+  }
+
+  /**
+   * Name used in HELO/EHLO/LHLO; default (`null` or empty): this host's FQDN, computed on
+   * first use. Writable, as in Python; a name with whitespace, CR, LF or NUL, or one that is
+   * not a string, is a TypeError at once, as it is in the options (not a later `EHLO a b`).
+   */
+  get localHostname(): string | null {
+    return this.#localHostname;
+  }
+
+  set localHostname(name: string | null) {
+    this.#localHostname = checkLocalHostname(name);
   }
 
   protected abstract get dialect(): Dialect;

@@ -18,7 +18,7 @@ import {
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
-import { checkBoolean, checkKnownKeys, describe, optionsObject } from "./option-checks.js";
+import { checkBoolean, checkKnownKeys, describe, optionsObject } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {

@@ -17,21 +17,20 @@ import { greetingOrTLSDiagnosis } from "../transport/tls-probe.js";
 import type { TLSInfo } from "../transport/connection.js";
 import { Tracer, type DebugLevel } from "../transport/trace.js";
 import { Conversation, type Dialect } from "./conversation.js";
-import { checkDebugLevel, checkSMTPOptions, resolveTimeouts, type SMTPOptions } from "./options.js";
+import { checkDebugLevel, checkLocalHostname, checkSMTPOptions, resolveTimeouts, type SMTPOptions } from "./options.js";
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot } from "./reset-lead.js";
 import { endpoint } from "../transport/endpoint.js";
-import { describe } from "./option-checks.js";
+import { describe } from "../option-checks.js";
 
 /**
- * The name given to `helo()`/`ehlo()`: a string, or `null` for the default (Python's
- * `None`). Anything else (`NaN`, `0`) is a TypeError rather than read as "no name".
+ * The name given to `helo()`/`ehlo()`: as `localHostname` takes it (see
+ * `checkLocalHostname`), `null` or `""` for the default (Python's `None`). Anything else
+ * (`NaN`, `0`) is a TypeError rather than read as "no name", and so is a name with a space.
  */
 function checkedName(name: unknown): string {
-  if (name === null) return "";
-  if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describe(name)}`);
-  return name;
+  return checkLocalHostname(name, "name") ?? "";
 }
 
 export type { SMTPOptions } from "./options.js";

@@ -5,7 +5,7 @@
 
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
-import { checkKnownKeys, describe, optionsObject, withoutNulls } from "../client/option-checks.js";
+import { checkKnownKeys, describe, optionsObject, withoutNulls } from "../option-checks.js";
 import type { RateLimit } from "./rate-limit.js";
 
 /** Options of `SMTPPool`: where to connect, how many, how fast, plus every client option. */

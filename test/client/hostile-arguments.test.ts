@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import { quotedata, SMTP, type SMTPOptions } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
@@ -52,6 +53,22 @@ test("an option set to null is one not given (Python's None): the computed name,
   assert.equal(new SMTP({ localHostname: null } as unknown as SMTPOptions).localHostname, null);
 });
 
+/** A Readable destroyed before it is given (as a failed call leaves the stream it read). */
+const destroyed = (): Readable => Readable.from([Buffer.from("hi\r\n")]).destroy();
+/** A Readable whose every byte was read, and whose end was seen. */
+async function drained(): Promise<Readable> {
+  const stream = Readable.from([Buffer.from("hi\r\n")]);
+  stream.resume();
+  await new Promise((resolve) => stream.once("end", resolve));
+  return stream;
+}
+/** A Web stream with a reader holding it. */
+function locked(): ReadableStream<Uint8Array> {
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(new Uint8Array([104, 105])); c.close(); } });
+  stream.getReader();
+  return stream;
+}
+
 /** Calls with a bad argument the contract does not let through; each is refused with nothing sent. */
 const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, ErrorConstructor, RegExp])[] = [
   ["sendmail, null call options", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], null as never), TypeError, /call options must be an object, got null/],
@@ -72,7 +89,13 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["send, an array", (c) => c.send(["a"] as never), TypeError, /data must be a string or a Uint8Array, got an array/],
   ["send, an ArrayBuffer", (c) => c.send(new ArrayBuffer(4) as never), TypeError, /data must be a string or a Uint8Array/],
   ["helo, NaN for the name", (c) => c.helo(NaN as never), TypeError, /name must be a string, got number NaN/],
+  ["helo, a name with a space", (c) => c.helo("a b"), TypeError, /name must not contain whitespace/],
+  ["ehlo after localHostname was set to a name with a space", async (c) => { c.localHostname = "a b"; return c.ehlo(); }, TypeError, /localHostname must not contain whitespace/],
+  ["ehlo after localHostname was set to a number", async (c) => { c.localHostname = 5 as never; return c.ehlo(); }, TypeError, /localHostname must be a string, got number 5/],
   ["ehlo, 0 for the name", (c) => c.ehlo(0 as never), TypeError, /name must be a string, got number 0/],
+  ["sendmail, a Readable already destroyed", (c) => c.sendmail("a@x.test", "b@y.test", destroyed()), TypeError, /message is a stream that was destroyed/],
+  ["sendmail, a Readable already read to its end", async (c) => c.sendmail("a@x.test", "b@y.test", await drained()), TypeError, /message is a stream already read to its end/],
+  ["deliver, a ReadableStream that a reader holds", (c) => c.deliver("a@x.test", "b@y.test", locked()), TypeError, /ReadableStream that is locked/],
   ["starttls, a string for the TLS options", (c) => c.starttls("tls" as never), TypeError, /tls options must be an object/],
 ];
 
@@ -95,4 +118,18 @@ test("quotedata() of anything but a string: a TypeError that says so", () => {
   assert.throws(() => quotedata(undefined as never), /data must be a string, got undefined/);
   assert.throws(() => quotedata(42 as never), /data must be a string, got number/);
   assert.equal(quotedata(".a\nb"), "..a\r\nb");
+});
+
+test("localHostname, writable as in Python, takes a name or null (the computed one) and refuses anything else at the assignment", () => {
+  const client = new SMTP();
+  client.localHostname = "client.example";
+  assert.equal(client.localHostname, "client.example");
+  client.localHostname = null;
+  assert.equal(client.localHostname, null);
+  assert.throws(() => { client.localHostname = "a\r\nQUIT"; }, TypeError);
+  assert.equal(client.localHostname, null);
+});
+
+test("setDebugLevel() with a string: the RangeError shows it is a string (\"got 1\" read as a contradiction)", () => {
+  assert.throws(() => new SMTP().setDebugLevel("1" as never), /debug level must be 0, 1 or 2, got the string "1"/);
 });
