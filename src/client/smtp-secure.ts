@@ -35,11 +35,12 @@ function checkLoginOptions(value: unknown): boolean {
 }
 
 /**
- * Checks `loginWith()`'s credentials: an object with only the keys of `AuthCredentials`,
- * and a token that is a string or a function (the strings are checked by `checkCredential`).
+ * Checks `loginWith()`'s credentials (and a pool's `auth`): an object with only the keys of
+ * `AuthCredentials`, and a token that is a string or a function (the strings are checked
+ * by `checkCredential`).
  * @throws TypeError
  */
-function checkCredentialsShape(value: unknown): void {
+export function checkCredentialsShape(value: unknown): void {
   const creds = optionsObject(value, "credentials");
   if (value === undefined) throw new TypeError("credentials must be an object, got undefined");
   checkKnownKeys(creds, ["user", "password", "token", "authzid"], "credentials key");

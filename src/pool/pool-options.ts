@@ -5,6 +5,7 @@
 
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
+import { checkCredentialsShape } from "../client/smtp-secure.js";
 import { checkKnownKeys, describe, optionsObject, withoutNulls } from "../option-checks.js";
 import type { RateLimit } from "./rate-limit.js";
 
@@ -87,7 +88,10 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   if (options["port"] !== undefined && typeof options["port"] !== "number") {
     throw new TypeError(`port must be a number, got ${describe(options["port"])}`);
   }
-  if (options["auth"] !== undefined) optionsObject(options["auth"], "auth");
+  if (options["auth"] !== undefined) {
+    optionsObject(options["auth"], "auth");
+    checkCredentialsShape(options["auth"]);
+  }
   if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
   const client: Record<string, unknown> = {};
   for (const key of SMTP_OPTION_KEYS) if (options[key] !== undefined) client[key] = options[key];

@@ -72,6 +72,7 @@ const BAD_POOL_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, R
   ["a bad reply limit", { host: "x", limits: { maxReplyLines: 0 } }, RangeError, /limits.maxReplyLines/],
   ["a white-space localHostname", { host: "x", localHostname: "a b" }, TypeError, /localHostname must not contain whitespace/],
   ["auth as a string", { host: "x", auth: "user:pw" }, TypeError, /auth must be an object/],
+  ["auth with a misspelt password key", { host: "x", auth: { user: "u", pass: "pw" } }, TypeError, /unknown credentials key "pass"/],
   ["a misspelt rateLimit key", { host: "x", rateLimit: { messages: 1, intervall: 1000 } }, TypeError, /unknown rateLimit key "intervall"/],
 ];
 
