@@ -22,6 +22,7 @@ import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot } from "./reset-lead.js";
 import { endpoint } from "../transport/endpoint.js";
+import { linkSignals } from "./abortable.js";
 import { describe } from "../option-checks.js";
 
 /**
@@ -126,8 +127,28 @@ export class SMTP extends SMTPTransactions {
     });
   }
 
+  /**
+   * Aborts the connection being opened (see {@link SMTP.open}), when `close()` comes
+   * before it is up: until then there is no channel for `close()` to destroy, and the
+   * socket would open after it, left open behind the caller's back.
+   */
+  #opening: AbortController | null = null;
+
   /** Opens the channel and reads the greeting (see {@link SMTP.connect}). */
   private async open(target: ReturnType<typeof splitHostPort>): Promise<SMTPReply> {
+    const opening = new AbortController();
+    this.#opening = opening;
+    const link = linkSignals(this.options.signal, opening.signal);
+    try {
+      return await this.openChannel(target, link.signal);
+    } finally {
+      link.release();
+      if (this.#opening === opening) this.#opening = null;
+    }
+  }
+
+  /** {@link SMTP.open} with the signal that aborts it. */
+  private async openChannel(target: ReturnType<typeof splitHostPort>, signal: AbortSignal): Promise<SMTPReply> {
     const timeouts = this.timeouts;
     const channel = await Channel.open({
       host: target.host, port: target.port,
@@ -136,7 +157,7 @@ export class SMTP extends SMTPTransactions {
       ...(this.options.sourceAddress ? { sourceAddress: this.options.sourceAddress } : {}),
       ...(this.options.socketFactory ? { socketFactory: this.options.socketFactory } : {}),
       timeout: timeouts.connect,
-      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      signal,
       owner: this,
       tracer: this.tracer,
       ...(this.options.limits ? { limits: this.options.limits } : {}),
@@ -286,15 +307,19 @@ export class SMTP extends SMTPTransactions {
     });
   }
 
-  /** Closes the connection at once, without QUIT. Pending calls fail. */
+  /**
+   * Closes the connection at once, without QUIT. Pending calls fail; a `connect()` still
+   * opening its connection rejects with SMTPServerDisconnected, and no socket is left open.
+   */
   close(): void {
+    this.#opening?.abort(new SMTPServerDisconnected("Connection closed: close() was called while connecting"));
     this.closeNow(false);
   }
 
   /** `await using`: QUIT and close; a server that has already gone is not an error. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.conversation || this.conversation.channel.closed) {
-      this.closeNow(false);
+      this.close();
       return;
     }
     let reply: SMTPReply;

@@ -10,8 +10,9 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { quotedata, SMTP, type SMTPOptions } from "../../src/index.js";
+import { quotedata, SMTP, SMTPServerDisconnected, type SMTPOptions } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
+import { lineServer } from "../helpers/line-server.js";
 
 const GREET_ONLY = "S: 220 mx.test ESMTP\n";
 
@@ -132,4 +133,23 @@ test("localHostname, writable as in Python, takes a name or null (the computed o
 
 test("setDebugLevel() with a string: the RangeError shows it is a string (\"got 1\" read as a contradiction)", () => {
   assert.throws(() => new SMTP().setDebugLevel("1" as never), /debug level must be 0, 1 or 2, got the string "1"/);
+});
+
+test("close() while connect() is still opening the connection: connect rejects with SMTPServerDisconnected and no connection is left open (it used to open after close(), and stay open)", async () => {
+  // A server that greets every connection: whether the aborted attempt reached it or not.
+  const server = await lineServer(() => undefined);
+  try {
+    const client = new SMTP({ localHostname: "client.test" });
+    const connecting = client.connect("127.0.0.1", server.port);
+    client.close();
+    await assert.rejects(connecting, (err: unknown) => err instanceof SMTPServerDisconnected && /close\(\) was called while connecting/.test(err.message));
+    assert.equal(client.connected, false);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+    // The client can still connect afterwards.
+    await client.connect("127.0.0.1", server.port);
+    assert.equal(client.connected, true);
+    client.close();
+  } finally {
+    await server.close();
+  }
 });
