@@ -4,8 +4,10 @@
  */
 
 import type tls from "node:tls";
+import { domainToASCII } from "node:url";
 import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
 import { AuthRegistry } from "../auth/registry.js";
+import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import type { SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
@@ -119,13 +121,20 @@ export function checkSMTPOptions(value: unknown): SMTPOptions {
 /**
  * A name for HELO/EHLO/LHLO, as given to the constructor, set on `localHostname` or passed
  * to `helo()`/`ehlo()`: a string without whitespace, CR, LF or NUL (RFC 5321 §4.1.1.1: a
- * domain or an address literal), or `null`/`undefined` for the computed one.
+ * domain or an address literal) and ASCII (an IDN as A-labels), or `null`/`undefined` for
+ * the computed one.
  * @throws TypeError
  */
 export function checkLocalHostname(name: unknown, what = "localHostname"): string | null {
   if (name === null || name === undefined) return null;
   if (typeof name !== "string") throw new TypeError(`${what} must be a string, got ${describe(name)}`);
   if (/[\r\n\0\s]/.test(name)) throw new TypeError(`${what} must not contain whitespace, CR, LF or NUL`);
+  // EHLO takes no SMTPUTF8 (RFC 6531 §3.7.1: A-labels there); the wire check would say
+  // only that non-ASCII text "needs an SMTPUTF8 transaction", which EHLO never is in.
+  if (!isAscii(name)) {
+    const aLabel = domainToASCII(name);
+    throw new TypeError(`${what} must be ASCII: give an internationalised name in its A-label (punycode) form${aLabel ? `, ${JSON.stringify(aLabel)}` : ""}`);
+  }
   return name;
 }
 

@@ -95,6 +95,11 @@ export abstract class SMTPBase {
     this.#localHostname = checkLocalHostname(name);
   }
 
+  /** Keeps the name computed for this host (not the caller's: the setter's checks are for those). */
+  protected rememberComputedName(name: string): void {
+    this.#localHostname = name;
+  }
+
   protected abstract get dialect(): Dialect;
   /** EHLO or LHLO, with falling back to HELO where allowed. */
   protected abstract greet(): Promise<void>;

@@ -338,8 +338,9 @@ export class SMTP extends SMTPTransactions {
   protected async hostname(name: string): Promise<string> {
     if (name) return name;
     if (this.localHostname) return this.localHostname;
-    this.localHostname = await localHostname();
-    return this.localHostname;
+    const computed = await localHostname();
+    this.rememberComputedName(computed);
+    return computed;
   }
 
   /** HELO. */
