@@ -195,7 +195,9 @@ function describeLibraryError(err: unknown): string {
     const code = errorCode(err.cause);
     const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`));
     const cause = causeText !== "" && !said ? ` (${causeText})` : "";
-    return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}${cause}`;
+    // a usage error (a --ca-file that cannot be used: exit 2) reads as the others do, without "TypeError: "
+    const plain = err.name === "Error" || err instanceof TypeError || err instanceof RangeError;
+    return `${plain ? "" : `${err.name}: `}${err.message}${cause}`;
   }
   return String(err);
 }

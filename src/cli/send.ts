@@ -251,8 +251,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } catch (e) {
     progress?.stop();
     if (e instanceof SMTPRecipientsRefused) {
-      out(`sent to 0 of ${recipients} recipient(s)`);
+      // as after a partial delivery: each recipient's line, then the summary
       for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+      out(`sent to 0 of ${recipients} recipient(s)`);
     }
     if (e instanceof MessageReadError) {
       err(`smtplib: ${e.message}`);
