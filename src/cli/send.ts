@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
-import { SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
+import { SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
@@ -170,6 +170,17 @@ function oneLine(text: string): string {
   return text.split("\n").join(" / ");
 }
 
+/**
+ * For the library's "No suitable authentication method found.": what the server offers and
+ * what --auth-mech allowed, so the operator sees why none fit. Empty for any other error.
+ */
+function noMechanismContext(e: unknown, client: Client | undefined, cmd: SendCommand): string {
+  if (e?.constructor !== SMTPException || client === undefined) return "";
+  const offered = client.esmtpFeatures.get("auth")?.trim();
+  const allowed = cmd.authMechanisms.length > 0 ? `; --auth-mech allows ${cmd.authMechanisms.join(", ")}` : "";
+  return ` The server offers AUTH ${offered === undefined || offered === "" ? "with no mechanism" : offered}${allowed}`;
+}
+
 /** Counts the bytes this client writes (the library's `smtplib.send` channel) into `progress`. */
 function trackWrites(client: Client, progress: Progress): () => void {
   const onSend = (msg: unknown): void => {
@@ -264,7 +275,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
       return ExitCode.NO_INPUT;
     }
-    err(`smtplib: ${describeError(e)}`);
+    err(`smtplib: ${describeError(e)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}`);
     return exitCodeFor(e, phase);
   } finally {
     process.off("SIGINT", interrupted);
