@@ -156,9 +156,19 @@ export function cliWording(message: string): string {
   return text;
 }
 
-/** One line saying what went wrong, with the SMTP reply when there is one (advice worded as CLI flags). */
-export function describeError(err: unknown): string {
-  return cliWording(describeLibraryError(err));
+/**
+ * One line saying what went wrong, with the SMTP reply when there is one (advice worded as CLI
+ * flags). Given whether `--lmtp` was used, a greeting command the server does not know (500,
+ * 502) gets a hint at the other protocol: an LMTP server refuses EHLO and HELO, an SMTP
+ * server LHLO.
+ */
+export function describeError(err: unknown, lmtp?: boolean): string {
+  return cliWording(describeLibraryError(err)) + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+}
+
+function protocolHint(err: unknown, lmtp: boolean): string {
+  if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";
+  return lmtp ? " (the server does not know LHLO: if it speaks SMTP, leave out --lmtp)" : " (the server knows neither EHLO nor HELO: if it speaks LMTP, give --lmtp)";
 }
 
 /**

@@ -92,7 +92,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     await timed(out, "QUIT", () => quitWithin(c), (shown) => shown);
     return ExitCode.OK;
   } catch (e) {
-    err(`smtplib: ${describeError(e)}`);
+    err(`smtplib: ${describeError(e, cmd.lmtp)}`);
     return probeExitCode(e);
   } finally {
     client?.close();

@@ -275,7 +275,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
       return ExitCode.NO_INPUT;
     }
-    err(`smtplib: ${describeError(e)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}`);
+    err(`smtplib: ${describeError(e, cmd.lmtp)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}`);
     return exitCodeFor(e, phase);
   } finally {
     process.off("SIGINT", interrupted);
