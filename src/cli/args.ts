@@ -7,7 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { DEFAULT_MAX_RECIPIENTS, VERSION } from "../constants.js";
 import { quoteRecipient } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
-import { EXIT_CODE_HELP } from "./exit-codes.js";
+import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
   checkAddress, checkUtf8Params, collect, EXTENSIONS, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
   parseHostPort, parseListenHost, parsePort, parsePositive, parseTimeout, parseUserPass, PASSWORD_MECHANISMS,
@@ -180,6 +180,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
+    .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
     .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
@@ -239,6 +240,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
     .argument("<host[:port]>", "server to probe", parseHostPort)
+    .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
     .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;
 }

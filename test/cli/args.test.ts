@@ -228,6 +228,16 @@ test("--help is not an error; no command is", () => {
   assert.match(none.err, /Usage: smtplib/);
 });
 
+test("probe --help and serve --help end with their exit codes, as send --help does: probe 0, 1, 2, 5; serve 0, 2, 5", () => {
+  for (const [command, codes] of [["probe", ["0", "1", "2", "5"]], ["serve", ["0", "2", "5"]]] as const) {
+    const help = parse(command, "--help");
+    assert.equal(help.error?.code, "commander.helpDisplayed");
+    const table = help.out.split("\nExit codes:\n")[1];
+    assert.ok(table !== undefined, `${command} --help has no exit codes:\n${help.out}`);
+    assert.deepEqual([...table.matchAll(/^ {2}(\d+) {2}/gm)].map((m) => m[1]), codes, command);
+  }
+});
+
 test("--auth-mech's list is the built-in registry's password mechanisms, in its order (args.ts keeps its own copy so that parsing loads no auth code)", () => {
   assert.deepEqual(PASSWORD_MECHANISMS, [...defaultRegistry()].filter((m) => m.needs === "password").map((m) => m.name));
 });
