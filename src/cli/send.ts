@@ -29,9 +29,10 @@ const PROGRESS_THRESHOLD = 512 * 1024;
 /** The message could not be read (exit code 7), even once sending had begun. */
 class MessageReadError extends Error {}
 
-/** Whether a message stream is being waited on: set while its next chunk has not come. */
+/** Whether a message stream is being waited on (set while its next chunk has not come), and how much it gave. */
 interface ReadState {
   waiting: boolean;
+  bytes: number;
 }
 
 /** Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a chunk is awaited. */
@@ -43,6 +44,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): A
       const next = await chunks.next();
       state.waiting = false;
       if (next.done === true) return;
+      state.bytes += next.value.length;
       yield next.value;
     }
   } catch (e) {
@@ -63,10 +65,12 @@ interface StreamedMessage extends AsyncIterable<Uint8Array> {
   destroy(): void;
   /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
   stalled(): boolean;
+  /** How many bytes have been read from it. */
+  bytesRead(): number;
 }
 
 function streamedMessage(stream: Readable): StreamedMessage {
-  const state: ReadState = { waiting: false };
+  const state: ReadState = { waiting: false, bytes: 0 };
   let stalled = false;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state),
@@ -75,6 +79,7 @@ function streamedMessage(stream: Readable): StreamedMessage {
       stream.destroy();
     },
     stalled: () => stalled,
+    bytesRead: () => state.bytes,
   };
 }
 
@@ -256,6 +261,10 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
+    // `smtplib send ... < /dev/null`, or a script whose stdin had nothing for it: sent as asked, but said
+    if (!(message.body instanceof Uint8Array) && message.body.bytesRead() === 0) {
+      err(`smtplib: warning: the message was empty (nothing came from ${cmd.file === undefined ? "stdin" : cmd.file}): give it with --file or on stdin, or use --subject/--body`);
+    }
     outcome = refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
     await quitWithin(client);
     return outcome;
