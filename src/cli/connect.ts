@@ -196,6 +196,10 @@ function describeLibraryError(err: unknown): string {
   // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
+  // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
+  if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235) {
+    return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;
+  }
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
   if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode < 0 ? "" : `${err.smtpCode} `}${err.smtpError}`;
   if (err instanceof Error) {
