@@ -3,6 +3,7 @@
  * No I/O besides commander's own help/error text, so it is unit-testable.
  * @module
  */
+import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_MAX_RECIPIENTS, VERSION } from "../constants.js";
 import { quoteRecipient } from "../protocol/address.js";
@@ -143,8 +144,12 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   // The library has no LMTP client over implicit TLS (API.md: LMTP extends SMTP, SMTP_SSL
   // alone starts TLS with the first byte); LMTP over TLS is STARTTLS.
   if (o.ssl && o.lmtp) throw new CommanderError(2, "smtplib.usage", "error: --ssl cannot be combined with --lmtp: LMTP over implicit TLS is not supported; use --require-tls (or --starttls) for LMTP over STARTTLS");
+  // No host name has a "/": this is a Unix socket, which the library opens for LMTP only, and
+  // only by an absolute path (a relative one would be looked up in DNS: ENOTFOUND).
+  const socket = hostPort.host.includes("/");
+  if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp)`);
   return {
-    ...hostPort, tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
+    ...hostPort, ...(socket ? { host: resolve(hostPort.host) } : {}), tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
     ...(o.caFile === undefined ? {} : { caFile: o.caFile }),
     ...(o.servername === undefined ? {} : { servername: o.servername }),
     ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
@@ -201,7 +206,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
-    .requiredOption("--server <host[:port]>", "server to send through", parseHostPort)
+    .requiredOption("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", parseHostPort)
     .requiredOption("--from <addr>", "envelope sender (MAIL FROM)")
     .requiredOption("--to <addr>", "envelope recipient (repeatable)", (v: string, prev: string[] | undefined) => {
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>).");
@@ -239,7 +244,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
-    .argument("<host[:port]>", "server to probe", parseHostPort)
+    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)", parseHostPort)
     .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
     .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;

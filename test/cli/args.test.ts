@@ -1,6 +1,7 @@
 // Unit tests of the CLI's argument parsing (no I/O, no child processes).
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
+import { resolve } from "node:path";
 import { CommanderError } from "commander";
 import { parseCommandLine, type CliCommand } from "../../src/cli/args.js";
 import { parseHostPort, parseUserPass, PASSWORD_MECHANISMS } from "../../src/cli/flag-values.js";
@@ -216,6 +217,17 @@ test("probe: target and TLS mode", () => {
     { kind: "send", host: "127.0.0.1", port: 2525, tlsMode: "none", insecure: false, lmtp: false, from: "a@x.org", to: ["b@x.org"], verbosity: 0, progress: true,
       mailOptions: [], rcptOptions: [], pipelining: true, chunking: true, authMechanisms: [] });
   assert.equal(parse("probe", "[127.0.0.1]").command?.host, "127.0.0.1");
+});
+
+test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
+  assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
+  assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
+  assert.equal(parse("probe", "/var/run/dovecot/lmtp", "--lmtp").command?.host, "/var/run/dovecot/lmtp");
+  for (const argv of [["probe", "/var/run/dovecot/lmtp"], ["send", "--server", "run/lmtp", "--from", "a@x.org", "--to", "b@x.org"]]) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.match(r.error?.message ?? "", /is a Unix socket path: only LMTP connects to one \(give --lmtp\)/);
+  }
 });
 
 test("--help is not an error; no command is", () => {
