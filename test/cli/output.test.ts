@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
+import { setTimeout } from "node:timers/promises";
 import type { TLSInfo } from "../../src/index.js";
 import {
   SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPException, SMTPRecipientsRefused, SMTPSenderRefused,
@@ -113,6 +114,28 @@ test("the progress bar's time left is a time or '?', never cli-progress's NULL/I
   assert.match(shown, /100% \| 1000 B\/1000 B \| /);
   assert.doesNotMatch(shown, /LLs|NFs|NULL|INF|NaN/);
   for (const [, left] of shown.matchAll(/\| (\S+) left/g)) assert.match(left!, /^(\?|\d+s|\d+m\d\ds|\d+h\d\dm|>99h)$/, left);
+});
+
+test("a link that stalls (the server stops reading) turns the time left into 'nothing sent for Ns', in the bar and in the counter; bytes going out again bring the estimate back", async () => {
+  const check = { stallMs: 60, tickMs: 20 };
+  const term = fakeTerminal();
+  const bar = startProgress(1000, term.stream, check);
+  const counterTerm = fakeTerminal();
+  const counter = startCounter(100, counterTerm.stream, check);
+  try {
+    bar.add(100);
+    counter.add(150);
+    await setTimeout(200);
+    assert.match(term.text(), /10% \| 100 B\/1000 B \| nothing sent for 0s/);
+    assert.match(counterTerm.text(), /sending 150 B \| nothing sent for 0s \(size unknown\)/);
+    bar.add(100);
+    await setTimeout(30);
+  } finally {
+    // a running bar's render timer would keep the test process alive
+    bar.stop();
+    counter.stop();
+  }
+  assert.match(term.text().split("nothing sent for").at(-1)!, /20% \| 200 B\/1000 B \| \d+s left/);
 });
 
 test("time left: at the average rate so far", () => {
