@@ -102,7 +102,6 @@ async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Pro
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
     return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
   }
-  if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
   // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
@@ -207,6 +206,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     return ExitCode.USAGE;
   }
   if (problem !== undefined) err(`smtplib: ${problem.note}`);
+  // stdin is the terminal: nothing says where the message is (a usage error, not one reading it)
+  if (cmd.file === undefined && cmd.compose === undefined && process.stdin.isTTY) {
+    err("smtplib: no message: give it with --file or on stdin (< message.eml), or send a test message with --subject/--body");
+    return ExitCode.USAGE;
+  }
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
     message = await openMessage(cmd, stdin.stats);
