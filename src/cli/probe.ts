@@ -31,6 +31,15 @@ function dn(name: Record<string, string | string[] | undefined> | undefined): st
   return Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`).join(", ");
 }
 
+/** "10 days left", "1 day left", "5 hours left" (the last day), "EXPIRED 2 days ago", "EXPIRED 3 hours ago". */
+export function timeToExpiry(ms: number): string {
+  const hours = Math.floor(Math.abs(ms) / 3_600_000);
+  const days = Math.floor(hours / 24);
+  const count = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  const span = days > 0 ? count(days, "day") : hours > 0 ? count(hours, "hour") : "less than an hour";
+  return ms >= 0 ? `${span} left` : `EXPIRED ${span} ago`;
+}
+
 /** TLS details: protocol, cipher, certificate subject/issuer/names/expiry. */
 export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()): string[] {
   const cert: Partial<PeerCertificate> = info.peerCertificate ?? {};
@@ -40,10 +49,7 @@ export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()
     lines.push(`  subject            ${dn(cert.subject as unknown as Record<string, string>)}`);
     lines.push(`  issuer             ${dn(cert.issuer as unknown as Record<string, string>)}`);
     if (cert.subjectaltname) lines.push(`  names              ${cert.subjectaltname}`);
-    if (cert.valid_to) {
-      const days = Math.floor((Date.parse(cert.valid_to) - now) / 86_400_000);
-      lines.push(`  valid              ${cert.valid_from} .. ${cert.valid_to} (${days >= 0 ? `${days} days left` : `EXPIRED ${-days} days ago`})`);
-    }
+    if (cert.valid_to) lines.push(`  valid              ${cert.valid_from} .. ${cert.valid_to} (${timeToExpiry(Date.parse(cert.valid_to) - now)})`);
     if (cert.fingerprint256) lines.push(`  sha256             ${cert.fingerprint256}`);
   }
   return lines;

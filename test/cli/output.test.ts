@@ -42,6 +42,11 @@ test("probe formats capabilities and TLS details", () => {
   assert.match(lines, /issuer +CN=test CA/);
   assert.match(lines, /\(10 days left\)/);
   assert.match(formatTls(info, Date.parse("2026-01-13T00:00:00Z")).join("\n"), /EXPIRED 2 days ago/);
+  assert.match(formatTls(info, Date.parse("2026-01-10T00:00:00Z")).join("\n"), /\(1 day left\)/);
+  // the last day counts hours, not "0 days left"; just expired is not "EXPIRED 1 days ago"
+  assert.match(formatTls(info, Date.parse("2026-01-10T19:00:00Z")).join("\n"), /\(5 hours left\)/);
+  assert.match(formatTls(info, Date.parse("2026-01-11T01:30:00Z")).join("\n"), /\(EXPIRED 1 hour ago\)/);
+  assert.match(formatTls(info, Date.parse("2026-01-10T23:59:00Z")).join("\n"), /\(less than an hour left\)/);
 });
 
 test("bytes are shown in binary units", () => {
