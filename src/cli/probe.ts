@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { PeerCertificate } from "node:tls";
+import { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT } from "../constants.js";
 import { SMTPHeloError } from "../index.js";
 import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
@@ -65,12 +66,21 @@ function probeExitCode(e: unknown): ExitCodeValue {
   return code === ExitCode.USAGE || code === ExitCode.FAILURE ? code : ExitCode.UNAVAILABLE;
 }
 
+/**
+ * The first line: what is probed and how. The port is the one used, the protocol's default
+ * included (`probe mx.example.org --ssl`: `mx.example.org:465`); a Unix socket has none.
+ */
+export function probeTitle(cmd: Pick<ProbeCommand, "host" | "port" | "tlsMode" | "lmtp">): string {
+  const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
+  const port = cmd.port || (cmd.host.startsWith("/") ? 0 : cmd.tlsMode === "ssl" ? SMTP_SSL_PORT : cmd.lmtp ? LMTP_PORT : SMTP_PORT);
+  return `probe ${where}${port ? `:${port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`;
+}
+
 /** Probes the server; resolves to the exit code. */
 export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
   const err = lineWriter(process.stderr);
-  const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
-  out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`);
+  out(probeTitle(cmd));
   let client: Client | undefined;
   try {
     const c = await newClient(cmd, cmd.verbosity, err);

@@ -10,7 +10,7 @@ import {
 } from "../../src/index.js";
 import { describeError, exitCodeFor } from "../../src/cli/connect.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
-import { formatCapabilities, formatTls } from "../../src/cli/probe.js";
+import { formatCapabilities, formatTls, probeTitle } from "../../src/cli/probe.js";
 import { formatBytes, formatTimeLeft, startCounter, startProgress } from "../../src/cli/progress.js";
 import { formatMessage } from "../../src/cli/serve.js";
 
@@ -28,6 +28,15 @@ test("serve prints the envelope and the data, cut at --print-max", () => {
   assert.match(full, /\nMAIL FROM: <a@x\.org> BODY=8BITMIME SMTPUTF8\nRCPT TO: {3}<b@x\.org>\nRCPT TO: {3}<c@x\.org>\n\nSubject: s\r\n\r\nbody\r\n-+ end of message 3/);
   const cut = formatMessage(message, 1, 10);
   assert.match(cut, /\nSubject: s\n\[\.\.\. 10 more bytes not shown/);
+});
+
+test("probe's first line names the port it connects to, the default one included (25, 465 with --ssl, 2003 with --lmtp); a Unix socket has none", () => {
+  const plain = { host: "mx.example.org", port: 0, tlsMode: "none", lmtp: false } as const;
+  assert.equal(probeTitle(plain), "probe mx.example.org:25 (plain text)");
+  assert.equal(probeTitle({ ...plain, tlsMode: "ssl" }), "probe mx.example.org:465 (implicit TLS)");
+  assert.equal(probeTitle({ ...plain, lmtp: true, tlsMode: "starttls" }), "probe mx.example.org:2003 (STARTTLS if offered, LMTP)");
+  assert.equal(probeTitle({ ...plain, host: "::1", port: 2525 }), "probe [::1]:2525 (plain text)");
+  assert.equal(probeTitle({ ...plain, host: "/run/dovecot/lmtp", lmtp: true }), "probe /run/dovecot/lmtp (plain text, LMTP)");
 });
 
 test("probe formats capabilities and TLS details", () => {
