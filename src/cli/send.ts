@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
-import { SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
+import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
@@ -288,7 +288,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
       return ExitCode.NO_INPUT;
     }
-    err(`smtplib: ${describeError(e, cmd.lmtp)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}`);
+    // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
+    const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
+    err(`smtplib: ${describeError(e, cmd.lmtp)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
     return exitCodeFor(e, phase);
   } finally {
     process.off("SIGINT", interrupted);

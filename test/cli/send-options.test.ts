@@ -126,6 +126,9 @@ describe("smtplib send: envelope and extension flags", { concurrency: 2 }, () =>
       await serve.waitFor(/end of message 3/);
       const used = [...serve.stdout.matchAll(/\* AUTH (\S+) as "alice": accepted/g)].map((m) => m[1]);
       assert.deepEqual(used, ["CRAM-MD5", "LOGIN", "PLAIN"]);
+      const empty = await run(base, { input: MESSAGE, env: { SMTPLIB_TEST_PW: "" } });
+      assert.equal(empty.code, 6, empty.stderr);
+      assert.match(empty.stderr, /^smtplib: SMTPAuthenticationError: 535 [^\n]* \(the password, from SMTPLIB_TEST_PW, is empty\)\n$/, "an empty variable is named as the likely cause");
       const none = await run([...base, "--auth-mech", "SCRAM-SHA-256"], { input: MESSAGE, env });
       assert.equal(none.code, 6, none.stderr);
       assert.equal(none.stderr, "smtplib: SMTPException: No suitable authentication method found. The server offers AUTH PLAIN LOGIN CRAM-MD5; --auth-mech allows SCRAM-SHA-256\n", "says what the server offers and what --auth-mech allowed");
