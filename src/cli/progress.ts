@@ -26,10 +26,16 @@ export interface StallCheck {
 
 const STALL_CHECK: StallCheck = { stallMs: 3_000, tickMs: 1_000 };
 
-/** "nothing sent for 12s" once no byte has gone out for `check.stallMs`, else undefined. */
-function stalledFor(lastWrite: number, check: StallCheck): string | undefined {
+/**
+ * "nothing sent for 12s" once no byte has gone out for `check.stallMs` (or, when all was sent,
+ * "all sent, waiting for the reply: 12s": the server may check the message for minutes),
+ * else undefined.
+ */
+function stalledFor(lastWrite: number, check: StallCheck, allSent = false): string | undefined {
   const quiet = performance.now() - lastWrite;
-  return quiet < check.stallMs ? undefined : `nothing sent for ${Math.floor(quiet / 1000)}s`;
+  if (quiet < check.stallMs) return undefined;
+  const seconds = `${Math.floor(quiet / 1000)}s`;
+  return allSent ? `all sent, waiting for the reply: ${seconds}` : `nothing sent for ${seconds}`;
 }
 
 /** Calls `tick` every `check.tickMs` until the returned function is called (the timer keeps no process alive). */
@@ -57,7 +63,7 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
   let lastWrite = started;
   bar.start(total, 0, { sent: formatBytes(0), size, left: "? left" });
   const stopTicks = everyTick(check, () => {
-    const stalled = stalledFor(lastWrite, check);
+    const stalled = stalledFor(lastWrite, check, done >= total);
     if (stalled !== undefined) bar.update(done, { left: stalled });
   });
   return {

@@ -150,6 +150,17 @@ test("a link that stalls (the server stops reading) turns the time left into 'no
     counter.stop();
   }
   assert.match(term.text().split("nothing sent for").at(-1)!, /20% \| 200 B\/1000 B \| \d+s left/);
+  // all of it written: the wait is for the server's reply to the end of the message, not a stall
+  const full = fakeTerminal();
+  const done = startProgress(1000, full.stream, check);
+  try {
+    done.add(1000);
+    await setTimeout(200);
+  } finally {
+    done.stop();
+  }
+  assert.match(full.text(), /100% \| 1000 B\/1000 B \| all sent, waiting for the reply: 0s/);
+  assert.doesNotMatch(full.text(), /nothing sent/);
 });
 
 test("time left: at the average rate so far", () => {
