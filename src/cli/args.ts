@@ -212,7 +212,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>).");
       return collect(v, prev);
     })
-    .option("--file <file>", "the RFC 5322 message; default: read stdin")
+    .option("--file <file>", "the RFC 5322 message (-: stdin); default: read stdin")
     .addOption(new Option("--subject <text>", "send a test message with this subject (headers made for you; stdin not read)").conflicts("file"))
     .addOption(new Option("--body <text>", "the test message's text (with or without --subject)").conflicts("file"))
     .option("--user <name>", "log in as this user (needs --password-env)")
@@ -233,7 +233,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [o.from, ...o.to]);
       sink({
         kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
-        ...(o.file === undefined ? {} : { file: o.file }),
+        // "-" is stdin, as for most tools (swaks --data -): not a file of that name
+        ...(o.file === undefined || o.file === "-" ? {} : { file: o.file }),
         ...(o.user === undefined ? {} : { user: o.user }),
         ...(o.passwordEnv === undefined ? {} : { passwordEnv: o.passwordEnv }),
         verbosity: verbosityOf(o.verbose), progress: o.progress,

@@ -230,6 +230,14 @@ test("a Unix socket path (for LMTP): a relative one is made absolute (the librar
   }
 });
 
+test("send --file - reads stdin, as when --file is not given", () => {
+  const base = ["send", "--server", "mx.example.org", "--from", "a@x.org", "--to", "b@x.org"];
+  const dash = parse(...base, "--file", "-").command;
+  assert.ok(dash !== undefined && !("file" in dash), JSON.stringify(dash));
+  assert.deepEqual(dash, parse(...base).command);
+  assert.equal((parse(...base, "--file", "./-").command as { file?: string }).file, "./-");
+});
+
 test("--help is not an error; no command is", () => {
   const help = parse("send", "--help");
   assert.equal(help.error?.code, "commander.helpDisplayed");
