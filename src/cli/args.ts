@@ -3,11 +3,12 @@
  * No I/O besides commander's own help/error text, so it is unit-testable.
  * @module
  */
+import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_MAX_RECIPIENTS, VERSION } from "../constants.js";
 import { quoteRecipient } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
-import { EXIT_CODE_HELP } from "./exit-codes.js";
+import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
   checkAddress, checkUtf8Params, collect, EXTENSIONS, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
   parseHostPort, parseListenHost, parsePort, parsePositive, parseTimeout, parseUserPass, PASSWORD_MECHANISMS,
@@ -143,8 +144,12 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   // The library has no LMTP client over implicit TLS (API.md: LMTP extends SMTP, SMTP_SSL
   // alone starts TLS with the first byte); LMTP over TLS is STARTTLS.
   if (o.ssl && o.lmtp) throw new CommanderError(2, "smtplib.usage", "error: --ssl cannot be combined with --lmtp: LMTP over implicit TLS is not supported; use --require-tls (or --starttls) for LMTP over STARTTLS");
+  // No host name has a "/": this is a Unix socket, which the library opens for LMTP only, and
+  // only by an absolute path (a relative one would be looked up in DNS: ENOTFOUND).
+  const socket = hostPort.host.includes("/");
+  if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp)`);
   return {
-    ...hostPort, tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
+    ...hostPort, ...(socket ? { host: resolve(hostPort.host) } : {}), tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
     ...(o.caFile === undefined ? {} : { caFile: o.caFile }),
     ...(o.servername === undefined ? {} : { servername: o.servername }),
     ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
@@ -180,6 +185,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
+    .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
     .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
@@ -200,13 +206,13 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
-    .requiredOption("--server <host[:port]>", "server to send through", parseHostPort)
+    .requiredOption("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", parseHostPort)
     .requiredOption("--from <addr>", "envelope sender (MAIL FROM)")
     .requiredOption("--to <addr>", "envelope recipient (repeatable)", (v: string, prev: string[] | undefined) => {
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>).");
       return collect(v, prev);
     })
-    .option("--file <file>", "the RFC 5322 message; default: read stdin")
+    .option("--file <file>", "the RFC 5322 message (-: stdin); default: read stdin")
     .addOption(new Option("--subject <text>", "send a test message with this subject (headers made for you; stdin not read)").conflicts("file"))
     .addOption(new Option("--body <text>", "the test message's text (with or without --subject)").conflicts("file"))
     .option("--user <name>", "log in as this user (needs --password-env)")
@@ -227,7 +233,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [o.from, ...o.to]);
       sink({
         kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
-        ...(o.file === undefined ? {} : { file: o.file }),
+        // "-" is stdin, as for most tools (swaks --data -): not a file of that name
+        ...(o.file === undefined || o.file === "-" ? {} : { file: o.file }),
         ...(o.user === undefined ? {} : { user: o.user }),
         ...(o.passwordEnv === undefined ? {} : { passwordEnv: o.passwordEnv }),
         verbosity: verbosityOf(o.verbose), progress: o.progress,
@@ -238,7 +245,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
-    .argument("<host[:port]>", "server to probe", parseHostPort)
+    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)", parseHostPort)
+    .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
     .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;
 }

@@ -156,9 +156,19 @@ export function cliWording(message: string): string {
   return text;
 }
 
-/** One line saying what went wrong, with the SMTP reply when there is one (advice worded as CLI flags). */
-export function describeError(err: unknown): string {
-  return cliWording(describeLibraryError(err));
+/**
+ * One line saying what went wrong, with the SMTP reply when there is one (advice worded as CLI
+ * flags). Given whether `--lmtp` was used, a greeting command the server does not know (500,
+ * 502) gets a hint at the other protocol: an LMTP server refuses EHLO and HELO, an SMTP
+ * server LHLO.
+ */
+export function describeError(err: unknown, lmtp?: boolean): string {
+  return cliWording(describeLibraryError(err)) + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+}
+
+function protocolHint(err: unknown, lmtp: boolean): string {
+  if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";
+  return lmtp ? " (the server does not know LHLO: if it speaks SMTP, leave out --lmtp)" : " (the server knows neither EHLO nor HELO: if it speaks LMTP, give --lmtp)";
 }
 
 /**
@@ -186,6 +196,10 @@ function describeLibraryError(err: unknown): string {
   // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
+  // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
+  if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235) {
+    return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;
+  }
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
   if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode < 0 ? "" : `${err.smtpCode} `}${err.smtpError}`;
   if (err instanceof Error) {
@@ -195,7 +209,9 @@ function describeLibraryError(err: unknown): string {
     const code = errorCode(err.cause);
     const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`));
     const cause = causeText !== "" && !said ? ` (${causeText})` : "";
-    return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}${cause}`;
+    // a usage error (a --ca-file that cannot be used: exit 2) reads as the others do, without "TypeError: "
+    const plain = err.name === "Error" || err instanceof TypeError || err instanceof RangeError;
+    return `${plain ? "" : `${err.name}: `}${err.message}${cause}`;
   }
   return String(err);
 }

@@ -41,3 +41,19 @@ export const EXIT_CODE_HELP = `Exit codes:
   6  authentication failed, or no mechanism both sides can use
   7  the message could not be read
   130  interrupted (Ctrl-C or SIGTERM) before the server confirmed the message`;
+
+/** The table printed at the end of `smtplib probe --help`. */
+export const PROBE_EXIT_CODE_HELP = `Exit codes:
+  0  the server greeted and answered EHLO (or HELO; LHLO with --lmtp)
+  1  unexpected error
+  2  usage error (also a --ca-file that cannot be used)
+  5  connection, TLS or timeout failure, a reply that is not SMTP, the
+     server refusing the greeting command or STARTTLS, or not offering
+     STARTTLS with --require-tls`;
+
+/** The table printed at the end of `smtplib serve --help`. */
+export const SERVE_EXIT_CODE_HELP = `Exit codes:
+  0  stopped by Ctrl-C or SIGTERM (or its output closed)
+  2  usage error (also an --auth-file that cannot be used)
+  5  cannot start: cannot listen on --host/--port, or --tls-cert/--tls-key
+     cannot be used`;

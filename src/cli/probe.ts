@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { PeerCertificate } from "node:tls";
+import { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT } from "../constants.js";
 import { SMTPHeloError } from "../index.js";
 import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
@@ -31,6 +32,15 @@ function dn(name: Record<string, string | string[] | undefined> | undefined): st
   return Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`).join(", ");
 }
 
+/** "10 days left", "1 day left", "5 hours left" (the last day), "EXPIRED 2 days ago", "EXPIRED 3 hours ago". */
+export function timeToExpiry(ms: number): string {
+  const hours = Math.floor(Math.abs(ms) / 3_600_000);
+  const days = Math.floor(hours / 24);
+  const count = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  const span = days > 0 ? count(days, "day") : hours > 0 ? count(hours, "hour") : "less than an hour";
+  return ms >= 0 ? `${span} left` : `EXPIRED ${span} ago`;
+}
+
 /** TLS details: protocol, cipher, certificate subject/issuer/names/expiry. */
 export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()): string[] {
   const cert: Partial<PeerCertificate> = info.peerCertificate ?? {};
@@ -40,10 +50,7 @@ export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()
     lines.push(`  subject            ${dn(cert.subject as unknown as Record<string, string>)}`);
     lines.push(`  issuer             ${dn(cert.issuer as unknown as Record<string, string>)}`);
     if (cert.subjectaltname) lines.push(`  names              ${cert.subjectaltname}`);
-    if (cert.valid_to) {
-      const days = Math.floor((Date.parse(cert.valid_to) - now) / 86_400_000);
-      lines.push(`  valid              ${cert.valid_from} .. ${cert.valid_to} (${days >= 0 ? `${days} days left` : `EXPIRED ${-days} days ago`})`);
-    }
+    if (cert.valid_to) lines.push(`  valid              ${cert.valid_from} .. ${cert.valid_to} (${timeToExpiry(Date.parse(cert.valid_to) - now)})`);
     if (cert.fingerprint256) lines.push(`  sha256             ${cert.fingerprint256}`);
   }
   return lines;
@@ -59,12 +66,21 @@ function probeExitCode(e: unknown): ExitCodeValue {
   return code === ExitCode.USAGE || code === ExitCode.FAILURE ? code : ExitCode.UNAVAILABLE;
 }
 
+/**
+ * The first line: what is probed and how. The port is the one used, the protocol's default
+ * included (`probe mx.example.org --ssl`: `mx.example.org:465`); a Unix socket has none.
+ */
+export function probeTitle(cmd: Pick<ProbeCommand, "host" | "port" | "tlsMode" | "lmtp">): string {
+  const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
+  const port = cmd.port || (cmd.host.startsWith("/") ? 0 : cmd.tlsMode === "ssl" ? SMTP_SSL_PORT : cmd.lmtp ? LMTP_PORT : SMTP_PORT);
+  return `probe ${where}${port ? `:${port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`;
+}
+
 /** Probes the server; resolves to the exit code. */
 export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
   const err = lineWriter(process.stderr);
-  const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
-  out(`probe ${where}${cmd.port ? `:${cmd.port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`);
+  out(probeTitle(cmd));
   let client: Client | undefined;
   try {
     const c = await newClient(cmd, cmd.verbosity, err);
@@ -92,7 +108,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     await timed(out, "QUIT", () => quitWithin(c), (shown) => shown);
     return ExitCode.OK;
   } catch (e) {
-    err(`smtplib: ${describeError(e)}`);
+    err(`smtplib: ${describeError(e, cmd.lmtp)}`);
     return probeExitCode(e);
   } finally {
     client?.close();

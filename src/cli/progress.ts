@@ -14,14 +14,45 @@ export interface Progress {
   stop(): void;
 }
 
+/**
+ * When the display says that the link stalled: after `stallMs` with no byte written, checked
+ * every `tickMs`. A write the server does not read blocks until the library's timeout (3
+ * minutes by default): the time left, computed when bytes go out, would stay frozen ("1s left").
+ */
+export interface StallCheck {
+  readonly stallMs: number;
+  readonly tickMs: number;
+}
+
+const STALL_CHECK: StallCheck = { stallMs: 3_000, tickMs: 1_000 };
+
+/**
+ * "nothing sent for 12s" once no byte has gone out for `check.stallMs` (or, when all was sent,
+ * "all sent, waiting for the reply: 12s": the server may check the message for minutes),
+ * else undefined.
+ */
+function stalledFor(lastWrite: number, check: StallCheck, allSent = false): string | undefined {
+  const quiet = performance.now() - lastWrite;
+  if (quiet < check.stallMs) return undefined;
+  const seconds = `${Math.floor(quiet / 1000)}s`;
+  return allSent ? `all sent, waiting for the reply: ${seconds}` : `nothing sent for ${seconds}`;
+}
+
+/** Calls `tick` every `check.tickMs` until the returned function is called (the timer keeps no process alive). */
+function everyTick(check: StallCheck, tick: () => void): () => void {
+  const timer = setInterval(tick, check.tickMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Starts a bar for `total` bytes on `stream` (stderr; a terminal). */
-export function startProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function startProgress(total: number, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): Progress {
   const bar = new SingleBar({
     stream,
     // {left} is ours: cli-progress's {eta_formatted} shows its NaN/Infinity placeholders cut
     // to two characters ("LLs left" once the bar sits at its total while the last bytes
     // go out) and estimates from the last few writes, which come in bursts on a slow link.
-    format: "sending [{bar}] {percentage}% | {sent}/{size} | {left} left",
+    format: "sending [{bar}] {percentage}% | {sent}/{size} | {left}",
     hideCursor: true,
     clearOnComplete: true,
   }, Presets.shades_classic);
@@ -29,16 +60,23 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
   let done = 0;
   let stopped = false;
   const started = performance.now();
-  bar.start(total, 0, { sent: formatBytes(0), size, left: "?" });
+  let lastWrite = started;
+  bar.start(total, 0, { sent: formatBytes(0), size, left: "? left" });
+  const stopTicks = everyTick(check, () => {
+    const stalled = stalledFor(lastWrite, check, done >= total);
+    if (stalled !== undefined) bar.update(done, { left: stalled });
+  });
   return {
     add(bytes) {
       if (stopped) return;
       done = Math.min(total, done + bytes);
-      bar.update(done, { sent: formatBytes(done), left: formatTimeLeft(done, total, performance.now() - started) });
+      lastWrite = performance.now();
+      bar.update(done, { sent: formatBytes(done), left: `${formatTimeLeft(done, total, lastWrite - started)} left` });
     },
     stop() {
       if (stopped) return;
       stopped = true;
+      stopTicks();
       bar.stop();
     },
   };
@@ -48,15 +86,21 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
  * For a message of unknown size (stdin from a pipe): nothing until `after` bytes have gone
  * out, then the bytes sent so far and the average rate, on `stream` (stderr; a terminal).
  */
-export function startCounter(after: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function startCounter(after: number, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): Progress {
   let bar: SingleBar | undefined;
   let done = 0;
   let stopped = false;
   const started = performance.now();
+  let lastWrite = started;
+  const stopTicks = everyTick(check, () => {
+    const stalled = stalledFor(lastWrite, check);
+    if (stalled !== undefined) bar?.update(0, { rate: stalled });
+  });
   return {
     add(bytes) {
       if (stopped) return;
       done += bytes;
+      lastWrite = performance.now();
       if (done < after) return;
       const seconds = (performance.now() - started) / 1000;
       const payload = { sent: formatBytes(done), rate: seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : "?" };
@@ -70,6 +114,7 @@ export function startCounter(after: number, stream: NodeJS.WriteStream = process
     stop() {
       if (stopped) return;
       stopped = true;
+      stopTicks();
       bar?.stop();
     },
   };

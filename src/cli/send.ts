@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
-import { SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
+import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
@@ -29,9 +29,10 @@ const PROGRESS_THRESHOLD = 512 * 1024;
 /** The message could not be read (exit code 7), even once sending had begun. */
 class MessageReadError extends Error {}
 
-/** Whether a message stream is being waited on: set while its next chunk has not come. */
+/** Whether a message stream is being waited on (set while its next chunk has not come), and how much it gave. */
 interface ReadState {
   waiting: boolean;
+  bytes: number;
 }
 
 /** Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a chunk is awaited. */
@@ -43,6 +44,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): A
       const next = await chunks.next();
       state.waiting = false;
       if (next.done === true) return;
+      state.bytes += next.value.length;
       yield next.value;
     }
   } catch (e) {
@@ -63,10 +65,12 @@ interface StreamedMessage extends AsyncIterable<Uint8Array> {
   destroy(): void;
   /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
   stalled(): boolean;
+  /** How many bytes have been read from it. */
+  bytesRead(): number;
 }
 
 function streamedMessage(stream: Readable): StreamedMessage {
-  const state: ReadState = { waiting: false };
+  const state: ReadState = { waiting: false, bytes: 0 };
   let stalled = false;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state),
@@ -75,6 +79,7 @@ function streamedMessage(stream: Readable): StreamedMessage {
       stream.destroy();
     },
     stalled: () => stalled,
+    bytesRead: () => state.bytes,
   };
 }
 
@@ -97,7 +102,6 @@ async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Pro
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
     return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
   }
-  if (process.stdin.isTTY) throw new Error("no message: give --file or pipe the message on stdin");
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
   // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
@@ -170,6 +174,17 @@ function oneLine(text: string): string {
   return text.split("\n").join(" / ");
 }
 
+/**
+ * For the library's "No suitable authentication method found.": what the server offers and
+ * what --auth-mech allowed, so the operator sees why none fit. Empty for any other error.
+ */
+function noMechanismContext(e: unknown, client: Client | undefined, cmd: SendCommand): string {
+  if (e?.constructor !== SMTPException || client === undefined) return "";
+  const offered = client.esmtpFeatures.get("auth")?.trim();
+  const allowed = cmd.authMechanisms.length > 0 ? `; --auth-mech allows ${cmd.authMechanisms.join(", ")}` : "";
+  return ` The server offers AUTH ${offered === undefined || offered === "" ? "with no mechanism" : offered}${allowed}`;
+}
+
 /** Counts the bytes this client writes (the library's `smtplib.send` channel) into `progress`. */
 function trackWrites(client: Client, progress: Progress): () => void {
   const onSend = (msg: unknown): void => {
@@ -191,6 +206,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     return ExitCode.USAGE;
   }
   if (problem !== undefined) err(`smtplib: ${problem.note}`);
+  // stdin is the terminal: nothing says where the message is (a usage error, not one reading it)
+  if (cmd.file === undefined && cmd.compose === undefined && process.stdin.isTTY) {
+    err("smtplib: no message: give it with --file or on stdin (< message.eml), or send a test message with --subject/--body");
+    return ExitCode.USAGE;
+  }
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
     message = await openMessage(cmd, stdin.stats);
@@ -245,14 +265,19 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
+    // `smtplib send ... < /dev/null`, or a script whose stdin had nothing for it: sent as asked, but said
+    if (!(message.body instanceof Uint8Array) && message.body.bytesRead() === 0) {
+      err(`smtplib: warning: the message was empty (nothing came from ${cmd.file === undefined ? "stdin" : cmd.file}): give it with --file or on stdin, or use --subject/--body`);
+    }
     outcome = refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
     await quitWithin(client);
     return outcome;
   } catch (e) {
     progress?.stop();
     if (e instanceof SMTPRecipientsRefused) {
-      out(`sent to 0 of ${recipients} recipient(s)`);
+      // as after a partial delivery: each recipient's line, then the summary
       for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+      out(`sent to 0 of ${recipients} recipient(s)`);
     }
     if (e instanceof MessageReadError) {
       err(`smtplib: ${e.message}`);
@@ -263,7 +288,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
       return ExitCode.NO_INPUT;
     }
-    err(`smtplib: ${describeError(e)}`);
+    // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
+    const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
+    err(`smtplib: ${describeError(e, cmd.lmtp)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
     return exitCodeFor(e, phase);
   } finally {
     process.off("SIGINT", interrupted);

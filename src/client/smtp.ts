@@ -170,8 +170,16 @@ export class SMTP extends SMTPTransactions {
       reply = await this.readGreeting(channel, target.host, target.port);
     } catch (err) {
       channel.destroy();
+      const where = endpoint(target.host, target.port);
+      // "Connection unexpectedly closed" alone does not say by whom, nor that no greeting came
+      // (a server that drops unwanted clients at once: a blocklist, a connection limit)
+      if (err instanceof SMTPServerDisconnected && err.constructor === SMTPServerDisconnected) {
+        throw new SMTPServerDisconnected(`${err.message}: ${where} closed the connection before its greeting`, { cause: err });
+      }
       if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || !(err instanceof SMTPException)) throw err;
-      throw new SMTPConnectError(-1, `Invalid greeting from ${endpoint(target.host, target.port)}: ${err.message}`, { cause: err });
+      // a reply that is not SMTP has code -1, said once (by this error), not twice
+      const why = err instanceof SMTPResponseException && err.smtpCode < 0 ? err.smtpError : err.message;
+      throw new SMTPConnectError(-1, `Invalid greeting from ${where}: ${why}`, { cause: err });
     }
     if (reply.code !== 220) {
       channel.destroy();

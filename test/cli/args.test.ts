@@ -1,6 +1,7 @@
 // Unit tests of the CLI's argument parsing (no I/O, no child processes).
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
+import { resolve } from "node:path";
 import { CommanderError } from "commander";
 import { parseCommandLine, type CliCommand } from "../../src/cli/args.js";
 import { parseHostPort, parseUserPass, PASSWORD_MECHANISMS } from "../../src/cli/flag-values.js";
@@ -218,6 +219,25 @@ test("probe: target and TLS mode", () => {
   assert.equal(parse("probe", "[127.0.0.1]").command?.host, "127.0.0.1");
 });
 
+test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
+  assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
+  assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
+  assert.equal(parse("probe", "/var/run/dovecot/lmtp", "--lmtp").command?.host, "/var/run/dovecot/lmtp");
+  for (const argv of [["probe", "/var/run/dovecot/lmtp"], ["send", "--server", "run/lmtp", "--from", "a@x.org", "--to", "b@x.org"]]) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.match(r.error?.message ?? "", /is a Unix socket path: only LMTP connects to one \(give --lmtp\)/);
+  }
+});
+
+test("send --file - reads stdin, as when --file is not given", () => {
+  const base = ["send", "--server", "mx.example.org", "--from", "a@x.org", "--to", "b@x.org"];
+  const dash = parse(...base, "--file", "-").command;
+  assert.ok(dash !== undefined && !("file" in dash), JSON.stringify(dash));
+  assert.deepEqual(dash, parse(...base).command);
+  assert.equal((parse(...base, "--file", "./-").command as { file?: string }).file, "./-");
+});
+
 test("--help is not an error; no command is", () => {
   const help = parse("send", "--help");
   assert.equal(help.error?.code, "commander.helpDisplayed");
@@ -226,6 +246,16 @@ test("--help is not an error; no command is", () => {
   const none = parse();
   assert.ok(none.error && none.error.code !== "commander.helpDisplayed");
   assert.match(none.err, /Usage: smtplib/);
+});
+
+test("probe --help and serve --help end with their exit codes, as send --help does: probe 0, 1, 2, 5; serve 0, 2, 5", () => {
+  for (const [command, codes] of [["probe", ["0", "1", "2", "5"]], ["serve", ["0", "2", "5"]]] as const) {
+    const help = parse(command, "--help");
+    assert.equal(help.error?.code, "commander.helpDisplayed");
+    const table = help.out.split("\nExit codes:\n")[1];
+    assert.ok(table !== undefined, `${command} --help has no exit codes:\n${help.out}`);
+    assert.deepEqual([...table.matchAll(/^ {2}(\d+) {2}/gm)].map((m) => m[1]), codes, command);
+  }
 });
 
 test("--auth-mech's list is the built-in registry's password mechanisms, in its order (args.ts keeps its own copy so that parsing loads no auth code)", () => {

@@ -193,7 +193,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
     assert.match(pair.stderr, /--user and --password-env go together/);
     const noCa = await run(["probe", "127.0.0.1:1", "--ca-file", "/nonexistent/ca.pem"]);
     assert.equal(noCa.code, 2, noCa.stderr);
-    assert.match(noCa.stderr, /--ca-file \/nonexistent\/ca\.pem: cannot read it \(ENOENT\)\n$/, "one line, the reason once");
+    assert.equal(noCa.stderr, "smtplib: --ca-file /nonexistent/ca.pem: cannot read it (ENOENT)\n", "one line, the reason once, no class name");
   });
 
   test("send -> serve: partial delivery exits 3, lists the refused recipient; -v shows the transcript", async () => {
@@ -275,7 +275,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
       assert.match(p.stdout, /protocol +TLSv1\.[23]/);
       assert.match(p.stdout, /subject +CN=localhost/);
       assert.match(p.stdout, /verified +yes/);
-      assert.match(p.stdout, /days left/);
+      assert.match(p.stdout, /\(\d+ days? left\)/);
       const s = await run(["probe", `127.0.0.1:${implicit.port}`, "--ssl", "--ca-file", files.ca]);
       assert.equal(s.code, 0, s.stderr);
       assert.match(s.stdout, /connect\+TLS\+greet/);

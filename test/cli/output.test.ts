@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
+import { setTimeout } from "node:timers/promises";
 import type { TLSInfo } from "../../src/index.js";
 import {
   SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPException, SMTPRecipientsRefused, SMTPSenderRefused,
@@ -9,7 +10,7 @@ import {
 } from "../../src/index.js";
 import { describeError, exitCodeFor } from "../../src/cli/connect.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
-import { formatCapabilities, formatTls } from "../../src/cli/probe.js";
+import { formatCapabilities, formatTls, probeTitle } from "../../src/cli/probe.js";
 import { formatBytes, formatTimeLeft, startCounter, startProgress } from "../../src/cli/progress.js";
 import { formatMessage } from "../../src/cli/serve.js";
 
@@ -29,6 +30,15 @@ test("serve prints the envelope and the data, cut at --print-max", () => {
   assert.match(cut, /\nSubject: s\n\[\.\.\. 10 more bytes not shown/);
 });
 
+test("probe's first line names the port it connects to, the default one included (25, 465 with --ssl, 2003 with --lmtp); a Unix socket has none", () => {
+  const plain = { host: "mx.example.org", port: 0, tlsMode: "none", lmtp: false } as const;
+  assert.equal(probeTitle(plain), "probe mx.example.org:25 (plain text)");
+  assert.equal(probeTitle({ ...plain, tlsMode: "ssl" }), "probe mx.example.org:465 (implicit TLS)");
+  assert.equal(probeTitle({ ...plain, lmtp: true, tlsMode: "starttls" }), "probe mx.example.org:2003 (STARTTLS if offered, LMTP)");
+  assert.equal(probeTitle({ ...plain, host: "::1", port: 2525 }), "probe [::1]:2525 (plain text)");
+  assert.equal(probeTitle({ ...plain, host: "/run/dovecot/lmtp", lmtp: true }), "probe /run/dovecot/lmtp (plain text, LMTP)");
+});
+
 test("probe formats capabilities and TLS details", () => {
   assert.deepEqual(formatCapabilities(new Map([["size", "1000"], ["auth", " PLAIN LOGIN"], ["pipelining", ""]])), ["  SIZE 1000", "  AUTH PLAIN LOGIN", "  PIPELINING"]);
   const info = {
@@ -41,6 +51,11 @@ test("probe formats capabilities and TLS details", () => {
   assert.match(lines, /issuer +CN=test CA/);
   assert.match(lines, /\(10 days left\)/);
   assert.match(formatTls(info, Date.parse("2026-01-13T00:00:00Z")).join("\n"), /EXPIRED 2 days ago/);
+  assert.match(formatTls(info, Date.parse("2026-01-10T00:00:00Z")).join("\n"), /\(1 day left\)/);
+  // the last day counts hours, not "0 days left"; just expired is not "EXPIRED 1 days ago"
+  assert.match(formatTls(info, Date.parse("2026-01-10T19:00:00Z")).join("\n"), /\(5 hours left\)/);
+  assert.match(formatTls(info, Date.parse("2026-01-11T01:30:00Z")).join("\n"), /\(EXPIRED 1 hour ago\)/);
+  assert.match(formatTls(info, Date.parse("2026-01-10T23:59:00Z")).join("\n"), /\(less than an hour left\)/);
 });
 
 test("bytes are shown in binary units", () => {
@@ -113,6 +128,39 @@ test("the progress bar's time left is a time or '?', never cli-progress's NULL/I
   assert.match(shown, /100% \| 1000 B\/1000 B \| /);
   assert.doesNotMatch(shown, /LLs|NFs|NULL|INF|NaN/);
   for (const [, left] of shown.matchAll(/\| (\S+) left/g)) assert.match(left!, /^(\?|\d+s|\d+m\d\ds|\d+h\d\dm|>99h)$/, left);
+});
+
+test("a link that stalls (the server stops reading) turns the time left into 'nothing sent for Ns', in the bar and in the counter; bytes going out again bring the estimate back", async () => {
+  const check = { stallMs: 60, tickMs: 20 };
+  const term = fakeTerminal();
+  const bar = startProgress(1000, term.stream, check);
+  const counterTerm = fakeTerminal();
+  const counter = startCounter(100, counterTerm.stream, check);
+  try {
+    bar.add(100);
+    counter.add(150);
+    await setTimeout(200);
+    assert.match(term.text(), /10% \| 100 B\/1000 B \| nothing sent for 0s/);
+    assert.match(counterTerm.text(), /sending 150 B \| nothing sent for 0s \(size unknown\)/);
+    bar.add(100);
+    await setTimeout(30);
+  } finally {
+    // a running bar's render timer would keep the test process alive
+    bar.stop();
+    counter.stop();
+  }
+  assert.match(term.text().split("nothing sent for").at(-1)!, /20% \| 200 B\/1000 B \| \d+s left/);
+  // all of it written: the wait is for the server's reply to the end of the message, not a stall
+  const full = fakeTerminal();
+  const done = startProgress(1000, full.stream, check);
+  try {
+    done.add(1000);
+    await setTimeout(200);
+  } finally {
+    done.stop();
+  }
+  assert.match(full.text(), /100% \| 1000 B\/1000 B \| all sent, waiting for the reply: 0s/);
+  assert.doesNotMatch(full.text(), /nothing sent/);
 });
 
 test("time left: at the average rate so far", () => {

@@ -17,3 +17,18 @@ test("send: a recipient given twice is counted once in 'sent to N of M' (exit 0 
     await serve.stop();
   }
 });
+
+test("send: every recipient refused prints each recipient's line, then the summary last, as a partial delivery does", async () => {
+  const serve = await Serve.start(["--refuse-recipient", "no@x.test", "--refuse-recipient", "nay@x.test"]);
+  try {
+    const server = `127.0.0.1:${serve.port}`;
+    const partial = await run(["send", "--server", server, "--from", "a@x.test", "--to", "b@x.test", "--to", "no@x.test", "--subject", "s"]);
+    assert.equal(partial.code, 3, partial.stderr);
+    assert.match(partial.stdout, /^delivered <b@x\.test>: 250 [^\n]*\nrefused <no@x\.test>: 550 [^\n]*\nsent to 1 of 2 recipient\(s\) \(\d+ bytes\)\n$/);
+    const none = await run(["send", "--server", server, "--from", "a@x.test", "--to", "no@x.test", "--to", "nay@x.test", "--subject", "s"]);
+    assert.equal(none.code, 4, none.stderr);
+    assert.match(none.stdout, /^refused <no@x\.test>: 550 [^\n]*\nrefused <nay@x\.test>: 550 [^\n]*\nsent to 0 of 2 recipient\(s\)\n$/);
+  } finally {
+    await serve.stop();
+  }
+});

@@ -112,7 +112,7 @@ describe("smtplib send: envelope and extension flags", { concurrency: 2 }, () =>
     }
   });
 
-  test("--auth-mech logs in with the named mechanism only; one the server does not offer exits 6 (authentication), not 5", async () => {
+  test("--auth-mech logs in with the named mechanism only; one the server does not offer exits 6 (authentication), not 5, saying what it offers", async () => {
     const serve = await Serve.start(["--auth", "alice:pw-123", "--auth-required"]);
     try {
       const base = ["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--user", "alice", "--password-env", "SMTPLIB_TEST_PW"];
@@ -126,9 +126,12 @@ describe("smtplib send: envelope and extension flags", { concurrency: 2 }, () =>
       await serve.waitFor(/end of message 3/);
       const used = [...serve.stdout.matchAll(/\* AUTH (\S+) as "alice": accepted/g)].map((m) => m[1]);
       assert.deepEqual(used, ["CRAM-MD5", "LOGIN", "PLAIN"]);
+      const empty = await run(base, { input: MESSAGE, env: { SMTPLIB_TEST_PW: "" } });
+      assert.equal(empty.code, 6, empty.stderr);
+      assert.match(empty.stderr, /^smtplib: SMTPAuthenticationError: 535 [^\n]* \(the password, from SMTPLIB_TEST_PW, is empty\)\n$/, "an empty variable is named as the likely cause");
       const none = await run([...base, "--auth-mech", "SCRAM-SHA-256"], { input: MESSAGE, env });
       assert.equal(none.code, 6, none.stderr);
-      assert.match(none.stderr, /No suitable authentication method found/);
+      assert.equal(none.stderr, "smtplib: SMTPException: No suitable authentication method found. The server offers AUTH PLAIN LOGIN CRAM-MD5; --auth-mech allows SCRAM-SHA-256\n", "says what the server offers and what --auth-mech allowed");
     } finally {
       await serve.stop();
     }
