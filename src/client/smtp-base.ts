@@ -282,6 +282,24 @@ export abstract class SMTPBase {
     signal.addEventListener("abort", onAbort, { once: true });
   }
 
+  /**
+   * Removes the listener {@link watchSignal} added once `closed` aborts: when the connection
+   * goes by itself (the server hangs up or answers 421, a timeout, a protocol error, an
+   * aborted call), not only at `close()`. A caller may drop a client whose connection the
+   * server closed without calling `close()` (Python needs none): a long-lived signal must
+   * not keep it alive, with its connection's buffers.
+   */
+  protected unwatchSignalOnClose(closed: AbortSignal): void {
+    const onAbort = this.#onAbort;
+    if (onAbort === null) return;
+    // Only this connection's listener: a later connect() may have put its own.
+    const unwatch = (): void => {
+      if (this.#onAbort === onAbort) this.unwatchSignal();
+    };
+    if (closed.aborted) unwatch();
+    else closed.addEventListener("abort", unwatch, { once: true });
+  }
+
   /** Removes the listener {@link watchSignal} added, if any. */
   protected unwatchSignal(): void {
     if (this.#onAbort === null) return;

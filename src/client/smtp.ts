@@ -165,6 +165,7 @@ export class SMTP extends SMTPTransactions {
     });
     const conv = new Conversation(channel, this.dialect, timeouts);
     this.conversation = conv;
+    this.unwatchSignalOnClose(channel.closedSignal);
     let reply: SMTPReply;
     try {
       reply = await this.readGreeting(channel, target.host, target.port);

@@ -170,7 +170,9 @@ export class SMTPPool {
     const call: CallWatch = { started: false, request };
     watchedCalls.set(callOptions, call);
     // Followed while the call waits for its turn; released when it ends (see linkSignals).
-    const link = linkSignals(this.#options.signal, own.signal);
+    // A call with no signal of its own still waits on a follower of the pool's, never on
+    // the pool's signal itself: each waiting call would add a listener to it.
+    const link = own.signal === undefined ? followSignal(this.#options.signal) : linkSignals(this.#options.signal, own.signal);
     const signal = link.signal;
     const place = QueueBound.place();
     let pass: RatePass | undefined;

@@ -208,3 +208,19 @@ test("the signal option's listener lives only as long as a connection (a long-li
   await withScript(`\nS: 554 go away\n`, async () => undefined, { signal: controller.signal }).catch(() => undefined);
   assert.equal(listeners(), 0, "after a refused greeting");
 });
+
+test("the signal option's listener goes when the connection goes by itself, without close(): a dropped client is not kept alive by a long-lived signal", async () => {
+  const controller = new AbortController();
+  const listeners = (): number => EventEmitter.getEventListeners(controller.signal, "abort").length;
+  // The server answers 421 (which closes the connection), or hangs up unasked.
+  await withScript(`${GREET_ONLY}C: NOOP\nS: 421 4.3.2 shutting down\n-- close\n`, async (client) => {
+    assert.equal(listeners(), 1, "while connected");
+    assert.equal((await client.noop()).code, 421);
+    assert.equal(client.connected, false);
+    assert.equal(listeners(), 0, "after a 421");
+  }, { signal: controller.signal });
+  await withScript(`${GREET_ONLY}-- close\n`, async (client) => {
+    while (client.connected) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(listeners(), 0, "after the server hung up");
+  }, { signal: controller.signal });
+});

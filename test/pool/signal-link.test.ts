@@ -141,3 +141,26 @@ test("one signal given to many queued calls of one client gets one listener, not
     await server.close();
   }
 });
+
+test("a pool's signal option gets one listener from the pool, not one per call waiting for a connection or the rate limit, when the calls give no signal of their own", { timeout: 20_000 }, async () => {
+  const server = await acceptingServer();
+  const poolAbort = new AbortController();
+  const pool = new SMTPPool({
+    host: "127.0.0.1", port: server.port, localHostname: "pool.test", maxConnections: 1, maxInFlight: 1,
+    rateLimit: { messages: 20, interval: 600_000 }, signal: poolAbort.signal,
+  });
+  try {
+    // 20 pass the rate limit (one runs, 19 wait for the connection), 10 wait for the limit.
+    const calls = Promise.allSettled(Array.from({ length: 30 }, (_, i) => pool.sendmail(`m${i}@x.test`, "b@y.test", "hi\r\n")));
+    while (server.mails.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // One shared by the waiting calls and the open connection (see linkSignals).
+    assert.equal(getEventListeners(poolAbort.signal, "abort").length, 1);
+    await pool.close();
+    const settled = await calls;
+    assert.equal(settled.filter((r) => r.status === "fulfilled").length, server.mails.length);
+    assert.deepEqual(held(poolAbort.signal), NONE);
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
