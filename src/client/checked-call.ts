@@ -13,6 +13,7 @@ import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-messag
 import type { Body } from "./transaction.js";
 import { checkKnownKeys, checkSignal, optionsObject } from "../option-checks.js";
 import type { DeliverOptions } from "./smtp-transactions.js";
+import { watchedCalls, type CallWatch } from "./call-watch.js";
 
 /**
  * Checks the last argument of `sendmail`/`deliver` (`{ signal, size }`) or, with
@@ -26,6 +27,17 @@ export function checkCallOptions(value: unknown, withSize: boolean): DeliverOpti
   checkKnownKeys(options, withSize ? ["signal", "size"] : ["signal"], "call option");
   checkSignal(options["signal"], "signal");
   return options as DeliverOptions;
+}
+
+/**
+ * The watch a runner (the pool) put on this call, which it made after checking the call
+ * with {@link checkCallOptions}; otherwise the caller's options are checked here, once.
+ * @throws TypeError as {@link checkCallOptions}.
+ */
+export function checkedCallWatch(options: unknown, withSize: boolean): CallWatch | undefined {
+  const watch = typeof options === "object" && options !== null ? watchedCalls.get(options) : undefined;
+  if (watch === undefined) checkCallOptions(options, withSize);
+  return watch;
 }
 
 /** Turns a caller's message into a body. @throws TypeError for anything that is not one, or a stream that cannot be read (see `checkStreamUsable`). */

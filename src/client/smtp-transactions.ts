@@ -11,8 +11,8 @@ import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { followSignal, linkSignals } from "./abortable.js";
 import type { MessageBody } from "./body.js";
-import { bodyOf, checkCallOptions, messageRequest, sendRequest } from "./checked-call.js";
-import { watchedCalls, type CallWatch } from "./call-watch.js";
+import { bodyOf, checkedCallWatch, messageRequest, sendRequest } from "./checked-call.js";
+import type { CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
 import type { MessageInput } from "./send-message.js";
 import { unstartedOn421 } from "./smtp-base.js";
@@ -159,8 +159,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** `deliver`, and `sendmail` when `report` is false (its delivered map is then left empty). */
   private deliverOrSend(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], options: DeliverOptions): Promise<Delivery> {
     // A runner (the pool) may have checked the call already, before it waited for a turn.
-    checkCallOptions(options, true);
-    const watch = watchedCalls.get(options);
+    const watch = checkedCallWatch(options, true);
     return this.transact(watch?.request ?? sendRequest(report, from, to, msg, mailOptions, rcptOptions, options.size), options, watch);
   }
 
@@ -172,8 +171,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * SMTPNotSupportedError (SMTPUTF8 or 8BITMIME needed but not offered); as `sendmail`.
    */
   async sendMessage(msg: MessageInput, from?: string, to?: string | readonly string[], mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: SendMessageOptions = NO_OPTIONS): Promise<Map<string, SMTPReply>> {
-    checkCallOptions(options, false);
-    const watch = watchedCalls.get(options);
+    const watch = checkedCallWatch(options, false);
     return (await this.transact(watch?.request ?? messageRequest(msg, from, to, mailOptions, rcptOptions), options, watch)).refused;
   }
 
