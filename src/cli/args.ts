@@ -218,7 +218,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
     .option("--auth-mech <name>", `log in with this SASL mechanism only (repeatable, in order of preference): ${PASSWORD_MECHANISMS.join(", ")}; default: the strongest both sides offer`, parseAuthMechanism)
-    .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent)")
+    .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent) and no line saying a slow server is awaited")
     .option("--mail-option <param>", "ESMTP parameter for MAIL FROM, e.g. RET=HDRS or ENVID=id (repeatable)", parseEsmtpParam)
     .option("--rcpt-option <param>", "ESMTP parameter for every RCPT TO, e.g. NOTIFY=SUCCESS,FAILURE (repeatable)", parseEsmtpParam)
     .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")

@@ -146,3 +146,51 @@ export function formatTimeLeft(sent: number, total: number, elapsedMs: number): 
   if (seconds < 100 * 3600) return `${Math.floor(seconds / 3600)}h${two(Math.floor((seconds % 3600) / 60))}m`;
   return ">99h";
 }
+
+/**
+ * For the waits no bar covers (the connection, the greeting, login, and the whole of a
+ * message too small for a bar, whose writes are instant): after `check.stallMs` with the
+ * server still silent, one line on `stream` (stderr; a terminal) says what is awaited and
+ * for how long, updated every `check.tickMs`, and erased by `stop()`. A quick server shows
+ * nothing. `what` may change as the wait moves on (see {@link WaitNote.waitingFor}).
+ */
+export interface WaitNote extends Progress {
+  /** What is awaited from now on ("the greeting", "the reply to the message"); the clock restarts. */
+  waitingFor(what: string): void;
+}
+
+/** Starts a {@link WaitNote} waiting for `what`. */
+export function startWaitNote(what: string, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): WaitNote {
+  let awaited = what;
+  let since = performance.now();
+  let shown = false;
+  let stopped = false;
+  const erase = (): void => {
+    if (shown) stream.write("\r\x1b[K");
+    shown = false;
+  };
+  const stopTicks = everyTick(check, () => {
+    const quiet = performance.now() - since;
+    if (quiet < check.stallMs) return;
+    stream.write(`\r\x1b[Kwaiting for ${awaited}: ${Math.floor(quiet / 1000)}s`);
+    shown = true;
+  });
+  return {
+    add() {
+      // bytes written: the wait starts again
+      since = performance.now();
+    },
+    waitingFor(next) {
+      if (stopped) return;
+      erase();
+      awaited = next;
+      since = performance.now();
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      stopTicks();
+      erase();
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTime
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
-import { startCounter, startProgress, type Progress } from "./progress.js";
+import { startCounter, startProgress, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
 const openFd = promisify(open);
@@ -230,6 +230,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   const onTerminal = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true;
   let client: Client | undefined;
   let progress: Progress | undefined;
+  // what no bar covers: a server slow to connect, greet, log in or answer a small message
+  let waiting: WaitNote | undefined;
   let untrack = (): void => undefined;
   let phase: SendPhase = "connect";
   // each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not 1 of 2)
@@ -240,6 +242,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   // with that outcome, not as if nothing had been confirmed.
   let outcome: ExitCodeValue | undefined;
   const interrupted = (signal: NodeJS.Signals): void => {
+    waiting?.stop();
     progress?.stop();
     client?.close();
     if (outcome !== undefined) process.exit(outcome);
@@ -249,17 +252,23 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
+    if (onTerminal) waiting = startWaitNote("the server (connecting, greeting)");
     client = await connectClient(cmd, cmd.verbosity, err);
     if (cmd.user !== undefined && password !== undefined) {
       phase = "auth";
+      waiting?.waitingFor("the server (login)");
       await client.login(cmd.user, password);
     }
     phase = "send";
     if (onTerminal && (size === undefined || size >= PROGRESS_THRESHOLD)) {
+      waiting?.stop();
       progress = size === undefined ? startCounter(PROGRESS_THRESHOLD) : startProgress(size);
       untrack = trackWrites(client, progress);
+    } else {
+      waiting?.waitingFor("the server's reply to the message");
     }
     const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [...cmd.mailOptions], [...cmd.rcptOptions], size === undefined ? {} : { size });
+    waiting?.stop();
     progress?.stop();
     progress = undefined;
     for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
@@ -273,6 +282,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     await quitWithin(client);
     return outcome;
   } catch (e) {
+    waiting?.stop();
     progress?.stop();
     if (e instanceof SMTPRecipientsRefused) {
       // as after a partial delivery: each recipient's line, then the summary
@@ -293,6 +303,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     err(`smtplib: ${describeError(e, cmd.lmtp)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
     return exitCodeFor(e, phase);
   } finally {
+    waiting?.stop();
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
     untrack();

@@ -11,7 +11,7 @@ import {
 import { describeError, exitCodeFor } from "../../src/cli/connect.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { formatCapabilities, formatTls, probeTitle } from "../../src/cli/probe.js";
-import { formatBytes, formatTimeLeft, startCounter, startProgress } from "../../src/cli/progress.js";
+import { formatBytes, formatTimeLeft, startCounter, startProgress, startWaitNote } from "../../src/cli/progress.js";
 import { formatMessage } from "../../src/cli/serve.js";
 
 const message = {
@@ -212,4 +212,28 @@ test("the counter of a message of unknown size updates in place as more is sent"
   const stopped = term.text().length;
   counter.add(4 * 1024 * 1024);
   assert.equal(term.text().length, stopped, "nothing is written after stop()");
+});
+
+test("a server slow to answer a small message: after the quiet time a line says what is awaited and for how long; a new wait restarts it; stop() erases it; a quick server shows nothing", async () => {
+  const check = { stallMs: 60, tickMs: 20 };
+  const quick = fakeTerminal();
+  const fast = startWaitNote("the greeting", quick.stream, check);
+  await setTimeout(30);
+  fast.stop();
+  assert.equal(quick.text(), "");
+  const term = fakeTerminal();
+  const note = startWaitNote("the greeting", term.stream, check);
+  try {
+    await setTimeout(150);
+    assert.ok(term.text().endsWith("\r\x1b[Kwaiting for the greeting: 0s"), JSON.stringify(term.text()));
+    const before = term.text().length;
+    note.waitingFor("the reply to the message");
+    await setTimeout(30);
+    assert.equal(term.text().length, before + "\r\x1b[K".length, "erased, and nothing new before the quiet time");
+    await setTimeout(150);
+    assert.match(term.text(), /waiting for the reply to the message: 0s$/);
+  } finally {
+    note.stop();
+  }
+  assert.ok(term.text().endsWith("\r\x1b[K"), "the line erased");
 });

@@ -17,7 +17,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatBytes } from "../../src/cli/progress.js";
-import { startDebugServer, type DebugServer, type DebugServerOptions } from "../../src/server/debug-server.js";
+import { startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions } from "../../src/server/debug-server.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const LIMIT_MS = 30_000;
@@ -112,7 +112,7 @@ async function sendOffTerminal(args: string[]): Promise<Run> {
 }
 
 /** The debugging server, closed after the tests. */
-async function debugServer(options: DebugServerOptions = {}): Promise<DebugServer> {
+async function debugServer(options: DebugServerOptions & DebugServerHooks = {}): Promise<DebugServer> {
   const server = await startDebugServer({ closeTimeout: 100, ...options });
   cleanups.push(() => server.close());
   return server;
@@ -328,6 +328,15 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
     assert.ok(!verbose.terminal.includes("\x1b"), JSON.stringify(verbose.terminal.slice(0, 500)));
     assert.equal(small.terminal, "");
     assert.equal(percentages(drawn(threshold.terminal)).at(-1), 100, "a file of exactly 512 KiB has a bar");
+  });
+
+  test("a small message the server is slow to accept (4.5 s): from 3 s on, a line says the reply is awaited, and it is erased before the outcome", async () => {
+    const server = await debugServer({ onMessage: () => new Promise((resolve) => setTimeout(resolve, 4_500)) });
+    const run = await sendOnTerminal(["--server", `127.0.0.1:${server.port}`, "--subject", "slow"]);
+    assert.equal(run.code, 0, run.terminal);
+    assert.match(run.terminal, /waiting for the server's reply to the message: [34]s/);
+    assert.ok(run.terminal.trimEnd().endsWith("\x1b[K"), `the line erased at the end: ${JSON.stringify(run.terminal.slice(-80))}`);
+    assert.match(run.stdout, /^delivered <b@x\.test>: 250 /m);
   });
 
   test("refused after the data: the count is put away before the error message, and nothing is drawn after it", async () => {
