@@ -8,7 +8,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { CommanderError, InvalidArgumentError } from "commander";
 import { MAX_DELAY_MS } from "../constants.js";
-import { escapeControl } from "../errors.js";
+import { quoted } from "../errors.js";
 import { quoteaddr } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
@@ -113,7 +113,7 @@ const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\p{Cc}]+)?$/u;
  */
 export function parseEsmtpParam(value: string, previous: string[] | undefined): string[] {
   if (!ESMTP_PARAM.test(value)) {
-    throw new InvalidArgumentError(`"${escapeControl(value)}" is not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces).`);
+    throw new InvalidArgumentError(`${quoted(value)} is not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces).`);
   }
   return collect(value, previous);
 }
@@ -128,7 +128,8 @@ export function checkAddress(flag: string, address: string, quote: (address: str
     quote(address);
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
-    throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(address)}": ${err.message}`);
+    // quoted: a 40 KB --from is not echoed whole (the library's message quotes it short too)
+    throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${quoted(address)}: ${err.message}`);
   }
 }
 
@@ -139,7 +140,7 @@ export const PASSWORD_MECHANISMS: readonly string[] = ["SCRAM-SHA-256-PLUS", "SC
 export function parseAuthMechanism(value: string, previous: string[] | undefined): string[] {
   const name = value.trim().toUpperCase();
   if (!PASSWORD_MECHANISMS.includes(name)) {
-    throw new InvalidArgumentError(`"${escapeControl(value)}" is not a mechanism send can use (${PASSWORD_MECHANISMS.join(", ")}).`);
+    throw new InvalidArgumentError(`${quoted(value)} is not a mechanism send can use (${PASSWORD_MECHANISMS.join(", ")}).`);
   }
   return collect(name, previous);
 }
@@ -154,7 +155,7 @@ export function checkUtf8Params(mailOptions: readonly string[], rcptOptions: rea
   for (const [flag, list] of [["--mail-option", mailOptions], ["--rcpt-option", rcptOptions]] as const) {
     const wide = list.find((p) => !isAscii(p));
     if (wide !== undefined) {
-      throw new CommanderError(2, "smtplib.usage", `error: ${flag} "${escapeControl(wide)}": a non-ASCII value needs SMTPUTF8 (add --mail-option SMTPUTF8)`);
+      throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${quoted(wide)}: a non-ASCII value needs SMTPUTF8 (add --mail-option SMTPUTF8)`);
     }
   }
 }

@@ -261,3 +261,11 @@ test("probe --help and serve --help end with their exit codes, as send --help do
 test("--auth-mech's list is the built-in registry's password mechanisms, in its order (args.ts keeps its own copy so that parsing loads no auth code)", () => {
   assert.deepEqual(PASSWORD_MECHANISMS, [...defaultRegistry()].filter((m) => m.needs === "password").map((m) => m.name));
 });
+
+test("a long bad value is quoted short in the usage error (its first 200 characters and its length), not echoed whole", () => {
+  const from = `"${"a ".repeat(20_000)}<a@b.test>`;
+  const bad = parse("send", "--server", "mx.example.org", "--from", from, "--to", "b@x.org");
+  assert.equal(bad.error?.exitCode, 2);
+  assert.ok(bad.error!.message.length < 600, `${bad.error!.message.length} characters`);
+  assert.match(bad.error!.message, /^error: --from "" ?(a ){99}a?\.\.\." \(40011 characters\): address is longer than 1000 characters/);
+});
