@@ -42,6 +42,15 @@ export function quoted(text: string, max = 200): string {
   return `"${escapeControl(text.slice(0, max))}..." (${text.length} characters)`;
 }
 
+/** A short description of a value for an error message (its type; a short value itself). */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return value.length <= 40 ? `the string ${JSON.stringify(value)}` : "a string";
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
+  return typeof value;
+}
+
 /** Base class of every smtplib error (Python: `SMTPException`, a subclass of `OSError`). */
 export class SMTPException extends Error {
   /** The command that failed, when one did (credentials masked). */

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { describeValue } from "./errors.js";
+
 /**
  * `value` as an options object: `undefined` is none (`{}`); `null`, an array or anything
  * that is not an object is a TypeError naming `what`.
@@ -13,7 +15,7 @@
 export function optionsObject(value: unknown, what: string): Readonly<Record<string, unknown>> {
   if (value === undefined) return {};
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new TypeError(`${what} must be an object, got ${describe(value)}`);
+    throw new TypeError(`${what} must be an object, got ${describeValue(value)}`);
   }
   return value as Record<string, unknown>;
 }
@@ -44,7 +46,7 @@ export function checkKnownKeys(options: object, known: readonly string[], what: 
 export function checkBoolean(options: Readonly<Record<string, unknown>>, key: string, prefix = ""): void {
   const value = options[key];
   if (value !== undefined && typeof value !== "boolean") {
-    throw new TypeError(`${prefix}${key} must be true or false, got ${describe(value)}`);
+    throw new TypeError(`${prefix}${key} must be true or false, got ${describeValue(value)}`);
   }
 }
 
@@ -52,7 +54,7 @@ export function checkBoolean(options: Readonly<Record<string, unknown>>, key: st
 export function checkFunction(options: Readonly<Record<string, unknown>>, key: string, prefix = ""): void {
   const value = options[key];
   if (value !== undefined && typeof value !== "function") {
-    throw new TypeError(`${prefix}${key} must be a function, got ${describe(value)}`);
+    throw new TypeError(`${prefix}${key} must be a function, got ${describeValue(value)}`);
   }
 }
 
@@ -63,15 +65,6 @@ export function checkFunction(options: Readonly<Record<string, unknown>>, key: s
  */
 export function checkSignal(value: unknown, what: string): void {
   if (value !== undefined && value !== null && !(value instanceof AbortSignal)) {
-    throw new TypeError(`${what} must be an AbortSignal, got ${describe(value)}`);
+    throw new TypeError(`${what} must be an AbortSignal, got ${describeValue(value)}`);
   }
-}
-
-/** A short description of a value for an error message (its type; a short value itself). */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return value.length <= 40 ? `the string ${JSON.stringify(value)}` : "a string";
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
-  return typeof value;
 }

@@ -11,7 +11,8 @@ import { oauthBearerMechanism } from "./oauthbearer.js";
 import { plainMechanism } from "./plain.js";
 import { scramSha256Mechanism, scramSha256PlusMechanism } from "./scram-sha-256.js";
 import { xoauth2Mechanism } from "./xoauth2.js";
-import { checkKnownKeys, describe, optionsObject } from "../option-checks.js";
+import { checkKnownKeys, optionsObject } from "../option-checks.js";
+import { describeValue } from "../errors.js";
 
 /** A SASL mechanism name (RFC 4422 §3.1): 1 to 20 of `A-Z`, `0-9`, `-`, `_`. */
 const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
@@ -34,7 +35,7 @@ export function normaliseMechanismName(name: string): string {
 function checkMechanism(value: unknown): void {
   const mechanism = optionsObject(value, "a SASL mechanism");
   if (value === undefined || typeof mechanism["start"] !== "function") {
-    throw new TypeError(`a SASL mechanism must be an object with a start() function, got ${describe(value)}`);
+    throw new TypeError(`a SASL mechanism must be an object with a start() function, got ${describeValue(value)}`);
   }
 }
 
@@ -54,7 +55,7 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
   /** Makes a registry holding `mechanisms`, in that order of preference. */
   constructor(mechanisms: Iterable<SASLMechanism> = []) {
     if (mechanisms === null || typeof (mechanisms as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
-      throw new TypeError(`mechanisms must be an iterable of SASL mechanisms, got ${describe(mechanisms)}`);
+      throw new TypeError(`mechanisms must be an iterable of SASL mechanisms, got ${describeValue(mechanisms)}`);
     }
     for (const mechanism of mechanisms) this.register(mechanism);
   }

@@ -24,12 +24,12 @@
 
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import { SMTPAuthenticationError, SMTPException } from "../errors.js";
+import { describeValue, SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { checkCredential, checkPassword, checkUser, saslName } from "./credentials.js";
 import type { ChannelBindingType } from "./mechanism.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
-import { checkBoolean, checkFunction, checkKnownKeys, describe, optionsObject } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, optionsObject } from "../option-checks.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -80,7 +80,7 @@ function checkScramOptions(value: unknown): void {
   const binding = options["channelBinding"];
   if (binding === undefined) return;
   if (binding !== "tls-exporter" && binding !== "tls-server-end-point") {
-    throw new TypeError(`channelBinding must be "tls-exporter" or "tls-server-end-point", got ${describe(binding)}`);
+    throw new TypeError(`channelBinding must be "tls-exporter" or "tls-server-end-point", got ${describeValue(binding)}`);
   }
   if (options["plus"] !== true) throw new TypeError("channelBinding applies only with plus: true (SCRAM-SHA-256-PLUS)");
 }

@@ -11,7 +11,8 @@ import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import type { SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkSignal, describe, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkSignal, optionsObject, withoutNulls } from "../option-checks.js";
+import { describeValue } from "../errors.js";
 
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
 
@@ -113,7 +114,7 @@ export function checkSMTPOptions(value: unknown): SMTPOptions {
   if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, ["maxLineLength", "maxReplyBytes", "maxReplyLines"], "limits key");
   checkSourceAddress(options["sourceAddress"]);
   if (options["authRegistry"] !== undefined && !(options["authRegistry"] instanceof AuthRegistry)) {
-    throw new TypeError(`authRegistry must be an AuthRegistry, got ${describe(options["authRegistry"])}`);
+    throw new TypeError(`authRegistry must be an AuthRegistry, got ${describeValue(options["authRegistry"])}`);
   }
   return options as SMTPOptions;
 }
@@ -127,7 +128,7 @@ export function checkSMTPOptions(value: unknown): SMTPOptions {
  */
 export function checkLocalHostname(name: unknown, what = "localHostname"): string | null {
   if (name === null || name === undefined) return null;
-  if (typeof name !== "string") throw new TypeError(`${what} must be a string, got ${describe(name)}`);
+  if (typeof name !== "string") throw new TypeError(`${what} must be a string, got ${describeValue(name)}`);
   if (/[\r\n\0\s]/.test(name)) throw new TypeError(`${what} must not contain whitespace, CR, LF or NUL`);
   // EHLO takes no SMTPUTF8 (RFC 6531 §3.7.1: A-labels there); the wire check would say
   // only that non-ASCII text "needs an SMTPUTF8 transaction", which EHLO never is in.
@@ -144,10 +145,10 @@ function checkSourceAddress(value: unknown): void {
   const source = optionsObject(value, "sourceAddress");
   checkKnownKeys(source, ["host", "port"], "sourceAddress key");
   if (source["host"] !== undefined && typeof source["host"] !== "string") {
-    throw new TypeError(`sourceAddress.host must be a string, got ${describe(source["host"])}`);
+    throw new TypeError(`sourceAddress.host must be a string, got ${describeValue(source["host"])}`);
   }
   const port = source["port"];
-  if (port !== undefined && typeof port !== "number") throw new TypeError(`sourceAddress.port must be a number, got ${describe(port)}`);
+  if (port !== undefined && typeof port !== "number") throw new TypeError(`sourceAddress.port must be a number, got ${describeValue(port)}`);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new RangeError(`sourceAddress.port must be an integer from 0 to 65535, got ${port}`);
   }
@@ -180,6 +181,6 @@ export function checkSocketFactory(options: SMTPOptions): void {
 /** Checks the debug level. */
 export function checkDebugLevel(level: unknown): DebugLevel {
   const n = level === true ? 1 : level === false ? 0 : level;
-  if (n !== 0 && n !== 1 && n !== 2) throw new RangeError(`debug level must be 0, 1 or 2, got ${describe(level)}`);
+  if (n !== 0 && n !== 1 && n !== 2) throw new RangeError(`debug level must be 0, 1 or 2, got ${describeValue(level)}`);
   return n;
 }

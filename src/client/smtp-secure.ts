@@ -9,7 +9,7 @@ import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { defaultRegistry } from "../auth/registry.js";
-import { SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
+import { describeValue, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import {
@@ -18,7 +18,7 @@ import {
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
-import { checkBoolean, checkKnownKeys, describe, optionsObject } from "../option-checks.js";
+import { checkBoolean, checkKnownKeys, optionsObject } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
@@ -46,7 +46,7 @@ export function checkCredentialsShape(value: unknown): void {
   checkKnownKeys(creds, ["user", "password", "token", "authzid"], "credentials key");
   const { token } = creds;
   if (token !== undefined && typeof token !== "string" && typeof token !== "function") {
-    throw new TypeError(`token must be a string or a function returning one, got ${describe(token)}`);
+    throw new TypeError(`token must be a string or a function returning one, got ${describeValue(token)}`);
   }
 }
 
@@ -140,7 +140,7 @@ export abstract class SMTPSecure extends SMTPBase {
   auth(mechanism: string, authobject: AuthObject, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
       const initialResponseOk = checkLoginOptions(options);
-      if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describe(authobject)}`);
+      if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describeValue(authobject)}`);
       // The built-in auth objects: their credentials are checked before anything is sent,
       // and PLAIN's and LOGIN's reveal the password whatever the mechanism is called.
       if (authobject === this.authPlain || authobject === this.authLogin || authobject === this.authCramMd5) boundCredentials(this.#creds);

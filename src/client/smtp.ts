@@ -7,7 +7,7 @@
 
 import type tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
-import { SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { describeValue, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { isPositiveCompletion, type SMTPReply } from "../protocol/reply.js";
@@ -23,7 +23,6 @@ import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot } from "./reset-lead.js";
 import { endpoint } from "../transport/endpoint.js";
 import { linkSignals } from "./abortable.js";
-import { describe } from "../option-checks.js";
 
 /**
  * The name given to `helo()`/`ehlo()`: as `localHostname` takes it (see
@@ -215,7 +214,7 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       // Buffer.from would also take an array (["a"] sends one NUL byte) or an ArrayBuffer.
       if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-        throw new TypeError(`data must be a string or a Uint8Array, got ${describe(data)}`);
+        throw new TypeError(`data must be a string or a Uint8Array, got ${describeValue(data)}`);
       }
       const conv = this.requireConnection();
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);

@@ -6,7 +6,8 @@
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape } from "../client/smtp-secure.js";
-import { checkKnownKeys, describe, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkKnownKeys, optionsObject, withoutNulls } from "../option-checks.js";
+import { describeValue } from "../errors.js";
 import type { RateLimit } from "./rate-limit.js";
 
 /** Options of `SMTPPool`: where to connect, how many, how fast, plus every client option. */
@@ -80,13 +81,13 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   const given = optionsObject(value, "SMTPPool options");
   checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option");
   const options = withoutNulls(given);
-  if (typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describe(options["host"])}`);
+  if (typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describeValue(options["host"])}`);
   const { protocol } = options;
   if (protocol !== undefined && protocol !== "smtp" && protocol !== "smtps" && protocol !== "lmtp") {
-    throw new TypeError(`protocol must be "smtp", "smtps" or "lmtp", got ${describe(protocol)}`);
+    throw new TypeError(`protocol must be "smtp", "smtps" or "lmtp", got ${describeValue(protocol)}`);
   }
   if (options["port"] !== undefined && typeof options["port"] !== "number") {
-    throw new TypeError(`port must be a number, got ${describe(options["port"])}`);
+    throw new TypeError(`port must be a number, got ${describeValue(options["port"])}`);
   }
   if (options["auth"] !== undefined) {
     optionsObject(options["auth"], "auth");

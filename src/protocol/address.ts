@@ -6,7 +6,7 @@
  * address is a `TypeError` naming it (Python's `quoteaddr` turns it into `<>`).
  * @module
  */
-import { quoted } from "../errors.js";
+import { describeValue, quoted } from "../errors.js";
 import { checkLength, MAX_ADDRESS_LENGTH, parseBudget, parseListElement } from "./address-element.js";
 import { splitAddressList } from "./address-list.js";
 import { assertSafe, isAscii } from "./commands.js";
@@ -103,7 +103,7 @@ export function isAsciiAddress(addr: string): boolean {
  * start of a line is doubled (RFC 5321 §4.5.2). The final CRLF `.` CRLF is not added.
  */
 export function quotedata(data: string): string {
-  if (typeof data !== "string") throw new TypeError(`data must be a string, got ${data === null ? "null" : typeof data}`);
+  if (typeof data !== "string") throw new TypeError(`data must be a string, got ${describeValue(data)}`);
   return normalizeLineEndings(data).replace(/(^|\n)\./g, "$1..");
 }
 
