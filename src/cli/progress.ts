@@ -154,9 +154,11 @@ export function formatTimeLeft(sent: number, total: number, elapsedMs: number): 
  * for how long, updated every `check.tickMs`, and erased by `stop()`. A quick server shows
  * nothing. `what` may change as the wait moves on (see {@link WaitNote.waitingFor}).
  */
-export interface WaitNote extends Progress {
+export interface WaitNote {
   /** What is awaited from now on ("the greeting", "the reply to the message"); the clock restarts. */
   waitingFor(what: string): void;
+  /** Erases the line, if shown, and stops for good. */
+  stop(): void;
 }
 
 /** Starts a {@link WaitNote} waiting for `what`. */
@@ -176,10 +178,6 @@ export function startWaitNote(what: string, stream: NodeJS.WriteStream = process
     shown = true;
   });
   return {
-    add() {
-      // bytes written: the wait starts again
-      since = performance.now();
-    },
     waitingFor(next) {
       if (stopped) return;
       erase();

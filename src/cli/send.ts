@@ -303,7 +303,6 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     err(`smtplib: ${describeError(e, cmd.lmtp)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
     return exitCodeFor(e, phase);
   } finally {
-    waiting?.stop();
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
     untrack();
