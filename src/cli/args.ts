@@ -10,7 +10,7 @@ import { quoteRecipient } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
-  checkAddress, checkUtf8Params, collect, EXTENSIONS, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
+  checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
   parseHostPort, parseListenHost, parsePort, parsePositive, parseTimeout, parseUserPass, PASSWORD_MECHANISMS,
 } from "./flag-values.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
@@ -116,7 +116,7 @@ function addTargetOptions(cmd: Command): Command {
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file (or pipe, as <(command); at most 1 MiB)")
     .option("--insecure", "do not verify the server certificate (testing only)")
     .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
-    .option("--timeout <ms>", "timeout for each step, in milliseconds (probe: default 30000; send: RFC 5321's, minutes)", parseTimeout)
+    .option("--timeout <ms>", "timeout for each step, in milliseconds (probe: default 30000; send: RFC 5321's, minutes)", flagValue("--timeout", parseTimeout))
     .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
     .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003); over TLS with --starttls or --require-tls")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
@@ -167,22 +167,22 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .showHelpAfterError("(run with --help for usage)");
 
   program.command("serve").description("run the debugging SMTP/LMTP server until Ctrl-C, printing what it receives")
-    .option("--port <n>", "port to listen on (0: any free port)", parsePort, 8025)
-    .option("--host <host>", "address to listen on", parseListenHost, "127.0.0.1")
+    .option("--port <n>", "port to listen on (0: any free port)", flagValue("--port", parsePort), 8025)
+    .option("--host <host>", "address to listen on", flagValue("--host", parseListenHost), "127.0.0.1")
     .option("--lmtp", "speak LMTP instead of SMTP")
     .option("--tls-cert <file>", "PEM certificate: offer STARTTLS (or implicit TLS with --tls-implicit)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option("--tls-implicit", "TLS from the first byte instead of STARTTLS")
-    .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH. Every local user can read it in the process list (ps): prefer --auth-file", (v: string, prev: [string, string][] | undefined) => [...(prev ?? []), parseUserPass(v)])
+    .option("--auth <user:pass>", "accept this user (repeatable); enables AUTH. Every local user can read it in the process list (ps): prefer --auth-file", flagValue("--auth", (v: string, prev: [string, string][] | undefined) => [...(prev ?? []), parseUserPass(v)], true))
     .option("--auth-file <file>", "accept the users of this file (repeatable), one user:password a line (blank lines and # comments skipped; spaces around the user name dropped, the password kept as written); enables AUTH. A file or a pipe (<(command), /dev/stdin) of at most 1 MiB", collect)
     .option("--auth-required", "refuse MAIL until the client has logged in")
-    .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit; the server holds each message in memory)", parseCount, DEFAULT_SERVE_SIZE)
-    .option("--max-clients <n>", "most clients connected at once; one more gets 421 (with --size, this bounds the memory messages in transit take)", parsePositive, DEFAULT_SERVE_MAX_CLIENTS)
-    .option("--max-recipients <n>", "most recipients of one message; more get 452", parsePositive, DEFAULT_MAX_RECIPIENTS)
+    .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit; the server holds each message in memory)", flagValue("--size", parseCount), DEFAULT_SERVE_SIZE)
+    .option("--max-clients <n>", "most clients connected at once; one more gets 421 (with --size, this bounds the memory messages in transit take)", flagValue("--max-clients", parsePositive), DEFAULT_SERVE_MAX_CLIENTS)
+    .option("--max-recipients <n>", "most recipients of one message; more get 452", flagValue("--max-recipients", parsePositive), DEFAULT_MAX_RECIPIENTS)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect)
     .option("--quiet", "print messages only, not the session transcript")
-    .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", parseCount, 65536)
+    .option("--print-max <bytes>", "print at most this many bytes of each message (0: all)", flagValue("--print-max", parseCount), 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
     .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
@@ -206,21 +206,21 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
-    .requiredOption("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", parseHostPort)
+    .requiredOption("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort))
     .requiredOption("--from <addr>", "envelope sender (MAIL FROM)")
-    .requiredOption("--to <addr>", "envelope recipient (repeatable)", (v: string, prev: string[] | undefined) => {
-      if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>).");
+    .requiredOption("--to <addr>", "envelope recipient (repeatable)", flagValue("--to", (v: string, prev: string[] | undefined) => {
+      if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>)");
       return collect(v, prev);
-    })
+    }))
     .option("--file <file>", "the RFC 5322 message (-: stdin); default: read stdin")
     .addOption(new Option("--subject <text>", "send a test message with this subject (headers made for you; stdin not read)").conflicts("file"))
     .addOption(new Option("--body <text>", "the test message's text (with or without --subject)").conflicts("file"))
     .option("--user <name>", "log in as this user (needs --password-env)")
     .option("--password-env <VAR>", "environment variable that holds the password")
-    .option("--auth-mech <name>", `log in with this SASL mechanism only (repeatable, in order of preference): ${PASSWORD_MECHANISMS.join(", ")}; default: the strongest both sides offer`, parseAuthMechanism)
+    .option("--auth-mech <name>", `log in with this SASL mechanism only (repeatable, in order of preference): ${PASSWORD_MECHANISMS.join(", ")}; default: the strongest both sides offer`, flagValue("--auth-mech", parseAuthMechanism))
     .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent) and no line saying a slow server is awaited")
-    .option("--mail-option <param>", "ESMTP parameter for MAIL FROM, e.g. RET=HDRS or ENVID=id (repeatable)", parseEsmtpParam)
-    .option("--rcpt-option <param>", "ESMTP parameter for every RCPT TO, e.g. NOTIFY=SUCCESS,FAILURE (repeatable)", parseEsmtpParam)
+    .option("--mail-option <param>", "ESMTP parameter for MAIL FROM, e.g. RET=HDRS or ENVID=id (repeatable)", flagValue("--mail-option", parseEsmtpParam))
+    .option("--rcpt-option <param>", "ESMTP parameter for every RCPT TO, e.g. NOTIFY=SUCCESS,FAILURE (repeatable)", flagValue("--rcpt-option", parseEsmtpParam))
     .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
@@ -245,7 +245,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
-    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)", parseHostPort)
+    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)", flagValue("probe's server", parseHostPort))
     .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
     .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;

@@ -1,8 +1,8 @@
 /**
  * The values of the CLI's flags, parsed and checked: host:port, ports, times, counts, user
  * pairs, ESMTP parameters, SASL mechanism names, addresses and the debug server's extension
- * switches. Each mistake is a usage error (commander's `InvalidArgumentError`, or a
- * `CommanderError` with exit code 2) naming the value, before anything is sent. Pure.
+ * switches. Each mistake is a usage error (a `CommanderError` with exit code 2) naming the
+ * flag and quoting the value short, before anything is sent. Pure.
  * @module
  */
 import { isIPv4, isIPv6 } from "node:net";
@@ -14,34 +14,59 @@ import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 
 /**
+ * `parse` as the value parser of `flag`: a mistake it reports (an `InvalidArgumentError`
+ * whose message is the reason, without the value) becomes a usage error that names the flag
+ * and quotes the value short ({@link quoted}), or leaves it out when `hidden` (a value that
+ * may hold a password). Commander's own wording ("argument 'VALUE' is invalid") would echo
+ * a 40 KB value, or a password typed without its user, whole.
+ */
+export function flagValue<T>(flag: string, parse: (value: string, previous: T | undefined) => T, hidden = false): (value: string, previous: T | undefined) => T {
+  return (value, previous) => {
+    try {
+      return parse(value, previous);
+    } catch (err) {
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      const shown = hidden ? "(the value is not shown: it may hold a password)" : quoted(value);
+      throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${shown}: ${err.message}`);
+    }
+  };
+}
+
+/**
  * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
  * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else
  * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
  */
 export function parseHostPort(value: string): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
-    new InvalidArgumentError(`"${value}" is not host:port, [IP address]:port or an IPv6 address.`);
+    new InvalidArgumentError("not host:port, [IP address]:port or an IPv6 address");
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
     if (!isIPv6(bracketed[1]!) && !isIPv4(bracketed[1]!)) throw notHostPort();
-    return { host: bracketed[1]!, port: parsePort(bracketed[2] ?? "0") };
+    return { host: bracketed[1]!, port: portOf(bracketed[2] ?? "0") };
   }
   if (/[[\]]/.test(value)) throw notHostPort();
   const colons = value.split(":").length - 1;
   if (colons === 1) {
     const [host, port] = value.split(":") as [string, string];
-    if (host === "") throw new InvalidArgumentError("a host is required before the port.");
-    return { host, port: parsePort(port) };
+    if (host === "") throw new InvalidArgumentError("a host is required before the port");
+    return { host, port: portOf(port) };
   }
-  if (value === "") throw new InvalidArgumentError("the host is empty.");
+  if (value === "") throw new InvalidArgumentError("the host is empty");
   if (colons > 1 && !isIPv6(value)) throw notHostPort();
   return { host: value, port: 0 };
+}
+
+/** The port after a host's colon: as {@link parsePort}, the reason saying it is the port that is wrong. */
+function portOf(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError("the port is not a number from 0 to 65535");
+  return Number(value);
 }
 
 /** A TCP port 0-65535. */
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535).`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError("not a port number (0-65535)");
   return port;
 }
 
@@ -49,7 +74,7 @@ export function parsePort(value: string): number {
 export function parseTimeout(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n <= 0 || n > MAX_DELAY_MS) {
-    throw new InvalidArgumentError(`"${value}" is not a number of milliseconds from 1 to ${MAX_DELAY_MS} (about 24.8 days).`);
+    throw new InvalidArgumentError(`not a number of milliseconds from 1 to ${MAX_DELAY_MS} (about 24.8 days)`);
   }
   return n;
 }
@@ -63,14 +88,14 @@ function wholeNumber(value: string): number | undefined {
 /** A whole number (0 included), at most 2^53 - 1. */
 export function parseCount(value: string): number {
   const n = wholeNumber(value);
-  if (n === undefined) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  if (n === undefined) throw new InvalidArgumentError("not a whole number");
   return n;
 }
 
 /** A whole number of at least 1, at most 2^53 - 1. */
 export function parsePositive(value: string): number {
   const n = wholeNumber(value);
-  if (n === undefined || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of at least 1.`);
+  if (n === undefined || n < 1) throw new InvalidArgumentError("not a whole number of at least 1");
   return n;
 }
 
@@ -79,7 +104,7 @@ export function parsePositive(value: string): number {
  * `HOST` unset would put the debugging server (which prints every message) on the network.
  */
 export function parseListenHost(value: string): string {
-  if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface).");
+  if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface)");
   return value;
 }
 
@@ -92,7 +117,7 @@ export function splitUserPass(value: string): [string, string] | undefined {
 /** `user:pass` for `serve --auth`; the password may contain colons. */
 export function parseUserPass(value: string): [string, string] {
   const pair = splitUserPass(value);
-  if (pair === undefined) throw new InvalidArgumentError(`"${value}" is not user:password.`);
+  if (pair === undefined) throw new InvalidArgumentError("not user:password");
   return pair;
 }
 
@@ -113,7 +138,7 @@ const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\p{Cc}]+)?$/u;
  */
 export function parseEsmtpParam(value: string, previous: string[] | undefined): string[] {
   if (!ESMTP_PARAM.test(value)) {
-    throw new InvalidArgumentError(`${quoted(value)} is not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces).`);
+    throw new InvalidArgumentError("not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces)");
   }
   return collect(value, previous);
 }
@@ -140,7 +165,7 @@ export const PASSWORD_MECHANISMS: readonly string[] = ["SCRAM-SHA-256-PLUS", "SC
 export function parseAuthMechanism(value: string, previous: string[] | undefined): string[] {
   const name = value.trim().toUpperCase();
   if (!PASSWORD_MECHANISMS.includes(name)) {
-    throw new InvalidArgumentError(`${quoted(value)} is not a mechanism send can use (${PASSWORD_MECHANISMS.join(", ")}).`);
+    throw new InvalidArgumentError(`not a mechanism send can use (${PASSWORD_MECHANISMS.join(", ")})`);
   }
   return collect(name, previous);
 }
