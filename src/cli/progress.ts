@@ -22,6 +22,8 @@ export interface Progress {
 export interface StallCheck {
   readonly stallMs: number;
   readonly tickMs: number;
+  /** The clock, in milliseconds (default `performance.now`; tests give a fake one). */
+  readonly now?: () => number;
 }
 
 const STALL_CHECK: StallCheck = { stallMs: 3_000, tickMs: 1_000 };
@@ -161,33 +163,47 @@ export interface WaitNote {
   stop(): void;
 }
 
-/** Starts a {@link WaitNote} waiting for `what`. */
+/**
+ * Starts a {@link WaitNote} waiting for `what`. The line shows exactly `check.stallMs` after the
+ * wait began (not at the next of a fixed series of ticks, up to a tick late) and its count
+ * then moves on each whole `check.tickMs` of the wait.
+ */
 export function startWaitNote(what: string, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): WaitNote {
+  const now = check.now ?? (() => performance.now());
   let awaited = what;
-  let since = performance.now();
+  let since = now();
   let shown = false;
   let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (delay: number): void => {
+    timer = setTimeout(show, delay);
+    timer.unref();
+  };
+  const show = (): void => {
+    const quiet = now() - since;
+    // rounded: a timer may fire a fraction of a millisecond before the high-resolution clock says
+    stream.write(`\r\x1b[Kwaiting for ${awaited}: ${Math.round(quiet / 1000)}s`);
+    shown = true;
+    arm(check.tickMs - (quiet % check.tickMs));
+  };
   const erase = (): void => {
     if (shown) stream.write("\r\x1b[K");
     shown = false;
   };
-  const stopTicks = everyTick(check, () => {
-    const quiet = performance.now() - since;
-    if (quiet < check.stallMs) return;
-    stream.write(`\r\x1b[Kwaiting for ${awaited}: ${Math.floor(quiet / 1000)}s`);
-    shown = true;
-  });
+  arm(check.stallMs);
   return {
     waitingFor(next) {
       if (stopped) return;
       erase();
       awaited = next;
-      since = performance.now();
+      since = now();
+      clearTimeout(timer);
+      arm(check.stallMs);
     },
     stop() {
       if (stopped) return;
       stopped = true;
-      stopTicks();
+      clearTimeout(timer);
       erase();
     },
   };

@@ -1,5 +1,5 @@
 // Unit tests of the CLI's output helpers and error mapping.
-import { test } from "node:test";
+import { mock, test } from "node:test";
 import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
 import { setTimeout } from "node:timers/promises";
@@ -236,4 +236,29 @@ test("a server slow to answer a small message: after the quiet time a line says 
     note.stop();
   }
   assert.ok(term.text().endsWith("\r\x1b[K"), "the line erased");
+});
+
+test("the waiting line shows exactly the quiet time after the wait began, at any phase, then counts each whole second (it showed up to a second late)", () => {
+  mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  try {
+    const term = fakeTerminal();
+    const note = startWaitNote("the greeting", term.stream, { stallMs: 3_000, tickMs: 1_000, now: () => Date.now() });
+    mock.timers.tick(2_500);
+    note.waitingFor("the reply to MAIL"); // half-way through a second of the first wait
+    mock.timers.tick(2_999);
+    assert.equal(term.text(), "", "nothing before the quiet time");
+    mock.timers.tick(1);
+    assert.equal(term.text(), "\r\x1b[Kwaiting for the reply to MAIL: 3s");
+    mock.timers.tick(999);
+    assert.equal(term.text(), "\r\x1b[Kwaiting for the reply to MAIL: 3s");
+    mock.timers.tick(1);
+    assert.ok(term.text().endsWith("\r\x1b[Kwaiting for the reply to MAIL: 4s"), JSON.stringify(term.text()));
+    note.stop();
+    const after = term.text();
+    mock.timers.tick(10_000);
+    assert.equal(term.text(), after, "nothing after stop()");
+    assert.ok(after.endsWith("4s\r\x1b[K"), "the line erased");
+  } finally {
+    mock.timers.reset();
+  }
 });
