@@ -224,3 +224,23 @@ test("the signal option's listener goes when the connection goes by itself, with
     assert.equal(listeners(), 0, "after the server hung up");
   }, { signal: controller.signal });
 });
+
+test("the signal option's listener goes at once when the connection is already closed by the time it is watched (no 'abort' event will come)", () => {
+  /** Reaches the protected hooks that connect() calls. */
+  class Watching extends SMTP {
+    watch(closed: AbortSignal): void {
+      this.watchSignal();
+      this.unwatchSignalOnClose(closed);
+    }
+  }
+  const controller = new AbortController();
+  const listeners = (): number => EventEmitter.getEventListeners(controller.signal, "abort").length;
+  const client = new Watching({ signal: controller.signal });
+  const open = new AbortController();
+  client.watch(open.signal);
+  assert.equal(listeners(), 1, "kept while the connection is open");
+  open.abort();
+  assert.equal(listeners(), 0, "gone when it closes");
+  client.watch(AbortSignal.abort());
+  assert.equal(listeners(), 0, "never kept for a connection closed already");
+});
