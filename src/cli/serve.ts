@@ -20,7 +20,7 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
   const { mailFrom, rcptTo, mailParams } = message.envelope;
   const params = Object.entries(mailParams).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(" ");
   const head = [
-    `---------- message ${index} (${message.data.length} bytes, session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
+    `---------- message ${index} (${message.size} bytes, session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
     `MAIL FROM: <${escapeControl(mailFrom)}>${params ? ` ${escapeControl(params)}` : ""}`,
     ...rcptTo.map((r) => `RCPT TO:   <${escapeControl(r)}>`),
     "",
@@ -28,7 +28,7 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
   const shown = message.data.subarray(0, cutAt(message.data, maxBytes));
   // What any client sent goes to a terminal: escape sequences in it are shown, not run.
   const body = showData(shown);
-  const cut = shown.length < message.data.length ? `[... ${message.data.length - shown.length} more bytes not shown (--print-max)]\n` : "";
+  const cut = shown.length < message.size ? `[... ${message.size - shown.length} more bytes not shown (--print-max)]\n` : "";
   return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
 }
 
@@ -70,6 +70,9 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     extensions: cmd.extensions,
     keepMessages: false,
     keepTranscript: false,
+    // Only what --print-max shows is held (and a few bytes more: formatMessage's cut looks past
+    // it not to split a UTF-8 character); a 32 MiB message is counted, not kept whole.
+    ...(cmd.printMax === 0 ? {} : { keepBytes: cmd.printMax + 4 }),
     maxClients: cmd.maxClients,
     maxRecipients: cmd.maxRecipients,
   };

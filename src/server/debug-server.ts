@@ -23,8 +23,13 @@ export interface ReceivedMessage {
     /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword). */
     readonly mailParams: Readonly<Record<string, string | true>>;
   };
-  /** The message data after the SMTP transparency (dot-stuffing) is undone, CRLF line ends. */
+  /**
+   * The message data after the SMTP transparency (dot-stuffing) is undone, CRLF line ends;
+   * only its first `keepBytes` bytes when that option is given.
+   */
   readonly data: Buffer;
+  /** Bytes of message data received: `data.length`, unless `keepBytes` cut `data` short. */
+  readonly size: number;
   /** smtp-server's id of the session that sent it (matches {@link TranscriptEntry.session}). */
   readonly session: string;
   /** Whether the session was encrypted. */
@@ -81,6 +86,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", options.maxClients ?? 1]] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
   }
+  const keepBytes = options.keepBytes ?? Infinity;
+  if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
+    throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
+  }
 
   const server = new SMTPServer({
     ...toSmtpServerOptions(options),
@@ -114,7 +123,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       callback(refusal ? refusalError(refusal, `Recipient <${address.address}> refused`) : null);
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
-      void receive(stream, session).then(
+      void receive(stream, session, keepBytes).then(
         (message) => stream.sizeExceeded
           ? callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }))
           : deliver(message, session, callback),
@@ -148,7 +157,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (options.keepMessages ?? true) messages.push(message);
     const delivered = refused.filter((r) => r === undefined).length;
     const refusedAfter = refused.length - delivered;
-    event(session.id, `message accepted: ${message.data.length} bytes from <${message.envelope.mailFrom}> to ${delivered} recipient(s)${refusedAfter > 0 ? ` (${refusedAfter} refused after the data)` : ""}`);
+    event(session.id, `message accepted: ${message.size} bytes from <${message.envelope.mailFrom}> to ${delivered} recipient(s)${refusedAfter > 0 ? ` (${refusedAfter} refused after the data)` : ""}`);
     if (!options.lmtp) return callback(null, "OK: message queued");
     callback(null, refused.map((r, i) => r ? refusalError(r, "Message refused for this recipient") : `OK: delivered to <${message.envelope.rcptTo[i]}>`));
   }
@@ -225,10 +234,19 @@ function checkCredentials(auth: SMTPServerAuthentication, expected: string): boo
   }
 }
 
-async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<ReceivedMessage> {
+/** Reads a message's data, keeping its first `keepBytes` bytes. */
+async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number): Promise<ReceivedMessage> {
   const chunks: Buffer[] = [];
-  // Past the size limit the message is refused (552): its bytes are read but not kept.
-  for await (const chunk of stream) if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
+  let size = 0;
+  let kept = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    // Past the size limit the message is refused (552): its bytes are read but not kept.
+    if (stream.sizeExceeded || kept >= keepBytes) continue;
+    const part = kept + chunk.length <= keepBytes ? chunk : chunk.subarray(0, keepBytes - kept);
+    chunks.push(part);
+    kept += part.length;
+  }
   const { mailFrom, rcptTo } = session.envelope;
   const user = userName(session.user);
   return {
@@ -237,7 +255,8 @@ async function receive(stream: SMTPServerDataStream, session: SMTPServerSession)
       rcptTo: rcptTo.map((r) => r.address),
       mailParams: mailFrom === false || mailFrom.args === false ? {} : { ...mailFrom.args },
     },
-    data: Buffer.concat(chunks),
+    data: Buffer.concat(chunks, kept),
+    size,
     session: session.id,
     secure: session.secure,
     ...(user === undefined ? {} : { user }),

@@ -88,16 +88,22 @@ export interface DebugServerOptions {
   readonly refuseAfterData?: readonly (string | Refusal)[];
   /**
    * Keep received messages in `messages` (default true: the list grows without bound, so a
-   * long-running server may not want to). Each message is held whole while it arrives;
+   * long-running server may not want to). Each message is held whole while it arrives (unless `keepBytes` is given);
    * `size` bounds it.
    */
   readonly keepMessages?: boolean;
+  /**
+   * Keep at most this many bytes of each message's data (default: all). The rest is read and
+   * counted ({@link ReceivedMessage.size}) but not held, so a server that shows only the
+   * start of each message (`smtplib serve --print-max`) holds no more than that of it.
+   */
+  readonly keepBytes?: number;
   /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
   readonly keepTranscript?: boolean;
   /**
    * Most clients connected at once; one more is told "421 Too many connected clients" and
    * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
-   * that messages in transit can take (each is held whole while it arrives).
+   * that messages in transit can take (each is held whole while it arrives, or its first `keepBytes` bytes).
    */
   readonly maxClients?: number;
   /**

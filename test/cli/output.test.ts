@@ -13,14 +13,19 @@ import { ExitCode } from "../../src/cli/exit-codes.js";
 import { formatCapabilities, formatTls, probeTitle } from "../../src/cli/probe.js";
 import { formatBytes, formatTimeLeft, startCounter, startProgress, startWaitNote } from "../../src/cli/progress.js";
 import { formatMessage } from "../../src/cli/serve.js";
+import type { ReceivedMessage } from "../../src/server/debug-server.js";
 
 const message = {
   envelope: { mailFrom: "a@x.org", rcptTo: ["b@x.org", "c@x.org"], mailParams: { BODY: "8BITMIME", SMTPUTF8: true as const } },
   data: Buffer.from("Subject: s\r\n\r\nbody\r\n"),
+  size: 20,
   session: "abc",
   secure: true,
   user: "alice",
 };
+
+/** {@link message} with other data. */
+const withData = (data: Buffer): ReceivedMessage => ({ ...message, data, size: data.length });
 
 test("serve prints the envelope and the data, cut at --print-max", () => {
   const full = formatMessage(message, 3);
@@ -89,7 +94,7 @@ test("errors map to the documented exit codes", () => {
 });
 
 test("serve shows a message's terminal escape sequences and other control characters escaped, keeping CR, LF and TAB", () => {
-  const hostile = { ...message, envelope: { ...message.envelope, mailFrom: "a\u001b]0;x\u0007@x.org" }, data: Buffer.from("Subject: \u001b[2J\tcleared?\r\n\r\nbody\u0000\r\n") };
+  const hostile = { ...withData(Buffer.from("Subject: \u001b[2J\tcleared?\r\n\r\nbody\u0000\r\n")), envelope: { ...message.envelope, mailFrom: "a\u001b]0;x\u0007@x.org" } };
   const shown = formatMessage(hostile, 1);
   assert.ok(![0x00, 0x07, 0x1b].some((c) => shown.includes(String.fromCharCode(c))), JSON.stringify(shown));
   assert.match(shown, /MAIL FROM: <a\\u001b\]0;x\\u0007@x\.org>/);
@@ -101,11 +106,11 @@ test("serve shows a lone CR as \\r (it would let later text overwrite the line),
     Buffer.from("X-Spam: yes\rX-Okay: fine\r\nlatin1: caf"), Buffer.from([0xe9, 0x20, 0xff, 0xc3]),
     Buffer.from(" utf8: Grüße \u009b2J\r\nbare\nLF\r\n"),
   ]);
-  const shown = formatMessage({ ...message, data }, 1);
+  const shown = formatMessage(withData(data), 1);
   assert.ok(!shown.includes("\ufffd") && !/\r(?!\n)/.test(shown), JSON.stringify(shown));
   assert.match(shown, /\nX-Spam: yes\\rX-Okay: fine\r\nlatin1: caf\\xe9 \\xff\\xc3 utf8: Grüße \\u009b2J\r\nbare\\n\nLF\r\n-+ end/);
   // --print-max inside "ü" (2 bytes) cuts before it, not through it
-  const cut = formatMessage({ ...message, data: Buffer.from("Grüße") }, 1, 3);
+  const cut = formatMessage(withData(Buffer.from("Grüße")), 1, 3);
   assert.match(cut, /\nGr\n\[\.\.\. 5 more bytes not shown/);
 });
 

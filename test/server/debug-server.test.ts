@@ -266,3 +266,24 @@ test("maxClients, maxRecipients: not a whole number of at least 1 is a RangeErro
     assert.ok(outcome instanceof RangeError, `${JSON.stringify(options)}: ${String(outcome)}`);
   }
 });
+
+test("keepBytes: only the start of each message is held, its whole size counted (serve --print-max holds no more than it shows)", async () => {
+  const line = "0123456789".repeat(7) + "\r\n"; // 72 bytes
+  const body = line.repeat(20_000); // 1,440,000 bytes, in many chunks
+  await withServer({ keepBytes: 100 }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    assert.match(await c.cmd("DATA"), /^354 /);
+    assert.match(await c.cmd(`${body}.`), /^250 /);
+    assert.match(await c.cmd("QUIT"), /^221 /);
+    c.close();
+    const m = server.messages[0]!;
+    assert.equal(m.size, body.length);
+    assert.equal(m.data.toString("latin1"), body.slice(0, 100));
+    assert.ok(server.transcript.some((e) => e.line === `message accepted: ${body.length} bytes from <a@example.org> to 1 recipient(s)`));
+  });
+  await assert.rejects(startDebugServer({ keepBytes: -1 }), /keepBytes must be a whole number of at least 0, got -1/);
+});
