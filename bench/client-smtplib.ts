@@ -1,5 +1,6 @@
 /**
- * Benchmark client: this library (build/src/index.js), one job per process.
+ * Benchmark client: this library (the harness passes its snapshot of dist/, the bundled
+ * package users load; without one, build/src/index.js), one job per process.
  *
  * Modes:
  * - `pipelined`: up to `window` `sendmail` calls in flight on each connection (the library

@@ -102,20 +102,23 @@ interface Files {
   m1k: MessageFiles;
   m10m: MessageFiles;
   header: string;
-  /** Snapshot of build/src taken at the start, so that every round runs the same library. */
+  /** Snapshot of dist/ (the package as users load it) taken at the start, so that every round runs the same library. */
   libDir: string | undefined;
+  /** Snapshot of build/src, for the dot-stuffer's micro-benchmark (an internal module, not in the bundle's files). */
+  srcDir: string | undefined;
 }
 
 /**
- * Copies build/src (the library as compiled by `tsc -p tsconfig.json`) to bench/.run/lib/src:
- * other engineers rebuild the tree while the benchmark runs, and a round must never load a
+ * Copies `from` (`dist/`: the package as `npm run build` bundles it; `build/src`: the library
+ * as `tsc -p tsconfig.json` compiles it, module by module) to bench/.run/lib/`name`: other
+ * engineers rebuild the tree while the benchmark runs, and a round must never load a
  * half-written or newer library than the one before it.
  */
-function snapshotLibrary(): string | undefined {
-  const built = fileURLToPath(new URL("../src/", import.meta.url));
+function snapshotLibrary(from: URL, name: string): string | undefined {
+  const built = fileURLToPath(from);
   if (!existsSync(join(built, "index.js"))) return undefined;
-  const dest = join(RUN_DIR, "lib", "src");
-  rmSync(join(RUN_DIR, "lib"), { recursive: true, force: true });
+  const dest = join(RUN_DIR, "lib", name);
+  rmSync(dest, { recursive: true, force: true });
   cpSync(built, dest, { recursive: true });
   return dest;
 }
@@ -177,7 +180,7 @@ async function runDotStuff(def: CaseDef, rounds: number, timeoutMs: number, libD
 }
 
 async function runCase(def: CaseDef, opts: Options, files: Files): Promise<CaseResult> {
-  if (def.id === "dotstuff") return runDotStuff(def, opts.rounds ?? def.defaultRounds ?? 7, opts.timeoutMs, files.libDir);
+  if (def.id === "dotstuff") return runDotStuff(def, opts.rounds ?? def.defaultRounds ?? 7, opts.timeoutMs, files.srcDir);
   const rounds = opts.rounds ?? def.defaultRounds ?? 7;
   const clients = def.clients.filter((c) => !opts.clients || opts.clients.has(c.id));
   const t0 = performance.now();
@@ -229,9 +232,11 @@ async function main(): Promise<void> {
   const header = join(RUN_DIR, "stream-header.eml");
   writeFileSync(header, streamHeader());
   const before = await machineInfo(); // before the snapshot: the commit it names is what gets copied
-  const libDir = snapshotLibrary();
-  progress(libDir ? `library: snapshot of build/src in ${libDir}` : "library: build/src/index.js missing; its clients will be skipped");
-  const files: Files = { ...msgs, header, libDir };
+  // bench/ compiles to build/bench: the package is at ../../dist, tsc's modules at ../src
+  const libDir = snapshotLibrary(new URL("../../dist/", import.meta.url), "dist");
+  const srcDir = snapshotLibrary(new URL("../src/", import.meta.url), "src");
+  progress(libDir ? `library: snapshot of dist/ in ${libDir}` : "library: dist/index.js missing (npm run build); its clients will be skipped");
+  const files: Files = { ...msgs, header, libDir, srcDir };
   const started = new Date();
   const results: CaseResult[] = [];
   for (const def of opts.cases) results.push(await runCase(def, opts, files));

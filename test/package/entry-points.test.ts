@@ -48,3 +48,19 @@ test("declaration maps point at sources the package ships (editors' go-to-defini
     assert.ok(readFileSync(`${ROOT}${shipped}`, "utf8").length > 0);
   }
 });
+
+test("the bundled package keeps every exported class's name (errors' `name` comes from it; the bundler renames clashing names)", async () => {
+  const mod = (await import(PACKAGE)) as Record<string, unknown>;
+  const classes = Object.entries(mod).filter(([, v]) => typeof v === "function" && /^class\b/.test(Function.prototype.toString.call(v)));
+  assert.ok(classes.length >= 15, `${classes.length} classes`);
+  for (const [name, cls] of classes) assert.equal((cls as { name: string }).name, name);
+  const { SMTPServerDisconnected } = mod as { SMTPServerDisconnected: new (m: string) => Error };
+  assert.equal(new SMTPServerDisconnected("x").name, "SMTPServerDisconnected");
+});
+
+test("the CLI and the demo run from the bundle, sharing one copy of the library with it", () => {
+  for (const entry of [pkg.bin["smtplib"]!, "./dist/demo.js"]) {
+    const text = readFileSync(`${ROOT}${entry}`, "utf8");
+    assert.doesNotMatch(text, /class SMTPException\b/, `${entry} has its own copy of the errors`);
+  }
+});
