@@ -57,6 +57,9 @@ export function greeting(extensions: readonly string[], verb: "EHLO" | "LHLO" = 
 /** The opening of a script: the server's 220 greeting alone (the test says EHLO, or not). */
 export const GREET = "S: 220 mx.test ESMTP\n";
 
+/** The opening of a script whose server offers SIZE 100000 and 8BITMIME. */
+export const EHLO_SIZE_8BITMIME = greeting(["SIZE 100000", "8BITMIME"]);
+
 /** The opening of a script whose server offers PIPELINING alone. */
 export const EHLO_PIPELINING = greeting(["PIPELINING"]);
 
