@@ -12,6 +12,9 @@ export const EHLO_CHUNKING_PIPELINING = greeting(["PIPELINING", "BINARYMIME", "C
 /** Script lines: greeting and EHLO offering CHUNKING alone (lock-step). */
 export const EHLO_CHUNKING = greeting(["CHUNKING"]);
 
+/** Script lines: greeting and EHLO offering PIPELINING and CHUNKING. */
+export const EHLO_BDAT = greeting(["PIPELINING", "CHUNKING"]);
+
 /** One KiB. */
 export const KIB = 1024;
 
