@@ -8,7 +8,7 @@
  *
  * The server stops reading (`-- pause`) once the command whose bytes follow has come, so
  * the client is still writing them when the reply comes; then it hangs up with the client's
- * bytes unread (`-- destroy`). Already right before these tests (bdat.test.ts): a refused
+ * bytes unread (`-- destroy`). Already right before these tests (bdat-refusals.test.ts): a refused
  * sender or every recipient refused while a large pipelined message is being written.
  */
 

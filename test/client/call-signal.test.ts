@@ -1,6 +1,6 @@
 /**
  * `sendmail(..., { signal })` and `sendMessage(..., { signal })` cancel one call exactly as
- * `deliver(..., { signal })` does (see core.test.ts and bdat.test.ts for those): queued or
+ * `deliver(..., { signal })` does (see core-calls.test.ts and bdat-back-to-back.test.ts for those): queued or
  * already aborted, nothing is sent; half sent, the connection is closed; all written, the
  * call rejects and the final reply is read in the background.
  */

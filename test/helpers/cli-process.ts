@@ -1,11 +1,16 @@
 // Running the \`smtplib\` command as a child process in tests: each bounded in time, every
-// child killed and every temporary directory removed when the test file ends.
+// child killed and every temporary directory removed when the test file ends. Also what the
+// CLI test files share: temporary files, a raw SMTP session, a hostile server, a message.
 import { after } from "node:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect, createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { onLines } from "./lines.js";
 
 /** The built CLI entry point. */
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -94,3 +99,63 @@ export class Serve {
     return code;
   }
 }
+
+/** Writes `content` to a new file `name` in a temporary directory removed when the file's tests end. */
+export async function tempFile(name: string, content: string | Buffer): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "smtplib-cli-"));
+  tempDirs.push(dir);
+  const file = join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+/** Talks SMTP to `port` with a raw socket: each command waits for its reply. */
+export async function rawSession(port: number, commands: string[]): Promise<string> {
+  const socket = connect(port, "127.0.0.1");
+  let received = "";
+  socket.on("data", (d: Buffer) => { received += d.toString(); });
+  const replies = (n: number): Promise<void> =>
+    whenOutput(socket, () => (received.match(/^\d{3} .*\r\n/gm) ?? []).length >= n, LIMIT_MS, () => `fewer than ${n} replies:\n${received}`);
+  await replies(1);
+  for (const [i, cmd] of commands.entries()) {
+    socket.write(`${cmd}\r\n`);
+    await replies(i + 2);
+  }
+  socket.destroy();
+  return received;
+}
+
+/** A server whose every text carries terminal escape sequences: title, clear screen, colour. */
+export async function hostileServer(): Promise<{ server: Server; port: number }> {
+  const evil = "\x1b]0;owned\x07\x1b[2J\x1b[31m";
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write(`220 mx.test ${evil}greeting\r\n`);
+    onLines(sock, (line) => {
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "EHLO") sock.write(`250-mx.test\r\n250-X-EVIL ${evil}param\r\n250 SIZE 1000000\r\n`);
+      else if (verb === "MAIL") sock.write(`550 5.7.1 refused ${evil}text\r\n`);
+      else if (verb === "QUIT") sock.end(`221 ${evil}bye\r\n`);
+      else sock.write("250 ok\r\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+/** Runs `smtplib ...args` with stdout and stderr read by nobody (`smtplib ... 2>&1 | head -0`). */
+export async function runWithClosedOutput(args: string[], input = ""): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: "pipe" });
+  children.add(child);
+  child.stdout.destroy(); // the reading ends go away: every write fails with EPIPE
+  child.stderr.destroy();
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  children.delete(child);
+  return { code, signal };
+}
+
+/** The message the CLI tests send: a leading-dot line included. */
+export const MESSAGE = "From: a@example.org\r\nTo: b@example.org\r\nSubject: cli test\r\n\r\nhello\r\n.dotted line\r\n";

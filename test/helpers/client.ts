@@ -54,6 +54,21 @@ export function greeting(extensions: readonly string[], verb: "EHLO" | "LHLO" = 
   return `\nS: 220 ${banner}\nC: ${verb} client.test\n${replies.join("\n")}\n`;
 }
 
+/** The opening of a script: the server's 220 greeting alone (the test says EHLO, or not). */
+export const GREET = "S: 220 mx.test ESMTP\n";
+
+/** The opening of a script whose server offers SIZE 100000 and 8BITMIME. */
+export const EHLO_SIZE_8BITMIME = greeting(["SIZE 100000", "8BITMIME"]);
+
+/** The opening of a script whose server offers PIPELINING alone. */
+export const EHLO_PIPELINING = greeting(["PIPELINING"]);
+
+/** The opening of an LMTP script: greeting, LHLO, and a reply offering ENHANCEDSTATUSCODES. */
+export const LHLO = greeting(["ENHANCEDSTATUSCODES"], "LHLO");
+
+/** The opening of an LMTP script whose server offers ENHANCEDSTATUSCODES and PIPELINING. */
+export const LHLO_PIPELINING = greeting(["ENHANCEDSTATUSCODES", "PIPELINING"], "LHLO");
+
 /** The opening of a script with a server that refuses EHLO (502) and accepts HELO: no extensions. */
 export const HELO_ONLY = "\nS: 220 mx.test\nC: EHLO client.test\nS: 502 no\nC: HELO client.test\nS: 250 hi\n";
 

@@ -54,3 +54,15 @@ export function lostWhileWriting(cause: unknown): true {
   assert.ok(!(cause instanceof SMTPTimeoutError), `ended by a timeout: ${cause.message}`);
   return true;
 }
+
+/** A refused-sender error made from the 354 to MAIL, with the close as its cause. */
+export function senderRefused354(err: unknown, sender: string): true {
+  assert.ok(err instanceof SMTPSenderRefused, `expected SMTPSenderRefused, got ${String(err)}`);
+  assert.equal(err.smtpCode, 354);
+  assert.equal(err.smtpError, "go ahead");
+  assert.equal(err.sender, sender);
+  assert.equal(err.command, "MAIL");
+  assert.equal(err.isTransient || err.isPermanent, false);
+  closedOn(err.cause, 354, /MAIL FROM:<a@x\.test>/);
+  return true;
+}

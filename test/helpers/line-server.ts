@@ -79,3 +79,18 @@ export async function acceptingServer(): Promise<AcceptingServer> {
   });
   return { port: server.port, mails, connections: server.connections, close: server.close };
 }
+
+/** A server that greets `delay` ms after accepting (or never), then answers every command, recording each line. */
+export async function slowGreeter(delay: number): Promise<{ port: number; lines: string[]; connections(): number; open(): number; close(): Promise<void> }> {
+  const lines: string[] = [];
+  const server = await lineServer((sock, line) => {
+    if (lines.at(-1) === "DATA" && line !== ".") return;
+    lines.push(line);
+    const verb = line.split(" ")[0]!.toUpperCase();
+    if (verb === "EHLO") sock.write("250-slow.test\r\n250 PIPELINING\r\n");
+    else if (verb === "DATA") sock.write("354 go\r\n");
+    else if (verb === "QUIT") sock.end("221 bye\r\n");
+    else sock.write("250 ok\r\n");
+  }, delay);
+  return { port: server.port, lines, connections: server.connections, open: () => server.sockets.size, close: server.close };
+}

@@ -1,0 +1,364 @@
+/**
+ * CHUNKING / BDAT (RFC 3030) transactions written back to back: the RSET that leads each
+ * after the first, a reset still due after a refused one, and calls aborted while their
+ * pipelined replies are still due.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused } from "../../src/index.js";
+import { greeting, withScript } from "../helpers/client.js";
+import { onCommands, onLines } from "../helpers/lines.js";
+import { EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
+
+/** The commands of one in-memory transaction to `rcpt`, whose 4-byte message is `m<n>` and CRLF. */
+const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
+C: RCPT TO:<${rcpt}>
+C: BDAT 4 LAST
+C! m${n}\\r\\n
+`;
+
+/** Script lines: the replies to tx() with an unknown recipient (Exim's, keeping the sender). */
+const REFUSED_WHOLE = `S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+`;
+
+/** Script lines: the replies to tx() accepted ("first"), then to an RSET and tx() refused as REFUSED_WHOLE. */
+const FIRST_THEN_REFUSED = `S: 250 ok
+S: 250 ok
+S: 250 first
+S: 250 reset
+${REFUSED_WHOLE}`;
+
+/** Script lines: the second transaction, led by RSET, to b@y.test, accepted ("second"). */
+const RESET_THEN_SECOND = `C: RSET
+${tx("b@y.test", 2)}S: 250 reset
+S: 250 ok
+S: 250 ok
+S: 250 second
+`;
+
+test("pipelined in-memory BDAT, concurrent calls: written back to back without waiting, each after the first led by RSET, so a refused one cannot leave its sender behind", async () => {
+  // Exim keeps the sender after refusing BDAT LAST for want of a valid recipient: without
+  // an RSET between them the third MAIL would get "503 sender already given" while its
+  // message was still delivered (found by the interop scenario bdat-back-to-back). The
+  // script lists every command before any reply: the server answers only once all three
+  // transactions have arrived, which proves they were written without waiting.
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("b@y.test", 1)}C: RSET
+${tx("nobody@y.test", 2)}C: RSET
+${tx("c@y.test", 3)}${FIRST_THEN_REFUSED}S: 250 reset
+S: 250 ok
+S: 250 ok
+S: 250 third
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    const [first, second, third] = await Promise.allSettled([
+      client.deliver("a@x.test", "b@y.test", Buffer.from("m1\r\n")),
+      client.deliver("a@x.test", "nobody@y.test", Buffer.from("m2\r\n")),
+      client.deliver("a@x.test", "c@y.test", Buffer.from("m3\r\n")),
+    ]);
+    assert.equal(first.status === "fulfilled" && first.value.reply.message, "first");
+    assert.ok(second.status === "rejected" && second.reason instanceof SMTPRecipientsRefused);
+    assert.deepEqual(third.status === "fulfilled" && [...third.value.delivered.keys()], ["c@y.test"]);
+    // No RSET after the refusal: one was written before the third transaction already,
+    // and another now would cancel nothing (or, in a longer pipeline, a later transaction).
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined in-memory BDAT: the last of back-to-back transactions refused -> RSET once its replies are read (nothing was written after it)", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("b@y.test", 1)}C: RSET
+${tx("nobody@y.test", 2)}${FIRST_THEN_REFUSED}C: RSET
+S: 250 reset
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    const [first, second] = await Promise.allSettled([
+      client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n")),
+      client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m2\r\n")),
+    ]);
+    assert.equal(first.status, "fulfilled");
+    assert.ok(second.status === "rejected" && second.reason instanceof SMTPRecipientsRefused);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+test("pipelined in-memory BDAT: a low-level mail() while a transaction written whole is unread is led by RSET too", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RSET
+C: MAIL FROM:<z@x.test>
+S: 250 ok
+S: 550 5.1.1 no such user
+S: 503 5.5.1 valid RCPT command must precede BDAT
+S: 250 reset
+S: 250 sender ok
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    const mail = client.mail("z@x.test");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await mail).message, "sender ok");
+    assert.equal((await client.rset()).message, "reset");
+  });
+});
+
+test("pipelined in-memory BDAT: a raw MAIL (docmd, putcmd) while a transaction written whole is unread is led by RSET, as mail() is", async () => {
+  for (const raw of ["docmd", "putcmd"] as const) {
+    const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RSET
+C: MAIL FROM:<z@x.test>
+${REFUSED_WHOLE}S: 250 reset
+S: 250 sender ok
+C: RSET
+S: 250 reset
+`;
+    await withScript(script, async (client) => {
+      const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+      const mail = raw === "docmd" ? client.docmd("MAIL FROM:<z@x.test>") : client.putcmd("MAIL", "FROM:<z@x.test>").then(() => client.getreply());
+      await assert.rejects(refused, SMTPRecipientsRefused);
+      assert.equal((await mail).message, "sender ok", raw);
+      assert.equal((await client.rset()).message, "reset");
+    });
+  }
+});
+
+test("pipelined in-memory BDAT: a reset due after a refused whole transaction leads a raw docmd MAIL; a raw RSET settles it (no second RSET)", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+C: RSET
+C: mail FROM:<z@x.test>
+S: 250 reset
+S: 250 sender ok
+C: RSET
+S: 250 reset
+${tx("nobody@y.test", 2)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+C: RSET
+S: 250 user reset
+${tx("b@y.test", 3)}S: 250 ok
+S: 250 ok
+S: 250 third
+`;
+  await withScript(script, async (client) => {
+    await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.noop()]);
+    assert.equal((await client.docmd("mail", "FROM:<z@x.test>")).message, "sender ok");
+    assert.equal((await client.docmd("RSET")).message, "reset");
+    await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m2\r\n")), client.noop()]);
+    assert.equal((await client.rset()).message, "user reset");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m3\r\n"))).reply.message, "third");
+  });
+});
+
+test("pipelined in-memory BDAT: a transaction written whole, refused, with a NOOP written after it -> the next transaction starts with RSET", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+${RESET_THEN_SECOND}`;
+  await withScript(script, async (client) => {
+    const [refused, noop] = await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.noop()]);
+    assert.ok(refused.status === "rejected" && refused.reason instanceof SMTPRecipientsRefused);
+    assert.equal(noop.status === "fulfilled" && noop.value.message, "noop");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
+  });
+});
+
+test("a transaction written whole and refused after STARTTLS was written: no RSET before the STARTTLS reply; the next transaction starts with one", async () => {
+  const script = `${greeting(["PIPELINING", "CHUNKING", "STARTTLS"])}
+${tx("nobody@y.test", 1)}C: STARTTLS
+${REFUSED_WHOLE}S: 454 4.7.0 TLS not available now
+${RESET_THEN_SECOND}`;
+  await withScript(script, async (client) => {
+    const [refused, tls] = await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.starttls()]);
+    assert.ok(refused.status === "rejected" && refused.reason instanceof SMTPRecipientsRefused);
+    assert.ok(tls.status === "rejected" && tls.reason instanceof SMTPResponseException && tls.reason.smtpCode === 454);
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
+  });
+});
+
+test("a reset still due when PIPELINING is no longer offered: lock-step RSET alone, then the transaction", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+C: RSET
+S: 250 reset
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT 4 LAST
+C! m2\\r\\n
+S: 250 second
+`;
+  await withScript(script, async (client) => {
+    await Promise.allSettled([client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n")), client.noop()]);
+    client.esmtpFeatures.delete("pipelining");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
+  });
+});
+
+test("pipelined in-memory BDAT, back to back: a refused sender in the first transaction -> SMTPSenderRefused, no RSET of its own (the second began with one), the second delivered", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("b@y.test", 1)}C: RSET
+${tx("c@y.test", 2)}S: 553 5.7.1 not you
+S: 503 5.5.1 sender first
+S: 503 5.5.1 no transaction
+S: 250 reset
+S: 250 ok
+S: 250 ok
+S: 250 second
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    const [first, second] = await Promise.allSettled([
+      client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n")),
+      client.deliver("a@x.test", "c@y.test", Buffer.from("m2\r\n")),
+    ]);
+    assert.ok(first.status === "rejected" && first.reason instanceof SMTPSenderRefused && first.reason.smtpCode === 553);
+    assert.equal(second.status === "fulfilled" && second.value.reply.message, "second");
+    assert.equal((await client.noop()).message, "noop here");
+  });
+});
+
+/** Listens on 127.0.0.1 port 0 and returns a client connected to `server` that has said EHLO. */
+async function greetedClient(server: import("node:net").Server): Promise<InstanceType<typeof import("../../src/index.js").SMTP>> {
+  const { SMTP } = await import("../../src/index.js");
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 5_000 });
+  await client.ehlo();
+  return client;
+}
+
+test("pipelined BDAT: deliver({ signal }) aborted once its transaction is all written rejects at once, keeps the connection, and its replies are still read (the next transaction needs no RSET)", { timeout: 10_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const commands: string[] = [];
+  let firstAnswered!: () => void;
+  const answered = new Promise<void>((resolve) => (firstAnswered = resolve));
+  let transactions = 0;
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onCommands(sock, (line) => {
+      commands.push(line.split(" ")[0]!);
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("BDAT")) {
+        // The first transaction's replies come late: its call is aborted before them.
+        const delay = ++transactions === 1 ? 150 : 0;
+        setTimeout(() => {
+          sock.write("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued\r\n");
+          if (transactions === 1) firstAnswered();
+        }, delay);
+      } else if (line.startsWith("QUIT")) sock.end("221 bye\r\n");
+    });
+  });
+  const client = await greetedClient(server);
+  try {
+    const controller = new AbortController();
+    const reason = new Error("caller gave up");
+    const first = client.deliver("a@x.test", "b@x.test", "one\r\n", [], [], { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(reason);
+    await assert.rejects(first, (err: unknown) => err === reason);
+    assert.equal(client.connected, true, "the connection stays");
+    await answered;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await client.sendmail("c@x.test", "d@x.test", "two\r\n"), new Map());
+    assert.deepEqual(commands, ["EHLO", "MAIL", "RCPT", "BDAT", "MAIL", "RCPT", "BDAT"], "no RSET: the first transaction's replies were read");
+    await client.quit();
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
+test("pipelined BDAT, streamed body: deliver({ signal }) aborted after BDAT LAST is written (its replies still due) keeps the connection, and the next call goes through", { timeout: 10_000 }, async () => {
+  const { createServer } = await import("node:net");
+  let lastSeen!: () => void;
+  const seen = new Promise<void>((resolve) => (lastSeen = resolve));
+  let transactions = 0;
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    let last = false;
+    onCommands(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("BDAT")) last = line.endsWith("LAST");
+      else if (line.startsWith("QUIT")) sock.end("221 bye\r\n");
+    }, {
+      chunkEnd: () => {
+        if (!last) return;
+        // The first transaction's replies come late: its call is aborted before them.
+        const first = ++transactions === 1;
+        if (first) lastSeen();
+        setTimeout(() => sock.write("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued\r\n"), first ? 300 : 0);
+      },
+    });
+  });
+  const client = await greetedClient(server);
+  try {
+    const controller = new AbortController();
+    const reason = new Error("caller gave up");
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.from("Subject: A\r\n\r\n");
+      yield Buffer.from("hello\r\n");
+    }
+    const first = client.deliver("a@x.test", "b@x.test", body(), [], [], { signal: controller.signal });
+    const second = client.sendmail("c@x.test", "d@x.test", "two\r\n");
+    await seen;
+    controller.abort(reason);
+    await assert.rejects(first, (err: unknown) => err === reason);
+    assert.deepEqual(await second, new Map());
+    assert.equal(client.connected, true);
+    await client.quit();
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
+test("pipelined BDAT: aborting (the client's signal) while a large message waits for the socket rejects with the abort's reason, even after every recipient was refused", { timeout: 30_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { SMTP } = await import("../../src/index.js");
+  let refusedBoth!: () => void;
+  const refusals = new Promise<void>((resolve) => (refusedBoth = resolve));
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 mx.test ESMTP\r\n");
+    onLines(sock, (line) => {
+      if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+      else if (line.startsWith("MAIL")) sock.write("250 2.1.0 ok\r\n");
+      else if (line.startsWith("RCPT")) {
+        sock.write("550 5.1.1 no such user\r\n");
+        if (line.includes("c@")) {
+          // Reads nothing more: the client's writes back up until it is aborted.
+          sock.pause();
+          setTimeout(refusedBoth, 100);
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const controller = new AbortController();
+  const reason = new Error("stopped by the caller");
+  const client = await SMTP.connect("127.0.0.1", port, { localHostname: "client.test", timeout: 10_000, signal: controller.signal });
+  try {
+    const call = client.sendmail("a@x.test", ["b@x.test", "c@x.test"], Buffer.alloc(32 * 1024 * 1024, 0x61));
+    await refusals;
+    controller.abort(reason);
+    await assert.rejects(call, (err: unknown) => err === reason);
+  } finally {
+    client.close();
+    server.close();
+  }
+});
