@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import diagnostics from "node:diagnostics_channel";
 import { test } from "node:test";
-import { withScript } from "../helpers/client.js";
+import { GREET, withScript } from "../helpers/client.js";
 
-const GREET = "S: 220 mx.test ESMTP\n";
 
 test("debug output: level 1 shows commands and replies, escapes control characters; level 2 adds times", async () => {
   const lines: string[] = [];

@@ -13,12 +13,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
-import { greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
+import { EHLO_PIPELINING, greeting, PIPELINED_GROUP, withScript } from "../helpers/client.js";
+import { EHLO_BDAT } from "../helpers/bdat-scripts.js";
 import { closedOn } from "../helpers/closed-on.js";
 import { traced } from "../helpers/flow-trace.js";
 
-const EHLO_PIPELINING = greeting(["PIPELINING"]);
-const EHLO_BDAT = greeting(["PIPELINING", "CHUNKING"]);
 
 /** SMTPDataError for the 354 itself, with the close as its cause. */
 function dataError354(err: unknown, command: string, answered: RegExp): true {

@@ -14,12 +14,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPRecipientsRefused, SMTPSenderRefused } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { LHLO, LHLO_PIPELINING, withScript } from "../helpers/client.js";
 import { closedOn, notSent } from "../helpers/closed-on.js";
 import { traced } from "../helpers/flow-trace.js";
 
-const LHLO_PIPELINING = greeting(["ENHANCEDSTATUSCODES", "PIPELINING"], "LHLO");
-const LHLO = greeting(["ENHANCEDSTATUSCODES"], "LHLO");
 const TWO = ["r1@y.test", "r2@y.test"];
 
 /**

@@ -8,9 +8,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPServerDisconnected } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { greeting, LHLO, withScript } from "../helpers/client.js";
 
-const LHLO = greeting(["ENHANCEDSTATUSCODES"], "LHLO");
 
 /** A lock-step transaction up to the end of "hi": MAIL, then each RCPT with its reply, DATA. */
 function lockStep(rcpts: readonly (readonly [string, string])[]): string {
