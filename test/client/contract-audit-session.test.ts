@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  DEFAULT_TIMEOUTS, SMTP, SMTPHeloError, SMTPNotSupportedError, SMTPRecipientsRefused,
+  DEFAULT_TIMEOUTS, SMTP, SMTPDataError, SMTPHeloError, SMTPNotSupportedError, SMTPRecipientsRefused,
 } from "../../src/index.js";
 import { greeting, HELO_ONLY, LOCAL, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
@@ -153,5 +153,28 @@ test("before any greeting: no extensions, heloResp and ehloResp null; helo(name)
     assert.equal(client.heloResp, "mx.test hello other");
     await client.ehlo("other.test");
     assert.deepEqual([client.ehloResp, client.doesEsmtp, client.esmtpFeatures.get("size")], ["mx.test\nSIZE", true, ""]);
+  });
+});
+
+test("verify() and expn() send the address alone, as Python's _addr_only: no display name, no brackets", async () => {
+  const script = `${GREET}C: VRFY j@x.org\nS: 252 maybe\nC: EXPN list@x.org\nS: 550 no\nC: VRFY Sally\nS: 250 Sally <s@x.org>\n`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.verify("John <j@x.org>")).code, 252);
+    assert.equal((await client.expn("<list@x.org>")).code, 550);
+    assert.equal((await client.verify("Sally")).message, "Sally <s@x.org>");
+  });
+});
+
+test("SMTPUTF8 encoding ends with the transaction: after rset(), and after data() refused (then RSET)", async () => {
+  const utf8Mail = "C: MAIL FROM:<a@x.test> SMTPUTF8\nS: 250 ok\n";
+  const script = `${greeting(["SMTPUTF8"])}${utf8Mail}C: RSET\nS: 250 ok\n${utf8Mail}C: DATA\nS: 554 no\nC: RSET\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test", ["SMTPUTF8"]);
+    await client.rset();
+    await assert.rejects(client.rcpt("jö@x.test"), SMTPNotSupportedError);
+    await client.mail("a@x.test", ["SMTPUTF8"]);
+    await assert.rejects(client.data("x"), SMTPDataError);
+    await assert.rejects(client.rcpt("jö@x.test"), SMTPNotSupportedError);
   });
 });
