@@ -6,12 +6,15 @@
  */
 
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import {
-  DEFAULT_TIMEOUTS, SMTP, SMTPDataError, SMTPHeloError, SMTPNotSupportedError, SMTPRecipientsRefused,
+  DEFAULT_TIMEOUTS, LMTP, SMTP, SMTPDataError, SMTPHeloError, SMTPNotSupportedError, SMTPRecipientsRefused,
 } from "../../src/index.js";
 import { greeting, HELO_ONLY, LOCAL, withScript } from "../helpers/client.js";
-import { startScriptServer } from "../helpers/script-server.js";
+import { expectedClientBytes, startScriptServer } from "../helpers/script-server.js";
 
 const GREET = "S: 220 mx.test ESMTP\n";
 const BOTH_REFUSED = `${GREET}C: EHLO client.test\nS: 500 5.5.1 no\nC: HELO client.test\nS: 501 5.5.4 no\n`;
@@ -177,4 +180,20 @@ test("SMTPUTF8 encoding ends with the transaction: after rset(), and after data(
     await assert.rejects(client.data("x"), SMTPDataError);
     await assert.rejects(client.rcpt("jö@x.test"), SMTPNotSupportedError);
   });
+});
+
+test("LMTP over a Unix socket logs in with the regular mechanisms: LHLO, then AUTH PLAIN (a Unix socket counts as local)", async () => {
+  const sock = path.join(tmpdir(), `smtplib-audit-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
+  const script = `${greeting(["AUTH PLAIN"], "LHLO")}C: AUTH PLAIN ${Buffer.from("\0u\0p").toString("base64")}\nS: 235 2.7.0 ok\n`;
+  const server = await startScriptServer(script, { path: sock });
+  let client: LMTP | undefined;
+  try {
+    client = await LMTP.connect(sock, 0, { localHostname: LOCAL, timeout: 5000 });
+    assert.equal((await client.login("u", "p")).code, 235);
+    await server.done;
+    assert.equal(server.received(), expectedClientBytes(script));
+  } finally {
+    client?.close();
+    await server.close();
+  }
 });
