@@ -13,6 +13,7 @@ import { test } from "node:test";
 import {
   DEFAULT_TIMEOUTS, LMTP, SMTP, SMTPDataError, SMTPHeloError, SMTPNotSupportedError, SMTPRecipientsRefused,
 } from "../../src/index.js";
+import { localHostname } from "../../src/transport/local-name.js";
 import { greeting, HELO_ONLY, LOCAL, withScript } from "../helpers/client.js";
 import { expectedClientBytes, startScriptServer } from "../helpers/script-server.js";
 
@@ -196,4 +197,14 @@ test("LMTP over a Unix socket logs in with the regular mechanisms: LHLO, then AU
     client?.close();
     await server.close();
   }
+});
+
+test("ehlo() with localHostname cleared (null or empty) sends the computed name, never null or nothing", async () => {
+  const name = await localHostname();
+  await withScript(`${GREET}C: EHLO ${name}\nS: 250 mx.test\nC: EHLO ${name}\nS: 250 mx.test\n`, async (client) => {
+    client.localHostname = null;
+    assert.equal((await client.ehlo()).code, 250);
+    client.localHostname = "";
+    assert.equal((await client.ehlo()).code, 250);
+  });
 });

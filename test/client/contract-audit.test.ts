@@ -158,3 +158,25 @@ test("quit() returns the 221, closes and forgets the greeting (as Python's); con
     await second.close();
   }
 });
+
+test("await using: the socket is closed after QUIT's 221; a server that hangs up on QUIT, and a client never connected, are not errors (Python's __exit__)", async () => {
+  const server = await startScriptServer(`${GREET}C: QUIT\nS: 221 bye\n`);
+  const hangsUp = await startScriptServer(`${GREET}C: QUIT\n-- close\n`);
+  try {
+    let kept: SMTP | undefined;
+    {
+      await using client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
+      kept = client;
+    }
+    assert.equal(kept.connected, false);
+    const rude = await SMTP.connect("127.0.0.1", hangsUp.port, { localHostname: LOCAL, timeout: 5000 });
+    await rude[Symbol.asyncDispose]();
+    assert.equal(rude.connected, false);
+    await new SMTP()[Symbol.asyncDispose]();
+    await hangsUp.done;
+    assert.equal(hangsUp.received(), "QUIT\r\n");
+  } finally {
+    await server.close();
+    await hangsUp.close();
+  }
+});
