@@ -180,3 +180,12 @@ test("await using: the socket is closed after QUIT's 221; a server that hangs up
     await hangsUp.close();
   }
 });
+
+test("a NaN timeout is a number out of range: RangeError, as 0 and negatives are (Python: ValueError), for every class and phase", () => {
+  for (const cls of [SMTP, SMTP_SSL, LMTP]) {
+    assert.throws(() => new cls({ timeout: Number.NaN }), (err: unknown) => err instanceof RangeError && /got NaN/.test(err.message), cls.name);
+    assert.throws(() => new cls({ timeout: 0 }), RangeError, cls.name);
+  }
+  assert.throws(() => new SMTP({ timeouts: { dataBlock: Number.NaN } }), RangeError);
+  assert.throws(() => new SMTP({ timeout: "5" as unknown as number }), TypeError);
+});
