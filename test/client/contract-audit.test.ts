@@ -189,3 +189,16 @@ test("a NaN timeout is a number out of range: RangeError, as 0 and negatives are
   assert.throws(() => new SMTP({ timeouts: { dataBlock: Number.NaN } }), RangeError);
   assert.throws(() => new SMTP({ timeout: "5" as unknown as number }), TypeError);
 });
+
+test("a value that is not a number where a number goes is a TypeError; a number out of range a RangeError (debug level, limits)", () => {
+  const client = new SMTP();
+  for (const bad of ["1", null, undefined, {}]) {
+    assert.throws(() => client.setDebugLevel(bad as never), TypeError, String(bad));
+  }
+  assert.throws(() => new SMTP({ debugLevel: "2" as never }), TypeError);
+  for (const bad of [3, -1, 1.5, Number.NaN]) assert.throws(() => client.setDebugLevel(bad as never), RangeError, String(bad));
+  client.setDebugLevel(true);
+  assert.equal(client.debugLevel, 1);
+  assert.throws(() => new SMTP({ limits: { maxReplyBytes: "65536" as never } }), TypeError);
+  assert.throws(() => new SMTP({ limits: { maxReplyLines: Number.NaN } }), RangeError);
+});
