@@ -208,3 +208,18 @@ test("ehlo() with localHostname cleared (null or empty) sends the computed name,
     assert.equal((await client.ehlo()).code, 250);
   });
 });
+
+test("authPlain, authLogin and authCramMd5 are bound to the instance: a detached reference works and reads user and password when called", async () => {
+  const client = new SMTP();
+  const { authPlain, authLogin, authCramMd5 } = client;
+  assert.equal(authPlain, client.authPlain, "the same function each time");
+  assert.throws(() => authPlain(), TypeError, "no user or password yet");
+  client.user = "tim";
+  client.password = "tanstaaftanstaaf";
+  assert.equal(authPlain(), "\0tim\0tanstaaftanstaaf");
+  assert.equal(await authLogin(), "tim");
+  // RFC 2195's example.
+  assert.equal(authCramMd5(Buffer.from("<1896.697170952@postoffice.reston.mci.net>")), "tim b913a602c7eda7a495b4e6e7334d3890");
+  client.user = "other";
+  assert.equal(authPlain(), "\0other\0tanstaaftanstaaf");
+});
