@@ -202,3 +202,13 @@ test("a value that is not a number where a number goes is a TypeError; a number 
   assert.throws(() => new SMTP({ limits: { maxReplyBytes: "65536" as never } }), TypeError);
   assert.throws(() => new SMTP({ limits: { maxReplyLines: Number.NaN } }), RangeError);
 });
+
+test("the client's signal aborted between calls closes the socket at once; later calls reject with its reason, nothing sent", async () => {
+  const controller = new AbortController();
+  const reason = new Error("shutting down");
+  await withScript(GREET, async (client) => {
+    controller.abort(reason);
+    assert.equal(client.connected, false);
+    await assert.rejects(client.noop(), (err: unknown) => err === reason);
+  }, { signal: controller.signal });
+});
