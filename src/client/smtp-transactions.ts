@@ -187,7 +187,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
   private transactionOptions(conv: Conversation, from: string, to: readonly string[], options: string[], asked: readonly string[] = options): string[] {
     const wantsUtf8 = hasParam(asked, "SMTPUTF8") || !isAsciiAddress(from) || !allAscii(to);
     if (!wantsUtf8) return options;
-    if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) throw new SMTPNotSupportedError("SMTPUTF8 not supported by server");
+    if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) {
+      // mail() does not greet (as Python's): before any EHLO nothing is known to be supported.
+      throw new SMTPNotSupportedError(conv.greeted ? "SMTPUTF8 not supported by server" : "SMTPUTF8 not supported by server: no EHLO yet (call ehlo() before mail())");
+    }
     return hasParam(options, "SMTPUTF8") ? options : [...options, "SMTPUTF8"];
   }
 

@@ -152,3 +152,11 @@ test("debug output goes to process.stderr, a line each, when no debugOutput is g
   }
   assert.deepEqual(lines.slice(-2), ["C: NOOP\n", "S: 250 ok\n"]);
 });
+
+test("mail() with SMTPUTF8 before any EHLO (mail() does not greet, as Python's): SMTPNotSupportedError that says to call ehlo(), nothing sent", async () => {
+  await withScript(`${greeting(["SMTPUTF8"])}C: MAIL FROM:<a@x.test> SMTPUTF8\nS: 250 ok\n`, async (client) => {
+    await assert.rejects(client.mail("a@x.test", ["SMTPUTF8"]), (err: unknown) => err instanceof SMTPNotSupportedError && /no EHLO yet/.test(err.message));
+    await client.ehlo();
+    assert.equal((await client.mail("a@x.test", ["SMTPUTF8"])).code, 250);
+  });
+});
