@@ -160,3 +160,10 @@ test("mail() with SMTPUTF8 before any EHLO (mail() does not greet, as Python's):
     assert.equal((await client.mail("a@x.test", ["SMTPUTF8"])).code, 250);
   });
 });
+
+test("the caller's MAIL and RCPT options go to an ESMTP server as given, advertised or not (Python's code; see README)", async () => {
+  const script = `${EHLO_PLAIN}C: MAIL FROM:<a@x.test> BODY=8BITMIME X-FOO=1\nS: 250 ok\nC: RCPT TO:<b@y.test> NOTIFY=NEVER\nS: 250 ok\nC: DATA\nS: 354 go\nC: x\nC: .\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendmail("a@x.test", "b@y.test", "x", ["BODY=8BITMIME", "X-FOO=1"], ["NOTIFY=NEVER"])).size, 0);
+  });
+});
