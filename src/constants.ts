@@ -53,10 +53,12 @@ export const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * Checks a number of milliseconds for a timer (a timeout, an interval).
- * @throws TypeError when it is not a number; RangeError unless 0 < value <= MAX_DELAY_MS.
+ * @throws TypeError when it is not a number; RangeError unless 0 < value <= MAX_DELAY_MS
+ * (NaN too: a number out of range, as Python's ValueError for a NaN timeout, and as the
+ * other numeric options here).
  */
 export function checkMilliseconds(name: string, value: unknown): number {
-  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${name} must be a number of milliseconds`);
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number of milliseconds`);
   if (!(value > 0 && value <= MAX_DELAY_MS)) {
     throw new RangeError(`${name} must be a positive number of milliseconds up to ${MAX_DELAY_MS} (about 24.8 days), got ${value}`);
   }

@@ -178,9 +178,13 @@ export function checkSocketFactory(options: SMTPOptions): void {
   }
 }
 
-/** Checks the debug level. */
+/**
+ * Checks the debug level (a boolean counts as 0 or 1, as Python's `True`).
+ * @throws TypeError for anything but a number or a boolean; RangeError for another number.
+ */
 export function checkDebugLevel(level: unknown): DebugLevel {
   const n = level === true ? 1 : level === false ? 0 : level;
+  if (typeof n !== "number") throw new TypeError(`debug level must be 0, 1 or 2, got ${describeValue(level)}`);
   if (n !== 0 && n !== 1 && n !== 2) throw new RangeError(`debug level must be 0, 1 or 2, got ${describeValue(level)}`);
   return n;
 }

@@ -68,7 +68,8 @@ const NO_OPTIONS: DeliverOptions = Object.freeze({});
 export abstract class SMTPTransactions extends SMTPSecure {
   /**
    * MAIL FROM. Options go only to ESMTP servers (as Python); `SMTPUTF8` needs the server's
-   * support, and a non-ASCII sender adds it.
+   * support (a server that only took HELO has none: `SMTPNotSupportedError`, where Python
+   * drops the option), and a non-ASCII sender adds it.
    * @throws TypeError for a bad address or option; SMTPNotSupportedError.
    */
   async mail(sender: string, options: readonly string[] = []): Promise<SMTPReply> {
@@ -77,7 +78,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return this.exclusive(async () => {
       await this.secureIfRequired();
       const conv = this.requireConnection();
-      const opts = this.transactionOptions(conv, path, [], conv.doesEsmtp ? params : []);
+      const opts = this.transactionOptions(conv, path, [], conv.doesEsmtp ? params : [], params);
       conv.utf8 = hasParam(opts, "SMTPUTF8");
       // Led by RSET while transactions written whole are unread, as sendmail's are.
       const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false, false);
@@ -177,14 +178,19 @@ export abstract class SMTPTransactions extends SMTPSecure {
 
   /**
    * The MAIL options of a transaction from its paths (`<addr-spec>` as sent: a display name
-   * is not, so it needs nothing): `SMTPUTF8` added when a path is not ASCII.
+   * is not, so it needs nothing): `SMTPUTF8` added when a path is not ASCII. `asked` are the
+   * caller's options before a server without ESMTP dropped them: an SMTPUTF8 among them is
+   * still refused there (Python's documentation says so; its code drops it silently).
    * @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed and the
    * server does not offer it (or does not speak ESMTP).
    */
-  private transactionOptions(conv: Conversation, from: string, to: readonly string[], options: string[]): string[] {
-    const wantsUtf8 = hasParam(options, "SMTPUTF8") || !isAsciiAddress(from) || !allAscii(to);
+  private transactionOptions(conv: Conversation, from: string, to: readonly string[], options: string[], asked: readonly string[] = options): string[] {
+    const wantsUtf8 = hasParam(asked, "SMTPUTF8") || !isAsciiAddress(from) || !allAscii(to);
     if (!wantsUtf8) return options;
-    if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) throw new SMTPNotSupportedError("SMTPUTF8 not supported by server");
+    if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) {
+      // mail() does not greet (as Python's): before any EHLO nothing is known to be supported.
+      throw new SMTPNotSupportedError(conv.greeted ? "SMTPUTF8 not supported by server" : "SMTPUTF8 not supported by server: no EHLO yet (call ehlo() before mail())");
+    }
     return hasParam(options, "SMTPUTF8") ? options : [...options, "SMTPUTF8"];
   }
 
@@ -323,7 +329,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       }
     }
     // The paths, as sent: a display name ("Jörg <j@x>") is not, and needs no SMTPUTF8.
-    options = this.transactionOptions(conv, req.fromPath, req.toPaths, options);
+    options = this.transactionOptions(conv, req.fromPath, req.toPaths, options, conv.doesEsmtp ? options : req.mailOptions);
     const encoding: CommandEncoding = hasParam(options, "SMTPUTF8") ? "utf8" : "ascii";
     const rcptOptions = conv.doesEsmtp ? req.rcptOptions : [];
     return {

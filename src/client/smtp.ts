@@ -79,7 +79,11 @@ export class SMTP extends SMTPTransactions {
     return this.tracer.level;
   }
 
-  /** Sets the debug level: 0 silent, 1 commands and replies, 2 the same with times. */
+  /**
+   * Sets the debug level: 0 silent, 1 commands and replies, 2 the same with times (`true`
+   * is 1, `false` 0, as in Python).
+   * @throws TypeError for anything but a number or a boolean; RangeError for another number.
+   */
   setDebugLevel(level: DebugLevel | boolean): void {
     this.tracer.level = checkDebugLevel(level);
   }

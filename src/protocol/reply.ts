@@ -4,7 +4,7 @@
  */
 
 import { MAX_REPLY_BYTES, MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from "../constants.js";
-import { parseEnhancedStatus, SMTPResponseException } from "../errors.js";
+import { describeValue, parseEnhancedStatus, SMTPResponseException } from "../errors.js";
 import { asBuffer } from "./bytes.js";
 
 /** One reply from the server: what Python returns as `(code, msg)`. */
@@ -34,11 +34,14 @@ const CR = 0x0d;
 /**
  * Fills in the default caps and checks the given ones. A line cap below 5 bytes could not
  * hold even `250\r\n`, so it counts as out of range.
- * @throws RangeError for a cap that is not an integer in range.
+ * @throws TypeError for a cap that is not a number; RangeError for a number that is not
+ * an integer in range.
  */
 export function resolveLimits(limits: ReplyLimits = {}): Required<ReplyLimits> {
   const check = (name: keyof ReplyLimits, fallback: number, min: number): number => {
-    const value = limits[name] ?? fallback;
+    const value: unknown = limits[name] ?? fallback;
+    // Not a number at all is a TypeError; a number out of range (NaN, 1.5, 0) a RangeError.
+    if (typeof value !== "number") throw new TypeError(`limits.${name} must be an integer >= ${min}, got ${describeValue(value)}`);
     if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`limits.${name} must be an integer >= ${min}, got ${String(value)}`);
     return value;
   };
@@ -175,7 +178,7 @@ export class ReplyParser {
   /** Counts lines, to find the least recently seen entry of {@link #recent}. */
   #clock = 0;
 
-  /** @throws RangeError for a limit that is not a positive integer (see {@link resolveLimits}). */
+  /** @throws TypeError or RangeError for a bad limit (see {@link resolveLimits}). */
   constructor(limits: ReplyLimits = {}) {
     const resolved = resolveLimits(limits);
     this.#maxLine = resolved.maxLineLength;

@@ -133,7 +133,7 @@ test("localHostname, writable as in Python, takes a name or null (the computed o
   assert.equal(client.localHostname, null);
 });
 
-test("setDebugLevel() with a string: the RangeError shows it is a string (\"got 1\" read as a contradiction)", () => {
+test("setDebugLevel() with a string: the TypeError shows it is a string (\"got 1\" read as a contradiction)", () => {
   assert.throws(() => new SMTP().setDebugLevel("1" as never), /debug level must be 0, 1 or 2, got the string "1"/);
 });
 
