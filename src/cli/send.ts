@@ -3,7 +3,6 @@
  * Output: the refused recipients on stdout; the transcript (-v) and progress bar on stderr.
  * @module
  */
-import diagnostics from "node:diagnostics_channel";
 import { close, constants, createReadStream, fstat, fstatSync, open, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Socket } from "node:net";
@@ -185,14 +184,13 @@ function noMechanismContext(e: unknown, client: Client | undefined, cmd: SendCom
   return ` The server offers AUTH ${offered === undefined || offered === "" ? "with no mechanism" : offered}${allowed}`;
 }
 
-/** Counts the bytes this client writes (the library's `smtplib.send` channel) into `progress`. */
-function trackWrites(client: Client, progress: Progress): () => void {
-  const onSend = (msg: unknown): void => {
-    const { client: who, data } = msg as { client?: unknown; data?: Uint8Array };
-    if (who === client && data) progress.add(data.length);
+/** The `onProgress` of a call whose bytes `progress` shows (it is told totals, and adds the difference). */
+function showProgress(progress: Progress): (sent: number) => void {
+  let shown = 0;
+  return (sent) => {
+    progress.add(sent - shown);
+    shown = sent;
   };
-  diagnostics.subscribe("smtplib.send", onSend);
-  return () => diagnostics.unsubscribe("smtplib.send", onSend);
 }
 
 /** Sends and prints; resolves to the exit code. */
@@ -232,7 +230,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let progress: Progress | undefined;
   // what no bar covers: a server slow to connect, greet, log in or answer a small message
   let waiting: WaitNote | undefined;
-  let untrack = (): void => undefined;
+  let onProgress: ((sent: number) => void) | undefined;
   let phase: SendPhase = "connect";
   // each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not 1 of 2)
   const recipients = new Set(cmd.to).size;
@@ -263,11 +261,13 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     if (onTerminal && (size === undefined || size >= PROGRESS_THRESHOLD)) {
       waiting?.stop();
       progress = size === undefined ? startCounter(PROGRESS_THRESHOLD) : startProgress(size);
-      untrack = trackWrites(client, progress);
+      onProgress = showProgress(progress);
     } else {
       waiting?.waitingFor("the server's reply to the message");
     }
-    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [...cmd.mailOptions], [...cmd.rcptOptions], size === undefined ? {} : { size });
+    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [...cmd.mailOptions], [...cmd.rcptOptions], {
+      ...(size === undefined ? {} : { size }), ...(onProgress === undefined ? {} : { onProgress }),
+    });
     waiting?.stop();
     progress?.stop();
     progress = undefined;
@@ -305,7 +305,6 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } finally {
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
-    untrack();
     client?.close();
     if (!(message.body instanceof Uint8Array)) message.body.destroy();
   }

@@ -15,6 +15,7 @@ import {
   abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 import { openGroup } from "./reset-lead.js";
+import type { ProgressMeter } from "./progress-meter.js";
 
 /** Size of the chunks a stream is cut into. */
 const BDAT_CHUNK = 256 * 1024;
@@ -81,6 +82,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       await writePieces(conv, parts, opts.signal, { slots: [slot!], command: "BDAT" });
       writing = undefined;
     }
+    opts.meter?.sent(size);
     if (opts.pipelining) {
       await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
       return;
@@ -98,7 +100,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (body.kind === "bytes") last = [body.bytes];
     else {
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-      last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal);
+      last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
       if (last !== null && conv.dialect === "lmtp" && chunkSlots.length > 0) last = await chunksAccepted(conv, chunkSlots, last);
     }
     // The bytes go after the command line, in pieces: a message in memory past LARGE_BODY,
@@ -139,17 +141,19 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
 /**
  * Sends a stream as BDAT chunks of about 256 KiB, holding the last one back (it goes with
  * LAST). Stops early, without sending the rest (nor LAST), once the envelope or a chunk is
- * known to be refused, checked after each chunk sent and once the stream has ended.
+ * known to be refused, checked after each chunk sent and once the stream has ended. Each
+ * chunk read is counted by `meter`, which `sendChunk` tells of each chunk sent.
  */
 async function streamBdat(
   chunks: AsyncIterable<Uint8Array | string>, sendChunk: (parts: Buffer[]) => Promise<void>,
-  refused: () => boolean, signal?: AbortSignal,
+  refused: () => boolean, signal?: AbortSignal, meter?: ProgressMeter,
 ): Promise<Buffer[] | null> {
   let held: Buffer[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   for await (const chunk of sourceChunks(chunks)) {
     signal?.throwIfAborted();
+    meter?.read(chunk.length);
     pending.push(chunk);
     pendingBytes += chunk.length;
     if (pendingBytes < BDAT_CHUNK) continue;

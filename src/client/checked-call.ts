@@ -11,21 +11,27 @@ import { bodyBytes, checkStreamUsable, isStreamBody, type MessageBody } from "./
 import { checkedRequest, toList, type Request } from "./request.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import type { Body } from "./transaction.js";
+import { describeValue } from "../errors.js";
 import { checkKnownKeys, checkSignal, optionsObject } from "../option-checks.js";
 import type { DeliverOptions } from "./smtp-transactions.js";
 import { watchedCalls, type CallWatch } from "./call-watch.js";
 
 /**
- * Checks the last argument of `sendmail`/`deliver` (`{ signal, size }`) or, with
- * `withSize` false, of `sendMessage` (`{ signal }`): an object or nothing, with only those
- * keys, and a `signal` that is an `AbortSignal` (`size` is checked with the body). A
+ * Checks the last argument of `sendmail`/`deliver` (`{ signal, size, onProgress }`) or, with
+ * `withSize` false, of `sendMessage` (`{ signal, onProgress }`): an object or nothing, with
+ * only those keys, a `signal` that is an `AbortSignal` and an `onProgress` that is a
+ * function (`size` is checked with the body). A
  * misspelt `signal` is refused, not ignored: the call could then never be cancelled.
  * @throws TypeError
  */
 export function checkCallOptions(value: unknown, withSize: boolean): DeliverOptions {
   const options = optionsObject(value, "call options");
-  checkKnownKeys(options, withSize ? ["signal", "size"] : ["signal"], "call option");
+  checkKnownKeys(options, withSize ? ["signal", "size", "onProgress"] : ["signal", "onProgress"], "call option");
   checkSignal(options["signal"], "signal");
+  const onProgress = options["onProgress"];
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== "function") {
+    throw new TypeError(`onProgress must be a function, got ${describeValue(onProgress)}`);
+  }
   return options as DeliverOptions;
 }
 

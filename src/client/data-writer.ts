@@ -12,6 +12,7 @@ import { abortableItems, linkSignals } from "./abortable.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
+import type { ProgressMeter } from "./progress-meter.js";
 import { WriteBuffers } from "./write-buffers.js";
 
 /**
@@ -36,7 +37,7 @@ function* pieces(bytes: Buffer): Generator<Buffer> {
 
 /** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
 export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
-  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, signal);
+  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, { signal });
 }
 
 /**
@@ -53,17 +54,30 @@ export function writeAtOnce(conv: Conversation, body: Body, accepted: number, fo
   return endData(conv, stuffer, last, accepted, followed);
 }
 
-/**
- * {@link writeBody} for a stream or a large body: in pieces, with back-pressure. `followed`
- * as in {@link writeAtOnce}. When writing fails, `instead` (if given) is asked, before the
- * connection is closed, for the error to report in place of the failure. `written` (if
- * given) is called as soon as the end of data has been handed to the connection, in the
- * same synchronous step: an abort in the microtasks before this returns must find the
- * message whole (see `FlowOptions.written`).
- */
-export async function writeStreamed(
-  conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, followed = false, instead?: (err: unknown) => unknown, written?: () => void,
-): Promise<Slot[]> {
+/** How {@link writeStreamed} writes. */
+export interface StreamedWrite {
+  /** Aborts the writes and the waits for the body's chunks. */
+  signal?: AbortSignal | undefined;
+  /** As in {@link writeAtOnce}. */
+  followed?: boolean;
+  /**
+   * When writing fails, asked, before the connection is closed, for the error to report in
+   * place of the failure.
+   */
+  instead?: (err: unknown) => unknown;
+  /**
+   * Called as soon as the end of data has been handed to the connection, in the same
+   * synchronous step: an abort in the microtasks before this returns must find the message
+   * whole (see `FlowOptions.written`).
+   */
+  written?: (() => void) | undefined;
+  /** Told of each piece of the message once it has been written (see `ProgressMeter`). */
+  meter?: ProgressMeter | undefined;
+}
+
+/** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. */
+export async function writeStreamed(conv: Conversation, body: Body, accepted: number, how: StreamedWrite = {}): Promise<Slot[]> {
+  const { signal, followed = false, instead, written, meter } = how;
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
   // Chunks that stuffing changes are copied into these, each reused once written (a piece
@@ -73,9 +87,11 @@ export async function writeStreamed(
     conv.channel.bodyStarted();
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {
       signal?.throwIfAborted();
+      meter?.read(chunk.length);
       const out = stuffer.push(chunk, buffers.take);
       if (out.length > AT_ONCE_MAX) await writePieces(conv, [out], signal);
       else if (out.length) await conv.channel.writeData(out, stall, signal, buffers.afterWrite(out));
+      meter?.sent(chunk.length);
     }
   } catch (err) {
     // Asked before the close below, after which the connection is closed whatever failed.

@@ -18,6 +18,7 @@ import type { MessageInput } from "./send-message.js";
 import { unstartedOn421 } from "./smtp-base.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
+import { ProgressMeter } from "./progress-meter.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
 import {
@@ -41,6 +42,18 @@ export interface SendMessageOptions {
    * the connection stays and the final reply is read and dropped.
    */
   signal?: AbortSignal;
+  /**
+   * Called as the message goes out, with how many of its bytes have been handed to the
+   * connection so far: the message as given (a string's UTF-8 bytes with CRLF line ends,
+   * before dot-stuffing), so that with a known size it gives a share done. It is called as
+   * each piece of a message written in pieces goes (a stream's chunks; with DATA, a message
+   * in memory over 128 KiB in pieces of 128 KiB), and once with the whole size when the
+   * last byte has been handed over (before the server's reply to it). A call that fails
+   * before its message does not call it. It runs between writes: keep it short. What it
+   * throws does not stop the message (use `signal` to cancel the call): it is said as a
+   * process warning, once.
+   */
+  onProgress?: (sent: number) => void;
 }
 
 /** Options of `sendmail()` and `deliver()`, beyond Python's arguments. */
@@ -59,6 +72,8 @@ interface Progress {
   written: boolean;
   /** Told when its first byte is about to be written, when its runner watches it (see `watchedCalls`). */
   watch: CallWatch | undefined;
+  /** The caller's `onProgress`, if any. */
+  meter: ProgressMeter | undefined;
 }
 
 /** The options of a call given none: one shared object, not one per call. */
@@ -197,7 +212,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, options: SendMessageOptions, watch: CallWatch | undefined): Promise<Delivery> {
     this.buildEarly(req);
-    const progress: Progress = { sending: undefined, written: false, watch };
+    const progress: Progress = { sending: undefined, written: false, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress) : undefined };
     if (!options.signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
@@ -274,10 +289,14 @@ export abstract class SMTPTransactions extends SMTPSecure {
     // From here to the end of the message nothing else runs before the first write.
     progress.sending = conv;
     if (progress.watch) progress.watch.started = true;
-    const written = (): void => { progress.written = true; };
+    const meter = progress.meter;
+    const written = (): void => {
+      progress.written = true;
+      meter?.finish(req.body.kind === "bytes" ? req.body.bytes.length : undefined);
+    };
     let pending: Pending;
     try {
-      pending = await send(conv, env, req.body, { pipelining, chunking, written, ...(flow.signal ? { signal: flow.signal } : {}) });
+      pending = await send(conv, env, req.body, { pipelining, chunking, written, meter, ...(flow.signal ? { signal: flow.signal } : {}) });
     } finally {
       flow.release();
     }

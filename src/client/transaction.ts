@@ -12,6 +12,7 @@ import { outOfStep, PRELIMINARY, type Slot } from "../transport/command-queue.js
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
+import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
 import { closedOnReply } from "./slot-refusal.js";
@@ -60,6 +61,8 @@ export interface FlowOptions {
    * a connection whose transaction is whole, and the message might then have gone or not.
    */
   written?: () => void;
+  /** The caller's `onProgress`, told of each piece of the message written (see `ProgressMeter`). */
+  meter?: ProgressMeter | undefined;
 }
 
 /** What remains after the data was written: the final reply (or LMTP's replies). */
@@ -325,7 +328,9 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   // reply that comes while a large message is written refuses it "early": reported as the
   // refusal of its end when the connection then closes (see refusalOnClose).
   const final = writeAtOnce(conv, body, accepted, true)
-    ?? (await writeStreamed(conv, body, accepted, opts.signal, true, (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal), opts.written));
+    ?? (await writeStreamed(conv, body, accepted, {
+      signal: opts.signal, followed: true, instead: (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal), written: opts.written, meter: opts.meter,
+    }));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }

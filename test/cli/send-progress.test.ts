@@ -24,11 +24,6 @@ const LIMIT_MS = 30_000;
 /** send.ts's PROGRESS_THRESHOLD: smaller messages get no bar. */
 const THRESHOLD = 512 * 1024;
 const SEND = ["send", "--from", "a@x.test", "--to", "b@x.test", "--helo", "progress.test"];
-/**
- * What the client writes before the message data once the bar is set up: EHLO too, which
- * goes with the first command of the transaction when there was no login.
- */
-const BEFORE_DATA = "EHLO progress.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n";
 
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
@@ -172,23 +167,11 @@ function makeMessage(size: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-/**
- * The bytes the client writes for `message` of unknown size (no SIZE parameter) once the bar
- * is set up: {@link BEFORE_DATA}, the message with CRLF line ends and leading dots doubled
- * (RFC 5321 §4.5.2), ending in CRLF, and the end marker "." (QUIT comes after the bar stops).
- */
-function bytesOnWire(message: string): number {
-  let data = message.replace(/\r?\n/g, "\r\n").replace(/^\./gm, "..");
-  if (!data.endsWith("\r\n")) data += "\r\n";
-  return Buffer.byteLength(BEFORE_DATA) + Buffer.byteLength(data) + ".\r\n".length;
-}
-
-/** A message of unknown size whose bytes on the wire are exactly `n` (see {@link bytesOnWire}). */
-function messageOnWire(n: number): string {
+/** A message of exactly `n` bytes (LF line ends, as a file on disk; the client sends CRLF). */
+function messageOfSize(n: number): string {
   const head = "Subject: exact\n\n";
-  const filler = n - bytesOnWire(`${head}\n`);
-  const message = `${head}${"x".repeat(filler)}\n`;
-  assert.equal(bytesOnWire(message), n);
+  const message = `${head}${"x".repeat(n - head.length - 1)}\n`;
+  assert.equal(Buffer.byteLength(message), n);
   return message;
 }
 
@@ -271,14 +254,14 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
     assertRising(percents, (p) => p, 4);
     assert.equal(percents[0], 0);
     assert.equal(percents.at(-1), 100);
-    // More goes out than the file holds (CRLF for LF, doubled dots): the bar stops at its total.
+    // The file's own bytes are counted (not CRLF for LF, doubled dots): the bar ends at its total.
     assert.match(lines.at(-1)!, new RegExp(`\\| ${formatBytes(size)}/${formatBytes(size)} \\| 0s left$`));
     const end = assertPutAway(run.terminal);
     assert.equal(run.terminal.slice(end), "", "nothing after the bar is put away");
     assert.ok(server.messages[0]?.data.equals(Buffer.from(message.replace(/\n/g, "\r\n"))), "the message arrived whole");
   });
 
-  test("a message from a pipe (size unknown): the bytes written so far, rising to the count of every byte sent", async () => {
+  test("a message from a pipe (size unknown): the bytes of it sent so far, rising to its size", async () => {
     const server = await debugServer();
     const { message, file } = await bigMessage();
     const run = await sendOnTerminal(["--server", `127.0.0.1:${await relay(server.port, { rate: RATE })}`], { pipeFrom: file });
@@ -286,21 +269,20 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
     assert.equal(run.stdout, "delivered <b@x.test>: 250 2.6.0 OK: message queued\nsent to 1 of 1 recipient(s)\n");
     const shown = counts(drawn(run.terminal));
     assertRising(shown, shownBytes, 4);
-    // The last drawing (at stop) shows what went out, which is more than the input.
-    assert.equal(shown.at(-1), formatBytes(bytesOnWire(message)));
-    assert.notEqual(shown.at(-1), formatBytes(Buffer.byteLength(message)));
+    // The message's own bytes, as read: not the commands, CRLF for LF or doubled dots.
+    assert.equal(shown.at(-1), formatBytes(Buffer.byteLength(message)));
     const end = assertPutAway(run.terminal);
     assert.equal(run.terminal.slice(end), "");
   });
 
-  test("from a pipe, the count appears at exactly 512 KiB written: every byte written is counted, once", async () => {
-    // One byte fewer on the wire and nothing is shown: so the count is exact (EHLO, MAIL,
-    // RCPT, DATA, the stuffed data and the end marker), no byte missed nor counted twice.
+  test("from a pipe, the count appears at exactly 512 KiB of the message sent: every byte of it is counted, once", async () => {
+    // One byte fewer and nothing is shown: so the count is exact, no byte missed nor
+    // counted twice.
     const server = await debugServer();
     const args = ["--server", `127.0.0.1:${server.port}`];
     const [below, at] = await Promise.all([
-      sendOnTerminal(args, { pipeFrom: await tempFile(messageOnWire(THRESHOLD - 1)) }),
-      sendOnTerminal(args, { pipeFrom: await tempFile(messageOnWire(THRESHOLD)) }),
+      sendOnTerminal(args, { pipeFrom: await tempFile(messageOfSize(THRESHOLD - 1)) }),
+      sendOnTerminal(args, { pipeFrom: await tempFile(messageOfSize(THRESHOLD)) }),
     ]);
     assert.equal(below.code, 0, below.terminal);
     assert.equal(below.terminal, "");
@@ -344,7 +326,7 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
     const message = makeMessage(1024 * 1024);
     const run = await sendOnTerminal(["--server", `127.0.0.1:${server.port}`], { pipeFrom: await tempFile(message) });
     assert.equal(run.code, 4, run.terminal);
-    assert.equal(counts(drawn(run.terminal)).at(-1), formatBytes(bytesOnWire(message)));
+    assert.equal(counts(drawn(run.terminal)).at(-1), formatBytes(Buffer.byteLength(message)));
     const end = assertPutAway(run.terminal);
     assert.match(run.terminal.slice(end), /^smtplib: SMTPDataError: 554 [^\r\n]*no thanks\r\n$/);
   });

@@ -1,0 +1,60 @@
+/**
+ * A call's `onProgress` (see `SendMessageOptions.onProgress`): told how many bytes of its
+ * message have been handed to the connection, as the message goes out. No I/O of its own.
+ * @module
+ */
+
+/** Counts a message's bytes as the writers read and write them, and tells the caller. */
+export class ProgressMeter {
+  /** Bytes read from the body so far (a stream's chunks), written or not. */
+  #read = 0;
+  /** Bytes handed to the connection so far, as last told. */
+  #sent = 0;
+  /** True once the caller has been told anything. */
+  #told = false;
+  /** True once the caller's function has thrown (said once, as a warning). */
+  #warned = false;
+  readonly #report: (sent: number) => void;
+
+  /** `report`: the caller's `onProgress`. */
+  constructor(report: (sent: number) => void) {
+    this.#report = report;
+  }
+
+  /** `bytes` more of the message have been read from its body, to be written next. */
+  read(bytes: number): void {
+    this.#read += bytes;
+  }
+
+  /** `bytes` more of the message have been handed to the connection. */
+  sent(bytes: number): void {
+    this.#sent += bytes;
+    this.#tell();
+  }
+
+  /**
+   * The whole message has been handed over: `total` bytes (default: all that was
+   * {@link read}). Tells the caller unless its last report said so already.
+   */
+  finish(total: number = this.#read): void {
+    if (this.#told && total === this.#sent) return;
+    this.#sent = total;
+    this.#tell();
+  }
+
+  /**
+   * Calls the caller's function. It runs between two writes of a transaction, which must
+   * not be torn apart: what it throws is said as a process warning (once per call) and
+   * does not stop the message. A call is cancelled with its signal.
+   */
+  #tell(): void {
+    this.#told = true;
+    try {
+      this.#report(this.#sent);
+    } catch (err) {
+      if (this.#warned) return;
+      this.#warned = true;
+      process.emitWarning(`onProgress threw (the message is sent anyway; use a signal to cancel the call): ${err instanceof Error ? err.message : String(err)}`, { code: "SMTPLIB_ON_PROGRESS" });
+    }
+  }
+}
