@@ -48,7 +48,7 @@ export class SMTP extends SMTPTransactions {
    * Connects and reads the greeting: `new this(options)` then `connect(host, port)`.
    * @throws see {@link SMTP.connect | connect()}.
    */
-  static async connect<T extends SMTP>(this: new (options?: SMTPOptions) => T, host = "localhost", port = 0, options?: SMTPOptions): Promise<T> {
+  static async connect<T extends SMTP>(this: new (options?: SMTPOptions) => T, host: string | null = "localhost", port: number | null = 0, options?: SMTPOptions): Promise<T> {
     const client = new this(options);
     await client.connect(host, port);
     return client;
@@ -101,14 +101,15 @@ export class SMTP extends SMTPTransactions {
   /**
    * Connects to `host` (`"host:port"` is split as in Python, and so is `"[IPv6]:port"`,
    * which Python would look up as a name; a path starting with `/` is a Unix socket for
-   * LMTP) and reads the 220 greeting. Port 0 means the class's default.
+   * LMTP) and reads the 220 greeting. Port 0 means the class's default; a `null` host or
+   * port is one not given (Python's `None`).
    * @throws SMTPException when already connected; SMTPConnectError for a greeting other
    * than 220 (code -1 when it is not a valid reply) or a refused connection;
    * SMTPTimeoutError; TypeError for a non-numeric port in `"host:port"`; RangeError for a
    * port that is not an integer from 0 to 65535; TypeError for an LMTP Unix socket path with
    * `socketFactory`.
    */
-  connect(host = "localhost", port = 0): Promise<SMTPReply> {
+  connect(host: string | null = "localhost", port: number | null = 0): Promise<SMTPReply> {
     return this.exclusive(async () => {
       if (this.conversation && !this.conversation.channel.closed) {
         throw new SMTPException("Already connected: call quit() or close() before connect()");
@@ -116,7 +117,7 @@ export class SMTP extends SMTPTransactions {
       // putcmd() slots of a connection the server closed belong to it: getreply() on the
       // new one must read the new one's replies (Python reads the current socket).
       this.forgetConnection();
-      const target = splitHostPort(host, port, (this.constructor as typeof SMTP).defaultPort);
+      const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort);
       if (target.path !== undefined && this.dialect === "lmtp" && this.options.socketFactory !== undefined) {
         throw new TypeError(`socketFactory cannot open a Unix socket (${target.path}): it is for TCP targets only`);
       }

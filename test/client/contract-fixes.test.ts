@@ -13,6 +13,7 @@ import { SMTP, SMTPNotSupportedError, SMTPRecipientsRefused, type SMTPOptions } 
 import { authenticate } from "../../src/client/authenticate.js";
 import { FakeIO } from "../auth/fake-io.js";
 import { greeting, HELO_ONLY, withScript } from "../helpers/client.js";
+import { startScriptServer } from "../helpers/script-server.js";
 
 const debug = (lines: string[]): SMTPOptions => ({ debugLevel: 1, debugOutput: (l) => lines.push(l) });
 const GREET_ONLY = "\nS: 220 mx.test ESMTP\n";
@@ -243,4 +244,16 @@ test("the signal option's listener goes at once when the connection is already c
   assert.equal(listeners(), 0, "gone when it closes");
   client.watch(AbortSignal.abort());
   assert.equal(listeners(), 0, "never kept for a connection closed already");
+});
+
+test("a null port given to connect() is one not given (Python's None): \"host:port\" is split as for port 0", async () => {
+  const server = await startScriptServer(`${GREET_ONLY}C: QUIT\nS: 221 bye\n`);
+  try {
+    const client = await SMTP.connect(`127.0.0.1:${server.port}`, null);
+    assert.equal((await client.quit()).code, 221);
+    await server.done;
+  } finally {
+    await server.close();
+  }
+  await assert.rejects(new SMTP().connect("127.0.0.1", "25" as never), /TypeError: port must be a number, got the string "25"/);
 });
