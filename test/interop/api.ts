@@ -49,6 +49,7 @@ export interface SMTPClient {
     msg: string | Uint8Array | AsyncIterable<Uint8Array>,
     mailOptions?: string[],
     rcptOptions?: string[],
+    options?: { signal?: AbortSignal; size?: number; onProgress?: (sent: number) => void },
   ): Promise<Map<string, SMTPReply>>;
   sendMessage(msg: string | Uint8Array, from?: string, to?: string | string[]): Promise<Map<string, SMTPReply>>;
   noop(): Promise<SMTPReply>;

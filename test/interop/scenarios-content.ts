@@ -13,7 +13,7 @@ export const contentScenarios: Scenario[] = [
   sizeScenario("50mb", 50 << 20, 300_000),
   {
     id: "stream-50mb",
-    title: "a 50 MB body as an AsyncIterable, cut at awkward places (inside CRLF, before dots); content checked",
+    title: "a 50 MB body as an AsyncIterable, cut at awkward places (inside CRLF, before dots); content checked; onProgress rises to its size",
     notOffered: () => undefined,
     timeoutMs: 300_000,
     async run(ctx) {
@@ -33,10 +33,14 @@ export const contentScenarios: Scenario[] = [
       }
       const t0 = Date.now();
       const c = await openPlain(ctx, undefined, { timeout: 120_000 });
-      expectNoRefusals(await c.sendmail(SENDER, to, pieces()));
+      const told: number[] = [];
+      expectNoRefusals(await c.sendmail(SENDER, to, pieces(), [], [], { onProgress: (n) => told.push(n) }));
       await quit(c);
+      if (told.at(-1) !== bytes.length || told.some((n, i) => i > 0 && n < told[i - 1]!)) {
+        throw new Error(`onProgress did not rise to ${bytes.length}: ${told.length} calls, last ${String(told.at(-1))}`);
+      }
       const found = await delivered(ctx, token, to, 120_000);
-      return `${checkContent(found[0] as Delivered, sent)}, ${chunks} chunks, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+      return `${checkContent(found[0] as Delivered, sent)}, ${chunks} chunks, ${told.length} progress reports, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
     },
   },
   {
