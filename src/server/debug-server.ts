@@ -13,6 +13,11 @@ import { createTranscriptLogger, describeServerError, type TranscriptEntry } fro
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
 
+/** smtp-server's per-session list of disabled commands (replaces the server's while set). */
+interface SessionCommands {
+  disabledCommands?: string[] | undefined;
+}
+
 /** A message as the server received it. */
 export interface ReceivedMessage {
   readonly envelope: {
@@ -91,16 +96,25 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
   }
 
+  // smtp-server advertises AUTH before STARTTLS and then answers it 538: a client should not
+  // be offered what it may not use. AUTH is turned off for the session until TLS is up
+  // (smtp-server's per-session disabledCommands), and MAIL is then refused (530) when AUTH
+  // is required, which smtp-server no longer does itself once AUTH is off.
+  const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
+  const smtpOptions = toSmtpServerOptions(options);
   const server = new SMTPServer({
-    ...toSmtpServerOptions(options),
+    ...smtpOptions,
     logger: createTranscriptLogger(record),
     onConnect(session, callback) {
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
+      if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
       callback();
     },
     onSecure(_socket, session, callback) {
       const cipher = session.tlsOptions === false ? "" : ` ${session.tlsOptions.version} ${session.tlsOptions.name}`;
       event(session.id, `TLS established${cipher}`);
+      // back to the server's own list: AUTH is offered from now on
+      if (authAfterTls) (session as SessionCommands).disabledCommands = undefined;
       callback();
     },
     onAuth(auth: SMTPServerAuthentication, session, callback) {
@@ -111,7 +125,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if (!ok) return callback(null, { message: "Authentication credentials invalid", responseCode: 535 });
       callback(null, { user: { username: name } });
     },
-    onMailFrom(address, _session, callback) {
+    onMailFrom(address, session, callback) {
+      if (authAfterTls && options.auth?.required && !session.secure) {
+        return callback(Object.assign(new Error("Must issue a STARTTLS command first (authentication is required)"), { responseCode: 530 }));
+      }
       const refusal = refuseFrom.get(address.address.toLowerCase());
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
