@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { resolve } from "node:path";
 import { CommanderError } from "commander";
 import { parseCommandLine, type CliCommand } from "../../src/cli/args.js";
-import { parseHostPort, parseUserPass, PASSWORD_MECHANISMS } from "../../src/cli/flag-values.js";
+import { flagValue, parseHostPort, parseUserPass, PASSWORD_MECHANISMS } from "../../src/cli/flag-values.js";
 import { defaultRegistry } from "../../src/auth/registry.js";
 
 function parse(...argv: string[]): { command?: CliCommand; error?: CommanderError; out: string; err: string } {
@@ -286,4 +286,12 @@ test("a bad value of any parsed flag is quoted short too (commander's own wordin
   }
   const auth = parse("serve", "--auth", "hunter2-without-a-user");
   assert.equal(auth.error?.message, "error: --auth (the value is not shown: it may hold a password): not user:password");
+});
+
+test("flagValue passes on, unchanged, an error of a parser that is not a bad value (a bug, or a usage error it words itself)", () => {
+  const bug = new TypeError("not a value problem");
+  assert.throws(() => flagValue("--x", () => { throw bug; })("v", undefined), (err) => err === bug);
+  const own = new CommanderError(2, "smtplib.usage", "error: worded by the parser");
+  assert.throws(() => flagValue("--x", () => { throw own; })("v", undefined), (err) => err === own);
+  assert.equal(flagValue("--x", (v: string) => v.length)("four", undefined), 4);
 });
