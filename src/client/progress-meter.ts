@@ -26,8 +26,12 @@ export class ProgressMeter {
     this.#read += bytes;
   }
 
-  /** `bytes` more of the message have been handed to the connection. */
+  /**
+   * `bytes` more of the message have been handed to the connection. An empty piece (a
+   * stream's empty chunk) tells nothing: each report says that more has gone.
+   */
   sent(bytes: number): void {
+    if (bytes === 0) return;
     this.#sent += bytes;
     this.#tell();
   }
