@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import { LMTP, SMTP, SMTPPool } from "../../src/index.js";
 import { messageSink } from "../helpers/message-sink.js";
 import { onLines } from "../helpers/lines.js";
-import { assertProgress, progressLog, quiesce } from "../helpers/progress-log.js";
+import { abortingAt, assertProgress, progressLog, quiesce } from "../helpers/progress-log.js";
 
 const KIB = 1024;
 const lines = (n: number): Buffer => Buffer.alloc(n, `.${"y".repeat(77)}\r\n`);
@@ -198,6 +198,30 @@ test("onProgress that throws what cannot be made a string, or returns a rejected
   } finally {
     process.off("warning", onWarning);
     process.off("unhandledRejection", onRejection);
+    await sink.close();
+  }
+});
+
+test("onProgress: a pipelined call aborted mid-stream closes the connection; the calls queued behind it are told nothing", async () => {
+  const sink = await messageSink(["PIPELINING", "CHUNKING"]);
+  try {
+    const client = await SMTP.connect("127.0.0.1", sink.port);
+    const controller = new AbortController();
+    const logs = [progressLog(), progressLog(), progressLog()];
+    const stopping = abortingAt(logs[0]!, controller, 2);
+    const calls = [
+      client.sendmail("a@x.test", "b@y.test", Readable.from(Array.from({ length: 8 }, () => lines(300 * KIB))), [], [], { onProgress: stopping, signal: controller.signal }),
+      client.sendmail("a@x.test", "b@y.test", lines(500), [], [], { onProgress: logs[1]!.onProgress }),
+      client.sendmail("a@x.test", "b@y.test", Readable.from([lines(500)]), [], [], { onProgress: logs[2]!.onProgress }),
+    ].map((call, i) => logs[i]!.watch(call));
+    const results = await Promise.allSettled(calls);
+    await quiesce();
+    client.close();
+    assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected", "rejected"]);
+    assertProgress(logs[0]!, 8 * 300 * KIB, false);
+    assert.deepEqual([logs[1]!.told, logs[2]!.told], [[], []]);
+    assert.equal(sink.messages.length, 0);
+  } finally {
     await sink.close();
   }
 });

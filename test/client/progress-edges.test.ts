@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { SMTP, SMTPDataError, SMTPServerDisconnected } from "../../src/index.js";
 import { messageSink } from "../helpers/message-sink.js";
 import { greeting, withScript } from "../helpers/client.js";
-import { assertProgress, progressLog, quiesce, type ProgressLog } from "../helpers/progress-log.js";
+import { abortingAt, assertProgress, progressLog, quiesce, type ProgressLog } from "../helpers/progress-log.js";
 
 const KIB = 1024;
 /** `n` bytes of 80-byte lines starting with a dot (stuffing adds bytes on the wire, not to the count). */
@@ -123,10 +123,7 @@ for (const [way, extensions] of WAYS) {
         const client = await SMTP.connect("127.0.0.1", sink.port);
         const controller = new AbortController();
         const log = progressLog();
-        const onProgress = (n: number): void => {
-          log.onProgress(n);
-          if (by === "onProgress" && log.told.length === 3) controller.abort(new Error("stop"));
-        };
+        const onProgress = abortingAt(log, controller, by === "onProgress" ? 3 : 0);
         const body = chunksThen(8, 300 * KIB, (i) => { if (by === "stream" && i === 3) controller.abort(new Error("stop")); });
         await assert.rejects(log.watch(client.sendmail("a@x.test", "b@y.test", body, [], [], { onProgress, signal: controller.signal })), /stop/);
         await quiesce();
@@ -169,6 +166,30 @@ for (const [way, script, stream] of [["DATA", REFUSED_DATA, false], ["BDAT", REF
     assertProgress(log, 20, true, way);
   });
 }
+
+test("onProgress (DATA): a large message in memory aborted by onProgress at its 2nd piece, or closed by it at its 1st: never told the whole size, nor anything after", async () => {
+  const sink = await messageSink(["PIPELINING"]);
+  try {
+    for (const by of ["abort", "close"] as const) {
+      const client = await SMTP.connect("127.0.0.1", sink.port);
+      const controller = new AbortController();
+      const log = progressLog();
+      const aborting = abortingAt(log, controller, by === "abort" ? 2 : 0);
+      const onProgress = (n: number): void => {
+        aborting(n);
+        if (by === "close") client.close();
+      };
+      await assert.rejects(log.watch(client.sendmail("a@x.test", "b@y.test", lines(1000 * KIB), [], [], { onProgress, signal: controller.signal })), by === "abort" ? /stop/ : SMTPServerDisconnected);
+      await quiesce();
+      client.close();
+      assertProgress(log, 1000 * KIB, false, by);
+      assert.deepEqual(log.told, by === "abort" ? [128 * KIB, 256 * KIB] : [128 * KIB], by);
+    }
+    assert.equal(sink.messages.length, 0);
+  } finally {
+    await sink.close();
+  }
+});
 
 test("onProgress: a connection closed by the server mid-stream: the call rejects, never told the whole size", async () => {
   const script = `${greeting(["PIPELINING"])}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\nS: 250 ok\nS: 250 ok\nS: 354 go\n-- pause\n-- destroy\n`;

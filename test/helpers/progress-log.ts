@@ -54,3 +54,11 @@ export function assertProgress(log: ProgressLog, size: number, whole: boolean, l
   if (whole) assert.equal(log.told.at(-1), size, `last is not the size ${size} ${at}`);
   else assert.ok(!log.told.includes(size), `the whole size told for a message not all sent ${at}`);
 }
+
+/** An `onProgress` that records in `log` and aborts `controller` (reason "stop") at report number `at` (from 1). */
+export function abortingAt(log: ProgressLog, controller: AbortController, at: number): (sent: number) => void {
+  return (sent) => {
+    log.onProgress(sent);
+    if (log.told.length === at) controller.abort(new Error("stop"));
+  };
+}
