@@ -26,8 +26,12 @@ export class ProgressMeter {
     this.#read += bytes;
   }
 
-  /** `bytes` more of the message have been handed to the connection. */
+  /**
+   * `bytes` more of the message have been handed to the connection. An empty piece (a
+   * stream's empty chunk) tells nothing: each report says that more has gone.
+   */
   sent(bytes: number): void {
+    if (bytes === 0) return;
     this.#sent += bytes;
     this.#tell();
   }
@@ -44,17 +48,45 @@ export class ProgressMeter {
 
   /**
    * Calls the caller's function. It runs between two writes of a transaction, which must
-   * not be torn apart: what it throws is said as a process warning (once per call) and
-   * does not stop the message. A call is cancelled with its signal.
+   * not be torn apart: what it throws (or the rejection of a promise it returns: an `async`
+   * function) is said as a process warning (once per call) and does not stop the message. A
+   * call is cancelled with its signal.
    */
   #tell(): void {
     this.#told = true;
+    let result: unknown;
     try {
-      this.#report(this.#sent);
+      result = this.#report(this.#sent);
     } catch (err) {
-      if (this.#warned) return;
-      this.#warned = true;
-      process.emitWarning(`onProgress threw (the message is sent anyway; use a signal to cancel the call): ${err instanceof Error ? err.message : String(err)}`, { code: "SMTPLIB_ON_PROGRESS" });
+      this.#warn(err);
+      return;
     }
+    if (result === undefined) return;
+    try {
+      if (isThenable(result)) result.then(undefined, (err: unknown) => this.#warn(err));
+    } catch (err) {
+      this.#warn(err);
+    }
+  }
+
+  /** Says what the caller's function threw, once per call; never throws itself. */
+  #warn(err: unknown): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    process.emitWarning(`onProgress threw (the message is sent anyway; use a signal to cancel the call): ${errorText(err)}`, { code: "SMTPLIB_ON_PROGRESS" });
+  }
+}
+
+/** True for a thenable (reading `then` may throw: the caller catches). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+/** What was thrown, as text: anything may be thrown, even what `String()` cannot convert. */
+function errorText(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return "a value that cannot be shown as text";
   }
 }

@@ -47,11 +47,12 @@ export interface SendMessageOptions {
    * connection so far: the message as given (a string's UTF-8 bytes with CRLF line ends,
    * before dot-stuffing), so that with a known size it gives a share done. It is called as
    * each piece of a message written in pieces goes (a stream's chunks; with DATA, a message
-   * in memory over 128 KiB in pieces of 128 KiB), and once with the whole size when the
-   * last byte has been handed over (before the server's reply to it). A call that fails
-   * before its message does not call it. It runs between writes: keep it short. What it
-   * throws does not stop the message (use `signal` to cancel the call): it is said as a
-   * process warning, once.
+   * in memory over 128 KiB in pieces of 128 KiB; an empty chunk tells nothing), and once
+   * with the whole size when the last byte has been handed over (before the server's reply
+   * to it). A call that fails before its message does not call it. It runs between writes:
+   * keep it short. What it throws, or the promise it returns rejects with, does not stop
+   * the message (use `signal` to cancel the call): it is said as a process warning
+   * (`SMTPLIB_ON_PROGRESS`), once.
    */
   onProgress?: (sent: number) => void;
 }

@@ -42,8 +42,15 @@ class Session {
   #mode: { kind: "command" } | DataSoFar | { kind: "bdat"; left: number; last: boolean } = { kind: "command" };
   #chunks: Buffer[] = [];
   #sizes: number[] = [];
+  /** Recipients of the transaction at hand (RCPT since the last MAIL): LMTP's replies to the end of data. */
+  #recipients = 0;
 
-  constructor(readonly sock: net.Socket, readonly extensions: readonly string[], readonly messages: SunkMessage[]) {}
+  constructor(readonly sock: net.Socket, readonly extensions: readonly string[], readonly messages: SunkMessage[], readonly lmtp: boolean) {}
+
+  /** The reply to the end of data (DATA's "." or BDAT LAST): LMTP's one per recipient. */
+  #endReply(text: string): void {
+    this.sock.write(`250 ${text}\r\n`.repeat(this.lmtp ? Math.max(1, this.#recipients) : 1));
+  }
 
   /** Takes bytes as they come: each step consumes some and returns the rest. */
   feed(bytes: Buffer): void {
@@ -71,9 +78,11 @@ class Session {
     this.#chunks.push(bytes.subarray(0, take));
     mode.left -= take;
     if (mode.left > 0) return Buffer.alloc(0);
-    if (mode.last) this.#message("bdat", Buffer.concat(this.#chunks));
     this.#mode = { kind: "command" };
-    this.sock.write("250 chunk ok\r\n");
+    if (mode.last) {
+      this.#message("bdat", Buffer.concat(this.#chunks));
+      this.#endReply("chunk ok");
+    } else this.sock.write("250 chunk ok\r\n");
     return bytes.subarray(take);
   }
 
@@ -91,7 +100,7 @@ class Session {
     const length = mode.size - mode.tail.length + at + 2;
     this.#message("data", Buffer.concat([...mode.pieces, bytes]).subarray(0, Math.max(0, length)));
     this.#mode = { kind: "command" };
-    this.sock.write("250 queued\r\n");
+    this.#endReply("queued");
     return window.subarray(at + END.length);
   }
 
@@ -99,6 +108,7 @@ class Session {
     const [verb = "", ...args] = line.split(" ");
     switch (verb.toUpperCase()) {
       case "EHLO":
+      case "LHLO":
         this.sock.write(["sink", ...this.extensions].map((e, i, all) => `250${i === all.length - 1 ? " " : "-"}${e}\r\n`).join(""));
         return;
       case "DATA":
@@ -113,6 +123,14 @@ class Session {
         if (mode.left === 0) this.#bdat(mode, Buffer.alloc(0)); // no bytes to wait for
         return;
       }
+      case "MAIL":
+        this.#recipients = 0;
+        this.sock.write("250 ok\r\n");
+        return;
+      case "RCPT":
+        this.#recipients++;
+        this.sock.write("250 ok\r\n");
+        return;
       case "QUIT":
         this.sock.end("221 bye\r\n");
         return;
@@ -128,8 +146,11 @@ class Session {
   }
 }
 
-/** Listens on 127.0.0.1 (a free port), advertising `extensions` after EHLO. */
-export async function messageSink(extensions: readonly string[]): Promise<MessageSink> {
+/**
+ * Listens on 127.0.0.1 (a free port), advertising `extensions` after EHLO (or LHLO). With
+ * `lmtp`, the end of data (DATA's "." or BDAT LAST) is answered once per recipient.
+ */
+export async function messageSink(extensions: readonly string[], { lmtp = false }: { lmtp?: boolean } = {}): Promise<MessageSink> {
   const messages: SunkMessage[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
@@ -137,7 +158,7 @@ export async function messageSink(extensions: readonly string[]): Promise<Messag
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => undefined);
     sock.setNoDelay(true); // one small write per reply: no Nagle wait for the ACK of the last
-    const session = new Session(sock, extensions, messages);
+    const session = new Session(sock, extensions, messages, lmtp);
     sock.on("data", (bytes: Buffer) => session.feed(bytes));
     sock.write("220 sink ESMTP\r\n");
   });
