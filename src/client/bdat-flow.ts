@@ -52,7 +52,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, [body.bytes], opts.signal, { slots: final, command: "end of data" }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+    if (large) await writePieces(conv, [body.bytes], opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -79,10 +79,11 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (opts.pipelining) chunkSlots.push(slot!);
     if (large) {
       writing = opts.pipelining ? undefined : slot;
-      await writePieces(conv, parts, opts.signal, { slots: [slot!], command: "BDAT" });
+      await writePieces(conv, parts, opts.signal, { slots: [slot!], command: "BDAT", meter: opts.meter });
       writing = undefined;
+    } else {
+      opts.meter?.sent(size);
     }
-    opts.meter?.sent(size);
     if (opts.pipelining) {
       await conv.channel.waitDrain(conv.timeout("dataBlock"), opts.signal);
       return;
@@ -108,7 +109,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const lastSize = last === null ? 0 : byteLength(last);
     const large = lastSize > (last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
     if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
-    if (large && last !== null) await writePieces(conv, last, opts.signal, { slots: final, command: "end of data" }, opts.written);
+    if (large && last !== null) await writePieces(conv, last, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written);
   } catch (caught) {
     let err = caught;
     if (err instanceof SourceFailure) {

@@ -115,6 +115,8 @@ export interface CountedBytes {
   slots: readonly Slot[];
   /** "BDAT" for a chunk, "end of data" for BDAT LAST. */
   command: string;
+  /** Told of each piece written: BDAT's bytes are the message's own, sent as given (see `ProgressMeter`). */
+  meter?: ProgressMeter | undefined;
 }
 
 /**
@@ -140,10 +142,12 @@ export async function writePieces(conv: Conversation, parts: readonly Buffer[], 
       if (written !== undefined && p === parts.length - 1 && off + BODY_PIECE >= bytes.length) {
         // writeData hands the piece over before its first await.
         const drained = conv.channel.writeData(piece, stall);
+        counted?.meter?.sent(piece.length);
         written();
         await drained;
       } else {
         await conv.channel.writeData(piece, stall, signal);
+        counted?.meter?.sent(piece.length);
       }
     }
   }

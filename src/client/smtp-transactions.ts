@@ -46,8 +46,9 @@ export interface SendMessageOptions {
    * Called as the message goes out, with how many of its bytes have been handed to the
    * connection so far: the message as given (a string's UTF-8 bytes with CRLF line ends,
    * before dot-stuffing), so that with a known size it gives a share done. It is called as
-   * each piece of a message written in pieces goes (a stream's chunks; with DATA, a message
-   * in memory over 128 KiB in pieces of 128 KiB; an empty chunk tells nothing), and once
+   * each piece of a message written in pieces goes (a stream's chunks, and with BDAT a chunk
+   * over 128 KiB in pieces of 128 KiB; a message in memory over 128 KiB in pieces of
+   * 128 KiB; an empty chunk tells nothing), and once
    * with the whole size when the last byte has been handed over (before the server's reply
    * to it). A call that fails before its message does not call it. It runs between writes:
    * keep it short. What it throws, or the promise it returns rejects with, does not stop

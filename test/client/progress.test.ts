@@ -51,8 +51,15 @@ for (const [way, extensions] of WAYS) {
   });
 }
 
-test("onProgress: a message in memory over 128 KiB, with DATA, is told piece by piece (128 KiB each)", async () => {
-  assert.deepEqual(await progressOf(["PIPELINING"], body(300 * KIB)), [128 * KIB, 256 * KIB, 300 * KIB]);
+test("onProgress: a message in memory over 128 KiB is told piece by piece (128 KiB each), over DATA and over BDAT", async () => {
+  for (const [way, extensions] of WAYS) {
+    assert.deepEqual(await progressOf(extensions, body(300 * KIB)), [128 * KIB, 256 * KIB, 300 * KIB], way);
+  }
+});
+
+test("onProgress: over BDAT, a stream's chunk larger than a piece is told piece by piece too (its bytes go as given)", async () => {
+  const told = await progressOf(["PIPELINING", "CHUNKING"], Readable.from([body(600 * KIB), body(10 * KIB)]), 610 * KIB);
+  assert.deepEqual(told, [128 * KIB, 256 * KIB, 384 * KIB, 512 * KIB, 600 * KIB, 610 * KIB]);
 });
 
 test("onProgress: an empty stream is told 0 once; a message refused before its data is never told", async () => {
