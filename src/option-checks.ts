@@ -50,10 +50,10 @@ export function checkBoolean(options: Readonly<Record<string, unknown>>, key: st
   }
 }
 
-/** Checks that `options[key]` is absent or a function. @throws TypeError */
+/** Checks that `options[key]` is absent (`undefined` or `null`) or a function. @throws TypeError */
 export function checkFunction(options: Readonly<Record<string, unknown>>, key: string, prefix = ""): void {
   const value = options[key];
-  if (value !== undefined && typeof value !== "function") {
+  if (value !== undefined && value !== null && typeof value !== "function") {
     throw new TypeError(`${prefix}${key} must be a function, got ${describeValue(value)}`);
   }
 }

@@ -11,8 +11,7 @@ import { bodyBytes, checkStreamUsable, isStreamBody, type MessageBody } from "./
 import { checkedRequest, toList, type Request } from "./request.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import type { Body } from "./transaction.js";
-import { describeValue } from "../errors.js";
-import { checkKnownKeys, checkSignal, optionsObject } from "../option-checks.js";
+import { checkFunction, checkKnownKeys, checkSignal, optionsObject } from "../option-checks.js";
 import type { DeliverOptions } from "./smtp-transactions.js";
 import { watchedCalls, type CallWatch } from "./call-watch.js";
 
@@ -28,10 +27,7 @@ export function checkCallOptions(value: unknown, withSize: boolean): DeliverOpti
   const options = optionsObject(value, "call options");
   checkKnownKeys(options, withSize ? ["signal", "size", "onProgress"] : ["signal", "onProgress"], "call option");
   checkSignal(options["signal"], "signal");
-  const onProgress = options["onProgress"];
-  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== "function") {
-    throw new TypeError(`onProgress must be a function, got ${describeValue(onProgress)}`);
-  }
+  checkFunction(options, "onProgress");
   return options as DeliverOptions;
 }
 
