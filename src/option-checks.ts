@@ -59,6 +59,17 @@ export function checkFunction(options: Readonly<Record<string, unknown>>, key: s
 }
 
 /**
+ * Checks a TCP port (`name` names it in the message): a number (a string such as `"25"` is
+ * a TypeError, not read as one), an integer from 0 to 65535.
+ * @throws TypeError, RangeError
+ */
+export function checkPort(value: unknown, name: string): number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new RangeError(`${name} must be an integer from 0 to 65535, got ${value}`);
+  return value;
+}
+
+/**
  * Checks that `value` is absent (`undefined` or `null`) or an `AbortSignal` (`what` names
  * it): anything else would fail later with an unrelated message, or, when falsy (`0`,
  * `""`), quietly mean no signal at all. @throws TypeError

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { describeValue } from "../errors.js";
+import { checkPort } from "../option-checks.js";
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export interface Target {
@@ -25,8 +25,7 @@ export function splitHostPort(host: string, port: number, defaultPort: number): 
   if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.
-  if (typeof port !== "number") throw new TypeError(`port must be a number, got ${describeValue(port)}`);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
+  checkPort(port, "port");
   if (host.startsWith("/")) return { host, port: port || defaultPort, path: host };
   let h = host;
   let p: number = port;

@@ -11,7 +11,7 @@ import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import type { SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkSignal, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
@@ -147,11 +147,7 @@ function checkSourceAddress(value: unknown): void {
   if (source["host"] !== undefined && typeof source["host"] !== "string") {
     throw new TypeError(`sourceAddress.host must be a string, got ${describeValue(source["host"])}`);
   }
-  const port = source["port"];
-  if (port !== undefined && typeof port !== "number") throw new TypeError(`sourceAddress.port must be a number, got ${describeValue(port)}`);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    throw new RangeError(`sourceAddress.port must be an integer from 0 to 65535, got ${port}`);
-  }
+  if (source["port"] !== undefined) checkPort(source["port"], "sourceAddress.port");
 }
 
 /** Resolves the timeout of each phase from the options. */

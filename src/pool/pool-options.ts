@@ -6,7 +6,7 @@
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape } from "../client/smtp-secure.js";
-import { checkKnownKeys, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkKnownKeys, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 import type { RateLimit } from "./rate-limit.js";
 
@@ -86,9 +86,7 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   if (protocol !== undefined && protocol !== "smtp" && protocol !== "smtps" && protocol !== "lmtp") {
     throw new TypeError(`protocol must be "smtp", "smtps" or "lmtp", got ${describeValue(protocol)}`);
   }
-  if (options["port"] !== undefined && typeof options["port"] !== "number") {
-    throw new TypeError(`port must be a number, got ${describeValue(options["port"])}`);
-  }
+  if (options["port"] !== undefined) checkPort(options["port"], "port");
   if (options["auth"] !== undefined) {
     optionsObject(options["auth"], "auth");
     checkCredentialsShape(options["auth"]);
