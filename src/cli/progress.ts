@@ -22,11 +22,16 @@ export interface Progress {
 export interface StallCheck {
   readonly stallMs: number;
   readonly tickMs: number;
-  /** The clock, in milliseconds (default `performance.now`; tests give a fake one). */
+  /** The clock of the bars and the waiting line, in milliseconds (default `performance.now`; tests give a fake one). */
   readonly now?: () => number;
 }
 
 const STALL_CHECK: StallCheck = { stallMs: 3_000, tickMs: 1_000 };
+
+/** The clock of `check`: its own, or `performance.now`. */
+function clockOf(check: StallCheck): () => number {
+  return check.now ?? (() => performance.now());
+}
 
 /**
  * "nothing sent for 12s" once no byte has gone out for `check.stallMs` (or, when all was sent,
@@ -34,7 +39,7 @@ const STALL_CHECK: StallCheck = { stallMs: 3_000, tickMs: 1_000 };
  * else undefined.
  */
 function stalledFor(lastWrite: number, check: StallCheck, allSent = false): string | undefined {
-  const quiet = performance.now() - lastWrite;
+  const quiet = clockOf(check)() - lastWrite;
   if (quiet < check.stallMs) return undefined;
   const seconds = `${Math.floor(quiet / 1000)}s`;
   return allSent ? `all sent, waiting for the reply: ${seconds}` : `nothing sent for ${seconds}`;
@@ -61,7 +66,8 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
   const size = formatBytes(total);
   let done = 0;
   let stopped = false;
-  const started = performance.now();
+  const now = clockOf(check);
+  const started = now();
   let lastWrite = started;
   bar.start(total, 0, { sent: formatBytes(0), size, left: "? left" });
   const stopTicks = everyTick(check, () => {
@@ -72,7 +78,7 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
     add(bytes) {
       if (stopped) return;
       done = Math.min(total, done + bytes);
-      lastWrite = performance.now();
+      lastWrite = now();
       bar.update(done, { sent: formatBytes(done), left: `${formatTimeLeft(done, total, lastWrite - started)} left` });
     },
     stop() {
@@ -92,7 +98,8 @@ export function startCounter(after: number, stream: NodeJS.WriteStream = process
   let bar: SingleBar | undefined;
   let done = 0;
   let stopped = false;
-  const started = performance.now();
+  const now = clockOf(check);
+  const started = now();
   let lastWrite = started;
   const stopTicks = everyTick(check, () => {
     const stalled = stalledFor(lastWrite, check);
@@ -102,9 +109,9 @@ export function startCounter(after: number, stream: NodeJS.WriteStream = process
     add(bytes) {
       if (stopped) return;
       done += bytes;
-      lastWrite = performance.now();
+      lastWrite = now();
       if (done < after) return;
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = (lastWrite - started) / 1000;
       const payload = { sent: formatBytes(done), rate: seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : "?" };
       if (bar) {
         bar.update(0, payload);
@@ -169,7 +176,7 @@ export interface WaitNote {
  * then moves on each whole `check.tickMs` of the wait.
  */
 export function startWaitNote(what: string, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): WaitNote {
-  const now = check.now ?? (() => performance.now());
+  const now = clockOf(check);
   let awaited = what;
   let since = now();
   let shown = false;
