@@ -59,15 +59,18 @@ export function parseHostPort(value: string): { host: string; port: number } {
 
 /** The port after a host's colon: as {@link parsePort}, the reason saying it is the port that is wrong. */
 function portOf(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError("the port is not a number from 0 to 65535");
-  return Number(value);
+  return portNumber(value, "the port is not a number from 0 to 65535");
 }
 
 /** A TCP port 0-65535. */
 export function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError("not a port number (0-65535)");
-  return port;
+  return portNumber(value, "not a port number (0-65535)");
+}
+
+/** `value` as a port number 0-65535 (digits only), or a usage error giving `reason`. */
+function portNumber(value: string, reason: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(reason);
+  return Number(value);
 }
 
 /** --timeout: 1 ms up to what a Node timer can wait (about 24.8 days). */
