@@ -24,9 +24,9 @@ export const BODY_PIECE = 128 * 1024;
 
 /**
  * The most message bytes handed to the socket in one write, whose drain then has one
- * `dataBlock` limit: an in-memory piece once stuffed (at most twice {@link BODY_PIECE}) and
+ * `dataBlock` limit: a piece of {@link BODY_PIECE} once stuffed (at most twice as long) and
  * a BDAT chunk gathered from a stream's chunks (less than twice 256 KiB) stay within it. A
- * larger chunk of a caller's stream goes in pieces (see {@link writePieces}).
+ * larger BDAT chunk of a caller's stream goes in pieces (see {@link writePieces}).
  */
 export const AT_ONCE_MAX = 512 * 1024;
 
@@ -80,18 +80,22 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   const { signal, followed = false, instead, written, meter } = how;
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
-  // Chunks that stuffing changes are copied into these, each reused once written (a piece
-  // past AT_ONCE_MAX goes through writePieces, which gives nothing back: a new buffer).
+  // Pieces that stuffing changes are copied into these, each reused once written.
   const buffers = new WriteBuffers(AT_ONCE_MAX);
   try {
     conv.channel.bodyStarted();
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {
-      signal?.throwIfAborted();
-      meter?.read(chunk.length);
-      const out = stuffer.push(chunk, buffers.take);
-      if (out.length > AT_ONCE_MAX) await writePieces(conv, [out], signal);
-      else if (out.length) await conv.channel.writeData(out, stall, signal, buffers.afterWrite(out));
-      meter?.sent(chunk.length);
+      // A stream's chunk larger than a piece is stuffed and written piece by piece too: no
+      // stuffed copy of it whole, and each piece told to the meter as it goes.
+      for (let off = 0; off < chunk.length; off += BODY_PIECE) {
+        signal?.throwIfAborted();
+        const piece = chunk.length <= BODY_PIECE ? chunk : chunk.subarray(off, off + BODY_PIECE);
+        meter?.read(piece.length);
+        // At most twice BODY_PIECE once stuffed: within AT_ONCE_MAX, one write.
+        const out = stuffer.push(piece, buffers.take);
+        if (out.length) await conv.channel.writeData(out, stall, signal, buffers.afterWrite(out));
+        meter?.sent(piece.length);
+      }
     }
   } catch (err) {
     // Asked before the close below, after which the connection is closed whatever failed.

@@ -57,9 +57,11 @@ test("onProgress: a message in memory over 128 KiB is told piece by piece (128 K
   }
 });
 
-test("onProgress: over BDAT, a stream's chunk larger than a piece is told piece by piece too (its bytes go as given)", async () => {
-  const told = await progressOf(["PIPELINING", "CHUNKING"], Readable.from([body(600 * KIB), body(10 * KIB)]), 610 * KIB);
-  assert.deepEqual(told, [128 * KIB, 256 * KIB, 384 * KIB, 512 * KIB, 600 * KIB, 610 * KIB]);
+test("onProgress: a stream's chunk larger than a piece is told piece by piece too, over DATA (stuffed a piece at a time) and over BDAT (its bytes go as given)", async () => {
+  for (const [way, extensions] of WAYS) {
+    const told = await progressOf(extensions, Readable.from([body(600 * KIB), body(10 * KIB)]), 610 * KIB);
+    assert.deepEqual(told, [128 * KIB, 256 * KIB, 384 * KIB, 512 * KIB, 600 * KIB, 610 * KIB], way);
+  }
 });
 
 test("onProgress: an empty stream is told 0 once; a message refused before its data is never told", async () => {
