@@ -42,10 +42,13 @@ export function checkKnownKeys(options: object, known: readonly string[], what: 
   }
 }
 
-/** Checks that `options[key]` is absent or a boolean. @throws TypeError */
+/**
+ * Checks that `options[key]` is absent (`undefined` or `null`: the option's default) or a
+ * boolean. @throws TypeError
+ */
 export function checkBoolean(options: Readonly<Record<string, unknown>>, key: string, prefix = ""): void {
   const value = options[key];
-  if (value !== undefined && typeof value !== "boolean") {
+  if (value !== undefined && value !== null && typeof value !== "boolean") {
     throw new TypeError(`${prefix}${key} must be true or false, got ${describeValue(value)}`);
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SMTP, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError } from "../../src/index.js";
+import { createScramSha256Mechanism, SMTP, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
@@ -151,4 +151,15 @@ test("login with a lone surrogate in the password: TypeError before EHLO, as for
   await withScript("S: 220 mx.test ESMTP\n", async (client) => {
     await assert.rejects(client.login("u", "pa\uD83D"), (err: unknown) => err instanceof TypeError && /password.*lone surrogate/.test(err.message));
   });
+});
+
+test("a boolean option set to null is not given (README): login's initialResponseOk: null sends the initial response, SCRAM's plus: null is plain SCRAM", async () => {
+  const script = `${EHLO("PLAIN")}C: AUTH PLAIN ${b64("\0u\0p")}
+S: 235 ok
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.login("u", "p", { initialResponseOk: null as never })).code, 235);
+  });
+  assert.equal(createScramSha256Mechanism({ plus: null as never }).name, "SCRAM-SHA-256");
+  assert.throws(() => createScramSha256Mechanism({ plus: 0 as never }), /plus must be true or false, got number 0/);
 });
