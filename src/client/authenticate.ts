@@ -9,7 +9,7 @@ import type { AuthObject, AuthState } from "../auth/auth-object.js";
 import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
-import { MAX_AUTH_CHALLENGES } from "../constants.js";
+import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
 import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
@@ -47,7 +47,7 @@ export interface AuthIO {
 
 /** Options of {@link authenticate} and {@link authenticateWith}. */
 export interface AuthenticateOptions {
-  /** Send the RFC 4954 initial response with the AUTH command when there is one. Default true. */
+  /** Send the RFC 4954 initial response with the AUTH command when there is one and the line stays within 512 octets (RFC 4954 §4). Default true. */
   initialResponseOk?: boolean;
   /** Allow a password- or token-revealing mechanism on an unencrypted, non-loopback link. Default false. */
   allowInsecure?: boolean;
@@ -128,8 +128,11 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
   const initial = (opts.initialResponseOk ?? true) ? await answerOf() : null;
   let command = `AUTH ${mech}`;
   let reply: SMTPReply;
-  if (initial !== null) {
-    const encoded = encodeAuthAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
+  const encoded = initial === null ? null : encodeAuthAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
+  // RFC 4954 §4: an initial response that would make the AUTH line longer than SMTP allows
+  // MUST NOT be sent on it; it answers the server's first (empty) challenge instead.
+  let deferred = encoded !== null && command.length + 1 + encoded.length + 2 > MAX_COMMAND_LINE_BYTES ? encoded : null;
+  if (encoded !== null && deferred === null) {
     command = `AUTH ${mech} ****`;
     state.challengeCount = 1;
     reply = await io.command(`AUTH ${mech} ${encoded}`, command);
@@ -152,7 +155,8 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
     }
     let answer: string;
     try {
-      answer = encodeAuthAnswer(await answerOf(challenge));
+      answer = deferred ?? encodeAuthAnswer(await answerOf(challenge));
+      deferred = null;
     } catch (err) {
       // The connection has gone (the error is then its reason: the signal's, the close's):
       // no `*` can be sent.
