@@ -74,6 +74,7 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
       revealsSecret: mechanism.revealsSecret,
       needs: mechanism.needs,
       needsChannelBinding: mechanism.needsChannelBinding,
+      channelBindingType: mechanism.channelBindingType,
       carriesAuthzid: mechanism.carriesAuthzid,
       start: (credentials: AuthCredentials, context: AuthContext) => mechanism.start(credentials, context),
     });
