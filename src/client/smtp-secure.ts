@@ -22,7 +22,11 @@ import { checkBoolean, checkKnownKeys, optionsObject } from "../option-checks.js
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
-  /** Send the RFC 4954 initial response with AUTH when the mechanism has one. Default true. */
+  /**
+   * Send the RFC 4954 initial response with AUTH when the mechanism has one and the AUTH
+   * line stays within 512 octets (RFC 4954 §4; a longer one answers the server's empty
+   * challenge instead). Default true.
+   */
   initialResponseOk?: boolean;
 }
 
