@@ -8,7 +8,7 @@ import type tls from "node:tls";
 import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";
-import { defaultRegistry } from "../auth/registry.js";
+import { defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { describeValue, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
@@ -145,6 +145,8 @@ export abstract class SMTPSecure extends SMTPBase {
     return this.exclusive(async () => {
       const initialResponseOk = checkLoginOptions(options);
       if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describeValue(authobject)}`);
+      // A caller's mistake is refused before anything is sent: before requireTLS's EHLO and STARTTLS too.
+      normaliseMechanismName(mechanism);
       // The built-in auth objects: their credentials are checked before anything is sent,
       // and PLAIN's and LOGIN's reveal the password whatever the mechanism is called.
       if (authobject === this.authPlain || authobject === this.authLogin || authobject === this.authCramMd5) boundCredentials(this.#creds);

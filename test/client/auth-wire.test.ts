@@ -152,3 +152,11 @@ test("login with a lone surrogate in the password: TypeError before EHLO, as for
     await assert.rejects(client.login("u", "pa\uD83D"), (err: unknown) => err instanceof TypeError && /password.*lone surrogate/.test(err.message));
   });
 });
+
+test("auth() with a name that is no SASL mechanism name: TypeError before EHLO and STARTTLS, even with requireTLS", async () => {
+  await withScript("S: 220 mx.test ESMTP\n", async (client) => {
+    for (const name of ["PLAIN\r\nQUIT", "A B", ""]) {
+      await assert.rejects(client.auth(name, () => null), TypeError);
+    }
+  }, { requireTLS: true });
+});
