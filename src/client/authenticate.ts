@@ -253,7 +253,8 @@ function bindingType(mech: SASLMechanism): ChannelBindingType {
  * to the 235 reply.
  *
  * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421, or a
- * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits, or
+ * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits (naming
+ * the channel-binding mechanisms skipped for want of a binding, if any), or
  * one naming the host and `allowInsecureAuth` when only the insecure link stood in the
  * way; `TypeError` for malformed credentials; and whatever the connection throws.
  * The caller checks that the server has the AUTH extension at all.
@@ -262,11 +263,15 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
   const offered = new Set(splitMechanisms(advertised));
   const insecure = insecureLink(io, opts);
   const refusedAsInsecure: string[] = [];
+  const unbound: SASLMechanism[] = [];
   let lastError: SMTPAuthenticationError | undefined;
   for (const mech of opts.registry ?? defaultRegistry()) {
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
-    if (mech.needsChannelBinding === true && (io.channelBinding?.(bindingType(mech)) ?? null) === null) continue;
+    if (mech.needsChannelBinding === true && (io.channelBinding?.(bindingType(mech)) ?? null) === null) {
+      unbound.push(mech);
+      continue;
+    }
     if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) continue;
     if (revealsSecret(mech.name, mech.revealsSecret) && insecure) {
       refusedAsInsecure.push(mech.name);
@@ -285,5 +290,16 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
   }
   if (lastError !== undefined) throw lastError;
   if (refusedAsInsecure.length > 0) throw insecureRefusal(io, refusedAsInsecure);
-  throw new SMTPException("No suitable authentication method found.");
+  throw new SMTPException(`No suitable authentication method found.${unboundNote(unbound)}`);
+}
+
+/**
+ * Why the channel-binding mechanisms both sides offer were not tried: without it, "No
+ * suitable authentication method found." contradicts a list that names them on both sides.
+ */
+function unboundNote(mechanisms: readonly SASLMechanism[]): string {
+  if (mechanisms.length === 0) return "";
+  const types = [...new Set(mechanisms.map(bindingType))].map((type) => (type === "tls-exporter" ? "tls-exporter: TLS 1.3 only" : type));
+  const names = mechanisms.map((m) => m.name).join(", ");
+  return ` ${names} ${mechanisms.length === 1 ? "was" : "were"} not tried: ${mechanisms.length === 1 ? "it needs" : "they need"} a channel binding this connection lacks (${types.join("; ")}).`;
 }

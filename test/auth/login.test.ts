@@ -165,3 +165,16 @@ test("registry: the wrapper of a lower-case name keeps the binding type, so logi
   assert.ok(asked.every((type) => type === "tls-server-end-point"), `asked for ${asked.join(", ")}`);
   assert.deepEqual(io.sent, [`AUTH SCRAM-SHA-256-PLUS ${b64("p=tls-server-end-point,,n=u,r=abc")}`]);
 });
+
+test("login: when a channel-binding mechanism was skipped for want of a binding, 'No suitable authentication method found.' says so", async () => {
+  const plusOnly = new AuthRegistry([createScramSha256Mechanism({ plus: true })]);
+  const io = new FakeIO([]); // an encrypted link without a tls-exporter binding: TLS 1.2
+  await assert.rejects(login(io, "SCRAM-SHA-256-PLUS PLAIN", creds, { registry: plusOnly }), (err: unknown) => {
+    assert.ok(err instanceof SMTPException && !(err instanceof SMTPAuthenticationError));
+    assert.equal(err.message, "No suitable authentication method found. SCRAM-SHA-256-PLUS was not tried: it needs a channel binding this connection lacks (tls-exporter: TLS 1.3 only).");
+    return true;
+  });
+  assert.deepEqual(io.sent, []);
+  // Not offered by the server: nothing to explain.
+  await assert.rejects(login(new FakeIO([]), "PLAIN", creds, { registry: plusOnly }), { message: "No suitable authentication method found." });
+});
