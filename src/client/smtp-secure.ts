@@ -9,7 +9,7 @@ import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
-import { describeValue, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
+import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import {
@@ -39,18 +39,20 @@ function checkLoginOptions(value: unknown): boolean {
 }
 
 /**
- * Checks `loginWith()`'s credentials (and a pool's `auth`): an object with only the keys of
- * `AuthCredentials`, and a token that is a string or a function (the strings are checked
- * by `checkCredential`).
+ * Checks `loginWith()`'s credentials (and a pool's `auth`, `what` naming it): an object with
+ * only the keys of `AuthCredentials`, and a token that is a string or a function (the
+ * strings are checked by `checkCredential`). The messages name the type of a wrong value,
+ * never the value: a string given for the credentials may be the password itself.
  * @throws TypeError
  */
-export function checkCredentialsShape(value: unknown): void {
-  const creds = optionsObject(value, "credentials");
-  if (value === undefined) throw new TypeError("credentials must be an object, got undefined");
-  checkKnownKeys(creds, ["user", "password", "token", "authzid"], "credentials key");
-  const { token } = creds;
+export function checkCredentialsShape(value: unknown, what = "credentials"): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`${what} must be an object, got ${describeType(value)}`);
+  }
+  checkKnownKeys(value, ["user", "password", "token", "authzid"], "credentials key");
+  const { token } = value as AuthCredentials;
   if (token !== undefined && typeof token !== "string" && typeof token !== "function") {
-    throw new TypeError(`token must be a string or a function returning one, got ${describeValue(token)}`);
+    throw new TypeError(`token must be a string or a function returning one, got ${describeType(token)}`);
   }
 }
 
@@ -144,7 +146,7 @@ export abstract class SMTPSecure extends SMTPBase {
   auth(mechanism: string, authobject: AuthObject, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
       const initialResponseOk = checkLoginOptions(options);
-      if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describeValue(authobject)}`);
+      if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describeType(authobject)}`);
       // A caller's mistake is refused before anything is sent: before requireTLS's EHLO and STARTTLS too.
       normaliseMechanismName(mechanism);
       // The built-in auth objects: their credentials are checked before anything is sent,
