@@ -10,7 +10,7 @@ import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
-import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
+import { escapeControl, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { untilAborted } from "./abortable.js";
@@ -43,6 +43,12 @@ export interface AuthIO {
    * token function) is then not waited for, and the exchange rejects with its reason.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Closes the connection with `reason`: called when the server answers the `*` that
+   * cancels an exchange with anything but a refusal, which leaves the session in a state
+   * the client cannot know.
+   */
+  close?(reason: Error): void;
 }
 
 /** Options of {@link authenticate} and {@link authenticateWith}. */
@@ -86,9 +92,18 @@ function insecureRefusal(io: AuthIO, names: string[]): SMTPException {
   );
 }
 
-/** RFC 4954 §4: a `*` line cancels the exchange; the server answers it (501). */
+/**
+ * RFC 4954 §4: a `*` line cancels the exchange; the server MUST answer it with 501. Any
+ * answer below 400 closes the connection: another 334 means the server still waits for an
+ * answer (it would take the next command for one), a 2xx that it logged the client in
+ * after all.
+ */
 async function cancel(io: AuthIO): Promise<SMTPReply> {
-  return io.command("*", "*");
+  const reply = await io.command("*", "*");
+  if (reply.code < 400) {
+    io.close?.(new SMTPServerDisconnected(`Connection closed: the server answered the cancelled AUTH exchange ("*") with ${reply.code}, not 501 (RFC 4954 §4)`));
+  }
+  return reply;
 }
 
 interface Exchange {

@@ -213,6 +213,7 @@ export abstract class SMTPSecure extends SMTPBase {
       port: conv.channel.port,
       maskChallenges: (on) => { this.tracer.maskChallenges = on; },
       signal: conv.channel.closedSignal,
+      close: (reason) => conv.channel.destroy(reason),
     };
   }
 }
