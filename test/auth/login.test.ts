@@ -178,3 +178,15 @@ test("login: when a channel-binding mechanism was skipped for want of a binding,
   // Not offered by the server: nothing to explain.
   await assert.rejects(login(new FakeIO([]), "PLAIN", creds, { registry: plusOnly }), { message: "No suitable authentication method found." });
 });
+
+test("registry: a mechanism registered before itself keeps its place (making one most preferred twice does not move it to the back)", () => {
+  const reg = defaultRegistry();
+  const scram = reg.get("SCRAM-SHA-256")!;
+  reg.register(scram, { before: reg.names()[0]! });
+  const once = reg.names();
+  assert.equal(once[0], "SCRAM-SHA-256");
+  reg.register(scram, { before: reg.names()[0]! });
+  assert.deepEqual(reg.names(), once);
+  reg.register(plainMechanism, { before: "plain" });
+  assert.deepEqual(reg.names(), once);
+});
