@@ -163,7 +163,11 @@ export abstract class SMTPSecure extends SMTPBase {
     });
   }
 
-  /** With `requireTLS`, makes sure the link is encrypted (STARTTLS if offered) before mail or AUTH. */
+  /**
+   * With `requireTLS`, makes sure the link is encrypted (STARTTLS if offered) before mail or
+   * AUTH; after its own STARTTLS, greets again (RFC 3207 §4.2: the client knows nothing of
+   * the server until a new EHLO, and Exim refuses an AUTH that this session never advertised).
+   */
   protected async secureIfRequired(): Promise<void> {
     if (!this.options.requireTLS) return;
     const conv = this.requireConnection();
@@ -173,6 +177,7 @@ export abstract class SMTPSecure extends SMTPBase {
       throw new SMTPNotSupportedError("requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack)");
     }
     await this.doStarttls(undefined);
+    await this.greet();
   }
 
   /** STARTTLS without taking the call queue. */
