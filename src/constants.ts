@@ -20,6 +20,12 @@ export const MAX_REPLY_BYTES = 64 * 1024;
 /** Most lines in one multi-line reply. */
 export const MAX_REPLY_LINES = 1000;
 
+/**
+ * Longest command line, CRLF included (RFC 5321 §4.5.3.1.4). RFC 4954 §4 holds the AUTH
+ * command to it: an initial response that would make the AUTH line longer is not sent there.
+ */
+export const MAX_COMMAND_LINE_BYTES = 512;
+
 /** Most AUTH challenges answered before the exchange is cancelled (Python's `_MAXCHALLENGE`). */
 export const MAX_AUTH_CHALLENGES = 5;
 

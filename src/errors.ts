@@ -51,6 +51,18 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * The type of a value for an error message, never the value itself ("a string", "a
+ * number", "null", "an array"): for where a credential may have been given by mistake.
+ */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+}
+
 /** Base class of every smtplib error (Python: `SMTPException`, a subclass of `OSError`). */
 export class SMTPException extends Error {
   /** The command that failed, when one did (credentials masked). */

@@ -61,8 +61,8 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
   }
 
   /**
-   * Adds a mechanism. Without `before`, one that replaces a mechanism of the same name
-   * keeps that one's place, and a new one goes last (least preferred). Returns `this`.
+   * Adds a mechanism. Without `before` (or with `before` naming itself), one that replaces
+   * a mechanism of the same name keeps that one's place, and a new one goes last (least preferred). Returns `this`.
    * Throws `TypeError` for an invalid name and `RangeError` when `before` is not registered.
    */
   register(mechanism: SASLMechanism, options: RegisterOptions = {}): this {
@@ -74,12 +74,16 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
       revealsSecret: mechanism.revealsSecret,
       needs: mechanism.needs,
       needsChannelBinding: mechanism.needsChannelBinding,
+      channelBindingType: mechanism.channelBindingType,
       carriesAuthzid: mechanism.carriesAuthzid,
       start: (credentials: AuthCredentials, context: AuthContext) => mechanism.start(credentials, context),
     });
     const existing = this.#indexOf(name);
     if (options.before !== undefined) {
       if (this.#indexOf(options.before) < 0) throw new RangeError(`no mechanism ${normaliseMechanismName(options.before)} to insert before`);
+    }
+    // Before itself is where it is: removed first, it would have no place to go before.
+    if (options.before !== undefined && existing !== this.#indexOf(options.before)) {
       if (existing >= 0) this.#mechanisms.splice(existing, 1);
       this.#mechanisms.splice(this.#indexOf(options.before), 0, entry);
     } else if (existing >= 0) {

@@ -9,8 +9,8 @@ import type { AuthObject, AuthState } from "../auth/auth-object.js";
 import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
-import { MAX_AUTH_CHALLENGES } from "../constants.js";
-import { escapeControl, SMTPAuthenticationError, SMTPException } from "../errors.js";
+import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
+import { escapeControl, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { untilAborted } from "./abortable.js";
@@ -43,11 +43,17 @@ export interface AuthIO {
    * token function) is then not waited for, and the exchange rejects with its reason.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Closes the connection with `reason`: called when the server answers the `*` that
+   * cancels an exchange with anything but a refusal, which leaves the session in a state
+   * the client cannot know.
+   */
+  close?(reason: Error): void;
 }
 
 /** Options of {@link authenticate} and {@link authenticateWith}. */
 export interface AuthenticateOptions {
-  /** Send the RFC 4954 initial response with the AUTH command when there is one. Default true. */
+  /** Send the RFC 4954 initial response with the AUTH command when there is one and the line stays within 512 octets (RFC 4954 §4). Default true. */
   initialResponseOk?: boolean;
   /** Allow a password- or token-revealing mechanism on an unencrypted, non-loopback link. Default false. */
   allowInsecure?: boolean;
@@ -86,9 +92,18 @@ function insecureRefusal(io: AuthIO, names: string[]): SMTPException {
   );
 }
 
-/** RFC 4954 §4: a `*` line cancels the exchange; the server answers it (501). */
+/**
+ * RFC 4954 §4: a `*` line cancels the exchange; the server MUST answer it with 501. Any
+ * answer below 400 closes the connection: another 334 means the server still waits for an
+ * answer (it would take the next command for one), a 2xx that it logged the client in
+ * after all.
+ */
 async function cancel(io: AuthIO): Promise<SMTPReply> {
-  return io.command("*", "*");
+  const reply = await io.command("*", "*");
+  if (reply.code < 400) {
+    io.close?.(new SMTPServerDisconnected(`Connection closed: the server answered the cancelled AUTH exchange ("*") with ${reply.code}, not 501 (RFC 4954 §4)`));
+  }
+  return reply;
 }
 
 interface Exchange {
@@ -128,8 +143,11 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
   const initial = (opts.initialResponseOk ?? true) ? await answerOf() : null;
   let command = `AUTH ${mech}`;
   let reply: SMTPReply;
-  if (initial !== null) {
-    const encoded = encodeAuthAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
+  const encoded = initial === null ? null : encodeAuthAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
+  // RFC 4954 §4: an initial response that would make the AUTH line longer than SMTP allows
+  // MUST NOT be sent on it; it answers the server's first (empty) challenge instead.
+  let deferred = encoded !== null && command.length + 1 + encoded.length + 2 > MAX_COMMAND_LINE_BYTES ? encoded : null;
+  if (encoded !== null && deferred === null) {
     command = `AUTH ${mech} ****`;
     state.challengeCount = 1;
     reply = await io.command(`AUTH ${mech} ${encoded}`, command);
@@ -152,7 +170,8 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
     }
     let answer: string;
     try {
-      answer = encodeAuthAnswer(await answerOf(challenge));
+      answer = deferred ?? encodeAuthAnswer(await answerOf(challenge));
+      deferred = null;
     } catch (err) {
       // The connection has gone (the error is then its reason: the signal's, the close's):
       // no `*` can be sent.
@@ -249,7 +268,8 @@ function bindingType(mech: SASLMechanism): ChannelBindingType {
  * to the 235 reply.
  *
  * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421, or a
- * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits, or
+ * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits (naming
+ * the channel-binding mechanisms skipped for want of a binding, if any), or
  * one naming the host and `allowInsecureAuth` when only the insecure link stood in the
  * way; `TypeError` for malformed credentials; and whatever the connection throws.
  * The caller checks that the server has the AUTH extension at all.
@@ -258,11 +278,15 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
   const offered = new Set(splitMechanisms(advertised));
   const insecure = insecureLink(io, opts);
   const refusedAsInsecure: string[] = [];
+  const unbound: SASLMechanism[] = [];
   let lastError: SMTPAuthenticationError | undefined;
   for (const mech of opts.registry ?? defaultRegistry()) {
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
-    if (mech.needsChannelBinding === true && (io.channelBinding?.(bindingType(mech)) ?? null) === null) continue;
+    if (mech.needsChannelBinding === true && (io.channelBinding?.(bindingType(mech)) ?? null) === null) {
+      unbound.push(mech);
+      continue;
+    }
     if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) continue;
     if (revealsSecret(mech.name, mech.revealsSecret) && insecure) {
       refusedAsInsecure.push(mech.name);
@@ -281,5 +305,16 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
   }
   if (lastError !== undefined) throw lastError;
   if (refusedAsInsecure.length > 0) throw insecureRefusal(io, refusedAsInsecure);
-  throw new SMTPException("No suitable authentication method found.");
+  throw new SMTPException(`No suitable authentication method found.${unboundNote(unbound)}`);
+}
+
+/**
+ * Why the channel-binding mechanisms both sides offer were not tried: without it, "No
+ * suitable authentication method found." contradicts a list that names them on both sides.
+ */
+function unboundNote(mechanisms: readonly SASLMechanism[]): string {
+  if (mechanisms.length === 0) return "";
+  const types = [...new Set(mechanisms.map(bindingType))].map((type) => (type === "tls-exporter" ? "tls-exporter: TLS 1.3 only" : type));
+  const names = mechanisms.map((m) => m.name).join(", ");
+  return ` ${names} ${mechanisms.length === 1 ? "was" : "were"} not tried: ${mechanisms.length === 1 ? "it needs" : "they need"} a channel binding this connection lacks (${types.join("; ")}).`;
 }

@@ -216,12 +216,31 @@ export abstract class SMTPBase {
   /** Sends one command (verb as given) and reads the reply. */
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
-    const bytes = encodeCommand(verb, args, conv.encoding);
+    const bytes = this.encodeRaw(conv, verb, args);
     const { log, auth } = this.rawCommand(verb, args);
     const slot = rawCommandSlot(conv, verb, { bytes, log }, false);
     await conv.settled(slot);
     const reply = conv.take(slot);
     return auth ? this.authReplied(reply) : reply;
+  }
+
+  /**
+   * `encodeCommand` for a line sent with the caller's own verb. When the line belongs to an
+   * AUTH exchange (an AUTH command, or any line while its challenges may want answers), the
+   * TypeError for a line that cannot be sent does not quote it: it holds credentials (raw,
+   * when the caller forgot to base64-encode them).
+   * @throws TypeError as `encodeCommand`.
+   */
+  protected encodeRaw(conv: Conversation, verb: string, args: string): Buffer {
+    try {
+      return encodeCommand(verb, args, conv.encoding);
+    } catch (err) {
+      const authLine = typeof verb === "string" && /^[ \t]*auth([ \t]|$)/i.test(verb);
+      if (!(err instanceof TypeError) || !(authLine || this.#authAnswerDue)) throw err;
+      // No cause: the caught error quotes the line, credentials and all.
+      // eslint-disable-next-line preserve-caught-error
+      throw new TypeError(`${err.message.replace(/: ".*$/s, "")} (a line of an AUTH exchange: not shown, it holds credentials)`);
+    }
   }
 
   /**

@@ -8,8 +8,8 @@ import type tls from "node:tls";
 import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";
-import { defaultRegistry } from "../auth/registry.js";
-import { describeValue, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
+import { defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
+import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import {
@@ -22,7 +22,11 @@ import { checkBoolean, checkKnownKeys, optionsObject } from "../option-checks.js
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
-  /** Send the RFC 4954 initial response with AUTH when the mechanism has one. Default true. */
+  /**
+   * Send the RFC 4954 initial response with AUTH when the mechanism has one and the AUTH
+   * line stays within 512 octets (RFC 4954 §4; a longer one answers the server's empty
+   * challenge instead). Default true.
+   */
   initialResponseOk?: boolean;
 }
 
@@ -35,18 +39,20 @@ function checkLoginOptions(value: unknown): boolean {
 }
 
 /**
- * Checks `loginWith()`'s credentials (and a pool's `auth`): an object with only the keys of
- * `AuthCredentials`, and a token that is a string or a function (the strings are checked
- * by `checkCredential`).
+ * Checks `loginWith()`'s credentials (and a pool's `auth`, `what` naming it): an object with
+ * only the keys of `AuthCredentials`, and a token that is a string or a function (the
+ * strings are checked by `checkCredential`). The messages name the type of a wrong value,
+ * never the value: a string given for the credentials may be the password itself.
  * @throws TypeError
  */
-export function checkCredentialsShape(value: unknown): void {
-  const creds = optionsObject(value, "credentials");
-  if (value === undefined) throw new TypeError("credentials must be an object, got undefined");
-  checkKnownKeys(creds, ["user", "password", "token", "authzid"], "credentials key");
-  const { token } = creds;
+export function checkCredentialsShape(value: unknown, what = "credentials"): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`${what} must be an object, got ${describeType(value)}`);
+  }
+  checkKnownKeys(value, ["user", "password", "token", "authzid"], "credentials key");
+  const { token } = value as AuthCredentials;
   if (token !== undefined && typeof token !== "string" && typeof token !== "function") {
-    throw new TypeError(`token must be a string or a function returning one, got ${describeValue(token)}`);
+    throw new TypeError(`token must be a string or a function returning one, got ${describeType(token)}`);
   }
 }
 
@@ -140,7 +146,9 @@ export abstract class SMTPSecure extends SMTPBase {
   auth(mechanism: string, authobject: AuthObject, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
       const initialResponseOk = checkLoginOptions(options);
-      if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describeValue(authobject)}`);
+      if (typeof authobject !== "function") throw new TypeError(`authobject must be a function (challenge?: Buffer) => string | null, got ${describeType(authobject)}`);
+      // A caller's mistake is refused before anything is sent: before requireTLS's EHLO and STARTTLS too.
+      normaliseMechanismName(mechanism);
       // The built-in auth objects: their credentials are checked before anything is sent,
       // and PLAIN's and LOGIN's reveal the password whatever the mechanism is called.
       if (authobject === this.authPlain || authobject === this.authLogin || authobject === this.authCramMd5) boundCredentials(this.#creds);
@@ -155,7 +163,11 @@ export abstract class SMTPSecure extends SMTPBase {
     });
   }
 
-  /** With `requireTLS`, makes sure the link is encrypted (STARTTLS if offered) before mail or AUTH. */
+  /**
+   * With `requireTLS`, makes sure the link is encrypted (STARTTLS if offered) before mail or
+   * AUTH; after its own STARTTLS, greets again (RFC 3207 §4.2: the client knows nothing of
+   * the server until a new EHLO, and Exim refuses an AUTH that this session never advertised).
+   */
   protected async secureIfRequired(): Promise<void> {
     if (!this.options.requireTLS) return;
     const conv = this.requireConnection();
@@ -165,6 +177,7 @@ export abstract class SMTPSecure extends SMTPBase {
       throw new SMTPNotSupportedError("requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack)");
     }
     await this.doStarttls(undefined);
+    await this.greet();
   }
 
   /** STARTTLS without taking the call queue. */
@@ -205,6 +218,7 @@ export abstract class SMTPSecure extends SMTPBase {
       port: conv.channel.port,
       maskChallenges: (on) => { this.tracer.maskChallenges = on; },
       signal: conv.channel.closedSignal,
+      close: (reason) => conv.channel.destroy(reason),
     };
   }
 }

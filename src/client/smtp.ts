@@ -235,7 +235,7 @@ export class SMTP extends SMTPTransactions {
   putcmd(cmd: string, args = ""): Promise<void> {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
-      const bytes = encodeCommand(cmd, args, conv.encoding);
+      const bytes = this.encodeRaw(conv, cmd, args);
       const { log, auth } = this.rawCommand(cmd, args);
       this.pendingReplies.push({ slot: rawCommandSlot(conv, cmd, { bytes, log }), auth });
     });

@@ -88,8 +88,7 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   }
   if (options["port"] !== undefined) checkPort(options["port"], "port");
   if (options["auth"] !== undefined) {
-    optionsObject(options["auth"], "auth");
-    checkCredentialsShape(options["auth"]);
+    checkCredentialsShape(options["auth"], "auth");
   }
   if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
   const client: Record<string, unknown> = {};

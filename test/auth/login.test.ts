@@ -152,3 +152,41 @@ test("login: SCRAM-SHA-256 carries the authzid in its gs2 header (saslname-escap
   assert.equal(server.gs2Header, "n,a=bob=2Cx=3Dy,");
   assert.deepEqual(io.sent.slice(2), [""], "the server's signature verified: an empty answer, then 235");
 });
+
+test("registry: the wrapper of a lower-case name keeps the binding type, so login() asks the connection for that binding", async () => {
+  const endPoint = createScramSha256Mechanism({ plus: true, channelBinding: "tls-server-end-point", nonce: () => "abc" });
+  const reg = new AuthRegistry([{ ...endPoint, name: "scram-sha-256-plus" }]);
+  assert.equal(reg.get("SCRAM-SHA-256-PLUS")?.channelBindingType, "tls-server-end-point");
+  // A TLS 1.2 connection: a tls-server-end-point binding, no tls-exporter one.
+  const asked: (string | undefined)[] = [];
+  const io = new FakeIO(["535 5.7.8 no"], { binding: { type: "tls-server-end-point", data: Buffer.alloc(32, 7) } });
+  io.channelBinding = (type?: string) => (asked.push(type), type === "tls-server-end-point" ? { type, data: Buffer.alloc(32, 7) } : null);
+  await assert.rejects(login(io, "SCRAM-SHA-256-PLUS", creds, { registry: reg }), { smtpCode: 535 });
+  assert.ok(asked.every((type) => type === "tls-server-end-point"), `asked for ${asked.join(", ")}`);
+  assert.deepEqual(io.sent, [`AUTH SCRAM-SHA-256-PLUS ${b64("p=tls-server-end-point,,n=u,r=abc")}`]);
+});
+
+test("login: when a channel-binding mechanism was skipped for want of a binding, 'No suitable authentication method found.' says so", async () => {
+  const plusOnly = new AuthRegistry([createScramSha256Mechanism({ plus: true })]);
+  const io = new FakeIO([]); // an encrypted link without a tls-exporter binding: TLS 1.2
+  await assert.rejects(login(io, "SCRAM-SHA-256-PLUS PLAIN", creds, { registry: plusOnly }), (err: unknown) => {
+    assert.ok(err instanceof SMTPException && !(err instanceof SMTPAuthenticationError));
+    assert.equal(err.message, "No suitable authentication method found. SCRAM-SHA-256-PLUS was not tried: it needs a channel binding this connection lacks (tls-exporter: TLS 1.3 only).");
+    return true;
+  });
+  assert.deepEqual(io.sent, []);
+  // Not offered by the server: nothing to explain.
+  await assert.rejects(login(new FakeIO([]), "PLAIN", creds, { registry: plusOnly }), { message: "No suitable authentication method found." });
+});
+
+test("registry: a mechanism registered before itself keeps its place (making one most preferred twice does not move it to the back)", () => {
+  const reg = defaultRegistry();
+  const scram = reg.get("SCRAM-SHA-256")!;
+  reg.register(scram, { before: reg.names()[0]! });
+  const once = reg.names();
+  assert.equal(once[0], "SCRAM-SHA-256");
+  reg.register(scram, { before: reg.names()[0]! });
+  assert.deepEqual(reg.names(), once);
+  reg.register(plainMechanism, { before: "plain" });
+  assert.deepEqual(reg.names(), once);
+});

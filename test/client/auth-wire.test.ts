@@ -163,3 +163,11 @@ S: 235 ok
   assert.equal(createScramSha256Mechanism({ plus: null as never }).name, "SCRAM-SHA-256");
   assert.throws(() => createScramSha256Mechanism({ plus: 0 as never }), /plus must be true or false, got number 0/);
 });
+
+test("auth() with a name that is no SASL mechanism name: TypeError before EHLO and STARTTLS, even with requireTLS", async () => {
+  await withScript("S: 220 mx.test ESMTP\n", async (client) => {
+    for (const name of ["PLAIN\r\nQUIT", "A B", ""]) {
+      await assert.rejects(client.auth(name, () => null), TypeError);
+    }
+  }, { requireTLS: true });
+});

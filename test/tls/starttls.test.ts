@@ -216,6 +216,22 @@ describe("requireTLS", () => {
     });
   });
 
+  it("auth() and mail() upgrade first too, then send EHLO over TLS before their command (RFC 3207 §4.2; Postfix answers AUTH or MAIL before it with 503)", async () => {
+    for (const call of [
+      (smtp: SMTP) => (smtp.user = "user", smtp.password = "secret", smtp.auth("PLAIN", smtp.authPlain)),
+      (smtp: SMTP) => smtp.mail("a@example.org"),
+    ]) {
+      await withPeer({ keyPair: certs }, async (peer) => {
+        await withClient(peer, { requireTLS: true, tls: { ca: certs.ca } }, async (smtp) => {
+          await call(smtp);
+          assert.deepEqual(peer.commands.slice(0, 3), ["EHLO client.test", "STARTTLS", "[tls] EHLO client.test"]);
+          assert.equal(smtp.doesEsmtp, true, "the features are those of the EHLO over TLS");
+          assert.match(peer.commands[3] ?? "", /^\[tls\] (AUTH PLAIN|MAIL FROM:<a@example.org>)/);
+        });
+      });
+    }
+  });
+
   it("SMTP_SSL with requireTLS just sends", async () => {
     await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
       await withClient(peer, { requireTLS: true, tls: { ca: certs.ca } }, async (smtp) => {
