@@ -255,7 +255,7 @@ export class SMTP extends SMTPTransactions {
         return pending.auth ? this.authReplied(reply) : reply;
       }
       const conv = this.requireConnection();
-      const reply = conv.channel.takeHeld() ?? await conv.read(conv.expect("command", "getreply()"));
+      const reply = conv.takeHeld() ?? await conv.read(conv.expect("command", "getreply()"));
       // A reply to a raw send(): it may be the AUTH exchange's, so it may end the masking.
       return this.authAnswerDue ? this.authReplied(reply) : reply;
     });
