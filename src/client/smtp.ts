@@ -254,8 +254,13 @@ export class SMTP extends SMTPTransactions {
         const reply = await this.conversation.read(pending.slot);
         return pending.auth ? this.authReplied(reply) : reply;
       }
-      const conv = this.requireConnection();
-      const reply = conv.takeHeld() ?? await conv.read(conv.expect("command", "getreply()"));
+      // A reply that came before the server hung up is still read (Python reads it from
+      // its buffer): only then is the connection required.
+      let reply = this.conversation?.takeHeld();
+      if (reply === undefined) {
+        const conv = this.requireConnection();
+        reply = await conv.read(conv.expect("command", "getreply()"));
+      }
       // A reply to a raw send(): it may be the AUTH exchange's, so it may end the masking.
       return this.authAnswerDue ? this.authReplied(reply) : reply;
     });
