@@ -175,6 +175,8 @@ export class SMTP extends SMTPTransactions {
       reply = await this.readGreeting(channel, target.host, target.port);
     } catch (err) {
       channel.destroy();
+      // Closed by this side (close(), the signal option): say so, not that the server hung up.
+      if (signal.aborted) throw signal.reason;
       const where = endpoint(target.host, target.port);
       // "Connection unexpectedly closed" alone does not say by whom, nor that no greeting came
       // (a server that drops unwanted clients at once: a blocklist, a connection limit)
