@@ -7,7 +7,7 @@
 import { AsyncResource } from "node:async_hooks";
 import type { TimeoutPhase } from "../constants.js";
 import { isClosing421, SMTPServerDisconnected } from "../errors.js";
-import { encodeCommand } from "../protocol/commands.js";
+import { encodeCommand, type CommandEncoding } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
@@ -213,11 +213,23 @@ export abstract class SMTPBase {
     return conv;
   }
 
+  /**
+   * The next reply that no command asked for (`getreply()` after a raw `send()`): one held
+   * since it came, even when the server has hung up after it (Python reads it from its
+   * buffer), else the next to arrive. A 421 closes the connection (see `Conversation`).
+   * @throws SMTPServerDisconnected when there is none and the connection is closed.
+   */
+  protected async unaskedReply(): Promise<SMTPReply> {
+    const held = this.conversation?.takeHeld();
+    if (held !== undefined) return held;
+    const conv = this.requireConnection();
+    return conv.read(conv.expect("command", "getreply()"));
+  }
+
   /** Sends one command (verb as given) and reads the reply. */
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
-    const bytes = encodeCommand(verb, args, conv.encoding);
-    const { log, auth } = this.rawCommand(verb, args);
+    const { bytes, log, auth } = this.rawCommand(verb, args, conv.encoding);
     const slot = rawCommandSlot(conv, verb, { bytes, log }, false);
     await conv.settled(slot);
     const reply = conv.take(slot);
@@ -225,18 +237,23 @@ export abstract class SMTPBase {
   }
 
   /**
-   * What traces show for a command sent with the caller's own verb (`docmd`, `putcmd`),
-   * and whether it belongs to an AUTH exchange: an AUTH command's arguments after the
-   * mechanism, and every raw line sent while its challenges may still want answers, are
-   * masked (API.md: credentials never appear in debug output).
+   * Encodes a command sent with the caller's own verb (`docmd`, `putcmd`), and says what
+   * traces show of it and whether it belongs to an AUTH exchange: an AUTH command's
+   * arguments after the mechanism, and every raw line sent while its challenges may still
+   * want answers, are masked (API.md: credentials never appear in debug output), and such
+   * a line is not quoted in the TypeError for one that cannot be sent either.
+   * @throws TypeError as `encodeCommand`, before any state changes.
    */
-  protected rawCommand(verb: string, args: string): { log: string; auth: boolean } {
+  protected rawCommand(verb: string, args: string, encoding: CommandEncoding): { bytes: Buffer; log: string; auth: boolean } {
+    if (this.#authAnswerDue) return { bytes: encodeCommand(verb, args, encoding, false), log: "****", auth: true };
+    // Not strings: encodeCommand refuses them, naming their type.
+    if (typeof verb !== "string" || typeof args !== "string") return { bytes: encodeCommand(verb, args, encoding), log: "", auth: false };
     const line = args ? `${verb} ${args}` : verb;
-    if (this.#authAnswerDue) return { log: "****", auth: true };
     const words = line.trim().split(/[ \t]+/);
-    if (words[0]!.toUpperCase() !== "AUTH") return { log: line, auth: false };
+    if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding), log: line, auth: false };
+    const bytes = encodeCommand(verb, args, encoding, false);
     this.#authAnswerDue = true;
-    return { log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
+    return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
   }
 
   /**

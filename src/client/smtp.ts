@@ -237,8 +237,7 @@ export class SMTP extends SMTPTransactions {
   putcmd(cmd: string, args = ""): Promise<void> {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
-      const bytes = encodeCommand(cmd, args, conv.encoding);
-      const { log, auth } = this.rawCommand(cmd, args);
+      const { bytes, log, auth } = this.rawCommand(cmd, args, conv.encoding);
       this.pendingReplies.push({ slot: rawCommandSlot(conv, cmd, { bytes, log }), auth });
     });
   }
@@ -256,13 +255,7 @@ export class SMTP extends SMTPTransactions {
         const reply = await this.conversation.read(pending.slot);
         return pending.auth ? this.authReplied(reply) : reply;
       }
-      // A reply that came before the server hung up is still read (Python reads it from
-      // its buffer): only then is the connection required.
-      let reply = this.conversation?.takeHeld();
-      if (reply === undefined) {
-        const conv = this.requireConnection();
-        reply = await conv.read(conv.expect("command", "getreply()"));
-      }
+      const reply = await this.unaskedReply();
       // A reply to a raw send(): it may be the AUTH exchange's, so it may end the masking.
       return this.authAnswerDue ? this.authReplied(reply) : reply;
     });
