@@ -17,11 +17,11 @@ import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./opti
 
 function noop(): void {}
 
-/** A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH exchange. */
-export interface RawSlot {
-  slot: Slot;
-  auth: boolean;
-}
+/**
+ * A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH
+ * exchange; or a reply to a raw `send()` that came before that `putcmd()`.
+ */
+export type RawSlot = { slot: Slot; auth: boolean } | { reply: SMTPReply };
 
 /**
  * Errors of calls that sent nothing of their transaction and found the connection gone:
@@ -224,6 +224,19 @@ export abstract class SMTPBase {
     if (held !== undefined) return held;
     const conv = this.requireConnection();
     return conv.read(conv.expect("command", "getreply()"));
+  }
+
+  /**
+   * Opens a `putcmd()` slot (`open`) in the order `getreply()` reads replies, which is the
+   * order they come (Python reads one stream): replies to a raw `send()` that have come go
+   * before it, and, while those are being held, replies that come with no slot waiting
+   * (a raw `send()`'s, after this slot has taken the first) are still held after it.
+   */
+  protected pushRawSlot(conv: Conversation, open: () => Slot, auth: boolean): void {
+    const holding = conv.channel.holdingUnsolicited;
+    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) this.pendingReplies.push({ reply: held });
+    this.pendingReplies.push({ slot: open(), auth });
+    if (holding) conv.channel.holdUnsolicited();
   }
 
   /** Sends one command (verb as given) and reads the reply. */

@@ -238,7 +238,7 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const { bytes, log, auth } = this.rawCommand(cmd, args, conv.encoding);
-      this.pendingReplies.push({ slot: rawCommandSlot(conv, cmd, { bytes, log }), auth });
+      this.pushRawSlot(conv, () => rawCommandSlot(conv, cmd, { bytes, log }), auth);
     });
   }
 
@@ -252,6 +252,7 @@ export class SMTP extends SMTPTransactions {
       // A putcmd() slot keeps its own outcome, even when the connection has since failed.
       const pending = this.pendingReplies.shift();
       if (pending && this.conversation) {
+        if ("reply" in pending) return this.authAnswerDue ? this.authReplied(pending.reply) : pending.reply;
         const reply = await this.conversation.read(pending.slot);
         return pending.auth ? this.authReplied(reply) : reply;
       }
