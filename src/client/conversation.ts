@@ -178,6 +178,15 @@ export class Conversation {
     return this.#closeOn421(this.channel.take(slot));
   }
 
+  /**
+   * A reply held after a raw `send()` that no slot took (see `Channel.takeHeld`), if any;
+   * a 421 closes the connection before it is returned, as {@link read} does.
+   */
+  takeHeld(): SMTPReply | undefined {
+    const reply = this.channel.takeHeld();
+    return reply === undefined ? undefined : this.#closeOn421(reply);
+  }
+
   #closeOn421(reply: SMTPReply): SMTPReply {
     if (reply.code === 421) this.channel.destroy(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
     return reply;

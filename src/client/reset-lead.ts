@@ -32,10 +32,14 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
  * Writes a command given with the caller's own verb (`docmd`, `putcmd`, `rset`) and returns
  * its slot. A raw MAIL starts a transaction, so it is led by RSET when {@link openGroup} would
  * lead one: else a server that kept a refused whole transaction's sender (Exim) answers "503
- * sender already given". A raw RSET counts as that RSET. Any other verb goes as it is.
+ * sender already given". A raw RSET counts as that RSET. Either forgets the recipients that
+ * `rcpt()` accepted before (`Conversation.accepted`). Any other verb goes as it is.
  */
 export function rawCommandSlot(conv: Conversation, verb: string, command: Command, coalesce?: boolean): Slot {
   const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
+  // A raw MAIL begins a transaction and RSET ends one: the recipients accepted before are
+  // not this one's (LMTP's data() reads a reply for each, as `mail()` knows).
+  if (name === "MAIL" || name === "RSET") conv.accepted = [];
   if (name === "MAIL") return openGroup(conv, [command], false, coalesce)[0]!;
   const [slot] = conv.pipeline([command], coalesce);
   if (name === "RSET") resetWritten(conv);

@@ -7,7 +7,7 @@
 import { AsyncResource } from "node:async_hooks";
 import type { TimeoutPhase } from "../constants.js";
 import { isClosing421, SMTPServerDisconnected } from "../errors.js";
-import { encodeCommand } from "../protocol/commands.js";
+import { encodeCommand, type CommandEncoding } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
@@ -17,11 +17,11 @@ import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./opti
 
 function noop(): void {}
 
-/** A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH exchange. */
-export interface RawSlot {
-  slot: Slot;
-  auth: boolean;
-}
+/**
+ * A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH
+ * exchange; or a reply to a raw `send()` that came before that `putcmd()`.
+ */
+export type RawSlot = { slot: Slot; auth: boolean } | { reply: SMTPReply };
 
 /**
  * Errors of calls that sent nothing of their transaction and found the connection gone:
@@ -213,11 +213,36 @@ export abstract class SMTPBase {
     return conv;
   }
 
+  /**
+   * The next reply that no command asked for (`getreply()` after a raw `send()`): one held
+   * since it came, even when the server has hung up after it (Python reads it from its
+   * buffer), else the next to arrive. A 421 closes the connection (see `Conversation`).
+   * @throws SMTPServerDisconnected when there is none and the connection is closed.
+   */
+  protected async unaskedReply(): Promise<SMTPReply> {
+    const held = this.conversation?.takeHeld();
+    if (held !== undefined) return held;
+    const conv = this.requireConnection();
+    return conv.read(conv.expect("command", "getreply()"));
+  }
+
+  /**
+   * Opens a `putcmd()` slot (`open`) in the order `getreply()` reads replies, which is the
+   * order they come (Python reads one stream): replies to a raw `send()` that have come go
+   * before it, and, while those are being held, replies that come with no slot waiting
+   * (a raw `send()`'s, after this slot has taken the first) are still held after it.
+   */
+  protected pushRawSlot(conv: Conversation, open: () => Slot, auth: boolean): void {
+    const holding = conv.channel.holdingUnsolicited;
+    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) this.pendingReplies.push({ reply: held });
+    this.pendingReplies.push({ slot: open(), auth });
+    if (holding) conv.channel.holdUnsolicited();
+  }
+
   /** Sends one command (verb as given) and reads the reply. */
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
-    const bytes = this.encodeRaw(conv, verb, args);
-    const { log, auth } = this.rawCommand(verb, args);
+    const { bytes, log, auth } = this.rawCommand(verb, args, conv.encoding);
     const slot = rawCommandSlot(conv, verb, { bytes, log }, false);
     await conv.settled(slot);
     const reply = conv.take(slot);
@@ -225,37 +250,23 @@ export abstract class SMTPBase {
   }
 
   /**
-   * `encodeCommand` for a line sent with the caller's own verb. When the line belongs to an
-   * AUTH exchange (an AUTH command, or any line while its challenges may want answers), the
-   * TypeError for a line that cannot be sent does not quote it: it holds credentials (raw,
-   * when the caller forgot to base64-encode them).
-   * @throws TypeError as `encodeCommand`.
+   * Encodes a command sent with the caller's own verb (`docmd`, `putcmd`), and says what
+   * traces show of it and whether it belongs to an AUTH exchange: an AUTH command's
+   * arguments after the mechanism, and every raw line sent while its challenges may still
+   * want answers, are masked (API.md: credentials never appear in debug output), and such
+   * a line is not quoted in the TypeError for one that cannot be sent either.
+   * @throws TypeError as `encodeCommand`, before any state changes.
    */
-  protected encodeRaw(conv: Conversation, verb: string, args: string): Buffer {
-    try {
-      return encodeCommand(verb, args, conv.encoding);
-    } catch (err) {
-      const authLine = typeof verb === "string" && /^[ \t]*auth([ \t]|$)/i.test(verb);
-      if (!(err instanceof TypeError) || !(authLine || this.#authAnswerDue)) throw err;
-      // No cause: the caught error quotes the line, credentials and all.
-      // eslint-disable-next-line preserve-caught-error
-      throw new TypeError(`${err.message.replace(/: ".*$/s, "")} (a line of an AUTH exchange: not shown, it holds credentials)`);
-    }
-  }
-
-  /**
-   * What traces show for a command sent with the caller's own verb (`docmd`, `putcmd`),
-   * and whether it belongs to an AUTH exchange: an AUTH command's arguments after the
-   * mechanism, and every raw line sent while its challenges may still want answers, are
-   * masked (API.md: credentials never appear in debug output).
-   */
-  protected rawCommand(verb: string, args: string): { log: string; auth: boolean } {
+  protected rawCommand(verb: string, args: string, encoding: CommandEncoding): { bytes: Buffer; log: string; auth: boolean } {
+    if (this.#authAnswerDue) return { bytes: encodeCommand(verb, args, encoding, false), log: "****", auth: true };
+    // Not strings: encodeCommand refuses them, naming their type.
+    if (typeof verb !== "string" || typeof args !== "string") return { bytes: encodeCommand(verb, args, encoding), log: "", auth: false };
     const line = args ? `${verb} ${args}` : verb;
-    if (this.#authAnswerDue) return { log: "****", auth: true };
     const words = line.trim().split(/[ \t]+/);
-    if (words[0]!.toUpperCase() !== "AUTH") return { log: line, auth: false };
+    if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding), log: line, auth: false };
+    const bytes = encodeCommand(verb, args, encoding, false);
     this.#authAnswerDue = true;
-    return { log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
+    return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
   }
 
   /**

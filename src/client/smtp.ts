@@ -175,6 +175,8 @@ export class SMTP extends SMTPTransactions {
       reply = await this.readGreeting(channel, target.host, target.port);
     } catch (err) {
       channel.destroy();
+      // Closed by this side (close(), the signal option): say so, not that the server hung up.
+      if (signal.aborted) throw signal.reason;
       const where = endpoint(target.host, target.port);
       // "Connection unexpectedly closed" alone does not say by whom, nor that no greeting came
       // (a server that drops unwanted clients at once: a blocklist, a connection limit)
@@ -235,9 +237,8 @@ export class SMTP extends SMTPTransactions {
   putcmd(cmd: string, args = ""): Promise<void> {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
-      const bytes = this.encodeRaw(conv, cmd, args);
-      const { log, auth } = this.rawCommand(cmd, args);
-      this.pendingReplies.push({ slot: rawCommandSlot(conv, cmd, { bytes, log }), auth });
+      const { bytes, log, auth } = this.rawCommand(cmd, args, conv.encoding);
+      this.pushRawSlot(conv, () => rawCommandSlot(conv, cmd, { bytes, log }), auth);
     });
   }
 
@@ -251,11 +252,11 @@ export class SMTP extends SMTPTransactions {
       // A putcmd() slot keeps its own outcome, even when the connection has since failed.
       const pending = this.pendingReplies.shift();
       if (pending && this.conversation) {
+        if ("reply" in pending) return this.authAnswerDue ? this.authReplied(pending.reply) : pending.reply;
         const reply = await this.conversation.read(pending.slot);
         return pending.auth ? this.authReplied(reply) : reply;
       }
-      const conv = this.requireConnection();
-      const reply = conv.channel.takeHeld() ?? await conv.read(conv.expect("command", "getreply()"));
+      const reply = await this.unaskedReply();
       // A reply to a raw send(): it may be the AUTH exchange's, so it may end the masking.
       return this.authAnswerDue ? this.authReplied(reply) : reply;
     });

@@ -13,12 +13,18 @@ export type CommandEncoding = "ascii" | "utf8";
 /**
  * Throws a `TypeError` when `value` holds CR, LF or NUL (command injection).
  * @param what names the value in the message ("address", "argument", ...).
+ * @param shown false for a value that may hold a credential: the message does not quote it.
  */
-export function assertSafe(value: string, what: string): void {
+export function assertSafe(value: string, what: string, shown = true): void {
   if (typeof value !== "string") throw new TypeError(`${what} must be a string, got ${typeof value}`);
   if (/[\r\n\0]/.test(value)) {
-    throw new TypeError(`${what} must not contain CR, LF or NUL: ${JSON.stringify(value.slice(0, 80))}`);
+    throw new TypeError(`${what} must not contain CR, LF or NUL: ${quotedIf(value, shown)}`);
   }
+}
+
+/** The start of `text` quoted for an error message, or a note that it is not shown (a credential). */
+function quotedIf(text: string, shown: boolean): string {
+  return shown ? JSON.stringify(text.slice(0, 80)) : "(not shown: it may hold a credential)";
 }
 
 /** A character past 7-bit ASCII. (A module constant: a regular-expression literal in a function body is a new object on every call.) */
@@ -41,45 +47,46 @@ const UNSAFE_UTF8 = /[\r\n\0]|\p{Surrogate}/u;
  * test, the hot path of every command), and the precise error only when it fails. The
  * verb is sent as given (for `putcmd`); use upper-case verbs. In `"ascii"` mode the text is
  * plain ASCII; in `"utf8"` mode it is well-formed Unicode, so either way its UTF-8 bytes
- * hold a CR, LF or NUL only where the text does: never.
+ * hold a CR, LF or NUL only where the text does: never. `shown` as in {@link commandLine}.
  * @throws TypeError for CR, LF or NUL, non-ASCII text when `encoding` is `"ascii"`, or a
  * lone surrogate (text that has no UTF-8 form).
  */
-export function commandText(verb: string, args = "", encoding: CommandEncoding = "ascii"): string {
-  return `${commandLine(verb, args, encoding)}\r\n`;
+export function commandText(verb: string, args = "", encoding: CommandEncoding = "ascii", shown = true): string {
+  return `${commandLine(verb, args, encoding, shown)}\r\n`;
 }
 
 /**
  * {@link commandText} without its CRLF: the checked line, which is also what traces show.
+ * With `shown` false (a line of an AUTH exchange) its errors do not quote the line.
  * @throws TypeError as {@link commandText}.
  */
-export function commandLine(verb: string, args = "", encoding: CommandEncoding = "ascii"): string {
+export function commandLine(verb: string, args = "", encoding: CommandEncoding = "ascii", shown = true): string {
   if (typeof verb !== "string" || typeof args !== "string") {
     assertSafe(verb, "command");
     assertSafe(args, "command argument");
   }
   const line = args === "" ? verb : `${verb} ${args}`;
-  if ((encoding === "ascii" ? UNSAFE_ASCII : UNSAFE_UTF8).test(line)) unsafeLine(verb, args, line, encoding);
+  if ((encoding === "ascii" ? UNSAFE_ASCII : UNSAFE_UTF8).test(line)) unsafeLine(verb, args, line, encoding, shown);
   return line;
 }
 
-/** Throws the error that says what is wrong with a line that failed the check. */
-function unsafeLine(verb: string, args: string, line: string, encoding: CommandEncoding): never {
-  assertSafe(verb, "command");
-  assertSafe(args, "command argument");
+/** Throws the error that says what is wrong with a line that failed the check (quoting it when `shown`). */
+function unsafeLine(verb: string, args: string, line: string, encoding: CommandEncoding, shown = true): never {
+  assertSafe(verb, "command", shown);
+  assertSafe(args, "command argument", shown);
   if (encoding === "ascii") {
-    throw new TypeError(`Non-ASCII command text needs an SMTPUTF8 transaction: ${JSON.stringify(line.slice(0, 80))}`);
+    throw new TypeError(`Non-ASCII command text needs an SMTPUTF8 transaction: ${quotedIf(line, shown)}`);
   }
   // A lone surrogate would be sent as U+FFFD: a different address than the caller gave.
-  throw new TypeError(`command text is not well-formed Unicode (lone surrogate): ${JSON.stringify(line.slice(0, 80))}`);
+  throw new TypeError(`command text is not well-formed Unicode (lone surrogate): ${quotedIf(line, shown)}`);
 }
 
 /**
- * Encodes `verb args\r\n` as bytes (see {@link commandText}).
+ * Encodes `verb args\r\n` as bytes (see {@link commandText}); `shown` as in {@link commandLine}.
  * @throws TypeError as {@link commandText}.
  */
-export function encodeCommand(verb: string, args = "", encoding: CommandEncoding = "ascii"): Buffer {
-  return Buffer.from(commandText(verb, args, encoding), "utf8");
+export function encodeCommand(verb: string, args = "", encoding: CommandEncoding = "ascii", shown = true): Buffer {
+  return Buffer.from(commandText(verb, args, encoding, shown), "utf8");
 }
 
 /**

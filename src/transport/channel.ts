@@ -277,6 +277,16 @@ export class Channel {
     this.#body = "none";
   }
 
+  /** True while replies that no slot takes are held for `getreply()` (after {@link sendRaw}, until the next command). */
+  get holdingUnsolicited(): boolean {
+    return this.#queue.holding;
+  }
+
+  /** Holds replies that no slot takes again, as after {@link sendRaw} (a `putcmd()` in the raw sequence). */
+  holdUnsolicited(): void {
+    this.#queue.holdUnsolicited();
+  }
+
   /** A reply held after {@link sendRaw} that no slot took, if any. */
   takeHeld(): SMTPReply | undefined {
     return this.#queue.takeHeld();

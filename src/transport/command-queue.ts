@@ -149,6 +149,11 @@ export class CommandQueue {
     this.#holdUnsolicited = true;
   }
 
+  /** True while replies that match no slot are kept (from a raw `send()` until the next slot opens). */
+  get holding(): boolean {
+    return this.#holdUnsolicited;
+  }
+
   /** Takes a reply held after a raw `send()`, if any. */
   takeHeld(): SMTPReply | undefined {
     return this.#held.shift();

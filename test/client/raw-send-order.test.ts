@@ -1,0 +1,37 @@
+/**
+ * `getreply()` after a raw `send()` and a `putcmd()`: as in Python, each call reads the
+ * next reply in the order they came, whether the raw command's reply came before the
+ * `putcmd()` (it was held) or after it. Neither reply is lost, and no `getreply()` waits
+ * for one that already came (until the timeout closes the connection).
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { GREET, withScript } from "../helpers/client.js";
+
+const SCRIPT = `${GREET}C: MAIL FROM:<a@x.test>\nS: 250 mail ok\nC: RCPT TO:<b@y.test>\nS: 250 rcpt ok\nC: NOOP\nS: 250 noop ok\n`;
+
+test("send() then putcmd(), the raw command's reply already come: getreply() reads it, then the putcmd()'s", async () => {
+  let traced!: () => void;
+  const arrived = new Promise<void>((resolve) => { traced = resolve; });
+  await withScript(SCRIPT, async (client) => {
+    await client.send("MAIL FROM:<a@x.test>\r\n");
+    await arrived; // traced as it is parsed, then held for getreply()
+    await client.putcmd("RCPT", "TO:<b@y.test>");
+    assert.equal((await client.getreply()).message, "mail ok");
+    assert.equal((await client.getreply()).message, "rcpt ok");
+    assert.equal((await client.noop()).message, "noop ok");
+  }, { debugLevel: 1, debugOutput: (line) => { if (line === "S: 250 mail ok") traced(); } });
+});
+
+test("send() then putcmd() at once, both replies coming together after: getreply() reads the raw command's reply, then the putcmd()'s", async () => {
+  // Both commands read, then both replies in one write: they reach the client at once.
+  const together = `${GREET}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nS: 250 mail ok\nS: 250 rcpt ok\nC: NOOP\nS: 250 noop ok\n`;
+  await withScript(together, async (client) => {
+    await client.send("MAIL FROM:<a@x.test>\r\n");
+    await client.putcmd("RCPT", "TO:<b@y.test>");
+    assert.equal((await client.getreply()).message, "mail ok");
+    assert.equal((await client.getreply()).message, "rcpt ok");
+    assert.equal((await client.noop()).message, "noop ok");
+  });
+});
