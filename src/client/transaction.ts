@@ -312,17 +312,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     await conv.settled(slot!);
     dataReply = conv.take(slot!);
   }
-  if (dataReply.code !== 354) {
-    if (isIncomplete(dataReply.code)) {
-      // Another 3yz (not 354): the server waits for some input, and would read RSET as
-      // that input and never answer it; a 1yz: another reply follows, which RSET would get.
-      // Close, as for such a reply to a command that takes none.
-      const cause = closeOn(conv, "DATA", dataReply, `not 354 (${dataReply.code < 300 ? PRELIMINARY : "it would read what was written next as the input it asked for"})`);
-      throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA", cause });
-    }
-    await abandon(conv, dataReply.code);
-    throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
-  }
+  if (dataReply.code !== 354) await refuseData(conv, dataReply);
   const accepted = envelope.accepted.length;
   // Followed even lock-step: RSET or the next transaction comes after the end of data. A
   // reply that comes while a large message is written refuses it "early": reported as the
@@ -333,6 +323,23 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     }));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
+}
+
+/**
+ * DATA was answered with `reply`, not 354 (sendmail's and the low-level `data()`'s DATA).
+ * A refusal is followed by RSET (none after a 421, which closed the connection). Another
+ * 3yz (not 354): the server waits for some input, and would read RSET as that input and
+ * never answer it; a 1yz: another reply follows, which RSET would get. Then the connection
+ * closes, as for such a reply to a command that takes none.
+ * @throws SMTPDataError, with the close as `cause` after a 1yz/3yz.
+ */
+export async function refuseData(conv: Conversation, reply: SMTPReply): Promise<never> {
+  if (isIncomplete(reply.code)) {
+    const cause = closeOn(conv, "DATA", reply, `not 354 (${reply.code < 300 ? PRELIMINARY : "it would read what was written next as the input it asked for"})`);
+    throw new SMTPDataError(reply.code, reply.message, { command: "DATA", cause });
+  }
+  await abandon(conv, reply.code);
+  throw new SMTPDataError(reply.code, reply.message, { command: "DATA" });
 }
 
 /**

@@ -217,3 +217,24 @@ test("DATA answered with a 1yz -> SMTPDataError at once with the close as cause 
     assert.equal(client.connected, false);
   });
 });
+
+test("low-level data(): DATA answered with a 1yz or a 3yz other than 354 -> SMTPDataError with the close as cause; no RSET (which would get the reply meant for DATA, or be read as input)", async () => {
+  for (const [code, text] of [[150, "wait"], [334, "go on"]] as const) {
+    // The server's reply after it: with an RSET written, the client took it as RSET's.
+    const script = `${EHLO_PIPELINING}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: ${code} ${text}\n`;
+    await withScript(script, async (client) => {
+      await client.ehlo();
+      await client.mail("a@x.test");
+      await client.rcpt("b@y.test");
+      await assert.rejects(client.data("body\r\n"), (err: unknown) => {
+        assert.ok(err instanceof SMTPDataError, String(err));
+        assert.equal(err.smtpCode, code);
+        assert.equal(err.command, "DATA");
+        assert.ok(err.cause instanceof SMTPServerDisconnected && !(err.cause instanceof SMTPTimeoutError), String(err.cause));
+        assert.match(err.cause.message, new RegExp(`${code} ${text}`));
+        return true;
+      });
+      assert.equal(client.connected, false);
+    });
+  }
+});
