@@ -33,9 +33,13 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
  * its slot. A raw MAIL starts a transaction, so it is led by RSET when {@link openGroup} would
  * lead one: else a server that kept a refused whole transaction's sender (Exim) answers "503
  * sender already given". A raw RSET counts as that RSET. Any other verb goes as it is.
+ * Either one ends the low-level transaction whose accepted recipients LMTP's `data()`
+ * counts replies for (`Conversation.accepted`): a recipient accepted before an RSET would
+ * be owed a reply after the data that never comes, and take another recipient's.
  */
 export function rawCommandSlot(conv: Conversation, verb: string, command: Command, coalesce?: boolean): Slot {
   const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
+  if (name === "MAIL" || name === "RSET") conv.accepted = [];
   if (name === "MAIL") return openGroup(conv, [command], false, coalesce)[0]!;
   const [slot] = conv.pipeline([command], coalesce);
   if (name === "RSET") resetWritten(conv);
