@@ -131,15 +131,15 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * reply after the data, whatever its code (as Python); for LMTP the reply carries
    * `recipients` and is the first refusal, or the last reply when all succeeded.
    * @throws SMTPDataError when DATA is refused (then RSET, or close on 421) or answered
-   * with a 1yz or another 3yz than 354 (then the connection closes: an RSET would get the
-   * reply meant for DATA, or be read as the input the server asked for).
+   * with a 1yz, a 2yz or another 3yz than 354 (then the connection closes: an RSET would get
+   * the reply meant for DATA, or be read as the input the server asked for).
    */
   async data(msg: MessageBody): Promise<DataReply> {
     const body = bodyOf(msg);
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const reply = await conv.command(DATA);
-      // Not 354: refused (then RSET), or a 1yz/3yz, on which the connection closes.
+      // Not 354: refused (then RSET), or a 1yz/2yz/3yz, on which the connection closes.
       if (reply.code !== 354) await refuseData(conv, reply);
       const accepted = conv.accepted;
       conv.accepted = [];

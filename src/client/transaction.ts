@@ -329,13 +329,19 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
  * DATA was answered with `reply`, not 354 (sendmail's and the low-level `data()`'s DATA).
  * A refusal is followed by RSET (none after a 421, which closed the connection). Another
  * 3yz (not 354): the server waits for some input, and would read RSET as that input and
- * never answer it; a 1yz: another reply follows, which RSET would get. Then the connection
- * closes, as for such a reply to a command that takes none.
- * @throws SMTPDataError, with the close as `cause` after a 1yz/3yz.
+ * never answer it; a 1yz: another reply follows, which RSET would get; a 2yz, which DATA
+ * never takes (RFC 5321 §4.3.2: 354 or a refusal): the replies are out of step (one came
+ * too many before), and DATA's own, a 354 say, would reach the RSET, after which the server
+ * reads what follows as message data. Then the connection closes, as for such a reply to
+ * a command that takes none.
+ * @throws SMTPDataError, with the close as `cause` after a 1yz, 2yz or 3yz.
  */
 export async function refuseData(conv: Conversation, reply: SMTPReply): Promise<never> {
-  if (isIncomplete(reply.code)) {
-    const cause = closeOn(conv, "DATA", reply, `not 354 (${reply.code < 300 ? PRELIMINARY : "it would read what was written next as the input it asked for"})`);
+  if (reply.code < 400) {
+    const why = reply.code < 200 ? PRELIMINARY
+      : reply.code < 300 ? "DATA takes no 2yz reply: the replies are out of step, and DATA's own would reach the next command"
+        : "it would read what was written next as the input it asked for";
+    const cause = closeOn(conv, "DATA", reply, `not 354 (${why})`);
     throw new SMTPDataError(reply.code, reply.message, { command: "DATA", cause });
   }
   await abandon(conv, reply.code);

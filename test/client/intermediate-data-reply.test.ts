@@ -238,3 +238,24 @@ test("low-level data(): DATA answered with a 1yz or a 3yz other than 354 -> SMTP
     });
   }
 });
+
+test("DATA answered with a 2yz (which DATA never takes: the replies are out of step), then 354 -> SMTPDataError at once with the close as cause; no RSET, which the 354 would answer, the server then reading what follows as message data", async () => {
+  for (const pipelining of [true, false]) {
+    const script = pipelining
+      ? `${EHLO_PIPELINING}${PIPELINED_GROUP}S: 250 ok\nS: 250 ok\nS: 250 2.0.0 ok\nS: 354 go ahead\n`
+      : `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 250 2.0.0 ok\nS: 354 go ahead\n`;
+    await withScript(script, async (client) => {
+      // Before: RSET was written, and the call waited for its reply (which the server, reading
+      // message data, never sends) until the timeout.
+      await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) => {
+        assert.ok(err instanceof SMTPDataError, String(err));
+        assert.equal(err.smtpCode, 250);
+        assert.equal(err.command, "DATA");
+        assert.ok(err.cause instanceof SMTPServerDisconnected && !(err.cause instanceof SMTPTimeoutError), String(err.cause));
+        assert.match(err.cause.message, /250 2\.0\.0 ok.*out of step/);
+        return true;
+      });
+      assert.equal(client.connected, false);
+    }, { timeout: 1000 });
+  }
+});
