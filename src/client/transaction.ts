@@ -197,16 +197,31 @@ export function isAccepted(code: number): boolean {
 /**
  * Every recipient was refused: reads the replies still due (a 354 among them gets a lone
  * "." that ends an empty message, or for LMTP closes the connection: see
- * {@link endEmptyData}), RSETs unless the server said 421, the connection closed or
+ * {@link endEmptyData}; another reply to DATA that is no refusal closes it: see
+ * {@link endUnwanted}), RSETs unless the server said 421, the connection closed or
  * `rset` is false (the caller decides), and throws.
- * @throws SMTPRecipientsRefused with every refusal (and the close as `cause` when a 354
- * closed the connection).
+ * @throws SMTPRecipientsRefused with every refusal (and the close as `cause` when the
+ * connection closed on DATA's reply).
  */
 export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[], rset = true): Promise<never> {
   const last = await drain(conv, outstanding);
-  const cause = last?.code === 354 ? await endEmptyData(conv, last, "no recipient was accepted") : undefined;
+  const cause = await endUnwanted(conv, outstanding, last, "no recipient was accepted");
   if (rset) await abandon(conv, last?.code ?? 0);
   throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
+}
+
+/**
+ * Ends what a transaction that sends no message (`refused` says why) still has open, once
+ * the replies still due (`outstanding`) were read, `last` the last one read: a 354 gets
+ * {@link endEmptyData}; DATA answered with another reply that is no refusal (a 1yz, 2yz or
+ * 3yz: see {@link closeOnData}) closes the connection. Returns that close, the `cause` of
+ * the error reported; else `undefined`.
+ */
+async function endUnwanted(conv: Conversation, outstanding: readonly Slot[], last: SMTPReply | undefined, refused: "no recipient was accepted" | "the sender was refused"): Promise<unknown> {
+  if (last === undefined) return undefined;
+  if (last.code === 354) return endEmptyData(conv, last, refused);
+  const data = outstanding[outstanding.length - 1];
+  return last.code < 400 && data?.reply === last && data.kind.phase === "dataInitiation" ? closeOnData(conv, last) : undefined;
 }
 
 /** Refuses or closes after a failure: RSET unless the server said 421 (already closed). */
@@ -258,13 +273,13 @@ export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly 
  * followed them), ends a DATA the server accepted anyway (see {@link endEmptyData}), RSETs
  * unless the server said 421, the connection closed or `rset` is false (the caller
  * decides), and throws.
- * @throws SMTPSenderRefused (with the close as `cause` when a 354 closed the connection).
+ * @throws SMTPSenderRefused (with the close as `cause` when the connection closed on DATA's reply).
  */
 async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, outstanding: readonly Slot[], rset: boolean): Promise<never> {
   let cause: unknown;
   if (mail.code !== 421) {
     const last = await drain(conv, outstanding);
-    if (last?.code === 354) cause = await endEmptyData(conv, last, "the sender was refused");
+    cause = await endUnwanted(conv, outstanding, last, "the sender was refused");
     if (rset) await abandon(conv, mail.code);
   }
   throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
@@ -337,15 +352,17 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
  * @throws SMTPDataError, with the close as `cause` after a 1yz, 2yz or 3yz.
  */
 export async function refuseData(conv: Conversation, reply: SMTPReply): Promise<never> {
-  if (reply.code < 400) {
-    const why = reply.code < 200 ? PRELIMINARY
-      : reply.code < 300 ? "DATA takes no 2yz reply: the replies are out of step, and DATA's own would reach the next command"
-        : "it would read what was written next as the input it asked for";
-    const cause = closeOn(conv, "DATA", reply, `not 354 (${why})`);
-    throw new SMTPDataError(reply.code, reply.message, { command: "DATA", cause });
-  }
+  if (reply.code < 400) throw new SMTPDataError(reply.code, reply.message, { command: "DATA", cause: closeOnData(conv, reply) });
   await abandon(conv, reply.code);
   throw new SMTPDataError(reply.code, reply.message, { command: "DATA" });
+}
+
+/** Closes the connection on DATA's `reply`, a 1yz, 2yz or 3yz other than 354 (see {@link refuseData}); returns the close. */
+function closeOnData(conv: Conversation, reply: SMTPReply): SMTPServerDisconnected {
+  const why = reply.code < 200 ? PRELIMINARY
+    : reply.code < 300 ? "DATA takes no 2yz reply: the replies are out of step, and DATA's own would reach the next command"
+      : "it would read what was written next as the input it asked for";
+  return closeOn(conv, "DATA", reply, `not 354 (${why})`);
 }
 
 /**

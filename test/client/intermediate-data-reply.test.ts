@@ -259,3 +259,26 @@ test("DATA answered with a 2yz (which DATA never takes: the replies are out of s
     }, { timeout: 1000 });
   }
 });
+
+test("every recipient (or the sender) refused, and pipelined DATA answered with a 1yz, a 2yz or a 3yz other than 354 -> the refusal at once, with the close as cause; no RSET (which the reply after it would answer, or the server read as input)", async () => {
+  const cases: [string, string, (err: unknown) => boolean][] = [
+    ["250 ok", "550 no such user", (err) => err instanceof SMTPRecipientsRefused && err.recipients.get("b@y.test")?.code === 550],
+    ["550 sender rejected", "250 ok", (err) => err instanceof SMTPSenderRefused && err.smtpCode === 550],
+  ];
+  for (const [mail, rcpt, refusal] of cases) {
+    for (const dataReply of ["150 wait", "250 ok", "334 go on"]) {
+      const script = `${EHLO_PIPELINING}${PIPELINED_GROUP}S: ${mail}\nS: ${rcpt}\nS: ${dataReply}\nS: 354 go ahead\n`;
+      await withScript(script, async (client) => {
+        // Before: RSET was written, and the call waited for its reply until the timeout.
+        await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) => {
+          assert.ok(refusal(err), String(err));
+          const cause = (err as Error).cause;
+          assert.ok(cause instanceof SMTPServerDisconnected && !(cause instanceof SMTPTimeoutError), `${dataReply}: ${String(cause)}`);
+          assert.match(cause.message, new RegExp(`answered DATA with "${dataReply}"`));
+          return true;
+        });
+        assert.equal(client.connected, false);
+      }, { timeout: 1000 });
+    }
+  }
+});
