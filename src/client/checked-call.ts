@@ -8,6 +8,7 @@
  */
 
 import { bodyBytes, checkStreamUsable, isStreamBody, type MessageBody } from "./body.js";
+import { normalizeParams, paramValue } from "../protocol/params.js";
 import { checkedRequest, toList, type Request } from "./request.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import type { Body } from "./transaction.js";
@@ -69,8 +70,11 @@ export function sendRequest(report: boolean, from: string, to: string | readonly
  * @throws TypeError as `prepareMessage` and `checkedRequest` do.
  */
 export function messageRequest(msg: MessageInput, from: string | undefined, to: string | readonly string[] | undefined, mailOptions: readonly string[], rcptOptions: readonly string[]): Request {
-  const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to));
-  const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
+  // BODY=BINARYMIME (RFC 3030 §3): the body is binary, and goes as given (BDAT only).
+  const options = normalizeParams(mailOptions);
+  const binary = paramValue(options, "BODY")?.toUpperCase() === "BINARYMIME";
+  const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to), binary);
+  const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, options, rcptOptions, undefined, false, prepared);
   request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
   return request;
 }

@@ -156,6 +156,12 @@ export class RecipientOutcomes {
   }
 }
 
+/** True when a recipient's outcome is unknown: its reply never came (see {@link noReply}). */
+function hasUnknown(refused: ReadonlyMap<string, SMTPReply>): boolean {
+  for (const reply of refused.values()) if (reply.code === -1) return true;
+  return false;
+}
+
 /** What LMTP reports for a recipient whose reply never came: no server reply, so code -1. */
 function noReply(err: unknown): SMTPReply {
   const message = `No reply for this recipient: ${err instanceof Error ? err.message : String(err)}; whether it got the message is unknown`;
@@ -164,6 +170,10 @@ function noReply(err: unknown): SMTPReply {
 
 /**
  * {@link finish} with `sendmail`'s rule: the call fails only when nobody got the message.
+ * LMTP: a recipient whose reply never came (the connection went, code -1) may have it, so
+ * refusals of the others alone do not fail the call: it resolves, that recipient reported
+ * unknown (SMTPRecipientsRefused would tell a caller that nobody got it, and invite a
+ * retry that may deliver to it twice).
  * @throws SMTPDataError, SMTPRecipientsRefused (LMTP: every recipient refused after the
  * data), SMTPServerDisconnected.
  */
@@ -173,7 +183,9 @@ export function complete(conv: Conversation, pending: Pending, rsetOnFailure: bo
   if (conv.dialect === "smtp" && pending.accepted.length > 0) return finish(conv, pending, rsetOnFailure, report);
   return finish(conv, pending, rsetOnFailure, report).then((delivery) => {
     // LMTP: each recipient has its own reply; SMTP without one: DATA was never sent.
-    if (pending.accepted.length === 0 || delivery.delivered.size === 0) throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
+    if (pending.accepted.length === 0 || (delivery.delivered.size === 0 && !hasUnknown(delivery.refused))) {
+      throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
+    }
     return delivery;
   });
 }

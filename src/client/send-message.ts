@@ -33,9 +33,10 @@ export interface PreparedMessage {
   /** Each of `to` quoted for RCPT TO. */
   toPaths: string[];
   /**
-   * The message with CRLF line ends and without any `Bcc`/`Resent-Bcc` field (nor a leading
-   * mbox `From ` line), a header line over 998 octets folded where it can be (RFC 5322
-   * §2.1.1; see `foldLongHeaderLines`); every other byte as given. Not yet dot-stuffed.
+   * The message with CRLF line ends (for a binary body, in its header section only) and
+   * without any `Bcc`/`Resent-Bcc` field (nor a leading mbox `From ` line), a header line
+   * over 998 octets folded where it can be (RFC 5322 §2.1.1; see `foldLongHeaderLines`);
+   * every other byte as given. Not yet dot-stuffed.
    */
   data: Buffer;
   /**
@@ -76,15 +77,18 @@ function messageBytes(msg: MessageInput): Uint8Array {
  * in `To`, `Cc` and `Bcc`. When the message holds exactly one set of `Resent-*` fields,
  * `Resent-Sender`/`Resent-From` and `Resent-To`/`Resent-Cc`/`Resent-Bcc` are used instead.
  * `Bcc` and `Resent-Bcc` are removed from the data in every case. `from` may be `""` for
- * the null reverse-path.
+ * the null reverse-path. With `binary` (the caller asked for `BODY=BINARYMIME`, RFC 3030
+ * §3), only the header section gets CRLF line ends: the body's bytes go as given, since a
+ * CR or LF in binary data is no line end.
  * @throws TypeError when `msg` is not a message, when it holds more than one set of
  *   Resent-* fields (even with `from` and `to` given, as in Python), when no sender or no
  *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), when
  *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL,
  *   or when a given recipient is blank (`""`, `"<>"`: no RCPT TO:<>).
  */
-export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[]): PreparedMessage {
-  const data = normalizeLineEndingBytes(messageBytes(msg));
+export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[], binary = false): PreparedMessage {
+  const raw = messageBytes(msg);
+  const data = normalizeLineEndingBytes(raw);
   const section = parseHeaderSection(data);
   const prefix = resentPrefix(section);
   const names = prefix === "" ? ["Sender", "From"] : ["Resent-Sender", "Resent-From"];
@@ -116,9 +120,11 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   // anything is sent, and the transaction uses these paths.
   const fromPath = quoteaddr(sender);
   const toPaths = recipients.map((r) => quoteRecipient(r));
-  const out = foldLongHeaderLines(removeHeaderFields(data, section, BLIND_FIELDS));
+  let out = foldLongHeaderLines(removeHeaderFields(data, section, BLIND_FIELDS));
   // Removing and folding change only the header section: the body is the same tail.
   const bodyStart = out.length - (data.length - section.bodyStart);
+  // Normalising only adds bytes: a longer `data` had lone CRs or LFs. A binary body keeps its own.
+  if (binary && data.length !== raw.length) out = Buffer.concat([out.subarray(0, bodyStart), raw.subarray(rawOffset(raw, section.bodyStart))]);
   return {
     from: sender,
     to: recipients,
@@ -129,6 +135,23 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
     utf8Headers: hasUtf8Headers(out, bodyStart),
     eightBit: hasEightBitData(out),
   };
+}
+
+/**
+ * The offset in `raw` of the byte that is at `normalized` once every lone CR and LF of
+ * `raw` has become CRLF (`normalizeLineEndingBytes`); `normalized` must fall at a line
+ * start there (a line end is never cut). Reads only the bytes before it.
+ */
+function rawOffset(raw: Uint8Array, normalized: number): number {
+  let i = 0;
+  for (let n = 0; n < normalized && i < raw.length; n++, i++) {
+    if (raw[i] === 0x0d || raw[i] === 0x0a) {
+      // A line end: CRLF, or a lone CR or LF, is CRLF once normalised.
+      if (raw[i] === 0x0d && raw[i + 1] === 0x0a) i++;
+      n++;
+    }
+  }
+  return i;
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected } from "../errors.js";
+import { SMTPNotSupportedError, SMTPServerDisconnected } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
@@ -22,7 +22,7 @@ import { ProgressMeter } from "./progress-meter.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
 import {
-  abandon, DATA, isAccepted, mailCommand, rcptLine, send, type Envelope, type Pending,
+  DATA, isAccepted, mailCommand, rcptLine, refuseData, send, type Envelope, type Pending,
 } from "./transaction.js";
 import { openGroup } from "./reset-lead.js";
 
@@ -130,17 +130,17 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * DATA, then the message (dot-stuffed, line endings fixed) and its end. Resolves to the
    * reply after the data, whatever its code (as Python); for LMTP the reply carries
    * `recipients` and is the first refusal, or the last reply when all succeeded.
-   * @throws SMTPDataError when DATA is refused (then RSET, or close on 421).
+   * @throws SMTPDataError when DATA is refused (then RSET, or close on 421) or answered
+   * with a 1yz, a 2yz or another 3yz than 354 (then the connection closes: an RSET would get
+   * the reply meant for DATA, or be read as the input the server asked for).
    */
   async data(msg: MessageBody): Promise<DataReply> {
     const body = bodyOf(msg);
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const reply = await conv.command(DATA);
-      if (reply.code !== 354) {
-        await abandon(conv, reply.code);
-        throw new SMTPDataError(reply.code, reply.message, { command: "DATA" });
-      }
+      // Not 354: refused (then RSET), or a 1yz/2yz/3yz, on which the connection closes.
+      if (reply.code !== 354) await refuseData(conv, reply);
       const accepted = conv.accepted;
       conv.accepted = [];
       const final = await writeBody(conv, body, accepted.length, this.options.signal);

@@ -197,16 +197,31 @@ export function isAccepted(code: number): boolean {
 /**
  * Every recipient was refused: reads the replies still due (a 354 among them gets a lone
  * "." that ends an empty message, or for LMTP closes the connection: see
- * {@link endEmptyData}), RSETs unless the server said 421, the connection closed or
+ * {@link endEmptyData}; another reply to DATA that is no refusal closes it: see
+ * {@link endUnwanted}), RSETs unless the server said 421, the connection closed or
  * `rset` is false (the caller decides), and throws.
- * @throws SMTPRecipientsRefused with every refusal (and the close as `cause` when a 354
- * closed the connection).
+ * @throws SMTPRecipientsRefused with every refusal (and the close as `cause` when the
+ * connection closed on DATA's reply).
  */
 export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[], rset = true): Promise<never> {
   const last = await drain(conv, outstanding);
-  const cause = last?.code === 354 ? await endEmptyData(conv, last, "no recipient was accepted") : undefined;
+  const cause = await endUnwanted(conv, outstanding, last, "no recipient was accepted");
   if (rset) await abandon(conv, last?.code ?? 0);
   throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
+}
+
+/**
+ * Ends what a transaction that sends no message (`refused` says why) still has open, once
+ * the replies still due (`outstanding`) were read, `last` the last one read: a 354 gets
+ * {@link endEmptyData}; DATA answered with another reply that is no refusal (a 1yz, 2yz or
+ * 3yz: see {@link closeOnData}) closes the connection. Returns that close, the `cause` of
+ * the error reported; else `undefined`.
+ */
+async function endUnwanted(conv: Conversation, outstanding: readonly Slot[], last: SMTPReply | undefined, refused: "no recipient was accepted" | "the sender was refused"): Promise<unknown> {
+  if (last === undefined) return undefined;
+  if (last.code === 354) return endEmptyData(conv, last, refused);
+  const data = outstanding[outstanding.length - 1];
+  return last.code < 400 && data?.reply === last && data.kind.phase === "dataInitiation" ? closeOnData(conv, last) : undefined;
 }
 
 /** Refuses or closes after a failure: RSET unless the server said 421 (already closed). */
@@ -258,13 +273,13 @@ export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly 
  * followed them), ends a DATA the server accepted anyway (see {@link endEmptyData}), RSETs
  * unless the server said 421, the connection closed or `rset` is false (the caller
  * decides), and throws.
- * @throws SMTPSenderRefused (with the close as `cause` when a 354 closed the connection).
+ * @throws SMTPSenderRefused (with the close as `cause` when the connection closed on DATA's reply).
  */
 async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, outstanding: readonly Slot[], rset: boolean): Promise<never> {
   let cause: unknown;
   if (mail.code !== 421) {
     const last = await drain(conv, outstanding);
-    if (last?.code === 354) cause = await endEmptyData(conv, last, "the sender was refused");
+    cause = await endUnwanted(conv, outstanding, last, "the sender was refused");
     if (rset) await abandon(conv, mail.code);
   }
   throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
@@ -312,17 +327,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     await conv.settled(slot!);
     dataReply = conv.take(slot!);
   }
-  if (dataReply.code !== 354) {
-    if (isIncomplete(dataReply.code)) {
-      // Another 3yz (not 354): the server waits for some input, and would read RSET as
-      // that input and never answer it; a 1yz: another reply follows, which RSET would get.
-      // Close, as for such a reply to a command that takes none.
-      const cause = closeOn(conv, "DATA", dataReply, `not 354 (${dataReply.code < 300 ? PRELIMINARY : "it would read what was written next as the input it asked for"})`);
-      throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA", cause });
-    }
-    await abandon(conv, dataReply.code);
-    throw new SMTPDataError(dataReply.code, dataReply.message, { command: "DATA" });
-  }
+  if (dataReply.code !== 354) await refuseData(conv, dataReply);
   const accepted = envelope.accepted.length;
   // Followed even lock-step: RSET or the next transaction comes after the end of data. A
   // reply that comes while a large message is written refuses it "early": reported as the
@@ -333,6 +338,31 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     }));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
+}
+
+/**
+ * DATA was answered with `reply`, not 354 (sendmail's and the low-level `data()`'s DATA).
+ * A refusal is followed by RSET (none after a 421, which closed the connection). Another
+ * 3yz (not 354): the server waits for some input, and would read RSET as that input and
+ * never answer it; a 1yz: another reply follows, which RSET would get; a 2yz, which DATA
+ * never takes (RFC 5321 §4.3.2: 354 or a refusal): the replies are out of step (one came
+ * too many before), and DATA's own, a 354 say, would reach the RSET, after which the server
+ * reads what follows as message data. Then the connection closes, as for such a reply to
+ * a command that takes none.
+ * @throws SMTPDataError, with the close as `cause` after a 1yz, 2yz or 3yz.
+ */
+export async function refuseData(conv: Conversation, reply: SMTPReply): Promise<never> {
+  if (reply.code < 400) throw new SMTPDataError(reply.code, reply.message, { command: "DATA", cause: closeOnData(conv, reply) });
+  await abandon(conv, reply.code);
+  throw new SMTPDataError(reply.code, reply.message, { command: "DATA" });
+}
+
+/** Closes the connection on DATA's `reply`, a 1yz, 2yz or 3yz other than 354 (see {@link refuseData}); returns the close. */
+function closeOnData(conv: Conversation, reply: SMTPReply): SMTPServerDisconnected {
+  const why = reply.code < 200 ? PRELIMINARY
+    : reply.code < 300 ? "DATA takes no 2yz reply: the replies are out of step, and DATA's own would reach the next command"
+      : "it would read what was written next as the input it asked for";
+  return closeOn(conv, "DATA", reply, `not 354 (${why})`);
 }
 
 /**

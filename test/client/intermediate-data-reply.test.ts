@@ -217,3 +217,68 @@ test("DATA answered with a 1yz -> SMTPDataError at once with the close as cause 
     assert.equal(client.connected, false);
   });
 });
+
+test("low-level data(): DATA answered with a 1yz or a 3yz other than 354 -> SMTPDataError with the close as cause; no RSET (which would get the reply meant for DATA, or be read as input)", async () => {
+  for (const [code, text] of [[150, "wait"], [334, "go on"]] as const) {
+    // The server's reply after it: with an RSET written, the client took it as RSET's.
+    const script = `${EHLO_PIPELINING}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: ${code} ${text}\n`;
+    await withScript(script, async (client) => {
+      await client.ehlo();
+      await client.mail("a@x.test");
+      await client.rcpt("b@y.test");
+      await assert.rejects(client.data("body\r\n"), (err: unknown) => {
+        assert.ok(err instanceof SMTPDataError, String(err));
+        assert.equal(err.smtpCode, code);
+        assert.equal(err.command, "DATA");
+        assert.ok(err.cause instanceof SMTPServerDisconnected && !(err.cause instanceof SMTPTimeoutError), String(err.cause));
+        assert.match(err.cause.message, new RegExp(`${code} ${text}`));
+        return true;
+      });
+      assert.equal(client.connected, false);
+    });
+  }
+});
+
+test("DATA answered with a 2yz (which DATA never takes: the replies are out of step), then 354 -> SMTPDataError at once with the close as cause; no RSET, which the 354 would answer, the server then reading what follows as message data", async () => {
+  for (const pipelining of [true, false]) {
+    const script = pipelining
+      ? `${EHLO_PIPELINING}${PIPELINED_GROUP}S: 250 ok\nS: 250 ok\nS: 250 2.0.0 ok\nS: 354 go ahead\n`
+      : `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 250 2.0.0 ok\nS: 354 go ahead\n`;
+    await withScript(script, async (client) => {
+      // Before: RSET was written, and the call waited for its reply (which the server, reading
+      // message data, never sends) until the timeout.
+      await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) => {
+        assert.ok(err instanceof SMTPDataError, String(err));
+        assert.equal(err.smtpCode, 250);
+        assert.equal(err.command, "DATA");
+        assert.ok(err.cause instanceof SMTPServerDisconnected && !(err.cause instanceof SMTPTimeoutError), String(err.cause));
+        assert.match(err.cause.message, /250 2\.0\.0 ok.*out of step/);
+        return true;
+      });
+      assert.equal(client.connected, false);
+    }, { timeout: 1000 });
+  }
+});
+
+test("every recipient (or the sender) refused, and pipelined DATA answered with a 1yz, a 2yz or a 3yz other than 354 -> the refusal at once, with the close as cause; no RSET (which the reply after it would answer, or the server read as input)", async () => {
+  const cases: [string, string, (err: unknown) => boolean][] = [
+    ["250 ok", "550 no such user", (err) => err instanceof SMTPRecipientsRefused && err.recipients.get("b@y.test")?.code === 550],
+    ["550 sender rejected", "250 ok", (err) => err instanceof SMTPSenderRefused && err.smtpCode === 550],
+  ];
+  for (const [mail, rcpt, refusal] of cases) {
+    for (const dataReply of ["150 wait", "250 ok", "334 go on"]) {
+      const script = `${EHLO_PIPELINING}${PIPELINED_GROUP}S: ${mail}\nS: ${rcpt}\nS: ${dataReply}\nS: 354 go ahead\n`;
+      await withScript(script, async (client) => {
+        // Before: RSET was written, and the call waited for its reply until the timeout.
+        await assert.rejects(client.sendmail("a@x.test", "b@y.test", "body\r\n"), (err: unknown) => {
+          assert.ok(refusal(err), String(err));
+          const cause = (err as Error).cause;
+          assert.ok(cause instanceof SMTPServerDisconnected && !(cause instanceof SMTPTimeoutError), `${dataReply}: ${String(cause)}`);
+          assert.match(cause.message, new RegExp(`answered DATA with "${dataReply}"`));
+          return true;
+        });
+        assert.equal(client.connected, false);
+      }, { timeout: 1000 });
+    }
+  }
+});

@@ -140,3 +140,42 @@ S: 502 no
     await assert.rejects(client.ehloOrHeloIfNeeded(), SMTPHeloError);
   }, {}, LMTP);
 });
+
+test("low-level: a recipient accepted before rset() (or a raw RSET) is not owed a reply after a later transaction's data, begun with a raw MAIL", async () => {
+  for (const reset of ["rset", "docmd"] as const) {
+    const script = `${LHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<gone@y.test>
+S: 250 ok
+C: RSET
+S: 250 reset
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 2.0.0 r1 ok
+C: NOOP
+S: 250 noop here
+`;
+    await withScript(script, async (client) => {
+      await client.ehlo();
+      await client.mail("a@x.test");
+      await client.rcpt("gone@y.test");
+      if (reset === "rset") await client.rset();
+      else await client.docmd("RSET");
+      await client.docmd("MAIL", "FROM:<a@x.test>");
+      await client.rcpt("r1@y.test");
+      // Before: one reply awaited per recipient since mail(), the reset one first: "gone"
+      // took r1's reply, and r1's never came (the timeout closed the connection).
+      const reply = await client.data("hi");
+      assert.equal(reply.message, "2.0.0 r1 ok");
+      assert.deepEqual([...(reply.recipients ?? new Map<string, SMTPReply>())].map(([k, v]) => [k, v.code]), [["r1@y.test", 250]]);
+      assert.equal((await client.noop()).message, "noop here");
+    }, { timeout: 1000 }, LMTP);
+  }
+});

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPServerDisconnected } from "../../src/index.js";
+import { LMTP, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
 import { greeting, LHLO, withScript } from "../helpers/client.js";
 
 
@@ -80,5 +80,24 @@ test("LMTP: the connection closing among the per-recipient replies keeps what is
   const none = script.replace("S: 250 2.0.0 r1 delivered\n", "");
   await withScript(none, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n"), SMTPServerDisconnected);
+  }, {}, LMTP);
+});
+
+test("LMTP: the first recipient refused after the data, then the connection closing (or a 421) -> the call resolves with the others unknown (code -1), not SMTPRecipientsRefused, which says nobody got the message", async () => {
+  const start = `${LHLO}${lockStep([["r1@y.test", "250 ok"], ["r2@y.test", "250 ok"], ["r3@y.test", "250 ok"]])}S: 552 5.2.2 r1 over quota\n`;
+  for (const [end, r2] of [["-- close\n", -1], ["S: 421 4.3.2 shutting down\n-- close\n", 421]] as const) {
+    await withScript(`${start}${end}`, async (client) => {
+      // Before: SMTPRecipientsRefused "All recipients were refused", although r2 and r3 may
+      // have the message (their replies never came): a caller would retry them all.
+      const refused = await client.sendmail("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
+      assert.deepEqual([...refused].map(([k, v]) => [k, v.code]), [["r1@y.test", 552], ["r2@y.test", r2], ["r3@y.test", -1]]);
+      assert.match(refused.get("r3@y.test")!.message, /whether it got the message is unknown$/);
+    }, {}, LMTP);
+  }
+  // Every recipient refused, each with its own reply: nobody got it, as before.
+  const all = `${LHLO}${lockStep([["r1@y.test", "250 ok"], ["r2@y.test", "250 ok"]])}S: 552 5.2.2 r1 over quota\nS: 550 5.1.1 r2 gone\n`;
+  await withScript(all, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), (err: unknown) =>
+      err instanceof SMTPRecipientsRefused && [...err.recipients.values()].every((r) => r.code >= 500));
   }, {}, LMTP);
 });

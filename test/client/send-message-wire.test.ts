@@ -146,3 +146,28 @@ S: 250 ok
   assert.ok(data.includes("Subject: =?utf-8?B?aGVsbG8=?="), data);
   assert.ok(!/^Bcc:/im.test(data) && !data.includes("secret@z.test"), data);
 });
+
+test("sendMessage with BODY=BINARYMIME: the header section gets CRLF line ends, the binary body goes untouched (its bare CRs and LFs are data)", async () => {
+  // Header lines end in bare LF; the body holds NUL, bare LFs and bare CRs.
+  const msg = Buffer.concat([
+    Buffer.from("From: a@x.test\nTo: b@y.test\nBcc: h@z.test\nContent-Transfer-Encoding: binary\n\n"),
+    Buffer.from([0x00, 0x0a, 0x01, 0x0d, 0x41, 0x0a, 0x0d]),
+  ]);
+  const script = `${greeting(["PIPELINING", "BINARYMIME", "CHUNKING"])}C: MAIL FROM:<a@x.test> BODY=BINARYMIME
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<h@z.test>
+C: BDAT 74 LAST
+C: From: a@x.test
+C: To: b@y.test
+C: Content-Transfer-Encoding: binary
+C:
+C! \\x00\\n\\x01\\rA\\n\\r
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendMessage(msg, undefined, undefined, ["body=BINARYMIME"])).size, 0);
+  });
+});

@@ -347,3 +347,26 @@ describe("mailOptionsFor", () => {
     assert.throws(() => mailOptionsFor(utf8Headers, f("smtputf8"), ["BODY=7BIT"]), TypeError);
   });
 });
+
+describe("prepareMessage for a binary body (BODY=BINARYMIME)", () => {
+  it("normalises line ends in the header section only; the body's bytes, lone CRs and LFs among them, are kept", () => {
+    const body = Buffer.from([0x00, 0x0a, 0x0d, 0x0d, 0x0a, 0xff, 0x0d]);
+    // The header section ends at a lone CR and then a CRLF (an empty line once normalised).
+    const msg = Buffer.concat([Buffer.from("From: a@x\nBcc: h@z\rTo: b@y\r\r\n"), body]);
+    const p = prepareMessage(msg, undefined, undefined, true);
+    assert.deepEqual(p.to, ["b@y", "h@z"]);
+    assert.deepEqual(p.data, Buffer.concat([Buffer.from("From: a@x\r\nTo: b@y\r\n\r\n"), body]));
+    assert.deepEqual(prepareMessage(msg).data, Buffer.concat([Buffer.from("From: a@x\r\nTo: b@y\r\n\r\n"), Buffer.from([0x00, 0x0d, 0x0a, 0x0d, 0x0a, 0x0d, 0x0a, 0xff, 0x0d, 0x0a])]));
+  });
+  it("property: the result normalised is the text one, and ends with the body's own bytes", () => {
+    const piece = fc.constantFrom("\r", "\n", "\r\n", "a", " ", "x:", ".");
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), fc.uint8Array({ maxLength: 8 }), (parts, tail) => {
+      // An empty line at the latest before `tail`, which is body.
+      const msg = Buffer.concat([Buffer.from(`From: a@x\nTo: b@y\n${parts.join("")}\r\n\r\n`, "latin1"), tail]);
+      const text = prepareMessage(msg, "a@x", "b@y").data;
+      const binary = prepareMessage(msg, "a@x", "b@y", true).data;
+      assert.deepEqual(crlf(binary.toString("latin1")), text.toString("latin1"));
+      assert.deepEqual(binary.subarray(binary.length - tail.length), Buffer.from(tail));
+    }));
+  });
+});
