@@ -253,7 +253,13 @@ export class Channel {
 
   #strayed(reply: SMTPReply): void {
     if (this.#stray?.writes !== this.#writes) this.#stray = { reply, writes: this.#writes };
-    if (this.#body !== "writing") return;
+    if (this.#body !== "writing") {
+      // A 421 that no command asked for (an idle timeout, a shutdown) closes the connection
+      // at once (RFC 5321 §3.8), before the next command is written to a server that is
+      // leaving: that call then fails unstarted. One held for `getreply()` closes it there.
+      if (reply.code === 421 && !this.#queue.holding) this.destroy(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
+      return;
+    }
     // The server answered a message it has not all read: client and server are out of step,
     // and it may never answer the end. Only "." ends DATA mode, which would deliver the
     // message truncated: the connection goes (the pending write then fails with this close).

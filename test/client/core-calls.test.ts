@@ -130,6 +130,15 @@ test("a reply nobody waits for is discarded, never handed to the next command", 
   });
 });
 
+test("a 421 nobody asked for (an idle timeout) closes the connection at once: the next call fails unstarted, nothing written (RFC 5321 §3.8)", async () => {
+  await withScript(`${GREET}S: 421 4.4.2 mx.test closing: idle too long\n`, async (client) => {
+    for (let i = 0; i < 1000 && client.connected; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(client.connected, false);
+    await assert.rejects(client.noop(), SMTPServerDisconnected);
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), SMTPServerDisconnected);
+  });
+});
+
 test("putcmd/getreply, send/getreply, help, expn, rset as in Python", async () => {
   const script = `${GREET}C: XFOO bar
 C: NOOP
