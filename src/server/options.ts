@@ -154,7 +154,9 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     hideENHANCEDSTATUSCODES: !(ext.enhancedStatusCodes ?? true),
     hideDSN: !(ext.dsn ?? false),
     hideREQUIRETLS: !(ext.requireTls ?? false),
-    ...(options.size !== undefined ? { size: options.size, hideSize: !(ext.size ?? true), rejectOversized: true } : {}),
+    // not rejectOversized: smtp-server would then answer an LMTP client once per distinct
+    // recipient, not once per RCPT; onData refuses a message over the limit itself
+    ...(options.size !== undefined ? { size: options.size, hideSize: !(ext.size ?? true) } : {}),
     authMethods: [...(options.auth?.methods ?? ["PLAIN", "LOGIN", "CRAM-MD5"])],
     authOptional: !(options.auth?.required ?? false),
     allowInsecureAuth: options.auth?.allowInsecure ?? false,
