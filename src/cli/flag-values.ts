@@ -105,10 +105,13 @@ export function parsePositive(value: string): number {
 /**
  * `serve --host`: Node listens on every interface for an empty host, so `--host "$HOST"` with
  * `HOST` unset would put the debugging server (which prints every message) on the network.
+ * An IPv6 address in brackets (`[::1]`, as the "listening on [::1]:8025" line and
+ * `send --server` write it) is the address: Node would look the bracketed text up in DNS.
  */
 export function parseListenHost(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface)");
-  return value;
+  const bracketed = /^\[([^\]]+)\]$/.exec(value);
+  return bracketed && isIPv6(bracketed[1]!) ? bracketed[1]! : value;
 }
 
 /** `user:password` split at its first colon (the password may contain colons); undefined without a user. */

@@ -190,6 +190,13 @@ test("serve: an empty --host (an unset variable: --host \"$HOST\") is a usage er
   }
 });
 
+test("serve: --host [::1] (bracketed, as serve prints it) listens on ::1, not on a name [::1] looked up in DNS", () => {
+  const r = parse("serve", "--host", "[::1]").command;
+  assert.equal(r?.kind === "serve" ? r.host : undefined, "::1");
+  const name = parse("serve", "--host", "[localhost]").command;
+  assert.equal(name?.kind === "serve" ? name.host : undefined, "[localhost]");
+});
+
 test("serve: --auth-file (read when the server starts, repeatable as --auth) adds to --auth and satisfies --auth-required; help points to it", () => {
   const r = parse("serve", "--auth-file", "users.txt", "--auth", "alice:pw", "--auth-file", "more.txt", "--auth-required").command;
   assert.ok(r?.kind === "serve");
