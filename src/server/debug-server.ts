@@ -157,7 +157,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       void receive(stream, session, keepBytes).then(
         (message) => stream.sizeExceeded
-          ? refuse(session, Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }), callback)
+          ? callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }))
           : deliver(message, session, callback),
         (err: unknown) => {
           // Typically the client went away before the final ".": say so, or the transcript's

@@ -154,9 +154,7 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     hideENHANCEDSTATUSCODES: !(ext.enhancedStatusCodes ?? true),
     hideDSN: !(ext.dsn ?? false),
     hideREQUIRETLS: !(ext.requireTls ?? false),
-    // not rejectOversized: smtp-server would then answer an LMTP client once per distinct
-    // recipient, not once per RCPT; onData refuses a message over the limit itself
-    ...(options.size !== undefined ? { size: options.size, hideSize: !(ext.size ?? true) } : {}),
+    ...(options.size !== undefined ? { size: options.size, hideSize: !(ext.size ?? true), rejectOversized: true } : {}),
     authMethods: [...(options.auth?.methods ?? ["PLAIN", "LOGIN", "CRAM-MD5"])],
     authOptional: !(options.auth?.required ?? false),
     allowInsecureAuth: options.auth?.allowInsecure ?? false,

@@ -44,9 +44,7 @@ test("LMTP: a repeated recipient refused after the data is refused at each of it
   ]);
 });
 
-test("LMTP: a message over --size, or one onMessage fails, is refused once for each RCPT, repeats included", async () => {
-  const big = await lmtpReplies({ size: 10 }, ["b@example.org", "b@example.org"], "x".repeat(100));
-  assert.deepEqual(big.map((r) => r.slice(0, 4)), ["552 ", "552 ", "250 "]);
+test("LMTP: a message onMessage fails is refused once for each RCPT, repeats included", async () => {
   const failing = await lmtpReplies({ onMessage: () => { throw new Error("disk full"); } }, ["b@example.org", "B@example.org"], "body");
   assert.deepEqual(failing.map((r) => r.slice(0, 4)), ["451 ", "451 ", "250 "]);
   assert.match(failing[2]!, /^250 2\.0\.0 OK/);
