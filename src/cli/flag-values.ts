@@ -127,6 +127,17 @@ export function parseUserPass(value: string): [string, string] {
   return pair;
 }
 
+/**
+ * `send --password-env`: the name of an environment variable (POSIX: letters, digits and
+ * "_", not a digit first). Anything else is most likely the password itself, given by
+ * mistake: a usage error that does not show it (see {@link flagValue}'s `hidden`), where
+ * "environment variable hunter2! is not set" would print it to a terminal or a CI log.
+ */
+export function parseEnvName(value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) throw new InvalidArgumentError("not the name of an environment variable (letters, digits and _): give the variable's name, not the password");
+  return value;
+}
+
 /** Adds a repeatable flag's value to the ones before it. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 

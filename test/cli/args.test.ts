@@ -37,6 +37,17 @@ test("host[:port] forms", () => {
   }
 });
 
+test("send --password-env: a value that is no variable name (the password given by mistake) is a usage error that does not show it", () => {
+  const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--user", "alice"];
+  for (const value of ["s3cr3t!pw", "pass word", "9lives", ""]) {
+    const r = parse(...base, "--password-env", value);
+    assert.equal(r.command, undefined, value);
+    assert.equal(r.error?.message, "error: --password-env (the value is not shown: it may hold a password): not the name of an environment variable (letters, digits and _): give the variable's name, not the password");
+    if (value !== "") assert.ok(!(r.error?.message ?? "").includes(value) && !r.err.includes(value), value);
+  }
+  for (const name of ["PW", "smtp_password", "_X1"]) assert.equal((parse(...base, "--password-env", name).command as { passwordEnv?: string }).passwordEnv, name);
+});
+
 test("user:pass keeps colons in the password", () => {
   assert.deepEqual(parseUserPass("alice:a:b:c"), ["alice", "a:b:c"]);
   assert.throws(() => parseUserPass("alice"));
