@@ -156,9 +156,12 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       void receive(stream, session, keepBytes).then(
-        (message) => stream.sizeExceeded
-          ? callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }))
-          : deliver(message, session, callback),
+        (message) => {
+          if (!stream.sizeExceeded) return deliver(message, session, callback);
+          // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
+          repeatRcpts(session);
+          callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }));
+        },
         (err: unknown) => {
           // Typically the client went away before the final ".": say so, or the transcript's
           // "<n bytes of DATA>" reads like a message that arrived.
@@ -171,6 +174,17 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       event(session.id, "connection closed");
     },
   });
+
+  /**
+   * LMTP: the envelope's recipients once for each RCPT accepted, repeats included, for the
+   * replies smtp-server counts itself from the envelope (a message over the limit).
+   */
+  function repeatRcpts(session: SMTPServerSession): void {
+    const accepted = acceptedRcpts(session);
+    if (accepted === undefined) return;
+    const entries = new Map(session.envelope.rcptTo.map((r) => [r.address.toLowerCase(), r]));
+    session.envelope.rcptTo = accepted.flatMap((rcpt) => entries.get(rcpt.toLowerCase()) ?? []);
+  }
 
   type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;
   /** The message refused with `err`: in LMTP, once for each RCPT accepted (see {@link acceptedRcpts}). */

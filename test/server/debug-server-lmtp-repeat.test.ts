@@ -44,6 +44,14 @@ test("LMTP: a repeated recipient refused after the data is refused at each of it
   ]);
 });
 
+test("LMTP: a message over the size limit is refused (552 5.3.4) once for each RCPT, repeats included", async () => {
+  const replies = await lmtpReplies({ size: 10 }, ["b@example.org", "c@example.org", "B@example.org"], "x".repeat(100));
+  assert.deepEqual(replies, [
+    ...Array<string>(3).fill("552 5.3.4 Error: message exceeds fixed maximum message size 10\r\n"),
+    "250 2.0.0 OK\r\n",
+  ]);
+});
+
 test("LMTP: a message onMessage fails is refused once for each RCPT, repeats included", async () => {
   const failing = await lmtpReplies({ onMessage: () => { throw new Error("disk full"); } }, ["b@example.org", "B@example.org"], "body");
   assert.deepEqual(failing.map((r) => r.slice(0, 4)), ["451 ", "451 ", "250 "]);
