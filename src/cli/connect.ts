@@ -10,7 +10,7 @@ import {
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError, SMTPTimeoutError,
 } from "../index.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
-import type { ConnectTarget } from "./args.js";
+import type { ConnectTarget, TlsMode } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
 
@@ -137,10 +137,13 @@ export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<str
   }
 }
 
+/** The library's advice for a password it would not send in clear, as {@link cliWording} words it. */
+const INSECURE_AUTH_ADVICE = "Use --starttls, --require-tls or --ssl.";
+
 /** The library's advice in its errors, as CLI flags (longest phrases first). */
 const CLI_WORDING: readonly [string, string][] = [
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
-  ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", "Use --starttls, --require-tls or --ssl."],
+  ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],
   ["requireTLS is set", "--require-tls was given"],
   ["tls.rejectUnauthorized: false", "--insecure"],
   ["tls.servername", "--servername"],
@@ -160,10 +163,15 @@ export function cliWording(message: string): string {
  * One line saying what went wrong, with the SMTP reply when there is one (advice worded as CLI
  * flags). Given whether `--lmtp` was used, a greeting command the server does not know (500,
  * 502) gets a hint at the other protocol: an LMTP server refuses EHLO and HELO, an SMTP
- * server LHLO.
+ * server LHLO. Given `tlsMode`, a login refused on a link in clear after `--starttls` went on
+ * without it (the server offers no STARTTLS) says so, rather than advising the flag given.
  */
-export function describeError(err: unknown, lmtp?: boolean): string {
-  return cliWording(describeLibraryError(err)) + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): string {
+  const text = cliWording(describeLibraryError(err));
+  const said = tlsMode === "starttls"
+    ? text.replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
+    : text;
+  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp));
 }
 
 function protocolHint(err: unknown, lmtp: boolean): string {

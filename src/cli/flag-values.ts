@@ -105,10 +105,13 @@ export function parsePositive(value: string): number {
 /**
  * `serve --host`: Node listens on every interface for an empty host, so `--host "$HOST"` with
  * `HOST` unset would put the debugging server (which prints every message) on the network.
+ * An IPv6 address in brackets (`[::1]`, as the "listening on [::1]:8025" line and
+ * `send --server` write it) is the address: Node would look the bracketed text up in DNS.
  */
 export function parseListenHost(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface)");
-  return value;
+  const bracketed = /^\[([^\]]+)\]$/.exec(value);
+  return bracketed && isIPv6(bracketed[1]!) ? bracketed[1]! : value;
 }
 
 /** `user:password` split at its first colon (the password may contain colons); undefined without a user. */
@@ -122,6 +125,17 @@ export function parseUserPass(value: string): [string, string] {
   const pair = splitUserPass(value);
   if (pair === undefined) throw new InvalidArgumentError("not user:password");
   return pair;
+}
+
+/**
+ * `send --password-env`: the name of an environment variable (POSIX: letters, digits and
+ * "_", not a digit first). Anything else is most likely the password itself, given by
+ * mistake: a usage error that does not show it (see {@link flagValue}'s `hidden`), where
+ * "environment variable hunter2! is not set" would print it to a terminal or a CI log.
+ */
+export function parseEnvName(value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) throw new InvalidArgumentError("not the name of an environment variable (letters, digits and _): give the variable's name, not the password");
+  return value;
 }
 
 /** Adds a repeatable flag's value to the ones before it. */

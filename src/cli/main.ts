@@ -26,17 +26,24 @@ async function run(command: CliCommand): Promise<ExitCodeValue> {
  * Output whose reader has gone (`smtplib probe host | head -3`) drops what is still written
  * instead of crashing the command with an unhandled EPIPE: the command runs to its end and
  * exits with its own code, as it would with the output read. (`serve` also stops then.)
+ * Output that fails otherwise (a full disk: ENOSPC; EIO) is dropped the same way, not thrown
+ * from here as a crash with a stack trace and exit 1 after `send` had delivered the message
+ * (a script would send it again), but said once on stderr when stdout is the one that failed.
  */
-function dropWritesToClosedOutput(stream: NodeJS.WriteStream): void {
+function dropWritesToClosedOutput(stream: NodeJS.WriteStream, name: "stdout" | "stderr"): void {
+  let said = false;
   stream.on("error", (err) => {
-    if (errorCode(err) !== "EPIPE") throw err;
+    // a file on stdout fails each write on its own (SyncWriteStream): said for the first
+    if (errorCode(err) === "EPIPE" || name === "stderr" || said) return;
+    said = true;
+    process.stderr.write(`smtplib: cannot write to stdout, its output is lost: ${escapeControl(err.message)}\n`);
   });
 }
 
 /** Parses `argv`, runs the command and resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  dropWritesToClosedOutput(process.stdout);
-  dropWritesToClosedOutput(process.stderr);
+  dropWritesToClosedOutput(process.stdout, "stdout");
+  dropWritesToClosedOutput(process.stderr, "stderr");
   let command: CliCommand;
   try {
     command = parseCommandLine(argv, {

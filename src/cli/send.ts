@@ -300,7 +300,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     }
     // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
     const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-    err(`smtplib: ${describeError(e, cmd.lmtp)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
+    err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
     return exitCodeFor(e, phase);
   } finally {
     process.off("SIGINT", interrupted);

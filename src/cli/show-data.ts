@@ -34,11 +34,13 @@ export function showData(data: Uint8Array): string {
 /**
  * Where to cut `data` to show at most `maxBytes` of it without splitting a UTF-8 character
  * (which would then show as bytes that are not UTF-8): `maxBytes`, moved back over at most
- * 3 continuation bytes.
+ * 3 continuation bytes; nor a CRLF, whose CR alone would show as `\r`, a bare CR the
+ * message does not have: moved back before it.
  */
 export function cutAt(data: Uint8Array, maxBytes: number): number {
   if (data.length <= maxBytes) return data.length;
   let cut = maxBytes;
   while (cut > 0 && maxBytes - cut < 3 && ((data[cut] ?? 0) & 0xc0) === 0x80) cut--;
-  return ((data[cut] ?? 0) & 0xc0) === 0x80 ? maxBytes : cut;
+  if (((data[cut] ?? 0) & 0xc0) === 0x80) return maxBytes;
+  return cut > 0 && data[cut - 1] === 0x0d && data[cut] === 0x0a ? cut - 1 : cut;
 }

@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
-import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions } from "./options.js";
+import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions, type Refusal } from "./options.js";
 import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
@@ -91,6 +91,17 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", options.maxClients ?? 1]] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
   }
+  // LMTP (RFC 2033 §4.2) answers the data once for each RCPT accepted, repeats included:
+  // smtp-server merges a repeated recipient (case-insensitively) into one envelope entry and
+  // would answer once for it, leaving the client waiting for the rest. Kept by envelope:
+  // smtp-server makes a new one for each transaction (after the data, RSET, a new MAIL).
+  const lmtpRcpts = new WeakMap<object, string[]>();
+  const acceptedRcpts = (session: SMTPServerSession): string[] | undefined => {
+    if (!options.lmtp) return undefined;
+    let list = lmtpRcpts.get(session.envelope);
+    if (list === undefined) lmtpRcpts.set(session.envelope, list = []);
+    return list;
+  };
   const keepBytes = options.keepBytes ?? Infinity;
   if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
     throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
@@ -133,17 +144,24 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
     onRcptTo(address, session, callback) {
-      if (session.envelope.rcptTo.length >= maxRecipients) {
+      const accepted = acceptedRcpts(session);
+      // in LMTP a repeat counts too: each is one more reply to send after the data
+      if ((accepted?.length ?? session.envelope.rcptTo.length) >= maxRecipients) {
         return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
       }
       const refusal = refuseTo.get(address.address.toLowerCase());
-      callback(refusal ? refusalError(refusal, `Recipient <${address.address}> refused`) : null);
+      if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));
+      accepted?.push(address.address);
+      callback(null);
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       void receive(stream, session, keepBytes).then(
-        (message) => stream.sizeExceeded
-          ? callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }))
-          : deliver(message, session, callback),
+        (message) => {
+          if (!stream.sizeExceeded) return deliver(message, session, callback);
+          // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
+          repeatRcpts(session);
+          callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }));
+        },
         (err: unknown) => {
           // Typically the client went away before the final ".": say so, or the transcript's
           // "<n bytes of DATA>" reads like a message that arrived.
@@ -157,26 +175,47 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     },
   });
 
+  /**
+   * LMTP: the envelope's recipients once for each RCPT accepted, repeats included, for the
+   * replies smtp-server counts itself from the envelope (a message over the limit).
+   */
+  function repeatRcpts(session: SMTPServerSession): void {
+    const accepted = acceptedRcpts(session);
+    if (accepted === undefined) return;
+    const entries = new Map(session.envelope.rcptTo.map((r) => [r.address.toLowerCase(), r]));
+    session.envelope.rcptTo = accepted.flatMap((rcpt) => entries.get(rcpt.toLowerCase()) ?? []);
+  }
+
   type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;
+  /** The message refused with `err`: in LMTP, once for each RCPT accepted (see {@link acceptedRcpts}). */
+  function refuse(session: SMTPServerSession, err: Error, callback: DataCallback): void {
+    const accepted = acceptedRcpts(session);
+    if (accepted) callback(null, accepted.map(() => err));
+    else callback(err);
+  }
   async function deliver(message: ReceivedMessage, session: SMTPServerSession, callback: DataCallback): Promise<void> {
-    const refused = message.envelope.rcptTo.map((rcpt) => refuseAfter.get(rcpt.toLowerCase()));
+    const refusalOf = (rcpt: string): Refusal | undefined => refuseAfter.get(rcpt.toLowerCase());
+    const refused = message.envelope.rcptTo.map(refusalOf);
     const firstRefusal = refused.find((r) => r !== undefined);
+    // LMTP: one reply for each RCPT accepted, in their order, a repeat as the recipient it repeats
+    const lmtpReplies = (): (string | Error)[] => (acceptedRcpts(session) ?? []).map((rcpt) => {
+      const refusal = refusalOf(rcpt);
+      return refusal ? refusalError(refusal, "Message refused for this recipient") : `OK: delivered to <${rcpt}>`;
+    });
     if (!options.lmtp && firstRefusal) return callback(refusalError(firstRefusal, "Message refused"));
-    if (refused.every((r) => r !== undefined) && firstRefusal) {
-      return callback(null, refused.map((r) => refusalError(r!, "Message refused for this recipient")));
-    }
+    if (refused.every((r) => r !== undefined) && firstRefusal) return callback(null, lmtpReplies());
     try {
       await options.onMessage?.(message);
     } catch (err) {
       // refused with 451: not kept either, or `messages` would hold what the client was told failed
-      return callback(Object.assign(new Error(`Local error in processing: ${String(err)}`), { responseCode: 451 }));
+      return refuse(session, Object.assign(new Error(`Local error in processing: ${String(err)}`), { responseCode: 451 }), callback);
     }
     if (options.keepMessages ?? true) messages.push(message);
     const delivered = refused.filter((r) => r === undefined).length;
     const refusedAfter = refused.length - delivered;
     event(session.id, `message accepted: ${message.size} bytes from <${message.envelope.mailFrom}> to ${delivered} recipient(s)${refusedAfter > 0 ? ` (${refusedAfter} refused after the data)` : ""}`);
     if (!options.lmtp) return callback(null, "OK: message queued");
-    callback(null, refused.map((r, i) => r ? refusalError(r, "Message refused for this recipient") : `OK: delivered to <${message.envelope.rcptTo[i]}>`));
+    callback(null, lmtpReplies());
   }
 
   // A listen error (EADDRINUSE) rejects startDebugServer(); it is not also a transcript line.

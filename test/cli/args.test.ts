@@ -37,6 +37,17 @@ test("host[:port] forms", () => {
   }
 });
 
+test("send --password-env: a value that is no variable name (the password given by mistake) is a usage error that does not show it", () => {
+  const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--user", "alice"];
+  for (const value of ["s3cr3t!pw", "pass word", "9lives", ""]) {
+    const r = parse(...base, "--password-env", value);
+    assert.equal(r.command, undefined, value);
+    assert.equal(r.error?.message, "error: --password-env (the value is not shown: it may hold a password): not the name of an environment variable (letters, digits and _): give the variable's name, not the password");
+    if (value !== "") assert.ok(!(r.error?.message ?? "").includes(value) && !r.err.includes(value), value);
+  }
+  for (const name of ["PW", "smtp_password", "_X1"]) assert.equal((parse(...base, "--password-env", name).command as { passwordEnv?: string }).passwordEnv, name);
+});
+
 test("user:pass keeps colons in the password", () => {
   assert.deepEqual(parseUserPass("alice:a:b:c"), ["alice", "a:b:c"]);
   assert.throws(() => parseUserPass("alice"));
@@ -188,6 +199,13 @@ test("serve: an empty --host (an unset variable: --host \"$HOST\") is a usage er
     assert.equal(r.command, undefined, JSON.stringify(r.command));
     assert.match(r.error?.message ?? "", /^error: --host " ?": an address to listen on is required/);
   }
+});
+
+test("serve: --host [::1] (bracketed, as serve prints it) listens on ::1, not on a name [::1] looked up in DNS", () => {
+  const r = parse("serve", "--host", "[::1]").command;
+  assert.equal(r?.kind === "serve" ? r.host : undefined, "::1");
+  const name = parse("serve", "--host", "[localhost]").command;
+  assert.equal(name?.kind === "serve" ? name.host : undefined, "[localhost]");
 });
 
 test("serve: --auth-file (read when the server starts, repeatable as --auth) adds to --auth and satisfies --auth-required; help points to it", () => {

@@ -1,0 +1,26 @@
+// How `smtplib serve` prints a message cut by --print-max (formatMessage, pure).
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { formatMessage } from "../../src/cli/serve.js";
+import type { ReceivedMessage } from "../../src/server/debug-server.js";
+
+function message(data: string): ReceivedMessage {
+  const bytes = Buffer.from(data, "utf8");
+  return { envelope: { mailFrom: "a@x.test", rcptTo: ["b@x.test"], mailParams: {} }, data: bytes, size: bytes.length, session: "s1", secure: false };
+}
+
+test("--print-max cutting between a CR and its LF shows the line without a '\\r' the message does not have", () => {
+  const shown = formatMessage(message("Subject: a\r\n\r\nbody\r\n"), 1, 11);
+  assert.equal(shown, [
+    "---------- message 1 (20 bytes, session s1) ----------",
+    "MAIL FROM: <a@x.test>",
+    "RCPT TO:   <b@x.test>",
+    "",
+    "Subject: a",
+    "[... 10 more bytes not shown (--print-max)]",
+    "---------- end of message 1 ----------",
+    "",
+  ].join("\n"));
+  // a bare CR at the cut is still shown as one
+  assert.match(formatMessage(message("Subject: a\rb\r\n"), 1, 11), /\nSubject: a\\r\n\[\.\.\. 3 more bytes/);
+});
