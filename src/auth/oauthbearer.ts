@@ -25,7 +25,10 @@ export async function encodeOAuthBearer(credentials: AuthCredentials, context: A
   const host = checkCredential(context.host, "host", SEPARATOR);
   const token = await resolveToken(credentials.token);
   const port = Number.isInteger(context.port) ? `port=${context.port}\x01` : "";
-  return utf8(`n,a=${saslName(user)},\x01host=${host}\x01${port}auth=Bearer ${token}\x01\x01`);
+  // RFC 7628 §3.1 (RFC 5801's gs2-header): an authzid "a=" names at least one character;
+  // without a user name there is none (`n,,`).
+  const authzid = user === "" ? "" : `a=${saslName(user)}`;
+  return utf8(`n,${authzid},\x01host=${host}\x01${port}auth=Bearer ${token}\x01\x01`);
 }
 
 /** The OAUTHBEARER mechanism; its token may be a function, called once per attempt. */

@@ -262,7 +262,9 @@ export abstract class SMTPBase {
     // Not strings: encodeCommand refuses them, naming their type.
     if (typeof verb !== "string" || typeof args !== "string") return { bytes: encodeCommand(verb, args, encoding), log: "", auth: false };
     const line = args ? `${verb} ${args}` : verb;
-    const words = line.trim().split(/[ \t]+/);
+    // Any white space separates words here: masking a line that a server would not read as
+    // AUTH shows less, never more.
+    const words = line.trim().split(/\s+/);
     if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding), log: line, auth: false };
     const bytes = encodeCommand(verb, args, encoding, false);
     this.#authAnswerDue = true;
@@ -274,7 +276,7 @@ export abstract class SMTPBase {
    * is never traced, only their length), and `getreply()` then ends it as for `putcmd`.
    */
   protected rawSent(bytes: Uint8Array): void {
-    if (/^[ \t]*auth[ \t]/i.test(Buffer.from(bytes.subarray(0, 16)).toString("latin1"))) this.#authAnswerDue = true;
+    if (/^\s*auth\s/i.test(Buffer.from(bytes.subarray(0, 16)).toString("latin1"))) this.#authAnswerDue = true;
   }
 
   /** True while raw lines are masked (an AUTH exchange sent raw may want answers). */

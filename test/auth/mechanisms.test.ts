@@ -190,6 +190,9 @@ test("XOAUTH2 and OAUTHBEARER encodings; token from a function is fetched per at
     "user=someuser@example.com\x01auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01");
   const bearer = await encodeOAuthBearer({ user: "user@example.com", token: "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==" }, { host: "server.example.com", port: 587 });
   assert.equal(bearer.toString(), "n,a=user@example.com,\x01host=server.example.com\x01port=587\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01");
+  // no user name: no authzid at all ("a=" must name one character at least, RFC 5801 §4)
+  const anonymous = await encodeOAuthBearer({ user: "", token: "tok" }, { host: "server.example.com", port: 587 });
+  assert.equal(anonymous.toString(), "n,,\x01host=server.example.com\x01port=587\x01auth=Bearer tok\x01\x01");
   let calls = 0;
   const token = async (): Promise<string> => `tok${++calls}`;
   for (const expected of ["tok1", "tok2"]) {

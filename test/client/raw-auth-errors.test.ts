@@ -68,3 +68,24 @@ S: 501 5.7.0 cancelled
     assert.equal((await client.docmd("*")).code, 501);
   });
 });
+
+test("docmd: an AUTH line whose words are separated by other white space (\\v, a no-break space) is masked in traces and not quoted in errors", async () => {
+  const secret = b64(`\0u\0${PASSWORD}`);
+  const lines: string[] = [];
+  await withScript(`${GREET}C: AUTH\vPLAIN ${secret}\nS: 501 5.5.2 syntax error\n`, async (client) => {
+    assert.equal((await client.docmd("AUTH\vPLAIN", secret)).code, 501);
+    await assert.rejects(client.docmd("AUTH\u00a0PLAIN", secret), hides(`\0u\0${PASSWORD}`));
+  }, { debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  assert.ok(lines.length > 0 && !lines.some((l) => l.includes(secret)), lines.join("\n"));
+});
+
+test("send(): raw bytes that start an AUTH command with other white space (\\v) mask the answers that follow", async () => {
+  const secret = b64(PASSWORD);
+  const lines: string[] = [];
+  await withScript(`${GREET}C: AUTH\vLOGIN\nS: 334 UGFzc3dvcmQ6\nC: ${secret}\nS: 235 ok\n`, async (client) => {
+    await client.send("AUTH\vLOGIN\r\n");
+    assert.equal((await client.getreply()).code, 334);
+    assert.equal((await client.docmd(secret)).code, 235);
+  }, { debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  assert.ok(lines.length > 0 && !lines.some((l) => l.includes(secret)), lines.join("\n"));
+});
