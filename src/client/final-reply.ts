@@ -101,8 +101,17 @@ export class RecipientOutcomes {
   #first: SMTPReply | undefined = undefined;
   #last: SMTPReply | undefined = undefined;
 
-  /** Starts from a transaction's envelope: the recipients refused at RCPT and those accepted, in order. */
-  constructor(envelope: Pick<Pending, "refused" | "accepted">) {
+  /** True when the message's end was never written: see the constructor. */
+  readonly #unsent: boolean;
+
+  /**
+   * Starts from a transaction's envelope: the recipients refused at RCPT and those accepted,
+   * in order. `unsent`: the message's end was never written (a reply came while DATA's
+   * message was), so a recipient left without a reply does not have it either, and its
+   * outcome says so instead of "unknown".
+   */
+  constructor(envelope: Pick<Pending, "refused" | "accepted">, unsent = false) {
+    this.#unsent = unsent;
     this.#accepted = envelope.accepted;
     this.#refused = new Map(envelope.refused);
   }
@@ -126,7 +135,7 @@ export class RecipientOutcomes {
     // recipients got no answer, so whether they have the message is unknown, as when the
     // connection drops (code -1): reporting them refused with the 421 would invite a
     // retry that may deliver twice. The call still resolves, keeping what is known.
-    this.#fill(noReply(new Error(`the server closed the connection after "${reply.code} ${reply.message}" for an earlier recipient`)));
+    this.#fill(noReply(new Error(`the server closed the connection after "${reply.code} ${reply.message}" for an earlier recipient`), this.#unsent));
     return false;
   }
 
@@ -137,7 +146,7 @@ export class RecipientOutcomes {
    */
   lost(err: unknown): void {
     if (this.#next === this.#accepted.length) return;
-    const unknown = this.#fill(noReply(err));
+    const unknown = this.#fill(noReply(err, this.#unsent));
     this.#first ??= unknown;
   }
 
@@ -162,9 +171,13 @@ function hasUnknown(refused: ReadonlyMap<string, SMTPReply>): boolean {
   return false;
 }
 
-/** What LMTP reports for a recipient whose reply never came: no server reply, so code -1. */
-function noReply(err: unknown): SMTPReply {
-  const message = `No reply for this recipient: ${err instanceof Error ? err.message : String(err)}; whether it got the message is unknown`;
+/**
+ * What LMTP reports for a recipient whose reply never came: no server reply, so code -1;
+ * `unsent` as in the `RecipientOutcomes` constructor.
+ */
+function noReply(err: unknown, unsent = false): SMTPReply {
+  const outcome = unsent ? "the message was not all sent, so it was not delivered" : "whether it got the message is unknown";
+  const message = `No reply for this recipient: ${err instanceof Error ? err.message : String(err)}; ${outcome}`;
   return { code: -1, message, lines: [message] };
 }
 

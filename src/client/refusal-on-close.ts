@@ -107,7 +107,8 @@ function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "acc
   // A reply while DATA's message was still being written accepts nothing (not all of it
   // was sent), whatever its code: for LMTP too, the SMTPDataError of that reply.
   if (conv.dialect === "smtp" || first.code < 400) return new SMTPDataError(first.code, first.message, { command: "end of data", cause });
-  const outcomes = new RecipientOutcomes(envelope);
+  // During DATA's message its end was never written: the others cannot have it either.
+  const outcomes = new RecipientOutcomes(envelope, sent.inData === true);
   for (const reply of replies) if (reply === undefined || !outcomes.add(reply)) break;
   outcomes.lost(cause);
   const delivery = outcomes.delivery();

@@ -65,6 +65,6 @@ test("DATA, LMTP: a 552 while the message is being written, the server still rea
   const [code, text] = EARLY[0]!;
   await withPausedScript(`${opening}${repliedWhileReading(code, text)}`, (client) => refusedAndClosed(
     client, () => client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE),
-    (err) => recipientsRefusedAtEnd(err, code, text, "LMTP") && closedOnEarlyReply(err, code, "LMTP"),
+    (err) => recipientsRefusedAtEnd(err, code, text, "LMTP", true) && closedOnEarlyReply(err, code, "LMTP"),
   ), LMTP);
 });

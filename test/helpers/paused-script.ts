@@ -87,10 +87,10 @@ export function dataRefused(err: unknown, code: number, text: string, command: s
 /**
  * `err` is what an LMTP call reports when the first reply after the data refused the
  * message and the connection closed: SMTPRecipientsRefused for the end of data with r1's
- * reply (`code`, `text`) and for r2, who got no reply, an unknown outcome (code -1); the
+ * reply (`code`, `text`) and for r2, who got no reply, no outcome (code -1: unknown, or with `unsent` not delivered); the
  * failed write as its cause. Returns true.
  */
-export function recipientsRefusedAtEnd(err: unknown, code: number, text: string, label: string): true {
+export function recipientsRefusedAtEnd(err: unknown, code: number, text: string, label: string, unsent = false): true {
   assert.ok(err instanceof SMTPRecipientsRefused, `${label}: expected SMTPRecipientsRefused, got ${String(err)}`);
   assert.equal(err.command, "end of data", label);
   const r1 = err.recipients.get("r1@y.test");
@@ -98,6 +98,9 @@ export function recipientsRefusedAtEnd(err: unknown, code: number, text: string,
   assert.deepEqual([r1?.code, r1?.message], [code, text], label);
   // the second recipient got no reply (the first one's was a 552, or a 421 that closed)
   assert.ok(r2?.code === -1 && /No reply for this recipient/.test(r2.message), `${label}: ${JSON.stringify(r2)}`);
+  // `unsent`: the reply came while DATA's message was written, so its end never went
+  const outcome = unsent ? /the message was not all sent, so it was not delivered$/ : /whether it got the message is unknown$/;
+  assert.match(r2.message, outcome, label);
   return lostWhileWriting(err.cause);
 }
 
