@@ -59,7 +59,7 @@ test("DATA, SMTP pipelined and lock-step, in memory and streamed: a 552, 421 or 
   }
 });
 
-test("DATA, LMTP: a 552 while the message is being written, the server still reading -> at once SMTPRecipientsRefused for the end of data (the first recipient's reply, the other's outcome unknown), the close as cause; no '.' is sent", async () => {
+test("DATA, LMTP: a 552 while the message is being written, the server still reading -> at once SMTPRecipientsRefused for the end of data (the first recipient's reply; the other got none, and not the message), the close as cause; no '.' is sent", async () => {
   const envelope = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: RCPT TO:<r2@y.test>\nC: DATA\n";
   const opening = `${greeting(["PIPELINING"], "LHLO")}${envelope}-- pause\nS: 250 ok\nS: 250 ok\nS: 250 ok\nS: 354 go ahead\n`;
   const [code, text] = EARLY[0]!;
