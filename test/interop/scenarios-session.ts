@@ -9,6 +9,9 @@ import {
   plainClass, quit, sendAndCheck, track, type Scenario,
 } from "./kit.js";
 
+/** The mechanisms with one of Python's bound auth objects, in order of preference. */
+const BOUND: readonly (readonly [string, "authPlain" | "authLogin" | "authCramMd5"])[] = [["PLAIN", "authPlain"], ["LOGIN", "authLogin"], ["CRAM-MD5", "authCramMd5"]];
+
 export const sessionScenarios: Scenario[] = [
   {
     id: "plain",
@@ -158,6 +161,55 @@ export const sessionScenarios: Scenario[] = [
       await delivered(ctx, token, to);
       const used = authCommands(ctx.transcript);
       return `235 via ${used.length > 0 ? used.join(" then ") : "(no AUTH command seen in debug output)"}`;
+    },
+  },
+  {
+    id: "require-tls-login",
+    title: "requireTLS on a plain connection: auth() as the first call upgrades with STARTTLS and sends EHLO again before AUTH (RFC 3207 §4.2), then sendmail",
+    notOffered: (s) => (!s.offers.starttls ? "no STARTTLS" : BOUND.some(([m]) => s.offers.auth.includes(m)) ? undefined : "no PLAIN, LOGIN or CRAM-MD5"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const c = await openPlain(ctx, undefined, { requireTLS: true });
+      const [mech, bound] = BOUND.find(([m]) => ctx.server.offers.auth.includes(m))!;
+      c.user = ctx.user;
+      c.password = ctx.password;
+      const r = await c.auth(mech, c[bound]);
+      check(r.code === 235, `login answered ${r.code} ${r.message}`);
+      const protocol = c.tlsInfo?.protocol;
+      check(protocol !== undefined, "login ran without TLS");
+      const lines = ctx.transcript.map((l) => l.trim());
+      const tlsAt = lines.findIndex((l) => l.startsWith("TLS established"));
+      const authAt = lines.findIndex((l, i) => i > tlsAt && /^C: AUTH /.test(l));
+      check(tlsAt >= 0 && authAt > tlsAt && lines.slice(tlsAt, authAt).some((l) => /^C: EHLO /.test(l)), `no EHLO between the handshake and AUTH: ${lines.join(" | ")}`);
+      const token = randomUUID();
+      const to = [ctx.server.rcpts[0]];
+      expectNoRefusals(await c.sendmail(SENDER, to, message({ token, to, subject: "require tls, login" })));
+      await quit(c);
+      await delivered(ctx, token, to);
+      return `235 via ${authCommands(ctx.transcript).join(" then ")} over ${String(protocol)}, EHLO after STARTTLS`;
+    },
+  },
+  {
+    id: "auth-long-initial-response",
+    title: "AUTH PLAIN whose initial response would make the line over 512 octets: sent after the server's 334 instead (RFC 4954 §4); a wrong password is then SMTPAuthenticationError",
+    notOffered: (s) => (s.offers.auth.includes("PLAIN") ? undefined : "PLAIN not offered"),
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const c = await openStarttls(ctx);
+      c.user = ctx.user;
+      c.password = "w".repeat(600);
+      try {
+        await c.auth("PLAIN", c.authPlain);
+      } catch (err) {
+        check(isInstance(err, ctx.lib.SMTPAuthenticationError), `expected SMTPAuthenticationError, got ${describe(err)}`);
+        const lines = ctx.transcript.map((l) => l.trim());
+        check(lines.includes("C: AUTH PLAIN") && lines.some((l) => /^S: 334\b/.test(l)), `no AUTH PLAIN without its initial response, answered 334: ${lines.join(" | ")}`);
+        const r = await c.noop();
+        check(r.code === 250, `NOOP after the refusal answered ${r.code}`);
+        await quit(c);
+        return `AUTH PLAIN, 334, response; ${describe(err).slice(0, 80)}`;
+      }
+      throw new Error("login with a wrong password succeeded");
     },
   },
   authMechanism("PLAIN", "authPlain"),
