@@ -158,7 +158,8 @@ export function resolveTimeouts(options: SMTPOptions): Record<TimeoutPhase, numb
     for (const k of Object.keys(out) as TimeoutPhase[]) out[k] = t;
   }
   for (const [k, v] of Object.entries(options.timeouts ?? {})) {
-    if (!(k in out)) throw new TypeError(`unknown timeout phase ${JSON.stringify(k)}`);
+    // Own keys only: `in` would take what every object inherits ("constructor") for a phase.
+    if (!Object.hasOwn(out, k)) throw new TypeError(`unknown timeout phase ${JSON.stringify(k)}`);
     out[k as TimeoutPhase] = checkMilliseconds(`timeouts.${k}`, v);
   }
   return out;

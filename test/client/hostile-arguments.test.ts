@@ -30,6 +30,8 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["a signal that is not one", { signal: {} }, TypeError, /signal must be an AbortSignal/],
   ["a debugOutput that is not a function", { debugOutput: "stderr" }, TypeError, /debugOutput must be a function/],
   ["timeouts as a number", { timeouts: 5 }, TypeError, /timeouts must be an object/],
+  ["timeouts naming no phase but a key every object inherits", { timeouts: { constructor: 5 } }, TypeError, /unknown timeout phase "constructor"/],
+  ["a misspelt timeout phase", { timeouts: { dataBlok: 5 } }, TypeError, /unknown timeout phase "dataBlok"/],
   ["tls as a string", { tls: "yes" }, TypeError, /tls must be an object/],
   ["limits with a misspelt key", { limits: { maxLineLenght: 100_000 } }, TypeError, /unknown limits key "maxLineLenght"/],
   ["sourceAddress as a string", { sourceAddress: "10.0.0.1" }, TypeError, /sourceAddress must be an object/],
