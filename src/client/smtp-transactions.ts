@@ -60,7 +60,10 @@ export interface SendMessageOptions {
 
 /** Options of `sendmail()` and `deliver()`, beyond Python's arguments. */
 export interface DeliverOptions extends SendMessageOptions {
-  /** The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870); else RangeError. */
+  /**
+   * The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870): a whole number,
+   * else RangeError. For a string or bytes body it is not used: that size is known.
+   */
   size?: number;
 }
 
