@@ -3,6 +3,7 @@
  * transaction (RFC 2033 §4.2). A transaction started by a raw MAIL (docmd/putcmd), or
  * ended by RSET, does not inherit the recipients of the one before: else data() waits for
  * replies that never come (until the timeout), for a message the server has delivered.
+ * (rset() and a raw RSET: in lmtp-low-level.test.ts.)
  */
 
 import assert from "node:assert/strict";
@@ -43,36 +44,5 @@ S: 250 noop here
     assert.equal(reply.message, "2.0.0 r2 ok");
     assert.deepEqual([...(reply.recipients ?? new Map()).keys()], ["r2@y.test"]);
     assert.equal((await client.noop()).message, "noop here");
-  }, { timeouts: { dataTermination: 1000 } }, LMTP);
-});
-
-test("LMTP low-level: rset() ends the transaction: its accepted recipients are not read for after a raw MAIL", async () => {
-  const script = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RSET
-S: 250 reset
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
-S: 250 2.0.0 r2 ok
-`;
-  await withScript(script, async (client) => {
-    await client.ehlo();
-    await client.mail("a@x.test");
-    await client.rcpt("r1@y.test");
-    await client.rset();
-    await client.putcmd("MAIL", "FROM:<a@x.test>");
-    assert.equal((await client.getreply()).code, 250);
-    await client.rcpt("r2@y.test");
-    const reply = await client.data("hi");
-    assert.deepEqual([...(reply.recipients ?? new Map()).keys()], ["r2@y.test"]);
   }, { timeouts: { dataTermination: 1000 } }, LMTP);
 });
