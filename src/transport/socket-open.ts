@@ -60,8 +60,8 @@ const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
 
 /**
  * Builds the TLS options for a connection to `host` (`undefined` for a Unix socket): the
- * name is `base.servername`, else `host`. It is sent as SNI unless it is an IP address
- * (RFC 6066 §3 allows host names only), and the certificate is checked against it, never
+ * name is `base.servername`, else `host`. It is sent as SNI, without a trailing dot, unless
+ * it is an IP address (RFC 6066 §3 allows host names only), and the certificate is checked against it, never
  * against a default such as `localhost`; with no name at all (a Unix socket without
  * `servername`) the check fails unless `rejectUnauthorized` is false. A caller's
  * `checkServerIdentity` is called with that name.
@@ -70,7 +70,10 @@ export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOpti
   const options: tls.ConnectionOptions = { ...base };
   for (const key of TARGET_KEYS) delete options[key];
   const name = base.servername || host || undefined;
-  if (name !== undefined && net.isIP(name) === 0) options.servername = name;
+  // RFC 6066 §3: SNI carries the name "without a trailing dot" (a fully qualified
+  // "mx.example.org." is that name); the certificate check ignores the dot too.
+  const sni = name?.replace(/\.$/, "");
+  if (sni && net.isIP(sni) === 0) options.servername = sni;
   else delete options.servername;
   const check = base.checkServerIdentity ?? tls.checkServerIdentity;
   if (name !== undefined) {

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -84,6 +85,20 @@ describe("SMTP_SSL verifies by default", () => {
       await smtp.noop();
       smtp.close();
       assert.deepEqual(peer.servernames, ["localhost"]);
+    });
+  });
+
+  it("a fully qualified name with a trailing dot is sent as SNI without it (RFC 6066 §3) and still checked", async () => {
+    await withPeer(server(), async (peer) => {
+      // The host as given (the socketFactory reaches the peer: "localhost." needs no DNS), and tls.servername.
+      const socketFactory = (): net.Socket => net.connect(peer.port, "127.0.0.1");
+      const a = await SMTP_SSL.connect("localhost.", peer.port, { ...BASE, socketFactory, tls: { ca: certs.ca } });
+      await a.noop();
+      a.close();
+      const b = await SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca, servername: "localhost." } });
+      await b.noop();
+      b.close();
+      assert.deepEqual(peer.servernames, ["localhost", "localhost"]);
     });
   });
 
