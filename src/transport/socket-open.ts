@@ -7,6 +7,7 @@
 
 import net from "node:net";
 import tls from "node:tls";
+import { domainToASCII } from "node:url";
 import { SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
@@ -60,16 +61,21 @@ const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
 
 /**
  * Builds the TLS options for a connection to `host` (`undefined` for a Unix socket): the
- * name is `base.servername`, else `host`. It is sent as SNI, without a trailing dot, unless
- * it is an IP address (RFC 6066 §3 allows host names only), and the certificate is checked against it, never
- * against a default such as `localhost`; with no name at all (a Unix socket without
- * `servername`) the check fails unless `rejectUnauthorized` is false. A caller's
- * `checkServerIdentity` is called with that name.
+ * name is `base.servername`, else `host`, in its ASCII form (an internationalized
+ * `bücher.example` is `xn--bcher-kva.example`, as in SNI and certificates). It is sent as
+ * SNI, without a trailing dot, unless it is an IP address (RFC 6066 §3 allows host names
+ * only), and the certificate is checked against it, never against a default such as
+ * `localhost`; with no name at all (a Unix socket without `servername`) the check fails
+ * unless `rejectUnauthorized` is false. A caller's `checkServerIdentity` is called with
+ * that name.
  */
 export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOptions = {}): tls.ConnectionOptions {
   const options: tls.ConnectionOptions = { ...base };
   for (const key of TARGET_KEYS) delete options[key];
-  const name = base.servername || host || undefined;
+  const given = base.servername || host || undefined;
+  // RFC 6066 §3: SNI is ASCII; a certificate names an internationalized domain by its
+  // A-labels (RFC 6125 §6.4.2), which Node's check does not derive from U-labels.
+  const name = given !== undefined && /[^ -~]/.test(given) ? domainToASCII(given) || given : given;
   // RFC 6066 §3: SNI carries the name "without a trailing dot" (a fully qualified
   // "mx.example.org." is that name); the certificate check ignores the dot too.
   const sni = name?.replace(/\.$/, "");

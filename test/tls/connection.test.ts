@@ -32,6 +32,14 @@ describe("tlsOptionsFor", () => {
     assert.equal(tlsOptionsFor("mail.example.org", { servername: "192.0.2.7" }).servername, undefined);
   });
 
+  it("an internationalized host name is sent as SNI and checked in its ASCII form (A-labels, as certificates carry it)", () => {
+    const cert = { subject: { CN: "mx" }, subjectaltname: "DNS:xn--bcher-kva.example" } as unknown as tls.PeerCertificate;
+    for (const options of [tlsOptionsFor("bücher.example"), tlsOptionsFor("192.0.2.1", { servername: "Bücher.example." })]) {
+      assert.match(options.servername ?? "", /^xn--bcher-kva\.example$/);
+      assert.equal(options.checkServerIdentity!("ignored", cert), undefined);
+    }
+  });
+
   it("checks the certificate against tls.servername, else the host (whatever name Node passes)", () => {
     const seen: string[] = [];
     const check = (name: string): undefined => {
