@@ -75,16 +75,26 @@ export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOpti
   const given = base.servername || host || undefined;
   // RFC 6066 §3: SNI is ASCII; a certificate names an internationalized domain by its
   // A-labels (RFC 6125 §6.4.2), which Node's check does not derive from U-labels.
-  const name = given !== undefined && /[^ -~]/.test(given) ? domainToASCII(given) || given : given;
+  const name = typeof given === "string" && /[^ -~]/.test(given) ? domainToASCII(given) || given : given;
   // RFC 6066 §3: SNI carries the name "without a trailing dot" (a fully qualified
   // "mx.example.org." is that name); the certificate check ignores the dot too.
-  const sni = name?.replace(/\.$/, "");
+  const sni = typeof name === "string" ? name.replace(/\.$/, "") : name; // not a string: Node's TypeError
   if (sni && net.isIP(sni) === 0) options.servername = sni;
   else delete options.servername;
   const check = base.checkServerIdentity ?? tls.checkServerIdentity;
+  const guarded = (checked: string, cert: tls.PeerCertificate): Error | undefined => {
+    // Node calls it in an event handler: a throw there would crash the process.
+    try {
+      return check(checked, cert);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(`tls.checkServerIdentity threw ${String(err)}`);
+    }
+  };
   if (name !== undefined) {
-    options.checkServerIdentity = (_nodeName, cert) => check(name, cert);
-  } else if (base.checkServerIdentity === undefined) {
+    options.checkServerIdentity = (_nodeName, cert) => guarded(name, cert);
+  } else if (typeof base.checkServerIdentity === "function") {
+    options.checkServerIdentity = guarded;
+  } else {
     // Node would check the certificate against "localhost": refuse instead (API.md, SMTP_SSL and LMTP).
     options.checkServerIdentity = () => Object.assign(
       new Error("no host name to verify the certificate against (Unix socket without tls.servername)"),

@@ -68,6 +68,12 @@ describe("tlsOptionsFor", () => {
     assert.ok(described instanceof SMTPException);
     assert.match(described.message, /\/run\/lmtp\.sock.*no host name.*tls\.servername.*rejectUnauthorized: false/);
   });
+
+  it("checkServerIdentity: null (not given) leaves that refusal in place: Node would check against localhost", () => {
+    const options = tlsOptionsFor(undefined, { checkServerIdentity: null } as unknown as tls.ConnectionOptions);
+    assert.equal(typeof options.checkServerIdentity, "function");
+    assert.equal((options.checkServerIdentity!("localhost", leaf()) as Error & { code?: string }).code, NO_SERVERNAME);
+  });
 });
 
 describe("describeTLSError: certificate failures", () => {

@@ -124,6 +124,16 @@ describe("SMTP_SSL verifies by default", () => {
     });
   });
 
+  it("a caller's checkServerIdentity that throws (instead of returning an Error) fails the connection, typed; the process goes on", async () => {
+    await withPeer(server(), async (peer) => {
+      const checkServerIdentity = (): undefined => {
+        throw new Error("pinned certificate mismatch");
+      };
+      await assert.rejects(SMTP_SSL.connect("localhost", peer.port, { ...BASE, tls: { ca: certs.ca, checkServerIdentity } }),
+        isCertError(/localhost:\d+.*pinned certificate mismatch/));
+    });
+  });
+
   it("rejectUnauthorized: false is an opt-in that works (and tlsInfo says it was not authorized)", async () => {
     await withPeer({ keyPair: certs.selfSigned, implicit: true }, async (peer) => {
       const smtp = await SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { rejectUnauthorized: false } });
