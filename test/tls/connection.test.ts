@@ -132,6 +132,27 @@ describe("Connection.upgrade", () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it("closes the socket when Node refuses the TLS options (tls.connect throws): no socket left open behind a failed starttls()", async () => {
+    let serverSide: net.Socket | undefined;
+    const server = net.createServer((s) => {
+      serverSide = s;
+      s.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const conn = await Connection.open({ host: "127.0.0.1", port, timeout: 5000, owner: {} }, { data: () => undefined, close: () => undefined });
+      conn.pause();
+      await assert.rejects(conn.upgrade({ ca: certs.ca, minVersion: "x" as tls.SecureVersion }, 5000), /not a valid minimum TLS protocol version/);
+      assert.equal(conn.closed, true);
+      if (serverSide === undefined) await new Promise((r) => server.once("connection", r));
+      if (!serverSide!.closed) await new Promise((r) => serverSide!.once("close", r)); // the client hung up
+    } finally {
+      serverSide?.destroy(); // a failed assertion must not leave server.close() waiting
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
 
 describe("implicit-TLS probe", () => {
