@@ -146,14 +146,15 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
   }
   if (typeof socket.setNoDelay === "function") socket.setNoDelay(true);
   if (implicitTLS === undefined) return socket;
-  const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
   try {
+    // Inside: tls.connect throws for options Node refuses (a bad minVersion or ca).
+    const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
     await handshake(secure, "secureConnect", left(), signal, host, port, "implicit", implicitTLS.ca !== undefined);
+    return secure;
   } catch (err) {
     socket.destroy();
     throw err;
   }
-  return secure;
 }
 
 /** Calls the factory, racing it against the timeout and the signal; a late socket is destroyed. */
