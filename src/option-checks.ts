@@ -62,6 +62,22 @@ export function checkFunction(options: Readonly<Record<string, unknown>>, key: s
 }
 
 /**
+ * Checks the `tls` options that this library reads or that Node applies only once the
+ * socket exists, where a wrong type would fail after connecting had begun or crash the
+ * process in the middle of the handshake: `servername` a string, `checkServerIdentity` a
+ * function (`null` for either: not given). Node checks the others before connecting.
+ * @throws TypeError
+ */
+export function checkTLSOptions(value: unknown, what = "tls"): void {
+  const options = optionsObject(value, what);
+  const name = options["servername"];
+  if (name !== undefined && name !== null && typeof name !== "string") {
+    throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
+  }
+  checkFunction(options, "checkServerIdentity", `${what}.`);
+}
+
+/**
  * Checks a TCP port (`name` names it in the message): a number (a string such as `"25"` is
  * a TypeError, not read as one), an integer from 0 to 65535.
  * @throws TypeError, RangeError

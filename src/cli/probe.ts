@@ -32,13 +32,23 @@ function dn(name: Record<string, string | string[] | undefined> | undefined): st
   return Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`).join(", ");
 }
 
-/** "10 days left", "1 day left", "5 hours left" (the last day), "EXPIRED 2 days ago", "EXPIRED 3 hours ago". */
-export function timeToExpiry(ms: number): string {
+/** "10 days", "1 day", "5 hours" (under a day), "less than an hour", for `ms` either way. */
+function timeSpan(ms: number): string {
   const hours = Math.floor(Math.abs(ms) / 3_600_000);
   const days = Math.floor(hours / 24);
   const count = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  const span = days > 0 ? count(days, "day") : hours > 0 ? count(hours, "hour") : "less than an hour";
-  return ms >= 0 ? `${span} left` : `EXPIRED ${span} ago`;
+  return days > 0 ? count(days, "day") : hours > 0 ? count(hours, "hour") : "less than an hour";
+}
+
+/** "10 days left", "1 day left", "5 hours left" (the last day), "EXPIRED 2 days ago", "EXPIRED 3 hours ago". */
+export function timeToExpiry(ms: number): string {
+  return ms >= 0 ? `${timeSpan(ms)} left` : `EXPIRED ${timeSpan(ms)} ago`;
+}
+
+/** The validity state: "NOT VALID YET: starts in 3 days" before `valid_from`, else {@link timeToExpiry}. */
+function validity(cert: Partial<PeerCertificate>, now: number): string {
+  const starts = Date.parse(cert.valid_from ?? "") - now;
+  return starts > 0 ? `NOT VALID YET: starts in ${timeSpan(starts)}` : timeToExpiry(Date.parse(cert.valid_to ?? "") - now);
 }
 
 /** TLS details: protocol, cipher, certificate subject/issuer/names/expiry. */
@@ -50,7 +60,7 @@ export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()
     lines.push(`  subject            ${dn(cert.subject as unknown as Record<string, string>)}`);
     lines.push(`  issuer             ${dn(cert.issuer as unknown as Record<string, string>)}`);
     if (cert.subjectaltname) lines.push(`  names              ${cert.subjectaltname}`);
-    if (cert.valid_to) lines.push(`  valid              ${cert.valid_from} .. ${cert.valid_to} (${timeToExpiry(Date.parse(cert.valid_to) - now)})`);
+    if (cert.valid_to) lines.push(`  valid              ${cert.valid_from} .. ${cert.valid_to} (${validity(cert, now)})`);
     if (cert.fingerprint256) lines.push(`  sha256             ${cert.fingerprint256}`);
   }
   return lines;

@@ -11,7 +11,7 @@ import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import type { SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
@@ -110,7 +110,8 @@ export function checkSMTPOptions(value: unknown): SMTPOptions {
   checkFunction(options, "debugOutput");
   checkSignal(options["signal"], "signal");
   checkLocalHostname(options["localHostname"]);
-  for (const key of ["timeouts", "tls", "limits"]) optionsObject(options[key], key);
+  for (const key of ["timeouts", "limits"]) optionsObject(options[key], key);
+  checkTLSOptions(options["tls"]);
   if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, ["maxLineLength", "maxReplyBytes", "maxReplyLines"], "limits key");
   checkSourceAddress(options["sourceAddress"]);
   if (options["authRegistry"] !== undefined && !(options["authRegistry"] instanceof AuthRegistry)) {

@@ -18,7 +18,7 @@ import {
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
-import { checkBoolean, checkKnownKeys, optionsObject } from "../option-checks.js";
+import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
@@ -83,6 +83,7 @@ export abstract class SMTPSecure extends SMTPBase {
     return this.exclusive(async () => {
       if (tlsOptions === null) return this.doStarttls(undefined);
       optionsObject(tlsOptions, "tls options");
+      checkTLSOptions(tlsOptions);
       return this.doStarttls(tlsOptions);
     });
   }

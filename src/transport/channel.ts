@@ -12,6 +12,7 @@ import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
 import { CommandQueue, type Slot, type SlotKind } from "./command-queue.js";
 import { Connection, type TLSInfo } from "./connection.js";
 import { endpoint } from "./endpoint.js";
+import { describeTLSAlert } from "./tls-diagnostics.js";
 import type { OpenOptions } from "./socket-open.js";
 import type { Tracer } from "./trace.js";
 
@@ -103,7 +104,9 @@ export class Channel {
     const conn = await Connection.open(options, {
       data: (chunk) => queue.feed(chunk),
       close: (error) => {
-        queue.closed(error);
+        const alert = describeTLSAlert(error, options.path ?? options.host, options.port);
+        if (alert !== null) queue.failAll(alert);
+        else queue.closed(error);
         if (ref.channel) ref.channel.#markClosed(queue.failure);
       },
     });

@@ -301,12 +301,14 @@ export class Connection {
     // Only our own listeners: a socket from `socketFactory` may carry its owner's.
     this.#detach();
     raw.on("error", () => undefined); // the TLS socket reports it
-    const secure = tls.connect({ ...tlsOptionsFor(this.#isPath ? undefined : this.#host, options), socket: raw });
+    let secure: tls.TLSSocket | undefined;
     try {
+      // Inside: tls.connect throws for options Node refuses (a bad minVersion or ca).
+      secure = tls.connect({ ...tlsOptionsFor(this.#isPath ? undefined : this.#host, options), socket: raw });
       await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls", options.ca !== undefined);
     } catch (err) {
       this.#closed = true;
-      secure.destroy();
+      secure?.destroy();
       raw.destroy();
       throw err;
     }

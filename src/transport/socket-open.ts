@@ -7,6 +7,7 @@
 
 import net from "node:net";
 import tls from "node:tls";
+import { domainToASCII } from "node:url";
 import { SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
@@ -60,22 +61,40 @@ const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
 
 /**
  * Builds the TLS options for a connection to `host` (`undefined` for a Unix socket): the
- * name is `base.servername`, else `host`. It is sent as SNI unless it is an IP address
- * (RFC 6066 §3 allows host names only), and the certificate is checked against it, never
- * against a default such as `localhost`; with no name at all (a Unix socket without
- * `servername`) the check fails unless `rejectUnauthorized` is false. A caller's
- * `checkServerIdentity` is called with that name.
+ * name is `base.servername`, else `host`, in its ASCII form (an internationalized
+ * `bücher.example` is `xn--bcher-kva.example`, as in SNI and certificates). It is sent as
+ * SNI, without a trailing dot, unless it is an IP address (RFC 6066 §3 allows host names
+ * only), and the certificate is checked against it, never against a default such as
+ * `localhost`; with no name at all (a Unix socket without `servername`) the check fails
+ * unless `rejectUnauthorized` is false. A caller's `checkServerIdentity` is called with
+ * that name.
  */
 export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOptions = {}): tls.ConnectionOptions {
   const options: tls.ConnectionOptions = { ...base };
   for (const key of TARGET_KEYS) delete options[key];
-  const name = base.servername || host || undefined;
-  if (name !== undefined && net.isIP(name) === 0) options.servername = name;
+  const given = base.servername || host || undefined;
+  // RFC 6066 §3: SNI is ASCII; a certificate names an internationalized domain by its
+  // A-labels (RFC 6125 §6.4.2), which Node's check does not derive from U-labels.
+  const name = typeof given === "string" && /[^ -~]/.test(given) ? domainToASCII(given) || given : given;
+  // RFC 6066 §3: SNI carries the name "without a trailing dot" (a fully qualified
+  // "mx.example.org." is that name); the certificate check ignores the dot too.
+  const sni = typeof name === "string" ? name.replace(/\.$/, "") : name; // not a string: Node's TypeError
+  if (sni && net.isIP(sni) === 0) options.servername = sni;
   else delete options.servername;
   const check = base.checkServerIdentity ?? tls.checkServerIdentity;
+  const guarded = (checked: string, cert: tls.PeerCertificate): Error | undefined => {
+    // Node calls it in an event handler: a throw there would crash the process.
+    try {
+      return check(checked, cert);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(`tls.checkServerIdentity threw ${String(err)}`);
+    }
+  };
   if (name !== undefined) {
-    options.checkServerIdentity = (_nodeName, cert) => check(name, cert);
-  } else if (base.checkServerIdentity === undefined) {
+    options.checkServerIdentity = (_nodeName, cert) => guarded(name, cert);
+  } else if (typeof base.checkServerIdentity === "function") {
+    options.checkServerIdentity = guarded;
+  } else {
     // Node would check the certificate against "localhost": refuse instead (API.md, SMTP_SSL and LMTP).
     options.checkServerIdentity = () => Object.assign(
       new Error("no host name to verify the certificate against (Unix socket without tls.servername)"),
@@ -127,14 +146,15 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
   }
   if (typeof socket.setNoDelay === "function") socket.setNoDelay(true);
   if (implicitTLS === undefined) return socket;
-  const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
   try {
+    // Inside: tls.connect throws for options Node refuses (a bad minVersion or ca).
+    const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
     await handshake(secure, "secureConnect", left(), signal, host, port, "implicit", implicitTLS.ca !== undefined);
+    return secure;
   } catch (err) {
     socket.destroy();
     throw err;
   }
-  return secure;
 }
 
 /** Calls the factory, racing it against the timeout and the signal; a late socket is destroyed. */

@@ -101,6 +101,21 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   return new SMTPException(`TLS handshake with ${where} failed: ${reason}${code ? ` (${code})` : ""}`, { cause: err });
 }
 
+/**
+ * The error for a connection the server ended with a TLS alert after the handshake (a
+ * TLS 1.3 server checks the client's certificate only then, so a server that requires one
+ * completes the handshake and then sends `certificate_required`); `null` when `err` is not
+ * such an alert. Without it the close reads as "closed before its greeting" or "closed".
+ */
+export function describeTLSAlert(err: Error | undefined, host: string, port: number): SMTPServerDisconnected | null {
+  const code = errorCode(err);
+  if (err === undefined || !/^ERR_SSL_\w*ALERT/.test(code)) return null;
+  const { reason } = err as { reason?: unknown };
+  const what = typeof reason === "string" && reason !== "" ? reason : err.message.trim();
+  const hint = code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" ? ": the server requires a client certificate (tls.cert and tls.key)" : "";
+  return new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed by the server with a TLS alert (${what}, ${code})${hint}`, { cause: err });
+}
+
 /** The message for a plain-text client that reached what looks like an implicit-TLS port. */
 export function implicitTLSPortMessage(host: string, port: number): string {
   return `${endpoint(host, port)} sent no greeting but completes a TLS handshake: this looks like an implicit-TLS port (such as 465): use SMTP_SSL`;

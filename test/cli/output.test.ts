@@ -61,6 +61,8 @@ test("probe formats capabilities and TLS details", () => {
   assert.match(formatTls(info, Date.parse("2026-01-10T19:00:00Z")).join("\n"), /\(5 hours left\)/);
   assert.match(formatTls(info, Date.parse("2026-01-11T01:30:00Z")).join("\n"), /\(EXPIRED 1 hour ago\)/);
   assert.match(formatTls(info, Date.parse("2026-01-10T23:59:00Z")).join("\n"), /\(less than an hour left\)/);
+  // seen with --insecure: a certificate whose validity has not begun is not "13 days left"
+  assert.match(formatTls(info, Date.parse("2025-12-29T00:00:00Z")).join("\n"), /\(NOT VALID YET: starts in 3 days\)/);
 });
 
 test("bytes are shown in binary units", () => {

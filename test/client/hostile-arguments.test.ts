@@ -33,6 +33,10 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["timeouts naming no phase but a key every object inherits", { timeouts: { constructor: 5 } }, TypeError, /unknown timeout phase "constructor"/],
   ["a misspelt timeout phase", { timeouts: { dataBlok: 5 } }, TypeError, /unknown timeout phase "dataBlok"/],
   ["tls as a string", { tls: "yes" }, TypeError, /tls must be an object/],
+  // Node applies servername once the socket is connecting (its TypeError left that socket to crash the process)...
+  ["tls.servername as a number", { tls: { servername: 5 } }, TypeError, /tls\.servername must be a string, got number 5/],
+  // ...and calls checkServerIdentity in the middle of the handshake (a crash there too).
+  ["tls.checkServerIdentity that is not a function", { tls: { checkServerIdentity: true } }, TypeError, /tls\.checkServerIdentity must be a function/],
   ["limits with a misspelt key", { limits: { maxLineLenght: 100_000 } }, TypeError, /unknown limits key "maxLineLenght"/],
   ["sourceAddress as a string", { sourceAddress: "10.0.0.1" }, TypeError, /sourceAddress must be an object/],
   ["sourceAddress.port out of range", { sourceAddress: { port: 70_000 } }, RangeError, /sourceAddress.port must be an integer from 0 to 65535/],
@@ -102,6 +106,7 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["sendmail, a Readable already read to its end", async (c) => c.sendmail("a@x.test", "b@y.test", await drained()), TypeError, /message is a stream already read to its end/],
   ["deliver, a ReadableStream that a reader holds", (c) => c.deliver("a@x.test", "b@y.test", locked()), TypeError, /ReadableStream that is locked/],
   ["starttls, a string for the TLS options", (c) => c.starttls("tls" as never), TypeError, /tls options must be an object/],
+  ["starttls, a number for tls.servername", (c) => c.starttls({ servername: 5 } as never), TypeError, /tls\.servername must be a string, got number 5/],
 ];
 
 for (const [name, call, type, message] of BAD_CALLS) {

@@ -224,6 +224,16 @@ describe("socketFactory with TLS", () => {
     });
   });
 
+  it("SMTP_SSL: TLS options that Node refuses (tls.connect throws) close the factory's socket", async () => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      let socket: net.Socket | undefined;
+      const factory: SocketFactory = () => (socket = net.connect(peer.port, "127.0.0.1"));
+      await assert.rejects(SMTP_SSL.connect(TARGET, 465, { ...BASE, tls: { ca: certs.ca, minVersion: "x" as tls.SecureVersion }, socketFactory: factory }),
+        /not a valid minimum TLS protocol version/);
+      assert.equal(socket?.destroyed, true);
+    });
+  });
+
   it("STARTTLS over the socket, verified against the target host", async () => {
     await withPeer({ keyPair: certs.wrongHost }, async (peer) => {
       const client = await SMTP.connect(CERT_NAME, 25, { ...BASE, tls: { ca: certs.ca }, socketFactory: toLocal(peer.port).factory });

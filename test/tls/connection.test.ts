@@ -32,6 +32,14 @@ describe("tlsOptionsFor", () => {
     assert.equal(tlsOptionsFor("mail.example.org", { servername: "192.0.2.7" }).servername, undefined);
   });
 
+  it("an internationalized host name is sent as SNI and checked in its ASCII form (A-labels, as certificates carry it)", () => {
+    const cert = { subject: { CN: "mx" }, subjectaltname: "DNS:xn--bcher-kva.example" } as unknown as tls.PeerCertificate;
+    for (const options of [tlsOptionsFor("bücher.example"), tlsOptionsFor("192.0.2.1", { servername: "Bücher.example." })]) {
+      assert.match(options.servername ?? "", /^xn--bcher-kva\.example$/);
+      assert.equal(options.checkServerIdentity!("ignored", cert), undefined);
+    }
+  });
+
   it("checks the certificate against tls.servername, else the host (whatever name Node passes)", () => {
     const seen: string[] = [];
     const check = (name: string): undefined => {
@@ -59,6 +67,12 @@ describe("tlsOptionsFor", () => {
     const described = describeTLSError(err, "/run/lmtp.sock", 2003, "starttls");
     assert.ok(described instanceof SMTPException);
     assert.match(described.message, /\/run\/lmtp\.sock.*no host name.*tls\.servername.*rejectUnauthorized: false/);
+  });
+
+  it("checkServerIdentity: null (not given) leaves that refusal in place: Node would check against localhost", () => {
+    const options = tlsOptionsFor(undefined, { checkServerIdentity: null } as unknown as tls.ConnectionOptions);
+    assert.equal(typeof options.checkServerIdentity, "function");
+    assert.equal((options.checkServerIdentity!("localhost", leaf()) as Error & { code?: string }).code, NO_SERVERNAME);
   });
 });
 
@@ -115,6 +129,27 @@ describe("Connection.upgrade", () => {
       });
       assert.equal(conn.closed, true);
     } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("closes the socket when Node refuses the TLS options (tls.connect throws): no socket left open behind a failed starttls()", async () => {
+    let serverSide: net.Socket | undefined;
+    const server = net.createServer((s) => {
+      serverSide = s;
+      s.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const conn = await Connection.open({ host: "127.0.0.1", port, timeout: 5000, owner: {} }, { data: () => undefined, close: () => undefined });
+      conn.pause();
+      await assert.rejects(conn.upgrade({ ca: certs.ca, minVersion: "x" as tls.SecureVersion }, 5000), /not a valid minimum TLS protocol version/);
+      assert.equal(conn.closed, true);
+      if (serverSide === undefined) await new Promise((r) => server.once("connection", r));
+      if (!serverSide!.closed) await new Promise((r) => serverSide!.once("close", r)); // the client hung up
+    } finally {
+      serverSide?.destroy(); // a failed assertion must not leave server.close() waiting
       await new Promise((r) => server.close(r));
     }
   });

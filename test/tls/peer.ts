@@ -31,6 +31,8 @@ export interface PeerOptions {
   readonly greetingDelay?: number;
   /** Never greet, never answer (a silent peer that is not TLS either). */
   readonly silent?: boolean;
+  /** Require a client certificate issued by this CA (PEM), over implicit TLS and STARTTLS. */
+  readonly clientCa?: string;
   /** Highest TLS version the peer accepts (default Node's, TLS 1.3). */
   readonly maxVersion?: tls.SecureVersion;
   /**
@@ -86,7 +88,9 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
   let handshakes = 0;
   let connections = 0;
   const versions = options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion };
-  const context = options.keyPair ? tls.createSecureContext({ key: options.keyPair.key, cert: options.keyPair.cert, ...versions }) : undefined;
+  const clientCerts = options.clientCa === undefined ? {} : { ca: options.clientCa };
+  const requireCert = options.clientCa === undefined ? {} : { requestCert: true, rejectUnauthorized: true };
+  const context = options.keyPair ? tls.createSecureContext({ key: options.keyPair.key, cert: options.keyPair.cert, ...versions, ...clientCerts }) : undefined;
   const SNICallback = (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
     sniSeen.push(name);
     cb(null, context);
@@ -105,7 +109,7 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
     if (options.silent) return;
     const session = new Session(sock, secure, connection, options, commands, scramLog, (plain) => {
       if (!context) throw new Error("STARTTLS without a key pair");
-      const secured = new tls.TLSSocket(plain, { isServer: true, secureContext: context, SNICallback });
+      const secured = new tls.TLSSocket(plain, { isServer: true, secureContext: context, SNICallback, ...requireCert });
       // Only the TLS socket is closed from here on: destroying the wrapped socket under a
       // live server-side TLSSocket crashes Node 20 (SIGSEGV) when the peer closes too.
       sockets.delete(plain);
@@ -126,7 +130,7 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
   };
 
   const server: net.Server = options.implicit
-    ? tls.createServer({ key: options.keyPair!.key, cert: options.keyPair!.cert, SNICallback, ...versions }, (s) => {
+    ? tls.createServer({ key: options.keyPair!.key, cert: options.keyPair!.cert, SNICallback, ...versions, ...clientCerts, ...requireCert }, (s) => {
         unwrapped.delete(s.remotePort);
         onSecure(s);
         serve(s, true);

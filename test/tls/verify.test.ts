@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -87,6 +88,20 @@ describe("SMTP_SSL verifies by default", () => {
     });
   });
 
+  it("a fully qualified name with a trailing dot is sent as SNI without it (RFC 6066 §3) and still checked", async () => {
+    await withPeer(server(), async (peer) => {
+      // The host as given (the socketFactory reaches the peer: "localhost." needs no DNS), and tls.servername.
+      const socketFactory = (): net.Socket => net.connect(peer.port, "127.0.0.1");
+      const a = await SMTP_SSL.connect("localhost.", peer.port, { ...BASE, socketFactory, tls: { ca: certs.ca } });
+      await a.noop();
+      a.close();
+      const b = await SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca, servername: "localhost." } });
+      await b.noop();
+      b.close();
+      assert.deepEqual(peer.servernames, ["localhost", "localhost"]);
+    });
+  });
+
   it("refuses a certificate for another host name, naming tls.servername as the fix", async () => {
     await withPeer({ keyPair: certs.wrongHost, implicit: true }, async (peer) => {
       await assert.rejects(SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca } }),
@@ -106,6 +121,16 @@ describe("SMTP_SSL verifies by default", () => {
       await assert.rejects(SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { ca: certs.ca, servername: "other.host.invalid" } }),
         isCertError(/does not match/));
       assert.deepEqual(peer.sniSeen, ["other.host.invalid"]);
+    });
+  });
+
+  it("a caller's checkServerIdentity that throws (instead of returning an Error) fails the connection, typed; the process goes on", async () => {
+    await withPeer(server(), async (peer) => {
+      const checkServerIdentity = (): undefined => {
+        throw new Error("pinned certificate mismatch");
+      };
+      await assert.rejects(SMTP_SSL.connect("localhost", peer.port, { ...BASE, tls: { ca: certs.ca, checkServerIdentity } }),
+        isCertError(/localhost:\d+.*pinned certificate mismatch/));
     });
   });
 
