@@ -36,6 +36,28 @@ export function checkStreamUsable(body: object): void {
   if (stream.readableEnded === true) throw new TypeError("message is a stream already read to its end: it would send an empty message (make a new one)");
   // Checked after the end: a Readable that ended is destroyed too (autoDestroy).
   if (stream.destroyed === true) throw new TypeError("message is a stream that was destroyed: it cannot be read (make a new one)");
+  if (streamsRead.has(body)) throw new TypeError("message is a stream that another call has read or is reading: it cannot give the message again (make a new one)");
+}
+
+/**
+ * The one-shot stream bodies (see {@link claimStream}) that a call has begun to read. A
+ * second call given one would read what is left of it (nothing: an empty message sent), or,
+ * at the same time on another connection, every other chunk of it.
+ */
+const streamsRead = new WeakSet<object>();
+
+/**
+ * Checks a stream body again as a call begins to read it (see {@link checkStreamUsable}),
+ * after a wait for its turn in which another call may have read it, and marks it read when
+ * it cannot be read twice: a Node `Readable` (it has `destroy`), a Web `ReadableStream`
+ * (`getReader`), an iterator that is its own iterable (an async generator: it has `next`).
+ * An iterable that makes a new iterator each time may be given to any number of calls.
+ * @throws TypeError
+ */
+export function claimStream(body: object): void {
+  checkStreamUsable(body);
+  const stream = body as { next?: unknown; getReader?: unknown; destroy?: unknown };
+  if (typeof stream.next === "function" || typeof stream.getReader === "function" || typeof stream.destroy === "function") streamsRead.add(body);
 }
 
 /**
