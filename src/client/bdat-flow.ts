@@ -101,7 +101,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (body.kind === "bytes") last = [body.bytes];
     else {
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-      last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
+      last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(conv, env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
       if (last !== null && conv.dialect === "lmtp" && chunkSlots.length > 0) last = await chunksAccepted(conv, chunkSlots, last);
     }
     // The bytes go after the command line, in pieces: a message in memory past LARGE_BODY,
@@ -243,13 +243,13 @@ function byteLength(parts: readonly Buffer[]): number {
  * True once the envelope replies that have arrived refuse the sender, or every recipient.
  * `slots` are the envelope's: MAIL's, then one per recipient of `env.to`.
  */
-function envelopeRefused(env: Envelope, slots: readonly Slot[]): boolean {
+function envelopeRefused(conv: Conversation, env: Envelope, slots: readonly Slot[]): boolean {
   const mail = slots[0]?.reply;
   if (mail === undefined) return false;
   if (mail.code !== 250) return true;
   for (let i = 0; i < env.to.length; i++) {
     const reply = slots[i + 1]?.reply;
-    if (reply === undefined || isAccepted(reply.code)) return false;
+    if (reply === undefined || isAccepted(reply.code, conv.dialect)) return false;
   }
   return true;
 }

@@ -124,7 +124,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       }
       const opts = conv.doesEsmtp ? params : [];
       const reply = await conv.command(rcptLine(path, opts, conv.encoding));
-      if (isAccepted(reply.code)) conv.accepted.push(recip);
+      if (isAccepted(reply.code, conv.dialect)) conv.accepted.push(recip);
       return reply;
     });
   }
