@@ -76,14 +76,19 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * Reads a stream body as Buffers, encoding string chunks as UTF-8. A string chunk that ends
  * in the first half of a surrogate pair (text cut at any UTF-16 index, inside an emoji)
  * keeps that half for the next string chunk, so the pair is encoded as one character, not
- * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string.
+ * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string. A Node
+ * `Readable` given an encoding other than UTF-8 (`setEncoding("latin1")`, an `encoding`
+ * option) yields its bytes decoded as that: they are encoded back with it, the bytes it read.
+ * `source`: the caller's stream, when `body` reads it through a wrapper.
  * @throws TypeError for a chunk that is neither a string nor bytes.
  */
-export async function* streamChunks(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body): AsyncGenerator<Buffer> {
+  const decoded = decodedAs(source);
   /** A high surrogate that ended the last string chunk, or "". */
   let half = "";
   for await (const chunk of body) {
-    if (typeof chunk === "string") {
+    if (typeof chunk === "string" && decoded !== undefined) yield Buffer.from(chunk, decoded);
+    else if (typeof chunk === "string") {
       const text = half === "" ? chunk : half + chunk;
       const end = text.length - 1;
       half = isHighSurrogate(text.charCodeAt(end)) ? text[end]! : "";
@@ -95,6 +100,16 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>): A
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
   if (half !== "") yield Buffer.from(half, "utf8");
+}
+
+/**
+ * The encoding a Node `Readable` decodes its bytes with (`readableEncoding`) when it is not
+ * UTF-8, whose strings are encoded as any other; `undefined` for any other body.
+ */
+function decodedAs(body: object): BufferEncoding | undefined {
+  const encoding = (body as { readableEncoding?: unknown }).readableEncoding;
+  if (typeof encoding !== "string" || !Buffer.isEncoding(encoding)) return undefined;
+  return /^utf-?8$/i.test(encoding) ? undefined : encoding;
 }
 
 /** True for the first half of a UTF-16 surrogate pair (NaN, past the end, is not). */
