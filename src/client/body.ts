@@ -25,7 +25,8 @@ export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | 
  * Refuses a stream body that can no longer give the message, before anything is sent (it
  * would fail, or send an empty message, only once DATA was under way): a Web
  * `ReadableStream` that a reader holds (`locked`), a Node `Readable` already destroyed
- * (a failed call destroys the stream it read: a retry must make a new one) or read to its end.
+ * (a failed call destroys the stream it read: a retry must make a new one) or read to its end,
+ * a one-shot stream that another call has read or is reading (see {@link claimStream}).
  * @throws TypeError
  */
 export function checkStreamUsable(body: object): void {
