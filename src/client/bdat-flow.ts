@@ -101,7 +101,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (body.kind === "bytes") last = [body.bytes];
     else {
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-      last = await streamBdat(bodyItems(conv, body.chunks, opts.signal), sendChunk, () => envelopeRefused(env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
+      last = await streamBdat(sourceChunks(bodyItems(conv, body.chunks, opts.signal), body.chunks), sendChunk, () => envelopeRefused(conv, env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
       if (last !== null && conv.dialect === "lmtp" && chunkSlots.length > 0) last = await chunksAccepted(conv, chunkSlots, last);
     }
     // The bytes go after the command line, in pieces: a message in memory past LARGE_BODY,
@@ -146,13 +146,13 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
  * chunk read is counted by `meter`, which `sendChunk` tells of each chunk sent.
  */
 async function streamBdat(
-  chunks: AsyncIterable<Uint8Array | string>, sendChunk: (parts: Buffer[]) => Promise<void>,
+  chunks: AsyncIterable<Buffer>, sendChunk: (parts: Buffer[]) => Promise<void>,
   refused: () => boolean, signal?: AbortSignal, meter?: ProgressMeter,
 ): Promise<Buffer[] | null> {
   let held: Buffer[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  for await (const chunk of sourceChunks(chunks)) {
+  for await (const chunk of chunks) {
     signal?.throwIfAborted();
     meter?.read(chunk.length);
     pending.push(chunk);
@@ -195,10 +195,10 @@ class SourceFailure {
   constructor(readonly error: unknown) {}
 }
 
-/** The body's chunks; an error of the stream comes out wrapped in {@link SourceFailure}. */
-async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+/** The body's chunks (`source`'s, see `streamChunks`); an error of the stream comes out wrapped in {@link SourceFailure}. */
+async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>, source: object): AsyncGenerator<Buffer> {
   try {
-    yield* streamChunks(chunks);
+    yield* streamChunks(chunks, source);
   } catch (err) {
     throw new SourceFailure(err);
   }
@@ -243,13 +243,13 @@ function byteLength(parts: readonly Buffer[]): number {
  * True once the envelope replies that have arrived refuse the sender, or every recipient.
  * `slots` are the envelope's: MAIL's, then one per recipient of `env.to`.
  */
-function envelopeRefused(env: Envelope, slots: readonly Slot[]): boolean {
+function envelopeRefused(conv: Conversation, env: Envelope, slots: readonly Slot[]): boolean {
   const mail = slots[0]?.reply;
   if (mail === undefined) return false;
   if (mail.code !== 250) return true;
   for (let i = 0; i < env.to.length; i++) {
     const reply = slots[i + 1]?.reply;
-    if (reply === undefined || isAccepted(reply.code)) return false;
+    if (reply === undefined || isAccepted(reply.code, conv.dialect)) return false;
   }
   return true;
 }

@@ -25,7 +25,8 @@ export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | 
  * Refuses a stream body that can no longer give the message, before anything is sent (it
  * would fail, or send an empty message, only once DATA was under way): a Web
  * `ReadableStream` that a reader holds (`locked`), a Node `Readable` already destroyed
- * (a failed call destroys the stream it read: a retry must make a new one) or read to its end.
+ * (a failed call destroys the stream it read: a retry must make a new one) or read to its end,
+ * a one-shot stream that another call has read or is reading (see {@link claimStream}).
  * @throws TypeError
  */
 export function checkStreamUsable(body: object): void {
@@ -36,6 +37,28 @@ export function checkStreamUsable(body: object): void {
   if (stream.readableEnded === true) throw new TypeError("message is a stream already read to its end: it would send an empty message (make a new one)");
   // Checked after the end: a Readable that ended is destroyed too (autoDestroy).
   if (stream.destroyed === true) throw new TypeError("message is a stream that was destroyed: it cannot be read (make a new one)");
+  if (streamsRead.has(body)) throw new TypeError("message is a stream that another call has read or is reading: it cannot give the message again (make a new one)");
+}
+
+/**
+ * The one-shot stream bodies (see {@link claimStream}) that a call has begun to read. A
+ * second call given one would read what is left of it (nothing: an empty message sent), or,
+ * at the same time on another connection, every other chunk of it.
+ */
+const streamsRead = new WeakSet<object>();
+
+/**
+ * Checks a stream body again as a call begins to read it (see {@link checkStreamUsable}),
+ * after a wait for its turn in which another call may have read it, and marks it read when
+ * it cannot be read twice: a Node `Readable` (it has `destroy`), a Web `ReadableStream`
+ * (`getReader`), an iterator that is its own iterable (an async generator: it has `next`).
+ * An iterable that makes a new iterator each time may be given to any number of calls.
+ * @throws TypeError
+ */
+export function claimStream(body: object): void {
+  checkStreamUsable(body);
+  const stream = body as { next?: unknown; getReader?: unknown; destroy?: unknown };
+  if (typeof stream.next === "function" || typeof stream.getReader === "function" || typeof stream.destroy === "function") streamsRead.add(body);
 }
 
 /**
@@ -54,14 +77,19 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * Reads a stream body as Buffers, encoding string chunks as UTF-8. A string chunk that ends
  * in the first half of a surrogate pair (text cut at any UTF-16 index, inside an emoji)
  * keeps that half for the next string chunk, so the pair is encoded as one character, not
- * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string.
+ * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string. A Node
+ * `Readable` given an encoding other than UTF-8 (`setEncoding("latin1")`, an `encoding`
+ * option) yields its bytes decoded as that: they are encoded back with it, the bytes it read.
+ * `source`: the caller's stream, when `body` reads it through a wrapper.
  * @throws TypeError for a chunk that is neither a string nor bytes.
  */
-export async function* streamChunks(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body): AsyncGenerator<Buffer> {
+  const decoded = decodedAs(source);
   /** A high surrogate that ended the last string chunk, or "". */
   let half = "";
   for await (const chunk of body) {
-    if (typeof chunk === "string") {
+    if (typeof chunk === "string" && decoded !== undefined) yield Buffer.from(chunk, decoded);
+    else if (typeof chunk === "string") {
       const text = half === "" ? chunk : half + chunk;
       const end = text.length - 1;
       half = isHighSurrogate(text.charCodeAt(end)) ? text[end]! : "";
@@ -73,6 +101,16 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>): A
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
   if (half !== "") yield Buffer.from(half, "utf8");
+}
+
+/**
+ * The encoding a Node `Readable` decodes its bytes with (`readableEncoding`) when it is not
+ * UTF-8, whose strings are encoded as any other; `undefined` for any other body.
+ */
+function decodedAs(body: object): BufferEncoding | undefined {
+  const encoding = (body as { readableEncoding?: unknown }).readableEncoding;
+  if (typeof encoding !== "string" || !Buffer.isEncoding(encoding)) return undefined;
+  return /^utf-?8$/i.test(encoding) ? undefined : encoding;
 }
 
 /** True for the first half of a UTF-16 surrogate pair (NaN, past the end, is not). */

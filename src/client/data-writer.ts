@@ -9,7 +9,7 @@ import { SMTPDataError, SMTPServerDisconnected, SMTPTimeoutError } from "../erro
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, linkSignals } from "./abortable.js";
-import { streamChunks } from "./body.js";
+import { claimStream, streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
 import type { ProgressMeter } from "./progress-meter.js";
@@ -84,7 +84,7 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   const buffers = new WriteBuffers(AT_ONCE_MAX);
   try {
     conv.channel.bodyStarted();
-    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal))) {
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal), body.chunks)) {
       // A stream's chunk larger than a piece is stuffed and written piece by piece too: no
       // stuffed copy of it whole, and each piece told to the meter as it goes.
       for (let off = 0; off < chunk.length; off += BODY_PIECE) {
@@ -185,8 +185,11 @@ function answeredEarly(conv: Conversation, { slots, command }: CountedBytes): vo
  * its next chunk ends once the connection has gone or `signal` aborts, and one that lasts
  * the `dataBlock` timeout (RFC 5321 §4.5.3.2.5, as a stalled write) closes the connection
  * with SMTPTimeoutError (the message, half sent, can never be ended), which then ends it.
+ * @throws TypeError for a stream that another call has read or is reading (see `claimStream`).
  */
 export async function* bodyItems<T>(conv: Conversation, chunks: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  // Another call (on another connection) may have begun reading it since this one's turn.
+  claimStream(chunks);
   const ms = conv.timeout("dataBlock");
   const expired = (): void => {
     conv.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms waiting for the next chunk of the message body stream`, "dataBlock", ms));

@@ -120,7 +120,8 @@ export class RecipientOutcomes {
   add(reply: SMTPReply): boolean {
     const addr = this.#accepted[this.#next++]!;
     this.#last = reply;
-    if (reply.code === 250) {
+    // Any 2yz says this recipient has the message (not only 250, as SMTP's end of data).
+    if (reply.code >= 200 && reply.code < 300) {
       this.#delivered.set(addr, reply);
       // An address given twice that got the message once has it: not also "refused" (at
       // RCPT or after the data), which would invite a retry that delivers it again.

@@ -10,7 +10,7 @@ import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { followSignal, linkSignals } from "./abortable.js";
-import type { MessageBody } from "./body.js";
+import { checkStreamUsable, type MessageBody } from "./body.js";
 import { bodyOf, checkedCallWatch, messageRequest, sendRequest } from "./checked-call.js";
 import type { CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
@@ -124,7 +124,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       }
       const opts = conv.doesEsmtp ? params : [];
       const reply = await conv.command(rcptLine(path, opts, conv.encoding));
-      if (isAccepted(reply.code)) conv.accepted.push(recip);
+      if (isAccepted(reply.code, conv.dialect)) conv.accepted.push(recip);
       return reply;
     });
   }
@@ -141,6 +141,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const body = bodyOf(msg);
     return this.exclusive(async () => {
       const conv = this.requireConnection();
+      if (body.kind === "stream") checkStreamUsable(body.chunks);
       const reply = await conv.command(DATA);
       // Not 354: refused (then RSET), or a 1yz/2yz/3yz, on which the connection closes.
       if (reply.code !== 354) await refuseData(conv, reply);
@@ -268,6 +269,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
    */
   private async startTransaction(req: Request, signal: AbortSignal | undefined, progress: Progress): Promise<() => Promise<Delivery>> {
     signal?.throwIfAborted();
+    // Checked at the call, and again at its turn: a call queued before it may have read it.
+    if (req.body.kind === "stream") checkStreamUsable(req.body.chunks);
     // Both are no-ops once done: skip even their promises on the hot path.
     if (this.options.requireTLS || !this.conversation?.greeted) {
       try {

@@ -10,7 +10,7 @@ import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../pro
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { outOfStep, PRELIMINARY, type Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
-import type { Command, Conversation } from "./conversation.js";
+import type { Command, Conversation, Dialect } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
 import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
@@ -189,9 +189,14 @@ function throwIfIntermediate(conv: Conversation, env: Envelope, slots: readonly 
   if (err) throw err;
 }
 
-/** True for the replies that accept a recipient (RFC 5321 §4.1.1.3: 250, or 251 "will forward"). */
-export function isAccepted(code: number): boolean {
-  return code === 250 || code === 251;
+/**
+ * True for the replies that accept a recipient (RFC 5321 §4.1.1.3: 250, or 251 "will
+ * forward"). LMTP: any 2yz, the successful RCPTs to each of which the server owes a reply
+ * after the data (RFC 2033 §4.2): one left out would leave a reply over, read by the next
+ * command.
+ */
+export function isAccepted(code: number, dialect: Dialect = "smtp"): boolean {
+  return code === 250 || code === 251 || (dialect === "lmtp" && code >= 200 && code < 300);
 }
 
 /**
@@ -261,7 +266,7 @@ export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly 
   for (let i = 0; i < env.to.length; i++) {
     const reply = conv.take(slots[i + 1]!);
     const addr = env.to[i]!;
-    if (isAccepted(reply.code)) accepted.push(addr);
+    if (isAccepted(reply.code, conv.dialect)) accepted.push(addr);
     else refused.set(addr, reply);
     if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
   }
