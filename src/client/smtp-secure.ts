@@ -56,8 +56,20 @@ export function checkCredentialsShape(value: unknown, what = "credentials"): voi
   }
 }
 
+/**
+ * With `requireTLS`, secures `client`'s connection now, as its first mail or AUTH would
+ * (EHLO, STARTTLS, EHLO again), taking its call queue; a no-op otherwise or once encrypted.
+ * A pool opens its connections with it, so that a TLS failure is a failure to open one.
+ * Internal (not exported from the package).
+ */
+export let secureIfRequiredNow: (client: SMTPSecure) => Promise<void>;
+
 /** Adds STARTTLS and AUTH to the base. */
 export abstract class SMTPSecure extends SMTPBase {
+  static {
+    secureIfRequiredNow = (client) => client.exclusive(() => client.secureIfRequired());
+  }
+
   readonly #authState: AuthState = { challengeCount: 0 };
   readonly #creds = (): { user: string | null; password: string | null } => ({ user: this.user, password: this.password });
 
