@@ -53,11 +53,12 @@ export interface PoolOptions extends SMTPOptions {
 }
 
 /**
- * `value`, or `fallback` when it is absent. @throws RangeError unless the result is a
- * positive integer (`name` says which option).
+ * `value`, or `fallback` when it is absent. @throws TypeError unless it is a number;
+ * RangeError unless the result is a positive integer (`name` says which option).
  */
 export function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
+  const v: unknown = value ?? fallback;
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number, got ${describeValue(v)}`);
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
 }

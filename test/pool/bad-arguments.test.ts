@@ -74,6 +74,12 @@ const BAD_POOL_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, R
   ["auth as a string", { host: "x", auth: "user:pw" }, TypeError, /auth must be an object/],
   ["auth with a misspelt password key", { host: "x", auth: { user: "u", pass: "pw" } }, TypeError, /unknown credentials key "pass"/],
   ["a misspelt rateLimit key", { host: "x", rateLimit: { messages: 1, intervall: 1000 } }, TypeError, /unknown rateLimit key "intervall"/],
+  // A number as a string (from an environment variable, say) is the wrong type, not "got 4".
+  ["maxConnections as a string", { host: "x", maxConnections: "4" }, TypeError, /maxConnections must be a number, got the string "4"/],
+  ["maxInFlight as a string", { host: "x", maxInFlight: "8" }, TypeError, /maxInFlight must be a number, got the string "8"/],
+  ["maxMessagesPerConnection as a string", { host: "x", maxMessagesPerConnection: "100" }, TypeError, /maxMessagesPerConnection must be a number, got the string "100"/],
+  ["maxQueued as a string", { host: "x", maxQueued: "5" }, TypeError, /maxQueued must be a number, got the string "5"/],
+  ["rateLimit.messages as a string", { host: "x", rateLimit: { messages: "10", interval: 1000 } }, TypeError, /rateLimit.messages must be a number, got the string "10"/],
 ];
 
 for (const [name, options, type, message] of BAD_POOL_OPTIONS) {
