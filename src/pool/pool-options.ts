@@ -5,7 +5,7 @@
 
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
-import { checkCredentialsShape } from "../client/smtp-secure.js";
+import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 import type { RateLimit } from "./rate-limit.js";
@@ -90,6 +90,8 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   if (options["port"] !== undefined) checkPort(options["port"], "port");
   if (options["auth"] !== undefined) {
     checkCredentialsShape(options["auth"], "auth");
+    // What login() would refuse on each connection (before sending anything) fails here.
+    checkCredentialStrings(options["auth"] as AuthCredentials);
   }
   if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
   const client: Record<string, unknown> = {};
