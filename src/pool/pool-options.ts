@@ -8,6 +8,9 @@ import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
+import { checkMilliseconds } from "../constants.js";
+import { splitHostPort } from "../client/host-port.js";
+import { SMTP } from "../client/smtp.js";
 import type { RateLimit } from "./rate-limit.js";
 
 /** Options of `SMTPPool`: where to connect, how many, how fast, plus every client option. */
@@ -94,7 +97,13 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
     checkCredentialStrings(options["auth"] as AuthCredentials);
   }
   if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
+  if (options["idleTimeout"] !== undefined) checkMilliseconds("idleTimeout", options["idleTimeout"]);
   const client: Record<string, unknown> = {};
   for (const key of SMTP_OPTION_KEYS) if (options[key] !== undefined) client[key] = options[key];
-  return { pool: options as unknown as PoolOptions, client: checkSMTPOptions(client) };
+  const clientOptions = checkSMTPOptions(client);
+  // A client made now (no I/O) checks the client's options as the first connection's
+  // would: a bad timeout, limit or debug level fails here, not at the first send.
+  new SMTP(clientOptions);
+  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1);
+  return { pool: options as unknown as PoolOptions, client: clientOptions };
 }
