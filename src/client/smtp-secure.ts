@@ -56,8 +56,32 @@ export function checkCredentialsShape(value: unknown, what = "credentials"): voi
   }
 }
 
+/**
+ * With `requireTLS`, secures `client`'s connection now, as its first mail or AUTH would
+ * (EHLO, STARTTLS, EHLO again), taking its call queue; a no-op otherwise or once encrypted.
+ * A pool opens its connections with it, so that a TLS failure is a failure to open one.
+ * Internal (not exported from the package).
+ */
+export let secureIfRequiredNow: (client: SMTPSecure) => Promise<void>;
+
+/**
+ * Checks the strings of credentials whose shape {@link checkCredentialsShape} checked: a
+ * user name, and a password and authzid when given, that any mechanism could send (no CR,
+ * LF or NUL). `loginWith()` runs it before EHLO or STARTTLS, a pool when it is made. The
+ * messages never show the value. @throws TypeError
+ */
+export function checkCredentialStrings(credentials: AuthCredentials): void {
+  checkCredential(credentials.user, "user name");
+  if (credentials.password !== undefined) checkCredential(credentials.password, "password");
+  if (credentials.authzid !== undefined) checkCredential(credentials.authzid, "authorization identity");
+}
+
 /** Adds STARTTLS and AUTH to the base. */
 export abstract class SMTPSecure extends SMTPBase {
+  static {
+    secureIfRequiredNow = (client) => client.exclusive(() => client.secureIfRequired());
+  }
+
   readonly #authState: AuthState = { challengeCount: 0 };
   readonly #creds = (): { user: string | null; password: string | null } => ({ user: this.user, password: this.password });
 
@@ -107,10 +131,7 @@ export abstract class SMTPSecure extends SMTPBase {
     return this.exclusive(async () => {
       const initialResponseOk = checkLoginOptions(options);
       checkCredentialsShape(credentials);
-      // What no mechanism could send (CR, LF, NUL) is refused before EHLO or STARTTLS.
-      checkCredential(credentials.user, "user name");
-      if (credentials.password !== undefined) checkCredential(credentials.password, "password");
-      if (credentials.authzid !== undefined) checkCredential(credentials.authzid, "authorization identity");
+      checkCredentialStrings(credentials);
       await this.secureIfRequired();
       await this.greet();
       const conv = this.requireConnection();

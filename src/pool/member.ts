@@ -8,6 +8,7 @@ import { untilAborted } from "../client/abortable.js";
 import { LMTP } from "../client/lmtp.js";
 import { SMTP } from "../client/smtp.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
+import { secureIfRequiredNow } from "../client/smtp-secure.js";
 import type { SMTPOptions } from "../client/options.js";
 import type { PoolOptions } from "./pool-options.js";
 
@@ -31,7 +32,7 @@ export const QUIT_WAIT_MS = 5_000;
 /**
  * Opens and logs in a connection as `options` say, its client made with `clientOptions`
  * (the client's part of them: see `checkPoolOptions`); `signal` aborts it until it is up.
- * @throws what `connect` and `loginWith` throw (the socket closed).
+ * @throws what `connect`, `loginWith` and, with `requireTLS`, STARTTLS throw (the socket closed).
  */
 export async function openMember(options: PoolOptions, clientOptions: SMTPOptions, signal: AbortSignal | undefined): Promise<SMTP> {
   const { host, port = 0, protocol = "smtp", auth } = options;
@@ -43,6 +44,9 @@ export async function openMember(options: PoolOptions, clientOptions: SMTPOption
     // never return: the login is left to settle alone, so that close() and the calls
     // waiting for this connection do not wait for it.
     if (auth) await untilAborted(client.loginWith(auth), signal);
+    // With requireTLS, STARTTLS now (login does it too): a TLS failure is then a failure
+    // to open the connection, which fails the calls waiting for it at once (see SMTPPool).
+    else if (clientOptions.requireTLS) await untilAborted(secureIfRequiredNow(client), signal);
     return client;
   } catch (err) {
     client?.close();

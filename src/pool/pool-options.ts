@@ -5,9 +5,12 @@
 
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
-import { checkCredentialsShape } from "../client/smtp-secure.js";
+import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
+import { checkMilliseconds } from "../constants.js";
+import { splitHostPort } from "../client/host-port.js";
+import { SMTP } from "../client/smtp.js";
 import type { RateLimit } from "./rate-limit.js";
 
 /** Options of `SMTPPool`: where to connect, how many, how fast, plus every client option. */
@@ -53,11 +56,12 @@ export interface PoolOptions extends SMTPOptions {
 }
 
 /**
- * `value`, or `fallback` when it is absent. @throws RangeError unless the result is a
- * positive integer (`name` says which option).
+ * `value`, or `fallback` when it is absent. @throws TypeError unless it is a number;
+ * RangeError unless the result is a positive integer (`name` says which option).
  */
 export function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
+  const v: unknown = value ?? fallback;
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number, got ${describeValue(v)}`);
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
 }
@@ -89,9 +93,17 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   if (options["port"] !== undefined) checkPort(options["port"], "port");
   if (options["auth"] !== undefined) {
     checkCredentialsShape(options["auth"], "auth");
+    // What login() would refuse on each connection (before sending anything) fails here.
+    checkCredentialStrings(options["auth"] as AuthCredentials);
   }
   if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
+  if (options["idleTimeout"] !== undefined) checkMilliseconds("idleTimeout", options["idleTimeout"]);
   const client: Record<string, unknown> = {};
   for (const key of SMTP_OPTION_KEYS) if (options[key] !== undefined) client[key] = options[key];
-  return { pool: options as unknown as PoolOptions, client: checkSMTPOptions(client) };
+  const clientOptions = checkSMTPOptions(client);
+  // A client made now (no I/O) checks the client's options as the first connection's
+  // would: a bad timeout, limit or debug level fails here, not at the first send.
+  new SMTP(clientOptions);
+  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1);
+  return { pool: options as unknown as PoolOptions, client: clientOptions };
 }

@@ -8,14 +8,12 @@
 import type { MessageBody } from "../client/body.js";
 import type { MessageInput } from "../client/send-message.js";
 import { checkCallOptions, messageRequest, sendRequest } from "../client/checked-call.js";
-import { splitHostPort } from "../client/host-port.js";
 import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
 import { followSignal, linkSignals, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
-import { checkMilliseconds } from "../constants.js";
 import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { quitMember, type Member } from "./member.js";
@@ -70,10 +68,6 @@ export class SMTPPool {
    */
   constructor(given: PoolOptions) {
     const { pool: options, client: clientOptions } = checkPoolOptions(given);
-    // A client made now (no I/O) checks the client's options as the first connection's
-    // would: a bad timeout, limit or debug level fails here, not at the first send.
-    new SMTP(clientOptions);
-    splitHostPort(options.host, options.port ?? 0, 1);
     this.#options = options;
     this.#opener = new MemberOpener(this.#options, clientOptions);
     this.#max = positive("maxConnections", options.maxConnections, 4);
@@ -81,7 +75,6 @@ export class SMTPPool {
     this.#perConnection = positive("maxMessagesPerConnection", options.maxMessagesPerConnection, 100);
     this.#limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
     this.#queued = new QueueBound(options.maxQueued);
-    if (options.idleTimeout !== undefined) checkMilliseconds("idleTimeout", options.idleTimeout);
   }
 
   /** Open connections right now. */
@@ -195,15 +188,17 @@ export class SMTPPool {
 
   /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
   async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number): Promise<T> {
+    let refused = false;
     for (let attempt = 1; ; attempt++) {
       let member: Member;
       try {
-        member = await this.#acquire(signal, place, ticket);
+        member = await this.#acquire(signal, place, ticket, refused);
         this.#queued.leave(place);
       } catch (err) {
         // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
         // or AUTH): nothing of this call was sent, so it tries another, as below.
         if (!isClosing421(err) || attempt > this.#max) throw err;
+        refused = true;
         continue;
       }
       try {
@@ -227,17 +222,20 @@ export class SMTPPool {
     }
   }
 
-  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number): Promise<Member> {
+  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number, refused: boolean): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
       for (const gone of this.#members.filter((m) => !m.client.connected)) this.#dropGone(gone);
+      // A call whose own new connection got a 421 uses (or waits for) one still up, not new
+      // ones: a server's limit on connections per client would refuse each of them in turn.
+      const served = refused && this.#members.some((m) => !m.retired);
       const free = this.#members
         .filter((m) => !m.retired && m.inFlight < this.#window)
         .sort((a, b) => a.inFlight - b.inFlight)[0];
       const open = this.#members.length + this.#opening + this.#quitting.size;
-      if (free && (free.inFlight === 0 || open >= this.#max)) return this.#claim(free);
-      if (open < this.#max) {
+      if (free && (free.inFlight === 0 || open >= this.#max || served)) return this.#claim(free);
+      if (open < this.#max && !served) {
         // #opening counts this connection until it joins (or fails) in the same synchronous
         // step, so no call in between can open one more than maxConnections.
         this.#opening++;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPPoolQueueFull } from "../errors.js";
+import { describeValue, SMTPPoolQueueFull } from "../errors.js";
 
 /** Where one call stands (see {@link QueueBound}); a new call starts with {@link QueueBound.place}. */
 export interface Place {
@@ -20,8 +20,9 @@ export class QueueBound {
   readonly #max: number;
   #count = 0;
 
-  /** @throws RangeError unless `max` is a whole number from 0, or `Infinity` (the default). */
+  /** @throws TypeError unless `max` is a number; RangeError unless it is a whole number from 0, or `Infinity` (the default). */
   constructor(max: number = Number.POSITIVE_INFINITY) {
+    if (typeof max !== "number") throw new TypeError(`maxQueued must be a number, got ${describeValue(max)}`);
     if (!(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 0))) {
       throw new RangeError(`maxQueued must be a whole number from 0, or Infinity, got ${max}`);
     }

@@ -7,6 +7,7 @@
  */
 
 import { checkMilliseconds } from "../constants.js";
+import { describeValue } from "../errors.js";
 
 /** How fast a pool may send. */
 export interface RateLimit {
@@ -48,9 +49,13 @@ export class RateLimiter {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed: { reason: unknown } | null = null;
 
-  /** @throws RangeError unless `messages` is a whole number in range and `interval` a valid timeout. */
+  /**
+   * @throws TypeError unless `messages` and `interval` are numbers; RangeError unless
+   * `messages` is a whole number in range and `interval` a valid timeout.
+   */
   constructor(limit: RateLimit, now: () => number = performance.now.bind(performance)) {
     const { messages } = limit;
+    if (typeof messages !== "number") throw new TypeError(`rateLimit.messages must be a number, got ${describeValue(messages)}`);
     if (!Number.isInteger(messages) || messages < 1 || messages > MAX_RATE_MESSAGES) {
       throw new RangeError(`rateLimit.messages must be a whole number from 1 to ${MAX_RATE_MESSAGES}, got ${messages}`);
     }

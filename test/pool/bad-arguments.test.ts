@@ -73,7 +73,19 @@ const BAD_POOL_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, R
   ["a white-space localHostname", { host: "x", localHostname: "a b" }, TypeError, /localHostname must not contain whitespace/],
   ["auth as a string", { host: "x", auth: "user:pw" }, TypeError, /auth must be an object/],
   ["auth with a misspelt password key", { host: "x", auth: { user: "u", pass: "pw" } }, TypeError, /unknown credentials key "pass"/],
+  // What login() would refuse before sending anything: refused when the pool is made, not
+  // at each connection (opened only to be closed), and never echoing the value.
+  ["auth with a password that is not a string", { host: "x", auth: { user: "u", password: 123456 } }, TypeError, /^password must be a string$/],
+  ["auth without a user", { host: "x", auth: { password: "pw" } }, TypeError, /^user name must be a string$/],
+  ["auth with a CR LF in the password", { host: "x", auth: { user: "u", password: "pw\r\nRSET" } }, TypeError, /^password must not contain CR, LF or NUL$/],
+  ["auth with an authzid that is not a string", { host: "x", auth: { user: "u", password: "pw", authzid: 7 } }, TypeError, /^authorization identity must be a string$/],
   ["a misspelt rateLimit key", { host: "x", rateLimit: { messages: 1, intervall: 1000 } }, TypeError, /unknown rateLimit key "intervall"/],
+  // A number as a string (from an environment variable, say) is the wrong type, not "got 4".
+  ["maxConnections as a string", { host: "x", maxConnections: "4" }, TypeError, /maxConnections must be a number, got the string "4"/],
+  ["maxInFlight as a string", { host: "x", maxInFlight: "8" }, TypeError, /maxInFlight must be a number, got the string "8"/],
+  ["maxMessagesPerConnection as a string", { host: "x", maxMessagesPerConnection: "100" }, TypeError, /maxMessagesPerConnection must be a number, got the string "100"/],
+  ["maxQueued as a string", { host: "x", maxQueued: "5" }, TypeError, /maxQueued must be a number, got the string "5"/],
+  ["rateLimit.messages as a string", { host: "x", rateLimit: { messages: "10", interval: 1000 } }, TypeError, /rateLimit.messages must be a number, got the string "10"/],
 ];
 
 for (const [name, options, type, message] of BAD_POOL_OPTIONS) {
