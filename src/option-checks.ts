@@ -78,12 +78,21 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
 }
 
 /**
+ * Checks that `value` is a number (`name` names it in the message): a string such as
+ * `"4"` is a TypeError, never read as one, nor reported as a range error that shows `4`.
+ * @throws TypeError
+ */
+export function checkNumber(value: unknown, name: string): asserts value is number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
+}
+
+/**
  * Checks a TCP port (`name` names it in the message): a number (a string such as `"25"` is
  * a TypeError, not read as one), an integer from 0 to 65535.
  * @throws TypeError, RangeError
  */
 export function checkPort(value: unknown, name: string): number {
-  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
+  checkNumber(value, name);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new RangeError(`${name} must be an integer from 0 to 65535, got ${value}`);
   return value;
 }

@@ -6,7 +6,7 @@
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
-import { checkKnownKeys, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkKnownKeys, checkNumber, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 import { checkMilliseconds } from "../constants.js";
 import { splitHostPort } from "../client/host-port.js";
@@ -61,7 +61,7 @@ export interface PoolOptions extends SMTPOptions {
  */
 export function positive(name: string, value: number | undefined, fallback: number): number {
   const v: unknown = value ?? fallback;
-  if (typeof v !== "number") throw new TypeError(`${name} must be a number, got ${describeValue(v)}`);
+  checkNumber(v, name);
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
 }

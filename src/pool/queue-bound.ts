@@ -5,7 +5,8 @@
  * @module
  */
 
-import { describeValue, SMTPPoolQueueFull } from "../errors.js";
+import { SMTPPoolQueueFull } from "../errors.js";
+import { checkNumber } from "../option-checks.js";
 
 /** Where one call stands (see {@link QueueBound}); a new call starts with {@link QueueBound.place}. */
 export interface Place {
@@ -22,7 +23,7 @@ export class QueueBound {
 
   /** @throws TypeError unless `max` is a number; RangeError unless it is a whole number from 0, or `Infinity` (the default). */
   constructor(max: number = Number.POSITIVE_INFINITY) {
-    if (typeof max !== "number") throw new TypeError(`maxQueued must be a number, got ${describeValue(max)}`);
+    checkNumber(max, "maxQueued");
     if (!(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 0))) {
       throw new RangeError(`maxQueued must be a whole number from 0, or Infinity, got ${max}`);
     }

@@ -7,7 +7,7 @@
  */
 
 import { checkMilliseconds } from "../constants.js";
-import { describeValue } from "../errors.js";
+import { checkNumber } from "../option-checks.js";
 
 /** How fast a pool may send. */
 export interface RateLimit {
@@ -55,7 +55,7 @@ export class RateLimiter {
    */
   constructor(limit: RateLimit, now: () => number = performance.now.bind(performance)) {
     const { messages } = limit;
-    if (typeof messages !== "number") throw new TypeError(`rateLimit.messages must be a number, got ${describeValue(messages)}`);
+    checkNumber(messages, "rateLimit.messages");
     if (!Number.isInteger(messages) || messages < 1 || messages > MAX_RATE_MESSAGES) {
       throw new RangeError(`rateLimit.messages must be a whole number from 1 to ${MAX_RATE_MESSAGES}, got ${messages}`);
     }
