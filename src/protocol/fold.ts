@@ -15,22 +15,26 @@ const isWsp = (byte: number | undefined): boolean => byte === 0x20 || byte === 0
  * Where to fold `line[pos..]`: a space or tab after a byte that is not one, with something
  * other than whitespace after it (so no line is left blank), as late as fits in
  * {@link MAX_LINE_OCTETS}; else the first such place after that; -1 when there is none.
+ * Never at or before `floor` (a field's colon: `Subject :` must not lose its colon to the next line).
  */
-function foldPoint(line: Buffer, pos: number, lastText: number): number {
+function foldPoint(line: Buffer, pos: number, lastText: number, floor: number): number {
   const limit = Math.min(pos + MAX_LINE_OCTETS, lastText);
-  for (let i = limit; i > pos; i--) if (isWsp(line[i]) && !isWsp(line[i - 1])) return i;
-  for (let i = limit + 1; i < lastText; i++) if (isWsp(line[i]) && !isWsp(line[i - 1])) return i;
+  for (let i = limit; i > Math.max(pos, floor); i--) if (isWsp(line[i]) && !isWsp(line[i - 1])) return i;
+  for (let i = Math.max(limit + 1, floor + 1); i < lastText; i++) if (isWsp(line[i]) && !isWsp(line[i - 1])) return i;
   return -1;
 }
 
-/** `line` (no line end) in pieces of at most {@link MAX_LINE_OCTETS} where it has room to fold. */
-function foldLine(line: Buffer): Buffer[] {
+/**
+ * `line` (no line end) in pieces of at most {@link MAX_LINE_OCTETS} where it has room to
+ * fold, never at or before offset `floor` (the colon, on a field's first line; else -1).
+ */
+function foldLine(line: Buffer, floor: number): Buffer[] {
   let lastText = line.length - 1;
   while (lastText >= 0 && isWsp(line[lastText])) lastText--;
   const pieces: Buffer[] = [];
   let pos = 0;
   while (line.length - pos > MAX_LINE_OCTETS) {
-    const at = foldPoint(line, pos, lastText);
+    const at = foldPoint(line, pos, lastText, floor);
     if (at < 0) break;
     pieces.push(line.subarray(pos, at));
     pos = at;
@@ -58,7 +62,7 @@ export function foldLongHeaderLines(data: Uint8Array): Buffer {
       const hasEnd = lf >= 0 && lf < field.end;
       const lineEnd = !hasEnd ? next : text[lf - 1] === 0x0d ? lf - 1 : lf;
       if (lineEnd - lineStart > MAX_LINE_OCTETS) {
-        const pieces = foldLine(text.subarray(lineStart, lineEnd));
+        const pieces = foldLine(text.subarray(lineStart, lineEnd), lineStart === field.start ? field.valueStart - 1 - lineStart : -1);
         if (pieces.length > 1) {
           parts.push(text.subarray(copied, lineStart));
           pieces.forEach((piece, i) => parts.push(i === 0 ? piece : Buffer.concat([Buffer.from("\r\n"), piece])));

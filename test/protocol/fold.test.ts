@@ -46,6 +46,12 @@ describe("foldLongHeaderLines", () => {
     for (const line of lines(out)) assert.ok(line.length <= MAX_LINE_OCTETS, `${line.length}`);
     assert.deepEqual(fieldsOf(b(out)), [`X:a ${words}`, `Y:${words}`]);
   });
+  it("never folds between a field name and its colon (obsolete `Subject :`): the fields after it stay fields", () => {
+    const input = b(`From: a@b\r\nSubject \t:${"x".repeat(2000)} y\r\nTo: c@d\r\n\r\nbody`);
+    const out = foldLongHeaderLines(input);
+    assert.deepEqual(fieldsOf(out), fieldsOf(input));
+    assert.equal(out.toString("latin1"), `From: a@b\r\nSubject \t:${"x".repeat(2000)}\r\n y\r\nTo: c@d\r\n\r\nbody`);
+  });
   it("property: every field unfolds unchanged, the body is untouched, and a line is over 998 only where it has no place to fold", () => {
     const word = fc.constantFrom("a", "bb", "x".repeat(300), "y".repeat(990), ",", "\"q\"", "é".repeat(5));
     const ws = fc.constantFrom(" ", "\t", "  ");
