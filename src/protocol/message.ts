@@ -33,8 +33,9 @@ export interface HeaderSection {
   /** Every header field, in order. */
   readonly fields: readonly HeaderField[];
   /**
-   * Length of a leading mbox `From ` line (with its line end), 0 when there is none.
-   * Python's parser takes it as the envelope line and never sends it; neither do we.
+   * Length of what comes before the first field and is never sent: a UTF-8 byte order mark
+   * and a leading mbox `From ` line (with its line end), each when present; 0 for neither.
+   * Python's parser takes the `From ` line as the envelope line and never sends it; neither do we.
    */
   readonly mboxLineEnd: number;
   /** Offset of the first byte of the body (past the empty line), or the data's length. */
@@ -79,10 +80,13 @@ export function parseHeaderSection(data: Uint8Array): HeaderSection {
     if (current) fields.push({ ...current, key: current.name.toLowerCase() });
     current = null;
   };
-  if (text.subarray(0, 5).toString("latin1") === "From ") {
-    const lf = text.indexOf(LF);
+  // A UTF-8 byte order mark (as editors save text files) is no header byte: left in, it
+  // would make the first line no field, the whole header section (a Bcc in it) body.
+  if (text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) pos = mboxLineEnd = 3;
+  if (text.subarray(pos, pos + 5).toString("latin1") === "From ") {
+    const lf = text.indexOf(LF, pos);
     const lineEnd = lf < 0 ? text.length : lf;
-    if (fieldNameEnd(text, 0, lineEnd) < 0) pos = mboxLineEnd = lf < 0 ? text.length : lf + 1;
+    if (fieldNameEnd(text, pos, lineEnd) < 0) pos = mboxLineEnd = lf < 0 ? text.length : lf + 1;
   }
   while (pos < text.length) {
     const lf = text.indexOf(LF, pos);
@@ -156,7 +160,7 @@ export function removeRanges(data: Uint8Array, ranges: ReadonlyArray<readonly [n
 
 /**
  * Removes every header field whose name is in `keys` (lower-case), continuation lines
- * included, and a leading mbox `From ` line; nothing else changes.
+ * included, and what precedes the first field (`mboxLineEnd`); nothing else changes.
  */
 export function removeHeaderFields(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): Buffer {
   const ranges: Array<[number, number]> = [];

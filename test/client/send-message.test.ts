@@ -247,6 +247,14 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     const raw = Buffer.concat([Buffer.from("From: f@g\r\nTo: Jos"), Buffer.from([0xe9]), Buffer.from(" <j@x>\r\n\r\n")]);
     assert.throws(() => prepareMessage(raw), typeError(/To header is not valid UTF-8/));
   });
+  it("a leading UTF-8 byte order mark (a file saved by an editor) is dropped, so the headers stay headers and Bcc is removed", () => {
+    const msg = "\uFEFFFrom: f@g\r\nTo: a@a\r\nBcc: secret@s\r\n\r\nbody";
+    const given = prepareMessage(msg, "f@g", ["a@a"]);
+    assert.equal(given.data.toString(), "From: f@g\r\nTo: a@a\r\n\r\nbody");
+    const found = prepareMessage(Buffer.from(msg));
+    assert.deepEqual([found.from, found.to], ["f@g", ["a@a", "secret@s"]]);
+    assert.equal(found.data.toString(), "From: f@g\r\nTo: a@a\r\n\r\nbody");
+  });
   it("the mbox From_ line is not transmitted (as Python's generator drops unixfrom)", () => {
     const p = prepareMessage("From someone Mon Jan 1 00:00:00 2024\nFrom: f@g\nTo: a@a\n\nx");
     assert.equal(p.data.toString(), "From: f@g\r\nTo: a@a\r\n\r\nx");
