@@ -62,6 +62,8 @@ export abstract class SMTPBase {
   #authAnswerDue = false;
   /** The `signal` option's listener while a connection is open (see {@link watchSignal}). */
   #onAbort: (() => void) | null = null;
+  /** How many times `close()` has been called: a `connect()` called before one does not connect. */
+  protected closeCalls = 0;
   /** True while a call holds the call queue (see {@link SMTPBase.exclusive}). */
   #busy = false;
   /** Calls waiting for their turn, oldest first; `#waitingFrom` is the first not yet run. */
