@@ -225,7 +225,12 @@ export abstract class SMTPBase {
     const held = this.conversation?.takeHeld();
     if (held !== undefined) return held;
     const conv = this.requireConnection();
-    return conv.read(conv.expect("command", "getreply()"));
+    // Opening a slot ends holding: a raw send()'s later replies (two commands in one send(),
+    // coming together) must still be held for the next getreply(), not discarded.
+    const holding = conv.channel.holdingUnsolicited;
+    const slot = conv.expect("command", "getreply()");
+    if (holding) conv.channel.holdUnsolicited();
+    return conv.read(slot);
   }
 
   /**
