@@ -60,8 +60,12 @@ export abstract class SMTPBase {
    * lines sent meanwhile answer its challenges, so traces mask them.
    */
   #authAnswerDue = false;
+  /** Replies due, before the AUTH's, to the lines a raw `send()` wrote ahead of its AUTH command. */
+  #repliesBeforeAuth = 0;
   /** The `signal` option's listener while a connection is open (see {@link watchSignal}). */
   #onAbort: (() => void) | null = null;
+  /** How many times `close()` has been called: a `connect()` called before one does not connect. */
+  protected closeCalls = 0;
   /** True while a call holds the call queue (see {@link SMTPBase.exclusive}). */
   #busy = false;
   /** Calls waiting for their turn, oldest first; `#waitingFrom` is the first not yet run. */
@@ -223,7 +227,12 @@ export abstract class SMTPBase {
     const held = this.conversation?.takeHeld();
     if (held !== undefined) return held;
     const conv = this.requireConnection();
-    return conv.read(conv.expect("command", "getreply()"));
+    // Opening a slot ends holding: a raw send()'s later replies (two commands in one send(),
+    // coming together) must still be held for the next getreply(), not discarded.
+    const holding = conv.channel.holdingUnsolicited;
+    const slot = conv.expect("command", "getreply()");
+    if (holding) conv.channel.holdUnsolicited();
+    return conv.read(slot);
   }
 
   /**
@@ -272,11 +281,19 @@ export abstract class SMTPBase {
   }
 
   /**
-   * For a raw `send()`: bytes that start an AUTH command start masking too (what they are
-   * is never traced, only their length), and `getreply()` then ends it as for `putcmd`.
+   * For a raw `send()`: bytes with a line that starts an AUTH command start masking too (what
+   * they are is never traced, only their length), and `getreply()` then ends it as for
+   * `putcmd`, at a reply after those to the lines before the AUTH.
    */
   protected rawSent(bytes: Uint8Array): void {
-    if (/^\s*auth\s/i.test(Buffer.from(bytes.subarray(0, 16)).toString("latin1"))) this.#authAnswerDue = true;
+    if (this.#authAnswerDue) return;
+    // Any line may start it, not only the first: one send() may carry several commands.
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    const auth = /(?:^|\n)[^\S\n]*auth\s/i.exec(text);
+    if (auth === null) return;
+    this.#authAnswerDue = true;
+    // The replies to the lines before it (one each) are not the AUTH's: they end nothing.
+    this.#repliesBeforeAuth = text.slice(0, auth.index + (auth[0].startsWith("\n") ? 1 : 0)).split("\n").length - 1;
   }
 
   /** True while raw lines are masked (an AUTH exchange sent raw may want answers). */
@@ -289,7 +306,8 @@ export abstract class SMTPBase {
    * command sent before the AUTH says nothing about it); any but 334 ends the masking.
    */
   protected authReplied(reply: SMTPReply): SMTPReply {
-    if (reply.code !== 334) this.#authAnswerDue = false;
+    if (this.#repliesBeforeAuth > 0) this.#repliesBeforeAuth--;
+    else if (reply.code !== 334) this.#authAnswerDue = false;
     return reply;
   }
 
@@ -297,6 +315,7 @@ export abstract class SMTPBase {
   protected forgetConnection(): void {
     this.pendingReplies = [];
     this.#authAnswerDue = false;
+    this.#repliesBeforeAuth = 0;
     this.unwatchSignal();
   }
 

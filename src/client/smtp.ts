@@ -110,7 +110,10 @@ export class SMTP extends SMTPTransactions {
    * `socketFactory`.
    */
   connect(host: string | null = "localhost", port: number | null = 0): Promise<SMTPReply> {
+    const closeCalls = this.closeCalls;
     return this.exclusive(async () => {
+      // Queued behind another call when close() came: no socket may open after close().
+      if (this.closeCalls !== closeCalls) throw new SMTPServerDisconnected("Connection closed: close() was called before this connect() could run");
       if (this.conversation && !this.conversation.channel.closed) {
         throw new SMTPException("Already connected: call quit() or close() before connect()");
       }
@@ -132,9 +135,8 @@ export class SMTP extends SMTPTransactions {
   }
 
   /**
-   * Aborts the connection being opened (see {@link SMTP.open}), when `close()` comes
-   * before it is up: until then there is no channel for `close()` to destroy, and the
-   * socket would open after it, left open behind the caller's back.
+   * Aborts the connection being opened (see {@link SMTP.open}) when `close()` comes before it
+   * is up: there is no channel for `close()` to destroy yet, and the socket would stay open.
    */
   #opening: AbortController | null = null;
 
@@ -322,10 +324,11 @@ export class SMTP extends SMTPTransactions {
   }
 
   /**
-   * Closes the connection at once, without QUIT. Pending calls fail; a `connect()` still
-   * opening its connection rejects with SMTPServerDisconnected, and no socket is left open.
+   * Closes the connection at once, without QUIT. Pending calls fail, a `connect()` still
+   * opening or waiting for its turn too (SMTPServerDisconnected): no socket is left open.
    */
   close(): void {
+    this.closeCalls++;
     this.#opening?.abort(new SMTPServerDisconnected("Connection closed: close() was called while connecting"));
     this.closeNow(false);
   }

@@ -89,3 +89,23 @@ test("send(): raw bytes that start an AUTH command with other white space (\\v) 
   }, { debugLevel: 1, debugOutput: (l) => lines.push(l) });
   assert.ok(lines.length > 0 && !lines.some((l) => l.includes(secret)), lines.join("\n"));
 });
+
+test("send(): an AUTH command after another command in the same raw bytes masks the answers that follow; the earlier command's reply does not end that", async () => {
+  const user = Buffer.from("user").toString("base64");
+  const pass = Buffer.from("hunter2").toString("base64");
+  const script = `${GREET}C: NOOP\nC: AUTH LOGIN\nS: 250 ok\nS: 334 VXNlcm5hbWU6\nC: ${user}\nS: 334 UGFzc3dvcmQ6\nC: ${pass}\nS: 235 ok\nC: NOOP\nS: 250 ok\n`;
+  const lines: string[] = [];
+  await withScript(script, async (client) => {
+    await client.send("NOOP\r\nAUTH LOGIN\r\n");
+    assert.equal((await client.getreply()).code, 250);
+    assert.equal((await client.getreply()).code, 334);
+    await client.putcmd(user);
+    assert.equal((await client.getreply()).code, 334);
+    await client.putcmd(pass);
+    assert.equal((await client.getreply()).code, 235);
+    await client.noop();
+  }, { debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  const all = lines.join("\n");
+  assert.ok(!all.includes(pass) && !all.includes(user), all);
+  assert.equal(lines.at(-2), "C: NOOP", all);
+});

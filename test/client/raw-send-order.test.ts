@@ -35,3 +35,12 @@ test("send() then putcmd() at once, both replies coming together after: getreply
     assert.equal((await client.noop()).message, "noop ok");
   });
 });
+
+test("send() of two commands, then getreply() twice, both replies coming together after the first getreply() waits: the second is read, not discarded", async () => {
+  await withScript(`${GREET}C: NOOP\nC: NOOP\nS: 250 one\nS: 250 two\nC: RSET\nS: 250 reset\n`, async (client) => {
+    await client.send("NOOP\r\nNOOP\r\n");
+    assert.equal((await client.getreply()).message, "one");
+    assert.equal((await client.getreply()).message, "two");
+    assert.equal((await client.rset()).message, "reset");
+  }, { timeout: 2000 });
+});
