@@ -41,6 +41,9 @@ export function unstartedOn421(err: unknown): unknown {
   return err;
 }
 
+/** How much of a raw `send()` is searched for an AUTH command (see `SMTPBase.rawSent`): a batch of commands fits. */
+const RAW_SCAN_BYTES = 64 * 1024;
+
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {
   #localHostname: string | null = null;
@@ -287,8 +290,10 @@ export abstract class SMTPBase {
    */
   protected rawSent(bytes: Uint8Array): void {
     if (this.#authAnswerDue) return;
-    // Any line may start it, not only the first: one send() may carry several commands.
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    // Any line may start it, not only the first: one send() may carry several commands. Only
+    // the first RAW_SCAN_BYTES are read: a send() of a large message's data must not become
+    // a string as large (past V8's string limit it would throw).
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, RAW_SCAN_BYTES)).toString("latin1");
     const auth = /(?:^|\n)[^\S\n]*auth\s/i.exec(text);
     if (auth === null) return;
     this.#authAnswerDue = true;
