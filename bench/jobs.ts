@@ -27,7 +27,22 @@ interface Exec {
   wallMs: number;
 }
 
-/** Spawns `cmd args` and waits for it, killing it (by PID) after `timeoutMs`. */
+/**
+ * The PIDs of `pid`'s descendants (Linux /proc), deepest first; empty where /proc is missing.
+ * A timed-out job run under /usr/bin/time has its real client as time's child, which
+ * killing time alone would leave running (and sending to the sink) during the next jobs.
+ */
+function descendants(pid: number): number[] {
+  let kids: number[];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return kids.flatMap((k) => [...descendants(k), k]);
+}
+
+/** Spawns `cmd args` and waits for it, killing it and its descendants (by PID) after `timeoutMs`. */
 export function exec(cmd: string, args: string[], timeoutMs: number): Promise<Exec> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -38,7 +53,14 @@ export function exec(cmd: string, args: string[], timeoutMs: number): Promise<Ex
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       stderr += `\n[bench] killed after ${timeoutMs} ms`;
-      if (child.pid) process.kill(child.pid, "SIGKILL");
+      if (!child.pid) return;
+      for (const pid of [...descendants(child.pid), child.pid]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
     }, timeoutMs);
     child.once("error", (err) => {
       clearTimeout(timer);
