@@ -102,7 +102,7 @@ interface Files {
   m1k: MessageFiles;
   m10m: MessageFiles;
   header: string;
-  /** Snapshot of dist/ (the package as users load it) taken at the start, so that every round runs the same library. */
+  /** Snapshot of dist/ (the package as users load it; of build/src when dist/ is missing) taken at the start, so that every round runs the same library. */
   libDir: string | undefined;
   /** Snapshot of build/src, for the dot-stuffer's micro-benchmark (an internal module, not in the bundle's files). */
   srcDir: string | undefined;
@@ -235,8 +235,9 @@ async function main(): Promise<void> {
   // bench/ compiles to build/bench: the package is at ../../dist, tsc's modules at ../src
   const libDir = snapshotLibrary(new URL("../../dist/", import.meta.url), "dist");
   const srcDir = snapshotLibrary(new URL("../src/", import.meta.url), "src");
-  progress(libDir ? `library: snapshot of dist/ in ${libDir}` : "library: dist/index.js missing (npm run build); its clients will be skipped");
-  const files: Files = { ...msgs, header, libDir, srcDir };
+  // Without dist/ the clients would load the live build/src, which a rebuild can change mid-run: they get its snapshot.
+  progress(libDir ? `library: snapshot of dist/ in ${libDir}` : `library: dist/index.js missing (npm run build); the clients load the snapshot of build/src${srcDir ? ` in ${srcDir}` : " (missing too: they will be skipped)"}`);
+  const files: Files = { ...msgs, header, libDir: libDir ?? srcDir, srcDir };
   const started = new Date();
   const results: CaseResult[] = [];
   for (const def of opts.cases) results.push(await runCase(def, opts, files));
