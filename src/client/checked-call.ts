@@ -52,10 +52,12 @@ export function bodyOf(msg: MessageBody): Body {
 
 /**
  * The request of a `sendmail` (`report` false) or `deliver` (`report` true) call.
+ * A `null` size is one not given, as for every option.
  * @throws TypeError for a bad address, option or message; RangeError for a bad `size`.
  */
-export function sendRequest(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], size: number | undefined): Request {
+export function sendRequest(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], given: number | null | undefined): Request {
   const body = bodyOf(msg);
+  const size = given ?? undefined;
   if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
     throw new RangeError(`size must be a whole number of bytes, got ${String(size)}`);
   }
