@@ -75,7 +75,8 @@ export function messageRequest(msg: MessageInput, from: string | undefined, to: 
   // BODY=BINARYMIME (RFC 3030 §3): the body is binary, and goes as given (BDAT only).
   const options = normalizeParams(mailOptions);
   const binary = paramValue(options, "BODY")?.toUpperCase() === "BINARYMIME";
-  const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to), binary);
+  // A null `to` (Python's None) is one not given, as prepareMessage takes it: the headers say.
+  const prepared = prepareMessage(msg, from, to === undefined || to === null ? undefined : toList(to), binary);
   const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, options, rcptOptions, undefined, false, prepared);
   request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
   return request;
