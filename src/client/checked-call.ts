@@ -52,10 +52,12 @@ export function bodyOf(msg: MessageBody): Body {
 
 /**
  * The request of a `sendmail` (`report` false) or `deliver` (`report` true) call.
+ * A `null` size is one not given, as for every option.
  * @throws TypeError for a bad address, option or message; RangeError for a bad `size`.
  */
-export function sendRequest(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], size: number | undefined): Request {
+export function sendRequest(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], given: number | null | undefined): Request {
   const body = bodyOf(msg);
+  const size = given ?? undefined;
   if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
     throw new RangeError(`size must be a whole number of bytes, got ${String(size)}`);
   }
@@ -73,7 +75,8 @@ export function messageRequest(msg: MessageInput, from: string | undefined, to: 
   // BODY=BINARYMIME (RFC 3030 §3): the body is binary, and goes as given (BDAT only).
   const options = normalizeParams(mailOptions);
   const binary = paramValue(options, "BODY")?.toUpperCase() === "BINARYMIME";
-  const prepared = prepareMessage(msg, from, to === undefined ? undefined : toList(to), binary);
+  // A null `to` (Python's None) is one not given, as prepareMessage takes it: the headers say.
+  const prepared = prepareMessage(msg, from, to === undefined || to === null ? undefined : toList(to), binary);
   const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, options, rcptOptions, undefined, false, prepared);
   request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
   return request;

@@ -18,7 +18,7 @@ import {
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
-import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject } from "../option-checks.js";
+import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
@@ -43,17 +43,21 @@ function checkLoginOptions(value: unknown): boolean {
  * only the keys of `AuthCredentials`, and a token that is a string or a function (the
  * strings are checked by `checkCredential`). The messages name the type of a wrong value,
  * never the value: a string given for the credentials may be the password itself.
+ * Returns them without the keys set to `null` (not given).
  * @throws TypeError
  */
-export function checkCredentialsShape(value: unknown, what = "credentials"): void {
+export function checkCredentialsShape(value: unknown, what = "credentials"): AuthCredentials {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new TypeError(`${what} must be an object, got ${describeType(value)}`);
   }
   checkKnownKeys(value, ["user", "password", "token", "authzid"], "credentials key");
-  const { token } = value as AuthCredentials;
+  // A key set to null is one not given (Python's None), as for every option.
+  const credentials = withoutNulls(value as Record<string, unknown>) as unknown as AuthCredentials;
+  const { token } = credentials;
   if (token !== undefined && typeof token !== "string" && typeof token !== "function") {
     throw new TypeError(`token must be a string or a function returning one, got ${describeType(token)}`);
   }
+  return credentials;
 }
 
 /**
@@ -127,10 +131,10 @@ export abstract class SMTPSecure extends SMTPBase {
   }
 
   /** `login()` with any credentials, e.g. `{ user, token }` for XOAUTH2/OAUTHBEARER. */
-  loginWith(credentials: AuthCredentials, options: LoginOptions = {}): Promise<SMTPReply> {
+  loginWith(given: AuthCredentials, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
       const initialResponseOk = checkLoginOptions(options);
-      checkCredentialsShape(credentials);
+      const credentials = checkCredentialsShape(given);
       checkCredentialStrings(credentials);
       await this.secureIfRequired();
       await this.greet();

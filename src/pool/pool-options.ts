@@ -92,9 +92,8 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   }
   if (options["port"] !== undefined) checkPort(options["port"], "port");
   if (options["auth"] !== undefined) {
-    checkCredentialsShape(options["auth"], "auth");
     // What login() would refuse on each connection (before sending anything) fails here.
-    checkCredentialStrings(options["auth"] as AuthCredentials);
+    checkCredentialStrings(checkCredentialsShape(options["auth"], "auth"));
   }
   if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
   if (options["idleTimeout"] !== undefined) checkMilliseconds("idleTimeout", options["idleTimeout"]);

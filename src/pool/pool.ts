@@ -158,7 +158,7 @@ export class SMTPPool {
     if (this.#closed) throw new SMTPException("The pool is closed");
     // The caller's signal as this call sees it (for the wait and on its connection): one
     // signal given to many calls gets one listener, not one per call (see followSignal).
-    const own = followSignal(options?.signal);
+    const own = followSignal(options?.signal ?? undefined);
     const callOptions: DeliverOptions = { ...options, ...(own.signal ? { signal: own.signal } : {}) };
     const call: CallWatch = { started: false, request };
     watchedCalls.set(callOptions, call);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createScramSha256Mechanism, SMTP, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError } from "../../src/index.js";
+import { createScramSha256Mechanism, SMTP, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPPool } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
@@ -162,6 +162,17 @@ S: 235 ok
   });
   assert.equal(createScramSha256Mechanism({ plus: null as never }).name, "SCRAM-SHA-256");
   assert.throws(() => createScramSha256Mechanism({ plus: 0 as never }), /plus must be true or false, got number 0/);
+});
+
+test("loginWith()'s credentials with a key set to null (README: not given): { authzid: null, token: null } logs in as the user itself, as a pool's auth does", async () => {
+  // Before: TypeError "authorization identity must be a string" before EHLO.
+  const script = `${EHLO("PLAIN")}C: AUTH PLAIN ${b64("\0u\0p")}
+S: 235 ok
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.loginWith({ user: "u", password: "p", authzid: null, token: null } as never)).code, 235);
+  });
+  assert.doesNotThrow(() => new SMTPPool({ host: "127.0.0.1", auth: { user: "u", password: "p", authzid: null } as never }));
 });
 
 test("auth() with a name that is no SASL mechanism name: TypeError before EHLO and STARTTLS, even with requireTLS", async () => {

@@ -61,6 +61,16 @@ test("an option set to null is one not given (Python's None): the computed name,
   assert.equal(new SMTP({ localHostname: null } as unknown as SMTPOptions).localHostname, null);
 });
 
+test("a call option set to null is one not given: deliver's and sendmail's { size: null } send (it was a RangeError)", async () => {
+  const script = `${GREET_ONLY}C: EHLO client.test\nS: 250-mx.test\nS: 250 SIZE 1000\n` +
+    "C: MAIL FROM:<a@x.test> SIZE=4\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\nC: hi\nC: .\nS: 250 queued\n".repeat(2);
+  await withScript(script, async (client) => {
+    const none = { size: null, signal: null, onProgress: null } as never;
+    assert.deepEqual((await client.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], none)).refused, new Map());
+    assert.deepEqual(await client.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], none), new Map());
+  });
+});
+
 /** A Readable destroyed before it is given (as a failed call leaves the stream it read). */
 const destroyed = (): Readable => Readable.from([Buffer.from("hi\r\n")]).destroy();
 /** A Readable whose every byte was read, and whose end was seen. */

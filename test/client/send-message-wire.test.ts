@@ -35,6 +35,26 @@ S: 250 queued
   });
 });
 
+test("sendMessage(msg, null, null): Python's send_message(msg, None, None) reads the envelope from the headers (a null to was a TypeError)", async () => {
+  const msg = "From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n";
+  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: From: a@x.test
+C: To: b@y.test
+C:
+C: hi
+C: .
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendMessage(msg, null as never, null as never)).size, 0);
+  });
+});
+
 test("sendMessage: non-ASCII addresses add SMTPUTF8 and BODY=8BITMIME; without server support nothing is sent", async () => {
   const msg = "From: jörg@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n";
   const script = `${greeting(["SMTPUTF8", "8BITMIME"])}C: MAIL FROM:<jörg@x.test> SMTPUTF8 BODY=8BITMIME

@@ -104,3 +104,22 @@ test("a pool option set to null is one not given, and the pool's own options nev
     await server.close();
   }
 });
+
+test("a call option set to null is one not given, on a call that opens the pool's first connection", { timeout: 20_000 }, async () => {
+  // The client takes `{ signal: null, size: null, onProgress: null }` as no such options
+  // (README: "An option set to null is one not given"); the pool used to read `null.aborted`
+  // while it opened a connection for the call (a TypeError), leaving that connection counted
+  // as opening for ever: close() then never resolved.
+  const server = await acceptingServer();
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1 });
+  const none = { signal: null, size: null, onProgress: null } as never;
+  try {
+    assert.equal(await outcome(pool.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], none)), "fulfilled");
+    assert.equal(await outcome(pool.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], none)), "fulfilled");
+    assert.equal(await outcome(pool.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], { signal: null, onProgress: null } as never)), "fulfilled");
+    assert.equal(server.mails.length, 3);
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
