@@ -41,6 +41,18 @@ export function unstartedOn421(err: unknown): unknown {
   return err;
 }
 
+/**
+ * Opens a slot with `open` and goes on holding the replies that no slot takes, if a raw
+ * `send()` had them held: opening a slot ends that (see `Channel.holdUnsolicited`), and a
+ * raw sequence (`send()`, `putcmd()`, `getreply()`) still wants them in arrival order.
+ */
+function keepingHeld(conv: Conversation, open: () => Slot): Slot {
+  const holding = conv.channel.holdingUnsolicited;
+  const slot = open();
+  if (holding) conv.channel.holdUnsolicited();
+  return slot;
+}
+
 /** How much of a raw `send()` is searched for an AUTH command (see `SMTPBase.rawSent`): a batch of commands fits. */
 const RAW_SCAN_BYTES = 64 * 1024;
 
@@ -230,12 +242,9 @@ export abstract class SMTPBase {
     const held = this.conversation?.takeHeld();
     if (held !== undefined) return held;
     const conv = this.requireConnection();
-    // Opening a slot ends holding: a raw send()'s later replies (two commands in one send(),
-    // coming together) must still be held for the next getreply(), not discarded.
-    const holding = conv.channel.holdingUnsolicited;
-    const slot = conv.expect("command", "getreply()");
-    if (holding) conv.channel.holdUnsolicited();
-    return conv.read(slot);
+    // A raw send()'s later replies (two commands in one send(), coming together) must still
+    // be held for the next getreply(), not discarded.
+    return conv.read(keepingHeld(conv, () => conv.expect("command", "getreply()")));
   }
 
   /**
@@ -245,10 +254,8 @@ export abstract class SMTPBase {
    * (a raw `send()`'s, after this slot has taken the first) are still held after it.
    */
   protected pushRawSlot(conv: Conversation, open: () => Slot, auth: boolean): void {
-    const holding = conv.channel.holdingUnsolicited;
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) this.pendingReplies.push({ reply: held });
-    this.pendingReplies.push({ slot: open(), auth });
-    if (holding) conv.channel.holdUnsolicited();
+    this.pendingReplies.push({ slot: keepingHeld(conv, open), auth });
   }
 
   /** Sends one command (verb as given) and reads the reply. */
