@@ -8,7 +8,7 @@
  */
 
 import { bodyBytes, checkStreamUsable, isStreamBody, type MessageBody } from "./body.js";
-import { normalizeParams, paramValue } from "../protocol/params.js";
+import { paramValue } from "../protocol/params.js";
 import { checkedRequest, toList, type Request } from "./request.js";
 import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import type { Body } from "./transaction.js";
@@ -72,12 +72,12 @@ export function sendRequest(report: boolean, from: string, to: string | readonly
  * @throws TypeError as `prepareMessage` and `checkedRequest` do.
  */
 export function messageRequest(msg: MessageInput, from: string | undefined, to: string | readonly string[] | undefined, mailOptions: readonly string[], rcptOptions: readonly string[]): Request {
-  // BODY=BINARYMIME (RFC 3030 §3): the body is binary, and goes as given (BDAT only).
-  const options = normalizeParams(mailOptions);
-  const binary = paramValue(options, "BODY")?.toUpperCase() === "BINARYMIME";
+  // BODY=BINARYMIME (RFC 3030 §3): the body is binary, and goes as given (BDAT only). Read
+  // from the caller's list as it is: checkedRequest checks and normalises it, once.
+  const binary = Array.isArray(mailOptions) && mailOptions.every((o) => typeof o === "string") && paramValue(mailOptions, "BODY")?.toUpperCase() === "BINARYMIME";
   // A null `to` (Python's None) is one not given, as prepareMessage takes it: the headers say.
   const prepared = prepareMessage(msg, from, to === undefined || to === null ? undefined : toList(to), binary);
-  const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, options, rcptOptions, undefined, false, prepared);
+  const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
   request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
   return request;
 }
