@@ -134,6 +134,16 @@ describe("SMTP_SSL verifies by default", () => {
     });
   });
 
+  it("a caller's checkServerIdentity that throws something not an Error (a string) fails the connection too, saying what it threw", async () => {
+    await withPeer(server(), async (peer) => {
+      const checkServerIdentity = (): undefined => {
+        throw "pin mismatch";
+      };
+      await assert.rejects(SMTP_SSL.connect("localhost", peer.port, { ...BASE, tls: { ca: certs.ca, checkServerIdentity } }),
+        isCertError(/localhost:\d+.*tls\.checkServerIdentity threw pin mismatch/));
+    });
+  });
+
   it("rejectUnauthorized: false is an opt-in that works (and tlsInfo says it was not authorized)", async () => {
     await withPeer({ keyPair: certs.selfSigned, implicit: true }, async (peer) => {
       const smtp = await SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { rejectUnauthorized: false } });
