@@ -46,6 +46,19 @@ export function rawCommandSlot(conv: Conversation, verb: string, command: Comman
   return slot!;
 }
 
+/**
+ * The recipient of a command given with the caller's own verb and arguments (`docmd`,
+ * `putcmd`) when it is a RCPT, else undefined: the path between `<` and `>`, or the word
+ * after `TO:`. A raw RCPT that the server accepts counts among the recipients that LMTP's
+ * `data()` reads a reply for (`Conversation.accepted`).
+ */
+export function rawRecipient(verb: string, args: string): string | undefined {
+  const line = args ? `${verb} ${args}` : verb;
+  const match = /^\s*RCPT\s+TO:\s*(?:<([^>]*)>|(\S*))/i.exec(line);
+  if (match === null) return /^\s*RCPT(?:\s|$)/i.test(line) ? "" : undefined;
+  return match[1] ?? match[2]!;
+}
+
 /** True when the next transaction must start with RSET (see {@link openGroup}). */
 function needsReset(conv: Conversation): boolean {
   return conv.unreadWhole > 0 || conv.resetDue;

@@ -12,7 +12,8 @@ import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
-import { rawCommandSlot } from "./reset-lead.js";
+import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
+import { isAccepted } from "./transaction.js";
 import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
@@ -21,7 +22,15 @@ function noop(): void {}
  * A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH
  * exchange; or a reply to a raw `send()` that came before that `putcmd()`.
  */
-export type RawSlot = { slot: Slot; auth: boolean } | { reply: SMTPReply };
+export type RawSlot = { slot: Slot; auth: boolean; recipient?: string | undefined } | { reply: SMTPReply };
+
+/**
+ * Counts a recipient that a raw RCPT (`docmd`, or `putcmd` then `getreply`) got accepted,
+ * as `rcpt()` does: LMTP's `data()` reads a reply for each (RFC 2033 §4.2).
+ */
+export function countRawRecipient(conv: Conversation, recipient: string | undefined, reply: SMTPReply): void {
+  if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
+}
 
 /**
  * Errors of calls that sent nothing of their transaction and found the connection gone:
@@ -253,9 +262,9 @@ export abstract class SMTPBase {
    * before it, and, while those are being held, replies that come with no slot waiting
    * (a raw `send()`'s, after this slot has taken the first) are still held after it.
    */
-  protected pushRawSlot(conv: Conversation, open: () => Slot, auth: boolean): void {
+  protected pushRawSlot(conv: Conversation, open: () => Slot, auth: boolean, recipient?: string): void {
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) this.pendingReplies.push({ reply: held });
-    this.pendingReplies.push({ slot: keepingHeld(conv, open), auth });
+    this.pendingReplies.push({ slot: keepingHeld(conv, open), auth, recipient });
   }
 
   /** Sends one command (verb as given) and reads the reply. */
@@ -265,6 +274,7 @@ export abstract class SMTPBase {
     const slot = rawCommandSlot(conv, verb, { bytes, log }, false);
     await conv.settled(slot);
     const reply = conv.take(slot);
+    countRawRecipient(conv, rawRecipient(verb, args), reply);
     return auth ? this.authReplied(reply) : reply;
   }
 

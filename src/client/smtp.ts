@@ -20,7 +20,8 @@ import { Conversation, type Dialect } from "./conversation.js";
 import { checkDebugLevel, checkLocalHostname, checkSMTPOptions, resolveTimeouts, type SMTPOptions } from "./options.js";
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
-import { rawCommandSlot } from "./reset-lead.js";
+import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
+import { countRawRecipient } from "./smtp-base.js";
 import { endpoint } from "../transport/endpoint.js";
 import { linkSignals } from "./abortable.js";
 
@@ -240,7 +241,7 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const { bytes, log, auth } = this.rawCommand(cmd, args, conv.encoding);
-      this.pushRawSlot(conv, () => rawCommandSlot(conv, cmd, { bytes, log }), auth);
+      this.pushRawSlot(conv, () => rawCommandSlot(conv, cmd, { bytes, log }), auth, rawRecipient(cmd, args));
     });
   }
 
@@ -256,6 +257,7 @@ export class SMTP extends SMTPTransactions {
       if (pending && this.conversation) {
         if ("reply" in pending) return this.authAnswerDue ? this.authReplied(pending.reply) : pending.reply;
         const reply = await this.conversation.read(pending.slot);
+        countRawRecipient(this.conversation, pending.recipient, reply);
         return pending.auth ? this.authReplied(reply) : reply;
       }
       const reply = await this.unaskedReply();
