@@ -4,8 +4,9 @@
 import type { Scenario } from "./kit.js";
 import { cliScenarios } from "./scenarios-cli.js";
 import { contentScenarios } from "./scenarios-content.js";
+import { poolScenarios } from "./scenarios-pool.js";
 import { sessionScenarios } from "./scenarios-session.js";
 
 export type { Context, Offers, Scenario, ServerDef } from "./kit.js";
 
-export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...cliScenarios];
+export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...poolScenarios, ...cliScenarios];
