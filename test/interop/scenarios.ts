@@ -2,6 +2,7 @@
 // command line: scenarios-cli.ts) against one server and checks what the server stored. A
 // scenario throws (fails) or resolves with a note.
 import type { Scenario } from "./kit.js";
+import { abortScenarios } from "./scenarios-abort.js";
 import { cliScenarios } from "./scenarios-cli.js";
 import { contentScenarios } from "./scenarios-content.js";
 import { poolScenarios } from "./scenarios-pool.js";
@@ -9,4 +10,4 @@ import { sessionScenarios } from "./scenarios-session.js";
 
 export type { Context, Offers, Scenario, ServerDef } from "./kit.js";
 
-export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...poolScenarios, ...cliScenarios];
+export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...poolScenarios, ...abortScenarios, ...cliScenarios];

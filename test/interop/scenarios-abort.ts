@@ -1,0 +1,61 @@
+// Interop scenarios for cancelling: a call aborted with its message half written closes the
+// connection without ending the data, so the server stores nothing (README "Cancelling").
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SENDER, bigBody, check, describe, message, openPlain, sendAndCheck, type Context, type Scenario } from "./kit.js";
+
+/** Bytes of the streamed message; the abort comes once {@link ABORT_AFTER} of them are sent. */
+const SIZE = 30 << 20;
+const ABORT_AFTER = 2 << 20;
+
+/**
+ * Streams a 30 MB message and aborts the call (its own `signal`) once 2 MB are sent: the
+ * call must reject with the signal's reason, the connection must be closed, nothing must be
+ * stored under the message's token, and a new connection must deliver as usual.
+ */
+async function abortMidMessage(ctx: Context, chunking: boolean): Promise<string> {
+  const token = randomUUID();
+  const to = [ctx.server.rcpts[0]];
+  const bytes = Buffer.from(message({ token, to, subject: "aborted", body: bigBody(SIZE) }), "utf8");
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < bytes.length; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+  }
+  const c = await openPlain(ctx, undefined, { chunking });
+  const controller = new AbortController();
+  const reason = new Error("interop: stop this message");
+  let sent = 0;
+  const outcome = await c.sendmail(SENDER, to, pieces(), [], [], {
+    signal: controller.signal,
+    onProgress: (n) => {
+      sent = n;
+      if (n >= ABORT_AFTER) controller.abort(reason);
+    },
+  }).then(() => "resolved", (err: unknown) => err);
+  check(outcome === reason, `the aborted call did not reject with the signal's reason: ${outcome === "resolved" ? "it resolved" : describe(outcome)}`);
+  check(sent < bytes.length, `the whole message was sent (${sent} bytes) before the abort`);
+  const after = await c.noop().then(() => "answered", (err: unknown) => err);
+  check(after instanceof ctx.lib.SMTPException, `the connection was not closed after the abort: NOOP ${after === "answered" ? "answered" : describe(after)}`);
+  // A server that took the half message as a whole one would have stored it by now.
+  await sleep(1500);
+  const stored = await ctx.server.box.scan(token);
+  check(stored.length === 0, `the aborted message was stored ${stored.length} time(s)`);
+  const next = await sendAndCheck(ctx, { token: randomUUID(), subject: "after the abort" });
+  return `aborted after ${(sent / 2 ** 20).toFixed(1)} MiB of ${(bytes.length / 2 ** 20).toFixed(0)} MiB, nothing stored; next message: ${next}`;
+}
+
+export const abortScenarios: Scenario[] = [
+  {
+    id: "abort-mid-data",
+    title: "a 30 MB streamed message (DATA) aborted by its signal after 2 MB: rejects with the reason, connection closed, nothing stored, next message delivered",
+    notOffered: () => undefined,
+    timeoutMs: 60_000,
+    run: (ctx) => abortMidMessage(ctx, false),
+  },
+  {
+    id: "abort-mid-bdat",
+    title: "the same with CHUNKING (BDAT): no BDAT LAST, nothing stored",
+    notOffered: (s) => (s.offers.chunking ? undefined : "no CHUNKING"),
+    timeoutMs: 60_000,
+    run: (ctx) => abortMidMessage(ctx, true),
+  },
+];
