@@ -53,6 +53,7 @@ export interface SMTPClient {
   ): Promise<Map<string, SMTPReply>>;
   sendMessage(msg: string | Uint8Array, from?: string, to?: string | string[]): Promise<Map<string, SMTPReply>>;
   noop(): Promise<SMTPReply>;
+  docmd(cmd: string, args?: string): Promise<SMTPReply>;
   quit(): Promise<SMTPReply>;
   close(): void;
   readonly esmtpFeatures: Map<string, string>;

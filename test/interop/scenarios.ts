@@ -3,6 +3,7 @@
 // scenario throws (fails) or resolves with a note.
 import type { Scenario } from "./kit.js";
 import { abortScenarios } from "./scenarios-abort.js";
+import { lowLevelScenarios } from "./scenarios-lowlevel.js";
 import { cliScenarios } from "./scenarios-cli.js";
 import { contentScenarios } from "./scenarios-content.js";
 import { poolScenarios } from "./scenarios-pool.js";
@@ -10,4 +11,4 @@ import { sessionScenarios } from "./scenarios-session.js";
 
 export type { Context, Offers, Scenario, ServerDef } from "./kit.js";
 
-export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...poolScenarios, ...abortScenarios, ...cliScenarios];
+export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...lowLevelScenarios, ...poolScenarios, ...abortScenarios, ...cliScenarios];
