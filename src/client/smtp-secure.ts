@@ -9,7 +9,7 @@ import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
-import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
+import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import {
@@ -224,7 +224,16 @@ export abstract class SMTPSecure extends SMTPBase {
       throw new SMTPException("Connection closed after the STARTTLS 220 reply, before the TLS handshake: data followed the reply (possible response injection) or the server hung up", { command: "STARTTLS" });
     }
     conv.channel.pause();
-    await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), this.options.signal);
+    try {
+      await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), this.options.signal);
+    } catch (err) {
+      // close() destroyed the socket under the handshake: say so, not that it "closed while
+      // connecting", which reads as the server's doing.
+      if (this.conversation !== conv && err instanceof SMTPServerDisconnected) {
+        throw new SMTPServerDisconnected("Connection closed: close() was called during the STARTTLS handshake", { cause: err });
+      }
+      throw err;
+    }
     conv.resetGreeting();
     conv.utf8 = false;
     return reply;
