@@ -20,7 +20,7 @@ import { quitMember, type Member } from "./member.js";
 import { MemberOpener } from "./opener.js";
 import { checkPoolOptions, positive, type PoolOptions } from "./pool-options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
-import { RateLimiter, type RatePass } from "./rate-limit.js";
+import { CallPass, RateLimiter } from "./rate-limit.js";
 import { TurnQueue } from "./turn-queue.js";
 
 export type { PoolOptions } from "./pool-options.js";
@@ -168,16 +168,16 @@ export class SMTPPool {
     const link = own.signal === undefined ? followSignal(this.#options.signal) : linkSignals(this.#options.signal, own.signal);
     const signal = link.signal;
     const place = QueueBound.place();
-    let pass: RatePass | undefined;
+    const pass = new CallPass(this.#limiter);
     try {
-      pass = await this.#limiter?.take(signal, () => this.#queued.enter(place));
-      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket());
+      await pass.take(signal, () => this.#queued.enter(place));
+      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket(), () => pass.renew(signal));
     } catch (err) {
       // Refused (maxQueued), aborted or closed before or while waiting on its connection,
       // refused by a check, or no connection to be had: the client wrote nothing of it, and
       // the pass goes back, so that the limit counts messages sent, not calls that never
       // reached a server. Once its first byte may be out, it counts, whatever the reply.
-      if (pass !== undefined && !call.started) this.#limiter?.refund(pass);
+      if (!call.started) pass.refund();
       throw err;
     } finally {
       this.#queued.leave(place);
@@ -187,12 +187,13 @@ export class SMTPPool {
   }
 
   /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
-  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number): Promise<T> {
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number, renewPass: () => Promise<void>): Promise<T> {
     let refused = false;
     for (let attempt = 1; ; attempt++) {
       let member: Member;
+      const wait = { waited: false };
       try {
-        member = await this.#acquire(signal, place, ticket, refused);
+        member = await this.#acquire(signal, place, ticket, refused, wait);
         this.#queued.leave(place);
       } catch (err) {
         // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
@@ -202,6 +203,7 @@ export class SMTPPool {
         continue;
       }
       try {
+        if (wait.waited) await renewPass();
         return await job(member.client);
       } catch (err) {
         // The connection went before this call's transaction started (a 421 to a call
@@ -222,7 +224,8 @@ export class SMTPPool {
     }
   }
 
-  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number, refused: boolean): Promise<Member> {
+  /** A connection for the call; `wait.waited` is set when it had to wait for one (to open, or to be free). */
+  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number, refused: boolean, wait: { waited: boolean }): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
@@ -240,6 +243,7 @@ export class SMTPPool {
         // step, so no call in between can open one more than maxConnections.
         this.#opening++;
         const opened = this.#opener.open();
+        wait.waited = true;
         let client: SMTP;
         try {
           client = await untilAborted(opened, signal);
@@ -268,6 +272,7 @@ export class SMTPPool {
       }
       if (free) return this.#claim(free);
       this.#queued.enter(place);
+      wait.waited = true;
       const failures = this.#connectFailures.count;
       await this.#waiters.wait(ticket, signal);
       // Woken but aborted before it resumed: the wake-up goes to the next waiting call.

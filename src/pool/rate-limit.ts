@@ -87,6 +87,26 @@ export class RateLimiter {
     } catch (err) {
       return Promise.reject(err);
     }
+    return this.#wait(signal, false);
+  }
+
+  /**
+   * Exchanges `pass` (from {@link take}) for one recorded now, for a caller that passed but
+   * could not start at once (it waited for a connection): the limit then holds for when calls
+   * really start. Its old pass no longer counts; it passes again at once when the window
+   * allows, else it waits first in line, ahead of the calls that came after it. Rejects as
+   * {@link take} does.
+   */
+  renew(pass: RatePass, signal?: AbortSignal): Promise<RatePass> {
+    if (this.#closed) return Promise.reject(this.#closed.reason);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.#remove(pass);
+    const now = this.#pass();
+    return now !== undefined ? Promise.resolve(now) : this.#wait(signal, true);
+  }
+
+  /** Joins the line (at its head when `first`) until a pass is free. */
+  #wait(signal: AbortSignal | undefined, first: boolean): Promise<RatePass> {
     return new Promise<RatePass>((resolve, reject) => {
       const waiter: Waiter = {
         resolve, reject, signal,
@@ -97,7 +117,8 @@ export class RateLimiter {
         },
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
-      this.#waiting.push(waiter);
+      if (first) this.#waiting.unshift(waiter);
+      else this.#waiting.push(waiter);
       this.#schedule();
     });
   }
@@ -129,16 +150,21 @@ export class RateLimiter {
    * Passes of the same time are alike, so the time is all that names a pass.
    */
   refund(pass: RatePass): void {
+    if (!this.#remove(pass) || this.#waiting.length === 0 || this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#serve();
+  }
+
+  /** Takes `pass`'s time out of the ring (see {@link refund}); false when it is not there. */
+  #remove(pass: RatePass): boolean {
     const size = this.#passes.length;
     // Times only grow along the ring, and a pass given back is mostly a recent one.
     let k = this.#count - 1;
     while (k >= 0 && this.#passes[(this.#oldest + k) % size] !== pass) k--;
-    if (k < 0) return;
+    if (k < 0) return false;
     for (; k < this.#count - 1; k++) this.#passes[(this.#oldest + k) % size] = this.#passes[(this.#oldest + k + 1) % size]!;
     this.#count--;
-    if (this.#waiting.length === 0 || this.#closed) return;
-    clearTimeout(this.#timer);
-    this.#serve();
+    return true;
   }
 
   /** Records a pass now when the window allows one; undefined when it is full. */
@@ -181,5 +207,36 @@ export class RateLimiter {
     if (this.#waiting.length === 0 || this.#closed) return;
     const freeAt = this.#passes[this.#oldest]! + this.#interval;
     this.#timer = setTimeout(() => this.#serve(), Math.max(0, Math.ceil(freeAt - this.now())));
+  }
+}
+
+/**
+ * One pool call's pass through a {@link RateLimiter} (none when the pool has no limit):
+ * taken before the call asks for a connection, renewed when it had to wait for one (else
+ * the calls that passed during a stall, every connection busy or one being opened, would
+ * all start at once when it ends), given back when the call wrote nothing.
+ */
+export class CallPass {
+  #pass: RatePass | undefined;
+
+  constructor(private readonly limiter: RateLimiter | undefined) {}
+
+  /** {@link RateLimiter.take}. */
+  async take(signal: AbortSignal | undefined, beforeWaiting: () => void): Promise<void> {
+    this.#pass = await this.limiter?.take(signal, beforeWaiting);
+  }
+
+  /** {@link RateLimiter.renew}; while it waits, the call holds no pass. */
+  async renew(signal: AbortSignal | undefined): Promise<void> {
+    const old = this.#pass;
+    if (old === undefined) return;
+    this.#pass = undefined;
+    this.#pass = await this.limiter!.renew(old, signal);
+  }
+
+  /** {@link RateLimiter.refund} of the pass held, if any. */
+  refund(): void {
+    if (this.#pass !== undefined) this.limiter!.refund(this.#pass);
+    this.#pass = undefined;
   }
 }

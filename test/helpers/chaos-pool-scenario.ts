@@ -1,7 +1,7 @@
 /**
  * One scenario of the pool chaos test (test/pool/chaos.test.ts): a seeded pool, calls and
  * aborts against the seeded server, and the invariants checked afterwards. Importing it
- * makes RateLimiter record when each call passed (its take() and refund() are wrapped).
+ * makes RateLimiter record when each call passed (its take(), renew() and refund() are wrapped).
  */
 
 import diagnostics from "node:diagnostics_channel";
@@ -46,14 +46,31 @@ RateLimiter.prototype.take = function (this: RateLimiter, signal?: AbortSignal, 
     return pass;
   });
 };
-const refund = RateLimiter.prototype.refund;
-RateLimiter.prototype.refund = function (this: RateLimiter, pass: RatePass): void {
+/** Forgets the recorded time of `pass` (given back, or exchanged by renew()). */
+function forget(pass: RatePass): void {
   const k = passIds.lastIndexOf(pass);
   if (k !== -1) {
     passes.splice(k, 1);
     passIds.splice(k, 1);
   }
+}
+const refund = RateLimiter.prototype.refund;
+RateLimiter.prototype.refund = function (this: RateLimiter, pass: RatePass): void {
+  forget(pass);
   refund.call(this, pass);
+};
+const renew = RateLimiter.prototype.renew;
+RateLimiter.prototype.renew = function (this: RateLimiter, pass: RatePass, signal?: AbortSignal): Promise<RatePass> {
+  forget(pass);
+  const before = performance.now();
+  const renewed = renew.call(this, pass, signal);
+  // As in take(): passed at once, or in the limiter's timer (the time it read there).
+  const atOnce = !inspect(renewed).includes("<pending>");
+  return renewed.then((fresh) => {
+    passes.push(atOnce ? before : lastRead);
+    passIds.push(fresh);
+    return fresh;
+  });
 };
 
 // ---------------------------------------------------------------- one scenario

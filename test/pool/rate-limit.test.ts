@@ -96,3 +96,34 @@ test("property: over any takes, refunds and clock steps, a call passes exactly w
     { numRuns: 2000 },
   );
 });
+
+test("renew: a caller's pass is exchanged for one of now, ahead of the calls waiting; with the window full it waits first in line", async () => {
+  let t = 0;
+  const limiter = new RateLimiter({ messages: 2, interval: 10 }, () => t);
+  const a = await limiter.take(); // at 0
+  t = 4;
+  const b = await limiter.take(); // at 4
+  const c = limiter.take();
+  assert.ok(pending(c), "the window is full");
+  t = 6;
+  // A's pass (0) leaves the ring and A passes again at once: C, waiting since 4, does not
+  // take A's place first.
+  const a2 = await limiter.renew(a);
+  assert.equal(a2, 6);
+  assert.ok(pending(c), "B's pass and A's renewed one fill the window");
+  const d = limiter.take();
+  t = 7;
+  assert.equal(await limiter.renew(b), 7, "B too passes again at once, ahead of C and D");
+  t = 8;
+  // A pass no longer in the ring is renewed into a wait at the head of the line.
+  const renewed = limiter.renew(a);
+  assert.ok(pending(renewed) && pending(c) && pending(d));
+  t = 16;
+  limiter.refund(a2); // frees one place (6): the renewing caller takes it, not C
+  assert.equal(await renewed, 16);
+  assert.ok(pending(c), "7 and 16 fill the window");
+  limiter.close(new Error("closed"));
+  await assert.rejects(c, /closed/);
+  await assert.rejects(d, /closed/);
+  await assert.rejects(limiter.renew(a), /closed/);
+});

@@ -1,0 +1,52 @@
+/**
+ * SMTPPool's rate limit holds at the server after a stall: a call that passed the limit and
+ * then waited for a connection (here, behind a message whose reply the server holds) takes
+ * a fresh pass once it has one, so the calls that piled up meanwhile do not all go at once.
+ * Checked on the times the client writes each MAIL (its debug output, on the limiter's
+ * clock): no `messages` + 1 of them within one `interval`. A slower machine only spreads
+ * them further apart.
+ */
+
+import assert from "node:assert/strict";
+import type net from "node:net";
+import { test } from "node:test";
+import { SMTPServer } from "smtp-server";
+import { SMTPPool } from "../../src/index.js";
+
+test("rate limit after a stall: the MAILs of calls that waited for a connection are spaced as the limit says", async () => {
+  let first = true;
+  const smtp = new SMTPServer({
+    authOptional: true, disabledCommands: ["STARTTLS"], logger: false,
+    onData(stream, _session, cb) {
+      stream.resume();
+      stream.on("end", () => {
+        // The first message's reply comes late: meanwhile the other calls pass the limit.
+        if (first) setTimeout(() => cb(), 900);
+        else cb();
+        first = false;
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  const port = (smtp.server.address() as net.AddressInfo).port;
+  const mailAt: number[] = [];
+  const interval = 300;
+  const pool = new SMTPPool({
+    host: "127.0.0.1", port, localHostname: "pool.test", timeout: 10_000,
+    maxConnections: 1, maxInFlight: 1, rateLimit: { messages: 2, interval },
+    debugLevel: 1,
+    debugOutput: (line) => { if (line.includes("MAIL FROM:")) mailAt.push(performance.now()); },
+  });
+  try {
+    await Promise.all(Array.from({ length: 7 }, (_, i) => pool.sendmail("a@x.test", "b@x.test", `m${i}\r\n`)));
+  } finally {
+    await pool.close();
+    await new Promise<void>((r) => smtp.close(() => r()));
+  }
+  assert.equal(mailAt.length, 7);
+  for (let i = 2; i < mailAt.length; i++) {
+    const span = mailAt[i]! - mailAt[i - 2]!;
+    // 1 ms of slack: the limiter's timer is set in whole milliseconds.
+    assert.ok(span >= interval - 1, `MAILs ${i - 1} to ${i + 1} went within ${span.toFixed(1)} ms (limit: 2 per ${interval} ms); all at ${mailAt.map((t) => (t - mailAt[0]!).toFixed(0)).join(", ")}`);
+  }
+});
