@@ -6,6 +6,7 @@
  */
 import { isAscii, isUtf8 } from "node:buffer";
 import { escapeControl } from "../errors.js";
+import { parseBudget, type ParseBudget } from "./address-element.js";
 import { parseAddressList } from "./address.js";
 import { asBuffer } from "./bytes.js";
 
@@ -217,10 +218,10 @@ export function resentPrefix(section: HeaderSection): "" | "resent-" {
   return "resent-";
 }
 
-/** The addr-specs of every field named `key`, in order. */
-function addressesOf(data: Uint8Array, section: HeaderSection, key: string): string[] {
+/** The addr-specs of every field named `key`, in order, read within `budget`. */
+function addressesOf(data: Uint8Array, section: HeaderSection, key: string, budget: ParseBudget): string[] {
   const out: string[] = [];
-  for (const f of section.fields) if (f.key === key) out.push(...parseAddressList(headerValue(data, f)));
+  for (const f of section.fields) if (f.key === key) out.push(...parseAddressList(headerValue(data, f), budget));
   return out;
 }
 
@@ -243,9 +244,12 @@ export function findSender(data: Uint8Array, section: HeaderSection, prefix: "" 
 /**
  * The envelope recipients from the headers: every address of every `To`, `Cc` and `Bcc`
  * field, in that order (`Resent-To`, `Resent-Cc`, `Resent-Bcc` when `prefix` is
- * `"resent-"`). Duplicates are kept, as in Python.
- * @throws TypeError when one of those fields cannot be parsed.
+ * `"resent-"`). Duplicates are kept, as in Python. The fields are read as one address
+ * list (Python's `getaddresses` reads them so), within one bound (see `parseAddressList`):
+ * splitting a list over many fields does not multiply the time it may take.
+ * @throws TypeError when one of those fields cannot be parsed, or they are beyond that bound.
  */
 export function findRecipients(data: Uint8Array, section: HeaderSection, prefix: "" | "resent-"): string[] {
-  return ["to", "cc", "bcc"].flatMap((name) => addressesOf(data, section, prefix + name));
+  const budget = parseBudget();
+  return ["to", "cc", "bcc"].flatMap((name) => addressesOf(data, section, prefix + name, budget));
 }
