@@ -130,7 +130,8 @@ export function parseAddressList(headerValue: string, budget: ParseBudget = pars
     if (parsed === null) {
       throw new TypeError(`cannot parse address ${quoted(element.text.trim())} in ${quoted(headerValue)}`);
     }
-    out.push(...parsed.specs);
+    // One push per address: spreading a group of 150,000 members into push() overflows the stack.
+    for (const spec of parsed.specs) out.push(spec);
   }
   return out;
 }

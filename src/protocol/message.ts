@@ -221,7 +221,11 @@ export function resentPrefix(section: HeaderSection): "" | "resent-" {
 /** The addr-specs of every field named `key`, in order, read within `budget`. */
 function addressesOf(data: Uint8Array, section: HeaderSection, key: string, budget: ParseBudget): string[] {
   const out: string[] = [];
-  for (const f of section.fields) if (f.key === key) out.push(...parseAddressList(headerValue(data, f), budget));
+  for (const f of section.fields) {
+    if (f.key !== key) continue;
+    // One push per address, not push(...list): a list of 150,000 addresses overflows the stack.
+    for (const spec of parseAddressList(headerValue(data, f), budget)) out.push(spec);
+  }
   return out;
 }
 

@@ -255,6 +255,13 @@ describe("resentPrefix and the envelope", () => {
     const common = b(`${"Cc: A <a@x.test>\r\n".repeat(5000)}\r\n`);
     assert.equal(findRecipients(common, parseHeaderSection(common), "").length, 5000);
   });
+  it("findRecipients reads 150,000 addresses in one field, and in one group, without overflowing the stack", () => {
+    const specs = Array.from({ length: 150_000 }, (_, i) => `u${i}@x.test`);
+    for (const value of [specs.join(", "), `all: ${specs.join(", ")};`]) {
+      const data = b(`From: a@x.test\r\nBcc: ${value}\r\n\r\nbody`);
+      assert.deepEqual(findRecipients(data, parseHeaderSection(data), ""), specs);
+    }
+  });
   it("findRecipients names an address it cannot parse", () => {
     const data = b("To: ok@x, broken <\r\n\r\n");
     assert.throws(() => findRecipients(data, parseHeaderSection(data), ""), /cannot parse address "broken <"/);
