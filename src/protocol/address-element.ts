@@ -21,10 +21,11 @@ import { canonicalLocalPart, parseElementFully, parseMailboxFully, skipNested, t
 export const MAX_ADDRESS_LENGTH = 1000;
 
 /**
- * The most characters of one address list (one header value, or one given address) that
- * the full parser reads, each call counting {@link FULL_PARSE_OVERHEAD} more: addresses in
- * the common forms (`a@b`, `<a@b>`, `Name <a@b>`, `"Name" <a@b>`, `Sally`, with spaces and
- * simple comments around) do not count. At up to 8 µs a character, some 30 ms at most.
+ * The most characters of one address list (one header value, the To, Cc and Bcc fields of
+ * one message together, or one given address) that the full parser reads, each call
+ * counting {@link FULL_PARSE_OVERHEAD} more: addresses in the common forms (`a@b`,
+ * `<a@b>`, `Name <a@b>`, `"Name" <a@b>`, `Sally`, with spaces and simple comments around)
+ * do not count. At up to 8 µs a character, some 30 ms at most.
  */
 export const MAX_FULLY_PARSED = 4000;
 

@@ -5,8 +5,9 @@
  * @module
  */
 import { isAscii, isUtf8 } from "node:buffer";
-import { escapeControl } from "../errors.js";
-import { parseAddressList } from "./address.js";
+import { escapeControl, quoted } from "../errors.js";
+import { parseBudget, type ParseBudget } from "./address-element.js";
+import { isAsciiAddress, parseAddressList } from "./address.js";
 import { asBuffer } from "./bytes.js";
 
 const CR = 0x0d;
@@ -129,7 +130,8 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * The value of `field`, decoded as UTF-8 (RFC 6532), unfolded and trimmed.
- * @throws TypeError when the value is not valid UTF-8 (it cannot then be read as addresses).
+ * @throws TypeError when the value is not valid UTF-8 (the envelope's fields are then read
+ *   byte for byte: see `findSender`, `findRecipients`).
  */
 export function headerValue(data: Uint8Array, field: HeaderField): string {
   let raw: string;
@@ -217,10 +219,32 @@ export function resentPrefix(section: HeaderSection): "" | "resent-" {
   return "resent-";
 }
 
-/** The addr-specs of every field named `key`, in order. */
-function addressesOf(data: Uint8Array, section: HeaderSection, key: string): string[] {
+/**
+ * The addr-specs of an address field, read within `budget`. A value that is not UTF-8 (a
+ * display name in a legacy charset such as Latin-1, as older messages hold) is read one
+ * character per byte, as Python reads it: the display name is not sent, and the addresses
+ * must then be ASCII, since the charset of their other bytes is unknown.
+ * @throws TypeError when the value cannot be parsed, or is not UTF-8 and holds an address that is not ASCII.
+ */
+function addressesIn(data: Uint8Array, field: HeaderField, budget: ParseBudget): string[] {
+  const raw = data.subarray(field.valueStart, field.valueEnd);
+  if (isUtf8(raw)) return parseAddressList(headerValue(data, field), budget);
+  const specs = parseAddressList(unfoldHeader(asBuffer(raw).toString("latin1")).trim(), budget);
+  const bad = specs.find((spec) => !isAsciiAddress(spec));
+  if (bad !== undefined) {
+    throw new TypeError(`the ${field.name} header is not valid UTF-8, and its address ${quoted(bad)} is not ASCII: its charset is unknown`);
+  }
+  return specs;
+}
+
+/** The addr-specs of every field named `key`, in order, read within `budget`. */
+function addressesOf(data: Uint8Array, section: HeaderSection, key: string, budget: ParseBudget): string[] {
   const out: string[] = [];
-  for (const f of section.fields) if (f.key === key) out.push(...parseAddressList(headerValue(data, f)));
+  for (const f of section.fields) {
+    if (f.key !== key) continue;
+    // One push per address, not push(...list): a list of 150,000 addresses overflows the stack.
+    for (const spec of addressesIn(data, f, budget)) out.push(spec);
+  }
   return out;
 }
 
@@ -228,13 +252,13 @@ function addressesOf(data: Uint8Array, section: HeaderSection, key: string): str
  * The envelope sender from the headers (Python's `send_message`): the first address of
  * the first `Sender` field, or of the first `From` field when there is no usable Sender
  * (`Resent-Sender` / `Resent-From` when `prefix` is `"resent-"`). `null` when none.
- * @throws TypeError when the chosen field cannot be parsed.
+ * @throws TypeError when the chosen field cannot be parsed (see `addressesIn`).
  */
 export function findSender(data: Uint8Array, section: HeaderSection, prefix: "" | "resent-"): string | null {
   for (const key of [`${prefix}sender`, `${prefix}from`]) {
     const field = section.fields.find((f) => f.key === key);
     if (field === undefined) continue;
-    const addrs = parseAddressList(headerValue(data, field));
+    const addrs = addressesIn(data, field, parseBudget());
     if (addrs.length > 0) return addrs[0];
   }
   return null;
@@ -243,9 +267,12 @@ export function findSender(data: Uint8Array, section: HeaderSection, prefix: "" 
 /**
  * The envelope recipients from the headers: every address of every `To`, `Cc` and `Bcc`
  * field, in that order (`Resent-To`, `Resent-Cc`, `Resent-Bcc` when `prefix` is
- * `"resent-"`). Duplicates are kept, as in Python.
- * @throws TypeError when one of those fields cannot be parsed.
+ * `"resent-"`). Duplicates are kept, as in Python. The fields are read as one address
+ * list (Python's `getaddresses` reads them so), within one bound (see `parseAddressList`):
+ * splitting a list over many fields does not multiply the time it may take.
+ * @throws TypeError when one of those fields cannot be parsed, or they are beyond that bound.
  */
 export function findRecipients(data: Uint8Array, section: HeaderSection, prefix: "" | "resent-"): string[] {
-  return ["to", "cc", "bcc"].flatMap((name) => addressesOf(data, section, prefix + name));
+  const budget = parseBudget();
+  return ["to", "cc", "bcc"].flatMap((name) => addressesOf(data, section, prefix + name, budget));
 }

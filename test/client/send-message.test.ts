@@ -243,9 +243,14 @@ describe("prepareMessage: what Python gets wrong or leaves open", () => {
     assert.equal(p.eightBit, true);
     assert.equal(p.smtputf8, false);
   });
-  it("an address header that is not UTF-8 is a TypeError", () => {
-    const raw = Buffer.concat([Buffer.from("From: f@g\r\nTo: Jos"), Buffer.from([0xe9]), Buffer.from(" <j@x>\r\n\r\n")]);
-    assert.throws(() => prepareMessage(raw), typeError(/To header is not valid UTF-8/));
+  it("a Latin-1 display name in From/To (a legacy message) is read as Python reads it, the message sent byte for byte; a non-ASCII address there is a TypeError", () => {
+    const latin1 = (s: string): Buffer => Buffer.from(s, "latin1");
+    const raw = latin1("From: Jos\xe9 <j@x>\r\nTo: Ren\xe9 <r@y>, b@y\r\nBcc: Zo\xeb <z@y>\r\n\r\nbody\r\n");
+    const p = prepareMessage(raw);
+    assert.deepEqual([p.from, p.to], ["j@x", ["r@y", "b@y", "z@y"]]);
+    assert.deepEqual(p.data, latin1("From: Jos\xe9 <j@x>\r\nTo: Ren\xe9 <r@y>, b@y\r\n\r\nbody\r\n"));
+    assert.deepEqual([p.smtputf8, p.utf8Headers, p.eightBit], [false, false, true]);
+    assert.throws(() => prepareMessage(latin1("From: f@g\r\nTo: Jos\xe9 <jos\xe9@x>\r\n\r\n")), typeError(/To header is not valid UTF-8, and its address "jos\u00e9@x" is not ASCII/));
   });
   it("a leading UTF-8 byte order mark (a file saved by an editor) is dropped, so the headers stay headers and Bcc is removed", () => {
     const msg = "\uFEFFFrom: f@g\r\nTo: a@a\r\nBcc: secret@s\r\n\r\nbody";

@@ -13,6 +13,7 @@ import {
   unfoldHeader,
 } from "../../src/protocol/message.js";
 import { normalizeLineEndingBytes } from "../../src/protocol/dot-stuff.js";
+import { FULL_PARSE_OVERHEAD, MAX_FULLY_PARSED } from "../../src/protocol/address-element.js";
 
 const b = (s: string): Buffer => Buffer.from(s, "utf8");
 const names = (data: string): string[] => parseHeaderSection(b(data)).fields.map((f) => f.name);
@@ -240,6 +241,26 @@ describe("resentPrefix and the envelope", () => {
     const data = b("Bcc: z@z\r\nTo: a@a,\r\n b@b\r\nCc: c@c\r\nTo: d@d\r\nResent-To: no@no\r\n\r\nTo: body@body\r\n");
     assert.deepEqual(findRecipients(data, parseHeaderSection(data), ""), ["a@a", "b@b", "d@d", "c@c", "z@z"]);
     assert.deepEqual(findRecipients(data, parseHeaderSection(data), "resent-"), ["no@no"]);
+  });
+  it("findRecipients bounds the To, Cc and Bcc fields together: many fields are no way around the bound of one", () => {
+    const rare = "x <@relay.test:a@x.test>"; // an obsolete route: the full parser reads it
+    const fit = Math.floor(MAX_FULLY_PARSED / (rare.length + FULL_PARSE_OVERHEAD));
+    const fields = (n: number): Buffer => b(`${Array.from({ length: n }, (_, i) => `${["To", "Cc", "Bcc"][i % 3]}: ${rare}\r\n`).join("")}\r\n`);
+    assert.equal(findRecipients(fields(fit), parseHeaderSection(fields(fit)), "").length, fit);
+    assert.throws(
+      () => findRecipients(fields(fit + 1), parseHeaderSection(fields(fit + 1)), ""),
+      (e: unknown) => e instanceof TypeError && /address list too complex to read: more than 4000 characters/.test(e.message),
+    );
+    // Common forms do not count, however many fields hold them.
+    const common = b(`${"Cc: A <a@x.test>\r\n".repeat(5000)}\r\n`);
+    assert.equal(findRecipients(common, parseHeaderSection(common), "").length, 5000);
+  });
+  it("findRecipients reads 150,000 addresses in one field, and in one group, without overflowing the stack", () => {
+    const specs = Array.from({ length: 150_000 }, (_, i) => `u${i}@x.test`);
+    for (const value of [specs.join(", "), `all: ${specs.join(", ")};`]) {
+      const data = b(`From: a@x.test\r\nBcc: ${value}\r\n\r\nbody`);
+      assert.deepEqual(findRecipients(data, parseHeaderSection(data), ""), specs);
+    }
   });
   it("findRecipients names an address it cannot parse", () => {
     const data = b("To: ok@x, broken <\r\n\r\n");
