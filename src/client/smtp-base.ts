@@ -61,10 +61,13 @@ export abstract class SMTPBase {
   #localHostname: string | null = null;
   /** User name for `login()` and the built-in auth objects. */
   user: string | null = null;
-  /** Password for `login()` and the built-in auth objects (never logged). */
-  password: string | null = null;
-
-  protected readonly options: SMTPOptions;
+  /**
+   * The password and the options (whose `tls` may hold a `key` and its `passphrase`) are
+   * private fields behind accessors: an own property would show in `util.inspect(smtp)`,
+   * `console.log(smtp)` and `JSON.stringify(smtp)`, and so in logs.
+   */
+  #password: string | null = null;
+  readonly #options: SMTPOptions;
   protected readonly tracer: Tracer;
   protected readonly timeouts: Readonly<Record<TimeoutPhase, number>>;
   protected conversation: Conversation | null = null;
@@ -95,10 +98,24 @@ export abstract class SMTPBase {
   constructor(options: SMTPOptions, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
     if (options.limits !== undefined) resolveLimits(options.limits);
     checkSocketFactory(options);
-    this.options = { ...options };
+    this.#options = { ...options };
     this.tracer = tracer;
     this.timeouts = Object.freeze(timeouts);
     this.localHostname = options.localHostname ?? null;
+  }
+
+  /** Password for `login()` and the built-in auth objects (never logged, nor shown by `util.inspect` or `JSON.stringify`). */
+  get password(): string | null {
+    return this.#password;
+  }
+
+  set password(value: string | null) {
+    this.#password = value;
+  }
+
+  /** The options given at construction, checked (private, as the password is: their `tls` may hold a key). */
+  protected get options(): SMTPOptions {
+    return this.#options;
   }
 
   /**
