@@ -53,6 +53,9 @@ function keepingHeld(conv: Conversation, open: () => Slot): Slot {
   return slot;
 }
 
+/** An AUTH command after a CR, LF or NUL in a line (which the encoder refuses): its error must not quote the line. */
+const EMBEDDED_AUTH = /[\r\n\0]\s*auth\s/i;
+
 /** How much of a raw `send()` is searched for an AUTH command (see `SMTPBase.rawSent`): a batch of commands fits. */
 const RAW_SCAN_BYTES = 64 * 1024;
 
@@ -301,7 +304,9 @@ export abstract class SMTPBase {
     // Any white space separates words here: masking a line that a server would not read as
     // AUTH shows less, never more.
     const words = line.trim().split(/\s+/);
-    if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding), log: line, auth: false };
+    // A line the encoder refuses is quoted in its TypeError, unless an AUTH command follows a
+    // line break in it (`NOOP\r\nAUTH PLAIN <base64>`, several commands in one docmd()).
+    if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding, !EMBEDDED_AUTH.test(line)), log: line, auth: false };
     const bytes = encodeCommand(verb, args, encoding, false);
     this.#authAnswerDue = true;
     return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
