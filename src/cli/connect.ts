@@ -144,6 +144,7 @@ const INSECURE_AUTH_ADVICE = "Use --starttls, --require-tls or --ssl.";
 const CLI_WORDING: readonly [string, string][] = [
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
   ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],
+  ["call starttls() before login() (or set requireTLS)", "give --starttls or --require-tls"],
   ["requireTLS is set", "--require-tls was given"],
   ["tls.rejectUnauthorized: false", "--insecure"],
   ["tls.servername", "--servername"],

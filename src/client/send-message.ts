@@ -4,12 +4,13 @@
  * 8-bit data call for. Pure: no I/O; the SMTP class calls these and then `sendmail`.
  * @module
  */
-import { SMTPNotSupportedError } from "../errors.js";
+import { quoted, SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
 import { foldLongHeaderLines } from "../protocol/fold.js";
 import { hasParam, paramValue } from "../protocol/params.js";
 import {
+  fieldAfterHeaderSection,
   findRecipients,
   findSender,
   hasEightBitData,
@@ -58,6 +59,13 @@ export interface PreparedMessage {
 /** Fields never transmitted, whatever `from` and `to` say (as in Python). */
 const BLIND_FIELDS: ReadonlySet<string> = new Set(["bcc", "resent-bcc"]);
 
+/** The line at `start` (where a header section ended without an empty line), for an error message. */
+function unseparatedLine(data: Uint8Array, start: number): string {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const lf = bytes.indexOf(0x0a, start);
+  return bytes.toString("utf8", start, lf < 0 ? bytes.length : lf).replace(/\r$/, "");
+}
+
 /** The message as bytes: strings and `asRaw()` text encoded as UTF-8. */
 function messageBytes(msg: MessageInput): Uint8Array {
   if (typeof msg === "string") return Buffer.from(msg, "utf8");
@@ -84,12 +92,20 @@ function messageBytes(msg: MessageInput): Uint8Array {
  *   Resent-* fields (even with `from` and `to` given, as in Python), when no sender or no
  *   recipient is found (Python would send `MAIL FROM:<None>` or fail after MAIL), when
  *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL,
- *   or when a given recipient is blank (`""`, `"<>"`: no RCPT TO:<>).
+ *   or when a given recipient is blank (`""`, `"<>"`: no RCPT TO:<>), or when a Bcc or
+ *   Resent-Bcc field follows a line that ended the header section without an empty line
+ *   (it would be sent as text: see `fieldAfterHeaderSection`).
  */
 export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[], binary = false): PreparedMessage {
   const raw = messageBytes(msg);
   const data = normalizeLineEndingBytes(raw);
   const section = parseHeaderSection(data);
+  // A line that is no field (`X Mailer: 1`, a wrapped value without its leading blank) ends
+  // the header section, as in Python: a Bcc after it would go to every recipient as text.
+  const blind = fieldAfterHeaderSection(data, section, BLIND_FIELDS);
+  if (blind !== null) {
+    throw new TypeError(`the message's header section ends at a line that is not a header field (${quoted(unseparatedLine(data, section.bodyStart), 60)}), so its ${blind} field after that line would be sent to every recipient as message text: fix that line, or put an empty line before the body`);
+  }
   const prefix = resentPrefix(section);
   const names = prefix === "" ? ["Sender", "From"] : ["Resent-Sender", "Resent-From"];
 

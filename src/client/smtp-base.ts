@@ -62,6 +62,9 @@ function keepingHeld(conv: Conversation, open: () => Slot): Slot {
   return slot;
 }
 
+/** An AUTH command after a CR, LF or NUL in a line (which the encoder refuses): its error must not quote the line. */
+const EMBEDDED_AUTH = /[\r\n\0]\s*auth\s/i;
+
 /** How much of a raw `send()` is searched for an AUTH command (see `SMTPBase.rawSent`): a batch of commands fits. */
 const RAW_SCAN_BYTES = 64 * 1024;
 
@@ -70,10 +73,13 @@ export abstract class SMTPBase {
   #localHostname: string | null = null;
   /** User name for `login()` and the built-in auth objects. */
   user: string | null = null;
-  /** Password for `login()` and the built-in auth objects (never logged). */
-  password: string | null = null;
-
-  protected readonly options: SMTPOptions;
+  /**
+   * The password and the options (whose `tls` may hold a `key` and its `passphrase`) are
+   * private fields behind accessors: an own property would show in `util.inspect(smtp)`,
+   * `console.log(smtp)` and `JSON.stringify(smtp)`, and so in logs.
+   */
+  #password: string | null = null;
+  readonly #options: SMTPOptions;
   protected readonly tracer: Tracer;
   protected readonly timeouts: Readonly<Record<TimeoutPhase, number>>;
   protected conversation: Conversation | null = null;
@@ -104,10 +110,24 @@ export abstract class SMTPBase {
   constructor(options: SMTPOptions, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
     if (options.limits !== undefined) resolveLimits(options.limits);
     checkSocketFactory(options);
-    this.options = { ...options };
+    this.#options = { ...options };
     this.tracer = tracer;
     this.timeouts = Object.freeze(timeouts);
     this.localHostname = options.localHostname ?? null;
+  }
+
+  /** Password for `login()` and the built-in auth objects (never logged, nor shown by `util.inspect` or `JSON.stringify`). */
+  get password(): string | null {
+    return this.#password;
+  }
+
+  set password(value: string | null) {
+    this.#password = value;
+  }
+
+  /** The options given at construction, checked (private, as the password is: their `tls` may hold a key). */
+  protected get options(): SMTPOptions {
+    return this.#options;
   }
 
   /**
@@ -294,7 +314,9 @@ export abstract class SMTPBase {
     // Any white space separates words here: masking a line that a server would not read as
     // AUTH shows less, never more.
     const words = line.trim().split(/\s+/);
-    if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding), log: line, auth: false };
+    // A line the encoder refuses is quoted in its TypeError, unless an AUTH command follows a
+    // line break in it (`NOOP\r\nAUTH PLAIN <base64>`, several commands in one docmd()).
+    if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding, !EMBEDDED_AUTH.test(line)), log: line, auth: false };
     const bytes = encodeCommand(verb, args, encoding, false);
     this.#authAnswerDue = true;
     return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };

@@ -61,6 +61,17 @@ export function checkCredentialsShape(value: unknown, what = "credentials"): Aut
 }
 
 /**
+ * Why a server on a link in clear may list no AUTH although it has it: many (Postfix with
+ * `smtpd_tls_auth_only`, Exim, Dovecot's submission) offer it only once TLS is up. Said
+ * when the server offers STARTTLS, so that "not supported" does not read as the server's
+ * last word; "" otherwise.
+ */
+function authAfterTlsHint(conv: Conversation): string {
+  if (conv.channel.encrypted || !conv.hasExtn("starttls")) return "";
+  return " The server offers STARTTLS, and many servers offer AUTH only over TLS: call starttls() before login() (or set requireTLS).";
+}
+
+/**
  * With `requireTLS`, secures `client`'s connection now, as its first mail or AUTH would
  * (EHLO, STARTTLS, EHLO again), taking its call queue; a no-op otherwise or once encrypted.
  * A pool opens its connections with it, so that a TLS failure is a failure to open one.
@@ -139,7 +150,7 @@ export abstract class SMTPSecure extends SMTPBase {
       await this.secureIfRequired();
       await this.greet();
       const conv = this.requireConnection();
-      if (!conv.hasExtn("auth")) throw new SMTPNotSupportedError("SMTP AUTH extension not supported by server.");
+      if (!conv.hasExtn("auth")) throw new SMTPNotSupportedError(`SMTP AUTH extension not supported by server.${authAfterTlsHint(conv)}`);
       this.user = credentials.user;
       if (credentials.password !== undefined) this.password = credentials.password;
       return this.closeOnFalseSuccess(conv, login(this.authIO(conv), conv.features.get("auth") ?? "", credentials, {

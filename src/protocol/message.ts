@@ -41,6 +41,11 @@ export interface HeaderSection {
   readonly mboxLineEnd: number;
   /** Offset of the first byte of the body (past the empty line), or the data's length. */
   readonly bodyStart: number;
+  /**
+   * True when the section ended at a line that is neither a field nor empty (no empty line
+   * before the body, RFC 5322 §2.1): the body starts with that line, fields after it or not.
+   */
+  readonly unseparated?: boolean;
 }
 
 /** Length of the field name at `pos` when the line there starts a header field (`name *WSP ":"`), else -1. */
@@ -105,7 +110,7 @@ export function parseHeaderSection(data: Uint8Array): HeaderSection {
       const nameEnd = fieldNameEnd(text, pos, lineEnd);
       close();
       if (nameEnd < 0) {
-        if (!isSkippedHeaderLine(text, pos)) break;
+        if (!isSkippedHeaderLine(text, pos)) return { fields, mboxLineEnd, bodyStart: pos, unseparated: true };
         pos = next;
         continue;
       }
@@ -116,6 +121,27 @@ export function parseHeaderSection(data: Uint8Array): HeaderSection {
   }
   close();
   return { fields, mboxLineEnd, bodyStart: pos };
+}
+
+/**
+ * When `section` ended at a line that is not a field (see `HeaderSection.unseparated`), the
+ * name of the first field among `keys` (lower-case names) in the lines after it, up to the
+ * first empty line: a field its author meant as a header, which is body text now (a Bcc
+ * sent to every recipient). `null` otherwise. Never throws.
+ */
+export function fieldAfterHeaderSection(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): string | null {
+  if (section.unseparated !== true) return null;
+  const text = asBuffer(data);
+  for (let pos = section.bodyStart; pos < text.length;) {
+    const lf = text.indexOf(LF, pos);
+    const next = lf < 0 ? text.length : lf + 1;
+    const lineEnd = lf < 0 ? text.length : lf > pos && text[lf - 1] === CR ? lf - 1 : lf;
+    if (lineEnd === pos) return null;
+    const nameEnd = fieldNameEnd(text, pos, lineEnd);
+    if (nameEnd >= 0 && keys.has(text.toString("latin1", pos, nameEnd).toLowerCase())) return text.toString("latin1", pos, nameEnd);
+    pos = next;
+  }
+  return null;
 }
 
 /**

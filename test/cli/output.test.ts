@@ -93,6 +93,8 @@ test("errors map to the documented exit codes", () => {
   assert.equal(exitCodeFor(new Error("bug")), ExitCode.FAILURE);
   assert.match(describeError(new SMTPSenderRefused(550, "no such sender", "a@b")), /sender <a@b> refused: 550 no such sender/);
   assert.match(describeError(new SMTPException("outer", { cause: new Error("inner") })), /SMTPException: outer \(inner\)/);
+  // The library's advice for a server that offers AUTH only over TLS, as the CLI's flags.
+  assert.match(describeError(new SMTPNotSupportedError("SMTP AUTH extension not supported by server. The server offers STARTTLS, and many servers offer AUTH only over TLS: call starttls() before login() (or set requireTLS).")), /AUTH only over TLS: give --starttls or --require-tls\.$/);
 });
 
 test("serve shows a message's terminal escape sequences and other control characters escaped, keeping CR, LF and TAB", () => {

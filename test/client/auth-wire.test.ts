@@ -67,6 +67,17 @@ test("no AUTH advertised: SMTPNotSupportedError; nothing matching: SMTPException
   });
 });
 
+test("no AUTH advertised on a link in clear by a server that offers STARTTLS: the error says AUTH may come with TLS, and how (only then)", async () => {
+  const advice = /not supported by server\. The server offers STARTTLS, and many servers offer AUTH only over TLS: call starttls\(\) before login\(\) \(or set requireTLS\)\.$/;
+  await withScript(greeting(["STARTTLS", "PIPELINING"]), async (client) => {
+    await assert.rejects(client.login("u", "p"), (err: unknown) => err instanceof SMTPNotSupportedError && advice.test(err.message));
+  });
+  // No STARTTLS on offer: the plain message, as before.
+  await withScript(greeting(["PIPELINING"]), async (client) => {
+    await assert.rejects(client.login("u", "p"), (err: unknown) => err instanceof SMTPNotSupportedError && err.message === "SMTP AUTH extension not supported by server.");
+  });
+});
+
 test("loginWith a token uses OAUTHBEARER, calling the token function", async () => {
   let calls = 0;
   const server = await startScriptServer(`${EHLO("OAUTHBEARER XOAUTH2 PLAIN")}C! AUTH OAUTHBEARER `);

@@ -38,6 +38,14 @@ test("docmd/putcmd: an AUTH line, or an answer to its challenge, that cannot be 
   assert.deepEqual(lines.filter((l) => l.startsWith("C: ")), ["C: AUTH LOGIN", "C: ****", "C: NOOP"]);
 });
 
+test("docmd/putcmd: a line whose CR or LF is followed by an AUTH command (several commands in one call) is refused without quoting it", async () => {
+  await withScript(GREET, async (client) => {
+    await refusedUnseen(client.docmd(`NOOP\r\nAUTH PLAIN ${SECRET}`));
+    await refusedUnseen(client.docmd("NOOP", `x\nauth\tplain ${SECRET}`));
+    await refusedUnseen(client.putcmd("RSET", `\r\n AUTH PLAIN ${SECRET}`));
+  });
+});
+
 test("docmd: any other command that cannot be sent still shows its text in the TypeError", async () => {
   await withScript(GREET, async (client) => {
     await assert.rejects(client.docmd("XFOO", "bar\r\nRSET"), /command argument must not contain CR, LF or NUL: "bar\\r\\nRSET"/);

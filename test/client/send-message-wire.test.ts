@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createMimeMessage } from "mimetext";
 import { SMTP, SMTPNotSupportedError } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { GREET, greeting, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
 
@@ -189,5 +189,39 @@ S: 250 queued
 `;
   await withScript(script, async (client) => {
     assert.equal((await client.sendMessage(msg, undefined, undefined, ["body=BINARYMIME"])).size, 0);
+  });
+});
+
+test("sendMessage: a Bcc after a line that ends the header section (no field, no empty line) is a TypeError with nothing sent, never body text sent to every recipient", async () => {
+  const broken = [
+    "From: a@x.test\r\nTo: b@y.test\r\nX Mailer: 1\r\nBcc: hidden@z.test\r\n\r\nhi\r\n", // a space in a field name
+    "From: a@x.test\r\nTo: b@y.test\r\nSubject: a long\r\nsubject, wrapped without a blank\r\nBcc: hidden@z.test\r\n\r\nhi\r\n",
+    "From: a@x.test\nTo: b@y.test\nNot a field\nX: y\nresent-bcc: hidden@z.test\n\nhi\n",
+  ];
+  await withScript(GREET, async (client) => {
+    for (const msg of broken) {
+      for (const [from, to] of [[undefined, undefined], ["a@x.test", ["b@y.test"]]] as const) {
+        await assert.rejects(client.sendMessage(msg, from, to), (err: unknown) =>
+          err instanceof TypeError && /header section ends at a line that is not a header field \(".+"\), so its (Bcc|resent-bcc) field after that line would be sent to every recipient/.test(err.message));
+      }
+    }
+  });
+  // A body that merely starts without an empty line, with no Bcc after it, still goes (as in Python).
+  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: From: a@x.test
+C: To: b@y.test
+C: Hello there
+C:
+C: Bcc: in the body, after the empty line
+C: .
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\nHello there\r\n\r\nBcc: in the body, after the empty line\r\n");
   });
 });

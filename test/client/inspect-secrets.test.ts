@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import util from "node:util";
+import { SMTP } from "../../src/index.js";
+import { greeting, withScript } from "../helpers/client.js";
+
+// A client is logged (console.log(client), a logger that serialises its context, an error
+// report that inspects the object it was thrown from): neither util.inspect nor
+// JSON.stringify may show the password or the TLS key and its passphrase.
+
+const PASSWORD = "hunter2-Secret";
+const KEY = "-----BEGIN PRIVATE KEY-----KEYMATERIAL";
+const PASSPHRASE = "key-passphrase-42";
+
+/** Every way a client is commonly turned into text. */
+function shown(client: SMTP): string {
+  return [
+    util.inspect(client, { depth: Infinity }),
+    util.inspect(client, { depth: Infinity, showHidden: true }),
+    JSON.stringify(client),
+  ].join("\n");
+}
+
+function assertHidden(text: string): void {
+  for (const secret of [PASSWORD, KEY, PASSPHRASE, Buffer.from(`\0u\0${PASSWORD}`).toString("base64")]) assert.ok(!text.includes(secret), `shows ${secret}: ${text}`);
+}
+
+test("util.inspect and JSON.stringify of a client show neither the password nor the tls key and passphrase, before and after login", async () => {
+  const fresh = new SMTP({ tls: { key: KEY, passphrase: PASSPHRASE } });
+  fresh.user = "u";
+  fresh.password = PASSWORD;
+  assertHidden(shown(fresh));
+  assert.equal(fresh.password, PASSWORD); // still readable and writable, as in Python
+
+  const script = `${greeting(["AUTH PLAIN"])}C: AUTH PLAIN ${Buffer.from(`\0u\0${PASSWORD}`).toString("base64")}\nS: 235 ok\n`;
+  await withScript(script, async (client) => {
+    await client.login("u", PASSWORD);
+    assert.equal(client.password, PASSWORD);
+    assertHidden(shown(client));
+  }, { tls: { key: KEY, passphrase: PASSPHRASE } });
+});
