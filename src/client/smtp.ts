@@ -355,7 +355,7 @@ export class SMTP extends SMTPTransactions {
   protected async hostname(name: string): Promise<string> {
     if (name) return name;
     if (this.localHostname) return this.localHostname;
-    const computed = await localHostname();
+    const computed = await this.requireConnection().within(localHostname(), "looking up this host's name for EHLO/HELO (set localHostname to skip it)");
     this.rememberComputedName(computed);
     return computed;
   }
