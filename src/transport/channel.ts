@@ -7,7 +7,7 @@
 
 import type tls from "node:tls";
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPServerDisconnected } from "../errors.js";
+import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
 import { CommandQueue, type Slot, type SlotKind } from "./command-queue.js";
 import { Connection, type TLSInfo } from "./connection.js";
@@ -310,7 +310,7 @@ export class Channel {
     this.#assertOpen();
     if (this.#conn.write(bytes, false, written)) return;
     try {
-      await this.#conn.drain(stallTimeout, signal);
+      await this.#drain(stallTimeout, signal);
     } catch (err) {
       // Closed on a reply during the body: that close says why, not the socket's.
       throw this.#body === "answered" ? this.#queue.failure : err;
@@ -322,7 +322,21 @@ export class Channel {
    * @throws SMTPTimeoutError when it stalls for `stallTimeout` ms.
    */
   async waitDrain(stallTimeout: number, signal?: AbortSignal): Promise<void> {
-    await this.#conn.drain(stallTimeout, signal);
+    await this.#drain(stallTimeout, signal);
+  }
+
+  /**
+   * Waits for the socket to drain. A stall past `stallTimeout` closes the channel with that
+   * SMTPTimeoutError at once (the connection has destroyed its socket): every later call is
+   * told why, not what the socket's close event, a tick later, or the writer's cleanup says.
+   */
+  async #drain(stallTimeout: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#conn.drain(stallTimeout, signal);
+    } catch (err) {
+      if (err instanceof SMTPTimeoutError) this.destroy(err);
+      throw err;
+    }
   }
 
   /** Resolves to the reply of `slot` (see {@link CommandQueue.wait}). */
