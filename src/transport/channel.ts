@@ -309,12 +309,7 @@ export class Channel {
   async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal, written?: (err?: Error | null) => void): Promise<void> {
     this.#assertOpen();
     if (this.#conn.write(bytes, false, written)) return;
-    try {
-      await this.#drain(stallTimeout, signal);
-    } catch (err) {
-      // Closed on a reply during the body: that close says why, not the socket's.
-      throw this.#body === "answered" ? this.#queue.failure : err;
-    }
+    await this.#drain(stallTimeout, signal);
   }
 
   /**
@@ -329,12 +324,17 @@ export class Channel {
    * Waits for the socket to drain. A stall past `stallTimeout` closes the channel with that
    * SMTPTimeoutError at once (the connection has destroyed its socket): every later call is
    * told why, not what the socket's close event, a tick later, or the writer's cleanup says.
+   * A socket closed meanwhile by this side (`close()`, a reply during the body: see
+   * {@link bodyStarted}) fails the wait with the channel's reason, as every pending reply,
+   * not as if the server had gone.
    */
   async #drain(stallTimeout: number, signal?: AbortSignal): Promise<void> {
     try {
       await this.#conn.drain(stallTimeout, signal);
     } catch (err) {
+      if (this.#body === "answered") throw this.#queue.failure;
       if (err instanceof SMTPTimeoutError) this.destroy(err);
+      else if (err instanceof SMTPServerDisconnected && this.#queue.failure !== null) throw this.#queue.failure;
       throw err;
     }
   }

@@ -3,6 +3,8 @@
  * closes the connection with SMTPTimeoutError, and the calls queued behind it say so: the
  * connection's failure is that timeout, at once, not a guess made later ("the message body
  * failed", as if the caller's body had) nor nothing at all ("please run connect() first").
+ * A stalled write that `close()` ends fails as every call pending at `close()` does, not as
+ * if the server had gone ("unexpectedly closed").
  */
 
 import assert from "node:assert/strict";
@@ -36,6 +38,24 @@ for (const [how, script] of CASES) {
       assert.equal(next.cause, err, "the queued call's cause is the timeout");
       assert.match(next.message, new RegExp(`^Not connected \\(Timed out after ${STALL} ms writing to `));
       assert.equal(client.connected, false);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+}
+
+for (const [how, script] of CASES) {
+  test(`${how}: close() while a write is stalled fails the call as close() fails any pending call, not 'unexpectedly closed'`, async () => {
+    const server = await startScriptServer(script);
+    const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
+    try {
+      const sent = client.sendmail("a@x.test", "b@y.test", MESSAGE);
+      // Closed once the server has stopped reading and the client waits for the socket to drain.
+      setTimeout(() => client.close(), STALL);
+      const err = await sent.then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError), `expected SMTPServerDisconnected, got ${String(err)}`);
+      assert.equal(err.message, "Connection closed");
     } finally {
       client.close();
       await server.close();
