@@ -364,9 +364,12 @@ export class Channel {
     try {
       await this.#conn.upgrade(options, timeout, signal);
     } catch (err) {
+      // Closed meanwhile by this side (close(), the signal option): that reason, as every
+      // pending call gets, not how the handshake saw its socket go ("closed while connecting").
+      const reason = this.#queue.failure ?? err;
       this.#queue.failAll(err);
       this.#markClosed(err);
-      throw err;
+      throw reason;
     }
     this.#queue.unseal();
     this.#tracer.line(`TLS established: ${this.#conn.tlsInfo?.protocol ?? "?"} ${this.#conn.tlsInfo?.cipher.name ?? ""}`);
