@@ -77,6 +77,8 @@ export class Channel {
   #body: "none" | "writing" | "answered" = "none";
   /** Aborted once the channel has closed, for whatever reason (see {@link closedSignal}). */
   readonly #closing = new AbortController();
+  /** True once this side closed the channel ({@link end}, {@link destroy}): not the server. */
+  #closedHere = false;
 
   private constructor(conn: Connection, queue: CommandQueue, tracer: Tracer, greeting: Slot, host: string, port: number) {
     this.#conn = conn;
@@ -334,7 +336,7 @@ export class Channel {
     } catch (err) {
       if (this.#body === "answered") throw this.#queue.failure;
       if (err instanceof SMTPTimeoutError) this.destroy(err);
-      else if (err instanceof SMTPServerDisconnected && this.#queue.failure !== null) throw this.#queue.failure;
+      else if (err instanceof SMTPServerDisconnected && this.#closedHere) throw this.#queue.failure;
       throw err;
     }
   }
@@ -377,6 +379,7 @@ export class Channel {
 
   /** Closes gracefully after pending writes (after QUIT). */
   end(): void {
+    this.#closedHere = true;
     this.#queue.failAll(new SMTPServerDisconnected("Connection closed"));
     this.#markClosed(this.#queue.failure);
     this.#conn.end();
@@ -384,6 +387,7 @@ export class Channel {
 
   /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */
   destroy(error?: unknown): void {
+    this.#closedHere = true;
     this.#queue.failAll(error ?? new SMTPServerDisconnected("Connection closed"));
     this.#markClosed(this.#queue.failure);
     this.#conn.destroy();
