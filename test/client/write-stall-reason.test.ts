@@ -62,3 +62,18 @@ for (const [how, script] of CASES) {
     }
   });
 }
+
+for (const [how, script] of CASES) {
+  test(`${how}: the server hanging up while a write is stalled is still reported as such ('unexpectedly closed while writing')`, async () => {
+    const server = await startScriptServer(`${script}-- wait 100\n-- destroy\n`);
+    const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
+    try {
+      const err = await client.sendmail("a@x.test", "b@y.test", MESSAGE).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError), `expected SMTPServerDisconnected, got ${String(err)}`);
+      assert.equal(err.message, "Connection unexpectedly closed while writing");
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+}
