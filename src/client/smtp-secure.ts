@@ -18,6 +18,7 @@ import {
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
+import { followSignal } from "./abortable.js";
 import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
@@ -224,7 +225,13 @@ export abstract class SMTPSecure extends SMTPBase {
       throw new SMTPException("Connection closed after the STARTTLS 220 reply, before the TLS handshake: data followed the reply (possible response injection) or the server hung up", { command: "STARTTLS" });
     }
     conv.channel.pause();
-    await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), this.options.signal);
+    // Through a follower: a signal shared by many clients keeps one listener (see watchSignal).
+    const own = followSignal(this.options.signal);
+    try {
+      await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), own.signal);
+    } finally {
+      own.release();
+    }
     conv.resetGreeting();
     conv.utf8 = false;
     return reply;

@@ -55,3 +55,31 @@ test("clients sharing a signal option that close: the signal keeps no listener o
     await server.close();
   }
 });
+
+test(`${CLIENTS} clients sharing a signal option, each in a STARTTLS handshake: still one abort listener; aborting rejects each with its reason`, async () => {
+  // Agrees to STARTTLS and then never answers the client's TLS hello; counts the hellos.
+  let hello: () => void = () => undefined;
+  const hellos = new Promise<void>((resolve) => { hello = resolve; });
+  let count = 0;
+  const server = await lineServer((sock, line) => {
+    if (line.startsWith("EHLO")) sock.write("250-mx.test\r\n250 STARTTLS\r\n");
+    else if (line === "STARTTLS") {
+      sock.write("220 go ahead\r\n");
+      sock.once("data", () => { if (++count === CLIENTS) hello(); });
+    }
+  });
+  const shutdown = new AbortController();
+  const clients: SMTP[] = [];
+  try {
+    for (let i = 0; i < CLIENTS; i++) clients.push(await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000, signal: shutdown.signal }));
+    const upgrading = clients.map((client) => client.starttls().then(() => undefined, (e: unknown) => e));
+    await hellos;
+    assert.equal(getEventListeners(shutdown.signal, "abort").length, 1);
+    const reason = new Error("shutting down");
+    shutdown.abort(reason);
+    for (const outcome of await Promise.all(upgrading)) assert.equal(outcome, reason);
+  } finally {
+    for (const client of clients) client.close();
+    await server.close();
+  }
+});
