@@ -6,7 +6,8 @@
  */
 
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPServerDisconnected } from "../errors.js";
+import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { untilAborted } from "./abortable.js";
 import type { CommandEncoding } from "../protocol/commands.js";
 import { parseEhlo } from "../protocol/ehlo.js";
 import type { SMTPReply } from "../protocol/reply.js";
@@ -126,6 +127,22 @@ export class Conversation {
   /** The timeout of a phase in ms. */
   timeout(phase: TimeoutPhase): number {
     return this.#kinds[phase].timeout;
+  }
+
+  /**
+   * Waits for `work`, a step of the client's own before a command (looking up this host's
+   * name for EHLO: a resolver may not answer for long), no longer than the connection lives
+   * (`close()`, the `signal` option: their reason) nor than the `command` timeout, which
+   * closes the connection with SMTPTimeoutError saying `what` timed out.
+   */
+  async within<T>(work: Promise<T>, what: string): Promise<T> {
+    const ms = this.timeout("command");
+    const timer = setTimeout(() => this.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms ${what}`, "command", ms)), ms);
+    try {
+      return await untilAborted(work, this.channel.closedSignal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** True when the server advertised `name` (case-insensitive). */

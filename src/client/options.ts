@@ -22,7 +22,10 @@ export interface SMTPOptions {
   localHostname?: string;
   /** Milliseconds for every blocking step; overrides the RFC 5321 §4.5.3.2 defaults. 0 or negative: RangeError. */
   timeout?: number;
-  /** Per-phase timeouts in ms (`connect`, `greeting`, `command`, `dataInitiation`, `dataBlock`, `dataTermination`). */
+  /**
+   * Per-phase timeouts in ms (`connect`, `greeting`, `command`, `dataInitiation`, `dataBlock`,
+   * `dataTermination`), over `timeout`; a phase set to `undefined` or `null` is not given.
+   */
   timeouts?: Partial<Record<TimeoutPhase, number>>;
   /** Local address and/or port to bind before connecting. Not with `socketFactory` (TypeError). */
   sourceAddress?: { host?: string; port?: number };
@@ -165,6 +168,8 @@ export function resolveTimeouts(options: SMTPOptions): Record<TimeoutPhase, numb
   for (const [k, v] of Object.entries(options.timeouts ?? {})) {
     // Own keys only: `in` would take what every object inherits ("constructor") for a phase.
     if (!Object.hasOwn(out, k)) throw new TypeError(`unknown timeout phase ${JSON.stringify(k)}`);
+    // A phase set to undefined (which `Partial` allows) or null is one not given, as an option is.
+    if (v === undefined || v === null) continue;
     out[k as TimeoutPhase] = checkMilliseconds(`timeouts.${k}`, v);
   }
   return out;

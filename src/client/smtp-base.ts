@@ -14,6 +14,7 @@ import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
 import { isAccepted } from "./transaction.js";
+import { followSignal } from "./abortable.js";
 import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
@@ -94,6 +95,8 @@ export abstract class SMTPBase {
   #repliesBeforeAuth = 0;
   /** The `signal` option's listener while a connection is open (see {@link watchSignal}). */
   #onAbort: (() => void) | null = null;
+  /** Removes {@link #onAbort} and lets go of the signal it listens on. */
+  #unwatch: () => void = noop;
   /** How many times `close()` has been called: a `connect()` called before one does not connect. */
   protected closeCalls = 0;
   /** True while a call holds the call queue (see {@link SMTPBase.exclusive}). */
@@ -374,7 +377,14 @@ export abstract class SMTPBase {
     this.unwatchSignal();
     const onAbort = (): void => this.conversation?.channel.destroy(signal.reason);
     this.#onAbort = onAbort;
-    signal.addEventListener("abort", onAbort, { once: true });
+    // A signal shared by many clients (a shutdown signal) gets one listener, not one per
+    // connected client (past ten, Node warns of a leak): each listens on its own follower.
+    const own = followSignal(signal);
+    own.signal?.addEventListener("abort", onAbort, { once: true });
+    this.#unwatch = () => {
+      own.signal?.removeEventListener("abort", onAbort);
+      own.release();
+    };
   }
 
   /**
@@ -398,7 +408,8 @@ export abstract class SMTPBase {
   /** Removes the listener {@link watchSignal} added, if any. */
   protected unwatchSignal(): void {
     if (this.#onAbort === null) return;
-    this.options.signal?.removeEventListener("abort", this.#onAbort);
+    this.#unwatch();
+    this.#unwatch = noop;
     this.#onAbort = null;
   }
 

@@ -9,7 +9,7 @@ import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";
 import { defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
-import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import {
@@ -18,6 +18,7 @@ import {
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
+import { followSignal } from "./abortable.js";
 import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
@@ -235,15 +236,12 @@ export abstract class SMTPSecure extends SMTPBase {
       throw new SMTPException("Connection closed after the STARTTLS 220 reply, before the TLS handshake: data followed the reply (possible response injection) or the server hung up", { command: "STARTTLS" });
     }
     conv.channel.pause();
+    // Through a follower: a signal shared by many clients keeps one listener (see watchSignal).
+    const own = followSignal(this.options.signal);
     try {
-      await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), this.options.signal);
-    } catch (err) {
-      // close() destroyed the socket under the handshake: say so, not that it "closed while
-      // connecting", which reads as the server's doing.
-      if (this.conversation !== conv && err instanceof SMTPServerDisconnected) {
-        throw new SMTPServerDisconnected("Connection closed: close() was called during the STARTTLS handshake", { cause: err });
-      }
-      throw err;
+      await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), own.signal);
+    } finally {
+      own.release();
     }
     conv.resetGreeting();
     conv.utf8 = false;

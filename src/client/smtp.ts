@@ -175,14 +175,14 @@ export class SMTP extends SMTPTransactions {
     this.unwatchSignalOnClose(channel.closedSignal);
     let reply: SMTPReply;
     try {
+      signal.throwIfAborted(); // close() or the signal since the connect stopped listening (a debugOutput line)
       reply = await this.readGreeting(channel, target.host, target.port);
     } catch (err) {
       channel.destroy();
       // Closed by this side (close(), the signal option): say so, not that the server hung up.
       if (signal.aborted) throw signal.reason;
       const where = endpoint(target.host, target.port);
-      // "Connection unexpectedly closed" alone does not say by whom, nor that no greeting came
-      // (a server that drops unwanted clients at once: a blocklist, a connection limit)
+      // Not "Connection unexpectedly closed" alone: by whom, and no greeting (a blocklist, a connection limit)
       if (err instanceof SMTPServerDisconnected && err.constructor === SMTPServerDisconnected) {
         throw new SMTPServerDisconnected(`${err.message}: ${where} closed the connection before its greeting`, { cause: err });
       }
@@ -357,7 +357,7 @@ export class SMTP extends SMTPTransactions {
   protected async hostname(name: string): Promise<string> {
     if (name) return name;
     if (this.localHostname) return this.localHostname;
-    const computed = await localHostname();
+    const computed = await this.requireConnection().within(localHostname(), "looking up this host's name for EHLO/HELO (set localHostname to skip it)");
     this.rememberComputedName(computed);
     return computed;
   }

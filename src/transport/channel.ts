@@ -7,7 +7,7 @@
 
 import type tls from "node:tls";
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPServerDisconnected } from "../errors.js";
+import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
 import { CommandQueue, type Slot, type SlotKind } from "./command-queue.js";
 import { Connection, type TLSInfo } from "./connection.js";
@@ -77,6 +77,8 @@ export class Channel {
   #body: "none" | "writing" | "answered" = "none";
   /** Aborted once the channel has closed, for whatever reason (see {@link closedSignal}). */
   readonly #closing = new AbortController();
+  /** True once this side closed the channel ({@link end}, {@link destroy}): not the server. */
+  #closedHere = false;
 
   private constructor(conn: Connection, queue: CommandQueue, tracer: Tracer, greeting: Slot, host: string, port: number) {
     this.#conn = conn;
@@ -309,12 +311,7 @@ export class Channel {
   async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal, written?: (err?: Error | null) => void): Promise<void> {
     this.#assertOpen();
     if (this.#conn.write(bytes, false, written)) return;
-    try {
-      await this.#conn.drain(stallTimeout, signal);
-    } catch (err) {
-      // Closed on a reply during the body: that close says why, not the socket's.
-      throw this.#body === "answered" ? this.#queue.failure : err;
-    }
+    await this.#drain(stallTimeout, signal);
   }
 
   /**
@@ -322,7 +319,26 @@ export class Channel {
    * @throws SMTPTimeoutError when it stalls for `stallTimeout` ms.
    */
   async waitDrain(stallTimeout: number, signal?: AbortSignal): Promise<void> {
-    await this.#conn.drain(stallTimeout, signal);
+    await this.#drain(stallTimeout, signal);
+  }
+
+  /**
+   * Waits for the socket to drain. A stall past `stallTimeout` closes the channel with that
+   * SMTPTimeoutError at once (the connection has destroyed its socket): every later call is
+   * told why, not what the socket's close event, a tick later, or the writer's cleanup says.
+   * A socket closed meanwhile by this side (`close()`, a reply during the body: see
+   * {@link bodyStarted}) fails the wait with the channel's reason, as every pending reply,
+   * not as if the server had gone.
+   */
+  async #drain(stallTimeout: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#conn.drain(stallTimeout, signal);
+    } catch (err) {
+      if (this.#body === "answered") throw this.#queue.failure;
+      if (err instanceof SMTPTimeoutError) this.destroy(err);
+      else if (err instanceof SMTPServerDisconnected && this.#closedHere) throw this.#queue.failure;
+      throw err;
+    }
   }
 
   /** Resolves to the reply of `slot` (see {@link CommandQueue.wait}). */
@@ -350,9 +366,12 @@ export class Channel {
     try {
       await this.#conn.upgrade(options, timeout, signal);
     } catch (err) {
+      // Closed meanwhile by this side (close(), the signal option): that reason, as every
+      // pending call gets, not how the handshake saw its socket go ("closed while connecting").
+      const reason = this.#queue.failure ?? err;
       this.#queue.failAll(err);
       this.#markClosed(err);
-      throw err;
+      throw reason;
     }
     this.#queue.unseal();
     this.#tracer.line(`TLS established: ${this.#conn.tlsInfo?.protocol ?? "?"} ${this.#conn.tlsInfo?.cipher.name ?? ""}`);
@@ -360,6 +379,7 @@ export class Channel {
 
   /** Closes gracefully after pending writes (after QUIT). */
   end(): void {
+    this.#closedHere = true;
     this.#queue.failAll(new SMTPServerDisconnected("Connection closed"));
     this.#markClosed(this.#queue.failure);
     this.#conn.end();
@@ -367,6 +387,7 @@ export class Channel {
 
   /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */
   destroy(error?: unknown): void {
+    this.#closedHere = true;
     this.#queue.failAll(error ?? new SMTPServerDisconnected("Connection closed"));
     this.#markClosed(this.#queue.failure);
     this.#conn.destroy();

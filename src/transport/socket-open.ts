@@ -136,10 +136,12 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
  */
 async function connectSupplied(options: OpenOptions, factory: SocketFactory): Promise<net.Socket> {
   const { host, port, implicitTLS, timeout, signal } = options;
-  const deadline = Date.now() + timeout;
+  // A monotonic clock: the system's (Date.now) may be stepped meanwhile (NTP, a resumed VM),
+  // which left no time at all, or more than a timer can wait (it then fires at once).
+  const deadline = performance.now() + timeout;
   const socket = await callFactory(factory, host, port, timeout, signal);
-  const left = (): number => Math.max(1, deadline - Date.now());
-  if (socket.connecting) await handshake(socket, "connect", left(), signal, host, port, null);
+  const left = (): number => Math.max(1, deadline - performance.now());
+  if (socket.connecting) await handshake(socket, "connect", left(), signal, host, port, null, false, timeout);
   if (socket.destroyed || socket.closed || !socket.readable || !socket.writable) {
     socket.destroy();
     throw new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} from socketFactory was already closed`);
@@ -149,7 +151,7 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
   try {
     // Inside: tls.connect throws for options Node refuses (a bad minVersion or ca).
     const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
-    await handshake(secure, "secureConnect", left(), signal, host, port, "implicit", implicitTLS.ca !== undefined);
+    await handshake(secure, "secureConnect", left(), signal, host, port, "implicit", implicitTLS.ca !== undefined, timeout);
     return secure;
   } catch (err) {
     socket.destroy();
@@ -192,10 +194,14 @@ function callFactory(factory: SocketFactory, host: string, port: number, timeout
   });
 }
 
-/** Waits for `event` on a connecting socket, mapping every failure to our errors (`caGiven` as in `describeTLSError`). */
+/**
+ * Waits for `event` on a connecting socket, mapping every failure to our errors (`caGiven` as
+ * in `describeTLSError`). `timeout` is how long it may take; `limit`, the connect phase's
+ * timeout that the SMTPTimeoutError names, when `timeout` is only what is left of it.
+ */
 export function handshake(
   socket: net.Socket, event: string, timeout: number, signal: AbortSignal | undefined,
-  host: string, port: number, tlsMode: "implicit" | "starttls" | null, caGiven = false,
+  host: string, port: number, tlsMode: "implicit" | "starttls" | null, caGiven = false, limit = timeout,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const finish = (err?: unknown): void => {
@@ -225,7 +231,7 @@ export function handshake(
     const onAbort = (): void => finish(signal?.reason);
     const timer = setTimeout(() => {
       const what = tlsMode === null || !tcpUp ? "connecting to" : "in the TLS handshake with";
-      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms ${what} ${endpoint(host, port)}`, "connect", timeout));
+      finish(new SMTPTimeoutError(`Timed out after ${limit} ms ${what} ${endpoint(host, port)}`, "connect", limit));
     }, timeout);
     socket.once(event, onReady);
     socket.once("connect", onConnect);

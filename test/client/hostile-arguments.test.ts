@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { quotedata, SMTP, SMTPServerDisconnected, type SMTPOptions } from "../../src/index.js";
+import { quotedata, SMTP, SMTPServerDisconnected, SMTPTimeoutError, type SMTPOptions } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
 import { lineServer } from "../helpers/line-server.js";
 
@@ -59,6 +59,14 @@ test("an option set to null is one not given (Python's None): the computed name,
     assert.equal((await client.noop()).code, 250);
   }, options);
   assert.equal(new SMTP({ localHostname: null } as unknown as SMTPOptions).localHostname, null);
+});
+
+test("a timeout phase set to undefined or null is one not given ({ command: config.commandTimeout }): `timeout`, else the default, applies (it was a TypeError)", async () => {
+  const options = { timeout: 300, timeouts: { command: undefined, greeting: null } } as unknown as SMTPOptions;
+  await withScript(`${GREET_ONLY}C: NOOP\n`, async (client) => {
+    await assert.rejects(client.noop(), (err: unknown) => err instanceof SMTPTimeoutError && err.phase === "command" && err.timeout === 300);
+  }, options);
+  assert.doesNotThrow(() => new SMTP({ timeouts: { dataBlock: undefined } }));
 });
 
 test("a call option set to null is one not given: deliver's and sendmail's { size: null } send (it was a RangeError)", async () => {
