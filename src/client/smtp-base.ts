@@ -4,7 +4,6 @@
  * @module
  */
 
-import { AsyncResource } from "node:async_hooks";
 import type { TimeoutPhase } from "../constants.js";
 import { isClosing421, SMTPServerDisconnected } from "../errors.js";
 import { encodeCommand, type CommandEncoding } from "../protocol/commands.js";
@@ -15,6 +14,7 @@ import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
 import { isAccepted } from "./transaction.js";
 import { followSignal } from "./abortable.js";
+import { CallTurns } from "./call-turns.js";
 import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
@@ -25,13 +25,6 @@ function noop(): void {}
  */
 export type RawSlot = { slot: Slot; auth: boolean; recipient?: string | undefined } | { reply: SMTPReply };
 
-/**
- * Counts a recipient that a raw RCPT (`docmd`, or `putcmd` then `getreply`) got accepted,
- * as `rcpt()` does: LMTP's `data()` reads a reply for each (RFC 2033 §4.2).
- */
-export function countRawRecipient(conv: Conversation, recipient: string | undefined, reply: SMTPReply): void {
-  if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
-}
 
 /**
  * Errors of calls that sent nothing of their transaction and found the connection gone:
@@ -99,11 +92,8 @@ export abstract class SMTPBase {
   #unwatch: () => void = noop;
   /** How many times `close()` has been called: a `connect()` called before one does not connect. */
   protected closeCalls = 0;
-  /** True while a call holds the call queue (see {@link SMTPBase.exclusive}). */
-  #busy = false;
-  /** Calls waiting for their turn, oldest first; `#waitingFrom` is the first not yet run. */
-  #waiting: (() => void)[] = [];
-  #waitingFrom = 0;
+  /** The call queue (see {@link SMTPBase.exclusive}). */
+  readonly #turns = new CallTurns();
 
   /**
    * Checks and keeps the options (no I/O); `tracer` and `timeouts` come resolved from them.
@@ -186,58 +176,7 @@ export abstract class SMTPBase {
    * its data is written and reads the final reply outside, so the next call can start.
    */
   protected exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const run = (): void => {
-        let result: Promise<T>;
-        try {
-          this.options.signal?.throwIfAborted();
-          // Promise.resolve: a subclass whose fn returns a plain value must not break the queue.
-          result = Promise.resolve(fn());
-        } catch (err) {
-          // Released a job later like any other failure: calls that all fail at once (an
-          // aborted signal) never start each other recursively.
-          result = Promise.reject(err);
-        }
-        // The next call starts as soon as this one ends, in the same job: a lock-step
-        // transaction's next MAIL leaves without waiting for more promise hops.
-        result.then((value) => {
-          this.#release();
-          resolve(value);
-        }, (err: unknown) => {
-          this.#release();
-          reject(err);
-        });
-      };
-      // A queued call runs in its own caller's async context (AsyncLocalStorage, tracing),
-      // not in that of the call whose end starts it. (An AsyncResource and its
-      // runInAsyncScope: AsyncResource.bind costs about a quarter of a message's CPU here.)
-      if (this.#busy) {
-        const scope = new AsyncResource("smtplib.call");
-        this.#waiting.push(() => scope.runInAsyncScope(run));
-      }
-      else {
-        this.#busy = true;
-        run();
-      }
-    });
-  }
-
-  /** Ends the running call: starts the oldest waiting one, or frees the queue. */
-  #release(): void {
-    if (this.#waitingFrom === this.#waiting.length) {
-      this.#busy = false;
-      this.#waiting.length = 0;
-      this.#waitingFrom = 0;
-      return;
-    }
-    const next = this.#waiting[this.#waitingFrom]!;
-    this.#waiting[this.#waitingFrom++] = noop;
-    // A queue that never empties is compacted now and then instead of growing for ever.
-    if (this.#waitingFrom >= 1024 && this.#waitingFrom * 2 >= this.#waiting.length) {
-      this.#waiting = this.#waiting.slice(this.#waitingFrom);
-      this.#waitingFrom = 0;
-    }
-    next();
+    return this.#turns.run(fn, this.options.signal);
   }
 
   /** True while a connection is open (false before `connect()`, after `quit()`/`close()`, or once the server has gone). */
@@ -290,6 +229,14 @@ export abstract class SMTPBase {
     this.pendingReplies.push({ slot: keepingHeld(conv, open), auth, recipient });
   }
 
+  /**
+   * Counts a recipient that a raw RCPT (`docmd`, or `putcmd` then `getreply`) got accepted,
+   * as `rcpt()` does: LMTP's `data()` reads a reply for each (RFC 2033 §4.2).
+   */
+  protected countRawRecipient(conv: Conversation, recipient: string | undefined, reply: SMTPReply): void {
+    if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
+  }
+
   /** Sends one command (verb as given) and reads the reply. */
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
@@ -297,7 +244,7 @@ export abstract class SMTPBase {
     const slot = rawCommandSlot(conv, verb, { bytes, log }, false);
     await conv.settled(slot);
     const reply = conv.take(slot);
-    countRawRecipient(conv, rawRecipient(verb, args), reply);
+    this.countRawRecipient(conv, rawRecipient(verb, args), reply);
     return auth ? this.authReplied(reply) : reply;
   }
 

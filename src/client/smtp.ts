@@ -21,14 +21,12 @@ import { checkDebugLevel, checkLocalHostname, checkSMTPOptions, resolveTimeouts,
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
-import { countRawRecipient } from "./smtp-base.js";
 import { endpoint } from "../transport/endpoint.js";
 import { linkSignals } from "./abortable.js";
 
 /**
- * The name given to `helo()`/`ehlo()`: as `localHostname` takes it (see
- * `checkLocalHostname`), `null` or `""` for the default (Python's `None`). Anything else
- * (`NaN`, `0`) is a TypeError rather than read as "no name", and so is a name with a space.
+ * The name given to `helo()`/`ehlo()`: as `localHostname` takes it, `null` or `""` for the
+ * default (Python's `None`); anything else (`NaN`, `0`, a name with a space) is a TypeError.
  */
 function checkedName(name: unknown): string {
   return checkLocalHostname(name, "name") ?? "";
@@ -257,7 +255,7 @@ export class SMTP extends SMTPTransactions {
       if (pending && this.conversation) {
         if ("reply" in pending) return this.authAnswerDue ? this.authReplied(pending.reply) : pending.reply;
         const reply = await this.conversation.read(pending.slot);
-        countRawRecipient(this.conversation, pending.recipient, reply);
+        this.countRawRecipient(this.conversation, pending.recipient, reply);
         return pending.auth ? this.authReplied(reply) : reply;
       }
       const reply = await this.unaskedReply();

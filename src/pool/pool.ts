@@ -162,9 +162,8 @@ export class SMTPPool {
     const callOptions: DeliverOptions = { ...options, ...(own.signal ? { signal: own.signal } : {}) };
     const call: CallWatch = { started: false, request };
     watchedCalls.set(callOptions, call);
-    // Followed while the call waits for its turn; released when it ends (see linkSignals).
-    // A call with no signal of its own still waits on a follower of the pool's, never on
-    // the pool's signal itself: each waiting call would add a listener to it.
+    // Followed while the call waits for its turn (see linkSignals); without a signal of its
+    // own, on a follower of the pool's: each waiting call would add a listener to it.
     const link = own.signal === undefined ? followSignal(this.#options.signal) : linkSignals(this.#options.signal, own.signal);
     const signal = link.signal;
     const place = QueueBound.place();
@@ -173,10 +172,8 @@ export class SMTPPool {
       await pass.take(signal, () => this.#queued.enter(place));
       return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket(), () => pass.renew(signal));
     } catch (err) {
-      // Refused (maxQueued), aborted or closed before or while waiting on its connection,
-      // refused by a check, or no connection to be had: the client wrote nothing of it, and
-      // the pass goes back, so that the limit counts messages sent, not calls that never
-      // reached a server. Once its first byte may be out, it counts, whatever the reply.
+      // Nothing of it written (refused by maxQueued or a check, aborted, closed, no connection):
+      // the pass goes back. Once its first byte may be out, it counts, whatever the reply.
       if (!call.started) pass.refund();
       throw err;
     } finally {

@@ -219,6 +219,7 @@ export class RateLimiter {
 export class CallPass {
   #pass: RatePass | undefined;
 
+  /** `limiter`: the pool's, or undefined when it has no rate limit (every step is then a no-op). */
   constructor(private readonly limiter: RateLimiter | undefined) {}
 
   /** {@link RateLimiter.take}. */
