@@ -27,6 +27,8 @@ export interface CallRecord {
   accepted: number;
   acceptedBody?: Buffer;
   declaredSize?: number;
+  /** LMTP: the recipients the server said got the message (a 2yz sent after the data). */
+  deliveredTo: string[];
 }
 
 /** How the server answers one command: accept, refuse (5xx/4xx), 421, close, stall, or accept then close. */
@@ -48,7 +50,11 @@ export interface Profile {
   pSplit: number;
   pSlow: number;
   pMulti: number;
+  /** Of the multi-line replies, how many have another code on the lines before the last. */
+  pMixed: number;
   p354Anyway: number;
+  /** LMTP (RFC 2033): LHLO, and one reply per accepted recipient after the data, each with its own fate. */
+  lmtp?: boolean;
 }
 
 // The client side

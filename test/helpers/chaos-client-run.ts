@@ -3,7 +3,7 @@
  * on one SMTP client against the seeded server, each call's outcome checked.
  */
 
-import { SMTP, SMTPServerDisconnected } from "../../src/index.js";
+import { LMTP, SMTP, SMTPServerDisconnected } from "../../src/index.js";
 import { LOCAL } from "./client.js";
 import { mulberry32 } from "./prng.js";
 import { CallAbort, StreamBoom, type AbortMode, type Call, type Kind, type Profile } from "./chaos-client-model.js";
@@ -58,8 +58,11 @@ export interface RunResult {
   log: string[];
 }
 
-/** Runs one seed: a fresh server and client, rounds of concurrent calls, every call checked. */
-export async function runSeed(seed: number): Promise<RunResult> {
+/**
+ * Runs one seed: a fresh server and client, rounds of concurrent calls, every call checked.
+ * `lmtp`: an LMTP client and server (the profile is otherwise drawn as for SMTP).
+ */
+export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunResult> {
   const rng = mulberry32(seed);
   const profile: Profile = {
     chunking: rng() < 0.5,
@@ -75,10 +78,13 @@ export async function runSeed(seed: number): Promise<RunResult> {
     pSlow: rng() * 0.1,
     pMulti: rng() * 0.2,
     p354Anyway: rng() < 0.3 ? 0.5 : 0,
+    lmtp,
+    // Drawn apart, so that the other choices of each seed stay as they were before it.
+    pMixed: mulberry32(seed ^ 0x3d1ced)() * 0.5,
   };
   const server = new ChaosServer(seed, profile);
   await server.listen();
-  const client = new SMTP({
+  const client = new (lmtp ? LMTP : SMTP)({
     localHostname: LOCAL, diagnoseTLS: false,
     timeouts: { connect: 1000, greeting: 500, command: 250, dataInitiation: 250, dataBlock: 250, dataTermination: 250 },
   });
@@ -210,7 +216,7 @@ export async function runSeed(seed: number): Promise<RunResult> {
       else await new Promise((r) => setTimeout(r, 5));
       for (const call of calls) {
         controllers.delete(call.id);
-        checkCall(server, call, usedSerials, problems, count);
+        checkCall(server, call, usedSerials, problems, count, lmtp);
       }
     }
   } finally {

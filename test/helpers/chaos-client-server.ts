@@ -6,10 +6,9 @@
 
 import net from "node:net";
 import { mulberry32 } from "./prng.js";
+import { drawCuts, pick, replyBytes, writeCut } from "./chaos-client-wire.js";
 import type { SentReply, CallRecord, Fate, Profile } from "./chaos-client-model.js";
 
-/** One of `items`, drawn with `rng`. */
-const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 
 /** The chaos test's server on 127.0.0.1 (a free port): answers by a seeded plan, keeps what it sent and saw. */
 export class ChaosServer {
@@ -64,20 +63,20 @@ export class ChaosServer {
   record(id: number): CallRecord {
     let r = this.calls.get(id);
     if (!r) {
-      r = { mailSeenAt: -1, mailCount: 0, bodies: [], accepted: 0 };
+      r = { mailSeenAt: -1, mailCount: 0, bodies: [], accepted: 0, deliveredTo: [] };
       this.calls.set(id, r);
     }
     return r;
   }
 
-  #fate(pRefuse: number, okClose = false): Fate {
-    const p = this.#profile;
+  /** `fatal`: how likely each of 421, close, stall and (`okClose`) accept-then-close is. */
+  #fate(pRefuse: number, okClose = false, fatal = this.#profile.pFatal): Fate {
     const r = this.#rng();
     let acc = 0;
-    if (r < (acc += p.pFatal)) return "421";
-    if (r < (acc += p.pFatal)) return "close";
-    if (r < (acc += p.pFatal)) return "stall";
-    if (okClose && r < (acc += p.pFatal)) return "okclose";
+    if (r < (acc += fatal)) return "421";
+    if (r < (acc += fatal)) return "close";
+    if (r < (acc += fatal)) return "stall";
+    if (okClose && r < (acc += fatal)) return "okclose";
     if (r < (acc += pRefuse * 0.65)) return "perm";
     if (r < acc + pRefuse * 0.35) return "temp";
     return "ok";
@@ -117,27 +116,11 @@ export class ChaosServer {
       const lines = multi ? [`chaos says (${verb.toLowerCase()})`, `${text} #${serial}`] : [`${text} #${serial}`];
       this.serials.set(serial, { code, lines, verb, call, ...(arg !== undefined ? { arg } : {}) });
       this.log.push(`S${connNo}: ${code} ${lines.join(" / ")} [${verb} ${call ?? "-"}]`);
-      const wire = lines.map((l, i) => `${code}${i === lines.length - 1 ? " " : "-"}${l}\r\n`).join("");
-      const bytes = Buffer.from(wire, "latin1");
-      const split = rng() < profile.pSplit;
+      // Now and then the lines before the last carry another code (hostile: the reply is the last line's).
+      const bytes = replyBytes(code, lines, multi && rng() < profile.pMixed ? pick(rng, [250, 354, 450, 550]) : code);
+      const cuts = rng() < profile.pSplit ? drawCuts(rng, bytes.length) : [];
       const slow = rng() < profile.pSlow ? 5 + Math.floor(rng() * 25) : 0;
-      const cuts: number[] = [];
-      if (split) {
-        const n = 1 + Math.floor(rng() * 3);
-        for (let i = 0; i < n; i++) cuts.push(1 + Math.floor(rng() * (bytes.length - 1)));
-        cuts.sort((a, b) => a - b);
-      }
-      out = out.then(async () => {
-        if (slow) await new Promise((r) => setTimeout(r, slow));
-        if (sock.destroyed) return;
-        let at = 0;
-        for (const cut of [...cuts, bytes.length]) {
-          if (cut <= at) continue;
-          sock.write(bytes.subarray(at, cut));
-          at = cut;
-          if (cut < bytes.length) await new Promise((r) => setImmediate(r));
-        }
-      });
+      out = out.then(() => writeCut(sock, bytes, cuts, slow));
       if (how === "close") closeConn();
     };
     const closeConn = (): void => {
@@ -182,7 +165,16 @@ export class ChaosServer {
         reply(554, "5.5.1 no valid transaction", verb, call);
         return;
       }
+      if (profile.lmtp) {
+        lmtpReplies(verb, tx, data);
+        return;
+      }
       const f = this.#fate(profile.pEndRefuse, true);
+      // Half the closes come after the message was queued, before the reply: it was delivered.
+      if (f === "close" && tx.call !== null && rng() < 0.5) {
+        this.record(tx.call).accepted++;
+        this.record(tx.call).acceptedBody = data;
+      }
       if (fatal(f, verb, call)) return;
       if (f === "perm") reply(554, "5.6.0 message refused", verb, call);
       else if (f === "temp") reply(452, "4.3.1 try later", verb, call);
@@ -193,6 +185,29 @@ export class ChaosServer {
           r.acceptedBody = data;
         }
         reply(250, `2.0.0 queued ${tx.call ?? "-"}`, verb, call, undefined, f === "okclose" ? "close" : undefined);
+      }
+    };
+
+    /** LMTP: one reply per accepted recipient, each by its own fate, until a fatal one. */
+    const lmtpReplies = (verb: string, tx: { call: number | null; rcpts: string[] }, data: Buffer): void => {
+      const r = tx.call !== null ? this.record(tx.call) : undefined;
+      let got = false;
+      for (const addr of tx.rcpts) {
+        if (dead) break;
+        // Five times as hostile as elsewhere: the connection going between two replies is the point.
+        const f = this.#fate(profile.pEndRefuse, true, profile.pFatal * 5);
+        if (fatal(f, verb, tx.call, addr)) break;
+        if (f === "perm") reply(550, `5.2.0 <${addr}> refused the message`, verb, tx.call, addr);
+        else if (f === "temp") reply(452, `4.2.2 <${addr}> mailbox full`, verb, tx.call, addr);
+        else {
+          got = true;
+          r?.deliveredTo.push(addr);
+          reply(250, `2.1.5 <${addr}> delivered`, verb, tx.call, addr, f === "okclose" ? "close" : undefined);
+        }
+      }
+      if (got && r) {
+        r.accepted++;
+        r.acceptedBody = data;
       }
     };
 
@@ -299,7 +314,7 @@ export class ChaosServer {
         reply(250, "2.0.0 noop ok", "NOOP", null);
         return;
       }
-      if (verb === "EHLO") {
+      if (verb === (profile.lmtp ? "LHLO" : "EHLO")) {
         this.hook({ verb: "EHLO", call: null });
         resetTx();
         if (rng() < profile.pFatal && fatal(pick(rng, ["421", "close", "stall"] as Fate[]), "EHLO", null)) return;

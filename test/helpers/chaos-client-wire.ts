@@ -1,0 +1,38 @@
+/**
+ * How the client chaos test's server (test/helpers/chaos-client-server.ts) puts a reply on
+ * the wire: its bytes, cut at seeded points, written a piece a turn of the event loop.
+ */
+
+import type net from "node:net";
+
+/** One of `items`, drawn with `rng`. */
+export const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
+
+/**
+ * A reply's bytes: `code` on the last line, `otherCode` on the lines before it (a hostile
+ * server's mixed codes: the reply is the last line's, RFC 5321 §4.2.1 wants them all equal).
+ */
+export function replyBytes(code: number, lines: readonly string[], otherCode = code): Buffer {
+  const last = lines.length - 1;
+  return Buffer.from(lines.map((l, i) => `${i === last ? code : otherCode}${i === last ? " " : "-"}${l}\r\n`).join(""), "latin1");
+}
+
+/** 1 to 3 seeded cut points inside `length` bytes, in order. */
+export function drawCuts(rng: () => number, length: number): number[] {
+  const n = 1 + Math.floor(rng() * 3);
+  const cuts = Array.from({ length: n }, () => 1 + Math.floor(rng() * (length - 1)));
+  return cuts.sort((a, b) => a - b);
+}
+
+/** Writes `bytes` cut at `cuts`, a turn of the event loop between pieces, after `slow` ms. */
+export async function writeCut(sock: net.Socket, bytes: Buffer, cuts: readonly number[], slow: number): Promise<void> {
+  if (slow) await new Promise((r) => setTimeout(r, slow));
+  if (sock.destroyed) return;
+  let at = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    if (cut <= at) continue;
+    sock.write(bytes.subarray(at, cut));
+    at = cut;
+    if (cut < bytes.length) await new Promise((r) => setImmediate(r));
+  }
+}
