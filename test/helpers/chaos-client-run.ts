@@ -9,6 +9,7 @@ import { mulberry32 } from "./prng.js";
 import { CallAbort, StreamBoom, type AbortMode, type Call, type Kind, type Profile } from "./chaos-client-model.js";
 import { ChaosServer } from "./chaos-client-server.js";
 import { checkCall } from "./chaos-client-invariants.js";
+import { watchWire } from "./chaos-wire-watch.js";
 
 /** Call `id`'s message: lines carrying TOKEN-<id> (some dot-led), padded to `big` bytes when `big` > 0. */
 export function makeBody(id: number, rng: () => number, big: number): Buffer {
@@ -84,11 +85,14 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
   };
   const server = new ChaosServer(seed, profile);
   await server.listen();
+  const problems: string[] = [];
+  // Odd seeds watch the wire (which turns off the reuse of write buffers: see WriteBuffers).
+  const wire = seed % 2 === 1 ? watchWire(problems, server.log) : undefined;
   const client = new (lmtp ? LMTP : SMTP)({
-    localHostname: LOCAL, diagnoseTLS: false,
+    localHostname: LOCAL, diagnoseTLS: false, ...wire?.options,
     timeouts: { connect: 1000, greeting: 500, command: 250, dataInitiation: 250, dataBlock: 250, dataTermination: 250 },
   });
-  const problems: string[] = [];
+  if (wire) wire.client = client;
   const stats: Record<string, number> = {};
   const count = (k: string): void => { stats[k] = (stats[k] ?? 0) + 1; };
   const usedSerials = new Set<number>();
@@ -222,6 +226,7 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
   } finally {
     const tf = performance.now();
     client.close();
+    wire?.stop();
     await server.close();
     if (process.env.CHAOS_TIMING) console.log(`  final close ${Math.round(performance.now() - tf)} ms`);
   }

@@ -285,6 +285,11 @@ export async function scenario(seed: number): Promise<{ violations: string[]; de
       if (arrived > before) violations.push(`call ${call.i} rejected as aborted: the server read its MAIL ${arrived} time(s), the client wrote it ${before} time(s) before the abort`);
     }
     if (call.status === "rejected" && !(call.reason instanceof Error)) violations.push(`call ${call.i} rejected with a non-Error: ${why}`);
+    // A message the server took, reported failed: the error must say it may have been delivered
+    // (or be the caller's own abort, or the pool's), else a caller retries and sends it twice.
+    if (call.status === "rejected" && accepted > 0 && !/may have been delivered|^Error: aborted call|pool aborted/.test(why)) {
+      violations.push(`call ${call.i} was accepted by the server, yet rejected with "${why}", which does not say it may have been delivered`);
+    }
     if (call.afterClose && !(call.status === "rejected" && /The pool is closed/.test(why))) {
       violations.push(`call ${call.i} made after close() ended ${call.status}: ${why}`);
     }
