@@ -82,6 +82,7 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
     lmtp,
     // Drawn apart, so that the other choices of each seed stay as they were before it.
     pMixed: mulberry32(seed ^ 0x3d1ced)() * 0.5,
+    pipelining: mulberry32(seed ^ 0x919e)() >= 0.25,
   };
   const server = new ChaosServer(seed, profile);
   await server.listen();
@@ -230,6 +231,8 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
     await server.close();
     if (process.env.CHAOS_TIMING) console.log(`  final close ${Math.round(performance.now() - tf)} ms`);
   }
+  // What the server itself saw go wrong (a MAIL sent twice, a reply not waited for).
+  problems.push(...server.problems);
   // Global: no message accepted twice, no bytes of one call in another's transaction.
   for (const [id, rec] of server.calls) {
     if (rec.accepted > 1) problems.push(`call ${id}: accepted ${rec.accepted} times`);

@@ -6,7 +6,7 @@
 
 import net from "node:net";
 import { mulberry32 } from "./prng.js";
-import { drawCuts, pick, replyBytes, writeCut } from "./chaos-client-wire.js";
+import { ReplyDebt, drawCuts, pick, replyBytes, writeCut } from "./chaos-client-wire.js";
 import type { SentReply, CallRecord, Fate, Profile } from "./chaos-client-model.js";
 
 
@@ -108,6 +108,11 @@ export class ChaosServer {
     let dead = false; // stalled or closing: no more replies
     let out: Promise<void> = Promise.resolve();
     let buffered: Buffer = Buffer.alloc(0);
+    const debt = new ReplyDebt();
+    /** A command (or DATA's body) arrives: the client must have waited for the replies due (see ReplyDebt). */
+    const arrives = (what: string, mustWait: boolean): void => {
+      if (mustWait && debt.owed > 0 && !dead) this.problems.push(`S${connNo}: the client wrote ${what} before the reply it waited for was sent`);
+    };
 
     const reply = (code: number, text: string, verb: string, call: number | null, arg?: string, how?: "close"): void => {
       if (dead) return;
@@ -120,7 +125,7 @@ export class ChaosServer {
       const bytes = replyBytes(code, lines, multi && rng() < profile.pMixed ? pick(rng, [250, 354, 450, 550]) : code);
       const cuts = rng() < profile.pSplit ? drawCuts(rng, bytes.length) : [];
       const slow = rng() < profile.pSlow ? 5 + Math.floor(rng() * 25) : 0;
-      out = out.then(() => writeCut(sock, bytes, cuts, slow));
+      out = out.then(debt.pay(() => writeCut(sock, bytes, cuts, slow)));
       if (how === "close") closeConn();
     };
     const closeConn = (): void => {
@@ -212,6 +217,7 @@ export class ChaosServer {
     };
 
     const command = (line: string): void => {
+      arrives(line.slice(0, 30), profile.pipelining === false);
       const ev = ++this.seq;
       const upper = line.toUpperCase();
       const verb = upper.split(" ")[0]!.replace(/:.*/, "");
@@ -318,12 +324,12 @@ export class ChaosServer {
         this.hook({ verb: "EHLO", call: null });
         resetTx();
         if (rng() < profile.pFatal && fatal(pick(rng, ["421", "close", "stall"] as Fate[]), "EHLO", null)) return;
-        const ext = ["PIPELINING", "8BITMIME", ...(profile.chunking ? ["CHUNKING"] : []), ...(profile.size ? ["SIZE 100000000"] : []), "ENHANCEDSTATUSCODES"];
+        const ext = [...(profile.pipelining === false ? [] : ["PIPELINING"]), "8BITMIME", ...(profile.chunking ? ["CHUNKING"] : []), ...(profile.size ? ["SIZE 100000000"] : []), "ENHANCEDSTATUSCODES"];
         if (dead) return;
         const serial = ++this.#serial;
         const lines = ["chaos.test", ...ext, `HELP #${serial}`];
         this.serials.set(serial, { code: 250, lines, verb: "EHLO", call: null });
-        out = out.then(() => { if (!sock.destroyed) sock.write(lines.map((l, i) => `250${i === lines.length - 1 ? " " : "-"}${l}\r\n`).join("")); });
+        out = out.then(debt.pay(() => writeCut(sock, replyBytes(250, lines), [], 0)));
         return;
       }
       if (verb === "QUIT") {
@@ -372,6 +378,7 @@ export class ChaosServer {
         const lineBytes = buffered.subarray(0, i);
         buffered = buffered.subarray(i + 2);
         if (mode === "data") {
+          arrives("message data", true);
           if (lineBytes.length === 1 && lineBytes[0] === 0x2e) {
             mode = "cmd";
             this.seq++;

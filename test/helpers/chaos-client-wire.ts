@@ -36,3 +36,19 @@ export async function writeCut(sock: net.Socket, bytes: Buffer, cuts: readonly n
     if (cut < bytes.length) await new Promise((r) => setImmediate(r));
   }
 }
+
+/**
+ * The replies a connection owes the client: scheduled, not yet all written. A client that
+ * has seen every reply owes nothing when it writes; one that writes while a reply is owed
+ * did not wait for it: allowed for commands with PIPELINING only (RFC 2920), never for a
+ * message body before DATA's 354 has come (RFC 5321 §4.1.1.4).
+ */
+export class ReplyDebt {
+  owed = 0;
+
+  /** Runs `write` (a reply's writing) with the reply counted as owed until it is done. */
+  pay(write: () => Promise<void>): () => Promise<void> {
+    this.owed++;
+    return () => write().finally(() => { this.owed--; });
+  }
+}
