@@ -6,7 +6,7 @@
 
 import net from "node:net";
 import { mulberry32 } from "./prng.js";
-import { ReplyDebt, drawCuts, pick, replyBytes, writeCut } from "./chaos-client-wire.js";
+import { ReplyDebt, drawCuts, fateOf, pick, replyBytes, writeCut } from "./chaos-client-wire.js";
 import type { SentReply, CallRecord, Fate, Profile } from "./chaos-client-model.js";
 
 
@@ -71,15 +71,7 @@ export class ChaosServer {
 
   /** `fatal`: how likely each of 421, close, stall and (`okClose`) accept-then-close is. */
   #fate(pRefuse: number, okClose = false, fatal = this.#profile.pFatal): Fate {
-    const r = this.#rng();
-    let acc = 0;
-    if (r < (acc += fatal)) return "421";
-    if (r < (acc += fatal)) return "close";
-    if (r < (acc += fatal)) return "stall";
-    if (okClose && r < (acc += fatal)) return "okclose";
-    if (r < (acc += pRefuse * 0.65)) return "perm";
-    if (r < acc + pRefuse * 0.35) return "temp";
-    return "ok";
+    return fateOf(this.#rng(), pRefuse, okClose, fatal);
   }
 
   #handle(sock: net.Socket): void {

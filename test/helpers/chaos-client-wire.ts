@@ -4,9 +4,25 @@
  */
 
 import type net from "node:net";
+import type { Fate } from "./chaos-client-model.js";
 
 /** One of `items`, drawn with `rng`. */
 export const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
+
+/**
+ * The fate a draw `r` (uniform in [0, 1)) picks: `fatal` is how likely each of 421, close,
+ * stall and (`okClose`) accept-then-close is; `pRefuse` of a refusal (5xx 65%, 4xx 35%).
+ */
+export function fateOf(r: number, pRefuse: number, okClose: boolean, fatal: number): Fate {
+  let acc = 0;
+  if (r < (acc += fatal)) return "421";
+  if (r < (acc += fatal)) return "close";
+  if (r < (acc += fatal)) return "stall";
+  if (okClose && r < (acc += fatal)) return "okclose";
+  if (r < (acc += pRefuse * 0.65)) return "perm";
+  if (r < acc + pRefuse * 0.35) return "temp";
+  return "ok";
+}
 
 /**
  * A reply's bytes: `code` on the last line, `otherCode` on the lines before it (a hostile
