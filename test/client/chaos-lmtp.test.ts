@@ -20,7 +20,7 @@ import { runSeed } from "../helpers/chaos-client-run.js";
 /** Seeds run by default; CHAOS_SEEDS=1,2,3 or CHAOS_SEEDS=100-200 replaces them. */
 function seeds(): number[] {
   const env = process.env.CHAOS_SEEDS;
-  if (!env) return Array.from({ length: 12 }, (_, i) => i + 1);
+  if (!env) return Array.from({ length: 10 }, (_, i) => i + 1);
   const range = /^(\d+)-(\d+)$/.exec(env);
   if (range) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
   return env.split(",").map(Number);

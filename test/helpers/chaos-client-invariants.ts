@@ -56,6 +56,16 @@ export function checkCall(server: ChaosServer, call: Call, used: Set<number>, pr
     return;
   }
   const accepted = rec?.accepted ?? 0;
+  if (call.variant === "stall") {
+    // Its stream never ended: the message can never have been delivered, nor the call resolve.
+    if (accepted > 0) problems.push(`${what}: its body stream stalled, yet the server accepted the message`);
+    count("stalled stream");
+    if (res.status === "fulfilled") {
+      problems.push(`${what}: its body stream stalled, yet the call resolved`);
+      return;
+    }
+    // Failed: with a refusal before the body, a timeout, ...: checked as any other failure.
+  }
   if (res.status === "fulfilled" && lmtp) {
     count("resolved");
     if (accepted > 1) problems.push(`${what}: resolved but the server accepted it ${accepted} times`);

@@ -81,6 +81,8 @@ export interface Call {
   rcpts: string[];
   body: Buffer;
   abort: AbortMode;
+  /** A streamed body as a Node Readable, or one that stops yielding halfway (the dataBlock timeout ends it). */
+  variant?: "readable" | "stall";
   controller?: AbortController;
   /** Server event sequence when this call's abort fired. */
   abortedAt?: number;

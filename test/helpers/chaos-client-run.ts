@@ -3,6 +3,7 @@
  * on one SMTP client against the seeded server, each call's outcome checked.
  */
 
+import { Readable } from "node:stream";
 import { LMTP, SMTP, SMTPServerDisconnected } from "../../src/index.js";
 import { LOCAL } from "./client.js";
 import { mulberry32 } from "./prng.js";
@@ -41,6 +42,14 @@ export async function* streamOf(bytes: Buffer, rng: () => number): AsyncGenerato
     yield bytes.subarray(at, cut);
     at = cut;
   }
+}
+
+/** A body stream that yields part of the message, then never yields again (nor ends). */
+export async function* stallingStream(bytes: Buffer, rng: () => number): AsyncGenerator<Uint8Array> {
+  const cut = Math.floor(rng() * bytes.length);
+  await new Promise((r) => setImmediate(r));
+  if (cut > 0) yield bytes.subarray(0, cut);
+  await new Promise(() => undefined);
 }
 
 /** A body stream that yields part of the message, then fails. */
@@ -152,6 +161,9 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
           abort = a < 0.55 ? "none" : a < 0.65 ? "pre" : a < 0.75 ? (i === 0 ? "ehlo" : "mail") : a < 0.85 ? "mail" : a < 0.93 ? "end" : "other-mail";
         }
         const call: Call = { id, kind, rcpts, body, abort };
+        // Drawn apart, so that the other choices of each seed stay as they were before it.
+        const v = mulberry32(seed * 31337 + id)();
+        if (kind === "stream" || kind === "bigstream") call.variant = v < 0.25 ? "readable" : v < 0.33 ? "stall" : undefined;
         if (abort !== "none") {
           call.controller = new AbortController();
           controllers.set(id, call);
@@ -168,7 +180,11 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
             case "sendmail": p = client.sendmail(from, call.rcpts, call.body.toString("latin1")); break;
             case "bytes": case "large": p = client.sendmail(from, call.rcpts, new Uint8Array(call.body)); break;
             case "deliver": p = client.deliver(from, call.rcpts, call.body, [], [], opts); break;
-            case "stream": case "bigstream": p = client.deliver(from, call.rcpts, streamOf(call.body, mulberry32(seed * 7919 + call.id)), [], [], { ...opts, size: call.body.length }); break;
+            case "stream": case "bigstream": {
+              const chunks = (call.variant === "stall" ? stallingStream : streamOf)(call.body, mulberry32(seed * 7919 + call.id));
+              p = client.deliver(from, call.rcpts, call.variant === "readable" ? Readable.from(chunks) : chunks, [], [], { ...opts, size: call.body.length });
+              break;
+            }
             case "stream-error": p = client.deliver(from, call.rcpts, failingStream(call, mulberry32(seed * 7919 + call.id)), [], [], { size: call.body.length }); break;
             case "late": {
               // Made once the call before it has settled, reconnecting first when the
