@@ -38,7 +38,7 @@ export function checkReply(server: ChaosServer, reported: { code: number; messag
 }
 
 /** Checks one settled call against what the server recorded; each violation goes to `problems`. */
-export function checkCall(server: ChaosServer, call: Call, used: Set<number>, problems: string[], count: (k: string) => void, lmtp = false): void {
+export function checkCall(server: ChaosServer, call: Call, used: Set<number>, problems: string[], count: (k: string) => void, lmtp = false, chunking = false): void {
   const res = call.settled!;
   const id = call.id;
   const rec = server.calls.get(id);
@@ -119,6 +119,12 @@ export function checkCall(server: ChaosServer, call: Call, used: Set<number>, pr
   }
   if (ownAbort) {
     count("aborted");
+    // Aborted when the server read its RCPT or DATA, with DATA (no BDAT): the client could
+    // not have written the message (it waits for the 354), so the transaction was half
+    // written, the connection closed, and the message never delivered.
+    if ((call.abort === "rcpt" || call.abort === "data") && !chunking && accepted > 0) {
+      problems.push(`${what}: aborted at the server's ${call.abort.toUpperCase()} (event ${call.abortedAt}), yet the server accepted the message`);
+    }
     // An abort that came before the server saw anything of the call must mean it never
     // goes out (queued) or the connection closes (started): it is never delivered.
     // ("pre" aborts right after the call was made: a call that starts at once has written

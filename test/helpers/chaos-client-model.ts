@@ -72,7 +72,7 @@ export class CallAbort extends Error {
 export type Kind = "sendmail" | "bytes" | "stream" | "deliver" | "large" | "bigstream" | "noop" | "rset" | "stream-error" | "late";
 
 /** When the test aborts a call: never, before it starts, or on a server event. */
-export type AbortMode = "none" | "pre" | "ehlo" | "mail" | "end" | "other-mail";
+export type AbortMode = "none" | "pre" | "ehlo" | "mail" | "rcpt" | "data" | "end" | "other-mail";
 
 /** One call of a round: its plan, its signal, and how it settled. */
 export interface Call {

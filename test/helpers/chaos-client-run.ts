@@ -122,6 +122,8 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
       const fire = (call.abort === "ehlo" && ev.verb === "EHLO")
         || (call.abort === "mail" && ev.verb === "MAIL" && ev.call === call.id)
         || (call.abort === "end" && (ev.verb === "." || ev.verb === "BDAT LAST") && ev.call === call.id)
+        || (call.abort === "rcpt" && ev.verb === "RCPT" && ev.call === call.id)
+        || (call.abort === "data" && (ev.verb === "DATA" || ev.verb === "BDAT" || ev.verb === "BDAT LAST") && ev.call === call.id)
         || (call.abort === "other-mail" && ev.verb === "MAIL" && ev.call !== null && ev.call > call.id);
       if (fire) {
         call.abortedAt = server.seq;
@@ -160,9 +162,14 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
           const a = rng();
           abort = a < 0.55 ? "none" : a < 0.65 ? "pre" : a < 0.75 ? (i === 0 ? "ehlo" : "mail") : a < 0.85 ? "mail" : a < 0.93 ? "end" : "other-mail";
         }
+        // Drawn apart, so that the other choices of each seed stay as they were before them:
+        // a stream's variant; aborts at the call's RCPT or DATA (sendmail's too).
+        const va = mulberry32(seed * 31337 + id);
+        const v = va();
+        const w = va();
+        if (abort === "mail" && w < 0.5) abort = w < 0.25 ? "rcpt" : "data";
+        if ((kind === "sendmail" || kind === "bytes") && w < 0.2 && !process.env.CHAOS_NO_ABORT) abort = w < 0.07 ? "mail" : w < 0.14 ? "rcpt" : "data";
         const call: Call = { id, kind, rcpts, body, abort };
-        // Drawn apart, so that the other choices of each seed stay as they were before it.
-        const v = mulberry32(seed * 31337 + id)();
         if (kind === "stream" || kind === "bigstream") call.variant = v < 0.25 ? "readable" : v < 0.33 ? "stall" : undefined;
         if (abort !== "none") {
           call.controller = new AbortController();
@@ -177,8 +184,8 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
         let p: Promise<unknown>;
         try {
           switch (call.kind) {
-            case "sendmail": p = client.sendmail(from, call.rcpts, call.body.toString("latin1")); break;
-            case "bytes": case "large": p = client.sendmail(from, call.rcpts, new Uint8Array(call.body)); break;
+            case "sendmail": p = client.sendmail(from, call.rcpts, call.body.toString("latin1"), [], [], opts); break;
+            case "bytes": case "large": p = client.sendmail(from, call.rcpts, new Uint8Array(call.body), [], [], opts); break;
             case "deliver": p = client.deliver(from, call.rcpts, call.body, [], [], opts); break;
             case "stream": case "bigstream": {
               const chunks = (call.variant === "stall" ? stallingStream : streamOf)(call.body, mulberry32(seed * 7919 + call.id));
@@ -237,7 +244,7 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
       else await new Promise((r) => setTimeout(r, 5));
       for (const call of calls) {
         controllers.delete(call.id);
-        checkCall(server, call, usedSerials, problems, count, lmtp);
+        checkCall(server, call, usedSerials, problems, count, lmtp, profile.chunking);
       }
     }
   } finally {
