@@ -110,8 +110,11 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
   const controllers = new Map<number, Call>();
   /** Reconnects when the connection has gone; concurrent callers share one attempt. */
   let reconnecting: Promise<void> | null = null;
+  /** Connection attempts so far (a call made in one epoch that fails in the same saw no new connection). */
+  let epoch = 0;
   const ensureConnected = (): Promise<void> => {
     if (client.connected) return Promise.resolve();
+    if (!reconnecting) epoch++;
     reconnecting ??= client.connect("127.0.0.1", server.port).then(() => { count("connects"); }).finally(() => { reconnecting = null; });
     return reconnecting;
   };
@@ -209,7 +212,11 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
         } catch (err) {
           p = Promise.reject(err);
         }
-        p.catch(() => undefined);
+        // A call that fails for a lost connection leaves none open (unless one was opened since).
+        const made = epoch;
+        p.catch((err: unknown) => {
+          if (err instanceof SMTPServerDisconnected && made === epoch && client.connected) problems.push(`call ${call.id} (${call.kind}) failed with "${err.message}", and the client still says it is connected`);
+        });
         call.promise = p;
         if (call.abort === "pre") {
           call.abortedAt = server.seq;
