@@ -96,6 +96,11 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
   const server = new ChaosServer(seed, profile);
   await server.listen();
   const problems: string[] = [];
+  // No promise of the library's left rejected unhandled, no exception thrown from a callback.
+  const onUnhandled = (reason: unknown): void => { problems.push(`unhandled rejection: ${String(reason)}`); };
+  const onUncaught = (err: unknown): void => { problems.push(`uncaught exception: ${String(err)}`); };
+  process.on("unhandledRejection", onUnhandled);
+  process.on("uncaughtException", onUncaught);
   // Odd seeds watch the wire (which turns off the reuse of write buffers: see WriteBuffers).
   const wire = seed % 2 === 1 ? watchWire(problems, server.log) : undefined;
   const client = new (lmtp ? LMTP : SMTP)({
@@ -259,6 +264,9 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
     client.close();
     wire?.stop();
     await server.close();
+    await new Promise((r) => setTimeout(r, 5));
+    process.off("unhandledRejection", onUnhandled);
+    process.off("uncaughtException", onUncaught);
     if (process.env.CHAOS_TIMING) console.log(`  final close ${Math.round(performance.now() - tf)} ms`);
   }
   // What the server itself saw go wrong (a MAIL sent twice, a reply not waited for).
