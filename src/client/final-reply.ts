@@ -103,7 +103,7 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  */
 function mayHaveBeenDelivered(err: unknown): unknown {
   if (!(err instanceof SMTPServerDisconnected)) return err;
-  const message = `${err.message}, before the reply to the end of data: the message may have been delivered`;
+  const message = `${err.message}, after the end of data was sent: the message may have been delivered`;
   const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}) };
   return err instanceof SMTPTimeoutError ? new SMTPTimeoutError(message, err.phase, err.timeout, options) : new SMTPServerDisconnected(message, options);
 }
