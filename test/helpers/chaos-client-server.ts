@@ -127,6 +127,8 @@ export class ChaosServer {
     };
     const stall = (): void => {
       dead = true;
+      // Half the stalls begin a reply first (a line of a multi-line reply, and part of the next).
+      if (rng() < 0.5) out = out.then(() => { if (!sock.destroyed) sock.write("250-stalling\r\n25"); });
       // Stops reading too, until well after the client's timeouts (then reads and drops,
       // so that the client's close is seen).
       if (profile.freeze) {
