@@ -220,6 +220,7 @@ export class ChaosServer {
         const m = /^MAIL FROM:<s(\d+)@x\.test>/i.exec(line);
         const call = m ? Number(m[1]) : null;
         const sizeParam = /SIZE=(\d+)/i.exec(line);
+        if (sizeParam && !profile.size) this.problems.push(`S${connNo}: MAIL with SIZE=, which the server does not offer: ${line}`);
         if (call !== null) {
           const r = this.record(call);
           r.mailCount++;
@@ -289,6 +290,7 @@ export class ChaosServer {
         return;
       }
       if (verb === "BDAT") {
+        if (!profile.chunking) this.problems.push(`S${connNo}: BDAT, which the server does not offer: ${line}`);
         const m = /^BDAT (\d+)( LAST)?$/i.exec(line);
         if (!m) {
           reply(501, "5.5.4 bad BDAT", "BDAT", null);
