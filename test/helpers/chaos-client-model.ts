@@ -55,6 +55,8 @@ export interface Profile {
   p354Anyway: number;
   /** LMTP (RFC 2033): LHLO, and one reply per accepted recipient after the data, each with its own fate. */
   lmtp?: boolean;
+  /** How likely a reply is held back to go out with the next one (coalesced across commands). */
+  pCoalesce?: number;
   /** False: PIPELINING is not offered, and the client must wait for each reply. */
   pipelining?: boolean;
 }

@@ -92,6 +92,7 @@ export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunR
     // Drawn apart, so that the other choices of each seed stay as they were before it.
     pMixed: mulberry32(seed ^ 0x3d1ced)() * 0.5,
     pipelining: mulberry32(seed ^ 0x919e)() >= 0.25,
+    pCoalesce: mulberry32(seed ^ 0xc0a1)() * 0.6,
   };
   const server = new ChaosServer(seed, profile);
   await server.listen();

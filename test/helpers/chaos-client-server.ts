@@ -6,7 +6,7 @@
 
 import net from "node:net";
 import { mulberry32 } from "./prng.js";
-import { ReplyDebt, drawCuts, fateOf, pick, replyBytes, writeCut } from "./chaos-client-wire.js";
+import { Coalescer, ReplyDebt, drawCuts, fateOf, pick, replyBytes } from "./chaos-client-wire.js";
 import type { SentReply, CallRecord, Fate, Profile } from "./chaos-client-model.js";
 
 
@@ -101,6 +101,7 @@ export class ChaosServer {
     let out: Promise<void> = Promise.resolve();
     let buffered: Buffer = Buffer.alloc(0);
     const debt = new ReplyDebt();
+    const coalescer = new Coalescer(sock);
     /** A command (or DATA's body) arrives: the client must have waited for the replies due (see ReplyDebt). */
     const arrives = (what: string, mustWait: boolean): void => {
       if (mustWait && debt.owed > 0 && !dead) this.problems.push(`S${connNo}: the client wrote ${what} before the reply it waited for was sent`);
@@ -117,18 +118,19 @@ export class ChaosServer {
       const bytes = replyBytes(code, lines, multi && rng() < profile.pMixed ? pick(rng, [250, 354, 450, 550]) : code);
       const cuts = rng() < profile.pSplit ? drawCuts(rng, bytes.length) : [];
       const slow = rng() < profile.pSlow ? 5 + Math.floor(rng() * 25) : 0;
-      out = out.then(debt.pay(() => writeCut(sock, bytes, cuts, slow)));
+      const hold = rng() < (profile.pCoalesce ?? 0);
+      out = out.then(debt.pay(() => coalescer.write(bytes, cuts, slow, hold)));
       if (how === "close") closeConn();
     };
     const closeConn = (): void => {
       dead = true;
       this.log.push(`S${connNo}: -- close`);
-      out = out.then(() => { sock.end(); });
+      out = out.then(() => { coalescer.flush(); sock.end(); });
     };
     const stall = (): void => {
       dead = true;
       // Half the stalls begin a reply first (a line of a multi-line reply, and part of the next).
-      if (rng() < 0.5) out = out.then(() => { if (!sock.destroyed) sock.write("250-stalling\r\n25"); });
+      if (rng() < 0.5) out = out.then(() => coalescer.write(Buffer.from("250-stalling\r\n25"), [], 0, false));
       // Stops reading too, until well after the client's timeouts (then reads and drops,
       // so that the client's close is seen).
       if (profile.freeze) {
@@ -325,7 +327,7 @@ export class ChaosServer {
         const serial = ++this.#serial;
         const lines = ["chaos.test", ...ext, `HELP #${serial}`];
         this.serials.set(serial, { code: 250, lines, verb: "EHLO", call: null });
-        out = out.then(debt.pay(() => writeCut(sock, replyBytes(250, lines), [], 0)));
+        out = out.then(debt.pay(() => coalescer.write(replyBytes(250, lines), [], 0, false)));
         return;
       }
       if (verb === "QUIT") {

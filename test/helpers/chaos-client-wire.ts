@@ -68,3 +68,34 @@ export class ReplyDebt {
     return () => write().finally(() => { this.owed--; });
   }
 }
+
+/**
+ * Writes a connection's replies, some held back to go out with the next one (replies
+ * coalesced across commands, cut anywhere, the boundary included) or, when no other comes,
+ * alone on the next turn of the event loop (a client waiting for it is not left waiting).
+ */
+export class Coalescer {
+  #held: Buffer[] = [];
+
+  constructor(readonly sock: net.Socket) {}
+
+  /** Writes `bytes` after `slow` ms, cut at `cuts`; `hold`: held back as above. */
+  async write(bytes: Buffer, cuts: readonly number[], slow: number, hold: boolean): Promise<void> {
+    if (slow) await new Promise((r) => setTimeout(r, slow));
+    if (hold) {
+      this.#held.push(bytes);
+      setImmediate(() => this.flush());
+      return;
+    }
+    const offset = this.#held.reduce((n, b) => n + b.length, 0);
+    const all = offset === 0 ? bytes : Buffer.concat([...this.#held, bytes]);
+    this.#held = [];
+    await writeCut(this.sock, all, cuts.map((c) => c + offset), 0);
+  }
+
+  /** Writes what is held, if anything (before the connection is ended, say). */
+  flush(): void {
+    if (this.#held.length > 0 && !this.sock.destroyed) this.sock.write(Buffer.concat(this.#held));
+    this.#held = [];
+  }
+}
