@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { LMTP, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { EHLO_PIPELINING, LHLO_PIPELINING, greeting, withScript } from "../helpers/client.js";
 import { EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
 
@@ -71,5 +71,14 @@ test("a call whose end of data was never written does not say it may have been d
   const script = `${EHLO_PIPELINING}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\nS: 250 ok\nS: 250 ok\n-- close\n`;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) => err instanceof SMTPServerDisconnected && !/may have been delivered/.test(err.message));
+  });
+});
+
+test("SMTP: a malformed reply to the final '.' (the connection is closed on it) -> SMTPResponseException -1 that says the message may have been delivered", async () => {
+  const script = `${EHLO_PIPELINING}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\nS: 250 ok\nS: 250 ok\nS: 354 go\nC: hi\nC: .\nS: 250ok queued\n`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) =>
+      err instanceof SMTPResponseException && err.smtpCode === -1 && /Malformed reply line/.test(err.message) && /may have been delivered/.test(err.message));
+    assert.equal(client.connected, false);
   });
 });
