@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPRecipientsRefused } from "../errors.js";
+import { SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Conversation } from "./conversation.js";
 import { closedOnReply, dataRefusal } from "./slot-refusal.js";
@@ -40,7 +40,12 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
   if (conv.dialect === "smtp") {
     const end = pending.final[0]!;
     if (!end.done) await conv.settled(end);
-    const reply = conv.take(end);
+    let reply: SMTPReply;
+    try {
+      reply = conv.take(end);
+    } catch (err) {
+      throw mayHaveBeenDelivered(err);
+    }
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
       throw dataRefusal(conv, end, "end of data");
@@ -66,7 +71,8 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     } catch (err) {
       // The connection went (closed, timed out, a malformed reply) after some replies:
       // those outcomes are known and reported; the rest are unknown.
-      if (i === 0 || !conv.channel.closed) throw err;
+      if (i === 0) throw mayHaveBeenDelivered(err);
+      if (!conv.channel.closed) throw err;
       outcomes.lost(err);
       break;
     }
@@ -85,6 +91,28 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     if (!outcomes.add(reply)) break;
   }
   return outcomes.delivery();
+}
+
+/**
+ * The connection went (closed, timed out, closed for another call's abort) after the end of
+ * data was written and before its reply came: the server may have taken the message, and a
+ * caller who retried on a bare "Connection unexpectedly closed" could send it twice. So too
+ * when the reply was not valid SMTP (`SMTPResponseException` with code -1: a malformed or
+ * over-long line; the connection was closed on it). A copy of `err` (a timeout stays an
+ * `SMTPTimeoutError`, with its `cause` and `command`) that says so; any other error as it
+ * is. A copy: the connection's error is shared by every call on it, and those whose end of
+ * data was never written were not delivered.
+ */
+function mayHaveBeenDelivered(err: unknown): unknown {
+  const suffix = ", after the end of data was sent: the message may have been delivered";
+  if (!(err instanceof SMTPException)) return err;
+  const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}) };
+  if (err.constructor === SMTPResponseException && (err as SMTPResponseException).smtpCode === -1) {
+    return new SMTPResponseException(-1, `${(err as SMTPResponseException).smtpError}${suffix}`, options);
+  }
+  if (!(err instanceof SMTPServerDisconnected)) return err;
+  const message = `${err.message}${suffix}`;
+  return err instanceof SMTPTimeoutError ? new SMTPTimeoutError(message, err.phase, err.timeout, options) : new SMTPServerDisconnected(message, options);
 }
 
 /**
@@ -224,7 +252,8 @@ async function readWhole(conv: Conversation, pending: Pending): Promise<Pending>
     // the next transaction must start with one.
     if (conv.writes === seq && !conv.channel.closed) await quietRset(conv).catch(() => undefined);
     else if (conv.resetAt <= seq) conv.resetDue = true;
-    throw err;
+    // Its end of data was written with it: a connection gone before the replies may have delivered it.
+    throw mayHaveBeenDelivered(err);
   } finally {
     conv.unreadWhole--;
   }

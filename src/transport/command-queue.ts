@@ -226,6 +226,13 @@ export class CommandQueue {
       const reply = replies[i]!;
       this.#settle(slot, reply);
       advanced = true;
+      // A 421 closes the connection (RFC 5321 §3.8) as it arrives, once its command has it:
+      // not only when that command's caller reads it, which may be later (after reading the
+      // replies before it), while another call writes its commands to a server that is leaving.
+      if (reply.code === 421) {
+        this.#fatal(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
+        return;
+      }
       // The code first: most replies complete their command, and then the kind is not read.
       if (isIncomplete(reply.code) && slot.kind.completionOnly === true) {
         this.#fatal(intermediateViolation(slot, reply));

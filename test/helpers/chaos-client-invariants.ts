@@ -7,6 +7,7 @@ import { SMTPDataError, SMTPHeloError, SMTPRecipientsRefused, SMTPSenderRefused,
 import { unstartedCalls } from "../../src/client/smtp-base.js";
 import { CallAbort, StreamBoom, type Call, type SentReply } from "./chaos-client-model.js";
 import type { ChaosServer } from "./chaos-client-server.js";
+import { checkLmtpResolved } from "./chaos-lmtp-invariants.js";
 
 /** A reply as text, for a problem's description. */
 export function replyOf(code: number, message: string): string {
@@ -37,7 +38,7 @@ export function checkReply(server: ChaosServer, reported: { code: number; messag
 }
 
 /** Checks one settled call against what the server recorded; each violation goes to `problems`. */
-export function checkCall(server: ChaosServer, call: Call, used: Set<number>, problems: string[], count: (k: string) => void): void {
+export function checkCall(server: ChaosServer, call: Call, used: Set<number>, problems: string[], count: (k: string) => void, lmtp = false, chunking = false): void {
   const res = call.settled!;
   const id = call.id;
   const rec = server.calls.get(id);
@@ -55,6 +56,23 @@ export function checkCall(server: ChaosServer, call: Call, used: Set<number>, pr
     return;
   }
   const accepted = rec?.accepted ?? 0;
+  if (call.variant === "stall") {
+    // Its stream never ended: the message can never have been delivered, nor the call resolve.
+    if (accepted > 0) problems.push(`${what}: its body stream stalled, yet the server accepted the message`);
+    count("stalled stream");
+    if (res.status === "fulfilled") {
+      problems.push(`${what}: its body stream stalled, yet the call resolved`);
+      return;
+    }
+    // Failed: with a refusal before the body, a timeout, ...: checked as any other failure.
+  }
+  if (res.status === "fulfilled" && lmtp) {
+    count("resolved");
+    if (accepted > 1) problems.push(`${what}: resolved but the server accepted it ${accepted} times`);
+    if (rec?.acceptedBody && !rec.acceptedBody.equals(call.body)) problems.push(`${what}: the server got a different body`);
+    checkLmtpResolved(server, call, res.value, used, what, problems);
+    return;
+  }
   if (res.status === "fulfilled") {
     count("resolved");
     const value = res.value as Map<string, SMTPReply> | { refused: Map<string, SMTPReply>; delivered: Map<string, SMTPReply>; reply: SMTPReply };
@@ -101,6 +119,12 @@ export function checkCall(server: ChaosServer, call: Call, used: Set<number>, pr
   }
   if (ownAbort) {
     count("aborted");
+    // Aborted when the server read its RCPT or DATA, with DATA (no BDAT): the client could
+    // not have written the message (it waits for the 354), so the transaction was half
+    // written, the connection closed, and the message never delivered.
+    if ((call.abort === "rcpt" || call.abort === "data") && !chunking && accepted > 0) {
+      problems.push(`${what}: aborted at the server's ${call.abort.toUpperCase()} (event ${call.abortedAt}), yet the server accepted the message`);
+    }
     // An abort that came before the server saw anything of the call must mean it never
     // goes out (queued) or the connection closes (started): it is never delivered.
     // ("pre" aborts right after the call was made: a call that starts at once has written
@@ -113,6 +137,8 @@ export function checkCall(server: ChaosServer, call: Call, used: Set<number>, pr
   if (err instanceof SMTPServerDisconnected) {
     count(unstartedCalls.has(err) ? "unstarted" : "disconnected");
     if (unstartedCalls.has(err) && rec && rec.mailCount > 0) problems.push(`${what}: reported as never started (${err.message}) but the server got its MAIL`);
+    // The server got the message: a caller who retried would send it twice; the error must say it may have been delivered.
+    if (accepted > 0 && !/may have been delivered/.test(err.message)) problems.push(`${what}: the server accepted it, and the call failed with "${err.message}", which does not say it may have been delivered`);
     return;
   }
   if (accepted > 0) {
@@ -128,7 +154,7 @@ export function checkCall(server: ChaosServer, call: Call, used: Set<number>, pr
     count("recipients refused");
     if (err.recipients.size === 0) problems.push(`${what}: SMTPRecipientsRefused with no recipient`);
     for (const [addr, reply] of err.recipients) {
-      checkReply(server, reply, { verbs: ["RCPT"], call: id, arg: addr }, used, `${what} SMTPRecipientsRefused ${addr}`, problems);
+      checkReply(server, reply, { verbs: lmtp ? ["RCPT", ".", "BDAT LAST"] : ["RCPT"], call: id, arg: addr }, used, `${what} SMTPRecipientsRefused ${addr}`, problems);
     }
     return;
   }

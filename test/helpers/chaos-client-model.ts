@@ -27,6 +27,8 @@ export interface CallRecord {
   accepted: number;
   acceptedBody?: Buffer;
   declaredSize?: number;
+  /** LMTP: the recipients the server said got the message (a 2yz sent after the data). */
+  deliveredTo: string[];
 }
 
 /** How the server answers one command: accept, refuse (5xx/4xx), 421, close, stall, or accept then close. */
@@ -48,7 +50,15 @@ export interface Profile {
   pSplit: number;
   pSlow: number;
   pMulti: number;
+  /** Of the multi-line replies, how many have another code on the lines before the last. */
+  pMixed: number;
   p354Anyway: number;
+  /** LMTP (RFC 2033): LHLO, and one reply per accepted recipient after the data, each with its own fate. */
+  lmtp?: boolean;
+  /** How likely a reply is held back to go out with the next one (coalesced across commands). */
+  pCoalesce?: number;
+  /** False: PIPELINING is not offered, and the client must wait for each reply. */
+  pipelining?: boolean;
 }
 
 // The client side
@@ -64,7 +74,7 @@ export class CallAbort extends Error {
 export type Kind = "sendmail" | "bytes" | "stream" | "deliver" | "large" | "bigstream" | "noop" | "rset" | "stream-error" | "late";
 
 /** When the test aborts a call: never, before it starts, or on a server event. */
-export type AbortMode = "none" | "pre" | "ehlo" | "mail" | "end" | "other-mail";
+export type AbortMode = "none" | "pre" | "ehlo" | "mail" | "rcpt" | "data" | "end" | "other-mail";
 
 /** One call of a round: its plan, its signal, and how it settled. */
 export interface Call {
@@ -73,6 +83,8 @@ export interface Call {
   rcpts: string[];
   body: Buffer;
   abort: AbortMode;
+  /** A streamed body as a Node Readable, or one that stops yielding halfway (the dataBlock timeout ends it). */
+  variant?: "readable" | "stall";
   controller?: AbortController;
   /** Server event sequence when this call's abort fired. */
   abortedAt?: number;

@@ -3,12 +3,14 @@
  * on one SMTP client against the seeded server, each call's outcome checked.
  */
 
-import { SMTP, SMTPServerDisconnected } from "../../src/index.js";
+import { Readable } from "node:stream";
+import { LMTP, SMTP, SMTPServerDisconnected } from "../../src/index.js";
 import { LOCAL } from "./client.js";
 import { mulberry32 } from "./prng.js";
 import { CallAbort, StreamBoom, type AbortMode, type Call, type Kind, type Profile } from "./chaos-client-model.js";
 import { ChaosServer } from "./chaos-client-server.js";
 import { checkCall } from "./chaos-client-invariants.js";
+import { watchWire } from "./chaos-wire-watch.js";
 
 /** Call `id`'s message: lines carrying TOKEN-<id> (some dot-led), padded to `big` bytes when `big` > 0. */
 export function makeBody(id: number, rng: () => number, big: number): Buffer {
@@ -42,6 +44,14 @@ export async function* streamOf(bytes: Buffer, rng: () => number): AsyncGenerato
   }
 }
 
+/** A body stream that yields part of the message, then never yields again (nor ends). */
+export async function* stallingStream(bytes: Buffer, rng: () => number): AsyncGenerator<Uint8Array> {
+  const cut = Math.floor(rng() * bytes.length);
+  await new Promise((r) => setImmediate(r));
+  if (cut > 0) yield bytes.subarray(0, cut);
+  await new Promise(() => undefined);
+}
+
 /** A body stream that yields part of the message, then fails. */
 export async function* failingStream(call: Call, rng: () => number): AsyncGenerator<Uint8Array> {
   const cut = Math.floor(rng() * call.body.length);
@@ -58,8 +68,11 @@ export interface RunResult {
   log: string[];
 }
 
-/** Runs one seed: a fresh server and client, rounds of concurrent calls, every call checked. */
-export async function runSeed(seed: number): Promise<RunResult> {
+/**
+ * Runs one seed: a fresh server and client, rounds of concurrent calls, every call checked.
+ * `lmtp`: an LMTP client and server (the profile is otherwise drawn as for SMTP).
+ */
+export async function runSeed(seed: number, { lmtp = false } = {}): Promise<RunResult> {
   const rng = mulberry32(seed);
   const profile: Profile = {
     chunking: rng() < 0.5,
@@ -75,14 +88,27 @@ export async function runSeed(seed: number): Promise<RunResult> {
     pSlow: rng() * 0.1,
     pMulti: rng() * 0.2,
     p354Anyway: rng() < 0.3 ? 0.5 : 0,
+    lmtp,
+    // Drawn apart, so that the other choices of each seed stay as they were before it.
+    pMixed: mulberry32(seed ^ 0x3d1ced)() * 0.5,
+    pipelining: mulberry32(seed ^ 0x919e)() >= 0.25,
+    pCoalesce: mulberry32(seed ^ 0xc0a1)() * 0.6,
   };
   const server = new ChaosServer(seed, profile);
   await server.listen();
-  const client = new SMTP({
-    localHostname: LOCAL, diagnoseTLS: false,
+  const problems: string[] = [];
+  // No promise of the library's left rejected unhandled, no exception thrown from a callback.
+  const onUnhandled = (reason: unknown): void => { problems.push(`unhandled rejection: ${String(reason)}`); };
+  const onUncaught = (err: unknown): void => { problems.push(`uncaught exception: ${String(err)}`); };
+  process.on("unhandledRejection", onUnhandled);
+  process.on("uncaughtException", onUncaught);
+  // Odd seeds watch the wire (which turns off the reuse of write buffers: see WriteBuffers).
+  const wire = seed % 2 === 1 ? watchWire(problems, server.log) : undefined;
+  const client = new (lmtp ? LMTP : SMTP)({
+    localHostname: LOCAL, diagnoseTLS: false, ...wire?.options,
     timeouts: { connect: 1000, greeting: 500, command: 250, dataInitiation: 250, dataBlock: 250, dataTermination: 250 },
   });
-  const problems: string[] = [];
+  if (wire) wire.client = client;
   const stats: Record<string, number> = {};
   const count = (k: string): void => { stats[k] = (stats[k] ?? 0) + 1; };
   const usedSerials = new Set<number>();
@@ -90,8 +116,11 @@ export async function runSeed(seed: number): Promise<RunResult> {
   const controllers = new Map<number, Call>();
   /** Reconnects when the connection has gone; concurrent callers share one attempt. */
   let reconnecting: Promise<void> | null = null;
+  /** Connection attempts so far (a call made in one epoch that fails in the same saw no new connection). */
+  let epoch = 0;
   const ensureConnected = (): Promise<void> => {
     if (client.connected) return Promise.resolve();
+    if (!reconnecting) epoch++;
     reconnecting ??= client.connect("127.0.0.1", server.port).then(() => { count("connects"); }).finally(() => { reconnecting = null; });
     return reconnecting;
   };
@@ -102,6 +131,8 @@ export async function runSeed(seed: number): Promise<RunResult> {
       const fire = (call.abort === "ehlo" && ev.verb === "EHLO")
         || (call.abort === "mail" && ev.verb === "MAIL" && ev.call === call.id)
         || (call.abort === "end" && (ev.verb === "." || ev.verb === "BDAT LAST") && ev.call === call.id)
+        || (call.abort === "rcpt" && ev.verb === "RCPT" && ev.call === call.id)
+        || (call.abort === "data" && (ev.verb === "DATA" || ev.verb === "BDAT" || ev.verb === "BDAT LAST") && ev.call === call.id)
         || (call.abort === "other-mail" && ev.verb === "MAIL" && ev.call !== null && ev.call > call.id);
       if (fire) {
         call.abortedAt = server.seq;
@@ -140,7 +171,15 @@ export async function runSeed(seed: number): Promise<RunResult> {
           const a = rng();
           abort = a < 0.55 ? "none" : a < 0.65 ? "pre" : a < 0.75 ? (i === 0 ? "ehlo" : "mail") : a < 0.85 ? "mail" : a < 0.93 ? "end" : "other-mail";
         }
+        // Drawn apart, so that the other choices of each seed stay as they were before them:
+        // a stream's variant; aborts at the call's RCPT or DATA (sendmail's too).
+        const va = mulberry32(seed * 31337 + id);
+        const v = va();
+        const w = va();
+        if (abort === "mail" && w < 0.5) abort = w < 0.25 ? "rcpt" : "data";
+        if ((kind === "sendmail" || kind === "bytes") && w < 0.2 && !process.env.CHAOS_NO_ABORT) abort = w < 0.07 ? "mail" : w < 0.14 ? "rcpt" : "data";
         const call: Call = { id, kind, rcpts, body, abort };
+        if (kind === "stream" || kind === "bigstream") call.variant = v < 0.25 ? "readable" : v < 0.33 ? "stall" : undefined;
         if (abort !== "none") {
           call.controller = new AbortController();
           controllers.set(id, call);
@@ -154,10 +193,14 @@ export async function runSeed(seed: number): Promise<RunResult> {
         let p: Promise<unknown>;
         try {
           switch (call.kind) {
-            case "sendmail": p = client.sendmail(from, call.rcpts, call.body.toString("latin1")); break;
-            case "bytes": case "large": p = client.sendmail(from, call.rcpts, new Uint8Array(call.body)); break;
+            case "sendmail": p = client.sendmail(from, call.rcpts, call.body.toString("latin1"), [], [], opts); break;
+            case "bytes": case "large": p = client.sendmail(from, call.rcpts, new Uint8Array(call.body), [], [], opts); break;
             case "deliver": p = client.deliver(from, call.rcpts, call.body, [], [], opts); break;
-            case "stream": case "bigstream": p = client.deliver(from, call.rcpts, streamOf(call.body, mulberry32(seed * 7919 + call.id)), [], [], { ...opts, size: call.body.length }); break;
+            case "stream": case "bigstream": {
+              const chunks = (call.variant === "stall" ? stallingStream : streamOf)(call.body, mulberry32(seed * 7919 + call.id));
+              p = client.deliver(from, call.rcpts, call.variant === "readable" ? Readable.from(chunks) : chunks, [], [], { ...opts, size: call.body.length });
+              break;
+            }
             case "stream-error": p = client.deliver(from, call.rcpts, failingStream(call, mulberry32(seed * 7919 + call.id)), [], [], { size: call.body.length }); break;
             case "late": {
               // Made once the call before it has settled, reconnecting first when the
@@ -175,7 +218,11 @@ export async function runSeed(seed: number): Promise<RunResult> {
         } catch (err) {
           p = Promise.reject(err);
         }
-        p.catch(() => undefined);
+        // A call that fails for a lost connection leaves none open (unless one was opened since).
+        const made = epoch;
+        p.catch((err: unknown) => {
+          if (err instanceof SMTPServerDisconnected && made === epoch && client.connected) problems.push(`call ${call.id} (${call.kind}) failed with "${err.message}", and the client still says it is connected`);
+        });
         call.promise = p;
         if (call.abort === "pre") {
           call.abortedAt = server.seq;
@@ -210,15 +257,21 @@ export async function runSeed(seed: number): Promise<RunResult> {
       else await new Promise((r) => setTimeout(r, 5));
       for (const call of calls) {
         controllers.delete(call.id);
-        checkCall(server, call, usedSerials, problems, count);
+        checkCall(server, call, usedSerials, problems, count, lmtp, profile.chunking);
       }
     }
   } finally {
     const tf = performance.now();
     client.close();
+    wire?.stop();
     await server.close();
+    await new Promise((r) => setTimeout(r, 5));
+    process.off("unhandledRejection", onUnhandled);
+    process.off("uncaughtException", onUncaught);
     if (process.env.CHAOS_TIMING) console.log(`  final close ${Math.round(performance.now() - tf)} ms`);
   }
+  // What the server itself saw go wrong (a MAIL sent twice, a reply not waited for).
+  problems.push(...server.problems);
   // Global: no message accepted twice, no bytes of one call in another's transaction.
   for (const [id, rec] of server.calls) {
     if (rec.accepted > 1) problems.push(`call ${id}: accepted ${rec.accepted} times`);

@@ -6,10 +6,9 @@
 
 import net from "node:net";
 import { mulberry32 } from "./prng.js";
+import { Coalescer, ReplyDebt, drawCuts, fateOf, pick, replyBytes } from "./chaos-client-wire.js";
 import type { SentReply, CallRecord, Fate, Profile } from "./chaos-client-model.js";
 
-/** One of `items`, drawn with `rng`. */
-const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 
 /** The chaos test's server on 127.0.0.1 (a free port): answers by a seeded plan, keeps what it sent and saw. */
 export class ChaosServer {
@@ -64,23 +63,15 @@ export class ChaosServer {
   record(id: number): CallRecord {
     let r = this.calls.get(id);
     if (!r) {
-      r = { mailSeenAt: -1, mailCount: 0, bodies: [], accepted: 0 };
+      r = { mailSeenAt: -1, mailCount: 0, bodies: [], accepted: 0, deliveredTo: [] };
       this.calls.set(id, r);
     }
     return r;
   }
 
-  #fate(pRefuse: number, okClose = false): Fate {
-    const p = this.#profile;
-    const r = this.#rng();
-    let acc = 0;
-    if (r < (acc += p.pFatal)) return "421";
-    if (r < (acc += p.pFatal)) return "close";
-    if (r < (acc += p.pFatal)) return "stall";
-    if (okClose && r < (acc += p.pFatal)) return "okclose";
-    if (r < (acc += pRefuse * 0.65)) return "perm";
-    if (r < acc + pRefuse * 0.35) return "temp";
-    return "ok";
+  /** `fatal`: how likely each of 421, close, stall and (`okClose`) accept-then-close is. */
+  #fate(pRefuse: number, okClose = false, fatal = this.#profile.pFatal): Fate {
+    return fateOf(this.#rng(), pRefuse, okClose, fatal);
   }
 
   #handle(sock: net.Socket): void {
@@ -109,6 +100,12 @@ export class ChaosServer {
     let dead = false; // stalled or closing: no more replies
     let out: Promise<void> = Promise.resolve();
     let buffered: Buffer = Buffer.alloc(0);
+    const debt = new ReplyDebt();
+    const coalescer = new Coalescer(sock);
+    /** A command (or DATA's body) arrives: the client must have waited for the replies due (see ReplyDebt). */
+    const arrives = (what: string, mustWait: boolean): void => {
+      if (mustWait && debt.owed > 0 && !dead) this.problems.push(`S${connNo}: the client wrote ${what} before the reply it waited for was sent`);
+    };
 
     const reply = (code: number, text: string, verb: string, call: number | null, arg?: string, how?: "close"): void => {
       if (dead) return;
@@ -117,36 +114,23 @@ export class ChaosServer {
       const lines = multi ? [`chaos says (${verb.toLowerCase()})`, `${text} #${serial}`] : [`${text} #${serial}`];
       this.serials.set(serial, { code, lines, verb, call, ...(arg !== undefined ? { arg } : {}) });
       this.log.push(`S${connNo}: ${code} ${lines.join(" / ")} [${verb} ${call ?? "-"}]`);
-      const wire = lines.map((l, i) => `${code}${i === lines.length - 1 ? " " : "-"}${l}\r\n`).join("");
-      const bytes = Buffer.from(wire, "latin1");
-      const split = rng() < profile.pSplit;
+      // Now and then the lines before the last carry another code (hostile: the reply is the last line's).
+      const bytes = replyBytes(code, lines, multi && rng() < profile.pMixed ? pick(rng, [250, 354, 450, 550]) : code);
+      const cuts = rng() < profile.pSplit ? drawCuts(rng, bytes.length) : [];
       const slow = rng() < profile.pSlow ? 5 + Math.floor(rng() * 25) : 0;
-      const cuts: number[] = [];
-      if (split) {
-        const n = 1 + Math.floor(rng() * 3);
-        for (let i = 0; i < n; i++) cuts.push(1 + Math.floor(rng() * (bytes.length - 1)));
-        cuts.sort((a, b) => a - b);
-      }
-      out = out.then(async () => {
-        if (slow) await new Promise((r) => setTimeout(r, slow));
-        if (sock.destroyed) return;
-        let at = 0;
-        for (const cut of [...cuts, bytes.length]) {
-          if (cut <= at) continue;
-          sock.write(bytes.subarray(at, cut));
-          at = cut;
-          if (cut < bytes.length) await new Promise((r) => setImmediate(r));
-        }
-      });
+      const hold = rng() < (profile.pCoalesce ?? 0);
+      out = out.then(debt.pay(() => coalescer.write(bytes, cuts, slow, hold)));
       if (how === "close") closeConn();
     };
     const closeConn = (): void => {
       dead = true;
       this.log.push(`S${connNo}: -- close`);
-      out = out.then(() => { sock.end(); });
+      out = out.then(() => { coalescer.flush(); sock.end(); });
     };
     const stall = (): void => {
       dead = true;
+      // Half the stalls begin a reply first (a line of a multi-line reply, and part of the next).
+      if (rng() < 0.5) out = out.then(() => coalescer.write(Buffer.from("250-stalling\r\n25"), [], 0, false));
       // Stops reading too, until well after the client's timeouts (then reads and drops,
       // so that the client's close is seen).
       if (profile.freeze) {
@@ -182,7 +166,16 @@ export class ChaosServer {
         reply(554, "5.5.1 no valid transaction", verb, call);
         return;
       }
+      if (profile.lmtp) {
+        lmtpReplies(verb, tx, data);
+        return;
+      }
       const f = this.#fate(profile.pEndRefuse, true);
+      // Half the closes come after the message was queued, before the reply: it was delivered.
+      if (f === "close" && tx.call !== null && rng() < 0.5) {
+        this.record(tx.call).accepted++;
+        this.record(tx.call).acceptedBody = data;
+      }
       if (fatal(f, verb, call)) return;
       if (f === "perm") reply(554, "5.6.0 message refused", verb, call);
       else if (f === "temp") reply(452, "4.3.1 try later", verb, call);
@@ -196,7 +189,31 @@ export class ChaosServer {
       }
     };
 
+    /** LMTP: one reply per accepted recipient, each by its own fate, until a fatal one. */
+    const lmtpReplies = (verb: string, tx: { call: number | null; rcpts: string[] }, data: Buffer): void => {
+      const r = tx.call !== null ? this.record(tx.call) : undefined;
+      let got = false;
+      for (const addr of tx.rcpts) {
+        if (dead) break;
+        // Five times as hostile as elsewhere: the connection going between two replies is the point.
+        const f = this.#fate(profile.pEndRefuse, true, profile.pFatal * 5);
+        if (fatal(f, verb, tx.call, addr)) break;
+        if (f === "perm") reply(550, `5.2.0 <${addr}> refused the message`, verb, tx.call, addr);
+        else if (f === "temp") reply(452, `4.2.2 <${addr}> mailbox full`, verb, tx.call, addr);
+        else {
+          got = true;
+          r?.deliveredTo.push(addr);
+          reply(250, `2.1.5 <${addr}> delivered`, verb, tx.call, addr, f === "okclose" ? "close" : undefined);
+        }
+      }
+      if (got && r) {
+        r.accepted++;
+        r.acceptedBody = data;
+      }
+    };
+
     const command = (line: string): void => {
+      arrives(line.slice(0, 30), profile.pipelining === false);
       const ev = ++this.seq;
       const upper = line.toUpperCase();
       const verb = upper.split(" ")[0]!.replace(/:.*/, "");
@@ -205,6 +222,7 @@ export class ChaosServer {
         const m = /^MAIL FROM:<s(\d+)@x\.test>/i.exec(line);
         const call = m ? Number(m[1]) : null;
         const sizeParam = /SIZE=(\d+)/i.exec(line);
+        if (sizeParam && !profile.size) this.problems.push(`S${connNo}: MAIL with SIZE=, which the server does not offer: ${line}`);
         if (call !== null) {
           const r = this.record(call);
           r.mailCount++;
@@ -274,6 +292,7 @@ export class ChaosServer {
         return;
       }
       if (verb === "BDAT") {
+        if (!profile.chunking) this.problems.push(`S${connNo}: BDAT, which the server does not offer: ${line}`);
         const m = /^BDAT (\d+)( LAST)?$/i.exec(line);
         if (!m) {
           reply(501, "5.5.4 bad BDAT", "BDAT", null);
@@ -299,16 +318,16 @@ export class ChaosServer {
         reply(250, "2.0.0 noop ok", "NOOP", null);
         return;
       }
-      if (verb === "EHLO") {
+      if (verb === (profile.lmtp ? "LHLO" : "EHLO")) {
         this.hook({ verb: "EHLO", call: null });
         resetTx();
         if (rng() < profile.pFatal && fatal(pick(rng, ["421", "close", "stall"] as Fate[]), "EHLO", null)) return;
-        const ext = ["PIPELINING", "8BITMIME", ...(profile.chunking ? ["CHUNKING"] : []), ...(profile.size ? ["SIZE 100000000"] : []), "ENHANCEDSTATUSCODES"];
+        const ext = [...(profile.pipelining === false ? [] : ["PIPELINING"]), "8BITMIME", ...(profile.chunking ? ["CHUNKING"] : []), ...(profile.size ? ["SIZE 100000000"] : []), "ENHANCEDSTATUSCODES"];
         if (dead) return;
         const serial = ++this.#serial;
         const lines = ["chaos.test", ...ext, `HELP #${serial}`];
         this.serials.set(serial, { code: 250, lines, verb: "EHLO", call: null });
-        out = out.then(() => { if (!sock.destroyed) sock.write(lines.map((l, i) => `250${i === lines.length - 1 ? " " : "-"}${l}\r\n`).join("")); });
+        out = out.then(debt.pay(() => coalescer.write(replyBytes(250, lines), [], 0, false)));
         return;
       }
       if (verb === "QUIT") {
@@ -357,6 +376,7 @@ export class ChaosServer {
         const lineBytes = buffered.subarray(0, i);
         buffered = buffered.subarray(i + 2);
         if (mode === "data") {
+          arrives("message data", true);
           if (lineBytes.length === 1 && lineBytes[0] === 0x2e) {
             mode = "cmd";
             this.seq++;

@@ -10,6 +10,7 @@ import { inspect } from "node:util";
 import { SMTPPool, SMTPPoolQueueFull, type PoolOptions } from "../../src/index.js";
 import { RateLimiter, type RatePass } from "../../src/pool/rate-limit.js";
 import { rngFor, int, startChaosServer } from "./chaos-pool-server.js";
+import { checkLmtpCall } from "./chaos-pool-lmtp.js";
 
 // ---------------------------------------------------------------- rate-limit passes
 
@@ -119,6 +120,7 @@ export async function scenario(seed: number): Promise<{ violations: string[]; de
   // Drawn apart, so that the other choices of each seed stay as they were before maxQueued.
   const q = rngFor(seed, "maxQueued");
   if (q() < 0.3) options.maxQueued = int(q, 0, 8);
+  if (rngFor(seed, "lmtp")() < 0.3) options.protocol = "lmtp";
   const maxDelay = int(r, 5, 60);
   const closeAt = r() < 0.5 ? int(r, 0, 500) : undefined;
   // The pool's own signal, aborted at a random moment in some scenarios.
@@ -164,7 +166,7 @@ export async function scenario(seed: number): Promise<{ violations: string[]; de
   diagnostics.subscribe("net.client.socket", onClientSocket);
   const timersBefore = timerCount();
   const socketsBefore = socketCount();
-  const server = await startChaosServer(seed, maxDelay);
+  const server = await startChaosServer(seed, maxDelay, options.protocol === "lmtp");
   const poolAbort = new AbortController();
   const pool = new SMTPPool({ ...options, port: server.port, ...(poolAbortAt !== undefined ? { signal: poolAbort.signal } : {}) });
   const mine = new Set<ReturnType<typeof setTimeout>>();
@@ -277,7 +279,9 @@ export async function scenario(seed: number): Promise<{ violations: string[]; de
   for (const call of calls) {
     const accepted = server.accepted.get(call.i) ?? 0;
     const why = call.reason instanceof Error ? `${call.reason.name}: ${call.reason.message}` : String(call.reason);
-    if (call.status === "fulfilled") {
+    if (call.status === "fulfilled" && options.protocol === "lmtp") {
+      violations.push(...checkLmtpCall(call.i, call.to, call.method === "deliver", call.value, server.endReplies.get(call.i)));
+    } else if (call.status === "fulfilled") {
       if (accepted === 0) violations.push(`call ${call.i} (${call.method}) resolved, yet the server never accepted it`);
       const refused = call.method === "sendmail" ? (call.value as Map<string, unknown>) : (call.value as { refused: Map<string, unknown> }).refused;
       const expected = call.to.filter((a) => a.startsWith("bad"));
@@ -302,6 +306,11 @@ export async function scenario(seed: number): Promise<{ violations: string[]; de
       if (arrived > before) violations.push(`call ${call.i} rejected as aborted: the server read its MAIL ${arrived} time(s), the client wrote it ${before} time(s) before the abort`);
     }
     if (call.status === "rejected" && !(call.reason instanceof Error)) violations.push(`call ${call.i} rejected with a non-Error: ${why}`);
+    // A message the server took, reported failed: the error must say it may have been delivered
+    // (or be the caller's own abort, or the pool's), else a caller retries and sends it twice.
+    if (call.status === "rejected" && accepted > 0 && !/may have been delivered|^Error: aborted call|pool aborted/.test(why)) {
+      violations.push(`call ${call.i} was accepted by the server, yet rejected with "${why}", which does not say it may have been delivered`);
+    }
     if (call.afterClose && !(call.status === "rejected" && /The pool is closed/.test(why))) {
       violations.push(`call ${call.i} made after close() ended ${call.status}: ${why}`);
     }

@@ -39,14 +39,21 @@ interface ChaosServer {
   mailsPerConn: Map<number, number>;
   /** What happened, for failure messages. */
   log: string[];
+  /** LMTP: each message's replies after the data, by token: recipient -> code. */
+  endReplies: Map<number, Map<string, number>>;
   close(): Promise<void>;
 }
 
 type GreetPlan = "ok" | "421" | "drop";
 type EndPlan = "accept" | "421" | "drop-after" | "drop-before" | "554";
 
-/** Starts the server of `seed`, its replies delayed by up to `maxDelay` ms. */
-export async function startChaosServer(seed: number, maxDelay: number): Promise<ChaosServer> {
+/**
+ * Starts the server of `seed`, its replies delayed by up to `maxDelay` ms. `lmtp`: it
+ * answers LHLO, and after the data once per recipient accepted at RCPT, each by its own
+ * draw (delivered, refused, or the connection closed before that reply, with a 421 or not).
+ */
+export async function startChaosServer(seed: number, maxDelay: number, lmtp = false): Promise<ChaosServer> {
+  const endReplies = new Map<number, Map<string, number>>();
   const sockets = new Set<net.Socket>();
   const accepted = new Map<number, number>();
   const mails: ChaosServer["mails"] = [];
@@ -102,7 +109,31 @@ export async function startChaosServer(seed: number, maxDelay: number): Promise<
       if (!dead) sock.write(text);
     };
 
-    let tx: { token: number; r: () => number; good: number } | null = null;
+    let tx: { token: number; r: () => number; good: number; rcpts: string[] } | null = null;
+    /** LMTP: one reply per recipient accepted at RCPT, until one closes the connection. */
+    const lmtpEnd = async (token: number, r: () => number, rcpts: readonly string[]): Promise<void> => {
+      const replies = new Map<string, number>();
+      endReplies.set(token, replies);
+      let counted = false;
+      for (const addr of rcpts) {
+        const x = r();
+        if (x < 0.04) {
+          // The 421 is this recipient's reply (a refusal); those after it get none.
+          replies.set(addr, 421);
+          return kill(`421 for ${addr} of ${token}`, "421 4.3.2 shutting down\r\n");
+        }
+        if (x < 0.07) return kill(`dropped before the reply for ${addr} of ${token}`);
+        const code = x < 0.14 ? 552 : 250;
+        // Recorded as it is decided: it may never reach the client (the connection may close first).
+        replies.set(addr, code);
+        if (code === 250 && !counted) {
+          counted = true;
+          accepted.set(token, (accepted.get(token) ?? 0) + 1);
+        }
+        log.push(`${now()} conn ${conn} ${code} for ${addr} of ${token}`);
+        await reply(r, code === 250 ? `250 2.1.5 <${addr}> delivered\r\n` : `552 5.2.2 <${addr}> mailbox full\r\n`);
+      }
+    };
     let body: string[] | null = null;
     const handle = async (line: string): Promise<void> => {
       if (body) {
@@ -112,7 +143,9 @@ export async function startChaosServer(seed: number, maxDelay: number): Promise<
         const token = Number(/TOKEN-(\d+)-END/.exec(text)?.[1] ?? -1);
         const r = tx?.r ?? cr;
         if (tx && tx.token !== token) log.push(`${now()} conn ${conn} body token ${token} under MAIL of ${tx.token}`);
+        const rcpts = tx?.rcpts ?? [];
         tx = null;
+        if (lmtp) return lmtpEnd(token, r, rcpts);
         const x = r();
         const end: EndPlan = x < 0.06 ? "421" : x < 0.1 ? "drop-after" : x < 0.13 ? "drop-before" : x < 0.17 ? "554" : "accept";
         if (end === "accept" || end === "drop-after") {
@@ -126,7 +159,7 @@ export async function startChaosServer(seed: number, maxDelay: number): Promise<
         return;
       }
       const verb = line.split(" ")[0]!.toUpperCase();
-      if (verb === "EHLO" || verb === "HELO") {
+      if (verb === "EHLO" || verb === "HELO" || verb === "LHLO") {
         if (ehlo === "421") kill("421 at EHLO", "421 4.3.2 shutting down\r\n");
         else if (ehlo === "drop") kill("dropped at EHLO");
         else await reply(cr, "250-chaos.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
@@ -136,7 +169,7 @@ export async function startChaosServer(seed: number, maxDelay: number): Promise<
         mailsPerConn.set(conn, (mailsPerConn.get(conn) ?? 0) + 1);
         log.push(`${now()} conn ${conn} MAIL ${token}`);
         const r = rngFor(seed, "tx", token, conn);
-        tx = { token, r, good: 0 };
+        tx = { token, r, good: 0, rcpts: [] };
         const x = r();
         if (x < 0.04) kill(`421 at MAIL of ${token}`, "421 4.3.2 shutting down\r\n");
         else if (x < 0.06) kill(`dropped at MAIL of ${token}`);
@@ -146,7 +179,10 @@ export async function startChaosServer(seed: number, maxDelay: number): Promise<
         if (r() < 0.03) kill("421 at RCPT", "421 4.3.2 shutting down\r\n");
         else if (/<bad/.test(line)) await reply(r, "550 5.1.1 no such user\r\n");
         else {
-          if (tx) tx.good++;
+          if (tx) {
+            tx.good++;
+            tx.rcpts.push(/<([^>]*)>/.exec(line)?.[1] ?? "?");
+          }
           await reply(r, "250 2.1.5 ok\r\n");
         }
       } else if (verb === "DATA") {
@@ -224,7 +260,7 @@ export async function startChaosServer(seed: number, maxDelay: number): Promise<
     open: () => sockets.size,
     maxOpen: () => maxOpen,
     connections: () => connections,
-    accepted, mails, arrivals, mailsPerConn, log,
+    accepted, mails, arrivals, mailsPerConn, log, endReplies,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());

@@ -2,7 +2,9 @@
  * Chaos test of SMTPPool: a scripted server on 127.0.0.1 answers per a seeded random plan
  * (accept; refuse recipients; 421 and close at the greeting, at EHLO, mid-transaction or
  * after the end of data; close without a reply; delayed replies) while many calls run at
- * once, some aborted at a random moment, some cut short by close(). Every scenario is a
+ * once, some aborted at a random moment, some cut short by close(); about a third of the
+ * scenarios speak LMTP, whose server answers each recipient after the data by its own draw
+ * (delivered, refused, or the connection closed first). Every scenario is a
  * pure function of its seed (the server's choices are keyed by seed, connection and
  * message, not by arrival order), so a failing seed can be re-run alone:
  *   CHAOS_SEEDS=17,42 node --test build/test/pool/chaos.test.js
