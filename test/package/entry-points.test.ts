@@ -64,3 +64,10 @@ test("the CLI and the demo run from the bundle, sharing one copy of the library 
     assert.doesNotMatch(text, /class SMTPException\b/, `${entry} has its own copy of the errors`);
   }
 });
+
+test("packing builds dist/ first: a tarball packed from a fresh clone is not without the library and the bin", () => {
+  const scripts = (JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> }).scripts;
+  // npm pack and npm publish run "prepack"; dist/ is not in git, so without it they ship none
+  // (or a stale one, built from other sources)
+  assert.match(scripts["prepack"] ?? "", /^(node scripts\/build\.mjs|npm run build)$/);
+});
