@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { formatHost, typeCheck } from "../docs/readme-run.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -30,3 +31,13 @@ for (const [name, options] of PROJECTS) {
     assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, host));
   });
 }
+
+test("LMTP's data() is typed as API.md gives it: its reply carries `recipients`, not maybe", () => {
+  const diagnostics = typeCheck([{
+    file: `${ROOT}test/package/lmtp-data-reply.ts`,
+    text: `import { LMTP, SMTP, type SMTPReply } from "smtplib";
+      export async function lmtp(client: LMTP): Promise<Map<string, SMTPReply>> { return (await client.data("x")).recipients; }
+      export async function smtp(client: SMTP): Promise<SMTPReply> { return client.data("x"); }`,
+  }]);
+  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
+});
