@@ -71,3 +71,9 @@ test("packing builds dist/ first: a tarball packed from a fresh clone is not wit
   // (or a stale one, built from other sources)
   assert.match(scripts["prepack"] ?? "", /^(node scripts\/build\.mjs|npm run build)$/);
 });
+
+test("tools that do not read \"exports\" (resolve, older Jest and bundlers) find the same entry through \"main\"", () => {
+  const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { main?: string; exports: Record<string, { import: string }> };
+  assert.equal(manifest.main, manifest.exports["."]!.import);
+  assert.ok(readFileSync(`${ROOT}${manifest.main}`, "utf8").length > 0);
+});
