@@ -5,8 +5,11 @@
  */
 
 import { LMTP_PORT } from "../constants.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import type { MessageBody } from "./body.js";
 import type { Dialect } from "./conversation.js";
 import { SMTP } from "./smtp.js";
+import type { DataReply } from "./smtp-transactions.js";
 
 /**
  * An LMTP client. `host` starting with `/` is a Unix socket path. A refused LHLO is an
@@ -28,5 +31,14 @@ export class LMTP extends SMTP {
 
   protected override get dialect(): Dialect {
     return "lmtp";
+  }
+
+  /**
+   * DATA and the message, as SMTP's `data()`; the reply also carries `recipients`, one entry
+   * per recipient accepted at RCPT with its reply after the data (API.md), and is the first
+   * refusal, or the last reply when all succeeded.
+   */
+  override data(msg: MessageBody): Promise<DataReply & { recipients: Map<string, SMTPReply> }> {
+    return super.data(msg) as Promise<DataReply & { recipients: Map<string, SMTPReply> }>;
   }
 }

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type tls from "node:tls";
+import type * as tls from "node:tls";
 import { domainToASCII } from "node:url";
 import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
 import { AuthRegistry } from "../auth/registry.js";

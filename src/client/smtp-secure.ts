@@ -4,7 +4,7 @@
  * @module
  */
 
-import type tls from "node:tls";
+import type * as tls from "node:tls";
 import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials } from "../auth/mechanism.js";

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type tls from "node:tls";
+import type * as tls from "node:tls";
 import { SMTP_SSL_PORT } from "../constants.js";
 import { SMTP } from "./smtp.js";
 

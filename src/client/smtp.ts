@@ -5,7 +5,7 @@
  * @module
  */
 
-import type tls from "node:tls";
+import type * as tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
 import { describeValue, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";

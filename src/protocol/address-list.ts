@@ -9,16 +9,16 @@
  * @module
  */
 import { createRequire } from "node:module";
-import type emailAddressesModule from "email-addresses";
+import type { ASTNode, Options, ParsedMailbox, ParsedResult } from "email-addresses";
 
 /**
  * The parser (a CommonJS package), loaded on first use with `require`: importing it as an
  * ES module would start Node's CommonJS export lexer, about 5 MB of memory for the life of
  * the process, and clients that only send never parse an address list.
  */
-let parser: typeof emailAddressesModule | undefined;
-function emailAddresses(options: emailAddressesModule.Options): ReturnType<typeof emailAddressesModule> {
-  parser ??= createRequire(import.meta.url)("email-addresses") as typeof emailAddressesModule;
+let parser: typeof emailAddresses | undefined;
+function emailAddresses(options: Options): ParsedResult | null {
+  parser ??= createRequire(import.meta.url)("email-addresses") as typeof emailAddresses;
   return parser(options);
 }
 
@@ -144,9 +144,6 @@ export function splitAddressList(list: string): ListElement[] {
   // A trailing comma leaves an empty last element: harmless, it has no content.
   return out;
 }
-
-type ASTNode = emailAddressesModule.ASTNode;
-type ParsedMailbox = emailAddressesModule.ParsedMailbox;
 
 /** Collects the meaning of a local part or domain: CFWS dropped, quoting undone. */
 function semanticText(node: ASTNode, inQuoted = false): string {

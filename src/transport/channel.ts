@@ -5,7 +5,7 @@
  * @module
  */
 
-import type tls from "node:tls";
+import type * as tls from "node:tls";
 import type { TimeoutPhase } from "../constants.js";
 import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";

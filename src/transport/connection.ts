@@ -5,8 +5,8 @@
  * @module
  */
 
-import type net from "node:net";
-import tls from "node:tls";
+import type * as net from "node:net";
+import * as tls from "node:tls";
 import { SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { DirectReader } from "./direct-reader.js";
 import { serverEndPointBinding } from "./server-end-point.js";

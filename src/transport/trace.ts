@@ -5,7 +5,7 @@
  * @module
  */
 
-import diagnostics from "node:diagnostics_channel";
+import * as diagnostics from "node:diagnostics_channel";
 import { escapeControl } from "../errors.js";
 import { mixedLineCodes, type SMTPReply } from "../protocol/reply.js";
 

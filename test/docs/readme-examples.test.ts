@@ -95,6 +95,19 @@ const EXAMPLES: Readonly<Record<string, Example>> = {
       },
     },
   },
+  "With Nodemailer's MailComposer": {
+    declare: `declare const smtp: import("smtplib").SMTP;`,
+    run: {
+      server: {},
+      prelude: CONNECT,
+      check({ server }) {
+        assert.equal(server.messages.length, 1);
+        const [received] = server.messages;
+        assert.deepEqual(received!.envelope.rcptTo, ["bob@example.org", "audit@example.org"], "the Bcc recipient gets the message");
+        assert.doesNotMatch(received!.data.toString("utf8"), /^Bcc:/im, "Bcc is never transmitted");
+      },
+    },
+  },
   "Streams, pipelining and BDAT": {
     declare: `declare const smtp: import("smtplib").SMTP; declare const from: string; declare const to: string[];`,
     run: {

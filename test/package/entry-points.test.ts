@@ -64,3 +64,16 @@ test("the CLI and the demo run from the bundle, sharing one copy of the library 
     assert.doesNotMatch(text, /class SMTPException\b/, `${entry} has its own copy of the errors`);
   }
 });
+
+test("packing builds dist/ first: a tarball packed from a fresh clone is not without the library and the bin", () => {
+  const scripts = (JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> }).scripts;
+  // npm pack and npm publish run "prepack"; dist/ is not in git, so without it they ship none
+  // (or a stale one, built from other sources)
+  assert.match(scripts["prepack"] ?? "", /^(node scripts\/build\.mjs|npm run build)$/);
+});
+
+test("tools that do not read \"exports\" (resolve, older Jest and bundlers) find the same entry through \"main\"", () => {
+  const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { main?: string; exports: Record<string, { import: string }> };
+  assert.equal(manifest.main, manifest.exports["."]!.import);
+  assert.ok(readFileSync(`${ROOT}${manifest.main}`, "utf8").length > 0);
+});

@@ -1,0 +1,43 @@
+/**
+ * The built declarations (dist/*.d.ts), as a user's TypeScript project checks them: with
+ * `skipLibCheck` off and under each `moduleResolution` a project may use, including
+ * `node10` with CommonJS output, which README allows (`require("smtplib")` on Node.js
+ * 20.19), and without `esModuleInterop` or `allowSyntheticDefaultImports`.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { formatHost, typeCheck } from "../docs/readme-run.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Module settings of users' projects. */
+const PROJECTS: readonly (readonly [string, ts.CompilerOptions])[] = [
+  ["node16", { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }],
+  ["nodenext", { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }],
+  ["bundler", { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, allowSyntheticDefaultImports: false }],
+  ["node10, CommonJS", { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: false }],
+];
+
+for (const [name, options] of PROJECTS) {
+  test(`dist/index.d.ts type-checks in a strict project (${name}, skipLibCheck off, no esModuleInterop)`, () => {
+    const program = ts.createProgram([`${ROOT}dist/index.d.ts`], {
+      ...options, strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2022.d.ts"], types: ["node"], typeRoots: [`${ROOT}node_modules/@types`],
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName.startsWith(`${ROOT}dist/`) ?? true);
+    const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" };
+    assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, host));
+  });
+}
+
+test("LMTP's data() is typed as API.md gives it: its reply carries `recipients`, not maybe", () => {
+  const diagnostics = typeCheck([{
+    file: `${ROOT}test/package/lmtp-data-reply.ts`,
+    text: `import { LMTP, SMTP, type SMTPReply } from "smtplib";
+      export async function lmtp(client: LMTP): Promise<Map<string, SMTPReply>> { return (await client.data("x")).recipients; }
+      export async function smtp(client: SMTP): Promise<SMTPReply> { return client.data("x"); }`,
+  }]);
+  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
+});
