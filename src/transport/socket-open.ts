@@ -224,7 +224,7 @@ export function handshake(
       if (tlsMode !== null && tcpUp) {
         finish(describeTLSError(err, host, port, tlsMode, caGiven));
       } else {
-        finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${err.message}`, { cause: err }));
+        finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${socketErrorText(err)}`, { cause: err }));
       }
     };
     const onClose = (): void => finish(new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed while connecting`));
@@ -239,4 +239,15 @@ export function handshake(
     socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * What a socket error says. A name with several addresses, every one failing, is an
+ * AggregateError without a message (Node's autoSelectFamily): then each attempt's
+ * ("connect ECONNREFUSED ::1:25; connect ECONNREFUSED 127.0.0.1:25").
+ */
+function socketErrorText(err: Error): string {
+  if (err.message !== "" || !(err instanceof AggregateError)) return err.message;
+  const each = (err.errors as unknown[]).map((e) => (e instanceof Error ? e.message : String(e)));
+  return each.join("; ") || "every address failed";
 }
