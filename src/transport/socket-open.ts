@@ -115,7 +115,7 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
     ? { path }
     : {
         host, port, noDelay: true,
-        ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
+        ...(sourceAddress?.host ? sourceBinding(sourceAddress.host) : {}),
         ...(sourceAddress?.port ? { localPort: sourceAddress.port } : {}),
       };
   if (implicitTLS === undefined) {
@@ -250,4 +250,15 @@ function socketErrorText(err: Error): string {
   if (err.message !== "" || !(err instanceof AggregateError)) return err.message;
   const each = (err.errors as unknown[]).map((e) => (e instanceof Error ? e.message : String(e)));
   return each.join("; ") || "every address failed";
+}
+
+/**
+ * Net's options to bind to `address` before connecting: with the address's family, so a
+ * host name is looked up in that family only. Else Node takes the name's first address
+ * (often IPv6) and an IPv4 source cannot bind to it (EINVAL), where Python's
+ * `create_connection` goes on to the next address.
+ */
+export function sourceBinding(address: string): { localAddress: string; family?: number } {
+  const family = net.isIP(address);
+  return family === 0 ? { localAddress: address } : { localAddress: address, family };
 }

@@ -61,3 +61,26 @@ describe("connect failures", () => {
     assert.equal(err.smtpError, `Could not connect to single.test:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
   });
 });
+
+describe("sourceAddress with a host name of both families", () => {
+  it("an IPv4 source connects to the name's IPv4 address, though its IPv6 one comes first", async () => {
+    const server = net.createServer((socket) => socket.end("220 mx.test ESMTP\r\n"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const real = dns.lookup as unknown as LookupAll;
+    const both = [{ address: "::1", family: 6 }, { address: "127.0.0.1", family: 4 }];
+    mock.method(dns, "lookup", ((host, options: { all?: boolean; family?: number }, callback) => {
+      if (host !== "dual.test") return real(host, options, callback);
+      const found = both.filter((a) => !options.family || a.family === options.family);
+      return options.all ? callback(null, found) : callback(null, found[0]!.address, found[0]!.family);
+    }) as LookupAll);
+    const client = new SMTP({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" } });
+    try {
+      const reply = await client.connect("dual.test", port);
+      assert.equal(reply.code, 220);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
