@@ -262,3 +262,8 @@ export function sourceBinding(address: string): { localAddress: string; family?:
   const family = net.isIP(address);
   return family === 0 ? { localAddress: address } : { localAddress: address, family };
 }
+
+/** True for an IPv4 or IPv6 address (what Node can bind to: `sourceAddress.host`). */
+export function isIPAddress(value: string): boolean {
+  return net.isIP(value) !== 0;
+}
