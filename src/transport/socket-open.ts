@@ -111,6 +111,7 @@ export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOpti
 export async function connectSocket(options: OpenOptions, reader: DirectReader | null): Promise<net.Socket> {
   const { host, port, path, implicitTLS, sourceAddress, timeout, signal } = options;
   if (options.socketFactory !== undefined) return connectSupplied(options, options.socketFactory);
+  if (path !== undefined) checkSocketPath(path, port);
   const base: net.NetConnectOpts = path !== undefined
     ? { path }
     : {
@@ -266,4 +267,21 @@ export function sourceBinding(address: string): { localAddress: string; family?:
 /** True for an IPv4 or IPv6 address (what Node can bind to: `sourceAddress.host`). */
 export function isIPAddress(value: string): boolean {
   return net.isIP(value) !== 0;
+}
+
+/** Bytes a Unix socket address holds (`sun_path`): 108 on Linux, 104 on macOS and the BSDs. */
+const SUN_PATH_BYTES = process.platform === "linux" ? 108 : 104;
+
+/**
+ * Refuses a Unix socket path longer than `sun_path`: Node cuts it to that length without a
+ * word, and would connect to whatever socket the shorter path names (or say ENOENT of the
+ * whole path). Python refuses it too ("AF_UNIX path too long").
+ * @throws SMTPConnectError, its cause an Error with code ENAMETOOLONG.
+ */
+function checkSocketPath(path: string, port: number): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes <= SUN_PATH_BYTES) return;
+  const why = `the Unix socket path is ${bytes} bytes long, over the ${SUN_PATH_BYTES} a socket address holds`;
+  const cause = Object.assign(new Error(`${why}: ${path}`), { code: "ENAMETOOLONG" });
+  throw new SMTPConnectError(-1, `Could not connect to ${endpoint(path, port)}: ${why}`, { cause });
 }
