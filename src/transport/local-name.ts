@@ -59,14 +59,17 @@ async function compute(): Promise<Computed> {
 }
 
 /**
- * This host's FQDN (looked up once per process), else the address literal of
+ * This host's FQDN (looked up once per process, until found), else the address literal of
  * `localAddress` (this end of the connection, when it is an IP address), else of the
  * address the host name resolves to, else `[127.0.0.1]`.
  */
 export async function localHostname(localAddress?: string): Promise<string> {
-  cached ??= compute();
-  const { fqdn, address } = await cached;
+  const computing = (cached ??= compute());
+  const { fqdn, address } = await computing;
   if (fqdn !== null) return fqdn;
+  // No name this time (DNS not up yet at a service's start, say): the next client asks
+  // again, as Python computes it for each SMTP object, rather than never giving it.
+  if (cached === computing) cached = undefined;
   if (localAddress !== undefined && net.isIP(localAddress) !== 0) return addressLiteral(localAddress);
   return addressLiteral(address ?? "127.0.0.1");
 }
