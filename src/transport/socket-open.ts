@@ -8,7 +8,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { domainToASCII } from "node:url";
-import { SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { errorCode, SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
 import { endpoint } from "./endpoint.js";
@@ -121,12 +121,24 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
       };
   if (implicitTLS === undefined) {
     const socket = net.connect(reader === null ? base : { ...base, onread: { buffer: reader.buffer, callback: reader.onread } });
-    await handshake(socket, "connect", timeout, signal, path ?? host, port, null);
+    await handshake(socket, "connect", timeout, signal, path ?? host, port, null).catch(familyHint(base));
     return socket;
   }
   const socket = tls.connect({ ...base, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
-  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined);
+  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined).catch(familyHint(base));
   return socket;
+}
+
+/**
+ * A host name with no address in the family `sourceBinding` asked for is "getaddrinfo
+ * ENOTFOUND localhost", though it has addresses in the other: the error says which family.
+ */
+function familyHint(base: net.NetConnectOpts): (err: unknown) => never {
+  return (err) => {
+    const { family, localAddress } = base as { family?: number; localAddress?: string };
+    if (family === undefined || !(err instanceof SMTPConnectError) || !/^(ENOTFOUND|ENODATA)$/.test(errorCode(err.cause))) throw err;
+    throw new SMTPConnectError(-1, `${err.smtpError} (IPv${family} addresses only: sourceAddress ${localAddress} is IPv${family})`, { cause: err.cause });
+  };
 }
 
 /**

@@ -84,3 +84,19 @@ describe("sourceAddress with a host name of both families", () => {
     }
   });
 });
+
+describe("sourceAddress with a host name of the other family only", () => {
+  it("the error says the name was looked up in the family of sourceAddress", async () => {
+    const real = dns.lookup as unknown as LookupAll;
+    mock.method(dns, "lookup", ((host, options: { all?: boolean; family?: number }, callback) => {
+      if (host !== "v4only.test") return real(host, options, callback);
+      if (options.family === 6) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" }));
+      return options.all ? callback(null, [{ address: "127.0.0.1", family: 4 }]) : callback(null, "127.0.0.1", 4);
+    }) as LookupAll);
+    const client = new SMTP({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "::1" } });
+    const err = await client.connect("v4only.test", 25).then(() => assert.fail("connected"), (e: unknown) => e);
+    assert.ok(err instanceof SMTPConnectError, String(err));
+    assert.equal(err.smtpError, "Could not connect to v4only.test:25: getaddrinfo ENOTFOUND v4only.test (IPv6 addresses only: sourceAddress ::1 is IPv6)");
+    assert.equal((err.cause as NodeJS.ErrnoException).code, "ENOTFOUND");
+  });
+});
