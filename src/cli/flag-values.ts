@@ -36,10 +36,13 @@ export function flagValue<T>(flag: string, parse: (value: string, previous: T | 
  * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
  * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else
  * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
+ * A value with a `/` is a Unix socket path (LMTP), taken whole with port 0.
  */
 export function parseHostPort(value: string): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
     new InvalidArgumentError("not host:port, [IP address]:port or an IPv6 address");
+  // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
+  if (value.includes("/")) return { host: value, port: 0 };
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
     if (!isIPv6(bracketed[1]!) && !isIPv4(bracketed[1]!)) throw notHostPort();

@@ -9,7 +9,7 @@ import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../const
 import { AuthRegistry } from "../auth/registry.js";
 import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
-import type { SocketFactory } from "../transport/socket-open.js";
+import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
 import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
@@ -154,6 +154,10 @@ function checkSourceAddress(value: unknown): void {
   checkKnownKeys(source, ["host", "port"], "sourceAddress key");
   if (source["host"] !== undefined && typeof source["host"] !== "string") {
     throw new TypeError(`sourceAddress.host must be a string, got ${describeValue(source["host"])}`);
+  }
+  // Node binds to an address only: a name failed at connect() with "Invalid IP address".
+  if (source["host"] && !isIPAddress(source["host"] as string)) {
+    throw new TypeError(`sourceAddress.host must be an IP address of this host (a name is not looked up), got ${JSON.stringify(source["host"])}`);
   }
   if (source["port"] !== undefined) checkPort(source["port"], "sourceAddress.port");
 }

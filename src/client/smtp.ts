@@ -353,9 +353,9 @@ export class SMTP extends SMTPTransactions {
 
   /** The local name for HELO/EHLO (computed once, as Python's `local_hostname`). */
   protected async hostname(name: string): Promise<string> {
-    if (name) return name;
-    if (this.localHostname) return this.localHostname;
-    const computed = await this.requireConnection().within(localHostname(), "looking up this host's name for EHLO/HELO (set localHostname to skip it)");
+    if (name || this.localHostname) return name || (this.localHostname as string);
+    const conv = this.requireConnection();
+    const computed = await conv.within(localHostname(conv.channel.localAddress), "looking up this host's name for EHLO/HELO (set localHostname to skip it)");
     this.rememberComputedName(computed);
     return computed;
   }

@@ -35,10 +35,7 @@ export interface Outgoing {
 /** The slot kind of each timeout phase: one shared object per phase and connection. */
 export type SlotKinds = Readonly<Record<TimeoutPhase, SlotKind>>;
 
-/**
- * The {@link SlotKinds} of a connection's timeouts (ms per phase); the kinds of the phases
- * in `completionOnly` take no 3yz reply (see `SlotKind.completionOnly`).
- */
+/** The {@link SlotKinds} of timeouts (ms per phase); those in `completionOnly` take no 3yz reply (`SlotKind.completionOnly`). */
 export function slotKinds(timeouts: Readonly<Record<TimeoutPhase, number>>, completionOnly: readonly TimeoutPhase[] = []): SlotKinds {
   const kinds = {} as Record<TimeoutPhase, SlotKind>;
   for (const phase of Object.keys(timeouts) as TimeoutPhase[]) {
@@ -70,10 +67,7 @@ export class Channel {
   #writes = 0;
   /** The first reply no slot took since the last write, and {@link writes} then (see {@link strayReply}). */
   #stray: { reply: SMTPReply; writes: number } | undefined = undefined;
-  /**
-   * Where a message body written in pieces is (see {@link bodyStarted}): `answered` once a
-   * reply came while it was being written, and the channel closed on it.
-   */
+  /** Where a body written in pieces is ({@link bodyStarted}): `answered` once a reply came meanwhile, closing the channel. */
   #body: "none" | "writing" | "answered" = "none";
   /** Aborted once the channel has closed, for whatever reason (see {@link closedSignal}). */
   readonly #closing = new AbortController();
@@ -126,6 +120,11 @@ export class Channel {
   /** True when the peer is on a loopback address or a Unix socket. */
   get loopback(): boolean {
     return this.#conn.loopback;
+  }
+
+  /** This end's IP address (see `Connection.localAddress`). */
+  get localAddress(): string | undefined {
+    return this.#conn.localAddress;
   }
 
   /** TLS details, or `null` on a plain link. */

@@ -126,6 +126,14 @@ export class Connection {
     return addr === undefined ? this.#socket.remoteFamily === undefined : isLoopbackAddress(addr);
   }
 
+  /**
+   * This end's IP address; `undefined` for a Unix socket and for a socket from
+   * `socketFactory` (its local end faces a proxy, not the server).
+   */
+  get localAddress(): string | undefined {
+    return this.#supplied ? undefined : this.#socket.localAddress;
+  }
+
   /** TLS details, or `null` on a plain link. */
   get tlsInfo(): TLSInfo | null {
     const s = this.#tlsSocket;

@@ -8,7 +8,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { domainToASCII } from "node:url";
-import { SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { errorCode, SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
 import { endpoint } from "./endpoint.js";
@@ -111,21 +111,34 @@ export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOpti
 export async function connectSocket(options: OpenOptions, reader: DirectReader | null): Promise<net.Socket> {
   const { host, port, path, implicitTLS, sourceAddress, timeout, signal } = options;
   if (options.socketFactory !== undefined) return connectSupplied(options, options.socketFactory);
+  if (path !== undefined) checkSocketPath(path, port);
   const base: net.NetConnectOpts = path !== undefined
     ? { path }
     : {
         host, port, noDelay: true,
-        ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
+        ...(sourceAddress?.host ? sourceBinding(sourceAddress.host) : {}),
         ...(sourceAddress?.port ? { localPort: sourceAddress.port } : {}),
       };
   if (implicitTLS === undefined) {
     const socket = net.connect(reader === null ? base : { ...base, onread: { buffer: reader.buffer, callback: reader.onread } });
-    await handshake(socket, "connect", timeout, signal, path ?? host, port, null);
+    await handshake(socket, "connect", timeout, signal, path ?? host, port, null).catch(familyHint(base));
     return socket;
   }
   const socket = tls.connect({ ...base, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
-  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined);
+  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined).catch(familyHint(base));
   return socket;
+}
+
+/**
+ * A host name with no address in the family `sourceBinding` asked for is "getaddrinfo
+ * ENOTFOUND localhost", though it has addresses in the other: the error says which family.
+ */
+function familyHint(base: net.NetConnectOpts): (err: unknown) => never {
+  return (err) => {
+    const { family, localAddress } = base as { family?: number; localAddress?: string };
+    if (family === undefined || !(err instanceof SMTPConnectError) || !/^(ENOTFOUND|ENODATA)$/.test(errorCode(err.cause))) throw err;
+    throw new SMTPConnectError(-1, `${err.smtpError} (IPv${family} addresses only: sourceAddress ${localAddress} is IPv${family})`, { cause: err.cause });
+  };
 }
 
 /**
@@ -224,7 +237,7 @@ export function handshake(
       if (tlsMode !== null && tcpUp) {
         finish(describeTLSError(err, host, port, tlsMode, caGiven));
       } else {
-        finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${err.message}`, { cause: err }));
+        finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${socketErrorText(err)}`, { cause: err }));
       }
     };
     const onClose = (): void => finish(new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed while connecting`));
@@ -239,4 +252,48 @@ export function handshake(
     socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * What a socket error says. A name with several addresses, every one failing, is an
+ * AggregateError without a message (Node's autoSelectFamily): then each attempt's
+ * ("connect ECONNREFUSED ::1:25; connect ECONNREFUSED 127.0.0.1:25").
+ */
+function socketErrorText(err: Error): string {
+  if (err.message !== "" || !(err instanceof AggregateError)) return err.message;
+  const each = (err.errors as unknown[]).map((e) => (e instanceof Error ? e.message : String(e)));
+  return each.join("; ") || "every address failed";
+}
+
+/**
+ * Net's options to bind to `address` before connecting: with the address's family, so a
+ * host name is looked up in that family only. Else Node takes the name's first address
+ * (often IPv6) and an IPv4 source cannot bind to it (EINVAL), where Python's
+ * `create_connection` goes on to the next address.
+ */
+export function sourceBinding(address: string): { localAddress: string; family?: number } {
+  const family = net.isIP(address);
+  return family === 0 ? { localAddress: address } : { localAddress: address, family };
+}
+
+/** True for an IPv4 or IPv6 address (what Node can bind to: `sourceAddress.host`). */
+export function isIPAddress(value: string): boolean {
+  return net.isIP(value) !== 0;
+}
+
+/** Bytes a Unix socket address holds (`sun_path`): 108 on Linux, 104 on macOS and the BSDs. */
+const SUN_PATH_BYTES = process.platform === "linux" ? 108 : 104;
+
+/**
+ * Refuses a Unix socket path longer than `sun_path`: Node cuts it to that length without a
+ * word, and would connect to whatever socket the shorter path names (or say ENOENT of the
+ * whole path). Python refuses it too ("AF_UNIX path too long").
+ * @throws SMTPConnectError, its cause an Error with code ENAMETOOLONG.
+ */
+function checkSocketPath(path: string, port: number): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes <= SUN_PATH_BYTES) return;
+  const why = `the Unix socket path is ${bytes} bytes long, over the ${SUN_PATH_BYTES} a socket address holds`;
+  const cause = Object.assign(new Error(`${why}: ${path}`), { code: "ENAMETOOLONG" });
+  throw new SMTPConnectError(-1, `Could not connect to ${endpoint(path, port)}: ${why}`, { cause });
 }

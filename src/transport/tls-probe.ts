@@ -11,7 +11,7 @@
 
 import tls from "node:tls";
 import { errorCode, SMTPConnectError } from "../errors.js";
-import { tlsOptionsFor } from "./socket-open.js";
+import { sourceBinding, tlsOptionsFor } from "./socket-open.js";
 import { implicitTLSPortMessage } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
 
@@ -64,7 +64,7 @@ export function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): 
     const socket = tls.connect({
       ...tlsOptionsFor(host, { rejectUnauthorized: false }), // SNI as for a real connection
       host, port,
-      ...(localAddress ? { localAddress } : {}),
+      ...(localAddress ? sourceBinding(localAddress) : {}),
     });
     let settled = false;
     const done = (isTLS: boolean): void => {

@@ -241,6 +241,9 @@ test("a Unix socket path (for LMTP): a relative one is made absolute (the librar
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
   assert.equal(parse("probe", "/var/run/dovecot/lmtp", "--lmtp").command?.host, "/var/run/dovecot/lmtp");
+  // A colon or brackets in a path are part of it: not a port, not an IPv6 address.
+  assert.deepEqual(parseHostPort("/run/lmtp:2003"), { host: "/run/lmtp:2003", port: 0 });
+  assert.equal(parse("probe", "/run/a:b/[lmtp]", "--lmtp").command?.host, "/run/a:b/[lmtp]");
   for (const argv of [["probe", "/var/run/dovecot/lmtp"], ["send", "--server", "run/lmtp", "--from", "a@x.org", "--to", "b@x.org"]]) {
     const r = parse(...argv);
     assert.equal(r.error?.exitCode, 2, argv.join(" "));

@@ -39,6 +39,7 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["tls.checkServerIdentity that is not a function", { tls: { checkServerIdentity: true } }, TypeError, /tls\.checkServerIdentity must be a function/],
   ["limits with a misspelt key", { limits: { maxLineLenght: 100_000 } }, TypeError, /unknown limits key "maxLineLenght"/],
   ["sourceAddress as a string", { sourceAddress: "10.0.0.1" }, TypeError, /sourceAddress must be an object/],
+  ["sourceAddress.host a host name", { sourceAddress: { host: "localhost" } }, TypeError, /sourceAddress\.host must be an IP address of this host \(a name is not looked up\), got "localhost"/],
   ["sourceAddress.port out of range", { sourceAddress: { port: 70_000 } }, RangeError, /sourceAddress.port must be an integer from 0 to 65535/],
   ["an authRegistry that is not one", { authRegistry: [] }, TypeError, /authRegistry must be an AuthRegistry/],
 ];
