@@ -95,11 +95,14 @@ export class RateLimiter {
    * could not start at once (it waited for a connection): the limit then holds for when calls
    * really start. Its old pass no longer counts; it passes again at once when the window
    * allows, else it waits first in line, ahead of the calls that came after it. Rejects as
-   * {@link take} does.
+   * {@link take} does; the old pass no longer counts then either (the caller sent nothing
+   * and holds no pass to give back).
    */
   renew(pass: RatePass, signal?: AbortSignal): Promise<RatePass> {
-    if (this.#closed) return Promise.reject(this.#closed.reason);
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed || signal?.aborted) {
+      this.refund(pass);
+      return Promise.reject(this.#closed ? this.#closed.reason : signal!.reason);
+    }
     this.#remove(pass);
     const now = this.#pass();
     return now !== undefined ? Promise.resolve(now) : this.#wait(signal, true);

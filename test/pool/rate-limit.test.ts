@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { inspect } from "node:util";
 import fc from "fast-check";
-import { RateLimiter, type RatePass } from "../../src/pool/rate-limit.js";
+import { CallPass, RateLimiter, type RatePass } from "../../src/pool/rate-limit.js";
 
 const pending = (p: Promise<unknown>): boolean => inspect(p).includes("<pending>");
 
@@ -126,4 +126,22 @@ test("renew: a caller's pass is exchanged for one of now, ahead of the calls wai
   await assert.rejects(c, /closed/);
   await assert.rejects(d, /closed/);
   await assert.rejects(limiter.renew(a), /closed/);
+});
+
+test("a pool call whose signal aborts as it renews its pass (it got its connection, sent nothing) gives that pass back: the next call passes at once", async () => {
+  const t = 0;
+  const limiter = new RateLimiter({ messages: 1, interval: 10 }, () => t);
+  try {
+    const call = new CallPass(limiter);
+    await call.take(undefined, () => assert.fail("the window is empty"));
+    const controller = new AbortController();
+    controller.abort(new Error("caller gave up"));
+    await assert.rejects(call.renew(controller.signal), /caller gave up/);
+    call.refund(); // as the pool does for a call that wrote nothing
+    const next = limiter.take();
+    assert.ok(!pending(next), "the aborted call's pass still counts");
+    assert.equal(await next, 0);
+  } finally {
+    limiter.close(new Error("closed"));
+  }
 });
