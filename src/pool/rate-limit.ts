@@ -36,6 +36,8 @@ interface Waiter {
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  /** Waiting in {@link RateLimiter.renew}: ahead of the calls waiting in `take`. */
+  renewing: boolean;
 }
 
 /** Makes callers wait as needed so that no more than the configured number pass per interval. */
@@ -108,11 +110,11 @@ export class RateLimiter {
     return now !== undefined ? Promise.resolve(now) : this.#wait(signal, true);
   }
 
-  /** Joins the line (at its head when `first`) until a pass is free. */
+  /** Joins the line (ahead of every call waiting in `take`, behind earlier renewals, when `first`) until a pass is free. */
   #wait(signal: AbortSignal | undefined, first: boolean): Promise<RatePass> {
     return new Promise<RatePass>((resolve, reject) => {
       const waiter: Waiter = {
-        resolve, reject, signal,
+        resolve, reject, signal, renewing: first,
         onAbort: () => {
           this.#leave(waiter);
           reject(signal?.reason);
@@ -120,7 +122,9 @@ export class RateLimiter {
         },
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
-      if (first) this.#waiting.unshift(waiter);
+      // Renewals among themselves in the order they came: a later one does not jump ahead.
+      const at = first ? this.#waiting.findIndex((w) => !w.renewing) : -1;
+      if (at >= 0) this.#waiting.splice(at, 0, waiter);
       else this.#waiting.push(waiter);
       this.#schedule();
     });

@@ -145,3 +145,28 @@ test("a pool call whose signal aborts as it renews its pass (it got its connecti
     limiter.close(new Error("closed"));
   }
 });
+
+test("renew: callers renewing while the window is full pass in the order they renewed, all ahead of the calls waiting at take()", async () => {
+  let t = 0;
+  const limiter = new RateLimiter({ messages: 1, interval: 10 }, () => t);
+  try {
+    const a = await limiter.take(); // at 0
+    t = 10;
+    const b = await limiter.take(); // at 10: A's 0 has left the window
+    t = 20;
+    await limiter.take(); // at 20
+    const later = limiter.take();
+    t = 25;
+    const first = limiter.renew(a);
+    const second = limiter.renew(b);
+    assert.ok(pending(first) && pending(second) && pending(later));
+    t = 30;
+    const winner = await Promise.race([first.then(() => "first"), second.then(() => "second"), later.then(() => "take")]);
+    assert.equal(winner, "first", "the caller that renewed first passes first");
+    assert.ok(pending(second) && pending(later));
+    t = 40;
+    assert.equal(await Promise.race([second.then(() => "second"), later.then(() => "take")]), "second");
+  } finally {
+    limiter.close(new Error("closed"));
+  }
+});
