@@ -36,6 +36,8 @@ interface Waiter {
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  /** Waiting in {@link RateLimiter.renew}: ahead of the calls waiting in `take`. */
+  renewing: boolean;
 }
 
 /** Makes callers wait as needed so that no more than the configured number pass per interval. */
@@ -95,21 +97,24 @@ export class RateLimiter {
    * could not start at once (it waited for a connection): the limit then holds for when calls
    * really start. Its old pass no longer counts; it passes again at once when the window
    * allows, else it waits first in line, ahead of the calls that came after it. Rejects as
-   * {@link take} does.
+   * {@link take} does; the old pass no longer counts then either (the caller sent nothing
+   * and holds no pass to give back).
    */
   renew(pass: RatePass, signal?: AbortSignal): Promise<RatePass> {
-    if (this.#closed) return Promise.reject(this.#closed.reason);
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed || signal?.aborted) {
+      this.refund(pass);
+      return Promise.reject(this.#closed ? this.#closed.reason : signal!.reason);
+    }
     this.#remove(pass);
     const now = this.#pass();
     return now !== undefined ? Promise.resolve(now) : this.#wait(signal, true);
   }
 
-  /** Joins the line (at its head when `first`) until a pass is free. */
+  /** Joins the line (ahead of every call waiting in `take`, behind earlier renewals, when `first`) until a pass is free. */
   #wait(signal: AbortSignal | undefined, first: boolean): Promise<RatePass> {
     return new Promise<RatePass>((resolve, reject) => {
       const waiter: Waiter = {
-        resolve, reject, signal,
+        resolve, reject, signal, renewing: first,
         onAbort: () => {
           this.#leave(waiter);
           reject(signal?.reason);
@@ -117,7 +122,9 @@ export class RateLimiter {
         },
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
-      if (first) this.#waiting.unshift(waiter);
+      // Renewals among themselves in the order they came: a later one does not jump ahead.
+      const at = first ? this.#waiting.findIndex((w) => !w.renewing) : -1;
+      if (at >= 0) this.#waiting.splice(at, 0, waiter);
       else this.#waiting.push(waiter);
       this.#schedule();
     });

@@ -72,6 +72,8 @@ async function sendThroughPool(ctx: Context, extra: Partial<PoolOptions>): Promi
   const twice = copies.filter((n) => n !== 1).length;
   check(twice === 0, `${twice} messages stored more than once (copies: ${copies.join(",")})`);
   const opened = ctx.transcript.filter((line) => line.startsWith("connected to ")).length;
+  // Retired after 10 messages: 40 need 4 connections at least (3 would mean none retired).
+  check(opened >= MESSAGES / 10, `${MESSAGES} messages over ${opened} connections: maxMessagesPerConnection (10) did not retire them`);
   return `${MESSAGES} messages over ${opened} connections, each stored once, ${MESSAGES / 5} refusals reported`;
 }
 

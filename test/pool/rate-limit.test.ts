@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { inspect } from "node:util";
 import fc from "fast-check";
-import { RateLimiter, type RatePass } from "../../src/pool/rate-limit.js";
+import { CallPass, RateLimiter, type RatePass } from "../../src/pool/rate-limit.js";
 
 const pending = (p: Promise<unknown>): boolean => inspect(p).includes("<pending>");
 
@@ -126,4 +126,47 @@ test("renew: a caller's pass is exchanged for one of now, ahead of the calls wai
   await assert.rejects(c, /closed/);
   await assert.rejects(d, /closed/);
   await assert.rejects(limiter.renew(a), /closed/);
+});
+
+test("a pool call whose signal aborts as it renews its pass (it got its connection, sent nothing) gives that pass back: the next call passes at once", async () => {
+  const t = 0;
+  const limiter = new RateLimiter({ messages: 1, interval: 10 }, () => t);
+  try {
+    const call = new CallPass(limiter);
+    await call.take(undefined, () => assert.fail("the window is empty"));
+    const controller = new AbortController();
+    controller.abort(new Error("caller gave up"));
+    await assert.rejects(call.renew(controller.signal), /caller gave up/);
+    call.refund(); // as the pool does for a call that wrote nothing
+    const next = limiter.take();
+    assert.ok(!pending(next), "the aborted call's pass still counts");
+    assert.equal(await next, 0);
+  } finally {
+    limiter.close(new Error("closed"));
+  }
+});
+
+test("renew: callers renewing while the window is full pass in the order they renewed, all ahead of the calls waiting at take()", async () => {
+  let t = 0;
+  const limiter = new RateLimiter({ messages: 1, interval: 10 }, () => t);
+  try {
+    const a = await limiter.take(); // at 0
+    t = 10;
+    const b = await limiter.take(); // at 10: A's 0 has left the window
+    t = 20;
+    await limiter.take(); // at 20
+    const later = limiter.take();
+    t = 25;
+    const first = limiter.renew(a);
+    const second = limiter.renew(b);
+    assert.ok(pending(first) && pending(second) && pending(later));
+    t = 30;
+    const winner = await Promise.race([first.then(() => "first"), second.then(() => "second"), later.then(() => "take")]);
+    assert.equal(winner, "first", "the caller that renewed first passes first");
+    assert.ok(pending(second) && pending(later));
+    t = 40;
+    assert.equal(await Promise.race([second.then(() => "second"), later.then(() => "take")]), "second");
+  } finally {
+    limiter.close(new Error("closed"));
+  }
 });
