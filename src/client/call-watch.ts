@@ -23,6 +23,12 @@ export interface CallWatch {
    * again. It must be built from the same arguments the call is given.
    */
   request?: Request;
+  /**
+   * Awaited at the call's turn, before anything of its transaction is written (and before
+   * `started` is set): the pool's rate limit takes its pass for the moment the call really
+   * starts. What it throws fails the call with nothing written.
+   */
+  beforeStart?: () => Promise<void>;
 }
 
 /**

@@ -281,8 +281,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
         throw unstartedOn421(err);
       }
     }
-    // Aborted while the greeting (or STARTTLS) was on its way: nothing of the transaction
-    // has been written, and nothing will be.
+    // The runner's last word before the first byte (the pool's rate limit), then: aborted
+    // while that or the greeting (or STARTTLS) was on its way, nothing of it is written.
+    if (progress.watch?.beforeStart) await progress.watch.beforeStart();
     signal?.throwIfAborted();
     const conv = this.requireConnection();
     const early = req.early;

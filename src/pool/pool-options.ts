@@ -31,10 +31,10 @@ export interface PoolOptions extends SMTPOptions {
   maxMessagesPerConnection?: number;
   /**
    * At most `messages` calls start in any `interval` ms, across the whole pool (a sliding
-   * window). A call passes the limit before it asks for a connection; one that then has to
-   * wait for a connection (being opened, or every one busy) exchanges its pass for a fresh
-   * one once it has it, first in line, so the limit holds for when transactions start,
-   * also when calls piled up during a stall. A call that then writes nothing of its transaction (refused by `maxQueued`; aborted or
+   * window). A call passes the limit before it asks for a connection, and exchanges its pass
+   * for a fresh one at its turn on the connection, just before its first byte (first in
+   * line), so the limit holds for when transactions start, also when calls piled up during
+   * a stall. A call that then writes nothing of its transaction (refused by `maxQueued`; aborted or
    * closed out while it waits for a connection, or while queued on one before its turn;
    * refused by a check before its first byte; or none to be had) gives its place back;
    * one whose transaction may be partly written (aborted mid-send, say) counts, whatever

@@ -166,11 +166,15 @@ export class SMTPPool {
     // own, on a follower of the pool's: each waiting call would add a listener to it.
     const link = own.signal === undefined ? followSignal(this.#options.signal) : linkSignals(this.#options.signal, own.signal);
     const signal = link.signal;
-    const place = QueueBound.place();
     const pass = new CallPass(this.#limiter);
+    // Renewed at the call's turn on its connection, just before its first byte: else calls
+    // that passed during a stall (waiting for a connection, or queued on a busy one) would
+    // all start at once when it ends, beyond the limit.
+    if (this.#limiter) call.beforeStart = () => pass.renew(signal);
+    const place = QueueBound.place();
     try {
       await pass.take(signal, () => this.#queued.enter(place));
-      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket(), () => pass.renew(signal));
+      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket());
     } catch (err) {
       // Nothing of it written (refused by maxQueued or a check, aborted, closed, no connection):
       // the pass goes back. Once its first byte may be out, it counts, whatever the reply.
@@ -184,13 +188,12 @@ export class SMTPPool {
   }
 
   /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
-  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number, renewPass: () => Promise<void>): Promise<T> {
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number): Promise<T> {
     let refused = false;
     for (let attempt = 1; ; attempt++) {
       let member: Member;
-      const wait = { waited: false };
       try {
-        member = await this.#acquire(signal, place, ticket, refused, wait);
+        member = await this.#acquire(signal, place, ticket, refused);
         this.#queued.leave(place);
       } catch (err) {
         // A new connection the server closed with a 421 (to the greeting, EHLO, STARTTLS
@@ -200,7 +203,6 @@ export class SMTPPool {
         continue;
       }
       try {
-        if (wait.waited) await renewPass();
         return await job(member.client);
       } catch (err) {
         // The connection went before this call's transaction started (a 421 to a call
@@ -221,8 +223,7 @@ export class SMTPPool {
     }
   }
 
-  /** A connection for the call; `wait.waited` is set when it had to wait for one (to open, or to be free). */
-  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number, refused: boolean, wait: { waited: boolean }): Promise<Member> {
+  async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number, refused: boolean): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#closed) throw new SMTPException("The pool is closed");
@@ -240,7 +241,6 @@ export class SMTPPool {
         // step, so no call in between can open one more than maxConnections.
         this.#opening++;
         const opened = this.#opener.open();
-        wait.waited = true;
         let client: SMTP;
         try {
           client = await untilAborted(opened, signal);
@@ -269,7 +269,6 @@ export class SMTPPool {
       }
       if (free) return this.#claim(free);
       this.#queued.enter(place);
-      wait.waited = true;
       const failures = this.#connectFailures.count;
       await this.#waiters.wait(ticket, signal);
       // Woken but aborted before it resumed: the wake-up goes to the next waiting call.

@@ -93,9 +93,9 @@ export class RateLimiter {
   }
 
   /**
-   * Exchanges `pass` (from {@link take}) for one recorded now, for a caller that passed but
-   * could not start at once (it waited for a connection): the limit then holds for when calls
-   * really start. Its old pass no longer counts; it passes again at once when the window
+   * Exchanges `pass` (from {@link take}) for one recorded now, for a caller that passed and
+   * is about to start (a pool call at its turn on its connection): the limit then holds for
+   * when calls really start, however long they waited in between. Its old pass no longer counts; it passes again at once when the window
    * allows, else it waits first in line, ahead of the calls that came after it. Rejects as
    * {@link take} does; the old pass no longer counts then either (the caller sent nothing
    * and holds no pass to give back).
@@ -219,9 +219,10 @@ export class RateLimiter {
 
 /**
  * One pool call's pass through a {@link RateLimiter} (none when the pool has no limit):
- * taken before the call asks for a connection, renewed when it had to wait for one (else
- * the calls that passed during a stall, every connection busy or one being opened, would
- * all start at once when it ends), given back when the call wrote nothing.
+ * taken before the call asks for a connection, renewed at its turn on the connection just
+ * before its first byte (else the calls that passed during a stall, waiting for a
+ * connection or queued on a busy one, would all start at once when it ends), given back
+ * when the call wrote nothing.
  */
 export class CallPass {
   #pass: RatePass | undefined;
