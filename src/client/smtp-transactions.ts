@@ -289,7 +289,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const env = early?.features === conv.features && early.changes === conv.features.changes ? early.env : this.envelope(conv, req);
     const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
     const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
-    if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
+    // The caller's options, not the envelope's: a server that only took HELO gets none, yet
+    // a binary body must not go as DATA there (its line ends and dots would be rewritten).
+    if (paramValue(req.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
       throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
     }
     // Released once the message is written: only the writes follow it (see linkSignals).

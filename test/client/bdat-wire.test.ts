@@ -172,6 +172,25 @@ S: 250 ok
   }, { chunking: false });
 });
 
+test("BODY=BINARYMIME to a server that only took HELO is SMTPNotSupportedError before MAIL, not its bytes rewritten by DATA", async () => {
+  // Options are dropped for a HELO server (as Python), but a binary body cannot go as DATA:
+  // its bare LF and CR would become CRLF and its leading dot be doubled.
+  const script = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 502 not here
+C: HELO client.test
+S: 250 mx.test
+C: NOOP
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("a\nb\r.c"), ["body=binarymime"]), SMTPNotSupportedError);
+    await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\na\nb\r.c", undefined, undefined, ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await client.noop();
+  });
+});
+
 test("a large in-memory message over BDAT to a slow but steady reader: each stall has its own dataBlock limit, not the whole message", { timeout: 60_000 }, async () => {
   const { createServer } = await import("node:net");
   const { SMTP } = await import("../../src/index.js");
