@@ -291,8 +291,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
     // The caller's options, not the envelope's: a server that only took HELO gets none, yet
     // a binary body must not go as DATA there (its line ends and dots would be rewritten).
-    if (paramValue(req.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
-      throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
+    if (paramValue(req.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME") {
+      if (!chunking) throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
+      // RFC 3030 §3: only to a server that advertises BINARYMIME.
+      if (!conv.hasExtn("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
     }
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);

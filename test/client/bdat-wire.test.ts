@@ -12,7 +12,7 @@ import { SMTPDataError, SMTPNotSupportedError, SMTPSenderRefused } from "../../s
 import { PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
 import { onCommands } from "../helpers/lines.js";
-import { EHLO_CHUNKING_PIPELINING, EHLO_CHUNKING, KIB, bigBody, chunkedScript } from "../helpers/bdat-scripts.js";
+import { EHLO_BDAT, EHLO_CHUNKING_PIPELINING, EHLO_CHUNKING, KIB, bigBody, chunkedScript } from "../helpers/bdat-scripts.js";
 
 /** Bytes with every shape DATA would change: bare LF, bare CR, leading dots, a lone ".". */
 const RAW = Buffer.from(".leading\n.\r\nbare\rcr\r\n..two\r\n.\r\nno final newline", "latin1");
@@ -187,6 +187,18 @@ S: 250 ok
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("a\nb\r.c"), ["body=binarymime"]), SMTPNotSupportedError);
     await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\na\nb\r.c", undefined, undefined, ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await client.noop();
+  });
+});
+
+test("BODY=BINARYMIME to a server that offers CHUNKING but not BINARYMIME is SMTPNotSupportedError before MAIL (RFC 3030 §3)", async () => {
+  const script = `${EHLO_BDAT}C: NOOP
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    // 7-bit bytes with a bare CR: a binary body all the same, which sendmail and sendMessage refuse alike.
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("a\rb"), ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\na\rb", undefined, undefined, ["BODY=BINARYMIME"]), SMTPNotSupportedError);
     await client.noop();
   });
 });
