@@ -201,11 +201,18 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * The MAIL options of a transaction from its paths (`<addr-spec>` as sent: a display name
    * is not, so it needs nothing): `SMTPUTF8` added when a path is not ASCII. `asked` are the
    * caller's options before a server without ESMTP dropped them: an SMTPUTF8 among them is
-   * still refused there (Python's documentation says so; its code drops it silently).
-   * @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed and the
-   * server does not offer it (or does not speak ESMTP).
+   * still refused there (Python's documentation says so; its code drops it silently), and
+   * so is a REQUIRETLS (RFC 8689).
+   * @throws SMTPNotSupportedError when SMTPUTF8 is asked for or needed, or REQUIRETLS is
+   * asked for, and the server does not offer it (or does not speak ESMTP).
    */
   private transactionOptions(conv: Conversation, from: string, to: readonly string[], options: string[], asked: readonly string[] = options): string[] {
+    // RFC 8689 §4.2.1: the demand for TLS all the way goes only to a server that advertises
+    // REQUIRETLS; one that ignored it (or a HELO server, which gets no options) would take
+    // the message without honouring it.
+    if (hasParam(asked, "REQUIRETLS") && !(conv.doesEsmtp && conv.hasExtn("requiretls"))) {
+      throw new SMTPNotSupportedError("REQUIRETLS was given, but the server does not advertise REQUIRETLS (RFC 8689: only over TLS)");
+    }
     const wantsUtf8 = hasParam(asked, "SMTPUTF8") || !isAsciiAddress(from) || !allAscii(to);
     if (!wantsUtf8) return options;
     if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) {
@@ -290,8 +297,12 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const env = early?.features === conv.features && early.changes === conv.features.changes ? early.env : this.envelope(conv, req);
     const pipelining = conv.doesEsmtp && conv.hasExtn("pipelining") && this.options.pipelining !== false;
     const chunking = conv.doesEsmtp && conv.hasExtn("chunking") && this.options.chunking !== false;
-    if (paramValue(env.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME" && !chunking) {
-      throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
+    // The caller's options, not the envelope's: a server that only took HELO gets none, yet
+    // a binary body must not go as DATA there (its line ends and dots would be rewritten).
+    if (paramValue(req.mailOptions, "BODY")?.toUpperCase() === "BINARYMIME") {
+      if (!chunking) throw new SMTPNotSupportedError("BODY=BINARYMIME needs CHUNKING (BDAT), which the server does not offer or which is disabled");
+      // RFC 3030 §3: only to a server that advertises BINARYMIME.
+      if (!conv.hasExtn("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
     }
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);

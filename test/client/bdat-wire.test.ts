@@ -12,7 +12,7 @@ import { SMTPDataError, SMTPNotSupportedError, SMTPSenderRefused } from "../../s
 import { PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { scriptEscape, traced } from "../helpers/flow-trace.js";
 import { onCommands } from "../helpers/lines.js";
-import { EHLO_CHUNKING_PIPELINING, EHLO_CHUNKING, KIB, bigBody, chunkedScript } from "../helpers/bdat-scripts.js";
+import { EHLO_BDAT, EHLO_CHUNKING_PIPELINING, EHLO_CHUNKING, KIB, bigBody, chunkedScript } from "../helpers/bdat-scripts.js";
 
 /** Bytes with every shape DATA would change: bare LF, bare CR, leading dots, a lone ".". */
 const RAW = Buffer.from(".leading\n.\r\nbare\rcr\r\n..two\r\n.\r\nno final newline", "latin1");
@@ -170,6 +170,37 @@ S: 250 ok
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("x"), ["BODY=BINARYMIME"]), SMTPNotSupportedError);
     await client.noop();
   }, { chunking: false });
+});
+
+test("BODY=BINARYMIME to a server that only took HELO is SMTPNotSupportedError before MAIL, not its bytes rewritten by DATA", async () => {
+  // Options are dropped for a HELO server (as Python), but a binary body cannot go as DATA:
+  // its bare LF and CR would become CRLF and its leading dot be doubled.
+  const script = `
+S: 220 mx.test ESMTP
+C: EHLO client.test
+S: 502 not here
+C: HELO client.test
+S: 250 mx.test
+C: NOOP
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("a\nb\r.c"), ["body=binarymime"]), SMTPNotSupportedError);
+    await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\na\nb\r.c", undefined, undefined, ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await client.noop();
+  });
+});
+
+test("BODY=BINARYMIME to a server that offers CHUNKING but not BINARYMIME is SMTPNotSupportedError before MAIL (RFC 3030 §3)", async () => {
+  const script = `${EHLO_BDAT}C: NOOP
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    // 7-bit bytes with a bare CR: a binary body all the same, which sendmail and sendMessage refuse alike.
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Buffer.from("a\rb"), ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\na\rb", undefined, undefined, ["BODY=BINARYMIME"]), SMTPNotSupportedError);
+    await client.noop();
+  });
 });
 
 test("a large in-memory message over BDAT to a slow but steady reader: each stall has its own dataBlock limit, not the whole message", { timeout: 60_000 }, async () => {
