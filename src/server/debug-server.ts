@@ -102,6 +102,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (list === undefined) lmtpRcpts.set(session.envelope, list = []);
     return list;
   };
+  // the limit smtp-server does not enforce: SIZE hidden (see toSmtpServerOptions)
+  const hiddenLimit = options.size !== undefined && options.size > 0 && options.extensions?.size === false ? options.size : Infinity;
   const keepBytes = options.keepBytes ?? Infinity;
   if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
     throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
@@ -155,12 +157,14 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       callback(null);
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
-      void receive(stream, session, keepBytes).then(
+      void receive(stream, session, keepBytes, hiddenLimit).then(
         (message) => {
+          const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
+          if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
           if (!stream.sizeExceeded) return deliver(message, session, callback);
           // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
           repeatRcpts(session);
-          callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }));
+          callback(tooBig);
         },
         (err: unknown) => {
           // Typically the client went away before the final ".": say so, or the transcript's
@@ -290,15 +294,15 @@ function checkCredentials(auth: SMTPServerAuthentication, expected: string): boo
   }
 }
 
-/** Reads a message's data, keeping its first `keepBytes` bytes. */
-async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number): Promise<ReceivedMessage> {
+/** Reads a message's data, keeping its first `keepBytes` bytes (none once past `limit`: it is refused). */
+async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number, limit: number): Promise<ReceivedMessage> {
   const chunks: Buffer[] = [];
   let size = 0;
   let kept = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length;
     // Past the size limit the message is refused (552): its bytes are read but not kept.
-    if (stream.sizeExceeded || kept >= keepBytes) continue;
+    if (stream.sizeExceeded || size > limit || kept >= keepBytes) continue;
     const part = kept + chunk.length <= keepBytes ? chunk : chunk.subarray(0, keepBytes - kept);
     chunks.push(part);
     kept += part.length;

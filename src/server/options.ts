@@ -154,7 +154,9 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     hideENHANCEDSTATUSCODES: !(ext.enhancedStatusCodes ?? true),
     hideDSN: !(ext.dsn ?? false),
     hideREQUIRETLS: !(ext.requireTls ?? false),
-    ...(options.size !== undefined ? { size: options.size, hideSize: !(ext.size ?? true), rejectOversized: true } : {}),
+    // smtp-server's hideSize still advertises a bare "SIZE" (only the number goes): with SIZE
+    // hidden, smtp-server is not told the limit and the debug server enforces it itself.
+    ...(options.size !== undefined && (ext.size ?? true) ? { size: options.size, rejectOversized: true } : {}),
     authMethods: [...(options.auth?.methods ?? ["PLAIN", "LOGIN", "CRAM-MD5"])],
     authOptional: !(options.auth?.required ?? false),
     allowInsecureAuth: options.auth?.allowInsecure ?? false,
