@@ -115,9 +115,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // is required, which smtp-server no longer does itself once AUTH is off.
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
   const smtpOptions = toSmtpServerOptions(options);
+  const logger = createTranscriptLogger(record);
   const server = new SMTPServer({
     ...smtpOptions,
-    logger: createTranscriptLogger(record),
+    logger,
     onConnect(session, callback) {
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
@@ -175,6 +176,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       );
     },
     onClose(session) {
+      logger.forget(session.id);
       event(session.id, "connection closed");
     },
   });
