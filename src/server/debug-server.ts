@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
-import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions, type Refusal } from "./options.js";
+import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type Refusal } from "./options.js";
 import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
@@ -143,6 +143,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if (authAfterTls && options.auth?.required && !session.secure) {
         return callback(Object.assign(new Error("Must issue a STARTTLS command first (authentication is required)"), { responseCode: 530 }));
       }
+      const param = unsupportedParam(options, session.secure, false, address.args);
+      if (param !== undefined) return callback(unsupported(param));
       const refusal = refuseFrom.get(address.address.toLowerCase());
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
@@ -152,6 +154,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if ((accepted?.length ?? session.envelope.rcptTo.length) >= maxRecipients) {
         return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
       }
+      const param = unsupportedParam(options, session.secure, true, address.args);
+      if (param !== undefined) return callback(unsupported(param));
       const refusal = refuseTo.get(address.address.toLowerCase());
       if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));
       accepted?.push(address.address);
@@ -180,6 +184,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       event(session.id, "connection closed");
     },
   });
+
+  function unsupported(param: string): Error {
+    return Object.assign(new Error(`Parameter ${param} not supported (extension not advertised)`), { responseCode: 555 });
+  }
 
   /**
    * LMTP: the envelope's recipients once for each RCPT accepted, repeats included, for the

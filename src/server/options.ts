@@ -166,3 +166,23 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     closeTimeout: options.closeTimeout ?? 500,
   };
 }
+
+/**
+ * The first MAIL FROM (`rcpt` false) or RCPT TO (`rcpt` true) parameter in `args` that is not
+ * one of an extension the server advertises (RFC 5321 §4.1.1.11 answers it 555), or undefined.
+ * smtp-server takes any parameter, so a client using an extension it was not offered
+ * (`serve --hide smtputf8`) would otherwise not be seen to.
+ */
+export function unsupportedParam(options: DebugServerOptions, secure: boolean, rcpt: boolean, args: Readonly<Record<string, unknown>> | false): string | undefined {
+  const ext = options.extensions ?? {};
+  const dsn = ext.dsn ?? false;
+  const allowed = rcpt ? [...(dsn ? ["NOTIFY", "ORCPT"] : [])] : [
+    ...((options.size ?? 0) > 0 && (ext.size ?? true) ? ["SIZE"] : []),
+    ...((ext.eightBitMime ?? true) ? ["BODY"] : []),
+    ...((ext.smtpUtf8 ?? true) ? ["SMTPUTF8"] : []),
+    ...(dsn ? ["RET", "ENVID"] : []),
+    ...((ext.requireTls ?? false) && secure ? ["REQUIRETLS"] : []),
+    ...(options.auth ? ["AUTH"] : []),
+  ];
+  return Object.keys(args === false ? {} : args).find((key) => !allowed.includes(key.toUpperCase()));
+}
