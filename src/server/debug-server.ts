@@ -143,7 +143,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if (authAfterTls && options.auth?.required && !session.secure) {
         return callback(Object.assign(new Error("Must issue a STARTTLS command first (authentication is required)"), { responseCode: 530 }));
       }
-      const param = unsupportedParam(options, session.secure, false, address.args);
+      const param = unsupportedParam(options, session, false, address.args);
       if (param !== undefined) return callback(unsupported(param));
       const refusal = refuseFrom.get(address.address.toLowerCase());
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
@@ -154,7 +154,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if ((accepted?.length ?? session.envelope.rcptTo.length) >= maxRecipients) {
         return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
       }
-      const param = unsupportedParam(options, session.secure, true, address.args);
+      const param = unsupportedParam(options, session, true, address.args);
       if (param !== undefined) return callback(unsupported(param));
       const refusal = refuseTo.get(address.address.toLowerCase());
       if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));

@@ -169,11 +169,14 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
 
 /**
  * The first MAIL FROM (`rcpt` false) or RCPT TO (`rcpt` true) parameter in `args` that is not
- * one of an extension the server advertises (RFC 5321 §4.1.1.11 answers it 555), or undefined.
+ * one of an extension the server advertised to `session` (none after HELO) (RFC 5321 §4.1.1.11 answers it 555), or undefined.
  * smtp-server takes any parameter, so a client using an extension it was not offered
  * (`serve --hide smtputf8`) would otherwise not be seen to.
  */
-export function unsupportedParam(options: DebugServerOptions, secure: boolean, rcpt: boolean, args: Readonly<Record<string, unknown>> | false): string | undefined {
+export function unsupportedParam(options: DebugServerOptions, session: { readonly secure: boolean; readonly openingCommand?: unknown }, rcpt: boolean, args: Readonly<Record<string, unknown>> | false): string | undefined {
+  // after HELO nothing was advertised
+  if (String(session.openingCommand).toUpperCase() === "HELO") return Object.keys(args === false ? {} : args)[0];
+  const secure = session.secure;
   const ext = options.extensions ?? {};
   const dsn = ext.dsn ?? false;
   const allowed = rcpt ? [...(dsn ? ["NOTIFY", "ORCPT"] : [])] : [

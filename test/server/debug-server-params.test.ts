@@ -28,3 +28,14 @@ test("parameters of extensions not advertised, and unknown ones, get 555; those 
     c.close();
   });
 });
+
+test("after HELO (no extensions at all), any MAIL FROM parameter gets 555", async () => {
+  await withServer({ size: 1000 }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("HELO client.example");
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> SIZE=10"), /^555 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    c.close();
+  });
+});
