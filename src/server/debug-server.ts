@@ -145,6 +145,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       }
       const param = unsupportedParam(options, session, false, address.args);
       if (param !== undefined) return callback(unsupported(param));
+      if (needsUtf8(address.address, address.args)) return callback(notUtf8(address.address));
       const refusal = refuseFrom.get(address.address.toLowerCase());
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
@@ -156,6 +157,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       }
       const param = unsupportedParam(options, session, true, address.args);
       if (param !== undefined) return callback(unsupported(param));
+      const { mailFrom } = session.envelope;
+      if (needsUtf8(address.address, mailFrom === false ? false : mailFrom.args)) return callback(notUtf8(address.address));
       const refusal = refuseTo.get(address.address.toLowerCase());
       if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));
       accepted?.push(address.address);
@@ -185,6 +188,13 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     },
   });
 
+  // RFC 6531 §3.4-3.5: a non-ASCII address only in a transaction whose MAIL FROM has SMTPUTF8 (else 553)
+  function needsUtf8(address: string, mailArgs: Readonly<Record<string, unknown>> | false): boolean {
+    return /[^\u0020-\u007e]/.test(address) && (mailArgs === false || mailArgs.SMTPUTF8 === undefined);
+  }
+  function notUtf8(address: string): Error {
+    return Object.assign(new Error(`Non-ASCII address <${address}> without SMTPUTF8 in MAIL FROM`), { responseCode: 553 });
+  }
   function unsupported(param: string): Error {
     return Object.assign(new Error(`Parameter ${param} not supported (extension not advertised)`), { responseCode: 555 });
   }

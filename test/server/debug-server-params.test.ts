@@ -39,3 +39,19 @@ test("after HELO (no extensions at all), any MAIL FROM parameter gets 555", asyn
     c.close();
   });
 });
+
+test("a non-ASCII address in a transaction without the SMTPUTF8 parameter gets 553 (RFC 6531 3.4)", async () => {
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<jörg@example.org>"), /^553 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<zoë@example.org>"), /^553 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    assert.match(await c.cmd("RSET"), /^250 /);
+    assert.match(await c.cmd("MAIL FROM:<jörg@example.org> SMTPUTF8"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<zoë@example.org>"), /^250 /);
+    c.close();
+  });
+});
