@@ -72,7 +72,8 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     keepTranscript: false,
     // Only what --print-max shows is held (and a few bytes more: formatMessage's cut looks past
     // it not to split a UTF-8 character); a 32 MiB message is counted, not kept whole.
-    ...(cmd.printMax === 0 ? {} : { keepBytes: cmd.printMax + 4 }),
+    // (at most the largest safe integer: --print-max takes up to that, and the sum past it is refused)
+    ...(cmd.printMax === 0 ? {} : { keepBytes: Math.min(cmd.printMax + 4, Number.MAX_SAFE_INTEGER) }),
     maxClients: cmd.maxClients,
     maxRecipients: cmd.maxRecipients,
   };

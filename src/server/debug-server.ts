@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
-import { refusalError, refusalMap, toSmtpServerOptions, type DebugServerOptions, type Refusal } from "./options.js";
+import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type Refusal } from "./options.js";
 import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
@@ -102,6 +102,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (list === undefined) lmtpRcpts.set(session.envelope, list = []);
     return list;
   };
+  // the limit smtp-server does not enforce: SIZE hidden (see toSmtpServerOptions)
+  const hiddenLimit = options.size !== undefined && options.size > 0 && options.extensions?.size === false ? options.size : Infinity;
   const keepBytes = options.keepBytes ?? Infinity;
   if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
     throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
@@ -113,9 +115,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // is required, which smtp-server no longer does itself once AUTH is off.
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
   const smtpOptions = toSmtpServerOptions(options);
+  const logger = createTranscriptLogger(record);
   const server = new SMTPServer({
     ...smtpOptions,
-    logger: createTranscriptLogger(record),
+    logger,
     onConnect(session, callback) {
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
@@ -140,6 +143,9 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if (authAfterTls && options.auth?.required && !session.secure) {
         return callback(Object.assign(new Error("Must issue a STARTTLS command first (authentication is required)"), { responseCode: 530 }));
       }
+      const param = unsupportedParam(options, session, false, address.args);
+      if (param !== undefined) return callback(unsupported(param));
+      if (needsUtf8(address.address, address.args)) return callback(notUtf8(address.address));
       const refusal = refuseFrom.get(address.address.toLowerCase());
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
@@ -149,18 +155,24 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if ((accepted?.length ?? session.envelope.rcptTo.length) >= maxRecipients) {
         return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
       }
+      const param = unsupportedParam(options, session, true, address.args);
+      if (param !== undefined) return callback(unsupported(param));
+      const { mailFrom } = session.envelope;
+      if (needsUtf8(address.address, mailFrom === false ? false : mailFrom.args)) return callback(notUtf8(address.address));
       const refusal = refuseTo.get(address.address.toLowerCase());
       if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));
       accepted?.push(address.address);
       callback(null);
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
-      void receive(stream, session, keepBytes).then(
+      void receive(stream, session, keepBytes, hiddenLimit).then(
         (message) => {
+          const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
+          if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
           if (!stream.sizeExceeded) return deliver(message, session, callback);
           // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
           repeatRcpts(session);
-          callback(Object.assign(new Error("Message exceeds fixed maximum message size"), { responseCode: 552 }));
+          callback(tooBig);
         },
         (err: unknown) => {
           // Typically the client went away before the final ".": say so, or the transcript's
@@ -171,9 +183,21 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       );
     },
     onClose(session) {
+      logger.forget(session.id);
       event(session.id, "connection closed");
     },
   });
+
+  // RFC 6531 §3.4-3.5: a non-ASCII address only in a transaction whose MAIL FROM has SMTPUTF8 (else 553)
+  function needsUtf8(address: string, mailArgs: Readonly<Record<string, unknown>> | false): boolean {
+    return /[^\u0020-\u007e]/.test(address) && (mailArgs === false || mailArgs.SMTPUTF8 === undefined);
+  }
+  function notUtf8(address: string): Error {
+    return Object.assign(new Error(`Non-ASCII address <${address}> without SMTPUTF8 in MAIL FROM`), { responseCode: 553 });
+  }
+  function unsupported(param: string): Error {
+    return Object.assign(new Error(`Parameter ${param} not supported (extension not advertised)`), { responseCode: 555 });
+  }
 
   /**
    * LMTP: the envelope's recipients once for each RCPT accepted, repeats included, for the
@@ -290,15 +314,15 @@ function checkCredentials(auth: SMTPServerAuthentication, expected: string): boo
   }
 }
 
-/** Reads a message's data, keeping its first `keepBytes` bytes. */
-async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number): Promise<ReceivedMessage> {
+/** Reads a message's data, keeping its first `keepBytes` bytes (none once past `limit`: it is refused). */
+async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number, limit: number): Promise<ReceivedMessage> {
   const chunks: Buffer[] = [];
   let size = 0;
   let kept = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length;
     // Past the size limit the message is refused (552): its bytes are read but not kept.
-    if (stream.sizeExceeded || kept >= keepBytes) continue;
+    if (stream.sizeExceeded || size > limit || kept >= keepBytes) continue;
     const part = kept + chunk.length <= keepBytes ? chunk : chunk.subarray(0, keepBytes - kept);
     chunks.push(part);
     kept += part.length;

@@ -154,7 +154,9 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     hideENHANCEDSTATUSCODES: !(ext.enhancedStatusCodes ?? true),
     hideDSN: !(ext.dsn ?? false),
     hideREQUIRETLS: !(ext.requireTls ?? false),
-    ...(options.size !== undefined ? { size: options.size, hideSize: !(ext.size ?? true), rejectOversized: true } : {}),
+    // smtp-server's hideSize still advertises a bare "SIZE" (only the number goes): with SIZE
+    // hidden, smtp-server is not told the limit and the debug server enforces it itself.
+    ...(options.size !== undefined && (ext.size ?? true) ? { size: options.size, rejectOversized: true } : {}),
     authMethods: [...(options.auth?.methods ?? ["PLAIN", "LOGIN", "CRAM-MD5"])],
     authOptional: !(options.auth?.required ?? false),
     allowInsecureAuth: options.auth?.allowInsecure ?? false,
@@ -163,4 +165,27 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     socketTimeout: options.socketTimeout ?? 60_000,
     closeTimeout: options.closeTimeout ?? 500,
   };
+}
+
+/**
+ * The first MAIL FROM (`rcpt` false) or RCPT TO (`rcpt` true) parameter in `args` that is not
+ * one of an extension the server advertised to `session` (none after HELO) (RFC 5321 §4.1.1.11 answers it 555), or undefined.
+ * smtp-server takes any parameter, so a client using an extension it was not offered
+ * (`serve --hide smtputf8`) would otherwise not be seen to.
+ */
+export function unsupportedParam(options: DebugServerOptions, session: { readonly secure: boolean; readonly openingCommand?: unknown }, rcpt: boolean, args: Readonly<Record<string, unknown>> | false): string | undefined {
+  // after HELO nothing was advertised
+  if (String(session.openingCommand).toUpperCase() === "HELO") return Object.keys(args === false ? {} : args)[0];
+  const secure = session.secure;
+  const ext = options.extensions ?? {};
+  const dsn = ext.dsn ?? false;
+  const allowed = rcpt ? [...(dsn ? ["NOTIFY", "ORCPT"] : [])] : [
+    ...((options.size ?? 0) > 0 && (ext.size ?? true) ? ["SIZE"] : []),
+    ...((ext.eightBitMime ?? true) ? ["BODY"] : []),
+    ...((ext.smtpUtf8 ?? true) ? ["SMTPUTF8"] : []),
+    ...(dsn ? ["RET", "ENVID"] : []),
+    ...((ext.requireTls ?? false) && secure ? ["REQUIRETLS"] : []),
+    ...(options.auth ? ["AUTH"] : []),
+  ];
+  return Object.keys(args === false ? {} : args).find((key) => !allowed.includes(key.toUpperCase()));
 }

@@ -42,8 +42,13 @@ export function redactCommand(command: string | undefined, line: string): string
   return command === "AUTH" ? REDACTED : line;
 }
 
+// Command verbs a client line may start with; after an AUTH, any other line is taken as a SASL answer.
+const VERBS = new Set(["HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH", "ETRN", "XCLIENT", "XFORWARD"]);
+
 /** A minimal bunyan-compatible logger, as smtp-server's `logger` option takes it. */
 export interface TranscriptLogger {
+  /** Drops what the logger keeps about `session` (call when it closes). */
+  forget(session: string): void;
   trace(): void;
   debug(fields: LogFields, message?: string, ...args: unknown[]): void;
   info(): void;
@@ -59,7 +64,20 @@ export interface TranscriptLogger {
  */
 export function createTranscriptLogger(record: (entry: TranscriptEntry) => void): TranscriptLogger {
   const ignore = (): void => undefined;
+  // Sessions whose last command was AUTH: smtp-server masks the SASL answers of an exchange
+  // it runs, but one sent without waiting for the 334 after an AUTH it refused (AUTH in clear
+  // text with STARTTLS on offer, a second AUTH) is read as an unknown command and logged as
+  // is. Until the next known command, such lines are masked here.
+  const afterAuth = new Set<string>();
+  const redactAnswer = (session: string, line: string): string => {
+    const verb = line.trim().split(/\s+/)[0]?.toUpperCase() ?? "";
+    if (verb === "AUTH") afterAuth.add(session);
+    else if (VERBS.has(verb)) afterAuth.delete(session);
+    else if (afterAuth.has(session)) return REDACTED;
+    return line;
+  };
   return {
+    forget: (session) => void afterAuth.delete(session),
     trace: ignore, info: ignore, warn: ignore, error: ignore, fatal: ignore,
     debug(fields, message, ...args) {
       const session = typeof fields?.cid === "string" ? fields.cid : String(fields?.cid ?? "");
@@ -70,7 +88,7 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
         }
       } else if (fields?.tnx === "command" && message === "C:") {
         const command = typeof fields.command === "string" ? fields.command : undefined;
-        const line = redactCommand(command, String(args[0] ?? "").replace("/* secured */", REDACTED));
+        const line = redactCommand(command, redactAnswer(session, String(args[0] ?? "").replace("/* secured */", REDACTED)));
         record({ session, direction: "C", line: escapeControl(line), time });
       } else if (fields?.tnx === "data" && typeof message === "string") {
         record({ session, direction: "C", line: format(message, ...args).replace(/^C: /, ""), time });

@@ -55,3 +55,22 @@ test("a message that onMessage fails (451 to the client) is not kept in messages
     assert.ok(server.transcript.some((e) => e.line === "message accepted: 4 bytes from <a@example.org> to 1 recipient(s) (1 refused after the data)"), server.transcript.map((e) => e.line).join("\n"));
   });
 });
+
+test("a SASL answer sent after an AUTH that was refused (a client that does not wait for 334) is masked in the transcript, not logged as an unknown command", async () => {
+  const { cert, key } = await getTestCerts();
+  // AUTH in clear text with STARTTLS on offer is refused; so is a second AUTH once logged in
+  await withServer({ tls: { cert, key }, auth: { users: { alice: "s3cret-pw" } } }, async (server) => {
+    const secret = Buffer.from("\0alice\0s3cret-pw").toString("base64");
+    const user = Buffer.from("alice").toString("base64");
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    c.socket.write(`AUTH PLAIN\r\n${secret}\r\nAUTH LOGIN\r\n${user}\r\n${secret}\r\n*\r\nNOOP\r\n`);
+    for (let i = 0; i < 6; i++) assert.match(await c.reply(), /^5\d\d /);
+    assert.match(await c.reply(), /^250 /);
+    c.close();
+    const text = server.transcript.map((e) => formatEntry(e)).join("\n");
+    for (const s of [secret, user]) assert.ok(!text.includes(s), text);
+    assert.match(text, /^C: NOOP$/m);
+  });
+});

@@ -1,0 +1,57 @@
+// The debugging server takes only the MAIL FROM and RCPT TO parameters of the extensions it
+// advertises (RFC 5321 §4.1.1.11: 555 otherwise), so `serve --hide smtputf8` (say) shows a
+// client that uses an extension it was not offered.
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { RawClient, withServer } from "../helpers/debug-client.js";
+
+test("parameters of extensions not advertised, and unknown ones, get 555; those advertised are taken", async () => {
+  await withServer({ size: 1000, extensions: { smtpUtf8: false, eightBitMime: false } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    for (const params of ["SMTPUTF8", "BODY=8BITMIME", "RET=HDRS", "ENVID=x", "FOO=bar"]) {
+      assert.match(await c.cmd(`MAIL FROM:<a@example.org> ${params}`), /^555 /, params);
+    }
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> SIZE=10"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org> NOTIFY=NEVER"), /^555 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    c.close();
+  });
+  await withServer({ extensions: { dsn: true } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> SMTPUTF8 BODY=8BITMIME RET=HDRS ENVID=x"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org> NOTIFY=SUCCESS ORCPT=rfc822;b@example.org"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<c@example.org> XYZ"), /^555 /);
+    c.close();
+  });
+});
+
+test("after HELO (no extensions at all), any MAIL FROM parameter gets 555", async () => {
+  await withServer({ size: 1000 }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("HELO client.example");
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> SIZE=10"), /^555 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    c.close();
+  });
+});
+
+test("a non-ASCII address in a transaction without the SMTPUTF8 parameter gets 553 (RFC 6531 3.4)", async () => {
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<jörg@example.org>"), /^553 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<zoë@example.org>"), /^553 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    assert.match(await c.cmd("RSET"), /^250 /);
+    assert.match(await c.cmd("MAIL FROM:<jörg@example.org> SMTPUTF8"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<zoë@example.org>"), /^250 /);
+    c.close();
+  });
+});
