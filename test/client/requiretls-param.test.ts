@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPNotSupportedError } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { greeting, HELO_ONLY, withScript } from "../helpers/client.js";
 
 test("REQUIRETLS to a server that does not advertise it is SMTPNotSupportedError before MAIL, for sendmail, sendMessage and mail()", async () => {
   // A server that ignored the unknown parameter would take the message in clear text.
@@ -22,13 +22,7 @@ S: 250 ok
 });
 
 test("REQUIRETLS to a server that only took HELO is SMTPNotSupportedError, not dropped with the other options", async () => {
-  const script = `
-S: 220 mx.test ESMTP
-C: EHLO client.test
-S: 502 not here
-C: HELO client.test
-S: 250 mx.test
-C: NOOP
+  const script = `${HELO_ONLY}C: NOOP
 S: 250 ok
 `;
   await withScript(script, async (client) => {
