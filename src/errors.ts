@@ -216,6 +216,14 @@ export function isClosing421(err: unknown): err is SMTPResponseException {
   return err instanceof SMTPResponseException && err.smtpCode === 421;
 }
 
+/**
+ * The error a 421 reply closes the connection with (RFC 5321 §3.8), whether a command's or
+ * one nobody asked for. Internal (not exported from the package).
+ */
+export function closedBy421(reply: { readonly message: string }): SMTPServerDisconnected {
+  return new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`);
+}
+
 /** The server refused the envelope sender. `sender` is the address as the caller gave it. */
 export class SMTPSenderRefused extends SMTPResponseException {
   /** The refused sender, exactly as the caller passed it. */

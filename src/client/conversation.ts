@@ -6,7 +6,7 @@
  */
 
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { closedBy421, SMTPTimeoutError } from "../errors.js";
 import { untilAborted } from "./abortable.js";
 import type { CommandEncoding } from "../protocol/commands.js";
 import { parseEhlo } from "../protocol/ehlo.js";
@@ -177,9 +177,9 @@ export class Conversation {
     return this.channel.send(commands, followed ? this.#followedKinds : this.#kinds, coalesce);
   }
 
-  /** Reads a slot's reply; a 421 closes the connection before the reply is returned. */
-  async read(slot: Slot): Promise<SMTPReply> {
-    return this.#closeOn421(await this.channel.reply(slot));
+  /** Reads a slot's reply (a 421 has closed the connection as it arrived: see `CommandQueue.feed`). */
+  read(slot: Slot): Promise<SMTPReply> {
+    return this.channel.reply(slot);
   }
 
   /**
@@ -192,20 +192,16 @@ export class Conversation {
 
   /** {@link read} for a settled slot, synchronously. @throws the slot's error. */
   take(slot: Slot): SMTPReply {
-    return this.#closeOn421(this.channel.take(slot));
+    return this.channel.take(slot);
   }
 
   /**
    * A reply held after a raw `send()` that no slot took (see `Channel.takeHeld`), if any;
-   * a 421 closes the connection before it is returned, as {@link read} does.
+   * a 421 closes the connection before it is returned, as one to a command did on arrival.
    */
   takeHeld(): SMTPReply | undefined {
     const reply = this.channel.takeHeld();
-    return reply === undefined ? undefined : this.#closeOn421(reply);
-  }
-
-  #closeOn421(reply: SMTPReply): SMTPReply {
-    if (reply.code === 421) this.channel.destroy(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
+    if (reply?.code === 421) this.channel.destroy(closedBy421(reply));
     return reply;
   }
 

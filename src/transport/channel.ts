@@ -7,7 +7,7 @@
 
 import type * as tls from "node:tls";
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { closedBy421, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
 import { CommandQueue, type Slot, type SlotKind } from "./command-queue.js";
 import { Connection, type TLSInfo } from "./connection.js";
@@ -261,7 +261,7 @@ export class Channel {
       // A 421 that no command asked for (an idle timeout, a shutdown) closes the connection
       // at once (RFC 5321 §3.8), before the next command is written to a server that is
       // leaving: that call then fails unstarted. One held for `getreply()` closes it there.
-      if (reply.code === 421 && !this.#queue.holding) this.destroy(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
+      if (reply.code === 421 && !this.#queue.holding) this.destroy(closedBy421(reply));
       return;
     }
     // The server answered a message it has not all read: client and server are out of step,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 import { Fifo } from "./fifo.js";
 
@@ -230,7 +230,7 @@ export class CommandQueue {
       // not only when that command's caller reads it, which may be later (after reading the
       // replies before it), while another call writes its commands to a server that is leaving.
       if (reply.code === 421) {
-        this.#fatal(new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`));
+        this.#fatal(closedBy421(reply));
         return;
       }
       // The code first: most replies complete their command, and then the kind is not read.
