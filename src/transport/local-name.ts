@@ -8,7 +8,7 @@
 import dns from "node:dns/promises";
 import net from "node:net";
 import os from "node:os";
-import { domainToASCII } from "node:url";
+import { asciiDomain } from "./endpoint.js";
 
 /** What this host's name resolves to: a valid FQDN or `null`, and its address if known. */
 interface Computed {
@@ -27,8 +27,7 @@ const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
  * (a space, an underscore, an empty label, an IP address, which goes in an address literal).
  */
 export function heloDomain(name: string): string | null {
-  const ascii = /\P{ASCII}/u.test(name) ? domainToASCII(name) : name;
-  const domain = ascii.endsWith(".") ? ascii.slice(0, -1) : ascii;
+  const domain = asciiDomain(name);
   if (!domain.includes(".") || domain.length > 253 || net.isIP(domain) !== 0) return null;
   return domain.split(".").every((label) => LABEL.test(label)) ? domain : null;
 }

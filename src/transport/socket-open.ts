@@ -7,11 +7,10 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { domainToASCII } from "node:url";
 import { errorCode, SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
-import { endpoint } from "./endpoint.js";
+import { asciiDomain, endpoint } from "./endpoint.js";
 
 /** Where and how to connect. */
 export interface OpenOptions {
@@ -73,12 +72,8 @@ export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOpti
   const options: tls.ConnectionOptions = { ...base };
   for (const key of TARGET_KEYS) delete options[key];
   const given = base.servername || host || undefined;
-  // RFC 6066 §3: SNI is ASCII; a certificate names an internationalized domain by its
-  // A-labels (RFC 6125 §6.4.2), which Node's check does not derive from U-labels.
-  const name = typeof given === "string" && /[^ -~]/.test(given) ? domainToASCII(given) || given : given;
-  // RFC 6066 §3: SNI carries the name "without a trailing dot" (a fully qualified
-  // "mx.example.org." is that name); the certificate check ignores the dot too.
-  const sni = typeof name === "string" ? name.replace(/\.$/, "") : name; // not a string: Node's TypeError
+  // SNI and the certificate check take the name's ASCII form (a name that has none as it is).
+  const sni = typeof given === "string" ? asciiDomain(given) || given.replace(/\.$/, "") : given; // not a string: Node's TypeError
   if (sni && net.isIP(sni) === 0) options.servername = sni;
   else delete options.servername;
   const check = base.checkServerIdentity ?? tls.checkServerIdentity;
@@ -90,8 +85,8 @@ export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOpti
       return err instanceof Error ? err : new Error(`tls.checkServerIdentity threw ${String(err)}`);
     }
   };
-  if (name !== undefined) {
-    options.checkServerIdentity = (_nodeName, cert) => guarded(name, cert);
+  if (sni !== undefined) {
+    options.checkServerIdentity = (_nodeName, cert) => guarded(sni, cert);
   } else if (typeof base.checkServerIdentity === "function") {
     options.checkServerIdentity = guarded;
   } else {
