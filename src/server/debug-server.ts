@@ -167,9 +167,9 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       void receive(stream, session, keepBytes, hiddenLimit).then(
         (message) => {
+          if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
           const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
           if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
-          if (!stream.sizeExceeded) return deliver(message, session, callback);
           // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
           repeatRcpts(session);
           callback(tooBig);
