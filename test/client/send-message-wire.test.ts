@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createMimeMessage } from "mimetext";
 import { SMTP, SMTPNotSupportedError } from "../../src/index.js";
-import { GREET, greeting, withScript } from "../helpers/client.js";
+import { GREET, greeting, LOCK_STEP_TO_DATA, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
 
@@ -37,13 +37,7 @@ S: 250 queued
 
 test("sendMessage(msg, null, null): Python's send_message(msg, None, None) reads the envelope from the headers (a null to was a TypeError)", async () => {
   const msg = "From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n";
-  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: From: a@x.test
+  const script = `${greeting([])}${LOCK_STEP_TO_DATA}C: From: a@x.test
 C: To: b@y.test
 C:
 C: hi
@@ -207,13 +201,7 @@ test("sendMessage: a Bcc after a line that ends the header section (no field, no
     }
   });
   // A body that merely starts without an empty line, with no Bcc after it, still goes (as in Python).
-  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<b@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: From: a@x.test
+  const script = `${greeting([])}${LOCK_STEP_TO_DATA}C: From: a@x.test
 C: To: b@y.test
 C: Hello there
 C:
