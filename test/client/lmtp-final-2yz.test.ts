@@ -8,17 +8,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP } from "../../src/index.js";
-import { LHLO, withScript } from "../helpers/client.js";
+import { LMTP_TWO_TO_DATA, withScript } from "../helpers/client.js";
 
-const TO_TWO = `${LHLO}C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: one
+const TO_TWO = `${LMTP_TWO_TO_DATA}C: one
 C: .
 `;
 

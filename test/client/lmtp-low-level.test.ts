@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPHeloError, type SMTPReply } from "../../src/index.js";
-import { withScript, LHLO } from "../helpers/client.js";
+import { LHLO, LMTP_TWO_TO_DATA, withScript } from "../helpers/client.js";
 
 test("low-level mail/rcpt/data: data() resolves to the first refusal with a recipients map of every accepted recipient", async () => {
   const script = `${LHLO}
@@ -60,16 +60,7 @@ S: 250 noop here
 });
 
 test("low-level data(): every accepted recipient refused after the data -> resolves (no throw) to the first refusal", async () => {
-  const script = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
+  const script = `${LMTP_TWO_TO_DATA}C: hi
 C: .
 S: 552 5.2.2 r1 full
 S: 550 5.1.1 r2 gone

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPRecipientsRefused, SMTPSenderRefused, type SMTPReply } from "../../src/index.js";
-import { withScript, LHLO, LHLO_PIPELINING } from "../helpers/client.js";
+import { LHLO, LHLO_PIPELINING, LMTP_TWO_TO_DATA, withScript } from "../helpers/client.js";
 import { traced } from "../helpers/flow-trace.js";
 
 const SIX = ["r1@y.test", "r2@y.test", "r3@y.test", "r4@y.test", "r5@y.test", "r6@y.test"];
@@ -124,16 +124,7 @@ S: 250 2.0.0 noop here
 });
 
 test("LMTP: per-recipient replies that arrive one by one, slowly, are each matched", async () => {
-  const script = `${LHLO}
-C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: RCPT TO:<r2@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
+  const script = `${LMTP_TWO_TO_DATA}C: hi
 C: .
 S! 250 2.0.0 r1
 -- wait 30

@@ -69,6 +69,17 @@ export const LHLO = greeting(["ENHANCEDSTATUSCODES"], "LHLO");
 /** The opening of an LMTP script whose server offers ENHANCEDSTATUSCODES and PIPELINING. */
 export const LHLO_PIPELINING = greeting(["ENHANCEDSTATUSCODES", "PIPELINING"], "LHLO");
 
+/** An LMTP script up to the 354: LHLO, then MAIL from a@x.test, RCPT r1@y.test and r2@y.test, DATA, one at a time. */
+export const LMTP_TWO_TO_DATA = `${LHLO}C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 250 ok
+C: RCPT TO:<r2@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+`;
+
 /** The opening of a script with a server that refuses EHLO (502) and accepts HELO: no extensions. */
 export const HELO_ONLY = "\nS: 220 mx.test\nC: EHLO client.test\nS: 502 no\nC: HELO client.test\nS: 250 hi\n";
 
