@@ -44,14 +44,24 @@ export function formatParam(param: ESMTPParam): string {
 
 /**
  * Checks and normalises a list of options (keywords upper-cased).
- * @throws TypeError for any invalid option (see {@link parseParam}).
+ * @throws TypeError for any invalid option (see {@link parseParam}), or for a keyword given
+ * twice (`BODY=7BIT` and `BODY=BINARYMIME`): a server may honour either, and the checks made
+ * before MAIL read the first.
  */
 export function normalizeParams(options: readonly string[] = []): string[] {
   if (!Array.isArray(options)) throw new TypeError("ESMTP options must be an array of strings");
   // Built with push, not map(): arrays on the send path then have one shape whichever tier
   // of V8 built them, so optimised code that reads them is not thrown away.
   const out: string[] = [];
-  for (const o of options) out.push(formatParam(parseParam(o)));
+  const seen = options.length > 1 ? new Set<string>() : undefined;
+  for (const o of options) {
+    const param = parseParam(o);
+    if (seen) {
+      if (seen.has(param.keyword)) throw new TypeError(`ESMTP option ${param.keyword} is given more than once`);
+      seen.add(param.keyword);
+    }
+    out.push(formatParam(param));
+  }
   return out;
 }
 

@@ -235,6 +235,12 @@ describe("params", () => {
     throwsTypeError(() => normalizeParams(["SIZE=1", "BAD OPTION"]));
   });
 
+  it("normalizeParams refuses a keyword given twice, whatever its case or value", () => {
+    throwsTypeError(() => normalizeParams(["BODY=7BIT", "body=BINARYMIME"]), /BODY is given more than once/);
+    throwsTypeError(() => normalizeParams(["SMTPUTF8", "SIZE=1", "smtputf8"]), /SMTPUTF8/);
+    assert.deepEqual(normalizeParams(["SIZE=1", "SIZE-X=1"]), ["SIZE=1", "SIZE-X=1"]);
+  });
+
   it("hasParam matches keywords case-insensitively", () => {
     assert.equal(hasParam(["smtputf8"], "SMTPUTF8"), true);
     assert.equal(hasParam(["SIZE=1"], "size"), true);
