@@ -88,10 +88,11 @@ export class Channel {
     const { tracer } = options;
     const ref: { channel?: Channel } = {};
     const queue = new CommandQueue({
-      reply: (reply, matched) => {
+      reply: (reply, matched, held) => {
         tracer.reply(reply);
         if (matched) return;
-        tracer.line("(discarded a reply that no command was waiting for)");
+        // One held is read by getreply(): not discarded.
+        if (!held) tracer.line("(discarded a reply that no command was waiting for)");
         if (ref.channel) ref.channel.#strayed(reply);
       },
       fatal: (error) => ref.channel?.destroy(error),

@@ -73,8 +73,11 @@ export class Slot {
 
 /** What the queue tells its owner. */
 export interface QueueEvents {
-  /** Every reply parsed, in order (for tracing), with whether a slot took it. */
-  reply(reply: SMTPReply, matched: boolean): void;
+  /**
+   * Every reply parsed, in order (for tracing), with whether a slot took it and, when none
+   * did, whether it was held for `getreply()` (else it is discarded).
+   */
+  reply(reply: SMTPReply, matched: boolean, held: boolean): void;
   /** A fatal protocol or timeout error: the owner must close the connection. */
   fatal(error: Error): void;
 }
@@ -218,9 +221,10 @@ export class CommandQueue {
     let advanced = false;
     for (let i = 0; i < replies.length; i++) {
       const slot = this.#slots.first;
-      this.#events.reply(replies[i]!, slot !== undefined);
+      const held = slot === undefined && this.#holdUnsolicited && this.#held.length < 100;
+      this.#events.reply(replies[i]!, slot !== undefined, held);
       if (slot === undefined) {
-        if (this.#holdUnsolicited && this.#held.length < 100) this.#held.push(replies[i]!);
+        if (held) this.#held.push(replies[i]!);
         continue;
       }
       const reply = replies[i]!;
