@@ -112,8 +112,15 @@ export class CommandQueue {
   readonly #slots = new Fifo<Slot>();
   #failure: unknown = null;
   #sealed = false;
-  /** Replies held for `getreply()` after a raw `send()` (bounded). */
+  /** Replies held for `getreply()` after a raw `send()` (at most {@link #holdMax}). */
   readonly #held: SMTPReply[] = [];
+  /**
+   * Most replies held at once: 100, plus one per line written raw on this connection (each
+   * may have its reply; fewer would drop replies that a server sends together, and leave
+   * `getreply()` waiting for them), so what a server can make us hold grows only with what
+   * we wrote.
+   */
+  #holdMax = 100;
   #holdUnsolicited = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When {@link #timer} fires (`performance.now()` clock). */
@@ -147,9 +154,13 @@ export class CommandQueue {
     return slot;
   }
 
-  /** After a raw `send()`: keep replies that match no slot, for `getreply()` (Python's pattern). */
-  holdUnsolicited(): void {
+  /**
+   * After a raw `send()`: keep replies that match no slot, for `getreply()` (Python's
+   * pattern); `lines`: how many lines it wrote, which may each have a reply.
+   */
+  holdUnsolicited(lines = 0): void {
     this.#holdUnsolicited = true;
+    this.#holdMax += lines;
   }
 
   /** True while replies that match no slot are kept (from a raw `send()` until the next slot opens). */
@@ -221,7 +232,7 @@ export class CommandQueue {
     let advanced = false;
     for (let i = 0; i < replies.length; i++) {
       const slot = this.#slots.first;
-      const held = slot === undefined && this.#holdUnsolicited && this.#held.length < 100;
+      const held = slot === undefined && this.#holdUnsolicited && this.#held.length < this.#holdMax;
       this.#events.reply(replies[i]!, slot !== undefined, held);
       if (slot === undefined) {
         if (held) this.#held.push(replies[i]!);
