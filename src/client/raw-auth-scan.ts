@@ -59,6 +59,8 @@ function lineHead(prev: string, bytes: Uint8Array): string {
 export class RawAuthScan {
   /** The raw line in progress, when it may yet become an AUTH command (see {@link lineHead}). */
   #head = "";
+  /** The word after the last AUTH found, as far as the write that held it went (maybe cut short, maybe empty). */
+  #mechanism = "";
   /**
    * Raw lines written, no AUTH among them, whose replies have not been read. Lines that get
    * no reply (message data sent raw) keep it high: the masking then lasts longer, never less.
@@ -91,7 +93,18 @@ export class RawAuthScan {
     const before = this.#unanswered + text.slice(0, auth.index + (auth[0].startsWith("\n") ? 1 : 0)).split("\n").length - 1;
     this.#head = "";
     this.#unanswered = 0;
+    this.#mechanism = /^[^\S\n]*(\S*)/.exec(text.slice(auth.index + auth[0].length))![1]!;
     return before;
+  }
+
+  /**
+   * Whether the AUTH command {@link scan} found last may name a SCRAM mechanism, whose
+   * server messages must not be traced: it does, or its name was cut off by the end of
+   * the write (then it may).
+   */
+  get mayBeScram(): boolean {
+    const name = this.#mechanism.toUpperCase();
+    return name.length < 6 ? "SCRAM-".startsWith(name) : name.startsWith("SCRAM-");
   }
 
   /** Notes that `getreply()` read the reply to a raw line. */

@@ -279,7 +279,7 @@ export abstract class SMTPBase {
     }
     const bytes = encodeCommand(verb, args, encoding, false);
     this.#rawScan.endLine();
-    this.#authAnswerDue = true;
+    this.#authStarted(/^SCRAM-/i.test(words[1] ?? ""));
     return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
   }
 
@@ -293,14 +293,24 @@ export abstract class SMTPBase {
     // a command may be cut over two. Scanned while masking too, for the line in progress.
     const before = this.#rawScan.scan(bytes, this.#authAnswerDue);
     if (before < 0) return;
-    this.#authAnswerDue = true;
+    this.#authStarted(this.#rawScan.mayBeScram);
     // The replies to the lines before it (one each) are not the AUTH's: they end nothing.
     this.#repliesBeforeAuth = before;
   }
 
-  /** True while raw lines are masked (an AUTH exchange sent raw may want answers). */
-  protected get authAnswerDue(): boolean {
-    return this.#authAnswerDue;
+  /**
+   * A raw AUTH command was written: its answers are masked until its exchange ends, and a
+   * SCRAM exchange's server messages too (offline password guessing: see `Tracer.maskChallenges`).
+   */
+  #authStarted(scram: boolean): void {
+    this.#authAnswerDue = true;
+    this.tracer.maskChallenges = scram;
+  }
+
+  /** The raw AUTH exchange is over (or its connection): nothing more is masked for it. */
+  #authEnded(): void {
+    this.#authAnswerDue = false;
+    this.tracer.maskChallenges = false;
   }
 
   /**
@@ -309,7 +319,7 @@ export abstract class SMTPBase {
    */
   protected authReplied(reply: SMTPReply): SMTPReply {
     if (this.#repliesBeforeAuth > 0) this.#repliesBeforeAuth--;
-    else if (reply.code !== 334) this.#authAnswerDue = false;
+    else if (reply.code !== 334) this.#authEnded();
     return reply;
   }
 
@@ -325,7 +335,7 @@ export abstract class SMTPBase {
   /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener. */
   protected forgetConnection(): void {
     this.pendingReplies = [];
-    this.#authAnswerDue = false;
+    this.#authEnded();
     this.#repliesBeforeAuth = 0;
     this.#rawScan.reset();
     this.unwatchSignal();

@@ -59,3 +59,18 @@ test("replies read for earlier raw lines are not counted again; a line sent by a
   scan.endLine();
   assert.equal(scan.scan(Buffer.from("TH LOGIN\r\n")), -1);
 });
+
+test("mayBeScram: the mechanism after AUTH names SCRAM, or is cut off where the write ends", () => {
+  const mayBe = (...writes: string[]): boolean => {
+    const scan = new RawAuthScan();
+    for (const w of writes) if (scan.scan(Buffer.from(w)) >= 0) return scan.mayBeScram;
+    throw new Error("no AUTH found");
+  };
+  assert.equal(mayBe("AUTH SCRAM-SHA-256 biws\r\n"), true);
+  assert.equal(mayBe("auth\tscram-sha-256-plus\r\n"), true);
+  assert.equal(mayBe("AUTH PLAIN AHUAcA==\r\n"), false);
+  assert.equal(mayBe("NOOP\r\nAUTH LOGIN\r\n"), false);
+  assert.equal(mayBe("AUTH SCR"), true);
+  assert.equal(mayBe("AU", "TH "), true);
+  assert.equal(mayBe("AUTH", " PLAIN"), false);
+});
