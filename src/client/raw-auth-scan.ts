@@ -85,13 +85,12 @@ export class RawAuthScan {
   scan(bytes: Uint8Array, answering = false): number {
     const text = this.#head + Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, RAW_SCAN_BYTES)).toString("latin1");
     const auth = answering ? null : AUTH_LINE.exec(text);
+    this.#head = lineHead(this.#head, bytes);
     if (auth === null) {
-      this.#head = lineHead(this.#head, bytes);
       if (!answering) this.#unanswered += text.split("\n").length - 1;
       return -1;
     }
     const before = this.#unanswered + text.slice(0, auth.index + (auth[0].startsWith("\n") ? 1 : 0)).split("\n").length - 1;
-    this.#head = "";
     this.#unanswered = 0;
     this.#mechanism = /^[^\S\n]*(\S*)/.exec(text.slice(auth.index + auth[0].length))![1]!;
     return before;

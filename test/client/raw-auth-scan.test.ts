@@ -74,3 +74,13 @@ test("mayBeScram: the mechanism after AUTH names SCRAM, or is cut off where the 
   assert.equal(mayBe("AU", "TH "), true);
   assert.equal(mayBe("AUTH", " PLAIN"), false);
 });
+
+test("the line in progress after an AUTH line in the same write is followed on", () => {
+  const scan = new RawAuthScan();
+  assert.equal(scan.scan(Buffer.from("AUTH LOGIN\r\n  AU")), 0);
+  assert.equal(scan.head, " AU");
+  assert.equal(scan.scan(Buffer.from("TH LOGIN\r\n")), 0);
+  const unended = new RawAuthScan();
+  assert.equal(unended.scan(Buffer.from("AUTH PLAIN x")), 0);
+  assert.notEqual(unended.head, "", "the AUTH line goes on: the next write starts no line");
+});
