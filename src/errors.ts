@@ -146,19 +146,21 @@ function describe(code: number, msg: string | Uint8Array): string {
 /**
  * Finds an RFC 3463 enhanced status code (`class.subject.detail`) at the start of reply
  * text, of the same class as the reply code's first digit; `undefined` when there is none.
+ * The text may hold every line of a reply (an error's `smtpError`): only the first is read.
  */
 export function parseEnhancedStatus(code: number, text: string): string | undefined {
   // Most text fails at once: it must start with the reply's class digit and a dot.
   const cls = text.charCodeAt(0);
   if (cls !== 0x30 + Math.floor(code / 100) || text.charCodeAt(1) !== 0x2e || (cls !== 0x32 && cls !== 0x34 && cls !== 0x35)) return undefined;
-  // class "." 1-3 digits "." 1-3 digits, then a space, a tab or the end: scanned by hand,
+  // class "." 1-3 digits "." 1-3 digits, then a space, a tab or the end (of the text or of
+  // its first line, "\n" joining the lines of a reply's message): scanned by hand,
   // since this runs for every reply and a regular-expression match allocates its result.
   const dot = digitsEnd(text, 2);
   if (dot === -1 || text.charCodeAt(dot) !== 0x2e) return undefined;
   const end = digitsEnd(text, dot + 1);
   if (end === -1) return undefined;
   const after = text.charCodeAt(end);
-  if (end < text.length && after !== 0x20 && after !== 0x09) return undefined;
+  if (end < text.length && after !== 0x20 && after !== 0x09 && after !== 0x0a) return undefined;
   return text.slice(0, end);
 }
 

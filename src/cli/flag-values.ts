@@ -216,7 +216,8 @@ export function parseExtensions(hide: readonly string[], offer: readonly string[
   const result: Record<string, boolean> = {};
   for (const [list, on] of [[hide, false], [offer, true]] as const) {
     for (const name of list.flatMap((v) => v.split(",")).map((v) => v.trim().toLowerCase()).filter(Boolean)) {
-      const key = EXTENSIONS[name as keyof typeof EXTENSIONS] as string | undefined;
+      // An own key only: "constructor" or "__proto__" would find Object.prototype's.
+      const key = Object.hasOwn(EXTENSIONS, name) ? EXTENSIONS[name as keyof typeof EXTENSIONS] : undefined;
       if (key === undefined) throw new CommanderError(2, "smtplib.usage", `error: unknown extension "${name}" (known: ${Object.keys(EXTENSIONS).join(", ")})`);
       // hideStarttls is the one switch that means "hidden" when true
       result[key] = key === "hideStarttls" ? !on : on;

@@ -15,6 +15,7 @@ import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
 import { isAccepted } from "./transaction.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
+import { RawAuthScan } from "./raw-auth-scan.js";
 import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
@@ -59,8 +60,6 @@ function keepingHeld(conv: Conversation, open: () => Slot): Slot {
 /** An AUTH command after a CR, LF or NUL in a line (which the encoder refuses): its error must not quote the line. */
 const EMBEDDED_AUTH = /[\r\n\0]\s*auth\s/i;
 
-/** How much of a raw `send()` is searched for an AUTH command (see `SMTPBase.rawSent`): a batch of commands fits. */
-const RAW_SCAN_BYTES = 64 * 1024;
 
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {
@@ -86,6 +85,8 @@ export abstract class SMTPBase {
   #authAnswerDue = false;
   /** Replies due, before the AUTH's, to the lines a raw `send()` wrote ahead of its AUTH command. */
   #repliesBeforeAuth = 0;
+  /** The raw line in progress, for an AUTH command whose words a caller cut over two writes. */
+  readonly #rawScan = new RawAuthScan();
   /** The `signal` option's listener while a connection is open (see {@link watchSignal}). */
   #onAbort: (() => void) | null = null;
   /** Removes {@link #onAbort} and lets go of the signal it listens on. */
@@ -257,18 +258,28 @@ export abstract class SMTPBase {
    * @throws TypeError as `encodeCommand`, before any state changes.
    */
   protected rawCommand(verb: string, args: string, encoding: CommandEncoding): { bytes: Buffer; log: string; auth: boolean } {
-    if (this.#authAnswerDue) return { bytes: encodeCommand(verb, args, encoding, false), log: "****", auth: true };
+    if (this.#authAnswerDue) {
+      const bytes = encodeCommand(verb, args, encoding, false);
+      this.#rawScan.endLine();
+      return { bytes, log: "****", auth: true };
+    }
     // Not strings: encodeCommand refuses them, naming their type.
     if (typeof verb !== "string" || typeof args !== "string") return { bytes: encodeCommand(verb, args, encoding), log: "", auth: false };
     const line = args ? `${verb} ${args}` : verb;
     // Any white space separates words here: masking a line that a server would not read as
-    // AUTH shows less, never more.
-    const words = line.trim().split(/\s+/);
+    // AUTH shows less, never more. The line ends one a raw send() began ("AU", then "TH ...").
+    const head = this.#rawScan.head;
+    const words = (head + line).trim().split(/\s+/);
     // A line the encoder refuses is quoted in its TypeError, unless an AUTH command follows a
     // line break in it (`NOOP\r\nAUTH PLAIN <base64>`, several commands in one docmd()).
-    if (words[0]!.toUpperCase() !== "AUTH") return { bytes: encodeCommand(verb, args, encoding, !EMBEDDED_AUTH.test(line)), log: line, auth: false };
+    if (words[0]!.toUpperCase() !== "AUTH") {
+      const bytes = encodeCommand(verb, args, encoding, !EMBEDDED_AUTH.test(line));
+      this.#rawScan.endLine();
+      return { bytes, log: line, auth: false };
+    }
     const bytes = encodeCommand(verb, args, encoding, false);
-    this.#authAnswerDue = true;
+    this.#rawScan.endLine();
+    this.#authStarted(/^SCRAM-/i.test(words[1] ?? ""));
     return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
   }
 
@@ -278,21 +289,28 @@ export abstract class SMTPBase {
    * `putcmd`, at a reply after those to the lines before the AUTH.
    */
   protected rawSent(bytes: Uint8Array): void {
-    if (this.#authAnswerDue) return;
-    // Any line may start it, not only the first: one send() may carry several commands. Only
-    // the first RAW_SCAN_BYTES are read: a send() of a large message's data must not become
-    // a string as large (past V8's string limit it would throw).
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, RAW_SCAN_BYTES)).toString("latin1");
-    const auth = /(?:^|\n)[^\S\n]*auth\s/i.exec(text);
-    if (auth === null) return;
-    this.#authAnswerDue = true;
+    // Any line may start it, not only the first: one send() may carry several commands, and
+    // a command may be cut over two. Scanned while masking too, for the line in progress.
+    const before = this.#rawScan.scan(bytes, this.#authAnswerDue);
+    if (before < 0) return;
+    this.#authStarted(this.#rawScan.mayBeScram);
     // The replies to the lines before it (one each) are not the AUTH's: they end nothing.
-    this.#repliesBeforeAuth = text.slice(0, auth.index + (auth[0].startsWith("\n") ? 1 : 0)).split("\n").length - 1;
+    this.#repliesBeforeAuth = before;
   }
 
-  /** True while raw lines are masked (an AUTH exchange sent raw may want answers). */
-  protected get authAnswerDue(): boolean {
-    return this.#authAnswerDue;
+  /**
+   * A raw AUTH command was written: its answers are masked until its exchange ends, and a
+   * SCRAM exchange's server messages too (offline password guessing: see `Tracer.maskChallenges`).
+   */
+  #authStarted(scram: boolean): void {
+    this.#authAnswerDue = true;
+    this.tracer.maskChallenges = scram;
+  }
+
+  /** The raw AUTH exchange is over (or its connection): nothing more is masked for it. */
+  #authEnded(): void {
+    this.#authAnswerDue = false;
+    this.tracer.maskChallenges = false;
   }
 
   /**
@@ -301,15 +319,25 @@ export abstract class SMTPBase {
    */
   protected authReplied(reply: SMTPReply): SMTPReply {
     if (this.#repliesBeforeAuth > 0) this.#repliesBeforeAuth--;
-    else if (reply.code !== 334) this.#authAnswerDue = false;
+    else if (reply.code !== 334) this.#authEnded();
     return reply;
+  }
+
+  /**
+   * Notes a reply that `getreply()` read for a raw `send()`: one line fewer awaits its
+   * reply, and during a raw AUTH exchange it may end the masking (see {@link authReplied}).
+   */
+  protected rawReplyRead(reply: SMTPReply): SMTPReply {
+    this.#rawScan.answered();
+    return this.#authAnswerDue ? this.authReplied(reply) : reply;
   }
 
   /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener. */
   protected forgetConnection(): void {
     this.pendingReplies = [];
-    this.#authAnswerDue = false;
+    this.#authEnded();
     this.#repliesBeforeAuth = 0;
+    this.#rawScan.reset();
     this.unwatchSignal();
   }
 

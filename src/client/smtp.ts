@@ -253,14 +253,14 @@ export class SMTP extends SMTPTransactions {
       // A putcmd() slot keeps its own outcome, even when the connection has since failed.
       const pending = this.pendingReplies.shift();
       if (pending && this.conversation) {
-        if ("reply" in pending) return this.authAnswerDue ? this.authReplied(pending.reply) : pending.reply;
+        if ("reply" in pending) return this.rawReplyRead(pending.reply);
         const reply = await this.conversation.read(pending.slot);
         this.countRawRecipient(this.conversation, pending.recipient, reply);
         return pending.auth ? this.authReplied(reply) : reply;
       }
       const reply = await this.unaskedReply();
       // A reply to a raw send(): it may be the AUTH exchange's, so it may end the masking.
-      return this.authAnswerDue ? this.authReplied(reply) : reply;
+      return this.rawReplyRead(reply);
     });
   }
 

@@ -8,6 +8,7 @@
 import type * as tls from "node:tls";
 import type { TimeoutPhase } from "../constants.js";
 import { closedBy421, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { countLines } from "../protocol/bytes.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
 import { CommandQueue, type Slot, type SlotKind } from "./command-queue.js";
 import { Connection, type TLSInfo } from "./connection.js";
@@ -88,10 +89,10 @@ export class Channel {
     const { tracer } = options;
     const ref: { channel?: Channel } = {};
     const queue = new CommandQueue({
-      reply: (reply, matched) => {
+      reply: (reply, matched, held) => {
         tracer.reply(reply);
         if (matched) return;
-        tracer.line("(discarded a reply that no command was waiting for)");
+        if (!held) tracer.line("(discarded a reply that no command was waiting for)"); // one held: getreply() reads it
         if (ref.channel) ref.channel.#strayed(reply);
       },
       fatal: (error) => ref.channel?.destroy(error),
@@ -231,7 +232,7 @@ export class Channel {
     this.#assertOpen();
     this.#writes++;
     this.#tracer.command(log);
-    this.#queue.holdUnsolicited();
+    this.#queue.holdUnsolicited(countLines(bytes)); // each line it ends may have a reply
     this.#conn.write(bytes);
   }
 

@@ -73,8 +73,11 @@ export class Slot {
 
 /** What the queue tells its owner. */
 export interface QueueEvents {
-  /** Every reply parsed, in order (for tracing), with whether a slot took it. */
-  reply(reply: SMTPReply, matched: boolean): void;
+  /**
+   * Every reply parsed, in order (for tracing), with whether a slot took it and, when none
+   * did, whether it was held for `getreply()` (else it is discarded).
+   */
+  reply(reply: SMTPReply, matched: boolean, held: boolean): void;
   /** A fatal protocol or timeout error: the owner must close the connection. */
   fatal(error: Error): void;
 }
@@ -109,8 +112,15 @@ export class CommandQueue {
   readonly #slots = new Fifo<Slot>();
   #failure: unknown = null;
   #sealed = false;
-  /** Replies held for `getreply()` after a raw `send()` (bounded). */
+  /** Replies held for `getreply()` after a raw `send()` (at most {@link #holdMax}). */
   readonly #held: SMTPReply[] = [];
+  /**
+   * Most replies held at once: 100, plus one per line written raw on this connection (each
+   * may have its reply; fewer would drop replies that a server sends together, and leave
+   * `getreply()` waiting for them), so what a server can make us hold grows only with what
+   * we wrote.
+   */
+  #holdMax = 100;
   #holdUnsolicited = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When {@link #timer} fires (`performance.now()` clock). */
@@ -144,9 +154,13 @@ export class CommandQueue {
     return slot;
   }
 
-  /** After a raw `send()`: keep replies that match no slot, for `getreply()` (Python's pattern). */
-  holdUnsolicited(): void {
+  /**
+   * After a raw `send()`: keep replies that match no slot, for `getreply()` (Python's
+   * pattern); `lines`: how many lines it wrote, which may each have a reply.
+   */
+  holdUnsolicited(lines = 0): void {
     this.#holdUnsolicited = true;
+    this.#holdMax += lines;
   }
 
   /** True while replies that match no slot are kept (from a raw `send()` until the next slot opens). */
@@ -218,9 +232,10 @@ export class CommandQueue {
     let advanced = false;
     for (let i = 0; i < replies.length; i++) {
       const slot = this.#slots.first;
-      this.#events.reply(replies[i]!, slot !== undefined);
+      const held = slot === undefined && this.#holdUnsolicited && this.#held.length < this.#holdMax;
+      this.#events.reply(replies[i]!, slot !== undefined, held);
       if (slot === undefined) {
-        if (this.#holdUnsolicited && this.#held.length < 100) this.#held.push(replies[i]!);
+        if (held) this.#held.push(replies[i]!);
         continue;
       }
       const reply = replies[i]!;

@@ -44,3 +44,13 @@ test("send() of two commands, then getreply() twice, both replies coming togethe
     assert.equal((await client.rset()).message, "reset");
   }, { timeout: 2000 });
 });
+
+test("send() of 150 commands whose replies come together: getreply() reads every one of them, none dropped past 100", async () => {
+  const n = 150;
+  const replies = Array.from({ length: n }, (_, i) => `S: 250 ok ${i}\n`).join("");
+  await withScript(`${GREET}${"C: NOOP\n".repeat(n)}${replies}C: QUIT\nS: 221 bye\n`, async (client) => {
+    await client.send("NOOP\r\n".repeat(n));
+    for (let i = 0; i < n; i++) assert.equal((await client.getreply()).message, `ok ${i}`);
+    assert.equal((await client.quit()).code, 221);
+  });
+});

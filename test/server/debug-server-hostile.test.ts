@@ -74,3 +74,16 @@ test("a SASL answer sent after an AUTH that was refused (a client that does not 
     assert.match(text, /^C: NOOP$/m);
   });
 });
+
+test("a user name with a line separator (U+2028, which smtp-server lets through) is escaped in the transcript's AUTH line, as C: and S: lines are", async () => {
+  await withServer({ auth: { users: { alice: "s3cret-pw" }, allowInsecure: true } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd(`AUTH PLAIN ${Buffer.from("\0ali\u2028ce\0pw").toString("base64")}`), /^535 /);
+    await c.cmd("QUIT");
+    c.close();
+    const auth = server.transcript.find((e) => e.direction === "*" && e.line.startsWith("AUTH PLAIN as"));
+    assert.equal(auth?.line, "AUTH PLAIN as \"ali\\u2028ce\": refused");
+  });
+});

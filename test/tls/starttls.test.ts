@@ -148,6 +148,10 @@ describe("STARTTLS response injection (NO STARTTLS, USENIX Security 2021)", () =
     await check({ starttlsReply: "220 go\r\n250 forg" });
   });
 
+  it("a malformed line in the same segment as the 220 is the same protocol violation as forged bytes (not 'malformed reply')", async () => {
+    await check({ starttlsReply: "220 go\r\nforged junk\r\n" });
+  });
+
   it("forged bytes in a separate segment right after the 220 close the connection", async () => {
     await check({ injectAfterStarttls: "250 forged\r\n" });
   });

@@ -1,0 +1,86 @@
+// RawAuthScan: finding an AUTH command in raw bytes is the same whether they come whole,
+// byte by byte, split at every index, or cut anywhere (property).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { RawAuthScan } from "../../src/client/raw-auth-scan.js";
+
+/** What scanning `chunks` in order finds: the first result that is not -1, or -1. */
+function found(chunks: readonly Buffer[]): number {
+  const scan = new RawAuthScan();
+  for (const c of chunks) {
+    const before = scan.scan(c);
+    if (before >= 0) return before;
+  }
+  return -1;
+}
+
+function cuts(buf: Buffer, points: readonly number[]): Buffer[] {
+  const at = [...new Set(points.map((p) => p % (buf.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of at) { out.push(buf.subarray(prev, p)); prev = p; }
+  out.push(buf.subarray(prev));
+  return out;
+}
+
+const lineArb = fc.oneof(
+  fc.constantFrom("NOOP", "AUTH LOGIN", "auth\tplain x", "  AUTH PLAIN", "\u00a0auth login", "AUTHX", "AU TH", "xauth y", "AUTH", "MAIL FROM:<a@b>", ""),
+  fc.string({ unit: fc.constantFrom("a", "u", "t", "h", "A", "U", "T", "H", " ", "\t", "\r", "x"), maxLength: 8 }),
+);
+const rawArb = fc.array(fc.tuple(lineArb, fc.constantFrom("\r\n", "\n", " ", "")), { maxLength: 6 })
+  .map((parts) => Buffer.from(parts.map(([l, e]) => l + e).join(""), "latin1"));
+
+test("the same AUTH line is found whole, byte by byte and split in two at every index", () => {
+  for (const text of ["AUTH LOGIN\r\n", "NOOP\r\nNOOP\r\n \tauth plain dGVzdA==\r\n", "NOOP\r\nAUTHX\r\nAU TH\r\n", "RSET\r\nAUTH\r\n"]) {
+    const buf = Buffer.from(text, "latin1");
+    const whole = found([buf]);
+    assert.equal(found([...buf].map((b) => Buffer.of(b))), whole, `${JSON.stringify(text)} byte by byte`);
+    for (let i = 0; i <= buf.length; i++) assert.equal(found([buf.subarray(0, i), buf.subarray(i)]), whole, `${JSON.stringify(text)} split at ${i}`);
+  }
+  assert.equal(found([Buffer.from("NOOP\r\nAUTH LOGIN\r\n")]), 1);
+  assert.equal(found([Buffer.from("NOOP\r\nAUTHX LOGIN\r\n")]), -1);
+});
+
+test("property: cut anywhere, raw bytes give the AUTH line (and the replies due before it) that they give whole", () => {
+  fc.assert(fc.property(rawArb, fc.array(fc.nat(), { maxLength: 6 }), (buf, points) => {
+    assert.equal(found(cuts(buf, points)), found([buf]));
+  }), { numRuns: 3000 });
+});
+
+test("replies read for earlier raw lines are not counted again; a line sent by a command ends the line in progress", () => {
+  const scan = new RawAuthScan();
+  assert.equal(scan.scan(Buffer.from("NOOP\r\nNOOP\r\n")), -1);
+  scan.answered();
+  assert.equal(scan.scan(Buffer.from("AUTH LOGIN\r\n")), 1);
+  assert.equal(scan.scan(Buffer.from("AU")), -1);
+  assert.equal(scan.head, "AU");
+  scan.endLine();
+  assert.equal(scan.scan(Buffer.from("TH LOGIN\r\n")), -1);
+});
+
+test("mayBeScram: the mechanism after AUTH names SCRAM, or is cut off where the write ends", () => {
+  const mayBe = (...writes: string[]): boolean => {
+    const scan = new RawAuthScan();
+    for (const w of writes) if (scan.scan(Buffer.from(w)) >= 0) return scan.mayBeScram;
+    throw new Error("no AUTH found");
+  };
+  assert.equal(mayBe("AUTH SCRAM-SHA-256 biws\r\n"), true);
+  assert.equal(mayBe("auth\tscram-sha-256-plus\r\n"), true);
+  assert.equal(mayBe("AUTH PLAIN AHUAcA==\r\n"), false);
+  assert.equal(mayBe("NOOP\r\nAUTH LOGIN\r\n"), false);
+  assert.equal(mayBe("AUTH SCR"), true);
+  assert.equal(mayBe("AU", "TH "), true);
+  assert.equal(mayBe("AUTH", " PLAIN"), false);
+});
+
+test("the line in progress after an AUTH line in the same write is followed on", () => {
+  const scan = new RawAuthScan();
+  assert.equal(scan.scan(Buffer.from("AUTH LOGIN\r\n  AU")), 0);
+  assert.equal(scan.head, " AU");
+  assert.equal(scan.scan(Buffer.from("TH LOGIN\r\n")), 0);
+  const unended = new RawAuthScan();
+  assert.equal(unended.scan(Buffer.from("AUTH PLAIN x")), 0);
+  assert.notEqual(unended.head, "", "the AUTH line goes on: the next write starts no line");
+});
