@@ -11,6 +11,9 @@ import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeout
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 import { Fifo } from "./fifo.js";
 
+/** Replies held for `getreply()` after a raw `send()` that wrote no line (see `CommandQueue.holdUnsolicited`). */
+const HOLD_MIN = 100;
+
 /**
  * What kind of reply a slot waits for: the limit and phase of its timeout. One object serves
  * every slot of its kind (a connection makes one per phase), so opening a slot allocates
@@ -115,12 +118,12 @@ export class CommandQueue {
   /** Replies held for `getreply()` after a raw `send()` (at most {@link #holdMax}). */
   readonly #held: SMTPReply[] = [];
   /**
-   * Most replies held at once: 100, plus one per line written raw on this connection (each
-   * may have its reply; fewer would drop replies that a server sends together, and leave
-   * `getreply()` waiting for them), so what a server can make us hold grows only with what
-   * we wrote.
+   * Most replies held at once: 100, plus one per line written raw since the last slot opened
+   * (each may have its reply; fewer would drop replies that a server sends together, and
+   * leave `getreply()` waiting for them), so what a server can make us hold grows only with
+   * what we wrote.
    */
-  #holdMax = 100;
+  #holdMax = HOLD_MIN;
   #holdUnsolicited = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When {@link #timer} fires (`performance.now()` clock). */
@@ -151,6 +154,7 @@ export class CommandQueue {
     else this.#slots.push(slot);
     this.#holdUnsolicited = false;
     this.#held.length = 0;
+    this.#holdMax = HOLD_MIN;
     return slot;
   }
 

@@ -95,3 +95,24 @@ describe("CommandQueue: pairing replies with slots", () => {
   });
 });
 
+
+describe("CommandQueue: replies held after a raw send()", () => {
+  /** Feeds `n` replies that no slot waits for; returns how many the queue held. */
+  function heldAfter(queue: CommandQueue, n: number): number {
+    queue.feed(Buffer.from("250 ok\r\n".repeat(n)));
+    let held = 0;
+    while (queue.takeHeld() !== undefined) held++;
+    return held;
+  }
+
+  it("holds 100 replies, plus one per line written raw since the last slot opened; a slot resets the bound", () => {
+    const { queue } = recordingQueue();
+    queue.holdUnsolicited(150);
+    assert.equal(heldAfter(queue, 300), 250);
+    // A slot opens: what the raw lines before it earned no longer counts.
+    queue.expect(KIND, "NOOP");
+    queue.feed(Buffer.from("250 noop\r\n"));
+    queue.holdUnsolicited(0);
+    assert.equal(heldAfter(queue, 300), 100);
+  });
+});
