@@ -11,7 +11,7 @@ import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeout
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 import { Fifo } from "./fifo.js";
 
-/** Replies held for `getreply()` after a raw `send()` that wrote no line (see `CommandQueue.holdUnsolicited`). */
+/** Replies held for `getreply()` after a raw `send()`, beyond one per line still unanswered (see `CommandQueue.holdUnsolicited`). */
 const HOLD_MIN = 100;
 
 /**
@@ -115,15 +115,16 @@ export class CommandQueue {
   readonly #slots = new Fifo<Slot>();
   #failure: unknown = null;
   #sealed = false;
-  /** Replies held for `getreply()` after a raw `send()` (at most {@link #holdMax}). */
+  /** Replies held for `getreply()` after a raw `send()` (at most {@link HOLD_MIN} plus {@link #rawUnanswered}). */
   readonly #held: SMTPReply[] = [];
   /**
-   * Most replies held at once: 100, plus one per line written raw since the last slot opened
-   * (each may have its reply; fewer would drop replies that a server sends together, and
-   * leave `getreply()` waiting for them), so what a server can make us hold grows only with
-   * what we wrote.
+   * Lines written raw whose replies have not been taken yet (by a slot or `takeHeld()`).
+   * Replies held at once are at most {@link HOLD_MIN} plus this: each such line may have its
+   * reply (fewer would drop replies that a server sends together, and leave `getreply()`
+   * waiting for them), so what a server can make us hold grows only with what we wrote and
+   * have not read.
    */
-  #holdMax = HOLD_MIN;
+  #rawUnanswered = 0;
   #holdUnsolicited = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When {@link #timer} fires (`performance.now()` clock). */
@@ -154,7 +155,6 @@ export class CommandQueue {
     else this.#slots.push(slot);
     this.#holdUnsolicited = false;
     this.#held.length = 0;
-    this.#holdMax = HOLD_MIN;
     return slot;
   }
 
@@ -164,7 +164,7 @@ export class CommandQueue {
    */
   holdUnsolicited(lines = 0): void {
     this.#holdUnsolicited = true;
-    this.#holdMax += lines;
+    this.#rawUnanswered += lines;
   }
 
   /** True while replies that match no slot are kept (from a raw `send()` until the next slot opens). */
@@ -174,7 +174,9 @@ export class CommandQueue {
 
   /** Takes a reply held after a raw `send()`, if any. */
   takeHeld(): SMTPReply | undefined {
-    return this.#held.shift();
+    const reply = this.#held.shift();
+    if (reply !== undefined && this.#rawUnanswered > 0) this.#rawUnanswered--;
+    return reply;
   }
 
   /**
@@ -236,13 +238,14 @@ export class CommandQueue {
     let advanced = false;
     for (let i = 0; i < replies.length; i++) {
       const slot = this.#slots.first;
-      const held = slot === undefined && this.#holdUnsolicited && this.#held.length < this.#holdMax;
+      const held = slot === undefined && this.#holdUnsolicited && this.#held.length < HOLD_MIN + this.#rawUnanswered;
       this.#events.reply(replies[i]!, slot !== undefined, held);
       if (slot === undefined) {
         if (held) this.#held.push(replies[i]!);
         continue;
       }
       const reply = replies[i]!;
+      if (this.#rawUnanswered > 0) this.#rawUnanswered--;
       this.#settle(slot, reply);
       advanced = true;
       // A 421 closes the connection (RFC 5321 §3.8) as it arrives, once its command has it:

@@ -105,11 +105,11 @@ describe("CommandQueue: replies held after a raw send()", () => {
     return held;
   }
 
-  it("holds 100 replies, plus one per line written raw since the last slot opened; a slot resets the bound", () => {
+  it("holds 100 replies, plus one per line written raw whose reply has not been taken; taken replies no longer count", () => {
     const { queue } = recordingQueue();
     queue.holdUnsolicited(150);
     assert.equal(heldAfter(queue, 300), 250);
-    // A slot opens: what the raw lines before it earned no longer counts.
+    // The 150 raw lines have had their replies taken: they no longer widen the bound.
     queue.expect(KIND, "NOOP");
     queue.feed(Buffer.from("250 noop\r\n"));
     queue.holdUnsolicited(0);
