@@ -15,6 +15,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { LMTP, SMTP, SMTP_SSL, SMTPResponseException, type SMTPReply } from "../../src/index.js";
@@ -48,6 +50,8 @@ export interface ParityScenario {
   verbsAsGiven?: boolean;
   /** The class used on both sides (default `SMTP`); `SMTP_SSL` makes the server speak TLS from the first byte (needs `certs`). */
   cls?: "SMTP" | "LMTP" | "SMTP_SSL";
+  /** Listen on a Unix socket (for LMTP) instead of TCP: `{path}` in a `connect` host stands for its path. */
+  unixSocket?: boolean;
 }
 
 /** What a call gave: its value, or its error's class name (and code and text for a reply error). */
@@ -76,7 +80,7 @@ export const PY_DRIVER = `${ROOT}test/parity/py_driver.py`;
 const PYTHON = process.env["PARITY_PYTHON"] ?? "python3";
 
 /** A server that plays `turns` to one connection and records every byte it receives (TLS: the plaintext). */
-async function startResponder(turns: readonly ParityTurn[], certs?: ParityScenario["certs"], implicitTLS = false): Promise<{ port: number; received: () => string; close: () => Promise<void> }> {
+async function startResponder(turns: readonly ParityTurn[], certs?: ParityScenario["certs"], implicitTLS = false, path?: string): Promise<{ port: number; received: () => string; close: () => Promise<void> }> {
   const chunks: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((raw) => {
@@ -133,9 +137,9 @@ async function startResponder(turns: readonly ParityTurn[], certs?: ParityScenar
     listen();
     play();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => (path === undefined ? server.listen(0, "127.0.0.1", resolve) : server.listen(path, resolve)));
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: path === undefined ? (server.address() as net.AddressInfo).port : 0,
     received: () => Buffer.concat(chunks).toString("utf8"),
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
@@ -144,12 +148,20 @@ async function startResponder(turns: readonly ParityTurn[], certs?: ParityScenar
   };
 }
 
+let sockets = 0;
+
+/** A fresh Unix socket path for a scenario that asks for one. */
+function socketPath(scenario: ParityScenario): string | undefined {
+  return scenario.unixSocket === true ? join(tmpdir(), `smtplib-parity-${process.pid}-${++sockets}.sock`) : undefined;
+}
+
 /** Runs the calls with Python's smtplib against a fresh server playing `scenario.turns`. */
 export async function runPython(scenario: ParityScenario): Promise<ParityRun> {
   if (!existsSync(PY_DRIVER)) throw new Error(`parity driver missing: ${PY_DRIVER}`);
-  const server = await startResponder(scenario.turns, scenario.certs, scenario.cls === "SMTP_SSL");
+  const path = socketPath(scenario);
+  const server = await startResponder(scenario.turns, scenario.certs, scenario.cls === "SMTP_SSL", path);
   try {
-    const spec = { port: server.port, host: "127.0.0.1", local_hostname: "client.test", cafile: scenario.certs?.caFile, cls: scenario.cls, calls: scenario.calls };
+    const spec = { port: server.port, path, host: "127.0.0.1", local_hostname: "client.test", cafile: scenario.certs?.caFile, cls: scenario.cls, calls: scenario.calls };
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(PYTHON, [PY_DRIVER], { stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
@@ -203,14 +215,14 @@ const AUTH_OBJECTS: Record<string, (s: SMTP) => AuthObject> = {
 const ATTRIBUTES: Record<string, "user" | "password" | "localHostname"> = { user: "user", password: "password", local_hostname: "localHostname" };
 
 /** Runs one call with our client, mapped from Python's name and arguments. */
-async function callOurs(smtp: SMTP, call: ParityCall, port: number, certs: ParityScenario["certs"]): Promise<unknown> {
+async function callOurs(smtp: SMTP, call: ParityCall, port: number, certs: ParityScenario["certs"], path?: string): Promise<unknown> {
   const a = (call.args ?? []) as string[];
   const opts = call.kwargs?.["initial_response_ok"] === undefined ? {} : { initialResponseOk: call.kwargs["initial_response_ok"] as boolean };
   switch (call.op) {
     case "connect": {
       // Optional [host, port]: "{port}" stands for the server's port, in either.
       if (a.length === 0) return smtp.connect("127.0.0.1", port);
-      const host = String(a[0]).replace("{port}", String(port));
+      const host = String(a[0]).replace("{port}", String(port)).replace("{path}", path ?? "");
       return smtp.connect(host, (a[1] as unknown) === "{port}" ? port : ((a[1] as unknown as number | null) ?? 0));
     }
     case "set_feature": smtp.esmtpFeatures.set(a[0]!, a[1]!); return null;
@@ -240,14 +252,15 @@ async function callOurs(smtp: SMTP, call: ParityCall, port: number, certs: Parit
 
 /** Runs the calls with our `SMTP` against a fresh server playing `scenario.turns`. */
 export async function runOurs(scenario: ParityScenario): Promise<ParityRun> {
-  const server = await startResponder(scenario.turns, scenario.certs, scenario.cls === "SMTP_SSL");
+  const path = socketPath(scenario);
+  const server = await startResponder(scenario.turns, scenario.certs, scenario.cls === "SMTP_SSL", path);
   const Cls = { SMTP, LMTP, SMTP_SSL }[scenario.cls ?? "SMTP"];
   const smtp = new Cls({ localHostname: "client.test", timeout: 5000, diagnoseTLS: false, ...(scenario.certs ? { tls: { ca: scenario.certs.ca } } : {}) });
   const results: CallResult[] = [];
   try {
     for (const call of scenario.calls) {
       try {
-        const value = await callOurs(smtp, call, server.port, scenario.certs);
+        const value = await callOurs(smtp, call, server.port, scenario.certs, path);
         results.push({ value: valueOf(value), state: stateOf(smtp) });
       } catch (err) {
         results.push({ error: errorOf(err), state: stateOf(smtp) });

@@ -63,7 +63,8 @@ def run(spec):
             if op == "connect":
                 # Python's connect() keeps no host for starttls(): only SMTP(host) does.
                 host, port = (args + [None, None])[:2] if args else (spec.get("host", "127.0.0.1"), spec["port"])
-                host = host.replace("{port}", str(spec["port"])) if isinstance(host, str) else host
+                if isinstance(host, str):
+                    host = host.replace("{port}", str(spec["port"])).replace("{path}", spec.get("path") or "")
                 port = spec["port"] if port == "{port}" else port
                 smtp._host = spec.get("host", "127.0.0.1")
                 value = smtp.connect(host, port or 0)

@@ -83,3 +83,10 @@ test("parity: LMTP session: LHLO, ehlo_or_helo_if_needed, HELO, login", async ()
     "[2].helo_resp": "no HELO was sent",
   });
 });
+
+test("parity: LMTP over a Unix socket", async () => {
+  const at: ParityCall = { op: "connect", args: ["{path}"] };
+  await assertParity({ cls: "LMTP", unixSocket: true, turns: ["220 lmtp\r\n", "250-lmtp\r\n250 8BITMIME\r\n", "250 ok\r\n", "221 bye\r\n"], calls: [at, EHLO, { op: "noop" }, { op: "quit" }] });
+  await assertParity({ cls: "LMTP", unixSocket: true, turns: ["220 lmtp\r\n", "250-lmtp\r\n250 AUTH PLAIN LOGIN\r\n", "235 ok\r\n"], calls: [at, { op: "login", args: ["u", "p"] }] });
+  await assertParity({ cls: "LMTP", unixSocket: true, turns: [{ close: "end" }], calls: [at, { op: "noop" }] });
+});
