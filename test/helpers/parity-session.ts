@@ -33,9 +33,10 @@ export interface ParityCall {
  * What the server does at one turn: turn 0 at the connection, turn N after the client's
  * Nth line. `send` is written as is (CRLFs included); then `close` ends the connection
  * (`end` half-closes, `destroy` resets), or `tls` starts a server-side TLS handshake.
+ * `latin1` sends each char of `send` as one byte (for bytes that are not UTF-8).
  * A string is `{ send }`. After the last turn the server closes the connection.
  */
-export type ParityTurn = string | { send?: string; close?: "end" | "destroy"; tls?: boolean };
+export type ParityTurn = string | { send?: string; latin1?: boolean; close?: "end" | "destroy"; tls?: boolean };
 
 /** A scenario: the server's turns and the calls made against it. */
 export interface ParityScenario {
@@ -95,7 +96,7 @@ async function startResponder(turns: readonly ParityTurn[], certs?: ParityScenar
         return;
       }
       const step = typeof t === "string" ? { send: t } : t;
-      if (step.send !== undefined) sock.write(step.send);
+      if (step.send !== undefined) sock.write(Buffer.from(step.send, "latin1" in step && step.latin1 === true ? "latin1" : "utf8"));
       if (step.close === "end") sock.end();
       else if (step.close === "destroy") sock.destroy();
       else if (step.tls === true) {

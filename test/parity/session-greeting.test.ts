@@ -111,3 +111,12 @@ test("parity: non-ASCII EHLO text (features are decoded as UTF-8, Python reads t
     "[2].esmtp_features": "the same",
   });
 });
+
+test("parity: reply bytes that are not UTF-8 are replaced as Python's decode('utf-8', 'replace') does", async () => {
+  const bad = "a\u00e9b\u00e2\u0082c\u00f0\u0080\u0080d\u00ed\u00a0\u0080e\u00c0\u00af\u00ff";
+  await assertParity({ turns: [{ send: `220 \u00f4\u0090\u0080\u0080 ${bad}\r\n`, latin1: true }, { send: `250 ${bad}\r\n`, latin1: true }], calls: [CONNECT, NOOP] });
+  await assertParity({ turns: [G, { send: "250-\u00e2\u0082\r\n250 \u00ac\r\n", latin1: true }], calls: [CONNECT, NOOP] });
+  await assertParity({ turns: [G, { send: "500 \u00e9\r\n", latin1: true }, { send: "501-\u00e2\u0082\r\n501 \u0080\r\n", latin1: true }], calls: [CONNECT, IF_NEEDED] }, {
+    "[1].ehlo_resp": REFUSED_EHLO, "[1].helo_resp": "API.md: heloResp is the text of the last successful HELO",
+  });
+});
