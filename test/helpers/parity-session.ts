@@ -51,6 +51,8 @@ export interface ParityScenario {
   verbsAsGiven?: boolean;
   /** The class used on both sides (default `SMTP`); `SMTP_SSL` makes the server speak TLS from the first byte (needs `certs`). */
   cls?: "SMTP" | "LMTP" | "SMTP_SSL";
+  /** Both clients' timeout in seconds (Python's unit); default 5. */
+  timeout?: number;
   /** Listen on a Unix socket (for LMTP) instead of TCP: `{path}` in a `connect` host stands for its path. */
   unixSocket?: boolean;
 }
@@ -162,7 +164,7 @@ export async function runPython(scenario: ParityScenario): Promise<ParityRun> {
   const path = socketPath(scenario);
   const server = await startResponder(scenario.turns, scenario.certs, scenario.cls === "SMTP_SSL", path);
   try {
-    const spec = { port: server.port, path, host: "127.0.0.1", local_hostname: "client.test", cafile: scenario.certs?.caFile, cls: scenario.cls, calls: scenario.calls };
+    const spec = { port: server.port, path, host: "127.0.0.1", local_hostname: "client.test", timeout: scenario.timeout ?? 5, cafile: scenario.certs?.caFile, cls: scenario.cls, calls: scenario.calls };
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(PYTHON, [PY_DRIVER], { stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
@@ -256,7 +258,7 @@ export async function runOurs(scenario: ParityScenario): Promise<ParityRun> {
   const path = socketPath(scenario);
   const server = await startResponder(scenario.turns, scenario.certs, scenario.cls === "SMTP_SSL", path);
   const Cls = { SMTP, LMTP, SMTP_SSL }[scenario.cls ?? "SMTP"];
-  const smtp = new Cls({ localHostname: "client.test", timeout: 5000, diagnoseTLS: false, ...(scenario.certs ? { tls: { ca: scenario.certs.ca } } : {}) });
+  const smtp = new Cls({ localHostname: "client.test", timeout: (scenario.timeout ?? 5) * 1000, diagnoseTLS: false, ...(scenario.certs ? { tls: { ca: scenario.certs.ca } } : {}) });
   const results: CallResult[] = [];
   try {
     for (const call of scenario.calls) {

@@ -82,3 +82,9 @@ test("parity: a server that hangs up instead of replying, or after a reply", asy
     "[1]": "API.md: a partial last line is SMTPServerDisconnected (Python returns it)",
   });
 });
+
+test("parity: a command the server never answers times out and closes the connection", async () => {
+  await assertParity({ timeout: 0.5, turns: [G, {}, "250 x\r\n"], calls: [CONNECT, { op: "ehlo" }, NOOP] }, {
+    "[1]": "API.md: SMTPTimeoutError, a subclass of SMTPServerDisconnected (Python's)",
+  });
+});
