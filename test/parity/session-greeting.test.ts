@@ -120,3 +120,8 @@ test("parity: reply bytes that are not UTF-8 are replaced as Python's decode('ut
     "[1].ehlo_resp": REFUSED_EHLO, "[1].helo_resp": "API.md: heloResp is the text of the last successful HELO",
   });
 });
+
+test("parity: an EHLO answered with a 2yz other than 250 greets without ESMTP: no second EHLO, no HELO", async () => {
+  await assertParity({ turns: [G, "251 odd\r\n", "250 b\r\n", "250 c\r\n"], calls: [CONNECT, IF_NEEDED, NOOP, IF_NEEDED, { op: "has_extn", args: ["size"] }] });
+  await assertParity({ turns: [G, "250-mx\r\n220 SIZE 5\r\n", "250 b\r\n"], calls: [CONNECT, EHLO, IF_NEEDED, NOOP] });
+});
