@@ -65,7 +65,7 @@ test("parity: EHLO refused (5xx), then HELO", async () => {
     "[1].ehlo_resp": REFUSED_EHLO, "[2].ehlo_resp": REFUSED_EHLO,
   });
   await assertParity({ turns: [G, "500 a\r\n", "501-b\r\n501 c\r\n"], calls: [CONNECT, IF_NEEDED] }, {
-    "[1].ehlo_resp": REFUSED_EHLO, "[1].helo_resp": "API.md: heloResp is the text of the last successful HELO",
+    "[1].ehlo_resp": REFUSED_EHLO, "[1].helo_resp": "heloResp is the text of the last successful HELO (its TSDoc; Python keeps a refusal's text)",
   });
 });
 
@@ -117,7 +117,7 @@ test("parity: reply bytes that are not UTF-8 are replaced as Python's decode('ut
   await assertParity({ turns: [{ send: `220 \u00f4\u0090\u0080\u0080 ${bad}\r\n`, latin1: true }, { send: `250 ${bad}\r\n`, latin1: true }], calls: [CONNECT, NOOP] });
   await assertParity({ turns: [G, { send: "250-\u00e2\u0082\r\n250 \u00ac\r\n", latin1: true }], calls: [CONNECT, NOOP] });
   await assertParity({ turns: [G, { send: "500 \u00e9\r\n", latin1: true }, { send: "501-\u00e2\u0082\r\n501 \u0080\r\n", latin1: true }], calls: [CONNECT, IF_NEEDED] }, {
-    "[1].ehlo_resp": REFUSED_EHLO, "[1].helo_resp": "API.md: heloResp is the text of the last successful HELO",
+    "[1].ehlo_resp": REFUSED_EHLO, "[1].helo_resp": "heloResp is the text of the last successful HELO (its TSDoc; Python keeps a refusal's text)",
   });
 });
 
