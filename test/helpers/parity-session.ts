@@ -246,6 +246,7 @@ async function callOurs(smtp: SMTP, call: ParityCall, port: number, certs: Parit
     case "rset": return smtp.rset();
     case "quit": return smtp.quit();
     case "close": return smtp.close();
+    case "__exit__": return smtp[Symbol.asyncDispose]();
     case "login": return smtp.login(a[0]!, a[1]!, opts);
     case "auth": return smtp.auth(a[0]!, AUTH_OBJECTS[a[1]!]!(smtp), opts);
     case "starttls": return smtp.starttls(certs ? { ca: certs.ca } : undefined);

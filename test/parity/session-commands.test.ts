@@ -88,3 +88,13 @@ test("parity: a command the server never answers times out and closes the connec
     "[1]": "API.md: SMTPTimeoutError, a subclass of SMTPServerDisconnected (Python's)",
   });
 });
+
+test("parity: leaving `with` (__exit__, our Symbol.asyncDispose): QUIT, a reply other than 221 throws", async () => {
+  const exit: ParityCall = { op: "__exit__", args: [null, null, null] };
+  await assertParity({ turns: [G, "221 bye\r\n"], calls: [CONNECT, exit, NOOP] });
+  await assertParity({ turns: [G, "250 what\r\n"], calls: [CONNECT, exit, NOOP] });
+  await assertParity({ turns: [G, "421 bye\r\n"], calls: [CONNECT, exit, NOOP] });
+  await assertParity({ turns: [G, { close: "end" }], calls: [CONNECT, exit] });
+  await assertParity({ turns: [G, { send: "221 by", close: "end" }], calls: [CONNECT, exit] });
+  await assertParity({ turns: [G, "221 bye\r\n"], calls: [exit, CONNECT, { op: "quit" }, exit] });
+});
