@@ -44,6 +44,11 @@ test("parity: starttls sends EHLO first when needed; login after it greets again
   await assertParity({ turns: [G, "250 hi\r\n", { send: "220 go\r\n", tls: true }], calls: [CONNECT, { op: "helo" }, STARTTLS], certs });
 });
 
+test("parity: starttls answered by a multi-line 220, offered in lower case", async () => {
+  await assertParity({ turns: [G, "250-mx\r\n250 STARTTLS\r\n", { send: "220-go\r\n220 ahead\r\n", tls: true }, AFTER_TLS], calls: [CONNECT, STARTTLS, EHLO], certs });
+  await assertParity({ turns: [G, "250-mx\r\n250 starttls\r\n", { send: "220 go\r\n", tls: true }, "250 n\r\n"], calls: [CONNECT, STARTTLS, { op: "noop" }], certs });
+});
+
 test("parity: starttls not offered, refused with 454, after a refused EHLO", async () => {
   await assertParity({ turns: [G, "250 x\r\n", "250 x\r\n"], calls: [CONNECT, STARTTLS, { op: "noop" }], certs });
   await assertParity({ turns: [G, OFFERS_TLS, "454 4.7.0 no tls\r\n", "250 ok\r\n"], calls: [CONNECT, STARTTLS, { op: "noop" }], certs });
