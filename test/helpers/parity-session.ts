@@ -287,8 +287,29 @@ export function normaliseVerbs(wire: string): string {
 }
 
 /**
+ * Python's exceptions that are not smtplib's, by the name API.md gives them: a caller's
+ * mistake (a CR or LF, a character the command encoding lacks) is a TypeError; a failed
+ * connection attempt an SMTPConnectError (README "Choices"); a timeout SMTPTimeoutError;
+ * a TLS failure an SMTPException.
+ */
+const API_NAMES: Record<string, string> = {
+  ValueError: "TypeError", UnicodeEncodeError: "TypeError",
+  ConnectionRefusedError: "SMTPConnectError", gaierror: "SMTPConnectError",
+  TimeoutError: "SMTPTimeoutError", timeout: "SMTPTimeoutError",
+  SSLError: "SMTPException", SSLCertVerificationError: "SMTPException",
+};
+
+/** Python's outcome with its error named as API.md names it (see {@link API_NAMES}). */
+function apiNamed(outcome: object): object {
+  if (!("error" in outcome)) return outcome;
+  const error = (outcome as { error: { name: string } }).error;
+  return { ...outcome, error: { ...error, name: API_NAMES[error.name] ?? error.name } };
+}
+
+/**
  * Every difference between Python's run and ours, as `path: python <json> ours <json>`
- * (the wire after {@link normaliseVerbs}); an empty list is full parity.
+ * (the wire after {@link normaliseVerbs}, Python's errors by {@link API_NAMES}); an empty
+ * list is full parity.
  */
 export function differences(python: ParityRun, ours: ParityRun, verbsAsGiven = false): string[] {
   const diffs: string[] = [];
@@ -302,7 +323,7 @@ export function differences(python: ParityRun, ours: ParityRun, verbsAsGiven = f
     const o = ours.results[i];
     const { state: ps, ...pr } = p ?? { state: undefined };
     const { state: os, ...or } = o ?? { state: undefined };
-    compare(`[${i}]`, pr, or);
+    compare(`[${i}]`, apiNamed(pr), or);
     for (const key of ["esmtp_features", "does_esmtp", "ehlo_resp", "helo_resp"] as const) compare(`[${i}].${key}`, ps?.[key], os?.[key]);
   }
   return diffs;

@@ -98,3 +98,15 @@ test("parity: leaving `with` (__exit__, our Symbol.asyncDispose): QUIT, a reply 
   await assertParity({ turns: [G, { send: "221 by", close: "end" }], calls: [CONNECT, exit] });
   await assertParity({ turns: [G, "221 bye\r\n"], calls: [exit, CONNECT, { op: "quit" }, exit] });
 });
+
+test("parity: a caller's mistake (CR, LF, non-ASCII in a command) sends nothing", async () => {
+  await assertParity({
+    turns: [G, "250 a\r\n"],
+    calls: [CONNECT, { op: "docmd", args: ["NOOP\r\nRSET"] }, { op: "ehlo", args: ["a\rb"] }, { op: "verify", args: ["\u00fc@x"] }, { op: "docmd", args: ["X\u00fc"] }, { op: "helo", args: ["h\u00e9.test"] }, NOOP],
+  });
+  await assertParity({ turns: [G, "250 a\r\n", "250 b\r\n"], calls: [CONNECT, { op: "verify", args: ["a\nb"] }, NOOP] }, {
+    wire: "API.md: a CR or LF in an argument is a TypeError before anything is sent (Python's parseaddr cuts it to VRFY a)",
+    "[1]": "TypeError",
+    "[2]": "the NOOP gets the first reply",
+  });
+});
