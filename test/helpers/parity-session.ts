@@ -7,7 +7,9 @@
  * A scenario's calls are Python's: `{ op: "ehlo", args: ["x"] }`, with `kwargs` in
  * Python's names (`initial_response_ok`); see {@link runOurs} for how each maps to ours.
  * Deliberate differences (API.md, README "Where we differ") are either normalised here
- * ({@link normaliseVerbs}) or listed by the test that meets them.
+ * ({@link normaliseVerbs}, {@link API_NAMES}) or listed by the test that meets them
+ * ({@link assertParity}). To add calls (a transaction's), give `callOurs` a case for each
+ * op; the driver calls any SMTP method by its Python name.
  * @module
  */
 
@@ -34,7 +36,8 @@ export interface ParityCall {
  * Nth line. `send` is written as is (CRLFs included); then `close` ends the connection
  * (`end` half-closes, `destroy` resets), or `tls` starts a server-side TLS handshake.
  * `latin1` sends each char of `send` as one byte (for bytes that are not UTF-8).
- * A string is `{ send }`. After the last turn the server closes the connection.
+ * A string is `{ send }`; `""` answers a line with nothing (a line of message data). A
+ * line that comes after the last turn makes the server close the connection.
  */
 export type ParityTurn = string | { send?: string; latin1?: boolean; close?: "end" | "destroy"; tls?: boolean };
 
