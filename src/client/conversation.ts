@@ -72,8 +72,10 @@ export class Conversation {
   readonly #followedKinds: SlotKinds;
   /** Text of the last successful HELO reply. */
   heloResp: string | null = null;
-  /** Text of the last successful EHLO/LHLO reply. */
+  /** Text of the last successful (2yz) EHLO/LHLO reply. */
   ehloResp: string | null = null;
+  /** True when the last EHLO/LHLO got 250: only that reply lists extensions (Python's `does_esmtp`). */
+  #esmtp = false;
   /** Capabilities from the last successful EHLO/LHLO; keys lower-case. */
   features = new Features();
   /** True while the current transaction uses SMTPUTF8 (RFC 6531): commands go as UTF-8. */
@@ -114,9 +116,9 @@ export class Conversation {
     return this.heloResp !== null || this.ehloResp !== null;
   }
 
-  /** True when the last EHLO/LHLO succeeded. */
+  /** True when the last EHLO/LHLO was answered 250. */
   get doesEsmtp(): boolean {
-    return this.ehloResp !== null;
+    return this.#esmtp;
   }
 
   /** How commands are encoded right now. */
@@ -154,13 +156,19 @@ export class Conversation {
   resetGreeting(): void {
     this.heloResp = null;
     this.ehloResp = null;
+    this.#esmtp = false;
     this.features = new Features();
   }
 
-  /** Records a successful EHLO/LHLO reply. */
+  /**
+   * Records a successful (2yz) EHLO/LHLO reply: the session is greeted. Only a 250 lists
+   * extensions (RFC 5321 §4.1.1.1) and makes it ESMTP; another 2yz greets without them, as
+   * in Python, where `ehlo_or_helo_if_needed()` then sends neither HELO nor EHLO again.
+   */
   recordEhlo(reply: SMTPReply): void {
     this.ehloResp = reply.message;
-    this.features = new Features(parseEhlo(reply.message));
+    this.#esmtp = reply.code === 250;
+    this.features = new Features(this.#esmtp ? parseEhlo(reply.message) : []);
   }
 
   /**

@@ -151,12 +151,12 @@ export abstract class SMTPBase {
     return this.conversation?.heloResp ?? null;
   }
 
-  /** Text of the last successful EHLO/LHLO reply, or `null`. */
+  /** Text of the last successful (2yz) EHLO/LHLO reply, or `null`. */
   get ehloResp(): string | null {
     return this.conversation?.ehloResp ?? null;
   }
 
-  /** True when the server answered EHLO/LHLO (ESMTP). */
+  /** True when the last EHLO/LHLO was answered 250 (ESMTP: only that reply lists extensions). */
   get doesEsmtp(): boolean {
     return this.conversation?.doesEsmtp ?? false;
   }

@@ -274,7 +274,7 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => this.doHelo(checkedName(name)));
   }
 
-  /** EHLO (LHLO for LMTP); on 250 sets `ehloResp`, `doesEsmtp` and `esmtpFeatures`. */
+  /** EHLO (LHLO for LMTP); on 250 sets `ehloResp`, `doesEsmtp` and `esmtpFeatures` (another 2yz: `ehloResp` alone). */
   ehlo(name = ""): Promise<SMTPReply> {
     return this.exclusive(async () => this.doEhlo(checkedName(name)));
   }
@@ -382,7 +382,7 @@ export class SMTP extends SMTPTransactions {
     conv.resetGreeting();
     conv.utf8 = false; // EHLO ends any transaction (RFC 5321 §4.1.4), its UTF-8 encoding too
     const reply = await conv.command({ bytes, log: `${verb} ${host}` });
-    if (reply.code === 250) conv.recordEhlo(reply);
+    if (isPositiveCompletion(reply.code)) conv.recordEhlo(reply);
     return reply;
   }
 

@@ -116,6 +116,23 @@ S: 250 ok
   });
 });
 
+test("an EHLO answered with a 2yz other than 250 greets without ESMTP: no second EHLO, no HELO (as Python)", async () => {
+  const script = `${GREET}C: EHLO client.test
+S: 251 odd
+C: NOOP
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    await client.ehloOrHeloIfNeeded();
+    assert.equal((await client.noop()).code, 250);
+    await client.ehloOrHeloIfNeeded();
+    assert.equal(client.ehloResp, "odd");
+    assert.equal(client.doesEsmtp, false);
+    assert.equal(client.esmtpFeatures.size, 0);
+    assert.equal(client.heloResp, null);
+  });
+});
+
 test("a malformed reply line (250ok) is a protocol error with code -1 and closes the connection", async () => {
   await withScript(`${GREET}C: NOOP\nS: 250ok`, async (client) => {
     await assert.rejects(client.noop(), (err: unknown) => err instanceof SMTPResponseException && err.smtpCode === -1);
