@@ -136,6 +136,11 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       const expected = users.get(name);
       const ok = expected !== undefined && checkCredentials(auth, expected);
       event(session.id, `AUTH ${auth.method} as ${JSON.stringify(name)}: ${ok ? "accepted" : "refused"}`);
+      // XOAUTH2 refuses with its error challenge (RFC 7628 §3.2.2, as Gmail does): a 334
+      // holding JSON, and 535 to the client's answer. smtp-server sends any refusal without a
+      // user that way, and given a 535 code it would send 535 with that challenge, still
+      // waiting for the answer: the client's next command would be taken for it.
+      if (!ok && auth.method === "XOAUTH2") return callback(null, { data: { status: "401", schemes: "bearer" } });
       if (!ok) return callback(null, { message: "Authentication credentials invalid", responseCode: 535 });
       callback(null, { user: { username: name } });
     },
