@@ -7,6 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
+import { escapeControl } from "../errors.js";
 import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type Refusal } from "./options.js";
 import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
@@ -82,7 +83,9 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (options.keepTranscript ?? true) transcript.push(entry);
     options.onTranscript?.(entry);
   };
-  const event = (session: string, line: string): void => record({ session, direction: "*", line, time: new Date() });
+  // Escaped as the C: lines are: an event may quote the client (its user name, as JSON,
+  // which leaves U+2028 and U+2029 raw), and the transcript goes to a terminal or a log.
+  const event = (session: string, line: string): void => record({ session, direction: "*", line: escapeControl(line), time: new Date() });
   const refuseFrom = refusalMap(options.refuseSenders);
   const refuseTo = refusalMap(options.refuseRecipients);
   const refuseAfter = refusalMap(options.refuseAfterData);

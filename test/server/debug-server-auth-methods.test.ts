@@ -57,3 +57,17 @@ test("XOAUTH2: a refused token gets the OAuth error challenge (334, JSON), then 
     for (const secret of [wrong, right, "tok-123", "tok-999"]) assert.ok(!text.includes(secret), `transcript leaks ${secret}:\n${text}`);
   });
 });
+
+test("a user name with U+2028/U+2029 (which JSON.stringify leaves raw) is escaped in the AUTH event line, as control characters are", async () => {
+  await withServer({ auth: { users: { alice: "pw" } } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd(`AUTH PLAIN ${b64("\0ca\u2028rl\u2029\0pw")}`), /^535 /);
+    await c.cmd("QUIT");
+    c.close();
+    const lines = server.transcript.map((e) => formatEntry(e));
+    assert.ok(lines.includes('* AUTH PLAIN as "ca\\u2028rl\\u2029": refused'), lines.join("\n"));
+    for (const line of lines) assert.doesNotMatch(line, /[\u2028\u2029]/);
+  });
+});
