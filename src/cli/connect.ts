@@ -9,7 +9,9 @@ import {
   AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError, SMTPTimeoutError,
 } from "../index.js";
+import { MAX_REPLY_LINE_BYTES } from "../constants.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
+import { LINE_TOO_LONG } from "../protocol/reply.js";
 import type { ConnectTarget, TlsMode } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
@@ -191,6 +193,16 @@ function closing421(err: unknown): { readonly code: number; readonly message: st
   return err instanceof SMTPRecipientsRefused ? [...err.recipients.values()].find((r) => r.code === 421) : undefined;
 }
 
+/**
+ * True for the library's error about a reply the conversation cannot go on from, on which it
+ * closed the connection: a plain `SMTPResponseException` (each refusal has its own class),
+ * such as the parser's 500 "Line too long." (the server's line, not a server's 500) or a 354
+ * to RCPT. Nothing was refused; STARTTLS's refusal aside (see {@link isStarttlsRefusal}).
+ */
+function isBrokenReply(err: unknown): err is SMTPResponseException {
+  return err?.constructor === SMTPResponseException && !isStarttlsRefusal(err);
+}
+
 /** True for the server's refusal of STARTTLS (`--starttls`, `--require-tls`): a TLS failure. */
 function isStarttlsRefusal(err: unknown): err is SMTPResponseException {
   return err instanceof SMTPResponseException && err.command === "STARTTLS";
@@ -201,6 +213,12 @@ function describeLibraryError(err: unknown): string {
   if (closed !== undefined) return `the server closed the connection: ${closed.code} ${closed.message}`;
   if (isStarttlsRefusal(err)) return `STARTTLS refused: ${err.smtpCode} ${err.smtpError}`;
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
+  if (isBrokenReply(err) && err.smtpCode === 500 && err.smtpError === LINE_TOO_LONG) {
+    return `the server sent a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes (${err.name}: 500 ${err.smtpError}); the connection was closed`;
+  }
+  if (isBrokenReply(err) && err.smtpCode > 0 && err.smtpCode < 400 && err.command !== undefined) {
+    return `the server answered ${err.command} with ${err.smtpCode} ${err.smtpError}, a reply that completes nothing (${err.name}); the connection was closed`;
+  }
   // The library says "waiting for the reply to the greeting": say what happened, and which
   // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
@@ -230,8 +248,9 @@ export type SendPhase = "connect" | "auth" | "send";
 
 /**
  * The exit code for an error (see ./exit-codes.ts), thrown in `phase` when known. A 421 (the
- * server closing the connection), a reply that is not SMTP (code -1) and a refused STARTTLS
- * are 5, whenever they come. While
+ * server closing the connection), a reply that is not SMTP (code -1) or that the conversation
+ * cannot go on from (a line too long to read, a 354 to RCPT) and a refused STARTTLS are 5,
+ * whenever they come. While
  * logging in, no AUTH, no mechanism both sides can use (over this link) or a refusal is 6,
  * not 5 (connection failure); a lost connection stays 5. While sending, a server without
  * an extension the message needs (SMTPUTF8 for a non-ASCII address) cannot take it, as if
@@ -247,7 +266,8 @@ export function exitCodeFor(err: unknown, phase?: SendPhase): ExitCodeValue {
   if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;
   if (err instanceof SMTPRecipientsRefused || err instanceof SMTPSenderRefused || err instanceof SMTPDataError) return ExitCode.REFUSED;
   if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || err instanceof SMTPHeloError) return ExitCode.UNAVAILABLE;
-  if (err instanceof SMTPResponseException) return ExitCode.REFUSED;
+  // Any other SMTPResponseException is a plain one: a reply the conversation could not go on
+  // from (see isBrokenReply), on which the connection closed; nothing was refused.
   if (err instanceof SMTPException) return ExitCode.UNAVAILABLE;
   if (err instanceof TypeError || err instanceof RangeError) return ExitCode.USAGE;
   const code = errorCode(err);

@@ -209,13 +209,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     err("smtplib: no message: give it with --file or on stdin (< message.eml), or send a test message with --subject/--body");
     return ExitCode.USAGE;
   }
-  let message: Awaited<ReturnType<typeof openMessage>>;
-  try {
-    message = await openMessage(cmd, stdin.stats);
-  } catch (e) {
-    err(`smtplib: cannot read the message: ${e instanceof Error ? e.message : String(e)}`);
-    return ExitCode.NO_INPUT;
-  }
+  // Before the message is opened: a FIFO opened and then left (its writer holding it open)
+  // would keep the process alive after this usage error.
   let password: string | undefined;
   if (cmd.passwordEnv !== undefined) {
     password = process.env[cmd.passwordEnv];
@@ -223,6 +218,13 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: environment variable ${cmd.passwordEnv} (--password-env) is not set`);
       return ExitCode.USAGE;
     }
+  }
+  let message: Awaited<ReturnType<typeof openMessage>>;
+  try {
+    message = await openMessage(cmd, stdin.stats);
+  } catch (e) {
+    err(`smtplib: cannot read the message: ${e instanceof Error ? e.message : String(e)}`);
+    return ExitCode.NO_INPUT;
   }
   const size = message.size;
   const onTerminal = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true;

@@ -118,6 +118,9 @@ function preview(line: string): string {
 /** A byte past 7-bit ASCII, in text read one char per byte. */
 const HIGH_BYTE = /[\u0080-\u00ff]/;
 
+/** The text of the parser's error for a line past its cap (Python's, with code 500): the server's line, not a server's refusal. */
+export const LINE_TOO_LONG = "Line too long.";
+
 /** How many recent one-line replies the parser remembers (see `ReplyParser`). */
 const RECENT_REPLIES = 4;
 
@@ -239,7 +242,7 @@ export class ReplyParser {
     const replyAt = this.#maxBytes - this.#replyBytes;
     const lineBroken = seen >= lineAt;
     const replyBroken = seen >= replyAt;
-    if (lineBroken && (!replyBroken || lineAt <= replyAt)) this.#fail(500, "Line too long.");
+    if (lineBroken && (!replyBroken || lineAt <= replyAt)) this.#fail(500, LINE_TOO_LONG);
     if (replyBroken) this.#fail(-1, `Reply too long: more than ${this.#maxBytes} bytes`);
   }
 

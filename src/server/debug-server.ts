@@ -83,7 +83,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     if (options.keepTranscript ?? true) transcript.push(entry);
     options.onTranscript?.(entry);
   };
-  // Escaped as C: and S: lines are: a client's text in it (a user name) may hold U+2028.
+  // Escaped as the C: lines are: an event may quote the client (its user name, as JSON,
+  // which leaves U+2028 and U+2029 raw), and the transcript goes to a terminal or a log.
   const event = (session: string, line: string): void => record({ session, direction: "*", line: escapeControl(line), time: new Date() });
   const refuseFrom = refusalMap(options.refuseSenders);
   const refuseTo = refusalMap(options.refuseRecipients);
@@ -138,6 +139,11 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       const expected = users.get(name);
       const ok = expected !== undefined && checkCredentials(auth, expected);
       event(session.id, `AUTH ${auth.method} as ${JSON.stringify(name)}: ${ok ? "accepted" : "refused"}`);
+      // XOAUTH2 refuses with its error challenge (RFC 7628 §3.2.2, as Gmail does): a 334
+      // holding JSON, and 535 to the client's answer. smtp-server sends any refusal without a
+      // user that way, and given a 535 code it would send 535 with that challenge, still
+      // waiting for the answer: the client's next command would be taken for it.
+      if (!ok && auth.method === "XOAUTH2") return callback(null, { data: { status: "401", schemes: "bearer" } });
       if (!ok) return callback(null, { message: "Authentication credentials invalid", responseCode: 535 });
       callback(null, { user: { username: name } });
     },

@@ -33,7 +33,10 @@ test("registry: case-insensitive get, register, replace, insert before, unregist
   reg.register({ ...plainMechanism, name: "plain" });
   assert.equal(reg.names().indexOf("PLAIN"), 6, "replacing keeps the place");
   assert.equal(reg.get("PLAIN")?.carriesAuthzid, true, "the wrapper of a lower-case name keeps what the mechanism declares");
+  assert.equal(reg.has("X-token"), true);
   assert.equal(reg.unregister("x-token"), true);
+  assert.equal(reg.has("x-token"), false);
+  assert.equal(reg.has(5 as unknown as string), false, "a name that is not a string names nothing");
   assert.equal(reg.unregister("x-token"), false);
   assert.throws(() => reg.register({ ...plainMechanism, name: "BAD NAME" }), TypeError);
   assert.throws(() => reg.register(custom, { before: "NOPE" }), RangeError);

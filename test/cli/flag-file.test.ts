@@ -195,3 +195,14 @@ test("flag file: a pipe named twice (/dev/stdin) is read once; the second flag's
     await rm(file, { force: true });
   }
 });
+
+test("flag file: a named FIFO named twice whose writer has gone: the second read waits in vain, and its usage error names the first flag", posixOnly, () => withFifo(async (fifo, children) => {
+  const pipesRead = new Map<string, string>();
+  const child = writer(fifo, "alice:pw\n");
+  children.push(child);
+  const first = await within(readFlagFile("--auth-file", fifo, TypeError, { waitMs: 2000, pipesRead }), endWaitOn(fifo, child));
+  assert.deepEqual(first, { data: "alice:pw\n" });
+  const second = await within(readFlagFile("--tls-cert", fifo, Error, { waitMs: 200, pipesRead }), endWaitOn(fifo));
+  assert.ok(typeof second === "object" && "error" in second && second.error instanceof TypeError, JSON.stringify(second));
+  assert.equal(second.error.message, `--tls-cert ${fifo}: nothing came within 0.2 s: --auth-file ${fifo} named the same pipe and read it to its end (a pipe can be read only once)`);
+}));

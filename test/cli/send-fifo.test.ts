@@ -80,3 +80,17 @@ test("send --file FIFO that no writer ever opens: exit 7 once the message is due
     await serve.stop();
   }
 });
+
+test("send --file FIFO held open by its writer, --password-env naming no variable: exit 2 at once (the open FIFO does not keep send alive)", posixOnly, async () => {
+  const fifo = await newFifo();
+  const held = writer(fifo, "Subject: held\r\n\r\nwaiting\r\n", true);
+  try {
+    const r = await run(["send", "--server", "127.0.0.1:1", "--from", "a@x.test", "--to", "b@x.test", "--user", "u", "--password-env", "SMTPLIB_TEST_UNSET", "--file", fifo]);
+    assert.equal(r.code, 2, `${r.signal ?? ""} ${r.stderr}`);
+    assert.equal(r.stderr, "smtplib: environment variable SMTPLIB_TEST_UNSET (--password-env) is not set\n");
+    assert.equal(held.exitCode, null, "the writer still holds the FIFO open");
+  } finally {
+    held.kill("SIGKILL");
+    children.delete(held);
+  }
+});

@@ -185,3 +185,17 @@ describe("ReplyParser: lines and bytes per reply", () => {
     assert.deepEqual(p.push(Buffer.from("\n")), [r(250, ["0123456789", ""])]);
   });
 });
+
+describe("ReplyParser: bad caps", () => {
+  it("a cap that is not a number is a TypeError, a number out of range a RangeError, naming the cap", () => {
+    assert.throws(() => new ReplyParser({ maxLineLength: "8192" as unknown as number }), { name: "TypeError", message: /^limits\.maxLineLength must be an integer >= 5, got / });
+    for (const [limits, message] of [
+      [{ maxLineLength: 4 }, "limits.maxLineLength must be an integer >= 5, got 4"],
+      [{ maxReplyBytes: 1.5 }, "limits.maxReplyBytes must be an integer >= 5, got 1.5"],
+      [{ maxReplyLines: 0 }, "limits.maxReplyLines must be an integer >= 1, got 0"],
+      [{ maxReplyLines: Number.NaN }, "limits.maxReplyLines must be an integer >= 1, got NaN"],
+    ] as const) {
+      assert.throws(() => new ReplyParser(limits), { name: "RangeError", message });
+    }
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * SCRAM-SHA-256's refusals not reached elsewhere: a server-first message without its salt,
+ * an iteration count above MAX_SCRAM_ITERATIONS (refused before any PBKDF2), a malformed
+ * server-final message, a challenge after the verified server signature, PLUS without a
+ * channel binding, and a client nonce that SCRAM cannot carry.
+ */
+import assert from "node:assert/strict";
+import { pbkdf2Sync } from "node:crypto";
+import { test } from "node:test";
+import { authenticateWith } from "../../src/client/authenticate.js";
+import { createScramSha256Mechanism, MAX_SCRAM_ITERATIONS } from "../../src/auth/scram-sha-256.js";
+import { SMTPAuthenticationError, SMTPException } from "../../src/errors.js";
+import { b64, FakeIO } from "./fake-io.js";
+
+// RFC 7677 §3's exchange (user "user", password "pencil").
+const NONCE = "rOprNGfwEbeRWgbNEkqO";
+const SERVER_FIRST = `r=${NONCE}%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096`;
+const SERVER_FINAL = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+const pencil = { user: "user", password: "pencil" };
+
+/** The exchange's failure: an SMTPAuthenticationError whose text is `message`; the exchange cancelled with "*". */
+async function failsWith(replies: string[], message: string, derivations = 0): Promise<void> {
+  let derived = 0;
+  const scram = createScramSha256Mechanism({
+    nonce: () => NONCE,
+    pbkdf2: (password, salt, iterations) => { derived++; return Promise.resolve(pbkdf2Sync(password, salt, iterations, 32, "sha256")); },
+  });
+  const io = new FakeIO([...replies, "501 5.7.0 cancelled"]);
+  await assert.rejects(authenticateWith(io, scram, pencil), (err: unknown) => {
+    assert.ok(err instanceof SMTPAuthenticationError, String(err));
+    assert.equal(err.smtpError, message);
+    return true;
+  });
+  assert.equal(io.sent.at(-1), "*");
+  assert.equal(io.remaining, 0);
+  assert.equal(derived, derivations, "PBKDF2 runs");
+}
+
+test("SCRAM-SHA-256: a server-first message without its salt is malformed", async () => {
+  await failsWith([`334 ${b64(`r=${NONCE}x,i=4096`)}`], "SCRAM-SHA-256: malformed server-first-message");
+});
+
+test("SCRAM-SHA-256: an iteration count above MAX_SCRAM_ITERATIONS is refused before any PBKDF2", async () => {
+  const count = MAX_SCRAM_ITERATIONS + 1;
+  await failsWith([`334 ${b64(`r=${NONCE}x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=${count}`)}`], `SCRAM-SHA-256: unacceptable iteration count ${count}: at most ${MAX_SCRAM_ITERATIONS} is computed`);
+});
+
+test("SCRAM-SHA-256: a malformed server-final message fails the exchange", async () => {
+  await failsWith([`334 ${b64(SERVER_FIRST)}`, `334 ${b64("x=abc")}`], "SCRAM-SHA-256: malformed server-final-message", 1);
+});
+
+test("SCRAM-SHA-256: a challenge after the verified server signature fails the exchange", async () => {
+  await failsWith([`334 ${b64(SERVER_FIRST)}`, `334 ${b64(SERVER_FINAL)}`, `334 ${b64(SERVER_FINAL)}`], "SCRAM-SHA-256: unexpected extra challenge from the server", 1);
+});
+
+test("SCRAM-SHA-256-PLUS without a channel binding of its type: SMTPException, nothing sent", async () => {
+  for (const channelBinding of ["tls-exporter", "tls-server-end-point"] as const) {
+    const plus = createScramSha256Mechanism({ plus: true, channelBinding });
+    const io = new FakeIO(["235 ok"]);
+    await assert.rejects(authenticateWith(io, plus, pencil), (err: unknown) => {
+      assert.ok(err instanceof SMTPException && !(err instanceof SMTPAuthenticationError), String(err));
+      assert.match(err.message, /^SCRAM-SHA-256-PLUS needs a channel binding: /);
+      return true;
+    });
+    assert.deepEqual(io.sent, []);
+  }
+});
+
+test("SCRAM-SHA-256: a client nonce with ',' or outside printable ASCII is a TypeError, nothing sent", async () => {
+  for (const nonce of ["a,b", "", "caf\u00e9"]) {
+    const io = new FakeIO(["235 ok"]);
+    const scram = createScramSha256Mechanism({ nonce: () => nonce });
+    await assert.rejects(authenticateWith(io, scram, pencil), { name: "TypeError", message: "a SCRAM nonce must be printable ASCII without ','" });
+    assert.deepEqual(io.sent, []);
+  }
+});

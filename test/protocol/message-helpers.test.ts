@@ -1,0 +1,59 @@
+/**
+ * The header helpers that test/protocol did not reach (send-message uses them): a UTF-8
+ * byte order mark before the headers, a field meant as a header after a line that ended
+ * the header section, UTF-8 headers, addresses in a header that is not UTF-8, ESMTP
+ * parameter values, and quotedata's refusal of a non-string.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { quotedata } from "../../src/protocol/address.js";
+import { fieldAfterHeaderSection, findRecipients, findSender, hasUtf8Headers, parseHeaderSection } from "../../src/protocol/message.js";
+import { paramValue } from "../../src/protocol/params.js";
+
+const latin1 = (text: string): Buffer => Buffer.from(text, "latin1");
+const BLIND = new Set(["bcc", "resent-bcc"]);
+
+test("a UTF-8 byte order mark before the headers is skipped: the fields after it are fields", () => {
+  const data = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("From: a@x.test\r\nBcc: b@y.test\r\n\r\nbody\r\n")]);
+  const section = parseHeaderSection(data);
+  assert.deepEqual(section.fields.map((f) => f.key), ["from", "bcc"]);
+  assert.equal(section.mboxLineEnd, 3);
+  assert.equal(section.unseparated, undefined);
+});
+
+test("fieldAfterHeaderSection: a Bcc after a line that ended the header section is named; none without one, or past the empty line", () => {
+  const cut = Buffer.from("From: a@x.test\r\nnot a field\r\nBCC: b@y.test\r\n\r\nbody\r\n");
+  assert.equal(fieldAfterHeaderSection(cut, parseHeaderSection(cut), BLIND), "BCC");
+  const bare = Buffer.from("From: a@x.test\nnot a field\nTo: c@z.test\nResent-Bcc: d@y.test");
+  assert.equal(fieldAfterHeaderSection(bare, parseHeaderSection(bare), BLIND), "Resent-Bcc");
+  const past = Buffer.from("From: a@x.test\r\nnot a field\r\n\r\nBcc: b@y.test\r\n");
+  assert.equal(fieldAfterHeaderSection(past, parseHeaderSection(past), BLIND), null);
+  const separated = Buffer.from("From: a@x.test\r\n\r\nBcc: b@y.test\r\n");
+  assert.equal(fieldAfterHeaderSection(separated, parseHeaderSection(separated), BLIND), null);
+});
+
+test("hasUtf8Headers: true only for 8-bit headers that are UTF-8; the body does not count", () => {
+  assert.equal(hasUtf8Headers(Buffer.from("Subject: caf\u00e9\r\n\r\nbody\r\n")), true);
+  assert.equal(hasUtf8Headers(latin1("Subject: caf\xe9\r\n\r\nbody\r\n")), false);
+  assert.equal(hasUtf8Headers(Buffer.from("Subject: cafe\r\n\r\ncaf\u00e9\r\n")), false);
+});
+
+test("addresses in a header that is not UTF-8: read as Latin-1, the display name dropped; an address that is not ASCII is a TypeError", () => {
+  const legacy = latin1("From: Jos\xe9 <jose@x.test>\r\nTo: Ren\xe9e <renee@y.test>, b@y.test\r\n\r\n");
+  const section = parseHeaderSection(legacy);
+  assert.equal(findSender(legacy, section, ""), "jose@x.test");
+  assert.deepEqual(findRecipients(legacy, section, ""), ["renee@y.test", "b@y.test"]);
+  const wide = latin1("To: Jos\xe9 <jos\xe9@x.test>\r\n\r\n");
+  assert.throws(() => findRecipients(wide, parseHeaderSection(wide), ""), { name: "TypeError", message: /^the To header is not valid UTF-8, and its address "jos\u00e9@x\.test" is not ASCII: its charset is unknown$/ });
+});
+
+test("paramValue: the first value of a keyword, case-insensitively; undefined when bare or absent", () => {
+  assert.equal(paramValue(["SIZE=10", "body=8bitmime", "BODY=7BIT"], "BODY"), "8bitmime");
+  assert.equal(paramValue(["SMTPUTF8"], "smtputf8"), undefined);
+  assert.equal(paramValue(["ENVID=a=b"], "ENVID"), "a=b");
+  assert.equal(paramValue([], "BODY"), undefined);
+});
+
+test("quotedata: a non-string is a TypeError naming what it got", () => {
+  assert.throws(() => quotedata(Buffer.from("x") as unknown as string), { name: "TypeError", message: /^data must be a string, got / });
+});
