@@ -31,7 +31,7 @@ export type ParityBody = { str: string } | { b64: string };
 
 /** One call made on both clients, in Python's terms (see py_send_driver.py). */
 export interface ParityCall {
-  op: "sendmail" | "send_message" | "mail" | "rcpt" | "data" | "rset" | "noop" | "quit" | "docmd";
+  op: "sendmail" | "send_message" | "mail" | "rcpt" | "data" | "rset" | "noop" | "quit" | "ehlo" | "docmd";
   from?: string;
   to?: string | string[];
   msg?: ParityBody;
@@ -193,6 +193,7 @@ async function runOne(client: SMTP, c: ParityCall): Promise<unknown> {
     case "rset": return pair(await client.rset());
     case "noop": return pair(await client.noop());
     case "quit": return pair(await client.quit());
+    case "ehlo": return pair(await client.ehlo());
   }
 }
 

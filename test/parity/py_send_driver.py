@@ -5,7 +5,8 @@ prints one JSON object: {"outcomes": [outcome, ...]}, one outcome per call, in o
 
 A call is {"op": name, ...}: "sendmail" (from, to, msg, mail_options, rcpt_options),
 "send_message" (msg, from, to, mail_options, rcpt_options), "mail" (sender, options),
-"rcpt" (recip, options), "data" (msg), "rset", "noop", "quit", "docmd" (cmd, args).
+"rcpt" (recip, options), "data" (msg), "rset", "noop", "quit", "ehlo" (set-up for the
+low-level calls), "docmd" (cmd, args).
 A message is {"str": text} or {"b64": bytes}. An outcome is {"ok": value} or
 {"error": {"cls", "code", "error", "sender", "recipients", "text"}}, with replies as
 [code, text] and byte strings decoded as UTF-8 (invalid bytes replaced).
@@ -60,7 +61,7 @@ def run(client, call):
         return reply(client.data(body(call["msg"])))
     if op == "docmd":
         return reply(client.docmd(call["cmd"], call.get("args", "")))
-    if op in ("rset", "noop", "quit"):
+    if op in ("rset", "noop", "quit", "ehlo"):
         return reply(getattr(client, op)())
     raise RuntimeError("unknown op " + op)
 
