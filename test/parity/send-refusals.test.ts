@@ -50,6 +50,13 @@ describe("parity: sendmail refusals (lock-step)", () => {
     await assertParity({ ehlo: EHLO, replies: { RCPT: ["550 no", "250 ok", "421 bye"] } }, [SEND, SEND, ...PROBE]);
   });
 
+  test("421 to a RCPT after another was accepted: the map holds the 421 alone (as Python's), and the message does not say every recipient was refused", async () => {
+    const { py, ts } = await runBoth({ ehlo: EHLO, replies: { RCPT: ["250 ok", "421 bye"] } }, [SEND]);
+    assert.deepEqual(errorOf(ts.outcomes[0]).recipients, errorOf(py.outcomes[0]).recipients);
+    assert.doesNotMatch(errorOf(ts.outcomes[0]).text, /All recipients were refused/);
+    assert.match(errorOf(ts.outcomes[0]).text, /nobody got the message.*421.*c@y\.test: 421 bye/i);
+  });
+
   // Documented differences (API.md "Python behaviours we fix").
   test("DATA refused: we RSET after it (Python sends none); same error", async () => {
     for (const code of ["554", "451"]) {
