@@ -267,10 +267,15 @@ export class SMTPRecipientsRefused extends SMTPException {
   /** Each refused recipient with the reply that refused it. */
   readonly recipients: Map<string, SMTPReply>;
 
-  /** Bare `{ code, message }` entries (as a caller may build them) are completed into replies. */
+  /**
+   * Bare `{ code, message }` entries (as a caller may build them) are completed into replies.
+   * With a 421 among them the server closed the connection, and the others given (accepted,
+   * or never tried) are not in the map: the message says so, not that all were refused.
+   */
   constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
     const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
-    super(`All recipients were refused: ${parts.join("; ")}`, options);
+    const closed = [...recipients.values()].some((r) => r.code === 421);
+    super(`${closed ? "Nobody got the message: the server closed the connection (421)" : "All recipients were refused"}: ${parts.join("; ")}`, options);
     this.recipients = asReplies(recipients);
   }
 }

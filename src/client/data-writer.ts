@@ -47,7 +47,8 @@ export async function writeBody(conv: Conversation, body: Body, accepted: number
  * `Conversation.pipeline`.
  */
 export function writeAtOnce(conv: Conversation, body: Body, accepted: number, followed = false): Slot[] | undefined {
-  if (body.kind !== "bytes" || body.bytes.length > BODY_PIECE) return undefined;
+  // A reply already here answers the message before it is sent: see answeredBeforeBody.
+  if (body.kind !== "bytes" || body.bytes.length > BODY_PIECE || conv.channel.strayReply !== undefined) return undefined;
   const stuffer = new DotStuffer();
   // The stuffed message and its end marker go as two parts: no copy just to append ".".
   const last = [stuffer.push(body.bytes), stuffer.end()];
@@ -83,6 +84,7 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   // Pieces that stuffing changes are copied into these, each reused once written.
   const buffers = new WriteBuffers(AT_ONCE_MAX);
   try {
+    answeredBeforeBody(conv);
     conv.channel.bodyStarted();
     for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal), body.chunks)) {
       // A stream's chunk larger than a piece is stuffed and written piece by piece too: no
@@ -109,6 +111,24 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   const slots = endData(conv, stuffer, [stuffer.end()], accepted, followed);
   written?.();
   return slots;
+}
+
+/**
+ * Throws when the server has answered DATA's message before any of it was written: a reply
+ * that came with its 354 (in the same read) or after it, kept aside since no command waited
+ * for it (see `Channel.strayReply`; a 421 so has closed the connection already). It is the
+ * server's answer to the message, as one that comes while the message is being written:
+ * nothing of it is written, nor its end (which would deliver it empty), the connection
+ * closes, and that close is thrown, which `StreamedWrite.instead` reports as that reply's
+ * refusal (sendmail: `SMTPDataError`), never as a message that may have been delivered.
+ * @throws SMTPServerDisconnected
+ */
+function answeredBeforeBody(conv: Conversation): void {
+  const early = conv.channel.strayReply;
+  if (early === undefined) return;
+  // A channel closed already (the 421) keeps the reason it closed with.
+  conv.channel.destroy(new SMTPServerDisconnected(`Connection closed: the server replied (${early.code} ${early.message}) before the message was sent`));
+  throw conv.channel.closedSignal.reason;
 }
 
 /**
