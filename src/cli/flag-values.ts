@@ -141,6 +141,17 @@ export function parseEnvName(value: string): string {
   return value;
 }
 
+/**
+ * `send --user`: the name to log in as. An empty one (`--user "$SMTP_USER"` with the variable
+ * unset) is a usage error before connecting: no login can succeed with it, and trying every
+ * mechanism the server offers would count as that many failed logins against the client's
+ * address (which servers lock out), ending in a reply that does not say what was wrong.
+ */
+export function parseUserName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("a user name is required (an empty one cannot log in)");
+  return value;
+}
+
 /** Adds a repeatable flag's value to the ones before it. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
