@@ -110,6 +110,9 @@ export async function connectClient(target: ConnectTarget & ExtensionSwitches, d
     await applyStarttls(client, target, stderr);
     return client;
   } catch (err) {
+    // RFC 5321 §4.1.1.10: QUIT before closing a session still open (EHLO refused, no STARTTLS
+    // with --require-tls), not a connection dropped mid-session
+    if (client.connected) await quitWithin(client);
     client.close();
     throw err;
   }

@@ -119,6 +119,9 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     return ExitCode.OK;
   } catch (e) {
     err(`smtplib: ${describeError(e, cmd.lmtp)}`);
+    // RFC 5321 §4.1.1.10: a session still open (EHLO and HELO refused, no STARTTLS with
+    // --require-tls) ends with QUIT, not a dropped connection
+    if (client?.connected) await quitWithin(client);
     return probeExitCode(e);
   } finally {
     client?.close();

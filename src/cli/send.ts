@@ -193,6 +193,41 @@ function showProgress(progress: Progress): (sent: number) => void {
   };
 }
 
+/** What {@link reportFailure} says a failed send with. */
+interface FailureContext {
+  readonly cmd: SendCommand;
+  readonly message: Uint8Array | StreamedMessage;
+  readonly phase: SendPhase;
+  readonly password: string | undefined;
+  readonly client: Client | undefined;
+  /** How many distinct recipients were given. */
+  readonly recipients: number;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** Prints why sending failed (refused recipients on stdout, the error on stderr); returns the exit code. */
+function reportFailure(e: unknown, { cmd, message, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
+  if (e instanceof SMTPRecipientsRefused) {
+    // as after a partial delivery: each recipient's line, then the summary
+    for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+    out(`sent to 0 of ${recipients} recipient(s)`);
+  }
+  if (e instanceof MessageReadError) {
+    err(`smtplib: ${e.message}`);
+    return ExitCode.NO_INPUT;
+  }
+  // the library's wait for the next chunk timed out: the input stalled, not the server
+  if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && !(message instanceof Uint8Array) && message.stalled()) {
+    err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
+    return ExitCode.NO_INPUT;
+  }
+  // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
+  const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
+  return exitCodeFor(e, phase);
+}
+
 /** Sends and prints; resolves to the exit code. */
 export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   const err = lineWriter(process.stderr);
@@ -284,24 +319,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } catch (e) {
     waiting?.stop();
     progress?.stop();
-    if (e instanceof SMTPRecipientsRefused) {
-      // as after a partial delivery: each recipient's line, then the summary
-      for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
-      out(`sent to 0 of ${recipients} recipient(s)`);
-    }
-    if (e instanceof MessageReadError) {
-      err(`smtplib: ${e.message}`);
-      return ExitCode.NO_INPUT;
-    }
-    // the library's wait for the next chunk timed out: the input stalled, not the server
-    if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && !(message.body instanceof Uint8Array) && message.body.stalled()) {
-      err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
-      return ExitCode.NO_INPUT;
-    }
-    // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
-    const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-    err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
-    return exitCodeFor(e, phase);
+    outcome = reportFailure(e, { cmd, message: message.body, phase, password, client, recipients, out, err });
+    // RFC 5321 §4.1.1.10: QUIT before closing, even after an error reply. A refusal (of the
+    // sender, the recipients, the data, the login) leaves the session open: closing it
+    // without QUIT reads in the server's log as a lost connection ("lost connection after RSET").
+    if (client?.connected) await quitWithin(client);
+    return outcome;
   } finally {
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
