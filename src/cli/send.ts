@@ -32,6 +32,10 @@ class MessageReadError extends Error {}
 interface ReadState {
   waiting: boolean;
   bytes: number;
+  /** True once the stream has ended (every byte of it read). */
+  ended: boolean;
+  /** Called when it ends. */
+  onEnd?: () => void;
 }
 
 /** Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a chunk is awaited. */
@@ -42,7 +46,11 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): A
       state.waiting = true;
       const next = await chunks.next();
       state.waiting = false;
-      if (next.done === true) return;
+      if (next.done === true) {
+        state.ended = true;
+        state.onEnd?.();
+        return;
+      }
       state.bytes += next.value.length;
       yield next.value;
     }
@@ -66,10 +74,14 @@ interface StreamedMessage extends AsyncIterable<Uint8Array> {
   stalled(): boolean;
   /** How many bytes have been read from it. */
   bytesRead(): number;
+  /** True once it has ended: {@link bytesRead} is the whole message. */
+  ended(): boolean;
+  /** Calls `listener` when it ends. */
+  onEnd(listener: () => void): void;
 }
 
 function streamedMessage(stream: Readable): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0 };
+  const state: ReadState = { waiting: false, bytes: 0, ended: false };
   let stalled = false;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state),
@@ -79,6 +91,8 @@ function streamedMessage(stream: Readable): StreamedMessage {
     },
     stalled: () => stalled,
     bytesRead: () => state.bytes,
+    ended: () => state.ended,
+    onEnd: (listener) => { state.onEnd = listener; },
   };
 }
 
@@ -193,6 +207,36 @@ function showProgress(progress: Progress): (sent: number) => void {
   };
 }
 
+/**
+ * The display of a message of unknown size (from a pipe) on a terminal: the count of bytes
+ * sent. Once the whole message has gone (its stream ended and every byte read handed over),
+ * the wait for the server's reply is said by the count ("all sent, waiting for the reply:
+ * 12s"; it said "nothing sent for 12s") or, for a message too small for a count, by the
+ * waiting line a small file gets (it got none). `waitNote` is given that line, for the
+ * caller to stop.
+ */
+function countUnknownSize(body: StreamedMessage, waitNote: (note: WaitNote) => void): { progress: Progress; onProgress: (sent: number) => void } {
+  const counter = startCounter(PROGRESS_THRESHOLD);
+  let shown = 0;
+  let settled = false;
+  const settle = (): void => {
+    if (settled || !body.ended() || shown < body.bytesRead()) return;
+    settled = true;
+    if (counter.allSent()) return;
+    counter.stop();
+    waitNote(startWaitNote("the server's reply to the message"));
+  };
+  body.onEnd(settle);
+  return {
+    progress: counter,
+    onProgress: (sent) => {
+      counter.add(sent - shown);
+      shown = sent;
+      settle();
+    },
+  };
+}
+
 /** What {@link reportFailure} says a failed send with. */
 interface FailureContext {
   readonly cmd: SendCommand;
@@ -293,9 +337,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       await client.login(cmd.user, password);
     }
     phase = "send";
-    if (onTerminal && (size === undefined || size >= PROGRESS_THRESHOLD)) {
+    if (onTerminal && size === undefined && !(message.body instanceof Uint8Array)) {
       waiting?.stop();
-      progress = size === undefined ? startCounter(PROGRESS_THRESHOLD) : startProgress(size);
+      ({ progress, onProgress } = countUnknownSize(message.body, (note) => { waiting = note; }));
+    } else if (onTerminal && size !== undefined && size >= PROGRESS_THRESHOLD) {
+      waiting?.stop();
+      progress = startProgress(size);
       onProgress = showProgress(progress);
     } else {
       waiting?.waitingFor("the server's reply to the message");
