@@ -175,8 +175,15 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
   const said = tlsMode === "starttls"
     ? text.replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
     : text;
-  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+  // --ssl is SMTP only (a usage error with --lmtp): advising it would send the user in a circle
+  const advised = lmtp === true ? said.replace(IMPLICIT_TLS_ADVICE, IMPLICIT_TLS_ADVICE_LMTP) : said;
+  return advised + (lmtp === undefined ? "" : protocolHint(err, lmtp));
 }
+
+/** The library's advice for a port that speaks TLS from the first byte, as {@link cliWording} words it. */
+const IMPLICIT_TLS_ADVICE = "this looks like an implicit-TLS port (such as 465): use --ssl";
+/** That advice for `--lmtp`, which has no implicit TLS. */
+const IMPLICIT_TLS_ADVICE_LMTP = "this looks like an implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): connect to an LMTP port of the server that offers STARTTLS, with --require-tls";
 
 function protocolHint(err: unknown, lmtp: boolean): string {
   if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";
