@@ -189,6 +189,24 @@ export function checkAddress(flag: string, address: string, quote: (address: str
   }
 }
 
+/**
+ * One `serve --refuse-sender`/`--refuse-recipient` value, added to `previous`, as the address
+ * the server compares with the envelope's: written as `send --from/--to` take it (`bob@x.test`,
+ * `<bob@x.test>`, `Bob <bob@x.test>`; `<>` or an empty value for the null sender), not as
+ * typed. Brackets or a display name kept would match no envelope address: the refusal asked
+ * for would silently never happen. Not one address: a usage error.
+ */
+export function parseRefusedAddress(value: string, previous: string[] | undefined): string[] {
+  let path: string;
+  try {
+    path = quoteaddr(value);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new InvalidArgumentError("not one address");
+  }
+  return collect(path.slice(1, -1), previous);
+}
+
 /** The mechanisms `send --auth-mech` may name: those a user name and password can drive. */
 export const PASSWORD_MECHANISMS: readonly string[] = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"];
 
