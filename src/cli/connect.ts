@@ -4,7 +4,9 @@
  * mapping of library errors to messages and exit codes.
  * @module
  */
+import { statSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
+import { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT } from "../constants.js";
 import {
   AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError, SMTPTimeoutError,
@@ -178,6 +180,35 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
   // --ssl is SMTP only (a usage error with --lmtp): advising it would send the user in a circle
   const advised = lmtp === true ? said.replace(IMPLICIT_TLS_ADVICE, IMPLICIT_TLS_ADVICE_LMTP) : said;
   return advised + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+}
+
+/**
+ * What to try when no connection could be made, judged from the target as given (to follow
+ * {@link describeError}'s line): a host name that DNS does not know but that names a Unix
+ * socket in the current directory (`--lmtp --server lmtp` where `./lmtp` was meant: a name
+ * without a slash is a host name), or a refused connection to a port left out (the
+ * protocol's default was tried, where a submission server listens on 587). Empty otherwise.
+ */
+export function connectHint(err: unknown, target: ConnectTarget): string {
+  if (!(err instanceof SMTPConnectError) || target.host.includes("/")) return "";
+  const code = errorCode(err.cause);
+  if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && isSocket(target.host)) {
+    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"})`;
+  }
+  if (code === "ECONNREFUSED" && target.port === 0) {
+    const port = target.tlsMode === "ssl" ? SMTP_SSL_PORT : target.lmtp ? LMTP_PORT : SMTP_PORT;
+    return ` (no port was given, so the default, ${port}, was tried: give host:port${port === SMTP_PORT ? ", such as port 587 for mail submission" : ""})`;
+  }
+  return "";
+}
+
+/** True when `path` names a Unix socket. */
+function isSocket(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /** The library's advice for a port that speaks TLS from the first byte, as {@link cliWording} words it. */

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
+import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
@@ -268,7 +268,7 @@ function reportFailure(e: unknown, { cmd, message, phase, password, client, reci
   }
   // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
   return exitCodeFor(e, phase);
 }
 
