@@ -7,6 +7,7 @@
 import { statSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
 import { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT } from "../constants.js";
+import { quoteaddr } from "../protocol/address.js";
 import {
   AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError, SMTPTimeoutError,
@@ -48,6 +49,19 @@ async function readCaFile(path: string): Promise<string> {
     throw new TypeError(`--ca-file ${path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)`);
   }
   return text;
+}
+
+/**
+ * `address` (an envelope address as given: `bob@x.test`, `Bob <bob@x.test>`, `<bob@x.test>`)
+ * as MAIL and RCPT carried it, `<bob@x.test>`: what the output names, one form whatever the
+ * form given (it printed `<Bob <bob@x.test>>` and `<<bob@x.test>>`).
+ */
+export function pathOf(address: string): string {
+  try {
+    return quoteaddr(address);
+  } catch {
+    return `<${address}>`;
+  }
 }
 
 /** `send`'s switches for the extensions and mechanisms it may use (probe uses none). */
@@ -245,7 +259,7 @@ function describeLibraryError(err: unknown): string {
   // The library says "waiting for the reply to the greeting": say what happened, and which
   // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
-  if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
+  if (err instanceof SMTPSenderRefused) return `sender ${pathOf(err.sender)} refused: ${err.smtpCode} ${err.smtpError}`;
   // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
   if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235) {
     return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;

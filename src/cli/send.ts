@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
+import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
@@ -254,7 +254,7 @@ interface FailureContext {
 function reportFailure(e: unknown, { cmd, message, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
   if (e instanceof SMTPRecipientsRefused) {
     // as after a partial delivery: each recipient's line, then the summary
-    for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+    for (const [addr, reply] of e.recipients) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to 0 of ${recipients} recipient(s)`);
   }
   if (e instanceof MessageReadError) {
@@ -353,8 +353,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     progress = undefined;
-    for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
-    for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+    for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    for (const [addr, reply] of refused) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     // `smtplib send ... < /dev/null`, or a script whose stdin had nothing for it: sent as asked, but said
     if (!(message.body instanceof Uint8Array) && message.body.bytesRead() === 0) {
