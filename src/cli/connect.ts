@@ -201,11 +201,18 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
  * {@link describeError}'s line): a host name that DNS does not know but that names a Unix
  * socket in the current directory (`--lmtp --server lmtp` where `./lmtp` was meant: a name
  * without a slash is a host name), or a refused connection to a port left out (the
- * protocol's default was tried, where a submission server listens on 587). Empty otherwise.
+ * protocol's default was tried, where a submission server listens on 587), or a Unix socket
+ * path refused (a file that is no socket, or a socket that no server listens on, as one left
+ * by a server that stopped: both ECONNREFUSED). Empty otherwise.
  */
 export function connectHint(err: unknown, target: ConnectTarget): string {
-  if (!(err instanceof SMTPConnectError) || target.host.includes("/")) return "";
+  if (!(err instanceof SMTPConnectError)) return "";
   const code = errorCode(err.cause);
+  // a Unix socket path: a file that is no socket, or a socket no server listens on, both refuse
+  if (target.host.includes("/")) {
+    if (code !== "ECONNREFUSED") return "";
+    return isSocket(target.host) ? " (no server listens on that socket: is it running?)" : ` (${target.host} is not a Unix socket)`;
+  }
   if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && isSocket(target.host)) {
     return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"})`;
   }

@@ -4,9 +4,9 @@
 // connection to a port left out did not say that the default port was the one tried.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,4 +59,25 @@ test("a refused connection to a port left out says the default port was tried; a
   assert.equal(connectHint(refused, { ...target, lmtp: true }), " (no port was given, so the default, 2003, was tried: give host:port)");
   assert.equal(connectHint(refused, { ...target, port: 25 }), "");
   assert.equal(connectHint(new SMTPTimeoutError("Timed out after 10 ms connecting to mail.example.org:25", "connect", 10), target), "");
+});
+
+test("a Unix socket path refused says whether it is a socket no server listens on or no socket at all", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "smtplib-hint-"));
+  try {
+    // what a server that crashed leaves: the socket file, and no one listening on it
+    const stale = join(dir, "stale.sock");
+    const left = spawnSync(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(stale)}, () => process.exit(0))`]);
+    assert.equal(left.status, 0, String(left.stderr));
+    await writeFile(join(dir, "file"), "not a socket");
+    const send = (path: string): Promise<{ code: number | null; stderr: string }> =>
+      runIn(dir, ["send", "--lmtp", "--server", path, "--from", "a@x.test", "--to", "b@x.test", "--subject", "s"]);
+    const socket = await send(stale);
+    assert.equal(socket.code, 5, socket.stderr);
+    assert.ok(socket.stderr.endsWith(" (no server listens on that socket: is it running?)\n"), socket.stderr);
+    const file = await send(join(dir, "file"));
+    assert.equal(file.code, 5, file.stderr);
+    assert.ok(file.stderr.endsWith(` (${join(dir, "file")} is not a Unix socket)\n`), file.stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
