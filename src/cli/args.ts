@@ -11,7 +11,7 @@ import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
   checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
-  parseEnvName, parseHostPort, parseListenHost, parsePort, parsePositive, parseTimeout, parseUserPass, PASSWORD_MECHANISMS,
+  parseEnvName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS,
 } from "./flag-values.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
 
@@ -179,8 +179,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit)", flagValue("--size", parseCount), DEFAULT_SERVE_SIZE)
     .option("--max-clients <n>", "most clients connected at once; one more gets 421 (with --size and --print-max 0, this bounds the memory messages in transit take)", flagValue("--max-clients", parsePositive), DEFAULT_SERVE_MAX_CLIENTS)
     .option("--max-recipients <n>", "most recipients of one message; more get 452", flagValue("--max-recipients", parsePositive), DEFAULT_MAX_RECIPIENTS)
-    .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable)", collect)
-    .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", collect)
+    .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable; <> or \"\": the null sender)", flagValue("--refuse-sender", parseRefusedAddress))
+    .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", flagValue("--refuse-recipient", parseRefusedAddress))
     .option("--quiet", "print messages only, not the session transcript")
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all); only that much of a message is held in memory", flagValue("--print-max", parseCount), 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
@@ -215,7 +215,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--file <file>", "the RFC 5322 message (-: stdin); default: read stdin")
     .addOption(new Option("--subject <text>", "send a test message with this subject (headers made for you; stdin not read)").conflicts("file"))
     .addOption(new Option("--body <text>", "the test message's text (with or without --subject)").conflicts("file"))
-    .option("--user <name>", "log in as this user (needs --password-env)")
+    .option("--user <name>", "log in as this user (needs --password-env)", flagValue("--user", parseUserName))
     .option("--password-env <VAR>", "environment variable that holds the password", flagValue("--password-env", parseEnvName, true))
     .option("--auth-mech <name>", `log in with this SASL mechanism only (repeatable, in order of preference): ${PASSWORD_MECHANISMS.join(", ")}; default: the strongest both sides offer`, flagValue("--auth-mech", parseAuthMechanism))
     .option("--no-progress", "no progress bar (it shows only on a terminal, for large messages; from a pipe: bytes sent) and no line saying a slow server is awaited")

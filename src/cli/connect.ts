@@ -4,7 +4,10 @@
  * mapping of library errors to messages and exit codes.
  * @module
  */
+import { statSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
+import { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT } from "../constants.js";
+import { quoteaddr } from "../protocol/address.js";
 import {
   AuthRegistry, defaultRegistry, LMTP, SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPDataError, SMTPServerDisconnected, SMTPConnectError, SMTPHeloError, SMTPNotSupportedError, SMTPTimeoutError,
@@ -48,6 +51,19 @@ async function readCaFile(path: string): Promise<string> {
     throw new TypeError(`--ca-file ${path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)`);
   }
   return text;
+}
+
+/**
+ * `address` (an envelope address as given: `bob@x.test`, `Bob <bob@x.test>`, `<bob@x.test>`)
+ * as MAIL and RCPT carried it, `<bob@x.test>`: what the output names, one form whatever the
+ * form given (it printed `<Bob <bob@x.test>>` and `<<bob@x.test>>`).
+ */
+export function pathOf(address: string): string {
+  try {
+    return quoteaddr(address);
+  } catch {
+    return `<${address}>`;
+  }
 }
 
 /** `send`'s switches for the extensions and mechanisms it may use (probe uses none). */
@@ -112,6 +128,9 @@ export async function connectClient(target: ConnectTarget & ExtensionSwitches, d
     await applyStarttls(client, target, stderr);
     return client;
   } catch (err) {
+    // RFC 5321 §4.1.1.10: QUIT before closing a session still open (EHLO refused, no STARTTLS
+    // with --require-tls), not a connection dropped mid-session
+    if (client.connected) await quitWithin(client);
     client.close();
     throw err;
   }
@@ -174,8 +193,51 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
   const said = tlsMode === "starttls"
     ? text.replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
     : text;
-  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+  // --ssl is SMTP only (a usage error with --lmtp): advising it would send the user in a circle
+  const advised = lmtp === true ? said.replace(IMPLICIT_TLS_ADVICE, IMPLICIT_TLS_ADVICE_LMTP) : said;
+  return advised + (lmtp === undefined ? "" : protocolHint(err, lmtp));
 }
+
+/**
+ * What to try when no connection could be made, judged from the target as given (to follow
+ * {@link describeError}'s line): a host name that DNS does not know but that names a Unix
+ * socket in the current directory (`--lmtp --server lmtp` where `./lmtp` was meant: a name
+ * without a slash is a host name), or a refused connection to a port left out (the
+ * protocol's default was tried, where a submission server listens on 587), or a Unix socket
+ * path refused (a file that is no socket, or a socket that no server listens on, as one left
+ * by a server that stopped: both ECONNREFUSED). Empty otherwise.
+ */
+export function connectHint(err: unknown, target: ConnectTarget): string {
+  if (!(err instanceof SMTPConnectError)) return "";
+  const code = errorCode(err.cause);
+  // a Unix socket path: a file that is no socket, or a socket no server listens on, both refuse
+  if (target.host.includes("/")) {
+    if (code !== "ECONNREFUSED") return "";
+    return isSocket(target.host) ? " (no server listens on that socket: is it running?)" : ` (${target.host} is not a Unix socket)`;
+  }
+  if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && isSocket(target.host)) {
+    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"})`;
+  }
+  if (code === "ECONNREFUSED" && target.port === 0) {
+    const port = target.tlsMode === "ssl" ? SMTP_SSL_PORT : target.lmtp ? LMTP_PORT : SMTP_PORT;
+    return ` (no port was given, so the default, ${port}, was tried: give host:port${port === SMTP_PORT ? ", such as port 587 for mail submission" : ""})`;
+  }
+  return "";
+}
+
+/** True when `path` names a Unix socket. */
+function isSocket(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** The library's advice for a port that speaks TLS from the first byte, as {@link cliWording} words it. */
+const IMPLICIT_TLS_ADVICE = "this looks like an implicit-TLS port (such as 465): use --ssl";
+/** That advice for `--lmtp`, which has no implicit TLS. */
+const IMPLICIT_TLS_ADVICE_LMTP = "this looks like an implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): connect to an LMTP port of the server that offers STARTTLS, with --require-tls";
 
 function protocolHint(err: unknown, lmtp: boolean): string {
   if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";
@@ -222,7 +284,7 @@ function describeLibraryError(err: unknown): string {
   // The library says "waiting for the reply to the greeting": say what happened, and which
   // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
-  if (err instanceof SMTPSenderRefused) return `sender <${err.sender}> refused: ${err.smtpCode} ${err.smtpError}`;
+  if (err instanceof SMTPSenderRefused) return `sender ${pathOf(err.sender)} refused: ${err.smtpCode} ${err.smtpError}`;
   // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
   if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235) {
     return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;

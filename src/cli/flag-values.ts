@@ -141,6 +141,17 @@ export function parseEnvName(value: string): string {
   return value;
 }
 
+/**
+ * `send --user`: the name to log in as. An empty one (`--user "$SMTP_USER"` with the variable
+ * unset) is a usage error before connecting: no login can succeed with it, and trying every
+ * mechanism the server offers would count as that many failed logins against the client's
+ * address (which servers lock out), ending in a reply that does not say what was wrong.
+ */
+export function parseUserName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("a user name is required (an empty one cannot log in)");
+  return value;
+}
+
 /** Adds a repeatable flag's value to the ones before it. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -176,6 +187,24 @@ export function checkAddress(flag: string, address: string, quote: (address: str
     // quoted: a 40 KB --from is not echoed whole (the library's message quotes it short too)
     throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${quoted(address)}: ${err.message}`);
   }
+}
+
+/**
+ * One `serve --refuse-sender`/`--refuse-recipient` value, added to `previous`, as the address
+ * the server compares with the envelope's: written as `send --from/--to` take it (`bob@x.test`,
+ * `<bob@x.test>`, `Bob <bob@x.test>`; `<>` or an empty value for the null sender), not as
+ * typed. Brackets or a display name kept would match no envelope address: the refusal asked
+ * for would silently never happen. Not one address: a usage error.
+ */
+export function parseRefusedAddress(value: string, previous: string[] | undefined): string[] {
+  let path: string;
+  try {
+    path = quoteaddr(value);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new InvalidArgumentError("not one address");
+  }
+  return collect(path.slice(1, -1), previous);
 }
 
 /** The mechanisms `send --auth-mech` may name: those a user name and password can drive. */

@@ -90,22 +90,37 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
   };
 }
 
+/** {@link startCounter}'s display: a {@link Progress} that is told when the whole message has gone. */
+export interface Counter extends Progress {
+  /**
+   * The whole message has been handed over: from now on a quiet link reads "all sent, waiting
+   * for the reply: 12s" (as the bar's does), not "nothing sent for 12s".
+   * @returns whether the count is on screen (a message under `after` bytes shows none).
+   */
+  allSent(): boolean;
+}
+
 /**
  * For a message of unknown size (stdin from a pipe): nothing until `after` bytes have gone
  * out, then the bytes sent so far and the average rate, on `stream` (stderr; a terminal).
  */
-export function startCounter(after: number, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): Progress {
+export function startCounter(after: number, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): Counter {
   let bar: SingleBar | undefined;
   let done = 0;
   let stopped = false;
+  let ended = false;
   const now = clockOf(check);
   const started = now();
   let lastWrite = started;
   const stopTicks = everyTick(check, () => {
-    const stalled = stalledFor(lastWrite, check);
+    const stalled = stalledFor(lastWrite, check, ended);
     if (stalled !== undefined) bar?.update(0, { rate: stalled });
   });
   return {
+    allSent() {
+      ended = true;
+      return bar !== undefined && !stopped;
+    },
     add(bytes) {
       if (stopped) return;
       done += bytes;

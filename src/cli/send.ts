@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, describeError, exitCodeFor, lineWriter, quitWithin, type Client, type SendPhase } from "./connect.js";
+import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
@@ -32,6 +32,10 @@ class MessageReadError extends Error {}
 interface ReadState {
   waiting: boolean;
   bytes: number;
+  /** True once the stream has ended (every byte of it read). */
+  ended: boolean;
+  /** Called when it ends. */
+  onEnd?: () => void;
 }
 
 /** Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a chunk is awaited. */
@@ -42,7 +46,11 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): A
       state.waiting = true;
       const next = await chunks.next();
       state.waiting = false;
-      if (next.done === true) return;
+      if (next.done === true) {
+        state.ended = true;
+        state.onEnd?.();
+        return;
+      }
       state.bytes += next.value.length;
       yield next.value;
     }
@@ -66,10 +74,14 @@ interface StreamedMessage extends AsyncIterable<Uint8Array> {
   stalled(): boolean;
   /** How many bytes have been read from it. */
   bytesRead(): number;
+  /** True once it has ended: {@link bytesRead} is the whole message. */
+  ended(): boolean;
+  /** Calls `listener` when it ends. */
+  onEnd(listener: () => void): void;
 }
 
 function streamedMessage(stream: Readable): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0 };
+  const state: ReadState = { waiting: false, bytes: 0, ended: false };
   let stalled = false;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state),
@@ -79,6 +91,8 @@ function streamedMessage(stream: Readable): StreamedMessage {
     },
     stalled: () => stalled,
     bytesRead: () => state.bytes,
+    ended: () => state.ended,
+    onEnd: (listener) => { state.onEnd = listener; },
   };
 }
 
@@ -193,6 +207,71 @@ function showProgress(progress: Progress): (sent: number) => void {
   };
 }
 
+/**
+ * The display of a message of unknown size (from a pipe) on a terminal: the count of bytes
+ * sent. Once the whole message has gone (its stream ended and every byte read handed over),
+ * the wait for the server's reply is said by the count ("all sent, waiting for the reply:
+ * 12s"; it said "nothing sent for 12s") or, for a message too small for a count, by the
+ * waiting line a small file gets (it got none). `waitNote` is given that line, for the
+ * caller to stop.
+ */
+function countUnknownSize(body: StreamedMessage, waitNote: (note: WaitNote) => void): { progress: Progress; onProgress: (sent: number) => void } {
+  const counter = startCounter(PROGRESS_THRESHOLD);
+  let shown = 0;
+  let settled = false;
+  const settle = (): void => {
+    if (settled || !body.ended() || shown < body.bytesRead()) return;
+    settled = true;
+    if (counter.allSent()) return;
+    counter.stop();
+    waitNote(startWaitNote("the server's reply to the message"));
+  };
+  body.onEnd(settle);
+  return {
+    progress: counter,
+    onProgress: (sent) => {
+      counter.add(sent - shown);
+      shown = sent;
+      settle();
+    },
+  };
+}
+
+/** What {@link reportFailure} says a failed send with. */
+interface FailureContext {
+  readonly cmd: SendCommand;
+  readonly message: Uint8Array | StreamedMessage;
+  readonly phase: SendPhase;
+  readonly password: string | undefined;
+  readonly client: Client | undefined;
+  /** How many distinct recipients were given. */
+  readonly recipients: number;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** Prints why sending failed (refused recipients on stdout, the error on stderr); returns the exit code. */
+function reportFailure(e: unknown, { cmd, message, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
+  if (e instanceof SMTPRecipientsRefused) {
+    // as after a partial delivery: each recipient's line, then the summary
+    for (const [addr, reply] of e.recipients) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    out(`sent to 0 of ${recipients} recipient(s)`);
+  }
+  if (e instanceof MessageReadError) {
+    err(`smtplib: ${e.message}`);
+    return ExitCode.NO_INPUT;
+  }
+  // the library's wait for the next chunk timed out: the input stalled, not the server
+  if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && !(message instanceof Uint8Array) && message.stalled()) {
+    err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
+    return ExitCode.NO_INPUT;
+  }
+  // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
+  const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
+  return exitCodeFor(e, phase);
+}
+
 /** Sends and prints; resolves to the exit code. */
 export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   const err = lineWriter(process.stderr);
@@ -260,9 +339,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       await client.login(cmd.user, password);
     }
     phase = "send";
-    if (onTerminal && (size === undefined || size >= PROGRESS_THRESHOLD)) {
+    if (onTerminal && size === undefined && !(message.body instanceof Uint8Array)) {
       waiting?.stop();
-      progress = size === undefined ? startCounter(PROGRESS_THRESHOLD) : startProgress(size);
+      ({ progress, onProgress } = countUnknownSize(message.body, (note) => { waiting = note; }));
+    } else if (onTerminal && size !== undefined && size >= PROGRESS_THRESHOLD) {
+      waiting?.stop();
+      progress = startProgress(size);
       onProgress = showProgress(progress);
     } else {
       waiting?.waitingFor("the server's reply to the message");
@@ -273,8 +355,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     progress = undefined;
-    for (const [addr, reply] of delivered) out(`delivered <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
-    for (const [addr, reply] of refused) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
+    for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    for (const [addr, reply] of refused) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     // `smtplib send ... < /dev/null`, or a script whose stdin had nothing for it: sent as asked, but said
     if (!(message.body instanceof Uint8Array) && message.body.bytesRead() === 0) {
@@ -286,24 +368,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } catch (e) {
     waiting?.stop();
     progress?.stop();
-    if (e instanceof SMTPRecipientsRefused) {
-      // as after a partial delivery: each recipient's line, then the summary
-      for (const [addr, reply] of e.recipients) out(`refused <${addr}>: ${reply.code} ${oneLine(reply.message)}`);
-      out(`sent to 0 of ${recipients} recipient(s)`);
-    }
-    if (e instanceof MessageReadError) {
-      err(`smtplib: ${e.message}`);
-      return ExitCode.NO_INPUT;
-    }
-    // the library's wait for the next chunk timed out: the input stalled, not the server
-    if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && !(message.body instanceof Uint8Array) && message.body.stalled()) {
-      err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
-      return ExitCode.NO_INPUT;
-    }
-    // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
-    const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-    err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
-    return exitCodeFor(e, phase);
+    outcome = reportFailure(e, { cmd, message: message.body, phase, password, client, recipients, out, err });
+    // RFC 5321 §4.1.1.10: QUIT before closing, even after an error reply. A refusal (of the
+    // sender, the recipients, the data, the login) leaves the session open: closing it
+    // without QUIT reads in the server's log as a lost connection ("lost connection after RSET").
+    if (client?.connected) await quitWithin(client);
+    return outcome;
   } finally {
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
