@@ -147,6 +147,10 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   // No host name has a "/": this is a Unix socket, which the library opens for LMTP only, and
   // only by an absolute path (a relative one would be looked up in DNS: ENOTFOUND).
   const socket = hostPort.host.includes("/");
+  // Without a TLS mode the link stays in clear text: a TLS flag would check nothing, and the
+  // operator who gave one believes the connection is verified (a password then goes in clear).
+  const tlsFlag = o.caFile !== undefined ? "--ca-file" : o.insecure ? "--insecure" : o.servername !== undefined ? "--servername" : undefined;
+  if (tlsMode === "none" && tlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${tlsFlag} applies to TLS only: add --require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)`);
   if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp)`);
   return {
     ...hostPort, ...(socket ? { host: resolve(hostPort.host) } : {}), tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,

@@ -237,6 +237,17 @@ test("probe: target and TLS mode", () => {
   assert.equal(parse("probe", "[127.0.0.1]").command?.host, "127.0.0.1");
 });
 
+test("--ca-file, --insecure and --servername without a TLS mode are usage errors (the link would stay in clear text, unverified); with one they are taken", () => {
+  for (const flags of [["--ca-file", "ca.pem"], ["--insecure"], ["--servername", "mx.test"]]) {
+    for (const argv of [["send", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", ...flags], ["probe", "mx.test", ...flags]]) {
+      const r = parse(...argv);
+      assert.equal(r.error?.exitCode, 2, argv.join(" "));
+      assert.equal(r.error?.message, `error: ${flags[0]} applies to TLS only: add --require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)`);
+      for (const mode of ["--starttls", "--require-tls", "--ssl"]) assert.ok(parse(...argv, mode).command, `${argv.join(" ")} ${mode}`);
+    }
+  }
+});
+
 test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));

@@ -22,7 +22,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
     const pair = await run(["send", "--server", "h", "--from", "a", "--to", "b", "--user", "u"]);
     assert.equal(pair.code, 2);
     assert.match(pair.stderr, /--user and --password-env go together/);
-    const noCa = await run(["probe", "127.0.0.1:1", "--ca-file", "/nonexistent/ca.pem"]);
+    const noCa = await run(["probe", "127.0.0.1:1", "--require-tls", "--ca-file", "/nonexistent/ca.pem"]);
     assert.equal(noCa.code, 2, noCa.stderr);
     assert.equal(noCa.stderr, "smtplib: --ca-file /nonexistent/ca.pem: cannot read it (ENOENT)\n", "one line, the reason once, no class name");
   });

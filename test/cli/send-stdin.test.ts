@@ -23,11 +23,11 @@ function bash(command: string, env: Record<string, string>): Promise<{ code: num
 
 test("send --ca-file /dev/stdin with the message on stdin: a usage error before connecting, no empty message sent", posixOnly, async () => {
   const files = await writeTestCerts(await getTestCerts());
-  const serve = await Serve.start([]);
+  const serve = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key]);
   try {
     const env = { CA: files.ca, PORT: String(serve.port), MSG: join(files.dir, "message.eml") };
     await writeFile(env.MSG, "From: a@x.test\r\nTo: b@x.test\r\nSubject: s\r\n\r\nhello\r\n");
-    const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --from a@x.test --to b@x.test';
+    const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --require-tls --from a@x.test --to b@x.test';
     for (const path of ["/dev/stdin", "/dev/fd/0"]) {
       const r = await bash(`cat "$CA" | ${send} --ca-file ${path}`, env);
       assert.equal(r.code, 2, r.stdout + r.stderr);
@@ -47,15 +47,15 @@ test("send --ca-file /dev/stdin with the message on stdin: a usage error before 
 
 test("send --subject with text piped on stdin: sent with the default text, and a note says stdin was not read; none for /dev/null or --ca-file /dev/stdin", posixOnly, async () => {
   const files = await writeTestCerts(await getTestCerts());
-  const serve = await Serve.start([]);
+  const serve = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key]);
   try {
     const env = { PORT: String(serve.port), CA: files.ca };
-    const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --from a@x.test --to b@x.test --subject s';
+    const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --require-tls --from a@x.test --to b@x.test --subject s';
     const note = "smtplib: note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)\n";
-    const piped = await bash(`echo some text | ${send}`, env);
+    const piped = await bash(`echo some text | ${send} --ca-file "$CA"`, env);
     assert.equal(piped.code, 0, piped.stderr);
     assert.equal(piped.stderr, note);
-    const empty = await bash(`${send} < /dev/null`, env);
+    const empty = await bash(`${send} --ca-file "$CA" < /dev/null`, env);
     assert.equal(empty.code, 0, empty.stderr);
     assert.equal(empty.stderr, "");
     const ca = await bash(`cat "$CA" | ${send} --ca-file /dev/stdin`, env);
