@@ -153,7 +153,7 @@ export async function quietRset(conv: Conversation): Promise<void> {
   conv.utf8 = false;
   if (conv.channel.closed) return;
   try {
-    await conv.command(RSET);
+    await conv.command(RSET, true); // followed: the next call's commands come after it
   } catch (err) {
     if (!serverGone(err)) throw err;
   }
