@@ -2,10 +2,11 @@
  * Checks of the option objects a caller passes (the client's, a call's, `login()`'s): a
  * caller without a type checker gets a TypeError or RangeError that names the option,
  * before anything is sent, never a crash deep inside or a value silently taken for another
- * (`allowInsecureAuth: "false"` is not `true`, `requireTls` is not `requireTLS`). Pure.
+ * (`allowInsecureAuth: "false"` is not `true`, `requireTls` is not `requireTLS`). No I/O.
  * @module
  */
 
+import tls from "node:tls";
 import { describeValue } from "./errors.js";
 
 /**
@@ -61,12 +62,17 @@ export function checkFunction(options: Readonly<Record<string, unknown>>, key: s
   }
 }
 
+/** TLS options that do not go into the TLS context (checked above, or read by `tls.connect` alone). */
+const NOT_CONTEXT_KEYS = new Set(["servername", "checkServerIdentity", "rejectUnauthorized", "session", "ALPNProtocols", "minDHSize"]);
+
 /**
  * Checks the `tls` options that this library reads or that Node applies only once the
  * socket exists, where a wrong type would fail after connecting had begun or crash the
  * process in the middle of the handshake: `servername` a string, `checkServerIdentity` a
- * function (`null` for either: not given). Node checks the others before connecting.
- * @throws TypeError
+ * function (`null` for either: not given). The others make the TLS context, which Node
+ * builds in `tls.connect`: for STARTTLS only after the server's 220, which a bad cipher
+ * list or key would then cost the connection. So it is built here, and thrown away.
+ * @throws TypeError, with Node's error as `cause` for options it cannot build a context from.
  */
 export function checkTLSOptions(value: unknown, what = "tls"): void {
   const options = optionsObject(value, what);
@@ -75,6 +81,16 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
     throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
   }
   checkFunction(options, "checkServerIdentity", `${what}.`);
+  // A caller's own context is used as it is: Node ignores the options that would make one.
+  if (options["secureContext"] !== undefined && options["secureContext"] !== null) return;
+  const given = withoutNulls(options);
+  // Nothing that goes into a context (the usual case: no tls options at all): none is built.
+  if (Object.keys(given).every((key) => NOT_CONTEXT_KEYS.has(key))) return;
+  try {
+    tls.createSecureContext(given as tls.SecureContextOptions);
+  } catch (err) {
+    throw new TypeError(`${what} options cannot make a TLS context: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/r
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
 import { escapeControl, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
-import type { SMTPReply } from "../protocol/reply.js";
+import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { untilAborted } from "./abortable.js";
 
 export { authCramMd5Object, authLoginObject, authPlainObject } from "../auth/auth-object.js";
@@ -182,6 +182,9 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
     }
     reply = await io.command(answer, "****");
   }
+  // A 1yz (another reply follows) or a 3yz but 334 (the server reads what follows as input):
+  // client and server are out of step, so the connection goes (RFC 4954 §4 gives neither).
+  if (isIncomplete(reply.code)) io.close?.(new SMTPServerDisconnected(`Connection closed: the server answered ${command} with ${reply.code}, a reply AUTH never takes`));
   // 503 ("already authenticated", or "bad sequence") is not success: Python's bug.
   if (reply.code !== 235) throw fail(reply.code, reply.message);
   return { reply, command };
@@ -299,7 +302,8 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
       // to prove itself (SCRAM): never fall back to a weaker mechanism that hands it a secret.
       // Nor after a failed channel-bound exchange, however it was refused: its failure may
       // be a man in the middle's TLS, and a weaker mechanism would be relayed through it.
-      if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode) || mech.needsChannelBinding === true) throw err;
+      // Nor once the exchange closed the connection (a reply AUTH never takes, to it or to "*").
+      if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode) || mech.needsChannelBinding === true || io.signal?.aborted === true) throw err;
       lastError = err;
     }
   }

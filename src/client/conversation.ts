@@ -213,10 +213,10 @@ export class Conversation {
     return reply;
   }
 
-  /** Sends one command and reads its reply (one wait, then a synchronous read). */
-  async command(command: Command | string): Promise<SMTPReply> {
+  /** Sends one command and reads its reply (one wait, then a synchronous read); `followed` as in {@link pipeline}. */
+  async command(command: Command | string, followed = false): Promise<SMTPReply> {
     // Its reply is awaited at once: nothing could join it, so it is not held for the tick.
-    const [slot] = this.pipeline([command], false);
+    const [slot] = this.pipeline([command], false, followed);
     await this.settled(slot!);
     return this.take(slot!);
   }

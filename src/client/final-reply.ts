@@ -97,8 +97,9 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * The connection went (closed, timed out, closed for another call's abort) after the end of
  * data was written and before its reply came: the server may have taken the message, and a
  * caller who retried on a bare "Connection unexpectedly closed" could send it twice. So too
- * when the reply was not valid SMTP (`SMTPResponseException` with code -1: a malformed or
- * over-long line; the connection was closed on it). A copy of `err` (a timeout stays an
+ * when the reply was not valid SMTP (`SMTPResponseException`, code -1 for a malformed or
+ * over-long reply, 500 for a line past the cap: no refusal, though its code says 5yz; the
+ * connection was closed on it). A copy of `err` (a timeout stays an
  * `SMTPTimeoutError`, with its `cause` and `command`) that says so; any other error as it
  * is. A copy: the connection's error is shared by every call on it, and those whose end of
  * data was never written were not delivered.
@@ -107,8 +108,10 @@ function mayHaveBeenDelivered(err: unknown): unknown {
   const suffix = ", after the end of data was sent: the message may have been delivered";
   if (!(err instanceof SMTPException)) return err;
   const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}) };
-  if (err.constructor === SMTPResponseException && (err as SMTPResponseException).smtpCode === -1) {
-    return new SMTPResponseException(-1, `${(err as SMTPResponseException).smtpError}${suffix}`, options);
+  // A slot's error is never a server reply: an SMTPResponseException there is the parser's.
+  if (err.constructor === SMTPResponseException) {
+    const { smtpCode, smtpError } = err as SMTPResponseException;
+    return new SMTPResponseException(smtpCode, `${smtpError}${suffix}`, options);
   }
   if (!(err instanceof SMTPServerDisconnected)) return err;
   const message = `${err.message}${suffix}`;

@@ -1,11 +1,12 @@
 /**
  * The errors a reply in a slot makes once the client has read it: whether the connection
  * was closed on it (a 1yz/3yz that the command never takes), and the SMTPDataError of a
- * data reply. A leaf that the end-of-data, BDAT and write-failure paths share.
+ * data reply; whether a slot's error is the server's. A leaf that the end-of-data, BDAT
+ * and write-failure paths share.
  * @module
  */
 
-import { SMTPDataError } from "../errors.js";
+import { SMTPDataError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
@@ -30,4 +31,13 @@ export function dataRefusal(conv: Conversation, slot: Slot, command: string, cau
   const reply = slot.reply!;
   // An undefined cause is no cause (SMTPException leaves it out).
   return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) ?? cause });
+}
+
+/**
+ * True for a slot's error that says the server closed the connection, or that it closed
+ * on a reply that is not SMTP (see `CommandQueue.feed`): not the caller's (a `signal`'s
+ * reason), which a refusal already read must not hide.
+ */
+export function serverGone(err: unknown): boolean {
+  return err instanceof SMTPServerDisconnected || err instanceof SMTPResponseException;
 }

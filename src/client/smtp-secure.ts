@@ -225,7 +225,8 @@ export abstract class SMTPSecure extends SMTPBase {
     await this.greet();
     conv = this.requireConnection();
     if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
-    const [slot] = conv.pipeline([{ bytes: encodeCommand("STARTTLS"), log: "STARTTLS", sealAfter: true }], false);
+    // Followed (see `Conversation.pipeline`): after a refusal the next command comes, so a 1yz or 3yz closes the connection.
+    const [slot] = conv.pipeline([{ bytes: encodeCommand("STARTTLS"), log: "STARTTLS", sealAfter: true }], false, true);
     const reply = await conv.read(slot!);
     if (reply.code !== 220) {
       throw new SMTPResponseException(reply.code, reply.message, { command: "STARTTLS" });

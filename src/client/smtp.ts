@@ -360,20 +360,20 @@ export class SMTP extends SMTPTransactions {
     return computed;
   }
 
-  /** HELO. */
-  protected async doHelo(name: string): Promise<SMTPReply> {
+  /** HELO; `followed` (the session's own, before other commands) as in `Conversation.pipeline`. */
+  protected async doHelo(name: string, followed = false): Promise<SMTPReply> {
     const conv = this.requireConnection();
     const host = await this.hostname(name);
     const bytes = encodeCommand("HELO", host);
     // HELO, like EHLO, ends any transaction (RFC 5321 §4.1.4): its UTF-8 encoding too.
     conv.utf8 = false;
-    const reply = await conv.command({ bytes, log: `HELO ${host}` });
+    const reply = await conv.command({ bytes, log: `HELO ${host}` }, followed);
     conv.heloResp = isPositiveCompletion(reply.code) ? reply.message : null;
     return reply;
   }
 
-  /** EHLO or LHLO: a refused one leaves no greeting state behind. */
-  protected async doEhlo(name: string): Promise<SMTPReply> {
+  /** EHLO or LHLO: a refused one leaves no greeting state behind; `followed` as in {@link doHelo}. */
+  protected async doEhlo(name: string, followed = false): Promise<SMTPReply> {
     const conv = this.requireConnection();
     const host = await this.hostname(name);
     const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
@@ -381,7 +381,7 @@ export class SMTP extends SMTPTransactions {
     const bytes = encodeCommand(verb, host);
     conv.resetGreeting();
     conv.utf8 = false; // EHLO ends any transaction (RFC 5321 §4.1.4), its UTF-8 encoding too
-    const reply = await conv.command({ bytes, log: `${verb} ${host}` });
+    const reply = await conv.command({ bytes, log: `${verb} ${host}` }, followed);
     if (isPositiveCompletion(reply.code)) conv.recordEhlo(reply);
     return reply;
   }
@@ -390,11 +390,11 @@ export class SMTP extends SMTPTransactions {
   protected async greet(): Promise<void> {
     const conv = this.requireConnection();
     if (conv.greeted) return;
-    const ehlo = await this.doEhlo("");
+    const ehlo = await this.doEhlo("", true); // followed: a 1yz/3yz closes the connection
     if (isPositiveCompletion(ehlo.code)) return;
     const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
-    if (ehlo.code === 421 || this.dialect === "lmtp") throw new SMTPHeloError(ehlo.code, ehlo.message, { command: verb });
-    const helo = await this.doHelo("");
+    if (ehlo.code === 421 || this.dialect === "lmtp" || conv.channel.closed) throw new SMTPHeloError(ehlo.code, ehlo.message, { command: verb });
+    const helo = await this.doHelo("", true);
     if (!isPositiveCompletion(helo.code)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
   }
 }

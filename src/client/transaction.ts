@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, type SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { outOfStep, PRELIMINARY, type Slot } from "../transport/command-queue.js";
@@ -15,7 +15,7 @@ import { writeAtOnce, writeStreamed } from "./data-writer.js";
 import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
-import { closedOnReply } from "./slot-refusal.js";
+import { closedOnReply, serverGone } from "./slot-refusal.js";
 
 /** A checked envelope: addresses already quoted, options already normalised. */
 export interface Envelope {
@@ -148,20 +148,20 @@ function closeOn(conv: Conversation, command: string, reply: SMTPReply, why: str
   return cause;
 }
 
-/** RSET that tolerates a server that has gone (Python's `_rset`); it ends any transaction. */
+/** RSET that tolerates a server that has gone, or one whose reply is not SMTP (Python's `_rset`); it ends any transaction. */
 export async function quietRset(conv: Conversation): Promise<void> {
   conv.utf8 = false;
   if (conv.channel.closed) return;
   try {
-    await conv.command(RSET);
+    await conv.command(RSET, true); // followed: the next call's commands come after it
   } catch (err) {
-    if (!(err instanceof SMTPServerDisconnected)) throw err;
+    if (!serverGone(err)) throw err;
   }
 }
 
 /**
- * Reads replies nobody needs any more (after a refusal), ignoring a closed connection;
- * stops at a 421 (the connection is then closed). Returns the last reply read.
+ * Reads replies nobody needs any more (after a refusal), ignoring a closed connection (see
+ * `serverGone`); stops at a 421 (the connection is then closed). Returns the last reply read.
  */
 export async function drain(conv: Conversation, slots: readonly Slot[]): Promise<SMTPReply | undefined> {
   if (slots.length === 0) return undefined;
@@ -171,7 +171,7 @@ export async function drain(conv: Conversation, slots: readonly Slot[]): Promise
     try {
       last = conv.take(slot);
     } catch (err) {
-      if (err instanceof SMTPServerDisconnected) return last;
+      if (serverGone(err)) return last;
       throw err;
     }
     if (last.code === 421) return last;

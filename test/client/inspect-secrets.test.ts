@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { test } from "node:test";
 import util from "node:util";
 import { SMTP } from "../../src/index.js";
@@ -9,8 +10,15 @@ import { greeting, withScript } from "../helpers/client.js";
 // JSON.stringify may show the password or the TLS key and its passphrase.
 
 const PASSWORD = "hunter2-Secret";
-const KEY = "-----BEGIN PRIVATE KEY-----KEYMATERIAL";
 const PASSPHRASE = "key-passphrase-42";
+/** A real key (the tls options must make a TLS context), encrypted with {@link PASSPHRASE}. */
+const KEY = generateKeyPairSync("ec", {
+  namedCurve: "prime256v1",
+  privateKeyEncoding: { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: PASSPHRASE },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+}).privateKey;
+/** The key's first line of base64: shown alone, it would still leak key material. */
+const KEY_LINE = KEY.split("\n")[1]!;
 
 /** Every way a client is commonly turned into text. */
 function shown(client: SMTP): string {
@@ -22,7 +30,7 @@ function shown(client: SMTP): string {
 }
 
 function assertHidden(text: string): void {
-  for (const secret of [PASSWORD, KEY, PASSPHRASE, Buffer.from(`\0u\0${PASSWORD}`).toString("base64")]) assert.ok(!text.includes(secret), `shows ${secret}: ${text}`);
+  for (const secret of [PASSWORD, KEY, KEY_LINE, PASSPHRASE, Buffer.from(`\0u\0${PASSWORD}`).toString("base64")]) assert.ok(!text.includes(secret), `shows ${secret}: ${text}`);
 }
 
 test("util.inspect and JSON.stringify of a client show neither the password nor the tls key and passphrase, before and after login", async () => {
