@@ -275,8 +275,10 @@ function describeLibraryError(err: unknown): string {
   if (closed !== undefined) return `the server closed the connection: ${closed.code} ${closed.message}`;
   if (isStarttlsRefusal(err)) return `STARTTLS refused: ${err.smtpCode} ${err.smtpError}`;
   if (err instanceof SMTPRecipientsRefused) return `every recipient was refused (${err.recipients.size})`;
-  if (isBrokenReply(err) && err.smtpCode === 500 && err.smtpError === LINE_TOO_LONG) {
-    return `the server sent a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes (${err.name}: 500 ${err.smtpError}); the connection was closed`;
+  if (isBrokenReply(err) && err.smtpCode === 500 && err.smtpError.startsWith(LINE_TOO_LONG)) {
+    // What follows the parser's text: after the end of data, that the message may have been delivered.
+    const after = err.smtpError.slice(LINE_TOO_LONG.length);
+    return `the server sent a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes (${err.name}: 500 ${LINE_TOO_LONG}); the connection was closed${after}`;
   }
   if (isBrokenReply(err) && err.smtpCode > 0 && err.smtpCode < 400 && err.command !== undefined) {
     return `the server answered ${err.command} with ${err.smtpCode} ${err.smtpError}, a reply that completes nothing (${err.name}); the connection was closed`;

@@ -8,10 +8,12 @@ import { domainToASCII } from "node:url";
 
 /**
  * `host:port` for messages and traces; an IPv6 address is bracketed (`[::1]:25`, RFC 3986),
- * else the port would read as part of it. A Unix socket path is shown as it is, with the port.
+ * else the port would read as part of it. A Unix socket path is shown as it is, without the
+ * port, which it does not use (`/run/dovecot/lmtp:2003` read as a path that does not exist).
  */
 export function endpoint(host: string, port: number): string {
-  return host.includes(":") && !host.startsWith("/") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+  if (host.startsWith("/")) return host;
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**

@@ -5,12 +5,12 @@ import { test } from "node:test";
 import { SMTP, SMTPConnectError } from "../../src/index.js";
 import { endpoint } from "../../src/transport/endpoint.js";
 
-test("endpoint: an IPv6 address in brackets, anything else as host:port", () => {
+test("endpoint: an IPv6 address in brackets, a Unix socket path alone, anything else as host:port", () => {
   assert.equal(endpoint("::1", 25), "[::1]:25");
   assert.equal(endpoint("2001:db8::2", 587), "[2001:db8::2]:587");
   assert.equal(endpoint("127.0.0.1", 25), "127.0.0.1:25");
   assert.equal(endpoint("mx.example.org", 465), "mx.example.org:465");
-  assert.equal(endpoint("/run/dovecot/lmtp", 2003), "/run/dovecot/lmtp:2003");
+  assert.equal(endpoint("/run/dovecot/lmtp", 2003), "/run/dovecot/lmtp", "a socket path has no port");
   assert.equal(endpoint("[::1]", 25), "[::1]:25");
 });
 
