@@ -5,12 +5,11 @@
  * one JSON-able shape, so that a test compares the two runs.
  */
 
-import { spawn } from "node:child_process";
 import net from "node:net";
-import { fileURLToPath } from "node:url";
 import {
   LMTP, SMTP, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused,
 } from "../../src/index.js";
+import { parityDriver, runPythonDriver } from "./python-driver.js";
 
 /**
  * How the server answers: `greeting` and `ehlo` (reply lines, joined by "\n"), and for each
@@ -135,25 +134,13 @@ async function planServer(plan: ParityPlan): Promise<{ port: number; wire(): str
   };
 }
 
-const DRIVER = fileURLToPath(new URL("../../../test/parity/py_send_driver.py", import.meta.url));
+const DRIVER = parityDriver("py_send_driver.py");
 
 /** Runs the calls with CPython's smtplib (python3 must exist: a missing one fails the test). */
 export async function runPython(plan: ParityPlan, calls: readonly ParityCall[], lmtp = false): Promise<ParityRun> {
   const server = await planServer(plan);
   try {
-    const child = spawn("python3", [DRIVER], { stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => { out += d.toString("utf8"); });
-    child.stderr.on("data", (d: Buffer) => { err += d.toString("utf8"); });
-    const status = new Promise<number | null>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("close", resolve);
-    });
-    child.stdin.end(JSON.stringify({ port: server.port, lmtp, calls }));
-    const code = await status;
-    if (code !== 0) throw new Error(`python3 ${DRIVER} exited with ${code}: ${err}`);
-    const { outcomes } = JSON.parse(out) as { outcomes: Outcome[] };
+    const { outcomes } = await runPythonDriver(DRIVER, { port: server.port, lmtp, calls }) as { outcomes: Outcome[] };
     return { wire: server.wire(), outcomes };
   } finally {
     await server.close();

@@ -14,15 +14,13 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import { fileURLToPath } from "node:url";
 import { LMTP, SMTP, SMTP_SSL, SMTPResponseException, type SMTPReply } from "../../src/index.js";
 import type { AuthObject } from "../../src/auth/auth-object.js";
+import { parityDriver, runPythonDriver } from "./python-driver.js";
 
 /** One call of a scenario, in Python's terms. */
 export interface ParityCall {
@@ -80,10 +78,8 @@ export interface ParityRun {
   results: CallResult[];
 }
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** The Python driver, in the source tree (the build copies no .py file). */
-export const PY_DRIVER = `${ROOT}test/parity/py_driver.py`;
-const PYTHON = process.env["PARITY_PYTHON"] ?? "python3";
+export const PY_DRIVER = parityDriver("py_driver.py");
 
 /** A server that plays `turns` to one connection and records every byte it receives (TLS: the plaintext). */
 async function startResponder(turns: readonly ParityTurn[], certs?: ParityScenario["certs"], implicitTLS = false, path?: string): Promise<{ port: number; received: () => string; close: () => Promise<void> }> {
@@ -163,23 +159,11 @@ function socketPath(scenario: ParityScenario): string | undefined {
 
 /** Runs the calls with Python's smtplib against a fresh server playing `scenario.turns`. */
 export async function runPython(scenario: ParityScenario): Promise<ParityRun> {
-  if (!existsSync(PY_DRIVER)) throw new Error(`parity driver missing: ${PY_DRIVER}`);
   const path = socketPath(scenario);
   const server = await startResponder(scenario.turns, scenario.certs, scenario.cls === "SMTP_SSL", path);
   try {
     const spec = { port: server.port, path, host: "127.0.0.1", local_hostname: "client.test", timeout: scenario.timeout ?? 5, cafile: scenario.certs?.caFile, cls: scenario.cls, calls: scenario.calls };
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(PYTHON, [PY_DRIVER], { stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-      // python3 missing is a failure, never a skip: CI machines have it.
-      child.on("error", (err) => reject(new Error(`cannot run ${PYTHON} for the parity tests: ${err.message}`)));
-      child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${PYTHON} ${PY_DRIVER} exited ${code}: ${stderr}`))));
-      child.stdin.end(JSON.stringify(spec));
-    });
-    const { results } = JSON.parse(out) as { results: CallResult[] };
+    const { results } = await runPythonDriver(PY_DRIVER, spec) as { results: CallResult[] };
     return { wire: server.received(), results };
   } finally {
     await server.close();
