@@ -247,6 +247,17 @@ export class SMTPConnectError extends SMTPResponseException {}
 /** The server refused HELO, EHLO or LHLO. */
 export class SMTPHeloError extends SMTPResponseException {}
 
+/**
+ * What the HELO after a refused EHLO failed with: when the server hung up after refusing
+ * EHLO (its close is read only once HELO is written), the refusal, as `SMTPHeloError` with
+ * the close as `cause`, as when the close is seen in time; any other error as it is.
+ * Internal (not exported from the package).
+ */
+export function heloAfterRefusal(ehlo: ReplyLike, command: string, err: unknown): unknown {
+  if (!(err instanceof SMTPServerDisconnected) || err instanceof SMTPTimeoutError) return err;
+  return new SMTPHeloError(ehlo.code, ehlo.message, { command, cause: err });
+}
+
 /** Authentication failed: the server refused the credentials or the exchange broke down. */
 export class SMTPAuthenticationError extends SMTPResponseException {
   /** Structured details the server gave, e.g. the parsed JSON of an OAuth error (RFC 7628 §3.2.2). */

@@ -10,7 +10,7 @@ import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
-import { escapeControl, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { escapeControl, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { untilAborted } from "./abortable.js";
@@ -270,7 +270,8 @@ function bindingType(mech: SASLMechanism): ChannelBindingType {
  * PLAIN and SCRAM: they would log in as `user` itself), and revealing ones on an insecure link unless `allowInsecure`. Resolves
  * to the 235 reply.
  *
- * Throws the last `SMTPAuthenticationError` when every attempt failed (a 421, or a
+ * Throws the last `SMTPAuthenticationError` when every attempt failed (with the close as
+ * `cause` when the connection closed after a refusal; a 421, or a
  * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits (naming
  * the channel-binding mechanisms skipped for want of a binding, if any), or
  * one naming the host and `allowInsecureAuth` when only the insecure link stood in the
@@ -303,6 +304,7 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
       // Nor after a failed channel-bound exchange, however it was refused: its failure may
       // be a man in the middle's TLS, and a weaker mechanism would be relayed through it.
       // Nor once the exchange closed the connection (a reply AUTH never takes, to it or to "*").
+      if (lastError !== undefined && err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError)) throw refusalThenClose(lastError, err);
       if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode) || mech.needsChannelBinding === true || io.signal?.aborted === true) throw err;
       lastError = err;
     }
@@ -310,6 +312,16 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
   if (lastError !== undefined) throw lastError;
   if (refusedAsInsecure.length > 0) throw insecureRefusal(io, refusedAsInsecure);
   throw new SMTPException(`No suitable authentication method found.${unboundNote(unbound)}`);
+}
+
+/**
+ * A server that refuses the credentials and hangs up at once: its close is often seen only
+ * once the next mechanism's AUTH is written (in the same tick as the refusal, it is not yet
+ * read), and that attempt then fails with the close. The refusal is the outcome, as when
+ * the close is seen in time: the last refusal, with the close as `cause`.
+ */
+function refusalThenClose(refusal: SMTPAuthenticationError, closed: SMTPServerDisconnected): SMTPAuthenticationError {
+  return new SMTPAuthenticationError(refusal.smtpCode, refusal.smtpError, { command: refusal.command, details: refusal.details, cause: closed });
 }
 
 /**

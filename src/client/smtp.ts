@@ -7,7 +7,7 @@
 
 import type * as tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
-import { describeValue, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { describeValue, heloAfterRefusal, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { isPositiveCompletion, type SMTPReply } from "../protocol/reply.js";
@@ -394,7 +394,7 @@ export class SMTP extends SMTPTransactions {
     if (isPositiveCompletion(ehlo.code)) return;
     const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
     if (ehlo.code === 421 || this.dialect === "lmtp" || conv.channel.closed) throw new SMTPHeloError(ehlo.code, ehlo.message, { command: verb });
-    const helo = await this.doHelo("", true);
+    const helo = await this.doHelo("", true).catch((err: unknown) => { throw heloAfterRefusal(ehlo, verb, err); });
     if (!isPositiveCompletion(helo.code)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
   }
 }
