@@ -98,6 +98,13 @@ test("parity: leaving `with` (__exit__, our Symbol.asyncDispose): QUIT, a reply 
   await assertParity({ turns: [G, "221 bye\r\n"], calls: [exit, CONNECT, { op: "quit" }, exit] });
 });
 
+test("parity: leaving `with` while the server never answers QUIT throws the timeout (it is no disconnected server)", async () => {
+  const exit: ParityCall = { op: "__exit__", args: [null, null, null] };
+  await assertParity({ timeout: 1, turns: [G, {}], calls: [CONNECT, exit] }, {
+    "[1]": "API.md: SMTPTimeoutError, a subclass of SMTPServerDisconnected (Python's)",
+  });
+});
+
 test("parity: a caller's mistake (CR, LF, non-ASCII in a command) sends nothing", async () => {
   await assertParity({
     turns: [G, "250 a\r\n"],
