@@ -5,6 +5,7 @@
  */
 
 import { encodeBdat } from "../protocol/commands.js";
+import { endsInCrlf, withFinalLineEnd } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
@@ -29,11 +30,27 @@ const LARGE_BODY = 64 * 1024;
 const MAX_UNREAD_WHOLE = 128;
 
 /**
+ * What BDAT sends of an in-memory body: bytes as given; a text body with its last line
+ * ended (CRLF appended if missing), so that it is stored as over DATA (and as Python's
+ * `data()` sends it), whether or not the server offers CHUNKING.
+ */
+export function bdatBytes(body: { bytes: Buffer; text?: boolean }): Buffer {
+  return body.text === true ? withFinalLineEnd(body.bytes) : body.bytes;
+}
+
+/** The length of {@link bdatBytes}, without copying. */
+export function bdatLength(body: { bytes: Buffer; text?: boolean }): number {
+  return body.bytes.length + (body.text === true && !endsInCrlf(body.bytes) ? 2 : 0);
+}
+
+/**
  * Sends MAIL, RCPT and the message as BDAT chunks; resolves once the last chunk is written.
  * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError, SMTPServerDisconnected,
  * or the body stream's own error.
  */
-export async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
+export async function sendBdat(conv: Conversation, env: Envelope, given: Body, opts: FlowOptions): Promise<Pending> {
+  // A text body's last line is ended, as over DATA (bdatBytes); bytes go as given.
+  const body: Body = given.kind === "bytes" ? { kind: "bytes", bytes: bdatBytes(given) } : given;
   let envelope: Pick<Pending, "refused" | "accepted"> | undefined;
   let envelopeSlots: Slot[] = [];
   if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {

@@ -45,7 +45,7 @@ export function checkedCallWatch(options: unknown, withSize: boolean): CallWatch
 
 /** Turns a caller's message into a body. @throws TypeError for anything that is not one, or a stream that cannot be read (see `checkStreamUsable`). */
 export function bodyOf(msg: MessageBody): Body {
-  if (!isStreamBody(msg)) return { kind: "bytes", bytes: bodyBytes(msg) };
+  if (!isStreamBody(msg)) return { kind: "bytes", bytes: bodyBytes(msg), text: typeof msg === "string" };
   checkStreamUsable(msg);
   return { kind: "stream", chunks: msg };
 }
@@ -77,7 +77,7 @@ export function messageRequest(msg: MessageInput, from: string | undefined, to: 
   const binary = Array.isArray(mailOptions) && mailOptions.every((o) => typeof o === "string") && paramValue(mailOptions, "BODY")?.toUpperCase() === "BINARYMIME";
   // A null `to` (Python's None) is one not given, as prepareMessage takes it: the headers say.
   const prepared = prepareMessage(msg, from, to === undefined || to === null ? undefined : toList(to), binary);
-  const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data }, mailOptions, rcptOptions, undefined, false, prepared);
+  const request = checkedRequest(prepared.from, prepared.to, { kind: "bytes", bytes: prepared.data, text: !binary }, mailOptions, rcptOptions, undefined, false, prepared);
   request.serverOptions = (features, given) => mailOptionsFor(prepared, features, given);
   return request;
 }

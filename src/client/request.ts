@@ -8,6 +8,7 @@ import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.j
 import { normalizedLength } from "../protocol/dot-stuff.js";
 import { normalizeParams } from "../protocol/params.js";
 import type { Features } from "./conversation.js";
+import { bdatLength } from "./bdat-flow.js";
 import type { Body, Envelope } from "./transaction.js";
 
 /** A checked request: what `sendmail` will send. */
@@ -41,13 +42,14 @@ const EXACT_SIZE_LIMIT = 1024 * 1024;
 
 /**
  * The `SIZE=` value (RFC 1870): the bytes that go out, before dot-stuffing. BDAT sends a
- * bytes body as given; DATA turns its lone CRs and LFs into CRLF, so they are counted
+ * bytes body as given (a text body with its last line ended: `bdatBytes`); DATA turns its lone CRs and LFs into CRLF, so they are counted
  * (up to {@link EXACT_SIZE_LIMIT}).
  */
 export function declaredSize(req: Request, bdat: boolean): number | undefined {
   if (req.body.kind === "stream") return req.size;
   const { bytes } = req.body;
-  return req.rawBytes && !bdat && bytes.length <= EXACT_SIZE_LIMIT ? normalizedLength(bytes) : bytes.length;
+  if (bdat) return bdatLength(req.body);
+  return req.rawBytes && bytes.length <= EXACT_SIZE_LIMIT ? normalizedLength(bytes) : bytes.length;
 }
 
 /** The recipients as a list (a string is one). @throws TypeError for anything else. */

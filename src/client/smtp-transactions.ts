@@ -25,6 +25,7 @@ import {
   DATA, isAccepted, mailCommand, rcptLine, refuseData, send, type Envelope, type Pending,
 } from "./transaction.js";
 import { openGroup } from "./reset-lead.js";
+import { bdatLength } from "./bdat-flow.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */
 export interface DataReply extends SMTPReply {
@@ -312,7 +313,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const meter = progress.meter;
     const written = (): void => {
       progress.written = true;
-      meter?.finish(req.body.kind === "bytes" ? req.body.bytes.length : undefined);
+      meter?.finish(req.body.kind === "bytes" ? (chunking ? bdatLength(req.body) : req.body.bytes.length) : undefined);
     };
     let pending: Pending;
     try {

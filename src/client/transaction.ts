@@ -42,8 +42,8 @@ export interface Envelope {
   encoding: CommandEncoding;
 }
 
-/** A body ready to send: bytes in memory, or a stream. */
-export type Body = { kind: "bytes"; bytes: Buffer } | { kind: "stream"; chunks: AsyncIterable<Uint8Array | string> };
+/** A body ready to send: bytes in memory (`text`: its last line ended by BDAT as by DATA: `bdatBytes`), or a stream. */
+export type Body = { kind: "bytes"; bytes: Buffer; text?: boolean } | { kind: "stream"; chunks: AsyncIterable<Uint8Array | string> };
 
 /** How to send. */
 export interface FlowOptions {

@@ -40,8 +40,8 @@ S: 221 bye
   assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT BDAT LAST | S 250 250 250 | C QUIT | S 221");
 });
 
-test("a string body over BDAT gets CRLF line ends (as API.md says for strings) but no dot-stuffing", async () => {
-  const wire = ".a\r\n..b\r\nc";
+test("a string body over BDAT gets CRLF line ends (as API.md says for strings), its last line's too, but no dot-stuffing", async () => {
+  const wire = ".a\r\n..b\r\nc\r\n";
   const script = `${EHLO_CHUNKING_PIPELINING}
 C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { loadLibrary, type Library } from "./api.js";
 import { aiosmtpdBox, dovecotBox, eximBox, postfixBox } from "./mailboxes.js";
 import { startNodeServers } from "./node-server.js";
-import { scenarios, type Context, type Offers, type Scenario, type ServerDef } from "./scenarios.js";
+import { scenarios as allScenarios, type Context, type Offers, type Scenario, type ServerDef } from "./scenarios.js";
 
 interface Config {
   runDir: string;
@@ -28,6 +28,10 @@ interface Cell {
   detail: string;
   ms: number;
 }
+
+// INTEROP_ONLY=id,id runs only those scenarios (for working on one with INTEROP_KEEP=1).
+const only = process.env["INTEROP_ONLY"]?.split(",").filter((id) => id !== "");
+const scenarios = only === undefined || only.length === 0 ? allScenarios : allScenarios.filter((s) => only.includes(s.id));
 
 const SMTP_RCPTS: [string, string, string] = ["alice@example.test", "bob@example.test", "carol@example.test"];
 

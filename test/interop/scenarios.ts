@@ -4,6 +4,7 @@
 import type { Scenario } from "./kit.js";
 import { abortScenarios } from "./scenarios-abort.js";
 import { lowLevelScenarios } from "./scenarios-lowlevel.js";
+import { parityScenarios } from "./scenarios-parity.js";
 import { cliScenarios } from "./scenarios-cli.js";
 import { contentScenarios } from "./scenarios-content.js";
 import { poolScenarios } from "./scenarios-pool.js";
@@ -11,4 +12,4 @@ import { sessionScenarios } from "./scenarios-session.js";
 
 export type { Context, Offers, Scenario, ServerDef } from "./kit.js";
 
-export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...lowLevelScenarios, ...poolScenarios, ...abortScenarios, ...cliScenarios];
+export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...lowLevelScenarios, ...poolScenarios, ...abortScenarios, ...parityScenarios, ...cliScenarios];

@@ -92,4 +92,5 @@ def main():
     json.dump({"outcomes": outcomes}, sys.stdout)
 
 
-main()
+if __name__ == "__main__":
+    main()
