@@ -248,13 +248,22 @@ export class SMTPConnectError extends SMTPResponseException {}
 export class SMTPHeloError extends SMTPResponseException {}
 
 /**
+ * True when the server hung up (the connection closed under a call), not when the call ran
+ * out of time: `SMTPTimeoutError` is an `SMTPServerDisconnected` too, but no server left.
+ * Internal (not exported from the package).
+ */
+export function hungUp(err: unknown): err is SMTPServerDisconnected {
+  return err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError);
+}
+
+/**
  * What the HELO after a refused EHLO failed with: when the server hung up after refusing
  * EHLO (its close is read only once HELO is written), the refusal, as `SMTPHeloError` with
  * the close as `cause`, as when the close is seen in time; any other error as it is.
  * Internal (not exported from the package).
  */
 export function heloAfterRefusal(ehlo: ReplyLike, command: string, err: unknown): unknown {
-  if (!(err instanceof SMTPServerDisconnected) || err instanceof SMTPTimeoutError) return err;
+  if (!hungUp(err)) return err;
   return new SMTPHeloError(ehlo.code, ehlo.message, { command, cause: err });
 }
 

@@ -10,7 +10,7 @@ import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
-import { escapeControl, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { escapeControl, hungUp, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { untilAborted } from "./abortable.js";
@@ -304,7 +304,7 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
       // Nor after a failed channel-bound exchange, however it was refused: its failure may
       // be a man in the middle's TLS, and a weaker mechanism would be relayed through it.
       // Nor once the exchange closed the connection (a reply AUTH never takes, to it or to "*").
-      if (lastError !== undefined && err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError)) throw refusalThenClose(lastError, err);
+      if (lastError !== undefined && hungUp(err)) throw refusalThenClose(lastError, err);
       if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode) || mech.needsChannelBinding === true || io.signal?.aborted === true) throw err;
       lastError = err;
     }

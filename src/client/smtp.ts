@@ -7,7 +7,7 @@
 
 import type * as tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
-import { describeValue, heloAfterRefusal, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { describeValue, heloAfterRefusal, hungUp, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { isPositiveCompletion, type SMTPReply } from "../protocol/reply.js";
@@ -343,7 +343,7 @@ export class SMTP extends SMTPTransactions {
     try {
       reply = await this.quit();
     } catch (err) {
-      if (err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError)) return;
+      if (hungUp(err)) return;
       throw err;
     }
     if (reply.code !== 221) {
