@@ -5,6 +5,8 @@
  * @module
  */
 
+import { countLines } from "../protocol/bytes.js";
+
 /** How much of a raw `send()` is searched for an AUTH command: a batch of commands fits. */
 const RAW_SCAN_BYTES = 64 * 1024;
 
@@ -83,14 +85,18 @@ export class RawAuthScan {
    * only the line in progress is followed.
    */
   scan(bytes: Uint8Array, answering = false): number {
-    const text = this.#head + Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, RAW_SCAN_BYTES)).toString("latin1");
+    const head = this.#head; // holds no LF: the line in progress
+    const scanned = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, RAW_SCAN_BYTES));
+    const text = head + scanned.toString("latin1");
     const auth = answering ? null : AUTH_LINE.exec(text);
-    this.#head = lineHead(this.#head, bytes);
+    this.#head = lineHead(head, bytes);
     if (auth === null) {
-      if (!answering) this.#unanswered += text.split("\n").length - 1;
+      if (!answering) this.#unanswered += countLines(scanned);
       return -1;
     }
-    const before = this.#unanswered + text.slice(0, auth.index + (auth[0].startsWith("\n") ? 1 : 0)).split("\n").length - 1;
+    // The lines before the AUTH's: those ended before its line starts (after the LF the match may begin with).
+    const lineStart = auth.index + (auth[0].startsWith("\n") ? 1 : 0) - head.length;
+    const before = this.#unanswered + countLines(scanned.subarray(0, Math.max(0, lineStart)));
     this.#unanswered = 0;
     this.#mechanism = /^[^\S\n]*(\S*)/.exec(text.slice(auth.index + auth[0].length))![1]!;
     return before;
