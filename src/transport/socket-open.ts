@@ -11,6 +11,7 @@ import { errorCode, SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError }
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
 import { asciiDomain, endpoint } from "./endpoint.js";
+import { connectEachAddress } from "./each-address.js";
 
 /** Where and how to connect. */
 export interface OpenOptions {
@@ -114,14 +115,22 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
         ...(sourceAddress?.host ? sourceBinding(sourceAddress.host) : {}),
         ...(sourceAddress?.port ? { localPort: sourceAddress.port } : {}),
       };
-  if (implicitTLS === undefined) {
-    const socket = net.connect(reader === null ? base : { ...base, onread: { buffer: reader.buffer, callback: reader.onread } });
-    await handshake(socket, "connect", timeout, signal, path ?? host, port, null).catch(familyHint(base));
+  const attempt = async (target: net.NetConnectOpts, ms: number, limit: number): Promise<net.Socket> => {
+    if (implicitTLS === undefined) {
+      const socket = net.connect(reader === null ? target : { ...target, onread: { buffer: reader.buffer, callback: reader.onread } });
+      await handshake(socket, "connect", ms, signal, path ?? host, port, null, false, limit);
+      return socket;
+    }
+    const socket = tls.connect({ ...target, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
+    await handshake(socket, "secureConnect", ms, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined, limit);
     return socket;
-  }
-  const socket = tls.connect({ ...base, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
-  await handshake(socket, "secureConnect", timeout, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined).catch(familyHint(base));
-  return socket;
+  };
+  // Bound to a source address, a name's addresses are tried in turn (Node would take the first only).
+  const family = (base as { family?: number }).family;
+  const opened = family !== undefined && net.isIP(host) === 0
+    ? connectEachAddress(host, port, family, timeout, signal, (address, ms, limit) => attempt({ ...base, host: address }, ms, limit))
+    : attempt(base, timeout, timeout);
+  return opened.catch(familyHint(base));
 }
 
 /**
@@ -262,9 +271,10 @@ function socketErrorText(err: Error): string {
 
 /**
  * Net's options to bind to `address` before connecting: with the address's family, so a
- * host name is looked up in that family only. Else Node takes the name's first address
- * (often IPv6) and an IPv4 source cannot bind to it (EINVAL), where Python's
- * `create_connection` goes on to the next address.
+ * host name is looked up in that family only (and each of its addresses tried in turn, see
+ * `connectEachAddress`). Else Node takes the name's first address (often IPv6) and an IPv4
+ * source cannot bind to it (EINVAL), where Python's `create_connection` goes on to the next
+ * address.
  */
 export function sourceBinding(address: string): { localAddress: string; family?: number } {
   const family = net.isIP(address);

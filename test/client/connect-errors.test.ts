@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import net from "node:net";
 import { afterEach, describe, it, mock } from "node:test";
-import { SMTP, SMTPConnectError } from "../../src/index.js";
+import { SMTP, SMTP_SSL, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../../src/index.js";
 
 /** A port on 127.0.0.1 where nothing listens (it was just closed). */
 async function closedPort(): Promise<number> {
@@ -98,5 +98,69 @@ describe("sourceAddress with a host name of the other family only", () => {
     assert.ok(err instanceof SMTPConnectError, String(err));
     assert.equal(err.smtpError, "Could not connect to v4only.test:25: getaddrinfo ENOTFOUND v4only.test (IPv6 addresses only: sourceAddress ::1 is IPv6)");
     assert.equal((err.cause as NodeJS.ErrnoException).code, "ENOTFOUND");
+  });
+});
+
+describe("sourceAddress with a host name of several addresses", () => {
+  it("the next address is tried when the first refuses (Python's create_connection; Node tries the first only)", async () => {
+    const server = net.createServer((socket) => socket.end("220 mx.test ESMTP\r\n"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    resolveTo("two.test", ["127.0.0.2", "127.0.0.1"]);
+    const client = new SMTP({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" } });
+    try {
+      const reply = await client.connect("two.test", port);
+      assert.equal(reply.code, 220);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("every address refusing: the error names each attempt, Node's errors in an AggregateError", async () => {
+    const port = await closedPort();
+    resolveTo("two.test", ["127.0.0.2", "127.0.0.1"]);
+    const client = new SMTP({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" } });
+    const err = await client.connect("two.test", port).then(() => assert.fail("connected"), (e: unknown) => e);
+    assert.ok(err instanceof SMTPConnectError, String(err));
+    assert.ok(err.cause instanceof AggregateError);
+    assert.equal(
+      err.smtpError,
+      `Could not connect to two.test:${port}: connect ECONNREFUSED 127.0.0.2:${port}; connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+  });
+
+  it("a lookup that never answers ends with the connect timeout", async () => {
+    const real = dns.lookup as unknown as LookupAll;
+    mock.method(dns, "lookup", ((host, options, callback) => {
+      if (host !== "silent.test") real(host, options, callback);
+    }) as LookupAll);
+    const client = new SMTP({ timeout: 200, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" } });
+    const err = await client.connect("silent.test", 25).then(() => assert.fail("connected"), (e: unknown) => e);
+    assert.ok(err instanceof SMTPTimeoutError, String(err));
+    assert.equal(err.phase, "connect");
+    assert.equal(err.message, "Timed out after 200 ms connecting to silent.test:25");
+  });
+
+  it("a TLS failure after TCP was up ends the attempt: the next address is not tried", async () => {
+    let second = 0;
+    const accepted: net.Socket[] = [];
+    const plain = net.createServer((socket) => { accepted.push(socket); socket.end("220 not TLS\r\n"); });
+    const other = net.createServer((socket) => { second += 1; socket.destroy(); });
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const { port } = plain.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => other.listen(port, "127.0.0.3", resolve));
+    resolveTo("tls.test", ["127.0.0.1", "127.0.0.3"]);
+    const client = new SMTP_SSL({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" } });
+    try {
+      const err = await client.connect("tls.test", port).then(() => assert.fail("connected"), (e: unknown) => e);
+      assert.ok(err instanceof SMTPException && !(err instanceof SMTPConnectError), String(err));
+      assert.equal(second, 0);
+    } finally {
+      client.close();
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => plain.close(resolve));
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 });
