@@ -212,10 +212,10 @@ class SourceFailure {
   constructor(readonly error: unknown) {}
 }
 
-/** The body's chunks (`source`'s, see `streamChunks`); an error of the stream comes out wrapped in {@link SourceFailure}. */
+/** The body's chunks (`source`'s, see `streamChunks`), a text stream's last line ended; an error of the stream comes out wrapped in {@link SourceFailure}. */
 async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>, source: object): AsyncGenerator<Buffer> {
   try {
-    yield* streamChunks(chunks, source);
+    yield* streamChunks(chunks, source, true);
   } catch (err) {
     throw new SourceFailure(err);
   }

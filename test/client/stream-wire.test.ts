@@ -7,7 +7,8 @@
  *   CRLF, and a final CRLF when it had none; the data has no lone CR or LF, and no line
  *   that is "." before its end.
  * - BDAT: the chunks, joined, are the body's bytes exactly, each chunk as long as its
- *   command said.
+ *   command said; a body that ends in text (its last non-empty chunk a string) without a
+ *   final CRLF gets one, as DATA ends it.
  */
 
 import assert from "node:assert/strict";
@@ -67,6 +68,13 @@ function unstuff(raw: Buffer): string {
   return `${lines.map((l) => (l.startsWith(".") ? l.slice(1) : l)).join("\r\n")}\r\n`;
 }
 
+/** The body as BDAT must deliver it: its bytes, with a final CRLF when it ends in text without one. */
+function asBdat(body: Buffer, chunks: readonly (Uint8Array | string)[]): Buffer {
+  const filled = chunks.filter((c) => c.length > 0);
+  const text = filled.length ? typeof filled[filled.length - 1] === "string" : chunks.some((c) => typeof c === "string");
+  return text && !body.toString("latin1").endsWith("\r\n") ? Buffer.concat([body, Buffer.from("\r\n")]) : body;
+}
+
 /** The body as DATA must deliver it: lone CR and LF made CRLF, and a final CRLF. */
 function normalised(body: Buffer): string {
   const text = body.toString("latin1").replace(/\r\n|\r|\n/g, "\r\n");
@@ -90,7 +98,8 @@ for (const path of ["DATA", "BDAT"] as const) {
       const client = await SMTP.connect("127.0.0.1", sink.port, { localHostname: "client.test", timeout: 10_000, chunking: path === "BDAT" });
       try {
         const count = sink.messages.length;
-        await client.sendmail("a@x.test", "b@y.test", yieldAll(chunksOf(body, cuts, shapes)));
+        const chunks = chunksOf(body, cuts, shapes);
+        await client.sendmail("a@x.test", "b@y.test", yieldAll(chunks));
         assert.equal(sink.messages.length, count + 1);
         const got = sink.messages[count]!;
         if (path === "DATA") {
@@ -98,8 +107,9 @@ for (const path of ["DATA", "BDAT"] as const) {
           assert.equal(unstuff(got.raw), normalised(body));
         } else {
           assert.equal(got.kind, "bdat");
-          assert.ok(got.raw.equals(body), "BDAT carries the body's bytes exactly");
-          assert.equal(got.chunks.reduce((a, b) => a + b, 0), body.length);
+          const sent = asBdat(body, chunks);
+          assert.ok(got.raw.equals(sent), "BDAT carries the body's bytes exactly (text's last line ended)");
+          assert.equal(got.chunks.reduce((a, b) => a + b, 0), sent.length);
         }
       } finally {
         client.close();
