@@ -185,15 +185,6 @@ export function endsInCrlf(data: Uint8Array): boolean {
   return n >= 2 && data[n - 2] === 0x0d && data[n - 1] === 0x0a;
 }
 
-/**
- * `data` with its last line ended: CRLF appended unless it ends in CRLF already (an empty
- * message becomes one empty line), as DATA sends a message (its end of data needs the CRLF,
- * and Python's `data()` adds it too).
- */
-export function withFinalLineEnd(data: Buffer): Buffer {
-  return endsInCrlf(data) ? data : Buffer.concat([data, Buffer.from("\r\n")]);
-}
-
 /** A CR not followed by LF, or an LF not preceded by CR. */
 const LONE_LINE_END = /\r(?!\n)|(?<!\r)\n/;
 
