@@ -179,6 +179,28 @@ export function normalizeLineEndings(text: string): string {
   return LONE_LINE_END.test(text) ? text.replace(/\r\n|\r|\n/g, "\r\n") : text;
 }
 
+/**
+ * {@link normalizeLineEndings} for text that comes in pieces: a CR that ends one piece (made
+ * CRLF) and an LF that starts the next are one line end, not two.
+ */
+export class LineEndingFixer {
+  /** True when the last piece ended in a CR, already made CRLF (an LF next is dropped). */
+  #afterCr = false;
+
+  /** `text` with every lone CR and LF made CRLF, given the pieces before it. */
+  push(text: string): string {
+    if (text === "") return text;
+    const rest = this.#afterCr && text.charCodeAt(0) === LF ? text.slice(1) : text;
+    this.#afterCr = rest.endsWith("\r");
+    return normalizeLineEndings(rest);
+  }
+
+  /** Forgets the last piece: what came between (bytes, sent untouched) ended its line, or not, as it is. */
+  reset(): void {
+    this.#afterCr = false;
+  }
+}
+
 /** True when `data` ends in CRLF (an empty one does not). */
 export function endsInCrlf(data: Uint8Array): boolean {
   const n = data.length;

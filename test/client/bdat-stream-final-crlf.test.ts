@@ -79,3 +79,12 @@ S: 250 queued
     await client.sendmail("a@x.test", "b@y.test", yieldAll([first, rest]), [], [], { size: first.length + rest.length });
   });
 });
+
+test("BDAT: a stream of strings gets CRLF line ends, as a string body does (API.md), across chunks too; bytes between them stay untouched", async () => {
+  await withScript(lastOnly(EHLO_CHUNKING, "a\r\nb\r\nc\r\nd\r\n", false), async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", yieldAll<string | Uint8Array>(["a\nb\r", "\nc\r", "", new Uint8Array(0), "\nd"]));
+  });
+  await withScript(lastOnly(EHLO_CHUNKING_PIPELINING, "a\r\n\nb\nc\r\n", true), async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", yieldAll<string | Uint8Array>(["a\r", Buffer.from("\nb\n"), "c\r", "\n"]));
+  });
+});
