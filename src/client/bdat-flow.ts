@@ -176,6 +176,8 @@ async function streamBdat(
   let pendingBytes = 0;
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
+    // An empty chunk adds nothing: kept, any number of them would pile up in the chunk.
+    if (chunk.length === 0) continue;
     meter?.read(chunk.length);
     pending.push(chunk);
     pendingBytes += chunk.length;
