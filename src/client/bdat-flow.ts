@@ -5,7 +5,7 @@
  */
 
 import { encodeBdat } from "../protocol/commands.js";
-import { endsInCrlf, withFinalLineEnd } from "../protocol/dot-stuff.js";
+import { endsInCrlf } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { streamChunks } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
@@ -29,16 +29,20 @@ const LARGE_BODY = 64 * 1024;
  */
 const MAX_UNREAD_WHOLE = 128;
 
+/** The line end a text body's last line gets (see {@link bdatParts}). */
+const CRLF = Buffer.from("\r\n", "latin1");
+
 /**
- * What BDAT sends of an in-memory body: bytes as given; a text body with its last line
- * ended (CRLF appended if missing), so that it is stored as over DATA (and as Python's
- * `data()` sends it), whether or not the server offers CHUNKING.
+ * What BDAT sends of an in-memory body, as the parts written one after the other: bytes as
+ * given; a text body with its last line ended (CRLF appended, as a part of its own: no copy
+ * of the message, if missing), so that it is stored as over DATA (and as Python's `data()`
+ * sends it), whether or not the server offers CHUNKING.
  */
-export function bdatBytes(body: { bytes: Buffer; text?: boolean }): Buffer {
-  return body.text === true ? withFinalLineEnd(body.bytes) : body.bytes;
+export function bdatParts(body: { bytes: Buffer; text?: boolean }): Buffer[] {
+  return body.text === true && !endsInCrlf(body.bytes) ? [body.bytes, CRLF] : [body.bytes];
 }
 
-/** The length of {@link bdatBytes}, without copying. */
+/** The length of {@link bdatParts}, all of them. */
 export function bdatLength(body: { bytes: Buffer; text?: boolean }): number {
   return body.bytes.length + (body.text === true && !endsInCrlf(body.bytes) ? 2 : 0);
 }
@@ -48,28 +52,29 @@ export function bdatLength(body: { bytes: Buffer; text?: boolean }): number {
  * @throws SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError, SMTPServerDisconnected,
  * or the body stream's own error.
  */
-export async function sendBdat(conv: Conversation, env: Envelope, given: Body, opts: FlowOptions): Promise<Pending> {
-  // A text body's last line is ended, as over DATA (bdatBytes); bytes go as given.
-  const body: Body = given.kind === "bytes" ? { kind: "bytes", bytes: bdatBytes(given) } : given;
+export async function sendBdat(conv: Conversation, env: Envelope, body: Body, opts: FlowOptions): Promise<Pending> {
+  // A text body's last line is ended, as over DATA (bdatParts); bytes go as given.
+  const parts = body.kind === "bytes" ? bdatParts(body) : undefined;
   let envelope: Pick<Pending, "refused" | "accepted"> | undefined;
   let envelopeSlots: Slot[] = [];
-  if (opts.pipelining && conv.dialect === "smtp" && body.kind === "bytes") {
+  if (opts.pipelining && conv.dialect === "smtp" && parts !== undefined) {
     // The whole transaction in one write: MAIL, every RCPT and BDAT LAST with the message.
     // BDAT LAST ends the transaction whatever the replies (RFC 3030 §2), so the next one
     // may follow at once, without waiting a round trip: transactions written in the same
     // tick leave in one write, and this one's envelope replies are read when the call
     // completes (see readWhole for what a refusal then needs).
-    const large = body.bytes.length > LARGE_BODY;
+    const size = byteLength(parts);
+    const large = size > LARGE_BODY;
     const commands = envelopeCommands(env);
     // A large message goes after its command line, in pieces (see writePieces).
-    commands.push(large ? bdatHeader(body.bytes.length, true) : bdatCommand([body.bytes], true));
+    commands.push(large ? bdatHeader(size, true) : bdatCommand(parts, true, size));
     const slots = openGroup(conv, commands, true);
     const seq = conv.writes;
     const final = slots.splice(-1);
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, [body.bytes], opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+    if (large) await writePieces(conv, parts, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
@@ -115,7 +120,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, given: Body, o
   let last: Buffer[] | null;
   let final: Slot[] = [];
   try {
-    if (body.kind === "bytes") last = [body.bytes];
+    if (body.kind === "bytes") last = parts!;
     else {
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
       last = await streamBdat(sourceChunks(bodyItems(conv, body.chunks, opts.signal), body.chunks), sendChunk, () => envelopeRefused(conv, env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
@@ -124,7 +129,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, given: Body, o
     // The bytes go after the command line, in pieces: a message in memory past LARGE_BODY,
     // the last of a stream's chunks past AT_ONCE_MAX.
     const lastSize = last === null ? 0 : byteLength(last);
-    const large = lastSize > (last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
+    const large = lastSize > (parts !== undefined || last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
     if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
     if (large && last !== null) await writePieces(conv, last, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written);
   } catch (caught) {
@@ -171,6 +176,8 @@ async function streamBdat(
   let pendingBytes = 0;
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
+    // An empty chunk adds nothing: kept, any number of them would pile up in the chunk.
+    if (chunk.length === 0) continue;
     meter?.read(chunk.length);
     pending.push(chunk);
     pendingBytes += chunk.length;
@@ -212,10 +219,10 @@ class SourceFailure {
   constructor(readonly error: unknown) {}
 }
 
-/** The body's chunks (`source`'s, see `streamChunks`); an error of the stream comes out wrapped in {@link SourceFailure}. */
+/** The body's chunks (`source`'s, see `streamChunks`), a text stream's last line ended; an error of the stream comes out wrapped in {@link SourceFailure}. */
 async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>, source: object): AsyncGenerator<Buffer> {
   try {
-    yield* streamChunks(chunks, source);
+    yield* streamChunks(chunks, source, true);
   } catch (err) {
     throw new SourceFailure(err);
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { asBuffer, normalizeLineEndings } from "../protocol/dot-stuff.js";
+import { asBuffer, LineEndingFixer, normalizeLineEndings } from "../protocol/dot-stuff.js";
 
 /**
  * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
@@ -80,27 +80,51 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string. A Node
  * `Readable` given an encoding other than UTF-8 (`setEncoding("latin1")`, an `encoding`
  * option) yields its bytes decoded as that: they are encoded back with it, the bytes it read.
- * `source`: the caller's stream, when `body` reads it through a wrapper.
+ * `source`: the caller's stream, when `body` reads it through a wrapper. With `text` (BDAT,
+ * which sends the bytes as they are), string chunks (not the bytes decoded by such a
+ * `Readable`) are text, as a string body is (API.md): every lone CR and LF in them becomes
+ * CRLF, across chunks too; and a stream that ends in text (its last non-empty chunk a
+ * string; or, with nothing in it, one that yielded a string) gets a final CRLF when its
+ * last line has none, as a string body does (`bdatParts`) and as DATA ends every message:
+ * what the server stores then does not depend on whether it offers CHUNKING. Byte chunks
+ * are left untouched.
  * @throws TypeError for a chunk that is neither a string nor bytes.
  */
-export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body): AsyncGenerator<Buffer> {
+export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false): AsyncGenerator<Buffer> {
   const decoded = decodedAs(source);
   /** A high surrogate that ended the last string chunk, or "". */
   let half = "";
+  /** Fixes the line ends of string chunks, with `text`. */
+  const fixer = text ? new LineEndingFixer() : undefined;
+  /** The last two bytes yielded (-1 for none), and whether the stream ends in text. */
+  let before = -1;
+  let lastByte = -1;
+  let endsInText = false;
+  const out = (bytes: Buffer, isText: boolean): Buffer => {
+    if (bytes.length > 0) {
+      before = bytes.length > 1 ? bytes[bytes.length - 2]! : lastByte;
+      lastByte = bytes[bytes.length - 1]!;
+      endsInText = isText;
+    } else if (isText && lastByte === -1) endsInText = true;
+    if (!isText && bytes.length > 0) fixer?.reset();
+    return bytes;
+  };
   for await (const chunk of body) {
-    if (typeof chunk === "string" && decoded !== undefined) yield Buffer.from(chunk, decoded);
+    if (typeof chunk === "string" && decoded !== undefined) yield out(Buffer.from(chunk, decoded), false);
     else if (typeof chunk === "string") {
-      const text = half === "" ? chunk : half + chunk;
-      const end = text.length - 1;
-      half = isHighSurrogate(text.charCodeAt(end)) ? text[end]! : "";
-      yield Buffer.from(half === "" ? text : text.slice(0, end), "utf8");
+      const joined = half === "" ? chunk : half + chunk;
+      const end = joined.length - 1;
+      half = isHighSurrogate(joined.charCodeAt(end)) ? joined[end]! : "";
+      const whole = half === "" ? joined : joined.slice(0, end);
+      yield out(Buffer.from(fixer === undefined ? whole : fixer.push(whole), "utf8"), true);
     } else if (chunk instanceof Uint8Array) {
-      if (half !== "") yield Buffer.from(half, "utf8");
+      if (half !== "") yield out(Buffer.from(half, "utf8"), true);
       half = "";
-      yield asBuffer(chunk);
+      yield out(asBuffer(chunk), false);
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
-  if (half !== "") yield Buffer.from(half, "utf8");
+  if (half !== "") yield out(Buffer.from(half, "utf8"), true);
+  if (text && endsInText && !(before === 0x0d && lastByte === 0x0a)) yield Buffer.from("\r\n", "latin1");
 }
 
 /**

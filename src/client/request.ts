@@ -42,7 +42,7 @@ const EXACT_SIZE_LIMIT = 1024 * 1024;
 
 /**
  * The `SIZE=` value (RFC 1870): the bytes that go out, before dot-stuffing. BDAT sends a
- * bytes body as given (a text body with its last line ended: `bdatBytes`); DATA turns its lone CRs and LFs into CRLF, so they are counted
+ * bytes body as given (a text body with its last line ended: `bdatParts`); DATA turns its lone CRs and LFs into CRLF, so they are counted
  * (up to {@link EXACT_SIZE_LIMIT}).
  */
 export function declaredSize(req: Request, bdat: boolean): number | undefined {

@@ -42,7 +42,7 @@ export interface Envelope {
   encoding: CommandEncoding;
 }
 
-/** A body ready to send: bytes in memory (`text`: its last line ended by BDAT as by DATA: `bdatBytes`), or a stream. */
+/** A body ready to send: bytes in memory (`text`: its last line ended by BDAT as by DATA: `bdatParts`), or a stream. */
 export type Body = { kind: "bytes"; bytes: Buffer; text?: boolean } | { kind: "stream"; chunks: AsyncIterable<Uint8Array | string> };
 
 /** How to send. */

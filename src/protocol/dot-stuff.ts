@@ -179,19 +179,32 @@ export function normalizeLineEndings(text: string): string {
   return LONE_LINE_END.test(text) ? text.replace(/\r\n|\r|\n/g, "\r\n") : text;
 }
 
+/**
+ * {@link normalizeLineEndings} for text that comes in pieces: a CR that ends one piece (made
+ * CRLF) and an LF that starts the next are one line end, not two.
+ */
+export class LineEndingFixer {
+  /** True when the last piece ended in a CR, already made CRLF (an LF next is dropped). */
+  #afterCr = false;
+
+  /** `text` with every lone CR and LF made CRLF, given the pieces before it. */
+  push(text: string): string {
+    if (text === "") return text;
+    const rest = this.#afterCr && text.charCodeAt(0) === LF ? text.slice(1) : text;
+    this.#afterCr = rest.endsWith("\r");
+    return normalizeLineEndings(rest);
+  }
+
+  /** Forgets the last piece: what came between (bytes, sent untouched) ended its line, or not, as it is. */
+  reset(): void {
+    this.#afterCr = false;
+  }
+}
+
 /** True when `data` ends in CRLF (an empty one does not). */
 export function endsInCrlf(data: Uint8Array): boolean {
   const n = data.length;
   return n >= 2 && data[n - 2] === 0x0d && data[n - 1] === 0x0a;
-}
-
-/**
- * `data` with its last line ended: CRLF appended unless it ends in CRLF already (an empty
- * message becomes one empty line), as DATA sends a message (its end of data needs the CRLF,
- * and Python's `data()` adds it too).
- */
-export function withFinalLineEnd(data: Buffer): Buffer {
-  return endsInCrlf(data) ? data : Buffer.concat([data, Buffer.from("\r\n")]);
 }
 
 /** A CR not followed by LF, or an LF not preceded by CR. */

@@ -7,7 +7,9 @@
  *   CRLF, and a final CRLF when it had none; the data has no lone CR or LF, and no line
  *   that is "." before its end.
  * - BDAT: the chunks, joined, are the body's bytes exactly, each chunk as long as its
- *   command said.
+ *   command said, except for text: string chunks get CRLF line ends (a CR ending one and an
+ *   LF starting the next are one line end), and a body that ends in text (its last
+ *   non-empty chunk a string) without a final CRLF gets one, as DATA ends it.
  */
 
 import assert from "node:assert/strict";
@@ -67,6 +69,26 @@ function unstuff(raw: Buffer): string {
   return `${lines.map((l) => (l.startsWith(".") ? l.slice(1) : l)).join("\r\n")}\r\n`;
 }
 
+/** The body as BDAT must deliver it: bytes as they are, text with CRLF line ends and its last line ended. */
+function asBdat(chunks: readonly (Uint8Array | string)[]): Buffer {
+  let out = "";
+  let afterCr = false;
+  for (const chunk of chunks) {
+    if (typeof chunk !== "string") {
+      out += Buffer.from(chunk).toString("latin1");
+      if (chunk.length > 0) afterCr = false;
+      continue;
+    }
+    if (chunk === "") continue;
+    const rest: string = afterCr && chunk.startsWith("\n") ? chunk.slice(1) : chunk;
+    afterCr = rest.endsWith("\r");
+    out += rest.replace(/\r\n|\r|\n/g, "\r\n");
+  }
+  const filled = chunks.filter((c) => c.length > 0);
+  const text = filled.length ? typeof filled[filled.length - 1] === "string" : chunks.some((c) => typeof c === "string");
+  return Buffer.from(text && !out.endsWith("\r\n") ? `${out}\r\n` : out, "latin1");
+}
+
 /** The body as DATA must deliver it: lone CR and LF made CRLF, and a final CRLF. */
 function normalised(body: Buffer): string {
   const text = body.toString("latin1").replace(/\r\n|\r|\n/g, "\r\n");
@@ -90,7 +112,8 @@ for (const path of ["DATA", "BDAT"] as const) {
       const client = await SMTP.connect("127.0.0.1", sink.port, { localHostname: "client.test", timeout: 10_000, chunking: path === "BDAT" });
       try {
         const count = sink.messages.length;
-        await client.sendmail("a@x.test", "b@y.test", yieldAll(chunksOf(body, cuts, shapes)));
+        const chunks = chunksOf(body, cuts, shapes);
+        await client.sendmail("a@x.test", "b@y.test", yieldAll(chunks));
         assert.equal(sink.messages.length, count + 1);
         const got = sink.messages[count]!;
         if (path === "DATA") {
@@ -98,8 +121,9 @@ for (const path of ["DATA", "BDAT"] as const) {
           assert.equal(unstuff(got.raw), normalised(body));
         } else {
           assert.equal(got.kind, "bdat");
-          assert.ok(got.raw.equals(body), "BDAT carries the body's bytes exactly");
-          assert.equal(got.chunks.reduce((a, b) => a + b, 0), body.length);
+          const sent = asBdat(chunks);
+          assert.ok(got.raw.equals(sent), "BDAT carries the body's bytes exactly (text's lines ended)");
+          assert.equal(got.chunks.reduce((a, b) => a + b, 0), sent.length);
         }
       } finally {
         client.close();
