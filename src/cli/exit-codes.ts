@@ -13,7 +13,7 @@ export const ExitCode = Object.freeze({
   USAGE: 2,
   /** send: the message was accepted for some recipients and refused for others. */
   PARTIAL: 3,
-  /** send: the server refused the message (sender, every recipient, or the data) or lacks an extension it needs (SMTPUTF8). */
+  /** send: the server refused the message (sender, every recipient, or the data), lacks an extension it needs (SMTPUTF8), or limits its size (SIZE) below what was read of it. */
   REFUSED: 4,
   /** Could not connect, TLS failed, was refused or was required but not offered, timeout, disconnect (a 421 included); serve: cannot listen. */
   UNAVAILABLE: 5,
@@ -34,8 +34,9 @@ export const EXIT_CODE_HELP = `Exit codes:
   1  unexpected error
   2  usage error
   3  some recipients refused (the others got the message)
-  4  refused by the server (sender, all recipients, or the data), or the
-     server lacks an extension the message needs (SMTPUTF8)
+  4  refused by the server (sender, all recipients, or the data), the
+     server lacks an extension the message needs (SMTPUTF8), or the message
+     is over the server's SIZE limit (sending stopped)
   5  connection, TLS or timeout failure (also a 421: the server closing the
      connection; or STARTTLS refused)
   6  authentication failed, or no mechanism both sides can use
