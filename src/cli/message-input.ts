@@ -203,7 +203,7 @@ function stdinPosition(): number | undefined {
 }
 
 /** The bytes left of a file of `size` read from `position`; undefined when the position is unknown. */
-export function sizeFromPosition(size: number, position: number | undefined): number | undefined {
+function sizeFromPosition(size: number, position: number | undefined): number | undefined {
   if (position === undefined) return undefined;
   return Math.max(0, size - position);
 }
