@@ -5,7 +5,7 @@
  */
 import { fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
+import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError, type SMTPReply } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
@@ -60,6 +60,31 @@ function sizeLimit(client: Client): number | undefined {
   const value = client.esmtpFeatures.get("size")?.trim() ?? "";
   const limit = /^\d+$/.test(value) ? Number(value) : 0;
   return limit > 0 && Number.isSafeInteger(limit) ? limit : undefined;
+}
+
+/** How long an LMTP delivery interrupted after the data may take to settle once its connection is closed. */
+const INTERRUPTED_SETTLE_MS = 1_000;
+
+/**
+ * The outcome of an LMTP delivery interrupted (`signal`) while its replies after the data
+ * came: the recipients whose replies came got the message (or were refused), the others
+ * are not confirmed. Exit 3 (PARTIAL) when some got it, 130 when none did.
+ */
+function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>, recipients: number,
+  out: (text: string) => void, err: (text: string) => void): ExitCodeValue {
+  let unknown = 0;
+  for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  for (const [addr, reply] of refused) {
+    if (reply.code !== -1) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  }
+  for (const [addr, reply] of refused) {
+    if (reply.code !== -1) continue;
+    unknown += 1;
+    out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
+  }
+  out(`sent to ${delivered.size} of ${recipients} recipient(s)`);
+  err(`smtplib: interrupted by ${signal}: the server did not confirm the message for ${unknown} recipient(s)`);
+  return delivered.size > 0 ? ExitCode.PARTIAL : ExitCode.INTERRUPTED;
 }
 
 /** A reply's text on one line (multi-line replies joined with " / "). */
@@ -208,13 +233,23 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   // Once the server has answered, the outcome is known: a signal while QUIT waits exits
   // with that outcome, not as if nothing had been confirmed.
   let outcome: ExitCodeValue | undefined;
+  // LMTP: each recipient's reply after the data confirms it alone. Closing the connection
+  // ends the wait for the others, and deliver resolves with the replies that came (the rest
+  // unknown), said by reportInterrupted; a deliver that does not settle soon exits 130.
+  let interruptedBy: NodeJS.Signals | undefined;
+  let lateExit: NodeJS.Timeout | undefined;
+  const notConfirmed = (signal: NodeJS.Signals): never => {
+    err(`smtplib: interrupted by ${signal}: the server did not confirm the message`);
+    process.exit(ExitCode.INTERRUPTED);
+  };
   const interrupted = (signal: NodeJS.Signals): void => {
     waiting?.stop();
     progress?.stop();
     client?.close();
     if (outcome !== undefined) process.exit(outcome);
-    err(`smtplib: interrupted by ${signal}: the server did not confirm the message`);
-    process.exit(ExitCode.INTERRUPTED);
+    if (!cmd.lmtp || phase !== "send") notConfirmed(signal);
+    interruptedBy = signal;
+    lateExit = setTimeout(() => notConfirmed(signal), INTERRUPTED_SETTLE_MS);
   };
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
@@ -246,6 +281,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     progress = undefined;
+    if (interruptedBy !== undefined) return reportInterrupted(interruptedBy, delivered, refused, recipients, out, err);
     for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     for (const [addr, reply] of refused) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
@@ -259,6 +295,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } catch (e) {
     waiting?.stop();
     progress?.stop();
+    if (interruptedBy !== undefined) notConfirmed(interruptedBy);
     outcome = reportFailure(e, { cmd, message: message.body, phase, password, client, recipients, out, err });
     // RFC 5321 §4.1.1.10: QUIT before closing, even after an error reply. A refusal (of the
     // sender, the recipients, the data, the login) leaves the session open: closing it
@@ -266,6 +303,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     if (client?.connected) await quitWithin(client);
     return outcome;
   } finally {
+    clearTimeout(lateExit);
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
     client?.close();
