@@ -66,12 +66,35 @@ export function checkFunction(options: Readonly<Record<string, unknown>>, key: s
 const NOT_CONTEXT_KEYS = new Set(["servername", "checkServerIdentity", "rejectUnauthorized", "session", "ALPNProtocols", "minDHSize"]);
 
 /**
+ * The TLS context {@link checkTLSOptions} built from an options object, with a copy of the
+ * values it was built from: used only while the object still holds those values.
+ */
+const checkedContexts = new WeakMap<object, { readonly context: tls.SecureContext; readonly values: Readonly<Record<string, unknown>> }>();
+
+/**
+ * `options` for `tls.connect`, with the TLS context {@link checkTLSOptions} built from them
+ * as `secureContext` (Node would build the same context again, 0.2 to 1 ms, per client and
+ * per STARTTLS), when it did and none of their values has changed since; else `options` as
+ * they are. The options that do not go into a context (`servername`, `checkServerIdentity`,
+ * `rejectUnauthorized`, ...) stay and apply as before.
+ */
+export function withCheckedContext(options: tls.ConnectionOptions): tls.ConnectionOptions {
+  const checked = checkedContexts.get(options);
+  if (checked === undefined) return options;
+  const keys = Object.keys(options);
+  if (keys.length !== Object.keys(checked.values).length) return options;
+  for (const key of keys) if ((options as Record<string, unknown>)[key] !== checked.values[key]) return options;
+  return { ...options, secureContext: checked.context };
+}
+
+/**
  * Checks the `tls` options that this library reads or that Node applies only once the
  * socket exists, where a wrong type would fail after connecting had begun or crash the
  * process in the middle of the handshake: `servername` a string, `checkServerIdentity` a
  * function (`null` for either: not given). The others make the TLS context, which Node
  * builds in `tls.connect`: for STARTTLS only after the server's 220, which a bad cipher
- * list or key would then cost the connection. So it is built here, and thrown away.
+ * list or key would then cost the connection. So it is built here, and kept for the
+ * connection to use (see {@link withCheckedContext}).
  * @throws TypeError, with Node's error as `cause` for options it cannot build a context from.
  */
 export function checkTLSOptions(value: unknown, what = "tls"): void {
@@ -86,11 +109,13 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
   const given = withoutNulls(options);
   // Nothing that goes into a context (the usual case: no tls options at all): none is built.
   if (Object.keys(given).every((key) => NOT_CONTEXT_KEYS.has(key))) return;
+  let context: tls.SecureContext;
   try {
-    tls.createSecureContext(given as tls.SecureContextOptions);
+    context = tls.createSecureContext(given as tls.SecureContextOptions);
   } catch (err) {
     throw new TypeError(`${what} options cannot make a TLS context: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  checkedContexts.set(options, { context, values: { ...options } });
 }
 
 /**

@@ -11,9 +11,9 @@ export const ExitCode = Object.freeze({
   FAILURE: 1,
   /** The command line is wrong (unknown option, missing value, conflicting flags). */
   USAGE: 2,
-  /** send: the message was accepted for some recipients and refused for others. */
+  /** send: the message was accepted for some recipients and refused for others (or, with --lmtp, interrupted before the others' replies: not confirmed). */
   PARTIAL: 3,
-  /** send: the server refused the message (sender, every recipient, or the data) or lacks an extension it needs (SMTPUTF8). */
+  /** send: the server refused the message (sender, every recipient, or the data), lacks an extension it needs (SMTPUTF8), or limits its size (SIZE) below what was read of it. */
   REFUSED: 4,
   /** Could not connect, TLS failed, was refused or was required but not offered, timeout, disconnect (a 421 included); serve: cannot listen. */
   UNAVAILABLE: 5,
@@ -21,7 +21,7 @@ export const ExitCode = Object.freeze({
   AUTH: 6,
   /** The input message could not be read. */
   NO_INPUT: 7,
-  /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (128 + 2). */
+  /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (with --lmtp: for any recipient) (128 + 2). */
   INTERRUPTED: 130,
 });
 
@@ -33,14 +33,18 @@ export const EXIT_CODE_HELP = `Exit codes:
   0  every recipient accepted
   1  unexpected error
   2  usage error
-  3  some recipients refused (the others got the message)
-  4  refused by the server (sender, all recipients, or the data), or the
-     server lacks an extension the message needs (SMTPUTF8)
+  3  some recipients refused (the others got the message); with --lmtp also
+     interrupted after some recipients' replies: the others, printed as
+     "not confirmed", may or may not have it
+  4  refused by the server (sender, all recipients, or the data), the
+     server lacks an extension the message needs (SMTPUTF8), or the message
+     is over the server's SIZE limit (sending stopped)
   5  connection, TLS or timeout failure (also a 421: the server closing the
      connection; or STARTTLS refused)
   6  authentication failed, or no mechanism both sides can use
   7  the message could not be read
-  130  interrupted (Ctrl-C or SIGTERM) before the server confirmed the message`;
+  130  interrupted (Ctrl-C or SIGTERM) before the server confirmed the message
+     (with --lmtp: for any recipient)`;
 
 /** The table printed at the end of `smtplib probe --help`. */
 export const PROBE_EXIT_CODE_HELP = `Exit codes:

@@ -3,147 +3,20 @@
  * Output: the refused recipients on stdout; the transcript (-v) and progress bar on stderr.
  * @module
  */
-import { close, constants, createReadStream, fstat, fstatSync, open, type Stats } from "node:fs";
+import { fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { Socket } from "node:net";
-import type { Readable } from "node:stream";
-import { promisify } from "node:util";
-import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError } from "../index.js";
+import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError, type SMTPReply } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startWaitNote, type Progress, type WaitNote } from "./progress.js";
-import { testMessage } from "./test-message.js";
-
-const openFd = promisify(open);
-const fstatFd = promisify(fstat);
-const closeFd = promisify(close);
+import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
 
 /**
  * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
  * size gets a count of bytes sent once this much has gone out.
  */
 const PROGRESS_THRESHOLD = 512 * 1024;
-
-/** The message could not be read (exit code 7), even once sending had begun. */
-class MessageReadError extends Error {}
-
-/** Whether a message stream is being waited on (set while its next chunk has not come), and how much it gave. */
-interface ReadState {
-  waiting: boolean;
-  bytes: number;
-  /** True once the stream has ended (every byte of it read). */
-  ended: boolean;
-  /** Called when it ends. */
-  onEnd?: () => void;
-}
-
-/** Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a chunk is awaited. */
-async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): AsyncGenerator<Uint8Array> {
-  const chunks = body[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      state.waiting = true;
-      const next = await chunks.next();
-      state.waiting = false;
-      if (next.done === true) {
-        state.ended = true;
-        state.onEnd?.();
-        return;
-      }
-      state.bytes += next.value.length;
-      yield next.value;
-    }
-  } catch (e) {
-    state.waiting = false;
-    throw new MessageReadError(`cannot read the message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  } finally {
-    await chunks.return?.();
-  }
-}
-
-/** A message read from a stream: its chunks (read errors as {@link MessageReadError}) and the stream itself. */
-interface StreamedMessage extends AsyncIterable<Uint8Array> {
-  /**
-   * Destroys the stream. The library calls it on a body that stalls (a wait for its next chunk
-   * cannot be ended otherwise), and send when it ends: a stream left reading (stdin kept open
-   * by its writer) would keep the process alive after send has failed.
-   */
-  destroy(): void;
-  /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
-  stalled(): boolean;
-  /** How many bytes have been read from it. */
-  bytesRead(): number;
-  /** True once it has ended: {@link bytesRead} is the whole message. */
-  ended(): boolean;
-  /** Calls `listener` when it ends. */
-  onEnd(listener: () => void): void;
-}
-
-function streamedMessage(stream: Readable): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0, ended: false };
-  let stalled = false;
-  return {
-    [Symbol.asyncIterator]: () => readOrFail(stream, state),
-    destroy: () => {
-      stalled ||= state.waiting;
-      stream.destroy();
-    },
-    stalled: () => stalled,
-    bytesRead: () => state.bytes,
-    ended: () => state.ended,
-    onEnd: (listener) => { state.onEnd = listener; },
-  };
-}
-
-/**
- * The message body and its size: a test message made from --subject/--body, or a file or
- * stdin, both streamed, never read whole. A directory (as --file or on stdin) is refused
- * before connecting; stdin redirected from a file has a size too.
- */
-async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
-  const file = cmd.file;
-  if (cmd.compose !== undefined) {
-    const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
-    return { body: bytes, size: bytes.length };
-  }
-  if (file !== undefined) {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new Error(`${file} is a directory`);
-    if (info.isFIFO()) return { body: streamedMessage(await openFifo(file)) };
-    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
-    await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
-  }
-  // fstat again only when the first look failed, for its error
-  const stdin = stdinStats ?? fstatSync(0);
-  // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
-  if (stdin.isDirectory()) throw new Error("stdin is a directory");
-  return { body: streamedMessage(process.stdin), ...(stdin.isFile() ? { size: stdin.size } : {}) };
-}
-
-/**
- * A named pipe given as --file, read through the event loop as a socket (as stdin is when it
- * is a pipe), not with `createReadStream`: its blocking reads in libuv's threadpool could not
- * be ended, so a writer that stalls with the pipe held open kept the process alive after send
- * had failed (and its open waited for a writer forever, before anything was sent). Opened
- * non-blocking, it is waited on like any stream: a writer that never comes, or stops writing,
- * meets the library's `dataBlock` limit once the message is due (exit 7), and destroying the
- * socket closes the descriptor at once. Its writer closing it, even mid-line, ends the message.
- */
-async function openFifo(file: string): Promise<Readable> {
-  // A bare descriptor, not a FileHandle: one garbage-collected would close it under the socket.
-  const fd = await openFd(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    // The path may have changed between stat and open: only a pipe is read this way.
-    if (!(await fstatFd(fd)).isFIFO()) throw new Error(`${file} changed while it was opened`);
-    // The socket owns the descriptor from here (libuv closes it with the handle).
-    return new Socket({ fd, readable: true, writable: false });
-  } catch (e) {
-    await closeFd(fd);
-    throw e;
-  }
-}
 
 /** What `send` knows of its stdin before reading anything. */
 interface StdinInfo {
@@ -180,6 +53,38 @@ function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | {
   const piped = stdin.stats !== undefined && (stdin.stats.isFIFO() || (stdin.stats.isFile() && stdin.stats.size > 0));
   if (cmd.compose === undefined || !piped || stdin.isCaFile) return undefined;
   return { note: "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)" };
+}
+
+/** The largest message the server takes (its SIZE, RFC 1870); undefined when it states none (no SIZE, or SIZE 0). */
+function sizeLimit(client: Client): number | undefined {
+  const value = client.esmtpFeatures.get("size")?.trim() ?? "";
+  const limit = /^\d+$/.test(value) ? Number(value) : 0;
+  return limit > 0 && Number.isSafeInteger(limit) ? limit : undefined;
+}
+
+/** How long an LMTP delivery interrupted after the data may take to settle once its connection is closed. */
+const INTERRUPTED_SETTLE_MS = 1_000;
+
+/**
+ * The outcome of an LMTP delivery interrupted (`signal`) while its replies after the data
+ * came: the recipients whose replies came got the message (or were refused), the others
+ * are not confirmed. Exit 3 (PARTIAL) when some got it, 130 when none did.
+ */
+function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>, recipients: number,
+  out: (text: string) => void, err: (text: string) => void): ExitCodeValue {
+  let unknown = 0;
+  for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  for (const [addr, reply] of refused) {
+    if (reply.code !== -1) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  }
+  for (const [addr, reply] of refused) {
+    if (reply.code !== -1) continue;
+    unknown += 1;
+    out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
+  }
+  out(`sent to ${delivered.size} of ${recipients} recipient(s)`);
+  err(`smtplib: interrupted by ${signal}: the server did not confirm the message for ${unknown} recipient(s)`);
+  return delivered.size > 0 ? ExitCode.PARTIAL : ExitCode.INTERRUPTED;
 }
 
 /** A reply's text on one line (multi-line replies joined with " / "). */
@@ -257,6 +162,10 @@ function reportFailure(e: unknown, { cmd, message, phase, password, client, reci
     for (const [addr, reply] of e.recipients) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to 0 of ${recipients} recipient(s)`);
   }
+  if (e instanceof MessageTooLargeError) {
+    err(`smtplib: ${e.message}`);
+    return ExitCode.REFUSED;
+  }
   if (e instanceof MessageReadError) {
     err(`smtplib: ${e.message}`);
     return ExitCode.NO_INPUT;
@@ -302,6 +211,10 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   try {
     message = await openMessage(cmd, stdin.stats);
   } catch (e) {
+    if (e instanceof TypeError) {
+      err(`smtplib: ${e.message}`);
+      return ExitCode.USAGE;
+    }
     err(`smtplib: cannot read the message: ${e instanceof Error ? e.message : String(e)}`);
     return ExitCode.NO_INPUT;
   }
@@ -320,13 +233,23 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   // Once the server has answered, the outcome is known: a signal while QUIT waits exits
   // with that outcome, not as if nothing had been confirmed.
   let outcome: ExitCodeValue | undefined;
+  // LMTP: each recipient's reply after the data confirms it alone. Closing the connection
+  // ends the wait for the others, and deliver resolves with the replies that came (the rest
+  // unknown), said by reportInterrupted; a deliver that does not settle soon exits 130.
+  let interruptedBy: NodeJS.Signals | undefined;
+  let lateExit: NodeJS.Timeout | undefined;
+  const notConfirmed = (signal: NodeJS.Signals): never => {
+    err(`smtplib: interrupted by ${signal}: the server did not confirm the message`);
+    process.exit(ExitCode.INTERRUPTED);
+  };
   const interrupted = (signal: NodeJS.Signals): void => {
     waiting?.stop();
     progress?.stop();
     client?.close();
     if (outcome !== undefined) process.exit(outcome);
-    err(`smtplib: interrupted by ${signal}: the server did not confirm the message`);
-    process.exit(ExitCode.INTERRUPTED);
+    if (!cmd.lmtp || phase !== "send") notConfirmed(signal);
+    interruptedBy = signal;
+    lateExit = setTimeout(() => notConfirmed(signal), INTERRUPTED_SETTLE_MS);
   };
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
@@ -339,6 +262,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       await client.login(cmd.user, password);
     }
     phase = "send";
+    // a stream past the server's SIZE (known once greeted) would be refused once whole: an endless pipe, never
+    const greeted = client;
+    if (!(message.body instanceof Uint8Array)) message.body.limit(() => sizeLimit(greeted));
     if (onTerminal && size === undefined && !(message.body instanceof Uint8Array)) {
       waiting?.stop();
       ({ progress, onProgress } = countUnknownSize(message.body, (note) => { waiting = note; }));
@@ -355,6 +281,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     progress = undefined;
+    if (interruptedBy !== undefined) return reportInterrupted(interruptedBy, delivered, refused, recipients, out, err);
     for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     for (const [addr, reply] of refused) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
@@ -368,6 +295,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } catch (e) {
     waiting?.stop();
     progress?.stop();
+    if (interruptedBy !== undefined) notConfirmed(interruptedBy);
     outcome = reportFailure(e, { cmd, message: message.body, phase, password, client, recipients, out, err });
     // RFC 5321 §4.1.1.10: QUIT before closing, even after an error reply. A refusal (of the
     // sender, the recipients, the data, the login) leaves the session open: closing it
@@ -375,6 +303,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     if (client?.connected) await quitWithin(client);
     return outcome;
   } finally {
+    clearTimeout(lateExit);
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
     client?.close();

@@ -5,6 +5,7 @@
 
 import type * as tls from "node:tls";
 import { SMTP_SSL_PORT } from "../constants.js";
+import { withCheckedContext } from "../option-checks.js";
 import { SMTP } from "./smtp.js";
 
 /**
@@ -21,6 +22,6 @@ export class SMTP_SSL extends SMTP {
   static override readonly defaultPort: number = SMTP_SSL_PORT;
 
   protected override get implicitTLS(): tls.ConnectionOptions {
-    return this.options.tls ?? {};
+    return withCheckedContext(this.options.tls ?? {});
   }
 }

@@ -1,0 +1,232 @@
+/**
+ * The message `smtplib send` sends: a test message, or a file or stdin streamed (never read
+ * whole), with its size when it can be known, and the bound of the server's SIZE limit.
+ * @module
+ */
+import { close, closeSync, constants, createReadStream, fstat, fstatSync, open, openSync, readFileSync, statSync, type Stats } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Socket } from "node:net";
+import type { Readable } from "node:stream";
+import { isatty } from "node:tty";
+import { promisify } from "node:util";
+import type { SendCommand } from "./args.js";
+import { testMessage } from "./test-message.js";
+
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
+
+/** The message could not be read (exit code 7), even once sending had begun. */
+export class MessageReadError extends Error {}
+
+/**
+ * The message read so far is over the limit the server advertised with SIZE (RFC 1870): it
+ * would refuse it once it had all of it, so sending stops (an endless pipe would otherwise
+ * be streamed forever). Its bytes only grow on the wire (CRLF, dot-stuffing).
+ */
+export class MessageTooLargeError extends Error {
+  /**
+   * @param limit the server's SIZE, in bytes.
+   * @param bytesRead how much of the message had been read when sending stopped.
+   */
+  constructor(readonly limit: number, readonly bytesRead: number) {
+    super(`the message is larger than the server's limit (SIZE ${limit} bytes): sending stopped after ${bytesRead} bytes were read, and nobody got it`);
+    this.name = "MessageTooLargeError";
+  }
+}
+
+/** Whether a message stream is being waited on (set while its next chunk has not come), and how much it gave. */
+interface ReadState {
+  waiting: boolean;
+  bytes: number;
+  /** True once the stream has ended (every byte of it read). */
+  ended: boolean;
+  /**
+   * Most bytes read before {@link MessageTooLargeError} (undefined: no bound), asked when the
+   * first chunk comes: the server's SIZE is known only once it has been greeted.
+   */
+  limit?: () => number | undefined;
+  /** Called when it ends. */
+  onEnd?: () => void;
+}
+
+/**
+ * Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a
+ * chunk is awaited; {@link MessageTooLargeError} once more than `state.limit` bytes came.
+ */
+async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): AsyncGenerator<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
+  let limit: number | undefined;
+  try {
+    for (;;) {
+      state.waiting = true;
+      const next = await chunks.next();
+      state.waiting = false;
+      if (next.done === true) {
+        state.ended = true;
+        state.onEnd?.();
+        return;
+      }
+      if (state.bytes === 0) limit = state.limit?.();
+      state.bytes += next.value.length;
+      if (limit !== undefined && state.bytes > limit) throw new MessageTooLargeError(limit, state.bytes);
+      yield next.value;
+    }
+  } catch (e) {
+    state.waiting = false;
+    if (e instanceof MessageTooLargeError) throw e;
+    throw new MessageReadError(`cannot read the message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    await chunks.return?.();
+  }
+}
+
+/** A message read from a stream: its chunks (read errors as {@link MessageReadError}) and the stream itself. */
+export interface StreamedMessage extends AsyncIterable<Uint8Array> {
+  /**
+   * Destroys the stream. The library calls it on a body that stalls (a wait for its next chunk
+   * cannot be ended otherwise), and send when it ends: a stream left reading (stdin kept open
+   * by its writer) would keep the process alive after send has failed.
+   */
+  destroy(): void;
+  /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
+  stalled(): boolean;
+  /** How many bytes have been read from it. */
+  bytesRead(): number;
+  /** True once it has ended: {@link bytesRead} is the whole message. */
+  ended(): boolean;
+  /** Calls `listener` when it ends. */
+  onEnd(listener: () => void): void;
+  /**
+   * Reading more than `bytes()` bytes fails with {@link MessageTooLargeError} (the server's
+   * SIZE; undefined: no bound), asked when the first chunk has been read.
+   */
+  limit(bytes: () => number | undefined): void;
+}
+
+function streamedMessage(stream: Readable): StreamedMessage {
+  const state: ReadState = { waiting: false, bytes: 0, ended: false };
+  let stalled = false;
+  return {
+    [Symbol.asyncIterator]: () => readOrFail(stream, state),
+    destroy: () => {
+      stalled ||= state.waiting;
+      stream.destroy();
+    },
+    stalled: () => stalled,
+    bytesRead: () => state.bytes,
+    ended: () => state.ended,
+    onEnd: (listener) => { state.onEnd = listener; },
+    limit: (bytes) => { state.limit = bytes; },
+  };
+}
+
+/**
+ * The message body and its size: a test message made from --subject/--body, or a file or
+ * stdin, both streamed, never read whole. A directory (as --file or on stdin) is refused
+ * before connecting; stdin redirected from a file has a size too: what is left of it from
+ * the position stdin is at (when it can be known: Linux), not the whole file's.
+ * @throws TypeError (a usage error) for a device other than a terminal or /dev/null, as
+ *   --file or on stdin: `/dev/zero` and `/dev/urandom` have no end, the message none either.
+ */
+export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
+  const file = cmd.file;
+  if (cmd.compose !== undefined) {
+    const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
+    return { body: bytes, size: bytes.length };
+  }
+  if (file !== undefined) {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new Error(`${file} is a directory`);
+    if (info.isFIFO()) return { body: streamedMessage(await openFifo(file)) };
+    if (isEndlessDevice(info, () => isTerminalPath(file))) throw new TypeError(`--file ${file} is ${ENDLESS_DEVICE}`);
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
+    return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
+  }
+  // fstat again only when the first look failed, for its error
+  const stdin = stdinStats ?? fstatSync(0);
+  // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
+  if (stdin.isDirectory()) throw new Error("stdin is a directory");
+  if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
+  const size = stdin.isFile() ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
+  return { body: streamedMessage(process.stdin), ...(size === undefined ? {} : { size }) };
+}
+
+/** What a device refused as the message is, and what to give instead. */
+const ENDLESS_DEVICE = "a device, not a regular file or a pipe: read as the message, one such as /dev/zero would never end (give a file, a pipe or stdin)";
+
+/**
+ * True for a character or block device that is neither a terminal (`isTerminal`, asked only
+ * for a character device) nor /dev/null (an empty message, which send warns about).
+ */
+function isEndlessDevice(info: Stats, isTerminal: () => boolean): boolean {
+  if (info.isBlockDevice()) return true;
+  if (!info.isCharacterDevice()) return false;
+  return info.rdev !== devNullRdev() && !isTerminal();
+}
+
+/** The device number of /dev/null; undefined where there is none. */
+function devNullRdev(): number | undefined {
+  try {
+    return statSync("/dev/null").rdev;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the character device `path` is a terminal (opened non-blocking, to ask, and closed). */
+function isTerminalPath(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return isatty(fd);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Where stdin is in the file it reads (`{ head -c 100 >/dev/null; smtplib send; } < file`
+ * leaves it past 100 bytes, and the message is what follows): Linux's /proc/self/fdinfo/0
+ * says; undefined where nothing says.
+ */
+function stdinPosition(): number | undefined {
+  try {
+    const pos = /^pos:\s*(\d+)$/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"))?.[1];
+    return pos === undefined ? undefined : Number(pos);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bytes left of a file of `size` read from `position`; undefined when the position is unknown. */
+function sizeFromPosition(size: number, position: number | undefined): number | undefined {
+  if (position === undefined) return undefined;
+  return Math.max(0, size - position);
+}
+
+/**
+ * A named pipe given as --file, read through the event loop as a socket (as stdin is when it
+ * is a pipe), not with `createReadStream`: its blocking reads in libuv's threadpool could not
+ * be ended, so a writer that stalls with the pipe held open kept the process alive after send
+ * had failed (and its open waited for a writer forever, before anything was sent). Opened
+ * non-blocking, it is waited on like any stream: a writer that never comes, or stops writing,
+ * meets the library's `dataBlock` limit once the message is due (exit 7), and destroying the
+ * socket closes the descriptor at once. Its writer closing it, even mid-line, ends the message.
+ */
+async function openFifo(file: string): Promise<Readable> {
+  // A bare descriptor, not a FileHandle: one garbage-collected would close it under the socket.
+  const fd = await openFd(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    // The path may have changed between stat and open: only a pipe is read this way.
+    if (!(await fstatFd(fd)).isFIFO()) throw new Error(`${file} changed while it was opened`);
+    // The socket owns the descriptor from here (libuv closes it with the handle).
+    return new Socket({ fd, readable: true, writable: false });
+  } catch (e) {
+    await closeFd(fd);
+    throw e;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The TLS context built from the `tls` options when the client is made (to check them before
+ * connecting) is the one the connection uses: Node does not build it again for STARTTLS or
+ * implicit TLS. Each option that goes into it still applies: the CA (without it the server
+ * is not trusted), the cipher list and the versions.
+ */
+
+import assert from "node:assert/strict";
+import tls from "node:tls";
+import { after, before, describe, it } from "node:test";
+import { SMTP, SMTP_SSL, SMTPException, type SMTPOptions } from "../../src/index.js";
+import { getTestCerts, type TestCerts } from "../helpers/certs.js";
+import { withPeer } from "./peer.js";
+
+const BASE: SMTPOptions = { localHostname: "client.test", timeout: 10_000 };
+/** A TLS 1.2 cipher for the test certificate's EC key, not the one Node would choose first. */
+const CIPHER = "ECDHE-ECDSA-AES128-SHA";
+
+let certs: TestCerts;
+/** How many contexts `tls.createSecureContext` has built (Node's `tls.connect` calls it too). */
+let built = 0;
+const original = tls.createSecureContext;
+before(async () => {
+  certs = await getTestCerts();
+  tls.createSecureContext = (options) => {
+    built += 1;
+    return original(options);
+  };
+});
+after(() => {
+  tls.createSecureContext = original;
+});
+
+describe("the TLS context checked at construction", () => {
+  it("STARTTLS: one context per client (built once, not again by tls.connect), with the CA, cipher list and versions given", async () => {
+    await withPeer({ keyPair: certs }, async (peer) => {
+      built = 0;
+      const smtp = new SMTP({ ...BASE, tls: { ca: certs.ca, ciphers: CIPHER, maxVersion: "TLSv1.2" } });
+      try {
+        await smtp.connect("127.0.0.1", peer.port);
+        await smtp.starttls();
+        assert.equal(smtp.tlsInfo?.protocol, "TLSv1.2");
+        assert.equal(smtp.tlsInfo?.cipher.name, CIPHER);
+        assert.equal(built, 1);
+      } finally {
+        smtp.close();
+      }
+    });
+  });
+
+  it("SMTP_SSL: one context per client, with the CA, cipher list and versions given", async () => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      built = 0;
+      const smtp = new SMTP_SSL({ ...BASE, tls: { ca: certs.ca, ciphers: CIPHER, maxVersion: "TLSv1.2" } });
+      try {
+        await smtp.connect("127.0.0.1", peer.port);
+        assert.equal(smtp.tlsInfo?.cipher.name, CIPHER);
+        assert.equal(built, 1);
+      } finally {
+        smtp.close();
+      }
+    });
+  });
+
+  it("without the CA the same server is not trusted, and options changed after construction apply (their context is built then)", async () => {
+    await withPeer({ keyPair: certs }, async (peer) => {
+      const options = { ciphers: CIPHER, maxVersion: "TLSv1.2" as const };
+      const smtp = new SMTP({ ...BASE, tls: options });
+      try {
+        await smtp.connect("127.0.0.1", peer.port);
+        await assert.rejects(smtp.starttls(), SMTPException);
+      } finally {
+        smtp.close();
+      }
+      const later: tls.ConnectionOptions = { ciphers: CIPHER, maxVersion: "TLSv1.2" };
+      const trusting = new SMTP({ ...BASE, tls: later });
+      later.ca = certs.ca;
+      try {
+        await trusting.connect("127.0.0.1", peer.port);
+        await trusting.starttls();
+        assert.equal(trusting.tlsInfo?.cipher.name, CIPHER);
+      } finally {
+        trusting.close();
+      }
+    });
+  });
+});
