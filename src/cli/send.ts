@@ -10,6 +10,7 @@ import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startWaitNote, type Progress, type WaitNote } from "./progress.js";
+import { sizeLimit } from "../protocol/ehlo.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
 
 /**
@@ -53,13 +54,6 @@ function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | {
   const piped = stdin.stats !== undefined && (stdin.stats.isFIFO() || (stdin.stats.isFile() && stdin.stats.size > 0));
   if (cmd.compose === undefined || !piped || stdin.isCaFile) return undefined;
   return { note: "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)" };
-}
-
-/** The largest message the server takes (its SIZE, RFC 1870); undefined when it states none (no SIZE, or SIZE 0). */
-function sizeLimit(client: Client): number | undefined {
-  const value = client.esmtpFeatures.get("size")?.trim() ?? "";
-  const limit = /^\d+$/.test(value) ? Number(value) : 0;
-  return limit > 0 && Number.isSafeInteger(limit) ? limit : undefined;
 }
 
 /** How long an LMTP delivery interrupted after the data may take to settle once its connection is closed. */
@@ -264,7 +258,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     phase = "send";
     // a stream past the server's SIZE (known once greeted) would be refused once whole: an endless pipe, never
     const greeted = client;
-    if (!(message.body instanceof Uint8Array)) message.body.limit(() => sizeLimit(greeted));
+    if (!(message.body instanceof Uint8Array)) message.body.limit(() => sizeLimit(greeted.esmtpFeatures));
     if (onTerminal && size === undefined && !(message.body instanceof Uint8Array)) {
       waiting?.stop();
       ({ progress, onProgress } = countUnknownSize(message.body, (note) => { waiting = note; }));
