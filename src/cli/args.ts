@@ -187,13 +187,14 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", flagValue("--refuse-recipient", parseRefusedAddress))
     .option("--quiet", "print messages only, not the session transcript")
     .option("--print-max <bytes>", "print at most this many bytes of each message (0: all); only that much of a message is held in memory", flagValue("--print-max", parseCount), 65536)
-    .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
-    .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
+    .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls" && e !== "chunking").join(", ")}`, collect)
+    .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only), chunking", collect)
+    .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking): a client that uses it sends the message unstuffed, in counted chunks")
     .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number }) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; chunking?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
-      const extensions = parseExtensions(o.hide ?? [], o.offer ?? []);
+      const extensions = parseExtensions(o.hide ?? [], [...o.offer ?? [], ...o.chunking ? ["chunking"] : []]);
       // without a certificate these would change nothing a client can see: say so instead
       if (o.tlsCert === undefined && extensions.hideStarttls !== undefined) throw new CommanderError(2, "smtplib.usage", `error: --${extensions.hideStarttls ? "hide" : "offer"} starttls needs --tls-cert and --tls-key (without them STARTTLS is not offered at all)`);
       if (o.tlsCert === undefined && extensions.requireTls === true) throw new CommanderError(2, "smtplib.usage", "error: --offer requiretls needs --tls-cert and --tls-key (REQUIRETLS is advertised in TLS sessions only)");

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
+import { enableChunking } from "./bdat.js";
 import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type Refusal } from "./options.js";
 import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
@@ -118,6 +119,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // is required, which smtp-server no longer does itself once AUTH is off.
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
   const smtpOptions = toSmtpServerOptions(options);
+  // per session: ends a message left mid-BDAT when its connection closes
+  const endChunking = new Map<string, () => void>();
   const logger = createTranscriptLogger(record);
   const server = new SMTPServer({
     ...smtpOptions,
@@ -125,6 +128,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     onConnect(session, callback) {
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
+      const connection = [...server.connections].find((c) => c.session === session);
+      if (options.extensions?.chunking === true && connection !== undefined) {
+        endChunking.set(session.id, enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 }));
+      }
       callback();
     },
     onSecure(_socket, session, callback) {
@@ -172,29 +179,34 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       accepted?.push(address.address);
       callback(null);
     },
-    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
-      void receive(stream, session, keepBytes, hiddenLimit).then(
-        (message) => {
-          if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
-          const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
-          if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
-          // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
-          repeatRcpts(session);
-          callback(tooBig);
-        },
-        (err: unknown) => {
-          // Typically the client went away before the final ".": say so, or the transcript's
-          // "<n bytes of DATA>" reads like a message that arrived.
-          event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
-          callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 }));
-        },
-      );
-    },
+    onData,
     onClose(session) {
+      endChunking.get(session.id)?.();
+      endChunking.delete(session.id);
       logger.forget(session.id);
       event(session.id, "connection closed");
     },
   });
+
+  /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
+function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback): void {
+    void receive(stream, session, keepBytes, hiddenLimit).then(
+      (message) => {
+        if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
+        const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
+        if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
+        // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
+        repeatRcpts(session);
+        callback(tooBig);
+      },
+      (err: unknown) => {
+        // Typically the client went away before the final ".": say so, or the transcript's
+        // "<n bytes of DATA>" reads like a message that arrived.
+        event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
+        callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 }));
+      },
+    );
+  }
 
   // RFC 6531 §3.4-3.5: a non-ASCII address only in a transaction whose MAIL FROM has SMTPUTF8 (else 553)
   function needsUtf8(address: string, mailArgs: Readonly<Record<string, unknown>> | false): boolean {
