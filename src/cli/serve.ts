@@ -17,12 +17,13 @@ import { cutAt, showData } from "./show-data.js";
  * not splitting a UTF-8 character), as {@link showData} shows it.
  */
 export function formatMessage(message: ReceivedMessage, index: number, maxBytes = Infinity): string {
-  const { mailFrom, rcptTo, mailParams } = message.envelope;
-  const params = Object.entries(mailParams).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(" ");
+  const { mailFrom, rcptTo, mailParamsSent, rcptParamsSent } = message.envelope;
+  // parameters as sent: smtp-server's values are xtext-decoded (ORCPT=rfc822;a+2Bb is a+b)
+  const withParams = (address: string, params = ""): string => `<${escapeControl(address)}>${params ? ` ${escapeControl(params)}` : ""}`;
   const head = [
     `---------- message ${index} (${message.size} bytes, session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
-    `MAIL FROM: <${escapeControl(mailFrom)}>${params ? ` ${escapeControl(params)}` : ""}`,
-    ...rcptTo.map((r) => `RCPT TO:   <${escapeControl(r)}>`),
+    `MAIL FROM: ${withParams(mailFrom, mailParamsSent)}`,
+    ...rcptTo.map((r, i) => `RCPT TO:   ${withParams(r, rcptParamsSent[i])}`),
     "",
   ];
   const shown = message.data.subarray(0, cutAt(message.data, maxBytes));

@@ -27,8 +27,12 @@ export interface ReceivedMessage {
     readonly mailFrom: string;
     /** RCPT TO addresses in the order accepted (in LMTP, also those then refused after the data). */
     readonly rcptTo: readonly string[];
-    /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword). */
+    /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword, xtext decoded). */
     readonly mailParams: Readonly<Record<string, string | true>>;
+    /** MAIL FROM parameters as the client sent them (xtext not decoded), `""` for none. */
+    readonly mailParamsSent: string;
+    /** RCPT TO parameters as sent (`NOTIFY=SUCCESS ORCPT=rfc822;a+2Bb@x`), one per `rcptTo` entry. */
+    readonly rcptParamsSent: readonly string[];
   };
   /**
    * The message data after the SMTP transparency (dot-stuffing) is undone, CRLF line ends;
@@ -122,6 +126,13 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // per session: ends a message left mid-BDAT when its connection closes
   const endChunking = new Map<string, () => void>();
   const logger = createTranscriptLogger(record);
+  // smtp-server xtext-decodes parameter values: the text the client sent, by parsed address
+  // (the object smtp-server keeps in the envelope), as the transcript's C: line had it
+  const paramsSent = new WeakMap<object, string>();
+  const sentParams = (session: string): string => {
+    const line = logger.lastCommand(session) ?? "";
+    return line.slice(line.indexOf(":") + 1).trim().split(/\s+/).slice(1).join(" ");
+  };
   const server = new SMTPServer({
     ...smtpOptions,
     logger,
@@ -162,6 +173,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if (param !== undefined) return callback(unsupported(param));
       if (needsUtf8(address.address, address.args)) return callback(notUtf8(address.address));
       const refusal = refuseFrom.get(address.address.toLowerCase());
+      if (!refusal) paramsSent.set(address, sentParams(session.id));
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
     onRcptTo(address, session, callback) {
@@ -177,6 +189,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       const refusal = refuseTo.get(address.address.toLowerCase());
       if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));
       accepted?.push(address.address);
+      paramsSent.set(address, sentParams(session.id));
       callback(null);
     },
     onData,
@@ -190,7 +203,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
 function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback): void {
-    void receive(stream, session, keepBytes, hiddenLimit).then(
+    void receive(stream, session, keepBytes, hiddenLimit, paramsSent).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
         const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
@@ -335,7 +348,7 @@ function checkCredentials(auth: SMTPServerAuthentication, expected: string): boo
 }
 
 /** Reads a message's data, keeping its first `keepBytes` bytes (none once past `limit`: it is refused). */
-async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number, limit: number): Promise<ReceivedMessage> {
+async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number, limit: number, paramsSent: WeakMap<object, string>): Promise<ReceivedMessage> {
   const chunks: Buffer[] = [];
   let size = 0;
   let kept = 0;
@@ -354,6 +367,8 @@ async function receive(stream: SMTPServerDataStream, session: SMTPServerSession,
       mailFrom: mailFrom === false ? "" : mailFrom.address,
       rcptTo: rcptTo.map((r) => r.address),
       mailParams: mailFrom === false || mailFrom.args === false ? {} : { ...mailFrom.args },
+      mailParamsSent: mailFrom === false ? "" : paramsSent.get(mailFrom) ?? "",
+      rcptParamsSent: rcptTo.map((r) => paramsSent.get(r) ?? ""),
     },
     data: Buffer.concat(chunks, kept),
     size,

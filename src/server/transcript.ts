@@ -49,6 +49,8 @@ const VERBS = new Set(["HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "
 export interface TranscriptLogger {
   /** Drops what the logger keeps about `session` (call when it closes). */
   forget(session: string): void;
+  /** The last command line `session` sent, as logged (credentials masked), without its CRLF. */
+  lastCommand(session: string): string | undefined;
   trace(): void;
   debug(fields: LogFields, message?: string, ...args: unknown[]): void;
   info(): void;
@@ -69,6 +71,8 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
   // text with STARTTLS on offer, a second AUTH) is read as an unknown command and logged as
   // is. Until the next known command, such lines are masked here.
   const afterAuth = new Set<string>();
+  // one line per open session, for the MAIL/RCPT parameters as sent (see ReceivedMessage)
+  const last = new Map<string, string>();
   const redactAnswer = (session: string, line: string): string => {
     const verb = line.trim().split(/\s+/)[0]?.toUpperCase() ?? "";
     if (verb === "AUTH") afterAuth.add(session);
@@ -77,7 +81,11 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
     return line;
   };
   return {
-    forget: (session) => void afterAuth.delete(session),
+    forget: (session) => {
+      afterAuth.delete(session);
+      last.delete(session);
+    },
+    lastCommand: (session) => last.get(session),
     trace: ignore, info: ignore, warn: ignore, error: ignore, fatal: ignore,
     debug(fields, message, ...args) {
       const session = typeof fields?.cid === "string" ? fields.cid : String(fields?.cid ?? "");
@@ -89,6 +97,7 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
       } else if (fields?.tnx === "command" && message === "C:") {
         const command = typeof fields.command === "string" ? fields.command : undefined;
         const line = redactCommand(command, redactAnswer(session, String(args[0] ?? "").replace("/* secured */", REDACTED)));
+        last.set(session, line);
         record({ session, direction: "C", line: escapeControl(line), time });
       } else if (fields?.tnx === "data" && typeof message === "string") {
         record({ session, direction: "C", line: format(message, ...args).replace(/^C: /, ""), time });

@@ -6,7 +6,7 @@ import type { ReceivedMessage } from "../../src/server/debug-server.js";
 
 function message(data: string): ReceivedMessage {
   const bytes = Buffer.from(data, "utf8");
-  return { envelope: { mailFrom: "a@x.test", rcptTo: ["b@x.test"], mailParams: {} }, data: bytes, size: bytes.length, session: "s1", secure: false };
+  return { envelope: { mailFrom: "a@x.test", rcptTo: ["b@x.test"], mailParams: {}, mailParamsSent: "", rcptParamsSent: [""] }, data: bytes, size: bytes.length, session: "s1", secure: false };
 }
 
 test("--print-max cutting between a CR and its LF shows the line without a '\\r' the message does not have", () => {
