@@ -10,10 +10,12 @@ import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { enableChunking } from "./bdat.js";
 import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type Refusal } from "./options.js";
+import { messageInfo, receive, type MessageInfo } from "./receive.js";
 import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
+export type { MessageInfo } from "./receive.js";
 
 /** smtp-server's per-session list of disabled commands (replaces the server's while set). */
 interface SessionCommands {
@@ -56,6 +58,18 @@ export interface DebugServerHooks {
    * message is then not added to {@link DebugServer.messages}.
    */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  /**
+   * Called when a message's data begins, with its envelope; then `onMessageData` with each piece
+   * of the data as it arrives (DATA unstuffed, BDAT as sent; none past the size limit), so a
+   * caller can show a message whole without the server holding it (`keepBytes: 0`); then
+   * `onMessageEnd` once it is over: `refused` is the reason it was not kept (after a 4xx/5xx),
+   * undefined when it was (after `onMessage`).
+   */
+  readonly onMessageStart?: (session: string, message: MessageInfo) => void;
+  /** See {@link DebugServerHooks.onMessageStart}. */
+  readonly onMessageData?: (session: string, chunk: Buffer) => void;
+  /** See {@link DebugServerHooks.onMessageStart}. */
+  readonly onMessageEnd?: (session: string, refused?: string) => void;
   /** Called for every transcript line as it happens (for live output). */
   readonly onTranscript?: (entry: TranscriptEntry) => void;
 }
@@ -202,8 +216,16 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   });
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
-function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback): void {
-    void receive(stream, session, keepBytes, hiddenLimit, paramsSent).then(
+  function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {
+    const id = session.id;
+    options.onMessageStart?.(id, messageInfo(session, paramsSent));
+    const callback: DataCallback = (err, message) => {
+      const refusal = err ?? (Array.isArray(message) && message.every((r) => r instanceof Error) ? message[0] : undefined);
+      options.onMessageEnd?.(id, refusal?.message);
+      reply(err, message);
+    };
+    const onChunk = options.onMessageData && ((chunk: Buffer) => options.onMessageData?.(id, chunk));
+    void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, ...(onChunk ? { onChunk } : {}) }).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
         const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
@@ -345,40 +367,4 @@ function checkCredentials(auth: SMTPServerAuthentication, expected: string): boo
     default:
       return false;
   }
-}
-
-/** Reads a message's data, keeping its first `keepBytes` bytes (none once past `limit`: it is refused). */
-async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number, limit: number, paramsSent: WeakMap<object, string>): Promise<ReceivedMessage> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let kept = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // Past the size limit the message is refused (552): its bytes are read but not kept.
-    if (stream.sizeExceeded || size > limit || kept >= keepBytes) continue;
-    const part = kept + chunk.length <= keepBytes ? chunk : chunk.subarray(0, keepBytes - kept);
-    chunks.push(part);
-    kept += part.length;
-  }
-  const { mailFrom, rcptTo } = session.envelope;
-  const user = userName(session.user);
-  return {
-    envelope: {
-      mailFrom: mailFrom === false ? "" : mailFrom.address,
-      rcptTo: rcptTo.map((r) => r.address),
-      mailParams: mailFrom === false || mailFrom.args === false ? {} : { ...mailFrom.args },
-      mailParamsSent: mailFrom === false ? "" : paramsSent.get(mailFrom) ?? "",
-      rcptParamsSent: rcptTo.map((r) => paramsSent.get(r) ?? ""),
-    },
-    data: Buffer.concat(chunks, kept),
-    size,
-    session: session.id,
-    secure: session.secure,
-    ...(user === undefined ? {} : { user }),
-  };
-}
-
-function userName(user: unknown): string | undefined {
-  if (typeof user !== "object" || user === null || !("username" in user)) return undefined;
-  return typeof user.username === "string" ? user.username : undefined;
 }
