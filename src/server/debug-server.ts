@@ -154,6 +154,13 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
       const connection = [...server.connections].find((c) => c.session === session);
+      if (connection !== undefined) {
+        const onCommand = connection._onCommand;
+        connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
+          logger.commandBytes(session.id, command);
+          onCommand.call(this, command, next);
+        };
+      }
       if (options.extensions?.chunking === true && connection !== undefined) {
         endChunking.set(session.id, enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 }));
       }
