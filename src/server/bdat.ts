@@ -54,6 +54,12 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
       this.send = send;
     }
   };
+  // RSET, EHLO, STARTTLS...: a new envelope, and the message onData was reading is abandoned
+  const reset = connection._resetSession;
+  conn._resetSession = function (this: Connection): void {
+    abandon(this.session.envelope, "transaction reset before BDAT LAST");
+    reset.call(this);
+  };
   const data = connection.handler_DATA;
   conn.handler_DATA = function (this: Connection, command: Buffer, callback: () => void): void {
     if (!transfers.has(this.session.envelope)) return data.call(this, command, callback);
@@ -116,11 +122,14 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
     conn._resetSession();
   }
 
+  /** Ends the stream onData reads of `envelope`'s message unless BDAT LAST ended it. */
+  function abandon(envelope: object | undefined, why: string): void {
+    const transfer = envelope === undefined ? undefined : transfers.get(envelope);
+    if (transfer && !transfer.stream.writableEnded && !transfer.stream.destroyed) transfer.stream.destroy(new Error(why));
+  }
+
   // what onData is reading of a message the client left before BDAT LAST ends there
-  return () => {
-    const transfer = transfers.get(connection.session.envelope);
-    if (transfer && !transfer.stream.writableEnded) transfer.stream.destroy(new Error("connection closed before BDAT LAST"));
-  };
+  return () => abandon(connection.session.envelope, "connection closed before BDAT LAST");
 }
 
 /** Sends the reply(s) with `send` unless the connection is gone, then resumes the parser. */

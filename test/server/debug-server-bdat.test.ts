@@ -164,3 +164,24 @@ test("our client sends over BDAT to it, SMTP and LMTP (one reply per recipient a
     assert.ok(server.transcript.some((e) => /^BDAT \d+ LAST$/.test(e.line)));
   });
 });
+
+test("RSET or EHLO between chunks ends what onData was reading of the message (not left pending, holding its chunks)", async () => {
+  for (const reset of ["RSET", "EHLO client.example"]) {
+    const discarded: string[] = [];
+    const onTranscript = (e: TranscriptEntry): void => { if (e.line.startsWith("message not received in full")) discarded.push(e.line); };
+    await withServer({ ...ON, onTranscript }, async (server) => {
+      const c = await RawClient.open(server);
+      await c.reply();
+      await c.cmd("EHLO client.example");
+      await c.cmd("MAIL FROM:<a@example.org>");
+      await c.cmd("RCPT TO:<b@example.org>");
+      assert.match(await bdat(c, "BDAT 3", "abc"), /^250 /);
+      assert.match(await c.cmd(reset), /^250[ -]/);
+      // a reply after the reset: the server has dealt with it
+      assert.match(await c.cmd("NOOP"), /^250 /);
+      assert.equal(discarded.length, 1, reset);
+      assert.match(discarded[0]!, /reset/);
+      c.close();
+    });
+  }
+});
