@@ -181,19 +181,20 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--auth-file <file>", "accept the users of this file (repeatable), one user:password a line (blank lines and # comments skipped; spaces around the user name dropped, the password kept as written); enables AUTH. A file or a pipe (<(command), /dev/stdin) of at most 1 MiB", collect)
     .option("--auth-required", "refuse MAIL until the client has logged in")
     .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit)", flagValue("--size", parseCount), DEFAULT_SERVE_SIZE)
-    .option("--max-clients <n>", "most clients connected at once; one more gets 421 (with --size and --print-max 0, this bounds the memory messages in transit take)", flagValue("--max-clients", parsePositive), DEFAULT_SERVE_MAX_CLIENTS)
+    .option("--max-clients <n>", "most clients connected at once; one more gets 421 (with --print-max, this bounds the memory messages in transit take)", flagValue("--max-clients", parsePositive), DEFAULT_SERVE_MAX_CLIENTS)
     .option("--max-recipients <n>", "most recipients of one message; more get 452", flagValue("--max-recipients", parsePositive), DEFAULT_MAX_RECIPIENTS)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable; <> or \"\": the null sender)", flagValue("--refuse-sender", parseRefusedAddress))
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", flagValue("--refuse-recipient", parseRefusedAddress))
     .option("--quiet", "print messages only, not the session transcript")
-    .option("--print-max <bytes>", "print at most this many bytes of each message (0: all); only that much of a message is held in memory", flagValue("--print-max", parseCount), 65536)
-    .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls").join(", ")}`, collect)
-    .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only)", collect)
+    .option("--print-max <bytes>", "print at most this many bytes of each message; only that much of a message is held in memory (0: all, printed as it arrives, none held)", flagValue("--print-max", parseCount), 65536)
+    .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls" && e !== "chunking").join(", ")}`, collect)
+    .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only), chunking", collect)
+    .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking): a client that uses it sends the message unstuffed, in counted chunks")
     .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number }) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; chunking?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
-      const extensions = parseExtensions(o.hide ?? [], o.offer ?? []);
+      const extensions = parseExtensions(o.hide ?? [], [...o.offer ?? [], ...o.chunking ? ["chunking"] : []]);
       // without a certificate these would change nothing a client can see: say so instead
       if (o.tlsCert === undefined && extensions.hideStarttls !== undefined) throw new CommanderError(2, "smtplib.usage", `error: --${extensions.hideStarttls ? "hide" : "offer"} starttls needs --tls-cert and --tls-key (without them STARTTLS is not offered at all)`);
       if (o.tlsCert === undefined && extensions.requireTls === true) throw new CommanderError(2, "smtplib.usage", "error: --offer requiretls needs --tls-cert and --tls-key (REQUIRETLS is advertised in TLS sessions only)");

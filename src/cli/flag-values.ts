@@ -237,7 +237,7 @@ export function checkUtf8Params(mailOptions: readonly string[], rcptOptions: rea
 /** Extension names of `serve --hide`/`--offer` and the debug server option each sets. */
 export const EXTENSIONS = {
   pipelining: "pipelining", "8bitmime": "eightBitMime", smtputf8: "smtpUtf8", enhancedstatuscodes: "enhancedStatusCodes",
-  dsn: "dsn", requiretls: "requireTls", size: "size", starttls: "hideStarttls",
+  dsn: "dsn", requiretls: "requireTls", size: "size", starttls: "hideStarttls", chunking: "chunking",
 } as const satisfies Record<string, keyof DebugServerExtensions>;
 
 /** `--hide a,b` / `--offer c` into debug server extension switches. */

@@ -5,31 +5,72 @@
  */
 import { createSecureContext } from "node:tls";
 import { escapeControl } from "../errors.js";
-import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type ReceivedMessage } from "../server/debug-server.js";
+import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type MessageInfo, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
-import { cutAt, showData } from "./show-data.js";
+import { cutAt, DataShower, showData } from "./show-data.js";
+
+/** The header of a printed message: its number, size when known, session, envelope. */
+function formatHead(message: MessageInfo, index: number, size?: number): string {
+  const { mailFrom, rcptTo, mailParamsSent, rcptParamsSent } = message.envelope;
+  // parameters as sent: smtp-server's values are xtext-decoded (ORCPT=rfc822;a+2Bb is a+b)
+  const withParams = (address: string, params = ""): string => `<${escapeControl(address)}>${params ? ` ${escapeControl(params)}` : ""}`;
+  return [
+    `---------- message ${index} (${size === undefined ? "" : `${size} bytes, `}session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
+    `MAIL FROM: ${withParams(mailFrom, mailParamsSent)}`,
+    ...rcptTo.map((r, i) => `RCPT TO:   ${withParams(r, rcptParamsSent[i])}`),
+    "",
+  ].join("\n") + "\n";
+}
 
 /**
  * Renders a received message: an envelope header, then the data as received (up to `maxBytes`,
  * not splitting a UTF-8 character), as {@link showData} shows it.
  */
 export function formatMessage(message: ReceivedMessage, index: number, maxBytes = Infinity): string {
-  const { mailFrom, rcptTo, mailParams } = message.envelope;
-  const params = Object.entries(mailParams).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(" ");
-  const head = [
-    `---------- message ${index} (${message.size} bytes, session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
-    `MAIL FROM: <${escapeControl(mailFrom)}>${params ? ` ${escapeControl(params)}` : ""}`,
-    ...rcptTo.map((r) => `RCPT TO:   <${escapeControl(r)}>`),
-    "",
-  ];
   const shown = message.data.subarray(0, cutAt(message.data, maxBytes));
   // What any client sent goes to a terminal: escape sequences in it are shown, not run.
   const body = showData(shown);
   const cut = shown.length < message.size ? `[... ${message.size - shown.length} more bytes not shown (--print-max)]\n` : "";
-  return `${head.join("\n")}\n${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
+  return `${formatHead(message, index, message.size)}${body}${body.endsWith("\n") ? "" : "\n"}${cut}---------- end of message ${index} ----------\n`;
+}
+
+/**
+ * `--print-max 0`: each message printed as it arrives, so the server holds none of it
+ * (keepBytes 0) whatever its size: the header when its data begins, each piece as it comes,
+ * and an end line with its size, or saying why it was not kept.
+ */
+function streamMessages(out: (text: string) => void): Pick<DebugServerHooks, "onMessageStart" | "onMessageData" | "onMessageEnd"> {
+  let started = 0;
+  const open = new Map<string, { index: number; size: number; shower: DataShower; last: string }>();
+  const write = (m: { last: string }, text: string): void => {
+    if (text === "") return;
+    m.last = text;
+    out(text);
+  };
+  return {
+    onMessageStart: (session, message) => {
+      const m = { index: ++started, size: 0, shower: new DataShower(), last: "\n" };
+      open.set(session, m);
+      out(formatHead(message, m.index));
+    },
+    onMessageData: (session, chunk) => {
+      const m = open.get(session);
+      if (m === undefined) return;
+      m.size += chunk.length;
+      write(m, m.shower.push(chunk));
+    },
+    onMessageEnd: (session, refused) => {
+      const m = open.get(session);
+      if (m === undefined) return;
+      open.delete(session);
+      write(m, m.shower.end());
+      const why = refused === undefined ? "" : `, not kept: ${escapeControl(refused)}`;
+      out(`${m.last.endsWith("\n") ? "" : "\n"}---------- end of message ${m.index} (${m.size} bytes${why}) ----------\n`);
+    },
+  };
 }
 
 /** The certificate and key, checked as a pair so an error names the flags, not just OpenSSL's "no start line". */
@@ -73,7 +114,8 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     // Only what --print-max shows is held (and a few bytes more: formatMessage's cut looks past
     // it not to split a UTF-8 character); a 32 MiB message is counted, not kept whole.
     // (at most the largest safe integer: --print-max takes up to that, and the sum past it is refused)
-    ...(cmd.printMax === 0 ? {} : { keepBytes: Math.min(cmd.printMax + 4, Number.MAX_SAFE_INTEGER) }),
+    // --print-max 0: printed as it arrives (streamMessages), nothing held
+    keepBytes: cmd.printMax === 0 ? 0 : Math.min(cmd.printMax + 4, Number.MAX_SAFE_INTEGER),
     maxClients: cmd.maxClients,
     maxRecipients: cmd.maxRecipients,
   };
@@ -111,6 +153,7 @@ function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): strin
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
   // --hide starttls: still taken, as a client that tries it unasked would find
   if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : cmd.extensions.hideStarttls === true ? "STARTTLS not advertised" : "STARTTLS");
+  if (cmd.extensions.chunking === true) features.push("CHUNKING");
   const users = Object.keys(options.auth?.users ?? {}).length;
   if (users > 0) features.push(`AUTH for ${users} user(s)${cmd.authRequired ? ", required" : ""}`);
   if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
@@ -122,7 +165,7 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   let count = 0;
   const started = await start(cmd, {
     onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
-    onMessage: (message) => out(formatMessage(message, ++count, cmd.printMax || Infinity)),
+    ...(cmd.printMax === 0 ? { ...streamMessages(out), onMessage: () => void ++count } : { onMessage: (message: ReceivedMessage) => out(formatMessage(message, ++count, cmd.printMax)) }),
   });
   if (typeof started === "number") return started;
   const { server, options } = started;

@@ -44,3 +44,25 @@ export function cutAt(data: Uint8Array, maxBytes: number): number {
   if (((data[cut] ?? 0) & 0xc0) === 0x80) return maxBytes;
   return cut > 0 && data[cut - 1] === 0x0d && data[cut] === 0x0a ? cut - 1 : cut;
 }
+
+/**
+ * {@link showData} for data that arrives in pieces: each `push` returns what can be shown so
+ * far, holding back at most a few bytes (a UTF-8 character or a CRLF cut by a piece's end) so
+ * that the pieces show as the whole would; `end` returns the rest.
+ */
+export class DataShower {
+  #held: Buffer = Buffer.alloc(0);
+  /** Shows `chunk` (after the bytes held back from the last one), less a few bytes held back. */
+  push(chunk: Uint8Array): string {
+    const data = Buffer.concat([this.#held, chunk]);
+    const cut = data.length <= 4 ? 0 : cutAt(data, data.length - 4);
+    this.#held = Buffer.from(data.subarray(cut));
+    return showData(data.subarray(0, cut));
+  }
+  /** Shows the bytes held back. */
+  end(): string {
+    const rest = showData(this.#held);
+    this.#held = Buffer.alloc(0);
+    return rest;
+  }
+}

@@ -8,11 +8,14 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
+import { enableChunking } from "./bdat.js";
 import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type Refusal } from "./options.js";
+import { messageInfo, receive, type MessageInfo } from "./receive.js";
 import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
 
 export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
+export type { MessageInfo } from "./receive.js";
 
 /** smtp-server's per-session list of disabled commands (replaces the server's while set). */
 interface SessionCommands {
@@ -26,8 +29,12 @@ export interface ReceivedMessage {
     readonly mailFrom: string;
     /** RCPT TO addresses in the order accepted (in LMTP, also those then refused after the data). */
     readonly rcptTo: readonly string[];
-    /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword). */
+    /** MAIL FROM parameters (keys upper-case, `true` for a bare keyword, xtext decoded). */
     readonly mailParams: Readonly<Record<string, string | true>>;
+    /** MAIL FROM parameters as the client sent them (xtext not decoded), `""` for none. */
+    readonly mailParamsSent: string;
+    /** RCPT TO parameters as sent (`NOTIFY=SUCCESS ORCPT=rfc822;a+2Bb@x`), one per `rcptTo` entry. */
+    readonly rcptParamsSent: readonly string[];
   };
   /**
    * The message data after the SMTP transparency (dot-stuffing) is undone, CRLF line ends;
@@ -51,6 +58,18 @@ export interface DebugServerHooks {
    * message is then not added to {@link DebugServer.messages}.
    */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  /**
+   * Called when a message's data begins, with its envelope; then `onMessageData` with each piece
+   * of the data as it arrives (DATA unstuffed, BDAT as sent; none past the size limit), so a
+   * caller can show a message whole without the server holding it (`keepBytes: 0`); then
+   * `onMessageEnd` once it is over: `refused` is the reason it was not kept (after a 4xx/5xx),
+   * undefined when it was (after `onMessage`).
+   */
+  readonly onMessageStart?: (session: string, message: MessageInfo) => void;
+  /** See {@link DebugServerHooks.onMessageStart}. */
+  readonly onMessageData?: (session: string, chunk: Buffer) => void;
+  /** See {@link DebugServerHooks.onMessageStart}. */
+  readonly onMessageEnd?: (session: string, refused?: string) => void;
   /** Called for every transcript line as it happens (for live output). */
   readonly onTranscript?: (entry: TranscriptEntry) => void;
 }
@@ -118,13 +137,33 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // is required, which smtp-server no longer does itself once AUTH is off.
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
   const smtpOptions = toSmtpServerOptions(options);
+  // per session: ends a message left mid-BDAT when its connection closes
+  const endChunking = new Map<string, () => void>();
   const logger = createTranscriptLogger(record);
+  // smtp-server xtext-decodes parameter values: the text the client sent, by parsed address
+  // (the object smtp-server keeps in the envelope), as the transcript's C: line had it
+  const paramsSent = new WeakMap<object, string>();
+  const sentParams = (session: string): string => {
+    const line = logger.lastCommand(session) ?? "";
+    return line.slice(line.indexOf(":") + 1).trim().split(/\s+/).slice(1).join(" ");
+  };
   const server = new SMTPServer({
     ...smtpOptions,
     logger,
     onConnect(session, callback) {
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
+      const connection = [...server.connections].find((c) => c.session === session);
+      if (connection !== undefined) {
+        const onCommand = connection._onCommand;
+        connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
+          logger.commandBytes(session.id, command);
+          onCommand.call(this, command, next);
+        };
+      }
+      if (options.extensions?.chunking === true && connection !== undefined) {
+        endChunking.set(session.id, enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 }));
+      }
       callback();
     },
     onSecure(_socket, session, callback) {
@@ -155,6 +194,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       if (param !== undefined) return callback(unsupported(param));
       if (needsUtf8(address.address, address.args)) return callback(notUtf8(address.address));
       const refusal = refuseFrom.get(address.address.toLowerCase());
+      if (!refusal) paramsSent.set(address, sentParams(session.id));
       callback(refusal ? refusalError(refusal, `Sender <${address.address}> refused`) : null);
     },
     onRcptTo(address, session, callback) {
@@ -170,31 +210,45 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       const refusal = refuseTo.get(address.address.toLowerCase());
       if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));
       accepted?.push(address.address);
+      paramsSent.set(address, sentParams(session.id));
       callback(null);
     },
-    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
-      void receive(stream, session, keepBytes, hiddenLimit).then(
-        (message) => {
-          if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
-          const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
-          if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
-          // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
-          repeatRcpts(session);
-          callback(tooBig);
-        },
-        (err: unknown) => {
-          // Typically the client went away before the final ".": say so, or the transcript's
-          // "<n bytes of DATA>" reads like a message that arrived.
-          event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
-          callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 }));
-        },
-      );
-    },
+    onData,
     onClose(session) {
+      endChunking.get(session.id)?.();
+      endChunking.delete(session.id);
       logger.forget(session.id);
       event(session.id, "connection closed");
     },
   });
+
+  /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
+  function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {
+    const id = session.id;
+    options.onMessageStart?.(id, messageInfo(session, paramsSent));
+    const callback: DataCallback = (err, message) => {
+      const refusal = err ?? (Array.isArray(message) && message.every((r) => r instanceof Error) ? message[0] : undefined);
+      options.onMessageEnd?.(id, refusal?.message);
+      reply(err, message);
+    };
+    const onChunk = options.onMessageData && ((chunk: Buffer) => options.onMessageData?.(id, chunk));
+    void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, ...(onChunk ? { onChunk } : {}) }).then(
+      (message) => {
+        if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
+        const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
+        if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
+        // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
+        repeatRcpts(session);
+        callback(tooBig);
+      },
+      (err: unknown) => {
+        // Typically the client went away before the final ".": say so, or the transcript's
+        // "<n bytes of DATA>" reads like a message that arrived.
+        event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
+        callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 }));
+      },
+    );
+  }
 
   // RFC 6531 §3.4-3.5: a non-ASCII address only in a transaction whose MAIL FROM has SMTPUTF8 (else 553)
   function needsUtf8(address: string, mailArgs: Readonly<Record<string, unknown>> | false): boolean {
@@ -320,38 +374,4 @@ function checkCredentials(auth: SMTPServerAuthentication, expected: string): boo
     default:
       return false;
   }
-}
-
-/** Reads a message's data, keeping its first `keepBytes` bytes (none once past `limit`: it is refused). */
-async function receive(stream: SMTPServerDataStream, session: SMTPServerSession, keepBytes: number, limit: number): Promise<ReceivedMessage> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let kept = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // Past the size limit the message is refused (552): its bytes are read but not kept.
-    if (stream.sizeExceeded || size > limit || kept >= keepBytes) continue;
-    const part = kept + chunk.length <= keepBytes ? chunk : chunk.subarray(0, keepBytes - kept);
-    chunks.push(part);
-    kept += part.length;
-  }
-  const { mailFrom, rcptTo } = session.envelope;
-  const user = userName(session.user);
-  return {
-    envelope: {
-      mailFrom: mailFrom === false ? "" : mailFrom.address,
-      rcptTo: rcptTo.map((r) => r.address),
-      mailParams: mailFrom === false || mailFrom.args === false ? {} : { ...mailFrom.args },
-    },
-    data: Buffer.concat(chunks, kept),
-    size,
-    session: session.id,
-    secure: session.secure,
-    ...(user === undefined ? {} : { user }),
-  };
-}
-
-function userName(user: unknown): string | undefined {
-  if (typeof user !== "object" || user === null || !("username" in user)) return undefined;
-  return typeof user.username === "string" ? user.username : undefined;
 }

@@ -17,7 +17,7 @@ export interface Refusal {
   readonly message?: string;
 }
 
-/** Which ESMTP extensions the server advertises (smtp-server cannot offer CHUNKING/BDAT). */
+/** Which ESMTP extensions the server advertises. */
 export interface DebugServerExtensions {
   /** RFC 2920; default true. */
   readonly pipelining?: boolean;
@@ -33,6 +33,13 @@ export interface DebugServerExtensions {
   readonly requireTls?: boolean;
   /** Whether SIZE is advertised when `size` is set; default true. */
   readonly size?: boolean;
+  /**
+   * RFC 3030 CHUNKING (BDAT), added to smtp-server here; default false, so what a client sends
+   * is DATA unless asked. BINARYMIME is not offered (smtp-server refuses `BODY=BINARYMIME`).
+   * A BDAT whose size cannot be read gets 501 and the connection is closed (its octets cannot
+   * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction.
+   */
+  readonly chunking?: boolean;
   /** STARTTLS accepted but not advertised (with `tls.mode` "starttls"); default false. */
   readonly hideStarttls?: boolean;
 }

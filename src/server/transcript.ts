@@ -49,6 +49,10 @@ const VERBS = new Set(["HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "
 export interface TranscriptLogger {
   /** Drops what the logger keeps about `session` (call when it closes). */
   forget(session: string): void;
+  /** The last command line `session` sent, as logged (credentials masked), without its CRLF. */
+  lastCommand(session: string): string | undefined;
+  /** The bytes of the command line `session` sent that smtp-server is about to log. */
+  commandBytes(session: string, line: Buffer): void;
   trace(): void;
   debug(fields: LogFields, message?: string, ...args: unknown[]): void;
   info(): void;
@@ -69,6 +73,10 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
   // text with STARTTLS on offer, a second AUTH) is read as an unknown command and logged as
   // is. Until the next known command, such lines are masked here.
   const afterAuth = new Set<string>();
+  // one line per open session, for the MAIL/RCPT parameters as sent (see ReceivedMessage)
+  const last = new Map<string, string>();
+  // smtp-server logs a command decoded as UTF-8: a byte that is not UTF-8 would show as U+FFFD
+  const bytes = new Map<string, Buffer>();
   const redactAnswer = (session: string, line: string): string => {
     const verb = line.trim().split(/\s+/)[0]?.toUpperCase() ?? "";
     if (verb === "AUTH") afterAuth.add(session);
@@ -77,7 +85,13 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
     return line;
   };
   return {
-    forget: (session) => void afterAuth.delete(session),
+    forget: (session) => {
+      afterAuth.delete(session);
+      bytes.delete(session);
+      last.delete(session);
+    },
+    lastCommand: (session) => last.get(session),
+    commandBytes: (session, line) => void bytes.set(session, line),
     trace: ignore, info: ignore, warn: ignore, error: ignore, fatal: ignore,
     debug(fields, message, ...args) {
       const session = typeof fields?.cid === "string" ? fields.cid : String(fields?.cid ?? "");
@@ -88,7 +102,13 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
         }
       } else if (fields?.tnx === "command" && message === "C:") {
         const command = typeof fields.command === "string" ? fields.command : undefined;
-        const line = redactCommand(command, redactAnswer(session, String(args[0] ?? "").replace("/* secured */", REDACTED)));
+        const raw = bytes.get(session);
+        bytes.delete(session);
+        // the line as logged, unless it was decoded lossily (not one smtp-server masked whole)
+        const logged = String(args[0] ?? "");
+        const text = raw !== undefined && logged.includes("\ufffd") ? showBytes(raw) : logged;
+        const line = redactCommand(command, redactAnswer(session, text.replace("/* secured */", REDACTED)));
+        last.set(session, line);
         record({ session, direction: "C", line: escapeControl(line), time });
       } else if (fields?.tnx === "data" && typeof message === "string") {
         record({ session, direction: "C", line: format(message, ...args).replace(/^C: /, ""), time });
@@ -109,6 +129,16 @@ export function describeServerError(err: Error): string {
   // smtp-server's stage "connect": the TLS handshake of the implicit-TLS port
   const tls = e.meta?.stage === "connect" ? "TLS handshake failed: " : "";
   return escapeControl(`error${from === undefined ? "" : ` (client ${String(from)})`}: ${tls}${what}`);
+}
+
+// One or more well-formed UTF-8 sequences of 2 to 4 bytes (RFC 3629 §4), or a byte that is
+// not part of one, in a latin1 string (as show-data.ts reads message data)
+const UTF8_RUN = /(?:[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})+|[\x80-\xff]/g;
+
+/** A command line's bytes as text: valid UTF-8 as such, any other byte as `\xNN`. */
+export function showBytes(line: Buffer): string {
+  return line.toString("latin1").replace(UTF8_RUN, (run) =>
+    run.length === 1 ? `\\x${run.charCodeAt(0).toString(16).padStart(2, "0")}` : Buffer.from(run, "latin1").toString("utf8"));
 }
 
 /** Renders one entry as `C: line` / `S: line` / `* line`, optionally with the session id. */

@@ -182,6 +182,15 @@ test("serve: defaults and options", () => {
   }
 });
 
+test("serve: --chunking and --offer chunking offer CHUNKING; it is off by default", () => {
+  for (const argv of [["--chunking"], ["--offer", "chunking"], ["--offer", "dsn", "--chunking"]]) {
+    const cmd = parse("serve", ...argv).command;
+    assert.ok(cmd?.kind === "serve" && cmd.extensions.chunking === true, argv.join(" "));
+  }
+  const d = parse("serve").command;
+  assert.ok(d?.kind === "serve" && d.extensions.chunking === undefined);
+});
+
 test("serve: --offer/--hide starttls and --offer requiretls without a certificate are usage errors, not silently ignored", () => {
   for (const argv of [["--offer", "starttls"], ["--hide", "starttls"], ["--offer", "requiretls"], ["--offer", "dsn,requiretls"]]) {
     const r = parse("serve", ...argv);

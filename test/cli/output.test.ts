@@ -16,7 +16,7 @@ import { formatMessage } from "../../src/cli/serve.js";
 import type { ReceivedMessage } from "../../src/server/debug-server.js";
 
 const message = {
-  envelope: { mailFrom: "a@x.org", rcptTo: ["b@x.org", "c@x.org"], mailParams: { BODY: "8BITMIME", SMTPUTF8: true as const } },
+  envelope: { mailFrom: "a@x.org", rcptTo: ["b@x.org", "c@x.org"], mailParams: { BODY: "8BITMIME", SMTPUTF8: true as const }, mailParamsSent: "BODY=8BITMIME SMTPUTF8", rcptParamsSent: ["", ""] },
   data: Buffer.from("Subject: s\r\n\r\nbody\r\n"),
   size: 20,
   session: "abc",

@@ -3,6 +3,8 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { SMTP } from "../../src/index.js";
+import { parseCommandLine, type ServeCommand } from "../../src/cli/args.js";
+import { serveOptions } from "../../src/cli/serve.js";
 import { rawSession, Serve } from "../helpers/cli-process.js";
 
 test("serve --print-max 20: a 2 MB message is shown as its first line, its size and the bytes not shown", async () => {
@@ -33,5 +35,28 @@ test("serve --print-max at the largest whole number the flag takes starts and pr
     assert.match(serve.stdout, /\nSubject: whole\r\n\r\nall of it\r\n-{10} end of message 1/);
   } finally {
     assert.equal(await serve.stop(), 0);
+  }
+});
+
+test("serve --print-max 0: the server holds none of a message (keepBytes 0), which is printed whole as it arrives, with its size at the end", async () => {
+  const cmd = parseCommandLine(["serve", "--print-max", "0"], { writeOut: () => undefined, writeErr: () => undefined }) as ServeCommand;
+  assert.equal((await serveOptions(cmd)).keepBytes, 0);
+  const serve = await Serve.start(["--quiet", "--print-max", "0", "--size", "1000000", "--hide", "size"]);
+  try {
+    // pieces of 256 KiB: a UTF-8 character and CRLFs fall across the server's reads
+    const body = `Subject: big \u00e9\r\n\r\n${`${"\u00e9x".repeat(400)}\r\n`.repeat(100)}`;
+    const client = await SMTP.connect("127.0.0.1", serve.port);
+    try {
+      await client.sendmail("a@example.org", ["b@example.org"], body);
+      await assert.rejects(client.sendmail("a@example.org", ["b@example.org"], "x".repeat(1_200_000)), /552/);
+    } finally {
+      await client.quit();
+    }
+    await serve.waitFor(/end of message 2 /);
+    const size = Buffer.byteLength(body);
+    assert.ok(serve.stdout.includes(`RCPT TO:   <b@example.org>\n\n${body}---------- end of message 1 (${size} bytes) ----------\n`), serve.stdout.slice(0, 300));
+    assert.match(serve.stdout, /\n---------- end of message 2 \(\d+ bytes, not kept: [^\n]*size[^\n]*\) -+\n/);
+  } finally {
+    await serve.stop();
   }
 });

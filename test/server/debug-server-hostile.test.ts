@@ -87,3 +87,22 @@ test("a user name with a line separator (U+2028, which smtp-server lets through)
     assert.equal(auth?.line, "AUTH PLAIN as \"ali\\u2028ce\": refused");
   });
 });
+
+test("a command byte that is not UTF-8 shows as \\xNN in the transcript, not as U+FFFD; a SASL answer holding one stays masked", async () => {
+  await withServer({ auth: { users: { alice: "pw" }, allowInsecure: true } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    c.socket.write(Buffer.from("NOOP caf\xe9 \xc3\xa9\xff\r\n", "latin1"));
+    assert.match(await c.reply(), /^250 /);
+    assert.match(await c.cmd("AUTH LOGIN"), /^334 /);
+    c.socket.write(Buffer.from("s3cr\xe9t\r\n", "latin1"));
+    assert.match(await c.reply(), /^334 /);
+    c.socket.write(Buffer.from("pw\xff\r\n", "latin1"));
+    assert.match(await c.reply(), /^535 /);
+    c.close();
+    const lines = server.transcript.map((e) => formatEntry(e));
+    assert.ok(lines.includes("C: NOOP caf\\xe9 \u00e9\\xff"), lines.join("\n"));
+    assert.ok(!lines.some((l) => l.includes("s3cr") || l.includes("pw\\x")), lines.join("\n"));
+  });
+});

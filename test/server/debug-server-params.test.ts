@@ -3,6 +3,7 @@
 // client that uses an extension it was not offered.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
+import { formatMessage } from "../../src/cli/serve.js";
 import { RawClient, withServer } from "../helpers/debug-client.js";
 
 test("parameters of extensions not advertised, and unknown ones, get 555; those advertised are taken", async () => {
@@ -53,5 +54,24 @@ test("a non-ASCII address in a transaction without the SMTPUTF8 parameter gets 5
     assert.match(await c.cmd("MAIL FROM:<jörg@example.org> SMTPUTF8"), /^250 /);
     assert.match(await c.cmd("RCPT TO:<zoë@example.org>"), /^250 /);
     c.close();
+  });
+});
+
+test("RCPT and MAIL parameters are kept and printed as the client sent them (xtext not decoded), one per recipient", async () => {
+  await withServer({ extensions: { dsn: true } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> RET=HDRS ENVID=a+2Bb"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b+2Bx@example.org"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<c@example.org>"), /^250 /);
+    assert.match(await c.cmd("DATA"), /^354 /);
+    assert.match(await c.cmd("hi\r\n."), /^250 /);
+    c.close();
+    const m = server.messages[0]!;
+    assert.equal(m.envelope.mailParamsSent, "RET=HDRS ENVID=a+2Bb");
+    assert.deepEqual(m.envelope.rcptParamsSent, ["NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b+2Bx@example.org", ""]);
+    const shown = formatMessage(m, 1);
+    assert.match(shown, /\nMAIL FROM: <a@example\.org> RET=HDRS ENVID=a\+2Bb\nRCPT TO: {3}<b@example\.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b\+2Bx@example\.org\nRCPT TO: {3}<c@example\.org>\n/);
   });
 });

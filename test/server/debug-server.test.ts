@@ -27,7 +27,7 @@ test("receives a message over SMTP: envelope, un-stuffed data, transcript, onMes
     c.close();
     assert.equal(server.messages.length, 1);
     const m = server.messages[0]!;
-    assert.deepEqual(m.envelope, { mailFrom: "alice@example.org", rcptTo: ["bob@example.org", "carol@example.org"], mailParams: { BODY: "8BITMIME" } });
+    assert.deepEqual(m.envelope, { mailFrom: "alice@example.org", rcptTo: ["bob@example.org", "carol@example.org"], mailParams: { BODY: "8BITMIME" }, mailParamsSent: "BODY=8BITMIME", rcptParamsSent: ["", ""] });
     assert.equal(m.data.toString("latin1"), "Subject: hi\r\n\r\n.leading dot\r\nlast line\r\n");
     assert.equal(m.secure, false);
     assert.deepEqual(seen, [m]);

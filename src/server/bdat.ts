@@ -1,0 +1,188 @@
+/**
+ * CHUNKING (RFC 3030) for the debugging server: smtp-server has no BDAT, so each connection
+ * gets a BDAT handler that reads exactly the announced octets from smtp-server's command
+ * parser (no dot-stuffing), feeds them to the same onData handler as DATA, and answers once
+ * per BDAT (in LMTP, once per recipient after BDAT LAST).
+ * @module
+ */
+import { PassThrough } from "node:stream";
+import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
+
+type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
+type Parser = Exclude<Connection["_parser"], false>;
+type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;
+
+/** What the BDAT handler needs of the server it is added to. */
+export interface ChunkingHooks {
+  /** Largest message in bytes (Infinity: none); a chunk that goes past it gets 552. */
+  readonly limit: number;
+  /** LMTP: BDAT LAST answered once per recipient. */
+  readonly lmtp: boolean;
+  /** The server's onData handler, handed the chunks as one stream. */
+  readonly onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback) => void;
+  /** How many replies an LMTP BDAT LAST gets (one per RCPT accepted). */
+  readonly replies: (session: SMTPServerSession) => number;
+}
+
+/** A message arriving in chunks: the stream onData reads and the reply it will decide. */
+interface Transfer {
+  readonly stream: PassThrough & SMTPServerDataStream;
+  readonly decided: Promise<Parameters<DataCallback>>;
+  received: number;
+}
+
+/** `BDAT <size> [LAST]` (RFC 3030 §2); a size past 15 digits is not one the server can count. */
+const BDAT_SYNTAX = /^BDAT +(\d{1,15})( +LAST)? *$/i;
+
+/**
+ * Offers CHUNKING on `connection`: CHUNKING in its EHLO/LHLO reply, a BDAT handler, and DATA
+ * refused (503) in a transaction that BDAT started. A BDAT whose size cannot be read is
+ * answered 501 and the connection closed: the octets that follow cannot be told from commands.
+ * @returns a function to call when the connection closes: it ends a message left mid-BDAT.
+ */
+export function enableChunking(connection: Connection, hooks: ChunkingHooks): () => void {
+  // Keyed by envelope: smtp-server makes a new one per transaction (RSET, EHLO, a delivered message).
+  const transfers = new WeakMap<object, Transfer>();
+  const conn = connection as Connection & Record<string, unknown>;
+  const ehlo = connection.handler_EHLO;
+  conn.handler_EHLO = function (this: Connection, command: Buffer, callback: () => void): void {
+    const send = this.send;
+    this.send = (code, data, context) => send.call(this, code, code === 250 && Array.isArray(data) ? [...data, "CHUNKING"] : data, context);
+    try {
+      ehlo.call(this, command, callback);
+    } finally {
+      this.send = send;
+    }
+  };
+  // RSET, EHLO, STARTTLS...: a new envelope, and the message onData was reading is abandoned
+  const reset = connection._resetSession;
+  conn._resetSession = function (this: Connection): void {
+    abandon(this.session.envelope, "transaction reset before BDAT LAST");
+    reset.call(this);
+  };
+  const data = connection.handler_DATA;
+  conn.handler_DATA = function (this: Connection, command: Buffer, callback: () => void): void {
+    if (!transfers.has(this.session.envelope)) return data.call(this, command, callback);
+    this.send(503, "Error: DATA after BDAT in one transaction (RFC 3030 §2)");
+    callback();
+  };
+  conn.handler_BDAT = function (this: Connection, command: Buffer, callback: () => void): void {
+    const match = BDAT_SYNTAX.exec(command.toString("latin1"));
+    if (!match) {
+      this.send(501, "Error: syntax: BDAT <size> [LAST]; closing, as the chunk's end cannot be found");
+      this.close();
+      return callback();
+    }
+    chunk(this, Number(match[1]), match[2] !== undefined, callback);
+  };
+
+  function chunk(conn: Connection, size: number, last: boolean, callback: () => void): void {
+    const session = conn.session;
+    const { envelope } = session;
+    const refusal = envelope.mailFrom === false ? "Error: need MAIL command" : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
+    let transfer = refusal === undefined ? transfers.get(envelope) : undefined;
+    if (refusal === undefined && transfer === undefined) {
+      transfers.set(envelope, transfer = start(session));
+    }
+    const over = transfer !== undefined && transfer.received + size > hooks.limit;
+    // Octets of a chunk that is refused are read and dropped.
+    const sink = transfer !== undefined && !over ? transfer.stream : undefined;
+    readOctets(conn, size, sink, callback, (resume) => {
+      conn._server.logger.debug({ tnx: "data", cid: conn.id }, "C: <%s bytes of BDAT data>", size);
+      if (refusal !== undefined) return answer(conn, resume, () => conn.send(503, refusal));
+      if (transfer === undefined) return resume();
+      if (over) {
+        const replies = last && hooks.lmtp ? hooks.replies(session) : 1;
+        // RFC 3030 §2: the transaction has failed; what onData got is discarded
+        fail(conn, transfer);
+        return answer(conn, resume, () => {
+          for (let i = 0; i < replies; i++) conn.send(552, `Error: message exceeds fixed maximum message size ${hooks.limit}`, "MESSAGE_TOO_BIG");
+        });
+      }
+      transfer.received += size;
+      if (!last) return answer(conn, resume, () => conn.send(250, `${size} octets received`));
+      transfer.stream.end();
+      void transfer.decided.then(([err, message]) => answer(conn, resume, () => {
+        reply(conn, err, message, hooks.lmtp ? hooks.replies(session) : 1);
+        conn._transactionCounter++;
+        conn._unrecognizedCommands = 0;
+        conn._resetSession();
+      }));
+    });
+  }
+
+  function start(session: SMTPServerSession): Transfer {
+    const stream = Object.assign(new PassThrough(), { byteLength: 0, sizeExceeded: false });
+    const decided = new Promise<Parameters<DataCallback>>((resolve) => hooks.onData(stream, session, (...args) => resolve(args)));
+    return { stream, decided, received: 0 };
+  }
+
+  function fail(conn: Connection, transfer: Transfer): void {
+    transfer.stream.destroy(new Error("BDAT chunk refused: message too big"));
+    conn._resetSession();
+  }
+
+  /** Ends the stream onData reads of `envelope`'s message unless BDAT LAST ended it. */
+  function abandon(envelope: object | undefined, why: string): void {
+    const transfer = envelope === undefined ? undefined : transfers.get(envelope);
+    if (transfer && !transfer.stream.writableEnded && !transfer.stream.destroyed) transfer.stream.destroy(new Error(why));
+  }
+
+  // what onData is reading of a message the client left before BDAT LAST ends there
+  return () => abandon(connection.session.envelope, "connection closed before BDAT LAST");
+}
+
+/** Sends the reply(s) with `send` unless the connection is gone, then resumes the parser. */
+function answer(conn: Connection, resume: () => void, send: () => void): void {
+  if (conn._parser !== false && !conn._parser.isClosed) send();
+  resume();
+}
+
+/** The reply(s) to BDAT LAST from onData's decision, as smtp-server answers DATA. */
+function reply(conn: Connection, err: Error | null | undefined, message: string | (string | Error)[] | undefined, count: number): void {
+  const code = (e: Error): number => (e as Error & { responseCode?: number }).responseCode ?? 450;
+  if (err) {
+    for (let i = 0; i < count; i++) conn.send(code(err), err.message);
+  } else if (Array.isArray(message)) {
+    for (const r of message) {
+      if (r instanceof Error) conn.send(code(r), r.message);
+      else conn.send(250, r, "DATA_OK");
+    }
+  } else {
+    for (let i = 0; i < count; i++) conn.send(250, message ?? "OK: message queued", "DATA_OK");
+  }
+}
+
+/**
+ * Takes the next `size` octets off the connection's parser, as they come, into `sink` (or
+ * nowhere), then calls `then` with a function that hands what followed them back to the
+ * parser as commands. Each piece is held only until `sink` takes it (its backpressure is kept).
+ */
+function readOctets(conn: Connection, size: number, sink: PassThrough | undefined, callback: () => void, then: (resume: () => void) => void): void {
+  const parser = conn._parser;
+  if (parser === false) return callback();
+  let left = size;
+  const finish = (rest: Buffer, done: (err?: Error | null) => void): void => {
+    parser._dataMode = false;
+    delete (parser as Partial<Parser>)._feedDataStream;
+    then(() => parser._write(rest, "buffer", done));
+  };
+  if (left === 0) {
+    // nothing to read: the parser carries on once the reply is sent
+    return then(callback);
+  }
+  parser._dataMode = true;
+  parser._feedDataStream = (piece: Buffer, done: (err?: Error | null) => void): void => {
+    const take = piece.subarray(0, left);
+    left -= take.length;
+    const written = sink === undefined || sink.destroyed || sink.write(take);
+    const next = left === 0 ? () => finish(piece.subarray(take.length), done) : () => done();
+    if (written) return next();
+    const go = (): void => {
+      sink?.off("drain", go).off("close", go);
+      next();
+    };
+    sink?.once("drain", go).once("close", go);
+  };
+  callback();
+}
