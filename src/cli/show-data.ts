@@ -5,10 +5,7 @@
  */
 import { escapeControl } from "../errors.js";
 import { asBuffer } from "../protocol/bytes.js";
-
-// One or more well-formed UTF-8 sequences of 2 to 4 bytes (no overlong forms, no surrogates,
-// nothing past U+10FFFF; RFC 3629 §4), read from a latin1 string (one character per byte).
-const UTF8_RUN = /(?:[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})+|[\x80-\xff]/g;
+import { showBytes } from "../server/transcript.js";
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /\r\n|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -22,9 +19,7 @@ const CONTROL = /\r\n|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * that sends bare LFs should see it); other control characters (escape sequences) as `\uNNNN`.
  */
 export function showData(data: Uint8Array): string {
-  const text = asBuffer(data).toString("latin1").replace(UTF8_RUN, (run) =>
-    run.length === 1 ? `\\x${run.charCodeAt(0).toString(16).padStart(2, "0")}` : Buffer.from(run, "latin1").toString("utf8"));
-  return text.replace(CONTROL, (c) => {
+  return showBytes(asBuffer(data)).replace(CONTROL, (c) => {
     if (c === "\r\n" || c === "\t") return c;
     if (c === "\n") return "\\n\n";
     return escapeControl(c);

@@ -131,11 +131,12 @@ export function describeServerError(err: Error): string {
   return escapeControl(`error${from === undefined ? "" : ` (client ${String(from)})`}: ${tls}${what}`);
 }
 
-// One or more well-formed UTF-8 sequences of 2 to 4 bytes (RFC 3629 §4), or a byte that is
-// not part of one, in a latin1 string (as show-data.ts reads message data)
+// One or more well-formed UTF-8 sequences of 2 to 4 bytes (no overlong forms, no surrogates,
+// nothing past U+10FFFF; RFC 3629 §4), or a byte that is not part of one, in a latin1
+// string (one character per byte)
 const UTF8_RUN = /(?:[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})+|[\x80-\xff]/g;
 
-/** A command line's bytes as text: valid UTF-8 as such, any other byte as `\xNN`. */
+/** Bytes as text: valid UTF-8 as such, any other byte as `\xNN` (a command line; message data, see the CLI's showData). */
 export function showBytes(line: Buffer): string {
   return line.toString("latin1").replace(UTF8_RUN, (run) =>
     run.length === 1 ? `\\x${run.charCodeAt(0).toString(16).padStart(2, "0")}` : Buffer.from(run, "latin1").toString("utf8"));
