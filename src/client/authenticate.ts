@@ -6,7 +6,7 @@
  */
 
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
-import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
+import { decodeChallenge, decodeLoginPrompt, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
@@ -196,7 +196,9 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
       throw fail(r.code, `AUTH ${mech} cancelled after ${MAX_AUTH_CHALLENGES} challenges without an outcome; server: ${r.message}`);
     }
     state.challengeCount += 1;
-    const challenge = decodeChallenge(reply.lines.length > 0 ? reply.lines.join("") : reply.message);
+    const text = reply.lines.length > 0 ? reply.lines.join("") : reply.message;
+    // LOGIN's prompts are never read (answered by position): one in plain text is taken.
+    const challenge = mech === "LOGIN" ? decodeLoginPrompt(text) : decodeChallenge(text);
     if (challenge === null) {
       const r = await cancel(io);
       throw fail(r.code, `AUTH ${mech} cancelled: the server's challenge is not valid base64; server: ${r.message}`);
@@ -238,7 +240,8 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
  * anything is sent) for PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER on an unencrypted link to a
  * non-loopback host unless `allowInsecure`; `SMTPAuthenticationError` for any final reply
  * but 235 (503 included), more than five challenges or a challenge that is not base64
- * (both cancelled with `*` first). An error thrown by the auth object while answering a
+ * (both cancelled with `*` first; LOGIN's prompts, which are answered by position, may come
+ * in plain text, see `decodeLoginPrompt`). An error thrown by the auth object while answering a
  * challenge cancels the exchange and is rethrown. An answer that does not come within
  * `io.answerTimeout` (the `command` timeout) is `SMTPException` for the initial response
  * (nothing sent), or for a challenge `SMTPAuthenticationError` once `*` has cancelled the
