@@ -52,3 +52,14 @@ test("a recipient accepted before the hang-up (pipelined and lock-step): still S
     await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), /the message was not sent/);
   });
 });
+
+test("pipelined BDAT, waiting for a stream's first chunk: RCPT refused, then the server hangs up: SMTPRecipientsRefused, the close as cause", async () => {
+  const script = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: RCPT TO:<r2@y.test>\nS: 250 ok\nS: 550 5.1.1 no such user\n-- close\n`;
+  async function* stalled(): AsyncGenerator<Buffer> {
+    await new Promise<void>(() => undefined);
+    yield Buffer.from("never\r\n");
+  }
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["Bob <r1@y.test>", "r2@y.test"], stalled()), refusedThenClosed);
+  });
+});
