@@ -38,7 +38,10 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
   connect: 2 * 60_000,
   /** §4.5.3.2.1 Initial 220 Message: 5 minutes. */
   greeting: 5 * 60_000,
-  /** §4.5.3.2.2/3 MAIL and RCPT: 5 minutes; used for every other command too. */
+  /**
+   * §4.5.3.2.2/3 MAIL and RCPT: 5 minutes; used for every other command too, and for each
+   * answer of an AUTH exchange (an auth object's, a token function's: see `authenticate`).
+   */
   command: 5 * 60_000,
   /** §4.5.3.2.4 DATA Initiation: 2 minutes. */
   dataInitiation: 2 * 60_000,

@@ -290,12 +290,16 @@ export class SMTPRecipientsRefused extends SMTPException {
   /**
    * Bare `{ code, message }` entries (as a caller may build them) are completed into replies.
    * With a 421 among them the server closed the connection, and the others given (accepted,
-   * or never tried) are not in the map: the message says so, not that all were refused.
+   * or never tried) are not in the map: the message says so, not that all were refused; so
+   * it does when `options.cause` is the connection closed by the server (see {@link hungUp})
+   * after these refusals, before the other recipients' replies came.
    */
   constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
     const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
-    const closed = [...recipients.values()].some((r) => r.code === 421);
-    super(`${closed ? "Nobody got the message: the server closed the connection (421)" : "All recipients were refused"}: ${parts.join("; ")}`, options);
+    const lead = [...recipients.values()].some((r) => r.code === 421) ? "Nobody got the message: the server closed the connection (421)"
+      : hungUp(options.cause) ? "Nobody got the message: the connection closed after these refusals, before any recipient was accepted"
+        : "All recipients were refused";
+    super(`${lead}: ${parts.join("; ")}`, options);
     this.recipients = asReplies(recipients);
   }
 }

@@ -33,3 +33,14 @@ export function decodeChallenge(text: string): Buffer | null {
   const valid = t.includes("=") ? t.length % 4 === 0 : t.length % 4 !== 1;
   return valid ? Buffer.from(t, "base64") : null;
 }
+
+/**
+ * Decodes a LOGIN challenge (draft-murchison-sasl-login): a prompt ("Username:",
+ * "Password:") that the client answers by position, as Python's `auth_login` does, whatever
+ * it says. Base64 as {@link decodeChallenge} reads it; else the prompt as some servers send
+ * it, in plain text, as its UTF-8 bytes (what base64 would have carried): such a server
+ * would otherwise have the exchange cancelled although nothing in the prompt is used.
+ */
+export function decodeLoginPrompt(text: string): Buffer {
+  return decodeChallenge(text) ?? Buffer.from(text.trim(), "utf8");
+}

@@ -6,7 +6,7 @@
  */
 
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
-import { decodeChallenge, encodeAuthAnswer } from "../auth/base64.js";
+import { decodeChallenge, decodeLoginPrompt, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
@@ -43,6 +43,11 @@ export interface AuthIO {
    * token function) is then not waited for, and the exchange rejects with its reason.
    */
   readonly signal?: AbortSignal;
+  /**
+   * How long an answer (the auth object's, a mechanism's, a token function's) may take, in
+   * ms: the `command` timeout. Absent: no limit but {@link signal}.
+   */
+  readonly answerTimeout?: number;
   /**
    * Closes the connection with `reason`: called when the server answers the `*` that
    * cancels an exchange with anything but a refusal, which leaves the session in a state
@@ -106,6 +111,32 @@ async function cancel(io: AuthIO): Promise<SMTPReply> {
   return reply;
 }
 
+/** What {@link answerWithin} resolves to when the answer did not come in time. */
+const TIMED_OUT: unique symbol = Symbol("answer timed out");
+
+/**
+ * `answer` raced with the connection (see `AuthIO.signal`) and with `io.answerTimeout`:
+ * {@link TIMED_OUT} once that passes first. An answer that comes later is dropped unsent,
+ * and a late failure of it is handled here, not left unhandled.
+ */
+async function answerWithin<T>(answer: T | Promise<T>, io: AuthIO): Promise<T | typeof TIMED_OUT> {
+  const raced = untilAborted(Promise.resolve(answer), io.signal);
+  const ms = io.answerTimeout;
+  if (ms === undefined) return raced;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), ms); });
+  try {
+    return await Promise.race([raced, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The error of an initial response that did not come in time: nothing was sent, the connection stays. */
+function noInitialResponse(mech: string, io: AuthIO, what: string): SMTPException {
+  return new SMTPException(`AUTH ${mech}: ${what} did not come within ${io.answerTimeout} ms (the command timeout); nothing was sent`);
+}
+
 interface Exchange {
   mechanism: string;
   revealsSecret: boolean;
@@ -139,8 +170,10 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
   // An answer is raced with the connection: one that comes after it has gone (SCRAM's
   // PBKDF2 in the threadpool, up to a fraction of a second; a token function that hangs)
   // is dropped unsent, and a late failure of it is handled there, not left unhandled.
-  const answerOf = (challenge?: Buffer): Promise<Buffer | string | null> => untilAborted(Promise.resolve(ex.authobject(challenge)), io.signal);
+  // It is held to the command timeout too, as every other step of the exchange is.
+  const answerOf = (challenge?: Buffer): Promise<Buffer | string | null | typeof TIMED_OUT> => answerWithin(ex.authobject(challenge), io);
   const initial = (opts.initialResponseOk ?? true) ? await answerOf() : null;
+  if (initial === TIMED_OUT) throw noInitialResponse(mech, io, "the auth object's initial response");
   let command = `AUTH ${mech}`;
   let reply: SMTPReply;
   const encoded = initial === null ? null : encodeAuthAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
@@ -163,14 +196,17 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
       throw fail(r.code, `AUTH ${mech} cancelled after ${MAX_AUTH_CHALLENGES} challenges without an outcome; server: ${r.message}`);
     }
     state.challengeCount += 1;
-    const challenge = decodeChallenge(reply.lines.length > 0 ? reply.lines.join("") : reply.message);
+    const text = reply.lines.length > 0 ? reply.lines.join("") : reply.message;
+    // LOGIN's prompts are never read (answered by position): one in plain text is taken.
+    const challenge = mech === "LOGIN" ? decodeLoginPrompt(text) : decodeChallenge(text);
     if (challenge === null) {
       const r = await cancel(io);
       throw fail(r.code, `AUTH ${mech} cancelled: the server's challenge is not valid base64; server: ${r.message}`);
     }
-    let answer: string;
+    let answer: string | typeof TIMED_OUT;
     try {
-      answer = deferred ?? encodeAuthAnswer(await answerOf(challenge));
+      const given = deferred ?? await answerOf(challenge);
+      answer = given === TIMED_OUT ? given : deferred ?? encodeAuthAnswer(given);
       deferred = null;
     } catch (err) {
       // The connection has gone (the error is then its reason: the signal's, the close's):
@@ -179,6 +215,10 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
       await cancel(io);
       if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError, err.details ?? ex.details());
       throw err;
+    }
+    if (answer === TIMED_OUT) {
+      const r = await cancel(io);
+      throw fail(r.code, `AUTH ${mech} cancelled: no answer to the server's challenge came within ${io.answerTimeout} ms (the command timeout); server: ${r.message}`);
     }
     reply = await io.command(answer, "****");
   }
@@ -200,8 +240,12 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
  * anything is sent) for PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER on an unencrypted link to a
  * non-loopback host unless `allowInsecure`; `SMTPAuthenticationError` for any final reply
  * but 235 (503 included), more than five challenges or a challenge that is not base64
- * (both cancelled with `*` first). An error thrown by the auth object while answering a
- * challenge cancels the exchange and is rethrown. Errors never hold credentials.
+ * (both cancelled with `*` first; LOGIN's prompts, which are answered by position, may come
+ * in plain text, see `decodeLoginPrompt`). An error thrown by the auth object while answering a
+ * challenge cancels the exchange and is rethrown. An answer that does not come within
+ * `io.answerTimeout` (the `command` timeout) is `SMTPException` for the initial response
+ * (nothing sent), or for a challenge `SMTPAuthenticationError` once `*` has cancelled the
+ * exchange. Errors never hold credentials.
  */
 export async function authenticate(io: AuthIO, mechanism: string, authobject: AuthObject, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
   const name = normaliseMechanismName(mechanism);
@@ -232,8 +276,10 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
     ...(binding === null ? {} : { channelBinding: binding }),
     ...(opts.advertised === undefined ? {} : { advertised: opts.advertised }),
   });
-  // Raced with the connection, as each answer is (see exchange): a token function may hang.
-  const initial = await untilAborted(Promise.resolve(exchange.initialResponse()), io.signal);
+  // Raced with the connection and the command timeout, as each answer is (see exchange): a
+  // token function may hang.
+  const initial = await answerWithin(exchange.initialResponse(), io);
+  if (initial === TIMED_OUT) throw noInitialResponse(name, io, "the initial response (a token function's, say)");
   let initialGiven = false;
   const authobject: AuthObject = (challenge?: Buffer) => {
     // RFC 4954 §4: without an initial response on the AUTH line, the first challenge asks for it.

@@ -10,7 +10,8 @@
 import { bodyBytes, checkStreamUsable, isStreamBody, type MessageBody } from "./body.js";
 import { paramValue } from "../protocol/params.js";
 import { checkedRequest, toList, type Request } from "./request.js";
-import { mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
+import { checkEightBit, mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
+import { hasEightBitData } from "../protocol/message.js";
 import type { Body } from "./transaction.js";
 import { checkFunction, checkKnownKeys, checkSignal, optionsObject } from "../option-checks.js";
 import type { DeliverOptions } from "./smtp-transactions.js";
@@ -64,6 +65,15 @@ export function sendRequest(report: boolean, from: string, to: string | readonly
   const req = checkedRequest(from, to, body, mailOptions, rcptOptions, size, report);
   // A string body is normalised already (bodyBytes); bytes go out normalised only by DATA.
   req.rawBytes = body.kind === "bytes" && typeof msg !== "string";
+  // A string that is not ASCII is 8-bit data once encoded as UTF-8: refused where it could
+  // be corrupted, as sendMessage's is (Python refuses any such string). The caller's options
+  // go as given, as in Python; bytes go as given.
+  if (typeof msg === "string" && body.kind === "bytes" && hasEightBitData(body.bytes)) {
+    req.serverOptions = (features, given) => {
+      checkEightBit(features, given);
+      return given;
+    };
+  }
   return req;
 }
 

@@ -78,9 +78,12 @@ function envelopeRefusal(conv: Conversation, env: Envelope, slots: readonly Slot
   if (broken) return broken;
   let replies: EnvelopeReplies;
   try {
-    replies = takeEnvelope(conv, env, slots, cause);
+    // The message was not all written (its write failed): a refusal then a hang-up is that
+    // refusal (see closedInEnvelope).
+    replies = takeEnvelope(conv, env, slots, cause, true);
   } catch (err) {
-    // A 421 to a RCPT, or a reply that never came (its slot's error: nothing is known).
+    // A 421 to a RCPT, a refusal then a hang-up, or a reply that never came (its slot's
+    // error: nothing is known).
     return err instanceof SMTPRecipientsRefused ? err : undefined;
   }
   const { mail, refused, accepted } = replies;

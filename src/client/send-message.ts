@@ -203,20 +203,27 @@ export function mailOptionsFor(
     if (!hasParam(out, "BODY")) out.push("BODY=8BITMIME");
   }
   if (prepared.eightBit) {
-    const body = hasParam(out, "BODY") ? (paramValue(out, "BODY") ?? "").toUpperCase() : undefined;
-    const eightBitOk = features.has("8bitmime") || features.has("smtputf8");
-    if (body === undefined) {
-      if (!eightBitOk) {
-        throw new SMTPNotSupportedError("the message holds 8-bit data, but the server does not advertise 8BITMIME");
-      }
-      out.push("BODY=8BITMIME");
-    } else if (body === "7BIT") {
-      throw new TypeError("BODY=7BIT was given, but the message holds 8-bit data");
-    } else if (body === "8BITMIME" && !eightBitOk) {
-      throw new SMTPNotSupportedError("the message holds 8-bit data, but the server does not advertise 8BITMIME");
-    } else if (body === "BINARYMIME" && !features.has("binarymime")) {
-      throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
-    }
+    checkEightBit(features, out);
+    if (!hasParam(out, "BODY")) out.push("BODY=8BITMIME");
   }
   return out;
+}
+
+/**
+ * Checks that 8-bit data may go to this server with these MAIL `options` (sendMessage's
+ * message, sendmail's non-ASCII string body): only where 8BITMIME or SMTPUTF8 is advertised
+ * (RFC 6152), so never where it could be silently corrupted. `features` as for
+ * {@link mailOptionsFor}: empty after HELO.
+ * @throws SMTPNotSupportedError when the server advertises neither (or not BINARYMIME for a
+ *   caller's `BODY=BINARYMIME`); TypeError when the caller gave `BODY=7BIT`.
+ */
+export function checkEightBit(features: ReadonlyMap<string, string>, options: readonly string[]): void {
+  const body = hasParam(options, "BODY") ? (paramValue(options, "BODY") ?? "").toUpperCase() : undefined;
+  const eightBitOk = features.has("8bitmime") || features.has("smtputf8");
+  if (body === "7BIT") throw new TypeError("BODY=7BIT was given, but the message holds 8-bit data");
+  if (body === "BINARYMIME") {
+    if (!features.has("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
+  } else if ((body === undefined || body === "8BITMIME") && !eightBitOk) {
+    throw new SMTPNotSupportedError("the message holds 8-bit data, but the server does not advertise 8BITMIME");
+  }
 }

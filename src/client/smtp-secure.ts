@@ -263,6 +263,7 @@ export abstract class SMTPSecure extends SMTPBase {
       port: conv.channel.port,
       maskChallenges: (on) => { this.tracer.maskChallenges = on; },
       signal: conv.channel.closedSignal,
+      answerTimeout: conv.timeout("command"),
       close: (reason) => conv.channel.destroy(reason),
     };
   }

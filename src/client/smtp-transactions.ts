@@ -161,7 +161,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * Sends a message: Python's `sendmail`. Returns the refused recipients (empty when all
    * got it). Uses PIPELINING and CHUNKING when offered (see the options). `options`, beyond
    * Python's arguments, gives a stream body's `size` and a `signal` that cancels this call
-   * (see {@link DeliverOptions}).
+   * (see {@link DeliverOptions}). A string body is encoded as UTF-8: one that is not ASCII
+   * is 8-bit data, sent only to a server that advertises 8BITMIME or SMTPUTF8 (else
+   * SMTPNotSupportedError before MAIL; Python refuses any such string); bytes go as given.
    * @throws TypeError (before anything is sent) for a bad address, option or message;
    * RangeError for a bad `size`; SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused
    * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected; the

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, type SMTPServerDisconnected } from "../errors.js";
+import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { outOfStep, PRELIMINARY, type Slot } from "../transport/command-queue.js";
@@ -258,19 +258,41 @@ export interface EnvelopeReplies {
  * @throws SMTPRecipientsRefused on a 421 to a RCPT (the connection is then closed), with
  * `cause`; a slot's error.
  */
-export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[], cause?: unknown): EnvelopeReplies {
+export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[], cause?: unknown, unsent = false): EnvelopeReplies {
   const mail = conv.take(slots[0]!);
   const refused = new Map<string, SMTPReply>();
   const accepted: string[] = [];
   if (mail.code !== 250) return { mail, refused, accepted };
   for (let i = 0; i < env.to.length; i++) {
-    const reply = conv.take(slots[i + 1]!);
+    const slot = slots[i + 1];
+    let reply: SMTPReply;
+    try {
+      // Lock-step, the RCPT after a close is never written: no slot.
+      if (slot === undefined) throw conv.channel.closedSignal.reason;
+      reply = conv.take(slot);
+    } catch (err) {
+      throw unsent ? closedInEnvelope(refused, accepted, err) : err;
+    }
     const addr = env.to[i]!;
     if (isAccepted(reply.code, conv.dialect)) accepted.push(addr);
     else refused.set(addr, reply);
     if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
   }
   return { mail, refused, accepted };
+}
+
+/**
+ * The error for a connection that closed (`err`, a slot's error) before the reply to a
+ * RCPT came, nothing of the message sent, `refused` and `accepted` read before it. A
+ * server that hung up (not a timeout: see `hungUp`) after refusing every recipient it
+ * answered is reported as that refusal, `SMTPRecipientsRefused` with the close as `cause`
+ * (as login() reports a refusal then a hang-up); any other such close says that the
+ * message was not sent.
+ */
+function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: readonly string[], err: unknown): unknown {
+  if (!hungUp(err)) return err;
+  if (accepted.length === 0 && refused.size > 0) return new SMTPRecipientsRefused(refused, { command: "RCPT", cause: err });
+  return new SMTPServerDisconnected(`${err.message} before the replies to RCPT came: the message was not sent`, { command: "RCPT", cause: err });
 }
 
 /**
@@ -318,7 +340,8 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     // without another wait.
     await conv.settled(dataSlot);
     throwIfIntermediate(conv, env, slots);
-    const replies = takeEnvelope(conv, env, slots);
+    // DATA's 354 has not been answered with data: closed here, nothing was sent.
+    const replies = takeEnvelope(conv, env, slots, undefined, true);
     if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), dataSlot], true);
     envelope = replies;
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [dataSlot]);
@@ -380,12 +403,20 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
   const slots: Slot[] = [];
   let command: Command | string = env.mail;
   for (;;) {
-    // Followed: RCPT, DATA or RSET comes next, which a server that answered 3yz would
-    // read as message data (see `Conversation.pipeline`).
-    const [slot] = conv.pipeline([command], false, true);
-    slots.push(slot!);
-    await conv.settled(slot!);
-    const code = conv.take(slot!).code;
+    let code: number;
+    try {
+      // Followed: RCPT, DATA or RSET comes next, which a server that answered 3yz would
+      // read as message data (see `Conversation.pipeline`).
+      const [slot] = conv.pipeline([command], false, true);
+      slots.push(slot!);
+      await conv.settled(slot!);
+      code = conv.take(slot!).code;
+    } catch (err) {
+      // Closed before a RCPT's reply (before it was written, or after): what the replies
+      // read so far make of it (see closedInEnvelope), read as below.
+      if (slots.length === 0 || !hungUp(err)) throw err;
+      break;
+    }
     // A 421, a 3yz and a 1yz reply all close the connection. A connection closed for another
     // reason (a malformed line right behind an accepting reply) is not a reason to stop
     // here: the envelope would be read with replies missing; the next write throws why.
@@ -393,7 +424,7 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
     command = env.rcpts[slots.length - 1]!;
   }
   throwIfIntermediate(conv, env, slots);
-  const replies = takeEnvelope(conv, env, slots);
+  const replies = takeEnvelope(conv, env, slots, undefined, true);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [], true);
   return { refused: replies.refused, accepted: replies.accepted };
 }

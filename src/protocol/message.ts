@@ -239,7 +239,8 @@ export function resentPrefix(section: HeaderSection): "" | "resent-" {
   if (worst.count > 1) {
     throw new TypeError(
       `message has more than one set of Resent-* headers (${worst.count} ${escapeControl(worst.name)} fields): ` +
-        "cannot tell which is the most recent; pass from and to explicitly",
+        "cannot tell which is the most recent (from and to given do not change that, as in Python): remove the older sets, " +
+        "or send it with sendmail(), which reads no header (and removes no Bcc)",
     );
   }
   return "resent-";
