@@ -292,14 +292,15 @@ export function findSender(data: Uint8Array, section: HeaderSection, prefix: "" 
 }
 
 /**
- * The envelope recipients from the headers: every address of every `To`, `Cc` and `Bcc`
- * field, in that order (`Resent-To`, `Resent-Cc`, `Resent-Bcc` when `prefix` is
- * `"resent-"`). Duplicates are kept, as in Python. The fields are read as one address
+ * The envelope recipients from the headers: every address of every `To`, `Bcc` and `Cc`
+ * field, in that order, which is CPython's (`send_message` reads them so, though its
+ * documentation lists To, Cc, Bcc): the RCPT commands go in the same order
+ * (`Resent-To`, `Resent-Bcc`, `Resent-Cc` when `prefix` is `"resent-"`). Duplicates are kept, as in Python. The fields are read as one address
  * list (Python's `getaddresses` reads them so), within one bound (see `parseAddressList`):
  * splitting a list over many fields does not multiply the time it may take.
  * @throws TypeError when one of those fields cannot be parsed, or they are beyond that bound.
  */
 export function findRecipients(data: Uint8Array, section: HeaderSection, prefix: "" | "resent-"): string[] {
   const budget = parseBudget();
-  return ["to", "cc", "bcc"].flatMap((name) => addressesOf(data, section, prefix + name, budget));
+  return ["to", "bcc", "cc"].flatMap((name) => addressesOf(data, section, prefix + name, budget));
 }

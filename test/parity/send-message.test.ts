@@ -33,6 +33,8 @@ describe("parity: send_message", () => {
     "LF line ends and a dot line in the body": "From: a@x.test\nTo: b@y.test\nBcc: c@y.test\n\nbody\n.dot\n",
     "CR line ends: Bcc still removed": "From: a@x.test\rTo: b@y.test\rBcc: c@y.test\r\rbody\r",
     "a Bcc-like line in the body is body": "From: a@x.test\r\nTo: b@y.test\r\n\r\nBcc: c@y.test\r\n",
+    "To, Cc and Bcc: RCPTs in Python's order (To, Bcc, Cc)": "From: a@x.test\r\nTo: t@y.test\r\nCc: c@y.test\r\nBcc: b@y.test\r\n\r\nbody\r\n",
+    "Resent-To, -Cc and -Bcc: the same order": `From: a@x.test\r\nTo: b@y.test\r\n${DATE}Resent-From: r@x.test\r\nResent-To: rt@y.test\r\nResent-Cc: rc@y.test\r\nResent-Bcc: rb@y.test\r\n\r\nbody\r\n`,
     "the same address in To and Cc: two RCPTs": "From: a@x.test\r\nTo: b@y.test\r\nCc: b@y.test\r\n\r\nbody\r\n",
     "source route and address literal": "From: a@x.test\r\nTo: <@r.test:b@y.test>, c@[192.0.2.1]\r\n\r\nbody\r\n",
     "a bare local part": "From: a@x.test\r\nTo: postmaster\r\n\r\nbody\r\n",

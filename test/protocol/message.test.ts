@@ -237,9 +237,9 @@ describe("resentPrefix and the envelope", () => {
     const data4 = b("To: a@b\r\n\r\n");
     assert.equal(findSender(data4, parseHeaderSection(data4), ""), null);
   });
-  it("findRecipients reads To, Cc and Bcc, every field of each, in that order", () => {
+  it("findRecipients reads To, Bcc and Cc (CPython's order), every field of each, in that order", () => {
     const data = b("Bcc: z@z\r\nTo: a@a,\r\n b@b\r\nCc: c@c\r\nTo: d@d\r\nResent-To: no@no\r\n\r\nTo: body@body\r\n");
-    assert.deepEqual(findRecipients(data, parseHeaderSection(data), ""), ["a@a", "b@b", "d@d", "c@c", "z@z"]);
+    assert.deepEqual(findRecipients(data, parseHeaderSection(data), ""), ["a@a", "b@b", "d@d", "z@z", "c@c"]);
     assert.deepEqual(findRecipients(data, parseHeaderSection(data), "resent-"), ["no@no"]);
   });
   it("findRecipients bounds the To, Cc and Bcc fields together: many fields are no way around the bound of one", () => {
