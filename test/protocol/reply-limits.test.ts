@@ -198,4 +198,9 @@ describe("ReplyParser: bad caps", () => {
       assert.throws(() => new ReplyParser(limits), { name: "RangeError", message });
     }
   });
+
+  it("the smallest caps are valid and hold the smallest reply", () => {
+    const p = new ReplyParser({ maxLineLength: 5, maxReplyBytes: 5, maxReplyLines: 1 });
+    assert.deepEqual(p.push(Buffer.from("250\r\n")), [r(250, [""])]);
+  });
 });
