@@ -52,6 +52,16 @@ describe("foldLongHeaderLines", () => {
     assert.deepEqual(fieldsOf(out), fieldsOf(input));
     assert.equal(out.toString("latin1"), `From: a@b\r\nSubject \t:${"x".repeat(2000)}\r\n y\r\nTo: c@d\r\n\r\nbody`);
   });
+  it("folds at the latest place that fits, and leaves a rest of exactly 998 octets whole", () => {
+    const input = b(`X: ${"a".repeat(995)} ${"b".repeat(500)} ${"c".repeat(496)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(input).toString("latin1"), `X: ${"a".repeat(995)}\r\n ${"b".repeat(500)} ${"c".repeat(496)}\r\n\r\n`);
+  });
+  it("with no place within 998 octets, folds at the first place after (even the 999th octet), before a whole run of blanks", () => {
+    const at999 = b(`X:${"a".repeat(997)} ${"b".repeat(10)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(at999).toString("latin1"), `X:${"a".repeat(997)}\r\n ${"b".repeat(10)}\r\n\r\n`);
+    const run = b(`X:${"a".repeat(1000)} \t ${"b".repeat(10)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(run).toString("latin1"), `X:${"a".repeat(1000)}\r\n \t ${"b".repeat(10)}\r\n\r\n`);
+  });
   it("property: every field unfolds unchanged, the body is untouched, and a line is over 998 only where it has no place to fold", () => {
     const word = fc.constantFrom("a", "bb", "x".repeat(300), "y".repeat(990), ",", "\"q\"", "é".repeat(5));
     const ws = fc.constantFrom(" ", "\t", "  ");
