@@ -47,7 +47,9 @@ test("SCRAM-SHA-256: an iteration count above MAX_SCRAM_ITERATIONS is refused be
 });
 
 test("SCRAM-SHA-256: a malformed server-final message fails the exchange", async () => {
-  await failsWith([`334 ${b64(SERVER_FIRST)}`, `334 ${b64("x=abc")}`], "SCRAM-SHA-256: malformed server-final-message", 1);
+  for (const serverFinal of ["x=abc", "v=", "v=AA!A", "v=AAAAA==="]) {
+    await failsWith([`334 ${b64(SERVER_FIRST)}`, `334 ${b64(serverFinal)}`], "SCRAM-SHA-256: malformed server-final-message", 1);
+  }
 });
 
 test("SCRAM-SHA-256: a challenge after the verified server signature fails the exchange", async () => {
