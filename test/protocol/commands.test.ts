@@ -262,6 +262,7 @@ describe("assertSafe / isAscii", () => {
   it("a refused line is quoted in the error, unless it may hold a credential (an AUTH line)", () => {
     throwsTypeError(() => encodeCommand("NOOP", "a\r\nb"), /^command argument must not contain CR, LF or NUL: "a\\r\\nb"$/);
     throwsTypeError(() => encodeCommand("VRFY", "é"), /^Non-ASCII command text needs an SMTPUTF8 transaction: "VRFY é"$/);
+    throwsTypeError(() => encodeCommand("NOOP", `${"x".repeat(90)}\n`), new RegExp(`: "${"x".repeat(80)}"$`));
     for (const args of ["PLAIN c2VjcmV0\n", "PLAIN c2VjcmV0é"]) {
       assert.throws(() => encodeCommand("AUTH", args, "ascii", false), (err: unknown) => {
         assert.ok(err instanceof TypeError && err.message.endsWith("(not shown: it may hold a credential)"), String(err));
