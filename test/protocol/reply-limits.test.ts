@@ -132,6 +132,8 @@ describe("ReplyParser: lines and bytes per reply", () => {
   it("the caps are per reply, not per connection", () => {
     const limits = { maxReplyLines: 2, maxReplyBytes: 20 };
     expectReplies("250-a\r\n250 b\r\n251-c\r\n251 d\r\n", [r(250, ["a", "b"]), r(251, ["c", "d"])], limits);
+    // Each reply has the whole byte cap: one of exactly 8 bytes after another.
+    expectReplies("250 ab\r\n251 cd\r\n", [r(250, ["ab"]), r(251, ["cd"])], { maxReplyBytes: 8 });
   });
 
   it("64 KiB reply passes, one byte more fails (default cap)", () => {
