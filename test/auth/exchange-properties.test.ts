@@ -30,6 +30,14 @@ test("property: a challenge decodes to its bytes, padded or not; one with any ch
   );
 });
 
+test("a challenge whose padding is wrong (too many, too few, or nothing before it) is refused", () => {
+  for (const text of ["A===", "AAAAA===", "====", "=", "==", "AA=", "A=", "AAA==", "AAAA=", "AAAAA"]) {
+    assert.equal(decodeChallenge(text), null, JSON.stringify(text));
+  }
+  assert.deepEqual(decodeChallenge("AA=="), Buffer.from([0]));
+  assert.deepEqual(decodeChallenge(""), Buffer.alloc(0));
+});
+
 test("property: SCRAM-SHA-256 client and an independent server agree for any printable user, password, nonces, salt and iteration count", async () => {
   const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((n) => String.fromCharCode(n)), minLength: 1, maxLength: 24 });
   const nonce = fc.string({ unit: fc.constantFrom(..."abcXYZ019+/!~"), minLength: 1, maxLength: 30 });

@@ -1,5 +1,5 @@
 /**
- * A hostile server that sends one challenge more than PLAIN, XOAUTH2 or OAUTHBEARER has
+ * A hostile server that sends one challenge more than PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER has
  * answers for: the exchange is cancelled with SMTPAuthenticationError naming the mechanism,
  * and no credential goes again after the extra challenge.
  */
@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { authenticateWith } from "../../src/client/authenticate.js";
 import type { SASLMechanism } from "../../src/auth/mechanism.js";
+import { loginMechanism } from "../../src/auth/login.js";
 import { oauthBearerMechanism } from "../../src/auth/oauthbearer.js";
 import { plainMechanism } from "../../src/auth/plain.js";
 import { xoauth2Mechanism } from "../../src/auth/xoauth2.js";
@@ -18,6 +19,7 @@ const ERROR = `334 ${b64('{"status":"invalid_token"}')}`;
 // mechanism, the server's challenges, credentials, the answers after the AUTH command
 const cases: [SASLMechanism, string[], { user: string; password?: string; token?: string }, string[]][] = [
   [plainMechanism, ["334 "], { user: "tim", password: "tanstaaftanstaaf" }, ["*"]],
+  [loginMechanism, ["334 UGFzc3dvcmQ6", "334 UGFzc3dvcmQ6"], { user: "tim", password: "tanstaaftanstaaf" }, [b64("tanstaaftanstaaf"), "*"]],
   [xoauth2Mechanism, [ERROR, ERROR], { user: "tim", token: "tanstaaftanstaaf" }, ["", "*"]],
   [oauthBearerMechanism, [ERROR, ERROR], { user: "tim", token: "tanstaaftanstaaf" }, [b64("\x01"), "*"]],
 ];
@@ -28,6 +30,7 @@ for (const [mechanism, challenges, credentials, answers] of cases) {
     await assert.rejects(authenticateWith(io, mechanism, credentials), (err: unknown) => {
       assert.ok(err instanceof SMTPAuthenticationError, String(err));
       assert.equal(err.smtpError, `${mechanism.name}: unexpected extra challenge from the server`);
+      assert.equal(err.smtpCode, 334, "the code of the reply that carried the extra challenge");
       assert.doesNotMatch(err.message, /tanstaaf/);
       return true;
     });

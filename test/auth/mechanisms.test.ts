@@ -167,8 +167,20 @@ test("SASLprep: RFC 4013 §3's examples, the bidirectional check, unassigned cod
   // U+0221 was unassigned in Unicode 3.2: a query may hold it (RFC 4013 §2.5).
   assert.equal(saslprep("a\u0221", "p"), "a\u0221");
   assert.throws(() => saslprep("\u00ad", "password"), { name: "TypeError", message: /password is empty after SASLprep/ });
+  // Every end of table B.1's ranges (U+200B aside: mapped to a space) is mapped to nothing;
+  // the code point just outside each range is not.
+  const mappedToNothing: Array<[number, number]> = [[0xad, 0xad], [0x34f, 0x34f], [0x1806, 0x1806], [0x180b, 0x180d], [0x200c, 0x200d], [0x2060, 0x2060], [0xfe00, 0xfe0f], [0xfeff, 0xfeff]];
+  for (const [first, last] of mappedToNothing) {
+    for (const cp of [first, last]) assert.throws(() => saslprep(String.fromCodePoint(cp), "password"), { message: /^password is empty after SASLprep/ }, cp.toString(16));
+    for (const cp of [first - 1, last + 1]) {
+      let message = "";
+      try { saslprep(String.fromCodePoint(cp), "p"); } catch (e) { message = (e as Error).message; }
+      assert.doesNotMatch(message, /empty after SASLprep/, cp.toString(16));
+    }
+  }
   assert.equal(saslprep("", "p"), "");
   // A fixed length cap, whatever the call stack's depth (the library spreads code points as arguments).
+  assert.equal(MAX_SASLPREP_LENGTH, 32 * 1024);
   assert.equal(saslprep("\u00e9".repeat(MAX_SASLPREP_LENGTH), "p").length, MAX_SASLPREP_LENGTH);
   assert.throws(() => saslprep("\u00e9".repeat(MAX_SASLPREP_LENGTH + 1), "password"), { name: "TypeError", message: /^password is too long for SASLprep/ });
   // Table C.4's plane-15 non-characters, which the library's table lacks.

@@ -1,8 +1,9 @@
 /**
  * SCRAM-SHA-256's refusals not reached elsewhere: a server-first message without its salt,
- * an iteration count above MAX_SCRAM_ITERATIONS (refused before any PBKDF2), a malformed
- * server-final message, a challenge after the verified server signature, PLUS without a
- * channel binding, and a client nonce that SCRAM cannot carry.
+ * with an attribute misnamed, a bad server nonce or salt, an iteration count above
+ * MAX_SCRAM_ITERATIONS (refused before any PBKDF2), a malformed server-final message, a
+ * challenge after the verified server signature, PLUS without a channel binding, and a
+ * client nonce that SCRAM cannot carry.
  */
 import assert from "node:assert/strict";
 import { pbkdf2Sync } from "node:crypto";
@@ -46,7 +47,9 @@ test("SCRAM-SHA-256: an iteration count above MAX_SCRAM_ITERATIONS is refused be
 });
 
 test("SCRAM-SHA-256: a malformed server-final message fails the exchange", async () => {
-  await failsWith([`334 ${b64(SERVER_FIRST)}`, `334 ${b64("x=abc")}`], "SCRAM-SHA-256: malformed server-final-message", 1);
+  for (const serverFinal of ["x=abc", "v=", "v=AA!A", "v=AAAAA==="]) {
+    await failsWith([`334 ${b64(SERVER_FIRST)}`, `334 ${b64(serverFinal)}`], "SCRAM-SHA-256: malformed server-final-message", 1);
+  }
 });
 
 test("SCRAM-SHA-256: a challenge after the verified server signature fails the exchange", async () => {
@@ -73,4 +76,31 @@ test("SCRAM-SHA-256: a client nonce with ',' or outside printable ASCII is a Typ
     await assert.rejects(authenticateWith(io, scram, pencil), { name: "TypeError", message: "a SCRAM nonce must be printable ASCII without ','" });
     assert.deepEqual(io.sent, []);
   }
+});
+
+test("SCRAM-SHA-256: a hostile server-first message is refused, saying why, before any PBKDF2", async () => {
+  const salt = "W22ZaJ0SNY7soEsUEjb6gQ==";
+  const cases: Array<[string, string]> = [
+    [`m=ext,r=${NONCE}x,s=${salt},i=4096`, "the server requires an extension we do not support"],
+    [`r=${NONCE}x,t=${salt},i=4096`, "malformed server-first-message"],
+    [`r=${NONCE}x,s=${salt},j=4096`, "malformed server-first-message"],
+    [`r=${NONCE}x y,s=${salt},i=4096`, "the server nonce does not extend ours"],
+    [`r=${NONCE}\u00e9,s=${salt},i=4096`, "the server nonce does not extend ours"],
+    [`r=${NONCE}x,s=,i=4096`, "malformed salt"],
+    [`r=${NONCE}x,s=AA!A,i=4096`, "malformed salt"],
+    [`r=${NONCE}x,s=AAAAA===,i=4096`, "malformed salt"],
+    [`r=${NONCE}x,s=AAA,i=4096`, "malformed salt"],
+  ];
+  for (const [serverFirst, reason] of cases) await failsWith([`334 ${b64(serverFirst)}`], `SCRAM-SHA-256: ${reason}`);
+});
+
+test("SCRAM-SHA-256: a salt with '+' and '/' and an iteration count of exactly MAX_SCRAM_ITERATIONS are accepted", async () => {
+  const seen: Array<[string, number]> = [];
+  const scram = createScramSha256Mechanism({
+    nonce: () => NONCE,
+    pbkdf2: (_password, salt, iterations) => { seen.push([salt.toString("base64"), iterations]); return Promise.resolve(Buffer.alloc(32)); },
+  });
+  const io = new FakeIO([`334 ${b64(`r=${NONCE}x,s=+/+/,i=${MAX_SCRAM_ITERATIONS}`)}`, `334 ${b64("v=AAAA")}`, "501 5.7.0 cancelled"]);
+  await assert.rejects(authenticateWith(io, scram, pencil), (err: unknown) => err instanceof SMTPAuthenticationError && /does not verify/.test(err.smtpError));
+  assert.deepEqual(seen, [["+/+/", MAX_SCRAM_ITERATIONS]]);
 });

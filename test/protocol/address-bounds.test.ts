@@ -89,6 +89,13 @@ describe("address lists: absurd shapes are refused, saying why", () => {
     assert.equal(parseAddressList([...fits, ...Array<string>(5000).fill("A <a@x.test>")].join(",")).length, fits.length + 5000);
   });
 
+  it("exactly 4,000 characters' worth of them (each counting 50 more) is still read", () => {
+    const rare = "xxxxxxx <@relay.test:a@x.test>"; // 30 characters: 80 each, 50 of them
+    assert.equal(MAX_FULLY_PARSED % (rare.length + FULL_PARSE_OVERHEAD), 0);
+    const exact = Array<string>(MAX_FULLY_PARSED / (rare.length + FULL_PARSE_OVERHEAD)).fill(rare);
+    assert.equal(parseAddressList(exact.join(",")).length, exact.length);
+  });
+
   it("a given address is held to the same length (quoteaddr)", () => {
     assert.throws(() => quoteaddr(`"${fill("a ", 2000)}`), tooLong);
     assert.throws(() => quoteaddr(`${" ".repeat(40000)}x`), tooLong); // the null-path check is linear too

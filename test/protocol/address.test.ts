@@ -102,8 +102,8 @@ describe("quoteaddr", () => {
     assert.equal(quoteaddr(`${"a".repeat(996)}@b`), `<${"a".repeat(996)}@b>`);
   });
 
-  it("throws TypeError for a non-string", () => {
-    assert.throws(() => quoteaddr(42 as unknown as string), TypeError);
+  it("throws TypeError for a non-string, even one that reads as an address (an array of one)", () => {
+    for (const bad of [42, ["a@b.c"], ["<a@b.c>"]]) assert.throws(() => quoteaddr(bad as unknown as string), TypeError, String(bad));
   });
 
   it("property: the plain-address fast path gives what the full parser gives", () => {

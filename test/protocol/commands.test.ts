@@ -196,8 +196,10 @@ describe("encodeMail / encodeRcpt", () => {
   }
 
   it("options that are not strings, or not an array, are a TypeError", () => {
-    throwsTypeError(() => encodeMail("<a@b>", [1024 as unknown as string]));
+    throwsTypeError(() => encodeMail("<a@b>", [1024 as unknown as string]), /^ESMTP option must be a string, got number$/);
     throwsTypeError(() => encodeMail("<a@b>", "SIZE=1" as unknown as string[]));
+    // Not read letter by letter as the options B, O, D and Y.
+    throwsTypeError(() => encodeMail("<a@b>", "BODY" as unknown as string[]), /^ESMTP options must be an array of strings$/);
     throwsTypeError(() => encodeRcpt("<a@b>", [undefined as unknown as string]));
   });
 });
@@ -252,9 +254,22 @@ describe("params", () => {
 
 describe("assertSafe / isAscii", () => {
   it("assertSafe names the value in its message", () => {
-    throwsTypeError(() => assertSafe("a\nb", "password"), /^password must not contain CR, LF or NUL/);
+    throwsTypeError(() => assertSafe("a\nb", "address"), /^address must not contain CR, LF or NUL: "a\\nb"$/);
     throwsTypeError(() => assertSafe(7 as unknown as string, "user"), /^user must be a string/);
     assertSafe("fine \t text ✓", "x");
+  });
+
+  it("a refused line is quoted in the error, unless it may hold a credential (an AUTH line)", () => {
+    throwsTypeError(() => encodeCommand("NOOP", "a\r\nb"), /^command argument must not contain CR, LF or NUL: "a\\r\\nb"$/);
+    throwsTypeError(() => encodeCommand("VRFY", "é"), /^Non-ASCII command text needs an SMTPUTF8 transaction: "VRFY é"$/);
+    throwsTypeError(() => encodeCommand("NOOP", `${"x".repeat(90)}\n`), new RegExp(`: "${"x".repeat(80)}"$`));
+    for (const args of ["PLAIN c2VjcmV0\n", "PLAIN c2VjcmV0é"]) {
+      assert.throws(() => encodeCommand("AUTH", args, "ascii", false), (err: unknown) => {
+        assert.ok(err instanceof TypeError && err.message.endsWith("(not shown: it may hold a credential)"), String(err));
+        assert.doesNotMatch(err.message, /c2VjcmV0/);
+        return true;
+      });
+    }
   });
 
   it("isAscii", () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { asBuffer, DotStuffer, normalizedLength, normalizeLineEndingBytes, normalizeLineEndings, stuffMessage, type DotStufferOptions } from "../../src/protocol/dot-stuff.js";
+import { asBuffer, DotStuffer, endsInCrlf, normalizedLength, normalizeLineEndingBytes, normalizeLineEndings, stuffMessage, withFinalLineEnd, type DotStufferOptions } from "../../src/protocol/dot-stuff.js";
 import { loadKernel } from "../../src/protocol/dot-stuff-wasm.js";
 
 /**
@@ -312,6 +312,19 @@ describe("normalizedLength", () => {
   it("counts the edges: empty, a lone CR or LF at either end, CRLF split by nothing", () => {
     for (const [text, n] of [["", 0], ["\r", 2], ["\n", 2], ["\r\n", 2], ["\n\r", 4], ["a\r", 3], ["\ra", 3], ["a\r\nb\nc\rd", 10]] as const) {
       assert.equal(normalizedLength(Buffer.from(text, "latin1")), n, JSON.stringify(text));
+    }
+  });
+});
+
+describe("endsInCrlf / withFinalLineEnd (a BDAT text body's last line)", () => {
+  it("only a final CRLF counts; the CRLF is added otherwise, an empty body becoming one empty line", () => {
+    const cases: Array<[string, boolean]> = [["", false], ["\r\n", true], ["a\r\n", true], ["a", false], ["\n", false], ["a\n", false], ["a\r", false], ["\r", false], ["\n\r", false]];
+    for (const [text, ends] of cases) {
+      const data = Buffer.from(text, "latin1");
+      assert.equal(endsInCrlf(data), ends, JSON.stringify(text));
+      const out = withFinalLineEnd(data);
+      if (ends) assert.equal(out, data, JSON.stringify(text));
+      else assert.equal(out.toString("latin1"), `${text}\r\n`, JSON.stringify(text));
     }
   });
 });

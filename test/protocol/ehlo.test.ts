@@ -143,6 +143,7 @@ describe("sizeLimit", () => {
   it("reads RFC 1870 SIZE", () => {
     assert.equal(size("35882577"), 35882577);
     assert.equal(size("0012"), 12);
+    assert.equal(size("1"), 1, "the smallest limit is a limit, not none");
   });
   it("no SIZE, SIZE without a number, and SIZE 0 (no limit) are undefined", () => {
     assert.equal(size(), undefined);

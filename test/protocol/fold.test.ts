@@ -51,6 +51,34 @@ describe("foldLongHeaderLines", () => {
     const out = foldLongHeaderLines(input);
     assert.deepEqual(fieldsOf(out), fieldsOf(input));
     assert.equal(out.toString("latin1"), `From: a@b\r\nSubject \t:${"x".repeat(2000)}\r\n y\r\nTo: c@d\r\n\r\nbody`);
+    const one = b(`Subject :${"x".repeat(2000)} y\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(one).toString("latin1"), `Subject :${"x".repeat(2000)}\r\n y\r\n\r\n`);
+  });
+  it("folds at the latest place that fits, and leaves a rest of exactly 998 octets whole", () => {
+    const input = b(`X: ${"a".repeat(995)} ${"b".repeat(500)} ${"c".repeat(496)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(input).toString("latin1"), `X: ${"a".repeat(995)}\r\n ${"b".repeat(500)} ${"c".repeat(496)}\r\n\r\n`);
+  });
+  it("leaves a line of exactly 998 octets (CRLF not counted) as it is", () => {
+    const input = b(`X: ${"a".repeat(495)} ${"b".repeat(499)}\r\nY: ${"c".repeat(400)} d\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(input), input);
+  });
+  it("folds before a run of blanks, never inside it", () => {
+    const input = b(`X: ${"a".repeat(990)}  ${"b".repeat(20)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(input).toString("latin1"), `X: ${"a".repeat(990)}\r\n  ${"b".repeat(20)}\r\n\r\n`);
+  });
+  it("a field name past 998 octets: folds at the first place after its colon, never before it", () => {
+    const input = b(`${"X".repeat(1000)} : ${"y".repeat(10)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(input).toString("latin1"), `${"X".repeat(1000)} :\r\n ${"y".repeat(10)}\r\n\r\n`);
+  });
+  it("folds a continuation line of 999 octets, its leading blank counted", () => {
+    const input = b(`X: a\r\n ${"b".repeat(500)} ${"c".repeat(497)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(input).toString("latin1"), `X: a\r\n ${"b".repeat(500)}\r\n ${"c".repeat(497)}\r\n\r\n`);
+  });
+  it("with no place within 998 octets, folds at the first place after (even the 999th octet), before a whole run of blanks", () => {
+    const at999 = b(`X:${"a".repeat(997)} ${"b".repeat(10)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(at999).toString("latin1"), `X:${"a".repeat(997)}\r\n ${"b".repeat(10)}\r\n\r\n`);
+    const run = b(`X:${"a".repeat(1000)} \t ${"b".repeat(10)}\r\n\r\n`);
+    assert.equal(foldLongHeaderLines(run).toString("latin1"), `X:${"a".repeat(1000)}\r\n \t ${"b".repeat(10)}\r\n\r\n`);
   });
   it("property: every field unfolds unchanged, the body is untouched, and a line is over 998 only where it has no place to fold", () => {
     const word = fc.constantFrom("a", "bb", "x".repeat(300), "y".repeat(990), ",", "\"q\"", "é".repeat(5));

@@ -19,6 +19,11 @@ test("a UTF-8 byte order mark before the headers is skipped: the fields after it
   assert.deepEqual(section.fields.map((f) => f.key), ["from", "bcc"]);
   assert.equal(section.mboxLineEnd, 3);
   assert.equal(section.unseparated, undefined);
+  // Other bytes 0xEF begins (a UTF-8 character, not the mark) are no header bytes: nothing is skipped.
+  for (const start of [[0xef, 0xbd, 0x98], [0xef, 0x81, 0xbf]]) {
+    const other = parseHeaderSection(Buffer.concat([Buffer.from(start), Buffer.from("X: a\r\n\r\n")]));
+    assert.deepEqual([other.fields.length, other.mboxLineEnd, other.bodyStart, other.unseparated], [0, 0, 0, true]);
+  }
 });
 
 test("fieldAfterHeaderSection: a Bcc after a line that ended the header section is named; none without one, or past the empty line", () => {
@@ -26,6 +31,8 @@ test("fieldAfterHeaderSection: a Bcc after a line that ended the header section 
   assert.equal(fieldAfterHeaderSection(cut, parseHeaderSection(cut), BLIND), "BCC");
   const bare = Buffer.from("From: a@x.test\nnot a field\nTo: c@z.test\nResent-Bcc: d@y.test");
   assert.equal(fieldAfterHeaderSection(bare, parseHeaderSection(bare), BLIND), "Resent-Bcc");
+  const empty = Buffer.from("From: a@x.test\nnot a field\nBcc:\n\nbody\n");
+  assert.equal(fieldAfterHeaderSection(empty, parseHeaderSection(empty), BLIND), "Bcc");
   const past = Buffer.from("From: a@x.test\r\nnot a field\r\n\r\nBcc: b@y.test\r\n");
   assert.equal(fieldAfterHeaderSection(past, parseHeaderSection(past), BLIND), null);
   const separated = Buffer.from("From: a@x.test\r\n\r\nBcc: b@y.test\r\n");

@@ -94,11 +94,16 @@ describe("parseHeaderSection", () => {
   it("accepts obsolete whitespace before the colon (RFC 5322 §4.5)", () => {
     assert.deepEqual(names("Subject : hi\r\nBcc\t: x@y\r\n\r\n"), ["Subject", "Bcc"]);
   });
+  it("a field name is printable US-ASCII but ':' (RFC 5322 ftext, '!' to '~'); DEL ends the header section", () => {
+    assert.deepEqual(names("!X~: a\r\nBcc: b\r\n\r\n"), ["!X~", "Bcc"]);
+    assert.deepEqual(names("X\x7f: a\r\nBcc: b\r\n\r\n"), []);
+  });
   it("handles a message without body, without final line end, or empty", () => {
     assert.deepEqual(names("To: a@b"), ["To"]);
     assert.deepEqual(names(""), []);
     assert.equal(parseHeaderSection(b("To: a@b")).bodyStart, 7);
     assert.equal(parseHeaderSection(b("\r\nbody")).bodyStart, 2);
+    assert.deepEqual(parseHeaderSection(b("\nBcc: x\n")), { fields: [], mboxLineEnd: 0, bodyStart: 1 });
   });
   it("ignores a continuation line before any field", () => {
     const s = parseHeaderSection(b(" stray\r\nTo: a@b\r\n\r\n"));

@@ -16,7 +16,7 @@ describe("ReplyParser: malformed lines are code -1 and the parser stays failed",
     "250ok\r\n", "ERROR\r\n", "ERROR\n", "25\r\n", "2\r\n", "\r\n", "\n", " 250 x\r\n", "2x0 ok\r\n",
     "250\tok\r\n", "250_ok\r\n", "250+ok\r\n", "250\rok\r\n", "-250 x\r\n", "+OK ready\r\n",
     "２５０ fullwidth digits\r\n", "25a ok\r\n", "abc def\r\n", "250-ok\r\nbad\r\n", "250-ok\r\n250x\r\n",
-    "250-ok\r\n\r\n",
+    "250-ok\r\n\r\n", "25:\r\n", "2:0 ok\r\n", ":50 ok\r\n",
   ];
   for (const wire of malformed) {
     it(JSON.stringify(wire), () => expectError(wire, -1, /Malformed reply line/));
@@ -132,6 +132,8 @@ describe("ReplyParser: lines and bytes per reply", () => {
   it("the caps are per reply, not per connection", () => {
     const limits = { maxReplyLines: 2, maxReplyBytes: 20 };
     expectReplies("250-a\r\n250 b\r\n251-c\r\n251 d\r\n", [r(250, ["a", "b"]), r(251, ["c", "d"])], limits);
+    // Each reply has the whole byte cap: one of exactly 8 bytes after another.
+    expectReplies("250 ab\r\n251 cd\r\n", [r(250, ["ab"]), r(251, ["cd"])], { maxReplyBytes: 8 });
   });
 
   it("64 KiB reply passes, one byte more fails (default cap)", () => {
@@ -174,6 +176,8 @@ describe("ReplyParser: lines and bytes per reply", () => {
     expectError(`250-0123456789\r\n250-0123456789\r\n${long}`, -1, /Reply too long/, limits);
     // 16 bytes before it: the line cap (20) breaks before the reply cap (24 more bytes).
     expectError(`250-0123456789\r\n${long}`, 500, "Line too long.", limits);
+    // Both broken by the same byte: the line cap, as Python reads a line before the reply.
+    expectError(`250 ${"z".repeat(20)}\r\n`, 500, "Line too long.", { maxLineLength: 20, maxReplyBytes: 20 });
     // A malformed line that also breaks a cap: the cap wins (it is known before the LF).
     expectError(`250-0123456789\r\n250-0123456789\r\nERROR-ERROR\r\n`, -1, /Reply too long/, limits);
   });
@@ -197,5 +201,10 @@ describe("ReplyParser: bad caps", () => {
     ] as const) {
       assert.throws(() => new ReplyParser(limits), { name: "RangeError", message });
     }
+  });
+
+  it("the smallest caps are valid and hold the smallest reply", () => {
+    const p = new ReplyParser({ maxLineLength: 5, maxReplyBytes: 5, maxReplyLines: 1 });
+    assert.deepEqual(p.push(Buffer.from("250\r\n")), [r(250, [""])]);
   });
 });
