@@ -53,3 +53,31 @@ S: 250 noop here
     assert.equal((await client.noop()).message, "noop here");
   }, {}, LMTP);
 });
+
+test("LMTP low-level: rcpt() answered 300 (no 2yz) is no successful RCPT: data() reads a reply for the accepted recipient only", async () => {
+  const script = `${LHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 250 ok
+C: RCPT TO:<r2@y.test>
+S: 300 odd
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 2.0.0 r1 ok
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test");
+    await client.rcpt("r1@y.test");
+    assert.equal((await client.rcpt("r2@y.test")).code, 300);
+    const reply = await client.data("hi");
+    assert.equal(reply.code, 250);
+    assert.deepEqual([...(reply.recipients ?? new Map()).entries()].map(([a, r]) => [a, r.code]), [["r1@y.test", 250]]);
+    assert.equal((await client.noop()).message, "noop here");
+  }, { timeouts: { dataTermination: 1000 } }, LMTP);
+});
