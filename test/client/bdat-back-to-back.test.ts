@@ -171,6 +171,23 @@ ${RESET_THEN_SECOND}`;
   });
 });
 
+test("pipelined in-memory BDAT: a transaction led by RSET (one before it unread), refused, with a NOOP written after it -> the next transaction starts with RSET too", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("b@y.test", 1)}C: RSET
+${tx("nobody@y.test", 2)}C: NOOP
+${FIRST_THEN_REFUSED}S: 250 noop
+${RESET_THEN_SECOND}`;
+  await withScript(script, async (client) => {
+    const [first, refused, noop] = await Promise.allSettled([
+      client.deliver("a@x.test", "b@y.test", Buffer.from("m1\r\n")), client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m2\r\n")), client.noop(),
+    ]);
+    assert.equal(first.status === "fulfilled" && first.value.reply.message, "first");
+    assert.ok(refused.status === "rejected" && refused.reason instanceof SMTPRecipientsRefused);
+    assert.equal(noop.status === "fulfilled" && noop.value.message, "noop");
+    assert.equal((await client.deliver("a@x.test", "b@y.test", Buffer.from("m2\r\n"))).reply.message, "second");
+  });
+});
+
 test("a transaction written whole and refused after STARTTLS was written: no RSET before the STARTTLS reply; the next transaction starts with one", async () => {
   const script = `${greeting(["PIPELINING", "CHUNKING", "STARTTLS"])}
 ${tx("nobody@y.test", 1)}C: STARTTLS

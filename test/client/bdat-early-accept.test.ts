@@ -54,3 +54,13 @@ test("BDAT: a 250 to the chunk or to BDAT LAST while its bytes are still being w
     ), lmtpCase ? LMTP : undefined));
   }
 });
+
+test("BDAT lock-step: a 200, the lowest 2yz, to BDAT LAST while its bytes are still being written -> SMTPDataError with that 200, as a 250", async () => {
+  const script = `${greeting(["CHUNKING"])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: BDAT ${SIZE} LAST\n-- pause\nS: 200 2.0.0 taken\n-- wait 100\n-- resume\n`;
+  await withPausedScript(script, (client) => refusedAndClosed(client, () => client.sendmail("a@x.test", "b@y.test", MESSAGE), (err) => {
+    assert.ok(err instanceof SMTPDataError, `expected SMTPDataError, got ${String(err)}`);
+    assert.deepEqual([err.smtpCode, err.smtpError, err.command], [200, "2.0.0 taken", "end of data"]);
+    assert.ok(err.cause instanceof SMTPServerDisconnected && /before its bytes were all sent/.test(err.cause.message), String(err.cause));
+    return true;
+  }));
+});

@@ -211,6 +211,33 @@ S: 250 reset
   assert.equal(pulled, 4); // stopped at the first full chunk, not read to its end
 });
 
+test("pipelined BDAT with a slow stream: once every recipient is known refused (the sender accepted), the rest of the stream is not sent (no BDAT at all), RSET", async () => {
+  const { chunks } = bigBody();
+  const script = `${EHLO_CHUNKING_PIPELINING}
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+S: 250 ok
+S: 550 5.1.1 no b
+S: 551 5.1.6 c moved
+C: RSET
+S: 250 reset
+`;
+  let pulled = 0;
+  await withScript(script, async (client) => {
+    async function* slow(): AsyncGenerator<Buffer> {
+      for (const c of chunks) {
+        await new Promise((r) => setTimeout(r, 40)); // the refusals arrive long before 256 KiB are read
+        pulled++;
+        yield c;
+      }
+    }
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], slow()), (err: unknown) =>
+      err instanceof SMTPRecipientsRefused && [...err.recipients].map(([k, v]) => `${k} ${v.code}`).join(",") === "b@y.test 550,c@y.test 551");
+  });
+  assert.equal(pulled, 4); // stopped at the first full chunk, not read to its end
+});
+
 test("pipelined BDAT with a slow stream: after a refused chunk no further BDAT is sent (RFC 3030 §2), and the call fails with that refusal", { timeout: 30_000 }, async () => {
   const { createServer } = await import("node:net");
   const { SMTP } = await import("../../src/index.js");

@@ -130,3 +130,18 @@ test("BDAT, a stream's chunk larger than a write (so written in pieces), refused
     }
   }
 });
+
+test("BDAT LAST refused with 400, the lowest refusal, while its bytes are being written, then the server closes (SMTP lock-step) -> SMTPDataError 400 for the end of data, not the failed write", async () => {
+  const script = `${greeting(["CHUNKING"])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: BDAT ${SIZE} LAST\n-- pause\n${refusedWhileWriting(400, "4.3.0 try later")}`;
+  await withPausedScript(script, (client) => refusedAndClosed(
+    client, () => client.sendmail("a@x.test", "b@y.test", MESSAGE), (err) => dataRefused(err, 400, "4.3.0 try later", "end of data", "400"),
+  ));
+});
+
+test("BDAT LAST refused with 400 while its bytes are being written, then the server closes (LMTP pipelined) -> SMTPRecipientsRefused for the end of data, as for any refusal", async () => {
+  const opening = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: RCPT TO:<r2@y.test>\nS: 250 ok\nS: 250 ok\nS: 250 ok\n`;
+  const script = `${opening}C: BDAT ${SIZE} LAST\n-- pause\n${refusedWhileWriting(400, "4.3.0 try later")}`;
+  await withPausedScript(script, (client) => refusedAndClosed(
+    client, () => client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE), (err) => recipientsRefusedAtEnd(err, 400, "4.3.0 try later", "LMTP 400"),
+  ), LMTP);
+});

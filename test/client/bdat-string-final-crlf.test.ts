@@ -6,7 +6,7 @@
  */
 
 import { test } from "node:test";
-import { withScript } from "../helpers/client.js";
+import { greeting, withScript } from "../helpers/client.js";
 import { scriptEscape } from "../helpers/flow-trace.js";
 import { EHLO_CHUNKING, EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
 
@@ -46,5 +46,20 @@ test("sendMessage: a message whose last line has no CRLF ends in CRLF over BDAT"
 test("bytes still go untouched over BDAT: no CRLF added", async () => {
   await withScript(bdatScript(EHLO_CHUNKING_PIPELINING, "Subject: x\r\n\r\nlast", true), async (client) => {
     await client.sendmail("a@x.test", "b@y.test", Buffer.from("Subject: x\r\n\r\nlast"));
+  });
+});
+
+test("sendmail to a server offering SIZE: MAIL's SIZE= over BDAT counts the CRLF added to a string's last line (the bytes BDAT LAST sends)", async () => {
+  const script = `${greeting(["SIZE 1000", "CHUNKING"])}
+C: MAIL FROM:<a@x.test> SIZE=6
+S: 250 ok
+C: RCPT TO:<b@y.test>
+S: 250 ok
+C: BDAT 6 LAST
+C! ${scriptEscape("body\r\n")}
+S: 250 queued
+`;
+  await withScript(script, async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", "body");
   });
 });

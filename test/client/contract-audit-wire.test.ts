@@ -66,6 +66,19 @@ test("lock-step sendmail: 421 to a RCPT closes without RSET; nobody got the mess
   });
 });
 
+test("lock-step sendmail: 421 to the first of two RCPTs closes without RSET and the second RCPT is never written (SMTPRecipientsRefused with the 421)", async () => {
+  const script = `${EHLO_PLAIN}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 421 4.3.2 bye\n`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], "x"), (err: unknown) => {
+      assert.ok(err instanceof SMTPRecipientsRefused, String(err));
+      assert.deepEqual([...err.recipients].map(([k, v]) => [k, v.code]), [["b@y.test", 421]]);
+      assert.equal(err.command, "RCPT");
+      return true;
+    });
+    assert.equal(client.connected, false);
+  });
+});
+
 test("lock-step sendmail: 421 to DATA closes without RSET (SMTPDataError 421)", async () => {
   await withScript(`${EHLO_PLAIN}${LOCK_STEP_TO_DATA.replace("S: 354 go", "S: 421 4.3.2 bye")}`, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", "x"), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 421);

@@ -67,6 +67,9 @@ test("LMTP: the connection closing among the per-recipient replies keeps what is
     assert.deepEqual([...d.delivered.keys()], ["r1@y.test"], "r1 is known to have the message: a retry must not include it");
     assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", -1], ["r3@y.test", -1]]);
     assert.match(d.refused.get("r2@y.test")!.message, /^No reply for this recipient: Connection unexpectedly closed.*unknown$/);
+    // The call's reply is the first that did not deliver (r2's unknown), not r1's 250: the
+    // message did not reach everyone.
+    assert.equal(d.reply, d.refused.get("r2@y.test"));
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   }, {}, LMTP);
   // A malformed line instead of the second reply also ends the connection: the same.

@@ -115,3 +115,27 @@ S: 250 noop here
     assert.equal((await client.noop()).message, "noop here");
   }, {}, LMTP);
 });
+
+test("LMTP lock-step: a RCPT answered 200, the lowest 2yz, is a successful one, and a 200 after the data delivers: one reply read per recipient, the next command gets its own", async () => {
+  const script = `${LHLO}C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 200 2.1.5 ok
+C: RCPT TO:<r2@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: one
+C: .
+S: 200 2.0.0 r1 saved
+S: 250 2.0.0 r2 saved
+C: NOOP
+S: 250 noop here
+`;
+  await withScript(script, async (client) => {
+    const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test"], "one\r\n");
+    assert.deepEqual([...d.delivered].map(([k, v]) => [k, v.code, v.message]), [["r1@y.test", 200, "2.0.0 r1 saved"], ["r2@y.test", 250, "2.0.0 r2 saved"]]);
+    assert.equal(d.refused.size, 0);
+    assert.equal((await client.noop()).message, "noop here");
+  }, {}, LMTP);
+});
