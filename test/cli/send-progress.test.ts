@@ -316,7 +316,7 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
     const server = await debugServer({ onMessage: () => new Promise((resolve) => setTimeout(resolve, 4_500)) });
     const run = await sendOnTerminal(["--server", `127.0.0.1:${server.port}`, "--subject", "slow"]);
     assert.equal(run.code, 0, run.terminal);
-    assert.match(run.terminal, /waiting for the server's reply to the message: [34]s/);
+    assert.match(run.terminal, /waiting for the server's reply to the message: \d+s/);
     assert.ok(run.terminal.trimEnd().endsWith("\x1b[K"), `the line erased at the end: ${JSON.stringify(run.terminal.slice(-80))}`);
     assert.match(run.stdout, /^delivered <b@x\.test>: 250 /m);
   });
