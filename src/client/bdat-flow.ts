@@ -13,9 +13,10 @@ import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.j
 import { dataRefusal } from "./slot-refusal.js";
 import { refusalOnClose } from "./refusal-on-close.js";
 import {
-  abandon, drain, envelopeCommands, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
+  abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 import { openGroup } from "./reset-lead.js";
+import { envelopeCommands } from "./envelope-commands.js";
 import type { ProgressMeter } from "./progress-meter.js";
 
 /** Size of the chunks a stream is cut into. */

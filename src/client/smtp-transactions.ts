@@ -22,9 +22,10 @@ import { ProgressMeter } from "./progress-meter.js";
 import { complete, finish, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
 import {
-  DATA, isAccepted, mailCommand, rcptLine, refuseData, send, type Envelope, type Pending,
+  isAccepted, refuseData, send, type Envelope, type Pending,
 } from "./transaction.js";
 import { openGroup } from "./reset-lead.js";
+import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
 import { bdatLength } from "./bdat-flow.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */

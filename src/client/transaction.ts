@@ -6,12 +6,13 @@
  */
 
 import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
+import type { CommandEncoding } from "../protocol/commands.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { outOfStep, PRELIMINARY, type Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation, Dialect } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
+import { DATA, envelopeCommands } from "./envelope-commands.js";
 import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
@@ -80,36 +81,6 @@ export interface Pending {
    */
   whole?: { slots: Slot[]; env: Envelope; seq: number };
 }
-
-/** `verb head PARAMS` as a command (see `paramsText`); its trace text is the line itself. */
-function withParams(verb: string, head: string, params: readonly string[], encoding: CommandEncoding): Command {
-  const line = paramsLine(verb, head, params, encoding);
-  return { bytes: `${line}\r\n`, log: line };
-}
-
-/** `MAIL FROM:<path> PARAMS` as a command, with its trace text. */
-export function mailCommand(path: string, params: readonly string[], encoding: CommandEncoding): Command {
-  return withParams("MAIL", `FROM:${path}`, params, encoding);
-}
-
-/**
- * `RCPT TO:<path> PARAMS` as a checked command line (no CRLF), which is also its trace text.
- * @throws TypeError for a line that may not be sent.
- */
-export function rcptLine(path: string, params: readonly string[], encoding: CommandEncoding): string {
-  return rcptLines([path], params, encoding)[0]!;
-}
-
-/** The envelope's MAIL command followed by one RCPT line per recipient. */
-export function envelopeCommands(env: Envelope): (Command | string)[] {
-  const commands: (Command | string)[] = [env.mail];
-  for (const rcpt of env.rcpts) commands.push(rcpt);
-  return commands;
-}
-
-
-/** DATA, whose reply (354) has the `dataInitiation` timeout. */
-export const DATA: Command = { bytes: commandText("DATA"), log: "DATA", phase: "dataInitiation" };
 
 /**
  * Ends a DATA the server answered with 354 (`reply`) although nothing may be sent
@@ -282,12 +253,11 @@ export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly 
 }
 
 /**
- * The error for a connection that closed (`err`, a slot's error) before the reply to a
- * RCPT came, nothing of the message sent, `refused` and `accepted` read before it. A
- * server that hung up (not a timeout: see `hungUp`) after refusing every recipient it
- * answered is reported as that refusal, `SMTPRecipientsRefused` with the close as `cause`
- * (as login() reports a refusal then a hang-up); any other such close says that the
- * message was not sent.
+ * The error for a connection that closed (`err`, a slot's error) before a RCPT's reply,
+ * nothing of the message sent, `refused` and `accepted` read before it. A server that hung
+ * up (not a timeout: see `hungUp`) after refusing every recipient it answered: that refusal,
+ * `SMTPRecipientsRefused` with the close as `cause` (as login() reports a refusal then a
+ * hang-up); any other such close says that the message was not sent.
  */
 function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: readonly string[], err: unknown): unknown {
   if (!hungUp(err)) return err;
