@@ -96,17 +96,16 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
   let half = "";
   /** Fixes the line ends of string chunks, with `text`. */
   const fixer = text ? new LineEndingFixer() : undefined;
-  /** The last two bytes yielded (-1 for none), and whether the stream ends in text. */
-  let before = -1;
+  /** With `text`: the last byte yielded (-1 for none), and whether the stream ends in text. */
   let lastByte = -1;
   let endsInText = false;
   const out = (bytes: Buffer, isText: boolean): Buffer => {
+    if (fixer === undefined) return bytes;
     if (bytes.length > 0) {
-      before = bytes.length > 1 ? bytes[bytes.length - 2]! : lastByte;
       lastByte = bytes[bytes.length - 1]!;
       endsInText = isText;
+      if (!isText) fixer.reset();
     } else if (isText && lastByte === -1) endsInText = true;
-    if (!isText && bytes.length > 0) fixer?.reset();
     return bytes;
   };
   for await (const chunk of body) {
@@ -124,7 +123,8 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
   if (half !== "") yield out(Buffer.from(half, "utf8"), true);
-  if (text && endsInText && !(before === 0x0d && lastByte === 0x0a)) yield Buffer.from("\r\n", "latin1");
+  // Text chunks have CRLF line ends (the fixer's): one that ends in LF ends in CRLF.
+  if (endsInText && lastByte !== 0x0a) yield Buffer.from("\r\n", "latin1");
 }
 
 /**
