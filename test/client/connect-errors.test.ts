@@ -164,3 +164,31 @@ describe("sourceAddress with a host name of several addresses", () => {
     }
   });
 });
+
+describe("sourceAddress: the lookup's other endings", () => {
+  it("the client's signal ends a lookup that never answers, with the signal's reason", async () => {
+    const real = dns.lookup as unknown as LookupAll;
+    mock.method(dns, "lookup", ((host, options, callback) => {
+      if (host !== "silent.test") real(host, options, callback);
+    }) as LookupAll);
+    const controller = new AbortController();
+    const reason = new Error("stop now");
+    const client = new SMTP({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" }, signal: controller.signal });
+    const pending = client.connect("silent.test", 25).then(() => assert.fail("connected"), (e: unknown) => e);
+    setImmediate(() => controller.abort(reason));
+    const err = await pending;
+    assert.equal(err, reason);
+  });
+
+  it("a lookup that answers with no address: ENOTFOUND, naming the family looked up", async () => {
+    const real = dns.lookup as unknown as LookupAll;
+    mock.method(dns, "lookup", ((host, options, callback) => {
+      if (host !== "empty.test") return real(host, options, callback);
+      return callback(null, []);
+    }) as LookupAll);
+    const client = new SMTP({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" } });
+    const err = await client.connect("empty.test", 25).then(() => assert.fail("connected"), (e: unknown) => e);
+    assert.ok(err instanceof SMTPConnectError, String(err));
+    assert.equal(err.smtpError, "Could not connect to empty.test:25: getaddrinfo ENOTFOUND empty.test (IPv4 addresses only: sourceAddress 127.0.0.1 is IPv4)");
+  });
+});
