@@ -9,6 +9,7 @@ import dns from "node:dns";
 import type * as net from "node:net";
 import { SMTPConnectError, SMTPTimeoutError } from "../errors.js";
 import { endpoint } from "./endpoint.js";
+import { within } from "./within.js";
 
 /** One connection attempt to `address`, within `ms` milliseconds (`limit`: the whole phase's). */
 export type Attempt = (address: string, ms: number, limit: number) => Promise<net.Socket>;
@@ -49,26 +50,12 @@ export async function connectEachAddress(
  * lookup cannot be cancelled: its late answer is dropped).
  */
 function lookupAll(host: string, port: number, family: number, timeout: number, signal: AbortSignal | undefined): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const finish = (err: unknown, addresses?: string[]): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      if (addresses !== undefined) resolve(addresses);
-      else reject(err);
-    };
-    const onAbort = (): void => finish(signal?.reason);
-    const timer = setTimeout(() => {
-      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${endpoint(host, port)}`, "connect", timeout));
-    }, timeout);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+  const expired = (): unknown => new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${endpoint(host, port)}`, "connect", timeout);
+  return within<string[]>((settle) => {
     dns.lookup(host, { all: true, family }, (err, found) => {
-      if (err === null && found.length > 0) return finish(undefined, found.map((a) => a.address));
+      if (err === null && found.length > 0) return settle(undefined, found.map((a) => a.address));
       const cause = err ?? Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-      finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${cause.message}`, { cause }));
+      settle(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${cause.message}`, { cause }));
     });
-  });
+  }, { timeout, expired, signal });
 }

@@ -12,6 +12,7 @@ import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
 import { asciiDomain, endpoint } from "./endpoint.js";
 import { connectEachAddress } from "./each-address.js";
+import { within } from "./within.js";
 
 /** Where and how to connect. */
 export interface OpenOptions {
@@ -179,36 +180,17 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
 /** Calls the factory, racing it against the timeout and the signal; a late socket is destroyed. */
 function callFactory(factory: SocketFactory, host: string, port: number, timeout: number, signal: AbortSignal | undefined): Promise<net.Socket> {
   const phase = new AbortController();
-  return new Promise<net.Socket>((resolve, reject) => {
-    let settled = false;
-    const finish = (err: unknown, socket?: net.Socket): void => {
-      if (settled) {
-        socket?.destroy();
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      if (socket !== undefined) return resolve(socket);
-      phase.abort(err);
-      reject(err);
-    };
-    const onAbort = (): void => finish(signal?.reason);
-    const timer = setTimeout(() => {
-      finish(new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${endpoint(host, port)} through socketFactory`, "connect", timeout));
-    }, timeout);
-    signal?.addEventListener("abort", onAbort, { once: true });
+  const expired = (): unknown => new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${endpoint(host, port)} through socketFactory`, "connect", timeout);
+  return within<net.Socket>((settle) => {
     new Promise<net.Socket>((res) => res(factory({ host, port, signal: phase.signal }))).then((socket) => {
-      if (socket instanceof net.Socket) return finish(undefined, socket);
-      if (settled) return;
+      if (socket instanceof net.Socket) return settle(undefined, socket);
       const cause = new TypeError(`socketFactory must resolve to a net.Socket, got ${String(socket)}`);
-      finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${cause.message}`, { cause }));
+      settle(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${cause.message}`, { cause }));
     }, (err: unknown) => {
-      if (settled) return;
       const text = err instanceof Error ? err.message : String(err);
-      finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)} through socketFactory: ${text}`, { cause: err }));
+      settle(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)} through socketFactory: ${text}`, { cause: err }));
     });
-  });
+  }, { timeout, expired, signal, late: (socket) => socket.destroy(), failed: (err) => phase.abort(err) });
 }
 
 /**
