@@ -19,7 +19,7 @@ import {
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
 import { followSignal } from "./abortable.js";
-import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withCheckedContext, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
@@ -240,7 +240,7 @@ export abstract class SMTPSecure extends SMTPBase {
     // Through a follower: a signal shared by many clients keeps one listener (see watchSignal).
     const own = followSignal(this.options.signal);
     try {
-      await conv.channel.upgrade(withCheckedContext(tlsOptions ?? this.options.tls ?? {}), conv.timeout("connect"), own.signal);
+      await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), own.signal);
     } finally {
       own.release();
     }

@@ -5,7 +5,6 @@
 
 import type * as tls from "node:tls";
 import { SMTP_SSL_PORT } from "../constants.js";
-import { withCheckedContext } from "../option-checks.js";
 import { SMTP } from "./smtp.js";
 
 /**
@@ -22,6 +21,6 @@ export class SMTP_SSL extends SMTP {
   static override readonly defaultPort: number = SMTP_SSL_PORT;
 
   protected override get implicitTLS(): tls.ConnectionOptions {
-    return withCheckedContext(this.options.tls ?? {});
+    return this.options.tls ?? {};
   }
 }

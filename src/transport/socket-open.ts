@@ -13,6 +13,7 @@ import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
 import { asciiDomain, endpoint } from "./endpoint.js";
 import { connectEachAddress } from "./each-address.js";
 import { within } from "./within.js";
+import { withCheckedContext } from "../option-checks.js";
 
 /** Where and how to connect. */
 export interface OpenOptions {
@@ -68,10 +69,12 @@ const TARGET_KEYS = ["host", "port", "path", "socket"] as const;
  * only), and the certificate is checked against it, never against a default such as
  * `localhost`; with no name at all (a Unix socket without `servername`) the check fails
  * unless `rejectUnauthorized` is false. A caller's `checkServerIdentity` is called with
- * that name.
+ * that name. The TLS context the options were checked with (`checkTLSOptions`) goes along
+ * as `secureContext` while they are unchanged (`withCheckedContext`): Node does not build it again.
  */
 export function tlsOptionsFor(host: string | undefined, base: tls.ConnectionOptions = {}): tls.ConnectionOptions {
-  const options: tls.ConnectionOptions = { ...base };
+  // The context the constructor's check built from these options, when it did (not built again).
+  const options: tls.ConnectionOptions = { ...withCheckedContext(base) };
   for (const key of TARGET_KEYS) delete options[key];
   const given = base.servername || host || undefined;
   // SNI and the certificate check take the name's ASCII form (a name that has none as it is).
