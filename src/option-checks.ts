@@ -67,23 +67,80 @@ const NOT_CONTEXT_KEYS = new Set(["servername", "checkServerIdentity", "rejectUn
 
 /**
  * The TLS context {@link checkTLSOptions} built from an options object, with a copy of the
- * values it was built from: used only while the object still holds those values.
+ * values it was built from (see {@link snapshot}): used only while the object still holds those values.
  */
 const checkedContexts = new WeakMap<object, { readonly context: tls.SecureContext; readonly values: Readonly<Record<string, unknown>> }>();
+
+/** A copy of bytes (a Buffer, any typed array) that an option held: they may be changed in place. */
+class BytesCopy {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** How deep a context option nests (`key: [{ pem: Buffer }]`): deeper is not reused. */
+const SNAPSHOT_DEPTH = 4;
+
+/**
+ * A copy of the context options in `options` (those not in {@link NOT_CONTEXT_KEYS}, without
+ * `null`s) deep enough to tell a change made in place later: an array (`ca`), a plain object
+ * (`{ pem, passphrase }`) and bytes (a `Buffer` key) are copied; strings, numbers and other
+ * objects are kept as they are (compared by identity). `undefined` when they nest too deep.
+ */
+function snapshot(options: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  const copy = (value: unknown, depth: number): unknown => {
+    if (typeof value !== "object" || value === null) return value;
+    if (depth > SNAPSHOT_DEPTH) throw new RangeError("too deep");
+    if (ArrayBuffer.isView(value)) return new BytesCopy(Buffer.from(Buffer.from(value.buffer, value.byteOffset, value.byteLength)));
+    if (Array.isArray(value)) return value.map((v) => copy(v, depth + 1));
+    if (!isPlainObject(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v, depth + 1)]));
+  };
+  const given = Object.entries(withoutNulls(options)).filter(([key]) => !NOT_CONTEXT_KEYS.has(key));
+  try {
+    return Object.fromEntries(given.map(([key, value]) => [key, copy(value, 0)]));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `now` holds what `then` (from {@link snapshot}) copied: same bytes, same items, same keys. */
+function sameAsSnapshot(now: unknown, then: unknown): boolean {
+  if (then instanceof BytesCopy) {
+    return ArrayBuffer.isView(now) && then.bytes.equals(Buffer.from(now.buffer, now.byteOffset, now.byteLength));
+  }
+  if (Array.isArray(then)) {
+    return Array.isArray(now) && now.length === then.length && then.every((item, i) => sameAsSnapshot(now[i], item));
+  }
+  if (typeof then === "object" && then !== null && isPlainObject(then)) {
+    if (typeof now !== "object" || now === null || !isPlainObject(now) || ArrayBuffer.isView(now) || Array.isArray(now)) return false;
+    const keys = Object.keys(then);
+    return Object.keys(now).length === keys.length && keys.every((k) => Object.hasOwn(now, k) && sameAsSnapshot((now as Record<string, unknown>)[k], (then as Record<string, unknown>)[k]));
+  }
+  return now === then;
+}
+
+/** An object made by `{ ... }` (or with no prototype): not a class instance such as a KeyObject. */
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 
 /**
  * `options` for `tls.connect`, with the TLS context {@link checkTLSOptions} built from them
  * as `secureContext` (Node would build the same context again, 0.2 to 1 ms, per client and
- * per STARTTLS), when it did and none of their values has changed since; else `options` as
- * they are. The options that do not go into a context (`servername`, `checkServerIdentity`,
- * `rejectUnauthorized`, ...) stay and apply as before.
+ * per STARTTLS), when it did and none of the values that go into it has changed since, not
+ * even in place (a `ca` array, the bytes of a `key`): else `options` as they are, whose
+ * context `tls.connect` builds, as it would have without the check. The options that do
+ * not go into a context (`servername`, `checkServerIdentity`, `rejectUnauthorized`, ...)
+ * apply as they are now.
  */
 export function withCheckedContext(options: tls.ConnectionOptions): tls.ConnectionOptions {
   const checked = checkedContexts.get(options);
   if (checked === undefined) return options;
-  const keys = Object.keys(options);
-  if (keys.length !== Object.keys(checked.values).length) return options;
-  for (const key of keys) if ((options as Record<string, unknown>)[key] !== checked.values[key]) return options;
+  const now = Object.entries(withoutNulls(options as Record<string, unknown>)).filter(([key]) => !NOT_CONTEXT_KEYS.has(key));
+  if (now.length !== Object.keys(checked.values).length) return options;
+  for (const [key, value] of now) {
+    if (!Object.hasOwn(checked.values, key) || !sameAsSnapshot(value, checked.values[key])) return options;
+  }
   return { ...options, secureContext: checked.context };
 }
 
@@ -115,7 +172,8 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
   } catch (err) {
     throw new TypeError(`${what} options cannot make a TLS context: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  checkedContexts.set(options, { context, values: { ...options } });
+  const values = snapshot(options);
+  if (values !== undefined) checkedContexts.set(options, { context, values });
 }
 
 /**

@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { SMTP, SMTP_SSL, SMTPException, type SMTPOptions } from "../../src/index.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
 import { withPeer } from "./peer.js";
+import { checkTLSOptions, withCheckedContext } from "../../src/option-checks.js";
 
 const BASE: SMTPOptions = { localHostname: "client.test", timeout: 10_000 };
 /** A TLS 1.2 cipher for the test certificate's EC key, not the one Node would choose first. */
@@ -83,5 +84,40 @@ describe("the TLS context checked at construction", () => {
         trusting.close();
       }
     });
+  });
+
+  it("a CA array changed in place after construction applies: the context checked then is not used", async () => {
+    await withPeer({ keyPair: certs }, async (peer) => {
+      const ca = [certs.wrongCa];
+      const smtp = new SMTP({ ...BASE, tls: { ca } });
+      ca[0] = certs.ca;
+      try {
+        await smtp.connect("127.0.0.1", peer.port);
+        await smtp.starttls();
+        assert.ok(smtp.tlsInfo, "the link is TLS, trusted by the CA put into the array");
+      } finally {
+        smtp.close();
+      }
+    });
+  });
+
+  it("bytes changed in place (a Buffer, a { pem } key) are a change; the same values in new objects are none", () => {
+    const ca = Buffer.from(certs.ca);
+    const options: tls.ConnectionOptions = { ca, key: [{ pem: Buffer.from(certs.key) }], cert: certs.cert };
+    checkTLSOptions(options);
+    assert.notEqual(withCheckedContext(options).secureContext, undefined);
+    ca[ca.length - 1] ^= 1;
+    assert.equal(withCheckedContext(options).secureContext, undefined);
+    ca[ca.length - 1] ^= 1;
+    assert.notEqual(withCheckedContext(options).secureContext, undefined);
+    const pem = (options.key as { pem: Buffer }[])[0]!.pem;
+    pem[0] ^= 1;
+    assert.equal(withCheckedContext(options).secureContext, undefined);
+    pem[0] ^= 1;
+    options.key = [{ pem: Buffer.from(certs.key) }];
+    options.ca = Buffer.from(certs.ca);
+    assert.notEqual(withCheckedContext(options).secureContext, undefined);
+    options.servername = "other.example";
+    assert.notEqual(withCheckedContext(options).secureContext, undefined, "servername does not go into the context");
   });
 });
