@@ -125,3 +125,22 @@ export interface SASLMechanism {
   /** Starts one exchange. Throws `TypeError` when the credentials do not fit. */
   start(credentials: AuthCredentials, context: AuthContext): SASLExchange;
 }
+
+/** The exchanges marked by {@link computedLocally}. */
+const localExchanges = new WeakSet<SASLExchange>();
+
+/**
+ * Marks `exchange` as one whose answers this library computes itself, in bounded work
+ * (SCRAM's PBKDF2, at most `MAX_SCRAM_ITERATIONS`): they are not held to the answer
+ * timeout, which bounds what a caller's code (an auth object, a token function) may take.
+ * Only the connection's close and signal end the wait for them. Returns `exchange`.
+ */
+export function computedLocally<T extends SASLExchange>(exchange: T): T {
+  localExchanges.add(exchange);
+  return exchange;
+}
+
+/** True for an exchange marked by {@link computedLocally}. */
+export function isComputedLocally(exchange: SASLExchange): boolean {
+  return localExchanges.has(exchange);
+}

@@ -26,7 +26,7 @@ import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "no
 import { promisify } from "node:util";
 import { describeValue, SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { checkCredential, checkPassword, checkUser, saslName } from "./credentials.js";
-import type { ChannelBindingType } from "./mechanism.js";
+import { computedLocally, type ChannelBindingType } from "./mechanism.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
 import { checkBoolean, checkFunction, checkKnownKeys, optionsObject } from "../option-checks.js";
@@ -220,7 +220,8 @@ export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMech
     needsChannelBinding: plus !== null,
     ...(plus !== null ? { channelBindingType: plus } : {}),
     carriesAuthzid: true,
-    start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => new ScramExchange(credentials, makeNonce(), context, plus, pbkdf2),
+    // Its answers are our own computation (PBKDF2 within MAX_SCRAM_ITERATIONS): not held to the answer timeout.
+    start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => computedLocally(new ScramExchange(credentials, makeNonce(), context, plus, pbkdf2)),
   });
 }
 

@@ -8,6 +8,7 @@
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
 import { decodeChallenge, decodeLoginPrompt, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
+import { isComputedLocally } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
 import { escapeControl, hungUp, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
@@ -45,7 +46,8 @@ export interface AuthIO {
   readonly signal?: AbortSignal;
   /**
    * How long an answer (the auth object's, a mechanism's, a token function's) may take, in
-   * ms: the `command` timeout. Absent: no limit but {@link signal}.
+   * ms: the `command` timeout; not SCRAM's, the library's own computation (see
+   * `computedLocally`). Absent: no limit but {@link signal}.
    */
   readonly answerTimeout?: number;
   /**
@@ -115,13 +117,13 @@ async function cancel(io: AuthIO): Promise<SMTPReply> {
 const TIMED_OUT: unique symbol = Symbol("answer timed out");
 
 /**
- * `answer` raced with the connection (see `AuthIO.signal`) and with `io.answerTimeout`:
- * {@link TIMED_OUT} once that passes first. An answer that comes later is dropped unsent,
- * and a late failure of it is handled here, not left unhandled.
+ * `answer` raced with the connection (see `AuthIO.signal`) and, when `bounded`, with
+ * `io.answerTimeout`: {@link TIMED_OUT} once that passes first. An answer that comes later
+ * is dropped unsent, and a late failure of it is handled here, not left unhandled.
  */
-async function answerWithin<T>(answer: T | Promise<T>, io: AuthIO): Promise<T | typeof TIMED_OUT> {
+async function answerWithin<T>(answer: T | Promise<T>, io: AuthIO, bounded = true): Promise<T | typeof TIMED_OUT> {
   const raced = untilAborted(Promise.resolve(answer), io.signal);
-  const ms = io.answerTimeout;
+  const ms = bounded ? io.answerTimeout : undefined;
   if (ms === undefined) return raced;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), ms); });
@@ -139,6 +141,8 @@ function noInitialResponse(mech: string, io: AuthIO, what: string): SMTPExceptio
 
 interface Exchange {
   mechanism: string;
+  /** False when the answers are the library's own bounded computation (see `computedLocally`): no answer timeout. */
+  bounded: boolean;
   revealsSecret: boolean;
   authobject: AuthObject;
   details: () => unknown;
@@ -170,8 +174,9 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
   // An answer is raced with the connection: one that comes after it has gone (SCRAM's
   // PBKDF2 in the threadpool, up to a fraction of a second; a token function that hangs)
   // is dropped unsent, and a late failure of it is handled there, not left unhandled.
-  // It is held to the command timeout too, as every other step of the exchange is.
-  const answerOf = (challenge?: Buffer): Promise<Buffer | string | null | typeof TIMED_OUT> => answerWithin(ex.authobject(challenge), io);
+  // It is held to the command timeout too, as every other step of the exchange is, unless
+  // it is our own computation (SCRAM's PBKDF2): not the server's delay, nor the caller's.
+  const answerOf = (challenge?: Buffer): Promise<Buffer | string | null | typeof TIMED_OUT> => answerWithin(ex.authobject(challenge), io, ex.bounded);
   const initial = (opts.initialResponseOk ?? true) ? await answerOf() : null;
   if (initial === TIMED_OUT) throw noInitialResponse(mech, io, "the auth object's initial response");
   let command = `AUTH ${mech}`;
@@ -249,7 +254,7 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
  */
 export async function authenticate(io: AuthIO, mechanism: string, authobject: AuthObject, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
   const name = normaliseMechanismName(mechanism);
-  const ex = { mechanism: name, revealsSecret: revealsSecret(name, opts.revealsSecret), authobject, details: () => undefined };
+  const ex = { mechanism: name, bounded: true, revealsSecret: revealsSecret(name, opts.revealsSecret), authobject, details: () => undefined };
   return (await run(io, ex, opts)).reply;
 }
 
@@ -277,8 +282,9 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
     ...(opts.advertised === undefined ? {} : { advertised: opts.advertised }),
   });
   // Raced with the connection and the command timeout, as each answer is (see exchange): a
-  // token function may hang.
-  const initial = await answerWithin(exchange.initialResponse(), io);
+  // token function may hang. Not our own computation (SCRAM's): that may take longer.
+  const bounded = !isComputedLocally(exchange);
+  const initial = await answerWithin(exchange.initialResponse(), io, bounded);
   if (initial === TIMED_OUT) throw noInitialResponse(name, io, "the initial response (a token function's, say)");
   let initialGiven = false;
   const authobject: AuthObject = (challenge?: Buffer) => {
@@ -289,7 +295,7 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
     }
     return exchange.respond(challenge);
   };
-  const { reply, command } = await run(io, { mechanism: name, revealsSecret: reveals, authobject, details: () => exchange.errorDetails }, opts);
+  const { reply, command } = await run(io, { mechanism: name, bounded, revealsSecret: reveals, authobject, details: () => exchange.errorDetails }, opts);
   try {
     exchange.finish?.();
   } catch (err) {

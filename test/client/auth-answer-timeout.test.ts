@@ -4,12 +4,15 @@
  * initial response, a token fetch), nothing is sent and the call fails with SMTPException;
  * on a challenge, the exchange is cancelled with "*" and the call fails with
  * SMTPAuthenticationError carrying the server's answer to it. The connection stays in step:
- * the next command gets its own reply.
+ * the next command gets its own reply. SCRAM's PBKDF2, the client's own bounded computation,
+ * is not such an answer: it may outlast the timeout.
  */
 
 import assert from "node:assert/strict";
+import { pbkdf2 } from "node:crypto";
 import { test } from "node:test";
-import { SMTPAuthenticationError, SMTPException } from "../../src/index.js";
+import { promisify } from "node:util";
+import { AuthRegistry, createScramSha256Mechanism, SMTPAuthenticationError, SMTPException } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
@@ -72,4 +75,26 @@ test("loginWith(): a token function that never returns fails with SMTPException 
     });
     assert.equal((await client.noop()).code, 250);
   }, OPTIONS);
+});
+
+test("login(): SCRAM's own PBKDF2 is not held to the command timeout: a derivation that outlasts it (a large iteration count, a busy threadpool) still logs in", async () => {
+  const nonce = "rOprNGfwEbeRWgbNEkqO";
+  const serverFirst = `r=${nonce}%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096`;
+  const script = `${greeting(["AUTH SCRAM-SHA-256"])}C: AUTH SCRAM-SHA-256 ${b64(`n,,n=user,r=${nonce}`)}
+S: 334 ${b64(serverFirst)}
+C: ${b64(`c=biws,r=${nonce}%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=`)}
+S: 334 ${b64("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")}
+C: 
+S: 235 2.7.0 ok
+`;
+  const command = 300;
+  // The derivation takes three command timeouts (the real one, held back): our computation, not the server's delay.
+  const slow = async (password: Buffer, salt: Buffer, iterations: number): Promise<Buffer> => {
+    await new Promise((resolve) => setTimeout(resolve, 3 * command));
+    return promisify(pbkdf2)(password, salt, iterations, 32, "sha256");
+  };
+  const authRegistry = new AuthRegistry([createScramSha256Mechanism({ nonce: () => nonce, pbkdf2: slow })]);
+  await withScript(script, async (client) => {
+    assert.equal((await guarded(client.login("user", "pencil"))).code, 235);
+  }, { timeouts: { command }, authRegistry });
 });
