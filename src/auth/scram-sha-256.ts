@@ -29,7 +29,7 @@ import { checkCredential, checkPassword, checkUser, saslName } from "./credentia
 import { computedLocally, type ChannelBindingType } from "./mechanism.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
-import { checkBoolean, checkFunction, checkKnownKeys, optionsObject } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, optionsObject } from "../option-checks.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -43,6 +43,16 @@ const pbkdf2Async = promisify(pbkdf2);
  * need it. Our own choice, not an RFC limit.
  */
 export const MAX_SCRAM_ITERATIONS = 1_000_000;
+
+/**
+ * Lowest iteration count we accept by default (RFC 7677 §4: it SHOULD be at least 4096),
+ * refused before any PBKDF2 and before the client proof is sent. The proof lets whoever
+ * chose the salt and count test password guesses offline at the cost of that many
+ * iterations each: a server offering 1, or someone impersonating it on a link where SCRAM
+ * runs without TLS, would make that thousands of times cheaper. Dovecot refuses to store
+ * fewer; MongoDB's drivers refuse fewer too. {@link ScramOptions.minIterations} lowers it.
+ */
+export const MIN_SCRAM_ITERATIONS = 4096;
 
 /** A nonce is printable ASCII without `,` (RFC 5802 §7 `printable`). */
 const NONCE = /^[\x21-\x2b\x2d-\x7e]+$/;
@@ -64,19 +74,32 @@ export interface ScramOptions {
    * or hold the derivation). Default: `node:crypto`'s `pbkdf2`, in libuv's threadpool.
    */
   pbkdf2?: (password: Buffer, salt: Buffer, iterations: number) => Promise<Buffer>;
+  /**
+   * The lowest iteration count accepted, an integer from 1 to {@link MAX_SCRAM_ITERATIONS}.
+   * Default {@link MIN_SCRAM_ITERATIONS} (4096, RFC 7677 §4): lower it only for a server
+   * known to store fewer.
+   */
+  minIterations?: number;
 }
 
 /**
  * Checks {@link ScramOptions}: `plus: "yes"` would quietly make a mechanism without channel
  * binding, and `channelBinding: "tls-unique"` one that labelled another binding's bytes
- * with that name. @throws TypeError
+ * with that name, and `minIterations: 0` one that took any count. @throws TypeError, RangeError
  */
 function checkScramOptions(value: unknown): void {
   const options = optionsObject(value, "SCRAM options");
-  checkKnownKeys(options, ["nonce", "plus", "channelBinding", "pbkdf2"], "SCRAM option");
+  checkKnownKeys(options, ["nonce", "plus", "channelBinding", "pbkdf2", "minIterations"], "SCRAM option");
   checkBoolean(options, "plus");
   checkFunction(options, "nonce");
   checkFunction(options, "pbkdf2");
+  const min = options["minIterations"];
+  if (min !== undefined) {
+    checkNumber(min, "minIterations");
+    if (!Number.isInteger(min) || min < 1 || min > MAX_SCRAM_ITERATIONS) {
+      throw new RangeError(`minIterations must be an integer from 1 to ${MAX_SCRAM_ITERATIONS}, got ${min}`);
+    }
+  }
   const binding = options["channelBinding"];
   if (binding === undefined) return;
   if (binding !== "tls-exporter" && binding !== "tls-server-end-point") {
@@ -102,8 +125,11 @@ function attributes(message: string): [string, string][] {
   return message.split(",").map((part) => [part.slice(0, 2), part.slice(2)]);
 }
 
-/** Parses server-first-message (RFC 5802 §7); fails on anything malformed or hostile. */
-function parseServerFirst(name: string, message: string, clientNonce: string): { nonce: string; salt: Buffer; iterations: number } {
+/**
+ * Parses server-first-message (RFC 5802 §7); fails on anything malformed or hostile, an
+ * iteration count below `minIterations` or above {@link MAX_SCRAM_ITERATIONS} included.
+ */
+function parseServerFirst(name: string, message: string, clientNonce: string, minIterations: number): { nonce: string; salt: Buffer; iterations: number } {
   const [r, s, i] = attributes(message);
   if (r?.[0] === "m=") fail(name, "the server requires an extension we do not support");
   if (r?.[0] !== "r=" || s?.[0] !== "s=" || i?.[0] !== "i=") fail(name, "malformed server-first-message");
@@ -113,6 +139,7 @@ function parseServerFirst(name: string, message: string, clientNonce: string): {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s[1]) || s[1].length % 4 !== 0) fail(name, "malformed salt");
   if (!/^[1-9][0-9]{0,9}$/.test(i[1])) fail(name, "unacceptable iteration count");
   if (Number(i[1]) > MAX_SCRAM_ITERATIONS) fail(name, `unacceptable iteration count ${i[1]}: at most ${MAX_SCRAM_ITERATIONS} is computed`);
+  if (Number(i[1]) < minIterations) fail(name, `unacceptable iteration count ${i[1]}: at least ${minIterations} is required (RFC 7677 §4; minIterations lowers it)`);
   return { nonce: r[1], salt: Buffer.from(s[1], "base64"), iterations: Number(i[1]) };
 }
 
@@ -127,11 +154,12 @@ class ScramExchange implements SASLExchange {
   /** SCRAM-SHA-256 or SCRAM-SHA-256-PLUS, for error messages. */
   readonly #name: string;
   readonly #pbkdf2: NonNullable<ScramOptions["pbkdf2"]>;
+  readonly #minIterations: number;
   #step = 0;
   #expectedSignature: Buffer | null = null;
   #verified = false;
 
-  constructor(credentials: AuthCredentials, nonce: string, context: AuthContext, plus: ChannelBindingType | null, pbkdf2: NonNullable<ScramOptions["pbkdf2"]>) {
+  constructor(credentials: AuthCredentials, nonce: string, context: AuthContext, plus: ChannelBindingType | null, pbkdf2: NonNullable<ScramOptions["pbkdf2"]>, minIterations: number) {
     const binding = context.channelBinding;
     if (plus !== null && binding?.type !== plus) {
       throw new SMTPException(`${PLUS_NAME} needs a channel binding: ${plus === "tls-exporter" ? "a TLS 1.3 connection (RFC 9266 tls-exporter)" : "a TLS connection whose server certificate's signature names one hash (RFC 5929 tls-server-end-point)"}`);
@@ -147,6 +175,7 @@ class ScramExchange implements SASLExchange {
     this.#clientNonce = nonce;
     this.#name = plus !== null ? PLUS_NAME : "SCRAM-SHA-256";
     this.#pbkdf2 = pbkdf2;
+    this.#minIterations = minIterations;
   }
 
   get #clientFirstBare(): string {
@@ -166,7 +195,7 @@ class ScramExchange implements SASLExchange {
   }
 
   async #clientFinal(serverFirst: string): Promise<Buffer> {
-    const { nonce, salt, iterations } = parseServerFirst(this.#name, serverFirst, this.#clientNonce);
+    const { nonce, salt, iterations } = parseServerFirst(this.#name, serverFirst, this.#clientNonce, this.#minIterations);
     // Not interruptible once started: the exchange loop races it with the connection
     // (AuthIO.signal), so a login aborted meanwhile rejects at once, not when it ends.
     const salted = await this.#pbkdf2(Buffer.from(this.#password, "utf8"), salt, iterations);
@@ -202,10 +231,11 @@ class ScramExchange implements SASLExchange {
 /**
  * Makes a SCRAM-SHA-256 mechanism, or SCRAM-SHA-256-PLUS with `options.plus` (binding
  * type `options.channelBinding`, default `tls-exporter`); `options.nonce` fixes the client
- * nonce (for test vectors only). `start()` throws `TypeError` for credentials SASLprep
+ * nonce (for test vectors only); `options.minIterations` the lowest iteration count
+ * accepted (default 4096). `start()` throws `TypeError` for credentials SASLprep
  * refuses, and for PLUS `SMTPException` when the connection has no channel binding of
  * that type. The exchange throws `SMTPAuthenticationError` for a
- * malformed or hostile server message, a server error (`e=`, such as
+ * malformed or hostile server message (an iteration count out of range included), a server error (`e=`, such as
  * `channel-bindings-dont-match`), or a server signature that is wrong or missing.
  */
 export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMechanism {
@@ -213,6 +243,7 @@ export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMech
   const makeNonce = options.nonce ?? (() => randomBytes(18).toString("base64"));
   const plus = options.plus === true ? options.channelBinding ?? "tls-exporter" : null;
   const pbkdf2 = options.pbkdf2 ?? derive;
+  const minIterations = options.minIterations ?? MIN_SCRAM_ITERATIONS;
   return Object.freeze({
     name: plus !== null ? PLUS_NAME : "SCRAM-SHA-256",
     revealsSecret: false,
@@ -221,7 +252,7 @@ export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMech
     ...(plus !== null ? { channelBindingType: plus } : {}),
     carriesAuthzid: true,
     // Its answers are our own computation (PBKDF2 within MAX_SCRAM_ITERATIONS): not held to the answer timeout.
-    start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => computedLocally(new ScramExchange(credentials, makeNonce(), context, plus, pbkdf2)),
+    start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => computedLocally(new ScramExchange(credentials, makeNonce(), context, plus, pbkdf2, minIterations)),
   });
 }
 

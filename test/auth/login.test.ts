@@ -113,7 +113,7 @@ test("login: a custom registry and initialResponseOk are honoured", async () => 
 test("login: SCRAM-SHA-256, which reveals no password, runs on an insecure link without opting in", async () => {
   const reg = defaultRegistry();
   reg.register(createScramSha256Mechanism({ nonce: () => "abc" }));
-  const io = new FakeIO([`334 ${b64("r=abcXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1")}`, `334 ${b64("v=" + Buffer.alloc(32).toString("base64"))}`, "501 cancelled"], { encrypted: false, host: "smtp.example.net" });
+  const io = new FakeIO([`334 ${b64("r=abcXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")}`, `334 ${b64("v=" + Buffer.alloc(32).toString("base64"))}`, "501 cancelled"], { encrypted: false, host: "smtp.example.net" });
   await assert.rejects(login(io, "PLAIN SCRAM-SHA-256", creds, { registry: reg }), /server signature does not verify/);
   assert.match(io.sent[0]!, /^AUTH SCRAM-SHA-256 /);
 });
