@@ -313,7 +313,7 @@ export class Connection {
     try {
       // Inside: tls.connect throws for options Node refuses (a bad minVersion or ca).
       secure = tls.connect({ ...tlsOptionsFor(this.#isPath ? undefined : this.#host, options), socket: raw });
-      await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls", options.ca !== undefined);
+      await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls", options);
     } catch (err) {
       this.#closed = true;
       secure?.destroy();

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { errorCode, SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
-import { describeTLSError, NO_SERVERNAME } from "./tls-diagnostics.js";
+import { describeTLSError, NO_SERVERNAME, type DiagnosedOptions } from "./tls-diagnostics.js";
 import { asciiDomain, endpoint } from "./endpoint.js";
 import { connectEachAddress } from "./each-address.js";
 import { within } from "./within.js";
@@ -122,11 +122,11 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
   const attempt = async (target: net.NetConnectOpts, ms: number, limit: number): Promise<net.Socket> => {
     if (implicitTLS === undefined) {
       const socket = net.connect(reader === null ? target : { ...target, onread: { buffer: reader.buffer, callback: reader.onread } });
-      await handshake(socket, "connect", ms, signal, path ?? host, port, null, false, limit);
+      await handshake(socket, "connect", ms, signal, path ?? host, port, null, {}, limit);
       return socket;
     }
     const socket = tls.connect({ ...target, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
-    await handshake(socket, "secureConnect", ms, signal, path ?? host, port, "implicit", implicitTLS.ca !== undefined, limit);
+    await handshake(socket, "secureConnect", ms, signal, path ?? host, port, "implicit", implicitTLS, limit);
     return socket;
   };
   // Bound to a source address, a name's addresses are tried in turn (Node would take the first only).
@@ -162,7 +162,7 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
   const deadline = performance.now() + timeout;
   const socket = await callFactory(factory, host, port, timeout, signal);
   const left = (): number => Math.max(1, deadline - performance.now());
-  if (socket.connecting) await handshake(socket, "connect", left(), signal, host, port, null, false, timeout);
+  if (socket.connecting) await handshake(socket, "connect", left(), signal, host, port, null, {}, timeout);
   if (socket.destroyed || socket.closed || !socket.readable || !socket.writable) {
     socket.destroy();
     throw new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} from socketFactory was already closed`);
@@ -172,7 +172,7 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
   try {
     // Inside: tls.connect throws for options Node refuses (a bad minVersion or ca).
     const secure = tls.connect({ ...tlsOptionsFor(host, implicitTLS), socket });
-    await handshake(secure, "secureConnect", left(), signal, host, port, "implicit", implicitTLS.ca !== undefined, timeout);
+    await handshake(secure, "secureConnect", left(), signal, host, port, "implicit", implicitTLS, timeout);
     return secure;
   } catch (err) {
     socket.destroy();
@@ -197,13 +197,13 @@ function callFactory(factory: SocketFactory, host: string, port: number, timeout
 }
 
 /**
- * Waits for `event` on a connecting socket, mapping every failure to our errors (`caGiven` as
- * in `describeTLSError`). `timeout` is how long it may take; `limit`, the connect phase's
+ * Waits for `event` on a connecting socket, mapping every failure to our errors (`tlsOptions`,
+ * those of the TLS handshake, as in `describeTLSError`). `timeout` is how long it may take; `limit`, the connect phase's
  * timeout that the SMTPTimeoutError names, when `timeout` is only what is left of it.
  */
 export function handshake(
   socket: net.Socket, event: string, timeout: number, signal: AbortSignal | undefined,
-  host: string, port: number, tlsMode: "implicit" | "starttls" | null, caGiven = false, limit = timeout,
+  host: string, port: number, tlsMode: "implicit" | "starttls" | null, tlsOptions: DiagnosedOptions = {}, limit = timeout,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const finish = (err?: unknown): void => {
@@ -224,7 +224,7 @@ export function handshake(
     const onConnect = (): void => { tcpUp = true; };
     const onError = (err: Error): void => {
       if (tlsMode !== null && tcpUp) {
-        finish(describeTLSError(err, host, port, tlsMode, caGiven));
+        finish(describeTLSError(err, host, port, tlsMode, tlsOptions));
       } else {
         finish(new SMTPConnectError(-1, `Could not connect to ${endpoint(host, port)}: ${socketErrorText(err)}`, { cause: err }));
       }

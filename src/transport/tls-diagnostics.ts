@@ -4,6 +4,7 @@
  * @module
  */
 
+import * as tls from "node:tls";
 import { errorCode, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import { endpoint } from "./endpoint.js";
 
@@ -52,17 +53,45 @@ const CERT_VALIDITY: ReadonlyMap<string, readonly [what: string, fix: string]> =
   ["CERT_REVOKED", ["has been revoked by its issuer", "The server must replace it"]],
 ]);
 
+/**
+ * Node error codes meaning "no TLS version in common": the server refused every version we
+ * offered (its `protocol_version` alert), or chose one we do not allow.
+ */
+const NO_COMMON_VERSION = new Set([
+  "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+  "ERR_SSL_UNSUPPORTED_PROTOCOL",
+  "ERR_SSL_NO_PROTOCOLS_AVAILABLE",
+  "ERR_SSL_VERSION_TOO_LOW",
+]);
+
+/** The TLS options a diagnosis reads: whether a CA was given, and the versions allowed. */
+export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "minVersion" | "maxVersion">;
+
+/**
+ * What a TLS error says, without OpenSSL's dump: its `reason` ("tlsv1 alert protocol
+ * version") rather than a message that carries the library's source file, line and a
+ * newline ("...:error:0A00042E:SSL routines:...rec_layer_s3.c:1601:SSL alert number 70").
+ */
+function reasonOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const { reason } = err as { reason?: unknown };
+  return typeof reason === "string" && reason !== "" ? reason : err.message.trim();
+}
+
 /** Where the TLS was being set up, for the message. */
 export type TLSMode = "implicit" | "starttls";
 
 /**
  * Wraps a TLS handshake error in an `SMTPException` whose message says what went wrong
- * and how to fix it; Node's error stays in `cause`. `caGiven`: the caller passed `tls.ca`,
- * so an untrusted chain means that CA is not the one that issued the server's certificate.
+ * and how to fix it; Node's error stays in `cause`. `options` are the TLS options the
+ * handshake ran with: with `ca` given, an untrusted chain means that CA is not the one that
+ * issued the server's certificate; `minVersion`/`maxVersion` (else Node's defaults) are
+ * the versions named when the two ends have none in common.
  */
-export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode, caGiven = false): SMTPException {
+export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode, options: DiagnosedOptions = {}): SMTPException {
   const code = errorCode(err);
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = reasonOf(err);
+  const caGiven = options.ca !== undefined && options.ca !== null;
   const where = endpoint(host, port);
   if (PLAINTEXT_PEER.has(code) || /wrong version number|packet length too long|unknown protocol/i.test(reason)) {
     const hint = mode === "implicit"
@@ -97,6 +126,14 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   }
   if (code === "ECONNRESET" || code === "EPIPE" || /socket disconnected|ECONNRESET/i.test(reason)) {
     return new SMTPServerDisconnected(`Connection to ${where} closed during the TLS handshake: ${reason}`, { cause: err });
+  }
+  if (NO_COMMON_VERSION.has(code)) {
+    const range = `${options.minVersion ?? tls.DEFAULT_MIN_VERSION} to ${options.maxVersion ?? tls.DEFAULT_MAX_VERSION}`;
+    return new SMTPException(
+      `TLS handshake with ${where} failed: the server and this client have no TLS version in common (${reason}, ${code}): this client allows ${range}. ` +
+        "Set tls.minVersion or tls.maxVersion to a version the server speaks (a server that speaks only TLS 1.0 or 1.1 is outdated: lower tls.minVersion only if it cannot be upgraded)",
+      { cause: err },
+    );
   }
   return new SMTPException(`TLS handshake with ${where} failed: ${reason}${code ? ` (${code})` : ""}`, { cause: err });
 }
