@@ -64,8 +64,46 @@ const NO_COMMON_VERSION = new Set([
   "ERR_SSL_VERSION_TOO_LOW",
 ]);
 
-/** The TLS options a diagnosis reads: whether a CA was given, and the versions allowed. */
-export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "minVersion" | "maxVersion">;
+/** The TLS options a diagnosis reads: whether a CA and a client certificate were given, and the versions allowed. */
+export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion">;
+
+/** The hint for a server that requires a client certificate. */
+const CERT_REQUIRED = "the server requires a client certificate (tls.cert and tls.key)";
+/** The hint for a server that refused the client certificate it was given. */
+const CERT_REFUSED = "the server refused this client's certificate (tls.cert and tls.key: one the server accepts, with its chain)";
+
+/**
+ * TLS alerts by which a server refuses this client's certificate (the only certificate a
+ * server checks) or asks for one: received during the handshake, or after it (a TLS 1.3
+ * server checks the client's certificate once its side is done). Without a hint, "tlsv1
+ * alert unknown ca" reads as if the server's CA were unknown here, and sends the user to
+ * `tls.ca`.
+ */
+const CLIENT_CERT_ALERTS: ReadonlyMap<string, string> = new Map([
+  ["ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED", CERT_REQUIRED],
+  ["ERR_SSL_TLSV1_ALERT_UNKNOWN_CA", "the server does not trust the issuer of this client's certificate (tls.cert: one issued by a CA the server trusts, with its chain)"],
+  ["ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", CERT_REFUSED],
+  ["ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN", CERT_REFUSED],
+  ["ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE", "the server cannot use this client's certificate, of its type or key usage (tls.cert and tls.key)"],
+  ["ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED", "the server says this client's certificate has expired (tls.cert)"],
+  ["ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED", "the server says this client's certificate has been revoked (tls.cert)"],
+]);
+
+/**
+ * What an alert received during the handshake says about this client's certificate, if
+ * anything: {@link CLIENT_CERT_ALERTS}, and a TLS 1.2 server's handshake_failure when no
+ * certificate was given (how OpenSSL refuses a client without one there; it also means no
+ * cipher suite in common).
+ */
+function clientCertificateHint(code: string, options: DiagnosedOptions): string | undefined {
+  const hint = CLIENT_CERT_ALERTS.get(code);
+  if (hint !== undefined) return hint;
+  const certGiven = (options.cert !== undefined && options.cert !== null) || (options.pfx !== undefined && options.pfx !== null);
+  if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" && !certGiven) {
+    return "the server accepts nothing this client offered: it may require a client certificate (tls.cert and tls.key), or share no cipher suite with it (tls.ciphers)";
+  }
+  return undefined;
+}
 
 /**
  * What a TLS error says, without OpenSSL's dump: its `reason` ("tlsv1 alert protocol
@@ -127,6 +165,8 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   if (code === "ECONNRESET" || code === "EPIPE" || /socket disconnected|ECONNRESET/i.test(reason)) {
     return new SMTPServerDisconnected(`Connection to ${where} closed during the TLS handshake: ${reason}`, { cause: err });
   }
+  const certHint = clientCertificateHint(code, options);
+  if (certHint !== undefined) return new SMTPException(`TLS handshake with ${where} failed: ${certHint} (${reason}, ${code})`, { cause: err });
   if (NO_COMMON_VERSION.has(code)) {
     const range = `${options.minVersion ?? tls.DEFAULT_MIN_VERSION} to ${options.maxVersion ?? tls.DEFAULT_MAX_VERSION}`;
     return new SMTPException(
@@ -141,7 +181,8 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
 /**
  * The error for a connection the server ended with a TLS alert after the handshake (a
  * TLS 1.3 server checks the client's certificate only then, so a server that requires one
- * completes the handshake and then sends `certificate_required`); `null` when `err` is not
+ * completes the handshake and then sends `certificate_required`, or an alert refusing the
+ * one it was given, such as `unknown_ca`: both name `tls.cert`); `null` when `err` is not
  * such an alert. Without it the close reads as "closed before its greeting" or "closed".
  */
 export function describeTLSAlert(err: Error | undefined, host: string, port: number): SMTPServerDisconnected | null {
@@ -149,7 +190,8 @@ export function describeTLSAlert(err: Error | undefined, host: string, port: num
   if (err === undefined || !/^ERR_SSL_\w*ALERT/.test(code)) return null;
   const { reason } = err as { reason?: unknown };
   const what = typeof reason === "string" && reason !== "" ? reason : err.message.trim();
-  const hint = code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" ? ": the server requires a client certificate (tls.cert and tls.key)" : "";
+  const about = CLIENT_CERT_ALERTS.get(code);
+  const hint = about === undefined ? "" : `: ${about}`;
   return new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed by the server with a TLS alert (${what}, ${code})${hint}`, { cause: err });
 }
 

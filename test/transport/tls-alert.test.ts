@@ -19,7 +19,7 @@ test("describeTLSAlert: no error, or one that is no TLS alert, is null (the clos
   assert.equal(describeTLSAlert(new Error("no code at all"), "mx.test", 465), null);
 });
 
-test("describeTLSAlert: an alert names the host, the alert's reason and code, with the error as cause; only certificate_required adds the client-certificate hint", () => {
+test("describeTLSAlert: an alert names the host, the alert's reason and code, with the error as cause; certificate_required adds the client-certificate hint, an alert about no certificate adds none", () => {
   const required = alertError("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED", "error:0A00045C:SSL routines::tlsv13 alert certificate required", "tlsv13 alert certificate required");
   const err = describeTLSAlert(required, "mx.test", 465);
   assert.ok(err instanceof SMTPServerDisconnected);
