@@ -144,3 +144,21 @@ export function computedLocally<T extends SASLExchange>(exchange: T): T {
 export function isComputedLocally(exchange: SASLExchange): boolean {
   return localExchanges.has(exchange);
 }
+
+/** The errors marked by {@link credentialsUnfit}. */
+const unfitErrors = new WeakSet<Error>();
+
+/**
+ * Marks `err` (a `TypeError` from a mechanism's `start()`) as saying that this mechanism
+ * cannot carry the credentials, which another one may: SCRAM's SASLprep refusing a
+ * password that PLAIN sends as it is. `login()` then tries the next mechanism. Returns `err`.
+ */
+export function credentialsUnfit<E extends Error>(err: E): E {
+  unfitErrors.add(err);
+  return err;
+}
+
+/** True for an error marked by {@link credentialsUnfit}. */
+export function isCredentialsUnfit(err: unknown): boolean {
+  return err instanceof Error && unfitErrors.has(err);
+}

@@ -26,7 +26,7 @@ import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "no
 import { promisify } from "node:util";
 import { describeValue, SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { checkCredential, checkPassword, checkUser, saslName } from "./credentials.js";
-import { computedLocally, type ChannelBindingType } from "./mechanism.js";
+import { computedLocally, credentialsUnfit, type ChannelBindingType } from "./mechanism.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
 import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, optionsObject } from "../option-checks.js";
@@ -143,6 +143,19 @@ function parseServerFirst(name: string, message: string, clientNonce: string, mi
   return { nonce: r[1], salt: Buffer.from(s[1], "base64"), iterations: Number(i[1]) };
 }
 
+/**
+ * `value` by SASLprep; its refusal (a TAB, mixed right-to-left text) is marked as credentials
+ * SCRAM cannot carry, which PLAIN, LOGIN and CRAM-MD5 send as they are (see `credentialsUnfit`).
+ */
+function prepared(value: string, what: string): string {
+  try {
+    return saslprep(value, what);
+  } catch (err) {
+    // Not the loader's error (the library missing): only a refusal of the text is a TypeError.
+    throw err instanceof TypeError ? credentialsUnfit(err) : err;
+  }
+}
+
 /** One SCRAM-SHA-256 exchange: client-first, client-final, then the server's proof. */
 class ScramExchange implements SASLExchange {
   readonly #user: string;
@@ -164,11 +177,11 @@ class ScramExchange implements SASLExchange {
     if (plus !== null && binding?.type !== plus) {
       throw new SMTPException(`${PLUS_NAME} needs a channel binding: ${plus === "tls-exporter" ? "a TLS 1.3 connection (RFC 9266 tls-exporter)" : "a TLS connection whose server certificate's signature names one hash (RFC 5929 tls-server-end-point)"}`);
     }
-    this.#user = saslprep(checkUser(credentials), "user name");
-    this.#password = saslprep(checkPassword(credentials), "password");
+    this.#user = prepared(checkUser(credentials), "user name");
+    this.#password = prepared(checkPassword(credentials), "password");
     const authzid = credentials.authzid === undefined ? "" : checkCredential(credentials.authzid, "authorization identity");
     const flag = plus !== null ? `p=${plus}` : binding !== undefined && context.advertised !== undefined && !context.advertised.has(PLUS_NAME) ? "y" : "n";
-    this.#gs2Header = authzid === "" ? `${flag},,` : `${flag},a=${saslName(saslprep(authzid, "authorization identity"))},`;
+    this.#gs2Header = authzid === "" ? `${flag},,` : `${flag},a=${saslName(prepared(authzid, "authorization identity"))},`;
     const header = Buffer.from(this.#gs2Header, "utf8");
     this.#cbindInput = plus !== null ? Buffer.concat([header, binding!.data]) : header;
     if (!NONCE.test(nonce)) throw new TypeError("a SCRAM nonce must be printable ASCII without ','");

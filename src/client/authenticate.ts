@@ -8,7 +8,7 @@
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
 import { decodeChallenge, decodeLoginPrompt, encodeAuthAnswer } from "../auth/base64.js";
 import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
-import { isComputedLocally } from "../auth/mechanism.js";
+import { isComputedLocally, isCredentialsUnfit } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
 import { escapeControl, hungUp, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
@@ -319,7 +319,8 @@ function bindingType(mech: SASLMechanism): ChannelBindingType {
  * skipping token mechanisms without a token, password ones without a password,
  * channel-binding ones (SCRAM-SHA-256-PLUS) on a connection without a binding (only TLS
  * 1.3 has one), ones that cannot carry the caller's `authzid` when one is given (all but
- * PLAIN and SCRAM: they would log in as `user` itself), and revealing ones on an insecure link unless `allowInsecure`. Resolves
+ * PLAIN and SCRAM: they would log in as `user` itself), revealing ones on an insecure link unless `allowInsecure`,
+ * and ones that cannot carry the credentials (SCRAM, for a password SASLprep refuses). Resolves
  * to the 235 reply.
  *
  * Throws the last `SMTPAuthenticationError` when every attempt failed (with the close as
@@ -327,7 +328,8 @@ function bindingType(mech: SASLMechanism): ChannelBindingType {
  * mechanism's own refusal of the server such as a bad SCRAM signature, stops at once); `SMTPException` "No suitable authentication method found." when nothing fits (naming
  * the channel-binding mechanisms skipped for want of a binding, if any), or
  * one naming the host and `allowInsecureAuth` when only the insecure link stood in the
- * way; `TypeError` for malformed credentials; and whatever the connection throws.
+ * way; `TypeError` for malformed credentials, or for credentials no offered mechanism could
+ * carry (SCRAM's, when it was the only one); and whatever the connection throws.
  * The caller checks that the server has the AUTH extension at all.
  */
 export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: MechanismChoiceOptions = {}): Promise<SMTPReply> {
@@ -336,6 +338,7 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
   const refusedAsInsecure: string[] = [];
   const unbound: SASLMechanism[] = [];
   let lastError: SMTPAuthenticationError | undefined;
+  let unfit: unknown;
   for (const mech of opts.registry ?? defaultRegistry()) {
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
@@ -351,6 +354,12 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
     try {
       return await authenticateWith(io, mech, creds, { ...opts, advertised: offered });
     } catch (err) {
+      // Credentials this mechanism cannot carry (a password SCRAM's SASLprep refuses),
+      // refused before anything was sent: the next mechanism may carry them (PLAIN does).
+      if (isCredentialsUnfit(err)) {
+        unfit ??= err;
+        continue;
+      }
       // 421 closes the connection; 334/235 mean the mechanism caught the server failing
       // to prove itself (SCRAM): never fall back to a weaker mechanism that hands it a secret.
       // Nor after a failed channel-bound exchange, however it was refused: its failure may
@@ -362,7 +371,9 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
     }
   }
   if (lastError !== undefined) throw lastError;
+  // Encrypted, the link would let PLAIN carry what SCRAM could not: that fix first.
   if (refusedAsInsecure.length > 0) throw insecureRefusal(io, refusedAsInsecure);
+  if (unfit !== undefined) throw unfit;
   throw new SMTPException(`No suitable authentication method found.${unboundNote(unbound)}`);
 }
 
