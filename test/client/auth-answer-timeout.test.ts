@@ -87,7 +87,7 @@ S: 334 ${b64("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")}
 C: 
 S: 235 2.7.0 ok
 `;
-  const command = 300;
+  const command = 500;
   // The derivation takes three command timeouts (the real one, held back): our computation, not the server's delay.
   const slow = async (password: Buffer, salt: Buffer, iterations: number): Promise<Buffer> => {
     await new Promise((resolve) => setTimeout(resolve, 3 * command));
