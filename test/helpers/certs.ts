@@ -37,6 +37,8 @@ export interface TestCerts {
   readonly wrongHost: KeyPair;
   /** Self-signed for `localhost`/127.0.0.1/::1 (no CA): for "untrusted self-signed" tests. */
   readonly selfSigned: KeyPair;
+  /** Signed by `ca` for the loopback names, but expired (its end a day before its start): for "expired" tests. */
+  readonly expired: KeyPair;
 }
 
 const KEY_ARGS = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -69,8 +71,17 @@ async function makeLeaf(dir: string, name: string, cn: string, san: string, ca?:
 }
 
 /**
+ * A leaf for the loopback names signed by `ca` whose validity ended before it began
+ * (`-days -1`: `openssl req -x509` takes no date in the past), so it is expired now.
+ */
+async function makeExpiredLeaf(dir: string, name: string, ca: string): Promise<void> {
+  await openssl(dir, ["req", "-new", ...KEY_ARGS, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", "/CN=localhost", ...SERVER_EXT, "-addext", LOCAL_SAN]);
+  await openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-days", "-1", "-copy_extensions", "copyall", "-out", `${name}.pem`]);
+}
+
+/**
  * Creates a fresh set of test certificates (a CA, a server certificate for the loopback
- * names, a certificate for the wrong host, a self-signed one and an unrelated CA).
+ * names, a certificate for the wrong host, an expired one, a self-signed one and an unrelated CA).
  * Takes well under a second (EC P-256 keys).
  * @throws Error when the `openssl` command fails or is missing.
  */
@@ -82,15 +93,17 @@ export async function createTestCerts(): Promise<TestCerts> {
       makeLeaf(dir, "server", "localhost", LOCAL_SAN, "ca"),
       makeLeaf(dir, "wrong-host", "wrong.host.invalid", "subjectAltName=DNS:wrong.host.invalid", "ca"),
       makeLeaf(dir, "self", "localhost", LOCAL_SAN),
+      makeExpiredLeaf(dir, "expired", "ca"),
     ]);
     const read = (file: string) => readFile(join(dir, file), "utf8");
-    const [ca, cert, key, wrongCa, whCert, whKey, ssCert, ssKey] = await Promise.all(
-      ["ca.pem", "server.pem", "server.key", "wrong-ca.pem", "wrong-host.pem", "wrong-host.key", "self.pem", "self.key"].map(read),
+    const [ca, cert, key, wrongCa, whCert, whKey, ssCert, ssKey, exCert, exKey] = await Promise.all(
+      ["ca.pem", "server.pem", "server.key", "wrong-ca.pem", "wrong-host.pem", "wrong-host.key", "self.pem", "self.key", "expired.pem", "expired.key"].map(read),
     );
     return {
       ca: ca!, cert: cert!, key: key!, wrongCa: wrongCa!,
       wrongHost: { cert: whCert!, key: whKey! },
       selfSigned: { cert: ssCert!, key: ssKey! },
+      expired: { cert: exCert!, key: exKey! },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

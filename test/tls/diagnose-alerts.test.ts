@@ -4,7 +4,8 @@
  * or handshake_failure when TLS 1.2 requires one and none was given) gets a message that
  * says so and names tls.cert/tls.key, not Node's bare "tlsv1 alert unknown ca", which reads
  * as if the server's CA were unknown here (and sends the user to tls.ca). Over TLS 1.3 the
- * same alerts come after the handshake (describeTLSAlert).
+ * same alerts come after the handshake (describeTLSAlert). And the server's own expired
+ * certificate, a real one, is named as such (a CA would not fix it).
  */
 
 import assert from "node:assert/strict";
@@ -87,5 +88,28 @@ describe("alerts about this client's certificate, after a TLS 1.3 handshake", ()
     const err = describeTLSAlert(alert, "mx.test", 465);
     assert.ok(err instanceof SMTPServerDisconnected);
     assert.match(err.message, /\(tlsv1 alert unknown ca, ERR_SSL_TLSV1_ALERT_UNKNOWN_CA\): the server does not trust the issuer of this client's certificate/);
+  });
+});
+
+describe("an expired server certificate (a real one, signed by the trusted CA)", () => {
+  const expired = (err: unknown): boolean => {
+    assert.ok(err instanceof SMTPException, String(err));
+    assert.match(err.message, /^TLS certificate of localhost:\d+ has expired: .*\(CERT_HAS_EXPIRED\)\. The server must renew it .*rejectUnauthorized: false$/);
+    assert.doesNotMatch(err.message, /tls\.ca\b/, "a CA would not help");
+    return true;
+  };
+
+  it("SMTP_SSL and STARTTLS say it has expired and what fixes it", async () => {
+    await withPeer({ keyPair: certs.expired, implicit: true }, async (peer) => {
+      await assert.rejects(SMTP_SSL.connect("localhost", peer.port, { ...BASE, tls: { ca: certs.ca } }), expired);
+    });
+    await withPeer({ keyPair: certs.expired }, async (peer) => {
+      const smtp = await SMTP.connect("localhost", peer.port, { ...BASE, tls: { ca: certs.ca } });
+      try {
+        await assert.rejects(smtp.starttls(), expired);
+      } finally {
+        smtp.close();
+      }
+    });
   });
 });
