@@ -125,23 +125,57 @@ function isPlainObject(value: object): boolean {
 }
 
 /**
- * `options` for `tls.connect`, with the TLS context {@link checkTLSOptions} built from them
- * as `secureContext` (Node would build the same context again, 0.2 to 1 ms, per client and
- * per STARTTLS), when it did and none of the values that go into it has changed since, not
- * even in place (a `ca` array, the bytes of a `key`): else `options` as they are, whose
- * context `tls.connect` builds, as it would have without the check. The options that do
- * not go into a context (`servername`, `checkServerIdentity`, `rejectUnauthorized`, ...)
- * apply as they are now.
+ * The TLS context for `options`: the one built from them before (by {@link checkTLSOptions}
+ * or an earlier call) while none of the values that go into it has changed since, not even
+ * in place (a `ca` array, the bytes of a `key`); else one built now, and kept for the next
+ * connection. `undefined` when the options make none (a caller's own `secureContext`, or no
+ * option that goes into a context): `tls.connect` then does as it would.
+ * @throws TypeError, with Node's error as `cause`, for options it cannot build a context
+ * from (changed since the check: a key replaced by one that cannot be read).
+ */
+export function checkedContext(options: tls.ConnectionOptions): tls.SecureContext | undefined {
+  const checked = checkedContexts.get(options);
+  if (checked !== undefined && unchanged(options as Record<string, unknown>, checked.values)) return checked.context;
+  const built = buildContext(options as Record<string, unknown>, "tls");
+  if (built === undefined) checkedContexts.delete(options);
+  else if (built.values !== undefined) checkedContexts.set(options, { context: built.context, values: built.values });
+  return built?.context;
+}
+
+/**
+ * `options` for `tls.connect`, with {@link checkedContext} as `secureContext` (Node would
+ * build the same context again, 0.2 to 1 ms, per client and per STARTTLS). The options that
+ * do not go into a context (`servername`, `checkServerIdentity`, `rejectUnauthorized`, ...)
+ * apply as they are now. @throws TypeError as `checkedContext` does.
  */
 export function withCheckedContext(options: tls.ConnectionOptions): tls.ConnectionOptions {
-  const checked = checkedContexts.get(options);
-  if (checked === undefined) return options;
-  const now = Object.entries(withoutNulls(options as Record<string, unknown>)).filter(([key]) => !NOT_CONTEXT_KEYS.has(key));
-  if (now.length !== Object.keys(checked.values).length) return options;
-  for (const [key, value] of now) {
-    if (!Object.hasOwn(checked.values, key) || !sameAsSnapshot(value, checked.values[key])) return options;
+  const context = checkedContext(options);
+  return context === undefined ? options : { ...options, secureContext: context };
+}
+
+/** True when the context options in `options` are those `values` (from {@link snapshot}) copied. */
+function unchanged(options: Readonly<Record<string, unknown>>, values: Readonly<Record<string, unknown>>): boolean {
+  const now = Object.entries(withoutNulls(options)).filter(([key]) => !NOT_CONTEXT_KEYS.has(key));
+  if (now.length !== Object.keys(values).length) return false;
+  return now.every(([key, value]) => Object.hasOwn(values, key) && sameAsSnapshot(value, values[key]));
+}
+
+/**
+ * The TLS context `options` make, with a {@link snapshot} of the values it was made from
+ * (`undefined` when they nest too deep to copy); `undefined` when they make none: a
+ * caller's own `secureContext` is used as it is (Node ignores the options that would make
+ * one), and options with nothing that goes into a context (the usual case: no tls options
+ * at all) leave it to Node. @throws TypeError, with Node's error as `cause`.
+ */
+function buildContext(options: Readonly<Record<string, unknown>>, what: string): { context: tls.SecureContext; values: Record<string, unknown> | undefined } | undefined {
+  if (options["secureContext"] !== undefined && options["secureContext"] !== null) return undefined;
+  const given = withoutNulls(options);
+  if (Object.keys(given).every((key) => NOT_CONTEXT_KEYS.has(key))) return undefined;
+  try {
+    return { context: tls.createSecureContext(given as tls.SecureContextOptions), values: snapshot(options) };
+  } catch (err) {
+    throw new TypeError(`${what} options cannot make a TLS context: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return { ...options, secureContext: checked.context };
 }
 
 /**
@@ -151,7 +185,7 @@ export function withCheckedContext(options: tls.ConnectionOptions): tls.Connecti
  * function (`null` for either: not given). The others make the TLS context, which Node
  * builds in `tls.connect`: for STARTTLS only after the server's 220, which a bad cipher
  * list or key would then cost the connection. So it is built here, and kept for the
- * connection to use (see {@link withCheckedContext}).
+ * connection to use (see {@link checkedContext}).
  * @throws TypeError, with Node's error as `cause` for options it cannot build a context from.
  */
 export function checkTLSOptions(value: unknown, what = "tls"): void {
@@ -161,19 +195,8 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
     throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
   }
   checkFunction(options, "checkServerIdentity", `${what}.`);
-  // A caller's own context is used as it is: Node ignores the options that would make one.
-  if (options["secureContext"] !== undefined && options["secureContext"] !== null) return;
-  const given = withoutNulls(options);
-  // Nothing that goes into a context (the usual case: no tls options at all): none is built.
-  if (Object.keys(given).every((key) => NOT_CONTEXT_KEYS.has(key))) return;
-  let context: tls.SecureContext;
-  try {
-    context = tls.createSecureContext(given as tls.SecureContextOptions);
-  } catch (err) {
-    throw new TypeError(`${what} options cannot make a TLS context: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  const values = snapshot(options);
-  if (values !== undefined) checkedContexts.set(options, { context, values });
+  const built = buildContext(options, what);
+  if (built?.values !== undefined) checkedContexts.set(options, { context: built.context, values: built.values });
 }
 
 /**

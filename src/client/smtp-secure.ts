@@ -19,7 +19,7 @@ import {
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
 import { followSignal } from "./abortable.js";
-import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkedContext, checkKnownKeys, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
@@ -225,6 +225,10 @@ export abstract class SMTPSecure extends SMTPBase {
     await this.greet();
     conv = this.requireConnection();
     if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
+    // The TLS context, before STARTTLS: options changed since they were checked (a key
+    // replaced by one that cannot be read) are a TypeError now, not a connection lost after the 220.
+    const options = tlsOptions ?? this.options.tls ?? {};
+    checkedContext(options);
     // Followed (see `Conversation.pipeline`): after a refusal the next command comes, so a 1yz or 3yz closes the connection.
     const [slot] = conv.pipeline([{ bytes: encodeCommand("STARTTLS"), log: "STARTTLS", sealAfter: true }], false, true);
     const reply = await conv.read(slot!);
@@ -240,7 +244,7 @@ export abstract class SMTPSecure extends SMTPBase {
     // Through a follower: a signal shared by many clients keeps one listener (see watchSignal).
     const own = followSignal(this.options.signal);
     try {
-      await conv.channel.upgrade(tlsOptions ?? this.options.tls ?? {}, conv.timeout("connect"), own.signal);
+      await conv.channel.upgrade(options, conv.timeout("connect"), own.signal);
     } finally {
       own.release();
     }

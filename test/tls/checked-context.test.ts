@@ -101,23 +101,61 @@ describe("the TLS context checked at construction", () => {
     });
   });
 
-  it("bytes changed in place (a Buffer, a { pem } key) are a change; the same values in new objects are none", () => {
-    const ca = Buffer.from(certs.ca);
+  it("bytes changed in place (a Buffer, a { pem } key) are a change: the context is built again (and kept); the same values in new objects are none", () => {
+    // A comment line after the certificate: a byte that can change and leave a valid CA.
+    const ca = Buffer.from(`${certs.ca}#\n`);
     const options: tls.ConnectionOptions = { ca, key: [{ pem: Buffer.from(certs.key) }], cert: certs.cert };
     checkTLSOptions(options);
-    assert.notEqual(withCheckedContext(options).secureContext, undefined);
-    ca[ca.length - 1] ^= 1;
-    assert.equal(withCheckedContext(options).secureContext, undefined);
-    ca[ca.length - 1] ^= 1;
-    assert.notEqual(withCheckedContext(options).secureContext, undefined);
+    const first = withCheckedContext(options).secureContext;
+    assert.notEqual(first, undefined);
+    assert.equal(withCheckedContext(options).secureContext, first, "unchanged: the checked context");
+    ca[ca.length - 2] = "$".charCodeAt(0);
+    const second = withCheckedContext(options).secureContext;
+    assert.notEqual(second, first, "a Buffer changed in place: built again");
+    assert.equal(withCheckedContext(options).secureContext, second, "and kept for the next connection");
     const pem = (options.key as { pem: Buffer }[])[0]!.pem;
-    pem[0] ^= 1;
-    assert.equal(withCheckedContext(options).secureContext, undefined);
-    pem[0] ^= 1;
+    pem[pem.indexOf("\n") + 5] ^= 1;
+    assert.throws(() => withCheckedContext(options), { name: "TypeError", message: /^tls options cannot make a TLS context: / }, "a { pem } changed in place is seen");
+    pem[pem.indexOf("\n") + 5] ^= 1;
+    const third = withCheckedContext(options).secureContext;
     options.key = [{ pem: Buffer.from(certs.key) }];
-    options.ca = Buffer.from(certs.ca);
-    assert.notEqual(withCheckedContext(options).secureContext, undefined);
+    options.ca = Buffer.from(ca);
+    assert.equal(withCheckedContext(options).secureContext, third, "the same values in new objects");
     options.servername = "other.example";
-    assert.notEqual(withCheckedContext(options).secureContext, undefined, "servername does not go into the context");
+    assert.equal(withCheckedContext(options).secureContext, third, "servername does not go into the context");
+  });
+
+  it("STARTTLS: a key replaced after construction by one Node cannot read is a TypeError before STARTTLS is sent; the plain connection stays usable", async () => {
+    await withPeer({ keyPair: certs }, async (peer) => {
+      const options: tls.ConnectionOptions = { ca: certs.ca, key: certs.key, cert: certs.cert };
+      const smtp = new SMTP({ ...BASE, tls: options });
+      options.key = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+      try {
+        await smtp.connect("127.0.0.1", peer.port);
+        await assert.rejects(smtp.starttls(), (err: unknown) => {
+          assert.ok(err instanceof TypeError, String(err));
+          assert.match(err.message, /^tls options cannot make a TLS context: /);
+          assert.ok(err.cause instanceof Error);
+          return true;
+        });
+        assert.equal((await smtp.noop()).code, 250);
+        assert.ok(!peer.commands.includes("STARTTLS"), peer.commands.join(" | "));
+      } finally {
+        smtp.close();
+      }
+    });
+  });
+
+  it("SMTP_SSL: the same is a TypeError too, not Node's bare error", async () => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      const options: tls.ConnectionOptions = { ca: certs.ca, key: certs.key, cert: certs.cert };
+      const smtp = new SMTP_SSL({ ...BASE, tls: options });
+      options.key = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+      try {
+        await assert.rejects(smtp.connect("127.0.0.1", peer.port), { name: "TypeError", message: /^tls options cannot make a TLS context: / });
+      } finally {
+        smtp.close();
+      }
+    });
   });
 });
