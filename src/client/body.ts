@@ -15,6 +15,16 @@ import { asBuffer, LineEndingFixer, normalizeLineEndings } from "../protocol/dot
  */
 export type MessageBody = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 
+/**
+ * Makes the error for a string chunk of a body stream that is not ASCII where 8-bit data may
+ * not go (see {@link streamChunks}).
+ */
+export type EightBitRefusal = () => Error;
+
+/** A character outside ASCII. */
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** True for a body that is read as a stream. */
 export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | string> {
   return typeof body === "object" && body !== null && !(body instanceof Uint8Array)
@@ -87,10 +97,12 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * string; or, with nothing in it, one that yielded a string) gets a final CRLF when its
  * last line has none, as a string body does (`bdatParts`) and as DATA ends every message:
  * what the server stores then does not depend on whether it offers CHUNKING. Byte chunks
- * are left untouched.
- * @throws TypeError for a chunk that is neither a string nor bytes.
+ * are left untouched. With `eightBit`, the transaction takes no 8-bit data: a string chunk
+ * that is not ASCII (UTF-8 beyond it is 8-bit) throws the error it makes, before any of that
+ * chunk is yielded (byte chunks go as given, as in Python).
+ * @throws TypeError for a chunk that is neither a string nor bytes; `eightBit`'s error.
  */
-export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false): AsyncGenerator<Buffer> {
+export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false, eightBit?: EightBitRefusal): AsyncGenerator<Buffer> {
   const decoded = decodedAs(source);
   /** A high surrogate that ended the last string chunk, or "". */
   let half = "";
@@ -115,6 +127,7 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
       const end = joined.length - 1;
       half = isHighSurrogate(joined.charCodeAt(end)) ? joined[end]! : "";
       const whole = half === "" ? joined : joined.slice(0, end);
+      if (eightBit !== undefined && NON_ASCII.test(joined)) throw eightBit();
       yield out(Buffer.from(fixer === undefined ? whole : fixer.push(whole), "utf8"), true);
     } else if (chunk instanceof Uint8Array) {
       if (half !== "") yield out(Buffer.from(half, "utf8"), true);

@@ -227,3 +227,21 @@ export function checkEightBit(features: ReadonlyMap<string, string>, options: re
     throw new SMTPNotSupportedError("the message holds 8-bit data, but the server does not advertise 8BITMIME");
   }
 }
+
+/**
+ * For a body stream, whose string chunks come only once MAIL (and DATA) went out: the error
+ * for one that is not ASCII (8-bit data once encoded as UTF-8) where {@link checkEightBit}
+ * refuses 8-bit data, as it refuses a whole string body before MAIL; `undefined` where it
+ * may go. The error says that the message was not sent: the transaction is then abandoned
+ * (see `streamChunks`).
+ */
+export function streamEightBitRefusal(features: ReadonlyMap<string, string>, options: readonly string[]): (() => Error) | undefined {
+  try {
+    checkEightBit(features, options);
+    return undefined;
+  } catch (err) {
+    const { message } = err as Error;
+    const Kind = err instanceof TypeError ? TypeError : SMTPNotSupportedError;
+    return () => new Kind(`${message}: a string chunk of the message stream is not ASCII (as UTF-8, 8-bit data), so the message was not sent`);
+  }
+}

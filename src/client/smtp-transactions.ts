@@ -14,7 +14,7 @@ import { checkStreamUsable, type MessageBody } from "./body.js";
 import { bodyOf, checkedCallWatch, messageRequest, sendRequest } from "./checked-call.js";
 import type { CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
-import type { MessageInput } from "./send-message.js";
+import { streamEightBitRefusal, type MessageInput } from "./send-message.js";
 import { unstartedOn421 } from "./smtp-base.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
@@ -82,6 +82,9 @@ interface Progress {
   /** The caller's `onProgress`, if any. */
   meter: ProgressMeter | undefined;
 }
+
+/** The extensions of a server that only took HELO: none. */
+const NO_FEATURES: ReadonlyMap<string, string> = new Map();
 
 /** The options of a call given none: one shared object, not one per call. */
 const NO_OPTIONS: DeliverOptions = Object.freeze({});
@@ -378,6 +381,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return {
       from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, encoding,
       mail: mailCommand(req.fromPath, options, encoding), rcpts: rcptLines(req.toPaths, rcptOptions, encoding),
+      // A HELO server takes no 8-bit data (RFC 6152): it is checked with no extensions.
+      eightBit: req.body.kind === "stream" ? streamEightBitRefusal(conv.doesEsmtp ? conv.features : NO_FEATURES, options) : undefined,
     };
   }
 }

@@ -72,7 +72,7 @@ S: 250 queued
   await withScript(script, async (client) => {
     await client.sendmail("a@x.test", "b@y.test", yieldAll(emojiChunks()));
   });
-  const bdat = `${greeting(["CHUNKING"])}
+  const bdat = `${greeting(["CHUNKING", "8BITMIME"])}
 C: MAIL FROM:<a@x.test>
 S: 250 ok
 C: RCPT TO:<b@y.test>
