@@ -35,9 +35,12 @@ function* pieces(bytes: Buffer): Generator<Buffer> {
   for (let off = 0; off < bytes.length; off += BODY_PIECE) yield bytes.subarray(off, off + BODY_PIECE);
 }
 
-/** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
-export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
-  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, { signal });
+/**
+ * Writes the body with dot-stuffing and the end marker; opens the final reply slots.
+ * `eightBit` as in {@link StreamedWrite}.
+ */
+export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, eightBit?: EightBitRefusal): Promise<Slot[]> {
+  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, { signal, eightBit });
 }
 
 /**

@@ -245,3 +245,14 @@ export function streamEightBitRefusal(features: ReadonlyMap<string, string>, opt
     return () => new Kind(`${message}: a string chunk of the message stream is not ASCII (as UTF-8, 8-bit data), so the message was not sent`);
   }
 }
+
+/**
+ * The low-level `data()`'s error for text beyond ASCII (8-bit data once encoded as UTF-8)
+ * in a transaction whose MAIL declared neither `BODY=8BITMIME` (or `BINARYMIME`) nor
+ * `SMTPUTF8` (RFC 6152, RFC 6531): a whole string is refused before DATA, a stream's string
+ * chunk when it comes (the connection then closes before the end of data). Python's
+ * `data()` refuses any such text (UnicodeEncodeError, after DATA).
+ */
+export function undeclaredEightBit(): Error {
+  return new SMTPNotSupportedError("the message holds text beyond ASCII (8-bit data as UTF-8), but this transaction's MAIL declared neither BODY=8BITMIME nor SMTPUTF8 (give one to mail()): the message was not sent");
+}

@@ -97,7 +97,7 @@ function closeOn(conv: Conversation, command: string, reply: SMTPReply, why: str
 
 /** RSET that tolerates a server that has gone, or one whose reply is not SMTP (Python's `_rset`); it ends any transaction. */
 export async function quietRset(conv: Conversation): Promise<void> {
-  conv.utf8 = false;
+  conv.endTransaction();
   if (conv.channel.closed) return;
   try {
     await conv.command(RSET, true); // followed: the next call's commands come after it
