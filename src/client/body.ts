@@ -25,6 +25,25 @@ export type EightBitRefusal = () => Error;
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** `String.prototype.isWellFormed` (ES2024, in Node 20): no lone surrogate. One native scan. */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * Refuses message text with a lone surrogate (half of a UTF-16 pair without the other),
+ * which has no UTF-8 form: encoded, it would be U+FFFD, another message than the one given
+ * (as credentials and addresses refuse it). `what` names the text in the error.
+ * @throws TypeError
+ */
+export function checkWellFormed(text: string, what = "message"): void {
+  if (!isWellFormed(text)) throw loneSurrogate(what);
+}
+
+function loneSurrogate(what: string): TypeError {
+  return new TypeError(`${what} is not well-formed Unicode: a lone surrogate has no UTF-8 form (it would be sent as U+FFFD)`);
+}
+
 /** True for a body that is read as a stream. */
 export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | string> {
   return typeof body === "object" && body !== null && !(body instanceof Uint8Array)
@@ -75,10 +94,14 @@ export function claimStream(body: object): void {
  * Turns an in-memory body into bytes: a string has its line endings fixed (every lone CR
  * or LF becomes CRLF, as Python's `_fix_eols`) and is encoded as UTF-8; bytes are viewed
  * as they are.
- * @throws TypeError for anything that is neither a string nor bytes.
+ * @throws TypeError for anything that is neither a string nor bytes, or a string with a
+ * lone surrogate (see {@link checkWellFormed}).
  */
 export function bodyBytes(body: string | Uint8Array): Buffer {
-  if (typeof body === "string") return Buffer.from(normalizeLineEndings(body), "utf8");
+  if (typeof body === "string") {
+    checkWellFormed(body);
+    return Buffer.from(normalizeLineEndings(body), "utf8");
+  }
   if (body instanceof Uint8Array) return asBuffer(body);
   throw new TypeError(`message must be a string, bytes, a Readable or an AsyncIterable, got ${typeof body}`);
 }
@@ -87,7 +110,8 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * Reads a stream body as Buffers, encoding string chunks as UTF-8. A string chunk that ends
  * in the first half of a surrogate pair (text cut at any UTF-16 index, inside an emoji)
  * keeps that half for the next string chunk, so the pair is encoded as one character, not
- * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string. A Node
+ * as two U+FFFD; a half with no other half to join is a TypeError, as in a whole string
+ * (see {@link checkWellFormed}), thrown before any of its chunk is yielded. A Node
  * `Readable` given an encoding other than UTF-8 (`setEncoding("latin1")`, an `encoding`
  * option) yields its bytes decoded as that: they are encoded back with it, the bytes it read.
  * `source`: the caller's stream, when `body` reads it through a wrapper. With `text` (BDAT,
@@ -100,7 +124,8 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * are left untouched. With `eightBit`, the transaction takes no 8-bit data: a string chunk
  * that is not ASCII (UTF-8 beyond it is 8-bit) throws the error it makes, before any of that
  * chunk is yielded (byte chunks go as given, as in Python).
- * @throws TypeError for a chunk that is neither a string nor bytes; `eightBit`'s error.
+ * @throws TypeError for a chunk that is neither a string nor bytes, or a lone surrogate;
+ * `eightBit`'s error.
  */
 export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false, eightBit?: EightBitRefusal): AsyncGenerator<Buffer> {
   const decoded = decodedAs(source);
@@ -127,15 +152,15 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
       const end = joined.length - 1;
       half = isHighSurrogate(joined.charCodeAt(end)) ? joined[end]! : "";
       const whole = half === "" ? joined : joined.slice(0, end);
-      if (eightBit !== undefined && NON_ASCII.test(joined)) throw eightBit();
+      // One scan: text that is ASCII is well formed too.
+      if (eightBit === undefined ? !isWellFormed(whole) : NON_ASCII.test(joined)) throw isWellFormed(whole) ? eightBit!() : loneSurrogate("message stream chunk");
       yield out(Buffer.from(fixer === undefined ? whole : fixer.push(whole), "utf8"), true);
     } else if (chunk instanceof Uint8Array) {
-      if (half !== "") yield out(Buffer.from(half, "utf8"), true);
-      half = "";
+      if (half !== "") throw loneSurrogate("message stream chunk");
       yield out(asBuffer(chunk), false);
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
-  if (half !== "") yield out(Buffer.from(half, "utf8"), true);
+  if (half !== "") throw loneSurrogate("message stream chunk");
   // Text chunks have CRLF line ends (the fixer's): one that ends in LF ends in CRLF.
   if (endsInText && lastByte !== 0x0a) yield Buffer.from("\r\n", "latin1");
 }

@@ -9,6 +9,7 @@ import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.j
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
 import { foldLongHeaderLines } from "../protocol/fold.js";
 import { hasParam, paramValue } from "../protocol/params.js";
+import { checkWellFormed } from "./body.js";
 import {
   fieldAfterHeaderSection,
   findRecipients,
@@ -66,13 +67,20 @@ function unseparatedLine(data: Uint8Array, start: number): string {
   return bytes.toString("utf8", start, lf < 0 ? bytes.length : lf).replace(/\r$/, "");
 }
 
-/** The message as bytes: strings and `asRaw()` text encoded as UTF-8. */
+/**
+ * The message as bytes: strings and `asRaw()` text encoded as UTF-8.
+ * @throws TypeError for text with a lone surrogate (see `checkWellFormed`).
+ */
 function messageBytes(msg: MessageInput): Uint8Array {
-  if (typeof msg === "string") return Buffer.from(msg, "utf8");
+  if (typeof msg === "string") {
+    checkWellFormed(msg);
+    return Buffer.from(msg, "utf8");
+  }
   if (msg instanceof Uint8Array) return msg;
   if (msg !== null && typeof msg === "object" && typeof msg.asRaw === "function") {
     const raw: unknown = msg.asRaw();
     if (typeof raw !== "string") throw new TypeError("msg.asRaw() must return a string");
+    checkWellFormed(raw, "msg.asRaw()'s text");
     return Buffer.from(raw, "utf8");
   }
   throw new TypeError("msg must be a string, a Uint8Array or an object with asRaw()");
