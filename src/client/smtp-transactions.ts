@@ -176,7 +176,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * Python's arguments, gives a stream body's `size` and a `signal` that cancels this call
    * (see {@link DeliverOptions}). A string body is encoded as UTF-8: one that is not ASCII
    * is 8-bit data, sent only to a server that advertises 8BITMIME or SMTPUTF8 (else
-   * SMTPNotSupportedError before MAIL; Python refuses any such string); bytes go as given.
+   * SMTPNotSupportedError before MAIL; Python refuses any such string), and so is a stream's
+   * string chunk, found only as it comes: the transaction is then abandoned, the message
+   * unsent (see README "Choices"); bytes go as given. Text with a lone surrogate: TypeError.
    * @throws TypeError (before anything is sent) for a bad address, option or message;
    * RangeError for a bad `size`; SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused
    * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected; the
