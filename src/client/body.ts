@@ -6,7 +6,10 @@
  * @module
  */
 
-import { asBuffer, LineEndingFixer, normalizeLineEndings } from "../protocol/dot-stuff.js";
+import { asBuffer, LineEndingFixer, normalizeLineEndings, StuffedTextLines } from "../protocol/dot-stuff.js";
+
+/** An LF that a text chunk's CR is owed (see `StuffedTextLines`). */
+const LF = [0x0a];
 
 /**
  * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
@@ -123,16 +126,21 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * what the server stores then does not depend on whether it offers CHUNKING. Byte chunks
  * are left untouched. With `eightBit`, the transaction takes no 8-bit data: a string chunk
  * that is not ASCII (UTF-8 beyond it is 8-bit) throws the error it makes, before any of that
- * chunk is yielded (byte chunks go as given, as in Python).
+ * chunk is yielded (byte chunks go as given, as in Python). With `lines` (DATA, whose
+ * `onProgress` counts a string's bytes with CRLF line ends), string chunks get the line
+ * ends that DATA's stuffer would give them (see `StuffedTextLines`): the same bytes go,
+ * and each chunk's length is what it sends.
  * @throws TypeError for a chunk that is neither a string nor bytes, or a lone surrogate;
  * `eightBit`'s error.
  */
-export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false, eightBit?: EightBitRefusal): AsyncGenerator<Buffer> {
+export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false, eightBit?: EightBitRefusal, lines = false): AsyncGenerator<Buffer> {
   const decoded = decodedAs(source);
   /** A high surrogate that ended the last string chunk, or "". */
   let half = "";
   /** Fixes the line ends of string chunks, with `text`. */
   const fixer = text ? new LineEndingFixer() : undefined;
+  /** Gives string chunks the line ends DATA's stuffer sends, with `lines`. */
+  const stuffed = lines && !text ? new StuffedTextLines() : undefined;
   /** With `text`: the last byte yielded (-1 for none), and whether the stream ends in text. */
   let lastByte = -1;
   let endsInText = false;
@@ -146,21 +154,26 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
     return bytes;
   };
   for await (const chunk of body) {
-    if (typeof chunk === "string" && decoded !== undefined) yield out(Buffer.from(chunk, decoded), false);
-    else if (typeof chunk === "string") {
+    if (typeof chunk === "string" && decoded !== undefined) {
+      const bytes = Buffer.from(chunk, decoded);
+      if (stuffed?.bytes(bytes)) yield Buffer.from(LF);
+      yield out(bytes, false);
+    } else if (typeof chunk === "string") {
       const joined = half === "" ? chunk : half + chunk;
       const end = joined.length - 1;
       half = isHighSurrogate(joined.charCodeAt(end)) ? joined[end]! : "";
       const whole = half === "" ? joined : joined.slice(0, end);
       // One scan: text that is ASCII is well formed too.
       if (eightBit === undefined ? !isWellFormed(whole) : NON_ASCII.test(joined)) throw isWellFormed(whole) ? eightBit!() : loneSurrogate("message stream chunk");
-      yield out(Buffer.from(fixer === undefined ? whole : fixer.push(whole), "utf8"), true);
+      yield out(Buffer.from(fixer !== undefined ? fixer.push(whole) : stuffed !== undefined ? stuffed.text(whole) : whole, "utf8"), true);
     } else if (chunk instanceof Uint8Array) {
       if (half !== "") throw loneSurrogate("message stream chunk");
+      if (stuffed?.bytes(chunk)) yield Buffer.from(LF);
       yield out(asBuffer(chunk), false);
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
   if (half !== "") throw loneSurrogate("message stream chunk");
+  if (stuffed?.end()) yield Buffer.from(LF);
   // Text chunks have CRLF line ends (the fixer's): one that ends in LF ends in CRLF.
   if (endsInText && lastByte !== 0x0a) yield Buffer.from("\r\n", "latin1");
 }
