@@ -58,17 +58,23 @@ export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | 
  * would fail, or send an empty message, only once DATA was under way): a Web
  * `ReadableStream` that a reader holds (`locked`), a Node `Readable` already destroyed
  * (a failed call destroys the stream it read: a retry must make a new one) or read to its end,
- * a one-shot stream that another call has read or is reading (see {@link claimStream}).
+ * a Node `Readable` in flowing mode (a "data" listener, `resume()` or `pipe()` reads it: the
+ * chunks it gives them before the call reads it, after MAIL, would be missing from a
+ * message then delivered cut), a one-shot stream that another call has read or is reading
+ * (see {@link claimStream}).
  * @throws TypeError
  */
 export function checkStreamUsable(body: object): void {
   if (body instanceof ReadableStream && body.locked) {
     throw new TypeError("message is a ReadableStream that is locked (a reader holds it): it cannot be read");
   }
-  const stream = body as { destroyed?: unknown; readableEnded?: unknown };
+  const stream = body as { destroyed?: unknown; readableEnded?: unknown; readableFlowing?: unknown };
   if (stream.readableEnded === true) throw new TypeError("message is a stream already read to its end: it would send an empty message (make a new one)");
   // Checked after the end: a Readable that ended is destroyed too (autoDestroy).
   if (stream.destroyed === true) throw new TypeError("message is a stream that was destroyed: it cannot be read (make a new one)");
+  if (stream.readableFlowing === true) {
+    throw new TypeError("message is a Readable in flowing mode (a \"data\" listener, resume() or pipe() reads it): the chunks it gives them would be missing from the message (pause() it, or give a stream of its own)");
+  }
   if (streamsRead.has(body)) throw new TypeError("message is a stream that another call has read or is reading: it cannot give the message again (make a new one)");
 }
 
