@@ -32,7 +32,10 @@ export interface ItemLimit {
  * Node `Readable` waited on is destroyed; any other iterator gets `return()` at once, which
  * an async generator runs once the step it is awaiting has settled (no language mechanism
  * can interrupt it sooner). With `limit`, a wait that lasts `limit.ms` calls
- * `limit.expired()`; the time between items (the caller's own work on one) is not counted.
+ * `limit.expired()`; the time between items (the caller's own work on one) is not counted,
+ * and an empty item (`length` 0: a chunk of no bytes) does not end the wait: a source that
+ * yields only such items is timed out as one that yields nothing (each waits for a turn
+ * of the event loop, so that the timer runs even when the source never leaves microtasks).
  */
 export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal, limit?: ItemLimit): AsyncGenerator<T> {
   const items = itemSource(source);
@@ -43,16 +46,25 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
     if (waiting) limit.expired();
   }, limit.ms);
   try {
+    waiting = true;
     for (;;) {
-      waiting = true;
-      timer?.refresh();
       const next = await untilAborted(items.next(), signal);
-      waiting = false;
       if (next.done === true) {
         done = true;
         return;
       }
+      if ((next.value as { length?: unknown } | null)?.length === 0) {
+        // An empty item (a chunk of no bytes) is no progress: the wait goes on, and the
+        // timer gets a turn, which a source that yields such items in microtasks only
+        // would never give it.
+        if (limit) await untilAborted(new Promise((resolve) => setImmediate(resolve)), signal);
+        yield next.value;
+        continue;
+      }
+      waiting = false;
       yield next.value;
+      waiting = true;
+      timer?.refresh();
     }
   } finally {
     clearTimeout(timer);

@@ -7,7 +7,7 @@
 import { encodeBdat } from "../protocol/commands.js";
 import { endsInCrlf } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
-import { streamChunks } from "./body.js";
+import { streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
 import { dataRefusal } from "./slot-refusal.js";
@@ -124,7 +124,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (body.kind === "bytes") last = parts!;
     else {
       // RFC 3030 §2: after a refused chunk (or envelope), no further BDAT is sent.
-      last = await streamBdat(sourceChunks(bodyItems(conv, body.chunks, opts.signal), body.chunks), sendChunk, () => envelopeRefused(conv, env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
+      last = await streamBdat(sourceChunks(bodyItems(conv, body.chunks, opts.signal), body.chunks, env.eightBit), sendChunk, () => envelopeRefused(conv, env, envelopeSlots) || chunkRefused(chunkSlots), opts.signal, opts.meter);
       if (last !== null && conv.dialect === "lmtp" && chunkSlots.length > 0) last = await chunksAccepted(conv, chunkSlots, last);
     }
     // The bytes go after the command line, in pieces: a message in memory past LARGE_BODY,
@@ -221,9 +221,9 @@ class SourceFailure {
 }
 
 /** The body's chunks (`source`'s, see `streamChunks`), a text stream's last line ended; an error of the stream comes out wrapped in {@link SourceFailure}. */
-async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>, source: object): AsyncGenerator<Buffer> {
+async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>, source: object, eightBit: EightBitRefusal | undefined): AsyncGenerator<Buffer> {
   try {
-    yield* streamChunks(chunks, source, true);
+    yield* streamChunks(chunks, source, true, eightBit);
   } catch (err) {
     throw new SourceFailure(err);
   }

@@ -6,7 +6,10 @@
  * @module
  */
 
-import { asBuffer, LineEndingFixer, normalizeLineEndings } from "../protocol/dot-stuff.js";
+import { asBuffer, LineEndingFixer, normalizeLineEndings, StuffedTextLines } from "../protocol/dot-stuff.js";
+
+/** An LF that a text chunk's CR is owed (see `StuffedTextLines`). */
+const LF = [0x0a];
 
 /**
  * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
@@ -14,6 +17,35 @@ import { asBuffer, LineEndingFixer, normalizeLineEndings } from "../protocol/dot
  * cancel it (see `abortableItems`).
  */
 export type MessageBody = string | Uint8Array | AsyncIterable<Uint8Array | string>;
+
+/**
+ * Makes the error for a string chunk of a body stream that is not ASCII where 8-bit data may
+ * not go (see {@link streamChunks}).
+ */
+export type EightBitRefusal = () => Error;
+
+/** A character outside ASCII. */
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** `String.prototype.isWellFormed` (ES2024, in Node 20): no lone surrogate. One native scan. */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * Refuses message text with a lone surrogate (half of a UTF-16 pair without the other),
+ * which has no UTF-8 form: encoded, it would be U+FFFD, another message than the one given
+ * (as credentials and addresses refuse it). `what` names the text in the error.
+ * @throws TypeError
+ */
+export function checkWellFormed(text: string, what = "message"): void {
+  if (!isWellFormed(text)) throw loneSurrogate(what);
+}
+
+function loneSurrogate(what: string): TypeError {
+  return new TypeError(`${what} is not well-formed Unicode: a lone surrogate has no UTF-8 form (it would be sent as U+FFFD)`);
+}
 
 /** True for a body that is read as a stream. */
 export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | string> {
@@ -26,17 +58,23 @@ export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | 
  * would fail, or send an empty message, only once DATA was under way): a Web
  * `ReadableStream` that a reader holds (`locked`), a Node `Readable` already destroyed
  * (a failed call destroys the stream it read: a retry must make a new one) or read to its end,
- * a one-shot stream that another call has read or is reading (see {@link claimStream}).
+ * a Node `Readable` in flowing mode (a "data" listener, `resume()` or `pipe()` reads it: the
+ * chunks it gives them before the call reads it, after MAIL, would be missing from a
+ * message then delivered cut), a one-shot stream that another call has read or is reading
+ * (see {@link claimStream}).
  * @throws TypeError
  */
 export function checkStreamUsable(body: object): void {
   if (body instanceof ReadableStream && body.locked) {
     throw new TypeError("message is a ReadableStream that is locked (a reader holds it): it cannot be read");
   }
-  const stream = body as { destroyed?: unknown; readableEnded?: unknown };
+  const stream = body as { destroyed?: unknown; readableEnded?: unknown; readableFlowing?: unknown };
   if (stream.readableEnded === true) throw new TypeError("message is a stream already read to its end: it would send an empty message (make a new one)");
   // Checked after the end: a Readable that ended is destroyed too (autoDestroy).
   if (stream.destroyed === true) throw new TypeError("message is a stream that was destroyed: it cannot be read (make a new one)");
+  if (stream.readableFlowing === true) {
+    throw new TypeError("message is a Readable in flowing mode (a \"data\" listener, resume() or pipe() reads it): the chunks it gives them would be missing from the message (pause() it, or give a stream of its own)");
+  }
   if (streamsRead.has(body)) throw new TypeError("message is a stream that another call has read or is reading: it cannot give the message again (make a new one)");
 }
 
@@ -65,10 +103,14 @@ export function claimStream(body: object): void {
  * Turns an in-memory body into bytes: a string has its line endings fixed (every lone CR
  * or LF becomes CRLF, as Python's `_fix_eols`) and is encoded as UTF-8; bytes are viewed
  * as they are.
- * @throws TypeError for anything that is neither a string nor bytes.
+ * @throws TypeError for anything that is neither a string nor bytes, or a string with a
+ * lone surrogate (see {@link checkWellFormed}).
  */
 export function bodyBytes(body: string | Uint8Array): Buffer {
-  if (typeof body === "string") return Buffer.from(normalizeLineEndings(body), "utf8");
+  if (typeof body === "string") {
+    checkWellFormed(body);
+    return Buffer.from(normalizeLineEndings(body), "utf8");
+  }
   if (body instanceof Uint8Array) return asBuffer(body);
   throw new TypeError(`message must be a string, bytes, a Readable or an AsyncIterable, got ${typeof body}`);
 }
@@ -77,7 +119,8 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * Reads a stream body as Buffers, encoding string chunks as UTF-8. A string chunk that ends
  * in the first half of a surrogate pair (text cut at any UTF-16 index, inside an emoji)
  * keeps that half for the next string chunk, so the pair is encoded as one character, not
- * as two U+FFFD; a half with no other half to join is U+FFFD, as in a whole string. A Node
+ * as two U+FFFD; a half with no other half to join is a TypeError, as in a whole string
+ * (see {@link checkWellFormed}), thrown before any of its chunk is yielded. A Node
  * `Readable` given an encoding other than UTF-8 (`setEncoding("latin1")`, an `encoding`
  * option) yields its bytes decoded as that: they are encoded back with it, the bytes it read.
  * `source`: the caller's stream, when `body` reads it through a wrapper. With `text` (BDAT,
@@ -87,15 +130,23 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * string; or, with nothing in it, one that yielded a string) gets a final CRLF when its
  * last line has none, as a string body does (`bdatParts`) and as DATA ends every message:
  * what the server stores then does not depend on whether it offers CHUNKING. Byte chunks
- * are left untouched.
- * @throws TypeError for a chunk that is neither a string nor bytes.
+ * are left untouched. With `eightBit`, the transaction takes no 8-bit data: a string chunk
+ * that is not ASCII (UTF-8 beyond it is 8-bit) throws the error it makes, before any of that
+ * chunk is yielded (byte chunks go as given, as in Python). With `lines` (DATA, whose
+ * `onProgress` counts a string's bytes with CRLF line ends), string chunks get the line
+ * ends that DATA's stuffer would give them (see `StuffedTextLines`): the same bytes go,
+ * and each chunk's length is what it sends.
+ * @throws TypeError for a chunk that is neither a string nor bytes, or a lone surrogate;
+ * `eightBit`'s error.
  */
-export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false): AsyncGenerator<Buffer> {
+export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false, eightBit?: EightBitRefusal, lines = false): AsyncGenerator<Buffer> {
   const decoded = decodedAs(source);
   /** A high surrogate that ended the last string chunk, or "". */
   let half = "";
   /** Fixes the line ends of string chunks, with `text`. */
   const fixer = text ? new LineEndingFixer() : undefined;
+  /** Gives string chunks the line ends DATA's stuffer sends, with `lines`. */
+  const stuffed = lines && !text ? new StuffedTextLines() : undefined;
   /** With `text`: the last byte yielded (-1 for none), and whether the stream ends in text. */
   let lastByte = -1;
   let endsInText = false;
@@ -109,20 +160,26 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
     return bytes;
   };
   for await (const chunk of body) {
-    if (typeof chunk === "string" && decoded !== undefined) yield out(Buffer.from(chunk, decoded), false);
-    else if (typeof chunk === "string") {
+    if (typeof chunk === "string" && decoded !== undefined) {
+      const bytes = Buffer.from(chunk, decoded);
+      if (stuffed?.bytes(bytes)) yield Buffer.from(LF);
+      yield out(bytes, false);
+    } else if (typeof chunk === "string") {
       const joined = half === "" ? chunk : half + chunk;
       const end = joined.length - 1;
       half = isHighSurrogate(joined.charCodeAt(end)) ? joined[end]! : "";
       const whole = half === "" ? joined : joined.slice(0, end);
-      yield out(Buffer.from(fixer === undefined ? whole : fixer.push(whole), "utf8"), true);
+      // One scan: text that is ASCII is well formed too.
+      if (eightBit === undefined ? !isWellFormed(whole) : NON_ASCII.test(joined)) throw isWellFormed(whole) ? eightBit!() : loneSurrogate("message stream chunk");
+      yield out(Buffer.from(fixer !== undefined ? fixer.push(whole) : stuffed !== undefined ? stuffed.text(whole) : whole, "utf8"), true);
     } else if (chunk instanceof Uint8Array) {
-      if (half !== "") yield out(Buffer.from(half, "utf8"), true);
-      half = "";
+      if (half !== "") throw loneSurrogate("message stream chunk");
+      if (stuffed?.bytes(chunk)) yield Buffer.from(LF);
       yield out(asBuffer(chunk), false);
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
-  if (half !== "") yield out(Buffer.from(half, "utf8"), true);
+  if (half !== "") throw loneSurrogate("message stream chunk");
+  if (stuffed?.end()) yield Buffer.from(LF);
   // Text chunks have CRLF line ends (the fixer's): one that ends in LF ends in CRLF.
   if (endsInText && lastByte !== 0x0a) yield Buffer.from("\r\n", "latin1");
 }

@@ -80,6 +80,18 @@ export class Conversation {
   features = new Features();
   /** True while the current transaction uses SMTPUTF8 (RFC 6531): commands go as UTF-8. */
   utf8 = false;
+  /**
+   * True while the current low-level transaction's MAIL declared 8-bit data (`BODY=8BITMIME`
+   * or `BODY=BINARYMIME`): with {@link utf8}, what lets `data()` send text beyond ASCII.
+   * Cleared with it ({@link endTransaction}).
+   */
+  eightBit = false;
+
+  /** Ends the low-level transaction's state: {@link utf8} and {@link eightBit}. */
+  endTransaction(): void {
+    this.utf8 = false;
+    this.eightBit = false;
+  }
   /** Recipients accepted by `rcpt()` in the current low-level transaction (LMTP's `data()`). */
   accepted: string[] = [];
   /**

@@ -9,7 +9,7 @@ import { SMTPDataError, SMTPServerDisconnected, SMTPTimeoutError } from "../erro
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, linkSignals } from "./abortable.js";
-import { claimStream, streamChunks } from "./body.js";
+import { claimStream, streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
 import type { ProgressMeter } from "./progress-meter.js";
@@ -35,9 +35,12 @@ function* pieces(bytes: Buffer): Generator<Buffer> {
   for (let off = 0; off < bytes.length; off += BODY_PIECE) yield bytes.subarray(off, off + BODY_PIECE);
 }
 
-/** Writes the body with dot-stuffing and the end marker; opens the final reply slots. */
-export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal): Promise<Slot[]> {
-  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, { signal });
+/**
+ * Writes the body with dot-stuffing and the end marker; opens the final reply slots.
+ * `eightBit` as in {@link StreamedWrite}.
+ */
+export async function writeBody(conv: Conversation, body: Body, accepted: number, signal?: AbortSignal, eightBit?: EightBitRefusal): Promise<Slot[]> {
+  return writeAtOnce(conv, body, accepted) ?? writeStreamed(conv, body, accepted, { signal, eightBit });
 }
 
 /**
@@ -74,11 +77,13 @@ export interface StreamedWrite {
   written?: (() => void) | undefined;
   /** Told of each piece of the message once it has been written (see `ProgressMeter`). */
   meter?: ProgressMeter | undefined;
+  /** For a stream: the error for a string chunk that is not ASCII, when the transaction takes no 8-bit data (see `streamChunks`). */
+  eightBit?: EightBitRefusal | undefined;
 }
 
 /** {@link writeBody} for a stream or a large body: in pieces, with back-pressure. */
 export async function writeStreamed(conv: Conversation, body: Body, accepted: number, how: StreamedWrite = {}): Promise<Slot[]> {
-  const { signal, followed = false, instead, written, meter } = how;
+  const { signal, followed = false, instead, written, meter, eightBit } = how;
   const stuffer = new DotStuffer();
   const stall = conv.timeout("dataBlock");
   // Pieces that stuffing changes are copied into these, each reused once written.
@@ -86,7 +91,7 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   try {
     answeredBeforeBody(conv);
     conv.channel.bodyStarted();
-    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal), body.chunks)) {
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal), body.chunks, false, eightBit, meter !== undefined)) {
       // A stream's chunk larger than a piece is stuffed and written piece by piece too: no
       // stuffed copy of it whole, and each piece told to the meter as it goes.
       for (let off = 0; off < chunk.length; off += BODY_PIECE) {

@@ -1,12 +1,42 @@
 /**
- * The envelope's commands as they go on the wire: MAIL and RCPT with their parameters, and
+ * The envelope of a transaction, and its commands as they go on the wire: MAIL and RCPT with their parameters, and
  * DATA (see `transaction.ts` for the flow that sends them).
  * @module
  */
 
 import { commandText, paramsLine, rcptLines, type CommandEncoding } from "../protocol/commands.js";
+import type { EightBitRefusal } from "./body.js";
 import type { Command } from "./conversation.js";
-import type { Envelope } from "./transaction.js";
+
+/** A checked envelope: addresses already quoted, options already normalised. */
+export interface Envelope {
+  /** The sender as the caller gave it (for `SMTPSenderRefused.sender`). */
+  from: string;
+  /** `<path>` for MAIL FROM. */
+  fromPath: string;
+  /**
+   * The MAIL command (`fromPath`, `mailOptions`, `encoding`) and one RCPT command line per
+   * recipient (a checked line without its CRLF; see `Conversation.pipeline`): every line
+   * is checked before the first byte of the transaction is written.
+   */
+  mail: Command;
+  rcpts: readonly string[];
+  /** MAIL parameters to send. */
+  mailOptions: string[];
+  /** Recipients as the caller gave them, in the order of `rcpts`. */
+  to: readonly string[];
+  /**
+   * How this transaction's commands are encoded: UTF-8 for an SMTPUTF8 transaction
+   * (RFC 6531), else ASCII. A property of the transaction, so pipelined transactions that
+   * overlap on one connection never see each other's encoding.
+   */
+  encoding: CommandEncoding;
+  /**
+   * For a stream body: the error for a string chunk that is not ASCII, when this server and
+   * these options take no 8-bit data (see `streamEightBitRefusal`); `undefined` where it may go.
+   */
+  eightBit?: EightBitRefusal | undefined;
+}
 
 /** `verb head PARAMS` as a command (see `paramsText`); its trace text is the line itself. */
 function withParams(verb: string, head: string, params: readonly string[], encoding: CommandEncoding): Command {

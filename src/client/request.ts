@@ -34,22 +34,16 @@ export interface Request {
 }
 
 /**
- * Bytes bodies up to this size are scanned for lone line endings to declare their exact
- * size; a larger one declares its length (RFC 1870 calls SIZE the client's estimate): the
- * scan costs ~0.5 ms per MB, several percent of sending it.
- */
-const EXACT_SIZE_LIMIT = 1024 * 1024;
-
-/**
  * The `SIZE=` value (RFC 1870): the bytes that go out, before dot-stuffing. BDAT sends a
- * bytes body as given (a text body with its last line ended: `bdatParts`); DATA turns its lone CRs and LFs into CRLF, so they are counted
- * (up to {@link EXACT_SIZE_LIMIT}).
+ * bytes body as given (a text body with its last line ended: `bdatParts`); DATA turns its
+ * lone CRs and LFs into CRLF, so they are counted, at any size (one scan, ~0.5 ms per MB):
+ * a SIZE lower than the message can get it refused once it has been sent whole.
  */
 export function declaredSize(req: Request, bdat: boolean): number | undefined {
   if (req.body.kind === "stream") return req.size;
   const { bytes } = req.body;
   if (bdat) return bdatLength(req.body);
-  return req.rawBytes && bytes.length <= EXACT_SIZE_LIMIT ? normalizedLength(bytes) : bytes.length;
+  return req.rawBytes ? normalizedLength(bytes) : bytes.length;
 }
 
 /** The recipients as a list (a string is one). @throws TypeError for anything else. */

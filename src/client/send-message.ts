@@ -9,6 +9,7 @@ import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.j
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
 import { foldLongHeaderLines } from "../protocol/fold.js";
 import { hasParam, paramValue } from "../protocol/params.js";
+import { checkWellFormed } from "./body.js";
 import {
   fieldAfterHeaderSection,
   findRecipients,
@@ -66,13 +67,20 @@ function unseparatedLine(data: Uint8Array, start: number): string {
   return bytes.toString("utf8", start, lf < 0 ? bytes.length : lf).replace(/\r$/, "");
 }
 
-/** The message as bytes: strings and `asRaw()` text encoded as UTF-8. */
+/**
+ * The message as bytes: strings and `asRaw()` text encoded as UTF-8.
+ * @throws TypeError for text with a lone surrogate (see `checkWellFormed`).
+ */
 function messageBytes(msg: MessageInput): Uint8Array {
-  if (typeof msg === "string") return Buffer.from(msg, "utf8");
+  if (typeof msg === "string") {
+    checkWellFormed(msg);
+    return Buffer.from(msg, "utf8");
+  }
   if (msg instanceof Uint8Array) return msg;
   if (msg !== null && typeof msg === "object" && typeof msg.asRaw === "function") {
     const raw: unknown = msg.asRaw();
     if (typeof raw !== "string") throw new TypeError("msg.asRaw() must return a string");
+    checkWellFormed(raw, "msg.asRaw()'s text");
     return Buffer.from(raw, "utf8");
   }
   throw new TypeError("msg must be a string, a Uint8Array or an object with asRaw()");
@@ -226,4 +234,33 @@ export function checkEightBit(features: ReadonlyMap<string, string>, options: re
   } else if ((body === undefined || body === "8BITMIME") && !eightBitOk) {
     throw new SMTPNotSupportedError("the message holds 8-bit data, but the server does not advertise 8BITMIME");
   }
+}
+
+/**
+ * For a body stream, whose string chunks come only once MAIL (and DATA) went out: the error
+ * for one that is not ASCII (8-bit data once encoded as UTF-8) where {@link checkEightBit}
+ * refuses 8-bit data, as it refuses a whole string body before MAIL; `undefined` where it
+ * may go. The error says that the message was not sent: the transaction is then abandoned
+ * (see `streamChunks`).
+ */
+export function streamEightBitRefusal(features: ReadonlyMap<string, string>, options: readonly string[]): (() => Error) | undefined {
+  try {
+    checkEightBit(features, options);
+    return undefined;
+  } catch (err) {
+    const { message } = err as Error;
+    const Kind = err instanceof TypeError ? TypeError : SMTPNotSupportedError;
+    return () => new Kind(`${message}: a string chunk of the message stream is not ASCII (as UTF-8, 8-bit data), so the message was not sent`);
+  }
+}
+
+/**
+ * The low-level `data()`'s error for text beyond ASCII (8-bit data once encoded as UTF-8)
+ * in a transaction whose MAIL declared neither `BODY=8BITMIME` (or `BINARYMIME`) nor
+ * `SMTPUTF8` (RFC 6152, RFC 6531): a whole string is refused before DATA, a stream's string
+ * chunk when it comes (the connection then closes before the end of data). Python's
+ * `data()` refuses any such text (UnicodeEncodeError, after DATA).
+ */
+export function undeclaredEightBit(): Error {
+  return new SMTPNotSupportedError("the message holds text beyond ASCII (8-bit data as UTF-8), but this transaction's MAIL declared neither BODY=8BITMIME nor SMTPUTF8 (give one to mail()): the message was not sent");
 }

@@ -249,7 +249,7 @@ export abstract class SMTPSecure extends SMTPBase {
       own.release();
     }
     conv.resetGreeting();
-    conv.utf8 = false;
+    conv.endTransaction();
     return reply;
   }
 

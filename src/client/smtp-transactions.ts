@@ -7,6 +7,7 @@
 import { SMTPNotSupportedError, SMTPServerDisconnected } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
+import { hasEightBitData } from "../protocol/message.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { followSignal, linkSignals } from "./abortable.js";
@@ -14,7 +15,7 @@ import { checkStreamUsable, type MessageBody } from "./body.js";
 import { bodyOf, checkedCallWatch, messageRequest, sendRequest } from "./checked-call.js";
 import type { CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
-import type { MessageInput } from "./send-message.js";
+import { streamEightBitRefusal, undeclaredEightBit, type MessageInput } from "./send-message.js";
 import { unstartedOn421 } from "./smtp-base.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
@@ -83,6 +84,9 @@ interface Progress {
   meter: ProgressMeter | undefined;
 }
 
+/** The extensions of a server that only took HELO: none. */
+const NO_FEATURES: ReadonlyMap<string, string> = new Map();
+
 /** The options of a call given none: one shared object, not one per call. */
 const NO_OPTIONS: DeliverOptions = Object.freeze({});
 
@@ -102,10 +106,11 @@ export abstract class SMTPTransactions extends SMTPSecure {
       const conv = this.requireConnection();
       const opts = this.transactionOptions(conv, path, [], conv.doesEsmtp ? params : [], params);
       conv.utf8 = hasParam(opts, "SMTPUTF8");
+      conv.eightBit = /^(8BITMIME|BINARYMIME)$/i.test(paramValue(opts, "BODY") ?? "");
       // Led by RSET while transactions written whole are unread, as sendmail's are.
       const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false, false);
       const reply = await conv.read(slot!);
-      if (reply.code !== 250) conv.utf8 = false;
+      if (reply.code !== 250) conv.endTransaction();
       conv.accepted = [];
       return reply;
     });
@@ -134,8 +139,12 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /**
    * DATA, then the message (dot-stuffed, line endings fixed) and its end. Resolves to the
    * reply after the data, whatever its code (as Python); for LMTP the reply carries
-   * `recipients` and is the first refusal, or the last reply when all succeeded.
-   * @throws SMTPDataError when DATA is refused (then RSET, or close on 421) or answered
+   * `recipients` and is the first refusal, or the last reply when all succeeded. Text beyond
+   * ASCII (8-bit data as UTF-8) goes only when this transaction's MAIL declared
+   * `BODY=8BITMIME` (or `BINARYMIME`) or `SMTPUTF8`; bytes go as given.
+   * @throws SMTPNotSupportedError for such text without that declaration: a string before
+   * DATA, a stream's string chunk when it comes (the connection then closes, the message
+   * unsent). SMTPDataError when DATA is refused (then RSET, or close on 421) or answered
    * with a 1yz, a 2yz or another 3yz than 354 (then the connection closes: an RSET would get
    * the reply meant for DATA, or be read as the input the server asked for).
    */
@@ -144,13 +153,16 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       if (body.kind === "stream") checkStreamUsable(body.chunks);
+      // Text beyond ASCII is 8-bit data: only where this transaction's MAIL declared it.
+      const eightBit = conv.utf8 || conv.eightBit ? undefined : undeclaredEightBit;
+      if (eightBit && body.kind === "bytes" && body.text === true && hasEightBitData(body.bytes)) throw eightBit();
       const reply = await conv.command(DATA);
       // Not 354: refused (then RSET), or a 1yz/2yz/3yz, on which the connection closes.
       if (reply.code !== 354) await refuseData(conv, reply);
       const accepted = conv.accepted;
       conv.accepted = [];
-      const final = await writeBody(conv, body, accepted.length, this.options.signal);
-      conv.utf8 = false;
+      const final = await writeBody(conv, body, accepted.length, this.options.signal, eightBit);
+      conv.endTransaction();
       if (conv.dialect === "smtp") return conv.read(final[0]!);
       const delivery = await finish(conv, { refused: new Map(), accepted, final }, false);
       const all = new Map([...delivery.delivered, ...delivery.refused]);
@@ -164,7 +176,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * Python's arguments, gives a stream body's `size` and a `signal` that cancels this call
    * (see {@link DeliverOptions}). A string body is encoded as UTF-8: one that is not ASCII
    * is 8-bit data, sent only to a server that advertises 8BITMIME or SMTPUTF8 (else
-   * SMTPNotSupportedError before MAIL; Python refuses any such string); bytes go as given.
+   * SMTPNotSupportedError before MAIL; Python refuses any such string), and so is a stream's
+   * string chunk, found only as it comes: the transaction is then abandoned, the message
+   * unsent (see README "Choices"); bytes go as given. Text with a lone surrogate: TypeError.
    * @throws TypeError (before anything is sent) for a bad address, option or message;
    * RangeError for a bad `size`; SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused
    * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected; the
@@ -378,6 +392,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
     return {
       from: req.from, fromPath: req.fromPath, to: req.to, mailOptions: options, encoding,
       mail: mailCommand(req.fromPath, options, encoding), rcpts: rcptLines(req.toPaths, rcptOptions, encoding),
+      // A HELO server takes no 8-bit data (RFC 6152): it is checked with no extensions.
+      eightBit: req.body.kind === "stream" ? streamEightBitRefusal(conv.doesEsmtp ? conv.features : NO_FEATURES, options) : undefined,
     };
   }
 }

@@ -302,7 +302,7 @@ export class SMTP extends SMTPTransactions {
   /** RSET: aborts the mail transaction. */
   rset(): Promise<SMTPReply> {
     return this.exclusive(async () => {
-      this.requireConnection().utf8 = false;
+      this.requireConnection().endTransaction();
       return this.simple("RSET");
     });
   }
@@ -366,7 +366,7 @@ export class SMTP extends SMTPTransactions {
     const host = await this.hostname(name);
     const bytes = encodeCommand("HELO", host);
     // HELO, like EHLO, ends any transaction (RFC 5321 §4.1.4): its UTF-8 encoding too.
-    conv.utf8 = false;
+    conv.endTransaction();
     const reply = await conv.command({ bytes, log: `HELO ${host}` }, followed);
     conv.heloResp = isPositiveCompletion(reply.code) ? reply.message : null;
     return reply;
@@ -380,7 +380,7 @@ export class SMTP extends SMTPTransactions {
     // Checked before any state changes: a name the encoder refuses leaves the greeting as it was.
     const bytes = encodeCommand(verb, host);
     conv.resetGreeting();
-    conv.utf8 = false; // EHLO ends any transaction (RFC 5321 §4.1.4), its UTF-8 encoding too
+    conv.endTransaction(); // EHLO ends any transaction (RFC 5321 §4.1.4), its UTF-8 encoding too
     const reply = await conv.command({ bytes, log: `${verb} ${host}` }, followed);
     if (isPositiveCompletion(reply.code)) conv.recordEhlo(reply);
     return reply;

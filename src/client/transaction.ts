@@ -6,42 +6,18 @@
  */
 
 import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
-import type { CommandEncoding } from "../protocol/commands.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { outOfStep, PRELIMINARY, type Slot } from "../transport/command-queue.js";
 import { sendBdat } from "./bdat-flow.js";
 import type { Command, Conversation, Dialect } from "./conversation.js";
 import { writeAtOnce, writeStreamed } from "./data-writer.js";
-import { DATA, envelopeCommands } from "./envelope-commands.js";
+import { DATA, envelopeCommands, type Envelope } from "./envelope-commands.js";
 import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
 import { closedOnReply, serverGone } from "./slot-refusal.js";
 
-/** A checked envelope: addresses already quoted, options already normalised. */
-export interface Envelope {
-  /** The sender as the caller gave it (for `SMTPSenderRefused.sender`). */
-  from: string;
-  /** `<path>` for MAIL FROM. */
-  fromPath: string;
-  /**
-   * The MAIL command (`fromPath`, `mailOptions`, `encoding`) and one RCPT command line per
-   * recipient (a checked line without its CRLF; see `Conversation.pipeline`): every line
-   * is checked before the first byte of the transaction is written.
-   */
-  mail: Command;
-  rcpts: readonly string[];
-  /** MAIL parameters to send. */
-  mailOptions: string[];
-  /** Recipients as the caller gave them, in the order of `rcpts`. */
-  to: readonly string[];
-  /**
-   * How this transaction's commands are encoded: UTF-8 for an SMTPUTF8 transaction
-   * (RFC 6531), else ASCII. A property of the transaction, so pipelined transactions that
-   * overlap on one connection never see each other's encoding.
-   */
-  encoding: CommandEncoding;
-}
+export type { Envelope } from "./envelope-commands.js";
 
 /** A body ready to send: bytes in memory (`text`: its last line ended by BDAT as by DATA: `bdatParts`), or a stream. */
 export type Body = { kind: "bytes"; bytes: Buffer; text?: boolean } | { kind: "stream"; chunks: AsyncIterable<Uint8Array | string> };
@@ -121,7 +97,7 @@ function closeOn(conv: Conversation, command: string, reply: SMTPReply, why: str
 
 /** RSET that tolerates a server that has gone, or one whose reply is not SMTP (Python's `_rset`); it ends any transaction. */
 export async function quietRset(conv: Conversation): Promise<void> {
-  conv.utf8 = false;
+  conv.endTransaction();
   if (conv.channel.closed) return;
   try {
     await conv.command(RSET, true); // followed: the next call's commands come after it
@@ -332,7 +308,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
   // refusal of its end when the connection then closes (see refusalOnClose).
   const final = writeAtOnce(conv, body, accepted, true)
     ?? (await writeStreamed(conv, body, accepted, {
-      signal: opts.signal, followed: true, instead: (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal), written: opts.written, meter: opts.meter,
+      signal: opts.signal, followed: true, eightBit: env.eightBit, instead: (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal), written: opts.written, meter: opts.meter,
     }));
   opts.written?.();
   return { refused: envelope.refused, accepted: envelope.accepted, final };

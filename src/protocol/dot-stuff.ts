@@ -201,6 +201,51 @@ export class LineEndingFixer {
   }
 }
 
+/**
+ * Fixes the line ends of a stream's text pieces on their way to a {@link DotStuffer}, which
+ * would fix them the same way: the bytes it sends do not change, but each piece has the
+ * length it has once sent (a count of the message with CRLF line ends). Bytes between the
+ * text pieces are left as given. A CR that ends a piece is left for the stuffer, which
+ * takes an LF that starts the next piece as the same line end; when the CR was text's and
+ * the next piece starts otherwise, an LF is owed first ({@link text} puts it in front of
+ * the text, {@link bytes} and {@link end} say so), which the stuffer drops.
+ */
+export class StuffedTextLines {
+  /** The last piece ended in a CR (which the stuffer sends as CRLF, taking in an LF that follows). */
+  #crEnded = false;
+  /** That CR was text's, so its LF is owed. */
+  #owed = false;
+
+  /** `text` with its line ends as the stuffer sends them (see the class). */
+  text(text: string): string {
+    if (text === "") return text;
+    let lead = "";
+    let rest = text;
+    if (this.#crEnded && text.charCodeAt(0) === LF) {
+      lead = "\n";
+      rest = text.slice(1);
+    } else if (this.#owed) lead = "\n";
+    const cr = rest.endsWith("\r");
+    this.#crEnded = this.#owed = cr;
+    return lead + normalizeLineEndings(cr ? rest.slice(0, -1) : rest) + (cr ? "\r" : "");
+  }
+
+  /** Takes bytes as they are; true when an LF is owed before them. */
+  bytes(bytes: Uint8Array): boolean {
+    const n = bytes.length;
+    if (n === 0) return false;
+    const owed = this.#owed && bytes[0] !== LF;
+    this.#crEnded = bytes[n - 1] === CR;
+    this.#owed = false;
+    return owed;
+  }
+
+  /** True when an LF is owed at the end. */
+  end(): boolean {
+    return this.#owed;
+  }
+}
+
 /** True when `data` ends in CRLF (an empty one does not). */
 export function endsInCrlf(data: Uint8Array): boolean {
   const n = data.length;

@@ -34,18 +34,20 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-test("streamChunks: string chunks cut anywhere (inside a surrogate pair too) give the UTF-8 of the whole text (property)", async () => {
-  // "binary" units: any UTF-16 code unit, lone surrogates and pairs included.
-  const text = fc.string({ unit: "binary", maxLength: 40 });
+test("streamChunks: string chunks cut anywhere (inside a surrogate pair too) give the UTF-8 of the whole text; one with a lone surrogate is a TypeError (property)", async () => {
+  // Any code point (pairs, to cut), and now and then a lone surrogate.
+  const unit = fc.oneof({ arbitrary: fc.string({ unit: "binary" }), weight: 9 }, { arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), weight: 1 });
+  const text = fc.array(unit, { maxLength: 8 }).map((parts) => parts.join("").slice(0, 40));
   await fc.assert(fc.asyncProperty(text, fc.array(fc.nat(), { maxLength: 6 }), async (whole, cuts) => {
-    const got = await collect(streamChunks(yieldAll(cutText(whole, cuts))));
-    assert.deepEqual(got, Buffer.from(whole, "utf8"));
+    const sent = collect(streamChunks(yieldAll(cutText(whole, cuts))));
+    if (/\p{Surrogate}/u.test(whole)) await assert.rejects(sent, TypeError);
+    else assert.deepEqual(await sent, Buffer.from(whole, "utf8"));
   }), { numRuns: 2000 });
 });
 
-test("streamChunks: a high surrogate that ends a string chunk followed by bytes is sent as U+FFFD, as a lone one in a whole string is", async () => {
-  const got = await collect(streamChunks(yieldAll<string | Uint8Array>(["a\ud83d", Buffer.from("b"), "\ud83d"])));
-  assert.deepEqual(got, Buffer.from("a\ufffdb\ufffd", "utf8"));
+test("streamChunks: a high surrogate that ends a string chunk followed by bytes, or the stream, is lone: a TypeError, as in a whole string", async () => {
+  await assert.rejects(collect(streamChunks(yieldAll<string | Uint8Array>(["a\ud83d", Buffer.from("b")]))), /lone surrogate/);
+  await assert.rejects(collect(streamChunks(yieldAll<string | Uint8Array>(["a", Buffer.from("b"), "\ud83d"]))), /lone surrogate/);
 });
 
 const EMOJI = "Subject: \u{1f600}\r\n\r\nsmile \u{1f600}\u{1f600}\r\n";
@@ -72,7 +74,7 @@ S: 250 queued
   await withScript(script, async (client) => {
     await client.sendmail("a@x.test", "b@y.test", yieldAll(emojiChunks()));
   });
-  const bdat = `${greeting(["CHUNKING"])}
+  const bdat = `${greeting(["CHUNKING", "8BITMIME"])}
 C: MAIL FROM:<a@x.test>
 S: 250 ok
 C: RCPT TO:<b@y.test>
