@@ -7,6 +7,7 @@
 import { SMTPNotSupportedError, SMTPServerDisconnected } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
+import { sizeLimit } from "../protocol/ehlo.js";
 import { hasEightBitData } from "../protocol/message.js";
 import { hasParam, normalizeParams, paramValue } from "../protocol/params.js";
 import type { SMTPReply } from "../protocol/reply.js";
@@ -381,7 +382,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       options = req.mailOptions;
       if (req.serverOptions) options = req.serverOptions(conv.features, options);
       if (conv.hasExtn("size") && !hasParam(options, "SIZE")) {
-        const size = declaredSize(req, conv.hasExtn("chunking") && this.options.chunking !== false);
+        const size = declaredSize(req, conv.hasExtn("chunking") && this.options.chunking !== false, sizeLimit(conv.features));
         if (size !== undefined) options = [`SIZE=${size}`, ...options];
       }
     }
