@@ -18,6 +18,8 @@ const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
 const LF = 0x0a;
+/** Most chunk marks a {@link GivenBytes} holds. */
+const MAX_MARKS = 1024;
 
 /** The message could not be read (exit code 7), even once sending had begun. */
 export class MessageReadError extends Error {}
@@ -59,7 +61,8 @@ interface ReadState {
  * The bytes of a message handed to the library mapped back to the bytes read from its input,
  * which the progress display counts (its size is the file's): each chunk's ends are marked,
  * and a count within a chunk is scaled. Asked with counts that only grow, marks passed are
- * dropped, so only those of the chunks not yet all sent are held.
+ * dropped; at most {@link MAX_MARKS} are held (the oldest go first, widening the span scaled),
+ * so a message never asked about (no progress display) holds no more however long it is.
  */
 class GivenBytes {
   #base = { given: 0, read: 0 };
@@ -70,6 +73,7 @@ class GivenBytes {
   add(given: number, read: number): void {
     this.#total = { given: this.#total.given + given, read: this.#total.read + read };
     this.#marks.push(this.#total);
+    if (this.#marks.length > MAX_MARKS) this.#marks.shift();
   }
 
   /** The bytes read that `given` bytes yielded stand for. */
