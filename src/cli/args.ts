@@ -211,9 +211,11 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
-    .requiredOption("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort))
-    .requiredOption("--from <addr>", "envelope sender (MAIL FROM)")
-    .requiredOption("--to <addr>", "envelope recipient (repeatable)", flagValue("--to", (v: string, prev: string[] | undefined) => {
+    // Not commander's requiredOption: it checks those before unknown options, so a typo
+    // (--serevr) was reported as the flag it meant being missing. Checked in the action.
+    .option("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort))
+    .option("--from <addr>", "envelope sender (MAIL FROM)")
+    .option("--to <addr>", "envelope recipient (repeatable)", flagValue("--to", (v: string, prev: string[] | undefined) => {
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>)");
       return collect(v, prev);
     }))
@@ -229,15 +231,19 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
-    .action((o: TargetFlags & { server: { host: string; port: number }; from: string; to: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string }) => {
-      if (o.to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
+    .action((o: TargetFlags & { server?: { host: string; port: number }; from?: string; to?: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string }, cmd: Command) => {
+      const missing = (flag: string): never => cmd.error(`error: required option '${flag}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+      const server = o.server ?? missing("--server <host[:port]>");
+      const from = o.from ?? missing("--from <addr>");
+      const to = o.to ?? missing("--to <addr>");
+      if (to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
       if ((o.user === undefined) !== (o.passwordEnv === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --user and --password-env go together");
       if (o.authMech !== undefined && o.user === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-mech needs --user and --password-env");
-      checkAddress("--from", o.from);
-      for (const to of o.to) checkAddress("--to", to, quoteRecipient);
-      checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [o.from, ...o.to]);
+      checkAddress("--from", from);
+      for (const addr of to) checkAddress("--to", addr, quoteRecipient);
+      checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [from, ...to]);
       sink({
-        kind: "send", ...toTarget(o.server, o), from: o.from, to: o.to,
+        kind: "send", ...toTarget(server, o), from, to,
         // "-" is stdin, as for most tools (swaks --data -): not a file of that name
         ...(o.file === undefined || o.file === "-" ? {} : { file: o.file }),
         ...(o.user === undefined ? {} : { user: o.user }),

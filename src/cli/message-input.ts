@@ -9,12 +9,17 @@ import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { isatty } from "node:tty";
 import { promisify } from "node:util";
+import { LineEndingFixer } from "../protocol/dot-stuff.js";
+import { paramValue } from "../protocol/params.js";
 import type { SendCommand } from "./args.js";
 import { testMessage } from "./test-message.js";
 
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
+const LF = 0x0a;
+/** Most chunk marks a {@link GivenBytes} holds. */
+const MAX_MARKS = 1024;
 
 /** The message could not be read (exit code 7), even once sending had begun. */
 export class MessageReadError extends Error {}
@@ -48,14 +53,51 @@ interface ReadState {
   limit?: () => number | undefined;
   /** Called when it ends. */
   onEnd?: () => void;
+  /** The bytes yielded, as bytes read (line ends made CRLF add some). */
+  readonly given: GivenBytes;
+}
+
+/**
+ * The bytes of a message handed to the library mapped back to the bytes read from its input,
+ * which the progress display counts (its size is the file's): each chunk's ends are marked,
+ * and a count within a chunk is scaled. Asked with counts that only grow, marks passed are
+ * dropped; at most {@link MAX_MARKS} are held (the oldest go first, widening the span scaled),
+ * so a message never asked about (no progress display) holds no more however long it is.
+ */
+class GivenBytes {
+  #base = { given: 0, read: 0 };
+  #total = { given: 0, read: 0 };
+  readonly #marks: { given: number; read: number }[] = [];
+
+  /** Marks a chunk of `given` bytes yielded for `read` bytes read. */
+  add(given: number, read: number): void {
+    this.#total = { given: this.#total.given + given, read: this.#total.read + read };
+    this.#marks.push(this.#total);
+    if (this.#marks.length > MAX_MARKS) this.#marks.shift();
+  }
+
+  /** The bytes read that `given` bytes yielded stand for. */
+  read(given: number): number {
+    while (this.#marks.length > 0 && this.#marks[0]!.given <= given) this.#base = this.#marks.shift()!;
+    const next = this.#marks[0];
+    if (next === undefined || given <= this.#base.given) return this.#base.read;
+    return this.#base.read + Math.floor((given - this.#base.given) * (next.read - this.#base.read) / (next.given - this.#base.given));
+  }
 }
 
 /**
  * Reads `body`, turning a read error into a {@link MessageReadError}; `state.waiting` while a
  * chunk is awaited; {@link MessageTooLargeError} once more than `state.limit` bytes came.
+ * With `lines` (any message but a `BODY=BINARYMIME` one), every lone CR and LF becomes CRLF
+ * and an unended last line is ended (RFC 5322 §2.3), as DATA sends any message: BDAT sends
+ * bytes as they are, and a file with Unix line ends would reach a server that offers
+ * CHUNKING with bare LFs. Its other bytes (8-bit ones too) are kept; `state.bytes` counts
+ * the bytes read, and `state.given` maps what is yielded back to them.
  */
-async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): AsyncGenerator<Uint8Array> {
+async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, lines: boolean): AsyncGenerator<Uint8Array> {
   const chunks = body[Symbol.asyncIterator]();
+  const fixer = lines ? new LineEndingFixer() : undefined;
+  let lastByte = -1;
   let limit: number | undefined;
   try {
     for (;;) {
@@ -64,13 +106,21 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState): A
       state.waiting = false;
       if (next.done === true) {
         state.ended = true;
+        if (fixer !== undefined && lastByte !== -1 && lastByte !== LF) {
+          state.given.add(2, 0);
+          yield Buffer.from("\r\n", "latin1");
+        }
         state.onEnd?.();
         return;
       }
+      // latin1: one character per byte, so only line ends change
+      const chunk = fixer === undefined ? next.value : Buffer.from(fixer.push(Buffer.from(next.value).toString("latin1")), "latin1");
+      if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
       if (state.bytes === 0) limit = state.limit?.();
       state.bytes += next.value.length;
+      state.given.add(chunk.length, next.value.length);
       if (limit !== undefined && state.bytes > limit) throw new MessageTooLargeError(limit, state.bytes);
-      yield next.value;
+      yield chunk;
     }
   } catch (e) {
     state.waiting = false;
@@ -93,6 +143,8 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
   stalled(): boolean;
   /** How many bytes have been read from it. */
   bytesRead(): number;
+  /** How many bytes read the first `given` bytes it yielded come from (its line ends made CRLF add some): for the progress display. */
+  readFor(given: number): number;
   /** True once it has ended: {@link bytesRead} is the whole message. */
   ended(): boolean;
   /** Calls `listener` when it ends. */
@@ -104,17 +156,19 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
   limit(bytes: () => number | undefined): void;
 }
 
-function streamedMessage(stream: Readable): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0, ended: false };
+/** `stream` as the message; `lines`: with CRLF line ends (see {@link readOrFail}). */
+function streamedMessage(stream: Readable, lines: boolean): StreamedMessage {
+  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes() };
   let stalled = false;
   return {
-    [Symbol.asyncIterator]: () => readOrFail(stream, state),
+    [Symbol.asyncIterator]: () => readOrFail(stream, state, lines),
     destroy: () => {
       stalled ||= state.waiting;
       stream.destroy();
     },
     stalled: () => stalled,
     bytesRead: () => state.bytes,
+    readFor: (given) => state.given.read(given),
     ended: () => state.ended,
     onEnd: (listener) => { state.onEnd = listener; },
     limit: (bytes) => { state.limit = bytes; },
@@ -131,6 +185,8 @@ function streamedMessage(stream: Readable): StreamedMessage {
  */
 export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
   const file = cmd.file;
+  // a binary body (RFC 3030 §3) goes as given; any other gets CRLF line ends
+  const lines = paramValue(cmd.mailOptions, "BODY")?.toUpperCase() !== "BINARYMIME";
   if (cmd.compose !== undefined) {
     const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
     return { body: bytes, size: bytes.length };
@@ -138,11 +194,11 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   if (file !== undefined) {
     const info = await stat(file);
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
-    if (info.isFIFO()) return { body: streamedMessage(await openFifo(file)) };
+    if (info.isFIFO()) return { body: streamedMessage(await openFifo(file), lines) };
     if (isEndlessDevice(info, () => isTerminalPath(file))) throw new TypeError(`--file ${file} is ${ENDLESS_DEVICE}`);
     const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    return { body: streamedMessage(stream), ...(info.isFile() ? { size: info.size } : {}) };
+    return { body: streamedMessage(stream, lines), ...(info.isFile() ? { size: info.size } : {}) };
   }
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
@@ -150,7 +206,7 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   if (stdin.isDirectory()) throw new Error("stdin is a directory");
   if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
   const size = stdin.isFile() ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
-  return { body: streamedMessage(process.stdin), ...(size === undefined ? {} : { size }) };
+  return { body: streamedMessage(process.stdin, lines), ...(size === undefined ? {} : { size }) };
 }
 
 /** What a device refused as the message is, and what to give instead. */

@@ -269,8 +269,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     } else {
       waiting?.waitingFor("the server's reply to the message");
     }
-    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], message.body, [...cmd.mailOptions], [...cmd.rcptOptions], {
-      ...(size === undefined ? {} : { size }), ...(onProgress === undefined ? {} : { onProgress }),
+    // counted in bytes of the input, as the size is: its line ends made CRLF add some
+    const body = message.body;
+    const report = onProgress;
+    const shown = report === undefined || body instanceof Uint8Array ? report : (sent: number) => report(body.readFor(sent));
+    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], body, [...cmd.mailOptions], [...cmd.rcptOptions], {
+      ...(size === undefined ? {} : { size }), ...(shown === undefined ? {} : { onProgress: shown }),
     });
     waiting?.stop();
     progress?.stop();

@@ -336,3 +336,18 @@ test("flagValue passes on, unchanged, an error of a parser that is not a bad val
   assert.throws(() => flagValue("--x", () => { throw own; })("v", undefined), (err) => err === own);
   assert.equal(flagValue("--x", (v: string) => v.length)("four", undefined), 4);
 });
+
+test("send: a mistyped flag is reported as unknown (with commander's suggestion), not as the required flag it was meant to be", () => {
+  const typo = parse("send", "--serevr", "localhost:25", "--from", "a@x.test", "--to", "b@x.test");
+  assert.ok(typo.error, "a usage error");
+  assert.match(typo.err, /unknown option '--serevr'/);
+  assert.match(typo.err, /Did you mean --server\?/);
+  // a flag simply left out still says which
+  for (const [left, flag] of [["--server", "--server <host[:port]>"], ["--from", "--from <addr>"], ["--to", "--to <addr>"]] as const) {
+    const argv = ["--server", "localhost:25", "--from", "a@x.test", "--to", "b@x.test"];
+    argv.splice(argv.indexOf(left), 2);
+    const missing = parse("send", ...argv);
+    assert.ok(missing.error, left);
+    assert.ok(missing.err.includes(`required option '${flag}' not specified`), missing.err);
+  }
+});
