@@ -16,6 +16,7 @@ import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
 import { closedOnReply, serverGone } from "./slot-refusal.js";
+import { closedInEnvelope, unanswered } from "./unsent.js";
 
 export type { Envelope } from "./envelope-commands.js";
 
@@ -206,7 +207,12 @@ export interface EnvelopeReplies {
  * `cause`; a slot's error.
  */
 export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly Slot[], cause?: unknown, unsent = false): EnvelopeReplies {
-  const mail = conv.take(slots[0]!);
+  let mail: SMTPReply;
+  try {
+    mail = conv.take(slots[0]!);
+  } catch (err) {
+    throw unsent ? unanswered(slots[0]!, err, "MAIL") : err;
+  }
   const refused = new Map<string, SMTPReply>();
   const accepted: string[] = [];
   if (mail.code !== 250) return { mail, refused, accepted };
@@ -226,19 +232,6 @@ export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly 
     if (reply.code === 421) throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
   }
   return { mail, refused, accepted };
-}
-
-/**
- * The error for a connection that closed (`err`, a slot's error) before a RCPT's reply,
- * nothing of the message sent, `refused` and `accepted` read before it. A server that hung
- * up (not a timeout: see `hungUp`) after refusing every recipient it answered: that refusal,
- * `SMTPRecipientsRefused` with the close as `cause` (as login() reports a refusal then a
- * hang-up); any other such close says that the message was not sent.
- */
-function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: readonly string[], err: unknown): unknown {
-  if (!hungUp(err)) return err;
-  if (accepted.length === 0 && refused.size > 0) return new SMTPRecipientsRefused(refused, { command: "RCPT", cause: err });
-  return new SMTPServerDisconnected(`${err.message} before the replies to RCPT came: the message was not sent`, { command: "RCPT", cause: err });
 }
 
 /**
@@ -291,7 +284,11 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), dataSlot], true);
     envelope = replies;
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [dataSlot]);
-    dataReply = conv.take(dataSlot);
+    try {
+      dataReply = conv.take(dataSlot);
+    } catch (err) {
+      throw unanswered(dataSlot, err, "DATA");
+    }
   } else {
     envelope = await lockStepEnvelope(conv, env);
     if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, []);

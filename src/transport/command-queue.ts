@@ -61,6 +61,11 @@ export class Slot {
   reject: ((err: unknown) => void) | null = null;
   /** When the reply must have arrived (ms, `performance.now()` clock); infinite until armed. */
   deadline = Number.POSITIVE_INFINITY;
+  /**
+   * True when {@link error} is about an earlier command's reply, not this one's: an earlier
+   * slot timed out (or broke the protocol) and the connection closed with this one unanswered.
+   */
+  behind = false;
 
   /** A slot still waiting for its reply; `command` is shown masked. */
   constructor(kind: SlotKind, command: string) {
@@ -151,8 +156,10 @@ export class CommandQueue {
   /** Opens a slot for the next reply (call when writing its command, in write order). */
   expect(kind: SlotKind, command: string): Slot {
     const slot = new Slot(kind, command);
-    if (this.#failure !== null) slot.error = this.#failure;
-    else this.#slots.push(slot);
+    if (this.#failure !== null) {
+      slot.error = this.#failure;
+      slot.behind = true;
+    } else this.#slots.push(slot);
     this.#holdUnsolicited = false;
     this.#held.length = 0;
     return slot;
@@ -346,8 +353,11 @@ export class CommandQueue {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#waiting = 0;
+    let behind = false;
     for (const slot of this.#slots.drain()) {
       slot.error = error;
+      slot.behind = behind;
+      behind = true;
       slot.reject?.(error);
     }
   }

@@ -1,0 +1,42 @@
+/**
+ * The errors of a transaction that ends before its message was sent: the connection closed
+ * (or failed) while replies to its envelope (MAIL, RCPT, DATA) were due. Each says that the
+ * message was not sent, so that a caller can tell it from a close after the end of data
+ * (`final-reply.ts`: "the message may have been delivered").
+ * @module
+ */
+
+import { hungUp, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected } from "../errors.js";
+import type { SMTPReply } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
+
+/**
+ * The error for a connection that closed (`err`, a slot's error) before a RCPT's reply,
+ * nothing of the message sent, `refused` and `accepted` read before it. A server that hung
+ * up (not a timeout: see `hungUp`) after refusing every recipient it answered: that refusal,
+ * `SMTPRecipientsRefused` with the close as `cause` (as login() reports a refusal then a
+ * hang-up); any other such close says that the message was not sent.
+ */
+export function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: readonly string[], err: unknown): unknown {
+  if (!hungUp(err)) return err;
+  if (accepted.length === 0 && refused.size > 0) return new SMTPRecipientsRefused(refused, { command: "RCPT", cause: err });
+  return new SMTPServerDisconnected(`${err.message} before the replies to RCPT came: the message was not sent`, { command: "RCPT", cause: err });
+}
+
+/**
+ * The error for a pipelined transaction whose reply to `command` (MAIL; DATA, after the RCPT
+ * replies) will not come, nothing of its message sent; `err` is `slot`'s error. When the
+ * server hung up, or when the connection failed on an earlier command's reply (`slot.behind`:
+ * another call's end of data, pipelined ahead of this transaction, timed out or was not valid
+ * SMTP), an `SMTPServerDisconnected` that says the message was not sent, with `err` as
+ * `cause`: that error is shared by every call on the connection, and its `phase` and
+ * `command` are not this call's (a timeout's `dataTermination` would read as "the message
+ * may have been delivered"). This command's own timeout, or any other error, as it is.
+ */
+export function unanswered(slot: Slot, err: unknown, command: string): unknown {
+  if (hungUp(err)) return new SMTPServerDisconnected(`${err.message} before the reply to ${command} came: the message was not sent`, { command, cause: err });
+  if (slot.behind && err instanceof SMTPException) {
+    return new SMTPServerDisconnected(`The connection failed on an earlier command's reply (${err.message}) before the reply to ${command} came: the message was not sent`, { command, cause: err });
+  }
+  return err;
+}
