@@ -34,9 +34,19 @@ export function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: read
  * may have been delivered"). This command's own timeout, or any other error, as it is.
  */
 export function unanswered(slot: Slot, err: unknown, command: string): unknown {
-  if (hungUp(err)) return new SMTPServerDisconnected(`${err.message} before the reply to ${command} came: the message was not sent`, { command, cause: err });
-  if (slot.behind && err instanceof SMTPException) {
-    return new SMTPServerDisconnected(`The connection failed on an earlier command's reply (${err.message}) before the reply to ${command} came: the message was not sent`, { command, cause: err });
-  }
-  return err;
+  let unsent: SMTPServerDisconnected;
+  if (hungUp(err)) unsent = new SMTPServerDisconnected(`${err.message} before the reply to ${command} came: the message was not sent`, { command, cause: err });
+  else if (slot.behind && err instanceof SMTPException) {
+    unsent = new SMTPServerDisconnected(`The connection failed on an earlier command's reply (${err.message}) before the reply to ${command} came: the message was not sent`, { command, cause: err });
+  } else return err;
+  if (slot.behind) failedBehind.add(unsent);
+  return unsent;
 }
+
+/**
+ * Errors of calls whose envelope went but no byte of their message, failed by the
+ * connection's failure on another call's command ahead of theirs (see {@link unanswered}):
+ * a pool may run such a call again on another connection without delivering anything twice.
+ * (`unstartedCalls` holds those that sent nothing at all.) Internal.
+ */
+export const failedBehind = new WeakSet<Error>();

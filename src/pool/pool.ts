@@ -11,6 +11,7 @@ import { checkCallOptions, messageRequest, sendRequest } from "../client/checked
 import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
 import { unstartedCalls } from "../client/smtp-base.js";
+import { failedBehind } from "../client/unsent.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
 import { followSignal, linkSignals, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
@@ -205,14 +206,14 @@ export class SMTPPool {
       try {
         return await job(member.client);
       } catch (err) {
-        // The connection went before this call's transaction started (a 421 to a call
-        // ahead of this one, or to its own EHLO or STARTTLS): nothing of it was sent, so it
-        // runs again on another connection, a few times at most; any other failure reaches
-        // the caller (a send is never repeated).
-        if (!(err instanceof Error && unstartedCalls.has(err))) throw err;
+        // The connection went before this call's transaction started (a 421 to a call ahead
+        // of it, or to its own EHLO or STARTTLS), or failed on a call ahead of its envelope:
+        // none of its message was sent, so it runs again on another connection, a few times
+        // at most; any other failure reaches the caller (a send is never repeated).
+        if (!(err instanceof Error && (unstartedCalls.has(err) || failedBehind.has(err)))) throw err;
         if (attempt > this.#max) {
           if (isClosing421(err)) throw err;
-          throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); nothing of it was sent`, { cause: err });
+          throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); its message was not sent`, { cause: err });
         }
       } finally {
         // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
