@@ -79,7 +79,10 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
   function chunk(conn: Connection, size: number, last: boolean, callback: () => void): void {
     const session = conn.session;
     const { envelope } = session;
-    const refusal = envelope.mailFrom === false ? "Error: need MAIL command" : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
+    // CHUNKING is offered in the EHLO/LHLO reply only: not after HELO, nor after STARTTLS until the next EHLO
+    const offered = ["EHLO", "LHLO"].includes(String(session.openingCommand).toUpperCase());
+    const refusal = !offered ? "Error: BDAT without EHLO: CHUNKING was not offered (RFC 3030 §2)"
+      : envelope.mailFrom === false ? "Error: need MAIL command" : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
     let transfer = refusal === undefined ? transfers.get(envelope) : undefined;
     if (refusal === undefined && transfer === undefined) {
       transfers.set(envelope, transfer = start(session));

@@ -37,7 +37,8 @@ export interface DebugServerExtensions {
    * RFC 3030 CHUNKING (BDAT), added to smtp-server here; default false, so what a client sends
    * is DATA unless asked. BINARYMIME is not offered (smtp-server refuses `BODY=BINARYMIME`).
    * A BDAT whose size cannot be read gets 501 and the connection is closed (its octets cannot
-   * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction.
+   * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction;
+   * a BDAT after HELO (CHUNKING is offered to EHLO only) gets 503, its octets read and dropped.
    */
   readonly chunking?: boolean;
   /** STARTTLS accepted but not advertised (with `tls.mode` "starttls"); default false. */

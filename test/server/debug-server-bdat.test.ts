@@ -185,3 +185,22 @@ test("RSET or EHLO between chunks ends what onData was reading of the message (n
     });
   }
 });
+
+test("BDAT after HELO (CHUNKING offered only to EHLO, RFC 3030 §2) is 503, its octets read and dropped, the connection still usable", async () => {
+  await withServer(ON, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    assert.doesNotMatch(await c.cmd("HELO client.example"), /CHUNKING/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    assert.match(await bdat(c, "BDAT 6 LAST", "QUIT\r\n"), /^503 .*EHLO/);
+    assert.match(await c.cmd("NOOP"), /^250 /);
+    // after EHLO it is offered, and taken
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    assert.match(await bdat(c, "BDAT 3 LAST", "abc"), /^250 /);
+    c.close();
+    assert.deepEqual(server.messages.map((m) => m.data.toString()), ["abc"]);
+  });
+});
