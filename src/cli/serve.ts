@@ -153,7 +153,7 @@ function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): strin
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
   // --hide starttls: still taken, as a client that tries it unasked would find
   if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : cmd.extensions.hideStarttls === true ? "STARTTLS not advertised" : "STARTTLS");
-  if (cmd.extensions.chunking === true) features.push("CHUNKING");
+  if (cmd.extensions.chunking === true) features.push("CHUNKING, BINARYMIME");
   const users = Object.keys(options.auth?.users ?? {}).length;
   if (users > 0) features.push(`AUTH for ${users} user(s)${cmd.authRequired ? ", required" : ""}`);
   if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
