@@ -186,7 +186,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable; <> or \"\": the null sender)", flagValue("--refuse-sender", parseRefusedAddress))
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", flagValue("--refuse-recipient", parseRefusedAddress))
     .option("--quiet", "print messages only, not the session transcript")
-    .option("--print-max <bytes>", "print at most this many bytes of each message; only that much of a message is held in memory (0: all, printed as it arrives, none held)", flagValue("--print-max", parseCount), 65536)
+    .option("--print-max <bytes>", "print at most this many bytes of each message; only that much of a message is held in memory (0: all, printed as it arrives, each line after its session id, none held)", flagValue("--print-max", parseCount), 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls" && e !== "chunking").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only), chunking", collect)
     .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking): a client that uses it sends the message unstuffed, in counted chunks")

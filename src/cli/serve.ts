@@ -10,6 +10,7 @@ import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
+import { SessionLines } from "./session-lines.js";
 import { cutAt, DataShower, showData } from "./show-data.js";
 
 /** The header of a printed message: its number, size when known, session, envelope. */
@@ -40,35 +41,34 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
 /**
  * `--print-max 0`: each message printed as it arrives, so the server holds none of it
  * (keepBytes 0) whatever its size: the header when its data begins, each piece as it comes,
- * and an end line with its size, or saying why it was not kept.
+ * and an end line with its size, or saying why it was not kept. Messages of sessions sending
+ * at once alternate: each line is prefixed with its session's id (as the transcript's are),
+ * and written only once whole (see {@link SessionLines}).
  */
 function streamMessages(out: (text: string) => void): Pick<DebugServerHooks, "onMessageStart" | "onMessageData" | "onMessageEnd"> {
   let started = 0;
-  const open = new Map<string, { index: number; size: number; shower: DataShower; last: string }>();
-  const write = (m: { last: string }, text: string): void => {
-    if (text === "") return;
-    m.last = text;
-    out(text);
+  const open = new Map<string, { index: number; size: number; shower: DataShower; lines: SessionLines }>();
+  const write = (text: string): void => {
+    if (text !== "") out(text);
   };
   return {
     onMessageStart: (session, message) => {
-      const m = { index: ++started, size: 0, shower: new DataShower(), last: "\n" };
+      const m = { index: ++started, size: 0, shower: new DataShower(), lines: new SessionLines(session) };
       open.set(session, m);
-      out(formatHead(message, m.index));
+      write(m.lines.push(formatHead(message, m.index)));
     },
     onMessageData: (session, chunk) => {
       const m = open.get(session);
       if (m === undefined) return;
       m.size += chunk.length;
-      write(m, m.shower.push(chunk));
+      write(m.lines.push(m.shower.push(chunk)));
     },
     onMessageEnd: (session, refused) => {
       const m = open.get(session);
       if (m === undefined) return;
       open.delete(session);
-      write(m, m.shower.end());
       const why = refused === undefined ? "" : `, not kept: ${escapeControl(refused)}`;
-      out(`${m.last.endsWith("\n") ? "" : "\n"}---------- end of message ${m.index} (${m.size} bytes${why}) ----------\n`);
+      write(m.lines.push(m.shower.end()) + m.lines.end() + m.lines.push(`---------- end of message ${m.index} (${m.size} bytes${why}) ----------\n`));
     },
   };
 }
