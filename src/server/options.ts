@@ -198,6 +198,7 @@ export function unsupportedParam(options: DebugServerOptions, session: { readonl
     ...(options.auth ? ["AUTH"] : []),
   ];
   const body = args === false || typeof args.BODY !== "string" ? undefined : args.BODY.toUpperCase();
-  if (body === "8BITMIME" && !(ext.eightBitMime ?? true)) return "BODY=8BITMIME";
+  // with 8BITMIME hidden, BODY is there for BINARYMIME only
+  if (body !== undefined && body !== "BINARYMIME" && !(ext.eightBitMime ?? true)) return `BODY=${body}`;
   return Object.keys(args === false ? {} : args).find((key) => !allowed.includes(key.toUpperCase()));
 }

@@ -56,3 +56,15 @@ test("our client sends a BODY=BINARYMIME message to it over BDAT, as given", asy
     assert.equal(server.messages[0]!.envelope.mailParamsSent, "BODY=BINARYMIME");
   });
 });
+
+test("with 8BITMIME hidden and CHUNKING on, BODY=BINARYMIME is taken but BODY=7BIT or 8BITMIME is 555 (their extension is not offered)", async () => {
+  await withServer({ extensions: { chunking: true, eightBitMime: false } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    assert.doesNotMatch(await c.cmd("EHLO client.example"), /8BITMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=8BITMIME"), /^555 .*BODY=8BITMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=7BIT"), /^555 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=BINARYMIME"), /^250 /);
+    c.close();
+  });
+});
