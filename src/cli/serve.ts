@@ -175,9 +175,22 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   // Output that can no longer be written (`serve | head`: EPIPE) stops the server too,
   // quietly, as a closed pipe stops other tools, rather than crashing it mid-session.
   let onOutputError = (): void => undefined;
+  // A second signal while it closes (waiting for the sessions still open) means "quit now":
+  // at once, saying so, with exit 0, rather than killed by the signal (no handler left).
+  let stopping = false;
+  const again = (signal: NodeJS.Signals): void => {
+    if (!stopping) return;
+    out(`smtplib serve: ${signal} again, quitting without waiting for the open session(s)\n`);
+    process.exit(ExitCode.OK);
+  };
   const stopped = new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+    const stop = (signal: NodeJS.Signals): void => {
+      again(signal);
+      stopping = true;
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     onOutputError = () => resolve("output closed");
     process.stdout.on("error", onOutputError);
   });
