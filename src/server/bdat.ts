@@ -72,7 +72,10 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
   };
   const data = connection.handler_DATA;
   conn.handler_DATA = function (this: Connection, command: Buffer, callback: () => void): void {
-    const binary = this.session.envelope.bodyType === "binarymime";
+    // the accepted MAIL's (smtp-server sets bodyType before onMailFrom, and keeps it after a refusal)
+    const { mailFrom } = this.session.envelope;
+    const body = mailFrom === false || mailFrom.args === false ? undefined : mailFrom.args.BODY;
+    const binary = typeof body === "string" && body.toUpperCase() === "BINARYMIME";
     if (!transfers.has(this.session.envelope) && !binary) return data.call(this, command, callback);
     this.send(503, binary ? "Error: DATA after MAIL BODY=BINARYMIME: the message goes with BDAT (RFC 3030 §3)" : "Error: DATA after BDAT in one transaction (RFC 3030 §2)");
     callback();

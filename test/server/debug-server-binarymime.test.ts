@@ -68,3 +68,18 @@ test("with 8BITMIME hidden and CHUNKING on, BODY=BINARYMIME is taken but BODY=7B
     c.close();
   });
 });
+
+test("a MAIL BODY=BINARYMIME that is refused leaves no BINARYMIME behind: the next MAIL without it may use DATA", async () => {
+  await withServer({ ...ON, refuseSenders: ["bad@example.org"] }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<bad@example.org> BODY=BINARYMIME"), /^550 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    assert.match(await c.cmd("DATA"), /^354 /);
+    assert.match(await c.cmd("text\r\n."), /^250 /);
+    c.close();
+    assert.equal(server.messages.length, 1);
+  });
+});
