@@ -77,7 +77,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
     const body = mailFrom === false || mailFrom.args === false ? undefined : mailFrom.args.BODY;
     const binary = typeof body === "string" && body.toUpperCase() === "BINARYMIME";
     if (!transfers.has(this.session.envelope) && !binary) return data.call(this, command, callback);
-    this.send(503, binary ? "Error: DATA after MAIL BODY=BINARYMIME: the message goes with BDAT (RFC 3030 §3)" : "Error: DATA after BDAT in one transaction (RFC 3030 §2)");
+    this.send(503, binary ? "Error: DATA after MAIL BODY=BINARYMIME: the message goes with BDAT (RFC 3030 section 3)" : "Error: DATA after BDAT in one transaction (RFC 3030 section 2)");
     callback();
   };
   conn.handler_BDAT = function (this: Connection, command: Buffer, callback: () => void): void {
@@ -95,7 +95,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
     const { envelope } = session;
     // CHUNKING is offered in the EHLO/LHLO reply only: not after HELO, nor after STARTTLS until the next EHLO
     const offered = ["EHLO", "LHLO"].includes(String(session.openingCommand).toUpperCase());
-    const refusal = !offered ? "Error: BDAT without EHLO: CHUNKING was not offered (RFC 3030 §2)"
+    const refusal = !offered ? "Error: BDAT without EHLO: CHUNKING was not offered (RFC 3030 section 2)"
       : envelope.mailFrom === false ? "Error: need MAIL command" : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
     let transfer = refusal === undefined ? transfers.get(envelope) : undefined;
     if (refusal === undefined && transfer === undefined) {

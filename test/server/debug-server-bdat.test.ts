@@ -204,3 +204,21 @@ test("BDAT after HELO (CHUNKING offered only to EHLO, RFC 3030 §2) is 503, its 
     assert.deepEqual(server.messages.map((m) => m.data.toString()), ["abc"]);
   });
 });
+
+test("the server's own CHUNKING/BINARYMIME refusals are ASCII (RFC 5321 §2.4: reply text is US-ASCII)", async () => {
+  await withServer(ON, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("HELO client.example");
+    const replies = [await bdat(c, "BDAT 1", "x")];
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    await bdat(c, "BDAT 1", "x");
+    replies.push(await c.cmd("DATA"), await c.cmd("RSET"), await c.cmd("MAIL FROM:<a@example.org> BODY=BINARYMIME"), await c.cmd("RCPT TO:<b@example.org>"), await c.cmd("DATA"));
+    c.close();
+    assert.deepEqual(replies.map((r) => r.slice(0, 3)), ["503", "503", "250", "250", "250", "503"]);
+    // the client reads latin1: a UTF-8 "§" would show as two characters past 0x7f
+    for (const r of replies) assert.match(r, /^[\x20-\x7e]*\r\n$/, r);
+  });
+});
