@@ -222,3 +222,19 @@ test("the server's own CHUNKING/BINARYMIME refusals are ASCII (RFC 5321 §2.4: r
     for (const r of replies) assert.match(r, /^[\x20-\x7e]*\r\n$/, r);
   });
 });
+
+test("RSET mid-BDAT with the next transaction pipelined: the abandoned message's end is reported before the next one starts (hooks in order, per message)", async () => {
+  const events: string[] = [];
+  const hooks = {
+    onMessageStart: () => void events.push("start"),
+    onMessageData: (_s: string, chunk: Buffer) => void events.push(`data ${chunk.toString()}`),
+    onMessageEnd: (_s: string, refused?: string) => void events.push(refused === undefined ? "end kept" : "end refused"),
+  };
+  await withServer({ ...ON, keepBytes: 0, ...hooks }, async (server) => {
+    const wire = await exchange(server.port, Buffer.from("EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 3\r\nabcRSET\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 3 LAST\r\nxyzQUIT\r\n"), []);
+    assert.match(wire, /250 2\.6\.0 OK: message queued/);
+    assert.equal(server.messages.length, 1);
+  });
+  // the first message's data may or may not have been read before the RSET ended it
+  assert.deepEqual(events.filter((e) => e !== "data abc"), ["start", "end refused", "start", "data xyz", "end kept"]);
+});
