@@ -19,7 +19,7 @@ function formatHead(message: MessageInfo, index: number, size?: number): string 
   // parameters as sent: smtp-server's values are xtext-decoded (ORCPT=rfc822;a+2Bb is a+b)
   const withParams = (address: string, params = ""): string => `<${escapeControl(address)}>${params ? ` ${escapeControl(params)}` : ""}`;
   return [
-    `---------- message ${index} (${size === undefined ? "" : `${size} bytes, `}session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
+    `---------- message ${index} (${size === undefined ? "" : `${size} bytes, `}session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${escapeControl(message.user)}`}) ----------`,
     `MAIL FROM: ${withParams(mailFrom, mailParamsSent)}`,
     ...rcptTo.map((r, i) => `RCPT TO:   ${withParams(r, rcptParamsSent[i])}`),
     "",
