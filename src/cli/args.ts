@@ -186,10 +186,10 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable; <> or \"\": the null sender)", flagValue("--refuse-sender", parseRefusedAddress))
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", flagValue("--refuse-recipient", parseRefusedAddress))
     .option("--quiet", "print messages only, not the session transcript")
-    .option("--print-max <bytes>", "print at most this many bytes of each message; only that much of a message is held in memory (0: all, printed as it arrives, none held)", flagValue("--print-max", parseCount), 65536)
+    .option("--print-max <bytes>", "print at most this many bytes of each message; only that much of a message is held in memory (0: all, printed as it arrives, each line after its session id, none held)", flagValue("--print-max", parseCount), 65536)
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls" && e !== "chunking").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only), chunking", collect)
-    .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking): a client that uses it sends the message unstuffed, in counted chunks")
+    .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking) and BINARYMIME: a client that uses it sends the message unstuffed, in counted chunks")
     .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
     .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; chunking?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");

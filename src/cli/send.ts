@@ -241,12 +241,19 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     progress?.stop();
     client?.close();
     if (outcome !== undefined) process.exit(outcome);
+    // A second Ctrl-C (or SIGTERM) while the delivery settles means "quit now": not killed by
+    // the signal, which would print nothing and exit by it, but at once, with 130 and a line
+    // saying what is not known (the handlers stay on until runSend ends, for this).
+    if (interruptedBy !== undefined) {
+      err(`smtplib: interrupted again by ${signal}: quit without waiting for the server's replies; which recipients got the message is unknown`);
+      process.exit(ExitCode.INTERRUPTED);
+    }
     if (!cmd.lmtp || phase !== "send") notConfirmed(signal);
     interruptedBy = signal;
     lateExit = setTimeout(() => notConfirmed(signal), INTERRUPTED_SETTLE_MS);
   };
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
+  process.on("SIGINT", interrupted);
+  process.on("SIGTERM", interrupted);
   try {
     if (onTerminal) waiting = startWaitNote("the server (connecting, greeting)");
     client = await connectClient(cmd, cmd.verbosity, err);

@@ -10,6 +10,7 @@ import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
+import { SessionLines } from "./session-lines.js";
 import { cutAt, DataShower, showData } from "./show-data.js";
 
 /** The header of a printed message: its number, size when known, session, envelope. */
@@ -18,7 +19,7 @@ function formatHead(message: MessageInfo, index: number, size?: number): string 
   // parameters as sent: smtp-server's values are xtext-decoded (ORCPT=rfc822;a+2Bb is a+b)
   const withParams = (address: string, params = ""): string => `<${escapeControl(address)}>${params ? ` ${escapeControl(params)}` : ""}`;
   return [
-    `---------- message ${index} (${size === undefined ? "" : `${size} bytes, `}session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${message.user}`}) ----------`,
+    `---------- message ${index} (${size === undefined ? "" : `${size} bytes, `}session ${message.session}${message.secure ? ", TLS" : ""}${message.user === undefined ? "" : `, user ${escapeControl(message.user)}`}) ----------`,
     `MAIL FROM: ${withParams(mailFrom, mailParamsSent)}`,
     ...rcptTo.map((r, i) => `RCPT TO:   ${withParams(r, rcptParamsSent[i])}`),
     "",
@@ -40,35 +41,34 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
 /**
  * `--print-max 0`: each message printed as it arrives, so the server holds none of it
  * (keepBytes 0) whatever its size: the header when its data begins, each piece as it comes,
- * and an end line with its size, or saying why it was not kept.
+ * and an end line with its size, or saying why it was not kept. Messages of sessions sending
+ * at once alternate: each line is prefixed with its session's id (as the transcript's are),
+ * and written only once whole (see {@link SessionLines}).
  */
 function streamMessages(out: (text: string) => void): Pick<DebugServerHooks, "onMessageStart" | "onMessageData" | "onMessageEnd"> {
   let started = 0;
-  const open = new Map<string, { index: number; size: number; shower: DataShower; last: string }>();
-  const write = (m: { last: string }, text: string): void => {
-    if (text === "") return;
-    m.last = text;
-    out(text);
+  const open = new Map<string, { index: number; size: number; shower: DataShower; lines: SessionLines }>();
+  const write = (text: string): void => {
+    if (text !== "") out(text);
   };
   return {
     onMessageStart: (session, message) => {
-      const m = { index: ++started, size: 0, shower: new DataShower(), last: "\n" };
+      const m = { index: ++started, size: 0, shower: new DataShower(), lines: new SessionLines(session) };
       open.set(session, m);
-      out(formatHead(message, m.index));
+      write(m.lines.push(formatHead(message, m.index)));
     },
     onMessageData: (session, chunk) => {
       const m = open.get(session);
       if (m === undefined) return;
       m.size += chunk.length;
-      write(m, m.shower.push(chunk));
+      write(m.lines.push(m.shower.push(chunk)));
     },
     onMessageEnd: (session, refused) => {
       const m = open.get(session);
       if (m === undefined) return;
       open.delete(session);
-      write(m, m.shower.end());
       const why = refused === undefined ? "" : `, not kept: ${escapeControl(refused)}`;
-      out(`${m.last.endsWith("\n") ? "" : "\n"}---------- end of message ${m.index} (${m.size} bytes${why}) ----------\n`);
+      write(m.lines.push(m.shower.end()) + m.lines.end() + m.lines.push(`---------- end of message ${m.index} (${m.size} bytes${why}) ----------\n`));
     },
   };
 }
@@ -153,7 +153,7 @@ function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): strin
   const features = [cmd.lmtp ? "LMTP" : "SMTP"];
   // --hide starttls: still taken, as a client that tries it unasked would find
   if (cmd.tls) features.push(cmd.tls.implicit ? "implicit TLS" : cmd.extensions.hideStarttls === true ? "STARTTLS not advertised" : "STARTTLS");
-  if (cmd.extensions.chunking === true) features.push("CHUNKING");
+  if (cmd.extensions.chunking === true) features.push("CHUNKING, BINARYMIME");
   const users = Object.keys(options.auth?.users ?? {}).length;
   if (users > 0) features.push(`AUTH for ${users} user(s)${cmd.authRequired ? ", required" : ""}`);
   if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
@@ -175,9 +175,22 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   // Output that can no longer be written (`serve | head`: EPIPE) stops the server too,
   // quietly, as a closed pipe stops other tools, rather than crashing it mid-session.
   let onOutputError = (): void => undefined;
+  // A second signal while it closes (waiting for the sessions still open) means "quit now":
+  // at once, saying so, with exit 0, rather than killed by the signal (no handler left).
+  let stopping = false;
+  const again = (signal: NodeJS.Signals): void => {
+    if (!stopping) return;
+    out(`smtplib serve: ${signal} again, quitting without waiting for the open session(s)\n`);
+    process.exit(ExitCode.OK);
+  };
   const stopped = new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+    const stop = (signal: NodeJS.Signals): void => {
+      again(signal);
+      stopping = true;
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     onOutputError = () => resolve("output closed");
     process.stdout.on("error", onOutputError);
   });

@@ -42,15 +42,17 @@ export function cutAt(data: Uint8Array, maxBytes: number): number {
 
 /**
  * {@link showData} for data that arrives in pieces: each `push` returns what can be shown so
- * far, holding back at most a few bytes (a UTF-8 character or a CRLF cut by a piece's end) so
- * that the pieces show as the whole would; `end` returns the rest.
+ * far, holding back at most a few bytes (a UTF-8 character or a CRLF cut by a piece's end; none
+ * after a CRLF) so that the pieces show as the whole would; `end` returns the rest.
  */
 export class DataShower {
   #held: Buffer = Buffer.alloc(0);
   /** Shows `chunk` (after the bytes held back from the last one), less a few bytes held back. */
   push(chunk: Uint8Array): string {
     const data = Buffer.concat([this.#held, chunk]);
-    const cut = data.length <= 4 ? 0 : cutAt(data, data.length - 4);
+    // data ending in CRLF has nothing cut to hold back: its last line is shown now, whole
+    const ended = data.length >= 2 && data[data.length - 2] === 0x0d && data[data.length - 1] === 0x0a;
+    const cut = ended ? data.length : data.length <= 4 ? 0 : cutAt(data, data.length - 4);
     this.#held = Buffer.from(data.subarray(cut));
     return showData(data.subarray(0, cut));
   }

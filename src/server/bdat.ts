@@ -2,7 +2,8 @@
  * CHUNKING (RFC 3030) for the debugging server: smtp-server has no BDAT, so each connection
  * gets a BDAT handler that reads exactly the announced octets from smtp-server's command
  * parser (no dot-stuffing), feeds them to the same onData handler as DATA, and answers once
- * per BDAT (in LMTP, once per recipient after BDAT LAST).
+ * per BDAT (in LMTP, once per recipient after BDAT LAST). BINARYMIME (RFC 3030 §3) is offered
+ * with it: `MAIL BODY=BINARYMIME` is taken, and DATA refused (503) in its transaction.
  * @module
  */
 import { PassThrough } from "node:stream";
@@ -35,8 +36,9 @@ interface Transfer {
 const BDAT_SYNTAX = /^BDAT +(\d{1,15})( +LAST)? *$/i;
 
 /**
- * Offers CHUNKING on `connection`: CHUNKING in its EHLO/LHLO reply, a BDAT handler, and DATA
- * refused (503) in a transaction that BDAT started. A BDAT whose size cannot be read is
+ * Offers CHUNKING and BINARYMIME on `connection`: both in its EHLO/LHLO reply, a BDAT handler,
+ * `BODY=BINARYMIME` taken, and DATA refused (503) in a transaction that BDAT started or
+ * BINARYMIME announced. A BDAT whose size cannot be read is
  * answered 501 and the connection closed: the octets that follow cannot be told from commands.
  * @returns a function to call when the connection closes: it ends a message left mid-BDAT.
  */
@@ -47,7 +49,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
   const ehlo = connection.handler_EHLO;
   conn.handler_EHLO = function (this: Connection, command: Buffer, callback: () => void): void {
     const send = this.send;
-    this.send = (code, data, context) => send.call(this, code, code === 250 && Array.isArray(data) ? [...data, "CHUNKING"] : data, context);
+    this.send = (code, data, context) => send.call(this, code, code === 250 && Array.isArray(data) ? [...data, "BINARYMIME", "CHUNKING"] : data, context);
     try {
       ehlo.call(this, command, callback);
     } finally {
@@ -60,10 +62,22 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
     abandon(this.session.envelope, "transaction reset before BDAT LAST");
     reset.call(this);
   };
+  // BODY=BINARYMIME (RFC 3030 §3), which smtp-server refuses (501): checked without it, then
+  // kept in the envelope (bodyType "binarymime"); whether it was offered is the caller's check
+  const validate = connection._validateMailParams;
+  conn._validateMailParams = function (this: Connection, parsed: Parameters<typeof validate>[0]) {
+    const { BODY: body, ...rest } = parsed.args === false ? {} : parsed.args;
+    if (typeof body !== "string" || body.toUpperCase() !== "BINARYMIME") return validate.call(this, parsed);
+    return validate.call(this, { ...parsed, args: rest });
+  };
   const data = connection.handler_DATA;
   conn.handler_DATA = function (this: Connection, command: Buffer, callback: () => void): void {
-    if (!transfers.has(this.session.envelope)) return data.call(this, command, callback);
-    this.send(503, "Error: DATA after BDAT in one transaction (RFC 3030 §2)");
+    // the accepted MAIL's (smtp-server sets bodyType before onMailFrom, and keeps it after a refusal)
+    const { mailFrom } = this.session.envelope;
+    const body = mailFrom === false || mailFrom.args === false ? undefined : mailFrom.args.BODY;
+    const binary = typeof body === "string" && body.toUpperCase() === "BINARYMIME";
+    if (!transfers.has(this.session.envelope) && !binary) return data.call(this, command, callback);
+    this.send(503, binary ? "Error: DATA after MAIL BODY=BINARYMIME: the message goes with BDAT (RFC 3030 section 3)" : "Error: DATA after BDAT in one transaction (RFC 3030 section 2)");
     callback();
   };
   conn.handler_BDAT = function (this: Connection, command: Buffer, callback: () => void): void {
@@ -79,7 +93,10 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
   function chunk(conn: Connection, size: number, last: boolean, callback: () => void): void {
     const session = conn.session;
     const { envelope } = session;
-    const refusal = envelope.mailFrom === false ? "Error: need MAIL command" : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
+    // CHUNKING is offered in the EHLO/LHLO reply only: not after HELO, nor after STARTTLS until the next EHLO
+    const offered = ["EHLO", "LHLO"].includes(String(session.openingCommand).toUpperCase());
+    const refusal = !offered ? "Error: BDAT without EHLO: CHUNKING was not offered (RFC 3030 section 2)"
+      : envelope.mailFrom === false ? "Error: need MAIL command" : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
     let transfer = refusal === undefined ? transfers.get(envelope) : undefined;
     if (refusal === undefined && transfer === undefined) {
       transfers.set(envelope, transfer = start(session));

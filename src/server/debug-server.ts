@@ -137,6 +137,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // is required, which smtp-server no longer does itself once AUTH is off.
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
   const smtpOptions = toSmtpServerOptions(options);
+  // per session: ends (for the hooks) the message whose data is being read
+  const openMessage = new Map<string, (refused: string) => void>();
   // per session: ends a message left mid-BDAT when its connection closes
   const endChunking = new Map<string, () => void>();
   const logger = createTranscriptLogger(record);
@@ -225,13 +227,24 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {
     const id = session.id;
+    // A BDAT transfer ended by RSET learns its end only later, and a pipelined next message
+    // may begin first: the hooks are keyed by session, so that one is ended here, before.
+    openMessage.get(id)?.("transaction reset before the message's end");
+    let open = true;
+    const end = (refused?: string): void => {
+      if (!open) return;
+      open = false;
+      if (openMessage.get(id) === end) openMessage.delete(id);
+      options.onMessageEnd?.(id, refused);
+    };
+    openMessage.set(id, end);
     options.onMessageStart?.(id, messageInfo(session, paramsSent));
     const callback: DataCallback = (err, message) => {
       const refusal = err ?? (Array.isArray(message) && message.every((r) => r instanceof Error) ? message[0] : undefined);
-      options.onMessageEnd?.(id, refusal?.message);
+      end(refusal?.message);
       reply(err, message);
     };
-    const onChunk = options.onMessageData && ((chunk: Buffer) => options.onMessageData?.(id, chunk));
+    const onChunk = options.onMessageData && ((chunk: Buffer) => void (open && options.onMessageData?.(id, chunk)));
     void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, ...(onChunk ? { onChunk } : {}) }).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);

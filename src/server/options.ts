@@ -35,9 +35,11 @@ export interface DebugServerExtensions {
   readonly size?: boolean;
   /**
    * RFC 3030 CHUNKING (BDAT), added to smtp-server here; default false, so what a client sends
-   * is DATA unless asked. BINARYMIME is not offered (smtp-server refuses `BODY=BINARYMIME`).
+   * is DATA unless asked. BINARYMIME is offered with it (`BODY=BINARYMIME` taken, the message
+   * then only over BDAT: DATA gets 503).
    * A BDAT whose size cannot be read gets 501 and the connection is closed (its octets cannot
-   * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction.
+   * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction;
+   * a BDAT after HELO (CHUNKING is offered to EHLO only) gets 503, its octets read and dropped.
    */
   readonly chunking?: boolean;
   /** STARTTLS accepted but not advertised (with `tls.mode` "starttls"); default false. */
@@ -188,11 +190,15 @@ export function unsupportedParam(options: DebugServerOptions, session: { readonl
   const dsn = ext.dsn ?? false;
   const allowed = rcpt ? [...(dsn ? ["NOTIFY", "ORCPT"] : [])] : [
     ...((options.size ?? 0) > 0 && (ext.size ?? true) ? ["SIZE"] : []),
-    ...((ext.eightBitMime ?? true) ? ["BODY"] : []),
+    // BODY=8BITMIME with 8BITMIME, BODY=BINARYMIME with CHUNKING (see enableChunking)
+    ...((ext.eightBitMime ?? true) || ext.chunking === true ? ["BODY"] : []),
     ...((ext.smtpUtf8 ?? true) ? ["SMTPUTF8"] : []),
     ...(dsn ? ["RET", "ENVID"] : []),
     ...((ext.requireTls ?? false) && secure ? ["REQUIRETLS"] : []),
     ...(options.auth ? ["AUTH"] : []),
   ];
+  const body = args === false || typeof args.BODY !== "string" ? undefined : args.BODY.toUpperCase();
+  // with 8BITMIME hidden, BODY is there for BINARYMIME only
+  if (body !== undefined && body !== "BINARYMIME" && !(ext.eightBitMime ?? true)) return `BODY=${body}`;
   return Object.keys(args === false ? {} : args).find((key) => !allowed.includes(key.toUpperCase()));
 }

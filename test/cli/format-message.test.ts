@@ -37,3 +37,10 @@ test("DataShower (serve --print-max 0): data shown piece by piece, split at ever
     }
   }
 });
+
+test("the header's user name (as the client logged in) has its control characters escaped", () => {
+  const shown = formatMessage({ ...message("x\r\n"), user: "ev\u001b[2Jil" }, 1);
+  assert.match(shown, /, user ev\\u001b\[2Jil\) -+\n/);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(shown, /\u001b/);
+});

@@ -4,10 +4,11 @@
 // ("the server did not confirm the message"), which would invite sending it to all again.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { children, LIMIT_MS, MAIN, MESSAGE, whenOutput } from "../helpers/cli-process.js";
+import { children, LIMIT_MS, MAIN, MESSAGE, tempFile, whenOutput } from "../helpers/cli-process.js";
 import { onLines } from "../helpers/lines.js";
 
 /** An LMTP server that, after the data, confirms the first recipient and never answers for the second. */
@@ -34,6 +35,29 @@ async function halfAnsweringServer(): Promise<{ close(): void; port: number }> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { close: () => server.close(), port: (server.address() as { port: number }).port };
+}
+
+/** Resolves once process `pid` is stopped (SIGSTOP taken: state T in /proc/<pid>/stat). */
+async function stopped(pid: number): Promise<void> {
+  for (;;) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    if (/^\d+ \(.*\) T /s.test(stat)) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Resolves once process `pid` has written nothing (its /proc/<pid>/io wchar) for 5 looks in
+ * a row, 50 ms apart: a sender whose server reads no more waits for the socket to drain.
+ */
+async function writesStopped(pid: number): Promise<void> {
+  let last = "";
+  for (let same = 0; same < 5;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const wchar = /^wchar: (\d+)$/m.exec(await readFile(`/proc/${pid}/io`, "utf8"))![1]!;
+    same = wchar === last ? same + 1 : 0;
+    last = wchar;
+  }
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -68,3 +92,75 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
   });
 }
+
+/** An LMTP server that takes the envelope, answers DATA 354 and then reads nothing more. */
+async function stallingServer(): Promise<{ close(): void; port: number }> {
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    sock.write("220 lmtp.test LMTP\r\n");
+    onLines(sock, (line) => {
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "LHLO") sock.write("250-lmtp.test\r\n250 ENHANCEDSTATUSCODES\r\n");
+      else if (verb === "DATA") {
+        sock.write("354 go ahead\r\n");
+        sock.pause();
+      } else sock.write("250 2.1.0 ok\r\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { close: () => server.close(), port: (server.address() as { port: number }).port };
+}
+
+/**
+ * `send --lmtp` of a large message to {@link stallingServer}, signalled by `interrupt` once it
+ * waits for the socket to drain (the server reads no more): what it printed and how it ended.
+ * `node` gets `nodeArgs` before the CLI's path.
+ */
+async function interruptedWhileWriting(interrupt: (child: ChildProcess) => Promise<void>, nodeArgs: string[] = []): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const server = await stallingServer();
+  try {
+    // more than the connection buffers: the message is still being written when the signals come
+    const file = await tempFile("big.eml", `Subject: big\r\n\r\n${`${"y".repeat(998)}\r\n`.repeat(20_000)}`);
+    const child = spawn(process.execPath, [...nodeArgs, MAIN, "send", "--lmtp", "-v", "--file", file, "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "c@x.test"], { stdio: ["ignore", "pipe", "pipe"] });
+    children.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+    const closed = once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>;
+    await whenOutput(child.stderr, () => stderr.includes("S: 354 go ahead"), LIMIT_MS, () => `no 354:\n${stderr}`);
+    await writesStopped(child.pid!);
+    await interrupt(child);
+    const [code, signal] = await closed;
+    clearTimeout(timer);
+    children.delete(child);
+    return { code, signal, stdout, stderr };
+  } finally {
+    server.close();
+  }
+}
+
+test("send --lmtp: Ctrl-C pressed again while the delivery settles: exit 130 with its line, not killed by the signal", async () => {
+  // the child sends itself the second SIGINT right after taking the first, as a second Ctrl-C would
+  const again = "data:text/javascript,process.prependOnceListener('SIGINT',()=>setImmediate(()=>process.kill(process.pid,'SIGINT')))";
+  const { code, signal, stdout, stderr } = await interruptedWhileWriting(async (child) => void child.kill("SIGINT"), ["--import", again]);
+  assert.deepEqual([code, signal], [130, null], stdout + stderr);
+  assert.equal(stdout, "");
+  assert.match(stderr, /\nsmtplib: interrupted (?:again )?by SIGINT: [^\n]+\n$/);
+});
+
+test("send --lmtp: a second signal while the delivery settles quits at once: exit 130 and one line saying what is unknown", async () => {
+  const { code, signal, stdout, stderr } = await interruptedWhileWriting(async (child) => {
+    // Stopped, the child takes both signals as it is continued: the second comes while the
+    // first's delivery is still settling (its connection closing).
+    child.kill("SIGSTOP");
+    await stopped(child.pid!);
+    child.kill("SIGINT");
+    child.kill("SIGTERM");
+    child.kill("SIGCONT");
+  });
+  assert.deepEqual([code, signal], [130, null], stdout + stderr);
+  assert.equal(stdout, "");
+  assert.match(stderr, /\nsmtplib: interrupted again by SIG(INT|TERM): quit without waiting for the server's replies; which recipients got the message is unknown\n$/);
+});

@@ -38,7 +38,7 @@ test("serve --print-max at the largest whole number the flag takes starts and pr
   }
 });
 
-test("serve --print-max 0: the server holds none of a message (keepBytes 0), which is printed whole as it arrives, with its size at the end", async () => {
+test("serve --print-max 0: the server holds none of a message (keepBytes 0), which is printed whole as it arrives (each line after its session id), with its size at the end", async () => {
   const cmd = parseCommandLine(["serve", "--print-max", "0"], { writeOut: () => undefined, writeErr: () => undefined }) as ServeCommand;
   assert.equal((await serveOptions(cmd)).keepBytes, 0);
   const serve = await Serve.start(["--quiet", "--print-max", "0", "--size", "1000000", "--hide", "size"]);
@@ -54,8 +54,12 @@ test("serve --print-max 0: the server holds none of a message (keepBytes 0), whi
     }
     await serve.waitFor(/end of message 2 /);
     const size = Buffer.byteLength(body);
-    assert.ok(serve.stdout.includes(`RCPT TO:   <b@example.org>\n\n${body}---------- end of message 1 (${size} bytes) ----------\n`), serve.stdout.slice(0, 300));
-    assert.match(serve.stdout, /\n---------- end of message 2 \(\d+ bytes, not kept: [^\n]*size[^\n]*\) -+\n/);
+    // each line prefixed with its session (see serve-print-max-sessions.test.ts)
+    const id = /message 1 \(session ([^)]+)\)/.exec(serve.stdout)![1]!;
+    const shown = `RCPT TO:   <b@example.org>\n\n${body}---------- end of message 1 (${size} bytes) ----------\n`;
+    // "[id] " at the start of each line
+    assert.ok(serve.stdout.includes(shown.replace(/^(?=.)|(?<=\n)(?!$)/gs, `[${id}] `)), serve.stdout.slice(0, 300));
+    assert.match(serve.stdout, /\n\[[^\]]+\] ---------- end of message 2 \(\d+ bytes, not kept: [^\n]*size[^\n]*\) -+\n/);
   } finally {
     await serve.stop();
   }

@@ -185,3 +185,56 @@ test("RSET or EHLO between chunks ends what onData was reading of the message (n
     });
   }
 });
+
+test("BDAT after HELO (CHUNKING offered only to EHLO, RFC 3030 §2) is 503, its octets read and dropped, the connection still usable", async () => {
+  await withServer(ON, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    assert.doesNotMatch(await c.cmd("HELO client.example"), /CHUNKING/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    assert.match(await bdat(c, "BDAT 6 LAST", "QUIT\r\n"), /^503 .*EHLO/);
+    assert.match(await c.cmd("NOOP"), /^250 /);
+    // after EHLO it is offered, and taken
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    assert.match(await bdat(c, "BDAT 3 LAST", "abc"), /^250 /);
+    c.close();
+    assert.deepEqual(server.messages.map((m) => m.data.toString()), ["abc"]);
+  });
+});
+
+test("the server's own CHUNKING/BINARYMIME refusals are ASCII (RFC 5321 §2.4: reply text is US-ASCII)", async () => {
+  await withServer(ON, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("HELO client.example");
+    const replies = [await bdat(c, "BDAT 1", "x")];
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    await bdat(c, "BDAT 1", "x");
+    replies.push(await c.cmd("DATA"), await c.cmd("RSET"), await c.cmd("MAIL FROM:<a@example.org> BODY=BINARYMIME"), await c.cmd("RCPT TO:<b@example.org>"), await c.cmd("DATA"));
+    c.close();
+    assert.deepEqual(replies.map((r) => r.slice(0, 3)), ["503", "503", "250", "250", "250", "503"]);
+    // the client reads latin1: a UTF-8 "§" would show as two characters past 0x7f
+    for (const r of replies) assert.match(r, /^[\x20-\x7e]*\r\n$/, r);
+  });
+});
+
+test("RSET mid-BDAT with the next transaction pipelined: the abandoned message's end is reported before the next one starts (hooks in order, per message)", async () => {
+  const events: string[] = [];
+  const hooks = {
+    onMessageStart: () => void events.push("start"),
+    onMessageData: (_s: string, chunk: Buffer) => void events.push(`data ${chunk.toString()}`),
+    onMessageEnd: (_s: string, refused?: string) => void events.push(refused === undefined ? "end kept" : "end refused"),
+  };
+  await withServer({ ...ON, keepBytes: 0, ...hooks }, async (server) => {
+    const wire = await exchange(server.port, Buffer.from("EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 3\r\nabcRSET\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 3 LAST\r\nxyzQUIT\r\n"), []);
+    assert.match(wire, /250 2\.6\.0 OK: message queued/);
+    assert.equal(server.messages.length, 1);
+  });
+  // the first message's data may or may not have been read before the RSET ended it
+  assert.deepEqual(events.filter((e) => e !== "data abc"), ["start", "end refused", "start", "data xyz", "end kept"]);
+});
