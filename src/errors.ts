@@ -18,12 +18,14 @@ export interface SMTPErrorOptions {
 }
 
 /**
- * Escapes control characters so server text cannot forge lines in logs and messages;
- * the characters in `keep` (e.g. "\r\n\t" for a message shown as it is) stay.
+ * Escapes control characters so server text cannot forge lines in logs and messages, nor
+ * reorder what a terminal shows with Unicode's bidirectional overrides, embeddings and
+ * isolates (U+202A-U+202E, U+2066-U+2069: "Trojan Source", CVE-2021-42574); the characters
+ * in `keep` (e.g. "\r\n\t" for a message shown as it is) stay.
  */
 export function escapeControl(text: string, keep = ""): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
     if (keep.includes(c)) return c;
     if (c === "\n") return "\\n";
     if (c === "\r") return "\\r";

@@ -37,8 +37,9 @@ export interface ReceivedMessage {
     readonly rcptParamsSent: readonly string[];
   };
   /**
-   * The message data after the SMTP transparency (dot-stuffing) is undone, CRLF line ends;
-   * only its first `keepBytes` bytes when that option is given.
+   * The message data after the SMTP transparency (dot-stuffing) is undone (DATA: CRLF line
+   * ends; BDAT: the octets as sent, BINARYMIME ones included); only its first `keepBytes`
+   * bytes when that option is given.
    */
   readonly data: Buffer;
   /** Bytes of message data received: `data.length`, unless `keepBytes` cut `data` short. */
