@@ -213,7 +213,7 @@ export class SMTPPool {
         if (!(err instanceof Error && (unstartedCalls.has(err) || failedBehind.has(err)))) throw err;
         if (attempt > this.#max) {
           if (isClosing421(err)) throw err;
-          throw new SMTPServerDisconnected(`The server closed each connection before this call's turn (${attempt} connections tried); its message was not sent`, { cause: err });
+          throw new SMTPServerDisconnected(`Each connection went before this call's message could be sent (${attempt} connections tried); it was not sent`, { cause: err });
         }
       } finally {
         // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
