@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { EHLO_PIPELINING, withScript } from "../helpers/client.js";
 
 /** The first call's transaction up to its final ".", then the second call's envelope group. */
@@ -36,6 +36,20 @@ test("the call ahead's end of data times out: the call behind it fails saying it
     await assert.rejects(first, (err: unknown) => err instanceof SMTPTimeoutError && err.phase === "dataTermination" && /may have been delivered/.test(err.message));
     await assert.rejects(second, notSent((cause) => cause instanceof SMTPTimeoutError && cause.phase === "dataTermination"));
   }, { timeouts: { dataTermination: 100 } });
+});
+
+test("the reply to the call ahead's final '.' is not valid SMTP: the call behind it fails saying its message was not sent, that error as cause", async () => {
+  await withScript(`${TWO_CALLS}S: 250ok queued\n`, async (client) => {
+    const first = client.sendmail("a@x.test", "b@y.test", "one\r\n");
+    const second = client.sendmail("c@x.test", "d@y.test", "two\r\n");
+    await assert.rejects(first, (err: unknown) => err instanceof SMTPResponseException && err.smtpCode === -1 && /may have been delivered/.test(err.message));
+    await assert.rejects(second, (err: unknown) => {
+      assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError), String(err));
+      assert.match(err.message, /earlier command's reply .* before the reply to MAIL came: the message was not sent/);
+      assert.ok(err.cause instanceof SMTPResponseException && err.cause.smtpCode === -1, String(err.cause));
+      return true;
+    });
+  });
 });
 
 test("the server hangs up after the call ahead's final '.': the call behind it fails saying its message was not sent", async () => {
