@@ -276,10 +276,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     } else {
       waiting?.waitingFor("the server's reply to the message");
     }
-    // counted in bytes of the input, as the size is: its line ends made CRLF add some
+    // A known size is the message's with CRLF line ends, as the library counts what it sent;
+    // a count of unknown size is in bytes of the input, which it compares with the bytes read.
     const body = message.body;
     const report = onProgress;
-    const shown = report === undefined || body instanceof Uint8Array ? report : (sent: number) => report(body.readFor(sent));
+    const shown = report === undefined || body instanceof Uint8Array || size !== undefined ? report : (sent: number) => report(body.readFor(sent));
     const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], body, [...cmd.mailOptions], [...cmd.rcptOptions], {
       ...(size === undefined ? {} : { size }), ...(shown === undefined ? {} : { onProgress: shown }),
     });
