@@ -60,6 +60,12 @@ interface ReadState {
   readonly given: GivenBytes;
   /** How many bytes have been yielded: what the server's SIZE limit bounds. */
   yielded: number;
+  /**
+   * The bytes a regular file had when sending began (its size is declared from them): a file
+   * that ends with another count changed while it was sent (being written, or cut), and is
+   * not sent as if whole. Undefined: not known (a pipe).
+   */
+  readonly expected?: number | undefined;
 }
 
 /**
@@ -110,6 +116,9 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
       const next = await chunks.next();
       state.waiting = false;
       if (next.done === true) {
+        if (state.expected !== undefined && state.bytes !== state.expected) {
+          throw new Error(`it changed size while it was sent (${state.expected} bytes when sending began, ${state.bytes > state.expected ? "more" : state.bytes} read): it was not sent whole`);
+        }
         state.ended = true;
         if (fixer !== undefined && lastByte !== -1 && lastByte !== LF) {
           state.given.add(2, 0);
@@ -165,9 +174,12 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
   limit(bytes: () => number | undefined): void;
 }
 
-/** `stream` as the message; `lines`: with CRLF line ends (see {@link readOrFail}). */
-function streamedMessage(stream: Readable, lines: boolean): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0 };
+/**
+ * `stream` as the message; `lines`: with CRLF line ends (see {@link readOrFail}); `expected`:
+ * the bytes it has (a regular file's), any other count failing it at its end.
+ */
+function streamedMessage(stream: Readable, lines: boolean, expected?: number): StreamedMessage {
+  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected };
   let stalled = false;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state, lines),
@@ -205,10 +217,11 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
     if (info.isFIFO()) return { body: streamedMessage(await openFifo(file), lines) };
     if (isEndlessDevice(info, () => isTerminalPath(file))) throw new TypeError(`--file ${file} is ${ENDLESS_DEVICE}`);
-    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    // a regular file: one byte past its size is read at most, enough to tell that it grew
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024, ...(info.isFile() ? { end: info.size } : {}) });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
     const size = info.isFile() ? await fileSize(file, 0, info.size, lines) : undefined;
-    return { body: streamedMessage(stream, lines), ...(size === undefined ? {} : { size }) };
+    return { body: streamedMessage(stream, lines, info.isFile() ? info.size : undefined), ...(size === undefined ? {} : { size }) };
   }
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
@@ -217,7 +230,7 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
   const left = stdin.isFile() ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
   const size = left === undefined ? undefined : await sizeOf(0, stdin.size - left, left, lines);
-  return { body: streamedMessage(process.stdin, lines), ...(size === undefined ? {} : { size }) };
+  return { body: streamedMessage(process.stdin, lines, left), ...(size === undefined ? {} : { size }) };
 }
 
 /**
