@@ -215,7 +215,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     // (--serevr) was reported as the flag it meant being missing. Checked in the action.
     .option("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort))
     .option("--from <addr>", "envelope sender (MAIL FROM)")
-    .option("--to <addr>", "envelope recipient (repeatable)", flagValue("--to", (v: string, prev: string[] | undefined) => {
+    .option("--to <addr>", "envelope recipient (repeatable; an address given twice is sent once)", flagValue("--to", (v: string, prev: string[] | undefined) => {
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>)");
       return collect(v, prev);
     }))

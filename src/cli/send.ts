@@ -220,8 +220,10 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let waiting: WaitNote | undefined;
   let onProgress: ((sent: number) => void) | undefined;
   let phase: SendPhase = "connect";
-  // each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not 1 of 2)
-  const recipients = new Set(cmd.to).size;
+  // Each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not
+  // 1 of 2), and sent once: an LMTP server answers (and may deliver) each RCPT of it apart.
+  const to = [...new Set(cmd.to)];
+  const recipients = to.length;
   // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
   // code says that the server never confirmed the message.
   // Once the server has answered, the outcome is known: a signal while QUIT waits exits
@@ -281,7 +283,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     const body = message.body;
     const report = onProgress;
     const shown = report === undefined || body instanceof Uint8Array || size !== undefined ? report : (sent: number) => report(body.readFor(sent));
-    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], body, [...cmd.mailOptions], [...cmd.rcptOptions], {
+    const { delivered, refused } = await client.deliver(cmd.from, to, body, [...cmd.mailOptions], [...cmd.rcptOptions], {
       ...(size === undefined ? {} : { size }), ...(shown === undefined ? {} : { onProgress: shown }),
     });
     waiting?.stop();
