@@ -301,7 +301,8 @@ function describeLibraryError(err: unknown): string {
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender ${pathOf(err.sender)} refused: ${err.smtpCode} ${err.smtpError}`;
   // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
-  if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235) {
+  // (a 334 is a challenge that the mechanism refused, which its message explains)
+  if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235 && err.smtpCode !== 334) {
     return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;
   }
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
