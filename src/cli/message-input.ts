@@ -217,18 +217,21 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
     if (info.isFIFO()) return { body: streamedMessage(await openFifo(file), lines) };
     if (isEndlessDevice(info, () => isTerminalPath(file))) throw new TypeError(`--file ${file} is ${ENDLESS_DEVICE}`);
-    // a regular file: one byte past its size is read at most, enough to tell that it grew
-    const stream = createReadStream(file, { highWaterMark: 64 * 1024, ...(info.isFile() ? { end: info.size } : {}) });
+    // A regular file: one byte past its size is read at most, enough to tell that it grew.
+    // One of size 0 may have text all the same (/proc/version): its size is not known.
+    const sized = info.isFile() && info.size > 0;
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024, ...(sized ? { end: info.size } : {}) });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    const size = info.isFile() ? await fileSize(file, 0, info.size, lines) : undefined;
-    return { body: streamedMessage(stream, lines, info.isFile() ? info.size : undefined), ...(size === undefined ? {} : { size }) };
+    const size = sized ? await fileSize(file, 0, info.size, lines) : undefined;
+    return { body: streamedMessage(stream, lines, sized ? info.size : undefined), ...(size === undefined ? {} : { size }) };
   }
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
   // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
   if (stdin.isDirectory()) throw new Error("stdin is a directory");
   if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
-  const left = stdin.isFile() ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
+  // (a regular file of size 0 may have text all the same: /proc/version)
+  const left = stdin.isFile() && stdin.size > 0 ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
   const size = left === undefined ? undefined : await sizeOf(0, stdin.size - left, left, lines);
   return { body: streamedMessage(process.stdin, lines, left), ...(size === undefined ? {} : { size }) };
 }

@@ -4,7 +4,7 @@
 // and send exits 7 (the message could not be read), saying why.
 import { describe, test } from "node:test";
 import { strict as assert } from "node:assert";
-import { appendFileSync, truncateSync } from "node:fs";
+import { appendFileSync, readFileSync, truncateSync } from "node:fs";
 import { lineServer } from "../helpers/line-server.js";
 import { run, tempFile } from "../helpers/cli-process.js";
 
@@ -60,4 +60,34 @@ describe("smtplib send --file: a file that changes size while it is sent", { con
       }
     });
   }
+});
+
+describe("smtplib send: a regular file of size 0 that has text (/proc/version)", { concurrency: 1 }, () => {
+  test("is sent whole as --file, as a pipe is (its size not known)", async () => {
+    const text = readFileSync("/proc/version");
+    let got = Buffer.alloc(0);
+    let inData = false;
+    const server = await lineServer((sock, line) => {
+      if (inData) {
+        if (line === ".") {
+          inData = false;
+          sock.write("250 2.0.0 queued\r\n");
+        } else got = Buffer.concat([got, Buffer.from(`${line}\n`, "latin1")]);
+        return;
+      }
+      const verb = line.slice(0, 4).toUpperCase();
+      if (verb === "DATA") {
+        inData = true;
+        sock.write("354 go ahead\r\n");
+      } else if (verb === "QUIT") sock.end("221 2.0.0 bye\r\n");
+      else sock.write("250 2.0.0 ok\r\n");
+    });
+    try {
+      const done = await run(["send", "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--file", "/proc/version"]);
+      assert.equal(done.code, 0, done.stderr);
+      assert.equal(got.toString("latin1"), text.toString("latin1"));
+    } finally {
+      await server.close();
+    }
+  });
 });
