@@ -215,11 +215,11 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     // (--serevr) was reported as the flag it meant being missing. Checked in the action.
     .option("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort))
     .option("--from <addr>", "envelope sender (MAIL FROM)")
-    .option("--to <addr>", "envelope recipient (repeatable)", flagValue("--to", (v: string, prev: string[] | undefined) => {
+    .option("--to <addr>", "envelope recipient (repeatable; an address given twice is sent once)", flagValue("--to", (v: string, prev: string[] | undefined) => {
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>)");
       return collect(v, prev);
     }))
-    .option("--file <file>", "the RFC 5322 message: a file or a pipe (-: stdin; a device such as /dev/zero is refused); default: read stdin")
+    .option("--file <file>", "the RFC 5322 message: a file or a pipe (-: stdin; a device such as /dev/zero is refused); default: read stdin. Sent with CRLF line ends, which SIZE= counts")
     .addOption(new Option("--subject <text>", "send a test message with this subject (headers made for you; stdin not read)").conflicts("file"))
     .addOption(new Option("--body <text>", "the test message's text (with or without --subject)").conflicts("file"))
     .option("--user <name>", "log in as this user (needs --password-env)", flagValue("--user", parseUserName))

@@ -161,8 +161,20 @@ export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<str
 /** The library's advice for a password it would not send in clear, as {@link cliWording} words it. */
 const INSECURE_AUTH_ADVICE = "Use --starttls, --require-tls or --ssl.";
 
-/** The library's advice in its errors, as CLI flags (longest phrases first). */
-const CLI_WORDING: readonly [string, string][] = [
+/** What the CLI says for a library TLS option it has no flag for. */
+const NO_CERT_FLAG = "(smtplib has no flag for a client certificate)";
+
+/**
+ * The library's advice in its errors, as CLI flags (longest phrases first), or, for an option
+ * no flag sets (a client certificate, cipher suites, TLS versions, SCRAM's iteration floor),
+ * that there is none: an operator cannot act on a library option's name.
+ */
+const CLI_WORDING: readonly [string | RegExp, string][] = [
+  [/\(tls\.cert[^)]*\)/g, NO_CERT_FLAG],
+  [/Set tls\.minVersion or tls\.maxVersion to a version the server speaks \([^)]*\)/g,
+    "smtplib has no flag to change the TLS versions it allows (a server that speaks only TLS 1.0 or 1.1 is outdated: it needs upgrading)"],
+  ["(tls.ciphers)", "(smtplib has no flag for the cipher suites)"],
+  ["minIterations lowers it", "smtplib has no flag to lower it: --auth-mech picks another mechanism"],
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
   ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],
   ["call starttls() before login() (or set requireTLS)", "give --starttls or --require-tls"],
@@ -177,7 +189,8 @@ const CLI_WORDING: readonly [string, string][] = [
 /** `message` with the library's option names replaced by the CLI's flags. */
 export function cliWording(message: string): string {
   let text = message;
-  for (const [library, flag] of CLI_WORDING) text = text.split(library).join(flag);
+  // the replacements hold no "$" pattern
+  for (const [library, flag] of CLI_WORDING) text = text.replaceAll(library, flag);
   return text;
 }
 
@@ -288,7 +301,8 @@ function describeLibraryError(err: unknown): string {
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender ${pathOf(err.sender)} refused: ${err.smtpCode} ${err.smtpError}`;
   // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
-  if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235) {
+  // (a 334 is a challenge that the mechanism refused, which its message explains)
+  if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235 && err.smtpCode !== 334) {
     return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;
   }
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.

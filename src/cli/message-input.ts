@@ -3,13 +3,13 @@
  * whole), with its size when it can be known, and the bound of the server's SIZE limit.
  * @module
  */
-import { close, closeSync, constants, createReadStream, fstat, fstatSync, open, openSync, readFileSync, statSync, type Stats } from "node:fs";
+import { close, closeSync, constants, createReadStream, fstat, fstatSync, open, openSync, read, readFileSync, statSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { isatty } from "node:tty";
 import { promisify } from "node:util";
-import { LineEndingFixer } from "../protocol/dot-stuff.js";
+import { LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
 import { paramValue } from "../protocol/params.js";
 import type { SendCommand } from "./args.js";
 import { testMessage } from "./test-message.js";
@@ -17,7 +17,10 @@ import { testMessage } from "./test-message.js";
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
+const readFd = promisify(read);
 const LF = 0x0a;
+/** The piece a file is scanned in for its size with CRLF line ends (see {@link sizeWithCrlf}). */
+const SCAN_PIECE = 1024 * 1024;
 /** Most chunk marks a {@link GivenBytes} holds. */
 const MAX_MARKS = 1024;
 
@@ -55,6 +58,14 @@ interface ReadState {
   onEnd?: () => void;
   /** The bytes yielded, as bytes read (line ends made CRLF add some). */
   readonly given: GivenBytes;
+  /** How many bytes have been yielded: what the server's SIZE limit bounds. */
+  yielded: number;
+  /**
+   * The bytes a regular file had when sending began (its size is declared from them): a file
+   * that ends with another count changed while it was sent (being written, or cut), and is
+   * not sent as if whole. Undefined: not known (a pipe).
+   */
+  readonly expected?: number | undefined;
 }
 
 /**
@@ -105,9 +116,14 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
       const next = await chunks.next();
       state.waiting = false;
       if (next.done === true) {
+        if (state.expected !== undefined && state.bytes !== state.expected) {
+          throw new Error(`it changed size while it was sent (${state.expected} bytes when sending began, ${state.bytes > state.expected ? "more" : state.bytes} read): it was not sent whole`);
+        }
         state.ended = true;
         if (fixer !== undefined && lastByte !== -1 && lastByte !== LF) {
           state.given.add(2, 0);
+          state.yielded += 2;
+          if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes);
           yield Buffer.from("\r\n", "latin1");
         }
         state.onEnd?.();
@@ -119,7 +135,9 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
       if (state.bytes === 0) limit = state.limit?.();
       state.bytes += next.value.length;
       state.given.add(chunk.length, next.value.length);
-      if (limit !== undefined && state.bytes > limit) throw new MessageTooLargeError(limit, state.bytes);
+      // the message as it goes, its line ends made CRLF, is what the server's SIZE bounds
+      state.yielded += chunk.length;
+      if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes);
       yield chunk;
     }
   } catch (e) {
@@ -156,9 +174,12 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
   limit(bytes: () => number | undefined): void;
 }
 
-/** `stream` as the message; `lines`: with CRLF line ends (see {@link readOrFail}). */
-function streamedMessage(stream: Readable, lines: boolean): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes() };
+/**
+ * `stream` as the message; `lines`: with CRLF line ends (see {@link readOrFail}); `expected`:
+ * the bytes it has (a regular file's), any other count failing it at its end.
+ */
+function streamedMessage(stream: Readable, lines: boolean, expected?: number): StreamedMessage {
+  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected };
   let stalled = false;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state, lines),
@@ -196,17 +217,59 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
     if (info.isFIFO()) return { body: streamedMessage(await openFifo(file), lines) };
     if (isEndlessDevice(info, () => isTerminalPath(file))) throw new TypeError(`--file ${file} is ${ENDLESS_DEVICE}`);
-    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    // A regular file: one byte past its size is read at most, enough to tell that it grew.
+    // One of size 0 may have text all the same (/proc/version): its size is not known.
+    const sized = info.isFile() && info.size > 0;
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024, ...(sized ? { end: info.size } : {}) });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    return { body: streamedMessage(stream, lines), ...(info.isFile() ? { size: info.size } : {}) };
+    const size = sized ? await fileSize(file, 0, info.size, lines) : undefined;
+    return { body: streamedMessage(stream, lines, sized ? info.size : undefined), ...(size === undefined ? {} : { size }) };
   }
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
   // Node gives a directory on stdin (`< dir`) as an empty stream: an empty message, sent as if read.
   if (stdin.isDirectory()) throw new Error("stdin is a directory");
   if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
-  const size = stdin.isFile() ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
-  return { body: streamedMessage(process.stdin, lines), ...(size === undefined ? {} : { size }) };
+  // (a regular file of size 0 may have text all the same: /proc/version)
+  const left = stdin.isFile() && stdin.size > 0 ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
+  const size = left === undefined ? undefined : await sizeOf(0, stdin.size - left, left, lines);
+  return { body: streamedMessage(process.stdin, lines, left), ...(size === undefined ? {} : { size }) };
+}
+
+/**
+ * The size of `length` bytes of the regular file `file` as they are sent (see {@link sizeOf}),
+ * declared as SIZE= and shown as the progress bar's total.
+ */
+async function fileSize(file: string, start: number, length: number, lines: boolean): Promise<number> {
+  if (!lines || length === 0) return length;
+  const fd = await openFd(file, constants.O_RDONLY);
+  try {
+    return await sizeOf(fd, start, length, lines);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
+/**
+ * The size of `length` bytes of the regular file open as `fd` from `start`, as they are sent:
+ * with `lines`, its lone CRs and LFs made CRLF and an unended last line ended, as
+ * {@link readOrFail} sends them (a file with Unix line ends goes out larger than it is, and
+ * a SIZE= of its length would let a server whose limit lies between the two refuse it only
+ * once it had all of it). One scan, {@link SCAN_PIECE} at a time (a file of gigabytes is
+ * never held), read at positions (stdin's position is left where it is).
+ */
+async function sizeOf(fd: number, start: number, length: number, lines: boolean): Promise<number> {
+  if (!lines || length === 0) return length;
+  const counter = new NormalizedLength();
+  const piece = Buffer.allocUnsafe(Math.min(SCAN_PIECE, length));
+  for (let done = 0; done < length;) {
+    const { bytesRead } = await readFd(fd, piece, 0, Math.min(piece.length, length - done), start + done);
+    // a file cut short meanwhile: what is left of it is what goes
+    if (bytesRead === 0) break;
+    counter.push(piece.subarray(0, bytesRead));
+    done += bytesRead;
+  }
+  return counter.ended();
 }
 
 /** What a device refused as the message is, and what to give instead. */

@@ -220,8 +220,10 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let waiting: WaitNote | undefined;
   let onProgress: ((sent: number) => void) | undefined;
   let phase: SendPhase = "connect";
-  // each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not 1 of 2)
-  const recipients = new Set(cmd.to).size;
+  // Each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not
+  // 1 of 2), and sent once: an LMTP server answers (and may deliver) each RCPT of it apart.
+  const to = [...new Set(cmd.to)];
+  const recipients = to.length;
   // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
   // code says that the server never confirmed the message.
   // Once the server has answered, the outcome is known: a signal while QUIT waits exits
@@ -276,11 +278,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     } else {
       waiting?.waitingFor("the server's reply to the message");
     }
-    // counted in bytes of the input, as the size is: its line ends made CRLF add some
+    // A known size is the message's with CRLF line ends, as the library counts what it sent;
+    // a count of unknown size is in bytes of the input, which it compares with the bytes read.
     const body = message.body;
     const report = onProgress;
-    const shown = report === undefined || body instanceof Uint8Array ? report : (sent: number) => report(body.readFor(sent));
-    const { delivered, refused } = await client.deliver(cmd.from, [...cmd.to], body, [...cmd.mailOptions], [...cmd.rcptOptions], {
+    const shown = report === undefined || body instanceof Uint8Array || size !== undefined ? report : (sent: number) => report(body.readFor(sent));
+    const { delivered, refused } = await client.deliver(cmd.from, to, body, [...cmd.mailOptions], [...cmd.rcptOptions], {
       ...(size === undefined ? {} : { size }), ...(shown === undefined ? {} : { onProgress: shown }),
     });
     waiting?.stop();

@@ -288,3 +288,30 @@ export function normalizedLength(data: Uint8Array): number {
     start = lf + 1;
   }
 }
+
+/**
+ * {@link normalizedLength} of data given in pieces (a file read a piece at a time, never
+ * whole): a CR that ends one piece and an LF that starts the next are one line end, which
+ * each piece alone counts as lone. With {@link NormalizedLength.ended}, a last line without
+ * a line end gets one, as a message sent with CRLF line ends does (RFC 5322 §2.3).
+ */
+export class NormalizedLength {
+  /** The length so far, once every lone CR and LF is CRLF. */
+  length = 0;
+  /** The last byte of the last non-empty piece; -1 before any. */
+  #last = -1;
+
+  /** Counts `piece`, after the pieces before it. */
+  push(piece: Uint8Array): void {
+    if (piece.length === 0) return;
+    this.length += normalizedLength(piece);
+    // that CR and this LF were each counted one byte short of their CRLF
+    if (this.#last === CR && piece[0] === LF) this.length -= 2;
+    this.#last = piece[piece.length - 1]!;
+  }
+
+  /** The length with an unended last line ended (nothing added to empty data). */
+  ended(): number {
+    return this.#last === -1 || this.#last === CR || this.#last === LF ? this.length : this.length + 2;
+  }
+}

@@ -32,3 +32,16 @@ test("send: every recipient refused prints each recipient's line, then the summa
     await serve.stop();
   }
 });
+
+test("send: a recipient given twice gets one RCPT: over LMTP, each RCPT is answered, and may be delivered, apart", async () => {
+  const serve = await Serve.start(["--lmtp", "--quiet"]);
+  try {
+    const done = await run(["send", "--lmtp", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "c@x.test", "--to", "b@x.test", "--subject", "s", "-v"]);
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(done.stderr.match(/^C: RCPT TO:.*$/gm), ["C: RCPT TO:<b@x.test>", "C: RCPT TO:<c@x.test>"]);
+    assert.equal(done.stderr.match(/^S: 250 2\.6\.0 /gm)?.length, 2, done.stderr);
+    assert.match(done.stdout, /^sent to 2 of 2 recipient\(s\)/m);
+  } finally {
+    await serve.stop();
+  }
+});

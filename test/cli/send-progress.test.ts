@@ -245,7 +245,8 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
   test("a message from a file: a bar on stderr that rises, in place, to 100%, then is put away", async () => {
     const server = await debugServer();
     const { message, file } = await bigMessage();
-    const size = Buffer.byteLength(message);
+    // its size as sent (declared as SIZE=): CRLF line ends
+    const size = Buffer.byteLength(message.replace(/\n/g, "\r\n"));
     const run = await sendOnTerminal(["--server", `127.0.0.1:${await relay(server.port, { rate: RATE })}`, "--file", file]);
     assert.equal(run.code, 0, run.terminal);
     assert.equal(run.stdout, `delivered <b@x.test>: 250 2.6.0 OK: message queued\nsent to 1 of 1 recipient(s) (${size} bytes)\n`);
@@ -254,7 +255,7 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
     assertRising(percents, (p) => p, 4);
     assert.equal(percents[0], 0);
     assert.equal(percents.at(-1), 100);
-    // The file's own bytes are counted (not CRLF for LF, doubled dots): the bar ends at its total.
+    // The bytes of the message as declared are counted (CRLF for LF, not doubled dots): the bar ends at its total.
     assert.match(lines.at(-1)!, new RegExp(`\\| ${formatBytes(size)}/${formatBytes(size)} \\| 0s left$`));
     const end = assertPutAway(run.terminal);
     assert.equal(run.terminal.slice(end), "", "nothing after the bar is put away");
@@ -292,7 +293,7 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
     assertPutAway(at.terminal);
   });
 
-  test("no bar: stderr not a terminal, --no-progress, -v (the transcript instead), or a file under 512 KiB", async () => {
+  test("no bar: stderr not a terminal, --no-progress, -v (the transcript instead), or a file under 512 KiB as sent", async () => {
     const server = await debugServer();
     const large = await tempFile(makeMessage(1024 * 1024));
     const args = ["--server", `127.0.0.1:${server.port}`];
@@ -300,8 +301,9 @@ describe("smtplib send on a terminal: the progress display", { skip, concurrency
       sendOffTerminal([...args, "--file", large]),
       sendOnTerminal([...args, "--file", large, "--no-progress"]),
       sendOnTerminal([...args, "--file", large, "-v"]),
-      sendOnTerminal([...args, "--file", await tempFile(makeMessage(THRESHOLD).slice(0, THRESHOLD - 1))]),
-      sendOnTerminal([...args, "--file", await tempFile(makeMessage(THRESHOLD).slice(0, THRESHOLD))]),
+      // its three LFs made CRLF: one byte short of 512 KiB as sent, and 512 KiB
+      sendOnTerminal([...args, "--file", await tempFile(messageOfSize(THRESHOLD - 4))]),
+      sendOnTerminal([...args, "--file", await tempFile(messageOfSize(THRESHOLD - 3))]),
     ]);
     for (const run of [offTerminal, noProgress, verbose, small, threshold]) assert.equal(run.code, 0, run.terminal);
     assert.equal(offTerminal.terminal, "");
