@@ -9,7 +9,7 @@ import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { isatty } from "node:tty";
 import { promisify } from "node:util";
-import { LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
+import { LF, LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
 import { paramValue } from "../protocol/params.js";
 import type { SendCommand } from "./args.js";
 import { testMessage } from "./test-message.js";
@@ -18,7 +18,6 @@ const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
 const readFd = promisify(read);
-const LF = 0x0a;
 /** The piece a file is scanned in for its size with CRLF line ends (see {@link sizeWithCrlf}). */
 const SCAN_PIECE = 1024 * 1024;
 /** Most chunk marks a {@link GivenBytes} holds. */

@@ -11,8 +11,10 @@
 import { asBuffer } from "./bytes.js";
 import { loadKernel, type StuffKernel } from "./dot-stuff-wasm.js";
 
-const CR = 0x0d;
-const LF = 0x0a;
+/** The carriage return and line feed octets. */
+export const CR = 0x0d;
+/** See {@link CR}. */
+export const LF = 0x0a;
 const DOT = 0x2e;
 const END_AT_LINE_START = Buffer.from(".\r\n", "latin1");
 const END_MID_LINE = Buffer.from("\r\n.\r\n", "latin1");

@@ -188,8 +188,7 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
 export function describeTLSAlert(err: Error | undefined, host: string, port: number): SMTPServerDisconnected | null {
   const code = errorCode(err);
   if (err === undefined || !/^ERR_SSL_\w*ALERT/.test(code)) return null;
-  const { reason } = err as { reason?: unknown };
-  const what = typeof reason === "string" && reason !== "" ? reason : err.message.trim();
+  const what = reasonOf(err);
   const about = CLIENT_CERT_ALERTS.get(code);
   const hint = about === undefined ? "" : `: ${about}`;
   return new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed by the server with a TLS alert (${what}, ${code})${hint}`, { cause: err });
