@@ -223,7 +223,7 @@ class SourceFailure {
 /** The body's chunks (`source`'s, see `streamChunks`), a text stream's last line ended; an error of the stream comes out wrapped in {@link SourceFailure}. */
 async function* sourceChunks(chunks: AsyncIterable<Uint8Array | string>, source: object, eightBit: EightBitRefusal | undefined): AsyncGenerator<Buffer> {
   try {
-    yield* streamChunks(chunks, source, true, eightBit);
+    yield* streamChunks(chunks, { source, text: true, eightBit });
   } catch (err) {
     throw new SourceFailure(err);
   }

@@ -6,10 +6,7 @@
  * @module
  */
 
-import { asBuffer, LineEndingFixer, normalizeLineEndings, StuffedTextLines } from "../protocol/dot-stuff.js";
-
-/** An LF that a text chunk's CR is owed (see `StuffedTextLines`). */
-const LF = [0x0a];
+import { asBuffer, LF, LineEndingFixer, normalizeLineEndings, StuffedTextLines } from "../protocol/dot-stuff.js";
 
 /**
  * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
@@ -115,6 +112,18 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
   throw new TypeError(`message must be a string, bytes, a Readable or an AsyncIterable, got ${typeof body}`);
 }
 
+/** How {@link streamChunks} reads a stream (each described there). */
+export interface StreamChunksOptions {
+  /** The caller's stream, when the body reads it through a wrapper (default: the body). */
+  source?: object;
+  /** BDAT: string chunks are text, their line ends fixed and a last line ended. */
+  text?: boolean;
+  /** The error for a non-ASCII string chunk where 8-bit data may not go. */
+  eightBit?: EightBitRefusal | undefined;
+  /** DATA with `onProgress`: string chunks get the line ends the stuffer sends. */
+  lines?: boolean;
+}
+
 /**
  * Reads a stream body as Buffers, encoding string chunks as UTF-8. A string chunk that ends
  * in the first half of a surrogate pair (text cut at any UTF-16 index, inside an emoji)
@@ -139,7 +148,8 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
  * @throws TypeError for a chunk that is neither a string nor bytes, or a lone surrogate;
  * `eightBit`'s error.
  */
-export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, source: object = body, text = false, eightBit?: EightBitRefusal, lines = false): AsyncGenerator<Buffer> {
+export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, how: StreamChunksOptions = {}): AsyncGenerator<Buffer> {
+  const { source = body, text = false, eightBit, lines = false } = how;
   const decoded = decodedAs(source);
   /** A high surrogate that ended the last string chunk, or "". */
   let half = "";
@@ -162,7 +172,7 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
   for await (const chunk of body) {
     if (typeof chunk === "string" && decoded !== undefined) {
       const bytes = Buffer.from(chunk, decoded);
-      if (stuffed?.bytes(bytes)) yield Buffer.from(LF);
+      if (stuffed?.bytes(bytes)) yield Buffer.of(LF); // the LF a text chunk's CR is owed (see StuffedTextLines)
       yield out(bytes, false);
     } else if (typeof chunk === "string") {
       const joined = half === "" ? chunk : half + chunk;
@@ -174,14 +184,14 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, so
       yield out(Buffer.from(fixer !== undefined ? fixer.push(whole) : stuffed !== undefined ? stuffed.text(whole) : whole, "utf8"), true);
     } else if (chunk instanceof Uint8Array) {
       if (half !== "") throw loneSurrogate("message stream chunk");
-      if (stuffed?.bytes(chunk)) yield Buffer.from(LF);
+      if (stuffed?.bytes(chunk)) yield Buffer.of(LF); // the LF a text chunk's CR is owed (see StuffedTextLines)
       yield out(asBuffer(chunk), false);
     } else throw new TypeError(`message stream yielded ${typeof chunk}: expected bytes or strings`);
   }
   if (half !== "") throw loneSurrogate("message stream chunk");
-  if (stuffed?.end()) yield Buffer.from(LF);
+  if (stuffed?.end()) yield Buffer.of(LF); // the LF a text chunk's CR is owed (see StuffedTextLines)
   // Text chunks have CRLF line ends (the fixer's): one that ends in LF ends in CRLF.
-  if (endsInText && lastByte !== 0x0a) yield Buffer.from("\r\n", "latin1");
+  if (endsInText && lastByte !== LF) yield Buffer.from("\r\n", "latin1");
 }
 
 /**

@@ -91,7 +91,7 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   try {
     answeredBeforeBody(conv);
     conv.channel.bodyStarted();
-    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal), body.chunks, false, eightBit, meter !== undefined)) {
+    for await (const chunk of body.kind === "bytes" ? pieces(body.bytes) : streamChunks(bodyItems(conv, body.chunks, signal), { source: body.chunks, eightBit, lines: meter !== undefined })) {
       // A stream's chunk larger than a piece is stuffed and written piece by piece too: no
       // stuffed copy of it whole, and each piece told to the meter as it goes.
       for (let off = 0; off < chunk.length; off += BODY_PIECE) {

@@ -251,7 +251,7 @@ export class StuffedTextLines {
 /** True when `data` ends in CRLF (an empty one does not). */
 export function endsInCrlf(data: Uint8Array): boolean {
   const n = data.length;
-  return n >= 2 && data[n - 2] === 0x0d && data[n - 1] === 0x0a;
+  return n >= 2 && data[n - 2] === CR && data[n - 1] === LF;
 }
 
 /** A CR not followed by LF, or an LF not preceded by CR. */
