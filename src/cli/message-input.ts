@@ -9,6 +9,7 @@ import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { isatty } from "node:tty";
 import { promisify } from "node:util";
+import { asBuffer } from "../protocol/bytes.js";
 import { LF, LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
 import { paramValue } from "../protocol/params.js";
 import type { SendCommand } from "./args.js";
@@ -128,8 +129,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
         state.onEnd?.();
         return;
       }
-      // latin1: one character per byte, so only line ends change
-      const chunk = fixer === undefined ? next.value : Buffer.from(fixer.push(Buffer.from(next.value).toString("latin1")), "latin1");
+      const chunk = fixer === undefined ? next.value : withCrlf(fixer, next.value);
       if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
       if (state.bytes === 0) limit = state.limit?.();
       state.bytes += next.value.length;
@@ -146,6 +146,17 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
   } finally {
     await chunks.return?.();
   }
+}
+
+/**
+ * `bytes` with the line ends `fixer` gives them: read as latin1, one character per byte, so
+ * that only line ends change; the same bytes, uncopied, when none does (a file with CRLF
+ * line ends).
+ */
+function withCrlf(fixer: LineEndingFixer, bytes: Uint8Array): Uint8Array {
+  const text = asBuffer(bytes).toString("latin1");
+  const fixed = fixer.push(text);
+  return fixed === text ? bytes : Buffer.from(fixed, "latin1");
 }
 
 /** A message read from a stream: its chunks (read errors as {@link MessageReadError}) and the stream itself. */
