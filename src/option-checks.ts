@@ -133,7 +133,7 @@ function isPlainObject(value: object): boolean {
  * @throws TypeError, with Node's error as `cause`, for options it cannot build a context
  * from (changed since the check: a key replaced by one that cannot be read).
  */
-export function checkedContext(options: tls.ConnectionOptions): tls.SecureContext | undefined {
+function checkedContext(options: tls.ConnectionOptions): tls.SecureContext | undefined {
   const checked = checkedContexts.get(options);
   if (checked !== undefined && unchanged(options as Record<string, unknown>, checked.values)) return checked.context;
   const built = buildContext(options as Record<string, unknown>, "tls");

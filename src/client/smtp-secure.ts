@@ -19,7 +19,7 @@ import {
 import type { Conversation } from "./conversation.js";
 import { SMTPBase } from "./smtp-base.js";
 import { followSignal } from "./abortable.js";
-import { checkBoolean, checkedContext, checkKnownKeys, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withCheckedContext, withoutNulls } from "../option-checks.js";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
@@ -226,9 +226,9 @@ export abstract class SMTPSecure extends SMTPBase {
     conv = this.requireConnection();
     if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
     // The TLS context, before STARTTLS: options changed since they were checked (a key
-    // replaced by one that cannot be read) are a TypeError now, not a connection lost after the 220.
-    const options = tlsOptions ?? this.options.tls ?? {};
-    checkedContext(options);
+    // replaced by one that cannot be read) are a TypeError now, not a connection lost after
+    // the 220. Handed on as `secureContext`: the handshake does not compare them again.
+    const options = withCheckedContext(tlsOptions ?? this.options.tls ?? {});
     // Followed (see `Conversation.pipeline`): after a refusal the next command comes, so a 1yz or 3yz closes the connection.
     const [slot] = conv.pipeline([{ bytes: encodeCommand("STARTTLS"), log: "STARTTLS", sealAfter: true }], false, true);
     const reply = await conv.read(slot!);
