@@ -125,6 +125,17 @@ describe("the TLS context checked at construction", () => {
     assert.equal(withCheckedContext(options).secureContext, third, "servername does not go into the context");
   });
 
+  it("options nested too deep to copy are not kept: a context is built from them as they are, each time", () => {
+    // Node ignores keys it does not know; one nested deeper than the snapshot copies
+    const options = { ca: certs.ca, extra: { a: { b: { c: { d: { e: { f: 1 } } } } } } } as tls.ConnectionOptions;
+    checkTLSOptions(options);
+    const before = built;
+    const first = withCheckedContext(options).secureContext;
+    const second = withCheckedContext(options).secureContext;
+    assert.ok(first !== undefined && second !== undefined && first !== second, "built again: no snapshot to tell a change by");
+    assert.equal(built - before, 2);
+  });
+
   it("STARTTLS: a key replaced after construction by one Node cannot read is a TypeError before STARTTLS is sent; the plain connection stays usable", async () => {
     await withPeer({ keyPair: certs }, async (peer) => {
       const options: tls.ConnectionOptions = { ca: certs.ca, key: certs.key, cert: certs.cert };
