@@ -5,6 +5,7 @@
  */
 import { escapeControl } from "../errors.js";
 import { asBuffer } from "../protocol/bytes.js";
+import { endsInCrlf } from "../protocol/dot-stuff.js";
 import { showBytes } from "../server/transcript.js";
 
 // eslint-disable-next-line no-control-regex
@@ -51,8 +52,7 @@ export class DataShower {
   push(chunk: Uint8Array): string {
     const data = Buffer.concat([this.#held, chunk]);
     // data ending in CRLF has nothing cut to hold back: its last line is shown now, whole
-    const ended = data.length >= 2 && data[data.length - 2] === 0x0d && data[data.length - 1] === 0x0a;
-    const cut = ended ? data.length : data.length <= 4 ? 0 : cutAt(data, data.length - 4);
+    const cut = endsInCrlf(data) ? data.length : data.length <= 4 ? 0 : cutAt(data, data.length - 4);
     this.#held = Buffer.from(data.subarray(cut));
     return showData(data.subarray(0, cut));
   }
