@@ -20,7 +20,12 @@ import type { Slot } from "../transport/command-queue.js";
 export function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: readonly string[], err: unknown): unknown {
   if (!hungUp(err)) return err;
   if (accepted.length === 0 && refused.size > 0) return new SMTPRecipientsRefused(refused, { command: "RCPT", cause: err });
-  return new SMTPServerDisconnected(`${err.message} before the replies to RCPT came: the message was not sent`, { command: "RCPT", cause: err });
+  return notSent(`${err.message} before the replies to RCPT came`, "RCPT", err);
+}
+
+/** `SMTPServerDisconnected` for `command`: `why`, then that the message was not sent; `cause` the connection's error. */
+function notSent(why: string, command: string, cause: unknown): SMTPServerDisconnected {
+  return new SMTPServerDisconnected(`${why}: the message was not sent`, { command, cause });
 }
 
 /**
@@ -35,9 +40,9 @@ export function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: read
  */
 export function unanswered(slot: Slot, err: unknown, command: string): unknown {
   let unsent: SMTPServerDisconnected;
-  if (hungUp(err)) unsent = new SMTPServerDisconnected(`${err.message} before the reply to ${command} came: the message was not sent`, { command, cause: err });
+  if (hungUp(err)) unsent = notSent(`${err.message} before the reply to ${command} came`, command, err);
   else if (slot.behind && err instanceof SMTPException) {
-    unsent = new SMTPServerDisconnected(`The connection failed on an earlier command's reply (${err.message}) before the reply to ${command} came: the message was not sent`, { command, cause: err });
+    unsent = notSent(`The connection failed on an earlier command's reply (${err.message}) before the reply to ${command} came`, command, err);
   } else return err;
   if (slot.behind) failedBehind.add(unsent);
   return unsent;
