@@ -6,7 +6,8 @@
  * @module
  */
 
-import { commandText } from "../protocol/commands.js";
+import { commandText, type CommandEncoding } from "../protocol/commands.js";
+import { rawTransactionStep } from "../protocol/raw-transaction.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Command, Conversation } from "./conversation.js";
 
@@ -29,21 +30,39 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
 }
 
 /**
- * Writes a command given with the caller's own verb (`docmd`, `putcmd`, `rset`) and returns
- * its slot. A raw MAIL starts a transaction, so it is led by RSET when {@link openGroup} would
- * lead one: else a server that kept a refused whole transaction's sender (Exim) answers "503
- * sender already given". A raw RSET counts as that RSET. Either forgets the recipients that
- * `rcpt()` accepted before (`Conversation.accepted`). Any other verb goes as it is.
+ * Writes a command given with the caller's own verb and arguments (`docmd`, `putcmd`,
+ * `rset`) and returns its slot. A raw MAIL starts a transaction, so it is led by RSET when
+ * {@link openGroup} would lead one: else a server that kept a refused whole transaction's
+ * sender (Exim) answers "503 sender already given". A raw RSET counts as that RSET. Either
+ * forgets the recipients that `rcpt()` accepted before (`Conversation.accepted`). As it is
+ * written, a raw MAIL declares its transaction's UTF-8 commands and 8-bit data by its own
+ * parameters (as `mail()` does), and a raw RSET, EHLO, HELO or LHLO ends them (see
+ * `rawTransactionStep`). Any other verb goes as it is.
  */
-export function rawCommandSlot(conv: Conversation, verb: string, command: Command, coalesce?: boolean): Slot {
+export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean): Slot {
   const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
   // A raw MAIL begins a transaction and RSET ends one: the recipients accepted before are
   // not this one's (LMTP's data() reads a reply for each, as `mail()` knows).
   if (name === "MAIL" || name === "RSET") conv.accepted = [];
+  const step = rawTransactionStep(args ? `${verb} ${args}` : verb);
+  if (step === "end") conv.endTransaction();
+  else if (step !== undefined) ({ utf8: conv.utf8, eightBit: conv.eightBit } = step);
   if (name === "MAIL") return openGroup(conv, [command], false, coalesce)[0]!;
   const [slot] = conv.pipeline([command], coalesce);
   if (name === "RSET") resetWritten(conv);
   return slot!;
+}
+
+/**
+ * How a command with the caller's own verb and arguments is encoded: a raw MAIL as its own
+ * SMTPUTF8 parameter says, a command that ends the transaction in ASCII, any other as the
+ * transaction's commands are (`Conversation.encoding`).
+ */
+export function rawEncoding(conv: Conversation, verb: string, args: string): CommandEncoding {
+  // Not strings: the encoder refuses them, naming their type.
+  if (typeof verb !== "string" || typeof args !== "string") return conv.encoding;
+  const step = rawTransactionStep(args ? `${verb} ${args}` : verb);
+  return step === undefined ? conv.encoding : step !== "end" && step.utf8 ? "utf8" : "ascii";
 }
 
 /**

@@ -6,12 +6,12 @@
 
 import type { TimeoutPhase } from "../constants.js";
 import { isClosing421, SMTPServerDisconnected } from "../errors.js";
-import { encodeCommand, type CommandEncoding } from "../protocol/commands.js";
+import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
-import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
+import { rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
 import { isAccepted } from "./transaction.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
@@ -25,7 +25,6 @@ function noop(): void {}
  * exchange; or a reply to a raw `send()` that came before that `putcmd()`.
  */
 export type RawSlot = { slot: Slot; auth: boolean; recipient?: string | undefined } | { reply: SMTPReply };
-
 
 /**
  * Errors of calls that sent nothing of their transaction and found the connection gone:
@@ -59,7 +58,6 @@ function keepingHeld(conv: Conversation, open: () => Slot): Slot {
 
 /** An AUTH command after a CR, LF or NUL in a line (which the encoder refuses): its error must not quote the line. */
 const EMBEDDED_AUTH = /[\r\n\0]\s*auth\s/i;
-
 
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {
@@ -241,8 +239,8 @@ export abstract class SMTPBase {
   /** Sends one command (verb as given) and reads the reply. */
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
-    const { bytes, log, auth } = this.rawCommand(verb, args, conv.encoding);
-    const slot = rawCommandSlot(conv, verb, { bytes, log }, false);
+    const { bytes, log, auth } = this.rawCommand(verb, args, conv);
+    const slot = rawCommandSlot(conv, verb, args, { bytes, log }, false);
     await conv.settled(slot);
     const reply = conv.take(slot);
     this.countRawRecipient(conv, rawRecipient(verb, args), reply);
@@ -255,9 +253,11 @@ export abstract class SMTPBase {
    * arguments after the mechanism, and every raw line sent while its challenges may still
    * want answers, are masked (API.md: credentials never appear in debug output), and such
    * a line is not quoted in the TypeError for one that cannot be sent either.
+   * Encoded as `rawEncoding` says (a raw MAIL's own SMTPUTF8 makes it UTF-8).
    * @throws TypeError as `encodeCommand`, before any state changes.
    */
-  protected rawCommand(verb: string, args: string, encoding: CommandEncoding): { bytes: Buffer; log: string; auth: boolean } {
+  protected rawCommand(verb: string, args: string, conv: Conversation): { bytes: Buffer; log: string; auth: boolean } {
+    const encoding = this.#authAnswerDue ? conv.encoding : rawEncoding(conv, verb, args);
     if (this.#authAnswerDue) {
       const bytes = encodeCommand(verb, args, encoding, false);
       this.#rawScan.endLine();

@@ -238,8 +238,8 @@ export class SMTP extends SMTPTransactions {
   putcmd(cmd: string, args = ""): Promise<void> {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
-      const { bytes, log, auth } = this.rawCommand(cmd, args, conv.encoding);
-      this.pushRawSlot(conv, () => rawCommandSlot(conv, cmd, { bytes, log }), auth, rawRecipient(cmd, args));
+      const { bytes, log, auth } = this.rawCommand(cmd, args, conv);
+      this.pushRawSlot(conv, () => rawCommandSlot(conv, cmd, args, { bytes, log }), auth, rawRecipient(cmd, args));
     });
   }
 
