@@ -7,6 +7,7 @@
  */
 
 import { asBuffer, LF, LineEndingFixer, normalizeLineEndings, StuffedTextLines } from "../protocol/dot-stuff.js";
+import { describeValue } from "../errors.js";
 
 /**
  * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
@@ -38,6 +39,20 @@ function isWellFormed(text: string): boolean {
  */
 export function checkWellFormed(text: string, what = "message"): void {
   if (!isWellFormed(text)) throw loneSurrogate(what);
+}
+
+/**
+ * The bytes of a raw `send()`: a string as UTF-8, a Uint8Array as it is (copied).
+ * @throws TypeError for anything else (Buffer.from would take an array, `["a"]` as one NUL
+ * byte, or an ArrayBuffer), or text with a lone surrogate (see {@link checkWellFormed}).
+ */
+export function rawBytes(data: unknown): Buffer {
+  if (typeof data === "string") {
+    checkWellFormed(data, "send() data");
+    return Buffer.from(data, "utf8");
+  }
+  if (data instanceof Uint8Array) return Buffer.from(data);
+  throw new TypeError(`data must be a string or a Uint8Array, got ${describeValue(data)}`);
 }
 
 function loneSurrogate(what: string): TypeError {

@@ -7,7 +7,7 @@
 
 import type * as tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
-import { describeValue, heloAfterRefusal, hungUp, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { heloAfterRefusal, hungUp, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { isPositiveCompletion, type SMTPReply } from "../protocol/reply.js";
@@ -23,6 +23,7 @@ import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
 import { endpoint } from "../transport/endpoint.js";
 import { linkSignals } from "./abortable.js";
+import { rawBytes } from "./body.js";
 
 /**
  * The name given to `helo()`/`ehlo()`: as `localHostname` takes it, `null` or `""` for the
@@ -217,15 +218,14 @@ export class SMTP extends SMTPTransactions {
     });
   }
 
-  /** Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`. */
+  /**
+   * Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`.
+   * @throws TypeError for anything but a string or a Uint8Array, or text with a lone surrogate.
+   */
   send(data: string | Uint8Array): Promise<void> {
     return this.exclusive(async () => {
-      // Buffer.from would also take an array (["a"] sends one NUL byte) or an ArrayBuffer.
-      if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-        throw new TypeError(`data must be a string or a Uint8Array, got ${describeValue(data)}`);
-      }
+      const bytes = rawBytes(data);
       const conv = this.requireConnection();
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
       this.rawSent(bytes);
       conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
     });

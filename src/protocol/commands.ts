@@ -42,6 +42,9 @@ const UNSAFE_ASCII = /[^\u0001-\u0009\u000b\u000c\u000e-\u007f]/;
 /** Anything a line in UTF-8 mode may not hold (lone surrogates are checked apart). */
 const UNSAFE_UTF8 = /[\r\n\0]|\p{Surrogate}/u;
 
+/** Half of a UTF-16 pair without the other: text with no UTF-8 form. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /**
  * Renders `verb args\r\n` as text: one check of the whole line (a single regular-expression
  * test, the hot path of every command), and the precise error only when it fails. The
@@ -74,7 +77,8 @@ export function commandLine(verb: string, args = "", encoding: CommandEncoding =
 function unsafeLine(verb: string, args: string, line: string, encoding: CommandEncoding, shown = true): never {
   assertSafe(verb, "command", shown);
   assertSafe(args, "command argument", shown);
-  if (encoding === "ascii") {
+  // A lone surrogate first: in ASCII mode, "needs an SMTPUTF8 transaction" would mislead.
+  if (encoding === "ascii" && !LONE_SURROGATE.test(line)) {
     throw new TypeError(`Non-ASCII command text needs an SMTPUTF8 transaction: ${quotedIf(line, shown)}`);
   }
   // A lone surrogate would be sent as U+FFFD: a different address than the caller gave.
