@@ -68,8 +68,21 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
     }
   } finally {
     clearTimeout(timer);
-    if (done) items.release();
-    else items.stop(signal.aborted ? signal.reason : new Error("The message body stream was not read to its end: the call stopped sending it"), waiting && signal.aborted);
+    // The caller's source may throw here (its own return() or cancel(), or one not a
+    // function): the call's own error, or its result, must not be replaced by that.
+    quietly(() => {
+      if (done) items.release();
+      else items.stop(signal.aborted ? signal.reason : new Error("The message body stream was not read to its end: the call stopped sending it"), waiting && signal.aborted);
+    });
+  }
+}
+
+/** Runs `fn`, ignoring what it throws (a caller's source letting go of itself). */
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // ignored: see abortableItems
   }
 }
 
@@ -93,7 +106,7 @@ function itemSource<T>(source: AsyncIterable<T>): ItemSource<T> {
       next: () => reader.read(),
       release: () => reader.releaseLock(),
       stop: (reason) => {
-        reader.cancel(reason).catch(noop);
+        quietly(() => void Promise.resolve(reader.cancel(reason)).catch(noop));
         reader.releaseLock();
       },
     };
@@ -103,7 +116,8 @@ function itemSource<T>(source: AsyncIterable<T>): ItemSource<T> {
     next: () => iterator.next(),
     release: noop,
     stop: (_reason, stalled) => {
-      void Promise.resolve(iterator.return?.()).catch(noop);
+      // Not awaited (it may never settle), and what it throws or rejects with is ignored.
+      quietly(() => void Promise.resolve(iterator.return?.()).catch(noop));
       // A Readable's iterator runs return() only after the read it is waiting for, which a
       // stalled stream never completes: destroy it now, as return() would (a file stream's
       // descriptor is not left open, nor its listeners attached).
