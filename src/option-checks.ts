@@ -69,6 +69,17 @@ const NOT_CONTEXT_KEYS = new Set(["servername", "checkServerIdentity", "rejectUn
  * The TLS context {@link checkTLSOptions} built from an options object, with a copy of the
  * values it was built from (see {@link snapshot}): used only while the object still holds those values.
  */
+/** The TLS contexts built here from a caller's options (not a caller's own `secureContext`). */
+const builtContexts = new WeakSet<tls.SecureContext>();
+
+/**
+ * True when `context` was built here from the caller's TLS options (`minVersion`,
+ * `maxVersion` and the rest are then what it uses), not given by the caller as their own.
+ */
+export function isBuiltContext(context: tls.SecureContext): boolean {
+  return builtContexts.has(context);
+}
+
 const checkedContexts = new WeakMap<object, { readonly context: tls.SecureContext; readonly values: Readonly<Record<string, unknown>> }>();
 
 /** A copy of bytes (a Buffer, any typed array) that an option held: they may be changed in place. */
@@ -172,7 +183,9 @@ function buildContext(options: Readonly<Record<string, unknown>>, what: string):
   const given = withoutNulls(options);
   if (Object.keys(given).every((key) => NOT_CONTEXT_KEYS.has(key))) return undefined;
   try {
-    return { context: tls.createSecureContext(given as tls.SecureContextOptions), values: snapshot(options) };
+    const context = tls.createSecureContext(given as tls.SecureContextOptions);
+    builtContexts.add(context);
+    return { context, values: snapshot(options) };
   } catch (err) {
     throw new TypeError(`${what} options cannot make a TLS context: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

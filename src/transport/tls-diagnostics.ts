@@ -6,6 +6,7 @@
 
 import * as tls from "node:tls";
 import { errorCode, SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { isBuiltContext } from "../option-checks.js";
 import { endpoint } from "./endpoint.js";
 
 /** Node error codes meaning "the peer did not speak TLS" (it sent plain text). */
@@ -65,7 +66,19 @@ const NO_COMMON_VERSION = new Set([
 ]);
 
 /** The TLS options a diagnosis reads: whether a CA and a client certificate were given, and the versions allowed. */
-export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion">;
+export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "secureContext" | "secureProtocol">;
+
+/**
+ * The option that sets the TLS versions when `minVersion`/`maxVersion` (else Node's
+ * defaults) do not: a caller's own `secureContext` (Node then ignores the other options;
+ * its range is not known here), or `secureProtocol`. `undefined` when those two set it.
+ */
+function versionsSetBy(options: DiagnosedOptions): string | undefined {
+  const context = options.secureContext;
+  if (context !== undefined && context !== null && !isBuiltContext(context)) return "tls.secureContext";
+  if (typeof options.secureProtocol === "string") return `tls.secureProtocol (${options.secureProtocol})`;
+  return undefined;
+}
 
 /** The hint for a server that requires a client certificate. */
 const CERT_REQUIRED = "the server requires a client certificate (tls.cert and tls.key)";
@@ -124,7 +137,8 @@ export type TLSMode = "implicit" | "starttls";
  * and how to fix it; Node's error stays in `cause`. `options` are the TLS options the
  * handshake ran with: with `ca` given, an untrusted chain means that CA is not the one that
  * issued the server's certificate; `minVersion`/`maxVersion` (else Node's defaults) are
- * the versions named when the two ends have none in common.
+ * the versions named when the two ends have none in common, unless a caller's own
+ * `secureContext` or `secureProtocol` sets them: that option is named instead.
  */
 export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode, options: DiagnosedOptions = {}): SMTPException {
   const code = errorCode(err);
@@ -168,12 +182,12 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   const certHint = clientCertificateHint(code, options);
   if (certHint !== undefined) return new SMTPException(`TLS handshake with ${where} failed: ${certHint} (${reason}, ${code})`, { cause: err });
   if (NO_COMMON_VERSION.has(code)) {
+    const setBy = versionsSetBy(options);
     const range = `${options.minVersion ?? tls.DEFAULT_MIN_VERSION} to ${options.maxVersion ?? tls.DEFAULT_MAX_VERSION}`;
-    return new SMTPException(
-      `TLS handshake with ${where} failed: the server and this client have no TLS version in common (${reason}, ${code}): this client allows ${range}. ` +
-        "Set tls.minVersion or tls.maxVersion to a version the server speaks (a server that speaks only TLS 1.0 or 1.1 is outdated: lower tls.minVersion only if it cannot be upgraded)",
-      { cause: err },
-    );
+    const fix = setBy === undefined
+      ? `this client allows ${range}. Set tls.minVersion or tls.maxVersion to a version the server speaks (a server that speaks only TLS 1.0 or 1.1 is outdated: lower tls.minVersion only if it cannot be upgraded)`
+      : `this client allows the versions that ${setBy} allows. Give one that allows a version the server speaks (a server that speaks only TLS 1.0 or 1.1 is outdated: allow those only if it cannot be upgraded)`;
+    return new SMTPException(`TLS handshake with ${where} failed: the server and this client have no TLS version in common (${reason}, ${code}): ${fix}`, { cause: err });
   }
   return new SMTPException(`TLS handshake with ${where} failed: ${reason}${code ? ` (${code})` : ""}`, { cause: err });
 }
