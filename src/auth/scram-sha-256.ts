@@ -71,7 +71,9 @@ export interface ScramOptions {
   channelBinding?: ChannelBindingType;
   /**
    * Derives the salted password (PBKDF2-HMAC-SHA256, 32 bytes); for tests only (to watch
-   * or hold the derivation). Default: `node:crypto`'s `pbkdf2`, in libuv's threadpool.
+   * or hold the derivation). Default: `node:crypto`'s `pbkdf2`, in libuv's threadpool,
+   * which may take any time; a function given here is held to the `command` timeout, as
+   * any answer of a caller's code is (the exchange is then cancelled with `*`).
    */
   pbkdf2?: (password: Buffer, salt: Buffer, iterations: number) => Promise<Buffer>;
   /**
@@ -264,8 +266,12 @@ export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMech
     needsChannelBinding: plus !== null,
     ...(plus !== null ? { channelBindingType: plus } : {}),
     carriesAuthzid: true,
-    // Its answers are our own computation (PBKDF2 within MAX_SCRAM_ITERATIONS): not held to the answer timeout.
-    start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => computedLocally(new ScramExchange(credentials, makeNonce(), context, plus, pbkdf2, minIterations)),
+    // With our own PBKDF2 (within MAX_SCRAM_ITERATIONS) its answers are our own computation,
+    // not held to the answer timeout; a caller's pbkdf2 is the caller's code, which is.
+    start: (credentials: AuthCredentials, context: AuthContext): SASLExchange => {
+      const exchange = new ScramExchange(credentials, makeNonce(), context, plus, pbkdf2, minIterations);
+      return pbkdf2 === derive ? computedLocally(exchange) : exchange;
+    },
   });
 }
 

@@ -13,6 +13,7 @@ import { pbkdf2 } from "node:crypto";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { AuthRegistry, createScramSha256Mechanism, SMTPAuthenticationError, SMTPException } from "../../src/index.js";
+import { computedLocally } from "../../src/auth/mechanism.js";
 import { greeting, withScript } from "../helpers/client.js";
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
@@ -93,7 +94,10 @@ S: 235 2.7.0 ok
     await new Promise((resolve) => setTimeout(resolve, 3 * command));
     return promisify(pbkdf2)(password, salt, iterations, 32, "sha256");
   };
-  const authRegistry = new AuthRegistry([createScramSha256Mechanism({ nonce: () => nonce, pbkdf2: slow })]);
+  // A caller's pbkdf2 is held to the timeout (scram-pbkdf2-timeout.test.ts): this one stands
+  // for the built-in derivation, whose exchanges are marked as the library's own computation.
+  const mech = createScramSha256Mechanism({ nonce: () => nonce, pbkdf2: slow });
+  const authRegistry = new AuthRegistry([{ ...mech, start: (credentials, context) => computedLocally(mech.start(credentials, context)) }]);
   await withScript(script, async (client) => {
     assert.equal((await guarded(client.login("user", "pencil"))).code, 235);
   }, { timeouts: { command }, authRegistry });
