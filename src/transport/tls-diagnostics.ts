@@ -68,14 +68,19 @@ const NO_COMMON_VERSION = new Set([
 /** The TLS options a diagnosis reads: whether a CA and a client certificate were given, and the versions allowed. */
 export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "secureContext" | "secureProtocol">;
 
+/** True when the caller gave their own `secureContext` (not one built here from their options). */
+function ownContext(options: DiagnosedOptions): boolean {
+  const context = options.secureContext;
+  return context !== undefined && context !== null && !isBuiltContext(context);
+}
+
 /**
  * The option that sets the TLS versions when `minVersion`/`maxVersion` (else Node's
  * defaults) do not: a caller's own `secureContext` (Node then ignores the other options;
  * its range is not known here), or `secureProtocol`. `undefined` when those two set it.
  */
 function versionsSetBy(options: DiagnosedOptions): string | undefined {
-  const context = options.secureContext;
-  if (context !== undefined && context !== null && !isBuiltContext(context)) return "tls.secureContext";
+  if (ownContext(options)) return "tls.secureContext";
   if (typeof options.secureProtocol === "string") return `tls.secureProtocol (${options.secureProtocol})`;
   return undefined;
 }
@@ -169,12 +174,11 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
     return new SMTPException(`TLS certificate of ${where} ${what}: ${reason} (${code}). ${fix}, or (insecure) set tls.rejectUnauthorized: false`, { cause: err });
   }
   if (CERT_CODES.has(code)) {
-    return new SMTPException(
-      `TLS certificate verification failed for ${where}: ${reason} (${code}). ${caGiven
-        ? "The CA given as tls.ca did not verify it: give the CA that issued the server's certificate chain"
-        : "Pass the issuing CA as tls.ca"}, or (insecure) tls.rejectUnauthorized: false`,
-      { cause: err },
-    );
+    // A caller's own context holds the CAs (Node then ignores tls.ca): the advice names it.
+    const fix = ownContext(options)
+      ? "The tls.secureContext given did not verify it: give one whose CAs (ca) include the one that issued the server's certificate chain"
+      : caGiven ? "The CA given as tls.ca did not verify it: give the CA that issued the server's certificate chain" : "Pass the issuing CA as tls.ca";
+    return new SMTPException(`TLS certificate verification failed for ${where}: ${reason} (${code}). ${fix}, or (insecure) tls.rejectUnauthorized: false`, { cause: err });
   }
   if (code === "ECONNRESET" || code === "EPIPE" || /socket disconnected|ECONNRESET/i.test(reason)) {
     return new SMTPServerDisconnected(`Connection to ${where} closed during the TLS handshake: ${reason}`, { cause: err });

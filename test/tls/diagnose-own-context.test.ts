@@ -1,7 +1,8 @@
 /**
- * "No TLS version in common" with a caller's own `tls.secureContext` (or `secureProtocol`),
- * which sets the versions Node then uses: its range is not known here, so the message names
- * none (not Node's defaults, which that context does not use) and points at that option.
+ * TLS diagnostics with a caller's own `tls.secureContext` (or `secureProtocol`), which sets
+ * what Node then uses, and makes it ignore `tls.ca`, `tls.minVersion` and the rest: "no
+ * TLS version in common" names no range (not Node's defaults, which that context does not
+ * use) but that option, and an untrusted certificate's advice is not "pass tls.ca".
  */
 
 import assert from "node:assert/strict";
@@ -53,6 +54,21 @@ describe("no TLS version in common, the versions set by the caller's own context
   it("SMTP_SSL with secureProtocol TLS 1.1 only, to a server that speaks TLS 1.2 at least", async () => {
     await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
       await assert.rejects(SMTP_SSL.connect("localhost", peer.port, { ...BASE, tls: { ca: certs.ca, secureProtocol: "TLSv1_1_method" } }), noRangeStated("tls.secureProtocol"));
+    });
+  });
+});
+
+describe("an untrusted certificate, the CAs set by the caller's own context", () => {
+  it("SMTP_SSL with a secureContext that does not trust the server's CA: the advice names tls.secureContext, not tls.ca", async () => {
+    const secureContext = tls.createSecureContext({ ca: certs.wrongCa });
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      await assert.rejects(SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { secureContext } }), (err: unknown) => {
+        assert.ok(err instanceof SMTPException, String(err));
+        assert.match(err.message, /verification failed/);
+        assert.doesNotMatch(err.message, /tls\.ca\b/, err.message);
+        assert.match(err.message, /tls\.secureContext/);
+        return true;
+      });
     });
   });
 });
