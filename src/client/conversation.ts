@@ -87,6 +87,29 @@ export class Conversation {
    */
   eightBit = false;
 
+  /** How many MAILs (`mail()`'s and raw ones) have declared {@link utf8} and {@link eightBit}. */
+  declarations = 0;
+  /** Raw MAILs whose replies are unread, to the {@link declarations} count each made. */
+  readonly rawMails = new WeakMap<Slot, number>();
+
+  /** A MAIL is written: it declares {@link utf8} and {@link eightBit}. Returns its {@link declarations} count. */
+  declare(utf8: boolean, eightBit: boolean): number {
+    this.utf8 = utf8;
+    this.eightBit = eightBit;
+    return ++this.declarations;
+  }
+
+  /**
+   * The reply to a raw command came: a raw MAIL refused ends its declaration, as a refused
+   * `mail()` does, unless a later MAIL has declared since.
+   */
+  rawReplied(slot: Slot, reply: SMTPReply): void {
+    const declared = this.rawMails.get(slot);
+    if (declared === undefined) return;
+    this.rawMails.delete(slot);
+    if (reply.code !== 250 && declared === this.declarations) this.endTransaction();
+  }
+
   /** Ends the low-level transaction's state: {@link utf8} and {@link eightBit}. */
   endTransaction(): void {
     this.utf8 = false;

@@ -36,8 +36,9 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
  * sender (Exim) answers "503 sender already given". A raw RSET counts as that RSET. Either
  * forgets the recipients that `rcpt()` accepted before (`Conversation.accepted`). As it is
  * written, a raw MAIL declares its transaction's UTF-8 commands and 8-bit data by its own
- * parameters (as `mail()` does), and a raw RSET, EHLO, HELO or LHLO ends them (see
- * `rawTransactionStep`). Any other verb goes as it is.
+ * parameters (as `mail()` does; a refusal read later ends that: `Conversation.rawReplied`),
+ * and a raw RSET, EHLO, HELO or LHLO ends them (see `rawTransactionStep`). Any other verb
+ * goes as it is.
  */
 export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean): Slot {
   const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
@@ -46,8 +47,12 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   if (name === "MAIL" || name === "RSET") conv.accepted = [];
   const step = rawTransactionStep(args ? `${verb} ${args}` : verb);
   if (step === "end") conv.endTransaction();
-  else if (step !== undefined) ({ utf8: conv.utf8, eightBit: conv.eightBit } = step);
-  if (name === "MAIL") return openGroup(conv, [command], false, coalesce)[0]!;
+  if (name === "MAIL") {
+    const slot = openGroup(conv, [command], false, coalesce)[0]!;
+    // Its reply may end the declaration (see `Conversation.rawReplied`).
+    if (step !== undefined && step !== "end") conv.rawMails.set(slot, conv.declare(step.utf8, step.eightBit));
+    return slot;
+  }
   const [slot] = conv.pipeline([command], coalesce);
   if (name === "RSET") resetWritten(conv);
   return slot!;

@@ -12,7 +12,7 @@ import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
-import { isAccepted } from "./transaction.js";
+import { rawReplied } from "./raw-replies.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
 import { RawAuthScan } from "./raw-auth-scan.js";
@@ -228,14 +228,6 @@ export abstract class SMTPBase {
     this.pendingReplies.push({ slot: keepingHeld(conv, open), auth, recipient });
   }
 
-  /**
-   * Counts a recipient that a raw RCPT (`docmd`, or `putcmd` then `getreply`) got accepted,
-   * as `rcpt()` does: LMTP's `data()` reads a reply for each (RFC 2033 §4.2).
-   */
-  protected countRawRecipient(conv: Conversation, recipient: string | undefined, reply: SMTPReply): void {
-    if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
-  }
-
   /** Sends one command (verb as given) and reads the reply. */
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
@@ -243,7 +235,7 @@ export abstract class SMTPBase {
     const slot = rawCommandSlot(conv, verb, args, { bytes, log }, false);
     await conv.settled(slot);
     const reply = conv.take(slot);
-    this.countRawRecipient(conv, rawRecipient(verb, args), reply);
+    rawReplied(conv, rawRecipient(verb, args), reply, slot);
     return auth ? this.authReplied(reply) : reply;
   }
 

@@ -106,8 +106,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       await this.secureIfRequired();
       const conv = this.requireConnection();
       const opts = this.transactionOptions(conv, path, [], conv.doesEsmtp ? params : [], params);
-      conv.utf8 = hasParam(opts, "SMTPUTF8");
-      conv.eightBit = /^(8BITMIME|BINARYMIME)$/i.test(paramValue(opts, "BODY") ?? "");
+      conv.declare(hasParam(opts, "SMTPUTF8"), /^(8BITMIME|BINARYMIME)$/i.test(paramValue(opts, "BODY") ?? ""));
       // Led by RSET while transactions written whole are unread, as sendmail's are.
       const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false, false);
       const reply = await conv.read(slot!);

@@ -21,6 +21,7 @@ import { checkDebugLevel, checkLocalHostname, checkSMTPOptions, resolveTimeouts,
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
+import { rawReplied } from "./raw-replies.js";
 import { endpoint } from "../transport/endpoint.js";
 import { linkSignals } from "./abortable.js";
 import { rawBytes } from "./body.js";
@@ -218,10 +219,8 @@ export class SMTP extends SMTPTransactions {
     });
   }
 
-  /**
-   * Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`.
-   * @throws TypeError for anything but a string or a Uint8Array, or text with a lone surrogate.
-   */
+  /** Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`.
+   * @throws TypeError for anything but a string or a Uint8Array, or text with a lone surrogate. */
   send(data: string | Uint8Array): Promise<void> {
     return this.exclusive(async () => {
       const bytes = rawBytes(data);
@@ -255,7 +254,7 @@ export class SMTP extends SMTPTransactions {
       if (pending && this.conversation) {
         if ("reply" in pending) return this.rawReplyRead(pending.reply);
         const reply = await this.conversation.read(pending.slot);
-        this.countRawRecipient(this.conversation, pending.recipient, reply);
+        rawReplied(this.conversation, pending.recipient, reply, pending.slot);
         return pending.auth ? this.authReplied(reply) : reply;
       }
       const reply = await this.unaskedReply();

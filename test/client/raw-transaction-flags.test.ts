@@ -83,3 +83,28 @@ test("a raw EHLO ends the transaction's declaration, as ehlo() does", async () =
     await assert.rejects(client.data(TEXT), refused);
   });
 });
+
+test("a refused raw MAIL declares nothing, as a refused mail() does: data() of non-ASCII text is refused before DATA", async () => {
+  const script = `${greeting(["8BITMIME"])}C: MAIL FROM:<a@x.test> BODY=8BITMIME\nS: 550 no\nC: MAIL FROM:<a@x.test> BODY=8BITMIME\nS: 550 no\n`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    assert.equal((await client.docmd("MAIL FROM:<a@x.test> BODY=8BITMIME")).code, 550);
+    await assert.rejects(client.data(TEXT), refused);
+    await client.putcmd("MAIL FROM:<a@x.test> BODY=8BITMIME");
+    assert.equal((await client.getreply()).code, 550);
+    await assert.rejects(client.data(TEXT), refused);
+  });
+});
+
+test("a raw MAIL refused after a later mail() began: that mail()'s declaration stays", async () => {
+  const script = `${greeting(["8BITMIME"])}C: MAIL FROM:<a@x.test>\nC: MAIL FROM:<a@x.test> BODY=8BITMIME\nS: 550 no\nS: 250 ok\n${RCPT}${MESSAGE}`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.putcmd("MAIL FROM:<a@x.test>");
+    const mail = client.mail("a@x.test", ["BODY=8BITMIME"]);
+    assert.equal((await client.getreply()).code, 550);
+    assert.equal((await mail).code, 250);
+    await client.rcpt("b@y.test");
+    assert.equal((await client.data(TEXT)).code, 250);
+  });
+});

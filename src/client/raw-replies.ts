@@ -1,0 +1,21 @@
+/**
+ * The replies to commands given with the caller's own verb (`docmd`, `putcmd`): what they
+ * change in the conversation's transaction state.
+ * @module
+ */
+
+import type { SMTPReply } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
+import type { Conversation } from "./conversation.js";
+import { isAccepted } from "./transaction.js";
+
+/**
+ * Notes the reply to a command given with the caller's own verb (`docmd`, or `putcmd` then
+ * `getreply`; `slot` its slot): a recipient that a raw RCPT got accepted is counted, as
+ * `rcpt()` does (LMTP's `data()` reads a reply for each, RFC 2033 §4.2), and a raw MAIL's
+ * refusal ends its declaration (`Conversation.rawReplied`).
+ */
+export function rawReplied(conv: Conversation, recipient: string | undefined, reply: SMTPReply, slot: Slot): void {
+  conv.rawReplied(slot, reply);
+  if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
+}
