@@ -65,10 +65,6 @@ export function checkFunction(options: Readonly<Record<string, unknown>>, key: s
 /** TLS options that do not go into the TLS context (checked above, or read by `tls.connect` alone). */
 const NOT_CONTEXT_KEYS = new Set(["servername", "checkServerIdentity", "rejectUnauthorized", "session", "ALPNProtocols", "minDHSize"]);
 
-/**
- * The TLS context {@link checkTLSOptions} built from an options object, with a copy of the
- * values it was built from (see {@link snapshot}): used only while the object still holds those values.
- */
 /** The TLS contexts built here from a caller's options (not a caller's own `secureContext`). */
 const builtContexts = new WeakSet<tls.SecureContext>();
 
@@ -80,6 +76,10 @@ export function isBuiltContext(context: tls.SecureContext): boolean {
   return builtContexts.has(context);
 }
 
+/**
+ * The TLS context {@link checkTLSOptions} built from an options object, with a copy of the
+ * values it was built from (see {@link snapshot}): used only while the object still holds those values.
+ */
 const checkedContexts = new WeakMap<object, { readonly context: tls.SecureContext; readonly values: Readonly<Record<string, unknown>> }>();
 
 /** A copy of bytes (a Buffer, any typed array) that an option held: they may be changed in place. */
