@@ -9,10 +9,12 @@ import { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { isatty } from "node:tty";
 import { promisify } from "node:util";
+import { escapeControl } from "../errors.js";
 import { asBuffer } from "../protocol/bytes.js";
 import { LF, LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
 import { paramValue } from "../protocol/params.js";
 import type { SendCommand } from "./args.js";
+import type { Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
 const openFd = promisify(open);
@@ -23,6 +25,12 @@ const readFd = promisify(read);
 const SCAN_PIECE = 1024 * 1024;
 /** Most chunk marks a {@link GivenBytes} holds. */
 const MAX_MARKS = 1024;
+
+/**
+ * Shows the pass over a file that counts its size as sent (`what`: what is read, `length`:
+ * its bytes), told the bytes read as they are and stopped at its end; undefined: not shown.
+ */
+export type ScanDisplay = (what: string, length: number) => Progress | undefined;
 
 /** The message could not be read (exit code 7), even once sending had begun. */
 export class MessageReadError extends Error {}
@@ -211,10 +219,11 @@ function streamedMessage(stream: Readable, lines: boolean, expected?: number): S
  * stdin, both streamed, never read whole. A directory (as --file or on stdin) is refused
  * before connecting; stdin redirected from a file has a size too: what is left of it from
  * the position stdin is at (when it can be known: Linux), not the whole file's.
+ * `scan` shows the pass over a regular file that counts its size (see {@link sizeOf}).
  * @throws TypeError (a usage error) for a device other than a terminal or /dev/null, as
  *   --file or on stdin: `/dev/zero` and `/dev/urandom` have no end, the message none either.
  */
-export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
+export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined, scan?: ScanDisplay): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
   const file = cmd.file;
   // a binary body (RFC 3030 §3) goes as given; any other gets CRLF line ends
   const lines = paramValue(cmd.mailOptions, "BODY")?.toUpperCase() !== "BINARYMIME";
@@ -232,7 +241,7 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
     const sized = info.isFile() && info.size > 0;
     const stream = createReadStream(file, { highWaterMark: 64 * 1024, ...(sized ? { end: info.size } : {}) });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    const size = sized ? await fileSize(file, 0, info.size, lines) : undefined;
+    const size = sized ? await fileSize(file, 0, info.size, lines, () => scan?.(`reading ${escapeControl(file)} for its size as sent`, info.size)) : undefined;
     return { body: streamedMessage(stream, lines, sized ? info.size : undefined), ...(size === undefined ? {} : { size }) };
   }
   // fstat again only when the first look failed, for its error
@@ -242,7 +251,7 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
   // (a regular file of size 0 may have text all the same: /proc/version)
   const left = stdin.isFile() && stdin.size > 0 ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
-  const size = left === undefined ? undefined : await sizeOf(0, stdin.size - left, left, lines);
+  const size = left === undefined ? undefined : await sizeOf(0, stdin.size - left, left, lines, () => scan?.("reading stdin for its size as sent", left));
   return { body: streamedMessage(process.stdin, lines, left), ...(size === undefined ? {} : { size }) };
 }
 
@@ -250,11 +259,11 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
  * The size of `length` bytes of the regular file `file` as they are sent (see {@link sizeOf}),
  * declared as SIZE= and shown as the progress bar's total.
  */
-async function fileSize(file: string, start: number, length: number, lines: boolean): Promise<number> {
+async function fileSize(file: string, start: number, length: number, lines: boolean, display: () => Progress | undefined): Promise<number> {
   if (!lines || length === 0) return length;
   const fd = await openFd(file, constants.O_RDONLY);
   try {
-    return await sizeOf(fd, start, length, lines);
+    return await sizeOf(fd, start, length, lines, display);
   } finally {
     await closeFd(fd);
   }
@@ -266,18 +275,26 @@ async function fileSize(file: string, start: number, length: number, lines: bool
  * {@link readOrFail} sends them (a file with Unix line ends goes out larger than it is, and
  * a SIZE= of its length would let a server whose limit lies between the two refuse it only
  * once it had all of it). One scan, {@link SCAN_PIECE} at a time (a file of gigabytes is
- * never held), read at positions (stdin's position is left where it is).
+ * never held), read at positions (stdin's position is left where it is). It takes seconds
+ * for gigabytes (about 0.5 s a GB from the page cache, a disk's speed otherwise, more for
+ * short lines): `display` (called once the pass begins) shows it.
  */
-async function sizeOf(fd: number, start: number, length: number, lines: boolean): Promise<number> {
+async function sizeOf(fd: number, start: number, length: number, lines: boolean, display: () => Progress | undefined): Promise<number> {
   if (!lines || length === 0) return length;
   const counter = new NormalizedLength();
   const piece = Buffer.allocUnsafe(Math.min(SCAN_PIECE, length));
-  for (let done = 0; done < length;) {
-    const { bytesRead } = await readFd(fd, piece, 0, Math.min(piece.length, length - done), start + done);
-    // a file cut short meanwhile: what is left of it is what goes
-    if (bytesRead === 0) break;
-    counter.push(piece.subarray(0, bytesRead));
-    done += bytesRead;
+  const shown = display();
+  try {
+    for (let done = 0; done < length;) {
+      const { bytesRead } = await readFd(fd, piece, 0, Math.min(piece.length, length - done), start + done);
+      // a file cut short meanwhile: what is left of it is what goes
+      if (bytesRead === 0) break;
+      counter.push(piece.subarray(0, bytesRead));
+      done += bytesRead;
+      shown?.add(bytesRead);
+    }
+  } finally {
+    shown?.stop();
   }
   return counter.ended();
 }

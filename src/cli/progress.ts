@@ -90,6 +90,39 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
   };
 }
 
+/**
+ * Starts the line of the pass `send` makes over a file before connecting, counting its line
+ * ends for its size as sent (see message-input.ts): a multi-gigabyte file, or one on a slow
+ * disk, takes seconds. Nothing for `check.stallMs` (a quick pass shows nothing), then, as
+ * bytes are read, "`what`: 45% of 1.5 GiB" on `stream` (stderr; a terminal), redrawn at most
+ * every `check.tickMs`, and erased by `stop()`. The cursor stays shown: a Ctrl-C in this pass
+ * ends the process before any handler is in place.
+ */
+export function startScanNote(what: string, total: number, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): Progress {
+  const now = clockOf(check);
+  const started = now();
+  let done = 0;
+  let drawnAt = -Infinity;
+  let shown = false;
+  let stopped = false;
+  return {
+    add(bytes) {
+      if (stopped) return;
+      done = Math.min(total, done + bytes);
+      const at = now();
+      if (at - started < check.stallMs || at - drawnAt < check.tickMs) return;
+      drawnAt = at;
+      shown = true;
+      stream.write(`\r\x1b[K${what}: ${total > 0 ? Math.floor((done * 100) / total) : 100}% of ${formatBytes(total)}`);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (shown) stream.write("\r\x1b[K");
+    },
+  };
+}
+
 /** {@link startCounter}'s display: a {@link Progress} that is told when the whole message has gone. */
 export interface Counter extends Progress {
   /**

@@ -9,7 +9,7 @@ import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTime
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
-import { startCounter, startProgress, startWaitNote, type Progress, type WaitNote } from "./progress.js";
+import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { sizeLimit } from "../protocol/ehlo.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
 
@@ -201,9 +201,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       return ExitCode.USAGE;
     }
   }
+  const onTerminal = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true;
   let message: Awaited<ReturnType<typeof openMessage>>;
   try {
-    message = await openMessage(cmd, stdin.stats);
+    // a file's line ends are counted before connecting: seconds for gigabytes, shown when slow
+    message = await openMessage(cmd, stdin.stats, onTerminal ? (what, length) => startScanNote(what, length) : undefined);
   } catch (e) {
     if (e instanceof TypeError) {
       err(`smtplib: ${e.message}`);
@@ -213,7 +215,6 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     return ExitCode.NO_INPUT;
   }
   const size = message.size;
-  const onTerminal = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true;
   let client: Client | undefined;
   let progress: Progress | undefined;
   // what no bar covers: a server slow to connect, greet, log in or answer a small message

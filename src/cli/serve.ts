@@ -177,10 +177,13 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   let onOutputError = (): void => undefined;
   // A second signal while it closes (waiting for the sessions still open) means "quit now":
   // at once, saying so, with exit 0, rather than killed by the signal (no handler left).
+  // Closing because its output closed, the first signal is that one, said on stderr.
   let stopping = false;
+  let outputClosed = false;
   const again = (signal: NodeJS.Signals): void => {
     if (!stopping) return;
-    out(`smtplib serve: ${signal} again, quitting without waiting for the open session(s)\n`);
+    if (outputClosed) process.stderr.write(`smtplib serve: ${signal}, quitting without waiting for the open session(s) (output closed)\n`);
+    else out(`smtplib serve: ${signal} again, quitting without waiting for the open session(s)\n`);
     process.exit(ExitCode.OK);
   };
   const stopped = new Promise<string>((resolve) => {
@@ -191,7 +194,10 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
-    onOutputError = () => resolve("output closed");
+    onOutputError = () => {
+      outputClosed = stopping = true;
+      resolve("output closed");
+    };
     process.stdout.on("error", onOutputError);
   });
   out(`smtplib serve: listening on ${where}:${server.port} (${describeFeatures(cmd, options)}); Ctrl-C to stop\n`);
