@@ -13,7 +13,11 @@ export interface SMTPErrorOptions {
   cause?: unknown;
   /** Structured details from the server, e.g. the JSON of an OAuth error challenge. */
   details?: unknown;
-  /** The command that failed, as sent (credentials masked), e.g. `"MAIL FROM:<a@b>"`. */
+  /**
+   * The command that failed (credentials masked): for a server's refusal its verb (`"MAIL"`,
+   * `"RCPT"`, `"DATA"`, `"BDAT"`, `"EHLO"`, `"AUTH PLAIN ****"`) or the step (`"the greeting"`,
+   * `"end of data"`); for a timeout the line it waited on as traced (`"RCPT TO:<b@y>"`).
+   */
   command?: string;
 }
 
