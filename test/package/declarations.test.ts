@@ -57,3 +57,14 @@ test("a Web ReadableStream is a message body in a project whose lib has DOM with
   }], { lib: ["ES2022", "ESNext.Disposable", "DOM"] });
   assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
 });
+
+test("timeouts: a phase set to null or undefined type-checks, as its TSDoc says it is one not given (exactOptionalPropertyTypes too)", () => {
+  const diagnostics = typeCheck([{
+    file: `${ROOT}test/package/timeouts-null.ts`,
+    text: `import { SMTP, type SMTPOptions } from "smtplib";
+      declare const configured: number | undefined;
+      export const options: SMTPOptions = { timeouts: { command: null, dataBlock: undefined, dataTermination: configured } };
+      export const client = new SMTP({ timeouts: { greeting: null } });`,
+  }], { exactOptionalPropertyTypes: true });
+  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
+});
