@@ -5,7 +5,7 @@
  */
 
 import * as tls from "node:tls";
-import { errorCode, SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { errorCode, quoted, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import { endpoint } from "./endpoint.js";
 
 /** Node error codes meaning "the peer did not speak TLS" (it sent plain text). */
@@ -65,7 +65,7 @@ const NO_COMMON_VERSION = new Set([
 ]);
 
 /** The TLS options a diagnosis reads: whether a CA and a client certificate were given, and the versions allowed. */
-export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion">;
+export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "servername">;
 
 /** The hint for a server that requires a client certificate. */
 const CERT_REQUIRED = "the server requires a client certificate (tls.cert and tls.key)";
@@ -124,7 +124,8 @@ export type TLSMode = "implicit" | "starttls";
  * and how to fix it; Node's error stays in `cause`. `options` are the TLS options the
  * handshake ran with: with `ca` given, an untrusted chain means that CA is not the one that
  * issued the server's certificate; `minVersion`/`maxVersion` (else Node's defaults) are
- * the versions named when the two ends have none in common.
+ * the versions named when the two ends have none in common; with `servername` given, a
+ * certificate for another name says that it is the name to change.
  */
 export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode, options: DiagnosedOptions = {}): SMTPException {
   const code = errorCode(err);
@@ -144,10 +145,12 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
     );
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
-    return new SMTPException(
-      `TLS certificate of ${where} does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`,
-      { cause: err },
-    );
+    // The name checked is the caller's tls.servername when given: that is what to change.
+    const named = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
+    const fix = named === undefined
+      ? "Connect with the name the certificate carries, or set tls.servername to it"
+      : `tls.servername is ${quoted(named)}, which it does not carry: set tls.servername to a name the certificate carries (or leave it out to check ${quoted(host)})`;
+    return new SMTPException(`TLS certificate of ${where} does not match the host name: ${reason}. ${fix}`, { cause: err });
   }
   const validity = CERT_VALIDITY.get(code);
   if (validity !== undefined) {
