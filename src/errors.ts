@@ -298,12 +298,13 @@ export class SMTPRecipientsRefused extends SMTPException {
    * With a 421 among them the server closed the connection, and the others given (accepted,
    * or never tried) are not in the map: the message says so, not that all were refused; so
    * it does when `options.cause` is the connection closed by the server (see {@link hungUp})
-   * after these refusals, before the other recipients' replies came.
+   * after these refusals, before the other recipients' replies came: at RCPT (`command`),
+   * before any recipient was accepted; else (LMTP's replies after the data) after they were.
    */
   constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
     const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
     const lead = [...recipients.values()].some((r) => r.code === 421) ? "Nobody got the message: the server closed the connection (421)"
-      : hungUp(options.cause) ? "Nobody got the message: the connection closed after these refusals, before any recipient was accepted"
+      : hungUp(options.cause) ? `Nobody got the message: the connection closed after these refusals${options.command === "RCPT" ? ", before any recipient was accepted" : ""}`
         : "All recipients were refused";
     super(`${lead}: ${parts.join("; ")}`, options);
     this.recipients = asReplies(recipients);
