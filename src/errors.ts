@@ -13,7 +13,11 @@ export interface SMTPErrorOptions {
   cause?: unknown;
   /** Structured details from the server, e.g. the JSON of an OAuth error challenge. */
   details?: unknown;
-  /** The command that failed, as sent (credentials masked), e.g. `"MAIL FROM:<a@b>"`. */
+  /**
+   * The command that failed (credentials masked): for a server's refusal its verb (`"MAIL"`,
+   * `"RCPT"`, `"DATA"`, `"BDAT"`, `"EHLO"`, `"AUTH PLAIN ****"`) or the step (`"the greeting"`,
+   * `"end of data"`); for a timeout the line it waited on as traced (`"RCPT TO:<b@y>"`).
+   */
   command?: string;
 }
 
@@ -294,12 +298,13 @@ export class SMTPRecipientsRefused extends SMTPException {
    * With a 421 among them the server closed the connection, and the others given (accepted,
    * or never tried) are not in the map: the message says so, not that all were refused; so
    * it does when `options.cause` is the connection closed by the server (see {@link hungUp})
-   * after these refusals, before the other recipients' replies came.
+   * after these refusals, before the other recipients' replies came: at RCPT (`command`),
+   * before any recipient was accepted; else (LMTP's replies after the data) after they were.
    */
   constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
     const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
     const lead = [...recipients.values()].some((r) => r.code === 421) ? "Nobody got the message: the server closed the connection (421)"
-      : hungUp(options.cause) ? "Nobody got the message: the connection closed after these refusals, before any recipient was accepted"
+      : hungUp(options.cause) ? `Nobody got the message: the connection closed after these refusals${options.command === "RCPT" ? ", before any recipient was accepted" : ""}`
         : "All recipients were refused";
     super(`${lead}: ${parts.join("; ")}`, options);
     this.recipients = asReplies(recipients);

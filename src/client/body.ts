@@ -12,9 +12,11 @@ import { describeValue } from "../errors.js";
 /**
  * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
  * (Node's are), read with a reader of its own so that a call that stops reading it can
- * cancel it (see `abortableItems`).
+ * cancel it (see `abortableItems`). It is named too: in a user's project whose `lib` has
+ * `DOM` without `DOM.AsyncIterable`, the global `ReadableStream` (`fetch`'s body) is the
+ * DOM's, which its types do not declare async iterable.
  */
-export type MessageBody = string | Uint8Array | AsyncIterable<Uint8Array | string>;
+export type MessageBody = string | Uint8Array | AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array | string>;
 
 /**
  * Makes the error for a string chunk of a body stream that is not ASCII where 8-bit data may

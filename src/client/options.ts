@@ -26,7 +26,7 @@ export interface SMTPOptions {
    * Per-phase timeouts in ms (`connect`, `greeting`, `command`, `dataInitiation`, `dataBlock`,
    * `dataTermination`), over `timeout`; a phase set to `undefined` or `null` is not given.
    */
-  timeouts?: Partial<Record<TimeoutPhase, number>>;
+  timeouts?: { [phase in TimeoutPhase]?: number | null | undefined };
   /** Local address and/or port to bind before connecting. Not with `socketFactory` (TypeError). */
   sourceAddress?: { host?: string; port?: number };
   /**
@@ -172,7 +172,7 @@ export function resolveTimeouts(options: SMTPOptions): Record<TimeoutPhase, numb
   for (const [k, v] of Object.entries(options.timeouts ?? {})) {
     // Own keys only: `in` would take what every object inherits ("constructor") for a phase.
     if (!Object.hasOwn(out, k)) throw new TypeError(`unknown timeout phase ${JSON.stringify(k)}`);
-    // A phase set to undefined (which `Partial` allows) or null is one not given, as an option is.
+    // A phase set to undefined or null (as its type allows) is one not given, as an option is.
     if (v === undefined || v === null) continue;
     out[k as TimeoutPhase] = checkMilliseconds(`timeouts.${k}`, v);
   }

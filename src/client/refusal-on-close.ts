@@ -8,7 +8,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused } from "../errors.js";
+import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
@@ -42,14 +42,31 @@ export interface Sent {
  * for the caller's body stream) because the connection closed: the error that the replies
  * which had arrived make (see {@link Sent}), the same as once the message is all written
  * (a refusal; a reply on which the client closed the connection, with that close as its
- * cause), with `err` as its cause; else `err` itself. So `err` stays while the connection
- * is open (the caller's own stream failed), and when `signal`, the flow's, has aborted: an
- * abort the caller asked for is reported as such, whatever the server had said. Called
- * only on the failure path: nothing is looked up while writes succeed.
+ * cause), with `err` as its cause; else, when no such reply came, see {@link unsentOnClose}.
+ * So `err` stays while the connection is open (the caller's own stream failed), and when
+ * `signal`, the flow's, has aborted: an abort the caller asked for is reported as such,
+ * whatever the server had said. Called only on the failure path: nothing is looked up
+ * while writes succeed.
  */
 export function refusalOnClose(conv: Conversation, sent: Sent, err: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted || !conv.channel.closed) return err;
-  return arrivedRefusal(conv, sent, err) ?? err;
+  return arrivedRefusal(conv, sent, err) ?? unsentOnClose(sent, err);
+}
+
+/**
+ * `err`, or, when the connection went (closed by the server or by `close()`; not a timeout,
+ * whose phase says where) before the end of data was written (DATA's message still being
+ * written; over BDAT, no LAST yet), an `SMTPServerDisconnected` for DATA or BDAT that says
+ * the message was not sent, with `err` as cause: the server cannot have taken a message
+ * whose end it never got (RFC 5321 §4.1.1.4), and a bare "Connection unexpectedly closed"
+ * would not tell a caller that sending it again delivers it once, as one after the end of
+ * data says it may have been delivered (final-reply.ts) and one before the envelope's
+ * replies says it was not sent (unsent.ts).
+ */
+function unsentOnClose(sent: Sent, err: unknown): unknown {
+  const endWritten = sent.inData !== true && (sent.final?.length ?? 0) > 0;
+  if (endWritten || !hungUp(err)) return err;
+  return new SMTPServerDisconnected(`${err.message}, before the end of data was sent: the message was not sent`, { command: sent.inData === true ? "DATA" : "BDAT", cause: err });
 }
 
 /**

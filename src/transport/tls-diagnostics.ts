@@ -5,7 +5,7 @@
  */
 
 import * as tls from "node:tls";
-import { errorCode, SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { errorCode, quoted, SMTPException, SMTPServerDisconnected } from "../errors.js";
 import { isBuiltContext } from "../option-checks.js";
 import { endpoint } from "./endpoint.js";
 
@@ -66,7 +66,7 @@ const NO_COMMON_VERSION = new Set([
 ]);
 
 /** The TLS options a diagnosis reads: whether a CA and a client certificate were given, and the versions allowed. */
-export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "secureContext" | "secureProtocol">;
+export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "secureContext" | "secureProtocol" | "servername">;
 
 /** True when the caller gave their own `secureContext` (not one built here from their options). */
 function ownContext(options: DiagnosedOptions): boolean {
@@ -143,7 +143,8 @@ export type TLSMode = "implicit" | "starttls";
  * handshake ran with: with `ca` given, an untrusted chain means that CA is not the one that
  * issued the server's certificate; `minVersion`/`maxVersion` (else Node's defaults) are
  * the versions named when the two ends have none in common, unless a caller's own
- * `secureContext` or `secureProtocol` sets them: that option is named instead.
+ * `secureContext` or `secureProtocol` sets them: that option is named instead; with `servername`
+ * given, a certificate for another name says that it is the name to change.
  */
 export function describeTLSError(err: unknown, host: string, port: number, mode: TLSMode, options: DiagnosedOptions = {}): SMTPException {
   const code = errorCode(err);
@@ -163,10 +164,12 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
     );
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
-    return new SMTPException(
-      `TLS certificate of ${where} does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`,
-      { cause: err },
-    );
+    // The name checked is the caller's tls.servername when given: that is what to change.
+    const named = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
+    const fix = named === undefined
+      ? "Connect with the name the certificate carries, or set tls.servername to it"
+      : `tls.servername is ${quoted(named)}, which it does not carry: set tls.servername to a name the certificate carries (or leave it out to check ${quoted(host)})`;
+    return new SMTPException(`TLS certificate of ${where} does not match the host name: ${reason}. ${fix}`, { cause: err });
   }
   const validity = CERT_VALIDITY.get(code);
   if (validity !== undefined) {

@@ -24,11 +24,13 @@ export interface CheckedModule {
  * Type-checks `modules` as one program with the project's compiler options, in which
  * `"smtplib"` is the package's entry (src/index.ts, so that no build is needed) and every
  * file is a module (fragments have no import). Returns the diagnostics of `modules` only.
+ * `compilerOptions` (as in a tsconfig.json, e.g. `{ lib: ["ES2022", "DOM"] }`) override the
+ * project's, as a user's project would.
  */
-export function typeCheck(modules: readonly CheckedModule[]): ts.Diagnostic[] {
+export function typeCheck(modules: readonly CheckedModule[], compilerOptions: Readonly<Record<string, unknown>> = {}): ts.Diagnostic[] {
   const config = ts.parseJsonConfigFileContent({
     extends: "./tsconfig.base.json",
-    compilerOptions: { noEmit: true, moduleDetection: "force", paths: { smtplib: ["./src/index.ts"] } },
+    compilerOptions: { ...compilerOptions, noEmit: true, moduleDetection: "force", paths: { smtplib: ["./src/index.ts"] } },
     files: [],
   }, ts.sys, ROOT);
   if (config.errors.length > 0) throw new Error(ts.formatDiagnostics(config.errors, formatHost));

@@ -93,6 +93,8 @@ export function dataRefused(err: unknown, code: number, text: string, command: s
 export function recipientsRefusedAtEnd(err: unknown, code: number, text: string, label: string, unsent = false): true {
   assert.ok(err instanceof SMTPRecipientsRefused, `${label}: expected SMTPRecipientsRefused, got ${String(err)}`);
   assert.equal(err.command, "end of data", label);
+  // both were accepted at RCPT: the refusals are of the message, not of the envelope
+  assert.doesNotMatch(err.message, /before any recipient was accepted/, label);
   const r1 = err.recipients.get("r1@y.test");
   const r2 = err.recipients.get("r2@y.test");
   assert.deepEqual([r1?.code, r1?.message], [code, text], label);

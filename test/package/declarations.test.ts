@@ -41,3 +41,30 @@ test("LMTP's data() is typed as API.md gives it: its reply carries `recipients`,
   }]);
   assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
 });
+
+test("a Web ReadableStream is a message body in a project whose lib has DOM without DOM.AsyncIterable (fetch's body, as README says)", () => {
+  // The DOM's ReadableStream is an async iterable only with DOM.AsyncIterable; the bodies
+  // README lists must type-check whichever ReadableStream the user's lib declares.
+  const diagnostics = typeCheck([{
+    file: `${ROOT}test/package/web-stream-body.ts`,
+    text: `import { SMTP, SMTPPool, type MessageBody } from "smtplib";
+      export async function send(client: SMTP, pool: SMTPPool, web: ReadableStream<Uint8Array>, response: Response): Promise<void> {
+        const body: MessageBody = web;
+        await client.sendmail("a@x.test", "b@y.test", body);
+        await client.deliver("a@x.test", "b@y.test", response.body!);
+        await pool.sendmail("a@x.test", "b@y.test", new ReadableStream<string>());
+      }`,
+  }], { lib: ["ES2022", "ESNext.Disposable", "DOM"] });
+  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
+});
+
+test("timeouts: a phase set to null or undefined type-checks, as its TSDoc says it is one not given (exactOptionalPropertyTypes too)", () => {
+  const diagnostics = typeCheck([{
+    file: `${ROOT}test/package/timeouts-null.ts`,
+    text: `import { SMTP, type SMTPOptions } from "smtplib";
+      declare const configured: number | undefined;
+      export const options: SMTPOptions = { timeouts: { command: null, dataBlock: undefined, dataTermination: configured } };
+      export const client = new SMTP({ timeouts: { greeting: null } });`,
+  }], { exactOptionalPropertyTypes: true });
+  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
+});

@@ -147,6 +147,17 @@ describe("port/mode mix-ups", () => {
       assert.match(String(error), /localhost:\d+ does not match the host name.*wrong\.host\.invalid.*tls\.servername/);
     });
   });
+
+  it("a certificate that does not carry the caller's tls.servername: the message says that name is the one to change, not 'set tls.servername to it'", async (t) => {
+    await withPeer({ keyPair: certs, implicit: true }, async (peer) => {
+      const tls = { ca: certs.ca, servername: "mail.example.test" };
+      const { error } = await timedFailure(t, "SMTP_SSL servername mismatch", SMTP_SSL.connect("localhost", peer.port, { ...BASE, tls }));
+      assert.ok(error instanceof SMTPException);
+      assert.match(error.message, /does not match the host name/);
+      assert.match(error.message, /tls\.servername is "mail\.example\.test", which it does not carry: set tls\.servername to a name the certificate carries \(or leave it out to check "localhost"\)$/);
+      assert.doesNotMatch(error.message, /or set tls\.servername to it/);
+    });
+  });
 });
 
 describe("handshake failures that are not port or certificate mix-ups", () => {
