@@ -7,7 +7,7 @@
  */
 
 import { asBuffer, LF, LineEndingFixer, normalizeLineEndings, StuffedTextLines } from "../protocol/dot-stuff.js";
-import { describeValue } from "../errors.js";
+import { describeType, describeValue } from "../errors.js";
 
 /**
  * Anything a message body may be. A Web `ReadableStream` is one of the async iterables
@@ -126,7 +126,7 @@ export function bodyBytes(body: string | Uint8Array): Buffer {
     return Buffer.from(normalizeLineEndings(body), "utf8");
   }
   if (body instanceof Uint8Array) return asBuffer(body);
-  throw new TypeError(`message must be a string, bytes, a Readable or an AsyncIterable, got ${typeof body}`);
+  throw new TypeError(`message must be a string, bytes, a Readable or an AsyncIterable, got ${describeType(body)}`);
 }
 
 /** How {@link streamChunks} reads a stream (each described there). */

@@ -4,7 +4,7 @@
  * 8-bit data call for. Pure: no I/O; the SMTP class calls these and then `sendmail`.
  * @module
  */
-import { quoted, SMTPNotSupportedError } from "../errors.js";
+import { describeType, quoted, SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
 import { foldLongHeaderLines } from "../protocol/fold.js";
@@ -83,7 +83,7 @@ function messageBytes(msg: MessageInput): Uint8Array {
     checkWellFormed(raw, "msg.asRaw()'s text");
     return Buffer.from(raw, "utf8");
   }
-  throw new TypeError("msg must be a string, a Uint8Array or an object with asRaw()");
+  throw new TypeError(`msg must be a string, a Uint8Array or an object with asRaw(), got ${describeType(msg)}`);
 }
 
 /**

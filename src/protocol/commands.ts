@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeType } from "../errors.js";
 import { normalizeParams } from "./params.js";
 
 /** How command text is encoded: ASCII, or UTF-8 inside an SMTPUTF8 transaction (RFC 6531). */
@@ -16,7 +17,7 @@ export type CommandEncoding = "ascii" | "utf8";
  * @param shown false for a value that may hold a credential: the message does not quote it.
  */
 export function assertSafe(value: string, what: string, shown = true): void {
-  if (typeof value !== "string") throw new TypeError(`${what} must be a string, got ${typeof value}`);
+  if (typeof value !== "string") throw new TypeError(`${what} must be a string, got ${describeType(value)}`);
   if (/[\r\n\0]/.test(value)) {
     throw new TypeError(`${what} must not contain CR, LF or NUL: ${quotedIf(value, shown)}`);
   }

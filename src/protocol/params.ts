@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describeType } from "../errors.js";
+
 /** One parsed parameter: upper-case keyword and the value as given. */
 export interface ESMTPParam {
   /** The keyword, upper-cased (`"SIZE"`). */
@@ -27,7 +29,7 @@ const BAD_VALUE = /[\u0000-\u0020=\u007f-\u009f\s\p{Surrogate}]/u;
  * control character, or its keyword or value is not valid RFC 5321 syntax.
  */
 export function parseParam(option: string): ESMTPParam {
-  if (typeof option !== "string") throw new TypeError(`ESMTP option must be a string, got ${typeof option}`);
+  if (typeof option !== "string") throw new TypeError(`ESMTP option must be a string, got ${describeType(option)}`);
   const eq = option.indexOf("=");
   const keyword = eq === -1 ? option : option.slice(0, eq);
   const value = eq === -1 ? undefined : option.slice(eq + 1);

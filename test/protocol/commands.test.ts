@@ -196,7 +196,7 @@ describe("encodeMail / encodeRcpt", () => {
   }
 
   it("options that are not strings, or not an array, are a TypeError", () => {
-    throwsTypeError(() => encodeMail("<a@b>", [1024 as unknown as string]), /^ESMTP option must be a string, got number$/);
+    throwsTypeError(() => encodeMail("<a@b>", [1024 as unknown as string]), /^ESMTP option must be a string, got a number$/);
     throwsTypeError(() => encodeMail("<a@b>", "SIZE=1" as unknown as string[]));
     // Not read letter by letter as the options B, O, D and Y.
     throwsTypeError(() => encodeMail("<a@b>", "BODY" as unknown as string[]), /^ESMTP options must be an array of strings$/);
