@@ -9,6 +9,18 @@ import type { SMTP } from "../client/smtp.js";
 import { openMember } from "./member.js";
 import type { SMTPOptions } from "../client/options.js";
 import type { PoolOptions } from "./pool-options.js";
+import { lineToStderr } from "../transport/trace.js";
+
+/**
+ * The client options of a pool's `n`th connection: with a debug level, each of its debug
+ * lines begins with `[n]`, so that the transcripts of connections open at once, which
+ * interleave, can be told apart.
+ */
+function numbered(clientOptions: SMTPOptions, n: number): SMTPOptions {
+  if (!clientOptions.debugLevel) return clientOptions;
+  const output = clientOptions.debugOutput ?? lineToStderr;
+  return { ...clientOptions, debugOutput: (line) => output(`[${n}] ${line}`) };
+}
 
 /** The connections a pool is opening, and the links of those it has opened to its signal. */
 export class MemberOpener {
@@ -18,6 +30,8 @@ export class MemberOpener {
   readonly #connecting = new Set<AbortController>();
   /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
   readonly #links = new WeakMap<SMTP, () => void>();
+  /** How many connections it has begun to open: the number in their debug lines (see {@link numbered}). */
+  #opened = 0;
 
   /** Opens connections with the pool's options (host, login, `signal`) and its clients' (TLS, timeouts, ...). */
   constructor(options: PoolOptions, clientOptions: SMTPOptions) {
@@ -25,14 +39,14 @@ export class MemberOpener {
     this.#clientOptions = clientOptions;
   }
 
-  /** Opens and logs in a connection; {@link abortAll} aborts it until it is up. */
+  /** Opens and logs in a connection, numbered in its debug lines; {@link abortAll} aborts it until it is up. */
   async open(): Promise<SMTP> {
     const opening = new AbortController();
     this.#connecting.add(opening);
     // The connection follows the pool's signal for as long as it is open (see unlink).
     const link = linkSignals(this.#options.signal, opening.signal);
     try {
-      const client = await openMember(this.#options, this.#clientOptions, link.signal);
+      const client = await openMember(this.#options, numbered(this.#clientOptions, ++this.#opened), link.signal);
       this.#links.set(client, link.release);
       return client;
     } catch (err) {

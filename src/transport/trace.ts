@@ -17,6 +17,11 @@ export const sendChannel = diagnostics.channel("smtplib.send");
 /** Debug verbosity: 0 silent, 1 commands and replies, 2 the same with a time of day. */
 export type DebugLevel = 0 | 1 | 2;
 
+/** The default `debugOutput`: each line on stderr. */
+export function lineToStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 /** Where debug lines go, and how verbose they are. Mutable: `setDebugLevel` changes it. */
 export class Tracer {
   /** What is shown: 0 nothing, 1 commands and replies, 2 with a time of day. */
@@ -34,7 +39,7 @@ export class Tracer {
   /** A tracer at `level` writing to `output` (default: a line on stderr each). */
   constructor(level: DebugLevel = 0, output?: (line: string) => void) {
     this.level = level;
-    this.output = output ?? ((line) => process.stderr.write(`${line}\n`));
+    this.output = output ?? lineToStderr;
   }
 
   /** Set once {@link output} has thrown and the warning saying so has been emitted. */
