@@ -272,7 +272,10 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     return Object.assign(new Error(`Non-ASCII address <${address}> without SMTPUTF8 in MAIL FROM`), { responseCode: 553 });
   }
   function unsupported(param: string): Error {
-    return Object.assign(new Error(`Parameter ${param} not supported (extension not advertised)`), { responseCode: 555 });
+    // Python's docs give "8bitmime" as a mail option: the extension's name, not its parameter
+    const body = /^(8BITMIME|BINARYMIME)$/i.test(param) ? param.toUpperCase() : undefined;
+    const text = body === undefined ? `Parameter ${param} not supported (extension not advertised)` : `Parameter ${param} unknown: ${body}'s MAIL parameter is BODY=${body}`;
+    return Object.assign(new Error(text), { responseCode: 555 });
   }
 
   /**

@@ -75,3 +75,14 @@ test("RCPT and MAIL parameters are kept and printed as the client sent them (xte
     assert.match(shown, /\nMAIL FROM: <a@example\.org> RET=HDRS ENVID=a\+2Bb\nRCPT TO: {3}<b@example\.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b\+2Bx@example\.org\nRCPT TO: {3}<c@example\.org>\n/);
   });
 });
+
+test("the extension's name given as a MAIL parameter (Python's docs' \"8bitmime\") gets 555 naming the parameter it means", async () => {
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> 8bitmime"), /^555 .*8BITMIME's MAIL parameter is BODY=8BITMIME/i);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=8BITMIME"), /^250 /);
+    c.close();
+  });
+});
