@@ -312,7 +312,10 @@ function describeLibraryError(err: unknown): string {
     const causeText = err.cause instanceof Error ? err.cause.message.trim() : "";
     // not repeated when the message has it already, or names its code ("cannot read it (ENOENT)")
     const code = errorCode(err.cause);
-    const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`));
+    // ... or Node's `reason`, which a TLS diagnosis quotes (its message would repeat it: "...: Host: x. is not in the cert's altnames")
+    const { reason } = (err.cause ?? {}) as { reason?: unknown };
+    const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`))
+      || (typeof reason === "string" && reason !== "" && err.message.includes(reason));
     const cause = causeText !== "" && !said ? ` (${causeText})` : "";
     // a usage error (a --ca-file that cannot be used: exit 2) reads as the others do, without "TypeError: "
     const plain = err.name === "Error" || err instanceof TypeError || err instanceof RangeError;

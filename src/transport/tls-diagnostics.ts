@@ -66,7 +66,7 @@ const NO_COMMON_VERSION = new Set([
 ]);
 
 /** The TLS options a diagnosis reads: whether a CA and a client certificate were given, and the versions allowed. */
-export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "secureContext" | "secureProtocol">;
+export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "secureContext" | "secureProtocol" | "servername">;
 
 /** True when the caller gave their own `secureContext` (not one built here from their options). */
 function ownContext(options: DiagnosedOptions): boolean {
@@ -177,10 +177,12 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
     );
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
-    return new SMTPException(
-      `TLS certificate of ${where} does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`,
-      { cause: err },
-    );
+    // the name checked is tls.servername when given (not the host): advise changing it, not setting it
+    const servername = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
+    const fix = servername === undefined
+      ? `does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`
+      : `does not match tls.servername (${servername}): ${reason}. Set tls.servername to a name the certificate carries`;
+    return new SMTPException(`TLS certificate of ${where} ${fix}`, { cause: err });
   }
   const validity = CERT_VALIDITY.get(code);
   if (validity !== undefined) {
