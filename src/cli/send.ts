@@ -12,6 +12,7 @@ import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pat
 import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { sizeLimit } from "../protocol/ehlo.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
+import { loginHint } from "./refusal-hints.js";
 
 /**
  * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
@@ -171,7 +172,7 @@ function reportFailure(e: unknown, { cmd, message, phase, password, client, reci
   }
   // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${loginHint(e, client, cmd)}`);
   return exitCodeFor(e, phase);
 }
 

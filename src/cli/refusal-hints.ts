@@ -1,0 +1,40 @@
+/**
+ * What `send` adds to a refusal's line when the CLI knows more than the server's reply: why a
+ * login is wanted and how to give one (a 530).
+ * @module
+ */
+import { SMTPRecipientsRefused, SMTPSenderRefused } from "../index.js";
+import type { SendCommand } from "./args.js";
+import type { Client } from "./connect.js";
+
+/** RFC 4954 §6: authentication required (also sent for "Must issue a STARTTLS command first"). */
+const AUTH_REQUIRED = 530;
+
+/** True when MAIL, or a RCPT, was refused with 530. */
+function refusedWith530(err: unknown): boolean {
+  if (err instanceof SMTPSenderRefused) return err.smtpCode === AUTH_REQUIRED;
+  return err instanceof SMTPRecipientsRefused && [...err.recipients.values()].some((r) => r.code === AUTH_REQUIRED);
+}
+
+/**
+ * For a MAIL or RCPT refused with 530: what the server wants and the flags that give it. A
+ * server in clear that offers STARTTLS may offer AUTH only after it (Postfix's
+ * `smtpd_tls_auth_only`, Exim, Dovecot): then --require-tls, with --user and --password-env
+ * unless given; else, without a login, those two and the mechanisms the server offers, or
+ * that it offers no AUTH here at all. Empty for any other error, and after a login (the
+ * server's text is all that is known then).
+ */
+export function loginHint(err: unknown, client: Client | undefined, cmd: SendCommand): string {
+  if (client === undefined || !refusedWith530(err)) return "";
+  const credentials = cmd.user === undefined ? " with --user and --password-env" : "";
+  const offered = client.esmtpFeatures.get("auth")?.trim();
+  if (!client.encrypted && client.hasExtn("starttls")) {
+    return ` (the server offers STARTTLS${offered === undefined ? " and no AUTH before it" : ""}: give --require-tls${credentials})`;
+  }
+  if (cmd.user !== undefined) return "";
+  if (offered !== undefined) {
+    return ` (the server requires a login: give --user and --password-env; it offers AUTH ${offered === "" ? "with no mechanism" : offered})`;
+  }
+  const clear = client.encrypted ? "" : " and no STARTTLS";
+  return ` (the server requires a login but offers no AUTH${clear} on this connection: its submission port may, 587 with --require-tls or 465 with --ssl, with --user and --password-env)`;
+}
