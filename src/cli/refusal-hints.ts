@@ -1,9 +1,10 @@
 /**
  * What `send` adds to a refusal's line when the CLI knows more than the server's reply: why a
- * login is wanted and how to give one (a 530).
+ * login is wanted and how to give one (a 530), or the sizes behind a "message too large".
  * @module
  */
-import { SMTPRecipientsRefused, SMTPSenderRefused } from "../index.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused } from "../index.js";
+import { sizeLimit } from "../protocol/ehlo.js";
 import type { SendCommand } from "./args.js";
 import type { Client } from "./connect.js";
 
@@ -37,4 +38,21 @@ export function loginHint(err: unknown, client: Client | undefined, cmd: SendCom
   }
   const clear = client.encrypted ? "" : " and no STARTTLS";
   return ` (the server requires a login but offers no AUTH${clear} on this connection: its submission port may, 587 with --require-tls or 465 with --ssl, with --user and --password-env)`;
+}
+
+/** True for a reply that says the message is too large: 552 (RFC 1870 §6), or the status X.3.4 (RFC 3463: too big for the system). */
+function tooLarge(code: number, text: string): boolean {
+  return code === 552 || ((code === 452 || code === 554) && /^[45]\.3\.4\b/.test(text));
+}
+
+/**
+ * For a sender or message refused as too large (at MAIL, for SIZE=, or after the data): the
+ * size of the message as sent, when known (a pipe's is not), and the server's limit as its
+ * EHLO advertised it (SIZE), or that it advertised none. Empty for any other error.
+ */
+export function sizeHint(err: unknown, size: number | undefined, client: Client | undefined): string {
+  if (client === undefined || !(err instanceof SMTPSenderRefused || err instanceof SMTPDataError) || !tooLarge(err.smtpCode, err.smtpError)) return "";
+  const limit = sizeLimit(client.esmtpFeatures);
+  const advertised = limit !== undefined ? `the server's limit is SIZE ${limit} bytes` : "the server advertised no SIZE limit";
+  return ` (${size === undefined ? "" : `the message is ${size} bytes as sent; `}${advertised})`;
 }

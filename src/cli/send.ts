@@ -12,7 +12,7 @@ import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pat
 import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { sizeLimit } from "../protocol/ehlo.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
-import { loginHint } from "./refusal-hints.js";
+import { loginHint, sizeHint } from "./refusal-hints.js";
 
 /**
  * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
@@ -141,6 +141,8 @@ function countUnknownSize(body: StreamedMessage, waitNote: (note: WaitNote) => v
 interface FailureContext {
   readonly cmd: SendCommand;
   readonly message: Uint8Array | StreamedMessage;
+  /** The message's size as sent, when known. */
+  readonly size: number | undefined;
   readonly phase: SendPhase;
   readonly password: string | undefined;
   readonly client: Client | undefined;
@@ -151,7 +153,7 @@ interface FailureContext {
 }
 
 /** Prints why sending failed (refused recipients on stdout, the error on stderr); returns the exit code. */
-function reportFailure(e: unknown, { cmd, message, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
+function reportFailure(e: unknown, { cmd, message, size, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
   if (e instanceof SMTPRecipientsRefused) {
     // as after a partial delivery: each recipient's line, then the summary
     for (const [addr, reply] of e.recipients) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
@@ -172,7 +174,8 @@ function reportFailure(e: unknown, { cmd, message, phase, password, client, reci
   }
   // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${loginHint(e, client, cmd)}`);
+  const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}`;
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusal}`);
   return exitCodeFor(e, phase);
 }
 
@@ -306,7 +309,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     if (interruptedBy !== undefined) notConfirmed(interruptedBy);
-    outcome = reportFailure(e, { cmd, message: message.body, phase, password, client, recipients, out, err });
+    outcome = reportFailure(e, { cmd, message: message.body, size, phase, password, client, recipients, out, err });
     // RFC 5321 §4.1.1.10: QUIT before closing, even after an error reply. A refusal (of the
     // sender, the recipients, the data, the login) leaves the session open: closing it
     // without QUIT reads in the server's log as a lost connection ("lost connection after RSET").
