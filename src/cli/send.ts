@@ -65,21 +65,36 @@ const INTERRUPTED_SETTLE_MS = 1_000;
  * came: the recipients whose replies came got the message (or were refused), the others
  * are not confirmed. Exit 3 (PARTIAL) when some got it, 130 when none did.
  */
-function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>, recipients: number,
+function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>, to: readonly string[],
   out: (text: string) => void, err: (text: string) => void): ExitCodeValue {
   let unknown = 0;
-  for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-  for (const [addr, reply] of refused) {
-    if (reply.code !== -1) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  for (const [addr, outcome, reply] of inOrderGiven(to, delivered, refused)) {
+    if (outcome === "refused" && reply.code === -1) {
+      unknown += 1;
+      out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
+    } else {
+      out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    }
   }
-  for (const [addr, reply] of refused) {
-    if (reply.code !== -1) continue;
-    unknown += 1;
-    out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
-  }
-  out(`sent to ${delivered.size} of ${recipients} recipient(s)`);
+  out(`sent to ${delivered.size} of ${to.length} recipient(s)`);
   err(`smtplib: interrupted by ${signal}: the server did not confirm the message for ${unknown} recipient(s)`);
   return delivered.size > 0 ? ExitCode.PARTIAL : ExitCode.INTERRUPTED;
+}
+
+/**
+ * Each recipient's outcome in the order given with --to (the order of the RCPTs, and of every
+ * peer's per-recipient output), not the delivered ones first: a refusal is read against the
+ * list as written. An address the maps hold but --to does not (none expected) comes last.
+ */
+function inOrderGiven(to: readonly string[], delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): [string, "delivered" | "refused", SMTPReply][] {
+  const all: [string, "delivered" | "refused", SMTPReply][] = [
+    ...[...delivered].map(([addr, reply]): [string, "delivered", SMTPReply] => [addr, "delivered", reply]),
+    ...[...refused].map(([addr, reply]): [string, "refused", SMTPReply] => [addr, "refused", reply]),
+  ];
+  const order = new Map(to.map((addr, i) => [addr, i]));
+  const rank = (addr: string): number => order.get(addr) ?? to.length;
+  // a stable sort: those not given keep their order, after the others
+  return all.sort((a, b) => rank(a[0]) - rank(b[0]));
 }
 
 /** A reply's text on one line (multi-line replies joined with " / "). */
@@ -294,9 +309,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     progress = undefined;
-    if (interruptedBy !== undefined) return reportInterrupted(interruptedBy, delivered, refused, recipients, out, err);
-    for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-    for (const [addr, reply] of refused) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    if (interruptedBy !== undefined) return reportInterrupted(interruptedBy, delivered, refused, to, out, err);
+    for (const [addr, outcome, reply] of inOrderGiven(to, delivered, refused)) out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     // `smtplib send ... < /dev/null`, or a script whose stdin had nothing for it: sent as asked, but said
     if (!(message.body instanceof Uint8Array) && message.body.bytesRead() === 0) {
