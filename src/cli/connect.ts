@@ -299,6 +299,8 @@ function describeLibraryError(err: unknown): string {
   // The library says "waiting for the reply to the greeting": say what happened, and which
   // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
+  // any other wait (connecting, a reply, writing the message) is bounded by that flag too
+  if (err instanceof SMTPTimeoutError) return `${err.name}: ${err.message} (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender ${pathOf(err.sender)} refused: ${err.smtpCode} ${err.smtpError}`;
   // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
   // (a 334 is a challenge that the mechanism refused, which its message explains)
