@@ -11,6 +11,7 @@ import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { sizeLimit } from "../protocol/ehlo.js";
+import { errorCode } from "../errors.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
 import { loginHint, sizeHint } from "./refusal-hints.js";
 
@@ -95,6 +96,20 @@ function inOrderGiven(to: readonly string[], delivered: ReadonlyMap<string, SMTP
   const rank = (addr: string): number => order.get(addr) ?? to.length;
   // a stable sort: those not given keep their order, after the others
   return all.sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+/**
+ * Why the message could not be opened: for a system error on `--file` (a missing file, one
+ * not readable), the flag, the path and the reason with its code, as `--ca-file`'s says it
+ * ("--file m.eml: no such file or directory (ENOENT)"), not Node's "ENOENT: no such file or
+ * directory, stat 'm.eml'"; any other error's message as it is.
+ */
+function openFailure(e: unknown, file: string | undefined): string {
+  const code = errorCode(e);
+  if (!(e instanceof Error)) return String(e);
+  if (file === undefined || code === "") return e.message;
+  const reason = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message)?.[1] ?? e.message;
+  return `--file ${file}: ${reason} (${code})`;
 }
 
 /** A reply's text on one line (multi-line replies joined with " / "). */
@@ -230,7 +245,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: ${e.message}`);
       return ExitCode.USAGE;
     }
-    err(`smtplib: cannot read the message: ${e instanceof Error ? e.message : String(e)}`);
+    err(`smtplib: cannot read the message: ${openFailure(e, cmd.file)}`);
     return ExitCode.NO_INPUT;
   }
   const size = message.size;
