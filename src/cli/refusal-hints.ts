@@ -1,12 +1,13 @@
 /**
  * What `send` adds to a refusal's line when the CLI knows more than the server's reply: why a
- * login is wanted and how to give one (a 530), or the sizes behind a "message too large".
+ * login is wanted and how to give one (a 530), the sizes behind a "message too large", or
+ * what needs the SMTPUTF8 a server lacks.
  * @module
  */
-import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused } from "../index.js";
+import { SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused } from "../index.js";
 import { sizeLimit } from "../protocol/ehlo.js";
 import type { SendCommand } from "./args.js";
-import type { Client } from "./connect.js";
+import { pathOf, type Client } from "./connect.js";
 
 /** RFC 4954 §6: authentication required (also sent for "Must issue a STARTTLS command first"). */
 const AUTH_REQUIRED = 530;
@@ -55,4 +56,17 @@ export function sizeHint(err: unknown, size: number | undefined, client: Client 
   const limit = sizeLimit(client.esmtpFeatures);
   const advertised = limit !== undefined ? `the server's limit is SIZE ${limit} bytes` : "the server advertised no SIZE limit";
   return ` (${size === undefined ? "" : `the message is ${size} bytes as sent; `}${advertised})`;
+}
+
+/**
+ * For the library's "SMTPUTF8 not supported by server" (Python's words, which name no
+ * address): the envelope addresses that are not ASCII, or the --mail-option that asked for
+ * SMTPUTF8, since each needs a server that offers it (RFC 6531). Empty for any other error.
+ */
+export function utf8Hint(err: unknown, cmd: SendCommand): string {
+  if (!(err instanceof SMTPNotSupportedError) || !err.message.startsWith("SMTPUTF8 not supported")) return "";
+  // eslint-disable-next-line no-control-regex
+  const wide = [cmd.from, ...cmd.to].map(pathOf).filter((path, i, all) => /[^\x00-\x7f]/.test(path) && all.indexOf(path) === i);
+  if (wide.length > 0) return ` (${wide.join(", ")} ${wide.length === 1 ? "is" : "are"} not ASCII: only a server that offers SMTPUTF8 takes ${wide.length === 1 ? "it" : "them"})`;
+  return cmd.mailOptions.some((o) => /^SMTPUTF8$/i.test(o)) ? " (--mail-option SMTPUTF8 asks for it)" : "";
 }

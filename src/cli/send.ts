@@ -13,7 +13,7 @@ import { startCounter, startProgress, startScanNote, startWaitNote, type Progres
 import { sizeLimit } from "../protocol/ehlo.js";
 import { errorCode } from "../errors.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
-import { loginHint, sizeHint } from "./refusal-hints.js";
+import { loginHint, sizeHint, utf8Hint } from "./refusal-hints.js";
 
 /**
  * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
@@ -204,7 +204,7 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
   }
   // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-  const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}`;
+  const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}${utf8Hint(e, cmd)}`;
   err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusal}`);
   return exitCodeFor(e, phase);
 }
