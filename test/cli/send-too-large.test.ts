@@ -34,4 +34,20 @@ describe("smtplib send: a message refused as too large", { concurrency: 1 }, () 
       await serve.stop();
     }
   });
+
+  test("from a pipe, the CLI's own guard gives the size as sent that passed the limit, and the bytes read when they differ (under the limit here)", async () => {
+    // 100 lines with LF ends: 200 bytes read, 300 as sent
+    const lf = "x\n".repeat(100);
+    const serve = await Serve.start(["--size", "250", "--quiet"]);
+    try {
+      const r = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--no-chunking"], { input: lf });
+      assert.equal(r.code, 4, r.stderr);
+      const m = /^smtplib: the message is larger than the server's limit \(SIZE 250 bytes\): sending stopped at (\d+) bytes as sent \((\d+) bytes read\), and nobody got it\n$/.exec(r.stderr);
+      assert.ok(m !== null, r.stderr);
+      assert.ok(Number(m[1]) > 250, r.stderr);
+      assert.ok(Number(m[2]) < Number(m[1]), r.stderr);
+    } finally {
+      await serve.stop();
+    }
+  });
 });
