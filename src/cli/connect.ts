@@ -218,13 +218,16 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
  * without a slash is a host name), or a refused connection to a port left out (the
  * protocol's default was tried, where a submission server listens on 587), or a Unix socket
  * path refused (a file that is no socket, or a socket that no server listens on, as one left
- * by a server that stopped: both ECONNREFUSED). Empty otherwise.
+ * by a server that stopped: both ECONNREFUSED), or one this user may not use (EACCES).
+ * Empty otherwise.
  */
 export function connectHint(err: unknown, target: ConnectTarget): string {
   if (!(err instanceof SMTPConnectError)) return "";
   const code = errorCode(err.cause);
   // a Unix socket path: a file that is no socket, or a socket no server listens on, both refuse
   if (target.host.includes("/")) {
+    // connect(2) on a Unix socket needs write permission on it (Dovecot's, Postfix's private/ ones are not for everyone)
+    if (code === "EACCES") return " (this user may not use that socket: run as one its permissions allow, such as its owner or a member of its group)";
     if (code !== "ECONNREFUSED") return "";
     return isSocket(target.host) ? " (no server listens on that socket: is it running?)" : ` (${target.host} is not a Unix socket)`;
   }
