@@ -179,6 +179,7 @@ const CLI_WORDING: readonly [string | RegExp, string][] = [
   ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],
   ["call starttls() before login() (or set requireTLS)", "give --starttls or --require-tls"],
   ["requireTLS is set", "--require-tls was given"],
+  ["set tls.rejectUnauthorized: false", "give --insecure"],
   ["tls.rejectUnauthorized: false", "--insecure"],
   ["tls.servername", "--servername"],
   ["tls.ca", "--ca-file"],
