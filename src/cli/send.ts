@@ -204,8 +204,12 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
   }
   // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
+  // 535 (RFC 4954 §6: credentials invalid): which user and which variable were tried, for a typo in either
+  const refusedLogin = empty === "" && phase === "auth" && e instanceof SMTPAuthenticationError && e.smtpCode === 535
+    ? ` (the server refused user ${cmd.user ?? ""} with the password from ${cmd.passwordEnv ?? ""}: check --user and --password-env)`
+    : "";
   const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}${utf8Hint(e, cmd)}`;
-  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusal}`);
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
   return exitCodeFor(e, phase);
 }
 
