@@ -179,6 +179,7 @@ const CLI_WORDING: readonly [string | RegExp, string][] = [
   ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],
   ["call starttls() before login() (or set requireTLS)", "give --starttls or --require-tls"],
   ["requireTLS is set", "--require-tls was given"],
+  ["set tls.rejectUnauthorized: false", "give --insecure"],
   ["tls.rejectUnauthorized: false", "--insecure"],
   ["tls.servername", "--servername"],
   ["tls.ca", "--ca-file"],
@@ -218,13 +219,16 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
  * without a slash is a host name), or a refused connection to a port left out (the
  * protocol's default was tried, where a submission server listens on 587), or a Unix socket
  * path refused (a file that is no socket, or a socket that no server listens on, as one left
- * by a server that stopped: both ECONNREFUSED). Empty otherwise.
+ * by a server that stopped: both ECONNREFUSED), or one this user may not use (EACCES).
+ * Empty otherwise.
  */
 export function connectHint(err: unknown, target: ConnectTarget): string {
   if (!(err instanceof SMTPConnectError)) return "";
   const code = errorCode(err.cause);
   // a Unix socket path: a file that is no socket, or a socket no server listens on, both refuse
   if (target.host.includes("/")) {
+    // connect(2) on a Unix socket needs write permission on it (Dovecot's, Postfix's private/ ones are not for everyone)
+    if (code === "EACCES") return " (this user may not use that socket: run as one its permissions allow, such as its owner or a member of its group)";
     if (code !== "ECONNREFUSED") return "";
     return isSocket(target.host) ? " (no server listens on that socket: is it running?)" : ` (${target.host} is not a Unix socket)`;
   }
@@ -299,6 +303,8 @@ function describeLibraryError(err: unknown): string {
   // The library says "waiting for the reply to the greeting": say what happened, and which
   // flag bounds the wait (without it: probe 30 s, send RFC 5321 §4.5.3.2.1's 5 minutes).
   if (err instanceof SMTPTimeoutError && err.phase === "greeting") return `${err.name}: the server sent no greeting within ${err.timeout / 1000} s (--timeout sets the limit, in ms)`;
+  // any other wait (connecting, a reply, writing the message) is bounded by that flag too
+  if (err instanceof SMTPTimeoutError) return `${err.name}: ${err.message} (--timeout sets the limit, in ms)`;
   if (err instanceof SMTPSenderRefused) return `sender ${pathOf(err.sender)} refused: ${err.smtpCode} ${err.smtpError}`;
   // a sink that answers 250 to everything: "SMTPAuthenticationError: 250 2.0.0 Ok" alone reads as a success
   // (a 334 is a challenge that the mechanism refused, which its message explains)
@@ -312,7 +318,10 @@ function describeLibraryError(err: unknown): string {
     const causeText = err.cause instanceof Error ? err.cause.message.trim() : "";
     // not repeated when the message has it already, or names its code ("cannot read it (ENOENT)")
     const code = errorCode(err.cause);
-    const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`));
+    // ... or Node's `reason`, which a TLS diagnosis quotes (its message would repeat it: "...: Host: x. is not in the cert's altnames")
+    const { reason } = (err.cause ?? {}) as { reason?: unknown };
+    const said = err.message.includes(causeText) || (code !== "" && err.message.includes(`(${code})`))
+      || (typeof reason === "string" && reason !== "" && err.message.includes(reason));
     const cause = causeText !== "" && !said ? ` (${causeText})` : "";
     // a usage error (a --ca-file that cannot be used: exit 2) reads as the others do, without "TypeError: "
     const plain = err.name === "Error" || err instanceof TypeError || err instanceof RangeError;

@@ -44,9 +44,12 @@ export class MessageTooLargeError extends Error {
   /**
    * @param limit the server's SIZE, in bytes.
    * @param bytesRead how much of the message had been read when sending stopped.
+   * @param bytesSent how much that is as sent (line ends made CRLF): what passed the limit.
    */
-  constructor(readonly limit: number, readonly bytesRead: number) {
-    super(`the message is larger than the server's limit (SIZE ${limit} bytes): sending stopped after ${bytesRead} bytes were read, and nobody got it`);
+  constructor(readonly limit: number, readonly bytesRead: number, readonly bytesSent = bytesRead) {
+    // the size as sent is what passed the limit: the bytes read alone may be under it
+    const read = bytesSent === bytesRead ? "" : ` (${bytesRead} bytes read)`;
+    super(`the message is larger than the server's limit (SIZE ${limit} bytes): sending stopped at ${bytesSent} bytes as sent${read}, and nobody got it`);
     this.name = "MessageTooLargeError";
   }
 }
@@ -131,7 +134,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
         if (fixer !== undefined && lastByte !== -1 && lastByte !== LF) {
           state.given.add(2, 0);
           state.yielded += 2;
-          if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes);
+          if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes, state.yielded);
           yield Buffer.from("\r\n", "latin1");
         }
         state.onEnd?.();
@@ -144,7 +147,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
       state.given.add(chunk.length, next.value.length);
       // the message as it goes, its line ends made CRLF, is what the server's SIZE bounds
       state.yielded += chunk.length;
-      if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes);
+      if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes, state.yielded);
       yield chunk;
     }
   } catch (e) {

@@ -11,7 +11,9 @@ import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { sizeLimit } from "../protocol/ehlo.js";
+import { errorCode } from "../errors.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
+import { loginHint, sizeHint, utf8Hint } from "./refusal-hints.js";
 
 /**
  * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
@@ -64,21 +66,50 @@ const INTERRUPTED_SETTLE_MS = 1_000;
  * came: the recipients whose replies came got the message (or were refused), the others
  * are not confirmed. Exit 3 (PARTIAL) when some got it, 130 when none did.
  */
-function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>, recipients: number,
+function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>, to: readonly string[],
   out: (text: string) => void, err: (text: string) => void): ExitCodeValue {
   let unknown = 0;
-  for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-  for (const [addr, reply] of refused) {
-    if (reply.code !== -1) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  for (const [addr, outcome, reply] of inOrderGiven(to, delivered, refused)) {
+    if (outcome === "refused" && reply.code === -1) {
+      unknown += 1;
+      out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
+    } else {
+      out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    }
   }
-  for (const [addr, reply] of refused) {
-    if (reply.code !== -1) continue;
-    unknown += 1;
-    out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
-  }
-  out(`sent to ${delivered.size} of ${recipients} recipient(s)`);
+  out(`sent to ${delivered.size} of ${to.length} recipient(s)`);
   err(`smtplib: interrupted by ${signal}: the server did not confirm the message for ${unknown} recipient(s)`);
   return delivered.size > 0 ? ExitCode.PARTIAL : ExitCode.INTERRUPTED;
+}
+
+/**
+ * Each recipient's outcome in the order given with --to (the order of the RCPTs, and of every
+ * peer's per-recipient output), not the delivered ones first: a refusal is read against the
+ * list as written. An address the maps hold but --to does not (none expected) comes last.
+ */
+function inOrderGiven(to: readonly string[], delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): [string, "delivered" | "refused", SMTPReply][] {
+  const all: [string, "delivered" | "refused", SMTPReply][] = [
+    ...[...delivered].map(([addr, reply]): [string, "delivered", SMTPReply] => [addr, "delivered", reply]),
+    ...[...refused].map(([addr, reply]): [string, "refused", SMTPReply] => [addr, "refused", reply]),
+  ];
+  const order = new Map(to.map((addr, i) => [addr, i]));
+  const rank = (addr: string): number => order.get(addr) ?? to.length;
+  // a stable sort: those not given keep their order, after the others
+  return all.sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+/**
+ * Why the message could not be opened: for a system error on `--file` (a missing file, one
+ * not readable), the flag, the path and the reason with its code, as `--ca-file`'s says it
+ * ("--file m.eml: no such file or directory (ENOENT)"), not Node's "ENOENT: no such file or
+ * directory, stat 'm.eml'"; any other error's message as it is.
+ */
+function openFailure(e: unknown, file: string | undefined): string {
+  const code = errorCode(e);
+  if (!(e instanceof Error)) return String(e);
+  if (file === undefined || code === "") return e.message;
+  const reason = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message)?.[1] ?? e.message;
+  return `--file ${file}: ${reason} (${code})`;
 }
 
 /** A reply's text on one line (multi-line replies joined with " / "). */
@@ -140,6 +171,8 @@ function countUnknownSize(body: StreamedMessage, waitNote: (note: WaitNote) => v
 interface FailureContext {
   readonly cmd: SendCommand;
   readonly message: Uint8Array | StreamedMessage;
+  /** The message's size as sent, when known. */
+  readonly size: number | undefined;
   readonly phase: SendPhase;
   readonly password: string | undefined;
   readonly client: Client | undefined;
@@ -150,7 +183,7 @@ interface FailureContext {
 }
 
 /** Prints why sending failed (refused recipients on stdout, the error on stderr); returns the exit code. */
-function reportFailure(e: unknown, { cmd, message, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
+function reportFailure(e: unknown, { cmd, message, size, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
   if (e instanceof SMTPRecipientsRefused) {
     // as after a partial delivery: each recipient's line, then the summary
     for (const [addr, reply] of e.recipients) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
@@ -171,7 +204,12 @@ function reportFailure(e: unknown, { cmd, message, phase, password, client, reci
   }
   // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
-  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}`);
+  // 535 (RFC 4954 §6: credentials invalid): which user and which variable were tried, for a typo in either
+  const refusedLogin = empty === "" && phase === "auth" && e instanceof SMTPAuthenticationError && e.smtpCode === 535
+    ? ` (the server refused user ${cmd.user ?? ""} with the password from ${cmd.passwordEnv ?? ""}: check --user and --password-env)`
+    : "";
+  const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}${utf8Hint(e, cmd)}`;
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
   return exitCodeFor(e, phase);
 }
 
@@ -211,7 +249,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: ${e.message}`);
       return ExitCode.USAGE;
     }
-    err(`smtplib: cannot read the message: ${e instanceof Error ? e.message : String(e)}`);
+    err(`smtplib: cannot read the message: ${openFailure(e, cmd.file)}`);
     return ExitCode.NO_INPUT;
   }
   const size = message.size;
@@ -290,9 +328,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     progress = undefined;
-    if (interruptedBy !== undefined) return reportInterrupted(interruptedBy, delivered, refused, recipients, out, err);
-    for (const [addr, reply] of delivered) out(`delivered ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-    for (const [addr, reply] of refused) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    if (interruptedBy !== undefined) return reportInterrupted(interruptedBy, delivered, refused, to, out, err);
+    for (const [addr, outcome, reply] of inOrderGiven(to, delivered, refused)) out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to ${delivered.size} of ${recipients} recipient(s)${size === undefined ? "" : ` (${size} bytes)`}`);
     // `smtplib send ... < /dev/null`, or a script whose stdin had nothing for it: sent as asked, but said
     if (!(message.body instanceof Uint8Array) && message.body.bytesRead() === 0) {
@@ -305,7 +342,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     waiting?.stop();
     progress?.stop();
     if (interruptedBy !== undefined) notConfirmed(interruptedBy);
-    outcome = reportFailure(e, { cmd, message: message.body, phase, password, client, recipients, out, err });
+    outcome = reportFailure(e, { cmd, message: message.body, size, phase, password, client, recipients, out, err });
     // RFC 5321 §4.1.1.10: QUIT before closing, even after an error reply. A refusal (of the
     // sender, the recipients, the data, the login) leaves the session open: closing it
     // without QUIT reads in the server's log as a lost connection ("lost connection after RSET").

@@ -101,7 +101,7 @@ export class Channel {
     const conn = await Connection.open(options, {
       data: (chunk) => queue.feed(chunk),
       close: (error) => {
-        const alert = describeTLSAlert(error, options.path ?? options.host, options.port);
+        const alert = describeTLSAlert(error, options.path ?? options.host, options.port, (ref.channel === undefined ? undefined : ref.channel.#conn.tlsOptions) ?? options.implicitTLS);
         if (alert !== null) queue.failAll(alert);
         else queue.closed(error);
         if (ref.channel) ref.channel.#markClosed(queue.failure);

@@ -11,6 +11,7 @@ import { SMTPException, SMTPServerDisconnected, SMTPTimeoutError } from "../erro
 import { DirectReader } from "./direct-reader.js";
 import { serverEndPointBinding } from "./server-end-point.js";
 import { connectSocket, handshake, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
+import type { DiagnosedOptions } from "./tls-diagnostics.js";
 import { connectChannel, sendChannel } from "./trace.js";
 import { endpoint } from "./endpoint.js";
 
@@ -70,6 +71,8 @@ export class Connection {
   #reader: DirectReader | null;
   /** Removes the listeners {@link Connection.#attach} put on the current socket. */
   #detach: () => void = () => undefined;
+  /** The caller's TLS options of the TLS in use (implicit, or STARTTLS once upgraded): what an alert after the handshake is diagnosed with. */
+  tlsOptions: DiagnosedOptions | undefined;
 
   private constructor(
     socket: net.Socket, reader: DirectReader | null, events: ConnectionEvents, owner: object,
@@ -101,9 +104,11 @@ export class Connection {
     const supplied = options.socketFactory !== undefined;
     const reader = options.implicitTLS === undefined && !supplied ? new DirectReader() : null;
     const socket = await connectSocket(options, reader);
-    return new Connection(socket, reader, events, owner, {
+    const connection = new Connection(socket, reader, events, owner, {
       host: path ?? host, port, isPath: path !== undefined, supplied, tls: options.implicitTLS !== undefined,
     });
+    connection.tlsOptions = options.implicitTLS;
+    return connection;
   }
 
   /** The socket when it is TLS this connection started, else `null`. */
@@ -314,6 +319,7 @@ export class Connection {
       // Inside: tls.connect throws for options Node refuses (a bad minVersion or ca).
       secure = tls.connect({ ...tlsOptionsFor(this.#isPath ? undefined : this.#host, options), socket: raw });
       await handshake(secure, "secureConnect", timeout, signal, this.#host, this.#port, "starttls", options);
+      this.tlsOptions = options;
     } catch (err) {
       this.#closed = true;
       secure?.destroy();

@@ -115,12 +115,26 @@ const CLIENT_CERT_ALERTS: ReadonlyMap<string, string> = new Map([
  */
 function clientCertificateHint(code: string, options: DiagnosedOptions): string | undefined {
   const hint = CLIENT_CERT_ALERTS.get(code);
-  if (hint !== undefined) return hint;
+  if (hint !== undefined) return inContext(hint, options);
+  // a caller's own context may hold a certificate (Node then ignores tls.cert and tls.pfx)
+  if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" && ownContext(options)) {
+    return "the server accepts nothing this client offered: it may require a client certificate (in the tls.secureContext given), or share no cipher suite with it (the tls.secureContext given sets those)";
+  }
   const certGiven = (options.cert !== undefined && options.cert !== null) || (options.pfx !== undefined && options.pfx !== null);
   if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" && !certGiven) {
     return "the server accepts nothing this client offered: it may require a client certificate (tls.cert and tls.key), or share no cipher suite with it (tls.ciphers)";
   }
   return undefined;
+}
+
+/**
+ * A {@link CLIENT_CERT_ALERTS} hint as it applies to `options`: with a caller's own
+ * `secureContext`, Node ignores `tls.cert` and `tls.key` (the context holds the client's
+ * certificate, if any), so the hint names the context instead.
+ */
+function inContext(hint: string, options: DiagnosedOptions): string {
+  if (!ownContext(options)) return hint;
+  return hint.replace(/\(tls\.cert(?: and tls\.key)?(?=[:)])/, "(in the tls.secureContext given");
 }
 
 /**
@@ -164,12 +178,12 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
     );
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
-    // The name checked is the caller's tls.servername when given: that is what to change.
-    const named = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
-    const fix = named === undefined
-      ? "Connect with the name the certificate carries, or set tls.servername to it"
-      : `tls.servername is ${quoted(named)}, which it does not carry: set tls.servername to a name the certificate carries (or leave it out to check ${quoted(host)})`;
-    return new SMTPException(`TLS certificate of ${where} does not match the host name: ${reason}. ${fix}`, { cause: err });
+    // the name checked is tls.servername when given (not the host): advise changing it, not setting it
+    const servername = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
+    const fix = servername === undefined
+      ? `does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`
+      : `does not match tls.servername (${servername}): ${reason}. Set tls.servername to a name the certificate carries (or leave it out to check ${quoted(host)})`;
+    return new SMTPException(`TLS certificate of ${where} ${fix}`, { cause: err });
   }
   const validity = CERT_VALIDITY.get(code);
   if (validity !== undefined) {
@@ -203,14 +217,16 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
  * The error for a connection the server ended with a TLS alert after the handshake (a
  * TLS 1.3 server checks the client's certificate only then, so a server that requires one
  * completes the handshake and then sends `certificate_required`, or an alert refusing the
- * one it was given, such as `unknown_ca`: both name `tls.cert`); `null` when `err` is not
- * such an alert. Without it the close reads as "closed before its greeting" or "closed".
+ * one it was given, such as `unknown_ca`: both name `tls.cert`, or the caller's own
+ * `tls.secureContext` when `options`, the TLS options in use, hold one); `null` when `err`
+ * is not such an alert. Without it the close reads as "closed before its greeting" or "closed".
  */
-export function describeTLSAlert(err: Error | undefined, host: string, port: number): SMTPServerDisconnected | null {
+export function describeTLSAlert(err: Error | undefined, host: string, port: number, options: DiagnosedOptions = {}): SMTPServerDisconnected | null {
   const code = errorCode(err);
   if (err === undefined || !/^ERR_SSL_\w*ALERT/.test(code)) return null;
   const what = reasonOf(err);
-  const about = CLIENT_CERT_ALERTS.get(code);
+  const hinted = CLIENT_CERT_ALERTS.get(code);
+  const about = hinted === undefined ? undefined : inContext(hinted, options);
   const hint = about === undefined ? "" : `: ${about}`;
   return new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed by the server with a TLS alert (${what}, ${code})${hint}`, { cause: err });
 }

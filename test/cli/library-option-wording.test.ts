@@ -43,6 +43,12 @@ test("an untrusted server certificate names --ca-file and --insecure, not tls.ca
   assert.match(line, /--ca-file.*--insecure/, line);
 });
 
+test("an expired server certificate: '(insecure) give --insecure', not 'set --insecure' (a flag is given, not set)", () => {
+  const err = describeTLSError(tlsError("CERT_HAS_EXPIRED", "certificate has expired"), "mx.example.org", 465, "implicit");
+  const line = describeError(err, false, "ssl");
+  assert.match(line, /The server must renew it \(unless this machine's clock is wrong\), or \(insecure\) give --insecure$/, line);
+});
+
 test("SCRAM's refusal of a low iteration count says the CLI cannot lower the floor and names --auth-mech, not minIterations", async () => {
   const nonce = "rOprNGfwEbeRWgbNEkqO";
   const mech = createScramSha256Mechanism({ nonce: () => nonce, pbkdf2: () => Promise.resolve(Buffer.alloc(32)) });

@@ -1,0 +1,28 @@
+/**
+ * A certificate that does not match the name checked: without `tls.servername` that name is
+ * the host, and setting `tls.servername` to the certificate's name fixes it; with it, the
+ * name checked is `tls.servername`'s, and the advice is to change it (pure: no connection).
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTPException } from "../../src/index.js";
+import { describeTLSError } from "../../src/transport/tls-diagnostics.js";
+
+const REASON = "Host: wrong.example. is not in the cert's altnames: DNS:localhost";
+
+/** An error as Node's checkServerIdentity makes one. */
+function mismatch(): Error {
+  return Object.assign(new Error(`Hostname/IP does not match certificate's altnames: ${REASON}`), { code: "ERR_TLS_CERT_ALTNAME_INVALID", reason: REASON });
+}
+
+test("describeTLSError: a name mismatch without tls.servername advises connecting with the certificate's name or setting tls.servername", () => {
+  const err = describeTLSError(mismatch(), "wrong.example", 465, "implicit", {});
+  assert.ok(err instanceof SMTPException);
+  assert.equal(err.message, `TLS certificate of wrong.example:465 does not match the host name: ${REASON}. Connect with the name the certificate carries, or set tls.servername to it`);
+});
+
+test("describeTLSError: a name mismatch with tls.servername given names it, and advises changing it, not setting it", () => {
+  const err = describeTLSError(mismatch(), "127.0.0.1", 465, "implicit", { servername: "wrong.example" });
+  assert.equal(err.message, `TLS certificate of 127.0.0.1:465 does not match tls.servername (wrong.example): ${REASON}. Set tls.servername to a name the certificate carries (or leave it out to check "127.0.0.1")`);
+});
