@@ -26,7 +26,8 @@ export function condense(lines: readonly string[]): string {
   const groups: string[] = [];
   let side = "";
   for (const line of lines) {
-    const m = /^([CS]): (.*)$/s.exec(line);
+    // a pool numbers its connections' lines ("[1] C: MAIL ...")
+    const m = /^(?:\[\d+\] )?([CS]): (.*)$/s.exec(line);
     if (!m) continue;
     const [, who, text] = m as unknown as [string, "C" | "S", string];
     let word: string;
