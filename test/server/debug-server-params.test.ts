@@ -86,3 +86,25 @@ test("the extension's name given as a MAIL parameter (Python's docs' \"8bitmime\
     c.close();
   });
 });
+
+test("the extension's name as a MAIL parameter is not pointed at BODY= when that BODY is not taken either (8BITMIME hidden, after HELO)", async () => {
+  await withServer({ extensions: { eightBitMime: false } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    const reply = await c.cmd("MAIL FROM:<a@example.org> 8BITMIME");
+    assert.match(reply, /^555 /);
+    assert.doesNotMatch(reply, /is BODY=8BITMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=8BITMIME"), /^555 /);
+    c.close();
+  });
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("HELO client.example");
+    const reply = await c.cmd("MAIL FROM:<a@example.org> 8BITMIME");
+    assert.match(reply, /^555 /);
+    assert.doesNotMatch(reply, /is BODY=8BITMIME/);
+    c.close();
+  });
+});
