@@ -273,9 +273,12 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   }
   function unsupported(param: string, session: SMTPServerSession): Error {
     // Python's docs give "8bitmime" as a mail option: the extension's name, not its parameter,
-    // named only when this session takes it (not after HELO, nor with the extension hidden)
+    // named only when this session takes it (not after HELO, nor with the extension hidden;
+    // BINARYMIME comes with CHUNKING, without which smtp-server refuses it)
     const named = /^(8BITMIME|BINARYMIME)$/i.test(param) ? param.toUpperCase() : undefined;
-    const body = named !== undefined && unsupportedParam(options, session, false, { BODY: named }) === undefined ? named : undefined;
+    const taken = named !== undefined && unsupportedParam(options, session, false, { BODY: named }) === undefined
+      && (named !== "BINARYMIME" || options.extensions?.chunking === true);
+    const body = taken ? named : undefined;
     const text = body === undefined ? `Parameter ${param} not supported (extension not advertised)` : `Parameter ${param} unknown: ${body}'s MAIL parameter is BODY=${body}`;
     return Object.assign(new Error(text), { responseCode: 555 });
   }

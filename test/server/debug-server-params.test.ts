@@ -108,3 +108,24 @@ test("the extension's name as a MAIL parameter is not pointed at BODY= when that
     c.close();
   });
 });
+
+test("BINARYMIME as a MAIL parameter is pointed at BODY=BINARYMIME only when CHUNKING (which brings it) is offered", async () => {
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    const reply = await c.cmd("MAIL FROM:<a@example.org> BINARYMIME");
+    assert.match(reply, /^555 /);
+    assert.doesNotMatch(reply, /is BODY=BINARYMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=BINARYMIME"), /^5/);
+    c.close();
+  });
+  await withServer({ extensions: { chunking: true } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BINARYMIME"), /^555 .*is BODY=BINARYMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=BINARYMIME"), /^250 /);
+    c.close();
+  });
+});
