@@ -41,9 +41,19 @@ export function loginHint(err: unknown, client: Client | undefined, cmd: SendCom
   return ` (the server requires a login but offers no AUTH${clear} on this connection: its submission port may, 587 with --require-tls or 465 with --ssl, with --user and --password-env)`;
 }
 
-/** True for a reply that says the message is too large: 552 (RFC 1870 §6), or the status X.3.4 (RFC 3463: too big for the system). */
+/**
+ * True for a reply that says the message is too large: 552 (RFC 1870 §6), 452 or 554 with
+ * the status X.3.4 (RFC 3463: too big for the system) or X.2.3 (over the administrative
+ * limit). X.2.2 is a full mailbox (Gmail's "over quota"), unless its text is about the
+ * message's size (smtp-server gives 552 that status): another cause, no sizes for it.
+ */
 function tooLarge(code: number, text: string): boolean {
-  return code === 552 || ((code === 452 || code === 554) && /^[45]\.3\.4\b/.test(text));
+  if (code !== 552 && code !== 452 && code !== 554) return false;
+  const status = /^[45]\.(\d{1,3})\.(\d{1,3})\b/.exec(text);
+  if (status === null) return code === 552;
+  const [, subject, detail] = status;
+  if (subject === "2" && detail === "2") return /\bsize\b|too (?:big|large)/i.test(text) && !/mailbox|quota|account|full\b/i.test(text);
+  return (subject === "3" && detail === "4") || (subject === "2" && detail === "3");
 }
 
 /**

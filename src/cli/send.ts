@@ -185,8 +185,9 @@ interface FailureContext {
 /** Prints why sending failed (refused recipients on stdout, the error on stderr); returns the exit code. */
 function reportFailure(e: unknown, { cmd, message, size, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
   if (e instanceof SMTPRecipientsRefused) {
-    // as after a partial delivery: each recipient's line, then the summary
-    for (const [addr, reply] of e.recipients) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+    // as after a partial delivery: each recipient's line in the order given (LMTP's map has
+    // those refused at RCPT before those refused after the data), then the summary
+    for (const [addr, , reply] of inOrderGiven([...new Set(cmd.to)], new Map(), e.recipients)) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to 0 of ${recipients} recipient(s)`);
   }
   if (e instanceof MessageTooLargeError) {

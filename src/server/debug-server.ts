@@ -194,7 +194,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
         return callback(Object.assign(new Error("Must issue a STARTTLS command first (authentication is required)"), { responseCode: 530 }));
       }
       const param = unsupportedParam(options, session, false, address.args);
-      if (param !== undefined) return callback(unsupported(param));
+      if (param !== undefined) return callback(unsupported(param, session));
       if (needsUtf8(address.address, address.args)) return callback(notUtf8(address.address));
       const refusal = refuseFrom.get(address.address.toLowerCase());
       if (!refusal) paramsSent.set(address, sentParams(session.id));
@@ -207,7 +207,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
         return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
       }
       const param = unsupportedParam(options, session, true, address.args);
-      if (param !== undefined) return callback(unsupported(param));
+      if (param !== undefined) return callback(unsupported(param, session));
       const { mailFrom } = session.envelope;
       if (needsUtf8(address.address, mailFrom === false ? false : mailFrom.args)) return callback(notUtf8(address.address));
       const refusal = refuseTo.get(address.address.toLowerCase());
@@ -271,9 +271,14 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   function notUtf8(address: string): Error {
     return Object.assign(new Error(`Non-ASCII address <${address}> without SMTPUTF8 in MAIL FROM`), { responseCode: 553 });
   }
-  function unsupported(param: string): Error {
-    // Python's docs give "8bitmime" as a mail option: the extension's name, not its parameter
-    const body = /^(8BITMIME|BINARYMIME)$/i.test(param) ? param.toUpperCase() : undefined;
+  function unsupported(param: string, session: SMTPServerSession): Error {
+    // Python's docs give "8bitmime" as a mail option: the extension's name, not its parameter,
+    // named only when this session takes it (not after HELO, nor with the extension hidden;
+    // BINARYMIME comes with CHUNKING, without which smtp-server refuses it)
+    const named = /^(8BITMIME|BINARYMIME)$/i.test(param) ? param.toUpperCase() : undefined;
+    const taken = named !== undefined && unsupportedParam(options, session, false, { BODY: named }) === undefined
+      && (named !== "BINARYMIME" || options.extensions?.chunking === true);
+    const body = taken ? named : undefined;
     const text = body === undefined ? `Parameter ${param} not supported (extension not advertised)` : `Parameter ${param} unknown: ${body}'s MAIL parameter is BODY=${body}`;
     return Object.assign(new Error(text), { responseCode: 555 });
   }

@@ -182,7 +182,8 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
     const servername = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
     const fix = servername === undefined
       ? `does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`
-      : `does not match tls.servername (${servername}): ${reason}. Set tls.servername to a name the certificate carries (or leave it out to check ${quoted(host)})`;
+      // a Unix socket has no host name to check without it (see NO_SERVERNAME)
+      : `does not match tls.servername (${servername}): ${reason}. Set tls.servername to a name the certificate carries${host.startsWith("/") ? "" : ` (or leave it out to check ${quoted(host)})`}`;
     return new SMTPException(`TLS certificate of ${where} ${fix}`, { cause: err });
   }
   const validity = CERT_VALIDITY.get(code);

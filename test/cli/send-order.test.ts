@@ -23,3 +23,17 @@ test("send prints delivered and refused recipients in the order given with --to"
     await server.stop();
   }
 });
+
+test("send --lmtp with every recipient refused, some at RCPT and the others after the data, prints them in the order given too", async () => {
+  const server = await Serve.start(["--lmtp", "--size", "100", "--hide", "size", "--refuse-recipient", "bob@x.test", "--quiet"]);
+  try {
+    const r = await run(["send", "--lmtp", "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test",
+      "--to", "alice@x.test", "--to", "bob@x.test", "--to", "carol@x.test"], { input: `Subject: big\n\n${"x".repeat(300)}\n` });
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.deepEqual(r.stdout.split("\n").map((line) => line.split(":")[0]), [
+      "refused <alice@x.test>", "refused <bob@x.test>", "refused <carol@x.test>", "sent to 0 of 3 recipient(s)", "",
+    ], r.stdout);
+  } finally {
+    await server.stop();
+  }
+});

@@ -86,3 +86,46 @@ test("the extension's name given as a MAIL parameter (Python's docs' \"8bitmime\
     c.close();
   });
 });
+
+test("the extension's name as a MAIL parameter is not pointed at BODY= when that BODY is not taken either (8BITMIME hidden, after HELO)", async () => {
+  await withServer({ extensions: { eightBitMime: false } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    const reply = await c.cmd("MAIL FROM:<a@example.org> 8BITMIME");
+    assert.match(reply, /^555 /);
+    assert.doesNotMatch(reply, /is BODY=8BITMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=8BITMIME"), /^555 /);
+    c.close();
+  });
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("HELO client.example");
+    const reply = await c.cmd("MAIL FROM:<a@example.org> 8BITMIME");
+    assert.match(reply, /^555 /);
+    assert.doesNotMatch(reply, /is BODY=8BITMIME/);
+    c.close();
+  });
+});
+
+test("BINARYMIME as a MAIL parameter is pointed at BODY=BINARYMIME only when CHUNKING (which brings it) is offered", async () => {
+  await withServer({}, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    const reply = await c.cmd("MAIL FROM:<a@example.org> BINARYMIME");
+    assert.match(reply, /^555 /);
+    assert.doesNotMatch(reply, /is BODY=BINARYMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=BINARYMIME"), /^5/);
+    c.close();
+  });
+  await withServer({ extensions: { chunking: true } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BINARYMIME"), /^555 .*is BODY=BINARYMIME/);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org> BODY=BINARYMIME"), /^250 /);
+    c.close();
+  });
+});

@@ -26,3 +26,8 @@ test("describeTLSError: a name mismatch with tls.servername given names it, and 
   const err = describeTLSError(mismatch(), "127.0.0.1", 465, "implicit", { servername: "wrong.example" });
   assert.equal(err.message, `TLS certificate of 127.0.0.1:465 does not match tls.servername (wrong.example): ${REASON}. Set tls.servername to a name the certificate carries (or leave it out to check "127.0.0.1")`);
 });
+
+test("describeTLSError: a name mismatch with tls.servername over a Unix socket does not advise leaving it out (there is no host name to check then)", () => {
+  const err = describeTLSError(mismatch(), "/run/lmtp.sock", 0, "starttls", { servername: "wrong.example" });
+  assert.equal(err.message, `TLS certificate of /run/lmtp.sock does not match tls.servername (wrong.example): ${REASON}. Set tls.servername to a name the certificate carries`);
+});
