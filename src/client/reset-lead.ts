@@ -41,11 +41,13 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
  * goes as it is.
  */
 export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean): Slot {
-  const name = /^\s*(\S+)/.exec(verb)?.[1]?.toUpperCase();
+  // The verb of the line as written (`docmd("", "MAIL FROM:<a>")` is a MAIL too), as the step reads it.
+  const line = args ? `${verb} ${args}` : verb;
+  const name = /^\s*(\S+)/.exec(line)?.[1]?.toUpperCase();
   // A raw MAIL begins a transaction and RSET ends one: the recipients accepted before are
   // not this one's (LMTP's data() reads a reply for each, as `mail()` knows).
   if (name === "MAIL" || name === "RSET") conv.accepted = [];
-  const step = rawTransactionStep(args ? `${verb} ${args}` : verb);
+  const step = rawTransactionStep(line);
   if (step === "end") conv.endTransaction();
   if (name === "MAIL") {
     const slot = openGroup(conv, [command], false, coalesce)[0]!;

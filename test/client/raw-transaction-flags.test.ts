@@ -108,3 +108,13 @@ test("a raw MAIL refused after a later mail() began: that mail()'s declaration s
     assert.equal((await client.data(TEXT)).code, 250);
   });
 });
+
+test("a raw MAIL given all as arguments (docmd(\"\", \"MAIL ...\")) is read as a MAIL too: its BODY=8BITMIME lets data() send non-ASCII text", async () => {
+  const script = `${greeting(["8BITMIME"])}C:  MAIL FROM:<a@x.test> BODY=8BITMIME\nS: 250 ok\n${RCPT}${MESSAGE}`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.docmd("", "MAIL FROM:<a@x.test> BODY=8BITMIME");
+    await client.rcpt("b@y.test");
+    assert.equal((await client.data(TEXT)).code, 250);
+  });
+});
