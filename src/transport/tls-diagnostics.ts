@@ -116,15 +116,13 @@ const CLIENT_CERT_ALERTS: ReadonlyMap<string, string> = new Map([
 function clientCertificateHint(code: string, options: DiagnosedOptions): string | undefined {
   const hint = CLIENT_CERT_ALERTS.get(code);
   if (hint !== undefined) return inContext(hint, options);
+  if (code !== "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE") return undefined;
   // a caller's own context may hold a certificate (Node then ignores tls.cert and tls.pfx)
-  if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" && ownContext(options)) {
-    return "the server accepts nothing this client offered: it may require a client certificate (in the tls.secureContext given), or share no cipher suite with it (the tls.secureContext given sets those)";
-  }
+  const own = ownContext(options);
   const certGiven = (options.cert !== undefined && options.cert !== null) || (options.pfx !== undefined && options.pfx !== null);
-  if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" && !certGiven) {
-    return "the server accepts nothing this client offered: it may require a client certificate (tls.cert and tls.key), or share no cipher suite with it (tls.ciphers)";
-  }
-  return undefined;
+  if (certGiven && !own) return undefined;
+  const [cert, ciphers] = own ? ["in the tls.secureContext given", "the tls.secureContext given sets those"] : ["tls.cert and tls.key", "tls.ciphers"];
+  return `the server accepts nothing this client offered: it may require a client certificate (${cert}), or share no cipher suite with it (${ciphers})`;
 }
 
 /**
