@@ -24,6 +24,7 @@ const BAD_CALLS: readonly (readonly [string, string, (pool: SMTPPool) => Promise
   ["sendmail, a misspelt call option", "TypeError", (p) => p.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], { sigal: AbortSignal.abort() } as never)],
   ["deliver, a signal that is not one", "TypeError", (p) => p.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: 1 } as never)],
   ["sendMessage, null call options", "TypeError", (p) => p.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], null as never)],
+  ["sendMessage, a size call option (sendmail's and deliver's only)", "TypeError", (p) => p.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], { size: 10 } as never)],
 ];
 
 /** Settles `promise` into "fulfilled", or the rejection's class name. */

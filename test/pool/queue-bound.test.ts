@@ -134,3 +134,25 @@ test("maxQueued: 0: a call that would have to wait is refused; one made once a c
   for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => new SMTPPool({ host: "x", maxQueued: bad }), RangeError, String(bad));
   assert.doesNotThrow(() => new SMTPPool({ host: "x", maxQueued: Number.POSITIVE_INFINITY }));
 });
+
+test("maxQueued: a call that waited for the rate limit, then for a connection, counts once: once it has run, its place is free for the next call", { timeout: 20_000 }, async () => {
+  const server = await gatedServer();
+  const pool = poolFor(server.port, { maxQueued: 1, rateLimit: { messages: 1, interval: 30 } });
+  try {
+    const first = outcome(pool.sendmail("m1@x.test", "b@x.test", "hi\r\n"));
+    // Waits for the rate limit (the window is full), then for the connection m1 holds.
+    const second = outcome(pool.sendmail("m2@x.test", "b@x.test", "hi\r\n"));
+    await until(() => server.held() === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    server.release();
+    await until(() => server.held() === 1 && server.senders.length === 2);
+    // m2 holds the connection now, nothing else waits: m3 may wait in the one place.
+    const third = outcome(pool.sendmail("m3@x.test", "b@x.test", "hi\r\n"));
+    assert.deepEqual(await releaseUntilSettled(server, [first, second, third]), ["fulfilled", "fulfilled", "fulfilled"]);
+    assert.deepEqual(server.senders, ["m1@x.test", "m2@x.test", "m3@x.test"]);
+  } finally {
+    server.release();
+    await pool.close();
+    await server.close();
+  }
+});

@@ -1,0 +1,34 @@
+/**
+ * A pipelined envelope whose RCPT replies never come: a hang-up before the first of them
+ * says that the message was not sent (no recipient was refused: not SMTPRecipientsRefused),
+ * and a timeout waiting for one is that timeout, as it is (its phase and limit kept).
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { greeting, withScript } from "../helpers/client.js";
+
+const GROUP = `${greeting(["PIPELINING"])}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: DATA\nS: 250 ok\n`;
+
+test("pipelined: the server hangs up after MAIL's reply, before any RCPT reply: SMTPServerDisconnected saying the message was not sent", async () => {
+  await withScript(`${GROUP}-- close\n`, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "r1@y.test", "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPRecipientsRefused), String(err));
+      assert.match(err.message, /before the replies to RCPT came: the message was not sent/);
+      assert.equal(err.command, "RCPT");
+      return true;
+    });
+  });
+});
+
+test("pipelined: the RCPT reply never comes: SMTPTimeoutError of the command phase, as it is", async () => {
+  await withScript(`${GROUP}-- wait 1000\n`, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "r1@y.test", "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPTimeoutError, String(err));
+      assert.equal(err.phase, "command");
+      assert.match(err.message, /Timed out after 200 ms waiting for the reply to RCPT TO:<r1@y.test>/);
+      return true;
+    });
+  }, { timeouts: { command: 200 } });
+});
