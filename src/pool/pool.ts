@@ -268,7 +268,7 @@ export class SMTPPool {
         this.#wakeForFreeSlots();
         return claimed;
       }
-      if (free) return this.#claim(free);
+      // (A free connection was claimed above unless a new one was to be opened.)
       this.#queued.enter(place);
       const failures = this.#connectFailures.count;
       await this.#waiters.wait(ticket, signal);
