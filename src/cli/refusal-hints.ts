@@ -47,11 +47,10 @@ export function loginHint(err: unknown, client: Client | undefined, cmd: SendCom
  * limit). X.2.2 is a full mailbox (Gmail's "over quota"), unless its text is about the
  * message's size (smtp-server gives 552 that status): another cause, no sizes for it.
  */
-function tooLarge(code: number, text: string): boolean {
+function tooLarge(code: number, status: string | undefined, text: string): boolean {
   if (code !== 552 && code !== 452 && code !== 554) return false;
-  const status = /^[45]\.(\d{1,3})\.(\d{1,3})\b/.exec(text);
-  if (status === null) return code === 552;
-  const [, subject, detail] = status;
+  if (status === undefined) return code === 552;
+  const [, subject, detail] = status.split(".");
   if (subject === "2" && detail === "2") return /\bsize\b|too (?:big|large)/i.test(text) && !/mailbox|quota|account|full\b/i.test(text);
   return (subject === "3" && detail === "4") || (subject === "2" && detail === "3");
 }
@@ -62,7 +61,7 @@ function tooLarge(code: number, text: string): boolean {
  * EHLO advertised it (SIZE), or that it advertised none. Empty for any other error.
  */
 export function sizeHint(err: unknown, size: number | undefined, client: Client | undefined): string {
-  if (client === undefined || !(err instanceof SMTPSenderRefused || err instanceof SMTPDataError) || !tooLarge(err.smtpCode, err.smtpError)) return "";
+  if (client === undefined || !(err instanceof SMTPSenderRefused || err instanceof SMTPDataError) || !tooLarge(err.smtpCode, err.enhancedStatus, err.smtpError)) return "";
   const limit = sizeLimit(client.esmtpFeatures);
   const advertised = limit !== undefined ? `the server's limit is SIZE ${limit} bytes` : "the server advertised no SIZE limit";
   return ` (${size === undefined ? "" : `the message is ${size} bytes as sent; `}${advertised})`;
