@@ -41,7 +41,7 @@ function checkLoginOptions(value: unknown): boolean {
 
 /**
  * Checks `loginWith()`'s credentials (and a pool's `auth`, `what` naming it): an object with
- * only the keys of `AuthCredentials`, and a token that is a string or a function (the
+ * only the keys of `AuthCredentials`, a password or a token, and a token that is a string or a function (the
  * strings are checked by `checkCredential`). The messages name the type of a wrong value,
  * never the value: a string given for the credentials may be the password itself.
  * Returns them without the keys set to `null` (not given).
@@ -57,6 +57,11 @@ export function checkCredentialsShape(value: unknown, what = "credentials"): Aut
   const { token } = credentials;
   if (token !== undefined && typeof token !== "string" && typeof token !== "function") {
     throw new TypeError(`token must be a string or a function returning one, got ${describeType(token)}`);
+  }
+  // Every mechanism needs one or the other: without both, no login could ever succeed, and
+  // the server's offer would be blamed ("No suitable authentication method found").
+  if (token === undefined && credentials.password === undefined) {
+    throw new TypeError(`${what}: a password or a token is needed, and neither was given (an environment variable not set?)`);
   }
   return credentials;
 }

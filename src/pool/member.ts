@@ -11,6 +11,7 @@ import { SMTP_SSL } from "../client/smtp-ssl.js";
 import { secureIfRequiredNow } from "../client/smtp-secure.js";
 import type { SMTPOptions } from "../client/options.js";
 import type { PoolOptions } from "./pool-options.js";
+import { inPoolWords } from "./pool-wording.js";
 
 /** A connection in the pool. */
 export interface Member {
@@ -32,7 +33,8 @@ export const QUIT_WAIT_MS = 5_000;
 /**
  * Opens and logs in a connection as `options` say, its client made with `clientOptions`
  * (the client's part of them: see `checkPoolOptions`); `signal` aborts it until it is up.
- * @throws what `connect`, `loginWith` and, with `requireTLS`, STARTTLS throw (the socket closed).
+ * @throws what `connect`, `loginWith` and, with `requireTLS`, STARTTLS throw (the socket closed),
+ *   its advice worded as the pool's options (see `inPoolWords`).
  */
 export async function openMember(options: PoolOptions, clientOptions: SMTPOptions, signal: AbortSignal | undefined): Promise<SMTP> {
   const { host, port = 0, protocol = "smtp", auth } = options;
@@ -50,7 +52,7 @@ export async function openMember(options: PoolOptions, clientOptions: SMTPOption
     return client;
   } catch (err) {
     client?.close();
-    throw err;
+    throw inPoolWords(err);
   }
 }
 

@@ -20,3 +20,12 @@ test("loginWith(), auth() and a pool's auth given a secret where an object or a 
   });
   assert.throws(() => new SMTPPool({ host: "x", auth: `user:${SECRET}` } as unknown as PoolOptions), (err: unknown) => hidesSecret(err) && /auth must be an object, got a string/.test((err as Error).message));
 });
+
+test("credentials with neither a password nor a token (an environment variable not set) are a TypeError before anything is sent, not \"No suitable authentication method found\" from the server", async () => {
+  const neither = /^(credentials|auth): a password or a token is needed, and neither was given/;
+  await withScript("S: 220 mx.test ESMTP\n", async (client) => {
+    await assert.rejects(client.loginWith({ user: "u" }), (err: unknown) => err instanceof TypeError && neither.test(err.message));
+    await assert.rejects(client.loginWith({ user: "u", password: undefined, token: null as never }), (err: unknown) => err instanceof TypeError && neither.test(err.message));
+  });
+  assert.throws(() => new SMTPPool({ host: "x", auth: { user: "u", password: undefined } }), (err: unknown) => err instanceof TypeError && neither.test(err.message));
+});

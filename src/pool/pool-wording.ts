@@ -1,0 +1,41 @@
+/**
+ * The client's advice in its errors, as a pool's user acts on it: a pool is configured with
+ * `protocol` and `requireTLS`, and its user never calls `starttls()` or picks `SMTP_SSL`.
+ * @module
+ */
+
+import { SMTPException, SMTPResponseException } from "../errors.js";
+
+/** The client's phrases (longest first) and the pool's options that do the same. */
+const POOL_WORDING: readonly [string, string][] = [
+  ["connect with SMTP and call starttls() instead of SMTP_SSL", "use protocol: \"smtp\" with requireTLS: true instead of \"smtps\""],
+  ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", "Set requireTLS: true or protocol: \"smtps\", or allowInsecureAuth: true to allow it."],
+  ["call starttls() before login() (or set requireTLS).", "set requireTLS: true."],
+  ["use SMTP_SSL", "use protocol: \"smtps\""],
+];
+
+/** `text` with the client's advice replaced by the pool's options. */
+function reword(text: string): string {
+  let out = text;
+  // the replacements hold no "$" pattern
+  for (const [client, pool] of POOL_WORDING) out = out.replaceAll(client, pool);
+  return out;
+}
+
+/**
+ * `err` (an error of opening a pool's connection) with its advice worded as the pool's
+ * options, changed in place (it is the same error every call waiting for that connection
+ * gets); any other error as it is.
+ */
+export function inPoolWords(err: unknown): unknown {
+  if (!(err instanceof SMTPException)) return err;
+  const message = reword(err.message);
+  if (message === err.message) return err;
+  if (typeof err.stack === "string") err.stack = err.stack.replace(err.message, message);
+  err.message = message;
+  // the client's own text (a reply that was not SMTP, or none): never a server's reply
+  if (err instanceof SMTPResponseException && err.smtpCode === -1) {
+    Object.defineProperty(err, "smtpError", { value: reword(err.smtpError) });
+  }
+  return err;
+}

@@ -1,0 +1,60 @@
+/**
+ * The advice in the errors of a pool's connections names the pool's options (`protocol`,
+ * `requireTLS`), not the client's classes and methods (`SMTP_SSL`, `starttls()`), which a
+ * pool's user never calls.
+ */
+
+import assert from "node:assert/strict";
+import net from "node:net";
+import { before, test } from "node:test";
+import { SMTPConnectError, SMTPException, SMTPPool, type PoolOptions } from "../../src/index.js";
+import { startDebugServer, type DebugServerOptions } from "../../src/server/debug-server.js";
+import { getTestCerts, type TestCerts } from "../helpers/certs.js";
+
+let certs: TestCerts;
+before(async () => {
+  certs = await getTestCerts();
+});
+
+/** The error of one send through a pool made with `options` to a debugging server made with `server`. */
+async function poolError(server: DebugServerOptions, options: Omit<PoolOptions, "host" | "port">): Promise<SMTPException> {
+  const debug = await startDebugServer(server);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: debug.port, localHostname: "pool.test", timeout: 10_000, ...options });
+  try {
+    const err: unknown = await pool.sendmail("a@x.test", "b@x.test", "hi\r\n").then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof SMTPException, String(err));
+    return err;
+  } finally {
+    await pool.close();
+    await debug.close();
+  }
+}
+
+test("pool: protocol smtps to a plain-text port says to use protocol smtp with requireTLS, not SMTP_SSL", async () => {
+  const err = await poolError({}, { protocol: "smtps" });
+  assert.match(err.message, /plain-text SMTP port .*: use protocol: "smtp" with requireTLS: true instead of "smtps"/);
+  assert.doesNotMatch(err.message, /SMTP_SSL|starttls\(\)/);
+});
+
+test("pool: protocol smtp to an implicit-TLS port says to use protocol smtps, not SMTP_SSL", { timeout: 20_000 }, async () => {
+  const err = await poolError({ tls: { cert: certs.cert, key: certs.key, mode: "implicit" } }, {});
+  assert.match(err.message, /implicit-TLS port .*: use protocol: "smtps"/);
+  assert.doesNotMatch(err.message, /SMTP_SSL/);
+  assert.ok(err instanceof SMTPConnectError && err.smtpCode === -1, String(err));
+  assert.match(err.smtpError, /use protocol: "smtps"/, "smtpError (the client's own text) says the same");
+  assert.match(err.stack ?? "", /use protocol: "smtps"/, "and so does the stack");
+});
+
+test("pool: auth where AUTH comes only after STARTTLS says to set requireTLS, not to call starttls()", async () => {
+  const err = await poolError({ tls: { cert: certs.cert, key: certs.key }, auth: { users: { alice: "pw" } } }, { auth: { user: "alice", password: "pw" } });
+  assert.match(err.message, /offers STARTTLS.*: set requireTLS: true\.$/);
+  assert.doesNotMatch(err.message, /starttls\(\)|login\(\)/);
+});
+
+test("pool: a password it will not send in clear says requireTLS, protocol smtps or allowInsecureAuth, not starttls() or SMTP_SSL", async () => {
+  // through a socketFactory the link never counts as loopback
+  const socketFactory = ({ host, port }: { host: string; port: number }): net.Socket => net.connect(port, host);
+  const err = await poolError({ auth: { users: { alice: "pw" }, methods: ["PLAIN", "LOGIN"] } }, { auth: { user: "alice", password: "pw" }, socketFactory });
+  assert.match(err.message, /Set requireTLS: true or protocol: "smtps", or allowInsecureAuth: true to allow it\./);
+  assert.doesNotMatch(err.message, /SMTP_SSL|starttls\(\)/);
+});
