@@ -129,3 +129,14 @@ test("a raw MAIL whose quoted sender holds \"> BODY=8BITMIME\" declares nothing:
     await assert.rejects(client.data(TEXT), refused);
   });
 });
+
+test("a raw RSET alone ends mail()'s SMTPUTF8: a non-ASCII recipient after it is refused before it is sent", async () => {
+  const script = `${greeting(["8BITMIME", "SMTPUTF8"])}C: MAIL FROM:<a@x.test> SMTPUTF8\nS: 250 ok\nC: RSET\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test", ["SMTPUTF8"]);
+    await client.docmd("RSET");
+    await assert.rejects(client.rcpt("ü@y.test"), SMTPNotSupportedError);
+    await assert.rejects(client.docmd("RCPT TO:<ü@y.test>"), TypeError);
+  });
+});
