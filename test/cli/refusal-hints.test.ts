@@ -25,6 +25,18 @@ test("loginHint: a server that offers neither AUTH nor STARTTLS: the whole hint 
     " (the server requires a login but offers no AUTH on this connection: its submission port may, 587 with --require-tls or 465 with --ssl, with --user and --password-env)");
 });
 
+test("loginHint: after a login (--user given), a server without STARTTLS gets no hint: its own text is all that is known", () => {
+  const refused = new SMTPSenderRefused(530, "5.7.0 Authentication required", "a@x.test");
+  assert.equal(loginHint(refused, client([["auth", "PLAIN"]], false), cmd({ user: "u" })), "");
+  assert.equal(loginHint(refused, client([], true), cmd({ user: "u" })), "");
+});
+
+test("sizeHint: a 452 with X.3.4 (too big for the system now) gets the sizes; without a client (no EHLO known) no hint", () => {
+  const c = client([["size", "1000"]], false);
+  assert.equal(sizeHint(new SMTPDataError(452, "4.3.4 Message too big for system"), 300, c), " (the message is 300 bytes as sent; the server's limit is SIZE 1000 bytes)");
+  assert.equal(sizeHint(new SMTPDataError(552, "5.3.4 Message too big for system"), 300, undefined), "");
+});
+
 test("sizeHint: a 554 or 452 with a routing (X.4.4), media (5.3.0), mailbox-disabled (5.2.1) or address-syntax (5.1.3) status gets no size hint; 5.3.4 does", () => {
   const c = client([["size", "1000"]], false);
   assert.equal(sizeHint(new SMTPDataError(554, "5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain"), 300, c), "");
