@@ -12,8 +12,12 @@ export type RawTransactionStep = { utf8: boolean; eightBit: boolean } | "end";
 /** The verbs that end a transaction. */
 const ENDS = new Set(["RSET", "EHLO", "HELO", "LHLO"]);
 
-/** `MAIL FROM:` and its path (`<...>` or a word): what follows are its parameters. */
-const MAIL = /^MAIL\s+FROM:\s*(?:<[^>]*>?|\S*)(.*)$/is;
+/**
+ * `MAIL FROM:` and its path (`<...>` or a word): what follows are its parameters. A quoted
+ * string in the path (RFC 5321 §4.1.2) may hold blanks, `>` and words like `SMTPUTF8`: they
+ * are the path's, not parameters.
+ */
+const MAIL = /^MAIL\s+FROM:\s*(?:<(?:[^>"]|"(?:[^"\\]|\\.)*")*>?|\S*)(.*)$/is;
 
 /**
  * The effect of the raw command `line` on the transaction (see the module), or `undefined`

@@ -118,3 +118,25 @@ test("a raw MAIL given all as arguments (docmd(\"\", \"MAIL ...\")) is read as a
     assert.equal((await client.data(TEXT)).code, 250);
   });
 });
+
+test("a raw MAIL whose quoted sender holds \"> BODY=8BITMIME\" declares nothing: data() of non-ASCII text is refused before DATA", async () => {
+  const mail = 'MAIL FROM:<"a> BODY=8BITMIME b"@x.test>';
+  const script = `${greeting(["8BITMIME"])}C: ${mail}\nS: 250 ok\n${RCPT}`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.docmd(mail);
+    await client.rcpt("b@y.test");
+    await assert.rejects(client.data(TEXT), refused);
+  });
+});
+
+test("a raw RSET alone ends mail()'s SMTPUTF8: a non-ASCII recipient after it is refused before it is sent", async () => {
+  const script = `${greeting(["8BITMIME", "SMTPUTF8"])}C: MAIL FROM:<a@x.test> SMTPUTF8\nS: 250 ok\nC: RSET\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test", ["SMTPUTF8"]);
+    await client.docmd("RSET");
+    await assert.rejects(client.rcpt("ü@y.test"), SMTPNotSupportedError);
+    await assert.rejects(client.docmd("RCPT TO:<ü@y.test>"), TypeError);
+  });
+});

@@ -86,6 +86,10 @@ const BAD_POOL_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, R
   ["maxInFlight as a string", { host: "x", maxInFlight: "8" }, TypeError, /maxInFlight must be a number, got the string "8"/],
   ["maxMessagesPerConnection as a string", { host: "x", maxMessagesPerConnection: "100" }, TypeError, /maxMessagesPerConnection must be a number, got the string "100"/],
   ["maxQueued as a string", { host: "x", maxQueued: "5" }, TypeError, /maxQueued must be a number, got the string "5"/],
+  // 0 is a value given (not the default), and a limit is a whole number of at least 1.
+  ["maxConnections 0", { host: "x", maxConnections: 0 }, RangeError, /^maxConnections must be a positive integer, got 0$/],
+  ["maxInFlight -1", { host: "x", maxInFlight: -1 }, RangeError, /^maxInFlight must be a positive integer, got -1$/],
+  ["maxMessagesPerConnection 2.5", { host: "x", maxMessagesPerConnection: 2.5 }, RangeError, /^maxMessagesPerConnection must be a positive integer, got 2.5$/],
   ["rateLimit.messages as a string", { host: "x", rateLimit: { messages: "10", interval: 1000 } }, TypeError, /rateLimit.messages must be a number, got the string "10"/],
 ];
 
