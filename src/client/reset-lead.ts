@@ -80,7 +80,8 @@ export function rawEncoding(conv: Conversation, verb: string, args: string): Com
  */
 export function rawRecipient(verb: string, args: string): string | undefined {
   const line = args ? `${verb} ${args}` : verb;
-  const match = /^\s*RCPT\s+TO:\s*(?:<([^>]*)>|(\S*))/i.exec(line);
+  // A quoted string in the path may hold ">" (RFC 5321 §4.1.2): it is the path's.
+  const match = /^\s*RCPT\s+TO:\s*(?:<((?:[^>"]|"(?:[^"\\]|\\.)*")*)>|(\S*))/i.exec(line);
   if (match === null) return /^\s*RCPT(?:\s|$)/i.test(line) ? "" : undefined;
   return match[1] ?? match[2]!;
 }

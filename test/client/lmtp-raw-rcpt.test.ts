@@ -58,3 +58,24 @@ test("LMTP low-level: a recipient accepted by putcmd('RCPT') and getreply() gets
     assert.equal((await client.noop()).message, "noop here");
   }, { timeouts: { dataTermination: 1000 } }, LMTP);
 });
+
+test("LMTP low-level: a raw RCPT whose quoted local part holds '>' is named by its whole path in data()'s replies", async () => {
+  const session = `${LHLO}
+C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<"r>1"@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 2.0.0 ok
+`;
+  await withScript(session, async (client) => {
+    await client.ehlo();
+    await client.mail("a@x.test");
+    assert.equal((await client.docmd('RCPT TO:<"r>1"@y.test>')).code, 250);
+    const reply = await client.data("hi");
+    assert.deepEqual([...(reply.recipients ?? new Map()).keys()], ['"r>1"@y.test']);
+  }, { timeouts: { dataTermination: 1000 } }, LMTP);
+});
