@@ -42,13 +42,13 @@ export function loginHint(err: unknown, client: Client | undefined, cmd: SendCom
 }
 
 /**
- * True for a reply that says the message is too large: 552 (RFC 1870 §6), 452 or 554 with
- * the status X.3.4 (RFC 3463: too big for the system) or X.2.3 (over the administrative
- * limit). X.2.2 is a full mailbox (Gmail's "over quota"), unless its text is about the
+ * True for a reply that says the message is too large: 552 (RFC 1870 §6), 452, 550 (Exchange)
+ * or 554 with the status X.3.4 (RFC 3463: too big for the system) or X.2.3 (over the
+ * administrative limit). X.2.2 is a full mailbox (Gmail's "over quota"), unless its text is about the
  * message's size (smtp-server gives 552 that status): another cause, no sizes for it.
  */
 function tooLarge(code: number, status: string | undefined, text: string): boolean {
-  if (code !== 552 && code !== 452 && code !== 554) return false;
+  if (code !== 552 && code !== 452 && code !== 554 && code !== 550) return false;
   if (status === undefined) return code === 552;
   const [, subject, detail] = status.split(".");
   if (subject === "2" && detail === "2") return /\bsize\b|too (?:big|large)/i.test(text) && !/mailbox|quota|account|full\b/i.test(text);

@@ -47,6 +47,13 @@ test("sizeHint: a 554 or 452 with a routing (X.4.4), media (5.3.0), mailbox-disa
   assert.equal(sizeHint(new SMTPDataError(554, "5.3.4 Message too big for system"), 300, c), " (the message is 300 bytes as sent; the server's limit is SIZE 1000 bytes)");
 });
 
+test("sizeHint: Exchange's 550 5.3.4 gets the sizes; a 550 without that status (no such user) does not", () => {
+  const c = client([["size", "1000"]], false);
+  assert.equal(sizeHint(new SMTPDataError(550, "5.3.4 Message size exceeds fixed maximum message size"), 300, c), " (the message is 300 bytes as sent; the server's limit is SIZE 1000 bytes)");
+  assert.equal(sizeHint(new SMTPSenderRefused(550, "5.1.1 User unknown", "a@x.test"), 300, c), "");
+  assert.equal(sizeHint(new SMTPDataError(550, "Message size exceeds fixed maximum message size"), 300, c), "");
+});
+
 test("utf8Hint: only the library's \"SMTPUTF8 not supported\" gets it; another extension the server lacks does not, even with a non-ASCII address", () => {
   const wide = cmd({ to: ["ü@y.test"] });
   assert.equal(utf8Hint(new SMTPNotSupportedError("SMTPUTF8 not supported by server"), wide), " (<ü@y.test> is not ASCII: only a server that offers SMTPUTF8 takes it)");
