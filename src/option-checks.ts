@@ -82,6 +82,11 @@ export function isBuiltContext(context: tls.SecureContext): boolean {
  */
 const checkedContexts = new WeakMap<object, { readonly context: tls.SecureContext; readonly values: Readonly<Record<string, unknown>> }>();
 
+/** The options in `options` that go into a TLS context: not {@link NOT_CONTEXT_KEYS}, without `null`s. */
+function contextEntries(options: Readonly<Record<string, unknown>>): [string, unknown][] {
+  return Object.entries(withoutNulls(options)).filter(([key]) => !NOT_CONTEXT_KEYS.has(key));
+}
+
 /** A copy of bytes (a Buffer, any typed array) that an option held: they may be changed in place. */
 class BytesCopy {
   constructor(readonly bytes: Buffer) {}
@@ -105,9 +110,8 @@ function snapshot(options: Readonly<Record<string, unknown>>): Record<string, un
     if (!isPlainObject(value)) return value;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v, depth + 1)]));
   };
-  const given = Object.entries(withoutNulls(options)).filter(([key]) => !NOT_CONTEXT_KEYS.has(key));
   try {
-    return Object.fromEntries(given.map(([key, value]) => [key, copy(value, 0)]));
+    return Object.fromEntries(contextEntries(options).map(([key, value]) => [key, copy(value, 0)]));
   } catch {
     return undefined;
   }
@@ -166,7 +170,7 @@ export function withCheckedContext(options: tls.ConnectionOptions): tls.Connecti
 
 /** True when the context options in `options` are those `values` (from {@link snapshot}) copied. */
 function unchanged(options: Readonly<Record<string, unknown>>, values: Readonly<Record<string, unknown>>): boolean {
-  const now = Object.entries(withoutNulls(options)).filter(([key]) => !NOT_CONTEXT_KEYS.has(key));
+  const now = contextEntries(options);
   if (now.length !== Object.keys(values).length) return false;
   return now.every(([key, value]) => Object.hasOwn(values, key) && sameAsSnapshot(value, values[key]));
 }
