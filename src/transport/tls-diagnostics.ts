@@ -114,8 +114,8 @@ const CLIENT_CERT_ALERTS: ReadonlyMap<string, string> = new Map([
  * cipher suite in common).
  */
 function clientCertificateHint(code: string, options: DiagnosedOptions): string | undefined {
-  const hint = CLIENT_CERT_ALERTS.get(code);
-  if (hint !== undefined) return inContext(hint, options);
+  const hint = alertHint(code, options);
+  if (hint !== undefined) return hint;
   if (code !== "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE") return undefined;
   // a caller's own context may hold a certificate (Node then ignores tls.cert and tls.pfx)
   const own = ownContext(options);
@@ -126,12 +126,13 @@ function clientCertificateHint(code: string, options: DiagnosedOptions): string 
 }
 
 /**
- * A {@link CLIENT_CERT_ALERTS} hint as it applies to `options`: with a caller's own
- * `secureContext`, Node ignores `tls.cert` and `tls.key` (the context holds the client's
- * certificate, if any), so the hint names the context instead.
+ * The {@link CLIENT_CERT_ALERTS} hint for the alert `code`, if any, as it applies to
+ * `options`: with a caller's own `secureContext`, Node ignores `tls.cert` and `tls.key` (the
+ * context holds the client's certificate, if any), so the hint names the context instead.
  */
-function inContext(hint: string, options: DiagnosedOptions): string {
-  if (!ownContext(options)) return hint;
+function alertHint(code: string, options: DiagnosedOptions): string | undefined {
+  const hint = CLIENT_CERT_ALERTS.get(code);
+  if (hint === undefined || !ownContext(options)) return hint;
   return hint.replace(/\(tls\.cert(?: and tls\.key)?(?=[:)])/, "(in the tls.secureContext given");
 }
 
@@ -224,8 +225,7 @@ export function describeTLSAlert(err: Error | undefined, host: string, port: num
   const code = errorCode(err);
   if (err === undefined || !/^ERR_SSL_\w*ALERT/.test(code)) return null;
   const what = reasonOf(err);
-  const hinted = CLIENT_CERT_ALERTS.get(code);
-  const about = hinted === undefined ? undefined : inContext(hinted, options);
+  const about = alertHint(code, options);
   const hint = about === undefined ? "" : `: ${about}`;
   return new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed by the server with a TLS alert (${what}, ${code})${hint}`, { cause: err });
 }
