@@ -121,6 +121,13 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
   const fixer = lines ? new LineEndingFixer() : undefined;
   let lastByte = -1;
   let limit: number | undefined;
+  // `given` bytes about to be yielded for `read` bytes read: mapped back for the progress
+  // display, and counted against the server's SIZE (the message as it goes, CRLF line ends)
+  const yielding = (given: number, read: number): void => {
+    state.given.add(given, read);
+    state.yielded += given;
+    if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes, state.yielded);
+  };
   try {
     for (;;) {
       state.waiting = true;
@@ -132,9 +139,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
         }
         state.ended = true;
         if (fixer !== undefined && lastByte !== -1 && lastByte !== LF) {
-          state.given.add(2, 0);
-          state.yielded += 2;
-          if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes, state.yielded);
+          yielding(2, 0);
           yield Buffer.from("\r\n", "latin1");
         }
         state.onEnd?.();
@@ -144,10 +149,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
       if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
       if (state.bytes === 0) limit = state.limit?.();
       state.bytes += next.value.length;
-      state.given.add(chunk.length, next.value.length);
-      // the message as it goes, its line ends made CRLF, is what the server's SIZE bounds
-      state.yielded += chunk.length;
-      if (limit !== undefined && state.yielded > limit) throw new MessageTooLargeError(limit, state.bytes, state.yielded);
+      yielding(chunk.length, next.value.length);
       yield chunk;
     }
   } catch (e) {
