@@ -50,4 +50,16 @@ describe("smtplib send: a message refused as too large", { concurrency: 1 }, () 
       await serve.stop();
     }
   });
+
+  test("from a pipe, the CRLF that ends an unended last line counts: it passes a limit the bytes read are within", async () => {
+    // 250 bytes read, no line end at all: 252 as sent
+    const serve = await Serve.start(["--size", "250", "--quiet"]);
+    try {
+      const r = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--no-chunking"], { input: "x".repeat(250) });
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(r.stderr, "smtplib: the message is larger than the server's limit (SIZE 250 bytes): sending stopped at 252 bytes as sent (250 bytes read), and nobody got it\n");
+    } finally {
+      await serve.stop();
+    }
+  });
 });
