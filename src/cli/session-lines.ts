@@ -28,11 +28,13 @@ export class SessionLines {
   /** The whole lines `text` completes (each ending in "\n"), holding back a line not yet ended. */
   push(text: string): string {
     let out = "";
-    let rest = this.#held + text;
-    for (let nl = rest.indexOf("\n"); nl !== -1; nl = rest.indexOf("\n")) {
-      out += this.#line(rest.slice(0, nl + 1));
-      rest = rest.slice(nl + 1);
+    const all = this.#held + text;
+    let start = 0;
+    for (let nl = all.indexOf("\n"); nl !== -1; nl = all.indexOf("\n", start)) {
+      out += this.#line(all.slice(start, nl + 1));
+      start = nl + 1;
     }
+    let rest = all.slice(start);
     while (rest.length > HELD_LINE_MAX) {
       // not between the two halves of a surrogate pair, which would each show as U+FFFD
       const at = /[\ud800-\udbff]/.test(rest[HELD_LINE_MAX - 1] ?? "") ? HELD_LINE_MAX - 1 : HELD_LINE_MAX;
