@@ -87,27 +87,24 @@ export class Conversation {
    */
   eightBit = false;
 
-  /** How many MAILs (`mail()`'s and raw ones) have declared {@link utf8} and {@link eightBit}. */
-  declarations = 0;
-  /** Raw MAILs whose replies are unread, to the {@link declarations} count each made. */
-  readonly rawMails = new WeakMap<Slot, number>();
+  /** The raw MAIL whose declaration is in force, until another MAIL declares (`mail()`'s: none). */
+  #declaredBy: Slot | undefined;
 
-  /** A MAIL is written: it declares {@link utf8} and {@link eightBit}. Returns its {@link declarations} count. */
-  declare(utf8: boolean, eightBit: boolean): number {
+  /** A MAIL is written (`slot`: a raw one's): it declares {@link utf8} and {@link eightBit}. */
+  declare(utf8: boolean, eightBit: boolean, slot?: Slot): void {
     this.utf8 = utf8;
     this.eightBit = eightBit;
-    return ++this.declarations;
+    this.#declaredBy = slot;
   }
 
   /**
-   * The reply to a raw command came: a raw MAIL refused ends its declaration, as a refused
-   * `mail()` does, unless a later MAIL has declared since.
+   * The reply to a raw command (`slot`) came: a raw MAIL refused ends its declaration, as a
+   * refused `mail()` does, unless a later MAIL has declared since.
    */
   rawReplied(slot: Slot, reply: SMTPReply): void {
-    const declared = this.rawMails.get(slot);
-    if (declared === undefined) return;
-    this.rawMails.delete(slot);
-    if (reply.code !== 250 && declared === this.declarations) this.endTransaction();
+    if (slot !== this.#declaredBy) return;
+    this.#declaredBy = undefined;
+    if (reply.code !== 250) this.endTransaction();
   }
 
   /** Ends the low-level transaction's state: {@link utf8} and {@link eightBit}. */

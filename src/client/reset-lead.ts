@@ -52,7 +52,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   if (name === "MAIL") {
     const slot = openGroup(conv, [command], false, coalesce)[0]!;
     // Its reply may end the declaration (see `Conversation.rawReplied`).
-    if (step !== undefined && step !== "end") conv.rawMails.set(slot, conv.declare(step.utf8, step.eightBit));
+    if (step !== undefined && step !== "end") conv.declare(step.utf8, step.eightBit, slot);
     return slot;
   }
   const [slot] = conv.pipeline([command], coalesce);
