@@ -259,7 +259,7 @@ export class CommandQueue {
       // not only when that command's caller reads it, which may be later (after reading the
       // replies before it), while another call writes its commands to a server that is leaving.
       if (reply.code === 421) {
-        this.#fatal(closedBy421(reply));
+        this.#fatal(closedBy421(reply), true);
         return;
       }
       // The code first: most replies complete their command, and then the kind is not read.
@@ -343,17 +343,19 @@ export class CommandQueue {
     this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}`, phase, timeout, { command }));
   }
 
-  #fatal(error: Error): void {
-    this.#failAll(error);
+  /** `on421`: the error is the close on a 421 that the slot before the open ones took. */
+  #fatal(error: Error, on421 = false): void {
+    this.#failAll(error, on421);
     this.#events.fatal(error);
   }
 
-  #failAll(error: unknown): void {
+  #failAll(error: unknown, on421 = false): void {
     this.#failure = error;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#waiting = 0;
-    let behind = false;
+    // After a 421, every open slot is behind the command it answered.
+    let behind = on421;
     for (const slot of this.#slots.drain()) {
       slot.error = error;
       slot.behind = behind;
