@@ -10,6 +10,7 @@ import type { SMTPReply } from "../protocol/reply.js";
 import type { Conversation } from "./conversation.js";
 import { closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
+import { unprocessedWhole } from "./unsent.js";
 
 /** The outcome of a whole transaction. */
 export interface Delivery {
@@ -255,7 +256,9 @@ async function readWhole(conv: Conversation, pending: Pending): Promise<Pending>
     // the next transaction must start with one.
     if (conv.writes === seq && !conv.channel.closed) await quietRset(conv).catch(() => undefined);
     else if (conv.resetAt <= seq) conv.resetDue = true;
-    // Its end of data was written with it: a connection gone before the replies may have delivered it.
+    // Its end of data was written with it: a connection gone before the replies may have
+    // delivered it, unless it closed on a 421 to an earlier command (never processed).
+    if (pending.final[0]?.unprocessed === true) throw unprocessedWhole([...slots, pending.final[0]], err);
     throw mayHaveBeenDelivered(err);
   } finally {
     conv.unreadWhole--;

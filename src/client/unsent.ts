@@ -55,3 +55,16 @@ export function unanswered(slot: Slot, err: unknown, command: string): unknown {
  * (`unstartedCalls` holds those that sent nothing at all.) Internal.
  */
 export const failedBehind = new WeakSet<Error>();
+
+/**
+ * The error for a transaction written whole (MAIL, RCPT, BDAT LAST and its bytes in one
+ * group) whose connection closed on a 421 to an earlier command (`Slot.unprocessed`): the
+ * server read nothing after that command, so the message was not delivered, though all of
+ * it was written. As {@link unanswered} for the first of its commands without a reply
+ * (`slots`: MAIL, the RCPTs, then the end of data); `err` when it is not the server's close.
+ */
+export function unprocessedWhole(slots: readonly Slot[], err: unknown): unknown {
+  if (!hungUp(err)) return err;
+  const at = Math.max(0, slots.findIndex((s) => s.reply === undefined));
+  return unanswered(slots[at]!, err, at === 0 ? "MAIL" : at < slots.length - 1 ? "RCPT" : "BDAT");
+}

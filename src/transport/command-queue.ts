@@ -66,6 +66,12 @@ export class Slot {
    * slot timed out (or broke the protocol) and the connection closed with this one unanswered.
    */
   behind = false;
+  /**
+   * True when the connection closed on a 421 that answered an earlier command (RFC 5321
+   * §3.8: the server reads no command after it), so this one was never processed, even if
+   * it was written.
+   */
+  unprocessed = false;
 
   /** A slot still waiting for its reply; `command` is shown masked. */
   constructor(kind: SlotKind, command: string) {
@@ -119,6 +125,8 @@ export class CommandQueue {
   readonly #events: QueueEvents;
   readonly #slots = new Fifo<Slot>();
   #failure: unknown = null;
+  /** True when {@link #failure} is the close on a 421 that a slot took (see `Slot.unprocessed`). */
+  #closedOn421 = false;
   #sealed = false;
   /** Replies held for `getreply()` after a raw `send()` (at most {@link HOLD_MIN} plus {@link #rawUnanswered}). */
   readonly #held: SMTPReply[] = [];
@@ -159,6 +167,7 @@ export class CommandQueue {
     if (this.#failure !== null) {
       slot.error = this.#failure;
       slot.behind = true;
+      slot.unprocessed = this.#closedOn421;
     } else this.#slots.push(slot);
     this.#holdUnsolicited = false;
     this.#held.length = 0;
@@ -351,6 +360,7 @@ export class CommandQueue {
 
   #failAll(error: unknown, on421 = false): void {
     this.#failure = error;
+    this.#closedOn421 = on421;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#waiting = 0;
@@ -359,6 +369,7 @@ export class CommandQueue {
     for (const slot of this.#slots.drain()) {
       slot.error = error;
       slot.behind = behind;
+      slot.unprocessed = on421;
       behind = true;
       slot.reject?.(error);
     }

@@ -1,11 +1,12 @@
 /**
  * SMTPPool with PIPELINING: a 421 closes the connection (RFC 5321 §3.8), and the server
  * reads no command after the one it answered so. A call whose commands went behind that
- * command (its MAIL after another call's ".") was never processed: nothing of it was
- * delivered, so the pool runs it again on another connection, as it does behind an end of
- * data that timed out or a server that hung up. The call the 421 answered is reported to
- * its caller, never run again. (Found by the queue-worker dogfooding review: the call
- * behind failed with "not sent" but was not retried.)
+ * command (its MAIL after another call's "."; with CHUNKING its whole transaction, BDAT LAST
+ * and bytes included) was never processed: nothing of it was delivered, so the pool runs
+ * it again on another connection, as it does behind an end of data that timed out or a
+ * server that hung up. The call the 421 answered is reported to its caller, never run
+ * again. (Found by the queue-worker dogfooding review: the call behind failed with "not
+ * sent" but was not retried, and over BDAT was reported "may have been delivered".)
  */
 
 import assert from "node:assert/strict";
@@ -63,6 +64,22 @@ test("pool: a call whose MAIL went with another call's '.' answered 421 runs aga
     await assert.rejects(first, (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 421);
     assert.deepEqual(await second, new Map());
     assert.deepEqual(server.delivered, ["RCPT TO:<c@x.test>"]);
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
+
+test("pool, BDAT: a call written whole behind the RSET answered 421 runs again on another connection, delivered once", async () => {
+  // Commands on the first connection: MAIL, RCPT, BDAT LAST, then RSET (the 421) leading the second call.
+  const server = await closingServer(["PIPELINING", "CHUNKING"], 4);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test" });
+  try {
+    const first = pool.sendmail("a@x.test", "b@x.test", "one\r\n");
+    const second = pool.sendmail("a@x.test", "c@x.test", "two\r\n");
+    assert.deepEqual(await first, new Map());
+    assert.deepEqual(await second, new Map());
+    assert.deepEqual(server.delivered, ["RCPT TO:<b@x.test>", "RCPT TO:<c@x.test>"]);
   } finally {
     await pool.close();
     await server.close();

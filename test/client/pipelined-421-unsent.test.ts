@@ -1,0 +1,70 @@
+/**
+ * A 421 closes the connection (RFC 5321 §3.8): the server reads no command after the one
+ * it answered so. With CHUNKING and PIPELINING, a call's whole transaction (RSET, MAIL,
+ * RCPT, BDAT LAST and its bytes) may already be written behind that command; the server
+ * never processed it, so its message was not delivered, and the call must say so ("the
+ * message was not sent"), not "may have been delivered", which tells a queue worker never
+ * to retry it (the message is then lost). A close without a 421 (a hang-up, a timeout) is
+ * still "may have been delivered": the server may have taken the message before it went.
+ * Found by the queue-worker dogfooding review.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SMTPDataError, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index.js";
+import { withScript } from "../helpers/client.js";
+import { EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
+
+/** The commands of one in-memory transaction to `rcpt`, whose 4-byte message is `m<n>` and CRLF. */
+const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
+C: RCPT TO:<${rcpt}>
+C: BDAT 4 LAST
+C! m${n}\\r\\n
+`;
+
+/** Two calls' transactions written back to back, the second led by RSET. */
+const TWO = `${EHLO_CHUNKING_PIPELINING}${tx("b@y.test", 1)}C: RSET\n${tx("c@y.test", 2)}`;
+
+/** The second call's error: its message was not sent, and nothing says it may have been delivered. */
+function notSent(err: unknown): boolean {
+  assert.ok(err instanceof SMTPServerDisconnected, String(err));
+  assert.match(err.message, /421 4\.3\.2 bye.*the message was not sent/);
+  assert.doesNotMatch(err.message, /may have been delivered/);
+  return true;
+}
+
+test("BDAT written whole behind a command answered 421 (the RSET that leads it): the message was not sent", async () => {
+  await withScript(`${TWO}S: 250 ok\nS: 250 ok\nS: 250 first\nS: 421 4.3.2 bye\n-- close\n`, async (client) => {
+    const first = client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n"));
+    const second = client.sendmail("a@x.test", "c@y.test", Buffer.from("m2\r\n"));
+    assert.deepEqual(await first, new Map());
+    await assert.rejects(second, notSent);
+  });
+});
+
+test("BDAT written whole behind another call's BDAT LAST answered 421: that call's refusal, and this message was not sent", async () => {
+  await withScript(`${TWO}S: 250 ok\nS: 250 ok\nS: 421 4.3.2 bye\n-- close\n`, async (client) => {
+    const first = client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n"));
+    const second = client.sendmail("a@x.test", "c@y.test", Buffer.from("m2\r\n"));
+    await assert.rejects(first, (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 421);
+    await assert.rejects(second, notSent);
+  });
+});
+
+test("BDAT written whole behind another call's MAIL answered 421: that sender refusal, and this message was not sent", async () => {
+  await withScript(`${TWO}S: 421 4.3.2 bye\n-- close\n`, async (client) => {
+    const first = client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n"));
+    const second = client.sendmail("a@x.test", "c@y.test", Buffer.from("m2\r\n"));
+    await assert.rejects(first, (err: unknown) => err instanceof SMTPSenderRefused && err.smtpCode === 421);
+    await assert.rejects(second, notSent);
+  });
+});
+
+test("BDAT written whole, then the server hangs up without a 421 after the call ahead's reply: still 'may have been delivered'", async () => {
+  await withScript(`${TWO}S: 250 ok\nS: 250 ok\nS: 250 first\n-- close\n`, async (client) => {
+    const first = client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n"));
+    const second = client.sendmail("a@x.test", "c@y.test", Buffer.from("m2\r\n"));
+    assert.deepEqual(await first, new Map());
+    await assert.rejects(second, (err: unknown) => err instanceof SMTPServerDisconnected && /may have been delivered/.test(err.message));
+  });
+});
