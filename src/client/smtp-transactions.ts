@@ -43,7 +43,8 @@ export interface SendMessageOptions {
    * turn (or for the greeting or STARTTLS before it), it sends nothing. With its transaction
    * partly written, the connection is closed (a half-sent transaction cannot be taken back)
    * and other calls on it fail with SMTPServerDisconnected; with its message all written,
-   * the connection stays and the final reply is read and dropped.
+   * the connection stays and the final reply is read and dropped. The reason does not say
+   * which: treat an aborted call as possibly delivered (README "Cancelling").
    */
   signal?: AbortSignal;
   /**
