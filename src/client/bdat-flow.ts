@@ -17,6 +17,8 @@ import {
 } from "./transaction.js";
 import { openGroup } from "./reset-lead.js";
 import { envelopeCommands } from "./envelope-commands.js";
+import { mayHaveBeenDelivered } from "./final-reply.js";
+import { unprocessedWhole } from "./unsent.js";
 import type { ProgressMeter } from "./progress-meter.js";
 
 /** Size of the chunks a stream is cut into. */
@@ -148,14 +150,22 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final }, err, opts.signal);
   }
   if (last !== null) opts.written?.();
-  envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
-  for (const slot of chunkSlots) {
-    const reply = await conv.read(slot);
-    if (reply.code !== 250) {
-      await drain(conv, final);
-      await abandon(conv, reply.code);
-      throw dataRefusal(conv, slot, "BDAT");
+  try {
+    envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
+    for (const slot of chunkSlots) {
+      const reply = await conv.read(slot);
+      if (reply.code !== 250) {
+        await drain(conv, final);
+        await abandon(conv, reply.code);
+        throw dataRefusal(conv, slot, "BDAT");
+      }
     }
+  } catch (err) {
+    // LAST went before these replies: a connection gone now may have delivered the message,
+    // unless it closed on a 421 to an earlier command (the server read none of it).
+    if (last === null) throw err;
+    if (final[0]?.unprocessed === true) throw unprocessedWhole(envelopeSlots, [...chunkSlots, ...final], err);
+    throw mayHaveBeenDelivered(err);
   }
   // Stopped early, so a refusal was read above and thrown: reaching here is a bug.
   if (last === null) throw new Error("internal error: BDAT stream stopped without a refusal");

@@ -105,7 +105,7 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * is. A copy: the connection's error is shared by every call on it, and those whose end of
  * data was never written were not delivered.
  */
-function mayHaveBeenDelivered(err: unknown): unknown {
+export function mayHaveBeenDelivered(err: unknown): unknown {
   const suffix = ", after the end of data was sent: the message may have been delivered";
   if (!(err instanceof SMTPException)) return err;
   const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}) };
@@ -258,7 +258,7 @@ async function readWhole(conv: Conversation, pending: Pending): Promise<Pending>
     else if (conv.resetAt <= seq) conv.resetDue = true;
     // Its end of data was written with it: a connection gone before the replies may have
     // delivered it, unless it closed on a 421 to an earlier command (never processed).
-    if (pending.final[0]?.unprocessed === true) throw unprocessedWhole([...slots, pending.final[0]], err);
+    if (pending.final[0]?.unprocessed === true) throw unprocessedWhole(slots, pending.final, err);
     throw mayHaveBeenDelivered(err);
   } finally {
     conv.unreadWhole--;

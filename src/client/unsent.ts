@@ -57,14 +57,16 @@ export function unanswered(slot: Slot, err: unknown, command: string): unknown {
 export const failedBehind = new WeakSet<Error>();
 
 /**
- * The error for a transaction written whole (MAIL, RCPT, BDAT LAST and its bytes in one
- * group) whose connection closed on a 421 to an earlier command (`Slot.unprocessed`): the
- * server read nothing after that command, so the message was not delivered, though all of
- * it was written. As {@link unanswered} for the first of its commands without a reply
- * (`slots`: MAIL, the RCPTs, then the end of data); `err` when it is not the server's close.
+ * The error for a transaction whose end of data was written without waiting for its
+ * envelope replies (BDAT LAST with pipelining) and whose connection closed on a 421 to an
+ * earlier command (`Slot.unprocessed`): the server read nothing after that command, so the
+ * message was not delivered, though all of it was written. As {@link unanswered} for the
+ * first of its commands without a reply: of `envelope` (MAIL, the RCPTs), else of `rest`
+ * (its chunks and end of data); `err` when it is not the server's close.
  */
-export function unprocessedWhole(slots: readonly Slot[], err: unknown): unknown {
+export function unprocessedWhole(envelope: readonly Slot[], rest: readonly Slot[], err: unknown): unknown {
   if (!hungUp(err)) return err;
-  const at = Math.max(0, slots.findIndex((s) => s.reply === undefined));
-  return unanswered(slots[at]!, err, at === 0 ? "MAIL" : at < slots.length - 1 ? "RCPT" : "BDAT");
+  const at = envelope.findIndex((s) => s.reply === undefined);
+  if (at !== -1) return unanswered(envelope[at]!, err, at === 0 ? "MAIL" : "RCPT");
+  return unanswered(rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1]!, err, "BDAT");
 }
