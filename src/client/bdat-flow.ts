@@ -162,9 +162,10 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     }
   } catch (err) {
     // LAST went before these replies: a connection gone now may have delivered the message,
-    // unless it closed on a 421 to an earlier command (the server read none of it).
+    // unless it closed on a 421 to an earlier command (the server read none of it; a pool
+    // cannot run it again from a stream read already).
     if (last === null) throw err;
-    if (final[0]?.unprocessed === true) throw unprocessedWhole(envelopeSlots, [...chunkSlots, ...final], err);
+    if (final[0]?.unprocessed === true) throw unprocessedWhole(envelopeSlots, [...chunkSlots, ...final], err, body.kind !== "stream");
     throw mayHaveBeenDelivered(err);
   }
   // Stopped early, so a refusal was read above and thrown: reaching here is a bug.

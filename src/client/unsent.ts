@@ -62,11 +62,14 @@ export const failedBehind = new WeakSet<Error>();
  * earlier command (`Slot.unprocessed`): the server read nothing after that command, so the
  * message was not delivered, though all of it was written. As {@link unanswered} for the
  * first of its commands without a reply: of `envelope` (MAIL, the RCPTs), else of `rest`
- * (its chunks and end of data); `err` when it is not the server's close.
+ * (its chunks and end of data); `err` when it is not the server's close. `rerun` false
+ * (a stream body, read already): not one a pool may run again (see {@link failedBehind}).
  */
-export function unprocessedWhole(envelope: readonly Slot[], rest: readonly Slot[], err: unknown): unknown {
+export function unprocessedWhole(envelope: readonly Slot[], rest: readonly Slot[], err: unknown, rerun = true): unknown {
   if (!hungUp(err)) return err;
   const at = envelope.findIndex((s) => s.reply === undefined);
-  if (at !== -1) return unanswered(envelope[at]!, err, at === 0 ? "MAIL" : "RCPT");
-  return unanswered(rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1]!, err, "BDAT");
+  const unsent = at !== -1 ? unanswered(envelope[at]!, err, at === 0 ? "MAIL" : "RCPT")
+    : unanswered(rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1]!, err, "BDAT");
+  if (!rerun) failedBehind.delete(unsent as Error);
+  return unsent;
 }
