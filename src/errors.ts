@@ -94,7 +94,9 @@ export class SMTPServerDisconnected extends SMTPException {}
 
 /**
  * A timeout expired (connecting, waiting for a reply, or writing data). The socket has
- * been closed. `code` is `"ETIMEDOUT"`, as in Node's own errors.
+ * been closed. `code` is `"ETIMEDOUT"`, as in Node's own errors. Whether a message may have
+ * been delivered is said by the message ("may have been delivered"), not by `phase`: with
+ * pipelined BDAT the end of data goes with MAIL, so a `command` timeout can follow it.
  */
 export class SMTPTimeoutError extends SMTPServerDisconnected {
   /** Always `"ETIMEDOUT"`. */
