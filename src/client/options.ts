@@ -75,7 +75,8 @@ export interface SMTPOptions {
    * arrived 1.5 s after connecting, a second connection to the same host and port tries a TLS
    * handshake (nothing is verified, no data is sent on it, the first connection is left
    * alone); if the peer speaks TLS, `connect()` fails at once with an `SMTPConnectError`
-   * "this looks like an implicit-TLS port (such as 465): use SMTP_SSL" instead of waiting for
+   * "this looks like an implicit-TLS port (such as 465): use SMTP_SSL" (for `LMTP`, which has
+   * no implicit TLS: to use an LMTP port with STARTTLS) instead of waiting for
    * the greeting timeout; otherwise the greeting is awaited as usual. Not used by `SMTP_SSL`
    * or for Unix sockets. Turn it off for servers that penalise early client data on a new
    * connection (such as Postfix postscreen's pregreet test). Default true.

@@ -212,7 +212,7 @@ export class SMTP extends SMTPTransactions {
     // A probe would connect around the socketFactory (its proxy or tunnel): none then.
     if (this.implicitTLS !== undefined || diagnoseTLS === false || host.startsWith("/") || socketFactory !== undefined) return greeting;
     return greetingOrTLSDiagnosis(greeting, {
-      host, port, owner: this,
+      host, port, owner: this, lmtp: this.dialect === "lmtp",
       ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
       onProbe: () => this.tracer.line(`no greeting from ${endpoint(host, port)} yet: probing it for implicit TLS on a second connection`),
       heard: () => channel.replyInProgress,
