@@ -20,7 +20,7 @@ import { Conversation, type Dialect } from "./conversation.js";
 import { checkDebugLevel, checkLocalHostname, checkSMTPOptions, resolveTimeouts, type SMTPOptions } from "./options.js";
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
-import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
+import { rawCommandSlot, rawRecipient, rawWritten } from "./reset-lead.js";
 import { rawReplied } from "./raw-replies.js";
 import { endpoint } from "../transport/endpoint.js";
 import { linkSignals } from "./abortable.js";
@@ -226,6 +226,7 @@ export class SMTP extends SMTPTransactions {
       const bytes = rawBytes(data);
       const conv = this.requireConnection();
       this.rawSent(bytes);
+      rawWritten(conv, bytes);
       conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
     });
   }
