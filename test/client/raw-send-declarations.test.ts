@@ -55,7 +55,7 @@ S: 250 queued
   });
 });
 
-test("raw send(): the end of data (\".\") ends the declarations, as after data(): a later command with non-ASCII text is refused, not sent as UTF-8", async () => {
+test("raw send() (or docmd()): the end of data (\".\") ends the declarations, as after data(): a later command with non-ASCII text is refused, not sent as UTF-8", async () => {
   const script = `${EHLO}C: MAIL FROM:<a@x.test> SMTPUTF8 BODY=8BITMIME
 S: 250 ok
 C: RCPT TO:<b@y.test>
@@ -74,6 +74,16 @@ S: 250 queued
     await client.send("hi\r\n.");
     await client.send("\r\n");
     assert.equal((await client.getreply()).code, 250);
+    await assert.rejects(client.verify("ü@y.test"), /needs an SMTPUTF8 transaction/);
+  });
+  // The same "." given to docmd(), the message before it sent raw.
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.docmd("MAIL FROM:<a@x.test> SMTPUTF8 BODY=8BITMIME");
+    await client.rcpt("b@y.test");
+    await client.docmd("DATA");
+    await client.send("hi\r\n");
+    assert.equal((await client.docmd(".")).code, 250);
     await assert.rejects(client.verify("ü@y.test"), /needs an SMTPUTF8 transaction/);
   });
 });
