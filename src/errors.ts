@@ -102,14 +102,15 @@ export class SMTPServerDisconnected extends SMTPException {
    * to it: every recipient's outcome as known, as the map `sendmail` returns: one refused at
    * RCPT with that reply (it did not get the message), one accepted with code -1 (no reply:
    * whether it got the message is unknown). `undefined` otherwise (SMTP's one reply to the
-   * end of data answers for all).
+   * end of data answers for all). An own property only when set: not one more line in
+   * every other such error as logged.
    */
-  readonly recipients: Map<string, SMTPReply> | undefined;
+  declare readonly recipients: Map<string, SMTPReply> | undefined;
 
   /** `options.recipients` becomes {@link recipients}, bare `{ code, message }` entries completed into replies. */
   constructor(message = "", options: SMTPDisconnectedOptions = {}) {
     super(message, options);
-    this.recipients = options.recipients === undefined ? undefined : asReplies(options.recipients);
+    if (options.recipients !== undefined) this.recipients = asReplies(options.recipients);
   }
 }
 
