@@ -12,7 +12,7 @@ import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
-import { rawReplied } from "./raw-replies.js";
+import { rawReplied, rawSendReplied } from "./raw-replies.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
 import { RawAuthScan } from "./raw-auth-scan.js";
@@ -321,6 +321,7 @@ export abstract class SMTPBase {
    */
   protected rawReplyRead(reply: SMTPReply): SMTPReply {
     this.#rawScan.answered();
+    if (this.conversation !== null) rawSendReplied(this.conversation, reply);
     return this.#authAnswerDue ? this.authReplied(reply) : reply;
   }
 

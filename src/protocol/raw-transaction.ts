@@ -35,11 +35,14 @@ export function rawTransactionStep(line: string): RawTransactionStep | undefined
 /** Longest raw line read as a command (RFC 5321 §4.5.3.1.4 allows 512 octets; extensions more): a longer one is not. */
 const MAX_RAW_LINE = 4096;
 
+/** A RCPT line: its path between `<` and `>` (a quoted string in it may hold `>`), or the word after `TO:`. */
+const RCPT = /^\s*RCPT\s+TO:\s*(?:<((?:[^>"]|"(?:[^"\\]|\\.)*")*)>|(\S*))/i;
+
 /** A BDAT line: the size of its chunk, and whether it is the LAST (RFC 3030 §2). */
 const BDAT = /^BDAT\s+(\d+)(\s+LAST)?\s*$/i;
 
-/** The first letters of the verbs that matter here (BDAT, EHLO, HELO, LHLO, MAIL, RSET), and "." (the end of data). */
-const FIRST = new Set([..."BEHLMRbehlmr."].map((c) => c.charCodeAt(0)));
+/** The first letters of the verbs that matter here (BDAT, DATA, EHLO, HELO, LHLO, MAIL, RCPT, RSET), and "." (the end of data). */
+const FIRST = new Set([..."BDEHLMRbdehlmr."].map((c) => c.charCodeAt(0)));
 
 /**
  * The effect on the transaction of the raw command `line` (no CRLF), as {@link
@@ -55,17 +58,23 @@ export function rawLineStep(line: string): RawTransactionStep | undefined {
 
 /**
  * Reads the bytes a caller writes raw (`send()`) as command lines, however they are cut
- * into calls, for what they do to the transaction (see {@link rawLineStep}): carries the line
- * in progress from one write to the next, and skips the bytes of a BDAT chunk (which are
- * message data, not commands). Message data sent after DATA is read as lines: harmless, as
- * its end (".") ends the transaction anyway, and a line of it that would end one ends
- * what the end of data ends. Lines longer than {@link MAX_RAW_LINE} are no command. Pure.
+ * into calls, for what they do to the transaction (see {@link rawLineStep}), and which of
+ * them are owed a reply (see {@link replied}): carries the line in progress from one write
+ * to the next, and skips the bytes of a BDAT chunk and the lines after a DATA answered 354
+ * up to its "." (message data, not commands). Lines longer than
+ * {@link MAX_RAW_LINE} are no command. Pure.
  */
 export class RawTransactionScan {
   /** The line in progress (latin1, one char per byte), or `null` once it is too long to be a command. */
   #line: string | null = "";
   /** Bytes of a BDAT chunk still to come. */
   #skip = 0;
+  /** True once DATA was answered 354 (see {@link dataAccepted}), until the "." that ends its message: those lines are data, and get no reply. */
+  #inData = false;
+  /** The RCPT lines still owed a reply, each with how many other lines before it are. */
+  readonly #rcpts: { before: number; path: string }[] = [];
+  /** Lines owed a reply after the last of {@link #rcpts}. */
+  #plain = 0;
 
   /** The steps of the lines that `bytes` complete, in order. */
   push(bytes: Uint8Array): RawTransactionStep[] {
@@ -99,6 +108,45 @@ export class RawTransactionScan {
     this.#line = "";
     const bdat = BDAT.exec(line.trimStart());
     if (bdat !== null) this.#skip = Number(bdat[1]);
+    // A command: not message data (a "." given to docmd() ends DATA's message).
+    this.#inData = false;
+  }
+
+  /**
+   * A raw DATA (written raw, or given to `putcmd`/`docmd`) was answered 354: what is
+   * written raw from now until a lone "." is message data. Told only once the reply is read,
+   * so that after a refused DATA the lines that follow are still read as commands.
+   */
+  dataAccepted(): void {
+    this.#inData = true;
+  }
+
+  /**
+   * A reply to a line written raw was read (`getreply()`): the path of the RCPT it answers,
+   * or `undefined` for any other line. Lines of message data (after a DATA line, before its
+   * "."), which get none, are not counted.
+   */
+  replied(): string | undefined {
+    const next = this.#rcpts[0];
+    if (next === undefined) {
+      if (this.#plain > 0) this.#plain--;
+      return undefined;
+    }
+    if (next.before > 0) {
+      next.before--;
+      return undefined;
+    }
+    this.#rcpts.shift();
+    return next.path;
+  }
+
+  /** A line written raw that is owed a reply; `path` for a RCPT. */
+  #owed(path: string | undefined): void {
+    if (path === undefined) this.#plain++;
+    else {
+      this.#rcpts.push({ before: this.#plain, path });
+      this.#plain = 0;
+    }
   }
 
   /** Adds `buf[from, to)` to the line in progress, while it may be a command. */
@@ -123,8 +171,17 @@ export class RawTransactionScan {
   /** The line in progress ended (LF): its step, if any; a BDAT's chunk is skipped next. */
   #ended(): RawTransactionStep | undefined {
     const line = this.#line?.replace(/\r$/, "");
+    const data = this.#inData;
     this.#line = "";
-    if (line === undefined) return undefined;
+    if (data && line !== ".") return undefined;
+    this.#inData = false;
+    if (line === undefined) {
+      this.#owed(undefined);
+      return undefined;
+    }
+    const rcpt = RCPT.exec(line);
+    // The line was read one char per byte: the path as the caller wrote it (UTF-8).
+    this.#owed(rcpt === null ? undefined : Buffer.from(rcpt[1] ?? rcpt[2]!, "latin1").toString("utf8"));
     const bdat = BDAT.exec(line.trimStart());
     if (bdat !== null) this.#skip = Number(bdat[1]);
     return rawLineStep(line);

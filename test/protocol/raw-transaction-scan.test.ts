@@ -21,7 +21,7 @@ const EXPECTED: RawTransactionStep[] = [
 ];
 
 describe("RawTransactionScan", () => {
-  it("reads MAIL declarations and the ends (RSET, EHLO, a lone \".\", BDAT LAST); skips a BDAT chunk; a line without its LF is not read yet", () => {
+  it("reads MAIL declarations and the ends (RSET, EHLO, a lone \".\", BDAT LAST); skips a BDAT chunk; a line without its LF is not read yet; with no 354 told, lines after DATA are commands", () => {
     assert.deepEqual(steps([TEXT]), EXPECTED);
   });
 
@@ -40,5 +40,21 @@ describe("RawTransactionScan", () => {
     const scan = new RawTransactionScan();
     scan.written("BDAT 6");
     assert.deepEqual(scan.push(Buffer.from("RSET\r\nRSET\r\n")), ["end"]);
+  });
+});
+
+describe("RawTransactionScan.replied", () => {
+  it("pairs each reply read with the raw line it answers: a RCPT's path (UTF-8), none for other lines; after DATA's 354, the message's lines are data (no reply, no command) up to its \".\"", () => {
+    const body = Buffer.from("RCPT TO:<body@line>\r\nRSET\r\n.\r\nrcpt to:<\"a>b\"@y.test> NOTIFY=NEVER\r\nRCPT TO:bare@y.test\r\n");
+    for (let i = 0; i <= body.length; i++) {
+      const scan = new RawTransactionScan();
+      scan.push(Buffer.from("NOOP\r\nRCPT TO:<ü@y.test>\r\nDATA\r\n"));
+      assert.deepEqual([scan.replied(), scan.replied(), scan.replied()], [undefined, "ü@y.test", undefined]);
+      scan.dataAccepted();
+      // Only the "." ends the message: the body's RSET is data.
+      assert.deepEqual([...scan.push(body.subarray(0, i)), ...scan.push(body.subarray(i))], ["end"], `split at ${i}`);
+      // ".", RCPT, RCPT; then nothing more is owed.
+      assert.deepEqual([scan.replied(), scan.replied(), scan.replied(), scan.replied()], [undefined, "\"a>b\"@y.test", "bare@y.test", undefined], `split at ${i}`);
+    }
   });
 });
