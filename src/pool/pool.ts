@@ -20,7 +20,6 @@ import type { SMTPReply } from "../protocol/reply.js";
 import { quitMember, type Member } from "./member.js";
 import { MemberOpener } from "./opener.js";
 import { checkPoolOptions, positive, type PoolOptions } from "./pool-options.js";
-import type { Checked } from "../client/options.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { CallPass, RateLimiter } from "./rate-limit.js";
 import { TurnQueue } from "./turn-queue.js";
@@ -29,7 +28,7 @@ export type { PoolOptions } from "./pool-options.js";
 
 /** A pool of SMTP connections with a rate limit. `await using` closes it. */
 export class SMTPPool {
-  readonly #options: Checked<PoolOptions>;
+  readonly #options: ReturnType<typeof checkPoolOptions>["pool"];
   readonly #members: Member[] = [];
   readonly #waiters = new TurnQueue();
   /**
