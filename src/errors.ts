@@ -86,11 +86,33 @@ export class SMTPException extends Error {
   }
 }
 
+/** Options of {@link SMTPServerDisconnected}: {@link SMTPErrorOptions} and what each recipient got. */
+export interface SMTPDisconnectedOptions extends SMTPErrorOptions {
+  /** See {@link SMTPServerDisconnected.recipients}. */
+  recipients?: Map<string, ReplyLike>;
+}
+
 /**
  * The server closed the connection unexpectedly, or the client was used before
  * `connect()`. A socket error, if any, is in `cause`.
  */
-export class SMTPServerDisconnected extends SMTPException {}
+export class SMTPServerDisconnected extends SMTPException {
+  /**
+   * LMTP, the connection lost after the end of data and before the first recipient's reply
+   * to it: every recipient's outcome as known, as the map `sendmail` returns: one refused at
+   * RCPT with that reply (it did not get the message), one accepted with code -1 (no reply:
+   * whether it got the message is unknown). `undefined` otherwise (SMTP's one reply to the
+   * end of data answers for all). An own property only when set: not one more line in
+   * every other such error as logged.
+   */
+  declare readonly recipients: Map<string, SMTPReply> | undefined;
+
+  /** `options.recipients` becomes {@link recipients}, bare `{ code, message }` entries completed into replies. */
+  constructor(message = "", options: SMTPDisconnectedOptions = {}) {
+    super(message, options);
+    if (options.recipients !== undefined) this.recipients = asReplies(options.recipients);
+  }
+}
 
 /**
  * A timeout expired (connecting, waiting for a reply, or writing data). The socket has
@@ -107,7 +129,7 @@ export class SMTPTimeoutError extends SMTPServerDisconnected {
   readonly timeout: number;
 
   /** `phase` is the step that timed out and `timeout` its limit in ms (see {@link phase}, {@link timeout}). */
-  constructor(message: string, phase = "command", timeout = 0, options: SMTPErrorOptions = {}) {
+  constructor(message: string, phase = "command", timeout = 0, options: SMTPDisconnectedOptions = {}) {
     super(message, options);
     this.phase = phase;
     this.timeout = timeout;

@@ -11,7 +11,7 @@ export {
   SMTPNotSupportedError, SMTPPoolQueueFull, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "./errors.js";
-export type { ReplyLike, SMTPErrorOptions } from "./errors.js";
+export type { ReplyLike, SMTPDisconnectedOptions, SMTPErrorOptions } from "./errors.js";
 export { quoteaddr, quotedata } from "./protocol/address.js";
 export type { SMTPReply, ReplyLimits } from "./protocol/reply.js";
 export { SMTP } from "./client/smtp.js";
@@ -24,7 +24,7 @@ export type { LoginOptions } from "./client/smtp-secure.js";
 export type { MessageBody } from "./client/body.js";
 export type { MessageInput } from "./client/send-message.js";
 export type { AuthObject } from "./client/authenticate.js";
-export type { AuthContext, AuthCredentials, ChannelBinding, ChannelBindingType, SASLExchange, SASLMechanism, TokenSource } from "./auth/mechanism.js";
+export type { AuthContext, AuthCredentials, ChannelBinding, GivenCredentials, ChannelBindingType, SASLExchange, SASLMechanism, TokenSource } from "./auth/mechanism.js";
 export { createScramSha256Mechanism, type ScramOptions } from "./auth/scram-sha-256.js";
 export { AuthRegistry, defaultRegistry, type RegisterOptions } from "./auth/registry.js";
 export type { TLSInfo } from "./transport/connection.js";

@@ -25,6 +25,21 @@ export interface AuthCredentials {
 }
 
 /**
+ * {@link AuthCredentials} as `loginWith()` and a pool's `auth` take them: a key set to `null`
+ * is one not given (Python's `None`), as for every option.
+ */
+export interface GivenCredentials {
+  /** See {@link AuthCredentials.user}. */
+  user: string;
+  /** See {@link AuthCredentials.password}. */
+  password?: string | null | undefined;
+  /** See {@link AuthCredentials.token}. */
+  token?: TokenSource | null | undefined;
+  /** See {@link AuthCredentials.authzid}. */
+  authzid?: string | null | undefined;
+}
+
+/**
  * A channel binding (RFC 5056): bytes that name this TLS connection, so that a `-PLUS`
  * SCRAM exchange proves both ends saw the same one (no man in the middle who terminates
  * TLS and opens a second connection could pass the proof on).

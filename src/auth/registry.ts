@@ -11,7 +11,7 @@ import { oauthBearerMechanism } from "./oauthbearer.js";
 import { plainMechanism } from "./plain.js";
 import { scramSha256Mechanism, scramSha256PlusMechanism } from "./scram-sha-256.js";
 import { xoauth2Mechanism } from "./xoauth2.js";
-import { checkKnownKeys, optionsObject } from "../option-checks.js";
+import { checkKnownKeys, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 
 /** A SASL mechanism name (RFC 4422 §3.1): 1 to 20 of `A-Z`, `0-9`, `-`, `_`. */
@@ -42,7 +42,7 @@ function checkMechanism(value: unknown): void {
 /** Where {@link AuthRegistry.register} puts a mechanism. */
 export interface RegisterOptions {
   /** Insert just before this mechanism (case-insensitive); it must be registered. */
-  before?: string;
+  before?: string | null | undefined;
 }
 
 /**
@@ -65,9 +65,11 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
    * a mechanism of the same name keeps that one's place, and a new one goes last (least preferred). Returns `this`.
    * Throws `TypeError` for an invalid name and `RangeError` when `before` is not registered.
    */
-  register(mechanism: SASLMechanism, options: RegisterOptions = {}): this {
+  register(mechanism: SASLMechanism, given: RegisterOptions = {}): this {
     checkMechanism(mechanism);
-    checkKnownKeys(optionsObject(options, "register options"), ["before"], "register option");
+    checkKnownKeys(optionsObject(given, "register options"), ["before"], "register option");
+    // `before: null` is not given, as for every option.
+    const options = withoutNulls(given as Record<string, unknown>) as { before?: string };
     const name = normaliseMechanismName(mechanism.name);
     const entry: SASLMechanism = mechanism.name === name ? mechanism : Object.freeze({
       name,

@@ -29,7 +29,8 @@ import { checkCredential, checkPassword, checkUser, saslName } from "./credentia
 import { computedLocally, credentialsUnfit, type ChannelBindingType } from "./mechanism.js";
 import type { AuthContext, AuthCredentials, SASLExchange, SASLMechanism } from "./mechanism.js";
 import { saslprep } from "./saslprep.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, optionsObject } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, optionsObject, withoutNulls } from "../option-checks.js";
+import type { Checked } from "../checked.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -60,38 +61,41 @@ const NONCE = /^[\x21-\x2b\x2d-\x7e]+$/;
 /** Options for {@link createScramSha256Mechanism}. */
 export interface ScramOptions {
   /** Returns the client nonce; for tests only. Default: 18 random bytes, base64. */
-  nonce?: () => string;
+  nonce?: (() => string) | null | undefined;
   /** Make SCRAM-SHA-256-PLUS (channel binding required) instead of SCRAM-SHA-256. Default false. */
-  plus?: boolean;
+  plus?: boolean | null | undefined;
   /**
    * With `plus`: the binding type. Default `tls-exporter` (TLS 1.3 only); with
    * `tls-server-end-point`, any TLS version whose server certificate's signature names one
    * hash (see the module notes for why that is not the default).
    */
-  channelBinding?: ChannelBindingType;
+  channelBinding?: ChannelBindingType | null | undefined;
   /**
    * Derives the salted password (PBKDF2-HMAC-SHA256, 32 bytes); for tests only (to watch
    * or hold the derivation). Default: `node:crypto`'s `pbkdf2`, in libuv's threadpool,
    * which may take any time; a function given here is held to the `command` timeout, as
    * any answer of a caller's code is (the exchange is then cancelled with `*`).
    */
-  pbkdf2?: (password: Buffer, salt: Buffer, iterations: number) => Promise<Buffer>;
+  pbkdf2?: ((password: Buffer, salt: Buffer, iterations: number) => Promise<Buffer>) | null | undefined;
   /**
    * The lowest iteration count accepted, an integer from 1 to {@link MAX_SCRAM_ITERATIONS}.
    * Default {@link MIN_SCRAM_ITERATIONS} (4096, RFC 7677 §4): lower it only for a server
    * known to store fewer.
    */
-  minIterations?: number;
+  minIterations?: number | null | undefined;
 }
 
 /**
  * Checks {@link ScramOptions}: `plus: "yes"` would quietly make a mechanism without channel
  * binding, and `channelBinding: "tls-unique"` one that labelled another binding's bytes
- * with that name, and `minIterations: 0` one that took any count. @throws TypeError, RangeError
+ * with that name, and `minIterations: 0` one that took any count. Returns them without the
+ * `null`s. @throws TypeError, RangeError
  */
-function checkScramOptions(value: unknown): void {
-  const options = optionsObject(value, "SCRAM options");
-  checkKnownKeys(options, ["nonce", "plus", "channelBinding", "pbkdf2", "minIterations"], "SCRAM option");
+function checkScramOptions(value: unknown): Checked<ScramOptions> {
+  const given = optionsObject(value, "SCRAM options");
+  checkKnownKeys(given, ["nonce", "plus", "channelBinding", "pbkdf2", "minIterations"], "SCRAM option");
+  // An option set to null is one not given, as for every option.
+  const options = withoutNulls(given);
   checkBoolean(options, "plus");
   checkFunction(options, "nonce");
   checkFunction(options, "pbkdf2");
@@ -103,11 +107,12 @@ function checkScramOptions(value: unknown): void {
     }
   }
   const binding = options["channelBinding"];
-  if (binding === undefined) return;
+  if (binding === undefined) return options as Checked<ScramOptions>;
   if (binding !== "tls-exporter" && binding !== "tls-server-end-point") {
     throw new TypeError(`channelBinding must be "tls-exporter" or "tls-server-end-point", got ${describeValue(binding)}`);
   }
   if (options["plus"] !== true) throw new TypeError("channelBinding applies only with plus: true (SCRAM-SHA-256-PLUS)");
+  return options as Checked<ScramOptions>;
 }
 
 /** The default {@link ScramOptions.pbkdf2}. */
@@ -253,8 +258,8 @@ class ScramExchange implements SASLExchange {
  * malformed or hostile server message (an iteration count out of range included), a server error (`e=`, such as
  * `channel-bindings-dont-match`), or a server signature that is wrong or missing.
  */
-export function createScramSha256Mechanism(options: ScramOptions = {}): SASLMechanism {
-  checkScramOptions(options);
+export function createScramSha256Mechanism(given: ScramOptions = {}): SASLMechanism {
+  const options = checkScramOptions(given);
   const makeNonce = options.nonce ?? (() => randomBytes(18).toString("base64"));
   const plus = options.plus === true ? options.channelBinding ?? "tls-exporter" : null;
   const pbkdf2 = options.pbkdf2 ?? derive;

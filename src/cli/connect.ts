@@ -170,6 +170,9 @@ const NO_CERT_FLAG = "(smtplib has no flag for a client certificate)";
  * that there is none: an operator cannot act on a library option's name.
  */
 const CLI_WORDING: readonly [string | RegExp, string][] = [
+  // The library's advice for LMTP to an implicit-TLS port (no LMTP over implicit TLS)
+  ["smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true",
+    "smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): connect to an LMTP port of the server that offers STARTTLS, with --require-tls"],
   [/\(tls\.cert[^)]*\)/g, NO_CERT_FLAG],
   [/Set tls\.minVersion or tls\.maxVersion to a version the server speaks \([^)]*\)/g,
     "smtplib has no flag to change the TLS versions it allows (a server that speaks only TLS 1.0 or 1.1 is outdated: it needs upgrading)"],
@@ -207,9 +210,7 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
   const said = tlsMode === "starttls"
     ? text.replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
     : text;
-  // --ssl is SMTP only (a usage error with --lmtp): advising it would send the user in a circle
-  const advised = lmtp === true ? said.replace(IMPLICIT_TLS_ADVICE, IMPLICIT_TLS_ADVICE_LMTP) : said;
-  return advised + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp));
 }
 
 /**
@@ -250,11 +251,6 @@ function isSocket(path: string): boolean {
     return false;
   }
 }
-
-/** The library's advice for a port that speaks TLS from the first byte, as {@link cliWording} words it. */
-const IMPLICIT_TLS_ADVICE = "this looks like an implicit-TLS port (such as 465): use --ssl";
-/** That advice for `--lmtp`, which has no implicit TLS. */
-const IMPLICIT_TLS_ADVICE_LMTP = "this looks like an implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): connect to an LMTP port of the server that offers STARTTLS, with --require-tls";
 
 function protocolHint(err: unknown, lmtp: boolean): string {
   if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";

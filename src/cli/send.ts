@@ -5,7 +5,7 @@
  */
 import { fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPTimeoutError, type SMTPReply } from "../index.js";
+import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError, type SMTPReply } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
@@ -189,6 +189,11 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
     // those refused at RCPT before those refused after the data), then the summary
     for (const [addr, , reply] of inOrderGiven([...new Set(cmd.to)], new Map(), e.recipients)) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
     out(`sent to 0 of ${recipients} recipient(s)`);
+  }
+  // LMTP, the connection lost before the first reply after the data: each recipient's line
+  // (refused at RCPT, or unknown: code -1), with no count sent to (the unknown may have it)
+  if (e instanceof SMTPServerDisconnected && e.recipients !== undefined) {
+    for (const [addr, , reply] of inOrderGiven([...new Set(cmd.to)], new Map(), e.recipients)) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
   }
   if (e instanceof MessageTooLargeError) {
     err(`smtplib: ${e.message}`);

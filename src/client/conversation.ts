@@ -10,6 +10,7 @@ import { closedBy421, SMTPTimeoutError } from "../errors.js";
 import { untilAborted } from "./abortable.js";
 import type { CommandEncoding } from "../protocol/commands.js";
 import { parseEhlo } from "../protocol/ehlo.js";
+import { RawTransactionScan } from "../protocol/raw-transaction.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { slotKinds, type Channel, type Outgoing, type SlotKinds } from "../transport/channel.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -112,6 +113,8 @@ export class Conversation {
     this.utf8 = false;
     this.eightBit = false;
   }
+  /** The bytes written raw (`send()`), read as command lines (see `rawWritten`). */
+  readonly rawScan = new RawTransactionScan();
   /** Recipients accepted by `rcpt()` in the current low-level transaction (LMTP's `data()`). */
   accepted: string[] = [];
   /**

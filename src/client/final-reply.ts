@@ -34,7 +34,8 @@ export interface Delivery {
  * so does a 1yz/3yz (on which the connection is closed) after some; as the first LMTP
  * reply it fails the call, as SMTP's does.
  * @throws SMTPDataError (SMTP; LMTP for a 1yz/3yz as the first reply),
- * SMTPServerDisconnected (SMTP, or LMTP before any reply).
+ * SMTPServerDisconnected (SMTP, or LMTP before any reply: its `recipients` then says who
+ * was refused at RCPT and who is unknown).
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
@@ -72,7 +73,12 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     } catch (err) {
       // The connection went (closed, timed out, a malformed reply) after some replies:
       // those outcomes are known and reported; the rest are unknown.
-      if (i === 0) throw mayHaveBeenDelivered(err);
+      if (i === 0) {
+        // Nothing known of the accepted recipients, but the call's error still says who was
+        // refused at RCPT (surely not delivered) and who is unknown, as the map would.
+        outcomes.lost(err);
+        throw mayHaveBeenDelivered(err, outcomes.delivery().refused);
+      }
       if (!conv.channel.closed) throw err;
       outcomes.lost(err);
       break;
@@ -103,9 +109,10 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * connection was closed on it). A copy of `err` (a timeout stays an
  * `SMTPTimeoutError`, with its `cause` and `command`) that says so; any other error as it
  * is. A copy: the connection's error is shared by every call on it, and those whose end of
- * data was never written were not delivered.
+ * data was never written were not delivered. `recipients` (LMTP): each recipient's outcome
+ * so far, carried by an `SMTPServerDisconnected` as its `recipients`.
  */
-export function mayHaveBeenDelivered(err: unknown): unknown {
+export function mayHaveBeenDelivered(err: unknown, recipients?: Map<string, SMTPReply>): unknown {
   const suffix = ", after the end of data was sent: the message may have been delivered";
   if (!(err instanceof SMTPException)) return err;
   const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}) };
@@ -116,7 +123,8 @@ export function mayHaveBeenDelivered(err: unknown): unknown {
   }
   if (!(err instanceof SMTPServerDisconnected)) return err;
   const message = `${err.message}${suffix}`;
-  return err instanceof SMTPTimeoutError ? new SMTPTimeoutError(message, err.phase, err.timeout, options) : new SMTPServerDisconnected(message, options);
+  const known = recipients === undefined ? options : { ...options, recipients };
+  return err instanceof SMTPTimeoutError ? new SMTPTimeoutError(message, err.phase, err.timeout, known) : new SMTPServerDisconnected(message, known);
 }
 
 /**

@@ -12,6 +12,9 @@ import type { ReplyLimits } from "../protocol/reply.js";
 import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
 import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
+import type { Checked } from "../checked.js";
+
+export type { Checked } from "../checked.js";
 import { describeValue } from "../errors.js";
 
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
@@ -19,16 +22,16 @@ export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
 /** Options of an SMTP client (API.md "Constructing and connecting", plus our extensions). */
 export interface SMTPOptions {
   /** Name for HELO/EHLO/LHLO; default: this host's FQDN (or `[address]`, as Python). */
-  localHostname?: string;
+  localHostname?: string | null | undefined;
   /** Milliseconds for every blocking step; overrides the RFC 5321 §4.5.3.2 defaults. 0 or negative: RangeError. */
-  timeout?: number;
+  timeout?: number | null | undefined;
   /**
    * Per-phase timeouts in ms (`connect`, `greeting`, `command`, `dataInitiation`, `dataBlock`,
    * `dataTermination`), over `timeout`; a phase set to `undefined` or `null` is not given.
    */
-  timeouts?: { [phase in TimeoutPhase]?: number | null | undefined };
+  timeouts?: { [phase in TimeoutPhase]?: number | null | undefined } | null | undefined;
   /** Local address and/or port to bind before connecting. Not with `socketFactory` (TypeError). */
-  sourceAddress?: { host?: string; port?: number };
+  sourceAddress?: { host?: string; port?: number } | null | undefined;
   /**
    * Opens the connection instead of a TCP connect: for a proxy (e.g. the `socks` package's
    * `SocksClient.createConnection(...).then((r) => r.socket)`) or a tunnel. Called by
@@ -49,42 +52,43 @@ export interface SMTPOptions {
    * connect around the proxy). TCP targets only: with an LMTP Unix socket path, `connect()`
    * throws a TypeError, as does the constructor with `sourceAddress`.
    */
-  socketFactory?: SocketFactory;
+  socketFactory?: SocketFactory | null | undefined;
   /** Node TLS options for SMTP_SSL and for `starttls()` called without arguments. */
-  tls?: tls.ConnectionOptions;
+  tls?: tls.ConnectionOptions | null | undefined;
   /** 0 silent, 1 commands and replies, 2 the same with times. */
-  debugLevel?: DebugLevel;
+  debugLevel?: DebugLevel | null | undefined;
   /** Where debug lines go (default: stderr). */
-  debugOutput?: (line: string) => void;
+  debugOutput?: ((line: string) => void) | null | undefined;
   /** Aborts whatever is in flight and closes the socket. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | null | undefined;
   /** Use PIPELINING (RFC 2920) when the server offers it. Default true. */
-  pipelining?: boolean;
+  pipelining?: boolean | null | undefined;
   /** Use CHUNKING/BDAT (RFC 3030) when the server offers it. Default true. */
-  chunking?: boolean;
+  chunking?: boolean | null | undefined;
   /**
    * Require TLS: `sendmail`, `sendMessage`, `login` and `auth` refuse to run on an
    * unencrypted connection, and `starttls()`'s absence is an error, so a man in the middle
    * who strips STARTTLS cannot get mail or passwords in clear text. Default false.
    */
-  requireTLS?: boolean;
+  requireTLS?: boolean | null | undefined;
   /** Allow password-revealing AUTH mechanisms on unencrypted non-loopback links. Default false. */
-  allowInsecureAuth?: boolean;
+  allowInsecureAuth?: boolean | null | undefined;
   /**
    * Diagnose a plain-text client pointed at an implicit-TLS port (465). When no byte of the greeting has
    * arrived 1.5 s after connecting, a second connection to the same host and port tries a TLS
    * handshake (nothing is verified, no data is sent on it, the first connection is left
    * alone); if the peer speaks TLS, `connect()` fails at once with an `SMTPConnectError`
-   * "this looks like an implicit-TLS port (such as 465): use SMTP_SSL" instead of waiting for
+   * "this looks like an implicit-TLS port (such as 465): use SMTP_SSL" (for `LMTP`, which has
+   * no implicit TLS: to use an LMTP port with STARTTLS) instead of waiting for
    * the greeting timeout; otherwise the greeting is awaited as usual. Not used by `SMTP_SSL`
    * or for Unix sockets. Turn it off for servers that penalise early client data on a new
    * connection (such as Postfix postscreen's pregreet test). Default true.
    */
-  diagnoseTLS?: boolean;
+  diagnoseTLS?: boolean | null | undefined;
   /** Caps on reply size (defaults: 8192-byte lines, 64 KiB and 1,000 lines per reply). */
-  limits?: ReplyLimits;
+  limits?: ReplyLimits | null | undefined;
   /** AUTH mechanisms and their preference order (default: the built-in registry). */
-  authRegistry?: AuthRegistry;
+  authRegistry?: AuthRegistry | null | undefined;
 }
 
 /** The keys of {@link SMTPOptions}: any other is a TypeError (see {@link checkSMTPOptions}). */
@@ -105,7 +109,7 @@ const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureA
  * @throws TypeError for an unknown key or a value of the wrong type; RangeError for a
  * `sourceAddress.port` that is not a port number.
  */
-export function checkSMTPOptions(value: unknown): SMTPOptions {
+export function checkSMTPOptions(value: unknown): Checked<SMTPOptions> {
   const given = optionsObject(value, "SMTP options");
   checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option");
   const options = withoutNulls(given);
@@ -120,7 +124,7 @@ export function checkSMTPOptions(value: unknown): SMTPOptions {
   if (options["authRegistry"] !== undefined && !(options["authRegistry"] instanceof AuthRegistry)) {
     throw new TypeError(`authRegistry must be an AuthRegistry, got ${describeValue(options["authRegistry"])}`);
   }
-  return options as SMTPOptions;
+  return options as Checked<SMTPOptions>;
 }
 
 /**
@@ -163,7 +167,7 @@ function checkSourceAddress(value: unknown): void {
 }
 
 /** Resolves the timeout of each phase from the options. */
-export function resolveTimeouts(options: SMTPOptions): Record<TimeoutPhase, number> {
+export function resolveTimeouts(options: Checked<SMTPOptions>): Record<TimeoutPhase, number> {
   const out = { ...DEFAULT_TIMEOUTS };
   if (options.timeout !== undefined) {
     const t = checkMilliseconds("timeout", options.timeout);
@@ -180,7 +184,7 @@ export function resolveTimeouts(options: SMTPOptions): Record<TimeoutPhase, numb
 }
 
 /** Checks `socketFactory` against the options it cannot go with. @throws TypeError */
-export function checkSocketFactory(options: SMTPOptions): void {
+export function checkSocketFactory(options: Checked<SMTPOptions>): void {
   const { socketFactory } = options;
   if (socketFactory === undefined) return;
   if (typeof socketFactory !== "function") throw new TypeError("socketFactory must be a function");

@@ -10,6 +10,18 @@ import type { Conversation } from "./conversation.js";
 import { isAccepted } from "./transaction.js";
 
 /**
+ * Notes a reply that `getreply()` read for bytes written raw (`send()`): when it answers a
+ * RCPT among them (see `RawTransactionScan.replied`) that the server accepted, that
+ * recipient is counted, as for a RCPT given to `putcmd` (LMTP's `data()` reads a reply for
+ * each, RFC 2033 §4.2); a 354 (to a raw DATA) makes what is written raw next message data.
+ */
+export function rawSendReplied(conv: Conversation, reply: SMTPReply): void {
+  const recipient = conv.rawScan.replied();
+  if (reply.code === 354) conv.rawScan.dataAccepted();
+  if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
+}
+
+/**
  * Notes the reply to a command given with the caller's own verb (`docmd`, or `putcmd` then
  * `getreply`; `slot` its slot): a recipient that a raw RCPT got accepted is counted, as
  * `rcpt()` does (LMTP's `data()` reads a reply for each, RFC 2033 §4.2), and a raw MAIL's
@@ -17,5 +29,7 @@ import { isAccepted } from "./transaction.js";
  */
 export function rawReplied(conv: Conversation, recipient: string | undefined, reply: SMTPReply, slot: Slot): void {
   conv.rawReplied(slot, reply);
+  // A raw DATA's 354: the message may now be written raw (see `RawTransactionScan`).
+  if (reply.code === 354) conv.rawScan.dataAccepted();
   if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
 }

@@ -7,7 +7,7 @@
  */
 
 import { commandText, type CommandEncoding } from "../protocol/commands.js";
-import { rawTransactionStep } from "../protocol/raw-transaction.js";
+import { rawLineStep, rawTransactionStep } from "../protocol/raw-transaction.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Command, Conversation } from "./conversation.js";
 
@@ -37,8 +37,8 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
  * forgets the recipients that `rcpt()` accepted before (`Conversation.accepted`). As it is
  * written, a raw MAIL declares its transaction's UTF-8 commands and 8-bit data by its own
  * parameters (as `mail()` does; a refusal read later ends that: `Conversation.rawReplied`),
- * and a raw RSET, EHLO, HELO or LHLO ends them (see `rawTransactionStep`). Any other verb
- * goes as it is.
+ * and a raw RSET, EHLO, HELO or LHLO, a lone "." or a BDAT LAST ends them (see
+ * `rawLineStep`). Any other verb goes as it is.
  */
 export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean): Slot {
   // The verb of the line as written (`docmd("", "MAIL FROM:<a>")` is a MAIL too), as the step reads it.
@@ -47,7 +47,8 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   // A raw MAIL begins a transaction and RSET ends one: the recipients accepted before are
   // not this one's (LMTP's data() reads a reply for each, as `mail()` knows).
   if (name === "MAIL" || name === "RSET") conv.accepted = [];
-  const step = rawTransactionStep(line);
+  conv.rawScan.written(line);
+  const step = rawLineStep(line);
   if (step === "end") conv.endTransaction();
   if (name === "MAIL") {
     const slot = openGroup(conv, [command], false, coalesce)[0]!;
@@ -58,6 +59,21 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   const [slot] = conv.pipeline([command], coalesce);
   if (name === "RSET") resetWritten(conv);
   return slot!;
+}
+
+/**
+ * Bytes written raw (`send()`): each whole line they complete does what the same line given
+ * to {@link rawCommandSlot} does to the transaction's declarations (see
+ * `RawTransactionScan`): a MAIL declares by its own parameters (a refusal, read by
+ * `getreply()`, is not tied to it: the next MAIL or RSET declares anew), RSET, EHLO, HELO,
+ * LHLO, a lone "." and BDAT LAST end them; each forgets the recipients `rcpt()` accepted.
+ */
+export function rawWritten(conv: Conversation, bytes: Uint8Array): void {
+  for (const step of conv.rawScan.push(bytes)) {
+    conv.accepted = [];
+    if (step === "end") conv.endTransaction();
+    else conv.declare(step.utf8, step.eightBit);
+  }
 }
 
 /**

@@ -12,11 +12,11 @@ import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
-import { rawReplied } from "./raw-replies.js";
+import { rawReplied, rawSendReplied } from "./raw-replies.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
 import { RawAuthScan } from "./raw-auth-scan.js";
-import { checkLocalHostname, checkSocketFactory, type SMTPOptions } from "./options.js";
+import { checkLocalHostname, checkSocketFactory, type Checked, type SMTPOptions } from "./options.js";
 
 function noop(): void {}
 
@@ -70,7 +70,7 @@ export abstract class SMTPBase {
    * `console.log(smtp)` and `JSON.stringify(smtp)`, and so in logs.
    */
   #password: string | null = null;
-  readonly #options: SMTPOptions;
+  readonly #options: Checked<SMTPOptions>;
   protected readonly tracer: Tracer;
   protected readonly timeouts: Readonly<Record<TimeoutPhase, number>>;
   protected conversation: Conversation | null = null;
@@ -99,7 +99,7 @@ export abstract class SMTPBase {
    * @throws TypeError for a `localHostname` with whitespace, CR, LF or NUL, a `socketFactory`
    *   that is not a function or comes with `sourceAddress`; RangeError for a bad `limits` value.
    */
-  constructor(options: SMTPOptions, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
+  constructor(options: Checked<SMTPOptions>, tracer: Tracer, timeouts: Record<TimeoutPhase, number>) {
     if (options.limits !== undefined) resolveLimits(options.limits);
     checkSocketFactory(options);
     this.#options = { ...options };
@@ -118,7 +118,7 @@ export abstract class SMTPBase {
   }
 
   /** The options given at construction, checked (private, as the password is: their `tls` may hold a key). */
-  protected get options(): SMTPOptions {
+  protected get options(): Checked<SMTPOptions> {
     return this.#options;
   }
 
@@ -321,6 +321,7 @@ export abstract class SMTPBase {
    */
   protected rawReplyRead(reply: SMTPReply): SMTPReply {
     this.#rawScan.answered();
+    if (this.conversation !== null) rawSendReplied(this.conversation, reply);
     return this.#authAnswerDue ? this.authReplied(reply) : reply;
   }
 

@@ -7,7 +7,7 @@
 import type * as tls from "node:tls";
 import { credentials as boundCredentials } from "../auth/auth-object.js";
 import { checkCredential } from "../auth/credentials.js";
-import type { AuthCredentials } from "../auth/mechanism.js";
+import type { AuthCredentials, GivenCredentials } from "../auth/mechanism.js";
 import { defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
 import { encodeCommand } from "../protocol/commands.js";
@@ -28,7 +28,7 @@ export interface LoginOptions {
    * line stays within 512 octets (RFC 4954 §4; a longer one answers the server's empty
    * challenge instead). Default true.
    */
-  initialResponseOk?: boolean;
+  initialResponseOk?: boolean | null | undefined;
 }
 
 /** `options.initialResponseOk` (default true). @throws TypeError for anything but `{ initialResponseOk?: boolean }`. */
@@ -148,7 +148,7 @@ export abstract class SMTPSecure extends SMTPBase {
   }
 
   /** `login()` with any credentials, e.g. `{ user, token }` for XOAUTH2/OAUTHBEARER. */
-  loginWith(given: AuthCredentials, options: LoginOptions = {}): Promise<SMTPReply> {
+  loginWith(given: GivenCredentials, options: LoginOptions = {}): Promise<SMTPReply> {
     return this.exclusive(async () => {
       const initialResponseOk = checkLoginOptions(options);
       const credentials = checkCredentialsShape(given);

@@ -46,7 +46,7 @@ export interface SendMessageOptions {
    * the connection stays and the final reply is read and dropped. The reason does not say
    * which: treat an aborted call as possibly delivered (README "Cancelling").
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | null | undefined;
   /**
    * Called as the message goes out, with how many of its bytes have been handed to the
    * connection so far: the message as given (a string's UTF-8 bytes with CRLF line ends,
@@ -60,7 +60,7 @@ export interface SendMessageOptions {
    * the message (use `signal` to cancel the call): it is said as a process warning
    * (`SMTPLIB_ON_PROGRESS`), once.
    */
-  onProgress?: (sent: number) => void;
+  onProgress?: ((sent: number) => void) | null | undefined;
 }
 
 /** Options of `sendmail()` and `deliver()`, beyond Python's arguments. */
@@ -69,7 +69,7 @@ export interface DeliverOptions extends SendMessageOptions {
    * The body's size in bytes when it is a stream, for `SIZE=` (RFC 1870): a whole number,
    * else RangeError. For a string or bytes body it is not used: that size is known.
    */
-  size?: number;
+  size?: number | null | undefined;
 }
 
 export type { Delivery } from "./final-reply.js";

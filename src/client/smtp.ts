@@ -20,7 +20,7 @@ import { Conversation, type Dialect } from "./conversation.js";
 import { checkDebugLevel, checkLocalHostname, checkSMTPOptions, resolveTimeouts, type SMTPOptions } from "./options.js";
 import { splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
-import { rawCommandSlot, rawRecipient } from "./reset-lead.js";
+import { rawCommandSlot, rawRecipient, rawWritten } from "./reset-lead.js";
 import { rawReplied } from "./raw-replies.js";
 import { endpoint } from "../transport/endpoint.js";
 import { linkSignals } from "./abortable.js";
@@ -212,7 +212,7 @@ export class SMTP extends SMTPTransactions {
     // A probe would connect around the socketFactory (its proxy or tunnel): none then.
     if (this.implicitTLS !== undefined || diagnoseTLS === false || host.startsWith("/") || socketFactory !== undefined) return greeting;
     return greetingOrTLSDiagnosis(greeting, {
-      host, port, owner: this,
+      host, port, owner: this, lmtp: this.dialect === "lmtp",
       ...(sourceAddress?.host ? { localAddress: sourceAddress.host } : {}),
       onProbe: () => this.tracer.line(`no greeting from ${endpoint(host, port)} yet: probing it for implicit TLS on a second connection`),
       heard: () => channel.replyInProgress,
@@ -226,6 +226,7 @@ export class SMTP extends SMTPTransactions {
       const bytes = rawBytes(data);
       const conv = this.requireConnection();
       this.rawSent(bytes);
+      rawWritten(conv, bytes);
       conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
     });
   }

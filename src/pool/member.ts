@@ -9,7 +9,7 @@ import { LMTP } from "../client/lmtp.js";
 import { SMTP } from "../client/smtp.js";
 import { SMTP_SSL } from "../client/smtp-ssl.js";
 import { secureIfRequiredNow } from "../client/smtp-secure.js";
-import type { SMTPOptions } from "../client/options.js";
+import type { Checked, SMTPOptions } from "../client/options.js";
 import type { PoolOptions } from "./pool-options.js";
 import { inPoolWords } from "./pool-wording.js";
 
@@ -36,7 +36,7 @@ export const QUIT_WAIT_MS = 5_000;
  * @throws what `connect`, `loginWith` and, with `requireTLS`, STARTTLS throw (the socket closed),
  *   its advice worded as the pool's options (see `inPoolWords`).
  */
-export async function openMember(options: PoolOptions, clientOptions: SMTPOptions, signal: AbortSignal | undefined): Promise<SMTP> {
+export async function openMember(options: Checked<PoolOptions>, clientOptions: Checked<SMTPOptions>, signal: AbortSignal | undefined): Promise<SMTP> {
   const { host, port = 0, protocol = "smtp", auth } = options;
   const Cls = protocol === "lmtp" ? LMTP : protocol === "smtps" ? SMTP_SSL : SMTP;
   let client: SMTP | undefined;

@@ -7,7 +7,7 @@
 import { linkSignals } from "../client/abortable.js";
 import type { SMTP } from "../client/smtp.js";
 import { openMember } from "./member.js";
-import type { SMTPOptions } from "../client/options.js";
+import type { Checked, SMTPOptions } from "../client/options.js";
 import type { PoolOptions } from "./pool-options.js";
 import { lineToStderr } from "../transport/trace.js";
 
@@ -16,7 +16,7 @@ import { lineToStderr } from "../transport/trace.js";
  * lines begins with `[n]`, so that the transcripts of connections open at once, which
  * interleave, can be told apart.
  */
-function numbered(clientOptions: SMTPOptions, n: number): SMTPOptions {
+function numbered(clientOptions: Checked<SMTPOptions>, n: number): Checked<SMTPOptions> {
   if (!clientOptions.debugLevel) return clientOptions;
   const output = clientOptions.debugOutput ?? lineToStderr;
   return { ...clientOptions, debugOutput: (line) => output(`[${n}] ${line}`) };
@@ -24,8 +24,8 @@ function numbered(clientOptions: SMTPOptions, n: number): SMTPOptions {
 
 /** The connections a pool is opening, and the links of those it has opened to its signal. */
 export class MemberOpener {
-  readonly #options: PoolOptions;
-  readonly #clientOptions: SMTPOptions;
+  readonly #options: Checked<PoolOptions>;
+  readonly #clientOptions: Checked<SMTPOptions>;
   /** Aborts each connection still being opened (see {@link abortAll}). */
   readonly #connecting = new Set<AbortController>();
   /** Ends each open connection's link to the pool's `signal` option (see `linkSignals`). */
@@ -34,7 +34,7 @@ export class MemberOpener {
   #opened = 0;
 
   /** Opens connections with the pool's options (host, login, `signal`) and its clients' (TLS, timeouts, ...). */
-  constructor(options: PoolOptions, clientOptions: SMTPOptions) {
+  constructor(options: Checked<PoolOptions>, clientOptions: Checked<SMTPOptions>) {
     this.#options = options;
     this.#clientOptions = clientOptions;
   }

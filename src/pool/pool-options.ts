@@ -3,8 +3,8 @@
  * @module
  */
 
-import type { AuthCredentials } from "../auth/mechanism.js";
-import { checkSMTPOptions, SMTP_OPTION_KEYS, type SMTPOptions } from "../client/options.js";
+import type { GivenCredentials } from "../auth/mechanism.js";
+import { checkSMTPOptions, SMTP_OPTION_KEYS, type Checked, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkNumber, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
@@ -18,17 +18,17 @@ export interface PoolOptions extends SMTPOptions {
   /** Server host (or a Unix socket path for LMTP). */
   host: string;
   /** Server port; 0 or absent: the protocol's default. */
-  port?: number;
+  port?: number | null | undefined;
   /** `"smtp"` (default), `"smtps"` (implicit TLS) or `"lmtp"`. */
-  protocol?: "smtp" | "smtps" | "lmtp";
+  protocol?: "smtp" | "smtps" | "lmtp" | null | undefined;
   /** Credentials to log in with on every new connection. */
-  auth?: AuthCredentials;
+  auth?: GivenCredentials | null | undefined;
   /** Most connections open at once. Default 4. */
-  maxConnections?: number;
+  maxConnections?: number | null | undefined;
   /** Most transactions in flight on one connection (pipelined). Default 8. */
-  maxInFlight?: number;
+  maxInFlight?: number | null | undefined;
   /** Messages after which a connection is retired (QUIT) and replaced. Default 100. */
-  maxMessagesPerConnection?: number;
+  maxMessagesPerConnection?: number | null | undefined;
   /**
    * At most `messages` calls start in any `interval` ms, across the whole pool (a sliding
    * window). A call passes the limit before it asks for a connection, and exchanges its pass
@@ -40,9 +40,9 @@ export interface PoolOptions extends SMTPOptions {
    * one whose transaction may be partly written (aborted mid-send, say) counts, whatever
    * the reply. A call with a bad argument is refused before it reaches the limit.
    */
-  rateLimit?: RateLimit;
+  rateLimit?: RateLimit | null | undefined;
   /** Close a connection idle this long (ms). Default 30,000. */
-  idleTimeout?: number;
+  idleTimeout?: number | null | undefined;
   /**
    * Most calls that may wait for their turn at once: for the rate limit, or for a
    * connection when every one is busy and no more may open. A call that would wait
@@ -53,7 +53,7 @@ export interface PoolOptions extends SMTPOptions {
    * needed). A whole number from 0 (never wait); default `Infinity`, no bound, so that
    * `Promise.all(batch.map(...))` over a batch of any size still sends every message.
    */
-  maxQueued?: number;
+  maxQueued?: number | null | undefined;
 }
 
 /**
@@ -81,7 +81,7 @@ const POOL_KEYS: readonly (keyof PoolOptions)[] = [
  * @throws TypeError for a missing or non-string `host`, an unknown `protocol`, an unknown
  * key or a value of the wrong type; RangeError as `new SMTP()`.
  */
-export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: SMTPOptions } {
+export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; client: Checked<SMTPOptions> } {
   if (value === undefined) throw new TypeError("SMTPPool needs options: at least { host }");
   const given = optionsObject(value, "SMTPPool options");
   checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option");
@@ -105,5 +105,5 @@ export function checkPoolOptions(value: unknown): { pool: PoolOptions; client: S
   // would: a bad timeout, limit or debug level fails here, not at the first send.
   new SMTP(clientOptions);
   splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1);
-  return { pool: options as unknown as PoolOptions, client: clientOptions };
+  return { pool: options as unknown as Checked<PoolOptions>, client: clientOptions };
 }

@@ -28,7 +28,7 @@ export type { PoolOptions } from "./pool-options.js";
 
 /** A pool of SMTP connections with a rate limit. `await using` closes it. */
 export class SMTPPool {
-  readonly #options: PoolOptions;
+  readonly #options: ReturnType<typeof checkPoolOptions>["pool"];
   readonly #members: Member[] = [];
   readonly #waiters = new TurnQueue();
   /**

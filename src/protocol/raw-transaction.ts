@@ -31,3 +31,159 @@ export function rawTransactionStep(line: string): RawTransactionStep | undefined
   const params = (MAIL.exec(text)?.[1] ?? "").trim().split(/\s+/).map((p) => p.toUpperCase());
   return { utf8: params.includes("SMTPUTF8"), eightBit: params.includes("BODY=8BITMIME") || params.includes("BODY=BINARYMIME") };
 }
+
+/** Longest raw line read as a command (RFC 5321 §4.5.3.1.4 allows 512 octets; extensions more): a longer one is not. */
+const MAX_RAW_LINE = 4096;
+
+/** A RCPT line: its path between `<` and `>` (a quoted string in it may hold `>`), or the word after `TO:`. */
+const RCPT = /^\s*RCPT\s+TO:\s*(?:<((?:[^>"]|"(?:[^"\\]|\\.)*")*)>|(\S*))/i;
+
+/** A BDAT line: the size of its chunk, and whether it is the LAST (RFC 3030 §2). */
+const BDAT = /^BDAT\s+(\d+)(\s+LAST)?\s*$/i;
+
+/** The first letters of the verbs that matter here (BDAT, DATA, EHLO, HELO, LHLO, MAIL, RCPT, RSET), and "." (the end of data). */
+const FIRST = new Set([..."BDEHLMRbdehlmr."].map((c) => c.charCodeAt(0)));
+
+/**
+ * The effect on the transaction of the raw command `line` (no CRLF), as {@link
+ * rawTransactionStep}, and also: a lone "." (the end of DATA's message) and BDAT LAST end
+ * the transaction (RFC 5321 §4.1.1.4, RFC 3030 §2).
+ */
+export function rawLineStep(line: string): RawTransactionStep | undefined {
+  if (line === ".") return "end";
+  const bdat = BDAT.exec(line.trimStart());
+  if (bdat !== null) return bdat[2] !== undefined ? "end" : undefined;
+  return rawTransactionStep(line);
+}
+
+/**
+ * Reads the bytes a caller writes raw (`send()`) as command lines, however they are cut
+ * into calls, for what they do to the transaction (see {@link rawLineStep}), and which of
+ * them are owed a reply (see {@link replied}): carries the line in progress from one write
+ * to the next, and skips the bytes of a BDAT chunk and the lines after a DATA answered 354
+ * up to its "." (message data, not commands). Lines longer than
+ * {@link MAX_RAW_LINE} are no command. Pure.
+ */
+export class RawTransactionScan {
+  /** The line in progress (latin1, one char per byte), or `null` once it is too long to be a command. */
+  #line: string | null = "";
+  /** Bytes of a BDAT chunk still to come. */
+  #skip = 0;
+  /** True once DATA was answered 354 (see {@link dataAccepted}), until the "." that ends its message: those lines are data, and get no reply. */
+  #inData = false;
+  /** The RCPT lines still owed a reply, each with how many other lines before it are. */
+  readonly #rcpts: { before: number; path: string }[] = [];
+  /** Lines owed a reply after the last of {@link #rcpts}. */
+  #plain = 0;
+
+  /** The steps of the lines that `bytes` complete, in order. */
+  push(bytes: Uint8Array): RawTransactionStep[] {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const steps: RawTransactionStep[] = [];
+    let at = 0;
+    while (at < buf.length) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, buf.length - at);
+        this.#skip -= n;
+        at += n;
+        continue;
+      }
+      const lf = buf.indexOf(0x0a, at);
+      const end = lf === -1 ? buf.length : lf;
+      this.#take(buf, at, end);
+      at = end;
+      if (lf === -1) break;
+      at++;
+      const step = this.#ended();
+      if (step !== undefined) steps.push(step);
+    }
+    return steps;
+  }
+
+  /**
+   * A whole command line was written otherwise (`putcmd`, `docmd`): the line in progress is
+   * over, and after a BDAT the bytes of its chunk are not commands.
+   */
+  written(line: string): void {
+    this.#line = "";
+    const bdat = BDAT.exec(line.trimStart());
+    if (bdat !== null) this.#skip = Number(bdat[1]);
+    // A command: not message data (a "." given to docmd() ends DATA's message).
+    this.#inData = false;
+  }
+
+  /**
+   * A raw DATA (written raw, or given to `putcmd`/`docmd`) was answered 354: what is
+   * written raw from now until a lone "." is message data. Told only once the reply is read,
+   * so that after a refused DATA the lines that follow are still read as commands.
+   */
+  dataAccepted(): void {
+    this.#inData = true;
+  }
+
+  /**
+   * A reply to a line written raw was read (`getreply()`): the path of the RCPT it answers,
+   * or `undefined` for any other line. Lines of message data (after a DATA line, before its
+   * "."), which get none, are not counted.
+   */
+  replied(): string | undefined {
+    const next = this.#rcpts[0];
+    if (next === undefined) {
+      if (this.#plain > 0) this.#plain--;
+      return undefined;
+    }
+    if (next.before > 0) {
+      next.before--;
+      return undefined;
+    }
+    this.#rcpts.shift();
+    return next.path;
+  }
+
+  /** A line written raw that is owed a reply; `path` for a RCPT. */
+  #owed(path: string | undefined): void {
+    if (path === undefined) this.#plain++;
+    else {
+      this.#rcpts.push({ before: this.#plain, path });
+      this.#plain = 0;
+    }
+  }
+
+  /** Adds `buf[from, to)` to the line in progress, while it may be a command. */
+  #take(buf: Buffer, from: number, to: number): void {
+    if (this.#line === null || to === from) return;
+    if (this.#line === "") {
+      // Most lines of message data are none of the verbs: not decoded.
+      let i = from;
+      while (i < to && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+      if (i < to && !FIRST.has(buf[i]!)) {
+        this.#line = null;
+        return;
+      }
+    }
+    if (this.#line.length + (to - from) > MAX_RAW_LINE) {
+      this.#line = null;
+      return;
+    }
+    this.#line += buf.toString("latin1", from, to);
+  }
+
+  /** The line in progress ended (LF): its step, if any; a BDAT's chunk is skipped next. */
+  #ended(): RawTransactionStep | undefined {
+    const line = this.#line?.replace(/\r$/, "");
+    const data = this.#inData;
+    this.#line = "";
+    if (data && line !== ".") return undefined;
+    this.#inData = false;
+    if (line === undefined) {
+      this.#owed(undefined);
+      return undefined;
+    }
+    const rcpt = RCPT.exec(line);
+    // The line was read one char per byte: the path as the caller wrote it (UTF-8).
+    this.#owed(rcpt === null ? undefined : Buffer.from(rcpt[1] ?? rcpt[2]!, "latin1").toString("utf8"));
+    const bdat = BDAT.exec(line.trimStart());
+    if (bdat !== null) this.#skip = Number(bdat[1]);
+    return rawLineStep(line);
+  }
+}

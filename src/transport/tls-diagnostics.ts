@@ -230,7 +230,14 @@ export function describeTLSAlert(err: Error | undefined, host: string, port: num
   return new SMTPServerDisconnected(`Connection to ${endpoint(host, port)} closed by the server with a TLS alert (${what}, ${code})${hint}`, { cause: err });
 }
 
-/** The message for a plain-text client that reached what looks like an implicit-TLS port. */
-export function implicitTLSPortMessage(host: string, port: number): string {
-  return `${endpoint(host, port)} sent no greeting but completes a TLS handshake: this looks like an implicit-TLS port (such as 465): use SMTP_SSL`;
+/**
+ * The message for a plain-text client that reached what looks like an implicit-TLS port.
+ * For LMTP (`lmtp`), which has no implicit TLS (no LMTP class or port speaks TLS from the
+ * first byte), the advice is STARTTLS on an LMTP port, not SMTP_SSL, which speaks SMTP.
+ */
+export function implicitTLSPortMessage(host: string, port: number, lmtp = false): string {
+  const advice = lmtp
+    ? "this looks like an implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true"
+    : "this looks like an implicit-TLS port (such as 465): use SMTP_SSL";
+  return `${endpoint(host, port)} sent no greeting but completes a TLS handshake: ${advice}`;
 }

@@ -34,6 +34,8 @@ export interface TLSProbeTarget {
   timeout?: number;
   /** Delay before probing in ms; default {@link TLS_PROBE_DELAY}. */
   delay?: number;
+  /** True for an LMTP client: the advice then differs (see `implicitTLSPortMessage`). */
+  lmtp?: boolean;
   /** Told when the probe starts (for the debug trace). */
   onProbe?: () => void;
   /**
@@ -114,7 +116,7 @@ export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbe
       if (target.heard?.() === true) return;
       target.onProbe?.();
       void probeImplicitTLS(target, cancel.signal).then((isTLS) => {
-        if (isTLS) finish(() => reject(new SMTPConnectError(-1, implicitTLSPortMessage(target.host, target.port), { command: "the greeting" })));
+        if (isTLS) finish(() => reject(new SMTPConnectError(-1, implicitTLSPortMessage(target.host, target.port, target.lmtp === true), { command: "the greeting" })));
       });
     }, target.delay ?? TLS_PROBE_DELAY);
   });

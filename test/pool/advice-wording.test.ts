@@ -1,13 +1,14 @@
 /**
  * The advice in the errors of a pool's connections names the pool's options (`protocol`,
  * `requireTLS`), not the client's classes and methods (`SMTP_SSL`, `starttls()`), which a
- * pool's user never calls.
+ * pool's user never calls; and, for LMTP, which has no implicit TLS, never `protocol: "smtps"`
+ * or `SMTP_SSL`.
  */
 
 import assert from "node:assert/strict";
 import net from "node:net";
 import { before, test } from "node:test";
-import { SMTPConnectError, SMTPException, SMTPPool, type PoolOptions } from "../../src/index.js";
+import { LMTP, SMTPConnectError, SMTPException, SMTPPool, type PoolOptions } from "../../src/index.js";
 import { startDebugServer, type DebugServerOptions } from "../../src/server/debug-server.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
 
@@ -43,6 +44,26 @@ test("pool: protocol smtp to an implicit-TLS port says to use protocol smtps, no
   assert.ok(err instanceof SMTPConnectError && err.smtpCode === -1, String(err));
   assert.match(err.smtpError, /use protocol: "smtps"/, "smtpError (the client's own text) says the same");
   assert.match(err.stack ?? "", /use protocol: "smtps"/, "and so does the stack");
+});
+
+test("pool: protocol lmtp to an implicit-TLS port says to connect to an LMTP port with STARTTLS and requireTLS, not protocol smtps (there is no LMTP over implicit TLS)", { timeout: 20_000 }, async () => {
+  const err = await poolError({ lmtp: true, tls: { cert: certs.cert, key: certs.key, mode: "implicit" } }, { protocol: "lmtp" });
+  const advice = "this looks like an implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true";
+  assert.ok(err instanceof SMTPConnectError && err.smtpCode === -1, String(err));
+  assert.ok(err.message.endsWith(`sent no greeting but completes a TLS handshake: ${advice}`), err.message);
+  assert.doesNotMatch(err.message, /smtps|SMTP_SSL|465/);
+});
+
+test("LMTP to an implicit-TLS port: the same advice, not SMTP_SSL (which is SMTP only)", { timeout: 20_000 }, async () => {
+  const debug = await startDebugServer({ lmtp: true, tls: { cert: certs.cert, key: certs.key, mode: "implicit" } });
+  try {
+    const err: unknown = await LMTP.connect("127.0.0.1", debug.port, { localHostname: "lmtp.test", timeout: 10_000 }).then((c) => c.close(), (e: unknown) => e);
+    assert.ok(err instanceof SMTPConnectError && err.smtpCode === -1, String(err));
+    assert.match(err.message, /implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true$/);
+    assert.doesNotMatch(err.message, /SMTP_SSL|465/);
+  } finally {
+    await debug.close();
+  }
 });
 
 test("pool: auth where AUTH comes only after STARTTLS says to set requireTLS, not to call starttls()", async () => {

@@ -1,0 +1,60 @@
+/**
+ * `RawTransactionScan`: the bytes a caller writes raw, read as command lines for what they
+ * do to the transaction, give the same steps fed whole, byte by byte and split at every
+ * index; a BDAT chunk's bytes are skipped; a line too long to be a command is none.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { RawTransactionScan, type RawTransactionStep } from "../../src/protocol/raw-transaction.js";
+
+/** The steps of `pieces` written one after another. */
+function steps(pieces: readonly (string | Buffer)[]): RawTransactionStep[] {
+  const scan = new RawTransactionScan();
+  return pieces.flatMap((p) => scan.push(typeof p === "string" ? Buffer.from(p, "utf8") : p));
+}
+
+const TEXT = "NOOP\r\nMAIL FROM:<\"a b\"@x.test> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<b@y>\r\nDATA\r\nhi\r\nRSET is a body line\r\n..\r\n.\r\n"
+  + "mail from:<a@x> body=8bitmime\r\nBDAT 32\r\nMAIL FROM:<x@y> SMTPUTF8\r\nRSET\r\nBDAT 0 LAST\r\nehlo there\r\nMAIL FROM:<a@x>";
+const EXPECTED: RawTransactionStep[] = [
+  { utf8: true, eightBit: true }, "end", "end", { utf8: false, eightBit: true }, "end", "end",
+];
+
+describe("RawTransactionScan", () => {
+  it("reads MAIL declarations and the ends (RSET, EHLO, a lone \".\", BDAT LAST); skips a BDAT chunk; a line without its LF is not read yet; with no 354 told, lines after DATA are commands", () => {
+    assert.deepEqual(steps([TEXT]), EXPECTED);
+  });
+
+  it("gives the same steps fed byte by byte and split at every index", () => {
+    const bytes = Buffer.from(TEXT);
+    assert.deepEqual(steps([...bytes].map((b) => Buffer.from([b]))), EXPECTED);
+    for (let i = 0; i <= bytes.length; i++) assert.deepEqual(steps([bytes.subarray(0, i), bytes.subarray(i)]), EXPECTED, `split at ${i}`);
+  });
+
+  it("a line past 4096 bytes is no command, and the next line is read", () => {
+    assert.deepEqual(steps([`RSET${" ".repeat(5000)}\r\n`, "RSET\r\n"]), ["end"]);
+    assert.deepEqual(steps([`RSET${" ".repeat(4000)}`, " ".repeat(200), "\r\nRSET\r\n"]), ["end"]);
+  });
+
+  it("after a BDAT written whole (putcmd, docmd), its chunk's bytes are skipped", () => {
+    const scan = new RawTransactionScan();
+    scan.written("BDAT 6");
+    assert.deepEqual(scan.push(Buffer.from("RSET\r\nRSET\r\n")), ["end"]);
+  });
+});
+
+describe("RawTransactionScan.replied", () => {
+  it("pairs each reply read with the raw line it answers: a RCPT's path (UTF-8), none for other lines; after DATA's 354, the message's lines are data (no reply, no command) up to its \".\"", () => {
+    const body = Buffer.from("RCPT TO:<body@line>\r\nRSET\r\n.\r\nrcpt to:<\"a>b\"@y.test> NOTIFY=NEVER\r\nRCPT TO:bare@y.test\r\n");
+    for (let i = 0; i <= body.length; i++) {
+      const scan = new RawTransactionScan();
+      scan.push(Buffer.from("NOOP\r\nRCPT TO:<ü@y.test>\r\nDATA\r\n"));
+      assert.deepEqual([scan.replied(), scan.replied(), scan.replied()], [undefined, "ü@y.test", undefined]);
+      scan.dataAccepted();
+      // Only the "." ends the message: the body's RSET is data.
+      assert.deepEqual([...scan.push(body.subarray(0, i)), ...scan.push(body.subarray(i))], ["end"], `split at ${i}`);
+      // ".", RCPT, RCPT; then nothing more is owed.
+      assert.deepEqual([scan.replied(), scan.replied(), scan.replied(), scan.replied()], [undefined, "\"a>b\"@y.test", "bare@y.test", undefined], `split at ${i}`);
+    }
+  });
+});
