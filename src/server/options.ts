@@ -3,6 +3,8 @@
  * @module
  */
 import type { SMTPServerOptions } from "smtp-server";
+import type { ReceivedMessage } from "./debug-server.js";
+import type { TranscriptEntry } from "./transcript.js";
 
 /** A refusal: the address it applies to and, optionally, the reply to give. */
 export interface Refusal {
@@ -96,6 +98,33 @@ export interface DebugServerOptions {
    */
   readonly refuseAfterData?: readonly (string | Refusal)[];
   /**
+   * Most clients connected at once; one more is told "421 Too many connected clients" and
+   * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
+   * that messages in transit can take (each is held whole while it arrives).
+   */
+  readonly maxClients?: number;
+  /**
+   * Most recipients of one transaction; a RCPT past it gets "452 Too many recipients" (RFC
+   * 5321 §4.5.3.1.10; §4.5.3.1.8 asks a server to take at least 100). Default 1000, so a
+   * client cannot grow an envelope without bound.
+   */
+  readonly maxRecipients?: number;
+  /** Idle time before smtp-server drops a client, ms; default 60 000. */
+  readonly socketTimeout?: number;
+  /** How long `close()` waits for clients before a 421, ms; default 500. */
+  readonly closeTimeout?: number;
+  /**
+   * Called once per accepted message, before it is added to `messages`; a rejection of its
+   * promise (or a throw) becomes a 451 reply, and the message is then not added.
+   */
+  readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  /** Called for every transcript line as it happens (for live output). */
+  readonly onTranscript?: (entry: TranscriptEntry) => void;
+}
+
+/** What the server holds of what it received (`smtplib serve` holds next to nothing). */
+export interface DebugServerRetention {
+  /**
    * Keep received messages in `messages` (default true: the list grows without bound, so a
    * long-running server may not want to). Each message is held whole while it arrives (unless `keepBytes` is given);
    * `size` bounds it.
@@ -109,22 +138,6 @@ export interface DebugServerOptions {
   readonly keepBytes?: number;
   /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
   readonly keepTranscript?: boolean;
-  /**
-   * Most clients connected at once; one more is told "421 Too many connected clients" and
-   * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
-   * that messages in transit can take (each is held whole while it arrives, or its first `keepBytes` bytes).
-   */
-  readonly maxClients?: number;
-  /**
-   * Most recipients of one transaction; a RCPT past it gets "452 Too many recipients" (RFC
-   * 5321 §4.5.3.1.10; §4.5.3.1.8 asks a server to take at least 100). Default 1000, so a
-   * client cannot grow an envelope without bound.
-   */
-  readonly maxRecipients?: number;
-  /** Idle time before smtp-server drops a client, ms; default 60 000. */
-  readonly socketTimeout?: number;
-  /** How long `close()` waits for clients before a 421, ms; default 500. */
-  readonly closeTimeout?: number;
 }
 
 /** Normalises a refusal list into a lookup by lower-cased address. */
