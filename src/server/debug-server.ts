@@ -9,7 +9,7 @@ import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, t
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { enableChunking } from "./bdat.js";
-import { closeServer } from "./close.js";
+import { trackConnections } from "./close.js";
 import { Inbox, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { messageInfo, receive, type MessageInfo } from "./receive.js";
@@ -239,12 +239,15 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     },
     onData,
     onClose(session) {
+      connections.closed(session.id);
       endChunking.get(session.id)?.();
       endChunking.delete(session.id);
       logger.forget(session.id);
       event(session.id, "connection closed");
     },
   });
+
+  const connections = trackConnections(server);
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {
@@ -365,7 +368,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   where = `${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => closing ??= closeServer(server).then(() => inbox.close());
+  const close = (): Promise<void> => closing ??= connections.close().then(() => inbox.close());
   return {
     host: address.address,
     port: address.port,

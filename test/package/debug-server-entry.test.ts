@@ -3,11 +3,14 @@
  * (the built `dist/`), with the library's own client (also by name) sending to it.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import type * as DebugServerEntry from "../../src/debug-server.js";
 import type * as Library from "../../src/index.js";
 
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /**
  * The entries' names, held in variables: the type check (`npm test` runs it before the build)
  * then does not resolve them to `dist/`, which a fresh clone does not have yet.
@@ -101,4 +104,31 @@ test("close() releases the port: another server can listen on it at once", async
     again.listen(server.port, server.host, resolve);
   });
   await new Promise<void>((resolve) => again.close(() => resolve()));
+});
+
+test("a process that starts the server, sends to it, waits for the message and closes it exits by itself, with no handle left", async () => {
+  // run from the repository, whose package.json resolves "smtplib/..." (a self-reference)
+  const code = `
+    import { SMTP } from "smtplib";
+    import { startDebugServer } from "smtplib/debug-server";
+    const server = await startDebugServer();
+    const waiting = server.waitForMessages(1);
+    const smtp = await SMTP.connect(server.host, server.port);
+    await smtp.sendmail("a@example.org", ["b@example.org"], "Subject: x\\r\\n\\r\\nhello\\r\\n");
+    await smtp.quit();
+    const [message] = await waiting;
+    await server.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    console.log(JSON.stringify({ data: message.data.toString(), handles: process.getActiveResourcesInfo() }));
+  `;
+  const guardMs = 30_000;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, timeout: guardMs, killSignal: "SIGKILL" }, (err, out, stderr) => {
+      if (err) reject(new Error(`${err.killed ? `still running after ${guardMs} ms: something keeps the process alive` : err.message}\n${stderr}`));
+      else resolve(out);
+    });
+  });
+  const { data, handles } = JSON.parse(stdout) as { data: string; handles: string[] };
+  assert.equal(data, "Subject: x\r\n\r\nhello\r\n");
+  assert.deepEqual(handles.filter((h) => h !== "TTYWrap" && h !== "PipeWrap"), [], "timers, sockets or servers left");
 });
