@@ -13,7 +13,7 @@ import { trackConnections } from "./close.js";
 import { Inbox, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { messageInfo, receive, type MessageInfo } from "./receive.js";
-import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
+import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
 export type { WaitOptions } from "./inbox.js";
 export type { DebugServerOptions, DebugServerRetention, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
@@ -120,10 +120,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   let where = "";
   const inbox = new Inbox(() => where);
   const transcript: TranscriptEntry[] = [];
-  const record = (entry: TranscriptEntry): void => {
-    if (options.keepTranscript ?? true) transcript.push(entry);
-    options.onTranscript?.(entry);
-  };
+  const record = transcriptRecorder(transcript, options.keepTranscript ?? true, options.onTranscript);
   // Escaped as the C: lines are: an event may quote the client (its user name, as JSON,
   // which leaves U+2028 and U+2029 raw), and the transcript goes to a terminal or a log.
   const event = (session: string, line: string): void => record({ session, direction: "*", line: escapeControl(line), time: new Date() });

@@ -118,7 +118,11 @@ export interface DebugServerOptions {
    * promise (or a throw) becomes a 451 reply, and the message is then not added.
    */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
-  /** Called for every transcript line as it happens (for live output). */
+  /**
+   * Called for every transcript line as it happens (for live output). What it throws is
+   * thrown again on its own, as an uncaught exception (which a test runner reports); the
+   * session goes on.
+   */
   readonly onTranscript?: (entry: TranscriptEntry) => void;
 }
 
