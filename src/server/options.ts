@@ -3,6 +3,7 @@
  * @module
  */
 import type { SMTPServerOptions } from "smtp-server";
+import { checkMilliseconds } from "../constants.js";
 import type { ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
 
@@ -109,9 +110,9 @@ export interface DebugServerOptions {
    * client cannot grow an envelope without bound.
    */
   readonly maxRecipients?: number;
-  /** Idle time before smtp-server drops a client, ms; default 60 000. */
+  /** Idle time before smtp-server drops a client, ms (1 to 2^31 - 1); default 60 000. */
   readonly socketTimeout?: number;
-  /** How long `close()` waits for clients before a 421, ms; default 500. */
+  /** How long `close()` waits for clients before a 421, ms (0, at once, to 2^31 - 1); default 500. */
   readonly closeTimeout?: number;
   /**
    * Called once per accepted message, before it is added to `messages`; a rejection of its
@@ -159,7 +160,11 @@ export function refusalError(refusal: Refusal, fallback: string): Error & { resp
   return Object.assign(new Error(refusal.message ?? fallback), { responseCode: refusal.code ?? 550 });
 }
 
-/** The part of smtp-server's options that follows from ours (handlers are added by the caller). */
+/**
+ * The part of smtp-server's options that follows from ours (handlers are added by the caller).
+ * @throws TypeError, RangeError for a `socketTimeout` or `closeTimeout` that is not a number of
+ *   milliseconds a timer takes.
+ */
 export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOptions {
   const ext = options.extensions ?? {};
   const tls = options.tls;
@@ -188,8 +193,11 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     allowInsecureAuth: options.auth?.allowInsecure ?? false,
     disableReverseLookup: true,
     ...(options.maxClients !== undefined ? { maxClients: options.maxClients } : {}),
-    socketTimeout: options.socketTimeout ?? 60_000,
-    closeTimeout: options.closeTimeout ?? 500,
+    // Checked here: smtp-server hands them to timers unchecked, and one it cannot use
+    // (Infinity, a negative) crashed the process at the first connection.
+    socketTimeout: checkMilliseconds("socketTimeout", options.socketTimeout ?? 60_000),
+    // 0 is "not set" to smtp-server (30 s): at once is 1 ms
+    closeTimeout: options.closeTimeout === 0 ? 1 : checkMilliseconds("closeTimeout", options.closeTimeout ?? 500),
   };
 }
 
