@@ -87,7 +87,7 @@ export interface DebugServerOptions {
   readonly extensions?: DebugServerExtensions;
   /** Without `auth` the AUTH command is disabled. */
   readonly auth?: DebugServerAuth;
-  /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. */
+  /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. 0 or none: no limit. */
   readonly size?: number;
   /** Senders refused at MAIL FROM. */
   readonly refuseSenders?: readonly (string | Refusal)[];
@@ -163,9 +163,13 @@ export function refusalError(refusal: Refusal, fallback: string): Error & { resp
 /**
  * The part of smtp-server's options that follows from ours (handlers are added by the caller).
  * @throws TypeError, RangeError for a `socketTimeout` or `closeTimeout` that is not a number of
- *   milliseconds a timer takes.
+ *   milliseconds a timer takes; RangeError for a `size` that is not a whole number of bytes.
  */
 export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOptions {
+  // smtp-server advertises it as given: "SIZE Infinity", "SIZE -1", "SIZE 1.5" (RFC 1870: digits)
+  if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
+    throw new RangeError(`size must be a whole number of bytes (0: no limit), got ${String(options.size)}`);
+  }
   const ext = options.extensions ?? {};
   const tls = options.tls;
   const disabled: string[] = [];
