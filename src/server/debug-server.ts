@@ -124,9 +124,9 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   // Escaped as the C: lines are: an event may quote the client (its user name, as JSON,
   // which leaves U+2028 and U+2029 raw), and the transcript goes to a terminal or a log.
   const event = (session: string, line: string): void => record({ session, direction: "*", line: escapeControl(line), time: new Date() });
-  const refuseFrom = refusalMap(options.refuseSenders);
-  const refuseTo = refusalMap(options.refuseRecipients);
-  const refuseAfter = refusalMap(options.refuseAfterData);
+  const refuseFrom = refusalMap("refuseSenders", options.refuseSenders);
+  const refuseTo = refusalMap("refuseRecipients", options.refuseRecipients);
+  const refuseAfter = refusalMap("refuseAfterData", options.refuseAfterData);
   const users = new Map(Object.entries(options.auth?.users ?? {}));
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
   for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", options.maxClients ?? 1]] as const) {

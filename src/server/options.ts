@@ -11,7 +11,7 @@ import type { TranscriptEntry } from "./transcript.js";
 export interface Refusal {
   /** Compared case-insensitively with the envelope address (without `<>`). */
   readonly address: string;
-  /** Reply code; default 550 (a 421 makes smtp-server close the connection). */
+  /** Reply code, 400 to 599; default 550 (a 421 makes smtp-server close the connection). */
   readonly code?: number;
   /**
    * Reply text; default names the address. Give no enhanced status code: smtp-server puts
@@ -145,11 +145,19 @@ export interface DebugServerRetention {
   readonly keepTranscript?: boolean;
 }
 
-/** Normalises a refusal list into a lookup by lower-cased address. */
-export function refusalMap(list: readonly (string | Refusal)[] | undefined): Map<string, Refusal> {
+/**
+ * Normalises the refusal list of option `name` into a lookup by lower-cased address.
+ * @throws RangeError for a code that is not a 4xx or 5xx reply code: smtp-server sends any
+ *   (a 250 "refusal" tells the client the recipient was taken, yet the message goes without it).
+ */
+export function refusalMap(name: string, list: readonly (string | Refusal)[] | undefined): Map<string, Refusal> {
   const map = new Map<string, Refusal>();
   for (const item of list ?? []) {
     const refusal = typeof item === "string" ? { address: item } : item;
+    const { code } = refusal;
+    if (code !== undefined && !(Number.isInteger(code) && code >= 400 && code <= 599)) {
+      throw new RangeError(`${name}: the code of a refusal must be a 4xx or 5xx reply code, got ${String(code)} for ${refusal.address}`);
+    }
     map.set(refusal.address.toLowerCase(), refusal);
   }
   return map;
