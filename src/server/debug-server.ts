@@ -339,6 +339,8 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       // refused with 451: not kept either, or `messages` would hold what the client was told failed
       return refuse(session, Object.assign(new Error(`Local error in processing: ${String(err)}`), { responseCode: 451 }), callback);
     }
+    // closed meanwhile: its client got 421 (or nothing), so it is not kept
+    if (inbox.closed) return refuse(session, Object.assign(new Error("Server shut down before the message was accepted"), { responseCode: 421 }), callback);
     if (options.keepMessages ?? true) inbox.add(message);
     const delivered = refused.filter((r) => r === undefined).length;
     const refusedAfter = refused.length - delivered;

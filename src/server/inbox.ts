@@ -42,6 +42,11 @@ export class Inbox {
     this.#where = where;
   }
 
+  /** Whether the server has closed (every session is over). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Keeps `message` and settles the waits it completes. */
   add(message: ReceivedMessage): void {
     this.messages.push(message);
