@@ -41,11 +41,11 @@ export interface ReceivedMessage {
   };
   /**
    * The message data after the SMTP transparency (dot-stuffing) is undone (DATA: CRLF line
-   * ends; BDAT: the octets as sent, BINARYMIME ones included); only its first `keepBytes`
-   * bytes when that option is given.
+   * ends; BDAT: the octets as sent, BINARYMIME ones included); whole, unless the server keeps
+   * only the start of each message (`smtplib serve`'s internal `keepBytes`).
    */
   readonly data: Buffer;
-  /** Bytes of message data received: `data.length`, unless `keepBytes` cut `data` short. */
+  /** Bytes of message data received: `data.length`, unless only the start was kept (`keepBytes`). */
   readonly size: number;
   /** smtp-server's id of the session that sent it (matches {@link TranscriptEntry.session}). */
   readonly session: string;
