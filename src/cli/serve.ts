@@ -5,7 +5,7 @@
  */
 import { createSecureContext } from "node:tls";
 import { escapeControl } from "../errors.js";
-import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type MessageInfo, type ReceivedMessage } from "../server/debug-server.js";
+import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type DebugServerRetention, type MessageInfo, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -91,7 +91,7 @@ async function readTlsFiles(files: NonNullable<ServeCommand["tls"]>, pipesRead: 
  * @throws TypeError (a usage error) for the first --auth-file that cannot be used; Error naming the
  *   flag for TLS files that cannot.
  */
-export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOptions> {
+export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOptions & DebugServerRetention> {
   // a later --auth-file wins for a user named in two, and --auth over any file
   const fromFiles: [string, string][] = [];
   // one pipe (/dev/stdin) named by two flags: the second gets nothing, and its error says why
@@ -132,8 +132,8 @@ function cannotStart(err: unknown): ExitCodeValue {
  * Starts the server `cmd` asks for, or says on stderr why it cannot and resolves to the exit
  * code: 2 (usage) for an --auth-file that cannot be used, 5 for anything else.
  */
-async function start(cmd: ServeCommand, handlers: DebugServerHooks): Promise<{ server: DebugServer; options: DebugServerOptions } | ExitCodeValue> {
-  let options: DebugServerOptions;
+async function start(cmd: ServeCommand, handlers: DebugServerHooks & Pick<DebugServerOptions, "onMessage" | "onTranscript">): Promise<{ server: DebugServer; options: DebugServerOptions } | ExitCodeValue> {
+  let options: DebugServerOptions & DebugServerRetention;
   try {
     options = await serveOptions(cmd);
   } catch (err) {

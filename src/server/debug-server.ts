@@ -9,11 +9,14 @@ import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, t
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { enableChunking } from "./bdat.js";
-import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type Refusal } from "./options.js";
+import { trackConnections } from "./close.js";
+import { Inbox, type WaitOptions } from "./inbox.js";
+import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { messageInfo, receive, type MessageInfo } from "./receive.js";
-import { createTranscriptLogger, describeServerError, type TranscriptEntry } from "./transcript.js";
+import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
-export type { DebugServerOptions, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
+export type { WaitOptions } from "./inbox.js";
+export type { DebugServerOptions, DebugServerRetention, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
 export type { MessageInfo } from "./receive.js";
 
@@ -38,11 +41,11 @@ export interface ReceivedMessage {
   };
   /**
    * The message data after the SMTP transparency (dot-stuffing) is undone (DATA: CRLF line
-   * ends; BDAT: the octets as sent, BINARYMIME ones included); only its first `keepBytes`
-   * bytes when that option is given.
+   * ends; BDAT: the octets as sent, BINARYMIME ones included); whole, unless the server keeps
+   * only the start of each message (`smtplib serve`'s internal `keepBytes`).
    */
   readonly data: Buffer;
-  /** Bytes of message data received: `data.length`, unless `keepBytes` cut `data` short. */
+  /** Bytes of message data received: `data.length`, unless only the start was kept (`keepBytes`). */
   readonly size: number;
   /** smtp-server's id of the session that sent it (matches {@link TranscriptEntry.session}). */
   readonly session: string;
@@ -52,13 +55,11 @@ export interface ReceivedMessage {
   readonly user?: string;
 }
 
-/** Options of {@link startDebugServer} that are callbacks. */
+/**
+ * Callbacks of {@link startDebugServer} for `smtplib serve`, which shows each message as it
+ * arrives without holding it (not part of the public `smtplib/debug-server` entry).
+ */
 export interface DebugServerHooks {
-  /**
-   * Called once per accepted message; a rejection of its promise becomes a 451 reply, and the
-   * message is then not added to {@link DebugServer.messages}.
-   */
-  readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
   /**
    * Called when a message's data begins, with its envelope; then `onMessageData` with each piece
    * of the data as it arrives (DATA unstuffed, BDAT as sent; none past the size limit), so a
@@ -71,8 +72,6 @@ export interface DebugServerHooks {
   readonly onMessageData?: (session: string, chunk: Buffer) => void;
   /** See {@link DebugServerHooks.onMessageStart}. */
   readonly onMessageEnd?: (session: string, refused?: string) => void;
-  /** Called for every transcript line as it happens (for live output). */
-  readonly onTranscript?: (entry: TranscriptEntry) => void;
 }
 
 /** A running debugging server. */
@@ -81,34 +80,53 @@ export interface DebugServer {
   readonly host: string;
   /** The port it listens on (the real one when 0 was asked for). */
   readonly port: number;
-  /** Messages received so far, oldest first (a live array). */
+  /**
+   * Messages received so far, oldest first (a live array): each is added before the server's
+   * reply to the end of its data, so it is there once the client's call resolves.
+   */
   readonly messages: readonly ReceivedMessage[];
   /** Transcript lines so far, all sessions, in order (a live array). */
   readonly transcript: readonly TranscriptEntry[];
   /**
+   * Resolves with the first `count` (default 1) of {@link DebugServer.messages} once it holds
+   * that many: at once if it does, else as they arrive (mail that the code under test sends in
+   * the background). After {@link DebugServer.clear}, counts from the clear.
+   * @throws (as a rejection) a `DOMException` named `"TimeoutError"` after `timeout` ms (default
+   *   5000), saying how many arrived; the signal's `reason` when `signal` aborts; an Error when
+   *   the server closes before they arrive; RangeError for a `count` or `timeout` out of range.
+   */
+  waitForMessages(count?: number, options?: WaitOptions): Promise<ReceivedMessage[]>;
+  /**
+   * Empties {@link DebugServer.messages} and {@link DebugServer.transcript}, for a server shared
+   * by several tests (a message still arriving from an earlier test is added after it).
+   */
+  clear(): void;
+  /**
    * Stops listening, ends open sessions (421 after `closeTimeout`) and resolves once their
-   * sockets are closed, also those of clients that do not close their side.
+   * sockets are closed, also those of clients that do not close their side; the messages stay
+   * readable. Calling it again returns the same promise.
    */
   close(): Promise<void>;
+  /** {@link DebugServer.close}, for `await using server = await startDebugServer()`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
  * Starts a debugging server and resolves once it listens.
  * @throws Error when listening fails (e.g. `EADDRINUSE`).
  */
-export async function startDebugServer(options: DebugServerOptions & DebugServerHooks = {}): Promise<DebugServer> {
-  const messages: ReceivedMessage[] = [];
+export async function startDebugServer(options: DebugServerOptions & DebugServerRetention & DebugServerHooks = {}): Promise<DebugServer> {
+  // where it listens (`127.0.0.1:2525`), for the inbox's errors: set once it does
+  let where = "";
+  const inbox = new Inbox(() => where);
   const transcript: TranscriptEntry[] = [];
-  const record = (entry: TranscriptEntry): void => {
-    if (options.keepTranscript ?? true) transcript.push(entry);
-    options.onTranscript?.(entry);
-  };
+  const record = transcriptRecorder(transcript, options.keepTranscript ?? true, options.onTranscript);
   // Escaped as the C: lines are: an event may quote the client (its user name, as JSON,
   // which leaves U+2028 and U+2029 raw), and the transcript goes to a terminal or a log.
   const event = (session: string, line: string): void => record({ session, direction: "*", line: escapeControl(line), time: new Date() });
-  const refuseFrom = refusalMap(options.refuseSenders);
-  const refuseTo = refusalMap(options.refuseRecipients);
-  const refuseAfter = refusalMap(options.refuseAfterData);
+  const refuseFrom = refusalMap("refuseSenders", options.refuseSenders);
+  const refuseTo = refusalMap("refuseRecipients", options.refuseRecipients);
+  const refuseAfter = refusalMap("refuseAfterData", options.refuseAfterData);
   const users = new Map(Object.entries(options.auth?.users ?? {}));
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
   for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", options.maxClients ?? 1]] as const) {
@@ -218,12 +236,15 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     },
     onData,
     onClose(session) {
+      connections.closed(session.id);
       endChunking.get(session.id)?.();
       endChunking.delete(session.id);
       logger.forget(session.id);
       event(session.id, "connection closed");
     },
   });
+
+  const connections = trackConnections(server);
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {
@@ -318,7 +339,9 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
       // refused with 451: not kept either, or `messages` would hold what the client was told failed
       return refuse(session, Object.assign(new Error(`Local error in processing: ${String(err)}`), { responseCode: 451 }), callback);
     }
-    if (options.keepMessages ?? true) messages.push(message);
+    // closed meanwhile: its client got 421 (or nothing), so it is not kept
+    if (inbox.closed) return refuse(session, Object.assign(new Error("Server shut down before the message was accepted"), { responseCode: 421 }), callback);
+    if (options.keepMessages ?? true) inbox.add(message);
     const delivered = refused.filter((r) => r === undefined).length;
     const refusedAfter = refused.length - delivered;
     event(session.id, `message accepted: ${message.size} bytes from <${message.envelope.mailFrom}> to ${delivered} recipient(s)${refusedAfter > 0 ? ` (${refusedAfter} refused after the data)` : ""}`);
@@ -341,47 +364,23 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     });
   });
   const address = server.server.address() as AddressInfo;
+  where = `${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
 
   let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => closing ??= connections.close().then(() => inbox.close());
   return {
     host: address.address,
     port: address.port,
-    messages,
+    messages: inbox.messages,
     transcript,
-    close() {
-      closing ??= closeServer(server);
-      return closing;
+    waitForMessages: (count, waitOptions) => inbox.wait(count, waitOptions),
+    clear() {
+      inbox.clear();
+      transcript.length = 0;
     },
+    close,
+    [Symbol.asyncDispose]: close,
   };
-}
-
-type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
-
-/**
- * smtp-server's close() stops listening, waits `closeTimeout` for sessions to end, then sends
- * the rest 421 and ends them; but it leaves each socket open up to 5 s more for the client to
- * close its side, and one that does not (or keeps sending DATA) held close(), and `serve`'s
- * exit, that long. Each is destroyed here once its 421 is written, and close() resolves when
- * every socket of a session open at the call is closed.
- */
-async function closeServer(server: SMTPServer): Promise<void> {
-  const open = [...server.connections].map((connection) => ({ connection, closed: whenClosed(connection._socket) }));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await Promise.all(open.map(({ connection, closed }) => {
-    const socket = connection._socket;
-    // Mid-STARTTLS this is the raw socket under a TLS handshake, and tearing that down from
-    // below can crash Node: smtp-server's own timer ends it.
-    if (!socket.destroyed && !connection._upgrading) {
-      if (!socket.writableEnded) socket.end();
-      if (socket.writableFinished) socket.destroy();
-      else socket.once("finish", () => socket.destroy());
-    }
-    return closed;
-  }));
-}
-
-function whenClosed(socket: Connection["_socket"]): Promise<void> {
-  return socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once("close", () => resolve()));
 }
 
 function checkCredentials(auth: SMTPServerAuthentication, expected: string): boolean {

@@ -3,12 +3,15 @@
  * @module
  */
 import type { SMTPServerOptions } from "smtp-server";
+import { checkMilliseconds } from "../constants.js";
+import type { ReceivedMessage } from "./debug-server.js";
+import type { TranscriptEntry } from "./transcript.js";
 
 /** A refusal: the address it applies to and, optionally, the reply to give. */
 export interface Refusal {
   /** Compared case-insensitively with the envelope address (without `<>`). */
   readonly address: string;
-  /** Reply code; default 550 (a 421 makes smtp-server close the connection). */
+  /** Reply code, 400 to 599; default 550 (a 421 makes smtp-server close the connection). */
   readonly code?: number;
   /**
    * Reply text; default names the address. Give no enhanced status code: smtp-server puts
@@ -84,7 +87,7 @@ export interface DebugServerOptions {
   readonly extensions?: DebugServerExtensions;
   /** Without `auth` the AUTH command is disabled. */
   readonly auth?: DebugServerAuth;
-  /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. */
+  /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. 0 or none: no limit. */
   readonly size?: number;
   /** Senders refused at MAIL FROM. */
   readonly refuseSenders?: readonly (string | Refusal)[];
@@ -95,6 +98,37 @@ export interface DebugServerOptions {
    * recipient's reply is an error; in SMTP mode the whole message is refused.
    */
   readonly refuseAfterData?: readonly (string | Refusal)[];
+  /**
+   * Most clients connected at once; one more is told "421 Too many connected clients" and
+   * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
+   * that messages in transit can take (each is held whole while it arrives).
+   */
+  readonly maxClients?: number;
+  /**
+   * Most recipients of one transaction; a RCPT past it gets "452 Too many recipients" (RFC
+   * 5321 §4.5.3.1.10; §4.5.3.1.8 asks a server to take at least 100). Default 1000, so a
+   * client cannot grow an envelope without bound.
+   */
+  readonly maxRecipients?: number;
+  /** Idle time before smtp-server drops a client, ms (1 to 2^31 - 1); default 60 000. */
+  readonly socketTimeout?: number;
+  /** How long `close()` waits for clients before a 421, ms (0, at once, to 2^31 - 1); default 500. */
+  readonly closeTimeout?: number;
+  /**
+   * Called once per accepted message, before it is added to `messages`; a rejection of its
+   * promise (or a throw) becomes a 451 reply, and the message is then not added.
+   */
+  readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  /**
+   * Called for every transcript line as it happens (for live output). What it throws is
+   * thrown again on its own, as an uncaught exception (which a test runner reports); the
+   * session goes on.
+   */
+  readonly onTranscript?: (entry: TranscriptEntry) => void;
+}
+
+/** What the server holds of what it received (`smtplib serve` holds next to nothing). */
+export interface DebugServerRetention {
   /**
    * Keep received messages in `messages` (default true: the list grows without bound, so a
    * long-running server may not want to). Each message is held whole while it arrives (unless `keepBytes` is given);
@@ -109,29 +143,21 @@ export interface DebugServerOptions {
   readonly keepBytes?: number;
   /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
   readonly keepTranscript?: boolean;
-  /**
-   * Most clients connected at once; one more is told "421 Too many connected clients" and
-   * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
-   * that messages in transit can take (each is held whole while it arrives, or its first `keepBytes` bytes).
-   */
-  readonly maxClients?: number;
-  /**
-   * Most recipients of one transaction; a RCPT past it gets "452 Too many recipients" (RFC
-   * 5321 §4.5.3.1.10; §4.5.3.1.8 asks a server to take at least 100). Default 1000, so a
-   * client cannot grow an envelope without bound.
-   */
-  readonly maxRecipients?: number;
-  /** Idle time before smtp-server drops a client, ms; default 60 000. */
-  readonly socketTimeout?: number;
-  /** How long `close()` waits for clients before a 421, ms; default 500. */
-  readonly closeTimeout?: number;
 }
 
-/** Normalises a refusal list into a lookup by lower-cased address. */
-export function refusalMap(list: readonly (string | Refusal)[] | undefined): Map<string, Refusal> {
+/**
+ * Normalises the refusal list of option `name` into a lookup by lower-cased address.
+ * @throws RangeError for a code that is not a 4xx or 5xx reply code: smtp-server sends any
+ *   (a 250 "refusal" tells the client the recipient was taken, yet the message goes without it).
+ */
+export function refusalMap(name: string, list: readonly (string | Refusal)[] | undefined): Map<string, Refusal> {
   const map = new Map<string, Refusal>();
   for (const item of list ?? []) {
     const refusal = typeof item === "string" ? { address: item } : item;
+    const { code } = refusal;
+    if (code !== undefined && !(Number.isInteger(code) && code >= 400 && code <= 599)) {
+      throw new RangeError(`${name}: the code of a refusal must be a 4xx or 5xx reply code, got ${String(code)} for ${refusal.address}`);
+    }
     map.set(refusal.address.toLowerCase(), refusal);
   }
   return map;
@@ -142,8 +168,16 @@ export function refusalError(refusal: Refusal, fallback: string): Error & { resp
   return Object.assign(new Error(refusal.message ?? fallback), { responseCode: refusal.code ?? 550 });
 }
 
-/** The part of smtp-server's options that follows from ours (handlers are added by the caller). */
+/**
+ * The part of smtp-server's options that follows from ours (handlers are added by the caller).
+ * @throws TypeError, RangeError for a `socketTimeout` or `closeTimeout` that is not a number of
+ *   milliseconds a timer takes; RangeError for a `size` that is not a whole number of bytes.
+ */
 export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOptions {
+  // smtp-server advertises it as given: "SIZE Infinity", "SIZE -1", "SIZE 1.5" (RFC 1870: digits)
+  if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
+    throw new RangeError(`size must be a whole number of bytes (0: no limit), got ${String(options.size)}`);
+  }
   const ext = options.extensions ?? {};
   const tls = options.tls;
   const disabled: string[] = [];
@@ -171,8 +205,11 @@ export function toSmtpServerOptions(options: DebugServerOptions): SMTPServerOpti
     allowInsecureAuth: options.auth?.allowInsecure ?? false,
     disableReverseLookup: true,
     ...(options.maxClients !== undefined ? { maxClients: options.maxClients } : {}),
-    socketTimeout: options.socketTimeout ?? 60_000,
-    closeTimeout: options.closeTimeout ?? 500,
+    // Checked here: smtp-server hands them to timers unchecked, and one it cannot use
+    // (Infinity, a negative) crashed the process at the first connection.
+    socketTimeout: checkMilliseconds("socketTimeout", options.socketTimeout ?? 60_000),
+    // 0 is "not set" to smtp-server (30 s): at once is 1 ms
+    closeTimeout: options.closeTimeout === 0 ? 1 : checkMilliseconds("closeTimeout", options.closeTimeout ?? 500),
   };
 }
 

@@ -45,6 +45,25 @@ export function redactCommand(command: string | undefined, line: string): string
 // Command verbs a client line may start with; after an AUTH, any other line is taken as a SASL answer.
 const VERBS = new Set(["HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH", "ETRN", "XCLIENT", "XFORWARD"]);
 
+/**
+ * The function that records a transcript entry: kept in `transcript` unless `keep` is false,
+ * and handed to `onEntry`. What `onEntry` throws is thrown again on its own (next tick, an
+ * uncaught exception that a test runner reports), not into smtp-server's handling of the
+ * session, which it would leave without its reply.
+ */
+export function transcriptRecorder(transcript: TranscriptEntry[], keep: boolean, onEntry?: (entry: TranscriptEntry) => void): (entry: TranscriptEntry) => void {
+  return (entry) => {
+    if (keep) transcript.push(entry);
+    try {
+      onEntry?.(entry);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  };
+}
+
 /** A minimal bunyan-compatible logger, as smtp-server's `logger` option takes it. */
 export interface TranscriptLogger {
   /** Drops what the logger keeps about `session` (call when it closes). */

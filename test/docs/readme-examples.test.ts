@@ -165,6 +165,17 @@ const EXAMPLES: Readonly<Record<string, Example>> = {
       },
     },
   },
+  "The debugging server in your tests": {
+    run: {
+      // the example starts a server of its own: this one must get nothing
+      server: {},
+      check({ server, stdout }) {
+        assert.match(stdout, /^# pass 1$/m, stdout);
+        assert.match(stdout, /^# fail 0$/m, stdout);
+        assert.equal(server.messages.length, 0);
+      },
+    },
+  },
 };
 
 /** Where a run's example connects: filled in per run. */

@@ -22,7 +22,8 @@ export interface CheckedModule {
 
 /**
  * Type-checks `modules` as one program with the project's compiler options, in which
- * `"smtplib"` is the package's entry (src/index.ts, so that no build is needed) and every
+ * `"smtplib"` is the package's entry (src/index.ts, so that no build is needed),
+ * `"smtplib/debug-server"` likewise (src/debug-server.ts), and every
  * file is a module (fragments have no import). Returns the diagnostics of `modules` only.
  * `compilerOptions` (as in a tsconfig.json, e.g. `{ lib: ["ES2022", "DOM"] }`) override the
  * project's, as a user's project would.
@@ -30,7 +31,7 @@ export interface CheckedModule {
 export function typeCheck(modules: readonly CheckedModule[], compilerOptions: Readonly<Record<string, unknown>> = {}): ts.Diagnostic[] {
   const config = ts.parseJsonConfigFileContent({
     extends: "./tsconfig.base.json",
-    compilerOptions: { ...compilerOptions, noEmit: true, moduleDetection: "force", paths: { smtplib: ["./src/index.ts"] } },
+    compilerOptions: { ...compilerOptions, noEmit: true, moduleDetection: "force", paths: { "smtplib": ["./src/index.ts"], "smtplib/debug-server": ["./src/debug-server.ts"] } },
     files: [],
   }, ts.sys, ROOT);
   if (config.errors.length > 0) throw new Error(ts.formatDiagnostics(config.errors, formatHost));
@@ -74,17 +75,19 @@ export interface RunOptions {
   readonly ca?: string;
 }
 
-/** The built entry the examples' `"smtplib"` stands for (built with the tests). */
+/** The built entries the examples' `"smtplib"` and `"smtplib/debug-server"` stand for (built with the tests). */
 const ENTRY = pathToFileURL(join(ROOT, "build/src/index.js")).href;
+const DEBUG_SERVER_ENTRY = pathToFileURL(join(ROOT, "build/src/debug-server.js")).href;
 
 /**
  * Runs TypeScript `code` as an ES module in a child Node.js process and resolves with what it
  * printed; rejects, with its output, when it exits other than 0 or runs past `guardMs` (a
- * hang guard, not a timed assertion). `"smtplib"` imports the build of src/; other packages
+ * hang guard, not a timed assertion). `"smtplib"` and `"smtplib/debug-server"` import the build of src/; other packages
  * resolve from the repository's node_modules.
  */
 export async function runModule(code: string, options: RunOptions = {}, guardMs = 30_000): Promise<RunOutput> {
-  const js = ts.transpileModule(code.replaceAll(`from "smtplib"`, `from ${JSON.stringify(ENTRY)}`), {
+  const entries = code.replaceAll(`from "smtplib"`, `from ${JSON.stringify(ENTRY)}`).replaceAll(`from "smtplib/debug-server"`, `from ${JSON.stringify(DEBUG_SERVER_ENTRY)}`);
+  const js = ts.transpileModule(entries, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;
   // The module lives under build/ so that packages resolve; it runs in a directory of its own.

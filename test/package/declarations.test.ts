@@ -20,9 +20,9 @@ const PROJECTS: readonly (readonly [string, ts.CompilerOptions])[] = [
   ["node10, CommonJS", { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: false }],
 ];
 
-for (const [name, options] of PROJECTS) {
-  test(`dist/index.d.ts type-checks in a strict project (${name}, skipLibCheck off, no esModuleInterop)`, () => {
-    const program = ts.createProgram([`${ROOT}dist/index.d.ts`], {
+for (const [entry, name, options] of PROJECTS.flatMap((p) => ["index", "debug-server"].map((e) => [e, ...p] as const))) {
+  test(`dist/${entry}.d.ts type-checks in a strict project (${name}, skipLibCheck off, no esModuleInterop)`, () => {
+    const program = ts.createProgram([`${ROOT}dist/${entry}.d.ts`], {
       ...options, strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022,
       lib: ["lib.es2022.d.ts"], types: ["node"], typeRoots: [`${ROOT}node_modules/@types`],
     });

@@ -5,10 +5,12 @@
  * sources the declaration maps point at.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { dirname, resolve } from "node:path";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /**
@@ -76,4 +78,45 @@ test("tools that do not read \"exports\" (resolve, older Jest and bundlers) find
   const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { main?: string; exports: Record<string, { import: string }> };
   assert.equal(manifest.main, manifest.exports["."]!.import);
   assert.ok(readFileSync(`${ROOT}${manifest.main}`, "utf8").length > 0);
+});
+
+test("\"exports\" has smtplib/debug-server with its types, and the files it names exist", () => {
+  const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { exports: Record<string, Record<string, string>> };
+  assert.deepEqual(manifest.exports["./debug-server"], { types: "./dist/debug-server.d.ts", import: "./dist/debug-server.js", default: "./dist/debug-server.js" });
+  for (const file of Object.values(manifest.exports["./debug-server"]!)) assert.ok(readFileSync(`${ROOT}${file}`, "utf8").length > 0, file);
+});
+
+/** The files an entry of dist/ loads (its static imports, transitively) and the packages they import. */
+function loadedBy(entry: string): { files: string[]; packages: Set<string> } {
+  const files: string[] = [];
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (files.includes(file)) return;
+    files.push(file);
+    for (const m of readFileSync(file, "utf8").matchAll(/^(?:import|export)\b[^;]*?(?:from\s*)?"([^"]+)";/gm)) {
+      if (m[1]!.startsWith(".")) visit(resolve(dirname(file), m[1]!));
+      else packages.add(m[1]!);
+    }
+  };
+  visit(`${ROOT}${entry}`);
+  return { files, packages };
+}
+
+test("the library's entry loads none of the debugging server (smtp-server, dist/server/ code), which smtplib/debug-server loads", () => {
+  const library = loadedBy("dist/index.js");
+  assert.ok(library.packages.has("node:net"), "the import scan finds the library's own imports");
+  assert.ok(!library.packages.has("smtp-server"), [...library.packages].join(" "));
+  for (const file of library.files) assert.doesNotMatch(readFileSync(file, "utf8"), /^\/\/ dist\/server\//m, file);
+  assert.ok(loadedBy("dist/debug-server.js").packages.has("smtp-server"));
+});
+
+test("npm pack ships smtplib/debug-server: its bundle, declarations and source", async () => {
+  // --ignore-scripts: not "prepack", which would rebuild dist/ under the other tests
+  const stdout = await new Promise<string>((done, fail) => {
+    execFile("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT }, (err, out) => (err ? fail(err) : done(out)));
+  });
+  const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+  for (const file of ["dist/debug-server.js", "dist/debug-server.d.ts", "dist/server/debug-server.d.ts", "dist/server/inbox.d.ts", "src/debug-server.ts"]) {
+    assert.ok(files.includes(file), `${file} is not in the package`);
+  }
 });

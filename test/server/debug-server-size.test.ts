@@ -1,6 +1,7 @@
 // The debugging server's size limit with SIZE hidden (`serve --size N --hide size`).
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
+import { startDebugServer } from "../../src/server/debug-server.js";
 import { RawClient, withServer } from "../helpers/debug-client.js";
 
 test("size limit with SIZE hidden: SIZE not in EHLO at all, a message over the limit still refused with 552", async () => {
@@ -28,4 +29,21 @@ test("size limit with SIZE hidden: SIZE not in EHLO at all, a message over the l
       assert.equal(server.messages[0]?.data.toString(), "small\r\n");
     });
   }
+});
+
+test("a size that is not a whole number of bytes (Infinity, -1, 1.5, NaN, past 2^53) is a RangeError from startDebugServer, not advertised as \"SIZE Infinity\"", async () => {
+  for (const size of [Infinity, -1, 1.5, Number.NaN, 2 ** 60]) {
+    let started: Awaited<ReturnType<typeof startDebugServer>> | undefined;
+    await assert.rejects(async () => {
+      started = await startDebugServer({ size });
+    }, { name: "RangeError", message: `size must be a whole number of bytes (0: no limit), got ${size}` }, String(size));
+    await started?.close();
+  }
+  // 0 is no limit, as before: no SIZE advertised
+  await withServer({ size: 0 }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    assert.doesNotMatch(await c.cmd("EHLO client.example"), /SIZE/);
+    c.close();
+  });
 });
