@@ -13,10 +13,9 @@ import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
 import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
 import type { Checked } from "../checked.js";
-
-export type { Checked } from "../checked.js";
 import { describeValue } from "../errors.js";
 
+export type { Checked } from "../checked.js";
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
 
 /** Options of an SMTP client (API.md "Constructing and connecting", plus our extensions). */
