@@ -44,6 +44,16 @@ test("WriteBuffers: a piece of exactly the largest size is lent for reuse, a wri
   assert.equal(buffers.take(64 * 1024).buffer, small.buffer, "a small piece's buffer is 64 KiB, reused for a piece that long");
 });
 
+test("WriteBuffers: a piece is given back once, and each of two written buffers is reused", () => {
+  const buffers = new WriteBuffers(512 * 1024);
+  const [a, b] = [buffers.take(100), buffers.take(100)];
+  buffers.afterWrite(a)!();
+  assert.equal(buffers.afterWrite(a), undefined, "given back already: never twice in the free list (it would be lent twice)");
+  buffers.afterWrite(b)!();
+  assert.equal(buffers.take(100).buffer, a.buffer, "the first written");
+  assert.equal(buffers.take(100).buffer, b.buffer, "and the second (the same memory, not equal bytes)");
+});
+
 test("WriteBuffers: while smtplib.send has a subscriber, a written buffer is not reused (the subscriber may keep it)", () => {
   const buffers = new WriteBuffers(512 * 1024);
   const onSend = (): void => undefined;
