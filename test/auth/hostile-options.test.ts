@@ -13,7 +13,7 @@ const BAD_SCRAM: readonly (readonly [string, unknown, RegExp])[] = [
   ["null", null, /SCRAM options must be an object, got null/],
   ["plus as the string \"yes\"", { plus: "yes" }, /plus must be true or false/],
   ["channelBinding tls-unique", { plus: true, channelBinding: "tls-unique" }, /channelBinding must be "tls-exporter" or "tls-server-end-point"/],
-  ["channelBinding without plus", { channelBinding: "tls-server-end-point" }, /channelBinding applies only with plus: true/],
+  ["channelBinding without plus", { channelBinding: "tls-server-end-point" }, /^channelBinding applies only with plus: true \(SCRAM-SHA-256-PLUS\)$/],
   ["a misspelt key", { plsu: true }, /unknown SCRAM option "plsu"/],
   ["a nonce that is not a function", { nonce: "abc" }, /nonce must be a function/],
 ];

@@ -293,6 +293,7 @@ test("a hostile extra challenge: LOGIN after the password and CRAM-MD5 after its
     await assert.rejects(authenticateWith(io, mech, { user: "tim", password: "tanstaaftanstaaf" }), (err: unknown) => {
       assert.ok(err instanceof SMTPAuthenticationError, String(err));
       assert.match(err.message, message);
+      assert.equal(err.smtpCode, 334, "the code of the reply that carried the extra challenge");
       assert.doesNotMatch(err.message, /tanstaaf/);
       return true;
     });
@@ -338,4 +339,9 @@ test("a lone surrogate in a credential (no UTF-8 form) is a TypeError before any
   const io = new FakeIO(["235 ok"]);
   await authenticateWith(io, plainMechanism, { user: "u", password: "pa\uD83D\uDE00" });
   assert.equal(io.sent[0], `AUTH PLAIN ${b64("\0u\0pa😀")}`);
+});
+
+test("the built-in mechanisms declare whether they reveal the secret: PLAIN, LOGIN, XOAUTH2, OAUTHBEARER do; CRAM-MD5 and SCRAM do not", () => {
+  for (const m of [plainMechanism, loginMechanism, xoauth2Mechanism, oauthBearerMechanism]) assert.equal(m.revealsSecret, true, m.name);
+  for (const m of [cramMd5Mechanism, createScramSha256Mechanism(), createScramSha256Mechanism({ plus: true })]) assert.equal(m.revealsSecret, false, m.name);
 });

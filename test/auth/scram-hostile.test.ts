@@ -90,6 +90,10 @@ test("SCRAM-SHA-256: a hostile server-first message is refused, saying why, befo
     [`r=${NONCE}x,s=AA!A,i=4096`, "malformed salt"],
     [`r=${NONCE}x,s=AAAAA===,i=4096`, "malformed salt"],
     [`r=${NONCE}x,s=AAA,i=4096`, "malformed salt"],
+    // RFC 5802 posit-number: no leading zero; more than ten digits is never read as a number
+    [`r=${NONCE}x,s=${salt},i=04096`, "unacceptable iteration count"],
+    [`r=${NONCE}x,s=${salt},i=10000000000`, "unacceptable iteration count"],
+    [`r=${NONCE}x,s=${salt},i=1000000000`, `unacceptable iteration count 1000000000: at most ${MAX_SCRAM_ITERATIONS} is computed`],
   ];
   for (const [serverFirst, reason] of cases) await failsWith([`334 ${b64(serverFirst)}`], `SCRAM-SHA-256: ${reason}`);
 });
@@ -103,4 +107,29 @@ test("SCRAM-SHA-256: a salt with '+' and '/' and an iteration count of exactly M
   const io = new FakeIO([`334 ${b64(`r=${NONCE}x,s=+/+/,i=${MAX_SCRAM_ITERATIONS}`)}`, `334 ${b64("v=AAAA")}`, "501 5.7.0 cancelled"]);
   await assert.rejects(authenticateWith(io, scram, pencil), (err: unknown) => err instanceof SMTPAuthenticationError && /does not verify/.test(err.smtpError));
   assert.deepEqual(seen, [["+/+/", MAX_SCRAM_ITERATIONS]]);
+});
+
+test("SCRAM-SHA-256: an iteration count that starts with 9 is a number like any other", async () => {
+  const seen: number[] = [];
+  const scram = createScramSha256Mechanism({
+    nonce: () => NONCE,
+    pbkdf2: (_password, _salt, iterations) => { seen.push(iterations); return Promise.resolve(Buffer.alloc(32)); },
+  });
+  const io = new FakeIO([`334 ${b64(`r=${NONCE}x,s=AAAA,i=9999`)}`, `334 ${b64("v=AAAA")}`, "501 5.7.0 cancelled"]);
+  await assert.rejects(authenticateWith(io, scram, pencil), (err: unknown) => err instanceof SMTPAuthenticationError && /does not verify/.test(err.smtpError));
+  assert.deepEqual(seen, [9999]);
+});
+
+test("SCRAM-SHA-256: the default client nonce is 18 random bytes in base64 (24 characters), new for each exchange", async () => {
+  const nonces: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const io = new FakeIO(["535 5.7.8 no"]);
+    await assert.rejects(authenticateWith(io, createScramSha256Mechanism(), pencil), SMTPAuthenticationError);
+    const [verb, name, initial] = io.sent[0]!.split(" ");
+    assert.deepEqual([verb, name], ["AUTH", "SCRAM-SHA-256"]);
+    const match = /^n,,n=user,r=([A-Za-z0-9+/]{24})$/.exec(Buffer.from(initial!, "base64").toString("utf8"));
+    assert.ok(match, io.sent[0]);
+    nonces.push(match[1]!);
+  }
+  assert.notEqual(nonces[0], nonces[1]);
 });

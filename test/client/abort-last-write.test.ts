@@ -79,25 +79,29 @@ C: second line
 
 /** A message past bdat-flow's LARGE_BODY (64 KiB) and BODY_PIECE: BDAT LAST, then its bytes in two pieces. */
 const LARGE = Buffer.concat([Buffer.alloc(200 * 1024, "a"), Buffer.from("the end\r\n")]);
+/** Exactly two pieces of BODY_PIECE (128 KiB): the last piece ends the message at a piece boundary. */
+const EXACT = Buffer.concat([Buffer.alloc(256 * 1024 - 9, "a"), Buffer.from("the end\r\n")]);
 
-test("BDAT LAST with a large message whose call aborts in the microtask after its last piece is written: rejects with the reason, the connection stays and the next call works", async () => {
-  const script = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>
+for (const [name, message] of [["a large message", LARGE], ["a message of exactly two 128 KiB pieces", EXACT]] as const) {
+  test(`BDAT LAST with ${name} whose call aborts in the microtask after its last piece is written: rejects with the reason, the connection stays and the next call works`, async () => {
+    const script = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>
-C: BDAT ${LARGE.length} LAST
-C! ${LARGE.toString("latin1").replace("\r\n", "\\r\\n")}
+C: BDAT ${message.length} LAST
+C! ${message.toString("latin1").replace("\r\n", "\\r\\n")}
 S: 250 ok
 S: 250 ok
 S: 250 queued
 C: NOOP
 S: 250 ok
 `;
-  await withScript(script, async (client) => {
-    const controller = new AbortController();
-    const reason = new Error("aborted right after the last piece");
-    await onLastWrite(client, "the end\r\n", () => queueMicrotask(() => controller.abort(reason)), async () => {
-      await assert.rejects(client.sendmail("a@x.test", "b@y.test", LARGE, [], [], { signal: controller.signal }), (err: unknown) => err === reason);
+    await withScript(script, async (client) => {
+      const controller = new AbortController();
+      const reason = new Error("aborted right after the last piece");
+      await onLastWrite(client, "the end\r\n", () => queueMicrotask(() => controller.abort(reason)), async () => {
+        await assert.rejects(client.sendmail("a@x.test", "b@y.test", message, [], [], { signal: controller.signal }), (err: unknown) => err === reason);
+      });
+      assert.equal(client.connected, true);
+      assert.equal((await client.noop()).code, 250);
     });
-    assert.equal(client.connected, true);
-    assert.equal((await client.noop()).code, 250);
   });
-});
+}

@@ -88,3 +88,9 @@ test("BDAT: a stream of strings gets CRLF line ends, as a string body does (API.
     await client.sendmail("a@x.test", "b@y.test", yieldAll<string | Uint8Array>(["a\r", Buffer.from("\nb\n"), "c\r", "\n"]));
   });
 });
+
+test("BDAT: a CR that ends a string chunk, then bytes, then a string starting with LF: that LF is a line end of its own (made CRLF), not the CR's", async () => {
+  await withScript(lastOnly(EHLO_CHUNKING_PIPELINING, "a\r\nx\r\nb\r\n", true), async (client) => {
+    await client.sendmail("a@x.test", "b@y.test", yieldAll<string | Uint8Array>(["a\r", Buffer.from("x"), "\nb"]));
+  });
+});

@@ -45,3 +45,11 @@ test("ProgressMeter: a returned thenable whose then cannot be read is the one wa
   assert.equal(warnings.length, 1, warnings.join("\n"));
   assert.match(warnings[0]!, /then getter broke/);
 });
+
+test("ProgressMeter: a caller's function that returns null, a number or a string is not a thenable: no warning", async () => {
+  for (const value of [null, 5, "done"]) {
+    const meter = new ProgressMeter(() => value as unknown as void);
+    const warnings = await warningsOf(() => meter.sent(1));
+    assert.deepEqual(warnings, [], String(value));
+  }
+});

@@ -72,3 +72,22 @@ test("onProgress over DATA: the bytes sent are the same with it and without it, 
     await sink.close();
   }
 });
+
+test("onProgress over DATA: a string chunk's CR followed by a byte chunk counts the LF the CR is sent with (the total is the bytes sent)", async () => {
+  const sink = await messageSink(["PIPELINING"]);
+  const client = await SMTP.connect("127.0.0.1", sink.port);
+  try {
+    async function* stream(): AsyncGenerator<string | Buffer> {
+      yield "a\r";
+      yield Buffer.from("b");
+    }
+    const told: number[] = [];
+    await client.sendmail("a@x.test", "b@y.test", stream(), [], [], { onProgress: (n) => told.push(n) });
+    await client.quit();
+    assert.equal(sink.messages.at(-1)!.raw.toString("latin1"), "a\r\nb\r\n");
+    assert.equal(told.at(-1), "a\r\nb".length);
+  } finally {
+    client.close();
+    await sink.close();
+  }
+});

@@ -51,3 +51,16 @@ test("a Readable that decodes as UTF-8 still sends its text as UTF-8", async () 
     await sink.close();
   }
 });
+
+test("BDAT: a Readable that decodes as latin1 sends its bytes as they are: no final CRLF added, lone CR and LF kept (they are bytes, not text)", async () => {
+  const sink = await messageSink(["CHUNKING"]);
+  const client = await SMTP.connect("127.0.0.1", sink.port, { localHostname: "client.test", timeout: 5000 });
+  try {
+    const bytes = Buffer.from("Subject: x\n\nd\xe9j\xe0\rvu", "latin1");
+    await client.sendmail("a@x.test", "b@y.test", decoding(bytes, "latin1"));
+    assert.deepEqual(sink.messages.map((m) => m.raw.toString("latin1")), [bytes.toString("latin1")]);
+  } finally {
+    client.close();
+    await sink.close();
+  }
+});

@@ -32,6 +32,28 @@ test("WriteBuffers: a piece of exactly the length asked; its buffer is reused on
   assert.equal(buffers.afterWrite(large), undefined, "past the largest reused size: a buffer of its own");
 });
 
+test("WriteBuffers: a piece of exactly the largest size is lent for reuse, a written buffer is reused for a piece of its full length, and a small piece's buffer holds 64 KiB", () => {
+  const buffers = new WriteBuffers(100 * 1024);
+  const largest = buffers.take(100 * 1024);
+  const done = buffers.afterWrite(largest);
+  assert.notEqual(done, undefined, "the largest piece is one of ours");
+  done!();
+  assert.equal(buffers.take(100 * 1024).buffer, largest.buffer, "reused for a piece as long as it");
+  const small = buffers.take(10);
+  buffers.afterWrite(small)!();
+  assert.equal(buffers.take(64 * 1024).buffer, small.buffer, "a small piece's buffer is 64 KiB, reused for a piece that long");
+});
+
+test("WriteBuffers: a piece is given back once, and each of two written buffers is reused", () => {
+  const buffers = new WriteBuffers(512 * 1024);
+  const [a, b] = [buffers.take(100), buffers.take(100)];
+  buffers.afterWrite(a)!();
+  assert.equal(buffers.afterWrite(a), undefined, "given back already: never twice in the free list (it would be lent twice)");
+  buffers.afterWrite(b)!();
+  assert.equal(buffers.take(100).buffer, a.buffer, "the first written");
+  assert.equal(buffers.take(100).buffer, b.buffer, "and the second (the same memory, not equal bytes)");
+});
+
 test("WriteBuffers: while smtplib.send has a subscriber, a written buffer is not reused (the subscriber may keep it)", () => {
   const buffers = new WriteBuffers(512 * 1024);
   const onSend = (): void => undefined;
