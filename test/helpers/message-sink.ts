@@ -45,7 +45,7 @@ class Session {
   /** Recipients of the transaction at hand (RCPT since the last MAIL): LMTP's replies to the end of data. */
   #recipients = 0;
 
-  constructor(readonly sock: net.Socket, readonly extensions: readonly string[], readonly messages: SunkMessage[], readonly lmtp: boolean) {}
+  constructor(readonly sock: net.Socket, readonly extensions: readonly string[], readonly messages: SunkMessage[], readonly lmtp: boolean, readonly hold?: Promise<void>) {}
 
   /** The reply to the end of data (DATA's "." or BDAT LAST): LMTP's one per recipient. */
   #endReply(text: string): void {
@@ -110,6 +110,11 @@ class Session {
       case "EHLO":
       case "LHLO":
         this.sock.write(["sink", ...this.extensions].map((e, i, all) => `250${i === all.length - 1 ? " " : "-"}${e}\r\n`).join(""));
+        if (this.hold !== undefined) {
+          // reads nothing more until `hold` settles: what the client writes piles up
+          this.sock.pause();
+          void this.hold.then(() => this.sock.resume());
+        }
         return;
       case "DATA":
         this.#mode = { kind: "data", pieces: [], size: 0, tail: Buffer.from("\r\n") };
@@ -146,11 +151,21 @@ class Session {
   }
 }
 
+/** Options of {@link messageSink}. */
+export interface MessageSinkOptions {
+  /** Answer the end of data once per recipient. */
+  lmtp?: boolean;
+  /** After its reply to EHLO (or LHLO), a session reads nothing more until this settles. */
+  hold?: Promise<void>;
+  /** Listen on this Unix socket path instead of 127.0.0.1 (its buffers are far smaller than loopback TCP's). */
+  path?: string;
+}
+
 /**
  * Listens on 127.0.0.1 (a free port), advertising `extensions` after EHLO (or LHLO). With
  * `lmtp`, the end of data (DATA's "." or BDAT LAST) is answered once per recipient.
  */
-export async function messageSink(extensions: readonly string[], { lmtp = false }: { lmtp?: boolean } = {}): Promise<MessageSink> {
+export async function messageSink(extensions: readonly string[], { lmtp = false, hold, path }: MessageSinkOptions = {}): Promise<MessageSink> {
   const messages: SunkMessage[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
@@ -158,13 +173,13 @@ export async function messageSink(extensions: readonly string[], { lmtp = false 
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => undefined);
     sock.setNoDelay(true); // one small write per reply: no Nagle wait for the ACK of the last
-    const session = new Session(sock, extensions, messages, lmtp);
+    const session = new Session(sock, extensions, messages, lmtp, hold);
     sock.on("data", (bytes: Buffer) => session.feed(bytes));
     sock.write("220 sink ESMTP\r\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => (path === undefined ? server.listen(0, "127.0.0.1", resolve) : server.listen(path, resolve)));
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: path === undefined ? (server.address() as net.AddressInfo).port : 0,
     messages,
     async close() {
       for (const sock of sockets) sock.destroy();
