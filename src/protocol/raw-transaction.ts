@@ -154,7 +154,8 @@ export class RawTransactionScan {
 
   /**
    * A reply to a line written raw was read (`getreply()`), `accepted` when it accepts a
-   * recipient: the path of the RCPT it answers, or `undefined` for any other line. Lines of
+   * recipient: the path of the RCPT it answers, or `undefined` for any other line (and for a
+   * RCPT of a transaction that a line written since has ended). Lines of
    * message data (after a DATA line, before its "."), which get none, are not counted; an
    * LMTP end of data is owed a reply per recipient its transaction accepted.
    */
@@ -174,7 +175,9 @@ export class RawTransactionScan {
     }
     this.#rcpts.shift();
     if (accepted) next.transaction.accepted++;
-    return next.path;
+    // A RCPT of a transaction that has ended since (a MAIL, RSET or end of data written
+    // after it) is not one of the current transaction's recipients.
+    return next.transaction === this.#transaction ? next.path : undefined;
   }
 
   /** A line written raw that is owed a reply; `path` for a RCPT, `end` for an LMTP end of data. */

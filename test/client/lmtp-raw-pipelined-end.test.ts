@@ -52,3 +52,35 @@ S: 250 noop ok
     assert.equal((await client.noop()).message, "noop ok");
   }, { pipelining: false }, LMTP);
 });
+
+test("LMTP raw: a RCPT whose reply is read after the next transaction's MAIL was written is not counted for that transaction: data() reads only its own recipients' replies", async () => {
+  const script = `${LHLO}C: MAIL FROM:<a@x.test>
+C: RCPT TO:<r1@y.test>
+C: BDAT 2 LAST
+C! hi
+C: MAIL FROM:<a@x.test>
+C: RCPT TO:<r3@y.test>
+S: 250 ok
+S: 250 ok
+S: 250 2.0.0 r1 done
+S: 250 ok
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: 250 2.0.0 r3 done
+C: NOOP
+S: 250 noop ok
+`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await client.send("MAIL FROM:<a@x.test>\r\nRCPT TO:<r1@y.test>\r\nBDAT 2 LAST\r\nhiMAIL FROM:<a@x.test>\r\nRCPT TO:<r3@y.test>\r\n");
+    const replies = [];
+    for (let i = 0; i < 5; i++) replies.push((await client.getreply()).message);
+    assert.deepEqual(replies, ["ok", "ok", "2.0.0 r1 done", "ok", "ok"]);
+    const reply = await client.data("hi");
+    assert.deepEqual([...reply.recipients].map(([k, v]) => [k, v.code, v.message]), [["r3@y.test", 250, "2.0.0 r3 done"]]);
+    assert.equal((await client.noop()).message, "noop ok");
+  }, { pipelining: false, timeout: 2000 }, LMTP);
+});
