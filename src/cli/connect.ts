@@ -160,6 +160,8 @@ export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<str
 
 /** The library's advice for a password it would not send in clear, as {@link cliWording} words it. */
 const INSECURE_AUTH_ADVICE = "Use --starttls, --require-tls or --ssl.";
+/** That advice for `--lmtp`, which has no implicit TLS (`--ssl` is a usage error with it). */
+const INSECURE_AUTH_ADVICE_LMTP = "Use --starttls or --require-tls (--ssl is SMTP only).";
 
 /** What the CLI says for a library TLS option it has no flag for. */
 const NO_CERT_FLAG = "(smtplib has no flag for a client certificate)";
@@ -180,6 +182,7 @@ const CLI_WORDING: readonly [string | RegExp, string][] = [
   ["minIterations lowers it", "smtplib has no flag to lower it: --auth-mech picks another mechanism"],
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
   ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],
+  ["Use starttls() (smtplib speaks LMTP over TLS only with STARTTLS), or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE_LMTP],
   ["call starttls() before login() (or set requireTLS)", "give --starttls or --require-tls"],
   ["requireTLS is set", "--require-tls was given"],
   ["set tls.rejectUnauthorized: false", "give --insecure"],
@@ -209,6 +212,7 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
   const text = cliWording(describeLibraryError(err));
   const said = tlsMode === "starttls"
     ? text.replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
+      .replace(INSECURE_AUTH_ADVICE_LMTP, "The server offers no STARTTLS (--starttls went on without encryption), and smtplib speaks LMTP over TLS only with STARTTLS.")
     : text;
   return said + (lmtp === undefined ? "" : protocolHint(err, lmtp));
 }

@@ -56,6 +56,8 @@ export interface AuthIO {
    * the client cannot know.
    */
   close?(reason: Error): void;
+  /** True for LMTP, which has no implicit TLS: advice names STARTTLS only, never SMTP_SSL. */
+  readonly lmtp?: boolean;
 }
 
 /** Options of {@link authenticate} and {@link authenticateWith}. */
@@ -93,10 +95,9 @@ function insecureLink(io: AuthIO, opts: AuthenticateOptions): boolean {
 
 function insecureRefusal(io: AuthIO, names: string[]): SMTPException {
   const list = names.join(", ");
-  return new SMTPException(
-    `Refusing AUTH ${list} to ${escapeControl(io.host)}: the connection is not encrypted, and ${list} would reveal ` +
-      "the password or token to anyone on the path. Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.",
-  );
+  const tls = io.lmtp === true ? "starttls() (smtplib speaks LMTP over TLS only with STARTTLS)" : "starttls() or SMTP_SSL";
+  return new SMTPException(`Refusing AUTH ${list} to ${escapeControl(io.host)}: the connection is not encrypted, and ${list} would reveal ` +
+    `the password or token to anyone on the path. Use ${tls}, or set allowInsecureAuth: true to allow it.`);
 }
 
 /**

@@ -29,6 +29,12 @@ export interface CallWatch {
    * starts. What it throws fails the call with nothing written.
    */
   beforeStart?: () => Promise<void>;
+  /**
+   * The most bytes the call's `onProgress` has been told, over every attempt: a call that
+   * a pool runs again on another connection (its message was not processed) tells nothing
+   * it told before, so its count never goes back (see `ProgressMeter`).
+   */
+  progressTold?: number;
 }
 
 /**

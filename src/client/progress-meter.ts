@@ -15,10 +15,13 @@ export class ProgressMeter {
   /** True once the caller's function has thrown (said once, as a warning). */
   #warned = false;
   readonly #report: (sent: number) => void;
+  /** The call's count over its attempts (see `CallWatch.progressTold`), when a runner watches it. */
+  readonly #call: { progressTold?: number } | undefined;
 
-  /** `report`: the caller's `onProgress`. */
-  constructor(report: (sent: number) => void) {
+  /** `report`: the caller's `onProgress`; `call`: where a call run again keeps what it told. */
+  constructor(report: (sent: number) => void, call?: { progressTold?: number }) {
     this.#report = report;
+    this.#call = call;
   }
 
   /** `bytes` more of the message have been read from its body, to be written next. */
@@ -53,6 +56,12 @@ export class ProgressMeter {
    * call is cancelled with its signal.
    */
   #tell(): void {
+    // Run again (a pool's retry): what an earlier attempt told is not told again, nor less.
+    if (this.#call !== undefined) {
+      const before = this.#call.progressTold;
+      if (before !== undefined && this.#sent <= before) return;
+      this.#call.progressTold = this.#sent;
+    }
     this.#told = true;
     let result: unknown;
     try {

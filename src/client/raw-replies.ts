@@ -16,9 +16,10 @@ import { isAccepted } from "./transaction.js";
  * each, RFC 2033 §4.2); a 354 (to a raw DATA) makes what is written raw next message data.
  */
 export function rawSendReplied(conv: Conversation, reply: SMTPReply): void {
-  const recipient = conv.rawScan.replied();
+  const accepted = isAccepted(reply.code, conv.dialect);
+  const recipient = conv.rawScan.replied(accepted);
   if (reply.code === 354) conv.rawScan.dataAccepted();
-  if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
+  if (recipient !== undefined && accepted) conv.accepted.push(recipient);
 }
 
 /**

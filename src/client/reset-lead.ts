@@ -69,7 +69,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * LHLO, a lone "." and BDAT LAST end them; each forgets the recipients `rcpt()` accepted.
  */
 export function rawWritten(conv: Conversation, bytes: Uint8Array): void {
-  for (const step of conv.rawScan.push(bytes)) {
+  for (const step of conv.rawScan.push(bytes, conv.dialect === "lmtp" ? conv.accepted.length : undefined)) {
     conv.accepted = [];
     if (step === "end") conv.endTransaction();
     else conv.declare(step.utf8, step.eightBit);

@@ -274,6 +274,7 @@ export abstract class SMTPSecure extends SMTPBase {
       signal: conv.channel.closedSignal,
       answerTimeout: conv.timeout("command"),
       close: (reason) => conv.channel.destroy(reason),
+      lmtp: conv.dialect === "lmtp",
     };
   }
 }

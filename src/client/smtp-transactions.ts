@@ -244,7 +244,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, options: SendMessageOptions, watch: CallWatch | undefined): Promise<Delivery> {
     this.buildEarly(req);
-    const progress: Progress = { sending: undefined, written: false, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress) : undefined };
+    const progress: Progress = { sending: undefined, written: false, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress, watch) : undefined };
     if (!options.signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();

@@ -10,6 +10,8 @@ import { SMTPException, SMTPResponseException } from "../errors.js";
 const POOL_WORDING: readonly [string, string][] = [
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "use protocol: \"smtp\" with requireTLS: true instead of \"smtps\""],
   ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", "Set requireTLS: true or protocol: \"smtps\", or allowInsecureAuth: true to allow it."],
+  ["Use starttls() (smtplib speaks LMTP over TLS only with STARTTLS), or set allowInsecureAuth: true to allow it.",
+    "Set requireTLS: true (smtplib speaks LMTP over TLS only with STARTTLS), or allowInsecureAuth: true to allow it."],
   ["call starttls() before login() (or set requireTLS).", "set requireTLS: true."],
   ["use SMTP_SSL", "use protocol: \"smtps\""],
 ];

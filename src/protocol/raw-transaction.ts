@@ -41,6 +41,26 @@ const RCPT = /^\s*RCPT\s+TO:\s*(?:<((?:[^>"]|"(?:[^"\\]|\\.)*")*)>|(\S*))/i;
 /** A BDAT line: the size of its chunk, and whether it is the LAST (RFC 3030 §2). */
 const BDAT = /^BDAT\s+(\d+)(\s+LAST)?\s*$/i;
 
+/**
+ * A transaction as the raw lines owed a reply see it (LMTP): how many of its raw RCPTs the
+ * server accepted, as their replies are read.
+ */
+interface RawTransaction {
+  accepted: number;
+}
+
+/**
+ * A line owed replies after `before` other lines: a RCPT (`path`, of `transaction`), or,
+ * in LMTP, an end of data (`end`), answered once per recipient accepted in its transaction:
+ * those accepted before the line was written (`base`) and its raw RCPTs accepted since.
+ */
+interface Owed {
+  before: number;
+  path?: string;
+  transaction: RawTransaction;
+  end?: { base: number; read: number };
+}
+
 /** The first letters of the verbs that matter here (BDAT, DATA, EHLO, HELO, LHLO, MAIL, RCPT, RSET), and "." (the end of data). */
 const FIRST = new Set([..."BDEHLMRbdehlmr."].map((c) => c.charCodeAt(0)));
 
@@ -71,13 +91,22 @@ export class RawTransactionScan {
   #skip = 0;
   /** True once DATA was answered 354 (see {@link dataAccepted}), until the "." that ends its message: those lines are data, and get no reply. */
   #inData = false;
-  /** The RCPT lines still owed a reply, each with how many other lines before it are. */
-  readonly #rcpts: { before: number; path: string }[] = [];
+  /** The RCPT lines (and LMTP's ends of data) still owed a reply, each with how many other lines before it are. */
+  readonly #rcpts: Owed[] = [];
   /** Lines owed a reply after the last of {@link #rcpts}. */
   #plain = 0;
+  /** The transaction the lines written now belong to (a MAIL, RSET, EHLO, end of data... begins another). */
+  #transaction: RawTransaction = { accepted: 0 };
+  /** LMTP: the recipients accepted in {@link #transaction} before these bytes (see {@link push}); `undefined` for SMTP. */
+  #acceptedBefore: number | undefined;
 
-  /** The steps of the lines that `bytes` complete, in order. */
-  push(bytes: Uint8Array): RawTransactionStep[] {
+  /**
+   * The steps of the lines that `bytes` complete, in order. `lmtpAccepted` (LMTP only): how
+   * many recipients the current transaction has accepted so far, for the replies its end of
+   * data gets (one per recipient, RFC 2033 §4.2; SMTP's gets one).
+   */
+  push(bytes: Uint8Array, lmtpAccepted?: number): RawTransactionStep[] {
+    this.#acceptedBefore = lmtpAccepted === undefined ? undefined : lmtpAccepted - this.#transaction.accepted;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const steps: RawTransactionStep[] = [];
     let at = 0;
@@ -106,6 +135,8 @@ export class RawTransactionScan {
    */
   written(line: string): void {
     this.#line = "";
+    // One that begins a transaction: its recipients are counted by the caller (`Conversation.accepted`).
+    if (rawLineStep(line) !== undefined) this.#transaction = { accepted: 0 };
     const bdat = BDAT.exec(line.trimStart());
     if (bdat !== null) this.#skip = Number(bdat[1]);
     // A command: not message data (a "." given to docmd() ends DATA's message).
@@ -122,11 +153,13 @@ export class RawTransactionScan {
   }
 
   /**
-   * A reply to a line written raw was read (`getreply()`): the path of the RCPT it answers,
-   * or `undefined` for any other line. Lines of message data (after a DATA line, before its
-   * "."), which get none, are not counted.
+   * A reply to a line written raw was read (`getreply()`), `accepted` when it accepts a
+   * recipient: the path of the RCPT it answers, or `undefined` for any other line (and for a
+   * RCPT of a transaction that a line written since has ended). Lines of
+   * message data (after a DATA line, before its "."), which get none, are not counted; an
+   * LMTP end of data is owed a reply per recipient its transaction accepted.
    */
-  replied(): string | undefined {
+  replied(accepted = false): string | undefined {
     const next = this.#rcpts[0];
     if (next === undefined) {
       if (this.#plain > 0) this.#plain--;
@@ -136,15 +169,25 @@ export class RawTransactionScan {
       next.before--;
       return undefined;
     }
+    if (next.end !== undefined) {
+      if (++next.end.read >= Math.max(1, next.end.base + next.transaction.accepted)) this.#rcpts.shift();
+      return undefined;
+    }
     this.#rcpts.shift();
-    return next.path;
+    if (accepted) next.transaction.accepted++;
+    // A RCPT of a transaction that has ended since (a MAIL, RSET or end of data written
+    // after it) is not one of the current transaction's recipients.
+    return next.transaction === this.#transaction ? next.path : undefined;
   }
 
-  /** A line written raw that is owed a reply; `path` for a RCPT. */
-  #owed(path: string | undefined): void {
-    if (path === undefined) this.#plain++;
+  /** A line written raw that is owed a reply; `path` for a RCPT, `end` for an LMTP end of data. */
+  #owed(path: string | undefined, end = false): void {
+    if (path === undefined && !end) this.#plain++;
     else {
-      this.#rcpts.push({ before: this.#plain, path });
+      const transaction = this.#transaction;
+      // The recipients accepted before these bytes count only for the transaction they began in.
+      const base = this.#acceptedBefore ?? 0;
+      this.#rcpts.push({ before: this.#plain, transaction, ...(path !== undefined ? { path } : { end: { base, read: 0 } }) });
       this.#plain = 0;
     }
   }
@@ -180,10 +223,18 @@ export class RawTransactionScan {
       return undefined;
     }
     const rcpt = RCPT.exec(line);
-    // The line was read one char per byte: the path as the caller wrote it (UTF-8).
-    this.#owed(rcpt === null ? undefined : Buffer.from(rcpt[1] ?? rcpt[2]!, "latin1").toString("utf8"));
     const bdat = BDAT.exec(line.trimStart());
+    // LMTP: the end of DATA's message, or BDAT LAST, gets a reply per recipient accepted.
+    const end = this.#acceptedBefore !== undefined && (data || bdat?.[2] !== undefined);
+    // The line was read one char per byte: the path as the caller wrote it (UTF-8).
+    this.#owed(rcpt === null ? undefined : Buffer.from(rcpt[1] ?? rcpt[2]!, "latin1").toString("utf8"), end);
     if (bdat !== null) this.#skip = Number(bdat[1]);
-    return rawLineStep(line);
+    const step = rawLineStep(line);
+    if (step !== undefined) {
+      // A new transaction: the recipients accepted before it are not its.
+      this.#transaction = { accepted: 0 };
+      if (this.#acceptedBefore !== undefined) this.#acceptedBefore = 0;
+    }
+    return step;
   }
 }

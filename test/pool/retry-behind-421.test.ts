@@ -104,3 +104,21 @@ test("pool, BDAT: a streamed call written behind a BDAT LAST answered 421 is not
     await server.close();
   }
 });
+
+test("pool, BDAT: onProgress of a call run again never goes back: what the first attempt told is not told again", async () => {
+  // As above (the RSET leading the second call answered 421); its message is sent in pieces of 128 KiB.
+  const server = await closingServer(["PIPELINING", "CHUNKING"], 4);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: server.port, maxConnections: 1, localHostname: "pool.test" });
+  const told: number[] = [];
+  try {
+    const first = pool.sendmail("a@x.test", "b@x.test", "one\r\n");
+    const second = pool.sendmail("a@x.test", "c@x.test", `${"x".repeat(300_000)}\r\n`, [], [], { onProgress: (sent) => { told.push(sent); } });
+    assert.deepEqual(await first, new Map());
+    assert.deepEqual(await second, new Map());
+    assert.deepEqual(server.delivered, ["RCPT TO:<b@x.test>", "RCPT TO:<c@x.test>"]);
+    assert.deepEqual(told, [131_072, 262_144, 300_002]);
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});

@@ -58,3 +58,26 @@ describe("RawTransactionScan.replied", () => {
     }
   });
 });
+
+describe("RawTransactionScan.replied, LMTP", () => {
+  it("an end of data (BDAT LAST, or \".\" after DATA's 354) is owed a reply per recipient its transaction accepted: the next transaction's RCPT gets its own", () => {
+    const scan = new RawTransactionScan();
+    // One recipient accepted before (docmd), one RCPT written raw with the message.
+    scan.push(Buffer.from("RCPT TO:<r2@y.test>\r\nBDAT 2 LAST\r\nhiMAIL FROM:<a@x.test>\r\nRCPT TO:<r3@y.test>\r\n"), 1);
+    // r2 accepted (counted for its BDAT LAST, though no longer a recipient of the current
+    // transaction: BDAT LAST ended it); BDAT LAST's two replies (r1, r2); MAIL; r3.
+    assert.deepEqual([scan.replied(true), scan.replied(true), scan.replied(true), scan.replied(true), scan.replied(true)], [undefined, undefined, undefined, undefined, "r3@y.test"]);
+    const data = new RawTransactionScan();
+    data.push(Buffer.from("DATA\r\n"), 2);
+    data.replied(false);
+    data.dataAccepted();
+    data.push(Buffer.from("RCPT TO:<not@a.command>\r\n.\r\nRCPT TO:<r4@y.test>\r\n"), 2);
+    assert.deepEqual([data.replied(true), data.replied(true), data.replied(true)], [undefined, undefined, "r4@y.test"]);
+  });
+
+  it("SMTP (no count given): an end of data is owed one reply", () => {
+    const scan = new RawTransactionScan();
+    scan.push(Buffer.from("RCPT TO:<r2@y.test>\r\nBDAT 2 LAST\r\nhiRCPT TO:<r3@y.test>\r\n"));
+    assert.deepEqual([scan.replied(true), scan.replied(true), scan.replied(true)], [undefined, undefined, "r3@y.test"]);
+  });
+});
