@@ -70,7 +70,7 @@ function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string
   out: (text: string) => void, err: (text: string) => void): ExitCodeValue {
   let unknown = 0;
   for (const [addr, outcome, reply] of inOrderGiven(to, delivered, refused)) {
-    if (outcome === "refused" && reply.code === -1) {
+    if (outcome === "not confirmed") {
       unknown += 1;
       out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
     } else {
@@ -82,15 +82,19 @@ function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string
   return delivered.size > 0 ? ExitCode.PARTIAL : ExitCode.INTERRUPTED;
 }
 
+/** What a recipient's line says of it: `not confirmed` when no reply to it came (code -1). */
+type Outcome = "delivered" | "refused" | "not confirmed";
+
 /**
  * Each recipient's outcome in the order given with --to (the order of the RCPTs, and of every
  * peer's per-recipient output), not the delivered ones first: a refusal is read against the
  * list as written. An address the maps hold but --to does not (none expected) comes last.
  */
-function inOrderGiven(to: readonly string[], delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): [string, "delivered" | "refused", SMTPReply][] {
-  const all: [string, "delivered" | "refused", SMTPReply][] = [
-    ...[...delivered].map(([addr, reply]): [string, "delivered", SMTPReply] => [addr, "delivered", reply]),
-    ...[...refused].map(([addr, reply]): [string, "refused", SMTPReply] => [addr, "refused", reply]),
+function inOrderGiven(to: readonly string[], delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): [string, Outcome, SMTPReply][] {
+  const all: [string, Outcome, SMTPReply][] = [
+    ...[...delivered].map(([addr, reply]): [string, Outcome, SMTPReply] => [addr, "delivered", reply]),
+    // code -1: no reply came (LMTP, the connection lost): whether it got the message is unknown
+    ...[...refused].map(([addr, reply]): [string, Outcome, SMTPReply] => [addr, reply.code === -1 ? "not confirmed" : "refused", reply]),
   ];
   const order = new Map(to.map((addr, i) => [addr, i]));
   const rank = (addr: string): number => order.get(addr) ?? to.length;
@@ -184,17 +188,13 @@ interface FailureContext {
 
 /** Prints why sending failed (refused recipients on stdout, the error on stderr); returns the exit code. */
 function reportFailure(e: unknown, { cmd, message, size, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
-  if (e instanceof SMTPRecipientsRefused) {
-    // as after a partial delivery: each recipient's line in the order given (LMTP's map has
-    // those refused at RCPT before those refused after the data), then the summary
-    for (const [addr, , reply] of inOrderGiven([...new Set(cmd.to)], new Map(), e.recipients)) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-    out(`sent to 0 of ${recipients} recipient(s)`);
-  }
-  // LMTP, the connection lost before the first reply after the data: each recipient's line
-  // (refused at RCPT, or unknown: code -1), with no count sent to (the unknown may have it)
-  if (e instanceof SMTPServerDisconnected && e.recipients !== undefined) {
-    for (const [addr, , reply] of inOrderGiven([...new Set(cmd.to)], new Map(), e.recipients)) out(`refused ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-  }
+  // As after a partial delivery, each recipient's line in the order given (LMTP's map has
+  // those refused at RCPT before those refused after the data): all refused; or, LMTP's
+  // connection lost before the first reply after the data, refused at RCPT or not confirmed
+  // (code -1), with no count sent to (those not confirmed may have the message).
+  const outcomes = e instanceof SMTPRecipientsRefused || e instanceof SMTPServerDisconnected ? e.recipients : undefined;
+  for (const [addr, outcome, reply] of inOrderGiven([...new Set(cmd.to)], new Map(), outcomes ?? new Map())) out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  if (e instanceof SMTPRecipientsRefused) out(`sent to 0 of ${recipients} recipient(s)`);
   if (e instanceof MessageTooLargeError) {
     err(`smtplib: ${e.message}`);
     return ExitCode.REFUSED;

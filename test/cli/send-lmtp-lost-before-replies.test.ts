@@ -32,8 +32,8 @@ test("send --lmtp: the connection lost before the per-recipient replies -> exit 
     assert.match(r.stderr, /the message may have been delivered\n$/);
     assert.equal(r.stdout, [
       "refused <r0@y.test>: 550 5.1.1 r0 unknown",
-      "refused <r1@y.test>: -1 No reply for this recipient: Connection unexpectedly closed; whether it got the message is unknown",
-      "refused <r2@y.test>: -1 No reply for this recipient: Connection unexpectedly closed; whether it got the message is unknown",
+      "not confirmed <r1@y.test>: -1 No reply for this recipient: Connection unexpectedly closed; whether it got the message is unknown",
+      "not confirmed <r2@y.test>: -1 No reply for this recipient: Connection unexpectedly closed; whether it got the message is unknown",
       "",
     ].join("\n"));
   } finally {
