@@ -8,13 +8,14 @@
  * @module
  */
 
-import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
+import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused } from "../errors.js";
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
 import { RecipientOutcomes } from "./final-reply.js";
 import { closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
+import { notSent } from "./unsent.js";
 
 /** What a transaction has sent so far: the slots of the replies that may have come, or what they said. */
 export interface Sent {
@@ -66,7 +67,7 @@ export function refusalOnClose(conv: Conversation, sent: Sent, err: unknown, sig
 function unsentOnClose(sent: Sent, err: unknown): unknown {
   const endWritten = sent.inData !== true && (sent.final?.length ?? 0) > 0;
   if (endWritten || !hungUp(err)) return err;
-  return new SMTPServerDisconnected(`${err.message}, before the end of data was sent: the message was not sent`, { command: sent.inData === true ? "DATA" : "BDAT", cause: err });
+  return notSent(`${err.message}, before the end of data was sent`, sent.inData === true ? "DATA" : "BDAT", err);
 }
 
 /**

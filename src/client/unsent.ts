@@ -6,7 +6,7 @@
  * @module
  */
 
-import { hungUp, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected } from "../errors.js";
+import { hungUp, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, tellDelivery } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 
@@ -23,9 +23,12 @@ export function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: read
   return notSent(`${err.message} before the replies to RCPT came`, "RCPT", err);
 }
 
-/** `SMTPServerDisconnected` for `command`: `why`, then that the message was not sent; `cause` the connection's error. */
-function notSent(why: string, command: string, cause: unknown): SMTPServerDisconnected {
-  return new SMTPServerDisconnected(`${why}: the message was not sent`, { command, cause });
+/**
+ * `SMTPServerDisconnected` for `command`: `why`, then that the message was not sent (its
+ * `delivery` `"not-delivered"`); `cause` the connection's error.
+ */
+export function notSent(why: string, command: string, cause: unknown): SMTPServerDisconnected {
+  return new SMTPServerDisconnected(tellDelivery(why, "not-delivered"), { command, cause, delivery: "not-delivered" });
 }
 
 /**

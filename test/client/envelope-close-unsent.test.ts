@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
+import { assertDelivery } from "../helpers/delivery.js";
 
 const GROUP = `${greeting(["PIPELINING"])}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: DATA\nS: 250 ok\n`;
 
@@ -16,6 +17,7 @@ test("pipelined: the server hangs up after MAIL's reply, before any RCPT reply: 
     await assert.rejects(client.sendmail("a@x.test", "r1@y.test", "hi\r\n"), (err: unknown) => {
       assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPRecipientsRefused), String(err));
       assert.match(err.message, /before the replies to RCPT came: the message was not sent/);
+      assertDelivery(err, "not-delivered");
       assert.equal(err.command, "RCPT");
       return true;
     });
