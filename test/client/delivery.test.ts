@@ -82,3 +82,17 @@ test("close() after the end of data was written, before its reply: the call's er
     });
   });
 });
+
+test("data() (SMTP): the connection closed after the end of data, before its reply: says the message may have been delivered (unknown), as sendmail's", async () => {
+  const script = `${GREET}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\nC: hi\nC: .\n-- close\n`;
+  await withScript(script, async (client) => {
+    await client.mail("a@x.test");
+    await client.rcpt("b@y.test");
+    await assert.rejects(client.data("hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPServerDisconnected, String(err));
+      assert.match(err.message, /^Connection unexpectedly closed.*, after the end of data was sent: the message may have been delivered$/);
+      assertDelivery(err, "unknown");
+      return true;
+    });
+  });
+});
