@@ -9,9 +9,12 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index.js";
-import { EHLO_SIZE_8BITMIME, GREET, LMTP_TWO_TO_DATA, LOCK_STEP_TO_DATA, withScript } from "../helpers/client.js";
+import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { EHLO_SIZE_8BITMIME, GREET, greeting, LMTP_TWO_TO_DATA, LOCK_STEP_TO_DATA, withScript } from "../helpers/client.js";
 import { assertDelivery } from "../helpers/delivery.js";
+
+/** A server that offers 8BITMIME only: lock-step, and no SIZE parameter on MAIL. */
+const GREET_8BIT = greeting(["8BITMIME"]);
 
 test("lock-step: a refused sender is SMTPSenderRefused, not-delivered", async () => {
   await withScript(`${EHLO_SIZE_8BITMIME}C: MAIL FROM:<a@x.test> SIZE=4\nS: 550 5.7.1 no\nC: RSET\nS: 250 ok\n`, async (client) => {
@@ -92,6 +95,36 @@ test("data() (SMTP): the connection closed after the end of data, before its rep
       assert.ok(err instanceof SMTPServerDisconnected, String(err));
       assert.match(err.message, /^Connection unexpectedly closed.*, after the end of data was sent: the message may have been delivered$/);
       assertDelivery(err, "unknown");
+      return true;
+    });
+  });
+});
+
+test("lock-step: no reply to MAIL, to a RCPT, or to DATA within its timeout: SMTPTimeoutError (phase kept) that says the message was not sent, not-delivered", async () => {
+  const cases: [string, string, string][] = [
+    [`${GREET_8BIT}C: MAIL FROM:<a@x.test>\n`, "command", "MAIL FROM:<a@x.test>"],
+    [`${GREET_8BIT}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: RCPT TO:<c@y.test>\n`, "command", "RCPT TO:<c@y.test>"],
+    [`${GREET_8BIT}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: RCPT TO:<c@y.test>\nS: 250 ok\nC: DATA\n`, "dataInitiation", "DATA"],
+  ];
+  for (const [script, phase, line] of cases) {
+    await withScript(script, async (client) => {
+      await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], "hi\r\n"), (err: unknown) => {
+        assert.ok(err instanceof SMTPTimeoutError && err.phase === phase && err.timeout === 150, String(err));
+        assert.equal(err.message, `Timed out after 150 ms waiting for the reply to ${line}: the message was not sent`);
+        assertDelivery(err, "not-delivered");
+        return true;
+      });
+    }, { timeouts: { command: 150, dataInitiation: 150 } });
+  }
+});
+
+test("lock-step: the server hangs up after DATA, before its reply: says the message was not sent (command DATA), not-delivered", async () => {
+  await withScript(`${GREET_8BIT}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\n-- close\n`, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError), String(err));
+      assert.match(err.message, /before the reply to DATA came: the message was not sent$/);
+      assert.equal(err.command, "DATA");
+      assertDelivery(err, "not-delivered");
       return true;
     });
   });
