@@ -87,7 +87,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   if (opts.pipelining) {
     envelopeSlots = openGroup(conv, envelopeCommands(env), true);
     // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it.
-    if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, []);
+    if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, [], true, true);
   } else {
     envelope = await lockStepEnvelope(conv, env);
   }

@@ -255,12 +255,13 @@ async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, 
  * MAIL and RCPT replies: throws on a refused sender or a 421, collects refused recipients.
  * Waits once, for the last envelope reply (replies arrive in order), then reads them all.
  * A refused sender is followed by RSET unless `rset` is false (the caller decides).
+ * `unsent`: nothing of the message is written yet (see {@link takeEnvelope}).
  */
-export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true): Promise<Pick<Pending, "refused" | "accepted">> {
+export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true, unsent = false): Promise<Pick<Pending, "refused" | "accepted">> {
   const last = slots[slots.length - 1]!;
   if (!last.done) await conv.settled(last);
   throwIfIntermediate(conv, env, slots);
-  const replies = takeEnvelope(conv, env, slots);
+  const replies = takeEnvelope(conv, env, slots, undefined, unsent);
   if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), ...rest], rset);
   return { refused: replies.refused, accepted: replies.accepted };
 }
