@@ -5,7 +5,17 @@
  * @module
  */
 
+import type { TimeoutPhase } from "./constants.js";
 import type { SMTPReply } from "./protocol/reply.js";
+
+/**
+ * Whether the message of a call that failed may have reached anyone (see
+ * {@link SMTPException.delivery}): `"not-delivered"`, nobody got it (it was not sent, or the
+ * server refused it), so sending it again delivers it at most once; `"unknown"`, its end of
+ * data was sent and no answer to it came, so the server may have taken it, and sending it
+ * again may deliver it twice.
+ */
+export type MessageDelivery = "not-delivered" | "unknown";
 
 /** Extra details every smtplib error may carry. */
 export interface SMTPErrorOptions {
@@ -19,6 +29,8 @@ export interface SMTPErrorOptions {
    * `"end of data"`); for a timeout the line it waited on as traced (`"RCPT TO:<b@y>"`).
    */
   command?: string;
+  /** Whether the call's message may have been delivered (see {@link SMTPException.delivery}). */
+  delivery?: MessageDelivery;
 }
 
 /**
@@ -73,6 +85,19 @@ export function describeType(value: unknown): string {
 export class SMTPException extends Error {
   /** The command that failed, when one did (credentials masked). */
   readonly command: string | undefined;
+  /**
+   * For the error of a call that sends a message (`sendmail`, `sendMessage`, `deliver`,
+   * `data`, and the pool's), whether that message may have been delivered: `"not-delivered"`
+   * when nobody got it (it was not sent: "the message was not sent", "nothing of this call
+   * was sent"; or the server refused it: `SMTPSenderRefused`, `SMTPRecipientsRefused`,
+   * `SMTPDataError`), so a retry cannot deliver it twice; `"unknown"` when its end of data
+   * was sent and no answer came ("the message may have been delivered"). `undefined` where
+   * the error does not say, or concerns no message (`connect()`, `login()`, `noop()`): a
+   * caller that must never send twice treats that as `"unknown"`. The message's wording
+   * always agrees with it. An own property only when set (as `recipients`): not one more
+   * line in every error that concerns no message, as logged.
+   */
+  declare readonly delivery: MessageDelivery | undefined;
 
   /**
    * Control characters in `message` are escaped (`\u001b`, `\n`): a message may carry a
@@ -82,6 +107,7 @@ export class SMTPException extends Error {
   constructor(message = "", options: SMTPErrorOptions = {}) {
     super(escapeControl(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.command = options.command;
+    if (options.delivery !== undefined) this.delivery = options.delivery;
     this.name = new.target.name;
   }
 }
@@ -117,19 +143,20 @@ export class SMTPServerDisconnected extends SMTPException {
 /**
  * A timeout expired (connecting, waiting for a reply, or writing data). The socket has
  * been closed. `code` is `"ETIMEDOUT"`, as in Node's own errors. Whether a message may have
- * been delivered is said by the message ("may have been delivered"), not by `phase`: with
- * pipelined BDAT the end of data goes with MAIL, so a `command` timeout can follow it.
+ * been delivered is said by `delivery` (and the message: "may have been delivered"), not by
+ * `phase`: with pipelined BDAT the end of data goes with MAIL, so a `command` timeout can
+ * follow it.
  */
 export class SMTPTimeoutError extends SMTPServerDisconnected {
   /** Always `"ETIMEDOUT"`. */
   readonly code = "ETIMEDOUT";
   /** Which step timed out: `connect`, `greeting`, `command`, `dataBlock`, ... */
-  readonly phase: string;
+  readonly phase: TimeoutPhase;
   /** The limit that expired, in milliseconds. */
   readonly timeout: number;
 
   /** `phase` is the step that timed out and `timeout` its limit in ms (see {@link phase}, {@link timeout}). */
-  constructor(message: string, phase = "command", timeout = 0, options: SMTPDisconnectedOptions = {}) {
+  constructor(message: string, phase: TimeoutPhase = "command", timeout = 0, options: SMTPDisconnectedOptions = {}) {
     super(message, options);
     this.phase = phase;
     this.timeout = timeout;
@@ -150,9 +177,30 @@ export class SMTPPoolQueueFull extends SMTPException {
 
   /** The message says the queue was full and that nothing was sent. */
   constructor(maxQueued: number, options: SMTPErrorOptions = {}) {
-    super(`The pool's queue is full: ${maxQueued} call(s) already waiting for their turn (maxQueued); nothing of this call was sent`, options);
+    super(`The pool's queue is full: ${maxQueued} call(s) already waiting for their turn (maxQueued); nothing of this call was sent`, { ...options, delivery: "not-delivered" });
     this.maxQueued = maxQueued;
   }
+}
+
+/**
+ * `why`, then what `delivery` says of the call's message ("the message was not sent", "the
+ * message may have been delivered"): the message of an error whose `delivery` it is, so
+ * that the two never disagree. Internal (not exported from the package).
+ */
+export function tellDelivery(why: string, delivery: MessageDelivery): string {
+  return `${why}: ${delivery === "unknown" ? "the message may have been delivered" : "the message was not sent"}`;
+}
+
+/**
+ * `err`, the error of a call that wrote nothing of its message, as saying so: an smtplib
+ * error whose {@link SMTPException.delivery} is not yet set gets `"not-delivered"`, in place
+ * (the same error may reach every call that waited for one connection, none of which sent
+ * anything); any other value as it is. The caller vouches that nothing was written.
+ * Internal (not exported from the package).
+ */
+export function sentNothing(err: unknown): unknown {
+  if (err instanceof SMTPException && err.delivery === undefined) (err as { delivery: MessageDelivery | undefined }).delivery = "not-delivered";
+  return err;
 }
 
 /** The `code` of an error-like value (`"ECONNREFUSED"`, an OpenSSL code, ...), or "". */
@@ -256,20 +304,31 @@ export function closedBy421(reply: { readonly message: string }): SMTPServerDisc
   return new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`);
 }
 
-/** The server refused the envelope sender. `sender` is the address as the caller gave it. */
+/**
+ * The server refused the envelope sender: nobody got the message (`delivery` is
+ * `"not-delivered"`). `sender` is the address as the caller gave it.
+ */
 export class SMTPSenderRefused extends SMTPResponseException {
   /** The refused sender, exactly as the caller passed it. */
   readonly sender: string;
 
   /** Python's `(code, msg, sender)`. */
   constructor(code: number, msg: string | Uint8Array, sender: string, options: SMTPErrorOptions = {}) {
-    super(code, msg, options);
+    super(code, msg, { ...options, delivery: options.delivery ?? "not-delivered" });
     this.sender = sender;
   }
 }
 
-/** The server refused the message data (the DATA command, a BDAT chunk or the final reply). */
-export class SMTPDataError extends SMTPResponseException {}
+/**
+ * The server refused the message data (the DATA command, a BDAT chunk or the final reply).
+ * Its `delivery` is `"not-delivered"` unless the options say otherwise.
+ */
+export class SMTPDataError extends SMTPResponseException {
+  /** As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery` is given. */
+  constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
+    super(code, msg, { ...options, delivery: options.delivery ?? "not-delivered" });
+  }
+}
 
 /** Connecting failed: the greeting was not 220, or not a valid reply (code -1). */
 export class SMTPConnectError extends SMTPResponseException {}
@@ -310,8 +369,9 @@ export class SMTPAuthenticationError extends SMTPResponseException {
 }
 
 /**
- * Every recipient was refused: nobody got the message. `recipients` maps each refused
- * address (as the caller gave it) to the server's reply.
+ * Every recipient was refused: nobody got the message (`delivery` is always
+ * `"not-delivered"`). `recipients` maps each refused address (as the caller gave it) to the
+ * server's reply.
  */
 export class SMTPRecipientsRefused extends SMTPException {
   /** Each refused recipient with the reply that refused it. */
@@ -330,7 +390,7 @@ export class SMTPRecipientsRefused extends SMTPException {
     const lead = [...recipients.values()].some((r) => r.code === 421) ? "Nobody got the message: the server closed the connection (421)"
       : hungUp(options.cause) ? `Nobody got the message: the connection closed after these refusals${options.command === "RCPT" ? ", before any recipient was accepted" : ""}`
         : "All recipients were refused";
-    super(`${lead}: ${parts.join("; ")}`, options);
+    super(`${lead}: ${parts.join("; ")}`, { ...options, delivery: "not-delivered" });
     this.recipients = asReplies(recipients);
   }
 }

@@ -11,7 +11,7 @@ export {
   SMTPNotSupportedError, SMTPPoolQueueFull, SMTPRecipientsRefused, SMTPResponseException,
   SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError,
 } from "./errors.js";
-export type { ReplyLike, SMTPDisconnectedOptions, SMTPErrorOptions } from "./errors.js";
+export type { MessageDelivery, ReplyLike, SMTPDisconnectedOptions, SMTPErrorOptions } from "./errors.js";
 export { quoteaddr, quotedata } from "./protocol/address.js";
 export type { SMTPReply, ReplyLimits } from "./protocol/reply.js";
 export { SMTP } from "./client/smtp.js";

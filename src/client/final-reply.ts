@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError, tellDelivery } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Conversation } from "./conversation.js";
 import { closedOnReply, dataRefusal } from "./slot-refusal.js";
@@ -107,22 +107,23 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * when the reply was not valid SMTP (`SMTPResponseException`, code -1 for a malformed or
  * over-long reply, 500 for a line past the cap: no refusal, though its code says 5yz; the
  * connection was closed on it). A copy of `err` (a timeout stays an
- * `SMTPTimeoutError`, with its `cause` and `command`) that says so; any other error as it
+ * `SMTPTimeoutError`, with its `cause` and `command`) that says so, its `delivery`
+ * `"unknown"`; any other error as it
  * is. A copy: the connection's error is shared by every call on it, and those whose end of
  * data was never written were not delivered. `recipients` (LMTP): each recipient's outcome
  * so far, carried by an `SMTPServerDisconnected` as its `recipients`.
  */
 export function mayHaveBeenDelivered(err: unknown, recipients?: Map<string, SMTPReply>): unknown {
-  const suffix = ", after the end of data was sent: the message may have been delivered";
+  const said = (why: string): string => tellDelivery(`${why}, after the end of data was sent`, "unknown");
   if (!(err instanceof SMTPException)) return err;
-  const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}) };
+  const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}), delivery: "unknown" as const };
   // A slot's error is never a server reply: an SMTPResponseException there is the parser's.
   if (err.constructor === SMTPResponseException) {
     const { smtpCode, smtpError } = err as SMTPResponseException;
-    return new SMTPResponseException(smtpCode, `${smtpError}${suffix}`, options);
+    return new SMTPResponseException(smtpCode, said(smtpError), options);
   }
   if (!(err instanceof SMTPServerDisconnected)) return err;
-  const message = `${err.message}${suffix}`;
+  const message = said(err.message);
   const known = recipients === undefined ? options : { ...options, recipients };
   return err instanceof SMTPTimeoutError ? new SMTPTimeoutError(message, err.phase, err.timeout, known) : new SMTPServerDisconnected(message, known);
 }

@@ -8,13 +8,14 @@
  * @module
  */
 
-import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../errors.js";
+import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused } from "../errors.js";
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
 import { RecipientOutcomes } from "./final-reply.js";
 import { closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
+import { notSent, unsentTimeout } from "./unsent.js";
 
 /** What a transaction has sent so far: the slots of the replies that may have come, or what they said. */
 export interface Sent {
@@ -54,10 +55,10 @@ export function refusalOnClose(conv: Conversation, sent: Sent, err: unknown, sig
 }
 
 /**
- * `err`, or, when the connection went (closed by the server or by `close()`; not a timeout,
- * whose phase says where) before the end of data was written (DATA's message still being
- * written; over BDAT, no LAST yet), an `SMTPServerDisconnected` for DATA or BDAT that says
- * the message was not sent, with `err` as cause: the server cannot have taken a message
+ * `err`, or, when the connection went (closed by the server or by `close()`) before the end
+ * of data was written (DATA's message still being written; over BDAT, no LAST yet), an
+ * `SMTPServerDisconnected` for DATA or BDAT that says the message was not sent, with `err`
+ * as cause (a timeout: see `unsentTimeout`): the server cannot have taken a message
  * whose end it never got (RFC 5321 §4.1.1.4), and a bare "Connection unexpectedly closed"
  * would not tell a caller that sending it again delivers it once, as one after the end of
  * data says it may have been delivered (final-reply.ts) and one before the envelope's
@@ -65,8 +66,9 @@ export function refusalOnClose(conv: Conversation, sent: Sent, err: unknown, sig
  */
 function unsentOnClose(sent: Sent, err: unknown): unknown {
   const endWritten = sent.inData !== true && (sent.final?.length ?? 0) > 0;
-  if (endWritten || !hungUp(err)) return err;
-  return new SMTPServerDisconnected(`${err.message}, before the end of data was sent: the message was not sent`, { command: sent.inData === true ? "DATA" : "BDAT", cause: err });
+  if (endWritten) return err;
+  if (!hungUp(err)) return unsentTimeout(err);
+  return notSent(`${err.message}, before the end of data was sent`, sent.inData === true ? "DATA" : "BDAT", err);
 }
 
 /**

@@ -4,7 +4,7 @@
  * 8-bit data call for. Pure: no I/O; the SMTP class calls these and then `sendmail`.
  * @module
  */
-import { describeType, quoted, SMTPNotSupportedError } from "../errors.js";
+import { describeType, quoted, SMTPNotSupportedError, tellDelivery } from "../errors.js";
 import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { normalizeLineEndingBytes } from "../protocol/dot-stuff.js";
 import { foldLongHeaderLines } from "../protocol/fold.js";
@@ -249,8 +249,8 @@ export function streamEightBitRefusal(features: ReadonlyMap<string, string>, opt
     return undefined;
   } catch (err) {
     const { message } = err as Error;
-    const Kind = err instanceof TypeError ? TypeError : SMTPNotSupportedError;
-    return () => new Kind(`${message}: a string chunk of the message stream is not ASCII (as UTF-8, 8-bit data), so the message was not sent`);
+    const text = tellDelivery(`${message}: a string chunk of the message stream is not ASCII (as UTF-8, 8-bit data)`, "not-delivered");
+    return err instanceof TypeError ? () => new TypeError(text) : () => new SMTPNotSupportedError(text, { delivery: "not-delivered" });
   }
 }
 
@@ -262,5 +262,6 @@ export function streamEightBitRefusal(features: ReadonlyMap<string, string>, opt
  * `data()` refuses any such text (UnicodeEncodeError, after DATA).
  */
 export function undeclaredEightBit(): Error {
-  return new SMTPNotSupportedError("the message holds text beyond ASCII (8-bit data as UTF-8), but this transaction's MAIL declared neither BODY=8BITMIME nor SMTPUTF8 (give one to mail()): the message was not sent");
+  const why = "the message holds text beyond ASCII (8-bit data as UTF-8), but this transaction's MAIL declared neither BODY=8BITMIME nor SMTPUTF8 (give one to mail())";
+  return new SMTPNotSupportedError(tellDelivery(why, "not-delivered"), { delivery: "not-delivered" });
 }

@@ -194,8 +194,8 @@ export abstract class SMTPBase {
     if (!conv || conv.channel.closed) {
       const reason: unknown = conv?.channel.closedSignal.reason;
       const err = reason === undefined
-        ? new SMTPServerDisconnected("please run connect() first")
-        : new SMTPServerDisconnected(`Not connected (${reason instanceof Error ? reason.message : String(reason)}): nothing of this call was sent; please run connect() first`, { cause: reason });
+        ? new SMTPServerDisconnected("please run connect() first", { delivery: "not-delivered" })
+        : new SMTPServerDisconnected(`Not connected (${reason instanceof Error ? reason.message : String(reason)}): nothing of this call was sent; please run connect() first`, { cause: reason, delivery: "not-delivered" });
       unstartedCalls.add(err);
       throw err;
     }

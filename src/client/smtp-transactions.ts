@@ -21,7 +21,7 @@ import { unstartedOn421 } from "./smtp-base.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
 import { ProgressMeter } from "./progress-meter.js";
-import { complete, finish, type Delivery } from "./final-reply.js";
+import { complete, finish, mayHaveBeenDelivered, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
 import {
   isAccepted, refuseData, send, type Envelope, type Pending,
@@ -164,7 +164,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       conv.accepted = [];
       const final = await writeBody(conv, body, accepted.length, this.options.signal, eightBit);
       conv.endTransaction();
-      if (conv.dialect === "smtp") return conv.read(final[0]!);
+      if (conv.dialect === "smtp") return conv.read(final[0]!).catch((err: unknown) => { throw mayHaveBeenDelivered(err); });
       const delivery = await finish(conv, { refused: new Map(), accepted, final }, false);
       const all = new Map([...delivery.delivered, ...delivery.refused]);
       return { ...delivery.reply, recipients: new Map(accepted.map((a) => [a, all.get(a)!])) };

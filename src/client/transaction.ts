@@ -16,7 +16,7 @@ import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
 import { closedOnReply, serverGone } from "./slot-refusal.js";
-import { closedInEnvelope, unanswered } from "./unsent.js";
+import { closedInEnvelope, unanswered, unsentTimeout } from "./unsent.js";
 
 export type { Envelope } from "./envelope-commands.js";
 
@@ -297,7 +297,11 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     // message on the lock-step critical path.
     const [slot] = conv.pipeline([DATA], false);
     await conv.settled(slot!);
-    dataReply = conv.take(slot!);
+    try {
+      dataReply = conv.take(slot!);
+    } catch (err) {
+      throw unanswered(slot!, err, "DATA");
+    }
   }
   if (dataReply.code !== 354) await refuseData(conv, dataReply);
   const accepted = envelope.accepted.length;
@@ -358,7 +362,7 @@ export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promi
     } catch (err) {
       // Closed before a RCPT's reply (before it was written, or after): what the replies
       // read so far make of it (see closedInEnvelope), read as below.
-      if (slots.length === 0 || !hungUp(err)) throw err;
+      if (slots.length === 0 || !hungUp(err)) throw unsentTimeout(err);
       break;
     }
     // A 421, a 3yz and a 1yz reply all close the connection. A connection closed for another

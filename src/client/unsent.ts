@@ -6,7 +6,7 @@
  * @module
  */
 
-import { hungUp, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected } from "../errors.js";
+import { hungUp, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError, tellDelivery } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 
@@ -18,14 +18,30 @@ import type { Slot } from "../transport/command-queue.js";
  * hang-up); any other such close says that the message was not sent.
  */
 export function closedInEnvelope(refused: Map<string, SMTPReply>, accepted: readonly string[], err: unknown): unknown {
-  if (!hungUp(err)) return err;
+  if (!hungUp(err)) return unsentTimeout(err);
   if (accepted.length === 0 && refused.size > 0) return new SMTPRecipientsRefused(refused, { command: "RCPT", cause: err });
   return notSent(`${err.message} before the replies to RCPT came`, "RCPT", err);
 }
 
-/** `SMTPServerDisconnected` for `command`: `why`, then that the message was not sent; `cause` the connection's error. */
-function notSent(why: string, command: string, cause: unknown): SMTPServerDisconnected {
-  return new SMTPServerDisconnected(`${why}: the message was not sent`, { command, cause });
+/**
+ * `err`, when it is a timeout before the end of data was written (the message was not
+ * sent), as an `SMTPTimeoutError` that says so (`delivery` `"not-delivered"`), with its
+ * phase, limit and `command`, and `err` as `cause`: the connection's error is shared by
+ * every call on it (and is what a body stream is cancelled with). Any other error (or one
+ * that says already) as it is.
+ */
+export function unsentTimeout(err: unknown): unknown {
+  if (!(err instanceof SMTPTimeoutError) || err.delivery !== undefined) return err;
+  const options = { cause: err, ...(err.command !== undefined ? { command: err.command } : {}), delivery: "not-delivered" as const };
+  return new SMTPTimeoutError(tellDelivery(err.message, "not-delivered"), err.phase, err.timeout, options);
+}
+
+/**
+ * `SMTPServerDisconnected` for `command`: `why`, then that the message was not sent (its
+ * `delivery` `"not-delivered"`); `cause` the connection's error.
+ */
+export function notSent(why: string, command: string, cause: unknown): SMTPServerDisconnected {
+  return new SMTPServerDisconnected(tellDelivery(why, "not-delivered"), { command, cause, delivery: "not-delivered" });
 }
 
 /**
@@ -36,14 +52,15 @@ function notSent(why: string, command: string, cause: unknown): SMTPServerDiscon
  * SMTP), an `SMTPServerDisconnected` that says the message was not sent, with `err` as
  * `cause`: that error is shared by every call on the connection, and its `phase` and
  * `command` are not this call's (a timeout's `dataTermination` would read as "the message
- * may have been delivered"). This command's own timeout, or any other error, as it is.
+ * may have been delivered"). This command's own timeout as one that says the message was
+ * not sent (see {@link unsentTimeout}); any other error as it is.
  */
 export function unanswered(slot: Slot, err: unknown, command: string): unknown {
   let unsent: SMTPServerDisconnected;
   if (hungUp(err)) unsent = notSent(`${err.message} before the reply to ${command} came`, command, err);
   else if (slot.behind && err instanceof SMTPException) {
     unsent = notSent(`The connection failed on an earlier command's reply (${err.message}) before the reply to ${command} came`, command, err);
-  } else return err;
+  } else return unsentTimeout(err);
   if (slot.behind) failedBehind.add(unsent);
   return unsent;
 }

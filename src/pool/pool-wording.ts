@@ -4,7 +4,23 @@
  * @module
  */
 
-import { SMTPException, SMTPResponseException } from "../errors.js";
+import { SMTPException, SMTPResponseException, SMTPServerDisconnected, tellDelivery } from "../errors.js";
+
+/**
+ * The error of a pool call refused because the pool is closed (see `SMTPPool.close`):
+ * nothing of it was sent, so its `delivery` is `"not-delivered"` and its message says so.
+ */
+export function poolClosed(cause?: unknown): SMTPException {
+  return new SMTPException(tellDelivery("The pool is closed", "not-delivered"), { delivery: "not-delivered", ...(cause === undefined ? {} : { cause }) });
+}
+
+/**
+ * The error of a pool call that ran on `attempts` connections, each gone before its
+ * message could be sent (the last with `cause`): nothing was sent (`"not-delivered"`).
+ */
+export function eachConnectionWent(attempts: number, cause: unknown): SMTPServerDisconnected {
+  return new SMTPServerDisconnected(tellDelivery(`Each connection went before this call's message could be sent (${attempts} connections tried)`, "not-delivered"), { cause, delivery: "not-delivered" });
+}
 
 /** The client's phrases (longest first) and the pool's options that do the same. */
 const POOL_WORDING: readonly [string, string][] = [

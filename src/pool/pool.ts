@@ -15,11 +15,12 @@ import { failedBehind } from "../client/unsent.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
 import { followSignal, linkSignals, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
-import { isClosing421, SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { isClosing421, sentNothing } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { quitMember, type Member } from "./member.js";
 import { MemberOpener } from "./opener.js";
 import { checkPoolOptions, positive, type PoolOptions } from "./pool-options.js";
+import { eachConnectionWent, poolClosed } from "./pool-wording.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { CallPass, RateLimiter } from "./rate-limit.js";
 import { TurnQueue } from "./turn-queue.js";
@@ -117,18 +118,17 @@ export class SMTPPool {
   }
 
   /**
-   * Sends QUIT on every connection and closes them. Calls still waiting (for the rate
-   * limit, a connection, or one being opened) reject with "The pool is closed" and send
-   * nothing; later sends throw the same. Calls already given a connection finish first.
-   * Resolves once every connection the pool opened has closed, those already leaving it
-   * (retired or idle) and those still being opened included: one being opened is aborted,
-   * and one that came up all the same says QUIT first.
+   * Sends QUIT on every connection and closes them. Calls still waiting (for the rate limit,
+   * a connection, or one being opened) send nothing and reject with "The pool is closed: the
+   * message was not sent" (`delivery` `"not-delivered"`), as later sends do. Calls given a
+   * connection finish first. Resolves once every connection the pool opened has closed (those
+   * retired, idle or being opened too: one being opened is aborted, or says QUIT once up).
    */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#limiter?.close(new SMTPException("The pool is closed"));
+    this.#limiter?.close(poolClosed());
     // Connections still being opened (greeting, TLS, AUTH) stop now: nothing more is sent.
-    this.#opener.abortAll(new SMTPException("The pool is closed"));
+    this.#opener.abortAll(poolClosed());
     this.#waiters.wakeAll();
     // Calls already given a connection finish first (QUIT queues behind them). Then wait for
     // every QUIT, those started before this call included, so that no connection is left
@@ -156,7 +156,7 @@ export class SMTPPool {
    * @throws SMTPPoolQueueFull when it would wait and `maxQueued` calls already do.
    */
   async #run<T>(job: (client: SMTP, options: DeliverOptions) => Promise<T>, request: Request, options: DeliverOptions | undefined): Promise<T> {
-    if (this.#closed) throw new SMTPException("The pool is closed");
+    if (this.#closed) throw poolClosed();
     // The caller's signal as this call sees it (for the wait and on its connection): one
     // signal given to many calls gets one listener, not one per call (see followSignal).
     const own = followSignal(options?.signal ?? undefined);
@@ -177,10 +177,10 @@ export class SMTPPool {
       await pass.take(signal, () => this.#queued.enter(place));
       return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket());
     } catch (err) {
-      // Nothing of it written (refused by maxQueued or a check, aborted, closed, no connection):
-      // the pass goes back. Once its first byte may be out, it counts, whatever the reply.
+      // Once its first byte may be out, it counts, whatever the reply. Nothing written (maxQueued,
+      // a check, closed, no connection, aborted): the pass goes back, its error says so (sentNothing).
       if (!call.started) pass.refund();
-      throw err;
+      throw call.started || err === signal?.reason ? err : sentNothing(err);
     } finally {
       this.#queued.leave(place);
       link.release();
@@ -213,7 +213,7 @@ export class SMTPPool {
         if (!(err instanceof Error && (unstartedCalls.has(err) || failedBehind.has(err)))) throw err;
         if (attempt > this.#max) {
           if (isClosing421(err)) throw err;
-          throw new SMTPServerDisconnected(`Each connection went before this call's message could be sent (${attempt} connections tried); it was not sent`, { cause: err });
+          throw eachConnectionWent(attempt, err);
         }
       } finally {
         // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
@@ -227,7 +227,7 @@ export class SMTPPool {
   async #acquire(signal: AbortSignal | undefined, place: Place, ticket: number, refused: boolean): Promise<Member> {
     for (;;) {
       signal?.throwIfAborted();
-      if (this.#closed) throw new SMTPException("The pool is closed");
+      if (this.#closed) throw poolClosed();
       for (const gone of this.#members.filter((m) => !m.client.connected)) this.#dropGone(gone);
       // A call whose own new connection got a 421 uses (or waits for) one still up, not new
       // ones: a server's limit on connections per client would refuse each of them in turn.
@@ -253,13 +253,13 @@ export class SMTPPool {
             this.#openEnded();
             this.#connectFailed(err);
           }
-          if (this.#closed) throw new SMTPException("The pool is closed", { cause: err });
+          if (this.#closed) throw poolClosed(err);
           throw err;
         }
         this.#openEnded();
         if (this.#closed) {
           this.#discard(client);
-          throw new SMTPException("The pool is closed");
+          throw poolClosed();
         }
         const member = this.#join(client);
         const claimed = this.#claim(member);

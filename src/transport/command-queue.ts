@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { TimeoutPhase } from "../constants.js";
 import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 import { Fifo } from "./fifo.js";
@@ -23,7 +24,7 @@ export interface SlotKind {
   /** Milliseconds to wait for the whole reply once it is awaited and first in line. */
   readonly timeout: number;
   /** The timeout's phase name (`greeting`, `command`, `dataTermination`, ...). */
-  readonly phase: string;
+  readonly phase: TimeoutPhase;
   /** STARTTLS: after a 220 reply to it, no byte may arrive until the TLS handshake. */
   readonly sealAfter?: boolean;
   /**

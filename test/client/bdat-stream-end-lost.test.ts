@@ -14,6 +14,7 @@ import { test } from "node:test";
 import { SMTPDataError, SMTPServerDisconnected } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
 import { EHLO_BDAT } from "../helpers/bdat-scripts.js";
+import { assertDelivery } from "../helpers/delivery.js";
 
 /** A two-chunk stream whose bytes are `Subject: s`, an empty line and `body`, CRLF-ended (22 bytes). */
 async function* streamed(): AsyncGenerator<Buffer> {
@@ -29,6 +30,7 @@ test("streamed BDAT: the server hangs up after BDAT LAST was written, before any
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", streamed()), (err: unknown) => {
       assert.ok(err instanceof SMTPServerDisconnected, String(err));
       assert.match(err.message, /after the end of data was sent: the message may have been delivered/);
+      assertDelivery(err, "unknown");
       return true;
     });
   });
@@ -44,6 +46,7 @@ test("streamed BDAT written behind another call's BDAT LAST answered 421: that c
       assert.ok(err instanceof SMTPServerDisconnected, String(err));
       assert.match(err.message, /421 4\.3\.2 bye.*the message was not sent/);
       assert.doesNotMatch(err.message, /may have been delivered/);
+      assertDelivery(err, "not-delivered");
       return true;
     });
   });

@@ -13,6 +13,7 @@ import { test } from "node:test";
 import { LMTP, SMTPServerDisconnected, SMTPTimeoutError, type SMTP } from "../../src/index.js";
 import { EHLO_PIPELINING, LHLO_PIPELINING, greeting, withScript } from "../helpers/client.js";
 import type { ScriptServer } from "../helpers/script-server.js";
+import { assertDelivery } from "../helpers/delivery.js";
 
 /**
  * A body stream: `parts`, then (once `ready` resolves) one more that can no longer go. (Over
@@ -38,6 +39,7 @@ const notSent = (command: string, closedBy: RegExp) => (err: unknown): boolean =
   assert.match(err.message, closedBy);
   assert.match(err.message, /before the end of data was sent: the message was not sent$/);
   assert.doesNotMatch(err.message, /may have been delivered/);
+  assertDelivery(err, "not-delivered");
   assert.equal(err.command, command);
   assert.ok(err.cause instanceof SMTPServerDisconnected, "the connection's error is the cause");
   return true;

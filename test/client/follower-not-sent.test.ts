@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { EHLO_PIPELINING, withScript } from "../helpers/client.js";
+import { assertDelivery } from "../helpers/delivery.js";
 
 /** The first call's transaction up to its final ".", then the second call's envelope group. */
 const TWO_CALLS = `${EHLO_PIPELINING}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: DATA\nS: 250 ok\nS: 250 ok\nS: 354 go\nC: one\nC: .\nC: MAIL FROM:<c@x.test>\nC: RCPT TO:<d@y.test>\nC: DATA\n`;
@@ -23,6 +24,7 @@ function notSent(cause: (err: unknown) => boolean) {
     assert.ok(!(err instanceof SMTPTimeoutError), "not another call's timeout");
     assert.match(err.message, /before the reply to MAIL came: the message was not sent/);
     assert.doesNotMatch(err.message, /may have been delivered/);
+    assertDelivery(err, "not-delivered");
     assert.equal(err.command, "MAIL");
     assert.ok(cause(err.cause), `cause: ${String(err.cause)}`);
     return true;
@@ -33,7 +35,7 @@ test("the call ahead's end of data times out: the call behind it fails saying it
   await withScript(TWO_CALLS, async (client) => {
     const first = client.sendmail("a@x.test", "b@y.test", "one\r\n");
     const second = client.sendmail("c@x.test", "d@y.test", "two\r\n");
-    await assert.rejects(first, (err: unknown) => err instanceof SMTPTimeoutError && err.phase === "dataTermination" && /may have been delivered/.test(err.message));
+    await assert.rejects(first, (err: unknown) => err instanceof SMTPTimeoutError && err.phase === "dataTermination" && err.delivery === "unknown" && /may have been delivered/.test(err.message));
     await assert.rejects(second, notSent((cause) => cause instanceof SMTPTimeoutError && cause.phase === "dataTermination"));
   }, { timeouts: { dataTermination: 100 } });
 });

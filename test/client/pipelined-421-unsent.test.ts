@@ -14,6 +14,7 @@ import { test } from "node:test";
 import { SMTPDataError, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
 import { EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
+import { assertDelivery } from "../helpers/delivery.js";
 
 /** The commands of one in-memory transaction to `rcpt`, whose 4-byte message is `m<n>` and CRLF. */
 const tx = (rcpt: string, n: number): string => `C: MAIL FROM:<a@x.test>
@@ -30,6 +31,7 @@ function notSent(err: unknown): boolean {
   assert.ok(err instanceof SMTPServerDisconnected, String(err));
   assert.match(err.message, /421 4\.3\.2 bye.*the message was not sent/);
   assert.doesNotMatch(err.message, /may have been delivered/);
+  assertDelivery(err, "not-delivered");
   return true;
 }
 
@@ -46,7 +48,7 @@ test("BDAT written whole behind another call's BDAT LAST answered 421: that call
   await withScript(`${TWO}S: 250 ok\nS: 250 ok\nS: 421 4.3.2 bye\n-- close\n`, async (client) => {
     const first = client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n"));
     const second = client.sendmail("a@x.test", "c@y.test", Buffer.from("m2\r\n"));
-    await assert.rejects(first, (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 421);
+    await assert.rejects(first, (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 421 && err.delivery === "not-delivered");
     await assert.rejects(second, notSent);
   });
 });
@@ -55,7 +57,7 @@ test("BDAT written whole behind another call's MAIL answered 421: that sender re
   await withScript(`${TWO}S: 421 4.3.2 bye\n-- close\n`, async (client) => {
     const first = client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n"));
     const second = client.sendmail("a@x.test", "c@y.test", Buffer.from("m2\r\n"));
-    await assert.rejects(first, (err: unknown) => err instanceof SMTPSenderRefused && err.smtpCode === 421);
+    await assert.rejects(first, (err: unknown) => err instanceof SMTPSenderRefused && err.smtpCode === 421 && err.delivery === "not-delivered");
     await assert.rejects(second, notSent);
   });
 });

@@ -10,12 +10,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
+import { assertDelivery } from "../helpers/delivery.js";
 
 /** Checks the error of a RCPT r1 refused with 550, then a hang-up. */
 function refusedThenClosed(err: unknown): true {
   assert.ok(err instanceof SMTPRecipientsRefused, String(err));
   assert.deepEqual([...err.recipients.keys()], ["Bob <r1@y.test>"]);
   assert.equal(err.recipients.get("Bob <r1@y.test>")?.code, 550);
+  assert.equal(err.delivery, "not-delivered");
   assert.ok(err.cause instanceof SMTPServerDisconnected);
   assert.match(err.message, /Nobody got the message/);
   assert.match(err.message, /550 5\.1\.1 no such user/);
@@ -43,13 +45,17 @@ test("a recipient accepted before the hang-up (pipelined and lock-step): still S
     await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), (err: unknown) => {
       assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPRecipientsRefused), String(err));
       assert.match(err.message, /the message was not sent/);
+      assertDelivery(err, "not-delivered");
       assert.ok(err.cause instanceof SMTPServerDisconnected);
       return true;
     });
   });
   const lockStep = `${greeting(["SIZE 1000"])}C: MAIL FROM:<a@x.test> SIZE=4\nS: 250 ok\nC: RCPT TO:<r1@y.test>\nS: 250 ok\nC: RCPT TO:<r2@y.test>\n-- close\n`;
   await withScript(lockStep, async (client) => {
-    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), /the message was not sent/);
+    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), (err: unknown) => {
+      assertDelivery(err, "not-delivered");
+      return true;
+    });
   });
 });
 

@@ -15,6 +15,7 @@ import { Readable } from "node:stream";
 import { test } from "node:test";
 import { SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, LOCK_STEP_TO_DATA, PIPELINED_GROUP, withScript } from "../helpers/client.js";
+import { assertDelivery } from "../helpers/delivery.js";
 
 /** The data-block limit of these tests, in ms. */
 const STALL = 200;
@@ -42,7 +43,10 @@ for (const [name, script] of CASES) {
       const sending = client.sendmail("a@x.test", "b@y.test", stalls(), [], [], { signal: guard });
       const queued = client.noop();
       queued.catch(() => undefined);
-      await assert.rejects(sending, (err: unknown) => err instanceof SMTPTimeoutError && err.phase === "dataBlock" && err.timeout === STALL);
+      await assert.rejects(sending, (err: unknown) => {
+        assertDelivery(err, "not-delivered");
+        return err instanceof SMTPTimeoutError && err.phase === "dataBlock" && err.timeout === STALL;
+      });
       await assert.rejects(queued, SMTPServerDisconnected);
       assert.equal(client.connected, false);
     }, { timeouts: { dataBlock: STALL } });
@@ -120,8 +124,9 @@ for (const [name, script] of CASES) {
           assert.equal(failure, stop);
           assert.ok(reason instanceof SMTPServerDisconnected && reason.cause === stop, `cancelled with ${String(reason)}`);
         } else {
+          // The call's error says its message was not sent; the connection's is its cause.
           assert.ok(failure instanceof SMTPTimeoutError && failure.phase === "dataBlock");
-          assert.equal(reason, failure);
+          assert.equal(reason, failure.cause);
         }
         assert.equal(stream.locked, false);
       }, { timeouts: { dataBlock: end === "an abort" ? 60_000 : STALL } });

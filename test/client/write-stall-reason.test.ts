@@ -33,9 +33,15 @@ for (const [how, script] of CASES) {
       assert.ok(err instanceof SMTPTimeoutError, `expected SMTPTimeoutError, got ${String(err)}`);
       assert.equal(err.phase, "dataBlock");
       assert.equal(err.timeout, STALL);
+      // Over DATA the call's error says that its message was not sent, the connection's
+      // timeout as its cause; over BDAT (its LAST partly written) it is that timeout.
+      assert.equal(err.delivery, how === "DATA" ? "not-delivered" : undefined);
+      assert.equal(err.message.endsWith(": the message was not sent"), how === "DATA");
+      const timeout = how === "DATA" ? err.cause : err;
+      assert.ok(timeout instanceof SMTPTimeoutError && timeout.phase === "dataBlock", String(timeout));
       const next = await queued.then(() => undefined, (e: unknown) => e);
       assert.ok(next instanceof SMTPServerDisconnected, `expected SMTPServerDisconnected, got ${String(next)}`);
-      assert.equal(next.cause, err, "the queued call's cause is the timeout");
+      assert.equal(next.cause, timeout, "the queued call's cause is the timeout");
       assert.match(next.message, new RegExp(`^Not connected \\(Timed out after ${STALL} ms writing to `));
       assert.equal(client.connected, false);
     } finally {
