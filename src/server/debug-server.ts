@@ -10,15 +10,15 @@ import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { enableChunking } from "./bdat.js";
 import { trackConnections } from "./close.js";
-import { Inbox, type WaitOptions } from "./inbox.js";
-import { refusalError, refusalMap, toSmtpServerOptions, unsupportedParam, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
-import { messageInfo, receive, type MessageInfo } from "./receive.js";
+import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
+import { refusalError, refusalMap, unsupportedParam, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
+import { messageInfo, receive } from "./receive.js";
+import { toSmtpServerOptions } from "./smtp-server-options.js";
 import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
-export type { WaitOptions } from "./inbox.js";
+export type { MessageInfo, WaitOptions } from "./inbox.js";
 export type { DebugServerOptions, DebugServerRetention, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
-export type { MessageInfo } from "./receive.js";
 
 /** smtp-server's per-session list of disabled commands (replaces the server's while set). */
 interface SessionCommands {

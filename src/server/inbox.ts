@@ -7,6 +7,9 @@
 import { checkMilliseconds } from "../constants.js";
 import type { ReceivedMessage } from "./debug-server.js";
 
+/** {@link ReceivedMessage} but its data and size: what is known when the data begins. */
+export type MessageInfo = Omit<ReceivedMessage, "data" | "size">;
+
 /** How long `DebugServer.waitForMessages` waits, and what stops it sooner. */
 export interface WaitOptions {
   /**

@@ -5,9 +5,7 @@
  */
 import type { SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import type { ReceivedMessage } from "./debug-server.js";
-
-/** {@link ReceivedMessage} but its data and size: what is known when the data begins. */
-export type MessageInfo = Omit<ReceivedMessage, "data" | "size">;
+import type { MessageInfo } from "./inbox.js";
 
 /** How {@link receive} reads a message. */
 export interface ReceiveOptions {

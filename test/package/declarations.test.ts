@@ -5,12 +5,15 @@
  * 20.19), and without `esModuleInterop` or `allowSyntheticDefaultImports`.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { formatHost, typeCheck } from "../docs/readme-run.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/** The packages a user's install brings with ours. */
+const DEPENDENCIES = Object.keys((JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { dependencies: Record<string, string> }).dependencies);
 
 /** Module settings of users' projects. */
 const PROJECTS: readonly (readonly [string, ts.CompilerOptions])[] = [
@@ -26,9 +29,17 @@ for (const [entry, name, options] of PROJECTS.flatMap((p) => ["index", "debug-se
       ...options, strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022,
       lib: ["lib.es2022.d.ts"], types: ["node"], typeRoots: [`${ROOT}node_modules/@types`],
     });
-    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName.startsWith(`${ROOT}dist/`) ?? true);
+    // Every file's, not only ours: an error in a dependency's declarations that ours reach
+    // (smtp-server's, under a project without esModuleInterop) fails the user's build too.
+    const diagnostics = ts.getPreEmitDiagnostics(program);
     const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" };
     assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, host));
+    // Types of packages a user's project may not have (our development dependencies) must
+    // not be reached: only ours, those our dependencies ship, Node's (with undici-types,
+    // which @types/node brings) and TypeScript's own.
+    const reachable = [`${ROOT}dist/`, ...["typescript", "@types/node", "undici-types", ...DEPENDENCIES].map((d) => `${ROOT}node_modules/${d}/`)];
+    const foreign = program.getSourceFiles().map((f) => f.fileName).filter((f) => !reachable.some((dir) => f.startsWith(dir)));
+    assert.deepEqual(foreign, []);
   });
 }
 

@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { startDebugServer } from "../../src/server/debug-server.js";
-import { toSmtpServerOptions, type DebugServerOptions } from "../../src/server/options.js";
+import type { DebugServerOptions } from "../../src/server/options.js";
+import { toSmtpServerOptions } from "../../src/server/smtp-server-options.js";
 
 /** What startDebugServer(options) rejects with (a server it starts is closed: undefined). */
 async function startError(options: DebugServerOptions): Promise<unknown> {
