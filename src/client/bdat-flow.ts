@@ -17,8 +17,7 @@ import {
 } from "./transaction.js";
 import { openGroup } from "./reset-lead.js";
 import { envelopeCommands } from "./envelope-commands.js";
-import { mayHaveBeenDelivered } from "./final-reply.js";
-import { unprocessedWhole } from "./unsent.js";
+import { lostAfterEnd } from "./final-reply.js";
 import type { ProgressMeter } from "./progress-meter.js";
 
 /** Size of the chunks a stream is cut into. */
@@ -166,8 +165,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // unless it closed on a 421 to an earlier command (the server read none of it; a pool
     // cannot run it again from a stream read already).
     if (last === null) throw err;
-    if (final[0]?.unprocessed === true) throw unprocessedWhole(envelopeSlots, [...chunkSlots, ...final], err, body.kind !== "stream");
-    throw mayHaveBeenDelivered(err);
+    throw lostAfterEnd(envelopeSlots, final, err, chunkSlots, body.kind !== "stream");
   }
   // Stopped early, so a refusal was read above and thrown: reaching here is a bug.
   if (last === null) throw new Error("internal error: BDAT stream stopped without a refusal");

@@ -7,6 +7,7 @@
 
 import { SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError, tellDelivery } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
+import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
 import { closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
@@ -126,6 +127,18 @@ export function mayHaveBeenDelivered(err: unknown, recipients?: Map<string, SMTP
   const message = said(err.message);
   const known = recipients === undefined ? options : { ...options, recipients };
   return err instanceof SMTPTimeoutError ? new SMTPTimeoutError(message, err.phase, err.timeout, known) : new SMTPServerDisconnected(message, known);
+}
+
+/**
+ * The error of a transaction whose end of data was written before its envelope replies
+ * were read (`whole` or pipelined BDAT), its connection lost before them: not sent when the
+ * connection closed on a 421 to an earlier command (`Slot.unprocessed`: the server read none
+ * of it; see `unprocessedWhole`, whose `rerun` it passes), else it may have been delivered.
+ * `final`: its end of data's slots; `chunks`: its other BDAT chunks' slots.
+ */
+export function lostAfterEnd(envelope: readonly Slot[], final: readonly Slot[], err: unknown, chunks: readonly Slot[] = [], rerun = true): unknown {
+  if (final[0]?.unprocessed === true) return unprocessedWhole(envelope, [...chunks, ...final], err, rerun);
+  return mayHaveBeenDelivered(err);
 }
 
 /**
@@ -267,8 +280,7 @@ async function readWhole(conv: Conversation, pending: Pending): Promise<Pending>
     else if (conv.resetAt <= seq) conv.resetDue = true;
     // Its end of data was written with it: a connection gone before the replies may have
     // delivered it, unless it closed on a 421 to an earlier command (never processed).
-    if (pending.final[0]?.unprocessed === true) throw unprocessedWhole(slots, pending.final, err);
-    throw mayHaveBeenDelivered(err);
+    throw lostAfterEnd(slots, pending.final, err);
   } finally {
     conv.unreadWhole--;
   }
