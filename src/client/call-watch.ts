@@ -11,12 +11,15 @@ import type { Request } from "./request.js";
 export interface CallWatch {
   /**
    * Set just before the first byte of the call's transaction (the MAIL that begins it, or
-   * the RSET leading that) is written; never cleared. A call that ends with it still false
+   * the RSET leading that) is written; never cleared by the call. A call that ends with it still false
    * wrote nothing of its transaction: it was aborted before its turn, refused by a check
    * before any byte, or it found the connection gone. Once set, part of it may be out,
    * whatever happens next (an abort mid-send closes the connection; nothing is taken back).
+   * A runner that runs the call again (nothing of it delivered) clears it for that attempt.
    */
   started: boolean;
+  /** True once an earlier attempt of the call (run again since) had `started`. */
+  wrote?: boolean;
   /**
    * The call's checked request, when the runner built it before the call waited for a
    * turn (see `checked-call.ts`): the client sends it instead of checking the arguments

@@ -33,8 +33,9 @@ export interface Delivery {
  * filling it would cost an entry per recipient on every message for nobody.
  * A connection lost after some LMTP replies resolves with the rest reported unknown, and
  * so does a 1yz/3yz (on which the connection is closed) after some; as the first LMTP
- * reply it fails the call, as SMTP's does.
- * @throws SMTPDataError (SMTP; LMTP for a 1yz/3yz as the first reply),
+ * reply it fails the call: as SMTP's does for the only recipient, else as a connection
+ * lost before any reply (a later recipient may have the message).
+ * @throws SMTPDataError (SMTP; LMTP for a 1yz/3yz as the only recipient's reply),
  * SMTPServerDisconnected (SMTP, or LMTP before any reply: its `recipients` then says who
  * was refused at RCPT and who is unknown).
  */
@@ -86,14 +87,17 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     }
     // A 1yz/3yz on which the connection closed (see closedOnReply): the server broke the
     // protocol, and its later replies can no longer be matched to recipients (they are
-    // never read). As the first reply, the call fails as SMTP's does, and as when the reply
+    // never read). As the only recipient's reply, the call fails as SMTP's does, and as when the reply
     // comes while the message is still being written (see refusalOnClose). After some
     // replies, those outcomes stand, as after a lost connection: a recipient that got the
     // message must not get it again from a caller who retries; the rest are unknown.
     if (closedOnReply(conv, pending.final[i]!) !== undefined) {
       const refusal = dataRefusal(conv, pending.final[i]!, "end of data");
-      if (i === 0) throw refusal;
+      if (i === 0 && pending.accepted.length === 1) throw refusal;
       outcomes.lost(refusal);
+      // The first of several replies: the server had the message, and a later recipient
+      // may have it (its reply is never read), as when the connection goes before any.
+      if (i === 0) throw mayHaveBeenDelivered(refusal.cause, outcomes.delivery().refused);
       break;
     }
     if (!outcomes.add(reply)) break;

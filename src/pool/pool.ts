@@ -130,9 +130,8 @@ export class SMTPPool {
     // Connections still being opened (greeting, TLS, AUTH) stop now: nothing more is sent.
     this.#opener.abortAll(poolClosed());
     this.#waiters.wakeAll();
-    // Calls already given a connection finish first (QUIT queues behind them). Then wait for
-    // every QUIT, those started before this call included, so that no connection is left
-    // open once close() resolves (a second close() waits for them too).
+    // Calls already given a connection finish first (QUIT queues behind them). Then wait for every QUIT, those started
+    // before this call included, so that no connection is left open once close() resolves (a second close() waits too).
     for (const m of this.#members.splice(0)) void this.#quit(m);
     // A connection being opened ends (aborted, failed, or up and then QUIT via #discard,
     // which joins #quitting in the same step) before close() looks again.
@@ -175,11 +174,11 @@ export class SMTPPool {
     const place = QueueBound.place();
     try {
       await pass.take(signal, () => this.#queued.enter(place));
-      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket());
+      return await this.#attempts((client) => job(client, callOptions), signal, place, this.#waiters.ticket(), call);
     } catch (err) {
-      // Once its first byte may be out, it counts, whatever the reply. Nothing written (maxQueued,
-      // a check, closed, no connection, aborted): the pass goes back, its error says so (sentNothing).
-      if (!call.started) pass.refund();
+      // Once its first byte may be out (on any attempt), it counts, whatever the reply. Nothing written (maxQueued, a check,
+      // closed, no connection, aborted): the pass goes back. Nothing written by the last attempt (none delivered): its error says so.
+      if (!call.started && call.wrote !== true) pass.refund();
       throw call.started || err === signal?.reason ? err : sentNothing(err);
     } finally {
       this.#queued.leave(place);
@@ -188,8 +187,8 @@ export class SMTPPool {
     }
   }
 
-  /** Runs `job` on a connection, and again on another while it has sent nothing (see below). */
-  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number): Promise<T> {
+  /** Runs `job` on a connection, and again on another while it has sent nothing (see below); `call` is its watch. */
+  async #attempts<T>(job: (client: SMTP) => Promise<T>, signal: AbortSignal | undefined, place: Place, ticket: number, call: CallWatch): Promise<T> {
     let refused = false;
     for (let attempt = 1; ; attempt++) {
       let member: Member;
@@ -215,6 +214,7 @@ export class SMTPPool {
           if (isClosing421(err)) throw err;
           throw eachConnectionWent(attempt, err);
         }
+        [call.wrote, call.started] = [true, false]; // Nothing delivered: the next attempt's own writes are what its error tells.
       } finally {
         // Whatever the error (a 421 surfaces as a refusal, yet closes the connection), a
         // connection that has gone leaves the pool.

@@ -3,9 +3,11 @@
  * `sendmail` or `deliver`, byte for byte. The end of data ("." or BDAT LAST) takes no such
  * reply (RFC 5321 §4.3.2, RFC 3030 §2): the server broke the protocol, and its replies can
  * no longer be matched to recipients. The connection closes on it. As the first reply, the
- * call fails with SMTPDataError (354, "end of data", the close as cause), as SMTP's does and
- * as when the same reply comes while BDAT LAST's bytes are still being written
- * (bdat-last-write.test.ts). After a recipient's 250, that recipient stays delivered (a
+ * call fails with the close (SMTPServerDisconnected naming the 354), saying that the message
+ * may have been delivered (`delivery` "unknown": the other recipients' replies are never
+ * read, and they may have it), each recipient unknown (code -1) in its `recipients`, as
+ * when the connection is lost before the first reply; before, it was SMTPDataError,
+ * "not-delivered" (lmtp-odd-first-delivery.test.ts). After a recipient's 250, that recipient stays delivered (a
  * caller who retries must not send it again) and the rest are unknown (code -1, the
  * SMTPDataError's text), as after a lost connection. Before, that recipient was reported
  * refused with code 354. The replies the server sends after it (the other recipients', the
@@ -17,9 +19,10 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPDataError } from "../../src/index.js";
+import { LMTP, SMTPServerDisconnected } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
 import { closedOn } from "../helpers/closed-on.js";
+import { assertDelivery } from "../helpers/delivery.js";
 import { traced } from "../helpers/flow-trace.js";
 
 const RECIPIENTS = ["r1@y.test", "r2@y.test", "r3@y.test"];
@@ -44,13 +47,19 @@ function endReplies(before: number): string {
   return `${delivered}S: 354 go ahead\n${after}S: 250 ok\nS: 250 ok\n`;
 }
 
-/** SMTPDataError for the 354 to the end of data, with the close on it (naming `answered`) as cause. */
+/**
+ * The close on the 354 to the end of data (naming `answered`), saying that the message may
+ * have been delivered, each recipient unknown (code -1, naming the 354).
+ */
 function endOfData354(err: unknown, answered: RegExp): true {
-  assert.ok(err instanceof SMTPDataError, `expected SMTPDataError, got ${String(err)}`);
-  assert.equal(err.smtpCode, 354);
-  assert.equal(err.smtpError, "go ahead");
-  assert.equal(err.command, "end of data");
-  closedOn(err.cause, 354, answered);
+  closedOn(err, 354, answered);
+  assertDelivery(err, "unknown");
+  const recipients = (err as SMTPServerDisconnected).recipients!;
+  assert.deepEqual([...recipients.keys()], RECIPIENTS);
+  for (const reply of recipients.values()) {
+    assert.equal(reply.code, -1);
+    assert.match(reply.message, /^No reply for this recipient: 354 go ahead; whether it got the message is unknown$/);
+  }
   return true;
 }
 
@@ -80,7 +89,7 @@ const CALLS: readonly (readonly [string, (client: LMTP) => Promise<unknown>])[] 
 
 for (const [name, call] of CALLS) {
   for (const before of [0, 1]) {
-    const outcome = before === 0 ? "SMTPDataError (end of data, the close as cause)" : "recipient 1 delivered, 2 and 3 unknown";
+    const outcome = before === 0 ? "the close, the message may have been delivered, each recipient unknown" : "recipient 1 delivered, 2 and 3 unknown";
     test(`LMTP, pipelined BDAT, ${name}: 354 after BDAT LAST was written, as the reply of recipient ${before + 1} of 3 -> ${outcome}; the replies after it reach neither a recipient nor the call written behind`, async () => {
       const script = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}${ENVELOPE}${ENVELOPE_ACCEPTED}C: BDAT 7 LAST
 C! first\\r\\n
@@ -105,7 +114,7 @@ ${BEHIND}${endReplies(before)}`;
 
 for (const before of [0, 1]) {
   const outcome = before === 0
-    ? "the first recipient's reply -> SMTPDataError (end of data, the close as cause)"
+    ? "the first recipient's reply -> the close, the message may have been delivered, each recipient unknown"
     : "the second recipient's reply -> the first stays delivered, the rest unknown, as over BDAT";
   test(`LMTP, pipelined DATA, deliver: 354 after '.' as ${outcome}; the call written behind fails with the close`, async () => {
     const script = `${greeting(["PIPELINING"], "LHLO")}${ENVELOPE}C: DATA
