@@ -6,7 +6,10 @@
  */
 
 import type { TimeoutPhase } from "./constants.js";
+import { escapeControl } from "./error-text.js";
 import type { SMTPReply } from "./protocol/reply.js";
+
+export { describeType, describeValue, escapeControl, quoted } from "./error-text.js";
 
 /**
  * Whether the message of a call that failed may have reached anyone (see
@@ -31,54 +34,6 @@ export interface SMTPErrorOptions {
   command?: string;
   /** Whether the call's message may have been delivered (see {@link SMTPException.delivery}). */
   delivery?: MessageDelivery;
-}
-
-/**
- * Escapes control characters so server text cannot forge lines in logs and messages, nor
- * reorder what a terminal shows with Unicode's bidirectional overrides, embeddings and
- * isolates (U+202A-U+202E, U+2066-U+2069: "Trojan Source", CVE-2021-42574); the characters
- * in `keep` (e.g. "\r\n\t" for a message shown as it is) stay.
- */
-export function escapeControl(text: string, keep = ""): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    if (keep.includes(c)) return c;
-    if (c === "\n") return "\\n";
-    if (c === "\r") return "\\r";
-    if (c === "\t") return "\\t";
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
-}
-
-/**
- * `text` in double quotes for an error message: control characters escaped (see
- * {@link escapeControl}), and cut after `max` characters with its full length said, so that
- * a 40 KB header does not make a 40 KB message.
- */
-export function quoted(text: string, max = 200): string {
-  if (text.length <= max) return `"${escapeControl(text)}"`;
-  return `"${escapeControl(text.slice(0, max))}..." (${text.length} characters)`;
-}
-
-/** A short description of a value for an error message (its type; a short value itself). */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return value.length <= 40 ? `the string ${JSON.stringify(value)}` : "a string";
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
-  return typeof value;
-}
-
-/**
- * The type of a value for an error message, never the value itself ("a string", "a
- * number", "null", "an array"): for where a credential may have been given by mistake.
- */
-export function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (Array.isArray(value)) return "an array";
-  const type = typeof value;
-  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
 /** Base class of every smtplib error (Python: `SMTPException`, a subclass of `OSError`). */
