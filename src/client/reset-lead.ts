@@ -7,7 +7,7 @@
  */
 
 import { commandText, type CommandEncoding } from "../protocol/commands.js";
-import { rawLineStep, rawTransactionStep } from "../protocol/raw-transaction.js";
+import { rawLineStep, rawTransactionStep, rcptPath } from "../protocol/raw-transaction.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Command, Conversation } from "./conversation.js";
 
@@ -96,10 +96,8 @@ export function rawEncoding(conv: Conversation, verb: string, args: string): Com
  */
 export function rawRecipient(verb: string, args: string): string | undefined {
   const line = args ? `${verb} ${args}` : verb;
-  // A quoted string in the path may hold ">" (RFC 5321 §4.1.2): it is the path's.
-  const match = /^\s*RCPT\s+TO:\s*(?:<((?:[^>"]|"(?:[^"\\]|\\.)*")*)>|(\S*))/i.exec(line);
-  if (match === null) return /^\s*RCPT(?:\s|$)/i.test(line) ? "" : undefined;
-  return match[1] ?? match[2]!;
+  // A RCPT without a path counts too: the server may accept it, and answer its end of data for it.
+  return rcptPath(line) ?? (/^\s*RCPT(?:\s|$)/i.test(line) ? "" : undefined);
 }
 
 /** True when the next transaction must start with RSET (see {@link openGroup}). */

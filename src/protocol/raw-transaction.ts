@@ -38,6 +38,15 @@ const MAX_RAW_LINE = 4096;
 /** A RCPT line: its path between `<` and `>` (a quoted string in it may hold `>`), or the word after `TO:`. */
 const RCPT = /^\s*RCPT\s+TO:\s*(?:<((?:[^>"]|"(?:[^"\\]|\\.)*")*)>|(\S*))/i;
 
+/**
+ * The path of the RCPT command `line`: between `<` and `>`, or the word after `TO:`;
+ * `undefined` when the line is no RCPT with `TO:`.
+ */
+export function rcptPath(line: string): string | undefined {
+  const match = RCPT.exec(line);
+  return match === null ? undefined : match[1] ?? match[2]!;
+}
+
 /** A BDAT line: the size of its chunk, and whether it is the LAST (RFC 3030 §2). */
 const BDAT = /^BDAT\s+(\d+)(\s+LAST)?\s*$/i;
 
@@ -222,12 +231,12 @@ export class RawTransactionScan {
       this.#owed(undefined);
       return undefined;
     }
-    const rcpt = RCPT.exec(line);
+    const rcpt = rcptPath(line);
     const bdat = BDAT.exec(line.trimStart());
     // LMTP: the end of DATA's message, or BDAT LAST, gets a reply per recipient accepted.
     const end = this.#acceptedBefore !== undefined && (data || bdat?.[2] !== undefined);
     // The line was read one char per byte: the path as the caller wrote it (UTF-8).
-    this.#owed(rcpt === null ? undefined : Buffer.from(rcpt[1] ?? rcpt[2]!, "latin1").toString("utf8"), end);
+    this.#owed(rcpt === undefined ? undefined : Buffer.from(rcpt, "latin1").toString("utf8"), end);
     if (bdat !== null) this.#skip = Number(bdat[1]);
     const step = rawLineStep(line);
     if (step !== undefined) {
