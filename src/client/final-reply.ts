@@ -111,11 +111,10 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * caller who retried on a bare "Connection unexpectedly closed" could send it twice. So too
  * when the reply was not valid SMTP (`SMTPResponseException`, code -1 for a malformed or
  * over-long reply, 500 for a line past the cap: no refusal, though its code says 5yz; the
- * connection was closed on it). A copy of `err` (a timeout stays an
- * `SMTPTimeoutError`, with its `cause` and `command`) that says so, its `delivery`
- * `"unknown"`; any other error as it
- * is. A copy: the connection's error is shared by every call on it, and those whose end of
- * data was never written were not delivered. `recipients` (LMTP): each recipient's outcome
+ * connection was closed on it). A copy of `err` (a timeout stays an `SMTPTimeoutError`,
+ * with its `cause` and `command`) that says so, its `delivery` `"unknown"`; any other error
+ * as it is. A copy: the connection's error is shared by every call on it, and those whose
+ * end of data was never written were not delivered. `recipients` (LMTP): each recipient's outcome
  * so far, carried by an `SMTPServerDisconnected` as its `recipients`.
  */
 export function mayHaveBeenDelivered(err: unknown, recipients?: Map<string, SMTPReply>): unknown {
