@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SMTPDataError, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index.js";
+import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
 import { EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
 import { assertDelivery } from "../helpers/delivery.js";
@@ -68,5 +68,26 @@ test("BDAT written whole, then the server hangs up without a 421 after the call 
     const second = client.sendmail("a@x.test", "c@y.test", Buffer.from("m2\r\n"));
     assert.deepEqual(await first, new Map());
     await assert.rejects(second, (err: unknown) => err instanceof SMTPServerDisconnected && /may have been delivered/.test(err.message));
+  });
+});
+
+test("BDAT written whole, the call's own first of two RCPTs answered 421: nobody got it (the 421 refuses that recipient, the server read nothing after it)", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}C: MAIL FROM:<a@x.test>
+C: RCPT TO:<b@y.test>
+C: RCPT TO:<c@y.test>
+C: BDAT 4 LAST
+C! m1\\r\\n
+S: 250 ok
+S: 421 4.3.2 bye
+-- close
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], Buffer.from("m1\r\n")), (err: unknown) => {
+      assert.ok(err instanceof SMTPRecipientsRefused, String(err));
+      assert.equal(err.recipients.get("b@y.test")?.code, 421);
+      assert.doesNotMatch(err.message, /may have been delivered/);
+      assertDelivery(err, "not-delivered");
+      return true;
+    });
   });
 });
