@@ -212,8 +212,28 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
     throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
   }
   checkFunction(options, "checkServerIdentity", `${what}.`);
+  checkCa(options["ca"], what);
   const built = buildContext(options, what);
   if (built?.values !== undefined) checkedContexts.set(options, { context: built.context, values: built.values });
+}
+
+/** What OpenSSL reads a CA certificate from; Node passes over anything else in `ca` without a word. */
+const PEM_CERTIFICATE = /-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----/;
+
+/**
+ * Checks that each string or bytes of a `ca` option holds a PEM certificate. Node ignores
+ * what is not PEM (a DER `.cer` file, a key, an empty string) and then trusts no CA at all,
+ * so every handshake would fail with advice to give the CA as `tls.ca`, which the caller
+ * did. Other types are left to Node's own check. @throws TypeError
+ */
+function checkCa(value: unknown, what: string): void {
+  const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+  items.forEach((item, i) => {
+    const text = typeof item === "string" ? item : ArrayBuffer.isView(item) ? Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString("latin1") : undefined;
+    if (text === undefined || PEM_CERTIFICATE.test(text)) return;
+    const name = `${what}.ca${Array.isArray(value) ? `[${i}]` : ""}`;
+    throw new TypeError(`${name} holds no PEM certificate (-----BEGIN CERTIFICATE-----), and Node would ignore it and trust no CA: a DER file (.der, .cer) converts with "openssl x509 -inform der -in ca.der -out ca.pem"`);
+  });
 }
 
 /**

@@ -52,7 +52,10 @@ export interface SMTPOptions {
    * throws a TypeError, as does the constructor with `sourceAddress`.
    */
   socketFactory?: SocketFactory | null | undefined;
-  /** Node TLS options for SMTP_SSL and for `starttls()` called without arguments. */
+  /**
+   * Node TLS options for SMTP_SSL and for `starttls()` called without arguments. A `ca`
+   * string or bytes must hold a PEM certificate (TypeError otherwise: Node ignores DER).
+   */
   tls?: tls.ConnectionOptions | null | undefined;
   /** 0 silent, 1 commands and replies, 2 the same with times. */
   debugLevel?: DebugLevel | null | undefined;

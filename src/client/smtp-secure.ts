@@ -10,6 +10,7 @@ import { checkCredential } from "../auth/credentials.js";
 import type { AuthCredentials, GivenCredentials } from "../auth/mechanism.js";
 import { defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { describeType, SMTPAuthenticationError, SMTPException, SMTPNotSupportedError, SMTPResponseException } from "../errors.js";
+import { hideInReply, sentSecret } from "../protocol/auth-echo.js";
 import { encodeCommand } from "../protocol/commands.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import {
@@ -261,7 +262,16 @@ export abstract class SMTPSecure extends SMTPBase {
   /** The I/O the AUTH exchange runs on. */
   protected authIO(conv: Conversation): AuthIO {
     return {
-      command: (line, logAs) => conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }),
+      command: async (line, logAs) => {
+        // A reply that echoes the credentials just sent shows them masked, in traces and errors.
+        const secret = sentSecret(line, logAs);
+        this.tracer.hidden = secret;
+        try {
+          return hideInReply(await conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }), secret);
+        } finally {
+          this.tracer.hidden = undefined;
+        }
+      },
       encrypted: conv.channel.encrypted,
       loopback: conv.channel.loopback,
       channelBinding: (type = "tls-exporter") => {

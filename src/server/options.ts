@@ -11,30 +11,30 @@ export interface Refusal {
   /** Compared case-insensitively with the envelope address (without `<>`). */
   readonly address: string;
   /** Reply code, 400 to 599; default 550 (a 421 makes smtp-server close the connection). */
-  readonly code?: number;
+  readonly code?: number | undefined;
   /**
    * Reply text; default names the address. Give no enhanced status code: smtp-server puts
    * its own (from the reply code) in front while ENHANCEDSTATUSCODES is advertised.
    */
-  readonly message?: string;
+  readonly message?: string | undefined;
 }
 
 /** Which ESMTP extensions the server advertises. */
 export interface DebugServerExtensions {
   /** RFC 2920; default true. */
-  readonly pipelining?: boolean;
+  readonly pipelining?: boolean | undefined;
   /** RFC 6152; default true. */
-  readonly eightBitMime?: boolean;
+  readonly eightBitMime?: boolean | undefined;
   /** RFC 6531; default true. */
-  readonly smtpUtf8?: boolean;
+  readonly smtpUtf8?: boolean | undefined;
   /** RFC 2034 (codes like `2.1.5` in replies); default true. */
-  readonly enhancedStatusCodes?: boolean;
+  readonly enhancedStatusCodes?: boolean | undefined;
   /** RFC 3461; default false. */
-  readonly dsn?: boolean;
+  readonly dsn?: boolean | undefined;
   /** RFC 8689, advertised on TLS connections only; default false. */
-  readonly requireTls?: boolean;
+  readonly requireTls?: boolean | undefined;
   /** Whether SIZE is advertised when `size` is set; default true. */
-  readonly size?: boolean;
+  readonly size?: boolean | undefined;
   /**
    * RFC 3030 CHUNKING (BDAT), added to smtp-server here; default false, so what a client sends
    * is DATA unless asked. BINARYMIME is offered with it (`BODY=BINARYMIME` taken, the message
@@ -43,9 +43,9 @@ export interface DebugServerExtensions {
    * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction;
    * a BDAT after HELO (CHUNKING is offered to EHLO only) gets 503, its octets read and dropped.
    */
-  readonly chunking?: boolean;
+  readonly chunking?: boolean | undefined;
   /** STARTTLS accepted but not advertised (with `tls.mode` "starttls"); default false. */
-  readonly hideStarttls?: boolean;
+  readonly hideStarttls?: boolean | undefined;
 }
 
 /** SASL mechanisms smtp-server implements. */
@@ -56,11 +56,11 @@ export interface DebugServerAuth {
   /** User name -> password (for XOAUTH2: the access token). */
   readonly users: Readonly<Record<string, string>>;
   /** Advertised mechanisms; default PLAIN, LOGIN, CRAM-MD5. */
-  readonly methods?: readonly DebugAuthMethod[];
+  readonly methods?: readonly DebugAuthMethod[] | undefined;
   /** Refuse MAIL until the client has logged in; default false. */
-  readonly required?: boolean;
+  readonly required?: boolean | undefined;
   /** Allow AUTH before STARTTLS when STARTTLS is on offer; default false. */
-  readonly allowInsecure?: boolean;
+  readonly allowInsecure?: boolean | undefined;
 }
 
 /** TLS for the server: implicit (TLS from the first byte, like port 465) or STARTTLS. */
@@ -68,62 +68,62 @@ export interface DebugServerTls {
   readonly key: string | Buffer;
   readonly cert: string | Buffer;
   /** Default "starttls". */
-  readonly mode?: "implicit" | "starttls";
+  readonly mode?: "implicit" | "starttls" | undefined;
 }
 
 /** Options of {@link startDebugServer}; everything is optional. */
 export interface DebugServerOptions {
   /** Interface to listen on; default `127.0.0.1` (loopback only). */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Port; default 0 (a free port, read it back from the result). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Speak LMTP (RFC 2033): LHLO, one reply per recipient after DATA. */
-  readonly lmtp?: boolean;
+  readonly lmtp?: boolean | undefined;
   /** Name in the greeting and EHLO reply; default `smtplib-debug`. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Without `tls` there is no STARTTLS (smtp-server's built-in key is public). */
-  readonly tls?: DebugServerTls;
-  readonly extensions?: DebugServerExtensions;
+  readonly tls?: DebugServerTls | undefined;
+  readonly extensions?: DebugServerExtensions | undefined;
   /** Without `auth` the AUTH command is disabled. */
-  readonly auth?: DebugServerAuth;
+  readonly auth?: DebugServerAuth | undefined;
   /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. 0 or none: no limit. */
-  readonly size?: number;
+  readonly size?: number | undefined;
   /** Senders refused at MAIL FROM. */
-  readonly refuseSenders?: readonly (string | Refusal)[];
+  readonly refuseSenders?: readonly (string | Refusal)[] | undefined;
   /** Recipients refused at RCPT TO. */
-  readonly refuseRecipients?: readonly (string | Refusal)[];
+  readonly refuseRecipients?: readonly (string | Refusal)[] | undefined;
   /**
    * Recipients accepted at RCPT but refused after the data: in LMTP mode only that
    * recipient's reply is an error; in SMTP mode the whole message is refused.
    */
-  readonly refuseAfterData?: readonly (string | Refusal)[];
+  readonly refuseAfterData?: readonly (string | Refusal)[] | undefined;
   /**
    * Most clients connected at once; one more is told "421 Too many connected clients" and
    * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
    * that messages in transit can take (each is held whole while it arrives).
    */
-  readonly maxClients?: number;
+  readonly maxClients?: number | undefined;
   /**
    * Most recipients of one transaction; a RCPT past it gets "452 Too many recipients" (RFC
    * 5321 §4.5.3.1.10; §4.5.3.1.8 asks a server to take at least 100). Default 1000, so a
    * client cannot grow an envelope without bound.
    */
-  readonly maxRecipients?: number;
+  readonly maxRecipients?: number | undefined;
   /** Idle time before smtp-server drops a client, ms (1 to 2^31 - 1); default 60 000. */
-  readonly socketTimeout?: number;
+  readonly socketTimeout?: number | undefined;
   /** How long `close()` waits for clients before a 421, ms (0, at once, to 2^31 - 1); default 500. */
-  readonly closeTimeout?: number;
+  readonly closeTimeout?: number | undefined;
   /**
    * Called once per accepted message, before it is added to `messages`; a rejection of its
    * promise (or a throw) becomes a 451 reply, and the message is then not added.
    */
-  readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  readonly onMessage?: ((message: ReceivedMessage) => void | Promise<void>) | undefined;
   /**
    * Called for every transcript line as it happens (for live output). What it throws is
    * thrown again on its own, as an uncaught exception (which a test runner reports); the
    * session goes on.
    */
-  readonly onTranscript?: (entry: TranscriptEntry) => void;
+  readonly onTranscript?: ((entry: TranscriptEntry) => void) | undefined;
 }
 
 /** What the server holds of what it received (`smtplib serve` holds next to nothing). */
@@ -133,15 +133,15 @@ export interface DebugServerRetention {
    * long-running server may not want to). Each message is held whole while it arrives (unless `keepBytes` is given);
    * `size` bounds it.
    */
-  readonly keepMessages?: boolean;
+  readonly keepMessages?: boolean | undefined;
   /**
    * Keep at most this many bytes of each message's data (default: all). The rest is read and
    * counted ({@link ReceivedMessage.size}) but not held, so a server that shows only the
    * start of each message (`smtplib serve --print-max`) holds no more than that of it.
    */
-  readonly keepBytes?: number;
+  readonly keepBytes?: number | undefined;
   /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
-  readonly keepTranscript?: boolean;
+  readonly keepTranscript?: boolean | undefined;
 }
 
 /**

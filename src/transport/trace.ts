@@ -6,6 +6,7 @@
  */
 
 import * as diagnostics from "node:diagnostics_channel";
+import { hideSecret } from "../protocol/auth-echo.js";
 import { escapeControl } from "../errors.js";
 import { mixedLineCodes, type SMTPReply } from "../protocol/reply.js";
 
@@ -35,6 +36,12 @@ export class Tracer {
    * client's proof would.
    */
   maskChallenges = false;
+
+  /**
+   * While set, the credential just sent (an AUTH line's or an answer's base64), masked as
+   * `****` in the reply lines shown: a server may echo what it refused.
+   */
+  hidden: string | undefined;
 
   /** A tracer at `level` writing to `output` (default: a line on stderr each). */
   constructor(level: DebugLevel = 0, output?: (line: string) => void) {
@@ -89,6 +96,6 @@ export class Tracer {
     }
     const last = reply.lines.length - 1;
     const codes = last > 0 ? mixedLineCodes(reply) : undefined;
-    reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${text}`));
+    reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${hideSecret(text, this.hidden)}`));
   }
 }
