@@ -122,6 +122,21 @@ function addTargetOptions(cmd: Command): Command {
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
 }
 
+/**
+ * Each recipient once, in the order given, in the form first given: `b@x`, `<b@x>` and
+ * `Bob <b@x>` are one address (the same RCPT TO:<b@x>), which an LMTP server would answer,
+ * and may deliver to, once per RCPT. The addresses are valid (checked before).
+ */
+function uniqueRecipients(to: readonly string[]): string[] {
+  const paths = new Set<string>();
+  return to.filter((addr) => {
+    const path = quoteRecipient(addr);
+    if (paths.has(path)) return false;
+    paths.add(path);
+    return true;
+  });
+}
+
 /** `-v` given `count` times as a debug level: 0, 1, or 2 (times added) for -vv and more. */
 function verbosityOf(count: number): 0 | 1 | 2 {
   return Math.min(count, 2) as 0 | 1 | 2;
@@ -243,7 +258,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       for (const addr of to) checkAddress("--to", addr, quoteRecipient);
       checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [from, ...to]);
       sink({
-        kind: "send", ...toTarget(server, o), from, to,
+        kind: "send", ...toTarget(server, o), from, to: uniqueRecipients(to),
         // "-" is stdin, as for most tools (swaks --data -): not a file of that name
         ...(o.file === undefined || o.file === "-" ? {} : { file: o.file }),
         ...(o.user === undefined ? {} : { user: o.user }),

@@ -45,3 +45,22 @@ test("send: a recipient given twice gets one RCPT: over LMTP, each RCPT is answe
     await serve.stop();
   }
 });
+
+test("send: a recipient given in several forms (bare, <addr>, with a display name) is the one address: one RCPT, counted once", async () => {
+  const serve = await Serve.start(["--lmtp", "--quiet"]);
+  try {
+    const done = await run(["send", "--lmtp", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test",
+      "--to", "b@x.test", "--to", "<b@x.test>", "--to", "Bob <b@x.test>", "--to", "B@x.test", "--subject", "s", "-v"]);
+    assert.equal(done.code, 0, done.stderr);
+    // the local part is case-sensitive (RFC 5321 §2.4): B@x.test is another mailbox
+    assert.deepEqual(done.stderr.match(/^C: RCPT TO:.*$/gm), ["C: RCPT TO:<b@x.test>", "C: RCPT TO:<B@x.test>"]);
+    assert.equal(done.stdout.replace(/ \(\d+ bytes\)/, ""), [
+      "delivered <b@x.test>: 250 2.6.0 OK: delivered to <b@x.test>",
+      "delivered <B@x.test>: 250 2.6.0 OK: delivered to <B@x.test>",
+      "sent to 2 of 2 recipient(s)",
+      "",
+    ].join("\n"));
+  } finally {
+    await serve.stop();
+  }
+});
