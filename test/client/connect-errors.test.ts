@@ -123,6 +123,7 @@ describe("sourceAddress with a host name of several addresses", () => {
     const client = new SMTP({ timeout: 10_000, diagnoseTLS: false, sourceAddress: { host: "127.0.0.1" } });
     const err = await client.connect("two.test", port).then(() => assert.fail("connected"), (e: unknown) => e);
     assert.ok(err instanceof SMTPConnectError, String(err));
+    assert.equal(err.smtpCode, -1, "no reply: Python's -1");
     assert.ok(err.cause instanceof AggregateError);
     assert.equal(
       err.smtpError,
