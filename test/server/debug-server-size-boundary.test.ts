@@ -39,3 +39,15 @@ test("a message over `size` is refused (552) and onMessageData is handed none of
     assert.match(String(ends[0]), /exceeds fixed maximum message size 100/);
   }
 });
+
+test("with SIZE hidden, MAIL FROM's SIZE= parameter is 555 (extension not advertised); with SIZE advertised it is taken", async () => {
+  for (const advertised of [true, false]) {
+    await withServer({ size: 100, extensions: { size: advertised } }, async (server) => {
+      const c = await RawClient.open(server);
+      await c.reply();
+      await c.cmd("EHLO client.example");
+      assert.match(await c.cmd("MAIL FROM:<a@example.org> SIZE=10"), advertised ? /^250 / : /^555 .*SIZE/);
+      c.close();
+    });
+  }
+});
