@@ -40,9 +40,10 @@ const BDAT_SYNTAX = /^BDAT +(\d{1,15})( +LAST)? *$/i;
  * `BODY=BINARYMIME` taken, and DATA refused (503) in a transaction that BDAT started or
  * BINARYMIME announced. A BDAT whose size cannot be read is
  * answered 501 and the connection closed: the octets that follow cannot be told from commands.
- * @returns a function to call when the connection closes: it ends a message left mid-BDAT.
+ * A message left mid-BDAT when the connection closes is ended then, as smtp-server ends one
+ * left mid-DATA: before the session's `onClose`.
  */
-export function enableChunking(connection: Connection, hooks: ChunkingHooks): () => void {
+export function enableChunking(connection: Connection, hooks: ChunkingHooks): void {
   // Keyed by envelope: smtp-server makes a new one per transaction (RSET, EHLO, a delivered message).
   const transfers = new WeakMap<object, Transfer>();
   const conn = connection as Connection & Record<string, unknown>;
@@ -145,8 +146,14 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): ()
     if (transfer && !transfer.stream.writableEnded && !transfer.stream.destroyed) transfer.stream.destroy(new Error(why));
   }
 
-  // what onData is reading of a message the client left before BDAT LAST ends there
-  return () => abandon(connection.session.envelope, "connection closed before BDAT LAST");
+  // what onData is reading of a message the client left before BDAT LAST ends there, when
+  // smtp-server ends one left mid-DATA: its transcript line and onMessageEnd come before
+  // onClose (which close() waits for), not after
+  const close = connection._onClose;
+  conn._onClose = function (this: Connection): void {
+    abandon(this.session.envelope, "connection closed before BDAT LAST");
+    close.call(this);
+  };
 }
 
 /** Sends the reply(s) with `send` unless the connection is gone, then resumes the parser. */

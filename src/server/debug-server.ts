@@ -158,8 +158,6 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
   const smtpOptions = toSmtpServerOptions(options);
   // per session: ends (for the hooks) the message whose data is being read
   const openMessage = new Map<string, (refused: string) => void>();
-  // per session: ends a message left mid-BDAT when its connection closes
-  const endChunking = new Map<string, () => void>();
   const logger = createTranscriptLogger(record);
   // smtp-server xtext-decodes parameter values: the text the client sent, by parsed address
   // (the object smtp-server keeps in the envelope), as the transcript's C: line had it
@@ -183,7 +181,7 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
         };
       }
       if (options.extensions?.chunking === true && connection !== undefined) {
-        endChunking.set(session.id, enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 }));
+        enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 });
       }
       callback();
     },
@@ -237,8 +235,6 @@ export async function startDebugServer(options: DebugServerOptions & DebugServer
     onData,
     onClose(session) {
       connections.closed(session.id);
-      endChunking.get(session.id)?.();
-      endChunking.delete(session.id);
       logger.forget(session.id);
       event(session.id, "connection closed");
     },

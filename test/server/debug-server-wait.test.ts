@@ -1,0 +1,42 @@
+// DebugServer.waitForMessages's defaults and what it leaves behind (the built package's own
+// tests are in test/package/debug-server-entry.test.ts).
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { getEventListeners } from "node:events";
+import { RawClient, withServer } from "../helpers/debug-client.js";
+
+test("waitForMessages() without a count resolves with the first message as soon as one arrives", async () => {
+  await withServer({}, async (server) => {
+    const waiting = server.waitForMessages();
+    const c = await RawClient.inData(server);
+    assert.match(await c.cmd("one\r\n."), /^250 /);
+    const got = await waiting;
+    assert.deepEqual(got.map((m) => m.data.toString()), ["one\r\n"]);
+    assert.equal((await server.waitForMessages()).length, 1);
+    c.close();
+  });
+});
+
+test("waitForMessages: a timeout of 0 (or not a positive number of milliseconds) is a RangeError, not the default", async () => {
+  await withServer({}, async (server) => {
+    for (const timeout of [0, -5, Number.NaN, Infinity, 2 ** 31]) {
+      await assert.rejects(server.waitForMessages(1, { timeout }), RangeError, String(timeout));
+    }
+    await assert.rejects(server.waitForMessages(1, { timeout: "5" as unknown as number }), TypeError);
+    await assert.rejects(server.waitForMessages(1.5), RangeError);
+  });
+});
+
+test("waitForMessages: a signal shared by many waits keeps no listener of those that settled", async () => {
+  await withServer({}, async (server) => {
+    const controller = new AbortController();
+    const waits = [server.waitForMessages(1, { signal: controller.signal }), server.waitForMessages(1, { signal: controller.signal })];
+    assert.equal(getEventListeners(controller.signal, "abort").length, 2);
+    const c = await RawClient.inData(server);
+    assert.match(await c.cmd("x\r\n."), /^250 /);
+    c.close();
+    await Promise.all(waits);
+    await assert.rejects(server.waitForMessages(2, { signal: controller.signal, timeout: 1 }), { name: "TimeoutError" });
+    assert.equal(getEventListeners(controller.signal, "abort").length, 0);
+  });
+});
