@@ -143,18 +143,25 @@ export class SMTPPoolQueueFull extends SMTPException {
  * that the two never disagree. Internal (not exported from the package).
  */
 export function tellDelivery(why: string, delivery: MessageDelivery): string {
-  return `${why}: ${delivery === "unknown" ? "the message may have been delivered" : "the message was not sent"}`;
+  // A full stop ending `why` (advice: "... to allow it.") goes: not "it.: the message".
+  const lead = why.endsWith(".") && !why.endsWith("..") ? why.slice(0, -1) : why;
+  return `${lead}: ${delivery === "unknown" ? "the message may have been delivered" : "the message was not sent"}`;
 }
 
 /**
  * `err`, the error of a call that wrote nothing of its message, as saying so: an smtplib
- * error whose {@link SMTPException.delivery} is not yet set gets `"not-delivered"`, in place
- * (the same error may reach every call that waited for one connection, none of which sent
- * anything); any other value as it is. The caller vouches that nothing was written.
+ * error whose {@link SMTPException.delivery} is not yet set gets `"not-delivered"`, and its
+ * message (and stack) the words of {@link tellDelivery}, in place (the same error may reach
+ * every call that waited for one connection, none of which sent anything: it is changed
+ * once); any other value as it is. The caller vouches that nothing was written.
  * Internal (not exported from the package).
  */
 export function sentNothing(err: unknown): unknown {
-  if (err instanceof SMTPException && err.delivery === undefined) (err as { delivery: MessageDelivery | undefined }).delivery = "not-delivered";
+  if (!(err instanceof SMTPException) || err.delivery !== undefined) return err;
+  (err as { delivery: MessageDelivery | undefined }).delivery = "not-delivered";
+  const message = tellDelivery(err.message, "not-delivered");
+  if (typeof err.stack === "string") err.stack = err.stack.replace(err.message, message);
+  err.message = message;
   return err;
 }
 
