@@ -80,9 +80,10 @@ export interface SMTPDisconnectedOptions extends SMTPErrorOptions {
 export class SMTPServerDisconnected extends SMTPException {
   /**
    * LMTP, the connection lost after the end of data and before the first recipient's reply
-   * to it: every recipient's outcome as known, as the map `sendmail` returns: one refused at
-   * RCPT with that reply (it did not get the message), one accepted with code -1 (no reply:
-   * whether it got the message is unknown). `undefined` otherwise (SMTP's one reply to the
+   * to it (or closed on a first reply that is not valid SMTP): every recipient's outcome as
+   * known, as the map `sendmail` returns: one refused at RCPT with that reply (it did not
+   * get the message), one accepted with code -1 (no reply: whether it got the message is
+   * unknown). `undefined` otherwise (SMTP's one reply to the
    * end of data answers for all). An own property only when set: not one more line in
    * every other such error as logged.
    */
