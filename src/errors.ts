@@ -15,8 +15,8 @@ export { describeType, describeValue, escapeControl, quoted } from "./error-text
  * Whether the message of a call that failed may have reached anyone (see
  * {@link SMTPException.delivery}): `"not-delivered"`, nobody got it (it was not sent, or the
  * server refused it), so sending it again delivers it at most once; `"unknown"`, its end of
- * data was sent and no answer to it came, so the server may have taken it, and sending it
- * again may deliver it twice.
+ * data was sent and no answer to it came (or the server said it took a message it had not
+ * all read), so the server may have taken it, and sending it again may deliver it twice.
  */
 export type MessageDelivery = "not-delivered" | "unknown";
 
@@ -46,7 +46,8 @@ export class SMTPException extends Error {
    * when nobody got it (it was not sent: "the message was not sent", "nothing of this call
    * was sent"; or the server refused it: `SMTPSenderRefused`, `SMTPRecipientsRefused`,
    * `SMTPDataError`), so a retry cannot deliver it twice; `"unknown"` when its end of data
-   * was sent and no answer came ("the message may have been delivered"). `undefined` where
+   * was sent and no answer came, or when the server accepted (2yz) a message it had not all
+   * read, an `SMTPDataError` ("the message may have been delivered"). `undefined` where
    * the error does not say, or concerns no message (`connect()`, `login()`, `noop()`): a
    * caller that must never send twice treats that as `"unknown"`. The message's wording
    * always agrees with it. An own property only when set (as `recipients`): not one more
@@ -160,10 +161,15 @@ export function tellDelivery(why: string, delivery: MessageDelivery): string {
 export function sentNothing(err: unknown): unknown {
   if (!(err instanceof SMTPException) || err.delivery !== undefined) return err;
   (err as { delivery: MessageDelivery | undefined }).delivery = "not-delivered";
-  const message = tellDelivery(err.message, "not-delivered");
+  told(err, "not-delivered");
+  return err;
+}
+
+/** `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), in place. */
+function told(err: Error, delivery: MessageDelivery): void {
+  const message = tellDelivery(err.message, delivery);
   if (typeof err.stack === "string") err.stack = err.stack.replace(err.message, message);
   err.message = message;
-  return err;
 }
 
 /** The `code` of an error-like value (`"ECONNREFUSED"`, an OpenSSL code, ...), or "". */
@@ -283,13 +289,17 @@ export class SMTPSenderRefused extends SMTPResponseException {
 }
 
 /**
- * The server refused the message data (the DATA command, a BDAT chunk or the final reply).
- * Its `delivery` is `"not-delivered"` unless the options say otherwise.
+ * The server refused the message data (the DATA command, a BDAT chunk or the final reply),
+ * or answered it before it had all of it. Its `delivery` is `"not-delivered"` unless the
+ * options say otherwise: `"unknown"` for a 2yz to a message the server had not all read,
+ * whose message then says that it may have been delivered.
  */
 export class SMTPDataError extends SMTPResponseException {
   /** As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery` is given. */
   constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
-    super(code, msg, { ...options, delivery: options.delivery ?? "not-delivered" });
+    const delivery = options.delivery ?? "not-delivered";
+    super(code, msg, { ...options, delivery });
+    if (delivery === "unknown") told(this, delivery);
   }
 }
 
