@@ -15,8 +15,8 @@ export { describeType, describeValue, escapeControl, quoted } from "./error-text
  * Whether the message of a call that failed may have reached anyone (see
  * {@link SMTPException.delivery}): `"not-delivered"`, nobody got it (it was not sent, or the
  * server refused it), so sending it again delivers it at most once; `"unknown"`, its end of
- * data was sent and no answer to it came, so the server may have taken it, and sending it
- * again may deliver it twice.
+ * data was sent and no answer to it came (or the server said it took a message it had not
+ * all read), so the server may have taken it, and sending it again may deliver it twice.
  */
 export type MessageDelivery = "not-delivered" | "unknown";
 
@@ -46,7 +46,8 @@ export class SMTPException extends Error {
    * when nobody got it (it was not sent: "the message was not sent", "nothing of this call
    * was sent"; or the server refused it: `SMTPSenderRefused`, `SMTPRecipientsRefused`,
    * `SMTPDataError`), so a retry cannot deliver it twice; `"unknown"` when its end of data
-   * was sent and no answer came ("the message may have been delivered"). `undefined` where
+   * was sent and no answer came, or when the server accepted (2yz) a message it had not all
+   * read, an `SMTPDataError` ("the message may have been delivered"). `undefined` where
    * the error does not say, or concerns no message (`connect()`, `login()`, `noop()`): a
    * caller that must never send twice treats that as `"unknown"`. The message's wording
    * always agrees with it. An own property only when set (as `recipients`): not one more
@@ -80,9 +81,10 @@ export interface SMTPDisconnectedOptions extends SMTPErrorOptions {
 export class SMTPServerDisconnected extends SMTPException {
   /**
    * LMTP, the connection lost after the end of data and before the first recipient's reply
-   * to it: every recipient's outcome as known, as the map `sendmail` returns: one refused at
-   * RCPT with that reply (it did not get the message), one accepted with code -1 (no reply:
-   * whether it got the message is unknown). `undefined` otherwise (SMTP's one reply to the
+   * to it (or closed on a first reply that is not valid SMTP): every recipient's outcome as
+   * known, as the map `sendmail` returns: one refused at RCPT with that reply (it did not
+   * get the message), one accepted with code -1 (no reply: whether it got the message is
+   * unknown). `undefined` otherwise (SMTP's one reply to the
    * end of data answers for all). An own property only when set: not one more line in
    * every other such error as logged.
    */
@@ -143,19 +145,31 @@ export class SMTPPoolQueueFull extends SMTPException {
  * that the two never disagree. Internal (not exported from the package).
  */
 export function tellDelivery(why: string, delivery: MessageDelivery): string {
-  return `${why}: ${delivery === "unknown" ? "the message may have been delivered" : "the message was not sent"}`;
+  // A full stop ending `why` (advice: "... to allow it.") goes: not "it.: the message".
+  const lead = why.endsWith(".") && !why.endsWith("..") ? why.slice(0, -1) : why;
+  return `${lead}: ${delivery === "unknown" ? "the message may have been delivered" : "the message was not sent"}`;
 }
 
 /**
  * `err`, the error of a call that wrote nothing of its message, as saying so: an smtplib
- * error whose {@link SMTPException.delivery} is not yet set gets `"not-delivered"`, in place
- * (the same error may reach every call that waited for one connection, none of which sent
- * anything); any other value as it is. The caller vouches that nothing was written.
+ * error whose {@link SMTPException.delivery} is not yet set gets `"not-delivered"`, and its
+ * message (and stack) the words of {@link tellDelivery}, in place (the same error may reach
+ * every call that waited for one connection, none of which sent anything: it is changed
+ * once); any other value as it is. The caller vouches that nothing was written.
  * Internal (not exported from the package).
  */
 export function sentNothing(err: unknown): unknown {
-  if (err instanceof SMTPException && err.delivery === undefined) (err as { delivery: MessageDelivery | undefined }).delivery = "not-delivered";
+  if (!(err instanceof SMTPException) || err.delivery !== undefined) return err;
+  (err as { delivery: MessageDelivery | undefined }).delivery = "not-delivered";
+  told(err, "not-delivered");
   return err;
+}
+
+/** `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), in place. */
+function told(err: Error, delivery: MessageDelivery): void {
+  const message = tellDelivery(err.message, delivery);
+  if (typeof err.stack === "string") err.stack = err.stack.replace(err.message, message);
+  err.message = message;
 }
 
 /** The `code` of an error-like value (`"ECONNREFUSED"`, an OpenSSL code, ...), or "". */
@@ -275,13 +289,17 @@ export class SMTPSenderRefused extends SMTPResponseException {
 }
 
 /**
- * The server refused the message data (the DATA command, a BDAT chunk or the final reply).
- * Its `delivery` is `"not-delivered"` unless the options say otherwise.
+ * The server refused the message data (the DATA command, a BDAT chunk or the final reply),
+ * or answered it before it had all of it. Its `delivery` is `"not-delivered"` unless the
+ * options say otherwise: `"unknown"` for a 2yz to a message the server had not all read,
+ * whose message then says that it may have been delivered.
  */
 export class SMTPDataError extends SMTPResponseException {
   /** As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery` is given. */
   constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
-    super(code, msg, { ...options, delivery: options.delivery ?? "not-delivered" });
+    const delivery = options.delivery ?? "not-delivered";
+    super(code, msg, { ...options, delivery });
+    if (delivery === "unknown") told(this, delivery);
   }
 }
 

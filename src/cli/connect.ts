@@ -311,6 +311,9 @@ function describeLibraryError(err: unknown): string {
   if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235 && err.smtpCode !== 334) {
     return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;
   }
+  if (err instanceof SMTPDataError && err.delivery === "unknown") {
+    return `${err.name}: ${err.message} (the server answered before it had all of the message; the connection was closed)`;
+  }
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
   if (err instanceof SMTPResponseException) return `${err.name}: ${err.smtpCode < 0 ? "" : `${err.smtpCode} `}${err.smtpError}`;
   if (err instanceof Error) {
@@ -351,6 +354,8 @@ export function exitCodeFor(err: unknown, phase?: SendPhase): ExitCodeValue {
   if (phase === "auth" && (err instanceof SMTPNotSupportedError || err?.constructor === SMTPException)) return ExitCode.AUTH;
   if (phase === "send" && err instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
   if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;
+  // A 2yz before the server had all of the message refuses nothing: it may have been delivered (5, as a close after the data).
+  if (err instanceof SMTPDataError && err.delivery === "unknown") return ExitCode.UNAVAILABLE;
   if (err instanceof SMTPRecipientsRefused || err instanceof SMTPSenderRefused || err instanceof SMTPDataError) return ExitCode.REFUSED;
   if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || err instanceof SMTPHeloError) return ExitCode.UNAVAILABLE;
   // Any other SMTPResponseException is a plain one: a reply the conversation could not go on

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, linkSignals } from "./abortable.js";
@@ -13,6 +13,7 @@ import { claimStream, streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
 import type { ProgressMeter } from "./progress-meter.js";
+import { answeredUnread } from "./slot-refusal.js";
 import { WriteBuffers } from "./write-buffers.js";
 
 /**
@@ -125,7 +126,7 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
  * server's answer to the message, as one that comes while the message is being written:
  * nothing of it is written, nor its end (which would deliver it empty), the connection
  * closes, and that close is thrown, which `StreamedWrite.instead` reports as that reply's
- * refusal (sendmail: `SMTPDataError`), never as a message that may have been delivered.
+ * refusal (sendmail: `SMTPDataError`; a 2yz one that may have been delivered: see `answeredUnread`).
  * @throws SMTPServerDisconnected
  */
 function answeredBeforeBody(conv: Conversation): void {
@@ -187,7 +188,7 @@ export async function writePieces(conv: Conversation, parts: readonly Buffer[], 
  * while some of its bytes are not yet sent: the server took the chunk (or, for LAST, the message) as ended before it had
  * it all, and would read the rest of the bytes as commands (a message line "RCPT TO:<...>"
  * obeyed), so no more is written and the connection closes; the call fails with that reply
- * as SMTPDataError (whose cause is the close), as a reply during DATA's message does. Only
+ * as SMTPDataError (whose cause is the close; see `answeredUnread`), as a reply during DATA's message does. Only
  * bytes not yet handed to the socket count: a reply after the last piece is handed over is
  * in order. A refusal is not checked: the server may refuse a chunk and read (discard) the
  * rest of it, and the connection stays.
@@ -201,7 +202,7 @@ function answeredEarly(conv: Conversation, { slots, command }: CountedBytes): vo
     `Connection closed: the server answered ${slot.command} (${reply.code} ${reply.message}) before its bytes were all sent`,
   );
   conv.channel.destroy(close);
-  throw new SMTPDataError(reply.code, reply.message, { command, cause: close });
+  throw answeredUnread(reply, command, close);
 }
 
 /**

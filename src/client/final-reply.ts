@@ -36,8 +36,9 @@ export interface Delivery {
  * reply it fails the call: as SMTP's does for the only recipient, else as a connection
  * lost before any reply (a later recipient may have the message).
  * @throws SMTPDataError (SMTP; LMTP for a 1yz/3yz as the only recipient's reply),
- * SMTPServerDisconnected (SMTP, or LMTP before any reply: its `recipients` then says who
- * was refused at RCPT and who is unknown).
+ * SMTPServerDisconnected (SMTP, or LMTP before any reply, or on a first reply that is not
+ * valid SMTP: its `recipients` then says who was refused at RCPT and who is unknown),
+ * SMTPResponseException (SMTP: a reply that is not valid SMTP).
  */
 export async function finish(conv: Conversation, pending: Pending, rsetOnFailure: boolean, report = true): Promise<Delivery> {
   const delivered = new Map<string, SMTPReply>();
@@ -115,7 +116,8 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * with its `cause` and `command`) that says so, its `delivery` `"unknown"`; any other error
  * as it is. A copy: the connection's error is shared by every call on it, and those whose
  * end of data was never written were not delivered. `recipients` (LMTP): each recipient's outcome
- * so far, carried by an `SMTPServerDisconnected` as its `recipients`.
+ * so far, carried by an `SMTPServerDisconnected` as its `recipients`; a reply that was not
+ * valid SMTP then becomes one too (its `cause`), as a connection lost.
  */
 export function mayHaveBeenDelivered(err: unknown, recipients?: Map<string, SMTPReply>): unknown {
   const said = (why: string): string => tellDelivery(`${why}, after the end of data was sent`, "unknown");
@@ -123,7 +125,10 @@ export function mayHaveBeenDelivered(err: unknown, recipients?: Map<string, SMTP
   const options = { ...(err.cause !== undefined ? { cause: err.cause } : {}), ...(err.command !== undefined ? { command: err.command } : {}), delivery: "unknown" as const };
   // A slot's error is never a server reply: an SMTPResponseException there is the parser's.
   if (err.constructor === SMTPResponseException) {
-    const { smtpCode, smtpError } = err as SMTPResponseException;
+    const { smtpCode, smtpError, message } = err as SMTPResponseException;
+    // LMTP: the connection closed on it before any recipient's reply was read, as when it
+    // drops then, with each recipient's outcome (the parser's error as `cause`).
+    if (recipients !== undefined) return new SMTPServerDisconnected(said(`Connection closed on a reply that is not valid SMTP (${message})`), { ...options, cause: err, recipients });
     return new SMTPResponseException(smtpCode, said(smtpError), options);
   }
   if (!(err instanceof SMTPServerDisconnected)) return err;

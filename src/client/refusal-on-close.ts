@@ -13,7 +13,7 @@ import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
 import { RecipientOutcomes } from "./final-reply.js";
-import { closedOnReply, dataRefusal } from "./slot-refusal.js";
+import { answeredUnread, closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
 import { notSent, unsentTimeout } from "./unsent.js";
 
@@ -126,9 +126,11 @@ function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "acc
   const replies = sent.inData ? [conv.channel.strayReply] : final.map((s) => s.reply);
   const first = replies[0];
   if (first === undefined || (first.code < 400 && sent.inData !== true)) return undefined;
-  // A reply while DATA's message was still being written accepts nothing (not all of it
-  // was sent), whatever its code: for LMTP too, the SMTPDataError of that reply.
-  if (conv.dialect === "smtp" || first.code < 400) return new SMTPDataError(first.code, first.message, { command: "end of data", cause });
+  // A reply while DATA's message was still being written is no success (not all of it was
+  // sent), whatever its code: for LMTP too, the SMTPDataError of that reply (a 2yz may have
+  // kept a truncated copy: see answeredUnread).
+  if (sent.inData === true && (conv.dialect === "smtp" || first.code < 400)) return answeredUnread(first, "end of data", cause);
+  if (conv.dialect === "smtp") return new SMTPDataError(first.code, first.message, { command: "end of data", cause });
   // During DATA's message its end was never written: the others cannot have it either.
   const outcomes = new RecipientOutcomes(envelope, sent.inData === true);
   for (const reply of replies) if (reply === undefined || !outcomes.add(reply)) break;

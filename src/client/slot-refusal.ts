@@ -34,6 +34,20 @@ export function dataRefusal(conv: Conversation, slot: Slot, command: string, cau
 }
 
 /**
+ * The SMTPDataError of `reply`, which came before the server had all of what it answers:
+ * DATA's message, or a BDAT command's bytes (`command` "BDAT" for a chunk, "end of data"
+ * for DATA's message or BDAT LAST); `cause` is the close. The one place that says whether
+ * such a message may have been delivered: a 2yz there to the message (not a chunk, which
+ * ends nothing without LAST) says the server took it as ended, and it may keep and deliver
+ * what it had (a truncated copy), so `delivery` is `"unknown"`; any other reply refuses
+ * it, or is no answer to it (1yz/3yz): `"not-delivered"`.
+ */
+export function answeredUnread(reply: { readonly code: number; readonly message: string }, command: string, cause: unknown): SMTPDataError {
+  const accepted = command === "end of data" && reply.code >= 200 && reply.code < 300;
+  return new SMTPDataError(reply.code, reply.message, { command, cause, ...(accepted ? { delivery: "unknown" as const } : {}) });
+}
+
+/**
  * True for a slot's error that says the server closed the connection, or that it closed
  * on a reply that is not SMTP (see `CommandQueue.feed`): not the caller's (a `signal`'s
  * reason), which a refusal already read must not hide.

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SMTPNotSupportedError, SMTPServerDisconnected } from "../errors.js";
+import { SMTPNotSupportedError } from "../errors.js";
 import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { sizeLimit } from "../protocol/ehlo.js";
@@ -29,6 +29,7 @@ import {
 import { openGroup } from "./reset-lead.js";
 import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
 import { bdatLength } from "./bdat-flow.js";
+import { abortClosing, type Progress } from "./abort-close.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */
 export interface DataReply extends SMTPReply {
@@ -42,9 +43,10 @@ export interface SendMessageOptions {
    * Aborts this call, which rejects at once with the signal's reason. Still waiting for its
    * turn (or for the greeting or STARTTLS before it), it sends nothing. With its transaction
    * partly written, the connection is closed (a half-sent transaction cannot be taken back)
-   * and other calls on it fail with SMTPServerDisconnected; with its message all written,
-   * the connection stays and the final reply is read and dropped. The reason does not say
-   * which: treat an aborted call as possibly delivered (README "Cancelling").
+   * and other calls on it fail with SMTPServerDisconnected; so it is with its message all
+   * written and its final reply still due, unless other calls were pipelined behind it
+   * (then it stays, and that reply is read and dropped). The reason does not say which:
+   * treat an aborted call as possibly delivered (README "Cancelling").
    */
   signal?: AbortSignal | null | undefined;
   /**
@@ -73,18 +75,6 @@ export interface DeliverOptions extends SendMessageOptions {
 }
 
 export type { Delivery } from "./final-reply.js";
-
-/** How far a transaction has gone: what an abort of its call must undo (see `transact`). */
-interface Progress {
-  /** The connection its first byte went to (set just before it is written). */
-  sending: Conversation | undefined;
-  /** True once its message (or BDAT LAST) is all written: only the final reply is due. */
-  written: boolean;
-  /** Told when its first byte is about to be written, when its runner watches it (see `watchedCalls`). */
-  watch: CallWatch | undefined;
-  /** The caller's `onProgress`, if any. */
-  meter: ProgressMeter | undefined;
-}
 
 /** The extensions of a server that only took HELO: none. */
 const NO_FEATURES: ReadonlyMap<string, string> = new Map();
@@ -244,7 +234,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, options: SendMessageOptions, watch: CallWatch | undefined): Promise<Delivery> {
     this.buildEarly(req);
-    const progress: Progress = { sending: undefined, written: false, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress, watch) : undefined };
+    const progress: Progress = { sending: undefined, written: false, final: undefined, writes: 0, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress, watch) : undefined };
     if (!options.signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
@@ -258,12 +248,11 @@ export abstract class SMTPTransactions extends SMTPSecure {
     // Rejects at once on abort, even while the call still waits for its turn.
     const aborted = new Promise<never>((_resolve, reject) => {
       onAbort = (): void => {
-        // Half sent, a transaction cannot be taken back: the connection goes. The other
-        // calls on it learn that it went (their outcome is unknown), not this call's reason.
-        // Before its first byte, or once its message is all written, it is left alone.
-        if (progress.sending !== undefined && !progress.written) {
-          progress.sending.channel.destroy(new SMTPServerDisconnected("Connection closed: a call was aborted while its transaction was being sent", { cause: signal.reason }));
-        }
+        // Half sent, or its final reply due with nothing behind it: the connection goes (see
+        // abortClosing), and the other calls on it learn that it went, not this call's reason.
+        // All written, what the socket still holds goes first: the message is not cut short.
+        const closing = abortClosing(progress, signal.reason);
+        if (closing) progress.sending?.channel[progress.written ? "end" : "destroy"](closing);
         reject(signal.reason);
       };
     });
@@ -275,9 +264,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
       try {
         next = await Promise.race([turn, aborted]);
       } catch (err) {
-        // Aborted with the connection left open (nothing written, or the message all
-        // written): a written transaction's final reply is still read, in the background,
-        // so that the connection's bookkeeping (replies still unread, RSET due) stays right.
+        // Aborted with the connection left open (nothing written, or pipelined calls behind):
+        // a written transaction's final reply is still read, in the background, so that the
+        // connection's bookkeeping (replies still unread, RSET due) stays right.
         void turn.then((n) => n().catch(() => undefined), () => undefined);
         throw err;
       }
@@ -339,6 +328,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
     } finally {
       flow.release();
     }
+    progress.final = pending.final;
+    progress.writes = conv.writes;
     if (!pipelining) {
       // Lock-step: once the reply to the end of data has come and accepts the message, the
       // next transaction may start at once; this one's result is built outside the queue.

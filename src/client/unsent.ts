@@ -78,14 +78,17 @@ export const failedBehind = new WeakSet<Error>();
  * envelope replies (BDAT LAST with pipelining) and whose connection closed on a 421 to an
  * earlier command (`Slot.unprocessed`): the server read nothing after that command, so the
  * message was not delivered, though all of it was written. As {@link unanswered} for the
- * first of its commands without a reply: of `envelope` (MAIL, the RCPTs), else of `rest`
- * (its chunks and end of data); `err` when it is not the server's close. `rerun` false
+ * first of its commands without a reply: its MAIL (`envelope[0]`), else of `rest` (its
+ * chunks and end of data). No RCPT can be that command when `err` is the server's close:
+ * with MAIL answered 250, the first RCPT without a reply follows one that took the 421
+ * itself, and that reply, read first, refuses it (`SMTPRecipientsRefused`; a MAIL answered
+ * otherwise is `SMTPSenderRefused`). `err` when it is not the server's close. `rerun` false
  * (a stream body, read already): not one a pool may run again (see {@link failedBehind}).
  */
 export function unprocessedWhole(envelope: readonly Slot[], rest: readonly Slot[], err: unknown, rerun = true): unknown {
   if (!hungUp(err)) return err;
-  const at = envelope.findIndex((s) => s.reply === undefined);
-  const unsent = at !== -1 ? unanswered(envelope[at]!, err, at === 0 ? "MAIL" : "RCPT")
+  const mail = envelope[0]!;
+  const unsent = mail.reply === undefined ? unanswered(mail, err, "MAIL")
     : unanswered(rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1]!, err, "BDAT");
   if (!rerun) failedBehind.delete(unsent as Error);
   return unsent;

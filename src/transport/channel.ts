@@ -377,10 +377,10 @@ export class Channel {
     this.#tracer.line(`TLS established: ${this.#conn.tlsInfo?.protocol ?? "?"} ${this.#conn.tlsInfo?.cipher.name ?? ""}`);
   }
 
-  /** Closes gracefully after pending writes (after QUIT). */
-  end(): void {
+  /** Closes gracefully after pending writes (after QUIT); open slots fail with `error` (or SMTPServerDisconnected). */
+  end(error?: unknown): void {
     this.#closedHere = true;
-    this.#queue.failAll(new SMTPServerDisconnected("Connection closed"));
+    this.#queue.failAll(error ?? new SMTPServerDisconnected("Connection closed"));
     this.#markClosed(this.#queue.failure);
     this.#conn.end();
   }

@@ -76,6 +76,8 @@ test("errors map to the documented exit codes", () => {
   assert.equal(exitCodeFor(new SMTPRecipientsRefused(new Map([["x@y", reply]]))), ExitCode.REFUSED);
   assert.equal(exitCodeFor(new SMTPSenderRefused(550, "no", "a@b")), ExitCode.REFUSED);
   assert.equal(exitCodeFor(new SMTPDataError(554, "no")), ExitCode.REFUSED);
+  // a 2yz before the server had all of the message: no refusal, and it may have been delivered
+  assert.equal(exitCodeFor(new SMTPDataError(250, "queued", { delivery: "unknown" })), ExitCode.UNAVAILABLE);
   assert.equal(exitCodeFor(new SMTPAuthenticationError(535, "bad")), ExitCode.AUTH);
   // by send's phase: while logging in, no usable mechanism (a plain SMTPException) or no AUTH
   // is 6, a lost connection still 5; while sending, a missing extension is 4

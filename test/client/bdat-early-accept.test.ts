@@ -4,7 +4,8 @@
  * it took a part of the message as the whole (a truncated message "accepted") and would
  * read the rest as commands. The call must not succeed, and nothing more is written: the
  * client stops, closes the connection, and reports that reply as SMTPDataError (as it does
- * for a reply during DATA's message).
+ * for a reply during DATA's message), whose `delivery` is "unknown" for BDAT LAST: the
+ * server may deliver the truncated message it took (it was "not-delivered" before).
  *
  * The server stops reading (`-- pause`) once the BDAT line has come, so the client is still
  * writing the bytes when the reply comes, then reads again (`-- resume`), so the client's
@@ -15,14 +16,21 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPDataError, SMTPServerDisconnected } from "../../src/index.js";
 import { greeting } from "../helpers/client.js";
+import { assertDelivery } from "../helpers/delivery.js";
 import { MESSAGE, refusedAndClosed, SIZE, withPausedScript } from "../helpers/paused-script.js";
 
 /** The reply while the bytes are being written, then reading again. */
 const EARLY_250 = "S: 250 2.0.0 queued\n-- wait 100\n-- resume\n";
 
+/**
+ * `err` is the SMTPDataError of that 250 to `command`, the close as cause; to BDAT LAST ("end
+ * of data") it may have been delivered (the server took what it had as the message), to a
+ * chunk not (without LAST nothing was ended). Returns true.
+ */
 function acceptedEarly(err: unknown, command: string, label: string): true {
   assert.ok(err instanceof SMTPDataError, `${label}: expected SMTPDataError, got ${String(err)}`);
   assert.deepEqual([err.smtpCode, err.smtpError, err.command], [250, "2.0.0 queued", command], label);
+  assertDelivery(err, command === "end of data" ? "unknown" : "not-delivered");
   assert.ok(err.cause instanceof SMTPServerDisconnected, `${label}: cause ${String(err.cause)}`);
   assert.match(err.cause.message, /before its bytes were all sent/, label);
   return true;
@@ -60,6 +68,7 @@ test("BDAT lock-step: a 200, the lowest 2yz, to BDAT LAST while its bytes are st
   await withPausedScript(script, (client) => refusedAndClosed(client, () => client.sendmail("a@x.test", "b@y.test", MESSAGE), (err) => {
     assert.ok(err instanceof SMTPDataError, `expected SMTPDataError, got ${String(err)}`);
     assert.deepEqual([err.smtpCode, err.smtpError, err.command], [200, "2.0.0 taken", "end of data"]);
+    assertDelivery(err, "unknown");
     assert.ok(err.cause instanceof SMTPServerDisconnected && /before its bytes were all sent/.test(err.cause.message), String(err.cause));
     return true;
   }));

@@ -3,13 +3,14 @@
  * per-recipient reply. The call fails ("may have been delivered"), and its error says what
  * is known of each recipient, as the map `sendmail` returns does when the connection goes
  * between the replies: refused at RCPT (that reply; surely not delivered), and accepted
- * with no reply yet (code -1, unknown). Over DATA and BDAT, pipelined and not.
+ * with no reply yet (code -1, unknown). Over DATA and BDAT, pipelined and not. So too when
+ * the first reply is not SMTP (garbled, over-long): the connection is closed on it.
  */
 
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { LMTP, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
+import { LMTP, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { greeting, LHLO, LMTP_TWO_TO_DATA, withScript } from "../helpers/client.js";
 
 const TO = ["r0@y.test", "r1@y.test", "r2@y.test"];
@@ -80,6 +81,41 @@ for (const [name, script, pipelining] of [["DATA, lock-step", LOCK_STEP, false],
     }
   });
 }
+
+for (const [name, script, pipelining] of [["DATA, lock-step", LOCK_STEP, false], ["DATA, pipelined", PIPELINED, true], ["BDAT, pipelined", BDAT, true]] as const) {
+  test(`LMTP, ${name}: a first reply after the data that is not SMTP (garbled, over-long) -> SMTPServerDisconnected, 'unknown', whose recipients say who was refused at RCPT and who is unknown`, async () => {
+    for (const [bad, why] of [["garbage", "-1 Malformed reply line"], [`250 ${"x".repeat(9000)}`, "500 Line too long"]] as const) {
+      await withScript(`${script}S: ${bad}\n`, async (client) => {
+        // Before: SMTPResponseException, no recipients: nothing said r0 was refused at RCPT.
+        await assert.rejects(client.sendmail("a@x.test", TO, "hi\r\n"), (err) => {
+          assert.ok(err instanceof SMTPServerDisconnected, String(err));
+          assert.equal(err.delivery, "unknown");
+          assert.match(err.message, new RegExp(`^Connection closed on a reply that is not valid SMTP \\(${why}`));
+          assert.ok(err.cause instanceof SMTPResponseException, "the parser's error is the cause");
+          return checkOutcomes(err, SMTPServerDisconnected, why);
+        });
+        assert.equal(client.connected, false, "the connection was closed on it");
+      }, { pipelining }, LMTP);
+    }
+  });
+}
+
+test("SMTP: a reply after the end of data that is not SMTP stays SMTPResponseException, 'unknown', without recipients", async () => {
+  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
+S: 250 ok
+C: RCPT TO:<r1@y.test>
+S: 250 ok
+C: DATA
+S: 354 go
+C: hi
+C: .
+S: garbage
+`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test"], "hi\r\n"), (err) =>
+      err instanceof SMTPResponseException && err.constructor === SMTPResponseException && err.smtpCode === -1 && err.delivery === "unknown" && !("recipients" in err));
+  });
+});
 
 test("LMTP, BDAT, a streamed body: the same", async () => {
   await withScript(`${BDAT}-- close\n`, async (client) => {

@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index.js";
 import { withScript } from "../helpers/client.js";
@@ -91,3 +92,30 @@ S: 421 4.3.2 bye
     });
   });
 });
+
+// unprocessedWhole (unsent.ts) once named a RCPT as the first unanswered command of such a
+// transaction. It cannot be one: the close on a 421 that marks the transaction unprocessed
+// leaves every command after the one it answered without a reply, and the replies are read
+// in order: MAIL unanswered is MAIL's case; a MAIL answered otherwise than 250 is refused
+// (SMTPSenderRefused); after a 250 to MAIL, the first RCPT without a reply comes after one
+// that took the 421 itself, read first, which refuses it (SMTPRecipientsRefused). These are
+// the nearest cases, over both readers of a transaction written whole (in memory; a stream).
+for (const [position, replies, code] of [
+  ["the first of two RCPTs", "S: 250 ok\nS: 421 4.3.2 bye\n", [["b@y.test", 421]]],
+  ["the second of two RCPTs (the first accepted)", "S: 250 ok\nS: 250 ok\nS: 421 4.3.2 bye\n", [["c@y.test", 421]]],
+] as const) {
+  for (const [kind, body] of [["in memory", () => Buffer.from("m1\r\n")], ["a stream", () => Readable.from([Buffer.from("m1\r\n")])]] as const) {
+    test(`BDAT written whole (${kind}), ${position} answered 421, the rest unanswered: SMTPRecipientsRefused with that 421, not a RCPT whose reply never came`, async () => {
+      const script = `${EHLO_CHUNKING_PIPELINING}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: RCPT TO:<c@y.test>\nC: BDAT 4 LAST\nC! m1\\r\\n\n${replies}-- close\n`;
+      await withScript(script, async (client) => {
+        await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], body()), (err: unknown) => {
+          assert.ok(err instanceof SMTPRecipientsRefused, String(err));
+          assert.deepEqual([...err.recipients].map(([addr, r]) => [addr, r.code]), code);
+          assert.doesNotMatch(err.message, /before the reply to RCPT came/);
+          assertDelivery(err, "not-delivered");
+          return true;
+        });
+      });
+    });
+  }
+}

@@ -50,7 +50,7 @@ test("pool: protocol lmtp to an implicit-TLS port says to connect to an LMTP por
   const err = await poolError({ lmtp: true, tls: { cert: certs.cert, key: certs.key, mode: "implicit" } }, { protocol: "lmtp" });
   const advice = "this looks like an implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true";
   assert.ok(err instanceof SMTPConnectError && err.smtpCode === -1, String(err));
-  assert.ok(err.message.endsWith(`sent no greeting but completes a TLS handshake: ${advice}`), err.message);
+  assert.ok(err.message.endsWith(`sent no greeting but completes a TLS handshake: ${advice}: the message was not sent`), err.message);
   assert.doesNotMatch(err.message, /smtps|SMTP_SSL|465/);
 });
 
@@ -68,7 +68,7 @@ test("LMTP to an implicit-TLS port: the same advice, not SMTP_SSL (which is SMTP
 
 test("pool: auth where AUTH comes only after STARTTLS says to set requireTLS, not to call starttls()", async () => {
   const err = await poolError({ tls: { cert: certs.cert, key: certs.key }, auth: { users: { alice: "pw" } } }, { auth: { user: "alice", password: "pw" } });
-  assert.match(err.message, /offers STARTTLS.*: set requireTLS: true\.$/);
+  assert.match(err.message, /offers STARTTLS.*: set requireTLS: true: the message was not sent$/);
   assert.doesNotMatch(err.message, /starttls\(\)|login\(\)/);
 });
 
@@ -76,6 +76,6 @@ test("pool: a password it will not send in clear says requireTLS, protocol smtps
   // through a socketFactory the link never counts as loopback
   const socketFactory = ({ host, port }: { host: string; port: number }): net.Socket => net.connect(port, host);
   const err = await poolError({ auth: { users: { alice: "pw" }, methods: ["PLAIN", "LOGIN"] } }, { auth: { user: "alice", password: "pw" }, socketFactory });
-  assert.match(err.message, /Set requireTLS: true or protocol: "smtps", or allowInsecureAuth: true to allow it\./);
+  assert.match(err.message, /Set requireTLS: true or protocol: "smtps", or allowInsecureAuth: true to allow it: the message was not sent$/);
   assert.doesNotMatch(err.message, /SMTP_SSL|starttls\(\)/);
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
-import { SMTPException, SMTPPool, SMTPPoolQueueFull } from "../../src/index.js";
+import { SMTPException, SMTPPool, SMTPPoolQueueFull, SMTPServerDisconnected } from "../../src/index.js";
 import { assertDelivery } from "../helpers/delivery.js";
 import { slowGreeter } from "../helpers/line-server.js";
 
@@ -70,6 +70,44 @@ test("pool: a call whose connection cannot be opened (refused) fails with that e
     });
   } finally {
     await pool.close();
+  }
+});
+
+test("pool: calls whose connection is refused fail saying 'the message was not sent', as their delivery says, once in the error they share", async () => {
+  const gone = net.createServer();
+  await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
+  const { port } = gone.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "pool.test" });
+  try {
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => pool.sendmail("a@x.test", "b@x.test", `m${i}\r\n`)));
+    for (const r of settled) {
+      assert.ok(r.status === "rejected", "each call fails");
+      const err: unknown = r.reason;
+      assertDelivery(err, "not-delivered");
+      assert.match((err as Error).message, /ECONNREFUSED.*: the message was not sent$/);
+      assert.equal((err as Error).message.split("was not sent").length, 2, `said once: ${(err as Error).message}`);
+      assert.match((err as Error).stack ?? "", /: the message was not sent/, "the stack says it too");
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
+test("pool: a server that closes the connection at once: the call's error says 'the message was not sent', as its delivery", async () => {
+  const server = net.createServer((sock) => sock.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const pool = new SMTPPool({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port, maxConnections: 1, localHostname: "pool.test" });
+  try {
+    await assert.rejects(pool.sendmail("a@x.test", "b@x.test", "hi\r\n"), (err: unknown) => {
+      assert.ok(err instanceof SMTPServerDisconnected, String(err));
+      assertDelivery(err, "not-delivered");
+      assert.match(err.message, /before its greeting: the message was not sent$/);
+      return true;
+    });
+  } finally {
+    await pool.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
 

@@ -1,0 +1,48 @@
+/**
+ * How far a call's transaction has gone, and whether the call's abort closes its
+ * connection: a transaction cannot be taken back half sent, and a reply still due to it
+ * would hold every later call on the connection.
+ * @module
+ */
+
+import { SMTPServerDisconnected } from "../errors.js";
+import type { Slot } from "../transport/command-queue.js";
+import type { CallWatch } from "./call-watch.js";
+import type { Conversation } from "./conversation.js";
+import type { ProgressMeter } from "./progress-meter.js";
+
+/** How far a transaction has gone: what an abort of its call must undo (see `transact`). */
+export interface Progress {
+  /** The connection its first byte went to (set just before it is written). */
+  sending: Conversation | undefined;
+  /** True once its message (or BDAT LAST) is all written: only the final reply is due. */
+  written: boolean;
+  /** Its final reply's slots, once its writing is done (see {@link abortClosing}). */
+  final: readonly Slot[] | undefined;
+  /** The connection's `writes` then: more since, and other calls wrote behind it. */
+  writes: number;
+  /** Told when its first byte is about to be written, when its runner watches it (see `watchedCalls`). */
+  watch: CallWatch | undefined;
+  /** The caller's `onProgress`, if any. */
+  meter: ProgressMeter | undefined;
+}
+
+/**
+ * The error to close the connection of a call aborted (with `reason`) at `progress` with,
+ * or `undefined` to leave it open: nothing of it written (see `sending`), it stays. Its
+ * message not all `written`: half sent, the transaction cannot be taken back. All written,
+ * with the reply to its end of data (`final`, `undefined` while still being written; for
+ * LMTP one per recipient) still due and nothing written behind it: the next call would
+ * wait for that reply, which the caller gave up on, as long as the server takes (up to the
+ * `dataTermination` timeout); so the connection goes, and the calls queued behind fail at
+ * once, having sent nothing. With other calls' commands written behind it (pipelined), it
+ * stays: closing it would leave their outcome unknown, and their replies follow that one.
+ */
+export function abortClosing(progress: Progress, reason: unknown): SMTPServerDisconnected | undefined {
+  const { sending, written, final } = progress;
+  if (sending === undefined) return undefined;
+  if (!written) return new SMTPServerDisconnected("Connection closed: a call was aborted while its transaction was being sent", { cause: reason });
+  const last = final?.[final.length - 1];
+  if (final !== undefined && (last === undefined || last.done || sending.writes !== progress.writes)) return undefined;
+  return new SMTPServerDisconnected("Connection closed: a call was aborted while the reply to its end of data was due", { cause: reason });
+}
