@@ -24,6 +24,18 @@ export function sentSecret(line: string, logAs: string | undefined): string | un
   return secret.length >= 4 ? secret : undefined;
 }
 
+/** `text` (an answer, or an initial response, as written) as a credential to mask: trimmed; undefined under 4 characters (see {@link sentSecret}). */
+export function secretOf(text: string): string | undefined {
+  const secret = text.trim();
+  return secret.length >= 4 ? secret : undefined;
+}
+
+/** The initial response of an AUTH command line (what follows its mechanism) as a credential to mask (see {@link secretOf}). */
+export function initialResponse(line: string): string | undefined {
+  const head = /^\s*\S+\s+\S+/.exec(line);
+  return head === null ? undefined : secretOf(line.slice(head[0].length));
+}
+
 /** `text` with every occurrence of `secret` replaced by `****` (as it is when `secret` is undefined). */
 export function hideSecret(text: string, secret: string | undefined): string {
   return secret === undefined || !text.includes(secret) ? text : text.split(secret).join(MASK);

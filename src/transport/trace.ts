@@ -39,7 +39,9 @@ export class Tracer {
 
   /**
    * While set, the credential just sent (an AUTH line's or an answer's base64), masked as
-   * `****` in the reply lines shown: a server may echo what it refused.
+   * `****` in the reply lines shown, and in an error quoting one: a server may echo what it
+   * refused. Set per command by `login()`/`auth()`; for a raw AUTH exchange (`docmd`,
+   * `putcmd`, `send()`), from its last line written until a reply ends it.
    */
   hidden: string | undefined;
 
