@@ -5,6 +5,7 @@
  * @module
  */
 
+import { secretOf } from "../protocol/auth-echo.js";
 import { countLines } from "../protocol/bytes.js";
 
 /** How much of a raw `send()` is searched for an AUTH command: a batch of commands fits. */
@@ -68,6 +69,10 @@ export class RawAuthScan {
    * no reply (message data sent raw) keep it high: the masking then lasts longer, never less.
    */
   #unanswered = 0;
+  /** The last line of the AUTH exchange written (its initial response, or an answer), as far as written. */
+  #answer = "";
+  /** True while {@link #answer}'s line goes on in the next write (no line end came yet). */
+  #answerOpen = false;
 
   /**
    * The raw line in progress: `""` at a line start; its white space as one space, then at
@@ -92,14 +97,31 @@ export class RawAuthScan {
     this.#head = lineHead(head, bytes);
     if (auth === null) {
       if (!answering) this.#unanswered += countLines(scanned);
+      else this.#noteAnswer(text.slice(head.length));
       return -1;
     }
     // The lines before the AUTH's: those ended before its line starts (after the LF the match may begin with).
     const lineStart = auth.index + (auth[0].startsWith("\n") ? 1 : 0) - head.length;
     const before = this.#unanswered + countLines(scanned.subarray(0, Math.max(0, lineStart)));
     this.#unanswered = 0;
-    this.#mechanism = /^[^\S\n]*(\S*)/.exec(text.slice(auth.index + auth[0].length))![1]!;
+    const mechanism = /^[^\S\n]*(\S*)/.exec(text.slice(auth.index + auth[0].length))!;
+    this.#mechanism = mechanism[1]!;
+    this.#answerOpen = false;
+    this.#noteAnswer(text.slice(auth.index + auth[0].length + mechanism[0].length));
     return before;
+  }
+
+  /** Notes `text`, written during an AUTH exchange after its mechanism: its last line, joined to one a write before began. */
+  #noteAnswer(text: string): void {
+    const lines = `${this.#answerOpen ? this.#answer : ""}${text}`.split(/\r?\n/);
+    const last = lines[lines.length - 1]!;
+    this.#answerOpen = last !== "";
+    this.#answer = (this.#answerOpen ? last : lines[lines.length - 2] ?? "").slice(-RAW_SCAN_BYTES);
+  }
+
+  /** The credential of the last line of the AUTH exchange written raw (see {@link secretOf}), if any. */
+  get secret(): string | undefined {
+    return secretOf(this.#answer);
   }
 
   /**
@@ -120,11 +142,14 @@ export class RawAuthScan {
   /** Forgets the line in progress (a whole command line was written, or the connection closed). */
   endLine(): void {
     this.#head = "";
+    this.#answerOpen = false;
   }
 
   /** Forgets everything (the connection closed). */
   reset(): void {
     this.#head = "";
     this.#unanswered = 0;
+    this.#answer = "";
+    this.#answerOpen = false;
   }
 }

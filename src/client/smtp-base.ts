@@ -6,6 +6,7 @@
 
 import type { TimeoutPhase } from "../constants.js";
 import { isClosing421, SMTPServerDisconnected } from "../errors.js";
+import { initialResponse, secretOf } from "../protocol/auth-echo.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -253,6 +254,7 @@ export abstract class SMTPBase {
     if (this.#authAnswerDue) {
       const bytes = encodeCommand(verb, args, encoding, false);
       this.#rawScan.endLine();
+      this.tracer.hidden = secretOf(args ? `${verb} ${args}` : verb) ?? this.tracer.hidden; // echoed by a reply: masked (Tracer.hidden)
       return { bytes, log: "****", auth: true };
     }
     // Not strings: encodeCommand refuses them, naming their type.
@@ -272,6 +274,7 @@ export abstract class SMTPBase {
     const bytes = encodeCommand(verb, args, encoding, false);
     this.#rawScan.endLine();
     this.#authStarted(/^SCRAM-/i.test(words[1] ?? ""));
+    this.tracer.hidden = initialResponse(head + line);
     return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
   }
 
@@ -284,6 +287,8 @@ export abstract class SMTPBase {
     // Any line may start it, not only the first: one send() may carry several commands, and
     // a command may be cut over two. Scanned while masking too, for the line in progress.
     const before = this.#rawScan.scan(bytes, this.#authAnswerDue);
+    if (before >= 0) this.tracer.hidden = this.#rawScan.secret; // echoed by a reply: masked (Tracer.hidden)
+    else if (this.#authAnswerDue) this.tracer.hidden = this.#rawScan.secret ?? this.tracer.hidden;
     if (before < 0) return;
     this.#authStarted(this.#rawScan.mayBeScram);
     // The replies to the lines before it (one each) are not the AUTH's: they end nothing.
@@ -303,6 +308,7 @@ export abstract class SMTPBase {
   #authEnded(): void {
     this.#authAnswerDue = false;
     this.tracer.maskChallenges = false;
+    this.tracer.hidden = undefined;
   }
 
   /**

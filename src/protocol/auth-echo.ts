@@ -5,6 +5,7 @@
  * the debug transcript or an error message through that reply.
  * @module
  */
+import { SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { makeReply, type SMTPReply } from "./reply.js";
 
 const MASK = "****";
@@ -23,6 +24,18 @@ export function sentSecret(line: string, logAs: string | undefined): string | un
   return secret.length >= 4 ? secret : undefined;
 }
 
+/** `text` (an answer, or an initial response, as written) as a credential to mask: trimmed; undefined under 4 characters (see {@link sentSecret}). */
+export function secretOf(text: string): string | undefined {
+  const secret = text.trim();
+  return secret.length >= 4 ? secret : undefined;
+}
+
+/** The initial response of an AUTH command line (what follows its mechanism) as a credential to mask (see {@link secretOf}). */
+export function initialResponse(line: string): string | undefined {
+  const head = /^\s*\S+\s+\S+/.exec(line);
+  return head === null ? undefined : secretOf(line.slice(head[0].length));
+}
+
 /** `text` with every occurrence of `secret` replaced by `****` (as it is when `secret` is undefined). */
 export function hideSecret(text: string, secret: string | undefined): string {
   return secret === undefined || !text.includes(secret) ? text : text.split(secret).join(MASK);
@@ -32,4 +45,37 @@ export function hideSecret(text: string, secret: string | undefined): string {
 export function hideInReply(reply: SMTPReply, secret: string | undefined): SMTPReply {
   if (secret === undefined || !reply.lines.some((line) => line.includes(secret))) return reply;
   return makeReply(reply.code, reply.lines.map((line) => hideSecret(line, secret)));
+}
+
+/**
+ * `text` with `secret` masked (see {@link hideSecret}), and a start of it (4 characters or
+ * more) masked too where it ends a quoted excerpt: a malformed line is quoted cut short.
+ */
+function hideQuoted(text: string, secret: string): string {
+  const hidden = hideSecret(text, secret);
+  if (!hidden.endsWith("\"")) return hidden;
+  const body = hidden.slice(0, -1);
+  for (let k = Math.min(secret.length - 1, body.length); k >= 4; k--) {
+    if (body.endsWith(secret.slice(0, k))) return `${body.slice(0, -k)}${MASK}"`;
+  }
+  return hidden;
+}
+
+/**
+ * `error` with `secret` masked in its message, when it quotes a server's text that holds it
+ * (a malformed line, a 421's text): a new error of the same kind (SMTPResponseException or
+ * SMTPServerDisconnected, as made from a reply, with its `cause`), since the first one's
+ * `stack` repeats its message. Anything else is returned as it is.
+ */
+export function hideInError(error: unknown, secret: string | undefined): unknown {
+  if (secret === undefined || !(error instanceof Error)) return error;
+  const message = hideQuoted(error.message, secret);
+  if (message === error.message) return error;
+  const options = error.cause === undefined ? {} : { cause: error.cause };
+  if (error.constructor === SMTPResponseException) {
+    const { smtpCode, smtpError } = error as SMTPResponseException;
+    return new SMTPResponseException(smtpCode, hideQuoted(smtpError, secret), options);
+  }
+  if (error.constructor === SMTPServerDisconnected) return new SMTPServerDisconnected(message, options);
+  return error;
 }

@@ -11,7 +11,7 @@ import { escapeControl } from "../errors.js";
 import { enableChunking } from "./bdat.js";
 import { trackConnections } from "./close.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
-import { refusalError, refusalMap, unsupportedParam, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
+import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { messageInfo, receive } from "./receive.js";
 import { toSmtpServerOptions } from "./smtp-server-options.js";
 import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
@@ -115,7 +115,8 @@ export interface DebugServer {
  * Starts a debugging server and resolves once it listens.
  * @throws Error when listening fails (e.g. `EADDRINUSE`).
  */
-export async function startDebugServer(options: DebugServerOptions & DebugServerRetention & DebugServerHooks = {}): Promise<DebugServer> {
+export async function startDebugServer(given: DebugServerOptions & DebugServerRetention & DebugServerHooks = {}): Promise<DebugServer> {
+  const options = withoutNullOptions(given);
   // where it listens (`127.0.0.1:2525`), for the inbox's errors: set once it does
   let where = "";
   const inbox = new Inbox(() => where);

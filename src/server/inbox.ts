@@ -17,9 +17,9 @@ export interface WaitOptions {
    * how many messages arrived; default 5000 (node:test has no timeout of its own: a test
    * awaiting a message that never comes would otherwise never end).
    */
-  readonly timeout?: number | undefined;
+  readonly timeout?: number | null | undefined;
   /** Rejects the wait with the signal's `reason` when it is aborted. */
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignal | null | undefined;
 }
 
 /** Default of {@link WaitOptions.timeout}. */

@@ -3,6 +3,8 @@
  * `smtp-server-options.ts`: the public declarations do not reach smtp-server's types).
  * @module
  */
+import type { Checked } from "../checked.js";
+import { withoutNulls } from "../option-checks.js";
 import type { ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
 
@@ -11,30 +13,30 @@ export interface Refusal {
   /** Compared case-insensitively with the envelope address (without `<>`). */
   readonly address: string;
   /** Reply code, 400 to 599; default 550 (a 421 makes smtp-server close the connection). */
-  readonly code?: number | undefined;
+  readonly code?: number | null | undefined;
   /**
    * Reply text; default names the address. Give no enhanced status code: smtp-server puts
    * its own (from the reply code) in front while ENHANCEDSTATUSCODES is advertised.
    */
-  readonly message?: string | undefined;
+  readonly message?: string | null | undefined;
 }
 
 /** Which ESMTP extensions the server advertises. */
 export interface DebugServerExtensions {
   /** RFC 2920; default true. */
-  readonly pipelining?: boolean | undefined;
+  readonly pipelining?: boolean | null | undefined;
   /** RFC 6152; default true. */
-  readonly eightBitMime?: boolean | undefined;
+  readonly eightBitMime?: boolean | null | undefined;
   /** RFC 6531; default true. */
-  readonly smtpUtf8?: boolean | undefined;
+  readonly smtpUtf8?: boolean | null | undefined;
   /** RFC 2034 (codes like `2.1.5` in replies); default true. */
-  readonly enhancedStatusCodes?: boolean | undefined;
+  readonly enhancedStatusCodes?: boolean | null | undefined;
   /** RFC 3461; default false. */
-  readonly dsn?: boolean | undefined;
+  readonly dsn?: boolean | null | undefined;
   /** RFC 8689, advertised on TLS connections only; default false. */
-  readonly requireTls?: boolean | undefined;
+  readonly requireTls?: boolean | null | undefined;
   /** Whether SIZE is advertised when `size` is set; default true. */
-  readonly size?: boolean | undefined;
+  readonly size?: boolean | null | undefined;
   /**
    * RFC 3030 CHUNKING (BDAT), added to smtp-server here; default false, so what a client sends
    * is DATA unless asked. BINARYMIME is offered with it (`BODY=BINARYMIME` taken, the message
@@ -43,9 +45,9 @@ export interface DebugServerExtensions {
    * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction;
    * a BDAT after HELO (CHUNKING is offered to EHLO only) gets 503, its octets read and dropped.
    */
-  readonly chunking?: boolean | undefined;
+  readonly chunking?: boolean | null | undefined;
   /** STARTTLS accepted but not advertised (with `tls.mode` "starttls"); default false. */
-  readonly hideStarttls?: boolean | undefined;
+  readonly hideStarttls?: boolean | null | undefined;
 }
 
 /** SASL mechanisms smtp-server implements. */
@@ -56,11 +58,11 @@ export interface DebugServerAuth {
   /** User name -> password (for XOAUTH2: the access token). */
   readonly users: Readonly<Record<string, string>>;
   /** Advertised mechanisms; default PLAIN, LOGIN, CRAM-MD5. */
-  readonly methods?: readonly DebugAuthMethod[] | undefined;
+  readonly methods?: readonly DebugAuthMethod[] | null | undefined;
   /** Refuse MAIL until the client has logged in; default false. */
-  readonly required?: boolean | undefined;
+  readonly required?: boolean | null | undefined;
   /** Allow AUTH before STARTTLS when STARTTLS is on offer; default false. */
-  readonly allowInsecure?: boolean | undefined;
+  readonly allowInsecure?: boolean | null | undefined;
 }
 
 /** TLS for the server: implicit (TLS from the first byte, like port 465) or STARTTLS. */
@@ -68,62 +70,65 @@ export interface DebugServerTls {
   readonly key: string | Buffer;
   readonly cert: string | Buffer;
   /** Default "starttls". */
-  readonly mode?: "implicit" | "starttls" | undefined;
+  readonly mode?: "implicit" | "starttls" | null | undefined;
 }
 
-/** Options of {@link startDebugServer}; everything is optional. */
+/**
+ * Options of {@link startDebugServer}; everything is optional, and an option set to `null`
+ * (here, in `tls`, `auth`, `extensions` and a {@link Refusal}) is one not given, as the client's.
+ */
 export interface DebugServerOptions {
   /** Interface to listen on; default `127.0.0.1` (loopback only). */
-  readonly host?: string | undefined;
+  readonly host?: string | null | undefined;
   /** Port; default 0 (a free port, read it back from the result). */
-  readonly port?: number | undefined;
+  readonly port?: number | null | undefined;
   /** Speak LMTP (RFC 2033): LHLO, one reply per recipient after DATA. */
-  readonly lmtp?: boolean | undefined;
+  readonly lmtp?: boolean | null | undefined;
   /** Name in the greeting and EHLO reply; default `smtplib-debug`. */
-  readonly name?: string | undefined;
+  readonly name?: string | null | undefined;
   /** Without `tls` there is no STARTTLS (smtp-server's built-in key is public). */
-  readonly tls?: DebugServerTls | undefined;
-  readonly extensions?: DebugServerExtensions | undefined;
+  readonly tls?: DebugServerTls | null | undefined;
+  readonly extensions?: DebugServerExtensions | null | undefined;
   /** Without `auth` the AUTH command is disabled. */
-  readonly auth?: DebugServerAuth | undefined;
+  readonly auth?: DebugServerAuth | null | undefined;
   /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. 0 or none: no limit. */
-  readonly size?: number | undefined;
+  readonly size?: number | null | undefined;
   /** Senders refused at MAIL FROM. */
-  readonly refuseSenders?: readonly (string | Refusal)[] | undefined;
+  readonly refuseSenders?: readonly (string | Refusal)[] | null | undefined;
   /** Recipients refused at RCPT TO. */
-  readonly refuseRecipients?: readonly (string | Refusal)[] | undefined;
+  readonly refuseRecipients?: readonly (string | Refusal)[] | null | undefined;
   /**
    * Recipients accepted at RCPT but refused after the data: in LMTP mode only that
    * recipient's reply is an error; in SMTP mode the whole message is refused.
    */
-  readonly refuseAfterData?: readonly (string | Refusal)[] | undefined;
+  readonly refuseAfterData?: readonly (string | Refusal)[] | null | undefined;
   /**
    * Most clients connected at once; one more is told "421 Too many connected clients" and
    * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
    * that messages in transit can take (each is held whole while it arrives).
    */
-  readonly maxClients?: number | undefined;
+  readonly maxClients?: number | null | undefined;
   /**
    * Most recipients of one transaction; a RCPT past it gets "452 Too many recipients" (RFC
    * 5321 §4.5.3.1.10; §4.5.3.1.8 asks a server to take at least 100). Default 1000, so a
    * client cannot grow an envelope without bound.
    */
-  readonly maxRecipients?: number | undefined;
+  readonly maxRecipients?: number | null | undefined;
   /** Idle time before smtp-server drops a client, ms (1 to 2^31 - 1); default 60 000. */
-  readonly socketTimeout?: number | undefined;
+  readonly socketTimeout?: number | null | undefined;
   /** How long `close()` waits for clients before a 421, ms (0, at once, to 2^31 - 1); default 500. */
-  readonly closeTimeout?: number | undefined;
+  readonly closeTimeout?: number | null | undefined;
   /**
    * Called once per accepted message, before it is added to `messages`; a rejection of its
    * promise (or a throw) becomes a 451 reply, and the message is then not added.
    */
-  readonly onMessage?: ((message: ReceivedMessage) => void | Promise<void>) | undefined;
+  readonly onMessage?: ((message: ReceivedMessage) => void | Promise<void>) | null | undefined;
   /**
    * Called for every transcript line as it happens (for live output). What it throws is
    * thrown again on its own, as an uncaught exception (which a test runner reports); the
    * session goes on.
    */
-  readonly onTranscript?: ((entry: TranscriptEntry) => void) | undefined;
+  readonly onTranscript?: ((entry: TranscriptEntry) => void) | null | undefined;
 }
 
 /** What the server holds of what it received (`smtplib serve` holds next to nothing). */
@@ -133,15 +138,39 @@ export interface DebugServerRetention {
    * long-running server may not want to). Each message is held whole while it arrives (unless `keepBytes` is given);
    * `size` bounds it.
    */
-  readonly keepMessages?: boolean | undefined;
+  readonly keepMessages?: boolean | null | undefined;
   /**
    * Keep at most this many bytes of each message's data (default: all). The rest is read and
    * counted ({@link ReceivedMessage.size}) but not held, so a server that shows only the
    * start of each message (`smtplib serve --print-max`) holds no more than that of it.
    */
-  readonly keepBytes?: number | undefined;
+  readonly keepBytes?: number | null | undefined;
   /** Keep transcript lines in `transcript` (default true; `onTranscript` is called either way). */
-  readonly keepTranscript?: boolean | undefined;
+  readonly keepTranscript?: boolean | null | undefined;
+}
+
+/**
+ * The options as the server reads them: without their `null`s, nor those of `tls`, `auth`
+ * and `extensions` (see {@link withoutNullOptions}). Internal.
+ */
+export type ReadOptions = Checked<Omit<DebugServerOptions & DebugServerRetention, "tls" | "auth" | "extensions">> & {
+  readonly tls?: Checked<DebugServerTls> | undefined;
+  readonly auth?: Checked<DebugServerAuth> | undefined;
+  readonly extensions?: Checked<DebugServerExtensions> | undefined;
+};
+
+/**
+ * A copy of `given` without the options set to `null` (or `undefined`), at its top and in
+ * `tls`, `auth` and `extensions`: `null` is one not given, as in the client's options (a
+ * `tls: null` read as given made the server crash on `null.mode`). Other keys are kept as they are.
+ */
+export function withoutNullOptions<T extends DebugServerOptions & DebugServerRetention>(given: T): ReadOptions & Omit<T, keyof ReadOptions> {
+  const options = withoutNulls(given as Readonly<Record<string, unknown>>);
+  for (const key of ["tls", "auth", "extensions"]) {
+    const nested = options[key];
+    if (typeof nested === "object" && nested !== null) options[key] = withoutNulls(nested as Record<string, unknown>);
+  }
+  return options as ReadOptions & Omit<T, keyof ReadOptions>;
 }
 
 /**
@@ -154,7 +183,7 @@ export function refusalMap(name: string, list: readonly (string | Refusal)[] | u
   for (const item of list ?? []) {
     const refusal = typeof item === "string" ? { address: item } : item;
     const { code } = refusal;
-    if (code !== undefined && !(Number.isInteger(code) && code >= 400 && code <= 599)) {
+    if (code !== undefined && code !== null && !(Number.isInteger(code) && code >= 400 && code <= 599)) {
       throw new RangeError(`${name}: the code of a refusal must be a 4xx or 5xx reply code, got ${String(code)} for ${refusal.address}`);
     }
     map.set(refusal.address.toLowerCase(), refusal);
@@ -173,7 +202,7 @@ export function refusalError(refusal: Refusal, fallback: string): Error & { resp
  * smtp-server takes any parameter, so a client using an extension it was not offered
  * (`serve --hide smtputf8`) would otherwise not be seen to.
  */
-export function unsupportedParam(options: DebugServerOptions, session: { readonly secure: boolean; readonly openingCommand?: unknown }, rcpt: boolean, args: Readonly<Record<string, unknown>> | false): string | undefined {
+export function unsupportedParam(options: ReadOptions, session: { readonly secure: boolean; readonly openingCommand?: unknown }, rcpt: boolean, args: Readonly<Record<string, unknown>> | false): string | undefined {
   // after HELO nothing was advertised
   if (String(session.openingCommand).toUpperCase() === "HELO") return Object.keys(args === false ? {} : args)[0];
   const secure = session.secure;

@@ -96,6 +96,7 @@ export class Channel {
         if (ref.channel) ref.channel.#strayed(reply);
       },
       fatal: (error) => ref.channel?.destroy(error),
+      shown: (error) => tracer.shown(error),
     }, options.limits);
     const greeting = queue.expect(options.greeting, "the greeting");
     const conn = await Connection.open(options, {
@@ -304,8 +305,7 @@ export class Channel {
   }
 
   /**
-   * Writes message data, waiting for the socket to drain when its buffer is full;
-   * `written` as in {@link Connection.write}.
+   * Writes message data, waiting for the socket to drain when its buffer is full; `written` as in {@link Connection.write}.
    * @throws SMTPTimeoutError when a write stalls for `stallTimeout` ms.
    */
   async writeData(bytes: Buffer, stallTimeout: number, signal?: AbortSignal, written?: (err?: Error | null) => void): Promise<void> {

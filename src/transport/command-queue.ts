@@ -95,6 +95,12 @@ export interface QueueEvents {
   reply(reply: SMTPReply, matched: boolean, held: boolean): void;
   /** A fatal protocol or timeout error: the owner must close the connection. */
   fatal(error: Error): void;
+  /**
+   * The error the queue is to end with, as it may be shown: `error`, or a copy with the
+   * credential an AUTH exchange just sent masked, when it quotes a server that echoed it
+   * (see `Tracer.hidden`). Called once, when the queue fails.
+   */
+  shown?(error: unknown): unknown;
 }
 
 /**
@@ -356,10 +362,11 @@ export class CommandQueue {
   /** `on421`: the error is the close on a 421 that the slot before the open ones took. */
   #fatal(error: Error, on421 = false): void {
     this.#failAll(error, on421);
-    this.#events.fatal(error);
+    this.#events.fatal(this.#failure as Error);
   }
 
-  #failAll(error: unknown, on421 = false): void {
+  #failAll(failure: unknown, on421 = false): void {
+    const error = this.#events.shown === undefined ? failure : this.#events.shown(failure);
     this.#failure = error;
     this.#closedOn421 = on421;
     clearTimeout(this.#timer);

@@ -6,7 +6,7 @@
  */
 
 import * as diagnostics from "node:diagnostics_channel";
-import { hideSecret } from "../protocol/auth-echo.js";
+import { hideInError, hideSecret } from "../protocol/auth-echo.js";
 import { escapeControl } from "../errors.js";
 import { mixedLineCodes, type SMTPReply } from "../protocol/reply.js";
 
@@ -39,9 +39,16 @@ export class Tracer {
 
   /**
    * While set, the credential just sent (an AUTH line's or an answer's base64), masked as
-   * `****` in the reply lines shown: a server may echo what it refused.
+   * `****` in the reply lines shown, and in an error quoting one: a server may echo what it
+   * refused. Set per command by `login()`/`auth()`; for a raw AUTH exchange (`docmd`,
+   * `putcmd`, `send()`), from its last line written until a reply ends it.
    */
   hidden: string | undefined;
+
+  /** `error` as it may be shown: masking {@link hidden} where it quotes a server that echoed it (see `hideInError`). */
+  shown(error: unknown): unknown {
+    return hideInError(error, this.hidden);
+  }
 
   /** A tracer at `level` writing to `output` (default: a line on stderr each). */
   constructor(level: DebugLevel = 0, output?: (line: string) => void) {

@@ -37,3 +37,23 @@ test("the debugging server's options take undefined as not given (exactOptionalP
   const diagnostics = typeCheck([{ file: `${ROOT}test/package/debug-server-undefined.ts`, text: UNDEFINED }], { exactOptionalPropertyTypes: true, strict: true });
   assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
 });
+
+const NULLS = `import { startDebugServer, type DebugServerOptions } from "smtplib/debug-server";
+const options = {
+  host: null, port: null, lmtp: null, name: null, tls: null, size: null, auth: null, extensions: null,
+  refuseSenders: null, refuseRecipients: [{ address: "x@y.test", code: null, message: null }], refuseAfterData: null,
+  maxClients: null, maxRecipients: null, socketTimeout: null, closeTimeout: null, onMessage: null, onTranscript: null,
+} satisfies DebugServerOptions;
+export async function use(): Promise<void> {
+  await using server = await startDebugServer(options);
+  await startDebugServer({ tls: { key: "k", cert: "c", mode: null }, auth: { users: {}, methods: null, required: null, allowInsecure: null } });
+  await startDebugServer({ extensions: { pipelining: null, dsn: null, chunking: null, hideStarttls: null } });
+  await server.waitForMessages(1, { timeout: null, signal: null });
+  void server;
+}
+`;
+
+test("the debugging server's options take null as not given, as it does at run time (as the client's)", () => {
+  const diagnostics = typeCheck([{ file: `${ROOT}test/package/debug-server-nulls.ts`, text: NULLS }], { exactOptionalPropertyTypes: true, strict: true });
+  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, formatHost));
+});
