@@ -39,19 +39,20 @@ const CERT_CODES = new Set([
   "INVALID_PURPOSE",
   "PATH_LENGTH_EXCEEDED",
   "UNABLE_TO_GET_CRL",
-  "ERR_TLS_CERT_ALTNAME_FORMAT",
   "ERR_TLS_CERT_ALTNAME_INVALID",
   "HOSTNAME_MISMATCH",
 ]);
 
 /**
  * Certificate failures that no trusted CA would fix (the certificate's dates, its
- * revocation): what to say instead of "pass the issuing CA as tls.ca".
+ * revocation, subject alternative names Node cannot read): what to say instead of "pass
+ * the issuing CA as tls.ca".
  */
 const CERT_VALIDITY: ReadonlyMap<string, readonly [what: string, fix: string]> = new Map([
   ["CERT_HAS_EXPIRED", ["has expired", "The server must renew it (unless this machine's clock is wrong)"]],
   ["CERT_NOT_YET_VALID", ["is not valid yet", "Check this machine's clock (or the server's certificate dates)"]],
   ["CERT_REVOKED", ["has been revoked by its issuer", "The server must replace it"]],
+  ["ERR_TLS_CERT_ALTNAME_FORMAT", ["has subject alternative names that cannot be read", "The server must replace it"]],
 ]);
 
 /**

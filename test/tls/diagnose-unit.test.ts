@@ -57,3 +57,15 @@ describe("a connection broken during the handshake", () => {
     assert.equal(err.message, "Connection to mx.test:25 closed during the TLS handshake: write EPIPE");
   });
 });
+
+describe("a certificate whose subject alternative names Node cannot read", () => {
+  it("says the server must replace it, not to pass the issuing CA (no CA would fix it)", () => {
+    const cause = Object.assign(new Error("Invalid subject alternative name string"), { code: "ERR_TLS_CERT_ALTNAME_FORMAT" });
+    const err = describeTLSError(cause, "mx.test", 465, "implicit", {});
+    assert.equal(
+      err.message,
+      "TLS certificate of mx.test:465 has subject alternative names that cannot be read: Invalid subject alternative name string (ERR_TLS_CERT_ALTNAME_FORMAT). The server must replace it, or (insecure) set tls.rejectUnauthorized: false",
+    );
+    assert.doesNotMatch(err.message, /tls\.ca/);
+  });
+});
