@@ -250,9 +250,14 @@ export abstract class SMTPTransactions extends SMTPSecure {
       onAbort = (): void => {
         // Half sent, or its final reply due with nothing behind it: the connection goes (see
         // abortClosing), and the other calls on it learn that it went, not this call's reason.
-        // All written, what the socket still holds goes first: the message is not cut short.
+        // All written, what the socket still holds goes first: the message is not cut short
+        // (as long as a stalled write may last: a server that stopped reading gets no longer).
         const closing = abortClosing(progress, signal.reason);
-        if (closing) progress.sending?.channel[progress.written ? "end" : "destroy"](closing);
+        const conv = progress.sending;
+        if (closing && conv) {
+          if (progress.written) conv.channel.end(closing, conv.timeout("dataBlock"));
+          else conv.channel.destroy(closing);
+        }
         reject(signal.reason);
       };
     });

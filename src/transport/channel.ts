@@ -377,12 +377,12 @@ export class Channel {
     this.#tracer.line(`TLS established: ${this.#conn.tlsInfo?.protocol ?? "?"} ${this.#conn.tlsInfo?.cipher.name ?? ""}`);
   }
 
-  /** Closes gracefully after pending writes (after QUIT); open slots fail with `error` (or SMTPServerDisconnected). */
-  end(error?: unknown): void {
+  /** Closes gracefully after pending writes (after QUIT; `within`: see `Connection.end`); open slots fail with `error` (or SMTPServerDisconnected). */
+  end(error?: unknown, within?: number): void {
     this.#closedHere = true;
     this.#queue.failAll(error ?? new SMTPServerDisconnected("Connection closed"));
     this.#markClosed(this.#queue.failure);
-    this.#conn.end();
+    this.#conn.end(within);
   }
 
   /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */
