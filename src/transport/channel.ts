@@ -237,10 +237,7 @@ export class Channel {
     this.#conn.write(bytes);
   }
 
-  /**
-   * How many times commands or raw bytes were written (every {@link send} and
-   * {@link sendRaw}): tells whether anything was written after a given point.
-   */
+  /** How many times commands or raw bytes were written (every {@link send} and {@link sendRaw}): tells whether anything was written after a given point. */
   get writes(): number {
     return this.#writes;
   }
@@ -298,6 +295,9 @@ export class Channel {
   holdUnsolicited(): void {
     this.#queue.holdUnsolicited();
   }
+
+  /** The slot opened last whose reply has not come (see `CommandQueue.lastOpen`). */
+  get lastOpen(): Slot | undefined { return this.#queue.lastOpen; }
 
   /** A reply held after {@link sendRaw} that no slot took, if any. */
   takeHeld(): SMTPReply | undefined {
