@@ -165,10 +165,15 @@ export function sentNothing(err: unknown): unknown {
   return err;
 }
 
-/** `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), in place. */
+/**
+ * `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), in
+ * place. The stack's first line (`name: message`) is the one rewritten, as text: the message
+ * holds a server's words, which may hold `$'` or occur in the name.
+ */
 function told(err: Error, delivery: MessageDelivery): void {
   const message = tellDelivery(err.message, delivery);
-  if (typeof err.stack === "string") err.stack = err.stack.replace(err.message, message);
+  const head = err.message === "" ? err.name : `${err.name}: ${err.message}`;
+  if (typeof err.stack === "string" && err.stack.startsWith(head)) err.stack = `${err.name}: ${message}${err.stack.slice(head.length)}`;
   err.message = message;
 }
 

@@ -212,7 +212,8 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
     throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
   }
   checkFunction(options, "checkServerIdentity", `${what}.`);
-  checkCa(options["ca"], what);
+  // A caller's own secureContext is used as it is: Node ignores ca then (see buildContext).
+  if (options["secureContext"] === undefined || options["secureContext"] === null) checkCa(options["ca"], what);
   const built = buildContext(options, what);
   if (built?.values !== undefined) checkedContexts.set(options, { context: built.context, values: built.values });
 }

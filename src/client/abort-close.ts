@@ -21,6 +21,8 @@ export interface Progress {
   final: readonly Slot[] | undefined;
   /** The connection's `writes` then: more since, and other calls wrote behind it. */
   writes: number;
+  /** The last reply due on the connection just before its first byte (another call's, pipelined ahead of it), if any. */
+  ahead: Slot | undefined;
   /** Told when its first byte is about to be written, when its runner watches it (see `watchedCalls`). */
   watch: CallWatch | undefined;
   /** The caller's `onProgress`, if any. */
@@ -35,8 +37,9 @@ export interface Progress {
  * LMTP one per recipient) still due and nothing written behind it: the next call would
  * wait for that reply, which the caller gave up on, as long as the server takes (up to the
  * `dataTermination` timeout); so the connection goes, and the calls queued behind fail at
- * once, having sent nothing. With other calls' commands written behind it (pipelined), it
- * stays: closing it would leave their outcome unknown, and their replies follow that one.
+ * once, having sent nothing. With other calls' commands written behind it (pipelined), or
+ * ahead of it with their replies still due (BDAT written whole), it stays: closing it would
+ * leave their outcome unknown.
  */
 export function abortClosing(progress: Progress, reason: unknown): SMTPServerDisconnected | undefined {
   const { sending, written, final } = progress;
@@ -44,5 +47,7 @@ export function abortClosing(progress: Progress, reason: unknown): SMTPServerDis
   if (!written) return new SMTPServerDisconnected("Connection closed: a call was aborted while its transaction was being sent", { cause: reason });
   const last = final?.[final.length - 1];
   if (final !== undefined && (last === undefined || last.done || sending.writes !== progress.writes)) return undefined;
+  // A call ahead (pipelined BDAT, written whole) still waits for its reply: it stays too.
+  if (progress.ahead !== undefined && !progress.ahead.done) return undefined;
   return new SMTPServerDisconnected("Connection closed: a call was aborted while the reply to its end of data was due", { cause: reason });
 }

@@ -44,8 +44,8 @@ export interface SendMessageOptions {
    * turn (or for the greeting or STARTTLS before it), it sends nothing. With its transaction
    * partly written, the connection is closed (a half-sent transaction cannot be taken back)
    * and other calls on it fail with SMTPServerDisconnected; so it is with its message all
-   * written and its final reply still due, unless other calls were pipelined behind it
-   * (then it stays, and that reply is read and dropped). The reason does not say which:
+   * written and its final reply still due, unless other calls were pipelined behind (or
+   * ahead of) it with replies due (then it stays, and that reply is read and dropped). The reason does not say which:
    * treat an aborted call as possibly delivered (README "Cancelling").
    */
   signal?: AbortSignal | null | undefined;
@@ -234,7 +234,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, options: SendMessageOptions, watch: CallWatch | undefined): Promise<Delivery> {
     this.buildEarly(req);
-    const progress: Progress = { sending: undefined, written: false, final: undefined, writes: 0, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress, watch) : undefined };
+    const progress: Progress = { sending: undefined, written: false, final: undefined, writes: 0, ahead: undefined, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress, watch) : undefined };
     if (!options.signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
@@ -250,9 +250,14 @@ export abstract class SMTPTransactions extends SMTPSecure {
       onAbort = (): void => {
         // Half sent, or its final reply due with nothing behind it: the connection goes (see
         // abortClosing), and the other calls on it learn that it went, not this call's reason.
-        // All written, what the socket still holds goes first: the message is not cut short.
+        // All written, what the socket still holds goes first: the message is not cut short
+        // (as long as a stalled write may last: a server that stopped reading gets no longer).
         const closing = abortClosing(progress, signal.reason);
-        if (closing) progress.sending?.channel[progress.written ? "end" : "destroy"](closing);
+        const conv = progress.sending;
+        if (closing && conv) {
+          if (progress.written) conv.channel.end(closing, conv.timeout("dataBlock"));
+          else conv.channel.destroy(closing);
+        }
         reject(signal.reason);
       };
     });
@@ -316,6 +321,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     const flow = linkSignals(this.options.signal, signal);
     // From here to the end of the message nothing else runs before the first write.
     progress.sending = conv;
+    progress.ahead = conv.channel.lastOpen;
     if (progress.watch) progress.watch.started = true;
     const meter = progress.meter;
     const written = (): void => {

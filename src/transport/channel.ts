@@ -237,10 +237,7 @@ export class Channel {
     this.#conn.write(bytes);
   }
 
-  /**
-   * How many times commands or raw bytes were written (every {@link send} and
-   * {@link sendRaw}): tells whether anything was written after a given point.
-   */
+  /** How many times commands or raw bytes were written (every {@link send} and {@link sendRaw}): tells whether anything was written after a given point. */
   get writes(): number {
     return this.#writes;
   }
@@ -298,6 +295,9 @@ export class Channel {
   holdUnsolicited(): void {
     this.#queue.holdUnsolicited();
   }
+
+  /** The slot opened last whose reply has not come (see `CommandQueue.lastOpen`). */
+  get lastOpen(): Slot | undefined { return this.#queue.lastOpen; }
 
   /** A reply held after {@link sendRaw} that no slot took, if any. */
   takeHeld(): SMTPReply | undefined {
@@ -377,12 +377,12 @@ export class Channel {
     this.#tracer.line(`TLS established: ${this.#conn.tlsInfo?.protocol ?? "?"} ${this.#conn.tlsInfo?.cipher.name ?? ""}`);
   }
 
-  /** Closes gracefully after pending writes (after QUIT); open slots fail with `error` (or SMTPServerDisconnected). */
-  end(error?: unknown): void {
+  /** Closes gracefully after pending writes (after QUIT; `within`: see `Connection.end`); open slots fail with `error` (or SMTPServerDisconnected). */
+  end(error?: unknown, within?: number): void {
     this.#closedHere = true;
     this.#queue.failAll(error ?? new SMTPServerDisconnected("Connection closed"));
     this.#markClosed(this.#queue.failure);
-    this.#conn.end();
+    this.#conn.end(within);
   }
 
   /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */

@@ -163,6 +163,11 @@ export class CommandQueue {
     return this.#failure;
   }
 
+  /** The slot opened last whose reply has not come, if any: replies come in order, so none is due once it is done. */
+  get lastOpen(): Slot | undefined {
+    return this.#slots.last;
+  }
+
   /** True while a reply has begun to arrive but is not complete. */
   get replyInProgress(): boolean {
     return this.#parser.inProgress;

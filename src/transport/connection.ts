@@ -332,13 +332,21 @@ export class Connection {
     this.#attach(secure);
   }
 
-  /** Ends the connection gracefully after pending writes (used after QUIT). */
-  end(): void {
+  /**
+   * Ends the connection gracefully after pending writes (used after QUIT). `within`: ms
+   * after which a socket whose pending writes the peer still has not taken (it stopped
+   * reading, and keeps the connection open) is destroyed, not left open for ever.
+   */
+  end(within?: number): void {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    this.#socket.end();
-    this.#socket.destroySoon();
+    const socket = this.#socket;
+    socket.end();
+    socket.destroySoon();
+    if (within === undefined || socket.destroyed) return;
+    const timer = setTimeout(() => socket.destroy(), within);
+    socket.once("close", () => clearTimeout(timer));
   }
 
   /** Closes the socket at once. */

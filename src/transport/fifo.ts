@@ -21,6 +21,11 @@ export class Fifo<T> {
     return this.#items[this.#head];
   }
 
+  /** The newest item, or `undefined` when empty. */
+  get last(): T | undefined {
+    return this.length === 0 ? undefined : this.#items[this.#items.length - 1];
+  }
+
   /** Adds `item` at the tail. */
   push(item: T): void {
     this.#items.push(item);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { createServer, type AddressInfo, type Server } from "node:net";
+import tls from "node:tls";
 import { after, before, test } from "node:test";
 import { SMTP, SMTPPool } from "../../src/index.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
@@ -43,5 +44,14 @@ test("a tls.ca in DER, or with no certificate, is a TypeError when the client or
 test("a tls.ca with PEM certificates, as a string, bytes or a list, is taken", () => {
   for (const ca of [certs.ca, Buffer.from(certs.ca), [certs.ca, certs.wrongCa], `# tenant CA\n${certs.ca}`]) {
     assert.doesNotThrow(() => new SMTP({ tls: { ca } }));
+  }
+});
+
+test("with a tls.secureContext of the caller's, tls.ca is not checked: Node uses that context as it is and ignores ca (no TypeError saying it would trust no CA)", () => {
+  const secureContext = tls.createSecureContext({ ca: certs.ca });
+  const der = new X509Certificate(certs.ca).raw;
+  for (const ca of [der, "", [certs.ca, der]]) {
+    assert.doesNotThrow(() => new SMTP({ tls: { secureContext, ca } }));
+    assert.doesNotThrow(() => void new SMTPPool({ host: "127.0.0.1", port, tls: { secureContext, ca } }).close());
   }
 });
