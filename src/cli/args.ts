@@ -123,14 +123,17 @@ function addTargetOptions(cmd: Command): Command {
 }
 
 /**
- * Each recipient once, in the order given, in the form first given: `b@x`, `<b@x>` and
- * `Bob <b@x>` are one address (the same RCPT TO:<b@x>), which an LMTP server would answer,
- * and may deliver to, once per RCPT. The addresses are valid (checked before).
+ * Each recipient once, in the order given, in the form first given: `b@x`, `<b@x>`,
+ * `Bob <b@x>` and `b@X` are one address (the same RCPT TO:<b@x>, but for the domain's case,
+ * which does not count: RFC 5321 §2.4), which an LMTP server would answer, and may deliver
+ * to, once per RCPT. The local part's case counts. The addresses are valid (checked before).
  */
 function uniqueRecipients(to: readonly string[]): string[] {
   const paths = new Set<string>();
   return to.filter((addr) => {
-    const path = quoteRecipient(addr);
+    const quoted = quoteRecipient(addr);
+    const at = quoted.lastIndexOf("@");
+    const path = at === -1 ? quoted : `${quoted.slice(0, at)}${quoted.slice(at).toLowerCase()}`;
     if (paths.has(path)) return false;
     paths.add(path);
     return true;

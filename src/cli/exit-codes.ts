@@ -34,8 +34,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   1  unexpected error
   2  usage error
   3  some recipients refused (the others got the message); with --lmtp also
-     interrupted after some recipients' replies: the others, printed as
-     "not confirmed", may or may not have it
+     interrupted, or the connection closed, after some recipients' replies:
+     the others, printed as "not confirmed", may or may not have it
   4  refused by the server (sender, all recipients, or the data), the
      server lacks an extension the message needs (SMTPUTF8), or the message
      is over the server's SIZE limit (sending stopped)

@@ -342,13 +342,16 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       err(`smtplib: warning: the message was empty (nothing came from ${cmd.file === undefined ? "stdin" : cmd.file}): give it with --file or on stdin, or use --subject/--body`);
     }
     outcome = refused.size > 0 ? ExitCode.PARTIAL : ExitCode.OK;
-    // LMTP: the connection closed (or a 421 came) among the replies after the data, none of
-    // them a delivery. Nobody confirmed the message, so not 3 ("the others got it"): 5, as
-    // when it closes before the first of those replies; those not confirmed may have it.
+    // LMTP: the connection closed (or a 421 came) among the replies after the data. With
+    // none of them a delivery, nobody confirmed the message, so not 3 ("the others got it"):
+    // 5, as when it closes before the first of those replies; those not confirmed may have
+    // it. With some delivered, 3, and said as an interrupt there says it.
     const unconfirmed = [...refused.values()].filter((reply) => reply.code === -1).length;
     if (delivered.size === 0 && unconfirmed > 0) {
       err(`smtplib: the connection closed before every recipient's reply after the data: no recipient confirmed the message, and ${unconfirmed} not confirmed may have it`);
       outcome = ExitCode.UNAVAILABLE;
+    } else if (unconfirmed > 0) {
+      err(`smtplib: the connection closed before every recipient's reply after the data: ${unconfirmed} not confirmed may have the message`);
     }
     await quitWithin(client);
     return outcome;

@@ -8,6 +8,7 @@
  */
 import { PassThrough } from "node:stream";
 import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
+import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 
 type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
 type Parser = Exclude<Connection["_parser"], false>;
@@ -30,6 +31,23 @@ interface Transfer {
   readonly stream: PassThrough & SMTPServerDataStream;
   readonly decided: Promise<Parameters<DataCallback>>;
   received: number;
+}
+
+/** The methods of smtp-server's connections that {@link enableChunking} wraps or calls. */
+const CONNECTION_METHODS = ["handler_EHLO", "handler_DATA", "_resetSession", "_validateMailParams", "_onClose", "send", "close"] as const;
+
+/**
+ * Checks, when the server starts, that smtp-server's connections have what
+ * {@link enableChunking} wraps: another version without one would break BDAT only later,
+ * on a connection (a message left open, a TypeError from a socket's close event).
+ * @throws Error naming the methods missing.
+ */
+export function checkChunkingSupport(): void {
+  const proto = SMTPConnection.prototype as unknown as Record<string, unknown>;
+  const missing = CONNECTION_METHODS.filter((name) => typeof proto[name] !== "function");
+  if (missing.length > 0) {
+    throw new Error(`extensions.chunking: smtp-server's connections have no ${missing.join(", ")}, which the debugging server's BDAT wraps (written for smtp-server 3.21): use that version, or leave CHUNKING off`);
+  }
 }
 
 /** `BDAT <size> [LAST]` (RFC 3030 §2); a size past 15 digits is not one the server can count. */

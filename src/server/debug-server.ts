@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
-import { enableChunking } from "./bdat.js";
+import { checkChunkingSupport, enableChunking } from "./bdat.js";
 import { trackConnections } from "./close.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
@@ -157,6 +157,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   // is required, which smtp-server no longer does itself once AUTH is off.
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
   const smtpOptions = toSmtpServerOptions(options);
+  if (options.extensions?.chunking === true) checkChunkingSupport();
   // per session: ends (for the hooks) the message whose data is being read
   const openMessage = new Map<string, (refused: string) => void>();
   const logger = createTranscriptLogger(record);

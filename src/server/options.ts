@@ -4,6 +4,7 @@
  * @module
  */
 import type { Checked } from "../checked.js";
+import { describeValue } from "../error-text.js";
 import { withoutNulls } from "../option-checks.js";
 import type { ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
@@ -175,13 +176,17 @@ export function withoutNullOptions<T extends DebugServerOptions & DebugServerRet
 
 /**
  * Normalises the refusal list of option `name` into a lookup by lower-cased address.
- * @throws RangeError for a code that is not a 4xx or 5xx reply code: smtp-server sends any
+ * @throws TypeError for an entry that is neither an address nor a refusal with one (`null`);
+ *   RangeError for a code that is not a 4xx or 5xx reply code: smtp-server sends any
  *   (a 250 "refusal" tells the client the recipient was taken, yet the message goes without it).
  */
 export function refusalMap(name: string, list: readonly (string | Refusal)[] | undefined): Map<string, Refusal> {
   const map = new Map<string, Refusal>();
   for (const item of list ?? []) {
-    const refusal = typeof item === "string" ? { address: item } : item;
+    const refusal = typeof item === "string" ? { address: item } : item as Refusal | null;
+    if (typeof refusal !== "object" || refusal === null || typeof refusal.address !== "string") {
+      throw new TypeError(`${name}: each entry must be an address or a refusal ({ address, code, message }), got ${describeValue(refusal === null || typeof refusal !== "object" ? refusal : refusal.address)}`);
+    }
     const { code } = refusal;
     if (code !== undefined && code !== null && !(Number.isInteger(code) && code >= 400 && code <= 599)) {
       throw new RangeError(`${name}: the code of a refusal must be a 4xx or 5xx reply code, got ${String(code)} for ${refusal.address}`);

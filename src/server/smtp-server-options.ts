@@ -7,17 +7,22 @@
  */
 import type { SMTPServerOptions } from "smtp-server";
 import { checkMilliseconds } from "../constants.js";
+import { describeValue } from "../error-text.js";
 import type { ReadOptions } from "./options.js";
 
 /**
  * The part of smtp-server's options that follows from ours (handlers are added by the caller).
- * @throws TypeError, RangeError for a `socketTimeout` or `closeTimeout` that is not a number of
+ * @throws TypeError for an `auth.methods` entry that is not a name (`null`); TypeError, RangeError for a `socketTimeout` or `closeTimeout` that is not a number of
  *   milliseconds a timer takes; RangeError for a `size` that is not a whole number of bytes.
  */
 export function toSmtpServerOptions(options: ReadOptions): SMTPServerOptions {
   // smtp-server advertises it as given: "SIZE Infinity", "SIZE -1", "SIZE 1.5" (RFC 1870: digits)
   if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
     throw new RangeError(`size must be a whole number of bytes (0: no limit), got ${String(options.size)}`);
+  }
+  // smtp-server would advertise a null as "AUTH " and refuse every mechanism
+  for (const method of options.auth?.methods ?? []) {
+    if (typeof method !== "string") throw new TypeError(`auth.methods: each entry must be a mechanism name, got ${describeValue(method)}`);
   }
   const ext = options.extensions ?? {};
   const tls = options.tls;

@@ -64,3 +64,16 @@ test("send: a recipient given in several forms (bare, <addr>, with a display nam
     await serve.stop();
   }
 });
+
+test("send: a recipient whose domain is given in another case is the one address (domains are case-insensitive, RFC 5321 §2.4): one RCPT over LMTP", async () => {
+  const serve = await Serve.start(["--lmtp", "--quiet"]);
+  try {
+    const done = await run(["send", "--lmtp", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test",
+      "--to", "b@x.test", "--to", "b@X.Test", "--to", "Bob <b@X.TEST>", "--subject", "s", "-v"]);
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(done.stderr.match(/^C: RCPT TO:.*$/gm), ["C: RCPT TO:<b@x.test>"]);
+    assert.match(done.stdout, /^delivered <b@x\.test>: 250 [^\n]*\nsent to 1 of 1 recipient\(s\)/);
+  } finally {
+    await serve.stop();
+  }
+});

@@ -51,3 +51,16 @@ test("null inside extensions, auth and a refusal: the defaults", async () => {
     c.close();
   });
 });
+
+test("a null entry in a list option (a refusal list, auth.methods) is a TypeError naming the option, not a crash reading null", async () => {
+  const { startDebugServer } = await import("../../src/server/debug-server.js");
+  const lists: [string, DebugServerOptions][] = [
+    ["refuseSenders", { refuseSenders: [null as unknown as string] }],
+    ["refuseRecipients", { refuseRecipients: ["a@x.test", null as unknown as string] }],
+    ["refuseAfterData", { refuseAfterData: [{ address: null as unknown as string }] }],
+    ["auth.methods", { auth: { users: { alice: "pw" }, methods: [null as unknown as "PLAIN"] } }],
+  ];
+  for (const [name, options] of lists) {
+    await assert.rejects(startDebugServer(options), (e: unknown) => e instanceof TypeError && e.message.startsWith(`${name}: `) && /null/.test(e.message), name);
+  }
+});
