@@ -12,7 +12,8 @@ import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 
 type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
 type Parser = Exclude<Connection["_parser"], false>;
-type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;
+/** smtp-server's `onData` callback: an error refuses the message; LMTP may give one result per recipient. */
+export type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;
 
 /** What the BDAT handler needs of the server it is added to. */
 export interface ChunkingHooks {

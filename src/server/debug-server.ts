@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
-import { checkChunkingSupport, enableChunking } from "./bdat.js";
+import { checkChunkingSupport, enableChunking, type DataCallback } from "./bdat.js";
 import { trackConnections } from "./close.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
@@ -313,7 +313,6 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     session.envelope.rcptTo = accepted.flatMap((rcpt) => entries.get(rcpt.toLowerCase()) ?? []);
   }
 
-  type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;
   /** The message refused with `err`: in LMTP, once for each RCPT accepted (see {@link acceptedRcpts}). */
   function refuse(session: SMTPServerSession, err: Error, callback: DataCallback): void {
     const accepted = acceptedRcpts(session);
