@@ -157,7 +157,11 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       if (reply.code !== 250) {
         await drain(conv, final);
         await abandon(conv, reply.code);
-        throw dataRefusal(conv, slot, "BDAT");
+        // BDAT LAST, already in the pipeline behind the refused chunk, answered 2yz: the
+        // server took the message as ended and may deliver what it kept, though RFC 3030 §2
+        // says it must discard it (see answeredUnread).
+        const taken = final.some((s) => s.reply !== undefined && s.reply.code >= 200 && s.reply.code < 300);
+        throw dataRefusal(conv, slot, "BDAT", undefined, taken ? "unknown" : undefined);
       }
     }
   } catch (err) {
