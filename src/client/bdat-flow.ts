@@ -10,7 +10,7 @@ import type { Slot } from "../transport/command-queue.js";
 import { streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
-import { dataRefusal } from "./slot-refusal.js";
+import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
 import { refusalOnClose } from "./refusal-on-close.js";
 import {
   abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
@@ -157,11 +157,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       if (reply.code !== 250) {
         await drain(conv, final);
         await abandon(conv, reply.code);
-        // BDAT LAST, already in the pipeline behind the refused chunk, answered 2yz: the
-        // server took the message as ended and may deliver what it kept, though RFC 3030 §2
-        // says it must discard it (see answeredUnread).
-        const taken = final.some((s) => s.reply !== undefined && s.reply.code >= 200 && s.reply.code < 300);
-        throw dataRefusal(conv, slot, "BDAT", undefined, taken ? "unknown" : undefined);
+        throw dataRefusal(conv, slot, "BDAT", undefined, chunkRefusalDelivery(final));
       }
     }
   } catch (err) {

@@ -35,6 +35,16 @@ export function dataRefusal(conv: Conversation, slot: Slot, command: string, cau
 }
 
 /**
+ * The `delivery` of a BDAT chunk's refusal when BDAT LAST (`final`, its slots) was already
+ * in the pipeline behind the chunk: `"unknown"` once a 2yz answered it (the server took the
+ * message as ended and may deliver what it kept, though RFC 3030 §2 says it must discard
+ * it, see {@link answeredUnread}), else `undefined` (`"not-delivered"`).
+ */
+export function chunkRefusalDelivery(final: readonly Slot[]): MessageDelivery | undefined {
+  return final.some((s) => s.reply !== undefined && s.reply.code >= 200 && s.reply.code < 300) ? "unknown" : undefined;
+}
+
+/**
  * The SMTPDataError of `reply`, which came before the server had all of what it answers:
  * DATA's message, or a BDAT command's bytes (`command` "BDAT" for a chunk, "end of data"
  * for DATA's message or BDAT LAST); `cause` is the close. The one place that says whether
