@@ -10,7 +10,7 @@ import type { Slot } from "../transport/command-queue.js";
 import { streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
-import { dataRefusal } from "./slot-refusal.js";
+import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
 import { refusalOnClose } from "./refusal-on-close.js";
 import {
   abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
@@ -157,7 +157,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       if (reply.code !== 250) {
         await drain(conv, final);
         await abandon(conv, reply.code);
-        throw dataRefusal(conv, slot, "BDAT");
+        throw dataRefusal(conv, slot, "BDAT", undefined, chunkRefusalDelivery(final));
       }
     }
   } catch (err) {

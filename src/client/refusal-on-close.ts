@@ -13,7 +13,7 @@ import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
 import { RecipientOutcomes } from "./final-reply.js";
-import { answeredUnread, closedOnReply, dataRefusal } from "./slot-refusal.js";
+import { answeredUnread, chunkRefusalDelivery, closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
 import { notSent, unsentTimeout } from "./unsent.js";
 
@@ -81,7 +81,7 @@ function arrivedRefusal(conv: Conversation, sent: Sent, cause: unknown): Error |
   for (const slot of sent.chunks ?? []) {
     // Replies come in order: after a slot without one, none has one.
     if (slot.reply === undefined) return undefined;
-    if (slot.reply.code !== 250) return dataRefusal(conv, slot, "BDAT", cause);
+    if (slot.reply.code !== 250) return dataRefusal(conv, slot, "BDAT", cause, chunkRefusalDelivery(sent.final ?? []));
   }
   return endRefusal(conv, envelope, sent, cause);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { SMTPDataError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { SMTPDataError, SMTPResponseException, SMTPServerDisconnected, type MessageDelivery } from "../errors.js";
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
@@ -25,12 +25,23 @@ export function closedOnReply(conv: Conversation, slot: Slot): unknown {
 /**
  * The SMTPDataError for the refusal that `slot` holds: of a BDAT chunk (`command` "BDAT")
  * or of the end of data ("end of data": "." or BDAT LAST). Its cause is the close when the
- * connection was closed on that reply (see {@link closedOnReply}), else `cause`.
+ * connection was closed on that reply (see {@link closedOnReply}), else `cause`. Its
+ * `delivery` is `"not-delivered"` unless `delivery` says otherwise.
  */
-export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown): SMTPDataError {
+export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown, delivery?: MessageDelivery): SMTPDataError {
   const reply = slot.reply!;
   // An undefined cause is no cause (SMTPException leaves it out).
-  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) ?? cause });
+  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) ?? cause, ...(delivery ? { delivery } : {}) });
+}
+
+/**
+ * The `delivery` of a BDAT chunk's refusal when BDAT LAST (`final`, its slots) was already
+ * in the pipeline behind the chunk: `"unknown"` once a 2yz answered it (the server took the
+ * message as ended and may deliver what it kept, though RFC 3030 §2 says it must discard
+ * it, see {@link answeredUnread}), else `undefined` (`"not-delivered"`).
+ */
+export function chunkRefusalDelivery(final: readonly Slot[]): MessageDelivery | undefined {
+  return final.some((s) => s.reply !== undefined && s.reply.code >= 200 && s.reply.code < 300) ? "unknown" : undefined;
 }
 
 /**
