@@ -40,7 +40,7 @@ export const EXIT_CODE_HELP = `Exit codes:
      server lacks an extension the message needs (SMTPUTF8), or the message
      is over the server's SIZE limit (sending stopped)
   5  connection, TLS or timeout failure (also a 421: the server closing the
-     connection; a 250 before the server had all of the message, which may
+     connection; a 2yz before the server had all of the message, which may
      have been delivered; or STARTTLS refused)
   6  authentication failed, or no mechanism both sides can use
   7  the message could not be read
