@@ -387,13 +387,19 @@ export abstract class SMTPBase {
     this.#onAbort = null;
   }
 
-  /** Closes the connection: gracefully after QUIT, at once otherwise. */
+  /**
+   * Closes the connection: gracefully after QUIT, at once otherwise. One closed already is
+   * left as it is: one ending gracefully (a call aborted with its message all written, see
+   * `abortClosing`) still sends what it holds, its end bounded already; cut now (by
+   * `close()`, which `await using` and a pool call on a client no longer connected), the
+   * message would be lost half way.
+   */
   protected closeNow(graceful: boolean): void {
     const conv = this.conversation;
     this.conversation = null;
     this.forgetConnection();
     if (!conv) return;
     if (graceful) conv.channel.end();
-    else conv.channel.destroy();
+    else if (!conv.channel.closed) conv.channel.destroy();
   }
 }
