@@ -387,13 +387,8 @@ export abstract class SMTPBase {
     this.#onAbort = null;
   }
 
-  /**
-   * Closes the connection: gracefully after QUIT, at once otherwise. One closed already is
-   * left as it is: one ending gracefully (a call aborted with its message all written, see
-   * `abortClosing`) still sends what it holds, its end bounded already; cut now (by
-   * `close()`, which `await using` and a pool call on a client no longer connected), the
-   * message would be lost half way.
-   */
+  /** Closes the connection: gracefully after QUIT, at once otherwise; one closed already is left
+   * ending as it does (see `abortClosing`: cut by `close()`, the message is lost half way). */
   protected closeNow(graceful: boolean): void {
     const conv = this.conversation;
     this.conversation = null;
