@@ -156,7 +156,8 @@ export interface CountedBytes {
  * BDAT command), a 2yz to that command that has come before a piece is handed to the
  * socket accepted bytes the server cannot have read: see {@link answeredEarly}. With
  * `written`, these are the transaction's last bytes: `written` is called as soon as the
- * last piece has been handed to the connection, in the same synchronous step, and the wait
+ * last piece has been handed to the connection, in the same synchronous step, in place of
+ * telling the meter of that piece (it tells the whole size: see `FlowOptions.written`), and the wait
  * for that piece to drain no longer ends on `signal` (the transaction is whole: its replies
  * must still be read).
  * @throws SMTPDataError for such a reply; SMTPTimeoutError, SMTPServerDisconnected.
@@ -170,9 +171,10 @@ export async function writePieces(conv: Conversation, parts: readonly Buffer[], 
       if (counted !== undefined) answeredEarly(conv, counted);
       const piece = bytes.subarray(off, off + BODY_PIECE);
       if (written !== undefined && p === parts.length - 1 && off + BODY_PIECE >= bytes.length) {
-        // writeData hands the piece over before its first await.
+        // writeData hands the piece over before its first await. `written` first, and it
+        // tells the meter (the transaction's finishes it): an abort from that report of
+        // the whole size finds the transaction all written, as any abort from here on.
         const drained = conv.channel.writeData(piece, stall);
-        counted?.meter?.sent(piece.length);
         written();
         await drained;
       } else {

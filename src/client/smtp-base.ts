@@ -387,13 +387,14 @@ export abstract class SMTPBase {
     this.#onAbort = null;
   }
 
-  /** Closes the connection: gracefully after QUIT, at once otherwise. */
+  /** Closes the connection: gracefully after QUIT, at once otherwise; one closed already is left
+   * ending as it does (see `abortClosing`: cut by `close()`, the message is lost half way). */
   protected closeNow(graceful: boolean): void {
     const conv = this.conversation;
     this.conversation = null;
     this.forgetConnection();
     if (!conv) return;
     if (graceful) conv.channel.end();
-    else conv.channel.destroy();
+    else if (!conv.channel.closed) conv.channel.destroy();
   }
 }

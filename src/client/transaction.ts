@@ -37,6 +37,7 @@ export interface FlowOptions {
    * connection, though replies may still be awaited. Called in the same synchronous step
    * as that last write (not after an await): an abort that comes in between would close
    * a connection whose transaction is whole, and the message might then have gone or not.
+   * It tells `meter` the whole size (the last piece's report: see `writePieces`).
    */
   written?: () => void;
   /** The caller's `onProgress`, told of each piece of the message written (see `ProgressMeter`). */
