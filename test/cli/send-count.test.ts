@@ -77,3 +77,15 @@ test("send: a recipient whose domain is given in another case is the one address
     await serve.stop();
   }
 });
+
+test("send: recipients whose quoted local parts hold '@' and differ in case are two addresses (only the domain's case does not count): two RCPTs", async () => {
+  const serve = await Serve.start(["--lmtp", "--quiet"]);
+  try {
+    const done = await run(["send", "--lmtp", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test",
+      "--to", '"b@Q"@x.test', "--to", '"b@q"@X.test', "--subject", "s", "-v"]);
+    // The debugging server (smtp-server) refuses quoted local parts: what counts is the RCPTs sent.
+    assert.deepEqual(done.stderr.match(/^C: RCPT TO:.*$/gm), ['C: RCPT TO:<"b@Q"@x.test>', 'C: RCPT TO:<"b@q"@X.test>'], done.stderr);
+  } finally {
+    await serve.stop();
+  }
+});

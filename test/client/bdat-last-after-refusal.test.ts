@@ -37,15 +37,27 @@ ${SECOND}`;
   });
 }
 
-test("pipelined BDAT, SMTP: chunk 1 refused 552 but BDAT LAST in the pipeline answered 250 (the server took what it had) -> SMTPDataError for the chunk whose delivery is unknown, not 'not sent'", async () => {
+for (const lastReply of ["250 queued", "200 2.0.0 taken"]) {
+test(`pipelined BDAT, SMTP: chunk 1 refused 552 but BDAT LAST in the pipeline answered ${lastReply.slice(0, 3)} (the server took what it had) -> SMTPDataError for the chunk whose delivery is unknown, not 'not sent'`, async () => {
   const { chunks, whole } = bigBody();
-  const script = chunkedScript(whole, true).replace("S: 250 chunk 1", "S: 552 5.3.4 chunk too big") + `C: RSET
+  const script = chunkedScript(whole, true).replace("S: 250 chunk 1", "S: 552 5.3.4 chunk too big").replace("S: 250 queued", `S: ${lastReply}`) + `C: RSET
 S: 250 reset
 ${SECOND}`;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", "b@y.test", Readable.from(chunks)), (err: unknown) =>
       err instanceof SMTPDataError && err.smtpCode === 552 && err.command === "BDAT" && err.delivery === "unknown" && /may have been delivered/.test(err.message));
     assert.equal((await client.sendmail("c@x.test", "d@y.test", "second")).size, 0);
+  });
+});
+}
+
+test("pipelined BDAT, SMTP: chunk 1 refused 552, BDAT LAST answered 300 (no completion: the connection closes) -> SMTPDataError for the chunk, not delivered: a 3yz is no acceptance", async () => {
+  const { chunks, whole } = bigBody();
+  const script = chunkedScript(whole, true).replace("S: 250 chunk 1", "S: 552 5.3.4 chunk too big").replace("S: 250 queued", "S: 300 3.0.0 odd");
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", Readable.from(chunks)), (err: unknown) =>
+      err instanceof SMTPDataError && err.smtpCode === 552 && err.command === "BDAT" && err.delivery === "not-delivered" && !/may have been delivered/.test(err.message));
+    assert.equal(client.connected, false);
   });
 });
 

@@ -20,8 +20,8 @@ import { greeting, PIPELINED_GROUP } from "../helpers/client.js";
 import { assertDelivery } from "../helpers/delivery.js";
 import { dataRefused, EARLY, MESSAGE, messageStream, recipientsRefusedAtEnd, refusedAndClosed, withPausedScript } from "../helpers/paused-script.js";
 
-/** The early replies: those of {@link EARLY}, and an acceptance that comes too soon. */
-const REPLIES: readonly [number, string][] = [...EARLY, [250, "2.0.0 Ok: queued"]];
+/** The early replies: those of {@link EARLY}, an acceptance that comes too soon, and a 3yz (no acceptance: not delivered). */
+const REPLIES: readonly [number, string][] = [...EARLY, [250, "2.0.0 Ok: queued"], [300, "3.0.0 odd"]];
 
 /** The end of a script whose server has stopped reading: it reads again, then replies `code text` and keeps reading. */
 function repliedWhileReading(code: number, text: string): string {
@@ -42,7 +42,7 @@ function earlyDelivery(err: unknown, code: number): true {
   return true;
 }
 
-test("DATA, SMTP pipelined and lock-step, in memory and streamed: a 552, 421 or 250 while the message is being written, the server still reading -> at once SMTPDataError for the end of data with that reply, the close as cause; no '.' is sent; a queued call sends nothing", async (t) => {
+test("DATA, SMTP pipelined and lock-step, in memory and streamed: a 552, 421, 250 or 300 while the message is being written, the server still reading -> at once SMTPDataError for the end of data with that reply, the close as cause; no '.' is sent; a queued call sends nothing", async (t) => {
   const openings: [string, string][] = [
     ["pipelined", `${greeting(["PIPELINING"])}${PIPELINED_GROUP}-- pause\nS: 250 ok\nS: 250 ok\nS: 354 go ahead\n`],
     ["lock-step", `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\n-- pause\nS: 354 go ahead\n`],

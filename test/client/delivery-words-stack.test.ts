@@ -45,3 +45,17 @@ test("sentNothing: a message with '$' patterns, one that occurs in the error's n
     stackHeadIsMessage(err, label);
   }
 });
+
+test("sentNothing: a stack that does not start with `name: message` (rewritten by a tool) or is absent is left as it is; the message still says so", () => {
+  const custom = new SMTPServerDisconnected("Connection closed");
+  custom.stack = "    at custom frame (file.js:1:1)";
+  const bare = new SMTPServerDisconnected("Connection closed");
+  bare.stack = undefined;
+  for (const err of [custom, bare]) {
+    const stack = err.stack;
+    assert.equal(sentNothing(err), err);
+    assert.equal(err.message, "Connection closed: the message was not sent");
+    assert.equal(err.stack, stack);
+    assert.equal(err.delivery, "not-delivered");
+  }
+});

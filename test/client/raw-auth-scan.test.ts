@@ -84,3 +84,27 @@ test("the line in progress after an AUTH line in the same write is followed on",
   assert.equal(unended.scan(Buffer.from("AUTH PLAIN x")), 0);
   assert.notEqual(unended.head, "", "the AUTH line goes on: the next write starts no line");
 });
+
+test("secret: the credential of the last AUTH line or answer written raw, whatever white space precedes it; never joined to an earlier exchange's", () => {
+  const scan = new RawAuthScan();
+  assert.equal(scan.scan(Buffer.from("AUTH  PLAIN abcdefgh\r\n")), 0);
+  assert.equal(scan.secret, "abcdefgh", "two spaces before the mechanism");
+  assert.equal(scan.scan(Buffer.from("AUTH PLAIN wxyz1234\r\n")), 0);
+  assert.equal(scan.secret, "wxyz1234", "a second AUTH line: its own initial response only");
+  const open = new RawAuthScan();
+  assert.equal(open.scan(Buffer.from("AUTH PLAIN abcdefgh")), 0);
+  assert.equal(open.secret, "abcdefgh", "an initial response whose line is not ended yet");
+  open.endLine();
+  assert.equal(open.scan(Buffer.from("AUTH PLAIN wxyz1234\r\n")), 0);
+  assert.equal(open.secret, "wxyz1234", "the line a command ended is not continued");
+});
+
+test("secret: an answer written after a command ended the line in progress is its own, not joined to the one before", () => {
+  const scan = new RawAuthScan();
+  assert.equal(scan.scan(Buffer.from("AUTH LOGIN\r\n")), 0);
+  assert.equal(scan.scan(Buffer.from("dXNlcm5hbWU="), true), -1);
+  assert.equal(scan.secret, "dXNlcm5hbWU=");
+  scan.endLine();
+  assert.equal(scan.scan(Buffer.from("cGFzc3dvcmQ=\r\n"), true), -1);
+  assert.equal(scan.secret, "cGFzc3dvcmQ=");
+});

@@ -55,3 +55,19 @@ test("with a tls.secureContext of the caller's, tls.ca is not checked: Node uses
     assert.doesNotThrow(() => void new SMTPPool({ host: "127.0.0.1", port, tls: { secureContext, ca } }).close());
   }
 });
+
+test("the TypeError names the entry of a tls.ca list that holds no certificate; bytes are read where their view is, not their whole buffer", () => {
+  const der = new X509Certificate(certs.ca).raw;
+  assert.throws(() => new SMTP({ tls: { ca: [certs.ca, der] } }), (err: unknown) => notPem.test(String(err)) && String(err).startsWith("TypeError: tls.ca[1] "));
+  assert.throws(() => new SMTP({ tls: { ca: der } }), (err: unknown) => notPem.test(String(err)) && String(err).startsWith("TypeError: tls.ca "));
+  // A view of the DER alone, in a buffer that also holds a PEM certificate before it.
+  const both = Buffer.concat([Buffer.from(certs.ca), der]);
+  assert.throws(() => new SMTP({ tls: { ca: both.subarray(Buffer.byteLength(certs.ca)) } }), (err: unknown) => notPem.test(String(err)));
+});
+
+test("a tls.ca in the PEM forms OpenSSL also reads (TRUSTED CERTIFICATE, X509 CERTIFICATE) is taken", () => {
+  for (const label of ["TRUSTED CERTIFICATE", "X509 CERTIFICATE"]) {
+    const ca = certs.ca.replace(/(BEGIN|END) CERTIFICATE/g, `$1 ${label}`);
+    assert.doesNotThrow(() => new SMTP({ tls: { ca } }), label);
+  }
+});
