@@ -19,9 +19,7 @@ const MASK = "****";
 export function sentSecret(line: string, logAs: string | undefined): string | undefined {
   if (logAs === undefined || logAs === line || !logAs.endsWith(MASK)) return undefined;
   const shown = logAs.slice(0, -MASK.length);
-  if (!line.startsWith(shown)) return undefined;
-  const secret = line.slice(shown.length);
-  return secret.length >= 4 ? secret : undefined;
+  return line.startsWith(shown) ? secretOf(line.slice(shown.length)) : undefined;
 }
 
 /** `text` (an answer, or an initial response, as written) as a credential to mask: trimmed; undefined under 4 characters (see {@link sentSecret}). */
