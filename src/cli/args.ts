@@ -63,6 +63,7 @@ export interface ConnectTarget {
 export interface SendCommand extends ConnectTarget {
   readonly kind: "send";
   readonly from: string;
+  /** Each recipient once (see `uniqueRecipients`): an LMTP server answers, and may deliver, each RCPT apart. */
   readonly to: readonly string[];
   /** undefined: read the message from stdin. */
   readonly file?: string;

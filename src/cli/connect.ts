@@ -287,6 +287,14 @@ function isStarttlsRefusal(err: unknown): err is SMTPResponseException {
   return err instanceof SMTPResponseException && err.command === "STARTTLS";
 }
 
+/**
+ * A 2yz that came before the server had all of the message (`SMTPDataError` whose
+ * `delivery` is "unknown"): it refuses nothing, and the message may have been delivered.
+ */
+function acceptedEarly(err: unknown): err is SMTPDataError {
+  return err instanceof SMTPDataError && err.delivery === "unknown";
+}
+
 function describeLibraryError(err: unknown): string {
   const closed = closing421(err);
   if (closed !== undefined) return `the server closed the connection: ${closed.code} ${closed.message}`;
@@ -311,7 +319,7 @@ function describeLibraryError(err: unknown): string {
   if (err instanceof SMTPAuthenticationError && err.smtpCode >= 200 && err.smtpCode < 400 && err.smtpCode !== 235 && err.smtpCode !== 334) {
     return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;
   }
-  if (err instanceof SMTPDataError && err.delivery === "unknown") {
+  if (acceptedEarly(err)) {
     return `${err.name}: ${err.message} (the server answered before it had all of the message; the connection was closed)`;
   }
   // -1 is the library's (and Python's) code for "no reply": no connection, or text that is not SMTP.
@@ -355,7 +363,7 @@ export function exitCodeFor(err: unknown, phase?: SendPhase): ExitCodeValue {
   if (phase === "send" && err instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
   if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;
   // A 2yz before the server had all of the message refuses nothing: it may have been delivered (5, as a close after the data).
-  if (err instanceof SMTPDataError && err.delivery === "unknown") return ExitCode.UNAVAILABLE;
+  if (acceptedEarly(err)) return ExitCode.UNAVAILABLE;
   if (err instanceof SMTPRecipientsRefused || err instanceof SMTPSenderRefused || err instanceof SMTPDataError) return ExitCode.REFUSED;
   if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || err instanceof SMTPHeloError) return ExitCode.UNAVAILABLE;
   // Any other SMTPResponseException is a plain one: a reply the conversation could not go on

@@ -82,8 +82,13 @@ function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string
   return delivered.size > 0 ? ExitCode.PARTIAL : ExitCode.INTERRUPTED;
 }
 
-/** What a recipient's line says of it: `not confirmed` when no reply to it came (code -1). */
+/** What a recipient's line says of it: `not confirmed` when no reply to it came (see {@link unconfirmed}). */
 type Outcome = "delivered" | "refused" | "not confirmed";
+
+/** True for a recipient's "reply" that never came (code -1: LMTP, the connection lost): whether it got the message is unknown. */
+function unconfirmed(reply: SMTPReply): boolean {
+  return reply.code === -1;
+}
 
 /**
  * Each recipient's outcome in the order given with --to (the order of the RCPTs, and of every
@@ -93,8 +98,7 @@ type Outcome = "delivered" | "refused" | "not confirmed";
 function inOrderGiven(to: readonly string[], delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): [string, Outcome, SMTPReply][] {
   const all: [string, Outcome, SMTPReply][] = [
     ...[...delivered].map(([addr, reply]): [string, Outcome, SMTPReply] => [addr, "delivered", reply]),
-    // code -1: no reply came (LMTP, the connection lost): whether it got the message is unknown
-    ...[...refused].map(([addr, reply]): [string, Outcome, SMTPReply] => [addr, reply.code === -1 ? "not confirmed" : "refused", reply]),
+    ...[...refused].map(([addr, reply]): [string, Outcome, SMTPReply] => [addr, unconfirmed(reply) ? "not confirmed" : "refused", reply]),
   ];
   const order = new Map(to.map((addr, i) => [addr, i]));
   const rank = (addr: string): number => order.get(addr) ?? to.length;
@@ -193,7 +197,7 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
   // connection lost before the first reply after the data, refused at RCPT or not confirmed
   // (code -1), with no count sent to (those not confirmed may have the message).
   const outcomes = e instanceof SMTPRecipientsRefused || e instanceof SMTPServerDisconnected ? e.recipients : undefined;
-  for (const [addr, outcome, reply] of inOrderGiven([...new Set(cmd.to)], new Map(), outcomes ?? new Map())) out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  for (const [addr, outcome, reply] of inOrderGiven(cmd.to, new Map(), outcomes ?? new Map())) out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
   if (e instanceof SMTPRecipientsRefused) out(`sent to 0 of ${recipients} recipient(s)`);
   if (e instanceof MessageTooLargeError) {
     err(`smtplib: ${e.message}`);
@@ -265,9 +269,9 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   let waiting: WaitNote | undefined;
   let onProgress: ((sent: number) => void) | undefined;
   let phase: SendPhase = "connect";
-  // Each address once, as the delivered and refused maps hold it (`--to b --to b`: 1 of 1, not
-  // 1 of 2), and sent once: an LMTP server answers (and may deliver) each RCPT of it apart.
-  const to = [...new Set(cmd.to)];
+  // Each address once (SendCommand.to), as the delivered and refused maps hold it (`--to b
+  // --to b`: 1 of 1, not 1 of 2).
+  const to = cmd.to;
   const recipients = to.length;
   // Ctrl-C or SIGTERM: the bar gives the cursor back, the connection closes, and the exit
   // code says that the server never confirmed the message.
@@ -346,12 +350,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     // none of them a delivery, nobody confirmed the message, so not 3 ("the others got it"):
     // 5, as when it closes before the first of those replies; those not confirmed may have
     // it. With some delivered, 3, and said as an interrupt there says it.
-    const unconfirmed = [...refused.values()].filter((reply) => reply.code === -1).length;
-    if (delivered.size === 0 && unconfirmed > 0) {
-      err(`smtplib: the connection closed before every recipient's reply after the data: no recipient confirmed the message, and ${unconfirmed} not confirmed may have it`);
+    const notConfirmed = [...refused.values()].filter(unconfirmed).length;
+    if (delivered.size === 0 && notConfirmed > 0) {
+      err(`smtplib: the connection closed before every recipient's reply after the data: no recipient confirmed the message, and ${notConfirmed} not confirmed may have it`);
       outcome = ExitCode.UNAVAILABLE;
-    } else if (unconfirmed > 0) {
-      err(`smtplib: the connection closed before every recipient's reply after the data: ${unconfirmed} not confirmed may have the message`);
+    } else if (notConfirmed > 0) {
+      err(`smtplib: the connection closed before every recipient's reply after the data: ${notConfirmed} not confirmed may have the message`);
     }
     await quitWithin(client);
     return outcome;
