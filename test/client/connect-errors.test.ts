@@ -12,15 +12,7 @@ import dns from "node:dns";
 import net from "node:net";
 import { afterEach, describe, it, mock } from "node:test";
 import { SMTP, SMTP_SSL, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../../src/index.js";
-
-/** A port on 127.0.0.1 where nothing listens (it was just closed). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from "../helpers/closed-port.js";
 
 type LookupAll = (host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => void;
 

@@ -8,15 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { it } from "node:test";
 import { SMTP, SMTPConnectError } from "../../src/index.js";
-
-/** A port on 127.0.0.1 where nothing listens (it was just closed). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from "../helpers/closed-port.js";
 
 it("a still-connecting socket whose connection is refused: SMTPConnectError naming the target, Node's error as cause", async () => {
   const port = await closedPort();

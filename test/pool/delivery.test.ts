@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
 import { SMTPException, SMTPPool, SMTPPoolQueueFull, SMTPServerDisconnected } from "../../src/index.js";
+import { closedPort } from "../helpers/closed-port.js";
 import { assertDelivery } from "../helpers/delivery.js";
 import { slowGreeter } from "../helpers/line-server.js";
 
@@ -56,10 +57,7 @@ test("pool: a call refused by maxQueued is SMTPPoolQueueFull, not-delivered", as
 });
 
 test("pool: a call whose connection cannot be opened (refused) fails with that error, not-delivered: nothing of it was written", async () => {
-  const gone = net.createServer();
-  await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
-  const { port } = gone.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const port = await closedPort();
   const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "pool.test" });
   try {
     await assert.rejects(pool.sendmail("a@x.test", "b@x.test", "hi\r\n"), (err: unknown) => {
@@ -74,10 +72,7 @@ test("pool: a call whose connection cannot be opened (refused) fails with that e
 });
 
 test("pool: calls whose connection is refused fail saying 'the message was not sent', as their delivery says, once in the error they share", async () => {
-  const gone = net.createServer();
-  await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
-  const { port } = gone.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const port = await closedPort();
   const pool = new SMTPPool({ host: "127.0.0.1", port, maxConnections: 1, localHostname: "pool.test" });
   try {
     const settled = await Promise.allSettled([1, 2, 3].map((i) => pool.sendmail("a@x.test", "b@x.test", `m${i}\r\n`)));
