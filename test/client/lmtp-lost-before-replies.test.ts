@@ -100,8 +100,8 @@ for (const [name, script, pipelining] of [["DATA, lock-step", LOCK_STEP, false],
   });
 }
 
-test("SMTP: a reply after the end of data that is not SMTP stays SMTPResponseException, 'unknown', without recipients", async () => {
-  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
+/** SMTP, one recipient, DATA lock-step up to its end of data (the reply to "." left to each test). */
+const SMTP_TO_END = `${greeting([])}C: MAIL FROM:<a@x.test>
 S: 250 ok
 C: RCPT TO:<r1@y.test>
 S: 250 ok
@@ -109,8 +109,10 @@ C: DATA
 S: 354 go
 C: hi
 C: .
-S: garbage
 `;
+
+test("SMTP: a reply after the end of data that is not SMTP stays SMTPResponseException, 'unknown', without recipients", async () => {
+  const script = `${SMTP_TO_END}S: garbage\n`;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", ["r1@y.test"], "hi\r\n"), (err) =>
       err instanceof SMTPResponseException && err.constructor === SMTPResponseException && err.smtpCode === -1 && err.delivery === "unknown" && !("recipients" in err));
@@ -147,16 +149,7 @@ test("LMTP low-level data(): the connection closing before the first reply -> SM
 });
 
 test("SMTP: the connection closing after the end of data -> SMTPServerDisconnected without recipients (one reply for all, unchanged)", async () => {
-  const script = `${greeting([])}C: MAIL FROM:<a@x.test>
-S: 250 ok
-C: RCPT TO:<r1@y.test>
-S: 250 ok
-C: DATA
-S: 354 go
-C: hi
-C: .
--- close
-`;
+  const script = `${SMTP_TO_END}-- close\n`;
   await withScript(script, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", ["r1@y.test"], "hi\r\n"), (err) =>
       err instanceof SMTPServerDisconnected && err.recipients === undefined && /may have been delivered$/.test(err.message));
