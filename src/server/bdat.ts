@@ -142,7 +142,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
       if (over) {
         const replies = last && hooks.lmtp ? hooks.replies(session) : 1;
         // RFC 3030 §2: the transaction has failed; what onData got is discarded
-        fail(conn, transfer);
+        fail(conn, transfer, size);
         return answer(conn, resume, () => {
           for (let i = 0; i < replies; i++) conn.send(552, `Error: message exceeds fixed maximum message size ${hooks.limit}`, "MESSAGE_TOO_BIG");
         });
@@ -165,8 +165,9 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     return { stream, decided, received: 0 };
   }
 
-  function fail(conn: Connection, transfer: Transfer): void {
-    transfer.stream.destroy(new Error("BDAT chunk refused: message too big"));
+  function fail(conn: Connection, transfer: Transfer, size: number): void {
+    // `received`: the octets of the message read, the refused chunk's (dropped) included
+    transfer.stream.destroy(Object.assign(new Error("BDAT chunk refused: message too big"), { received: transfer.received + size }));
     conn._resetSession();
     failedBy.add(conn.session.envelope);
   }
