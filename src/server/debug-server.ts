@@ -176,15 +176,21 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     onConnect(session, callback) {
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
-      const connection = [...server.connections].find((c) => c.session === session);
-      if (connection !== undefined) {
-        const onCommand = connection._onCommand;
-        connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
-          logger.commandBytes(session.id, command);
-          onCommand.call(this, command, next);
-        };
+      // smtp-server's connection of the session (its id is the session's): kept by
+      // trackConnections from the moment smtp-server adds it to `server.connections`
+      const connection = connections.get(session.id);
+      if (connection === undefined || connection.session !== session) {
+        // without it the transcript's C: lines and CHUNKING would be silently wrong for the
+        // session (another smtp-server version adding connections otherwise): refused, loudly
+        event(session.id, "internal error: smtp-server's connection for this session not found; session refused");
+        return callback(Object.assign(new Error("Debugging server internal error: connection not found (smtp-server version?)"), { responseCode: 421 }));
       }
-      if (options.extensions?.chunking === true && connection !== undefined) {
+      const onCommand = connection._onCommand;
+      connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
+        logger.commandBytes(session.id, command);
+        onCommand.call(this, command, next);
+      };
+      if (options.extensions?.chunking === true) {
         enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 });
       }
       callback();
