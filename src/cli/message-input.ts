@@ -3,7 +3,7 @@
  * whole), with its size when it can be known, and the bound of the server's SIZE limit.
  * @module
  */
-import { close, closeSync, constants, createReadStream, fstat, fstatSync, open, openSync, read, readFileSync, statSync, type Stats } from "node:fs";
+import { close, constants, createReadStream, fstat, fstatSync, open, read, readFileSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Socket } from "node:net";
 import type { Readable } from "node:stream";
@@ -14,6 +14,7 @@ import { asBuffer } from "../protocol/bytes.js";
 import { LF, LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
 import { paramValue } from "../protocol/params.js";
 import type { SendCommand } from "./args.js";
+import { ENDLESS_DEVICE, isEndlessDevice, isTerminalPath } from "./input-device.js";
 import type { Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
 
@@ -225,10 +226,13 @@ function streamedMessage(stream: Readable, lines: boolean, expected?: number): S
  * before connecting; stdin redirected from a file has a size too: what is left of it from
  * the position stdin is at (when it can be known: Linux), not the whole file's.
  * `scan` shows the pass over a regular file that counts its size (see {@link sizeOf}).
+ * With `defer`, that pass is not awaited: it runs meanwhile (the caller connects), and
+ * `sizing` resolves to the size (rejecting with what reading failed with, or the signal's
+ * reason once `defer` aborts: the pass stops then); no `size` is given.
  * @throws TypeError (a usage error) for a device other than a terminal or /dev/null, as
  *   --file or on stdin: `/dev/zero` and `/dev/urandom` have no end, the message none either.
  */
-export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined, scan?: ScanDisplay): Promise<{ body: Uint8Array | StreamedMessage; size?: number }> {
+export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined, scan?: ScanDisplay, defer?: AbortSignal): Promise<OpenedMessage> {
   const file = cmd.file;
   // a binary body (RFC 3030 §3) goes as given; any other gets CRLF line ends
   const lines = paramValue(cmd.mailOptions, "BODY")?.toUpperCase() !== "BINARYMIME";
@@ -246,8 +250,9 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
     const sized = info.isFile() && info.size > 0;
     const stream = createReadStream(file, { highWaterMark: 64 * 1024, ...(sized ? { end: info.size } : {}) });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    const size = sized ? await fileSize(file, 0, info.size, lines, () => scan?.(`reading ${escapeControl(file)} for its size as sent`, info.size)) : undefined;
-    return { body: streamedMessage(stream, lines, sized ? info.size : undefined), ...(size === undefined ? {} : { size }) };
+    const body = streamedMessage(stream, lines, sized ? info.size : undefined);
+    if (!sized) return { body };
+    return sizeResult(body, fileSize(file, 0, info.size, lines, () => scan?.(`reading ${escapeControl(file)} for its size as sent`, info.size), defer), defer);
   }
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
@@ -256,19 +261,38 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
   // (a regular file of size 0 may have text all the same: /proc/version)
   const left = stdin.isFile() && stdin.size > 0 ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
-  const size = left === undefined ? undefined : await sizeOf(0, stdin.size - left, left, lines, () => scan?.("reading stdin for its size as sent", left));
-  return { body: streamedMessage(process.stdin, lines, left), ...(size === undefined ? {} : { size }) };
+  const body = streamedMessage(process.stdin, lines, left);
+  if (left === undefined) return { body };
+  return sizeResult(body, sizeOf(0, stdin.size - left, left, lines, () => scan?.("reading stdin for its size as sent", left), defer), defer);
+}
+
+/** What {@link openMessage} opened: the body, and its size as sent when known (or being counted). */
+export interface OpenedMessage {
+  /** The message: bytes (a test message) or streamed (a file, a pipe, stdin). */
+  readonly body: Uint8Array | StreamedMessage;
+  /** The size as sent, when known now. */
+  readonly size?: number;
+  /** The size as sent, being counted (openMessage's `defer`): rejects as the pass fails or is stopped. */
+  readonly sizing?: Promise<number>;
+}
+
+/** `counting` awaited (no `defer`) as `size`, or handed on as `sizing`. */
+async function sizeResult(body: StreamedMessage, counting: Promise<number>, defer: AbortSignal | undefined): Promise<OpenedMessage> {
+  if (defer === undefined) return { body, size: await counting };
+  // awaited later, or never (the connection failed first): not an unhandled rejection meanwhile
+  counting.catch(() => undefined);
+  return { body, sizing: counting };
 }
 
 /**
  * The size of `length` bytes of the regular file `file` as they are sent (see {@link sizeOf}),
  * declared as SIZE= and shown as the progress bar's total.
  */
-async function fileSize(file: string, start: number, length: number, lines: boolean, display: () => Progress | undefined): Promise<number> {
+async function fileSize(file: string, start: number, length: number, lines: boolean, display: () => Progress | undefined, stop?: AbortSignal): Promise<number> {
   if (!lines || length === 0) return length;
   const fd = await openFd(file, constants.O_RDONLY);
   try {
-    return await sizeOf(fd, start, length, lines, display);
+    return await sizeOf(fd, start, length, lines, display, stop);
   } finally {
     await closeFd(fd);
   }
@@ -282,15 +306,17 @@ async function fileSize(file: string, start: number, length: number, lines: bool
  * once it had all of it). One scan, {@link SCAN_PIECE} at a time (a file of gigabytes is
  * never held), read at positions (stdin's position is left where it is). It takes seconds
  * for gigabytes (about 0.5 s a GB from the page cache, a disk's speed otherwise, more for
- * short lines): `display` (called once the pass begins) shows it.
+ * short lines): `display` (called once the pass begins) shows it. `stop` ends it between
+ * pieces (rejecting with its reason).
  */
-async function sizeOf(fd: number, start: number, length: number, lines: boolean, display: () => Progress | undefined): Promise<number> {
+async function sizeOf(fd: number, start: number, length: number, lines: boolean, display: () => Progress | undefined, stop?: AbortSignal): Promise<number> {
   if (!lines || length === 0) return length;
   const counter = new NormalizedLength();
   const piece = Buffer.allocUnsafe(Math.min(SCAN_PIECE, length));
   const shown = display();
   try {
     for (let done = 0; done < length;) {
+      stop?.throwIfAborted();
       const { bytesRead } = await readFd(fd, piece, 0, Math.min(piece.length, length - done), start + done);
       // a file cut short meanwhile: what is left of it is what goes
       if (bytesRead === 0) break;
@@ -302,41 +328,6 @@ async function sizeOf(fd: number, start: number, length: number, lines: boolean,
     shown?.stop();
   }
   return counter.ended();
-}
-
-/** What a device refused as the message is, and what to give instead. */
-const ENDLESS_DEVICE = "a device, not a regular file or a pipe: read as the message, one such as /dev/zero would never end (give a file, a pipe or stdin)";
-
-/**
- * True for a character or block device that is neither a terminal (`isTerminal`, asked only
- * for a character device) nor /dev/null (an empty message, which send warns about).
- */
-function isEndlessDevice(info: Stats, isTerminal: () => boolean): boolean {
-  if (info.isBlockDevice()) return true;
-  if (!info.isCharacterDevice()) return false;
-  return info.rdev !== devNullRdev() && !isTerminal();
-}
-
-/** The device number of /dev/null; undefined where there is none. */
-function devNullRdev(): number | undefined {
-  try {
-    return statSync("/dev/null").rdev;
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when the character device `path` is a terminal (opened non-blocking, to ask, and closed). */
-function isTerminalPath(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    return isatty(fd);
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /**

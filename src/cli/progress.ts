@@ -91,7 +91,7 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
 }
 
 /**
- * Starts the line of the pass `send` makes over a file before connecting, counting its line
+ * Starts the line of the pass `send` makes over a file while connecting, counting its line
  * ends for its size as sent (see message-input.ts): a multi-gigabyte file, or one on a slow
  * disk, takes seconds. Nothing for `check.stallMs` (a quick pass shows nothing), then, as
  * bytes are read, "`what`: 45% of 1.5 GiB" on `stream` (stderr; a terminal), redrawn at most

@@ -251,9 +251,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   }
   const onTerminal = cmd.progress && cmd.verbosity === 0 && process.stderr.isTTY === true;
   let message: Awaited<ReturnType<typeof openMessage>>;
+  // A file's line ends are counted while connecting (seconds for gigabytes, shown when slow):
+  // a server that cannot be reached is said at once, and the pass then stopped.
+  const scanning = new AbortController();
   try {
-    // a file's line ends are counted before connecting: seconds for gigabytes, shown when slow
-    message = await openMessage(cmd, stdin.stats, onTerminal ? (what, length) => startScanNote(what, length) : undefined);
+    message = await openMessage(cmd, stdin.stats, onTerminal ? (what, length) => startScanNote(what, length) : undefined, scanning.signal);
   } catch (e) {
     if (e instanceof TypeError) {
       err(`smtplib: ${e.message}`);
@@ -262,7 +264,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     err(`smtplib: cannot read the message: ${openFailure(e, cmd.file)}`);
     return ExitCode.NO_INPUT;
   }
-  const size = message.size;
+  let size = message.size;
   let client: Client | undefined;
   let progress: Progress | undefined;
   // what no bar covers: a server slow to connect, greet, log in or answer a small message
@@ -312,6 +314,19 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       phase = "auth";
       waiting?.waitingFor("the server (login)");
       await client.login(cmd.user, password);
+    }
+    if (message.sizing !== undefined) {
+      // the size pass, if still running (its own line on a terminal): no wait for the server
+      waiting?.stop();
+      try {
+        size = await message.sizing;
+      } catch (e) {
+        err(`smtplib: cannot read the message: ${openFailure(e, cmd.file)}`);
+        outcome = ExitCode.NO_INPUT;
+        await quitWithin(client);
+        return outcome;
+      }
+      if (onTerminal) waiting = startWaitNote("the server");
     }
     phase = "send";
     // a stream past the server's SIZE (known once greeted) would be refused once whole: an endless pipe, never
@@ -370,6 +385,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     if (client?.connected) await quitWithin(client);
     return outcome;
   } finally {
+    scanning.abort();
     clearTimeout(lateExit);
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);

@@ -47,6 +47,7 @@ export function formatMessage(message: ReceivedMessage, index: number, maxBytes 
  */
 function streamMessages(out: (text: string) => void): Pick<DebugServerHooks, "onMessageStart" | "onMessageData" | "onMessageEnd"> {
   let started = 0;
+  // size: the bytes shown (handed to onMessageData)
   const open = new Map<string, { index: number; size: number; shower: DataShower; lines: SessionLines }>();
   const write = (text: string): void => {
     if (text !== "") out(text);
@@ -63,12 +64,14 @@ function streamMessages(out: (text: string) => void): Pick<DebugServerHooks, "on
       m.size += chunk.length;
       write(m.lines.push(m.shower.push(chunk)));
     },
-    onMessageEnd: (session, refused) => {
+    onMessageEnd: (session, refused, received) => {
       const m = open.get(session);
       if (m === undefined) return;
       open.delete(session);
+      // the bytes received; fewer were shown of a message refused as too big (none past the limit)
+      const shown = m.size < received ? `, first ${m.size} shown` : "";
       const why = refused === undefined ? "" : `, not kept: ${escapeControl(refused)}`;
-      write(m.lines.push(m.shower.end()) + m.lines.end() + m.lines.push(`---------- end of message ${m.index} (${m.size} bytes${why}) ----------\n`));
+      write(m.lines.push(m.shower.end()) + m.lines.end() + m.lines.push(`---------- end of message ${m.index} (${received} bytes${shown}${why}) ----------\n`));
     },
   };
 }

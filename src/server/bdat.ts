@@ -51,6 +51,13 @@ export function checkChunkingSupport(): void {
   }
 }
 
+/**
+ * The 503 to a BDAT that follows a refused chunk of its transaction (pipelined behind it):
+ * RFC 3030 §2 has the server read and discard such chunks and the client send RSET; "need
+ * MAIL command" would read as if the client had never sent one.
+ */
+const FAILED_EARLIER = "Error: transaction failed by an earlier refused BDAT chunk; this chunk discarded, send RSET (RFC 3030 section 2)";
+
 /** `BDAT <size> [LAST]` (RFC 3030 §2); a size past 15 digits is not one the server can count. */
 const BDAT_SYNTAX = /^BDAT +(\d{1,15})( +LAST)? *$/i;
 
@@ -65,6 +72,9 @@ const BDAT_SYNTAX = /^BDAT +(\d{1,15})( +LAST)? *$/i;
 export function enableChunking(connection: Connection, hooks: ChunkingHooks): void {
   // Keyed by envelope: smtp-server makes a new one per transaction (RSET, EHLO, a delivered message).
   const transfers = new WeakMap<object, Transfer>();
+  // The envelope that a refused chunk left (see fail): BDATs still in the client's pipeline
+  // after it are read and dropped (RFC 3030 §2), and their 503 says why, until MAIL or RSET.
+  const failedBy = new WeakSet<object>();
   const conn = connection as Connection & Record<string, unknown>;
   const ehlo = connection.handler_EHLO;
   conn.handler_EHLO = function (this: Connection, command: Buffer, callback: () => void): void {
@@ -116,7 +126,8 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     // CHUNKING is offered in the EHLO/LHLO reply only: not after HELO, nor after STARTTLS until the next EHLO
     const offered = ["EHLO", "LHLO"].includes(String(session.openingCommand).toUpperCase());
     const refusal = !offered ? "Error: BDAT without EHLO: CHUNKING was not offered (RFC 3030 section 2)"
-      : envelope.mailFrom === false ? "Error: need MAIL command" : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
+      : envelope.mailFrom === false ? (failedBy.has(envelope) ? FAILED_EARLIER : "Error: need MAIL command")
+      : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
     let transfer = refusal === undefined ? transfers.get(envelope) : undefined;
     if (refusal === undefined && transfer === undefined) {
       transfers.set(envelope, transfer = start(session));
@@ -131,7 +142,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
       if (over) {
         const replies = last && hooks.lmtp ? hooks.replies(session) : 1;
         // RFC 3030 §2: the transaction has failed; what onData got is discarded
-        fail(conn, transfer);
+        fail(conn, transfer, size);
         return answer(conn, resume, () => {
           for (let i = 0; i < replies; i++) conn.send(552, `Error: message exceeds fixed maximum message size ${hooks.limit}`, "MESSAGE_TOO_BIG");
         });
@@ -154,9 +165,11 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     return { stream, decided, received: 0 };
   }
 
-  function fail(conn: Connection, transfer: Transfer): void {
-    transfer.stream.destroy(new Error("BDAT chunk refused: message too big"));
+  function fail(conn: Connection, transfer: Transfer, size: number): void {
+    // `received`: the octets of the message read, the refused chunk's (dropped) included
+    transfer.stream.destroy(Object.assign(new Error("BDAT chunk refused: message too big"), { received: transfer.received + size }));
     conn._resetSession();
+    failedBy.add(conn.session.envelope);
   }
 
   /** Ends the stream onData reads of `envelope`'s message unless BDAT LAST ended it. */

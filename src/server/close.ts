@@ -8,6 +8,8 @@ type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
 
 /** The connections of a server from their start until their session's `onClose`. */
 export interface ConnectionTracker {
+  /** The connection of a session, from its start until its `onClose` (a lookup by id, O(1)). */
+  get(session: string): Connection | undefined;
   /** Call from smtp-server's `onClose`: the session's socket has closed. */
   closed(session: string): void;
   /**
@@ -36,6 +38,7 @@ export function trackConnections(server: SMTPServer): ConnectionTracker {
     return add.call(this, connection);
   };
   return {
+    get: (session) => live.get(session),
     closed(session) {
       live.delete(session);
       if (live.size === 0) allClosed?.();

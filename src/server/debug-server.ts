@@ -10,6 +10,7 @@ import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { checkChunkingSupport, enableChunking, type DataCallback } from "./bdat.js";
 import { trackConnections } from "./close.js";
+import { checkCredentials } from "./credentials.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { messageInfo, receive } from "./receive.js";
@@ -65,13 +66,14 @@ export interface DebugServerHooks {
    * of the data as it arrives (DATA unstuffed, BDAT as sent; none past the size limit), so a
    * caller can show a message whole without the server holding it (`keepBytes: 0`); then
    * `onMessageEnd` once it is over: `refused` is the reason it was not kept (after a 4xx/5xx),
-   * undefined when it was (after `onMessage`).
+   * undefined when it was (after `onMessage`); `received` the bytes of data received, those
+   * past the size limit (not handed to `onMessageData`) included.
    */
   readonly onMessageStart?: (session: string, message: MessageInfo) => void;
   /** See {@link DebugServerHooks.onMessageStart}. */
   readonly onMessageData?: (session: string, chunk: Buffer) => void;
   /** See {@link DebugServerHooks.onMessageStart}. */
-  readonly onMessageEnd?: (session: string, refused?: string) => void;
+  readonly onMessageEnd?: (session: string, refused: string | undefined, received: number) => void;
 }
 
 /** A running debugging server. */
@@ -174,15 +176,21 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     onConnect(session, callback) {
       event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
-      const connection = [...server.connections].find((c) => c.session === session);
-      if (connection !== undefined) {
-        const onCommand = connection._onCommand;
-        connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
-          logger.commandBytes(session.id, command);
-          onCommand.call(this, command, next);
-        };
+      // smtp-server's connection of the session (its id is the session's): kept by
+      // trackConnections from the moment smtp-server adds it to `server.connections`
+      const connection = connections.get(session.id);
+      if (connection === undefined || connection.session !== session) {
+        // without it the transcript's C: lines and CHUNKING would be silently wrong for the
+        // session (another smtp-server version adding connections otherwise): refused, loudly
+        event(session.id, "internal error: smtp-server's connection for this session not found; session refused");
+        return callback(Object.assign(new Error("Debugging server internal error: connection not found (smtp-server version?)"), { responseCode: 421 }));
       }
-      if (options.extensions?.chunking === true && connection !== undefined) {
+      const onCommand = connection._onCommand;
+      connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
+        logger.commandBytes(session.id, command);
+        onCommand.call(this, command, next);
+      };
+      if (options.extensions?.chunking === true) {
         enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 });
       }
       callback();
@@ -251,11 +259,13 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     // may begin first: the hooks are keyed by session, so that one is ended here, before.
     openMessage.get(id)?.("transaction reset before the message's end");
     let open = true;
+    // bytes received so far (receive counts them, past the size limit too)
+    const counted = { bytes: 0 };
     const end = (refused?: string): void => {
       if (!open) return;
       open = false;
       if (openMessage.get(id) === end) openMessage.delete(id);
-      options.onMessageEnd?.(id, refused);
+      options.onMessageEnd?.(id, refused, counted.bytes);
     };
     openMessage.set(id, end);
     options.onMessageStart?.(id, messageInfo(session, paramsSent));
@@ -265,7 +275,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       reply(err, message);
     };
     const onChunk = options.onMessageData && ((chunk: Buffer) => void (open && options.onMessageData?.(id, chunk)));
-    void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, ...(onChunk ? { onChunk } : {}) }).then(
+    void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, counted, ...(onChunk ? { onChunk } : {}) }).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
         const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
@@ -278,6 +288,9 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
         // Typically the client went away before the final ".": say so, or the transcript's
         // "<n bytes of DATA>" reads like a message that arrived.
         event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
+        // a BDAT chunk refused as too big: its octets were read (and dropped), not streamed
+        const refusedChunk = (err as { received?: unknown } | undefined)?.received;
+        if (typeof refusedChunk === "number") counted.bytes = refusedChunk;
         callback(Object.assign(new Error(`Error reading data: ${String(err)}`), { responseCode: 451 }));
       },
     );
@@ -378,18 +391,4 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-function checkCredentials(auth: SMTPServerAuthentication, expected: string): boolean {
-  switch (auth.method) {
-    case "PLAIN":
-    case "LOGIN":
-      return auth.password === expected;
-    case "CRAM-MD5":
-      return auth.validatePassword(expected);
-    case "XOAUTH2":
-      return auth.accessToken === expected;
-    default:
-      return false;
-  }
 }

@@ -17,6 +17,8 @@ export interface ReceiveOptions {
   readonly paramsSent: WeakMap<object, string>;
   /** Called with each piece of data within `limit`, as it arrives. */
   readonly onChunk?: (chunk: Buffer) => void;
+  /** Kept up to date with the bytes read so far, those past `limit` included (also when the stream then fails). */
+  readonly counted?: { bytes: number };
 }
 
 /** The envelope of the session's transaction, as {@link ReceivedMessage} holds it. */
@@ -42,6 +44,7 @@ export async function receive(stream: SMTPServerDataStream, session: SMTPServerS
   let kept = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length;
+    if (options.counted) options.counted.bytes = size;
     // Past the size limit the message is refused (552): its bytes are read but not kept.
     if (stream.sizeExceeded || size > limit) continue;
     options.onChunk?.(chunk);

@@ -115,19 +115,22 @@ export async function connectSocket(options: OpenOptions, reader: DirectReader |
   const base: net.NetConnectOpts = path !== undefined
     ? { path }
     : {
-        host, port, noDelay: true,
+        host, port,
         ...(sourceAddress?.host ? sourceBinding(sourceAddress.host) : {}),
         ...(sourceAddress?.port ? { localPort: sourceAddress.port } : {}),
       };
+  // Nagle off on TCP (each pipelined group's second write would wait for the server's
+  // delayed ACK), set on the socket once connected: tls.connect ignores a `noDelay` option
+  // (its TLSSocket is made without it, Node 20), so SMTP_SSL's sockets kept Nagle on.
   const attempt = async (target: net.NetConnectOpts, ms: number, limit: number): Promise<net.Socket> => {
     if (implicitTLS === undefined) {
       const socket = net.connect(reader === null ? target : { ...target, onread: { buffer: reader.buffer, callback: reader.onread } });
       await handshake(socket, "connect", ms, signal, path ?? host, port, null, {}, limit);
-      return socket;
+      return path === undefined ? socket.setNoDelay(true) : socket;
     }
     const socket = tls.connect({ ...target, ...tlsOptionsFor(path !== undefined ? undefined : host, implicitTLS) });
     await handshake(socket, "secureConnect", ms, signal, path ?? host, port, "implicit", implicitTLS, limit);
-    return socket;
+    return path === undefined ? socket.setNoDelay(true) : socket;
   };
   // Bound to a source address, a name's addresses are tried in turn (Node would take the first only).
   const family = (base as { family?: number }).family;

@@ -1,4 +1,4 @@
-// `smtplib send --file BIG` counts the file's line ends before connecting (its size as sent,
+// `smtplib send --file BIG` counts the file's line ends while connecting (its size as sent,
 // for SIZE= and the progress total): for gigabytes that pass takes seconds, which on a
 // terminal must not look like a hang. The pass reports each piece it reads to a display that
 // shows nothing for its first 3 s, then "reading FILE for its size as sent: 45% of 1.5 GiB".
@@ -46,6 +46,30 @@ test("send --file: the pass counting a file's size as sent is shown, told every 
   if (!(binary.body instanceof Uint8Array)) binary.body.destroy();
   assert.equal(binary.size, text.length);
   assert.equal(shown.length, 1);
+});
+
+test("send --file, the size pass deferred (while connecting): its size comes as `sizing`, and aborting stops the pass and erases its line", async () => {
+  // 3.5 MiB with LF line ends: four pieces of the scan
+  const text = "line of text\n".repeat(Math.ceil((3.5 * 1024 * 1024) / 13));
+  const file = await tempFile("big.eml", text);
+  const shown: { added: number; stopped: boolean }[] = [];
+  const display = (): Progress => {
+    const s = { added: 0, stopped: false };
+    shown.push(s);
+    return { add: (bytes) => { s.added += bytes; }, stop: () => { s.stopped = true; } };
+  };
+  const whole = await openMessage(command(file), undefined, display, new AbortController().signal);
+  if (!(whole.body instanceof Uint8Array)) whole.body.destroy();
+  assert.equal(whole.size, undefined);
+  assert.equal(await whole.sizing, Buffer.byteLength(text.replaceAll("\n", "\r\n")));
+  const stop = new AbortController();
+  const stopped = await openMessage(command(file), undefined, display, stop.signal);
+  if (!(stopped.body instanceof Uint8Array)) stopped.body.destroy();
+  stop.abort();
+  await assert.rejects(stopped.sizing!, { name: "AbortError" });
+  assert.equal(shown.length, 2);
+  assert.ok(shown[1]!.stopped);
+  assert.ok(shown[1]!.added < text.length, "the pass ended before the file's end");
 });
 
 test("the size pass's line: nothing for its first 3 s, then its share read, at most once a second, erased at its end", () => {

@@ -59,8 +59,25 @@ test("serve --print-max 0: the server holds none of a message (keepBytes 0), whi
     const shown = `RCPT TO:   <b@example.org>\n\n${body}---------- end of message 1 (${size} bytes) ----------\n`;
     // "[id] " at the start of each line
     assert.ok(serve.stdout.includes(shown.replace(/^(?=.)|(?<=\n)(?!$)/gs, `[${id}] `)), serve.stdout.slice(0, 300));
-    assert.match(serve.stdout, /\n\[[^\]]+\] ---------- end of message 2 \(\d+ bytes, not kept: [^\n]*size[^\n]*\) -+\n/);
+    // the bytes received (the message and its CRLF), not the bytes shown (none past the limit)
+    const end2 = /\n\[[^\]]+\] ---------- end of message 2 \((\d+) bytes, first (\d+) shown, not kept: [^\n]*size[^\n]*\) -+\n/.exec(serve.stdout);
+    assert.ok(end2, serve.stdout.slice(-300));
+    assert.equal(Number(end2[1]), 1_200_002);
+    assert.ok(Number(end2[2]) <= 1_000_000);
   } finally {
     await serve.stop();
+  }
+});
+
+test("serve --print-max 0 --chunking: a message refused as too big at a BDAT chunk ends with the bytes received (the refused chunk's included), and those shown", async () => {
+  const serve = await Serve.start(["--quiet", "--print-max", "0", "--chunking", "--size", "10"]);
+  try {
+    // rawSession ends each line with CRLF: chunks of "123456\r\n" (8 octets) and "9\r\n" (3)
+    const wire = await rawSession(serve.port, ["EHLO client.example", "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "BDAT 8\r\n123456", "BDAT 3\r\n9"]);
+    assert.match(wire, /\r\n250 [^\r]*8 octets[^\r]*\r\n552 /);
+    await serve.waitFor(/end of message 1 /);
+    assert.match(serve.stdout, /\] ---------- end of message 1 \(11 bytes, first 8 shown, not kept: [^\n]*\) -+\n/);
+  } finally {
+    assert.equal(await serve.stop(), 0);
   }
 });

@@ -130,6 +130,39 @@ test("RSET between chunks discards the message (the transcript says so); a chunk
   });
 });
 
+test("chunks pipelined behind a refused (552) chunk get a 503 saying the transaction failed and to send RSET, not 'need MAIL command' (RFC 3030 §2)", async () => {
+  await withServer({ ...ON, size: 10 }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    // all in one write, as a pipelining client sends them before any reply
+    c.socket.write("BDAT 8\r\n12345678BDAT 3\r\n9abBDAT 2\r\ncdBDAT 1 LAST\r\ne");
+    assert.match(await c.reply(), /^250 /);
+    assert.match(await c.reply(), /^552 /);
+    for (let i = 0; i < 2; i++) {
+      const reply = await c.reply();
+      assert.match(reply, /^503 5\.5\.1 /);
+      assert.match(reply, /transaction failed by an earlier refused BDAT chunk.*send RSET/);
+      assert.doesNotMatch(reply, /need MAIL/);
+    }
+    // RSET ends that: a BDAT then is one without a transaction
+    assert.match(await c.cmd("RSET"), /^250 /);
+    assert.match(await bdat(c, "BDAT 1 LAST", "f"), /^503 .*need MAIL command/);
+    // and so does a new MAIL straight after the refusal, without RSET
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    assert.match(await bdat(c, "BDAT 12", "123456789abc"), /^552 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    assert.match(await bdat(c, "BDAT 3 LAST", "xyz"), /^250 /);
+    c.close();
+    assert.equal(server.messages.length, 1);
+    assert.equal(server.messages[0]!.data.toString(), "xyz");
+  });
+});
+
 test("a client that leaves mid-BDAT: the message is discarded, not left pending", async () => {
   let discarded: () => void = () => undefined;
   const seen = new Promise<void>((resolve) => { discarded = resolve; });
