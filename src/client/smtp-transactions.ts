@@ -55,9 +55,9 @@ export interface SendMessageOptions {
    * before dot-stuffing), so that with a known size it gives a share done. It is called as
    * each piece of a message written in pieces goes (a stream's chunks, and with BDAT a chunk
    * over 128 KiB in pieces of 128 KiB; a message in memory over 128 KiB in pieces of
-   * 128 KiB; an empty chunk tells nothing), and once
-   * with the whole size when the last byte has been handed over (before the server's reply
-   * to it). A call that fails before its message does not call it. It runs between writes:
+   * 128 KiB; an empty chunk tells nothing; over DATA, once the next piece has come), and
+   * once with the whole size when the last byte and the end of data have been handed over
+   * (before the reply: an abort from it lets the message go whole). A call that fails before its message does not call it. It runs between writes:
    * keep it short. What it throws, or the promise it returns rejects with, does not stop
    * the message (use `signal` to cancel the call): it is said as a process warning
    * (`SMTPLIB_ON_PROGRESS`), once.
