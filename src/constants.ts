@@ -57,6 +57,14 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
 /** The names of the per-phase timeouts. */
 export type TimeoutPhase = keyof typeof DEFAULT_TIMEOUTS;
 
+/**
+ * How much longer `close()` lets a connection that an aborted call closed gracefully (its
+ * message all written, README "Cancelling") send what it still holds, at most (and never
+ * past the `dataBlock` timeout): a caller that closes wants the socket, and the process it
+ * keeps alive, gone, while a server still reading gets the end of the message.
+ */
+export const CLOSE_GRACE_MS = 1_000;
+
 /** The longest delay a timer can wait: Node fires longer ones after 1 ms. */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 

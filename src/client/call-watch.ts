@@ -11,7 +11,8 @@ import type { Request } from "./request.js";
 export interface CallWatch {
   /**
    * Set just before the first byte of the call's transaction (the MAIL that begins it, or
-   * the RSET leading that) is written; never cleared by the call. A call that ends with it still false
+   * the RSET pipelined ahead of that; lock-step, such an RSET goes alone before and is no
+   * part of it) is written; never cleared by the call. A call that ends with it still false
    * wrote nothing of its transaction: it was aborted before its turn, refused by a check
    * before any byte, or it found the connection gone. Once set, part of it may be out,
    * whatever happens next (an abort mid-send closes the connection; nothing is taken back).

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TimeoutPhase } from "../constants.js";
+import { CLOSE_GRACE_MS, type TimeoutPhase } from "../constants.js";
 import { closedBy421, SMTPTimeoutError } from "../errors.js";
 import { untilAborted } from "./abortable.js";
 import type { CommandEncoding } from "../protocol/commands.js";
@@ -164,6 +164,16 @@ export class Conversation {
   /** The timeout of a phase in ms. */
   timeout(phase: TimeoutPhase): number {
     return this.#kinds[phase].timeout;
+  }
+
+  /**
+   * Closes the connection for `close()`: at once, or, when an aborted call has closed it
+   * gracefully already (its message all written: see `abortClosing`), after what it still
+   * holds has gone, within {@link CLOSE_GRACE_MS} (or `dataBlock`, when shorter) from now.
+   */
+  hangUp(): void {
+    if (!this.channel.closed) this.channel.destroy();
+    else this.channel.endWithin(Math.min(this.timeout("dataBlock"), CLOSE_GRACE_MS));
   }
 
   /**

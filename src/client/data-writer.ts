@@ -76,7 +76,11 @@ export interface StreamedWrite {
    * whole (see `FlowOptions.written`).
    */
   written?: (() => void) | undefined;
-  /** Told of each piece of the message once it has been written (see `ProgressMeter`). */
+  /**
+   * Told of each piece of the message once it has been written and the next has come; the
+   * last, once the end of data has gone too: by `written`, which tells it the whole size
+   * (see `ProgressMeter`).
+   */
   meter?: ProgressMeter | undefined;
   /** For a stream: the error for a string chunk that is not ASCII, when the transaction takes no 8-bit data (see `streamChunks`). */
   eightBit?: EightBitRefusal | undefined;
@@ -89,6 +93,11 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   const stall = conv.timeout("dataBlock");
   // Pieces that stuffing changes are copied into these, each reused once written.
   const buffers = new WriteBuffers(AT_ONCE_MAX);
+  // The piece written last, not yet told to the meter: it is told once the next one has
+  // come, so that it is known not to be the last. The last is told with the whole size by
+  // `written`, once the end of data has gone too: an abort from the report of the whole
+  // size finds the message all written, as over BDAT (where the last chunk goes with LAST).
+  let untold = 0;
   try {
     answeredBeforeBody(conv);
     conv.channel.bodyStarted();
@@ -96,13 +105,15 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
       // A stream's chunk larger than a piece is stuffed and written piece by piece too: no
       // stuffed copy of it whole, and each piece told to the meter as it goes.
       for (let off = 0; off < chunk.length; off += BODY_PIECE) {
+        if (untold > 0) meter!.sent(untold);
+        untold = 0;
         signal?.throwIfAborted();
         const piece = chunk.length <= BODY_PIECE ? chunk : chunk.subarray(off, off + BODY_PIECE);
         meter?.read(piece.length);
         // At most twice BODY_PIECE once stuffed: within AT_ONCE_MAX, one write.
         const out = stuffer.push(piece, buffers.take);
         if (out.length) await conv.channel.writeData(out, stall, signal, buffers.afterWrite(out));
-        meter?.sent(piece.length);
+        if (meter !== undefined) untold = piece.length;
       }
     }
   } catch (err) {
@@ -115,7 +126,8 @@ export async function writeStreamed(conv: Conversation, body: Body, accepted: nu
   }
   conv.channel.bodyEnded();
   const slots = endData(conv, stuffer, [stuffer.end()], accepted, followed);
-  written?.();
+  if (written !== undefined) written();
+  else if (untold > 0) meter!.sent(untold);
   return slots;
 }
 

@@ -101,7 +101,7 @@ export function rawRecipient(verb: string, args: string): string | undefined {
 }
 
 /** True when the next transaction must start with RSET (see {@link openGroup}). */
-function needsReset(conv: Conversation): boolean {
+export function needsReset(conv: Conversation): boolean {
   return conv.unreadWhole > 0 || conv.resetDue;
 }
 
@@ -121,4 +121,16 @@ export async function leadLockStep(conv: Conversation): Promise<void> {
   const [rset] = conv.pipeline([RSET], false, true);
   resetWritten(conv);
   await conv.settled(rset!);
+}
+
+/**
+ * {@link leadLockStep} before anything of a lock-step transaction is written (`needsReset`
+ * true): that RSET, alone, is no part of it, so a call aborted while its reply is due has
+ * sent nothing of its transaction (the connection stays: see `abortClosing`), and its MAIL
+ * is not written.
+ * @throws the signal's reason once it has aborted.
+ */
+export async function leadUnsent(conv: Conversation, signal: AbortSignal | undefined): Promise<void> {
+  await leadLockStep(conv);
+  signal?.throwIfAborted();
 }

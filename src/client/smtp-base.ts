@@ -387,14 +387,14 @@ export abstract class SMTPBase {
     this.#onAbort = null;
   }
 
-  /** Closes the connection: gracefully after QUIT, at once otherwise; one closed already is left
-   * ending as it does (see `abortClosing`: cut by `close()`, the message is lost half way). */
+  /** Closes the connection: gracefully after QUIT, at once otherwise; one still ending after an
+   * abort (see `abortClosing`) gets a short grace (see `Conversation.hangUp`). */
   protected closeNow(graceful: boolean): void {
     const conv = this.conversation;
     this.conversation = null;
     this.forgetConnection();
     if (!conv) return;
     if (graceful) conv.channel.end();
-    else if (!conv.channel.closed) conv.channel.destroy();
+    else conv.hangUp();
   }
 }

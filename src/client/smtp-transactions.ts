@@ -26,7 +26,7 @@ import { allAscii, declaredSize, type Request } from "./request.js";
 import {
   isAccepted, refuseData, send, type Envelope, type Pending,
 } from "./transaction.js";
-import { openGroup } from "./reset-lead.js";
+import { leadUnsent, needsReset, openGroup } from "./reset-lead.js";
 import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
 import { bdatLength } from "./bdat-flow.js";
 import { abortClosing, type Progress } from "./abort-close.js";
@@ -55,9 +55,9 @@ export interface SendMessageOptions {
    * before dot-stuffing), so that with a known size it gives a share done. It is called as
    * each piece of a message written in pieces goes (a stream's chunks, and with BDAT a chunk
    * over 128 KiB in pieces of 128 KiB; a message in memory over 128 KiB in pieces of
-   * 128 KiB; an empty chunk tells nothing), and once
-   * with the whole size when the last byte has been handed over (before the server's reply
-   * to it). A call that fails before its message does not call it. It runs between writes:
+   * 128 KiB; an empty chunk tells nothing; over DATA, once the next piece has come), and
+   * once with the whole size when the last byte and the end of data have been handed over
+   * (before the reply: an abort from it lets the message go whole). A call that fails before its message does not call it. It runs between writes:
    * keep it short. What it throws, or the promise it returns rejects with, does not stop
    * the message (use `signal` to cancel the call): it is said as a process warning
    * (`SMTPLIB_ON_PROGRESS`), once.
@@ -317,6 +317,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
       // RFC 3030 §3: only to a server that advertises BINARYMIME.
       if (!conv.hasExtn("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
     }
+    // Lock-step, an RSET lead is no part of the transaction: it goes before its first byte.
+    if (!pipelining && needsReset(conv)) await leadUnsent(conv, signal);
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);
     // From here to the end of the message nothing else runs before the first write.

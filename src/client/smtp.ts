@@ -324,8 +324,8 @@ export class SMTP extends SMTPTransactions {
   }
 
   /**
-   * Closes the connection at once, without QUIT. Pending calls fail, a `connect()` still
-   * opening or waiting for its turn too (SMTPServerDisconnected): no socket is left open.
+   * Closes the connection at once, without QUIT (one that an aborted call is ending gracefully: within a second). Pending
+   * calls fail, a `connect()` still opening or waiting for its turn too (SMTPServerDisconnected): no socket is left open.
    */
   close(): void {
     this.closeCalls++;

@@ -220,10 +220,7 @@ export class Channel {
     else this.#conn.hold(bytes);
   }
 
-  /**
-   * Sends coalesced writes now: for a group after which nothing can follow before its
-   * replies come (the envelope and DATA), waiting for the end of the tick only delays it.
-   */
+  /** Sends coalesced writes now: after a group that nothing can follow before its replies (the envelope, DATA), waiting only delays it. */
   flush(): void {
     this.#conn.flush();
   }
@@ -384,6 +381,9 @@ export class Channel {
     this.#markClosed(this.#queue.failure);
     this.#conn.end(within);
   }
+
+  /** Bounds a graceful {@link end} still under way to `within` ms more (see `Connection.endWithin`). */
+  endWithin(within: number): void { this.#conn.endWithin(within); }
 
   /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */
   destroy(error?: unknown): void {

@@ -349,6 +349,17 @@ export class Connection {
     socket.once("close", () => clearTimeout(timer));
   }
 
+  /**
+   * Bounds a graceful {@link end} still under way: a socket whose pending writes the peer
+   * has not taken `within` ms from now is destroyed. Nothing for a socket not ending.
+   */
+  endWithin(within: number): void {
+    const socket = this.#socket;
+    if (!this.#closed || socket.destroyed) return;
+    const timer = setTimeout(() => socket.destroy(), within);
+    socket.once("close", () => clearTimeout(timer));
+  }
+
   /** Closes the socket at once. */
   destroy(error?: Error): void {
     if (this.#closed && this.#socket.destroyed) return;

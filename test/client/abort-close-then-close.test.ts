@@ -4,7 +4,8 @@
  * client then says it is not connected, and what a caller does next to clean up (`close()`,
  * which `await using` calls on a client no longer connected, and which a pool calls on
  * a connection that has gone) must not cut that end short: the message the caller was
- * told may have been delivered would be lost half way.
+ * told may have been delivered would be lost half way. (`close()` bounds it to
+ * `CLOSE_GRACE_MS` more, against a server that stopped reading: abort-close-grace.test.ts.)
  *
  * The socket here hands each write to the system 30 ms late, so the end of data is still
  * in it when the abort and the close come.
