@@ -14,7 +14,7 @@ import { writeAtOnce, writeStreamed } from "./data-writer.js";
 import { DATA, envelopeCommands, type Envelope } from "./envelope-commands.js";
 import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
-import { leadLockStep, openGroup, RSET } from "./reset-lead.js";
+import { leadLockStep, needsReset, openGroup, RSET } from "./reset-lead.js";
 import { closedOnReply, serverGone } from "./slot-refusal.js";
 import { closedInEnvelope, unanswered, unsentTimeout } from "./unsent.js";
 
@@ -348,7 +348,8 @@ function closeOnData(conv: Conversation, reply: SMTPReply): SMTPServerDisconnect
  * @throws SMTPSenderRefused, SMTPRecipientsRefused (421), SMTPServerDisconnected.
  */
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
-  await leadLockStep(conv);
+  // Usually done by startTransaction already; no await (a promise and a job) when none is due.
+  if (needsReset(conv)) await leadLockStep(conv);
   const slots: Slot[] = [];
   let command: Command | string = env.mail;
   for (;;) {
