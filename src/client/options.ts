@@ -82,7 +82,9 @@ export interface SMTPOptions {
    * alone); if the peer speaks TLS, `connect()` fails at once with an `SMTPConnectError`
    * "this looks like an implicit-TLS port (such as 465): use SMTP_SSL" (for `LMTP`, which has
    * no implicit TLS: to use an LMTP port with STARTTLS) instead of waiting for
-   * the greeting timeout; otherwise the greeting is awaited as usual. Not used by `SMTP_SSL`
+   * the greeting timeout; if it answers in plain text that is no SMTP reply (an HTTP server),
+   * with an `SMTPConnectError` quoting that answer and saying to check the host and port;
+   * otherwise the greeting is awaited as usual. Not used by `SMTP_SSL`
    * or for Unix sockets. Turn it off for servers that penalise early client data on a new
    * connection (such as Postfix postscreen's pregreet test). Default true.
    */

@@ -242,3 +242,13 @@ export function implicitTLSPortMessage(host: string, port: number, lmtp = false)
     : "this looks like an implicit-TLS port (such as 465): use SMTP_SSL";
   return `${endpoint(host, port)} sent no greeting but completes a TLS handshake: ${advice}`;
 }
+
+/**
+ * The message for a client that reached a port whose server sends no greeting and answers
+ * with plain text that is no SMTP reply (`answer`, its first line): an HTTP server's
+ * "HTTP/1.1 400 Bad Request", say. No greeting will come: the host or port is wrong.
+ */
+export function notSMTPPortMessage(host: string, port: number, answer: string): string {
+  const what = /^HTTP\/\d/.test(answer) ? "an HTTP server, not an SMTP server" : "not an SMTP server";
+  return `${endpoint(host, port)} sent no greeting, and answered a second connection with ${quoted(answer, 80)}, which is no SMTP reply: this looks like ${what}. Check the host and port`;
+}

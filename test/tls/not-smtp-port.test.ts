@@ -1,0 +1,69 @@
+/**
+ * A client pointed at a port whose server sends no greeting but is not an SMTP server (an
+ * HTTP server): the probe that looks for implicit TLS sees it answer in plain text that is
+ * no SMTP reply, and the client fails at once saying so, instead of waiting out the
+ * greeting timeout (5 minutes by default) to say only that no greeting came.
+ */
+
+import assert from "node:assert/strict";
+import http from "node:http";
+import net from "node:net";
+import { describe, it } from "node:test";
+import { LMTP, SMTP, SMTPConnectError } from "../../src/index.js";
+import { nonSMTPAnswer, probePort } from "../../src/transport/tls-probe.js";
+
+async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe("a port that is not an SMTP server's", () => {
+  it("an HTTP server: SMTPConnectError (code -1) naming it and what to check, not a greeting timeout", async () => {
+    const server = http.createServer((_req, res) => res.end("hello"));
+    try {
+      const port = await listen(server);
+      for (const Client of [SMTP, LMTP]) {
+        // A greeting timeout far longer than the probe's delay: without the diagnosis, the
+        // call ends with SMTPTimeoutError "waiting for the reply to the greeting".
+        await assert.rejects(Client.connect("127.0.0.1", port, { timeouts: { greeting: 20_000 } }), (err: unknown) => {
+          assert.ok(err instanceof SMTPConnectError, String(err));
+          assert.equal(err.smtpCode, -1);
+          assert.match(err.message, /sent no greeting, and answered a second connection with "HTTP\/1\.1 400 Bad Request", which is no SMTP reply: this looks like an HTTP server, not an SMTP server\. Check the host and port/);
+          return true;
+        });
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("the probe tells a server that answers in plain text from one that greets late (SMTP) or speaks TLS", async () => {
+    const sockets: net.Socket[] = [];
+    const answering = (text: string): net.Server => net.createServer((s) => {
+      sockets.push(s);
+      s.on("error", () => undefined);
+      s.once("data", () => s.write(text)); // answers the ClientHello, then stays open
+    });
+    const other = answering("+OK POP3 ready\r\n");
+    const late = answering("220 mx.example.org ESMTP\r\n");
+    try {
+      assert.deepEqual(await probePort({ host: "127.0.0.1", port: await listen(other), owner: {} }), { notSMTP: "+OK POP3 ready" });
+      assert.equal(await probePort({ host: "127.0.0.1", port: await listen(late), owner: {} }), "unknown");
+    } finally {
+      for (const s of sockets) s.destroy();
+      await Promise.all([new Promise((r) => other.close(r)), new Promise((r) => late.close(r))]);
+    }
+  });
+
+  it("nonSMTPAnswer: a reply code starts SMTP; too little to tell is not judged", () => {
+    assert.equal(nonSMTPAnswer(Buffer.from("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n")), "HTTP/1.1 400 Bad Request");
+    assert.equal(nonSMTPAnswer(Buffer.from("554 5.7.1 no service\r\n")), undefined);
+    assert.equal(nonSMTPAnswer(Buffer.from("220-first line\r\n")), undefined);
+    assert.equal(nonSMTPAnswer(Buffer.from("220\r\n")), undefined);
+    assert.equal(nonSMTPAnswer(Buffer.from("22")), undefined);
+    assert.equal(nonSMTPAnswer(Buffer.from("")), undefined);
+    assert.equal(nonSMTPAnswer(Buffer.from("2200 no\r\n")), "2200 no");
+    assert.equal(nonSMTPAnswer(Buffer.from("ERR\n")), "ERR");
+  });
+});
