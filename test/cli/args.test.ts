@@ -271,6 +271,24 @@ test("a Unix socket path (for LMTP): a relative one is made absolute (the librar
   }
 });
 
+test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error saying what to give, never showing a password in it", () => {
+  const base = ["--from", "a@x.org", "--to", "b@x.org"];
+  const cases: [string[], RegExp][] = [
+    [["send", "--server", "smtp://127.0.0.1:2525", ...base], /^error: --server "smtp:\/\/127\.0\.0\.1:2525": a URL, not host\[:port\]: give 127\.0\.0\.1:2525$/],
+    [["send", "--server", "smtps://mail.example.org", ...base], /: a URL, not host\[:port\]: give mail\.example\.org:465 with --ssl$/],
+    [["send", "--server", "SMTP://mail.example.org", "--lmtp", ...base], /: a URL, not host\[:port\]: give mail\.example\.org$/],
+    [["probe", "smtp://[::1]:25"], /: a URL, not host\[:port\]: give \[::1\]:25$/],
+    [["send", "--server", "smtps://bob:s3cret-pw@mail.example.org:465", ...base],
+      /^error: --server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give mail\.example\.org:465 with --ssl; a user goes in --user and a password in an environment variable named by --password-env/],
+  ];
+  for (const [argv, expected] of cases) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.match(r.error?.message ?? "", expected, argv.join(" "));
+    assert.doesNotMatch(`${r.error?.message ?? ""}${r.err}`, /s3cret-pw|Unix socket/, argv.join(" "));
+  }
+});
+
 test("send --file - reads stdin, as when --file is not given", () => {
   const base = ["send", "--server", "mx.example.org", "--from", "a@x.org", "--to", "b@x.org"];
   const dash = parse(...base, "--file", "-").command;
