@@ -4,7 +4,7 @@
  * @module
  */
 import type { Checked } from "../checked.js";
-import { describeValue } from "../error-text.js";
+import { describeValue, quoted } from "../error-text.js";
 import { withoutNulls } from "../option-checks.js";
 import type { ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
@@ -167,11 +167,36 @@ export type ReadOptions = Checked<Omit<DebugServerOptions & DebugServerRetention
  */
 export function withoutNullOptions<T extends DebugServerOptions & DebugServerRetention>(given: T): ReadOptions & Omit<T, keyof ReadOptions> {
   const options = withoutNulls(given as Readonly<Record<string, unknown>>);
-  for (const key of ["tls", "auth", "extensions"]) {
+  knownKeys("debug server", options, KNOWN_OPTIONS[""]);
+  for (const key of ["tls", "auth", "extensions"] as const) {
     const nested = options[key];
-    if (typeof nested === "object" && nested !== null) options[key] = withoutNulls(nested as Record<string, unknown>);
+    if (typeof nested === "object" && nested !== null) knownKeys(key, options[key] = withoutNulls(nested as Record<string, unknown>), KNOWN_OPTIONS[key]);
+  }
+  const mode = (options["tls"] as { mode?: unknown } | undefined)?.mode;
+  if (mode !== undefined && mode !== "implicit" && mode !== "starttls") {
+    throw new TypeError(`tls.mode must be "implicit" (TLS from the first byte) or "starttls" (the default), got ${describeValue(mode)}`);
   }
   return options as ReadOptions & Omit<T, keyof ReadOptions>;
+}
+
+/** The keys of the options, and of `tls`, `auth` and `extensions` (hooks of the CLI's `serve` included). */
+const KNOWN_OPTIONS = {
+  "": ["host", "port", "lmtp", "name", "tls", "extensions", "auth", "size", "refuseSenders", "refuseRecipients", "refuseAfterData",
+    "maxClients", "maxRecipients", "socketTimeout", "closeTimeout", "onMessage", "onTranscript", "keepMessages", "keepBytes",
+    "keepTranscript", "onMessageStart", "onMessageData", "onMessageEnd"],
+  tls: ["key", "cert", "mode"],
+  auth: ["users", "methods", "required", "allowInsecure"],
+  extensions: ["pipelining", "eightBitMime", "smtpUtf8", "enhancedStatusCodes", "dsn", "requireTls", "size", "chunking", "hideStarttls"],
+} as const;
+
+/**
+ * @throws TypeError for a key of `options` not in `known`: a misspelt option (`tsl`,
+ *   `auth.user`, `extensions.smtputf8`) would otherwise be dropped unseen, and the server
+ *   run without it (no TLS, no users: every login refused), as the client's options refuse one.
+ */
+function knownKeys(what: string, options: Readonly<Record<string, unknown>>, known: readonly string[]): void {
+  const unknown = Object.keys(options).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new TypeError(`unknown ${what} option ${quoted(unknown, 40)}; known: ${known.join(", ")}`);
 }
 
 /**
