@@ -221,7 +221,9 @@ export function checkAddress(flag: string, address: string, quote: (address: str
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
     // quoted: a 40 KB --from is not echoed whole (the library's message quotes it short too)
-    throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${quoted(address)}: ${err.message}`);
+    // the library's advice for a list (an array's entries) as the CLI's: one --to per recipient
+    const message = err.message.replace(/ \(give each recipient as its own entry of an array: .*\)$/, flag === "--to" ? " (give --to once for each)" : "");
+    throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${quoted(address)}: ${message}`);
   }
 }
 

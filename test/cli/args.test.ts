@@ -145,6 +145,11 @@ test("send: an address that is not one address names its option", () => {
   assert.equal(r.error?.code, "smtplib.usage");
   assert.match(r.error.message, /--to "c d": cannot parse address "c d"/);
   assert.match(parse("send", "--server", "h", "--from", "<a@x", "--to", "b@x.org").error?.message ?? "", /--from "<a@x": /);
+  // recipients as one comma-separated --to: repeat --to (the library's advice is about arrays)
+  assert.equal(parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org,c@x.org").error?.message,
+    'error: --to "b@x.org,c@x.org": cannot parse address "b@x.org,c@x.org": it holds 2 addresses, and a sender or a recipient is one (give --to once for each)');
+  assert.equal(parse("send", "--server", "h", "--from", "a@x.org, b@x.org", "--to", "c@x.org").error?.message,
+    'error: --from "a@x.org, b@x.org": cannot parse address "a@x.org, b@x.org": it holds 2 addresses, and a sender or a recipient is one');
   // the null sender and display-name forms stay accepted
   assert.equal(parse("send", "--server", "h", "--from", "", "--to", "Bob <b@x.org>").command?.kind, "send");
 });
