@@ -102,6 +102,35 @@ export const SMTP_OPTION_KEYS: readonly (keyof SMTPOptions)[] = Object.freeze([
   "diagnoseTLS", "limits", "authRegistry",
 ] as const);
 
+/** Nodemailer's transport options, as a first-time user passes them, and what smtplib does instead. */
+const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  secure: "Nodemailer's: for TLS from the first byte (port 465) use the SMTP_SSL class; for STARTTLS set requireTLS: true",
+  auth: "Nodemailer's: call login(user, password) once connected",
+  host: "give the host and port to SMTP.connect(host, port, options)",
+  port: "give the host and port to SMTP.connect(host, port, options)",
+  connectionTimeout: "Nodemailer's: timeouts: { connect }",
+  greetingTimeout: "Nodemailer's: timeouts: { greeting }",
+  socketTimeout: "Nodemailer's: timeouts: { command }, for each reply",
+  name: "Nodemailer's: localHostname",
+  ignoreTLS: "Nodemailer's: STARTTLS is used only when asked (requireTLS: true or starttls())",
+  logger: "Nodemailer's: debugLevel: 1 and debugOutput",
+  debug: "Nodemailer's: debugLevel: 1 and debugOutput",
+  proxy: "Nodemailer's: socketFactory",
+  lmtp: "Nodemailer's: use the LMTP class",
+  pool: "Nodemailer's: use SMTPPool",
+};
+
+/**
+ * {@link NODEMAILER_HINTS} for `SMTPPool`'s options, which have `host`, `port` and `auth`,
+ * and `protocol` for the class.
+ */
+export const POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  ...NODEMAILER_HINTS,
+  secure: "Nodemailer's: protocol: \"smtps\" for TLS from the first byte (port 465); requireTLS: true for STARTTLS",
+  lmtp: "Nodemailer's: protocol: \"lmtp\"",
+  pool: "an SMTPPool is one",
+};
+
 /** The options that take `true` or `false`. */
 const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureAuth", "diagnoseTLS"] as const;
 
@@ -115,7 +144,7 @@ const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureA
  */
 export function checkSMTPOptions(value: unknown): Checked<SMTPOptions> {
   const given = optionsObject(value, "SMTP options");
-  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option");
+  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option", NODEMAILER_HINTS);
   const options = withoutNulls(given);
   for (const key of BOOLEAN_OPTIONS) checkBoolean(options, key);
   checkFunction(options, "debugOutput");

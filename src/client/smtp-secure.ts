@@ -52,7 +52,7 @@ export function checkCredentialsShape(value: unknown, what = "credentials"): Aut
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new TypeError(`${what} must be an object, got ${describeType(value)}`);
   }
-  checkKnownKeys(value, ["user", "password", "token", "authzid"], "credentials key");
+  checkKnownKeys(value, ["user", "password", "token", "authzid"], "credentials key", { pass: "Nodemailer's: password" });
   // A key set to null is one not given (Python's None), as for every option.
   const credentials = withoutNulls(value as Record<string, unknown>) as unknown as AuthCredentials;
   const { token } = credentials;

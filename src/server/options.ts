@@ -4,8 +4,8 @@
  * @module
  */
 import type { Checked } from "../checked.js";
-import { describeValue, quoted } from "../error-text.js";
-import { withoutNulls } from "../option-checks.js";
+import { describeValue } from "../error-text.js";
+import { checkKnownKeys, withoutNulls } from "../option-checks.js";
 import type { ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
 
@@ -163,14 +163,16 @@ export type ReadOptions = Checked<Omit<DebugServerOptions & DebugServerRetention
 /**
  * A copy of `given` without the options set to `null` (or `undefined`), at its top and in
  * `tls`, `auth` and `extensions`: `null` is one not given, as in the client's options (a
- * `tls: null` read as given made the server crash on `null.mode`). Other keys are kept as they are.
+ * `tls: null` read as given made the server crash on `null.mode`).
+ * @throws TypeError for an unknown key there, or a `tls.mode` other than "implicit" or "starttls".
  */
 export function withoutNullOptions<T extends DebugServerOptions & DebugServerRetention>(given: T): ReadOptions & Omit<T, keyof ReadOptions> {
   const options = withoutNulls(given as Readonly<Record<string, unknown>>);
-  knownKeys("debug server", options, KNOWN_OPTIONS[""]);
+  // a misspelt option (`tsl`, `auth.user`) would be dropped unseen: the server run without it
+  checkKnownKeys(options, KNOWN_OPTIONS[""], "debug server option");
   for (const key of ["tls", "auth", "extensions"] as const) {
     const nested = options[key];
-    if (typeof nested === "object" && nested !== null) knownKeys(key, options[key] = withoutNulls(nested as Record<string, unknown>), KNOWN_OPTIONS[key]);
+    if (typeof nested === "object" && nested !== null) checkKnownKeys(options[key] = withoutNulls(nested as Record<string, unknown>), KNOWN_OPTIONS[key], `${key} option`);
   }
   const mode = (options["tls"] as { mode?: unknown } | undefined)?.mode;
   if (mode !== undefined && mode !== "implicit" && mode !== "starttls") {
@@ -188,16 +190,6 @@ const KNOWN_OPTIONS = {
   auth: ["users", "methods", "required", "allowInsecure"],
   extensions: ["pipelining", "eightBitMime", "smtpUtf8", "enhancedStatusCodes", "dsn", "requireTls", "size", "chunking", "hideStarttls"],
 } as const;
-
-/**
- * @throws TypeError for a key of `options` not in `known`: a misspelt option (`tsl`,
- *   `auth.user`, `extensions.smtputf8`) would otherwise be dropped unseen, and the server
- *   run without it (no TLS, no users: every login refused), as the client's options refuse one.
- */
-function knownKeys(what: string, options: Readonly<Record<string, unknown>>, known: readonly string[]): void {
-  const unknown = Object.keys(options).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw new TypeError(`unknown ${what} option ${quoted(unknown, 40)}; known: ${known.join(", ")}`);
-}
 
 /**
  * Normalises the refusal list of option `name` into a lookup by lower-cased address.

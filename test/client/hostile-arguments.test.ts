@@ -22,6 +22,11 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["a number for options", 5, TypeError, /SMTP options must be an object/],
   ["a misspelt requireTLS", { requireTls: true }, TypeError, /unknown SMTP option "requireTls" \(did you mean "requireTLS"\?\)/],
   ["an unknown key", { sigal: AbortSignal.abort() }, TypeError, /unknown SMTP option "sigal"/],
+  // Nodemailer's transport options, as a first-time user passes them: what to do instead
+  ["Nodemailer's secure", { secure: true }, TypeError, /^unknown SMTP option "secure" \(Nodemailer's: for TLS from the first byte \(port 465\) use the SMTP_SSL class; for STARTTLS set requireTLS: true\); known: /],
+  ["Nodemailer's auth", { auth: { user: "bob", pass: "pw" } }, TypeError, /^unknown SMTP option "auth" \(Nodemailer's: call login\(user, password\) once connected\); known: /],
+  ["Nodemailer's host", { host: "mx.example.org" }, TypeError, /^unknown SMTP option "host" \(give the host and port to SMTP\.connect\(host, port, options\)\)/],
+  ["Nodemailer's greetingTimeout", { greetingTimeout: 5000 }, TypeError, /^unknown SMTP option "greetingTimeout" \(Nodemailer's: timeouts: \{ greeting \}\)/],
   ["allowInsecureAuth as the string \"false\"", { allowInsecureAuth: "false" }, TypeError, /allowInsecureAuth must be true or false, got the string "false"/],
   ["requireTLS as 1", { requireTLS: 1 }, TypeError, /requireTLS must be true or false/],
   ["pipelining as 0", { pipelining: 0 }, TypeError, /pipelining must be true or false/],
