@@ -84,9 +84,12 @@ export interface SMTPOptions {
    * no implicit TLS: to use an LMTP port with STARTTLS) instead of waiting for
    * the greeting timeout; if it answers in plain text that is no SMTP reply (an HTTP server),
    * with an `SMTPConnectError` quoting that answer and saying to check the host and port;
-   * otherwise the greeting is awaited as usual. Not used by `SMTP_SSL`
-   * or for Unix sockets. Turn it off for servers that penalise early client data on a new
-   * connection (such as Postfix postscreen's pregreet test). Default true.
+   * otherwise the greeting is awaited as usual. For `SMTP_SSL`, whose handshake a server
+   * answered in plain text, the same second connection tells a plain-text SMTP port (its
+   * greeting: "connect with SMTP and call starttls()") from a server that is no SMTP server
+   * (an HTTP server: "check the host and port"). Not for Unix sockets. Turn it off for
+   * servers that penalise early client data on a new connection (such as Postfix
+   * postscreen's pregreet test). Default true.
    */
   diagnoseTLS?: boolean | null | undefined;
   /** Caps on reply size (defaults: 8192-byte lines, 64 KiB and 1,000 lines per reply). */

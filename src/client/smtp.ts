@@ -160,7 +160,7 @@ export class SMTP extends SMTPTransactions {
     const channel = await Channel.open({
       host: target.host, port: target.port,
       ...(target.path !== undefined && this.dialect === "lmtp" ? { path: target.path } : {}),
-      ...(this.implicitTLS ? { implicitTLS: this.implicitTLS } : {}),
+      ...(this.implicitTLS ? { implicitTLS: this.implicitTLS, diagnoseTLS: this.options.diagnoseTLS !== false } : {}),
       ...(this.options.sourceAddress ? { sourceAddress: this.options.sourceAddress } : {}),
       ...(this.options.socketFactory ? { socketFactory: this.options.socketFactory } : {}),
       timeout: timeouts.connect,

@@ -14,9 +14,9 @@
 import net from "node:net";
 import { Duplex } from "node:stream";
 import tls from "node:tls";
-import { errorCode, SMTPConnectError } from "../errors.js";
-import { sourceBinding, tlsOptionsFor } from "./socket-open.js";
-import { implicitTLSPortMessage, notSMTPPortMessage } from "./tls-diagnostics.js";
+import { errorCode, SMTPConnectError, SMTPException } from "../errors.js";
+import { sourceBinding, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
+import { answeredInPlainText, implicitTLSPortMessage, notSMTPPortMessage, notSMTPTLSMessage } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
 
 /** Milliseconds without a greeting byte before probing (real servers greet within ms). */
@@ -122,9 +122,10 @@ export function probePort(target: TLSProbeTarget, signal?: AbortSignal): Promise
     const { host, port, localAddress, owner } = target;
     connectChannel.publish({ client: owner, host, port });
     const heard = { bytes: Buffer.alloc(0) };
+    const tap = tappedConnection(host, port, localAddress, heard);
     const socket = tls.connect({
       ...tlsOptionsFor(host, { rejectUnauthorized: false }), // SNI as for a real connection
-      socket: tappedConnection(host, port, localAddress, heard),
+      socket: tap,
     });
     let settled = false;
     const done = (isTLS: boolean): void => {
@@ -134,8 +135,14 @@ export function probePort(target: TLSProbeTarget, signal?: AbortSignal): Promise
       signal?.removeEventListener("abort", onAbort);
       socket.off("secureConnect", onSecure);
       socket.off("close", onClose);
-      if (socket.encrypted && !socket.destroyed) socket.destroySoon(); // close_notify, then close
-      else socket.destroy();
+      // The TLS socket does not always end the stream under it: the connection is closed here.
+      if (socket.encrypted && !socket.destroyed) {
+        socket.once("close", () => tap.destroy());
+        socket.destroySoon(); // close_notify, then close
+      } else {
+        socket.destroy();
+        tap.destroy();
+      }
       const notSMTP = isTLS ? undefined : nonSMTPAnswer(heard.bytes);
       resolve(isTLS ? "tls" : notSMTP === undefined ? "unknown" : { notSMTP });
     };
@@ -182,4 +189,23 @@ export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbe
       });
     }, target.delay ?? TLS_PROBE_DELAY);
   });
+}
+
+/**
+ * For a connection with TLS from the first byte (`SMTP_SSL`) that failed with `err`: when
+ * the peer answered the handshake in plain text, a second connection sees what it said
+ * ({@link probePort}); plain text that is no SMTP reply (an HTTP server's) makes an
+ * `SMTPException` saying so (Node's error as `cause`), not "this looks like a plain-text
+ * SMTP port", which an SMTP greeting keeps. Not for a Unix socket, a `socketFactory` (the
+ * probe would go around it) or `diagnoseTLS: false`. Always rejects.
+ */
+export async function diagnosePlainTextPeer(err: unknown, options: OpenOptions): Promise<never> {
+  const cause = err instanceof SMTPException ? err.cause : undefined;
+  if (options.implicitTLS === undefined || options.diagnoseTLS === false || options.socketFactory !== undefined || options.path !== undefined || !answeredInPlainText(cause)) throw err;
+  const { host, port, owner } = options;
+  const localAddress = options.sourceAddress?.host;
+  const found = await probePort({ host, port, owner, timeout: Math.min(TLS_PROBE_TIMEOUT, options.timeout), ...(localAddress ? { localAddress } : {}) }, options.signal);
+  options.signal?.throwIfAborted();
+  if (typeof found === "object") throw new SMTPException(notSMTPTLSMessage(host, port, found.notSMTP, errorCode(cause)), { cause });
+  throw err;
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import net from "node:net";
 import { describe, it } from "node:test";
-import { LMTP, SMTP, SMTPConnectError } from "../../src/index.js";
+import { LMTP, SMTP, SMTP_SSL, SMTPConnectError, SMTPException } from "../../src/index.js";
 import { nonSMTPAnswer, probePort } from "../../src/transport/tls-probe.js";
 
 async function listen(server: net.Server): Promise<number> {
@@ -35,6 +35,30 @@ describe("a port that is not an SMTP server's", () => {
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("SMTP_SSL to an HTTP server: not 'a plain-text SMTP port: call starttls()', but that it is no SMTP server; to an SMTP port, that advice", async () => {
+    const http1 = http.createServer((_req, res) => res.end("hello"));
+    const smtp = net.createServer((s) => {
+      s.on("error", () => undefined);
+      s.resume(); // read the ClientHello and the FIN, or the socket never closes
+      s.end("220 mx.test ESMTP\r\n");
+    });
+    try {
+      const httpPort = await listen(http1);
+      await assert.rejects(SMTP_SSL.connect("127.0.0.1", httpPort), (err: unknown) => {
+        assert.ok(err instanceof SMTPException, String(err));
+        assert.equal(err.message, `TLS handshake with 127.0.0.1:${httpPort} failed: it answered in plain text, "HTTP/1.1 400 Bad Request", which is no SMTP reply: this looks like an HTTP server, not an SMTP server. Check the host and port (ERR_SSL_WRONG_VERSION_NUMBER)`);
+        assert.equal((err.cause as { code?: string }).code, "ERR_SSL_WRONG_VERSION_NUMBER");
+        return true;
+      });
+      // diagnoseTLS: false makes no second connection: the first diagnosis stands
+      await assert.rejects(SMTP_SSL.connect("127.0.0.1", httpPort, { diagnoseTLS: false }), /looks like a plain-text SMTP port/);
+      await assert.rejects(SMTP_SSL.connect("127.0.0.1", await listen(smtp)), /looks like a plain-text SMTP port \(such as 25 or 587\): connect with SMTP and call starttls\(\) instead of SMTP_SSL/);
+    } finally {
+      http1.closeAllConnections();
+      await Promise.all([new Promise((r) => http1.close(r)), new Promise((r) => smtp.close(r))]);
     }
   });
 
