@@ -30,6 +30,11 @@ export interface Target {
   path?: string;
 }
 
+/** True for an object (not null, not a function): options given where a host or a port goes. */
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null;
+}
+
 /**
  * Splits `"host:port"` when `port` is 0 and `host` holds exactly one colon (so IPv6
  * addresses are left alone), as Python does; port 0 becomes `defaultPort`. Beyond Python,
@@ -39,10 +44,12 @@ export interface Target {
  *   as `host` (`smtps://host:465`); RangeError for a port outside 0-65535.
  */
 export function splitHostPort(host: string, port: number, defaultPort: number): Target {
-  if (typeof host !== "string") throw new TypeError("host must be a string");
+  // An object is a Nodemailer-style call, SMTP.connect({ host, port }) or connect(host, options): say how to call it.
+  if (typeof host !== "string") throw new TypeError(isObject(host) ? "host must be a string, got an object: SMTP.connect(host, port, options) takes the host and the port as arguments, not in an object" : "host must be a string");
   if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
   const scheme = URL_SCHEME.exec(host);
   if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!));
+  if (isObject(port)) throw new TypeError("port must be a number, got an object: options come third, SMTP.connect(host, port, options), or go to new SMTP(options)");
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.
   checkPort(port, "port");

@@ -144,7 +144,10 @@ export abstract class SMTPSecure extends SMTPBase {
   login(user: string, password: string, options: LoginOptions = {}): Promise<SMTPReply> {
     // Without this, a missing password would read as "no password" and end in "No suitable
     // authentication method found." after EHLO (or STARTTLS, with requireTLS).
-    if (typeof password !== "string") return Promise.reject(new TypeError("password must be a string"));
+    if (typeof password !== "string") {
+      const shape = typeof user === "object" && (user as unknown) !== null; // login({ user, pass }): Nodemailer's auth object
+      return Promise.reject(new TypeError(shape ? "login(user, password) takes two strings, got an object: credentials as one object go to loginWith({ user, password })" : "password must be a string"));
+    }
     return this.loginWith({ user, password }, options);
   }
 

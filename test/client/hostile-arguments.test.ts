@@ -113,6 +113,11 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["deliver, a signal that is an empty string", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: "" } as never), TypeError, /signal must be an AbortSignal/],
   ["sendMessage, a size it does not take", (c) => c.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], { size: 5 } as never), TypeError, /unknown call option "size"/],
   ["login, no password", (c) => c.login("user", undefined as never), TypeError, /password must be a string/],
+  // Nodemailer's call shapes: the message says how smtplib takes them
+  ["sendmail with one object, as Nodemailer's sendMail", (c) => c.sendmail({ from: "a@x.test", to: "b@y.test", text: "hi" } as never, undefined as never, undefined as never), TypeError,
+    /^sender must be a string, got an object: sendmail\(from, to, msg\) takes the sender, the recipients and the message as arguments, not one object as Nodemailer's sendMail\(\{ from, to, text \}\) does/],
+  ["login with one object, as Nodemailer's auth", (c) => c.login({ user: "u", pass: "pw" } as never, undefined as never), TypeError,
+    /^login\(user, password\) takes two strings, got an object: credentials as one object go to loginWith\(\{ user, password \}\)$/],
   ["login, null options", (c) => c.login("user", "pw", null as never), TypeError, /login options must be an object, got null/],
   ["login, initialResponseOk as the string \"no\"", (c) => c.login("user", "pw", { initialResponseOk: "no" } as never), TypeError, /initialResponseOk must be true or false/],
   ["login, a misspelt option", (c) => c.login("user", "pw", { initialResponseOK: false } as never), TypeError, /unknown login option "initialResponseOK" \(did you mean "initialResponseOk"\?\)/],
@@ -152,6 +157,15 @@ test("connect() with a string port: a TypeError that names its type, not \"got 2
   await assert.rejects(client.connect("127.0.0.1", "25" as never), (err: unknown) => err instanceof TypeError && /port must be a number, got the string "25"/.test(err.message));
   await assert.rejects(client.connect("/nonexistent/lmtp.sock", "x" as never), TypeError);
   await assert.rejects(client.connect("127.0.0.1", Symbol("p") as never), (err: unknown) => err instanceof TypeError && /port must be a number, got symbol/.test(err.message));
+});
+
+test("connect() with the options where the host or the port goes (Nodemailer's shape): a TypeError that says where they go", async () => {
+  await assert.rejects(SMTP.connect({ host: "127.0.0.1", port: 25 } as never), {
+    name: "TypeError", message: "host must be a string, got an object: SMTP.connect(host, port, options) takes the host and the port as arguments, not in an object",
+  });
+  await assert.rejects(SMTP.connect("127.0.0.1", { timeout: 5000 } as never), {
+    name: "TypeError", message: "port must be a number, got an object: options come third, SMTP.connect(host, port, options), or go to new SMTP(options)",
+  });
 });
 
 test("quotedata() of anything but a string: a TypeError that says so", () => {
