@@ -14,7 +14,8 @@
 import net from "node:net";
 import { Duplex } from "node:stream";
 import tls from "node:tls";
-import { errorCode, SMTPConnectError, SMTPException } from "../errors.js";
+import { errorCode, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../errors.js";
+import { endpoint } from "./endpoint.js";
 import { sourceBinding, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
 import { answeredInPlainText, implicitTLSPortMessage, notSMTPPortMessage, notSMTPTLSMessage } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
@@ -51,10 +52,11 @@ export interface TLSProbeTarget {
 
 /**
  * What a probe found: `"tls"`, the peer speaks TLS; `{ notSMTP }`, it answered in plain
- * text that is no SMTP reply (`notSMTP` is its first line); `"unknown"`, neither (an SMTP
- * reply, silence, a reset, a timeout, a cancelled probe).
+ * text that is no SMTP reply (`notSMTP` is its first line); `"silent"`, it sent not one
+ * byte (until the probe's timeout, or until it closed the connection); `"unknown"`, none
+ * of these (an SMTP reply, too little to tell, a failed connection, a cancelled probe).
  */
-export type ProbeFinding = "tls" | { readonly notSMTP: string } | "unknown";
+export type ProbeFinding = "tls" | { readonly notSMTP: string } | "silent" | "unknown";
 
 /** Bytes of a plain-text answer kept to judge it (its first line, for the message). */
 const ANSWER_MAX = 256;
@@ -79,6 +81,7 @@ export function nonSMTPAnswer(answer: Buffer): string | undefined {
  */
 function tappedConnection(host: string, port: number, localAddress: string | undefined, heard: { bytes: Buffer }): Duplex {
   const raw = net.connect({ host, port, ...(localAddress ? sourceBinding(localAddress) : {}) });
+  raw.once("connect", () => tap.emit("connected"));
   const tap = new Duplex({
     read() { raw.resume(); },
     write(chunk: Buffer, _encoding, callback) { raw.write(chunk, (err) => callback(err ?? null)); },
@@ -144,17 +147,32 @@ export function probePort(target: TLSProbeTarget, signal?: AbortSignal): Promise
         tap.destroy();
       }
       const notSMTP = isTLS ? undefined : nonSMTPAnswer(heard.bytes);
-      resolve(isTLS ? "tls" : notSMTP === undefined ? "unknown" : { notSMTP });
+      resolve(isTLS ? "tls" : notSMTP !== undefined ? { notSMTP } : silent && heard.bytes.length === 0 ? "silent" : "unknown");
     };
+    // silence counts when the probe waited it out or the peer closed; not on a failed connect or a cancel
+    let silent = false;
     const onSecure = (): void => done(true);
-    const onClose = (): void => done(false);
+    const onClose = (): void => { silent = connected; done(false); };
     const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(false), target.timeout ?? TLS_PROBE_TIMEOUT);
+    let connected = false;
+    tap.once("connected", () => { connected = true; });
+    const timer = setTimeout(() => { silent = connected; done(false); }, target.timeout ?? TLS_PROBE_TIMEOUT);
     socket.once("secureConnect", onSecure);
     socket.on("error", (err) => done(isTLSAlert(err))); // stays: later errors are ignored
     socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * `err` when it is the greeting's timeout, for a port that sent nothing on either
+ * connection (the probe's included): the same timeout whose message goes on to say so
+ * and what to check; any other error as it is.
+ */
+function silentGreeting(err: unknown, target: TLSProbeTarget): unknown {
+  if (!(err instanceof SMTPTimeoutError) || err.phase !== "greeting") return err;
+  const advice = `${endpoint(target.host, target.port)} took the connection but sent nothing, nor answered a TLS handshake on a second connection: check the host and port (is it an SMTP server's?), and that nothing on the way (a firewall, a proxy) holds the connection`;
+  return new SMTPTimeoutError(`${err.message}: ${advice}`, err.phase, err.timeout, { cause: err, ...(err.command === undefined ? {} : { command: err.command }) });
 }
 
 /**
@@ -176,14 +194,17 @@ export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbe
       cancel.abort();
       settle();
     };
-    greeting.then((reply) => finish(() => resolve(reply)), (err: unknown) => finish(() => reject(err)));
+    // the probe found the port silent too: a greeting timeout then says what to check
+    let silentPeer = false;
+    greeting.then((reply) => finish(() => resolve(reply)), (err: unknown) => finish(() => reject(silentPeer && target.heard?.() !== true ? silentGreeting(err, target) : err)));
     const timer = setTimeout(() => {
       // A second connection is not harmless (Postfix postscreen's pregreet test fails it):
       // only when nothing at all has come.
       if (target.heard?.() === true) return;
       target.onProbe?.();
       void probePort(target, cancel.signal).then((found) => {
-        if (found === "unknown") return;
+        if (found === "silent") silentPeer = true;
+        if (found === "unknown" || found === "silent") return;
         const message = found === "tls" ? implicitTLSPortMessage(target.host, target.port, target.lmtp === true) : notSMTPPortMessage(target.host, target.port, found.notSMTP);
         finish(() => reject(new SMTPConnectError(-1, message, { command: "the greeting" })));
       });

@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import net from "node:net";
 import { describe, it } from "node:test";
-import { LMTP, SMTP, SMTP_SSL, SMTPConnectError, SMTPException } from "../../src/index.js";
-import { nonSMTPAnswer, probePort } from "../../src/transport/tls-probe.js";
+import { LMTP, SMTP, SMTP_SSL, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../../src/index.js";
+import { greetingOrTLSDiagnosis, nonSMTPAnswer, probePort } from "../../src/transport/tls-probe.js";
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -77,6 +77,37 @@ describe("a port that is not an SMTP server's", () => {
     } finally {
       for (const s of sockets) s.destroy();
       await Promise.all([new Promise((r) => other.close(r)), new Promise((r) => late.close(r))]);
+    }
+  });
+
+  it("a port silent on both connections: the greeting timeout says so and what to check; with a greeting begun, no probe and no such words", async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => {
+      sockets.push(s);
+      s.on("error", () => undefined);
+      s.resume();
+    });
+    try {
+      const port = await listen(silent);
+      assert.equal(await probePort({ host: "127.0.0.1", port, owner: {}, timeout: 100 }), "silent");
+      // the greeting's timeout, as the channel rejects it, after the probe has found nothing
+      const timedOut = (): Promise<never> => new Promise((_resolve, reject) => {
+        setTimeout(() => reject(new SMTPTimeoutError("Timed out after 600 ms waiting for the reply to the greeting", "greeting", 600, { command: "the greeting" })), 600);
+      });
+      const target = { host: "127.0.0.1", port, owner: {}, delay: 50, timeout: 200 };
+      await assert.rejects(greetingOrTLSDiagnosis(timedOut(), target), (err: unknown) => {
+        assert.ok(err instanceof SMTPTimeoutError, String(err));
+        assert.equal(err.phase, "greeting");
+        assert.equal(err.timeout, 600);
+        assert.equal(err.message, `Timed out after 600 ms waiting for the reply to the greeting: 127.0.0.1:${port} took the connection but sent nothing, nor answered a TLS handshake on a second connection: check the host and port (is it an SMTP server's?), and that nothing on the way (a firewall, a proxy) holds the connection`);
+        return true;
+      });
+      await assert.rejects(greetingOrTLSDiagnosis(timedOut(), { ...target, heard: () => true }), {
+        message: "Timed out after 600 ms waiting for the reply to the greeting",
+      });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
     }
   });
 
