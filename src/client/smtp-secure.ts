@@ -22,6 +22,12 @@ import { SMTPBase } from "./smtp-base.js";
 import { followSignal } from "./abortable.js";
 import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withCheckedContext, withoutNulls } from "../option-checks.js";
 
+/**
+ * What to do about a server that does not offer STARTTLS (Python's words say only that):
+ * the port may be the wrong one, or something on the path strips the extension.
+ */
+const NO_STARTTLS_ADVICE = "Look for a port of the server that offers TLS: 587 with STARTTLS, or 465 with SMTP_SSL (TLS from the first byte); a server known to offer STARTTLS that does not here may have it stripped on the path.";
+
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
   /**
@@ -221,7 +227,7 @@ export abstract class SMTPSecure extends SMTPBase {
     if (conv.channel.encrypted) return;
     await this.greet();
     if (!conv.hasExtn("starttls")) {
-      throw new SMTPNotSupportedError("requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack)");
+      throw new SMTPNotSupportedError(`requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack). ${NO_STARTTLS_ADVICE}`);
     }
     await this.doStarttls(undefined);
     await this.greet();
@@ -233,7 +239,7 @@ export abstract class SMTPSecure extends SMTPBase {
     if (conv.channel.encrypted) throw new SMTPException("The connection is already encrypted (TLS)");
     await this.greet();
     conv = this.requireConnection();
-    if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
+    if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError(`STARTTLS extension not supported by server. ${NO_STARTTLS_ADVICE}`);
     // The TLS context, before STARTTLS: options changed since they were checked (a key
     // replaced by one that cannot be read) are a TypeError now, not a connection lost after
     // the 220. Handed on as `secureContext`: the handshake does not compare them again.
