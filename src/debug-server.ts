@@ -16,7 +16,8 @@ export type { DebugAuthMethod, DebugServerAuth, DebugServerExtensions, DebugServ
  * Starts a debugging server (by default on 127.0.0.1, a free port: read {@link DebugServer.port})
  * and resolves once it listens. Close it when done (`close()`, or `await using`): until then it
  * keeps the process running.
- * @throws RangeError for an option out of range; Error when it cannot listen (`EADDRINUSE`) or
+ * @throws TypeError for an unknown option (a misspelt one: `tsl`, `auth.user`) or `tls.mode`;
+ *   RangeError for an option out of range; Error when it cannot listen (`EADDRINUSE`) or
  *   the TLS key and certificate cannot be used.
  */
 export function startDebugServer(options: DebugServerOptions = {}): Promise<DebugServer> {

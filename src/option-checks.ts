@@ -33,13 +33,15 @@ export function withoutNulls(options: Readonly<Record<string, unknown>>): Record
 /**
  * Refuses a key of `options` that is not in `known`, as Python refuses an unexpected
  * keyword argument: a misspelt option (`requireTls`, `sigal`) would otherwise be ignored
- * without a word, and with it the protection the caller asked for. @throws TypeError
+ * without a word, and with it the protection the caller asked for. `hints` says what to
+ * do instead of an option known elsewhere (Nodemailer's `secure`, `auth`). @throws TypeError
  */
-export function checkKnownKeys(options: object, known: readonly string[], what: string): void {
+export function checkKnownKeys(options: object, known: readonly string[], what: string, hints: Readonly<Record<string, string>> = {}): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-    throw new TypeError(`unknown ${what} ${JSON.stringify(key)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}; known: ${known.join(", ")}`);
+    const hint = Object.hasOwn(hints, key) ? ` (${hints[key]!})` : near ? ` (did you mean ${JSON.stringify(near)}?)` : "";
+    throw new TypeError(`unknown ${what} ${JSON.stringify(key)}${hint}; known: ${known.join(", ")}`);
   }
 }
 

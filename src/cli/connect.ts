@@ -111,7 +111,7 @@ export async function applyStarttls(client: Client, target: ConnectTarget, warn:
   if (target.tlsMode !== "starttls" && target.tlsMode !== "require-tls") return false;
   await client.ehloOrHeloIfNeeded();
   if (!client.hasExtn("starttls")) {
-    if (target.tlsMode === "require-tls") throw new SMTPException("the server does not offer STARTTLS and --require-tls was given");
+    if (target.tlsMode === "require-tls") throw new SMTPException("the server does not offer STARTTLS and --require-tls was given: look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl)");
     warn("smtplib: warning: the server does not offer STARTTLS; continuing WITHOUT encryption");
     return false;
   }

@@ -20,27 +20,63 @@ import type { DebugServerExtensions } from "../server/debug-server.js";
  * may hold a password). Commander's own wording ("argument 'VALUE' is invalid") would echo
  * a 40 KB value, or a password typed without its user, whole.
  */
-export function flagValue<T>(flag: string, parse: (value: string, previous: T | undefined) => T, hidden = false): (value: string, previous: T | undefined) => T {
+export function flagValue<T>(flag: string, parse: (value: string, previous: T | undefined) => T, hidden: boolean | ((value: string) => boolean) = false): (value: string, previous: T | undefined) => T {
   return (value, previous) => {
     try {
       return parse(value, previous);
     } catch (err) {
       if (!(err instanceof InvalidArgumentError)) throw err;
-      const shown = hidden ? "(the value is not shown: it may hold a password)" : quoted(value);
+      const hide = typeof hidden === "function" ? hidden(value) : hidden;
+      const shown = hide ? "(the value is not shown: it may hold a password)" : quoted(value);
       throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${shown}: ${err.message}`);
     }
   };
+}
+
+/** A URL's scheme at the start of a value (`smtp://`, `smtps://`), as Nodemailer takes a server. */
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/**
+ * True for a URL with a user part (`smtps://user:password@host`, Nodemailer's form): a
+ * usage error must not show it (see {@link flagValue}'s `hidden`).
+ */
+export function urlWithUser(value: string): boolean {
+  return URL_SCHEME.test(value) && /^[^/]*\/\/[^/?#]*@/.test(value);
+}
+
+/**
+ * The reason a URL given as a server is refused, with the `host:port` to give instead
+ * (`--ssl` for `smtps`, whose default port is 465), and where a user and password in it go.
+ */
+function urlRefusal(value: string, scheme: string): InvalidArgumentError {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const secure = scheme.toLowerCase() === "smtps";
+  const host = url?.hostname ?? "";
+  const port = url?.port || (secure ? "465" : "");
+  const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
+  const user = url !== undefined && (url.username !== "" || url.password !== "")
+    ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
+    : "";
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? " with --ssl" : ""}${user}`);
 }
 
 /**
  * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
  * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else
  * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
- * A value with a `/` is a Unix socket path (LMTP), taken whole with port 0.
+ * A URL (`smtps://host:465`) is a usage error that says what to give instead. Any other value
+ * with a `/` is a Unix socket path (LMTP), taken whole with port 0.
  */
 export function parseHostPort(value: string): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
     new InvalidArgumentError("not host:port, [IP address]:port or an IPv6 address");
+  const scheme = URL_SCHEME.exec(value);
+  if (scheme) throw urlRefusal(value, scheme[1]!);
   // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
   if (value.includes("/")) return { host: value, port: 0 };
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
@@ -185,7 +221,9 @@ export function checkAddress(flag: string, address: string, quote: (address: str
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
     // quoted: a 40 KB --from is not echoed whole (the library's message quotes it short too)
-    throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${quoted(address)}: ${err.message}`);
+    // the library's advice for a list (an array's entries) as the CLI's: one --to per recipient
+    const message = err.message.replace(/ \(give each recipient as its own entry of an array: .*\)$/, flag === "--to" ? " (give --to once for each)" : "");
+    throw new CommanderError(2, "smtplib.usage", `error: ${flag} ${quoted(address)}: ${message}`);
   }
 }
 

@@ -245,7 +245,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   if (cmd.passwordEnv !== undefined) {
     password = process.env[cmd.passwordEnv];
     if (password === undefined) {
-      err(`smtplib: environment variable ${cmd.passwordEnv} (--password-env) is not set`);
+      // A name not in capitals, as variables' are ("hunter2"), may be the password given by
+      // mistake: not shown then, where a terminal or a CI log would keep it.
+      err(/^[A-Z_][A-Z0-9_]*$/.test(cmd.passwordEnv)
+        ? `smtplib: environment variable ${cmd.passwordEnv} (--password-env) is not set`
+        : "smtplib: the environment variable named by --password-env is not set (its name is not shown: not in capitals, as variables' names are, it may be the password given by mistake): give the variable's name, not the password");
       return ExitCode.USAGE;
     }
   }

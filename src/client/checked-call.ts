@@ -9,7 +9,7 @@
 
 import { bodyBytes, checkStreamUsable, isStreamBody, type MessageBody } from "./body.js";
 import { paramValue } from "../protocol/params.js";
-import { checkedRequest, toList, type Request } from "./request.js";
+import { checkedRequest, senderNotString, toList, type Request } from "./request.js";
 import { checkEightBit, mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { hasEightBitData } from "../protocol/message.js";
 import type { Body } from "./transaction.js";
@@ -57,6 +57,8 @@ export function bodyOf(msg: MessageBody): Body {
  * @throws TypeError for a bad address, option or message; RangeError for a bad `size`.
  */
 export function sendRequest(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], given: number | null | undefined): Request {
+  // before the message's check: sendmail({ from, to, text }) is about the call's shape, not its missing message
+  if (typeof from !== "string") throw senderNotString(from);
   const body = bodyOf(msg);
   const size = given ?? undefined;
   if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {

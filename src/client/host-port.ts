@@ -3,7 +3,24 @@
  * @module
  */
 
+import { quoted } from "../errors.js";
 import { checkPort } from "../option-checks.js";
+
+/** A URL's scheme at the start of a host (`smtps://`, as Nodemailer takes a server). */
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/**
+ * The message for a URL given as a host: what to give instead, and never the URL itself
+ * when it holds a user part (`smtps://user:password@host`), which would put a password in
+ * an error message (and a DNS query for that "name" on the network).
+ */
+function urlAsHost(host: string, scheme: string): string {
+  const withUser = /^[^/]*\/\/[^/?#]*@/.test(host);
+  const shown = withUser ? "(not shown: it holds a user part)" : quoted(host);
+  const tls = scheme.toLowerCase() === "smtps" ? "; smtps:// is SMTP_SSL (TLS from the first byte, port 465)" : "";
+  const user = withUser ? "; the user and password go to login()" : "";
+  return `host must be a host name or address, not a URL ${shown}: give the host and the port apart, as connect("mail.example.org", 587)${tls}${user}`;
+}
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export interface Target {
@@ -13,16 +30,26 @@ export interface Target {
   path?: string;
 }
 
+/** True for an object (not null, not a function): options given where a host or a port goes. */
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null;
+}
+
 /**
  * Splits `"host:port"` when `port` is 0 and `host` holds exactly one colon (so IPv6
  * addresses are left alone), as Python does; port 0 becomes `defaultPort`. Beyond Python,
  * a bracketed IPv6 address with a port (`"[::1]:2525"`, RFC 3986's form, which Python
  * would try to resolve as a name) is split too, and brackets around a host are dropped.
- * @throws TypeError for a port that is not a number or a non-numeric port in `host`; RangeError for a port outside 0-65535.
+ * @throws TypeError for a port that is not a number or a non-numeric port in `host`, or a URL
+ *   as `host` (`smtps://host:465`); RangeError for a port outside 0-65535.
  */
 export function splitHostPort(host: string, port: number, defaultPort: number): Target {
-  if (typeof host !== "string") throw new TypeError("host must be a string");
+  // An object is a Nodemailer-style call, SMTP.connect({ host, port }) or connect(host, options): say how to call it.
+  if (typeof host !== "string") throw new TypeError(isObject(host) ? "host must be a string, got an object: SMTP.connect(host, port, options) takes the host and the port as arguments, not in an object" : "host must be a string");
   if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
+  const scheme = URL_SCHEME.exec(host);
+  if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!));
+  if (isObject(port)) throw new TypeError("port must be a number, got an object: options come third, SMTP.connect(host, port, options), or go to new SMTP(options)");
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.
   checkPort(port, "port");

@@ -82,9 +82,14 @@ export interface SMTPOptions {
    * alone); if the peer speaks TLS, `connect()` fails at once with an `SMTPConnectError`
    * "this looks like an implicit-TLS port (such as 465): use SMTP_SSL" (for `LMTP`, which has
    * no implicit TLS: to use an LMTP port with STARTTLS) instead of waiting for
-   * the greeting timeout; otherwise the greeting is awaited as usual. Not used by `SMTP_SSL`
-   * or for Unix sockets. Turn it off for servers that penalise early client data on a new
-   * connection (such as Postfix postscreen's pregreet test). Default true.
+   * the greeting timeout; if it answers in plain text that is no SMTP reply (an HTTP server),
+   * with an `SMTPConnectError` quoting that answer and saying to check the host and port;
+   * otherwise the greeting is awaited as usual. For `SMTP_SSL`, whose handshake a server
+   * answered in plain text, the same second connection tells a plain-text SMTP port (its
+   * greeting: "connect with SMTP and call starttls()") from a server that is no SMTP server
+   * (an HTTP server: "check the host and port"). Not for Unix sockets. Turn it off for
+   * servers that penalise early client data on a new connection (such as Postfix
+   * postscreen's pregreet test). Default true.
    */
   diagnoseTLS?: boolean | null | undefined;
   /** Caps on reply size (defaults: 8192-byte lines, 64 KiB and 1,000 lines per reply). */
@@ -100,6 +105,35 @@ export const SMTP_OPTION_KEYS: readonly (keyof SMTPOptions)[] = Object.freeze([
   "diagnoseTLS", "limits", "authRegistry",
 ] as const);
 
+/** Nodemailer's transport options, as a first-time user passes them, and what smtplib does instead. */
+const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  secure: "Nodemailer's: for TLS from the first byte (port 465) use the SMTP_SSL class; for STARTTLS set requireTLS: true",
+  auth: "Nodemailer's: call login(user, password) once connected",
+  host: "give the host and port to SMTP.connect(host, port, options)",
+  port: "give the host and port to SMTP.connect(host, port, options)",
+  connectionTimeout: "Nodemailer's: timeouts: { connect }",
+  greetingTimeout: "Nodemailer's: timeouts: { greeting }",
+  socketTimeout: "Nodemailer's: timeouts: { command }, for each reply",
+  name: "Nodemailer's: localHostname",
+  ignoreTLS: "Nodemailer's: STARTTLS is used only when asked (requireTLS: true or starttls())",
+  logger: "Nodemailer's: debugLevel: 1 and debugOutput",
+  debug: "Nodemailer's: debugLevel: 1 and debugOutput",
+  proxy: "Nodemailer's: socketFactory",
+  lmtp: "Nodemailer's: use the LMTP class",
+  pool: "Nodemailer's: use SMTPPool",
+};
+
+/**
+ * {@link NODEMAILER_HINTS} for `SMTPPool`'s options, which have `host`, `port` and `auth`,
+ * and `protocol` for the class.
+ */
+export const POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  ...NODEMAILER_HINTS,
+  secure: "Nodemailer's: protocol: \"smtps\" for TLS from the first byte (port 465); requireTLS: true for STARTTLS",
+  lmtp: "Nodemailer's: protocol: \"lmtp\"",
+  pool: "an SMTPPool is one",
+};
+
 /** The options that take `true` or `false`. */
 const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureAuth", "diagnoseTLS"] as const;
 
@@ -113,7 +147,7 @@ const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureA
  */
 export function checkSMTPOptions(value: unknown): Checked<SMTPOptions> {
   const given = optionsObject(value, "SMTP options");
-  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option");
+  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option", NODEMAILER_HINTS);
   const options = withoutNulls(given);
   for (const key of BOOLEAN_OPTIONS) checkBoolean(options, key);
   checkFunction(options, "debugOutput");

@@ -82,6 +82,16 @@ export function allAscii(addrs: readonly string[]): boolean {
 }
 
 /**
+ * The TypeError for a sender that is not a string. An object is the shape of Nodemailer's
+ * `sendMail({ from, to, text })`: the message says how smtplib takes them instead.
+ */
+export function senderNotString(from: unknown): TypeError {
+  return new TypeError(typeof from === "object" && from !== null
+    ? "sender must be a string, got an object: sendmail(from, to, msg) takes the sender, the recipients and the message as arguments, not one object as Nodemailer's sendMail({ from, to, text }) does (a whole message with its headers goes to sendMessage(msg))"
+    : "sender must be a string");
+}
+
+/**
  * Checks everything a caller gave, before any byte is sent. `quoted` holds the paths of
  * `from` and `to` when they were quoted already (sendMessage's prepareMessage).
  * @throws TypeError for a bad sender, recipient list, address or option.
@@ -90,7 +100,7 @@ export function checkedRequest(
   from: string, to: string | readonly string[], body: Body, mailOptions: readonly string[], rcptOptions: readonly string[],
   size: number | undefined, report: boolean, quoted?: { fromPath: string; toPaths: readonly string[] },
 ): Request {
-  if (typeof from !== "string") throw new TypeError("sender must be a string");
+  if (typeof from !== "string") throw senderNotString(from);
   const list = toList(to);
   if (list.length === 0) throw new TypeError("no recipients: sendmail needs at least one");
   return {

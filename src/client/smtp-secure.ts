@@ -22,6 +22,12 @@ import { SMTPBase } from "./smtp-base.js";
 import { followSignal } from "./abortable.js";
 import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withCheckedContext, withoutNulls } from "../option-checks.js";
 
+/**
+ * What to do about a server that does not offer STARTTLS (Python's words say only that):
+ * the port may be the wrong one, or something on the path strips the extension.
+ */
+const NO_STARTTLS_ADVICE = "Look for a port of the server that offers TLS: 587 with STARTTLS, or 465 with SMTP_SSL (TLS from the first byte); a server known to offer STARTTLS that does not here may have it stripped on the path.";
+
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
   /**
@@ -52,7 +58,7 @@ export function checkCredentialsShape(value: unknown, what = "credentials"): Aut
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new TypeError(`${what} must be an object, got ${describeType(value)}`);
   }
-  checkKnownKeys(value, ["user", "password", "token", "authzid"], "credentials key");
+  checkKnownKeys(value, ["user", "password", "token", "authzid"], "credentials key", { pass: "Nodemailer's: password" });
   // A key set to null is one not given (Python's None), as for every option.
   const credentials = withoutNulls(value as Record<string, unknown>) as unknown as AuthCredentials;
   const { token } = credentials;
@@ -144,7 +150,10 @@ export abstract class SMTPSecure extends SMTPBase {
   login(user: string, password: string, options: LoginOptions = {}): Promise<SMTPReply> {
     // Without this, a missing password would read as "no password" and end in "No suitable
     // authentication method found." after EHLO (or STARTTLS, with requireTLS).
-    if (typeof password !== "string") return Promise.reject(new TypeError("password must be a string"));
+    if (typeof password !== "string") {
+      const shape = typeof user === "object" && (user as unknown) !== null; // login({ user, pass }): Nodemailer's auth object
+      return Promise.reject(new TypeError(shape ? "login(user, password) takes two strings, got an object: credentials as one object go to loginWith({ user, password })" : "password must be a string"));
+    }
     return this.loginWith({ user, password }, options);
   }
 
@@ -218,7 +227,7 @@ export abstract class SMTPSecure extends SMTPBase {
     if (conv.channel.encrypted) return;
     await this.greet();
     if (!conv.hasExtn("starttls")) {
-      throw new SMTPNotSupportedError("requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack)");
+      throw new SMTPNotSupportedError(`requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack). ${NO_STARTTLS_ADVICE}`);
     }
     await this.doStarttls(undefined);
     await this.greet();
@@ -230,7 +239,7 @@ export abstract class SMTPSecure extends SMTPBase {
     if (conv.channel.encrypted) throw new SMTPException("The connection is already encrypted (TLS)");
     await this.greet();
     conv = this.requireConnection();
-    if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError("STARTTLS extension not supported by server.");
+    if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError(`STARTTLS extension not supported by server. ${NO_STARTTLS_ADVICE}`);
     // The TLS context, before STARTTLS: options changed since they were checked (a key
     // replaced by one that cannot be read) are a TypeError now, not a connection lost after
     // the 220. Handed on as `secureContext`: the handshake does not compare them again.

@@ -12,7 +12,8 @@ import { SMTP } from "./smtp.js";
  * verified by default (Node's defaults) against the host connected to, or `tls.servername`;
  * SNI is sent for host names (never for IP addresses). Connecting to a plain-text port
  * (25, 587) fails at once with "this looks like a plain-text SMTP port: connect with SMTP
- * and call starttls()"; a certificate failure names the host, the reason and the `tls`
+ * and call starttls()", and to another plain-text server (HTTP) with "this looks like an
+ * HTTP server" (see `diagnoseTLS`); a certificate failure names the host, the reason and the `tls`
  * option that fixes it (`ca`, `servername`, or, insecurely, `rejectUnauthorized: false`).
  * @throws from `connect()`: SMTPException for any TLS failure, with Node's error as `cause`.
  */

@@ -160,7 +160,7 @@ export class SMTP extends SMTPTransactions {
     const channel = await Channel.open({
       host: target.host, port: target.port,
       ...(target.path !== undefined && this.dialect === "lmtp" ? { path: target.path } : {}),
-      ...(this.implicitTLS ? { implicitTLS: this.implicitTLS } : {}),
+      ...(this.implicitTLS ? { implicitTLS: this.implicitTLS, diagnoseTLS: this.options.diagnoseTLS !== false } : {}),
       ...(this.options.sourceAddress ? { sourceAddress: this.options.sourceAddress } : {}),
       ...(this.options.socketFactory ? { socketFactory: this.options.socketFactory } : {}),
       timeout: timeouts.connect,
@@ -201,10 +201,10 @@ export class SMTP extends SMTPTransactions {
   /**
    * Reads the greeting. On a plain-text TCP connection with `diagnoseTLS` on (the
    * default), a greeting of which no byte has come after 1.5 s makes a second connection probe
-   * the same port for implicit TLS; if it speaks TLS, this fails at once instead of at the
-   * greeting timeout. See `transport/tls-probe.ts`.
+   * the same port for implicit TLS; if it speaks TLS, or answers in plain text that is no
+   * SMTP reply, this fails at once instead of at the greeting timeout. See `transport/tls-probe.ts`.
    * @throws SMTPConnectError (code -1) with "this looks like an implicit-TLS port: use
-   * SMTP_SSL"; whatever reading the greeting throws.
+   * SMTP_SSL" or "this looks like an HTTP server"; whatever reading the greeting throws.
    */
   protected async readGreeting(channel: Channel, host: string, port: number): Promise<SMTPReply> {
     const greeting = channel.reply(channel.greeting);

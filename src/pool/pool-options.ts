@@ -4,7 +4,7 @@
  */
 
 import type { GivenCredentials } from "../auth/mechanism.js";
-import { checkSMTPOptions, SMTP_OPTION_KEYS, type Checked, type SMTPOptions } from "../client/options.js";
+import { checkSMTPOptions, POOL_NODEMAILER_HINTS, SMTP_OPTION_KEYS, type Checked, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkNumber, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
 import { describeValue } from "../errors.js";
@@ -84,7 +84,7 @@ const POOL_KEYS: readonly (keyof PoolOptions)[] = [
 export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; client: Checked<SMTPOptions> } {
   if (value === undefined) throw new TypeError("SMTPPool needs options: at least { host }");
   const given = optionsObject(value, "SMTPPool options");
-  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option");
+  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option", POOL_NODEMAILER_HINTS);
   const options = withoutNulls(given);
   if (typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describeValue(options["host"])}`);
   const { protocol } = options;

@@ -30,6 +30,7 @@ const POOL_WORDING: readonly [string, string][] = [
     "Set requireTLS: true (smtplib speaks LMTP over TLS only with STARTTLS), or allowInsecureAuth: true to allow it."],
   ["call starttls() before login() (or set requireTLS).", "set requireTLS: true."],
   ["use SMTP_SSL", "use protocol: \"smtps\""],
+  ["465 with SMTP_SSL", "465 with protocol: \"smtps\""],
 ];
 
 /** `text` with the client's advice replaced by the pool's options. */

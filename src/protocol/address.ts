@@ -63,11 +63,20 @@ export function quoteaddr(addr: string): string {
   // quadratically on a long run of blanks followed by text.
   if (/^[ \t]*(?:<[ \t]*>[ \t]*)?$/.test(addr)) return "<>";
   const spec = parseAddress(addr);
-  if (spec === null) throw new TypeError(`cannot parse address ${quoted(addr)}`);
+  if (spec === null) throw new TypeError(`cannot parse address ${quoted(addr)}${severalAddresses(addr)}`);
   // RFC 5321 §4.1.2 allows no control character in a path, even quoted (nor does aiosmtplib);
   // a lone surrogate would go out as U+FFFD, another address.
   if (PATH_FORBIDDEN.test(spec)) throw new TypeError(`address holds a control character or invalid text: ${quoted(addr)}`);
   return `<${spec}>`;
+}
+
+/**
+ * For the error of an address that is not one: when `addr` is a list of more than one
+ * (`"a@x.org, b@y.org"`, the recipients given as one string), what to do instead; else "".
+ */
+function severalAddresses(addr: string): string {
+  const count = splitAddressList(addr).filter((e) => e.hasContent).length;
+  return count > 1 ? `: it holds ${count} addresses, and a sender or a recipient is one (give each recipient as its own entry of an array: ["a@x.org", "b@y.org"])` : "";
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Checked } from "../checked.js";
 import { describeValue } from "../error-text.js";
-import { withoutNulls } from "../option-checks.js";
+import { checkKnownKeys, withoutNulls } from "../option-checks.js";
 import type { ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
 
@@ -163,16 +163,33 @@ export type ReadOptions = Checked<Omit<DebugServerOptions & DebugServerRetention
 /**
  * A copy of `given` without the options set to `null` (or `undefined`), at its top and in
  * `tls`, `auth` and `extensions`: `null` is one not given, as in the client's options (a
- * `tls: null` read as given made the server crash on `null.mode`). Other keys are kept as they are.
+ * `tls: null` read as given made the server crash on `null.mode`).
+ * @throws TypeError for an unknown key there, or a `tls.mode` other than "implicit" or "starttls".
  */
 export function withoutNullOptions<T extends DebugServerOptions & DebugServerRetention>(given: T): ReadOptions & Omit<T, keyof ReadOptions> {
   const options = withoutNulls(given as Readonly<Record<string, unknown>>);
-  for (const key of ["tls", "auth", "extensions"]) {
+  // a misspelt option (`tsl`, `auth.user`) would be dropped unseen: the server run without it
+  checkKnownKeys(options, KNOWN_OPTIONS[""], "debug server option");
+  for (const key of ["tls", "auth", "extensions"] as const) {
     const nested = options[key];
-    if (typeof nested === "object" && nested !== null) options[key] = withoutNulls(nested as Record<string, unknown>);
+    if (typeof nested === "object" && nested !== null) checkKnownKeys(options[key] = withoutNulls(nested as Record<string, unknown>), KNOWN_OPTIONS[key], `${key} option`);
+  }
+  const mode = (options["tls"] as { mode?: unknown } | undefined)?.mode;
+  if (mode !== undefined && mode !== "implicit" && mode !== "starttls") {
+    throw new TypeError(`tls.mode must be "implicit" (TLS from the first byte) or "starttls" (the default), got ${describeValue(mode)}`);
   }
   return options as ReadOptions & Omit<T, keyof ReadOptions>;
 }
+
+/** The keys of the options, and of `tls`, `auth` and `extensions` (hooks of the CLI's `serve` included). */
+const KNOWN_OPTIONS = {
+  "": ["host", "port", "lmtp", "name", "tls", "extensions", "auth", "size", "refuseSenders", "refuseRecipients", "refuseAfterData",
+    "maxClients", "maxRecipients", "socketTimeout", "closeTimeout", "onMessage", "onTranscript", "keepMessages", "keepBytes",
+    "keepTranscript", "onMessageStart", "onMessageData", "onMessageEnd"],
+  tls: ["key", "cert", "mode"],
+  auth: ["users", "methods", "required", "allowInsecure"],
+  extensions: ["pipelining", "eightBitMime", "smtpUtf8", "enhancedStatusCodes", "dsn", "requireTls", "size", "chunking", "hideStarttls"],
+} as const;
 
 /**
  * Normalises the refusal list of option `name` into a lookup by lower-cased address.

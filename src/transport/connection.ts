@@ -12,6 +12,7 @@ import { DirectReader } from "./direct-reader.js";
 import { serverEndPointBinding } from "./server-end-point.js";
 import { connectSocket, handshake, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
 import type { DiagnosedOptions } from "./tls-diagnostics.js";
+import { diagnosePlainTextPeer } from "./tls-probe.js";
 import { connectChannel, sendChannel } from "./trace.js";
 import { endpoint } from "./endpoint.js";
 
@@ -103,7 +104,8 @@ export class Connection {
     // net's `onread` works only for sockets net.connect creates: a supplied one emits `data`.
     const supplied = options.socketFactory !== undefined;
     const reader = options.implicitTLS === undefined && !supplied ? new DirectReader() : null;
-    const socket = await connectSocket(options, reader);
+    // SMTP_SSL answered in plain text: an SMTP port, or no SMTP server at all (a second look)
+    const socket = await connectSocket(options, reader).catch((err: unknown) => diagnosePlainTextPeer(err, options));
     const connection = new Connection(socket, reader, events, owner, {
       host: path ?? host, port, isPath: path !== undefined, supplied, tls: options.implicitTLS !== undefined,
     });

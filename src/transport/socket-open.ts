@@ -35,6 +35,8 @@ export interface OpenOptions {
   owner: object;
   /** Opens the connection instead of a TCP connect (see {@link SocketFactory}); TCP targets only. */
   socketFactory?: SocketFactory;
+  /** `false`: no second connection to diagnose a failed implicit-TLS handshake (see `diagnosePlainTextPeer`). */
+  diagnoseTLS?: boolean;
 }
 
 /** What a {@link SocketFactory} is asked to connect to. */

@@ -151,6 +151,11 @@ function reasonOf(err: unknown): string {
 /** Where the TLS was being set up, for the message. */
 export type TLSMode = "implicit" | "starttls";
 
+/** True for a TLS handshake error (Node's) that means the peer answered in plain text, not TLS. */
+export function answeredInPlainText(err: unknown): boolean {
+  return PLAINTEXT_PEER.has(errorCode(err)) || /wrong version number|packet length too long|unknown protocol/i.test(reasonOf(err));
+}
+
 /**
  * Wraps a TLS handshake error in an `SMTPException` whose message says what went wrong
  * and how to fix it; Node's error stays in `cause`. `options` are the TLS options the
@@ -165,7 +170,7 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   const reason = reasonOf(err);
   const caGiven = options.ca !== undefined && options.ca !== null;
   const where = endpoint(host, port);
-  if (PLAINTEXT_PEER.has(code) || /wrong version number|packet length too long|unknown protocol/i.test(reason)) {
+  if (answeredInPlainText(err)) {
     const hint = mode === "implicit"
       ? "this looks like a plain-text SMTP port (such as 25 or 587): connect with SMTP and call starttls() instead of SMTP_SSL"
       : "the server sent plain text instead of starting TLS after agreeing to STARTTLS (a broken server, or data injected after its reply)";
@@ -241,4 +246,29 @@ export function implicitTLSPortMessage(host: string, port: number, lmtp = false)
     ? "this looks like an implicit-TLS port, and smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true"
     : "this looks like an implicit-TLS port (such as 465): use SMTP_SSL";
   return `${endpoint(host, port)} sent no greeting but completes a TLS handshake: ${advice}`;
+}
+
+/**
+ * The message for a client that reached a port whose server sends no greeting and answers
+ * with plain text that is no SMTP reply (`answer`, its first line): an HTTP server's
+ * "HTTP/1.1 400 Bad Request", say. No greeting will come: the host or port is wrong.
+ */
+export function notSMTPPortMessage(host: string, port: number, answer: string): string {
+  return `${endpoint(host, port)} sent no greeting, and answered a second connection with ${notSMTPVerdict(answer)}`;
+}
+
+/**
+ * The message for an `SMTP_SSL` client whose handshake the server answered in plain text
+ * that is no SMTP reply (`answer`, its first line, as a second connection saw it; `code`,
+ * Node's error code): not a plain-text SMTP port, where `describeTLSError` sends the
+ * caller, but no SMTP server at all (an HTTP server).
+ */
+export function notSMTPTLSMessage(host: string, port: number, answer: string, code: string): string {
+  return `TLS handshake with ${endpoint(host, port)} failed: it answered in plain text, ${notSMTPVerdict(answer)} (${code})`;
+}
+
+/** `answer` quoted, and what it says of the server: it is no SMTP reply, so check the host and port. */
+function notSMTPVerdict(answer: string): string {
+  const what = /^HTTP\/\d/.test(answer) ? "an HTTP server, not an SMTP server" : "not an SMTP server";
+  return `${quoted(answer, 80)}, which is no SMTP reply: this looks like ${what}. Check the host and port`;
 }

@@ -4,15 +4,20 @@
  * until its greeting timeout (minutes, RFC 5321 §4.5.3.2.1). Instead, when no byte of a greeting
  * has come after {@link TLS_PROBE_DELAY} ms, a SECOND connection to the same host and port
  * tries a TLS handshake; if the peer speaks TLS, the first connection fails at once with a
- * message that says "use SMTP_SSL". The first connection is never touched (no byte is sent
- * on it), and a server that merely greets late still gets its greeting read.
+ * message that says "use SMTP_SSL". So it does when the peer answers the handshake with
+ * plain text that is no SMTP reply (an HTTP server's "HTTP/1.1 400 Bad Request"): the port
+ * is not an SMTP server's, and no greeting will come. The first connection is never touched
+ * (no byte is sent on it), and a server that merely greets late still gets its greeting read.
  * @module
  */
 
+import net from "node:net";
+import { Duplex } from "node:stream";
 import tls from "node:tls";
-import { errorCode, SMTPConnectError } from "../errors.js";
-import { sourceBinding, tlsOptionsFor } from "./socket-open.js";
-import { implicitTLSPortMessage } from "./tls-diagnostics.js";
+import { errorCode, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../errors.js";
+import { endpoint } from "./endpoint.js";
+import { sourceBinding, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
+import { answeredInPlainText, implicitTLSPortMessage, notSMTPPortMessage, notSMTPTLSMessage } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
 
 /** Milliseconds without a greeting byte before probing (real servers greet within ms). */
@@ -45,6 +50,54 @@ export interface TLSProbeTarget {
   heard?: () => boolean;
 }
 
+/**
+ * What a probe found: `"tls"`, the peer speaks TLS; `{ notSMTP }`, it answered in plain
+ * text that is no SMTP reply (`notSMTP` is its first line); `"silent"`, it sent not one
+ * byte (until the probe's timeout, or until it closed the connection); `"unknown"`, none
+ * of these (an SMTP reply, too little to tell, a failed connection, a cancelled probe).
+ */
+export type ProbeFinding = "tls" | { readonly notSMTP: string } | "silent" | "unknown";
+
+/** Bytes of a plain-text answer kept to judge it (its first line, for the message). */
+const ANSWER_MAX = 256;
+
+/**
+ * The first line of `answer`, plain text the peer sent to a ClientHello, when it is not
+ * an SMTP reply (RFC 5321 §4.2: three digits, then a space, a hyphen or the line end) and
+ * enough of it came to tell (4 bytes or a line end); else `undefined`. A server that greets
+ * late answers with its greeting, "220 ...": that is SMTP.
+ */
+export function nonSMTPAnswer(answer: Buffer): string | undefined {
+  const end = answer.indexOf(0x0a);
+  if (answer.length < 4 && end === -1) return undefined;
+  const line = answer.subarray(0, end === -1 ? answer.length : end).toString("latin1").replace(/\r$/, "");
+  return /^[2-5]\d\d(?:[ -]|$)/.test(line) ? undefined : line;
+}
+
+/**
+ * A connection to `host:port` as a stream that TLS runs over, keeping the first
+ * {@link ANSWER_MAX} bytes the peer sends in `heard` (TLS over the socket itself would
+ * consume them unseen). Destroying the stream destroys the socket.
+ */
+function tappedConnection(host: string, port: number, localAddress: string | undefined, heard: { bytes: Buffer }): Duplex {
+  const raw = net.connect({ host, port, ...(localAddress ? sourceBinding(localAddress) : {}) });
+  raw.once("connect", () => tap.emit("connected"));
+  const tap = new Duplex({
+    read() { raw.resume(); },
+    write(chunk: Buffer, _encoding, callback) { raw.write(chunk, (err) => callback(err ?? null)); },
+    final(callback) { raw.end(() => callback()); },
+    destroy(err, callback) { raw.destroy(); callback(err); },
+  });
+  raw.on("data", (chunk: Buffer) => {
+    if (heard.bytes.length < ANSWER_MAX) heard.bytes = Buffer.concat([heard.bytes, chunk]).subarray(0, ANSWER_MAX);
+    if (!tap.push(chunk)) raw.pause();
+  });
+  raw.once("end", () => tap.push(null));
+  raw.on("error", (err) => tap.destroy(err));
+  raw.once("close", () => tap.destroy());
+  return tap;
+}
+
 /** True for an error that means the peer sent a TLS alert record, i.e. it speaks TLS. */
 function isTLSAlert(err: unknown): boolean {
   const code = errorCode(err);
@@ -58,15 +111,24 @@ function isTLSAlert(err: unknown): boolean {
  * Resolves true when the handshake completes or the peer answers with a TLS alert; false
  * on plain text, a reset, a timeout or `signal` aborting. Never rejects.
  */
-export function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): Promise<boolean> {
+export async function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): Promise<boolean> {
+  return (await probePort(target, signal)) === "tls";
+}
+
+/**
+ * Tries a TLS handshake with `host:port` on a new connection, as {@link probeImplicitTLS},
+ * and says what the peer turned out to be (see {@link ProbeFinding}). Never rejects.
+ */
+export function probePort(target: TLSProbeTarget, signal?: AbortSignal): Promise<ProbeFinding> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
+    if (signal?.aborted) return resolve("unknown");
     const { host, port, localAddress, owner } = target;
     connectChannel.publish({ client: owner, host, port });
+    const heard = { bytes: Buffer.alloc(0) };
+    const tap = tappedConnection(host, port, localAddress, heard);
     const socket = tls.connect({
       ...tlsOptionsFor(host, { rejectUnauthorized: false }), // SNI as for a real connection
-      host, port,
-      ...(localAddress ? sourceBinding(localAddress) : {}),
+      socket: tap,
     });
     let settled = false;
     const done = (isTLS: boolean): void => {
@@ -76,14 +138,25 @@ export function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): 
       signal?.removeEventListener("abort", onAbort);
       socket.off("secureConnect", onSecure);
       socket.off("close", onClose);
-      if (socket.encrypted && !socket.destroyed) socket.destroySoon(); // close_notify, then close
-      else socket.destroy();
-      resolve(isTLS);
+      // The TLS socket does not always end the stream under it: the connection is closed here.
+      if (socket.encrypted && !socket.destroyed) {
+        socket.once("close", () => tap.destroy());
+        socket.destroySoon(); // close_notify, then close
+      } else {
+        socket.destroy();
+        tap.destroy();
+      }
+      const notSMTP = isTLS ? undefined : nonSMTPAnswer(heard.bytes);
+      resolve(isTLS ? "tls" : notSMTP !== undefined ? { notSMTP } : silent && heard.bytes.length === 0 ? "silent" : "unknown");
     };
+    // silence counts when the probe waited it out or the peer closed; not on a failed connect or a cancel
+    let silent = false;
     const onSecure = (): void => done(true);
-    const onClose = (): void => done(false);
+    const onClose = (): void => { silent = connected; done(false); };
     const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(false), target.timeout ?? TLS_PROBE_TIMEOUT);
+    let connected = false;
+    tap.once("connected", () => { connected = true; });
+    const timer = setTimeout(() => { silent = connected; done(false); }, target.timeout ?? TLS_PROBE_TIMEOUT);
     socket.once("secureConnect", onSecure);
     socket.on("error", (err) => done(isTLSAlert(err))); // stays: later errors are ignored
     socket.once("close", onClose);
@@ -92,10 +165,22 @@ export function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): 
 }
 
 /**
+ * `err` when it is the greeting's timeout, for a port that sent nothing on either
+ * connection (the probe's included): the same timeout whose message goes on to say so
+ * and what to check; any other error as it is.
+ */
+function silentGreeting(err: unknown, target: TLSProbeTarget): unknown {
+  if (!(err instanceof SMTPTimeoutError) || err.phase !== "greeting") return err;
+  const advice = `${endpoint(target.host, target.port)} took the connection but sent nothing, nor answered a TLS handshake on a second connection: check the host and port (is it an SMTP server's?), and that nothing on the way (a firewall, a proxy) holds the connection`;
+  return new SMTPTimeoutError(`${err.message}: ${advice}`, err.phase, err.timeout, { cause: err, ...(err.command === undefined ? {} : { command: err.command }) });
+}
+
+/**
  * Waits for `greeting`; if it has not settled after the probe delay, probes `target` for
  * implicit TLS meanwhile. Settles as `greeting` does, unless the probe finds TLS first:
  * then rejects with an `SMTPConnectError` (code -1) carrying
- * {@link implicitTLSPortMessage}; the caller must close its connection. The probe is
+ * {@link implicitTLSPortMessage}; or plain text that is no SMTP reply: then with
+ * {@link notSMTPPortMessage}. The caller must close its connection then. The probe is
  * cancelled as soon as the greeting settles.
  */
 export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbeTarget): Promise<T> {
@@ -109,15 +194,39 @@ export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbe
       cancel.abort();
       settle();
     };
-    greeting.then((reply) => finish(() => resolve(reply)), (err: unknown) => finish(() => reject(err)));
+    // the probe found the port silent too: a greeting timeout then says what to check
+    let silentPeer = false;
+    greeting.then((reply) => finish(() => resolve(reply)), (err: unknown) => finish(() => reject(silentPeer && target.heard?.() !== true ? silentGreeting(err, target) : err)));
     const timer = setTimeout(() => {
       // A second connection is not harmless (Postfix postscreen's pregreet test fails it):
       // only when nothing at all has come.
       if (target.heard?.() === true) return;
       target.onProbe?.();
-      void probeImplicitTLS(target, cancel.signal).then((isTLS) => {
-        if (isTLS) finish(() => reject(new SMTPConnectError(-1, implicitTLSPortMessage(target.host, target.port, target.lmtp === true), { command: "the greeting" })));
+      void probePort(target, cancel.signal).then((found) => {
+        if (found === "silent") silentPeer = true;
+        if (found === "unknown" || found === "silent") return;
+        const message = found === "tls" ? implicitTLSPortMessage(target.host, target.port, target.lmtp === true) : notSMTPPortMessage(target.host, target.port, found.notSMTP);
+        finish(() => reject(new SMTPConnectError(-1, message, { command: "the greeting" })));
       });
     }, target.delay ?? TLS_PROBE_DELAY);
   });
+}
+
+/**
+ * For a connection with TLS from the first byte (`SMTP_SSL`) that failed with `err`: when
+ * the peer answered the handshake in plain text, a second connection sees what it said
+ * ({@link probePort}); plain text that is no SMTP reply (an HTTP server's) makes an
+ * `SMTPException` saying so (Node's error as `cause`), not "this looks like a plain-text
+ * SMTP port", which an SMTP greeting keeps. Not for a Unix socket, a `socketFactory` (the
+ * probe would go around it) or `diagnoseTLS: false`. Always rejects.
+ */
+export async function diagnosePlainTextPeer(err: unknown, options: OpenOptions): Promise<never> {
+  const cause = err instanceof SMTPException ? err.cause : undefined;
+  if (options.implicitTLS === undefined || options.diagnoseTLS === false || options.socketFactory !== undefined || options.path !== undefined || !answeredInPlainText(cause)) throw err;
+  const { host, port, owner } = options;
+  const localAddress = options.sourceAddress?.host;
+  const found = await probePort({ host, port, owner, timeout: Math.min(TLS_PROBE_TIMEOUT, options.timeout), ...(localAddress ? { localAddress } : {}) }, options.signal);
+  options.signal?.throwIfAborted();
+  if (typeof found === "object") throw new SMTPException(notSMTPTLSMessage(host, port, found.notSMTP, errorCode(cause)), { cause });
+  throw err;
 }

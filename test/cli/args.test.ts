@@ -145,6 +145,11 @@ test("send: an address that is not one address names its option", () => {
   assert.equal(r.error?.code, "smtplib.usage");
   assert.match(r.error.message, /--to "c d": cannot parse address "c d"/);
   assert.match(parse("send", "--server", "h", "--from", "<a@x", "--to", "b@x.org").error?.message ?? "", /--from "<a@x": /);
+  // recipients as one comma-separated --to: repeat --to (the library's advice is about arrays)
+  assert.equal(parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org,c@x.org").error?.message,
+    'error: --to "b@x.org,c@x.org": cannot parse address "b@x.org,c@x.org": it holds 2 addresses, and a sender or a recipient is one (give --to once for each)');
+  assert.equal(parse("send", "--server", "h", "--from", "a@x.org, b@x.org", "--to", "c@x.org").error?.message,
+    'error: --from "a@x.org, b@x.org": cannot parse address "a@x.org, b@x.org": it holds 2 addresses, and a sender or a recipient is one');
   // the null sender and display-name forms stay accepted
   assert.equal(parse("send", "--server", "h", "--from", "", "--to", "Bob <b@x.org>").command?.kind, "send");
 });
@@ -268,6 +273,24 @@ test("a Unix socket path (for LMTP): a relative one is made absolute (the librar
     const r = parse(...argv);
     assert.equal(r.error?.exitCode, 2, argv.join(" "));
     assert.match(r.error?.message ?? "", /is a Unix socket path: only LMTP connects to one \(give --lmtp\)/);
+  }
+});
+
+test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error saying what to give, never showing a password in it", () => {
+  const base = ["--from", "a@x.org", "--to", "b@x.org"];
+  const cases: [string[], RegExp][] = [
+    [["send", "--server", "smtp://127.0.0.1:2525", ...base], /^error: --server "smtp:\/\/127\.0\.0\.1:2525": a URL, not host\[:port\]: give 127\.0\.0\.1:2525$/],
+    [["send", "--server", "smtps://mail.example.org", ...base], /: a URL, not host\[:port\]: give mail\.example\.org:465 with --ssl$/],
+    [["send", "--server", "SMTP://mail.example.org", "--lmtp", ...base], /: a URL, not host\[:port\]: give mail\.example\.org$/],
+    [["probe", "smtp://[::1]:25"], /: a URL, not host\[:port\]: give \[::1\]:25$/],
+    [["send", "--server", "smtps://bob:s3cret-pw@mail.example.org:465", ...base],
+      /^error: --server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give mail\.example\.org:465 with --ssl; a user goes in --user and a password in an environment variable named by --password-env/],
+  ];
+  for (const [argv, expected] of cases) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.match(r.error?.message ?? "", expected, argv.join(" "));
+    assert.doesNotMatch(`${r.error?.message ?? ""}${r.err}`, /s3cret-pw|Unix socket/, argv.join(" "));
   }
 });
 

@@ -2,6 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { splitHostPort } from "../../src/client/host-port.js";
+import diagnostics from "node:diagnostics_channel";
+import { SMTP, SMTP_SSL } from "../../src/index.js";
 
 describe("splitHostPort (Python's host:port splitting in connect)", () => {
   it("splits host:port when port is 0, as Python does", () => {
@@ -55,6 +57,32 @@ describe("splitHostPort (Python's host:port splitting in connect)", () => {
     assert.throws(() => splitHostPort("h", 70000, 25), RangeError);
     assert.throws(() => splitHostPort("h", -1, 25), RangeError);
     assert.throws(() => splitHostPort("h", 2.5, 25), RangeError);
+  });
+
+  it("refuses a URL as the host (Nodemailer's smtps://user:pass@host) with a TypeError before any lookup, never showing a password in it", async () => {
+    assert.throws(() => splitHostPort("smtp://127.0.0.1", 2525, 25), {
+      name: "TypeError",
+      message: 'host must be a host name or address, not a URL "smtp://127.0.0.1": give the host and the port apart, as connect("mail.example.org", 587)',
+    });
+    assert.throws(() => splitHostPort("SMTPS://mail.example.org:465", 0, 25), /not a URL .*; smtps:\/\/ is SMTP_SSL \(TLS from the first byte, port 465\)$/);
+    const published: unknown[] = [];
+    const listen = (m: unknown): void => { published.push(m); };
+    diagnostics.subscribe("smtplib.connect", listen);
+    try {
+      for (const Client of [SMTP, SMTP_SSL]) {
+        await assert.rejects(Client.connect("smtps://bob:s3cret-pw@127.0.0.1:465"), (err: unknown) => {
+          assert.ok(err instanceof TypeError, String(err));
+          assert.match(err.message, /^host must be a host name or address, not a URL \(not shown: it holds a user part\): .*; the user and password go to login\(\)$/);
+          assert.doesNotMatch(`${err.message} ${err.stack ?? ""} ${String(err.cause)}`, /s3cret-pw/);
+          return true;
+        });
+      }
+    } finally {
+      diagnostics.unsubscribe("smtplib.connect", listen);
+    }
+    assert.equal(published.length, 0, "no connection attempted, no name looked up");
+    // a Unix socket path and a name with a colon and port are not URLs
+    assert.deepEqual(splitHostPort("/run/smtp://x", 0, 24), { host: "/run/smtp://x", port: 24, path: "/run/smtp://x" });
   });
 
   it("refuses a host that is not a string or holds CR, LF or NUL", () => {

@@ -22,6 +22,11 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["a number for options", 5, TypeError, /SMTP options must be an object/],
   ["a misspelt requireTLS", { requireTls: true }, TypeError, /unknown SMTP option "requireTls" \(did you mean "requireTLS"\?\)/],
   ["an unknown key", { sigal: AbortSignal.abort() }, TypeError, /unknown SMTP option "sigal"/],
+  // Nodemailer's transport options, as a first-time user passes them: what to do instead
+  ["Nodemailer's secure", { secure: true }, TypeError, /^unknown SMTP option "secure" \(Nodemailer's: for TLS from the first byte \(port 465\) use the SMTP_SSL class; for STARTTLS set requireTLS: true\); known: /],
+  ["Nodemailer's auth", { auth: { user: "bob", pass: "pw" } }, TypeError, /^unknown SMTP option "auth" \(Nodemailer's: call login\(user, password\) once connected\); known: /],
+  ["Nodemailer's host", { host: "mx.example.org" }, TypeError, /^unknown SMTP option "host" \(give the host and port to SMTP\.connect\(host, port, options\)\)/],
+  ["Nodemailer's greetingTimeout", { greetingTimeout: 5000 }, TypeError, /^unknown SMTP option "greetingTimeout" \(Nodemailer's: timeouts: \{ greeting \}\)/],
   ["allowInsecureAuth as the string \"false\"", { allowInsecureAuth: "false" }, TypeError, /allowInsecureAuth must be true or false, got the string "false"/],
   ["requireTLS as 1", { requireTLS: 1 }, TypeError, /requireTLS must be true or false/],
   ["pipelining as 0", { pipelining: 0 }, TypeError, /pipelining must be true or false/],
@@ -108,6 +113,11 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["deliver, a signal that is an empty string", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: "" } as never), TypeError, /signal must be an AbortSignal/],
   ["sendMessage, a size it does not take", (c) => c.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], { size: 5 } as never), TypeError, /unknown call option "size"/],
   ["login, no password", (c) => c.login("user", undefined as never), TypeError, /password must be a string/],
+  // Nodemailer's call shapes: the message says how smtplib takes them
+  ["sendmail with one object, as Nodemailer's sendMail", (c) => c.sendmail({ from: "a@x.test", to: "b@y.test", text: "hi" } as never, undefined as never, undefined as never), TypeError,
+    /^sender must be a string, got an object: sendmail\(from, to, msg\) takes the sender, the recipients and the message as arguments, not one object as Nodemailer's sendMail\(\{ from, to, text \}\) does/],
+  ["login with one object, as Nodemailer's auth", (c) => c.login({ user: "u", pass: "pw" } as never, undefined as never), TypeError,
+    /^login\(user, password\) takes two strings, got an object: credentials as one object go to loginWith\(\{ user, password \}\)$/],
   ["login, null options", (c) => c.login("user", "pw", null as never), TypeError, /login options must be an object, got null/],
   ["login, initialResponseOk as the string \"no\"", (c) => c.login("user", "pw", { initialResponseOk: "no" } as never), TypeError, /initialResponseOk must be true or false/],
   ["login, a misspelt option", (c) => c.login("user", "pw", { initialResponseOK: false } as never), TypeError, /unknown login option "initialResponseOK" \(did you mean "initialResponseOk"\?\)/],
@@ -147,6 +157,15 @@ test("connect() with a string port: a TypeError that names its type, not \"got 2
   await assert.rejects(client.connect("127.0.0.1", "25" as never), (err: unknown) => err instanceof TypeError && /port must be a number, got the string "25"/.test(err.message));
   await assert.rejects(client.connect("/nonexistent/lmtp.sock", "x" as never), TypeError);
   await assert.rejects(client.connect("127.0.0.1", Symbol("p") as never), (err: unknown) => err instanceof TypeError && /port must be a number, got symbol/.test(err.message));
+});
+
+test("connect() with the options where the host or the port goes (Nodemailer's shape): a TypeError that says where they go", async () => {
+  await assert.rejects(SMTP.connect({ host: "127.0.0.1", port: 25 } as never), {
+    name: "TypeError", message: "host must be a string, got an object: SMTP.connect(host, port, options) takes the host and the port as arguments, not in an object",
+  });
+  await assert.rejects(SMTP.connect("127.0.0.1", { timeout: 5000 } as never), {
+    name: "TypeError", message: "port must be a number, got an object: options come third, SMTP.connect(host, port, options), or go to new SMTP(options)",
+  });
 });
 
 test("quotedata() of anything but a string: a TypeError that says so", () => {

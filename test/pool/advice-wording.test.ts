@@ -66,6 +66,12 @@ test("LMTP to an implicit-TLS port: the same advice, not SMTP_SSL (which is SMTP
   }
 });
 
+test("pool: requireTLS to a server without STARTTLS says where to look, as protocol smtps, not SMTP_SSL", async () => {
+  const err = await poolError({}, { requireTLS: true });
+  assert.match(err.message, /does not offer STARTTLS: .*Look for a port of the server that offers TLS: 587 with STARTTLS, or 465 with protocol: "smtps" \(TLS from the first byte\)/);
+  assert.doesNotMatch(err.message, /SMTP_SSL/);
+});
+
 test("pool: auth where AUTH comes only after STARTTLS says to set requireTLS, not to call starttls()", async () => {
   const err = await poolError({ tls: { cert: certs.cert, key: certs.key }, auth: { users: { alice: "pw" } } }, { auth: { user: "alice", password: "pw" } });
   assert.match(err.message, /offers STARTTLS.*: set requireTLS: true: the message was not sent$/);

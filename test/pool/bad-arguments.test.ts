@@ -66,6 +66,7 @@ const BAD_POOL_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, R
   ["a string port", { host: "x", port: "587" }, TypeError, /port must be a number/],
   ["a port out of range", { host: "x", port: 70_000 }, RangeError, /port must be an integer from 0 to 65535/],
   ["a misspelt key", { host: "x", maxConnection: 2 }, TypeError, /unknown SMTPPool option "maxConnection"/],
+  ["Nodemailer's secure", { host: "x", secure: true }, TypeError, /^unknown SMTPPool option "secure" \(Nodemailer's: protocol: "smtps" for TLS from the first byte \(port 465\); requireTLS: true for STARTTLS\)/],
   ["a misspelt client option", { host: "x", requireTls: true }, TypeError, /unknown SMTPPool option "requireTls" \(did you mean "requireTLS"\?\)/],
   ["a client timeout out of range", { host: "x", timeout: -1 }, RangeError, /timeout must be a positive number/],
   ["a client boolean as a string", { host: "x", allowInsecureAuth: "false" }, TypeError, /allowInsecureAuth must be true or false/],
@@ -73,7 +74,7 @@ const BAD_POOL_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, R
   ["a bad reply limit", { host: "x", limits: { maxReplyLines: 0 } }, RangeError, /limits.maxReplyLines/],
   ["a white-space localHostname", { host: "x", localHostname: "a b" }, TypeError, /localHostname must not contain whitespace/],
   ["auth as a string", { host: "x", auth: "user:pw" }, TypeError, /auth must be an object/],
-  ["auth with a misspelt password key", { host: "x", auth: { user: "u", pass: "pw" } }, TypeError, /unknown credentials key "pass"/],
+  ["auth with a misspelt password key", { host: "x", auth: { user: "u", pass: "pw" } }, TypeError, /unknown credentials key "pass" \(Nodemailer's: password\); known: user, password, token, authzid$/],
   // What login() would refuse before sending anything: refused when the pool is made, not
   // at each connection (opened only to be closed), and never echoing the value.
   ["auth with a password that is not a string", { host: "x", auth: { user: "u", password: 123456 } }, TypeError, /^password must be a string$/],

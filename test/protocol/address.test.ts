@@ -88,6 +88,17 @@ describe("quoteaddr", () => {
     "x <Sally> y",
     "<Sally",
   ];
+  it("a list of addresses given as one (recipients as one string) says so, and to give one per array entry", () => {
+    for (const [input, count] of [["b@x.org, c@x.org", 2], ["Bob <b@x.org>, c@x.org, d@y.org", 3]] as const) {
+      assert.throws(() => quoteRecipient(input), {
+        name: "TypeError",
+        message: `cannot parse address ${JSON.stringify(input)}: it holds ${count} addresses, and a sender or a recipient is one (give each recipient as its own entry of an array: ["a@x.org", "b@y.org"])`,
+      });
+    }
+    // one address that does not parse gets no such advice
+    assert.throws(() => quoteaddr("c d"), { name: "TypeError", message: 'cannot parse address "c d"' });
+  });
+
   for (const input of unparsable) {
     it(`refuses ${JSON.stringify(input).slice(0, 40)} instead of dropping part of it`, () => {
       assert.throws(() => quoteaddr(input), (e: unknown) => e instanceof TypeError && /cannot parse address/.test(e.message));
