@@ -87,11 +87,11 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     envelopeSlots = openGroup(conv, envelopeCommands(env), true);
     // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it
     // (nothing of the message written yet: a close now says it was not sent).
-    if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, [], true, true);
+    if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, [], true, true, true);
   } else {
     envelope = await lockStepEnvelope(conv, env);
   }
-  if (envelope?.accepted.length === 0) await refuseAll(conv, envelope.refused, []);
+  if (envelope?.accepted.length === 0) await refuseAll(conv, envelope.refused, [], true, opts.pipelining);
   const chunkSlots: Slot[] = [];
   /** Lock-step: the chunk whose bytes are being written in pieces, whose reply may come meanwhile. */
   let writing: Slot | undefined;
@@ -156,7 +156,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
       const reply = await conv.read(slot);
       if (reply.code !== 250) {
         await drain(conv, final);
-        await abandon(conv, reply.code);
+        await abandon(conv, reply.code, true); // pipelined: only then are chunkSlots kept
         throw dataRefusal(conv, slot, "BDAT", undefined, chunkRefusalDelivery(final));
       }
     }
@@ -296,7 +296,7 @@ function chunkRefused(slots: readonly Slot[]): boolean {
 
 /** Pipelined: reads the MAIL/RCPT replies; when every recipient was refused, reads the rest, RSETs and throws. */
 async function readEnvelopeOrDrain(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[]): Promise<Pick<Pending, "refused" | "accepted">> {
-  const envelope = await readEnvelope(conv, env, slots, rest);
-  if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, rest);
+  const envelope = await readEnvelope(conv, env, slots, rest, true, false, true);
+  if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, rest, true, true);
   return envelope;
 }

@@ -284,7 +284,8 @@ async function readWhole(conv: Conversation, pending: Pending): Promise<Pending>
     // Checked and written in one step: nothing can be written in between. When other
     // commands were written since, and none of them was a group led by RSET (a NOOP, say),
     // the next transaction must start with one.
-    if (conv.writes === seq && !conv.channel.closed) await quietRset(conv).catch(() => undefined);
+    // Pipelined (a whole transaction always is): RSET's reply is not awaited (see quietRset).
+    if (conv.writes === seq && !conv.channel.closed) await quietRset(conv, true).catch(() => undefined);
     else if (conv.resetAt <= seq) conv.resetDue = true;
     // Its end of data was written with it: a connection gone before the replies may have
     // delivered it, unless it closed on a 421 to an earlier command (never processed).

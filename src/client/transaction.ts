@@ -97,12 +97,23 @@ function closeOn(conv: Conversation, command: string, reply: SMTPReply, why: str
   return cause;
 }
 
-/** RSET that tolerates a server that has gone, or one whose reply is not SMTP (Python's `_rset`); it ends any transaction. */
-export async function quietRset(conv: Conversation): Promise<void> {
+/**
+ * RSET that tolerates a server that has gone, or one whose reply is not SMTP (Python's
+ * `_rset`); it ends any transaction. `pipelined` (the server offers PIPELINING and the
+ * client uses it): RSET is written and its reply not awaited, so a refused call fails a
+ * round trip sooner and the next command goes right behind RSET (RFC 2920 §3.1: RSET may
+ * be anywhere in a group); the bytes on the wire are the same. Its reply, which nothing
+ * reads (Python ignores it too), settles its slot in turn; a 421 or a 1yz/3yz to it
+ * closes the connection as it arrives (see `SlotKind.completionOnly`). Lock-step, the
+ * reply is awaited: nothing may be written before it.
+ */
+export async function quietRset(conv: Conversation, pipelined = false): Promise<void> {
   conv.endTransaction();
   if (conv.channel.closed) return;
   try {
-    await conv.command(RSET, true); // followed: the next call's commands come after it
+    // Followed: the next call's commands come after it.
+    if (pipelined) conv.pipeline([RSET], false, true);
+    else await conv.command(RSET, true);
   } catch (err) {
     if (!serverGone(err)) throw err;
   }
@@ -157,10 +168,10 @@ export function isAccepted(code: number, dialect: Dialect = "smtp"): boolean {
  * @throws SMTPRecipientsRefused with every refusal (and the close as `cause` when the
  * connection closed on DATA's reply).
  */
-export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[], rset = true): Promise<never> {
+export async function refuseAll(conv: Conversation, refused: Map<string, SMTPReply>, outstanding: readonly Slot[], rset = true, pipelined = false): Promise<never> {
   const last = await drain(conv, outstanding);
   const cause = await endUnwanted(conv, outstanding, last, "no recipient was accepted");
-  if (rset) await abandon(conv, last?.code ?? 0);
+  if (rset) await abandon(conv, last?.code ?? 0, pipelined);
   throw new SMTPRecipientsRefused(refused, { command: "RCPT", cause });
 }
 
@@ -178,9 +189,9 @@ async function endUnwanted(conv: Conversation, outstanding: readonly Slot[], las
   return last.code < 400 && data?.reply === last && data.kind.phase === "dataInitiation" ? closeOnData(conv, last) : undefined;
 }
 
-/** Refuses or closes after a failure: RSET unless the server said 421 (already closed). */
-export async function abandon(conv: Conversation, code: number): Promise<void> {
-  if (code !== 421) await quietRset(conv);
+/** Refuses or closes after a failure: RSET unless the server said 421 (already closed); `pipelined` as in {@link quietRset}. */
+export async function abandon(conv: Conversation, code: number, pipelined = false): Promise<void> {
+  if (code !== 421) await quietRset(conv, pipelined);
 }
 
 /**
@@ -242,12 +253,12 @@ export function takeEnvelope(conv: Conversation, env: Envelope, slots: readonly 
  * decides), and throws.
  * @throws SMTPSenderRefused (with the close as `cause` when the connection closed on DATA's reply).
  */
-async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, outstanding: readonly Slot[], rset: boolean): Promise<never> {
+async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, outstanding: readonly Slot[], rset: boolean, pipelined = false): Promise<never> {
   let cause: unknown;
   if (mail.code !== 421) {
     const last = await drain(conv, outstanding);
     cause = await endUnwanted(conv, outstanding, last, "the sender was refused");
-    if (rset) await abandon(conv, mail.code);
+    if (rset) await abandon(conv, mail.code, pipelined);
   }
   throw new SMTPSenderRefused(mail.code, mail.message, env.from, { command: "MAIL", cause });
 }
@@ -258,12 +269,12 @@ async function refuseSender(conv: Conversation, env: Envelope, mail: SMTPReply, 
  * A refused sender is followed by RSET unless `rset` is false (the caller decides).
  * `unsent`: nothing of the message was written yet (see {@link takeEnvelope}).
  */
-export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true, unsent = false): Promise<Pick<Pending, "refused" | "accepted">> {
+export async function readEnvelope(conv: Conversation, env: Envelope, slots: Slot[], rest: Slot[], rset = true, unsent = false, pipelined = false): Promise<Pick<Pending, "refused" | "accepted">> {
   const last = slots[slots.length - 1]!;
   if (!last.done) await conv.settled(last);
   throwIfIntermediate(conv, env, slots);
   const replies = takeEnvelope(conv, env, slots, undefined, unsent);
-  if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), ...rest], rset);
+  if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), ...rest], rset, pipelined);
   return { refused: replies.refused, accepted: replies.accepted };
 }
 
@@ -283,9 +294,9 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     throwIfIntermediate(conv, env, slots);
     // DATA's 354 has not been answered with data: closed here, nothing was sent.
     const replies = takeEnvelope(conv, env, slots, undefined, true);
-    if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), dataSlot], true);
+    if (replies.mail.code !== 250) await refuseSender(conv, env, replies.mail, [...slots.slice(1), dataSlot], true, true);
     envelope = replies;
-    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [dataSlot]);
+    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [dataSlot], true, true);
     try {
       dataReply = conv.take(dataSlot);
     } catch (err) {
@@ -304,7 +315,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
       throw unanswered(slot!, err, "DATA");
     }
   }
-  if (dataReply.code !== 354) await refuseData(conv, dataReply);
+  if (dataReply.code !== 354) await refuseData(conv, dataReply, opts.pipelining);
   const accepted = envelope.accepted.length;
   // Followed even lock-step: RSET or the next transaction comes after the end of data. A
   // reply that comes while a large message is written refuses it "early": reported as the
@@ -328,9 +339,9 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
  * a command that takes none.
  * @throws SMTPDataError, with the close as `cause` after a 1yz, 2yz or 3yz.
  */
-export async function refuseData(conv: Conversation, reply: SMTPReply): Promise<never> {
+export async function refuseData(conv: Conversation, reply: SMTPReply, pipelined = false): Promise<never> {
   if (reply.code < 400) throw new SMTPDataError(reply.code, reply.message, { command: "DATA", cause: closeOnData(conv, reply) });
-  await abandon(conv, reply.code);
+  await abandon(conv, reply.code, pipelined);
   throw new SMTPDataError(reply.code, reply.message, { command: "DATA" });
 }
 

@@ -21,6 +21,7 @@ import { quitMember, type Member } from "./member.js";
 import { MemberOpener } from "./opener.js";
 import { checkPoolOptions, positive, type PoolOptions } from "./pool-options.js";
 import { eachConnectionWent, poolClosed } from "./pool-wording.js";
+import { fairShare } from "./fair-share.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { CallPass, RateLimiter } from "./rate-limit.js";
 import { TurnQueue } from "./turn-queue.js";
@@ -32,11 +33,7 @@ export class SMTPPool {
   readonly #options: ReturnType<typeof checkPoolOptions>["pool"];
   readonly #members: Member[] = [];
   readonly #waiters = new TurnQueue();
-  /**
-   * How many connections have failed to open (a 421 aside), and the last one's error: a
-   * call that waited through such a failure, with no connection left to serve it, fails
-   * with that error (see {@link SMTPPool.#connectFailed}).
-   */
+  /** Connections that failed to open (a 421 aside) and the last error: a call that waited through one, none left to serve it, fails with it (see {@link SMTPPool.#connectFailed}). */
   #connectFailures: { count: number; error: unknown } = { count: 0, error: undefined };
   readonly #limiter: RateLimiter | undefined;
   readonly #max: number;
@@ -289,6 +286,7 @@ export class SMTPPool {
   #connectFailed(err: unknown): void {
     if (isClosing421(err)) {
       this.#waiters.wakeNext();
+      this.#wakeForFreeSlots(); // one fewer being opened: a larger share for those up
       return;
     }
     this.#connectFailures = { count: this.#connectFailures.count + 1, error: err };
@@ -322,10 +320,11 @@ export class SMTPPool {
     this.#wakeForFreeSlots();
   }
 
-  /** Wakes as many waiting calls as there are free in-flight slots on open connections. */
+  /** Wakes as many waiting calls as there are free in-flight slots on open connections (see {@link fairShare}); a woken call takes the least busy. */
   #wakeForFreeSlots(): void {
+    const share = fairShare(this.#window, this.#opening, this.#waiters.length, this.#members);
     let free = 0;
-    for (const m of this.#members) if (!m.retired) free += Math.max(0, this.#window - m.inFlight);
+    for (const m of this.#members) if (!m.retired) free += Math.max(0, share - m.inFlight);
     for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.wakeNext();
   }
 

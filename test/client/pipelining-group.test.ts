@@ -64,7 +64,7 @@ S: 250 queued
   });
 });
 
-test("pipelined: refused sender, accepted-looking RCPT replies, 503 to DATA -> SMTPSenderRefused, RSET, next command in step", async () => {
+test("pipelined: refused sender, accepted-looking RCPT replies, 503 to DATA -> SMTPSenderRefused, RSET (its reply not awaited: the next command follows it at once), next command in step", async () => {
   const script = `${EHLO_PIPELINING}
 C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>
@@ -90,7 +90,8 @@ S: 250 2.0.0 noop here
     });
     assert.equal((await client.noop()).message, "2.0.0 noop here");
   }, t.options);
-  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT RCPT DATA | S 553 250 250 503 | C RSET | S 250 | C NOOP | S 250");
+  // Issue #7: the call fails without waiting for RSET's reply, and NOOP goes right behind it.
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT RCPT DATA | S 553 250 250 503 | C RSET NOOP | S 250 250");
 });
 
 test("pipelined: refused sender but the server wrongly answers DATA with 354 -> '.' alone, its reply read, RSET", async () => {
@@ -111,7 +112,7 @@ S: 250 noop here
       err instanceof SMTPSenderRefused && err.smtpCode === 550);
     assert.equal((await client.noop()).message, "noop here");
   }, t.options);
-  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 550 250 354 | C . | S 554 | C RSET | S 250 | C NOOP | S 250");
+  assert.equal(t.flow(), "S 220 | C EHLO | S 250 | C MAIL RCPT DATA | S 550 250 354 | C . | S 554 | C RSET NOOP | S 250 250");
 });
 
 test("pipelined: every recipient refused and DATA answered 354 -> '.' alone, RSET, SMTPRecipientsRefused with every refusal", async () => {

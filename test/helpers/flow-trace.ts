@@ -48,3 +48,17 @@ export function condense(lines: readonly string[]): string {
 export function scriptEscape(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/\r/g, "\\r").replace(/\n/g, "\\n");
 }
+
+/**
+ * The round trips in a condensed flow ({@link condense}): each group of commands the client
+ * wrote before it read another reply, after which it waited for one. Against the script
+ * server, which answers a group only once all of it has arrived, this is the count of the
+ * times the server had to answer before the client would go on (a client that waits where
+ * the script has it go on never gets its reply, and times out). The TCP connection and the
+ * greeting (before the first group) are not counted.
+ */
+export function roundTrips(flow: string): number {
+  let trips = 0;
+  for (const group of flow.split(" | ")) if (group.startsWith("C ")) trips++;
+  return trips;
+}
