@@ -8,7 +8,9 @@
  * - `stall…`: the end of data, and anything after it, is never answered (the client's
  *   `dataTermination` times out);
  * - `hang…`: the connection is destroyed when the end of data arrives;
- * - `slow…`: the end of data is answered after {@link SLOW_MS} (time for a caller to abort).
+ * - `slow…`: the end of data is answered after {@link SLOW_MS} (time for a caller to abort);
+ * - `pause…`: the server stops reading once DATA is answered (a large message's writes stall
+ *   until the client's `dataBlock` timeout), and hangs up a second later.
  *
  * `restart()` ends every connection and listens again on the same port (a server restart).
  * Not a test helper: it checks nothing, and is run by hand (see bench/README.md, "Soak").
@@ -28,6 +30,10 @@ export interface SoakServer {
   accepted(): number;
   /** Ends every connection, stops listening, and listens again on the same port. */
   restart(): Promise<void>;
+  /** Ends every connection and stops listening (connections are refused until {@link up}). */
+  down(): Promise<void>;
+  /** Listens again on the same port after {@link down}. */
+  up(): Promise<void>;
   /** Ends every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -35,8 +41,10 @@ export interface SoakServer {
 interface Session {
   readonly sock: net.Socket;
   inData: boolean;
-  /** A `stall…` end of data came: nothing more is answered. */
+  /** A `stall…` end of data came (or a `pause…` DATA): nothing more is answered. */
   stalled: boolean;
+  /** A `pause…` recipient was accepted: the socket stops being read after DATA. */
+  paused: boolean;
   /** What the end of data does, from the transaction's recipients. */
   end: "ok" | "stall" | "hang" | "slow";
   /** Replies in order: each line's reply waits for the ones before it (a `slow` end of data). */
@@ -85,18 +93,25 @@ function answer(s: Session, line: string): Promise<void> | void {
     else if (rcpt.startsWith("busy")) sock.end("421 4.3.2 shutting down\r\n");
     else {
       s.end = endOf(rcpt) ?? s.end;
+      if (rcpt.startsWith("pause")) s.paused = true;
       sock.write("250 2.1.5 ok\r\n");
     }
   } else if (verb === "DATA") {
     s.inData = true;
     sock.write("354 go ahead\r\n");
+    if (s.paused) {
+      s.stalled = true;
+      sock.pause();
+      // As a server's own timeout would: else each such connection stays open at this end.
+      setTimeout(() => sock.destroy(), 1000).unref();
+    }
   } else if (verb === "QUIT") sock.end("221 2.0.0 bye\r\n");
   else if (verb === "RSET" || verb === "NOOP") sock.write("250 2.0.0 ok\r\n");
   else sock.write("502 5.5.1 not here\r\n");
 }
 
-/** Starts a soak server on 127.0.0.1 (a free port). */
-export async function startSoakServer(): Promise<SoakServer> {
+/** Starts a soak server on 127.0.0.1 (a free port); `silent`: it never greets (the client's `greeting` times out). */
+export async function startSoakServer(silent = false): Promise<SoakServer> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
   const onConnection = (sock: net.Socket): void => {
@@ -104,7 +119,7 @@ export async function startSoakServer(): Promise<SoakServer> {
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => undefined);
-    const s: Session = { sock, inData: false, stalled: false, end: "ok", chain: Promise.resolve() };
+    const s: Session = { sock, inData: false, stalled: false, paused: false, end: "ok", chain: Promise.resolve() };
     let buffered = "";
     sock.on("data", (d: Buffer) => {
       buffered += d.toString("latin1");
@@ -114,7 +129,7 @@ export async function startSoakServer(): Promise<SoakServer> {
         s.chain = s.chain.then(() => answer(s, line));
       }
     });
-    sock.write("220 soak.test ESMTP\r\n");
+    if (!silent) sock.write("220 soak.test ESMTP\r\n");
   };
   let server = net.createServer(onConnection);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -123,15 +138,20 @@ export async function startSoakServer(): Promise<SoakServer> {
     for (const s of sockets) s.destroy();
     server.close(() => resolve());
   });
+  const up = async (): Promise<void> => {
+    server = net.createServer(onConnection);
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  };
   return {
     port,
     open: () => sockets.size,
     accepted: () => accepted,
     restart: async () => {
       await stop();
-      server = net.createServer(onConnection);
-      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+      await up();
     },
+    down: stop,
+    up,
     close: stop,
   };
 }

@@ -21,22 +21,25 @@ import { startDebugServer } from "../src/server/debug-server.js";
 import { getTestCerts } from "../test/helpers/certs.js";
 import { startSoakServer, SLOW_MS } from "./soak-server.js";
 
-const { values } = parseArgs({ options: { cycles: { type: "string", default: "600" }, every: { type: "string", default: "50" }, "heap-diff": { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { cycles: { type: "string", default: "600" }, every: { type: "string", default: "50" }, "no-restarts": { type: "boolean", default: false }, "heap-diff": { type: "boolean", default: false } } });
 const CYCLES = Number(values.cycles);
 const EVERY = Number(values.every);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
 
 const IDLE_MS = 100;
-const timeouts = { dataTermination: 150, command: 500 };
+const timeouts = { dataTermination: 150, command: 500, dataBlock: 150 };
 const MSG = `From: a@soak.test\r\nTo: ok@soak.test\r\nSubject: soak\r\n\r\n${"x".repeat(900)}\r\n`;
 const FROM = "a@soak.test";
+/** Large enough (4 MiB) that its writes stall once the server stops reading. */
+const BIG = `Subject: big\r\n\r\n${`${"y".repeat(1022)}\r\n`.repeat(4096)}`;
 
 /** The caller's long-lived signals: a service's shutdown signal, given to every call and to the pool and client. */
 const life = new AbortController();
 const poolLife = new AbortController();
 
 const server = await startSoakServer();
+const silentServer = await startSoakServer(true);
 const certs = await getTestCerts();
 const tlsServer = await startDebugServer({
   tls: { key: certs.key, cert: certs.cert }, keepMessages: false, keepTranscript: false,
@@ -47,7 +50,7 @@ const HOST = "127.0.0.1";
 
 const pool = new SMTPPool({
   host: HOST, port: server.port, maxConnections: 3, maxInFlight: 4, maxMessagesPerConnection: 20,
-  idleTimeout: IDLE_MS, rateLimit: { messages: 400, interval: 100 }, timeouts, signal: poolLife.signal, localHostname: "soak.test",
+  idleTimeout: IDLE_MS, rateLimit: { messages: 20, interval: 50 }, timeouts, signal: poolLife.signal, localHostname: "soak.test",
 });
 
 /** A pool over STARTTLS with a login and CHUNKING (BDAT), retiring connections often: TLS reconnects. */
@@ -56,10 +59,21 @@ const tlsPool = new SMTPPool({
   maxConnections: 2, maxMessagesPerConnection: 5, idleTimeout: IDLE_MS, timeouts: { dataBlock: 100 }, signal: poolLife.signal, localHostname: "soak.test",
 });
 
+/** A pool whose server never greets: every connection fails to open (greeting timeout), failing the calls waiting for it. */
+const silentPool = new SMTPPool({ host: HOST, port: silentServer.port, maxConnections: 2, timeouts: { greeting: 40 }, signal: poolLife.signal, localHostname: "soak.test" });
+
+/** One client instance reconnected with `connect()` every cycle (closed, or QUIT, in between). */
+const reused = new SMTP({ signal: life.signal, timeouts: { ...timeouts, greeting: 40 }, localHostname: "soak.test" });
+
 const counts = new Map<string, number>();
 const firstOf = new Map<string, string>();
+/** The last errors, as a service keeps them (a status page, a retry queue's last error per job): they must hold no message. */
+const KEPT = 64;
+const keptErrors: unknown[] = [];
 function tally(outcome: PromiseSettledResult<unknown>, what = ""): void {
   const key = outcome.status === "fulfilled" ? "ok" : (outcome.reason as Error)?.name ?? "?";
+  if (outcome.status === "rejected") keptErrors[(counts.get("kept") ?? 0) % KEPT] = outcome.reason;
+  if (outcome.status === "rejected") counts.set("kept", (counts.get("kept") ?? 0) + 1);
   if (process.env.SOAK_WHY && key === process.env.SOAK_WHY) console.log(what, outcome.status === "rejected" ? outcome.reason : "");
   if (outcome.status === "rejected" && !firstOf.has(key)) firstOf.set(key, String((outcome.reason as Error)?.message).slice(0, 160));
   counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -84,6 +98,8 @@ async function poolCycle(i: number): Promise<void> {
   if (i % 3 === 0) calls.push(pool.sendmail(FROM, ["busy@soak.test"], MSG, [], [], { signal }));
   if (i % 4 === 0) calls.push(pool.sendmail(FROM, ["stall@soak.test"], MSG, [], [], { signal }));
   if (i % 5 === 0) calls.push(pool.sendmail(FROM, ["hang@soak.test"], MSG, [], [], { signal }));
+  if (i % 6 === 0) calls.push(pool.sendmail(FROM, ["pause@soak.test"], BIG, [], [], { signal }));
+  if (i % 6 === 3) calls.push(pool.sendmail(FROM, ["ok@soak.test"], BIG, [], [], { signal }));
   for (const [n, r] of (await Promise.allSettled(calls)).entries()) tally(r, `pool#${n} cycle ${i}`);
 }
 
@@ -92,7 +108,8 @@ let client: SMTP | undefined;
 async function clientCycle(i: number): Promise<void> {
   const signal = life.signal;
   if (!client?.connected) {
-    client?.close();
+    // Every other time, dropped without close() once its connection has gone (Python needs none).
+    if (i % 2 === 0) client?.close();
     client = await SMTP.connect(HOST, server.port, { signal, timeouts, localHostname: "soak.test" });
   }
   const c = client;
@@ -103,6 +120,8 @@ async function clientCycle(i: number): Promise<void> {
   if (i % 3 === 1) calls.push(c.sendmail(FROM, ["busy@soak.test"], MSG, [], [], { signal }));
   if (i % 4 === 1) calls.push(c.sendmail(FROM, ["stall@soak.test"], MSG, [], [], { signal }));
   if (i % 5 === 1) calls.push(c.sendmail(FROM, ["hang@soak.test"], MSG, [], [], { signal }));
+  if (i % 6 === 2) calls.push(c.sendmail(FROM, ["pause@soak.test"], BIG, [], [], { signal }));
+  if (i % 6 === 5) calls.push(abortedSoon((s) => c.sendmail(FROM, ["pause@soak.test"], Readable.from([Buffer.from(BIG)]), [], [], { signal: s })));
   for (const [n, r] of (await Promise.allSettled(calls)).entries()) tally(r, `client#${n} cycle ${i}`);
   if (i % 6 === 0 && c.connected) await c.quit().catch(() => c.close());
 }
@@ -142,6 +161,20 @@ async function lmtpCycle(i: number): Promise<void> {
   await c.quit();
 }
 
+/** Connections that fail to open (a greeting that never comes), and one client instance reconnected each cycle. */
+async function failCycle(i: number): Promise<void> {
+  const signal = life.signal;
+  const calls: Promise<unknown>[] = [];
+  for (let k = 0; k < 4; k++) calls.push(silentPool.sendmail(FROM, ["ok@soak.test"], MSG, [], [], { signal }));
+  calls.push(abortedSoon((s) => silentPool.sendmail(FROM, ["ok@soak.test"], MSG, [], [], { signal: s })));
+  calls.push((async () => {
+    await reused.connect(HOST, i % 4 === 0 ? silentServer.port : server.port);
+    await reused.sendmail(FROM, ["ok@soak.test", "refuse@soak.test"], MSG, [], [], { signal });
+    if (i % 2 === 0) await reused.quit();
+  })().finally(() => reused.close()));
+  for (const [n, r] of (await Promise.allSettled(calls)).entries()) tally(r, `fail#${n} cycle ${i}`);
+}
+
 /** A STARTTLS reconnect: connect, upgrade, send, QUIT (or, every other cycle, close without it). */
 async function tlsCycle(i: number): Promise<void> {
   const c = await SMTP.connect(HOST, tlsServer.port, { signal: life.signal, requireTLS: true, tls: { ca: certs.ca }, localHostname: "soak.test" });
@@ -164,16 +197,11 @@ async function heapCounts(): Promise<Map<string, number>> {
   const snap = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
-  const [typeAt, nameAt, width] = [fields.indexOf("type"), fields.indexOf("name"), fields.length];
-  /** A pool over STARTTLS with a login and CHUNKING (BDAT), retiring connections often: TLS reconnects. */
-const tlsPool = new SMTPPool({
-  host: HOST, port: tlsServer.port, requireTLS: true, tls: { ca: certs.ca }, auth: { user: "soak", password: "secret-pass" },
-  maxConnections: 2, maxMessagesPerConnection: 5, idleTimeout: IDLE_MS, timeouts: { dataBlock: 100 }, signal: poolLife.signal, localHostname: "soak.test",
-});
-
-const counts = new Map<string, number>();
+  const [typeAt, nameAt, sizeAt, width] = [fields.indexOf("type"), fields.indexOf("name"), fields.indexOf("self_size"), fields.length];
+  const counts = new Map<string, number>();
   for (let i = 0; i < snap.nodes.length; i += width) {
     const type = types[snap.nodes[i + typeAt]!]!;
+    counts.set(`bytes of ${type}`, (counts.get(`bytes of ${type}`) ?? 0) + snap.nodes[i + sizeAt]!);
     if (type !== "object" && type !== "closure") continue;
     const key = `${type} ${snap.strings[snap.nodes[i + nameAt]!]}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -186,9 +214,10 @@ let lastCounts: Map<string, number> | undefined;
 async function heapDiff(): Promise<void> {
   const now = await heapCounts();
   if (lastCounts) {
-    const grown = [...now].map(([k, v]): [string, number] => [k, v - (lastCounts!.get(k) ?? 0)]).filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]).slice(0, 15);
-    const ours = [...now].filter(([k]) => /SMTP|Error|Slot|Channel|Connection|Conversation/.test(k)).map(([k, v]) => `${k.replace(/^object /, "")}=${v}`).join(" ");
+    const grown = [...now].map(([k, v]): [string, number] => [k, v - (lastCounts!.get(k) ?? 0)]).filter(([k, d]) => d > 0 && !k.startsWith("bytes of")).sort((a, b) => b[1] - a[1]).slice(0, 15);
+    const ours = [...now].filter(([k]) => /^object (SMTP|LMTP|Slot|Channel|Connection|Conversation|AbortController|AbortSignal|Promise|Timeout|TLSSocket|Socket)/.test(k)).map(([k, v]) => `${k.replace(/^object /, "")}=${v}`).join(" ");
     console.log("  held:", ours);
+    console.log("  bytes:", [...now].filter(([k]) => k.startsWith("bytes of")).map(([k, v]) => `${k.slice(9)}=${v - (lastCounts!.get(k) ?? 0) >= 0 ? "+" : ""}${v - (lastCounts!.get(k) ?? 0)}`).join(" "));
     console.log("  grown:", grown.map(([k, d]) => `${k} +${d}`).join(", ") || "nothing");
   }
   lastCounts = now;
@@ -205,25 +234,33 @@ function sample(cycle: number): void {
   console.log(
     `cycle ${String(cycle).padStart(5)}  heap ${MB(m.heapUsed)} MB  external ${MB(m.external)} MB  arrayBuffers ${MB(m.arrayBuffers)} MB` +
     `  abort listeners: life ${getEventListeners(life.signal, "abort").length} pool ${getEventListeners(poolLife.signal, "abort").length}` +
-    `  pool.size ${pool.size}/${tlsPool.size}  server sockets ${server.open()}  [${handles}]`,
+    `  kept errors ${keptErrors.length}  pool.size ${pool.size}/${tlsPool.size}  server sockets ${server.open()}  [${handles}]`,
   );
 }
 
 sample(0);
 for (let i = 1; i <= CYCLES; i++) {
-  await Promise.all([poolCycle(i), clientCycle(i), tlsCycle(i), streamCycle(i), lmtpCycle(i)]);
+  await Promise.all([poolCycle(i), clientCycle(i), tlsCycle(i), streamCycle(i), lmtpCycle(i), failCycle(i)]);
   if (i % EVERY === 0) {
     sample(i);
     if (values["heap-diff"]) await heapDiff();
   }
-  if (i % 7 === 0) await server.restart();
+  if (i % 7 === 0 && !values["no-restarts"]) await server.restart();
+  if (i % 13 === 0 && !values["no-restarts"]) { // the server is down for a cycle: connections are refused
+    await server.down();
+    for (const [n, r] of (await Promise.allSettled([poolCycle(i), clientCycle(i)])).entries()) tally(r, `down#${n} cycle ${i}`);
+    await server.up();
+  }
   if (i % 10 === 0) await sleep(IDLE_MS * 2); // idle: the pool's connections time out
 }
+counts.delete("kept");
 console.log("outcomes:", Object.fromEntries([...counts].sort()));
 for (const [name, message] of firstOf) console.log(`  first ${name}: ${message}`);
 
 // Shut down as a service does: nothing may be left to keep the process alive.
 await pool.close();
+await silentPool.close();
+await silentServer.close();
 await tlsPool.close();
 await lmtpServer.close();
 if (client?.connected) await client.quit().catch(() => client?.close());
@@ -232,7 +269,7 @@ await server.close();
 await tlsServer.close();
 await sleep(50);
 gc();
-console.log("after close:", JSON.stringify(resources()), `abort listeners: life ${getEventListeners(life.signal, "abort").length} pool ${getEventListeners(poolLife.signal, "abort").length}`);
+console.log("after close:", JSON.stringify(resources()), `arrayBuffers ${MB(process.memoryUsage().arrayBuffers)} MB with ${keptErrors.length} errors kept,`, `abort listeners: life ${getEventListeners(life.signal, "abort").length} pool ${getEventListeners(poolLife.signal, "abort").length}`);
 
 // An idle pool (never closed) must not keep the process alive past its idle timeout (and its QUIT).
 const idleServer = await startSoakServer();
