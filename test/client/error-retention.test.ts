@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { SMTP, SMTPPool, SMTPTimeoutError } from "../../src/index.js";
+import { SMTP, SMTPPool, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { lineServer, type LineServer } from "../helpers/line-server.js";
 
 setFlagsFromString("--expose-gc");
@@ -65,4 +65,18 @@ test("a pool's error kept after a timed-out write holds no reference to the mess
   assert.ok(error instanceof SMTPTimeoutError, String(error));
   assert.equal(await stillAlive(ref), false, "the error kept the message alive");
   assert.match(error.message, /the message was not sent/); // the error itself is still held here
+});
+
+test("an Error.prepareStackTrace that throws does not make the library's errors throw when made", () => {
+  const before = Error.prepareStackTrace;
+  Error.prepareStackTrace = () => {
+    throw new Error("a broken stack hook");
+  };
+  try {
+    const err = new SMTPServerDisconnected("Connection closed");
+    assert.equal(err.name, "SMTPServerDisconnected");
+    assert.equal(err.message, "Connection closed");
+  } finally {
+    Error.prepareStackTrace = before;
+  }
 });
