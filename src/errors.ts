@@ -65,6 +65,15 @@ export class SMTPException extends Error {
     this.command = options.command;
     if (options.delivery !== undefined) this.delivery = options.delivery;
     this.name = new.target.name;
+    // The stack is formatted now: until then V8 keeps each frame's function, with the closures
+    // of the send path that made it (the request, the message's bytes), alive for as long as
+    // the error is kept (a retry queue's last error per job would keep each failed message).
+    // An Error.prepareStackTrace that throws must not make every error of ours throw instead.
+    try {
+      void this.stack;
+    } catch {
+      // the stack is then formatted when read, as it would be without this
+    }
   }
 }
 
