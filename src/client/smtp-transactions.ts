@@ -317,8 +317,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
       // RFC 3030 §3: only to a server that advertises BINARYMIME.
       if (!conv.hasExtn("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
     }
-    // Lock-step, an RSET lead is no part of the transaction: it goes before its first byte.
-    if (!pipelining && needsReset(conv)) await leadUnsent(conv, signal);
+    // Lock-step, an RSET lead is no part of the transaction: it goes before its first byte
+    // (closed on its reply, nothing of this one was written: requireConnection says so).
+    if (!pipelining && needsReset(conv)) await leadUnsent(conv, signal).then(() => this.requireConnection());
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);
     // From here to the end of the message nothing else runs before the first write.
