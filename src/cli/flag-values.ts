@@ -41,7 +41,10 @@ const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
  * usage error must not show it (see {@link flagValue}'s `hidden`).
  */
 export function urlWithUser(value: string): boolean {
-  return URL_SCHEME.test(value) && /^[^/]*\/\/[^/?#]*@/.test(value);
+  // Any "@" after the scheme: a password given unencoded may hold "/", "?" or "#", which end
+  // a URL's authority, and its start must not be shown either.
+  const scheme = URL_SCHEME.exec(value);
+  return scheme !== null && value.includes("@", scheme[0].length);
 }
 
 /**

@@ -132,6 +132,8 @@ export class Conversation {
   resetDue = false;
   /** {@link writes} just after the last group led by RSET (see `openGroup`). */
   resetAt = 0;
+  /** The slot of the last RSET written after a refusal without awaiting its reply (see `quietRset`), if any. */
+  rsetDue: Slot | undefined;
 
   /** A fresh, ungreeted state for `channel`; `timeouts` sets each reply slot's limit by phase. */
   constructor(channel: Channel, dialect: Dialect, timeouts: Readonly<Record<TimeoutPhase, number>>) {

@@ -15,7 +15,9 @@ const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
  * an error message (and a DNS query for that "name" on the network).
  */
 function urlAsHost(host: string, scheme: string): string {
-  const withUser = /^[^/]*\/\/[^/?#]*@/.test(host);
+  // Any "@" after the scheme: a password given unencoded may hold "/", "?" or "#", which end
+  // a URL's authority, and its start must not be shown either (hidden too when in a path).
+  const withUser = host.includes("@", scheme.length + 3);
   const shown = withUser ? "(not shown: it holds a user part)" : quoted(host);
   const tls = scheme.toLowerCase() === "smtps" ? "; smtps:// is SMTP_SSL (TLS from the first byte, port 465)" : "";
   const user = withUser ? "; the user and password go to login()" : "";

@@ -124,13 +124,27 @@ export async function leadLockStep(conv: Conversation): Promise<void> {
 }
 
 /**
- * {@link leadLockStep} before anything of a lock-step transaction is written (`needsReset`
- * true): that RSET, alone, is no part of it, so a call aborted while its reply is due has
+ * True when an RSET's reply must come before a transaction's first byte (see
+ * {@link leadUnsent}): lock-step, when the transaction is led by one (`needsReset`);
+ * pipelined, for a stream over BDAT (`streamOverBdat`), when the RSET that a refusal wrote
+ * (`Conversation.rsetDue`, not awaited) is still unanswered: such a stream is read as soon
+ * as its envelope is written, so a 421 to that RSET would leave it read in part, and its
+ * call, of which the server got nothing, unable to run again (a pool's rerun).
+ */
+export function resetBefore(conv: Conversation, pipelining: boolean, streamOverBdat: boolean): boolean {
+  if (!pipelining) return needsReset(conv);
+  return streamOverBdat && conv.rsetDue !== undefined && !conv.rsetDue.done;
+}
+
+/**
+ * Before anything of a transaction is written ({@link resetBefore} true): lock-step,
+ * {@link leadLockStep}: that RSET, alone, is no part of it, so a call aborted while its reply is due has
  * sent nothing of its transaction (the connection stays: see `abortClosing`), and its MAIL
- * is not written.
+ * is not written; `pipelined`, waits for the reply to `Conversation.rsetDue`.
  * @throws the signal's reason once it has aborted.
  */
-export async function leadUnsent(conv: Conversation, signal: AbortSignal | undefined): Promise<void> {
-  await leadLockStep(conv);
+export async function leadUnsent(conv: Conversation, signal: AbortSignal | undefined, pipelined = false): Promise<void> {
+  if (pipelined) await conv.settled(conv.rsetDue!);
+  else await leadLockStep(conv);
   signal?.throwIfAborted();
 }

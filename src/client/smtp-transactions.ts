@@ -26,7 +26,7 @@ import { allAscii, declaredSize, type Request } from "./request.js";
 import {
   isAccepted, refuseData, send, type Envelope, type Pending,
 } from "./transaction.js";
-import { leadUnsent, needsReset, openGroup } from "./reset-lead.js";
+import { leadUnsent, openGroup, resetBefore } from "./reset-lead.js";
 import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
 import { bdatLength } from "./bdat-flow.js";
 import { abortClosing, type Progress } from "./abort-close.js";
@@ -317,8 +317,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
       // RFC 3030 §3: only to a server that advertises BINARYMIME.
       if (!conv.hasExtn("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
     }
-    // Lock-step, an RSET lead is no part of the transaction: it goes before its first byte.
-    if (!pipelining && needsReset(conv)) await leadUnsent(conv, signal);
+    // An RSET answered before the first byte (a lock-step lead, no part of the transaction; a refusal's, for a stream
+    // over pipelined BDAT): closed on its reply, nothing of this one was written (requireConnection says so).
+    if (resetBefore(conv, pipelining, chunking && req.body.kind === "stream")) await leadUnsent(conv, signal, pipelining).then(() => this.requireConnection());
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);
     // From here to the end of the message nothing else runs before the first write.

@@ -112,7 +112,7 @@ export async function quietRset(conv: Conversation, pipelined = false): Promise<
   if (conv.channel.closed) return;
   try {
     // Followed: the next call's commands come after it.
-    if (pipelined) conv.pipeline([RSET], false, true);
+    if (pipelined) conv.rsetDue = conv.pipeline([RSET], false, true)[0];
     else await conv.command(RSET, true);
   } catch (err) {
     if (!serverGone(err)) throw err;

@@ -285,6 +285,9 @@ test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error
     [["probe", "smtp://[::1]:25"], /: a URL, not host\[:port\]: give \[::1\]:25$/],
     [["send", "--server", "smtps://bob:s3cret-pw@mail.example.org:465", ...base],
       /^error: --server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give mail\.example\.org:465 with --ssl; a user goes in --user and a password in an environment variable named by --password-env/],
+    // a password given unencoded with "/", "?" or "#" in it (which end a URL's authority) is not shown either
+    ...["ab/s3cret-pw", "ab?s3cret-pw", "ab#s3cret-pw"].map((pw): [string[], RegExp] => [["send", "--server", `smtps://bob:${pw}@mail.example.org:465`, ...base],
+      /^error: --server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]/]),
   ];
   for (const [argv, expected] of cases) {
     const r = parse(...argv);

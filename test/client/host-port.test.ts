@@ -81,6 +81,15 @@ describe("splitHostPort (Python's host:port splitting in connect)", () => {
       diagnostics.unsubscribe("smtplib.connect", listen);
     }
     assert.equal(published.length, 0, "no connection attempted, no name looked up");
+    // a password holding "/", "?" or "#" (as a generated one may), given unencoded, is not shown either
+    for (const pw of ["ab/cd-s3cret", "ab?cd-s3cret", "ab#cd-s3cret"]) {
+      assert.throws(() => splitHostPort(`smtps://bob:${pw}@mail.example.org:465`, 0, 25), (err: unknown) => {
+        assert.ok(err instanceof TypeError, String(err));
+        assert.match(err.message, /\(not shown: it holds a user part\)/);
+        assert.doesNotMatch(`${err.message} ${err.stack ?? ""}`, /s3cret/);
+        return true;
+      });
+    }
     // a Unix socket path and a name with a colon and port are not URLs
     assert.deepEqual(splitHostPort("/run/smtp://x", 0, 24), { host: "/run/smtp://x", port: 24, path: "/run/smtp://x" });
   });
