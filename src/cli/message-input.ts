@@ -307,13 +307,16 @@ async function fileSize(file: string, start: number, length: number, lines: bool
  * never held), read at positions (stdin's position is left where it is). It takes seconds
  * for gigabytes (about 0.5 s a GB from the page cache, a disk's speed otherwise, more for
  * short lines): `display` (called once the pass begins) shows it. `stop` ends it between
- * pieces (rejecting with its reason).
+ * pieces (rejecting with its reason), and erases the display at once.
  */
 async function sizeOf(fd: number, start: number, length: number, lines: boolean, display: () => Progress | undefined, stop?: AbortSignal): Promise<number> {
   if (!lines || length === 0) return length;
   const counter = new NormalizedLength();
   const piece = Buffer.allocUnsafe(Math.min(SCAN_PIECE, length));
   const shown = display();
+  // erased at once when stopped (send is about to write an error line), not after a piece more
+  const erase = (): void => shown?.stop();
+  stop?.addEventListener("abort", erase, { once: true });
   try {
     for (let done = 0; done < length;) {
       stop?.throwIfAborted();
@@ -325,6 +328,7 @@ async function sizeOf(fd: number, start: number, length: number, lines: boolean,
       shown?.add(bytesRead);
     }
   } finally {
+    stop?.removeEventListener("abort", erase);
     shown?.stop();
   }
   return counter.ended();

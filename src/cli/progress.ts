@@ -95,8 +95,8 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
  * ends for its size as sent (see message-input.ts): a multi-gigabyte file, or one on a slow
  * disk, takes seconds. Nothing for `check.stallMs` (a quick pass shows nothing), then, as
  * bytes are read, "`what`: 45% of 1.5 GiB" on `stream` (stderr; a terminal), redrawn at most
- * every `check.tickMs`, and erased by `stop()`. The cursor stays shown: a Ctrl-C in this pass
- * ends the process before any handler is in place.
+ * every `check.tickMs`, and erased by `stop()` (send stops it before it writes an error line,
+ * or its Ctrl-C line). The cursor stays shown.
  */
 export function startScanNote(what: string, total: number, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): Progress {
   const now = clockOf(check);

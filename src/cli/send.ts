@@ -294,6 +294,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     process.exit(ExitCode.INTERRUPTED);
   };
   const interrupted = (signal: NodeJS.Signals): void => {
+    scanning.abort(); // the size pass stopped, its line erased before any line is written
     waiting?.stop();
     progress?.stop();
     client?.close();
@@ -379,6 +380,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     await quitWithin(client);
     return outcome;
   } catch (e) {
+    scanning.abort();
     waiting?.stop();
     progress?.stop();
     if (interruptedBy !== undefined) notConfirmed(interruptedBy);
@@ -391,8 +393,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } finally {
     scanning.abort();
     clearTimeout(lateExit);
-    process.off("SIGINT", interrupted);
-    process.off("SIGTERM", interrupted);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.off(signal, interrupted);
     client?.close();
     if (!(message.body instanceof Uint8Array)) message.body.destroy();
   }

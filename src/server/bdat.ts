@@ -100,6 +100,13 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     if (typeof body !== "string" || body.toUpperCase() !== "BINARYMIME") return validate.call(this, parsed);
     return validate.call(this, { ...parsed, args: rest });
   };
+  // A MAIL starts a new transaction (smtp-server keeps the envelope object): refused too,
+  // a BDAT after it has no MAIL, not a chunk of the failed one
+  const mail = connection.handler_MAIL;
+  conn.handler_MAIL = function (this: Connection, command: Buffer, callback: () => void): void {
+    failedBy.delete(this.session.envelope);
+    mail.call(this, command, callback);
+  };
   const data = connection.handler_DATA;
   conn.handler_DATA = function (this: Connection, command: Buffer, callback: () => void): void {
     // the accepted MAIL's (smtp-server sets bodyType before onMailFrom, and keeps it after a refusal)

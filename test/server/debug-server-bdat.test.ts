@@ -163,6 +163,24 @@ test("chunks pipelined behind a refused (552) chunk get a 503 saying the transac
   });
 });
 
+test("after a refused chunk, a new MAIL that is itself refused ends the failed transaction too: a BDAT then is 'need MAIL command', not 'failed by an earlier refused BDAT chunk'", async () => {
+  await withServer({ ...ON, size: 10, refuseSenders: ["bad@example.org"] }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    await c.cmd("MAIL FROM:<a@example.org>");
+    await c.cmd("RCPT TO:<b@example.org>");
+    assert.match(await bdat(c, "BDAT 12", "123456789abc"), /^552 /);
+    // a new transaction, its sender refused: no chunk of it was refused
+    assert.match(await c.cmd("MAIL FROM:<bad@example.org>"), /^5\d\d /);
+    const reply = await bdat(c, "BDAT 3 LAST", "xyz");
+    assert.match(reply, /^503 .*need MAIL command/);
+    assert.doesNotMatch(reply, /earlier refused BDAT chunk/);
+    c.close();
+    assert.equal(server.messages.length, 0);
+  });
+});
+
 test("a client that leaves mid-BDAT: the message is discarded, not left pending", async () => {
   let discarded: () => void = () => undefined;
   const seen = new Promise<void>((resolve) => { discarded = resolve; });
