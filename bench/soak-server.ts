@@ -17,6 +17,7 @@
  * @module
  */
 import net from "node:net";
+import { onLines } from "../test/helpers/lines.js";
 
 /** How long a `slow…` recipient's end of data waits for its reply, ms. */
 export const SLOW_MS = 30;
@@ -120,14 +121,8 @@ export async function startSoakServer(silent = false): Promise<SoakServer> {
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => undefined);
     const s: Session = { sock, inData: false, stalled: false, paused: false, end: "ok", chain: Promise.resolve() };
-    let buffered = "";
-    sock.on("data", (d: Buffer) => {
-      buffered += d.toString("latin1");
-      for (let i = buffered.indexOf("\r\n"); i !== -1; i = buffered.indexOf("\r\n")) {
-        const line = buffered.slice(0, i);
-        buffered = buffered.slice(i + 2);
-        s.chain = s.chain.then(() => answer(s, line));
-      }
+    onLines(sock, (line) => {
+      s.chain = s.chain.then(() => answer(s, line));
     });
     if (!silent) sock.write("220 soak.test ESMTP\r\n");
   };
