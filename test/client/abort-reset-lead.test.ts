@@ -10,7 +10,8 @@
 import assert from "node:assert/strict";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { test } from "node:test";
-import { SMTPSenderRefused, type SMTP } from "../../src/index.js";
+import { SMTPSenderRefused, SMTPServerDisconnected, type SMTP } from "../../src/index.js";
+import { unstartedCalls } from "../../src/client/smtp-base.js";
 import { greeting, withScript } from "../helpers/client.js";
 
 /** Calls `fn` from `smtplib.send` when `client` writes exactly `line` (with its CRLF). */
@@ -29,7 +30,7 @@ function onWrite(client: SMTP, line: string, fn: () => void): () => void {
  * PIPELINING and CHUNKING (a new EHLO): the next goes lock-step, its RSET alone, which the
  * server answers; the aborted call's MAIL never comes, the next call's does.
  */
-const SCRIPT = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>
+const LEAD = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>
 C: BDAT 4 LAST
 C! hi\\r\\n
@@ -41,7 +42,8 @@ S: 250 ok
 C: EHLO client.test
 S: 250 mx.test
 C: RSET
-S: 250 ok
+`;
+const SCRIPT = `${LEAD}S: 250 ok
 C: MAIL FROM:<c@x.test>
 S: 250 ok
 C: RCPT TO:<d@y.test>
@@ -72,5 +74,31 @@ test("lock-step: a call aborted while the reply to the RSET leading its transact
     } finally {
       stop();
     }
+  });
+});
+
+/**
+ * The same lead, the connection closed on that RSET's reply (a 421): nothing of the call's
+ * transaction was written, so it fails with an error that says so (`delivery`
+ * "not-delivered"), one a pool may run again on another connection, never with the bare
+ * close (no `delivery`: a caller that must never send twice would take it as "unknown").
+ */
+const CLOSED = `${LEAD}S: 421 4.3.2 shutting down
+-- close
+`;
+
+test("lock-step: the connection closed on the reply to the RSET leading a transaction: the call says nothing of it was sent (not-delivered), and its MAIL is never written", async () => {
+  await withScript(CLOSED, async (client) => {
+    const first = client.sendmail("a@x.test", ["b@y.test"], "hi");
+    const noop = client.noop();
+    await assert.rejects(first, SMTPSenderRefused);
+    assert.equal((await noop).code, 250);
+    await client.ehlo();
+    const err: unknown = await client.sendmail("c@x.test", ["d@y.test"], "next").then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof SMTPServerDisconnected, `got ${String(err)}`);
+    assert.equal(err.delivery, "not-delivered", err.message);
+    assert.match(err.message, /nothing of this call was sent/);
+    assert.ok(unstartedCalls.has(err), "a pool may run it again on another connection");
+    assert.equal(client.connected, false);
   });
 });
