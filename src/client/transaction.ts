@@ -359,7 +359,7 @@ function closeOnData(conv: Conversation, reply: SMTPReply): SMTPServerDisconnect
  * @throws SMTPSenderRefused, SMTPRecipientsRefused (421), SMTPServerDisconnected.
  */
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
-  // Usually done by startTransaction already; no await (a promise and a job) when none is due.
+  // A guard: startTransaction sends a lock-step lead before the first byte (leadUnsent), so none is due here.
   if (needsReset(conv)) await leadLockStep(conv);
   const slots: Slot[] = [];
   let command: Command | string = env.mail;
