@@ -37,14 +37,13 @@ export function flagValue<T>(flag: string, parse: (value: string, previous: T | 
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
 /**
- * True for a URL with a user part (`smtps://user:password@host`, Nodemailer's form): a
- * usage error must not show it (see {@link flagValue}'s `hidden`).
+ * True for a server value with a user part: a URL (`smtps://user:password@host`,
+ * Nodemailer's form) or `user:password@host[:port]`. A usage error must not show it (see
+ * {@link flagValue}'s `hidden`). Any "@" counts (no host name holds one): a password typed
+ * unencoded may hold a "/", "?" or "#" that ends a URL's authority before its "@".
  */
 export function urlWithUser(value: string): boolean {
-  // Any "@" after the scheme: a password given unencoded may hold "/", "?" or "#", which end
-  // a URL's authority, and its start must not be shown either.
-  const scheme = URL_SCHEME.exec(value);
-  return scheme !== null && value.includes("@", scheme[0].length);
+  return value.includes("@");
 }
 
 /**
@@ -59,10 +58,13 @@ function urlRefusal(value: string, scheme: string): InvalidArgumentError {
     url = undefined;
   }
   const secure = scheme.toLowerCase() === "smtps";
-  const host = url?.hostname ?? "";
+  // An "@" the parse did not take as the user part's end (a password with a "/" or "#"
+  // unencoded): the host it found may be part of the user's, so none is named.
+  const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
+  const host = misread ? "" : url?.hostname ?? "";
   const port = url?.port || (secure ? "465" : "");
   const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
-  const user = url !== undefined && (url.username !== "" || url.password !== "")
+  const user = value.includes("@")
     ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
     : "";
   return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? " with --ssl" : ""}${user}`);
@@ -73,7 +75,8 @@ function urlRefusal(value: string, scheme: string): InvalidArgumentError {
  * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else
  * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
  * A URL (`smtps://host:465`) is a usage error that says what to give instead. Any other value
- * with a `/` is a Unix socket path (LMTP), taken whole with port 0.
+ * with a `/` is a Unix socket path (LMTP), taken whole with port 0; one with an `@`
+ * (`user:password@host`) is a usage error.
  */
 export function parseHostPort(value: string): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
@@ -82,6 +85,10 @@ export function parseHostPort(value: string): { host: string; port: number } {
   if (scheme) throw urlRefusal(value, scheme[1]!);
   // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
   if (value.includes("/")) return { host: value, port: 0 };
+  // nor an "@": user:password@host, not shown (flagValue's hidden: urlWithUser)
+  if (value.includes("@")) {
+    throw new InvalidArgumentError("a user part, not host[:port]: a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)");
+  }
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
     if (!isIPv6(bracketed[1]!) && !isIPv4(bracketed[1]!)) throw notHostPort();

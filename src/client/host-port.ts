@@ -15,9 +15,9 @@ const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
  * an error message (and a DNS query for that "name" on the network).
  */
 function urlAsHost(host: string, scheme: string): string {
-  // Any "@" after the scheme: a password given unencoded may hold "/", "?" or "#", which end
-  // a URL's authority, and its start must not be shown either (hidden too when in a path).
-  const withUser = host.includes("@", scheme.length + 3);
+  // Any "@" (no host name holds one): a password is often typed unencoded, with a "/", "?"
+  // or "#" in it that would end the URL's authority before its "@".
+  const withUser = host.includes("@");
   const shown = withUser ? "(not shown: it holds a user part)" : quoted(host);
   const tls = scheme.toLowerCase() === "smtps" ? "; smtps:// is SMTP_SSL (TLS from the first byte, port 465)" : "";
   const user = withUser ? "; the user and password go to login()" : "";
@@ -42,8 +42,9 @@ function isObject(value: unknown): boolean {
  * addresses are left alone), as Python does; port 0 becomes `defaultPort`. Beyond Python,
  * a bracketed IPv6 address with a port (`"[::1]:2525"`, RFC 3986's form, which Python
  * would try to resolve as a name) is split too, and brackets around a host are dropped.
- * @throws TypeError for a port that is not a number or a non-numeric port in `host`, or a URL
- *   as `host` (`smtps://host:465`); RangeError for a port outside 0-65535.
+ * @throws TypeError for a port that is not a number or a non-numeric port in `host`, a URL
+ *   as `host` (`smtps://host:465`) or a host with a user part (`user:password@host`, never
+ *   shown); RangeError for a port outside 0-65535.
  */
 export function splitHostPort(host: string, port: number, defaultPort: number): Target {
   // An object is a Nodemailer-style call, SMTP.connect({ host, port }) or connect(host, options): say how to call it.
@@ -56,6 +57,8 @@ export function splitHostPort(host: string, port: number, defaultPort: number): 
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.
   checkPort(port, "port");
   if (host.startsWith("/")) return { host, port: port || defaultPort, path: host };
+  // "user:password@host[:port]" without a scheme: not echoed (nor looked up as a name)
+  if (host.includes("@")) throw new TypeError("host must be a host name or address, not user@host (not shown: it holds a user part): give the host alone, and the user and password to login()");
   let h = host;
   let p: number = port;
   const bracketed = host.startsWith("[") ? host.lastIndexOf("]:") : -1;

@@ -75,7 +75,9 @@ export function quoteaddr(addr: string): string {
  * (`"a@x.org, b@y.org"`, the recipients given as one string), what to do instead; else "".
  */
 function severalAddresses(addr: string): string {
-  const count = splitAddressList(addr).filter((e) => e.hasContent).length;
+  // Addresses, not any pieces between commas: "Doe, John <j@x.org>" is one address whose
+  // display name needs quoting, not two ("Doe" is no mailbox).
+  const count = splitAddressList(addr).filter((e) => e.hasContent && parseAddress(e.text)?.includes("@") === true).length;
   return count > 1 ? `: it holds ${count} addresses, and a sender or a recipient is one (give each recipient as its own entry of an array: ["a@x.org", "b@y.org"])` : "";
 }
 

@@ -158,7 +158,13 @@ export function probePort(target: TLSProbeTarget, signal?: AbortSignal): Promise
     tap.once("connected", () => { connected = true; });
     const timer = setTimeout(() => { silent = connected; done(false); }, target.timeout ?? TLS_PROBE_TIMEOUT);
     socket.once("secureConnect", onSecure);
-    socket.on("error", (err) => done(isTLSAlert(err))); // stays: later errors are ignored
+    // stays: later errors are ignored. A peer that closes (or resets) the connection before
+    // the handshake is one TLS reports as an error, not a close: silent too, if it sent nothing.
+    socket.on("error", (err) => {
+      const alert = isTLSAlert(err);
+      if (!alert) silent = connected;
+      done(alert);
+    });
     socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
   });

@@ -288,6 +288,14 @@ test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error
     // a password given unencoded with "/", "?" or "#" in it (which end a URL's authority) is not shown either
     ...["ab/s3cret-pw", "ab?s3cret-pw", "ab#s3cret-pw"].map((pw): [string[], RegExp] => [["send", "--server", `smtps://bob:${pw}@mail.example.org:465`, ...base],
       /^error: --server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]/]),
+    // a password typed unencoded, whose "/", "?" or "#" ends the URL's authority before its "@"
+    [["send", "--server", "smtps://bob:s3cret-pw/x@mail.example.org:465", ...base],
+      /^error: --server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give HOST\[:PORT\] with --ssl; a user goes in --user/],
+    [["probe", "smtp://bob:s3cret-pw#x@mail.example.org"], /^error: probe's server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give HOST\[:PORT\]; a user goes in --user/],
+    [["probe", "smtp://bob:s3cret-pw?x@mail.example.org"], /^error: probe's server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]/],
+    // no scheme: user:password@host[:port]
+    [["send", "--server", "bob:s3cret-pw@mail.example.org:587", ...base], /^error: --server \(the value is not shown: it may hold a password\): a user part, not host\[:port\]: a user goes in --user and a password in an environment variable named by --password-env/],
+    [["probe", "bob:s3cret-pw@mail.example.org"], /^error: probe's server \(the value is not shown: it may hold a password\): a user part, not host\[:port\]/],
   ];
   for (const [argv, expected] of cases) {
     const r = parse(...argv);

@@ -90,6 +90,17 @@ describe("splitHostPort (Python's host:port splitting in connect)", () => {
         return true;
       });
     }
+    // a password typed unencoded, with a "/", "?" or "#" that ends the URL's authority before
+    // its "@"; and user:password@host without a scheme: TypeError, the password never shown
+    for (const host of ["smtps://bob:s3cret/pw@127.0.0.1:465", "smtp://bob:s3cret?pw@127.0.0.1", "smtp://bob:s3cret#pw@127.0.0.1", "bob:s3cret-pw@127.0.0.1:587", "bob:s3cret-pw@127.0.0.1"]) {
+      assert.throws(() => splitHostPort(host, 0, 25), (err: unknown) => {
+        assert.ok(err instanceof TypeError, `${host}: ${String(err)}`);
+        assert.match(err.message, /^host must be a host name or address, not (a URL|user@host) \(not shown: it holds a user part\): .*the user and password (go )?to login\(\)$/, host);
+        assert.doesNotMatch(err.message, /s3cret/, host);
+        return true;
+      });
+    }
+    await assert.rejects(SMTP.connect("bob:s3cret-pw@127.0.0.1", 2525), (err: unknown) => err instanceof TypeError && !/s3cret/.test(err.message));
     // a Unix socket path and a name with a colon and port are not URLs
     assert.deepEqual(splitHostPort("/run/smtp://x", 0, 24), { host: "/run/smtp://x", port: 24, path: "/run/smtp://x" });
   });

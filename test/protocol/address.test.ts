@@ -97,6 +97,8 @@ describe("quoteaddr", () => {
     }
     // one address that does not parse gets no such advice
     assert.throws(() => quoteaddr("c d"), { name: "TypeError", message: 'cannot parse address "c d"' });
+    // nor one whose display name holds an unquoted comma: one address, not two
+    assert.throws(() => quoteRecipient("Doe, John <j@x.org>"), { name: "TypeError", message: 'cannot parse address "Doe, John <j@x.org>"' });
   });
 
   for (const input of unparsable) {

@@ -90,6 +90,22 @@ describe("a port that is not an SMTP server's", () => {
     try {
       const port = await listen(silent);
       assert.equal(await probePort({ host: "127.0.0.1", port, owner: {}, timeout: 100 }), "silent");
+      // a peer that closes the probe's connection without a byte (TLS sees an error, not a
+      // close) is silent too; one that refuses it is not known to be anything
+      const closing = net.createServer((s) => {
+        s.on("error", () => undefined);
+        s.resume(); // read the ClientHello and the FIN, or the socket never closes
+        s.end();
+      });
+      try {
+        assert.equal(await probePort({ host: "127.0.0.1", port: await listen(closing), owner: {} }), "silent");
+      } finally {
+        await new Promise((r) => closing.close(r));
+      }
+      const refused = net.createServer();
+      const gone = await listen(refused);
+      await new Promise((r) => refused.close(r));
+      assert.equal(await probePort({ host: "127.0.0.1", port: gone, owner: {} }), "unknown");
       // the greeting's timeout, as the channel rejects it, after the probe has found nothing
       const timedOut = (): Promise<never> => new Promise((_resolve, reject) => {
         setTimeout(() => reject(new SMTPTimeoutError("Timed out after 600 ms waiting for the reply to the greeting", "greeting", 600, { command: "the greeting" })), 600);
