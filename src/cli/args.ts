@@ -11,7 +11,7 @@ import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
   checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
-  parseEnvName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, urlWithUser,
+  parseEnvName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
 } from "./flag-values.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
 
@@ -232,7 +232,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
     // Not commander's requiredOption: it checks those before unknown options, so a typo
     // (--serevr) was reported as the flag it meant being missing. Checked in the action.
-    .option("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort, urlWithUser))
+    .option("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort, hasUserPart))
     .option("--from <addr>", "envelope sender (MAIL FROM)")
     .option("--to <addr>", "envelope recipient (repeatable; an address given twice is sent once)", flagValue("--to", (v: string, prev: string[] | undefined) => {
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>)");
@@ -275,7 +275,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
-    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)", flagValue("probe's server", parseHostPort, urlWithUser))
+    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)", flagValue("probe's server", parseHostPort, hasUserPart))
     .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
     .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;

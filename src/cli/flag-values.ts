@@ -9,6 +9,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import { CommanderError, InvalidArgumentError } from "commander";
 import { MAX_DELAY_MS } from "../constants.js";
 import { quoted } from "../errors.js";
+import { URL_SCHEME } from "../client/host-port.js";
 import { quoteaddr } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
@@ -33,16 +34,13 @@ export function flagValue<T>(flag: string, parse: (value: string, previous: T | 
   };
 }
 
-/** A URL's scheme at the start of a value (`smtp://`, `smtps://`), as Nodemailer takes a server. */
-const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
-
 /**
  * True for a server value with a user part: a URL (`smtps://user:password@host`,
  * Nodemailer's form) or `user:password@host[:port]`. A usage error must not show it (see
  * {@link flagValue}'s `hidden`). Any "@" counts (no host name holds one): a password typed
  * unencoded may hold a "/", "?" or "#" that ends a URL's authority before its "@".
  */
-export function urlWithUser(value: string): boolean {
+export function hasUserPart(value: string): boolean {
   return value.includes("@");
 }
 
@@ -85,7 +83,7 @@ export function parseHostPort(value: string): { host: string; port: number } {
   if (scheme) throw urlRefusal(value, scheme[1]!);
   // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
   if (value.includes("/")) return { host: value, port: 0 };
-  // nor an "@": user:password@host, not shown (flagValue's hidden: urlWithUser)
+  // nor an "@": user:password@host, not shown (flagValue's hidden: hasUserPart)
   if (value.includes("@")) {
     throw new InvalidArgumentError("a user part, not host[:port]: a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)");
   }
