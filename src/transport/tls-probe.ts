@@ -107,17 +107,9 @@ function isTLSAlert(err: unknown): boolean {
 
 /**
  * Tries a TLS handshake with `host:port` on a new connection, without verifying anything
- * (only "does it speak TLS" matters; no data is sent after the handshake).
- * Resolves true when the handshake completes or the peer answers with a TLS alert; false
- * on plain text, a reset, a timeout or `signal` aborting. Never rejects.
- */
-export async function probeImplicitTLS(target: TLSProbeTarget, signal?: AbortSignal): Promise<boolean> {
-  return (await probePort(target, signal)) === "tls";
-}
-
-/**
- * Tries a TLS handshake with `host:port` on a new connection, as {@link probeImplicitTLS},
- * and says what the peer turned out to be (see {@link ProbeFinding}). Never rejects.
+ * (only "does it speak TLS" matters; no data is sent after the handshake), and says what
+ * the peer turned out to be (see {@link ProbeFinding}): `"tls"` when the handshake
+ * completes or the peer answers with a TLS alert. Never rejects.
  */
 export function probePort(target: TLSProbeTarget, signal?: AbortSignal): Promise<ProbeFinding> {
   return new Promise((resolve) => {

@@ -12,7 +12,7 @@ import { SMTPConnectError, SMTPException } from "../../src/index.js";
 import { Connection } from "../../src/transport/connection.js";
 import { tlsOptionsFor } from "../../src/transport/socket-open.js";
 import { describeTLSError, NO_SERVERNAME } from "../../src/transport/tls-diagnostics.js";
-import { greetingOrTLSDiagnosis, probeImplicitTLS } from "../../src/transport/tls-probe.js";
+import { greetingOrTLSDiagnosis, probePort } from "../../src/transport/tls-probe.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
 
 let certs: TestCerts;
@@ -170,8 +170,8 @@ describe("implicit-TLS probe", () => {
       s.end("220 plain ESMTP\r\n");
     });
     try {
-      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port: await listen(tlsServer), owner: {} }), true);
-      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port: await listen(plain), owner: {} }), false);
+      assert.equal((await probePort({ host: "127.0.0.1", port: await listen(tlsServer), owner: {} })) === "tls", true);
+      assert.equal((await probePort({ host: "127.0.0.1", port: await listen(plain), owner: {} })) === "tls", false);
     } finally {
       await Promise.all([new Promise((r) => tlsServer.close(r)), new Promise((r) => plain.close(r))]);
     }
@@ -183,7 +183,7 @@ describe("implicit-TLS probe", () => {
     }, (s) => s.end());
     tlsServer.on("tlsClientError", () => undefined);
     try {
-      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port: await listen(tlsServer), owner: {} }), true);
+      assert.equal((await probePort({ host: "127.0.0.1", port: await listen(tlsServer), owner: {} })) === "tls", true);
     } finally {
       await new Promise((r) => tlsServer.close(r));
     }
@@ -194,11 +194,11 @@ describe("implicit-TLS probe", () => {
     const silent = net.createServer((s) => { sockets.push(s); s.on("error", () => undefined); });
     try {
       const port = await listen(silent);
-      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port, owner: {}, timeout: 200 }), false);
+      assert.equal((await probePort({ host: "127.0.0.1", port, owner: {}, timeout: 200 })) === "tls", false);
       const cancel = new AbortController();
-      const probe = probeImplicitTLS({ host: "127.0.0.1", port, owner: {} }, cancel.signal);
+      const probe = probePort({ host: "127.0.0.1", port, owner: {} }, cancel.signal);
       setTimeout(() => cancel.abort(), 50);
-      assert.equal(await probe, false);
+      assert.equal((await probe) === "tls", false);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));

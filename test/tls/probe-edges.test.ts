@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
-import { probeImplicitTLS } from "../../src/transport/tls-probe.js";
+import { probePort } from "../../src/transport/tls-probe.js";
 
 describe("implicit-TLS probe, cancelled before it starts", () => {
   it("is false and connects nowhere", async () => {
@@ -20,7 +20,7 @@ describe("implicit-TLS probe, cancelled before it starts", () => {
       const port = (server.address() as net.AddressInfo).port;
       const cancel = new AbortController();
       cancel.abort();
-      assert.equal(await probeImplicitTLS({ host: "127.0.0.1", port, owner: {} }, cancel.signal), false);
+      assert.equal((await probePort({ host: "127.0.0.1", port, owner: {} }, cancel.signal)) === "tls", false);
       // a connection the probe made would be accepted by now: a plain TCP round trip after it
       await new Promise<void>((resolve, reject) => {
         const s = net.connect(port, "127.0.0.1", () => s.once("close", () => resolve()));
