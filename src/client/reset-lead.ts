@@ -116,7 +116,7 @@ function resetWritten(conv: Conversation): void {
  * alone, and its reply (not needed) comes before MAIL is written. Followed, as there: MAIL
  * comes next, which a server that answered 3yz would read as message data.
  */
-export async function leadLockStep(conv: Conversation): Promise<void> {
+async function leadLockStep(conv: Conversation): Promise<void> {
   if (!needsReset(conv)) return;
   const [rset] = conv.pipeline([RSET], false, true);
   resetWritten(conv);

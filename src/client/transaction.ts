@@ -14,7 +14,7 @@ import { writeAtOnce, writeStreamed } from "./data-writer.js";
 import { DATA, envelopeCommands, type Envelope } from "./envelope-commands.js";
 import type { ProgressMeter } from "./progress-meter.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
-import { leadLockStep, needsReset, openGroup, RSET } from "./reset-lead.js";
+import { openGroup, RSET } from "./reset-lead.js";
 import { closedOnReply, serverGone } from "./slot-refusal.js";
 import { closedInEnvelope, unanswered, unsentTimeout } from "./unsent.js";
 
@@ -356,11 +356,11 @@ function closeOnData(conv: Conversation, reply: SMTPReply): SMTPServerDisconnect
 /**
  * Sends MAIL and each RCPT one at a time, as Python does, each after the previous reply,
  * and reads the replies as {@link readEnvelope} does (a refused sender is followed by RSET).
+ * An RSET leading the transaction has been sent and answered before (`leadUnsent`, from
+ * `startTransaction`).
  * @throws SMTPSenderRefused, SMTPRecipientsRefused (421), SMTPServerDisconnected.
  */
 export async function lockStepEnvelope(conv: Conversation, env: Envelope): Promise<Pick<Pending, "refused" | "accepted">> {
-  // A guard: startTransaction sends a lock-step lead before the first byte (leadUnsent), so none is due here.
-  if (needsReset(conv)) await leadLockStep(conv);
   const slots: Slot[] = [];
   let command: Command | string = env.mail;
   for (;;) {
