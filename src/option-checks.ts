@@ -248,6 +248,9 @@ export function checkNumber(value: unknown, name: string): asserts value is numb
   if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
 }
 
+/** A URL's scheme at the start of a host (`smtps://`, as Nodemailer takes a server): refused as a host by `connect()` and the CLI's server flags. */
+export const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
 /**
  * Checks a TCP port (`name` names it in the message): a number (a string such as `"25"` is
  * a TypeError, not read as one), an integer from 0 to 65535.

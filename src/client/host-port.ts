@@ -4,10 +4,7 @@
  */
 
 import { quoted } from "../errors.js";
-import { checkPort } from "../option-checks.js";
-
-/** A URL's scheme at the start of a host (`smtps://`, as Nodemailer takes a server); the CLI's server flags use it too. */
-export const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+import { checkPort, URL_SCHEME } from "../option-checks.js";
 
 /**
  * The message for a URL given as a host: what to give instead, and never the URL itself
