@@ -6,7 +6,7 @@
 import type { Checked } from "../checked.js";
 import { describeValue } from "../error-text.js";
 import { checkKnownKeys, withoutNulls } from "../option-checks.js";
-import type { ReceivedMessage } from "./debug-server.js";
+import type { DebugServerHooks, ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
 
 /** A refusal: the address it applies to and, optionally, the reply to give. */
@@ -181,15 +181,24 @@ export function withoutNullOptions<T extends DebugServerOptions & DebugServerRet
   return options as ReadOptions & Omit<T, keyof ReadOptions>;
 }
 
-/** The keys of the options, and of `tls`, `auth` and `extensions` (hooks of the CLI's `serve` included). */
+/** Every key of `T` (optional ones included), each once: the compiler checks that none is missing or extra. */
+type AllKeys<T> = Readonly<Record<keyof T, true>>;
+
+/** The keys of the options, and of `tls`, `auth` and `extensions` (hooks of the CLI's `serve` included), from their types. */
 const KNOWN_OPTIONS = {
-  "": ["host", "port", "lmtp", "name", "tls", "extensions", "auth", "size", "refuseSenders", "refuseRecipients", "refuseAfterData",
-    "maxClients", "maxRecipients", "socketTimeout", "closeTimeout", "onMessage", "onTranscript", "keepMessages", "keepBytes",
-    "keepTranscript", "onMessageStart", "onMessageData", "onMessageEnd"],
-  tls: ["key", "cert", "mode"],
-  auth: ["users", "methods", "required", "allowInsecure"],
-  extensions: ["pipelining", "eightBitMime", "smtpUtf8", "enhancedStatusCodes", "dsn", "requireTls", "size", "chunking", "hideStarttls"],
-} as const;
+  "": Object.keys({
+    host: true, port: true, lmtp: true, name: true, tls: true, extensions: true, auth: true, size: true, refuseSenders: true,
+    refuseRecipients: true, refuseAfterData: true, maxClients: true, maxRecipients: true, socketTimeout: true, closeTimeout: true,
+    onMessage: true, onTranscript: true, keepMessages: true, keepBytes: true, keepTranscript: true, onMessageStart: true,
+    onMessageData: true, onMessageEnd: true,
+  } satisfies AllKeys<DebugServerOptions & DebugServerRetention & DebugServerHooks>),
+  tls: Object.keys({ key: true, cert: true, mode: true } satisfies AllKeys<DebugServerTls>),
+  auth: Object.keys({ users: true, methods: true, required: true, allowInsecure: true } satisfies AllKeys<DebugServerAuth>),
+  extensions: Object.keys({
+    pipelining: true, eightBitMime: true, smtpUtf8: true, enhancedStatusCodes: true, dsn: true, requireTls: true, size: true,
+    chunking: true, hideStarttls: true,
+  } satisfies AllKeys<DebugServerExtensions>),
+};
 
 /**
  * Normalises the refusal list of option `name` into a lookup by lower-cased address.
