@@ -369,7 +369,8 @@ describe("command encoders: properties", () => {
     const keyword = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,10}$/);
     const value = fc.stringMatching(/^[\x21-\x3c\x3e-\x7e]{1,12}$/);
     const option = fc.tuple(keyword, fc.option(value, { nil: undefined }));
-    fc.assert(fc.property(fc.array(option, { maxLength: 4 }), (opts) => {
+    // Each keyword once (in any case): a keyword given twice is refused ("given more than once"), not valid.
+    fc.assert(fc.property(fc.uniqueArray(option, { maxLength: 4, selector: ([k]) => k.toUpperCase() }), (opts) => {
       const given = opts.map(([k, v]) => (v === undefined ? k : `${k}=${v}`));
       const expected = opts.map(([k, v]) => (v === undefined ? k.toUpperCase() : `${k.toUpperCase()}=${v}`));
       const head = "MAIL FROM:<a@b>";
