@@ -48,6 +48,7 @@ const nm = (how = "SMTPConnection, one send at a time"): ClientDef => ({ id: "no
 const nmPool = (n: number): ClientDef => ({ id: "nodemailer-pool", runner: "nodemailer", mode: "pool", how: `createTransport({ pool: true, maxConnections: ${n}, maxMessages: Infinity }), all sendMail at once` });
 const py = (how = "smtplib.SMTP + sendmail in a loop"): ClientDef => ({ id: "python", runner: "python", mode: "sequential", how });
 const raw: ClientDef = { id: "node-raw", runner: "raw", mode: "", how: "reference: ~100-line hand-written pipelined client on node:net (no checks, not a peer)" };
+const rawLockStep: ClientDef = { id: "node-raw", runner: "raw", mode: "lockstep", how: "reference: the same hand-written client, one command per round trip (no checks, not a peer)" };
 const src = (how = "smtp-source -d (C, lock-step, HELO)"): ClientDef => ({ id: "smtp-source", runner: "smtp-source", mode: "", how });
 
 export const CASES: readonly CaseDef[] = [
@@ -103,7 +104,7 @@ export const CASES: readonly CaseDef[] = [
     id: "nopipe",
     title: "2,000 x 1 KiB, 1 recipient, 1 connection, PIPELINING not announced (smtp-sink -p)",
     server: "sink-nopipe", connections: 1, count: 2000, rcpts: 1, msg: "1k", unit: "msg/s",
-    clients: [ours(), oursSeq, nm(), py(), src()],
+    clients: [ours(), oursSeq, nm(), py(), src(), rawLockStep],
     targets: [
       { kind: "ratio", ours: "smtplib", peer: "python", min: 1.0, text: "no PIPELINING: >= 1.0x Python smtplib" },
       { kind: "ratio", ours: "smtplib", peer: "nodemailer", min: 2.5, text: "no PIPELINING: >= 2.5x Nodemailer" },

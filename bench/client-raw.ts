@@ -6,6 +6,10 @@
  * the next (corked into one writev) (one round trip per
  * message, RFC 2920). It expects CRLF input (no line-ending repair) and checks every reply
  * code, but has none of a library's checks, options, timeouts or error handling.
+ *
+ * Mode `lockstep` (for a server without PIPELINING): MAIL, each RCPT, DATA and the message
+ * each wait for their reply, one `await` per reply, as RFC 5321 requires there; it shows
+ * what a minimal Node.js client reaches against Python's blocking loop on this machine.
  * @module
  */
 import net from "node:net";
@@ -74,6 +78,29 @@ class Replies {
   }
 }
 
+/** Sends `count` messages one command at a time, each after the previous reply, then QUIT. */
+async function lockStep(sock: net.Socket, replies: Replies, msg: Buffer, to: readonly string[], count: number): Promise<void> {
+  const mail = `MAIL FROM:<${FROM}>\r\n`;
+  const rcpts = to.map((r) => `RCPT TO:<${r}>\r\n`);
+  for (let i = 0; i < count; i++) {
+    sock.write(mail);
+    await replies.take([250]);
+    for (const rcpt of rcpts) {
+      sock.write(rcpt);
+      await replies.take([250]);
+    }
+    sock.write("DATA\r\n");
+    await replies.take([354]);
+    sock.cork();
+    sock.write(stuff(msg));
+    sock.write(END);
+    sock.uncork();
+    await replies.take([250]);
+  }
+  sock.write("QUIT\r\n");
+  await replies.take([221]);
+}
+
 await runJob(async (spec) => {
   if (!spec.msgFile) throw new Error("msgFile is required");
   const msg = readFileSync(spec.msgFile);
@@ -89,6 +116,11 @@ await runJob(async (spec) => {
   await replies.take([220]);
   sock.write("EHLO bench.client\r\n");
   await replies.take([250]);
+  if (spec.mode === "lockstep") {
+    await lockStep(sock, replies, msg, to, spec.count);
+    sock.destroy();
+    return { ok: true, ...clock(), messages: spec.count, bytes: spec.count * msg.length };
+  }
   sock.write(group);
   for (let i = 0; i < spec.count; i++) {
     await replies.take(groupReplies);
