@@ -11,7 +11,7 @@ import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import type { Checked } from "../checked.js";
 import { describeValue } from "../errors.js";
 
@@ -98,12 +98,22 @@ export interface SMTPOptions {
   authRegistry?: AuthRegistry | null | undefined;
 }
 
-/** The keys of {@link SMTPOptions}: any other is a TypeError (see {@link checkSMTPOptions}). */
-export const SMTP_OPTION_KEYS: readonly (keyof SMTPOptions)[] = Object.freeze([
-  "localHostname", "timeout", "timeouts", "sourceAddress", "socketFactory", "tls", "debugLevel",
-  "debugOutput", "signal", "pipelining", "chunking", "requireTLS", "allowInsecureAuth",
-  "diagnoseTLS", "limits", "authRegistry",
-] as const);
+/**
+ * The keys of {@link SMTPOptions}: any other is a TypeError (see {@link checkSMTPOptions}).
+ * From an object literal that the compiler checks against the interface (see `AllKeys`): an
+ * option added to {@link SMTPOptions} and not here would be refused at run time as unknown.
+ */
+export const SMTP_OPTION_KEYS: readonly (keyof SMTPOptions)[] = Object.freeze(keysOf({
+  localHostname: true, timeout: true, timeouts: true, sourceAddress: true, socketFactory: true, tls: true, debugLevel: true,
+  debugOutput: true, signal: true, pipelining: true, chunking: true, requireTLS: true, allowInsecureAuth: true,
+  diagnoseTLS: true, limits: true, authRegistry: true,
+} satisfies AllKeys<SMTPOptions>));
+
+/** The keys of `limits` ({@link ReplyLimits}), checked as {@link SMTP_OPTION_KEYS} are. */
+const LIMITS_KEYS = keysOf({ maxLineLength: true, maxReplyBytes: true, maxReplyLines: true } satisfies AllKeys<ReplyLimits>);
+
+/** The keys of `sourceAddress`, checked as {@link SMTP_OPTION_KEYS} are. */
+const SOURCE_ADDRESS_KEYS = keysOf({ host: true, port: true } satisfies AllKeys<NonNullable<SMTPOptions["sourceAddress"]>>);
 
 /** Nodemailer's transport options, as a first-time user passes them, and what smtplib does instead. */
 const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
@@ -155,7 +165,7 @@ export function checkSMTPOptions(value: unknown): Checked<SMTPOptions> {
   checkLocalHostname(options["localHostname"]);
   for (const key of ["timeouts", "limits"]) optionsObject(options[key], key);
   checkTLSOptions(options["tls"]);
-  if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, ["maxLineLength", "maxReplyBytes", "maxReplyLines"], "limits key");
+  if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, LIMITS_KEYS, "limits key");
   checkSourceAddress(options["sourceAddress"]);
   if (options["authRegistry"] !== undefined && !(options["authRegistry"] instanceof AuthRegistry)) {
     throw new TypeError(`authRegistry must be an AuthRegistry, got ${describeValue(options["authRegistry"])}`);
@@ -191,7 +201,7 @@ export function checkLocalHostname(name: unknown, what = "localHostname"): strin
 function checkSourceAddress(value: unknown): void {
   if (value === undefined) return;
   const source = optionsObject(value, "sourceAddress");
-  checkKnownKeys(source, ["host", "port"], "sourceAddress key");
+  checkKnownKeys(source, SOURCE_ADDRESS_KEYS, "sourceAddress key");
   if (source["host"] !== undefined && typeof source["host"] !== "string") {
     throw new TypeError(`sourceAddress.host must be a string, got ${describeValue(source["host"])}`);
   }
