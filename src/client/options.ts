@@ -57,7 +57,10 @@ export interface SMTPOptions {
    * string or bytes must hold a PEM certificate (TypeError otherwise: Node ignores DER).
    */
   tls?: tls.ConnectionOptions | null | undefined;
-  /** 0 silent, 1 commands and replies, 2 the same with times. */
+  /**
+   * 0 silent, 1 commands and replies, 2 the same with times. A number: `true` is a TypeError
+   * here (API.md types it `0 | 1 | 2`); `setDebugLevel(true)` is level 1, as in Python.
+   */
   debugLevel?: DebugLevel | null | undefined;
   /** Where debug lines go (default: stderr). */
   debugOutput?: ((line: string) => void) | null | undefined;
@@ -240,10 +243,18 @@ export function checkSocketFactory(options: Checked<SMTPOptions>): void {
 }
 
 /**
- * Checks the debug level (a boolean counts as 0 or 1, as Python's `True`).
- * @throws TypeError for anything but a number or a boolean; RangeError for another number.
+ * Checks the debug level. For `setDebugLevel()` a boolean counts as 0 or 1, as Python's
+ * `set_debuglevel(True)` (its documentation names `True`); the `debugLevel` option
+ * (`option` true), which API.md types `0 | 1 | 2` and Python does not have, takes a number
+ * only: `debugLevel: true` (Nodemailer's `debug: true`, carried over) is a TypeError, as a
+ * boolean option given a string is, not a level taken silently.
+ * @throws TypeError for anything but a number (or, but for the option, a boolean);
+ * RangeError for another number.
  */
-export function checkDebugLevel(level: unknown): DebugLevel {
+export function checkDebugLevel(level: unknown, option = false): DebugLevel {
+  if (option && typeof level === "boolean") {
+    throw new TypeError(`debugLevel must be 0, 1 or 2, got ${describeValue(level)} (the option takes a number; setDebugLevel() also takes true or false, as Python's set_debuglevel)`);
+  }
   const n = level === true ? 1 : level === false ? 0 : level;
   if (typeof n !== "number") throw new TypeError(`debug level must be 0, 1 or 2, got ${describeValue(level)}`);
   if (n !== 0 && n !== 1 && n !== 2) throw new RangeError(`debug level must be 0, 1 or 2, got ${describeValue(level)}`);

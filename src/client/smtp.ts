@@ -57,12 +57,12 @@ export class SMTP extends SMTPTransactions {
 
   /**
    * Creates a client; performs no I/O. @throws RangeError for a non-positive timeout;
-   * TypeError for an unknown option, an option of the wrong type, or `socketFactory` with
-   * `sourceAddress`.
+   * TypeError for an unknown option, an option of the wrong type (`debugLevel: true`
+   * included), or `socketFactory` with `sourceAddress`.
    */
   constructor(options: SMTPOptions = {}) {
     const checked = checkSMTPOptions(options);
-    super(checked, new Tracer(checkDebugLevel(checked.debugLevel ?? 0), checked.debugOutput), resolveTimeouts(checked));
+    super(checked, new Tracer(checkDebugLevel(checked.debugLevel ?? 0, true), checked.debugOutput), resolveTimeouts(checked));
   }
 
   /** The dialect this class speaks (LMTP overrides). */
