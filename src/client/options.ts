@@ -118,6 +118,9 @@ const LIMITS_KEYS = keysOf({ maxLineLength: true, maxReplyBytes: true, maxReplyL
 /** The keys of `sourceAddress`, checked as {@link SMTP_OPTION_KEYS} are. */
 const SOURCE_ADDRESS_KEYS = keysOf({ host: true, port: true } satisfies AllKeys<NonNullable<SMTPOptions["sourceAddress"]>>);
 
+/** The client class a caller used, which advice in its errors names (`SMTP_SSL.connect(...)`, not `SMTP.connect`). */
+export type ClientClassName = "SMTP" | "SMTP_SSL" | "LMTP";
+
 /** Nodemailer's transport options, as a first-time user passes them, and what smtplib does instead. */
 const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
   secure: "Nodemailer's: for TLS from the first byte (port 465) use the SMTP_SSL class; for STARTTLS set requireTLS: true",
@@ -137,6 +140,29 @@ const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * {@link NODEMAILER_HINTS} for each client class: an `SMTP_SSL` user, who has TLS from the
+ * first byte already, is not told to use `SMTP_SSL`, nor an `LMTP` user (LMTP has no
+ * implicit TLS) to use it for `secure`; `host` and `port` name the class that was called.
+ */
+const CLASS_HINTS: Readonly<Record<ClientClassName, Readonly<Record<string, string>>>> = {
+  SMTP: NODEMAILER_HINTS,
+  SMTP_SSL: {
+    ...NODEMAILER_HINTS,
+    secure: "Nodemailer's: SMTP_SSL is TLS from the first byte already, leave it out; for STARTTLS instead, connect with SMTP and set requireTLS: true",
+    host: "give the host and port to SMTP_SSL.connect(host, port, options)",
+    port: "give the host and port to SMTP_SSL.connect(host, port, options)",
+    lmtp: "Nodemailer's: use the LMTP class, with requireTLS: true for TLS (LMTP has no TLS from the first byte)",
+  },
+  LMTP: {
+    ...NODEMAILER_HINTS,
+    secure: "Nodemailer's: LMTP has no TLS from the first byte; for STARTTLS set requireTLS: true",
+    host: "give the host and port (or a Unix socket path) to LMTP.connect(host, port, options)",
+    port: "give the host and port (or a Unix socket path) to LMTP.connect(host, port, options)",
+    lmtp: "Nodemailer's: the LMTP class speaks LMTP already, leave it out",
+  },
+};
+
+/**
  * {@link NODEMAILER_HINTS} for `SMTPPool`'s options, which have `host`, `port` and `auth`,
  * and `protocol` for the class.
  */
@@ -152,15 +178,16 @@ const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureA
 
 /**
  * Checks the shape of a client's options before anything else reads them: an object (or
- * nothing) with only the keys of {@link SMTPOptions}, each of its type or `null`. Returns
+ * nothing) with only the keys of {@link SMTPOptions}, each of its type or `null` (an unknown
+ * key's advice fits `cls`, the class the caller used). Returns
  * a copy without the `null`s (an option set to `null` is one not given). Values are
  * checked further where they are used (timeouts, limits, the debug level).
  * @throws TypeError for an unknown key or a value of the wrong type; RangeError for a
  * `sourceAddress.port` that is not a port number.
  */
-export function checkSMTPOptions(value: unknown): Checked<SMTPOptions> {
+export function checkSMTPOptions(value: unknown, cls: ClientClassName = "SMTP"): Checked<SMTPOptions> {
   const given = optionsObject(value, "SMTP options");
-  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option", NODEMAILER_HINTS);
+  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option", CLASS_HINTS[cls]);
   const options = withoutNulls(given);
   for (const key of BOOLEAN_OPTIONS) checkBoolean(options, key);
   checkFunction(options, "debugOutput");

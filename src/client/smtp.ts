@@ -61,7 +61,7 @@ export class SMTP extends SMTPTransactions {
    * included), or `socketFactory` with `sourceAddress`.
    */
   constructor(options: SMTPOptions = {}) {
-    const checked = checkSMTPOptions(options);
+    const checked = checkSMTPOptions(options, (new.target as typeof SMTP).adviceName);
     super(checked, new Tracer(checkDebugLevel(checked.debugLevel ?? 0, true), checked.debugOutput), resolveTimeouts(checked));
   }
 
@@ -121,7 +121,7 @@ export class SMTP extends SMTPTransactions {
       // putcmd() slots of a connection the server closed belong to it: getreply() on the
       // new one must read the new one's replies (Python reads the current socket).
       this.forgetConnection();
-      const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort);
+      const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort, (this.constructor as typeof SMTP).adviceName);
       if (target.path !== undefined && this.dialect === "lmtp" && this.options.socketFactory !== undefined) {
         throw new TypeError(`socketFactory cannot open a Unix socket (${target.path}): it is for TCP targets only`);
       }
