@@ -172,9 +172,10 @@ export class Conversation {
    * Closes the connection for `close()`: at once, or, when an aborted call has closed it
    * gracefully already (its message all written: see `abortClosing`), after what it still
    * holds has gone, within {@link CLOSE_GRACE_MS} (or `dataBlock`, when shorter) from now.
+   * `reason`: what the calls still waiting on it fail with (see `Channel.destroy`).
    */
-  hangUp(): void {
-    if (!this.channel.closed) this.channel.destroy();
+  hangUp(reason?: unknown): void {
+    if (!this.channel.closed) this.channel.destroy(reason);
     else this.channel.endWithin(Math.min(this.timeout("dataBlock"), CLOSE_GRACE_MS));
   }
 
