@@ -6,12 +6,12 @@
  * EHLO, or the STARTTLS of `requireTLS`, still waiting for a reply) it said nothing of the
  * message at all, and a call queued behind (or made after) `close()` said only "please run
  * connect() first", with `delivery` "not-delivered" but no words for it. A server that hangs
- * up during that EHLO is said the same way.
+ * up during that EHLO, or a timeout of it, is said the same way.
  */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SMTP, SMTPServerDisconnected } from "../../src/index.js";
+import { SMTP, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { assertDelivery } from "../helpers/delivery.js";
 import { GREET, greeting, LOCAL } from "../helpers/client.js";
 import { startScriptServer, type ScriptServer } from "../helpers/script-server.js";
@@ -107,6 +107,22 @@ test("the server hangs up while the EHLO before the transaction waits for its re
     await assert.rejects(send(client), (err: unknown) => {
       assert.ok(err instanceof SMTPServerDisconnected, String(err));
       assert.equal(err.message, "Connection unexpectedly closed before MAIL was sent: the message was not sent");
+      assertDelivery(err, "not-delivered");
+      return true;
+    });
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+test("the EHLO before the transaction times out: the SMTPTimeoutError (phase kept) says the message was not sent", async () => {
+  const server = await startScriptServer(`${GREET}C: EHLO ${LOCAL}\n-- wait 3000\n`);
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeouts: { command: 1000 } });
+  try {
+    await assert.rejects(send(client), (err: unknown) => {
+      assert.ok(err instanceof SMTPTimeoutError && err.phase === "command" && err.timeout === 1000, String(err));
+      assert.equal(err.message, `Timed out after 1000 ms waiting for the reply to EHLO ${LOCAL}: the message was not sent`);
       assertDelivery(err, "not-delivered");
       return true;
     });
