@@ -273,8 +273,8 @@ export function checkSocketFactory(options: Checked<SMTPOptions>): void {
  * Checks the debug level. For `setDebugLevel()` a boolean counts as 0 or 1, as Python's
  * `set_debuglevel(True)` (its documentation names `True`); the `debugLevel` option
  * (`option` true), which API.md types `0 | 1 | 2` and Python does not have, takes a number
- * only: `debugLevel: true` (Nodemailer's `debug: true`, carried over) is a TypeError, as a
- * boolean option given a string is, not a level taken silently.
+ * only: `debugLevel: true` is a TypeError, as a boolean option given a string is, not a
+ * level taken silently.
  * @throws TypeError for anything but a number (or, but for the option, a boolean);
  * RangeError for another number.
  */

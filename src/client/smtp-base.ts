@@ -320,7 +320,7 @@ export abstract class SMTPBase {
     return this.#authAnswerDue ? this.authReplied(reply) : reply;
   }
 
-  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener. */
+  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener, why `close()` closed it. */
   protected forgetConnection(): void {
     this.#closedBy = undefined;
     this.pendingReplies = [];
