@@ -51,3 +51,23 @@ export function describeType(value: unknown): string {
   const type = typeof value;
   return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
+
+/**
+ * A timeout below this many milliseconds reads as a number of seconds: Python's smtplib
+ * takes `timeout` in seconds, and a porter's `timeout: 30` is 30 ms here (API.md: times are
+ * milliseconds). No default is this short.
+ */
+export const SECONDS_LIKE_MS = 1000;
+
+/**
+ * What a timeout error's message adds after its own words when the limit that expired, `ms`,
+ * is under {@link SECONDS_LIKE_MS}: that timeouts are milliseconds, and what the value would
+ * have been in seconds. `""` for any other limit (it changes no valid behaviour, only words).
+ */
+export function timeoutUnitHint(ms: number | undefined): string {
+  if (ms === undefined || !(ms < SECONDS_LIKE_MS)) return "";
+  return ` (timeouts are in milliseconds here, not seconds as in Python's smtplib: for ${ms} s, give ${Math.round(ms * 1000)})`;
+}
+
+/** {@link timeoutUnitHint}'s words wherever they are in a message: for the CLI, whose `--timeout` says its unit. */
+export const TIMEOUT_UNIT_HINT = / \(timeouts are in milliseconds here, not seconds as in Python's smtplib: for [^)]* s, give \d+\)/g;

@@ -31,6 +31,19 @@ export function withoutNulls(options: Readonly<Record<string, unknown>>): Record
 }
 
 /**
+ * Every key of `T` (optional ones included), each once, as an object literal's type: with
+ * `satisfies AllKeys<T>`, the compiler refuses a literal that misses a key of `T` or has one
+ * `T` lacks, so that a list of known option keys (see {@link keysOf}) cannot fall behind its
+ * interface (an option added there and not to the list would be refused as unknown).
+ */
+export type AllKeys<T> = Readonly<Record<keyof T, true>>;
+
+/** The keys of `known` (an {@link AllKeys} literal), in its order, typed as `T`'s keys. */
+export function keysOf<T extends object>(known: T): (keyof T & string)[] {
+  return Object.keys(known) as (keyof T & string)[];
+}
+
+/**
  * Refuses a key of `options` that is not in `known`, as Python refuses an unexpected
  * keyword argument: a misspelt option (`requireTls`, `sigal`) would otherwise be ignored
  * without a word, and with it the protection the caller asked for. `hints` says what to

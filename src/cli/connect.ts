@@ -14,6 +14,7 @@ import {
 } from "../index.js";
 import { MAX_REPLY_LINE_BYTES } from "../constants.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
+import { TIMEOUT_UNIT_HINT } from "../error-text.js";
 import { LINE_TOO_LONG } from "../protocol/reply.js";
 import type { ConnectTarget, TlsMode } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -191,6 +192,8 @@ const CLI_WORDING: readonly [string | RegExp, string][] = [
   ["tls.ca", "--ca-file"],
   ["use SMTP_SSL", "use --ssl"],
   ["localHostname", "--helo"],
+  // a timeout under a second: the library's hint names Python's seconds; --timeout's own words say ms
+  [TIMEOUT_UNIT_HINT, ""],
 ];
 
 /** `message` with the library's option names replaced by the CLI's flags. */

@@ -11,7 +11,7 @@ import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism
 import { isComputedLocally, isCredentialsUnfit } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
-import { escapeControl, hungUp, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected } from "../errors.js";
+import { escapeControl, hungUp, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected, timeoutUnitHint } from "../errors.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
 import { untilAborted } from "./abortable.js";
@@ -137,7 +137,7 @@ async function answerWithin<T>(answer: T | Promise<T>, io: AuthIO, bounded = tru
 
 /** The error of an initial response that did not come in time: nothing was sent, the connection stays. */
 function noInitialResponse(mech: string, io: AuthIO, what: string): SMTPException {
-  return new SMTPException(`AUTH ${mech}: ${what} did not come within ${io.answerTimeout} ms (the command timeout); nothing was sent`);
+  return new SMTPException(`AUTH ${mech}: ${what} did not come within ${io.answerTimeout} ms (the command timeout)${timeoutUnitHint(io.answerTimeout)}; nothing was sent`);
 }
 
 interface Exchange {
@@ -224,7 +224,7 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
     }
     if (answer === TIMED_OUT) {
       const r = await cancel(io);
-      throw fail(r.code, `AUTH ${mech} cancelled: no answer to the server's challenge came within ${io.answerTimeout} ms (the command timeout); server: ${r.message}`);
+      throw fail(r.code, `AUTH ${mech} cancelled: no answer to the server's challenge came within ${io.answerTimeout} ms (the command timeout)${timeoutUnitHint(io.answerTimeout)}; server: ${r.message}`);
     }
     reply = await io.command(answer, "****");
   }

@@ -6,7 +6,7 @@
  */
 
 import { CLOSE_GRACE_MS, type TimeoutPhase } from "../constants.js";
-import { closedBy421, SMTPTimeoutError } from "../errors.js";
+import { closedBy421, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
 import { untilAborted } from "./abortable.js";
 import type { CommandEncoding } from "../protocol/commands.js";
 import { parseEhlo } from "../protocol/ehlo.js";
@@ -172,9 +172,10 @@ export class Conversation {
    * Closes the connection for `close()`: at once, or, when an aborted call has closed it
    * gracefully already (its message all written: see `abortClosing`), after what it still
    * holds has gone, within {@link CLOSE_GRACE_MS} (or `dataBlock`, when shorter) from now.
+   * `reason`: what the calls still waiting on it fail with (see `Channel.destroy`).
    */
-  hangUp(): void {
-    if (!this.channel.closed) this.channel.destroy();
+  hangUp(reason?: unknown): void {
+    if (!this.channel.closed) this.channel.destroy(reason);
     else this.channel.endWithin(Math.min(this.timeout("dataBlock"), CLOSE_GRACE_MS));
   }
 
@@ -186,7 +187,7 @@ export class Conversation {
    */
   async within<T>(work: Promise<T>, what: string): Promise<T> {
     const ms = this.timeout("command");
-    const timer = setTimeout(() => this.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms ${what}`, "command", ms)), ms);
+    const timer = setTimeout(() => this.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms ${what}${timeoutUnitHint(ms)}`, "command", ms)), ms);
     try {
       return await untilAborted(work, this.channel.closedSignal);
     } finally {

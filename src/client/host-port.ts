@@ -39,17 +39,18 @@ function isObject(value: unknown): boolean {
  * addresses are left alone), as Python does; port 0 becomes `defaultPort`. Beyond Python,
  * a bracketed IPv6 address with a port (`"[::1]:2525"`, RFC 3986's form, which Python
  * would try to resolve as a name) is split too, and brackets around a host are dropped.
+ * `cls` is the class the caller used, which the advice for a misplaced options object names.
  * @throws TypeError for a port that is not a number or a non-numeric port in `host`, a URL
  *   as `host` (`smtps://host:465`) or a host with a user part (`user:password@host`, never
  *   shown); RangeError for a port outside 0-65535.
  */
-export function splitHostPort(host: string, port: number, defaultPort: number): Target {
+export function splitHostPort(host: string, port: number, defaultPort: number, cls = "SMTP"): Target {
   // An object is a Nodemailer-style call, SMTP.connect({ host, port }) or connect(host, options): say how to call it.
-  if (typeof host !== "string") throw new TypeError(isObject(host) ? "host must be a string, got an object: SMTP.connect(host, port, options) takes the host and the port as arguments, not in an object" : "host must be a string");
+  if (typeof host !== "string") throw new TypeError(isObject(host) ? `host must be a string, got an object: ${cls}.connect(host, port, options) takes the host and the port as arguments, not in an object` : "host must be a string");
   if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
   const scheme = URL_SCHEME.exec(host);
   if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!));
-  if (isObject(port)) throw new TypeError("port must be a number, got an object: options come third, SMTP.connect(host, port, options), or go to new SMTP(options)");
+  if (isObject(port)) throw new TypeError(`port must be a number, got an object: options come third, ${cls}.connect(host, port, options), or go to new ${cls}(options)`);
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.
   checkPort(port, "port");

@@ -8,6 +8,7 @@ import { LMTP_PORT } from "../constants.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { MessageBody } from "./body.js";
 import type { Dialect } from "./conversation.js";
+import type { ClientClassName } from "./options.js";
 import { SMTP } from "./smtp.js";
 import type { DataReply } from "./smtp-transactions.js";
 
@@ -28,6 +29,8 @@ import type { DataReply } from "./smtp-transactions.js";
 export class LMTP extends SMTP {
   /** Port 2003. */
   static override readonly defaultPort: number = LMTP_PORT;
+  /** Advice in errors names `LMTP` (`LMTP.connect(...)`), and never `SMTP_SSL`, which speaks SMTP. */
+  protected static override readonly adviceName: ClientClassName = "LMTP";
 
   protected override get dialect(): Dialect {
     return "lmtp";

@@ -11,7 +11,7 @@ import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import type { Checked } from "../checked.js";
 import { describeValue } from "../errors.js";
 
@@ -57,7 +57,10 @@ export interface SMTPOptions {
    * string or bytes must hold a PEM certificate (TypeError otherwise: Node ignores DER).
    */
   tls?: tls.ConnectionOptions | null | undefined;
-  /** 0 silent, 1 commands and replies, 2 the same with times. */
+  /**
+   * 0 silent, 1 commands and replies, 2 the same with times. A number: `true` is a TypeError
+   * here (API.md types it `0 | 1 | 2`); `setDebugLevel(true)` is level 1, as in Python.
+   */
   debugLevel?: DebugLevel | null | undefined;
   /** Where debug lines go (default: stderr). */
   debugOutput?: ((line: string) => void) | null | undefined;
@@ -98,12 +101,25 @@ export interface SMTPOptions {
   authRegistry?: AuthRegistry | null | undefined;
 }
 
-/** The keys of {@link SMTPOptions}: any other is a TypeError (see {@link checkSMTPOptions}). */
-export const SMTP_OPTION_KEYS: readonly (keyof SMTPOptions)[] = Object.freeze([
-  "localHostname", "timeout", "timeouts", "sourceAddress", "socketFactory", "tls", "debugLevel",
-  "debugOutput", "signal", "pipelining", "chunking", "requireTLS", "allowInsecureAuth",
-  "diagnoseTLS", "limits", "authRegistry",
-] as const);
+/**
+ * The keys of {@link SMTPOptions}: any other is a TypeError (see {@link checkSMTPOptions}).
+ * From an object literal that the compiler checks against the interface (see `AllKeys`): an
+ * option added to {@link SMTPOptions} and not here would be refused at run time as unknown.
+ */
+export const SMTP_OPTION_KEYS: readonly (keyof SMTPOptions)[] = Object.freeze(keysOf({
+  localHostname: true, timeout: true, timeouts: true, sourceAddress: true, socketFactory: true, tls: true, debugLevel: true,
+  debugOutput: true, signal: true, pipelining: true, chunking: true, requireTLS: true, allowInsecureAuth: true,
+  diagnoseTLS: true, limits: true, authRegistry: true,
+} satisfies AllKeys<SMTPOptions>));
+
+/** The keys of `limits` ({@link ReplyLimits}), checked as {@link SMTP_OPTION_KEYS} are. */
+const LIMITS_KEYS = keysOf({ maxLineLength: true, maxReplyBytes: true, maxReplyLines: true } satisfies AllKeys<ReplyLimits>);
+
+/** The keys of `sourceAddress`, checked as {@link SMTP_OPTION_KEYS} are. */
+const SOURCE_ADDRESS_KEYS = keysOf({ host: true, port: true } satisfies AllKeys<NonNullable<SMTPOptions["sourceAddress"]>>);
+
+/** The client class a caller used, which advice in its errors names (`SMTP_SSL.connect(...)`, not `SMTP.connect`). */
+export type ClientClassName = "SMTP" | "SMTP_SSL" | "LMTP";
 
 /** Nodemailer's transport options, as a first-time user passes them, and what smtplib does instead. */
 const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
@@ -124,6 +140,29 @@ const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * {@link NODEMAILER_HINTS} for each client class: an `SMTP_SSL` user, who has TLS from the
+ * first byte already, is not told to use `SMTP_SSL`, nor an `LMTP` user (LMTP has no
+ * implicit TLS) to use it for `secure`; `host` and `port` name the class that was called.
+ */
+const CLASS_HINTS: Readonly<Record<ClientClassName, Readonly<Record<string, string>>>> = {
+  SMTP: NODEMAILER_HINTS,
+  SMTP_SSL: {
+    ...NODEMAILER_HINTS,
+    secure: "Nodemailer's: SMTP_SSL is TLS from the first byte already, leave it out; for STARTTLS instead, connect with SMTP and set requireTLS: true",
+    host: "give the host and port to SMTP_SSL.connect(host, port, options)",
+    port: "give the host and port to SMTP_SSL.connect(host, port, options)",
+    lmtp: "Nodemailer's: use the LMTP class, with requireTLS: true for TLS (LMTP has no TLS from the first byte)",
+  },
+  LMTP: {
+    ...NODEMAILER_HINTS,
+    secure: "Nodemailer's: LMTP has no TLS from the first byte; for STARTTLS set requireTLS: true",
+    host: "give the host and port (or a Unix socket path) to LMTP.connect(host, port, options)",
+    port: "give the host and port (or a Unix socket path) to LMTP.connect(host, port, options)",
+    lmtp: "Nodemailer's: the LMTP class speaks LMTP already, leave it out",
+  },
+};
+
+/**
  * {@link NODEMAILER_HINTS} for `SMTPPool`'s options, which have `host`, `port` and `auth`,
  * and `protocol` for the class.
  */
@@ -139,15 +178,16 @@ const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureA
 
 /**
  * Checks the shape of a client's options before anything else reads them: an object (or
- * nothing) with only the keys of {@link SMTPOptions}, each of its type or `null`. Returns
+ * nothing) with only the keys of {@link SMTPOptions}, each of its type or `null` (an unknown
+ * key's advice fits `cls`, the class the caller used). Returns
  * a copy without the `null`s (an option set to `null` is one not given). Values are
  * checked further where they are used (timeouts, limits, the debug level).
  * @throws TypeError for an unknown key or a value of the wrong type; RangeError for a
  * `sourceAddress.port` that is not a port number.
  */
-export function checkSMTPOptions(value: unknown): Checked<SMTPOptions> {
+export function checkSMTPOptions(value: unknown, cls: ClientClassName = "SMTP"): Checked<SMTPOptions> {
   const given = optionsObject(value, "SMTP options");
-  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option", NODEMAILER_HINTS);
+  checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option", CLASS_HINTS[cls]);
   const options = withoutNulls(given);
   for (const key of BOOLEAN_OPTIONS) checkBoolean(options, key);
   checkFunction(options, "debugOutput");
@@ -155,7 +195,7 @@ export function checkSMTPOptions(value: unknown): Checked<SMTPOptions> {
   checkLocalHostname(options["localHostname"]);
   for (const key of ["timeouts", "limits"]) optionsObject(options[key], key);
   checkTLSOptions(options["tls"]);
-  if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, ["maxLineLength", "maxReplyBytes", "maxReplyLines"], "limits key");
+  if (options["limits"] !== undefined) checkKnownKeys(options["limits"] as object, LIMITS_KEYS, "limits key");
   checkSourceAddress(options["sourceAddress"]);
   if (options["authRegistry"] !== undefined && !(options["authRegistry"] instanceof AuthRegistry)) {
     throw new TypeError(`authRegistry must be an AuthRegistry, got ${describeValue(options["authRegistry"])}`);
@@ -191,7 +231,7 @@ export function checkLocalHostname(name: unknown, what = "localHostname"): strin
 function checkSourceAddress(value: unknown): void {
   if (value === undefined) return;
   const source = optionsObject(value, "sourceAddress");
-  checkKnownKeys(source, ["host", "port"], "sourceAddress key");
+  checkKnownKeys(source, SOURCE_ADDRESS_KEYS, "sourceAddress key");
   if (source["host"] !== undefined && typeof source["host"] !== "string") {
     throw new TypeError(`sourceAddress.host must be a string, got ${describeValue(source["host"])}`);
   }
@@ -230,10 +270,18 @@ export function checkSocketFactory(options: Checked<SMTPOptions>): void {
 }
 
 /**
- * Checks the debug level (a boolean counts as 0 or 1, as Python's `True`).
- * @throws TypeError for anything but a number or a boolean; RangeError for another number.
+ * Checks the debug level. For `setDebugLevel()` a boolean counts as 0 or 1, as Python's
+ * `set_debuglevel(True)` (its documentation names `True`); the `debugLevel` option
+ * (`option` true), which API.md types `0 | 1 | 2` and Python does not have, takes a number
+ * only: `debugLevel: true` is a TypeError, as a boolean option given a string is, not a
+ * level taken silently.
+ * @throws TypeError for anything but a number (or, but for the option, a boolean);
+ * RangeError for another number.
  */
-export function checkDebugLevel(level: unknown): DebugLevel {
+export function checkDebugLevel(level: unknown, option = false): DebugLevel {
+  if (option && typeof level === "boolean") {
+    throw new TypeError(`debugLevel must be 0, 1 or 2, got ${describeValue(level)} (the option takes a number; setDebugLevel() also takes true or false, as Python's set_debuglevel)`);
+  }
   const n = level === true ? 1 : level === false ? 0 : level;
   if (typeof n !== "number") throw new TypeError(`debug level must be 0, 1 or 2, got ${describeValue(level)}`);
   if (n !== 0 && n !== 1 && n !== 2) throw new RangeError(`debug level must be 0, 1 or 2, got ${describeValue(level)}`);

@@ -5,7 +5,7 @@
  */
 
 import type { TimeoutPhase } from "../constants.js";
-import { isClosing421, SMTPServerDisconnected } from "../errors.js";
+import { SMTPServerDisconnected } from "../errors.js";
 import { initialResponse, secretOf } from "../protocol/auth-echo.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
@@ -18,6 +18,7 @@ import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
 import { RawAuthScan } from "./raw-auth-scan.js";
 import { checkLocalHostname, checkSocketFactory, type Checked, type SMTPOptions } from "./options.js";
+import { unstartedCalls } from "./unsent.js";
 
 function noop(): void {}
 
@@ -26,24 +27,6 @@ function noop(): void {}
  * exchange; or a reply to a raw `send()` that came before that `putcmd()`.
  */
 export type RawSlot = { slot: Slot; auth: boolean; recipient?: string | undefined } | { reply: SMTPReply };
-
-/**
- * Errors of calls that sent nothing of their transaction and found the connection gone:
- * it was closed when their turn came, or the server closed it with a 421 to what had to
- * come first (EHLO, STARTTLS, the EHLO after it). A pool may run such a call again on
- * another connection without sending anything twice. Internal (not exported from the
- * package).
- */
-export const unstartedCalls = new WeakSet<Error>();
-
-/**
- * Adds `err` to {@link unstartedCalls} when it is a 421 (a 421 closes the connection: see
- * `Conversation`); the caller vouches that nothing of its transaction was written.
- */
-export function unstartedOn421(err: unknown): unknown {
-  if (isClosing421(err)) unstartedCalls.add(err);
-  return err;
-}
 
 /**
  * Opens a slot with `open` and goes on holding the replies that no slot takes, if a raw
@@ -92,6 +75,12 @@ export abstract class SMTPBase {
   #unwatch: () => void = noop;
   /** How many times `close()` has been called: a `connect()` called before one does not connect. */
   protected closeCalls = 0;
+  /**
+   * Why the last connection went, when `close()` closed it (see {@link closeNow}): what a call
+   * made or queued since then says, not a bare "please run connect() first". Cleared by
+   * `connect()` and `quit()` (see {@link forgetConnection}).
+   */
+  #closedBy: unknown = undefined;
   /** The call queue (see {@link SMTPBase.exclusive}). */
   readonly #turns = new CallTurns();
 
@@ -193,7 +182,7 @@ export abstract class SMTPBase {
   protected requireConnection(): Conversation {
     const conv = this.conversation;
     if (!conv || conv.channel.closed) {
-      const reason: unknown = conv?.channel.closedSignal.reason;
+      const reason: unknown = conv ? conv.channel.closedSignal.reason : this.#closedBy;
       const err = reason === undefined
         ? new SMTPServerDisconnected("please run connect() first", { delivery: "not-delivered" })
         : new SMTPServerDisconnected(`Not connected (${reason instanceof Error ? reason.message : String(reason)}): nothing of this call was sent; please run connect() first`, { cause: reason, delivery: "not-delivered" });
@@ -331,8 +320,9 @@ export abstract class SMTPBase {
     return this.#authAnswerDue ? this.authReplied(reply) : reply;
   }
 
-  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener. */
+  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener, why `close()` closed it. */
   protected forgetConnection(): void {
+    this.#closedBy = undefined;
     this.pendingReplies = [];
     this.#authEnded();
     this.#repliesBeforeAuth = 0;
@@ -387,14 +377,23 @@ export abstract class SMTPBase {
     this.#onAbort = null;
   }
 
-  /** Closes the connection: gracefully after QUIT, at once otherwise; one still ending after an
-   * abort (see `abortClosing`) gets a short grace (see `Conversation.hangUp`). */
+  /**
+   * Closes the connection: gracefully after QUIT, at once otherwise (`close()`: the calls it
+   * cuts off, and those made after it, say "Connection closed by close()", the caller's own
+   * call, not a bare "Connection closed"); one still ending after an abort (see `abortClosing`)
+   * gets a short grace (see `Conversation.hangUp`).
+   */
   protected closeNow(graceful: boolean): void {
     const conv = this.conversation;
     this.conversation = null;
     this.forgetConnection();
     if (!conv) return;
-    if (graceful) conv.channel.end();
-    else conv.hangUp();
+    if (graceful) {
+      conv.channel.end();
+      return;
+    }
+    conv.hangUp(new SMTPServerDisconnected("Connection closed by close()"));
+    // The server's own close, when it came first (or an abort's), is what it stays.
+    this.#closedBy = conv.channel.closedSignal.reason;
   }
 }

@@ -18,6 +18,7 @@ import {
   type AuthIO, type AuthObject, type AuthState,
 } from "./authenticate.js";
 import type { Conversation } from "./conversation.js";
+import type { ClientClassName } from "./options.js";
 import { SMTPBase } from "./smtp-base.js";
 import { followSignal } from "./abortable.js";
 import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withCheckedContext, withoutNulls } from "../option-checks.js";
@@ -27,6 +28,9 @@ import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withCheck
  * the port may be the wrong one, or something on the path strips the extension.
  */
 const NO_STARTTLS_ADVICE = "Look for a port of the server that offers TLS: 587 with STARTTLS, or 465 with SMTP_SSL (TLS from the first byte); a server known to offer STARTTLS that does not here may have it stripped on the path.";
+
+/** {@link NO_STARTTLS_ADVICE} for LMTP, which has no TLS from the first byte: no `SMTP_SSL`, no port 465. */
+const LMTP_NO_STARTTLS_ADVICE = "Look for an LMTP port of the server that offers STARTTLS (LMTP has no TLS from the first byte); a server known to offer STARTTLS that does not here may have it stripped on the path.";
 
 /** Options of `login()` and `auth()`. */
 export interface LoginOptions {
@@ -106,6 +110,9 @@ export function checkCredentialStrings(credentials: AuthCredentials): void {
 
 /** Adds STARTTLS and AUTH to the base. */
 export abstract class SMTPSecure extends SMTPBase {
+  /** The class that advice in errors names (`SMTP_SSL` and `LMTP` override): the one the caller used. */
+  protected static readonly adviceName: ClientClassName = "SMTP";
+
   static {
     secureIfRequiredNow = (client) => client.exclusive(() => client.secureIfRequired());
   }
@@ -227,7 +234,7 @@ export abstract class SMTPSecure extends SMTPBase {
     if (conv.channel.encrypted) return;
     await this.greet();
     if (!conv.hasExtn("starttls")) {
-      throw new SMTPNotSupportedError(`requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack). ${NO_STARTTLS_ADVICE}`);
+      throw new SMTPNotSupportedError(`requireTLS is set but the server does not offer STARTTLS: refusing to continue in clear text (possible downgrade attack). ${conv.dialect === "lmtp" ? LMTP_NO_STARTTLS_ADVICE : NO_STARTTLS_ADVICE}`);
     }
     await this.doStarttls(undefined);
     await this.greet();
@@ -239,7 +246,7 @@ export abstract class SMTPSecure extends SMTPBase {
     if (conv.channel.encrypted) throw new SMTPException("The connection is already encrypted (TLS)");
     await this.greet();
     conv = this.requireConnection();
-    if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError(`STARTTLS extension not supported by server. ${NO_STARTTLS_ADVICE}`);
+    if (!conv.hasExtn("starttls")) throw new SMTPNotSupportedError(`STARTTLS extension not supported by server. ${conv.dialect === "lmtp" ? LMTP_NO_STARTTLS_ADVICE : NO_STARTTLS_ADVICE}`);
     // The TLS context, before STARTTLS: options changed since they were checked (a key
     // replaced by one that cannot be read) are a TypeError now, not a connection lost after
     // the 220. Handed on as `secureContext`: the handshake does not compare them again.

@@ -5,6 +5,7 @@
 
 import type * as tls from "node:tls";
 import { SMTP_SSL_PORT } from "../constants.js";
+import type { ClientClassName } from "./options.js";
 import { SMTP } from "./smtp.js";
 
 /**
@@ -20,6 +21,8 @@ import { SMTP } from "./smtp.js";
 export class SMTP_SSL extends SMTP {
   /** Port 465. */
   static override readonly defaultPort: number = SMTP_SSL_PORT;
+  /** Advice in errors names `SMTP_SSL` (`SMTP_SSL.connect(...)`), and never tells its user to use it. */
+  protected static override readonly adviceName: ClientClassName = "SMTP_SSL";
 
   protected override get implicitTLS(): tls.ConnectionOptions {
     return this.options.tls ?? {};

@@ -17,7 +17,7 @@ import { bodyOf, checkedCallWatch, messageRequest, sendRequest } from "./checked
 import type { CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
 import { streamEightBitRefusal, undeclaredEightBit, type MessageInput } from "./send-message.js";
-import { unstartedOn421 } from "./smtp-base.js";
+import { unstartedBefore } from "./unsent.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
 import { ProgressMeter } from "./progress-meter.js";
@@ -298,7 +298,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
         if (!this.conversation?.greeted) await this.greet();
       } catch (err) {
         // Nothing of the transaction has been written: a 421 here leaves it unstarted.
-        throw unstartedOn421(err);
+        throw unstartedBefore(err);
       }
     }
     // The runner's last word before the first byte (the pool's rate limit), then: aborted

@@ -57,12 +57,12 @@ export class SMTP extends SMTPTransactions {
 
   /**
    * Creates a client; performs no I/O. @throws RangeError for a non-positive timeout;
-   * TypeError for an unknown option, an option of the wrong type, or `socketFactory` with
-   * `sourceAddress`.
+   * TypeError for an unknown option, an option of the wrong type (`debugLevel: true`
+   * included), or `socketFactory` with `sourceAddress`.
    */
   constructor(options: SMTPOptions = {}) {
-    const checked = checkSMTPOptions(options);
-    super(checked, new Tracer(checkDebugLevel(checked.debugLevel ?? 0), checked.debugOutput), resolveTimeouts(checked));
+    const checked = checkSMTPOptions(options, (new.target as typeof SMTP).adviceName);
+    super(checked, new Tracer(checkDebugLevel(checked.debugLevel ?? 0, true), checked.debugOutput), resolveTimeouts(checked));
   }
 
   /** The dialect this class speaks (LMTP overrides). */
@@ -121,7 +121,7 @@ export class SMTP extends SMTPTransactions {
       // putcmd() slots of a connection the server closed belong to it: getreply() on the
       // new one must read the new one's replies (Python reads the current socket).
       this.forgetConnection();
-      const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort);
+      const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort, (this.constructor as typeof SMTP).adviceName);
       if (target.path !== undefined && this.dialect === "lmtp" && this.options.socketFactory !== undefined) {
         throw new TypeError(`socketFactory cannot open a Unix socket (${target.path}): it is for TCP targets only`);
       }

@@ -6,9 +6,37 @@
  * @module
  */
 
-import { hungUp, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError, tellDelivery } from "../errors.js";
+import { hungUp, isClosing421, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError, tellDelivery } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
+
+/**
+ * Errors of calls that sent nothing of their transaction and found the connection gone:
+ * it was closed when their turn came, or the server closed it with a 421 to what had to
+ * come first (EHLO, STARTTLS, the EHLO after it). A pool may run such a call again on
+ * another connection without sending anything twice. Internal (not exported from the
+ * package).
+ */
+export const unstartedCalls = new WeakSet<Error>();
+
+/**
+ * The error of a `sendmail`, `sendMessage` or `deliver` whose greeting or STARTTLS (for
+ * `requireTLS`), due before its transaction, failed: nothing of the transaction was written.
+ * A 421 there (which closes the connection: see `Conversation`) is added to
+ * {@link unstartedCalls} and stays as it is (`SMTPHeloError`, ...). A connection that went
+ * (`close()`, or the server hung up) says that the message was not sent (`delivery`
+ * `"not-delivered"`, the close as `cause`), as when it goes before the replies to the
+ * envelope, and so does a timeout (see {@link unsentTimeout}): they were a bare "Connection
+ * closed" (or "... unexpectedly closed"), which a caller could not tell from a close after the
+ * end of data. Any other error (a refusal of STARTTLS, a TLS failure) as it is.
+ */
+export function unstartedBefore(err: unknown): unknown {
+  if (isClosing421(err)) unstartedCalls.add(err);
+  if (!hungUp(err)) return unsentTimeout(err);
+  if (err.delivery !== undefined) return err;
+  const command = err.command === undefined ? {} : { command: err.command };
+  return new SMTPServerDisconnected(tellDelivery(`${err.message} before MAIL was sent`, "not-delivered"), { ...command, cause: err, delivery: "not-delivered" });
+}
 
 /**
  * The error for a connection that closed (`err`, a slot's error) before a RCPT's reply,

@@ -6,7 +6,7 @@
 import type { GivenCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, POOL_NODEMAILER_HINTS, SMTP_OPTION_KEYS, type Checked, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
-import { checkKnownKeys, checkNumber, checkPort, optionsObject, withoutNulls } from "../option-checks.js";
+import { checkKnownKeys, checkNumber, checkPort, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 import { checkMilliseconds } from "../constants.js";
 import { splitHostPort } from "../client/host-port.js";
@@ -67,11 +67,17 @@ export function positive(name: string, value: number | undefined, fallback: numb
   return v;
 }
 
-/** The keys of {@link PoolOptions} beyond the client's. */
-const POOL_KEYS: readonly (keyof PoolOptions)[] = [
-  "host", "port", "protocol", "auth", "maxConnections", "maxInFlight", "maxMessagesPerConnection",
-  "rateLimit", "idleTimeout", "maxQueued",
-];
+/**
+ * The keys of {@link PoolOptions} beyond the client's, checked by the compiler against the
+ * interface (see `AllKeys`): one added there and not here would be refused as unknown.
+ */
+const POOL_KEYS: readonly (keyof PoolOptions)[] = keysOf({
+  host: true, port: true, protocol: true, auth: true, maxConnections: true, maxInFlight: true, maxMessagesPerConnection: true,
+  rateLimit: true, idleTimeout: true, maxQueued: true,
+} satisfies AllKeys<Omit<PoolOptions, keyof SMTPOptions>>);
+
+/** The keys of `rateLimit`, checked as {@link POOL_KEYS} are. */
+const RATE_LIMIT_KEYS = keysOf({ messages: true, interval: true } satisfies AllKeys<RateLimit>);
 
 /**
  * Checks the shape of a pool's options (the client's among them, as `new SMTP()` would) when
@@ -96,7 +102,7 @@ export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; 
     // What login() would refuse on each connection (before sending anything) fails here.
     checkCredentialStrings(checkCredentialsShape(options["auth"], "auth"));
   }
-  if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), ["messages", "interval"], "rateLimit key");
+  if (options["rateLimit"] !== undefined) checkKnownKeys(optionsObject(options["rateLimit"], "rateLimit"), RATE_LIMIT_KEYS, "rateLimit key");
   if (options["idleTimeout"] !== undefined) checkMilliseconds("idleTimeout", options["idleTimeout"]);
   const client: Record<string, unknown> = {};
   for (const key of SMTP_OPTION_KEYS) if (options[key] !== undefined) client[key] = options[key];

@@ -10,7 +10,7 @@ import type { MessageInput } from "../client/send-message.js";
 import { checkCallOptions, messageRequest, sendRequest } from "../client/checked-call.js";
 import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
-import { unstartedCalls } from "../client/smtp-base.js";
+import { unstartedCalls } from "../client/unsent.js";
 import { failedBehind } from "../client/unsent.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
 import { followSignal, linkSignals, untilAborted } from "../client/abortable.js";

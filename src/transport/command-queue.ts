@@ -8,7 +8,7 @@
  */
 
 import type { TimeoutPhase } from "../constants.js";
-import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
+import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 import { Fifo } from "./fifo.js";
 
@@ -361,7 +361,7 @@ export class CommandQueue {
     if (left > 0) return this.#schedule(left);
     const { timeout, phase } = head.kind;
     const command = head.command;
-    this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}`, phase, timeout, { command }));
+    this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}${timeoutUnitHint(timeout)}`, phase, timeout, { command }));
   }
 
   /** `on421`: the error is the close on a 421 that the slot before the open ones took. */

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { test } from "node:test";
 import { SMTPSenderRefused, SMTPServerDisconnected, type SMTP } from "../../src/index.js";
-import { unstartedCalls } from "../../src/client/smtp-base.js";
+import { unstartedCalls } from "../../src/client/unsent.js";
 import { greeting, withScript } from "../helpers/client.js";
 
 /** Calls `fn` from `smtplib.send` when `client` writes exactly `line` (with its CRLF). */

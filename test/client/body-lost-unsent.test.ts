@@ -75,6 +75,6 @@ test("close() while the message is being written -> the call's error says it was
       await server.done;
       client.close();
     }));
-    await assert.rejects(sent, notSent("DATA", /^Connection closed, /));
+    await assert.rejects(sent, notSent("DATA", /^Connection closed by close\(\), /));
   });
 });

@@ -38,7 +38,7 @@ test("close() during the STARTTLS handshake: SMTPServerDisconnected as close() g
     client.close();
     const err = await upgrading.then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof SMTPServerDisconnected, String(err));
-    assert.equal(err.message, "Connection closed");
+    assert.equal(err.message, "Connection closed by close()");
     assert.equal(client.connected, false);
   } finally {
     await close();

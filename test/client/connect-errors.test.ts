@@ -13,6 +13,7 @@ import net from "node:net";
 import { afterEach, describe, it, mock } from "node:test";
 import { SMTP, SMTP_SSL, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../../src/index.js";
 import { closedPort } from "../helpers/closed-port.js";
+import { timeoutUnitHint } from "../../src/error-text.js";
 
 type LookupAll = (host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => void;
 
@@ -132,7 +133,7 @@ describe("sourceAddress with a host name of several addresses", () => {
     const err = await client.connect("silent.test", 25).then(() => assert.fail("connected"), (e: unknown) => e);
     assert.ok(err instanceof SMTPTimeoutError, String(err));
     assert.equal(err.phase, "connect");
-    assert.equal(err.message, "Timed out after 200 ms connecting to silent.test:25");
+    assert.equal(err.message, `Timed out after 200 ms connecting to silent.test:25${timeoutUnitHint(200)}`);
   });
 
   it("a TLS failure after TCP was up ends the attempt: the next address is not tried", async () => {

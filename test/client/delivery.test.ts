@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/index.js";
 import { EHLO_SIZE_8BITMIME, GREET, greeting, LMTP_TWO_TO_DATA, LOCK_STEP_TO_DATA, withScript } from "../helpers/client.js";
 import { assertDelivery } from "../helpers/delivery.js";
+import { timeoutUnitHint } from "../../src/error-text.js";
 
 /** A server that offers 8BITMIME only: lock-step, and no SIZE parameter on MAIL. */
 const GREET_8BIT = greeting(["8BITMIME"]);
@@ -110,7 +111,7 @@ test("lock-step: no reply to MAIL, to a RCPT, or to DATA within its timeout: SMT
     await withScript(script, async (client) => {
       await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "c@y.test"], "hi\r\n"), (err: unknown) => {
         assert.ok(err instanceof SMTPTimeoutError && err.phase === phase && err.timeout === 150, String(err));
-        assert.equal(err.message, `Timed out after 150 ms waiting for the reply to ${line}: the message was not sent`);
+        assert.equal(err.message, `Timed out after 150 ms waiting for the reply to ${line}${timeoutUnitHint(150)}: the message was not sent`);
         assertDelivery(err, "not-delivered");
         return true;
       });

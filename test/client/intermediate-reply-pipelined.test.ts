@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPServerDisconnected } from "../../src/index.js";
-import { unstartedCalls } from "../../src/client/smtp-base.js";
+import { unstartedCalls } from "../../src/client/unsent.js";
 import { greeting, PIPELINED_GROUP, withScript, EHLO_PIPELINING } from "../helpers/client.js";
 import { closedOn, rcpt354, senderRefused354 } from "../helpers/closed-on.js";
 import { traced } from "../helpers/flow-trace.js";

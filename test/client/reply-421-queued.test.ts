@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPDataError, SMTPServerDisconnected } from "../../src/index.js";
-import { unstartedCalls } from "../../src/client/smtp-base.js";
+import { unstartedCalls } from "../../src/client/unsent.js";
 import { withScript } from "../helpers/client.js";
 import { EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
 

@@ -67,7 +67,7 @@ for (const [how, script] of CASES) {
       setTimeout(() => client.close(), STALL);
       const err = await sent.then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError), `expected SMTPServerDisconnected, got ${String(err)}`);
-      assert.equal(err.message, `Connection closed${UNSENT[how]}`);
+      assert.equal(err.message, `Connection closed by close()${UNSENT[how]}`);
     } finally {
       client.close();
       await server.close();

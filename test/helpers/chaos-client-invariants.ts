@@ -4,7 +4,7 @@
  */
 
 import { SMTPDataError, SMTPHeloError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, type SMTPReply } from "../../src/index.js";
-import { unstartedCalls } from "../../src/client/smtp-base.js";
+import { unstartedCalls } from "../../src/client/unsent.js";
 import { CallAbort, StreamBoom, type Call, type SentReply } from "./chaos-client-model.js";
 import type { ChaosServer } from "./chaos-client-server.js";
 import { checkLmtpResolved } from "./chaos-lmtp-invariants.js";
