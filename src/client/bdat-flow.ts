@@ -178,7 +178,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
 
 /**
  * LMTP, pipelined, a message in memory: MAIL, every RCPT and BDAT LAST with the message in
- * one write, one round trip (RFC 3030 §4.2 lets BDAT be pipelined with the envelope).
+ * one write, one round trip (RFC 3030 lets BDAT be pipelined with the envelope).
  * BDAT LAST gets one reply per recipient accepted (RFC 2033 §4.3), a count known once the
  * RCPT replies are in: a slot is opened for every recipient (the most it can get), and
  * those beyond the count are taken back then, before anything else is written (the call

@@ -1,7 +1,7 @@
 /**
  * LMTP with CHUNKING and PIPELINING, a message in memory: MAIL, every RCPT and BDAT LAST
- * with the message go in one write (one round trip, RFC 3030 §4.2), and the replies are
- * then counted: BDAT LAST gets one per recipient accepted (RFC 2033 §4.3), none or one
+ * with the message go in one write (one round trip: RFC 3030 lets BDAT be pipelined), and
+ * the replies are then counted: BDAT LAST gets one per recipient accepted (RFC 2033 §4.3), none or one
  * refusal when nobody was accepted (RFC 2033 §4.3 says none, as Dovecot does; a server may
  * answer it as a failed BDAT, once). Before, the client read the RCPT replies before it
  * wrote BDAT LAST: two round trips. Each transcript checks that every reply reaches its
