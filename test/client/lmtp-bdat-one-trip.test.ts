@@ -203,3 +203,26 @@ S: 250 2.0.0 one too many
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   });
 });
+
+test("LMTP BDAT in one round trip: a message in memory over 64 KiB (written after its BDAT line, in pieces) goes with the envelope too; the replies are counted as for a small one", async () => {
+  const body = Buffer.alloc(100 * 1024, 0x61);
+  body.write("\r\n", body.length - 2, "latin1");
+  const to = ["r1@y.test", "r2@y.test"];
+  const script = `${LHLO_BDAT}C: MAIL FROM:<a@x.test>
+C: RCPT TO:<r1@y.test>
+C: RCPT TO:<r2@y.test>
+C: BDAT ${body.length} LAST
+C! ${body.toString("latin1").replace(/\r/g, "\\r").replace(/\n/g, "\\n")}
+S: 250 ok
+S: 550 5.1.1 no r1
+S: 250 ok
+S: 250 2.0.0 r2 saved
+${NOOP}`;
+  const flow = await flowOf(script, async (client) => {
+    const d = await client.deliver("a@x.test", to, body);
+    assert.deepEqual([...d.delivered.keys()], ["r2@y.test"]);
+    assert.equal(d.refused.get("r1@y.test")?.code, 550);
+    assert.equal((await client.noop()).message, "noop here");
+  });
+  assert.equal(flow, "S 220 | C LHLO | S 250 | C MAIL RCPT RCPT BDAT LAST | S 250 550 250 250 | C NOOP | S 250");
+});
