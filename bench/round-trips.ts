@@ -6,7 +6,7 @@
  * crypto, is a small fraction at 40 ms). Not part of `npm test` nor `npm run bench`:
  *
  * ```sh
- * npx tsc -p tsconfig.json && node build/bench/round-trips.js [--delay 20] [--runs 3]
+ * npx tsc -p tsconfig.json && node build/bench/round-trips.js [--delay 20] [--runs 3] [--only LMTP]
  * ```
  *
  * The server is the bundled debugging server (PIPELINING, STARTTLS with a throw-away
@@ -24,7 +24,7 @@ import { startDebugServer, type DebugServer } from "../src/debug-server.js";
 import type { DebugServerOptions } from "../src/server/options.js";
 import { getTestCerts } from "../test/helpers/certs.js";
 
-const { values } = parseArgs({ options: { delay: { type: "string", default: "20" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { delay: { type: "string", default: "20" }, runs: { type: "string", default: "3" }, only: { type: "string" } } });
 const DELAY = Number(values.delay);
 const RUNS = Number(values.runs);
 const MSG = Buffer.from("From: a@x.test\r\nTo: b@y.test\r\nSubject: round trips\r\n\r\nhello\r\n");
@@ -214,6 +214,10 @@ const rows: Row[] = [
     nodemailer: withNm((c) => nmSend(c, "a@x.test", ["b@y.test", "c@y.test"]), { lmtp: true }),
   },
   {
+    name: "LMTP, 2 rcpts, BDAT", server: { lmtp: true, extensions: { chunking: true } },
+    ours: withOurs((c) => c.sendmail("a@x.test", ["b@y.test", "c@y.test"], MSG), {}, true),
+  },
+  {
     name: "pool: 1st message (connect included)", server: {},
     ours: async (port) => {
       const pool = new SMTPPool({ host: "127.0.0.1", port, localHostname: "bench.client" });
@@ -264,6 +268,8 @@ console.log(`Round trip through the proxy: ${rtt} ms (${DELAY} ms each way); med
 console.log("| operation | smtplib ms | round trips | Nodemailer ms | round trips |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const row of rows) {
+  // --only: the rows whose name holds that text (one scenario, not the whole bench).
+  if (values.only !== undefined && !row.name.includes(values.only)) continue;
   const server: DebugServer = await startDebugServer(row.server);
   const proxy = await delayProxy(server.port);
   const cell = async (timed: Timed | undefined): Promise<string[]> => {

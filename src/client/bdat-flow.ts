@@ -6,12 +6,13 @@
 
 import { encodeBdat } from "../protocol/commands.js";
 import { endsInCrlf } from "../protocol/dot-stuff.js";
-import type { Slot } from "../transport/command-queue.js";
+import { outOfStep, type Slot } from "../transport/command-queue.js";
+import type { SMTPReply } from "../protocol/reply.js";
 import { streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
 import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
-import { refusalOnClose } from "./refusal-on-close.js";
+import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import {
   abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
@@ -83,10 +84,13 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
+  if (opts.pipelining && conv.dialect === "lmtp" && parts !== undefined) return sendLmtpWhole(conv, env, parts, opts);
   if (opts.pipelining) {
     envelopeSlots = openGroup(conv, envelopeCommands(env), true);
-    // LMTP answers BDAT LAST once per accepted recipient: learn how many before sending it
-    // (nothing of the message written yet: a close now says it was not sent).
+    // A stream: LMTP answers BDAT LAST once per accepted recipient, and after a refused
+    // chunk the count is unknown (see chunksAccepted), and so would it be after a refused
+    // envelope (RFC 2033 §4.3: no reply, or one): learn it before a chunk goes (nothing of the
+    // message written yet: a close now says it was not sent).
     if (conv.dialect === "lmtp") envelope = await readEnvelope(conv, env, envelopeSlots, [], true, true, true);
   } else {
     envelope = await lockStepEnvelope(conv, env);
@@ -170,6 +174,82 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   // Stopped early, so a refusal was read above and thrown: reaching here is a bug.
   if (last === null) throw new Error("internal error: BDAT stream stopped without a refusal");
   return { ...envelope, final };
+}
+
+/**
+ * LMTP, pipelined, a message in memory: MAIL, every RCPT and BDAT LAST with the message in
+ * one write, one round trip (RFC 3030 lets BDAT be pipelined with the envelope).
+ * BDAT LAST gets one reply per recipient accepted (RFC 2033 §4.3), a count known once the
+ * RCPT replies are in: a slot is opened for every recipient (the most it can get), and
+ * those beyond the count are taken back then, before anything else is written (the call
+ * queue is held until the envelope replies are read). With no recipient accepted (or the
+ * sender refused) BDAT LAST gets no reply (RFC 2033 §4.3, as Dovecot does) or one refusal
+ * (a failed BDAT's, RFC 3030 §2): its slot takes a refusal only, and the RSET that follows
+ * (whose reply is no refusal) passes it by when none came. Resolves, as {@link sendBdat},
+ * once the envelope replies are read, with the slots of the replies due.
+ * @throws SMTPSenderRefused, SMTPRecipientsRefused (the message was written, but the
+ * server, which refused the transaction, stores nothing), SMTPServerDisconnected (as a
+ * whole transaction's, see `lostAfterEnd`).
+ */
+async function sendLmtpWhole(conv: Conversation, env: Envelope, parts: Buffer[], opts: FlowOptions): Promise<Pending> {
+  const size = byteLength(parts);
+  const large = size > LARGE_BODY;
+  const commands = envelopeCommands(env);
+  commands.push(large ? bdatHeader(size, true) : bdatCommand(parts, true, size));
+  const slots = openGroup(conv, commands, true);
+  const final = slots.splice(-1);
+  for (let i = 1; i < env.to.length; i++) final.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`, true));
+  if (large) await writePieces(conv, parts, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+  opts.written?.();
+  const last = slots[slots.length - 1]!;
+  if (!last.done) await conv.settled(last);
+  // A 1yz/3yz to MAIL or a RCPT closed the connection (the server read what followed as
+  // input it asked for, not as a message with its BDAT): that reply's refusal, as it is.
+  const intermediate = conv.channel.closed ? intermediateRefusal(env, slots, conv.channel.closedSignal.reason) : undefined;
+  if (intermediate) throw intermediate;
+  let due = final;
+  try {
+    due = repliesDue(conv, env, slots, final);
+    const envelope = await readEnvelope(conv, env, slots, [], true, false, true);
+    if (envelope.accepted.length === 0) await refuseAll(conv, envelope.refused, [], true, true);
+    return { ...envelope, final: due };
+  } catch (err) {
+    // The message went with the envelope: a connection gone before the replies may have
+    // delivered it, unless it closed on a 421 to an earlier command (never processed).
+    throw lostAfterEnd(slots, due, err);
+  }
+}
+
+/**
+ * Fits `final`, a slot per recipient of `env`, to the replies LMTP's BDAT LAST gets, once
+ * the envelope's `slots` have settled (see {@link sendLmtpWhole}): takes back those beyond
+ * one per recipient accepted, and with none accepted (or the sender refused) keeps one that
+ * only a refusal answers. A reply that came for a slot beyond the count (the server counts
+ * otherwise: the replies are out of step) closes the connection. Returns the slots kept;
+ * all of them when the connection closed before the envelope replies (they failed with it).
+ */
+function repliesDue(conv: Conversation, env: Envelope, slots: readonly Slot[], final: Slot[]): Slot[] {
+  let accepted = 0;
+  for (let i = 0; i < slots.length; i++) {
+    const reply = slots[i]!.reply;
+    if (reply === undefined) return final;
+    if (i === 0 && reply.code !== 250) break;
+    if (i > 0 && isAccepted(reply.code, conv.dialect)) accepted++;
+  }
+  const kept = Math.max(accepted, 1);
+  for (let i = final.length - 1; i >= kept; i--) {
+    const slot = final[i]!;
+    if (conv.channel.withdraw(slot)) continue;
+    conv.channel.destroy(outOfStep(slot.command, slot.reply!, `a reply beyond the ${accepted} due (one per recipient accepted, RFC 2033 §4.3): the replies are out of step`));
+    break;
+  }
+  if (accepted === 0) final[0]!.optional = isRefusal;
+  return final.slice(0, kept);
+}
+
+/** True for a 4yz or 5yz reply. */
+function isRefusal(reply: SMTPReply): boolean {
+  return reply.code >= 400;
 }
 
 /**

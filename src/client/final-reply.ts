@@ -102,8 +102,28 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       break;
     }
     if (!outcomes.add(reply)) break;
+    if (i === 0 && pending.accepted.length > 1 && refusesCommand(reply) && !pending.final[1]!.done) {
+      // The end of data refused as a command (see refusesCommand), and no other reply yet:
+      // a server may answer it once (a failed BDAT's reply, RFC 3030 §2) or once per
+      // recipient (RFC 2033 §4.3), and no later recipient can have the message. Every one
+      // is refused with it now, not after the dataTermination timeout; copies of it that
+      // come for the others are read and dropped, any other reply passes them by.
+      outcomes.refuseRest(reply);
+      const copy = (r: SMTPReply): boolean => r.code === reply.code && r.message === reply.message;
+      for (let j = 1; j < pending.final.length; j++) pending.final[j]!.optional = copy;
+      break;
+    }
   }
   return outcomes.delivery();
+}
+
+/**
+ * True for a reply that refuses a command as such, never one recipient's delivery: a
+ * syntax or sequence error (500-504, RFC 5321 §4.2.2), or an RFC 3463 X.5.Y "mail delivery
+ * protocol status" ("503 5.5.0", "554 5.5.1 no valid recipients").
+ */
+function refusesCommand(reply: SMTPReply): boolean {
+  return (reply.code >= 500 && reply.code <= 504) || (reply.code >= 400 && reply.enhancedStatus?.split(".")[1] === "5");
 }
 
 /**
@@ -211,6 +231,11 @@ export class RecipientOutcomes {
     if (this.#next === this.#accepted.length) return;
     const unknown = this.#fill(noReply(err, this.#unsent));
     this.#first ??= unknown;
+  }
+
+  /** Gives every recipient still without an outcome `reply`, a refusal of them all (see `finish`). */
+  refuseRest(reply: SMTPReply): void {
+    this.#fill(reply);
   }
 
   /** Gives every recipient still without an outcome `reply` (but not one delivered already, given twice); returns it. */

@@ -22,9 +22,14 @@ import type { DataReply } from "./smtp-transactions.js";
  * among the replies to the end of data ("." or BDAT LAST) closes the connection too (the
  * replies still due are never read): as the first reply, `sendmail`/`deliver` fail with
  * `SMTPDataError` (as SMTP's); after some, those recipients keep their outcome and the rest
- * are reported unknown (code -1), as when the connection is lost. With CHUNKING, BDAT LAST
- * goes only once the RCPT replies, and a streamed body's chunk replies, are in: after a
- * refused chunk the count of replies to LAST would be unknown, so none is sent (RSET).
+ * are reported unknown (code -1), as when the connection is lost. A first reply that
+ * refuses the end of data as a command (500-504, or an X.5.Y enhanced status) refuses every
+ * recipient at once (a server may send it once, RFC 3030 §2); copies that follow are
+ * dropped. With CHUNKING and
+ * PIPELINING a message in memory goes whole, BDAT LAST with the envelope (one round trip;
+ * its replies counted from the RCPT replies); a streamed body's chunks go only once the
+ * RCPT replies, and BDAT LAST once its chunks' replies, are in: after a refused chunk the
+ * count of replies to LAST would be unknown, so none is sent (RSET).
  */
 export class LMTP extends SMTP {
   /** Port 2003. */

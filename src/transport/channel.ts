@@ -339,9 +339,7 @@ export class Channel {
   }
 
   /** Resolves to the reply of `slot` (see {@link CommandQueue.wait}). */
-  reply(slot: Slot): Promise<SMTPReply> {
-    return this.#queue.wait(slot);
-  }
+  reply(slot: Slot): Promise<SMTPReply> { return this.#queue.wait(slot); }
 
   /** Resolves once `slot` has its reply or its error (see {@link CommandQueue.settled}). */
   settled(slot: Slot): Promise<void> {
@@ -349,9 +347,10 @@ export class Channel {
   }
 
   /** The reply of a settled slot (see {@link CommandQueue.take}). @throws the slot's error. */
-  take(slot: Slot): SMTPReply {
-    return this.#queue.take(slot);
-  }
+  take(slot: Slot): SMTPReply { return this.#queue.take(slot); }
+
+  /** Takes back the last slot opened, unanswered (see {@link CommandQueue.withdraw}). */
+  withdraw(slot: Slot): boolean { return this.#queue.withdraw(slot); }
 
   /** Stops reading: the next bytes must be TLS (after a STARTTLS 220). */
   pause(): void {

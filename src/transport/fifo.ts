@@ -47,6 +47,17 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Removes and returns the newest item (`undefined` when empty). */
+  pop(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.#items.pop();
+    if (this.length === 0) {
+      this.#items = [];
+      this.#head = 0;
+    }
+    return item;
+  }
+
   /** Removes every item and returns them, oldest first. */
   drain(): T[] {
     const items = this.#items.slice(this.#head) as T[];

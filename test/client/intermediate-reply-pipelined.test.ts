@@ -168,11 +168,13 @@ S: 354 go ahead
   }
 });
 
-test("LMTP, BDAT, sendmail: 354 to the second pipelined RCPT -> SMTPResponseException, and no BDAT or body is written", async () => {
+test("LMTP, BDAT, sendmail: 354 to the second pipelined RCPT -> SMTPResponseException (BDAT LAST and the message went with the envelope, as SMTP's whole BDAT transaction), nothing written after", async () => {
   const script = `${LHLO_BDAT}
 C: MAIL FROM:<a@x.test>
 C: RCPT TO:<r1@y.test>
 C: RCPT TO:<r2@y.test>
+C: BDAT 13 LAST
+C! secret body\\r\\n
 S: 250 ok
 S: 250 ok
 S: 354 go ahead

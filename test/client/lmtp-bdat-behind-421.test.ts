@@ -1,8 +1,8 @@
 /**
  * LMTP with CHUNKING and PIPELINING: a call whose MAIL and RCPT went behind a command
  * answered 421 (another call's BDAT LAST) was never processed (RFC 5321 §3.8: the server
- * reads nothing after it), and none of its message was written (LMTP reads its RCPT replies
- * before BDAT LAST). It must fail saying that the message was not sent, as over DATA, and
+ * reads nothing after it), though its whole transaction was written (BDAT LAST pipelined
+ * with the envelope). It must fail saying that the message was not sent, as over DATA, and
  * be one that a pool runs again on another connection. Before, it failed with the
  * connection's bare "Server closed the connection: 421 ..." and a pool did not run it again.
  * Found by the rev19 review.
@@ -19,12 +19,14 @@ const LHLO_BDAT = greeting(["PIPELINING", "CHUNKING"], "LHLO");
 test("LMTP over pipelined BDAT: a call written behind another's BDAT LAST answered 421 fails 'the message was not sent', and a pool may run it again", async () => {
   const script = `${LHLO_BDAT}C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>
-S: 250 ok
-S: 250 ok
 C: BDAT 4 LAST
 C! m1\\r\\n
+S: 250 ok
+S: 250 ok
 C: MAIL FROM:<a@x.test>
 C: RCPT TO:<c@y.test>
+C: BDAT 4 LAST
+C! m2\\r\\n
 S: 421 4.3.2 bye
 -- close
 `;

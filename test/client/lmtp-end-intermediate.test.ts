@@ -91,9 +91,12 @@ for (const [name, call] of CALLS) {
   for (const before of [0, 1]) {
     const outcome = before === 0 ? "the close, the message may have been delivered, each recipient unknown" : "recipient 1 delivered, 2 and 3 unknown";
     test(`LMTP, pipelined BDAT, ${name}: 354 after BDAT LAST was written, as the reply of recipient ${before + 1} of 3 -> ${outcome}; the replies after it reach neither a recipient nor the call written behind`, async () => {
-      const script = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}${ENVELOPE}${ENVELOPE_ACCEPTED}C: BDAT 7 LAST
+      // BDAT LAST goes with the envelope; the call behind, once the first's envelope replies are read.
+      const script = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}${ENVELOPE}C: BDAT 7 LAST
 C! first\\r\\n
-${BEHIND}${endReplies(before)}`;
+${ENVELOPE_ACCEPTED}${BEHIND}C: BDAT 8 LAST
+C! second\\r\\n
+${endReplies(before)}`;
       // The 354 answers BDAT LAST itself (the first recipient's slot) or a later recipient's.
       const answered = before === 0 ? /BDAT 7 LAST/ : /end of data \(recipient 2\)/;
       const t = traced();
@@ -107,7 +110,7 @@ ${BEHIND}${endReplies(before)}`;
       }, t.options, LMTP);
       // The replies after the 354 were never read.
       const replies = `${before === 0 ? "" : "250 "}354`;
-      assert.equal(t.flow(), `S 220 | C LHLO | S 250 | C MAIL RCPT RCPT RCPT | S 250 250 250 250 | C BDAT LAST MAIL RCPT | S ${replies}`);
+      assert.equal(t.flow(), `S 220 | C LHLO | S 250 | C MAIL RCPT RCPT RCPT BDAT LAST | S 250 250 250 250 | C MAIL RCPT BDAT LAST | S ${replies}`);
     });
   }
 }

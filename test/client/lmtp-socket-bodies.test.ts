@@ -49,18 +49,18 @@ S: 221 bye
 
 const LHLO_CHUNKING = greeting(["PIPELINING", "CHUNKING"], "LHLO");
 
-test("LMTP with BDAT: the envelope's replies first (to count recipients), then BDAT LAST and one reply per accepted recipient", async () => {
+test("LMTP with BDAT: BDAT LAST pipelined with the envelope (one round trip), then one reply per accepted recipient, counted from the RCPT replies", async () => {
   const script = `${LHLO_CHUNKING}
 C: MAIL FROM:<a@x.test>
 C: RCPT TO:<r1@y.test>
 C: RCPT TO:<r2@y.test>
 C: RCPT TO:<r3@y.test>
+C: BDAT 4 LAST
+C! hi\\r\\n
 S: 250 ok
 S: 250 ok
 S: 550 5.1.1 no r2
 S: 250 ok
-C: BDAT 4 LAST
-C! hi\\r\\n
 S: 250 2.0.0 r1 saved
 S: 452 4.2.2 r3 over quota
 C: NOOP
@@ -73,7 +73,7 @@ S: 250 noop here
     assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
     assert.equal((await client.noop()).message, "noop here");
   }, t.options, LMTP);
-  assert.equal(t.flow(), "S 220 | C LHLO | S 250 | C MAIL RCPT RCPT RCPT | S 250 250 550 250 | C BDAT LAST | S 250 452 | C NOOP | S 250");
+  assert.equal(t.flow(), "S 220 | C LHLO | S 250 | C MAIL RCPT RCPT RCPT BDAT LAST | S 250 250 550 250 250 452 | C NOOP | S 250");
 });
 
 test("LMTP with BDAT, lock-step, a streamed body in two chunks: one reply per chunk, then one per recipient", async () => {
