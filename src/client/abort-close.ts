@@ -21,7 +21,7 @@ export interface Progress {
   final: readonly Slot[] | undefined;
   /** The connection's `writes` then: more since, and other calls wrote behind it. */
   writes: number;
-  /** The last reply due on the connection just before its first byte (another call's, pipelined ahead of it), if any. */
+  /** The last reply due on the connection just before its first byte (another call's, pipelined ahead of it, or a refusal's RSET: see {@link abortClosing}), if any. */
   ahead: Slot | undefined;
   /** Told when its first byte is about to be written, when its runner watches it (see `watchedCalls`). */
   watch: CallWatch | undefined;
@@ -39,7 +39,8 @@ export interface Progress {
  * `dataTermination` timeout); so the connection goes, and the calls queued behind fail at
  * once, having sent nothing. With other calls' commands written behind it (pipelined), or
  * ahead of it with their replies still due (BDAT written whole), it stays: closing it would
- * leave their outcome unknown.
+ * leave their outcome unknown. An RSET ahead, written after a refusal and not awaited
+ * (`Conversation.rsetDue`), is no call's: it does not keep the connection.
  */
 export function abortClosing(progress: Progress, reason: unknown): SMTPServerDisconnected | undefined {
   const { sending, written, final } = progress;
@@ -48,6 +49,9 @@ export function abortClosing(progress: Progress, reason: unknown): SMTPServerDis
   const last = final?.[final.length - 1];
   if (final !== undefined && (last === undefined || last.done || sending.writes !== progress.writes)) return undefined;
   // A call ahead (pipelined BDAT, written whole) still waits for its reply: it stays too.
-  if (progress.ahead !== undefined && !progress.ahead.done) return undefined;
+  // Not for the RSET written after a refusal, its reply not awaited (`rsetDue`): it is no
+  // call's, and every reply before it had come when it was written.
+  const { ahead } = progress;
+  if (ahead !== undefined && !ahead.done && ahead !== sending.rsetDue) return undefined;
   return new SMTPServerDisconnected("Connection closed: a call was aborted while the reply to its end of data was due", { cause: reason });
 }

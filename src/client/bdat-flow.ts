@@ -16,7 +16,7 @@ import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import {
   abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
-import { openGroup } from "./reset-lead.js";
+import { openGroup, openStreamGroup } from "./reset-lead.js";
 import { envelopeCommands } from "./envelope-commands.js";
 import { lostAfterEnd } from "./final-reply.js";
 import type { ProgressMeter } from "./progress-meter.js";
@@ -85,7 +85,19 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
   if (opts.pipelining && conv.dialect === "lmtp" && parts !== undefined) return sendLmtpWhole(conv, env, parts, opts);
-  if (opts.pipelining) {
+  if (opts.pipelining && conv.dialect === "smtp" && body.kind === "stream") {
+    // With replies due ahead of its MAIL (another call's whole transaction, an RSET), the
+    // stream is read only once MAIL's reply has come (its own slot: another call's has its
+    // own waiter). A 421 ahead (the server read nothing after it) or to MAIL, or a refused
+    // MAIL, leaves it unread, and the call, of which nothing was processed, says so.
+    const group = openStreamGroup(conv, envelopeCommands(env));
+    envelopeSlots = group.slots;
+    const mail = envelopeSlots[0]!;
+    if (group.before !== undefined && !group.before.done) {
+      await conv.settled(mail);
+      if (conv.channel.closed || mail.reply?.code !== 250) await readEnvelope(conv, env, envelopeSlots, [], true, true, true);
+    }
+  } else if (opts.pipelining) {
     envelopeSlots = openGroup(conv, envelopeCommands(env), true);
     // A stream: LMTP answers BDAT LAST once per accepted recipient, and after a refused
     // chunk the count is unknown (see chunksAccepted), and so would it be after a refused

@@ -30,6 +30,20 @@ export function openGroup(conv: Conversation, commands: (Command | string)[], fo
 }
 
 /**
+ * {@link openGroup} for a stream over pipelined BDAT (SMTP): also returns the slot written
+ * last before its MAIL whose reply is still due (its RSET lead, else another call's
+ * command), if any: while one is, a 421 to it (RFC 5321 §3.8) would mean that the server
+ * read nothing of this transaction, whose stream must then be left unread for the call to
+ * run again (see `sendBdat`).
+ */
+export function openStreamGroup(conv: Conversation, commands: (Command | string)[]): { slots: Slot[]; before: Slot | undefined } {
+  if (!needsReset(conv)) return { before: conv.channel.lastOpen, slots: conv.pipeline(commands, undefined, true) };
+  const slots = conv.pipeline([RSET, ...commands], undefined, true);
+  resetWritten(conv);
+  return { before: slots.shift(), slots };
+}
+
+/**
  * Writes a command given with the caller's own verb and arguments (`docmd`, `putcmd`,
  * `rset`) and returns its slot. A raw MAIL starts a transaction, so it is led by RSET when
  * {@link openGroup} would lead one: else a server that kept a refused whole transaction's

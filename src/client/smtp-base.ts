@@ -174,13 +174,12 @@ export abstract class SMTPBase {
   }
 
   /**
-   * The open conversation. @throws SMTPServerDisconnected when there is none; the error is
+   * The open conversation (`conv`, a call's own, even once `close()` has let it go). @throws SMTPServerDisconnected when there is none; the error is
    * in {@link unstartedCalls}, since nothing of the call was sent. When the connection has
-   * closed (a call queued behind one that failed, say), the error says why, with the
+   * closed (a call queued behind one that failed, say, or by `close()` under it), the error says why, with the
    * connection's own error as its `cause`.
    */
-  protected requireConnection(): Conversation {
-    const conv = this.conversation;
+  protected requireConnection(conv = this.conversation): Conversation {
     if (!conv || conv.channel.closed) {
       const reason: unknown = conv ? conv.channel.closedSignal.reason : this.#closedBy;
       const err = reason === undefined

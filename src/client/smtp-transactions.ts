@@ -319,7 +319,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     }
     // An RSET answered before the first byte (a lock-step lead, no part of the transaction; a refusal's, for a stream
     // over pipelined BDAT): closed on its reply, nothing of this one was written (requireConnection says so).
-    if (resetBefore(conv, pipelining, chunking && req.body.kind === "stream")) await leadUnsent(conv, signal, pipelining).then(() => this.requireConnection());
+    if (resetBefore(conv, pipelining, chunking && req.body.kind === "stream")) await leadUnsent(conv, signal, pipelining).then(() => this.requireConnection(conv));
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);
     // From here to the end of the message nothing else runs before the first write.

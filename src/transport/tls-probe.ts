@@ -105,61 +105,105 @@ function isTLSAlert(err: unknown): boolean {
   return /_ALERT_/.test(code) || /alert/i.test(message);
 }
 
+/** What a probe holds open until it ends: closed by {@link endProbe}, however far it got. */
+interface ProbeHold {
+  tap?: Duplex;
+  socket?: tls.TLSSocket;
+  timer?: ReturnType<typeof setTimeout>;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  /** Set once it has ended: later events change nothing. */
+  ended?: boolean;
+}
+
+/**
+ * Ends a probe: stops its clock and its signal's listener, closes its connection (a TLS
+ * socket that completed its handshake sends close_notify first: it does not always end the
+ * stream under it, so that is closed once it has). Never throws.
+ */
+function endProbe(hold: ProbeHold): void {
+  hold.ended = true;
+  clearTimeout(hold.timer);
+  const { socket, tap } = hold;
+  try {
+    if (hold.onAbort) hold.signal?.removeEventListener("abort", hold.onAbort);
+    if (socket?.encrypted === true && !socket.destroyed) {
+      socket.once("close", () => tap?.destroy());
+      socket.destroySoon(); // close_notify, then close
+      return;
+    }
+  } catch {
+    // closed below, at once
+  }
+  socket?.destroy();
+  tap?.destroy();
+}
+
 /**
  * Tries a TLS handshake with `host:port` on a new connection, without verifying anything
  * (only "does it speak TLS" matters; no data is sent after the handshake), and says what
  * the peer turned out to be (see {@link ProbeFinding}): `"tls"` when the handshake
- * completes or the peer answers with a TLS alert. Never rejects.
+ * completes or the peer answers with a TLS alert. Never rejects, by construction: whatever
+ * throws while it starts (an option it reads, a socket that refuses its options) or in
+ * one of its event handlers ends it `"unknown"`, its connection closed.
  */
 export function probePort(target: TLSProbeTarget, signal?: AbortSignal): Promise<ProbeFinding> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve("unknown");
-    const { host, port, localAddress, owner } = target;
-    connectChannel.publish({ client: owner, host, port });
-    const heard = { bytes: Buffer.alloc(0) };
-    const tap = tappedConnection(host, port, localAddress, heard);
-    const socket = tls.connect({
-      ...tlsOptionsFor(host, { rejectUnauthorized: false }), // SNI as for a real connection
-      socket: tap,
-    });
-    let settled = false;
-    const done = (isTLS: boolean): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      socket.off("secureConnect", onSecure);
-      socket.off("close", onClose);
-      // The TLS socket does not always end the stream under it: the connection is closed here.
-      if (socket.encrypted && !socket.destroyed) {
-        socket.once("close", () => tap.destroy());
-        socket.destroySoon(); // close_notify, then close
-      } else {
-        socket.destroy();
-        tap.destroy();
+    const hold: ProbeHold = {};
+    const finish = (found: () => ProbeFinding): void => {
+      if (hold.ended === true) return;
+      endProbe(hold);
+      let finding: ProbeFinding = "unknown";
+      try {
+        finding = found();
+      } catch {
+        // "unknown"
       }
-      const notSMTP = isTLS ? undefined : nonSMTPAnswer(heard.bytes);
-      resolve(isTLS ? "tls" : notSMTP !== undefined ? { notSMTP } : silent && heard.bytes.length === 0 ? "silent" : "unknown");
+      resolve(finding);
     };
-    // silence counts when the probe waited it out or the peer closed; not on a failed connect or a cancel
-    let silent = false;
-    const onSecure = (): void => done(true);
-    const onClose = (): void => { silent = connected; done(false); };
-    const onAbort = (): void => done(false);
-    let connected = false;
-    tap.once("connected", () => { connected = true; });
-    const timer = setTimeout(() => { silent = connected; done(false); }, target.timeout ?? TLS_PROBE_TIMEOUT);
-    socket.once("secureConnect", onSecure);
-    // stays: later errors are ignored. A peer that closes (or resets) the connection before
-    // the handshake is one TLS reports as an error, not a close: silent too, if it sent nothing.
-    socket.on("error", (err) => {
-      const alert = isTLSAlert(err);
-      if (!alert) silent = connected;
-      done(alert);
-    });
-    socket.once("close", onClose);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      startProbe(target, signal, hold, finish);
+    } catch {
+      finish(() => "unknown");
+    }
   });
+}
+
+/** {@link probePort}'s work: opens the probe's connection in `hold`, and calls `finish` (once) with how to tell what it found. */
+function startProbe(target: TLSProbeTarget, signal: AbortSignal | undefined, hold: ProbeHold, finish: (found: () => ProbeFinding) => void): void {
+  if (signal?.aborted) return finish(() => "unknown");
+  const { host, port, localAddress, owner } = target;
+  connectChannel.publish({ client: owner, host, port });
+  const heard = { bytes: Buffer.alloc(0) };
+  // silence counts when the probe waited it out or the peer closed; not on a failed connect or a cancel
+  let silent = false;
+  let connected = false;
+  const done = (isTLS: boolean): void => finish(() => {
+    if (isTLS) return "tls";
+    const notSMTP = nonSMTPAnswer(heard.bytes);
+    return notSMTP !== undefined ? { notSMTP } : silent && heard.bytes.length === 0 ? "silent" : "unknown";
+  });
+  const tap = hold.tap = tappedConnection(host, port, localAddress, heard);
+  tap.once("connected", () => { connected = true; });
+  const socket = hold.socket = tls.connect({
+    ...tlsOptionsFor(host, { rejectUnauthorized: false }), // SNI as for a real connection
+    socket: tap,
+  });
+  // stays: later errors are ignored. A peer that closes (or resets) the connection before
+  // the handshake is one TLS reports as an error, not a close: silent too, if it sent nothing.
+  socket.on("error", (err) => {
+    const alert = isTLSAlert(err);
+    if (!alert) silent = connected;
+    done(alert);
+  });
+  socket.once("secureConnect", () => done(true));
+  socket.once("close", () => { silent = connected; done(false); });
+  hold.timer = setTimeout(() => { silent = connected; done(false); }, target.timeout ?? TLS_PROBE_TIMEOUT);
+  if (signal) {
+    hold.signal = signal;
+    hold.onAbort = (): void => done(false);
+    signal.addEventListener("abort", hold.onAbort, { once: true });
+  }
 }
 
 /**
@@ -195,17 +239,26 @@ export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbe
     // the probe found the port silent too: a greeting timeout then says what to check
     let silentPeer = false;
     greeting.then((reply) => finish(() => resolve(reply)), (err: unknown) => finish(() => reject(silentPeer && target.heard?.() !== true ? silentGreeting(err, target) : err)));
+    // The probe only ever shortens a wait that would fail: a throw in it (its callbacks, its
+    // verdict's message) leaves the greeting awaited, as without it, never an uncaught error.
+    const onFound = (found: ProbeFinding): void => {
+      if (found === "silent") silentPeer = true;
+      // A greeting begun on the first connection while the probe ran (a slow SMTP server)
+      // outweighs whatever the second connection saw: it is awaited.
+      if (found === "unknown" || found === "silent" || target.heard?.() === true) return;
+      const message = found === "tls" ? implicitTLSPortMessage(target.host, target.port, target.lmtp === true) : notSMTPPortMessage(target.host, target.port, found.notSMTP);
+      finish(() => reject(new SMTPConnectError(-1, message, { command: "the greeting" })));
+    };
     const timer = setTimeout(() => {
-      // A second connection is not harmless (Postfix postscreen's pregreet test fails it):
-      // only when nothing at all has come.
-      if (target.heard?.() === true) return;
-      target.onProbe?.();
-      void probePort(target, cancel.signal).then((found) => {
-        if (found === "silent") silentPeer = true;
-        if (found === "unknown" || found === "silent") return;
-        const message = found === "tls" ? implicitTLSPortMessage(target.host, target.port, target.lmtp === true) : notSMTPPortMessage(target.host, target.port, found.notSMTP);
-        finish(() => reject(new SMTPConnectError(-1, message, { command: "the greeting" })));
-      });
+      try {
+        // A second connection is not harmless (Postfix postscreen's pregreet test fails it):
+        // only when nothing at all has come.
+        if (settled || target.heard?.() === true) return;
+        target.onProbe?.();
+        probePort(target, cancel.signal).then(onFound).catch(() => undefined);
+      } catch {
+        // no probe: the greeting is awaited
+      }
     }, target.delay ?? TLS_PROBE_DELAY);
   });
 }

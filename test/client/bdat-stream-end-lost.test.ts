@@ -6,7 +6,9 @@
  * after the end of data was written and before its reply came ... says the message may have
  * been delivered"): a bare "Connection unexpectedly closed" invites a retry that sends it
  * twice. A close on a 421 to an earlier command is the exception: the server read none of
- * it, and the message was not sent. Found by the queue-worker dogfooding review.
+ * it, and the message was not sent; such a stream is now read only once the replies due
+ * ahead of its MAIL have come, so none of it is even written (see
+ * bdat-stream-behind-421.test.ts). Found by the queue-worker dogfooding review.
  */
 
 import assert from "node:assert/strict";
@@ -36,8 +38,10 @@ test("streamed BDAT: the server hangs up after BDAT LAST was written, before any
   });
 });
 
-test("streamed BDAT written behind another call's BDAT LAST answered 421: that call's refusal, and this message was not sent", async () => {
-  const script = `${EHLO_BDAT}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: BDAT 4 LAST\nC! m1\\r\\n\nC: RSET\n${STREAMED}S: 250 ok\nS: 250 ok\nS: 421 4.3.2 bye\n-- close\n`;
+test("streamed BDAT queued behind another call's BDAT LAST answered 421: that call's refusal, and this message was not sent (nor written)", async () => {
+  // Its envelope goes right behind the other call's transaction; its chunks wait for the
+  // replies due ahead of its MAIL, and are never written.
+  const script = `${EHLO_BDAT}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nC: BDAT 4 LAST\nC! m1\\r\\n\nC: RSET\nC: MAIL FROM:<a@x.test>\nC: RCPT TO:<b@y.test>\nS: 250 ok\nS: 250 ok\nS: 421 4.3.2 bye\n-- close\n`;
   await withScript(script, async (client) => {
     const first = client.sendmail("a@x.test", "b@y.test", Buffer.from("m1\r\n"));
     const second = client.sendmail("a@x.test", "b@y.test", streamed());
