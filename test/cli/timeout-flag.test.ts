@@ -14,7 +14,9 @@ for (const command of ["probe", "send"] as const) {
         : ["send", "--server", `127.0.0.1:${server.port}`, "--timeout", "300", "--from", "a@x.test", "--to", "b@x.test", "--subject", "t"];
       const r = await run(args);
       assert.equal(r.code, 5, r.stdout + r.stderr);
-      assert.match(r.stderr, /^smtplib: SMTPTimeoutError: Timed out after 300 ms waiting for the reply to EHLO \S+: the message was not sent \(--timeout sets the limit, in ms\)\n$/);
+      // send's EHLO is due before its transaction: it also says that nothing of it was sent.
+      const sent = command === "send" ? ": the message was not sent" : "";
+      assert.equal(r.stderr.replace(/EHLO \S+?(?=[: ])/, "EHLO <host>"), `smtplib: SMTPTimeoutError: Timed out after 300 ms waiting for the reply to EHLO <host>${sent} (--timeout sets the limit, in ms)\n`);
     } finally {
       await server.close();
     }
