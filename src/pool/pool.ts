@@ -17,7 +17,8 @@ import { followSignal, linkSignals, untilAborted } from "../client/abortable.js"
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { isClosing421, sentNothing } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { quitMember, type Member } from "./member.js";
+import type { Member } from "./member.js";
+import { Leaving } from "./leaving.js";
 import { MemberOpener } from "./opener.js";
 import { checkPoolOptions, positive, type PoolOptions } from "./pool-options.js";
 import { eachConnectionWent, poolClosed } from "./pool-wording.js";
@@ -50,11 +51,12 @@ export class SMTPPool {
   /** close() calls waiting for the next connection being opened to end. */
   readonly #openingWatchers: (() => void)[] = [];
   /**
-   * QUITs under way on connections that have left the pool (retired, idle, closed): until
-   * each ends, its connection is still open at the server, so it counts against
-   * `maxConnections`, and {@link SMTPPool.close} waits for it.
+   * Connections that have left the pool (retired, idle, closed), until each has
+   * closed: {@link SMTPPool.close} waits for them. One saying QUIT is still open at the
+   * server, yet carries no call: it counts against `maxConnections` only beyond
+   * `maxConnections` of them (see {@link #counted}).
    */
-  readonly #quitting = new Set<Promise<void>>();
+  readonly #leaving = new Leaving((client) => this.#opener.unlink(client), () => this.#waiters.wakeNext());
   /** Opens connections; {@link SMTPPool.close} aborts those still being opened. */
   readonly #opener: MemberOpener;
   #closed = false;
@@ -129,12 +131,13 @@ export class SMTPPool {
     this.#waiters.wakeAll();
     // Calls already given a connection finish first (QUIT queues behind them). Then wait for every QUIT, those started
     // before this call included, so that no connection is left open once close() resolves (a second close() waits too).
-    for (const m of this.#members.splice(0)) void this.#quit(m);
+    for (const m of this.#members.splice(0)) void this.#leaving.quit(m);
     // A connection being opened ends (aborted, failed, or up and then QUIT via #discard,
-    // which joins #quitting in the same step) before close() looks again.
-    while (this.#opening > 0 || this.#quitting.size > 0) {
-      const ends: Promise<void>[] = [...this.#quitting];
+    // which joins #leaving in the same step) before close() looks again.
+    for (;;) {
+      const ends = this.#leaving.closing();
       if (this.#opening > 0) ends.push(new Promise<void>((resolve) => this.#openingWatchers.push(resolve)));
+      if (ends.length === 0) return;
       await Promise.all(ends);
     }
   }
@@ -232,7 +235,7 @@ export class SMTPPool {
       const free = this.#members
         .filter((m) => !m.retired && m.inFlight < this.#window)
         .sort((a, b) => a.inFlight - b.inFlight)[0];
-      const open = this.#members.length + this.#opening + this.#quitting.size;
+      const open = this.#counted();
       if (free && (free.inFlight === 0 || open >= this.#max || served)) return this.#claim(free);
       if (open < this.#max && !served) {
         // #opening counts this connection until it joins (or fails) in the same synchronous
@@ -273,6 +276,17 @@ export class SMTPPool {
       if (signal?.aborted) this.#waiters.wakeNext();
       else if (this.#connectFailures.count !== failures && !this.#members.some((m) => m.client.connected)) throw this.#connectFailures.error;
     }
+  }
+
+  /**
+   * The connections that count against `maxConnections`: those in the pool and those being
+   * opened; those saying goodbye (QUIT sent, its reply due) only beyond `maxConnections` of
+   * them. A retired connection's replacement thus opens at once, without waiting a round trip
+   * (or a slow server's 5 s) for the 221; the server sees at most 2 x `maxConnections`
+   * connections, the extra ones only for as long as a QUIT takes.
+   */
+  #counted(): number {
+    return this.#members.length + this.#opening + Math.max(0, this.#leaving.quitting - this.#max);
   }
 
   /**
@@ -347,7 +361,7 @@ export class SMTPPool {
     if (member.inFlight > 0 || !this.#members.includes(member)) return;
     if (member.retired) {
       this.#drop(member);
-      void this.#quit(member);
+      void this.#leaving.quit(member);
       return;
     }
     this.#armIdle(member);
@@ -357,7 +371,7 @@ export class SMTPPool {
   #armIdle(member: Member): void {
     member.idle = setTimeout(() => {
       this.#drop(member);
-      void this.#quit(member);
+      void this.#leaving.quit(member);
     }, this.#options.idleTimeout ?? 30_000);
     member.idle.unref();
   }
@@ -371,7 +385,7 @@ export class SMTPPool {
 
   /** Says QUIT on a connection that came up after close(): it never joins. */
   #discard(client: SMTP): void {
-    void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
+    void this.#leaving.quit({ client, inFlight: 0, sent: 0, retired: true });
   }
 
   /** A member whose connection has gone leaves, and its client lets go of what it holds. */
@@ -381,19 +395,4 @@ export class SMTPPool {
     this.#opener.unlink(member.client);
   }
 
-  /**
-   * Says QUIT and closes (see `quitMember`: hung up on if the server does not answer in
-   * time). Counted in {@link #quitting} until done; then a waiting call may open a connection.
-   */
-  #quit(member: Member): Promise<void> {
-    const done = quitMember(member);
-    this.#quitting.add(done);
-    const left = (): void => {
-      this.#opener.unlink(member.client);
-      this.#quitting.delete(done);
-      this.#waiters.wakeNext();
-    };
-    void done.then(left, left);
-    return done;
-  }
 }
