@@ -51,7 +51,7 @@ export class SMTPPool {
   /** close() calls waiting for the next connection being opened to end. */
   readonly #openingWatchers: (() => void)[] = [];
   /**
-   * Connections that have left the pool (retired, idle, closed), until each has
+   * Connections that have left the pool (retired, idle, closed, gone), until each has
    * closed: {@link SMTPPool.close} waits for them. One saying QUIT is still open at the
    * server, yet carries no call: it counts against `maxConnections` only beyond
    * `maxConnections` of them (see {@link #counted}).
@@ -133,7 +133,8 @@ export class SMTPPool {
     // before this call included, so that no connection is left open once close() resolves (a second close() waits too).
     for (const m of this.#members.splice(0)) void this.#leaving.quit(m);
     // A connection being opened ends (aborted, failed, or up and then QUIT via #discard,
-    // which joins #leaving in the same step) before close() looks again.
+    // which joins #leaving in the same step) before close() looks again. One that went while
+    // an aborted call's graceful end was under way gets a client's close() grace (1 s at most).
     for (;;) {
       const ends = this.#leaving.closing();
       if (this.#opening > 0) ends.push(new Promise<void>((resolve) => this.#openingWatchers.push(resolve)));
@@ -388,11 +389,10 @@ export class SMTPPool {
     void this.#leaving.quit({ client, inFlight: 0, sent: 0, retired: true });
   }
 
-  /** A member whose connection has gone leaves, and its client lets go of what it holds. */
+  /** A member whose connection has gone leaves, and its client lets go of what it holds (see `Leaving.gone`). */
   #dropGone(member: Member): void {
     this.#drop(member);
-    member.client.close();
-    this.#opener.unlink(member.client);
+    this.#leaving.gone(member.client);
   }
 
 }
