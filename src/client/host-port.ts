@@ -7,18 +7,39 @@ import { quoted } from "../errors.js";
 import { checkPort, URL_SCHEME } from "../option-checks.js";
 
 /**
- * The message for a URL given as a host: what to give instead, and never the URL itself
- * when it holds a user part (`smtps://user:password@host`), which would put a password in
- * an error message (and a DNS query for that "name" on the network).
+ * How the advice in {@link splitHostPort}'s errors names what its caller gives instead: a
+ * client's user calls `connect(host, port)`, `SMTP_SSL` and `login()`; a pool's user gives
+ * `host`, `port`, `protocol` and `auth` as options (see `SMTPPool`).
  */
-function urlAsHost(host: string, scheme: string): string {
+export interface HostAdvice {
+  /** The host and the port given apart, as an example. */
+  readonly apart: string;
+  /** What `smtps://` is. */
+  readonly implicitTLS: string;
+  /** Where the user and password go. */
+  readonly credentials: string;
+  /** The class whose `connect()` the caller used, which the advice for a misplaced options object names; none for a pool. */
+  readonly cls?: string;
+}
+
+/** {@link HostAdvice} for `connect()` of class `cls` (`SMTP`, `SMTP_SSL`, `LMTP`). */
+export function clientHostAdvice(cls = "SMTP"): HostAdvice {
+  return { apart: 'connect("mail.example.org", 587)', implicitTLS: "SMTP_SSL", credentials: "login()", cls };
+}
+
+/**
+ * The message for a URL given as a host: what to give instead (as `advice` words it), and
+ * never the URL itself when it holds a user part (`smtps://user:password@host`), which
+ * would put a password in an error message (and a DNS query for that "name" on the network).
+ */
+function urlAsHost(host: string, scheme: string, advice: HostAdvice): string {
   // Any "@" (no host name holds one): a password is often typed unencoded, with a "/", "?"
   // or "#" in it that would end the URL's authority before its "@".
   const withUser = host.includes("@");
   const shown = withUser ? "(not shown: it holds a user part)" : quoted(host);
-  const tls = scheme.toLowerCase() === "smtps" ? "; smtps:// is SMTP_SSL (TLS from the first byte, port 465)" : "";
-  const user = withUser ? "; the user and password go to login()" : "";
-  return `host must be a host name or address, not a URL ${shown}: give the host and the port apart, as connect("mail.example.org", 587)${tls}${user}`;
+  const tls = scheme.toLowerCase() === "smtps" ? `; smtps:// is ${advice.implicitTLS} (TLS from the first byte, port 465)` : "";
+  const user = withUser ? `; the user and password go to ${advice.credentials}` : "";
+  return `host must be a host name or address, not a URL ${shown}: give the host and the port apart, as ${advice.apart}${tls}${user}`;
 }
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
@@ -39,24 +60,25 @@ function isObject(value: unknown): boolean {
  * addresses are left alone), as Python does; port 0 becomes `defaultPort`. Beyond Python,
  * a bracketed IPv6 address with a port (`"[::1]:2525"`, RFC 3986's form, which Python
  * would try to resolve as a name) is split too, and brackets around a host are dropped.
- * `cls` is the class the caller used, which the advice for a misplaced options object names.
  * @throws TypeError for a port that is not a number or a non-numeric port in `host`, a URL
  *   as `host` (`smtps://host:465`) or a host with a user part (`user:password@host`, never
- *   shown); RangeError for a port outside 0-65535.
+ *   shown), its advice worded by `advice` (which also names the class for a misplaced options
+ *   object); RangeError for a port outside 0-65535.
  */
-export function splitHostPort(host: string, port: number, defaultPort: number, cls = "SMTP"): Target {
+export function splitHostPort(host: string, port: number, defaultPort: number, advice: HostAdvice = clientHostAdvice()): Target {
+  const cls = advice.cls;
   // An object is a Nodemailer-style call, SMTP.connect({ host, port }) or connect(host, options): say how to call it.
-  if (typeof host !== "string") throw new TypeError(isObject(host) ? `host must be a string, got an object: ${cls}.connect(host, port, options) takes the host and the port as arguments, not in an object` : "host must be a string");
+  if (typeof host !== "string") throw new TypeError(isObject(host) && cls !== undefined ? `host must be a string, got an object: ${cls}.connect(host, port, options) takes the host and the port as arguments, not in an object` : "host must be a string");
   if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
   const scheme = URL_SCHEME.exec(host);
-  if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!));
-  if (isObject(port)) throw new TypeError(`port must be a number, got an object: options come third, ${cls}.connect(host, port, options), or go to new ${cls}(options)`);
+  if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!, advice));
+  if (isObject(port)) throw new TypeError(cls !== undefined ? `port must be a number, got an object: options come third, ${cls}.connect(host, port, options), or go to new ${cls}(options)` : "port must be a number, got an object");
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.
   checkPort(port, "port");
   if (host.startsWith("/")) return { host, port: port || defaultPort, path: host };
   // "user:password@host[:port]" without a scheme: not echoed (nor looked up as a name)
-  if (host.includes("@")) throw new TypeError("host must be a host name or address, not user@host (not shown: it holds a user part): give the host alone, and the user and password to login()");
+  if (host.includes("@")) throw new TypeError(`host must be a host name or address, not user@host (not shown: it holds a user part): give the host alone, and the user and password to ${advice.credentials}`);
   let h = host;
   let p: number = port;
   const bracketed = host.startsWith("[") ? host.lastIndexOf("]:") : -1;

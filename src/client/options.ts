@@ -170,6 +170,7 @@ export const POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
   ...NODEMAILER_HINTS,
   secure: "Nodemailer's: protocol: \"smtps\" for TLS from the first byte (port 465); requireTLS: true for STARTTLS",
   lmtp: "Nodemailer's: protocol: \"lmtp\"",
+  ignoreTLS: "Nodemailer's: STARTTLS is used only when asked (requireTLS: true)",
   pool: "an SMTPPool is one",
 };
 

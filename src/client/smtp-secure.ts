@@ -97,6 +97,15 @@ function authAfterTlsHint(conv: Conversation): string {
 export let secureIfRequiredNow: (client: SMTPSecure) => Promise<void>;
 
 /**
+ * For a pool letting go of a connection that has gone: while an aborted call's graceful end
+ * is under way on `client`'s connection (its message all written, what the socket still
+ * holds going out, within the `dataBlock` timeout: README "Cancelling"), resolves once its
+ * socket has closed; `null` otherwise. Unlike `close()`, which gives such an end
+ * `CLOSE_GRACE_MS` more at most, it leaves the end to run as it would without `close()`.
+ */
+export let endingAlone: (client: SMTPSecure) => Promise<void> | null;
+
+/**
  * Checks the strings of credentials whose shape {@link checkCredentialsShape} checked: a
  * user name, and a password and authzid when given, that any mechanism could send (no CR,
  * LF or NUL). `loginWith()` runs it before EHLO or STARTTLS, a pool when it is made. The
@@ -115,6 +124,7 @@ export abstract class SMTPSecure extends SMTPBase {
 
   static {
     secureIfRequiredNow = (client) => client.exclusive(() => client.secureIfRequired());
+    endingAlone = (client) => client.conversation?.channel.ending() ?? null;
   }
 
   readonly #authState: AuthState = { challengeCount: 0 };

@@ -18,7 +18,7 @@ import type { TLSInfo } from "../transport/connection.js";
 import { Tracer, type DebugLevel } from "../transport/trace.js";
 import { Conversation, type Dialect } from "./conversation.js";
 import { checkDebugLevel, checkLocalHostname, checkSMTPOptions, resolveTimeouts, type SMTPOptions } from "./options.js";
-import { splitHostPort } from "./host-port.js";
+import { clientHostAdvice, splitHostPort } from "./host-port.js";
 import { SMTPTransactions } from "./smtp-transactions.js";
 import { rawCommandSlot, rawRecipient, rawWritten } from "./reset-lead.js";
 import { rawReplied } from "./raw-replies.js";
@@ -121,7 +121,7 @@ export class SMTP extends SMTPTransactions {
       // putcmd() slots of a connection the server closed belong to it: getreply() on the
       // new one must read the new one's replies (Python reads the current socket).
       this.forgetConnection();
-      const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort, (this.constructor as typeof SMTP).adviceName);
+      const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort, clientHostAdvice((this.constructor as typeof SMTP).adviceName));
       if (target.path !== undefined && this.dialect === "lmtp" && this.options.socketFactory !== undefined) {
         throw new TypeError(`socketFactory cannot open a Unix socket (${target.path}): it is for TCP targets only`);
       }

@@ -28,3 +28,14 @@ export function fairShare(window: number, opening: number, waiting: number, memb
   }
   return Math.min(window, Math.max(1, Math.ceil(load / open)));
 }
+
+/**
+ * How many waiting calls to wake for the free in-flight slots on the connections up, each
+ * carrying at most its {@link fairShare} (`opening`: connections being opened; `waiting`: calls waiting).
+ */
+export function freeSlots(window: number, opening: number, waiting: number, members: readonly Carrier[]): number {
+  const share = fairShare(window, opening, waiting, members);
+  let free = 0;
+  for (const m of members) if (!m.retired) free += Math.max(0, share - m.inFlight);
+  return free;
+}

@@ -19,6 +19,8 @@ export interface Member {
   inFlight: number;
   sent: number;
   retired: boolean;
+  /** Just opened for a call that has not yet taken its turn on it (see `SMTPPool`): the calls waiting are woken once it has. */
+  opened: boolean;
   idle?: ReturnType<typeof setTimeout>;
   /** Set while its QUIT waits behind calls still in flight: starts the QUIT's clock once they end. */
   onIdle?: (() => void) | undefined;

@@ -32,6 +32,10 @@ export class MemberOpener {
   readonly #links = new WeakMap<SMTP, () => void>();
   /** How many connections it has begun to open: the number in their debug lines (see {@link numbered}). */
   #opened = 0;
+  /** Connections being opened: from {@link open} until the pool calls {@link ended} for each. */
+  #pending = 0;
+  /** Waiting for the next connection being opened to end (see {@link nextEnd}). */
+  readonly #watchers: (() => void)[] = [];
 
   /** Opens connections with the pool's options (host, login, `signal`) and its clients' (TLS, timeouts, ...). */
   constructor(options: Checked<PoolOptions>, clientOptions: Checked<SMTPOptions>) {
@@ -39,8 +43,32 @@ export class MemberOpener {
     this.#clientOptions = clientOptions;
   }
 
-  /** Opens and logs in a connection, numbered in its debug lines; {@link abortAll} aborts it until it is up. */
+  /**
+   * Connections being opened, counted from the start of their opening (synchronously, in
+   * {@link open}) until they join the pool, are QUIT (having come up after its close()), or
+   * fail: the pool calls {@link ended} for each, and its close() waits for each.
+   */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Resolves once the next connection being opened has ended (see {@link ended}). */
+  nextEnd(): Promise<void> {
+    return new Promise<void>((resolve) => this.#watchers.push(resolve));
+  }
+
+  /**
+   * A connection being opened stops being counted as such. The pool then, in the same
+   * synchronous step, lets it join, QUITs it or gives up on it: woken later, its close() sees which.
+   */
+  ended(): void {
+    this.#pending--;
+    for (const wake of this.#watchers.splice(0)) wake();
+  }
+
+  /** Opens and logs in a connection, numbered in its debug lines; {@link abortAll} aborts it until it is up. Counted in {@link pending} at once. */
   async open(): Promise<SMTP> {
+    this.#pending++;
     const opening = new AbortController();
     this.#connecting.add(opening);
     // The connection follows the pool's signal for as long as it is open (see unlink).

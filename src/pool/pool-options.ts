@@ -9,7 +9,7 @@ import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-se
 import { checkKnownKeys, checkNumber, checkPort, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import { describeValue } from "../errors.js";
 import { checkMilliseconds } from "../constants.js";
-import { splitHostPort } from "../client/host-port.js";
+import { splitHostPort, type HostAdvice } from "../client/host-port.js";
 import { SMTP } from "../client/smtp.js";
 import type { RateLimit } from "./rate-limit.js";
 
@@ -67,6 +67,13 @@ export function positive(name: string, value: number | undefined, fallback: numb
   return v;
 }
 
+/** The advice of a pool's errors about its `host` (a URL, a user part), in the pool's options: not `connect()`, `SMTP_SSL` or `login()`. */
+const POOL_HOST_ADVICE: HostAdvice = {
+  apart: '{ host: "mail.example.org", port: 587 }',
+  implicitTLS: 'protocol: "smtps"',
+  credentials: "the auth option, auth: { user, password }",
+};
+
 /**
  * The keys of {@link PoolOptions} beyond the client's, checked by the compiler against the
  * interface (see `AllKeys`): one added there and not here would be refused as unknown.
@@ -110,6 +117,6 @@ export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; 
   // A client made now (no I/O) checks the client's options as the first connection's
   // would: a bad timeout, limit or debug level fails here, not at the first send.
   new SMTP(clientOptions);
-  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1);
+  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1, POOL_HOST_ADVICE);
   return { pool: options as unknown as Checked<PoolOptions>, client: clientOptions };
 }

@@ -16,10 +16,11 @@ export function poolClosed(cause?: unknown): SMTPException {
 
 /**
  * The error of a pool call that ran on `attempts` connections, each gone before its
- * message could be sent (the last with `cause`): nothing was sent (`"not-delivered"`).
+ * message could be sent (the last with `cause`, its advice worded for the pool: see
+ * {@link inPoolWords}): nothing was sent (`"not-delivered"`).
  */
 export function eachConnectionWent(attempts: number, cause: unknown): SMTPServerDisconnected {
-  return new SMTPServerDisconnected(tellDelivery(`Each connection went before this call's message could be sent (${attempts} connections tried)`, "not-delivered"), { cause, delivery: "not-delivered" });
+  return new SMTPServerDisconnected(tellDelivery(`Each connection went before this call's message could be sent (${attempts} connections tried)`, "not-delivered"), { cause: inPoolWords(cause), delivery: "not-delivered" });
 }
 
 /** The client's phrases (longest first) and the pool's options that do the same. */
@@ -31,6 +32,9 @@ const POOL_WORDING: readonly [string, string][] = [
   ["call starttls() before login() (or set requireTLS).", "set requireTLS: true."],
   ["use SMTP_SSL", "use protocol: \"smtps\""],
   ["465 with SMTP_SSL", "465 with protocol: \"smtps\""],
+  // A call on a client whose connection has gone: the pool, not its user, connects.
+  ["; please run connect() first", ""],
+  ["please run connect() first", "the connection was closed"],
 ];
 
 /** `text` with the client's advice replaced by the pool's options. */
@@ -42,7 +46,7 @@ function reword(text: string): string {
 }
 
 /**
- * `err` (an error of opening a pool's connection) with its advice worded as the pool's
+ * `err` (an error of opening a pool's connection, or of a call on one) with its advice worded as the pool's
  * options, changed in place (it is the same error every call waiting for that connection
  * gets); any other error as it is.
  */

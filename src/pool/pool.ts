@@ -17,11 +17,12 @@ import { followSignal, linkSignals, untilAborted } from "../client/abortable.js"
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
 import { isClosing421, sentNothing } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import { quitMember, type Member } from "./member.js";
+import type { Member } from "./member.js";
+import { Leaving } from "./leaving.js";
 import { MemberOpener } from "./opener.js";
 import { checkPoolOptions, positive, type PoolOptions } from "./pool-options.js";
 import { eachConnectionWent, poolClosed } from "./pool-wording.js";
-import { fairShare } from "./fair-share.js";
+import { freeSlots } from "./fair-share.js";
 import { QueueBound, type Place } from "./queue-bound.js";
 import { CallPass, RateLimiter } from "./rate-limit.js";
 import { TurnQueue } from "./turn-queue.js";
@@ -42,19 +43,14 @@ export class SMTPPool {
   /** Calls waiting for their turn, against `maxQueued`. */
   readonly #queued: QueueBound;
   /**
-   * Connections being opened, counted from the start of their opening until they join the
-   * pool, are QUIT (having come up after close()), or fail: {@link SMTPPool.close} waits
-   * for each (see {@link #openEnded}).
+   * Connections that have left the pool (retired, idle, closed, gone), until each has
+   * closed: {@link SMTPPool.close} waits for them. One saying QUIT is still open at the
+   * server, yet carries no call: it counts against `maxConnections` only beyond
+   * `maxConnections` of them (see {@link #counted}).
    */
-  #opening = 0;
-  /** close() calls waiting for the next connection being opened to end. */
-  readonly #openingWatchers: (() => void)[] = [];
-  /**
-   * QUITs under way on connections that have left the pool (retired, idle, closed): until
-   * each ends, its connection is still open at the server, so it counts against
-   * `maxConnections`, and {@link SMTPPool.close} waits for it.
-   */
-  readonly #quitting = new Set<Promise<void>>();
+  readonly #leaving = new Leaving((client) => this.#opener.unlink(client), () => this.#waiters.wakeNext(true));
+  /** A connection up with no call in flight, if any (see {@link #openFor}). */
+  readonly #idle = (): Member | undefined => this.#members.find((m) => !m.retired && m.inFlight === 0 && m.client.connected);
   /** Opens connections; {@link SMTPPool.close} aborts those still being opened. */
   readonly #opener: MemberOpener;
   #closed = false;
@@ -129,12 +125,14 @@ export class SMTPPool {
     this.#waiters.wakeAll();
     // Calls already given a connection finish first (QUIT queues behind them). Then wait for every QUIT, those started
     // before this call included, so that no connection is left open once close() resolves (a second close() waits too).
-    for (const m of this.#members.splice(0)) void this.#quit(m);
+    for (const m of this.#members.splice(0)) void this.#leaving.quit(m);
     // A connection being opened ends (aborted, failed, or up and then QUIT via #discard,
-    // which joins #quitting in the same step) before close() looks again.
-    while (this.#opening > 0 || this.#quitting.size > 0) {
-      const ends: Promise<void>[] = [...this.#quitting];
-      if (this.#opening > 0) ends.push(new Promise<void>((resolve) => this.#openingWatchers.push(resolve)));
+    // which joins #leaving in the same step) before close() looks again. One that went while
+    // an aborted call's graceful end was under way gets a client's close() grace (1 s at most).
+    for (;;) {
+      const ends = this.#leaving.closing();
+      if (this.#opener.pending > 0) ends.push(this.#opener.nextEnd());
+      if (ends.length === 0) return;
       await Promise.all(ends);
     }
   }
@@ -200,7 +198,11 @@ export class SMTPPool {
         continue;
       }
       try {
-        return await job(member.client);
+        const sent = job(member.client);
+        // Opened for this call, whose turn on it is now taken: calls that queued while it connected may share it, up to
+        // maxInFlight (pipelined behind this one), instead of waiting for a release.
+        if (member.opened) { member.opened = false; this.#wakeForFreeSlots(); }
+        return await sent;
       } catch (err) {
         // The connection went before this call's transaction started (a 421 to a call ahead
         // of it, or to its own EHLO or STARTTLS), or failed on a call ahead of its envelope:
@@ -226,44 +228,19 @@ export class SMTPPool {
       signal?.throwIfAborted();
       if (this.#closed) throw poolClosed();
       for (const gone of this.#members.filter((m) => !m.client.connected)) this.#dropGone(gone);
-      // A call whose own new connection got a 421 uses (or waits for) one still up, not new
-      // ones: a server's limit on connections per client would refuse each of them in turn.
+      // A call whose own new connection got a 421 (or failed while another was up) uses, or waits
+      // for, one still up, not new ones: a server's limit on connections per client would refuse each in turn.
       const served = refused && this.#members.some((m) => !m.retired);
       const free = this.#members
         .filter((m) => !m.retired && m.inFlight < this.#window)
         .sort((a, b) => a.inFlight - b.inFlight)[0];
-      const open = this.#members.length + this.#opening + this.#quitting.size;
+      const open = this.#counted();
       if (free && (free.inFlight === 0 || open >= this.#max || served)) return this.#claim(free);
       if (open < this.#max && !served) {
-        // #opening counts this connection until it joins (or fails) in the same synchronous
-        // step, so no call in between can open one more than maxConnections.
-        this.#opening++;
-        const opened = this.#opener.open();
-        let client: SMTP;
-        try {
-          client = await untilAborted(opened, signal);
-        } catch (err) {
-          if (signal?.aborted && err === signal.reason) {
-            // The caller gave up while it connected: once up, it serves others (closed: QUIT).
-            void opened.then((c) => { this.#openEnded(); this.#adopt(c); }, (e: unknown) => { this.#openEnded(); this.#connectFailed(e); });
-          } else {
-            this.#openEnded();
-            this.#connectFailed(err);
-          }
-          if (this.#closed) throw poolClosed(err);
-          throw err;
-        }
-        this.#openEnded();
-        if (this.#closed) {
-          this.#discard(client);
-          throw poolClosed();
-        }
-        const member = this.#join(client);
-        const claimed = this.#claim(member);
-        // Calls that queued while it connected may now share it, up to maxInFlight
-        // (pipelined behind this one), instead of waiting for a release.
-        this.#wakeForFreeSlots();
-        return claimed;
+        const own = await this.#openFor(signal, ticket);
+        if (own !== undefined) return own;
+        refused = true;
+        continue;
       }
       // (A free connection was claimed above unless a new one was to be opened.)
       this.#queued.enter(place);
@@ -276,6 +253,59 @@ export class SMTPPool {
   }
 
   /**
+   * Opens a connection for a call and claims it, unless a connection of the pool falls idle
+   * first (a call on it ended): the call takes that one instead, and its new connection, once
+   * up, waits for others (see {@link #adopt}). Its connection failing (a 421 aside) while
+   * another is still up: `undefined` (nothing of the call was sent; it waits for that one).
+   * @throws the failure otherwise (once closed, poolClosed); the signal's reason.
+   */
+  async #openFor(signal: AbortSignal | undefined, ticket: number): Promise<Member | undefined> {
+    // Counted as being opened at once, until it joins or fails (see MemberOpener.ended): no call in between opens one more than maxConnections.
+    const opened = this.#opener.open();
+    let up: SMTP | Member;
+    try { // meanwhile the call waits among the others (TurnQueue.firstOf)
+      up = await this.#waiters.firstOf(untilAborted(opened, signal), ticket, signal, this.#idle);
+    } catch (err) {
+      if (signal?.aborted && err === signal.reason) this.#adoptLater(opened); // the caller gave up while it connected
+      else {
+        this.#opener.ended();
+        this.#connectFailed(err);
+        if (!this.#closed && !isClosing421(err) && this.#members.some((m) => !m.retired && m.client.connected)) return undefined;
+      }
+      if (this.#closed) throw poolClosed(err);
+      throw err;
+    }
+    if (!(up instanceof SMTP)) {
+      this.#adoptLater(opened);
+      return this.#claim(up);
+    }
+    this.#opener.ended();
+    if (this.#closed) {
+      this.#discard(up);
+      throw poolClosed();
+    }
+    const claimed = this.#claim(this.#join(up));
+    claimed.opened = true; // the others are woken once this call has taken its turn on it (see #attempts)
+    return claimed;
+  }
+
+  /** A connection being opened for a call that no longer waits for it: once up, it serves others (closed: QUIT). */
+  #adoptLater(opened: Promise<SMTP>): void {
+    void opened.then((c) => { this.#opener.ended(); this.#adopt(c); }, (e: unknown) => { this.#opener.ended(); this.#connectFailed(e); });
+  }
+
+  /**
+   * The connections that count against `maxConnections`: those in the pool and those being
+   * opened; those saying goodbye (QUIT sent, its reply due) only beyond `maxConnections` of
+   * them. A retired connection's replacement thus opens at once, without waiting a round trip
+   * (or a slow server's 5 s) for the 221; the server sees at most 2 x `maxConnections`
+   * connections, the extra ones only for as long as a QUIT takes.
+   */
+  #counted(): number {
+    return this.#members.length + this.#opener.pending + Math.max(0, this.#leaving.quitting - this.#max);
+  }
+
+  /**
    * A connection failed to open. A 421 (the server busy) wakes one waiting call, which tries
    * a connection of its own. Any other failure (refused, unreachable, timed out, TLS) wakes
    * every waiting call, and each then fails with this error unless a connection is still up
@@ -285,7 +315,7 @@ export class SMTPPool {
    */
   #connectFailed(err: unknown): void {
     if (isClosing421(err)) {
-      this.#waiters.wakeNext();
+      this.#waiters.wakeNext(true);
       this.#wakeForFreeSlots(); // one fewer being opened: a larger share for those up
       return;
     }
@@ -293,19 +323,9 @@ export class SMTPPool {
     this.#waiters.wakeAll();
   }
 
-  /**
-   * A connection being opened stops being counted as such. The caller then, in the same
-   * synchronous step, lets it join, QUITs it or gives up on it: woken later, close() sees
-   * which.
-   */
-  #openEnded(): void {
-    this.#opening--;
-    for (const wake of this.#openingWatchers.splice(0)) wake();
-  }
-
   /** A new connection joins the pool. */
   #join(client: SMTP): Member {
-    const member: Member = { client, inFlight: 0, sent: 0, retired: false };
+    const member: Member = { client, inFlight: 0, sent: 0, retired: false, opened: false };
     this.#members.push(member);
     return member;
   }
@@ -320,12 +340,10 @@ export class SMTPPool {
     this.#wakeForFreeSlots();
   }
 
-  /** Wakes as many waiting calls as there are free in-flight slots on open connections (see {@link fairShare}); a woken call takes the least busy. */
+  /** Wakes as many waiting calls as there are free in-flight slots on open connections (see `fairShare`); a woken call takes the least busy. */
   #wakeForFreeSlots(): void {
-    const share = fairShare(this.#window, this.#opening, this.#waiters.length, this.#members);
-    let free = 0;
-    for (const m of this.#members) if (!m.retired) free += Math.max(0, share - m.inFlight);
-    for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.wakeNext();
+    let free = freeSlots(this.#window, this.#opener.pending, this.#waiters.length, this.#members);
+    for (; free > 0 && this.#waiters.length > 0; free--) this.#waiters.wakeNext(true);
   }
 
   #claim(member: Member): Member {
@@ -347,7 +365,7 @@ export class SMTPPool {
     if (member.inFlight > 0 || !this.#members.includes(member)) return;
     if (member.retired) {
       this.#drop(member);
-      void this.#quit(member);
+      void this.#leaving.quit(member);
       return;
     }
     this.#armIdle(member);
@@ -357,7 +375,7 @@ export class SMTPPool {
   #armIdle(member: Member): void {
     member.idle = setTimeout(() => {
       this.#drop(member);
-      void this.#quit(member);
+      void this.#leaving.quit(member);
     }, this.#options.idleTimeout ?? 30_000);
     member.idle.unref();
   }
@@ -366,34 +384,17 @@ export class SMTPPool {
     const i = this.#members.indexOf(member);
     if (i !== -1) this.#members.splice(i, 1);
     clearTimeout(member.idle);
-    this.#waiters.wakeNext();
+    this.#waiters.wakeNext(true);
   }
 
   /** Says QUIT on a connection that came up after close(): it never joins. */
   #discard(client: SMTP): void {
-    void this.#quit({ client, inFlight: 0, sent: 0, retired: true });
+    void this.#leaving.quit({ client, inFlight: 0, sent: 0, retired: true, opened: false });
   }
 
-  /** A member whose connection has gone leaves, and its client lets go of what it holds. */
+  /** A member whose connection has gone leaves, and its client lets go of what it holds (see `Leaving.gone`). */
   #dropGone(member: Member): void {
     this.#drop(member);
-    member.client.close();
-    this.#opener.unlink(member.client);
-  }
-
-  /**
-   * Says QUIT and closes (see `quitMember`: hung up on if the server does not answer in
-   * time). Counted in {@link #quitting} until done; then a waiting call may open a connection.
-   */
-  #quit(member: Member): Promise<void> {
-    const done = quitMember(member);
-    this.#quitting.add(done);
-    const left = (): void => {
-      this.#opener.unlink(member.client);
-      this.#quitting.delete(done);
-      this.#waiters.wakeNext();
-    };
-    void done.then(left, left);
-    return done;
+    this.#leaving.gone(member.client);
   }
 }

@@ -140,9 +140,7 @@ export class Channel {
   }
 
   /** The `tls-server-end-point` channel binding, or `null` (see {@link Connection.tlsServerEndPointBinding}). */
-  tlsServerEndPointBinding(): Buffer | null {
-    return this.#conn.tlsServerEndPointBinding();
-  }
+  tlsServerEndPointBinding(): Buffer | null { return this.#conn.tlsServerEndPointBinding(); }
 
   /**
    * Aborts, with the reason the channel failed, once it has closed for whatever reason
@@ -235,9 +233,7 @@ export class Channel {
   }
 
   /** How many times commands or raw bytes were written (every {@link send} and {@link sendRaw}): tells whether anything was written after a given point. */
-  get writes(): number {
-    return this.#writes;
-  }
+  get writes(): number { return this.#writes; }
 
   /**
    * The first reply that came, since the last write of commands (see {@link writes}), when no
@@ -383,6 +379,9 @@ export class Channel {
 
   /** Bounds a graceful {@link end} still under way to `within` ms more (see `Connection.endWithin`). */
   endWithin(within: number): void { this.#conn.endWithin(within); }
+
+  /** While a graceful {@link end} is under way: resolves once the socket has closed; `null` otherwise (see `Connection.ending`). */
+  ending(): Promise<void> | null { return this.#conn.ending(); }
 
   /** Closes at once; open slots fail with `error` (or SMTPServerDisconnected). */
   destroy(error?: unknown): void {

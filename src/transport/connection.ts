@@ -343,12 +343,16 @@ export class Connection {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
+    this.#socket.end();
+    this.#socket.destroySoon();
+    if (within !== undefined) this.endWithin(within);
+  }
+
+  /** While a graceful {@link end} is under way: resolves once the socket has closed. `null` for a socket not ending. */
+  ending(): Promise<void> | null {
     const socket = this.#socket;
-    socket.end();
-    socket.destroySoon();
-    if (within === undefined || socket.destroyed) return;
-    const timer = setTimeout(() => socket.destroy(), within);
-    socket.once("close", () => clearTimeout(timer));
+    if (!this.#closed || socket.destroyed) return null;
+    return new Promise<void>((resolve) => socket.once("close", () => resolve()));
   }
 
   /**

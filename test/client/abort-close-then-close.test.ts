@@ -2,10 +2,11 @@
  * A call aborted once its message is all written closes its connection gracefully: what
  * was written goes out first (README "Cancelling"), bounded by the dataBlock timeout. The
  * client then says it is not connected, and what a caller does next to clean up (`close()`,
- * which `await using` calls on a client no longer connected, and which a pool calls on
- * a connection that has gone) must not cut that end short: the message the caller was
- * told may have been delivered would be lost half way. (`close()` bounds it to
- * `CLOSE_GRACE_MS` more, against a server that stopped reading: abort-close-grace.test.ts.)
+ * which `await using` calls on a client no longer connected) must not cut that end short:
+ * the message the caller was told may have been delivered would be lost half way. (`close()`
+ * bounds it to `CLOSE_GRACE_MS` more, against a server that stopped reading:
+ * abort-close-bounded.test.ts; a pool drops such a connection without `close()`:
+ * pool/abort-graceful-end.test.ts.)
  *
  * The socket here hands each write to the system 30 ms late, so the end of data is still
  * in it when the abort and the close come.

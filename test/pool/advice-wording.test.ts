@@ -85,3 +85,29 @@ test("pool: a password it will not send in clear says requireTLS, protocol smtps
   assert.match(err.message, /Set requireTLS: true or protocol: "smtps", or allowInsecureAuth: true to allow it: the message was not sent$/);
   assert.doesNotMatch(err.message, /SMTP_SSL|starttls\(\)/);
 });
+
+test("pool: a URL or user@host as host says to give host, port, protocol and auth as the pool's options, not connect(), SMTP_SSL or login(); the password never shown", () => {
+  const cases: [string, RegExp][] = [
+    ["smtp://mail.example.org", /^host must be a host name or address, not a URL "smtp:\/\/mail\.example\.org": give the host and the port apart, as \{ host: "mail\.example\.org", port: 587 \}$/],
+    ["smtps://mail.example.org:465", /not a URL .*; smtps:\/\/ is protocol: "smtps" \(TLS from the first byte, port 465\)$/],
+    ["smtps://bob:s3cret-pw@mail.example.org:465", /not a URL \(not shown: it holds a user part\): .*; the user and password go to the auth option, auth: \{ user, password \}$/],
+    ["bob:s3cret-pw@mail.example.org", /not user@host \(not shown: it holds a user part\): give the host alone, and the user and password to the auth option, auth: \{ user, password \}$/],
+  ];
+  for (const [host, advice] of cases) {
+    assert.throws(() => new SMTPPool({ host }), (err: unknown) => {
+      assert.ok(err instanceof TypeError, `${host}: ${String(err)}`);
+      assert.match(err.message, advice, host);
+      assert.doesNotMatch(err.message, /connect\(|SMTP_SSL|login\(\)|s3cret/, host);
+      return true;
+    });
+  }
+});
+
+test("pool: Nodemailer's ignoreTLS says requireTLS, not starttls(), which a pool's user never calls", () => {
+  assert.throws(() => new SMTPPool({ host: "127.0.0.1", ignoreTLS: true } as unknown as PoolOptions), (err: unknown) => {
+    assert.ok(err instanceof TypeError, String(err));
+    assert.match(err.message, /^unknown SMTPPool option "ignoreTLS" \(Nodemailer's: STARTTLS is used only when asked \(requireTLS: true\)\)/);
+    assert.doesNotMatch(err.message, /starttls\(\)/);
+    return true;
+  });
+});

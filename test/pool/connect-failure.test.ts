@@ -68,9 +68,10 @@ test("after a failure to connect, a new call tries again", { timeout: 20_000 }, 
   }
 });
 
-test("a connection that fails while another is up fails no waiting call: they are served after all", { timeout: 20_000 }, async () => {
+test("a connection that fails while another is up fails no call, not even the one that opened it: they are served after all", { timeout: 20_000 }, async () => {
   // Connection 1 holds its first message's 354 until connection 2 (never greeted) has timed
-  // out; the calls that waited meanwhile then go on connection 1 and a third connection.
+  // out; the calls that waited meanwhile, and the one that opened connection 2 (it used to
+  // fail with the timeout), then go on connection 1 and a third connection.
   let release: (() => void) | undefined;
   const good = await lineServer(acceptor((_sock, go) => {
     if (release !== undefined) return false;
@@ -85,11 +86,45 @@ test("a connection that fails while another is up fails no waiting call: they ar
     while (release === undefined) await new Promise((r) => setTimeout(r, 5));
     const second = pool.sendmail("m1@x.test", "b@y.test", "hi\r\n"); // opens connection 2
     const waiting = Array.from({ length: 3 }, (_, i) => pool.sendmail(`w${i}@x.test`, "b@y.test", "hi\r\n"));
-    await assert.rejects(second, (err: unknown) => err instanceof SMTPTimeoutError && err.phase === "greeting");
+    // Connection 2 timed out (the pool closed it): only then does connection 1 go on.
+    while (silent.connections() === 0 || silent.sockets.size > 0) await new Promise((r) => setTimeout(r, 5));
     release();
     assert.deepEqual(await first, new Map());
+    assert.deepEqual(await second, new Map());
     for (const call of waiting) assert.deepEqual(await call, new Map());
     assert.equal(silent.connections(), 1);
+  } finally {
+    await pool.close();
+    await good.close();
+    await silent.close();
+  }
+});
+
+test("a call whose own connection is still being opened (a server that never greets) takes a connection of the pool that falls idle meanwhile, not the timeout", { timeout: 20_000 }, async () => {
+  let release: (() => void) | undefined;
+  const mails: string[] = [];
+  const accept = acceptor((_sock, go) => {
+    if (release !== undefined) return false;
+    release = go;
+    return true;
+  });
+  const good = await lineServer((sock, line) => {
+    if (line.startsWith("MAIL")) mails.push(line);
+    accept(sock, line);
+  });
+  const silent = await lineServer(acceptor(), Infinity);
+  const pool = new SMTPPool({ host: "127.0.0.1", port: 25, localHostname: "pool.test", maxConnections: 2, maxInFlight: 1, timeouts: { greeting: 5_000 },
+    socketFactory: routeBy([2], { good: good.port, silent: silent.port }) });
+  try {
+    const first = pool.sendmail("m0@x.test", "b@y.test", "hi\r\n");
+    while (release === undefined) await new Promise((r) => setTimeout(r, 5));
+    const second = pool.sendmail("m1@x.test", "b@y.test", "hi\r\n"); // connection 1 busy: opens connection 2, never greeted
+    while (silent.connections() === 0) await new Promise((r) => setTimeout(r, 5));
+    release(); // connection 1 falls idle: the second call takes it (it used to wait 5 s for connection 2, then fail)
+    assert.deepEqual(await first, new Map());
+    assert.deepEqual(await second, new Map());
+    assert.deepEqual(mails, ["MAIL FROM:<m0@x.test>", "MAIL FROM:<m1@x.test>"], "each message sent once, on connection 1");
+    assert.equal(silent.sockets.size, 1, "connection 2 still being opened (for later calls)");
   } finally {
     await pool.close();
     await good.close();

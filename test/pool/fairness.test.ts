@@ -1,7 +1,7 @@
 /**
  * Calls waiting for a connection are served in the order they were made. A waiting call
- * is sometimes woken when it cannot be served yet (a connection retired after its last
- * call still counts against `maxConnections` until its QUIT is answered): it waits again
+ * is sometimes woken when it cannot be served yet (another call took the connection
+ * that woke it, or opens the one the pool may still open): it waits again
  * in its own place, not behind the calls made after it.
  */
 

@@ -1,0 +1,75 @@
+/**
+ * The connections leaving a pool: those saying QUIT (retired, idle, or at `close()`), and
+ * those that have gone while an aborted call's graceful end is under way on them (its
+ * message all written: README "Cancelling"). `SMTPPool.close` waits for every one.
+ * @module
+ */
+
+import { endingAlone } from "../client/smtp-secure.js";
+import type { SMTP } from "../client/smtp.js";
+import { quitMember, type Member } from "./member.js";
+
+/** A pool's connections on their way out, until each has closed. */
+export class Leaving {
+  readonly #quitting = new Set<Promise<void>>();
+  readonly #ending = new Map<SMTP, Promise<void>>();
+  /** Told when a connection has closed (its client may let go of the pool's signal). */
+  readonly #closed: (client: SMTP) => void;
+  /** Told when a QUIT has ended: a waiting call may now open a connection. */
+  readonly #quitEnded: () => void;
+
+  /** `closed` is told of each connection once it has closed, `quitEnded` once a QUIT has ended. */
+  constructor(closed: (client: SMTP) => void, quitEnded: () => void) {
+    this.#closed = closed;
+    this.#quitEnded = quitEnded;
+  }
+
+  /** How many connections are saying QUIT. */
+  get quitting(): number {
+    return this.#quitting.size;
+  }
+
+  /** Says QUIT and closes (see `quitMember`: hung up on if the server does not answer in time). */
+  quit(member: Member): Promise<void> {
+    const done = quitMember(member);
+    this.#quitting.add(done);
+    const left = (): void => {
+      this.#quitting.delete(done);
+      this.#closed(member.client);
+      this.#quitEnded();
+    };
+    void done.then(left, left);
+    return done;
+  }
+
+  /**
+   * A connection that has gone lets go of what it holds (`close()`), at once, unless an
+   * aborted call's graceful end is still under way on it: that one goes on sending what the
+   * socket holds, as it would without `close()` (bounded by the `dataBlock` timeout), so
+   * that the message the caller was told may have been delivered is not cut short.
+   */
+  gone(client: SMTP): void {
+    const ending = endingAlone(client);
+    if (ending === null) {
+      client.close();
+      this.#closed(client);
+      return;
+    }
+    this.#ending.set(client, ending);
+    void ending.then(() => {
+      this.#ending.delete(client);
+      client.close();
+      this.#closed(client);
+    });
+  }
+
+  /**
+   * For the pool's `close()`: a graceful end still under way is bounded as a client's
+   * `close()` bounds it (`CLOSE_GRACE_MS` more at most). Returns what is still leaving
+   * (each resolves once its connection has closed); empty when nothing is.
+   */
+  closing(): Promise<void>[] {
+    for (const client of this.#ending.keys()) client.close();
+    return [...this.#quitting, ...this.#ending.values()];
+  }
+}
