@@ -6,7 +6,7 @@
  */
 
 import * as diagnostics from "node:diagnostics_channel";
-import { hideInError, hideSecret } from "../protocol/auth-echo.js";
+import { hideInError, hideSecret, type Secrets } from "../protocol/auth-echo.js";
 import { escapeControl } from "../errors.js";
 import { mixedLineCodes, type SMTPReply } from "../protocol/reply.js";
 
@@ -38,12 +38,13 @@ export class Tracer {
   maskChallenges = false;
 
   /**
-   * While set, the credential just sent (an AUTH line's or an answer's base64), masked as
+   * While set, the credentials just sent (an AUTH line's or an answer's base64), masked as
    * `****` in the reply lines shown, and in an error quoting one: a server may echo what it
    * refused. Set per command by `login()`/`auth()`; for a raw AUTH exchange (`docmd`,
-   * `putcmd`, `send()`), from its last line written until a reply ends it.
+   * `putcmd`, `send()`), every credential its lines carried (several AUTH lines and their
+   * answers may go in one `send()`), from the first written until a reply ends it.
    */
-  hidden: string | undefined;
+  hidden: Secrets;
 
   /** `error` as it may be shown: masking {@link hidden} where it quotes a server that echoed it (see `hideInError`). */
   shown(error: unknown): unknown {
