@@ -56,6 +56,8 @@ async function echoingServer(): Promise<Awaited<ReturnType<typeof lineServer>>> 
 }
 
 interface Case {
+  /** What the case is. */
+  name: string;
   /** The bytes written raw. */
   raw: string;
   /** How many replies they get. */
@@ -65,10 +67,10 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { raw: `AUTH PLAIN ${PLAIN}\r\nAUTH LOGIN\r\n${USER}\r\n${PASS}\r\n`, replies: 4, secrets: [PLAIN, USER, PASS] },
-  { raw: `AUTH PLAIN ${PLAIN}\r\nMAIL FROM:<a@x.test>\r\n`, replies: 2, secrets: [PLAIN] },
-  { raw: `NOOP\r\nAUTH LOGIN\r\n${USER}\r\n${PASS}\r\nNOOP\r\n`, replies: 5, secrets: [USER, PASS] },
-  { raw: `AUTH PLAIN ${PLAIN}\r\nAUTH SCRAM-SHA-256 ${SCRAM_FIRST}\r\n*\r\n`, replies: 3, secrets: [PLAIN, SERVER_FIRST] },
+  { name: "AUTH PLAIN, then AUTH LOGIN and its answers", raw: `AUTH PLAIN ${PLAIN}\r\nAUTH LOGIN\r\n${USER}\r\n${PASS}\r\n`, replies: 4, secrets: [PLAIN, USER, PASS] },
+  { name: "AUTH PLAIN pipelined with MAIL", raw: `AUTH PLAIN ${PLAIN}\r\nMAIL FROM:<a@x.test>\r\n`, replies: 2, secrets: [PLAIN] },
+  { name: "NOOP, AUTH LOGIN and its answers, NOOP", raw: `NOOP\r\nAUTH LOGIN\r\n${USER}\r\n${PASS}\r\nNOOP\r\n`, replies: 5, secrets: [USER, PASS] },
+  { name: "AUTH PLAIN, then AUTH SCRAM-SHA-256 and a cancel", raw: `AUTH PLAIN ${PLAIN}\r\nAUTH SCRAM-SHA-256 ${SCRAM_FIRST}\r\n*\r\n`, replies: 3, secrets: [PLAIN, SERVER_FIRST] },
 ];
 
 /** The transcript of writing `chunks` raw, reading `replies` replies, then a NOOP. */
@@ -87,8 +89,8 @@ async function transcript(port: number, chunks: readonly string[], replies: numb
   return lines;
 }
 
-for (const { raw, replies, secrets } of CASES) {
-  test(`send(): ${JSON.stringify(raw.slice(0, 40))}... whole, byte by byte and split at every index: no credential in the transcript`, async () => {
+for (const { name, raw, replies, secrets } of CASES) {
+  test(`send(): ${name} in one write, whole, byte by byte and split at every index: no credential in the transcript`, async () => {
     const server = await echoingServer();
     try {
       const cuttings: Array<[string, string[]]> = [["whole", [raw]], ["byte by byte", [...raw]]];
