@@ -271,16 +271,18 @@ export abstract class SMTPSecure extends SMTPBase {
   /** The I/O the AUTH exchange runs on. */
   protected authIO(conv: Conversation): AuthIO {
     return {
-      command: async (line, logAs) => {
-        // A reply that echoes the credentials just sent shows them masked, in traces and errors.
-        const secret = sentSecret(line, logAs);
-        this.tracer.hidden = secret;
+      command: async (line, logAs, secrets) => {
+        // A reply that echoes the credentials sent shows them masked, in traces and errors.
+        const sent = sentSecret(line, logAs);
+        const hidden = sent === undefined ? secrets : [sent, ...typeof secrets === "string" ? [secrets] : secrets ?? []];
+        this.tracer.hidden = hidden;
         try {
-          return hideInReply(await conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }), secret);
+          return hideInReply(await conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }), hidden);
         } finally {
           this.tracer.hidden = undefined;
         }
       },
+      user: this.user,
       encrypted: conv.channel.encrypted,
       loopback: conv.channel.loopback,
       channelBinding: (type = "tls-exporter") => {

@@ -100,3 +100,56 @@ export function hideInError(error: unknown, secret: Secrets): unknown {
   if (error.constructor === SMTPServerDisconnected) return new SMTPServerDisconnected(message, options);
   return error;
 }
+
+/** What separates the words of a decoded SASL message: PLAIN's NUL, the OAuth `\x01`, SCRAM's comma, white space (CRAM-MD5, `Bearer <token>`). */
+// eslint-disable-next-line no-control-regex
+const SASL_WORDS = /[\0\x01,\s]+/;
+
+/** What separates the parts of a decoded SASL message: PLAIN's NUL, the OAuth `\x01` (a password or token holds neither). */
+// eslint-disable-next-line no-control-regex
+const SASL_PARTS = /[\0\x01]/;
+
+/** A SCRAM attribute's or an OAuth key's name and `=` (`p=`, `auth=`). */
+const KEY_PREFIX = /^[A-Za-z]+=/;
+
+/**
+ * The credentials of one AUTH exchange that a server's reply may echo: each base64 line
+ * sent (the initial response, each answer), what it decodes to, and the words of that (a
+ * PLAIN password, an OAuth token, a CRAM-MD5 digest, a SCRAM proof), a `key=` before one
+ * aside: a server may quote what it decoded, not only what it read. Words given as
+ * `shown` (the user name, the host, `Bearer`) are no secret, and go on being shown.
+ */
+export class ExchangeSecrets {
+  readonly #shown: ReadonlySet<string>;
+  #list: string[] = [];
+
+  /** `shown`: words that are never masked (undefined and null are skipped). */
+  constructor(shown: Iterable<string | null | undefined>) {
+    const words = new Set<string>(["Bearer"]);
+    for (const word of shown) if (typeof word === "string") words.add(word);
+    this.#shown = words;
+  }
+
+  /** Notes `encoded`, a base64 line sent in the exchange (an initial response or an answer). */
+  add(encoded: string): void {
+    const text = Buffer.from(encoded, "base64").toString("utf8");
+    if (this.#shown.has(text)) return; // LOGIN's user name line
+    this.#note(encoded);
+    this.#note(text);
+    for (const part of text.split(SASL_PARTS)) {
+      this.#note(part.replace(KEY_PREFIX, ""));
+      for (const word of part.split(SASL_WORDS)) this.#note(word.replace(KEY_PREFIX, ""));
+    }
+    this.#list.sort((a, b) => b.length - a.length);
+  }
+
+  #note(text: string): void {
+    const secret = secretOf(text);
+    if (secret !== undefined && !this.#shown.has(secret) && !this.#list.includes(secret)) this.#list.push(secret);
+  }
+
+  /** The credentials noted so far, longest first (see {@link Secrets}). */
+  get list(): readonly string[] {
+    return this.#list;
+  }
+}
