@@ -6,13 +6,14 @@
 
 import type { TimeoutPhase } from "../constants.js";
 import { isClosing421, SMTPServerDisconnected } from "../errors.js";
+import { ExchangeSecrets } from "../protocol/auth-echo.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
-import { rawReplied, rawSendReplied } from "./raw-replies.js";
+import { keepingHeld, rawReplied, rawSendReplied } from "./raw-replies.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
 import { RawAuthScan } from "./raw-auth-scan.js";
@@ -42,18 +43,6 @@ export const unstartedCalls = new WeakSet<Error>();
 export function unstartedOn421(err: unknown): unknown {
   if (isClosing421(err)) unstartedCalls.add(err);
   return err;
-}
-
-/**
- * Opens a slot with `open` and goes on holding the replies that no slot takes, if a raw
- * `send()` had them held: opening a slot ends that (see `Channel.holdUnsolicited`), and a
- * raw sequence (`send()`, `putcmd()`, `getreply()`) still wants them in arrival order.
- */
-function keepingHeld(conv: Conversation, open: () => Slot): Slot {
-  const holding = conv.channel.holdingUnsolicited;
-  const slot = open();
-  if (holding) conv.channel.holdUnsolicited();
-  return slot;
 }
 
 /** An AUTH command after a CR, LF or NUL in a line (which the encoder refuses): its error must not quote the line. */
@@ -251,7 +240,7 @@ export abstract class SMTPBase {
     if (this.#authAnswerDue) {
       const bytes = encodeCommand(verb, args, encoding, false);
       this.#rawScan.command(args ? `${verb} ${args}` : verb, "answer");
-      this.tracer.hidden = this.#rawScan.secrets; // echoed by a reply: masked (Tracer.hidden)
+      this.#hideRaw();
       return { bytes, log: "****", auth: true };
     }
     // Not strings: encodeCommand refuses them, naming their type.
@@ -283,8 +272,7 @@ export abstract class SMTPBase {
     // a command may be cut over two. Scanned while masking too: more AUTH lines, answers.
     if (this.#rawScan.scan(bytes) >= 0) this.#authStarted();
     else if (!this.#authAnswerDue) return;
-    this.tracer.hidden = this.#rawScan.secrets; // echoed by a reply: masked (Tracer.hidden)
-    this.tracer.maskChallenges = this.#rawScan.mayBeScram;
+    this.#hideRaw();
   }
 
   /**
@@ -294,7 +282,17 @@ export abstract class SMTPBase {
    */
   #authStarted(): void {
     this.#authAnswerDue = true;
-    this.tracer.hidden = this.#rawScan.secrets;
+    this.#hideRaw();
+  }
+
+  /**
+   * Masks, where a reply echoes one (`Tracer.hidden`), every credential of the raw exchange,
+   * as written and as decoded (see `ExchangeSecrets`: the user name stays shown); and SCRAM's challenges.
+   */
+  #hideRaw(): void {
+    const secrets = new ExchangeSecrets([this.user]);
+    for (const secret of this.#rawScan.secrets) secrets.add(secret);
+    this.tracer.hidden = secrets.list;
     this.tracer.maskChallenges = this.#rawScan.mayBeScram;
   }
 

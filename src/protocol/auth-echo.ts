@@ -109,6 +109,9 @@ const SASL_WORDS = /[\0\x01,\s]+/;
 // eslint-disable-next-line no-control-regex
 const SASL_PARTS = /[\0\x01]/;
 
+/** A line that is base64 (padded or not), as SASL answers are (RFC 4954 §4). */
+const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
+
 /** A SCRAM attribute's or an OAuth key's name and `=` (`p=`, `auth=`). */
 const KEY_PREFIX = /^[A-Za-z]+=/;
 
@@ -130,13 +133,12 @@ export class ExchangeSecrets {
     this.#shown = words;
   }
 
-  /** Notes `encoded`, a base64 line sent in the exchange (an initial response or an answer). */
-  add(encoded: string): void {
-    const text = Buffer.from(encoded, "base64").toString("utf8");
-    if (this.#shown.has(text)) return; // LOGIN's user name line
-    this.#note(encoded);
-    this.#note(text);
-    for (const part of text.split(SASL_PARTS)) {
+  /** Notes `sent`, a line sent in the exchange (an initial response or an answer): decoded too when it is base64. */
+  add(sent: string): void {
+    const text = BASE64_LINE.test(sent) ? Buffer.from(sent, "base64").toString("utf8") : undefined;
+    if (text !== undefined && this.#shown.has(text)) return; // LOGIN's user name line
+    this.#note(sent);
+    for (const part of text === undefined ? [] : [text, ...text.split(SASL_PARTS)]) {
       this.#note(part.replace(KEY_PREFIX, ""));
       for (const word of part.split(SASL_WORDS)) this.#note(word.replace(KEY_PREFIX, ""));
     }
