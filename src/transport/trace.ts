@@ -43,12 +43,22 @@ export class Tracer {
    * refused. Set per command by `login()`/`auth()`; for a raw AUTH exchange (`docmd`,
    * `putcmd`, `send()`), every credential its lines carried (several AUTH lines and their
    * answers may go in one `send()`), from the first written until a reply ends it.
+   * A private field behind accessors: an own property would show in `util.inspect(client)`
+   * (the tracer is the client's) in the middle of an exchange.
    */
-  hidden: Secrets;
+  get hidden(): Secrets {
+    return this.#hidden;
+  }
+
+  set hidden(secrets: Secrets) {
+    this.#hidden = secrets;
+  }
+
+  #hidden: Secrets;
 
   /** `error` as it may be shown: masking {@link hidden} where it quotes a server that echoed it (see `hideInError`). */
   shown(error: unknown): unknown {
-    return hideInError(error, this.hidden);
+    return hideInError(error, this.#hidden);
   }
 
   /** A tracer at `level` writing to `output` (default: a line on stderr each). */
@@ -104,6 +114,6 @@ export class Tracer {
     }
     const last = reply.lines.length - 1;
     const codes = last > 0 ? mixedLineCodes(reply) : undefined;
-    reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${hideSecret(text, this.hidden)}`));
+    reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${hideSecret(text, this.#hidden)}`));
   }
 }
