@@ -40,7 +40,9 @@ export class Tracer {
   /**
    * While set, the credentials just sent (an AUTH line's or an answer's base64), masked as
    * `****` in the reply lines shown, and in an error quoting one: a server may echo what it
-   * refused. Set per command by `login()`/`auth()`; for a raw AUTH exchange (`docmd`,
+   * refused. Set by `login()`/`auth()` at each line (every credential of the exchange so
+   * far), kept after it until the next exchange or the connection's end (a 421 may quote
+   * them later); for a raw AUTH exchange (`docmd`,
    * `putcmd`, `send()`), every credential its lines carried (several AUTH lines and their
    * answers may go in one `send()`), from the first written until a reply ends it.
    * A private field behind accessors: an own property would show in `util.inspect(client)`

@@ -86,3 +86,29 @@ for (const mech of ["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", "SCR
     if (mech === "LOGIN") assert.ok(error.message.includes(`decoded as ${USER} ****`), error.message);
   });
 }
+
+test("login() refused, then a 421 that comes later echoing the credentials: masked in the transcript and in the next call's error", async () => {
+  const plain = Buffer.from(`\0${USER}\0${PASSWORD}`).toString("base64");
+  const server = await lineServer((sock, line) => {
+    if (/^EHLO/i.test(line)) sock.write("250-mx.test\r\n250 AUTH PLAIN\r\n");
+    else if (/^AUTH/i.test(line)) {
+      sock.write("535 5.7.8 bad credentials\r\n");
+      setTimeout(() => sock.end(`421 4.7.0 closing after ${plain} ${decode(plain)}\r\n`), 20);
+    }
+  });
+  const lines: string[] = [];
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test", timeout: 5000, debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  try {
+    await assert.rejects(client.login(USER, PASSWORD), SMTPAuthenticationError);
+    while (!lines.some((l) => l.startsWith("S: 421"))) await new Promise((resolve) => setTimeout(resolve, 5));
+    const error = await client.noop().then(() => undefined, (err: unknown) => err);
+    assert.ok(error instanceof Error, String(error));
+    for (const text of [lines.join("\n"), util.inspect(error, { depth: 5 })]) {
+      for (const secret of [PASSWORD, plain]) assert.ok(!text.includes(secret), `shows ${secret}:\n${text}`);
+    }
+    assert.ok(lines.includes("S: 421 4.7.0 closing after **** ****"), lines.join("\n"));
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
