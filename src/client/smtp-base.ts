@@ -296,12 +296,15 @@ export abstract class SMTPBase {
     this.tracer.maskChallenges = this.#rawScan.mayBeScram;
   }
 
-  /** The raw AUTH exchange is over (or its connection): nothing more is masked for it. */
+  /**
+   * The raw AUTH exchange is over: the lines written next are no answers. Its credentials
+   * stay masked in replies (a 421 may quote them later) until the next exchange or the
+   * connection's end, as login()'s do.
+   */
   #authEnded(): void {
     this.#authAnswerDue = false;
     this.#rawScan.endExchange();
     this.tracer.maskChallenges = false;
-    this.tracer.hidden = undefined;
   }
 
   /**
@@ -331,6 +334,7 @@ export abstract class SMTPBase {
   protected forgetConnection(): void {
     this.pendingReplies = [];
     this.#authEnded();
+    this.tracer.hidden = undefined;
     this.#rawScan.reset();
     this.unwatchSignal();
   }

@@ -48,8 +48,9 @@ S: 250 ok ${b64(PASSWORD)}
     await client.docmd("NOOP");
   });
   assert.ok(lines.includes("S: 535 5.7.8 bad password ****"), lines.join("\n"));
-  // The exchange is over: a later reply is shown as it came.
-  assert.ok(lines.includes(`S: 250 ok ${b64(PASSWORD)}`), lines.join("\n"));
+  // The exchange is over: the NOOP after it shows as sent; a later reply that echoes its
+  // credential is still masked (a 421 may quote it), until the connection's end.
+  assert.ok(lines.includes("C: NOOP") && lines.includes("S: 250 ok ****"), lines.join("\n"));
 });
 
 test("AUTH PLAIN sent with send(), cut over two writes, refused with it echoed: masked in the transcript", async () => {
