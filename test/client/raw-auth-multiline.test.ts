@@ -108,3 +108,30 @@ for (const { name, raw, replies, secrets } of CASES) {
     }
   });
 }
+
+test("putcmd(AUTH LOGIN), then both answers in one send(), whole, byte by byte and split at every index: neither shows where the 535 echoes them", async () => {
+  const server = await echoingServer();
+  const raw = `${USER}\r\n${PASS}\r\n`;
+  try {
+    const cuttings: Array<[string, string[]]> = [["whole", [raw]], ["byte by byte", [...raw]]];
+    for (let i = 1; i < raw.length; i++) cuttings.push([`split at ${i}`, [raw.slice(0, i), raw.slice(i)]]);
+    for (const [how, chunks] of cuttings) {
+      const lines: string[] = [];
+      const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test", timeout: 5000, debugLevel: 1, debugOutput: (l) => lines.push(l) });
+      try {
+        await client.putcmd("AUTH LOGIN");
+        assert.equal((await client.getreply()).code, 334);
+        for (const c of chunks) await client.send(c);
+        assert.equal((await client.getreply()).code, 334);
+        assert.equal((await client.getreply()).code, 535);
+      } finally {
+        client.close();
+      }
+      const all = lines.join("\n");
+      for (const secret of [USER, PASS]) assert.ok(!all.includes(secret), `${how}: ${secret} shown in\n${all}`);
+      assert.ok(lines.includes("S: 535 5.7.8 bad credentials **** ****"), `${how}:\n${all}`);
+    }
+  } finally {
+    await server.close();
+  }
+});
