@@ -19,6 +19,7 @@ export function optionName(flag: string): string {
 
 /** A commander command whose subcommands are of its kind, and whose unknown options show no value. */
 export class QuietValueCommand extends Command {
+  /** A subcommand (`send`, `probe`, `serve`): of this kind too, as commander lets a subclass say. */
   override createCommand(name?: string): Command {
     return new QuietValueCommand(name);
   }
