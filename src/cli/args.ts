@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { QuietValueCommand } from "./quiet-value-command.js";
 import { DEFAULT_MAX_RECIPIENTS, VERSION } from "../constants.js";
 import { quoteRecipient } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
@@ -182,7 +183,7 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
 
 /** Builds the commander program; every action stores its result in `sink`. */
 function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Command {
-  const program = new Command("smtplib")
+  const program = new QuietValueCommand("smtplib")
     .description("SMTP/LMTP client tool: send a message, probe a server, or run a debugging server")
     .version(VERSION, "-V, --version", "print the version and exit")
     .exitOverride()

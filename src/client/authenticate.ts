@@ -12,17 +12,20 @@ import { isComputedLocally, isCredentialsUnfit } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
 import { escapeControl, hungUp, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected, timeoutUnitHint } from "../errors.js";
+import { ExchangeSecrets, type Secrets } from "../protocol/auth-echo.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
-import { untilAborted } from "./abortable.js";
+import { answerWithin, TIMED_OUT } from "./auth-answer.js";
 
 export { authCramMd5Object, authLoginObject, authPlainObject } from "../auth/auth-object.js";
 export type { AuthObject, AuthState, CredentialsGetter } from "../auth/auth-object.js";
 
 /** What the AUTH exchange needs from a connection. */
 export interface AuthIO {
-  /** Sends one command line (no CRLF) and resolves to its reply. `logAs` is what traces show instead of the line (credentials masked), e.g. "AUTH PLAIN ****" or "****". */
-  command(line: string, logAs?: string): Promise<SMTPReply>;
+  /** Sends one command line (no CRLF) and resolves to its reply. `logAs` is what traces show instead of the line (credentials masked), e.g. "AUTH PLAIN ****" or "****"; `secrets`, the exchange's credentials that its reply, as traced and returned, must show masked (a server may echo them). */
+  command(line: string, logAs?: string, secrets?: Secrets): Promise<SMTPReply>;
+  /** The user name the built-in auth objects send (`SMTP.user`): not masked where a reply echoes it. */
+  readonly user?: string | null;
   /** True while TLS is active. */
   readonly encrypted: boolean;
   /** True when the peer is 127.0.0.0/8, ::1 or a Unix socket. */
@@ -106,33 +109,12 @@ function insecureRefusal(io: AuthIO, names: string[]): SMTPException {
  * answer (it would take the next command for one), a 2xx that it logged the client in
  * after all.
  */
-async function cancel(io: AuthIO): Promise<SMTPReply> {
-  const reply = await io.command("*", "*");
+async function cancel(io: AuthIO, secrets?: Secrets): Promise<SMTPReply> {
+  const reply = await io.command("*", "*", secrets);
   if (reply.code < 400) {
     io.close?.(new SMTPServerDisconnected(`Connection closed: the server answered the cancelled AUTH exchange ("*") with ${reply.code}, not 501 (RFC 4954 §4)`));
   }
   return reply;
-}
-
-/** What {@link answerWithin} resolves to when the answer did not come in time. */
-const TIMED_OUT: unique symbol = Symbol("answer timed out");
-
-/**
- * `answer` raced with the connection (see `AuthIO.signal`) and, when `bounded`, with
- * `io.answerTimeout`: {@link TIMED_OUT} once that passes first. An answer that comes later
- * is dropped unsent, and a late failure of it is handled here, not left unhandled.
- */
-async function answerWithin<T>(answer: T | Promise<T>, io: AuthIO, bounded = true): Promise<T | typeof TIMED_OUT> {
-  const raced = untilAborted(Promise.resolve(answer), io.signal);
-  const ms = bounded ? io.answerTimeout : undefined;
-  if (ms === undefined) return raced;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), ms); });
-  try {
-    return await Promise.race([raced, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The error of an initial response that did not come in time: nothing was sent, the connection stays. */
@@ -147,6 +129,8 @@ interface Exchange {
   revealsSecret: boolean;
   authobject: AuthObject;
   details: () => unknown;
+  /** Words of the exchange that are no secret (the user name, the authzid): see `ExchangeSecrets`. */
+  shown: ReadonlyArray<string | null | undefined>;
 }
 
 /** True when the caller asks to act as another identity (an empty authzid is none). */
@@ -183,22 +167,25 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
   let command = `AUTH ${mech}`;
   let reply: SMTPReply;
   const encoded = initial === null ? null : encodeAuthAnswer(initial) || "="; // RFC 4954 §4: "=" is an empty initial response
+  // Every credential sent so far is masked where a reply echoes it (as sent or decoded).
+  const secrets = new ExchangeSecrets([...ex.shown, io.host, String(io.port)]);
+  if (encoded !== null) secrets.add(encoded);
   // RFC 4954 §4: an initial response that would make the AUTH line longer than SMTP allows
   // MUST NOT be sent on it; it answers the server's first (empty) challenge instead.
   let deferred = encoded !== null && command.length + 1 + encoded.length + 2 > MAX_COMMAND_LINE_BYTES ? encoded : null;
   if (encoded !== null && deferred === null) {
     command = `AUTH ${mech} ****`;
     state.challengeCount = 1;
-    reply = await io.command(`AUTH ${mech} ${encoded}`, command);
+    reply = await io.command(`AUTH ${mech} ${encoded}`, command, secrets.list);
   } else {
     state.challengeCount = 0;
-    reply = await io.command(command, command);
+    reply = await io.command(command, command, secrets.list);
   }
   const fail = (code: number, text: string, details: unknown = ex.details()): SMTPAuthenticationError =>
     new SMTPAuthenticationError(code, text, { command, details });
   for (let challenges = 1; reply.code === 334; challenges++) {
     if (challenges > MAX_AUTH_CHALLENGES) {
-      const r = await cancel(io);
+      const r = await cancel(io, secrets.list);
       throw fail(r.code, `AUTH ${mech} cancelled after ${MAX_AUTH_CHALLENGES} challenges without an outcome; server: ${r.message}`);
     }
     state.challengeCount += 1;
@@ -206,7 +193,7 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
     // LOGIN's prompts are never read (answered by position): one in plain text is taken.
     const challenge = mech === "LOGIN" ? decodeLoginPrompt(text) : decodeChallenge(text);
     if (challenge === null) {
-      const r = await cancel(io);
+      const r = await cancel(io, secrets.list);
       throw fail(r.code, `AUTH ${mech} cancelled: the server's challenge is not valid base64; server: ${r.message}`);
     }
     let answer: string | typeof TIMED_OUT;
@@ -218,15 +205,16 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
       // The connection has gone (the error is then its reason: the signal's, the close's):
       // no `*` can be sent.
       if (io.signal?.aborted === true) throw err;
-      await cancel(io);
+      await cancel(io, secrets.list);
       if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError, err.details ?? ex.details());
       throw err;
     }
     if (answer === TIMED_OUT) {
-      const r = await cancel(io);
+      const r = await cancel(io, secrets.list);
       throw fail(r.code, `AUTH ${mech} cancelled: no answer to the server's challenge came within ${io.answerTimeout} ms (the command timeout)${timeoutUnitHint(io.answerTimeout)}; server: ${r.message}`);
     }
-    reply = await io.command(answer, "****");
+    secrets.add(answer);
+    reply = await io.command(answer, "****", secrets.list);
   }
   // A 1yz (another reply follows) or a 3yz but 334 (the server reads what follows as input):
   // client and server are out of step, so the connection goes (RFC 4954 §4 gives neither).
@@ -255,7 +243,7 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
  */
 export async function authenticate(io: AuthIO, mechanism: string, authobject: AuthObject, opts: AuthenticateOptions = {}): Promise<SMTPReply> {
   const name = normaliseMechanismName(mechanism);
-  const ex = { mechanism: name, bounded: true, revealsSecret: revealsSecret(name, opts.revealsSecret), authobject, details: () => undefined };
+  const ex = { mechanism: name, bounded: true, revealsSecret: revealsSecret(name, opts.revealsSecret), authobject, details: () => undefined, shown: [io.user] };
   return (await run(io, ex, opts)).reply;
 }
 
@@ -296,7 +284,7 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
     }
     return exchange.respond(challenge);
   };
-  const { reply, command } = await run(io, { mechanism: name, bounded, revealsSecret: reveals, authobject, details: () => exchange.errorDetails }, opts);
+  const { reply, command } = await run(io, { mechanism: name, bounded, revealsSecret: reveals, authobject, details: () => exchange.errorDetails, shown: [creds.user, creds.authzid] }, opts);
   try {
     exchange.finish?.();
   } catch (err) {

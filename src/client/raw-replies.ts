@@ -1,6 +1,6 @@
 /**
  * The replies to commands given with the caller's own verb (`docmd`, `putcmd`): what they
- * change in the conversation's transaction state.
+ * change in the conversation's transaction state, and the order in which a raw sequence reads them.
  * @module
  */
 
@@ -33,4 +33,16 @@ export function rawReplied(conv: Conversation, recipient: string | undefined, re
   // A raw DATA's 354: the message may now be written raw (see `RawTransactionScan`).
   if (reply.code === 354) conv.rawScan.dataAccepted();
   if (recipient !== undefined && isAccepted(reply.code, conv.dialect)) conv.accepted.push(recipient);
+}
+
+/**
+ * Opens a slot with `open` and goes on holding the replies that no slot takes, if a raw
+ * `send()` had them held: opening a slot ends that (see `Channel.holdUnsolicited`), and a
+ * raw sequence (`send()`, `putcmd()`, `getreply()`) still wants them in arrival order.
+ */
+export function keepingHeld(conv: Conversation, open: () => Slot): Slot {
+  const holding = conv.channel.holdingUnsolicited;
+  const slot = open();
+  if (holding) conv.channel.holdUnsolicited();
+  return slot;
 }

@@ -6,14 +6,14 @@
 
 import type { TimeoutPhase } from "../constants.js";
 import { SMTPServerDisconnected } from "../errors.js";
-import { initialResponse, secretOf } from "../protocol/auth-echo.js";
+import { ExchangeSecrets } from "../protocol/auth-echo.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
-import { rawReplied, rawSendReplied } from "./raw-replies.js";
+import { keepingHeld, rawReplied, rawSendReplied } from "./raw-replies.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
 import { RawAuthScan } from "./raw-auth-scan.js";
@@ -27,18 +27,6 @@ function noop(): void {}
  * exchange; or a reply to a raw `send()` that came before that `putcmd()`.
  */
 export type RawSlot = { slot: Slot; auth: boolean; recipient?: string | undefined } | { reply: SMTPReply };
-
-/**
- * Opens a slot with `open` and goes on holding the replies that no slot takes, if a raw
- * `send()` had them held: opening a slot ends that (see `Channel.holdUnsolicited`), and a
- * raw sequence (`send()`, `putcmd()`, `getreply()`) still wants them in arrival order.
- */
-function keepingHeld(conv: Conversation, open: () => Slot): Slot {
-  const holding = conv.channel.holdingUnsolicited;
-  const slot = open();
-  if (holding) conv.channel.holdUnsolicited();
-  return slot;
-}
 
 /** An AUTH command after a CR, LF or NUL in a line (which the encoder refuses): its error must not quote the line. */
 const EMBEDDED_AUTH = /[\r\n\0]\s*auth\s/i;
@@ -65,9 +53,7 @@ export abstract class SMTPBase {
    * lines sent meanwhile answer its challenges, so traces mask them.
    */
   #authAnswerDue = false;
-  /** Replies due, before the AUTH's, to the lines a raw `send()` wrote ahead of its AUTH command. */
-  #repliesBeforeAuth = 0;
-  /** The raw line in progress, for an AUTH command whose words a caller cut over two writes. */
+  /** The raw lines written: AUTH exchanges in them, their credentials, the line in progress. */
   readonly #rawScan = new RawAuthScan();
   /** The `signal` option's listener while a connection is open (see {@link watchSignal}). */
   #onAbort: (() => void) | null = null;
@@ -241,8 +227,8 @@ export abstract class SMTPBase {
     const encoding = this.#authAnswerDue ? conv.encoding : rawEncoding(conv, verb, args);
     if (this.#authAnswerDue) {
       const bytes = encodeCommand(verb, args, encoding, false);
-      this.#rawScan.endLine();
-      this.tracer.hidden = secretOf(args ? `${verb} ${args}` : verb) ?? this.tracer.hidden; // echoed by a reply: masked (Tracer.hidden)
+      this.#rawScan.command(args ? `${verb} ${args}` : verb, "answer");
+      this.#hideRaw();
       return { bytes, log: "****", auth: true };
     }
     // Not strings: encodeCommand refuses them, naming their type.
@@ -250,62 +236,75 @@ export abstract class SMTPBase {
     const line = args ? `${verb} ${args}` : verb;
     // Any white space separates words here: masking a line that a server would not read as
     // AUTH shows less, never more. The line ends one a raw send() began ("AU", then "TH ...").
-    const head = this.#rawScan.head;
-    const words = (head + line).trim().split(/\s+/);
+    const words = (this.#rawScan.head + line).trim().split(/\s+/);
     // A line the encoder refuses is quoted in its TypeError, unless an AUTH command follows a
     // line break in it (`NOOP\r\nAUTH PLAIN <base64>`, several commands in one docmd()).
     if (words[0]!.toUpperCase() !== "AUTH") {
       const bytes = encodeCommand(verb, args, encoding, !EMBEDDED_AUTH.test(line));
-      this.#rawScan.endLine();
+      this.#rawScan.command(line, "other");
       return { bytes, log: line, auth: false };
     }
     const bytes = encodeCommand(verb, args, encoding, false);
-    this.#rawScan.endLine();
-    this.#authStarted(/^SCRAM-/i.test(words[1] ?? ""));
-    this.tracer.hidden = initialResponse(head + line);
+    this.#rawScan.command(line, "auth");
+    this.#authStarted();
     return { bytes, log: words.length > 2 ? `${words[0]} ${words[1]} ****` : line, auth: true };
   }
 
   /**
    * For a raw `send()`: bytes with a line that starts an AUTH command start masking too (what
    * they are is never traced, only their length), and `getreply()` then ends it as for
-   * `putcmd`, at a reply after those to the lines before the AUTH.
+   * `putcmd`, once the replies to the lines up to the last that carried a credential are read.
    */
   protected rawSent(bytes: Uint8Array): void {
     // Any line may start it, not only the first: one send() may carry several commands, and
-    // a command may be cut over two. Scanned while masking too, for the line in progress.
-    const before = this.#rawScan.scan(bytes, this.#authAnswerDue);
-    if (before >= 0) this.tracer.hidden = this.#rawScan.secret; // echoed by a reply: masked (Tracer.hidden)
-    else if (this.#authAnswerDue) this.tracer.hidden = this.#rawScan.secret ?? this.tracer.hidden;
-    if (before < 0) return;
-    this.#authStarted(this.#rawScan.mayBeScram);
-    // The replies to the lines before it (one each) are not the AUTH's: they end nothing.
-    this.#repliesBeforeAuth = before;
+    // a command may be cut over two. Scanned while masking too: more AUTH lines, answers.
+    if (this.#rawScan.scan(bytes) >= 0) this.#authStarted();
+    else if (!this.#authAnswerDue) return;
+    this.#hideRaw();
   }
 
   /**
-   * A raw AUTH command was written: its answers are masked until its exchange ends, and a
-   * SCRAM exchange's server messages too (offline password guessing: see `Tracer.maskChallenges`).
+   * A raw AUTH command was written: its answers, and every credential of its exchange, are
+   * masked until its exchange ends, and a SCRAM exchange's server messages too (offline
+   * password guessing: see `Tracer.maskChallenges`).
    */
-  #authStarted(scram: boolean): void {
+  #authStarted(): void {
     this.#authAnswerDue = true;
-    this.tracer.maskChallenges = scram;
+    this.#hideRaw();
   }
 
-  /** The raw AUTH exchange is over (or its connection): nothing more is masked for it. */
+  /**
+   * Masks, where a reply echoes one (`Tracer.hidden`), every credential of the raw exchange,
+   * as written and as decoded (see `ExchangeSecrets`: the user name stays shown); and SCRAM's challenges.
+   */
+  #hideRaw(): void {
+    const secrets = new ExchangeSecrets([this.user]);
+    for (const secret of this.#rawScan.secrets) secrets.add(secret);
+    this.tracer.hidden = secrets.list;
+    this.tracer.maskChallenges = this.#rawScan.mayBeScram;
+  }
+
+  /**
+   * The raw AUTH exchange is over: the lines written next are no answers. Its credentials
+   * stay masked in replies (a 421 may quote them later) until the next exchange or the
+   * connection's end, as login()'s do.
+   */
   #authEnded(): void {
     this.#authAnswerDue = false;
+    this.#rawScan.endExchange();
     this.tracer.maskChallenges = false;
-    this.tracer.hidden = undefined;
   }
 
   /**
-   * Notes the reply to a raw command of an AUTH exchange (only those: a reply to a
-   * command sent before the AUTH says nothing about it); any but 334 ends the masking.
+   * Notes the reply to a raw command of an AUTH exchange: while replies to raw lines up to
+   * the last that carried a credential are due (lines before the AUTH, a second AUTH or
+   * answers written with it), nothing ends; then a 334 lets the next line answer it, and
+   * any other reply ends the masking.
    */
   protected authReplied(reply: SMTPReply): SMTPReply {
-    if (this.#repliesBeforeAuth > 0) this.#repliesBeforeAuth--;
-    else if (reply.code !== 334) this.#authEnded();
+    if (this.#rawScan.maskedDue > 0) return reply;
+    if (reply.code === 334) this.#rawScan.challenged();
+    else this.#authEnded();
     return reply;
   }
 
@@ -324,7 +323,7 @@ export abstract class SMTPBase {
     this.#closedBy = undefined;
     this.pendingReplies = [];
     this.#authEnded();
-    this.#repliesBeforeAuth = 0;
+    this.tracer.hidden = undefined;
     this.#rawScan.reset();
     this.unwatchSignal();
   }

@@ -288,16 +288,16 @@ export abstract class SMTPSecure extends SMTPBase {
   /** The I/O the AUTH exchange runs on. */
   protected authIO(conv: Conversation): AuthIO {
     return {
-      command: async (line, logAs) => {
-        // A reply that echoes the credentials just sent shows them masked, in traces and errors.
-        const secret = sentSecret(line, logAs);
-        this.tracer.hidden = secret;
-        try {
-          return hideInReply(await conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }), secret);
-        } finally {
-          this.tracer.hidden = undefined;
-        }
+      command: async (line, logAs, secrets) => {
+        // A reply that echoes the credentials sent shows them masked, in traces and errors;
+        // and so does one that comes after the exchange, up to the next AUTH line or the
+        // connection's end (a 421 quoting them, its close's error): no command clears them.
+        const sent = sentSecret(line, logAs);
+        const hidden = sent === undefined ? secrets : [sent, ...typeof secrets === "string" ? [secrets] : secrets ?? []];
+        this.tracer.hidden = hidden;
+        return hideInReply(await conv.command({ bytes: encodeCommand(line, "", "ascii"), log: logAs ?? line }), hidden);
       },
+      user: this.user,
       encrypted: conv.channel.encrypted,
       loopback: conv.channel.loopback,
       channelBinding: (type = "tls-exporter") => {

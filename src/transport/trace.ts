@@ -6,7 +6,7 @@
  */
 
 import * as diagnostics from "node:diagnostics_channel";
-import { hideInError, hideSecret } from "../protocol/auth-echo.js";
+import { hideInError, hideSecret, type Secrets } from "../protocol/auth-echo.js";
 import { escapeControl } from "../errors.js";
 import { mixedLineCodes, type SMTPReply } from "../protocol/reply.js";
 
@@ -38,16 +38,29 @@ export class Tracer {
   maskChallenges = false;
 
   /**
-   * While set, the credential just sent (an AUTH line's or an answer's base64), masked as
+   * While set, the credentials just sent (an AUTH line's or an answer's base64), masked as
    * `****` in the reply lines shown, and in an error quoting one: a server may echo what it
-   * refused. Set per command by `login()`/`auth()`; for a raw AUTH exchange (`docmd`,
-   * `putcmd`, `send()`), from its last line written until a reply ends it.
+   * refused. Set by `login()`/`auth()` at each line (every credential of the exchange so
+   * far), kept after it until the next exchange or the connection's end (a 421 may quote
+   * them later); for a raw AUTH exchange (`docmd`,
+   * `putcmd`, `send()`), every credential its lines carried (several AUTH lines and their
+   * answers may go in one `send()`), from the first written until a reply ends it.
+   * A private field behind accessors: an own property would show in `util.inspect(client)`
+   * (the tracer is the client's) in the middle of an exchange.
    */
-  hidden: string | undefined;
+  get hidden(): Secrets {
+    return this.#hidden;
+  }
+
+  set hidden(secrets: Secrets) {
+    this.#hidden = secrets;
+  }
+
+  #hidden: Secrets;
 
   /** `error` as it may be shown: masking {@link hidden} where it quotes a server that echoed it (see `hideInError`). */
   shown(error: unknown): unknown {
-    return hideInError(error, this.hidden);
+    return hideInError(error, this.#hidden);
   }
 
   /** A tracer at `level` writing to `output` (default: a line on stderr each). */
@@ -103,6 +116,6 @@ export class Tracer {
     }
     const last = reply.lines.length - 1;
     const codes = last > 0 ? mixedLineCodes(reply) : undefined;
-    reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${hideSecret(text, this.hidden)}`));
+    reply.lines.forEach((text, i) => this.line(`S: ${codes?.[i] ?? reply.code}${i === last ? " " : "-"}${hideSecret(text, this.#hidden)}`));
   }
 }

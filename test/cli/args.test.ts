@@ -385,3 +385,16 @@ test("send: a mistyped flag is reported as unknown (with commander's suggestion)
     assert.ok(missing.err.includes(`required option '${flag}' not specified`), missing.err);
   }
 });
+
+test("an unknown option given with its value attached (--password=..., -p...) is a usage error that does not show the value", () => {
+  const base = ["send", "--server", "mail.example.org:587", "--from", "a@x.test", "--to", "b@x.test"];
+  for (const [flag, shown] of [["--password=hunter2-S3cret", "--password"], ["--pass=hunter2-S3cret", "--pass"], ["-phunter2-S3cret", "-p"], ["--auth=alice:hunter2-S3cret", "--auth"]] as const) {
+    const r = parse(...base, flag);
+    assert.equal(r.error?.code, "commander.unknownOption", flag);
+    assert.ok(!r.err.includes("hunter2") && !String(r.error?.message).includes("hunter2"), `${flag}: ${r.err}`);
+    assert.match(r.err, new RegExp(`^error: unknown option '${shown}'`), flag);
+  }
+  // Without a value: as commander says it, with its suggestion.
+  assert.match(parse(...base, "--password-evn", "PW").err, /unknown option '--password-evn'\n\(Did you mean --password-env\?\)/);
+  assert.match(parse("serve", "--quite").err, /unknown option '--quite'\n\(Did you mean --quiet\?\)/);
+});

@@ -47,3 +47,21 @@ test("util.inspect and JSON.stringify of a client show neither the password nor 
     assertHidden(shown(client));
   }, { tls: { key: KEY, passphrase: PASSPHRASE } });
 });
+
+test("util.inspect and JSON.stringify of a client in the middle of an AUTH exchange (raw, or login() awaiting its reply) show no credential", async () => {
+  const plain = Buffer.from(`\0u\0${PASSWORD}`).toString("base64");
+  const script = `${greeting(["AUTH PLAIN"])}C: AUTH PLAIN ${plain}\nS: 334 \nC: *\nS: 501 cancelled\nC: AUTH PLAIN ${plain}\n`;
+  await withScript(script, async (client, server) => {
+    await client.ehlo();
+    // A raw exchange waiting for its next line: what it masks is kept meanwhile.
+    assert.equal((await client.docmd("AUTH", `PLAIN ${plain}`)).code, 334);
+    assertHidden(shown(client));
+    assert.equal((await client.docmd("*")).code, 501);
+    // login() while its AUTH line waits for a reply.
+    const login = client.login("u", PASSWORD).catch((err: unknown) => err);
+    await server.done;
+    assertHidden(shown(client));
+    client.close();
+    await login;
+  });
+});

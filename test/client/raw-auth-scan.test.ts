@@ -79,7 +79,8 @@ test("the line in progress after an AUTH line in the same write is followed on",
   const scan = new RawAuthScan();
   assert.equal(scan.scan(Buffer.from("AUTH LOGIN\r\n  AU")), 0);
   assert.equal(scan.head, " AU");
-  assert.equal(scan.scan(Buffer.from("TH LOGIN\r\n")), 0);
+  // One reply is due before the second AUTH's: the first's.
+  assert.equal(scan.scan(Buffer.from("TH LOGIN\r\n")), 1);
   const unended = new RawAuthScan();
   assert.equal(unended.scan(Buffer.from("AUTH PLAIN x")), 0);
   assert.notEqual(unended.head, "", "the AUTH line goes on: the next write starts no line");
@@ -89,7 +90,7 @@ test("secret: the credential of the last AUTH line or answer written raw, whatev
   const scan = new RawAuthScan();
   assert.equal(scan.scan(Buffer.from("AUTH  PLAIN abcdefgh\r\n")), 0);
   assert.equal(scan.secret, "abcdefgh", "two spaces before the mechanism");
-  assert.equal(scan.scan(Buffer.from("AUTH PLAIN wxyz1234\r\n")), 0);
+  assert.equal(scan.scan(Buffer.from("AUTH PLAIN wxyz1234\r\n")), 1, "the first AUTH's reply is due before");
   assert.equal(scan.secret, "wxyz1234", "a second AUTH line: its own initial response only");
   const open = new RawAuthScan();
   assert.equal(open.scan(Buffer.from("AUTH PLAIN abcdefgh")), 0);
@@ -102,9 +103,57 @@ test("secret: the credential of the last AUTH line or answer written raw, whatev
 test("secret: an answer written after a command ended the line in progress is its own, not joined to the one before", () => {
   const scan = new RawAuthScan();
   assert.equal(scan.scan(Buffer.from("AUTH LOGIN\r\n")), 0);
-  assert.equal(scan.scan(Buffer.from("dXNlcm5hbWU="), true), -1);
+  assert.equal(scan.scan(Buffer.from("dXNlcm5hbWU=")), -1);
   assert.equal(scan.secret, "dXNlcm5hbWU=");
   scan.endLine();
-  assert.equal(scan.scan(Buffer.from("cGFzc3dvcmQ=\r\n"), true), -1);
+  assert.equal(scan.scan(Buffer.from("cGFzc3dvcmQ=\r\n")), -1);
   assert.equal(scan.secret, "cGFzc3dvcmQ=");
+});
+
+/** The credentials that scanning `chunks` in order notes, sorted. */
+function secretsOf(chunks: readonly Buffer[]): string[] {
+  const scan = new RawAuthScan();
+  for (const c of chunks) scan.scan(c);
+  return [...scan.secrets].sort();
+}
+
+test("secrets: every credential of several AUTH lines and their answers in one write, the same whole, byte by byte and split at every index", () => {
+  const cases: Array<[string, string[]]> = [
+    ["AUTH PLAIN AHVAcGFzc3dk\r\nAUTH LOGIN\r\ndXNlcm5hbWU=\r\ncGFzc3dvcmQ=\r\n", ["AHVAcGFzc3dk", "cGFzc3dvcmQ=", "dXNlcm5hbWU="]],
+    ["AUTH PLAIN AHVAcGFzc3dk\r\nMAIL FROM:<a@b>\r\n", ["AHVAcGFzc3dk", "MAIL FROM:<a@b>"]],
+    ["NOOP\r\n auth\tlogin\r\ndXNlcm5hbWU=\r\ncGFzc3dvcmQ=\r\nNOOP\r\n", ["NOOP", "cGFzc3dvcmQ=", "dXNlcm5hbWU="]],
+    ["NOOP\r\nXAUTH PLAIN AHVAcGFzc3dk\r\nRSET\r\n", []],
+  ];
+  for (const [text, expected] of cases) {
+    const buf = Buffer.from(text, "latin1");
+    assert.deepEqual(secretsOf([buf]), expected, `${JSON.stringify(text)} whole`);
+    assert.deepEqual(secretsOf([...buf].map((b) => Buffer.of(b))), expected, `${JSON.stringify(text)} byte by byte`);
+    for (let i = 0; i <= buf.length; i++) assert.deepEqual(secretsOf([buf.subarray(0, i), buf.subarray(i)]), expected, `${JSON.stringify(text)} split at ${i}`);
+  }
+});
+
+test("property: cut anywhere, raw bytes note the credentials that they note whole", () => {
+  fc.assert(fc.property(rawArb, fc.array(fc.nat(), { maxLength: 6 }), (buf, points) => {
+    assert.deepEqual(secretsOf(cuts(buf, points)), secretsOf([buf]));
+  }), { numRuns: 3000 });
+});
+
+test("maskedDue: the replies up to the last line that carried a credential; a 334 lets one more line answer; the exchange's end forgets all", () => {
+  const scan = new RawAuthScan();
+  scan.scan(Buffer.from("NOOP\r\nAUTH PLAIN AHVAcGFzc3dk\r\nAUTH LOGIN\r\n"));
+  assert.equal(scan.maskedDue, 3);
+  scan.answered();
+  scan.answered();
+  assert.equal(scan.maskedDue, 1);
+  assert.equal(scan.mayBeScram, false);
+  scan.scan(Buffer.from("AUTH SCRAM-SHA-256 biwsbj11LHI9eA==\r\n"));
+  assert.equal(scan.mayBeScram, true, "a later AUTH line of the exchanges under way names SCRAM");
+  scan.endExchange();
+  assert.deepEqual(scan.secrets, []);
+  assert.equal(scan.maskedDue, 0);
+  scan.scan(Buffer.from("MAIL FROM:<a@b>\r\n"));
+  assert.deepEqual(scan.secrets, [], "no line answers an exchange that is over");
+  scan.challenged();
+  scan.scan(Buffer.from("cGFzc3dvcmQ=\r\nNOOP\r\n"));
+  assert.deepEqual(scan.secrets, ["cGFzc3dvcmQ="], "one line answers a 334");
 });

@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { hideInError, hideInReply, hideSecret, initialResponse, secretOf, sentSecret } from "../../src/protocol/auth-echo.js";
+import { ExchangeSecrets, hideInError, hideInReply, hideSecret, initialResponse, secretOf, sentSecret } from "../../src/protocol/auth-echo.js";
 import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/errors.js";
 import { makeReply } from "../../src/protocol/reply.js";
 
@@ -89,5 +89,25 @@ describe("hideInError: a quoted echo cut short", () => {
   it("returns an error of another class as it is (none quotes a server's line)", () => {
     const timeout = new SMTPTimeoutError('Timed out after 5 ms waiting for the reply to "AUTH PLAIN abcdefg"', "command", 5);
     assert.equal(hideInError(timeout, "abcdefgh"), timeout);
+  });
+});
+
+describe("ExchangeSecrets: every line of an exchange, as sent and decoded, but the words that are no secret", () => {
+  it("keeps the base64 lines, the decoded text and its words (a key= aside), longest first; not the user, the host, Bearer", () => {
+    const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
+    const secrets = new ExchangeSecrets(["alice", null, undefined, "mx.test"]);
+    secrets.add(b64("alice"));
+    assert.equal(secrets.list.length, 0, "LOGIN's user name line");
+    secrets.add(b64("\0alice\0my pass,word"));
+    for (const s of [b64("\0alice\0my pass,word"), "my pass,word", "pass", "word"]) assert.ok(secrets.list.includes(s), s);
+    assert.ok(!secrets.list.includes("alice"));
+    secrets.add(b64("user=alice\x01auth=Bearer tok3n-xyz\x01host=mx.test\x01\x01"));
+    assert.ok(secrets.list.includes("tok3n-xyz"));
+    assert.ok(!secrets.list.includes("Bearer") && !secrets.list.includes("mx.test"));
+    secrets.add(b64("c=biws,r=nonce,p=cHJvb2Y="));
+    assert.ok(secrets.list.includes("cHJvb2Y="));
+    const lengths = secrets.list.map((s) => s.length);
+    assert.deepEqual(lengths, [...lengths].sort((a, b) => b - a));
+    assert.equal(hideSecret("bad my pass,word", secrets.list), "bad ****", "the whole password first, not its words");
   });
 });
