@@ -191,7 +191,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
         onCommand.call(this, command, next);
       };
       if (options.extensions?.chunking === true) {
-        enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 });
+        enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
       }
       callback();
     },
