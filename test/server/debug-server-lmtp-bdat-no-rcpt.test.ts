@@ -6,6 +6,8 @@ import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { connect as netConnect } from "node:net";
 import { once } from "node:events";
+import { LMTP as LMTPClient } from "../../src/client/lmtp.js";
+import { SMTPRecipientsRefused } from "../../src/errors.js";
 import { withServer } from "../helpers/debug-client.js";
 
 const LMTP = { lmtp: true, extensions: { chunking: true, pipelining: true }, refuseRecipients: ["no@example.org"] } as const;
@@ -76,5 +78,19 @@ test("SMTP: BDAT n LAST with no recipient accepted still gets its one 503", asyn
     await once(socket, "close");
     const wire = received.slice(at);
     assert.equal(wire.slice(0, wire.lastIndexOf("221 ")), `250 2.1.0 Accepted\r\n${REFUSED}503 5.5.1 Error: need RCPT command\r\n${NOOP}`);
+  });
+});
+
+test("the library's LMTP client against it (one round trip, BDAT LAST): every recipient refused is SMTPRecipientsRefused, and the connection goes on in step", async () => {
+  await withServer(LMTP, async (server) => {
+    const client = await LMTPClient.connect(server.host, server.port, { localHostname: "client.example" });
+    await assert.rejects(client.sendmail("a@example.org", ["no@example.org"], "Subject: hi\r\n\r\nbody\r\n"), SMTPRecipientsRefused);
+    const refused = await client.sendmail("a@example.org", ["b@example.org"], "Subject: again\r\n\r\nbody\r\n");
+    assert.equal(refused.size, 0);
+    assert.equal((await client.noop()).code, 250);
+    await client.quit();
+    assert.deepEqual(server.messages.map((m) => m.data.toString()), ["Subject: again\r\n\r\nbody\r\n"]);
+    const lines = server.transcript.map((e) => e.line);
+    assert.ok(lines.some((l) => l.startsWith("BDAT LAST with no recipient accepted: no reply")), lines.join("\n"));
   });
 });
