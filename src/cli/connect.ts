@@ -102,6 +102,11 @@ export async function newClient(target: ConnectTarget & ExtensionSwitches, debug
   return target.lmtp ? new LMTP(options) : new SMTP(options);
 }
 
+/** What to do when --require-tls finds no STARTTLS. */
+const NO_STARTTLS_ADVICE = "look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl)";
+/** That advice for `--lmtp`: LMTP has no implicit TLS (`--ssl` is a usage error with it). */
+const NO_STARTTLS_ADVICE_LMTP = "look for an LMTP port of the server that offers STARTTLS (smtplib speaks LMTP over TLS only with STARTTLS; --ssl is SMTP only), or reach it by a local Unix socket";
+
 /**
  * Applies --starttls (upgrade when offered, else warn and go on in clear) or --require-tls
  * (upgrade or fail). Sends EHLO first when needed.
@@ -112,7 +117,7 @@ export async function applyStarttls(client: Client, target: ConnectTarget, warn:
   if (target.tlsMode !== "starttls" && target.tlsMode !== "require-tls") return false;
   await client.ehloOrHeloIfNeeded();
   if (!client.hasExtn("starttls")) {
-    if (target.tlsMode === "require-tls") throw new SMTPException("the server does not offer STARTTLS and --require-tls was given: look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl)");
+    if (target.tlsMode === "require-tls") throw new SMTPException(`the server does not offer STARTTLS and --require-tls was given: ${target.lmtp ? NO_STARTTLS_ADVICE_LMTP : NO_STARTTLS_ADVICE}`);
     warn("smtplib: warning: the server does not offer STARTTLS; continuing WITHOUT encryption");
     return false;
   }

@@ -38,7 +38,9 @@ export function loginHint(err: unknown, client: Client | undefined, cmd: SendCom
     return ` (the server requires a login: give --user and --password-env; it offers AUTH ${offered === "" ? "with no mechanism" : offered})`;
   }
   const clear = client.encrypted ? "" : " and no STARTTLS";
-  return ` (the server requires a login but offers no AUTH${clear} on this connection: its submission port may, 587 with --require-tls or 465 with --ssl, with --user and --password-env)`;
+  // LMTP has no submission port and no implicit TLS (--ssl is a usage error with --lmtp)
+  const where = cmd.lmtp ? "another LMTP port of the server may (over TLS with --require-tls only; --ssl is SMTP only)" : "its submission port may, 587 with --require-tls or 465 with --ssl";
+  return ` (the server requires a login but offers no AUTH${clear} on this connection: ${where}, with --user and --password-env)`;
 }
 
 /**

@@ -2,7 +2,8 @@
  * CHUNKING (RFC 3030) for the debugging server: smtp-server has no BDAT, so each connection
  * gets a BDAT handler that reads exactly the announced octets from smtp-server's command
  * parser (no dot-stuffing), feeds them to the same onData handler as DATA, and answers once
- * per BDAT (in LMTP, once per recipient after BDAT LAST). BINARYMIME (RFC 3030 §3) is offered
+ * per BDAT (in LMTP, once per recipient after BDAT LAST, and not at all after a BDAT LAST
+ * with data in a transaction with no recipient accepted: RFC 2033 §4.3). BINARYMIME (RFC 3030 §3) is offered
  * with it: `MAIL BODY=BINARYMIME` is taken, and DATA refused (503) in its transaction.
  * @module
  */
@@ -25,6 +26,8 @@ export interface ChunkingHooks {
   readonly onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback) => void;
   /** How many replies an LMTP BDAT LAST gets (one per RCPT accepted). */
   readonly replies: (session: SMTPServerSession) => number;
+  /** A line for the session's transcript (a BDAT LAST left unanswered says so there). */
+  readonly note?: (session: string, line: string) => void;
 }
 
 /** A message arriving in chunks: the stream onData reads and the reply it will decide. */
@@ -58,6 +61,9 @@ export function checkChunkingSupport(): void {
  */
 const FAILED_EARLIER = "Error: transaction failed by an earlier refused BDAT chunk; this chunk discarded, send RSET (RFC 3030 section 2)";
 
+/** The 503 to a BDAT in a transaction with no RCPT accepted (in LMTP, not to a BDAT LAST with data: see chunk). */
+const NEED_RCPT = "Error: need RCPT command";
+
 /** `BDAT <size> [LAST]` (RFC 3030 §2); a size past 15 digits is not one the server can count. */
 const BDAT_SYNTAX = /^BDAT +(\d{1,15})( +LAST)? *$/i;
 
@@ -75,6 +81,9 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
   // The envelope that a refused chunk left (see fail): BDATs still in the client's pipeline
   // after it are read and dropped (RFC 3030 §2), and their 503 says why, until MAIL or RSET.
   const failedBy = new WeakSet<object>();
+  // LMTP: the envelopes (no RCPT accepted) of which a chunk was refused "need RCPT": their
+  // BDAT LAST gets that 503 too, as Dovecot's does, not the silence of RFC 2033 §4.3
+  const chunkRefused = new WeakSet<object>();
   const conn = connection as Connection & Record<string, unknown>;
   const ehlo = connection.handler_EHLO;
   conn.handler_EHLO = function (this: Connection, command: Buffer, callback: () => void): void {
@@ -134,7 +143,11 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     const offered = ["EHLO", "LHLO"].includes(String(session.openingCommand).toUpperCase());
     const refusal = !offered ? "Error: BDAT without EHLO: CHUNKING was not offered (RFC 3030 section 2)"
       : envelope.mailFrom === false ? (failedBy.has(envelope) ? FAILED_EARLIER : "Error: need MAIL command")
-      : envelope.rcptTo.length === 0 ? "Error: need RCPT command" : undefined;
+      : envelope.rcptTo.length === 0 ? NEED_RCPT : undefined;
+    // RFC 2033 §4.3: in a transaction with no RCPT accepted, BDAT LAST gets zero replies (as
+    // Dovecot's: `BDAT 0 LAST`, which carries no data, gets the 503 of §4.2's DATA)
+    const silent = hooks.lmtp && last && size > 0 && refusal === NEED_RCPT && !chunkRefused.has(envelope);
+    if (hooks.lmtp && !last && refusal === NEED_RCPT) chunkRefused.add(envelope);
     let transfer = refusal === undefined ? transfers.get(envelope) : undefined;
     if (refusal === undefined && transfer === undefined) {
       transfers.set(envelope, transfer = start(session));
@@ -144,6 +157,11 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     const sink = transfer !== undefined && !over ? transfer.stream : undefined;
     readOctets(conn, size, sink, callback, (resume) => {
       conn._server.logger.debug({ tnx: "data", cid: conn.id }, "C: <%s bytes of BDAT data>", size);
+      if (silent) {
+        hooks.note?.(conn.id, "BDAT LAST with no recipient accepted: no reply (RFC 2033 section 4.3); transaction ended");
+        conn._resetSession();
+        return resume();
+      }
       if (refusal !== undefined) return answer(conn, resume, () => conn.send(503, refusal));
       if (transfer === undefined) return resume();
       if (over) {

@@ -15,6 +15,7 @@ import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { messageInfo, receive } from "./receive.js";
 import { toSmtpServerOptions } from "./smtp-server-options.js";
+import { sendTooBigAs534, tooBigError } from "./too-big.js";
 import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
 export type { MessageInfo, WaitOptions } from "./inbox.js";
@@ -190,8 +191,9 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
         logger.commandBytes(session.id, command);
         onCommand.call(this, command, next);
       };
+      if (hiddenLimit !== Infinity) sendTooBigAs534(connection);
       if (options.extensions?.chunking === true) {
-        enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1 });
+        enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
       }
       callback();
     },
@@ -278,7 +280,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, counted, ...(onChunk ? { onChunk } : {}) }).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
-        const tooBig = Object.assign(new Error(`Message exceeds fixed maximum message size ${options.size ?? 0}`), { responseCode: 552 });
+        const tooBig = tooBigError(options.size ?? 0);
         if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
         // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
         repeatRcpts(session);

@@ -5,6 +5,7 @@
  * @module
  */
 import { checkMilliseconds } from "../constants.js";
+import { timeoutUnitHint } from "../error-text.js";
 import type { ReceivedMessage } from "./debug-server.js";
 
 /** {@link ReceivedMessage} but its data and size: what is known when the data begins. */
@@ -14,7 +15,7 @@ export type MessageInfo = Omit<ReceivedMessage, "data" | "size">;
 export interface WaitOptions {
   /**
    * Milliseconds to wait before rejecting with a `DOMException` named `"TimeoutError"` that says
-   * how many messages arrived; default 5000 (node:test has no timeout of its own: a test
+   * how many messages arrived (under 1000, also that the unit is ms, not Python's seconds); default 5000 (node:test has no timeout of its own: a test
    * awaiting a message that never comes would otherwise never end).
    */
   readonly timeout?: number | null | undefined;
@@ -93,7 +94,7 @@ export class Inbox {
       };
       const onAbort = (): void => waiter.reject(signal?.reason);
       const timer = setTimeout(() => waiter.reject(new DOMException(
-        `No ${this.#wanted(count)} within ${timeout} ms (${this.messages.length} received) on the debugging server at ${this.#where()}`, "TimeoutError")), timeout);
+        `No ${this.#wanted(count)} within ${timeout} ms (${this.messages.length} received) on the debugging server at ${this.#where()}${timeoutUnitHint(timeout)}`, "TimeoutError")), timeout);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.add(waiter);
     });

@@ -43,12 +43,13 @@ test("probe --lmtp --starttls: LHLO, STARTTLS, LHLO over TLS; the TLS details ar
   });
 });
 
-test("send --lmtp --require-tls to an LMTP server without STARTTLS exits 5 having sent no transaction", async () => {
+test("send --lmtp --require-tls to an LMTP server without STARTTLS exits 5 having sent no transaction; its advice is LMTP's (no 465, no --ssl: a usage error with --lmtp)", async () => {
   await withPeer({ lmtp: true }, async (peer) => {
     const r = await run(["send", "--lmtp", "--require-tls", "--helo", "client.test", "--server", `127.0.0.1:${peer.port}`,
       "--from", "a@example.org", "--to", "b@example.org"], { input: MESSAGE });
     assert.equal(r.code, 5, r.stdout + r.stderr);
-    assert.match(r.stderr, /does not offer STARTTLS and --require-tls was given/);
+    assert.match(r.stderr, /does not offer STARTTLS and --require-tls was given: look for an LMTP port of the server that offers STARTTLS \(smtplib speaks LMTP over TLS only with STARTTLS; --ssl is SMTP only\)/);
+    assert.doesNotMatch(r.stderr, /465|with --ssl/);
     assert.deepEqual(peer.commands.filter((c) => !/^(LHLO|QUIT)/.test(c)), []);
   });
 });

@@ -25,6 +25,13 @@ test("loginHint: a server that offers neither AUTH nor STARTTLS: the whole hint 
     " (the server requires a login but offers no AUTH on this connection: its submission port may, 587 with --require-tls or 465 with --ssl, with --user and --password-env)");
 });
 
+test("loginHint --lmtp: a server that offers neither AUTH nor STARTTLS: the hint names no submission port and no --ssl (a usage error with --lmtp)", () => {
+  const refused = new SMTPSenderRefused(530, "5.7.0 Authentication required", "a@x.test");
+  const hint = loginHint(refused, client([["size", "1000"]], false), cmd({ lmtp: true }));
+  assert.equal(hint, " (the server requires a login but offers no AUTH and no STARTTLS on this connection: another LMTP port of the server may (over TLS with --require-tls only; --ssl is SMTP only), with --user and --password-env)");
+  assert.doesNotMatch(hint, /465|587|with --ssl/);
+});
+
 test("loginHint: after a login (--user given), a server without STARTTLS gets no hint: its own text is all that is known", () => {
   const refused = new SMTPSenderRefused(530, "5.7.0 Authentication required", "a@x.test");
   assert.equal(loginHint(refused, client([["auth", "PLAIN"]], false), cmd({ user: "u" })), "");

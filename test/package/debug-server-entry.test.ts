@@ -61,7 +61,7 @@ test("waitForMessages: a message that never comes is a TimeoutError that says so
   await using server = await startDebugServer();
   await assert.rejects(server.waitForMessages(1, { timeout: 20 }), (err: Error) => {
     assert.equal(err.name, "TimeoutError");
-    assert.equal(err.message, `No message within 20 ms (0 received) on the debugging server at 127.0.0.1:${server.port}`);
+    assert.equal(err.message, `No message within 20 ms (0 received) on the debugging server at 127.0.0.1:${server.port} (timeouts are in milliseconds here, not seconds as in Python's smtplib: for 20 s, give 20000)`);
     return true;
   });
 });

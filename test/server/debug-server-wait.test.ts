@@ -40,3 +40,13 @@ test("waitForMessages: a signal shared by many waits keeps no listener of those 
     assert.equal(getEventListeners(controller.signal, "abort").length, 0);
   });
 });
+
+test("waitForMessages: a timeout under 1000 ms rejects with the client's unit hint (a Python porter's seconds), its words exact", async () => {
+  await withServer({}, async (server) => {
+    await assert.rejects(server.waitForMessages(1, { timeout: 5 }), (err: Error) => {
+      assert.equal(err.name, "TimeoutError");
+      assert.equal(err.message, `No message within 5 ms (0 received) on the debugging server at 127.0.0.1:${server.port} (timeouts are in milliseconds here, not seconds as in Python's smtplib: for 5 s, give 5000)`);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * The refusal of a message over the debugging server's size limit when smtp-server does not
+ * enforce it (SIZE hidden: `extensions: { size: false }`), with the enhanced status of the one
+ * smtp-server sends itself.
+ * @module
+ */
+import type { SMTPServer } from "smtp-server";
+
+type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
+
+/** The text of {@link tooBigError}'s message, before the limit. */
+const TOO_BIG = "Message exceeds fixed maximum message size ";
+
+/** The 552 for a message past `limit` bytes, for onData's callback. */
+export function tooBigError(limit: number): Error {
+  return Object.assign(new Error(`${TOO_BIG}${limit}`), { responseCode: 552 });
+}
+
+/**
+ * Has `connection` send {@link tooBigError}'s 552 with 5.3.4 (RFC 3463: message too big for
+ * system), as smtp-server sends its own: onData's refusals go out with the status of a bare
+ * 552, 5.2.2 (mailbox full), which a client (the CLI's size hint among them) reads as a full
+ * mailbox, not as the message's size.
+ */
+export function sendTooBigAs534(connection: Connection): void {
+  const send = connection.send;
+  connection.send = function (this: Connection, code, data, context) {
+    const tooBig = context === undefined && code === 552 && typeof data === "string" && data.startsWith(TOO_BIG);
+    send.call(this, code, data, tooBig ? "MESSAGE_TOO_BIG" : context);
+  };
+}
