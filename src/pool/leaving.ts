@@ -15,7 +15,7 @@ export class Leaving {
   readonly #ending = new Map<SMTP, Promise<void>>();
   /** Told when a connection has closed (its client may let go of the pool's signal). */
   readonly #closed: (client: SMTP) => void;
-  /** Told when a QUIT has ended: a waiting call may now open a connection. */
+  /** Told when a QUIT (or a graceful end) has ended: a waiting call may now open a connection. */
   readonly #quitEnded: () => void;
 
   /** `closed` is told of each connection once it has closed, `quitEnded` once a QUIT has ended. */
@@ -24,9 +24,12 @@ export class Leaving {
     this.#quitEnded = quitEnded;
   }
 
-  /** How many connections are saying QUIT. */
+  /**
+   * How many connections are saying goodbye, still open at the server with no call: those
+   * saying QUIT, and those gone while an aborted call's graceful end is under way on them.
+   */
   get quitting(): number {
-    return this.#quitting.size;
+    return this.#quitting.size + this.#ending.size;
   }
 
   /** Says QUIT and closes (see `quitMember`: hung up on if the server does not answer in time). */
@@ -60,6 +63,7 @@ export class Leaving {
       this.#ending.delete(client);
       client.close();
       this.#closed(client);
+      this.#quitEnded();
     });
   }
 
