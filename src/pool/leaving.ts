@@ -15,7 +15,7 @@ export class Leaving {
   readonly #ending = new Map<SMTP, Promise<void>>();
   /** Told when a connection has closed (its client may let go of the pool's signal). */
   readonly #closed: (client: SMTP) => void;
-  /** Told when a QUIT has ended: a waiting call may now open a connection. */
+  /** Told when a QUIT (or a graceful end) has ended: a waiting call may now open a connection. */
   readonly #quitEnded: () => void;
 
   /** `closed` is told of each connection once it has closed, `quitEnded` once a QUIT has ended. */
@@ -24,13 +24,22 @@ export class Leaving {
     this.#quitEnded = quitEnded;
   }
 
-  /** How many connections are saying QUIT. */
+  /**
+   * How many connections are saying goodbye, still open at the server with no call: those
+   * saying QUIT, and those gone while an aborted call's graceful end is under way on them.
+   */
   get quitting(): number {
-    return this.#quitting.size;
+    return this.#quitting.size + this.#ending.size;
   }
 
   /** Says QUIT and closes (see `quitMember`: hung up on if the server does not answer in time). */
   quit(member: Member): Promise<void> {
+    // Gone already, an aborted call's graceful end under way on it (the pool's close() in the
+    // same tick as that abort): no QUIT can go; it ends as `gone` says, and close() waits for it.
+    if (!member.client.connected) {
+      const ending = this.#endAlone(member.client);
+      if (ending !== null) return ending;
+    }
     const done = quitMember(member);
     this.#quitting.add(done);
     const left = (): void => {
@@ -49,18 +58,28 @@ export class Leaving {
    * that the message the caller was told may have been delivered is not cut short.
    */
   gone(client: SMTP): void {
+    if (this.#endAlone(client) !== null) return;
+    client.close();
+    this.#closed(client);
+  }
+
+  /**
+   * `client`'s graceful end under way (see `gone`), followed until its socket has closed and
+   * the pool has let go of it; `null` when none is. Followed once, however often asked.
+   */
+  #endAlone(client: SMTP): Promise<void> | null {
+    const known = this.#ending.get(client);
+    if (known !== undefined) return known;
     const ending = endingAlone(client);
-    if (ending === null) {
-      client.close();
-      this.#closed(client);
-      return;
-    }
-    this.#ending.set(client, ending);
-    void ending.then(() => {
+    if (ending === null) return null;
+    const ended = ending.then(() => {
       this.#ending.delete(client);
       client.close();
       this.#closed(client);
+      this.#quitEnded();
     });
+    this.#ending.set(client, ended);
+    return ended;
   }
 
   /**

@@ -296,7 +296,7 @@ export class SMTPPool {
 
   /**
    * The connections that count against `maxConnections`: those in the pool and those being
-   * opened; those saying goodbye (QUIT sent, its reply due) only beyond `maxConnections` of
+   * opened; those saying goodbye (QUIT sent, its reply due; or gone, an aborted call's end still being sent) only beyond `maxConnections` of
    * them. A retired connection's replacement thus opens at once, without waiting a round trip
    * (or a slow server's 5 s) for the 221; the server sees at most 2 x `maxConnections`
    * connections, the extra ones only for as long as a QUIT takes.

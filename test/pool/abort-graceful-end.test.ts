@@ -98,3 +98,22 @@ test("pool: close() while a dropped connection still sends an aborted call's end
   assert.equal(socket().destroyed, true, "destroyed once the grace is over");
   await closing;
 });
+
+test("pool: close() in the same tick as the abort of a call whose end of data is still in the socket resolves only once that socket has closed", { timeout: 20_000 }, async (t) => {
+  mockTimers(t);
+  const { pool, socket } = await stallingPool();
+  const ac = new AbortController();
+  const reason = new Error("caller gave up");
+  const call = pool.sendmail("a@x.test", ["b@y.test"], "hi", [], [], { signal: ac.signal });
+  while (socket()?.writableLength === 0 || socket() === undefined) await turn();
+  ac.abort(reason);
+  let closed = false;
+  const closing = pool.close().then(() => { closed = true; });
+  await assert.rejects(call, (err) => err === reason);
+  for (let i = 0; i < 5; i++) await turn();
+  assert.equal(socket().destroyed, false, "what was written still gets its grace");
+  assert.equal(closed, false, "close() resolved with a socket of the pool still open");
+  t.mock.timers.tick(CLOSE_GRACE_MS);
+  assert.equal(socket().destroyed, true, "destroyed once the grace is over");
+  await closing;
+});
