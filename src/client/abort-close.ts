@@ -17,6 +17,8 @@ export interface Progress {
   sending: Conversation | undefined;
   /** True once its message (or BDAT LAST) is all written: only the final reply is due. */
   written: boolean;
+  /** True while only its envelope is written and it waits for replies due ahead (see `FlowOptions.holding`): an abort leaves the connection. */
+  holding: boolean;
   /** Its final reply's slots, once its writing is done (see {@link abortClosing}). */
   final: readonly Slot[] | undefined;
   /** The connection's `writes` then: more since, and other calls wrote behind it. */
@@ -45,7 +47,7 @@ export interface Progress {
 export function abortClosing(progress: Progress, reason: unknown): SMTPServerDisconnected | undefined {
   const { sending, written, final } = progress;
   if (sending === undefined) return undefined;
-  if (!written) return new SMTPServerDisconnected("Connection closed: a call was aborted while its transaction was being sent", { cause: reason });
+  if (!written) return progress.holding ? undefined : new SMTPServerDisconnected("Connection closed: a call was aborted while its transaction was being sent", { cause: reason });
   const last = final?.[final.length - 1];
   if (final !== undefined && (last === undefined || last.done || sending.writes !== progress.writes)) return undefined;
   // A call ahead (pipelined BDAT, written whole) still waits for its reply: it stays too.

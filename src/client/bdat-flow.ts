@@ -94,8 +94,14 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     envelopeSlots = group.slots;
     const mail = envelopeSlots[0]!;
     if (group.before !== undefined && !group.before.done) {
-      await conv.settled(mail);
+      opts.holding?.(true); // an abort now leaves the connection (see abortClosing)
+      await conv.settled(mail).finally(() => opts.holding?.(false));
       if (conv.channel.closed || mail.reply?.code !== 250) await readEnvelope(conv, env, envelopeSlots, [], true, true, true);
+      // Aborted meanwhile: nothing of the message was sent; its envelope is reset.
+      if (opts.signal?.aborted === true) {
+        await abandon(conv, (await drain(conv, envelopeSlots))?.code ?? 0, true);
+        throw opts.signal.reason;
+      }
     }
   } else if (opts.pipelining) {
     envelopeSlots = openGroup(conv, envelopeCommands(env), true);

@@ -109,7 +109,12 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       // is refused with it now, not after the dataTermination timeout; copies of it that
       // come for the others are read and dropped, any other reply passes them by.
       outcomes.refuseRest(reply);
-      const copy = (r: SMTPReply): boolean => r.code === reply.code && r.message === reply.message;
+      // A copy has its code and enhanced status (its text may name its own recipient, as
+      // "503 5.5.0 <r2@y> ..."), or, without an enhanced status, its code and text.
+      const status = reply.enhancedStatus;
+      const copy = status !== undefined
+        ? (r: SMTPReply): boolean => r.code === reply.code && r.enhancedStatus === status
+        : (r: SMTPReply): boolean => r.code === reply.code && r.message === reply.message;
       for (let j = 1; j < pending.final.length; j++) pending.final[j]!.optional = copy;
       break;
     }

@@ -234,7 +234,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
   /** Runs one transaction; with pipelining, releases the call queue once the data is written. */
   private async transact(req: Request, options: SendMessageOptions, watch: CallWatch | undefined): Promise<Delivery> {
     this.buildEarly(req);
-    const progress: Progress = { sending: undefined, written: false, final: undefined, writes: 0, ahead: undefined, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress, watch) : undefined };
+    const progress: Progress = { sending: undefined, written: false, holding: false, final: undefined, writes: 0, ahead: undefined, watch, meter: options.onProgress ? new ProgressMeter(options.onProgress, watch) : undefined };
     if (!options.signal) {
       const next = await this.exclusive(() => this.startTransaction(req, undefined, progress));
       return next();
@@ -333,7 +333,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     };
     let pending: Pending;
     try {
-      pending = await send(conv, env, req.body, { pipelining, chunking, written, meter, ...(flow.signal ? { signal: flow.signal } : {}) });
+      pending = await send(conv, env, req.body, { pipelining, chunking, written, holding: req.body.kind === "stream" ? (held) => { progress.holding = held; } : undefined, meter, ...(flow.signal ? { signal: flow.signal } : {}) });
     } finally {
       flow.release();
     }

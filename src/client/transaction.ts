@@ -40,6 +40,13 @@ export interface FlowOptions {
    * It tells `meter` the whole size (the last piece's report: see `writePieces`).
    */
   written?: () => void;
+  /**
+   * Told `true` while the call, its envelope written and nothing of its message, waits for
+   * the replies due ahead of its MAIL before it reads its stream (see `sendBdat`), `false`
+   * once that wait is over: an abort meanwhile leaves the connection open (the calls ahead
+   * keep their replies), and the call ends its transaction with RSET.
+   */
+  holding?: ((held: boolean) => void) | undefined;
   /** The caller's `onProgress`, told of each piece of the message written (see `ProgressMeter`). */
   meter?: ProgressMeter | undefined;
 }

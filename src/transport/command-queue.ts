@@ -166,7 +166,7 @@ export class CommandQueue {
     slot.resolve = resolve;
     slot.reject = reject;
     this.#waiting++;
-    const head = this.#slots.first;
+    const head = this.#clocked();
     if (head !== undefined && head.deadline === Number.POSITIVE_INFINITY) this.#arm(head);
   }
 
@@ -251,8 +251,8 @@ export class CommandQueue {
     if (failure && this.#failure === null) return this.#fatal(failure);
     // A new head starts its clock now, once per chunk rather than once per reply in it (a
     // pipelined group's replies come together); a head that did not change keeps its clock.
-    const head = this.#slots.first;
-    if (advanced && head !== undefined && this.#waiting > 0) this.#arm(head);
+    const head = advanced && this.#waiting > 0 ? this.#clocked() : undefined;
+    if (head !== undefined) this.#arm(head);
   }
 
   /** Lifts the seal once the TLS handshake has replaced the socket. */
@@ -304,12 +304,31 @@ export class CommandQueue {
     this.#timer = setTimeout(() => this.#check(), delay);
   }
 
+  /**
+   * The slot whose clock runs: the head, or, while the head is optional (`Slot.optional`: a
+   * reply that may never come, LMTP's BDAT LAST with every recipient refused), the first
+   * slot after it that a reply must answer. An optional head's own clock would hold a later
+   * command for its limit (`dataTermination`, 10 min by default) and blame it on a command
+   * that owed no reply. One field read per arming when the head is not optional.
+   */
+  #clocked(): Slot | undefined {
+    const head = this.#slots.first;
+    if (head === undefined || head.optional === null) return head;
+    for (let i = 1, slot = this.#slots.at(1); slot !== undefined; slot = this.#slots.at(++i)) {
+      if (slot.optional === null) return slot;
+    }
+    return head;
+  }
+
   #check(): void {
     this.#timer = undefined;
-    const head = this.#slots.first;
+    const head = this.#clocked();
     if (head === undefined || head.deadline === Number.POSITIVE_INFINITY || this.#failure !== null) return;
     const left = head.deadline - performance.now();
     if (left > 0) return this.#schedule(left);
+    // The optional slots ahead of it got no reply, which they may: passed over, so that the
+    // timeout is the timed-out command's own (not "behind" another's).
+    while (this.#slots.first !== head) this.#settle(this.#slots.first!, PASSED_OVER);
     const { timeout, phase } = head.kind;
     const command = head.command;
     this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}${timeoutUnitHint(timeout)}`, phase, timeout, { command }));

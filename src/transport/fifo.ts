@@ -21,6 +21,11 @@ export class Fifo<T> {
     return this.#items[this.#head];
   }
 
+  /** The item `index` places after the oldest (0: the oldest), or `undefined` past the newest. */
+  at(index: number): T | undefined {
+    return index < this.length ? this.#items[this.#head + index] : undefined;
+  }
+
   /** The newest item, or `undefined` when empty. */
   get last(): T | undefined {
     return this.length === 0 ? undefined : this.#items[this.#items.length - 1];

@@ -28,3 +28,15 @@ it("property: push, shift, first, length and drain match an array's push, shift,
     }
   }), { numRuns: 200 });
 });
+
+it("at(i) is the item i places after the oldest, across the spent head's compaction; undefined past the newest", () => {
+  const fifo = new Fifo<number>();
+  for (let i = 0; i < 3000; i++) fifo.push(i);
+  for (let i = 0; i < 1500; i++) fifo.shift();
+  assert.equal(fifo.at(0), 1500);
+  assert.equal(fifo.at(1), 1501);
+  assert.equal(fifo.at(1499), 2999);
+  assert.equal(fifo.at(1500), undefined);
+  fifo.shift();
+  assert.equal(fifo.at(0), 1501);
+});
