@@ -12,8 +12,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTP, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
-import { unstartedCalls } from "../../src/client/unsent.js";
-import { failedBehind } from "../../src/client/unsent.js";
+import { failedBehind, unstartedCalls } from "../../src/client/unsent.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
 
