@@ -10,7 +10,7 @@ import { outOfStep, type Slot } from "../transport/command-queue.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
-import { AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
+import { addRecipientSlots, AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
 import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
 import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
 import {
@@ -216,7 +216,7 @@ async function sendLmtpWhole(conv: Conversation, env: Envelope, parts: Buffer[],
   commands.push(large ? bdatHeader(size, true) : bdatCommand(parts, true, size));
   const slots = openGroup(conv, commands, true);
   const final = slots.splice(-1);
-  for (let i = 1; i < env.to.length; i++) final.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`, true));
+  addRecipientSlots(conv, final, env.to.length, true);
   if (large) await writePieces(conv, parts, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
   opts.written?.();
   const last = slots[slots.length - 1]!;

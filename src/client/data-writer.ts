@@ -254,8 +254,14 @@ function endData(conv: Conversation, stuffer: DotStuffer, last: Buffer[], accept
  */
 export function finalSlots(conv: Conversation, last: Command, accepted: number, followed = false): Slot[] {
   const slots = conv.pipeline([last], undefined, followed);
-  if (conv.dialect === "lmtp") {
-    for (let i = 1; i < accepted; i++) slots.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`, followed));
-  }
+  if (conv.dialect === "lmtp") addRecipientSlots(conv, slots, accepted, followed);
   return slots;
+}
+
+/**
+ * LMTP: adds to `slots` (the end of data's own, first) one slot per further recipient, up to
+ * `recipients` in all: the end of data gets a reply per recipient (RFC 2033 §4.2).
+ */
+export function addRecipientSlots(conv: Conversation, slots: Slot[], recipients: number, followed: boolean): void {
+  for (let i = 1; i < recipients; i++) slots.push(conv.expect("dataTermination", `end of data (recipient ${i + 1})`, followed));
 }
