@@ -10,6 +10,7 @@
 
 import { asBuffer } from "./bytes.js";
 import { loadKernel, type StuffKernel } from "./dot-stuff-wasm.js";
+import { allocFromSlab } from "./slab.js";
 
 /** The carriage return and line feed octets. */
 export const CR = 0x0d;
@@ -69,11 +70,12 @@ export class DotStuffer {
 
   /**
    * Returns the stuffed form of `chunk` (the same bytes, uncopied, when nothing changes).
-   * A changed chunk is copied into a buffer from `allocate` (by default a new one), which
-   * a writer may take from buffers it reuses; a chunk too large for one kernel call is
+   * A changed chunk is copied into a buffer from `allocate` (by default a new one, or a
+   * view of a shared slab from 4 KiB to 128 KiB: see slab.ts), which a writer may take from
+   * buffers it reuses; a chunk too large for one kernel call is
    * joined into a new buffer whatever `allocate` is.
    */
-  push(chunk: Uint8Array, allocate: Allocate = Buffer.allocUnsafe): Buffer {
+  push(chunk: Uint8Array, allocate: Allocate = allocFromSlab): Buffer {
     const b = asBuffer(chunk);
     if (b.length === 0) return b;
     this.#empty = false;
