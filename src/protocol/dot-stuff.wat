@@ -12,10 +12,9 @@
 ;; (a CR counts +1 as it sends CRLF, the LF dropped right after it in the same chunk -1;
 ;; an inserted "." or CR, or an LF dropped at the start of a chunk, counts +1).
 ;;
-;; 16 bytes are checked at once (SIMD): a block whose line ends are all CRLF within the
-;; block and where no line starts with "." is copied as it is; otherwise the bytes before
-;; the first byte that needs the state machine are copied and that byte is handled alone.
-;; The 16-byte store may write up to 15 bytes past the output end (OUT_SLACK).
+;; Mid-line, 16 bytes are checked at once (SIMD): a block without CR or LF is copied as
+;; it is; otherwise the bytes before the first CR/LF are copied and that byte is handled
+;; alone. The 16-byte store may write up to 15 bytes past the output end (OUT_SLACK).
 (module
   (memory (export "memory") 13)
   ;; Input area: 0 .. IN_MAX (256 KiB); output area: OUT .. OUT + 2 * IN_MAX + 16.
@@ -26,45 +25,30 @@
 
   (func (export "stuff") (param $n i32) (param $state i32) (result i32)
     (local $i i32) (local $o i32) (local $b i32) (local $v v128) (local $m i32)
-    (local $lineStart i32) (local $afterCR i32) (local $edits i32) (local $cr i32) (local $lf i32)
+    (local $lineStart i32) (local $afterCR i32) (local $edits i32)
     (local.set $lineStart (i32.and (local.get $state) (i32.const 1)))
     (local.set $afterCR (i32.and (local.get $state) (i32.const 2)))
     (local.set $o (i32.const 262144))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        ;; Fast path: a whole block ahead and no CR already sent as CRLF.
+        ;; Fast path: mid-line, a whole block ahead.
         (if (i32.and
-              (i32.eqz (local.get $afterCR))
+              (i32.eqz (i32.or (local.get $lineStart) (local.get $afterCR)))
               (i32.le_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
           (then
             (local.set $v (v128.load (local.get $i)))
+            (local.set $m (i8x16.bitmask (v128.or
+              (i8x16.eq (local.get $v) (i8x16.splat (i32.const 13)))
+              (i8x16.eq (local.get $v) (i8x16.splat (i32.const 10))))))
             (v128.store (local.get $o) (local.get $v))
-            (local.set $cr (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 13)))))
-            (local.set $lf (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 10)))))
-            ;; The bytes that need the state machine: a CR not followed by an LF in the
-            ;; block (a CR in the last lane counts: its LF is handled one byte at a
-            ;; time), an LF not right after a CR of the block, and a "." that starts a
-            ;; line (after an LF of the block, or in lane 0 at a line start).
-            (local.set $m (i32.or
-              (i32.or
-                (i32.and (local.get $cr) (i32.xor (i32.shr_u (local.get $lf) (i32.const 1)) (i32.const -1)))
-                (i32.and (local.get $lf) (i32.xor (i32.shl (local.get $cr) (i32.const 1)) (i32.const -1))))
-              (i32.and
-                (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 46))))
-                (i32.or (i32.shl (local.get $lf) (i32.const 1)) (local.get $lineStart)))))
             (if (i32.eqz (local.get $m))
               (then
-                ;; Unchanged: CRLF line ends only, no line starting with ".".
-                (local.set $lineStart (i32.shr_u (local.get $lf) (i32.const 15)))
                 (local.set $i (i32.add (local.get $i) (i32.const 16)))
                 (local.set $o (i32.add (local.get $o) (i32.const 16)))
                 (br $next)))
-            ;; Keep the bytes before the first such byte; handle that one below.
+            ;; Keep the bytes before the first CR/LF; handle that one below.
             (local.set $m (i32.ctz (local.get $m)))
-            (local.set $lineStart (i32.and (i32.const 1) (i32.shr_u
-              (i32.or (i32.shl (local.get $lf) (i32.const 1)) (local.get $lineStart))
-              (local.get $m))))
             (local.set $i (i32.add (local.get $i) (local.get $m)))
             (local.set $o (i32.add (local.get $o) (local.get $m)))))
         ;; One byte through the state machine.
