@@ -264,7 +264,7 @@ export class SMTPPool {
     const opened = this.#opener.open();
     let up: SMTP | Member;
     try { // meanwhile the call waits among the others (TurnQueue.firstOf)
-      up = await this.#waiters.firstOf(untilAborted(opened, signal), ticket, signal, this.#idle);
+      up = await this.#waiters.firstOf(untilAborted(opened, signal), ticket, this.#idle);
     } catch (err) {
       if (signal?.aborted && err === signal.reason) this.#adoptLater(opened); // the caller gave up while it connected
       else {
