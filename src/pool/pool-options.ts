@@ -47,10 +47,12 @@ export interface PoolOptions extends SMTPOptions {
    * Most calls that may wait for their turn at once: for the rate limit, or for a
    * connection when every one is busy and no more may open. A call that would wait
    * beyond them rejects at once with `SMTPPoolQueueFull`, having sent nothing. Calls
-   * given a connection (at most `maxConnections` x `maxInFlight`) do not count; a call
+   * given a connection (at most `maxConnections` x `maxInFlight`) do not count, nor do calls
+   * opening a connection of their own without having waited (at most `maxConnections`); a call
    * that waited counts until it is given one, including while it opens one for itself
-   * (greeting, TLS, login). A call let in is never turned away later (one run again on another connection waits as
-   * needed). A whole number from 0 (never wait); default `Infinity`, no bound, so that
+   * (greeting, TLS, login). A call let in (it waited, or began to open a connection) is never
+   * turned away later (one run again on another connection, its own greeted with 421, say,
+   * waits as needed). A whole number from 0 (never wait); default `Infinity`, no bound, so that
    * `Promise.all(batch.map(...))` over a batch of any size still sends every message.
    */
   maxQueued?: number | null | undefined;
