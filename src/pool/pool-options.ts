@@ -8,8 +8,8 @@ import { checkSMTPOptions, POOL_NODEMAILER_HINTS, SMTP_OPTION_KEYS, type Checked
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkNumber, checkPort, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import { describeValue } from "../errors.js";
-import { checkMilliseconds } from "../constants.js";
-import { splitHostPort, type HostAdvice } from "../client/host-port.js";
+import { checkMilliseconds, LMTP_PORT } from "../constants.js";
+import { LMTP_IMPLICIT_TLS, splitHostPort, type HostAdvice } from "../client/host-port.js";
 import { SMTP } from "../client/smtp.js";
 import type { RateLimit } from "./rate-limit.js";
 
@@ -72,8 +72,22 @@ export function positive(name: string, value: number | undefined, fallback: numb
 /** The advice of a pool's errors about its `host` (a URL, a user part), in the pool's options: not `connect()`, `SMTP_SSL` or `login()`. */
 const POOL_HOST_ADVICE: HostAdvice = {
   apart: '{ host: "mail.example.org", port: 587 }',
-  implicitTLS: 'protocol: "smtps"',
+  implicitTLS: 'protocol: "smtps" (TLS from the first byte, port 465)',
   credentials: "the auth option, auth: { user, password }",
+};
+
+/** {@link POOL_HOST_ADVICE} for `protocol: "lmtp"`: LMTP's port, and STARTTLS for `smtps://` (`protocol: "smtps"` speaks SMTP). */
+const LMTP_POOL_HOST_ADVICE: HostAdvice = {
+  ...POOL_HOST_ADVICE,
+  apart: `{ host: "mail.example.org", port: ${LMTP_PORT} }`,
+  implicitTLS: LMTP_IMPLICIT_TLS,
+};
+
+/** {@link POOL_NODEMAILER_HINTS} for `protocol: "lmtp"`: LMTP has no TLS from the first byte. */
+const LMTP_POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  ...POOL_NODEMAILER_HINTS,
+  secure: "Nodemailer's: LMTP has no TLS from the first byte (protocol: \"smtps\" speaks SMTP); for STARTTLS set requireTLS: true",
+  lmtp: "Nodemailer's: protocol: \"lmtp\" is given already, leave it out",
 };
 
 /**
@@ -99,7 +113,8 @@ const RATE_LIMIT_KEYS = keysOf({ messages: true, interval: true } satisfies AllK
 export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; client: Checked<SMTPOptions> } {
   if (value === undefined) throw new TypeError("SMTPPool needs options: at least { host }");
   const given = optionsObject(value, "SMTPPool options");
-  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option", POOL_NODEMAILER_HINTS);
+  const lmtp = given["protocol"] === "lmtp";
+  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option", lmtp ? LMTP_POOL_NODEMAILER_HINTS : POOL_NODEMAILER_HINTS);
   const options = withoutNulls(given);
   if (typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describeValue(options["host"])}`);
   const { protocol } = options;
@@ -119,6 +134,6 @@ export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; 
   // A client made now (no I/O) checks the client's options as the first connection's
   // would: a bad timeout, limit or debug level fails here, not at the first send.
   new SMTP(clientOptions);
-  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1, POOL_HOST_ADVICE);
+  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1, lmtp ? LMTP_POOL_HOST_ADVICE : POOL_HOST_ADVICE);
   return { pool: options as unknown as Checked<PoolOptions>, client: clientOptions };
 }
