@@ -90,6 +90,13 @@ const LMTP_POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
   lmtp: "Nodemailer's: protocol: \"lmtp\" is given already, leave it out",
 };
 
+/** {@link POOL_NODEMAILER_HINTS} for `protocol: "smtps"`, which has TLS from the first byte already (as `SMTP_SSL`'s). */
+const SMTPS_POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  ...POOL_NODEMAILER_HINTS,
+  secure: "Nodemailer's: protocol: \"smtps\" is TLS from the first byte already, leave it out; for STARTTLS instead, protocol: \"smtp\" with requireTLS: true",
+  lmtp: "Nodemailer's: protocol: \"lmtp\", with requireTLS: true for TLS (LMTP has no TLS from the first byte)",
+};
+
 /**
  * The keys of {@link PoolOptions} beyond the client's, checked by the compiler against the
  * interface (see `AllKeys`): one added there and not here would be refused as unknown.
@@ -113,8 +120,10 @@ const RATE_LIMIT_KEYS = keysOf({ messages: true, interval: true } satisfies AllK
 export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; client: Checked<SMTPOptions> } {
   if (value === undefined) throw new TypeError("SMTPPool needs options: at least { host }");
   const given = optionsObject(value, "SMTPPool options");
+  // The hints for a Nodemailer option follow the protocol given (checked below).
   const lmtp = given["protocol"] === "lmtp";
-  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option", lmtp ? LMTP_POOL_NODEMAILER_HINTS : POOL_NODEMAILER_HINTS);
+  const hints = lmtp ? LMTP_POOL_NODEMAILER_HINTS : given["protocol"] === "smtps" ? SMTPS_POOL_NODEMAILER_HINTS : POOL_NODEMAILER_HINTS;
+  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option", hints);
   const options = withoutNulls(given);
   if (typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describeValue(options["host"])}`);
   const { protocol } = options;

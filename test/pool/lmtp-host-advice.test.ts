@@ -51,3 +51,10 @@ test("LMTP pool: Nodemailer's secure says requireTLS (LMTP has no TLS from the f
   // Without protocol "lmtp", the SMTP advice stays.
   assert.throws(() => new SMTPPool({ host: "127.0.0.1", secure: true } as unknown as PoolOptions), /\(Nodemailer's: protocol: "smtps" for TLS from the first byte \(port 465\); requireTLS: true for STARTTLS\)/);
 });
+
+test("smtps pool: Nodemailer's secure says protocol smtps is TLS from the first byte already, not to set it; lmtp names protocol lmtp with requireTLS", () => {
+  assert.throws(() => new SMTPPool({ host: "127.0.0.1", protocol: "smtps", secure: true } as unknown as PoolOptions),
+    /^TypeError: unknown SMTPPool option "secure" \(Nodemailer's: protocol: "smtps" is TLS from the first byte already, leave it out; for STARTTLS instead, protocol: "smtp" with requireTLS: true\)/);
+  assert.throws(() => new SMTPPool({ host: "127.0.0.1", protocol: "smtps", lmtp: true } as unknown as PoolOptions),
+    /^TypeError: unknown SMTPPool option "lmtp" \(Nodemailer's: protocol: "lmtp", with requireTLS: true for TLS \(LMTP has no TLS from the first byte\)\)/);
+});
