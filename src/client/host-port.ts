@@ -3,6 +3,7 @@
  * @module
  */
 
+import { LMTP_PORT } from "../constants.js";
 import { quoted } from "../errors.js";
 import { checkPort, URL_SCHEME } from "../option-checks.js";
 
@@ -14,7 +15,7 @@ import { checkPort, URL_SCHEME } from "../option-checks.js";
 export interface HostAdvice {
   /** The host and the port given apart, as an example. */
   readonly apart: string;
-  /** What `smtps://` is. */
+  /** What `smtps://` is (and, for LMTP, which has no TLS from the first byte, what to do instead). */
   readonly implicitTLS: string;
   /** Where the user and password go. */
   readonly credentials: string;
@@ -22,9 +23,17 @@ export interface HostAdvice {
   readonly cls?: string;
 }
 
-/** {@link HostAdvice} for `connect()` of class `cls` (`SMTP`, `SMTP_SSL`, `LMTP`). */
+/**
+ * What `smtps://` is, told to an LMTP user (`LMTP`, a pool with `protocol: "lmtp"`): there is
+ * no LMTP over TLS from the first byte, and `SMTP_SSL` or `protocol: "smtps"` would speak
+ * SMTP, so the advice is STARTTLS, as for an LMTP client that reached an implicit-TLS port.
+ */
+export const LMTP_IMPLICIT_TLS = "SMTP with TLS from the first byte, which LMTP does not have: for LMTP over TLS, set requireTLS: true (STARTTLS)";
+
+/** {@link HostAdvice} for `connect()` of class `cls` (`SMTP`, `SMTP_SSL`, `LMTP`: its example port is LMTP's, and `smtps://` is not LMTP's). */
 export function clientHostAdvice(cls = "SMTP"): HostAdvice {
-  return { apart: 'connect("mail.example.org", 587)', implicitTLS: "SMTP_SSL", credentials: "login()", cls };
+  if (cls === "LMTP") return { apart: `connect("mail.example.org", ${LMTP_PORT})`, implicitTLS: LMTP_IMPLICIT_TLS, credentials: "login()", cls };
+  return { apart: 'connect("mail.example.org", 587)', implicitTLS: "SMTP_SSL (TLS from the first byte, port 465)", credentials: "login()", cls };
 }
 
 /**
@@ -37,7 +46,7 @@ function urlAsHost(host: string, scheme: string, advice: HostAdvice): string {
   // or "#" in it that would end the URL's authority before its "@".
   const withUser = host.includes("@");
   const shown = withUser ? "(not shown: it holds a user part)" : quoted(host);
-  const tls = scheme.toLowerCase() === "smtps" ? `; smtps:// is ${advice.implicitTLS} (TLS from the first byte, port 465)` : "";
+  const tls = scheme.toLowerCase() === "smtps" ? `; smtps:// is ${advice.implicitTLS}` : "";
   const user = withUser ? `; the user and password go to ${advice.credentials}` : "";
   return `host must be a host name or address, not a URL ${shown}: give the host and the port apart, as ${advice.apart}${tls}${user}`;
 }

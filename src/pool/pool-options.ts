@@ -8,8 +8,8 @@ import { checkSMTPOptions, POOL_NODEMAILER_HINTS, SMTP_OPTION_KEYS, type Checked
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkNumber, checkPort, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import { describeValue } from "../errors.js";
-import { checkMilliseconds } from "../constants.js";
-import { splitHostPort, type HostAdvice } from "../client/host-port.js";
+import { checkMilliseconds, LMTP_PORT } from "../constants.js";
+import { LMTP_IMPLICIT_TLS, splitHostPort, type HostAdvice } from "../client/host-port.js";
 import { SMTP } from "../client/smtp.js";
 import type { RateLimit } from "./rate-limit.js";
 
@@ -47,10 +47,12 @@ export interface PoolOptions extends SMTPOptions {
    * Most calls that may wait for their turn at once: for the rate limit, or for a
    * connection when every one is busy and no more may open. A call that would wait
    * beyond them rejects at once with `SMTPPoolQueueFull`, having sent nothing. Calls
-   * given a connection (at most `maxConnections` x `maxInFlight`) do not count; a call
+   * given a connection (at most `maxConnections` x `maxInFlight`) do not count, nor do calls
+   * opening a connection of their own without having waited (at most `maxConnections`); a call
    * that waited counts until it is given one, including while it opens one for itself
-   * (greeting, TLS, login). A call let in is never turned away later (one run again on another connection waits as
-   * needed). A whole number from 0 (never wait); default `Infinity`, no bound, so that
+   * (greeting, TLS, login). A call let in (it waited, or began to open a connection) is never
+   * turned away later (one run again on another connection, its own greeted with 421, say,
+   * waits as needed). A whole number from 0 (never wait); default `Infinity`, no bound, so that
    * `Promise.all(batch.map(...))` over a batch of any size still sends every message.
    */
   maxQueued?: number | null | undefined;
@@ -70,8 +72,29 @@ export function positive(name: string, value: number | undefined, fallback: numb
 /** The advice of a pool's errors about its `host` (a URL, a user part), in the pool's options: not `connect()`, `SMTP_SSL` or `login()`. */
 const POOL_HOST_ADVICE: HostAdvice = {
   apart: '{ host: "mail.example.org", port: 587 }',
-  implicitTLS: 'protocol: "smtps"',
+  implicitTLS: 'protocol: "smtps" (TLS from the first byte, port 465)',
   credentials: "the auth option, auth: { user, password }",
+};
+
+/** {@link POOL_HOST_ADVICE} for `protocol: "lmtp"`: LMTP's port, and STARTTLS for `smtps://` (`protocol: "smtps"` speaks SMTP). */
+const LMTP_POOL_HOST_ADVICE: HostAdvice = {
+  ...POOL_HOST_ADVICE,
+  apart: `{ host: "mail.example.org", port: ${LMTP_PORT} }`,
+  implicitTLS: LMTP_IMPLICIT_TLS,
+};
+
+/** {@link POOL_NODEMAILER_HINTS} for `protocol: "lmtp"`: LMTP has no TLS from the first byte. */
+const LMTP_POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  ...POOL_NODEMAILER_HINTS,
+  secure: "Nodemailer's: LMTP has no TLS from the first byte (protocol: \"smtps\" speaks SMTP); for STARTTLS set requireTLS: true",
+  lmtp: "Nodemailer's: protocol: \"lmtp\" is given already, leave it out",
+};
+
+/** {@link POOL_NODEMAILER_HINTS} for `protocol: "smtps"`, which has TLS from the first byte already (as `SMTP_SSL`'s). */
+const SMTPS_POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  ...POOL_NODEMAILER_HINTS,
+  secure: "Nodemailer's: protocol: \"smtps\" is TLS from the first byte already, leave it out; for STARTTLS instead, protocol: \"smtp\" with requireTLS: true",
+  lmtp: "Nodemailer's: protocol: \"lmtp\", with requireTLS: true for TLS (LMTP has no TLS from the first byte)",
 };
 
 /**
@@ -97,7 +120,10 @@ const RATE_LIMIT_KEYS = keysOf({ messages: true, interval: true } satisfies AllK
 export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; client: Checked<SMTPOptions> } {
   if (value === undefined) throw new TypeError("SMTPPool needs options: at least { host }");
   const given = optionsObject(value, "SMTPPool options");
-  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option", POOL_NODEMAILER_HINTS);
+  // The hints for a Nodemailer option follow the protocol given (checked below).
+  const lmtp = given["protocol"] === "lmtp";
+  const hints = lmtp ? LMTP_POOL_NODEMAILER_HINTS : given["protocol"] === "smtps" ? SMTPS_POOL_NODEMAILER_HINTS : POOL_NODEMAILER_HINTS;
+  checkKnownKeys(given, [...POOL_KEYS, ...SMTP_OPTION_KEYS], "SMTPPool option", hints);
   const options = withoutNulls(given);
   if (typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describeValue(options["host"])}`);
   const { protocol } = options;
@@ -117,6 +143,6 @@ export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; 
   // A client made now (no I/O) checks the client's options as the first connection's
   // would: a bad timeout, limit or debug level fails here, not at the first send.
   new SMTP(clientOptions);
-  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1, POOL_HOST_ADVICE);
+  splitHostPort(options["host"], (options["port"] as number | undefined) ?? 0, 1, lmtp ? LMTP_POOL_HOST_ADVICE : POOL_HOST_ADVICE);
   return { pool: options as unknown as Checked<PoolOptions>, client: clientOptions };
 }

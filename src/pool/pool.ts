@@ -10,8 +10,7 @@ import type { MessageInput } from "../client/send-message.js";
 import { checkCallOptions, messageRequest, sendRequest } from "../client/checked-call.js";
 import type { Request } from "../client/request.js";
 import { SMTP } from "../client/smtp.js";
-import { unstartedCalls } from "../client/unsent.js";
-import { failedBehind } from "../client/unsent.js";
+import { failedBehind, unstartedCalls } from "../client/unsent.js";
 import { watchedCalls, type CallWatch } from "../client/call-watch.js";
 import { followSignal, linkSignals, untilAborted } from "../client/abortable.js";
 import type { DeliverOptions, Delivery, SendMessageOptions } from "../client/smtp-transactions.js";
@@ -237,6 +236,7 @@ export class SMTPPool {
       const open = this.#counted();
       if (free && (free.inFlight === 0 || open >= this.#max || served)) return this.#claim(free);
       if (open < this.#max && !served) {
+        QueueBound.admit(place); // not counted (see QueueBound.admit), never refused later
         const own = await this.#openFor(signal, ticket);
         if (own !== undefined) return own;
         refused = true;
@@ -264,7 +264,7 @@ export class SMTPPool {
     const opened = this.#opener.open();
     let up: SMTP | Member;
     try { // meanwhile the call waits among the others (TurnQueue.firstOf)
-      up = await this.#waiters.firstOf(untilAborted(opened, signal), ticket, signal, this.#idle);
+      up = await this.#waiters.firstOf(untilAborted(opened, signal), ticket, this.#idle);
     } catch (err) {
       if (signal?.aborted && err === signal.reason) this.#adoptLater(opened); // the caller gave up while it connected
       else {

@@ -1,7 +1,8 @@
 /**
  * The bound on a pool's waiting calls (`PoolOptions.maxQueued`): a call counts from the
  * first time it has to wait (for the rate limit or a connection) until it is given a
- * connection or fails; one that would wait while `max` calls already do is refused.
+ * connection or fails; one that would wait while `max` calls already do is refused, unless
+ * it was let in before (it waited, or began to open a connection of its own).
  * @module
  */
 
@@ -45,6 +46,15 @@ export class QueueBound {
     place.waiting = true;
     place.admitted = true;
     this.#count++;
+  }
+
+  /**
+   * The call opens a connection of its own: it is let in (never refused after that, should
+   * that connection fail and the call then wait for another), yet not counted, as a call
+   * given a connection is not (there are at most `maxConnections` such calls).
+   */
+  static admit(place: Place): void {
+    place.admitted = true;
   }
 
   /** The call waits no more: it has been given a connection, or has failed. */

@@ -96,15 +96,21 @@ export class TurnQueue {
    * `up` (a connection being opened for the call with `ticket`), or what `take` gives once
    * the call is woken first (a connection freed by a call that ended), whichever comes
    * first; meanwhile the call waits in its place, `opening` (see {@link wait}). A wake-up it
-   * cannot use goes on to the next call. @throws what `up` throws; the signal's reason.
+   * cannot use goes on to the next call, and so does one it was given when `up` rejects
+   * (the call gave up, or its connection failed), even in the same tick. `up` is what ends
+   * the wait when the call gives up: it must reject with the signal's reason then (SMTPPool
+   * passes `untilAborted(opening, signal)`). @throws what `up` throws.
    */
-  async firstOf<T, U>(up: Promise<T>, ticket: number, signal: AbortSignal | undefined, take: () => U | undefined): Promise<T | U> {
+  async firstOf<T, U>(up: Promise<T>, ticket: number, take: () => U | undefined): Promise<T | U> {
     for (;;) {
       let first: T | typeof WOKEN;
       try {
-        first = await Promise.race([up, this.wait(ticket, signal, true).then((): typeof WOKEN => WOKEN)]);
+        // No signal for this wait: were it removed from the queue by an abort, it could not be
+        // told from one woken there (a wake-up to pass on) when both come in the same tick.
+        first = await Promise.race([up, this.wait(ticket, undefined, true).then((): typeof WOKEN => WOKEN)]);
       } catch (err) {
-        if (!this.withdraw(ticket) && !signal?.aborted) this.wakeNext(true);
+        // Still waiting: it leaves, with no wake-up to pass on. Woken already: that wake-up is the next call's.
+        if (!this.withdraw(ticket)) this.wakeNext(true);
         throw err;
       }
       if (first !== WOKEN) {
