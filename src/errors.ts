@@ -65,15 +65,23 @@ export class SMTPException extends Error {
     this.command = options.command;
     if (options.delivery !== undefined) this.delivery = options.delivery;
     this.name = new.target.name;
-    // The stack is formatted now: until then V8 keeps each frame's function, with the closures
-    // of the send path that made it (the request, the message's bytes), alive for as long as
-    // the error is kept (a retry queue's last error per job would keep each failed message).
-    // An Error.prepareStackTrace that throws must not make every error of ours throw instead.
-    try {
-      void this.stack;
-    } catch {
-      // the stack is then formatted when read, as it would be without this
-    }
+    formatStack(this);
+  }
+}
+
+/**
+ * Formats `err`'s stack now, if an `Error`: until then V8 keeps each frame's function, with
+ * the send path's closures (the request, the message's bytes), alive while the error is kept
+ * (a retry queue's last error per job). SMTPException does it when made; a call's other errors
+ * (a `TypeError` made at its turn) as it rejects (`CallTurns.run`). A throwing
+ * `Error.prepareStackTrace` leaves it to be formatted when read. Internal (not exported).
+ */
+export function formatStack(err: unknown): void {
+  if (!(err instanceof Error)) return;
+  try {
+    void err.stack;
+  } catch {
+    // formatted when read, as without this
   }
 }
 
@@ -91,11 +99,10 @@ export class SMTPServerDisconnected extends SMTPException {
   /**
    * LMTP, the connection lost after the end of data and before the first recipient's reply
    * to it (or closed on a first reply that is not valid SMTP): every recipient's outcome as
-   * known, as the map `sendmail` returns: one refused at RCPT with that reply (it did not
-   * get the message), one accepted with code -1 (no reply: whether it got the message is
-   * unknown). `undefined` otherwise (SMTP's one reply to the
-   * end of data answers for all). An own property only when set: not one more line in
-   * every other such error as logged.
+   * known, as the map `sendmail` returns: one refused at RCPT with that reply (it did not get
+   * the message), one accepted with code -1 (no reply: whether it got it is unknown).
+   * `undefined` otherwise (SMTP's one reply to the end of data answers for all). An own
+   * property only when set: not one more line in every other such error as logged.
    */
   declare readonly recipients: Map<string, SMTPReply> | undefined;
 
@@ -164,8 +171,7 @@ export function tellDelivery(why: string, delivery: MessageDelivery): string {
  * error whose {@link SMTPException.delivery} is not yet set gets `"not-delivered"`, and its
  * message (and stack) the words of {@link tellDelivery}, in place (the same error may reach
  * every call that waited for one connection, none of which sent anything: it is changed
- * once); any other value as it is. The caller vouches that nothing was written.
- * Internal (not exported from the package).
+ * once); any other value as it is. The caller vouches that nothing was written. Internal.
  */
 export function sentNothing(err: unknown): unknown {
   if (!(err instanceof SMTPException) || err.delivery !== undefined) return err;
@@ -271,10 +277,7 @@ export class SMTPResponseException extends SMTPException {
   }
 }
 
-/**
- * True for a reply error with code 421: the server is closing the connection (RFC 5321
- * §3.8), and the client has closed it too. Internal (not exported from the package).
- */
+/** True for a reply error with code 421: the server is closing (RFC 5321 §3.8), and the client has closed too. Internal. */
 export function isClosing421(err: unknown): err is SMTPResponseException {
   return err instanceof SMTPResponseException && err.smtpCode === 421;
 }

@@ -5,6 +5,7 @@
  */
 
 import { AsyncResource } from "node:async_hooks";
+import { formatStack } from "../errors.js";
 
 function noop(): void {}
 
@@ -41,6 +42,8 @@ export class CallTurns {
           this.#release();
           resolve(value);
         }, (err: unknown) => {
+          // Not only SMTPException's (formatted when made): see formatStack.
+          formatStack(err);
           this.#release();
           reject(err);
         });

@@ -7,7 +7,7 @@
 
 import { SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError, tellDelivery } from "../errors.js";
 import type { SMTPReply } from "../protocol/reply.js";
-import type { Slot } from "../transport/command-queue.js";
+import { outOfStep, type Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
 import { closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { abandon, quietRset, readEnvelope, refuseAll, type Pending } from "./transaction.js";
@@ -119,7 +119,23 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
       break;
     }
   }
+  if (pending.final[pending.final.length - 1]!.reply !== undefined) closeOnSurplus(conv, pending.accepted.length);
   return outcomes.delivery();
+}
+
+/**
+ * LMTP, every reply due after the data read (`due`, one per recipient accepted): closes the
+ * connection when the server sent one more, which came with them (no command waited for it:
+ * see `Channel.strayReply`). A server that counts recipients otherwise is out of step, and
+ * the next command written would take its surplus reply as its own (a later call's sender or
+ * recipient refused with this message's reply). The call keeps the replies that were due;
+ * calls queued behind it (the next one waits for these replies: see `startTransaction`) find
+ * the connection closed and fail having sent nothing.
+ */
+function closeOnSurplus(conv: Conversation, due: number): void {
+  const extra = conv.channel.strayReply;
+  if (extra === undefined || conv.channel.closed) return;
+  conv.channel.destroy(outOfStep("the end of data", extra, `a reply beyond the ${due} due (one per recipient accepted, RFC 2033 §4.2): the replies are out of step`));
 }
 
 /**

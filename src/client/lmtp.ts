@@ -25,7 +25,9 @@ import type { DataReply } from "./smtp-transactions.js";
  * are reported unknown (code -1), as when the connection is lost. A first reply that
  * refuses the end of data as a command (500-504, or an X.5.Y enhanced status) refuses every
  * recipient at once (a server may send it once, RFC 3030 §2); copies that follow are
- * dropped. With CHUNKING and
+ * dropped. The next call is written only once every reply due after the data has come; one
+ * more that came with them closes the connection (the call keeps those due; calls queued
+ * behind fail unsent), as it would otherwise reach the next command. With CHUNKING and
  * PIPELINING a message in memory goes whole, BDAT LAST with the envelope (one round trip;
  * its replies counted from the RCPT replies); a streamed body's chunks go only once the
  * RCPT replies, and BDAT LAST once its chunks' replies, are in: after a refused chunk the

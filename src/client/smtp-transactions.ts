@@ -339,10 +339,10 @@ export abstract class SMTPTransactions extends SMTPSecure {
     }
     progress.final = pending.final;
     progress.writes = conv.writes;
-    if (!pipelining) {
-      // Lock-step: once the reply to the end of data has come and accepts the message, the
-      // next transaction may start at once; this one's result is built outside the queue.
-      // A refusal is handled here first, so that its RSET precedes the next MAIL.
+    // Lock-step, and LMTP (a reply beyond those due after the data must never reach the next
+    // transaction: see `finish`): once the end of data is accepted the next transaction may start;
+    // this one's result is built outside the queue. A refusal's RSET precedes the next MAIL.
+    if (!pipelining || conv.dialect === "lmtp") {
       const end = pending.final[0]!;
       if (conv.dialect === "smtp") {
         await conv.settled(end);

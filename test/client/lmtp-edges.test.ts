@@ -1,6 +1,7 @@
 /**
- * LMTP edges that already behaved (kept as regression tests): two transactions pipelined
- * on one connection, each matched to its own per-recipient replies; an empty stream over
+ * LMTP edges that already behaved (kept as regression tests): two transactions on one
+ * pipelined connection, each matched to its own per-recipient replies (the second written
+ * once the first's are read: see lmtp-extra-final-reply.test.ts); an empty stream over
  * BDAT (BDAT 0 LAST, a reply per recipient); a server that gives fewer replies than
  * accepted recipients and then goes silent (the timeout closes; the known outcome stays).
  */
@@ -27,12 +28,12 @@ C: one
 C: .
 `;
 
-test("LMTP, two sendmails at once: the second transaction follows the first's '.' without waiting, and each gets its own recipients' replies", async () => {
-  const script = `${TO_TWO}C: MAIL FROM:<b@x.test>
+test("LMTP, two sendmails at once: the second transaction waits for the replies to the first's '.' (a surplus one must not reach it), and each gets its own recipients' replies", async () => {
+  const script = `${TO_TWO}S: 250 2.0.0 r1
+S: 451 4.3.0 r2 later
+C: MAIL FROM:<b@x.test>
 C: RCPT TO:<r3@y.test>
 C: DATA
-S: 250 2.0.0 r1
-S: 451 4.3.0 r2 later
 S: 250 ok
 S: 250 ok
 S: 354 go
@@ -51,7 +52,7 @@ S: 550 5.1.1 r3 gone
     assert.ok(second.status === "rejected");
     assert.deepEqual([...(second.reason as { recipients: Map<string, { code: number }> }).recipients].map(([k, v]) => [k, v.code]), [["r3@y.test", 550]]);
   }, t.options, LMTP);
-  assert.equal(t.flow(), "S 220 | C LHLO | S 250 | C MAIL RCPT RCPT DATA | S 250 250 250 354 | C . MAIL RCPT DATA | S 250 451 250 250 354 | C . | S 550");
+  assert.equal(t.flow(), "S 220 | C LHLO | S 250 | C MAIL RCPT RCPT DATA | S 250 250 250 354 | C . | S 250 451 | C MAIL RCPT DATA | S 250 250 354 | C . | S 550");
 });
 
 test("LMTP with BDAT: an empty stream is BDAT 0 LAST, answered once per recipient", async () => {

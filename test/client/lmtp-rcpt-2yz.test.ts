@@ -26,11 +26,11 @@ S: 252 2.1.5 cannot verify, will attempt delivery
 S: 354 go
 C: one
 C: .
+S: 250 2.0.0 r1 saved
+S: 452 4.2.2 r2 over quota
 C: MAIL FROM:<b@x.test>
 C: RCPT TO:<r3@y.test>
 C: DATA
-S: 250 2.0.0 r1 saved
-S: 452 4.2.2 r2 over quota
 S: 553 5.1.8 sender domain refused
 S: 550 5.5.1 no valid recipients
 S: 503 5.5.1 no valid recipients
