@@ -10,6 +10,7 @@ import { commandText, type CommandEncoding } from "../protocol/commands.js";
 import { rawLineStep, rawTransactionStep, rcptPath } from "../protocol/raw-transaction.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Command, Conversation } from "./conversation.js";
+import type { RawSlot } from "./smtp-base.js";
 
 /** RSET as a command. */
 export const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
@@ -81,8 +82,18 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * `RawTransactionScan`): a MAIL declares by its own parameters (a refusal, read by
  * `getreply()`, is not tied to it: the next MAIL or RSET declares anew), RSET, EHLO, HELO,
  * LHLO, a lone "." and BDAT LAST end them; each forgets the recipients `rcpt()` accepted.
+ * Bytes whose first line is a MAIL are led by RSET where {@link openGroup} would lead one
+ * (its reply read by nobody; replies held for `getreply()` move to `pending` first), as a
+ * raw MAIL given to `docmd`/`putcmd` is; not a MAIL after another line in them, nor one
+ * whose line began in an earlier `send()`, where an RSET would land inside what the caller wrote.
  */
-export function rawWritten(conv: Conversation, bytes: Uint8Array): void {
+export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): void {
+  if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
+    // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
+    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
+    conv.pipeline([RSET], false, true);
+    resetWritten(conv);
+  }
   for (const step of conv.rawScan.push(bytes, conv.dialect === "lmtp" ? conv.accepted.length : undefined)) {
     conv.accepted = [];
     if (step === "end") conv.endTransaction();
@@ -112,6 +123,14 @@ export function rawRecipient(verb: string, args: string): string | undefined {
   const line = args ? `${verb} ${args}` : verb;
   // A RCPT without a path counts too: the server may accept it, and answer its end of data for it.
   return rcptPath(line) ?? (/^\s*RCPT(?:\s|$)/i.test(line) ? "" : undefined);
+}
+
+/** True when `bytes` begin with a whole MAIL line. */
+function startsWithMail(bytes: Uint8Array): boolean {
+  const lf = bytes.indexOf(0x0a);
+  if (lf === -1) return false;
+  const step = rawLineStep(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(lf, 4096)).toString("latin1").replace(/\r$/, ""));
+  return step !== undefined && step !== "end";
 }
 
 /** True when the next transaction must start with RSET (see {@link openGroup}). */
