@@ -85,14 +85,18 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * Bytes whose first line is a MAIL are led by RSET where {@link openGroup} would lead one
  * (its reply read by nobody; replies held for `getreply()` move to `pending` first), as a
  * raw MAIL given to `docmd`/`putcmd` is; not a MAIL after another line in them, nor one
- * whose line began in an earlier `send()`, where an RSET would land inside what the caller wrote.
+ * whose line began in an earlier `send()`, where an RSET would land inside what the caller
+ * wrote, nor while a reply to raw lines written before has yet to come (it would reach the RSET).
  */
 export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): void {
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
-    conv.pipeline([RSET], false, true);
-    resetWritten(conv);
+    // A reply still due to a line written raw before would reach its slot: no RSET then.
+    if (conv.rawScan.repliesOwed <= pending.filter((p) => "reply" in p).length) {
+      conv.pipeline([RSET], false, true);
+      resetWritten(conv);
+    }
   }
   for (const step of conv.rawScan.push(bytes, conv.dialect === "lmtp" ? conv.accepted.length : undefined)) {
     conv.accepted = [];

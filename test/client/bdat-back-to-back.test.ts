@@ -429,3 +429,20 @@ S: 250 sender ok
     assert.equal((await client.getreply()).message, "sender ok");
   });
 });
+
+test("pipelined in-memory BDAT: a raw send() whose first line is MAIL is not led by RSET while the reply to an earlier send()'s line is still due: that reply would reach the RSET", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RCPT TO:<x@y.test>
+C: MAIL FROM:<z@x.test>
+${REFUSED_WHOLE}S: 550 5.1.1 no x
+S: 250 sender ok
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    await client.send("RCPT TO:<x@y.test>\r\n");
+    await client.send("MAIL FROM:<z@x.test>\r\n");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await client.getreply()).message, "5.1.1 no x");
+    assert.equal((await client.getreply()).message, "sender ok");
+  });
+});
