@@ -48,14 +48,16 @@ export function openStreamGroup(conv: Conversation, commands: (Command | string)
  * Writes a command given with the caller's own verb and arguments (`docmd`, `putcmd`,
  * `rset`) and returns its slot. A raw MAIL starts a transaction, so it is led by RSET when
  * {@link openGroup} would lead one: else a server that kept a refused whole transaction's
- * sender (Exim) answers "503 sender already given". A raw RSET counts as that RSET. Either
+ * sender (Exim) answers "503 sender already given"; not while a reply to raw lines written
+ * before has yet to come (`arrived`: how many have, for `putcmd`; see {@link rawLeadSafe}).
+ * A raw RSET counts as that RSET. Either
  * forgets the recipients that `rcpt()` accepted before (`Conversation.accepted`). As it is
  * written, a raw MAIL declares its transaction's UTF-8 commands and 8-bit data by its own
  * parameters (as `mail()` does; a refusal read later ends that: `Conversation.rawReplied`),
  * and a raw RSET, EHLO, HELO or LHLO, a lone "." or a BDAT LAST ends them (see
  * `rawLineStep`). Any other verb goes as it is.
  */
-export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean): Slot {
+export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean, arrived = Number.POSITIVE_INFINITY): Slot {
   // The verb of the line as written (`docmd("", "MAIL FROM:<a>")` is a MAIL too), as the step reads it.
   const line = args ? `${verb} ${args}` : verb;
   const name = /^\s*(\S+)/.exec(line)?.[1]?.toUpperCase();
@@ -66,7 +68,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   const step = rawLineStep(line);
   if (step === "end") conv.endTransaction();
   if (name === "MAIL") {
-    const slot = openGroup(conv, [command], false, coalesce)[0]!;
+    const slot = (rawLeadSafe(conv, arrived) ? openGroup(conv, [command], false, coalesce) : conv.pipeline([command], coalesce))[0]!;
     // Its reply may end the declaration (see `Conversation.rawReplied`).
     if (step !== undefined && step !== "end") conv.declare(step.utf8, step.eightBit, slot);
     return slot;
@@ -92,8 +94,7 @@ export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSl
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
-    // A reply still due to a line written raw before would reach its slot: no RSET then.
-    if (conv.rawScan.repliesOwed <= pending.filter((p) => "reply" in p).length) {
+    if (rawLeadSafe(conv, arrivedReplies(pending))) {
       conv.pipeline([RSET], false, true);
       resetWritten(conv);
     }
@@ -127,6 +128,22 @@ export function rawRecipient(verb: string, args: string): string | undefined {
   const line = args ? `${verb} ${args}` : verb;
   // A RCPT without a path counts too: the server may accept it, and answer its end of data for it.
   return rcptPath(line) ?? (/^\s*RCPT(?:\s|$)/i.test(line) ? "" : undefined);
+}
+
+/**
+ * True when a raw command may be led by RSET: every reply owed to lines written raw before
+ * has come (`arrived`, held for `getreply()`). One still to come would reach the RSET's slot,
+ * and `getreply()` would return the RSET's reply in its place.
+ */
+function rawLeadSafe(conv: Conversation, arrived: number): boolean {
+  return conv.rawScan.repliesOwed <= arrived;
+}
+
+/** How many of `pending` (`getreply()`'s list) are replies that have come. */
+export function arrivedReplies(pending: readonly RawSlot[]): number {
+  let arrived = 0;
+  for (const p of pending) if ("reply" in p) arrived++;
+  return arrived;
 }
 
 /** True when `bytes` begin with a whole MAIL line. */

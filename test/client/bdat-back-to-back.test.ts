@@ -446,3 +446,20 @@ S: 250 sender ok
     assert.equal((await client.getreply()).message, "sender ok");
   });
 });
+
+test("pipelined in-memory BDAT: a raw putcmd() MAIL is not led by RSET while the reply to an earlier send()'s line is still due: getreply() reads that reply, then MAIL's", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RCPT TO:<x@y.test>
+C: MAIL FROM:<z@x.test>
+${REFUSED_WHOLE}S: 550 5.1.1 no x
+S: 250 sender ok
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    await client.send("RCPT TO:<x@y.test>\r\n");
+    await client.putcmd("MAIL", "FROM:<z@x.test>");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await client.getreply()).message, "5.1.1 no x");
+    assert.equal((await client.getreply()).message, "sender ok");
+  });
+});
