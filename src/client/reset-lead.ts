@@ -10,6 +10,7 @@ import { commandText, type CommandEncoding } from "../protocol/commands.js";
 import { rawLineStep, rawTransactionStep, rcptPath } from "../protocol/raw-transaction.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Command, Conversation } from "./conversation.js";
+import type { RawSlot } from "./smtp-base.js";
 
 /** RSET as a command. */
 export const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
@@ -47,14 +48,16 @@ export function openStreamGroup(conv: Conversation, commands: (Command | string)
  * Writes a command given with the caller's own verb and arguments (`docmd`, `putcmd`,
  * `rset`) and returns its slot. A raw MAIL starts a transaction, so it is led by RSET when
  * {@link openGroup} would lead one: else a server that kept a refused whole transaction's
- * sender (Exim) answers "503 sender already given". A raw RSET counts as that RSET. Either
+ * sender (Exim) answers "503 sender already given"; not while a reply to raw lines written
+ * before has yet to come (`arrived`: how many have, for `putcmd`; see {@link rawLeadSafe}).
+ * A raw RSET counts as that RSET. Either
  * forgets the recipients that `rcpt()` accepted before (`Conversation.accepted`). As it is
  * written, a raw MAIL declares its transaction's UTF-8 commands and 8-bit data by its own
  * parameters (as `mail()` does; a refusal read later ends that: `Conversation.rawReplied`),
  * and a raw RSET, EHLO, HELO or LHLO, a lone "." or a BDAT LAST ends them (see
  * `rawLineStep`). Any other verb goes as it is.
  */
-export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean): Slot {
+export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean, arrived = Number.POSITIVE_INFINITY): Slot {
   // The verb of the line as written (`docmd("", "MAIL FROM:<a>")` is a MAIL too), as the step reads it.
   const line = args ? `${verb} ${args}` : verb;
   const name = /^\s*(\S+)/.exec(line)?.[1]?.toUpperCase();
@@ -65,7 +68,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   const step = rawLineStep(line);
   if (step === "end") conv.endTransaction();
   if (name === "MAIL") {
-    const slot = openGroup(conv, [command], false, coalesce)[0]!;
+    const slot = (rawLeadSafe(conv, arrived) ? openGroup(conv, [command], false, coalesce) : conv.pipeline([command], coalesce))[0]!;
     // Its reply may end the declaration (see `Conversation.rawReplied`).
     if (step !== undefined && step !== "end") conv.declare(step.utf8, step.eightBit, slot);
     return slot;
@@ -81,8 +84,21 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * `RawTransactionScan`): a MAIL declares by its own parameters (a refusal, read by
  * `getreply()`, is not tied to it: the next MAIL or RSET declares anew), RSET, EHLO, HELO,
  * LHLO, a lone "." and BDAT LAST end them; each forgets the recipients `rcpt()` accepted.
+ * Bytes whose first line is a MAIL are led by RSET where {@link openGroup} would lead one
+ * (its reply read by nobody; replies held for `getreply()` move to `pending` first), as a
+ * raw MAIL given to `docmd`/`putcmd` is; not a MAIL after another line in them, nor one
+ * whose line began in an earlier `send()`, where an RSET would land inside what the caller
+ * wrote, nor while a reply to raw lines written before has yet to come (it would reach the RSET).
  */
-export function rawWritten(conv: Conversation, bytes: Uint8Array): void {
+export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): void {
+  if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
+    // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
+    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
+    if (rawLeadSafe(conv, arrivedReplies(pending))) {
+      conv.pipeline([RSET], false, true);
+      resetWritten(conv);
+    }
+  }
   for (const step of conv.rawScan.push(bytes, conv.dialect === "lmtp" ? conv.accepted.length : undefined)) {
     conv.accepted = [];
     if (step === "end") conv.endTransaction();
@@ -112,6 +128,30 @@ export function rawRecipient(verb: string, args: string): string | undefined {
   const line = args ? `${verb} ${args}` : verb;
   // A RCPT without a path counts too: the server may accept it, and answer its end of data for it.
   return rcptPath(line) ?? (/^\s*RCPT(?:\s|$)/i.test(line) ? "" : undefined);
+}
+
+/**
+ * True when a raw command may be led by RSET: every reply owed to lines written raw before
+ * has come (`arrived`, held for `getreply()`). One still to come would reach the RSET's slot,
+ * and `getreply()` would return the RSET's reply in its place.
+ */
+function rawLeadSafe(conv: Conversation, arrived: number): boolean {
+  return conv.rawScan.repliesOwed <= arrived;
+}
+
+/** How many of `pending` (`getreply()`'s list) are replies that have come. */
+export function arrivedReplies(pending: readonly RawSlot[]): number {
+  let arrived = 0;
+  for (const p of pending) if ("reply" in p) arrived++;
+  return arrived;
+}
+
+/** True when `bytes` begin with a whole MAIL line. */
+function startsWithMail(bytes: Uint8Array): boolean {
+  const lf = bytes.indexOf(0x0a);
+  if (lf === -1) return false;
+  const step = rawLineStep(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(lf, 4096)).toString("latin1").replace(/\r$/, ""));
+  return step !== undefined && step !== "end";
 }
 
 /** True when the next transaction must start with RSET (see {@link openGroup}). */

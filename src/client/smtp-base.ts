@@ -12,7 +12,7 @@ import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
-import { rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
+import { arrivedReplies, rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
 import { keepingHeld, rawReplied, rawSendReplied } from "./raw-replies.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
@@ -197,10 +197,11 @@ export abstract class SMTPBase {
    * order they come (Python reads one stream): replies to a raw `send()` that have come go
    * before it, and, while those are being held, replies that come with no slot waiting
    * (a raw `send()`'s, after this slot has taken the first) are still held after it.
+   * `open` is told how many replies to raw lines have come and wait for `getreply()` (see `rawCommandSlot`).
    */
-  protected pushRawSlot(conv: Conversation, open: () => Slot, auth: boolean, recipient?: string): void {
+  protected pushRawSlot(conv: Conversation, open: (arrived: number) => Slot, auth: boolean, recipient?: string): void {
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) this.pendingReplies.push({ reply: held });
-    this.pendingReplies.push({ slot: keepingHeld(conv, open), auth, recipient });
+    this.pendingReplies.push({ slot: keepingHeld(conv, () => open(arrivedReplies(this.pendingReplies))), auth, recipient });
   }
 
   /** Sends one command (verb as given) and reads the reply. */

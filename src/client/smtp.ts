@@ -226,7 +226,7 @@ export class SMTP extends SMTPTransactions {
       const bytes = rawBytes(data);
       const conv = this.requireConnection();
       this.rawSent(bytes);
-      rawWritten(conv, bytes);
+      rawWritten(conv, bytes, this.pendingReplies);
       conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
     });
   }
@@ -239,7 +239,7 @@ export class SMTP extends SMTPTransactions {
     return this.exclusive(async () => {
       const conv = this.requireConnection();
       const { bytes, log, auth } = this.rawCommand(cmd, args, conv);
-      this.pushRawSlot(conv, () => rawCommandSlot(conv, cmd, args, { bytes, log }), auth, rawRecipient(cmd, args));
+      this.pushRawSlot(conv, (arrived) => rawCommandSlot(conv, cmd, args, { bytes, log }, undefined, arrived), auth, rawRecipient(cmd, args));
     });
   }
 

@@ -109,6 +109,18 @@ export class RawTransactionScan {
   /** LMTP: the recipients accepted in {@link #transaction} before these bytes (see {@link push}); `undefined` for SMTP. */
   #acceptedBefore: number | undefined;
 
+  /** True when bytes written now begin a command line: none in progress, no BDAT chunk's bytes nor DATA's message to come. */
+  get atLineStart(): boolean {
+    return this.#line === "" && this.#skip === 0 && !this.#inData;
+  }
+
+  /** How many replies the lines written raw are still owed, that `getreply()` has not read (an LMTP end of data's as counted so far). */
+  get repliesOwed(): number {
+    let owed = this.#plain;
+    for (const o of this.#rcpts) owed += o.before + (o.end === undefined ? 1 : Math.max(1, o.end.base + o.transaction.accepted) - o.end.read);
+    return owed;
+  }
+
   /**
    * The steps of the lines that `bytes` complete, in order. `lmtpAccepted` (LMTP only): how
    * many recipients the current transaction has accepted so far, for the replies its end of

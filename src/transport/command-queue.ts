@@ -76,6 +76,13 @@ export class CommandQueue {
    * have not read.
    */
   #rawUnanswered = 0;
+  /**
+   * Replies due, when raw lines were written with none unanswered before, to slots opened
+   * before them (a pipelined call's, a `putcmd()`'s): they come first and answer no raw
+   * line, so they do not count down {@link #rawUnanswered} (else a raw `send()` behind many
+   * such replies would have its own dropped past {@link HOLD_MIN}).
+   */
+  #rawAhead = 0;
   #holdUnsolicited = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When {@link #timer} fires (`performance.now()` clock). */
@@ -123,6 +130,7 @@ export class CommandQueue {
    */
   holdUnsolicited(lines = 0): void {
     this.#holdUnsolicited = true;
+    if (this.#rawUnanswered === 0) this.#rawAhead = this.#slots.length;
     this.#rawUnanswered += lines;
   }
 
@@ -213,6 +221,7 @@ export class CommandQueue {
       let slot = this.#slots.first;
       // Rarely set: one field read per reply (see Slot.optional).
       while (slot !== undefined && slot.optional !== null && !slot.optional(replies[i]!)) {
+        if (this.#rawAhead > 0) this.#rawAhead--;
         this.#settle(slot, PASSED_OVER);
         advanced = true;
         slot = this.#slots.first;
@@ -224,7 +233,8 @@ export class CommandQueue {
         continue;
       }
       const reply = replies[i]!;
-      if (this.#rawUnanswered > 0) this.#rawUnanswered--;
+      if (this.#rawAhead > 0) this.#rawAhead--;
+      else if (this.#rawUnanswered > 0) this.#rawUnanswered--;
       this.#settle(slot, reply);
       advanced = true;
       // A 421 closes the connection (RFC 5321 §3.8) as it arrives, once its command has it:

@@ -367,3 +367,99 @@ test("pipelined BDAT: aborting (the client's signal) while a large message waits
     server.close();
   }
 });
+
+test("pipelined in-memory BDAT: a raw send() whose first line is MAIL, while a transaction written whole is unread, is led by RSET, as docmd's is; getreply() reads MAIL's reply", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RSET
+C: MAIL FROM:<z@x.test>
+C: RCPT TO:<b@y.test>
+${REFUSED_WHOLE}S: 250 reset
+S: 250 sender ok
+S: 250 rcpt ok
+C: RSET
+S: 250 reset
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    await client.send("MAIL FROM:<z@x.test>\r\nRCPT TO:<b@y.test>\r\n");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await client.getreply()).message, "sender ok");
+    assert.equal((await client.getreply()).message, "rcpt ok");
+    assert.equal((await client.rset()).message, "reset");
+  });
+});
+
+test("pipelined in-memory BDAT: a raw send() is led by RSET only where a MAIL line begins it: not one that begins with another line, nor the rest of a MAIL line cut over two sends", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+C: MAIL FROM:<z@x.test>
+${REFUSED_WHOLE}S: 250 noop
+S: 250 sender ok
+C: MAIL FROM:<y@x.test>
+S: 503 5.5.1 sender already given
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    await client.send("NOOP\r\nMAIL FROM:<z@x.test>\r\n");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await client.getreply()).message, "noop");
+    assert.equal((await client.getreply()).message, "sender ok");
+    await client.send("MAIL FR");
+    await client.send("OM:<y@x.test>\r\n");
+    assert.equal((await client.getreply()).code, 503);
+  });
+});
+
+test("pipelined in-memory BDAT: a raw send() led by RSET keeps the reply held for getreply() from the send() before it", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: NOOP
+${REFUSED_WHOLE}S: 250 noop
+C: RSET
+C: MAIL FROM:<z@x.test>
+S: 250 reset
+S: 250 sender ok
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    await client.send("NOOP\r\n");
+    // The NOOP's reply came with the envelope's, and is held for getreply().
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    await client.send("MAIL FROM:<z@x.test>\r\n");
+    assert.equal((await client.getreply()).message, "noop");
+    assert.equal((await client.getreply()).message, "sender ok");
+  });
+});
+
+test("pipelined in-memory BDAT: a raw send() whose first line is MAIL is not led by RSET while the reply to an earlier send()'s line is still due: that reply would reach the RSET", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RCPT TO:<x@y.test>
+C: MAIL FROM:<z@x.test>
+${REFUSED_WHOLE}S: 550 5.1.1 no x
+S: 250 sender ok
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    await client.send("RCPT TO:<x@y.test>\r\n");
+    await client.send("MAIL FROM:<z@x.test>\r\n");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await client.getreply()).message, "5.1.1 no x");
+    assert.equal((await client.getreply()).message, "sender ok");
+  });
+});
+
+test("pipelined in-memory BDAT: a raw putcmd() MAIL is not led by RSET while the reply to an earlier send()'s line is still due: getreply() reads that reply, then MAIL's", async () => {
+  const script = `${EHLO_CHUNKING_PIPELINING}
+${tx("nobody@y.test", 1)}C: RCPT TO:<x@y.test>
+C: MAIL FROM:<z@x.test>
+${REFUSED_WHOLE}S: 550 5.1.1 no x
+S: 250 sender ok
+`;
+  await withScript(script, async (client) => {
+    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+    await client.send("RCPT TO:<x@y.test>\r\n");
+    await client.putcmd("MAIL", "FROM:<z@x.test>");
+    await assert.rejects(refused, SMTPRecipientsRefused);
+    assert.equal((await client.getreply()).message, "5.1.1 no x");
+    assert.equal((await client.getreply()).message, "sender ok");
+  });
+});

@@ -80,4 +80,22 @@ describe("RawTransactionScan.replied, LMTP", () => {
     scan.push(Buffer.from("RCPT TO:<r2@y.test>\r\nBDAT 2 LAST\r\nhiRCPT TO:<r3@y.test>\r\n"));
     assert.deepEqual([scan.replied(true), scan.replied(true), scan.replied(true)], [undefined, undefined, "r3@y.test"]);
   });
+  it("atLineStart: false inside a line, a BDAT chunk's bytes or DATA's message (once 354 is told); repliesOwed: the lines owed a reply that getreply() has not read", () => {
+    const scan = new RawTransactionScan();
+    assert.equal(scan.atLineStart, true);
+    scan.push(Buffer.from("NOOP\r\nMAIL FR"));
+    assert.deepEqual([scan.atLineStart, scan.repliesOwed], [false, 1]);
+    scan.push(Buffer.from("OM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 4\r\nab"));
+    assert.deepEqual([scan.atLineStart, scan.repliesOwed], [false, 4]);
+    scan.push(Buffer.from("\r\n"));
+    assert.equal(scan.atLineStart, true);
+    scan.replied();
+    scan.replied();
+    assert.equal(scan.repliesOwed, 2);
+    scan.push(Buffer.from("DATA\r\n"));
+    scan.dataAccepted();
+    assert.deepEqual([scan.atLineStart, scan.repliesOwed], [false, 3]);
+    scan.push(Buffer.from("MAIL FROM: a body line\r\n.\r\n"));
+    assert.deepEqual([scan.atLineStart, scan.repliesOwed], [true, 4]);
+  });
 });
