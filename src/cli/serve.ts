@@ -204,8 +204,9 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
     process.on("SIGTERM", stop);
     onOutputError = (err) => {
       if (outputClosed) return;
+      // after a signal (Ctrl-C in a shell reaches `serve | head` whole), that is why it stops: 0
+      if (!stopping) code = errorCode(err) === "EPIPE" ? ExitCode.OUTPUT_CLOSED : ExitCode.FAILURE;
       outputClosed = stopping = true;
-      code = errorCode(err) === "EPIPE" ? ExitCode.OUTPUT_CLOSED : ExitCode.FAILURE;
       resolve("output closed");
     };
     process.stdout.on("error", onOutputError);

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { connect } from "node:net";
-import { children, LIMIT_MS, MAIN, whenOutput } from "../helpers/cli-process.js";
+import { children, LIMIT_MS, MAIN, Serve, whenOutput } from "../helpers/cli-process.js";
 
 /** Single-quoted for sh. */
 const sh = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
@@ -60,4 +60,13 @@ test("serve > /dev/full: its first write fails (ENOSPC), it says the output is l
   children.delete(child);
   assert.deepEqual([code, signal], [1, null], stderr);
   assert.equal(stderr, "smtplib: cannot write to stdout, its output is lost: ENOSPC: no space left on device, write\n");
+});
+
+// Ctrl-C in a shell reaches the whole pipeline (`serve | head`): the reader gone, the line
+// saying it closes fails with EPIPE. The signal is why it stops: exit 0, as for Ctrl-C alone.
+test("serve: SIGINT first, then its output found closed while it says so: exit 0 (the signal is why it stopped)", async () => {
+  const serve = await Serve.start();
+  serve.child.stdout!.destroy(); // the reader gone: "SIGINT, closing" fails with EPIPE
+  assert.equal(await serve.stop("SIGINT"), 0, serve.stderr);
+  assert.doesNotMatch(serve.stderr, /EPIPE|Error|at /);
 });
