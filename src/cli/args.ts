@@ -159,6 +159,15 @@ interface TargetFlags {
   servername?: string; timeout?: number; helo?: string; lmtp?: boolean;
 }
 
+/**
+ * The server of `send --server` or `probe`, parsed once every flag is known: an `smtps://`
+ * URL's advice depends on `--lmtp`, which may come after it.
+ * @throws CommanderError (usage) as {@link flagValue} words it, the value hidden when it may hold a password.
+ */
+function serverOf(flag: string, value: string, o: TargetFlags): { host: string; port: number } {
+  return flagValue(flag, (v: string) => parseHostPort(v, o.lmtp === true), hasUserPart)(value, undefined);
+}
+
 function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): ConnectTarget {
   const tlsMode: TlsMode = o.ssl ? "ssl" : o.requireTls ? "require-tls" : o.starttls ? "starttls" : "none";
   // The library has no LMTP client over implicit TLS (API.md: LMTP extends SMTP, SMTP_SSL
@@ -233,7 +242,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
   addTargetOptions(program.command("send").description("send one message (from --file or stdin) and report refused recipients"))
     // Not commander's requiredOption: it checks those before unknown options, so a typo
     // (--serevr) was reported as the flag it meant being missing. Checked in the action.
-    .option("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)", flagValue("--server", parseHostPort, hasUserPart))
+    // parsed in the action, once --lmtp (which may come after it) is known: see serverOf
+    .option("--server <host[:port]>", "server to send through (with --lmtp, also a Unix socket path)")
     .option("--from <addr>", "envelope sender (MAIL FROM)")
     .option("--to <addr>", "envelope recipient (repeatable; an address given twice is sent once)", flagValue("--to", (v: string, prev: string[] | undefined) => {
       if (v.trim() === "") throw new InvalidArgumentError("a recipient address is required (an empty one would send RCPT TO:<>)");
@@ -251,9 +261,9 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
-    .action((o: TargetFlags & { server?: { host: string; port: number }; from?: string; to?: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string }, cmd: Command) => {
+    .action((o: TargetFlags & { server?: string; from?: string; to?: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string }, cmd: Command) => {
       const missing = (flag: string): never => cmd.error(`error: required option '${flag}' not specified`, { code: "commander.missingMandatoryOptionValue" });
-      const server = o.server ?? missing("--server <host[:port]>");
+      const server = serverOf("--server", o.server ?? missing("--server <host[:port]>"), o);
       const from = o.from ?? missing("--from <addr>");
       const to = o.to ?? missing("--to <addr>");
       if (to.length === 0) throw new CommanderError(2, "smtplib.usage", "error: at least one --to is required");
@@ -276,9 +286,9 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     });
 
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
-    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)", flagValue("probe's server", parseHostPort, hasUserPart))
+    .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)")
     .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
-    .action((target: { host: string; port: number }, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(target, { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
+    .action((target: string, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(serverOf("probe's server", target, o), { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;
 }
 

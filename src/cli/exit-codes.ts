@@ -23,6 +23,11 @@ export const ExitCode = Object.freeze({
   NO_INPUT: 7,
   /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (with --lmtp: for any recipient) (128 + 2). */
   INTERRUPTED: 130,
+  /**
+   * serve: its output was closed (`serve | head`: EPIPE). 128 + 13 (SIGPIPE): the status a
+   * shell gives a tool that a closed pipe ends (`yes | head`), which `set -o pipefail` sees.
+   */
+  OUTPUT_CLOSED: 141,
 });
 
 /** One of the values of {@link ExitCode}. */
@@ -58,7 +63,10 @@ export const PROBE_EXIT_CODE_HELP = `Exit codes:
 
 /** The table printed at the end of `smtplib serve --help`. */
 export const SERVE_EXIT_CODE_HELP = `Exit codes:
-  0  stopped by Ctrl-C or SIGTERM (or its output closed)
+  0  stopped by Ctrl-C or SIGTERM
+  1  its output could not be written (a full disk), found at a write
   2  usage error (also an --auth-file that cannot be used)
   5  cannot start: cannot listen on --host/--port, or --tls-cert/--tls-key
-     cannot be used`;
+     cannot be used
+  141  its output was closed (serve | head), found at its next write
+     (128 + SIGPIPE, as a shell says of a tool a closed pipe ends)`;

@@ -47,8 +47,10 @@ export function hasUserPart(value: string): boolean {
 /**
  * The reason a URL given as a server is refused, with the `host:port` to give instead
  * (`--ssl` for `smtps`, whose default port is 465), and where a user and password in it go.
+ * With `--lmtp` (`lmtp`), `smtps` gets the advice LMTP's errors give instead: smtplib has
+ * no LMTP over implicit TLS (`--lmtp --ssl` is a usage error), so no `--ssl` nor port 465.
  */
-function urlRefusal(value: string, scheme: string): InvalidArgumentError {
+function urlRefusal(value: string, scheme: string, lmtp: boolean): InvalidArgumentError {
   let url: URL | undefined;
   try {
     url = new URL(value);
@@ -60,11 +62,15 @@ function urlRefusal(value: string, scheme: string): InvalidArgumentError {
   // unencoded): the host it found may be part of the user's, so none is named.
   const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
   const host = misread ? "" : url?.hostname ?? "";
-  const port = url?.port || (secure ? "465" : "");
-  const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
   const user = value.includes("@")
     ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
     : "";
+  if (secure && lmtp) {
+    // the URL's port speaks TLS from the first byte, which LMTP here cannot: not named
+    return new InvalidArgumentError(`a URL, not host[:port]: smtps:// is TLS from the first byte, and smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): give ${host === "" ? "HOST" : host}:PORT, an LMTP port of the server that offers STARTTLS, with --require-tls${user}`);
+  }
+  const port = url?.port || (secure ? "465" : "");
+  const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
   return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? " with --ssl" : ""}${user}`);
 }
 
@@ -74,13 +80,14 @@ function urlRefusal(value: string, scheme: string): InvalidArgumentError {
  * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
  * A URL (`smtps://host:465`) is a usage error that says what to give instead. Any other value
  * with a `/` is a Unix socket path (LMTP), taken whole with port 0; one with an `@`
- * (`user:password@host`) is a usage error.
+ * (`user:password@host`) is a usage error. `lmtp`: `--lmtp` was given (the advice for an
+ * `smtps://` URL then differs, see `urlRefusal`).
  */
-export function parseHostPort(value: string): { host: string; port: number } {
+export function parseHostPort(value: string, lmtp = false): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
     new InvalidArgumentError("not host:port, [IP address]:port or an IPv6 address");
   const scheme = URL_SCHEME.exec(value);
-  if (scheme) throw urlRefusal(value, scheme[1]!);
+  if (scheme) throw urlRefusal(value, scheme[1]!, lmtp);
   // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
   if (value.includes("/")) return { host: value, port: 0 };
   // nor an "@": user:password@host, not shown (flagValue's hidden: hasUserPart)

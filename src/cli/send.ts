@@ -245,11 +245,11 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   if (cmd.passwordEnv !== undefined) {
     password = process.env[cmd.passwordEnv];
     if (password === undefined) {
-      // A name not in capitals, as variables' are ("hunter2"), may be the password given by
-      // mistake: not shown then, where a terminal or a CI log would keep it.
-      err(/^[A-Z_][A-Z0-9_]*$/.test(cmd.passwordEnv)
-        ? `smtplib: environment variable ${cmd.passwordEnv} (--password-env) is not set`
-        : "smtplib: the environment variable named by --password-env is not set (its name is not shown: not in capitals, as variables' names are, it may be the password given by mistake): give the variable's name, not the password");
+      // A name that is no variable's may be the password given by mistake (`--password-env
+      // hunter2`, or HUNTER2: no spelling tells a name from a password): never shown, where
+      // a terminal or a CI log would keep it. One of a variable that is set is a name, which
+      // a failed login's message may show.
+      err("smtplib: the environment variable named by --password-env is not set (the name given is not shown: it may be the password, typed there by mistake): give the name of a variable that holds the password, and export it");
       return ExitCode.USAGE;
     }
   }

@@ -4,7 +4,7 @@
  * @module
  */
 import { createSecureContext } from "node:tls";
-import { escapeControl } from "../errors.js";
+import { errorCode, escapeControl } from "../errors.js";
 import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type DebugServerRetention, type MessageInfo, type ReceivedMessage } from "../server/debug-server.js";
 import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
@@ -176,18 +176,23 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   // The handlers go in before "listening" is printed: whoever waits for that line may
   // signal at once, and a signal that came first would kill the process (exit by signal).
   // Output that can no longer be written (`serve | head`: EPIPE) stops the server too,
-  // quietly, as a closed pipe stops other tools, rather than crashing it mid-session.
-  let onOutputError = (): void => undefined;
+  // quietly, as a closed pipe stops other tools, rather than crashing it mid-session; and
+  // with 141, as a shell says of a tool that SIGPIPE ended (`yes | head`), not 0: a script
+  // (`set -o pipefail`) sees the server did not stop as asked. Any other write error (a full
+  // disk, said on stderr by main) is 1. A pipe tells its writer only at a write: an idle
+  // server finds out at its next one (a client connecting), as other tools do.
+  let onOutputError = (_err: unknown): void => undefined;
   // A second signal while it closes (waiting for the sessions still open) means "quit now":
-  // at once, saying so, with exit 0, rather than killed by the signal (no handler left).
-  // Closing because its output closed, the first signal is that one, said on stderr.
+  // at once, saying so, with the exit code it closes with, rather than killed by the signal
+  // (no handler left). Closing because its output closed, the first signal is that one, said on stderr.
   let stopping = false;
   let outputClosed = false;
+  let code: ExitCodeValue = ExitCode.OK;
   const again = (signal: NodeJS.Signals): void => {
     if (!stopping) return;
     if (outputClosed) process.stderr.write(`smtplib serve: ${signal}, quitting without waiting for the open session(s) (output closed)\n`);
     else out(`smtplib serve: ${signal} again, quitting without waiting for the open session(s)\n`);
-    process.exit(ExitCode.OK);
+    process.exit(code);
   };
   const stopped = new Promise<string>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
@@ -197,7 +202,10 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
-    onOutputError = () => {
+    onOutputError = (err) => {
+      if (outputClosed) return;
+      // after a signal (Ctrl-C in a shell reaches `serve | head` whole), that is why it stops: 0
+      if (!stopping) code = errorCode(err) === "EPIPE" ? ExitCode.OUTPUT_CLOSED : ExitCode.FAILURE;
       outputClosed = stopping = true;
       resolve("output closed");
     };
@@ -209,5 +217,5 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   await server.close();
   process.stdout.off("error", onOutputError);
   process.stdout.on("error", () => undefined); // writes still queued may fail the same way
-  return ExitCode.OK;
+  return code;
 }

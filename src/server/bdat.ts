@@ -81,8 +81,11 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
   // The envelope that a refused chunk left (see fail): BDATs still in the client's pipeline
   // after it are read and dropped (RFC 3030 §2), and their 503 says why, until MAIL or RSET.
   const failedBy = new WeakSet<object>();
-  // LMTP: the envelopes (no RCPT accepted) of which a chunk was refused "need RCPT": their
-  // BDAT LAST gets that 503 too, as Dovecot's does, not the silence of RFC 2033 §4.3
+  // The envelopes of which a chunk was refused "need RCPT": RFC 3030 §2 has the transaction
+  // failed then (the client must send no more chunks, and RSET), as Dovecot's LMTP keeps it
+  // until RSET. A later chunk gets 503: "need RCPT" while none is accepted (in LMTP, also a
+  // BDAT LAST, not the silence of RFC 2033 §4.3), and once one is (a RCPT after the refusal),
+  // that the transaction failed, not a chunk taken into a message whose start was dropped.
   const chunkRefused = new WeakSet<object>();
   const conn = connection as Connection & Record<string, unknown>;
   const ehlo = connection.handler_EHLO;
@@ -143,11 +146,12 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     const offered = ["EHLO", "LHLO"].includes(String(session.openingCommand).toUpperCase());
     const refusal = !offered ? "Error: BDAT without EHLO: CHUNKING was not offered (RFC 3030 section 2)"
       : envelope.mailFrom === false ? (failedBy.has(envelope) ? FAILED_EARLIER : "Error: need MAIL command")
-      : envelope.rcptTo.length === 0 ? NEED_RCPT : undefined;
+      : envelope.rcptTo.length === 0 ? NEED_RCPT
+      : chunkRefused.has(envelope) ? FAILED_EARLIER : undefined;
     // RFC 2033 §4.3: in a transaction with no RCPT accepted, BDAT LAST gets zero replies (as
     // Dovecot's: `BDAT 0 LAST`, which carries no data, gets the 503 of §4.2's DATA)
     const silent = hooks.lmtp && last && size > 0 && refusal === NEED_RCPT && !chunkRefused.has(envelope);
-    if (hooks.lmtp && !last && refusal === NEED_RCPT) chunkRefused.add(envelope);
+    if (refusal === NEED_RCPT && !silent) chunkRefused.add(envelope);
     let transfer = refusal === undefined ? transfers.get(envelope) : undefined;
     if (refusal === undefined && transfer === undefined) {
       transfers.set(envelope, transfer = start(session));

@@ -305,6 +305,30 @@ test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error
   }
 });
 
+// `--lmtp --server smtps://...` advised "give HOST:465 with --ssl", and `--lmtp --ssl` is a
+// usage error (smtplib has no LMTP over implicit TLS): advice that went in a circle. With
+// --lmtp (before or after the server) it is what LMTP's other errors say: STARTTLS, with
+// --require-tls, at an LMTP port; no --ssl to use, no port 465.
+test("an smtps:// URL as the server with --lmtp: the advice is LMTP's (STARTTLS, --require-tls), not --ssl or port 465, wherever --lmtp is given", () => {
+  const base = ["--from", "a@x.org", "--to", "b@x.org"];
+  const advice = "smtps:// is TLS from the first byte, and smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): give mail.example.org:PORT, an LMTP port of the server that offers STARTTLS, with --require-tls";
+  const cases: [string[], string][] = [
+    [["send", "--lmtp", "--server", "smtps://mail.example.org:465", ...base], `error: --server "smtps://mail.example.org:465": a URL, not host[:port]: ${advice}`],
+    [["send", "--server", "smtps://mail.example.org", ...base, "--lmtp"], `error: --server "smtps://mail.example.org": a URL, not host[:port]: ${advice}`],
+    [["probe", "smtps://mail.example.org", "--lmtp"], `error: probe's server "smtps://mail.example.org": a URL, not host[:port]: ${advice}`],
+    [["probe", "--lmtp", "SMTPS://mail.example.org:465"], `error: probe's server "SMTPS://mail.example.org:465": a URL, not host[:port]: ${advice}`],
+    [["send", "--server", "smtps://bob:s3cret-pw@mail.example.org:465", "--lmtp", ...base],
+      `error: --server (the value is not shown: it may hold a password): a URL, not host[:port]: ${advice}; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)`],
+  ];
+  for (const [argv, expected] of cases) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.equal(r.error?.message, expected, argv.join(" "));
+  }
+  // without --lmtp, --ssl is still the advice
+  assert.match(parse("probe", "smtps://mail.example.org").error?.message ?? "", /give mail\.example\.org:465 with --ssl$/);
+});
+
 test("send --file - reads stdin, as when --file is not given", () => {
   const base = ["send", "--server", "mx.example.org", "--from", "a@x.org", "--to", "b@x.org"];
   const dash = parse(...base, "--file", "-").command;
@@ -323,8 +347,9 @@ test("--help is not an error; no command is", () => {
   assert.match(none.err, /Usage: smtplib/);
 });
 
-test("probe --help and serve --help end with their exit codes, as send --help does: probe 0, 1, 2, 5; serve 0, 2, 5", () => {
-  for (const [command, codes] of [["probe", ["0", "1", "2", "5"]], ["serve", ["0", "2", "5"]]] as const) {
+// serve's 1 (output not written) and 141 (output closed: serve | head) came with serve-output-pipe.test.ts
+test("probe --help and serve --help end with their exit codes, as send --help does: probe 0, 1, 2, 5; serve 0, 1, 2, 5, 141", () => {
+  for (const [command, codes] of [["probe", ["0", "1", "2", "5"]], ["serve", ["0", "1", "2", "5", "141"]]] as const) {
     const help = parse(command, "--help");
     assert.equal(help.error?.code, "commander.helpDisplayed");
     const table = help.out.split("\nExit codes:\n")[1];

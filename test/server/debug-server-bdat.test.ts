@@ -72,7 +72,10 @@ test("pipelined BDAT chunks, split at every byte: exact octets (dots, CRLF.CRLF 
   });
 });
 
-test("BDAT without a transaction is 503 and its octets are read, not taken as commands; DATA after BDAT is 503", async () => {
+// A chunk refused "need RCPT" fails its transaction (RFC 3030 §2: after a 5yz to a BDAT the
+// client sends no more chunks; Dovecot keeps the transaction failed until RSET): a RCPT
+// accepted after it no longer lets the next chunk in (this test had BDAT 3 taken there).
+test("BDAT without a transaction is 503 and its octets are read, not taken as commands; a chunk refused for want of RCPT fails the transaction until RSET; DATA after BDAT is 503", async () => {
   await withServer(ON, async (server) => {
     const c = await RawClient.open(server);
     await c.reply();
@@ -80,6 +83,10 @@ test("BDAT without a transaction is 503 and its octets are read, not taken as co
     assert.match(await bdat(c, "BDAT 6", "QUIT\r\n"), /^503 /);
     assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
     assert.match(await bdat(c, "BDAT 6 LAST", "QUIT\r\n"), /^503 .*RCPT/);
+    assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
+    assert.match(await bdat(c, "BDAT 3", "xyz"), /^503 .*failed by an earlier refused BDAT chunk.*send RSET/);
+    assert.match(await c.cmd("RSET"), /^250 /);
+    assert.match(await c.cmd("MAIL FROM:<a@example.org>"), /^250 /);
     assert.match(await c.cmd("RCPT TO:<b@example.org>"), /^250 /);
     assert.match(await bdat(c, "BDAT 3", "abc"), /^250 /);
     assert.match(await c.cmd("DATA"), /^503 /);

@@ -63,6 +63,21 @@ test("LMTP: after a chunk refused for want of a recipient, BDAT n LAST gets its 
   });
 });
 
+// RFC 3030 §2: a chunk answered 5yz fails the transaction; the client must send no more
+// chunks, and RSET. Dovecot's LMTP keeps it failed until RSET. A RCPT accepted after the
+// refused chunk let the next chunks through here, into a message whose first chunk was dropped.
+test("LMTP: after a chunk refused for want of a recipient, a RCPT accepted then does not let later chunks in: 503 until RSET, as Dovecot", async () => {
+  await withServer(LMTP, async (server) => {
+    const wire = await afterLhlo(server.port, "MAIL FROM:<a@example.org>\r\nBDAT 3\r\nabcRCPT TO:<b@example.org>\r\nBDAT 3 LAST\r\ndefRSET\r\n"
+      + "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 3 LAST\r\nxyzQUIT\r\n");
+    const head = wire.slice(0, wire.lastIndexOf("221 "));
+    const failed = "503 5.5.1 Error: transaction failed by an earlier refused BDAT chunk; this chunk discarded, send RSET (RFC 3030 section 2)\r\n";
+    assert.equal(head, `250 2.1.0 Accepted\r\n503 5.5.1 Error: need RCPT command\r\n250 2.1.5 Accepted\r\n${failed}250 2.0.0 Flushed\r\n`
+      + `250 2.1.0 Accepted\r\n250 2.1.5 Accepted\r\n250 2.6.0 OK: delivered to <b@example.org>\r\n`);
+    assert.deepEqual(server.messages.map((m) => m.data.toString()), ["xyz"]);
+  });
+});
+
 test("SMTP: BDAT n LAST with no recipient accepted still gets its one 503", async () => {
   await withServer({ ...LMTP, lmtp: false }, async (server) => {
     const socket = netConnect(server.port, "127.0.0.1");
