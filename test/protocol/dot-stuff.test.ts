@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { asBuffer, DotStuffer, endsInCrlf, normalizedLength, normalizeLineEndingBytes, normalizeLineEndings, stuffMessage, type DotStufferOptions } from "../../src/protocol/dot-stuff.js";
-import { bdatLength, bdatParts } from "../../src/client/bdat-flow.js";
+import { bdatLength, bdatParts } from "../../src/client/bdat-parts.js";
 import { loadKernel } from "../../src/protocol/dot-stuff-wasm.js";
 
 /**
