@@ -137,7 +137,8 @@ function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "acc
   const final = sent.final ?? [];
   // A reply on which the connection closed (a 3yz to BDAT LAST) is that error for LMTP too.
   const broken = final.find((s) => closedOnReply(conv, s) !== undefined);
-  if (broken) return dataRefusal(conv, broken, "end of data");
+  // A 1yz/3yz after LAST's bytes all went may leave the message delivered; before, it cannot.
+  if (broken) return dataRefusal(conv, broken, "end of data", undefined, sent.ended === true ? "unknown" : "not-delivered");
   const replies = sent.inData ? [conv.channel.strayReply] : final.map((s) => s.reply);
   const first = replies[0];
   if (first === undefined || (first.code < 400 && sent.inData !== true)) return undefined;
