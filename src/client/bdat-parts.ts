@@ -15,15 +15,23 @@ const CRLF = Buffer.from("\r\n", "latin1");
  * What BDAT sends of an in-memory body, as the parts written one after the other: bytes as
  * given; a text body with its last line ended (CRLF appended, as a part of its own: no copy
  * of the message, if missing), so that it is stored as over DATA (and as Python's `data()`
- * sends it), whether or not the server offers CHUNKING.
+ * sends it), whether or not the server offers CHUNKING. An empty body, text or bytes, has
+ * no last line: it goes empty (`BDAT 0 LAST`, RFC 3030 §2), the empty message that DATA
+ * sends as CRLF "." CRLF, as Python does (RFC 5321 §4.1.1.4's end of data, nothing before
+ * it): the same SIZE (0) and progress either way.
  */
 export function bdatParts(body: { bytes: Buffer; text?: boolean }): Buffer[] {
-  return body.text === true && !endsInCrlf(body.bytes) ? [body.bytes, CRLF] : [body.bytes];
+  return unendedText(body) ? [body.bytes, CRLF] : [body.bytes];
 }
 
 /** The length of {@link bdatParts}, all of them. */
 export function bdatLength(body: { bytes: Buffer; text?: boolean }): number {
-  return body.bytes.length + (body.text === true && !endsInCrlf(body.bytes) ? 2 : 0);
+  return body.bytes.length + (unendedText(body) ? 2 : 0);
+}
+
+/** True for a text body whose last line has no CRLF (an empty one has no line: false). */
+function unendedText(body: { bytes: Buffer; text?: boolean }): boolean {
+  return body.text === true && body.bytes.length > 0 && !endsInCrlf(body.bytes);
 }
 
 /**
