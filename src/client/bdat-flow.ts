@@ -61,7 +61,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (large) await writeLast(conv, parts, opts, { env, envelope: slots, final });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
-    if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
+    // Its end of data is handed over: a connection lost now may have delivered it (see lostAfterEnd).
+    if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock")).catch((err: unknown) => { throw lostAfterEnd(slots, final, err); });
     conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
