@@ -16,7 +16,8 @@ export { describeType, describeValue, escapeControl, quoted, timeoutUnitHint } f
  * {@link SMTPException.delivery}): `"not-delivered"`, nobody got it (it was not sent, or the
  * server refused it), so sending it again delivers it at most once; `"unknown"`, its end of
  * data was sent and no answer to it came (or the server said it took a message it had not
- * all read), so the server may have taken it, and sending it again may deliver it twice.
+ * all read, or answered the end of data with a 1yz/3yz, which refuses nothing), so the
+ * server may have taken it, and sending it again may deliver it twice.
  */
 export type MessageDelivery = "not-delivered" | "unknown";
 
@@ -47,7 +48,8 @@ export class SMTPException extends Error {
    * was sent"; or the server refused it: `SMTPSenderRefused`, `SMTPRecipientsRefused`,
    * `SMTPDataError`), so a retry cannot deliver it twice; `"unknown"` when its end of data
    * was sent and no answer came, or when the server accepted (2yz) a message it had not all
-   * read, an `SMTPDataError` ("the message may have been delivered"). `undefined` where
+   * read or answered its end of data with a 1yz/3yz, an `SMTPDataError` ("the message may
+   * have been delivered"). `undefined` where
    * the error does not say, or concerns no message (`connect()`, `login()`, `noop()`): a
    * caller that must never send twice treats that as `"unknown"`. The message's wording
    * always agrees with it. An own property only when set (as `recipients`): not one more
@@ -309,7 +311,7 @@ export class SMTPSenderRefused extends SMTPResponseException {
  * The server refused the message data (the DATA command, a BDAT chunk or the final reply),
  * or answered it before it had all of it. Its `delivery` is `"not-delivered"` unless the
  * options say otherwise: `"unknown"` for a 2yz to a message the server had not all read,
- * whose message then says that it may have been delivered.
+ * or a 1yz/3yz to the end of data, whose message then says that it may have been delivered.
  */
 export class SMTPDataError extends SMTPResponseException {
   /** As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery` is given. */

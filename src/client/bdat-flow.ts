@@ -4,15 +4,14 @@
  * @module
  */
 
-import { encodeBdat } from "../protocol/commands.js";
-import { endsInCrlf } from "../protocol/dot-stuff.js";
 import { outOfStep, type Slot } from "../transport/command-queue.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { streamChunks, type EightBitRefusal } from "./body.js";
-import type { Command, Conversation } from "./conversation.js";
-import { addRecipientSlots, AT_ONCE_MAX, bodyItems, finalSlots, writePieces } from "./data-writer.js";
+import type { Conversation } from "./conversation.js";
+import { bdatCommand, bdatHeader, bdatParts, byteLength } from "./bdat-parts.js";
+import { addRecipientSlots, AT_ONCE_MAX, bodyItems, finalSlots, writePieces, type CountedBytes } from "./data-writer.js";
 import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
-import { intermediateRefusal, refusalOnClose } from "./refusal-on-close.js";
+import { intermediateRefusal, refusalOnClose, type Sent } from "./refusal-on-close.js";
 import {
   abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
@@ -31,24 +30,6 @@ const LARGE_BODY = 64 * 1024;
  * memory waiting for the socket stays bounded.
  */
 const MAX_UNREAD_WHOLE = 128;
-
-/** The line end a text body's last line gets (see {@link bdatParts}). */
-const CRLF = Buffer.from("\r\n", "latin1");
-
-/**
- * What BDAT sends of an in-memory body, as the parts written one after the other: bytes as
- * given; a text body with its last line ended (CRLF appended, as a part of its own: no copy
- * of the message, if missing), so that it is stored as over DATA (and as Python's `data()`
- * sends it), whether or not the server offers CHUNKING.
- */
-export function bdatParts(body: { bytes: Buffer; text?: boolean }): Buffer[] {
-  return body.text === true && !endsInCrlf(body.bytes) ? [body.bytes, CRLF] : [body.bytes];
-}
-
-/** The length of {@link bdatParts}, all of them. */
-export function bdatLength(body: { bytes: Buffer; text?: boolean }): number {
-  return body.bytes.length + (body.text === true && !endsInCrlf(body.bytes) ? 2 : 0);
-}
 
 /**
  * Sends MAIL, RCPT and the message as BDAT chunks; resolves once the last chunk is written.
@@ -77,10 +58,11 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A large message, or one past MAX_UNREAD_WHOLE, waits for the socket to drain before
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
-    if (large) await writePieces(conv, parts, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+    if (large) await writeLast(conv, parts, opts, { env, envelope: slots, final });
     opts.written?.();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
-    if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock"));
+    // Its end of data is handed over: a connection lost now may have delivered it (see lostAfterEnd).
+    if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock")).catch((err: unknown) => { throw lostAfterEnd(slots, final, err); });
     conv.unreadWhole++;
     return { refused: new Map(), accepted: [], final, whole: { slots, env, seq } };
   }
@@ -144,6 +126,8 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   /** The bytes that go with LAST; `null` when a refusal stopped the stream early (no LAST then). */
   let last: Buffer[] | null;
   let final: Slot[] = [];
+  /** LAST's bytes when they go after its command, in pieces: whether they were all handed over. */
+  let counted: CountedBytes | undefined;
   try {
     if (body.kind === "bytes") last = parts!;
     else {
@@ -156,7 +140,10 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const lastSize = last === null ? 0 : byteLength(last);
     const large = lastSize > (parts !== undefined || last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
     if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
-    if (large && last !== null) await writePieces(conv, last, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written);
+    if (large && last !== null) {
+      counted = { slots: final, command: "end of data", meter: opts.meter };
+      await writePieces(conv, last, opts.signal, counted, opts.written ?? NOTHING);
+    }
   } catch (caught) {
     let err = caught;
     if (err instanceof SourceFailure) {
@@ -169,7 +156,9 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A chunk's or LAST's write failed, or the wait for the stream, as the connection
     // closed: a reply that came before (a refusal of the envelope, a chunk or LAST; a
     // reply on which the client closed) is the error to report (see refusalOnClose).
-    throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final }, err, opts.signal);
+    // LAST's command written with its bytes, or its last piece handed over: the server may have it all.
+    const ended = final.length > 0 && (counted === undefined || counted.handed === true);
+    throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final, ended, stream: body.kind === "stream" }, err, opts.signal);
   }
   if (last !== null) opts.written?.();
   try {
@@ -192,6 +181,24 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   // Stopped early, so a refusal was read above and thrown: reaching here is a bug.
   if (last === null) throw new Error("internal error: BDAT stream stopped without a refusal");
   return { ...envelope, final };
+}
+
+/** Passed as `written` where the caller gave none: {@link writePieces} tells the last piece by it. */
+const NOTHING = (): void => undefined;
+
+/**
+ * Writes the bytes of a transaction written whole (its BDAT LAST's command is written
+ * already) in pieces. A failure (the connection went) is what the replies that came make
+ * of it (see `refusalOnClose`), else says whether LAST's bytes were all handed over
+ * (`Sent.ended`): the message may have been delivered, or was not sent.
+ */
+async function writeLast(conv: Conversation, parts: Buffer[], opts: FlowOptions, sent: Sent): Promise<void> {
+  const counted: CountedBytes = { slots: sent.final!, command: "end of data", meter: opts.meter };
+  try {
+    await writePieces(conv, parts, opts.signal, counted, opts.written ?? NOTHING);
+  } catch (err) {
+    throw refusalOnClose(conv, { ...sent, ended: counted.handed === true }, err, opts.signal);
+  }
 }
 
 /**
@@ -217,7 +224,7 @@ async function sendLmtpWhole(conv: Conversation, env: Envelope, parts: Buffer[],
   const slots = openGroup(conv, commands, true);
   const final = slots.splice(-1);
   addRecipientSlots(conv, final, env.to.length, true);
-  if (large) await writePieces(conv, parts, opts.signal, { slots: final, command: "end of data", meter: opts.meter }, opts.written).catch((err: unknown) => { throw refusalOnClose(conv, { env, envelope: slots, final }, err, opts.signal); });
+  if (large) await writeLast(conv, parts, opts, { env, envelope: slots, final });
   opts.written?.();
   const last = slots[slots.length - 1]!;
   if (!last.done) await conv.settled(last);
@@ -350,26 +357,6 @@ async function cancelChunks(conv: Conversation, outstanding: Slot[]): Promise<vo
   } catch {
     conv.channel.destroy();
   }
-}
-
-/**
- * `BDAT n` or `BDAT n LAST` alone: the `n` bytes follow with `writePieces`, so that by the
- * time the reply is awaited (for LAST its `dataTermination` clock) they have been handed
- * to the socket.
- */
-function bdatHeader(size: number, last: boolean): Command {
-  return { bytes: [encodeBdat(size, last)], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
-}
-
-/** A BDAT command with its bytes, `parts` (`size` bytes in all), in one write. */
-function bdatCommand(parts: readonly Buffer[], last: boolean, size = byteLength(parts)): Command {
-  return { bytes: [encodeBdat(size, last), ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
-}
-
-function byteLength(parts: readonly Buffer[]): number {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  return size;
 }
 
 /**

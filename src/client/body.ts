@@ -153,10 +153,11 @@ export interface StreamChunksOptions {
  * which sends the bytes as they are), string chunks (not the bytes decoded by such a
  * `Readable`) are text, as a string body is (API.md): every lone CR and LF in them becomes
  * CRLF, across chunks too; and a stream that ends in text (its last non-empty chunk a
- * string; or, with nothing in it, one that yielded a string) gets a final CRLF when its
- * last line has none, as a string body does (`bdatParts`) and as DATA ends every message:
- * what the server stores then does not depend on whether it offers CHUNKING. Byte chunks
- * are left untouched. With `eightBit`, the transaction takes no 8-bit data: a string chunk
+ * string) gets a final CRLF when its last line has none, as a string body does
+ * (`bdatParts`) and as DATA ends every message: what the server stores then does not
+ * depend on whether it offers CHUNKING. A stream with no bytes in it (only empty chunks,
+ * strings or bytes) is the empty message, with no line to end (`BDAT 0 LAST`, as an empty
+ * string body: see `bdatParts`). Byte chunks are left untouched. With `eightBit`, the transaction takes no 8-bit data: a string chunk
  * that is not ASCII (UTF-8 beyond it is 8-bit) throws the error it makes, before any of that
  * chunk is yielded (byte chunks go as given, as in Python). With `lines` (DATA, whose
  * `onProgress` counts a string's bytes with CRLF line ends), string chunks get the line
@@ -183,7 +184,7 @@ export async function* streamChunks(body: AsyncIterable<Uint8Array | string>, ho
       lastByte = bytes[bytes.length - 1]!;
       endsInText = isText;
       if (!isText) fixer.reset();
-    } else if (isText && lastByte === -1) endsInText = true;
+    }
     return bytes;
   };
   for await (const chunk of body) {

@@ -159,6 +159,12 @@ export interface CountedBytes {
   command: string;
   /** Told of each piece written: BDAT's bytes are the message's own, sent as given (see `ProgressMeter`). */
   meter?: ProgressMeter | undefined;
+  /**
+   * Set by {@link writePieces} once the last of these bytes has been handed to the socket
+   * (with `written`: BDAT LAST's): from then on the server may have the whole message, and a
+   * connection lost before its reply may have delivered it (see `Sent.ended`).
+   */
+  handed?: boolean;
 }
 
 /**
@@ -187,6 +193,8 @@ export async function writePieces(conv: Conversation, parts: readonly Buffer[], 
         // tells the meter (the transaction's finishes it): an abort from that report of
         // the whole size finds the transaction all written, as any abort from here on.
         const drained = conv.channel.writeData(piece, stall);
+        // Handed over unless the channel was closed (before, or by an `smtplib.send` subscriber).
+        if (counted !== undefined && !conv.channel.closed) counted.handed = true;
         written();
         await drained;
       } else {

@@ -92,13 +92,15 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     // comes while the message is still being written (see refusalOnClose). After some
     // replies, those outcomes stand, as after a lost connection: a recipient that got the
     // message must not get it again from a caller who retries; the rest are unknown.
-    if (closedOnReply(conv, pending.final[i]!) !== undefined) {
-      const refusal = dataRefusal(conv, pending.final[i]!, "end of data");
-      if (i === 0 && pending.accepted.length === 1) throw refusal;
-      outcomes.lost(refusal);
+    const closed = closedOnReply(conv, pending.final[i]!);
+    if (closed !== undefined) {
+      // The only recipient's: SMTPDataError, which says it may have been delivered (see dataRefusal).
+      if (i === 0 && pending.accepted.length === 1) throw dataRefusal(conv, pending.final[i]!, "end of data");
+      // The others' outcome names the reply, as the connection's loss would (see noReply).
+      outcomes.lost(new SMTPResponseException(reply.code, reply.message));
       // The first of several replies: the server had the message, and a later recipient
       // may have it (its reply is never read), as when the connection goes before any.
-      if (i === 0) throw mayHaveBeenDelivered(refusal.cause, outcomes.delivery().refused);
+      if (i === 0) throw mayHaveBeenDelivered(closed, outcomes.delivery().refused);
       break;
     }
     if (!outcomes.add(reply)) break;

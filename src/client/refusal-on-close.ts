@@ -12,7 +12,7 @@ import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SM
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
-import { RecipientOutcomes } from "./final-reply.js";
+import { lostAfterEnd, mayHaveBeenDelivered, RecipientOutcomes } from "./final-reply.js";
 import { answeredUnread, chunkRefusalDelivery, closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
 import { notSent, unsentTimeout } from "./unsent.js";
@@ -29,8 +29,17 @@ export interface Sent {
   read?: Pick<Pending, "refused" | "accepted"> | undefined;
   /** The slots of the BDAT chunks sent so far. */
   chunks?: readonly Slot[];
-  /** The slots of the end of data (BDAT LAST) once written: one, or for LMTP one per accepted recipient. */
+  /** The slots of the end of data (BDAT LAST) once its command is written: one, or for LMTP one per accepted recipient. */
   final?: readonly Slot[];
+  /**
+   * True once BDAT LAST's bytes have all been handed to the socket (with its command in one
+   * write, or its last piece: see `CountedBytes.handed`): the server may have the whole
+   * message. False while some are still to be written: it cannot (RFC 3030 §2: the message
+   * ends with the last octet of LAST's chunk), as DATA's message before its ".".
+   */
+  ended?: boolean;
+  /** True for a body stream, read already: not a call a pool may run again (see `lostAfterEnd`). */
+  stream?: boolean;
   /**
    * True while DATA's message is being written: no slot waits for the reply to its end until
    * the end is written, so a reply that came meanwhile (see `Channel.strayReply`) answers it.
@@ -55,18 +64,24 @@ export function refusalOnClose(conv: Conversation, sent: Sent, err: unknown, sig
 }
 
 /**
- * `err`, or, when the connection went (closed by the server or by `close()`) before the end
- * of data was written (DATA's message still being written; over BDAT, no LAST yet), an
- * `SMTPServerDisconnected` for DATA or BDAT that says the message was not sent, with `err`
- * as cause (a timeout: see `unsentTimeout`): the server cannot have taken a message
- * whose end it never got (RFC 5321 §4.1.1.4), and a bare "Connection unexpectedly closed"
- * would not tell a caller that sending it again delivers it once, as one after the end of
- * data says it may have been delivered (final-reply.ts) and one before the envelope's
- * replies says it was not sent (unsent.ts).
+ * What a connection that went (closed by the server or by `close()`, or timed out) while
+ * the message was being written says of it, one rule for DATA and BDAT: the end of data
+ * counts as sent once its last byte has been handed to the socket, after which the client
+ * cannot tell how much of it reached the server. Before that (DATA's message still being
+ * written; over BDAT, no LAST yet, or LAST's bytes not all handed over, see
+ * {@link Sent.ended}), an `SMTPServerDisconnected` for DATA or BDAT that says the message
+ * was not sent, with `err` as cause (a timeout: see `unsentTimeout`): the server cannot
+ * have taken a message whose end it never got (RFC 5321 §4.1.1.4, RFC 3030 §2), and a bare
+ * "Connection unexpectedly closed" would not tell a caller that sending it again delivers
+ * it once. After it, `err` as one that says the message may have been delivered, as when
+ * the reply to a "." written whole never comes (see `lostAfterEnd`). A cut inside BDAT LAST
+ * used to say neither.
  */
 function unsentOnClose(sent: Sent, err: unknown): unknown {
-  const endWritten = sent.inData !== true && (sent.final?.length ?? 0) > 0;
-  if (endWritten) return err;
+  if (sent.inData !== true && sent.ended === true) {
+    // A transaction written whole keeps its envelope's slots: a close on a 421 to an earlier command left it unread.
+    return sent.envelope !== undefined && sent.envelope.length > 0 ? lostAfterEnd(sent.envelope, sent.final ?? [], err, sent.chunks, sent.stream !== true) : mayHaveBeenDelivered(err);
+  }
   if (!hungUp(err)) return unsentTimeout(err);
   return notSent(`${err.message}, before the end of data was sent`, sent.inData === true ? "DATA" : "BDAT", err);
 }
@@ -122,7 +137,8 @@ function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "acc
   const final = sent.final ?? [];
   // A reply on which the connection closed (a 3yz to BDAT LAST) is that error for LMTP too.
   const broken = final.find((s) => closedOnReply(conv, s) !== undefined);
-  if (broken) return dataRefusal(conv, broken, "end of data");
+  // A 1yz/3yz after LAST's bytes all went may leave the message delivered; before, it cannot.
+  if (broken) return dataRefusal(conv, broken, "end of data", undefined, sent.ended === true ? "unknown" : "not-delivered");
   const replies = sent.inData ? [conv.channel.strayReply] : final.map((s) => s.reply);
   const first = replies[0];
   if (first === undefined || (first.code < 400 && sent.inData !== true)) return undefined;

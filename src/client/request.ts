@@ -8,7 +8,7 @@ import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.j
 import { normalizedLength } from "../protocol/dot-stuff.js";
 import { normalizeParams } from "../protocol/params.js";
 import type { Features } from "./conversation.js";
-import { bdatLength } from "./bdat-flow.js";
+import { bdatLength } from "./bdat-parts.js";
 import type { Body, Envelope } from "./transaction.js";
 
 /** A checked request: what `sendmail` will send. */

@@ -26,12 +26,19 @@ export function closedOnReply(conv: Conversation, slot: Slot): unknown {
  * The SMTPDataError for the refusal that `slot` holds: of a BDAT chunk (`command` "BDAT")
  * or of the end of data ("end of data": "." or BDAT LAST). Its cause is the close when the
  * connection was closed on that reply (see {@link closedOnReply}), else `cause`. Its
- * `delivery` is `"not-delivered"` unless `delivery` says otherwise.
+ * `delivery` is `"not-delivered"` unless `delivery` says otherwise, or the reply is a 1yz/3yz
+ * to the end of data on which the connection closed: `"unknown"`. That reply refuses
+ * nothing: the server broke the protocol after it had the whole message (RFC 5321 §4.3.2,
+ * RFC 3030 §2: the end of data takes a 2yz, 4yz or 5yz), and whether it keeps and delivers
+ * it cannot be known, as when no reply comes. A caller whose end of data was not all
+ * written when it came (its bytes still going) says `"not-delivered"`.
  */
 export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown, delivery?: MessageDelivery): SMTPDataError {
   const reply = slot.reply!;
+  const closed = closedOnReply(conv, slot);
+  const said = delivery ?? (closed !== undefined && command === "end of data" ? "unknown" : undefined);
   // An undefined cause is no cause (SMTPException leaves it out).
-  return new SMTPDataError(reply.code, reply.message, { command, cause: closedOnReply(conv, slot) ?? cause, ...(delivery ? { delivery } : {}) });
+  return new SMTPDataError(reply.code, reply.message, { command, cause: closed ?? cause, ...(said ? { delivery: said } : {}) });
 }
 
 /**

@@ -28,7 +28,7 @@ import {
 } from "./transaction.js";
 import { leadUnsent, openGroup, resetBefore } from "./reset-lead.js";
 import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
-import { bdatLength } from "./bdat-flow.js";
+import { bdatLength } from "./bdat-parts.js";
 import { abortClosing, type Progress } from "./abort-close.js";
 
 /** The reply to the end of data; for LMTP it also holds each recipient's reply. */

@@ -57,3 +57,14 @@ test("send: a 354 to RCPT (a reply that completes nothing) is exit 5, naming the
     server.close();
   }
 });
+
+test("send: a 354 to the end of data (a reply it never takes, after the whole message) is exit 5, saying the message may have been delivered, not 4 (refused)", async () => {
+  const { server, port } = await brokenServer(".", "354 go ahead\r\n");
+  try {
+    const r = await run(["send", "--server", `127.0.0.1:${port}`, ...SEND]);
+    assert.equal(r.code, 5, r.stderr);
+    assert.equal(r.stderr, "smtplib: SMTPDataError: 354 go ahead: the message may have been delivered (a reply the end of data never takes; the connection was closed)\n");
+  } finally {
+    server.close();
+  }
+});

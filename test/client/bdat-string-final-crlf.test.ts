@@ -27,11 +27,11 @@ test("sendmail: a string whose last line has no CRLF ends in CRLF over BDAT (pip
   });
 });
 
-test("sendmail: the same over lock-step BDAT; an empty string is one empty line, as DATA sends it", async () => {
+test("sendmail: the same over lock-step BDAT; an empty string has no line to end: BDAT 0 LAST, as zero bytes (empty-message.test.ts)", async () => {
   await withScript(bdatScript(EHLO_CHUNKING, "body\r\n", false), async (client) => {
     await client.sendmail("a@x.test", "b@y.test", "body");
   });
-  await withScript(bdatScript(EHLO_CHUNKING, "\r\n", false), async (client) => {
+  await withScript(bdatScript(EHLO_CHUNKING, "", false), async (client) => {
     await client.sendmail("a@x.test", "b@y.test", "");
   });
 });

@@ -67,3 +67,36 @@ test("pipelined BDAT: against a server that stops reading, 129 transactions are 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("pipelined BDAT: the connection lost while the 129th transaction, written whole, waits for the drain -> it may have been delivered (delivery unknown), as the 128 before it; the calls not yet written were not sent", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "smtplib-bdat-bound-"));
+  let release!: () => void;
+  const hold = new Promise<void>((resolve) => (release = resolve));
+  const sink = await messageSink(["PIPELINING", "CHUNKING"], { hold, path: join(dir, "sink.sock") });
+  const client = new SMTP({ localHostname: LOCAL, timeout: 20_000, socketFactory: () => net.connect(join(dir, "sink.sock")) });
+  let lasts = 0;
+  const onSend = (message: unknown): void => {
+    const { client: from, data } = message as { client: unknown; data: Uint8Array };
+    if (from === client) lasts += count(data, LAST);
+  };
+  diagnostics.subscribe("smtplib.send", onSend);
+  try {
+    await client.connect("sink.test", 25);
+    await client.ehlo();
+    const calls = Array.from({ length: CALLS }, () => client.sendmail("a@x.test", "b@y.test", BODY));
+    for (let spins = 0; lasts < 129 && spins < 100_000; spins++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(lasts, 129);
+    // The server goes with the 129th message's bytes unread: its wait for the drain fails.
+    await sink.close();
+    const outcomes = await Promise.allSettled(calls);
+    const said = outcomes.map((o) => (o.status === "rejected" ? (o.reason as { delivery?: string }).delivery : "resolved"));
+    assert.deepEqual(said.slice(0, 129), Array.from({ length: 129 }, () => "unknown"), "every transaction written whole may have been delivered");
+    assert.deepEqual(new Set(said.slice(129)), new Set(["not-delivered"]), "the calls behind were not sent");
+  } finally {
+    diagnostics.unsubscribe("smtplib.send", onSend);
+    release();
+    client.close();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -33,11 +33,12 @@ for (const [how, script] of CASES) {
       assert.ok(err instanceof SMTPTimeoutError, `expected SMTPTimeoutError, got ${String(err)}`);
       assert.equal(err.phase, "dataBlock");
       assert.equal(err.timeout, STALL);
-      // Over DATA the call's error says that its message was not sent, the connection's
-      // timeout as its cause; over BDAT (its LAST partly written) it is that timeout.
-      assert.equal(err.delivery, how === "DATA" ? "not-delivered" : undefined);
-      assert.equal(err.message.endsWith(": the message was not sent"), how === "DATA");
-      const timeout = how === "DATA" ? err.cause : err;
+      // The call's error says that its message was not sent, the connection's timeout as its
+      // cause: over DATA (stalled before its "."), and over BDAT too (its LAST partly written:
+      // the server cannot have the message; it used to be the bare timeout, no delivery).
+      assert.equal(err.delivery, "not-delivered");
+      assert.ok(err.message.endsWith(": the message was not sent"), err.message);
+      const timeout = err.cause;
       assert.ok(timeout instanceof SMTPTimeoutError && timeout.phase === "dataBlock", String(timeout));
       const next = await queued.then(() => undefined, (e: unknown) => e);
       assert.ok(next instanceof SMTPServerDisconnected, `expected SMTPServerDisconnected, got ${String(next)}`);
@@ -52,10 +53,10 @@ for (const [how, script] of CASES) {
 }
 
 /**
- * What the message adds: over DATA the write stalled in the message, before its end; the one
- * BDAT chunk here is its LAST (its bytes partly written), which says nothing more.
+ * What the message adds: the write stalled in the message, before its end: over DATA before
+ * its ".", over BDAT inside its LAST (its bytes partly written), which used to say nothing more.
  */
-const UNSENT: Readonly<Record<string, string>> = { DATA: ", before the end of data was sent: the message was not sent", BDAT: "" };
+const UNSENT: Readonly<Record<string, string>> = { DATA: ", before the end of data was sent: the message was not sent", BDAT: ", before the end of data was sent: the message was not sent" };
 
 for (const [how, script] of CASES) {
   test(`${how}: close() while a write is stalled fails the call as close() fails any pending call, not 'unexpectedly closed'`, async () => {

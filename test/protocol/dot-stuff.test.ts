@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { asBuffer, DotStuffer, endsInCrlf, normalizedLength, normalizeLineEndingBytes, normalizeLineEndings, stuffMessage, type DotStufferOptions } from "../../src/protocol/dot-stuff.js";
-import { bdatLength, bdatParts } from "../../src/client/bdat-flow.js";
+import { bdatLength, bdatParts } from "../../src/client/bdat-parts.js";
 import { loadKernel } from "../../src/protocol/dot-stuff-wasm.js";
 
 /**
@@ -318,15 +318,16 @@ describe("normalizedLength", () => {
 });
 
 describe("endsInCrlf / bdatParts (a BDAT text body's last line)", () => {
-  it("only a final CRLF counts; the CRLF is added otherwise, an empty body becoming one empty line", () => {
+  it("only a final CRLF counts; the CRLF is added otherwise, an empty body (no line) staying empty", () => {
     const cases: Array<[string, boolean]> = [["", false], ["\r\n", true], ["a\r\n", true], ["a", false], ["\n", false], ["a\n", false], ["a\r", false], ["\r", false], ["\n\r", false]];
     for (const [text, ends] of cases) {
       const data = Buffer.from(text, "latin1");
       assert.equal(endsInCrlf(data), ends, JSON.stringify(text));
       const parts = bdatParts({ bytes: data, text: true });
       assert.equal(parts[0], data, "the body itself, never a copy");
-      assert.equal(Buffer.concat(parts).toString("latin1"), ends ? text : `${text}\r\n`, JSON.stringify(text));
-      assert.equal(bdatLength({ bytes: data, text: true }), ends ? data.length : data.length + 2, JSON.stringify(text));
+      const ended = ends || text === "";
+      assert.equal(Buffer.concat(parts).toString("latin1"), ended ? text : `${text}\r\n`, JSON.stringify(text));
+      assert.equal(bdatLength({ bytes: data, text: true }), ended ? data.length : data.length + 2, JSON.stringify(text));
       assert.deepEqual(bdatParts({ bytes: data }), [data], "bytes go as given");
     }
   });
