@@ -40,6 +40,7 @@ test("send and probe whose stdout is a full disk exit with their own code, sayin
   }
 });
 
-test("serve whose stdout is a full disk stops (exit 0) saying why, without a stack trace", async () => {
-  assert.deepEqual(await runToFullDisk(["serve", "--port", "0"]), { code: 0, signal: null, stderr: LOST });
+// Exit 1 since 2d0da12: an output that fails (not one closed by its reader, 141) is an error.
+test("serve whose stdout is a full disk stops (exit 1) saying why, without a stack trace", async () => {
+  assert.deepEqual(await runToFullDisk(["serve", "--port", "0"]), { code: 1, signal: null, stderr: LOST });
 });

@@ -69,7 +69,11 @@ function unstuff(raw: Buffer): string {
   return `${lines.map((l) => (l.startsWith(".") ? l.slice(1) : l)).join("\r\n")}\r\n`;
 }
 
-/** The body as BDAT must deliver it: bytes as they are, text with CRLF line ends and its last line ended. */
+/**
+ * The body as BDAT must deliver it: bytes as they are, text with CRLF line ends and its last
+ * line ended; an empty body (however given) as `BDAT 0 LAST`, nothing added (README: empty
+ * messages).
+ */
 function asBdat(chunks: readonly (Uint8Array | string)[]): Buffer {
   let out = "";
   let afterCr = false;
@@ -86,7 +90,7 @@ function asBdat(chunks: readonly (Uint8Array | string)[]): Buffer {
   }
   const filled = chunks.filter((c) => c.length > 0);
   const text = filled.length ? typeof filled[filled.length - 1] === "string" : chunks.some((c) => typeof c === "string");
-  return Buffer.from(text && !out.endsWith("\r\n") ? `${out}\r\n` : out, "latin1");
+  return Buffer.from(text && out !== "" && !out.endsWith("\r\n") ? `${out}\r\n` : out, "latin1");
 }
 
 /** The body as DATA must deliver it: lone CR and LF made CRLF, and a final CRLF. */
