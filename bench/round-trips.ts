@@ -218,6 +218,14 @@ const rows: Row[] = [
     ours: withOurs((c) => c.sendmail("a@x.test", ["b@y.test", "c@y.test"], MSG), {}, true),
   },
   {
+    name: "LMTP, 4 messages at once, 2 rcpts", server: { lmtp: true },
+    ours: withOurs((c) => Promise.all(Array.from({ length: 4 }, () => c.sendmail("a@x.test", ["b@y.test", "c@y.test"], MSG))), {}, true),
+  },
+  {
+    name: "LMTP, 4 messages at once, 2 rcpts, BDAT", server: { lmtp: true, extensions: { chunking: true } },
+    ours: withOurs((c) => Promise.all(Array.from({ length: 4 }, () => c.sendmail("a@x.test", ["b@y.test", "c@y.test"], MSG))), {}, true),
+  },
+  {
     name: "pool: 1st message (connect included)", server: {},
     ours: async (port) => {
       const pool = new SMTPPool({ host: "127.0.0.1", port, localHostname: "bench.client" });
