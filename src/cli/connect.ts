@@ -298,7 +298,8 @@ function isStarttlsRefusal(err: unknown): err is SMTPResponseException {
 /**
  * A reply to the message that refuses nothing, after which it may have been delivered
  * (`SMTPDataError` whose `delivery` is "unknown"): a 2yz that came before the server had
- * all of it, or a 1yz/3yz to its end of data, which the end of data never takes.
+ * all of it, a 1yz/3yz to its end of data, which the end of data never takes, or a 2yz
+ * other than 250 to the whole message.
  */
 function acceptedEarly(err: unknown): err is SMTPDataError {
   return err instanceof SMTPDataError && err.delivery === "unknown";
@@ -329,6 +330,8 @@ function describeLibraryError(err: unknown): string {
     return `${err.name}: ${err.smtpCode} ${err.smtpError} (not a login: only 235 confirms one)`;
   }
   if (acceptedEarly(err)) {
+    // No cause: the connection stayed, on a 2yz other than 250 to the whole message (see `finish`).
+    if (err.cause === undefined) return `${err.name}: ${err.message} (a 2yz to the end of data, which the server took, though not the 250 smtplib requires)`;
     const why = err.smtpCode >= 200 && err.smtpCode < 300 ? "the server answered before it had all of the message" : "a reply the end of data never takes";
     return `${err.name}: ${err.message} (${why}; the connection was closed)`;
   }
@@ -372,7 +375,7 @@ export function exitCodeFor(err: unknown, phase?: SendPhase): ExitCodeValue {
   if (phase === "auth" && (err instanceof SMTPNotSupportedError || err?.constructor === SMTPException)) return ExitCode.AUTH;
   if (phase === "send" && err instanceof SMTPNotSupportedError) return ExitCode.REFUSED;
   if (err instanceof SMTPAuthenticationError) return ExitCode.AUTH;
-  // A 2yz before the server had all of the message, or a 1yz/3yz to its end, refuses nothing: it may have been delivered (5, as a close after the data).
+  // A 2yz before the server had all of the message, or a 1yz/3yz (or a 2yz but 250) to its end, refuses nothing: it may have been delivered (5, as a close after the data).
   if (acceptedEarly(err)) return ExitCode.UNAVAILABLE;
   if (err instanceof SMTPRecipientsRefused || err instanceof SMTPSenderRefused || err instanceof SMTPDataError) return ExitCode.REFUSED;
   if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || err instanceof SMTPHeloError) return ExitCode.UNAVAILABLE;

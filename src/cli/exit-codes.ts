@@ -15,7 +15,7 @@ export const ExitCode = Object.freeze({
   PARTIAL: 3,
   /** send: the server refused the message (sender, every recipient, or the data), lacks an extension it needs (SMTPUTF8), or limits its size (SIZE) below what was read of it. */
   REFUSED: 4,
-  /** Could not connect, TLS failed, was refused or was required but not offered, timeout, disconnect (a 421 included, or a 2yz before the server had all of the message); serve: cannot listen. */
+  /** Could not connect, TLS failed, was refused or was required but not offered, timeout, disconnect (a 421 included, or a 2yz before the server had all of the message, or other than 250 to its end); serve: cannot listen. */
   UNAVAILABLE: 5,
   /** Authentication failed or the server does not offer a usable mechanism. */
   AUTH: 6,
@@ -45,8 +45,9 @@ export const EXIT_CODE_HELP = `Exit codes:
      server lacks an extension the message needs (SMTPUTF8), or the message
      is over the server's SIZE limit (sending stopped)
   5  connection, TLS or timeout failure (also a 421: the server closing the
-     connection; a 2yz before the server had all of the message, which may
-     have been delivered; or STARTTLS refused)
+     connection; a 2yz before the server had all of the message, or one
+     other than 250 to its end, which may have been delivered; or STARTTLS
+     refused)
   6  authentication failed, or no mechanism both sides can use
   7  the message could not be read
   130  interrupted (Ctrl-C or SIGTERM) before the server confirmed the message

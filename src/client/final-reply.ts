@@ -35,7 +35,7 @@ export interface Delivery {
  * so does a 1yz/3yz (on which the connection is closed) after some; as the first LMTP
  * reply it fails the call: as SMTP's does for the only recipient, else as a connection
  * lost before any reply (a later recipient may have the message).
- * @throws SMTPDataError (SMTP; LMTP for a 1yz/3yz as the only recipient's reply),
+ * @throws SMTPDataError (SMTP: any reply but 250, a 2yz with `delivery` "unknown"; LMTP for a 1yz/3yz as the only recipient's reply),
  * SMTPServerDisconnected (SMTP, or LMTP before any reply, or on a first reply that is not
  * valid SMTP: its `recipients` then says who was refused at RCPT and who is unknown),
  * SMTPResponseException (SMTP: a reply that is not valid SMTP).
@@ -53,7 +53,9 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     }
     if (reply.code !== 250) {
       if (rsetOnFailure) await abandon(conv, reply.code);
-      throw dataRefusal(conv, end, "end of data");
+      // Not 250: an error, as Python's. A 2yz still completes (RFC 5321 §4.2.1): the server
+      // took the whole message and may deliver it, so no "not-delivered" (a retry, twice).
+      throw dataRefusal(conv, end, "end of data", undefined, reply.code >= 200 && reply.code < 300 ? "unknown" : undefined);
     }
     if (!report) return { refused: pending.refused, delivered, reply };
     for (const addr of pending.accepted) delivered.set(addr, reply);

@@ -61,6 +61,9 @@ export function checkChunkingSupport(): void {
  */
 const FAILED_EARLIER = "Error: transaction failed by an earlier refused BDAT chunk; this chunk discarded, send RSET (RFC 3030 section 2)";
 
+/** The 503 to DATA in a transaction that a chunk refused "need RCPT" failed (see `chunkRefused`). */
+const FAILED_DATA = "Error: transaction failed by an earlier refused BDAT chunk; send RSET (RFC 3030 section 2)";
+
 /** The 503 to a BDAT in a transaction with no RCPT accepted (in LMTP, not to a BDAT LAST with data: see chunk). */
 const NEED_RCPT = "Error: need RCPT command";
 
@@ -125,8 +128,10 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     const { mailFrom } = this.session.envelope;
     const body = mailFrom === false || mailFrom.args === false ? undefined : mailFrom.args.BODY;
     const binary = typeof body === "string" && body.toUpperCase() === "BINARYMIME";
-    if (!transfers.has(this.session.envelope) && !binary) return data.call(this, command, callback);
-    this.send(503, binary ? "Error: DATA after MAIL BODY=BINARYMIME: the message goes with BDAT (RFC 3030 section 3)" : "Error: DATA after BDAT in one transaction (RFC 3030 section 2)");
+    // A transaction failed by a chunk refused "need RCPT" takes no message by DATA either, until RSET.
+    const failed = chunkRefused.has(this.session.envelope) && mailFrom !== false;
+    if (!transfers.has(this.session.envelope) && !binary && !failed) return data.call(this, command, callback);
+    this.send(503, failed ? FAILED_DATA : binary ? "Error: DATA after MAIL BODY=BINARYMIME: the message goes with BDAT (RFC 3030 section 3)" : "Error: DATA after BDAT in one transaction (RFC 3030 section 2)");
     callback();
   };
   conn.handler_BDAT = function (this: Connection, command: Buffer, callback: () => void): void {
