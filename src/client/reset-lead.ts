@@ -49,7 +49,7 @@ export function openStreamGroup(conv: Conversation, commands: (Command | string)
  * `rset`) and returns its slot. A raw MAIL starts a transaction, so it is led by RSET when
  * {@link openGroup} would lead one: else a server that kept a refused whole transaction's
  * sender (Exim) answers "503 sender already given"; not while a reply to raw lines written
- * before has yet to come (`arrived`: how many have, for `putcmd`; see {@link rawLeadSafe}).
+ * before has yet to come (`arrived`: how many have, for `putcmd` and `docmd`; see {@link rawLeadSafe}).
  * A raw RSET counts as that RSET. Either
  * forgets the recipients that `rcpt()` accepted before (`Conversation.accepted`). As it is
  * written, a raw MAIL declares its transaction's UTF-8 commands and 8-bit data by its own

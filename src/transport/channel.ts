@@ -292,6 +292,8 @@ export class Channel {
   /** The slot opened last whose reply has not come (see `CommandQueue.lastOpen`). */
   get lastOpen(): Slot | undefined { return this.#queue.lastOpen; }
 
+  /** How many replies held after {@link sendRaw} (no slot took them) wait for {@link takeHeld}. */
+  get heldCount(): number { return this.#queue.heldCount; }
   /** A reply held after {@link sendRaw} that no slot took, if any. */
   takeHeld(): SMTPReply | undefined {
     return this.#queue.takeHeld();

@@ -139,6 +139,9 @@ export class CommandQueue {
     return this.#holdUnsolicited;
   }
 
+  /** How many replies held after a raw `send()` wait for {@link takeHeld}. */
+  get heldCount(): number { return this.#held.length; }
+
   /** Takes a reply held after a raw `send()`, if any. */
   takeHeld(): SMTPReply | undefined {
     const reply = this.#held.shift();
