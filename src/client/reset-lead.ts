@@ -45,6 +45,14 @@ export function openStreamGroup(conv: Conversation, commands: (Command | string)
 }
 
 /**
+ * {@link openGroup} for a MAIL given on its own (`mail()`, a raw MAIL): led by RSET only while
+ * every reply owed to raw lines written before has come (`arrived`, see {@link rawLeadSafe}).
+ */
+export function mailGroup(conv: Conversation, commands: (Command | string)[], arrived: number, coalesce?: boolean): Slot[] {
+  return rawLeadSafe(conv, arrived) ? openGroup(conv, commands, false, coalesce) : conv.pipeline(commands, coalesce);
+}
+
+/**
  * Writes a command given with the caller's own verb and arguments (`docmd`, `putcmd`,
  * `rset`) and returns its slot. A raw MAIL starts a transaction, so it is led by RSET when
  * {@link openGroup} would lead one: else a server that kept a refused whole transaction's
@@ -68,7 +76,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   const step = rawLineStep(line);
   if (step === "end") conv.endTransaction();
   if (name === "MAIL") {
-    const slot = (rawLeadSafe(conv, arrived) ? openGroup(conv, [command], false, coalesce) : conv.pipeline([command], coalesce))[0]!;
+    const slot = mailGroup(conv, [command], arrived, coalesce)[0]!;
     // Its reply may end the declaration (see `Conversation.rawReplied`).
     if (step !== undefined && step !== "end") conv.declare(step.utf8, step.eightBit, slot);
     return slot;
