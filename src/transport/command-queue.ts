@@ -120,7 +120,11 @@ export class CommandQueue {
       slot.unprocessed = this.#closedOn421;
     } else this.#slots.push(slot);
     this.#holdUnsolicited = false;
-    this.#held.length = 0;
+    if (this.#held.length !== 0) {
+      // Dropped: their lines are answered (else every later raw send() would seem to follow unanswered lines: see #rawAhead).
+      this.#rawUnanswered = Math.max(0, this.#rawUnanswered - this.#held.length);
+      this.#held.length = 0;
+    }
     return slot;
   }
 
