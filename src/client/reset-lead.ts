@@ -97,8 +97,11 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * raw MAIL given to `docmd`/`putcmd` is; not a MAIL after another line in them, nor one
  * whose line began in an earlier `send()`, where an RSET would land inside what the caller
  * wrote, nor while a reply to raw lines written before has yet to come (it would reach the RSET).
+ * Returns true when every reply owed to raw lines written before has been read (`getreply()`).
  */
-export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): void {
+export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): boolean {
+  // Every reply owed to raw lines before read (the scan knows which lines have none): see `Channel.sendRaw`.
+  const answered = conv.rawScan.repliesOwed === 0 && conv.channel.heldCount === 0;
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
@@ -112,6 +115,7 @@ export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSl
     if (step === "end") conv.endTransaction();
     else conv.declare(step.utf8, step.eightBit);
   }
+  return answered;
 }
 
 /**

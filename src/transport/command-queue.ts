@@ -130,10 +130,13 @@ export class CommandQueue {
 
   /**
    * After a raw `send()`: keep replies that match no slot, for `getreply()` (Python's
-   * pattern); `lines`: how many lines it wrote, which may each have a reply.
+   * pattern); `lines`: how many lines it wrote, which may each have a reply. `answered`: the
+   * caller knows every raw line written before has had its reply read (lines of a message
+   * sent raw after DATA have none, yet `lines` counted them): none is still unanswered.
    */
-  holdUnsolicited(lines = 0): void {
+  holdUnsolicited(lines = 0, answered = false): void {
     this.#holdUnsolicited = true;
+    if (answered && this.#held.length === 0) this.#rawUnanswered = 0;
     if (this.#rawUnanswered === 0) this.#rawAhead = this.#slots.length;
     this.#rawUnanswered += lines;
   }

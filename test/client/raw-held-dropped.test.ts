@@ -44,3 +44,35 @@ ${lines(ahead, "C:", (i) => `NOOP p${i}`)}${lines(n, "C:", (i) => `NOOP r${i}`)}
     assert.equal((await client.quit()).code, 221);
   }, { timeout: 2000, debugLevel: 1, debugOutput }, SMTP);
 });
+
+test("a message sent raw after a raw DATA (its lines have no replies of their own): a later raw send() of 101 lines behind 150 putcmd() replies due still gets all of its replies", async () => {
+  const ahead = 150;
+  const n = 101;
+  const script = `${greeting(["PIPELINING"])}C: MAIL FROM:<a@x.test>
+S: 250 sender ok
+C: RCPT TO:<b@y.test>
+S: 250 rcpt ok
+C: DATA
+S: 354 go
+C: line 1
+C: line 2
+C: line 3
+C: .
+S: 250 queued
+${lines(ahead, "C:", (i) => `NOOP p${i}`)}${lines(n, "C:", (i) => `NOOP r${i}`)}${lines(ahead, "S:", (i) => `250 p${i}`)}${lines(n, "S:", (i) => `250 r${i}`)}C: QUIT\nS: 221 bye\n`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    for (const line of ["MAIL FROM:<a@x.test>", "RCPT TO:<b@y.test>", "DATA"]) {
+      await client.send(`${line}\r\n`);
+      await client.getreply();
+    }
+    await client.send("line 1\r\nline 2\r\nline 3\r\n.\r\n");
+    assert.equal((await client.getreply()).message, "queued");
+    for (let i = 0; i < ahead; i++) await client.putcmd("NOOP", `p${i}`);
+    await client.send(Array.from({ length: n }, (_, i) => `NOOP r${i}\r\n`).join(""));
+    const got: string[] = [];
+    for (let i = 0; i < ahead + n; i++) got.push((await client.getreply()).message);
+    assert.deepEqual(got, [...Array.from({ length: ahead }, (_, i) => `p${i}`), ...Array.from({ length: n }, (_, i) => `r${i}`)]);
+    assert.equal((await client.quit()).code, 221);
+  }, { timeout: 2000 }, SMTP);
+});
