@@ -5,7 +5,9 @@
  * may any buffer it was given. Node.js's own pool is untransferable for that reason (the
  * transfer copies it instead); so must the slab be: transferred, it was detached, so the
  * message being written went as no bytes at all, and every later message of those sizes in
- * the process failed ("Cannot perform Construct on a detached ArrayBuffer").
+ * the process failed ("Cannot perform Construct on a detached ArrayBuffer"). So must the
+ * buffers reused for a streamed message's stuffed pieces (src/client/write-buffers.ts): the
+ * piece went as no bytes, and the server stored the message without it.
  */
 
 import assert from "node:assert/strict";
@@ -42,6 +44,29 @@ test("an smtplib.send subscriber that transfers the bytes it is shown: the messa
   try {
     for (const tag of ["one", "two"]) await client.sendmail("a@x.test", ["b@y.test"], dotted(tag));
     assert.deepEqual(sink.messages.map((m) => m.raw.toString("latin1")), ["one", "two"].map((tag) => `.${dotted(tag).replaceAll("\r\n.", "\r\n..")}`));
+  } finally {
+    diagnostics.unsubscribe("smtplib.send", onSend);
+    client.close();
+    await sink.close();
+  }
+});
+
+test("a streamed message: an smtplib.send subscriber that transfers the bytes it is shown (a reused write buffer) leaves the message whole", async () => {
+  const sink = await messageSink([]);
+  const onSend = (message: unknown): void => {
+    const { data } = message as { data: Buffer };
+    const memory = data.buffer as ArrayBuffer;
+    if (memory.byteLength >= 64 * 1024) structuredClone(memory, { transfer: [memory] });
+  };
+  diagnostics.subscribe("smtplib.send", onSend);
+  const client = await SMTP.connect("127.0.0.1", sink.port, { localHostname: "client.test", timeout: 5000 });
+  try {
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.from(dotted("one"));
+      yield Buffer.from(dotted("two"));
+    }
+    await client.sendmail("a@x.test", ["b@y.test"], body());
+    assert.equal(sink.messages[0]?.raw.toString("latin1"), `.${(dotted("one") + dotted("two")).replaceAll("\r\n.", "\r\n..")}`);
   } finally {
     diagnostics.unsubscribe("smtplib.send", onSend);
     client.close();
