@@ -132,14 +132,20 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
  * connection when the server sent one more, which came with them (no command waited for it:
  * see `Channel.strayReply`). A server that counts recipients otherwise is out of step, and
  * the next command written would take its surplus reply as its own (a later call's sender or
- * recipient refused with this message's reply). The call keeps the replies that were due;
+ * recipient refused with this message's reply); so when one has only begun to come with them
+ * (its first bytes), as nothing is due then. The call keeps the replies that were due;
  * calls queued behind it (the next one waits for these replies: see `startTransaction`) find
  * the connection closed and fail having sent nothing.
  */
 function closeOnSurplus(conv: Conversation, due: number): void {
-  const extra = conv.channel.strayReply;
-  if (extra === undefined || conv.channel.closed) return;
-  conv.channel.destroy(outOfStep("the end of data", extra, `a reply beyond the ${due} due (one per recipient accepted, RFC 2033 §4.2): the replies are out of step`));
+  const { channel } = conv;
+  const extra = channel.strayReply;
+  // Its first bytes only (the rest in a later packet): the next command would take it whole.
+  if ((extra === undefined && !channel.replyInProgress) || channel.closed) return;
+  const why = `a reply beyond the ${due} due (one per recipient accepted, RFC 2033 §4.2)`;
+  channel.destroy(extra !== undefined
+    ? outOfStep("the end of data", extra, `${why}: the replies are out of step`)
+    : new SMTPServerDisconnected(`Connection closed: ${why} began to arrive after the end of data was answered: the replies are out of step`));
 }
 
 /**

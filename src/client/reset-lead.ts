@@ -45,11 +45,19 @@ export function openStreamGroup(conv: Conversation, commands: (Command | string)
 }
 
 /**
+ * {@link openGroup} for a MAIL given on its own (`mail()`, a raw MAIL): led by RSET only while
+ * every reply owed to raw lines written before has come (`arrived`, see {@link rawLeadSafe}).
+ */
+export function mailGroup(conv: Conversation, commands: (Command | string)[], arrived: number, coalesce?: boolean): Slot[] {
+  return rawLeadSafe(conv, arrived) ? openGroup(conv, commands, false, coalesce) : conv.pipeline(commands, coalesce);
+}
+
+/**
  * Writes a command given with the caller's own verb and arguments (`docmd`, `putcmd`,
  * `rset`) and returns its slot. A raw MAIL starts a transaction, so it is led by RSET when
  * {@link openGroup} would lead one: else a server that kept a refused whole transaction's
  * sender (Exim) answers "503 sender already given"; not while a reply to raw lines written
- * before has yet to come (`arrived`: how many have, for `putcmd`; see {@link rawLeadSafe}).
+ * before has yet to come (`arrived`: how many have, for `putcmd` and `docmd`; see {@link rawLeadSafe}).
  * A raw RSET counts as that RSET. Either
  * forgets the recipients that `rcpt()` accepted before (`Conversation.accepted`). As it is
  * written, a raw MAIL declares its transaction's UTF-8 commands and 8-bit data by its own
@@ -68,7 +76,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
   const step = rawLineStep(line);
   if (step === "end") conv.endTransaction();
   if (name === "MAIL") {
-    const slot = (rawLeadSafe(conv, arrived) ? openGroup(conv, [command], false, coalesce) : conv.pipeline([command], coalesce))[0]!;
+    const slot = mailGroup(conv, [command], arrived, coalesce)[0]!;
     // Its reply may end the declaration (see `Conversation.rawReplied`).
     if (step !== undefined && step !== "end") conv.declare(step.utf8, step.eightBit, slot);
     return slot;
@@ -89,8 +97,11 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * raw MAIL given to `docmd`/`putcmd` is; not a MAIL after another line in them, nor one
  * whose line began in an earlier `send()`, where an RSET would land inside what the caller
  * wrote, nor while a reply to raw lines written before has yet to come (it would reach the RSET).
+ * Returns true when every reply owed to raw lines written before has been read (`getreply()`).
  */
-export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): void {
+export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): boolean {
+  // Every reply owed to raw lines before read (the scan knows which lines have none): see `Channel.sendRaw`.
+  const answered = conv.rawScan.repliesOwed === 0 && conv.channel.heldCount === 0;
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
@@ -104,6 +115,7 @@ export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSl
     if (step === "end") conv.endTransaction();
     else conv.declare(step.utf8, step.eightBit);
   }
+  return answered;
 }
 
 /**

@@ -208,7 +208,8 @@ export abstract class SMTPBase {
   protected async simple(verb: string, args = ""): Promise<SMTPReply> {
     const conv = this.requireConnection();
     const { bytes, log, auth } = this.rawCommand(verb, args, conv);
-    const slot = rawCommandSlot(conv, verb, args, { bytes, log }, false);
+    // Replies come for raw lines written before (held, or in getreply()'s list): see rawCommandSlot.
+    const slot = rawCommandSlot(conv, verb, args, { bytes, log }, false, arrivedReplies(this.pendingReplies) + conv.channel.heldCount);
     await conv.settled(slot);
     const reply = conv.take(slot);
     rawReplied(conv, rawRecipient(verb, args), reply, slot);

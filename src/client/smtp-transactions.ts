@@ -26,7 +26,7 @@ import { allAscii, declaredSize, type Request } from "./request.js";
 import {
   isAccepted, refuseData, send, type Envelope, type Pending,
 } from "./transaction.js";
-import { leadUnsent, openGroup, resetBefore } from "./reset-lead.js";
+import { arrivedReplies, leadUnsent, mailGroup, resetBefore } from "./reset-lead.js";
 import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
 import { bdatLength } from "./bdat-parts.js";
 import { abortClosing, type Progress } from "./abort-close.js";
@@ -98,8 +98,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
       const conv = this.requireConnection();
       const opts = this.transactionOptions(conv, path, [], conv.doesEsmtp ? params : [], params);
       conv.declare(hasParam(opts, "SMTPUTF8"), /^(8BITMIME|BINARYMIME)$/i.test(paramValue(opts, "BODY") ?? ""));
-      // Led by RSET while transactions written whole are unread, as sendmail's are.
-      const [slot] = openGroup(conv, [mailCommand(path, opts, conv.encoding)], false, false);
+      // Led by RSET while transactions written whole are unread, as sendmail's are (not while a raw line's reply is due: see mailGroup).
+      const [slot] = mailGroup(conv, [mailCommand(path, opts, conv.encoding)], arrivedReplies(this.pendingReplies) + conv.channel.heldCount, false);
       const reply = await conv.read(slot!);
       if (reply.code !== 250) conv.endTransaction();
       conv.accepted = [];

@@ -226,8 +226,7 @@ export class SMTP extends SMTPTransactions {
       const bytes = rawBytes(data);
       const conv = this.requireConnection();
       this.rawSent(bytes);
-      rawWritten(conv, bytes, this.pendingReplies);
-      conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`);
+      conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`, rawWritten(conv, bytes, this.pendingReplies));
     });
   }
 

@@ -8,12 +8,23 @@
  * @module
  */
 
+import { markAsUntransferable } from "node:worker_threads";
 import { sendChannel } from "../transport/trace.js";
 
 /** The smallest buffer made for reuse: a piece shorter than this still gets one this large. */
 const MIN_CAPACITY = 64 * 1024;
 /** Buffers kept for reuse at most: those a write still holds are not counted. */
 const MAX_FREE = 4;
+
+/**
+ * `buffer`, its memory made untransferable (as Node.js's pool is): an `smtplib.send`
+ * subscriber shown a piece that transfers its `.buffer` to a worker gets a copy, and the
+ * piece is not emptied before it is written (the message would go without it).
+ */
+function untransferable(buffer: Buffer): Buffer {
+  markAsUntransferable(buffer.buffer);
+  return buffer;
+}
 
 /** Lends buffers for stuffed pieces ({@link take}) and takes them back once written ({@link afterWrite}). */
 export class WriteBuffers {
@@ -41,7 +52,7 @@ export class WriteBuffers {
     if (length > this.#maxPiece) return Buffer.allocUnsafe(length);
     const index = this.#free.findIndex((b) => b.length >= length);
     // Not allocUnsafe: a small one would be a slice of Node's shared pool, never ours alone.
-    const whole = index === -1 ? Buffer.allocUnsafeSlow(Math.max(length, MIN_CAPACITY)) : this.#free.splice(index, 1)[0]!;
+    const whole = index === -1 ? untransferable(Buffer.allocUnsafeSlow(Math.max(length, MIN_CAPACITY))) : this.#free.splice(index, 1)[0]!;
     this.#lent.set(whole.buffer, whole);
     return whole.subarray(0, length);
   };

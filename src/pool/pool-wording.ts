@@ -54,7 +54,9 @@ export function inPoolWords(err: unknown): unknown {
   if (!(err instanceof SMTPException)) return err;
   const message = reword(err.message);
   if (message === err.message) return err;
-  if (typeof err.stack === "string") err.stack = err.stack.replace(err.message, message);
+  // The stack's first line, as text: the message holds a server's words, which may hold `$'` (see `told`).
+  const head = `${err.name}: ${err.message}`;
+  if (typeof err.stack === "string" && err.stack.startsWith(head)) err.stack = `${err.name}: ${message}${err.stack.slice(head.length)}`;
   err.message = message;
   // the client's own text (a reply that was not SMTP, or none): never a server's reply
   if (err instanceof SMTPResponseException && err.smtpCode === -1) {

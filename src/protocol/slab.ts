@@ -3,9 +3,13 @@
  * (`Buffer.allocUnsafe` under 4 KiB): carving views out of one large `ArrayBuffer` costs far
  * less than a new `ArrayBuffer` per buffer, whose creation and garbage collection dominate
  * a 64 KiB copy. Views are never reused; a slab is freed when none of its views is left.
- * Pure: no I/O.
+ * As Node.js's pool, a slab is untransferable: a view shown to user code (an `smtplib.send`
+ * subscriber) whose `.buffer` is transferred to a worker is copied, not detached (which would
+ * empty every view of it, the one being written too, and fail every later view). Pure: no I/O.
  * @module
  */
+
+import { markAsUntransferable } from "node:worker_threads";
 
 /** The slab's size. */
 const SLAB_BYTES = 1024 * 1024;
@@ -29,6 +33,7 @@ export function allocFromSlab(length: number): Buffer {
   if (length < SLAB_MIN || length > SLAB_MAX) return Buffer.allocUnsafe(length);
   if (slab === null || used + length > SLAB_BYTES) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    markAsUntransferable(slab.buffer);
     used = 0;
   }
   const view = slab.subarray(used, used + length);

@@ -223,12 +223,12 @@ export class Channel {
     this.#conn.flush();
   }
 
-  /** Writes raw bytes that expect no reply of their own (Python's `send()`). */
-  sendRaw(bytes: Buffer, log: string): void {
+  /** Writes raw bytes that expect no reply of their own (Python's `send()`); `answered`: every raw line before has had its reply read (see `CommandQueue.holdUnsolicited`). */
+  sendRaw(bytes: Buffer, log: string, answered = false): void {
     this.#assertOpen();
     this.#writes++;
     this.#tracer.command(log);
-    this.#queue.holdUnsolicited(countLines(bytes)); // each line it ends may have a reply
+    this.#queue.holdUnsolicited(countLines(bytes), answered); // each line it ends may have a reply
     this.#conn.write(bytes);
   }
 
@@ -292,6 +292,8 @@ export class Channel {
   /** The slot opened last whose reply has not come (see `CommandQueue.lastOpen`). */
   get lastOpen(): Slot | undefined { return this.#queue.lastOpen; }
 
+  /** How many replies held after {@link sendRaw} (no slot took them) wait for {@link takeHeld}. */
+  get heldCount(): number { return this.#queue.heldCount; }
   /** A reply held after {@link sendRaw} that no slot took, if any. */
   takeHeld(): SMTPReply | undefined {
     return this.#queue.takeHeld();

@@ -120,16 +120,23 @@ export class CommandQueue {
       slot.unprocessed = this.#closedOn421;
     } else this.#slots.push(slot);
     this.#holdUnsolicited = false;
-    this.#held.length = 0;
+    if (this.#held.length !== 0) {
+      // Dropped: their lines are answered (else every later raw send() would seem to follow unanswered lines: see #rawAhead).
+      this.#rawUnanswered = Math.max(0, this.#rawUnanswered - this.#held.length);
+      this.#held.length = 0;
+    }
     return slot;
   }
 
   /**
    * After a raw `send()`: keep replies that match no slot, for `getreply()` (Python's
-   * pattern); `lines`: how many lines it wrote, which may each have a reply.
+   * pattern); `lines`: how many lines it wrote, which may each have a reply. `answered`: the
+   * caller knows every raw line written before has had its reply read (lines of a message
+   * sent raw after DATA have none, yet `lines` counted them): none is still unanswered.
    */
-  holdUnsolicited(lines = 0): void {
+  holdUnsolicited(lines = 0, answered = false): void {
     this.#holdUnsolicited = true;
+    if (answered && this.#held.length === 0) this.#rawUnanswered = 0;
     if (this.#rawUnanswered === 0) this.#rawAhead = this.#slots.length;
     this.#rawUnanswered += lines;
   }
@@ -138,6 +145,9 @@ export class CommandQueue {
   get holding(): boolean {
     return this.#holdUnsolicited;
   }
+
+  /** How many replies held after a raw `send()` wait for {@link takeHeld}. */
+  get heldCount(): number { return this.#held.length; }
 
   /** Takes a reply held after a raw `send()`, if any. */
   takeHeld(): SMTPReply | undefined {
