@@ -16,8 +16,8 @@ const SLAB_BYTES = 1024 * 1024;
 /** Below this, `Buffer.allocUnsafe` already takes from Node.js's pool. */
 const SLAB_MIN = 4096;
 /**
- * The largest view carved: at most 1/8 of a slab, so a retained view keeps at most 8 times
- * its size alive beyond itself, and the slab's unused tail is small.
+ * The largest view carved: 1/8 of a slab, so that a slab's unused tail stays small. (A kept
+ * view keeps its whole slab alive: up to 256 times a 4 KiB view's size.)
  */
 const SLAB_MAX = SLAB_BYTES / 8;
 
