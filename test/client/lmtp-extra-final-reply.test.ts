@@ -29,11 +29,8 @@ function assertNotSent(result: { ok: unknown } | { err: unknown }, surplus: RegE
   assert.match(err.cause.message, surplus);
 }
 
-test("LMTP pipelined DATA: a reply beyond one per accepted recipient closes the connection; the call keeps the replies due, and the call queued behind fails unsent instead of taking that reply as its MAIL's", async () => {
-  // Two recipients, three replies after the data (in one write). Before, the second call's
-  // MAIL went behind the "." and took the "550 5.0.0 extra" as its own: SMTPSenderRefused,
-  // a permanent refusal of a message the server never saw.
-  const script = `${LHLO_PIPELINING}C: MAIL FROM:<a@x.test>
+/** Two recipients accepted over pipelined DATA, and their two replies after the data (what follows is the test's). */
+const TWO_DUE_DATA = `${LHLO_PIPELINING}C: MAIL FROM:<a@x.test>
 C: RCPT TO:<r1@y.test>
 C: RCPT TO:<r2@y.test>
 C: DATA
@@ -45,7 +42,13 @@ C: hi
 C: .
 S: 250 2.0.0 r1 delivered
 S: 452 4.2.2 r2 over quota
-S: 550 5.0.0 extra
+`;
+
+test("LMTP pipelined DATA: a reply beyond one per accepted recipient closes the connection; the call keeps the replies due, and the call queued behind fails unsent instead of taking that reply as its MAIL's", async () => {
+  // Two recipients, three replies after the data (in one write). Before, the second call's
+  // MAIL went behind the "." and took the "550 5.0.0 extra" as its own: SMTPSenderRefused,
+  // a permanent refusal of a message the server never saw.
+  const script = `${TWO_DUE_DATA}S: 550 5.0.0 extra
 `;
   await withScript(script, async (client) => {
     const first = outcome(client.deliver("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"));
@@ -102,5 +105,52 @@ S: 250 2.0.0 r1 delivered again
     const reply = await client.data("hi\r\n");
     assert.deepEqual([...reply.recipients].map(([k, v]) => [k, v.message]), [["r1@y.test", "2.0.0 r1 delivered"]]);
     await assert.rejects(client.noop(), (err: unknown) => err instanceof SMTPServerDisconnected && /a reply beyond the 1 due/.test(err.message));
+  }, {}, LMTP);
+});
+
+// A reply beyond those due whose first bytes come with the last reply due and the rest later
+// (a reply split anywhere, as TCP may): once every reply due has been read, the next call
+// waits for nothing more, so a reply begun then is surplus too and closes the connection.
+
+test("LMTP pipelined DATA: a surplus reply whose first bytes come with the last reply due closes the connection; the call queued behind fails unsent, never taking it as its MAIL's", async () => {
+  // Before, the second call's MAIL was written once the two replies due were read, and the
+  // rest of "550 5.0.0 extra" completed a reply that it took as its own: SMTPSenderRefused.
+  const script = `${TWO_DUE_DATA}S! 550 5.0
+-- wait 50
+S: .0 extra
+`;
+  await withScript(script, async (client) => {
+    const first = outcome(client.deliver("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"));
+    const second = outcome(client.sendmail("a@x.test", ["r3@y.test"], "hi\r\n"));
+    const d = await first;
+    assert.ok("ok" in d, String((d as { err: unknown }).err));
+    assert.deepEqual([...d.ok.delivered].map(([k, v]) => [k, v.message]), [["r1@y.test", "2.0.0 r1 delivered"]]);
+    assert.deepEqual([...d.ok.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 452]]);
+    assertNotSent(await second, /a reply beyond the 2 due .*began to arrive/);
+  }, {}, LMTP);
+});
+
+test("LMTP one-trip BDAT: a surplus reply split after its first byte, that byte with the last reply due, closes the connection too", async () => {
+  const script = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}C: MAIL FROM:<a@x.test>
+C: RCPT TO:<r1@y.test>
+C: RCPT TO:<r2@y.test>
+C: BDAT 4 LAST
+C! hi\\r\\n
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 250 2.0.0 r1 delivered
+S: 250 2.0.0 r2 delivered
+S! 5
+-- wait 50
+S: 50 5.0.0 extra
+`;
+  await withScript(script, async (client) => {
+    const first = outcome(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"));
+    const second = outcome(client.sendmail("a@x.test", ["r3@y.test"], "hi\r\n"));
+    const refused = await first;
+    assert.ok("ok" in refused, String((refused as { err: unknown }).err));
+    assert.equal(refused.ok.size, 0);
+    assertNotSent(await second, /a reply beyond the 2 due .*began to arrive/);
   }, {}, LMTP);
 });
