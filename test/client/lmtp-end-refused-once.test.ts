@@ -60,26 +60,34 @@ ${NOOP}`;
   });
 }
 
-test("LMTP, BDAT LAST refused as a command, the server sending a copy per recipient (as Dovecot's lib-smtp does) -> the copies are read and dropped; the next call gets its own replies", async () => {
-  const to = ["r1@y.test", "r2@y.test"];
-  const script = `${LHLO_BDAT}${group(to)}S: 250 ok
+/** BDAT LAST refused as a command with a copy per recipient: the same text, or each naming its recipient. */
+const COPIES_PER_RECIPIENT = [
+  { name: "the server sending a copy per recipient (as Dovecot's lib-smtp does)", copies: ["503 5.5.0 no", "503 5.5.0 no"] },
+  { name: "a copy per recipient naming its recipient (same code and enhanced status, other text)", copies: ["503 5.5.0 <r1@y.test> previous chunk failed", "503 5.5.0 <r2@y.test> previous chunk failed"] },
+];
+
+for (const { name, copies } of COPIES_PER_RECIPIENT) {
+  test(`LMTP, BDAT LAST refused as a command, ${name} -> the copies are read and dropped; the next call gets its own replies`, async () => {
+    const to = ["r1@y.test", "r2@y.test"];
+    const script = `${LHLO_BDAT}${group(to)}S: 250 ok
 S: 250 ok
 S: 250 ok
-S: 503 5.5.0 no
+S: ${copies[0]}
 -- wait 30
-S: 503 5.5.0 no
+S: ${copies[1]}
 ${group(["r3@y.test"])}S: 250 ok
 S: 250 ok
 S: 250 2.0.0 r3 saved
 ${NOOP}`;
-  await withScript(script, async (client) => {
-    const d = await settlesBefore(client.deliver("a@x.test", to, HI).catch((err: unknown) => err), 3000);
-    assert.ok(d instanceof SMTPRecipientsRefused, String(d));
-    const next = await settlesBefore(client.deliver("a@x.test", "r3@y.test", HI), 3000);
-    assert.deepEqual([...next.delivered].map(([k, v]) => [k, v.message]), [["r3@y.test", "2.0.0 r3 saved"]]);
-    assert.equal((await client.noop()).message, "noop here");
-  }, LONG, LMTP);
-});
+    await withScript(script, async (client) => {
+      const d = await settlesBefore(client.deliver("a@x.test", to, HI).catch((err: unknown) => err), 3000);
+      assert.ok(d instanceof SMTPRecipientsRefused, String(d));
+      const next = await settlesBefore(client.deliver("a@x.test", "r3@y.test", HI), 3000);
+      assert.deepEqual([...next.delivered].map(([k, v]) => [k, v.message]), [["r3@y.test", "2.0.0 r3 saved"]]);
+      assert.equal((await client.noop()).message, "noop here");
+    }, LONG, LMTP);
+  });
+}
 
 test("LMTP, the first reply after BDAT LAST a recipient's refusal (452 4.2.2 over quota), the next one later: still one reply per recipient, r2 delivered", async () => {
   const to = ["r1@y.test", "r2@y.test"];
@@ -98,23 +106,3 @@ ${NOOP}`;
   }, LONG, LMTP);
 });
 
-test("LMTP, BDAT LAST refused as a command, a copy per recipient naming its recipient (same code and enhanced status, other text) -> the copies are read and dropped; the next call gets its own replies", async () => {
-  const to = ["r1@y.test", "r2@y.test"];
-  const script = `${LHLO_BDAT}${group(to)}S: 250 ok
-S: 250 ok
-S: 250 ok
-S: 503 5.5.0 <r1@y.test> previous chunk failed
--- wait 30
-S: 503 5.5.0 <r2@y.test> previous chunk failed
-${group(["r3@y.test"])}S: 250 ok
-S: 250 ok
-S: 250 2.0.0 r3 saved
-${NOOP}`;
-  await withScript(script, async (client) => {
-    const d = await settlesBefore(client.deliver("a@x.test", to, HI).catch((err: unknown) => err), 3000);
-    assert.ok(d instanceof SMTPRecipientsRefused, String(d));
-    const next = await settlesBefore(client.deliver("a@x.test", "r3@y.test", HI), 3000);
-    assert.deepEqual([...next.delivered].map(([k, v]) => [k, v.message]), [["r3@y.test", "2.0.0 r3 saved"]]);
-    assert.equal((await client.noop()).message, "noop here");
-  }, LONG, LMTP);
-});
