@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { SMTP } from "../../src/index.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
+import { watchedStream } from "../helpers/watched-stream.js";
 
 test("pipelined BDAT: a stream call aborted while it waits for its MAIL's reply, behind a whole transaction: the call ahead is still delivered", async () => {
   const script = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>
@@ -35,20 +36,16 @@ S: 250 still here
 `;
   const server = await startScriptServer(script);
   const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-  let read = false;
-  async function* body(): AsyncGenerator<string> {
-    read = true;
-    yield "Subject: x\r\n\r\nbody\r\n";
-  }
+  const stream = watchedStream("Subject: x\r\n\r\nbody\r\n");
   const ac = new AbortController();
   try {
     const first = client.sendmail("a@x.test", ["b@y.test"], "hi").then(() => "delivered", (e: unknown) => e);
-    const second = client.sendmail("c@x.test", ["d@y.test"], body(), [], [], { signal: ac.signal }).then(() => "sent", (e: unknown) => e);
+    const second = client.sendmail("c@x.test", ["d@y.test"], stream.body, [], [], { signal: ac.signal }).then(() => "sent", (e: unknown) => e);
     // Aborted while the server still holds back every reply (its 300 ms wait).
     setTimeout(() => ac.abort(new Error("caller gave up")), 100);
     assert.equal((await second as Error).message, "caller gave up");
     assert.equal(await first, "delivered");
-    assert.equal(read, false);
+    assert.equal(stream.read, false);
     // The aborted call's transaction was reset (RSET), on the connection that stayed.
     assert.equal((await client.noop()).message, "still here");
     await server.done;

@@ -15,6 +15,7 @@ import { SMTP, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index
 import { failedBehind, unstartedCalls } from "../../src/client/unsent.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
+import { watchedStream } from "../helpers/watched-stream.js";
 
 const SCRIPT = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>
@@ -30,28 +31,20 @@ S: 421 4.3.2 Shutting down
 test("pipelined BDAT: a stream written behind another call's whole transaction answered 421 is never read, and its call says nothing of it was sent", async () => {
   const server = await startScriptServer(SCRIPT);
   const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-  let read = false;
-  let release = (): void => undefined;
-  const held = new Promise<void>((resolve) => { release = resolve; });
-  async function* body(): AsyncGenerator<string> {
-    read = true;
-    yield "Subject: x\r\n\r\n";
-    await held;
-    yield "more\r\n";
-  }
+  const stream = watchedStream("Subject: x\r\n\r\n", "more\r\n");
   try {
     const first = client.sendmail("a@x.test", ["b@y.test"], "hi");
-    const second = client.sendmail("c@x.test", ["d@y.test"], body()).then(() => undefined, (e: unknown) => e);
+    const second = client.sendmail("c@x.test", ["d@y.test"], stream.body).then(() => undefined, (e: unknown) => e);
     await assert.rejects(first, (err: unknown) => err instanceof SMTPSenderRefused && err.smtpCode === 421);
     const err = await second;
     assert.ok(err instanceof SMTPServerDisconnected, `got ${String(err)}`);
     assert.equal(err.delivery, "not-delivered", err.message);
     assert.match(err.message, /the message was not sent/);
-    assert.equal(read, false, "the stream was read: the call cannot run again");
+    assert.equal(stream.read, false, "the stream was read: the call cannot run again");
     assert.ok(unstartedCalls.has(err) || failedBehind.has(err), "a pool may run it again on another connection");
     await server.done;
   } finally {
-    release();
+    stream.release();
     client.close();
     await server.close();
   }
@@ -76,17 +69,13 @@ S: 250 ok
 `;
   const server = await startScriptServer(script);
   const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-  let read = false;
-  async function* body(): AsyncGenerator<string> {
-    read = true;
-    yield "Subject: x\r\n\r\nbody\r\n";
-  }
+  const stream = watchedStream("Subject: x\r\n\r\nbody\r\n");
   try {
     const first = client.sendmail("a@x.test", ["b@y.test"], "hi");
-    const second = client.sendmail("c@x.test", ["d@y.test"], body());
+    const second = client.sendmail("c@x.test", ["d@y.test"], stream.body);
     assert.deepEqual(await first, new Map());
     await assert.rejects(second, (err: unknown) => err instanceof SMTPSenderRefused && err.smtpCode === 550 && err.delivery === "not-delivered");
-    assert.equal(read, false, "the stream was read although its sender was refused");
+    assert.equal(stream.read, false, "the stream was read although its sender was refused");
     await server.done;
     assert.equal(client.connected, true);
   } finally {

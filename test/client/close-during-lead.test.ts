@@ -14,6 +14,7 @@ import { test } from "node:test";
 import { SMTPSenderRefused, SMTPServerDisconnected, type SMTP } from "../../src/index.js";
 import { unstartedCalls } from "../../src/client/unsent.js";
 import { greeting, withScript } from "../helpers/client.js";
+import { watchedStream } from "../helpers/watched-stream.js";
 
 /** Calls `fn` from `smtplib.send` when `client` writes bytes that start with `start`. */
 function onWrite(client: SMTP, start: string, fn: () => void): () => void {
@@ -110,19 +111,15 @@ C: RCPT TO:<f@y.test>
 `;
   await withScript(script, async (client) => {
     const before = timers();
-    let read = false;
-    async function* body(): AsyncGenerator<string> {
-      read = true;
-      yield "x\r\n";
-    }
+    const watched = watchedStream("x\r\n");
     const stop = onWrite(client, "RSET\r\nMAIL FROM:<e@x.test>", () => queueMicrotask(() => client.close()));
     try {
       const whole = [client.sendmail("a@x.test", ["b@y.test"], "hi"), client.sendmail("c@x.test", ["d@y.test"], "next")].map(failure);
-      const stream = failure(client.sendmail("e@x.test", ["f@y.test"], body()));
+      const stream = failure(client.sendmail("e@x.test", ["f@y.test"], watched.body));
       for (const err of await Promise.all(whole)) assert.equal(err.delivery, "unknown", err.message);
       const err = await stream;
       assert.equal(err.delivery, "not-delivered", err.message);
-      assert.equal(read, false, "the stream was read");
+      assert.equal(watched.read, false, "the stream was read");
       assert.ok(timers() <= before, "a timer was left");
     } finally {
       stop();

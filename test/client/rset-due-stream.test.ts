@@ -15,6 +15,7 @@ import { SMTP, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/i
 import { failedBehind, unstartedCalls } from "../../src/client/unsent.js";
 import { greeting, LOCAL } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
+import { watchedStream } from "../helpers/watched-stream.js";
 
 const SCRIPT = `${greeting(["PIPELINING", "CHUNKING"])}C: MAIL FROM:<a@x.test>
 C: RCPT TO:<b@y.test>
@@ -31,25 +32,17 @@ S: 421 4.7.0 Error: too many errors
 test("pipelined: a stream over BDAT behind a refusal's RSET answered 421 is never read, and its call says nothing of it was sent", async () => {
   const server = await startScriptServer(SCRIPT);
   const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-  let read = false;
-  let release = (): void => undefined;
-  const held = new Promise<void>((resolve) => { release = resolve; });
-  async function* body(): AsyncGenerator<string> {
-    read = true;
-    yield "Subject: x\r\n\r\n";
-    await held;
-    yield "more\r\n";
-  }
+  const stream = watchedStream("Subject: x\r\n\r\n", "more\r\n");
   try {
     await assert.rejects(client.sendmail("a@x.test", ["b@y.test"], "hi"), SMTPRecipientsRefused);
-    const err: unknown = await client.sendmail("c@x.test", ["d@y.test"], body()).then(() => undefined, (e: unknown) => e);
+    const err: unknown = await client.sendmail("c@x.test", ["d@y.test"], stream.body).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof SMTPServerDisconnected, `got ${String(err)}`);
-    assert.equal(read, false, "the stream was read: the call cannot run again");
+    assert.equal(stream.read, false, "the stream was read: the call cannot run again");
     assert.equal(err.delivery, "not-delivered", err.message);
     assert.ok(unstartedCalls.has(err) || failedBehind.has(err), "a pool may run it again on another connection");
     await server.done;
   } finally {
-    release();
+    stream.release();
     client.close();
     await server.close();
   }
