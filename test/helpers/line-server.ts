@@ -61,9 +61,10 @@ export interface AcceptingServer {
 
 /**
  * A {@link lineServer} that accepts everything in lock-step (no extensions: EHLO gets a
- * plain 250), answers QUIT with 221 and a close, and records each MAIL line.
+ * plain 250), answers QUIT with 221 and a close (or hands it to `quit`), and records each
+ * MAIL line.
  */
-export async function acceptingServer(): Promise<AcceptingServer> {
+export async function acceptingServer(quit: (sock: net.Socket) => void = (sock) => sock.end("221 bye\r\n")): Promise<AcceptingServer> {
   const mails: string[] = [];
   const inData = new WeakSet<net.Socket>();
   const server = await lineServer((sock, line) => {
@@ -74,7 +75,7 @@ export async function acceptingServer(): Promise<AcceptingServer> {
     const verb = line.split(/[ :]/)[0]!.toUpperCase();
     if (verb === "MAIL") mails.push(line);
     if (verb === "DATA") { inData.add(sock); sock.write("354 go\r\n"); }
-    else if (verb === "QUIT") sock.end("221 bye\r\n");
+    else if (verb === "QUIT") quit(sock);
     else sock.write("250 ok\r\n");
   });
   return { port: server.port, mails, connections: server.connections, close: server.close };

@@ -11,7 +11,7 @@ import diagnostics from "node:diagnostics_channel";
 import type net from "node:net";
 import { test } from "node:test";
 import { SMTPPool } from "../../src/index.js";
-import { lineServer } from "../helpers/line-server.js";
+import { acceptingServer } from "../helpers/line-server.js";
 
 /** A server that accepts every message and holds each QUIT unanswered until `answerQuits()`. */
 async function quitHoldingServer(): Promise<{
@@ -27,29 +27,18 @@ async function quitHoldingServer(): Promise<{
   close(): Promise<void>;
 }> {
   const held: net.Socket[] = [];
-  const inData = new WeakSet<net.Socket>();
-  const mails: string[] = [];
   let answering = false;
   let watch: { n: number; resolve: () => void } | undefined;
   const bye = (sock: net.Socket): void => {
     sock.end("221 bye\r\n");
   };
-  const server = await lineServer((sock, line) => {
-    if (inData.has(sock)) {
-      if (line === ".") { inData.delete(sock); sock.write("250 queued\r\n"); }
-      return;
-    }
-    const verb = line.split(/[ :]/)[0]!.toUpperCase();
-    if (verb === "MAIL") mails.push(line);
-    if (verb === "DATA") { inData.add(sock); sock.write("354 go\r\n"); }
-    else if (verb === "QUIT") {
-      if (answering) { bye(sock); return; }
-      held.push(sock);
-      if (watch && held.length >= watch.n) watch.resolve();
-    } else sock.write("250 ok\r\n");
+  const server = await acceptingServer((sock) => {
+    if (answering) { bye(sock); return; }
+    held.push(sock);
+    if (watch && held.length >= watch.n) watch.resolve();
   });
   return {
-    port: server.port, held, mails,
+    port: server.port, held, mails: server.mails,
     heldCount: (n) => new Promise<void>((resolve) => {
       if (held.length >= n) resolve();
       else watch = { n, resolve };
