@@ -57,7 +57,7 @@ export function describeType(value: unknown): string {
  * takes `timeout` in seconds, and a porter's `timeout: 30` is 30 ms here (API.md: times are
  * milliseconds). No default is this short.
  */
-export const SECONDS_LIKE_MS = 1000;
+const SECONDS_LIKE_MS = 1000;
 
 /**
  * What a timeout error's message adds after its own words when the limit that expired, `ms`,

@@ -121,8 +121,8 @@ const SOURCE_ADDRESS_KEYS = keysOf({ host: true, port: true } satisfies AllKeys<
 /** The client class a caller used, which advice in its errors names (`SMTP_SSL.connect(...)`, not `SMTP.connect`). */
 export type ClientClassName = "SMTP" | "SMTP_SSL" | "LMTP";
 
-/** Nodemailer's transport options, as a first-time user passes them, and what smtplib does instead. */
-const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+/** Nodemailer's transport options, as a first-time user passes them, and what smtplib does instead (a pool's, worded for its options, in `pool-options.ts`). */
+export const NODEMAILER_HINTS: Readonly<Record<string, string>> = {
   secure: "Nodemailer's: for TLS from the first byte (port 465) use the SMTP_SSL class; for STARTTLS set requireTLS: true",
   auth: "Nodemailer's: call login(user, password) once connected",
   host: "give the host and port to SMTP.connect(host, port, options)",
@@ -160,18 +160,6 @@ const CLASS_HINTS: Readonly<Record<ClientClassName, Readonly<Record<string, stri
     port: "give the host and port (or a Unix socket path) to LMTP.connect(host, port, options)",
     lmtp: "Nodemailer's: the LMTP class speaks LMTP already, leave it out",
   },
-};
-
-/**
- * {@link NODEMAILER_HINTS} for `SMTPPool`'s options, which have `host`, `port` and `auth`,
- * and `protocol` for the class.
- */
-export const POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
-  ...NODEMAILER_HINTS,
-  secure: "Nodemailer's: protocol: \"smtps\" for TLS from the first byte (port 465); requireTLS: true for STARTTLS",
-  lmtp: "Nodemailer's: protocol: \"lmtp\"",
-  ignoreTLS: "Nodemailer's: STARTTLS is used only when asked (requireTLS: true)",
-  pool: "an SMTPPool is one",
 };
 
 /** The options that take `true` or `false`. */

@@ -4,7 +4,7 @@
  */
 
 import type { GivenCredentials } from "../auth/mechanism.js";
-import { checkSMTPOptions, POOL_NODEMAILER_HINTS, SMTP_OPTION_KEYS, type Checked, type SMTPOptions } from "../client/options.js";
+import { checkSMTPOptions, NODEMAILER_HINTS, SMTP_OPTION_KEYS, type Checked, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkNumber, checkPort, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import { describeValue } from "../errors.js";
@@ -81,6 +81,18 @@ const LMTP_POOL_HOST_ADVICE: HostAdvice = {
   ...POOL_HOST_ADVICE,
   apart: `{ host: "mail.example.org", port: ${LMTP_PORT} }`,
   implicitTLS: LMTP_IMPLICIT_TLS,
+};
+
+/**
+ * {@link NODEMAILER_HINTS} for `SMTPPool`'s options, which have `host`, `port` and `auth`,
+ * and `protocol` for the class.
+ */
+const POOL_NODEMAILER_HINTS: Readonly<Record<string, string>> = {
+  ...NODEMAILER_HINTS,
+  secure: "Nodemailer's: protocol: \"smtps\" for TLS from the first byte (port 465); requireTLS: true for STARTTLS",
+  lmtp: "Nodemailer's: protocol: \"lmtp\"",
+  ignoreTLS: "Nodemailer's: STARTTLS is used only when asked (requireTLS: true)",
+  pool: "an SMTPPool is one",
 };
 
 /** {@link POOL_NODEMAILER_HINTS} for `protocol: "lmtp"`: LMTP has no TLS from the first byte. */

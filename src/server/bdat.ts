@@ -8,10 +8,10 @@
  * @module
  */
 import { PassThrough } from "node:stream";
-import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
+import type { SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+import type { Connection } from "./close.js";
 
-type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
 type Parser = Exclude<Connection["_parser"], false>;
 /** smtp-server's `onData` callback: an error refuses the message; LMTP may give one result per recipient. */
 export type DataCallback = (err?: Error | null, message?: string | (string | Error)[]) => void;

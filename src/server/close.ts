@@ -4,7 +4,8 @@
  */
 import type { SMTPServer } from "smtp-server";
 
-type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
+/** One of smtp-server's connections (its class is not in its public types): what the debugging server's modules patch. */
+export type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
 
 /** The connections of a server from their start until their session's `onClose`. */
 export interface ConnectionTracker {

@@ -5,7 +5,7 @@
  */
 import type { Checked } from "../checked.js";
 import { describeValue } from "../error-text.js";
-import { checkKnownKeys, withoutNulls } from "../option-checks.js";
+import { checkKnownKeys, keysOf, withoutNulls, type AllKeys } from "../option-checks.js";
 import type { DebugServerHooks, ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
 
@@ -181,20 +181,17 @@ export function withoutNullOptions<T extends DebugServerOptions & DebugServerRet
   return options as ReadOptions & Omit<T, keyof ReadOptions>;
 }
 
-/** Every key of `T` (optional ones included), each once: the compiler checks that none is missing or extra. */
-type AllKeys<T> = Readonly<Record<keyof T, true>>;
-
-/** The keys of the options, and of `tls`, `auth` and `extensions` (hooks of the CLI's `serve` included), from their types. */
+/** The keys of the options, and of `tls`, `auth` and `extensions` (hooks of the CLI's `serve` included), from their types (see `AllKeys`). */
 const KNOWN_OPTIONS = {
-  "": Object.keys({
+  "": keysOf({
     host: true, port: true, lmtp: true, name: true, tls: true, extensions: true, auth: true, size: true, refuseSenders: true,
     refuseRecipients: true, refuseAfterData: true, maxClients: true, maxRecipients: true, socketTimeout: true, closeTimeout: true,
     onMessage: true, onTranscript: true, keepMessages: true, keepBytes: true, keepTranscript: true, onMessageStart: true,
     onMessageData: true, onMessageEnd: true,
   } satisfies AllKeys<DebugServerOptions & DebugServerRetention & DebugServerHooks>),
-  tls: Object.keys({ key: true, cert: true, mode: true } satisfies AllKeys<DebugServerTls>),
-  auth: Object.keys({ users: true, methods: true, required: true, allowInsecure: true } satisfies AllKeys<DebugServerAuth>),
-  extensions: Object.keys({
+  tls: keysOf({ key: true, cert: true, mode: true } satisfies AllKeys<DebugServerTls>),
+  auth: keysOf({ users: true, methods: true, required: true, allowInsecure: true } satisfies AllKeys<DebugServerAuth>),
+  extensions: keysOf({
     pipelining: true, eightBitMime: true, smtpUtf8: true, enhancedStatusCodes: true, dsn: true, requireTls: true, size: true,
     chunking: true, hideStarttls: true,
   } satisfies AllKeys<DebugServerExtensions>),

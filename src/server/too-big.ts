@@ -4,9 +4,7 @@
  * smtp-server sends itself.
  * @module
  */
-import type { SMTPServer } from "smtp-server";
-
-type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
+import type { Connection } from "./close.js";
 
 /** The text of {@link tooBigError}'s message, before the limit. */
 const TOO_BIG = "Message exceeds fixed maximum message size ";
