@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected } from "../../src/index.js";
+import { SMTPRecipientsRefused, SMTPResponseException, SMTPSenderRefused, SMTPServerDisconnected, type SMTP } from "../../src/index.js";
 import { assertDelivery } from "../helpers/delivery.js";
 import { greeting, withScript } from "../helpers/client.js";
 import { onCommands, onLines } from "../helpers/lines.js";
@@ -430,36 +430,27 @@ S: 250 sender ok
   });
 });
 
-test("pipelined in-memory BDAT: a raw send() whose first line is MAIL is not led by RSET while the reply to an earlier send()'s line is still due: that reply would reach the RSET", async () => {
-  const script = `${EHLO_CHUNKING_PIPELINING}
-${tx("nobody@y.test", 1)}C: RCPT TO:<x@y.test>
-C: MAIL FROM:<z@x.test>
-${REFUSED_WHOLE}S: 550 5.1.1 no x
-S: 250 sender ok
-`;
-  await withScript(script, async (client) => {
-    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
-    await client.send("RCPT TO:<x@y.test>\r\n");
-    await client.send("MAIL FROM:<z@x.test>\r\n");
-    await assert.rejects(refused, SMTPRecipientsRefused);
-    assert.equal((await client.getreply()).message, "5.1.1 no x");
-    assert.equal((await client.getreply()).message, "sender ok");
-  });
-});
+/** A raw MAIL written after a raw RCPT whose reply is still due: with send() (its first line), and with putcmd(). */
+const RAW_MAIL_WAYS: { name: string; write: (client: SMTP) => Promise<void> }[] = [
+  { name: "a raw send() whose first line is MAIL", write: (client) => client.send("MAIL FROM:<z@x.test>\r\n") },
+  { name: "a raw putcmd() MAIL", write: (client) => client.putcmd("MAIL", "FROM:<z@x.test>") },
+];
 
-test("pipelined in-memory BDAT: a raw putcmd() MAIL is not led by RSET while the reply to an earlier send()'s line is still due: getreply() reads that reply, then MAIL's", async () => {
-  const script = `${EHLO_CHUNKING_PIPELINING}
+for (const { name, write } of RAW_MAIL_WAYS) {
+  test(`pipelined in-memory BDAT: ${name} is not led by RSET while the reply to an earlier send()'s line is still due (it would reach the RSET): getreply() reads that reply, then MAIL's`, async () => {
+    const script = `${EHLO_CHUNKING_PIPELINING}
 ${tx("nobody@y.test", 1)}C: RCPT TO:<x@y.test>
 C: MAIL FROM:<z@x.test>
 ${REFUSED_WHOLE}S: 550 5.1.1 no x
 S: 250 sender ok
 `;
-  await withScript(script, async (client) => {
-    const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
-    await client.send("RCPT TO:<x@y.test>\r\n");
-    await client.putcmd("MAIL", "FROM:<z@x.test>");
-    await assert.rejects(refused, SMTPRecipientsRefused);
-    assert.equal((await client.getreply()).message, "5.1.1 no x");
-    assert.equal((await client.getreply()).message, "sender ok");
+    await withScript(script, async (client) => {
+      const refused = client.sendmail("a@x.test", "nobody@y.test", Buffer.from("m1\r\n"));
+      await client.send("RCPT TO:<x@y.test>\r\n");
+      await write(client);
+      await assert.rejects(refused, SMTPRecipientsRefused);
+      assert.equal((await client.getreply()).message, "5.1.1 no x");
+      assert.equal((await client.getreply()).message, "sender ok");
+    });
   });
-});
+}
