@@ -8,7 +8,7 @@ import { outOfStep, type Slot } from "../transport/command-queue.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { streamChunks, type EightBitRefusal } from "./body.js";
 import type { Conversation } from "./conversation.js";
-import { bdatCommand, bdatHeader, bdatParts, byteLength } from "./bdat-parts.js";
+import { bdatCommand, bdatParts, byteLength } from "./bdat-parts.js";
 import { addRecipientSlots, AT_ONCE_MAX, bodyItems, finalSlots, writePieces, type CountedBytes } from "./data-writer.js";
 import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
 import { intermediateRefusal, refusalOnClose, type Sent } from "./refusal-on-close.js";
@@ -51,7 +51,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const large = size > LARGE_BODY;
     const commands = envelopeCommands(env);
     // A large message goes after its command line, in pieces (see writePieces).
-    commands.push(large ? bdatHeader(size, true) : bdatCommand(parts, true, size));
+    commands.push(bdatCommand(parts, true, size, large));
     const slots = openGroup(conv, commands, true);
     const seq = conv.writes;
     const final = slots.splice(-1);
@@ -104,7 +104,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A stream's chunk may be of any size: past AT_ONCE_MAX its bytes go after the command
     // line, in pieces. Followed even lock-step: the next chunk, or RSET, comes after it.
     const large = size > AT_ONCE_MAX;
-    const [slot] = conv.pipeline([large ? bdatHeader(size, false) : bdatCommand(parts, false, size)], undefined, true);
+    const [slot] = conv.pipeline([bdatCommand(parts, false, size, large)], undefined, true);
     if (opts.pipelining) chunkSlots.push(slot!);
     if (large) {
       writing = opts.pipelining ? undefined : slot;
@@ -139,7 +139,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // the last of a stream's chunks past AT_ONCE_MAX.
     const lastSize = last === null ? 0 : byteLength(last);
     const large = lastSize > (parts !== undefined || last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
-    if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
+    if (last !== null) final = finalSlots(conv, bdatCommand(last, true, lastSize, large), envelope?.accepted.length ?? 1, true);
     if (large && last !== null) {
       counted = { slots: final, command: "end of data", meter: opts.meter };
       await writePieces(conv, last, opts.signal, counted, opts.written ?? NOTHING);
@@ -220,7 +220,7 @@ async function sendLmtpWhole(conv: Conversation, env: Envelope, parts: Buffer[],
   const size = byteLength(parts);
   const large = size > LARGE_BODY;
   const commands = envelopeCommands(env);
-  commands.push(large ? bdatHeader(size, true) : bdatCommand(parts, true, size));
+  commands.push(bdatCommand(parts, true, size, large));
   const slots = openGroup(conv, commands, true);
   const final = slots.splice(-1);
   addRecipientSlots(conv, final, env.to.length, true);
