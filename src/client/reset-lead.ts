@@ -105,7 +105,7 @@ export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSl
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
-    if (rawLeadSafe(conv, arrivedReplies(pending))) {
+    if (rawLeadSafe(conv, arrivedReplies(conv, pending))) {
       conv.pipeline([RSET], false, true);
       resetWritten(conv);
     }
@@ -151,9 +151,12 @@ function rawLeadSafe(conv: Conversation, arrived: number): boolean {
   return conv.rawScan.repliesOwed <= arrived;
 }
 
-/** How many of `pending` (`getreply()`'s list) are replies that have come. */
-export function arrivedReplies(pending: readonly RawSlot[]): number {
-  let arrived = 0;
+/**
+ * How many replies to raw lines have come and wait for `getreply()`: those in `pending`
+ * (its list) and those the channel still holds (see `Channel.takeHeld`).
+ */
+export function arrivedReplies(conv: Conversation, pending: readonly RawSlot[]): number {
+  let arrived = conv.channel.heldCount;
   for (const p of pending) if ("reply" in p) arrived++;
   return arrived;
 }
