@@ -15,7 +15,7 @@ import { PASSED_OVER, Slot, type SlotKind } from "./slot.js";
 /** Replies held for `getreply()` after a raw `send()`, beyond one per line still unanswered (see `CommandQueue.holdUnsolicited`). */
 const HOLD_MIN = 100;
 
-export { PASSED_OVER, Slot, type SlotKind } from "./slot.js";
+export { Slot, type SlotKind } from "./slot.js";
 
 /** What the queue tells its owner. */
 export interface QueueEvents {
