@@ -99,7 +99,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * wrote, nor while a reply to raw lines written before has yet to come (it would reach the RSET).
  * Returns true when every reply owed to raw lines written before has been read (`getreply()`).
  */
-export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): boolean {
+export function rawWritten(conv: Conversation, bytes: Buffer, pending: RawSlot[]): boolean {
   // Every reply owed to raw lines before read (the scan knows which lines have none): see `Channel.sendRaw`.
   const answered = conv.rawScan.repliesOwed === 0 && conv.channel.heldCount === 0;
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
@@ -162,10 +162,10 @@ export function arrivedReplies(conv: Conversation, pending: readonly RawSlot[]):
 }
 
 /** True when `bytes` begin with a whole MAIL line. */
-function startsWithMail(bytes: Uint8Array): boolean {
+function startsWithMail(bytes: Buffer): boolean {
   const lf = bytes.indexOf(0x0a);
   if (lf === -1) return false;
-  const step = rawLineStep(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(lf, 4096)).toString("latin1").replace(/\r$/, ""));
+  const step = rawLineStep(bytes.toString("latin1", 0, Math.min(lf, 4096)).replace(/\r$/, ""));
   return step !== undefined && step !== "end";
 }
 
