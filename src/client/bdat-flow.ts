@@ -11,9 +11,9 @@ import type { Conversation } from "./conversation.js";
 import { bdatCommand, bdatParts, byteLength } from "./bdat-parts.js";
 import { addRecipientSlots, AT_ONCE_MAX, bodyItems, finalSlots, writePieces, type CountedBytes } from "./data-writer.js";
 import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
-import { intermediateRefusal, refusalOnClose, type Sent } from "./refusal-on-close.js";
+import { refusalOnClose, type Sent } from "./refusal-on-close.js";
 import {
-  abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
+  abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, throwIfIntermediate, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 import { openGroup, openStreamGroup } from "./reset-lead.js";
 import { envelopeCommands } from "./envelope-commands.js";
@@ -230,8 +230,7 @@ async function sendLmtpWhole(conv: Conversation, env: Envelope, parts: Buffer[],
   if (!last.done) await conv.settled(last);
   // A 1yz/3yz to MAIL or a RCPT closed the connection (the server read what followed as
   // input it asked for, not as a message with its BDAT): that reply's refusal, as it is.
-  const intermediate = conv.channel.closed ? intermediateRefusal(env, slots, conv.channel.closedSignal.reason) : undefined;
-  if (intermediate) throw intermediate;
+  throwIfIntermediate(conv, env, slots);
   let due = final;
   try {
     due = repliesDue(conv, env, slots, final);

@@ -150,7 +150,7 @@ export async function drain(conv: Conversation, slots: readonly Slot[]): Promise
  * Throws {@link intermediateRefusal}'s error when the envelope's settled `slots` hold a
  * 3yz reply. Only a closed connection is searched: the queue closes it on such a reply.
  */
-function throwIfIntermediate(conv: Conversation, env: Envelope, slots: readonly Slot[]): void {
+export function throwIfIntermediate(conv: Conversation, env: Envelope, slots: readonly Slot[]): void {
   if (!conv.channel.closed) return;
   const err = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
   if (err) throw err;
