@@ -65,7 +65,7 @@ export function mailGroup(conv: Conversation, commands: (Command | string)[], ar
  * and a raw RSET, EHLO, HELO or LHLO, a lone "." or a BDAT LAST ends them (see
  * `rawLineStep`). Any other verb goes as it is.
  */
-export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean, arrived = Number.POSITIVE_INFINITY): Slot {
+export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce: boolean | undefined, arrived: number): Slot {
   // The verb of the line as written (`docmd("", "MAIL FROM:<a>")` is a MAIL too), as the step reads it.
   const line = args ? `${verb} ${args}` : verb;
   const name = /^\s*(\S+)/.exec(line)?.[1]?.toUpperCase();
