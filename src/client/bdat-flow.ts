@@ -59,7 +59,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
     if (large) await writeLast(conv, parts, opts, { env, envelope: slots, final });
-    opts.written?.();
+    opts.written();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     // Its end of data is handed over: a connection lost now may have delivered it (see lostAfterEnd).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock")).catch((err: unknown) => { throw lostAfterEnd(slots, final, err); });
@@ -142,7 +142,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     if (last !== null) final = finalSlots(conv, bdatCommand(last, true, lastSize, large), envelope?.accepted.length ?? 1, true);
     if (large && last !== null) {
       counted = { slots: final, command: "end of data", meter: opts.meter };
-      await writePieces(conv, last, opts.signal, counted, opts.written ?? NOTHING);
+      await writePieces(conv, last, opts.signal, counted, opts.written);
     }
   } catch (caught) {
     let err = caught;
@@ -160,7 +160,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const ended = final.length > 0 && (counted === undefined || counted.handed === true);
     throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final, ended, stream: body.kind === "stream" }, err, opts.signal);
   }
-  if (last !== null) opts.written?.();
+  if (last !== null) opts.written();
   try {
     envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
     for (const slot of chunkSlots) {
@@ -183,9 +183,6 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   return { ...envelope, final };
 }
 
-/** Passed as `written` where the caller gave none: {@link writePieces} tells the last piece by it. */
-const NOTHING = (): void => undefined;
-
 /**
  * Writes the bytes of a transaction written whole (its BDAT LAST's command is written
  * already) in pieces. A failure (the connection went) is what the replies that came make
@@ -195,7 +192,7 @@ const NOTHING = (): void => undefined;
 async function writeLast(conv: Conversation, parts: Buffer[], opts: FlowOptions, sent: Sent): Promise<void> {
   const counted: CountedBytes = { slots: sent.final!, command: "end of data", meter: opts.meter };
   try {
-    await writePieces(conv, parts, opts.signal, counted, opts.written ?? NOTHING);
+    await writePieces(conv, parts, opts.signal, counted, opts.written);
   } catch (err) {
     throw refusalOnClose(conv, { ...sent, ended: counted.handed === true }, err, opts.signal);
   }
@@ -225,7 +222,7 @@ async function sendLmtpWhole(conv: Conversation, env: Envelope, parts: Buffer[],
   const final = slots.splice(-1);
   addRecipientSlots(conv, final, env.to.length, true);
   if (large) await writeLast(conv, parts, opts, { env, envelope: slots, final });
-  opts.written?.();
+  opts.written();
   const last = slots[slots.length - 1]!;
   if (!last.done) await conv.settled(last);
   // A 1yz/3yz to MAIL or a RCPT closed the connection (the server read what followed as
