@@ -69,5 +69,10 @@ export function timeoutUnitHint(ms: number | undefined): string {
   return ` (timeouts are in milliseconds here, not seconds as in Python's smtplib: for ${ms} s, give ${Math.round(ms * 1000)})`;
 }
 
+/** A timeout error's message: "Timed out after `ms` ms `what`", with {@link timeoutUnitHint}'s words when they apply. */
+export function timedOutAfter(ms: number, what: string): string {
+  return `Timed out after ${ms} ms ${what}${timeoutUnitHint(ms)}`;
+}
+
 /** {@link timeoutUnitHint}'s words wherever they are in a message: for the CLI, whose `--timeout` says its unit. */
 export const TIMEOUT_UNIT_HINT = / \(timeouts are in milliseconds here, not seconds as in Python's smtplib: for [^)]* s, give \d+\)/g;

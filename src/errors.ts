@@ -9,7 +9,7 @@ import type { TimeoutPhase } from "./constants.js";
 import { escapeControl } from "./error-text.js";
 import type { SMTPReply } from "./protocol/reply.js";
 
-export { describeType, describeValue, escapeControl, quoted, timeoutUnitHint } from "./error-text.js";
+export { describeType, describeValue, escapeControl, quoted, timedOutAfter, timeoutUnitHint } from "./error-text.js";
 
 /**
  * Whether the message of a call that failed may have reached anyone (see

@@ -8,12 +8,12 @@ import { outOfStep, type Slot } from "../transport/command-queue.js";
 import type { SMTPReply } from "../protocol/reply.js";
 import { streamChunks, type EightBitRefusal } from "./body.js";
 import type { Conversation } from "./conversation.js";
-import { bdatCommand, bdatHeader, bdatParts, byteLength } from "./bdat-parts.js";
+import { bdatCommand, bdatParts, byteLength } from "./bdat-parts.js";
 import { addRecipientSlots, AT_ONCE_MAX, bodyItems, finalSlots, writePieces, type CountedBytes } from "./data-writer.js";
 import { chunkRefusalDelivery, dataRefusal } from "./slot-refusal.js";
-import { intermediateRefusal, refusalOnClose, type Sent } from "./refusal-on-close.js";
+import { refusalOnClose, type Sent } from "./refusal-on-close.js";
 import {
-  abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, type Body, type Envelope, type FlowOptions, type Pending,
+  abandon, drain, isAccepted, lockStepEnvelope, quietRset, readEnvelope, refuseAll, throwIfIntermediate, type Body, type Envelope, type FlowOptions, type Pending,
 } from "./transaction.js";
 import { openGroup, openStreamGroup } from "./reset-lead.js";
 import { envelopeCommands } from "./envelope-commands.js";
@@ -51,7 +51,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const large = size > LARGE_BODY;
     const commands = envelopeCommands(env);
     // A large message goes after its command line, in pieces (see writePieces).
-    commands.push(large ? bdatHeader(size, true) : bdatCommand(parts, true, size));
+    commands.push(bdatCommand(parts, true, size, large));
     const slots = openGroup(conv, commands, true);
     const seq = conv.writes;
     const final = slots.splice(-1);
@@ -59,7 +59,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // the call lets the next one in. The call queue is held meanwhile, so the count (which
     // complete() takes back down) can go up afterwards: a failed wait leaves it untouched.
     if (large) await writeLast(conv, parts, opts, { env, envelope: slots, final });
-    opts.written?.();
+    opts.written();
     // All handed over: an abort no longer stops this wait (its replies must still be counted).
     // Its end of data is handed over: a connection lost now may have delivered it (see lostAfterEnd).
     if (!large && conv.unreadWhole >= MAX_UNREAD_WHOLE) await conv.channel.waitDrain(conv.timeout("dataBlock")).catch((err: unknown) => { throw lostAfterEnd(slots, final, err); });
@@ -104,7 +104,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // A stream's chunk may be of any size: past AT_ONCE_MAX its bytes go after the command
     // line, in pieces. Followed even lock-step: the next chunk, or RSET, comes after it.
     const large = size > AT_ONCE_MAX;
-    const [slot] = conv.pipeline([large ? bdatHeader(size, false) : bdatCommand(parts, false, size)], undefined, true);
+    const [slot] = conv.pipeline([bdatCommand(parts, false, size, large)], undefined, true);
     if (opts.pipelining) chunkSlots.push(slot!);
     if (large) {
       writing = opts.pipelining ? undefined : slot;
@@ -139,10 +139,10 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // the last of a stream's chunks past AT_ONCE_MAX.
     const lastSize = last === null ? 0 : byteLength(last);
     const large = lastSize > (parts !== undefined || last?.length === 1 ? LARGE_BODY : AT_ONCE_MAX);
-    if (last !== null) final = finalSlots(conv, large ? bdatHeader(lastSize, true) : bdatCommand(last, true, lastSize), envelope?.accepted.length ?? 1, true);
+    if (last !== null) final = finalSlots(conv, bdatCommand(last, true, lastSize, large), envelope?.accepted.length ?? 1, true);
     if (large && last !== null) {
       counted = { slots: final, command: "end of data", meter: opts.meter };
-      await writePieces(conv, last, opts.signal, counted, opts.written ?? NOTHING);
+      await writePieces(conv, last, opts.signal, counted, opts.written);
     }
   } catch (caught) {
     let err = caught;
@@ -160,7 +160,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     const ended = final.length > 0 && (counted === undefined || counted.handed === true);
     throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final, ended, stream: body.kind === "stream" }, err, opts.signal);
   }
-  if (last !== null) opts.written?.();
+  if (last !== null) opts.written();
   try {
     envelope ??= await readEnvelopeOrDrain(conv, env, envelopeSlots, [...chunkSlots, ...final]);
     for (const slot of chunkSlots) {
@@ -183,9 +183,6 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
   return { ...envelope, final };
 }
 
-/** Passed as `written` where the caller gave none: {@link writePieces} tells the last piece by it. */
-const NOTHING = (): void => undefined;
-
 /**
  * Writes the bytes of a transaction written whole (its BDAT LAST's command is written
  * already) in pieces. A failure (the connection went) is what the replies that came make
@@ -195,7 +192,7 @@ const NOTHING = (): void => undefined;
 async function writeLast(conv: Conversation, parts: Buffer[], opts: FlowOptions, sent: Sent): Promise<void> {
   const counted: CountedBytes = { slots: sent.final!, command: "end of data", meter: opts.meter };
   try {
-    await writePieces(conv, parts, opts.signal, counted, opts.written ?? NOTHING);
+    await writePieces(conv, parts, opts.signal, counted, opts.written);
   } catch (err) {
     throw refusalOnClose(conv, { ...sent, ended: counted.handed === true }, err, opts.signal);
   }
@@ -220,18 +217,17 @@ async function sendLmtpWhole(conv: Conversation, env: Envelope, parts: Buffer[],
   const size = byteLength(parts);
   const large = size > LARGE_BODY;
   const commands = envelopeCommands(env);
-  commands.push(large ? bdatHeader(size, true) : bdatCommand(parts, true, size));
+  commands.push(bdatCommand(parts, true, size, large));
   const slots = openGroup(conv, commands, true);
   const final = slots.splice(-1);
   addRecipientSlots(conv, final, env.to.length, true);
   if (large) await writeLast(conv, parts, opts, { env, envelope: slots, final });
-  opts.written?.();
+  opts.written();
   const last = slots[slots.length - 1]!;
   if (!last.done) await conv.settled(last);
   // A 1yz/3yz to MAIL or a RCPT closed the connection (the server read what followed as
   // input it asked for, not as a message with its BDAT): that reply's refusal, as it is.
-  const intermediate = conv.channel.closed ? intermediateRefusal(env, slots, conv.channel.closedSignal.reason) : undefined;
-  if (intermediate) throw intermediate;
+  throwIfIntermediate(conv, env, slots);
   let due = final;
   try {
     due = repliesDue(conv, env, slots, final);

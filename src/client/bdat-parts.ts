@@ -35,17 +35,14 @@ function unendedText(body: { bytes: Buffer; text?: boolean }): boolean {
 }
 
 /**
- * `BDAT n` or `BDAT n LAST` alone: the `n` bytes follow with `writePieces`, so that by the
- * time the reply is awaited (for LAST its `dataTermination` clock) they have been handed
- * to the socket.
+ * A BDAT command for `parts` (`size` bytes in all): with its bytes, in one write; or, when
+ * they go `apart`, `BDAT n` or `BDAT n LAST` alone: the `n` bytes follow with `writePieces`,
+ * so that by the time the reply is awaited (for LAST its `dataTermination` clock) they have
+ * been handed to the socket.
  */
-export function bdatHeader(size: number, last: boolean): Command {
-  return { bytes: [encodeBdat(size, last)], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
-}
-
-/** A BDAT command with its bytes, `parts` (`size` bytes in all), in one write. */
-export function bdatCommand(parts: readonly Buffer[], last: boolean, size = byteLength(parts)): Command {
-  return { bytes: [encodeBdat(size, last), ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
+export function bdatCommand(parts: readonly Buffer[], last: boolean, size: number, apart: boolean): Command {
+  const header = encodeBdat(size, last);
+  return { bytes: apart ? [header] : [header, ...parts], log: `BDAT ${size}${last ? " LAST" : ""}`, phase: last ? "dataTermination" : "dataBlock" };
 }
 
 /** The bytes in `parts`, all of them. */

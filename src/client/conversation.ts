@@ -6,7 +6,7 @@
  */
 
 import { CLOSE_GRACE_MS, type TimeoutPhase } from "../constants.js";
-import { closedBy421, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
+import { closedBy421, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import { untilAborted } from "./abortable.js";
 import type { CommandEncoding } from "../protocol/commands.js";
 import { parseEhlo } from "../protocol/ehlo.js";
@@ -187,7 +187,7 @@ export class Conversation {
    */
   async within<T>(work: Promise<T>, what: string): Promise<T> {
     const ms = this.timeout("command");
-    const timer = setTimeout(() => this.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms ${what}${timeoutUnitHint(ms)}`, "command", ms)), ms);
+    const timer = setTimeout(() => this.channel.destroy(new SMTPTimeoutError(timedOutAfter(ms, what), "command", ms)), ms);
     try {
       return await untilAborted(work, this.channel.closedSignal);
     } finally {

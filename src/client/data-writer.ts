@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SMTPServerDisconnected, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
+import { SMTPServerDisconnected, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, linkSignals } from "./abortable.js";
@@ -240,7 +240,7 @@ export async function* bodyItems<T>(conv: Conversation, chunks: AsyncIterable<T>
   claimStream(chunks);
   const ms = conv.timeout("dataBlock");
   const expired = (): void => {
-    conv.channel.destroy(new SMTPTimeoutError(`Timed out after ${ms} ms waiting for the next chunk of the message body stream${timeoutUnitHint(ms)}`, "dataBlock", ms));
+    conv.channel.destroy(new SMTPTimeoutError(timedOutAfter(ms, "waiting for the next chunk of the message body stream"), "dataBlock", ms));
   };
   // Not AbortSignal.any: the connection's signal outlives many calls (see linkSignals).
   const stop = linkSignals(signal, conv.channel.closedSignal);

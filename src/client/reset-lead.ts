@@ -65,7 +65,7 @@ export function mailGroup(conv: Conversation, commands: (Command | string)[], ar
  * and a raw RSET, EHLO, HELO or LHLO, a lone "." or a BDAT LAST ends them (see
  * `rawLineStep`). Any other verb goes as it is.
  */
-export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce?: boolean, arrived = Number.POSITIVE_INFINITY): Slot {
+export function rawCommandSlot(conv: Conversation, verb: string, args: string, command: Command, coalesce: boolean | undefined, arrived: number): Slot {
   // The verb of the line as written (`docmd("", "MAIL FROM:<a>")` is a MAIL too), as the step reads it.
   const line = args ? `${verb} ${args}` : verb;
   const name = /^\s*(\S+)/.exec(line)?.[1]?.toUpperCase();
@@ -99,13 +99,13 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * wrote, nor while a reply to raw lines written before has yet to come (it would reach the RSET).
  * Returns true when every reply owed to raw lines written before has been read (`getreply()`).
  */
-export function rawWritten(conv: Conversation, bytes: Uint8Array, pending: RawSlot[]): boolean {
+export function rawWritten(conv: Conversation, bytes: Buffer, pending: RawSlot[]): boolean {
   // Every reply owed to raw lines before read (the scan knows which lines have none): see `Channel.sendRaw`.
   const answered = conv.rawScan.repliesOwed === 0 && conv.channel.heldCount === 0;
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
-    if (rawLeadSafe(conv, arrivedReplies(pending))) {
+    if (rawLeadSafe(conv, arrivedReplies(conv, pending))) {
       conv.pipeline([RSET], false, true);
       resetWritten(conv);
     }
@@ -151,18 +151,21 @@ function rawLeadSafe(conv: Conversation, arrived: number): boolean {
   return conv.rawScan.repliesOwed <= arrived;
 }
 
-/** How many of `pending` (`getreply()`'s list) are replies that have come. */
-export function arrivedReplies(pending: readonly RawSlot[]): number {
-  let arrived = 0;
+/**
+ * How many replies to raw lines have come and wait for `getreply()`: those in `pending`
+ * (its list) and those the channel still holds (see `Channel.takeHeld`).
+ */
+export function arrivedReplies(conv: Conversation, pending: readonly RawSlot[]): number {
+  let arrived = conv.channel.heldCount;
   for (const p of pending) if ("reply" in p) arrived++;
   return arrived;
 }
 
 /** True when `bytes` begin with a whole MAIL line. */
-function startsWithMail(bytes: Uint8Array): boolean {
+function startsWithMail(bytes: Buffer): boolean {
   const lf = bytes.indexOf(0x0a);
   if (lf === -1) return false;
-  const step = rawLineStep(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(lf, 4096)).toString("latin1").replace(/\r$/, ""));
+  const step = rawLineStep(bytes.toString("latin1", 0, Math.min(lf, 4096)).replace(/\r$/, ""));
   return step !== undefined && step !== "end";
 }
 

@@ -201,7 +201,7 @@ export abstract class SMTPBase {
    */
   protected pushRawSlot(conv: Conversation, open: (arrived: number) => Slot, auth: boolean, recipient?: string): void {
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) this.pendingReplies.push({ reply: held });
-    this.pendingReplies.push({ slot: keepingHeld(conv, () => open(arrivedReplies(this.pendingReplies))), auth, recipient });
+    this.pendingReplies.push({ slot: keepingHeld(conv, () => open(arrivedReplies(conv, this.pendingReplies))), auth, recipient });
   }
 
   /** Sends one command (verb as given) and reads the reply. */
@@ -209,7 +209,7 @@ export abstract class SMTPBase {
     const conv = this.requireConnection();
     const { bytes, log, auth } = this.rawCommand(verb, args, conv);
     // Replies come for raw lines written before (held, or in getreply()'s list): see rawCommandSlot.
-    const slot = rawCommandSlot(conv, verb, args, { bytes, log }, false, arrivedReplies(this.pendingReplies) + conv.channel.heldCount);
+    const slot = rawCommandSlot(conv, verb, args, { bytes, log }, false, arrivedReplies(conv, this.pendingReplies));
     await conv.settled(slot);
     const reply = conv.take(slot);
     rawReplied(conv, rawRecipient(verb, args), reply, slot);

@@ -99,7 +99,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
       const opts = this.transactionOptions(conv, path, [], conv.doesEsmtp ? params : [], params);
       conv.declare(hasParam(opts, "SMTPUTF8"), /^(8BITMIME|BINARYMIME)$/i.test(paramValue(opts, "BODY") ?? ""));
       // Led by RSET while transactions written whole are unread, as sendmail's are (not while a raw line's reply is due: see mailGroup).
-      const [slot] = mailGroup(conv, [mailCommand(path, opts, conv.encoding)], arrivedReplies(this.pendingReplies) + conv.channel.heldCount, false);
+      const [slot] = mailGroup(conv, [mailCommand(path, opts, conv.encoding)], arrivedReplies(conv, this.pendingReplies), false);
       const reply = await conv.read(slot!);
       if (reply.code !== 250) conv.endTransaction();
       conv.accepted = [];

@@ -39,7 +39,7 @@ export interface FlowOptions {
    * a connection whose transaction is whole, and the message might then have gone or not.
    * It tells `meter` the whole size (the last piece's report: see `writePieces`).
    */
-  written?: () => void;
+  written: () => void;
   /**
    * Told `true` while the call, its envelope written and nothing of its message, waits for
    * the replies due ahead of its MAIL before it reads its stream (see `sendBdat`), `false`
@@ -150,7 +150,7 @@ export async function drain(conv: Conversation, slots: readonly Slot[]): Promise
  * Throws {@link intermediateRefusal}'s error when the envelope's settled `slots` hold a
  * 3yz reply. Only a closed connection is searched: the queue closes it on such a reply.
  */
-function throwIfIntermediate(conv: Conversation, env: Envelope, slots: readonly Slot[]): void {
+export function throwIfIntermediate(conv: Conversation, env: Envelope, slots: readonly Slot[]): void {
   if (!conv.channel.closed) return;
   const err = intermediateRefusal(env, slots, conv.channel.closedSignal.reason);
   if (err) throw err;
@@ -331,7 +331,7 @@ async function sendData(conv: Conversation, env: Envelope, body: Body, opts: Flo
     ?? (await writeStreamed(conv, body, accepted, {
       signal: opts.signal, followed: true, eightBit: env.eightBit, instead: (err) => refusalOnClose(conv, { env, read: envelope, inData: true }, err, opts.signal), written: opts.written, meter: opts.meter,
     }));
-  opts.written?.();
+  opts.written();
   return { refused: envelope.refused, accepted: envelope.accepted, final };
 }
 

@@ -34,8 +34,7 @@ export function unstartedBefore(err: unknown): unknown {
   if (isClosing421(err)) unstartedCalls.add(err);
   if (!hungUp(err)) return unsentTimeout(err);
   if (err.delivery !== undefined) return err;
-  const command = err.command === undefined ? {} : { command: err.command };
-  return new SMTPServerDisconnected(tellDelivery(`${err.message} before MAIL was sent`, "not-delivered"), { ...command, cause: err, delivery: "not-delivered" });
+  return notSent(`${err.message} before MAIL was sent`, err.command, err);
 }
 
 /**
@@ -65,10 +64,10 @@ export function unsentTimeout(err: unknown): unknown {
 }
 
 /**
- * `SMTPServerDisconnected` for `command`: `why`, then that the message was not sent (its
- * `delivery` `"not-delivered"`); `cause` the connection's error.
+ * `SMTPServerDisconnected` for `command` (none: `undefined`): `why`, then that the message
+ * was not sent (its `delivery` `"not-delivered"`); `cause` the connection's error.
  */
-export function notSent(why: string, command: string, cause: unknown): SMTPServerDisconnected {
+export function notSent(why: string, command: string | undefined, cause: unknown): SMTPServerDisconnected {
   return new SMTPServerDisconnected(tellDelivery(why, "not-delivered"), { command, cause, delivery: "not-delivered" });
 }
 

@@ -224,7 +224,7 @@ export class Channel {
   }
 
   /** Writes raw bytes that expect no reply of their own (Python's `send()`); `answered`: every raw line before has had its reply read (see `CommandQueue.holdUnsolicited`). */
-  sendRaw(bytes: Buffer, log: string, answered = false): void {
+  sendRaw(bytes: Buffer, log: string, answered: boolean): void {
     this.#assertOpen();
     this.#writes++;
     this.#tracer.command(log);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
+import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 import { Fifo } from "./fifo.js";
 import { PASSED_OVER, Slot, type SlotKind } from "./slot.js";
@@ -15,7 +15,7 @@ import { PASSED_OVER, Slot, type SlotKind } from "./slot.js";
 /** Replies held for `getreply()` after a raw `send()`, beyond one per line still unanswered (see `CommandQueue.holdUnsolicited`). */
 const HOLD_MIN = 100;
 
-export { PASSED_OVER, Slot, type SlotKind } from "./slot.js";
+export { Slot, type SlotKind } from "./slot.js";
 
 /** What the queue tells its owner. */
 export interface QueueEvents {
@@ -351,7 +351,7 @@ export class CommandQueue {
     while (this.#slots.first !== head) this.#settle(this.#slots.first!, PASSED_OVER);
     const { timeout, phase } = head.kind;
     const command = head.command;
-    this.#fatal(new SMTPTimeoutError(`Timed out after ${timeout} ms waiting for the reply to ${command}${timeoutUnitHint(timeout)}`, phase, timeout, { command }));
+    this.#fatal(new SMTPTimeoutError(timedOutAfter(timeout, `waiting for the reply to ${command}`), phase, timeout, { command }));
   }
 
   /** `on421`: the error is the close on a 421 that the slot before the open ones took. */

@@ -7,7 +7,7 @@
 
 import type * as net from "node:net";
 import * as tls from "node:tls";
-import { SMTPException, SMTPServerDisconnected, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
+import { SMTPException, SMTPServerDisconnected, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import { DirectReader } from "./direct-reader.js";
 import { serverEndPointBinding } from "./server-end-point.js";
 import { connectSocket, handshake, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
@@ -279,7 +279,7 @@ export class Connection {
       const onClose = (): void => done(new SMTPServerDisconnected("Connection unexpectedly closed while writing"));
       const onAbort = (): void => done(signal?.reason);
       const timer = setTimeout(() => {
-        const err = new SMTPTimeoutError(`Timed out after ${timeout} ms writing to ${endpoint(this.#host, this.#port)}${timeoutUnitHint(timeout)}`, "dataBlock", timeout);
+        const err = new SMTPTimeoutError(timedOutAfter(timeout, `writing to ${endpoint(this.#host, this.#port)}`), "dataBlock", timeout);
         done(err);
         this.destroy(err);
       }, timeout);

@@ -7,7 +7,7 @@
 
 import dns from "node:dns";
 import type * as net from "node:net";
-import { SMTPConnectError, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
+import { SMTPConnectError, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import { endpoint } from "./endpoint.js";
 import { within } from "./within.js";
 
@@ -50,7 +50,7 @@ export async function connectEachAddress(
  * lookup cannot be cancelled: its late answer is dropped).
  */
 function lookupAll(host: string, port: number, family: number, timeout: number, signal: AbortSignal | undefined): Promise<string[]> {
-  const expired = (): unknown => new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${endpoint(host, port)}${timeoutUnitHint(timeout)}`, "connect", timeout);
+  const expired = (): unknown => new SMTPTimeoutError(timedOutAfter(timeout, `connecting to ${endpoint(host, port)}`), "connect", timeout);
   return within<string[]>((settle) => {
     dns.lookup(host, { all: true, family }, (err, found) => {
       if (err === null && found.length > 0) return settle(undefined, found.map((a) => a.address));

@@ -7,7 +7,7 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { errorCode, SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError, timeoutUnitHint } from "../errors.js";
+import { errorCode, SMTPConnectError, SMTPServerDisconnected, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import type { DirectReader } from "./direct-reader.js";
 import { describeTLSError, NO_SERVERNAME, type DiagnosedOptions } from "./tls-diagnostics.js";
 import { asciiDomain, endpoint } from "./endpoint.js";
@@ -188,7 +188,7 @@ async function connectSupplied(options: OpenOptions, factory: SocketFactory): Pr
 /** Calls the factory, racing it against the timeout and the signal; a late socket is destroyed. */
 function callFactory(factory: SocketFactory, host: string, port: number, timeout: number, signal: AbortSignal | undefined): Promise<net.Socket> {
   const phase = new AbortController();
-  const expired = (): unknown => new SMTPTimeoutError(`Timed out after ${timeout} ms connecting to ${endpoint(host, port)} through socketFactory${timeoutUnitHint(timeout)}`, "connect", timeout);
+  const expired = (): unknown => new SMTPTimeoutError(timedOutAfter(timeout, `connecting to ${endpoint(host, port)} through socketFactory`), "connect", timeout);
   return within<net.Socket>((settle) => {
     new Promise<net.Socket>((res) => res(factory({ host, port, signal: phase.signal }))).then((socket) => {
       if (socket instanceof net.Socket) return settle(undefined, socket);
@@ -238,7 +238,7 @@ export function handshake(
     const onAbort = (): void => finish(signal?.reason);
     const timer = setTimeout(() => {
       const what = tlsMode === null || !tcpUp ? "connecting to" : "in the TLS handshake with";
-      finish(new SMTPTimeoutError(`Timed out after ${limit} ms ${what} ${endpoint(host, port)}${timeoutUnitHint(limit)}`, "connect", limit));
+      finish(new SMTPTimeoutError(timedOutAfter(limit, `${what} ${endpoint(host, port)}`), "connect", limit));
     }, timeout);
     socket.once(event, onReady);
     socket.once("connect", onConnect);
