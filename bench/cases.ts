@@ -111,6 +111,26 @@ export const CASES: readonly CaseDef[] = [
     ],
   },
   {
+    // Not an issue target: the 1kb case ten times longer, to show the rate once V8 has
+    // optimised the send path (the 2,000-message cases end about when it has: README,
+    // "where a 2,000-message run goes").
+    id: "1kb-long",
+    title: "steady state (no target): 20,000 x 1 KiB, 1 recipient, 1 connection (smtp-sink, PIPELINING)",
+    server: "sink", connections: 1, count: 20000, rcpts: 1, msg: "1k", unit: "msg/s",
+    clients: [ours(), nm(), py(), src(), raw],
+    defaultRounds: 3,
+    targets: [],
+  },
+  {
+    // Not an issue target: the nopipe case four times longer (see 1kb-long).
+    id: "nopipe-long",
+    title: "steady state (no target): 8,000 x 1 KiB, 1 recipient, 1 connection, PIPELINING not announced (smtp-sink -p)",
+    server: "sink-nopipe", connections: 1, count: 8000, rcpts: 1, msg: "1k", unit: "msg/s",
+    clients: [ours(), nm(), py(), src(), rawLockStep],
+    defaultRounds: 3,
+    targets: [],
+  },
+  {
     id: "bdat",
     title: "2,000 x 1 KiB, 1 recipient, 1 connection, server with PIPELINING + CHUNKING (bench chunk-sink)",
     server: "chunk", connections: 1, count: 2000, rcpts: 1, msg: "1k", unit: "msg/s",
