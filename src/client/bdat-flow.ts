@@ -124,7 +124,7 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     }
   };
   /** The bytes that go with LAST; `null` when a refusal stopped the stream early (no LAST then). */
-  let last: Buffer[] | null;
+  let last: Buffer[] | null = null;
   let final: Slot[] = [];
   /** LAST's bytes when they go after its command, in pieces: whether they were all handed over. */
   let counted: CountedBytes | undefined;
@@ -158,7 +158,9 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
     // reply on which the client closed) is the error to report (see refusalOnClose).
     // LAST's command written with its bytes, or its last piece handed over: the server may have it all.
     const ended = final.length > 0 && (counted === undefined || counted.handed === true);
-    throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final, ended, stream: body.kind === "stream" }, err, opts.signal);
+    if (!endedAnyway(conv, counted, opts.signal)) {
+      throw refusalOnClose(conv, { env, envelope: envelopeSlots, read: envelope, chunks: writing ? [writing] : chunkSlots, final, ended, stream: body.kind === "stream" }, err, opts.signal);
+    }
   }
   if (last !== null) opts.written();
   try {
@@ -187,15 +189,27 @@ export async function sendBdat(conv: Conversation, env: Envelope, body: Body, op
  * Writes the bytes of a transaction written whole (its BDAT LAST's command is written
  * already) in pieces. A failure (the connection went) is what the replies that came make
  * of it (see `refusalOnClose`), else says whether LAST's bytes were all handed over
- * (`Sent.ended`): the message may have been delivered, or was not sent.
+ * (`Sent.ended`): the message may have been delivered, or was not sent. Once they all were,
+ * none (see {@link endedAnyway}).
  */
 async function writeLast(conv: Conversation, parts: Buffer[], opts: FlowOptions, sent: Sent): Promise<void> {
   const counted: CountedBytes = { slots: sent.final!, command: "end of data", meter: opts.meter };
   try {
     await writePieces(conv, parts, opts.signal, counted, opts.written);
   } catch (err) {
-    throw refusalOnClose(conv, { ...sent, ended: counted.handed === true }, err, opts.signal);
+    if (!endedAnyway(conv, counted, opts.signal)) throw refusalOnClose(conv, { ...sent, ended: counted.handed === true }, err, opts.signal);
   }
+}
+
+/**
+ * True when the write of BDAT LAST's bytes failed as the connection closed after its last
+ * piece was handed to the socket (`counted.handed`), the call not aborted: the server may
+ * have the whole message (RFC 3030 §2), and the replies that came say what it did with it,
+ * read as when the socket had drained (LMTP: a recipient answered 250 keeps it, the rest
+ * unknown; see `finish`), not one failed write's error for every recipient.
+ */
+function endedAnyway(conv: Conversation, counted: CountedBytes | undefined, signal: AbortSignal | undefined): boolean {
+  return counted?.handed === true && conv.channel.closed && signal?.aborted !== true;
 }
 
 /**

@@ -115,6 +115,23 @@ export class Conversation {
   }
   /** The bytes written raw (`send()`), read as command lines (see `rawWritten`). */
   readonly rawScan = new RawTransactionScan();
+  /** How many of the channel's unclaimed replies {@link rawRepliesOwed} has counted off. */
+  #unclaimedSeen = 0;
+
+  /**
+   * How many replies the lines written raw are still owed (see `RawTransactionScan.repliesOwed`),
+   * once every reply that came and that `getreply()` can no longer read (see `Channel.unclaimed`)
+   * is counted off: one a command took in their place (a `noop()` made before a raw line's reply
+   * came takes it, as in Python, and its own reply is then dropped), or one held for
+   * `getreply()` and dropped when a command opened a slot first. Without that, the count would
+   * stay too high for good, and a raw MAIL would never again be led by RSET (see `rawLeadSafe`).
+   * Counted off before new raw lines are counted (see `rawWritten`): a reply dropped while
+   * none was owed answers none of them.
+   */
+  rawRepliesOwed(): number {
+    for (const unclaimed = this.channel.unclaimed; this.#unclaimedSeen < unclaimed; this.#unclaimedSeen++) this.rawScan.replied();
+    return this.rawScan.repliesOwed;
+  }
   /** Recipients accepted by `rcpt()` in the current low-level transaction (LMTP's `data()`). */
   accepted: string[] = [];
   /**

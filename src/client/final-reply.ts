@@ -193,7 +193,8 @@ export function mayHaveBeenDelivered(err: unknown, recipients?: Map<string, SMTP
  * were read (`whole` or pipelined BDAT), its connection lost before them: not sent when the
  * connection closed on a 421 to an earlier command (`Slot.unprocessed`: the server read none
  * of it; see `unprocessedWhole`, whose `rerun` it passes), else it may have been delivered.
- * `final`: its end of data's slots; `chunks`: its other BDAT chunks' slots.
+ * `final`: its end of data's slots; `chunks`: its other BDAT chunks' slots. Any of them may
+ * be empty (`unprocessedWhole` needs no MAIL slot): called on the failure path only.
  */
 export function lostAfterEnd(envelope: readonly Slot[], final: readonly Slot[], err: unknown, chunks: readonly Slot[] = [], rerun = true): unknown {
   if (final[0]?.unprocessed === true) return unprocessedWhole(envelope, [...chunks, ...final], err, rerun);

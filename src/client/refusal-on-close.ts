@@ -15,7 +15,7 @@ import type { Conversation } from "./conversation.js";
 import { lostAfterEnd, mayHaveBeenDelivered, RecipientOutcomes } from "./final-reply.js";
 import { answeredUnread, chunkRefusalDelivery, closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
-import { notSent, unsentTimeout } from "./unsent.js";
+import { notSent, unprocessedWhole, unsentTimeout } from "./unsent.js";
 
 /** What a transaction has sent so far: the slots of the replies that may have come, or what they said. */
 export interface Sent {
@@ -75,14 +75,19 @@ export function refusalOnClose(conv: Conversation, sent: Sent, err: unknown, sig
  * "Connection unexpectedly closed" would not tell a caller that sending it again delivers
  * it once. After it, `err` as one that says the message may have been delivered, as when
  * the reply to a "." written whole never comes (see `lostAfterEnd`). A cut inside BDAT LAST
- * used to say neither.
+ * used to say neither. Written behind a command the server answered 421 (its MAIL
+ * `Slot.unprocessed`: the server read none of it), as a transaction written whole whose
+ * bytes all went: not sent, and a call a pool may run again (see `unprocessedWhole`; not a
+ * stream, read already), where it used to be reported as not sent and never run again.
  */
 function unsentOnClose(sent: Sent, err: unknown): unknown {
+  const envelope = sent.envelope;
   if (sent.inData !== true && sent.ended === true) {
     // A transaction written whole keeps its envelope's slots: a close on a 421 to an earlier command left it unread.
-    return sent.envelope !== undefined && sent.envelope.length > 0 ? lostAfterEnd(sent.envelope, sent.final ?? [], err, sent.chunks, sent.stream !== true) : mayHaveBeenDelivered(err);
+    return envelope !== undefined && envelope.length > 0 ? lostAfterEnd(envelope, sent.final ?? [], err, sent.chunks, sent.stream !== true) : mayHaveBeenDelivered(err);
   }
   if (!hungUp(err)) return unsentTimeout(err);
+  if (envelope?.[0]?.unprocessed === true) return unprocessedWhole(envelope, [...sent.chunks ?? [], ...sent.final ?? []], err, sent.stream !== true);
   return notSent(`${err.message}, before the end of data was sent`, sent.inData === true ? "DATA" : "BDAT", err);
 }
 

@@ -101,7 +101,7 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  */
 export function rawWritten(conv: Conversation, bytes: Buffer, pending: RawSlot[]): boolean {
   // Every reply owed to raw lines before read (the scan knows which lines have none): see `Channel.sendRaw`.
-  const answered = conv.rawScan.repliesOwed === 0 && conv.channel.heldCount === 0;
+  const answered = conv.rawRepliesOwed() === 0 && conv.channel.heldCount === 0;
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
     for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
@@ -148,7 +148,7 @@ export function rawRecipient(verb: string, args: string): string | undefined {
  * and `getreply()` would return the RSET's reply in its place.
  */
 function rawLeadSafe(conv: Conversation, arrived: number): boolean {
-  return conv.rawScan.repliesOwed <= arrived;
+  return conv.rawRepliesOwed() <= arrived;
 }
 
 /**

@@ -111,12 +111,19 @@ export const failedBehind = new WeakSet<Error>();
  * itself, and that reply, read first, refuses it (`SMTPRecipientsRefused`; a MAIL answered
  * otherwise is `SMTPSenderRefused`). `err` when it is not the server's close. `rerun` false
  * (a stream body, read already): not one a pool may run again (see {@link failedBehind}).
+ * Safe with an empty `envelope` (no MAIL slot: the first of `rest` without a reply is
+ * named) and with no slot at all (`err` as it is).
  */
 export function unprocessedWhole(envelope: readonly Slot[], rest: readonly Slot[], err: unknown, rerun = true): unknown {
   if (!hungUp(err)) return err;
-  const mail = envelope[0]!;
-  const unsent = mail.reply === undefined ? unanswered(mail, err, "MAIL")
-    : unanswered(rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1]!, err, "BDAT");
+  const mail = envelope[0];
+  let unsent: unknown;
+  if (mail !== undefined && mail.reply === undefined) unsent = unanswered(mail, err, "MAIL");
+  else {
+    const first = rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1];
+    if (first === undefined) return err;
+    unsent = unanswered(first, err, "BDAT");
+  }
   if (!rerun) failedBehind.delete(unsent as Error);
   return unsent;
 }

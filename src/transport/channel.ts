@@ -292,6 +292,9 @@ export class Channel {
   /** The slot opened last whose reply has not come (see `CommandQueue.lastOpen`). */
   get lastOpen(): Slot | undefined { return this.#queue.lastOpen; }
 
+  /** Replies that came and that nothing can read any more (see {@link CommandQueue.unclaimed}). */
+  get unclaimed(): number { return this.#queue.unclaimed; }
+
   /** How many replies held after {@link sendRaw} (no slot took them) wait for {@link takeHeld}. */
   get heldCount(): number { return this.#queue.heldCount; }
   /** A reply held after {@link sendRaw} that no slot took, if any. */
@@ -340,9 +343,7 @@ export class Channel {
   reply(slot: Slot): Promise<SMTPReply> { return this.#queue.wait(slot); }
 
   /** Resolves once `slot` has its reply or its error (see {@link CommandQueue.settled}). */
-  settled(slot: Slot): Promise<void> {
-    return this.#queue.settled(slot);
-  }
+  settled(slot: Slot): Promise<void> { return this.#queue.settled(slot); }
 
   /** The reply of a settled slot (see {@link CommandQueue.take}). @throws the slot's error. */
   take(slot: Slot): SMTPReply { return this.#queue.take(slot); }
@@ -351,9 +352,7 @@ export class Channel {
   withdraw(slot: Slot): boolean { return this.#queue.withdraw(slot); }
 
   /** Stops reading: the next bytes must be TLS (after a STARTTLS 220). */
-  pause(): void {
-    this.#conn.pause();
-  }
+  pause(): void { this.#conn.pause(); }
 
   /** Upgrades to TLS after STARTTLS; any failure closes the channel. */
   async upgrade(options: tls.ConnectionOptions, timeout: number, signal?: AbortSignal): Promise<void> {

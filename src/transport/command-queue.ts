@@ -84,6 +84,8 @@ export class CommandQueue {
    */
   #rawAhead = 0;
   #holdUnsolicited = false;
+  /** Replies no slot took and none kept for `getreply()`: discarded, or held then dropped (see {@link unclaimed}). */
+  #unclaimed = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When {@link #timer} fires (`performance.now()` clock). */
   #timerAt = 0;
@@ -123,6 +125,7 @@ export class CommandQueue {
     if (this.#held.length !== 0) {
       // Dropped: their lines are answered (else every later raw send() would seem to follow unanswered lines: see #rawAhead).
       this.#rawUnanswered = Math.max(0, this.#rawUnanswered - this.#held.length);
+      this.#unclaimed += this.#held.length;
       this.#held.length = 0;
     }
     return slot;
@@ -145,6 +148,14 @@ export class CommandQueue {
   get holding(): boolean {
     return this.#holdUnsolicited;
   }
+
+  /**
+   * How many replies, since the queue began, came when no slot was open and were not kept for
+   * `getreply()` (discarded), or were kept and then dropped (a slot opened first): none of
+   * them can be read any more. The client counts them off the replies its raw lines are owed
+   * (see `Conversation.rawRepliesOwed`).
+   */
+  get unclaimed(): number { return this.#unclaimed; }
 
   /** How many replies held after a raw `send()` wait for {@link takeHeld}. */
   get heldCount(): number { return this.#held.length; }
@@ -240,6 +251,7 @@ export class CommandQueue {
       this.#events.reply(replies[i]!, slot !== undefined, held);
       if (slot === undefined) {
         if (held) this.#held.push(replies[i]!);
+        else this.#unclaimed++;
         continue;
       }
       const reply = replies[i]!;
