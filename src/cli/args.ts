@@ -160,12 +160,12 @@ interface TargetFlags {
 }
 
 /**
- * The server of `send --server` or `probe`, parsed once every flag is known: an `smtps://`
- * URL's advice depends on `--lmtp`, which may come after it.
+ * The server of `send --server` or `probe`, parsed once every flag is known: a URL's advice
+ * depends on `--lmtp`, `--ssl`, `--starttls` and `--require-tls`, which may come after it.
  * @throws CommanderError (usage) as {@link flagValue} words it, the value hidden when it may hold a password.
  */
 function serverOf(flag: string, value: string, o: TargetFlags): { host: string; port: number } {
-  return flagValue(flag, (v: string) => parseHostPort(v, o.lmtp === true), hasUserPart)(value, undefined);
+  return flagValue(flag, (v: string) => parseHostPort(v, o), hasUserPart)(value, undefined);
 }
 
 function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): ConnectTarget {

@@ -44,20 +44,32 @@ export function hasUserPart(value: string): boolean {
   return value.includes("@");
 }
 
+/** The flags that change what a URL given as a server should become (see `urlRefusal`). */
+export interface UrlAdviceFlags {
+  readonly lmtp?: boolean;
+  readonly ssl?: boolean;
+  readonly starttls?: boolean;
+  readonly requireTls?: boolean;
+}
+
 /**
- * The reason a URL given as a server is refused, with the `host:port` to give instead
- * (`--ssl` for `smtps`, whose default port is 465), and where a user and password in it go.
- * With `--lmtp` (`lmtp`), `smtps` gets the advice LMTP's errors give instead: smtplib has
- * no LMTP over implicit TLS (`--lmtp --ssl` is a usage error), so no `--ssl` nor port 465.
+ * The reason a URL given as a server is refused, with the `host:port` to give instead and the
+ * flags to give with it, such that the command then works with the flags already given:
+ * `smtps` is `--ssl` (default port 465; instead of a `--starttls`/`--require-tls` given, which
+ * conflicts with it); `lmtp` is `--lmtp` (not with `--ssl`: smtplib has no LMTP over implicit
+ * TLS, so `--lmtp --ssl` is a usage error). TLS from the first byte for LMTP (`lmtps`, or
+ * `smtps` with `--lmtp`) gets the advice LMTP's errors give: an LMTP port of the server that
+ * offers STARTTLS, with `--require-tls`; neither `--ssl` nor the URL's port (which speaks TLS
+ * from the first byte). Also where a user and password in it go.
  */
-function urlRefusal(value: string, scheme: string, lmtp: boolean): InvalidArgumentError {
+function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): InvalidArgumentError {
   let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
     url = undefined;
   }
-  const secure = scheme.toLowerCase() === "smtps";
+  const kind = scheme.toLowerCase();
   // An "@" the parse did not take as the user part's end (a password with a "/" or "#"
   // unencoded): the host it found may be part of the user's, so none is named.
   const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
@@ -65,13 +77,23 @@ function urlRefusal(value: string, scheme: string, lmtp: boolean): InvalidArgume
   const user = value.includes("@")
     ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
     : "";
-  if (secure && lmtp) {
+  const noSsl = flags.ssl === true ? ", without --ssl" : "";
+  if (kind === "lmtps" || (kind === "smtps" && flags.lmtp === true)) {
     // the URL's port speaks TLS from the first byte, which LMTP here cannot: not named
-    return new InvalidArgumentError(`a URL, not host[:port]: smtps:// is TLS from the first byte, and smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): give ${host === "" ? "HOST" : host}:PORT, an LMTP port of the server that offers STARTTLS, with --require-tls${user}`);
+    const what = kind === "lmtps" ? "lmtps:// is LMTP over TLS from the first byte, which smtplib does not speak: it speaks" : "smtps:// is TLS from the first byte, and smtplib speaks";
+    const give = `${flags.lmtp === true ? "" : "--lmtp and "}--require-tls${flags.starttls === true ? " (instead of --starttls)" : ""}${noSsl}`;
+    return new InvalidArgumentError(`a URL, not host[:port]: ${what} LMTP over TLS only with STARTTLS (--ssl is SMTP only): give ${host === "" ? "HOST" : host}:PORT, an LMTP port of the server that offers STARTTLS, with ${give}${user}`);
   }
+  const secure = kind === "smtps";
   const port = url?.port || (secure ? "465" : "");
   const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
-  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? " with --ssl" : ""}${user}`);
+  const instead = flags.starttls === true ? " instead of --starttls" : flags.requireTls === true ? " instead of --require-tls" : "";
+  // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
+  const lmtp = kind !== "lmtp" ? [] : [
+    ...flags.lmtp === true ? [] : ["with --lmtp"],
+    ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
+  ];
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with --ssl${instead}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
 }
 
 /**
@@ -80,14 +102,14 @@ function urlRefusal(value: string, scheme: string, lmtp: boolean): InvalidArgume
  * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
  * A URL (`smtps://host:465`) is a usage error that says what to give instead. Any other value
  * with a `/` is a Unix socket path (LMTP), taken whole with port 0; one with an `@`
- * (`user:password@host`) is a usage error. `lmtp`: `--lmtp` was given (the advice for an
- * `smtps://` URL then differs, see `urlRefusal`).
+ * (`user:password@host`) is a usage error. `flags`: the protocol and TLS flags given, which
+ * the advice for a URL takes into account (see `urlRefusal`).
  */
-export function parseHostPort(value: string, lmtp = false): { host: string; port: number } {
+export function parseHostPort(value: string, flags: UrlAdviceFlags = {}): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
     new InvalidArgumentError("not host:port, [IP address]:port or an IPv6 address");
   const scheme = URL_SCHEME.exec(value);
-  if (scheme) throw urlRefusal(value, scheme[1]!, lmtp);
+  if (scheme) throw urlRefusal(value, scheme[1]!, flags);
   // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
   if (value.includes("/")) return { host: value, port: 0 };
   // nor an "@": user:password@host, not shown (flagValue's hidden: hasUserPart)
