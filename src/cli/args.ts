@@ -179,7 +179,9 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   // Without a TLS mode the link stays in clear text: a TLS flag would check nothing, and the
   // operator who gave one believes the connection is verified (a password then goes in clear).
   const tlsFlag = o.caFile !== undefined ? "--ca-file" : o.insecure ? "--insecure" : o.servername !== undefined ? "--servername" : undefined;
-  if (tlsMode === "none" && tlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${tlsFlag} applies to TLS only: add --require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)`);
+  // (not --ssl with --lmtp: a usage error, LMTP's TLS is STARTTLS only)
+  const tlsModes = o.lmtp === true ? "--require-tls (STARTTLS, or fail) or --starttls (if offered)" : "--require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)";
+  if (tlsMode === "none" && tlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${tlsFlag} applies to TLS only: add ${tlsModes}`);
   if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp)`);
   return {
     ...hostPort, ...(socket ? { host: resolve(hostPort.host) } : {}), tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,

@@ -262,6 +262,19 @@ test("--ca-file, --insecure and --servername without a TLS mode are usage errors
   }
 });
 
+// With --lmtp the advice named --ssl too, which is a usage error with --lmtp (no LMTP over
+// implicit TLS): following it led to another usage error.
+test("--ca-file, --insecure or --servername without a TLS mode, with --lmtp: the advice names LMTP's TLS flags only, not --ssl", () => {
+  for (const flags of [["--ca-file", "ca.pem"], ["--insecure"], ["--servername", "mx.test"]]) {
+    for (const argv of [["send", "--lmtp", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", ...flags], ["probe", "mx.test", ...flags, "--lmtp"]]) {
+      const r = parse(...argv);
+      assert.equal(r.error?.exitCode, 2, argv.join(" "));
+      assert.equal(r.error?.message, `error: ${flags[0]} applies to TLS only: add --require-tls (STARTTLS, or fail) or --starttls (if offered)`);
+      for (const mode of ["--starttls", "--require-tls"]) assert.ok(parse(...argv, mode).command, `${argv.join(" ")} ${mode}`);
+    }
+  }
+});
+
 test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
