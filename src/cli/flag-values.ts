@@ -315,14 +315,24 @@ export const EXTENSIONS = {
   dsn: "dsn", requiretls: "requireTls", size: "size", starttls: "hideStarttls", chunking: "chunking",
 } as const satisfies Record<string, keyof DebugServerExtensions>;
 
-/** `--hide a,b` / `--offer c` into debug server extension switches. */
+/**
+ * `--hide a,b` / `--offer c` into debug server extension switches (`--chunking` is given as
+ * `--offer chunking`).
+ * @throws CommanderError (usage) for an unknown extension, or one both hidden and offered
+ *   (the last flag would win unsaid, whatever the order the operator meant).
+ */
 export function parseExtensions(hide: readonly string[], offer: readonly string[]): DebugServerExtensions {
   const result: Record<string, boolean> = {};
+  const named = new Map<string, boolean>();
   for (const [list, on] of [[hide, false], [offer, true]] as const) {
     for (const name of list.flatMap((v) => v.split(",")).map((v) => v.trim().toLowerCase()).filter(Boolean)) {
       // An own key only: "constructor" or "__proto__" would find Object.prototype's.
       const key = Object.hasOwn(EXTENSIONS, name) ? EXTENSIONS[name as keyof typeof EXTENSIONS] : undefined;
       if (key === undefined) throw new CommanderError(2, "smtplib.usage", `error: unknown extension "${name}" (known: ${Object.keys(EXTENSIONS).join(", ")})`);
+      if (named.get(name) === !on) {
+        throw new CommanderError(2, "smtplib.usage", `error: --hide ${name} and --offer ${name}${name === "chunking" ? " (or --chunking)" : ""} contradict each other: give one`);
+      }
+      named.set(name, on);
       // hideStarttls is the one switch that means "hidden" when true
       result[key] = key === "hideStarttls" ? !on : on;
     }

@@ -172,12 +172,12 @@ test("serve: defaults and options", () => {
   assert.ok(unlimited !== undefined && !("size" in unlimited), "--size 0: no limit");
   const full = parse("serve", "--port", "0", "--host", "::1", "--lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-implicit",
     "--auth", "alice:pw", "--auth", "bob:x:y", "--auth-required", "--size", "1000", "--refuse-sender", "s@x", "--refuse-recipient", "r@x", "--quiet", "--print-max", "0",
-    "--hide", "pipelining,8BITMIME", "--hide", "starttls", "--offer", "dsn", "--max-clients", "3", "--max-recipients", "101").command;
+    "--hide", "pipelining,8BITMIME", "--offer", "dsn", "--max-clients", "3", "--max-recipients", "101").command;
   assert.deepEqual(full, {
     kind: "serve", host: "::1", port: 0, lmtp: true, tls: { certFile: "c.pem", keyFile: "k.pem", implicit: true },
     users: new Map([["alice", "pw"], ["bob", "x:y"]]), authFiles: [], authRequired: true, size: 1000,
     refuseSenders: ["s@x"], refuseRecipients: ["r@x"], quiet: true, printMax: 0,
-    extensions: { pipelining: false, eightBitMime: false, hideStarttls: true, dsn: true }, maxClients: 3, maxRecipients: 101,
+    extensions: { pipelining: false, eightBitMime: false, dsn: true }, maxClients: 3, maxRecipients: 101,
   });
   for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"], ["--hide", "bogus"],
     ["--max-clients", "0"], ["--max-clients", "-1"], ["--max-recipients", "1.5"], ["--max-recipients", "x"],
@@ -205,6 +205,31 @@ test("serve: --offer/--hide starttls and --offer requiretls without a certificat
   for (const argv of [["--offer", "starttls"], ["--hide", "starttls"], ["--offer", "requiretls"]]) {
     assert.ok(parse("serve", "--tls-cert", "c", "--tls-key", "k", ...argv).command, `${argv.join(" ")} with a certificate`);
   }
+});
+
+// An extension both hidden and offered was taken silently, the offer winning whatever the
+// order (`--chunking --hide chunking` offered CHUNKING); and --hide/--offer starttls with
+// --tls-implicit changed nothing (no STARTTLS on an implicit-TLS port), though the same flags
+// without a certificate, which change nothing either, are usage errors.
+test("serve: an extension both hidden and offered, and --hide/--offer starttls with --tls-implicit, are usage errors", () => {
+  const cases: [string[], string][] = [
+    [["--hide", "chunking", "--chunking"], "error: --hide chunking and --offer chunking (or --chunking) contradict each other: give one"],
+    [["--chunking", "--hide", "chunking"], "error: --hide chunking and --offer chunking (or --chunking) contradict each other: give one"],
+    [["--offer", "dsn", "--hide", "size,DSN"], "error: --hide dsn and --offer dsn contradict each other: give one"],
+    [["--hide", "pipelining", "--offer", "pipelining"], "error: --hide pipelining and --offer pipelining contradict each other: give one"],
+    [["--tls-cert", "c", "--tls-key", "k", "--hide", "starttls", "--offer", "starttls"], "error: --hide starttls and --offer starttls contradict each other: give one"],
+    [["--tls-cert", "c", "--tls-key", "k", "--tls-implicit", "--hide", "starttls"], "error: --hide starttls does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)"],
+    [["--tls-cert", "c", "--tls-key", "k", "--tls-implicit", "--offer", "starttls"], "error: --offer starttls does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)"],
+  ];
+  for (const [argv, message] of cases) {
+    const r = parse("serve", ...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.equal(r.error?.message, message, argv.join(" "));
+  }
+  // the same extension twice in one list, and requiretls with implicit TLS (its sessions are TLS): taken
+  assert.ok(parse("serve", "--hide", "pipelining", "--hide", "pipelining,size").command);
+  assert.ok(parse("serve", "--offer", "chunking", "--chunking").command);
+  assert.ok(parse("serve", "--tls-cert", "c", "--tls-key", "k", "--tls-implicit", "--offer", "requiretls").command);
 });
 
 test("serve: an empty --host (an unset variable: --host \"$HOST\") is a usage error naming the flag, not every interface", () => {
