@@ -396,6 +396,15 @@ test("probe --help and serve --help end with their exit codes, as send --help do
   }
 });
 
+// send exits 2 for a --ca-file it cannot use (as probe, whose table said so), but its table
+// and README's said only "usage error".
+test("send --help's exit code 2 says a --ca-file that cannot be used, as probe --help's does", () => {
+  for (const command of ["send", "probe"]) {
+    const table = parse(command, "--help").out.split("\nExit codes:\n")[1] ?? "";
+    assert.match(table, /^ {2}2 {2}usage error \(also a --ca-file that cannot be used/m, command);
+  }
+});
+
 test("--auth-mech's list is the built-in registry's password mechanisms, in its order (args.ts keeps its own copy so that parsing loads no auth code)", () => {
   assert.deepEqual(PASSWORD_MECHANISMS, [...defaultRegistry()].filter((m) => m.needs === "password").map((m) => m.name));
 });
