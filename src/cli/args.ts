@@ -12,7 +12,7 @@ import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
   checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
-  parseEnvName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
+  parseEnvName, parseHeloName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseServerName, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
 } from "./flag-values.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
 
@@ -117,9 +117,9 @@ function addTargetOptions(cmd: Command): Command {
     .option("--require-tls", "upgrade with STARTTLS and fail (exit 5) when it is not offered")
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file (or pipe, as <(command); at most 1 MiB)")
     .option("--insecure", "do not verify the server certificate (testing only)")
-    .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
+    .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)", flagValue("--servername", parseServerName))
     .option("--timeout <ms>", "timeout for each step, in milliseconds (probe: default 30000; send: RFC 5321's, minutes)", flagValue("--timeout", parseTimeout))
-    .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
+    .option("--helo <name>", "name to send in EHLO/HELO/LHLO", flagValue("--helo", parseHeloName))
     .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003); over TLS with --starttls or --require-tls")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
 }

@@ -190,6 +190,24 @@ export function parseListenHost(value: string): string {
   return bracketed && isIPv6(bracketed[1]!) ? bracketed[1]! : value;
 }
 
+/**
+ * `--helo`'s name: an empty one (an unset variable: `--helo "$NAME"`) would send the default
+ * name, unsaid, as `--host ""` would listen everywhere.
+ */
+export function parseHeloName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would send the default name instead, unsaid)");
+  return value;
+}
+
+/**
+ * `--servername`'s name: an empty one (an unset variable) would send no SNI and check the
+ * certificate against the host, unsaid, while the operator believes it checked this name.
+ */
+export function parseServerName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would check the certificate against the host instead, unsaid)");
+  return value;
+}
+
 /** `user:password` split at its first colon (the password may contain colons); undefined without a user. */
 export function splitUserPass(value: string): [string, string] | undefined {
   const at = value.indexOf(":");

@@ -300,6 +300,22 @@ test("--ca-file, --insecure or --servername without a TLS mode, with --lmtp: the
   }
 });
 
+// An empty --helo or --servername (an unset variable: --helo "$NAME") was taken and ignored:
+// EHLO sent the default name, and the certificate was checked against the host, unsaid.
+test("an empty --helo or --servername is a usage error naming the flag, not silently the default", () => {
+  for (const [flag, reason] of [["--helo", "an empty one would send the default name instead"], ["--servername", "an empty one would check the certificate against the host instead"]]) {
+    for (const value of ["", " "]) {
+      for (const argv of [["probe", "mx.test", "--require-tls", flag, value], ["send", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", "--require-tls", flag, value]]) {
+        const r = parse(...argv);
+        assert.equal(r.error?.exitCode, 2, argv.join(" "));
+        assert.equal(r.error?.message, `error: ${flag} "${value}": a name is required (${reason}, unsaid)`);
+      }
+    }
+  }
+  assert.equal((parse("probe", "mx.test", "--helo", "client.example.org").command as { localHostname?: string }).localHostname, "client.example.org");
+  assert.equal((parse("probe", "mx.test", "--ssl", "--servername", "mx.example.org").command as { servername?: string }).servername, "mx.example.org");
+});
+
 test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
