@@ -237,7 +237,7 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
  * What to try when no connection could be made, judged from the target as given (to follow
  * {@link describeError}'s line): a host name that DNS does not know but that names a Unix
  * socket in the current directory (`--lmtp --server lmtp` where `./lmtp` was meant: a name
- * without a slash is a host name), or a refused connection to a port left out (the
+ * without a slash is a host name; not with --ssl, which --lmtp refuses), or a refused connection to a port left out (the
  * protocol's default was tried, where a submission server listens on 587), or a Unix socket
  * path refused (a file that is no socket, or a socket that no server listens on, as one left
  * by a server that stopped: both ECONNREFUSED), or one this user may not use (EACCES).
@@ -254,7 +254,7 @@ export function connectHint(err: unknown, target: ConnectTarget): string {
     return isSocket(target.host) ? " (no server listens on that socket: is it running?)" : ` (${target.host} is not a Unix socket)`;
   }
   if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && isSocket(target.host)) {
-    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"})`;
+    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"}${target.tlsMode === "ssl" ? ", without --ssl" : ""})`;
   }
   if (code === "ECONNREFUSED" && target.port === 0) {
     const port = target.tlsMode === "ssl" ? SMTP_SSL_PORT : target.lmtp ? LMTP_PORT : SMTP_PORT;
