@@ -182,7 +182,7 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   // (not --ssl with --lmtp: a usage error, LMTP's TLS is STARTTLS only)
   const tlsModes = o.lmtp === true ? "--require-tls (STARTTLS, or fail) or --starttls (if offered)" : "--require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)";
   if (tlsMode === "none" && tlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${tlsFlag} applies to TLS only: add ${tlsModes}`);
-  if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp)`);
+  if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp${o.ssl ? ", without --ssl: LMTP has no implicit TLS" : ""})`);
   return {
     ...hostPort, ...(socket ? { host: resolve(hostPort.host) } : {}), tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
     ...(o.caFile === undefined ? {} : { caFile: o.caFile }),

@@ -330,6 +330,15 @@ test("a Unix socket path (for LMTP): a relative one is made absolute (the librar
   }
 });
 
+// With --ssl the advice "give --lmtp" led to another usage error (--ssl with --lmtp).
+test("a Unix socket path with --ssl and without --lmtp: the advice says --lmtp without --ssl", () => {
+  for (const argv of [["probe", "/var/run/dovecot/lmtp", "--ssl"], ["send", "--ssl", "--server", "./lmtp", "--from", "a@x.org", "--to", "b@x.org"]]) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.match(r.error?.message ?? "", /is a Unix socket path: only LMTP connects to one \(give --lmtp, without --ssl: LMTP has no implicit TLS\)$/, argv.join(" "));
+  }
+});
+
 test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error saying what to give, never showing a password in it", () => {
   const base = ["--from", "a@x.org", "--to", "b@x.org"];
   const cases: [string[], RegExp][] = [
