@@ -60,13 +60,20 @@ export function describeType(value: unknown): string {
 const SECONDS_LIKE_MS = 1000;
 
 /**
+ * The words of {@link timeoutUnitHint} around its two numbers (the value given, the value in
+ * milliseconds it would be in seconds): one source for the hint and for
+ * {@link TIMEOUT_UNIT_HINT}, which finds it, so a change of the words changes both.
+ */
+const HINT_WORDS = [" (timeouts are in milliseconds here, not seconds as in Python's smtplib: for ", " s, give ", ")"] as const;
+
+/**
  * What a timeout error's message adds after its own words when the limit that expired, `ms`,
  * is under {@link SECONDS_LIKE_MS}: that timeouts are milliseconds, and what the value would
  * have been in seconds. `""` for any other limit (it changes no valid behaviour, only words).
  */
 export function timeoutUnitHint(ms: number | undefined): string {
   if (ms === undefined || !(ms < SECONDS_LIKE_MS)) return "";
-  return ` (timeouts are in milliseconds here, not seconds as in Python's smtplib: for ${ms} s, give ${Math.round(ms * 1000)})`;
+  return `${HINT_WORDS[0]}${ms}${HINT_WORDS[1]}${Math.round(ms * 1000)}${HINT_WORDS[2]}`;
 }
 
 /** A timeout error's message: "Timed out after `ms` ms `what`", with {@link timeoutUnitHint}'s words when they apply. */
@@ -74,5 +81,13 @@ export function timedOutAfter(ms: number, what: string): string {
   return `Timed out after ${ms} ms ${what}${timeoutUnitHint(ms)}`;
 }
 
-/** {@link timeoutUnitHint}'s words wherever they are in a message: for the CLI, whose `--timeout` says its unit. */
-export const TIMEOUT_UNIT_HINT = / \(timeouts are in milliseconds here, not seconds as in Python's smtplib: for [^)]* s, give \d+\)/g;
+/** `text` as a regular expression that matches it literally. */
+function literal(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+/**
+ * {@link timeoutUnitHint}'s words wherever they are in a message, built from the same words
+ * (a number, as JavaScript writes it, holds no ")"): for the CLI, whose `--timeout` says its unit.
+ */
+export const TIMEOUT_UNIT_HINT = new RegExp(HINT_WORDS.map(literal).join("[^)]*"), "g");

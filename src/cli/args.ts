@@ -12,7 +12,7 @@ import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
   checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
-  parseEnvName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
+  parseEnvName, parseHeloName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseServerName, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
 } from "./flag-values.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
 
@@ -117,9 +117,9 @@ function addTargetOptions(cmd: Command): Command {
     .option("--require-tls", "upgrade with STARTTLS and fail (exit 5) when it is not offered")
     .option("--ca-file <file>", "trust the CA certificate(s) in this PEM file (or pipe, as <(command); at most 1 MiB)")
     .option("--insecure", "do not verify the server certificate (testing only)")
-    .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)")
+    .option("--servername <name>", "the name to send as SNI and check the certificate against (default: the host)", flagValue("--servername", parseServerName))
     .option("--timeout <ms>", "timeout for each step, in milliseconds (probe: default 30000; send: RFC 5321's, minutes)", flagValue("--timeout", parseTimeout))
-    .option("--helo <name>", "name to send in EHLO/HELO/LHLO")
+    .option("--helo <name>", "name to send in EHLO/HELO/LHLO", flagValue("--helo", parseHeloName))
     .option("--lmtp", "speak LMTP (LHLO, per-recipient replies; default port 2003); over TLS with --starttls or --require-tls")
     .addOption(new Option("-v, --verbose", "protocol transcript on stderr; -vv adds times").argParser((_v: string, prev: number) => prev + 1).default(0));
 }
@@ -160,12 +160,12 @@ interface TargetFlags {
 }
 
 /**
- * The server of `send --server` or `probe`, parsed once every flag is known: an `smtps://`
- * URL's advice depends on `--lmtp`, which may come after it.
+ * The server of `send --server` or `probe`, parsed once every flag is known: a URL's advice
+ * depends on `--lmtp`, `--ssl`, `--starttls` and `--require-tls`, which may come after it.
  * @throws CommanderError (usage) as {@link flagValue} words it, the value hidden when it may hold a password.
  */
 function serverOf(flag: string, value: string, o: TargetFlags): { host: string; port: number } {
-  return flagValue(flag, (v: string) => parseHostPort(v, o.lmtp === true), hasUserPart)(value, undefined);
+  return flagValue(flag, (v: string) => parseHostPort(v, o), hasUserPart)(value, undefined);
 }
 
 function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): ConnectTarget {
@@ -179,8 +179,10 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   // Without a TLS mode the link stays in clear text: a TLS flag would check nothing, and the
   // operator who gave one believes the connection is verified (a password then goes in clear).
   const tlsFlag = o.caFile !== undefined ? "--ca-file" : o.insecure ? "--insecure" : o.servername !== undefined ? "--servername" : undefined;
-  if (tlsMode === "none" && tlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${tlsFlag} applies to TLS only: add --require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)`);
-  if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp)`);
+  // (not --ssl with --lmtp: a usage error, LMTP's TLS is STARTTLS only)
+  const tlsModes = o.lmtp === true ? "--require-tls (STARTTLS, or fail) or --starttls (if offered)" : "--require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)";
+  if (tlsMode === "none" && tlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${tlsFlag} applies to TLS only: add ${tlsModes}`);
+  if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp${o.ssl ? ", without --ssl: LMTP has no implicit TLS" : ""})`);
   return {
     ...hostPort, ...(socket ? { host: resolve(hostPort.host) } : {}), tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
     ...(o.caFile === undefined ? {} : { caFile: o.caFile }),
@@ -226,6 +228,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       const extensions = parseExtensions(o.hide ?? [], [...o.offer ?? [], ...o.chunking ? ["chunking"] : []]);
       // without a certificate these would change nothing a client can see: say so instead
       if (o.tlsCert === undefined && extensions.hideStarttls !== undefined) throw new CommanderError(2, "smtplib.usage", `error: --${extensions.hideStarttls ? "hide" : "offer"} starttls needs --tls-cert and --tls-key (without them STARTTLS is not offered at all)`);
+      // TLS from the first byte: STARTTLS is never offered, whatever --hide/--offer say
+      if (o.tlsImplicit && extensions.hideStarttls !== undefined) throw new CommanderError(2, "smtplib.usage", `error: --${extensions.hideStarttls ? "hide" : "offer"} starttls does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)`);
       if (o.tlsCert === undefined && extensions.requireTls === true) throw new CommanderError(2, "smtplib.usage", "error: --offer requiretls needs --tls-cert and --tls-key (REQUIRETLS is advertised in TLS sessions only)");
       if (o.authRequired && (o.auth ?? []).length === 0 && o.authFile === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs --auth-file or at least one --auth user:pass");
       sink({

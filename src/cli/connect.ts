@@ -171,6 +171,8 @@ const INSECURE_AUTH_ADVICE_LMTP = "Use --starttls or --require-tls (--ssl is SMT
 
 /** What the CLI says for a library TLS option it has no flag for. */
 const NO_CERT_FLAG = "(smtplib has no flag for a client certificate)";
+/** The library's advice for LMTP to an implicit-TLS port (no LMTP over implicit TLS), as {@link cliWording} words it. */
+const LMTP_IMPLICIT_TLS_ADVICE = "smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): connect to an LMTP port of the server that offers STARTTLS, with --require-tls";
 
 /**
  * The library's advice in its errors, as CLI flags (longest phrases first), or, for an option
@@ -178,9 +180,8 @@ const NO_CERT_FLAG = "(smtplib has no flag for a client certificate)";
  * that there is none: an operator cannot act on a library option's name.
  */
 const CLI_WORDING: readonly [string | RegExp, string][] = [
-  // The library's advice for LMTP to an implicit-TLS port (no LMTP over implicit TLS)
   ["smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true",
-    "smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): connect to an LMTP port of the server that offers STARTTLS, with --require-tls"],
+    LMTP_IMPLICIT_TLS_ADVICE],
   [/\(tls\.cert[^)]*\)/g, NO_CERT_FLAG],
   [/Set tls\.minVersion or tls\.maxVersion to a version the server speaks \([^)]*\)/g,
     "smtplib has no flag to change the TLS versions it allows (a server that speaks only TLS 1.0 or 1.1 is outdated: it needs upgrading)"],
@@ -214,22 +215,29 @@ export function cliWording(message: string): string {
  * flags). Given whether `--lmtp` was used, a greeting command the server does not know (500,
  * 502) gets a hint at the other protocol: an LMTP server refuses EHLO and HELO, an SMTP
  * server LHLO. Given `tlsMode`, a login refused on a link in clear after `--starttls` went on
- * without it (the server offers no STARTTLS) says so, rather than advising the flag given.
+ * without it (the server offers no STARTTLS) says so, rather than advising the flag given; and
+ * advice to use a TLS flag that conflicts with the one given (`--ssl` after `--starttls` or
+ * `--require-tls`) says it goes instead of it.
  */
 export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): string {
-  const text = cliWording(describeLibraryError(err));
+  let text = cliWording(describeLibraryError(err));
+  if (tlsMode === "starttls" || tlsMode === "require-tls") {
+    // an implicit-TLS port reached with STARTTLS flags: --ssl conflicts with them
+    text = text.replace("use --ssl", `use --ssl instead of --${tlsMode}`);
+    if (tlsMode === "starttls") text = text.replace(LMTP_IMPLICIT_TLS_ADVICE, `${LMTP_IMPLICIT_TLS_ADVICE} (instead of --starttls)`);
+  }
   const said = tlsMode === "starttls"
     ? text.replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
       .replace(INSECURE_AUTH_ADVICE_LMTP, "The server offers no STARTTLS (--starttls went on without encryption), and smtplib speaks LMTP over TLS only with STARTTLS.")
     : text;
-  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp));
+  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode));
 }
 
 /**
  * What to try when no connection could be made, judged from the target as given (to follow
  * {@link describeError}'s line): a host name that DNS does not know but that names a Unix
  * socket in the current directory (`--lmtp --server lmtp` where `./lmtp` was meant: a name
- * without a slash is a host name), or a refused connection to a port left out (the
+ * without a slash is a host name; not with --ssl, which --lmtp refuses), or a refused connection to a port left out (the
  * protocol's default was tried, where a submission server listens on 587), or a Unix socket
  * path refused (a file that is no socket, or a socket that no server listens on, as one left
  * by a server that stopped: both ECONNREFUSED), or one this user may not use (EACCES).
@@ -246,7 +254,7 @@ export function connectHint(err: unknown, target: ConnectTarget): string {
     return isSocket(target.host) ? " (no server listens on that socket: is it running?)" : ` (${target.host} is not a Unix socket)`;
   }
   if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && isSocket(target.host)) {
-    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"})`;
+    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"}${target.tlsMode === "ssl" ? ", without --ssl" : ""})`;
   }
   if (code === "ECONNREFUSED" && target.port === 0) {
     const port = target.tlsMode === "ssl" ? SMTP_SSL_PORT : target.lmtp ? LMTP_PORT : SMTP_PORT;
@@ -264,9 +272,12 @@ function isSocket(path: string): boolean {
   }
 }
 
-function protocolHint(err: unknown, lmtp: boolean): string {
+function protocolHint(err: unknown, lmtp: boolean, tlsMode: TlsMode | undefined): string {
   if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";
-  return lmtp ? " (the server does not know LHLO: if it speaks SMTP, leave out --lmtp)" : " (the server knows neither EHLO nor HELO: if it speaks LMTP, give --lmtp)";
+  if (lmtp) return " (the server does not know LHLO: if it speaks SMTP, leave out --lmtp)";
+  // an LMTP server over implicit TLS: --lmtp --ssl is a usage error (no LMTP over implicit TLS)
+  if (tlsMode === "ssl") return " (the server knows neither EHLO nor HELO: if it speaks LMTP, smtplib reaches it over TLS only with STARTTLS (--ssl is SMTP only): give --lmtp and --require-tls, without --ssl, at an LMTP port of the server that offers STARTTLS)";
+  return " (the server knows neither EHLO nor HELO: if it speaks LMTP, give --lmtp)";
 }
 
 /**

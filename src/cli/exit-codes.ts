@@ -37,7 +37,8 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODE_HELP = `Exit codes:
   0  every recipient accepted
   1  unexpected error
-  2  usage error
+  2  usage error (also a --ca-file that cannot be used, or a device such as
+     /dev/zero as the message)
   3  some recipients refused (the others got the message); with --lmtp also
      interrupted, or the connection closed, after some recipients' replies:
      the others, printed as "not confirmed", may or may not have it

@@ -44,20 +44,32 @@ export function hasUserPart(value: string): boolean {
   return value.includes("@");
 }
 
+/** The flags that change what a URL given as a server should become (see `urlRefusal`). */
+export interface UrlAdviceFlags {
+  readonly lmtp?: boolean;
+  readonly ssl?: boolean;
+  readonly starttls?: boolean;
+  readonly requireTls?: boolean;
+}
+
 /**
- * The reason a URL given as a server is refused, with the `host:port` to give instead
- * (`--ssl` for `smtps`, whose default port is 465), and where a user and password in it go.
- * With `--lmtp` (`lmtp`), `smtps` gets the advice LMTP's errors give instead: smtplib has
- * no LMTP over implicit TLS (`--lmtp --ssl` is a usage error), so no `--ssl` nor port 465.
+ * The reason a URL given as a server is refused, with the `host:port` to give instead and the
+ * flags to give with it, such that the command then works with the flags already given:
+ * `smtps` is `--ssl` (default port 465; instead of a `--starttls`/`--require-tls` given, which
+ * conflicts with it); `lmtp` is `--lmtp` (not with `--ssl`: smtplib has no LMTP over implicit
+ * TLS, so `--lmtp --ssl` is a usage error). TLS from the first byte for LMTP (`lmtps`, or
+ * `smtps` with `--lmtp`) gets the advice LMTP's errors give: an LMTP port of the server that
+ * offers STARTTLS, with `--require-tls`; neither `--ssl` nor the URL's port (which speaks TLS
+ * from the first byte). Also where a user and password in it go.
  */
-function urlRefusal(value: string, scheme: string, lmtp: boolean): InvalidArgumentError {
+function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): InvalidArgumentError {
   let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
     url = undefined;
   }
-  const secure = scheme.toLowerCase() === "smtps";
+  const kind = scheme.toLowerCase();
   // An "@" the parse did not take as the user part's end (a password with a "/" or "#"
   // unencoded): the host it found may be part of the user's, so none is named.
   const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
@@ -65,13 +77,23 @@ function urlRefusal(value: string, scheme: string, lmtp: boolean): InvalidArgume
   const user = value.includes("@")
     ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
     : "";
-  if (secure && lmtp) {
+  const noSsl = flags.ssl === true ? ", without --ssl" : "";
+  if (kind === "lmtps" || (kind === "smtps" && flags.lmtp === true)) {
     // the URL's port speaks TLS from the first byte, which LMTP here cannot: not named
-    return new InvalidArgumentError(`a URL, not host[:port]: smtps:// is TLS from the first byte, and smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): give ${host === "" ? "HOST" : host}:PORT, an LMTP port of the server that offers STARTTLS, with --require-tls${user}`);
+    const what = kind === "lmtps" ? "lmtps:// is LMTP over TLS from the first byte, which smtplib does not speak: it speaks" : "smtps:// is TLS from the first byte, and smtplib speaks";
+    const give = `${flags.lmtp === true ? "" : "--lmtp and "}--require-tls${flags.starttls === true ? " (instead of --starttls)" : ""}${noSsl}`;
+    return new InvalidArgumentError(`a URL, not host[:port]: ${what} LMTP over TLS only with STARTTLS (--ssl is SMTP only): give ${host === "" ? "HOST" : host}:PORT, an LMTP port of the server that offers STARTTLS, with ${give}${user}`);
   }
+  const secure = kind === "smtps";
   const port = url?.port || (secure ? "465" : "");
   const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
-  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? " with --ssl" : ""}${user}`);
+  const instead = flags.starttls === true ? " instead of --starttls" : flags.requireTls === true ? " instead of --require-tls" : "";
+  // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
+  const lmtp = kind !== "lmtp" ? [] : [
+    ...flags.lmtp === true ? [] : ["with --lmtp"],
+    ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
+  ];
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with --ssl${instead}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
 }
 
 /**
@@ -80,14 +102,14 @@ function urlRefusal(value: string, scheme: string, lmtp: boolean): InvalidArgume
  * with brackets (a name) or more than one colon is a usage error here, not a name sent to DNS.
  * A URL (`smtps://host:465`) is a usage error that says what to give instead. Any other value
  * with a `/` is a Unix socket path (LMTP), taken whole with port 0; one with an `@`
- * (`user:password@host`) is a usage error. `lmtp`: `--lmtp` was given (the advice for an
- * `smtps://` URL then differs, see `urlRefusal`).
+ * (`user:password@host`) is a usage error. `flags`: the protocol and TLS flags given, which
+ * the advice for a URL takes into account (see `urlRefusal`).
  */
-export function parseHostPort(value: string, lmtp = false): { host: string; port: number } {
+export function parseHostPort(value: string, flags: UrlAdviceFlags = {}): { host: string; port: number } {
   const notHostPort = (): InvalidArgumentError =>
     new InvalidArgumentError("not host:port, [IP address]:port or an IPv6 address");
   const scheme = URL_SCHEME.exec(value);
-  if (scheme) throw urlRefusal(value, scheme[1]!, lmtp);
+  if (scheme) throw urlRefusal(value, scheme[1]!, flags);
   // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
   if (value.includes("/")) return { host: value, port: 0 };
   // nor an "@": user:password@host, not shown (flagValue's hidden: hasUserPart)
@@ -166,6 +188,24 @@ export function parseListenHost(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("an address to listen on is required (an empty one would listen on every interface)");
   const bracketed = /^\[([^\]]+)\]$/.exec(value);
   return bracketed && isIPv6(bracketed[1]!) ? bracketed[1]! : value;
+}
+
+/**
+ * `--helo`'s name: an empty one (an unset variable: `--helo "$NAME"`) would send the default
+ * name, unsaid, as `--host ""` would listen everywhere.
+ */
+export function parseHeloName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would send the default name instead, unsaid)");
+  return value;
+}
+
+/**
+ * `--servername`'s name: an empty one (an unset variable) would send no SNI and check the
+ * certificate against the host, unsaid, while the operator believes it checked this name.
+ */
+export function parseServerName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would check the certificate against the host instead, unsaid)");
+  return value;
 }
 
 /** `user:password` split at its first colon (the password may contain colons); undefined without a user. */
@@ -293,14 +333,24 @@ export const EXTENSIONS = {
   dsn: "dsn", requiretls: "requireTls", size: "size", starttls: "hideStarttls", chunking: "chunking",
 } as const satisfies Record<string, keyof DebugServerExtensions>;
 
-/** `--hide a,b` / `--offer c` into debug server extension switches. */
+/**
+ * `--hide a,b` / `--offer c` into debug server extension switches (`--chunking` is given as
+ * `--offer chunking`).
+ * @throws CommanderError (usage) for an unknown extension, or one both hidden and offered
+ *   (the last flag would win unsaid, whatever the order the operator meant).
+ */
 export function parseExtensions(hide: readonly string[], offer: readonly string[]): DebugServerExtensions {
   const result: Record<string, boolean> = {};
+  const named = new Map<string, boolean>();
   for (const [list, on] of [[hide, false], [offer, true]] as const) {
     for (const name of list.flatMap((v) => v.split(",")).map((v) => v.trim().toLowerCase()).filter(Boolean)) {
       // An own key only: "constructor" or "__proto__" would find Object.prototype's.
       const key = Object.hasOwn(EXTENSIONS, name) ? EXTENSIONS[name as keyof typeof EXTENSIONS] : undefined;
       if (key === undefined) throw new CommanderError(2, "smtplib.usage", `error: unknown extension "${name}" (known: ${Object.keys(EXTENSIONS).join(", ")})`);
+      if (named.get(name) === !on) {
+        throw new CommanderError(2, "smtplib.usage", `error: --hide ${name} and --offer ${name}${name === "chunking" ? " (or --chunking)" : ""} contradict each other: give one`);
+      }
+      named.set(name, on);
       // hideStarttls is the one switch that means "hidden" when true
       result[key] = key === "hideStarttls" ? !on : on;
     }

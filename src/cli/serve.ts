@@ -184,13 +184,14 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   let onOutputError = (_err: unknown): void => undefined;
   // A second signal while it closes (waiting for the sessions still open) means "quit now":
   // at once, saying so, with the exit code it closes with, rather than killed by the signal
-  // (no handler left). Closing because its output closed, the first signal is that one, said on stderr.
+  // (no handler left). Closing because its output failed, the first signal is that one, said
+  // on stderr with why: "output closed" (EPIPE), or its error's code (a full disk: ENOSPC).
   let stopping = false;
-  let outputClosed = false;
+  let outputLost: string | undefined;
   let code: ExitCodeValue = ExitCode.OK;
   const again = (signal: NodeJS.Signals): void => {
     if (!stopping) return;
-    if (outputClosed) process.stderr.write(`smtplib serve: ${signal}, quitting without waiting for the open session(s) (output closed)\n`);
+    if (outputLost !== undefined) process.stderr.write(`smtplib serve: ${signal}, quitting without waiting for the open session(s) (${outputLost})\n`);
     else out(`smtplib serve: ${signal} again, quitting without waiting for the open session(s)\n`);
     process.exit(code);
   };
@@ -203,10 +204,14 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     onOutputError = (err) => {
-      if (outputClosed) return;
+      if (outputLost !== undefined) return;
+      const cause = errorCode(err);
+      const closed = cause === "EPIPE";
       // after a signal (Ctrl-C in a shell reaches `serve | head` whole), that is why it stops: 0
-      if (!stopping) code = errorCode(err) === "EPIPE" ? ExitCode.OUTPUT_CLOSED : ExitCode.FAILURE;
-      outputClosed = stopping = true;
+      if (!stopping) code = closed ? ExitCode.OUTPUT_CLOSED : ExitCode.FAILURE;
+      // main has said the error itself on stderr (not for EPIPE: a closed pipe is no fault)
+      outputLost = closed ? "output closed" : `output lost: ${escapeControl(cause || (err instanceof Error ? err.message : String(err)))}`;
+      stopping = true;
       resolve("output closed");
     };
     process.stdout.on("error", onOutputError);

@@ -172,12 +172,12 @@ test("serve: defaults and options", () => {
   assert.ok(unlimited !== undefined && !("size" in unlimited), "--size 0: no limit");
   const full = parse("serve", "--port", "0", "--host", "::1", "--lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-implicit",
     "--auth", "alice:pw", "--auth", "bob:x:y", "--auth-required", "--size", "1000", "--refuse-sender", "s@x", "--refuse-recipient", "r@x", "--quiet", "--print-max", "0",
-    "--hide", "pipelining,8BITMIME", "--hide", "starttls", "--offer", "dsn", "--max-clients", "3", "--max-recipients", "101").command;
+    "--hide", "pipelining,8BITMIME", "--offer", "dsn", "--max-clients", "3", "--max-recipients", "101").command;
   assert.deepEqual(full, {
     kind: "serve", host: "::1", port: 0, lmtp: true, tls: { certFile: "c.pem", keyFile: "k.pem", implicit: true },
     users: new Map([["alice", "pw"], ["bob", "x:y"]]), authFiles: [], authRequired: true, size: 1000,
     refuseSenders: ["s@x"], refuseRecipients: ["r@x"], quiet: true, printMax: 0,
-    extensions: { pipelining: false, eightBitMime: false, hideStarttls: true, dsn: true }, maxClients: 3, maxRecipients: 101,
+    extensions: { pipelining: false, eightBitMime: false, dsn: true }, maxClients: 3, maxRecipients: 101,
   });
   for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"], ["--hide", "bogus"],
     ["--max-clients", "0"], ["--max-clients", "-1"], ["--max-recipients", "1.5"], ["--max-recipients", "x"],
@@ -205,6 +205,31 @@ test("serve: --offer/--hide starttls and --offer requiretls without a certificat
   for (const argv of [["--offer", "starttls"], ["--hide", "starttls"], ["--offer", "requiretls"]]) {
     assert.ok(parse("serve", "--tls-cert", "c", "--tls-key", "k", ...argv).command, `${argv.join(" ")} with a certificate`);
   }
+});
+
+// An extension both hidden and offered was taken silently, the offer winning whatever the
+// order (`--chunking --hide chunking` offered CHUNKING); and --hide/--offer starttls with
+// --tls-implicit changed nothing (no STARTTLS on an implicit-TLS port), though the same flags
+// without a certificate, which change nothing either, are usage errors.
+test("serve: an extension both hidden and offered, and --hide/--offer starttls with --tls-implicit, are usage errors", () => {
+  const cases: [string[], string][] = [
+    [["--hide", "chunking", "--chunking"], "error: --hide chunking and --offer chunking (or --chunking) contradict each other: give one"],
+    [["--chunking", "--hide", "chunking"], "error: --hide chunking and --offer chunking (or --chunking) contradict each other: give one"],
+    [["--offer", "dsn", "--hide", "size,DSN"], "error: --hide dsn and --offer dsn contradict each other: give one"],
+    [["--hide", "pipelining", "--offer", "pipelining"], "error: --hide pipelining and --offer pipelining contradict each other: give one"],
+    [["--tls-cert", "c", "--tls-key", "k", "--hide", "starttls", "--offer", "starttls"], "error: --hide starttls and --offer starttls contradict each other: give one"],
+    [["--tls-cert", "c", "--tls-key", "k", "--tls-implicit", "--hide", "starttls"], "error: --hide starttls does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)"],
+    [["--tls-cert", "c", "--tls-key", "k", "--tls-implicit", "--offer", "starttls"], "error: --offer starttls does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)"],
+  ];
+  for (const [argv, message] of cases) {
+    const r = parse("serve", ...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.equal(r.error?.message, message, argv.join(" "));
+  }
+  // the same extension twice in one list, and requiretls with implicit TLS (its sessions are TLS): taken
+  assert.ok(parse("serve", "--hide", "pipelining", "--hide", "pipelining,size").command);
+  assert.ok(parse("serve", "--offer", "chunking", "--chunking").command);
+  assert.ok(parse("serve", "--tls-cert", "c", "--tls-key", "k", "--tls-implicit", "--offer", "requiretls").command);
 });
 
 test("serve: an empty --host (an unset variable: --host \"$HOST\") is a usage error naming the flag, not every interface", () => {
@@ -262,6 +287,35 @@ test("--ca-file, --insecure and --servername without a TLS mode are usage errors
   }
 });
 
+// With --lmtp the advice named --ssl too, which is a usage error with --lmtp (no LMTP over
+// implicit TLS): following it led to another usage error.
+test("--ca-file, --insecure or --servername without a TLS mode, with --lmtp: the advice names LMTP's TLS flags only, not --ssl", () => {
+  for (const flags of [["--ca-file", "ca.pem"], ["--insecure"], ["--servername", "mx.test"]]) {
+    for (const argv of [["send", "--lmtp", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", ...flags], ["probe", "mx.test", ...flags, "--lmtp"]]) {
+      const r = parse(...argv);
+      assert.equal(r.error?.exitCode, 2, argv.join(" "));
+      assert.equal(r.error?.message, `error: ${flags[0]} applies to TLS only: add --require-tls (STARTTLS, or fail) or --starttls (if offered)`);
+      for (const mode of ["--starttls", "--require-tls"]) assert.ok(parse(...argv, mode).command, `${argv.join(" ")} ${mode}`);
+    }
+  }
+});
+
+// An empty --helo or --servername (an unset variable: --helo "$NAME") was taken and ignored:
+// EHLO sent the default name, and the certificate was checked against the host, unsaid.
+test("an empty --helo or --servername is a usage error naming the flag, not silently the default", () => {
+  for (const [flag, reason] of [["--helo", "an empty one would send the default name instead"], ["--servername", "an empty one would check the certificate against the host instead"]]) {
+    for (const value of ["", " "]) {
+      for (const argv of [["probe", "mx.test", "--require-tls", flag, value], ["send", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", "--require-tls", flag, value]]) {
+        const r = parse(...argv);
+        assert.equal(r.error?.exitCode, 2, argv.join(" "));
+        assert.equal(r.error?.message, `error: ${flag} "${value}": a name is required (${reason}, unsaid)`);
+      }
+    }
+  }
+  assert.equal((parse("probe", "mx.test", "--helo", "client.example.org").command as { localHostname?: string }).localHostname, "client.example.org");
+  assert.equal((parse("probe", "mx.test", "--ssl", "--servername", "mx.example.org").command as { servername?: string }).servername, "mx.example.org");
+});
+
 test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
@@ -273,6 +327,15 @@ test("a Unix socket path (for LMTP): a relative one is made absolute (the librar
     const r = parse(...argv);
     assert.equal(r.error?.exitCode, 2, argv.join(" "));
     assert.match(r.error?.message ?? "", /is a Unix socket path: only LMTP connects to one \(give --lmtp\)/);
+  }
+});
+
+// With --ssl the advice "give --lmtp" led to another usage error (--ssl with --lmtp).
+test("a Unix socket path with --ssl and without --lmtp: the advice says --lmtp without --ssl", () => {
+  for (const argv of [["probe", "/var/run/dovecot/lmtp", "--ssl"], ["send", "--ssl", "--server", "./lmtp", "--from", "a@x.org", "--to", "b@x.org"]]) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.match(r.error?.message ?? "", /is a Unix socket path: only LMTP connects to one \(give --lmtp, without --ssl: LMTP has no implicit TLS\)$/, argv.join(" "));
   }
 });
 
@@ -355,6 +418,15 @@ test("probe --help and serve --help end with their exit codes, as send --help do
     const table = help.out.split("\nExit codes:\n")[1];
     assert.ok(table !== undefined, `${command} --help has no exit codes:\n${help.out}`);
     assert.deepEqual([...table.matchAll(/^ {2}(\d+) {2}/gm)].map((m) => m[1]), codes, command);
+  }
+});
+
+// send exits 2 for a --ca-file it cannot use (as probe, whose table said so), but its table
+// and README's said only "usage error".
+test("send --help's exit code 2 says a --ca-file that cannot be used, as probe --help's does", () => {
+  for (const command of ["send", "probe"]) {
+    const table = parse(command, "--help").out.split("\nExit codes:\n")[1] ?? "";
+    assert.match(table, /^ {2}2 {2}usage error \(also a --ca-file that cannot be used/m, command);
   }
 });
 

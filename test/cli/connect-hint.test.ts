@@ -41,6 +41,10 @@ test("a host name that DNS does not know but that is a Unix socket here: the err
     const probe = await runIn(dir, ["probe", name]);
     assert.equal(probe.code, 5, probe.stderr);
     assert.ok(probe.stderr.endsWith(` (./${name} is a Unix socket: give its path with a slash, ./${name}, and --lmtp)\n`), probe.stderr);
+    // with --ssl, which --lmtp refuses (no LMTP over implicit TLS): the hint says to leave it out
+    const ssl = await runIn(dir, ["probe", "--ssl", name]);
+    assert.equal(ssl.code, 5, ssl.stderr);
+    assert.ok(ssl.stderr.endsWith(` (./${name} is a Unix socket: give its path with a slash, ./${name}, and --lmtp, without --ssl)\n`), ssl.stderr);
     // a name that is no file here gets no hint
     const other = await runIn(dir, ["probe", "other.invalid"]);
     assert.equal(other.code, 5, other.stderr);

@@ -72,14 +72,15 @@ export class Serve {
   stderr = "";
   port = 0;
   readonly child: ChildProcess;
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [MAIN, "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  /** `nodeArgs`: given to node before the script (`--import` of a test's preload). */
+  constructor(args: string[], options: { nodeArgs?: string[]; env?: Record<string, string> } = {}) {
+    this.child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, "serve", "--port", "0", ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
     children.add(this.child);
     this.child.stdout!.on("data", (d: Buffer) => { this.stdout += d.toString(); });
     this.child.stderr!.on("data", (d: Buffer) => { this.stderr += d.toString(); });
   }
-  static async start(args: string[] = []): Promise<Serve> {
-    const s = new Serve(args);
+  static async start(args: string[] = [], options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<Serve> {
+    const s = new Serve(args, options);
     const m = await s.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
     s.port = Number(m[1]);
     return s;

@@ -1,0 +1,70 @@
+// A URL given as the server is a usage error that says what to give instead. Its advice
+// must apply to the command line it was given with: `lmtps://` (LMTP over TLS from the
+// first byte, which smtplib does not speak) got "give HOST:PORT" as if it were plain, with
+// neither --lmtp nor LMTP's way to TLS (STARTTLS, --require-tls); `lmtp://` did not say
+// --lmtp; and advice to add a flag that conflicts with one given (--ssl after --starttls or
+// --require-tls; --require-tls after --starttls; --lmtp with --ssl) led to another usage
+// error. Each advice here is followed, and the command it gives then parses.
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { CommanderError } from "commander";
+import { parseCommandLine, type CliCommand } from "../../src/cli/args.js";
+
+function parse(...argv: string[]): { command?: CliCommand; error?: CommanderError } {
+  try {
+    return { command: parseCommandLine(argv, { writeOut: () => undefined, writeErr: () => undefined }) };
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    return { error: e };
+  }
+}
+
+const base = ["--from", "a@x.org", "--to", "b@x.org"];
+const LMTP_TLS = "LMTP over TLS only with STARTTLS (--ssl is SMTP only): give mail.example.org:PORT, an LMTP port of the server that offers STARTTLS, with";
+const LMTPS = `lmtps:// is LMTP over TLS from the first byte, which smtplib does not speak: it speaks ${LMTP_TLS}`;
+const SMTPS_LMTP = `smtps:// is TLS from the first byte, and smtplib speaks ${LMTP_TLS}`;
+const NO_SSL = "without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)";
+
+// [the command line, the advice after "a URL, not host[:port]: ", the command line following it]
+const cases: [string[], string, string[]][] = [
+  [["send", "--server", "lmtps://mail.example.org:24", ...base], `${LMTPS} --lmtp and --require-tls`,
+    ["send", "--server", "mail.example.org:2424", ...base, "--lmtp", "--require-tls"]],
+  [["probe", "LMTPS://mail.example.org", "--lmtp"], `${LMTPS} --require-tls`,
+    ["probe", "mail.example.org:2424", "--lmtp", "--require-tls"]],
+  [["send", "--lmtp", "--starttls", "--server", "lmtps://mail.example.org", ...base], `${LMTPS} --require-tls (instead of --starttls)`,
+    ["send", "--lmtp", "--server", "mail.example.org:2424", ...base, "--require-tls"]],
+  [["probe", "--ssl", "lmtps://mail.example.org:24"], `${LMTPS} --lmtp and --require-tls, without --ssl`,
+    ["probe", "mail.example.org:2424", "--lmtp", "--require-tls"]],
+  [["send", "--lmtp", "--starttls", "--server", "smtps://mail.example.org", ...base], `${SMTPS_LMTP} --require-tls (instead of --starttls)`,
+    ["send", "--lmtp", "--server", "mail.example.org:2424", ...base, "--require-tls"]],
+  [["send", "--server", "lmtp://mail.example.org:24", ...base], "give mail.example.org:24 with --lmtp",
+    ["send", "--server", "mail.example.org:24", ...base, "--lmtp"]],
+  [["send", "--starttls", "--server", "lmtp://mail.example.org:24", ...base], "give mail.example.org:24 with --lmtp",
+    ["send", "--starttls", "--server", "mail.example.org:24", ...base, "--lmtp"]],
+  [["probe", "--require-tls", "--lmtp", "lmtp://mail.example.org"], "give mail.example.org",
+    ["probe", "--require-tls", "--lmtp", "mail.example.org"]],
+  [["send", "--ssl", "--server", "lmtp://mail.example.org:24", ...base], `give mail.example.org:24 with --lmtp, ${NO_SSL}`,
+    ["send", "--server", "mail.example.org:24", ...base, "--lmtp"]],
+  [["probe", "--ssl", "--lmtp", "lmtp://mail.example.org:24"], `give mail.example.org:24 ${NO_SSL}`,
+    ["probe", "--lmtp", "mail.example.org:24"]],
+  [["send", "--require-tls", "--server", "smtps://mail.example.org", ...base], "give mail.example.org:465 with --ssl instead of --require-tls",
+    ["send", "--server", "mail.example.org:465", ...base, "--ssl"]],
+  [["probe", "--starttls", "smtps://mail.example.org:4650"], "give mail.example.org:4650 with --ssl instead of --starttls",
+    ["probe", "mail.example.org:4650", "--ssl"]],
+];
+
+test("a URL as the server: the advice fits the protocol (lmtps://, lmtp://) and the flags given, and following it gives a command that parses", () => {
+  for (const [argv, advice, followed] of cases) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, argv.join(" "));
+    assert.match(r.error?.message ?? "", /^error: (--server|probe's server) "[^"]+": a URL, not host\[:port\]: /, argv.join(" "));
+    assert.equal(r.error?.message.replace(/^[^]*?a URL, not host\[:port\]: /, ""), advice, argv.join(" "));
+    const ok = parse(...followed);
+    assert.equal(ok.error, undefined, `${followed.join(" ")}: ${ok.error?.message ?? ""}`);
+  }
+});
+
+test("an lmtps:// URL holding a user part: LMTP's advice, and the value not shown", () => {
+  const r = parse("send", "--server", "lmtps://bob:s3cret-pw@mail.example.org:24", ...base);
+  assert.equal(r.error?.message, `error: --server (the value is not shown: it may hold a password): a URL, not host[:port]: ${LMTPS} --lmtp and --require-tls; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)`);
+});
