@@ -30,6 +30,12 @@ export interface HostAdvice {
  */
 export const LMTP_IMPLICIT_TLS = "SMTP with TLS from the first byte, which LMTP does not have: for LMTP over TLS, set requireTLS: true (STARTTLS)";
 
+/**
+ * What `lmtps://` is, told to any caller: LMTP with TLS from the first byte, which smtplib does
+ * not speak (nor do common servers: Dovecot and Cyrus offer LMTP over STARTTLS).
+ */
+const LMTPS = "LMTP with TLS from the first byte, which smtplib does not speak: for LMTP over TLS, use LMTP with requireTLS: true (STARTTLS)";
+
 /** {@link HostAdvice} for `connect()` of class `cls` (`SMTP`, `SMTP_SSL`, `LMTP`: its example port is LMTP's, and `smtps://` is not LMTP's). */
 export function clientHostAdvice(cls = "SMTP"): HostAdvice {
   if (cls === "LMTP") return { apart: `connect("mail.example.org", ${LMTP_PORT})`, implicitTLS: LMTP_IMPLICIT_TLS, credentials: "login()", cls };
@@ -46,7 +52,8 @@ function urlAsHost(host: string, scheme: string, advice: HostAdvice): string {
   // or "#" in it that would end the URL's authority before its "@".
   const withUser = host.includes("@");
   const shown = withUser ? "(not shown: it holds a user part)" : quoted(host);
-  const tls = scheme.toLowerCase() === "smtps" ? `; smtps:// is ${advice.implicitTLS}` : "";
+  const kind = scheme.toLowerCase();
+  const tls = kind === "smtps" ? `; smtps:// is ${advice.implicitTLS}` : kind === "lmtps" ? `; lmtps:// is ${LMTPS}` : "";
   const user = withUser ? `; the user and password go to ${advice.credentials}` : "";
   return `host must be a host name or address, not a URL ${shown}: give the host and the port apart, as ${advice.apart}${tls}${user}`;
 }

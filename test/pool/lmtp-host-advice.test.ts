@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPPool, type PoolOptions } from "../../src/index.js";
+import { LMTP, SMTP, SMTPPool, type PoolOptions } from "../../src/index.js";
 
 const NO_SMTP_TLS = /protocol: "smtps"|SMTP_SSL|465|587/;
 
@@ -58,3 +58,18 @@ test("smtps pool: Nodemailer's secure says protocol smtps is TLS from the first 
   assert.throws(() => new SMTPPool({ host: "127.0.0.1", protocol: "smtps", lmtp: true } as unknown as PoolOptions),
     /^TypeError: unknown SMTPPool option "lmtp" \(Nodemailer's: protocol: "lmtp", with requireTLS: true for TLS \(LMTP has no TLS from the first byte\)\)/);
 });
+
+test("lmtps:// as host, from any class or pool: smtplib has no LMTP over TLS from the first byte, the advice is LMTP with requireTLS (STARTTLS)", async () => {
+  const advice = /; lmtps:\/\/ is LMTP with TLS from the first byte, which smtplib does not speak: for LMTP over TLS, use LMTP with requireTLS: true \(STARTTLS\)$/;
+  // (SMTP's own example port, 587, stays in SMTP.connect's: only LMTP's must not name SMTP's TLS)
+  for (const [connect, lmtp] of [[() => LMTP.connect("lmtps://mail.example.org"), true], [() => SMTP.connect("lmtps://mail.example.org:24"), false]] as const) {
+    await assert.rejects(connect(), (err: unknown) => {
+      assert.ok(err instanceof TypeError, String(err));
+      assert.match(err.message, advice);
+      assert.doesNotMatch(err.message, lmtp ? NO_SMTP_TLS : /SMTP_SSL|465/);
+      return true;
+    });
+  }
+  for (const protocol of ["lmtp", "smtp"] as const) assert.throws(() => new SMTPPool({ host: "lmtps://mail.example.org", protocol }), advice);
+});
+
