@@ -152,8 +152,9 @@ function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "acc
   // kept a truncated copy: see answeredUnread).
   if (sent.inData === true && (conv.dialect === "smtp" || first.code < 400)) return answeredUnread(first, "end of data", cause);
   if (conv.dialect === "smtp") return new SMTPDataError(first.code, first.message, { command: "end of data", cause });
-  // During DATA's message its end was never written: the others cannot have it either.
-  const outcomes = new RecipientOutcomes(envelope, sent.inData === true);
+  // During DATA's message, or before the last byte of BDAT LAST's chunk was handed over
+  // (`Sent.ended` false), its end was never written: the others cannot have it either.
+  const outcomes = new RecipientOutcomes(envelope, sent.inData === true || sent.ended === false);
   for (const reply of replies) if (reply === undefined || !outcomes.add(reply)) break;
   outcomes.lost(cause);
   const delivery = outcomes.delivery();

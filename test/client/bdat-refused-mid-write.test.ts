@@ -48,7 +48,7 @@ test("BDAT LAST refused (552, 421) while its bytes are being written, then the s
   }
 });
 
-test("BDAT LAST refused (552, 421) while its bytes are being written, then the server closes: LMTP pipelined and lock-step -> SMTPRecipientsRefused for the end of data, as after it, the failed write as cause", async (t) => {
+test("BDAT LAST refused (552, 421) while its bytes are being written, then the server closes: LMTP pipelined and lock-step -> SMTPRecipientsRefused for the end of data, as after it, r2 (no reply) not delivered (LAST's bytes never all went), the failed write as cause", async (t) => {
   const envelope = "C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: RCPT TO:<r2@y.test>\n";
   const openings: [string, string][] = [
     ["pipelined", `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}${envelope}S: 250 ok\nS: 250 ok\nS: 250 ok\n`],
@@ -61,7 +61,7 @@ test("BDAT LAST refused (552, 421) while its bytes are being written, then the s
       const label = `${flow}, ${method}, ${code}`;
       const script = `${opening}C: BDAT ${SIZE} LAST\n-- pause\n${refusedWhileWriting(code, text)}`;
       await t.test(label, () => withPausedScript(script, (client) => refusedAndClosed(
-        client, () => client[method]("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE), (err) => recipientsRefusedAtEnd(err, code, text, label),
+        client, () => client[method]("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE), (err) => recipientsRefusedAtEnd(err, code, text, label, true),
       ), LMTP));
     }
   }
@@ -142,6 +142,6 @@ test("BDAT LAST refused with 400 while its bytes are being written, then the ser
   const opening = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: RCPT TO:<r2@y.test>\nS: 250 ok\nS: 250 ok\nS: 250 ok\n`;
   const script = `${opening}C: BDAT ${SIZE} LAST\n-- pause\n${refusedWhileWriting(400, "4.3.0 try later")}`;
   await withPausedScript(script, (client) => refusedAndClosed(
-    client, () => client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE), (err) => recipientsRefusedAtEnd(err, 400, "4.3.0 try later", "LMTP 400"),
+    client, () => client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE), (err) => recipientsRefusedAtEnd(err, 400, "4.3.0 try later", "LMTP 400", true),
   ), LMTP);
 });

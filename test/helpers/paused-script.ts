@@ -100,7 +100,7 @@ export function recipientsRefusedAtEnd(err: unknown, code: number, text: string,
   assert.deepEqual([r1?.code, r1?.message], [code, text], label);
   // the second recipient got no reply (the first one's was a 552, or a 421 that closed)
   assert.ok(r2?.code === -1 && /No reply for this recipient/.test(r2.message), `${label}: ${JSON.stringify(r2)}`);
-  // `unsent`: the reply came while DATA's message was written, so its end never went
+  // `unsent`: the reply came while DATA's message (or BDAT LAST's bytes) was written, so its end never went
   const outcome = unsent ? /the message was not all sent, so it was not delivered$/ : /whether it got the message is unknown$/;
   assert.match(r2.message, outcome, label);
   return lostWhileWriting(err.cause);
