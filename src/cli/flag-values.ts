@@ -8,6 +8,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { CommanderError, InvalidArgumentError } from "commander";
 import { MAX_DELAY_MS } from "../constants.js";
+import { checkLocalHostname } from "../client/options.js";
 import { quoted } from "../errors.js";
 import { URL_SCHEME } from "../option-checks.js";
 import { quoteaddr } from "../protocol/address.js";
@@ -192,19 +193,31 @@ export function parseListenHost(value: string): string {
 
 /**
  * `--helo`'s name: an empty one (an unset variable: `--helo "$NAME"`) would send the default
- * name, unsaid, as `--host ""` would listen everywhere.
+ * name, unsaid, as `--host ""` would listen everywhere; one the library refuses (whitespace,
+ * CR, LF or another control character, non-ASCII: see `checkLocalHostname`) is refused here,
+ * as a usage error naming the flag, before `probe` says what it connects to.
  */
 export function parseHeloName(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would send the default name instead, unsaid)");
+  try {
+    checkLocalHostname(value, "the name");
+  } catch (err) {
+    if (err instanceof TypeError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
   return value;
 }
 
 /**
  * `--servername`'s name: an empty one (an unset variable) would send no SNI and check the
  * certificate against the host, unsaid, while the operator believes it checked this name.
+ * No host name holds whitespace or a control character: one with CR or LF (`$'mx\r\n...'`)
+ * would go out as given in the TLS handshake's SNI, so it is refused before any byte is sent.
  */
 export function parseServerName(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would check the certificate against the host instead, unsaid)");
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) throw new InvalidArgumentError("a host name holds no whitespace, CR, LF or other control character");
   return value;
 }
 

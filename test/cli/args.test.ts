@@ -316,6 +316,24 @@ test("an empty --helo or --servername is a usage error naming the flag, not sile
   assert.equal((parse("probe", "mx.test", "--ssl", "--servername", "mx.example.org").command as { servername?: string }).servername, "mx.example.org");
 });
 
+// A --servername with CR or LF was taken and sent as given in the TLS handshake's SNI; a
+// --helo with whitespace, CR or LF was refused only by the library, after probe had printed
+// what it connects to, and not as a usage error naming the value. Both are usage errors now.
+test("a --helo or --servername with whitespace, CR, LF or another control character is a usage error, before anything is sent", () => {
+  const values = ["mx.test\r\nMAIL FROM:<a@x.org>", "mx.test\n", "mx test", "mx.test\t", "mx\u0000.test", "mx\u001b.test", "mx\u007f.test", " mx.test"];
+  for (const flag of ["--helo", "--servername"]) {
+    for (const value of values) {
+      for (const argv of [["probe", "mx.test", "--require-tls", flag, value], ["send", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", "--ssl", flag, value]]) {
+        const r = parse(...argv);
+        assert.equal(r.error?.exitCode, 2, JSON.stringify(argv));
+        assert.ok(r.error?.message.startsWith(`error: ${flag} "`), r.error?.message);
+      }
+    }
+  }
+  // an IDN: the library takes A-labels only in EHLO; SNI takes it as Node does
+  assert.match(parse("probe", "mx.test", "--helo", "bücher.example").error?.message ?? "", /^error: --helo "bücher\.example": the name must be ASCII/);
+});
+
 test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
