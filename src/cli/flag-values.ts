@@ -74,7 +74,7 @@ function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): Inval
   // An "@" the parse did not take as the user part's end (a password with a "/" or "#"
   // unencoded): the host it found may be part of the user's, so none is named.
   const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
-  const host = misread ? "" : url?.hostname ?? "";
+  const host = misread ? "" : hostOf(url);
   const user = value.includes("@")
     ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
     : "";
@@ -95,6 +95,25 @@ function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): Inval
     ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
   ];
   return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with --ssl${instead}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
+}
+
+/**
+ * A URL's host as the operator typed it, to give as `host[:port]`: `smtps`, `lmtp` and the
+ * other mail schemes are not special to the URL parser, which keeps their host
+ * percent-encoded (`bücher.example` is `b%C3%BCcher.example`, a name no DNS lookup finds).
+ * Empty (not named) when it does not decode, or decodes to what would read as another value
+ * (a "/" is a socket path, an "@" a user part, a ":" a port; whitespace, a control character).
+ */
+function hostOf(url: URL | undefined): string {
+  if (url === undefined) return "";
+  let host: string;
+  try {
+    host = decodeURIComponent(url.hostname);
+  } catch {
+    return "";
+  }
+  // eslint-disable-next-line no-control-regex
+  return host.startsWith("[") || !/[/@:[\]\s\u0000-\u001f\u007f]/.test(host) ? host : "";
 }
 
 /**
