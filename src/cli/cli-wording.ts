@@ -68,7 +68,7 @@ function advice(text: string, tlsMode: TlsMode | undefined): string {
   const instead = worded.replace(IMPLICIT_TLS_ADVICE, `${IMPLICIT_TLS_ADVICE} instead of --${tlsMode}`);
   if (tlsMode !== "starttls") return instead;
   return instead.replace(LMTP_IMPLICIT_TLS_ADVICE, `${LMTP_IMPLICIT_TLS_ADVICE} (instead of --starttls)`)
-    .replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
+    .replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl instead of --starttls if it has an implicit-TLS port (465).")
     .replace(INSECURE_AUTH_ADVICE_LMTP, "The server offers no STARTTLS (--starttls went on without encryption), and smtplib speaks LMTP over TLS only with STARTTLS.");
 }
 
@@ -83,4 +83,14 @@ export function cliAdvice(description: string, server: string | undefined, tlsMo
   if (at < 0) return advice(description, tlsMode);
   const end = at + server!.length;
   return `${advice(description.slice(0, at), tlsMode)}${server!}${advice(description.slice(end), tlsMode)}`;
+}
+
+/**
+ * `flag`, a TLS mode's, as advice to a command line given with `tlsMode`: "instead of" the
+ * one given when the two exclude each other (commander refuses `--ssl`, `--starttls` and
+ * `--require-tls` together), so that the advice, followed, parses.
+ */
+export function tlsFlagAdvice(flag: "--ssl" | "--require-tls", tlsMode: TlsMode | undefined): string {
+  const given = tlsMode === undefined || tlsMode === "none" ? flag : `--${tlsMode}`;
+  return given === flag ? flag : `${flag} instead of ${given}`;
 }

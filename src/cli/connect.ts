@@ -102,8 +102,8 @@ export async function newClient(target: ConnectTarget & ExtensionSwitches, debug
   return target.lmtp ? new LMTP(options) : new SMTP(options);
 }
 
-/** What to do when --require-tls finds no STARTTLS. */
-const NO_STARTTLS_ADVICE = "look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl)";
+/** What to do when --require-tls finds no STARTTLS (--ssl goes instead of it: the two exclude each other). */
+const NO_STARTTLS_ADVICE = "look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl instead of --require-tls)";
 /** That advice for `--lmtp`: LMTP has no implicit TLS (`--ssl` is a usage error with it). */
 const NO_STARTTLS_ADVICE_LMTP = "look for an LMTP port of the server that offers STARTTLS (smtplib speaks LMTP over TLS only with STARTTLS; --ssl is SMTP only), or reach it by a local Unix socket";
 
