@@ -73,16 +73,18 @@ function advice(text: string, tlsMode: TlsMode | undefined): string {
 }
 
 /**
- * `description`, a library error's line, in the CLI's words ({@link advice}), except for
- * `server`, the server's own words in it (a reply's code and text, found at its first place
- * in `description`), kept as they came: a reply saying "use SMTP_SSL" or "use --ssl" is the
- * server's, and no advice of the CLI's.
+ * `description`, a library error's line, in the CLI's words ({@link advice}), except for the
+ * server's own words in it (a reply's code and text: the first of `server`, the forms they
+ * may take, found in `description`, at its first place), kept as they came: a reply saying
+ * "use SMTP_SSL" or "use --ssl" is the server's, and no advice of the CLI's.
  */
-export function cliAdvice(description: string, server: string | undefined, tlsMode?: TlsMode): string {
-  const at = server === undefined || server === "" ? -1 : description.indexOf(server);
-  if (at < 0) return advice(description, tlsMode);
-  const end = at + server!.length;
-  return `${advice(description.slice(0, at), tlsMode)}${server!}${advice(description.slice(end), tlsMode)}`;
+export function cliAdvice(description: string, server: readonly string[], tlsMode?: TlsMode): string {
+  for (const words of server) {
+    const at = words === "" ? -1 : description.indexOf(words);
+    if (at < 0) continue;
+    return `${advice(description.slice(0, at), tlsMode)}${words}${advice(description.slice(at + words.length), tlsMode)}`;
+  }
+  return advice(description, tlsMode);
 }
 
 /**

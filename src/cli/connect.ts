@@ -182,18 +182,19 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): 
 const CLOSED_BY_421 = "Server closed the connection: ";
 
 /**
- * The server's own words in {@link describeLibraryError}'s line for `err`: a reply's code and
- * text, which no wording may change; undefined when it has none. A challenge (334) the library
+ * The server's own words in {@link describeLibraryError}'s line for `err`, in the forms they
+ * may take there (a reply's code and text; in the error's message, control characters
+ * escaped), which no wording may change; none when it has none. A challenge (334) the library
  * gave up on is its own words, the server's after "; server: ".
  */
-function serverWords(err: unknown): string | undefined {
+function serverWords(err: unknown): string[] {
   const closed = closing421(err);
-  if (closed !== undefined) return `${closed.code} ${closed.message}`;
-  if (err instanceof SMTPServerDisconnected && err.message.startsWith(`${CLOSED_BY_421}421 `)) return err.message.slice(CLOSED_BY_421.length);
-  if (!(err instanceof SMTPResponseException) || err.smtpCode < 0) return undefined;
-  if (err.smtpCode !== 334) return `${err.smtpCode} ${err.smtpError}`;
+  if (closed !== undefined) return [`${closed.code} ${closed.message}`, `${closed.code} ${escapeControl(closed.message)}`];
+  if (err instanceof SMTPServerDisconnected && err.message.startsWith(`${CLOSED_BY_421}421 `)) return [err.message.slice(CLOSED_BY_421.length)];
+  if (!(err instanceof SMTPResponseException) || err.smtpCode < 0) return [];
+  if (err.smtpCode !== 334) return [`${err.smtpCode} ${err.smtpError}`, `${err.smtpCode} ${escapeControl(err.smtpError)}`.trimEnd()];
   const at = err.smtpError.indexOf("; server: ");
-  return at < 0 ? undefined : err.smtpError.slice(at);
+  return at < 0 ? [] : [err.smtpError.slice(at)];
 }
 
 /**
