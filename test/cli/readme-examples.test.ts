@@ -51,7 +51,7 @@ test("every smtplib command line in README's Command line section parses", () =>
 const SEND = ["send", "--server", "mail.example.org:587", "--from", "a@example.org", "--to", "b@example.org"];
 const CERT = ["--tls-cert", "cert.pem", "--tls-key", "key.pem"];
 
-test("the flags README's Command line section documents, as it shows them, parse", () => {
+test("the flags README's Command line section and --help document, as they show them, parse", () => {
   const documented: string[][] = [
     [...SEND, "--file", "-"], [...SEND, "--subject", "TEXT", "--body", "TEXT"], [...SEND, "--from", "Jörg <j@x.test>", "--subject", "s"],
     [...SEND, "--mail-option", "RET=HDRS", "--rcpt-option", "NOTIFY=SUCCESS,FAILURE"], [...SEND, "--mail-option", "BODY=BINARYMIME"],
@@ -67,6 +67,8 @@ test("the flags README's Command line section documents, as it shows them, parse
     ["serve", "--chunking"], ["serve", "--offer", "chunking"], ["serve", "--hide", "smtputf8"], ["serve", "--lmtp", "--quiet"],
     ["serve", ...CERT], ["serve", ...CERT, "--tls-implicit"], ["serve", ...CERT, "--hide", "starttls"], ["serve", ...CERT, "--offer", "requiretls"],
     ["serve", "--refuse-sender", "<>", "--refuse-recipient", "b@example.org"],
+    // --help's examples
+    [...SEND, "--mail-option", "ENVID=id", "--rcpt-option", "NOTIFY=SUCCESS,FAILURE"], ["serve", "--refuse-sender", ""],
   ];
   for (const argv of documented) assert.equal(parseError(argv), undefined, argv.join(" "));
 });
