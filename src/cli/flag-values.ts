@@ -51,6 +51,15 @@ export interface UrlAdviceFlags {
   readonly ssl?: boolean;
   readonly starttls?: boolean;
   readonly requireTls?: boolean;
+  /** False for a command that does not log in (`probe`, which has no `--user`): a user part is left out, not moved. */
+  readonly login?: boolean;
+}
+
+/** Where a user and password in a server value go: `--user` and `--password-env`, or nowhere for a command that does not log in. */
+function userAdvice(flags: UrlAdviceFlags): string {
+  return flags.login === false
+    ? "probe does not log in: leave the user and password out (a command line is readable by every local user)"
+    : "a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)";
 }
 
 /**
@@ -76,7 +85,7 @@ function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): Inval
   const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
   const host = misread ? "" : hostOf(url);
   const user = value.includes("@")
-    ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
+    ? `; ${userAdvice(flags)}`
     : "";
   const noSsl = flags.ssl === true ? ", without --ssl" : "";
   if (kind === "lmtps" || (kind === "smtps" && flags.lmtp === true)) {
@@ -134,7 +143,7 @@ export function parseHostPort(value: string, flags: UrlAdviceFlags = {}): { host
   if (value.includes("/")) return { host: value, port: 0 };
   // nor an "@": user:password@host, not shown (flagValue's hidden: hasUserPart)
   if (value.includes("@")) {
-    throw new InvalidArgumentError("a user part, not host[:port]: a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)");
+    throw new InvalidArgumentError(`a user part, not host[:port]: ${userAdvice(flags)}`);
   }
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
