@@ -171,11 +171,11 @@ export { cliWording } from "./cli-wording.js";
  * advice worded as CLI flags, fitted to `tlsMode`: see {@link cliAdvice}; the server's words
  * kept as they came). Given whether `--lmtp` was used, a greeting command the server does not
  * know (500, 502) gets a hint at the other protocol: an LMTP server refuses EHLO and HELO, an
- * SMTP server LHLO.
+ * SMTP server LHLO (over a Unix socket, `socket`, LMTP only: SMTP goes over TCP).
  */
-export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): string {
+export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode, socket = false): string {
   const said = cliAdvice(describeLibraryError(err), serverWords(err), tlsMode);
-  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode));
+  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode, socket));
 }
 
 /** How the library words a 421 that closed the connection unasked (see closedBy421). */
@@ -236,8 +236,10 @@ function isSocket(path: string): boolean {
   }
 }
 
-function protocolHint(err: unknown, lmtp: boolean, tlsMode: TlsMode | undefined): string {
+function protocolHint(err: unknown, lmtp: boolean, tlsMode: TlsMode | undefined, socket: boolean): string {
   if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";
+  // a Unix socket path without --lmtp is a usage error: smtplib speaks SMTP over TCP only
+  if (lmtp && socket) return " (the server does not know LHLO: if it speaks SMTP, smtplib reaches it over TCP only: give its host:port, without --lmtp)";
   if (lmtp) return " (the server does not know LHLO: if it speaks SMTP, leave out --lmtp)";
   // an LMTP server over implicit TLS: --lmtp --ssl is a usage error (no LMTP over implicit TLS)
   if (tlsMode === "ssl") return " (the server knows neither EHLO nor HELO: if it speaks LMTP, smtplib reaches it over TLS only with STARTTLS (--ssl is SMTP only): give --lmtp and --require-tls, without --ssl, at an LMTP port of the server that offers STARTTLS)";
