@@ -8,9 +8,8 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { CommanderError, InvalidArgumentError } from "commander";
 import { MAX_DELAY_MS } from "../constants.js";
-import { checkLocalHostname } from "../client/options.js";
 import { quoted } from "../errors.js";
-import { URL_SCHEME } from "../option-checks.js";
+import { checkLocalHostname, URL_SCHEME } from "../option-checks.js";
 import { quoteaddr } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
