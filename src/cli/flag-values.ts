@@ -95,7 +95,9 @@ function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): Inval
   }
   const secure = kind === "smtps";
   const port = url?.port || (secure ? "465" : "");
-  const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
+  // lmtp:///var/run/dovecot/lmtp: no host, a Unix socket's path (taken whole with --lmtp)
+  const socket = kind === "lmtp" && host === "" && !misread ? socketPathOf(url) : "";
+  const target = socket !== "" ? socket : host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
   const instead = flags.starttls === true ? " instead of --starttls" : flags.requireTls === true ? " instead of --require-tls" : "";
   // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
   const lmtp = kind !== "lmtp" ? [] : [
@@ -122,6 +124,18 @@ function hostOf(url: URL | undefined): string {
   }
   // eslint-disable-next-line no-control-regex
   return host.startsWith("[") || !/[/@:[\]\s\u0000-\u001f\u007f]/.test(host) ? host : "";
+}
+
+/** An `lmtp:` URL's path, when it has no host: the Unix socket it names, as typed; empty otherwise. */
+function socketPathOf(url: URL | undefined): string {
+  if (url === undefined || url.host !== "" || url.pathname.length < 2 || !url.pathname.startsWith("/")) return "";
+  try {
+    const path = decodeURIComponent(url.pathname);
+    // eslint-disable-next-line no-control-regex
+    return /[\u0000-\u001f\u007f]/.test(path) ? "" : path;
+  } catch {
+    return "";
+  }
 }
 
 /**

@@ -92,3 +92,18 @@ test("a URL whose host is not ASCII or is percent-encoded: the advice names the 
     assert.equal(parse("probe", given, ...flags).command?.host, host, url);
   }
 });
+
+// lmtp:///var/run/dovecot/lmtp names a Unix socket (no host): the advice said "give
+// HOST[:PORT] with --lmtp", a placeholder for the path it held. It gives the path.
+test("an lmtp:// URL with no host but a path: the advice gives the socket's path, and following it parses", () => {
+  for (const [argv, advice, followed] of [
+    [["send", "--server", "lmtp:///var/run/dovecot/lmtp", ...base], "give /var/run/dovecot/lmtp with --lmtp", ["send", "--server", "/var/run/dovecot/lmtp", "--lmtp", ...base]],
+    [["probe", "--lmtp", "lmtp:///run/dovecot%20lmtp"], "give /run/dovecot lmtp", ["probe", "--lmtp", "/run/dovecot lmtp"]],
+  ] as const) {
+    const r = parse(...argv);
+    assert.equal(r.error?.message.replace(/^[^]*?a URL, not host\[:port\]: /, ""), advice, argv.join(" "));
+    const ok = parse(...followed);
+    assert.equal(ok.error, undefined, `${followed.join(" ")}: ${ok.error?.message ?? ""}`);
+    assert.equal(ok.command?.host, followed.find((a) => a.startsWith("/")), followed.join(" "));
+  }
+});
