@@ -7,7 +7,9 @@
  */
 
 import tls from "node:tls";
+import { domainToASCII } from "node:url";
 import { describeValue } from "./errors.js";
+import { isAscii } from "./protocol/commands.js";
 
 /**
  * `value` as an options object: `undefined` is none (`{}`); `null`, an array or anything
@@ -284,4 +286,28 @@ export function checkSignal(value: unknown, what: string): void {
   if (value !== undefined && value !== null && !(value instanceof AbortSignal)) {
     throw new TypeError(`${what} must be an AbortSignal, got ${describeValue(value)}`);
   }
+}
+
+/**
+ * A name for HELO/EHLO/LHLO, as given to the constructor, set on `localHostname` or passed
+ * to `helo()`/`ehlo()`: a string without whitespace, CR, LF, NUL or any other control character
+ * (RFC 5321 §4.1.1.1: a domain or an address literal) and ASCII (an IDN as A-labels), or `null`/`undefined` for
+ * the computed one.
+ * @throws TypeError
+ */
+export function checkLocalHostname(name: unknown, what = "localHostname"): string | null {
+  if (name === null || name === undefined) return null;
+  if (typeof name !== "string") throw new TypeError(`${what} must be a string, got ${describeValue(name)}`);
+  if (/[\r\n\0\s]/.test(name)) throw new TypeError(`${what} must not contain whitespace, CR, LF or NUL`);
+  // Nor any other control character (ESC, DEL, ...): no domain or address literal holds one
+  // (RFC 5321 §4.1.2), and a server would log it raw. The name is not quoted: it is unprintable.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new TypeError(`${what} must not contain control characters (a domain or an address literal has none)`);
+  // EHLO takes no SMTPUTF8 (RFC 6531 §3.7.1: A-labels there); the wire check would say
+  // only that non-ASCII text "needs an SMTPUTF8 transaction", which EHLO never is in.
+  if (!isAscii(name)) {
+    const aLabel = domainToASCII(name);
+    throw new TypeError(`${what} must be ASCII: give an internationalised name in its A-label (punycode) form${aLabel ? `, ${JSON.stringify(aLabel)}` : ""}`);
+  }
+  return name;
 }

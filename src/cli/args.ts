@@ -155,6 +155,8 @@ function verbosityOf(count: number): 0 | 1 | 2 {
 export const PROBE_TIMEOUT_MS = 30_000;
 
 interface TargetFlags {
+  /** False for `probe`, which does not log in (see UrlAdviceFlags). */
+  login?: boolean;
   ssl?: boolean; starttls?: boolean; requireTls?: boolean; caFile?: string; insecure?: boolean;
   servername?: string; timeout?: number; helo?: string; lmtp?: boolean;
 }
@@ -292,7 +294,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
     .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)")
     .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
-    .action((target: string, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(serverOf("probe's server", target, o), { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
+    .action((target: string, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(serverOf("probe's server", target, { ...o, login: false }), { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
   return program;
 }
 

@@ -14,9 +14,9 @@ import {
 } from "../index.js";
 import { MAX_REPLY_LINE_BYTES } from "../constants.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
-import { TIMEOUT_UNIT_HINT } from "../error-text.js";
 import { LINE_TOO_LONG } from "../protocol/reply.js";
 import type { ConnectTarget, TlsMode } from "./args.js";
+import { cliAdvice } from "./cli-wording.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
 
@@ -102,8 +102,8 @@ export async function newClient(target: ConnectTarget & ExtensionSwitches, debug
   return target.lmtp ? new LMTP(options) : new SMTP(options);
 }
 
-/** What to do when --require-tls finds no STARTTLS. */
-const NO_STARTTLS_ADVICE = "look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl)";
+/** What to do when --require-tls finds no STARTTLS (--ssl goes instead of it: the two exclude each other). */
+const NO_STARTTLS_ADVICE = "look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl instead of --require-tls)";
 /** That advice for `--lmtp`: LMTP has no implicit TLS (`--ssl` is a usage error with it). */
 const NO_STARTTLS_ADVICE_LMTP = "look for an LMTP port of the server that offers STARTTLS (smtplib speaks LMTP over TLS only with STARTTLS; --ssl is SMTP only), or reach it by a local Unix socket";
 
@@ -164,73 +164,37 @@ export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<str
   }
 }
 
-/** The library's advice for a password it would not send in clear, as {@link cliWording} words it. */
-const INSECURE_AUTH_ADVICE = "Use --starttls, --require-tls or --ssl.";
-/** That advice for `--lmtp`, which has no implicit TLS (`--ssl` is a usage error with it). */
-const INSECURE_AUTH_ADVICE_LMTP = "Use --starttls or --require-tls (--ssl is SMTP only).";
-
-/** What the CLI says for a library TLS option it has no flag for. */
-const NO_CERT_FLAG = "(smtplib has no flag for a client certificate)";
-/** The library's advice for LMTP to an implicit-TLS port (no LMTP over implicit TLS), as {@link cliWording} words it. */
-const LMTP_IMPLICIT_TLS_ADVICE = "smtplib speaks LMTP over TLS only with STARTTLS (--ssl is SMTP only): connect to an LMTP port of the server that offers STARTTLS, with --require-tls";
+export { cliWording } from "./cli-wording.js";
 
 /**
- * The library's advice in its errors, as CLI flags (longest phrases first), or, for an option
- * no flag sets (a client certificate, cipher suites, TLS versions, SCRAM's iteration floor),
- * that there is none: an operator cannot act on a library option's name.
+ * One line saying what went wrong, with the SMTP reply when there is one (the library's
+ * advice worded as CLI flags, fitted to `tlsMode`: see {@link cliAdvice}; the server's words
+ * kept as they came). Given whether `--lmtp` was used, a greeting command the server does not
+ * know (500, 502) gets a hint at the other protocol: an LMTP server refuses EHLO and HELO, an
+ * SMTP server LHLO (over a Unix socket, `socket`, LMTP only: SMTP goes over TCP).
  */
-const CLI_WORDING: readonly [string | RegExp, string][] = [
-  ["smtplib speaks LMTP over TLS only with STARTTLS: connect to an LMTP port of the server that offers STARTTLS, with requireTLS: true",
-    LMTP_IMPLICIT_TLS_ADVICE],
-  [/\(tls\.cert[^)]*\)/g, NO_CERT_FLAG],
-  [/Set tls\.minVersion or tls\.maxVersion to a version the server speaks \([^)]*\)/g,
-    "smtplib has no flag to change the TLS versions it allows (a server that speaks only TLS 1.0 or 1.1 is outdated: it needs upgrading)"],
-  ["(tls.ciphers)", "(smtplib has no flag for the cipher suites)"],
-  ["minIterations lowers it", "smtplib has no flag to lower it: --auth-mech picks another mechanism"],
-  ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
-  ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],
-  ["Use starttls() (smtplib speaks LMTP over TLS only with STARTTLS), or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE_LMTP],
-  ["call starttls() before login() (or set requireTLS)", "give --starttls or --require-tls"],
-  ["requireTLS is set", "--require-tls was given"],
-  ["set tls.rejectUnauthorized: false", "give --insecure"],
-  ["tls.rejectUnauthorized: false", "--insecure"],
-  ["tls.servername", "--servername"],
-  ["tls.ca", "--ca-file"],
-  ["use SMTP_SSL", "use --ssl"],
-  ["localHostname", "--helo"],
-  // a timeout under a second: the library's hint names Python's seconds; --timeout's own words say ms
-  [TIMEOUT_UNIT_HINT, ""],
-];
-
-/** `message` with the library's option names replaced by the CLI's flags. */
-export function cliWording(message: string): string {
-  let text = message;
-  // the replacements hold no "$" pattern
-  for (const [library, flag] of CLI_WORDING) text = text.replaceAll(library, flag);
-  return text;
+export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode, socket = false): string {
+  const said = cliAdvice(describeLibraryError(err), serverWords(err), tlsMode);
+  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode, socket));
 }
 
+/** How the library words a 421 that closed the connection unasked (see closedBy421). */
+const CLOSED_BY_421 = "Server closed the connection: ";
+
 /**
- * One line saying what went wrong, with the SMTP reply when there is one (advice worded as CLI
- * flags). Given whether `--lmtp` was used, a greeting command the server does not know (500,
- * 502) gets a hint at the other protocol: an LMTP server refuses EHLO and HELO, an SMTP
- * server LHLO. Given `tlsMode`, a login refused on a link in clear after `--starttls` went on
- * without it (the server offers no STARTTLS) says so, rather than advising the flag given; and
- * advice to use a TLS flag that conflicts with the one given (`--ssl` after `--starttls` or
- * `--require-tls`) says it goes instead of it.
+ * The server's own words in {@link describeLibraryError}'s line for `err`, in the forms they
+ * may take there (a reply's code and text; in the error's message, control characters
+ * escaped), which no wording may change; none when it has none. A challenge (334) the library
+ * gave up on is its own words, the server's after "; server: ".
  */
-export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode): string {
-  let text = cliWording(describeLibraryError(err));
-  if (tlsMode === "starttls" || tlsMode === "require-tls") {
-    // an implicit-TLS port reached with STARTTLS flags: --ssl conflicts with them
-    text = text.replace("use --ssl", `use --ssl instead of --${tlsMode}`);
-    if (tlsMode === "starttls") text = text.replace(LMTP_IMPLICIT_TLS_ADVICE, `${LMTP_IMPLICIT_TLS_ADVICE} (instead of --starttls)`);
-  }
-  const said = tlsMode === "starttls"
-    ? text.replace(INSECURE_AUTH_ADVICE, "The server offers no STARTTLS (--starttls went on without encryption): use --ssl if it has an implicit-TLS port (465).")
-      .replace(INSECURE_AUTH_ADVICE_LMTP, "The server offers no STARTTLS (--starttls went on without encryption), and smtplib speaks LMTP over TLS only with STARTTLS.")
-    : text;
-  return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode));
+function serverWords(err: unknown): string[] {
+  const closed = closing421(err);
+  if (closed !== undefined) return [`${closed.code} ${closed.message}`, `${closed.code} ${escapeControl(closed.message)}`];
+  if (err instanceof SMTPServerDisconnected && err.message.startsWith(`${CLOSED_BY_421}421 `)) return [err.message.slice(CLOSED_BY_421.length)];
+  if (!(err instanceof SMTPResponseException) || err.smtpCode < 0) return [];
+  if (err.smtpCode !== 334) return [`${err.smtpCode} ${err.smtpError}`, `${err.smtpCode} ${escapeControl(err.smtpError)}`.trimEnd()];
+  const at = err.smtpError.indexOf("; server: ");
+  return at < 0 ? [] : [err.smtpError.slice(at)];
 }
 
 /**
@@ -272,8 +236,10 @@ function isSocket(path: string): boolean {
   }
 }
 
-function protocolHint(err: unknown, lmtp: boolean, tlsMode: TlsMode | undefined): string {
+function protocolHint(err: unknown, lmtp: boolean, tlsMode: TlsMode | undefined, socket: boolean): string {
   if (!(err instanceof SMTPHeloError) || (err.smtpCode !== 500 && err.smtpCode !== 502)) return "";
+  // a Unix socket path without --lmtp is a usage error: smtplib speaks SMTP over TCP only
+  if (lmtp && socket) return " (the server does not know LHLO: if it speaks SMTP, smtplib reaches it over TCP only: give its host:port, without --lmtp)";
   if (lmtp) return " (the server does not know LHLO: if it speaks SMTP, leave out --lmtp)";
   // an LMTP server over implicit TLS: --lmtp --ssl is a usage error (no LMTP over implicit TLS)
   if (tlsMode === "ssl") return " (the server knows neither EHLO nor HELO: if it speaks LMTP, smtplib reaches it over TLS only with STARTTLS (--ssl is SMTP only): give --lmtp and --require-tls, without --ssl, at an LMTP port of the server that offers STARTTLS)";

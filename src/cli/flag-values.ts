@@ -9,10 +9,11 @@ import { isIPv4, isIPv6 } from "node:net";
 import { CommanderError, InvalidArgumentError } from "commander";
 import { MAX_DELAY_MS } from "../constants.js";
 import { quoted } from "../errors.js";
-import { URL_SCHEME } from "../option-checks.js";
+import { checkLocalHostname, URL_SCHEME } from "../option-checks.js";
 import { quoteaddr } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
+import { urlRefusal, userAdvice, type UrlAdviceFlags } from "./url-advice.js";
 
 /**
  * `parse` as the value parser of `flag`: a mistake it reports (an `InvalidArgumentError`
@@ -44,57 +45,7 @@ export function hasUserPart(value: string): boolean {
   return value.includes("@");
 }
 
-/** The flags that change what a URL given as a server should become (see `urlRefusal`). */
-export interface UrlAdviceFlags {
-  readonly lmtp?: boolean;
-  readonly ssl?: boolean;
-  readonly starttls?: boolean;
-  readonly requireTls?: boolean;
-}
-
-/**
- * The reason a URL given as a server is refused, with the `host:port` to give instead and the
- * flags to give with it, such that the command then works with the flags already given:
- * `smtps` is `--ssl` (default port 465; instead of a `--starttls`/`--require-tls` given, which
- * conflicts with it); `lmtp` is `--lmtp` (not with `--ssl`: smtplib has no LMTP over implicit
- * TLS, so `--lmtp --ssl` is a usage error). TLS from the first byte for LMTP (`lmtps`, or
- * `smtps` with `--lmtp`) gets the advice LMTP's errors give: an LMTP port of the server that
- * offers STARTTLS, with `--require-tls`; neither `--ssl` nor the URL's port (which speaks TLS
- * from the first byte). Also where a user and password in it go.
- */
-function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): InvalidArgumentError {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  const kind = scheme.toLowerCase();
-  // An "@" the parse did not take as the user part's end (a password with a "/" or "#"
-  // unencoded): the host it found may be part of the user's, so none is named.
-  const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
-  const host = misread ? "" : url?.hostname ?? "";
-  const user = value.includes("@")
-    ? "; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)"
-    : "";
-  const noSsl = flags.ssl === true ? ", without --ssl" : "";
-  if (kind === "lmtps" || (kind === "smtps" && flags.lmtp === true)) {
-    // the URL's port speaks TLS from the first byte, which LMTP here cannot: not named
-    const what = kind === "lmtps" ? "lmtps:// is LMTP over TLS from the first byte, which smtplib does not speak: it speaks" : "smtps:// is TLS from the first byte, and smtplib speaks";
-    const give = `${flags.lmtp === true ? "" : "--lmtp and "}--require-tls${flags.starttls === true ? " (instead of --starttls)" : ""}${noSsl}`;
-    return new InvalidArgumentError(`a URL, not host[:port]: ${what} LMTP over TLS only with STARTTLS (--ssl is SMTP only): give ${host === "" ? "HOST" : host}:PORT, an LMTP port of the server that offers STARTTLS, with ${give}${user}`);
-  }
-  const secure = kind === "smtps";
-  const port = url?.port || (secure ? "465" : "");
-  const target = host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
-  const instead = flags.starttls === true ? " instead of --starttls" : flags.requireTls === true ? " instead of --require-tls" : "";
-  // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
-  const lmtp = kind !== "lmtp" ? [] : [
-    ...flags.lmtp === true ? [] : ["with --lmtp"],
-    ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
-  ];
-  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with --ssl${instead}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
-}
+export type { UrlAdviceFlags } from "./url-advice.js";
 
 /**
  * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
@@ -114,7 +65,7 @@ export function parseHostPort(value: string, flags: UrlAdviceFlags = {}): { host
   if (value.includes("/")) return { host: value, port: 0 };
   // nor an "@": user:password@host, not shown (flagValue's hidden: hasUserPart)
   if (value.includes("@")) {
-    throw new InvalidArgumentError("a user part, not host[:port]: a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)");
+    throw new InvalidArgumentError(`a user part, not host[:port]: ${userAdvice(flags)}`);
   }
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
@@ -192,19 +143,31 @@ export function parseListenHost(value: string): string {
 
 /**
  * `--helo`'s name: an empty one (an unset variable: `--helo "$NAME"`) would send the default
- * name, unsaid, as `--host ""` would listen everywhere.
+ * name, unsaid, as `--host ""` would listen everywhere; one the library refuses (whitespace,
+ * CR, LF or another control character, non-ASCII: see `checkLocalHostname`) is refused here,
+ * as a usage error naming the flag, before `probe` says what it connects to.
  */
 export function parseHeloName(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would send the default name instead, unsaid)");
+  try {
+    checkLocalHostname(value, "the name");
+  } catch (err) {
+    if (err instanceof TypeError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
   return value;
 }
 
 /**
  * `--servername`'s name: an empty one (an unset variable) would send no SNI and check the
  * certificate against the host, unsaid, while the operator believes it checked this name.
+ * No host name holds whitespace or a control character: one with CR or LF (`$'mx\r\n...'`)
+ * would go out as given in the TLS handshake's SNI, so it is refused before any byte is sent.
  */
 export function parseServerName(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would check the certificate against the host instead, unsaid)");
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) throw new InvalidArgumentError("a host name holds no whitespace, CR, LF or other control character");
   return value;
 }
 

@@ -118,7 +118,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     await timed(out, "QUIT", () => quitWithin(c), (shown) => shown);
     return ExitCode.OK;
   } catch (e) {
-    err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}`);
+    err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode, cmd.host.includes("/"))}${connectHint(e, cmd)}`);
     // RFC 5321 §4.1.1.10: a session still open (EHLO and HELO refused, no STARTTLS with
     // --require-tls) ends with QUIT, not a dropped connection
     if (client?.connected) await quitWithin(client);

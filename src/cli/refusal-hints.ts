@@ -7,6 +7,7 @@
 import { SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused } from "../index.js";
 import { sizeLimit } from "../protocol/ehlo.js";
 import type { SendCommand } from "./args.js";
+import { tlsFlagAdvice } from "./cli-wording.js";
 import { pathOf, type Client } from "./connect.js";
 
 /** RFC 4954 §6: authentication required (also sent for "Must issue a STARTTLS command first"). */
@@ -38,8 +39,9 @@ export function loginHint(err: unknown, client: Client | undefined, cmd: SendCom
     return ` (the server requires a login: give --user and --password-env; it offers AUTH ${offered === "" ? "with no mechanism" : offered})`;
   }
   const clear = client.encrypted ? "" : " and no STARTTLS";
-  // LMTP has no submission port and no implicit TLS (--ssl is a usage error with --lmtp)
-  const where = cmd.lmtp ? "another LMTP port of the server may (over TLS with --require-tls only; --ssl is SMTP only)" : "its submission port may, 587 with --require-tls or 465 with --ssl";
+  // LMTP has no submission port and no implicit TLS (--ssl is a usage error with --lmtp);
+  // a TLS flag advised goes instead of the one given (--starttls went on in clear, or --ssl)
+  const where = cmd.lmtp ? "another LMTP port of the server may (over TLS with --require-tls only; --ssl is SMTP only)" : `its submission port may, 587 with ${tlsFlagAdvice("--require-tls", cmd.tlsMode)} or 465 with ${tlsFlagAdvice("--ssl", cmd.tlsMode)}`;
   return ` (the server requires a login but offers no AUTH${clear} on this connection: ${where}, with --user and --password-env)`;
 }
 

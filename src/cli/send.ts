@@ -219,7 +219,7 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
     ? ` (the server refused user ${cmd.user ?? ""} with the password from ${cmd.passwordEnv ?? ""}: check --user and --password-env)`
     : "";
   const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}${utf8Hint(e, cmd)}`;
-  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode)}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
+  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode, cmd.host.includes("/"))}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
   return exitCodeFor(e, phase);
 }
 

@@ -4,16 +4,17 @@
  */
 
 import type * as tls from "node:tls";
-import { domainToASCII } from "node:url";
 import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
 import { AuthRegistry } from "../auth/registry.js";
-import { isAscii } from "../protocol/commands.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
-import { checkBoolean, checkFunction, checkKnownKeys, checkPort, checkSignal, checkTLSOptions, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
+import { checkBoolean, checkFunction, checkKnownKeys, checkLocalHostname, checkPort, checkSignal, checkTLSOptions, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import type { Checked } from "../checked.js";
 import { describeValue } from "../errors.js";
+
+// the name check lives with the option checks the CLI may load without the client (startup)
+export { checkLocalHostname } from "../option-checks.js";
 
 export type { Checked } from "../checked.js";
 export type { SocketFactory, SocketTarget } from "../transport/socket-open.js";
@@ -190,30 +191,6 @@ export function checkSMTPOptions(value: unknown, cls: ClientClassName = "SMTP"):
     throw new TypeError(`authRegistry must be an AuthRegistry, got ${describeValue(options["authRegistry"])}`);
   }
   return options as Checked<SMTPOptions>;
-}
-
-/**
- * A name for HELO/EHLO/LHLO, as given to the constructor, set on `localHostname` or passed
- * to `helo()`/`ehlo()`: a string without whitespace, CR, LF, NUL or any other control character
- * (RFC 5321 §4.1.1.1: a domain or an address literal) and ASCII (an IDN as A-labels), or `null`/`undefined` for
- * the computed one.
- * @throws TypeError
- */
-export function checkLocalHostname(name: unknown, what = "localHostname"): string | null {
-  if (name === null || name === undefined) return null;
-  if (typeof name !== "string") throw new TypeError(`${what} must be a string, got ${describeValue(name)}`);
-  if (/[\r\n\0\s]/.test(name)) throw new TypeError(`${what} must not contain whitespace, CR, LF or NUL`);
-  // Nor any other control character (ESC, DEL, ...): no domain or address literal holds one
-  // (RFC 5321 §4.1.2), and a server would log it raw. The name is not quoted: it is unprintable.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new TypeError(`${what} must not contain control characters (a domain or an address literal has none)`);
-  // EHLO takes no SMTPUTF8 (RFC 6531 §3.7.1: A-labels there); the wire check would say
-  // only that non-ASCII text "needs an SMTPUTF8 transaction", which EHLO never is in.
-  if (!isAscii(name)) {
-    const aLabel = domainToASCII(name);
-    throw new TypeError(`${what} must be ASCII: give an internationalised name in its A-label (punycode) form${aLabel ? `, ${JSON.stringify(aLabel)}` : ""}`);
-  }
-  return name;
 }
 
 /** `sourceAddress`: `{ host?: string; port?: number }`. @throws TypeError, RangeError */

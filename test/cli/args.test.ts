@@ -316,6 +316,24 @@ test("an empty --helo or --servername is a usage error naming the flag, not sile
   assert.equal((parse("probe", "mx.test", "--ssl", "--servername", "mx.example.org").command as { servername?: string }).servername, "mx.example.org");
 });
 
+// A --servername with CR or LF was taken and sent as given in the TLS handshake's SNI; a
+// --helo with whitespace, CR or LF was refused only by the library, after probe had printed
+// what it connects to, and not as a usage error naming the value. Both are usage errors now.
+test("a --helo or --servername with whitespace, CR, LF or another control character is a usage error, before anything is sent", () => {
+  const values = ["mx.test\r\nMAIL FROM:<a@x.org>", "mx.test\n", "mx test", "mx.test\t", "mx\u0000.test", "mx\u001b.test", "mx\u007f.test", " mx.test"];
+  for (const flag of ["--helo", "--servername"]) {
+    for (const value of values) {
+      for (const argv of [["probe", "mx.test", "--require-tls", flag, value], ["send", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", "--ssl", flag, value]]) {
+        const r = parse(...argv);
+        assert.equal(r.error?.exitCode, 2, JSON.stringify(argv));
+        assert.ok(r.error?.message.startsWith(`error: ${flag} "`), r.error?.message);
+      }
+    }
+  }
+  // an IDN: the library takes A-labels only in EHLO; SNI takes it as Node does
+  assert.match(parse("probe", "mx.test", "--helo", "bücher.example").error?.message ?? "", /^error: --helo "bücher\.example": the name must be ASCII/);
+});
+
 test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));
@@ -354,7 +372,7 @@ test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error
     // a password typed unencoded, whose "/", "?" or "#" ends the URL's authority before its "@"
     [["send", "--server", "smtps://bob:s3cret-pw/x@mail.example.org:465", ...base],
       /^error: --server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give HOST\[:PORT\] with --ssl; a user goes in --user/],
-    [["probe", "smtp://bob:s3cret-pw#x@mail.example.org"], /^error: probe's server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give HOST\[:PORT\]; a user goes in --user/],
+    [["probe", "smtp://bob:s3cret-pw#x@mail.example.org"], /^error: probe's server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]: give HOST\[:PORT\]; probe does not log in: leave the user and password out/],
     [["probe", "smtp://bob:s3cret-pw?x@mail.example.org"], /^error: probe's server \(the value is not shown: it may hold a password\): a URL, not host\[:port\]/],
     // no scheme: user:password@host[:port]
     [["send", "--server", "bob:s3cret-pw@mail.example.org:587", ...base], /^error: --server \(the value is not shown: it may hold a password\): a user part, not host\[:port\]: a user goes in --user and a password in an environment variable named by --password-env/],
@@ -366,6 +384,21 @@ test("a URL as the server (Nodemailer's smtps://user:pass@host) is a usage error
     assert.match(r.error?.message ?? "", expected, argv.join(" "));
     assert.doesNotMatch(`${r.error?.message ?? ""}${r.err}`, /s3cret-pw|Unix socket/, argv.join(" "));
   }
+});
+
+// probe has no --user nor --password-env: its advice for a server value with a user part
+// ("a user goes in --user and a password in ... --password-env") led, followed, to
+// "error: unknown option '--user'". It says to leave them out; send's advice is unchanged.
+test("probe with a user part in its server (a URL or user:password@host): the advice leaves it out, naming no flag probe lacks", () => {
+  for (const value of ["smtps://bob:s3cret-pw@mail.example.org", "bob:s3cret-pw@mail.example.org:25"]) {
+    const r = parse("probe", value);
+    assert.equal(r.error?.exitCode, 2, value);
+    assert.match(r.error?.message ?? "", /[:;] probe does not log in: leave the user and password out \(a command line is readable by every local user\)$/, value);
+    assert.doesNotMatch(r.error?.message ?? "", /--user|--password-env|s3cret-pw/, value);
+  }
+  // the flags send's advice names, given to probe, are unknown options
+  assert.equal(parse("probe", "--user", "bob", "mail.example.org").error?.code, "commander.unknownOption");
+  assert.match(parse("send", "--server", "bob:s3cret-pw@mail.example.org", "--from", "a@x.org", "--to", "b@x.org").error?.message ?? "", /a user goes in --user and a password in an environment variable named by --password-env/);
 });
 
 // `--lmtp --server smtps://...` advised "give HOST:465 with --ssl", and `--lmtp --ssl` is a

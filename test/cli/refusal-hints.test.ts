@@ -25,6 +25,17 @@ test("loginHint: a server that offers neither AUTH nor STARTTLS: the whole hint 
     " (the server requires a login but offers no AUTH on this connection: its submission port may, 587 with --require-tls or 465 with --ssl, with --user and --password-env)");
 });
 
+// With --starttls (gone on in clear) or --ssl given, the hint said "587 with --require-tls
+// or 465 with --ssl": followed, either flag beside the one given is a usage error (commander
+// refuses --ssl, --starttls and --require-tls together). The flag advised goes instead.
+test("loginHint after --starttls or --ssl: a TLS flag advised says it goes instead of the one given, so the command followed parses", () => {
+  const refused = new SMTPSenderRefused(530, "5.7.0 Authentication required", "a@x.test");
+  assert.equal(loginHint(refused, client([["size", "1000"]], false), cmd({ tlsMode: "starttls" })),
+    " (the server requires a login but offers no AUTH and no STARTTLS on this connection: its submission port may, 587 with --require-tls instead of --starttls or 465 with --ssl instead of --starttls, with --user and --password-env)");
+  assert.equal(loginHint(refused, client([], true), cmd({ tlsMode: "ssl" })),
+    " (the server requires a login but offers no AUTH on this connection: its submission port may, 587 with --require-tls instead of --ssl or 465 with --ssl, with --user and --password-env)");
+});
+
 test("loginHint --lmtp: a server that offers neither AUTH nor STARTTLS: the hint names no submission port and no --ssl (a usage error with --lmtp)", () => {
   const refused = new SMTPSenderRefused(530, "5.7.0 Authentication required", "a@x.test");
   const hint = loginHint(refused, client([["size", "1000"]], false), cmd({ lmtp: true }));

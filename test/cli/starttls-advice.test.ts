@@ -19,7 +19,7 @@ test("a login refused in clear after --starttls found no STARTTLS says the serve
   const err = await insecureRefusal();
   const starttls = describeError(err, false, "starttls");
   assert.doesNotMatch(starttls, /Use --starttls/);
-  assert.match(starttls, /^SMTPException: Refusing AUTH PLAIN to mx\.example\.org: .* The server offers no STARTTLS \(--starttls went on without encryption\): use --ssl if it has an implicit-TLS port \(465\)\.$/);
+  assert.match(starttls, /^SMTPException: Refusing AUTH PLAIN to mx\.example\.org: .* The server offers no STARTTLS \(--starttls went on without encryption\): use --ssl instead of --starttls if it has an implicit-TLS port \(465\)\.$/);
   // without a TLS flag the advice stands, worded as the CLI's flags
   assert.match(describeError(err, false, "none"), / Use --starttls, --require-tls or --ssl\.$/);
   assert.doesNotMatch(starttls + describeError(err, false, "none"), /secret/);

@@ -31,7 +31,7 @@ test("probe --starttls, no STARTTLS offered: 'not offered', one warning on stder
     assert.match(r.stdout, /^TLS: not in use$/m);
     const required = await run(["probe", `127.0.0.1:${serve.port}`, "--require-tls"]);
     assert.equal(required.code, 5, required.stderr);
-    assert.equal(required.stderr, "smtplib: SMTPException: the server does not offer STARTTLS and --require-tls was given: look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl)\n");
+    assert.equal(required.stderr, "smtplib: SMTPException: the server does not offer STARTTLS and --require-tls was given: look for a port of the server that offers TLS (587 with --require-tls, or 465 with --ssl instead of --require-tls)\n");
   } finally {
     await serve.stop();
   }

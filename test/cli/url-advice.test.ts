@@ -68,3 +68,42 @@ test("an lmtps:// URL holding a user part: LMTP's advice, and the value not show
   const r = parse("send", "--server", "lmtps://bob:s3cret-pw@mail.example.org:24", ...base);
   assert.equal(r.error?.message, `error: --server (the value is not shown: it may hold a password): a URL, not host[:port]: ${LMTPS} --lmtp and --require-tls; a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)`);
 });
+
+// smtps, lmtp and lmtps are not special schemes to the URL parser: it keeps their host
+// percent-encoded, and the advice named it so: "smtps://bücher.example" got "give
+// b%C3%BCcher.example:465 with --ssl", a host name no DNS lookup finds. The advice names the
+// host as typed, and following it gives the host the URL named.
+test("a URL whose host is not ASCII or is percent-encoded: the advice names the host as typed, and following it connects there", () => {
+  const hosts: [string, string, string][] = [
+    ["smtps://bücher.example", "give bücher.example:465 with --ssl", "bücher.example"],
+    ["lmtp://bücher.example:24", "give bücher.example:24 with --lmtp", "bücher.example"],
+    ["smtps://mail%2Eexample.org:465", "give mail.example.org:465 with --ssl", "mail.example.org"],
+    ["lmtps://bücher.example", `${LMTPS.replace("mail.example.org", "bücher.example")} --lmtp and --require-tls`, "bücher.example"],
+    // a host that decodes to another value (a socket path, a user part) is not named
+    ["smtps://a%2Fb:465", "give HOST[:PORT] with --ssl", ""],
+    ["smtps://a%40b:465", "give HOST[:PORT] with --ssl", ""],
+  ];
+  for (const [url, advice, host] of hosts) {
+    const r = parse("probe", url);
+    assert.equal(r.error?.message.replace(/^[^]*?a URL, not host\[:port\]: /, ""), advice, url);
+    if (host === "") continue;
+    const given = /give (\S+)/.exec(advice)![1]!.replace(":PORT", ":2424").replace(/,$/, "");
+    const flags = url.startsWith("lmtp") ? ["--lmtp"] : ["--ssl"];
+    assert.equal(parse("probe", given, ...flags).command?.host, host, url);
+  }
+});
+
+// lmtp:///var/run/dovecot/lmtp names a Unix socket (no host): the advice said "give
+// HOST[:PORT] with --lmtp", a placeholder for the path it held. It gives the path.
+test("an lmtp:// URL with no host but a path: the advice gives the socket's path, and following it parses", () => {
+  for (const [argv, advice, followed] of [
+    [["send", "--server", "lmtp:///var/run/dovecot/lmtp", ...base], "give /var/run/dovecot/lmtp with --lmtp", ["send", "--server", "/var/run/dovecot/lmtp", "--lmtp", ...base]],
+    [["probe", "--lmtp", "lmtp:///run/dovecot%20lmtp"], "give /run/dovecot lmtp", ["probe", "--lmtp", "/run/dovecot lmtp"]],
+  ] as const) {
+    const r = parse(...argv);
+    assert.equal(r.error?.message.replace(/^[^]*?a URL, not host\[:port\]: /, ""), advice, argv.join(" "));
+    const ok = parse(...followed);
+    assert.equal(ok.error, undefined, `${followed.join(" ")}: ${ok.error?.message ?? ""}`);
+    assert.equal(ok.command?.host, followed.find((a) => a.startsWith("/")), followed.join(" "));
+  }
+});

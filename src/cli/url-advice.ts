@@ -1,0 +1,101 @@
+/**
+ * The usage error for a URL given as a server (`smtps://host`, Nodemailer's form), saying what
+ * to give instead: the `host:port` the URL names, with the flags its scheme means, fitted to
+ * the flags given so that the advice, followed, parses. Pure.
+ * @module
+ */
+import { InvalidArgumentError } from "commander";
+
+/** The flags that change what a URL given as a server should become (see `urlRefusal`). */
+export interface UrlAdviceFlags {
+  readonly lmtp?: boolean;
+  readonly ssl?: boolean;
+  readonly starttls?: boolean;
+  readonly requireTls?: boolean;
+  /** False for a command that does not log in (`probe`, which has no `--user`): a user part is left out, not moved. */
+  readonly login?: boolean;
+}
+
+/** Where a user and password in a server value go: `--user` and `--password-env`, or nowhere for a command that does not log in. */
+export function userAdvice(flags: UrlAdviceFlags): string {
+  return flags.login === false
+    ? "probe does not log in: leave the user and password out (a command line is readable by every local user)"
+    : "a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)";
+}
+
+/**
+ * The reason a URL given as a server is refused, with the `host:port` to give instead and the
+ * flags to give with it, such that the command then works with the flags already given:
+ * `smtps` is `--ssl` (default port 465; instead of a `--starttls`/`--require-tls` given, which
+ * conflicts with it); `lmtp` is `--lmtp` (not with `--ssl`: smtplib has no LMTP over implicit
+ * TLS, so `--lmtp --ssl` is a usage error). TLS from the first byte for LMTP (`lmtps`, or
+ * `smtps` with `--lmtp`) gets the advice LMTP's errors give: an LMTP port of the server that
+ * offers STARTTLS, with `--require-tls`; neither `--ssl` nor the URL's port (which speaks TLS
+ * from the first byte). Also where a user and password in it go.
+ */
+export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags): InvalidArgumentError {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const kind = scheme.toLowerCase();
+  // An "@" the parse did not take as the user part's end (a password with a "/" or "#"
+  // unencoded): the host it found may be part of the user's, so none is named.
+  const misread = url !== undefined && url.username === "" && url.password === "" && value.includes("@");
+  const host = misread ? "" : hostOf(url);
+  const user = value.includes("@")
+    ? `; ${userAdvice(flags)}`
+    : "";
+  const noSsl = flags.ssl === true ? ", without --ssl" : "";
+  if (kind === "lmtps" || (kind === "smtps" && flags.lmtp === true)) {
+    // the URL's port speaks TLS from the first byte, which LMTP here cannot: not named
+    const what = kind === "lmtps" ? "lmtps:// is LMTP over TLS from the first byte, which smtplib does not speak: it speaks" : "smtps:// is TLS from the first byte, and smtplib speaks";
+    const give = `${flags.lmtp === true ? "" : "--lmtp and "}--require-tls${flags.starttls === true ? " (instead of --starttls)" : ""}${noSsl}`;
+    return new InvalidArgumentError(`a URL, not host[:port]: ${what} LMTP over TLS only with STARTTLS (--ssl is SMTP only): give ${host === "" ? "HOST" : host}:PORT, an LMTP port of the server that offers STARTTLS, with ${give}${user}`);
+  }
+  const secure = kind === "smtps";
+  const port = url?.port || (secure ? "465" : "");
+  // lmtp:///var/run/dovecot/lmtp: no host, a Unix socket's path (taken whole with --lmtp)
+  const socket = kind === "lmtp" && host === "" && !misread ? socketPathOf(url) : "";
+  const target = socket !== "" ? socket : host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
+  const instead = flags.starttls === true ? " instead of --starttls" : flags.requireTls === true ? " instead of --require-tls" : "";
+  // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
+  const lmtp = kind !== "lmtp" ? [] : [
+    ...flags.lmtp === true ? [] : ["with --lmtp"],
+    ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
+  ];
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with --ssl${instead}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
+}
+
+/**
+ * A URL's host as the operator typed it, to give as `host[:port]`: `smtps`, `lmtp` and the
+ * other mail schemes are not special to the URL parser, which keeps their host
+ * percent-encoded (`bücher.example` is `b%C3%BCcher.example`, a name no DNS lookup finds).
+ * Empty (not named) when it does not decode, or decodes to what would read as another value
+ * (a "/" is a socket path, an "@" a user part, a ":" a port; whitespace, a control character).
+ */
+function hostOf(url: URL | undefined): string {
+  if (url === undefined) return "";
+  let host: string;
+  try {
+    host = decodeURIComponent(url.hostname);
+  } catch {
+    return "";
+  }
+  // eslint-disable-next-line no-control-regex
+  return host.startsWith("[") || !/[/@:[\]\s\u0000-\u001f\u007f]/.test(host) ? host : "";
+}
+
+/** An `lmtp:` URL's path, when it has no host: the Unix socket it names, as typed; empty otherwise. */
+function socketPathOf(url: URL | undefined): string {
+  if (url === undefined || url.host !== "" || url.pathname.length < 2 || !url.pathname.startsWith("/")) return "";
+  try {
+    const path = decodeURIComponent(url.pathname);
+    // eslint-disable-next-line no-control-regex
+    return /[\u0000-\u001f\u007f]/.test(path) ? "" : path;
+  } catch {
+    return "";
+  }
+}
