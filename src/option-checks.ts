@@ -212,6 +212,10 @@ function buildContext(options: Readonly<Record<string, unknown>>, what: string):
   }
 }
 
+/** What no host name holds: whitespace (Unicode's too) or a control character. */
+// eslint-disable-next-line no-control-regex
+const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
+
 /**
  * Checks the `tls` options that this library reads or that Node applies only once the
  * socket exists, where a wrong type would fail after connecting had begun or crash the
@@ -227,6 +231,10 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
   const name = options["servername"];
   if (name !== undefined && name !== null && typeof name !== "string") {
     throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
+  }
+  // Sent as SNI in the handshake's first bytes: a name never holds whitespace or a control character (CR/LF injection).
+  if (typeof name === "string" && NOT_IN_A_NAME.test(name)) {
+    throw new TypeError(`${what}.servername must be a host name, without whitespace or control characters: ${JSON.stringify(name.slice(0, 80))}`);
   }
   checkFunction(options, "checkServerIdentity", `${what}.`);
   // A caller's own secureContext is used as it is: Node ignores ca then (see buildContext).

@@ -40,6 +40,10 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["tls as a string", { tls: "yes" }, TypeError, /tls must be an object/],
   // Node applies servername once the socket is connecting (its TypeError left that socket to crash the process)...
   ["tls.servername as a number", { tls: { servername: 5 } }, TypeError, /tls\.servername must be a string, got number 5/],
+  // ...and sends it as SNI in the handshake's first bytes: no CR/LF or other control, no whitespace.
+  ["tls.servername with CR LF", { tls: { servername: "mail.example.org\r\nX" } }, TypeError, /tls\.servername must be a host name, without whitespace or control characters: "mail\.example\.org\\r\\nX"/],
+  ["tls.servername with a space", { tls: { servername: "mail example.org" } }, TypeError, /tls\.servername must be a host name/],
+  ["tls.servername with a NUL", { tls: { servername: "mail.example.org\u0000" } }, TypeError, /tls\.servername must be a host name/],
   // ...and calls checkServerIdentity in the middle of the handshake (a crash there too).
   ["tls.checkServerIdentity that is not a function", { tls: { checkServerIdentity: true } }, TypeError, /tls\.checkServerIdentity must be a function/],
   ["limits with a misspelt key", { limits: { maxLineLenght: 100_000 } }, TypeError, /unknown limits key "maxLineLenght"/],
@@ -142,6 +146,7 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["deliver, a ReadableStream that a reader holds", (c) => c.deliver("a@x.test", "b@y.test", locked()), TypeError, /ReadableStream that is locked/],
   ["starttls, a string for the TLS options", (c) => c.starttls("tls" as never), TypeError, /tls options must be an object/],
   ["starttls, a number for tls.servername", (c) => c.starttls({ servername: 5 } as never), TypeError, /tls\.servername must be a string, got number 5/],
+  ["starttls, a tls.servername with LF", (c) => c.starttls({ servername: "a.example\nb" }), TypeError, /tls\.servername must be a host name/],
 ];
 
 for (const [name, call, type, message] of BAD_CALLS) {
