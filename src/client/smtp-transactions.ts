@@ -23,10 +23,9 @@ import { writeBody } from "./data-writer.js";
 import { ProgressMeter } from "./progress-meter.js";
 import { complete, finish, mayHaveBeenDelivered, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
-import {
-  isAccepted, refuseData, send, type Envelope, type Pending,
-} from "./transaction.js";
+import { isAccepted, refuseData, send, type Envelope, type Pending } from "./transaction.js";
 import { arrivedReplies, leadUnsent, mailGroup, resetBefore } from "./reset-lead.js";
+import { awaitRawReplies } from "./raw-owed.js";
 import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
 import { bdatLength } from "./bdat-parts.js";
 import { abortClosing, type Progress } from "./abort-close.js";
@@ -172,8 +171,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * unsent (see README "Choices"); bytes go as given. Text with a lone surrogate: TypeError.
    * @throws TypeError (before anything is sent) for a bad address, option or message;
    * RangeError for a bad `size`; SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused
-   * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected; the
-   * signal's reason once it aborts.
+   * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected (SMTPTimeoutError: a reply owed to raw
+   * lines that never came, see `awaitRawReplies`), SMTPException (raw bytes end mid-line); the signal's reason once it aborts.
    */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = NO_OPTIONS): Promise<Map<string, SMTPReply>> {
     return (await this.deliverOrSend(false, from, to, msg, mailOptions, rcptOptions, options)).refused;
@@ -317,8 +316,9 @@ export abstract class SMTPTransactions extends SMTPSecure {
       // RFC 3030 §3: only to a server that advertises BINARYMIME.
       if (!conv.hasExtn("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
     }
-    // An RSET answered before the first byte (a lock-step lead, no part of the transaction; a refusal's, for a stream
-    // over pipelined BDAT): closed on its reply, nothing of this one was written (requireConnection says so).
+    // Before the first byte: the replies owed to raw lines (else they answer MAIL; one field read if none), an RSET's (a lock-step
+    // lead, no part of the transaction; a refusal's, for a stream over pipelined BDAT). Closed meanwhile: nothing was written.
+    if (conv.rawSent) await awaitRawReplies(conv, this.pendingReplies).then(() => this.requireConnection(conv), (err: unknown) => { throw unstartedBefore(err); });
     if (resetBefore(conv, pipelining, chunking && req.body.kind === "stream")) await leadUnsent(conv, signal, pipelining).then(() => this.requireConnection(conv));
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);
