@@ -27,9 +27,10 @@ const OWED = "a line written raw with send() (read it with getreply() before sen
  * does not look again.
  * @throws SMTPException ("not-delivered") when a line written raw is unfinished, or its
  * bytes are a BDAT chunk's or a message's after DATA answered 354: the transaction would
- * be read as part of it. What reading a reply throws (the connection closed, a timeout).
+ * be read as part of it. What reading a reply throws (the connection closed, a timeout);
+ * the signal's reason once it has aborted (the replies stay for `getreply()`).
  */
-export async function awaitRawReplies(conv: Conversation, pending: RawSlot[]): Promise<void> {
+export async function awaitRawReplies(conv: Conversation, pending: RawSlot[], signal: AbortSignal | undefined): Promise<void> {
   if (!conv.rawScan.atLineStart) {
     throw new SMTPException("Bytes written raw with send() end in the middle of a line, a BDAT chunk or a message after DATA: a transaction now would be read as part of them; nothing of it was sent", { delivery: "not-delivered" });
   }
@@ -42,6 +43,8 @@ export async function awaitRawReplies(conv: Conversation, pending: RawSlot[]): P
     pending.push({ reply: await conv.read(slot) });
   }
   if (conv.rawRepliesOwed() === 0) conv.rawSent = false;
+  // The call's signal aborted while it waited: nothing of it goes.
+  signal?.throwIfAborted();
 }
 
 /** How many replies the lines written raw are still owed once those that have come (and wait in `pending`) are read. */

@@ -318,7 +318,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     }
     // Before the first byte: the replies owed to raw lines (else they answer MAIL; one field read if none), an RSET's (a lock-step
     // lead, no part of the transaction; a refusal's, for a stream over pipelined BDAT). Closed meanwhile: nothing was written.
-    if (conv.rawSent) await awaitRawReplies(conv, this.pendingReplies).then(() => this.requireConnection(conv), (err: unknown) => { throw unstartedBefore(err); });
+    if (conv.rawSent) await awaitRawReplies(conv, this.pendingReplies, signal).then(() => this.requireConnection(conv), (err: unknown) => { throw unstartedBefore(err); });
     if (resetBefore(conv, pipelining, chunking && req.body.kind === "stream")) await leadUnsent(conv, signal, pipelining).then(() => this.requireConnection(conv));
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);

@@ -170,3 +170,25 @@ test("a raw send() that ends in the middle of a line: sendmail() fails at once w
     await server.close();
   }
 });
+
+test("a sendmail() aborted while it waits for a raw line's reply writes nothing of its transaction; getreply() still reads that reply", async () => {
+  const server = await rawOwedServer({ dialect: "smtp", extensions: ["PIPELINING", "CHUNKING"], end: 250, holdRaw: true });
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
+  try {
+    await client.ehlo();
+    await client.send("NOOP\r\n");
+    const controller = new AbortController();
+    const call = client.sendmail("a@x.test", ["b@y.test"], MESSAGE, [], [], { signal: controller.signal });
+    // Its turn has begun (the raw send() before it is done): it is waiting for the NOOP's reply.
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error("stop"));
+    await assert.rejects(call, /stop/);
+    const reply = await client.getreply();
+    assert.equal(`${reply.code} ${reply.message}`, RAW_REPLIES.NOOP);
+    assert.equal((await client.noop()).code, 250);
+    assert.deepEqual(server.lines, ["EHLO client.test", "NOOP", "NOOP"]);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
