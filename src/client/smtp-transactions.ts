@@ -290,7 +290,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
     signal?.throwIfAborted();
     // Checked at the call, and again at its turn: a call queued before it may have read it.
     if (req.body.kind === "stream") checkStreamUsable(req.body.chunks);
-    // Both are no-ops once done: skip even their promises on the hot path.
+    // Replies owed to raw lines first (else they answer EHLO, STARTTLS or MAIL), then greeting and TLS (no-ops once done: no promise).
+    if (this.conversation?.rawSent) await awaitRawReplies(this.conversation, this.pendingReplies, signal).catch((err: unknown) => { throw unstartedBefore(err); });
     if (this.options.requireTLS || !this.conversation?.greeted) {
       try {
         if (this.options.requireTLS) await this.secureIfRequired();
@@ -316,9 +317,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
       // RFC 3030 §3: only to a server that advertises BINARYMIME.
       if (!conv.hasExtn("binarymime")) throw new SMTPNotSupportedError("BODY=BINARYMIME was given, but the server does not advertise BINARYMIME");
     }
-    // Before the first byte: the replies owed to raw lines (else they answer MAIL; one field read if none), an RSET's (a lock-step
-    // lead, no part of the transaction; a refusal's, for a stream over pipelined BDAT). Closed meanwhile: nothing was written.
-    if (conv.rawSent) await awaitRawReplies(conv, this.pendingReplies, signal).then(() => this.requireConnection(conv), (err: unknown) => { throw unstartedBefore(err); });
+    // An RSET answered before the first byte (a lock-step lead, no part of the transaction; a refusal's, for a stream
+    // over pipelined BDAT): closed on its reply, nothing of this one was written (requireConnection says so).
     if (resetBefore(conv, pipelining, chunking && req.body.kind === "stream")) await leadUnsent(conv, signal, pipelining).then(() => this.requireConnection(conv));
     // Released once the message is written: only the writes follow it (see linkSignals).
     const flow = linkSignals(this.options.signal, signal);

@@ -46,7 +46,7 @@ function oneLine(raw: "NOOP" | "XYZZY", arrived: boolean): Raw {
  * end-of-data reply, that getreply() then reads the raw lines' replies, and that the server
  * saw the raw lines before the transaction's MAIL.
  */
-async function rawThenTransaction(options: RawOwedOptions, raw: Raw, method: Method): Promise<void> {
+async function rawThenTransaction(options: RawOwedOptions, raw: Raw, method: Method, greet = true): Promise<void> {
   const server = await rawOwedServer(options);
   let heard: () => void = () => undefined;
   const arrived = new Promise<void>((resolve) => { heard = resolve; });
@@ -54,7 +54,7 @@ async function rawThenTransaction(options: RawOwedOptions, raw: Raw, method: Met
   const Cls = options.dialect === "lmtp" ? LMTP : SMTP;
   const client = await Cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000, debugLevel: 1, debugOutput });
   try {
-    await client.ehlo();
+    if (greet) await client.ehlo();
     const before = server.lines.length;
     await client.send(raw.bytes);
     if (raw.arrived !== undefined) await arrived;
@@ -80,7 +80,8 @@ async function rawThenTransaction(options: RawOwedOptions, raw: Raw, method: Met
     assert.equal((await client.quit()).code, 221);
     // The raw lines, then the transaction's MAIL.
     const rawLines = raw.bytes.split("\r\n").slice(0, -1).filter((l) => !/^hi$/.test(l));
-    assert.deepEqual(server.lines.slice(before, before + rawLines.length + 1).map((l) => l.split(" ")[0]), [...rawLines.map((l) => l.split(" ")[0]), "MAIL"]);
+    const then = greet ? ["MAIL"] : [options.dialect === "lmtp" ? "LHLO" : "EHLO", "MAIL"];
+    assert.deepEqual(server.lines.slice(before, before + rawLines.length + then.length).map((l) => l.split(" ")[0]), [...rawLines.map((l) => l.split(" ")[0]), ...then]);
   } finally {
     client.close();
     await server.close();
@@ -117,6 +118,14 @@ for (const { name, extensions } of MODES) {
     for (const end of [554, 250] as const) {
       const raw = { bytes: "NOOP\r\nXYZZY\r\n", replies: [RAW_REPLIES.NOOP!, RAW_REPLIES.XYZZY!], arrived: RAW_REPLIES.NOOP!.slice(4) };
       await rawThenTransaction({ dialect: "smtp", extensions, end, holdRaw: "XYZZY" }, raw, "deliver");
+    }
+  });
+}
+
+for (const dialect of ["smtp", "lmtp"] as const) {
+  test(`${dialect.toUpperCase()} pipelined BDAT, not greeted yet: deliver() after a raw send("XYZZY") whose reply is still due sends its EHLO only once that reply has come (it took it as EHLO's)`, async () => {
+    for (const end of [554, 250] as const) {
+      await rawThenTransaction({ dialect, extensions: ["PIPELINING", "CHUNKING"], end, holdRaw: true }, oneLine("XYZZY", false), "deliver", false);
     }
   });
 }
