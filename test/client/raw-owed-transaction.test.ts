@@ -201,3 +201,27 @@ test("a sendmail() aborted while it waits for a raw line's reply writes nothing 
     await server.close();
   }
 });
+
+for (const dialect of ["smtp", "lmtp"] as const) {
+  test(`${dialect.toUpperCase()} pipelined BDAT: deliver(), a raw send("NOOP") behind it, then another deliver(): each gets its own replies, getreply() the NOOP's`, async () => {
+    for (const end of [554, 250] as const) {
+      const server = await rawOwedServer({ dialect, extensions: ["PIPELINING", "CHUNKING"], end, holdRaw: true });
+      const client = await (dialect === "lmtp" ? LMTP : SMTP).connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
+      try {
+        await client.ehlo();
+        const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => "delivered", (e: unknown) => (e instanceof SMTPException ? `${e.delivery}` : String(e)));
+        const first = outcome(client.deliver("a@x.test", ["b@y.test"], MESSAGE));
+        await client.send("NOOP\r\n");
+        const second = outcome(client.deliver("a@x.test", ["b@y.test"], MESSAGE));
+        const expected = end === 250 ? "delivered" : "not-delivered";
+        assert.deepEqual([await first, await second], [expected, expected]);
+        const reply = await client.getreply();
+        assert.equal(`${reply.code} ${reply.message}`, RAW_REPLIES.NOOP);
+        assert.equal((await client.quit()).code, 221);
+      } finally {
+        client.close();
+        await server.close();
+      }
+    }
+  });
+}
