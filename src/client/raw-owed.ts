@@ -14,7 +14,7 @@ import type { RawSlot } from "./smtp-base.js";
 import { isAccepted } from "./transaction.js";
 
 /** What the wait's slot is called in a timeout's message ("waiting for the reply to ..."). */
-const OWED = "a line written raw with send() (read it with getreply() before sendmail())";
+const OWED = "a line written raw with send()";
 
 /**
  * Before a transaction's first byte, on a connection where bytes were written raw
