@@ -115,6 +115,11 @@ export class Conversation {
   }
   /** The bytes written raw (`send()`), read as command lines (see `rawWritten`). */
   readonly rawScan = new RawTransactionScan();
+  /**
+   * True once bytes were written raw (`send()`), until a transaction finds none of their
+   * replies owed (see `awaitRawReplies`): while false, a transaction looks no further.
+   */
+  rawSent = false;
   /** How many of the channel's unclaimed replies {@link rawRepliesOwed} has counted off. */
   #unclaimedSeen = 0;
 

@@ -23,10 +23,9 @@ import { writeBody } from "./data-writer.js";
 import { ProgressMeter } from "./progress-meter.js";
 import { complete, finish, mayHaveBeenDelivered, type Delivery } from "./final-reply.js";
 import { allAscii, declaredSize, type Request } from "./request.js";
-import {
-  isAccepted, refuseData, send, type Envelope, type Pending,
-} from "./transaction.js";
+import { isAccepted, refuseData, send, type Envelope, type Pending } from "./transaction.js";
 import { arrivedReplies, leadUnsent, mailGroup, resetBefore } from "./reset-lead.js";
+import { awaitRawReplies } from "./raw-owed.js";
 import { DATA, mailCommand, rcptLine } from "./envelope-commands.js";
 import { bdatLength } from "./bdat-parts.js";
 import { abortClosing, type Progress } from "./abort-close.js";
@@ -172,8 +171,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
    * unsent (see README "Choices"); bytes go as given. Text with a lone surrogate: TypeError.
    * @throws TypeError (before anything is sent) for a bad address, option or message;
    * RangeError for a bad `size`; SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused
-   * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected; the
-   * signal's reason once it aborts.
+   * (nobody got it), SMTPDataError, SMTPNotSupportedError, SMTPServerDisconnected (SMTPTimeoutError: a reply owed to raw
+   * lines that never came, see `awaitRawReplies`), SMTPException (raw bytes end mid-line); the signal's reason once it aborts.
    */
   async sendmail(from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[] = [], rcptOptions: readonly string[] = [], options: DeliverOptions = NO_OPTIONS): Promise<Map<string, SMTPReply>> {
     return (await this.deliverOrSend(false, from, to, msg, mailOptions, rcptOptions, options)).refused;
@@ -291,7 +290,8 @@ export abstract class SMTPTransactions extends SMTPSecure {
     signal?.throwIfAborted();
     // Checked at the call, and again at its turn: a call queued before it may have read it.
     if (req.body.kind === "stream") checkStreamUsable(req.body.chunks);
-    // Both are no-ops once done: skip even their promises on the hot path.
+    // Replies owed to raw lines first (else they answer EHLO, STARTTLS or MAIL), then greeting and TLS (no-ops once done: no promise).
+    if (this.conversation?.rawSent) await awaitRawReplies(this.conversation, this.pendingReplies, signal).catch((err: unknown) => { throw unstartedBefore(err); });
     if (this.options.requireTLS || !this.conversation?.greeted) {
       try {
         if (this.options.requireTLS) await this.secureIfRequired();

@@ -122,6 +122,27 @@ export class RawTransactionScan {
   }
 
   /**
+   * {@link repliesOwed} once replies that have come, still unread, are read (the state is not
+   * changed): `accepted` says of each, in order, whether it accepts a recipient, since an LMTP
+   * end of data is owed a reply per recipient its raw RCPTs got accepted.
+   */
+  owedAfter(accepted: readonly boolean[]): number {
+    if (accepted.length === 0) return this.repliesOwed;
+    const copy = new RawTransactionScan();
+    const copies = new Map<RawTransaction, RawTransaction>();
+    const of = (t: RawTransaction): RawTransaction => {
+      let c = copies.get(t);
+      if (c === undefined) copies.set(t, c = { accepted: t.accepted });
+      return c;
+    };
+    copy.#plain = this.#plain;
+    copy.#transaction = of(this.#transaction);
+    for (const o of this.#rcpts) copy.#rcpts.push({ ...o, transaction: of(o.transaction), ...(o.end ? { end: { ...o.end } } : {}) });
+    for (const a of accepted) copy.replied(a);
+    return copy.repliesOwed;
+  }
+
+  /**
    * The steps of the lines that `bytes` complete, in order. `lmtpAccepted` (LMTP only): how
    * many recipients the current transaction has accepted so far, for the replies its end of
    * data gets (one per recipient, RFC 2033 §4.2; SMTP's gets one).

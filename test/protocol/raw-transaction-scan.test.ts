@@ -99,3 +99,30 @@ describe("RawTransactionScan.replied, LMTP", () => {
     assert.deepEqual([scan.atLineStart, scan.repliesOwed], [true, 4]);
   });
 });
+
+describe("RawTransactionScan.owedAfter", () => {
+  it("counts what is still owed once the replies that came are read, without changing the scan: an LMTP end of data grows with each raw RCPT accepted", () => {
+    const scan = new RawTransactionScan();
+    scan.push(Buffer.from("MAIL FROM:<a@x>\r\nRCPT TO:<c@y>\r\nRCPT TO:<d@y>\r\nBDAT 2 LAST\r\nhi"), 0);
+    assert.equal(scan.repliesOwed, 4);
+    assert.equal(scan.owedAfter([]), 4);
+    assert.equal(scan.owedAfter([true]), 3);
+    // Both RCPTs accepted: BDAT LAST is owed two replies, one of them come.
+    assert.equal(scan.owedAfter([true, true, true, true]), 1);
+    assert.equal(scan.owedAfter([true, true, true, true, true]), 0);
+    // One refused: one reply for BDAT LAST.
+    assert.equal(scan.owedAfter([true, true, false, true]), 0);
+    // Untouched: reading them for real gives the same counts.
+    assert.equal(scan.repliesOwed, 4);
+    for (const accepted of [true, true, true, true]) scan.replied(accepted);
+    assert.equal(scan.repliesOwed, 1);
+  });
+
+  it("SMTP (no count of recipients): one reply per line", () => {
+    const scan = new RawTransactionScan();
+    scan.push(Buffer.from("NOOP\r\nRCPT TO:<c@y>\r\nXYZZY\r\n"));
+    assert.equal(scan.owedAfter([true]), 2);
+    assert.equal(scan.owedAfter([true, false, false]), 0);
+    assert.equal(scan.repliesOwed, 3);
+  });
+});
