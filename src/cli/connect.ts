@@ -164,8 +164,6 @@ export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<str
   }
 }
 
-export { cliWording } from "./cli-wording.js";
-
 /**
  * One line saying what went wrong, with the SMTP reply when there is one (the library's
  * advice worded as CLI flags, fitted to `tlsMode`: see {@link cliAdvice}; the server's words
