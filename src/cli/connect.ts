@@ -14,6 +14,7 @@ import {
 } from "../index.js";
 import { MAX_REPLY_LINE_BYTES } from "../constants.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
+import { CLOSED_BY_421 } from "../error-text.js";
 import { LINE_TOO_LONG } from "../protocol/reply.js";
 import type { ConnectTarget, TlsMode } from "./args.js";
 import { cliAdvice } from "./cli-wording.js";
@@ -175,9 +176,6 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode, s
   const said = cliAdvice(describeLibraryError(err), serverWords(err), tlsMode);
   return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode, socket));
 }
-
-/** How the library words a 421 that closed the connection unasked (see closedBy421). */
-const CLOSED_BY_421 = "Server closed the connection: ";
 
 /**
  * The server's own words in {@link describeLibraryError}'s line for `err`, in the forms they
