@@ -177,6 +177,11 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode, s
   return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode, socket));
 }
 
+/** {@link describeError}'s line for `err` on a connection to `target` (its protocol, TLS mode, a socket path), then {@link connectHint}'s. */
+export function describeTargetError(err: unknown, target: ConnectTarget): string {
+  return describeError(err, target.lmtp, target.tlsMode, target.host.includes("/")) + connectHint(err, target);
+}
+
 /**
  * The server's own words in {@link describeLibraryError}'s line for `err`, in the forms they
  * may take there (a reply's code and text; in the error's message, control characters
