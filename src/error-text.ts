@@ -91,3 +91,9 @@ function literal(text: string): string {
  * (a number, as JavaScript writes it, holds no ")"): for the CLI, whose `--timeout` says its unit.
  */
 export const TIMEOUT_UNIT_HINT = new RegExp(HINT_WORDS.map(literal).join("[^)]*"), "g");
+
+/**
+ * How the error a 421 closes the connection with (`closedBy421` in errors.ts) begins its
+ * message, before the reply's code and text: for the CLI, which finds the server's words after it.
+ */
+export const CLOSED_BY_421 = "Server closed the connection: ";

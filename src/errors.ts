@@ -6,7 +6,7 @@
  */
 
 import type { TimeoutPhase } from "./constants.js";
-import { escapeControl } from "./error-text.js";
+import { CLOSED_BY_421, escapeControl } from "./error-text.js";
 import type { SMTPReply } from "./protocol/reply.js";
 
 export { describeType, describeValue, escapeControl, quoted, timedOutAfter, timeoutUnitHint } from "./error-text.js";
@@ -289,7 +289,7 @@ export function isClosing421(err: unknown): err is SMTPResponseException {
  * one nobody asked for. Internal (not exported from the package).
  */
 export function closedBy421(reply: { readonly message: string }): SMTPServerDisconnected {
-  return new SMTPServerDisconnected(`Server closed the connection: 421 ${reply.message}`);
+  return new SMTPServerDisconnected(`${CLOSED_BY_421}421 ${reply.message}`);
 }
 
 /**

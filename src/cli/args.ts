@@ -228,10 +228,11 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       const extensions = parseExtensions(o.hide ?? [], [...o.offer ?? [], ...o.chunking ? ["chunking"] : []]);
+      const starttlsFlag = extensions.hideStarttls === undefined ? undefined : `--${extensions.hideStarttls ? "hide" : "offer"} starttls`;
       // without a certificate these would change nothing a client can see: say so instead
-      if (o.tlsCert === undefined && extensions.hideStarttls !== undefined) throw new CommanderError(2, "smtplib.usage", `error: --${extensions.hideStarttls ? "hide" : "offer"} starttls needs --tls-cert and --tls-key (without them STARTTLS is not offered at all)`);
+      if (o.tlsCert === undefined && starttlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${starttlsFlag} needs --tls-cert and --tls-key (without them STARTTLS is not offered at all)`);
       // TLS from the first byte: STARTTLS is never offered, whatever --hide/--offer say
-      if (o.tlsImplicit && extensions.hideStarttls !== undefined) throw new CommanderError(2, "smtplib.usage", `error: --${extensions.hideStarttls ? "hide" : "offer"} starttls does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)`);
+      if (o.tlsImplicit && starttlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${starttlsFlag} does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)`);
       if (o.tlsCert === undefined && extensions.requireTls === true) throw new CommanderError(2, "smtplib.usage", "error: --offer requiretls needs --tls-cert and --tls-key (REQUIRETLS is advertised in TLS sessions only)");
       if (o.authRequired && (o.auth ?? []).length === 0 && o.authFile === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs --auth-file or at least one --auth user:pass");
       sink({

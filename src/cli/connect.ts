@@ -14,6 +14,7 @@ import {
 } from "../index.js";
 import { MAX_REPLY_LINE_BYTES } from "../constants.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
+import { CLOSED_BY_421 } from "../error-text.js";
 import { LINE_TOO_LONG } from "../protocol/reply.js";
 import type { ConnectTarget, TlsMode } from "./args.js";
 import { cliAdvice } from "./cli-wording.js";
@@ -164,8 +165,6 @@ export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<str
   }
 }
 
-export { cliWording } from "./cli-wording.js";
-
 /**
  * One line saying what went wrong, with the SMTP reply when there is one (the library's
  * advice worded as CLI flags, fitted to `tlsMode`: see {@link cliAdvice}; the server's words
@@ -178,8 +177,10 @@ export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode, s
   return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode, socket));
 }
 
-/** How the library words a 421 that closed the connection unasked (see closedBy421). */
-const CLOSED_BY_421 = "Server closed the connection: ";
+/** {@link describeError}'s line for `err` on a connection to `target` (its protocol, TLS mode, a socket path), then {@link connectHint}'s. */
+export function describeTargetError(err: unknown, target: ConnectTarget): string {
+  return describeError(err, target.lmtp, target.tlsMode, target.host.includes("/")) + connectHint(err, target);
+}
 
 /**
  * The server's own words in {@link describeLibraryError}'s line for `err`, in the forms they

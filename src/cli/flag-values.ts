@@ -45,8 +45,6 @@ export function hasUserPart(value: string): boolean {
   return value.includes("@");
 }
 
-export type { UrlAdviceFlags } from "./url-advice.js";
-
 /**
  * Splits `host[:port]`, `[v6][:port]`, `[v4][:port]` (an IPv4 address literal, RFC 5321
  * §4.1.3, as the library's `splitHostPort` takes it) or a bare IPv6 address. Anything else

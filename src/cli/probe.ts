@@ -9,7 +9,7 @@ import { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT } from "../constants.js";
 import { SMTPHeloError } from "../index.js";
 import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
-import { applyStarttls, connectHint, describeError, exitCodeFor, lineWriter, newClient, quitWithin, type Client } from "./connect.js";
+import { applyStarttls, describeTargetError, exitCodeFor, lineWriter, newClient, quitWithin, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
@@ -118,7 +118,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     await timed(out, "QUIT", () => quitWithin(c), (shown) => shown);
     return ExitCode.OK;
   } catch (e) {
-    err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode, cmd.host.includes("/"))}${connectHint(e, cmd)}`);
+    err(`smtplib: ${describeTargetError(e, cmd)}`);
     // RFC 5321 §4.1.1.10: a session still open (EHLO and HELO refused, no STARTTLS with
     // --require-tls) ends with QUIT, not a dropped connection
     if (client?.connected) await quitWithin(client);

@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError, type SMTPReply } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
-import { connectClient, connectHint, describeError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
+import { connectClient, describeTargetError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
 import { sizeLimit } from "../protocol/ehlo.js";
 import { errorCode } from "../errors.js";
@@ -219,7 +219,7 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
     ? ` (the server refused user ${cmd.user ?? ""} with the password from ${cmd.passwordEnv ?? ""}: check --user and --password-env)`
     : "";
   const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}${utf8Hint(e, cmd)}`;
-  err(`smtplib: ${describeError(e, cmd.lmtp, cmd.tlsMode, cmd.host.includes("/"))}${connectHint(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
+  err(`smtplib: ${describeTargetError(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
   return exitCodeFor(e, phase);
 }
 

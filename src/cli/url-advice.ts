@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "commander";
+import { tlsFlagAdvice } from "./cli-wording.js";
 
 /** The flags that change what a URL given as a server should become (see `urlRefusal`). */
 export interface UrlAdviceFlags {
@@ -60,13 +61,14 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
   // lmtp:///var/run/dovecot/lmtp: no host, a Unix socket's path (taken whole with --lmtp)
   const socket = kind === "lmtp" && host === "" && !misread ? socketPathOf(url) : "";
   const target = socket !== "" ? socket : host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
-  const instead = flags.starttls === true ? " instead of --starttls" : flags.requireTls === true ? " instead of --require-tls" : "";
+  // --ssl instead of a --starttls/--require-tls given (see tlsFlagAdvice)
+  const ssl = tlsFlagAdvice("--ssl", flags.starttls === true ? "starttls" : flags.requireTls === true ? "require-tls" : undefined);
   // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
   const lmtp = kind !== "lmtp" ? [] : [
     ...flags.lmtp === true ? [] : ["with --lmtp"],
     ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
   ];
-  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with --ssl${instead}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
 }
 
 /**

@@ -3,21 +3,9 @@ import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { resolve } from "node:path";
 import { CommanderError } from "commander";
-import { parseCommandLine, type CliCommand } from "../../src/cli/args.js";
 import { flagValue, parseHostPort, parseUserPass, PASSWORD_MECHANISMS } from "../../src/cli/flag-values.js";
 import { defaultRegistry } from "../../src/auth/registry.js";
-
-function parse(...argv: string[]): { command?: CliCommand; error?: CommanderError; out: string; err: string } {
-  let out = "";
-  let err = "";
-  try {
-    const command = parseCommandLine(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } });
-    return { command, out, err };
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    return { error: e, out, err };
-  }
-}
+import { parse } from "../helpers/parse-args.js";
 
 test("host[:port] forms", () => {
   assert.deepEqual(parseHostPort("mail.example.org"), { host: "mail.example.org", port: 0 });

@@ -6,8 +6,7 @@ import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CommanderError } from "commander";
-import { parseCommandLine } from "../../src/cli/args.js";
+import { parse } from "../helpers/parse-args.js";
 
 const README = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
 
@@ -31,13 +30,8 @@ function words(line: string): string[] {
 
 /** An error parsing `argv`, or undefined; --version's "error" is its output. */
 function parseError(argv: string[]): string | undefined {
-  try {
-    parseCommandLine(argv, { writeOut: () => undefined, writeErr: () => undefined });
-    return undefined;
-  } catch (e) {
-    if (e instanceof CommanderError && (e.code === "commander.version" || e.code === "commander.helpDisplayed")) return undefined;
-    return e instanceof Error ? e.message : String(e);
-  }
+  const { error } = parse(...argv);
+  return error === undefined || error.code === "commander.version" || error.code === "commander.helpDisplayed" ? undefined : error.message;
 }
 
 test("every smtplib command line in README's Command line section parses", () => {

@@ -6,13 +6,12 @@
 // server's words are now kept as they came; the library's around them are still reworded.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { createServer, type Server } from "node:net";
 import { describeError } from "../../src/cli/connect.js";
 import { closedBy421, SMTPAuthenticationError, SMTPConnectError, SMTPDataError, SMTPHeloError, SMTPResponseException, SMTPSenderRefused } from "../../src/errors.js";
 import { timeoutUnitHint } from "../../src/error-text.js";
 import { implicitTLSPortMessage } from "../../src/transport/tls-diagnostics.js";
-import { onLines } from "../helpers/lines.js";
 import { run } from "../helpers/cli-process.js";
+import { lineServer, type LineServer } from "../helpers/line-server.js";
 
 /** Server text that holds every phrase the CLI rewrites in the library's words. */
 const SAID = `5.7.0 Must use SMTP_SSL, or use --ssl; requireTLS is set; tls.ca; localHostname${timeoutUnitHint(5)}`;
@@ -57,30 +56,24 @@ test("the library's own advice is still reworded and fitted to the flag given", 
 });
 
 /** A lock-step server without STARTTLS that refuses MAIL with `reply`. */
-async function refusingServer(reply: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((sock) => {
-    sock.on("error", () => undefined);
-    sock.write("220 mx.test ESMTP\r\n");
-    onLines(sock, (line) => {
-      const word = line.split(" ")[0]!.toUpperCase();
-      if (word === "MAIL") sock.write(reply);
-      else if (word === "QUIT") sock.end("221 bye\r\n");
-      else sock.write(word === "EHLO" ? "250 mx.test\r\n" : "250 ok\r\n");
-    });
+function refusingServer(reply: string): Promise<LineServer> {
+  return lineServer((sock, line) => {
+    const word = line.split(" ")[0]!.toUpperCase();
+    if (word === "MAIL") sock.write(reply);
+    else if (word === "QUIT") sock.end("221 bye\r\n");
+    else sock.write(word === "EHLO" ? "250 mx.test\r\n" : "250 ok\r\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as { port: number }).port };
 }
 
 test("send --starttls: a sender refused with a 530 that says 'use SMTP_SSL' prints the server's words as they came", async () => {
-  const { server, port } = await refusingServer("530 5.7.0 Must use SMTP_SSL\r\n");
+  const server = await refusingServer("530 5.7.0 Must use SMTP_SSL\r\n");
   try {
-    const r = await run(["send", "--starttls", "--server", `127.0.0.1:${port}`, "--from", "a@x.test", "--to", "b@x.test", "--subject", "s"]);
+    const r = await run(["send", "--starttls", "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--subject", "s"]);
     assert.equal(r.code, 4, r.stderr);
     // (the CLI's own hint follows: a 530 asks for a login)
     assert.ok(r.stderr.includes("smtplib: sender <a@x.test> refused: 530 5.7.0 Must use SMTP_SSL (the server requires a login"), r.stderr);
     assert.doesNotMatch(r.stderr, /Must use --ssl/, r.stderr);
   } finally {
-    server.close();
+    await server.close();
   }
 });

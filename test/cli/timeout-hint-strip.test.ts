@@ -6,7 +6,8 @@
 // under 1000 (integers, fractions, exponents, 0).
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { cliWording, describeError } from "../../src/cli/connect.js";
+import { cliWording } from "../../src/cli/cli-wording.js";
+import { describeError } from "../../src/cli/connect.js";
 import { timedOutAfter, timeoutUnitHint } from "../../src/error-text.js";
 import { SMTPTimeoutError } from "../../src/errors.js";
 

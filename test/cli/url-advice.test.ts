@@ -7,17 +7,7 @@
 // error. Each advice here is followed, and the command it gives then parses.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { CommanderError } from "commander";
-import { parseCommandLine, type CliCommand } from "../../src/cli/args.js";
-
-function parse(...argv: string[]): { command?: CliCommand; error?: CommanderError } {
-  try {
-    return { command: parseCommandLine(argv, { writeOut: () => undefined, writeErr: () => undefined }) };
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    return { error: e };
-  }
-}
+import { parse } from "../helpers/parse-args.js";
 
 const base = ["--from", "a@x.org", "--to", "b@x.org"];
 const LMTP_TLS = "LMTP over TLS only with STARTTLS (--ssl is SMTP only): give mail.example.org:PORT, an LMTP port of the server that offers STARTTLS, with";

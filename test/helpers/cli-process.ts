@@ -66,20 +66,25 @@ export function whenOutput(stream: Readable, ready: () => boolean, ms: number, e
   });
 }
 
+/** How {@link Serve} starts its child: `nodeArgs` go to node before the script (`--import` of a test's preload); `env` is added to this process's. */
+export interface ServeOptions {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
 /** A running `smtplib serve --port 0 ...`, with its port and live stdout. */
 export class Serve {
   stdout = "";
   stderr = "";
   port = 0;
   readonly child: ChildProcess;
-  /** `nodeArgs`: given to node before the script (`--import` of a test's preload). */
-  constructor(args: string[], options: { nodeArgs?: string[]; env?: Record<string, string> } = {}) {
+  constructor(args: string[], options: ServeOptions = {}) {
     this.child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, "serve", "--port", "0", ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
     children.add(this.child);
     this.child.stdout!.on("data", (d: Buffer) => { this.stdout += d.toString(); });
     this.child.stderr!.on("data", (d: Buffer) => { this.stderr += d.toString(); });
   }
-  static async start(args: string[] = [], options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<Serve> {
+  static async start(args: string[] = [], options: ServeOptions = {}): Promise<Serve> {
     const s = new Serve(args, options);
     const m = await s.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
     s.port = Number(m[1]);
