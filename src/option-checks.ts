@@ -6,7 +6,7 @@
  * @module
  */
 
-import tls from "node:tls";
+import * as tls from "node:tls";
 import { domainToASCII } from "node:url";
 import { describeValue } from "./errors.js";
 import { isAscii } from "./protocol/commands.js";
@@ -212,9 +212,9 @@ function buildContext(options: Readonly<Record<string, unknown>>, what: string):
   }
 }
 
-/** What no host name holds: whitespace (Unicode's too) or a control character. */
+/** What no host name holds: whitespace (Unicode's too) or a control character (C0, DEL, C1). */
 // eslint-disable-next-line no-control-regex
-const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
+export const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
 
 /**
  * Checks the `tls` options that this library reads or that Node applies only once the

@@ -86,8 +86,9 @@ function hostOf(url: URL | undefined): string {
   } catch {
     return "";
   }
+  // An IPv6 address in brackets as the URL has it; not one a percent-encoded "[" made.
   // eslint-disable-next-line no-control-regex
-  return host.startsWith("[") || !/[/@:[\]\s\u0000-\u001f\u007f]/.test(host) ? host : "";
+  return url.hostname.startsWith("[") || !/[/@:[\]\s\u0000-\u001f\u007f]/.test(host) ? host : "";
 }
 
 /** An `lmtp:` URL's path, when it has no host: the Unix socket it names, as typed; empty otherwise. */

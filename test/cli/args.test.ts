@@ -308,7 +308,7 @@ test("an empty --helo or --servername is a usage error naming the flag, not sile
 // --helo with whitespace, CR or LF was refused only by the library, after probe had printed
 // what it connects to, and not as a usage error naming the value. Both are usage errors now.
 test("a --helo or --servername with whitespace, CR, LF or another control character is a usage error, before anything is sent", () => {
-  const values = ["mx.test\r\nMAIL FROM:<a@x.org>", "mx.test\n", "mx test", "mx.test\t", "mx\u0000.test", "mx\u001b.test", "mx\u007f.test", " mx.test"];
+  const values = ["mx.test\r\nMAIL FROM:<a@x.org>", "mx.test\n", "mx test", "mx.test\t", "mx\u0000.test", "mx\u001b.test", "mx\u007f.test", " mx.test", "mx\u0085.test", "mx\u00a0.test"];
   for (const flag of ["--helo", "--servername"]) {
     for (const value of values) {
       for (const argv of [["probe", "mx.test", "--require-tls", flag, value], ["send", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", "--ssl", flag, value]]) {

@@ -72,6 +72,8 @@ test("a URL whose host is not ASCII or is percent-encoded: the advice names the 
     // a host that decodes to another value (a socket path, a user part) is not named
     ["smtps://a%2Fb:465", "give HOST[:PORT] with --ssl", ""],
     ["smtps://a%40b:465", "give HOST[:PORT] with --ssl", ""],
+    // a percent-encoded "[" is no IPv6 address: "[x/y" would be read as a socket path
+    ["smtps://%5Bx%2Fy:465", "give HOST[:PORT] with --ssl", ""],
   ];
   for (const [url, advice, host] of hosts) {
     const r = parse("probe", url);
