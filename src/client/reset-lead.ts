@@ -11,6 +11,7 @@ import { rawLineStep, rawTransactionStep, rcptPath } from "../protocol/raw-trans
 import type { Slot } from "../transport/command-queue.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { RawSlot } from "./smtp-base.js";
+import { moveHeld } from "./raw-replies.js";
 
 /** RSET as a command. */
 export const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
@@ -104,7 +105,7 @@ export function rawWritten(conv: Conversation, bytes: Buffer, pending: RawSlot[]
   const answered = conv.rawRepliesOwed() === 0 && conv.channel.heldCount === 0;
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
-    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
+    moveHeld(conv, pending);
     if (rawLeadSafe(conv, arrivedReplies(conv, pending))) {
       conv.pipeline([RSET], false, true);
       resetWritten(conv);
