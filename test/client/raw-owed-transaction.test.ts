@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTP, SMTPException, SMTPTimeoutError } from "../../src/index.js";
-import { LOCAL } from "../helpers/client.js";
+import { heardInTrace, LOCAL } from "../helpers/client.js";
 import { RAW_REPLIES, rawOwedServer, type RawOwedOptions } from "../helpers/raw-owed-server.js";
 
 const MESSAGE = "From: a@x.test\r\nTo: b@y.test\r\nSubject: hi\r\n\r\nhi\r\n";
@@ -48,9 +48,7 @@ function oneLine(raw: "NOOP" | "XYZZY", arrived: boolean): Raw {
  */
 async function rawThenTransaction(options: RawOwedOptions, raw: Raw, method: Method, greet = true): Promise<void> {
   const server = await rawOwedServer(options);
-  let heard: () => void = () => undefined;
-  const arrived = new Promise<void>((resolve) => { heard = resolve; });
-  const debugOutput = (line: string): void => { if (raw.arrived !== undefined && line.includes(raw.arrived)) heard(); };
+  const { heard: arrived, debugOutput } = heardInTrace(raw.arrived);
   const Cls = options.dialect === "lmtp" ? LMTP : SMTP;
   const client = await Cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000, debugLevel: 1, debugOutput });
   try {
