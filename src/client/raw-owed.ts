@@ -9,7 +9,7 @@
 
 import { SMTPException } from "../errors.js";
 import type { Conversation } from "./conversation.js";
-import { keepingHeld } from "./raw-replies.js";
+import { keepingHeld, moveHeld } from "./raw-replies.js";
 import type { RawSlot } from "./smtp-base.js";
 import { isAccepted } from "./transaction.js";
 
@@ -36,7 +36,7 @@ export async function awaitRawReplies(conv: Conversation, pending: RawSlot[], si
   }
   for (;;) {
     // Opening a slot drops the replies held for getreply(): they move to its list first.
-    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
+    moveHeld(conv, pending);
     const due = repliesDue(conv, pending);
     if (due <= 0) break;
     const slot = keepingHeld(conv, () => conv.expect("command", OWED));

@@ -7,6 +7,7 @@
 import type { SMTPReply } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
+import type { RawSlot } from "./smtp-base.js";
 import { isAccepted } from "./transaction.js";
 
 /**
@@ -45,4 +46,13 @@ export function keepingHeld(conv: Conversation, open: () => Slot): Slot {
   const slot = open();
   if (holding) conv.channel.holdUnsolicited();
   return slot;
+}
+
+/**
+ * Moves the replies held for `getreply()` after a raw `send()` (see `Conversation.takeHeld`)
+ * to the end of `pending` (its list), in the order they came: done before opening a slot,
+ * which would drop them.
+ */
+export function moveHeld(conv: Conversation, pending: RawSlot[]): void {
+  for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
 }

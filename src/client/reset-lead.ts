@@ -11,6 +11,7 @@ import { rawLineStep, rawTransactionStep, rcptPath } from "../protocol/raw-trans
 import type { Slot } from "../transport/command-queue.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { RawSlot } from "./smtp-base.js";
+import { moveHeld } from "./raw-replies.js";
 
 /** RSET as a command. */
 export const RSET: Command = { bytes: commandText("RSET"), log: "RSET" };
@@ -97,14 +98,16 @@ export function rawCommandSlot(conv: Conversation, verb: string, args: string, c
  * raw MAIL given to `docmd`/`putcmd` is; not a MAIL after another line in them, nor one
  * whose line began in an earlier `send()`, where an RSET would land inside what the caller
  * wrote, nor while a reply to raw lines written before has yet to come (it would reach the RSET).
+ * Sets `Conversation.rawSent`: the next transaction waits for the replies owed (see `awaitRawReplies`).
  * Returns true when every reply owed to raw lines written before has been read (`getreply()`).
  */
 export function rawWritten(conv: Conversation, bytes: Buffer, pending: RawSlot[]): boolean {
+  conv.rawSent = true;
   // Every reply owed to raw lines before read (the scan knows which lines have none): see `Channel.sendRaw`.
   const answered = conv.rawRepliesOwed() === 0 && conv.channel.heldCount === 0;
   if (needsReset(conv) && conv.rawScan.atLineStart && startsWithMail(bytes)) {
     // Its slot would drop the replies held for getreply(): they go first, as putcmd's do.
-    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) pending.push({ reply: held });
+    moveHeld(conv, pending);
     if (rawLeadSafe(conv, arrivedReplies(conv, pending))) {
       conv.pipeline([RSET], false, true);
       resetWritten(conv);

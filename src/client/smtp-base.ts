@@ -13,7 +13,7 @@ import type { Slot } from "../transport/command-queue.js";
 import type { Tracer } from "../transport/trace.js";
 import type { Conversation, Dialect } from "./conversation.js";
 import { arrivedReplies, rawCommandSlot, rawEncoding, rawRecipient } from "./reset-lead.js";
-import { keepingHeld, rawReplied, rawSendReplied } from "./raw-replies.js";
+import { keepingHeld, moveHeld, rawReplied, rawSendReplied } from "./raw-replies.js";
 import { followSignal } from "./abortable.js";
 import { CallTurns } from "./call-turns.js";
 import { RawAuthScan } from "./raw-auth-scan.js";
@@ -200,7 +200,7 @@ export abstract class SMTPBase {
    * `open` is told how many replies to raw lines have come and wait for `getreply()` (see `rawCommandSlot`).
    */
   protected pushRawSlot(conv: Conversation, open: (arrived: number) => Slot, auth: boolean, recipient?: string): void {
-    for (let held = conv.takeHeld(); held !== undefined; held = conv.takeHeld()) this.pendingReplies.push({ reply: held });
+    moveHeld(conv, this.pendingReplies);
     this.pendingReplies.push({ slot: keepingHeld(conv, () => open(arrivedReplies(conv, this.pendingReplies))), auth, recipient });
   }
 

@@ -226,7 +226,6 @@ export class SMTP extends SMTPTransactions {
       const bytes = rawBytes(data);
       const conv = this.requireConnection();
       this.rawSent(bytes);
-      conv.rawSent = true;
       conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`, rawWritten(conv, bytes, this.pendingReplies));
     });
   }

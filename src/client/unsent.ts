@@ -117,13 +117,10 @@ export const failedBehind = new WeakSet<Error>();
 export function unprocessedWhole(envelope: readonly Slot[], rest: readonly Slot[], err: unknown, rerun = true): unknown {
   if (!hungUp(err)) return err;
   const mail = envelope[0];
-  let unsent: unknown;
-  if (mail !== undefined && mail.reply === undefined) unsent = unanswered(mail, err, "MAIL");
-  else {
-    const first = rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1];
-    if (first === undefined) return err;
-    unsent = unanswered(first, err, "BDAT");
-  }
+  const mailUnread = mail !== undefined && mail.reply === undefined;
+  const first = mailUnread ? mail : rest.find((s) => s.reply === undefined) ?? rest[rest.length - 1];
+  if (first === undefined) return err;
+  const unsent = unanswered(first, err, mailUnread ? "MAIL" : "BDAT");
   if (!rerun) failedBehind.delete(unsent as Error);
   return unsent;
 }

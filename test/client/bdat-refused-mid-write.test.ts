@@ -12,6 +12,7 @@
  * sender or every recipient refused while a large pipelined message is being written.
  */
 
+import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTPRecipientsRefused, SMTPSenderRefused } from "../../src/index.js";
 import { greeting, withScript } from "../helpers/client.js";
@@ -144,4 +145,19 @@ test("BDAT LAST refused with 400 while its bytes are being written, then the ser
   await withPausedScript(script, (client) => refusedAndClosed(
     client, () => client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE), (err) => recipientsRefusedAtEnd(err, 400, "4.3.0 try later", "LMTP 400", true),
   ), LMTP);
+});
+
+test("LMTP, pipelined BDAT, large message in memory: LAST refused for r1 and the server hangs up before LAST's bytes all went: r2, unanswered, was not delivered (not 'unknown')", async () => {
+  const text = "5.3.4 <r1@y.test> message too big";
+  const opening = `${greeting(["PIPELINING", "CHUNKING"], "LHLO")}C: MAIL FROM:<a@x.test>\nC: RCPT TO:<r1@y.test>\nC: RCPT TO:<r2@y.test>\nS: 250 ok\nS: 250 ok\nS: 250 ok\n`;
+  const script = `${opening}C: BDAT ${SIZE} LAST\n-- pause\n${refusedWhileWriting(552, text)}`;
+  await withPausedScript(script, (client) => assert.rejects(client.deliver("a@x.test", ["r1@y.test", "r2@y.test"], MESSAGE), (err: unknown) => {
+    assert.ok(err instanceof SMTPRecipientsRefused, String(err));
+    assert.equal(err.delivery, "not-delivered");
+    assert.equal(err.recipients.get("r1@y.test")?.code, 552);
+    const r2 = err.recipients.get("r2@y.test");
+    assert.equal(r2?.code, -1);
+    assert.match(r2.message, /the message was not all sent, so it was not delivered/);
+    return true;
+  }), LMTP);
 });

@@ -25,56 +25,17 @@ import { Readable } from "node:stream";
 import { test } from "node:test";
 import { LMTP, SMTP } from "../../src/index.js";
 import { LOCAL } from "../helpers/client.js";
-import { onCommands } from "../helpers/lines.js";
-
-const KIB = 1024;
-/** The message: over 64 KiB, so written in 128 KiB pieces, the last of them 100 KiB (more than a socket's 16 KiB high-water mark). */
-const MESSAGE = Buffer.concat([Buffer.alloc(356 * KIB - 5, 0x61), Buffer.from("END\r\n")]);
+import { holdingLastWrite, lastEndServer, MESSAGE } from "../helpers/undrained-last.js";
 
 /**
- * A server offering PIPELINING and CHUNKING (and LHLO when `lmtp`) that accepts MAIL and
- * every RCPT, and answers BDAT LAST, once its bytes are in, with `end` (CRLF-separated
- * replies, in one write), then, with `hangUp`, closes the connection.
+ * A server (see `lastEndServer`) that answers BDAT LAST, once its bytes are in, with `end`
+ * (CRLF-separated replies, in one write), then, with `hangUp`, closes the connection.
  */
-async function server(lmtp: boolean, end: string, hangUp = false): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const srv = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on("error", () => undefined);
-    const reply = (text: string): void => { if (!sock.destroyed) sock.write(`${text}\r\n`); };
-    let last = false;
-    sock.write(`220 ${lmtp ? "lmtp" : "mx"}.test ready\r\n`);
-    onCommands(sock, (line) => {
-      if (/^(LHLO|EHLO)/.test(line)) return reply("250-x.test\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 ENHANCEDSTATUSCODES");
-      if (/^QUIT/.test(line)) { reply("221 bye"); sock.end(); return; }
-      if (/^BDAT \d+ LAST/.test(line)) { last = true; return; }
-      reply("250 2.1.0 ok");
-    }, {
-      chunkEnd: () => {
-        if (!last) return;
-        reply(end);
-        if (hangUp) sock.end();
-      },
-    });
+function server(lmtp: boolean, end: string, hangUp = false): ReturnType<typeof lastEndServer> {
+  return lastEndServer(lmtp, (sock) => {
+    if (!sock.destroyed) sock.write(`${end}\r\n`);
+    if (hangUp) sock.end();
   });
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (srv.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); srv.close(() => resolve()); }),
-  };
-}
-
-/** A socket to 127.0.0.1:`port` that passes on the write ending the message at once but never completes it (it never drains). */
-function holdingLastWrite(port: number): net.Socket {
-  const socket = net.connect(port, "127.0.0.1");
-  type WriteFn = (chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void) => void;
-  const sock = socket as unknown as { _write: WriteFn };
-  const write = sock._write.bind(socket);
-  sock._write = (chunk, encoding, cb) => {
-    const ends = Buffer.isBuffer(chunk) && chunk.length > 16 * KIB && chunk.subarray(-5).toString("latin1") === "END\r\n";
-    write(chunk, encoding, ends ? () => undefined : cb);
-  };
-  return socket;
 }
 
 /** How the client's socket is made: holding the last write undrained, or as usual (the same outcome, once drained). */

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTP } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { greeting, heardInTrace, withScript } from "../helpers/client.js";
 
 /** Script lines `${tag} ${text(i)}` for i from 0 to n - 1. */
 function lines(n: number, tag: "C:" | "S:", text: (i: number) => string): string {
@@ -28,9 +28,7 @@ S: 250 x
 C: NOOP
 S: 250 own
 ${lines(ahead, "C:", (i) => `NOOP p${i}`)}${lines(n, "C:", (i) => `NOOP r${i}`)}${lines(ahead, "S:", (i) => `250 p${i}`)}${lines(n, "S:", (i) => `250 r${i}`)}C: QUIT\nS: 221 bye\n`;
-  let heard: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => { heard = resolve; });
-  const debugOutput = (line: string): void => { if (line.includes("250 x")) heard(); };
+  const { heard: held, debugOutput } = heardInTrace("250 x");
   await withScript(script, async (client) => {
     await client.ehlo();
     await client.send("NOOP w\r\nNOOP x\r\n");

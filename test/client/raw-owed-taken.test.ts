@@ -17,7 +17,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPRecipientsRefused, type SMTP, type SMTPReply } from "../../src/index.js";
-import { withScript } from "../helpers/client.js";
+import { heardInTrace, withScript } from "../helpers/client.js";
 import { EHLO_CHUNKING_PIPELINING } from "../helpers/bdat-scripts.js";
 
 /** A whole BDAT transaction refused, then a raw MAIL led by RSET: every raw reply was taken before. */
@@ -70,9 +70,7 @@ S: 250 a
 C: NOOP
 S: 250 own
 ${REFUSED_THEN_LED_MAIL}`;
-    let heard: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => { heard = resolve; });
-    const debugOutput = (line: string): void => { if (line.includes("250 a")) heard(); };
+    const { heard: held, debugOutput } = heardInTrace("250 a");
     await withScript(script, async (client) => {
       await client.ehlo();
       await client.send("NOOP a\r\n");

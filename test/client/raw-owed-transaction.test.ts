@@ -12,9 +12,9 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTP, SMTPException, SMTPTimeoutError } from "../../src/index.js";
-import { LOCAL } from "../helpers/client.js";
-import { RAW_REPLIES, rawOwedServer, type RawOwedOptions } from "../helpers/raw-owed-server.js";
+import { SMTPException, SMTPTimeoutError } from "../../src/index.js";
+import { heardInTrace } from "../helpers/client.js";
+import { RAW_REPLIES, withRawOwedClient, type RawOwedOptions } from "../helpers/raw-owed-server.js";
 
 const MESSAGE = "From: a@x.test\r\nTo: b@y.test\r\nSubject: hi\r\n\r\nhi\r\n";
 
@@ -47,13 +47,8 @@ function oneLine(raw: "NOOP" | "XYZZY", arrived: boolean): Raw {
  * saw the raw lines before the transaction's MAIL.
  */
 async function rawThenTransaction(options: RawOwedOptions, raw: Raw, method: Method, greet = true): Promise<void> {
-  const server = await rawOwedServer(options);
-  let heard: () => void = () => undefined;
-  const arrived = new Promise<void>((resolve) => { heard = resolve; });
-  const debugOutput = (line: string): void => { if (raw.arrived !== undefined && line.includes(raw.arrived)) heard(); };
-  const Cls = options.dialect === "lmtp" ? LMTP : SMTP;
-  const client = await Cls.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000, debugLevel: 1, debugOutput });
-  try {
+  const { heard: arrived, debugOutput } = heardInTrace(raw.arrived);
+  await withRawOwedClient(options, async (client, server) => {
     if (greet) await client.ehlo();
     const before = server.lines.length;
     await client.send(raw.bytes);
@@ -82,10 +77,7 @@ async function rawThenTransaction(options: RawOwedOptions, raw: Raw, method: Met
     const rawLines = raw.bytes.split("\r\n").slice(0, -1).filter((l) => !/^hi$/.test(l));
     const then = greet ? ["MAIL"] : [options.dialect === "lmtp" ? "LHLO" : "EHLO", "MAIL"];
     assert.deepEqual(server.lines.slice(before, before + rawLines.length + then.length).map((l) => l.split(" ")[0]), [...rawLines.map((l) => l.split(" ")[0]), ...then]);
-  } finally {
-    client.close();
-    await server.close();
-  }
+  }, { debugLevel: 1, debugOutput });
 }
 
 for (const dialect of ["smtp", "lmtp"] as const) {
@@ -143,9 +135,7 @@ test("LMTP: a whole transaction written raw (two RCPTs and BDAT LAST, none read)
 });
 
 test("a raw send() whose reply never comes: sendmail() fails after the command timeout with SMTPTimeoutError, 'not-delivered', nothing of its transaction written", async () => {
-  const server = await rawOwedServer({ dialect: "smtp", extensions: ["PIPELINING", "CHUNKING"], end: 250, holdRaw: false, silentRaw: true });
-  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 300 });
-  try {
+  await withRawOwedClient({ dialect: "smtp", extensions: ["PIPELINING", "CHUNKING"], end: 250, holdRaw: false, silentRaw: true }, async (client, server) => {
     await client.ehlo();
     await client.send("NOOP\r\n");
     const err: unknown = await client.sendmail("a@x.test", ["b@y.test"], MESSAGE).then(() => assert.fail("sent"), (e: unknown) => e);
@@ -153,16 +143,11 @@ test("a raw send() whose reply never comes: sendmail() fails after the command t
     assert.equal(err.delivery, "not-delivered");
     assert.match(err.message, /raw/);
     assert.deepEqual(server.lines, ["EHLO client.test", "NOOP"]);
-  } finally {
-    client.close();
-    await server.close();
-  }
+  }, { timeout: 300 });
 });
 
 test("a raw send() that ends in the middle of a line: sendmail() fails at once with SMTPException 'not-delivered', nothing written; once the line is ended, a transaction goes and getreply() reads the line's reply", async () => {
-  const server = await rawOwedServer({ dialect: "smtp", extensions: ["PIPELINING", "CHUNKING"], end: 250, holdRaw: true });
-  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-  try {
+  await withRawOwedClient({ dialect: "smtp", extensions: ["PIPELINING", "CHUNKING"], end: 250, holdRaw: true }, async (client, server) => {
     await client.ehlo();
     await client.send("NOO");
     const err: unknown = await client.sendmail("a@x.test", ["b@y.test"], MESSAGE).then(() => assert.fail("sent"), (e: unknown) => e);
@@ -174,16 +159,11 @@ test("a raw send() that ends in the middle of a line: sendmail() fails at once w
     const reply = await client.getreply();
     assert.equal(`${reply.code} ${reply.message}`, RAW_REPLIES.NOOP);
     assert.deepEqual(server.lines.slice(0, 3), ["EHLO client.test", "NOOP", "MAIL FROM:<a@x.test>"]);
-  } finally {
-    client.close();
-    await server.close();
-  }
+  });
 });
 
 test("a sendmail() aborted while it waits for a raw line's reply writes nothing of its transaction; getreply() still reads that reply", async () => {
-  const server = await rawOwedServer({ dialect: "smtp", extensions: ["PIPELINING", "CHUNKING"], end: 250, holdRaw: true });
-  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-  try {
+  await withRawOwedClient({ dialect: "smtp", extensions: ["PIPELINING", "CHUNKING"], end: 250, holdRaw: true }, async (client, server) => {
     await client.ehlo();
     await client.send("NOOP\r\n");
     const controller = new AbortController();
@@ -196,18 +176,13 @@ test("a sendmail() aborted while it waits for a raw line's reply writes nothing 
     assert.equal(`${reply.code} ${reply.message}`, RAW_REPLIES.NOOP);
     assert.equal((await client.noop()).code, 250);
     assert.deepEqual(server.lines, ["EHLO client.test", "NOOP", "NOOP"]);
-  } finally {
-    client.close();
-    await server.close();
-  }
+  });
 });
 
 for (const dialect of ["smtp", "lmtp"] as const) {
   test(`${dialect.toUpperCase()} pipelined BDAT: deliver(), a raw send("NOOP") behind it, then another deliver(): each gets its own replies, getreply() the NOOP's`, async () => {
     for (const end of [554, 250] as const) {
-      const server = await rawOwedServer({ dialect, extensions: ["PIPELINING", "CHUNKING"], end, holdRaw: true });
-      const client = await (dialect === "lmtp" ? LMTP : SMTP).connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000 });
-      try {
+      await withRawOwedClient({ dialect, extensions: ["PIPELINING", "CHUNKING"], end, holdRaw: true }, async (client) => {
         await client.ehlo();
         const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => "delivered", (e: unknown) => (e instanceof SMTPException ? `${e.delivery}` : String(e)));
         const first = outcome(client.deliver("a@x.test", ["b@y.test"], MESSAGE));
@@ -218,10 +193,7 @@ for (const dialect of ["smtp", "lmtp"] as const) {
         const reply = await client.getreply();
         assert.equal(`${reply.code} ${reply.message}`, RAW_REPLIES.NOOP);
         assert.equal((await client.quit()).code, 221);
-      } finally {
-        client.close();
-        await server.close();
-      }
+      });
     }
   });
 }

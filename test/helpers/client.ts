@@ -44,6 +44,17 @@ export async function withScript<T extends typeof SMTP | typeof LMTP = typeof SM
 }
 
 /**
+ * A `debugOutput` for a client with `debugLevel: 1`, and `heard`, resolved once a line of its
+ * trace includes `text` (never when `text` is undefined): a test awaits it to know that a
+ * reply has come (and is held, when no command waits for it).
+ */
+export function heardInTrace(text: string | undefined): { heard: Promise<void>; debugOutput: (line: string) => void } {
+  let resolve: () => void = () => undefined;
+  const heard = new Promise<void>((r) => { resolve = r; });
+  return { heard, debugOutput: (line) => { if (text !== undefined && line.includes(text)) resolve(); } };
+}
+
+/**
  * The opening of a script: the server's greeting, the client's EHLO (or LHLO) as
  * `client.test`, and a 250 reply advertising `extensions` in order.
  */

@@ -7,6 +7,8 @@
  */
 
 import net from "node:net";
+import { LMTP, SMTP, type SMTPOptions } from "../../src/index.js";
+import { LOCAL } from "./client.js";
 import { onCommands } from "./lines.js";
 
 /** How the {@link rawOwedServer} behaves. */
@@ -64,6 +66,23 @@ export async function rawOwedServer(options: RawOwedOptions): Promise<RawOwedSer
       server.close(() => resolve());
     }),
   };
+}
+
+/**
+ * Runs `fn` with a client (LMTP for `options.dialect` "lmtp", else SMTP; `localHostname:
+ * LOCAL`, `timeout: 5000` and `clientOptions`) connected to a fresh {@link rawOwedServer},
+ * and closes both.
+ */
+export async function withRawOwedClient(options: RawOwedOptions, fn: (client: SMTP, server: RawOwedServer) => Promise<void>, clientOptions: SMTPOptions = {}): Promise<void> {
+  const server = await rawOwedServer(options);
+  let client: SMTP | undefined;
+  try {
+    client = await (options.dialect === "lmtp" ? LMTP : SMTP).connect("127.0.0.1", server.port, { localHostname: LOCAL, timeout: 5000, ...clientOptions });
+    await fn(client, server);
+  } finally {
+    client?.close();
+    await server.close();
+  }
 }
 
 /** One connection: replies written in order; while the raw reply is held, the later ones wait behind it. */

@@ -15,11 +15,9 @@ import net from "node:net";
 import { test } from "node:test";
 import { SMTPPool, SMTPSenderRefused } from "../../src/index.js";
 import { LOCAL } from "../helpers/client.js";
+import { KIB } from "../helpers/bdat-scripts.js";
 import { onCommands } from "../helpers/lines.js";
-
-const KIB = 1024;
-/** Over 64 KiB, so written in pieces; its last piece over a socket's 16 KiB high-water mark. */
-const LARGE = Buffer.concat([Buffer.alloc(356 * KIB - 5, 0x61), Buffer.from("END\r\n")]);
+import { holdingLastWrite, MESSAGE as LARGE } from "../helpers/undrained-last.js";
 
 /**
  * On its first connection: silent until a BDAT LAST over 64 KiB is all in, then 421 (to the
@@ -66,19 +64,6 @@ async function server(): Promise<{ port: number; delivered: number[]; connection
     connections: () => connections,
     close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); srv.close(() => resolve()); }),
   };
-}
-
-/** A socket to 127.0.0.1:`port` that passes on the write ending the large message at once but never completes it. */
-function holdingLastWrite(port: number): net.Socket {
-  const socket = net.connect(port, "127.0.0.1");
-  type WriteFn = (chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void) => void;
-  const sock = socket as unknown as { _write: WriteFn };
-  const write = sock._write.bind(socket);
-  sock._write = (chunk, encoding, cb) => {
-    const ends = Buffer.isBuffer(chunk) && chunk.length > 16 * KIB && chunk.subarray(-5).toString("latin1") === "END\r\n";
-    write(chunk, encoding, ends ? () => undefined : cb);
-  };
-  return socket;
 }
 
 test("pool, pipelined BDAT: a large call whose last piece was handed over (undrained) behind an earlier call's MAIL answered 421 runs again on another connection, delivered once", { timeout: 30_000 }, async () => {
