@@ -5,9 +5,11 @@
  * then answers the small call's MAIL (the earliest command unanswered) with 421 and closes
  * (RFC 5321 §3.8: it processes nothing after the command it answered so). The large call's
  * last piece has been handed to the socket but has not drained (the client's socket holds
- * that write back): its replies are read as when it had drained (see `endedAnyway`), and
- * its MAIL, behind the 421, was never processed: it runs again on another connection and is
- * delivered once; the small call gets the 421 and is not run again.
+ * that write back): its MAIL, behind the 421, was never processed, so it runs again on another
+ * connection and is delivered once; the small call gets the 421 and is not run again. A pin of
+ * the outcome: it is the same whether the replies are read as when the write had drained
+ * (`endedAnyway`) or the failed write's error is made from them (`refusalOnClose`): both see
+ * the MAIL slot unprocessed (this test fails when `lostAfterEnd` ignores `unprocessed`).
  */
 
 import assert from "node:assert/strict";
