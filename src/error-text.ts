@@ -86,11 +86,53 @@ function literal(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
 }
 
+/** {@link timeoutUnitHint}'s words, built from the same words (a number, as JavaScript writes it, holds no ")"). */
+const HINT_PATTERN = HINT_WORDS.map(literal).join("[^)]*");
+
 /**
- * {@link timeoutUnitHint}'s words wherever they are in a message, built from the same words
- * (a number, as JavaScript writes it, holds no ")"): for the CLI, whose `--timeout` says its unit.
+ * {@link timeoutUnitHint}'s words (the first of them) in a message: for a test of whether a
+ * message has them. Not global, so `test()` and `exec()` on it keep no state between calls;
+ * {@link withoutTimeoutUnitHint} removes them all.
  */
-export const TIMEOUT_UNIT_HINT = new RegExp(HINT_WORDS.map(literal).join("[^)]*"), "g");
+export const TIMEOUT_UNIT_HINT = new RegExp(HINT_PATTERN);
+
+/** {@link timeoutUnitHint}'s words wherever they are in `message`, taken out: for the CLI, whose `--timeout` says its unit. */
+export function withoutTimeoutUnitHint(message: string): string {
+  // a new global pattern each call: a shared one's lastIndex would carry over
+  return message.replace(new RegExp(HINT_PATTERN, "g"), "");
+}
+
+/** The server's own words in an error's message, as the error that quotes them marks them ({@link serverSaid}). */
+const SERVER_TEXT = new WeakMap<object, readonly string[]>();
+
+/**
+ * Marks `texts`, the server's own words that `err`'s message quotes (a reply's text, a line
+ * that was no SMTP reply, a SASL error), as the server's, for {@link serverTextIn}: so that
+ * what rewords the library's advice in a message (the CLI's flags for option names) leaves
+ * them as they came. Returns `err`. Only for an error's making (an error path: no hot path).
+ */
+export function serverSaid<E extends object>(err: E, ...texts: string[]): E {
+  SERVER_TEXT.set(err, [...(SERVER_TEXT.get(err) ?? []), ...texts.filter((t) => t !== "")]);
+  return err;
+}
+
+/**
+ * The server's words that `err`'s message may quote, as {@link serverSaid} marked them on it
+ * or on its causes (a message often quotes its cause's: "Not connected (...)"), each also
+ * with its control characters escaped (as an error's message shows them); none for an error
+ * not marked.
+ */
+export function serverTextIn(err: unknown): string[] {
+  const found: string[] = [];
+  // a few causes deep: a chain is short, and one that loops must end
+  for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    for (const t of SERVER_TEXT.get(e) ?? []) {
+      const escaped = escapeControl(t);
+      found.push(...(escaped === t ? [t] : [t, escaped]));
+    }
+  }
+  return found;
+}
 
 /**
  * How the error a 421 closes the connection with (`closedBy421` in errors.ts) begins its

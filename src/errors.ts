@@ -9,7 +9,7 @@ import type { TimeoutPhase } from "./constants.js";
 import { CLOSED_BY_421, escapeControl } from "./error-text.js";
 import type { SMTPReply } from "./protocol/reply.js";
 
-export { describeType, describeValue, escapeControl, quoted, timedOutAfter, timeoutUnitHint } from "./error-text.js";
+export { describeType, describeValue, escapeControl, quoted, serverSaid, serverTextIn, timedOutAfter, timeoutUnitHint } from "./error-text.js";
 
 /**
  * Whether the message of a call that failed may have reached anyone (see

@@ -24,6 +24,7 @@
 
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { serverSaid } from "../error-text.js";
 import { describeValue, SMTPAuthenticationError, SMTPException } from "../errors.js";
 import { checkCredential, checkPassword, checkUser, saslName } from "./credentials.js";
 import { computedLocally, credentialsUnfit, type ChannelBindingType } from "./mechanism.js";
@@ -121,8 +122,8 @@ const derive = (password: Buffer, salt: Buffer, iterations: number): Promise<Buf
 const PLUS_NAME = "SCRAM-SHA-256-PLUS";
 
 /** Throws the mechanism's `SMTPAuthenticationError` (code of the reply that carried the fault). */
-function fail(name: string, message: string, code = 334): never {
-  throw new SMTPAuthenticationError(code, `${name}: ${message}`);
+function fail(name: string, message: string, code = 334, serverText = ""): never {
+  throw serverSaid(new SMTPAuthenticationError(code, `${name}: ${message}`), serverText);
 }
 
 const hmac = (key: Buffer, data: string): Buffer => createHmac("sha256", key).update(data, "utf8").digest();
@@ -232,7 +233,7 @@ class ScramExchange implements SASLExchange {
 
   #verify(serverFinal: string): Buffer {
     const [first] = attributes(serverFinal);
-    if (first?.[0] === "e=") fail(this.#name, `the server reported an error: ${first[1]}`);
+    if (first?.[0] === "e=") fail(this.#name, `the server reported an error: ${first[1]}`, 334, first[1]);
     if (first?.[0] !== "v=" || !/^[A-Za-z0-9+/]+={0,2}$/.test(first[1])) fail(this.#name, "malformed server-final-message");
     const got = Buffer.from(first[1], "base64");
     const expected = this.#expectedSignature ?? fail(this.#name, "server-final-message before server-first");

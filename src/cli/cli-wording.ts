@@ -4,7 +4,7 @@
  * (a reply's text) are kept as they came, never turned into advice nor given any. Pure.
  * @module
  */
-import { TIMEOUT_UNIT_HINT } from "../error-text.js";
+import { withoutTimeoutUnitHint } from "../error-text.js";
 import type { TlsMode } from "./args.js";
 
 /** The library's advice for a password it would not send in clear, as {@link cliWording} words it. */
@@ -43,8 +43,6 @@ const CLI_WORDING: readonly [string | RegExp, string][] = [
   ["tls.ca", "--ca-file"],
   ["use SMTP_SSL", "use --ssl"],
   ["localHostname", "--helo"],
-  // a timeout under a second: the library's hint names Python's seconds; --timeout's own words say ms
-  [TIMEOUT_UNIT_HINT, ""],
 ];
 
 /** `message`, the library's words only, with the library's option names replaced by the CLI's flags. */
@@ -52,7 +50,8 @@ export function cliWording(message: string): string {
   let text = message;
   // the replacements hold no "$" pattern
   for (const [library, flag] of CLI_WORDING) text = text.replaceAll(library, flag);
-  return text;
+  // a timeout under a second: the library's hint names Python's seconds; --timeout's own words say ms
+  return withoutTimeoutUnitHint(text);
 }
 
 /**
@@ -74,17 +73,27 @@ function advice(text: string, tlsMode: TlsMode | undefined): string {
 
 /**
  * `description`, a library error's line, in the CLI's words ({@link advice}), except for the
- * server's own words in it (a reply's code and text: the first of `server`, the forms they
- * may take, found in `description`, at its first place), kept as they came: a reply saying
- * "use SMTP_SSL" or "use --ssl" is the server's, and no advice of the CLI's.
+ * server's own words in it, kept as they came: each of `server` (a reply's code and text, a
+ * line quoted back, in the forms they may take), at the first place it is found in
+ * `description`. A reply saying "use SMTP_SSL" or "use --ssl" is the server's, and no advice
+ * of the CLI's.
  */
 export function cliAdvice(description: string, server: readonly string[], tlsMode?: TlsMode): string {
+  const kept: [number, number][] = [];
   for (const words of server) {
     const at = words === "" ? -1 : description.indexOf(words);
-    if (at < 0) continue;
-    return `${advice(description.slice(0, at), tlsMode)}${words}${advice(description.slice(at + words.length), tlsMode)}`;
+    if (at >= 0) kept.push([at, at + words.length]);
   }
-  return advice(description, tlsMode);
+  kept.sort((a, b) => a[0] - b[0]);
+  let said = "";
+  let from = 0;
+  for (const [start, end] of kept) {
+    if (end <= from) continue; // within words already kept
+    const at = Math.max(start, from);
+    said += `${advice(description.slice(from, at), tlsMode)}${description.slice(at, end)}`;
+    from = end;
+  }
+  return said + advice(description.slice(from), tlsMode);
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from "../index.js";
 import { MAX_REPLY_LINE_BYTES } from "../constants.js";
 import { errorCode, escapeControl, isClosing421 } from "../errors.js";
-import { CLOSED_BY_421 } from "../error-text.js";
+import { CLOSED_BY_421, serverTextIn } from "../error-text.js";
 import { LINE_TOO_LONG } from "../protocol/reply.js";
 import type { ConnectTarget, TlsMode } from "./args.js";
 import { cliAdvice } from "./cli-wording.js";
@@ -173,7 +173,7 @@ export async function quitWithin(client: Client, ms = QUIT_WAIT_MS): Promise<str
  * SMTP server LHLO (over a Unix socket, `socket`, LMTP only: SMTP goes over TCP).
  */
 export function describeError(err: unknown, lmtp?: boolean, tlsMode?: TlsMode, socket = false): string {
-  const said = cliAdvice(describeLibraryError(err), serverWords(err), tlsMode);
+  const said = cliAdvice(describeLibraryError(err), [...serverWords(err), ...serverTextIn(err)], tlsMode);
   return said + (lmtp === undefined ? "" : protocolHint(err, lmtp, tlsMode, socket));
 }
 
@@ -186,7 +186,8 @@ export function describeTargetError(err: unknown, target: ConnectTarget): string
  * The server's own words in {@link describeLibraryError}'s line for `err`, in the forms they
  * may take there (a reply's code and text; in the error's message, control characters
  * escaped), which no wording may change; none when it has none. A challenge (334) the library
- * gave up on is its own words, the server's after "; server: ".
+ * gave up on is its own words, the server's after "; server: ". (The server's words that a
+ * library message quotes in its own, the library marks: `serverTextIn`.)
  */
 function serverWords(err: unknown): string[] {
   const closed = closing421(err);

@@ -11,7 +11,7 @@ import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism
 import { isComputedLocally, isCredentialsUnfit } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
-import { escapeControl, hungUp, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected, timeoutUnitHint } from "../errors.js";
+import { escapeControl, hungUp, serverSaid, serverTextIn, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected, timeoutUnitHint } from "../errors.js";
 import { ExchangeSecrets, type Secrets } from "../protocol/auth-echo.js";
 import { splitMechanisms } from "../protocol/ehlo.js";
 import { isIncomplete, type SMTPReply } from "../protocol/reply.js";
@@ -206,7 +206,7 @@ async function exchange(io: AuthIO, ex: Exchange, opts: AuthenticateOptions, mec
       // no `*` can be sent.
       if (io.signal?.aborted === true) throw err;
       await cancel(io, secrets.list);
-      if (err instanceof SMTPAuthenticationError && err.command === undefined) throw fail(err.smtpCode, err.smtpError, err.details ?? ex.details());
+      if (err instanceof SMTPAuthenticationError && err.command === undefined) throw serverSaid(fail(err.smtpCode, err.smtpError, err.details ?? ex.details()), ...serverTextIn(err));
       throw err;
     }
     if (answer === TIMED_OUT) {
@@ -288,7 +288,7 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
   try {
     exchange.finish?.();
   } catch (err) {
-    if (err instanceof SMTPAuthenticationError) throw new SMTPAuthenticationError(err.smtpCode, err.smtpError, { command });
+    if (err instanceof SMTPAuthenticationError) throw serverSaid(new SMTPAuthenticationError(err.smtpCode, err.smtpError, { command }), ...serverTextIn(err));
     throw err;
   }
   return reply;
@@ -373,7 +373,8 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
  * the close is seen in time: the last refusal, with the close as `cause`.
  */
 function refusalThenClose(refusal: SMTPAuthenticationError, closed: SMTPServerDisconnected): SMTPAuthenticationError {
-  return new SMTPAuthenticationError(refusal.smtpCode, refusal.smtpError, { command: refusal.command, details: refusal.details, cause: closed });
+  const again = new SMTPAuthenticationError(refusal.smtpCode, refusal.smtpError, { command: refusal.command, details: refusal.details, cause: closed });
+  return serverSaid(again, ...serverTextIn(refusal));
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { serverSaid } from "../error-text.js";
 import { SMTPServerDisconnected, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
@@ -220,9 +221,9 @@ function answeredEarly(conv: Conversation, { slots, command }: CountedBytes): vo
   const slot = slots.find((s) => s.reply === undefined || (s.reply.code >= 200 && s.reply.code < 300));
   const reply = slot?.reply;
   if (slot === undefined || reply === undefined) return;
-  const close = new SMTPServerDisconnected(
+  const close = serverSaid(new SMTPServerDisconnected(
     `Connection closed: the server answered ${slot.command} (${reply.code} ${reply.message}) before its bytes were all sent`,
-  );
+  ), reply.message);
   conv.channel.destroy(close);
   throw answeredUnread(reply, command, close);
 }

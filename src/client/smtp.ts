@@ -7,7 +7,7 @@
 
 import type * as tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
-import { heloAfterRefusal, hungUp, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { heloAfterRefusal, hungUp, serverSaid, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { isPositiveCompletion, type SMTPReply } from "../protocol/reply.js";
@@ -187,9 +187,10 @@ export class SMTP extends SMTPTransactions {
         throw new SMTPServerDisconnected(`${err.message}: ${where} closed the connection before its greeting`, { cause: err });
       }
       if (err instanceof SMTPServerDisconnected || err instanceof SMTPConnectError || !(err instanceof SMTPException)) throw err;
-      // a reply that is not SMTP has code -1, said once (by this error), not twice
-      const why = err instanceof SMTPResponseException && err.smtpCode < 0 ? err.smtpError : err.message;
-      throw new SMTPConnectError(-1, `Invalid greeting from ${where}: ${why}`, { cause: err });
+      // a reply that is not SMTP has code -1, said once (by this error), not twice; `why` then quotes the server's line
+      const notSMTP = err instanceof SMTPResponseException && err.smtpCode < 0;
+      const why = notSMTP ? err.smtpError : err.message;
+      throw serverSaid(new SMTPConnectError(-1, `Invalid greeting from ${where}: ${why}`, { cause: err }), notSMTP ? why : "");
     }
     if (reply.code !== 220) {
       channel.destroy();

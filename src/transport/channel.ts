@@ -7,6 +7,7 @@
 
 import type * as tls from "node:tls";
 import type { TimeoutPhase } from "../constants.js";
+import { serverSaid } from "../error-text.js";
 import { closedBy421, SMTPServerDisconnected, SMTPTimeoutError } from "../errors.js";
 import { countLines } from "../protocol/bytes.js";
 import type { ReplyLimits, SMTPReply } from "../protocol/reply.js";
@@ -260,9 +261,9 @@ export class Channel {
     // and it may never answer the end. Only "." ends DATA mode, which would deliver the
     // message truncated: the connection goes (the pending write then fails with this close).
     this.#body = "answered";
-    this.destroy(new SMTPServerDisconnected(
+    this.destroy(serverSaid(new SMTPServerDisconnected(
       `Connection closed: the server replied (${reply.code} ${reply.message}) while the message was still being sent`,
-    ));
+    ), reply.message));
   }
 
   /**

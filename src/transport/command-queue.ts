@@ -7,6 +7,7 @@
  * @module
  */
 
+import { serverSaid } from "../error-text.js";
 import { closedBy421, SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError, timedOutAfter } from "../errors.js";
 import { isIncomplete, ReplyParser, type ReplyLimits, type SMTPReply } from "../protocol/reply.js";
 import { Fifo } from "./fifo.js";
@@ -54,7 +55,7 @@ export const PRELIMINARY = "a preliminary reply: the replies after it would reac
  * step with the server (`why` says how): an SMTPServerDisconnected that names both.
  */
 export function outOfStep(command: string, reply: SMTPReply, why: string): SMTPServerDisconnected {
-  return new SMTPServerDisconnected(`Connection closed: the server answered ${command} with "${reply.code} ${reply.message}", ${why}`);
+  return serverSaid(new SMTPServerDisconnected(`Connection closed: the server answered ${command} with "${reply.code} ${reply.message}", ${why}`), reply.message);
 }
 
 /** Matches replies to commands in order. */

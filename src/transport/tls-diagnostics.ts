@@ -267,8 +267,13 @@ export function notSMTPTLSMessage(host: string, port: number, answer: string, co
   return `TLS handshake with ${endpoint(host, port)} failed: it answered in plain text, ${notSMTPVerdict(answer)} (${code})`;
 }
 
+/** `answer`, a server's line that is no SMTP reply, quoted as the messages above quote it (the server's words in them). */
+export function quotedAnswer(answer: string): string {
+  return quoted(answer, 80);
+}
+
 /** `answer` quoted, and what it says of the server: it is no SMTP reply, so check the host and port. */
 function notSMTPVerdict(answer: string): string {
   const what = /^HTTP\/\d/.test(answer) ? "an HTTP server, not an SMTP server" : "not an SMTP server";
-  return `${quoted(answer, 80)}, which is no SMTP reply: this looks like ${what}. Check the host and port`;
+  return `${quotedAnswer(answer)}, which is no SMTP reply: this looks like ${what}. Check the host and port`;
 }

@@ -17,7 +17,8 @@ import * as tls from "node:tls";
 import { errorCode, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../errors.js";
 import { endpoint } from "./endpoint.js";
 import { sourceBinding, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
-import { answeredInPlainText, implicitTLSPortMessage, notSMTPPortMessage, notSMTPTLSMessage } from "./tls-diagnostics.js";
+import { serverSaid } from "../error-text.js";
+import { answeredInPlainText, implicitTLSPortMessage, notSMTPPortMessage, notSMTPTLSMessage, quotedAnswer } from "./tls-diagnostics.js";
 import { connectChannel } from "./trace.js";
 
 /** Milliseconds without a greeting byte before probing (real servers greet within ms). */
@@ -247,7 +248,7 @@ export function greetingOrTLSDiagnosis<T>(greeting: Promise<T>, target: TLSProbe
       // outweighs whatever the second connection saw: it is awaited.
       if (found === "unknown" || found === "silent" || target.heard?.() === true) return;
       const message = found === "tls" ? implicitTLSPortMessage(target.host, target.port, target.lmtp === true) : notSMTPPortMessage(target.host, target.port, found.notSMTP);
-      finish(() => reject(new SMTPConnectError(-1, message, { command: "the greeting" })));
+      finish(() => reject(serverSaid(new SMTPConnectError(-1, message, { command: "the greeting" }), ...(found === "tls" ? [] : [quotedAnswer(found.notSMTP)]))));
     };
     const timer = setTimeout(() => {
       try {
@@ -278,6 +279,6 @@ export async function diagnosePlainTextPeer(err: unknown, options: OpenOptions):
   const localAddress = options.sourceAddress?.host;
   const found = await probePort({ host, port, owner, timeout: Math.min(TLS_PROBE_TIMEOUT, options.timeout), ...(localAddress ? { localAddress } : {}) }, options.signal);
   options.signal?.throwIfAborted();
-  if (typeof found === "object") throw new SMTPException(notSMTPTLSMessage(host, port, found.notSMTP, errorCode(cause)), { cause });
+  if (typeof found === "object") throw serverSaid(new SMTPException(notSMTPTLSMessage(host, port, found.notSMTP, errorCode(cause)), { cause }), quotedAnswer(found.notSMTP));
   throw err;
 }
