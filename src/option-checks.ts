@@ -6,7 +6,10 @@
  * @module
  */
 
-import * as tls from "node:tls";
+// The default export for the calls, which tests instrument (tls.createSecureContext); the
+// types by name, so that the declarations need no default import (esModuleInterop).
+import tls from "node:tls";
+import type { ConnectionOptions, SecureContext, SecureContextOptions } from "node:tls";
 import { domainToASCII } from "node:url";
 import { describeValue } from "./errors.js";
 import { isAscii } from "./protocol/commands.js";
@@ -83,13 +86,13 @@ export function checkFunction(options: Readonly<Record<string, unknown>>, key: s
 const NOT_CONTEXT_KEYS = new Set(["servername", "checkServerIdentity", "rejectUnauthorized", "session", "ALPNProtocols", "minDHSize"]);
 
 /** The TLS contexts built here from a caller's options (not a caller's own `secureContext`). */
-const builtContexts = new WeakSet<tls.SecureContext>();
+const builtContexts = new WeakSet<SecureContext>();
 
 /**
  * True when `context` was built here from the caller's TLS options (`minVersion`,
  * `maxVersion` and the rest are then what it uses), not given by the caller as their own.
  */
-export function isBuiltContext(context: tls.SecureContext): boolean {
+export function isBuiltContext(context: SecureContext): boolean {
   return builtContexts.has(context);
 }
 
@@ -97,7 +100,7 @@ export function isBuiltContext(context: tls.SecureContext): boolean {
  * The TLS context {@link checkTLSOptions} built from an options object, with a copy of the
  * values it was built from (see {@link snapshot}): used only while the object still holds those values.
  */
-const checkedContexts = new WeakMap<object, { readonly context: tls.SecureContext; readonly values: Readonly<Record<string, unknown>> }>();
+const checkedContexts = new WeakMap<object, { readonly context: SecureContext; readonly values: Readonly<Record<string, unknown>> }>();
 
 /** The options in `options` that go into a TLS context: not {@link NOT_CONTEXT_KEYS}, without `null`s. */
 function contextEntries(options: Readonly<Record<string, unknown>>): [string, unknown][] {
@@ -165,7 +168,7 @@ function isPlainObject(value: object): boolean {
  * @throws TypeError, with Node's error as `cause`, for options it cannot build a context
  * from (changed since the check: a key replaced by one that cannot be read).
  */
-function checkedContext(options: tls.ConnectionOptions): tls.SecureContext | undefined {
+function checkedContext(options: ConnectionOptions): SecureContext | undefined {
   const checked = checkedContexts.get(options);
   if (checked !== undefined && unchanged(options as Record<string, unknown>, checked.values)) return checked.context;
   const built = buildContext(options as Record<string, unknown>, "tls");
@@ -180,7 +183,7 @@ function checkedContext(options: tls.ConnectionOptions): tls.SecureContext | und
  * do not go into a context (`servername`, `checkServerIdentity`, `rejectUnauthorized`, ...)
  * apply as they are now. @throws TypeError as `checkedContext` does.
  */
-export function withCheckedContext(options: tls.ConnectionOptions): tls.ConnectionOptions {
+export function withCheckedContext(options: ConnectionOptions): ConnectionOptions {
   const context = checkedContext(options);
   return context === undefined ? options : { ...options, secureContext: context };
 }
@@ -199,12 +202,12 @@ function unchanged(options: Readonly<Record<string, unknown>>, values: Readonly<
  * one), and options with nothing that goes into a context (the usual case: no tls options
  * at all) leave it to Node. @throws TypeError, with Node's error as `cause`.
  */
-function buildContext(options: Readonly<Record<string, unknown>>, what: string): { context: tls.SecureContext; values: Record<string, unknown> | undefined } | undefined {
+function buildContext(options: Readonly<Record<string, unknown>>, what: string): { context: SecureContext; values: Record<string, unknown> | undefined } | undefined {
   if (options["secureContext"] !== undefined && options["secureContext"] !== null) return undefined;
   const given = withoutNulls(options);
   if (Object.keys(given).every((key) => NOT_CONTEXT_KEYS.has(key))) return undefined;
   try {
-    const context = tls.createSecureContext(given as tls.SecureContextOptions);
+    const context = tls.createSecureContext(given as SecureContextOptions);
     builtContexts.add(context);
     return { context, values: snapshot(options) };
   } catch (err) {

@@ -13,7 +13,7 @@
 
 import net from "node:net";
 import { Duplex } from "node:stream";
-import * as tls from "node:tls";
+import tls from "node:tls";
 import { errorCode, SMTPConnectError, SMTPException, SMTPTimeoutError } from "../errors.js";
 import { endpoint } from "./endpoint.js";
 import { sourceBinding, tlsOptionsFor, type OpenOptions } from "./socket-open.js";
