@@ -62,14 +62,14 @@ export interface AcceptingServer {
 /**
  * A {@link lineServer} that accepts everything in lock-step (no extensions: EHLO gets a
  * plain 250), answers QUIT with 221 and a close (or hands it to `quit`), and records each
- * MAIL line.
+ * MAIL line. `endOfData` is its reply to the end of a message.
  */
-export async function acceptingServer(quit: (sock: net.Socket) => void = (sock) => sock.end("221 bye\r\n")): Promise<AcceptingServer> {
+export async function acceptingServer(quit: (sock: net.Socket) => void = (sock) => sock.end("221 bye\r\n"), endOfData = "250 queued"): Promise<AcceptingServer> {
   const mails: string[] = [];
   const inData = new WeakSet<net.Socket>();
   const server = await lineServer((sock, line) => {
     if (inData.has(sock)) {
-      if (line === ".") { inData.delete(sock); sock.write("250 queued\r\n"); }
+      if (line === ".") { inData.delete(sock); sock.write(`${endOfData}\r\n`); }
       return;
     }
     const verb = line.split(/[ :]/)[0]!.toUpperCase();
