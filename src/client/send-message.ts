@@ -102,7 +102,8 @@ function messageBytes(msg: MessageInput): Uint8Array {
  *   an address (given, or in a header that is read) cannot be parsed or holds CR, LF or NUL,
  *   or when a given recipient is blank (`""`, `"<>"`: no RCPT TO:<>), or when a Bcc or
  *   Resent-Bcc field follows a line that ended the header section without an empty line
- *   (it would be sent as text: see `fieldAfterHeaderSection`).
+ *   (it would be sent as text: see `fieldAfterHeaderSection`), or is followed by one (a
+ *   wrapped address without its leading blank, which would be sent as text).
  */
 export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[], binary = false): PreparedMessage {
   const raw = messageBytes(msg);
@@ -115,6 +116,12 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
     throw new TypeError(`the message's header section ends at a line that is not a header field (${quoted(unseparatedLine(data, section.bodyStart), 60)}), so its ${blind} field after that line would be sent to every recipient as message text: fix that line, or put an empty line before the body`);
   }
   const prefix = resentPrefix(section);
+  // A Bcc value wrapped onto a line without its leading blank: that line ends the header
+  // section, and would go to every recipient as body text (a blind address, likely).
+  const last = section.unseparated === true ? section.fields.at(-1) : undefined;
+  if (last !== undefined && last.end === section.bodyStart && BLIND_FIELDS.has(last.key)) {
+    throw new TypeError(`the message's header section ends where its ${last.name} field is followed by a line that is neither a header field nor its continuation (${quoted(unseparatedLine(data, section.bodyStart), 60)}), so that line would be sent to every recipient as message text: indent it (a wrapped line starts with a space or tab), or put an empty line before the body`);
+  }
   const names = prefix === "" ? ["Sender", "From"] : ["Resent-Sender", "Resent-From"];
 
   let sender: string;

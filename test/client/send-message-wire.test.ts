@@ -186,6 +186,24 @@ S: 250 queued
   });
 });
 
+test("sendMessage: a Bcc whose wrapped address line has no leading blank is a TypeError with nothing sent, never that address sent to every recipient as body text", async () => {
+  // The line after the Bcc is no field and no continuation: it ends the header section, the
+  // Bcc field above it is removed, and the line itself (a blind recipient) would be body text.
+  const broken = [
+    "From: a@x.test\r\nTo: b@y.test\r\nBcc: hidden@z.test,\r\nsecret@z.test\r\nSubject: hi\r\n\r\nhi\r\n",
+    "From: a@x.test\nTo: b@y.test\nbcc: hidden@z.test,\n  more@z.test,\nsecret@z.test\n\nhi\n",
+    "From: a@x.test\r\nTo: b@y.test\r\nResent-Date: x\r\nResent-From: a@x.test\r\nResent-To: b@y.test\r\nResent-Bcc: hidden@z.test,\r\nsecret@z.test", // no body at all
+  ];
+  await withScript(GREET, async (client) => {
+    for (const msg of broken) {
+      for (const [from, to] of [[undefined, undefined], ["a@x.test", ["b@y.test"]]] as const) {
+        await assert.rejects(client.sendMessage(msg, from, to), (err: unknown) =>
+          err instanceof TypeError && /its (Bcc|bcc|Resent-Bcc) field is followed by a line that is neither a header field nor its continuation \("secret@z\.test"\)/.test(err.message));
+      }
+    }
+  });
+});
+
 test("sendMessage: a Bcc after a line that ends the header section (no field, no empty line) is a TypeError with nothing sent, never body text sent to every recipient", async () => {
   const broken = [
     "From: a@x.test\r\nTo: b@y.test\r\nX Mailer: 1\r\nBcc: hidden@z.test\r\n\r\nhi\r\n", // a space in a field name
