@@ -186,6 +186,8 @@ class ScramExchange implements SASLExchange {
       throw new SMTPException(`${PLUS_NAME} needs a channel binding: ${plus === "tls-exporter" ? "a TLS 1.3 connection (RFC 9266 tls-exporter)" : "a TLS connection whose server certificate's signature names one hash (RFC 5929 tls-server-end-point)"}`);
     }
     this.#user = prepared(checkUser(credentials), "user name");
+    // RFC 5802 §5.1: `n=` is a saslname, 1 character or more; a client SHOULD abort on an empty one.
+    if (this.#user === "") throw credentialsUnfit(new TypeError("user name is empty: SCRAM needs one (RFC 5802 §5.1)"));
     this.#password = prepared(checkPassword(credentials), "password");
     const authzid = credentials.authzid === undefined ? "" : checkCredential(credentials.authzid, "authorization identity");
     const flag = plus !== null ? `p=${plus}` : binding !== undefined && context.advertised !== undefined && !context.advertised.has(PLUS_NAME) ? "y" : "n";
@@ -254,7 +256,7 @@ class ScramExchange implements SASLExchange {
  * type `options.channelBinding`, default `tls-exporter`); `options.nonce` fixes the client
  * nonce (for test vectors only); `options.minIterations` the lowest iteration count
  * accepted (default 4096). `start()` throws `TypeError` for credentials SASLprep
- * refuses, and for PLUS `SMTPException` when the connection has no channel binding of
+ * refuses or an empty user name, and for PLUS `SMTPException` when the connection has no channel binding of
  * that type. The exchange throws `SMTPAuthenticationError` for a
  * malformed or hostile server message (an iteration count out of range included), a server error (`e=`, such as
  * `channel-bindings-dont-match`), or a server signature that is wrong or missing.

@@ -83,6 +83,9 @@ export interface MechanismChoiceOptions extends AuthenticateOptions {
   registry?: AuthRegistry;
 }
 
+/** Replies to AUTH that ask for TLS first: 530 ("Must issue a STARTTLS command first"), RFC 4954 §6's 538. */
+const ENCRYPTION_REQUIRED: readonly number[] = [530, 538];
+
 /** The names that reveal the password or token to anyone watching the link. */
 const REVEALING = new Set(["PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"]);
 
@@ -308,7 +311,8 @@ function bindingType(mech: SASLMechanism): ChannelBindingType {
  * skipping token mechanisms without a token, password ones without a password,
  * channel-binding ones (SCRAM-SHA-256-PLUS) on a connection without a binding (only TLS
  * 1.3 has one), ones that cannot carry the caller's `authzid` when one is given (all but
- * PLAIN and SCRAM: they would log in as `user` itself), revealing ones on an insecure link unless `allowInsecure`,
+ * PLAIN and SCRAM: they would log in as `user` itself), revealing ones on an insecure link unless `allowInsecure`
+ * (and on any unencrypted one once the server answered an AUTH with 530 or 538, TLS required),
  * and ones that cannot carry the credentials (SCRAM, for a password SASLprep refuses). Resolves
  * to the 235 reply.
  *
@@ -324,6 +328,9 @@ function bindingType(mech: SASLMechanism): ChannelBindingType {
 export async function login(io: AuthIO, advertised: string, creds: AuthCredentials, opts: MechanismChoiceOptions = {}): Promise<SMTPReply> {
   const offered = new Set(splitMechanisms(advertised));
   const insecure = insecureLink(io, opts);
+  // Set once the server refused an AUTH in clear for want of TLS (530, 538): no mechanism
+  // after that may write the password or token in clear (it would be refused all the same).
+  let tlsDemanded = false;
   const refusedAsInsecure: string[] = [];
   const unbound: SASLMechanism[] = [];
   let lastError: SMTPAuthenticationError | undefined;
@@ -336,7 +343,7 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
       continue;
     }
     if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) continue;
-    if (revealsSecret(mech.name, mech.revealsSecret) && insecure) {
+    if (revealsSecret(mech.name, mech.revealsSecret) && (insecure || tlsDemanded)) {
       refusedAsInsecure.push(mech.name);
       continue;
     }
@@ -357,6 +364,7 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
       if (lastError !== undefined && hungUp(err)) throw refusalThenClose(lastError, err);
       if (!(err instanceof SMTPAuthenticationError) || [421, 334, 235].includes(err.smtpCode) || mech.needsChannelBinding === true || io.signal?.aborted === true) throw err;
       lastError = err;
+      if (ENCRYPTION_REQUIRED.includes(err.smtpCode) && !io.encrypted) tlsDemanded = true;
     }
   }
   if (lastError !== undefined) throw lastError;

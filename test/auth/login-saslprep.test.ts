@@ -39,3 +39,12 @@ test("login(): on a plain-text link, SCRAM unfit and PLAIN refused as insecure: 
   await assert.rejects(login(io, "SCRAM-SHA-256 PLAIN", { user: "u", password: "pass\tword" }), /Refusing AUTH PLAIN to smtp\.example\.net: the connection is not encrypted/);
   assert.deepEqual(io.sent, []);
 });
+
+test("SCRAM-SHA-256 with an empty user name: TypeError, nothing sent (RFC 5802 §5.1: n= names at least one character); login() goes on to the next mechanism", async () => {
+  const scramOnly = new FakeIO([], { encrypted: true });
+  await assert.rejects(login(scramOnly, "SCRAM-SHA-256", { user: "", password: "p" }), { name: "TypeError", message: /user name is empty/ });
+  assert.deepEqual(scramOnly.sent, []);
+  const io = new FakeIO([`334 ${b64("<1.2@mx.test>")}`, "235 2.7.0 ok"], { encrypted: true });
+  assert.equal((await login(io, "SCRAM-SHA-256 CRAM-MD5", { user: "", password: "p" })).code, 235);
+  assert.deepEqual(io.sent[0], "AUTH CRAM-MD5");
+});

@@ -201,3 +201,15 @@ test("registry: a mechanism registered before itself keeps its place (making one
   reg.register(plainMechanism, { before: "plain" });
   assert.deepEqual(reg.names(), once);
 });
+
+test("login: an OAuth token on an insecure link: OAUTHBEARER and XOAUTH2 refused by name, nothing sent, the token function never called", async () => {
+  let calls = 0;
+  const io = new FakeIO([], { encrypted: false, host: "smtp.example.net" });
+  await assert.rejects(login(io, "XOAUTH2 OAUTHBEARER", { user: "u", token: () => { calls++; return "tok"; } }), (err: unknown) => {
+    assert.ok(err instanceof SMTPException && !(err instanceof SMTPAuthenticationError));
+    assert.match(err.message, /Refusing AUTH OAUTHBEARER, XOAUTH2 to smtp\.example\.net: the connection is not encrypted/);
+    return true;
+  });
+  assert.deepEqual(io.sent, []);
+  assert.equal(calls, 0);
+});

@@ -1,7 +1,8 @@
 /**
  * Answers a caller supplies that the exchange must handle: an auth object that answers a
  * challenge with `null` (the empty answer), and an OAuth token function that resolves to
- * something other than a string (a TypeError before anything is sent).
+ * something other than a string (a TypeError before anything is sent); and a challenge a
+ * server splits over the lines of a multi-line 334.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -9,6 +10,7 @@ import { authenticate, authenticateWith } from "../../src/client/authenticate.js
 import type { TokenSource } from "../../src/auth/mechanism.js";
 import { oauthBearerMechanism } from "../../src/auth/oauthbearer.js";
 import { xoauth2Mechanism } from "../../src/auth/xoauth2.js";
+import { cramMd5Mechanism } from "../../src/auth/cram-md5.js";
 import { b64, FakeIO } from "./fake-io.js";
 
 test("authenticate: an auth object answering a challenge with null sends the empty answer (an empty line)", async () => {
@@ -38,3 +40,13 @@ for (const mechanism of [xoauth2Mechanism, oauthBearerMechanism]) {
     }
   });
 }
+
+test("a challenge split over the lines of a multi-line 334 is their text joined as one base64 string (CRAM-MD5, RFC 2195 vector)", async () => {
+  const challenge = b64("<1896.697170952@postoffice.reston.mci.net>");
+  const lines = [challenge.slice(0, 20), challenge.slice(20)];
+  const replies = [{ code: 334, message: lines.join("\n"), lines }, { code: 235, message: "ok", lines: ["ok"] }];
+  const sent: string[] = [];
+  const io = { encrypted: true, loopback: false, host: "h", port: 25, async command(line: string) { sent.push(line); return replies.shift()!; } };
+  assert.equal((await authenticateWith(io, cramMd5Mechanism, { user: "tim", password: "tanstaaftanstaaf" })).code, 235);
+  assert.deepEqual(sent, ["AUTH CRAM-MD5", b64("tim b913a602c7eda7a495b4e6e7334d3890")]);
+});
