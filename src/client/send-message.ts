@@ -12,6 +12,7 @@ import { hasParam, paramValue } from "../protocol/params.js";
 import { checkWellFormed } from "./body.js";
 import {
   fieldAfterHeaderSection,
+  indentedField,
   findRecipients,
   findSender,
   hasEightBitData,
@@ -103,7 +104,8 @@ function messageBytes(msg: MessageInput): Uint8Array {
  *   or when a given recipient is blank (`""`, `"<>"`: no RCPT TO:<>), or when a Bcc or
  *   Resent-Bcc field follows a line that ended the header section without an empty line
  *   (it would be sent as text: see `fieldAfterHeaderSection`), or is followed by one (a
- *   wrapped address without its leading blank, which would be sent as text).
+ *   wrapped address without its leading blank, which would be sent as text), or when a
+ *   Bcc or Resent-Bcc field is on an indented line (see `indentedField`).
  */
 export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[], binary = false): PreparedMessage {
   const raw = messageBytes(msg);
@@ -121,6 +123,12 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   const last = section.unseparated === true ? section.fields.at(-1) : undefined;
   if (last !== undefined && last.end === section.bodyStart && BLIND_FIELDS.has(last.key)) {
     throw new TypeError(`the message's header section ends where its ${last.name} field is followed by a line that is neither a header field nor its continuation (${quoted(unseparatedLine(data, section.bodyStart), 60)}), so that line would be sent to every recipient as message text: indent it (a wrapped line starts with a space or tab), or put an empty line before the body`);
+  }
+  // An indented Bcc (an indented template literal): text of the field above it, or of the
+  // body when no line starts a field, sent to every recipient.
+  const indented = indentedField(data, section, BLIND_FIELDS);
+  if (indented !== null) {
+    throw new TypeError(`the message's ${indented} field is on an indented line, so it is no field but text ${section.fields.length === 0 ? "of the body (the message has no header field: its first line is empty or indented)" : "of the field before it (a line that starts with a space or tab continues that field)"}, sent to every recipient: remove the indentation (a template literal's, say)`);
   }
   const names = prefix === "" ? ["Sender", "From"] : ["Resent-Sender", "Resent-From"];
 

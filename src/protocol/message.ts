@@ -145,6 +145,39 @@ export function fieldAfterHeaderSection(data: Uint8Array, section: HeaderSection
 }
 
 /**
+ * The name of the first field among `keys` (lower-case names) written on an indented line:
+ * in the header section, a continuation line whose text after its leading blanks starts such a
+ * field (`  Bcc: x`, as an indented template literal gives every line but the first); and,
+ * in a message with no header field at all (its first line empty or indented), such a line in
+ * the first block of the body. Either way that "field" is text of another field or of the
+ * body, sent to every recipient. `null` otherwise. Never throws.
+ */
+export function indentedField(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): string | null {
+  const text = asBuffer(data);
+  const noFields = section.fields.length === 0;
+  for (let pos = section.mboxLineEnd; pos < text.length;) {
+    const lf = text.indexOf(LF, pos);
+    const next = lf < 0 ? text.length : lf + 1;
+    const lineEnd = lf < 0 ? text.length : lf > pos && text[lf - 1] === CR ? lf - 1 : lf;
+    if (lineEnd === pos) {
+      // The header section's empty line; with no field, the body's first block is read too.
+      if (pos >= section.bodyStart || !noFields) return null;
+      pos = next;
+      continue;
+    }
+    if (pos >= section.bodyStart && !noFields) return null;
+    let start = pos;
+    while (start < lineEnd && (text[start] === 0x20 || text[start] === 0x09)) start++;
+    if (start > pos || (noFields && pos >= section.bodyStart)) {
+      const nameEnd = fieldNameEnd(text, start, lineEnd);
+      if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase())) return text.toString("latin1", start, nameEnd);
+    }
+    pos = next;
+  }
+  return null;
+}
+
+/**
  * Unfolds a header value (RFC 5322 §2.2.3): every line break (CRLF, CR or LF, or a run of
  * them) followed by a space or tab is removed, the whitespace kept. Idempotent.
  */

@@ -204,6 +204,32 @@ test("sendMessage: a Bcc whose wrapped address line has no leading blank is a Ty
   });
 });
 
+test("sendMessage: a Bcc on an indented line (an indented template literal) is a TypeError with nothing sent, never text sent to every recipient", async () => {
+  const broken = [
+    // Every line after the first continues the From field: the Bcc would go out inside it.
+    `From: a@x.test
+    To: b@y.test
+    Bcc: secret@z.test
+    Subject: hi
+
+    body
+`,
+    // The first line empty: no header field at all, the Bcc would be body text.
+    `
+    From: a@x.test
+    Bcc: secret@z.test
+
+    body
+`,
+  ];
+  await withScript(GREET, async (client) => {
+    for (const msg of broken) {
+      await assert.rejects(client.sendMessage(msg, "a@x.test", ["b@y.test"]), (err: unknown) =>
+        err instanceof TypeError && /the message's Bcc field is on an indented line, so it is no field but text of the (field before it|body)/.test(err.message));
+    }
+  });
+});
+
 test("sendMessage: a Bcc after a line that ends the header section (no field, no empty line) is a TypeError with nothing sent, never body text sent to every recipient", async () => {
   const broken = [
     "From: a@x.test\r\nTo: b@y.test\r\nX Mailer: 1\r\nBcc: hidden@z.test\r\n\r\nhi\r\n", // a space in a field name

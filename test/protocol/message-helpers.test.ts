@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { quotedata } from "../../src/protocol/address.js";
-import { fieldAfterHeaderSection, findRecipients, findSender, hasUtf8Headers, parseHeaderSection } from "../../src/protocol/message.js";
+import { fieldAfterHeaderSection, findRecipients, indentedField, findSender, hasUtf8Headers, parseHeaderSection } from "../../src/protocol/message.js";
 import { paramValue } from "../../src/protocol/params.js";
 
 const latin1 = (text: string): Buffer => Buffer.from(text, "latin1");
@@ -37,6 +37,26 @@ test("fieldAfterHeaderSection: a Bcc after a line that ended the header section 
   assert.equal(fieldAfterHeaderSection(past, parseHeaderSection(past), BLIND), null);
   const separated = Buffer.from("From: a@x.test\r\n\r\nBcc: b@y.test\r\n");
   assert.equal(fieldAfterHeaderSection(separated, parseHeaderSection(separated), BLIND), null);
+});
+
+test("indentedField: a Bcc on an indented line of the header section, or of a message with no field, is named; none elsewhere", () => {
+  const named = (text: string): string | null => {
+    const data = Buffer.from(text);
+    return indentedField(data, parseHeaderSection(data), BLIND);
+  };
+  // An indented template literal: every line after the first continues the From field.
+  assert.equal(named("From: a@x.test\n    To: b@y.test\n    Bcc: c@z.test\n    Subject: hi\n\n    body\n"), "Bcc");
+  assert.equal(named("From: a@x.test\r\nTo: b@y.test\r\n\tresent-bcc : c@z.test\r\n\r\nbody\r\n"), "resent-bcc");
+  // Every line indented: continuations of no field; the first line empty: all of it body.
+  assert.equal(named("    From: a@x.test\n    Bcc: c@z.test\n\n    body\n"), "Bcc");
+  assert.equal(named("\n    From: a@x.test\n    BCC: c@z.test\n\n    body\n"), "BCC");
+  // Byte order mark and mbox line first: the indented Bcc is found all the same.
+  assert.equal(named("\ufeffFrom sender Mon Jan  1 00:00:00 2024\nFrom: a@x.test\n Bcc: c@z.test\n\nbody\n"), "Bcc");
+  // Not indented, a continuation that only mentions Bcc, or past the header section: none.
+  assert.equal(named("From: a@x.test\nBcc: c@z.test\n\nbody\n"), null);
+  assert.equal(named("From: a@x.test\nSubject: re: the list\n Bcc'd to me\n\nbody\n"), null);
+  assert.equal(named("From: a@x.test\n\n    Bcc: c@z.test\n"), null);
+  assert.equal(named("\nbody\n\n    Bcc: c@z.test\n"), null);
 });
 
 test("hasUtf8Headers: true only for 8-bit headers that are UTF-8; the body does not count", () => {
