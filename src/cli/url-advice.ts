@@ -15,6 +15,31 @@ export interface UrlAdviceFlags {
   readonly requireTls?: boolean;
   /** False for a command that does not log in (`probe`, which has no `--user`): a user part is left out, not moved. */
   readonly login?: boolean;
+  /** The TLS-only flags: without a TLS mode (`--ssl` left out as advised), each is a usage error. */
+  readonly caFile?: string;
+  readonly insecure?: boolean;
+  readonly servername?: string;
+}
+
+/** The TLS-only flags given (`--ca-file`, `--insecure`, `--servername`): each needs a TLS mode. */
+export function tlsOnlyFlags(flags: UrlAdviceFlags): string[] {
+  return [
+    ...flags.caFile === undefined ? [] : ["--ca-file"],
+    ...flags.insecure === true ? ["--insecure"] : [],
+    ...flags.servername === undefined ? [] : ["--servername"],
+  ];
+}
+
+/**
+ * The advice to leave out `--ssl` for LMTP (which has no implicit TLS: `why` says so), when
+ * TLS-only flags (`only`, see {@link tlsOnlyFlags}) were given with it: "without --ssl" alone,
+ * followed, is another usage error ("--ca-file applies to TLS only"), so the advice names all
+ * there is to change: `--require-tls` (STARTTLS) instead of `--ssl`, or, for no TLS, those
+ * flags left out too. Undefined when none was given (plain "without --ssl" works then).
+ */
+export function lmtpInsteadOfSsl(only: readonly string[], why: string): string | undefined {
+  if (only.length === 0) return undefined;
+  return `--require-tls instead of --ssl (${why}, and ${listed(only)} ${only.length === 1 ? "needs" : "need"} TLS; or, for no TLS, without ${listed(["--ssl", ...only])})`;
 }
 
 /** Where a user and password in a server value go: `--user` and `--password-env`, or nowhere for a command that does not log in. */
@@ -22,6 +47,11 @@ export function userAdvice(flags: UrlAdviceFlags): string {
   return flags.login === false
     ? "probe does not log in: leave the user and password out (a command line is readable by every local user)"
     : "a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)";
+}
+
+/** `names` as a list in words: "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
 }
 
 /**
@@ -68,6 +98,9 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
     ...flags.lmtp === true ? [] : ["with --lmtp"],
     ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
   ];
+  // --ssl with a TLS-only flag: "without --ssl" alone would leave that flag without a TLS mode
+  const instead = kind === "lmtp" && flags.ssl === true ? lmtpInsteadOfSsl(tlsOnlyFlags(flags), "smtplib speaks LMTP over TLS only with STARTTLS") : undefined;
+  if (instead !== undefined) lmtp.splice(0, lmtp.length, `with ${flags.lmtp === true ? "" : "--lmtp and "}${instead}`);
   return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
 }
 
