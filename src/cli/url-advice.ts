@@ -49,6 +49,17 @@ export function userAdvice(flags: UrlAdviceFlags): string {
     : "a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)";
 }
 
+/**
+ * The advice for TLS-only flags (`only`, see {@link tlsOnlyFlags}) given without a TLS mode,
+ * to follow other advice that names none (`--lmtp` for a socket path or an `lmtp://` URL): a
+ * TLS mode to add (`modes`, as "with" or "and" would follow), or, for no TLS, those flags left out; so that the advice,
+ * followed, does not meet "--ca-file applies to TLS only". Empty when none was given.
+ */
+export function tlsModeFor(only: readonly string[], modes: string): string {
+  if (only.length === 0) return "";
+  return `${modes} (${listed(only)} ${only.length === 1 ? "needs" : "need"} TLS; or, for no TLS, without ${listed(only)})`;
+}
+
 /** `names` as a list in words: "a", "a and b", "a, b and c". */
 function listed(names: readonly string[]): string {
   return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
@@ -101,7 +112,11 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
   // --ssl with a TLS-only flag: "without --ssl" alone would leave that flag without a TLS mode
   const instead = kind === "lmtp" && flags.ssl === true ? lmtpInsteadOfSsl(tlsOnlyFlags(flags), "smtplib speaks LMTP over TLS only with STARTTLS") : undefined;
   if (instead !== undefined) lmtp.splice(0, lmtp.length, `with ${flags.lmtp === true ? "" : "--lmtp and "}${instead}`);
-  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
+  // no TLS mode given nor advised, with a TLS-only flag: name one, or leaving the flag out
+  const noMode = !secure && flags.ssl !== true && flags.starttls !== true && flags.requireTls !== true;
+  const mode = noMode ? tlsModeFor(tlsOnlyFlags(flags), kind === "lmtp" || flags.lmtp === true ? "--require-tls or --starttls" : "--require-tls, --starttls or --ssl") : "";
+  const withMode = mode === "" ? "" : lmtp.length === 0 ? ` with ${mode}` : `, and ${mode}`;
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${withMode}${user}`);
 }
 
 /**

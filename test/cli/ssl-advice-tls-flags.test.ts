@@ -92,3 +92,25 @@ test("a host name that is a Unix socket here, with --ssl and --ca-file: the hint
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a TLS-only flag without a TLS mode, with a socket path (no --lmtp) or an lmtp:// or smtp:// URL: the advice names a TLS mode to add, or the flag left out; both ways parse", () => {
+  // a socket path: the socket's error first (the flag's own said "or --ssl", which --lmtp refuses)
+  for (const argv of commands(["--ca-file", "ca.pem"], "/run/lmtp.sock")) {
+    assert.ok(usage(argv).endsWith("(give --lmtp and --require-tls or --starttls (--ca-file needs TLS; or, for no TLS, without --ca-file))"), usage(argv));
+  }
+  for (const mode of ["--require-tls", "--starttls"]) {
+    for (const argv of commands(["--lmtp", mode, "--ca-file", "ca.pem"], "/run/lmtp.sock")) parses(argv, mode.slice(2));
+  }
+  for (const [url, target] of [["lmtp:///run/lmtp.sock", "/run/lmtp.sock"], ["lmtp://mx.test:24", "mx.test:24"]] as const) {
+    assert.ok(usage(["probe", "--insecure", url]).endsWith(`give ${target} with --lmtp, and --require-tls or --starttls (--insecure needs TLS; or, for no TLS, without --insecure)`), usage(["probe", "--insecure", url]));
+    assert.ok(usage(["probe", "--lmtp", "--insecure", url]).endsWith(`give ${target} with --require-tls or --starttls (--insecure needs TLS; or, for no TLS, without --insecure)`));
+    parses(["probe", "--lmtp", "--require-tls", "--insecure", target], "require-tls");
+    parses(["probe", "--lmtp", target], "none");
+  }
+  const smtp = usage(["probe", "--servername", "mx.test", "smtp://mx.test:25"]);
+  assert.ok(smtp.endsWith("give mx.test:25 with --require-tls, --starttls or --ssl (--servername needs TLS; or, for no TLS, without --servername)"), smtp);
+  for (const mode of ["--require-tls", "--starttls", "--ssl"]) {
+    const r = parse("probe", mode, "--servername", "mx.test", "mx.test:25");
+    assert.equal(r.error?.message, undefined, mode);
+  }
+});
