@@ -5,7 +5,11 @@
  * @module
  */
 import { InvalidArgumentError } from "commander";
+import { POSTFIX_LMTP_PORT, type PostfixTarget } from "../postfix-target.js";
 import { tlsFlagAdvice } from "./cli-wording.js";
+
+/** Postfix's queue directory by default, under which its relative `unix:` socket paths are (`private/dovecot-lmtp`). */
+const POSTFIX_QUEUE_DIRECTORY = "/var/spool/postfix";
 
 /** The flags that change what a URL given as a server should become (see `urlRefusal`). */
 export interface UrlAdviceFlags {
@@ -102,6 +106,18 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
   // lmtp:///var/run/dovecot/lmtp: no host, a Unix socket's path (taken whole with --lmtp)
   const socket = kind === "lmtp" && host === "" && !misread ? socketPathOf(url) : "";
   const target = socket !== "" ? socket : host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${giveWith(kind, target, flags)}${user}`);
+}
+
+/**
+ * `target` (a `host[:port]` or a socket path) with the flags to give with it for `kind`, the
+ * scheme it came as: `smtps` is `--ssl` (instead of a `--starttls`/`--require-tls` given);
+ * `lmtp` is `--lmtp`, without `--ssl` (or, with a TLS-only flag, `--require-tls` instead of
+ * it); a TLS-only flag given with no TLS mode gets one to add, or is to be left out. So the
+ * advice, followed with the flags already given, parses.
+ */
+function giveWith(kind: string, target: string, flags: UrlAdviceFlags): string {
+  const secure = kind === "smtps";
   // --ssl instead of a --starttls/--require-tls given (see tlsFlagAdvice)
   const ssl = tlsFlagAdvice("--ssl", flags.starttls === true ? "starttls" : flags.requireTls === true ? "require-tls" : undefined);
   // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
@@ -116,7 +132,7 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
   const noMode = !secure && flags.ssl !== true && flags.starttls !== true && flags.requireTls !== true;
   const mode = noMode ? tlsModeFor(tlsOnlyFlags(flags), kind === "lmtp" || flags.lmtp === true ? "--require-tls or --starttls" : "--require-tls, --starttls or --ssl") : "";
   const withMode = mode === "" ? "" : lmtp.length === 0 ? ` with ${mode}` : `, and ${mode}`;
-  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${withMode}${user}`);
+  return `${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${withMode}`;
 }
 
 /**
@@ -149,4 +165,26 @@ function socketPathOf(url: URL | undefined): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * The usage error for Postfix's form of an LMTP destination given as a server
+ * (`lmtp:unix:/path`, `lmtp:inet:host:port`: see `parsePostfixTarget`), with the socket path or
+ * `host:port` to give instead and the flags to give with it (see {@link giveWith}). A relative
+ * `unix:` path is Postfix's, under its queue directory: given as the path there by default.
+ * No port: Postfix's default for LMTP, 24.
+ */
+export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): InvalidArgumentError {
+  let give: string;
+  let note = "";
+  if (target.path !== undefined) {
+    const relative = !target.path.startsWith("/");
+    give = target.path === "" ? "PATH" : relative ? `${POSTFIX_QUEUE_DIRECTORY}/${target.path.replace(/^\.\//, "")}` : target.path;
+    if (relative && target.path !== "") note = ` (Postfix's unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default: postconf -h queue_directory says where)`;
+  } else {
+    const host = target.host === undefined || target.host === "" ? "HOST" : target.host.includes(":") ? `[${target.host}]` : target.host;
+    const port = target.port ?? (target.portGiven === true || !target.lmtp ? "PORT" : POSTFIX_LMTP_PORT);
+    give = `${host}:${port}`;
+  }
+  return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
 }
