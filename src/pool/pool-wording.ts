@@ -71,10 +71,12 @@ export function inPoolWords(err: unknown): unknown {
  * came (a reply saying "use SMTP_SSL" is no advice of the client's): a reply's text (not a
  * code -1 error's, the client's own), each refused recipient's reply, and what the client
  * marked as the server's (`serverSaid`); each also with control characters escaped, as the
- * message shows them.
+ * message shows them, and without a full stop that ends it (see `tellDelivery`).
  */
 function serverWords(err: SMTPException): string[] {
   const replies = err instanceof SMTPRecipientsRefused ? [...err.recipients.values()].filter((r) => r.code >= 0).map((r) => r.message)
     : err instanceof SMTPResponseException && err.smtpCode >= 0 ? [err.smtpError] : [];
-  return [...replies.flatMap((t) => { const shown = escapeControl(t); return shown === t ? [t] : [t, shown]; }), ...serverTextIn(err)];
+  const forms = [...replies.flatMap((t) => { const shown = escapeControl(t); return shown === t ? [t] : [t, shown]; }), ...serverTextIn(err)];
+  // a reply ending the message loses its full stop to tellDelivery's words ("...(or set requireTLS): the message was not sent")
+  return [...forms, ...forms.filter((t) => t.endsWith(".") && !t.endsWith("..")).map((t) => t.slice(0, -1))];
 }

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { serverSaid } from "../../src/error-text.js";
-import { SMTPException, SMTPPool, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
+import { sentNothing } from "../../src/errors.js";
+import { SMTPException, SMTPPool, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected } from "../../src/index.js";
 import { inPoolWords } from "../../src/pool/pool-wording.js";
 import { greeting } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
@@ -29,6 +30,15 @@ test("pool with requireTLS: STARTTLS refused with a text that reads as the clien
     await pool.close();
     await server.close();
   }
+});
+
+test("inPoolWords: a reply ending in a full stop, which the words saying nothing was sent took (an error told so before the pool words it), kept as the server sent it", () => {
+  const said = "use SMTP_SSL; call starttls() before login() (or set requireTLS).";
+  const err = sentNothing(new SMTPResponseException(454, `4.7.0 ${said}`)) as SMTPResponseException;
+  assert.ok(err.message.endsWith(`${said.slice(0, -1)}: the message was not sent`), err.message);
+  const before = err.message;
+  inPoolWords(err);
+  assert.equal(err.message, before);
 });
 
 test("inPoolWords: each refused recipient's reply kept (the same text twice, both times); a marked quote kept; the client's advice around them worded for the pool", () => {
