@@ -139,3 +139,32 @@ export function serverTextIn(err: unknown): string[] {
  * message, before the reply's code and text: for the CLI, which finds the server's words after it.
  */
 export const CLOSED_BY_421 = "Server closed the connection: ";
+
+/**
+ * `text` with `reword` applied to its own words only: each of `server` (the server's words
+ * that `text` quotes, as {@link serverTextIn} and a reply's text give them) is kept as it came,
+ * at the first place it is found, or, given n times, at the first n places (several
+ * recipients refused with the same reply). For the CLI's and the pool's wording of the
+ * library's advice, which must never turn a server's words into advice. Error paths only.
+ */
+export function rewordOutside(text: string, server: readonly string[], reword: (own: string) => string): string {
+  const kept: [number, number][] = [];
+  const next = new Map<string, number>();
+  for (const words of server) {
+    if (words === "") continue;
+    const at = text.indexOf(words, next.get(words) ?? 0);
+    if (at < 0) continue;
+    kept.push([at, at + words.length]);
+    next.set(words, at + words.length);
+  }
+  kept.sort((a, b) => a[0] - b[0]);
+  let said = "";
+  let from = 0;
+  for (const [start, end] of kept) {
+    if (end <= from) continue; // within words already kept
+    const at = Math.max(start, from);
+    said += `${reword(text.slice(from, at))}${text.slice(at, end)}`;
+    from = end;
+  }
+  return said + reword(text.slice(from));
+}

@@ -15,6 +15,7 @@ import {
   parseEnvName, parseHeloName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseServerName, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
 } from "./flag-values.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
+import { lmtpInsteadOfSsl, tlsModeFor, tlsOnlyFlags } from "./url-advice.js";
 
 /** `smtplib serve`. */
 export interface ServeCommand {
@@ -183,8 +184,16 @@ function toTarget(hostPort: { host: string; port: number }, o: TargetFlags): Con
   const tlsFlag = o.caFile !== undefined ? "--ca-file" : o.insecure ? "--insecure" : o.servername !== undefined ? "--servername" : undefined;
   // (not --ssl with --lmtp: a usage error, LMTP's TLS is STARTTLS only)
   const tlsModes = o.lmtp === true ? "--require-tls (STARTTLS, or fail) or --starttls (if offered)" : "--require-tls (STARTTLS, or fail), --starttls (if offered) or --ssl (TLS from the first byte)";
+  if (socket && o.lmtp !== true) {
+    // Before a TLS-only flag's own error, whose "or --ssl" would lead here again. Leaving out
+    // --ssl alone would leave a TLS-only flag without a TLS mode: a second usage error.
+    const only = tlsOnlyFlags(o);
+    const instead = o.ssl ? lmtpInsteadOfSsl(only, "LMTP has no implicit TLS") : undefined;
+    const mode = tlsMode === "none" ? tlsModeFor(only, "--require-tls or --starttls") : "";
+    const ssl = instead !== undefined ? ` and ${instead}` : o.ssl ? ", without --ssl: LMTP has no implicit TLS" : mode !== "" ? ` and ${mode}` : "";
+    throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp${ssl})`);
+  }
   if (tlsMode === "none" && tlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${tlsFlag} applies to TLS only: add ${tlsModes}`);
-  if (socket && o.lmtp !== true) throw new CommanderError(2, "smtplib.usage", `error: ${hostPort.host} is a Unix socket path: only LMTP connects to one (give --lmtp${o.ssl ? ", without --ssl: LMTP has no implicit TLS" : ""})`);
   return {
     ...hostPort, ...(socket ? { host: resolve(hostPort.host) } : {}), tlsMode, insecure: o.insecure ?? false, lmtp: o.lmtp ?? false,
     ...(o.caFile === undefined ? {} : { caFile: o.caFile }),

@@ -4,7 +4,7 @@
  * (a reply's text) are kept as they came, never turned into advice nor given any. Pure.
  * @module
  */
-import { withoutTimeoutUnitHint } from "../error-text.js";
+import { rewordOutside, withoutTimeoutUnitHint } from "../error-text.js";
 import type { TlsMode } from "./args.js";
 
 /** The library's advice for a password it would not send in clear, as {@link cliWording} words it. */
@@ -75,25 +75,11 @@ function advice(text: string, tlsMode: TlsMode | undefined): string {
  * `description`, a library error's line, in the CLI's words ({@link advice}), except for the
  * server's own words in it, kept as they came: each of `server` (a reply's code and text, a
  * line quoted back, in the forms they may take), at the first place it is found in
- * `description`. A reply saying "use SMTP_SSL" or "use --ssl" is the server's, and no advice
- * of the CLI's.
+ * `description` (see {@link rewordOutside}). A reply saying "use SMTP_SSL" or "use --ssl" is
+ * the server's, and no advice of the CLI's.
  */
 export function cliAdvice(description: string, server: readonly string[], tlsMode?: TlsMode): string {
-  const kept: [number, number][] = [];
-  for (const words of server) {
-    const at = words === "" ? -1 : description.indexOf(words);
-    if (at >= 0) kept.push([at, at + words.length]);
-  }
-  kept.sort((a, b) => a[0] - b[0]);
-  let said = "";
-  let from = 0;
-  for (const [start, end] of kept) {
-    if (end <= from) continue; // within words already kept
-    const at = Math.max(start, from);
-    said += `${advice(description.slice(from, at), tlsMode)}${description.slice(at, end)}`;
-    from = end;
-  }
-  return said + advice(description.slice(from), tlsMode);
+  return rewordOutside(description, server, (own) => advice(own, tlsMode));
 }
 
 /**

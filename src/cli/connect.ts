@@ -20,6 +20,7 @@ import type { ConnectTarget, TlsMode } from "./args.js";
 import { cliAdvice } from "./cli-wording.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { readFlagFile } from "./flag-file.js";
+import { lmtpInsteadOfSsl, tlsOnlyFlags } from "./url-advice.js";
 
 /** A connected client of any of the three classes. */
 export type Client = SMTP;
@@ -220,7 +221,9 @@ export function connectHint(err: unknown, target: ConnectTarget): string {
     return isSocket(target.host) ? " (no server listens on that socket: is it running?)" : ` (${target.host} is not a Unix socket)`;
   }
   if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && isSocket(target.host)) {
-    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"}${target.tlsMode === "ssl" ? ", without --ssl" : ""})`;
+    const instead = target.tlsMode === "ssl" ? lmtpInsteadOfSsl(tlsOnlyFlags(target), "LMTP has no implicit TLS") : undefined;
+    const ssl = instead !== undefined ? `, with ${instead}` : target.tlsMode === "ssl" ? ", without --ssl" : "";
+    return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"}${ssl})`;
   }
   if (code === "ECONNREFUSED" && target.port === 0) {
     const port = target.tlsMode === "ssl" ? SMTP_SSL_PORT : target.lmtp ? LMTP_PORT : SMTP_PORT;

@@ -13,7 +13,8 @@ import { checkLocalHostname, NOT_IN_A_NAME, URL_SCHEME } from "../option-checks.
 import { quoteaddr } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
-import { urlRefusal, userAdvice, type UrlAdviceFlags } from "./url-advice.js";
+import { parsePostfixTarget } from "../postfix-target.js";
+import { postfixRefusal, urlRefusal, userAdvice, type UrlAdviceFlags } from "./url-advice.js";
 
 /**
  * `parse` as the value parser of `flag`: a mistake it reports (an `InvalidArgumentError`
@@ -59,6 +60,9 @@ export function parseHostPort(value: string, flags: UrlAdviceFlags = {}): { host
     new InvalidArgumentError("not host:port, [IP address]:port or an IPv6 address");
   const scheme = URL_SCHEME.exec(value);
   if (scheme) throw urlRefusal(value, scheme[1]!, flags);
+  // lmtp:unix:/path, lmtp:inet:host:port (Postfix's main.cf): before a "/" reads as a socket path
+  const postfix = parsePostfixTarget(value);
+  if (postfix !== undefined) throw postfixRefusal(postfix, flags);
   // No host name has a "/": a Unix socket path (LMTP), which may hold a colon, taken whole.
   if (value.includes("/")) return { host: value, port: 0 };
   // nor an "@": user:password@host, not shown (flagValue's hidden: hasUserPart)

@@ -5,7 +5,11 @@
  * @module
  */
 import { InvalidArgumentError } from "commander";
+import { POSTFIX_LMTP_PORT, type PostfixTarget } from "../postfix-target.js";
 import { tlsFlagAdvice } from "./cli-wording.js";
+
+/** Postfix's queue directory by default, under which its relative `unix:` socket paths are (`private/dovecot-lmtp`). */
+const POSTFIX_QUEUE_DIRECTORY = "/var/spool/postfix";
 
 /** The flags that change what a URL given as a server should become (see `urlRefusal`). */
 export interface UrlAdviceFlags {
@@ -15,6 +19,31 @@ export interface UrlAdviceFlags {
   readonly requireTls?: boolean;
   /** False for a command that does not log in (`probe`, which has no `--user`): a user part is left out, not moved. */
   readonly login?: boolean;
+  /** The TLS-only flags: without a TLS mode (`--ssl` left out as advised), each is a usage error. */
+  readonly caFile?: string;
+  readonly insecure?: boolean;
+  readonly servername?: string;
+}
+
+/** The TLS-only flags given (`--ca-file`, `--insecure`, `--servername`): each needs a TLS mode. */
+export function tlsOnlyFlags(flags: UrlAdviceFlags): string[] {
+  return [
+    ...flags.caFile === undefined ? [] : ["--ca-file"],
+    ...flags.insecure === true ? ["--insecure"] : [],
+    ...flags.servername === undefined ? [] : ["--servername"],
+  ];
+}
+
+/**
+ * The advice to leave out `--ssl` for LMTP (which has no implicit TLS: `why` says so), when
+ * TLS-only flags (`only`, see {@link tlsOnlyFlags}) were given with it: "without --ssl" alone,
+ * followed, is another usage error ("--ca-file applies to TLS only"), so the advice names all
+ * there is to change: `--require-tls` (STARTTLS) instead of `--ssl`, or, for no TLS, those
+ * flags left out too. Undefined when none was given (plain "without --ssl" works then).
+ */
+export function lmtpInsteadOfSsl(only: readonly string[], why: string): string | undefined {
+  if (only.length === 0) return undefined;
+  return `--require-tls instead of --ssl (${why}, and ${listed(only)} ${only.length === 1 ? "needs" : "need"} TLS; or, for no TLS, without ${listed(["--ssl", ...only])})`;
 }
 
 /** Where a user and password in a server value go: `--user` and `--password-env`, or nowhere for a command that does not log in. */
@@ -22,6 +51,22 @@ export function userAdvice(flags: UrlAdviceFlags): string {
   return flags.login === false
     ? "probe does not log in: leave the user and password out (a command line is readable by every local user)"
     : "a user goes in --user and a password in an environment variable named by --password-env (a command line is readable by every local user)";
+}
+
+/**
+ * The advice for TLS-only flags (`only`, see {@link tlsOnlyFlags}) given without a TLS mode,
+ * to follow other advice that names none (`--lmtp` for a socket path or an `lmtp://` URL): a
+ * TLS mode to add (`modes`, as "with" or "and" would follow), or, for no TLS, those flags left out; so that the advice,
+ * followed, does not meet "--ca-file applies to TLS only". Empty when none was given.
+ */
+export function tlsModeFor(only: readonly string[], modes: string): string {
+  if (only.length === 0) return "";
+  return `${modes} (${listed(only)} ${only.length === 1 ? "needs" : "need"} TLS; or, for no TLS, without ${listed(only)})`;
+}
+
+/** `names` as a list in words: "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
 }
 
 /**
@@ -61,6 +106,18 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
   // lmtp:///var/run/dovecot/lmtp: no host, a Unix socket's path (taken whole with --lmtp)
   const socket = kind === "lmtp" && host === "" && !misread ? socketPathOf(url) : "";
   const target = socket !== "" ? socket : host === "" ? "HOST[:PORT]" : port === "" ? host : `${host}:${port}`;
+  return new InvalidArgumentError(`a URL, not host[:port]: give ${giveWith(kind, target, flags)}${user}`);
+}
+
+/**
+ * `target` (a `host[:port]` or a socket path) with the flags to give with it for `kind`, the
+ * scheme it came as: `smtps` is `--ssl` (instead of a `--starttls`/`--require-tls` given);
+ * `lmtp` is `--lmtp`, without `--ssl` (or, with a TLS-only flag, `--require-tls` instead of
+ * it); a TLS-only flag given with no TLS mode gets one to add, or is to be left out. So the
+ * advice, followed with the flags already given, parses.
+ */
+function giveWith(kind: string, target: string, flags: UrlAdviceFlags): string {
+  const secure = kind === "smtps";
   // --ssl instead of a --starttls/--require-tls given (see tlsFlagAdvice)
   const ssl = tlsFlagAdvice("--ssl", flags.starttls === true ? "starttls" : flags.requireTls === true ? "require-tls" : undefined);
   // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
@@ -68,7 +125,14 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
     ...flags.lmtp === true ? [] : ["with --lmtp"],
     ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
   ];
-  return new InvalidArgumentError(`a URL, not host[:port]: give ${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${user}`);
+  // --ssl with a TLS-only flag: "without --ssl" alone would leave that flag without a TLS mode
+  const instead = kind === "lmtp" && flags.ssl === true ? lmtpInsteadOfSsl(tlsOnlyFlags(flags), "smtplib speaks LMTP over TLS only with STARTTLS") : undefined;
+  if (instead !== undefined) lmtp.splice(0, lmtp.length, `with ${flags.lmtp === true ? "" : "--lmtp and "}${instead}`);
+  // no TLS mode given nor advised, with a TLS-only flag: name one, or leaving the flag out
+  const noMode = !secure && flags.ssl !== true && flags.starttls !== true && flags.requireTls !== true;
+  const mode = noMode ? tlsModeFor(tlsOnlyFlags(flags), kind === "lmtp" || flags.lmtp === true ? "--require-tls or --starttls" : "--require-tls, --starttls or --ssl") : "";
+  const withMode = mode === "" ? "" : lmtp.length === 0 ? ` with ${mode}` : `, and ${mode}`;
+  return `${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${withMode}`;
 }
 
 /**
@@ -101,4 +165,26 @@ function socketPathOf(url: URL | undefined): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * The usage error for Postfix's form of an LMTP destination given as a server
+ * (`lmtp:unix:/path`, `lmtp:inet:host:port`: see `parsePostfixTarget`), with the socket path or
+ * `host:port` to give instead and the flags to give with it (see {@link giveWith}). A relative
+ * `unix:` path is Postfix's, under its queue directory: given as the path there by default.
+ * No port: Postfix's default for LMTP, 24.
+ */
+export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): InvalidArgumentError {
+  let give: string;
+  let note = "";
+  if (target.path !== undefined) {
+    const relative = !target.path.startsWith("/");
+    give = target.path === "" ? "PATH" : relative ? `${POSTFIX_QUEUE_DIRECTORY}/${target.path.replace(/^\.\//, "")}` : target.path;
+    if (relative && target.path !== "") note = ` (Postfix's unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default: postconf -h queue_directory says where)`;
+  } else {
+    const host = target.host === undefined || target.host === "" ? "HOST" : target.host.includes(":") ? `[${target.host}]` : target.host;
+    const port = target.port ?? (target.portGiven === true || !target.lmtp ? "PORT" : POSTFIX_LMTP_PORT);
+    give = `${host}:${port}`;
+  }
+  return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
 }

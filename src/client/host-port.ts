@@ -6,6 +6,7 @@
 import { LMTP_PORT } from "../constants.js";
 import { quoted } from "../errors.js";
 import { checkPort, URL_SCHEME } from "../option-checks.js";
+import { parsePostfixTarget, POSTFIX_LMTP_PORT, type PostfixTarget } from "../postfix-target.js";
 
 /**
  * How the advice in {@link splitHostPort}'s errors names what its caller gives instead: a
@@ -58,6 +59,24 @@ function urlAsHost(host: string, scheme: string, advice: HostAdvice): string {
   return `host must be a host name or address, not a URL ${shown}: give the host and the port apart, as ${advice.apart}${tls}${user}`;
 }
 
+/**
+ * The message for Postfix's form of a destination given as a host (`lmtp:unix:/path`,
+ * `lmtp:inet:host:port`: see `parsePostfixTarget`): the path, or the host and the port apart,
+ * to give instead (a relative `unix:` path is under Postfix's queue directory).
+ */
+function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice): string {
+  const port = target.port ?? (target.lmtp && target.portGiven !== true ? POSTFIX_LMTP_PORT : "port");
+  // LMTP's class for an lmtp: form; a pool (no class) names its options
+  const cls = target.lmtp && advice.cls !== undefined ? "LMTP" : advice.cls;
+  const as = (h: string, p?: number | string): string => cls !== undefined
+    ? `${cls}.connect(${JSON.stringify(h)}${p === undefined ? "" : `, ${p}`})`
+    : `{ host: ${JSON.stringify(h)}${p === undefined ? "" : `, port: ${p}`}${target.lmtp ? ', protocol: "lmtp"' : ""} }`;
+  const where = target.path === undefined ? `give the host and the port apart, ${as(target.host ?? "", port)}`
+    : target.path.startsWith("/") ? `give the socket's path as the host, ${as(target.path)}`
+      : "give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, /var/spool/postfix by default)";
+  return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}: ${where}`;
+}
+
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export interface Target {
   host: string;
@@ -88,6 +107,8 @@ export function splitHostPort(host: string, port: number, defaultPort: number, a
   if (/[\r\n\0]/.test(host)) throw new TypeError("host must not contain CR, LF or NUL");
   const scheme = URL_SCHEME.exec(host);
   if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!, advice));
+  const postfix = parsePostfixTarget(host);
+  if (postfix !== undefined) throw new TypeError(postfixAsHost(host, postfix, advice));
   if (isObject(port)) throw new TypeError(cls !== undefined ? `port must be a number, got an object: options come third, ${cls}.connect(host, port, options), or go to new ${cls}(options)` : "port must be a number, got an object");
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { SMTPException, SMTPResponseException, SMTPServerDisconnected, tellDelivery } from "../errors.js";
+import { rewordOutside } from "../error-text.js";
+import { escapeControl, serverTextIn, SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected, tellDelivery } from "../errors.js";
 
 /**
  * The error of a pool call refused because the pool is closed (see `SMTPPool.close`):
@@ -37,7 +38,7 @@ const POOL_WORDING: readonly [string, string][] = [
   ["please run connect() first", "the connection was closed"],
 ];
 
-/** `text` with the client's advice replaced by the pool's options. */
+/** `text`, the client's words, with the client's advice replaced by the pool's options. */
 function reword(text: string): string {
   let out = text;
   // the replacements hold no "$" pattern
@@ -52,7 +53,7 @@ function reword(text: string): string {
  */
 export function inPoolWords(err: unknown): unknown {
   if (!(err instanceof SMTPException)) return err;
-  const message = reword(err.message);
+  const message = rewordOutside(err.message, serverWords(err), reword);
   if (message === err.message) return err;
   // The stack's first line, as text: the message holds a server's words, which may hold `$'` (see `told`).
   const head = `${err.name}: ${err.message}`;
@@ -60,7 +61,22 @@ export function inPoolWords(err: unknown): unknown {
   err.message = message;
   // the client's own text (a reply that was not SMTP, or none): never a server's reply
   if (err instanceof SMTPResponseException && err.smtpCode === -1) {
-    Object.defineProperty(err, "smtpError", { value: reword(err.smtpError) });
+    Object.defineProperty(err, "smtpError", { value: rewordOutside(err.smtpError, serverTextIn(err), reword) });
   }
   return err;
+}
+
+/**
+ * The server's words that `err`'s message may quote, which the pool's wording leaves as they
+ * came (a reply saying "use SMTP_SSL" is no advice of the client's): a reply's text (not a
+ * code -1 error's, the client's own), each refused recipient's reply, and what the client
+ * marked as the server's (`serverSaid`); each also with control characters escaped, as the
+ * message shows them, and without a full stop that ends it (see `tellDelivery`).
+ */
+function serverWords(err: SMTPException): string[] {
+  const replies = err instanceof SMTPRecipientsRefused ? [...err.recipients.values()].filter((r) => r.code >= 0).map((r) => r.message)
+    : err instanceof SMTPResponseException && err.smtpCode >= 0 ? [err.smtpError] : [];
+  const forms = [...replies.flatMap((t) => { const shown = escapeControl(t); return shown === t ? [t] : [t, shown]; }), ...serverTextIn(err)];
+  // a reply ending the message loses its full stop to tellDelivery's words ("...(or set requireTLS): the message was not sent")
+  return [...forms, ...forms.filter((t) => t.endsWith(".") && !t.endsWith("..")).map((t) => t.slice(0, -1))];
 }

@@ -1,0 +1,45 @@
+/**
+ * Postfix's way of writing an LMTP destination (`lmtp:unix:/path`, `lmtp:inet:host:port`,
+ * `lmtp:host:port`, as in `virtual_transport` or `mailbox_transport`), which an operator may
+ * copy from `main.cf` as a server: recognised, so that `connect()` and the CLI refuse it
+ * saying what smtplib takes instead (a socket path, or a host and a port) rather than look it
+ * up as a host name or open it as a relative path. Pure.
+ * @module
+ */
+
+/** Postfix's default LMTP port (the `lmtp` service, 24), for `lmtp:host` with no port. */
+export const POSTFIX_LMTP_PORT = 24;
+
+/** What a Postfix destination names: a Unix socket path (as written: Postfix's relative ones are under its queue directory), or a host and a port. */
+export interface PostfixTarget {
+  /** True when it began with `lmtp:` (or named a Unix socket, which smtplib opens for LMTP only). */
+  readonly lmtp: boolean;
+  /** The socket path of `unix:PATH`. */
+  readonly path?: string;
+  /** The host of `inet:HOST:PORT` (no brackets; IPv6 as the address alone). */
+  readonly host?: string;
+  /** The port, when one is given as a number or as the `lmtp` service's name. */
+  readonly port?: number;
+  /** True when a port was given (as `port`, or as a service name smtplib does not know). */
+  readonly portGiven?: boolean;
+}
+
+/**
+ * `value` read as Postfix's form of a destination: `lmtp:` then `unix:PATH`, `inet:HOST[:PORT]`
+ * or `HOST[:PORT]` (`[HOST]` in brackets too), or `unix:PATH` and `inet:HOST[:PORT]` alone;
+ * undefined for anything else, such as `lmtp:24` and `unix:25` (a host named so, with a port).
+ */
+export function parsePostfixTarget(value: string): PostfixTarget | undefined {
+  const lmtp = /^lmtp:/i.test(value);
+  const rest = lmtp ? value.slice(5) : value;
+  const kind = /^(unix|inet):/i.exec(rest)?.[1]?.toLowerCase();
+  const after = kind === undefined ? rest : rest.slice(5);
+  // "lmtp:24", "unix:25", "inet:2525": a host name and its port, not Postfix's form
+  if (/^\d*$/.test(after) || (!lmtp && kind === undefined)) return undefined;
+  if (kind === "unix") return { lmtp: true, path: after };
+  const bracketed = /^\[([^\]]*)\](?::([^:]*))?$/.exec(after);
+  const colons = after.split(":").length - 1;
+  const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : colons === 1 ? after.split(":") as [string, string] : [after, undefined];
+  const number = port === undefined ? undefined : port.toLowerCase() === "lmtp" ? POSTFIX_LMTP_PORT : /^\d{1,5}$/.test(port) ? Number(port) : undefined;
+  return { lmtp, host, portGiven: port !== undefined, ...(number === undefined ? {} : { port: number }) };
+}

@@ -1,0 +1,87 @@
+// Postfix's way of writing an LMTP destination (main.cf's `virtual_transport =
+// lmtp:unix:private/dovecot-lmtp`, `lmtp:inet:host:port`, `lmtp:host:port`), given as the
+// server, was taken whole: as a Unix socket path ("lmtp:unix:/run/x", relative: a file of
+// that name under the current directory) or as a host name (looked up in DNS). smtplib takes
+// a socket path (`--lmtp /path`) or host:port: the form is refused with a usage error that
+// names the target to give and the flags to give with it (fitted to those given, as a URL's
+// advice is), and the library's connect() refuses it with a TypeError that says the same.
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { LMTP, SMTP, SMTPPool } from "../../src/index.js";
+import { parsePostfixTarget } from "../../src/postfix-target.js";
+import { parse } from "../helpers/parse-args.js";
+
+const MESSAGE = ["--from", "a@x.test", "--to", "b@x.test", "--subject", "s"];
+
+/** The usage error of `probe` and of `send --server` with `server` and `flags`, the same for both. */
+function refused(server: string, flags: string[] = []): string {
+  const probe = parse("probe", ...flags, server);
+  const send = parse("send", ...flags, "--server", server, ...MESSAGE);
+  assert.ok(probe.error !== undefined && send.error !== undefined, `${server}: parsed`);
+  assert.equal(send.error.message.replace(/^error: --server /, ""), probe.error.message.replace(/^error: probe.s server /, ""));
+  return probe.error.message;
+}
+
+/** `argv` (after probe) parses, to `host` and `port`, over LMTP or not. */
+function parses(argv: string[], host: string, port: number, lmtp: boolean): void {
+  const r = parse("probe", ...argv);
+  assert.equal(r.error?.message, undefined, argv.join(" "));
+  assert.ok(r.command !== undefined && r.command.kind === "probe");
+  assert.deepEqual([r.command.host, r.command.port, r.command.lmtp], [host, port, lmtp], argv.join(" "));
+}
+
+test("lmtp:unix:/path, unix:/path: a usage error saying to give the path with --lmtp; followed, it parses", () => {
+  for (const server of ["lmtp:unix:/run/dovecot/lmtp", "LMTP:UNIX:/run/dovecot/lmtp", "unix:/run/dovecot/lmtp"]) {
+    assert.ok(refused(server).endsWith(`"${server}": Postfix's form of an LMTP destination, not host[:port] or a socket path: give /run/dovecot/lmtp with --lmtp`), refused(server));
+    assert.ok(refused(server, ["--lmtp"]).endsWith("give /run/dovecot/lmtp"), refused(server, ["--lmtp"]));
+  }
+  parses(["--lmtp", "/run/dovecot/lmtp"], "/run/dovecot/lmtp", 0, true);
+});
+
+test("lmtp:unix:private/dovecot-lmtp (Postfix's path, relative to its queue directory): the path there by default, and where to look", () => {
+  assert.ok(refused("lmtp:unix:private/dovecot-lmtp").endsWith("give /var/spool/postfix/private/dovecot-lmtp with --lmtp (Postfix's unix: paths are under its queue directory, /var/spool/postfix by default: postconf -h queue_directory says where)"), refused("lmtp:unix:private/dovecot-lmtp"));
+});
+
+test("lmtp:inet:host:port, lmtp:host:port, lmtp:[host], lmtp:inet:[v6]:port: host:port with --lmtp (no port: Postfix's 24); followed, it parses", () => {
+  const cases: [string, string, string, number][] = [
+    ["lmtp:inet:mx.test:2003", "mx.test:2003", "mx.test", 2003],
+    ["lmtp:mx.test:2003", "mx.test:2003", "mx.test", 2003],
+    ["lmtp:[mx.test]", "mx.test:24", "mx.test", 24],
+    ["lmtp:inet:mx.test", "mx.test:24", "mx.test", 24],
+    ["lmtp:inet:mx.test:lmtp", "mx.test:24", "mx.test", 24],
+    ["lmtp:inet:[::1]:24", "[::1]:24", "::1", 24],
+  ];
+  for (const [server, give, host, port] of cases) {
+    assert.ok(refused(server).endsWith(`: give ${give} with --lmtp`), refused(server));
+    parses(["--lmtp", give], host, port, true);
+  }
+  // a port named by a service smtplib does not know: not guessed
+  assert.ok(refused("lmtp:mx.test:foo").endsWith(": give mx.test:PORT with --lmtp"));
+});
+
+test("the advice fits the TLS flags given: --ssl (no LMTP over implicit TLS), a TLS-only flag without a TLS mode", () => {
+  assert.ok(refused("lmtp:unix:/run/lmtp", ["--ssl"]).endsWith("give /run/lmtp with --lmtp, without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"));
+  assert.ok(refused("lmtp:inet:mx.test:24", ["--ca-file", "ca.pem"]).endsWith("give mx.test:24 with --lmtp, and --require-tls or --starttls (--ca-file needs TLS; or, for no TLS, without --ca-file)"));
+  assert.ok(refused("lmtp:inet:mx.test:24", ["--require-tls", "--ca-file", "ca.pem"]).endsWith("give mx.test:24 with --lmtp"));
+});
+
+test("not Postfix's form: a host named lmtp, unix or inet with its port, and a plain socket path, are taken as before", () => {
+  parses(["lmtp:24"], "lmtp", 24, false);
+  parses(["--lmtp", "unix:2003"], "unix", 2003, true);
+  parses(["--lmtp", "/run/lmtp:unix:x"], "/run/lmtp:unix:x", 0, true);
+  for (const value of ["lmtp:24", "unix:25", "inet:2525", "mx.test:25", "/run/lmtp", "lmtp"]) assert.equal(parsePostfixTarget(value), undefined, value);
+});
+
+test("connect() and a pool refuse it with a TypeError naming what to give (LMTP's class for lmtp:), before any lookup", async () => {
+  const cases: [string, RegExp][] = [
+    ["lmtp:unix:/run/lmtp", /not Postfix's form "lmtp:unix:\/run\/lmtp": give the socket's path as the host, LMTP\.connect\("\/run\/lmtp"\)$/],
+    ["lmtp:inet:mx.invalid:2003", /: give the host and the port apart, LMTP\.connect\("mx\.invalid", 2003\)$/],
+    ["lmtp:unix:private/dovecot-lmtp", /: give the socket's absolute path as the host \(Postfix's relative unix: paths are under its queue directory, \/var\/spool\/postfix by default\)$/],
+  ];
+  for (const [host, said] of cases) {
+    for (const cls of [LMTP, SMTP]) {
+      await assert.rejects(cls.connect(host), (err: unknown) => err instanceof TypeError && said.test(err.message), `${cls.name} ${host}`);
+    }
+  }
+  assert.throws(() => new SMTPPool({ host: "lmtp:inet:mx.invalid:2003", protocol: "lmtp" }), (err: unknown) => err instanceof TypeError && /\{ host: "mx\.invalid", port: 2003, protocol: "lmtp" \}$/.test(err.message));
+});
