@@ -13,7 +13,7 @@ import { checkLocalHostname, NOT_IN_A_NAME, URL_SCHEME } from "../option-checks.
 import { quoteaddr } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
-import { parsePostfixTarget } from "../postfix-target.js";
+import { parsePostfixTarget } from "../protocol/postfix-target.js";
 import { postfixRefusal, urlRefusal, userAdvice, type UrlAdviceFlags } from "./url-advice.js";
 
 /**

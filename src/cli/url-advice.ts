@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "commander";
-import { POSTFIX_LMTP_PORT, type PostfixTarget } from "../postfix-target.js";
+import { POSTFIX_LMTP_PORT, type PostfixTarget } from "../protocol/postfix-target.js";
 import { tlsFlagAdvice } from "./cli-wording.js";
 
 /** Postfix's queue directory by default, under which its relative `unix:` socket paths are (`private/dovecot-lmtp`). */

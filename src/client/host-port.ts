@@ -6,7 +6,7 @@
 import { LMTP_PORT } from "../constants.js";
 import { quoted } from "../errors.js";
 import { checkPort, URL_SCHEME } from "../option-checks.js";
-import { parsePostfixTarget, POSTFIX_LMTP_PORT, type PostfixTarget } from "../postfix-target.js";
+import { parsePostfixTarget, POSTFIX_LMTP_PORT, type PostfixTarget } from "../protocol/postfix-target.js";
 
 /**
  * How the advice in {@link splitHostPort}'s errors names what its caller gives instead: a

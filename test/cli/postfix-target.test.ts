@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { LMTP, SMTP, SMTPPool } from "../../src/index.js";
-import { parsePostfixTarget } from "../../src/postfix-target.js";
+import { parsePostfixTarget } from "../../src/protocol/postfix-target.js";
 import { parse } from "../helpers/parse-args.js";
 
 const MESSAGE = ["--from", "a@x.test", "--to", "b@x.test", "--subject", "s"];
