@@ -34,6 +34,7 @@ const EMBEDDED_AUTH = /[\r\n\0]\s*auth\s/i;
 /** The shared base of `SMTP`, `SMTP_SSL` and `LMTP`. Not exported from the package. */
 export abstract class SMTPBase {
   #localHostname: string | null = null;
+  #computedName: string | null = null; // computed for the current connection: an address literal is that connection's
   /** User name for `login()` and the built-in auth objects. */
   user: string | null = null;
   /**
@@ -48,10 +49,7 @@ export abstract class SMTPBase {
   protected conversation: Conversation | null = null;
   /** Slots of `putcmd()` calls whose reply `getreply()` has not read yet. */
   protected pendingReplies: RawSlot[] = [];
-  /**
-   * True after a raw AUTH (`docmd`/`putcmd`) until a reply other than 334 is read: the raw
-   * lines sent meanwhile answer its challenges, so traces mask them.
-   */
+  /** True after a raw AUTH (`docmd`/`putcmd`) until a reply other than 334 is read: the raw lines sent meanwhile answer its challenges, so traces mask them. */
   #authAnswerDue = false;
   /** The raw lines written: AUTH exchanges in them, their credentials, the line in progress. */
   readonly #rawScan = new RawAuthScan();
@@ -99,21 +97,23 @@ export abstract class SMTPBase {
   }
 
   /**
-   * Name used in HELO/EHLO/LHLO; default (`null` or empty): this host's FQDN, computed on
-   * first use. Writable, as in Python; a name with whitespace, CR, LF or NUL, or one that is
+   * Name used in HELO/EHLO/LHLO; default (`null` or empty): this host's FQDN, else the address
+   * literal of this end of the connection, computed on first use and again after each
+   * `connect()`. Writable, as in Python; a name with whitespace, CR, LF or NUL, or one that is
    * not a string, is a TypeError at once, as it is in the options (not a later `EHLO a b`).
    */
   get localHostname(): string | null {
-    return this.#localHostname;
+    return this.#localHostname ?? this.#computedName;
   }
 
   set localHostname(name: string | null) {
     this.#localHostname = checkLocalHostname(name);
+    this.#computedName = null;
   }
 
-  /** Keeps the name computed for this host (not the caller's: the setter's checks are for those). */
+  /** Keeps the name computed for this host until the next `connect()` (not the caller's: the setter's checks are for those). */
   protected rememberComputedName(name: string): void {
-    this.#localHostname = name;
+    this.#computedName = name;
   }
 
   protected abstract get dialect(): Dialect;
@@ -320,8 +320,9 @@ export abstract class SMTPBase {
     return this.#authAnswerDue ? this.authReplied(reply) : reply;
   }
 
-  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener, why `close()` closed it. */
-  protected forgetConnection(): void {
+  /** Forgets what belonged to the last connection: unread `putcmd()` slots, a raw AUTH exchange, the signal's listener, why `close()` closed it; on `connect()`, the computed local name. */
+  protected forgetConnection(connecting = false): void {
+    if (connecting) this.#computedName = null;
     this.#closedBy = undefined;
     this.pendingReplies = [];
     this.#authEnded();

@@ -120,7 +120,7 @@ export class SMTP extends SMTPTransactions {
       }
       // putcmd() slots of a connection the server closed belong to it: getreply() on the
       // new one must read the new one's replies (Python reads the current socket).
-      this.forgetConnection();
+      this.forgetConnection(true);
       const target = splitHostPort(host ?? "localhost", port ?? 0, (this.constructor as typeof SMTP).defaultPort, clientHostAdvice((this.constructor as typeof SMTP).adviceName));
       if (target.path !== undefined && this.dialect === "lmtp" && this.options.socketFactory !== undefined) {
         throw new TypeError(`socketFactory cannot open a Unix socket (${target.path}): it is for TCP targets only`);

@@ -257,3 +257,13 @@ test("a null port given to connect() is one not given (Python's None): \"host:po
   }
   await assert.rejects(new SMTP().connect("127.0.0.1", "25" as never), /TypeError: port must be a number, got the string "25"/);
 });
+
+test("text beyond ASCII: the raw send() writes it as UTF-8; putcmd() and docmd() refuse it outside SMTPUTF8 before a byte is sent", async () => {
+  const script = `${GREET_ONLY}C: NOOP é\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.putcmd("NOOP", "é"), TypeError);
+    await assert.rejects(client.docmd("NOOP é"), TypeError);
+    await client.send("NOOP é\r\n");
+    assert.equal((await client.getreply()).code, 250);
+  });
+});

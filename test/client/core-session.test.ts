@@ -133,6 +133,22 @@ S: 250 ok
   });
 });
 
+test("a refused HELO leaves no heloResp either: ehloOrHeloIfNeeded() greets again (Python keeps the refusal's text and goes on unidentified)", async () => {
+  const script = `${GREET}C: HELO client.test
+S: 550 bad name
+C: EHLO client.test
+S: 502 no
+C: HELO client.test
+S: 250 hi
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.helo()).code, 550);
+    assert.equal(client.heloResp, null);
+    await client.ehloOrHeloIfNeeded();
+    assert.equal(client.heloResp, "hi");
+  });
+});
+
 test("a malformed reply line (250ok) is a protocol error with code -1 and closes the connection", async () => {
   await withScript(`${GREET}C: NOOP\nS: 250ok`, async (client) => {
     await assert.rejects(client.noop(), (err: unknown) => err instanceof SMTPResponseException && err.smtpCode === -1);
