@@ -6,25 +6,10 @@
 // call's error, and what a later command on that client fails with.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { describeError } from "../../src/cli/connect.js";
-import { SMTPException, SMTPServerDisconnected } from "../../src/index.js";
+import { SMTPServerDisconnected } from "../../src/index.js";
 import { greeting } from "../helpers/client.js";
 import { MESSAGE, SIZE, withPausedScript } from "../helpers/paused-script.js";
-
-/** Server text made of phrases the CLI rewords in the library's words. */
-const SAID = "use SMTP_SSL; tls.servername; requireTLS is set";
-const MODES = [undefined, "none", "starttls", "require-tls", "ssl"] as const;
-
-/** The CLI's line for `err`, for every TLS flag, keeps SAID as it came. */
-function assertKept(err: unknown, what: string): void {
-  assert.ok(err instanceof SMTPException, `${what}: ${String(err)}`);
-  assert.ok(err.message.includes(SAID), `${what}: the library's message quotes it: ${err.message}`);
-  for (const mode of MODES) {
-    const said = describeError(err, false, mode);
-    assert.ok(said.includes(SAID), `${what} ${mode}: ${said}`);
-    assert.doesNotMatch(said, /--ssl|--servername|--require-tls was given/, `${what} ${mode}: ${said}`);
-  }
-}
+import { assertKept, SAID } from "../helpers/server-text-kept.js";
 
 /** Sends MESSAGE on `script`, whose server replies while it is being written; checks the close it caused, and the next command's error. */
 async function closeKeepsServerText(script: string, close: RegExp, what: string): Promise<void> {

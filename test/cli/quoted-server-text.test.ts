@@ -12,27 +12,12 @@ import net from "node:net";
 import { authenticateWith } from "../../src/client/authenticate.js";
 import { createScramSha256Mechanism } from "../../src/auth/scram-sha-256.js";
 import { cliAdvice } from "../../src/cli/cli-wording.js";
-import { describeError } from "../../src/cli/connect.js";
 import { serverSaid, serverTextIn } from "../../src/error-text.js";
-import { SMTP, SMTP_SSL, SMTPException } from "../../src/index.js";
+import { SMTP, SMTP_SSL } from "../../src/index.js";
 import { b64, FakeIO } from "../auth/fake-io.js";
 import { EHLO_PIPELINING, PIPELINED_GROUP, withScript } from "../helpers/client.js";
 import { startScriptServer } from "../helpers/script-server.js";
-
-/** Server text made of phrases the CLI rewords in the library's words (no comma: SCRAM splits on it; no quote). */
-const SAID = "use SMTP_SSL; tls.servername; requireTLS is set";
-const MODES = [undefined, "none", "starttls", "require-tls", "ssl"] as const;
-
-/** The CLI's line for `err`, for every TLS flag, keeps SAID as it came. */
-function assertKept(err: unknown, what: string): void {
-  assert.ok(err instanceof SMTPException, `${what}: ${String(err)}`);
-  assert.ok(err.message.includes(SAID), `${what}: the library's message quotes it: ${err.message}`);
-  for (const mode of MODES) {
-    const said = describeError(err, false, mode);
-    assert.ok(said.includes(SAID), `${what} ${mode}: ${said}`);
-    assert.doesNotMatch(said, /--ssl|--servername|--require-tls was given/, `${what} ${mode}: ${said}`);
-  }
-}
+import { assertKept, SAID } from "../helpers/server-text-kept.js";
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
