@@ -64,6 +64,23 @@ test("onProgress: a stream's chunk larger than a piece is told piece by piece to
   }
 });
 
+test("onProgress (README): over DATA each of a stream's chunks is told (one over 128 KiB in pieces); over BDAT each BDAT chunk, a stream's chunks gathered to 256 KiB", async () => {
+  const chunks = (n: number, size: number): Buffer[] => Array.from({ length: n }, () => body(size * KIB));
+  for (const [way, extensions] of WAYS) {
+    const bdat = extensions.includes("CHUNKING");
+    // 40 chunks of 10 KiB: over DATA one report each; over BDAT one per BDAT chunk (26 of
+    // them reach 256 KiB), then LAST with the rest.
+    const small = await progressOf(extensions, Readable.from(chunks(40, 10)), 400 * KIB);
+    assert.deepEqual(small, bdat ? [260 * KIB, 400 * KIB] : Array.from({ length: 40 }, (_, i) => (i + 1) * 10 * KIB), way);
+    // Two chunks of 200 KiB and a small one: over DATA each 200 KiB chunk in pieces of 128 KiB;
+    // over BDAT one BDAT chunk of 400 KiB (not over 512 KiB: told whole), then LAST.
+    const mid = await progressOf(extensions, Readable.from([...chunks(2, 200), body(1 * KIB)]), 401 * KIB);
+    assert.deepEqual(mid, bdat ? [400 * KIB, 401 * KIB] : [128 * KIB, 200 * KIB, 328 * KIB, 400 * KIB, 401 * KIB], way);
+    // One chunk of 200 KiB alone: the last, over 64 KiB, goes in pieces with LAST too.
+    assert.deepEqual(await progressOf(extensions, Readable.from(chunks(1, 200)), 200 * KIB), [128 * KIB, 200 * KIB], way);
+  }
+});
+
 test("onProgress: an empty stream is told 0 once; a message refused before its data is never told", async () => {
   assert.deepEqual(await progressOf(["PIPELINING"], Readable.from([])), [0]);
   const told: number[] = [];
