@@ -4,6 +4,7 @@
  * `sendMessage`, which never transmits those fields), so every recipient sees the field.
  * @module
  */
+import { aboveBar } from "./progress.js";
 
 /**
  * The warning line for a field named `name` (as written: `Bcc`, `RESENT-BCC`). The blind
@@ -17,14 +18,15 @@ export function blindFieldWarning(name: string): string {
 
 /**
  * What reading the message calls with the name of the field found: writes
- * {@link blindFieldWarning} with `err`. On a terminal (`stream`, stderr), whose last line may
- * hold a progress bar or a waiting line, that line is erased first, so the warning gets a
- * line of its own and the display, redrawn, goes on below it (with none, the cursor is at the
- * start of an empty line, which erasing leaves as it is).
+ * {@link blindFieldWarning} with `err` on `stream` (stderr). On a terminal, a progress bar is
+ * taken off and drawn again below the warning (see {@link aboveBar}), and a waiting line on the
+ * last line is erased first (it is drawn again below at its next second), so the warning gets
+ * a line of its own (with neither, the cursor is at the start of an empty line, which erasing
+ * leaves as it is).
  */
 export function blindFieldWarner(err: (text: string) => void, stream: NodeJS.WriteStream = process.stderr): (name: string) => void {
-  return (name) => {
+  return (name) => aboveBar(stream, () => {
     if (stream.isTTY) stream.write("\r\x1b[K");
     err(blindFieldWarning(name));
-  };
+  });
 }

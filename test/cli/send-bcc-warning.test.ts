@@ -155,3 +155,56 @@ test("send from a pipe: a header section longer than the bound (64 KiB) is not w
     await server.close();
   }
 });
+
+/**
+ * The lines left on a terminal after `output`: enough of one for a progress bar's drawing
+ * (CR, LF, erasing a line or its end, the cursor to column 1, saving and restoring the
+ * cursor); other escape sequences are ignored, and nothing wraps.
+ */
+function screen(output: string): string[] {
+  const lines: string[][] = [[]];
+  let row = 0;
+  let col = 0;
+  let saved = [0, 0] as [number, number];
+  // eslint-disable-next-line no-control-regex
+  for (const [, esc, ch] of output.matchAll(/(\u001b(?:\[[?\d;]*[A-Za-z]|[78]))|([\s\S])/gu)) {
+    lines[row] ??= [];
+    const line = lines[row]!;
+    if (esc === "\u001b7") saved = [row, col];
+    else if (esc === "\u001b8") [row, col] = saved;
+    else if (esc === "\u001b[K" || esc === "\u001b[0K") line.length = Math.min(line.length, col);
+    else if (esc === "\u001b[2K") line.length = 0;
+    else if (esc === "\u001b[1G") col = 0;
+    else if (esc !== undefined) continue;
+    else if (ch === "\r") col = 0;
+    else if (ch === "\n") row += 1;
+    else {
+      while (line.length < col) line.push(" ");
+      line[col++] = ch!;
+    }
+  }
+  return lines.map((l) => l.join("")).filter((l) => l !== "");
+}
+
+test("send --file of a large message with a Bcc, on a terminal: the warning stays on the screen above the progress bar, which is cleared as before", async () => {
+  const sink = await messageSink([]);
+  try {
+    const message = `From: a@x.test\r\nBcc: c@x.test\r\nSubject: s\r\n\r\n${`${"x".repeat(78)}\r\n`.repeat(8000)}`;
+    const file = await tempFile("big-bcc.eml", message);
+    const command = `"${process.execPath}" "${MAIN}" send --server 127.0.0.1:${sink.port} --from a@x.test --to b@x.test --file "${file}"`;
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SHELL: "/bin/sh" } });
+    children.add(child);
+    let terminal = "";
+    child.stdout.on("data", (d: Buffer) => { terminal += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { terminal += d.toString(); });
+    const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+    const [code] = (await once(child, "close")) as [number | null];
+    clearTimeout(timer);
+    children.delete(child);
+    assert.equal(code, 0, terminal);
+    assert.match(terminal, /sending \[/, "a progress bar was shown");
+    assert.deepEqual(screen(terminal), [WARNING("Bcc").trimEnd(), "delivered <b@x.test>: 250 queued", `sent to 1 of 1 recipient(s) (${message.length} bytes)`], JSON.stringify(terminal));
+  } finally {
+    await sink.close();
+  }
+});
