@@ -67,6 +67,24 @@ test("send: a file with Unix line ends and a Bcc: the warning, and the message s
   }
 });
 
+test("send to a server that offers CHUNKING (BDAT) and with BODY=BINARYMIME: the warning, the bytes as they are", async () => {
+  const sink = await messageSink(["CHUNKING", "BINARYMIME", "8BITMIME"]);
+  try {
+    const message = "From: a@x.test\nbcc : c@x.test\n\nhello\n";
+    const file = await tempFile("bcc-bdat.eml", message);
+    const server = ["--server", `127.0.0.1:${sink.port}`, "--file", file];
+    const bdat = await run([...SEND, ...server]);
+    assert.equal(bdat.code, 0, bdat.stderr);
+    assert.equal(bdat.stderr, WARNING("bcc"));
+    const binary = await run([...SEND, ...server, "--mail-option", "BODY=BINARYMIME"]);
+    assert.equal(binary.code, 0, binary.stderr);
+    assert.equal(binary.stderr, WARNING("bcc"));
+    assert.deepEqual(sink.messages.map((m) => [m.kind, m.raw.toString("latin1")]), [["bdat", message.replace(/\n/g, "\r\n")], ["bdat", message]]);
+  } finally {
+    await sink.close();
+  }
+});
+
 /** A server that accepts everything in lock-step and keeps each line of message data as it comes; `seen` resolves once `line` has come. */
 async function dataRecorder(): Promise<{ port: number; data: string[]; seen(line: string): Promise<void>; close(): Promise<void> }> {
   const data: string[] = [];
