@@ -13,7 +13,9 @@ import { escapeControl } from "../errors.js";
 import { asBuffer } from "../protocol/bytes.js";
 import { LF, LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
 import { paramValue } from "../protocol/params.js";
+import { BlindFieldScan } from "../protocol/blind-field-scan.js";
 import type { SendCommand } from "./args.js";
+import { blindFieldWarner } from "./blind-field-warning.js";
 import { ENDLESS_DEVICE, isEndlessDevice, isTerminalPath } from "./input-device.js";
 import type { Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
@@ -78,6 +80,8 @@ interface ReadState {
    * not sent as if whole. Undefined: not known (a pipe).
    */
   readonly expected?: number | undefined;
+  /** Told the name of a Bcc or Resent-Bcc field in the header section, before any byte is yielded (see {@link readOrFail}). */
+  readonly onBlindField?: ((name: string) => void) | undefined;
 }
 
 /**
@@ -115,13 +119,25 @@ class GivenBytes {
  * and an unended last line is ended (RFC 5322 §2.3), as DATA sends any message: BDAT sends
  * bytes as they are, and a file with Unix line ends would reach a server that offers
  * CHUNKING with bare LFs. Its other bytes (8-bit ones too) are kept; `state.bytes` counts
- * the bytes read, and `state.given` maps what is yielded back to them.
+ * the bytes read, and `state.given` maps what is yielded back to them. With
+ * `state.onBlindField`, the first bytes are held (at most the header section, or 64 KiB of
+ * it: {@link BlindFieldScan}) until it is known whether a Bcc field is among them, which it
+ * is told of before any of them is yielded: sent as they are, they go to every recipient.
  */
 async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, lines: boolean): AsyncGenerator<Uint8Array> {
   const chunks = body[Symbol.asyncIterator]();
   const fixer = lines ? new LineEndingFixer() : undefined;
   let lastByte = -1;
   let limit: number | undefined;
+  let held: { readonly scan: BlindFieldScan; readonly chunks: Uint8Array[] } | undefined = state.onBlindField === undefined ? undefined : { scan: new BlindFieldScan(), chunks: [] };
+  // the chunks held, once the scan is over (the field named first, when it found one)
+  const release = (): Uint8Array[] => {
+    const { scan, chunks } = held!;
+    held = undefined;
+    scan.end();
+    if (scan.found !== undefined) state.onBlindField?.(scan.found);
+    return chunks;
+  };
   // `given` bytes about to be yielded for `read` bytes read: mapped back for the progress
   // display, and counted against the server's SIZE (the message as it goes, CRLF line ends)
   const yielding = (given: number, read: number): void => {
@@ -138,6 +154,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
         if (state.expected !== undefined && state.bytes !== state.expected) {
           throw new Error(`it changed size while it was sent (${state.expected} bytes when sending began, ${state.bytes > state.expected ? "more" : state.bytes} read): it was not sent whole`);
         }
+        if (held !== undefined) yield* release();
         state.ended = true;
         if (fixer !== undefined && lastByte !== -1 && lastByte !== LF) {
           yielding(2, 0);
@@ -151,7 +168,12 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
       if (state.bytes === 0) limit = state.limit?.();
       state.bytes += next.value.length;
       yielding(chunk.length, next.value.length);
-      yield chunk;
+      if (held === undefined) {
+        yield chunk;
+        continue;
+      }
+      held.chunks.push(chunk);
+      if (held.scan.push(chunk)) yield* release();
     }
   } catch (e) {
     state.waiting = false;
@@ -199,11 +221,11 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
 }
 
 /**
- * `stream` as the message; `lines`: with CRLF line ends (see {@link readOrFail}); `expected`:
+ * `stream` as the message; `lines`: with CRLF line ends, `warn`: writes the warning for a Bcc field (see {@link readOrFail}); `expected`:
  * the bytes it has (a regular file's), any other count failing it at its end.
  */
-function streamedMessage(stream: Readable, lines: boolean, expected?: number): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected };
+function streamedMessage(stream: Readable, lines: boolean, warn: ((text: string) => void) | undefined, expected?: number): StreamedMessage {
+  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected, onBlindField: warn === undefined ? undefined : blindFieldWarner(warn) };
   let stalled = false;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state, lines),
@@ -225,14 +247,14 @@ function streamedMessage(stream: Readable, lines: boolean, expected?: number): S
  * stdin, both streamed, never read whole. A directory (as --file or on stdin) is refused
  * before connecting; stdin redirected from a file has a size too: what is left of it from
  * the position stdin is at (when it can be known: Linux), not the whole file's.
- * `scan` shows the pass over a regular file that counts its size (see {@link sizeOf}).
+ * `scan` shows the pass over a regular file that counts its size (see {@link sizeOf}); `warn` writes a warning line (for a Bcc field in the header section of a file or stdin: see {@link readOrFail}).
  * With `defer`, that pass is not awaited: it runs meanwhile (the caller connects), and
  * `sizing` resolves to the size (rejecting with what reading failed with, or the signal's
  * reason once `defer` aborts: the pass stops then); no `size` is given.
  * @throws TypeError (a usage error) for a device other than a terminal or /dev/null, as
  *   --file or on stdin: `/dev/zero` and `/dev/urandom` have no end, the message none either.
  */
-export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined, scan?: ScanDisplay, defer?: AbortSignal): Promise<OpenedMessage> {
+export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefined, scan?: ScanDisplay, defer?: AbortSignal, warn?: (text: string) => void): Promise<OpenedMessage> {
   const file = cmd.file;
   // a binary body (RFC 3030 §3) goes as given; any other gets CRLF line ends
   const lines = paramValue(cmd.mailOptions, "BODY")?.toUpperCase() !== "BINARYMIME";
@@ -243,14 +265,14 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   if (file !== undefined) {
     const info = await stat(file);
     if (info.isDirectory()) throw new Error(`${file} is a directory`);
-    if (info.isFIFO()) return { body: streamedMessage(await openFifo(file), lines) };
+    if (info.isFIFO()) return { body: streamedMessage(await openFifo(file), lines, warn) };
     if (isEndlessDevice(info, () => isTerminalPath(file))) throw new TypeError(`--file ${file} is ${ENDLESS_DEVICE}`);
     // A regular file: one byte past its size is read at most, enough to tell that it grew.
     // One of size 0 may have text all the same (/proc/version): its size is not known.
     const sized = info.isFile() && info.size > 0;
     const stream = createReadStream(file, { highWaterMark: 64 * 1024, ...(sized ? { end: info.size } : {}) });
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
-    const body = streamedMessage(stream, lines, sized ? info.size : undefined);
+    const body = streamedMessage(stream, lines, warn, sized ? info.size : undefined);
     if (!sized) return { body };
     return sizeResult(body, fileSize(file, 0, info.size, lines, () => scan?.(`reading ${escapeControl(file)} for its size as sent`, info.size), defer), defer);
   }
@@ -261,7 +283,7 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   if (isEndlessDevice(stdin, () => isatty(0))) throw new TypeError(`stdin is ${ENDLESS_DEVICE}`);
   // (a regular file of size 0 may have text all the same: /proc/version)
   const left = stdin.isFile() && stdin.size > 0 ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
-  const body = streamedMessage(process.stdin, lines, left);
+  const body = streamedMessage(process.stdin, lines, warn, left);
   if (left === undefined) return { body };
   return sizeResult(body, sizeOf(0, stdin.size - left, left, lines, () => scan?.("reading stdin for its size as sent", left), defer), defer);
 }

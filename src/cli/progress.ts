@@ -52,6 +52,28 @@ function everyTick(check: StallCheck, tick: () => void): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * The progress bar shown now, and its stream. A line written there while it shows would be
+ * lost: cli-progress turns line wrapping off while it runs (a long line is cut at the
+ * terminal's width) and, when it stops, moves the cursor back to where it began and clears
+ * that line, the line written there by then.
+ */
+let shownBar: { readonly stream: NodeJS.WritableStream; pause(): void; resume(): void } | undefined;
+
+/**
+ * Calls `write`, which writes whole lines on `stream`, with the progress bar shown there (if
+ * any) taken off first and drawn again below them, as it was: the lines stay on the screen.
+ */
+export function aboveBar(stream: NodeJS.WritableStream, write: () => void): void {
+  const bar = shownBar?.stream === stream ? shownBar : undefined;
+  bar?.pause();
+  try {
+    write();
+  } finally {
+    bar?.resume();
+  }
+}
+
 /** Starts a bar for `total` bytes on `stream` (stderr; a terminal). */
 export function startProgress(total: number, stream: NodeJS.WriteStream = process.stderr, check: StallCheck = STALL_CHECK): Progress {
   const bar = new SingleBar({
@@ -69,21 +91,30 @@ export function startProgress(total: number, stream: NodeJS.WriteStream = proces
   const now = clockOf(check);
   const started = now();
   let lastWrite = started;
-  bar.start(total, 0, { sent: formatBytes(0), size, left: "? left" });
+  // what the bar shows, to draw it again as it was (see aboveBar)
+  let payload = { sent: formatBytes(0), size, left: "? left" };
+  const update = (change: Partial<typeof payload>): void => {
+    payload = { ...payload, ...change };
+    bar.update(done, change);
+  };
+  bar.start(total, 0, payload);
+  const shown = { stream, pause: () => bar.stop(), resume: () => bar.start(total, done, payload) };
+  shownBar = shown;
   const stopTicks = everyTick(check, () => {
     const stalled = stalledFor(lastWrite, check, done >= total);
-    if (stalled !== undefined) bar.update(done, { left: stalled });
+    if (stalled !== undefined) update({ left: stalled });
   });
   return {
     add(bytes) {
       if (stopped) return;
       done = Math.min(total, done + bytes);
       lastWrite = now();
-      bar.update(done, { sent: formatBytes(done), left: `${formatTimeLeft(done, total, lastWrite - started)} left` });
+      update({ sent: formatBytes(done), left: `${formatTimeLeft(done, total, lastWrite - started)} left` });
     },
     stop() {
       if (stopped) return;
       stopped = true;
+      if (shownBar === shown) shownBar = undefined;
       stopTicks();
       bar.stop();
     },

@@ -259,7 +259,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   // a server that cannot be reached is said at once, and the pass then stopped.
   const scanning = new AbortController();
   try {
-    message = await openMessage(cmd, stdin.stats, onTerminal ? (what, length) => startScanNote(what, length) : undefined, scanning.signal);
+    message = await openMessage(cmd, stdin.stats, onTerminal ? (what, length) => startScanNote(what, length) : undefined, scanning.signal, err);
   } catch (e) {
     if (e instanceof TypeError) {
       err(`smtplib: ${e.message}`);
