@@ -137,8 +137,10 @@ export function fieldAfterHeaderSection(data: Uint8Array, section: HeaderSection
     const next = lf < 0 ? text.length : lf + 1;
     const lineEnd = lf < 0 ? text.length : lf > pos && text[lf - 1] === CR ? lf - 1 : lf;
     if (lineEnd === pos) return null;
-    const nameEnd = fieldNameEnd(text, pos, lineEnd);
-    if (nameEnd >= 0 && keys.has(text.toString("latin1", pos, nameEnd).toLowerCase())) return text.toString("latin1", pos, nameEnd);
+    // A byte order mark inside (files joined): what follows it is still meant as a field.
+    const start = text[pos] === 0xef && text[pos + 1] === 0xbb && text[pos + 2] === 0xbf ? pos + 3 : pos;
+    const nameEnd = fieldNameEnd(text, start, lineEnd);
+    if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase())) return text.toString("latin1", start, nameEnd);
     pos = next;
   }
   return null;

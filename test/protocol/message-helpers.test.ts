@@ -35,6 +35,9 @@ test("fieldAfterHeaderSection: a Bcc after a line that ended the header section 
   assert.equal(fieldAfterHeaderSection(empty, parseHeaderSection(empty), BLIND), "Bcc");
   const past = Buffer.from("From: a@x.test\r\nnot a field\r\n\r\nBcc: b@y.test\r\n");
   assert.equal(fieldAfterHeaderSection(past, parseHeaderSection(past), BLIND), null);
+  // A byte order mark inside the header section (files joined) ends it; the Bcc behind it is still found.
+  const marked = Buffer.from("From: a@x.test\r\n\ufeffBcc: b@y.test\r\n\r\nbody\r\n");
+  assert.equal(fieldAfterHeaderSection(marked, parseHeaderSection(marked), BLIND), "Bcc");
   const separated = Buffer.from("From: a@x.test\r\n\r\nBcc: b@y.test\r\n");
   assert.equal(fieldAfterHeaderSection(separated, parseHeaderSection(separated), BLIND), null);
 });
