@@ -85,3 +85,14 @@ test("connect() and a pool refuse it with a TypeError naming what to give (LMTP'
   }
   assert.throws(() => new SMTPPool({ host: "lmtp:inet:mx.invalid:2003", protocol: "lmtp" }), (err: unknown) => err instanceof TypeError && /\{ host: "mx\.invalid", port: 2003, protocol: "lmtp" \}$/.test(err.message));
 });
+
+test("inet:host:port and smtp://host:port with --lmtp --ssl: the advice leaves --ssl out (or puts --require-tls instead), as --lmtp --ssl is itself a usage error; followed, it parses", () => {
+  for (const server of ["inet:h.test:2424", "smtp://h.test:2424"]) {
+    // "give h.test:2424" alone, followed with the flags given, met "--ssl cannot be combined with --lmtp"
+    assert.match(refused(server, ["--lmtp", "--ssl"]), /give h\.test:2424 without --ssl \(smtplib speaks LMTP over TLS only with STARTTLS: --require-tls\)$/);
+    assert.match(refused(server, ["--lmtp", "--ssl", "--insecure"]), /give h\.test:2424 with --require-tls instead of --ssl \(smtplib speaks LMTP over TLS only with STARTTLS, and --insecure needs TLS; or, for no TLS, without --ssl and --insecure\)$/);
+  }
+  assert.ok(parse("probe", "--lmtp", "--ssl", "h.test:2424").error !== undefined);
+  parses(["--lmtp", "h.test:2424"], "h.test", 2424, true);
+  parses(["--lmtp", "--require-tls", "--insecure", "h.test:2424"], "h.test", 2424, true);
+});
