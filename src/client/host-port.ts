@@ -62,10 +62,13 @@ function urlAsHost(host: string, scheme: string, advice: HostAdvice): string {
 /**
  * The message for Postfix's form of a destination given as a host (`lmtp:unix:/path`,
  * `lmtp:inet:host:port`: see `parsePostfixTarget`): the path, or the host and the port apart,
- * to give instead (a relative `unix:` path is under Postfix's queue directory).
+ * to give instead (a relative `unix:` path is under Postfix's queue directory); the port is
+ * the form's, else `given` (the caller's), else Postfix's LMTP port for `lmtp:`.
  */
-function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice): string {
-  const port = target.port ?? (target.lmtp && target.portGiven !== true ? POSTFIX_LMTP_PORT : "port");
+function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice, given: unknown): string {
+  // a port the caller gave (connect("lmtp:host", 2424)) before Postfix's default
+  const callers = typeof given === "number" && given > 0 && target.portGiven !== true ? given : undefined;
+  const port = target.port ?? callers ?? (target.lmtp && target.portGiven !== true ? POSTFIX_LMTP_PORT : "port");
   // LMTP's class for an lmtp: form; a pool (no class) names its options
   const cls = target.lmtp && advice.cls !== undefined ? "LMTP" : advice.cls;
   const as = (h: string, p?: number | string): string => cls !== undefined
@@ -108,7 +111,7 @@ export function splitHostPort(host: string, port: number, defaultPort: number, a
   const scheme = URL_SCHEME.exec(host);
   if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!, advice));
   const postfix = parsePostfixTarget(host);
-  if (postfix !== undefined) throw new TypeError(postfixAsHost(host, postfix, advice));
+  if (postfix !== undefined) throw new TypeError(postfixAsHost(host, postfix, advice, port));
   if (isObject(port)) throw new TypeError(cls !== undefined ? `port must be a number, got an object: options come third, ${cls}.connect(host, port, options), or go to new ${cls}(options)` : "port must be a number, got an object");
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.

@@ -96,3 +96,13 @@ test("inet:host:port and smtp://host:port with --lmtp --ssl: the advice leaves -
   parses(["--lmtp", "h.test:2424"], "h.test", 2424, true);
   parses(["--lmtp", "--require-tls", "--insecure", "h.test:2424"], "h.test", 2424, true);
 });
+
+test("connect(\"lmtp:host\", port) and a pool's { host: \"lmtp:host\", port }: the advice keeps the port the caller gave, not Postfix's 24", async () => {
+  // Followed, "LMTP.connect(\"mx.invalid\", 24)" would reach another port than the one given.
+  await assert.rejects(LMTP.connect("lmtp:mx.invalid", 2424), (err: unknown) => err instanceof TypeError && /: give the host and the port apart, LMTP\.connect\("mx\.invalid", 2424\)$/.test(err.message));
+  await assert.rejects(LMTP.connect("lmtp:inet:[::1]", 2424), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("::1", 2424\)$/.test(err.message));
+  assert.throws(() => new SMTPPool({ host: "lmtp:mx.invalid", port: 2424, protocol: "lmtp" }), (err: unknown) => err instanceof TypeError && /\{ host: "mx\.invalid", port: 2424, protocol: "lmtp" \}$/.test(err.message));
+  // No port given: Postfix's 24; a port in the value wins, as in "host:port".
+  await assert.rejects(LMTP.connect("lmtp:mx.invalid"), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("mx\.invalid", 24\)$/.test(err.message));
+  await assert.rejects(LMTP.connect("lmtp:mx.invalid:2003", 2424), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("mx\.invalid", 2003\)$/.test(err.message));
+});
