@@ -137,14 +137,25 @@ export function fieldAfterHeaderSection(data: Uint8Array, section: HeaderSection
     const next = lf < 0 ? text.length : lf + 1;
     const lineEnd = lf < 0 ? text.length : lf > pos && text[lf - 1] === CR ? lf - 1 : lf;
     if (lineEnd === pos) return null;
-    // indented or not: body text either way ("  Bcc: x" after "wrapped without a blank")
-    let start = pos;
-    while (start < lineEnd && (text[start] === 0x20 || text[start] === 0x09)) start++;
+    // indented or not: body text either way ("  Bcc: x" after "wrapped without a blank"),
+    // by a no-break space too (a template copied from a web page), which ends the section
+    const start = afterBlanks(text, pos, lineEnd);
     const nameEnd = fieldNameEnd(text, start, lineEnd);
     if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase())) return text.toString("latin1", start, nameEnd);
     pos = next;
   }
   return null;
+}
+
+/** Offset of the first byte at or after `pos` (before `lineEnd`) that is no space, tab, VT, FF or UTF-8 no-break space. */
+function afterBlanks(text: Uint8Array, pos: number, lineEnd: number): number {
+  let i = pos;
+  for (;;) {
+    const b = text[i];
+    if (i < lineEnd && (b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c)) i++;
+    else if (i + 1 < lineEnd && b === 0xc2 && text[i + 1] === 0xa0) i += 2;
+    else return i;
+  }
 }
 
 /**
@@ -170,8 +181,7 @@ export function indentedField(data: Uint8Array, section: HeaderSection, keys: Re
       continue;
     }
     if (pos >= section.bodyStart && !noFields) return null;
-    let start = pos;
-    while (start < lineEnd && (text[start] === 0x20 || text[start] === 0x09)) start++;
+    const start = afterBlanks(text, pos, lineEnd);
     if (start > pos || (noFields && pos >= section.bodyStart)) {
       const nameEnd = fieldNameEnd(text, start, lineEnd);
       if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase()) && !foldedText(text, section, pos, nameEnd, lineEnd)) {
@@ -198,8 +208,7 @@ function foldedText(text: Buffer, section: HeaderSection, pos: number, nameEnd: 
   for (let at = text.indexOf(LF, field.start) + 1; at > 0 && at < field.end;) {
     const lf = text.indexOf(LF, at);
     const end = lf < 0 || lf >= field.end ? field.end : lf;
-    let start = at;
-    while (start < end && (text[start] === 0x20 || text[start] === 0x09)) start++;
+    const start = afterBlanks(text, at, end);
     const other = at === pos ? -1 : fieldNameEnd(text, start, end);
     if (other > start && /^[A-Za-z0-9-]+$/.test(text.toString("latin1", start, other))) return false;
     at = lf < 0 ? field.end : lf + 1;

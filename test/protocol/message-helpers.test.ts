@@ -64,6 +64,12 @@ test("fieldAfterHeaderSection: an indented Bcc after a line that ended the heade
   assert.equal(fieldAfterHeaderSection(cut, parseHeaderSection(cut), BLIND), "Bcc");
   const tab = Buffer.from("From: a@x.test\nnot a field\n\tresent-bcc : secret@z.test\n");
   assert.equal(fieldAfterHeaderSection(tab, parseHeaderSection(tab), BLIND), "resent-bcc");
+  // Indented with no-break spaces (a template copied from a web page), a VT or a FF: no
+  // continuation, so the header section ends at the first such line, and the Bcc is body text.
+  for (const blank of ["\u00a0\u00a0", "\v", "\f"]) {
+    const nbsp = Buffer.from(`From: a@x.test\r\n${blank}To: b@y.test\r\n${blank}Bcc: secret@z.test\r\n\r\nbody\r\n`);
+    assert.equal(fieldAfterHeaderSection(nbsp, parseHeaderSection(nbsp), BLIND), "Bcc", JSON.stringify(blank));
+  }
 });
 
 test("indentedField: text folded onto a line that starts with \"Bcc:\" (a long Subject, a DKIM h= list) is no indented Bcc; one with an address, or among other indented fields, is", () => {
@@ -79,6 +85,8 @@ test("indentedField: text folded onto a line that starts with \"Bcc:\" (a long S
   assert.equal(named("From: a@x.test\r\nSubject: hi\r\n Bcc: Secret <s@z.test>\r\n\r\nbody\r\n"), "Bcc");
   assert.equal(named("From: a@x.test\n  To: b@y.test\n  Bcc: undisclosed\n\nbody\n"), "Bcc");
   assert.equal(named("From: a@x.test\n  Bcc: someone\n  Subject: hi\n\nbody\n"), "Bcc");
+  // A continuation indented with a space then no-break spaces (a template copied from a web page).
+  assert.equal(named("From: a@x.test\r\n \u00a0\u00a0To: b@y.test\r\n \u00a0\u00a0Bcc: secret@z.test\r\n\r\nbody\r\n"), "Bcc");
   // A continuation of no field (before the first): never a fold of a mail program's.
   assert.equal(named("  Bcc: someone\nFrom: a@x.test\n\nbody\n"), "Bcc");
 });
