@@ -186,7 +186,8 @@ export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): In
   } else {
     const host = target.host === undefined || target.host === "" ? "HOST" : target.host.includes(":") ? `[${target.host}]` : target.host;
     const port = target.port ?? (target.portGiven === true || !target.lmtp ? "PORT" : POSTFIX_LMTP_PORT);
-    give = `${host}:${port}`;
+    // smtp:[host] with no port: the protocol's default port, as host alone gives it
+    give = target.smtp === true && target.portGiven !== true ? host : `${host}:${port}`;
   }
   return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
 }

@@ -68,13 +68,14 @@ function urlAsHost(host: string, scheme: string, advice: HostAdvice): string {
 function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice, given: unknown): string {
   // a port the caller gave (connect("lmtp:host", 2424)) before Postfix's default
   const callers = typeof given === "number" && given > 0 && target.portGiven !== true ? given : undefined;
-  const port = target.port ?? callers ?? (target.lmtp && target.portGiven !== true ? POSTFIX_LMTP_PORT : "port");
+  // smtp:[host] with no port: the class's default, so none is named
+  const port = target.port ?? callers ?? (target.portGiven === true ? "port" : target.lmtp ? POSTFIX_LMTP_PORT : target.smtp === true ? undefined : "port");
   // LMTP's class for an lmtp: form; a pool (no class) names its options
   const cls = target.lmtp && advice.cls !== undefined ? "LMTP" : advice.cls;
   const as = (h: string, p?: number | string): string => cls !== undefined
     ? `${cls}.connect(${JSON.stringify(h)}${p === undefined ? "" : `, ${p}`})`
     : `{ host: ${JSON.stringify(h)}${p === undefined ? "" : `, port: ${p}`}${target.lmtp ? ', protocol: "lmtp"' : ""} }`;
-  const where = target.path === undefined ? `give the host and the port apart, ${as(target.host ?? "", port)}`
+  const where = target.path === undefined ? `give the host${port === undefined ? "" : " and the port apart"}, ${as(target.host ?? "", port)}`
     : target.path.startsWith("/") ? `give the socket's path as the host, ${as(target.path)}`
       : "give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, /var/spool/postfix by default)";
   return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}: ${where}`;

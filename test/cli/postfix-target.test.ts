@@ -106,3 +106,14 @@ test("connect(\"lmtp:host\", port) and a pool's { host: \"lmtp:host\", port }: t
   await assert.rejects(LMTP.connect("lmtp:mx.invalid"), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("mx\.invalid", 24\)$/.test(err.message));
   await assert.rejects(LMTP.connect("lmtp:mx.invalid:2003", 2424), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("mx\.invalid", 2003\)$/.test(err.message));
 });
+
+test("smtp:[host]:port, relay:[host] (Postfix's relayhost and transport form): refused with host:port to give (no port: the protocol's), never looked up whole nor sent to port 25; smtp:25 is still a host named smtp", async () => {
+  // connect() took "smtp:[relay.test]:587" whole as a host (its colons read as IPv6's), to port 25.
+  await assert.rejects(SMTP.connect("smtp:[relay.invalid]:587"), (err: unknown) => err instanceof TypeError && /not Postfix's form "smtp:\[relay\.invalid\]:587": give the host and the port apart, SMTP\.connect\("relay\.invalid", 587\)$/.test(err.message));
+  await assert.rejects(SMTP.connect("relay:[relay.invalid]"), (err: unknown) => err instanceof TypeError && /SMTP\.connect\("relay\.invalid"\)$/.test(err.message));
+  assert.ok(refused("smtp:[relay.test]:587").endsWith(`"smtp:[relay.test]:587": Postfix's form of a destination, not host[:port] or a socket path: give relay.test:587`), refused("smtp:[relay.test]:587"));
+  assert.ok(refused("SMTP:[relay.test]").endsWith(": give relay.test"), refused("SMTP:[relay.test]"));
+  parses(["relay.test:587"], "relay.test", 587, false);
+  parses(["smtp:25"], "smtp", 25, false);
+  for (const value of ["smtp:25", "smtp:relay.test", "relay:2525"]) assert.equal(parsePostfixTarget(value), undefined, value);
+});
