@@ -184,7 +184,7 @@ export function indentedField(data: Uint8Array, section: HeaderSection, keys: Re
     const start = afterBlanks(text, pos, lineEnd);
     if (start > pos || (noFields && pos >= section.bodyStart)) {
       const nameEnd = fieldNameEnd(text, start, lineEnd);
-      if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase()) && !foldedText(text, section, pos, nameEnd, lineEnd)) {
+      if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase()) && !foldedText(text, section, pos, nameEnd)) {
         return text.toString("latin1", start, nameEnd);
       }
     }
@@ -197,14 +197,15 @@ export function indentedField(data: Uint8Array, section: HeaderSection, keys: Re
  * True when the continuation line at `pos`, which starts with a blind field's name and a
  * colon, reads as a mail program's fold of its field's text ("Subject: ... the\r\n Bcc:
  * header", a DKIM-Signature's `h=` list) rather than an indented field: no "@" after the
- * colon (no address to leak), and no other continuation line of that field that starts a
- * field of a plain name (letters, digits, hyphens), as an indented template literal's lines
- * do. A line of no field (before the first, or in a message with none) is never a fold.
+ * colon, to the field's end (no address to leak), and no other continuation line of that
+ * field that starts a field of a plain name (letters, digits, hyphens), as an indented
+ * template literal's lines do. A line of no field (before the first, or in a message with none) is never a fold.
  */
-function foldedText(text: Buffer, section: HeaderSection, pos: number, nameEnd: number, lineEnd: number): boolean {
-  if (text.subarray(nameEnd, lineEnd).includes(0x40)) return false;
+function foldedText(text: Buffer, section: HeaderSection, pos: number, nameEnd: number): boolean {
   const field = section.fields.find((f) => f.start < pos && pos < f.end);
   if (field === undefined) return false;
+  // an address after the colon, on that line or wrapped onto the field's next ones ("Bcc:\n    s@z")
+  if (text.subarray(nameEnd, field.end).includes(0x40)) return false;
   for (let at = text.indexOf(LF, field.start) + 1; at > 0 && at < field.end;) {
     const lf = text.indexOf(LF, at);
     const end = lf < 0 || lf >= field.end ? field.end : lf;

@@ -85,6 +85,7 @@ test("indentedField: text folded onto a line that starts with \"Bcc:\" (a long S
   assert.equal(named("From: a@x.test\r\nSubject: hi\r\n Bcc: Secret <s@z.test>\r\n\r\nbody\r\n"), "Bcc");
   assert.equal(named("From: a@x.test\n  To: b@y.test\n  Bcc: undisclosed\n\nbody\n"), "Bcc");
   assert.equal(named("From: a@x.test\n  Bcc: someone\n  Subject: hi\n\nbody\n"), "Bcc");
+  assert.equal(named("From: a@x.test\n  Bcc:\n    secret@z.test\n\nbody\n"), "Bcc"); // the address wrapped below it
   // A continuation indented with a space then no-break spaces (a template copied from a web page).
   assert.equal(named("From: a@x.test\r\n \u00a0\u00a0To: b@y.test\r\n \u00a0\u00a0Bcc: secret@z.test\r\n\r\nbody\r\n"), "Bcc");
   // A continuation of no field (before the first): never a fold of a mail program's.
