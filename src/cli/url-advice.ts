@@ -112,7 +112,7 @@ export function urlRefusal(value: string, scheme: string, flags: UrlAdviceFlags)
 /**
  * `target` (a `host[:port]` or a socket path) with the flags to give with it for `kind`, the
  * scheme it came as: `smtps` is `--ssl` (instead of a `--starttls`/`--require-tls` given);
- * `lmtp` is `--lmtp`, without `--ssl` (or, with a TLS-only flag, `--require-tls` instead of
+ * `lmtp` (or any other with `--lmtp` given) is `--lmtp`, without `--ssl` (or, with a TLS-only flag, `--require-tls` instead of
  * it); a TLS-only flag given with no TLS mode gets one to add, or is to be left out. So the
  * advice, followed with the flags already given, parses.
  */
@@ -120,17 +120,19 @@ function giveWith(kind: string, target: string, flags: UrlAdviceFlags): string {
   const secure = kind === "smtps";
   // --ssl instead of a --starttls/--require-tls given (see tlsFlagAdvice)
   const ssl = tlsFlagAdvice("--ssl", flags.starttls === true ? "starttls" : flags.requireTls === true ? "require-tls" : undefined);
-  // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only
-  const lmtp = kind !== "lmtp" ? [] : [
+  // lmtp:// is --lmtp, over TLS with STARTTLS only: --ssl is SMTP only (so with --lmtp given
+  // for smtp:// or inet:host:port, whose "give host:port" would otherwise meet "--lmtp --ssl")
+  const asLmtp = kind === "lmtp" || (!secure && flags.lmtp === true);
+  const lmtp = !asLmtp ? [] : [
     ...flags.lmtp === true ? [] : ["with --lmtp"],
     ...flags.ssl === true ? ["without --ssl (smtplib speaks LMTP over TLS only with STARTTLS: --require-tls)"] : [],
   ];
   // --ssl with a TLS-only flag: "without --ssl" alone would leave that flag without a TLS mode
-  const instead = kind === "lmtp" && flags.ssl === true ? lmtpInsteadOfSsl(tlsOnlyFlags(flags), "smtplib speaks LMTP over TLS only with STARTTLS") : undefined;
+  const instead = asLmtp && flags.ssl === true ? lmtpInsteadOfSsl(tlsOnlyFlags(flags), "smtplib speaks LMTP over TLS only with STARTTLS") : undefined;
   if (instead !== undefined) lmtp.splice(0, lmtp.length, `with ${flags.lmtp === true ? "" : "--lmtp and "}${instead}`);
   // no TLS mode given nor advised, with a TLS-only flag: name one, or leaving the flag out
   const noMode = !secure && flags.ssl !== true && flags.starttls !== true && flags.requireTls !== true;
-  const mode = noMode ? tlsModeFor(tlsOnlyFlags(flags), kind === "lmtp" || flags.lmtp === true ? "--require-tls or --starttls" : "--require-tls, --starttls or --ssl") : "";
+  const mode = noMode ? tlsModeFor(tlsOnlyFlags(flags), asLmtp ? "--require-tls or --starttls" : "--require-tls, --starttls or --ssl") : "";
   const withMode = mode === "" ? "" : lmtp.length === 0 ? ` with ${mode}` : `, and ${mode}`;
   return `${target}${secure ? ` with ${ssl}` : lmtp.length === 0 ? "" : ` ${lmtp.join(", ")}`}${withMode}`;
 }
@@ -184,7 +186,8 @@ export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): In
   } else {
     const host = target.host === undefined || target.host === "" ? "HOST" : target.host.includes(":") ? `[${target.host}]` : target.host;
     const port = target.port ?? (target.portGiven === true || !target.lmtp ? "PORT" : POSTFIX_LMTP_PORT);
-    give = `${host}:${port}`;
+    // smtp:[host] with no port: the protocol's default port, as host alone gives it
+    give = target.smtp === true && target.portGiven !== true ? host : `${host}:${port}`;
   }
   return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
 }

@@ -62,16 +62,20 @@ function urlAsHost(host: string, scheme: string, advice: HostAdvice): string {
 /**
  * The message for Postfix's form of a destination given as a host (`lmtp:unix:/path`,
  * `lmtp:inet:host:port`: see `parsePostfixTarget`): the path, or the host and the port apart,
- * to give instead (a relative `unix:` path is under Postfix's queue directory).
+ * to give instead (a relative `unix:` path is under Postfix's queue directory); the port is
+ * the form's, else `given` (the caller's), else Postfix's LMTP port for `lmtp:`.
  */
-function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice): string {
-  const port = target.port ?? (target.lmtp && target.portGiven !== true ? POSTFIX_LMTP_PORT : "port");
+function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice, given: unknown): string {
+  // a port the caller gave (connect("lmtp:host", 2424)) before Postfix's default
+  const callers = typeof given === "number" && given > 0 && target.portGiven !== true ? given : undefined;
+  // smtp:[host] with no port: the class's default, so none is named
+  const port = target.port ?? callers ?? (target.portGiven === true ? "port" : target.lmtp ? POSTFIX_LMTP_PORT : target.smtp === true ? undefined : "port");
   // LMTP's class for an lmtp: form; a pool (no class) names its options
   const cls = target.lmtp && advice.cls !== undefined ? "LMTP" : advice.cls;
   const as = (h: string, p?: number | string): string => cls !== undefined
     ? `${cls}.connect(${JSON.stringify(h)}${p === undefined ? "" : `, ${p}`})`
     : `{ host: ${JSON.stringify(h)}${p === undefined ? "" : `, port: ${p}`}${target.lmtp ? ', protocol: "lmtp"' : ""} }`;
-  const where = target.path === undefined ? `give the host and the port apart, ${as(target.host ?? "", port)}`
+  const where = target.path === undefined ? `give the host${port === undefined ? "" : " and the port apart"}, ${as(target.host ?? "", port)}`
     : target.path.startsWith("/") ? `give the socket's path as the host, ${as(target.path)}`
       : "give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, /var/spool/postfix by default)";
   return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}: ${where}`;
@@ -108,7 +112,7 @@ export function splitHostPort(host: string, port: number, defaultPort: number, a
   const scheme = URL_SCHEME.exec(host);
   if (scheme) throw new TypeError(urlAsHost(host, scheme[1]!, advice));
   const postfix = parsePostfixTarget(host);
-  if (postfix !== undefined) throw new TypeError(postfixAsHost(host, postfix, advice));
+  if (postfix !== undefined) throw new TypeError(postfixAsHost(host, postfix, advice, port));
   if (isObject(port)) throw new TypeError(cls !== undefined ? `port must be a number, got an object: options come third, ${cls}.connect(host, port, options), or go to new ${cls}(options)` : "port must be a number, got an object");
   // A string port ("25") is a TypeError here, not "got 25" from the range check below; and
   // it is checked for a Unix socket path too, which would otherwise take any truthy value.

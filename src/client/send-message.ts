@@ -105,7 +105,8 @@ function messageBytes(msg: MessageInput): Uint8Array {
  *   Resent-Bcc field follows a line that ended the header section without an empty line
  *   (it would be sent as text: see `fieldAfterHeaderSection`), or is followed by one (a
  *   wrapped address without its leading blank, which would be sent as text), or when a
- *   Bcc or Resent-Bcc field is on an indented line (see `indentedField`).
+ *   Bcc or Resent-Bcc field is on an indented line (see `indentedField`; not a mail
+ *   program's fold that starts a line with "Bcc:", with no address after it).
  */
 export function prepareMessage(msg: MessageInput, from?: string, to?: string | readonly string[], binary = false): PreparedMessage {
   const raw = messageBytes(msg);

@@ -125,9 +125,9 @@ export function parseHeaderSection(data: Uint8Array): HeaderSection {
 
 /**
  * When `section` ended at a line that is not a field (see `HeaderSection.unseparated`), the
- * name of the first field among `keys` (lower-case names) in the lines after it, up to the
- * first empty line: a field its author meant as a header, which is body text now (a Bcc
- * sent to every recipient). `null` otherwise. Never throws.
+ * name of the first field among `keys` (lower-case names) in the lines after it, indented
+ * or not, up to the first empty line: a field its author meant as a header, which is body
+ * text now (a Bcc sent to every recipient). `null` otherwise. Never throws.
  */
 export function fieldAfterHeaderSection(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): string | null {
   if (section.unseparated !== true) return null;
@@ -137,13 +137,27 @@ export function fieldAfterHeaderSection(data: Uint8Array, section: HeaderSection
     const next = lf < 0 ? text.length : lf + 1;
     const lineEnd = lf < 0 ? text.length : lf > pos && text[lf - 1] === CR ? lf - 1 : lf;
     if (lineEnd === pos) return null;
-    // A byte order mark inside (files joined): what follows it is still meant as a field.
-    const start = text[pos] === 0xef && text[pos + 1] === 0xbb && text[pos + 2] === 0xbf ? pos + 3 : pos;
+    // indented or not: body text either way ("  Bcc: x" after "wrapped without a blank"),
+    // by a no-break space too (a template copied from a web page), which ends the section,
+    // or behind a byte order mark (files joined)
+    const start = afterBlanks(text, pos, lineEnd);
     const nameEnd = fieldNameEnd(text, start, lineEnd);
     if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase())) return text.toString("latin1", start, nameEnd);
     pos = next;
   }
   return null;
+}
+
+/** Offset of the first byte at or after `pos` (before `lineEnd`) that is no space, tab, VT, FF, UTF-8 no-break space or byte order mark. */
+function afterBlanks(text: Uint8Array, pos: number, lineEnd: number): number {
+  let i = pos;
+  for (;;) {
+    const b = text[i];
+    if (i < lineEnd && (b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c)) i++;
+    else if (i + 1 < lineEnd && b === 0xc2 && text[i + 1] === 0xa0) i += 2;
+    else if (i + 2 < lineEnd && b === 0xef && text[i + 1] === 0xbb && text[i + 2] === 0xbf) i += 3;
+    else return i;
+  }
 }
 
 /**
@@ -152,7 +166,8 @@ export function fieldAfterHeaderSection(data: Uint8Array, section: HeaderSection
  * field (`  Bcc: x`, as an indented template literal gives every line but the first); and,
  * in a message with no header field at all (its first line empty or indented), such a line in
  * the first block of the body. Either way that "field" is text of another field or of the
- * body, sent to every recipient. `null` otherwise. Never throws.
+ * body, sent to every recipient. A mail program's fold that puts "Bcc:" at a line's start
+ * (see `foldedText`) is no such line. `null` otherwise. Never throws.
  */
 export function indentedField(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): string | null {
   const text = asBuffer(data);
@@ -168,15 +183,40 @@ export function indentedField(data: Uint8Array, section: HeaderSection, keys: Re
       continue;
     }
     if (pos >= section.bodyStart && !noFields) return null;
-    let start = pos;
-    while (start < lineEnd && (text[start] === 0x20 || text[start] === 0x09)) start++;
+    const start = afterBlanks(text, pos, lineEnd);
     if (start > pos || (noFields && pos >= section.bodyStart)) {
       const nameEnd = fieldNameEnd(text, start, lineEnd);
-      if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase())) return text.toString("latin1", start, nameEnd);
+      if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase()) && !foldedText(text, section, pos, nameEnd)) {
+        return text.toString("latin1", start, nameEnd);
+      }
     }
     pos = next;
   }
   return null;
+}
+
+/**
+ * True when the continuation line at `pos`, which starts with a blind field's name and a
+ * colon, reads as a mail program's fold of its field's text ("Subject: ... the\r\n Bcc:
+ * header", a DKIM-Signature's `h=` list) rather than an indented field: no "@" after the
+ * colon, to the field's end (no address to leak), and no other continuation line of that
+ * field that starts a field of a plain name (letters, digits, hyphens), as an indented
+ * template literal's lines do. A line of no field (before the first, or in a message with none) is never a fold.
+ */
+function foldedText(text: Buffer, section: HeaderSection, pos: number, nameEnd: number): boolean {
+  const field = section.fields.find((f) => f.start < pos && pos < f.end);
+  if (field === undefined) return false;
+  // an address after the colon, on that line or wrapped onto the field's next ones ("Bcc:\n    s@z")
+  if (text.subarray(nameEnd, field.end).includes(0x40)) return false;
+  for (let at = text.indexOf(LF, field.start) + 1; at > 0 && at < field.end;) {
+    const lf = text.indexOf(LF, at);
+    const end = lf < 0 || lf >= field.end ? field.end : lf;
+    const start = afterBlanks(text, at, end);
+    const other = at === pos ? -1 : fieldNameEnd(text, start, end);
+    if (other > start && /^[A-Za-z0-9-]+$/.test(text.toString("latin1", start, other))) return false;
+    at = lf < 0 ? field.end : lf + 1;
+  }
+  return true;
 }
 
 /**

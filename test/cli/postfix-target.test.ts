@@ -85,3 +85,35 @@ test("connect() and a pool refuse it with a TypeError naming what to give (LMTP'
   }
   assert.throws(() => new SMTPPool({ host: "lmtp:inet:mx.invalid:2003", protocol: "lmtp" }), (err: unknown) => err instanceof TypeError && /\{ host: "mx\.invalid", port: 2003, protocol: "lmtp" \}$/.test(err.message));
 });
+
+test("inet:host:port and smtp://host:port with --lmtp --ssl: the advice leaves --ssl out (or puts --require-tls instead), as --lmtp --ssl is itself a usage error; followed, it parses", () => {
+  for (const server of ["inet:h.test:2424", "smtp://h.test:2424"]) {
+    // "give h.test:2424" alone, followed with the flags given, met "--ssl cannot be combined with --lmtp"
+    assert.match(refused(server, ["--lmtp", "--ssl"]), /give h\.test:2424 without --ssl \(smtplib speaks LMTP over TLS only with STARTTLS: --require-tls\)$/);
+    assert.match(refused(server, ["--lmtp", "--ssl", "--insecure"]), /give h\.test:2424 with --require-tls instead of --ssl \(smtplib speaks LMTP over TLS only with STARTTLS, and --insecure needs TLS; or, for no TLS, without --ssl and --insecure\)$/);
+  }
+  assert.ok(parse("probe", "--lmtp", "--ssl", "h.test:2424").error !== undefined);
+  parses(["--lmtp", "h.test:2424"], "h.test", 2424, true);
+  parses(["--lmtp", "--require-tls", "--insecure", "h.test:2424"], "h.test", 2424, true);
+});
+
+test("connect(\"lmtp:host\", port) and a pool's { host: \"lmtp:host\", port }: the advice keeps the port the caller gave, not Postfix's 24", async () => {
+  // Followed, "LMTP.connect(\"mx.invalid\", 24)" would reach another port than the one given.
+  await assert.rejects(LMTP.connect("lmtp:mx.invalid", 2424), (err: unknown) => err instanceof TypeError && /: give the host and the port apart, LMTP\.connect\("mx\.invalid", 2424\)$/.test(err.message));
+  await assert.rejects(LMTP.connect("lmtp:inet:[::1]", 2424), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("::1", 2424\)$/.test(err.message));
+  assert.throws(() => new SMTPPool({ host: "lmtp:mx.invalid", port: 2424, protocol: "lmtp" }), (err: unknown) => err instanceof TypeError && /\{ host: "mx\.invalid", port: 2424, protocol: "lmtp" \}$/.test(err.message));
+  // No port given: Postfix's 24; a port in the value wins, as in "host:port".
+  await assert.rejects(LMTP.connect("lmtp:mx.invalid"), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("mx\.invalid", 24\)$/.test(err.message));
+  await assert.rejects(LMTP.connect("lmtp:mx.invalid:2003", 2424), (err: unknown) => err instanceof TypeError && /LMTP\.connect\("mx\.invalid", 2003\)$/.test(err.message));
+});
+
+test("smtp:[host]:port, relay:[host] (Postfix's relayhost and transport form): refused with host:port to give (no port: the protocol's), never looked up whole nor sent to port 25; smtp:25 is still a host named smtp", async () => {
+  // connect() took "smtp:[relay.test]:587" whole as a host (its colons read as IPv6's), to port 25.
+  await assert.rejects(SMTP.connect("smtp:[relay.invalid]:587"), (err: unknown) => err instanceof TypeError && /not Postfix's form "smtp:\[relay\.invalid\]:587": give the host and the port apart, SMTP\.connect\("relay\.invalid", 587\)$/.test(err.message));
+  await assert.rejects(SMTP.connect("relay:[relay.invalid]"), (err: unknown) => err instanceof TypeError && /SMTP\.connect\("relay\.invalid"\)$/.test(err.message));
+  assert.ok(refused("smtp:[relay.test]:587").endsWith(`"smtp:[relay.test]:587": Postfix's form of a destination, not host[:port] or a socket path: give relay.test:587`), refused("smtp:[relay.test]:587"));
+  assert.ok(refused("SMTP:[relay.test]").endsWith(": give relay.test"), refused("SMTP:[relay.test]"));
+  parses(["relay.test:587"], "relay.test", 587, false);
+  parses(["smtp:25"], "smtp", 25, false);
+  for (const value of ["smtp:25", "smtp:relay.test", "relay:2525"]) assert.equal(parsePostfixTarget(value), undefined, value);
+});

@@ -230,6 +230,30 @@ test("sendMessage: a Bcc on an indented line (an indented template literal) is a
   });
 });
 
+test("sendMessage: a long Subject folded before the words \"Bcc: ...\" (no address) goes as written; an indented Bcc after a line that ended the header section is refused", async () => {
+  // A mail program folds at a blank: the continuation is Subject text, not an indented Bcc,
+  // and "remove the indentation" would have made it a blind recipient.
+  const folded = "From: a@x.test\r\nTo: b@y.test\r\nSubject: Why does my mail client keep dropping the\r\n Bcc: header when I reply to all?\r\n\r\nhi\r\n";
+  const script = `${greeting([])}${LOCK_STEP_TO_DATA}C: From: a@x.test
+C: To: b@y.test
+C: Subject: Why does my mail client keep dropping the
+C:  Bcc: header when I reply to all?
+C:
+C: hi
+C: .
+S: 250 ok
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendMessage(folded)).size, 0);
+  });
+  // Past a line that is no field, an indented Bcc is body text as an unindented one is.
+  const broken = "From: a@x.test\r\nTo: b@y.test\r\nSubject: a long\r\nsubject, wrapped without a blank\r\n  Bcc: secret@z.test\r\n\r\nhi\r\n";
+  await withScript(GREET, async (client) => {
+    await assert.rejects(client.sendMessage(broken, "a@x.test", ["b@y.test"]), (err: unknown) =>
+      err instanceof TypeError && /header section ends at a line that is not a header field \(".+"\), so its Bcc field after that line would be sent to every recipient/.test(err.message));
+  });
+});
+
 test("sendMessage: a Bcc after a line that ends the header section (no field, no empty line) is a TypeError with nothing sent, never body text sent to every recipient", async () => {
   const broken = [
     "From: a@x.test\r\nTo: b@y.test\r\nX Mailer: 1\r\nBcc: hidden@z.test\r\n\r\nhi\r\n", // a space in a field name

@@ -62,6 +62,39 @@ test("indentedField: a Bcc on an indented line of the header section, or of a me
   assert.equal(named("\nbody\n\n    Bcc: c@z.test\n"), null);
 });
 
+test("fieldAfterHeaderSection: an indented Bcc after a line that ended the header section is named too (body text all the same)", () => {
+  const cut = Buffer.from("From: a@x.test\r\nSubject: x\r\nwrapped without a blank\r\n  Bcc: secret@z.test\r\n\r\nbody\r\n");
+  assert.equal(fieldAfterHeaderSection(cut, parseHeaderSection(cut), BLIND), "Bcc");
+  const tab = Buffer.from("From: a@x.test\nnot a field\n\tresent-bcc : secret@z.test\n");
+  assert.equal(fieldAfterHeaderSection(tab, parseHeaderSection(tab), BLIND), "resent-bcc");
+  // Indented with no-break spaces (a template copied from a web page), a VT or a FF: no
+  // continuation, so the header section ends at the first such line, and the Bcc is body text.
+  for (const blank of ["\u00a0\u00a0", "\v", "\f"]) {
+    const nbsp = Buffer.from(`From: a@x.test\r\n${blank}To: b@y.test\r\n${blank}Bcc: secret@z.test\r\n\r\nbody\r\n`);
+    assert.equal(fieldAfterHeaderSection(nbsp, parseHeaderSection(nbsp), BLIND), "Bcc", JSON.stringify(blank));
+  }
+});
+
+test("indentedField: text folded onto a line that starts with \"Bcc:\" (a long Subject, a DKIM h= list) is no indented Bcc; one with an address, or among other indented fields, is", () => {
+  const named = (text: string): string | null => {
+    const data = Buffer.from(text);
+    return indentedField(data, parseHeaderSection(data), BLIND);
+  };
+  // A mail program's fold (one blank, no address, no other field-like line): a long Subject,
+  // a DKIM-Signature's h= list of field names (whose "h=from" is no field name).
+  assert.equal(named("From: a@x.test\r\nTo: b@y.test\r\nSubject: Why does my mail client keep dropping the\r\n Bcc: header when I reply to all?\r\n\r\nbody\r\n"), null);
+  assert.equal(named("From: a@x.test\r\nDKIM-Signature: v=1; a=rsa-sha256; d=x.test; s=s1;\r\n\th=from:to:cc:subject:date:\r\n\tbcc:message-id; bh=abc; b=def\r\n\r\nbody\r\n"), null);
+  // An address after it, or other lines of the same field that start fields: a template literal's.
+  assert.equal(named("From: a@x.test\r\nSubject: hi\r\n Bcc: Secret <s@z.test>\r\n\r\nbody\r\n"), "Bcc");
+  assert.equal(named("From: a@x.test\n  To: b@y.test\n  Bcc: undisclosed\n\nbody\n"), "Bcc");
+  assert.equal(named("From: a@x.test\n  Bcc: someone\n  Subject: hi\n\nbody\n"), "Bcc");
+  assert.equal(named("From: a@x.test\n  Bcc:\n    secret@z.test\n\nbody\n"), "Bcc"); // the address wrapped below it
+  // A continuation indented with a space then no-break spaces (a template copied from a web page).
+  assert.equal(named("From: a@x.test\r\n \u00a0\u00a0To: b@y.test\r\n \u00a0\u00a0Bcc: secret@z.test\r\n\r\nbody\r\n"), "Bcc");
+  // A continuation of no field (before the first): never a fold of a mail program's.
+  assert.equal(named("  Bcc: someone\nFrom: a@x.test\n\nbody\n"), "Bcc");
+});
+
 test("hasUtf8Headers: true only for 8-bit headers that are UTF-8; the body does not count", () => {
   assert.equal(hasUtf8Headers(Buffer.from("Subject: caf\u00e9\r\n\r\nbody\r\n")), true);
   assert.equal(hasUtf8Headers(latin1("Subject: caf\xe9\r\n\r\nbody\r\n")), false);
