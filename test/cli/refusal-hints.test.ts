@@ -40,7 +40,7 @@ test("loginHint --lmtp: a server that offers neither AUTH nor STARTTLS: the hint
   const refused = new SMTPSenderRefused(530, "5.7.0 Authentication required", "a@x.test");
   const hint = loginHint(refused, client([["size", "1000"]], false), cmd({ lmtp: true }));
   assert.equal(hint, " (the server requires a login but offers no AUTH and no STARTTLS on this connection: another LMTP port of the server may (over TLS with --require-tls only; --ssl is SMTP only), with --user and --password-env)");
-  assert.doesNotMatch(hint, /465|587|with --ssl/);
+  assert.doesNotMatch(hint, /\b465\b|\b587\b|with --ssl/);
 });
 
 test("loginHint: after a login (--user given), a server without STARTTLS gets no hint: its own text is all that is known", () => {
