@@ -5,11 +5,9 @@
  * @module
  */
 import { InvalidArgumentError } from "commander";
-import { POSTFIX_LMTP_PORT, type PostfixTarget } from "../protocol/postfix-target.js";
+import { POSTFIX_QUEUE_DIRECTORY, postfixPort, type PostfixTarget } from "../protocol/postfix-target.js";
 import { tlsFlagAdvice } from "./cli-wording.js";
 
-/** Postfix's queue directory by default, under which its relative `unix:` socket paths are (`private/dovecot-lmtp`). */
-const POSTFIX_QUEUE_DIRECTORY = "/var/spool/postfix";
 
 /** The flags that change what a URL given as a server should become (see `urlRefusal`). */
 export interface UrlAdviceFlags {
@@ -185,9 +183,9 @@ export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): In
     if (relative && target.path !== "") note = ` (Postfix's unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default: postconf -h queue_directory says where)`;
   } else {
     const host = target.host === undefined || target.host === "" ? "HOST" : target.host.includes(":") ? `[${target.host}]` : target.host;
-    const port = target.port ?? (target.portGiven === true || !target.lmtp ? "PORT" : POSTFIX_LMTP_PORT);
     // smtp:[host] with no port: the protocol's default port, as host alone gives it
-    give = target.smtp === true && target.portGiven !== true ? host : `${host}:${port}`;
+    const port = postfixPort(target);
+    give = port === undefined ? host : `${host}:${port ?? "PORT"}`;
   }
   return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
 }

@@ -6,7 +6,7 @@
 import { LMTP_PORT } from "../constants.js";
 import { quoted } from "../errors.js";
 import { checkPort, URL_SCHEME } from "../option-checks.js";
-import { parsePostfixTarget, POSTFIX_LMTP_PORT, type PostfixTarget } from "../protocol/postfix-target.js";
+import { parsePostfixTarget, POSTFIX_QUEUE_DIRECTORY, postfixPort, type PostfixTarget } from "../protocol/postfix-target.js";
 
 /**
  * How the advice in {@link splitHostPort}'s errors names what its caller gives instead: a
@@ -69,7 +69,8 @@ function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice, 
   // a port the caller gave (connect("lmtp:host", 2424)) before Postfix's default
   const callers = typeof given === "number" && given > 0 && target.portGiven !== true ? given : undefined;
   // smtp:[host] with no port: the class's default, so none is named
-  const port = target.port ?? callers ?? (target.portGiven === true ? "port" : target.lmtp ? POSTFIX_LMTP_PORT : target.smtp === true ? undefined : "port");
+  const named = postfixPort(target);
+  const port = target.port ?? callers ?? (named === null ? "port" : named);
   // LMTP's class for an lmtp: form; a pool (no class) names its options
   const cls = target.lmtp && advice.cls !== undefined ? "LMTP" : advice.cls;
   const as = (h: string, p?: number | string): string => cls !== undefined
@@ -77,7 +78,7 @@ function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice, 
     : `{ host: ${JSON.stringify(h)}${p === undefined ? "" : `, port: ${p}`}${target.lmtp ? ', protocol: "lmtp"' : ""} }`;
   const where = target.path === undefined ? `give the host${port === undefined ? "" : " and the port apart"}, ${as(target.host ?? "", port)}`
     : target.path.startsWith("/") ? `give the socket's path as the host, ${as(target.path)}`
-      : "give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, /var/spool/postfix by default)";
+      : `give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default)`;
   return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}: ${where}`;
 }
 

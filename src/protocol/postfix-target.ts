@@ -11,6 +11,20 @@
 /** Postfix's default LMTP port (the `lmtp` service, 24), for `lmtp:host` with no port. */
 export const POSTFIX_LMTP_PORT = 24;
 
+/** The queue directory Postfix's relative `unix:` socket paths are under, by default. */
+export const POSTFIX_QUEUE_DIRECTORY = "/var/spool/postfix";
+
+/**
+ * The port `target` names, for advice: the one written; else, none written, Postfix's LMTP
+ * port (24) for an `lmtp:` form, and `undefined` for `smtp:[host]` (the protocol's default, as
+ * a host alone gets); `null` when it is not known (a service name, or an `inet:` form with none).
+ */
+export function postfixPort(target: PostfixTarget): number | null | undefined {
+  if (target.port !== undefined) return target.port;
+  if (target.portGiven === true) return null;
+  return target.lmtp ? POSTFIX_LMTP_PORT : target.smtp === true ? undefined : null;
+}
+
 /** What a Postfix destination names: a Unix socket path (as written: Postfix's relative ones are under its queue directory), or a host and a port. */
 export interface PostfixTarget {
   /** True when it began with `lmtp:` (or named a Unix socket, which smtplib opens for LMTP only). */
