@@ -41,7 +41,7 @@ export function tlsOnlyFlags(flags: UrlAdviceFlags): string[] {
  */
 export function lmtpInsteadOfSsl(only: readonly string[], why: string): string | undefined {
   if (only.length === 0) return undefined;
-  return `--require-tls instead of --ssl (${why}, and ${listed(only)} ${only.length === 1 ? "needs" : "need"} TLS; or, for no TLS, without ${listed(["--ssl", ...only])})`;
+  return `--require-tls instead of --ssl (${why}, and ${needTls(only, ["--ssl", ...only])})`;
 }
 
 /** Where a user and password in a server value go: `--user` and `--password-env`, or nowhere for a command that does not log in. */
@@ -59,7 +59,12 @@ export function userAdvice(flags: UrlAdviceFlags): string {
  */
 export function tlsModeFor(only: readonly string[], modes: string): string {
   if (only.length === 0) return "";
-  return `${modes} (${listed(only)} ${only.length === 1 ? "needs" : "need"} TLS; or, for no TLS, without ${listed(only)})`;
+  return `${modes} (${needTls(only, only)})`;
+}
+
+/** "`only` need(s) TLS; or, for no TLS, without `left`": the way out with no TLS named too. */
+function needTls(only: readonly string[], left: readonly string[]): string {
+  return `${listed(only)} ${only.length === 1 ? "needs" : "need"} TLS; or, for no TLS, without ${listed(left)}`;
 }
 
 /** `names` as a list in words: "a", "a and b", "a, b and c". */
