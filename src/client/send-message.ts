@@ -129,7 +129,10 @@ export function prepareMessage(msg: MessageInput, from?: string, to?: string | r
   // body when no line starts a field, sent to every recipient.
   const indented = indentedField(data, section, BLIND_FIELDS);
   if (indented !== null) {
-    throw new TypeError(`the message's ${indented} field is on an indented line, so it is no field but text ${section.fields.length === 0 ? "of the body (the message has no header field: its first line is empty or indented)" : "of the field before it (a line that starts with a space or tab continues that field)"}, sent to every recipient: remove the indentation (a template literal's, say)`);
+    const of = indented.field !== undefined ? `of the field before it (${indented.field.name}: a line that starts with a space or tab continues that field)`
+      : section.fields.length === 0 ? "of the body (the message has no header field: its first line is empty or indented)"
+        : "before the first field (a line that starts with a space or tab continues a field, and none came before it)";
+    throw new TypeError(`the message's ${indented.name} field is on an indented line, so it is no field but text ${of}, sent to every recipient: remove the indentation (a template literal's, say)`);
   }
   const names = prefix === "" ? ["Sender", "From"] : ["Resent-Sender", "Resent-From"];
 

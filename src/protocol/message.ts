@@ -160,6 +160,13 @@ function afterBlanks(text: Uint8Array, pos: number, lineEnd: number): number {
   }
 }
 
+/** What {@link indentedField} found: the blind field's name as written, and the field whose text its line is. */
+export interface IndentedField {
+  readonly name: string;
+  /** The field the indented line continues; undefined for a line of no field (before the first, or in a message with none). */
+  readonly field: HeaderField | undefined;
+}
+
 /**
  * The name of the first field among `keys` (lower-case names) written on an indented line:
  * in the header section, a continuation line whose text after its leading blanks starts such a
@@ -167,9 +174,11 @@ function afterBlanks(text: Uint8Array, pos: number, lineEnd: number): number {
  * in a message with no header field at all (its first line empty or indented), such a line in
  * the first block of the body. Either way that "field" is text of another field or of the
  * body, sent to every recipient. A mail program's fold that puts "Bcc:" at a line's start
- * (see `foldedText`) is no such line. `null` otherwise. Never throws.
+ * (see `foldedText`) is no such line. Returns that name and the field whose text the line
+ * is (none for a line before the first field, or in a message with none); `null` otherwise.
+ * Never throws.
  */
-export function indentedField(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): string | null {
+export function indentedField(data: Uint8Array, section: HeaderSection, keys: ReadonlySet<string>): IndentedField | null {
   const text = asBuffer(data);
   const noFields = section.fields.length === 0;
   for (let pos = section.mboxLineEnd; pos < text.length;) {
@@ -186,8 +195,9 @@ export function indentedField(data: Uint8Array, section: HeaderSection, keys: Re
     const start = afterBlanks(text, pos, lineEnd);
     if (start > pos || (noFields && pos >= section.bodyStart)) {
       const nameEnd = fieldNameEnd(text, start, lineEnd);
-      if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase()) && !foldedText(text, section, pos, nameEnd)) {
-        return text.toString("latin1", start, nameEnd);
+      if (nameEnd >= 0 && keys.has(text.toString("latin1", start, nameEnd).toLowerCase())) {
+        const field = section.fields.find((f) => f.start < pos && pos < f.end);
+        if (!foldedText(text, field, pos, nameEnd)) return { name: text.toString("latin1", start, nameEnd), field };
       }
     }
     pos = next;
@@ -196,15 +206,14 @@ export function indentedField(data: Uint8Array, section: HeaderSection, keys: Re
 }
 
 /**
- * True when the continuation line at `pos`, which starts with a blind field's name and a
+ * True when the continuation line at `pos` of `field`, which starts with a blind field's name and a
  * colon, reads as a mail program's fold of its field's text ("Subject: ... the\r\n Bcc:
  * header", a DKIM-Signature's `h=` list) rather than an indented field: no "@" after the
  * colon, to the field's end (no address to leak), and no other continuation line of that
  * field that starts a field of a plain name (letters, digits, hyphens), as an indented
  * template literal's lines do. A line of no field (before the first, or in a message with none) is never a fold.
  */
-function foldedText(text: Buffer, section: HeaderSection, pos: number, nameEnd: number): boolean {
-  const field = section.fields.find((f) => f.start < pos && pos < f.end);
+function foldedText(text: Buffer, field: HeaderField | undefined, pos: number, nameEnd: number): boolean {
   if (field === undefined) return false;
   // an address after the colon, on that line or wrapped onto the field's next ones ("Bcc:\n    s@z")
   if (text.subarray(nameEnd, field.end).includes(0x40)) return false;

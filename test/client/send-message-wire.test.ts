@@ -230,6 +230,15 @@ test("sendMessage: a Bcc on an indented line (an indented template literal) is a
   });
 });
 
+test("sendMessage: an indented Bcc before the first field is refused saying it continues no field (not 'the field before it')", async () => {
+  await withScript(GREET, async (client) => {
+    await assert.rejects(client.sendMessage("  Bcc: secret@z.test\nFrom: a@x.test\nTo: b@y.test\n\nbody\n", "a@x.test", ["b@y.test"]), (err: unknown) =>
+      err instanceof TypeError && /the message's Bcc field is on an indented line, so it is no field but text before the first field \(a line that starts with a space or tab continues a field, and none came before it\)/.test(err.message));
+    await assert.rejects(client.sendMessage("From: a@x.test\n  Bcc: secret@z.test\n\nbody\n", "a@x.test", ["b@y.test"]), (err: unknown) =>
+      err instanceof TypeError && /text of the field before it \(From: a line that starts/.test(err.message));
+  });
+});
+
 test("sendMessage: a long Subject folded before the words \"Bcc: ...\" (no address) goes as written; an indented Bcc after a line that ended the header section is refused", async () => {
   // A mail program folds at a blank: the continuation is Subject text, not an indented Bcc,
   // and "remove the indentation" would have made it a blind recipient.

@@ -42,11 +42,24 @@ test("fieldAfterHeaderSection: a Bcc after a line that ended the header section 
   assert.equal(fieldAfterHeaderSection(separated, parseHeaderSection(separated), BLIND), null);
 });
 
-test("indentedField: a Bcc on an indented line of the header section, or of a message with no field, is named; none elsewhere", () => {
-  const named = (text: string): string | null => {
+/** The name of the indented blind field `indentedField` finds in `text`, or null. */
+function named(text: string): string | null {
+  const data = Buffer.from(text);
+  return indentedField(data, parseHeaderSection(data), BLIND)?.name ?? null;
+}
+
+test("indentedField: the field an indented Bcc line continues is given; none for a line before the first field or in a message with none", () => {
+  const found = (text: string): string | undefined => {
     const data = Buffer.from(text);
-    return indentedField(data, parseHeaderSection(data), BLIND);
+    return indentedField(data, parseHeaderSection(data), BLIND)?.field?.name;
   };
+  assert.equal(found("From: a@x.test\n    To: b@y.test\n    Bcc: c@z.test\n\nbody\n"), "From");
+  assert.equal(found("From: a@x.test\nSubject: s\n\tBcc: c@z.test\n\nbody\n"), "Subject");
+  assert.equal(found("  Bcc: c@z.test\nFrom: a@x.test\n\nbody\n"), undefined);
+  assert.equal(found("\n    Bcc: c@z.test\n"), undefined);
+});
+
+test("indentedField: a Bcc on an indented line of the header section, or of a message with no field, is named; none elsewhere", () => {
   // An indented template literal: every line after the first continues the From field.
   assert.equal(named("From: a@x.test\n    To: b@y.test\n    Bcc: c@z.test\n    Subject: hi\n\n    body\n"), "Bcc");
   assert.equal(named("From: a@x.test\r\nTo: b@y.test\r\n\tresent-bcc : c@z.test\r\n\r\nbody\r\n"), "resent-bcc");
@@ -76,10 +89,6 @@ test("fieldAfterHeaderSection: an indented Bcc after a line that ended the heade
 });
 
 test("indentedField: text folded onto a line that starts with \"Bcc:\" (a long Subject, a DKIM h= list) is no indented Bcc; one with an address, or among other indented fields, is", () => {
-  const named = (text: string): string | null => {
-    const data = Buffer.from(text);
-    return indentedField(data, parseHeaderSection(data), BLIND);
-  };
   // A mail program's fold (one blank, no address, no other field-like line): a long Subject,
   // a DKIM-Signature's h= list of field names (whose "h=from" is no field name).
   assert.equal(named("From: a@x.test\r\nTo: b@y.test\r\nSubject: Why does my mail client keep dropping the\r\n Bcc: header when I reply to all?\r\n\r\nbody\r\n"), null);
