@@ -9,6 +9,10 @@ const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
 const HT = 0x09;
+const VT = 0x0b;
+const FF = 0x0c;
+/** The UTF-8 no-break space's two bytes (a template copied from a web page indents with it). */
+const NBSP = [0xc2, 0xa0] as const;
 const COLON = 0x3a;
 /** The UTF-8 byte order mark an editor may save first: no header byte. */
 const BOM = [0xef, 0xbb, 0xbf] as const;
@@ -19,13 +23,14 @@ const NAMES: readonly string[] = ["bcc", "resent-bcc"];
 export const BLIND_FIELD_LOOK_LIMIT = 64 * 1024;
 
 /** Where the scan of the current line is. */
-type LineState = "lead" | "name" | "gap" | "skip";
+type LineState = "lead" | "nbsp" | "name" | "gap" | "skip";
 
 /**
  * Scans the header section of a message (the bytes before its first empty line), fed in
  * pieces as they arrive, for a line that starts a `Bcc` or `Resent-Bcc` field (any case,
  * blanks allowed before the colon, RFC 5322 §4.5.3's obsolete syntax), also after leading
- * blanks (an indented line: text of the field above, sent all the same). A line ends at LF
+ * blanks (spaces, tabs, VT, FF, UTF-8 no-break spaces: an indented line, text of the field
+ * above, sent all the same). A line ends at LF
  * (a CR before it belongs to the line end); a leading UTF-8 byte order mark is skipped. It
  * looks at `limit` bytes at most, so a header section that never ends (or a message with no
  * empty line) is never waited for past that bound. Every state it keeps is a few numbers and
@@ -112,9 +117,17 @@ export class BlindFieldScan {
       case "skip":
         return false;
       case "lead":
-        if (b === SP || b === HT) return false;
+        // blanks as sendMessage's checks take them (message.ts afterBlanks): space, tab, VT, FF, no-break space
+        if (b === SP || b === HT || b === VT || b === FF) return false;
+        if (b === NBSP[0]) {
+          this.#state = "nbsp";
+          return false;
+        }
         this.#state = "name";
         return this.#nameByte(b);
+      case "nbsp":
+        this.#state = b === NBSP[1] ? "lead" : "skip";
+        return false;
       case "name":
         return this.#nameByte(b);
       case "gap":

@@ -37,6 +37,8 @@ test("a Bcc or Resent-Bcc field in the header section is found, in any case, wit
     ["From: a@x.test\r\nRESENT-bcc\t: c@x.test\r\n\r\n", "RESENT-bcc"],
     ["Subject: s\r\n  Bcc: c@x.test\r\n\r\n", "Bcc"],
     ["Subject: s\r\n\tResent-Bcc: c@x.test\r\n\r\n", "Resent-Bcc"],
+    ["Subject: s\r\n\xc2\xa0\xc2\xa0Bcc: c@x.test\r\n\r\n", "Bcc"], // no-break spaces, as sendMessage takes them
+    ["Subject: s\r\n\x0b\x0cBcc: c@x.test\r\n\r\n", "Bcc"], // VT and FF
     ["\xef\xbb\xbfBcc: c@x.test\r\n\r\n", "Bcc"],
     ["From a@x.test Mon Jan  1 00:00:00 2024\nBcc: c@x.test\n\n", "Bcc"],
     ["Bcc:\r\n\r\n", "Bcc"], // an empty Bcc is a Bcc field all the same
@@ -56,6 +58,7 @@ test("no Bcc field: none found; the empty line decides, the end of a message wit
     "X-Bcc: c@x.test\r\nBccx: c@x.test\r\nBc: 1\r\nResent-Bc: 1\r\nResentBcc: 1\r\n\r\n",
     "Subject: Bcc: c@x.test\r\nX: y\r\n bcc c@x.test\r\nB cc: 1\r\n\r\n",
     "\xef\xbbBcc: c@x.test\r\n\r\n", // part of a BOM: the line starts with no field name
+    "Subject: s\r\n\xc2Bcc: c@x.test\r\n\xc2\xa1Bcc: c@x.test\r\n\r\n", // half a no-break space, or another character: no blank
     "Subject: s\r\n \r\n\r\nBcc: c@x.test\r\n", // a line of blanks is not empty: the empty one after it ends the header section
   ];
   for (const text of decided) assert.deepEqual(scanEveryWay(text), { found: undefined, decided: true }, JSON.stringify(text));
