@@ -16,6 +16,7 @@ import { paramValue } from "../protocol/params.js";
 import { BlindFieldScan } from "../protocol/blind-field-scan.js";
 import type { SendCommand } from "./args.js";
 import { blindFieldWarner } from "./blind-field-warning.js";
+import { GivenBytes } from "./given-bytes.js";
 import { ENDLESS_DEVICE, isEndlessDevice, isTerminalPath } from "./input-device.js";
 import type { Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
@@ -26,8 +27,6 @@ const closeFd = promisify(close);
 const readFd = promisify(read);
 /** The piece a file is scanned in for its size with CRLF line ends (see {@link sizeWithCrlf}). */
 const SCAN_PIECE = 1024 * 1024;
-/** Most chunk marks a {@link GivenBytes} holds. */
-const MAX_MARKS = 1024;
 
 /**
  * Shows the pass over a file that counts its size as sent (`what`: what is read, `length`:
@@ -82,34 +81,6 @@ interface ReadState {
   readonly expected?: number | undefined;
   /** Told the name of a Bcc or Resent-Bcc field in the header section, before any byte is yielded (see {@link readOrFail}). */
   readonly onBlindField?: ((name: string) => void) | undefined;
-}
-
-/**
- * The bytes of a message handed to the library mapped back to the bytes read from its input,
- * which the progress display counts (its size is the file's): each chunk's ends are marked,
- * and a count within a chunk is scaled. Asked with counts that only grow, marks passed are
- * dropped; at most {@link MAX_MARKS} are held (the oldest go first, widening the span scaled),
- * so a message never asked about (no progress display) holds no more however long it is.
- */
-class GivenBytes {
-  #base = { given: 0, read: 0 };
-  #total = { given: 0, read: 0 };
-  readonly #marks: { given: number; read: number }[] = [];
-
-  /** Marks a chunk of `given` bytes yielded for `read` bytes read. */
-  add(given: number, read: number): void {
-    this.#total = { given: this.#total.given + given, read: this.#total.read + read };
-    this.#marks.push(this.#total);
-    if (this.#marks.length > MAX_MARKS) this.#marks.shift();
-  }
-
-  /** The bytes read that `given` bytes yielded stand for. */
-  read(given: number): number {
-    while (this.#marks.length > 0 && this.#marks[0]!.given <= given) this.#base = this.#marks.shift()!;
-    const next = this.#marks[0];
-    if (next === undefined || given <= this.#base.given) return this.#base.read;
-    return this.#base.read + Math.floor((given - this.#base.given) * (next.read - this.#base.read) / (next.given - this.#base.given));
-  }
 }
 
 /**
