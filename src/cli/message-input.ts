@@ -17,6 +17,7 @@ import { BlindFieldScan } from "../protocol/blind-field-scan.js";
 import type { SendCommand } from "./args.js";
 import { blindFieldWarner } from "./blind-field-warning.js";
 import { GivenBytes } from "./given-bytes.js";
+import type { Stall } from "./stalled-input.js";
 import { ENDLESS_DEVICE, isEndlessDevice, isTerminalPath } from "./input-device.js";
 import type { Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
@@ -81,6 +82,8 @@ interface ReadState {
   readonly expected?: number | undefined;
   /** Told the name of a Bcc or Resent-Bcc field in the header section, before any byte is yielded (see {@link readOrFail}). */
   readonly onBlindField?: ((name: string) => void) | undefined;
+  /** True while the bytes read are held for {@link onBlindField}'s scan, none yielded yet. */
+  holding: boolean;
 }
 
 /**
@@ -101,10 +104,12 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
   let lastByte = -1;
   let limit: number | undefined;
   let held: { readonly scan: BlindFieldScan; readonly chunks: Uint8Array[] } | undefined = state.onBlindField === undefined ? undefined : { scan: new BlindFieldScan(), chunks: [] };
+  state.holding = held !== undefined;
   // the chunks held, once the scan is over (the field named first, when it found one)
   const release = (): Uint8Array[] => {
     const { scan, chunks } = held!;
     held = undefined;
+    state.holding = false;
     scan.end();
     if (scan.found !== undefined) state.onBlindField?.(scan.found);
     return chunks;
@@ -174,8 +179,8 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
    * by its writer) would keep the process alive after send has failed.
    */
   destroy(): void;
-  /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
-  stalled(): boolean;
+  /** Set once the stream was destroyed while its next chunk was awaited (the message stopped coming): how far it had come. */
+  stalled(): Stall | undefined;
   /** How many bytes have been read from it. */
   bytesRead(): number;
   /** How many bytes read the first `given` bytes it yielded come from (its line ends made CRLF add some): for the progress display. */
@@ -196,12 +201,12 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
  * the bytes it has (a regular file's), any other count failing it at its end.
  */
 function streamedMessage(stream: Readable, lines: boolean, warn: ((text: string) => void) | undefined, expected?: number): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected, onBlindField: warn === undefined ? undefined : blindFieldWarner(warn) };
-  let stalled = false;
+  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected, onBlindField: warn === undefined ? undefined : blindFieldWarner(warn), holding: false };
+  let stalled: Stall | undefined;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state, lines),
     destroy: () => {
-      stalled ||= state.waiting;
+      if (state.waiting) stalled ??= { read: state.bytes, held: state.holding };
       stream.destroy();
     },
     stalled: () => stalled,
