@@ -72,8 +72,10 @@ export interface AuthContext {
   port: number;
   /**
    * The connection's channel binding: for a mechanism that needs one, of its
-   * {@link SASLMechanism.channelBindingType}; for any other, `tls-exporter` (so absent under
-   * TLS 1.2). Absent on a plain link, and when the connection has none of that type.
+   * {@link SASLMechanism.channelBindingType}; for any other, the first the connection has,
+   * `tls-exporter` (TLS 1.3) else `tls-server-end-point` (SCRAM's gs2 flag `y` says from it
+   * that the client could have bound). Absent on a plain link, and when the connection has
+   * none of that type (none at all, for a mechanism that needs none).
    */
   channelBinding?: ChannelBinding;
   /**

@@ -16,9 +16,14 @@
  * failure. Use it for a server known to accept it.
  *
  * The gs2 channel-binding flag (RFC 5802 §6): `p=<type>` for PLUS; for plain SCRAM,
- * `y` ("I could bind, but you did not offer it") when the connection has a binding and the
- * server did not advertise SCRAM-SHA-256-PLUS, so that a server which does support it can
- * detect a man in the middle who removed it from the list; else `n`.
+ * `y` ("I could bind, but you did not offer it") when the connection has a binding of
+ * either type (`tls-exporter` on TLS 1.3, `tls-server-end-point` on any TLS version whose
+ * certificate allows it: `AuthContext.channelBinding`) and the server did not advertise
+ * SCRAM-SHA-256-PLUS, so that a server which does support it can detect a man in the
+ * middle who removed it from the list; `n` when the client cannot bind (no TLS, or no
+ * binding type usable on it), and when the server did advertise PLUS (a caller who leaves
+ * PLUS out of the registry chose not to bind, and `y` would be refused) or its list is not
+ * known.
  * @module
  */
 

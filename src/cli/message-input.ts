@@ -16,6 +16,8 @@ import { paramValue } from "../protocol/params.js";
 import { BlindFieldScan } from "../protocol/blind-field-scan.js";
 import type { SendCommand } from "./args.js";
 import { blindFieldWarner } from "./blind-field-warning.js";
+import { GivenBytes } from "./given-bytes.js";
+import type { Stall } from "./stalled-input.js";
 import { ENDLESS_DEVICE, isEndlessDevice, isTerminalPath } from "./input-device.js";
 import type { Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
@@ -26,8 +28,6 @@ const closeFd = promisify(close);
 const readFd = promisify(read);
 /** The piece a file is scanned in for its size with CRLF line ends (see {@link sizeWithCrlf}). */
 const SCAN_PIECE = 1024 * 1024;
-/** Most chunk marks a {@link GivenBytes} holds. */
-const MAX_MARKS = 1024;
 
 /**
  * Shows the pass over a file that counts its size as sent (`what`: what is read, `length`:
@@ -82,34 +82,8 @@ interface ReadState {
   readonly expected?: number | undefined;
   /** Told the name of a Bcc or Resent-Bcc field in the header section, before any byte is yielded (see {@link readOrFail}). */
   readonly onBlindField?: ((name: string) => void) | undefined;
-}
-
-/**
- * The bytes of a message handed to the library mapped back to the bytes read from its input,
- * which the progress display counts (its size is the file's): each chunk's ends are marked,
- * and a count within a chunk is scaled. Asked with counts that only grow, marks passed are
- * dropped; at most {@link MAX_MARKS} are held (the oldest go first, widening the span scaled),
- * so a message never asked about (no progress display) holds no more however long it is.
- */
-class GivenBytes {
-  #base = { given: 0, read: 0 };
-  #total = { given: 0, read: 0 };
-  readonly #marks: { given: number; read: number }[] = [];
-
-  /** Marks a chunk of `given` bytes yielded for `read` bytes read. */
-  add(given: number, read: number): void {
-    this.#total = { given: this.#total.given + given, read: this.#total.read + read };
-    this.#marks.push(this.#total);
-    if (this.#marks.length > MAX_MARKS) this.#marks.shift();
-  }
-
-  /** The bytes read that `given` bytes yielded stand for. */
-  read(given: number): number {
-    while (this.#marks.length > 0 && this.#marks[0]!.given <= given) this.#base = this.#marks.shift()!;
-    const next = this.#marks[0];
-    if (next === undefined || given <= this.#base.given) return this.#base.read;
-    return this.#base.read + Math.floor((given - this.#base.given) * (next.read - this.#base.read) / (next.given - this.#base.given));
-  }
+  /** True while the bytes read are held for {@link onBlindField}'s scan, none yielded yet. */
+  holding: boolean;
 }
 
 /**
@@ -130,10 +104,12 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
   let lastByte = -1;
   let limit: number | undefined;
   let held: { readonly scan: BlindFieldScan; readonly chunks: Uint8Array[] } | undefined = state.onBlindField === undefined ? undefined : { scan: new BlindFieldScan(), chunks: [] };
+  state.holding = held !== undefined;
   // the chunks held, once the scan is over (the field named first, when it found one)
   const release = (): Uint8Array[] => {
     const { scan, chunks } = held!;
     held = undefined;
+    state.holding = false;
     scan.end();
     if (scan.found !== undefined) state.onBlindField?.(scan.found);
     return chunks;
@@ -203,8 +179,8 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
    * by its writer) would keep the process alive after send has failed.
    */
   destroy(): void;
-  /** True once the stream was destroyed while its next chunk was awaited: the message stopped coming. */
-  stalled(): boolean;
+  /** Set once the stream was destroyed while its next chunk was awaited (the message stopped coming): how far it had come. */
+  stalled(): Stall | undefined;
   /** How many bytes have been read from it. */
   bytesRead(): number;
   /** How many bytes read the first `given` bytes it yielded come from (its line ends made CRLF add some): for the progress display. */
@@ -225,12 +201,12 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
  * the bytes it has (a regular file's), any other count failing it at its end.
  */
 function streamedMessage(stream: Readable, lines: boolean, warn: ((text: string) => void) | undefined, expected?: number): StreamedMessage {
-  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected, onBlindField: warn === undefined ? undefined : blindFieldWarner(warn) };
-  let stalled = false;
+  const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected, onBlindField: warn === undefined ? undefined : blindFieldWarner(warn), holding: false };
+  let stalled: Stall | undefined;
   return {
     [Symbol.asyncIterator]: () => readOrFail(stream, state, lines),
     destroy: () => {
-      stalled ||= state.waiting;
+      if (state.waiting) stalled ??= { read: state.bytes, held: state.holding };
       stream.destroy();
     },
     stalled: () => stalled,

@@ -13,12 +13,10 @@ import { startCounter, startProgress, startScanNote, startWaitNote, type Progres
 import { sizeLimit } from "../protocol/ehlo.js";
 import { errorCode } from "../errors.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
+import { stallText } from "./stalled-input.js";
 import { loginHint, sizeHint, utf8Hint } from "./refusal-hints.js";
 
-/**
- * Messages at least this large get a progress bar (when stderr is a terminal); one of unknown
- * size gets a count of bytes sent once this much has gone out.
- */
+/** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
 const PROGRESS_THRESHOLD = 512 * 1024;
 
 /** What `send` knows of its stdin before reading anything. */
@@ -208,8 +206,9 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
     return ExitCode.NO_INPUT;
   }
   // the library's wait for the next chunk timed out: the input stalled, not the server
-  if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && !(message instanceof Uint8Array) && message.stalled()) {
-    err(`smtplib: cannot read the message: nothing more came from it within ${e.timeout} ms${cmd.timeout === undefined ? "" : " (--timeout)"}`);
+  const stall = message instanceof Uint8Array ? undefined : message.stalled();
+  if (e instanceof SMTPTimeoutError && e.phase === "dataBlock" && stall !== undefined) {
+    err(`smtplib: cannot read the message: ${stallText(stall, e.timeout, cmd.timeout === undefined ? "" : " (--timeout)")}`);
     return ExitCode.NO_INPUT;
   }
   // an empty variable (`PW=$(cat missing-file)`) fails the login as a wrong password would: say which it was

@@ -182,15 +182,19 @@ function socketPathOf(url: URL | undefined): string {
 export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): InvalidArgumentError {
   let give: string;
   let note = "";
+  // lmtp:inet::24, unix: (nothing where the host or the path goes): said so, and the form to give with an example
+  const none = target.path === "" ? "socket path" : target.host === "" ? "host" : undefined;
   if (target.path !== undefined) {
     const relative = !target.path.startsWith("/");
-    give = target.path === "" ? "PATH" : relative ? `${POSTFIX_QUEUE_DIRECTORY}/${target.path.replace(/^\.\//, "")}` : target.path;
+    give = target.path === "" ? "the socket's path (such as /run/dovecot/lmtp)" : relative ? `${POSTFIX_QUEUE_DIRECTORY}/${target.path.replace(/^\.\//, "")}` : target.path;
     if (relative && target.path !== "") note = ` (Postfix's unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default: postconf -h queue_directory says where)`;
   } else {
-    const host = target.host === undefined || target.host === "" ? "HOST" : target.host.includes(":") ? `[${target.host}]` : target.host;
+    const host = target.host === undefined || target.host === "" ? "mail.example.org" : target.host.includes(":") ? `[${target.host}]` : target.host;
     // smtp:[host] with no port: the protocol's default port, as host alone gives it
     const port = postfixPort(target);
     give = port === undefined ? host : `${host}:${port ?? "PORT"}`;
+    if (none !== undefined) give = `the server's host${port === undefined ? "" : " and port"} (such as ${give})`;
   }
-  return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
+  const names = none === undefined ? "" : `, and it names no ${none}`;
+  return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path${names}: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
 }

@@ -266,7 +266,7 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
   // Checked before start() (which validates the credentials), so the refusal comes first.
   if (reveals && insecureLink(io, opts)) throw insecureRefusal(io, [name]);
   if (wantsAuthzid(creds) && mech.carriesAuthzid !== true) throw new TypeError(`${name} cannot carry an authorization identity (authzid)`);
-  const binding = io.channelBinding?.(bindingType(mech)) ?? null;
+  const binding = bindingFor(io, mech);
   const exchange = mech.start(creds, {
     host: io.host,
     port: io.port,
@@ -298,11 +298,12 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
 }
 
 /**
- * The binding type `mech` is given: its own when it needs one, else `tls-exporter` (what
- * SCRAM's gs2 flag tells the server the client could have bound with).
+ * The binding `mech` is given: of its type when it needs one (default `tls-exporter`); else
+ * `tls-exporter` or `tls-server-end-point`, so SCRAM's gs2 flag says `y` when the client could bind.
  */
-function bindingType(mech: SASLMechanism): ChannelBindingType {
-  return mech.needsChannelBinding === true ? mech.channelBindingType ?? "tls-exporter" : "tls-exporter";
+function bindingFor(io: AuthIO, mech: SASLMechanism): ChannelBinding | null {
+  if (mech.needsChannelBinding === true) return io.channelBinding?.(mech.channelBindingType ?? "tls-exporter") ?? null;
+  return io.channelBinding?.("tls-exporter") ?? io.channelBinding?.("tls-server-end-point") ?? null;
 }
 
 /**
@@ -338,7 +339,7 @@ export async function login(io: AuthIO, advertised: string, creds: AuthCredentia
   for (const mech of opts.registry ?? defaultRegistry()) {
     if (!offered.has(mech.name)) continue;
     if ((mech.needs === "token" ? creds.token : creds.password) === undefined) continue;
-    if (mech.needsChannelBinding === true && (io.channelBinding?.(bindingType(mech)) ?? null) === null) {
+    if (mech.needsChannelBinding === true && bindingFor(io, mech) === null) {
       unbound.push(mech);
       continue;
     }
@@ -391,7 +392,7 @@ function refusalThenClose(refusal: SMTPAuthenticationError, closed: SMTPServerDi
  */
 function unboundNote(mechanisms: readonly SASLMechanism[]): string {
   if (mechanisms.length === 0) return "";
-  const types = [...new Set(mechanisms.map(bindingType))].map((type) => (type === "tls-exporter" ? "tls-exporter: TLS 1.3 only" : type));
+  const types = [...new Set(mechanisms.map((m) => m.channelBindingType ?? "tls-exporter"))].map((type) => (type === "tls-exporter" ? "tls-exporter: TLS 1.3 only" : type));
   const names = mechanisms.map((m) => m.name).join(", ");
   return ` ${names} ${mechanisms.length === 1 ? "was" : "were"} not tried: ${mechanisms.length === 1 ? "it needs" : "they need"} a channel binding this connection lacks (${types.join("; ")}).`;
 }

@@ -76,10 +76,14 @@ function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice, 
   const as = (h: string, p?: number | string): string => cls !== undefined
     ? `${cls}.connect(${JSON.stringify(h)}${p === undefined ? "" : `, ${p}`})`
     : `{ host: ${JSON.stringify(h)}${p === undefined ? "" : `, port: ${p}`}${target.lmtp ? ', protocol: "lmtp"' : ""} }`;
-  const where = target.path === undefined ? `give the host${port === undefined ? "" : " and the port apart"}, ${as(target.host ?? "", port)}`
-    : target.path.startsWith("/") ? `give the socket's path as the host, ${as(target.path)}`
-      : `give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default)`;
-  return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}: ${where}`;
+  const apart = port === undefined ? "" : " and the port apart";
+  // lmtp:inet::24, lmtp:unix: (nothing where the host or the path goes): said so, with the form to give and an example
+  const where = target.path === "" ? `, which names no socket path: give the socket's absolute path as the host, as ${as("/run/dovecot/lmtp")}`
+    : target.host === "" ? `, which names no host: give the server's host name or address${apart}, as ${as("mail.example.org", port)}`
+      : target.path === undefined ? `: give the host${apart}, ${as(target.host ?? "", port)}`
+        : target.path.startsWith("/") ? `: give the socket's path as the host, ${as(target.path)}`
+          : `: give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default)`;
+  return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}${where}`;
 }
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */

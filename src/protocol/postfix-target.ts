@@ -1,7 +1,7 @@
 /**
  * Postfix's way of writing an LMTP destination (`lmtp:unix:/path`, `lmtp:inet:host:port`,
- * `lmtp:host:port`, as in `virtual_transport` or `mailbox_transport`; and `smtp:[host]:port`,
- * as in `relayhost` and `transport_maps`), which an operator may
+ * `lmtp:host:port`, as in `virtual_transport` or `mailbox_transport`; and `smtp:[host]:port`
+ * or `smtp:host:port`, as in `relayhost` and `transport_maps`), which an operator may
  * copy from `main.cf` as a server: recognised, so that `connect()` and the CLI refuse it
  * saying what smtplib takes instead (a socket path, or a host and a port) rather than look it
  * up as a host name or open it as a relative path. Pure.
@@ -37,29 +37,35 @@ export interface PostfixTarget {
   readonly port?: number;
   /** True when a port was given (as `port`, or as a service name smtplib does not know). */
   readonly portGiven?: boolean;
-  /** True for Postfix's SMTP transport, `smtp:[HOST]` or `relay:[HOST]` (as `relayhost` writes it): no port is the protocol's default. */
+  /** True for Postfix's SMTP transport, `smtp:[HOST]` or `relay:[HOST]` (as `relayhost` writes it; or without brackets): no port is the protocol's default. */
   readonly smtp?: boolean;
 }
 
 /**
  * `value` read as Postfix's form of a destination: `lmtp:` then `unix:PATH`, `inet:HOST[:PORT]`
  * or `HOST[:PORT]` (`[HOST]` in brackets too), or `unix:PATH` and `inet:HOST[:PORT]` alone,
- * and Postfix's SMTP transport with a host in brackets, `smtp:[HOST][:PORT]` or
- * `relay:[HOST][:PORT]` (a port never starts with "[": no host:port reads so); undefined for
- * anything else, such as `lmtp:24`, `unix:25` and `smtp:25` (a host named so, with a port).
+ * and Postfix's SMTP transport, `smtp:[HOST][:PORT]` or `relay:[HOST][:PORT]`, with the host
+ * in brackets (a port never starts with "[": no host:port reads so) or without (Postfix's
+ * nexthop looked up by MX: no host name holds ":", nor is an IPv6 address spelt so). The
+ * host or path may be empty (`lmtp:inet::24`, `unix:`): the form names none. Undefined for
+ * anything else, such as `lmtp:24`, `unix:25` and `smtp:25` (a host named so, with a port),
+ * and any value with an "@" (`lmtp:user:password@host`: a user part, which is refused
+ * without being shown, never echoed as Postfix's form).
  */
 export function parsePostfixTarget(value: string): PostfixTarget | undefined {
-  const smtp = /^(?:smtp|relay):\[([^\]]*)\](?::(\d{1,5}|[^:]*))?$/i.exec(value);
-  if (smtp) {
-    const port = smtp[2];
-    return { lmtp: false, smtp: true, host: smtp[1]!, portGiven: port !== undefined, ...(port !== undefined && /^\d{1,5}$/.test(port) ? { port: Number(port) } : {}) };
+  if (value.includes("@")) return undefined;
+  const smtp = /^(?:smtp|relay):(?:\[([^\]]*)\]|([^:[\]/]*))(?::(\d{1,5}|[^:/]*))?$/i.exec(value);
+  // smtp:25, relay:2525: a host named so and its port (Python's form)
+  if (smtp && !(smtp[2] !== undefined && smtp[3] === undefined && /^\d+$/.test(smtp[2]))) {
+    const port = smtp[3];
+    return { lmtp: false, smtp: true, host: smtp[1] ?? smtp[2]!, portGiven: port !== undefined, ...(port !== undefined && /^\d{1,5}$/.test(port) ? { port: Number(port) } : {}) };
   }
   const lmtp = /^lmtp:/i.test(value);
   const rest = lmtp ? value.slice(5) : value;
   const kind = /^(unix|inet):/i.exec(rest)?.[1]?.toLowerCase();
   const after = kind === undefined ? rest : rest.slice(5);
-  // "lmtp:24", "unix:25", "inet:2525": a host name and its port, not Postfix's form
-  if (/^\d*$/.test(after) || (!lmtp && kind === undefined)) return undefined;
+  // "lmtp:24", "unix:25", "inet:2525": a host name and its port, not Postfix's form ("lmtp:": a host and no port)
+  if ((kind === undefined ? /^\d*$/ : /^\d+$/).test(after) || (!lmtp && kind === undefined)) return undefined;
   if (kind === "unix") return { lmtp: true, path: after };
   const bracketed = /^\[([^\]]*)\](?::([^:]*))?$/.exec(after);
   const colons = after.split(":").length - 1;

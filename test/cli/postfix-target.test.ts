@@ -115,5 +115,46 @@ test("smtp:[host]:port, relay:[host] (Postfix's relayhost and transport form): r
   assert.ok(refused("SMTP:[relay.test]").endsWith(": give relay.test"), refused("SMTP:[relay.test]"));
   parses(["relay.test:587"], "relay.test", 587, false);
   parses(["smtp:25"], "smtp", 25, false);
-  for (const value of ["smtp:25", "smtp:relay.test", "relay:2525"]) assert.equal(parsePostfixTarget(value), undefined, value);
+  for (const value of ["smtp:25", "relay:2525"]) assert.equal(parsePostfixTarget(value), undefined, value);
+});
+
+test("smtp:host:port, smtp:host, relay:host (Postfix's nexthop without brackets): refused as the bracketed form is, host and port kept, in connect(), a pool's host and --server", async () => {
+  // connect() took "smtp:relay.invalid:587" whole as a host name (looked up in DNS), and "smtp:relay.invalid" with a port given too.
+  await assert.rejects(SMTP.connect("smtp:relay.invalid:587"), (err: unknown) => err instanceof TypeError && /not Postfix's form "smtp:relay\.invalid:587": give the host and the port apart, SMTP\.connect\("relay\.invalid", 587\)$/.test(err.message));
+  await assert.rejects(SMTP.connect("smtp:relay.invalid", 2525), (err: unknown) => err instanceof TypeError && /: give the host and the port apart, SMTP\.connect\("relay\.invalid", 2525\)$/.test(err.message));
+  await assert.rejects(SMTP.connect("Relay:relay.invalid"), (err: unknown) => err instanceof TypeError && /: give the host, SMTP\.connect\("relay\.invalid"\)$/.test(err.message));
+  assert.throws(() => new SMTPPool({ host: "smtp:relay.invalid:587" }), (err: unknown) => err instanceof TypeError && /not Postfix's form "smtp:relay\.invalid:587": give the host and the port apart, \{ host: "relay\.invalid", port: 587 \}$/.test(err.message));
+  assert.ok(refused("smtp:relay.test:587").endsWith(`"smtp:relay.test:587": Postfix's form of a destination, not host[:port] or a socket path: give relay.test:587`), refused("smtp:relay.test:587"));
+  assert.ok(refused("relay:relay.test").endsWith(": give relay.test"), refused("relay:relay.test"));
+  assert.ok(refused("smtp:relay.test:submission").endsWith(": give relay.test:PORT"), refused("smtp:relay.test:submission"));
+  // still what they were: a host named smtp, lmtp or relay with its port, host:port, IPv6 bracketed or bare
+  parses(["smtp:25"], "smtp", 25, false);
+  parses(["relay:2525"], "relay", 2525, false);
+  parses(["lmtp:24"], "lmtp", 24, false);
+  parses(["mx.test:25"], "mx.test", 25, false);
+  parses(["[::1]:2525"], "::1", 2525, false);
+  parses(["::1"], "::1", 0, false);
+  for (const value of ["smtp:25", "relay:2525", "lmtp:24", "mx.test:25", "[::1]", "[::1]:25", "::1", "2001:db8::1"]) assert.equal(parsePostfixTarget(value), undefined, value);
+});
+
+test("lmtp:inet::24, lmtp:[]:24, smtp:[]:25, lmtp:unix: (no host, no path): the advice says none is named and gives the form with an example, in the CLI, connect() and a pool", async () => {
+  // It said "give HOST:24" in the CLI, and LMTP.connect("", 24) (an empty host: localhost) in the library.
+  for (const server of ["lmtp:inet::24", "lmtp::24", "lmtp:[]:24"]) {
+    assert.ok(refused(server).endsWith(`"${server}": Postfix's form of an LMTP destination, not host[:port] or a socket path, and it names no host: give the server's host and port (such as mail.example.org:24) with --lmtp`), refused(server));
+    await assert.rejects(LMTP.connect(server), (err: unknown) => err instanceof TypeError &&
+      err.message.endsWith(`not Postfix's form "${server}", which names no host: give the server's host name or address and the port apart, as LMTP.connect("mail.example.org", 24)`), server);
+  }
+  assert.ok(refused("smtp:[]:25").endsWith(", and it names no host: give the server's host and port (such as mail.example.org:25)"), refused("smtp:[]:25"));
+  await assert.rejects(SMTP.connect("smtp:[]"), (err: unknown) => err instanceof TypeError && /, which names no host: give the server's host name or address, as SMTP\.connect\("mail\.example\.org"\)$/.test(err.message));
+  assert.throws(() => new SMTPPool({ host: "lmtp:inet::24", protocol: "lmtp" }), (err: unknown) => err instanceof TypeError && /which names no host: .*, as \{ host: "mail\.example\.org", port: 24, protocol: "lmtp" \}$/.test(err.message));
+  assert.ok(refused("lmtp:unix:").endsWith(`"lmtp:unix:": Postfix's form of an LMTP destination, not host[:port] or a socket path, and it names no socket path: give the socket's path (such as /run/dovecot/lmtp) with --lmtp`), refused("lmtp:unix:"));
+  await assert.rejects(LMTP.connect("lmtp:unix:"), (err: unknown) => err instanceof TypeError && /"lmtp:unix:", which names no socket path: give the socket's absolute path as the host, as LMTP\.connect\("\/run\/dovecot\/lmtp"\)$/.test(err.message));
+});
+
+test("a Postfix-like value with a user part (lmtp:user:password@host) is refused as a user part, never shown as Postfix's form", async () => {
+  assert.equal(parsePostfixTarget("lmtp:user:secret@mx.invalid"), undefined);
+  await assert.rejects(LMTP.connect("lmtp:user:secret@mx.invalid"), (err: unknown) => err instanceof TypeError && !err.message.includes("secret") && /user part/.test(err.message));
+  const said = parse("probe", "smtp:user:secret@mx.test").error?.message ?? "parsed";
+  assert.match(said, /not shown: it may hold a password\): a user part/);
+  assert.ok(!said.includes("secret"), said);
 });

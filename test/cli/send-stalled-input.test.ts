@@ -39,3 +39,28 @@ test("send: stdin that stalls mid-message for --timeout ends send (it does not w
     await serve.stop();
   }
 });
+
+test("send: stdin left open with nothing written: exit 7, and the error says nothing came (not 'nothing more')", async () => {
+  const serve = await Serve.start([]);
+  try {
+    const r = await sendWithOpenStdin(["--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--timeout", "1000"], "");
+    assert.equal(r.code, 7, `killed after ${LIMIT_MS} ms while stdin was open? ${r.stderr}`);
+    assert.equal(r.stderr, "smtplib: cannot read the message: nothing came from it within 1000 ms (--timeout)\n");
+    assert.doesNotMatch(serve.stdout, /end of message/);
+  } finally {
+    await serve.stop();
+  }
+});
+
+test("send: stdin that stalls inside the header section (held to look for a Bcc field): exit 7, and the error says what came and that the rest of the header section did not", async () => {
+  const serve = await Serve.start([]);
+  try {
+    const r = await sendWithOpenStdin(["--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--timeout", "1000"], "Subject: stalled\r\n");
+    assert.equal(r.code, 7, `killed after ${LIMIT_MS} ms while stdin was open? ${r.stderr}`);
+    assert.equal(r.stderr, "smtplib: cannot read the message: its first 18 bytes came, but not the rest of its header section within 1000 ms (--timeout), " +
+      "which is read whole (to look for a Bcc field) before any of it is sent\n");
+    assert.doesNotMatch(serve.stdout, /end of message/);
+  } finally {
+    await serve.stop();
+  }
+});

@@ -187,3 +187,70 @@ describe("SCRAM-SHA-256-PLUS with tls-server-end-point (opt-in)", () => {
     assert.throws(() => endPoint.start({ user: "u", password: "p" }, { host: "h", port: 25, channelBinding: exporter }), /RFC 5929 tls-server-end-point/);
   });
 });
+
+/**
+ * Plain SCRAM-SHA-256's gs2 flag (RFC 5802 §6) to a server that lists no PLUS: `y` whenever
+ * this client could bind the connection (TLS 1.3's tls-exporter, or tls-server-end-point on
+ * any TLS version whose certificate allows it), `n` only when it could not. The exact
+ * client-first-message the server read is checked (a fixed client nonce).
+ */
+describe("plain SCRAM's gs2 flag to a server without PLUS", () => {
+  const fixed = createScramSha256Mechanism({ nonce: () => "fixedNONCE" });
+  const endPoint = createScramSha256Mechanism({ plus: true, channelBinding: "tls-server-end-point" });
+  let ed25519: KeyPair;
+  before(async () => {
+    ed25519 = await createSelfSigned(["-newkey", "ed25519"], []);
+  });
+
+  /** The client-first-message of the peer's one AUTH line, decoded. */
+  const clientFirst = (peer: Peer): string => {
+    const auth = peer.commands.filter((c) => c.includes("AUTH "));
+    assert.equal(auth.length, 1, auth.join(" | "));
+    return Buffer.from(auth[0]!.split(" ").at(-1)!, "base64").toString("utf8");
+  };
+
+  it("no TLS: n (the client cannot bind)", async () => {
+    await withPeer({ scram: { password: PASSWORD, offerPlus: false } }, async (peer) => {
+      const smtp = await SMTP.connect("127.0.0.1", peer.port, { ...BASE, authRegistry: new AuthRegistry([fixed]) });
+      try {
+        assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      } finally {
+        smtp.close();
+      }
+      assert.equal(clientFirst(peer), "n,,n=user,r=fixedNONCE");
+    });
+  });
+
+  it("TLS 1.3: y (tls-exporter)", async () => {
+    await overTls({ scram: { password: PASSWORD, offerPlus: false } }, async (smtp, peer) => {
+      assert.equal(smtp.tlsInfo?.protocol, "TLSv1.3");
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.equal(clientFirst(peer), "y,,n=user,r=fixedNONCE");
+    }, { authRegistry: new AuthRegistry([fixed]) });
+  });
+
+  for (const [what, registry] of [["the default registry's PLUS", [scramSha256PlusMechanism, fixed]], ["a registered tls-server-end-point PLUS", [endPoint, fixed]]] as const) {
+    it(`TLS 1.2 with a certificate tls-server-end-point can bind (ECDSA-SHA256), ${what}: y`, async () => {
+      await overTls({ maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: false } }, async (smtp, peer) => {
+        assert.equal(smtp.tlsInfo?.protocol, "TLSv1.2");
+        assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+        assert.equal(clientFirst(peer), "y,,n=user,r=fixedNONCE");
+      }, { authRegistry: new AuthRegistry(registry) });
+    });
+  }
+
+  it("TLS 1.2 with an Ed25519 certificate (no tls-server-end-point, no tls-exporter): n", async () => {
+    await overTls({ keyPair: ed25519, maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: false } }, async (smtp, peer) => {
+      assert.equal(smtp.tlsInfo?.protocol, "TLSv1.2");
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.equal(clientFirst(peer), "n,,n=user,r=fixedNONCE");
+    }, { authRegistry: new AuthRegistry([endPoint, fixed]) });
+  });
+
+  it("TLS 1.2 to a server that offers PLUS, which the client does not use: n (y would be refused)", async () => {
+    await overTls({ maxVersion: "TLSv1.2", scram: { password: PASSWORD, offerPlus: true } }, async (smtp, peer) => {
+      assert.equal((await smtp.login("user", PASSWORD)).code, 235);
+      assert.equal(clientFirst(peer), "n,,n=user,r=fixedNONCE");
+    }, { authRegistry: new AuthRegistry([scramSha256PlusMechanism, fixed]) });
+  });
+});
