@@ -185,10 +185,12 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
     // the name checked is tls.servername when given (not the host): advise changing it, not setting it
     const servername = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
+    // Node's reason for an IP address and a certificate with none ends in an empty list ("...list: ")
+    const said = reason.replace(/^(IP: \S+ is not in the cert's list):\s*$/, "$1 (it names no IP address)");
     const fix = servername === undefined
-      ? `does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`
+      ? `does not match the host name: ${said}. Connect with the name the certificate carries, or set tls.servername to it`
       // a Unix socket has no host name to check without it (see NO_SERVERNAME)
-      : `does not match tls.servername (${servername}): ${reason}. Set tls.servername to a name the certificate carries${host.startsWith("/") ? "" : ` (or leave it out to check ${quoted(host)})`}`;
+      : `does not match tls.servername (${servername}): ${said}. Set tls.servername to a name the certificate carries${host.startsWith("/") ? "" : ` (or leave it out to check ${quoted(host)})`}`;
     return new SMTPException(`TLS certificate of ${where} ${fix}`, { cause: err });
   }
   const validity = CERT_VALIDITY.get(code);
