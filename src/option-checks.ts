@@ -211,9 +211,18 @@ function buildContext(options: Readonly<Record<string, unknown>>, what: string):
     builtContexts.add(context);
     return { context, values: snapshot(options) };
   } catch (err) {
-    throw new TypeError(`${what} options cannot make a TLS context: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const message = err instanceof Error ? err.message : String(err);
+    // Node's type error quotes the value ("Received type number (20251201)"): for a key, a
+    // PFX or a passphrase (read from a configuration file as a number) that is the secret,
+    // so the message keeps its type only, and Node's error, which has it, is not the cause.
+    // eslint-disable-next-line preserve-caught-error -- its message holds the secret
+    if (SECRET_OPTION.test(message)) throw new TypeError(`${what} options cannot make a TLS context: ${message.replace(/ \(.*\)$/s, "")}`);
+    throw new TypeError(`${what} options cannot make a TLS context: ${message}`, { cause: err });
   }
 }
+
+/** Node's type error about a TLS option that holds a secret or key material (see {@link buildContext}). */
+const SECRET_OPTION = /^The "options\.(?:key|pfx|passphrase)" property .* Received type \w+ \(/s;
 
 /** What no host name holds: whitespace (Unicode's too) or a control character (C0, DEL, C1). */
 // eslint-disable-next-line no-control-regex

@@ -5,6 +5,7 @@
  * @module
  */
 import { rewordOutside, withoutTimeoutUnitHint } from "../error-text.js";
+import { LEGACY_FIX } from "../transport/tls-diagnostics.js";
 import type { TlsMode } from "./args.js";
 
 /** The library's advice for a password it would not send in clear, as {@link cliWording} words it. */
@@ -31,6 +32,7 @@ const CLI_WORDING: readonly [string | RegExp, string][] = [
   [/Set tls\.minVersion or tls\.maxVersion to a version the server speaks \([^)]*\)/g,
     "smtplib has no flag to change the TLS versions it allows (a server that speaks only TLS 1.0 or 1.1 is outdated: it needs upgrading)"],
   ["(tls.ciphers)", "(smtplib has no flag for the cipher suites)"],
+  [LEGACY_FIX, "smtplib has no flag to lower it: the server needs upgrading"],
   ["minIterations lowers it", "smtplib has no flag to lower it: --auth-mech picks another mechanism"],
   ["connect with SMTP and call starttls() instead of SMTP_SSL", "leave out --ssl and give --starttls"],
   ["Use starttls() or SMTP_SSL, or set allowInsecureAuth: true to allow it.", INSECURE_AUTH_ADVICE],

@@ -6,6 +6,7 @@
 import { performance } from "node:perf_hooks";
 import type { PeerCertificate } from "node:tls";
 import { LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT } from "../constants.js";
+import { escapeControl } from "../error-text.js";
 import { SMTPHeloError } from "../index.js";
 import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
@@ -51,11 +52,30 @@ function validity(cert: Partial<PeerCertificate>, now: number): string {
   return starts > 0 ? `NOT VALID YET: starts in ${timeSpan(starts)}` : timeToExpiry(Date.parse(cert.valid_to ?? "") - now);
 }
 
+/** What the verification failures seen most say, by Node's code (`tlsInfo.authorizationError`). */
+const NOT_VERIFIED_BECAUSE: ReadonlyMap<string, string> = new Map([
+  ["CERT_HAS_EXPIRED", "the certificate has expired"],
+  ["CERT_NOT_YET_VALID", "the certificate is not valid yet"],
+  ["DEPTH_ZERO_SELF_SIGNED_CERT", "the certificate is self-signed, and not trusted"],
+  ["SELF_SIGNED_CERT_IN_CHAIN", "its chain ends in a self-signed CA that is not trusted: give it as --ca-file"],
+  ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "its issuer is not trusted: give its CA as --ca-file"],
+  ["UNABLE_TO_GET_ISSUER_CERT", "its issuer is not trusted: give its CA as --ca-file"],
+  ["UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "its issuer is not trusted: give its CA as --ca-file"],
+  ["ERR_TLS_CERT_ALTNAME_INVALID", "the certificate is for another host name (see its names below, and --servername)"],
+]);
+
+/** The "verified" value of a certificate that did not verify (seen only with --insecure): why, when Node said (a code, or a message that may quote the certificate). */
+function notVerified(code: string | undefined): string {
+  if (code === undefined) return "NO (certificate not trusted or name mismatch; --insecure was given)";
+  const why = NOT_VERIFIED_BECAUSE.get(code);
+  return why === undefined ? `NO: ${escapeControl(code)} (--insecure was given)` : `NO: ${why} (${code}; --insecure was given)`;
+}
+
 /** TLS details: protocol, cipher, certificate subject/issuer/names/expiry. */
 export function formatTls(info: NonNullable<Client["tlsInfo"]>, now = Date.now()): string[] {
   const cert: Partial<PeerCertificate> = info.peerCertificate ?? {};
   const lines = [`  protocol           ${info.protocol ?? "?"}`, `  cipher             ${info.cipher.name}`];
-  lines.push(`  verified           ${info.authorized ? "yes" : "NO (certificate not trusted or name mismatch; --insecure was given)"}`);
+  lines.push(`  verified           ${info.authorized ? "yes" : notVerified(info.authorizationError)}`);
   if (cert.subject) {
     lines.push(`  subject            ${dn(cert.subject as unknown as Record<string, string>)}`);
     lines.push(`  issuer             ${dn(cert.issuer as unknown as Record<string, string>)}`);

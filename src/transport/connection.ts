@@ -15,6 +15,7 @@ import type { DiagnosedOptions } from "./tls-diagnostics.js";
 import { diagnosePlainTextPeer } from "./tls-probe.js";
 import { connectChannel, sendChannel } from "./trace.js";
 import { endpoint } from "./endpoint.js";
+import type { TLSInfo } from "./tls-info.js";
 
 /** What the connection reports to its user. */
 export interface ConnectionEvents {
@@ -24,17 +25,7 @@ export interface ConnectionEvents {
   close(error: Error | undefined): void;
 }
 
-/** What is known about the TLS layer once it is up. */
-export interface TLSInfo {
-  /** Negotiated protocol, e.g. `"TLSv1.3"`. */
-  protocol: string | null;
-  /** Negotiated cipher. */
-  cipher: tls.CipherNameAndProtocol;
-  /** The server's certificate (with `subject`, `issuer`, `valid_to`, ...). */
-  peerCertificate: tls.PeerCertificate;
-  /** Whether the certificate chain and name verified. */
-  authorized: boolean;
-}
+export type { TLSInfo } from "./tls-info.js";
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses. */
 export function isLoopbackAddress(address: string | undefined): boolean {
@@ -145,7 +136,10 @@ export class Connection {
   get tlsInfo(): TLSInfo | null {
     const s = this.#tlsSocket;
     if (s === null) return null;
-    return { protocol: s.getProtocol(), cipher: s.getCipher(), peerCertificate: s.getPeerCertificate(), authorized: s.authorized };
+    const info: TLSInfo = { protocol: s.getProtocol(), cipher: s.getCipher(), peerCertificate: s.getPeerCertificate(), authorized: s.authorized };
+    // Node's code ("CERT_HAS_EXPIRED"), typed as an Error; set only when not authorized.
+    if (!s.authorized && s.authorizationError !== undefined && s.authorizationError !== null) info.authorizationError = String(s.authorizationError);
+    return info;
   }
 
   /**

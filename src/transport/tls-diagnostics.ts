@@ -66,6 +66,9 @@ const NO_COMMON_VERSION = new Set([
   "ERR_SSL_VERSION_TOO_LOW",
 ]);
 
+/** How to reach a server that signs with SHA-1 or MD5 (TLS 1.0, 1.1) anyway: OpenSSL's security level 0. */
+export const LEGACY_FIX = 'For a server that cannot be upgraded, lower it with tls.ciphers: "DEFAULT@SECLEVEL=0" (insecure)';
+
 /** The TLS options a diagnosis reads: whether a CA and a client certificate were given, and the versions allowed. */
 export type DiagnosedOptions = Pick<tls.ConnectionOptions, "ca" | "cert" | "pfx" | "minVersion" | "maxVersion" | "secureContext" | "secureProtocol" | "servername">;
 
@@ -185,10 +188,12 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
     // the name checked is tls.servername when given (not the host): advise changing it, not setting it
     const servername = typeof options.servername === "string" && options.servername !== "" ? options.servername : undefined;
+    // Node's reason for an IP address and a certificate with none ends in an empty list ("...list: ")
+    const said = reason.replace(/^(IP: \S+ is not in the cert's list):\s*$/, "$1 (it names no IP address)");
     const fix = servername === undefined
-      ? `does not match the host name: ${reason}. Connect with the name the certificate carries, or set tls.servername to it`
+      ? `does not match the host name: ${said}. Connect with the name the certificate carries, or set tls.servername to it`
       // a Unix socket has no host name to check without it (see NO_SERVERNAME)
-      : `does not match tls.servername (${servername}): ${reason}. Set tls.servername to a name the certificate carries${host.startsWith("/") ? "" : ` (or leave it out to check ${quoted(host)})`}`;
+      : `does not match tls.servername (${servername}): ${said}. Set tls.servername to a name the certificate carries${host.startsWith("/") ? "" : ` (or leave it out to check ${quoted(host)})`}`;
     return new SMTPException(`TLS certificate of ${where} ${fix}`, { cause: err });
   }
   const validity = CERT_VALIDITY.get(code);
@@ -206,13 +211,17 @@ export function describeTLSError(err: unknown, host: string, port: number, mode:
   if (code === "ECONNRESET" || code === "EPIPE" || /socket disconnected|ECONNRESET/i.test(reason)) {
     return new SMTPServerDisconnected(`Connection to ${where} closed during the TLS handshake: ${reason}`, { cause: err });
   }
+  if (code === "ERR_SSL_LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED") {
+    // What a client whose tls.minVersion was lowered for a TLS 1.0/1.1 server gets next (OpenSSL 3's security level 1)
+    return new SMTPException(`TLS handshake with ${where} failed: the server signs its handshake with SHA-1 or MD5 (as TLS 1.0 and 1.1 do), which OpenSSL refuses at its default security level (${reason}, ${code}). ${LEGACY_FIX}`, { cause: err });
+  }
   const certHint = clientCertificateHint(code, options);
   if (certHint !== undefined) return new SMTPException(`TLS handshake with ${where} failed: ${certHint} (${reason}, ${code})`, { cause: err });
   if (NO_COMMON_VERSION.has(code)) {
     const setBy = versionsSetBy(options);
     const range = `${options.minVersion ?? tls.DEFAULT_MIN_VERSION} to ${options.maxVersion ?? tls.DEFAULT_MAX_VERSION}`;
     const fix = setBy === undefined
-      ? `this client allows ${range}. Set tls.minVersion or tls.maxVersion to a version the server speaks (a server that speaks only TLS 1.0 or 1.1 is outdated: lower tls.minVersion only if it cannot be upgraded)`
+      ? `this client allows ${range}. Set tls.minVersion or tls.maxVersion to a version the server speaks (a server that speaks only TLS 1.0 or 1.1 is outdated: lower tls.minVersion only if it cannot be upgraded, and give tls.ciphers: "DEFAULT@SECLEVEL=0" with it, without which OpenSSL refuses those versions)`
       : `this client allows the versions that ${setBy} allows. Give one that allows a version the server speaks (a server that speaks only TLS 1.0 or 1.1 is outdated: allow those only if it cannot be upgraded)`;
     return new SMTPException(`TLS handshake with ${where} failed: the server and this client have no TLS version in common (${reason}, ${code}): ${fix}`, { cause: err });
   }

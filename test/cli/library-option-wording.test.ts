@@ -26,6 +26,7 @@ test("TLS diagnostics that name tls.cert/tls.key, tls.ciphers or tls.minVersion/
     ["ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED", "sslv3 alert certificate expired"],
     ["ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE", "sslv3 alert handshake failure"],
     ["ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION", "tlsv1 alert protocol version"],
+    ["ERR_SSL_LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED", "legacy sigalg disallowed or unsupported"],
   ];
   for (const [code, reason] of cases) {
     const err = describeTLSError(tlsError(code, reason), "mx.example.org", 465, "implicit");

@@ -65,6 +65,21 @@ test("probe formats capabilities and TLS details", () => {
   assert.match(formatTls(info, Date.parse("2025-12-29T00:00:00Z")).join("\n"), /\(NOT VALID YET: starts in 3 days\)/);
 });
 
+// With --insecure, "verified NO" said only "certificate not trusted or name mismatch": the
+// reason Node gives (expired, self-signed, issuer unknown, another host's name) was dropped,
+// though a probe is run to find out what is wrong with a server's TLS.
+test("probe's TLS details: a certificate not verified (--insecure) says why, in words and Node's code", () => {
+  const base = { protocol: "TLSv1.3", cipher: { name: "TLS_AES_256_GCM_SHA384", standardName: "TLS_AES_256_GCM_SHA384", version: "TLSv1.3" }, peerCertificate: {}, authorized: false };
+  const verified = (authorizationError?: string): string => formatTls({ ...base, ...(authorizationError === undefined ? {} : { authorizationError }) } as unknown as TLSInfo).find((l) => l.includes("verified"))!;
+  assert.equal(verified("CERT_HAS_EXPIRED"), "  verified           NO: the certificate has expired (CERT_HAS_EXPIRED; --insecure was given)");
+  assert.equal(verified("DEPTH_ZERO_SELF_SIGNED_CERT"), "  verified           NO: the certificate is self-signed, and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT; --insecure was given)");
+  assert.equal(verified("UNABLE_TO_VERIFY_LEAF_SIGNATURE"), "  verified           NO: its issuer is not trusted: give its CA as --ca-file (UNABLE_TO_VERIFY_LEAF_SIGNATURE; --insecure was given)");
+  assert.equal(verified("ERR_TLS_CERT_ALTNAME_INVALID"), "  verified           NO: the certificate is for another host name (see its names below, and --servername) (ERR_TLS_CERT_ALTNAME_INVALID; --insecure was given)");
+  assert.equal(verified("CERT_REVOKED"), "  verified           NO: CERT_REVOKED (--insecure was given)");
+  assert.equal(verified(), "  verified           NO (certificate not trusted or name mismatch; --insecure was given)");
+  assert.equal(formatTls({ ...base, authorized: true } as unknown as TLSInfo)[2], "  verified           yes");
+});
+
 test("bytes are shown in binary units", () => {
   assert.equal(formatBytes(512), "512 B");
   assert.equal(formatBytes(1536), "1.5 KiB");

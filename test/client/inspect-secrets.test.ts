@@ -65,3 +65,32 @@ test("util.inspect and JSON.stringify of a client in the middle of an AUTH excha
     await login;
   });
 });
+
+// A passphrase read from a configuration file as a number (YAML's `passphrase: 20251201`,
+// JSON's unquoted digits) or a key given as one: Node's TypeError quotes the value
+// ("Received type number (20251201)"), and the client's TypeError carried it in its
+// message and in its cause, so the error report of a misconfigured client showed it.
+test("a tls passphrase or key of the wrong type: the TypeError names the option and the type, never the value (message, cause, util.inspect)", async () => {
+  const SECRET = 20251201;
+  const plainKey = generateKeyPairSync("ec", { namedCurve: "prime256v1", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  const cases: Record<string, unknown>[] = [
+    { key: KEY, passphrase: SECRET },
+    { key: [{ pem: KEY, passphrase: SECRET }] },
+    { key: SECRET },
+    { key: [plainKey, SECRET] },
+  ];
+  for (const tls of cases) {
+    for (const make of [() => new SMTP({ tls: tls as never }), () => new SMTP().starttls(tls as never)]) {
+      let caught: unknown;
+      try {
+        await make();
+      } catch (err) {
+        caught = err;
+      }
+      assert.ok(caught instanceof TypeError, `refused: ${util.inspect(tls)}`);
+      const text = `${caught.message}\n${util.inspect(caught, { depth: Infinity })}\n${String((caught as { cause?: unknown }).cause)}`;
+      assert.ok(!text.includes(String(SECRET)), `shows the value: ${text}`);
+      assert.match(caught.message, /^tls options cannot make a TLS context: The "options\.(passphrase|key)" property must be .*Received type number$/);
+    }
+  }
+});

@@ -31,3 +31,16 @@ test("describeTLSError: a name mismatch with tls.servername over a Unix socket d
   const err = describeTLSError(mismatch(), "/run/lmtp.sock", 0, "starttls", { servername: "wrong.example" });
   assert.equal(err.message, `TLS certificate of /run/lmtp.sock does not match tls.servername (wrong.example): ${REASON}. Set tls.servername to a name the certificate carries`);
 });
+
+// Connected by IP address to a certificate that names no IP address, Node's reason ends in
+// an empty list ("IP: 127.0.0.1 is not in the cert's list: "), and the message read
+// "...is not in the cert's list: . Connect with ...".
+test("describeTLSError: an IP address checked against a certificate that names none says so, not an empty list", () => {
+  const reason = "IP: 127.0.0.1 is not in the cert's list: ";
+  const err = describeTLSError(Object.assign(new Error(`Hostname/IP does not match certificate's altnames: ${reason}`), { code: "ERR_TLS_CERT_ALTNAME_INVALID", reason }), "127.0.0.1", 465, "implicit", {});
+  assert.equal(err.message, "TLS certificate of 127.0.0.1:465 does not match the host name: IP: 127.0.0.1 is not in the cert's list (it names no IP address). Connect with the name the certificate carries, or set tls.servername to it");
+  // a list that is not empty is left as Node wrote it
+  const listed = "IP: 127.0.0.1 is not in the cert's list: 10.0.0.1";
+  const other = describeTLSError(Object.assign(new Error(listed), { code: "ERR_TLS_CERT_ALTNAME_INVALID", reason: listed }), "127.0.0.1", 465, "implicit", {});
+  assert.match(other.message, /list: 10\.0\.0\.1\. Connect with/);
+});

@@ -64,5 +64,27 @@ describe("no TLS version in common", () => {
       const port = (server.address() as import("node:net").AddressInfo).port;
       await assert.rejects(SMTP_SSL.connect("localhost", port, { ...BASE, tls: { ca: certs.ca } }), noCommonVersion(`${tls.DEFAULT_MIN_VERSION} to ${tls.DEFAULT_MAX_VERSION}`));
     });
+
+    // The advice was "lower tls.minVersion" alone; done, OpenSSL 3 still refuses TLS 1.0 and
+    // 1.1 at its default security level, with "legacy sigalg disallowed or unsupported", and
+    // that error said nothing more. Both messages now name tls.ciphers' security level.
+    it("the advice is whole: lowering tls.minVersion alone fails with a message naming the security level; with it, the connection is made", async () => {
+      const port = (server.address() as import("node:net").AddressInfo).port;
+      await assert.rejects(SMTP_SSL.connect("localhost", port, { ...BASE, tls: { ca: certs.ca } }), (err: unknown) => {
+        assert.ok(err instanceof Error && err.message.includes('lower tls.minVersion only if it cannot be upgraded, and give tls.ciphers: "DEFAULT@SECLEVEL=0" with it'), String(err));
+        return true;
+      });
+      await assert.rejects(SMTP_SSL.connect("localhost", port, { ...BASE, tls: { ca: certs.ca, minVersion: "TLSv1" } }), (err: unknown) => {
+        assert.ok(err instanceof SMTPException && !(err instanceof SMTPServerDisconnected), String(err));
+        assert.match(err.message, /^TLS handshake with localhost:\d+ failed: the server signs its handshake with SHA-1 or MD5 \(as TLS 1\.0 and 1\.1 do\), which OpenSSL refuses at its default security level \(legacy sigalg disallowed or unsupported, ERR_SSL_LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED\)\. For a server that cannot be upgraded, lower it with tls\.ciphers: "DEFAULT@SECLEVEL=0" \(insecure\)$/);
+        return true;
+      });
+      const smtp = await SMTP_SSL.connect("localhost", port, { ...BASE, tls: { ca: certs.ca, minVersion: "TLSv1", ciphers: "DEFAULT@SECLEVEL=0" } });
+      try {
+        assert.match(smtp.tlsInfo?.protocol ?? "", /^TLSv1(\.1)?$/);
+      } finally {
+        smtp.close();
+      }
+    });
   });
 });

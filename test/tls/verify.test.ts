@@ -149,6 +149,7 @@ describe("SMTP_SSL verifies by default", () => {
       const smtp = await SMTP_SSL.connect("127.0.0.1", peer.port, { ...BASE, tls: { rejectUnauthorized: false } });
       try {
         assert.equal(smtp.tlsInfo?.authorized, false);
+        assert.equal(smtp.tlsInfo?.authorizationError, "DEPTH_ZERO_SELF_SIGNED_CERT", "and why not");
         assert.equal((await smtp.noop()).code, 250);
       } finally {
         smtp.close();
