@@ -14,6 +14,8 @@ export interface SunkMessage {
   readonly raw: Buffer;
   /** The size of each BDAT chunk, in order (empty for DATA). */
   readonly chunks: readonly number[];
+  /** The MAIL command line of its transaction (its SIZE= to check against `raw`). */
+  readonly mail: string;
 }
 
 /** A running {@link messageSink}. */
@@ -44,6 +46,8 @@ class Session {
   #sizes: number[] = [];
   /** Recipients of the transaction at hand (RCPT since the last MAIL): LMTP's replies to the end of data. */
   #recipients = 0;
+  /** The MAIL line of the transaction at hand. */
+  #mail = "";
 
   constructor(readonly sock: net.Socket, readonly extensions: readonly string[], readonly messages: SunkMessage[], readonly lmtp: boolean, readonly hold?: Promise<void>) {}
 
@@ -130,6 +134,7 @@ class Session {
       }
       case "MAIL":
         this.#recipients = 0;
+        this.#mail = line;
         this.sock.write("250 ok\r\n");
         return;
       case "RCPT":
@@ -145,7 +150,7 @@ class Session {
   }
 
   #message(kind: SunkMessage["kind"], raw: Buffer): void {
-    this.messages.push({ kind, raw: Buffer.from(raw), chunks: kind === "bdat" ? this.#sizes : [] });
+    this.messages.push({ kind, raw: Buffer.from(raw), chunks: kind === "bdat" ? this.#sizes : [], mail: this.#mail });
     this.#chunks = [];
     this.#sizes = [];
   }
