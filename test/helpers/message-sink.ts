@@ -132,9 +132,17 @@ class Session {
         if (mode.left === 0) this.#bdat(mode, Buffer.alloc(0)); // no bytes to wait for
         return;
       }
+      case "RSET":
+        // the transaction, and any BDAT chunk it had, is gone (RFC 3030 §2)
+        this.#chunks = [];
+        this.#sizes = [];
+        this.sock.write("250 ok\r\n");
+        return;
       case "MAIL":
         this.#recipients = 0;
         this.#mail = line;
+        this.#chunks = [];
+        this.#sizes = [];
         this.sock.write("250 ok\r\n");
         return;
       case "RCPT":
