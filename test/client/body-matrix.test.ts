@@ -34,14 +34,14 @@ function unstuffed(raw: Buffer): string {
   return `${lines.map((l) => (l.startsWith(".") ? l.slice(1) : l)).join("\r\n")}\r\n`;
 }
 
-type Kind = "string" | "bytes" | "byte chunks" | "string chunks" | "text then bytes" | "bytes then text";
+type Kind = "string" | "bytes" | "byte chunks" | "string chunks" | "text then bytes" | "bytes then text" | "web stream" | "latin1 Readable" | "utf8 Readable";
 
 /** The chunks of a stream `kind` cut at `cut`, an empty chunk between. */
 function chunksOf(body: string, kind: Kind, cut: number): (string | Buffer)[] {
   const a = body.slice(0, cut);
   const b = body.slice(cut);
   const bin = (t: string): Buffer => Buffer.from(t, "latin1");
-  if (kind === "byte chunks") return [bin(a), Buffer.alloc(0), bin(b)];
+  if (kind === "byte chunks" || kind === "web stream" || kind === "latin1 Readable" || kind === "utf8 Readable") return [bin(a), Buffer.alloc(0), bin(b)];
   if (kind === "string chunks") return [a, "", b];
   if (kind === "text then bytes") return [a, Buffer.alloc(0), bin(b)];
   return [bin(a), "", b];
@@ -75,6 +75,22 @@ function given(body: string, kind: Kind, cut: number): string | Uint8Array | Rea
   if (kind === "bytes") return new Uint8Array(bytes);
   const chunks = chunksOf(body, kind, cut);
   if (kind === "byte chunks") return Readable.from(chunks, { objectMode: true });
+  if (kind === "web stream") {
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(new Uint8Array(chunk as Buffer));
+        controller.close();
+      },
+    });
+  }
+  if (kind === "latin1 Readable" || kind === "utf8 Readable") {
+    // a Readable decoding its bytes: latin1 gives them back as they were read; utf8 reads text
+    const stream = new Readable({ read() {} });
+    for (const chunk of chunks) if (chunk.length > 0) stream.push(chunk);
+    stream.push(null);
+    stream.setEncoding(kind === "latin1 Readable" ? "latin1" : "utf8");
+    return stream;
+  }
   return (async function* () {
     yield* chunks;
   })();
@@ -82,7 +98,8 @@ function given(body: string, kind: Kind, cut: number): string | Uint8Array | Rea
 
 /** What the server must store for `body` given as `kind`. */
 function stored(body: string, kind: Kind, bdat: boolean, cut: number): string {
-  const text = kind === "string" || kind === "string chunks";
+  const text = kind === "string" || kind === "string chunks" || kind === "utf8 Readable";
+  if (bdat && kind === "utf8 Readable") return bdatModel(chunksOf(body, kind, cut).map((c) => c.toString("latin1")).filter((c) => c !== ""));
   if (bdat && kind !== "string" && kind !== "bytes") return bdatModel(chunksOf(body, kind, cut));
   if (!bdat) return body === "" ? "\r\n" : normalised(body).endsWith("\r\n") ? normalised(body) : `${normalised(body)}\r\n`;
   if (!text || body === "") return body;
@@ -118,7 +135,7 @@ for (const setup of SETUPS) {
     try {
       for (const body of BODIES) {
         const ascii = [...body].every((c) => c.charCodeAt(0) < 0x80);
-        const kinds: Kind[] = ascii ? ["string", "bytes", "byte chunks", "string chunks", "text then bytes", "bytes then text"] : ["bytes", "byte chunks"];
+        const kinds: Kind[] = ascii ? ["string", "bytes", "byte chunks", "string chunks", "text then bytes", "bytes then text", "web stream", "latin1 Readable", "utf8 Readable"] : ["bytes", "byte chunks", "web stream", "latin1 Readable"];
         for (const kind of kinds) {
           const cuts = kind === "string" || kind === "bytes" ? [0] : Array.from({ length: body.length + 1 }, (_, i) => i);
           for (const cut of cuts) {
@@ -138,7 +155,7 @@ for (const setup of SETUPS) {
               assert.equal(unstuffed(message.raw), expected, what);
             }
             // onProgress: the message as given, text with CRLF line ends; over BDAT every byte written
-            const textual = kind === "string" || kind === "string chunks";
+            const textual = kind === "string" || kind === "string chunks" || kind === "utf8 Readable";
             const mixed = kind === "text then bytes" || kind === "bytes then text";
             if (bdat) assert.equal(told.at(-1), message.raw.length, `${what}: onProgress total ${told.join()}`);
             else if (textual) assert.equal(told.at(-1), normalised(body).length, `${what}: onProgress total ${told.join()}`);
@@ -155,6 +172,38 @@ for (const setup of SETUPS) {
       }
     } finally {
       client.close();
+    }
+  });
+}
+
+for (const lmtp of [false, true]) {
+  test(`${lmtp ? "LMTP" : "SMTP"} low-level data(): every awkward body, as a string, bytes and streams cut at every index, stored as over sendmail's DATA`, async () => {
+    const sink = await messageSink(["8BITMIME", "PIPELINING", "CHUNKING"], { lmtp });
+    const client = lmtp ? new LMTP() : new SMTP();
+    try {
+      await client.connect("127.0.0.1", sink.port);
+      await client.ehloOrHeloIfNeeded();
+      for (const body of BODIES) {
+        const ascii = [...body].every((c) => c.charCodeAt(0) < 0x80);
+        const kinds: Kind[] = ascii ? ["string", "bytes", "byte chunks", "string chunks", "bytes then text"] : ["bytes", "byte chunks"];
+        for (const kind of kinds) {
+          const cuts = kind === "string" || kind === "bytes" ? [0] : Array.from({ length: body.length + 1 }, (_, i) => i);
+          for (const cut of cuts) {
+            const what = `${JSON.stringify(body)} as ${kind} cut at ${cut}`;
+            const before = sink.messages.length;
+            await client.mail("a@x.test");
+            await client.rcpt("b@y.test");
+            const reply = await client.data(given(body, kind, cut));
+            assert.equal(reply.code, 250, what);
+            assert.equal(sink.messages.length, before + 1, what);
+            assert.equal(sink.messages[before]!.kind, "data", `${what}: data() sends DATA, whatever the server offers`);
+            assert.equal(unstuffed(sink.messages[before]!.raw), stored(body, kind, false, cut), what);
+          }
+        }
+      }
+    } finally {
+      client.close();
+      await sink.close();
     }
   });
 }
