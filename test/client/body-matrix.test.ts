@@ -207,3 +207,32 @@ for (const lmtp of [false, true]) {
     }
   });
 }
+
+for (const setup of SETUPS) {
+  const bdat = setup.extensions.includes("CHUNKING");
+  test(`${setup.name}: sendMessage with every awkward body, as a string and as bytes: stored with CRLF line ends, SIZE= true`, async () => {
+    const sink = sinks.get(setup)!;
+    const client = setup.lmtp ? new LMTP() : new SMTP();
+    await client.connect("127.0.0.1", sink.port);
+    try {
+      for (const body of BODIES) {
+        const whole = `From: a@x.test\r\nTo: b@y.test\r\n\r\n${body}`;
+        for (const msg of [whole, Buffer.from(whole, "latin1")]) {
+          const what = `${JSON.stringify(body)} as ${typeof msg === "string" ? "a string" : "bytes"}`;
+          if (typeof msg === "string" && /[^\x20-\x7e\r\n]/.test(body)) continue; // text with NUL or beyond ASCII: not this test's
+          const before = sink.messages.length;
+          await client.sendMessage(msg);
+          const message = sink.messages[before]!;
+          const normal = normalised(whole);
+          const expected = normal.endsWith("\r\n") ? normal : `${normal}\r\n`;
+          if (bdat) assert.equal(message.raw.toString("latin1"), expected, what);
+          else assert.equal(unstuffed(message.raw), expected, what);
+          const size = /SIZE=(\d+)/.exec(message.mail)?.[1];
+          assert.equal(size, String(bdat ? message.raw.length : normal.length), `${what}: SIZE= (${message.mail})`);
+        }
+      }
+    } finally {
+      client.close();
+    }
+  });
+}
