@@ -34,7 +34,7 @@ function unstuffed(raw: Buffer): string {
   return `${lines.map((l) => (l.startsWith(".") ? l.slice(1) : l)).join("\r\n")}\r\n`;
 }
 
-type Kind = "string" | "bytes" | "byte chunks" | "string chunks" | "text then bytes" | "bytes then text" | "web stream" | "latin1 Readable" | "utf8 Readable";
+type Kind = "string" | "bytes" | "view" | "byte chunks" | "string chunks" | "text then bytes" | "bytes then text" | "web stream" | "latin1 Readable" | "utf8 Readable";
 
 /** The chunks of a stream `kind` cut at `cut`, an empty chunk between. */
 function chunksOf(body: string, kind: Kind, cut: number): (string | Buffer)[] {
@@ -73,6 +73,11 @@ function given(body: string, kind: Kind, cut: number): string | Uint8Array | Rea
   const bytes = Buffer.from(body, "latin1");
   if (kind === "string") return body;
   if (kind === "bytes") return new Uint8Array(bytes);
+  if (kind === "view") {
+    // a view into a larger buffer, with bytes that matter either side of it
+    const backing = Buffer.from(`.\r\n.\r${body}\n.\r\n`, "latin1");
+    return new Uint8Array(backing.buffer, backing.byteOffset + 5, bytes.length);
+  }
   const chunks = chunksOf(body, kind, cut);
   if (kind === "byte chunks") return Readable.from(chunks, { objectMode: true });
   if (kind === "web stream") {
@@ -100,9 +105,9 @@ function given(body: string, kind: Kind, cut: number): string | Uint8Array | Rea
 function stored(body: string, kind: Kind, bdat: boolean, cut: number): string {
   const text = kind === "string" || kind === "string chunks" || kind === "utf8 Readable";
   if (bdat && kind === "utf8 Readable") return bdatModel(chunksOf(body, kind, cut).map((c) => c.toString("latin1")).filter((c) => c !== ""));
-  if (bdat && kind !== "string" && kind !== "bytes") return bdatModel(chunksOf(body, kind, cut));
+  if (bdat && kind !== "string" && kind !== "bytes" && kind !== "view") return bdatModel(chunksOf(body, kind, cut));
   if (!bdat) return body === "" ? "\r\n" : normalised(body).endsWith("\r\n") ? normalised(body) : `${normalised(body)}\r\n`;
-  if (!text || body === "") return body;
+  if (!text || body === "") return body; // bytes, and a view, as given
   const n = normalised(body);
   return n.endsWith("\r\n") ? n : `${n}\r\n`;
 }
@@ -135,7 +140,7 @@ for (const setup of SETUPS) {
     try {
       for (const body of BODIES) {
         const ascii = [...body].every((c) => c.charCodeAt(0) < 0x80);
-        const kinds: Kind[] = ascii ? ["string", "bytes", "byte chunks", "string chunks", "text then bytes", "bytes then text", "web stream", "latin1 Readable", "utf8 Readable"] : ["bytes", "byte chunks", "web stream", "latin1 Readable"];
+        const kinds: Kind[] = ascii ? ["string", "bytes", "view", "byte chunks", "string chunks", "text then bytes", "bytes then text", "web stream", "latin1 Readable", "utf8 Readable"] : ["bytes", "view", "byte chunks", "web stream", "latin1 Readable"];
         for (const kind of kinds) {
           const cuts = kind === "string" || kind === "bytes" ? [0] : Array.from({ length: body.length + 1 }, (_, i) => i);
           for (const cut of cuts) {
@@ -162,7 +167,7 @@ for (const setup of SETUPS) {
             else if (!mixed) assert.equal(told.at(-1), body.length, `${what}: onProgress total ${told.join()}`);
             for (let i = 1; i < told.length; i++) assert.ok(told[i]! >= told[i - 1]!, `${what}: onProgress never goes back ${told.join()}`);
             const size = /SIZE=(\d+)/.exec(message.mail)?.[1];
-            if (kind === "string" || kind === "bytes") {
+            if (kind === "string" || kind === "bytes" || kind === "view") {
               // DATA: as Python, without the CRLF that ends an unended last line
               const want = bdat ? message.raw.length : normalised(body).length;
               assert.equal(size, String(want), `${what}: SIZE= (${message.mail})`);
