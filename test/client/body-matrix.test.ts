@@ -34,14 +34,14 @@ function unstuffed(raw: Buffer): string {
   return `${lines.map((l) => (l.startsWith(".") ? l.slice(1) : l)).join("\r\n")}\r\n`;
 }
 
-type Kind = "string" | "bytes" | "view" | "byte chunks" | "string chunks" | "text then bytes" | "bytes then text" | "web stream" | "latin1 Readable" | "utf8 Readable";
+type Kind = "string" | "bytes" | "view" | "byte chunks" | "string chunks" | "text then bytes" | "bytes then text" | "web stream" | "latin1 Readable" | "utf8 Readable" | "base64 Readable" | "utf16le Readable";
 
 /** The chunks of a stream `kind` cut at `cut`, an empty chunk between. */
 function chunksOf(body: string, kind: Kind, cut: number): (string | Buffer)[] {
   const a = body.slice(0, cut);
   const b = body.slice(cut);
   const bin = (t: string): Buffer => Buffer.from(t, "latin1");
-  if (kind === "byte chunks" || kind === "web stream" || kind === "latin1 Readable" || kind === "utf8 Readable") return [bin(a), Buffer.alloc(0), bin(b)];
+  if (kind === "byte chunks" || kind === "web stream" || kind.endsWith(" Readable")) return [bin(a), Buffer.alloc(0), bin(b)];
   if (kind === "string chunks") return [a, "", b];
   if (kind === "text then bytes") return [a, Buffer.alloc(0), bin(b)];
   return [bin(a), "", b];
@@ -88,12 +88,13 @@ function given(body: string, kind: Kind, cut: number): string | Uint8Array | Rea
       },
     });
   }
-  if (kind === "latin1 Readable" || kind === "utf8 Readable") {
-    // a Readable decoding its bytes: latin1 gives them back as they were read; utf8 reads text
+  if (kind.endsWith(" Readable")) {
+    // a Readable decoding its bytes as they come: utf8 reads text; any other encoding gives
+    // them back as they were read (base64 and utf16le hold a partial group for the next chunk)
     const stream = new Readable({ read() {} });
+    stream.setEncoding(kind.split(" ")[0] as BufferEncoding);
     for (const chunk of chunks) if (chunk.length > 0) stream.push(chunk);
     stream.push(null);
-    stream.setEncoding(kind === "latin1 Readable" ? "latin1" : "utf8");
     return stream;
   }
   return (async function* () {
@@ -140,9 +141,11 @@ for (const setup of SETUPS) {
     try {
       for (const body of BODIES) {
         const ascii = [...body].every((c) => c.charCodeAt(0) < 0x80);
-        const kinds: Kind[] = ascii ? ["string", "bytes", "view", "byte chunks", "string chunks", "text then bytes", "bytes then text", "web stream", "latin1 Readable", "utf8 Readable"] : ["bytes", "view", "byte chunks", "web stream", "latin1 Readable"];
+        const kinds: Kind[] = ascii ? ["string", "bytes", "view", "byte chunks", "string chunks", "text then bytes", "bytes then text", "web stream", "latin1 Readable", "utf8 Readable", "base64 Readable", "utf16le Readable"] : ["bytes", "view", "byte chunks", "web stream", "latin1 Readable", "base64 Readable", "utf16le Readable"];
         for (const kind of kinds) {
-          const cuts = kind === "string" || kind === "bytes" ? [0] : Array.from({ length: body.length + 1 }, (_, i) => i);
+          // (a Readable decoding utf16le drops an odd last byte itself: Node's decoder, before the client sees it)
+          if (kind === "utf16le Readable" && body.length % 2 === 1) continue;
+          const cuts = kind === "string" || kind === "bytes" || kind === "view" ? [0] : Array.from({ length: body.length + 1 }, (_, i) => i);
           for (const cut of cuts) {
             const what = `${JSON.stringify(body)} as ${kind} cut at ${cut}`;
             const before = sink.messages.length;
