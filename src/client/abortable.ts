@@ -40,9 +40,13 @@ export interface ItemLimit {
  * and an empty item (`length` 0: a chunk of no bytes) does not end the wait: a source that
  * yields only such items is timed out as one that yields nothing (each waits for a turn
  * of the event loop, so that the timer runs even when the source never leaves microtasks).
+ * `claim` is shown the source's async iterator as soon as it is made (not a Web stream's
+ * reader); what it throws (the iterator is another reader's) ends the items at once, the
+ * iterator left untouched.
  */
-export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal, limit?: ItemLimit): AsyncGenerator<T> {
-  const items = itemSource(source);
+export async function* abortableItems<T>(source: AsyncIterable<T>, signal: AbortSignal, limit?: ItemLimit, claim?: (iterator: object) => void): AsyncGenerator<T> {
+  // A source refused by `claim` is another call's: it is not stopped here (no finally yet).
+  const items = itemSource(source, claim);
   let done = false;
   let waiting = false;
   // One timer for the whole source, re-armed (refresh) for each wait: no timer per item.
@@ -100,7 +104,7 @@ interface ItemSource<T> {
 }
 
 /** A reader of `source`: its own for a Web `ReadableStream`, its async iterator otherwise. */
-function itemSource<T>(source: AsyncIterable<T>): ItemSource<T> {
+function itemSource<T>(source: AsyncIterable<T>, claim?: (iterator: object) => void): ItemSource<T> {
   if (isWebStream<T>(source)) {
     // Not the stream's own async iterator: its return() waits for the pending read, which a
     // stalled stream never completes, so it would never cancel. A reader's cancel() ends
@@ -116,6 +120,7 @@ function itemSource<T>(source: AsyncIterable<T>): ItemSource<T> {
     };
   }
   const iterator = source[Symbol.asyncIterator]();
+  claim?.(iterator);
   return {
     next: () => iterator.next(),
     release: noop,

@@ -89,7 +89,11 @@ export function checkStreamUsable(body: object): void {
   if (stream.readableFlowing === true) {
     throw new TypeError("message is a Readable in flowing mode (a \"data\" listener, resume() or pipe() reads it): the chunks it gives them would be missing from the message (pause() it, or give a stream of its own)");
   }
-  if (streamsRead.has(body)) throw new TypeError("message is a stream that another call has read or is reading: it cannot give the message again (make a new one)");
+  if (streamsRead.has(body)) throw readAlready();
+}
+
+function readAlready(): TypeError {
+  return new TypeError("message is a stream that another call has read or is reading: it cannot give the message again (make a new one)");
 }
 
 /**
@@ -111,6 +115,24 @@ export function claimStream(body: object): void {
   checkStreamUsable(body);
   const stream = body as { next?: unknown; getReader?: unknown; destroy?: unknown };
   if (typeof stream.next === "function" || typeof stream.getReader === "function" || typeof stream.destroy === "function") streamsRead.add(body);
+}
+
+/**
+ * The iterators of stream bodies that a call has begun to read. An iterable whose
+ * `[Symbol.asyncIterator]()` hands out the same iterator each time (a wrapper around one
+ * generator, a cursor of its own) is as one-shot as that iterator, which {@link claimStream}
+ * cannot see in the iterable: a second call would send what is left of it (nothing, an
+ * empty message), or every other chunk of it when two calls read it at once.
+ */
+const iteratorsRead = new WeakSet<object>();
+
+/**
+ * Marks `iterator`, just obtained from a stream body, as read by this call.
+ * @throws TypeError when another call has read it or is reading it (see {@link iteratorsRead}).
+ */
+export function claimIterator(iterator: object): void {
+  if (iteratorsRead.has(iterator)) throw readAlready();
+  iteratorsRead.add(iterator);
 }
 
 /**

@@ -10,7 +10,7 @@ import { SMTPServerDisconnected, SMTPTimeoutError, timedOutAfter } from "../erro
 import { DotStuffer } from "../protocol/dot-stuff.js";
 import type { Slot } from "../transport/command-queue.js";
 import { abortableItems, linkSignals } from "./abortable.js";
-import { claimStream, streamChunks, type EightBitRefusal } from "./body.js";
+import { claimIterator, claimStream, streamChunks, type EightBitRefusal } from "./body.js";
 import type { Command, Conversation } from "./conversation.js";
 import type { Body } from "./transaction.js";
 import type { ProgressMeter } from "./progress-meter.js";
@@ -234,7 +234,8 @@ function answeredEarly(conv: Conversation, { slots, command }: CountedBytes): vo
  * its next chunk ends once the connection has gone or `signal` aborts, and one that lasts
  * the `dataBlock` timeout (RFC 5321 §4.5.3.2.5, as a stalled write) closes the connection
  * with SMTPTimeoutError (the message, half sent, can never be ended), which then ends it.
- * @throws TypeError for a stream that another call has read or is reading (see `claimStream`).
+ * @throws TypeError for a stream that another call has read or is reading (see `claimStream`),
+ * or whose iterator another call has (see `claimIterator`).
  */
 export async function* bodyItems<T>(conv: Conversation, chunks: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
   // Another call (on another connection) may have begun reading it since this one's turn.
@@ -246,7 +247,7 @@ export async function* bodyItems<T>(conv: Conversation, chunks: AsyncIterable<T>
   // Not AbortSignal.any: the connection's signal outlives many calls (see linkSignals).
   const stop = linkSignals(signal, conv.channel.closedSignal);
   try {
-    yield* abortableItems(chunks, stop.signal, { ms, expired });
+    yield* abortableItems(chunks, stop.signal, { ms, expired }, claimIterator);
   } finally {
     stop.release();
   }

@@ -14,6 +14,8 @@ export interface SunkMessage {
   readonly raw: Buffer;
   /** The size of each BDAT chunk, in order (empty for DATA). */
   readonly chunks: readonly number[];
+  /** The MAIL command line of its transaction (its SIZE= to check against `raw`). */
+  readonly mail: string;
 }
 
 /** A running {@link messageSink}. */
@@ -44,8 +46,20 @@ class Session {
   #sizes: number[] = [];
   /** Recipients of the transaction at hand (RCPT since the last MAIL): LMTP's replies to the end of data. */
   #recipients = 0;
+  /** The MAIL line of the transaction at hand. */
+  #mail = "";
 
-  constructor(readonly sock: net.Socket, readonly extensions: readonly string[], readonly messages: SunkMessage[], readonly lmtp: boolean, readonly hold?: Promise<void>) {}
+  constructor(
+    readonly sock: net.Socket, readonly extensions: readonly string[], readonly messages: SunkMessage[], readonly lmtp: boolean,
+    readonly hold?: Promise<void>, readonly holdAt: "greeting" | "message" = "greeting",
+  ) {}
+
+  /** Reads nothing more until `hold` settles, when it is due at `at`: what the client writes piles up. */
+  #holdAt(at: "greeting" | "message"): void {
+    if (this.hold === undefined || this.holdAt !== at) return;
+    this.sock.pause();
+    void this.hold.then(() => this.sock.resume());
+  }
 
   /** The reply to the end of data (DATA's "." or BDAT LAST): LMTP's one per recipient. */
   #endReply(text: string): void {
@@ -110,26 +124,33 @@ class Session {
       case "EHLO":
       case "LHLO":
         this.sock.write(["sink", ...this.extensions].map((e, i, all) => `250${i === all.length - 1 ? " " : "-"}${e}\r\n`).join(""));
-        if (this.hold !== undefined) {
-          // reads nothing more until `hold` settles: what the client writes piles up
-          this.sock.pause();
-          void this.hold.then(() => this.sock.resume());
-        }
+        this.#holdAt("greeting");
         return;
       case "DATA":
         this.#mode = { kind: "data", pieces: [], size: 0, tail: Buffer.from("\r\n") };
         this.sock.write("354 go\r\n");
+        this.#holdAt("message");
         return;
       case "BDAT":
       {
         const mode = { kind: "bdat" as const, left: Number(args[0]), last: args[1]?.toUpperCase() === "LAST" };
         this.#mode = mode;
         this.#sizes.push(mode.left);
+        if (this.#sizes.length === 1) this.#holdAt("message");
         if (mode.left === 0) this.#bdat(mode, Buffer.alloc(0)); // no bytes to wait for
         return;
       }
+      case "RSET":
+        // the transaction, and any BDAT chunk it had, is gone (RFC 3030 §2)
+        this.#chunks = [];
+        this.#sizes = [];
+        this.sock.write("250 ok\r\n");
+        return;
       case "MAIL":
         this.#recipients = 0;
+        this.#mail = line;
+        this.#chunks = [];
+        this.#sizes = [];
         this.sock.write("250 ok\r\n");
         return;
       case "RCPT":
@@ -145,7 +166,7 @@ class Session {
   }
 
   #message(kind: SunkMessage["kind"], raw: Buffer): void {
-    this.messages.push({ kind, raw: Buffer.from(raw), chunks: kind === "bdat" ? this.#sizes : [] });
+    this.messages.push({ kind, raw: Buffer.from(raw), chunks: kind === "bdat" ? this.#sizes : [], mail: this.#mail });
     this.#chunks = [];
     this.#sizes = [];
   }
@@ -157,6 +178,8 @@ export interface MessageSinkOptions {
   lmtp?: boolean;
   /** After its reply to EHLO (or LHLO), a session reads nothing more until this settles. */
   hold?: Promise<void>;
+  /** When `hold` begins: after the reply to EHLO (the default), or once the message begins (after DATA's 354, at the first BDAT). */
+  holdAt?: "greeting" | "message";
   /** Listen on this Unix socket path instead of 127.0.0.1 (its buffers are far smaller than loopback TCP's). */
   path?: string;
 }
@@ -165,7 +188,7 @@ export interface MessageSinkOptions {
  * Listens on 127.0.0.1 (a free port), advertising `extensions` after EHLO (or LHLO). With
  * `lmtp`, the end of data (DATA's "." or BDAT LAST) is answered once per recipient.
  */
-export async function messageSink(extensions: readonly string[], { lmtp = false, hold, path }: MessageSinkOptions = {}): Promise<MessageSink> {
+export async function messageSink(extensions: readonly string[], { lmtp = false, hold, holdAt, path }: MessageSinkOptions = {}): Promise<MessageSink> {
   const messages: SunkMessage[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
@@ -173,7 +196,7 @@ export async function messageSink(extensions: readonly string[], { lmtp = false,
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => undefined);
     sock.setNoDelay(true); // one small write per reply: no Nagle wait for the ACK of the last
-    const session = new Session(sock, extensions, messages, lmtp, hold);
+    const session = new Session(sock, extensions, messages, lmtp, hold, holdAt);
     sock.on("data", (bytes: Buffer) => session.feed(bytes));
     sock.write("220 sink ESMTP\r\n");
   });
