@@ -1,0 +1,75 @@
+/**
+ * Every way an address reaches the wire, byte for byte against a scripted server: the null
+ * sender, quoted local parts, address literals (and malformed ones), RFC 5321 length limits,
+ * UTF-8 addresses with and without SMTPUTF8, Unicode line separators, and the low-level
+ * `rcpt()` with a blank recipient. A refused call sends nothing: the script holds only
+ * what may go out.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { quoteaddr, SMTPNotSupportedError } from "../../src/index.js";
+import { greeting, withScript } from "../helpers/client.js";
+
+const BODY = "Subject: t\r\n\r\nhi\r\n";
+/** The end of a lock-step transaction after the last RCPT's reply. */
+const DATA_END = "C: DATA\nS: 354 go\nC: Subject: t\nC:\nC: hi\nC: .\nS: 250 ok\n";
+
+test("sendmail: the null sender goes as MAIL FROM:<>; quoted local parts keep their quoting and escapes", async () => {
+  const rcpts = ['"John Q"@y.test', '"a\\\\b"@y.test', '"a\\"b"@y.test', '"a@b"@y.test'];
+  const script = `${greeting(["8BITMIME"])}C: MAIL FROM:<>\nS: 250 ok\n${rcpts.map((r) => `C: RCPT TO:<${r.replaceAll("\\", "\\\\")}>\nS: 250 ok\n`).join("")}${DATA_END}`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendmail("<>", rcpts, BODY)).size, 0);
+  });
+});
+
+test("sendmail: address literals (IPv4, IPv6, a general literal) go as given", async () => {
+  const rcpts = ["u@[192.0.2.1]", "u@[IPv6:2001:db8::1]", "u@[IPv6:::ffff:192.0.2.1]", "u@[x-tag:abc]"];
+  const script = `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\n${rcpts.map((r) => `C: RCPT TO:<${r}>\nS: 250 ok\n`).join("")}${DATA_END}`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendmail("a@x.test", rcpts, BODY)).size, 0);
+  });
+});
+
+test("low-level rcpt() with a blank recipient is a TypeError: RCPT TO:<> is never sent (mail() still takes the null sender)", async () => {
+  const script = `${greeting([])}C: MAIL FROM:<>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    assert.equal((await client.mail("")).code, 250);
+    for (const blank of ["", "<>", " < > "]) await assert.rejects(client.rcpt(blank), TypeError);
+    assert.equal((await client.rcpt("b@y.test")).code, 250);
+  });
+});
+
+test("RFC 5321 §4.5.3.1 sizes are the server's to enforce: a 65-octet local part and a 257-octet path go as given", async () => {
+  const long = `${"l".repeat(65)}@y.test`;
+  const path257 = `u@${"d".repeat(63)}.${"d".repeat(63)}.${"d".repeat(63)}.${"d".repeat(61)}`;
+  assert.equal(quoteaddr(path257).length, 257);
+  const script = `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<${long}>\nS: 250 ok\nC: RCPT TO:<${path257}>\nS: 501 5.1.3 path too long\n${DATA_END}`;
+  await withScript(script, async (client) => {
+    const refused = await client.sendmail("a@x.test", [long, path257], BODY);
+    assert.deepEqual([...refused.keys()], [path257]);
+  });
+});
+
+test("UTF-8 addresses: SMTPUTF8 added to MAIL where offered (NFD kept as given); SMTPNotSupportedError before MAIL where not", async () => {
+  const nfd = "e\u0301@y.test";
+  const script = `${greeting(["8BITMIME", "SMTPUTF8"])}C: MAIL FROM:<jörg@bücher.test> SMTPUTF8\nS: 250 ok\nC: RCPT TO:<${nfd}>\nS: 250 ok\n${DATA_END}`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendmail("jörg@bücher.test", nfd, BODY)).size, 0);
+  });
+  await withScript(greeting(["8BITMIME"]), async (client) => {
+    await client.ehlo();
+    await assert.rejects(client.sendmail("a@x.test", ["b@y.test", "j@bücher.test"], BODY), SMTPNotSupportedError);
+    await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b@y.test, j@bücher.test\r\n\r\nhi\r\n"), SMTPNotSupportedError);
+  });
+});
+
+test("sendMessage: an empty group in To, a display name and comments, duplicates sent as Python sends them", async () => {
+  const msg = "From: Ann (boss) <a@x.test>\r\nTo: undisclosed-recipients:;\r\nCc: \"Doe, J.\" <b@y.test> (work), b@y.test\r\n\r\nhi\r\n";
+  const lines = msg.replace(/\r\n$/, "").split("\r\n").map((l) => `C: ${l}`.trimEnd());
+  const script = `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\n${lines.join("\n")}\nC: .\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendMessage(msg)).size, 0);
+  });
+});
