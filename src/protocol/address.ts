@@ -19,6 +19,8 @@ const SIMPLE_ADDRESS = new RegExp(`^(?:(${DOT_ATOM_ADDR})|<(${DOT_ATOM_ADDR})>)$
 /** {@link SIMPLE_ADDRESS} without brackets, and with them: tested, not matched, so nothing is allocated. */
 const SIMPLE_BARE = new RegExp(`^${DOT_ATOM_ADDR}$`);
 const SIMPLE_BRACKETED = new RegExp(`^<${DOT_ATOM_ADDR}>$`);
+/** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR. */
+const LINE_SEPARATOR = /[\u2028\u2029]/;
 // eslint-disable-next-line no-control-regex
 const PATH_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -47,9 +49,9 @@ export function parseAddress(addr: string): string | null {
  * Python's `smtplib.quoteaddr`: the address in angle brackets, as MAIL and RCPT take it
  * (`John <j@x.org>` -> `<j@x.org>`, `Sally` -> `<Sally>`). `""` and `"<>"` give `"<>"`,
  * the null reverse-path (RFC 5321 §4.1.1.2).
- * @throws TypeError when `addr` holds CR, LF or NUL, when its address holds any other
- *   control character or a lone surrogate, or when it is not exactly one address (Python
- *   would send `<>` or the raw text instead).
+ * @throws TypeError when `addr` holds CR, LF, NUL, U+2028 or U+2029, when its address
+ *   holds any other control character or a lone surrogate, or when it is not exactly one
+ *   address (Python would send `<>` or the raw text instead).
  */
 export function quoteaddr(addr: string): string {
   // The common case first: a plain dot-atom address, bare or in brackets, is printable
@@ -59,6 +61,9 @@ export function quoteaddr(addr: string): string {
     if (SIMPLE_BRACKETED.test(addr)) return addr;
   }
   assertSafe(addr, "address");
+  // A line or paragraph separator is a line break to JavaScript and to some mail software:
+  // refused anywhere in the text given (even in a display name or comment), as CR and LF are.
+  if (LINE_SEPARATOR.test(addr)) throw new TypeError(`address holds a Unicode line separator (U+2028 or U+2029): ${quoted(addr)}`);
   // Blanks, then optionally <blanks> and blanks: two blank runs side by side would backtrack
   // quadratically on a long run of blanks followed by text.
   if (/^[ \t]*(?:<[ \t]*>[ \t]*)?$/.test(addr)) return "<>";

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { quoteaddr, SMTPNotSupportedError } from "../../src/index.js";
-import { greeting, withScript } from "../helpers/client.js";
+import { GREET, greeting, withScript } from "../helpers/client.js";
 
 const BODY = "Subject: t\r\n\r\nhi\r\n";
 /** The end of a lock-step transaction after the last RCPT's reply. */
@@ -28,6 +28,25 @@ test("sendmail: address literals (IPv4, IPv6, a general literal) go as given", a
   const script = `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\n${rcpts.map((r) => `C: RCPT TO:<${r}>\nS: 250 ok\n`).join("")}${DATA_END}`;
   await withScript(script, async (client) => {
     assert.equal((await client.sendmail("a@x.test", rcpts, BODY)).size, 0);
+  });
+});
+
+test("a Unicode line or paragraph separator anywhere in an address is a TypeError, even to an SMTPUTF8 server; nothing is sent", async () => {
+  const bad = ["b@y.test\u2028", "b\u2028@y.test", "b@y\u2029.test", '"b\u2028c"@y.test', "John\u2028 <b@y.test>"];
+  for (const addr of bad) assert.throws(() => quoteaddr(addr), TypeError, JSON.stringify(addr));
+  await withScript(GREET, async (client) => {
+    for (const addr of bad) {
+      await assert.rejects(client.sendmail("a@x.test", ["b@y.test", addr], BODY, ["SMTPUTF8"]), TypeError, JSON.stringify(addr));
+      await assert.rejects(client.sendmail(addr, "b@y.test", BODY, ["SMTPUTF8"]), TypeError, JSON.stringify(addr));
+      // In a header's display name it is header text (RFC 6532), which DATA sends as it is;
+      // at the end of a header's value it is white space around the value.
+      if (!addr.startsWith("John") && !addr.endsWith("\u2028")) {
+        await assert.rejects(client.sendMessage(`From: a@x.test\r\nTo: b@y.test, ${addr}\r\n\r\nhi\r\n`), TypeError, JSON.stringify(addr));
+      }
+    }
+    // And in an ESMTP parameter (refused there already).
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", BODY, ["X-TAG=a\u2028b"]), TypeError);
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test", BODY, [], ["NOTIFY=NEVER\u2029"]), TypeError);
   });
 });
 
