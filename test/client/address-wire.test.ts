@@ -24,10 +24,24 @@ test("sendmail: the null sender goes as MAIL FROM:<>; quoted local parts keep th
 });
 
 test("sendmail: address literals (IPv4, IPv6, a general literal) go as given", async () => {
-  const rcpts = ["u@[192.0.2.1]", "u@[IPv6:2001:db8::1]", "u@[IPv6:::ffff:192.0.2.1]", "u@[x-tag:abc]"];
+  const rcpts = ["u@[192.0.2.1]", "u@[IPv6:2001:db8::1]", "u@[IPv6:::ffff:192.0.2.1]", "u@[x-tag:abc]", "u@[IPv6:::]",
+    "u@[ipv6:1:2:3:4:5:6:7:8]", "u@[IPv6:1:2:3:4:5:6:192.0.2.1]", "u@[IPv6:1::6:7]", "u@[IPv6:1:2:3:4::192.0.2.1]"];
   const script = `${greeting([])}C: MAIL FROM:<a@x.test>\nS: 250 ok\n${rcpts.map((r) => `C: RCPT TO:<${r}>\nS: 250 ok\n`).join("")}${DATA_END}`;
   await withScript(script, async (client) => {
     assert.equal((await client.sendmail("a@x.test", rcpts, BODY)).size, 0);
+  });
+});
+
+test("a domain literal that is not an RFC 5321 address literal is a TypeError, and the call sends nothing", async () => {
+  const bad = ["u@[999.1.1.1]", "u@[1.2.3]", "u@[foo]", "u@[IPv6:zz]", "u@[IPv6:2001:db8::1::2]", "u@[IPv6:fe80::1%eth0]", "u@[-:x]",
+    "u@[IPv6:1:2:3:4:5:6:7::]", "u@[IPv6:1:2:3:4:5:6:7]", "u@[IPv6:::1.2.3.256]", "u@[IPv6:12345::1]", "u@[IPv6::1:2]"];
+  for (const addr of bad) assert.throws(() => quoteaddr(addr), TypeError, addr);
+  await withScript(GREET, async (client) => {
+    for (const addr of bad) {
+      await assert.rejects(client.sendmail("a@x.test", ["b@y.test", addr], BODY), TypeError, addr);
+      await assert.rejects(client.sendmail(addr, "b@y.test", BODY), TypeError, addr);
+      await assert.rejects(client.sendMessage(`From: a@x.test\r\nTo: b@y.test, ${addr}\r\n\r\nhi\r\n`), TypeError, addr);
+    }
   });
 });
 
