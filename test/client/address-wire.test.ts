@@ -106,3 +106,20 @@ test("sendMessage: an empty group in To, a display name and comments, duplicates
     assert.equal((await client.sendMessage(msg)).size, 0);
   });
 });
+
+test("sendmail: a comma-separated string or an empty list is a TypeError and sends nothing", async () => {
+  await withScript(GREET, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "b@y.test, c@y.test", BODY), /holds 2 addresses/);
+    await assert.rejects(client.sendmail("a@x.test", [], BODY), /no recipients/);
+    await assert.rejects(client.sendmail("a@x.test, d@x.test", "b@y.test", BODY), /holds 2 addresses/);
+  });
+});
+
+test("an internationalized domain is never converted behind the caller's back; given in A-labels it goes without SMTPUTF8", async () => {
+  const script = `${greeting(["8BITMIME"])}C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<j@xn--bcher-kva.test>\nS: 250 ok\n${DATA_END}`;
+  await withScript(script, async (client) => {
+    await client.ehlo();
+    await assert.rejects(client.sendmail("a@x.test", "j@bücher.test", BODY), SMTPNotSupportedError);
+    assert.equal((await client.sendmail("a@x.test", "j@xn--bcher-kva.test", BODY)).size, 0);
+  });
+});
