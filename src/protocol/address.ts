@@ -19,6 +19,14 @@ const SIMPLE_ADDRESS = new RegExp(`^(?:(${DOT_ATOM_ADDR})|<(${DOT_ATOM_ADDR})>)$
 /** {@link SIMPLE_ADDRESS} without brackets, and with them: tested, not matched, so nothing is allocated. */
 const SIMPLE_BARE = new RegExp(`^${DOT_ATOM_ADDR}$`);
 const SIMPLE_BRACKETED = new RegExp(`^<${DOT_ATOM_ADDR}>$`);
+/**
+ * Characters a path may not hold even where RFC 6532 lets UTF-8 in, beyond controls: white
+ * space other than ASCII's (U+00A0 and the Zs, U+FEFF), zero-width space and word joiner,
+ * and bidi embeddings, overrides and isolates. Invisible or mistaken for a blank, they make
+ * an address that looks like another; IDNA 2008 refuses them in a domain. ZWNJ and ZWJ
+ * (U+200C, U+200D), which some scripts need, are not among them.
+ */
+const PATH_INVISIBLE = /[\u00a0\u1680\u2000-\u200b\u202a-\u202f\u205f\u2060\u2066-\u2069\u3000\ufeff]/;
 /** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR. */
 const LINE_SEPARATOR = /[\u2028\u2029]/;
 // eslint-disable-next-line no-control-regex
@@ -95,7 +103,8 @@ export function parseAddress(addr: string): string | null {
  * (`John <j@x.org>` -> `<j@x.org>`, `Sally` -> `<Sally>`). `""` and `"<>"` give `"<>"`,
  * the null reverse-path (RFC 5321 §4.1.1.2).
  * @throws TypeError when `addr` holds CR, LF, NUL, U+2028 or U+2029, when its address
- *   holds any other control character or a lone surrogate, when its domain literal is not
+ *   holds any other control character, Unicode white space, a zero-width space or bidi
+ *   control (see `PATH_INVISIBLE`) or a lone surrogate, when its domain literal is not
  *   an RFC 5321 address literal, or when it is not exactly one address (Python would send
  *   `<>` or the raw text instead).
  */
@@ -118,6 +127,7 @@ export function quoteaddr(addr: string): string {
   // RFC 5321 §4.1.2 allows no control character in a path, even quoted (nor does aiosmtplib);
   // a lone surrogate would go out as U+FFFD, another address.
   if (PATH_FORBIDDEN.test(spec)) throw new TypeError(`address holds a control character or invalid text: ${quoted(addr)}`);
+  if (PATH_INVISIBLE.test(spec)) throw new TypeError(`address holds Unicode white space, a zero-width or a bidi control character: ${quoted(addr)}`);
   // A domain literal (no other addr-spec ends in "]", and its text holds no "[") must be an
   // address literal: Python sends `u@[foo]` or `u@[999.1.1.1]`, which no server can route.
   if (spec.endsWith("]") && !isAddressLiteral(spec.slice(spec.lastIndexOf("[") + 1, -1))) {

@@ -64,6 +64,21 @@ test("a Unicode line or paragraph separator anywhere in an address is a TypeErro
   });
 });
 
+test("Unicode white space, zero-width and bidi controls in an address's path are a TypeError, even to an SMTPUTF8 server; nothing is sent", async () => {
+  const bad = ["\u00a0b@y.test", "b@y.test\u00a0", "b\u200b@y.test", "b@y\u3000.test", "\ufeffb@y.test", "b\u202e@y.test", '"b\u2066c"@y.test', "Bob <b\u2009@y.test>"];
+  for (const addr of bad) assert.throws(() => quoteaddr(addr), TypeError, JSON.stringify(addr));
+  await withScript(GREET, async (client) => {
+    for (const addr of bad) {
+      await assert.rejects(client.sendmail("a@x.test", ["b@y.test", addr], BODY, ["SMTPUTF8"]), TypeError, JSON.stringify(addr));
+      await assert.rejects(client.sendmail(addr, "b@y.test", BODY, ["SMTPUTF8"]), TypeError, JSON.stringify(addr));
+    }
+    await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b\u00a0c@y.test\r\n\r\nhi\r\n"), TypeError);
+  });
+  // Outside the path (a display name), and joiners that scripts need (ZWNJ in Persian), they stay.
+  assert.equal(quoteaddr("Bob\u00a0Smith <b@y.test>"), "<b@y.test>");
+  assert.equal(quoteaddr("\u0645\u06cc\u200c\u0631\u0648@y.test"), "<\u0645\u06cc\u200c\u0631\u0648@y.test>");
+});
+
 test("low-level rcpt() with a blank recipient is a TypeError: RCPT TO:<> is never sent (mail() still takes the null sender)", async () => {
   const script = `${greeting([])}C: MAIL FROM:<>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\n`;
   await withScript(script, async (client) => {
