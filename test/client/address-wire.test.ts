@@ -138,3 +138,12 @@ test("an internationalized domain is never converted behind the caller's back; g
     assert.equal((await client.sendmail("a@x.test", "j@xn--bcher-kva.test", BODY)).size, 0);
   });
 });
+
+test("sendMessage: the null sender given as from goes as MAIL FROM:<>; a From: <> header is no sender (TypeError)", async () => {
+  const msg = "From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n";
+  const script = `${greeting([])}C: MAIL FROM:<>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\nC: From: a@x.test\nC: To: b@y.test\nC:\nC: hi\nC: .\nS: 250 ok\n`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.sendMessage(msg, "<>")).size, 0);
+    await assert.rejects(client.sendMessage("From: <>\r\nTo: b@y.test\r\n\r\nhi\r\n"), TypeError);
+  });
+});
