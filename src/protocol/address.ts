@@ -127,7 +127,12 @@ export function quoteaddr(addr: string): string {
   // RFC 5321 §4.1.2 allows no control character in a path, even quoted (nor does aiosmtplib);
   // a lone surrogate would go out as U+FFFD, another address.
   if (PATH_FORBIDDEN.test(spec)) throw new TypeError(`address holds a control character or invalid text: ${quoted(addr)}`);
-  if (PATH_INVISIBLE.test(spec)) throw new TypeError(`address holds Unicode white space, a zero-width or a bidi control character: ${quoted(addr)}`);
+  const invisible = PATH_INVISIBLE.exec(spec);
+  if (invisible !== null) {
+    // Named by code point: quoted() shows a no-break space as a blank, which says nothing.
+    const code = invisible[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new TypeError(`address holds U+${code} (Unicode white space, a zero-width or a bidi control character): ${quoted(addr)}`);
+  }
   // A domain literal (no other addr-spec ends in "]", and its text holds no "[") must be an
   // address literal: Python sends `u@[foo]` or `u@[999.1.1.1]`, which no server can route.
   if (spec.endsWith("]") && !isAddressLiteral(spec.slice(spec.lastIndexOf("[") + 1, -1))) {

@@ -74,6 +74,7 @@ test("Unicode white space, zero-width and bidi controls in an address's path are
     }
     await assert.rejects(client.sendMessage("From: a@x.test\r\nTo: b\u00a0c@y.test\r\n\r\nhi\r\n"), TypeError);
   });
+  assert.throws(() => quoteaddr("\u00a0b@y.test"), /address holds U\+00A0 \(Unicode white space/);
   // Outside the path (a display name), and joiners that scripts need (ZWNJ in Persian), they stay.
   assert.equal(quoteaddr("Bob\u00a0Smith <b@y.test>"), "<b@y.test>");
   assert.equal(quoteaddr("\u0645\u06cc\u200c\u0631\u0648@y.test"), "<\u0645\u06cc\u200c\u0631\u0648@y.test>");
