@@ -5,7 +5,7 @@
  */
 
 import { SMTPNotSupportedError } from "../errors.js";
-import { isAsciiAddress, quoteaddr } from "../protocol/address.js";
+import { isAsciiAddress, quoteaddr, quoteRecipient } from "../protocol/address.js";
 import { rcptLines, type CommandEncoding } from "../protocol/commands.js";
 import { sizeLimit } from "../protocol/ehlo.js";
 import { hasEightBitData } from "../protocol/message.js";
@@ -107,12 +107,12 @@ export abstract class SMTPTransactions extends SMTPSecure {
   }
 
   /**
-   * RCPT TO. Options go only to ESMTP servers.
-   * @throws TypeError for a bad address or option; SMTPNotSupportedError for a non-ASCII
-   * address outside an SMTPUTF8 transaction.
+   * RCPT TO. Options go only to ESMTP servers. No empty forward-path (RFC 5321 §4.1.1.3).
+   * @throws TypeError for a bad or blank (`""`, `"<>"`: Python sends `RCPT TO:<>`) address
+   * or option; SMTPNotSupportedError for a non-ASCII address outside SMTPUTF8.
    */
   async rcpt(recip: string, options: readonly string[] = []): Promise<SMTPReply> {
-    const path = quoteaddr(recip);
+    const path = quoteRecipient(recip);
     const params = normalizeParams(options);
     return this.exclusive(async () => {
       const conv = this.requireConnection();

@@ -19,8 +19,63 @@ const SIMPLE_ADDRESS = new RegExp(`^(?:(${DOT_ATOM_ADDR})|<(${DOT_ATOM_ADDR})>)$
 /** {@link SIMPLE_ADDRESS} without brackets, and with them: tested, not matched, so nothing is allocated. */
 const SIMPLE_BARE = new RegExp(`^${DOT_ATOM_ADDR}$`);
 const SIMPLE_BRACKETED = new RegExp(`^<${DOT_ATOM_ADDR}>$`);
+/**
+ * Characters a path may not hold even where RFC 6532 lets UTF-8 in, beyond controls: white
+ * space other than ASCII's (U+00A0 and the Zs, U+FEFF), zero-width space and word joiner,
+ * and bidi embeddings, overrides and isolates. Invisible or mistaken for a blank, they make
+ * an address that looks like another; IDNA 2008 refuses them in a domain. ZWNJ and ZWJ
+ * (U+200C, U+200D), which some scripts need, are not among them.
+ */
+const PATH_INVISIBLE = /[\u00a0\u1680\u2000-\u200b\u202a-\u202f\u205f\u2060\u2066-\u2069\u3000\ufeff]/;
+/** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR. */
+const LINE_SEPARATOR = /[\u2028\u2029]/;
 // eslint-disable-next-line no-control-regex
 const PATH_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** RFC 5321 §4.1.3 IPv4-address-literal: four Snum (1-3 digits, 0-255) with dots. */
+const IPV4_LITERAL = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** §4.1.3 General-address-literal: Standardized-tag (an Ldh-str) `:` 1*dcontent. */
+const GENERAL_LITERAL = /^[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+$/;
+
+/**
+ * True when `text` (a domain literal without its brackets) is an RFC 5321 §4.1.3 address
+ * literal: IPv4 (`192.0.2.1`), `IPv6:` and an IPv6 address (no zone), or a tag and text.
+ */
+function isAddressLiteral(text: string): boolean {
+  if (IPV4_LITERAL.test(text)) return isIPv4(text);
+  if (/^IPv6:/i.test(text)) return isIPv6(text.slice(5));
+  return GENERAL_LITERAL.test(text);
+}
+
+/** Four numbers 0-255 with dots (§4.1.3 IPv4-address-literal). */
+function isIPv4(text: string): boolean {
+  const m = IPV4_LITERAL.exec(text);
+  return m !== null && Number(m[1]) <= 255 && Number(m[2]) <= 255 && Number(m[3]) <= 255 && Number(m[4]) <= 255;
+}
+
+/**
+ * §4.1.3 IPv6-addr: eight groups of 1-4 hex digits, or at most six around `::` (which
+ * stands for two or more), the last two of either written as IPv4 if wished. No zone.
+ */
+function isIPv6(text: string): boolean {
+  let s = text;
+  if (s.includes(".")) {
+    const colon = s.lastIndexOf(":");
+    if (colon < 0 || !isIPv4(s.slice(colon + 1))) return false;
+    s = `${s.slice(0, colon + 1)}0:0`;
+  }
+  const halves = s.split("::");
+  if (halves.length > 2) return false;
+  let groups = 0;
+  for (const half of halves) {
+    if (half === "") continue;
+    for (const group of half.split(":")) {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(group)) return false;
+      groups++;
+    }
+  }
+  return halves.length === 1 ? groups === 8 : groups <= 6;
+}
 
 /**
  * Parses a single address (`a@b`, `<a@b>`, `John <j@x.org>`, `j@x.org (John)`,
@@ -47,9 +102,11 @@ export function parseAddress(addr: string): string | null {
  * Python's `smtplib.quoteaddr`: the address in angle brackets, as MAIL and RCPT take it
  * (`John <j@x.org>` -> `<j@x.org>`, `Sally` -> `<Sally>`). `""` and `"<>"` give `"<>"`,
  * the null reverse-path (RFC 5321 §4.1.1.2).
- * @throws TypeError when `addr` holds CR, LF or NUL, when its address holds any other
- *   control character or a lone surrogate, or when it is not exactly one address (Python
- *   would send `<>` or the raw text instead).
+ * @throws TypeError when `addr` holds CR, LF, NUL, U+2028 or U+2029, when its address
+ *   holds any other control character, Unicode white space, a zero-width space or bidi
+ *   control (see `PATH_INVISIBLE`) or a lone surrogate, when its domain literal is not
+ *   an RFC 5321 address literal, or when it is not exactly one address (Python would send
+ *   `<>` or the raw text instead).
  */
 export function quoteaddr(addr: string): string {
   // The common case first: a plain dot-atom address, bare or in brackets, is printable
@@ -59,6 +116,9 @@ export function quoteaddr(addr: string): string {
     if (SIMPLE_BRACKETED.test(addr)) return addr;
   }
   assertSafe(addr, "address");
+  // A line or paragraph separator is a line break to JavaScript and to some mail software:
+  // refused anywhere in the text given (even in a display name or comment), as CR and LF are.
+  if (LINE_SEPARATOR.test(addr)) throw new TypeError(`address holds a Unicode line separator (U+2028 or U+2029): ${quoted(addr)}`);
   // Blanks, then optionally <blanks> and blanks: two blank runs side by side would backtrack
   // quadratically on a long run of blanks followed by text.
   if (/^[ \t]*(?:<[ \t]*>[ \t]*)?$/.test(addr)) return "<>";
@@ -67,6 +127,17 @@ export function quoteaddr(addr: string): string {
   // RFC 5321 §4.1.2 allows no control character in a path, even quoted (nor does aiosmtplib);
   // a lone surrogate would go out as U+FFFD, another address.
   if (PATH_FORBIDDEN.test(spec)) throw new TypeError(`address holds a control character or invalid text: ${quoted(addr)}`);
+  const invisible = PATH_INVISIBLE.exec(spec);
+  if (invisible !== null) {
+    // Named by code point: quoted() shows a no-break space as a blank, which says nothing.
+    const code = invisible[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new TypeError(`address holds U+${code} (Unicode white space, a zero-width or a bidi control character): ${quoted(addr)}`);
+  }
+  // A domain literal (no other addr-spec ends in "]", and its text holds no "[") must be an
+  // address literal: Python sends `u@[foo]` or `u@[999.1.1.1]`, which no server can route.
+  if (spec.endsWith("]") && !isAddressLiteral(spec.slice(spec.lastIndexOf("[") + 1, -1))) {
+    throw new TypeError(`not an RFC 5321 address literal (IPv4, IPv6:..., or tag:text) in ${quoted(addr)}`);
+  }
   return `<${spec}>`;
 }
 

@@ -516,3 +516,14 @@ test("an unknown option given with its value attached (--password=..., -p...) is
   assert.match(parse(...base, "--password-evn", "PW").err, /unknown option '--password-evn'\n\(Did you mean --password-env\?\)/);
   assert.match(parse("serve", "--quite").err, /unknown option '--quite'\n\(Did you mean --quiet\?\)/);
 });
+
+test("send: several --to are each checked; a malformed address literal or a line separator in --from or --to names its flag", () => {
+  const ok = parse("send", "--server", "h", "--from", "a@x.org", "--to", "b@[192.0.2.1]", "--to", "c@[IPv6:2001:db8::1]", "--to", "Bob <b@[192.0.2.1]>");
+  assert.deepEqual(ok.command?.kind === "send" ? ok.command.to : undefined, ["b@[192.0.2.1]", "c@[IPv6:2001:db8::1]"]);
+  for (const [flag, value] of [["--to", "b@[foo]"], ["--to", "b@[999.0.0.1]"], ["--to", "b@x.org\u2028"], ["--from", "a\u2029@x.org"]] as const) {
+    const args = flag === "--to" ? ["--from", "a@x.org", "--to", "c@x.org", "--to", value] : ["--from", value, "--to", "c@x.org"];
+    const r = parse("send", "--server", "h", ...args);
+    assert.equal(r.error?.code, "smtplib.usage", value);
+    assert.ok(r.error.message.startsWith(`error: ${flag} "`), r.error.message);
+  }
+});

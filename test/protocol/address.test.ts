@@ -376,7 +376,12 @@ describe("parseAddressList", () => {
           return;
         }
         assert.deepEqual(parseAddressList(specs.join(", ")), specs);
-        for (const spec of specs) assert.equal(quoteaddr(spec), `<${spec}>`);
+        for (const spec of specs) {
+          // RFC 5322 reads any domain literal; a path (RFC 5321 §4.1.3) takes address literals only.
+          if (/@\[[^[]*\]$/.test(spec) && !/@\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[\d:.a-f]+|[\w-]+:[^\]]+)\]$/i.test(spec)) {
+            assert.throws(() => quoteaddr(spec), /not an RFC 5321 address literal/);
+          } else assert.equal(quoteaddr(spec), `<${spec}>`);
+        }
       }),
       { numRuns: 20000 },
     );
