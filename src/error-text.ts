@@ -22,6 +22,32 @@ export function escapeControl(text: string, keep = ""): string {
 }
 
 /**
+ * A character named by its code point, `"U+200B"` (four hex digits at least, upper case):
+ * for one an error message cannot show, as a quoted text shows a no-break space as a blank
+ * and a zero-width space as nothing.
+ */
+export function codePointName(c: string): string {
+  return `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * Characters that show as nothing or as a blank: white space beyond ASCII's (U+00A0,
+ * U+1680, the Zs, U+2028, U+2029, U+3000, U+FEFF), the soft hyphen, zero-width characters,
+ * bidi marks, embeddings, overrides and isolates, and the invisible operators.
+ */
+const INVISIBLE = /[\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]/;
+
+/**
+ * For an error quoting `text`: `" (it holds U+200B, ...)"` naming by code point (see
+ * {@link codePointName}) the first character in it that shows as nothing or as a blank;
+ * `""` when it holds none.
+ */
+export function invisibleNamed(text: string): string {
+  const found = INVISIBLE.exec(text);
+  return found === null ? "" : ` (it holds ${codePointName(found[0])}, which shows as nothing or as a blank)`;
+}
+
+/**
  * `text` in double quotes for an error message: control characters escaped (see
  * {@link escapeControl}), and cut after `max` characters with its full length said, so that
  * a 40 KB header does not make a 40 KB message.

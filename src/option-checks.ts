@@ -8,6 +8,7 @@
 
 // The default export for the calls, which tests instrument (tls.createSecureContext); the
 // types by name, so that the declarations need no default import (esModuleInterop).
+import { isIP } from "node:net";
 import tls from "node:tls";
 import type { ConnectionOptions, SecureContext, SecureContextOptions } from "node:tls";
 import { domainToASCII } from "node:url";
@@ -232,7 +233,7 @@ export const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
  * Checks the `tls` options that this library reads or that Node applies only once the
  * socket exists, where a wrong type would fail after connecting had begun or crash the
  * process in the middle of the handshake: `servername` a string, `checkServerIdentity` a
- * function (`null` for either: not given). The others make the TLS context, which Node
+ * function (`null` for either: not given); `servername` no bracketed address (`"[::1]"`). The others make the TLS context, which Node
  * builds in `tls.connect`: for STARTTLS only after the server's 220, which a bad cipher
  * list or key would then cost the connection. So it is built here, and kept for the
  * connection to use (see {@link checkedContext}).
@@ -248,11 +249,24 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
   if (typeof name === "string" && NOT_IN_A_NAME.test(name)) {
     throw new TypeError(`${what}.servername must be a host name, without whitespace or control characters: ${JSON.stringify(name.slice(0, 80))}`);
   }
+  // No host name holds a bracket; an address in brackets ("[::1]", as in a URL or an address
+  // literal) is no IP address to Node, which would send it as SNI.
+  if (typeof name === "string" && /[[\]]/.test(name)) throw new TypeError(`${what}.servername ${JSON.stringify(name.slice(0, 80))} is in brackets${bracketedServerNameAdvice(name)}`);
   checkFunction(options, "checkServerIdentity", `${what}.`);
   // A caller's own secureContext is used as it is: Node ignores ca then (see buildContext).
   if (options["secureContext"] === undefined || options["secureContext"] === null) checkCa(options["ca"], what);
   const built = buildContext(options, what);
   if (built?.values !== undefined) checkedContexts.set(options, { context: built.context, values: built.values });
+}
+
+/**
+ * Why a `servername` with a bracket is refused, after "... is in brackets": the address to
+ * give instead when it holds one (`"[::1]"`, `"[IPv6:::1]"`), else that no host name holds
+ * brackets. Shared by `tls.servername` and the CLI's `--servername`.
+ */
+export function bracketedServerNameAdvice(name: string): string {
+  const inner = name.replace(/^\[(?:IPv6:)?|\]$/gi, "");
+  return isIP(inner) !== 0 ? `: give the address without brackets, ${JSON.stringify(inner)} (no SNI is sent for an IP address; the certificate is checked against it)` : ": a host name holds no brackets";
 }
 
 /** What OpenSSL reads a CA certificate from; Node passes over anything else in `ca` without a word. */

@@ -9,7 +9,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import { CommanderError, InvalidArgumentError } from "commander";
 import { MAX_DELAY_MS } from "../constants.js";
 import { quoted } from "../errors.js";
-import { checkLocalHostname, NOT_IN_A_NAME, URL_SCHEME } from "../option-checks.js";
+import { bracketedServerNameAdvice, checkLocalHostname, NOT_IN_A_NAME, URL_SCHEME } from "../option-checks.js";
 import { quoteaddr } from "../protocol/address.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
@@ -164,12 +164,14 @@ export function parseHeloName(value: string): string {
  * `--servername`'s name: an empty one (an unset variable) would send no SNI and check the
  * certificate against the host, unsaid, while the operator believes it checked this name.
  * No host name holds whitespace or a control character: one with CR or LF (`$'mx\r\n...'`)
- * would go out as given in the TLS handshake's SNI, so it is refused before any byte is sent.
+ * would go out as given in the TLS handshake's SNI, so it is refused before any byte is sent;
+ * so is one in brackets (`[::1]`), which Node would send as SNI rather than take for an address.
  */
 export function parseServerName(value: string): string {
   if (value.trim() === "") throw new InvalidArgumentError("a name is required (an empty one would check the certificate against the host instead, unsaid)");
   // the library's own test (its tls.servername check), so that none reaches it after probe printed its target
   if (NOT_IN_A_NAME.test(value)) throw new InvalidArgumentError("a host name holds no whitespace, CR, LF or other control character");
+  if (/[[\]]/.test(value)) throw new InvalidArgumentError(`in brackets${bracketedServerNameAdvice(value)}`);
   return value;
 }
 

@@ -18,6 +18,7 @@ import type { CallWatch } from "./call-watch.js";
 import type { Conversation } from "./conversation.js";
 import { streamEightBitRefusal, undeclaredEightBit, type MessageInput } from "./send-message.js";
 import { unstartedBefore } from "./unsent.js";
+import { smtputf8Refusal } from "./smtputf8-refusal.js";
 import { SMTPSecure } from "./smtp-secure.js";
 import { writeBody } from "./data-writer.js";
 import { ProgressMeter } from "./progress-meter.js";
@@ -223,10 +224,7 @@ export abstract class SMTPTransactions extends SMTPSecure {
     }
     const wantsUtf8 = hasParam(asked, "SMTPUTF8") || !isAsciiAddress(from) || !allAscii(to);
     if (!wantsUtf8) return options;
-    if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) {
-      // mail() does not greet (as Python's): before any EHLO nothing is known to be supported.
-      throw new SMTPNotSupportedError(conv.greeted ? "SMTPUTF8 not supported by server" : "SMTPUTF8 not supported by server: no EHLO yet (call ehlo() before mail())");
-    }
+    if (!(conv.doesEsmtp && conv.hasExtn("smtputf8"))) throw smtputf8Refusal(conv.greeted, from, to);
     return hasParam(options, "SMTPUTF8") ? options : [...options, "SMTPUTF8"];
   }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { describeValue, quoted } from "../errors.js";
+import { codePointName } from "../error-text.js";
 import { checkLength, MAX_ADDRESS_LENGTH, parseBudget, parseListElement, type ParseBudget } from "./address-element.js";
 import { splitAddressList } from "./address-list.js";
 import { assertSafe, isAscii } from "./commands.js";
@@ -130,8 +131,7 @@ export function quoteaddr(addr: string): string {
   const invisible = PATH_INVISIBLE.exec(spec);
   if (invisible !== null) {
     // Named by code point: quoted() shows a no-break space as a blank, which says nothing.
-    const code = invisible[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
-    throw new TypeError(`address holds U+${code} (Unicode white space, a zero-width or a bidi control character): ${quoted(addr)}`);
+    throw new TypeError(`address holds ${codePointName(invisible[0])} (Unicode white space, a zero-width or a bidi control character): ${quoted(addr)}`);
   }
   // A domain literal (no other addr-spec ends in "]", and its text holds no "[") must be an
   // address literal: Python sends `u@[foo]` or `u@[999.1.1.1]`, which no server can route.

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { describeType } from "../errors.js";
+import { describeType, escapeControl } from "../errors.js";
+import { invisibleNamed } from "../error-text.js";
 import { normalizeParams } from "./params.js";
 
 /** How command text is encoded: ASCII, or UTF-8 inside an SMTPUTF8 transaction (RFC 6531). */
@@ -25,7 +26,8 @@ export function assertSafe(value: string, what: string, shown = true): void {
 
 /** The start of `text` quoted for an error message, or a note that it is not shown (a credential). */
 function quotedIf(text: string, shown: boolean): string {
-  return shown ? JSON.stringify(text.slice(0, 80)) : "(not shown: it may hold a credential)";
+  // escapeControl: JSON leaves bidi controls and line separators as they are.
+  return shown ? escapeControl(JSON.stringify(text.slice(0, 80))) : "(not shown: it may hold a credential)";
 }
 
 /** A character past 7-bit ASCII. (A module constant: a regular-expression literal in a function body is a new object on every call.) */
@@ -80,7 +82,7 @@ function unsafeLine(verb: string, args: string, line: string, encoding: CommandE
   assertSafe(args, "command argument", shown);
   // A lone surrogate first: in ASCII mode, "needs an SMTPUTF8 transaction" would mislead.
   if (encoding === "ascii" && !LONE_SURROGATE.test(line)) {
-    throw new TypeError(`Non-ASCII command text needs an SMTPUTF8 transaction: ${quotedIf(line, shown)}`);
+    throw new TypeError(`Non-ASCII command text needs an SMTPUTF8 transaction${shown ? invisibleNamed(line) : ""}: ${quotedIf(line, shown)}`);
   }
   // A lone surrogate would be sent as U+FFFD: a different address than the caller gave.
   throw new TypeError(`command text is not well-formed Unicode (lone surrogate): ${quotedIf(line, shown)}`);

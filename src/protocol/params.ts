@@ -4,7 +4,8 @@
  * @module
  */
 
-import { describeType } from "../errors.js";
+import { describeType, escapeControl } from "../errors.js";
+import { codePointName } from "../error-text.js";
 
 /** One parsed parameter: upper-case keyword and the value as given. */
 export interface ESMTPParam {
@@ -34,7 +35,10 @@ export function parseParam(option: string): ESMTPParam {
   const keyword = eq === -1 ? option : option.slice(0, eq);
   const value = eq === -1 ? undefined : option.slice(eq + 1);
   if (!KEYWORD.test(keyword) || (value !== undefined && (value === "" || BAD_VALUE.test(value)))) {
-    throw new TypeError(`Invalid ESMTP option ${JSON.stringify(option)}: expected KEYWORD or KEYWORD=value without spaces or control characters`);
+    // A character past ASCII named by code point: quoted, a no-break space shows as a blank.
+    const bad = value === undefined ? null : BAD_VALUE.exec(value);
+    const named = bad !== null && bad[0] > "\u007e" ? ` (it holds ${codePointName(bad[0])})` : "";
+    throw new TypeError(`Invalid ESMTP option ${escapeControl(JSON.stringify(option))}${named}: expected KEYWORD or KEYWORD=value without spaces or control characters`);
   }
   return { keyword: keyword.toUpperCase(), value };
 }

@@ -16,7 +16,7 @@ import { Connection, type TLSInfo } from "./connection.js";
 import { endpoint } from "./endpoint.js";
 import { describeTLSAlert } from "./tls-diagnostics.js";
 import type { OpenOptions } from "./socket-open.js";
-import type { Tracer } from "./trace.js";
+import { tlsEstablishedLine, unverifiedNote, type Tracer } from "./trace.js";
 
 /**
  * One command to write: its bytes, how traces show it, and the timeout phase of its reply.
@@ -111,7 +111,7 @@ export class Channel {
     });
     const channel = new Channel(conn, queue, tracer, greeting, options.path ?? options.host, options.port);
     ref.channel = channel;
-    tracer.line(`connected to ${endpoint(channel.host, channel.port)}`);
+    if (tracer.level > 0) tracer.line(`connected to ${endpoint(channel.host, channel.port)}${unverifiedNote(conn.tlsInfo)}`);
     return channel;
   }
 
@@ -368,7 +368,7 @@ export class Channel {
       throw reason;
     }
     this.#queue.unseal();
-    this.#tracer.line(`TLS established: ${this.#conn.tlsInfo?.protocol ?? "?"} ${this.#conn.tlsInfo?.cipher.name ?? ""}`);
+    if (this.#tracer.level > 0) this.#tracer.line(tlsEstablishedLine(this.#conn.tlsInfo));
   }
 
   /** Closes gracefully after pending writes (after QUIT; `within`: see `Connection.end`); open slots fail with `error` (or SMTPServerDisconnected). */

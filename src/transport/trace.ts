@@ -9,11 +9,28 @@ import * as diagnostics from "node:diagnostics_channel";
 import { hideInError, hideSecret, type Secrets } from "../protocol/auth-echo.js";
 import { escapeControl } from "../errors.js";
 import { mixedLineCodes, type SMTPReply } from "../protocol/reply.js";
+import type { TLSInfo } from "./tls-info.js";
 
 /** Python's audit event `smtplib.connect`: `{ client, host, port }` before connecting. */
 export const connectChannel = diagnostics.channel("smtplib.connect");
 /** Python's audit event `smtplib.send`: `{ client, data }` for every write (raw bytes). */
 export const sendChannel = diagnostics.channel("smtplib.send");
+
+/**
+ * What a debug transcript says of a TLS layer whose certificate was not verified
+ * (`tls.rejectUnauthorized: false`): `"; certificate NOT verified: <Node's code>"`, so an
+ * operator reading the transcript sees it; `""` for a verified certificate or no TLS. Ends
+ * the STARTTLS line ({@link tlsEstablishedLine}) and, for implicit TLS, "connected to".
+ */
+export function unverifiedNote(info: TLSInfo | null): string {
+  if (info === null || info.authorized) return "";
+  return `; certificate NOT verified: ${info.authorizationError ?? "no reason given"} (tls.rejectUnauthorized is false)`;
+}
+
+/** The transcript's line once STARTTLS's handshake is done: protocol, cipher, and {@link unverifiedNote}. */
+export function tlsEstablishedLine(info: TLSInfo | null): string {
+  return `TLS established: ${info?.protocol ?? "?"} ${info?.cipher.name ?? ""}${unverifiedNote(info)}`;
+}
 
 /** Debug verbosity: 0 silent, 1 commands and replies, 2 the same with a time of day. */
 export type DebugLevel = 0 | 1 | 2;

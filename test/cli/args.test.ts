@@ -322,6 +322,17 @@ test("a --helo or --servername with whitespace, CR, LF or another control charac
   assert.match(parse("probe", "mx.test", "--helo", "bücher.example").error?.message ?? "", /^error: --helo "bücher\.example": the name must be ASCII/);
 });
 
+// A --servername in brackets ("[::1]", as in a URL) is no address to Node: it went out as SNI.
+test("a --servername in brackets is a usage error saying to give the address without them", () => {
+  for (const argv of [["probe", "::1", "--ssl", "--servername", "[::1]"], ["send", "--server", "mx.test", "--from", "a@x.org", "--to", "b@x.org", "--ssl", "--servername", "[::1]"]]) {
+    const r = parse(...argv);
+    assert.equal(r.error?.exitCode, 2, JSON.stringify(argv));
+    assert.match(r.error?.message ?? "", /^error: --servername "\[::1\]": in brackets: give the address without brackets, "::1" \(no SNI is sent for an IP address/);
+  }
+  assert.match(parse("probe", "mx.test", "--ssl", "--servername", "[mx.test]").error?.message ?? "", /^error: --servername "\[mx\.test\]": in brackets: a host name holds no brackets$/);
+  assert.equal((parse("probe", "::1", "--ssl", "--servername", "::1").command as { servername?: string }).servername, "::1");
+});
+
 test("a Unix socket path (for LMTP): a relative one is made absolute (the library takes only those); without --lmtp, a usage error", () => {
   assert.equal(parse("probe", "run/dovecot/lmtp", "--lmtp").command?.host, resolve("run/dovecot/lmtp"));
   assert.equal(parse("send", "--server", "./lmtp", "--lmtp", "--from", "a@x.org", "--to", "b@x.org").command?.host, resolve("lmtp"));

@@ -41,6 +41,10 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   // Node applies servername once the socket is connecting (its TypeError left that socket to crash the process)...
   ["tls.servername as a number", { tls: { servername: 5 } }, TypeError, /tls\.servername must be a string, got number 5/],
   // ...and sends it as SNI in the handshake's first bytes: no CR/LF or other control, no whitespace.
+  ["tls.servername an IPv6 address in brackets (sent as SNI, not taken for an address)", { tls: { servername: "[::1]" } }, TypeError, /^tls\.servername "\[::1\]" is in brackets: give the address without brackets, "::1" \(no SNI is sent for an IP address; the certificate is checked against it\)$/],
+  ["tls.servername an IPv4 address in brackets", { tls: { servername: "[192.0.2.1]" } }, TypeError, /^tls\.servername "\[192\.0\.2\.1\]" is in brackets: give the address without brackets, "192\.0\.2\.1"/],
+  ["tls.servername an RFC 5321 IPv6 literal", { tls: { servername: "[IPv6:2001:db8::1]" } }, TypeError, /give the address without brackets, "2001:db8::1"/],
+  ["tls.servername a name in brackets", { tls: { servername: "[mx.example.org]" } }, TypeError, /^tls\.servername "\[mx\.example\.org\]" is in brackets: a host name holds no brackets$/],
   ["tls.servername with CR LF", { tls: { servername: "mail.example.org\r\nX" } }, TypeError, /tls\.servername must be a host name, without whitespace or control characters: "mail\.example\.org\\r\\nX"/],
   ["tls.servername with a space", { tls: { servername: "mail example.org" } }, TypeError, /tls\.servername must be a host name/],
   ["tls.servername with a NUL", { tls: { servername: "mail.example.org\u0000" } }, TypeError, /tls\.servername must be a host name/],
@@ -146,6 +150,7 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["deliver, a ReadableStream that a reader holds", (c) => c.deliver("a@x.test", "b@y.test", locked()), TypeError, /ReadableStream that is locked/],
   ["starttls, a string for the TLS options", (c) => c.starttls("tls" as never), TypeError, /tls options must be an object/],
   ["starttls, a number for tls.servername", (c) => c.starttls({ servername: 5 } as never), TypeError, /tls\.servername must be a string, got number 5/],
+  ["starttls, a tls.servername in brackets", (c) => c.starttls({ servername: "[::1]" }), TypeError, /tls\.servername "\[::1\]" is in brackets: give the address without brackets, "::1"/],
   ["starttls, a tls.servername with LF", (c) => c.starttls({ servername: "a.example\nb" }), TypeError, /tls\.servername must be a host name/],
 ];
 
@@ -210,4 +215,8 @@ test("close() while connect() is still opening the connection: connect rejects w
   } finally {
     await server.close();
   }
+});
+
+test("tls.servername an address without brackets, or a host name, is taken", () => {
+  for (const servername of ["::1", "192.0.2.1", "mx.example.org"]) assert.doesNotThrow(() => new SMTP({ tls: { servername } }));
 });

@@ -272,6 +272,22 @@ describe("assertSafe / isAscii", () => {
     }
   });
 
+  // The error quoted the line as JSON does: U+200B showed as nothing, U+00A0 as a blank, and
+  // a bidi override reordered what followed it on a terminal.
+  it("an ESMTP parameter (ENVID) with an invisible character: the error names it by code point", () => {
+    throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u200bb"]),
+      /^Non-ASCII command text needs an SMTPUTF8 transaction \(it holds U\+200B, which shows as nothing or as a blank\): "MAIL FROM:<a@b\.test> ENVID=a\u200bb"$/);
+    // a bidi override is named, and escaped in the quoted line
+    throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u202eb"]),
+      /^Non-ASCII command text needs an SMTPUTF8 transaction \(it holds U\+202E, which shows as nothing or as a blank\): "MAIL FROM:<a@b\.test> ENVID=a\\u202eb"$/);
+    throwsTypeError(() => encodeRcpt("<c@d.test>", ["ORCPT=rfc822;c@d.test\u2060"]), /\(it holds U\+2060, /);
+    // white space past ASCII is refused in any value (a server may split at it): named too
+    throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u00a0b"]),
+      /^Invalid ESMTP option "ENVID=a\u00a0b" \(it holds U\+00A0\): expected KEYWORD or KEYWORD=value/);
+    // visible text past ASCII: as before
+    throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=é"]), /^Non-ASCII command text needs an SMTPUTF8 transaction: "MAIL FROM:<a@b\.test> ENVID=é"$/);
+  });
+
   it("isAscii", () => {
     assert.equal(isAscii(""), true);
     assert.equal(isAscii("\u0000\u007f"), true);
