@@ -147,8 +147,9 @@ test("test message: a non-ASCII display name in --from/--to goes as encoded word
 });
 
 test("test message (property): any display name with an ASCII addr-spec gives 7-bit From/To that read back to the addr-spec", () => {
+  // U+2028/U+2029 are refused anywhere in an address given, a display name too (see the test below)
   // eslint-disable-next-line no-control-regex
-  const name = fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s) && s.trim() !== "");
+  const name = fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s) && s.trim() !== "");
   fc.assert(fc.property(name, (n) => {
     const field = headerMailbox(`"${n.replace(/["\\]/g, "\\$&")}" <a@x.test>`);
     // eslint-disable-next-line no-control-regex
@@ -156,4 +157,10 @@ test("test message (property): any display name with an ASCII addr-spec gives 7-
     for (const line of field.split("\r\n")) if (line.includes("=?")) assert.ok(line.length <= 76, line);
     assert.deepEqual(parseAddressList(unfoldHeader(`${field},\r\n b@x.test`)), ["a@x.test", "b@x.test"]);
   }), { numRuns: 500 });
+});
+
+test("test message: a display name with a Unicode line or paragraph separator is refused, not encoded", () => {
+  for (const sep of ["\u2028", "\u2029"]) {
+    assert.throws(() => headerMailbox(`" ${sep}!" <a@x.test>`), (err: unknown) => err instanceof TypeError && /U\+2028 or U\+2029/.test(err.message));
+  }
 });
