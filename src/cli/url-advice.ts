@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "commander";
-import { POSTFIX_QUEUE_DIRECTORY, postfixPort, type PostfixTarget } from "../protocol/postfix-target.js";
+import { EXAMPLE_HOST, EXAMPLE_SOCKET_PATH, postfixMissing, POSTFIX_QUEUE_DIRECTORY, postfixPort, type PostfixTarget } from "../protocol/postfix-target.js";
 import { tlsFlagAdvice } from "./cli-wording.js";
 
 
@@ -183,13 +183,13 @@ export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): In
   let give: string;
   let note = "";
   // lmtp:inet::24, unix: (nothing where the host or the path goes): said so, and the form to give with an example
-  const none = target.path === "" ? "socket path" : target.host === "" ? "host" : undefined;
+  const none = postfixMissing(target);
   if (target.path !== undefined) {
     const relative = !target.path.startsWith("/");
-    give = target.path === "" ? "the socket's path (such as /run/dovecot/lmtp)" : relative ? `${POSTFIX_QUEUE_DIRECTORY}/${target.path.replace(/^\.\//, "")}` : target.path;
+    give = target.path === "" ? `the socket's path (such as ${EXAMPLE_SOCKET_PATH})` : relative ? `${POSTFIX_QUEUE_DIRECTORY}/${target.path.replace(/^\.\//, "")}` : target.path;
     if (relative && target.path !== "") note = ` (Postfix's unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default: postconf -h queue_directory says where)`;
   } else {
-    const host = target.host === undefined || target.host === "" ? "mail.example.org" : target.host.includes(":") ? `[${target.host}]` : target.host;
+    const host = target.host === undefined || target.host === "" ? EXAMPLE_HOST : target.host.includes(":") ? `[${target.host}]` : target.host;
     // smtp:[host] with no port: the protocol's default port, as host alone gives it
     const port = postfixPort(target);
     give = port === undefined ? host : `${host}:${port ?? "PORT"}`;

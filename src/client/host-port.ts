@@ -6,7 +6,7 @@
 import { LMTP_PORT } from "../constants.js";
 import { quoted } from "../errors.js";
 import { checkPort, URL_SCHEME } from "../option-checks.js";
-import { parsePostfixTarget, POSTFIX_QUEUE_DIRECTORY, postfixPort, type PostfixTarget } from "../protocol/postfix-target.js";
+import { EXAMPLE_HOST, EXAMPLE_SOCKET_PATH, parsePostfixTarget, postfixMissing, POSTFIX_QUEUE_DIRECTORY, postfixPort, type PostfixTarget } from "../protocol/postfix-target.js";
 
 /**
  * How the advice in {@link splitHostPort}'s errors names what its caller gives instead: a
@@ -77,13 +77,21 @@ function postfixAsHost(host: string, target: PostfixTarget, advice: HostAdvice, 
     ? `${cls}.connect(${JSON.stringify(h)}${p === undefined ? "" : `, ${p}`})`
     : `{ host: ${JSON.stringify(h)}${p === undefined ? "" : `, port: ${p}`}${target.lmtp ? ', protocol: "lmtp"' : ""} }`;
   const apart = port === undefined ? "" : " and the port apart";
-  // lmtp:inet::24, lmtp:unix: (nothing where the host or the path goes): said so, with the form to give and an example
-  const where = target.path === "" ? `, which names no socket path: give the socket's absolute path as the host, as ${as("/run/dovecot/lmtp")}`
-    : target.host === "" ? `, which names no host: give the server's host name or address${apart}, as ${as("mail.example.org", port)}`
-      : target.path === undefined ? `: give the host${apart}, ${as(target.host ?? "", port)}`
-        : target.path.startsWith("/") ? `: give the socket's path as the host, ${as(target.path)}`
-          : `: give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default)`;
-  return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}${where}`;
+  return `host must be a host name, an address or a Unix socket path, not Postfix's form ${quoted(host)}${postfixWhere(target, as, port, apart)}`;
+}
+
+/**
+ * The end of {@link postfixAsHost}'s message: what to give instead (`as` writes the call or
+ * options with a host and a port). A form that names no path or host (`lmtp:unix:`,
+ * `lmtp:inet::24`) is said to, with an example.
+ */
+function postfixWhere(target: PostfixTarget, as: (h: string, p?: number | string) => string, port: number | string | undefined, apart: string): string {
+  const missing = postfixMissing(target);
+  if (missing === "socket path") return `, which names no socket path: give the socket's absolute path as the host, as ${as(EXAMPLE_SOCKET_PATH)}`;
+  if (missing === "host") return `, which names no host: give the server's host name or address${apart}, as ${as(EXAMPLE_HOST, port)}`;
+  if (target.path === undefined) return `: give the host${apart}, ${as(target.host ?? "", port)}`;
+  if (target.path.startsWith("/")) return `: give the socket's path as the host, ${as(target.path)}`;
+  return `: give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default)`;
 }
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */

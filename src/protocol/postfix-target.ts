@@ -14,6 +14,18 @@ export const POSTFIX_LMTP_PORT = 24;
 /** The queue directory Postfix's relative `unix:` socket paths are under, by default. */
 export const POSTFIX_QUEUE_DIRECTORY = "/var/spool/postfix";
 
+/** The socket path and the host that advice gives as examples when a form names none. */
+export const EXAMPLE_SOCKET_PATH = "/run/dovecot/lmtp";
+export const EXAMPLE_HOST = "mail.example.org";
+
+/**
+ * What `target` leaves empty where Postfix's form puts it (`lmtp:unix:`, `lmtp:inet::24`,
+ * `smtp:[]:25`): its socket path or its host; `undefined` when it names both it needs.
+ */
+export function postfixMissing(target: PostfixTarget): "socket path" | "host" | undefined {
+  return target.path === "" ? "socket path" : target.host === "" ? "host" : undefined;
+}
+
 /**
  * The port `target` names, for advice: the one written; else, none written, Postfix's LMTP
  * port (24) for an `lmtp:` form, and `undefined` for `smtp:[host]` (the protocol's default, as
