@@ -297,12 +297,17 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
   return reply;
 }
 
+/** The binding type a mechanism that needs one binds with: its own, `tls-exporter` by default. */
+function ownBindingType(mech: SASLMechanism): ChannelBindingType {
+  return mech.channelBindingType ?? "tls-exporter";
+}
+
 /**
  * The binding `mech` is given: of its type when it needs one (default `tls-exporter`); else
  * `tls-exporter` or `tls-server-end-point`, so SCRAM's gs2 flag says `y` when the client could bind.
  */
 function bindingFor(io: AuthIO, mech: SASLMechanism): ChannelBinding | null {
-  if (mech.needsChannelBinding === true) return io.channelBinding?.(mech.channelBindingType ?? "tls-exporter") ?? null;
+  if (mech.needsChannelBinding === true) return io.channelBinding?.(ownBindingType(mech)) ?? null;
   return io.channelBinding?.("tls-exporter") ?? io.channelBinding?.("tls-server-end-point") ?? null;
 }
 
@@ -392,7 +397,7 @@ function refusalThenClose(refusal: SMTPAuthenticationError, closed: SMTPServerDi
  */
 function unboundNote(mechanisms: readonly SASLMechanism[]): string {
   if (mechanisms.length === 0) return "";
-  const types = [...new Set(mechanisms.map((m) => m.channelBindingType ?? "tls-exporter"))].map((type) => (type === "tls-exporter" ? "tls-exporter: TLS 1.3 only" : type));
+  const types = [...new Set(mechanisms.map(ownBindingType))].map((type) => (type === "tls-exporter" ? "tls-exporter: TLS 1.3 only" : type));
   const names = mechanisms.map((m) => m.name).join(", ");
   return ` ${names} ${mechanisms.length === 1 ? "was" : "were"} not tried: ${mechanisms.length === 1 ? "it needs" : "they need"} a channel binding this connection lacks (${types.join("; ")}).`;
 }
