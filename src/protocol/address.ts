@@ -43,7 +43,8 @@ const GENERAL_LITERAL = /^[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+$/;
  * literal: IPv4 (`192.0.2.1`), `IPv6:` and an IPv6 address (no zone), or a tag and text.
  */
 function isAddressLiteral(text: string): boolean {
-  if (IPV4_LITERAL.test(text)) return isIPv4(text);
+  // Dotted digits are an IPv4 literal or nothing (a tag cannot start so: it needs a ":").
+  if (/^[\d.]+$/.test(text)) return isIPv4(text);
   if (/^IPv6:/i.test(text)) return isIPv6(text.slice(5));
   return GENERAL_LITERAL.test(text);
 }
