@@ -6,10 +6,10 @@
  */
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import fc from "fast-check";
 import { LMTP, SMTP } from "../../src/index.js";
-import { messageSink, type MessageSink } from "../helpers/message-sink.js";
+import { sinksFor, type BodySetup } from "../helpers/body-setups.js";
 
 const bytesArb = fc.oneof(
   { weight: 4, arbitrary: fc.array(fc.constantFrom(0x00, 0x0d, 0x0a, 0x2e, 0x61, 0xff, 0x80), { maxLength: 40 }).map((b) => Buffer.from(b)) },
@@ -38,23 +38,17 @@ async function* chunks(parts: readonly Buffer[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield new Uint8Array(part);
 }
 
-const SETUPS = [
+const SETUPS: BodySetup[] = [
   { name: "SMTP lock-step", extensions: ["CHUNKING", "BINARYMIME"], lmtp: false },
   { name: "SMTP pipelined", extensions: ["PIPELINING", "CHUNKING", "BINARYMIME"], lmtp: false },
   { name: "LMTP lock-step", extensions: ["CHUNKING", "BINARYMIME"], lmtp: true },
   { name: "LMTP pipelined", extensions: ["PIPELINING", "CHUNKING", "BINARYMIME"], lmtp: true },
 ];
-const sinks = new Map<string, MessageSink>();
-before(async () => {
-  for (const s of SETUPS) sinks.set(s.name, await messageSink(s.extensions, { lmtp: s.lmtp }));
-});
-after(async () => {
-  for (const sink of sinks.values()) await sink.close();
-});
+const sinks = sinksFor(SETUPS);
 
 for (const setup of SETUPS) {
   test(`${setup.name}: BODY=BINARYMIME bytes reach the server exactly as given, in memory or streamed (property)`, { timeout: 120_000 }, async () => {
-    const sink = sinks.get(setup.name)!;
+    const sink = sinks.get(setup)!;
     const client = setup.lmtp ? new LMTP() : new SMTP();
     await client.connect("127.0.0.1", sink.port);
     try {

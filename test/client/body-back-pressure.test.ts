@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LMTP, SMTP } from "../../src/index.js";
+import { bodySetups } from "../helpers/body-setups.js";
 import { messageSink } from "../helpers/message-sink.js";
 
 const MIB = 1024 * 1024;
@@ -17,16 +18,7 @@ const TOTAL = 48 * MIB;
 /** What the client may have read of the stream while the server reads nothing: socket buffers (a few MiB on loopback) and its own pieces. */
 const BOUND = 20 * MIB;
 
-interface Setup { name: string; extensions: string[]; lmtp: boolean }
-const SETUPS: Setup[] = [];
-for (const lmtp of [false, true]) {
-  for (const chunking of [false, true]) {
-    for (const pipelining of [false, true]) {
-      const extensions = ["8BITMIME", ...(pipelining ? ["PIPELINING"] : []), ...(chunking ? ["CHUNKING"] : [])];
-      SETUPS.push({ name: `${lmtp ? "LMTP" : "SMTP"} ${chunking ? "BDAT" : "DATA"} ${pipelining ? "pipelined" : "lock-step"}`, extensions, lmtp });
-    }
-  }
-}
+const SETUPS = bodySetups(["8BITMIME"]);
 
 /** Resolves once `read()` has not changed over several event-loop turns with timers between (the client waits on the socket). */
 async function settled(read: () => number): Promise<number> {

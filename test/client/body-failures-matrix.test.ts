@@ -9,20 +9,11 @@
  */
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { LMTP, SMTP, SMTPException, SMTPServerDisconnected } from "../../src/index.js";
-import { messageSink, type MessageSink } from "../helpers/message-sink.js";
+import { bodySetups, sinksFor } from "../helpers/body-setups.js";
 
-interface Setup { name: string; extensions: string[]; lmtp: boolean }
-const SETUPS: Setup[] = [];
-for (const lmtp of [false, true]) {
-  for (const chunking of [false, true]) {
-    for (const pipelining of [false, true]) {
-      const extensions = ["SIZE", "8BITMIME", ...(pipelining ? ["PIPELINING"] : []), ...(chunking ? ["CHUNKING"] : [])];
-      SETUPS.push({ name: `${lmtp ? "LMTP" : "SMTP"} ${chunking ? "BDAT" : "DATA"} ${pipelining ? "pipelined" : "lock-step"}`, extensions, lmtp });
-    }
-  }
-}
+const SETUPS = bodySetups(["SIZE", "8BITMIME"]);
 
 const KIB = 1024;
 /** Where the stream fails: before any BDAT chunk is full, after one went, after a chunk over 512 KiB. */
@@ -41,13 +32,7 @@ async function* failing(bytes: number, how: Failure): AsyncGenerator<unknown> {
   yield Buffer.from("never read\r\n");
 }
 
-const sinks = new Map<Setup, MessageSink>();
-before(async () => {
-  for (const setup of SETUPS) sinks.set(setup, await messageSink(setup.extensions, { lmtp: setup.lmtp }));
-});
-after(async () => {
-  for (const sink of sinks.values()) await sink.close();
-});
+const sinks = sinksFor(SETUPS);
 
 for (const setup of SETUPS) {
   const bdat = setup.extensions.includes("CHUNKING");

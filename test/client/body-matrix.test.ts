@@ -10,9 +10,10 @@
 
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { LMTP, SMTP } from "../../src/index.js";
-import { messageSink, type MessageSink, type SunkMessage } from "../helpers/message-sink.js";
+import { bodySetups, sinksFor } from "../helpers/body-setups.js";
+import { messageSink, type SunkMessage } from "../helpers/message-sink.js";
 
 const BODIES = [
   "", ".", "..", "\r\n.\r\n", "a\r", "a\n.\nb", "a", "\r", "\n", ".\r\n.", "a\r\n.\r\nMAIL FROM:<x@y>\r\n",
@@ -113,24 +114,9 @@ function stored(body: string, kind: Kind, bdat: boolean, cut: number): string {
   return n.endsWith("\r\n") ? n : `${n}\r\n`;
 }
 
-interface Setup { name: string; extensions: string[]; lmtp: boolean }
-const SETUPS: Setup[] = [];
-for (const lmtp of [false, true]) {
-  for (const chunking of [false, true]) {
-    for (const pipelining of [false, true]) {
-      const extensions = ["SIZE", "8BITMIME", ...(pipelining ? ["PIPELINING"] : []), ...(chunking ? ["CHUNKING"] : [])];
-      SETUPS.push({ name: `${lmtp ? "LMTP" : "SMTP"} ${chunking ? "BDAT" : "DATA"} ${pipelining ? "pipelined" : "lock-step"}`, extensions, lmtp });
-    }
-  }
-}
+const SETUPS = bodySetups(["SIZE", "8BITMIME"]);
 
-const sinks = new Map<Setup, MessageSink>();
-before(async () => {
-  for (const setup of SETUPS) sinks.set(setup, await messageSink(setup.extensions, { lmtp: setup.lmtp }));
-});
-after(async () => {
-  for (const sink of sinks.values()) await sink.close();
-});
+const sinks = sinksFor(SETUPS);
 
 for (const setup of SETUPS) {
   const bdat = setup.extensions.includes("CHUNKING");
