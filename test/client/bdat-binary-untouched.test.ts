@@ -10,6 +10,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { LMTP, SMTP } from "../../src/index.js";
 import { sinksFor, type BodySetup } from "../helpers/body-setups.js";
+import { cutAtFractions } from "../helpers/cuts.js";
 
 const bytesArb = fc.oneof(
   { weight: 4, arbitrary: fc.array(fc.constantFrom(0x00, 0x0d, 0x0a, 0x2e, 0x61, 0xff, 0x80), { maxLength: 40 }).map((b) => Buffer.from(b)) },
@@ -23,16 +24,7 @@ const caseArb = fc.record({
   stream: fc.boolean(),
 });
 
-function cut(body: Buffer, cuts: readonly number[]): Buffer[] {
-  const at = cuts.map((c) => Math.floor(c * body.length)).sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const end of [...at, body.length]) {
-    out.push(body.subarray(prev, end));
-    prev = end;
-  }
-  return out;
-}
+const cut = cutAtFractions;
 
 async function* chunks(parts: readonly Buffer[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield new Uint8Array(part);

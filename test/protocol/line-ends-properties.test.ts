@@ -19,21 +19,12 @@ import fc from "fast-check";
 import {
   DotStuffer, LineEndingFixer, normalizedLength, normalizeLineEndingBytes, normalizeLineEndings, StuffedTextLines,
 } from "../../src/protocol/dot-stuff.js";
+import { cutAtFractions } from "../helpers/cuts.js";
 
 /** Text rich in what matters: CR, LF, CRLF, dots, letters. */
 const textArb = fc.array(fc.constantFrom("a", ".", "\r", "\n", "\r\n", "\r\r", "\n\n", " "), { maxLength: 30 }).map((p) => p.join(""));
 
-/** `text` cut at `cuts` (fractions of its length), empty pieces where two cuts meet. */
-function cut(text: string, cuts: readonly number[]): string[] {
-  const at = cuts.map((c) => Math.floor(c * text.length)).sort((a, b) => a - b);
-  const pieces: string[] = [];
-  let prev = 0;
-  for (const end of [...at, text.length]) {
-    pieces.push(text.slice(prev, end));
-    prev = end;
-  }
-  return pieces;
-}
+const cut = cutAtFractions;
 
 const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 });
 
