@@ -14,8 +14,9 @@ export const POSTFIX_LMTP_PORT = 24;
 /** The queue directory Postfix's relative `unix:` socket paths are under, by default. */
 export const POSTFIX_QUEUE_DIRECTORY = "/var/spool/postfix";
 
-/** The socket path and the host that advice gives as examples when a form names none. */
+/** The socket path that advice gives as an example when a form names none. */
 export const EXAMPLE_SOCKET_PATH = "/run/dovecot/lmtp";
+/** The host that advice gives as an example when a form names none. */
 export const EXAMPLE_HOST = "mail.example.org";
 
 /**
