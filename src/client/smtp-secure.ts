@@ -143,7 +143,8 @@ export abstract class SMTPSecure extends SMTPBase {
    * names are verified unless `tls.rejectUnauthorized` is false; `tls` defaults to the
    * constructor's `tls` option.
    * @throws SMTPNotSupportedError when STARTTLS is not advertised; SMTPResponseException
-   * for a reply other than 220; SMTPException when already encrypted, for bytes injected
+   * for a reply other than 220 (the connection is closed on a 1yz, another 2yz or a 3yz,
+   * kept on a 4yz/5yz); SMTPException when already encrypted, for bytes injected
    * after the 220, or for a failed handshake (with a diagnosis and Node's error as cause).
    */
   starttls(tlsOptions?: tls.ConnectionOptions): Promise<SMTPReply> {
@@ -265,7 +266,12 @@ export abstract class SMTPSecure extends SMTPBase {
     const [slot] = conv.pipeline([{ bytes: encodeCommand("STARTTLS"), log: "STARTTLS", sealAfter: true }], false, true);
     const reply = await conv.read(slot!);
     if (reply.code !== 220) {
-      throw new SMTPResponseException(reply.code, reply.message, { command: "STARTTLS" });
+      const err = new SMTPResponseException(reply.code, reply.message, { command: "STARTTLS" });
+      // RFC 3207 gives STARTTLS only 220 to go ahead. Another 2yz ("250 OK") leaves it unknown
+      // whether the server now waits for a handshake: the next command in clear could be read
+      // as one, so the connection closes (as on a 1yz or 3yz). A 4yz/5yz keeps it, as Python's.
+      if (reply.code >= 200 && reply.code < 300) conv.channel.destroy(err);
+      throw err;
     }
     if (conv.channel.closed) {
       // The reply queue closes the connection when bytes follow the 220 (RFC 3207 §4.2 is
