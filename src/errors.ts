@@ -337,17 +337,6 @@ export function hungUp(err: unknown): err is SMTPServerDisconnected {
   return err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError);
 }
 
-/**
- * What the HELO after a refused EHLO failed with: when the server hung up after refusing
- * EHLO (its close is read only once HELO is written), the refusal, as `SMTPHeloError` with
- * the close as `cause`, as when the close is seen in time; any other error as it is.
- * Internal (not exported from the package).
- */
-export function heloAfterRefusal(ehlo: ReplyLike, command: string, err: unknown): unknown {
-  if (!hungUp(err)) return err;
-  return new SMTPHeloError(ehlo.code, ehlo.message, { command, cause: err });
-}
-
 /** Authentication failed: the server refused the credentials or the exchange broke down. */
 export class SMTPAuthenticationError extends SMTPResponseException {
   /** Structured details the server gave, e.g. the parsed JSON of an OAuth error (RFC 7628 §3.2.2). */
@@ -376,9 +365,12 @@ export class SMTPRecipientsRefused extends SMTPException {
    * it does when `options.cause` is the connection closed by the server (see {@link hungUp})
    * after these refusals, before the other recipients' replies came: at RCPT (`command`),
    * before any recipient was accepted; else (LMTP's replies after the data) after they were.
+   * `options.refusedAtRcpt` (LMTP after the data): the recipients refused at RCPT, the others
+   * after the data; given, the message marks each "(at RCPT)" or "(after the data)".
    */
-  constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
-    const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
+  constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions & { readonly refusedAtRcpt?: ReadonlySet<string> } = {}) {
+    const at = options.refusedAtRcpt;
+    const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}${at === undefined ? "" : at.has(addr) ? " (at RCPT)" : " (after the data)"}: ${describe(r.code, r.message)}`);
     const lead = [...recipients.values()].some((r) => r.code === 421) ? "Nobody got the message: the server closed the connection (421)"
       : hungUp(options.cause) ? `Nobody got the message: the connection closed after these refusals${options.command === "RCPT" ? ", before any recipient was accepted" : ""}`
         : "All recipients were refused";
