@@ -183,12 +183,12 @@ export function sentNothing(err: unknown): unknown {
 }
 
 /**
- * `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), in
- * place. The stack's first line (`name: message`) is the one rewritten, as text: the message
+ * `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), or
+ * replaced by `delivery` when it is another text, in place. The stack's first line (`name: message`) is the one rewritten, as text: the message
  * holds a server's words, which may hold `$'` or occur in the name.
  */
-function told(err: Error, delivery: MessageDelivery): void {
-  const message = tellDelivery(err.message, delivery);
+function told(err: Error, delivery: MessageDelivery | string): void {
+  const message = delivery === "unknown" || delivery === "not-delivered" ? tellDelivery(err.message, delivery) : escapeControl(delivery);
   const head = err.message === "" ? err.name : `${err.name}: ${err.message}`;
   if (typeof err.stack === "string" && err.stack.startsWith(head)) err.stack = `${err.name}: ${message}${err.stack.slice(head.length)}`;
   err.message = message;
@@ -314,10 +314,14 @@ export class SMTPSenderRefused extends SMTPResponseException {
  * or a 1yz/3yz to the end of data, whose message then says that it may have been delivered.
  */
 export class SMTPDataError extends SMTPResponseException {
-  /** As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery` is given. */
-  constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
+  /**
+   * As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery`
+   * is given. `options.recipient` (LMTP): the recipient whose reply after the data it is, named in the message.
+   */
+  constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions & { readonly recipient?: string } = {}) {
     const delivery = options.delivery ?? "not-delivered";
     super(code, msg, { ...options, delivery });
+    if (options.recipient !== undefined) told(this, `${this.message} (${options.recipient}'s reply after the data)`);
     if (delivery === "unknown") told(this, delivery);
   }
 }

@@ -97,7 +97,7 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     const closed = closedOnReply(conv, pending.final[i]!);
     if (closed !== undefined) {
       // The only recipient's: SMTPDataError, which says it may have been delivered (see dataRefusal).
-      if (i === 0 && pending.accepted.length === 1) throw dataRefusal(conv, pending.final[i]!, "end of data");
+      if (i === 0 && pending.accepted.length === 1) throw dataRefusal(conv, pending.final[i]!, "end of data", undefined, undefined, pending.accepted[0]);
       // The others' outcome names the reply, as the connection's loss would (see noReply),
       // and whose reply it was, in which phase: "354 go ahead" alone said neither.
       outcomes.lost(new SMTPException(`the connection was closed on "${reply.code} ${reply.message}", ${pending.accepted[i]!}'s reply after the data, which is not a final reply`));

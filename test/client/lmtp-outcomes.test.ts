@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
+import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
 import { greeting, LHLO, withScript } from "../helpers/client.js";
 
 
@@ -130,5 +130,15 @@ test("LMTP: a 1yz/3yz as a later recipient's reply after the data: the unknown o
     for (const reply of d.refused.values()) {
       assert.equal(reply.message, "No reply for this recipient: the connection was closed on \"354 go ahead\", r2@y.test's reply after the data, which is not a final reply; whether it got the message is unknown");
     }
+  }, {}, LMTP);
+});
+
+test("LMTP: a 1yz/3yz as the only recipient's reply after the data: the SMTPDataError names that recipient and the phase", async () => {
+  // r1 refused at RCPT, r2 the only one accepted: "354 go ahead" alone did not say it was r2's
+  const script = `${LHLO}${lockStep([["r1@y.test", "550 5.1.1 no such user"], ["r2@y.test", "250 ok"]])}S: 354 go ahead\n`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), (err: unknown) => err instanceof SMTPDataError &&
+      err.message === "354 go ahead (r2@y.test's reply after the data): the message may have been delivered" && err.smtpError === "go ahead"
+      && err.smtpCode === 354 && err.delivery === "unknown" && err.command === "end of data");
   }, {}, LMTP);
 });
