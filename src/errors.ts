@@ -183,12 +183,12 @@ export function sentNothing(err: unknown): unknown {
 }
 
 /**
- * `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), in
- * place. The stack's first line (`name: message`) is the one rewritten, as text: the message
+ * `err`'s message (and stack) followed by what `delivery` says (see {@link tellDelivery}), or
+ * replaced by `delivery` when it is another text, in place. The stack's first line (`name: message`) is the one rewritten, as text: the message
  * holds a server's words, which may hold `$'` or occur in the name.
  */
-function told(err: Error, delivery: MessageDelivery): void {
-  const message = tellDelivery(err.message, delivery);
+function told(err: Error, delivery: MessageDelivery | string): void {
+  const message = delivery === "unknown" || delivery === "not-delivered" ? tellDelivery(err.message, delivery) : escapeControl(delivery);
   const head = err.message === "" ? err.name : `${err.name}: ${err.message}`;
   if (typeof err.stack === "string" && err.stack.startsWith(head)) err.stack = `${err.name}: ${message}${err.stack.slice(head.length)}`;
   err.message = message;
@@ -314,10 +314,14 @@ export class SMTPSenderRefused extends SMTPResponseException {
  * or a 1yz/3yz to the end of data, whose message then says that it may have been delivered.
  */
 export class SMTPDataError extends SMTPResponseException {
-  /** As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery` is given. */
-  constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions = {}) {
+  /**
+   * As {@link SMTPResponseException}'s; `delivery` is `"not-delivered"` unless `options.delivery`
+   * is given. `options.recipient` (LMTP): the recipient whose reply after the data it is, named in the message.
+   */
+  constructor(code: number, msg: string | Uint8Array, options: SMTPErrorOptions & { readonly recipient?: string } = {}) {
     const delivery = options.delivery ?? "not-delivered";
     super(code, msg, { ...options, delivery });
+    if (options.recipient !== undefined) told(this, `${this.message} (${options.recipient}'s reply after the data)`);
     if (delivery === "unknown") told(this, delivery);
   }
 }
@@ -335,17 +339,6 @@ export class SMTPHeloError extends SMTPResponseException {}
  */
 export function hungUp(err: unknown): err is SMTPServerDisconnected {
   return err instanceof SMTPServerDisconnected && !(err instanceof SMTPTimeoutError);
-}
-
-/**
- * What the HELO after a refused EHLO failed with: when the server hung up after refusing
- * EHLO (its close is read only once HELO is written), the refusal, as `SMTPHeloError` with
- * the close as `cause`, as when the close is seen in time; any other error as it is.
- * Internal (not exported from the package).
- */
-export function heloAfterRefusal(ehlo: ReplyLike, command: string, err: unknown): unknown {
-  if (!hungUp(err)) return err;
-  return new SMTPHeloError(ehlo.code, ehlo.message, { command, cause: err });
 }
 
 /** Authentication failed: the server refused the credentials or the exchange broke down. */
@@ -376,9 +369,12 @@ export class SMTPRecipientsRefused extends SMTPException {
    * it does when `options.cause` is the connection closed by the server (see {@link hungUp})
    * after these refusals, before the other recipients' replies came: at RCPT (`command`),
    * before any recipient was accepted; else (LMTP's replies after the data) after they were.
+   * `options.refusedAtRcpt` (LMTP after the data): the recipients refused at RCPT, the others
+   * after the data; given, the message marks each "(at RCPT)" or "(after the data)".
    */
-  constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions = {}) {
-    const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}: ${describe(r.code, r.message)}`);
+  constructor(recipients: Map<string, ReplyLike>, options: SMTPErrorOptions & { readonly refusedAtRcpt?: ReadonlySet<string> } = {}) {
+    const at = options.refusedAtRcpt;
+    const parts = [...recipients].map(([addr, r]) => `${escapeControl(addr)}${at === undefined ? "" : at.has(addr) ? " (at RCPT)" : " (after the data)"}: ${describe(r.code, r.message)}`);
     const lead = [...recipients.values()].some((r) => r.code === 421) ? "Nobody got the message: the server closed the connection (421)"
       : hungUp(options.cause) ? `Nobody got the message: the connection closed after these refusals${options.command === "RCPT" ? ", before any recipient was accepted" : ""}`
         : "All recipients were refused";

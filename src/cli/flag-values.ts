@@ -11,6 +11,7 @@ import { MAX_DELAY_MS } from "../constants.js";
 import { quoted } from "../errors.js";
 import { bracketedServerNameAdvice, checkLocalHostname, NOT_IN_A_NAME, URL_SCHEME } from "../option-checks.js";
 import { quoteaddr } from "../protocol/address.js";
+import { badCharacterNamed, parseParam } from "../protocol/params.js";
 import { isAscii } from "../protocol/commands.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { parsePostfixTarget } from "../protocol/postfix-target.js";
@@ -214,20 +215,20 @@ export function parseUserName(value: string): string {
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /**
- * An ESMTP parameter, RFC 5321 §4.1.2 `esmtp-param`: a keyword of letters, digits and "-"
- * (not first), then optionally "=" and a value of printable characters other than "=" and
- * space (RFC 6531 lets the value hold UTF-8 too).
- */
-const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\p{Cc}]+)?$/u;
-
-/**
  * One `--mail-option`/`--rcpt-option` value (`RET=HDRS`, `NOTIFY=SUCCESS,FAILURE`), added to
- * `previous`; anything else (spaces, an empty value, a control character) is a usage error,
- * before anything is sent.
+ * `previous`. It must be an RFC 5321 §4.1.2 `esmtp-param` as the library checks it
+ * (`parseParam`): a keyword of letters, digits and "-" (not first), then optionally "=" and a
+ * value of printable characters other than "=" and space (UTF-8 too, RFC 6531, but not the
+ * white space, zero-width and bidi controls a path may not hold either). Anything else is a
+ * usage error naming such a character by code point, before connecting (the library would
+ * refuse it only after the greeting).
  */
 export function parseEsmtpParam(value: string, previous: string[] | undefined): string[] {
-  if (!ESMTP_PARAM.test(value)) {
-    throw new InvalidArgumentError("not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces)");
+  try {
+    parseParam(value);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new InvalidArgumentError(`not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces)${badCharacterNamed(value)}`);
   }
   return collect(value, previous);
 }

@@ -8,6 +8,7 @@ import { SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSender
 import { sizeLimit } from "../protocol/ehlo.js";
 import type { SendCommand } from "./args.js";
 import { tlsFlagAdvice } from "./cli-wording.js";
+import { A_LABEL_ADVICE } from "../client/smtputf8-refusal.js";
 import { pathOf, type Client } from "./connect.js";
 
 /** RFC 4954 §6: authentication required (also sent for "Must issue a STARTTLS command first"). */
@@ -74,12 +75,20 @@ export function sizeHint(err: unknown, size: number | undefined, client: Client 
 /**
  * For the library's "SMTPUTF8 not supported by server" (Python's words, which name no
  * address): the envelope addresses that are not ASCII, or the --mail-option that asked for
- * SMTPUTF8, since each needs a server that offers it (RFC 6531). Empty for any other error.
+ * SMTPUTF8, since each needs a server that offers it (RFC 6531). When the library's message
+ * already gives the way out (`: give the domain in A-labels: j@xn--...`, which says that
+ * without SMTPUTF8 the address must change), the hint does not say so again: it names the
+ * addresses as given that the advice is for (the advice shows the first only, "and N more
+ * likewise"). A --mail-option SMTPUTF8 given with them is named too: A-labels alone would not
+ * do then. Empty for any other error.
  */
 export function utf8Hint(err: unknown, cmd: SendCommand): string {
   if (!(err instanceof SMTPNotSupportedError) || !err.message.startsWith("SMTPUTF8 not supported")) return "";
   // eslint-disable-next-line no-control-regex
   const wide = [cmd.from, ...cmd.to].map(pathOf).filter((path, i, all) => /[^\x00-\x7f]/.test(path) && all.indexOf(path) === i);
-  if (wide.length > 0) return ` (${wide.join(", ")} ${wide.length === 1 ? "is" : "are"} not ASCII: only a server that offers SMTPUTF8 takes ${wide.length === 1 ? "it" : "them"})`;
-  return cmd.mailOptions.some((o) => /^SMTPUTF8$/i.test(o)) ? " (--mail-option SMTPUTF8 asks for it)" : "";
+  const asked = cmd.mailOptions.some((o) => /^SMTPUTF8$/i.test(o));
+  if (wide.length === 0) return asked ? " (--mail-option SMTPUTF8 asks for it)" : "";
+  const also = asked ? "; --mail-option SMTPUTF8 asks for it too" : "";
+  if (err.message.includes(A_LABEL_ADVICE)) return ` (for ${wide.join(", ")}${also})`;
+  return ` (${wide.join(", ")} ${wide.length === 1 ? "is" : "are"} not ASCII: only a server that offers SMTPUTF8 takes ${wide.length === 1 ? "it" : "them"}${also})`;
 }

@@ -196,5 +196,7 @@ export function postfixRefusal(target: PostfixTarget, flags: UrlAdviceFlags): In
     if (none !== undefined) give = `the server's host${port === undefined ? "" : " and port"} (such as ${give})`;
   }
   const names = none === undefined ? "" : `, and it names no ${none}`;
+  // smtp:2001:db8::1: Postfix itself takes an IPv6 address only in brackets, as host:port does here
+  if (target.bareIPv6 === true) note = ` (an IPv6 address goes in brackets, in Postfix's form as in host:port: it cannot tell a port from the last group)`;
   return new InvalidArgumentError(`Postfix's form of ${target.lmtp ? "an LMTP destination" : "a destination"}, not host[:port] or a socket path${names}: give ${giveWith(target.lmtp ? "lmtp" : "smtp", give, flags)}${note}`);
 }

@@ -97,9 +97,10 @@ export async function finish(conv: Conversation, pending: Pending, rsetOnFailure
     const closed = closedOnReply(conv, pending.final[i]!);
     if (closed !== undefined) {
       // The only recipient's: SMTPDataError, which says it may have been delivered (see dataRefusal).
-      if (i === 0 && pending.accepted.length === 1) throw dataRefusal(conv, pending.final[i]!, "end of data");
-      // The others' outcome names the reply, as the connection's loss would (see noReply).
-      outcomes.lost(new SMTPResponseException(reply.code, reply.message));
+      if (i === 0 && pending.accepted.length === 1) throw dataRefusal(conv, pending.final[i]!, "end of data", undefined, undefined, pending.accepted[0]);
+      // The others' outcome names the reply, as the connection's loss would (see noReply),
+      // and whose reply it was, in which phase: "354 go ahead" alone said neither.
+      outcomes.lost(new SMTPException(`the connection was closed on "${reply.code} ${reply.message}", ${pending.accepted[i]!}'s reply after the data, which is not a final reply`));
       // The first of several replies: the server had the message, and a later recipient
       // may have it (its reply is never read), as when the connection goes before any.
       if (i === 0) throw mayHaveBeenDelivered(closed, outcomes.delivery().refused);
@@ -250,7 +251,7 @@ export class RecipientOutcomes {
     // recipients got no answer, so whether they have the message is unknown, as when the
     // connection drops (code -1): reporting them refused with the 421 would invite a
     // retry that may deliver twice. The call still resolves, keeping what is known.
-    this.#fill(noReply(new Error(`the server closed the connection after "${reply.code} ${reply.message}" for an earlier recipient`), this.#unsent));
+    this.#fill(noReply(new Error(`the server closed the connection after "${reply.code} ${reply.message}" for an earlier recipient (${addr}'s reply after the data)`), this.#unsent));
     return false;
   }
 
@@ -285,6 +286,17 @@ export class RecipientOutcomes {
   }
 }
 
+/**
+ * Of LMTP's outcome `refused`, the recipients whose entry is still their refusal at RCPT
+ * (`envelope`: the same reply); the others were refused after the data, so that an error
+ * listing them can say which phase each refusal came from. The error path only.
+ */
+export function refusedAtRcpt(envelope: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): Set<string> {
+  const at = new Set<string>();
+  for (const [addr, reply] of envelope) if (refused.get(addr) === reply) at.add(addr);
+  return at;
+}
+
 /** True when a recipient's outcome is unknown: its reply never came (see {@link noReply}). */
 function hasUnknown(refused: ReadonlyMap<string, SMTPReply>): boolean {
   for (const reply of refused.values()) if (reply.code === -1) return true;
@@ -317,7 +329,7 @@ export function complete(conv: Conversation, pending: Pending, rsetOnFailure: bo
   return finish(conv, pending, rsetOnFailure, report).then((delivery) => {
     // LMTP: each recipient has its own reply; SMTP without one: DATA was never sent.
     if (pending.accepted.length === 0 || (delivery.delivered.size === 0 && !hasUnknown(delivery.refused))) {
-      throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data" });
+      throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data", refusedAtRcpt: refusedAtRcpt(pending.refused, delivery.refused) });
     }
     return delivery;
   });

@@ -89,7 +89,9 @@ function postfixWhere(target: PostfixTarget, as: (h: string, p?: number | string
   const missing = postfixMissing(target);
   if (missing === "socket path") return `, which names no socket path: give the socket's absolute path as the host, as ${as(EXAMPLE_SOCKET_PATH)}`;
   if (missing === "host") return `, which names no host: give the server's host name or address${apart}, as ${as(EXAMPLE_HOST, port)}`;
-  if (target.path === undefined) return `: give the host${apart}, ${as(target.host ?? "", port)}`;
+  // smtp:2001:db8::1: Postfix's own form wants brackets, smtplib's the address alone
+  const brackets = target.bareIPv6 === true ? ` (in Postfix's form an IPv6 address goes in brackets, [${target.host ?? ""}]: it cannot tell a port from the last group)` : "";
+  if (target.path === undefined) return `${brackets}: give the host${apart}, ${as(target.host ?? "", port)}`;
   if (target.path.startsWith("/")) return `: give the socket's path as the host, ${as(target.path)}`;
   return `: give the socket's absolute path as the host (Postfix's relative unix: paths are under its queue directory, ${POSTFIX_QUEUE_DIRECTORY} by default)`;
 }

@@ -31,14 +31,15 @@ export function closedOnReply(conv: Conversation, slot: Slot): unknown {
  * nothing: the server broke the protocol after it had the whole message (RFC 5321 §4.3.2,
  * RFC 3030 §2: the end of data takes a 2yz, 4yz or 5yz), and whether it keeps and delivers
  * it cannot be known, as when no reply comes. A caller whose end of data was not all
- * written when it came (its bytes still going) says `"not-delivered"`.
+ * written when it came (its bytes still going) says `"not-delivered"`. `recipient` (LMTP): whose
+ * reply after the data it is, named in the message.
  */
-export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown, delivery?: MessageDelivery): SMTPDataError {
+export function dataRefusal(conv: Conversation, slot: Slot, command: string, cause?: unknown, delivery?: MessageDelivery, recipient?: string): SMTPDataError {
   const reply = slot.reply!;
   const closed = closedOnReply(conv, slot);
   const said = delivery ?? (closed !== undefined && command === "end of data" ? "unknown" : undefined);
   // An undefined cause is no cause (SMTPException leaves it out).
-  return new SMTPDataError(reply.code, reply.message, { command, cause: closed ?? cause, ...(said ? { delivery: said } : {}) });
+  return new SMTPDataError(reply.code, reply.message, { command, cause: closed ?? cause, ...(said ? { delivery: said } : {}), ...(recipient !== undefined ? { recipient } : {}) });
 }
 
 /**

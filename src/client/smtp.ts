@@ -7,7 +7,7 @@
 
 import type * as tls from "node:tls";
 import { SMTP_PORT } from "../constants.js";
-import { heloAfterRefusal, hungUp, serverSaid, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
+import { hungUp, serverSaid, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
 import { addrOnly } from "../protocol/address.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { isPositiveCompletion, type SMTPReply } from "../protocol/reply.js";
@@ -386,7 +386,7 @@ export class SMTP extends SMTPTransactions {
     return reply;
   }
 
-  /** Python's `ehlo_or_helo_if_needed`: LMTP never falls back to HELO (RFC 2033 §4.1). */
+  /** Python's `ehlo_or_helo_if_needed`: LMTP never falls back to HELO (RFC 2033 §4.1); a hang-up after a refused EHLO (read once HELO is written) fails with the refusal, as when seen in time. */
   protected async greet(): Promise<void> {
     const conv = this.requireConnection();
     if (conv.greeted) return;
@@ -394,7 +394,7 @@ export class SMTP extends SMTPTransactions {
     if (isPositiveCompletion(ehlo.code)) return;
     const verb = this.dialect === "lmtp" ? "LHLO" : "EHLO";
     if (ehlo.code === 421 || this.dialect === "lmtp" || conv.channel.closed) throw new SMTPHeloError(ehlo.code, ehlo.message, { command: verb });
-    const helo = await this.doHelo("", true).catch((err: unknown) => { throw heloAfterRefusal(ehlo, verb, err); });
+    const helo = await this.doHelo("", true).catch((err: unknown) => { throw hungUp(err) ? new SMTPHeloError(ehlo.code, ehlo.message, { command: verb, cause: err }) : err; });
     if (!isPositiveCompletion(helo.code)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
   }
 }

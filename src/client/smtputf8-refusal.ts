@@ -9,6 +9,9 @@ import { domainToASCII } from "node:url";
 import { SMTPNotSupportedError } from "../errors.js";
 import { isAscii } from "../protocol/commands.js";
 
+/** The words before the A-label form in {@link smtputf8Refusal}'s advice (the CLI looks for them). */
+export const A_LABEL_ADVICE = ": give the domain in A-labels: ";
+
 /**
  * `SMTPNotSupportedError("SMTPUTF8 not supported by server")` (Python's words, kept as the
  * start), for paths `from` and `to` as sent (`<j@bücher.test>`). Greeted, and when every
@@ -31,7 +34,7 @@ export function smtputf8Refusal(greeted: boolean, from: string, to: readonly str
     else others++;
   }
   const more = others === 0 ? "" : ` (and ${others} more address${others === 1 ? "" : "es"} likewise)`;
-  return new SMTPNotSupportedError(`SMTPUTF8 not supported by server${advice !== "" ? `: give the domain in A-labels: ${advice}${more}` : ""}`);
+  return new SMTPNotSupportedError(`SMTPUTF8 not supported by server${advice !== "" ? `${A_LABEL_ADVICE}${advice}${more}` : ""}`);
 }
 
 /**

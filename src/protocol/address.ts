@@ -11,6 +11,7 @@ import { codePointName } from "../error-text.js";
 import { checkLength, MAX_ADDRESS_LENGTH, parseBudget, parseListElement, type ParseBudget } from "./address-element.js";
 import { splitAddressList } from "./address-list.js";
 import { assertSafe, isAscii } from "./commands.js";
+import { INVISIBLE_IN_PATH, INVISIBLE_WORDS } from "./invisible.js";
 import { normalizeLineEndings } from "./dot-stuff.js";
 
 // atext (RFC 5322 §3.2.3) dot-atom "@" a domain of letter/digit/hyphen labels, bare or in <>.
@@ -21,13 +22,10 @@ const SIMPLE_ADDRESS = new RegExp(`^(?:(${DOT_ATOM_ADDR})|<(${DOT_ATOM_ADDR})>)$
 const SIMPLE_BARE = new RegExp(`^${DOT_ATOM_ADDR}$`);
 const SIMPLE_BRACKETED = new RegExp(`^<${DOT_ATOM_ADDR}>$`);
 /**
- * Characters a path may not hold even where RFC 6532 lets UTF-8 in, beyond controls: white
- * space other than ASCII's (U+00A0 and the Zs, U+FEFF), zero-width space and word joiner,
- * and bidi embeddings, overrides and isolates. Invisible or mistaken for a blank, they make
- * an address that looks like another; IDNA 2008 refuses them in a domain. ZWNJ and ZWJ
- * (U+200C, U+200D), which some scripts need, are not among them.
+ * Characters a path may not hold even where RFC 6532 lets UTF-8 in, beyond controls: see
+ * `INVISIBLE_CLASS` (ZWNJ and ZWJ, which some scripts need, are not among them).
  */
-const PATH_INVISIBLE = /[\u00a0\u1680\u2000-\u200b\u202a-\u202f\u205f\u2060\u2066-\u2069\u3000\ufeff]/;
+const PATH_INVISIBLE = INVISIBLE_IN_PATH;
 /** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR. */
 const LINE_SEPARATOR = /[\u2028\u2029]/;
 // eslint-disable-next-line no-control-regex
@@ -132,7 +130,7 @@ export function quoteaddr(addr: string): string {
   const invisible = PATH_INVISIBLE.exec(spec);
   if (invisible !== null) {
     // Named by code point: quoted() shows a no-break space as a blank, which says nothing.
-    throw new TypeError(`address holds ${codePointName(invisible[0])} (Unicode white space, a zero-width or a bidi control character): ${quoted(addr)}`);
+    throw new TypeError(`address holds ${codePointName(invisible[0])} (${INVISIBLE_WORDS}): ${quoted(addr)}`);
   }
   // A domain literal (no other addr-spec ends in "]", and its text holds no "[") must be an
   // address literal: Python sends `u@[foo]` or `u@[999.1.1.1]`, which no server can route.

@@ -6,6 +6,7 @@
 
 import { describeType, escapeControl } from "../errors.js";
 import { codePointName } from "../error-text.js";
+import { INVISIBLE_CLASS, INVISIBLE_IN_PATH, INVISIBLE_WORDS } from "./invisible.js";
 
 /** One parsed parameter: upper-case keyword and the value as given. */
 export interface ESMTPParam {
@@ -19,10 +20,12 @@ export interface ESMTPParam {
 const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 // esmtp-value = 1*(%d33-60 / %d62-126), widened to UTF-8 by RFC 6531 §3.3. Still refused
 // in UTF-8: C1 controls (U+0085 is a line break to some parsers) and any Unicode
-// whitespace (U+00A0, U+2028, U+3000, ...), which a server may split the option at, and
-// lone surrogates (no UTF-8 form: found here, before MAIL, not when RCPT is encoded).
-// eslint-disable-next-line no-control-regex
-const BAD_VALUE = /[\u0000-\u0020=\u007f-\u009f\s\p{Surrogate}]/u;
+// whitespace (U+00A0, U+2028, U+3000, ...), which a server may split the option at; the
+// zero-width and bidi controls that a path may not hold either (INVISIBLE_CLASS: ORCPT
+// carries an address, held to the address's rule; ZWNJ and ZWJ pass, as there); and lone
+// surrogates (no UTF-8 form: found here, before MAIL, not when RCPT is encoded). One class,
+// so an ASCII value costs one test, as before.
+const BAD_VALUE = new RegExp(`[\\u0000-\\u0020=\\u007f-\\u009f\\s${INVISIBLE_CLASS}\\p{Surrogate}]`, "u");
 
 /**
  * Parses and checks one option such as `"size=1024"` or `"8bitmime"`.
@@ -35,12 +38,22 @@ export function parseParam(option: string): ESMTPParam {
   const keyword = eq === -1 ? option : option.slice(0, eq);
   const value = eq === -1 ? undefined : option.slice(eq + 1);
   if (!KEYWORD.test(keyword) || (value !== undefined && (value === "" || BAD_VALUE.test(value)))) {
-    // A character past ASCII named by code point: quoted, a no-break space shows as a blank.
-    const bad = value === undefined ? null : BAD_VALUE.exec(value);
-    const named = bad !== null && bad[0] > "\u007e" ? ` (it holds ${codePointName(bad[0])})` : "";
-    throw new TypeError(`Invalid ESMTP option ${escapeControl(JSON.stringify(option))}${named}: expected KEYWORD or KEYWORD=value without spaces or control characters`);
+    throw new TypeError(`Invalid ESMTP option ${escapeControl(JSON.stringify(option))}${badCharacterNamed(option)}: expected KEYWORD or KEYWORD=value without spaces or control characters`);
   }
   return { keyword: keyword.toUpperCase(), value };
+}
+
+/**
+ * For the error of a refused option: `" (it holds U+200B: ...)"`, the character past ASCII
+ * that its value was refused for, named by code point (quoted, a no-break space shows as a
+ * blank and U+200B as nothing); `""` when there is none.
+ */
+export function badCharacterNamed(option: string): string {
+  const eq = option.indexOf("=");
+  const bad = eq === -1 ? null : BAD_VALUE.exec(option.slice(eq + 1));
+  if (bad === null || bad[0] <= "\u007e") return "";
+  const what = INVISIBLE_IN_PATH.test(bad[0]) ? `: ${INVISIBLE_WORDS}` : bad[0] === "\u2028" || bad[0] === "\u2029" ? ": a Unicode line separator" : "";
+  return ` (it holds ${codePointName(bad[0])}${what})`;
 }
 
 /** Renders a parameter for the wire: `KEYWORD` or `KEYWORD=value`. */

@@ -52,14 +52,23 @@ export interface PostfixTarget {
   readonly portGiven?: boolean;
   /** True for Postfix's SMTP transport, `smtp:[HOST]` or `relay:[HOST]` (as `relayhost` writes it; or without brackets): no port is the protocol's default. */
   readonly smtp?: boolean;
+  /** True for `smtp:` or `relay:` and an IPv6 address without brackets, which Postfix takes only in brackets (it could not tell a port from the last group): `host` is all of it. */
+  readonly bareIPv6?: boolean;
 }
+
+/**
+ * An IPv6 address written without brackets (two colons at least, hex digits, dots for an
+ * IPv4 tail, a `%zone`): after `smtp:` no host name holds a colon, so this is what such text is.
+ */
+const BARE_IPV6 = /^[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?$/;
 
 /**
  * `value` read as Postfix's form of a destination: `lmtp:` then `unix:PATH`, `inet:HOST[:PORT]`
  * or `HOST[:PORT]` (`[HOST]` in brackets too), or `unix:PATH` and `inet:HOST[:PORT]` alone,
  * and Postfix's SMTP transport, `smtp:[HOST][:PORT]` or `relay:[HOST][:PORT]`, with the host
  * in brackets (a port never starts with "[": no host:port reads so) or without (Postfix's
- * nexthop looked up by MX: no host name holds ":", nor is an IPv6 address spelt so). The
+ * nexthop looked up by MX: no host name holds ":", nor is an IPv6 address spelt so), or
+ * an IPv6 address without brackets (`smtp:2001:db8::1`, which Postfix refuses: `bareIPv6`). The
  * host or path may be empty (`lmtp:inet::24`, `unix:`): the form names none. Undefined for
  * anything else, such as `lmtp:24`, `unix:25` and `smtp:25` (a host named so, with a port),
  * and any value with an "@" (`lmtp:user:password@host`: a user part, which is refused
@@ -67,6 +76,10 @@ export interface PostfixTarget {
  */
 export function parsePostfixTarget(value: string): PostfixTarget | undefined {
   if (value.includes("@")) return undefined;
+  // smtp:2001:db8::1: Postfix needs [2001:db8::1] (Wietse Venema, postfix-users: where the
+  // port is optional, an IPv6 address goes in brackets); taken whole it would be a host name.
+  const bare = /^(?:smtp|relay):(.*)$/i.exec(value);
+  if (bare && BARE_IPV6.test(bare[1]!)) return { lmtp: false, smtp: true, host: bare[1]!, portGiven: false, bareIPv6: true };
   const smtp = /^(?:smtp|relay):(?:\[([^\]]*)\]|([^:[\]/]*))(?::(\d{1,5}|[^:/]*))?$/i.exec(value);
   // smtp:25, relay:2525: a host named so and its port (Python's form)
   if (smtp && !(smtp[2] !== undefined && smtp[3] === undefined && /^\d+$/.test(smtp[2]))) {

@@ -118,6 +118,20 @@ test("send: --mail-option/--rcpt-option take RFC 5321 esmtp-params (a UTF-8 valu
   assert.equal(bad.error?.message, 'error: --rcpt-option "NOTIFY=NEVER\\r\\nDATA": not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces)');
 });
 
+test("send: an ESMTP value with white space, a zero-width or a bidi control past ASCII is a usage error naming it by code point, even with SMTPUTF8", () => {
+  const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--mail-option", "SMTPUTF8"];
+  const words = "Unicode white space, a zero-width or a bidi control character";
+  for (const [flag, value, code] of [["--mail-option", "ENVID=a\u200bb", "U+200B"], ["--rcpt-option", "ORCPT=utf-8;b\u2060@x.org", "U+2060"],
+    ["--mail-option", "ENVID=a\ufeffb", "U+FEFF"], ["--rcpt-option", "NOTIFY=NEVER\u2066", "U+2066"], ["--mail-option", "ENVID=a\u00a0b", "U+00A0"]]) {
+    const bad = parse(...base, flag!, value!);
+    assert.equal(bad.error?.code, "smtplib.usage", value);
+    assert.ok(bad.error.message.endsWith(`: not an ESMTP parameter (KEYWORD or KEYWORD=value, no spaces) (it holds ${code}: ${words})`), bad.error.message);
+  }
+  assert.match(parse(...base, "--mail-option", "ENVID=a\u2028b").error?.message ?? "", /\(it holds U\+2028: a Unicode line separator\)$/);
+  // ZWNJ and ZWJ, which Persian and Indic words need, are taken (as in an address)
+  assert.equal(parse(...base, "--rcpt-option", "ORCPT=utf-8;\u0645\u06cc\u200c\u0631\u0648\u200d@x.org").command?.kind, "send");
+});
+
 test("send: a non-ASCII parameter value without SMTPUTF8 is a usage error naming it; with --mail-option SMTPUTF8 or a non-ASCII address it is taken", () => {
   const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org"];
   const bad = parse(...base, "--mail-option", "ENVID=é");

@@ -158,3 +158,23 @@ test("a Postfix-like value with a user part (lmtp:user:password@host) is refused
   assert.match(said, /not shown: it may hold a password\): a user part/);
   assert.ok(!said.includes("secret"), said);
 });
+
+test("smtp:2001:db8::1, relay:::1 (an IPv6 address without the brackets Postfix needs): refused with the bracket form in the CLI, the address alone in connect(), LMTP and a pool; 2001:db8::1 alone is still a host, as in Python", async () => {
+  // connect() took "smtp:2001:db8::1" whole as a host name (its colons read as IPv6's, so not split), and the CLI said only "not host:port".
+  const brackets = /not Postfix's form "smtp:2001:db8::1" \(in Postfix's form an IPv6 address goes in brackets, \[2001:db8::1\]: it cannot tell a port from the last group\): give the host, SMTP\.connect\("2001:db8::1"\)$/;
+  await assert.rejects(SMTP.connect("smtp:2001:db8::1"), (err: unknown) => err instanceof TypeError && brackets.test(err.message));
+  await assert.rejects(new SMTP().connect("smtp:2001:db8::1"), (err: unknown) => err instanceof TypeError && brackets.test(err.message));
+  await assert.rejects(SMTP.connect("relay:::1", 2525), (err: unknown) => err instanceof TypeError && /\[::1\]: .*: give the host and the port apart, SMTP\.connect\("::1", 2525\)$/.test(err.message));
+  await assert.rejects(LMTP.connect("SMTP:fe80::1%eth0"), (err: unknown) => err instanceof TypeError && /\[fe80::1%eth0\]: .*LMTP\.connect\("fe80::1%eth0"\)$/.test(err.message));
+  assert.throws(() => new SMTPPool({ host: "smtp:2001:db8::1" }), (err: unknown) => err instanceof TypeError && /goes in brackets, \[2001:db8::1\]: .*: give the host, \{ host: "2001:db8::1" \}$/.test(err.message));
+  assert.ok(refused("smtp:2001:db8::1").endsWith(`"smtp:2001:db8::1": Postfix's form of a destination, not host[:port] or a socket path: give [2001:db8::1] (an IPv6 address goes in brackets, in Postfix's form as in host:port: it cannot tell a port from the last group)`), refused("smtp:2001:db8::1"));
+  // followed, it parses; and the forms that worked still do (lmtp: without brackets has Postfix's advice already)
+  parses(["[2001:db8::1]"], "2001:db8::1", 0, false);
+  parses(["2001:db8::1"], "2001:db8::1", 0, false);
+  parses(["smtp:25"], "smtp", 25, false);
+  assert.deepEqual(parsePostfixTarget("smtp:[2001:db8::1]:25"), { lmtp: false, smtp: true, host: "2001:db8::1", portGiven: true, port: 25 });
+  for (const value of ["2001:db8::1", "::1", "smtp:25", "relay:2525"]) assert.equal(parsePostfixTarget(value), undefined, value);
+  // Python's connect("2001:db8::1") leaves an address with more than one colon whole: so does ours
+  const { splitHostPort } = await import("../../src/client/host-port.js");
+  assert.deepEqual(splitHostPort("2001:db8::1", 0, 25), { host: "2001:db8::1", port: 25 });
+});

@@ -78,3 +78,9 @@ test("utf8Hint: only the library's \"SMTPUTF8 not supported\" gets it; another e
   assert.equal(utf8Hint(new SMTPNotSupportedError("STARTTLS extension not supported by server."), wide), "");
   assert.equal(utf8Hint(new SMTPNotSupportedError("8BITMIME not supported by server"), wide), "");
 });
+
+test("utf8Hint: after the library's A-label advice, only the addresses it is for (not that they need SMTPUTF8 again)", () => {
+  const advised = new SMTPNotSupportedError("SMTPUTF8 not supported by server: give the domain in A-labels: j@xn--tda.test");
+  assert.equal(utf8Hint(advised, cmd({ to: ["j@ü.test"] })), " (for <j@ü.test>)");
+  assert.equal(utf8Hint(advised, cmd({ to: ["j@ü.test"], mailOptions: ["smtputf8"] })), " (for <j@ü.test>; --mail-option SMTPUTF8 asks for it too)");
+});

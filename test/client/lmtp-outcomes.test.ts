@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LMTP, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
+import { LMTP, SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected } from "../../src/index.js";
 import { greeting, LHLO, withScript } from "../helpers/client.js";
 
 
@@ -54,7 +54,7 @@ test("LMTP: a 421 among the per-recipient replies closes the connection; it is t
     const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
     assert.deepEqual([...d.delivered.keys()], ["r1@y.test"]);
     assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", 421], ["r3@y.test", -1]]);
-    assert.match(d.refused.get("r3@y.test")!.message, /^No reply for this recipient: the server closed the connection after "421 4\.3\.2 shutting down" for an earlier recipient; whether it got the message is unknown$/);
+    assert.match(d.refused.get("r3@y.test")!.message, /^No reply for this recipient: the server closed the connection after "421 4\.3\.2 shutting down" for an earlier recipient \(r2@y\.test's reply after the data\); whether it got the message is unknown$/);
     await assert.rejects(client.noop(), SMTPServerDisconnected);
   }, {}, LMTP);
 });
@@ -102,5 +102,43 @@ test("LMTP: the first recipient refused after the data, then the connection clos
   await withScript(all, async (client) => {
     await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), (err: unknown) =>
       err instanceof SMTPRecipientsRefused && [...err.recipients.values()].every((r) => r.code >= 500));
+  }, {}, LMTP);
+});
+
+// Each recipient's reply text was shown without its phase: "r1@y.test: 550 ...; r2@y.test:
+// 452 ..." read as two RCPT refusals, though r2 was accepted at RCPT and refused after the data.
+test("LMTP: SMTPRecipientsRefused after the data marks each recipient with the phase its refusal came in (at RCPT, after the data)", async () => {
+  const mixed = `${LHLO}${lockStep([["r1@y.test", "550 5.1.1 no such user"], ["r2@y.test", "250 ok"]])}S: 452 4.2.2 r2 mailbox full\n`;
+  await withScript(mixed, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), (err: unknown) => err instanceof SMTPRecipientsRefused &&
+      err.message === "All recipients were refused: r1@y.test (at RCPT): 550 5.1.1 no such user; r2@y.test (after the data): 452 4.2.2 r2 mailbox full"
+      && err.command === "end of data" && err.recipients.get("r2@y.test")?.code === 452);
+  }, {}, LMTP);
+  // every refusal after the data: each says so (the error's command alone did)
+  const after = `${LHLO}${lockStep([["r1@y.test", "250 ok"]])}S: 452 4.2.2 r1 mailbox full\n`;
+  await withScript(after, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", "r1@y.test", "hi\r\n"), (err: unknown) => err instanceof SMTPRecipientsRefused &&
+      err.message === "All recipients were refused: r1@y.test (after the data): 452 4.2.2 r1 mailbox full");
+  }, {}, LMTP);
+});
+
+test("LMTP: a 1yz/3yz as a later recipient's reply after the data: the unknown outcomes name whose reply it was and its phase", async () => {
+  const script = `${THREE_THEN_R1_DELIVERED}S: 354 go ahead\n`;
+  await withScript(script, async (client) => {
+    const d = await client.deliver("a@x.test", ["r1@y.test", "r2@y.test", "r3@y.test"], "hi\r\n");
+    assert.deepEqual([...d.refused].map(([k, v]) => [k, v.code]), [["r2@y.test", -1], ["r3@y.test", -1]]);
+    for (const reply of d.refused.values()) {
+      assert.equal(reply.message, "No reply for this recipient: the connection was closed on \"354 go ahead\", r2@y.test's reply after the data, which is not a final reply; whether it got the message is unknown");
+    }
+  }, {}, LMTP);
+});
+
+test("LMTP: a 1yz/3yz as the only recipient's reply after the data: the SMTPDataError names that recipient and the phase", async () => {
+  // r1 refused at RCPT, r2 the only one accepted: "354 go ahead" alone did not say it was r2's
+  const script = `${LHLO}${lockStep([["r1@y.test", "550 5.1.1 no such user"], ["r2@y.test", "250 ok"]])}S: 354 go ahead\n`;
+  await withScript(script, async (client) => {
+    await assert.rejects(client.sendmail("a@x.test", ["r1@y.test", "r2@y.test"], "hi\r\n"), (err: unknown) => err instanceof SMTPDataError &&
+      err.message === "354 go ahead (r2@y.test's reply after the data): the message may have been delivered" && err.smtpError === "go ahead"
+      && err.smtpCode === 354 && err.delivery === "unknown" && err.command === "end of data");
   }, {}, LMTP);
 });

@@ -179,6 +179,8 @@ describe("encodeMail / encodeRcpt", () => {
     // Whitespace inside.
     "SIZE= 1", "SIZE =1", "SIZE=1 2", " SIZE=1", "SIZE=1 ", "SIZE=1\t", "\tSIZE", "BODY=8BITMIME DATA",
     "SIZE=1\u00a0", "NOTIFY=a\u2028b", "NOTIFY=a\u2029b", "ENVID=a\u3000b", "ENVID=a\ufeffb", "ENVID=a\u200ab",
+    // Zero-width space and word joiner, bidi embeddings, overrides and isolates (as in a path).
+    "ENVID=a\u200bb", "ENVID=a\u2060b", "ENVID=a\u202ab", "ENVID=a\u202eb", "ORCPT=utf-8;b\u2066@y.test", "ENVID=a\u2069b",
     // Other control characters.
     "ENVID=a\u0001b", "ENVID=a\u007fb", "ENVID=a\u0085b", "ENVID=a\u009fb", "ENVID=\u001b[31m",
     // Not RFC 5321 syntax.
@@ -273,17 +275,22 @@ describe("assertSafe / isAscii", () => {
   });
 
   // The error quoted the line as JSON does: U+200B showed as nothing, U+00A0 as a blank, and
-  // a bidi override reordered what followed it on a terminal.
+  // a bidi override reordered what followed it on a terminal. In a parameter value they are
+  // refused in either encoding (as in a path), before the line is encoded.
   it("an ESMTP parameter (ENVID) with an invisible character: the error names it by code point", () => {
-    throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u200bb"]),
-      /^Non-ASCII command text needs an SMTPUTF8 transaction \(it holds U\+200B, which shows as nothing or as a blank\): "MAIL FROM:<a@b\.test> ENVID=a\u200bb"$/);
-    // a bidi override is named, and escaped in the quoted line
-    throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u202eb"]),
-      /^Non-ASCII command text needs an SMTPUTF8 transaction \(it holds U\+202E, which shows as nothing or as a blank\): "MAIL FROM:<a@b\.test> ENVID=a\\u202eb"$/);
-    throwsTypeError(() => encodeRcpt("<c@d.test>", ["ORCPT=rfc822;c@d.test\u2060"]), /\(it holds U\+2060, /);
-    // white space past ASCII is refused in any value (a server may split at it): named too
-    throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u00a0b"]),
-      /^Invalid ESMTP option "ENVID=a\u00a0b" \(it holds U\+00A0\): expected KEYWORD or KEYWORD=value/);
+    const words = "Unicode white space, a zero-width or a bidi control character";
+    for (const enc of ["ascii", "utf8"] as CommandEncoding[]) {
+      throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u200bb"], enc),
+        new RegExp(`^Invalid ESMTP option "ENVID=a\u200bb" \\(it holds U\\+200B: ${words}\\): expected KEYWORD or KEYWORD=value`));
+      // a bidi override is named, and escaped in the quoted option
+      throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u202eb"], enc),
+        new RegExp(`^Invalid ESMTP option "ENVID=a\\\\u202eb" \\(it holds U\\+202E: ${words}\\)`));
+      throwsTypeError(() => encodeRcpt("<c@d.test>", ["ORCPT=rfc822;c@d.test\u2060"], enc), /\(it holds U\+2060: /);
+      // white space past ASCII is refused in any value (a server may split at it): named too
+      throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u00a0b"], enc),
+        new RegExp(`^Invalid ESMTP option "ENVID=a\u00a0b" \\(it holds U\\+00A0: ${words}\\): expected KEYWORD or KEYWORD=value`));
+      throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u2028b"], enc), /\(it holds U\+2028: a Unicode line separator\)/);
+    }
     // visible text past ASCII: as before
     throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=é"]), /^Non-ASCII command text needs an SMTPUTF8 transaction: "MAIL FROM:<a@b\.test> ENVID=é"$/);
   });
