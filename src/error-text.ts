@@ -35,7 +35,7 @@ export function codePointName(c: string): string {
  * U+1680, the Zs, U+2028, U+2029, U+3000, U+FEFF), the soft hyphen, zero-width characters,
  * bidi marks, embeddings, overrides and isolates, and the invisible operators.
  */
-const INVISIBLE = /[\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]/;
+const INVISIBLE = /[\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]/;
 
 /**
  * For an error quoting `text`: `" (it holds U+200B, ...)"` naming by code point (see

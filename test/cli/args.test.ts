@@ -120,7 +120,7 @@ test("send: --mail-option/--rcpt-option take RFC 5321 esmtp-params (a UTF-8 valu
 
 test("send: an ESMTP value with white space, a zero-width or a bidi control past ASCII is a usage error naming it by code point, even with SMTPUTF8", () => {
   const base = ["send", "--server", "h", "--from", "a@x.org", "--to", "b@x.org", "--mail-option", "SMTPUTF8"];
-  const words = "Unicode white space, a zero-width or a bidi control character";
+  const words = "Unicode white space, a zero-width, invisible or bidi control character";
   for (const [flag, value, code] of [["--mail-option", "ENVID=a\u200bb", "U+200B"], ["--rcpt-option", "ORCPT=utf-8;b\u2060@x.org", "U+2060"],
     ["--mail-option", "ENVID=a\ufeffb", "U+FEFF"], ["--rcpt-option", "NOTIFY=NEVER\u2066", "U+2066"], ["--mail-option", "ENVID=a\u00a0b", "U+00A0"]]) {
     const bad = parse(...base, flag!, value!);

@@ -19,11 +19,11 @@ const MESSAGE = "From: a@x.test\r\nTo: b@y.test\r\nSubject: t\r\n\r\nhi\r\n";
 /** Each refused character, and the code point the error names. */
 const REFUSED: readonly (readonly [string, string])[] = [
   ["\u200b", "U+200B"], ["\u2060", "U+2060"], ["\ufeff", "U+FEFF"], ["\u00a0", "U+00A0"], ["\u3000", "U+3000"],
-  ["\u202e", "U+202E"], ["\u202a", "U+202A"], ["\u2066", "U+2066"], ["\u2069", "U+2069"], ["\u2028", "U+2028"], ["\u2029", "U+2029"],
+  ["\u202e", "U+202E"], ["\u202a", "U+202A"], ["\u2066", "U+2066"], ["\u2069", "U+2069"], ["\u200e", "U+200E"], ["\u200f", "U+200F"], ["\u061c", "U+061C"], ["\u00ad", "U+00AD"], ["\u180e", "U+180E"], ["\u2063", "U+2063"], ["\u206a", "U+206A"], ["\u2028", "U+2028"], ["\u2029", "U+2029"],
 ];
 
 const named = (code: string): RegExp => new RegExp(`^Invalid ESMTP option ".*" \\(it holds ${code.replace("+", "\\+")}: ${
-  code === "U+2028" || code === "U+2029" ? "a Unicode line separator" : "Unicode white space, a zero-width or a bidi control character"}\\)`);
+  code === "U+2028" || code === "U+2029" ? "a Unicode line separator" : "Unicode white space, a zero-width, invisible or bidi control character"}\\)`);
 
 test("an invisible character in an ESMTP value, SMTPUTF8 asked for: a TypeError naming it by code point, nothing sent", async () => {
   await withScript(GREET, async (client) => {

@@ -278,7 +278,7 @@ describe("assertSafe / isAscii", () => {
   // a bidi override reordered what followed it on a terminal. In a parameter value they are
   // refused in either encoding (as in a path), before the line is encoded.
   it("an ESMTP parameter (ENVID) with an invisible character: the error names it by code point", () => {
-    const words = "Unicode white space, a zero-width or a bidi control character";
+    const words = "Unicode white space, a zero-width, invisible or bidi control character";
     for (const enc of ["ascii", "utf8"] as CommandEncoding[]) {
       throwsTypeError(() => encodeMail("<a@b.test>", ["ENVID=a\u200bb"], enc),
         new RegExp(`^Invalid ESMTP option "ENVID=a\u200bb" \\(it holds U\\+200B: ${words}\\): expected KEYWORD or KEYWORD=value`));
