@@ -132,6 +132,10 @@ describe("authMechanisms", () => {
   it("upper-cases, splits on any whitespace and drops repeats", () => {
     assert.deepEqual(authMechanisms(new Map([["auth", " login PLAIN\tcram-md5  PLAIN Login"]])), ["LOGIN", "PLAIN", "CRAM-MD5"]);
   });
+  it("splits at Python's whitespace, as login()'s str.split() does, not JavaScript's \\s", () => {
+    // python3 -c "print(' PLAIN\x1cLOGIN\ufeffX\x85cram-md5\u3000Y '.split())": ['PLAIN', 'LOGIN\ufeffX', 'cram-md5', 'Y']
+    assert.deepEqual(authMechanisms(new Map([["auth", " PLAIN\u001cLOGIN\ufeffX\u0085cram-md5\u3000Y "]])), ["PLAIN", "LOGIN\ufeffX", "CRAM-MD5", "Y"]);
+  });
   it("no auth feature, or an empty one", () => {
     assert.deepEqual(authMechanisms(new Map()), []);
     assert.deepEqual(authMechanisms(new Map([["auth", " "]])), []);
