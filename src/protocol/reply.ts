@@ -157,8 +157,14 @@ export class ReplyParser {
   readonly #maxLine: number;
   readonly #maxBytes: number;
   readonly #maxLines: number;
-  /** The bytes of an unfinished line, one char per byte. */
-  #partial = "";
+  /**
+   * The bytes of an unfinished line, one char per byte, in the pieces they came in: joined
+   * once, when the line's LF comes, so that a line dripped in small chunks is copied once
+   * rather than once per chunk (which was quadratic in the line's length).
+   */
+  readonly #partial: string[] = [];
+  /** The length of {@link #partial}, all its pieces. */
+  #partialBytes = 0;
   #lines: string[] = [];
   /** The code of the first line of the reply in progress (while {@link #lines} is not empty). */
   #firstCode = 0;
@@ -196,7 +202,7 @@ export class ReplyParser {
 
   /** True when a reply has begun (some bytes or lines read) but is not complete. */
   get inProgress(): boolean {
-    return this.#partial !== "" || this.#lines.length > 0;
+    return this.#partialBytes !== 0 || this.#lines.length > 0;
   }
 
   /**
@@ -206,8 +212,15 @@ export class ReplyParser {
   push(chunk: Uint8Array): SMTPReply[] {
     if (this.#failure) throw this.#failure;
     const input = asBuffer(chunk);
-    const text = this.#partial + input.toString("latin1");
-    this.#partial = "";
+    let text = input.toString("latin1");
+    if (this.#partialBytes !== 0) {
+      // An unfinished line grows: no copy of it, and no scan of its bytes again, until its LF.
+      if (text.indexOf("\n") === -1) return this.#grow(text);
+      this.#partial.push(text);
+      text = this.#partial.join("");
+      this.#partial.length = 0;
+      this.#partialBytes = 0;
+    }
     const ascii = !HIGH_BYTE.test(text);
     const replies: SMTPReply[] = [];
     let start = 0;
@@ -227,8 +240,25 @@ export class ReplyParser {
       throw err;
     }
     // A flat copy of the unfinished line: never a view that keeps the whole chunk alive.
-    if (start < text.length) this.#partial = flatCopy(text.slice(start));
+    if (start < text.length) {
+      this.#partial.push(flatCopy(text.slice(start)));
+      this.#partialBytes = text.length - start;
+    }
     return replies;
+  }
+
+  /**
+   * Adds `text`, a chunk without an LF, to the unfinished line, once the caps allow it.
+   * (`text` is the chunk's own string, made for this push: it keeps no buffer alive.)
+   */
+  #grow(text: string): SMTPReply[] {
+    const seen = this.#partialBytes + text.length;
+    this.#checkCaps(seen);
+    if (text !== "") {
+      this.#partial.push(text);
+      this.#partialBytes = seen;
+    }
+    return [];
   }
 
   /**
@@ -344,7 +374,8 @@ export class ReplyParser {
   }
 
   #fail(code: number, message: string): never {
-    this.#partial = "";
+    this.#partial.length = 0;
+    this.#partialBytes = 0;
     this.#lines = [];
     this.#codes = null;
     this.#failure = new SMTPResponseException(code, message);
