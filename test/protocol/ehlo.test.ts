@@ -128,6 +128,16 @@ describe("parseEhlo", () => {
   });
 });
 
+describe("parseEhlo: where Python differs (README: it reads the reply as Latin-1, we as UTF-8)", () => {
+  const wire = (bytes: string): Array<[string, string]> => entries(parseEhlo(new ReplyParser().push(Buffer.from(bytes, "latin1"))[0]!.message));
+  it("a byte past ASCII that is not UTF-8 is U+FFFD, not stripped (Python: SIZE 10)", () => {
+    assert.deepEqual(wire("250-h\r\n250 SIZE \xa010\r\n"), [["size", "\ufffd10"]]);
+  });
+  it("UTF-8 C2 A0 is one no-break space, stripped (Python: two Latin-1 characters, 'Â' kept)", () => {
+    assert.deepEqual(wire("250-h\r\n250 SIZE \xc2\xa010\r\n"), [["size", "10"]]);
+  });
+});
+
 describe("authMechanisms", () => {
   it("upper-cases, splits on any whitespace and drops repeats", () => {
     assert.deepEqual(authMechanisms(new Map([["auth", " login PLAIN\tcram-md5  PLAIN Login"]])), ["LOGIN", "PLAIN", "CRAM-MD5"]);
