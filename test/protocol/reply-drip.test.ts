@@ -6,6 +6,7 @@
 // of a line with 8-bit bytes), so the characters handed to Buffer.from are what it copied.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { ReplyParser } from "../../src/protocol/reply.js";
 
 type From = (...args: unknown[]) => Buffer;
@@ -72,4 +73,39 @@ test("a dripped line over the cap fails at the same byte as when whole, and noth
   assert.equal(failedAt, 99);
   assert.equal(parser.inProgress, false);
   assert.throws(() => parser.push(Buffer.from("250 ok\r\n")), /Line too long/);
+});
+
+/** The replies and the error (code and message) of `chunks` fed in order. */
+function outcome(chunks: Uint8Array[], limits: ConstructorParameters<typeof ReplyParser>[0]): unknown[] {
+  const parser = new ReplyParser(limits);
+  const out: unknown[] = [];
+  try {
+    for (const chunk of chunks) out.push(...parser.push(chunk));
+  } catch (err) {
+    out.push(["error", (err as { smtpCode?: number }).smtpCode, (err as Error).message]);
+    return out;
+  }
+  const failure = parser.failure;
+  out.push(failure === null ? ["inProgress", parser.inProgress] : ["error", failure.smtpCode, failure.message]);
+  return out;
+}
+
+test("property: cut into many pieces (empty ones too), any bytes parse as when whole, caps and errors included", () => {
+  const piece = fc.oneof(
+    fc.constantFrom("250-", "250 ", "220 ", "550 5.7.8 ", "\r\n", "\n", "\r", "ok", "x".repeat(15), "\u00e9", "\u0000", "25", " "),
+    fc.string({ maxLength: 6 }),
+  );
+  const limits = fc.constantFrom({}, { maxLineLength: 16, maxReplyBytes: 40, maxReplyLines: 3 }, { maxLineLength: 8 }, { maxReplyBytes: 12 });
+  fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 12 }), limits, (parts, cutAt, caps) => {
+    const wire = Buffer.from(parts.join(""), "utf8");
+    const cuts = [...new Set(cutAt.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+    const chunks: Uint8Array[] = [];
+    let from = 0;
+    for (const cut of [...cuts, wire.length]) {
+      chunks.push(wire.subarray(from, cut));
+      if (cut === from) chunks.push(new Uint8Array(0));
+      from = cut;
+    }
+    assert.deepEqual(outcome(chunks, caps), outcome([wire], caps));
+  }), { numRuns: 500 });
 });
