@@ -6,7 +6,7 @@
  * @module
  */
 import { SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
-import { makeReply, type SMTPReply } from "./reply.js";
+import { makeReply, quoteLineBytes, type SMTPReply } from "./reply.js";
 
 const MASK = "****";
 
@@ -71,13 +71,23 @@ function hideQuoted(text: string, secrets: Secrets): string {
   return hidden;
 }
 
-/** `text` with `secret` masked, and a start of it where it ends a quoted excerpt (see {@link hideQuoted}). */
+/**
+ * `text` with `secret` masked, and a start of it where it ends a quoted excerpt (see
+ * {@link hideQuoted}); in both of the forms an error shows it in: as it is (a reply's
+ * text), and as a malformed line is quoted (its UTF-8 bytes JSON-escaped, each past ASCII a
+ * "?": see `quoteLineBytes`), which differs for a secret with a `"`, a backslash, a control
+ * character or any character past ASCII.
+ */
 function hideQuotedOne(text: string, secret: string): string {
-  const hidden = hideOne(text, secret);
+  const quoted = quoteLineBytes(Buffer.from(secret, "utf8").toString("latin1")).slice(1, -1);
+  let hidden = hideOne(text, secret);
+  if (quoted !== secret) hidden = hideOne(hidden, quoted);
   if (!hidden.endsWith("\"")) return hidden;
   const body = hidden.slice(0, -1);
-  for (let k = Math.min(secret.length - 1, body.length); k >= 4; k--) {
-    if (body.endsWith(secret.slice(0, k))) return `${body.slice(0, -k)}${MASK}"`;
+  for (const form of quoted === secret ? [secret] : [secret, quoted]) {
+    for (let k = Math.min(form.length - 1, body.length); k >= 4; k--) {
+      if (body.endsWith(form.slice(0, k))) return `${body.slice(0, -k)}${MASK}"`;
+    }
   }
   return hidden;
 }

@@ -44,9 +44,16 @@ function pyStrip(text: string): string {
   return text.slice(a, b);
 }
 
-/** Splits an `auth` feature value into mechanism names, upper-cased, without repeats. */
+/** Runs of Python's whitespace ({@link PY_SPACE}), which `str.split()` with no arguments splits at. */
+const PY_SPACE_RUN = new RegExp(`${PY_SPACE.source}+`);
+
+/**
+ * Splits an `auth` feature value into mechanism names, upper-cased, without repeats: at
+ * Python's whitespace, as `SMTP.login()`'s `split()` does (JavaScript's `\s` differs: it
+ * splits at U+FEFF and not at U+001C-U+001F or U+0085).
+ */
 export function splitMechanisms(value: string): string[] {
-  return [...new Set(value.split(/\s+/).filter(Boolean).map((s) => s.toUpperCase()))];
+  return [...new Set(value.split(PY_SPACE_RUN).filter(Boolean).map((s) => s.toUpperCase()))];
 }
 
 /** Lists the mechanism names of an `auth` feature value, upper-cased, without repeats. */

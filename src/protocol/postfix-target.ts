@@ -84,7 +84,8 @@ export function parsePostfixTarget(value: string): PostfixTarget | undefined {
   // smtp:25, relay:2525: a host named so and its port (Python's form)
   if (smtp && !(smtp[2] !== undefined && smtp[3] === undefined && /^\d+$/.test(smtp[2]))) {
     const port = smtp[3];
-    return { lmtp: false, smtp: true, host: smtp[1] ?? smtp[2]!, portGiven: port !== undefined, ...(port !== undefined && /^\d{1,5}$/.test(port) ? { port: Number(port) } : {}) };
+    const number = port === undefined ? undefined : portNumber(port);
+    return { lmtp: false, smtp: true, host: smtp[1] ?? smtp[2]!, portGiven: port !== undefined, ...(number === undefined ? {} : { port: number }) };
   }
   const lmtp = /^lmtp:/i.test(value);
   const rest = lmtp ? value.slice(5) : value;
@@ -96,6 +97,17 @@ export function parsePostfixTarget(value: string): PostfixTarget | undefined {
   const bracketed = /^\[([^\]]*)\](?::([^:]*))?$/.exec(after);
   const colons = after.split(":").length - 1;
   const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : colons === 1 ? after.split(":") as [string, string] : [after, undefined];
-  const number = port === undefined ? undefined : port.toLowerCase() === "lmtp" ? POSTFIX_LMTP_PORT : /^\d{1,5}$/.test(port) ? Number(port) : undefined;
+  const number = port === undefined ? undefined : port.toLowerCase() === "lmtp" ? POSTFIX_LMTP_PORT : portNumber(port);
   return { lmtp, host, portGiven: port !== undefined, ...(number === undefined ? {} : { port: number }) };
+}
+
+/**
+ * The TCP port `text` writes in decimal, 1 to 65535 (RFC 793 §3.1: 16 bits; 0 names no
+ * service), else `undefined`: advice must never name a port that `connect()` or the CLI
+ * would then refuse (`lmtp:host:99999` is a port given but not known, as a service name is).
+ */
+function portNumber(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= 65535 ? n : undefined;
 }

@@ -103,16 +103,31 @@ function isStripped(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 }
 
-/** Strips Python's `strip(b' \t\r\n')` set from both ends (most text has none: no copy). */
+/**
+ * Strips Python's `strip(b' \t\r\n')` set from both ends (most text has none: no copy).
+ * A scan of the stripped characters only: a regular expression for the end (`[ \t]+$`) is
+ * tried at every blank of the text and backtracks through the run it starts, quadratic in
+ * a run of blanks inside the text (a 64 KiB reply of such lines took a second).
+ */
 function stripText(text: string): string {
-  if (text === "" || (!isStripped(text.charCodeAt(0)) && !isStripped(text.charCodeAt(text.length - 1)))) return text;
-  return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+  let a = 0;
+  let b = text.length;
+  while (a < b && isStripped(text.charCodeAt(a))) a++;
+  while (b > a && isStripped(text.charCodeAt(b - 1))) b--;
+  return a === 0 && b === text.length ? text : text.slice(a, b);
 }
 
 /** Shows a hostile line (one char per byte) safely in an error message. */
 function preview(line: string): string {
-  const shown = line.slice(0, 60);
-  return JSON.stringify(shown.replace(/[\r\n]+$/, "")).replace(/[\u0080-\uffff]/g, "?");
+  return quoteLineBytes(line.slice(0, 60).replace(/[\r\n]+$/, ""));
+}
+
+/**
+ * How the parser's error for a malformed line quotes its bytes (`text`, one char per byte):
+ * JSON-quoted, each byte past ASCII as "?". auth-echo.ts masks a credential in this form.
+ */
+export function quoteLineBytes(text: string): string {
+  return JSON.stringify(text).replace(/[\u0080-\uffff]/g, "?");
 }
 
 /** A byte past 7-bit ASCII, in text read one char per byte. */
@@ -157,8 +172,14 @@ export class ReplyParser {
   readonly #maxLine: number;
   readonly #maxBytes: number;
   readonly #maxLines: number;
-  /** The bytes of an unfinished line, one char per byte. */
-  #partial = "";
+  /**
+   * The bytes of an unfinished line, one char per byte, in the pieces they came in: joined
+   * once, when the line's LF comes, so that a line dripped in small chunks is copied once
+   * rather than once per chunk (which was quadratic in the line's length).
+   */
+  readonly #partial: string[] = [];
+  /** The length of {@link #partial}, all its pieces. */
+  #partialBytes = 0;
   #lines: string[] = [];
   /** The code of the first line of the reply in progress (while {@link #lines} is not empty). */
   #firstCode = 0;
@@ -196,7 +217,7 @@ export class ReplyParser {
 
   /** True when a reply has begun (some bytes or lines read) but is not complete. */
   get inProgress(): boolean {
-    return this.#partial !== "" || this.#lines.length > 0;
+    return this.#partialBytes !== 0 || this.#lines.length > 0;
   }
 
   /**
@@ -206,8 +227,15 @@ export class ReplyParser {
   push(chunk: Uint8Array): SMTPReply[] {
     if (this.#failure) throw this.#failure;
     const input = asBuffer(chunk);
-    const text = this.#partial + input.toString("latin1");
-    this.#partial = "";
+    let text = input.toString("latin1");
+    if (this.#partialBytes !== 0) {
+      // An unfinished line grows: no copy of it, and no scan of its bytes again, until its LF.
+      if (text.indexOf("\n") === -1) return this.#grow(text);
+      this.#partial.push(text);
+      text = this.#partial.join("");
+      this.#partial.length = 0;
+      this.#partialBytes = 0;
+    }
     const ascii = !HIGH_BYTE.test(text);
     const replies: SMTPReply[] = [];
     let start = 0;
@@ -227,8 +255,25 @@ export class ReplyParser {
       throw err;
     }
     // A flat copy of the unfinished line: never a view that keeps the whole chunk alive.
-    if (start < text.length) this.#partial = flatCopy(text.slice(start));
+    if (start < text.length) {
+      this.#partial.push(flatCopy(text.slice(start)));
+      this.#partialBytes = text.length - start;
+    }
     return replies;
+  }
+
+  /**
+   * Adds `text`, a chunk without an LF, to the unfinished line, once the caps allow it.
+   * (`text` is the chunk's own string, made for this push: it keeps no buffer alive.)
+   */
+  #grow(text: string): SMTPReply[] {
+    const seen = this.#partialBytes + text.length;
+    this.#checkCaps(seen);
+    if (text !== "") {
+      this.#partial.push(text);
+      this.#partialBytes = seen;
+    }
+    return [];
   }
 
   /**
@@ -344,7 +389,8 @@ export class ReplyParser {
   }
 
   #fail(code: number, message: string): never {
-    this.#partial = "";
+    this.#partial.length = 0;
+    this.#partialBytes = 0;
     this.#lines = [];
     this.#codes = null;
     this.#failure = new SMTPResponseException(code, message);

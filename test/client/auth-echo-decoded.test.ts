@@ -112,3 +112,29 @@ test("login() refused, then a 421 that comes later echoing the credentials: mask
     await server.close();
   }
 });
+
+test("login() answered by a malformed line that echoes the decoded password (8-bit): the error quotes it masked (regression: 'Hunter2-P??sswort-XYZ')", async () => {
+  const server = await lineServer((sock, line) => {
+    if (/^EHLO/i.test(line)) sock.write("250-mx.test\r\n250 AUTH PLAIN\r\n");
+    else if (/^AUTH/i.test(line)) sock.write(`bad credentials ${decode(line.split(" ")[2] ?? "").split("\0").join(" ")}\r\n`);
+    else sock.write("250 ok\r\n");
+  });
+  const lines: string[] = [];
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test", timeout: 5000, debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  let error: unknown;
+  try {
+    await client.login(USER, PASSWORD);
+  } catch (err) {
+    error = err;
+  } finally {
+    client.close();
+    await server.close();
+  }
+  assert.ok(error instanceof Error, String(error));
+  assert.match(error.message, /Malformed reply line/);
+  for (const [where, text] of [["transcript", lines.join("\n")], ["message", error.message], ["stack", String(error.stack)], ["inspect", util.inspect(error, { depth: 10, showHidden: true })]]) {
+    // the password as the parser quotes a line: each byte past ASCII a "?"
+    assert.ok(!text.includes("sswort-XYZ"), `${where} shows the password:\n${text}`);
+  }
+  assert.ok(error.message.includes(`${USER} ****`), error.message);
+});

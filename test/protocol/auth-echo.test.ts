@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ExchangeSecrets, hideInError, hideInReply, hideSecret, initialResponse, secretOf, sentSecret } from "../../src/protocol/auth-echo.js";
 import { SMTPResponseException, SMTPServerDisconnected, SMTPTimeoutError } from "../../src/errors.js";
-import { makeReply } from "../../src/protocol/reply.js";
+import { makeReply, ReplyParser } from "../../src/protocol/reply.js";
 
 describe("sentSecret: the credential of a line logged as `...****`", () => {
   it("is what the line has where its log shows ****, from 4 characters", () => {
@@ -89,6 +89,31 @@ describe("hideInError: a quoted echo cut short", () => {
   it("returns an error of another class as it is (none quotes a server's line)", () => {
     const timeout = new SMTPTimeoutError('Timed out after 5 ms waiting for the reply to "AUTH PLAIN abcdefg"', "command", 5);
     assert.equal(hideInError(timeout, "abcdefgh"), timeout);
+  });
+});
+
+describe("hideInError: a secret echoed in a malformed line, in the form the parser quotes it", () => {
+  /** The parser's error for `line` (UTF-8) with `secret` masked. */
+  const echoed = (line: string, secret: string): string => {
+    try {
+      new ReplyParser().push(Buffer.from(`${line}\r\n`, "utf8"));
+    } catch (err) {
+      return (hideInError(err, secret) as Error).message;
+    }
+    assert.fail(`${line} parsed`);
+  };
+
+  it("a secret with characters past ASCII, a quote, a backslash or a control character is masked (regression: shown)", () => {
+    for (const secret of ["p\u00e4ssw\u00f6rd123", "ab\"cd1234", "ab\\cd1234", "ab\u0001cd1234", "\u{1f511}key-1234", "\u00e9\u00e9"]) {
+      const message = echoed(`bad ${secret} here`, secret);
+      assert.match(message, /^-1 Malformed reply line "bad \*\*\*\* here"$/, `${JSON.stringify(secret)}: ${message}`);
+    }
+  });
+
+  it("and where the quote cuts it short (the parser quotes 60 bytes of a line)", () => {
+    const secret = "s\u00e9cr\u00e8t-\u00fc-0123456789";
+    const message = echoed(`${"x".repeat(50)}${secret}`, secret);
+    assert.equal(message, `-1 Malformed reply line "${"x".repeat(50)}****"`);
   });
 });
 

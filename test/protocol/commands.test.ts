@@ -245,6 +245,24 @@ describe("params", () => {
     assert.deepEqual(normalizeParams(["SIZE=1", "SIZE-X=1"]), ["SIZE=1", "SIZE-X=1"]);
   });
 
+  it("property: on ASCII text, parseParam accepts exactly RFC 5321 esmtp-param, and formatParam gives it back with the keyword upper-cased", () => {
+    // esmtp-keyword ["=" esmtp-value]; esmtp-value = 1*(%d33-60 / %d62-126)
+    const rfc = /^[A-Za-z0-9][A-Za-z0-9-]*(=[\x21-\x3c\x3e-\x7e]+)?$/;
+    const char = fc.oneof(fc.constantFrom("=", "-", "a", "Z", "0", "~", "<", ">"), fc.integer({ min: 0, max: 127 }).map((n) => String.fromCharCode(n)));
+    fc.assert(fc.property(fc.array(char, { maxLength: 10 }).map((a) => a.join("")), (option) => {
+      let param: ReturnType<typeof parseParam> | undefined;
+      try {
+        param = parseParam(option);
+      } catch (err) {
+        assert.ok(err instanceof TypeError);
+      }
+      assert.equal(param !== undefined, rfc.test(option), JSON.stringify(option));
+      if (param === undefined) return;
+      const eq = option.indexOf("=");
+      assert.equal(formatParam(param), eq === -1 ? option.toUpperCase() : `${option.slice(0, eq).toUpperCase()}${option.slice(eq)}`);
+    }), { numRuns: 2000 });
+  });
+
   it("hasParam matches keywords case-insensitively", () => {
     assert.equal(hasParam(["smtputf8"], "SMTPUTF8"), true);
     assert.equal(hasParam(["SIZE=1"], "size"), true);

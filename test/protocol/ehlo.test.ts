@@ -128,9 +128,23 @@ describe("parseEhlo", () => {
   });
 });
 
+describe("parseEhlo: where Python differs (README: it reads the reply as Latin-1, we as UTF-8)", () => {
+  const wire = (bytes: string): Array<[string, string]> => entries(parseEhlo(new ReplyParser().push(Buffer.from(bytes, "latin1"))[0]!.message));
+  it("a byte past ASCII that is not UTF-8 is U+FFFD, not stripped (Python: SIZE 10)", () => {
+    assert.deepEqual(wire("250-h\r\n250 SIZE \xa010\r\n"), [["size", "\ufffd10"]]);
+  });
+  it("UTF-8 C2 A0 is one no-break space, stripped (Python: two Latin-1 characters, 'Â' kept)", () => {
+    assert.deepEqual(wire("250-h\r\n250 SIZE \xc2\xa010\r\n"), [["size", "10"]]);
+  });
+});
+
 describe("authMechanisms", () => {
   it("upper-cases, splits on any whitespace and drops repeats", () => {
     assert.deepEqual(authMechanisms(new Map([["auth", " login PLAIN\tcram-md5  PLAIN Login"]])), ["LOGIN", "PLAIN", "CRAM-MD5"]);
+  });
+  it("splits at Python's whitespace, as login()'s str.split() does, not JavaScript's \\s", () => {
+    // python3 -c "print(' PLAIN\x1cLOGIN\ufeffX\x85cram-md5\u3000Y '.split())": ['PLAIN', 'LOGIN\ufeffX', 'cram-md5', 'Y']
+    assert.deepEqual(authMechanisms(new Map([["auth", " PLAIN\u001cLOGIN\ufeffX\u0085cram-md5\u3000Y "]])), ["PLAIN", "LOGIN\ufeffX", "CRAM-MD5", "Y"]);
   });
   it("no auth feature, or an empty one", () => {
     assert.deepEqual(authMechanisms(new Map()), []);
