@@ -21,7 +21,7 @@ export const ExitCode = Object.freeze({
   AUTH: 6,
   /** The input message could not be read. */
   NO_INPUT: 7,
-  /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (with --lmtp: for any recipient) (128 + 2). */
+  /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (with --lmtp: for any recipient) (128 + 2); probe: interrupted. */
   INTERRUPTED: 130,
   /**
    * serve: its output was closed (`serve | head`: EPIPE). 128 + 13 (SIGPIPE): the status a
@@ -62,7 +62,8 @@ export const PROBE_EXIT_CODE_HELP = `Exit codes:
   2  usage error (also a --ca-file that cannot be used)
   5  connection, TLS or timeout failure, a reply that is not SMTP, the
      server refusing the greeting command or STARTTLS, or not offering
-     STARTTLS with --require-tls`;
+     STARTTLS with --require-tls
+  130  interrupted (Ctrl-C or SIGTERM)`;
 
 /** The table printed at the end of `smtplib serve --help`. */
 export const SERVE_EXIT_CODE_HELP = `Exit codes:
