@@ -83,3 +83,13 @@ export function utf8Hint(err: unknown, cmd: SendCommand): string {
   if (wide.length > 0) return ` (${wide.join(", ")} ${wide.length === 1 ? "is" : "are"} not ASCII: only a server that offers SMTPUTF8 takes ${wide.length === 1 ? "it" : "them"})`;
   return cmd.mailOptions.some((o) => /^SMTPUTF8$/i.test(o)) ? " (--mail-option SMTPUTF8 asks for it)" : "";
 }
+
+/**
+ * The `--user` a refused login names: `user NAME`, or, for a value with a ":" (`alice:secret`,
+ * as curl's `-u` takes user and password), not the value: it may hold the password, which
+ * would then stay in a terminal or a CI log.
+ */
+export function shownUser(user: string): string {
+  if (!user.includes(":")) return `user ${user}`;
+  return "the user given with --user (not shown: it has a \":\", as user:password has; the password goes in the variable --password-env names)";
+}

@@ -13,7 +13,7 @@ import { startCounter, startProgress, startScanNote, startWaitNote, type Progres
 import { errorCode } from "../errors.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
 import { stallText } from "./stalled-input.js";
-import { loginHint, sizeHint, utf8Hint } from "./refusal-hints.js";
+import { loginHint, shownUser, sizeHint, utf8Hint } from "./refusal-hints.js";
 import { EightBitError, serverBounds } from "./eight-bit.js";
 
 /** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
@@ -215,7 +215,7 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
   // 535 (RFC 4954 §6: credentials invalid): which user and which variable were tried, for a typo in either
   const refusedLogin = empty === "" && phase === "auth" && e instanceof SMTPAuthenticationError && e.smtpCode === 535
-    ? ` (the server refused user ${cmd.user ?? ""} with the password from ${cmd.passwordEnv ?? ""}: check --user and --password-env)`
+    ? ` (the server refused ${shownUser(cmd.user ?? "")} with the password from ${cmd.passwordEnv ?? ""}${cmd.user?.includes(":") === true ? "" : ": check --user and --password-env"})`
     : "";
   const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}${utf8Hint(e, cmd)}`;
   err(`smtplib: ${describeTargetError(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
