@@ -13,7 +13,7 @@ export const ExitCode = Object.freeze({
   USAGE: 2,
   /** send: the message was accepted for some recipients and refused for others (or, with --lmtp, interrupted before the others' replies: not confirmed). */
   PARTIAL: 3,
-  /** send: the server refused the message (sender, every recipient, or the data), lacks an extension it needs (SMTPUTF8), or limits its size (SIZE) below what was read of it. */
+  /** send: the server refused the message (sender, every recipient, or the data), lacks an extension it needs (SMTPUTF8, 8BITMIME), or limits its size (SIZE) below what was read of it. */
   REFUSED: 4,
   /** Could not connect, TLS failed, was refused or was required but not offered, timeout, disconnect (a 421 included, or a 2yz before the server had all of the message, or other than 250 to its end); serve: cannot listen. */
   UNAVAILABLE: 5,
@@ -21,7 +21,7 @@ export const ExitCode = Object.freeze({
   AUTH: 6,
   /** The input message could not be read. */
   NO_INPUT: 7,
-  /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (with --lmtp: for any recipient) (128 + 2). */
+  /** send: interrupted by Ctrl-C (SIGINT) or SIGTERM before the server confirmed the message (with --lmtp: for any recipient) (128 + 2); probe: interrupted. */
   INTERRUPTED: 130,
   /**
    * serve: its output was closed (`serve | head`: EPIPE). 128 + 13 (SIGPIPE): the status a
@@ -43,8 +43,9 @@ export const EXIT_CODE_HELP = `Exit codes:
      interrupted, or the connection closed, after some recipients' replies:
      the others, printed as "not confirmed", may or may not have it
   4  refused by the server (sender, all recipients, or the data), the
-     server lacks an extension the message needs (SMTPUTF8), or the message
-     is over the server's SIZE limit (sending stopped)
+     server lacks an extension the message needs (SMTPUTF8; 8BITMIME for
+     8-bit bytes), or the message is over the server's SIZE limit (sending
+     stopped)
   5  connection, TLS or timeout failure (also a 421: the server closing the
      connection; a 2yz before the server had all of the message, or one
      other than 250 to its end, which may have been delivered; or STARTTLS
@@ -61,7 +62,8 @@ export const PROBE_EXIT_CODE_HELP = `Exit codes:
   2  usage error (also a --ca-file that cannot be used)
   5  connection, TLS or timeout failure, a reply that is not SMTP, the
      server refusing the greeting command or STARTTLS, or not offering
-     STARTTLS with --require-tls`;
+     STARTTLS with --require-tls
+  130  interrupted (Ctrl-C or SIGTERM)`;
 
 /** The table printed at the end of `smtplib serve --help`. */
 export const SERVE_EXIT_CODE_HELP = `Exit codes:

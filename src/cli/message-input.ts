@@ -10,6 +10,7 @@ import type { Readable } from "node:stream";
 import { isatty } from "node:tty";
 import { promisify } from "node:util";
 import { escapeControl } from "../errors.js";
+import { EightBitError, firstEightBit, type EightBitScan } from "./eight-bit.js";
 import { asBuffer } from "../protocol/bytes.js";
 import { LF, LineEndingFixer, NormalizedLength } from "../protocol/dot-stuff.js";
 import { paramValue } from "../protocol/params.js";
@@ -68,6 +69,8 @@ interface ReadState {
    * first chunk comes: the server's SIZE is known only once it has been greeted.
    */
   limit?: () => number | undefined;
+  /** True when 8-bit bytes may not go (the server lacks 8BITMIME): asked as {@link limit}, and {@link EightBitError} at the first. */
+  sevenBitOnly?: () => boolean;
   /** Called when it ends. */
   onEnd?: () => void;
   /** The bytes yielded, as bytes read (line ends made CRLF add some). */
@@ -103,6 +106,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
   const fixer = lines ? new LineEndingFixer() : undefined;
   let lastByte = -1;
   let limit: number | undefined;
+  let sevenBit = false;
   let held: { readonly scan: BlindFieldScan; readonly chunks: Uint8Array[] } | undefined = state.onBlindField === undefined ? undefined : { scan: new BlindFieldScan(), chunks: [] };
   state.holding = held !== undefined;
   // the chunks held, once the scan is over (the field named first, when it found one)
@@ -141,7 +145,12 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
       }
       const chunk = fixer === undefined ? next.value : withCrlf(fixer, next.value);
       if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
-      if (state.bytes === 0) limit = state.limit?.();
+      if (state.bytes === 0) {
+        limit = state.limit?.();
+        sevenBit = state.sevenBitOnly?.() === true;
+      }
+      const eightBit = sevenBit ? firstEightBit(next.value) : -1;
+      if (eightBit !== -1) throw new EightBitError(state.bytes + eightBit, true);
       state.bytes += next.value.length;
       yielding(chunk.length, next.value.length);
       if (held === undefined) {
@@ -153,7 +162,7 @@ async function* readOrFail(body: AsyncIterable<Uint8Array>, state: ReadState, li
     }
   } catch (e) {
     state.waiting = false;
-    if (e instanceof MessageTooLargeError) throw e;
+    if (e instanceof MessageTooLargeError || e instanceof EightBitError) throw e;
     throw new MessageReadError(`cannot read the message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     await chunks.return?.();
@@ -194,6 +203,8 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
    * SIZE; undefined: no bound), asked when the first chunk has been read.
    */
   limit(bytes: () => number | undefined): void;
+  /** `only()` true (asked when the first chunk has been read): its first 8-bit byte fails it with {@link EightBitError}. */
+  sevenBitOnly(only: () => boolean): void;
 }
 
 /**
@@ -215,6 +226,7 @@ function streamedMessage(stream: Readable, lines: boolean, warn: ((text: string)
     ended: () => state.ended,
     onEnd: (listener) => { state.onEnd = listener; },
     limit: (bytes) => { state.limit = bytes; },
+    sevenBitOnly: (only) => { state.sevenBitOnly = only; },
   };
 }
 
@@ -250,7 +262,8 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
     await new Promise<void>((resolve, reject) => stream.once("open", () => resolve()).once("error", reject));
     const body = streamedMessage(stream, lines, warn, sized ? info.size : undefined);
     if (!sized) return { body };
-    return sizeResult(body, fileSize(file, 0, info.size, lines, () => scan?.(`reading ${escapeControl(file)} for its size as sent`, info.size), defer), defer);
+    const found: EightBitScan = { done: false };
+    return sizeResult(body, fileSize(file, 0, info.size, lines, () => scan?.(`reading ${escapeControl(file)} for its size as sent`, info.size), found, defer), found, defer);
   }
   // fstat again only when the first look failed, for its error
   const stdin = stdinStats ?? fstatSync(0);
@@ -261,7 +274,8 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   const left = stdin.isFile() && stdin.size > 0 ? sizeFromPosition(stdin.size, stdinPosition()) : undefined;
   const body = streamedMessage(process.stdin, lines, warn, left);
   if (left === undefined) return { body };
-  return sizeResult(body, sizeOf(0, stdin.size - left, left, lines, () => scan?.("reading stdin for its size as sent", left), defer), defer);
+  const found: EightBitScan = { done: false };
+  return sizeResult(body, sizeOf(0, stdin.size - left, left, lines, () => scan?.("reading stdin for its size as sent", left), found, defer), found, defer);
 }
 
 /** What {@link openMessage} opened: the body, and its size as sent when known (or being counted). */
@@ -272,25 +286,27 @@ export interface OpenedMessage {
   readonly size?: number;
   /** The size as sent, being counted (openMessage's `defer`): rejects as the pass fails or is stopped. */
   readonly sizing?: Promise<number>;
+  /** What the pass over a file found of 8-bit bytes, once its size is known (done: false when it did not read it all). */
+  readonly scan?: EightBitScan;
 }
 
 /** `counting` awaited (no `defer`) as `size`, or handed on as `sizing`. */
-async function sizeResult(body: StreamedMessage, counting: Promise<number>, defer: AbortSignal | undefined): Promise<OpenedMessage> {
-  if (defer === undefined) return { body, size: await counting };
+async function sizeResult(body: StreamedMessage, counting: Promise<number>, scan: EightBitScan, defer: AbortSignal | undefined): Promise<OpenedMessage> {
+  if (defer === undefined) return { body, size: await counting, scan };
   // awaited later, or never (the connection failed first): not an unhandled rejection meanwhile
   counting.catch(() => undefined);
-  return { body, sizing: counting };
+  return { body, sizing: counting, scan };
 }
 
 /**
  * The size of `length` bytes of the regular file `file` as they are sent (see {@link sizeOf}),
  * declared as SIZE= and shown as the progress bar's total.
  */
-async function fileSize(file: string, start: number, length: number, lines: boolean, display: () => Progress | undefined, stop?: AbortSignal): Promise<number> {
+async function fileSize(file: string, start: number, length: number, lines: boolean, display: () => Progress | undefined, found: EightBitScan, stop?: AbortSignal): Promise<number> {
   if (!lines || length === 0) return length;
   const fd = await openFd(file, constants.O_RDONLY);
   try {
-    return await sizeOf(fd, start, length, lines, display, stop);
+    return await sizeOf(fd, start, length, lines, display, found, stop);
   } finally {
     await closeFd(fd);
   }
@@ -305,9 +321,10 @@ async function fileSize(file: string, start: number, length: number, lines: bool
  * never held), read at positions (stdin's position is left where it is). It takes seconds
  * for gigabytes (about 0.5 s a GB from the page cache, a disk's speed otherwise, more for
  * short lines): `display` (called once the pass begins) shows it. `stop` ends it between
- * pieces (rejecting with its reason), and erases the display at once.
+ * pieces (rejecting with its reason), and erases the display at once. `found` is given the
+ * offset of its first 8-bit byte (see ./eight-bit.ts), and `done` once it read them all.
  */
-async function sizeOf(fd: number, start: number, length: number, lines: boolean, display: () => Progress | undefined, stop?: AbortSignal): Promise<number> {
+async function sizeOf(fd: number, start: number, length: number, lines: boolean, display: () => Progress | undefined, found: EightBitScan, stop?: AbortSignal): Promise<number> {
   if (!lines || length === 0) return length;
   const counter = new NormalizedLength();
   const piece = Buffer.allocUnsafe(Math.min(SCAN_PIECE, length));
@@ -322,6 +339,8 @@ async function sizeOf(fd: number, start: number, length: number, lines: boolean,
       // a file cut short meanwhile: what is left of it is what goes
       if (bytesRead === 0) break;
       counter.push(piece.subarray(0, bytesRead));
+      const eightBit = found.eightBitAt === undefined ? firstEightBit(piece.subarray(0, bytesRead)) : -1;
+      if (eightBit !== -1) found.eightBitAt = done + eightBit;
       done += bytesRead;
       shown?.add(bytesRead);
     }
@@ -329,6 +348,7 @@ async function sizeOf(fd: number, start: number, length: number, lines: boolean,
     stop?.removeEventListener("abort", erase);
     shown?.stop();
   }
+  found.done = true;
   return counter.ended();
 }
 

@@ -110,8 +110,16 @@ export function probeTitle(cmd: Pick<ProbeCommand, "host" | "port" | "tlsMode" |
 export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
   const err = lineWriter(process.stderr);
-  out(probeTitle(cmd));
   let client: Client | undefined;
+  // Ctrl-C or SIGTERM: 130 and a line, as `send` (killed by SIGTERM, it said nothing, and a shell saw 143)
+  const interrupted = (signal: NodeJS.Signals): void => {
+    client?.close();
+    err(`smtplib: interrupted by ${signal}: the probe did not finish`);
+    process.exit(ExitCode.INTERRUPTED);
+  };
+  process.on("SIGINT", interrupted);
+  process.on("SIGTERM", interrupted);
+  out(probeTitle(cmd));
   try {
     const c = await newClient(cmd, cmd.verbosity, err);
     client = c;
@@ -144,6 +152,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     if (client?.connected) await quitWithin(client);
     return probeExitCode(e);
   } finally {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.off(signal, interrupted);
     client?.close();
   }
 }

@@ -92,3 +92,13 @@ export function utf8Hint(err: unknown, cmd: SendCommand): string {
   if (err.message.includes(A_LABEL_ADVICE)) return ` (for ${wide.join(", ")}${also})`;
   return ` (${wide.join(", ")} ${wide.length === 1 ? "is" : "are"} not ASCII: only a server that offers SMTPUTF8 takes ${wide.length === 1 ? "it" : "them"}${also})`;
 }
+
+/**
+ * The `--user` a refused login names: `user NAME`, or, for a value with a ":" (`alice:secret`,
+ * as curl's `-u` takes user and password), not the value: it may hold the password, which
+ * would then stay in a terminal or a CI log.
+ */
+export function shownUser(user: string): string {
+  if (!user.includes(":")) return `user ${user}`;
+  return "the user given with --user (not shown: it has a \":\", as user:password has; the password goes in the variable --password-env names)";
+}

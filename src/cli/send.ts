@@ -10,11 +10,11 @@ import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeTargetError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
-import { sizeLimit } from "../protocol/ehlo.js";
 import { errorCode } from "../errors.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
 import { stallText } from "./stalled-input.js";
-import { loginHint, sizeHint, utf8Hint } from "./refusal-hints.js";
+import { loginHint, shownUser, sizeHint, utf8Hint } from "./refusal-hints.js";
+import { EightBitError, serverBounds } from "./eight-bit.js";
 
 /** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
 const PROGRESS_THRESHOLD = 512 * 1024;
@@ -197,7 +197,7 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
   const outcomes = e instanceof SMTPRecipientsRefused || e instanceof SMTPServerDisconnected ? e.recipients : undefined;
   for (const [addr, outcome, reply] of inOrderGiven(cmd.to, new Map(), outcomes ?? new Map())) out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
   if (e instanceof SMTPRecipientsRefused) out(`sent to 0 of ${recipients} recipient(s)`);
-  if (e instanceof MessageTooLargeError) {
+  if (e instanceof MessageTooLargeError || e instanceof EightBitError) {
     err(`smtplib: ${e.message}`);
     return ExitCode.REFUSED;
   }
@@ -215,7 +215,7 @@ function reportFailure(e: unknown, { cmd, message, size, phase, password, client
   const empty = phase === "auth" && password === "" && e instanceof SMTPAuthenticationError ? ` (the password, from ${cmd.passwordEnv}, is empty)` : "";
   // 535 (RFC 4954 §6: credentials invalid): which user and which variable were tried, for a typo in either
   const refusedLogin = empty === "" && phase === "auth" && e instanceof SMTPAuthenticationError && e.smtpCode === 535
-    ? ` (the server refused user ${cmd.user ?? ""} with the password from ${cmd.passwordEnv ?? ""}: check --user and --password-env)`
+    ? ` (the server refused ${shownUser(cmd.user ?? "")} with the password from ${cmd.passwordEnv ?? ""}${cmd.user?.includes(":") === true ? "" : ": check --user and --password-env"})`
     : "";
   const refusal = `${loginHint(e, client, cmd)}${sizeHint(e, size, client)}${utf8Hint(e, cmd)}`;
   err(`smtplib: ${describeTargetError(e, cmd)}${phase === "auth" ? noMechanismContext(e, client, cmd) : ""}${empty}${refusedLogin}${refusal}`);
@@ -333,9 +333,8 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
       if (onTerminal) waiting = startWaitNote("the server");
     }
     phase = "send";
-    // a stream past the server's SIZE (known once greeted) would be refused once whole: an endless pipe, never
-    const greeted = client;
-    if (!(message.body instanceof Uint8Array)) message.body.limit(() => sizeLimit(greeted.esmtpFeatures));
+    // what the server takes (known once greeted): its SIZE, and 8-bit bytes only with 8BITMIME (see ./eight-bit.ts)
+    const mailOptions = await serverBounds(message, client, cmd.mailOptions);
     if (onTerminal && size === undefined && !(message.body instanceof Uint8Array)) {
       waiting?.stop();
       ({ progress, onProgress } = countUnknownSize(message.body, (note) => { waiting = note; }));
@@ -351,7 +350,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     const body = message.body;
     const report = onProgress;
     const shown = report === undefined || body instanceof Uint8Array || size !== undefined ? report : (sent: number) => report(body.readFor(sent));
-    const { delivered, refused } = await client.deliver(cmd.from, to, body, [...cmd.mailOptions], [...cmd.rcptOptions], {
+    const { delivered, refused } = await client.deliver(cmd.from, to, body, mailOptions, [...cmd.rcptOptions], {
       ...(size === undefined ? {} : { size }), ...(shown === undefined ? {} : { onProgress: shown }),
     });
     waiting?.stop();

@@ -457,8 +457,8 @@ test("--help is not an error; no command is", () => {
 });
 
 // serve's 1 (output not written) and 141 (output closed: serve | head) came with serve-output-pipe.test.ts
-test("probe --help and serve --help end with their exit codes, as send --help does: probe 0, 1, 2, 5; serve 0, 1, 2, 5, 141", () => {
-  for (const [command, codes] of [["probe", ["0", "1", "2", "5"]], ["serve", ["0", "1", "2", "5", "141"]]] as const) {
+test("probe --help and serve --help end with their exit codes, as send --help does: probe 0, 1, 2, 5, 130; serve 0, 1, 2, 5, 141", () => {
+  for (const [command, codes] of [["probe", ["0", "1", "2", "5", "130"]], ["serve", ["0", "1", "2", "5", "141"]]] as const) {
     const help = parse(command, "--help");
     assert.equal(help.error?.code, "commander.helpDisplayed");
     const table = help.out.split("\nExit codes:\n")[1];

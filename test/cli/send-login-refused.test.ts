@@ -17,3 +17,16 @@ test("send --user with a wrong password: exit 6, the line names the user, the va
     await serve.stop();
   }
 });
+
+test("send --user user:password (curl's -u form) refused with 535: the line does not show that --user value, which holds the password", async () => {
+  const serve = await Serve.start(["--auth", "alice:right", "--quiet"]);
+  try {
+    const r = await run(["send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test", "--user", "alice:typed-secret", "--password-env", "SMTPLIB_TEST_PW", "--auth-mech", "PLAIN", "-v"],
+      { input: MESSAGE, env: { SMTPLIB_TEST_PW: "right" } });
+    assert.equal(r.code, 6, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /typed-secret/);
+    assert.match(r.stderr, /\nsmtplib: SMTPAuthenticationError: 535 [^\n]* \(the server refused the user given with --user \(not shown: it has a ":", as user:password has; the password goes in the variable --password-env names\) with the password from SMTPLIB_TEST_PW\)\n/);
+  } finally {
+    await serve.stop();
+  }
+});
