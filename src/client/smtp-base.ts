@@ -97,9 +97,9 @@ export abstract class SMTPBase {
   }
 
   /**
-   * Name used in HELO/EHLO/LHLO; default (`null` or empty): this host's FQDN, else the address
-   * literal of this end of the connection, computed on first use and again after each
-   * `connect()`. Writable, as in Python; a name with whitespace, CR, LF or NUL, or one that is
+   * Name used in HELO/EHLO/LHLO; default (`null` or empty, which reads `null`): this host's FQDN,
+   * else the address literal of this end of the connection, computed on first use and again
+   * after each `connect()`, and read here from then on. Writable, as in Python; a name with whitespace, CR, LF or NUL, or one that is
    * not a string, is a TypeError at once, as it is in the options (not a later `EHLO a b`).
    */
   get localHostname(): string | null {
@@ -107,7 +107,7 @@ export abstract class SMTPBase {
   }
 
   set localHostname(name: string | null) {
-    this.#localHostname = checkLocalHostname(name);
+    this.#localHostname = checkLocalHostname(name) || null;
     this.#computedName = null;
   }
 

@@ -220,14 +220,14 @@ export class SMTP extends SMTPTransactions {
     });
   }
 
-  /** Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`.
-   * @throws TypeError for anything but a string or a Uint8Array, or text with a lone surrogate. */
+  /** Sends raw bytes (a string is UTF-8 encoded) with no CR/LF check: Python's `send()`; as its `sendall`, waits while the server does not read them.
+   * @throws TypeError for anything but a string or a Uint8Array, or text with a lone surrogate; SMTPTimeoutError (`dataBlock`), SMTPServerDisconnected. */
   send(data: string | Uint8Array): Promise<void> {
     return this.exclusive(async () => {
       const bytes = rawBytes(data);
       const conv = this.requireConnection();
       this.rawSent(bytes);
-      conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`, rawWritten(conv, bytes, this.pendingReplies));
+      if (!conv.channel.sendRaw(bytes, `<raw ${bytes.length} bytes>`, rawWritten(conv, bytes, this.pendingReplies))) await conv.channel.waitDrain(conv.timeout("dataBlock"));
     });
   }
 

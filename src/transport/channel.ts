@@ -224,13 +224,13 @@ export class Channel {
     this.#conn.flush();
   }
 
-  /** Writes raw bytes that expect no reply of their own (Python's `send()`); `answered`: every raw line before has had its reply read (see `CommandQueue.holdUnsolicited`). */
-  sendRaw(bytes: Buffer, log: string, answered: boolean): void {
+  /** Writes raw bytes that expect no reply of their own (Python's `send()`); `answered`: every raw line before has had its reply read (see `CommandQueue.holdUnsolicited`). False: wait for {@link waitDrain}. */
+  sendRaw(bytes: Buffer, log: string, answered: boolean): boolean {
     this.#assertOpen();
     this.#writes++;
     this.#tracer.command(log);
     this.#queue.holdUnsolicited(countLines(bytes), answered); // each line it ends may have a reply
-    this.#conn.write(bytes);
+    return this.#conn.write(bytes);
   }
 
   /** How many times commands or raw bytes were written (every {@link send} and {@link sendRaw}): tells whether anything was written after a given point. */

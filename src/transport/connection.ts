@@ -167,7 +167,7 @@ export class Connection {
     return der === undefined ? null : serverEndPointBinding(der);
   }
 
-  /** True after close() or once the socket has gone. */
+  /** True after close() or once the socket has gone (see {@link Connection.#attach}). */
   get closed(): boolean {
     return this.#closed;
   }
@@ -229,9 +229,9 @@ export class Connection {
     this.#pendingBytes += data.length;
   }
 
-  /** Refuses a write once closed; publishes `smtplib.send` for every write. */
+  /** Refuses a write once closed (a destroyed socket would drop it unsent); publishes `smtplib.send` for every write. */
   #publish(data: Buffer): void {
-    if (this.#closed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
+    if (this.#closed || this.#socket.destroyed) throw new SMTPServerDisconnected("Connection unexpectedly closed");
     if (sendChannel.hasSubscribers) sendChannel.publish({ client: this.#owner, data });
   }
 
@@ -372,15 +372,19 @@ export class Connection {
     let lastError: Error | undefined;
     if (this.#reader !== null) this.#reader.receive(this.#onData);
     else socket.on("data", this.#onData);
-    const onError = (err: Error): void => { lastError = err; };
+    // Gone by itself (the server's FIN, an error): told at once, not at the close event a loop
+    // turn later, when a write meanwhile (an end of data) would seem handed over. Closed here: then.
+    let told = false;
+    const onClose = (): void => {
+      this.#closed = true;
+      if (!told) this.#events.close(lastError);
+      told = true;
+    };
+    const onError = (err: Error): void => { lastError = err; if (socket.destroyed && !this.#closed) onClose(); };
     // The server has closed its side: no reply can come any more. Without this, a socket
     // with writes the server no longer reads (it refused the message and hung up) would
     // wait for them to drain, which never happens, until the data-block timeout.
-    const onEnd = (): void => void socket.destroy();
-    const onClose = (): void => {
-      this.#closed = true;
-      this.#events.close(lastError);
-    };
+    const onEnd = (): void => { const gone = !this.#closed; socket.destroy(); if (gone) onClose(); };
     socket.on("error", onError);
     socket.on("end", onEnd);
     socket.on("close", onClose);
