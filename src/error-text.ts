@@ -194,3 +194,11 @@ export function rewordOutside(text: string, server: readonly string[], reword: (
   }
   return said + reword(text.slice(from));
 }
+
+/**
+ * How the reply parser's error for a malformed line quotes its bytes (`text`, one char per
+ * byte): JSON-quoted, each byte past ASCII as "?". auth-echo.ts masks a credential in this form.
+ */
+export function quoteLineBytes(text: string): string {
+  return JSON.stringify(text).replace(/[\u0080-\uffff]/g, "?");
+}

@@ -179,3 +179,8 @@ export function credentialsUnfit<E extends Error>(err: E): E {
 export function isCredentialsUnfit(err: unknown): boolean {
   return err instanceof Error && unfitErrors.has(err);
 }
+
+/** The binding type a mechanism that needs one binds with: its own, `tls-exporter` by default. */
+export function ownBindingType(mech: SASLMechanism): ChannelBindingType {
+  return mech.channelBindingType ?? "tls-exporter";
+}

@@ -7,8 +7,7 @@
 
 import type { AuthObject, AuthState } from "../auth/auth-object.js";
 import { decodeChallenge, decodeLoginPrompt, encodeAuthAnswer } from "../auth/base64.js";
-import type { AuthCredentials, ChannelBinding, ChannelBindingType, SASLMechanism } from "../auth/mechanism.js";
-import { isComputedLocally, isCredentialsUnfit } from "../auth/mechanism.js";
+import { isComputedLocally, isCredentialsUnfit, ownBindingType, type AuthCredentials, type ChannelBinding, type ChannelBindingType, type SASLMechanism } from "../auth/mechanism.js";
 import { AuthRegistry, defaultRegistry, normaliseMechanismName } from "../auth/registry.js";
 import { MAX_AUTH_CHALLENGES, MAX_COMMAND_LINE_BYTES } from "../constants.js";
 import { escapeControl, hungUp, serverSaid, serverTextIn, SMTPAuthenticationError, SMTPException, SMTPServerDisconnected, timeoutUnitHint } from "../errors.js";
@@ -295,11 +294,6 @@ export async function authenticateWith(io: AuthIO, mech: SASLMechanism, creds: A
     throw err;
   }
   return reply;
-}
-
-/** The binding type a mechanism that needs one binds with: its own, `tls-exporter` by default. */
-function ownBindingType(mech: SASLMechanism): ChannelBindingType {
-  return mech.channelBindingType ?? "tls-exporter";
 }
 
 /**

@@ -6,7 +6,8 @@
  * @module
  */
 import { SMTPResponseException, SMTPServerDisconnected } from "../errors.js";
-import { makeReply, quoteLineBytes, type SMTPReply } from "./reply.js";
+import { quoteLineBytes } from "../error-text.js";
+import { makeReply, type SMTPReply } from "./reply.js";
 
 const MASK = "****";
 

@@ -4,6 +4,7 @@
  */
 
 import { MAX_REPLY_BYTES, MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from "../constants.js";
+import { quoteLineBytes } from "../error-text.js";
 import { describeValue, parseEnhancedStatus, SMTPResponseException } from "../errors.js";
 import { asBuffer } from "./bytes.js";
 
@@ -120,14 +121,6 @@ function stripText(text: string): string {
 /** Shows a hostile line (one char per byte) safely in an error message. */
 function preview(line: string): string {
   return quoteLineBytes(line.slice(0, 60).replace(/[\r\n]+$/, ""));
-}
-
-/**
- * How the parser's error for a malformed line quotes its bytes (`text`, one char per byte):
- * JSON-quoted, each byte past ASCII as "?". auth-echo.ts masks a credential in this form.
- */
-export function quoteLineBytes(text: string): string {
-  return JSON.stringify(text).replace(/[\u0080-\uffff]/g, "?");
 }
 
 /** A byte past 7-bit ASCII, in text read one char per byte. */
