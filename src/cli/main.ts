@@ -40,6 +40,9 @@ function dropWritesToClosedOutput(stream: NodeJS.WriteStream, name: "stdout" | "
   });
 }
 
+/** The commands, as `smtplib help` lists them. */
+const COMMANDS = ["serve", "send", "probe"];
+
 /** Parses `argv`, runs the command and resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   dropWritesToClosedOutput(process.stdout, "stdout");
@@ -57,6 +60,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     // --help, --version and `smtplib help [command]` (commander.help) all end with exit code 0.
     if (err.exitCode === 0) return ExitCode.OK;
     if (err.code === "smtplib.usage") process.stderr.write(`smtplib: ${escapeControl(err.message.replace(/^error: /, ""))}\n`);
+    // `smtplib help nosuch`: commander shows the main help, and says nothing of the name
+    const asked = err.code === "commander.help" && argv[0] === "help" ? argv[1] : undefined;
+    if (asked !== undefined) process.stderr.write(`smtplib: unknown command ${escapeControl(JSON.stringify(asked))}: the commands are ${COMMANDS.join(", ")}\n`);
     return ExitCode.USAGE;
   }
   try {

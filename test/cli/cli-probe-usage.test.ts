@@ -86,6 +86,11 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
       const r = await run(args);
       assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
     }
+    // an unknown name after help: the main help, then a line naming it (exit 2, as a usage error)
+    const nosuch = await run(["help", "nosuch"]);
+    assert.equal(nosuch.code, 2);
+    assert.match(nosuch.stderr, /Commands:/);
+    assert.ok(nosuch.stderr.endsWith('smtplib: unknown command "nosuch": the commands are serve, send, probe\n'), nosuch.stderr);
     assert.equal((await run(["--version"])).stdout.trim(), JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8")).version);
     const auth = await run(["serve", "--auth", "nopass"]);
     assert.equal(auth.code, 2);
