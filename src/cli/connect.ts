@@ -225,9 +225,10 @@ export function connectHint(err: unknown, target: ConnectTarget): string {
     const ssl = instead !== undefined ? `, with ${instead}` : target.tlsMode === "ssl" ? ", without --ssl" : "";
     return ` (./${target.host} is a Unix socket: give its path with a slash, ./${target.host}${target.lmtp ? "" : ", and --lmtp"}${ssl})`;
   }
+  // port 0: none given, or 0 given (the default, as in Python), so not "no port was given"
   if (code === "ECONNREFUSED" && target.port === 0) {
     const port = target.tlsMode === "ssl" ? SMTP_SSL_PORT : target.lmtp ? LMTP_PORT : SMTP_PORT;
-    return ` (no port was given, so the default, ${port}, was tried: give host:port${port === SMTP_PORT ? ", such as port 587 for mail submission" : ""})`;
+    return ` (port ${port}, the default, was tried: give host:port${port === SMTP_PORT ? ", such as port 587 for mail submission" : ""})`;
   }
   return "";
 }

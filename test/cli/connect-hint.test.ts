@@ -58,9 +58,9 @@ test("a host name that DNS does not know but that is a Unix socket here: the err
 test("a refused connection to a port left out says the default port was tried; a port given, or another failure, gets no hint", () => {
   const target: ConnectTarget = { host: "mail.example.org", port: 0, tlsMode: "none", insecure: false, lmtp: false };
   const refused = new SMTPConnectError(-1, "Could not connect to mail.example.org:25: connect ECONNREFUSED 192.0.2.1:25", { cause: Object.assign(new Error("connect ECONNREFUSED 192.0.2.1:25"), { code: "ECONNREFUSED" }) });
-  assert.equal(connectHint(refused, target), " (no port was given, so the default, 25, was tried: give host:port, such as port 587 for mail submission)");
-  assert.equal(connectHint(refused, { ...target, tlsMode: "ssl" }), " (no port was given, so the default, 465, was tried: give host:port)");
-  assert.equal(connectHint(refused, { ...target, lmtp: true }), " (no port was given, so the default, 2003, was tried: give host:port)");
+  assert.equal(connectHint(refused, target), " (port 25, the default, was tried: give host:port, such as port 587 for mail submission)");
+  assert.equal(connectHint(refused, { ...target, tlsMode: "ssl" }), " (port 465, the default, was tried: give host:port)");
+  assert.equal(connectHint(refused, { ...target, lmtp: true }), " (port 2003, the default, was tried: give host:port)");
   assert.equal(connectHint(refused, { ...target, port: 25 }), "");
   assert.equal(connectHint(new SMTPTimeoutError("Timed out after 10 ms connecting to mail.example.org:25", "connect", 10), target), "");
 });
