@@ -4,11 +4,10 @@
 // ("the server did not confirm the message"), which would invite sending it to all again.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { children, LIMIT_MS, MAIN, MESSAGE, tempFile, whenOutput } from "../helpers/cli-process.js";
+import { LIMIT_MS, MESSAGE, start, tempFile, whenOutput } from "../helpers/cli-process.js";
 import { onLines } from "../helpers/lines.js";
 
 /** An LMTP server that, after the data, confirms the first recipient and never answers for the second. */
@@ -64,21 +63,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   test(`send --lmtp: ${signal} after one recipient's reply to the data, the other's still due: exit 3; the one delivered, the other not confirmed`, async () => {
     const server = await halfAnsweringServer();
     try {
-      const child = spawn(process.execPath, [MAIN, "send", "--lmtp", "-v", "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "c@x.test"], { stdio: ["pipe", "pipe", "pipe"] });
-      children.add(child);
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
-      child.stdin.end(MESSAGE);
-      const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
-      const closed = once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>;
+      const send = start(["send", "--lmtp", "-v", "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "c@x.test"], { input: MESSAGE });
       // -v: the client has read the first reply once it shows it
-      await whenOutput(child.stderr, () => stderr.includes("S: 250 2.0.0 <b@x.test> delivered"), LIMIT_MS, () => `no reply read:\n${stderr}`);
-      child.kill(signal);
-      const [code] = await closed;
-      clearTimeout(timer);
-      children.delete(child);
+      await whenOutput(send.child.stderr!, () => send.output.stderr.includes("S: 250 2.0.0 <b@x.test> delivered"), LIMIT_MS, () => `no reply read:\n${send.output.stderr}`);
+      send.child.kill(signal);
+      const { code, stdout, stderr } = await send.done;
       assert.equal(code, 3, stdout + stderr);
       assert.equal(stdout, [
         "delivered <b@x.test>: 250 2.0.0 <b@x.test> delivered",
@@ -121,21 +110,11 @@ async function interruptedWhileWriting(interrupt: (child: ChildProcess) => Promi
   try {
     // more than the connection buffers: the message is still being written when the signals come
     const file = await tempFile("big.eml", `Subject: big\r\n\r\n${`${"y".repeat(998)}\r\n`.repeat(20_000)}`);
-    const child = spawn(process.execPath, [...nodeArgs, MAIN, "send", "--lmtp", "-v", "--file", file, "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "c@x.test"], { stdio: ["ignore", "pipe", "pipe"] });
-    children.add(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
-    const closed = once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>;
-    await whenOutput(child.stderr, () => stderr.includes("S: 354 go ahead"), LIMIT_MS, () => `no 354:\n${stderr}`);
-    await writesStopped(child.pid!);
-    await interrupt(child);
-    const [code, signal] = await closed;
-    clearTimeout(timer);
-    children.delete(child);
-    return { code, signal, stdout, stderr };
+    const send = start(["send", "--lmtp", "-v", "--file", file, "--server", `127.0.0.1:${server.port}`, "--from", "a@x.test", "--to", "b@x.test", "--to", "c@x.test"], { nodeArgs });
+    await whenOutput(send.child.stderr!, () => send.output.stderr.includes("S: 354 go ahead"), LIMIT_MS, () => `no 354:\n${send.output.stderr}`);
+    await writesStopped(send.child.pid!);
+    await interrupt(send.child);
+    return await send.done;
   } finally {
     server.close();
   }

@@ -28,21 +28,36 @@ after(async () => {
 /** How a finished child ended, and what it printed. */
 export interface Done { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-/** Runs `smtplib ...args` to completion (killed after LIMIT_MS). */
-export async function run(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Done> {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...options.env }, stdio: "pipe" });
+/** A child running `smtplib`: what it has printed so far, and how it ends. */
+export interface Started {
+  readonly child: ChildProcess;
+  /** Everything printed so far (grows as the child prints). */
+  readonly output: { stdout: string; stderr: string };
+  /** Once it has ended (killed after LIMIT_MS) and its pipes are read. */
+  readonly done: Promise<Done>;
+}
+
+/** Starts `node ...nodeArgs smtplib ...args`, its stdin ignored or `input` (killed after LIMIT_MS). */
+export function start(args: string[], options: { input?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Started {
+  const child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, ...args], { env: { ...process.env, ...options.env }, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
   children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
-  child.stdin.end(options.input ?? "");
+  const output = { stdout: "", stderr: "" };
+  child.stdout!.on("data", (d: Buffer) => { output.stdout += d.toString(); });
+  child.stderr!.on("data", (d: Buffer) => { output.stderr += d.toString(); });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
   // "close", not "exit": the child's output may still be in the pipes when it exits.
-  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
-  clearTimeout(timer);
-  children.delete(child);
-  return { code, signal, stdout, stderr };
+  const done = (once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>).then(([code, signal]) => {
+    clearTimeout(timer);
+    children.delete(child);
+    return { code, signal, ...output };
+  });
+  return { child, output, done };
+}
+
+/** Runs `smtplib ...args` to completion (killed after LIMIT_MS). */
+export function run(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Done> {
+  return start(args, { ...options, input: options.input ?? "" }).done;
 }
 
 /**
