@@ -72,6 +72,8 @@ export function parseHostPort(value: string, flags: UrlAdviceFlags = {}): { host
   }
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) {
+    // [IPv6:::1]:25, an address literal as a mail address writes it
+    if (/^ipv6:/i.test(bracketed[1]!)) throw new InvalidArgumentError(`the "IPv6:" tag of a mail address's literal: give the address alone, ${value.replace(/^\[ipv6:/i, "[")}`);
     if (!isIPv6(bracketed[1]!) && !isIPv4(bracketed[1]!)) throw notHostPort();
     return { host: bracketed[1]!, port: portOf(bracketed[2] ?? "0") };
   }

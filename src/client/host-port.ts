@@ -146,6 +146,8 @@ export function splitHostPort(host: string, port: number, defaultPort: number, a
     p = Number(text);
   }
   if (!Number.isInteger(p) || p < 0 || p > 65535) throw new RangeError(`port must be an integer from 0 to 65535, got ${p}`);
+  // "[IPv6:::1]", an address literal as a mail address writes it: no host is named so
+  if (/^\[?ipv6:/i.test(h)) throw new TypeError(`host ${JSON.stringify(host)} has the "IPv6:" tag of a mail address's literal: give the address alone, ${JSON.stringify(host.replace(/^(\[?)ipv6:/i, "$1"))}`);
   if (h.startsWith("[") && h.endsWith("]")) {
     h = h.slice(1, -1);
     // "[]" names no host: not the default ("localhost") that an empty host gets.

@@ -85,7 +85,7 @@ export function parsePostfixTarget(value: string): PostfixTarget | undefined {
   if (smtp && !(smtp[2] !== undefined && smtp[3] === undefined && /^\d+$/.test(smtp[2]))) {
     const port = smtp[3];
     const number = port === undefined ? undefined : portNumber(port);
-    return { lmtp: false, smtp: true, host: smtp[1] ?? smtp[2]!, portGiven: port !== undefined, ...(number === undefined ? {} : { port: number }) };
+    return { lmtp: false, smtp: true, host: untagged(smtp[1]) ?? smtp[2]!, portGiven: port !== undefined, ...(number === undefined ? {} : { port: number }) };
   }
   const lmtp = /^lmtp:/i.test(value);
   const rest = lmtp ? value.slice(5) : value;
@@ -96,7 +96,7 @@ export function parsePostfixTarget(value: string): PostfixTarget | undefined {
   if (kind === "unix") return { lmtp: true, path: after };
   const bracketed = /^\[([^\]]*)\](?::([^:]*))?$/.exec(after);
   const colons = after.split(":").length - 1;
-  const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : colons === 1 ? after.split(":") as [string, string] : [after, undefined];
+  const [host, port] = bracketed ? [untagged(bracketed[1])!, bracketed[2]] : colons === 1 ? after.split(":") as [string, string] : [after, undefined];
   const number = port === undefined ? undefined : port.toLowerCase() === "lmtp" ? POSTFIX_LMTP_PORT : portNumber(port);
   return { lmtp, host, portGiven: port !== undefined, ...(number === undefined ? {} : { port: number }) };
 }
@@ -110,4 +110,12 @@ function portNumber(text: string): number | undefined {
   if (!/^\d{1,5}$/.test(text)) return undefined;
   const n = Number(text);
   return n >= 1 && n <= 65535 ? n : undefined;
+}
+
+/**
+ * A bracketed host without the `IPv6:` tag of an RFC 5321 address literal (`[ipv6:::1]`, as
+ * Postfix also reads it): the advice gives the address alone, which `connect()` takes.
+ */
+function untagged(host: string | undefined): string | undefined {
+  return host?.replace(/^ipv6:/i, "");
 }

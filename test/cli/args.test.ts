@@ -20,9 +20,11 @@ test("host[:port] forms", () => {
   for (const bad of ["host:x", "host:70000", ":25", "", "host:-1"]) assert.throws(() => parseHostPort(bad), /./, bad);
   // Typos that used to reach DNS (exit 5, "getaddrinfo ENOTFOUND") are usage errors.
   for (const bad of ["[::1", "[::1:25", "::1]:25", "[mail.example.org]:25", "[localhost]", "mail.example.org:25:", "a:b:c", "[::1]:",
-    "[127.0.0.1]:", "[127.0.0.1]:x", "[127.0.0.256]:25", "[127.0.0]:25", "[127.0.0.1:25]", "[ 127.0.0.1]", "[IPv6:::1]:25"]) {
+    "[127.0.0.1]:", "[127.0.0.1]:x", "[127.0.0.256]:25", "[127.0.0]:25", "[127.0.0.1:25]", "[ 127.0.0.1]"]) {
     assert.throws(() => parseHostPort(bad), /host:port|the port is not a number/, bad);
   }
+  // an address literal as a mail address writes it: the advice gives the address without its tag
+  assert.throws(() => parseHostPort("[IPv6:::1]:25"), /"IPv6:" tag .*: give the address alone, \[::1\]:25$/);
 });
 
 test("send --password-env: a value that is no variable name (the password given by mistake) is a usage error that does not show it", () => {

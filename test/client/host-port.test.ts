@@ -38,6 +38,13 @@ describe("splitHostPort (Python's host:port splitting in connect)", () => {
     assert.deepEqual(splitHostPort("[127.0.0.1]:26", 0, 25), { host: "127.0.0.1", port: 26 });
   });
 
+  it("refuses an address literal's IPv6: tag (a name lookup of \"IPv6:::1\" before), giving the address without it", () => {
+    assert.throws(() => splitHostPort("[IPv6:::1]:25", 0, 25), (e: unknown) => e instanceof TypeError && e.message.endsWith('give the address alone, "[::1]:25"'));
+    assert.throws(() => splitHostPort("[ipv6:2001:db8::1]", 0, 25), (e: unknown) => e instanceof TypeError && e.message.endsWith('give the address alone, "[2001:db8::1]"'));
+    assert.throws(() => splitHostPort("IPv6:::1", 0, 25), (e: unknown) => e instanceof TypeError && e.message.endsWith('give the address alone, "::1"'));
+    assert.deepEqual(splitHostPort("[::1]:25", 0, 25), { host: "::1", port: 25 });
+  });
+
   it("refuses empty brackets rather than connecting to localhost", () => {
     assert.throws(() => splitHostPort("[]", 0, 25), { name: "TypeError", message: 'no host between the brackets: "[]"' });
     assert.throws(() => splitHostPort("[]:25", 0, 25), { name: "TypeError", message: 'no host between the brackets: "[]:25"' });

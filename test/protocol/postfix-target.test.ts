@@ -9,6 +9,15 @@ import { parsePostfixTarget, postfixPort } from "../../src/protocol/postfix-targ
 /** A host as Postfix's forms write it without brackets: no ":", "@", "/", "[" or "]". */
 const host = fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,20}$/);
 
+describe("parsePostfixTarget: hosts", () => {
+  it("an address literal's IPv6: tag in brackets is left out of the host the advice gives", () => {
+    assert.equal(parsePostfixTarget("smtp:[ipv6:2001:db8::1]")?.host, "2001:db8::1");
+    assert.equal(parsePostfixTarget("relay:[IPv6:::1]:25")?.host, "::1");
+    assert.equal(parsePostfixTarget("lmtp:inet:[ipv6:::1]:24")?.host, "::1");
+    assert.equal(parsePostfixTarget("lmtp:[::1]:24")?.host, "::1");
+  });
+});
+
 describe("parsePostfixTarget: ports", () => {
   it("a port outside 1-65535 is given but not known (advice would name a port connect() refuses)", () => {
     for (const form of ["lmtp:host:99999", "lmtp:inet:host:70000", "lmtp:[::1]:65536", "smtp:[h]:99999", "smtp:h:65536", "relay:h:0", "lmtp:h:0", "lmtp:h:00000"]) {
