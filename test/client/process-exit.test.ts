@@ -13,51 +13,33 @@ import { execFile } from "node:child_process";
 import net from "node:net";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { onLines } from "../helpers/lines.js";
+import { lineServer, type LineServer } from "../helpers/line-server.js";
 
 const run = promisify(execFile);
 const library = new URL("../../src/index.js", import.meta.url).href;
 
 type Mode = "normal" | "half-reply" | "silent-noop" | "hang-up-in-message" | "stop-reading";
 
-/** A server whose behaviour for the next connection is `mode`. */
-async function modalServer(): Promise<{ port: number; set(mode: Mode): void; close(): Promise<void> }> {
-  let mode: Mode = "normal";
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    const my = mode;
-    sockets.add(sock);
-    sock.on("close", () => sockets.delete(sock));
-    sock.on("error", () => undefined);
-    sock.write("220 mx.test ESMTP\r\n");
-    let inData = false;
-    onLines(sock, (line) => {
-      if (inData) {
-        if (line === ".") { inData = false; sock.write("250 queued\r\n"); }
-        return;
-      }
-      const verb = line.split(" ")[0]!.toUpperCase();
-      if (verb === "EHLO") sock.write("250-mx.test\r\n250 8BITMIME\r\n");
-      else if (verb === "NOOP" && my === "half-reply") sock.end("250 o");
-      else if (verb === "NOOP" && my === "silent-noop") return;
-      else if (verb === "QUIT") sock.end("221 bye\r\n");
-      else if (verb === "DATA") {
-        inData = true;
-        sock.write("354 go\r\n");
-        if (my === "hang-up-in-message") setTimeout(() => sock.destroy(), 20);
-        if (my === "stop-reading") sock.pause();
-      } else sock.write("250 ok\r\n");
-    });
+/** A {@link lineServer} that answers as `mode` says. */
+function modalServer(mode: Mode): Promise<LineServer> {
+  const inData = new WeakSet<net.Socket>();
+  return lineServer((sock, line) => {
+    if (inData.has(sock)) {
+      if (line === ".") { inData.delete(sock); sock.write("250 queued\r\n"); }
+      return;
+    }
+    const verb = line.split(" ")[0]!.toUpperCase();
+    if (verb === "EHLO") sock.write("250-mx.test\r\n250 8BITMIME\r\n");
+    else if (verb === "NOOP" && mode === "half-reply") sock.end("250 o");
+    else if (verb === "NOOP" && mode === "silent-noop") return;
+    else if (verb === "QUIT") sock.end("221 bye\r\n");
+    else if (verb === "DATA") {
+      inData.add(sock);
+      sock.write("354 go\r\n");
+      if (mode === "hang-up-in-message") setTimeout(() => sock.destroy(), 20);
+      if (mode === "stop-reading") sock.pause();
+    } else sock.write("250 ok\r\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    set: (m) => { mode = m; },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 const BIG = `("y".repeat(998) + "\\r\\n").repeat(20000)`;
@@ -73,8 +55,7 @@ const CASES: readonly (readonly [string, Mode, string])[] = [
 
 for (const [name, mode, body] of CASES) {
   test(`the process exits by itself once the connection has ended: ${name}`, { timeout: 20_000 }, async (t) => {
-    const server = await modalServer();
-    server.set(mode);
+    const server = await modalServer(mode);
     try {
       const script = `
         import { SMTP } from ${JSON.stringify(library)};
