@@ -10,7 +10,7 @@ import type net from "node:net";
 import { test } from "node:test";
 import util from "node:util";
 import { SMTP, SMTPAuthenticationError } from "../../src/index.js";
-import { lineServer } from "../helpers/line-server.js";
+import { lineServer, type LineServer } from "../helpers/line-server.js";
 import { ScramServerExchange } from "../helpers/scram-server.js";
 
 const USER = "alice@example.org";
@@ -22,7 +22,7 @@ const decode = (s: string): string => Buffer.from(s, "base64").toString("utf8");
 interface Heard { lines: string[] }
 
 /** A server offering only `mech` that refuses its exchange with 535, echoing each line sent and its decoding. */
-async function echoingServer(mech: string, heard: Heard): Promise<Awaited<ReturnType<typeof lineServer>>> {
+async function echoingServer(mech: string, heard: Heard): Promise<LineServer> {
   const step = new WeakMap<net.Socket, "command" | "answer">();
   const refuse = (sock: net.Socket): void => {
     sock.write(`535-5.7.8 bad ${heard.lines.join(" ")}\r\n535 5.7.8 decoded as ${heard.lines.map(decode).join(" ")}\r\n`);
@@ -47,21 +47,30 @@ async function echoingServer(mech: string, heard: Heard): Promise<Awaited<Return
   });
 }
 
+/**
+ * Connects to `server` with a transcript, runs `login` on the client, and closes both:
+ * what `login` failed with (undefined: it did not fail) and the transcript's lines.
+ */
+async function failedLogin(server: LineServer, login: (client: SMTP) => Promise<unknown>): Promise<{ error: unknown; lines: string[] }> {
+  const lines: string[] = [];
+  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test", timeout: 5000, debugLevel: 1, debugOutput: (l) => lines.push(l) });
+  let error: unknown;
+  try {
+    await login(client);
+  } catch (err) {
+    error = err;
+  } finally {
+    client.close();
+    await server.close();
+  }
+  return { error, lines };
+}
+
 for (const mech of ["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", "SCRAM-SHA-256"]) {
   test(`login() with ${mech}: a refusal that echoes the exchange, as sent and decoded, shows no credential`, async () => {
     const heard: Heard = { lines: [] };
     const server = await echoingServer(mech, heard);
-    const lines: string[] = [];
-    const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test", timeout: 5000, debugLevel: 1, debugOutput: (l) => lines.push(l) });
-    let error: unknown;
-    try {
-      await (mech.includes("OAUTH") ? client.loginWith({ user: USER, token: TOKEN }) : client.login(USER, PASSWORD));
-    } catch (err) {
-      error = err;
-    } finally {
-      client.close();
-      await server.close();
-    }
+    const { error, lines } = await failedLogin(server, (client) => (mech.includes("OAUTH") ? client.loginWith({ user: USER, token: TOKEN }) : client.login(USER, PASSWORD)));
     assert.ok(error instanceof SMTPAuthenticationError, String(error));
     // The credentials: the password or token, each base64 line but LOGIN's user name, and
     // what a password's proof is: CRAM-MD5's digest, SCRAM's p=.
@@ -119,17 +128,7 @@ test("login() answered by a malformed line that echoes the decoded password (8-b
     else if (/^AUTH/i.test(line)) sock.write(`bad credentials ${decode(line.split(" ")[2] ?? "").split("\0").join(" ")}\r\n`);
     else sock.write("250 ok\r\n");
   });
-  const lines: string[] = [];
-  const client = await SMTP.connect("127.0.0.1", server.port, { localHostname: "client.test", timeout: 5000, debugLevel: 1, debugOutput: (l) => lines.push(l) });
-  let error: unknown;
-  try {
-    await client.login(USER, PASSWORD);
-  } catch (err) {
-    error = err;
-  } finally {
-    client.close();
-    await server.close();
-  }
+  const { error, lines } = await failedLogin(server, (client) => client.login(USER, PASSWORD));
   assert.ok(error instanceof Error, String(error));
   assert.match(error.message, /Malformed reply line/);
   for (const [where, text] of [["transcript", lines.join("\n")], ["message", error.message], ["stack", String(error.stack)], ["inspect", util.inspect(error, { depth: 10, showHidden: true })]]) {
