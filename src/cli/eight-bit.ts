@@ -5,8 +5,8 @@
  * a pipe's as they come (sending stops at the first 8-bit byte, before the end of data).
  * @module
  */
-import { isAscii } from "node:buffer";
 import { sizeLimit } from "../protocol/ehlo.js";
+import { hasEightBitData } from "../protocol/message.js";
 import { paramValue } from "../protocol/params.js";
 import type { Client } from "./connect.js";
 import type { OpenedMessage } from "./message-input.js";
@@ -35,7 +35,7 @@ export class EightBitError extends Error {
 
 /** The index of the first byte of `bytes` over 127; -1 when there is none. */
 export function firstEightBit(bytes: Uint8Array): number {
-  if (isAscii(bytes)) return -1;
+  if (!hasEightBitData(bytes)) return -1;
   return bytes.findIndex((b) => b > 127);
 }
 
