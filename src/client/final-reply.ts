@@ -287,14 +287,14 @@ export class RecipientOutcomes {
 }
 
 /**
- * Of LMTP's outcome `refused`, the recipients whose entry is still their refusal at RCPT
- * (`envelope`: the same reply); the others were refused after the data, so that an error
- * listing them can say which phase each refusal came from. The error path only.
+ * LMTP's "nobody got it" after the data: `refused` (the outcome) as `SMTPRecipientsRefused`,
+ * each recipient marked as refused at RCPT (its entry still its reply in `envelope`) or
+ * after the data. The error path only.
  */
-export function refusedAtRcpt(envelope: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): Set<string> {
-  const at = new Set<string>();
-  for (const [addr, reply] of envelope) if (refused.get(addr) === reply) at.add(addr);
-  return at;
+export function refusedAfterData(envelope: ReadonlyMap<string, SMTPReply>, refused: Map<string, SMTPReply>, cause?: unknown): SMTPRecipientsRefused {
+  const atRcpt = new Set<string>();
+  for (const [addr, reply] of envelope) if (refused.get(addr) === reply) atRcpt.add(addr);
+  return new SMTPRecipientsRefused(refused, { command: "end of data", refusedAtRcpt: atRcpt, ...(cause === undefined ? {} : { cause }) });
 }
 
 /** True when a recipient's outcome is unknown: its reply never came (see {@link noReply}). */
@@ -329,7 +329,7 @@ export function complete(conv: Conversation, pending: Pending, rsetOnFailure: bo
   return finish(conv, pending, rsetOnFailure, report).then((delivery) => {
     // LMTP: each recipient has its own reply; SMTP without one: DATA was never sent.
     if (pending.accepted.length === 0 || (delivery.delivered.size === 0 && !hasUnknown(delivery.refused))) {
-      throw new SMTPRecipientsRefused(delivery.refused, { command: "end of data", refusedAtRcpt: refusedAtRcpt(pending.refused, delivery.refused) });
+      throw refusedAfterData(pending.refused, delivery.refused);
     }
     return delivery;
   });

@@ -12,7 +12,7 @@ import { hungUp, SMTPDataError, SMTPRecipientsRefused, SMTPResponseException, SM
 import { isIncomplete } from "../protocol/reply.js";
 import type { Slot } from "../transport/command-queue.js";
 import type { Conversation } from "./conversation.js";
-import { lostAfterEnd, mayHaveBeenDelivered, RecipientOutcomes, refusedAtRcpt } from "./final-reply.js";
+import { lostAfterEnd, mayHaveBeenDelivered, RecipientOutcomes, refusedAfterData } from "./final-reply.js";
 import { answeredUnread, chunkRefusalDelivery, closedOnReply, dataRefusal } from "./slot-refusal.js";
 import { takeEnvelope, type Envelope, type EnvelopeReplies, type Pending } from "./transaction.js";
 import { notSent, unprocessedWhole, unsentTimeout } from "./unsent.js";
@@ -158,7 +158,7 @@ function endRefusal(conv: Conversation, envelope: Pick<Pending, "refused" | "acc
   for (const reply of replies) if (reply === undefined || !outcomes.add(reply)) break;
   outcomes.lost(cause);
   const delivery = outcomes.delivery();
-  return delivery.delivered.size === 0 ? new SMTPRecipientsRefused(delivery.refused, { command: "end of data", cause, refusedAtRcpt: refusedAtRcpt(envelope.refused, delivery.refused) }) : undefined;
+  return delivery.delivered.size === 0 ? refusedAfterData(envelope.refused, delivery.refused, cause) : undefined;
 }
 
 /**
