@@ -16,6 +16,7 @@ import { stallText } from "./stalled-input.js";
 import { loginHint, shownUser, sizeHint, utf8Hint } from "./refusal-hints.js";
 import { EightBitError, serverBounds } from "./eight-bit.js";
 import { inOrderGiven, oneLine, reportInterrupted, unconfirmed } from "./send-report.js";
+import { handleInterrupts } from "./interrupts.js";
 
 /** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
 const PROGRESS_THRESHOLD = 512 * 1024;
@@ -260,19 +261,14 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     progress?.stop();
     client?.close();
     if (outcome !== undefined) process.exit(outcome);
-    // A second Ctrl-C (or SIGTERM) while the delivery settles means "quit now": not killed by
-    // the signal, which would print nothing and exit by it, but at once, with 130 and a line
-    // saying what is not known (the handlers stay on until runSend ends, for this).
-    if (interruptedBy !== undefined) {
-      err(`smtplib: interrupted again by ${signal}: quit without waiting for the server's replies; which recipients got the message is unknown`);
-      process.exit(ExitCode.INTERRUPTED);
-    }
     if (!cmd.lmtp || phase !== "send") notConfirmed(signal);
     interruptedBy = signal;
     lateExit = setTimeout(() => notConfirmed(signal), INTERRUPTED_SETTLE_MS);
   };
-  process.on("SIGINT", interrupted);
-  process.on("SIGTERM", interrupted);
+  // A second Ctrl-C (or SIGTERM) while the delivery settles means "quit now": 130 at once and
+  // a line saying what is not known (the handlers stay on until runSend ends, for this).
+  const stopHandling = handleInterrupts(interrupted,
+    (signal) => `smtplib: interrupted again by ${signal}: quit without waiting for the server's replies; which recipients got the message is unknown`, err);
   try {
     if (onTerminal) waiting = startWaitNote("the server (connecting, greeting)");
     client = await connectClient(cmd, cmd.verbosity, err);
@@ -353,7 +349,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } finally {
     scanning.abort();
     clearTimeout(lateExit);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.off(signal, interrupted);
+    stopHandling();
     client?.close();
     if (!(message.body instanceof Uint8Array)) message.body.destroy();
   }
