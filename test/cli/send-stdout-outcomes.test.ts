@@ -52,3 +52,19 @@ test("send: the server closing the connection with 421 at MAIL (exit 5: nothing 
     await server.close();
   }
 });
+
+test("send: every recipient refused, the last with 421 (exit 5): each recipient's line and the count, as README says", async () => {
+  const server = await lineServer((sock, line) => {
+    if (/^EHLO/i.test(line)) sock.write("250 mx.test\r\n");
+    else if (/^MAIL/i.test(line)) sock.write("250 2.1.0 ok\r\n");
+    else if (/^RCPT TO:<b@/i.test(line)) sock.write("550 5.1.1 no b\r\n");
+    else if (/^RCPT/i.test(line)) sock.end("421 4.3.2 going down\r\n");
+  });
+  try {
+    const r = await run(["send", "--server", `127.0.0.1:${server.port}`, ...ARGS]);
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.equal(r.stdout, "refused <b@x.test>: 550 5.1.1 no b\nrefused <c@x.test>: 421 4.3.2 going down\nsent to 0 of 2 recipient(s)\n");
+  } finally {
+    await server.close();
+  }
+});
