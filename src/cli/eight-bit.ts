@@ -2,14 +2,15 @@
  * A message with 8-bit bytes (RFC 6152): it may go only to a server that offers 8BITMIME (or
  * SMTPUTF8, which implies it), declared with `BODY=8BITMIME`. `send` sends a file or stdin as
  * its bytes are, so it checks: a file's bytes in the pass that counts its size (before MAIL),
- * a pipe's as they come (sending stops at the first 8-bit byte, before the end of data).
+ * a pipe's first MiB read ahead (before MAIL) and the rest as it comes (sending stops at the
+ * first 8-bit byte, before the end of data).
  * @module
  */
 import { sizeLimit } from "../protocol/ehlo.js";
 import { hasEightBitData } from "../protocol/message.js";
 import { paramValue } from "../protocol/params.js";
 import type { Client } from "./connect.js";
-import type { OpenedMessage } from "./message-input.js";
+import type { OpenedMessage, StreamedMessage } from "./message-input.js";
 
 /** What the pass over a file found: the offset of its first 8-bit byte, if any; `done` once the whole file was read. */
 export interface EightBitScan {
@@ -58,20 +59,59 @@ export function mailOptionsFor(mailOptions: readonly string[], features: Readonl
   return paramValue(mailOptions, "BODY") === undefined && features.has("8bitmime") ? [...mailOptions, "BODY=8BITMIME"] : [...mailOptions];
 }
 
+/** How much of a pipe is read ahead before MAIL to look for 8-bit bytes (see {@link serverBounds}): at most this, plus a chunk, held in memory. */
+export const READ_AHEAD_BYTES = 1024 * 1024;
+
+/** How long that read-ahead waits for a pipe's writer before MAIL goes all the same. */
+const READ_AHEAD_MS = 2_000;
+
+/**
+ * The first bytes of a pipe, read ahead (at most {@link READ_AHEAD_BYTES}, for at most
+ * {@link READ_AHEAD_MS}): the offset of the first 8-bit byte among them, and `done` when
+ * they are the whole message.
+ */
+async function scanAhead(body: StreamedMessage): Promise<EightBitScan> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), READ_AHEAD_MS);
+  try {
+    const { ended, chunks } = await body.readAhead(READ_AHEAD_BYTES, stop.signal);
+    let offset = 0;
+    for (const chunk of chunks) {
+      const at = firstEightBit(chunk);
+      if (at !== -1) return { done: ended, eightBitAt: offset + at };
+      offset += chunk.length;
+    }
+    return { done: ended };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * What the server takes, from its EHLO features: a streamed message is bounded by its SIZE
  * (a stream past it would be refused once whole: an endless pipe, never) and, where 8-bit
  * bytes may not go, stopped at the first; returns the MAIL parameters ({@link mailOptionsFor}).
  * A file found to have 8-bit bytes is checked now, after EHLO (sent here, before deliver's
- * MAIL); a stream's limits are asked when its first chunk comes, after EHLO too.
- * @throws EightBitError for a file with 8-bit bytes that may not go (nothing sent yet).
+ * MAIL); a stream's limits are asked when its first chunk comes, after EHLO too. A pipe
+ * (no `BODY=` given) is read ahead ({@link scanAhead}) and its first bytes checked as a
+ * file's; when they are not the whole message, a server that offers 8BITMIME gets
+ * `BODY=8BITMIME` (RFC 6152 lets a 7-bit body be declared so), and one that does not, the
+ * check as the rest comes.
+ * @throws EightBitError for a file, or a pipe's first bytes, with 8-bit bytes that may not go (nothing sent yet).
  */
 export async function serverBounds(message: OpenedMessage, client: Client, given: readonly string[]): Promise<string[]> {
-  if (message.scan?.eightBitAt !== undefined) await client.ehloOrHeloIfNeeded();
-  const mailOptions = mailOptionsFor(given, client.esmtpFeatures, message.scan);
-  if (message.body instanceof Uint8Array) return mailOptions;
+  const body = message.body;
+  const pipe = message.scan === undefined && !(body instanceof Uint8Array) && paramValue(given, "BODY") === undefined;
+  if (message.scan?.eightBitAt !== undefined || pipe) await client.ehloOrHeloIfNeeded();
+  const scan = pipe ? await scanAhead(body) : message.scan;
+  const mailOptions = mailOptionsFor(given, client.esmtpFeatures, scan);
+  if (pipe && scan?.done === false) {
+    if (scan.eightBitAt !== undefined && !eightBitAllowed(client.esmtpFeatures, given)) throw new EightBitError(scan.eightBitAt, false);
+    if (client.esmtpFeatures.has("8bitmime")) mailOptions.push("BODY=8BITMIME");
+  }
+  if (body instanceof Uint8Array) return mailOptions;
   // read when the first chunk comes: EHLO (deliver's) has replaced the features by then
-  message.body.limit(() => sizeLimit(client.esmtpFeatures));
-  message.body.sevenBitOnly(() => !eightBitAllowed(client.esmtpFeatures, mailOptions));
+  body.limit(() => sizeLimit(client.esmtpFeatures));
+  body.sevenBitOnly(() => !eightBitAllowed(client.esmtpFeatures, mailOptions));
   return mailOptions;
 }

@@ -18,16 +18,16 @@ import { BlindFieldScan } from "../protocol/blind-field-scan.js";
 import type { SendCommand } from "./args.js";
 import { blindFieldWarner } from "./blind-field-warning.js";
 import { GivenBytes } from "./given-bytes.js";
+import { ReadAhead, type AheadScan } from "./read-ahead.js";
 import type { Stall } from "./stalled-input.js";
 import { ENDLESS_DEVICE, isEndlessDevice, isTerminalPath } from "./input-device.js";
 import type { Progress } from "./progress.js";
 import { testMessage } from "./test-message.js";
-
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
 const readFd = promisify(read);
-/** The piece a file is scanned in for its size with CRLF line ends (see {@link sizeWithCrlf}). */
+/** The piece a file is scanned in for its size with CRLF line ends (see {@link sizeOf}). */
 const SCAN_PIECE = 1024 * 1024;
 
 /**
@@ -205,6 +205,8 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
   limit(bytes: () => number | undefined): void;
   /** `only()` true (asked when the first chunk has been read): its first 8-bit byte fails it with {@link EightBitError}. */
   sevenBitOnly(only: () => boolean): void;
+  /** Reads up to `limit` bytes ahead, before it is iterated, until `stop` aborts (see {@link ReadAhead.fill}). */
+  readAhead(limit: number, stop: AbortSignal): Promise<AheadScan>;
 }
 
 /**
@@ -214,8 +216,9 @@ export interface StreamedMessage extends AsyncIterable<Uint8Array> {
 function streamedMessage(stream: Readable, lines: boolean, warn: ((text: string) => void) | undefined, expected?: number): StreamedMessage {
   const state: ReadState = { waiting: false, bytes: 0, ended: false, given: new GivenBytes(), yielded: 0, expected, onBlindField: warn === undefined ? undefined : blindFieldWarner(warn), holding: false };
   let stalled: Stall | undefined;
+  const source = new ReadAhead(stream);
   return {
-    [Symbol.asyncIterator]: () => readOrFail(stream, state, lines),
+    [Symbol.asyncIterator]: () => readOrFail(source, state, lines),
     destroy: () => {
       if (state.waiting) stalled ??= { read: state.bytes, held: state.holding };
       stream.destroy();
@@ -227,6 +230,7 @@ function streamedMessage(stream: Readable, lines: boolean, warn: ((text: string)
     onEnd: (listener) => { state.onEnd = listener; },
     limit: (bytes) => { state.limit = bytes; },
     sevenBitOnly: (only) => { state.sevenBitOnly = only; },
+    readAhead: (limit, stop) => source.fill(limit, stop),
   };
 }
 

@@ -12,6 +12,7 @@ import { isPositiveCompletion } from "../protocol/reply.js";
 import type { ProbeCommand } from "./args.js";
 import { applyStarttls, describeTargetError, exitCodeFor, lineWriter, newClient, quitWithin, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+import { handleInterrupts } from "./interrupts.js";
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
 
@@ -111,14 +112,13 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
   const err = lineWriter(process.stderr);
   let client: Client | undefined;
-  // Ctrl-C or SIGTERM: 130 and a line, as `send` (killed by SIGTERM, it said nothing, and a shell saw 143)
-  const interrupted = (signal: NodeJS.Signals): void => {
+  // Ctrl-C or SIGTERM: 130 and a line, as `send` (killed by SIGTERM, it said nothing, and a
+  // shell saw 143); the first quits at once, so a second has nothing to wait for either.
+  const stopHandling = handleInterrupts((signal) => {
     client?.close();
     err(`smtplib: interrupted by ${signal}: the probe did not finish`);
     process.exit(ExitCode.INTERRUPTED);
-  };
-  process.on("SIGINT", interrupted);
-  process.on("SIGTERM", interrupted);
+  }, (signal) => `smtplib: interrupted again by ${signal}: the probe did not finish`, err);
   out(probeTitle(cmd));
   try {
     const c = await newClient(cmd, cmd.verbosity, err);
@@ -152,7 +152,7 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     if (client?.connected) await quitWithin(client);
     return probeExitCode(e);
   } finally {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.off(signal, interrupted);
+    stopHandling();
     client?.close();
   }
 }

@@ -1,11 +1,11 @@
 /**
  * `smtplib send`: one message from a file or stdin through the library's `sendmail`.
- * Output: the refused recipients on stdout; the transcript (-v) and progress bar on stderr.
+ * Output: each recipient's outcome and the count sent to on stdout (./send-report.ts); the transcript (-v) and progress bar on stderr.
  * @module
  */
 import { fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError, type SMTPReply } from "../index.js";
+import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeTargetError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
@@ -15,6 +15,8 @@ import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessa
 import { stallText } from "./stalled-input.js";
 import { loginHint, shownUser, sizeHint, utf8Hint } from "./refusal-hints.js";
 import { EightBitError, serverBounds } from "./eight-bit.js";
+import { inOrderGiven, oneLine, reportInterrupted, unconfirmed } from "./send-report.js";
+import { handleInterrupts } from "./interrupts.js";
 
 /** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
 const PROGRESS_THRESHOLD = 512 * 1024;
@@ -60,51 +62,6 @@ function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | {
 const INTERRUPTED_SETTLE_MS = 1_000;
 
 /**
- * The outcome of an LMTP delivery interrupted (`signal`) while its replies after the data
- * came: the recipients whose replies came got the message (or were refused), the others
- * are not confirmed. Exit 3 (PARTIAL) when some got it, 130 when none did.
- */
-function reportInterrupted(signal: NodeJS.Signals, delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>, to: readonly string[],
-  out: (text: string) => void, err: (text: string) => void): ExitCodeValue {
-  let unknown = 0;
-  for (const [addr, outcome, reply] of inOrderGiven(to, delivered, refused)) {
-    if (outcome === "not confirmed") {
-      unknown += 1;
-      out(`not confirmed ${pathOf(addr)}: interrupted by ${signal} before its reply (whether it got the message is unknown)`);
-    } else {
-      out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-    }
-  }
-  out(`sent to ${delivered.size} of ${to.length} recipient(s)`);
-  err(`smtplib: interrupted by ${signal}: the server did not confirm the message for ${unknown} recipient(s)`);
-  return delivered.size > 0 ? ExitCode.PARTIAL : ExitCode.INTERRUPTED;
-}
-
-/** What a recipient's line says of it: `not confirmed` when no reply to it came (see {@link unconfirmed}). */
-type Outcome = "delivered" | "refused" | "not confirmed";
-
-/** True for a recipient's "reply" that never came (code -1: LMTP, the connection lost): whether it got the message is unknown. */
-function unconfirmed(reply: SMTPReply): boolean {
-  return reply.code === -1;
-}
-
-/**
- * Each recipient's outcome in the order given with --to (the order of the RCPTs, and of every
- * peer's per-recipient output), not the delivered ones first: a refusal is read against the
- * list as written. An address the maps hold but --to does not (none expected) comes last.
- */
-function inOrderGiven(to: readonly string[], delivered: ReadonlyMap<string, SMTPReply>, refused: ReadonlyMap<string, SMTPReply>): [string, Outcome, SMTPReply][] {
-  const all: [string, Outcome, SMTPReply][] = [
-    ...[...delivered].map(([addr, reply]): [string, Outcome, SMTPReply] => [addr, "delivered", reply]),
-    ...[...refused].map(([addr, reply]): [string, Outcome, SMTPReply] => [addr, unconfirmed(reply) ? "not confirmed" : "refused", reply]),
-  ];
-  const order = new Map(to.map((addr, i) => [addr, i]));
-  const rank = (addr: string): number => order.get(addr) ?? to.length;
-  // a stable sort: those not given keep their order, after the others
-  return all.sort((a, b) => rank(a[0]) - rank(b[0]));
-}
-
-/**
  * Why the message could not be opened: for a system error on `--file` (a missing file, one
  * not readable), the flag, the path and the reason with its code, as `--ca-file`'s says it
  * ("--file m.eml: no such file or directory (ENOENT)"), not Node's "ENOENT: no such file or
@@ -116,11 +73,6 @@ function openFailure(e: unknown, file: string | undefined): string {
   if (file === undefined || code === "") return e.message;
   const reason = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message)?.[1] ?? e.message;
   return `--file ${file}: ${reason} (${code})`;
-}
-
-/** A reply's text on one line (multi-line replies joined with " / "). */
-function oneLine(text: string): string {
-  return text.split("\n").join(" / ");
 }
 
 /**
@@ -188,15 +140,26 @@ interface FailureContext {
   readonly err: (text: string) => void;
 }
 
-/** Prints why sending failed (refused recipients on stdout, the error on stderr); returns the exit code. */
-function reportFailure(e: unknown, { cmd, message, size, phase, password, client, recipients, out, err }: FailureContext): ExitCodeValue {
-  // As after a partial delivery, each recipient's line in the order given (LMTP's map has
-  // those refused at RCPT before those refused after the data): all refused; or, LMTP's
-  // connection lost before the first reply after the data, refused at RCPT or not confirmed
-  // (code -1), with no count sent to (those not confirmed may have the message).
+/**
+ * Prints why sending failed (the error on stderr); returns the exit code. On stdout, as after
+ * a delivery, each recipient the server answered for (all refused; or, LMTP's connection lost
+ * before the first reply after the data, refused at RCPT or not confirmed, code -1, with no
+ * count: those may have the message), in the order given (LMTP's map has those refused at
+ * RCPT first); then, for every outcome that sent the message to nobody for sure (exit 4: the
+ * sender, every recipient or the data refused, an extension lacking, over the SIZE limit),
+ * `sent to 0 of N recipient(s)`, as a partial delivery ends. Exits that say nothing of the
+ * recipients (usage, connection, login, input, unknown outcome) print nothing there.
+ */
+function reportFailure(e: unknown, context: FailureContext): ExitCodeValue {
+  const code = explainFailure(e, context);
   const outcomes = e instanceof SMTPRecipientsRefused || e instanceof SMTPServerDisconnected ? e.recipients : undefined;
-  for (const [addr, outcome, reply] of inOrderGiven(cmd.to, new Map(), outcomes ?? new Map())) out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
-  if (e instanceof SMTPRecipientsRefused) out(`sent to 0 of ${recipients} recipient(s)`);
+  for (const [addr, outcome, reply] of inOrderGiven(context.cmd.to, new Map(), outcomes ?? new Map())) context.out(`${outcome} ${pathOf(addr)}: ${reply.code} ${oneLine(reply.message)}`);
+  if (e instanceof SMTPRecipientsRefused || code === ExitCode.REFUSED) context.out(`sent to 0 of ${context.recipients} recipient(s)`);
+  return code;
+}
+
+/** Says on stderr why sending failed; returns the exit code. */
+function explainFailure(e: unknown, { cmd, message, size, phase, password, client, err }: FailureContext): ExitCodeValue {
   if (e instanceof MessageTooLargeError || e instanceof EightBitError) {
     err(`smtplib: ${e.message}`);
     return ExitCode.REFUSED;
@@ -298,19 +261,14 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     progress?.stop();
     client?.close();
     if (outcome !== undefined) process.exit(outcome);
-    // A second Ctrl-C (or SIGTERM) while the delivery settles means "quit now": not killed by
-    // the signal, which would print nothing and exit by it, but at once, with 130 and a line
-    // saying what is not known (the handlers stay on until runSend ends, for this).
-    if (interruptedBy !== undefined) {
-      err(`smtplib: interrupted again by ${signal}: quit without waiting for the server's replies; which recipients got the message is unknown`);
-      process.exit(ExitCode.INTERRUPTED);
-    }
     if (!cmd.lmtp || phase !== "send") notConfirmed(signal);
     interruptedBy = signal;
     lateExit = setTimeout(() => notConfirmed(signal), INTERRUPTED_SETTLE_MS);
   };
-  process.on("SIGINT", interrupted);
-  process.on("SIGTERM", interrupted);
+  // A second Ctrl-C (or SIGTERM) while the delivery settles means "quit now": 130 at once and
+  // a line saying what is not known (the handlers stay on until runSend ends, for this).
+  const stopHandling = handleInterrupts(interrupted,
+    (signal) => `smtplib: interrupted again by ${signal}: quit without waiting for the server's replies; which recipients got the message is unknown`, err);
   try {
     if (onTerminal) waiting = startWaitNote("the server (connecting, greeting)");
     client = await connectClient(cmd, cmd.verbosity, err);
@@ -391,7 +349,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   } finally {
     scanning.abort();
     clearTimeout(lateExit);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.off(signal, interrupted);
+    stopHandling();
     client?.close();
     if (!(message.body instanceof Uint8Array)) message.body.destroy();
   }

@@ -4,14 +4,14 @@
  */
 
 import type * as tls from "node:tls";
-import { checkMilliseconds, DEFAULT_TIMEOUTS, type TimeoutPhase } from "../constants.js";
+import { checkMilliseconds, DEFAULT_TIMEOUTS, LMTP_PORT, SMTP_PORT, SMTP_SSL_PORT, type TimeoutPhase } from "../constants.js";
 import { AuthRegistry } from "../auth/registry.js";
 import type { ReplyLimits } from "../protocol/reply.js";
 import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
 import { checkBoolean, checkFunction, checkKnownKeys, checkLocalHostname, checkPort, checkSignal, checkTLSOptions, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import type { Checked } from "../checked.js";
-import { describeValue } from "../errors.js";
+import { describeValue, quoted } from "../errors.js";
 
 // the name check lives with the option checks the CLI may load without the client (startup)
 export { checkLocalHostname } from "../option-checks.js";
@@ -163,6 +163,20 @@ const CLASS_HINTS: Readonly<Record<ClientClassName, Readonly<Record<string, stri
   },
 };
 
+/** Each client class's default port, for {@link hostGivenToConstructor}. */
+const DEFAULT_PORTS: Readonly<Record<ClientClassName, number>> = { SMTP: SMTP_PORT, SMTP_SSL: SMTP_SSL_PORT, LMTP: LMTP_PORT };
+
+/**
+ * What to write instead of `new SMTP("host", port)`: Python's `SMTP(host, port)` connects in
+ * its constructor, which a constructor here cannot (it would have to await), so a host given
+ * to it gets the call that connects, rather than "options must be an object".
+ */
+function hostGivenToConstructor(cls: ClientClassName, host: string): string {
+  const target = `${quoted(host, 100)}, port`;
+  return `new ${cls}() takes an options object, not a host: it does no I/O, so it cannot connect as Python's ${cls}(host, port) does; `
+    + `write await ${cls}.connect(${target}) (port optional, ${DEFAULT_PORTS[cls]} by default), or new ${cls}(options) and then await client.connect(${target})`;
+}
+
 /** The options that take `true` or `false`. */
 const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureAuth", "diagnoseTLS"] as const;
 
@@ -176,6 +190,7 @@ const BOOLEAN_OPTIONS = ["pipelining", "chunking", "requireTLS", "allowInsecureA
  * `sourceAddress.port` that is not a port number.
  */
 export function checkSMTPOptions(value: unknown, cls: ClientClassName = "SMTP"): Checked<SMTPOptions> {
+  if (typeof value === "string") throw new TypeError(hostGivenToConstructor(cls, value));
   const given = optionsObject(value, "SMTP options");
   checkKnownKeys(given, SMTP_OPTION_KEYS, "SMTP option", CLASS_HINTS[cls]);
   const options = withoutNulls(given);

@@ -7,7 +7,7 @@ import type { GivenCredentials } from "../auth/mechanism.js";
 import { checkSMTPOptions, NODEMAILER_HINTS, SMTP_OPTION_KEYS, type Checked, type SMTPOptions } from "../client/options.js";
 import { checkCredentialsShape, checkCredentialStrings } from "../client/smtp-secure.js";
 import { checkKnownKeys, checkNumber, checkPort, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
-import { describeValue } from "../errors.js";
+import { describeValue, quoted } from "../errors.js";
 import { checkMilliseconds, LMTP_PORT } from "../constants.js";
 import { LMTP_IMPLICIT_TLS, splitHostPort, type HostAdvice } from "../client/host-port.js";
 import { SMTP } from "../client/smtp.js";
@@ -131,6 +131,9 @@ const RATE_LIMIT_KEYS = keysOf({ messages: true, interval: true } satisfies AllK
  */
 export function checkPoolOptions(value: unknown): { pool: Checked<PoolOptions>; client: Checked<SMTPOptions> } {
   if (value === undefined) throw new TypeError("SMTPPool needs options: at least { host }");
+  if (typeof value === "string") {
+    throw new TypeError(`new SMTPPool() takes an options object, not a host: write new SMTPPool({ host: ${quoted(value, 100)}, port }) (port optional: by default the protocol's, 25 for "smtp")`);
+  }
   const given = optionsObject(value, "SMTPPool options");
   // The hints for a Nodemailer option follow the protocol given (checked below).
   const lmtp = given["protocol"] === "lmtp";

@@ -14,3 +14,8 @@ export function countLines(bytes: Buffer): number {
   for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) n++;
   return n;
 }
+
+/** A copy of `text` that shares no storage with the string it was cut from (a slice of a large read would keep it alive). */
+export function flatCopy(text: string): string {
+  return Buffer.from(text, "latin1").toString("latin1");
+}

@@ -6,7 +6,7 @@
 import { MAX_REPLY_BYTES, MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from "../constants.js";
 import { quoteLineBytes } from "../error-text.js";
 import { describeValue, parseEnhancedStatus, SMTPResponseException } from "../errors.js";
-import { asBuffer } from "./bytes.js";
+import { asBuffer, flatCopy } from "./bytes.js";
 
 /** One reply from the server: what Python returns as `(code, msg)`. */
 export interface SMTPReply {
@@ -116,6 +116,12 @@ function stripText(text: string): string {
   while (a < b && isStripped(text.charCodeAt(a))) a++;
   while (b > a && isStripped(text.charCodeAt(b - 1))) b--;
   return a === 0 && b === text.length ? text : text.slice(a, b);
+}
+
+/** True when `text[from..to)` holds CRs alone (or nothing). */
+function onlyCRs(text: string, from: number, to: number): boolean {
+  while (from < to && text.charCodeAt(from) === CR) from++;
+  return from === to;
 }
 
 /** Shows a hostile line (one char per byte) safely in an error message. */
@@ -297,8 +303,10 @@ export class ReplyParser {
     const len = end - start;
     const d0 = text.charCodeAt(start) - 0x30, d1 = text.charCodeAt(start + 1) - 0x30, d2 = text.charCodeAt(start + 2) - 0x30;
     const sep = len > 3 ? text.charCodeAt(start + 3) : -1;
+    // CRs alone between the code and the LF (`250\r\r\n`) end the line, as Python strips
+    // them; looked at only once the usual separators are not there.
     const valid = len >= 3 && d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9
-      && (sep === -1 || sep === 0x20 || sep === 0x2d);
+      && (sep === -1 || sep === 0x20 || sep === 0x2d || (sep === CR && onlyCRs(text, start + 4, end)));
     if (!valid) this.#fail(-1, `Malformed reply line ${preview(text.slice(start, lf + 1))}`);
     this.#replyBytes += lf + 1 - start;
     let line = len > 4 ? text.slice(start + 4, end) : "";
@@ -389,9 +397,4 @@ export class ReplyParser {
     this.#failure = new SMTPResponseException(code, message);
     throw this.#failure;
   }
-}
-
-/** A copy of `text` that shares no storage with the string it was cut from. */
-function flatCopy(text: string): string {
-  return Buffer.from(text, "latin1").toString("latin1");
 }

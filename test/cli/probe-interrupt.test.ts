@@ -3,6 +3,7 @@
 // sees 143, which neither its --help nor README lists), SIGINT likewise (130 from the shell only).
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
+import { readFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { start } from "../helpers/cli-process.js";
 
@@ -31,4 +32,43 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       server.close();
     }
   });
+}
+
+test("probe given a second signal as it takes the first (both pending as it is continued): exit 130 and one line, never killed by the signal, as send", async () => {
+  const sockets: Socket[] = [];
+  let connected!: () => void;
+  const connection = new Promise<void>((resolve) => { connected = resolve; });
+  const server = createServer((sock) => {
+    sockets.push(sock);
+    sock.on("error", () => undefined);
+    connected();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const probe = start(["probe", `127.0.0.1:${port}`]);
+    await connection;
+    probe.child.kill("SIGSTOP");
+    await stopped(probe.child.pid!);
+    probe.child.kill("SIGINT");
+    probe.child.kill("SIGTERM");
+    probe.child.kill("SIGCONT");
+    const { code, signal: killedBy, stdout, stderr } = await probe.done;
+    assert.deepEqual({ code, killedBy }, { code: 130, killedBy: null }, stderr);
+    assert.equal(stdout, `probe 127.0.0.1:${port} (plain text)\n`);
+    // the first quits at once (either may be taken first)
+    assert.match(stderr, /^smtplib: interrupted by SIG(INT|TERM): the probe did not finish\n$/);
+  } finally {
+    for (const sock of sockets) sock.destroy();
+    server.close();
+  }
+});
+
+/** Resolves once process `pid` is stopped (SIGSTOP taken: state T in /proc/<pid>/stat). */
+async function stopped(pid: number): Promise<void> {
+  for (;;) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    if (/^\d+ \(.*\) T /s.test(stat)) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -8,7 +8,7 @@
 // process parses hostile replies with a small N, and must print no such line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { underBacktrackWatch } from "../helpers/backtrack-watch.js";
 
 const REPLY_MODULE = new URL("../../src/protocol/reply.js", import.meta.url).href;
 const EHLO_MODULE = new URL("../../src/protocol/ehlo.js", import.meta.url).href;
@@ -30,21 +30,6 @@ for (const wire of wires) {
 }
 console.log("parsed");
 `;
-
-/**
- * Runs `node ...args` with V8 set to leave any regular expression that backtracks more than
- * 1,000 times for its experimental engine, and to say so ("Experimental execution").
- */
-function underBacktrackWatch(args: string[]): { stdout: string; stderr: string } {
-  const child = spawnSync(process.execPath, [
-    "--enable-experimental-regexp-engine-on-excessive-backtracks",
-    "--regexp-backtracks-before-fallback=1000",
-    "--trace-experimental-regexp-engine",
-    ...args,
-  ], { encoding: "utf8" });
-  assert.equal(child.status, 0, child.stderr);
-  return child;
-}
 
 test("hostile blank runs in reply text: no regular expression backtracks more than 1,000 times (regression: quadratic strip)", () => {
   const child = underBacktrackWatch(["--input-type=module", "-e", SCRIPT]);

@@ -17,6 +17,8 @@ describe("ReplyParser: malformed lines are code -1 and the parser stays failed",
     "250\tok\r\n", "250_ok\r\n", "250+ok\r\n", "250\rok\r\n", "-250 x\r\n", "+OK ready\r\n",
     "２５０ fullwidth digits\r\n", "25a ok\r\n", "abc def\r\n", "250-ok\r\nbad\r\n", "250-ok\r\n250x\r\n",
     "250-ok\r\n\r\n", "25:\r\n", "2:0 ok\r\n", ":50 ok\r\n",
+    // CRs alone end the line (reply-wellformed); a CR then text is still no separator
+    "250\r\rok\r\n", "250\r\r \r\n", "250-ok\r\n250\rx\r\r\n",
   ];
   for (const wire of malformed) {
     it(JSON.stringify(wire), () => expectError(wire, -1, /Malformed reply line/));

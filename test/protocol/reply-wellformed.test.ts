@@ -19,6 +19,10 @@ describe("ReplyParser: well-formed replies", () => {
     ["continuation codes may differ", "211-a\r\n212-b\r\n213 c\r\n", [r(213, ["a", "b", "c"])]],
     ["Python's strip of ' \\t\\r\\n' on both ends", "250  \t spaced  text \t \r\n", [r(250, ["spaced  text"])]],
     ["stray CR before CRLF is stripped", "250 ok\r\r\n", [r(250, ["ok"])]],
+    // Python's getreply takes line[:3] and strips CRs from the rest: CRs alone after the code end the line
+    ["a doubled CR after the code alone", "250\r\r\n", [r(250, [""])]],
+    ["CRs alone after the code, LF-ended run", "250\r\r\r\n221 bye\r\r\n", [r(250, [""]), r(221, ["bye"])]],
+    ["a doubled CR ends a continuation and a last line", "250-a\r\r\n250-\r\r\n250\r\r\n", [r(250, ["a", "", ""])]],
     ["interior CR is kept", "250 a\rb\r\n", [r(250, ["a\rb"])]],
     ["interior tabs are kept", "250 a\t\tb\r\n", [r(250, ["a\t\tb"])]],
     ["LF-only endings", "250-one\n250 two\n", [r(250, ["one", "two"])]],
