@@ -184,32 +184,8 @@ export const contentScenarios: Scenario[] = [
       }
     },
   },
-  {
-    id: "pipelining",
-    title: "PIPELINING used when advertised (seen on the wire by a proxy); refusals still right",
-    notOffered: (s) => (s.offers.pipelining ? undefined : "no PIPELINING"),
-    timeoutMs: 40_000,
-    async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
-        const token = randomUUID();
-        const [a, b] = ctx.server.rcpts;
-        const bad = ctx.server.refusedRcpt;
-        const c = await openPlain(ctx, proxy);
-        const refused = await c.sendmail(SENDER, [a, bad, b], message({ token, to: [a, b] }));
-        const noop = await c.noop();
-        await quit(c);
-        check(refused.size === 1 && refused.has(bad), `refused map: ${JSON.stringify([...refused.keys()])}`);
-        check(noop.code === 250, `NOOP after the transaction answered ${noop.code}`);
-        const { maxInFlight, commands } = proxy.analyse();
-        check(maxInFlight >= 2, `commands were sent one at a time: ${commands.slice(0, 8).join(" | ")}`);
-        await delivered(ctx, token, [a, b]);
-        return `up to ${maxInFlight} commands in flight`;
-      } finally {
-        await proxy.close();
-      }
-    },
-  },
+  pipelining("pipelining", "the defaults (BDAT where CHUNKING is offered)", {}),
+  pipelining("pipelining-data", "DATA (chunking: false)", { chunking: false }),
   {
     id: "bdat",
     title: "CHUNKING/BDAT used when advertised (seen on the wire); content checked",
@@ -307,6 +283,48 @@ export const contentScenarios: Scenario[] = [
     },
   },
 ];
+
+/**
+ * PIPELINING when advertised (RFC 2920): MAIL, every RCPT and DATA (or BDAT) written as
+ * one group, none of their replies read first (seen by the recording proxy), with one
+ * recipient refused in the middle: the refusal reported, the others delivered, the next
+ * command answered in step.
+ */
+function pipelining(id: string, how: string, extra: Partial<SMTPOptions>): Scenario {
+  const data = extra.chunking === false;
+  return {
+    id,
+    title: `PIPELINING, ${how}: MAIL, every RCPT and ${data ? "DATA" : "DATA or BDAT"} sent as one group before any of their replies (seen by a proxy); one refusal reported, the others delivered`,
+    notOffered: (s) => (!s.offers.pipelining ? "no PIPELINING" : data && !s.offers.chunking ? "no CHUNKING: the same as pipelining" : undefined),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const [a, b] = ctx.server.rcpts;
+        const bad = ctx.server.refusedRcpt;
+        const sent = message({ token, to: [a, b], body: DOT_BODY });
+        const c = await openPlain(ctx, proxy, extra);
+        const refused = await c.sendmail(SENDER, [a, bad, b], sent);
+        const noop = await c.noop();
+        await quit(c);
+        check(refused.size === 1 && refused.has(bad), `refused map: ${JSON.stringify([...refused.keys()])}`);
+        check(noop.code === 250, `NOOP after the transaction answered ${noop.code}`);
+        const { maxInFlight, commands, inFlight, usedData } = proxy.analyse();
+        check(!data || usedData, "DATA was not used");
+        // RFC 2920 §3.1: DATA (or BDAT) may end the group: sent with MAIL and the 3 RCPTs unanswered.
+        const mailAt = commands.findIndex((l) => /^MAIL FROM:/i.test(l));
+        const dataAt = commands.findIndex((l, i) => i > mailAt && /^(DATA|BDAT )/i.test(l));
+        check(mailAt >= 0 && dataAt === mailAt + 4 && inFlight[dataAt] === 5,
+          `MAIL, RCPT x3 and DATA/BDAT not one group: ${commands.slice(mailAt, dataAt + 1).map((l, i) => `${l.split(" ")[0]}(${inFlight[mailAt + i]} in flight)`).join(" ")}`);
+        const found = await delivered(ctx, token, [a, b]);
+        return `up to ${maxInFlight} commands in flight; ${commands[dataAt]!.split(" ")[0]} sent with MAIL and 3 RCPTs unanswered; ${checkContent(found[0] as Delivered, sent)}`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  };
+}
 
 /**
  * LMTP with an unknown user (refused at RCPT) and an over-quota mailbox (refused after the
