@@ -23,6 +23,8 @@ export interface SMTPOptions {
   chunking?: boolean;
   /** Refuse to send mail or credentials on an unencrypted connection. */
   requireTLS?: boolean;
+  /** Per-phase limits in ms (README "Options"). */
+  timeouts?: Partial<Record<"connect" | "greeting" | "command" | "dataInitiation" | "dataBlock" | "dataTermination", number>>;
 }
 
 export type AuthObject = (challenge?: Buffer) => string | Buffer | null | Promise<string | Buffer | null>;
