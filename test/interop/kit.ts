@@ -183,7 +183,8 @@ function headsOf(raw: Buffer | string): string {
  * sent at the end of the stored one (the MTA adds its trace headers above it) and the body
  * after it identical.
  */
-export function checkContent(copy: Delivered, sent: string): string {
+export function checkContent(copy: Delivered, sent: string, from?: string): string {
+  if (from !== undefined) check(copy.from === from, `envelope sender stored as ${String(copy.from)}, sent ${from}`);
   if (copy.exact) {
     const want = Buffer.from(sent, "utf8");
     check(copy.raw.equals(want),
@@ -248,7 +249,7 @@ export async function sendAndCheck(ctx: Context, spec: MessageSpec, waitMs = 30_
   expectNoRefusals(await c.sendmail(spec.from ?? SENDER, to, sent));
   await quit(c);
   const found = await delivered(ctx, spec.token, to, waitMs);
-  return checkContent(found[0] as Delivered, sent);
+  return checkContent(found[0] as Delivered, sent, spec.from ?? SENDER);
 }
 
 /** The mechanisms of the AUTH commands in the debug output (EHLO reply lines skipped). */

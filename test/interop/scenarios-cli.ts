@@ -119,7 +119,7 @@ function checkTestMessage(copy: Delivered, body: string, to: string[]): string {
   check(field(copy, "To").split(/,\s*/).join(",") === to.join(","), `To: ${field(copy, "To")}`);
   const got = bodyOf(copy.raw);
   check(got === `${body}\n`, `stored body differs: ${JSON.stringify(got.slice(0, 120))}`);
-  if (copy.from !== undefined) check(copy.from === SENDER, `envelope sender stored as ${copy.from}`);
+  check(copy.from === SENDER, `envelope sender stored as ${String(copy.from)}`);
   return `${copy.exact ? "bytes as sent" : "Maildir copy"}: Subject decoded, body identical`;
 }
 

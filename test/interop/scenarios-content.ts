@@ -80,7 +80,7 @@ export const contentScenarios: Scenario[] = [
       await quit(c);
       const found = await delivered(ctx, token, to);
       const copy = found[0] as Delivered;
-      if (copy.from !== undefined) check(copy.from === from, `envelope sender stored as ${copy.from}`);
+      check(copy.from === from, `envelope sender stored as ${String(copy.from)}`);
       check(headerSection(copy.raw).includes("Subject: Grüße, 你好"), "UTF-8 Subject not stored intact");
       return checkContent(copy, sent);
     },
