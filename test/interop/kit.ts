@@ -1,5 +1,6 @@
 // What the interop scenarios share: the server description, the per-scenario context, ways
 // to connect, test messages, and checks of what a server stored.
+import type { ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import type { Library, SMTPClient, SMTPClass, SMTPOptions, SMTPReply } from "./api.js";
 import { waitFor, type Delivered, type Mailbox } from "./mailboxes.js";
@@ -55,6 +56,11 @@ export interface Context {
   transcript: string[];
   /** Clients opened by the scenario; the runner closes any still open. */
   clients: SMTPClient[];
+  /**
+   * Child processes the scenario started (the CLI, Python's driver); the runner kills any
+   * still running when the scenario ends, also when it failed or ran out of time.
+   */
+  children: ChildProcess[];
 }
 
 export interface Scenario {

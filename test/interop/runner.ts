@@ -90,7 +90,7 @@ async function runOne(lib: Library | Error, server: ServerDef, scenario: Scenari
   if (why !== undefined) return { status: "n/a", detail: why, ms: 0 };
   const t0 = Date.now();
   if (lib instanceof Error) return { status: "fail", detail: `library not loadable: ${lib.message}`, ms: 0 };
-  const ctx: Context = { lib, server, ca, caFile: cfg.caFile, user: cfg.user, password: cfg.password, transcript: [], clients: [] };
+  const ctx: Context = { lib, server, ca, caFile: cfg.caFile, user: cfg.user, password: cfg.password, transcript: [], clients: [], children: [] };
   let cell: Cell;
   try {
     const note = await withTimeout(scenario.timeoutMs, scenario.id, scenario.run(ctx));
@@ -103,6 +103,13 @@ async function runOne(lib: Library | Error, server: ServerDef, scenario: Scenari
       c.close();
     } catch {
       // already closed
+    }
+  }
+  // A scenario that failed or timed out may have left a child running: not into the next one.
+  for (const child of ctx.children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      cell.detail += ` [killed its child process ${String(child.pid)}, still running]`;
     }
   }
   await writeFile(join(transcriptDir, `${server.name}.${scenario.id}.log`), ctx.transcript.join("\n") + "\n");
@@ -261,6 +268,9 @@ async function main(configPath: string, matrixPath: string | undefined): Promise
 
 const [configPath, matrixPath] = process.argv.slice(2);
 if (configPath !== undefined) {
+  // run.sh stops the runner with TERM (Ctrl-C, its 20-minute limit): exit through
+  // process.exit so that the "exit" handlers kill the scenarios' child processes.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
   main(configPath, matrixPath).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -51,6 +51,7 @@ async function cli(ctx: Context, args: string[], env: Record<string, string> = {
   child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
   child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
   running.add(child);
+  ctx.children.push(child);
   const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_LIMIT_MS);
   try {
     // "close", not "exit": the child's output may still be in the pipes when it exits.
