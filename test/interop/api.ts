@@ -23,6 +23,8 @@ export interface SMTPOptions {
   chunking?: boolean;
   /** Refuse to send mail or credentials on an unencrypted connection. */
   requireTLS?: boolean;
+  /** Per-phase limits in ms (README "Options"). */
+  timeouts?: Partial<Record<"connect" | "greeting" | "command" | "dataInitiation" | "dataBlock" | "dataTermination", number>>;
 }
 
 export type AuthObject = (challenge?: Buffer) => string | Buffer | null | Promise<string | Buffer | null>;
@@ -77,6 +79,7 @@ export interface Library {
   SMTPRecipientsRefused: ErrorClass;
   SMTPAuthenticationError: ErrorClass;
   SMTPNotSupportedError: ErrorClass;
+  SMTPServerDisconnected: ErrorClass;
   /** Everything else the module exports, for optional features found by name. */
   readonly [name: string]: unknown;
 }
@@ -86,7 +89,7 @@ export async function loadLibrary(): Promise<Library> {
   const url = new URL("../../src/index.js", import.meta.url).href;
   const mod = (await import(url)) as Record<string, unknown>;
   const needed = ["SMTP", "SMTP_SSL", "LMTP", "SMTPException", "SMTPSenderRefused", "SMTPRecipientsRefused",
-    "SMTPAuthenticationError", "SMTPNotSupportedError"];
+    "SMTPAuthenticationError", "SMTPNotSupportedError", "SMTPServerDisconnected"];
   const missing = needed.filter((name) => typeof mod[name] !== "function");
   if (missing.length > 0) throw new Error(`src/index.ts does not export ${missing.join(", ")}`);
   return mod as unknown as Library;

@@ -1,5 +1,6 @@
 // What the interop scenarios share: the server description, the per-scenario context, ways
 // to connect, test messages, and checks of what a server stored.
+import type { ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import type { Library, SMTPClient, SMTPClass, SMTPOptions, SMTPReply } from "./api.js";
 import { waitFor, type Delivered, type Mailbox } from "./mailboxes.js";
@@ -17,6 +18,11 @@ export interface Offers {
   ipv6: boolean;
   refusesSender: boolean;
   lmtpQuota: boolean;
+  /**
+   * Starts its reply texts with RFC 3463 enhanced status codes (advertised as
+   * ENHANCEDSTATUSCODES, or the interop server's own handler texts); Exim does not.
+   */
+  enhancedStatus: boolean;
 }
 
 export interface ServerDef {
@@ -50,6 +56,11 @@ export interface Context {
   transcript: string[];
   /** Clients opened by the scenario; the runner closes any still open. */
   clients: SMTPClient[];
+  /**
+   * Child processes the scenario started (the CLI, Python's driver); the runner kills any
+   * still running when the scenario ends, also when it failed or ran out of time.
+   */
+  children: ChildProcess[];
 }
 
 export interface Scenario {
@@ -165,22 +176,37 @@ export function firstDifference(a: string, b: string): string {
   return "no line differs (line ends?)";
 }
 
+/** The header section of a message (up to the first empty line), CRLF read as LF. */
+function headsOf(raw: Buffer | string): string {
+  const text = (typeof raw === "string" ? raw : raw.toString("utf8")).replace(/\r\n/g, "\n");
+  const at = text.indexOf("\n\n");
+  return at < 0 ? text : text.slice(0, at);
+}
+
 /**
  * Checks a stored copy against what was sent: byte for byte where the server stores the
- * exact bytes; otherwise the body after the header section with CRLF read as LF (Maildir
- * stores LF; the MTA adds trace headers above).
+ * exact bytes; otherwise, with CRLF read as LF (Maildir stores LF), the header section as
+ * sent at the end of the stored one (the MTA adds its trace headers above it) and the body
+ * after it identical.
  */
-export function checkContent(copy: Delivered, sent: string): string {
+export function checkContent(copy: Delivered, sent: string, from?: string): string {
+  if (from !== undefined) check(copy.from === from, `envelope sender stored as ${String(copy.from)}, sent ${from}`);
   if (copy.exact) {
     const want = Buffer.from(sent, "utf8");
     check(copy.raw.equals(want),
       `stored bytes differ from the sent message (${copy.raw.length} vs ${want.length} bytes; ${firstDifference(sent.replace(/\r\n/g, "\n"), copy.raw.toString("utf8").replace(/\r\n/g, "\n"))})`);
     return "byte-exact";
   }
+  const sentHead = headsOf(sent);
+  const storedHead = headsOf(copy.raw);
+  if (!storedHead.endsWith(`\n${sentHead}`)) {
+    const tail = storedHead.split("\n").slice(-sentHead.split("\n").length).join("\n");
+    throw new Error(`stored header section does not end with the one sent (${firstDifference(sentHead, tail)})`);
+  }
   const want = bodyOf(sent);
   const got = bodyOf(copy.raw);
   check(got === want, `stored body differs (${got.length} vs ${want.length} chars; ${firstDifference(want, got)})`);
-  return "body identical";
+  return "headers and body identical";
 }
 
 export async function delivered(ctx: Context, token: string, rcpts: string[], ms = 30_000): Promise<Delivered[]> {
@@ -192,6 +218,24 @@ export async function delivered(ctx: Context, token: string, rcpts: string[], ms
   check(found.length > 0, `nothing delivered within ${ms / 1000} s`);
   check(covers(found), `delivered to ${JSON.stringify(found.flatMap((d) => d.rcpts))}, expected ${JSON.stringify(rcpts)}`);
   return found;
+}
+
+/**
+ * Checks a reply's `enhancedStatus` against its text: the RFC 3463 code that starts the
+ * text when its class is the reply code's first digit, else none (API.md); and, from a
+ * server that sends them, that there is one (`want`, when given, is the exact code).
+ * Returns "code x.y.z" for notes.
+ */
+export function checkEnhanced(ctx: Context, r: SMTPReply, what: string, want?: string): string {
+  const m = /^([245])\.\d{1,3}\.\d{1,3}(?=[ \t]|$)/.exec(r.message);
+  const inText = m !== null && Number(m[1]) === Math.floor(r.code / 100) ? m[0] : undefined;
+  check(r.enhancedStatus === inText,
+    `${what}: enhancedStatus ${String(r.enhancedStatus)} for the reply ${r.code} ${JSON.stringify(r.message.slice(0, 80))}`);
+  if (ctx.server.offers.enhancedStatus) {
+    check(inText !== undefined, `${what}: no enhanced status code in ${r.code} ${JSON.stringify(r.message.slice(0, 80))} from a server that sends them`);
+    if (want !== undefined) check(inText === want, `${what}: enhanced status ${String(inText)}, expected ${want}`);
+  }
+  return `${r.code}${r.enhancedStatus !== undefined ? ` ${r.enhancedStatus}` : ""}`;
 }
 
 export function expectNoRefusals(refused: Map<string, SMTPReply>): void {
@@ -211,7 +255,7 @@ export async function sendAndCheck(ctx: Context, spec: MessageSpec, waitMs = 30_
   expectNoRefusals(await c.sendmail(spec.from ?? SENDER, to, sent));
   await quit(c);
   const found = await delivered(ctx, spec.token, to, waitMs);
-  return checkContent(found[0] as Delivered, sent);
+  return checkContent(found[0] as Delivered, sent, spec.from ?? SENDER);
 }
 
 /** The mechanisms of the AUTH commands in the debug output (EHLO reply lines skipped). */
@@ -251,7 +295,7 @@ export function authMechanism(mech: string, bindName: "authPlain" | "authLogin" 
       const r = await c.auth(mech, (challenge?: Buffer) => c[bindName](challenge));
       check(r.code === 235, `AUTH ${mech} answered ${r.code} ${r.message}`);
       await quit(c);
-      return `235 ${r.enhancedStatus ?? ""}`.trim();
+      return checkEnhanced(ctx, r, `AUTH ${mech}`);
     },
   };
 }

@@ -9,7 +9,7 @@ export interface Delivered {
   raw: Buffer;
   /** Envelope recipients this copy was delivered to, where the server records them. */
   rcpts: string[];
-  /** The envelope sender, where known. */
+  /** The envelope sender, where known (aiosmtpd, smtp-server; the Return-Path a Maildir copy carries). */
   from?: string;
   /** True when `raw` is byte for byte what the client sent (after dot-unstuffing). */
   exact: boolean;
@@ -74,7 +74,9 @@ export class MaildirBox implements Mailbox {
         const first = await head(file).catch(() => Buffer.alloc(0));
         if (!first.includes(tokenLine(token))) continue;
         const raw = await readFile(file);
-        found.push({ raw, rcpts: this.rcptsOf(raw, dir), exact: false, where: file });
+        // The envelope sender, as the delivering agent wrote it in Return-Path (all three do).
+        const returnPath = /^<(.*)>$/.exec(headerValues(raw, "Return-Path")[0] ?? "")?.[1];
+        found.push({ raw, rcpts: this.rcptsOf(raw, dir), ...(returnPath !== undefined ? { from: returnPath } : {}), exact: false, where: file });
       }
     }
     return found;

@@ -78,8 +78,10 @@ export class RecordingProxy {
    * skipped) and, for each, how many commands were waiting for a reply when it was sent.
    * A command sent while another still waited for its reply was pipelined.
    */
-  analyse(): { commands: string[]; maxInFlight: number; bdatChunks: number; usedData: boolean } {
+  analyse(): { commands: string[]; inFlight: number[]; maxInFlight: number; bdatChunks: number; usedData: boolean } {
     const commands: string[] = [];
+    /** For each command, how many (itself included) waited for a reply when it was sent. */
+    const inFlight: number[] = [];
     let maxInFlight = 0;
     let sent = 0;
     let replies = 0;
@@ -127,8 +129,9 @@ export class RecordingProxy {
         clientBuf = clientBuf.subarray(nl + 1);
         commands.push(line);
         // The greeting is the first reply and answers no command.
-        const inFlight = sent - Math.max(0, replies - 1);
-        maxInFlight = Math.max(maxInFlight, inFlight + 1);
+        const waiting = sent - Math.max(0, replies - 1);
+        inFlight.push(waiting + 1);
+        maxInFlight = Math.max(maxInFlight, waiting + 1);
         sent += 1;
         const bdat = /^BDAT (\d+)/i.exec(line);
         if (bdat !== null) {
@@ -144,6 +147,6 @@ export class RecordingProxy {
         }
       }
     }
-    return { commands, maxInFlight, bdatChunks, usedData };
+    return { commands, inFlight, maxInFlight, bdatChunks, usedData };
   }
 }

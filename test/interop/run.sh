@@ -162,10 +162,13 @@ free_ports() { # N: prints N distinct free TCP ports on 127.0.0.1
       servers.forEach((s) => s.close());
     })();' "$1"
 }
-wait_port() { # name port [seconds]
+wait_port() { # name port [seconds [pid]]: with a pid, fails at once when that process is gone
   local deadline=$(( $(date +%s) + ${3:-30} ))
   until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
     [ "$(date +%s)" -lt "$deadline" ] || die "$1 does not answer on 127.0.0.1:$2 (see $RUN/$1/)"
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+      die "$1 exited before listening on 127.0.0.1:$2: $(tail -5 "$RUN/$1/server.log" 2>/dev/null)"
+    fi
     sleep 0.2
   done
 }
@@ -267,13 +270,28 @@ log "starting aiosmtpd on $PORT_AIO and $PORT_AIO_TLS"
 mkdir -p "$RUN/aiosmtpd/mail"
 "$PY" "$HERE/aiosmtpd/server.py" "$RUN/aiosmtpd/mail" "$PORT_AIO" "$PORT_AIO_TLS" \
   "$RUN/certs/server.pem" "$RUN/certs/server.key" "$RUN/aiosmtpd/pid" >"$RUN/aiosmtpd/server.log" 2>&1 &
-echo $! > "$RUN/aiosmtpd/pid"
-wait_port aiosmtpd "$PORT_AIO"
-wait_port aiosmtpd "$PORT_AIO_TLS"
+AIO_PID=$!
+echo $AIO_PID > "$RUN/aiosmtpd/pid"
+wait_port aiosmtpd "$PORT_AIO" 30 $AIO_PID
+wait_port aiosmtpd "$PORT_AIO_TLS" 30 $AIO_PID
+
+# What ran, for MATRIX.md: each server's version as it reports itself (Exim's from its
+# package), and the checkout's commit (with "+changes" when the tree differs from it).
+one_line() { tr -d '"\\' | head -1 | tr -d '\r\n'; }
+V_POSTFIX=$(postconf -d -h mail_version 2>/dev/null | one_line) || true
+V_DOVECOT=$(dovecot --version 2>/dev/null | one_line) || true
+V_EXIM=$(dpkg-deb -f "$(ls "$CACHE"/debs/exim4-daemon-light_*.deb 2>/dev/null | head -1)" Version 2>/dev/null | one_line) || true
+V_AIOSMTPD=$("$PY" -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null | one_line) || true
+V_OPENSSL=$(openssl version 2>/dev/null | cut -d" " -f1-2 | one_line) || true
+V_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null | one_line) || true
+if [ -n "$V_COMMIT" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -v ' test/interop/MATRIX.md$')" ]; then
+  V_COMMIT="$V_COMMIT+changes"
+fi
 
 cat > "$RUN/servers.json" <<EOF
 {
   "runDir": "$RUN",
+  "versions": { "postfix": "$V_POSTFIX", "dovecot": "$V_DOVECOT", "exim": "$V_EXIM", "aiosmtpd": "$V_AIOSMTPD", "openssl": "$V_OPENSSL", "commit": "$V_COMMIT" },
   "caFile": "$RUN/certs/ca.pem",
   "user": "alice@example.test",
   "password": "secret-alice",

@@ -6,6 +6,7 @@
 // under a folder named test; without arguments it does nothing and exits 0.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadLibrary, type Library } from "./api.js";
 import { aiosmtpdBox, dovecotBox, eximBox, postfixBox } from "./mailboxes.js";
 import { startNodeServers } from "./node-server.js";
@@ -13,6 +14,8 @@ import { scenarios as allScenarios, type Context, type Offers, type Scenario, ty
 
 interface Config {
   runDir: string;
+  /** What run.sh found installed (empty strings where it could not tell). */
+  versions?: { postfix?: string; dovecot?: string; exim?: string; aiosmtpd?: string; openssl?: string; commit?: string };
   caFile: string;
   user: string;
   password: string;
@@ -29,16 +32,20 @@ interface Cell {
   ms: number;
 }
 
-// INTEROP_ONLY=id,id runs only those scenarios (for working on one with INTEROP_KEEP=1).
-const only = process.env["INTEROP_ONLY"]?.split(",").filter((id) => id !== "");
-const scenarios = only === undefined || only.length === 0 ? allScenarios : allScenarios.filter((s) => only.includes(s.id));
+// INTEROP_ONLY=id,id runs only those scenarios (for working on one with INTEROP_KEEP=1). An
+// id that names no scenario is an error (a typo must not turn into "0 failed"); a filtered
+// run says so in its matrix, and writes it into the run directory, not over MATRIX.md.
+const only = process.env["INTEROP_ONLY"]?.split(",").map((id) => id.trim()).filter((id) => id !== "");
+const filtered = only !== undefined && only.length > 0;
+const scenarios = filtered ? allScenarios.filter((s) => only.includes(s.id)) : allScenarios;
+const unknownIds = filtered ? only.filter((id) => !allScenarios.some((s) => s.id === id)) : [];
 
 const SMTP_RCPTS: [string, string, string] = ["alice@example.test", "bob@example.test", "carol@example.test"];
 
 function smtpOffers(o: Partial<Offers>): Offers {
   return {
     starttls: true, implicitTls: true, auth: [], smtputf8: true, pipelining: true, chunking: false, dsn: true, ipv6: false,
-    refusesSender: true, lmtpQuota: false, ...o,
+    refusesSender: true, lmtpQuota: false, enhancedStatus: true, ...o,
   };
 }
 
@@ -51,6 +58,20 @@ async function withTimeout<T>(ms: number, what: string, work: Promise<T>): Promi
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The version of Nodemailer's smtp-server that node-server.ts runs (from its package.json). */
+async function smtpServerVersion(): Promise<string> {
+  try {
+    // Its package.json is not exported: found from the entry point, up to node_modules/smtp-server.
+    const entry = fileURLToPath(import.meta.resolve("smtp-server"));
+    const at = entry.lastIndexOf("/node_modules/smtp-server/");
+    if (at < 0) return "";
+    const pkg = join(entry.slice(0, at), "node_modules", "smtp-server", "package.json");
+    return (JSON.parse(await readFile(pkg, "utf8")) as { version?: string }).version ?? "";
+  } catch {
+    return "";
   }
 }
 
@@ -69,7 +90,7 @@ async function runOne(lib: Library | Error, server: ServerDef, scenario: Scenari
   if (why !== undefined) return { status: "n/a", detail: why, ms: 0 };
   const t0 = Date.now();
   if (lib instanceof Error) return { status: "fail", detail: `library not loadable: ${lib.message}`, ms: 0 };
-  const ctx: Context = { lib, server, ca, caFile: cfg.caFile, user: cfg.user, password: cfg.password, transcript: [], clients: [] };
+  const ctx: Context = { lib, server, ca, caFile: cfg.caFile, user: cfg.user, password: cfg.password, transcript: [], clients: [], children: [] };
   let cell: Cell;
   try {
     const note = await withTimeout(scenario.timeoutMs, scenario.id, scenario.run(ctx));
@@ -82,6 +103,13 @@ async function runOne(lib: Library | Error, server: ServerDef, scenario: Scenari
       c.close();
     } catch {
       // already closed
+    }
+  }
+  // A scenario that failed or timed out may have left a child running: not into the next one.
+  for (const child of ctx.children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      cell.detail += ` [killed its child process ${String(child.pid)}, still running]`;
     }
   }
   await writeFile(join(transcriptDir, `${server.name}.${scenario.id}.log`), ctx.transcript.join("\n") + "\n");
@@ -99,7 +127,7 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
     {
       name: "exim", lmtp: false, host: "127.0.0.1", port: cfg.exim.port, tlsPort: cfg.exim.tlsPort,
       box: eximBox(cfg.exim.maildir),
-      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5"], chunking: true, ipv6: cfg.exim.ipv6 }),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5"], chunking: true, ipv6: cfg.exim.ipv6, enhancedStatus: false }),
       rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.exim.port },
     },
     {
@@ -118,7 +146,7 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
       box: dovecotBox(cfg.dovecot.mailRoot),
       offers: {
         starttls: false, implicitTls: false, auth: [], smtputf8: false, pipelining: true, chunking: true, dsn: false, ipv6: false,
-        refusesSender: false, lmtpQuota: true,
+        refusesSender: false, lmtpQuota: true, enhancedStatus: true,
       },
       rcpts: SMTP_RCPTS, refusedRcpt: "nobody@example.test", target: { path: cfg.dovecot.socket },
       proxyListenPath: join(cfg.runDir, "dovecot", "lmtp-proxy"),
@@ -126,12 +154,21 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
   ];
 }
 
-function render(names: string[], results: Map<string, Map<string, Cell>>, seconds: number, libNote: string): string {
+/** One line naming what ran: the commit, each server's version, Node and OpenSSL. */
+export function versionLine(v: Config["versions"], smtpServer: string): string {
+  const or = (x: string | undefined): string => (x === undefined || x === "" ? "unknown" : x);
+  return `Commit ${or(v?.commit)}. Servers: Postfix ${or(v?.postfix)}, Dovecot ${or(v?.dovecot)}, ` +
+    `Exim ${or(v?.exim)}, aiosmtpd ${or(v?.aiosmtpd)}, smtp-server ${or(smtpServer)}; ` +
+    `Node ${process.version} (OpenSSL ${process.versions.openssl}), openssl(1) ${or(v?.openssl)}.`;
+}
+
+function render(names: string[], results: Map<string, Map<string, Cell>>, seconds: number, libNote: string, versions: string): string {
   const mark = (c: Cell): string => (c.status === "pass" ? "pass" : c.status === "fail" ? "**FAIL**" : "n/a");
   const out: string[] = [];
   out.push("# Interop matrix", "");
   out.push("Written by `npm run test:interop` (test/interop/run.sh); see test/interop/README.md.");
-  out.push(`Run: ${new Date().toISOString()}, ${seconds.toFixed(0)} s of scenarios. ${libNote}`, "");
+  out.push(`Run: ${new Date().toISOString()}, ${seconds.toFixed(0)} s of scenarios. ${libNote}`, "", versions, "");
+  if (filtered) out.push(`**Filtered run**: only ${scenarios.map((s) => s.id).join(", ")} (INTEROP_ONLY).`, "");
   out.push("pass: the scenario passed; **FAIL**: it failed (details below); n/a: the server does not offer it.", "");
   out.push(`| scenario | ${names.join(" | ")} |`);
   out.push(`| --- | ${names.map(() => "---").join(" | ")} |`);
@@ -170,6 +207,12 @@ function printMatrix(names: string[], results: Map<string, Map<string, Cell>>): 
 
 async function main(configPath: string, matrixPath: string | undefined): Promise<number> {
   const cfg = JSON.parse(await readFile(configPath, "utf8")) as Config;
+  if (unknownIds.length > 0) {
+    console.error(`interop: INTEROP_ONLY names no such scenario: ${unknownIds.join(", ")} (ids: ${allScenarios.map((s) => s.id).join(", ")})`);
+    return 2;
+  }
+  const versions = versionLine(cfg.versions, await smtpServerVersion());
+  console.log(versions);
   const ca = await readFile(cfg.caFile, "utf8");
   const transcriptDir = join(cfg.runDir, "transcripts");
   await mkdir(transcriptDir, { recursive: true });
@@ -203,22 +246,31 @@ async function main(configPath: string, matrixPath: string | undefined): Promise
   const seconds = (Date.now() - t0) / 1000;
   const names = defs.map((d) => d.name);
   printMatrix(names, results);
-  if (matrixPath !== undefined) await writeFile(matrixPath, render(names, results, seconds, libNote) + "\n");
+  if (matrixPath !== undefined) {
+    const path = filtered ? join(cfg.runDir, "MATRIX.md") : matrixPath;
+    await writeFile(path, render(names, results, seconds, libNote, versions) + "\n");
+    if (filtered) console.log(`\nfiltered run (INTEROP_ONLY): matrix in ${path}, ${matrixPath} left as it was`);
+  }
   let pass = 0;
   let fail = 0;
+  let na = 0;
   for (const row of results.values()) {
     for (const c of row.values()) {
       if (c.status === "pass") pass += 1;
       if (c.status === "fail") fail += 1;
+      if (c.status === "n/a") na += 1;
     }
   }
   console.log(`\ntranscripts: ${transcriptDir}`);
-  console.log(`interop: ${pass} passed, ${fail} failed`);
+  console.log(`interop: ${pass} passed, ${fail} failed, ${na} not offered`);
   return fail === 0 ? 0 : 1;
 }
 
 const [configPath, matrixPath] = process.argv.slice(2);
 if (configPath !== undefined) {
+  // run.sh stops the runner with TERM (Ctrl-C, its 20-minute limit): exit through
+  // process.exit so that the "exit" handlers kill the scenarios' child processes.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
   main(configPath, matrixPath).then(
     (code) => process.exit(code),
     (err: unknown) => {

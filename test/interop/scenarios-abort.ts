@@ -1,6 +1,7 @@
 // Interop scenarios for cancelling: a call aborted with its message half written closes the
 // connection without ending the data, so the server stores nothing (README "Cancelling").
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SENDER, bigBody, check, describe, message, openPlain, sendAndCheck, type Context, type Scenario } from "./kit.js";
 
@@ -43,6 +44,36 @@ async function abortMidMessage(ctx: Context, chunking: boolean): Promise<string>
   return `aborted after ${(sent / 2 ** 20).toFixed(1)} MiB of ${(bytes.length / 2 ** 20).toFixed(0)} MiB, nothing stored; next message: ${next}`;
 }
 
+/**
+ * Streams a message from a `Readable` that stops after 256 KiB (never ended) with
+ * `timeouts.dataBlock` 1.5 s: the call must reject with SMTPTimeoutError (phase
+ * `dataBlock`), the stream be destroyed, the connection closed, nothing stored, and a new
+ * connection deliver as usual (README "Streams": a stream that yields nothing for
+ * `timeouts.dataBlock`).
+ */
+async function stalledStream(ctx: Context, chunking: boolean): Promise<string> {
+  const Timeout = ctx.lib["SMTPTimeoutError"];
+  check(typeof Timeout === "function", "the library exports no SMTPTimeoutError");
+  const token = randomUUID();
+  const to = [ctx.server.rcpts[0]];
+  const body = new Readable({ read() {} });
+  body.push(Buffer.from(message({ token, to, subject: "stalled", body: bigBody(256 * 1024) }), "utf8"));
+  const c = await openPlain(ctx, undefined, { chunking, timeouts: { dataBlock: 1500 } });
+  const outcome = await c.sendmail(SENDER, to, body).then(() => "resolved", (err: unknown) => err);
+  check(outcome instanceof (Timeout as abstract new () => Error),
+    `expected SMTPTimeoutError, got ${outcome === "resolved" ? "a resolved call" : describe(outcome)}`);
+  const phase = (outcome as { phase?: unknown }).phase;
+  check(phase === "dataBlock", `timeout phase ${String(phase)}, expected dataBlock`);
+  check(body.destroyed, "the stalled stream was not destroyed");
+  const after = await c.noop().then(() => "answered", (err: unknown) => err);
+  check(after instanceof ctx.lib.SMTPServerDisconnected, `the connection was not closed after the timeout: NOOP ${after === "answered" ? "answered" : describe(after)}`);
+  await sleep(1500);
+  const stored = await ctx.server.box.scan(token);
+  check(stored.length === 0, `the stalled message was stored ${stored.length} time(s)`);
+  const next = await sendAndCheck(ctx, { token: randomUUID(), subject: "after the timeout" });
+  return `${describe(outcome).slice(0, 80)}; nothing stored; next message: ${next}`;
+}
+
 export const abortScenarios: Scenario[] = [
   {
     id: "abort-mid-data",
@@ -57,5 +88,19 @@ export const abortScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.chunking ? undefined : "no CHUNKING"),
     timeoutMs: 60_000,
     run: (ctx) => abortMidMessage(ctx, true),
+  },
+  {
+    id: "timeout-stalled-stream",
+    title: "a streamed message whose source stalls after 256 KiB, timeouts.dataBlock 1.5 s (DATA): SMTPTimeoutError phase dataBlock, stream destroyed, connection closed, nothing stored, next message delivered",
+    notOffered: () => undefined,
+    timeoutMs: 40_000,
+    run: (ctx) => stalledStream(ctx, false),
+  },
+  {
+    id: "timeout-stalled-stream-bdat",
+    title: "the same with CHUNKING (BDAT): no BDAT LAST, nothing stored",
+    notOffered: (s) => (s.offers.chunking ? undefined : "no CHUNKING"),
+    timeoutMs: 40_000,
+    run: (ctx) => stalledStream(ctx, true),
   },
 ];

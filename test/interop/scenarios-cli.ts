@@ -51,6 +51,7 @@ async function cli(ctx: Context, args: string[], env: Record<string, string> = {
   child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
   child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
   running.add(child);
+  ctx.children.push(child);
   const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_LIMIT_MS);
   try {
     // "close", not "exit": the child's output may still be in the pipes when it exits.
@@ -119,7 +120,7 @@ function checkTestMessage(copy: Delivered, body: string, to: string[]): string {
   check(field(copy, "To").split(/,\s*/).join(",") === to.join(","), `To: ${field(copy, "To")}`);
   const got = bodyOf(copy.raw);
   check(got === `${body}\n`, `stored body differs: ${JSON.stringify(got.slice(0, 120))}`);
-  if (copy.from !== undefined) check(copy.from === SENDER, `envelope sender stored as ${copy.from}`);
+  check(copy.from === SENDER, `envelope sender stored as ${String(copy.from)}`);
   return `${copy.exact ? "bytes as sent" : "Maildir copy"}: Subject decoded, body identical`;
 }
 

@@ -4,7 +4,7 @@ import type { SMTPOptions, SMTPReply } from "./api.js";
 import { headerSection, type Delivered } from "./mailboxes.js";
 import { RecordingProxy } from "./proxy.js";
 import {
-  DOT_BODY, SENDER, bigBody, check, checkContent, delivered, describe, expectNoRefusals,
+  DOT_BODY, SENDER, bigBody, check, checkContent, checkEnhanced, delivered, describe, expectNoRefusals,
   isInstance, message, openPlain, quit, sizeScenario, type Scenario,
 } from "./kit.js";
 
@@ -80,7 +80,7 @@ export const contentScenarios: Scenario[] = [
       await quit(c);
       const found = await delivered(ctx, token, to);
       const copy = found[0] as Delivered;
-      if (copy.from !== undefined) check(copy.from === from, `envelope sender stored as ${copy.from}`);
+      check(copy.from === from, `envelope sender stored as ${String(copy.from)}`);
       check(headerSection(copy.raw).includes("Subject: Grüße, 你好"), "UTF-8 Subject not stored intact");
       return checkContent(copy, sent);
     },
@@ -103,6 +103,31 @@ export const contentScenarios: Scenario[] = [
         return describe(err).slice(0, 100);
       }
       throw new Error("sendmail with SMTPUTF8 addresses succeeded on a server without SMTPUTF8");
+    },
+  },
+  {
+    id: "utf8-header-8bitmime",
+    title: "sendMessage with raw UTF-8 in the Subject (ASCII addresses) and an 8-bit body: MAIL carries BODY=8BITMIME, and SMTPUTF8 exactly where offered (seen by a proxy); headers and body stored intact",
+    notOffered: () => undefined,
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const to = [ctx.server.rcpts[0]];
+        const sent = message({ token, to, subject: "Grüße, 你好", body: "Körper: ✓ 漢字\r\n.ß leading dot\r\n" });
+        const c = await openPlain(ctx, proxy);
+        expectNoRefusals(await c.sendMessage(sent));
+        await quit(c);
+        const mail = proxy.analyse().commands.find((l) => /^MAIL FROM:/i.test(l)) ?? "(no MAIL)";
+        check(/ BODY=8BITMIME(?: |$)/i.test(mail), `no BODY=8BITMIME: ${mail}`);
+        check(/ SMTPUTF8(?: |$)/i.test(mail) === ctx.server.offers.smtputf8,
+          `SMTPUTF8 ${ctx.server.offers.smtputf8 ? "missing" : "sent to a server without it"}: ${mail}`);
+        const found = await delivered(ctx, token, to);
+        return `${mail.slice(mail.indexOf(">") + 2)}; ${checkContent(found[0] as Delivered, sent)}`;
+      } finally {
+        await proxy.close();
+      }
     },
   },
   {
@@ -159,32 +184,8 @@ export const contentScenarios: Scenario[] = [
       }
     },
   },
-  {
-    id: "pipelining",
-    title: "PIPELINING used when advertised (seen on the wire by a proxy); refusals still right",
-    notOffered: (s) => (s.offers.pipelining ? undefined : "no PIPELINING"),
-    timeoutMs: 40_000,
-    async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
-        const token = randomUUID();
-        const [a, b] = ctx.server.rcpts;
-        const bad = ctx.server.refusedRcpt;
-        const c = await openPlain(ctx, proxy);
-        const refused = await c.sendmail(SENDER, [a, bad, b], message({ token, to: [a, b] }));
-        const noop = await c.noop();
-        await quit(c);
-        check(refused.size === 1 && refused.has(bad), `refused map: ${JSON.stringify([...refused.keys()])}`);
-        check(noop.code === 250, `NOOP after the transaction answered ${noop.code}`);
-        const { maxInFlight, commands } = proxy.analyse();
-        check(maxInFlight >= 2, `commands were sent one at a time: ${commands.slice(0, 8).join(" | ")}`);
-        await delivered(ctx, token, [a, b]);
-        return `up to ${maxInFlight} commands in flight`;
-      } finally {
-        await proxy.close();
-      }
-    },
-  },
+  pipelining("pipelining", "the defaults (BDAT where CHUNKING is offered)", {}),
+  pipelining("pipelining-data", "DATA (chunking: false)", { chunking: false }),
   {
     id: "bdat",
     title: "CHUNKING/BDAT used when advertised (seen on the wire); content checked",
@@ -271,6 +272,8 @@ export const contentScenarios: Scenario[] = [
       check(map.get(a)?.code === 250 && map.get(b)?.code === 250, `replies for ${a}/${b}: ${map.get(a)?.code}/${map.get(b)?.code}`);
       const q = map.get(full);
       check(q !== undefined && (q.code === 552 || q.code === 452), `reply for ${full}: ${q?.code}`);
+      checkEnhanced(ctx, q, `reply for ${full}`, `${Math.floor(q.code / 100)}.2.2`);
+      checkEnhanced(ctx, map.get(a)!, `reply for ${a}`, "2.0.0");
       check(reply.code === q.code, `data() reply code ${reply.code}, expected the first refusal's ${q.code}`);
       const noop = await c.noop();
       check(noop.code === 250, `NOOP afterwards answered ${noop.code}`);
@@ -282,8 +285,51 @@ export const contentScenarios: Scenario[] = [
 ];
 
 /**
- * LMTP with an over-quota mailbox: one reply per recipient after the data, the over-quota
- * one in the returned map, the others delivered, the next command answered in step; and
+ * PIPELINING when advertised (RFC 2920): MAIL, every RCPT and DATA (or BDAT) written as
+ * one group, none of their replies read first (seen by the recording proxy), with one
+ * recipient refused in the middle: the refusal reported, the others delivered, the next
+ * command answered in step.
+ */
+function pipelining(id: string, how: string, extra: Partial<SMTPOptions>): Scenario {
+  const data = extra.chunking === false;
+  return {
+    id,
+    title: `PIPELINING, ${how}: MAIL, every RCPT and ${data ? "DATA" : "DATA or BDAT"} sent as one group before any of their replies (seen by a proxy); one refusal reported, the others delivered`,
+    notOffered: (s) => (!s.offers.pipelining ? "no PIPELINING" : data && !s.offers.chunking ? "no CHUNKING: the same as pipelining" : undefined),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+      try {
+        const token = randomUUID();
+        const [a, b] = ctx.server.rcpts;
+        const bad = ctx.server.refusedRcpt;
+        const sent = message({ token, to: [a, b], body: DOT_BODY });
+        const c = await openPlain(ctx, proxy, extra);
+        const refused = await c.sendmail(SENDER, [a, bad, b], sent);
+        const noop = await c.noop();
+        await quit(c);
+        check(refused.size === 1 && refused.has(bad), `refused map: ${JSON.stringify([...refused.keys()])}`);
+        check(noop.code === 250, `NOOP after the transaction answered ${noop.code}`);
+        const { maxInFlight, commands, inFlight, usedData } = proxy.analyse();
+        check(!data || usedData, "DATA was not used");
+        // RFC 2920 §3.1: DATA (or BDAT) may end the group: sent with MAIL and the 3 RCPTs unanswered.
+        const mailAt = commands.findIndex((l) => /^MAIL FROM:/i.test(l));
+        const dataAt = commands.findIndex((l, i) => i > mailAt && /^(DATA|BDAT )/i.test(l));
+        check(mailAt >= 0 && dataAt === mailAt + 4 && inFlight[dataAt] === 5,
+          `MAIL, RCPT x3 and DATA/BDAT not one group: ${commands.slice(mailAt, dataAt + 1).map((l, i) => `${l.split(" ")[0]}(${inFlight[mailAt + i]} in flight)`).join(" ")}`);
+        const found = await delivered(ctx, token, [a, b]);
+        return `up to ${maxInFlight} commands in flight; ${commands[dataAt]!.split(" ")[0]} sent with MAIL and 3 RCPTs unanswered; ${checkContent(found[0] as Delivered, sent)}`;
+      } finally {
+        await proxy.close();
+      }
+    },
+  };
+}
+
+/**
+ * LMTP with an unknown user (refused at RCPT) and an over-quota mailbox (refused after the
+ * data): one reply per accepted recipient after the data, both refusals in the returned
+ * map with their own codes, the others delivered, the next command answered in step; and
  * SMTPRecipientsRefused when that mailbox is the only recipient. `expect` is what the
  * recording proxy must see (commands in flight together, BDAT or DATA).
  */
@@ -291,22 +337,30 @@ function lmtpQuota(id: string, how: string, extra: Partial<SMTPOptions>,
   expect: { inFlight: boolean; bdat: boolean }): Scenario {
   return {
     id,
-    title: `LMTP, ${how}: the over-quota recipient refused after the data, the others delivered`,
+    title: `LMTP, ${how}: an unknown user refused at RCPT, the over-quota recipient after the data (its 5.2.2 read), the others delivered`,
     notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
     timeoutMs: 40_000,
     async run(ctx) {
       const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
       try {
         const full = "full@example.test";
+        const unknown = ctx.server.refusedRcpt;
         const [a, b] = ctx.server.rcpts;
         const token = randomUUID();
-        // Over the 1 KiB quota of full@ and nothing for the others.
+        // Over the 1 KiB quota of full@ and nothing for the others. The unknown user comes
+        // before full@: were the replies after the data paired with every RCPT rather than
+        // with the accepted ones, full@ would get a's 250 and b none.
         const sent = message({ token, to: [a, full, b], body: bigBody(4096) });
         const c = await openPlain(ctx, proxy, extra);
-        const refused = await c.sendmail(SENDER, [a, full, b], sent);
-        check(refused.size === 1 && refused.has(full), `refused map: ${JSON.stringify([...refused].map(([k, v]) => [k, v.code]))}`);
+        const refused = await c.sendmail(SENDER, [a, unknown, full, b], sent);
+        check(refused.size === 2 && refused.has(full) && refused.has(unknown),
+          `refused map: ${JSON.stringify([...refused].map(([k, v]) => [k, v.code]))}`);
         const r = refused.get(full) as SMTPReply;
         check(r.code === 552 || r.code === 452, `over-quota reply ${r.code} ${r.message}`);
+        checkEnhanced(ctx, r, `over-quota reply for ${full}`, `${Math.floor(r.code / 100)}.2.2`);
+        const u = refused.get(unknown) as SMTPReply;
+        check(u.code === 550 && /^5\.1\.1\b/.test(u.message), `reply for the unknown user ${unknown}: ${u.code} ${u.message}`);
+        checkEnhanced(ctx, u, `reply for ${unknown}`, "5.1.1");
         const noop = await c.noop();
         check(noop.code === 250, `NOOP after the data answered ${noop.code} (replies out of step?)`);
         // Only the over-quota recipient: nobody got it, so SMTPRecipientsRefused.
@@ -329,7 +383,7 @@ function lmtpQuota(id: string, how: string, extra: Partial<SMTPOptions>,
           `BDAT chunks ${wire.bdatChunks}, DATA used ${wire.usedData}`);
         const found = await delivered(ctx, token, [a, b]);
         check(found.every((d) => !d.rcpts.includes(full)), "the over-quota mailbox received the message");
-        return `${r.code} ${r.enhancedStatus ?? ""} for ${full}; ${a.split("@")[0]} and ${b.split("@")[0]} delivered; ` +
+        return `${u.code} ${u.enhancedStatus ?? ""} for ${unknown.split("@")[0]}, ${r.code} ${r.enhancedStatus ?? ""} for ${full}; ${a.split("@")[0]} and ${b.split("@")[0]} delivered; ` +
           `${wire.bdatChunks > 0 ? "BDAT" : "DATA"}, up to ${wire.maxInFlight} in flight`;
       } finally {
         await proxy.close();

@@ -2,7 +2,7 @@
 // as a port of Python code would use them, one reply each.
 import { randomUUID } from "node:crypto";
 import type { SMTPReply } from "./api.js";
-import { SENDER, check, checkContent, delivered, message, openPlain, quit, type Scenario } from "./kit.js";
+import { SENDER, check, checkContent, checkEnhanced, delivered, message, openPlain, quit, type Scenario } from "./kit.js";
 import type { Delivered } from "./mailboxes.js";
 
 /** "code message" of a reply, for failure messages. */
@@ -31,16 +31,20 @@ export const lowLevelScenarios: Scenario[] = [
       check(mail.code === 250, `MAIL: ${shown(mail)}`);
       const ra = await c.rcpt(a);
       check(ra.code === 250, `RCPT ${a}: ${shown(ra)}`);
+      checkEnhanced(ctx, ra, `RCPT ${a}`);
       const bad = await c.rcpt(s.refusedRcpt);
       check(bad.code >= 500 && bad.code < 600, `RCPT ${s.refusedRcpt} was not refused: ${shown(bad)}`);
+      checkEnhanced(ctx, bad, `RCPT ${s.refusedRcpt}`);
       const rb = await c.docmd("RCPT", `TO:<${b}>`);
       check(rb.code === 250, `docmd RCPT ${b}: ${shown(rb)}`);
       const sent = message({ token, to: [a, b], subject: "low-level" });
       const end = await c.data(sent);
       check(end.code === 250, `end of data: ${shown(end)}`);
+      checkEnhanced(ctx, end, "end of data");
       if (s.lmtp) {
         const got = [...(end.recipients ?? new Map<string, SMTPReply>()).entries()].map(([r, reply]) => `${r}=${reply.code}`);
         check(got.join(",") === `${a}=250,${b}=250`, `LMTP data() recipients: ${got.join(",")}`);
+        for (const [r, reply] of end.recipients ?? []) checkEnhanced(ctx, reply, `LMTP reply for ${r}`, "2.0.0");
       }
       const noop = await c.noop();
       check(noop.code === 250, `NOOP after the data: ${shown(noop)}`);

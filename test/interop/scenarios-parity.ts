@@ -2,7 +2,7 @@
 // make the same calls against the same real server; what each call came to (refused map,
 // or exception class, code and text) and what the server stored (after its own trace
 // headers, with the message's token taken out) must be the same.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import type { SMTPClient } from "./api.js";
@@ -80,6 +80,12 @@ const driverPath = (ctx: Context): string => join(dirname(ctx.caFile), "..", "..
 
 type PyOutcome = { ok: [string, [number, string]][] } | { error: { cls: string; code?: number; error?: string; recipients?: [string, [number, string]][] } };
 
+/** Python drivers still running; killed should the runner exit while one runs. */
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
 async function runPython(ctx: Context, k: Case, token: string): Promise<Outcome> {
   const msg = withToken(k.msg, token);
   const body = k.pad !== undefined ? { str: msg, pad: k.pad } : k.bytes === true ? { b64: Buffer.from(msg, "utf8").toString("base64") } : { str: msg };
@@ -87,6 +93,9 @@ async function runPython(ctx: Context, k: Case, token: string): Promise<Outcome>
     ? { op: "sendmail", from: k.from ?? SENDER, to: k.to, msg: body, mail_options: k.mailOptions ?? [] }
     : { op: "send_message", msg: body };
   const child = spawn("python3", [driverPath(ctx)], { stdio: ["pipe", "pipe", "pipe"] });
+  ctx.children.push(child);
+  live.add(child);
+  child.once("close", () => live.delete(child));
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => { out += d.toString("utf8"); });

@@ -1,16 +1,36 @@
 // Interop scenarios about the session: connecting, TLS, AUTH and refusals.
 import { randomUUID } from "node:crypto";
-import type { SMTPReply } from "./api.js";
+import type { SMTPOptions, SMTPReply } from "./api.js";
 import type { Delivered } from "./mailboxes.js";
 import { RecordingProxy } from "./proxy.js";
 import {
-  REFUSED_SENDER, SENDER, authCapable, authCommands, authMechanism, check, checkContent, delivered,
+  REFUSED_SENDER, SENDER, authCapable, authCommands, authMechanism, check, checkContent, checkEnhanced, delivered,
   describe, expectNoRefusals, isInstance, message, openImplicit, openPlain, openStarttls, options,
-  plainClass, quit, sendAndCheck, track, type Scenario,
+  plainClass, quit, sendAndCheck, track, type Context, type Scenario,
 } from "./kit.js";
 
 /** The mechanisms with one of Python's bound auth objects, in order of preference. */
 const BOUND: readonly (readonly [string, "authPlain" | "authLogin" | "authCramMd5"])[] = [["PLAIN", "authPlain"], ["LOGIN", "authLogin"], ["CRAM-MD5", "authCramMd5"]];
+
+/** Node's codes for a certificate chain that does not lead to a trusted CA. */
+const UNTRUSTED = ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "UNABLE_TO_GET_ISSUER_CERT", "DEPTH_ZERO_SELF_SIGNED_CERT"];
+
+/**
+ * Checks a refused TLS handshake as API.md describes it: an SMTPException with Node's error
+ * as `cause` (its code one of `codes`), and a message naming that reason and the fix
+ * (`says`: words the message must hold). Returns the message's start, for notes.
+ */
+function tlsRefusal(ctx: Context, err: unknown, codes: string[], says: (code: string) => string[]): string {
+  check(isInstance(err, ctx.lib.SMTPException), `expected an SMTPException, got ${describe(err)}`);
+  const cause = (err as Error).cause;
+  const code = String((cause as { code?: unknown } | undefined)?.code);
+  check(cause instanceof Error && codes.includes(code),
+    `cause: ${cause instanceof Error ? `${code} ${cause.message}` : "none"}, expected Node's ${codes.join(" or ")}`);
+  const text = (err as Error).message;
+  const missing = says(code).filter((w) => !text.includes(w));
+  check(missing.length === 0, `the message does not say ${missing.map((w) => JSON.stringify(w)).join(", ")}: ${text}`);
+  return `${code}: ${text.slice(0, 90)}`;
+}
 
 export const sessionScenarios: Scenario[] = [
   {
@@ -49,8 +69,11 @@ export const sessionScenarios: Scenario[] = [
       try {
         await c.starttls();
       } catch (err) {
-        check(isInstance(err, ctx.lib.SMTPException), `expected an SMTPException, got ${describe(err)}`);
-        return describe(err).slice(0, 100);
+        const note = tlsRefusal(ctx, err, UNTRUSTED, (code) => [code, "tls.ca"]);
+        // Nothing may go on in clear text (nor over an unverified channel) after the refusal.
+        const after = await c.noop().then((r) => `NOOP answered ${r.code}`, (e: unknown) => e);
+        check(isInstance(after, ctx.lib.SMTPServerDisconnected), `after the refused handshake: ${typeof after === "string" ? after : describe(after)}`);
+        return note;
       }
       throw new Error("starttls() succeeded against a certificate from an unknown CA");
     },
@@ -69,6 +92,26 @@ export const sessionScenarios: Scenario[] = [
       await quit(c);
       const found = await delivered(ctx, token, to);
       return checkContent(found[0] as Delivered, sent);
+    },
+  },
+  {
+    id: "implicit-tls-untrusted",
+    title: "SMTP_SSL without the test CA, then with it but tls.servername another name: each refused (SMTPException, Node's error as cause, the reason and the fix in the message)",
+    notOffered: (s) => (s.offers.implicitTls ? undefined : "no implicit-TLS port"),
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const notes: string[] = [];
+      const tries: [string, SMTPOptions["tls"], string[], (code: string) => string[]][] = [
+        ["no CA", {}, UNTRUSTED, (code) => [code, "tls.ca"]],
+        ["wrong name", { ca: ctx.ca, servername: "mx.wrong.test" }, ["ERR_TLS_CERT_ALTNAME_INVALID"], () => ["tls.servername", "mx.wrong.test"]],
+      ];
+      for (const [what, tls, codes, says] of tries) {
+        const outcome = await ctx.lib.SMTP_SSL.connect("127.0.0.1", ctx.server.tlsPort, { ...options(ctx), tls })
+          .then((c) => { ctx.clients.push(c); return "connected"; }, (err: unknown) => err);
+        check(outcome !== "connected", `${what}: SMTP_SSL connected`);
+        notes.push(`${what}: ${tlsRefusal(ctx, outcome, codes, says).slice(0, 60)}`);
+      }
+      return notes.join("; ");
     },
   },
   {
@@ -264,6 +307,9 @@ export const sessionScenarios: Scenario[] = [
         const e = err as Error & { smtpCode?: number; sender?: string };
         check(e.sender === REFUSED_SENDER, `sender is ${String(e.sender)}`);
         check(typeof e.smtpCode === "number" && e.smtpCode >= 500 && e.smtpCode < 600, `smtpCode ${String(e.smtpCode)}`);
+        const text = (err as { smtpError?: unknown }).smtpError;
+        check(typeof text === "string" && (!ctx.server.offers.enhancedStatus || /^5\.\d{1,3}\.\d{1,3} /.test(text)),
+          `smtpError ${JSON.stringify(text)}: the server's text with its enhanced status code`);
         const r = await c.noop();
         check(r.code === 250, `NOOP after the refusal answered ${r.code}`);
         await quit(c);
@@ -287,8 +333,9 @@ export const sessionScenarios: Scenario[] = [
       check(refused.size === 1 && refused.has(bad), `refused map: ${JSON.stringify([...refused.keys()])}`);
       const r = refused.get(bad) as SMTPReply;
       check(r.code >= 500 && r.code < 600, `refusal code ${r.code}`);
+      const note = checkEnhanced(ctx, r, `RCPT ${bad}`);
       await delivered(ctx, token, [good]);
-      return `${r.code} ${r.enhancedStatus ?? ""}`.trim();
+      return note;
     },
   },
 ];
