@@ -206,10 +206,14 @@ function percentages(lines: string[]): number[] {
   });
 }
 
-/** The byte counts the counter (size unknown) drew, in order, as shown. */
+/**
+ * The byte counts the counter (size unknown) drew, in order, as shown. Its rate field may
+ * say, once all was sent and the server takes over 3 s to answer (a loaded machine), that
+ * the reply is awaited.
+ */
 function counts(lines: string[]): string[] {
   return lines.map((line) => {
-    const m = /^sending (\d+(?:\.\d)? (?:B|KiB|MiB|GiB)) \| (?:\?|\d+(?:\.\d)? (?:B|KiB|MiB|GiB)\/s) \(size unknown\)$/.exec(line);
+    const m = /^sending (\d+(?:\.\d)? (?:B|KiB|MiB|GiB)) \| (?:\?|\d+(?:\.\d)? (?:B|KiB|MiB|GiB)\/s|all sent, waiting for the reply: \d+s) \(size unknown\)$/.exec(line);
     assert.ok(m, `not a byte counter: ${JSON.stringify(line)}`);
     return m[1]!;
   });
