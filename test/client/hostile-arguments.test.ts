@@ -119,6 +119,10 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["sendMessage, a null message", (c) => c.sendMessage(null as never), TypeError, /^msg must be a string, a Uint8Array or an object with asRaw\(\), got null$/],
   ["sendmail, an ESMTP option that is a number", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [5 as never]), TypeError, /ESMTP option must be a string, got a number$/],
   ["deliver, a signal that is an empty string", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: "" } as never), TypeError, /signal must be an AbortSignal/],
+  // a size read from a config as a string was a RangeError that showed it as a number ("got 25")
+  ["deliver, a size that is a string", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { size: "25" } as never), TypeError, /^size must be a number, got the string "25"$/],
+  ["sendmail, a size that is a bigint", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], { size: 25n } as never), TypeError, /^size must be a number, got bigint 25$/],
+  ["deliver, a size that is negative", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { size: -1 }), RangeError, /^size must be a whole number of bytes, got -1$/],
   ["sendMessage, a size it does not take", (c) => c.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], { size: 5 } as never), TypeError, /unknown call option "size"/],
   ["login, no password", (c) => c.login("user", undefined as never), TypeError, /password must be a string/],
   // Nodemailer's call shapes: the message says how smtplib takes them
