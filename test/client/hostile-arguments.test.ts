@@ -49,6 +49,7 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["tls.servername with a space", { tls: { servername: "mail example.org" } }, TypeError, /tls\.servername must be a host name/],
   ["tls.servername with a NUL", { tls: { servername: "mail.example.org\u0000" } }, TypeError, /tls\.servername must be a host name/],
   // ...and calls checkServerIdentity in the middle of the handshake (a crash there too).
+  ["tls.ALPNProtocols a string (Node reads it once connected)", { tls: { ALPNProtocols: "smtp" } }, TypeError, /^tls\.ALPNProtocols must be an array/],
   ["tls.checkServerIdentity that is not a function", { tls: { checkServerIdentity: true } }, TypeError, /tls\.checkServerIdentity must be a function/],
   ["limits with a misspelt key", { limits: { maxLineLenght: 100_000 } }, TypeError, /unknown limits key "maxLineLenght"/],
   ["sourceAddress as a string", { sourceAddress: "10.0.0.1" }, TypeError, /sourceAddress must be an object/],
@@ -155,6 +156,14 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["starttls, a string for the TLS options", (c) => c.starttls("tls" as never), TypeError, /tls options must be an object/],
   ["starttls, a number for tls.servername", (c) => c.starttls({ servername: 5 } as never), TypeError, /tls\.servername must be a string, got number 5/],
   ["starttls, a tls.servername in brackets", (c) => c.starttls({ servername: "[::1]" }), TypeError, /tls\.servername "\[::1\]" is in brackets: give the address without brackets, "::1"/],
+  // read by tls.connect outside the context: after the server's 220, the connection was lost with Node's own words
+  ["starttls, tls.ALPNProtocols a number", (c) => c.starttls({ ALPNProtocols: 5 } as never), TypeError, /^tls\.ALPNProtocols must be an array of protocol names \(strings or bytes\), or bytes, got number 5$/],
+  ["starttls, tls.ALPNProtocols with a number in it", (c) => c.starttls({ ALPNProtocols: ["smtp", 5] } as never), TypeError, /^tls\.ALPNProtocols must be an array/],
+  ["starttls, tls.session a string", (c) => c.starttls({ session: "abc" } as never), TypeError, /^tls\.session must be bytes \(a Buffer from a session event\), got the string "abc"$/],
+  ["starttls, tls.minDHSize a string (an assertion of Node's)", (c) => c.starttls({ minDHSize: "2048" } as never), TypeError, /^tls\.minDHSize must be a number, got the string "2048"$/],
+  ["starttls, tls.minDHSize 0", (c) => c.starttls({ minDHSize: 0 }), RangeError, /^tls\.minDHSize must be a positive number of bits, got 0$/],
+  ["starttls, tls.secureContext a plain object", (c) => c.starttls({ secureContext: {} } as never), TypeError, /^tls\.secureContext must be a context made by tls\.createSecureContext\(\), got object$/],
+  ["starttls, tls.rejectUnauthorized the string \"false\"", (c) => c.starttls({ rejectUnauthorized: "false" } as never), TypeError, /^tls\.rejectUnauthorized must be true or false, got the string "false"$/],
   ["starttls, a tls.servername with LF", (c) => c.starttls({ servername: "a.example\nb" }), TypeError, /tls\.servername must be a host name/],
 ];
 
