@@ -191,6 +191,16 @@ test("connect() with the options where the host or the port goes (Nodemailer's s
   });
 });
 
+test("hasExtn() of anything but a string: a TypeError naming it (a number was false, as for an extension not advertised)", async () => {
+  await withScript(`S: 220 mx.test ESMTP\nC: EHLO client.test\nS: 250-mx.test\nS: 250 SIZE 1000\n`, async (client) => {
+    await client.ehloOrHeloIfNeeded();
+    assert.equal(client.hasExtn("size"), true);
+    for (const [name, message] of [[5, /^name must be a string, got number 5$/], [null, /^name must be a string, got null$/], [["size"], /^name must be a string, got an array$/]] as const) {
+      assert.throws(() => client.hasExtn(name as never), (err: unknown) => err instanceof TypeError && message.test(err.message));
+    }
+  });
+});
+
 test("quotedata() of anything but a string: a TypeError that says so", () => {
   assert.throws(() => quotedata(undefined as never), /data must be a string, got undefined/);
   assert.throws(() => quotedata(42 as never), /data must be a string, got number/);
