@@ -249,6 +249,11 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
   if (typeof name === "string" && NOT_IN_A_NAME.test(name)) {
     throw new TypeError(`${what}.servername must be a host name, without whitespace or control characters: ${JSON.stringify(name.slice(0, 80))}`);
   }
+  // SNI and the certificate check take its A-labels (RFC 6066 §3): a non-ASCII name with none
+  // (a lone surrogate, a character no domain holds) was sent as it is, a lone surrogate as U+FFFD
+  if (typeof name === "string" && !isAscii(name) && domainToASCII(name) === "") {
+    throw new TypeError(`${what}.servername is no internationalised domain name (it has no A-label form to send as SNI): ${JSON.stringify(name.slice(0, 80))}`);
+  }
   // No host name holds a bracket; an address in brackets ("[::1]", as in a URL or an address
   // literal) is no IP address to Node, which would send it as SNI.
   if (typeof name === "string" && /[[\]]/.test(name)) throw new TypeError(`${what}.servername ${JSON.stringify(name.slice(0, 80))} is in brackets${bracketedServerNameAdvice(name)}`);

@@ -164,6 +164,9 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["starttls, tls.minDHSize 0", (c) => c.starttls({ minDHSize: 0 }), RangeError, /^tls\.minDHSize must be a positive number of bits, got 0$/],
   ["starttls, tls.secureContext a plain object", (c) => c.starttls({ secureContext: {} } as never), TypeError, /^tls\.secureContext must be a context made by tls\.createSecureContext\(\), got object$/],
   ["starttls, tls.rejectUnauthorized the string \"false\"", (c) => c.starttls({ rejectUnauthorized: "false" } as never), TypeError, /^tls\.rejectUnauthorized must be true or false, got the string "false"$/],
+  // a non-ASCII name goes as its A-labels ("é.test" as "xn--9ca.test"); one with none went as it was
+  ["starttls, a tls.servername with a lone surrogate (sent as U+FFFD)", (c) => c.starttls({ servername: "a\uD800.test" }), TypeError, /^tls\.servername is no internationalised domain name \(it has no A-label form to send as SNI\): "a\\ud800\.test"$/],
+  ["starttls, a non-ASCII tls.servername that is no domain name", (c) => c.starttls({ servername: "a%b.\u00e9" }), TypeError, /^tls\.servername is no internationalised domain name/],
   ["starttls, a tls.servername with LF", (c) => c.starttls({ servername: "a.example\nb" }), TypeError, /tls\.servername must be a host name/],
 ];
 
