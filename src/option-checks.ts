@@ -249,14 +249,47 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
   if (typeof name === "string" && NOT_IN_A_NAME.test(name)) {
     throw new TypeError(`${what}.servername must be a host name, without whitespace or control characters: ${JSON.stringify(name.slice(0, 80))}`);
   }
+  // SNI and the certificate check take its A-labels (RFC 6066 §3): a non-ASCII name with none
+  // (a lone surrogate, a character no domain holds) was sent as it is, a lone surrogate as U+FFFD
+  if (typeof name === "string" && !isAscii(name) && domainToASCII(name) === "") {
+    throw new TypeError(`${what}.servername is no internationalised domain name (it has no A-label form to send as SNI): ${JSON.stringify(name.slice(0, 80))}`);
+  }
   // No host name holds a bracket; an address in brackets ("[::1]", as in a URL or an address
   // literal) is no IP address to Node, which would send it as SNI.
   if (typeof name === "string" && /[[\]]/.test(name)) throw new TypeError(`${what}.servername ${JSON.stringify(name.slice(0, 80))} is in brackets${bracketedServerNameAdvice(name)}`);
   checkFunction(options, "checkServerIdentity", `${what}.`);
+  checkConnectOptions(options, what);
   // A caller's own secureContext is used as it is: Node ignores ca then (see buildContext).
   if (options["secureContext"] === undefined || options["secureContext"] === null) checkCa(options["ca"], what);
   const built = buildContext(options, what);
   if (built?.values !== undefined) checkedContexts.set(options, { context: built.context, values: built.values });
+}
+
+/** Node's class of TLS contexts (`tls.createSecureContext()` makes one), which `secureContext` must be. */
+const SecureContextClass = (tls as unknown as { SecureContext: abstract new (...args: never[]) => SecureContext }).SecureContext;
+
+/**
+ * Checks the TLS options that `tls.connect` reads only once the socket exists, outside the
+ * context: for STARTTLS after the server's 220, where a wrong type failed the handshake with
+ * the command sent and the connection lost ("Must give a Buffer as first argument", or an
+ * assertion of Node's own for a `minDHSize` string). `null` for any: not given.
+ * @throws TypeError; RangeError for a `minDHSize` that is not positive.
+ */
+function checkConnectOptions(options: Readonly<Record<string, unknown>>, what: string): void {
+  const isBytes = (v: unknown): boolean => ArrayBuffer.isView(v);
+  const { ALPNProtocols: alpn, session, minDHSize, secureContext } = options;
+  if (alpn !== undefined && alpn !== null && !isBytes(alpn) && !(Array.isArray(alpn) && alpn.every((p) => typeof p === "string" || isBytes(p)))) {
+    throw new TypeError(`${what}.ALPNProtocols must be an array of protocol names (strings or bytes), or bytes, got ${describeValue(alpn)}`);
+  }
+  if (session !== undefined && session !== null && !isBytes(session)) throw new TypeError(`${what}.session must be bytes (a Buffer from a session event), got ${describeValue(session)}`);
+  if (minDHSize !== undefined && minDHSize !== null) {
+    checkNumber(minDHSize, `${what}.minDHSize`);
+    if (!(minDHSize > 0)) throw new RangeError(`${what}.minDHSize must be a positive number of bits, got ${minDHSize}`);
+  }
+  if (secureContext !== undefined && secureContext !== null && !(secureContext instanceof SecureContextClass)) {
+    throw new TypeError(`${what}.secureContext must be a context made by tls.createSecureContext(), got ${describeValue(secureContext)}`);
+  }
+  checkBoolean(options, "rejectUnauthorized", `${what}.`);
 }
 
 /**

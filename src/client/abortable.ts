@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describeType } from "../error-text.js";
+
 /** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
@@ -57,6 +59,7 @@ export async function* abortableItems<T>(source: AsyncIterable<T>, signal: Abort
     waiting = true;
     for (;;) {
       const next = await untilAborted(items.next(), signal);
+      if (typeof next !== "object" || next === null) throw new TypeError(`message stream's iterator gave ${describeType(next)} from next(), not an iterator result ({ value, done })`);
       if (next.done === true) {
         done = true;
         return;
@@ -120,9 +123,15 @@ function itemSource<T>(source: AsyncIterable<T>, claim?: (iterator: object) => v
     };
   }
   const iterator = source[Symbol.asyncIterator]();
+  // as `for await` checks them: not a WeakSet's "Invalid value used in weak set" from `claim`,
+  // nor "iterator.next is not a function" once the message's command was sent
+  if (typeof iterator !== "object" || iterator === null) throw new TypeError(`message stream's [Symbol.asyncIterator]() gave ${describeType(iterator)}, not an iterator`);
+  if (typeof iterator.next !== "function") throw new TypeError("message stream's iterator has no next() method");
   claim?.(iterator);
   return {
-    next: () => iterator.next(),
+    // `for await` takes a next() that returns its result itself, not in a promise, as any
+    // await does; Promise.resolve hands a promise back as it is (no new one per chunk)
+    next: () => Promise.resolve(iterator.next()),
     release: noop,
     stop: (_reason, stalled) => {
       // Not awaited (it may never settle), and what it throws or rejects with is ignored.

@@ -13,7 +13,7 @@ import { checkedRequest, senderNotString, toList, type Request } from "./request
 import { checkEightBit, mailOptionsFor, prepareMessage, type MessageInput } from "./send-message.js";
 import { hasEightBitData } from "../protocol/message.js";
 import type { Body } from "./transaction.js";
-import { checkFunction, checkKnownKeys, checkSignal, optionsObject } from "../option-checks.js";
+import { checkFunction, checkKnownKeys, checkNumber, checkSignal, optionsObject } from "../option-checks.js";
 import type { DeliverOptions } from "./smtp-transactions.js";
 import { watchedCalls, type CallWatch } from "./call-watch.js";
 
@@ -54,15 +54,17 @@ export function bodyOf(msg: MessageBody): Body {
 /**
  * The request of a `sendmail` (`report` false) or `deliver` (`report` true) call.
  * A `null` size is one not given, as for every option.
- * @throws TypeError for a bad address, option or message; RangeError for a bad `size`.
+ * @throws TypeError for a bad address, option or message, or a `size` that is not a number; RangeError for a `size` that is not a whole number of bytes.
  */
 export function sendRequest(report: boolean, from: string, to: string | readonly string[], msg: MessageBody, mailOptions: readonly string[], rcptOptions: readonly string[], given: number | null | undefined): Request {
   // before the message's check: sendmail({ from, to, text }) is about the call's shape, not its missing message
   if (typeof from !== "string") throw senderNotString(from);
   const body = bodyOf(msg);
   const size = given ?? undefined;
-  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
-    throw new RangeError(`size must be a whole number of bytes, got ${String(size)}`);
+  if (size !== undefined) {
+    // a string ("25", from a config) or a bigint is a TypeError, not a range error showing 25
+    checkNumber(size, "size");
+    if (!(Number.isSafeInteger(size) && size >= 0)) throw new RangeError(`size must be a whole number of bytes, got ${String(size)}`);
   }
   const req = checkedRequest(from, to, body, mailOptions, rcptOptions, size, report);
   // A string body is normalised already (bodyBytes); bytes go out normalised only by DATA.

@@ -5,7 +5,7 @@
  */
 
 import type { TimeoutPhase } from "../constants.js";
-import { SMTPServerDisconnected } from "../errors.js";
+import { describeValue, SMTPServerDisconnected } from "../errors.js";
 import { ExchangeSecrets } from "../protocol/auth-echo.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
@@ -22,10 +22,7 @@ import { unstartedCalls } from "./unsent.js";
 
 function noop(): void {}
 
-/**
- * A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH
- * exchange; or a reply to a raw `send()` that came before that `putcmd()`.
- */
+/** A `putcmd()` reply still to be read by `getreply()`, and whether it belongs to an AUTH exchange; or a reply to a raw `send()` before that `putcmd()`. */
 export type RawSlot = { slot: Slot; auth: boolean; recipient?: string | undefined } | { reply: SMTPReply };
 
 /** An AUTH command after a CR, LF or NUL in a line (which the encoder refuses): its error must not quote the line. */
@@ -140,9 +137,10 @@ export abstract class SMTPBase {
     return this.conversation?.features ?? new Map();
   }
 
-  /** True when the server advertised the extension `name` (case-insensitive). */
+  /** True when the server advertised the extension `name` (case-insensitive). @throws TypeError for a `name` that is not a string. */
   hasExtn(name: string): boolean {
-    return this.esmtpFeatures.has(String(name).toLowerCase());
+    if (typeof name !== "string") throw new TypeError(`name must be a string, got ${describeValue(name)}`);
+    return this.esmtpFeatures.has(name.toLowerCase());
   }
 
   /**

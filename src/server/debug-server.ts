@@ -96,9 +96,10 @@ export interface DebugServer {
    * the background). After {@link DebugServer.clear}, counts from the clear.
    * @throws (as a rejection) a `DOMException` named `"TimeoutError"` after `timeout` ms (default
    *   5000), saying how many arrived; the signal's `reason` when `signal` aborts; an Error when
-   *   the server closes before they arrive; RangeError for a `count` or `timeout` out of range.
+   *   the server closes before they arrive; TypeError for a `count`, options, `timeout` or
+   *   `signal` of the wrong type or an unknown option; RangeError for a `count` or `timeout` out of range.
    */
-  waitForMessages(count?: number, options?: WaitOptions): Promise<ReceivedMessage[]>;
+  waitForMessages(count?: number | null, options?: WaitOptions | null): Promise<ReceivedMessage[]>;
   /**
    * Empties {@link DebugServer.messages} and {@link DebugServer.transcript}, for a server shared
    * by several tests (a message still arriving from an earlier test is added after it).

@@ -6,6 +6,7 @@
  */
 import { checkMilliseconds } from "../constants.js";
 import { timeoutUnitHint } from "../error-text.js";
+import { checkKnownKeys, checkNumber, checkSignal, optionsObject } from "../option-checks.js";
 import type { ReceivedMessage } from "./debug-server.js";
 
 /** {@link ReceivedMessage} but its data and size: what is known when the data begins. */
@@ -72,12 +73,20 @@ export class Inbox {
 
   /**
    * Resolves with the first `count` messages once there are that many.
-   * @throws TypeError, RangeError for a `count` or `timeout` out of range (as a rejection).
+   * @throws TypeError for a `count`, options, `timeout` or `signal` of the wrong type, or an unknown
+   *   option; RangeError for a `count` or `timeout` out of range (as a rejection).
    */
-  async wait(count = 1, options: WaitOptions = {}): Promise<ReceivedMessage[]> {
+  async wait(count: number | null = 1, given: WaitOptions | null = {}): Promise<ReceivedMessage[]> {
+    // null is one not given, as every option; a count or options of another type (the timeout
+    // given second, waitForMessages(1, 50)) a TypeError, not a wait of 5 s or "got 2" for "2"
+    count ??= 1;
+    checkNumber(count, "count");
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`count must be a whole number of at least 1, got ${String(count)}`);
+    const options = optionsObject(given ?? undefined, "wait options") as WaitOptions;
+    checkKnownKeys(options, ["timeout", "signal"], "wait option");
+    checkSignal(options.signal, "signal");
     const timeout = checkMilliseconds("timeout", options.timeout ?? DEFAULT_WAIT_MS);
-    const { signal } = options;
+    const signal = options.signal ?? undefined;
     signal?.throwIfAborted();
     if (this.messages.length >= count) return this.messages.slice(0, count);
     if (this.#closed) throw this.#closedError(count);

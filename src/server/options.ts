@@ -5,7 +5,8 @@
  */
 import type { Checked } from "../checked.js";
 import { describeValue } from "../error-text.js";
-import { checkKnownKeys, keysOf, withoutNulls, type AllKeys } from "../option-checks.js";
+import { checkKnownKeys, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
+import { checkDebugServerTypes } from "./option-types.js";
 import type { DebugServerHooks, ReceivedMessage } from "./debug-server.js";
 import type { TranscriptEntry } from "./transcript.js";
 
@@ -164,10 +165,11 @@ export type ReadOptions = Checked<Omit<DebugServerOptions & DebugServerRetention
  * A copy of `given` without the options set to `null` (or `undefined`), at its top and in
  * `tls`, `auth` and `extensions`: `null` is one not given, as in the client's options (a
  * `tls: null` read as given made the server crash on `null.mode`).
- * @throws TypeError for an unknown key there, or a `tls.mode` other than "implicit" or "starttls".
+ * @throws TypeError for options that are not an object, an unknown key there, a `tls.mode` other than
+ *   "implicit" or "starttls", or an option of the wrong type (see `checkDebugServerTypes`); RangeError for a port out of range.
  */
 export function withoutNullOptions<T extends DebugServerOptions & DebugServerRetention>(given: T): ReadOptions & Omit<T, keyof ReadOptions> {
-  const options = withoutNulls(given as Readonly<Record<string, unknown>>);
+  const options = withoutNulls(optionsObject(given, "debug server options"));
   // a misspelt option (`tsl`, `auth.user`) would be dropped unseen: the server run without it
   checkKnownKeys(options, KNOWN_OPTIONS[""], "debug server option");
   for (const key of ["tls", "auth", "extensions"] as const) {
@@ -178,6 +180,7 @@ export function withoutNullOptions<T extends DebugServerOptions & DebugServerRet
   if (mode !== undefined && mode !== "implicit" && mode !== "starttls") {
     throw new TypeError(`tls.mode must be "implicit" (TLS from the first byte) or "starttls" (the default), got ${describeValue(mode)}`);
   }
+  checkDebugServerTypes(options);
   return options as ReadOptions & Omit<T, keyof ReadOptions>;
 }
 

@@ -49,6 +49,7 @@ const BAD_OPTIONS: readonly (readonly [string, unknown, ErrorConstructor, RegExp
   ["tls.servername with a space", { tls: { servername: "mail example.org" } }, TypeError, /tls\.servername must be a host name/],
   ["tls.servername with a NUL", { tls: { servername: "mail.example.org\u0000" } }, TypeError, /tls\.servername must be a host name/],
   // ...and calls checkServerIdentity in the middle of the handshake (a crash there too).
+  ["tls.ALPNProtocols a string (Node reads it once connected)", { tls: { ALPNProtocols: "smtp" } }, TypeError, /^tls\.ALPNProtocols must be an array/],
   ["tls.checkServerIdentity that is not a function", { tls: { checkServerIdentity: true } }, TypeError, /tls\.checkServerIdentity must be a function/],
   ["limits with a misspelt key", { limits: { maxLineLenght: 100_000 } }, TypeError, /unknown limits key "maxLineLenght"/],
   ["sourceAddress as a string", { sourceAddress: "10.0.0.1" }, TypeError, /sourceAddress must be an object/],
@@ -119,6 +120,10 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["sendMessage, a null message", (c) => c.sendMessage(null as never), TypeError, /^msg must be a string, a Uint8Array or an object with asRaw\(\), got null$/],
   ["sendmail, an ESMTP option that is a number", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [5 as never]), TypeError, /ESMTP option must be a string, got a number$/],
   ["deliver, a signal that is an empty string", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { signal: "" } as never), TypeError, /signal must be an AbortSignal/],
+  // a size read from a config as a string was a RangeError that showed it as a number ("got 25")
+  ["deliver, a size that is a string", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { size: "25" } as never), TypeError, /^size must be a number, got the string "25"$/],
+  ["sendmail, a size that is a bigint", (c) => c.sendmail("a@x.test", "b@y.test", "hi\r\n", [], [], { size: 25n } as never), TypeError, /^size must be a number, got bigint 25$/],
+  ["deliver, a size that is negative", (c) => c.deliver("a@x.test", "b@y.test", "hi\r\n", [], [], { size: -1 }), RangeError, /^size must be a whole number of bytes, got -1$/],
   ["sendMessage, a size it does not take", (c) => c.sendMessage("From: a@x.test\r\nTo: b@y.test\r\n\r\nhi\r\n", undefined, undefined, [], [], { size: 5 } as never), TypeError, /unknown call option "size"/],
   ["login, no password", (c) => c.login("user", undefined as never), TypeError, /password must be a string/],
   // Nodemailer's call shapes: the message says how smtplib takes them
@@ -151,6 +156,17 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["starttls, a string for the TLS options", (c) => c.starttls("tls" as never), TypeError, /tls options must be an object/],
   ["starttls, a number for tls.servername", (c) => c.starttls({ servername: 5 } as never), TypeError, /tls\.servername must be a string, got number 5/],
   ["starttls, a tls.servername in brackets", (c) => c.starttls({ servername: "[::1]" }), TypeError, /tls\.servername "\[::1\]" is in brackets: give the address without brackets, "::1"/],
+  // read by tls.connect outside the context: after the server's 220, the connection was lost with Node's own words
+  ["starttls, tls.ALPNProtocols a number", (c) => c.starttls({ ALPNProtocols: 5 } as never), TypeError, /^tls\.ALPNProtocols must be an array of protocol names \(strings or bytes\), or bytes, got number 5$/],
+  ["starttls, tls.ALPNProtocols with a number in it", (c) => c.starttls({ ALPNProtocols: ["smtp", 5] } as never), TypeError, /^tls\.ALPNProtocols must be an array/],
+  ["starttls, tls.session a string", (c) => c.starttls({ session: "abc" } as never), TypeError, /^tls\.session must be bytes \(a Buffer from a session event\), got the string "abc"$/],
+  ["starttls, tls.minDHSize a string (an assertion of Node's)", (c) => c.starttls({ minDHSize: "2048" } as never), TypeError, /^tls\.minDHSize must be a number, got the string "2048"$/],
+  ["starttls, tls.minDHSize 0", (c) => c.starttls({ minDHSize: 0 }), RangeError, /^tls\.minDHSize must be a positive number of bits, got 0$/],
+  ["starttls, tls.secureContext a plain object", (c) => c.starttls({ secureContext: {} } as never), TypeError, /^tls\.secureContext must be a context made by tls\.createSecureContext\(\), got object$/],
+  ["starttls, tls.rejectUnauthorized the string \"false\"", (c) => c.starttls({ rejectUnauthorized: "false" } as never), TypeError, /^tls\.rejectUnauthorized must be true or false, got the string "false"$/],
+  // a non-ASCII name goes as its A-labels ("é.test" as "xn--9ca.test"); one with none went as it was
+  ["starttls, a tls.servername with a lone surrogate (sent as U+FFFD)", (c) => c.starttls({ servername: "a\uD800.test" }), TypeError, /^tls\.servername is no internationalised domain name \(it has no A-label form to send as SNI\): "a\\ud800\.test"$/],
+  ["starttls, a non-ASCII tls.servername that is no domain name", (c) => c.starttls({ servername: "a%b.\u00e9" }), TypeError, /^tls\.servername is no internationalised domain name/],
   ["starttls, a tls.servername with LF", (c) => c.starttls({ servername: "a.example\nb" }), TypeError, /tls\.servername must be a host name/],
 ];
 
@@ -175,6 +191,16 @@ test("connect() with the options where the host or the port goes (Nodemailer's s
   });
   await assert.rejects(SMTP.connect("127.0.0.1", { timeout: 5000 } as never), {
     name: "TypeError", message: "port must be a number, got an object: options come third, SMTP.connect(host, port, options), or go to new SMTP(options)",
+  });
+});
+
+test("hasExtn() of anything but a string: a TypeError naming it (a number was false, as for an extension not advertised)", async () => {
+  await withScript(`S: 220 mx.test ESMTP\nC: EHLO client.test\nS: 250-mx.test\nS: 250 SIZE 1000\n`, async (client) => {
+    await client.ehloOrHeloIfNeeded();
+    assert.equal(client.hasExtn("size"), true);
+    for (const [name, message] of [[5, /^name must be a string, got number 5$/], [null, /^name must be a string, got null$/], [["size"], /^name must be a string, got an array$/]] as const) {
+      assert.throws(() => client.hasExtn(name as never), (err: unknown) => err instanceof TypeError && message.test(err.message));
+    }
   });
 });
 

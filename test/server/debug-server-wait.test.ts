@@ -50,3 +50,24 @@ test("waitForMessages: a timeout under 1000 ms rejects with the client's unit hi
     });
   });
 });
+
+test("waitForMessages: a count or options of the wrong type, a signal that is not one or an unknown option is a TypeError naming it, at once (options as a number waited 5 s for nothing; a null was \"Cannot read properties of null\"); null is not given", async () => {
+  await withServer({}, async (server) => {
+    const bad: readonly (readonly [string, () => Promise<unknown>, RegExp])[] = [
+      ["the timeout given second", () => server.waitForMessages(1, 50 as never), /^wait options must be an object, got number 50$/],
+      ["options a string", () => server.waitForMessages(1, "fast" as never), /^wait options must be an object, got the string "fast"$/],
+      ["count a string", () => server.waitForMessages("2" as never), /^count must be a number, got the string "2"$/],
+      ["count a bigint", () => server.waitForMessages(2n as never), /^count must be a number, got bigint 2$/],
+      ["a signal that is a number", () => server.waitForMessages(1, { signal: 5 as never }), /^signal must be an AbortSignal, got number 5$/],
+      ["a misspelt timeout", () => server.waitForMessages(1, { timout: 50 } as never), /^unknown wait option "timout"; known: timeout, signal$/],
+    ];
+    for (const [name, call, message] of bad) {
+      await assert.rejects(call(), (err: unknown) => err instanceof TypeError && message.test(err.message), name);
+    }
+    const c = await RawClient.inData(server);
+    assert.match(await c.cmd("one\r\n."), /^250 /);
+    assert.equal((await server.waitForMessages(null, null)).length, 1);
+    assert.equal((await server.waitForMessages(1, { timeout: null, signal: null })).length, 1);
+    c.close();
+  });
+});
