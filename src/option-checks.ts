@@ -266,7 +266,7 @@ export function checkTLSOptions(value: unknown, what = "tls"): void {
 }
 
 /** Node's class of TLS contexts (`tls.createSecureContext()` makes one), which `secureContext` must be. */
-const SecureContextClass = (tls as unknown as { SecureContext: abstract new (...args: never[]) => SecureContext }).SecureContext;
+const SecureContextClass = (tls as unknown as { SecureContext?: abstract new (...args: never[]) => SecureContext }).SecureContext;
 
 /**
  * Checks the TLS options that `tls.connect` reads only once the socket exists, outside the
@@ -286,7 +286,8 @@ function checkConnectOptions(options: Readonly<Record<string, unknown>>, what: s
     checkNumber(minDHSize, `${what}.minDHSize`);
     if (!(minDHSize > 0)) throw new RangeError(`${what}.minDHSize must be a positive number of bits, got ${minDHSize}`);
   }
-  if (secureContext !== undefined && secureContext !== null && !(secureContext instanceof SecureContextClass)) {
+  // (a Node without the class exported checks nothing here rather than fail every caller)
+  if (secureContext !== undefined && secureContext !== null && SecureContextClass !== undefined && !(secureContext instanceof SecureContextClass)) {
     throw new TypeError(`${what}.secureContext must be a context made by tls.createSecureContext(), got ${describeValue(secureContext)}`);
   }
   checkBoolean(options, "rejectUnauthorized", `${what}.`);
