@@ -4,7 +4,7 @@ import type { ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import type { Library, SMTPClient, SMTPClass, SMTPOptions, SMTPReply } from "./api.js";
 import { waitFor, type Delivered, type Mailbox } from "./mailboxes.js";
-import type { RecordingProxy, Target } from "./proxy.js";
+import { RecordingProxy, type Target } from "./proxy.js";
 
 export interface Offers {
   starttls: boolean;
@@ -101,6 +101,16 @@ export async function track(ctx: Context, client: Promise<SMTPClient>): Promise<
   const c = await client;
   ctx.clients.push(c);
   return c;
+}
+
+/** Runs `run` with a recording proxy in front of the server under test, closed however `run` ends. */
+export async function withProxy<T>(ctx: Context, run: (proxy: RecordingProxy) => Promise<T>): Promise<T> {
+  const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+  try {
+    return await run(proxy);
+  } finally {
+    await proxy.close();
+  }
 }
 
 /** A plain-text connection (TCP or the LMTP Unix socket), or one through `via` (a proxy). */

@@ -11,8 +11,8 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { headerSection, type Delivered } from "./mailboxes.js";
-import { RecordingProxy } from "./proxy.js";
-import { SENDER, authCapable, authCommands, bodyOf, check, delivered, type Context, type Scenario, type ServerDef } from "./kit.js";
+import type { RecordingProxy } from "./proxy.js";
+import { SENDER, authCapable, authCommands, bodyOf, check, delivered, type Context, type Scenario, type ServerDef, withProxy } from "./kit.js";
 
 /** The compiled CLI next to the compiled library (this file is build/test/interop/scenarios-cli.js). */
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -196,8 +196,7 @@ export const cliScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.dsn ? undefined : "no DSN"),
     timeoutMs: 50_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const token = randomUUID();
         const to = [ctx.server.rcpts[0]];
         const { args, body } = sendArgs(ctx.server, token, to, proxy);
@@ -215,9 +214,7 @@ export const cliScenarios: Scenario[] = [
         check(maxInFlight === 1, `up to ${maxInFlight} commands in flight: ${commands.slice(0, 8).join(" | ")}`);
         check(usedData && bdatChunks === 0, `BDAT chunks ${bdatChunks}, DATA used ${usedData}`);
         return `parameters sent, one command at a time, DATA; ${note}`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   {

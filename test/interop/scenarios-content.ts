@@ -2,10 +2,9 @@
 import { randomUUID } from "node:crypto";
 import type { SMTPOptions, SMTPReply } from "./api.js";
 import { headerSection, type Delivered } from "./mailboxes.js";
-import { RecordingProxy } from "./proxy.js";
 import {
   DOT_BODY, SENDER, bigBody, check, checkContent, checkEnhanced, delivered, describe, expectNoRefusals,
-  isInstance, message, openPlain, quit, sizeScenario, type Scenario,
+  isInstance, message, openPlain, quit, sizeScenario, withProxy, type Scenario,
 } from "./kit.js";
 
 export const contentScenarios: Scenario[] = [
@@ -49,8 +48,7 @@ export const contentScenarios: Scenario[] = [
     notOffered: () => undefined,
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const token = randomUUID();
         const to = [ctx.server.rcpts[0]];
         const sent = message({ token, to, subject: "dots", body: DOT_BODY });
@@ -60,9 +58,7 @@ export const contentScenarios: Scenario[] = [
         check(proxy.analyse().usedData, "DATA was not used");
         const found = await delivered(ctx, token, to);
         return checkContent(found[0] as Delivered, sent);
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   {
@@ -111,8 +107,7 @@ export const contentScenarios: Scenario[] = [
     notOffered: () => undefined,
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const token = randomUUID();
         const to = [ctx.server.rcpts[0]];
         const sent = message({ token, to, subject: "Grüße, 你好", body: "Körper: ✓ 漢字\r\n.ß leading dot\r\n" });
@@ -125,9 +120,7 @@ export const contentScenarios: Scenario[] = [
           `SMTPUTF8 ${ctx.server.offers.smtputf8 ? "missing" : "sent to a server without it"}: ${mail}`);
         const found = await delivered(ctx, token, to);
         return `${mail.slice(mail.indexOf(">") + 2)}; ${checkContent(found[0] as Delivered, sent)}`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   {
@@ -136,8 +129,7 @@ export const contentScenarios: Scenario[] = [
     notOffered: () => undefined,
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const token = randomUUID();
         const [to, cc, bcc] = ctx.server.rcpts;
         const sent = message({ token, to: [to], cc: [cc], bcc: [bcc], subject: "bcc" });
@@ -151,9 +143,7 @@ export const contentScenarios: Scenario[] = [
           check(!/^bcc:/im.test(headerSection(copy.raw)), `a Bcc header was delivered (${copy.where})`);
         }
         return `${found.length} cop${found.length === 1 ? "y" : "ies"}, no Bcc header sent or stored`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   {
@@ -162,8 +152,7 @@ export const contentScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.dsn ? undefined : "no DSN"),
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const token = randomUUID();
         const to = ctx.server.rcpts[0];
         const c = await openPlain(ctx, proxy);
@@ -179,9 +168,7 @@ export const contentScenarios: Scenario[] = [
         check(rcpt.includes("NOTIFY=FAILURE,DELAY") && rcpt.includes(`ORCPT=rfc822;${to}`), `RCPT line: ${rcpt}`);
         await delivered(ctx, token, [to]);
         return "parameters sent, delivered";
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   pipelining("pipelining", "the defaults (BDAT where CHUNKING is offered)", {}),
@@ -192,8 +179,7 @@ export const contentScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.chunking ? undefined : "no CHUNKING"),
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const token = randomUUID();
         const to = [ctx.server.rcpts[0]];
         const sent = message({ token, to, subject: "bdat", body: DOT_BODY + bigBody(300_000) });
@@ -204,9 +190,7 @@ export const contentScenarios: Scenario[] = [
         check(bdatChunks > 0 && !usedData, `no BDAT on the wire (DATA used: ${usedData})`);
         const found = await delivered(ctx, token, to);
         return `${bdatChunks} BDAT chunk(s), ${checkContent(found[0] as Delivered, sent)}`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   {
@@ -219,8 +203,7 @@ export const contentScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.chunking && s.offers.pipelining ? undefined : "no CHUNKING with PIPELINING"),
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const [t1, t3] = [randomUUID(), randomUUID()];
         const to = [ctx.server.rcpts[0]];
         const c = await openPlain(ctx, proxy);
@@ -243,9 +226,7 @@ export const contentScenarios: Scenario[] = [
         await delivered(ctx, t1, to);
         await delivered(ctx, t3, to);
         return `up to ${maxInFlight} commands in flight, RSET before the MAIL after the refused one`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   lmtpQuota("lmtp-quota", "pipelined, BDAT (the defaults with Dovecot)", {}, { inFlight: true, bdat: true }),
@@ -298,8 +279,7 @@ function pipelining(id: string, how: string, extra: Partial<SMTPOptions>): Scena
     notOffered: (s) => (!s.offers.pipelining ? "no PIPELINING" : data && !s.offers.chunking ? "no CHUNKING: the same as pipelining" : undefined),
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const token = randomUUID();
         const [a, b] = ctx.server.rcpts;
         const bad = ctx.server.refusedRcpt;
@@ -319,9 +299,7 @@ function pipelining(id: string, how: string, extra: Partial<SMTPOptions>): Scena
           `MAIL, RCPT x3 and DATA/BDAT not one group: ${commands.slice(mailAt, dataAt + 1).map((l, i) => `${l.split(" ")[0]}(${inFlight[mailAt + i]} in flight)`).join(" ")}`);
         const found = await delivered(ctx, token, [a, b]);
         return `up to ${maxInFlight} commands in flight; ${commands[dataAt]!.split(" ")[0]} sent with MAIL and 3 RCPTs unanswered; ${checkContent(found[0] as Delivered, sent)}`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   };
 }
@@ -341,8 +319,7 @@ function lmtpQuota(id: string, how: string, extra: Partial<SMTPOptions>,
     notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const full = "full@example.test";
         const unknown = ctx.server.refusedRcpt;
         const [a, b] = ctx.server.rcpts;
@@ -385,9 +362,7 @@ function lmtpQuota(id: string, how: string, extra: Partial<SMTPOptions>,
         check(found.every((d) => !d.rcpts.includes(full)), "the over-quota mailbox received the message");
         return `${u.code} ${u.enhancedStatus ?? ""} for ${unknown.split("@")[0]}, ${r.code} ${r.enhancedStatus ?? ""} for ${full}; ${a.split("@")[0]} and ${b.split("@")[0]} delivered; ` +
           `${wire.bdatChunks > 0 ? "BDAT" : "DATA"}, up to ${wire.maxInFlight} in flight`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   };
 }

@@ -2,11 +2,10 @@
 import { randomUUID } from "node:crypto";
 import type { SMTPOptions, SMTPReply } from "./api.js";
 import type { Delivered } from "./mailboxes.js";
-import { RecordingProxy } from "./proxy.js";
 import {
   REFUSED_SENDER, SENDER, authCapable, authCommands, authMechanism, check, checkContent, checkEnhanced, delivered,
   describe, expectNoRefusals, isInstance, message, openImplicit, openPlain, openStarttls, options,
-  plainClass, quit, sendAndCheck, track, type Context, type Scenario,
+  plainClass, quit, sendAndCheck, track, withProxy, type Context, type Scenario,
 } from "./kit.js";
 
 /** The mechanisms with one of Python's bound auth objects, in order of preference. */
@@ -146,8 +145,7 @@ export const sessionScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.starttls ? undefined : "no STARTTLS (see require-tls-refused)"),
     timeoutMs: 40_000,
     async run(ctx) {
-      const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
-      try {
+      return withProxy(ctx, async (proxy) => {
         const to = [ctx.server.rcpts[0]];
         const token = randomUUID();
         const sent = message({ token, to, subject: "require tls" });
@@ -160,9 +158,7 @@ export const sessionScenarios: Scenario[] = [
         check(!commands.some((l) => /^(MAIL|RCPT|DATA|BDAT)\b/i.test(l)), `mail commands in clear: ${commands.join(" | ")}`);
         const found = await delivered(ctx, token, to);
         return `STARTTLS before MAIL; ${checkContent(found[0] as Delivered, sent)}`;
-      } finally {
-        await proxy.close();
-      }
+      });
     },
   },
   {
