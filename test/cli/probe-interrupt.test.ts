@@ -9,16 +9,7 @@ import { start } from "../helpers/cli-process.js";
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   test(`probe interrupted by ${signal} while the server has not greeted: exit 130, a line on stderr`, async () => {
-    const sockets: Socket[] = [];
-    let connected!: () => void;
-    const connection = new Promise<void>((resolve) => { connected = resolve; });
-    const server = createServer((sock) => {
-      sockets.push(sock);
-      sock.on("error", () => undefined);
-      connected();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
+    const { port, connection, close } = await silentServer();
     try {
       const probe = start(["probe", `127.0.0.1:${port}`]);
       await connection;
@@ -28,23 +19,13 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       assert.equal(stdout, `probe 127.0.0.1:${port} (plain text)\n`);
       assert.equal(stderr, `smtplib: interrupted by ${signal}: the probe did not finish\n`);
     } finally {
-      for (const sock of sockets) sock.destroy();
-      server.close();
+      close();
     }
   });
 }
 
 test("probe given a second signal as it takes the first (both pending as it is continued): exit 130 and one line, never killed by the signal, as send", async () => {
-  const sockets: Socket[] = [];
-  let connected!: () => void;
-  const connection = new Promise<void>((resolve) => { connected = resolve; });
-  const server = createServer((sock) => {
-    sockets.push(sock);
-    sock.on("error", () => undefined);
-    connected();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
+  const { port, connection, close } = await silentServer();
   try {
     const probe = start(["probe", `127.0.0.1:${port}`]);
     await connection;
@@ -59,8 +40,7 @@ test("probe given a second signal as it takes the first (both pending as it is c
     // the first quits at once (either may be taken first)
     assert.match(stderr, /^smtplib: interrupted by SIG(INT|TERM): the probe did not finish\n$/);
   } finally {
-    for (const sock of sockets) sock.destroy();
-    server.close();
+    close();
   }
 });
 
@@ -71,4 +51,22 @@ async function stopped(pid: number): Promise<void> {
     if (/^\d+ \(.*\) T /s.test(stat)) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A server on 127.0.0.1 port 0 that never greets: `connection` resolves at the first client; `close` ends it and its sockets. */
+async function silentServer(): Promise<{ port: number; connection: Promise<void>; close: () => void }> {
+  const sockets: Socket[] = [];
+  let connected!: () => void;
+  const connection = new Promise<void>((resolve) => { connected = resolve; });
+  const server = createServer((sock) => {
+    sockets.push(sock);
+    sock.on("error", () => undefined);
+    connected();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const close = (): void => {
+    for (const sock of sockets) sock.destroy();
+    server.close();
+  };
+  return { port: (server.address() as { port: number }).port, connection, close };
 }
