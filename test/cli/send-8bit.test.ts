@@ -26,6 +26,13 @@ test("send: an 8-bit message to a server without 8BITMIME is refused before MAIL
     assert.match(piped.stderr, /smtplib: the message has 8-bit bytes \(the first at offset 28\) and the server offers neither 8BITMIME nor SMTPUTF8 \(RFC 6152\): it was not sent;/);
     assert.doesNotMatch(piped.stderr, /C: MAIL/, "refused before MAIL");
     assert.equal(piped.stdout, "sent to 0 of 1 recipient(s)\n");
+    // one longer than what is read ahead, with an 8-bit byte within it: refused before MAIL too
+    const tail = `${"x".repeat(76)}\r\n`.repeat(15_000);
+    const early = await run([...base, "-v"], { input: `${EIGHT_BIT.toString("latin1")}${tail}` });
+    assert.equal(early.code, 4, early.stderr);
+    assert.match(early.stderr, /the message has 8-bit bytes \(the first at offset 28\) .*: it was not sent;/);
+    assert.doesNotMatch(early.stderr, /C: MAIL/, "refused before MAIL");
+    assert.equal(early.stdout, "sent to 0 of 1 recipient(s)\n");
     // one whose first 8-bit byte comes past what is read ahead is stopped there as it goes
     const long = `${SEVEN_BIT}${`${"x".repeat(76)}\r\n`.repeat(15_000)}`;
     const late = await run(base, { input: `${long}h\u00e9llo\r\n` });
