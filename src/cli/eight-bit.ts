@@ -47,16 +47,18 @@ export function eightBitAllowed(features: ReadonlyMap<string, string>, mailOptio
 }
 
 /**
- * The MAIL parameters for a message whose file `scan` read (undefined: not scanned, a pipe):
- * `BODY=8BITMIME` added when it has 8-bit bytes, the server offers 8BITMIME and no `BODY=` is
- * given (RFC 6152 §3: the client declares them).
- * @throws EightBitError when it has 8-bit bytes that may not go (nothing sent yet).
+ * The MAIL parameters for a message whose bytes `scan` read (undefined: not scanned): a
+ * file's pass counts once it read them all; a pipe's read-ahead (`readAhead`) counts as far
+ * as it read. `BODY=8BITMIME` is added, when the server offers 8BITMIME and no `BODY=` is
+ * given, for 8-bit bytes found (RFC 6152 §3: the client declares them) and for a pipe whose
+ * rest is unknown before MAIL (RFC 6152 lets a 7-bit body be declared so).
+ * @throws EightBitError when 8-bit bytes were found that may not go (nothing sent yet).
  */
-export function mailOptionsFor(mailOptions: readonly string[], features: ReadonlyMap<string, string>, scan: EightBitScan | undefined): string[] {
-  const at = scan?.done === true ? scan.eightBitAt : undefined;
-  if (at === undefined) return [...mailOptions];
-  if (!eightBitAllowed(features, mailOptions)) throw new EightBitError(at, false);
-  return paramValue(mailOptions, "BODY") === undefined && features.has("8bitmime") ? [...mailOptions, "BODY=8BITMIME"] : [...mailOptions];
+export function mailOptionsFor(mailOptions: readonly string[], features: ReadonlyMap<string, string>, scan: EightBitScan | undefined, readAhead = false): string[] {
+  const at = scan?.done === true || readAhead ? scan?.eightBitAt : undefined;
+  if (at !== undefined && !eightBitAllowed(features, mailOptions)) throw new EightBitError(at, false);
+  const declare = at !== undefined || (readAhead && scan?.done === false);
+  return declare && paramValue(mailOptions, "BODY") === undefined && features.has("8bitmime") ? [...mailOptions, "BODY=8BITMIME"] : [...mailOptions];
 }
 
 /** How much of a pipe is read ahead before MAIL to look for 8-bit bytes (see {@link serverBounds}): at most this, plus a chunk, held in memory. */
@@ -104,11 +106,7 @@ export async function serverBounds(message: OpenedMessage, client: Client, given
   const pipe = message.scan === undefined && !(body instanceof Uint8Array) && paramValue(given, "BODY") === undefined;
   if (message.scan?.eightBitAt !== undefined || pipe) await client.ehloOrHeloIfNeeded();
   const scan = pipe ? await scanAhead(body) : message.scan;
-  const mailOptions = mailOptionsFor(given, client.esmtpFeatures, scan);
-  if (pipe && scan?.done === false) {
-    if (scan.eightBitAt !== undefined && !eightBitAllowed(client.esmtpFeatures, given)) throw new EightBitError(scan.eightBitAt, false);
-    if (client.esmtpFeatures.has("8bitmime")) mailOptions.push("BODY=8BITMIME");
-  }
+  const mailOptions = mailOptionsFor(given, client.esmtpFeatures, scan, pipe);
   if (body instanceof Uint8Array) return mailOptions;
   // read when the first chunk comes: EHLO (deliver's) has replaced the features by then
   body.limit(() => sizeLimit(client.esmtpFeatures));
