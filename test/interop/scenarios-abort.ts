@@ -3,11 +3,27 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SMTPClient } from "./api.js";
 import { SENDER, bigBody, check, describe, message, openPlain, sendAndCheck, type Context, type Scenario } from "./kit.js";
 
 /** Bytes of the streamed message; the abort comes once {@link ABORT_AFTER} of them are sent. */
 const SIZE = 30 << 20;
 const ABORT_AFTER = 2 << 20;
+
+/**
+ * What must hold after a message cut off part way (by an `event`, "abort" or "timeout"): the
+ * connection closed (NOOP rejects with `closedBy`), nothing stored under `token` (a server
+ * that took the half message as a whole one would have stored it by now), and a new
+ * connection delivering as usual. Returns that delivery's summary.
+ */
+async function cutOff(ctx: Context, c: SMTPClient, token: string, { closedBy, event, message: what }: { closedBy: abstract new (...args: never[]) => Error; event: string; message: string }): Promise<string> {
+  const after = await c.noop().then(() => "answered", (err: unknown) => err);
+  check(after instanceof closedBy, `the connection was not closed after the ${event}: NOOP ${after === "answered" ? "answered" : describe(after)}`);
+  await sleep(1500);
+  const stored = await ctx.server.box.scan(token);
+  check(stored.length === 0, `the ${what} message was stored ${stored.length} time(s)`);
+  return sendAndCheck(ctx, { token: randomUUID(), subject: `after the ${event}` });
+}
 
 /**
  * Streams a 30 MB message and aborts the call (its own `signal`) once 2 MB are sent: the
@@ -34,13 +50,7 @@ async function abortMidMessage(ctx: Context, chunking: boolean): Promise<string>
   }).then(() => "resolved", (err: unknown) => err);
   check(outcome === reason, `the aborted call did not reject with the signal's reason: ${outcome === "resolved" ? "it resolved" : describe(outcome)}`);
   check(sent < bytes.length, `the whole message was sent (${sent} bytes) before the abort`);
-  const after = await c.noop().then(() => "answered", (err: unknown) => err);
-  check(after instanceof ctx.lib.SMTPException, `the connection was not closed after the abort: NOOP ${after === "answered" ? "answered" : describe(after)}`);
-  // A server that took the half message as a whole one would have stored it by now.
-  await sleep(1500);
-  const stored = await ctx.server.box.scan(token);
-  check(stored.length === 0, `the aborted message was stored ${stored.length} time(s)`);
-  const next = await sendAndCheck(ctx, { token: randomUUID(), subject: "after the abort" });
+  const next = await cutOff(ctx, c, token, { closedBy: ctx.lib.SMTPException, event: "abort", message: "aborted" });
   return `aborted after ${(sent / 2 ** 20).toFixed(1)} MiB of ${(bytes.length / 2 ** 20).toFixed(0)} MiB, nothing stored; next message: ${next}`;
 }
 
@@ -65,12 +75,7 @@ async function stalledStream(ctx: Context, chunking: boolean): Promise<string> {
   const phase = (outcome as { phase?: unknown }).phase;
   check(phase === "dataBlock", `timeout phase ${String(phase)}, expected dataBlock`);
   check(body.destroyed, "the stalled stream was not destroyed");
-  const after = await c.noop().then(() => "answered", (err: unknown) => err);
-  check(after instanceof ctx.lib.SMTPServerDisconnected, `the connection was not closed after the timeout: NOOP ${after === "answered" ? "answered" : describe(after)}`);
-  await sleep(1500);
-  const stored = await ctx.server.box.scan(token);
-  check(stored.length === 0, `the stalled message was stored ${stored.length} time(s)`);
-  const next = await sendAndCheck(ctx, { token: randomUUID(), subject: "after the timeout" });
+  const next = await cutOff(ctx, c, token, { closedBy: ctx.lib.SMTPServerDisconnected, event: "timeout", message: "stalled" });
   return `${describe(outcome).slice(0, 80)}; nothing stored; next message: ${next}`;
 }
 
