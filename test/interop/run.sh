@@ -68,6 +68,25 @@ stop_all() {
 }
 
 if [ "${1:-}" = "--stop" ]; then stop_all; exit 0; fi
+
+# INTEROP_ONLY's ids, checked before anything is installed, started or removed: the runner
+# bundled on its own by esbuild (a fraction of a second, unlike the full compile) says
+# which ids name no scenario and the nearest known ones, and the run stops with exit 2.
+if [ -n "${INTEROP_ONLY:-}" ]; then
+  # Inside the checkout (test/interop/.run, git-ignored), so that its imports resolve.
+  mkdir -p "$RUN"
+  IDS_JS="$RUN/ids-check.$$.mjs"
+  IDS_RC=0
+  if "$ROOT/node_modules/.bin/esbuild" "$HERE/runner.ts" --bundle --platform=node --format=esm --packages=external \
+       --log-level=error --outfile="$IDS_JS" >"$IDS_JS.log" 2>&1; then
+    node "$IDS_JS" --check-ids || IDS_RC=$?
+  else
+    log "could not bundle runner.ts to check INTEROP_ONLY (the runner checks it later): $(head -3 "$IDS_JS.log")"
+  fi
+  rm -f "$IDS_JS" "$IDS_JS.log"
+  [ $IDS_RC != 2 ] || exit 2
+  [ $IDS_RC = 0 ] || log "checking INTEROP_ONLY failed (exit $IDS_RC; the runner checks it later)"
+fi
 [ "$(id -u)" = 0 ] || die "run as root (installs packages with apt-get and starts mail daemons)"
 
 RUNNER_PID=

@@ -45,6 +45,7 @@ interface CliRun {
  * its stderr (the -v transcript) and stdout go into the scenario's transcript.
  */
 async function cli(ctx: Context, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  ctx.signal.throwIfAborted(); // out of time: the runner has closed everything already
   const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
