@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,4 +93,59 @@ test("run.sh with an unknown INTEROP_ONLY id: exit 2 at once, naming it and the 
   assert.equal(r.status, 2, `exit ${String(r.status)}: ${r.stdout}${r.stderr}`);
   assert.match(r.stderr, /INTEROP_ONLY names no such scenario: plian \(nearest: plain\b/);
   assert.doesNotMatch(r.stdout + r.stderr, /starting|apt-get|compiling|test CA/);
+});
+
+/** Runs `script` in bash with watch.sh sourced (log and die as run.sh has them), killed after 15 s. */
+function withWatch(script: string): { status: number | null; out: string } {
+  const watchSh = fileURLToPath(new URL("../../../test/interop/watch.sh", import.meta.url));
+  const prelude = `RUN=/nonexistent; log() { echo "[interop] $*"; }; die() { log "ERROR: $*" >&2; exit 1; }; source "${watchSh}"\n`;
+  const r = spawnSync("bash", ["-c", prelude + script], { encoding: "utf8", timeout: 15_000, killSignal: "SIGKILL" });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("watch.sh: a server that exits while the scenarios run stops the run at once with its exit code and last lines, and the runner", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "interop-watch-"));
+  try {
+    const r = withWatch(`
+      sleep 1000 & RUNNER=$!; echo $RUNNER > "${dir}/runner.pid"
+      ( sleep 0.3; echo "fatal: the fake server gave up" >&2; exit 7 ) 2>"${dir}/stderr.log" &
+      watch_server fake $! "${dir}/stderr.log"
+      watch_runner $RUNNER; echo "runner ended: $?"`);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /ERROR: fake \(pid \d+\) exited with code 7 while the scenarios ran/);
+    assert.match(r.out, /fatal: the fake server gave up/);
+    const runner = Number(await readFile(join(dir, "runner.pid"), "utf8"));
+    assert.equal(alive(runner), false, "the runner was left running");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("watch.sh: a server that exits before its port answers fails the port wait at once with its exit code, not after 30 s", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "interop-watch-"));
+  // A port nobody listens on: one found free, then closed.
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  try {
+    const r = withWatch(`
+      ( echo "bad configuration line 3" >&2; exit 3 ) 2>"${dir}/stderr.log" &
+      watch_server fake $! "${dir}/stderr.log"
+      wait_port fake ${port} 60; echo "port answered"`);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /ERROR: fake \(pid \d+\) exited with code 3 while starting/);
+    assert.match(r.out, /bad configuration line 3/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -181,19 +181,13 @@ free_ports() { # N: prints N distinct free TCP ports on 127.0.0.1
       servers.forEach((s) => s.close());
     })();' "$1"
 }
-wait_port() { # name port [seconds [pid]]: with a pid, fails at once when that process is gone
-  local deadline=$(( $(date +%s) + ${3:-30} ))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || die "$1 does not answer on 127.0.0.1:$2 (see $RUN/$1/)"
-    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
-      die "$1 exited before listening on 127.0.0.1:$2: $(tail -5 "$RUN/$1/server.log" 2>/dev/null)"
-    fi
-    sleep 0.2
-  done
-}
+# wait_port (fails at once when the server has exited), watch_server, watch_runner:
+# shellcheck source=watch.sh
+source "$HERE/watch.sh"
 wait_socket() { # name path [seconds]
   local deadline=$(( $(date +%s) + ${3:-30} ))
   until [ -S "$2" ] && "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); sys.exit(0 if s.recv(3)==b"220" else 1)' "$2" 2>/dev/null; do
+    check_server "$1"
     [ "$(date +%s)" -lt "$deadline" ] || die "$1 does not answer on $2"
     sleep 0.2
   done
@@ -259,12 +253,16 @@ mkdir -p "$RUN/dovecot/mail" "$RUN/dovecot/home"
 chown 65534:65534 "$RUN/dovecot/mail" "$RUN/dovecot/home"
 render "$HERE/dovecot/dovecot.conf.in" "$RUN/dovecot/dovecot.conf"
 cp "$HERE/dovecot/users" "$RUN/dovecot/users"
-dovecot -c "$RUN/dovecot/dovecot.conf" || die "dovecot did not start: $(cat "$RUN/dovecot/dovecot.log" 2>/dev/null)"
+# Each server runs in the foreground as a child of this script, watched (watch.sh): one that
+# exits stops the run at once with its exit code and its last lines.
+dovecot -F -c "$RUN/dovecot/dovecot.conf" >"$RUN/dovecot/stderr.log" 2>&1 &
+watch_server dovecot $! "$RUN/dovecot/stderr.log" "$RUN/dovecot/dovecot.log"
 wait_socket dovecot "$RUN/dovecot/lmtp"
 for _ in $(seq 1 50); do [ -S "$RUN/postfix/queue/private/auth" ] && break; sleep 0.1; done
 
 log "starting postfix on $PORT_POSTFIX and $PORT_POSTFIX_SMTPS"
-postfix -c "$RUN/postfix/etc" start >/dev/null 2>&1 || die "postfix did not start: $(tail -5 "$RUN/postfix/postfix.log")"
+postfix -c "$RUN/postfix/etc" start-fg >"$RUN/postfix/stderr.log" 2>&1 &
+watch_server postfix $! "$RUN/postfix/stderr.log" "$RUN/postfix/postfix.log"
 wait_port postfix "$PORT_POSTFIX"
 wait_port postfix "$PORT_POSTFIX_SMTPS"
 
@@ -281,9 +279,12 @@ fi
 sed -e "s|@EXIM_BIN@|$CACHE/exim/usr/sbin/exim4|g" -e "s|@EXIM_INTERFACES@|$EXIM_INTERFACES|g" \
   "$HERE/exim/exim.conf.in" > "$RUN/exim/exim.conf.in"
 render "$RUN/exim/exim.conf.in" "$RUN/exim/exim.conf"
-"$CACHE/exim/usr/sbin/exim4" -C "$RUN/exim/exim.conf" -bd || die "exim did not start: $(cat "$RUN"/exim/log/* 2>/dev/null)"
+"$CACHE/exim/usr/sbin/exim4" -C "$RUN/exim/exim.conf" -bdf >"$RUN/exim/stderr.log" 2>&1 &
+EXIM_PID=$!
+watch_server exim $EXIM_PID "$RUN/exim/stderr.log" "$RUN/exim/log/mainlog" "$RUN/exim/log/paniclog"
 wait_port exim "$PORT_EXIM"
 wait_port exim "$PORT_EXIM_TLS"
+[ -s "$RUN/exim/exim.pid" ] || echo $EXIM_PID > "$RUN/exim/exim.pid" # for stop_all
 
 log "starting aiosmtpd on $PORT_AIO and $PORT_AIO_TLS"
 mkdir -p "$RUN/aiosmtpd/mail"
@@ -291,8 +292,9 @@ mkdir -p "$RUN/aiosmtpd/mail"
   "$RUN/certs/server.pem" "$RUN/certs/server.key" "$RUN/aiosmtpd/pid" >"$RUN/aiosmtpd/server.log" 2>&1 &
 AIO_PID=$!
 echo $AIO_PID > "$RUN/aiosmtpd/pid"
-wait_port aiosmtpd "$PORT_AIO" 30 $AIO_PID
-wait_port aiosmtpd "$PORT_AIO_TLS" 30 $AIO_PID
+watch_server aiosmtpd $AIO_PID "$RUN/aiosmtpd/server.log"
+wait_port aiosmtpd "$PORT_AIO"
+wait_port aiosmtpd "$PORT_AIO_TLS"
 
 # What ran, for MATRIX.md: each server's version as it reports itself (Exim's from its
 # package), and the checkout's commit (with "+changes" when the tree differs from it).
@@ -331,7 +333,7 @@ log "running scenarios"
 set +e
 timeout --kill-after=10 1200 node "$BUILD/test/interop/runner.js" "$RUN/servers.json" "$HERE/MATRIX.md" &
 RUNNER_PID=$!
-wait $RUNNER_PID
+watch_runner $RUNNER_PID
 RC=$?
 RUNNER_PID=
 set -e
