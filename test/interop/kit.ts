@@ -42,6 +42,8 @@ export interface ServerDef {
   target: Target;
   /** A Unix socket path for the proxy to listen on (LMTP), or undefined for TCP. */
   proxyListenPath?: string;
+  /** A port of the same server with a small SIZE limit of `bytes` (Postfix's message_size_limit). */
+  sizeLimit?: { port: number; bytes: number };
 }
 
 export interface Context {
@@ -116,10 +118,13 @@ export async function track(ctx: Context, client: Promise<SMTPClient>): Promise<
   return c;
 }
 
-/** Runs `run` with a recording proxy in front of the server under test, closed however `run` ends. */
-export async function withProxy<T>(ctx: Context, run: (proxy: RecordingProxy) => Promise<T>): Promise<T> {
+/**
+ * Runs `run` with a recording proxy in front of the server under test (or in front of the TCP
+ * port `to`), closed however `run` ends.
+ */
+export async function withProxy<T>(ctx: Context, run: (proxy: RecordingProxy) => Promise<T>, to?: Target): Promise<T> {
   ctx.signal.throwIfAborted();
-  const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+  const proxy = to !== undefined ? await RecordingProxy.start(to) : await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
   ctx.proxies.push(proxy);
   try {
     ctx.signal.throwIfAborted();

@@ -91,12 +91,15 @@ fi
 
 RUNNER_PID=
 TSC_PID=
+DIST_PID=
 on_exit() {
-  local rc=$?
-  if [ -n "$TSC_PID" ] && kill -0 "$TSC_PID" 2>/dev/null; then
-    kill -TERM "$TSC_PID" 2>/dev/null
-    wait_gone "$TSC_PID"
-  fi
+  local rc=$? pid
+  for pid in "$TSC_PID" "$DIST_PID"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null
+      wait_gone "$pid"
+    fi
+  done
   if [ -n "$RUNNER_PID" ] && kill -0 "$RUNNER_PID" 2>/dev/null; then
     kill -TERM "$RUNNER_PID" 2>/dev/null
     wait_gone "$RUNNER_PID"
@@ -194,6 +197,7 @@ wait_socket() { # name path [seconds]
 }
 render() { # template output: fills in @RUN@ and @PORT_*@
   sed -e "s|@RUN@|$RUN|g" -e "s|@PORT_POSTFIX@|$PORT_POSTFIX|g" -e "s|@PORT_POSTFIX_SMTPS@|$PORT_POSTFIX_SMTPS|g" \
+      -e "s|@PORT_POSTFIX_SIZE@|$PORT_POSTFIX_SIZE|g" -e "s|@POSTFIX_SIZE_LIMIT@|$POSTFIX_SIZE_LIMIT|g" \
       -e "s|@PORT_EXIM@|$PORT_EXIM|g" -e "s|@PORT_EXIM_TLS@|$PORT_EXIM_TLS|g" "$1" > "$2"
 }
 
@@ -218,6 +222,10 @@ else
   # node runs tsc itself (not through npx), so that TSC_PID is the compiler to stop on exit.
   ( cd "$ROOT" && exec node node_modules/typescript/bin/tsc -p tsconfig.json --outDir "$BUILD" ) > "$RUN/tsc.log" 2>&1 &
   TSC_PID=$!
+  # dist/ too (package.json's bin, which cli-lmtp-quota runs), from the same sources.
+  log "building dist/ in the background (node scripts/build.mjs)"
+  ( cd "$ROOT" && exec node scripts/build.mjs ) > "$RUN/dist.log" 2>&1 &
+  DIST_PID=$!
 fi
 
 log "test CA and server certificate (localhost, 127.0.0.1, ::1)"
@@ -236,8 +244,10 @@ mkdir -p "$RUN/certs"
   chmod 644 server.key # Exim reads it after dropping to nobody; a throw-away test key
 )
 
-read -r PORT_POSTFIX PORT_POSTFIX_SMTPS PORT_EXIM PORT_EXIM_TLS PORT_AIO PORT_AIO_TLS <<<"$(free_ports 6)"
-log "ports: postfix $PORT_POSTFIX (smtps $PORT_POSTFIX_SMTPS), exim $PORT_EXIM (tls $PORT_EXIM_TLS), aiosmtpd $PORT_AIO (tls $PORT_AIO_TLS)"
+read -r PORT_POSTFIX PORT_POSTFIX_SMTPS PORT_POSTFIX_SIZE PORT_EXIM PORT_EXIM_TLS PORT_AIO PORT_AIO_TLS <<<"$(free_ports 7)"
+# Postfix's third smtpd: message_size_limit (and so its SIZE) this small, for size-limit.
+POSTFIX_SIZE_LIMIT=100000
+log "ports: postfix $PORT_POSTFIX (smtps $PORT_POSTFIX_SMTPS, SIZE $POSTFIX_SIZE_LIMIT on $PORT_POSTFIX_SIZE), exim $PORT_EXIM (tls $PORT_EXIM_TLS), aiosmtpd $PORT_AIO (tls $PORT_AIO_TLS)"
 
 # Postfix: its queue must exist before Dovecot puts the auth socket into queue/private.
 mkdir -p "$RUN/postfix/etc" "$RUN/postfix/queue" "$RUN/postfix/data" "$RUN/postfix/mail"
@@ -260,11 +270,12 @@ watch_server dovecot $! "$RUN/dovecot/stderr.log" "$RUN/dovecot/dovecot.log"
 wait_socket dovecot "$RUN/dovecot/lmtp"
 for _ in $(seq 1 50); do [ -S "$RUN/postfix/queue/private/auth" ] && break; sleep 0.1; done
 
-log "starting postfix on $PORT_POSTFIX and $PORT_POSTFIX_SMTPS"
+log "starting postfix on $PORT_POSTFIX, $PORT_POSTFIX_SMTPS and $PORT_POSTFIX_SIZE"
 postfix -c "$RUN/postfix/etc" start-fg >"$RUN/postfix/stderr.log" 2>&1 &
 watch_server postfix $! "$RUN/postfix/stderr.log" "$RUN/postfix/postfix.log"
 wait_port postfix "$PORT_POSTFIX"
 wait_port postfix "$PORT_POSTFIX_SMTPS"
+wait_port postfix "$PORT_POSTFIX_SIZE"
 
 log "starting exim on $PORT_EXIM and $PORT_EXIM_TLS"
 mkdir -p "$RUN/exim/spool" "$RUN/exim/log" "$RUN/exim/mail"
@@ -316,7 +327,7 @@ cat > "$RUN/servers.json" <<EOF
   "caFile": "$RUN/certs/ca.pem",
   "user": "alice@example.test",
   "password": "secret-alice",
-  "postfix": { "port": $PORT_POSTFIX, "tlsPort": $PORT_POSTFIX_SMTPS, "maildir": "$RUN/postfix/mail/all", "log": "$RUN/postfix/postfix.log" },
+  "postfix": { "port": $PORT_POSTFIX, "tlsPort": $PORT_POSTFIX_SMTPS, "sizePort": $PORT_POSTFIX_SIZE, "sizeLimit": $POSTFIX_SIZE_LIMIT, "maildir": "$RUN/postfix/mail/all", "log": "$RUN/postfix/postfix.log" },
   "exim": { "port": $PORT_EXIM, "tlsPort": $PORT_EXIM_TLS, "ipv6": $EXIM_IPV6, "maildir": "$RUN/exim/mail/all", "log": "$RUN/exim/log/mainlog" },
   "aiosmtpd": { "port": $PORT_AIO, "tlsPort": $PORT_AIO_TLS, "dir": "$RUN/aiosmtpd/mail", "log": "$RUN/aiosmtpd/server.log" },
   "dovecot": { "socket": "$RUN/dovecot/lmtp", "mailRoot": "$RUN/dovecot/mail", "log": "$RUN/dovecot/dovecot.log" }
@@ -326,6 +337,7 @@ log "servers up"
 
 cd "$ROOT"
 [ -z "$TSC_PID" ] || { wait "$TSC_PID" || log "tsc reported errors (see $RUN/tsc.log); running anyway"; TSC_PID=; }
+[ -z "$DIST_PID" ] || { wait "$DIST_PID" || log "building dist/ failed (see $RUN/dist.log); running anyway"; DIST_PID=; }
 [ -f "$BUILD/test/interop/runner.js" ] || die "$BUILD/test/interop/runner.js missing: compile with npx tsc -p tsconfig.json"
 
 log "running scenarios"

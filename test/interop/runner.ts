@@ -20,7 +20,8 @@ interface Config {
   caFile: string;
   user: string;
   password: string;
-  postfix: { port: number; tlsPort: number; maildir: string; log: string };
+  /** sizePort: an smtpd with message_size_limit sizeLimit (master.cf). */
+  postfix: { port: number; tlsPort: number; sizePort?: number; sizeLimit?: number; maildir: string; log: string };
   exim: { port: number; tlsPort: number; ipv6: boolean; maildir: string; log: string };
   aiosmtpd: { port: number; tlsPort: number; dir: string; log: string };
   dovecot: { socket: string; mailRoot: string; log: string };
@@ -64,6 +65,9 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
       box: postfixBox(cfg.postfix.maildir),
       offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"], chunking: true }),
       rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.postfix.port },
+      ...(cfg.postfix.sizePort !== undefined && cfg.postfix.sizeLimit !== undefined
+        ? { sizeLimit: { port: cfg.postfix.sizePort, bytes: cfg.postfix.sizeLimit } }
+        : {}),
     },
     {
       name: "exim", lmtp: false, host: "127.0.0.1", port: cfg.exim.port, tlsPort: cfg.exim.tlsPort,
