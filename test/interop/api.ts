@@ -18,6 +18,8 @@ export interface SMTPOptions {
   tls?: ConnectionOptions;
   debugLevel?: 0 | 1 | 2;
   debugOutput?: (line: string) => void;
+  /** Aborts whatever is in flight and closes the socket (API.md). */
+  signal?: AbortSignal;
   /** Beyond Python (src/client/options.ts): use PIPELINING / CHUNKING when offered (default true). */
   pipelining?: boolean;
   chunking?: boolean;

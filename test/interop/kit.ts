@@ -42,6 +42,8 @@ export interface ServerDef {
   target: Target;
   /** A Unix socket path for the proxy to listen on (LMTP), or undefined for TCP. */
   proxyListenPath?: string;
+  /** A port of the same server with a small SIZE limit of `bytes` (Postfix's message_size_limit). */
+  sizeLimit?: { port: number; bytes: number };
 }
 
 export interface Context {
@@ -61,6 +63,14 @@ export interface Context {
    * still running when the scenario ends, also when it failed or ran out of time.
    */
   children: ChildProcess[];
+  /** Recording proxies the scenario has open (withProxy); the runner closes any still open. */
+  proxies: RecordingProxy[];
+  /**
+   * Aborted (with the overrun error as reason) when the scenario runs past its time limit:
+   * the runner then closes its clients and proxies and kills its children at once, and
+   * {@link track}, {@link withProxy} and the CLI's runs open nothing more.
+   */
+  signal: AbortSignal;
 }
 
 export interface Scenario {
@@ -99,16 +109,29 @@ export function plainClass(ctx: Context): SMTPClass {
 
 export async function track(ctx: Context, client: Promise<SMTPClient>): Promise<SMTPClient> {
   const c = await client;
+  if (ctx.signal.aborted) {
+    // Opened after the scenario ran out of time: closed at once, the scenario stopped.
+    c.close();
+    throw ctx.signal.reason;
+  }
   ctx.clients.push(c);
   return c;
 }
 
-/** Runs `run` with a recording proxy in front of the server under test, closed however `run` ends. */
-export async function withProxy<T>(ctx: Context, run: (proxy: RecordingProxy) => Promise<T>): Promise<T> {
-  const proxy = await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+/**
+ * Runs `run` with a recording proxy in front of the server under test (or in front of the TCP
+ * port `to`), closed however `run` ends.
+ */
+export async function withProxy<T>(ctx: Context, run: (proxy: RecordingProxy) => Promise<T>, to?: Target): Promise<T> {
+  ctx.signal.throwIfAborted();
+  const proxy = to !== undefined ? await RecordingProxy.start(to) : await RecordingProxy.start(ctx.server.target, ctx.server.proxyListenPath);
+  ctx.proxies.push(proxy);
   try {
+    ctx.signal.throwIfAborted();
     return await run(proxy);
   } finally {
+    const at = ctx.proxies.indexOf(proxy);
+    if (at >= 0) ctx.proxies.splice(at, 1);
     await proxy.close();
   }
 }

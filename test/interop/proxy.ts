@@ -19,6 +19,8 @@ export class RecordingProxy {
   readonly events: ProxyEvent[] = [];
   #server: Server;
   #sockets = new Set<Socket>();
+  /** While held, what the server sends is kept here instead of reaching the client. */
+  #held: { client: Socket; data: Buffer }[] | undefined;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -52,6 +54,10 @@ export class RecordingProxy {
       upstream.write(data);
     });
     upstream.on("data", (data: Buffer) => {
+      if (this.#held !== undefined) {
+        this.#held.push({ client, data });
+        return;
+      }
       this.events.push({ from: "server", data });
       client.write(data);
     });
@@ -61,6 +67,24 @@ export class RecordingProxy {
     };
     client.on("close", end).on("error", end);
     upstream.on("close", end).on("error", end);
+  }
+
+  /**
+   * Delays the server: from now on what it sends (a greeting, replies) is held back from the
+   * client until {@link release} (a slow or stalled server, for the client's timeouts).
+   */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Hands the client what the server sent while held, and forwards as usual again. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const { client, data } of held) {
+      this.events.push({ from: "server", data });
+      if (!client.destroyed) client.write(data);
+    }
   }
 
   async close(): Promise<void> {

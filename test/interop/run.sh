@@ -68,16 +68,38 @@ stop_all() {
 }
 
 if [ "${1:-}" = "--stop" ]; then stop_all; exit 0; fi
+
+# INTEROP_ONLY's ids, checked before anything is installed, started or removed: the runner
+# bundled on its own by esbuild (a fraction of a second, unlike the full compile) says
+# which ids name no scenario and the nearest known ones, and the run stops with exit 2.
+if [ -n "${INTEROP_ONLY:-}" ]; then
+  # Inside the checkout (test/interop/.run, git-ignored), so that its imports resolve.
+  mkdir -p "$RUN"
+  IDS_JS="$RUN/ids-check.$$.mjs"
+  IDS_RC=0
+  if "$ROOT/node_modules/.bin/esbuild" "$HERE/runner.ts" --bundle --platform=node --format=esm --packages=external \
+       --log-level=error --outfile="$IDS_JS" >"$IDS_JS.log" 2>&1; then
+    node "$IDS_JS" --check-ids || IDS_RC=$?
+  else
+    log "could not bundle runner.ts to check INTEROP_ONLY (the runner checks it later): $(head -3 "$IDS_JS.log")"
+  fi
+  rm -f "$IDS_JS" "$IDS_JS.log"
+  [ $IDS_RC != 2 ] || exit 2
+  [ $IDS_RC = 0 ] || log "checking INTEROP_ONLY failed (exit $IDS_RC; the runner checks it later)"
+fi
 [ "$(id -u)" = 0 ] || die "run as root (installs packages with apt-get and starts mail daemons)"
 
 RUNNER_PID=
 TSC_PID=
+DIST_PID=
 on_exit() {
-  local rc=$?
-  if [ -n "$TSC_PID" ] && kill -0 "$TSC_PID" 2>/dev/null; then
-    kill -TERM "$TSC_PID" 2>/dev/null
-    wait_gone "$TSC_PID"
-  fi
+  local rc=$? pid
+  for pid in "$TSC_PID" "$DIST_PID"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null
+      wait_gone "$pid"
+    fi
+  done
   if [ -n "$RUNNER_PID" ] && kill -0 "$RUNNER_PID" 2>/dev/null; then
     kill -TERM "$RUNNER_PID" 2>/dev/null
     wait_gone "$RUNNER_PID"
@@ -162,25 +184,20 @@ free_ports() { # N: prints N distinct free TCP ports on 127.0.0.1
       servers.forEach((s) => s.close());
     })();' "$1"
 }
-wait_port() { # name port [seconds [pid]]: with a pid, fails at once when that process is gone
-  local deadline=$(( $(date +%s) + ${3:-30} ))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || die "$1 does not answer on 127.0.0.1:$2 (see $RUN/$1/)"
-    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
-      die "$1 exited before listening on 127.0.0.1:$2: $(tail -5 "$RUN/$1/server.log" 2>/dev/null)"
-    fi
-    sleep 0.2
-  done
-}
+# wait_port (fails at once when the server has exited), watch_server, watch_runner:
+# shellcheck source=watch.sh
+source "$HERE/watch.sh"
 wait_socket() { # name path [seconds]
   local deadline=$(( $(date +%s) + ${3:-30} ))
   until [ -S "$2" ] && "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); sys.exit(0 if s.recv(3)==b"220" else 1)' "$2" 2>/dev/null; do
+    check_server "$1"
     [ "$(date +%s)" -lt "$deadline" ] || die "$1 does not answer on $2"
     sleep 0.2
   done
 }
 render() { # template output: fills in @RUN@ and @PORT_*@
   sed -e "s|@RUN@|$RUN|g" -e "s|@PORT_POSTFIX@|$PORT_POSTFIX|g" -e "s|@PORT_POSTFIX_SMTPS@|$PORT_POSTFIX_SMTPS|g" \
+      -e "s|@PORT_POSTFIX_SIZE@|$PORT_POSTFIX_SIZE|g" -e "s|@POSTFIX_SIZE_LIMIT@|$POSTFIX_SIZE_LIMIT|g" \
       -e "s|@PORT_EXIM@|$PORT_EXIM|g" -e "s|@PORT_EXIM_TLS@|$PORT_EXIM_TLS|g" "$1" > "$2"
 }
 
@@ -205,6 +222,10 @@ else
   # node runs tsc itself (not through npx), so that TSC_PID is the compiler to stop on exit.
   ( cd "$ROOT" && exec node node_modules/typescript/bin/tsc -p tsconfig.json --outDir "$BUILD" ) > "$RUN/tsc.log" 2>&1 &
   TSC_PID=$!
+  # dist/ too (package.json's bin, which cli-lmtp-quota runs), from the same sources.
+  log "building dist/ in the background (node scripts/build.mjs)"
+  ( cd "$ROOT" && exec node scripts/build.mjs ) > "$RUN/dist.log" 2>&1 &
+  DIST_PID=$!
 fi
 
 log "test CA and server certificate (localhost, 127.0.0.1, ::1)"
@@ -223,8 +244,10 @@ mkdir -p "$RUN/certs"
   chmod 644 server.key # Exim reads it after dropping to nobody; a throw-away test key
 )
 
-read -r PORT_POSTFIX PORT_POSTFIX_SMTPS PORT_EXIM PORT_EXIM_TLS PORT_AIO PORT_AIO_TLS <<<"$(free_ports 6)"
-log "ports: postfix $PORT_POSTFIX (smtps $PORT_POSTFIX_SMTPS), exim $PORT_EXIM (tls $PORT_EXIM_TLS), aiosmtpd $PORT_AIO (tls $PORT_AIO_TLS)"
+read -r PORT_POSTFIX PORT_POSTFIX_SMTPS PORT_POSTFIX_SIZE PORT_EXIM PORT_EXIM_TLS PORT_AIO PORT_AIO_TLS <<<"$(free_ports 7)"
+# Postfix's third smtpd: message_size_limit (and so its SIZE) this small, for size-limit.
+POSTFIX_SIZE_LIMIT=100000
+log "ports: postfix $PORT_POSTFIX (smtps $PORT_POSTFIX_SMTPS, SIZE $POSTFIX_SIZE_LIMIT on $PORT_POSTFIX_SIZE), exim $PORT_EXIM (tls $PORT_EXIM_TLS), aiosmtpd $PORT_AIO (tls $PORT_AIO_TLS)"
 
 # Postfix: its queue must exist before Dovecot puts the auth socket into queue/private.
 mkdir -p "$RUN/postfix/etc" "$RUN/postfix/queue" "$RUN/postfix/data" "$RUN/postfix/mail"
@@ -240,14 +263,19 @@ mkdir -p "$RUN/dovecot/mail" "$RUN/dovecot/home"
 chown 65534:65534 "$RUN/dovecot/mail" "$RUN/dovecot/home"
 render "$HERE/dovecot/dovecot.conf.in" "$RUN/dovecot/dovecot.conf"
 cp "$HERE/dovecot/users" "$RUN/dovecot/users"
-dovecot -c "$RUN/dovecot/dovecot.conf" || die "dovecot did not start: $(cat "$RUN/dovecot/dovecot.log" 2>/dev/null)"
+# Each server runs in the foreground as a child of this script, watched (watch.sh): one that
+# exits stops the run at once with its exit code and its last lines.
+dovecot -F -c "$RUN/dovecot/dovecot.conf" >"$RUN/dovecot/stderr.log" 2>&1 &
+watch_server dovecot $! "$RUN/dovecot/stderr.log" "$RUN/dovecot/dovecot.log"
 wait_socket dovecot "$RUN/dovecot/lmtp"
 for _ in $(seq 1 50); do [ -S "$RUN/postfix/queue/private/auth" ] && break; sleep 0.1; done
 
-log "starting postfix on $PORT_POSTFIX and $PORT_POSTFIX_SMTPS"
-postfix -c "$RUN/postfix/etc" start >/dev/null 2>&1 || die "postfix did not start: $(tail -5 "$RUN/postfix/postfix.log")"
+log "starting postfix on $PORT_POSTFIX, $PORT_POSTFIX_SMTPS and $PORT_POSTFIX_SIZE"
+postfix -c "$RUN/postfix/etc" start-fg >"$RUN/postfix/stderr.log" 2>&1 &
+watch_server postfix $! "$RUN/postfix/stderr.log" "$RUN/postfix/postfix.log"
 wait_port postfix "$PORT_POSTFIX"
 wait_port postfix "$PORT_POSTFIX_SMTPS"
+wait_port postfix "$PORT_POSTFIX_SIZE"
 
 log "starting exim on $PORT_EXIM and $PORT_EXIM_TLS"
 mkdir -p "$RUN/exim/spool" "$RUN/exim/log" "$RUN/exim/mail"
@@ -262,9 +290,12 @@ fi
 sed -e "s|@EXIM_BIN@|$CACHE/exim/usr/sbin/exim4|g" -e "s|@EXIM_INTERFACES@|$EXIM_INTERFACES|g" \
   "$HERE/exim/exim.conf.in" > "$RUN/exim/exim.conf.in"
 render "$RUN/exim/exim.conf.in" "$RUN/exim/exim.conf"
-"$CACHE/exim/usr/sbin/exim4" -C "$RUN/exim/exim.conf" -bd || die "exim did not start: $(cat "$RUN"/exim/log/* 2>/dev/null)"
+"$CACHE/exim/usr/sbin/exim4" -C "$RUN/exim/exim.conf" -bdf >"$RUN/exim/stderr.log" 2>&1 &
+EXIM_PID=$!
+watch_server exim $EXIM_PID "$RUN/exim/stderr.log" "$RUN/exim/log/mainlog" "$RUN/exim/log/paniclog"
 wait_port exim "$PORT_EXIM"
 wait_port exim "$PORT_EXIM_TLS"
+[ -s "$RUN/exim/exim.pid" ] || echo $EXIM_PID > "$RUN/exim/exim.pid" # for stop_all
 
 log "starting aiosmtpd on $PORT_AIO and $PORT_AIO_TLS"
 mkdir -p "$RUN/aiosmtpd/mail"
@@ -272,8 +303,9 @@ mkdir -p "$RUN/aiosmtpd/mail"
   "$RUN/certs/server.pem" "$RUN/certs/server.key" "$RUN/aiosmtpd/pid" >"$RUN/aiosmtpd/server.log" 2>&1 &
 AIO_PID=$!
 echo $AIO_PID > "$RUN/aiosmtpd/pid"
-wait_port aiosmtpd "$PORT_AIO" 30 $AIO_PID
-wait_port aiosmtpd "$PORT_AIO_TLS" 30 $AIO_PID
+watch_server aiosmtpd $AIO_PID "$RUN/aiosmtpd/server.log"
+wait_port aiosmtpd "$PORT_AIO"
+wait_port aiosmtpd "$PORT_AIO_TLS"
 
 # What ran, for MATRIX.md: each server's version as it reports itself (Exim's from its
 # package), and the checkout's commit (with "+changes" when the tree differs from it).
@@ -295,7 +327,7 @@ cat > "$RUN/servers.json" <<EOF
   "caFile": "$RUN/certs/ca.pem",
   "user": "alice@example.test",
   "password": "secret-alice",
-  "postfix": { "port": $PORT_POSTFIX, "tlsPort": $PORT_POSTFIX_SMTPS, "maildir": "$RUN/postfix/mail/all", "log": "$RUN/postfix/postfix.log" },
+  "postfix": { "port": $PORT_POSTFIX, "tlsPort": $PORT_POSTFIX_SMTPS, "sizePort": $PORT_POSTFIX_SIZE, "sizeLimit": $POSTFIX_SIZE_LIMIT, "maildir": "$RUN/postfix/mail/all", "log": "$RUN/postfix/postfix.log" },
   "exim": { "port": $PORT_EXIM, "tlsPort": $PORT_EXIM_TLS, "ipv6": $EXIM_IPV6, "maildir": "$RUN/exim/mail/all", "log": "$RUN/exim/log/mainlog" },
   "aiosmtpd": { "port": $PORT_AIO, "tlsPort": $PORT_AIO_TLS, "dir": "$RUN/aiosmtpd/mail", "log": "$RUN/aiosmtpd/server.log" },
   "dovecot": { "socket": "$RUN/dovecot/lmtp", "mailRoot": "$RUN/dovecot/mail", "log": "$RUN/dovecot/dovecot.log" }
@@ -305,6 +337,7 @@ log "servers up"
 
 cd "$ROOT"
 [ -z "$TSC_PID" ] || { wait "$TSC_PID" || log "tsc reported errors (see $RUN/tsc.log); running anyway"; TSC_PID=; }
+[ -z "$DIST_PID" ] || { wait "$DIST_PID" || log "building dist/ failed (see $RUN/dist.log); running anyway"; DIST_PID=; }
 [ -f "$BUILD/test/interop/runner.js" ] || die "$BUILD/test/interop/runner.js missing: compile with npx tsc -p tsconfig.json"
 
 log "running scenarios"
@@ -312,7 +345,7 @@ log "running scenarios"
 set +e
 timeout --kill-after=10 1200 node "$BUILD/test/interop/runner.js" "$RUN/servers.json" "$HERE/MATRIX.md" &
 RUNNER_PID=$!
-wait $RUNNER_PID
+watch_runner $RUNNER_PID
 RC=$?
 RUNNER_PID=
 set -e

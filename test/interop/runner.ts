@@ -7,10 +7,11 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadLibrary, type Library } from "./api.js";
+import { loadLibrary } from "./api.js";
 import { aiosmtpdBox, dovecotBox, eximBox, postfixBox } from "./mailboxes.js";
 import { startNodeServers } from "./node-server.js";
-import { scenarios as allScenarios, type Context, type Offers, type Scenario, type ServerDef } from "./scenarios.js";
+import { runOne, unknownIdsReport, type Cell } from "./harness.js";
+import { scenarios as allScenarios, type Offers, type ServerDef } from "./scenarios.js";
 
 interface Config {
   runDir: string;
@@ -19,17 +20,11 @@ interface Config {
   caFile: string;
   user: string;
   password: string;
-  postfix: { port: number; tlsPort: number; maildir: string; log: string };
+  /** sizePort: an smtpd with message_size_limit sizeLimit (master.cf). */
+  postfix: { port: number; tlsPort: number; sizePort?: number; sizeLimit?: number; maildir: string; log: string };
   exim: { port: number; tlsPort: number; ipv6: boolean; maildir: string; log: string };
   aiosmtpd: { port: number; tlsPort: number; dir: string; log: string };
   dovecot: { socket: string; mailRoot: string; log: string };
-}
-
-type Status = "pass" | "fail" | "n/a";
-interface Cell {
-  status: Status;
-  detail: string;
-  ms: number;
 }
 
 // INTEROP_ONLY=id,id runs only those scenarios (for working on one with INTEROP_KEEP=1). An
@@ -38,7 +33,7 @@ interface Cell {
 const only = process.env["INTEROP_ONLY"]?.split(",").map((id) => id.trim()).filter((id) => id !== "");
 const filtered = only !== undefined && only.length > 0;
 const scenarios = filtered ? allScenarios.filter((s) => only.includes(s.id)) : allScenarios;
-const unknownIds = filtered ? only.filter((id) => !allScenarios.some((s) => s.id === id)) : [];
+const unknownIds = filtered ? unknownIdsReport(only, allScenarios.map((s) => s.id)) : undefined;
 
 const SMTP_RCPTS: [string, string, string] = ["alice@example.test", "bob@example.test", "carol@example.test"];
 
@@ -47,18 +42,6 @@ function smtpOffers(o: Partial<Offers>): Offers {
     starttls: true, implicitTls: true, auth: [], smtputf8: true, pipelining: true, chunking: false, dsn: true, ipv6: false,
     refusesSender: true, lmtpQuota: false, enhancedStatus: true, ...o,
   };
-}
-
-async function withTimeout<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The version of Nodemailer's smtp-server that node-server.ts runs (from its package.json). */
@@ -75,47 +58,6 @@ async function smtpServerVersion(): Promise<string> {
   }
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { smtpCode?: unknown }).smtpCode;
-    const cause = err.cause instanceof Error ? ` (cause: ${err.cause.message})` : "";
-    return `${err.name}${code !== undefined ? ` ${String(code)}` : ""}: ${err.message}${cause}`;
-  }
-  return String(err);
-}
-
-async function runOne(lib: Library | Error, server: ServerDef, scenario: Scenario, cfg: Config, ca: string,
-  transcriptDir: string): Promise<Cell> {
-  const why = scenario.notOffered(server);
-  if (why !== undefined) return { status: "n/a", detail: why, ms: 0 };
-  const t0 = Date.now();
-  if (lib instanceof Error) return { status: "fail", detail: `library not loadable: ${lib.message}`, ms: 0 };
-  const ctx: Context = { lib, server, ca, caFile: cfg.caFile, user: cfg.user, password: cfg.password, transcript: [], clients: [], children: [] };
-  let cell: Cell;
-  try {
-    const note = await withTimeout(scenario.timeoutMs, scenario.id, scenario.run(ctx));
-    cell = { status: "pass", detail: note, ms: Date.now() - t0 };
-  } catch (err) {
-    cell = { status: "fail", detail: errorText(err).replace(/\s+/g, " ").slice(0, 300), ms: Date.now() - t0 };
-  }
-  for (const c of ctx.clients) {
-    try {
-      c.close();
-    } catch {
-      // already closed
-    }
-  }
-  // A scenario that failed or timed out may have left a child running: not into the next one.
-  for (const child of ctx.children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      cell.detail += ` [killed its child process ${String(child.pid)}, still running]`;
-    }
-  }
-  await writeFile(join(transcriptDir, `${server.name}.${scenario.id}.log`), ctx.transcript.join("\n") + "\n");
-  return cell;
-}
-
 function servers(cfg: Config, node: { port: number; tlsPort: number; box: ServerDef["box"] }): ServerDef[] {
   return [
     {
@@ -123,6 +65,9 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
       box: postfixBox(cfg.postfix.maildir),
       offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"], chunking: true }),
       rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.postfix.port },
+      ...(cfg.postfix.sizePort !== undefined && cfg.postfix.sizeLimit !== undefined
+        ? { sizeLimit: { port: cfg.postfix.sizePort, bytes: cfg.postfix.sizeLimit } }
+        : {}),
     },
     {
       name: "exim", lmtp: false, host: "127.0.0.1", port: cfg.exim.port, tlsPort: cfg.exim.tlsPort,
@@ -207,8 +152,8 @@ function printMatrix(names: string[], results: Map<string, Map<string, Cell>>): 
 
 async function main(configPath: string, matrixPath: string | undefined): Promise<number> {
   const cfg = JSON.parse(await readFile(configPath, "utf8")) as Config;
-  if (unknownIds.length > 0) {
-    console.error(`interop: INTEROP_ONLY names no such scenario: ${unknownIds.join(", ")} (ids: ${allScenarios.map((s) => s.id).join(", ")})`);
+  if (unknownIds !== undefined) {
+    console.error(unknownIds);
     return 2;
   }
   const versions = versionLine(cfg.versions, await smtpServerVersion());
@@ -267,7 +212,12 @@ async function main(configPath: string, matrixPath: string | undefined): Promise
 }
 
 const [configPath, matrixPath] = process.argv.slice(2);
-if (configPath !== undefined) {
+if (configPath === "--check-ids") {
+  // run.sh, before it starts any server: INTEROP_ONLY's ids checked (exit 2 naming the
+  // unknown ones and the nearest known ones), from this file bundled on its own.
+  if (unknownIds !== undefined) console.error(unknownIds);
+  process.exit(unknownIds !== undefined ? 2 : 0);
+} else if (configPath !== undefined) {
   // run.sh stops the runner with TERM (Ctrl-C, its 20-minute limit): exit through
   // process.exit so that the "exit" handlers kill the scenarios' child processes.
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));

@@ -16,9 +16,10 @@ const ABORT_AFTER = 2 << 20;
  * that took the half message as a whole one would have stored it by now), and a new
  * connection delivering as usual. Returns that delivery's summary.
  */
-async function cutOff(ctx: Context, c: SMTPClient, token: string, { closedBy, event, message: what }: { closedBy: abstract new (...args: never[]) => Error; event: string; message: string }): Promise<string> {
+async function cutOff(ctx: Context, c: SMTPClient, token: string, { closedBy, event, message: what, orReason }: { closedBy: abstract new (...args: never[]) => Error; event: string; message: string; orReason?: Error }): Promise<string> {
   const after = await c.noop().then(() => "answered", (err: unknown) => err);
-  check(after instanceof closedBy, `the connection was not closed after the ${event}: NOOP ${after === "answered" ? "answered" : describe(after)}`);
+  // A connection whose own signal was aborted may refuse later calls with its reason.
+  check(after instanceof closedBy || (orReason !== undefined && after === orReason), `the connection was not closed after the ${event}: NOOP ${after === "answered" ? "answered" : describe(after)}`);
   await sleep(1500);
   const stored = await ctx.server.box.scan(token);
   check(stored.length === 0, `the ${what} message was stored ${stored.length} time(s)`);
@@ -30,19 +31,20 @@ async function cutOff(ctx: Context, c: SMTPClient, token: string, { closedBy, ev
  * call must reject with the signal's reason, the connection must be closed, nothing must be
  * stored under the message's token, and a new connection must deliver as usual.
  */
-async function abortMidMessage(ctx: Context, chunking: boolean): Promise<string> {
+async function abortMidMessage(ctx: Context, chunking: boolean, by: "call" | "connection" = "call"): Promise<string> {
   const token = randomUUID();
   const to = [ctx.server.rcpts[0]];
   const bytes = Buffer.from(message({ token, to, subject: "aborted", body: bigBody(SIZE) }), "utf8");
   async function* pieces(): AsyncGenerator<Uint8Array> {
     for (let at = 0; at < bytes.length; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
   }
-  const c = await openPlain(ctx, undefined, { chunking });
   const controller = new AbortController();
+  // The connection's own `signal` option, or the call's.
+  const c = await openPlain(ctx, undefined, by === "connection" ? { chunking, signal: controller.signal } : { chunking });
   const reason = new Error("interop: stop this message");
   let sent = 0;
   const outcome = await c.sendmail(SENDER, to, pieces(), [], [], {
-    signal: controller.signal,
+    ...(by === "call" ? { signal: controller.signal } : {}),
     onProgress: (n) => {
       sent = n;
       if (n >= ABORT_AFTER) controller.abort(reason);
@@ -50,8 +52,8 @@ async function abortMidMessage(ctx: Context, chunking: boolean): Promise<string>
   }).then(() => "resolved", (err: unknown) => err);
   check(outcome === reason, `the aborted call did not reject with the signal's reason: ${outcome === "resolved" ? "it resolved" : describe(outcome)}`);
   check(sent < bytes.length, `the whole message was sent (${sent} bytes) before the abort`);
-  const next = await cutOff(ctx, c, token, { closedBy: ctx.lib.SMTPException, event: "abort", message: "aborted" });
-  return `aborted after ${(sent / 2 ** 20).toFixed(1)} MiB of ${(bytes.length / 2 ** 20).toFixed(0)} MiB, nothing stored; next message: ${next}`;
+  const next = await cutOff(ctx, c, token, { closedBy: ctx.lib.SMTPException, event: "abort", message: "aborted", orReason: reason });
+  return `${by === "connection" ? "the connection's signal: " : ""}aborted after ${(sent / 2 ** 20).toFixed(1)} MiB of ${(bytes.length / 2 ** 20).toFixed(0)} MiB, nothing stored; next message: ${next}`;
 }
 
 /**
@@ -93,6 +95,13 @@ export const abortScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.chunking ? undefined : "no CHUNKING"),
     timeoutMs: 60_000,
     run: (ctx) => abortMidMessage(ctx, true),
+  },
+  {
+    id: "abort-connection-signal",
+    title: "the same 30 MB streamed message aborted by the connection's `signal` option (SMTP.connect's, not the call's) after 2 MB: rejects with the reason, connection closed, nothing stored, next message delivered",
+    notOffered: () => undefined,
+    timeoutMs: 60_000,
+    run: (ctx) => abortMidMessage(ctx, ctx.server.offers.chunking, "connection"),
   },
   {
     id: "timeout-stalled-stream",

@@ -9,6 +9,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { headerSection, type Delivered } from "./mailboxes.js";
 import type { RecordingProxy } from "./proxy.js";
@@ -44,8 +47,9 @@ interface CliRun {
  * Runs `smtplib ...args` to its end, killed after {@link CHILD_LIMIT_MS}; the command line,
  * its stderr (the -v transcript) and stdout go into the scenario's transcript.
  */
-async function cli(ctx: Context, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+async function cli(ctx: Context, args: string[], env: Record<string, string> = {}, main = MAIN): Promise<CliRun> {
+  ctx.signal.throwIfAborted(); // out of time: the runner has closed everything already
+  const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
@@ -64,6 +68,19 @@ async function cli(ctx: Context, args: string[], env: Record<string, string> = {
     clearTimeout(timer);
     running.delete(child);
   }
+}
+
+/**
+ * The installed command: package.json's `bin` (dist/, built by scripts/build.mjs, which run.sh
+ * runs), found from the checkout run.sh runs the runner in.
+ */
+async function distBin(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(process.cwd(), "package.json"), "utf8")) as { bin?: Record<string, string> };
+  const bin = pkg.bin?.["smtplib"];
+  check(bin !== undefined, "package.json has no bin smtplib");
+  const path = join(process.cwd(), bin);
+  check(existsSync(path), `${bin} missing: build dist/ with node scripts/build.mjs`);
+  return path;
 }
 
 /** A failure message for an unexpected exit: the code and the last thing printed. */
@@ -243,6 +260,32 @@ export const cliScenarios: Scenario[] = [
       check((await ctx.server.box.scan(token)).length === 0, "the message was delivered despite the failed login");
       notes.push(`${mechs[0] as string} with a wrong password exit 6`);
       return notes.join("; ");
+    },
+  },
+  {
+    id: "cli-lmtp-quota",
+    title: "CLI (dist/ bin): send --lmtp to two recipients, one over quota: exit 3, stdout `delivered` for one and `refused ... 552 5.2.2` for the other, then `sent to 1 of 2 recipient(s)`; stored for the one only",
+    notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
+    timeoutMs: 50_000,
+    async run(ctx) {
+      const full = "full@example.test";
+      const a = ctx.server.rcpts[0];
+      const token = randomUUID();
+      const { args } = sendArgs(ctx.server, token, [a, full]);
+      // The body over full@'s 1 KiB quota (4 KiB), the token line in it as sendArgs has it.
+      const at = args.indexOf("--body") + 1;
+      args[at] = `${args[at] as string}\n${"quota filler line, seventy-six characters long, repeated to pass 1 KiB.....\n".repeat(56)}`;
+      const run = await cli(ctx, args, {}, await distBin());
+      check(run.code === 3, exited(run, 3));
+      const lines = run.stdout.trim().split("\n");
+      check(new RegExp(`^delivered <${a}>: 250 2\\.0\\.0 `).test(lines[0] ?? ""), `first line: ${lines[0] ?? ""}`);
+      check(/^refused <full@example\.test>: [45]52 [45]\.2\.2 /.test(lines[1] ?? ""), `second line: ${lines[1] ?? ""}`);
+      check(/^sent to 1 of 2 recipient\(s\)(?: \(\d+ bytes\))?$/.test(lines[2] ?? ""), `last line: ${lines[2] ?? ""} (${lines.length} lines)`);
+      check(lines.length === 3, `stdout has ${lines.length} lines`);
+      check(!/^smtplib: error/m.test(run.stderr), `stderr: ${run.stderr.trim().split("\n").pop() ?? ""}`);
+      const found = await delivered(ctx, token, [a], STORE_WAIT_MS);
+      check(found.every((d) => !d.rcpts.includes(full)), "the over-quota mailbox received the message");
+      return `exit 3; ${lines[0]?.slice(0, 60) ?? ""}; ${lines[1]?.slice(0, 60) ?? ""}; stored for ${a.split("@")[0] as string} only`;
     },
   },
   {

@@ -92,6 +92,7 @@ async function runPython(ctx: Context, k: Case, token: string): Promise<Outcome>
   const call = k.op === "sendmail"
     ? { op: "sendmail", from: k.from ?? SENDER, to: k.to, msg: body, mail_options: k.mailOptions ?? [] }
     : { op: "send_message", msg: body };
+  ctx.signal.throwIfAborted(); // out of time: the runner has closed everything already
   const child = spawn("python3", [driverPath(ctx)], { stdio: ["pipe", "pipe", "pipe"] });
   ctx.children.push(child);
   live.add(child);

@@ -6,10 +6,11 @@ import { abortScenarios } from "./scenarios-abort.js";
 import { lowLevelScenarios } from "./scenarios-lowlevel.js";
 import { parityScenarios } from "./scenarios-parity.js";
 import { cliScenarios } from "./scenarios-cli.js";
+import { limitScenarios } from "./scenarios-limits.js";
 import { contentScenarios } from "./scenarios-content.js";
 import { poolScenarios } from "./scenarios-pool.js";
 import { sessionScenarios } from "./scenarios-session.js";
 
 export type { Context, Offers, Scenario, ServerDef } from "./kit.js";
 
-export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...lowLevelScenarios, ...poolScenarios, ...abortScenarios, ...parityScenarios, ...cliScenarios];
+export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...lowLevelScenarios, ...poolScenarios, ...abortScenarios, ...limitScenarios, ...parityScenarios, ...cliScenarios];
