@@ -106,3 +106,20 @@ test("a command byte that is not UTF-8 shows as \\xNN in the transcript, not as 
     assert.ok(!lines.some((l) => l.includes("s3cr") || l.includes("pw\\x")), lines.join("\n"));
   });
 });
+
+test("AUTH with its initial response glued to the mechanism (AUTH PLAIN=<base64>, refused 504) or NUL-separated, as a client's first command, has it masked in the transcript", async () => {
+  await withServer({ auth: { users: { alice: "s3cret-pw" }, allowInsecure: true } }, async (server) => {
+    const secret = Buffer.from("\0alice\0s3cret-pw").toString("base64");
+    for (const line of [`AUTH PLAIN=${secret}`, `AUTH\0PLAIN\0${secret}`, `AUTH PLAIN,${secret}`]) {
+      const c = await RawClient.open(server);
+      await c.reply();
+      await c.cmd("EHLO client.example");
+      assert.match(await c.cmd(line), /^50\d /);
+      await c.cmd("QUIT");
+      c.close();
+    }
+    const text = server.transcript.map((e) => formatEntry(e)).join("\n");
+    assert.ok(!text.includes(secret), text);
+    assert.equal(text.match(/^C: AUTH \*\*\*$/gm)?.length, 3, text);
+  });
+});
