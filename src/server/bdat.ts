@@ -244,6 +244,39 @@ function reply(conn: Connection, err: Error | null | undefined, message: string 
 }
 
 /**
+ * How many chunks pipelined in one read are parsed each within the last one's handling
+ * before the next waits for the event loop (smtp-server yields after as many commands).
+ */
+const MAX_NESTED_CHUNKS = 100;
+
+/**
+ * Chunks nested now (see {@link MAX_NESTED_CHUNKS}): the reply to a chunk hands what follows
+ * it back to the parser from within the chunk's own handling, so each chunk pipelined behind
+ * it in the same read went one call deeper, and each added a link to the chain of callbacks
+ * that ends the read: some 1,000 of `BDAT 1` (9 KiB) overflowed the stack, a RangeError that
+ * ended the process. One count for all connections: they run one at a time.
+ */
+let nestedChunks = 0;
+
+/**
+ * Calls `go` now, or from the event loop when {@link MAX_NESTED_CHUNKS} chunks are nested
+ * already, with `deferred` true: the callback `go` hands on then returns through the event
+ * loop too, so neither the stack nor that chain grows past the bound.
+ */
+function resumeParser(go: (deferred: boolean) => void): void {
+  if (nestedChunks >= MAX_NESTED_CHUNKS) {
+    setImmediate(go, true);
+    return;
+  }
+  nestedChunks++;
+  try {
+    go(false);
+  } finally {
+    nestedChunks--;
+  }
+}
+
+/**
  * Takes the next `size` octets off the connection's parser, as they come, into `sink` (or
  * nowhere), then calls `then` with a function that hands what followed them back to the
  * parser as commands. Each piece is held only until `sink` takes it (its backpressure is kept).
@@ -255,7 +288,7 @@ function readOctets(conn: Connection, size: number, sink: PassThrough | undefine
   const finish = (rest: Buffer, done: (err?: Error | null) => void): void => {
     parser._dataMode = false;
     delete (parser as Partial<Parser>)._feedDataStream;
-    then(() => parser._write(rest, "buffer", done));
+    then(() => resumeParser((deferred) => parser._write(rest, "buffer", deferred ? (err) => void setImmediate(done, err) : done)));
   };
   if (left === 0) {
     // nothing to read: the parser carries on once the reply is sent

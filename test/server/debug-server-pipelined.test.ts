@@ -38,3 +38,13 @@ test("an LMTP client's messages pipelined in one write are each answered once pe
     assert.equal(server.messages.length, 4);
   });
 });
+
+test("2,000 BDAT chunks of one octet pipelined in one write (18 KB) are each answered: the server no longer overflows its stack (a RangeError that ended the process) handling a chunk within the last one's", async () => {
+  await withServer({ extensions: { chunking: true } }, async (server) => {
+    const chunks = 2000;
+    const replies = await pipelined(server, `EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n${"BDAT 1\r\nx".repeat(chunks)}BDAT 0 LAST\r\nQUIT\r\n`);
+    assert.equal(replies.filter((r) => r === "250 2.0.0 1 octets received\r\n").length, chunks);
+    assert.deepEqual(replies.slice(-2).map((r) => r.slice(0, 3)), ["250", "221"]);
+    assert.equal(server.messages[0]?.data.toString(), "x".repeat(chunks));
+  });
+});
