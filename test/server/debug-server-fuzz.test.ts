@@ -14,7 +14,10 @@ import { connect as netConnect } from "node:net";
 import fc from "fast-check";
 import { startDebugServer, type DebugServer, type DebugServerOptions, type TranscriptEntry } from "../../src/server/debug-server.js";
 
-/** The option sets the sequences are run against (the size limits small enough to be hit). */
+/**
+ * The option sets the sequences are run against (the size limits small enough to be hit; the
+ * idle timeout short, so that a server that stops reading answers "421 Timeout" soon).
+ */
 const SETUPS: readonly DebugServerOptions[] = [
   {},
   { size: 40, extensions: { chunking: true, dsn: true } },
@@ -22,7 +25,7 @@ const SETUPS: readonly DebugServerOptions[] = [
   { lmtp: true, size: 40, extensions: { size: false, chunking: true } },
   { auth: { users: { alice: "pw" }, allowInsecure: true }, maxRecipients: 2 },
   { lmtp: true, maxRecipients: 3 },
-];
+].map((setup) => ({ ...setup, socketTimeout: 3000 }));
 
 /** A running server per setup, and the sessions whose "connection closed" line came. */
 interface Running {
@@ -58,9 +61,12 @@ const commands = fc.constantFrom(
 ).chain(line);
 const data = fc.constantFrom("hi\r\n", "..dot\r\n", "", "a\nb\rc\r\n", "\0\xff\r\n", `${"x".repeat(60)}\r\n`).map((body) => `DATA\r\n${body}.\r\n`);
 const bdat = fc.tuple(octets, fc.boolean()).map(([bytes, last]) => `BDAT ${Buffer.byteLength(bytes, "latin1")}${last ? " LAST" : ""}\r\n${bytes}`);
+// a whole transaction, so that messages come back to back in one read; and a burst of chunks
+const message = fc.constantFrom("hi\r\n", "").map((body) => `MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<B@example.org>\r\nDATA\r\n${body}.\r\n`);
+const burst = fc.integer({ min: 1000, max: 1500 }).map((n) => "BDAT 1\r\nx".repeat(n));
 // mostly a session that gets as far as a transaction, so that its later steps are reached
 const opening = fc.constantFrom("", "EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n", "LHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n");
-const session = fc.tuple(opening, fc.array(fc.oneof({ arbitrary: commands, weight: 4 }, { arbitrary: data, weight: 1 }, { arbitrary: bdat, weight: 2 }), { minLength: 1, maxLength: 25 }))
+const session = fc.tuple(opening, fc.array(fc.oneof({ arbitrary: commands, weight: 8 }, { arbitrary: data, weight: 2 }, { arbitrary: bdat, weight: 4 }, { arbitrary: message, weight: 2 }, { arbitrary: burst, weight: 1 }), { minLength: 1, maxLength: 25 }))
   // whatever was left open (a DATA refused, so its body was commands) ends, then QUIT
   .map(([start, units]) => Buffer.from(`${start}${units.join("")}\r\n.\r\nQUIT\r\n`, "latin1"));
 
@@ -158,6 +164,7 @@ function checkSession(lines: readonly string[], lmtp: boolean, events: readonly 
       if (codes[0] === "250" && verb === "RCPT") accepted++;
       if (codes[0] === "354") assert.match(list[i + 1]?.command ?? "", /^<\d+ bytes of DATA>$/, "354, then the data");
     }
+    assert.ok(!x.replies.some((r) => / Timeout - closing connection$/.test(r.at(-1)!)), `the server stopped reading, after ${x.command}`);
     if (codes.includes("221") || codes.includes("421") || (/^BDAT /i.test(x.command) && codes[0] === "501")) ended = true;
   }
   assert.ok(ended, "the session ended with 221, 421 or BDAT's 501");
