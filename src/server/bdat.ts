@@ -26,7 +26,7 @@ export interface ChunkingHooks {
   readonly onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback) => void;
   /** How many replies an LMTP BDAT LAST gets (one per RCPT accepted). */
   readonly replies: (session: SMTPServerSession) => number;
-  /** A line for the session's transcript (a BDAT LAST left unanswered says so there). */
+  /** A line for the session's transcript (a BDAT LAST left unanswered, a message abandoned, says so there). */
   readonly note?: (session: string, line: string) => void;
 }
 
@@ -104,7 +104,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
   // RSET, EHLO, STARTTLS...: a new envelope, and the message onData was reading is abandoned
   const reset = connection._resetSession;
   conn._resetSession = function (this: Connection): void {
-    abandon(this.session.envelope, "transaction reset before BDAT LAST");
+    abandon(this, this.session.envelope, "transaction reset before BDAT LAST");
     reset.call(this);
   };
   // BODY=BINARYMIME (RFC 3030 §3), which smtp-server refuses (501): checked without it, then
@@ -206,10 +206,18 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     failedBy.add(conn.session.envelope);
   }
 
-  /** Ends the stream onData reads of `envelope`'s message unless BDAT LAST ended it. */
-  function abandon(envelope: object | undefined, why: string): void {
+  /**
+   * Ends the stream onData reads of `envelope`'s message unless BDAT LAST ended it. Its
+   * transcript line is noted here, in step with the command that ended it: onData learns of
+   * it only once its read fails, after the commands pipelined behind that one have run (as
+   * many as came in the same read), so the line's place depended on how the bytes were cut.
+   * The stream's error says it was noted (`noted: true`).
+   */
+  function abandon(conn: Connection, envelope: object | undefined, why: string): void {
     const transfer = envelope === undefined ? undefined : transfers.get(envelope);
-    if (transfer && !transfer.stream.writableEnded && !transfer.stream.destroyed) transfer.stream.destroy(new Error(why));
+    if (!transfer || transfer.stream.writableEnded || transfer.stream.destroyed) return;
+    hooks.note?.(conn.id, `message not received in full, discarded: ${why}`);
+    transfer.stream.destroy(Object.assign(new Error(why), { noted: hooks.note !== undefined }));
   }
 
   // what onData is reading of a message the client left before BDAT LAST ends there, when
@@ -217,7 +225,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
   // onClose (which close() waits for), not after
   const close = connection._onClose;
   conn._onClose = function (this: Connection): void {
-    abandon(this.session.envelope, "connection closed before BDAT LAST");
+    abandon(this, this.session.envelope, "connection closed before BDAT LAST");
     close.call(this);
   };
 }

@@ -292,7 +292,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       (err: unknown) => {
         // Typically the client went away before the final ".": say so, or the transcript's
         // "<n bytes of DATA>" reads like a message that arrived.
-        event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
+        if ((err as { noted?: unknown } | undefined)?.noted !== true) event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
         // a BDAT chunk refused as too big: its octets were read (and dropped), not streamed
         const refusedChunk = (err as { received?: unknown } | undefined)?.received;
         if (typeof refusedChunk === "number") counted.bytes = refusedChunk;

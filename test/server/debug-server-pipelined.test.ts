@@ -48,3 +48,14 @@ test("2,000 BDAT chunks of one octet pipelined in one write (18 KB) are each ans
     assert.equal(server.messages[0]?.data.toString(), "x".repeat(chunks));
   });
 });
+
+test("a BDAT transfer ended by RSET with commands pipelined behind it: its 'discarded' transcript line comes right after RSET, not after those commands (its place depended on how the bytes were cut)", async () => {
+  await withServer({ extensions: { chunking: true } }, async (server) => {
+    const replies = await pipelined(server, "EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 3\r\nabcRSET\r\nNOOP\r\nNOOP\r\nQUIT\r\n");
+    assert.deepEqual(replies.slice(-5).map((r) => r.slice(0, 3)), ["250", "250", "250", "250", "221"]);
+    const lines = server.transcript.map((e) => `${e.direction} ${e.line}`);
+    const rset = lines.indexOf("C RSET");
+    assert.deepEqual(lines.slice(rset, rset + 3), ["C RSET", "* message not received in full, discarded: transaction reset before BDAT LAST", "S 250 2.0.0 Flushed"]);
+    assert.equal(lines.filter((l) => l.startsWith("* message not received in full")).length, 1);
+  });
+});
