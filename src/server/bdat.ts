@@ -26,7 +26,7 @@ export interface ChunkingHooks {
   readonly onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback) => void;
   /** How many replies an LMTP BDAT LAST gets (one per RCPT accepted). */
   readonly replies: (session: SMTPServerSession) => number;
-  /** A line for the session's transcript (a BDAT LAST left unanswered says so there). */
+  /** A line for the session's transcript (a BDAT LAST left unanswered, a message abandoned, says so there). */
   readonly note?: (session: string, line: string) => void;
 }
 
@@ -104,7 +104,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
   // RSET, EHLO, STARTTLS...: a new envelope, and the message onData was reading is abandoned
   const reset = connection._resetSession;
   conn._resetSession = function (this: Connection): void {
-    abandon(this.session.envelope, "transaction reset before BDAT LAST");
+    abandon(this, this.session.envelope, "transaction reset before BDAT LAST");
     reset.call(this);
   };
   // BODY=BINARYMIME (RFC 3030 §3), which smtp-server refuses (501): checked without it, then
@@ -206,10 +206,18 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     failedBy.add(conn.session.envelope);
   }
 
-  /** Ends the stream onData reads of `envelope`'s message unless BDAT LAST ended it. */
-  function abandon(envelope: object | undefined, why: string): void {
+  /**
+   * Ends the stream onData reads of `envelope`'s message unless BDAT LAST ended it. Its
+   * transcript line is noted here, in step with the command that ended it: onData learns of
+   * it only once its read fails, after the commands pipelined behind that one have run (as
+   * many as came in the same read), so the line's place depended on how the bytes were cut.
+   * The stream's error says it was noted (`noted: true`).
+   */
+  function abandon(conn: Connection, envelope: object | undefined, why: string): void {
     const transfer = envelope === undefined ? undefined : transfers.get(envelope);
-    if (transfer && !transfer.stream.writableEnded && !transfer.stream.destroyed) transfer.stream.destroy(new Error(why));
+    if (!transfer || transfer.stream.writableEnded || transfer.stream.destroyed) return;
+    hooks.note?.(conn.id, `message not received in full, discarded: ${why}`);
+    transfer.stream.destroy(Object.assign(new Error(why), { noted: hooks.note !== undefined }));
   }
 
   // what onData is reading of a message the client left before BDAT LAST ends there, when
@@ -217,7 +225,7 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
   // onClose (which close() waits for), not after
   const close = connection._onClose;
   conn._onClose = function (this: Connection): void {
-    abandon(this.session.envelope, "connection closed before BDAT LAST");
+    abandon(this, this.session.envelope, "connection closed before BDAT LAST");
     close.call(this);
   };
 }
@@ -244,6 +252,39 @@ function reply(conn: Connection, err: Error | null | undefined, message: string 
 }
 
 /**
+ * How many chunks pipelined in one read are parsed each within the last one's handling
+ * before the next waits for the event loop (smtp-server yields after as many commands).
+ */
+const MAX_NESTED_CHUNKS = 100;
+
+/**
+ * Chunks nested now (see {@link MAX_NESTED_CHUNKS}): the reply to a chunk hands what follows
+ * it back to the parser from within the chunk's own handling, so each chunk pipelined behind
+ * it in the same read went one call deeper, and each added a link to the chain of callbacks
+ * that ends the read: some 1,000 of `BDAT 1` (9 KiB) overflowed the stack, a RangeError that
+ * ended the process. One count for all connections: they run one at a time.
+ */
+let nestedChunks = 0;
+
+/**
+ * Calls `go` now, or from the event loop when {@link MAX_NESTED_CHUNKS} chunks are nested
+ * already, with `deferred` true: the callback `go` hands on then returns through the event
+ * loop too, so neither the stack nor that chain grows past the bound.
+ */
+function resumeParser(go: (deferred: boolean) => void): void {
+  if (nestedChunks >= MAX_NESTED_CHUNKS) {
+    setImmediate(go, true);
+    return;
+  }
+  nestedChunks++;
+  try {
+    go(false);
+  } finally {
+    nestedChunks--;
+  }
+}
+
+/**
  * Takes the next `size` octets off the connection's parser, as they come, into `sink` (or
  * nowhere), then calls `then` with a function that hands what followed them back to the
  * parser as commands. Each piece is held only until `sink` takes it (its backpressure is kept).
@@ -255,7 +296,7 @@ function readOctets(conn: Connection, size: number, sink: PassThrough | undefine
   const finish = (rest: Buffer, done: (err?: Error | null) => void): void => {
     parser._dataMode = false;
     delete (parser as Partial<Parser>)._feedDataStream;
-    then(() => parser._write(rest, "buffer", done));
+    then(() => resumeParser((deferred) => parser._write(rest, "buffer", deferred ? (err) => void setImmediate(done, err) : done)));
   };
   if (left === 0) {
     // nothing to read: the parser carries on once the reply is sent

@@ -13,6 +13,7 @@ import { trackConnections } from "./close.js";
 import { checkCredentials } from "./credentials.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
+import { fixPipelinedMessages } from "./pipelined-data.js";
 import { messageInfo, receive } from "./receive.js";
 import { toSmtpServerOptions } from "./smtp-server-options.js";
 import { sendTooBigAs534, tooBigError } from "./too-big.js";
@@ -192,6 +193,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
         logger.commandBytes(session.id, command);
         onCommand.call(this, command, next);
       };
+      fixPipelinedMessages(connection);
       if (hiddenLimit !== Infinity) sendTooBigAs534(connection);
       if (options.extensions?.chunking === true) {
         enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
@@ -290,7 +292,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       (err: unknown) => {
         // Typically the client went away before the final ".": say so, or the transcript's
         // "<n bytes of DATA>" reads like a message that arrived.
-        event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
+        if ((err as { noted?: unknown } | undefined)?.noted !== true) event(session.id, `message not received in full, discarded: ${err instanceof Error ? err.message : String(err)}`);
         // a BDAT chunk refused as too big: its octets were read (and dropped), not streamed
         const refusedChunk = (err as { received?: unknown } | undefined)?.received;
         if (typeof refusedChunk === "number") counted.bytes = refusedChunk;

@@ -29,16 +29,35 @@ interface LogFields {
 }
 
 /**
+ * An AUTH command line: `AUTH` (or IMAP's `AUTHENTICATE`, a client's slip) at its start,
+ * whatever separates it from what follows (`AUTH\0PLAIN\0<base64>`, `AUTH=PLAIN`), so its
+ * credentials are masked; but not when a base64 character follows (`=` is one only at the
+ * end of a group), as a SASL answer may begin (`AUTHzZXI=`): that is masked whole.
+ */
+const AUTH_VERB = /^\s*(AUTH(?:ENTICATE)?)(?![A-Za-z0-9+/])/i;
+
+/** White space, then a SASL mechanism name (RFC 4422 §3.1: 1 to 20 of A-Z, 0-9, `-`, `_`) ending in white space or the line's end. */
+const MECHANISM = /^\s+([A-Z0-9_-]{1,20})(?=\s|$)/i;
+
+/**
  * Masks anything after the mechanism of an AUTH command (`AUTH PLAIN <base64>`) and the whole
  * of a SASL continuation line. smtp-server already redacts both (`/* secured *\/`); this is
  * a second fence so a change there can never leak a password into a transcript. The line is
  * looked at, not only smtp-server's command name: that name is what comes before the first
  * space, so `AUTH<TAB>PLAIN<TAB><base64>` (refused as an unknown command) would be logged
- * in full, credentials and all.
+ * in full, credentials and all. Only a mechanism name set off by white space is shown: what
+ * is glued to it (`AUTH PLAIN=<base64>`, `AUTH PLAIN\0<base64>`, which smtp-server answers 504
+ * and logs as sent) is masked with the rest.
  */
 export function redactCommand(command: string | undefined, line: string): string {
-  const parts = line.trim().split(/\s+/);
-  if (parts[0]?.toUpperCase() === "AUTH") return parts.length > 2 ? `${parts[0]} ${parts[1]} ${REDACTED}` : line;
+  const verb = AUTH_VERB.exec(line);
+  if (verb !== null) {
+    const rest = line.slice(verb[0].length);
+    const mechanism = MECHANISM.exec(rest);
+    const after = mechanism === null ? rest : rest.slice(mechanism[0].length);
+    if (after.trim() === "") return line;
+    return mechanism === null ? `${verb[1]} ${REDACTED}` : `${verb[1]} ${mechanism[1]} ${REDACTED}`;
+  }
   return command === "AUTH" ? REDACTED : line;
 }
 
@@ -98,7 +117,8 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
   const bytes = new Map<string, Buffer>();
   const redactAnswer = (session: string, line: string): string => {
     const verb = line.trim().split(/\s+/)[0]?.toUpperCase() ?? "";
-    if (verb === "AUTH") afterAuth.add(session);
+    // any AUTH line (see redactCommand), `AUTH\0PLAIN` too: its answers may follow unasked
+    if (AUTH_VERB.test(line)) afterAuth.add(session);
     else if (VERBS.has(verb)) afterAuth.delete(session);
     else if (afterAuth.has(session)) return REDACTED;
     return line;

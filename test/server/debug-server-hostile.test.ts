@@ -2,7 +2,9 @@
 // how it lets go of them.
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { connect as netConnect } from "node:net";
+import { once } from "node:events";
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { formatEntry, type TranscriptEntry } from "../../src/server/debug-server.js";
 import { getTestCerts } from "../helpers/certs.js";
 import { RawClient, withServer } from "../helpers/debug-client.js";
@@ -104,5 +106,41 @@ test("a command byte that is not UTF-8 shows as \\xNN in the transcript, not as 
     const lines = server.transcript.map((e) => formatEntry(e));
     assert.ok(lines.includes("C: NOOP caf\\xe9 \u00e9\\xff"), lines.join("\n"));
     assert.ok(!lines.some((l) => l.includes("s3cr") || l.includes("pw\\x")), lines.join("\n"));
+  });
+});
+
+test("AUTH with its initial response glued to the mechanism (AUTH PLAIN=<base64>, refused 504) or NUL-separated, as a client's first command, has it masked in the transcript", async () => {
+  await withServer({ auth: { users: { alice: "s3cret-pw" }, allowInsecure: true } }, async (server) => {
+    const secret = Buffer.from("\0alice\0s3cret-pw").toString("base64");
+    for (const line of [`AUTH PLAIN=${secret}`, `AUTH\0PLAIN\0${secret}`, `AUTH PLAIN,${secret}`]) {
+      const c = await RawClient.open(server);
+      await c.reply();
+      await c.cmd("EHLO client.example");
+      assert.match(await c.cmd(line), /^50\d /);
+      await c.cmd("QUIT");
+      c.close();
+    }
+    const text = server.transcript.map((e) => formatEntry(e)).join("\n");
+    assert.ok(!text.includes(secret), text);
+    assert.equal(text.match(/^C: AUTH \*\*\*$/gm)?.length, 3, text);
+  });
+});
+
+test("commands pipelined behind STARTTLS in clear text are dropped, not run in the TLS session (RFC 3207 section 5, command injection)", async () => {
+  const { cert, key, ca } = await getTestCerts();
+  await withServer({ tls: { cert, key } }, async (server) => {
+    const c = await RawClient.open(server);
+    await c.reply();
+    await c.cmd("EHLO client.example");
+    c.socket.write("STARTTLS\r\nMAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.org>\r\n");
+    assert.match(await c.reply(), /^220 /);
+    const tls = connectTls({ socket: c.socket, ca, servername: "localhost" });
+    await once(tls, "secureConnect");
+    const inTls = new RawClient(tls as unknown as Socket);
+    assert.match(await inTls.cmd("EHLO client.example"), /^250[ -]/);
+    assert.match(await inTls.cmd("RCPT TO:<victim@example.org>"), /^503 5\.5\.1 Error: need MAIL command/);
+    assert.match(await inTls.cmd("QUIT"), /^221 /);
+    inTls.close();
+    assert.ok(!server.transcript.some((e) => e.line.includes("evil@")), server.transcript.map((e) => formatEntry(e)).join("\n"));
   });
 });

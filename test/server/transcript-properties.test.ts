@@ -37,3 +37,29 @@ test("property: AUTH's initial response and the answers that follow (masked by s
       assert.equal(entries.at(-1)?.line, "NOOP");
     }), { numRuns: 2000 });
 });
+
+// What a client may put between AUTH, its mechanism and its credentials when it gets the
+// syntax wrong: smtp-server answers 504 or 500 and logs the line as sent.
+const glue = fc.string({ unit: fc.constantFrom(" ", "\t", "\0", "=", ",", ":", ";", "\v", "\u00a0"), minLength: 1, maxLength: 2 });
+
+test("property: an AUTH line whose words are glued by anything (AUTH PLAIN=<base64>, AUTH\\0PLAIN\\0<base64>, AUTHENTICATE) never shows its credentials", () => {
+  fc.assert(fc.property(fc.constantFrom("AUTH", "auth", "AUTHENTICATE"), glue, mech, glue, secret, fc.boolean(),
+    (v, g1, m, g2, initial, serverMasks) => {
+      const entries: TranscriptEntry[] = [];
+      const logger = createTranscriptLogger((e) => entries.push(e));
+      const line = `${v}${g1}${m}${g2}${initial}`;
+      const logged = serverMasks ? smtpServerLogs(line, false) : { command: line.split(" ").shift()!.toUpperCase(), line };
+      logger.debug({ tnx: "command", cid: "s1", command: logged.command }, "C:", logged.line);
+      const text = entries.map((e) => e.line).join("\n");
+      assert.ok(!text.includes(initial), text);
+      assert.match(text, /^(AUTH|auth|AUTHENTICATE) /);
+    }), { numRuns: 2000 });
+});
+
+test("an AUTH line's verb and mechanism stay when set off by white space; a SASL answer that begins as AUTH does is masked whole", () => {
+  const entries: TranscriptEntry[] = [];
+  const logger = createTranscriptLogger((e) => entries.push(e));
+  const send = (line: string): void => logger.debug({ tnx: "command", cid: "s1", command: line.split(" ").shift()!.toUpperCase() }, "C:", line);
+  for (const line of ["AUTH LOGIN", "AUTH PLAIN=AGFsaWNlAHB3", "AUTHzZWNyZXQ=", "AUTH\0PLAIN\0AGFsaWNlAHB3", "NOOP", "auth  plain  AGFsaWNlAHB3"]) send(line);
+  assert.deepEqual(entries.map((e) => e.line), ["AUTH LOGIN", "AUTH ***", "***", "AUTH ***", "NOOP", "auth plain ***"]);
+});
