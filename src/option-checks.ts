@@ -14,6 +14,7 @@ import type { ConnectionOptions, SecureContext, SecureContextOptions } from "nod
 import { domainToASCII } from "node:url";
 import { describeValue } from "./errors.js";
 import { isAscii } from "./protocol/commands.js";
+import { checkTakenTLSKeys } from "./tls-taken-keys.js";
 
 /**
  * `value` as an options object: `undefined` is none (`{}`); `null`, an array or anything
@@ -233,7 +234,8 @@ export const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
  * Checks the `tls` options that this library reads or that Node applies only once the
  * socket exists, where a wrong type would fail after connecting had begun or crash the
  * process in the middle of the handshake: `servername` a string, `checkServerIdentity` a
- * function (`null` for either: not given); `servername` no bracketed address (`"[::1]"`). The others make the TLS context, which Node
+ * function (`null` for either: not given); `servername` no bracketed address (`"[::1]"`); no
+ * option the client sets itself or would not take (see `checkTakenTLSKeys`). The others make the TLS context, which Node
  * builds in `tls.connect`: for STARTTLS only after the server's 220, which a bad cipher
  * list or key would then cost the connection. So it is built here, and kept for the
  * connection to use (see {@link checkedContext}).
@@ -241,6 +243,7 @@ export const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
  */
 export function checkTLSOptions(value: unknown, what = "tls"): void {
   const options = optionsObject(value, what);
+  checkTakenTLSKeys(options, what);
   const name = options["servername"];
   if (name !== undefined && name !== null && typeof name !== "string") {
     throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
