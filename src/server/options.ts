@@ -59,7 +59,7 @@ export type DebugAuthMethod = "PLAIN" | "LOGIN" | "CRAM-MD5" | "XOAUTH2";
 export interface DebugServerAuth {
   /** User name -> password (for XOAUTH2: the access token). */
   readonly users: Readonly<Record<string, string>>;
-  /** Advertised mechanisms; default PLAIN, LOGIN, CRAM-MD5. */
+  /** Advertised mechanisms, at least one, each once (in any case); default PLAIN, LOGIN, CRAM-MD5. */
   readonly methods?: readonly DebugAuthMethod[] | null | undefined;
   /** Refuse MAIL until the client has logged in; default false. */
   readonly required?: boolean | null | undefined;
@@ -86,7 +86,7 @@ export interface DebugServerOptions {
   readonly port?: number | null | undefined;
   /** Speak LMTP (RFC 2033): LHLO, one reply per recipient after DATA. */
   readonly lmtp?: boolean | null | undefined;
-  /** Name in the greeting and EHLO reply; default `smtplib-debug`. */
+  /** Name in the greeting and EHLO reply: a domain or an address literal, 255 octets at most; default `smtplib-debug`. */
   readonly name?: string | null | undefined;
   /** Without `tls` there is no STARTTLS (smtp-server's built-in key is public). */
   readonly tls?: DebugServerTls | null | undefined;
