@@ -80,6 +80,24 @@ function nested(options: Readonly<Record<string, unknown>>, key: string): Readon
   return optionsObject(options[key], key);
 }
 
+/**
+ * The longest refusal text: a reply line has 512 octets at most, CRLF included (RFC 5321
+ * §4.5.3.1.5), after the code and smtp-server's enhanced status code (`556 5.1.10 `, its longest).
+ */
+const MAX_REFUSAL_TEXT = 512 - "556 5.1.10 ".length - 2;
+
+/**
+ * A refusal's text, sent as one reply line: no control character (smtp-server would make a CR
+ * LF a space without a word, the line the caller wrote not the one sent) and
+ * {@link MAX_REFUSAL_TEXT} octets at most. @throws TypeError; RangeError for a longer text
+ */
+function checkRefusalText(message: string, key: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(message)) throw new TypeError(`${key}: the message of a refusal is one reply line, without CR, LF or another control character, got ${quoted(message, 80)}`);
+  const octets = Buffer.byteLength(message, "utf8");
+  if (octets > MAX_REFUSAL_TEXT) throw new RangeError(`${key}: the message of a refusal has ${octets} octets, over the ${MAX_REFUSAL_TEXT} a reply line leaves it (RFC 5321 §4.5.3.1.5: 512 with the code and CRLF)`);
+}
+
 /** Checks a refusal list's shape: an array (its entries are checked by `refusalMap`), each refusal's code a number and message a string. @throws TypeError */
 function checkRefusals(options: Readonly<Record<string, unknown>>, key: string): void {
   const list = options[key];
@@ -92,6 +110,7 @@ function checkRefusals(options: Readonly<Record<string, unknown>>, key: string):
     if (message !== undefined && message !== null && typeof message !== "string") {
       throw new TypeError(`${key}: the message of a refusal must be a string, got ${describeValue(message)}`);
     }
+    if (typeof message === "string") checkRefusalText(message, key);
   }
 }
 

@@ -17,8 +17,9 @@ export interface Refusal {
   /** Reply code, 400 to 599; default 550 (a 421 makes smtp-server close the connection). */
   readonly code?: number | null | undefined;
   /**
-   * Reply text; default names the address. Give no enhanced status code: smtp-server puts
-   * its own (from the reply code) in front while ENHANCEDSTATUSCODES is advertised.
+   * Reply text, one line (no control character, 499 octets at most); default names the
+   * address. Give no enhanced status code: smtp-server puts its own (from the reply code) in
+   * front while ENHANCEDSTATUSCODES is advertised.
    */
   readonly message?: string | null | undefined;
 }
