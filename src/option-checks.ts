@@ -14,6 +14,7 @@ import type { ConnectionOptions, SecureContext, SecureContextOptions } from "nod
 import { domainToASCII } from "node:url";
 import { describeValue } from "./errors.js";
 import { isAscii } from "./protocol/commands.js";
+import { checkALPNProtocols } from "./tls-alpn.js";
 import { checkTakenTLSKeys } from "./tls-taken-keys.js";
 
 /**
@@ -279,12 +280,9 @@ const SecureContextClass = (tls as unknown as { SecureContext?: abstract new (..
  * @throws TypeError; RangeError for a `minDHSize` that is not positive.
  */
 function checkConnectOptions(options: Readonly<Record<string, unknown>>, what: string): void {
-  const isBytes = (v: unknown): boolean => ArrayBuffer.isView(v);
   const { ALPNProtocols: alpn, session, minDHSize, secureContext } = options;
-  if (alpn !== undefined && alpn !== null && !isBytes(alpn) && !(Array.isArray(alpn) && alpn.every((p) => typeof p === "string" || isBytes(p)))) {
-    throw new TypeError(`${what}.ALPNProtocols must be an array of protocol names (strings or bytes), or bytes, got ${describeValue(alpn)}`);
-  }
-  if (session !== undefined && session !== null && !isBytes(session)) throw new TypeError(`${what}.session must be bytes (a Buffer from a session event), got ${describeValue(session)}`);
+  checkALPNProtocols(alpn, what);
+  if (session !== undefined && session !== null && !ArrayBuffer.isView(session)) throw new TypeError(`${what}.session must be bytes (a Buffer from a session event), got ${describeValue(session)}`);
   if (minDHSize !== undefined && minDHSize !== null) {
     checkNumber(minDHSize, `${what}.minDHSize`);
     if (!(minDHSize > 0)) throw new RangeError(`${what}.minDHSize must be a positive number of bits, got ${minDHSize}`);
