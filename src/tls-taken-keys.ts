@@ -8,6 +8,8 @@
  * @module
  */
 
+import { checkALPNProtocols } from "./tls-alpn.js";
+
 /** Connecting to the whole address list of a name or picking one: the client's to do. */
 const ADDRESS_ADVICE = "give the address to connect() as the host (with tls.servername for the name the certificate is checked against), or open the socket yourself with the socketFactory option";
 
@@ -79,4 +81,17 @@ export function checkTakenTLSKeys(options: Readonly<Record<string, unknown>>, wh
   if (ignored !== undefined) {
     throw new TypeError(`${what}.${ignored} would be ignored next to ${what}.secureContext (Node uses a context as it is): build the context with it, tls.createSecureContext({ ${ignored}, ... }), or leave ${what}.secureContext out`);
   }
+}
+
+/**
+ * Checks again, at connecting or STARTTLS, what of `tls` may change after the options were
+ * checked (the object is the caller's): a key the client would not take (see
+ * {@link checkTakenTLSKeys}) and an `ALPNProtocols` that would abort the process in Node's
+ * TLS code (see `checkALPNProtocols`). The context options are checked again where the
+ * context is made (`withCheckedContext`). @throws TypeError
+ */
+export function recheckTLSOptions(options: object): void {
+  const given = options as Readonly<Record<string, unknown>>;
+  checkTakenTLSKeys(given, "tls");
+  checkALPNProtocols(given["ALPNProtocols"], "tls");
 }

@@ -7,10 +7,11 @@
  */
 
 import assert from "node:assert/strict";
+import * as net from "node:net";
 import type * as tls from "node:tls";
 import { test } from "node:test";
 import { LMTP, SMTP, SMTP_SSL } from "../../src/index.js";
-import { GREET, withScript } from "../helpers/client.js";
+import { GREET, greeting, withScript } from "../helpers/client.js";
 
 const BAD: readonly [string, unknown, RegExp][] = [
   ["an empty name (Node aborted the process)", [""], /^tls\.ALPNProtocols\[0\] must be a protocol name of 1 to 255 bytes \(RFC 7301 §3\.1\), got 0$/],
@@ -40,5 +41,35 @@ test("starttls({ ALPNProtocols: [\"\"] }): a TypeError before EHLO or STARTTLS i
 test("names of 1 to 255 bytes, bytes in the wire format, no bytes at all (no ALPN) and null are taken", () => {
   for (const value of [["smtp"], ["x".repeat(255), "y"], Buffer.from([4, 0x73, 0x6d, 0x74, 0x70, 1, 0x61]), new Uint8Array(0), null]) {
     new SMTP_SSL({ tls: { ALPNProtocols: value } as tls.ConnectionOptions });
+  }
+});
+
+test("tls options changed after the client was made (an empty ALPN name, a host): a TypeError at starttls(), before STARTTLS is sent", async () => {
+  for (const [key, value, message] of [["ALPNProtocols", [""], /^TypeError: tls\.ALPNProtocols\[0\] must be a protocol name/], ["host", "mx.example.org", /^TypeError: tls\.host is not taken: /]] as const) {
+    const given: Record<string, unknown> = {};
+    await withScript(`${greeting(["STARTTLS"])}C: QUIT\nS: 221 bye\n`, async (client) => {
+      given[key] = value;
+      await assert.rejects(client.starttls(), message);
+      await client.quit();
+    }, { tls: given as tls.ConnectionOptions });
+  }
+});
+
+test("SMTP_SSL whose tls options changed after it was made (an empty ALPN name, a port): connect() rejects with a TypeError, before connecting", async () => {
+  let connections = 0;
+  const server = net.createServer((socket) => { connections++; socket.destroy(); });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    for (const [key, value, message] of [["ALPNProtocols", [""], /^TypeError: tls\.ALPNProtocols\[0\] must be a protocol name/], ["port", 465, /^TypeError: tls\.port is not taken: /]] as const) {
+      const given: Record<string, unknown> = {};
+      const client = new SMTP_SSL({ tls: given as tls.ConnectionOptions, timeout: 5000 });
+      given[key] = value;
+      await assert.rejects(client.connect("127.0.0.1", port), message);
+      client.close();
+    }
+    assert.equal(connections, 0);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
