@@ -14,6 +14,8 @@ import type { ConnectionOptions, SecureContext, SecureContextOptions } from "nod
 import { domainToASCII } from "node:url";
 import { describeValue } from "./errors.js";
 import { isAscii } from "./protocol/commands.js";
+import { checkALPNProtocols } from "./tls-alpn.js";
+import { checkTakenTLSKeys } from "./tls-taken-keys.js";
 
 /**
  * `value` as an options object: `undefined` is none (`{}`); `null`, an array or anything
@@ -233,7 +235,8 @@ export const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
  * Checks the `tls` options that this library reads or that Node applies only once the
  * socket exists, where a wrong type would fail after connecting had begun or crash the
  * process in the middle of the handshake: `servername` a string, `checkServerIdentity` a
- * function (`null` for either: not given); `servername` no bracketed address (`"[::1]"`). The others make the TLS context, which Node
+ * function (`null` for either: not given); `servername` no bracketed address (`"[::1]"`); no
+ * option the client sets itself or would not take (see `checkTakenTLSKeys`). The others make the TLS context, which Node
  * builds in `tls.connect`: for STARTTLS only after the server's 220, which a bad cipher
  * list or key would then cost the connection. So it is built here, and kept for the
  * connection to use (see {@link checkedContext}).
@@ -241,6 +244,7 @@ export const NOT_IN_A_NAME = /[\s\u0000-\u001f\u007f-\u009f]/u;
  */
 export function checkTLSOptions(value: unknown, what = "tls"): void {
   const options = optionsObject(value, what);
+  checkTakenTLSKeys(options, what);
   const name = options["servername"];
   if (name !== undefined && name !== null && typeof name !== "string") {
     throw new TypeError(`${what}.servername must be a string, got ${describeValue(name)}`);
@@ -276,12 +280,9 @@ const SecureContextClass = (tls as unknown as { SecureContext?: abstract new (..
  * @throws TypeError; RangeError for a `minDHSize` that is not positive.
  */
 function checkConnectOptions(options: Readonly<Record<string, unknown>>, what: string): void {
-  const isBytes = (v: unknown): boolean => ArrayBuffer.isView(v);
   const { ALPNProtocols: alpn, session, minDHSize, secureContext } = options;
-  if (alpn !== undefined && alpn !== null && !isBytes(alpn) && !(Array.isArray(alpn) && alpn.every((p) => typeof p === "string" || isBytes(p)))) {
-    throw new TypeError(`${what}.ALPNProtocols must be an array of protocol names (strings or bytes), or bytes, got ${describeValue(alpn)}`);
-  }
-  if (session !== undefined && session !== null && !isBytes(session)) throw new TypeError(`${what}.session must be bytes (a Buffer from a session event), got ${describeValue(session)}`);
+  checkALPNProtocols(alpn, what);
+  if (session !== undefined && session !== null && !ArrayBuffer.isView(session)) throw new TypeError(`${what}.session must be bytes (a Buffer from a session event), got ${describeValue(session)}`);
   if (minDHSize !== undefined && minDHSize !== null) {
     checkNumber(minDHSize, `${what}.minDHSize`);
     if (!(minDHSize > 0)) throw new RangeError(`${what}.minDHSize must be a positive number of bits, got ${minDHSize}`);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeType } from "../errors.js";
 import type { AuthCredentials, TokenSource } from "./mechanism.js";
 
 /** CR, LF and NUL: refused in every credential (API.md, "A caller's mistake"). */
@@ -28,6 +29,18 @@ export function checkCredential(value: unknown, what: string, extra?: RegExp): s
   if (extra !== undefined && extra.test(value)) {
     throw new TypeError(`${what} contains a character this mechanism cannot carry`);
   }
+  return value;
+}
+
+/**
+ * A value assigned to `user` or `password`: a string, or `null`/`undefined` for none (read
+ * back as `null`). Its CR, LF and NUL are refused where it is used (`login()`, the auth
+ * objects), as a credential given there is. @throws TypeError naming `what` and the type of
+ * anything else, never the value: a number or an object may be the password itself.
+ */
+export function checkCredentialSetting(value: unknown, what: "user" | "password"): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "string") throw new TypeError(`${what} must be a string or null, got ${describeType(value)}`);
   return value;
 }
 

@@ -64,17 +64,20 @@ export function mailOptionsFor(mailOptions: readonly string[], features: Readonl
 /** How much of a pipe is read ahead before MAIL to look for 8-bit bytes (see {@link serverBounds}): at most this, plus a chunk, held in memory. */
 export const READ_AHEAD_BYTES = 1024 * 1024;
 
-/** How long that read-ahead waits for a pipe's writer before MAIL goes all the same. */
+/**
+ * How long that read-ahead waits for a pipe's writer before MAIL goes all the same, at most:
+ * `--timeout` when shorter (each step's limit; also how long the input may stall once sent).
+ */
 const READ_AHEAD_MS = 2_000;
 
 /**
  * The first bytes of a pipe, read ahead (at most {@link READ_AHEAD_BYTES}, for at most
- * {@link READ_AHEAD_MS}): the offset of the first 8-bit byte among them, and `done` when
- * they are the whole message.
+ * {@link READ_AHEAD_MS} or `timeout`, the shorter): the offset of the first 8-bit byte among
+ * them, and `done` when they are the whole message.
  */
-async function scanAhead(body: StreamedMessage): Promise<EightBitScan> {
+async function scanAhead(body: StreamedMessage, timeout: number | undefined): Promise<EightBitScan> {
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), READ_AHEAD_MS);
+  const timer = setTimeout(() => stop.abort(), Math.min(READ_AHEAD_MS, timeout ?? READ_AHEAD_MS));
   try {
     const { ended, chunks } = await body.readAhead(READ_AHEAD_BYTES, stop.signal);
     let offset = 0;
@@ -95,17 +98,18 @@ async function scanAhead(body: StreamedMessage): Promise<EightBitScan> {
  * bytes may not go, stopped at the first; returns the MAIL parameters ({@link mailOptionsFor}).
  * A file found to have 8-bit bytes is checked now, after EHLO (sent here, before deliver's
  * MAIL); a stream's limits are asked when its first chunk comes, after EHLO too. A pipe
- * (no `BODY=` given) is read ahead ({@link scanAhead}) and its first bytes checked as a
+ * (no `BODY=` given) is read ahead ({@link scanAhead}, within `timeout`, `--timeout`, when
+ * shorter than its own limit) and its first bytes checked as a
  * file's; when they are not the whole message, a server that offers 8BITMIME gets
  * `BODY=8BITMIME` (RFC 6152 lets a 7-bit body be declared so), and one that does not, the
  * check as the rest comes.
  * @throws EightBitError for a file, or a pipe's first bytes, with 8-bit bytes that may not go (nothing sent yet).
  */
-export async function serverBounds(message: OpenedMessage, client: Client, given: readonly string[]): Promise<string[]> {
+export async function serverBounds(message: OpenedMessage, client: Client, given: readonly string[], timeout?: number): Promise<string[]> {
   const body = message.body;
   const pipe = message.scan === undefined && !(body instanceof Uint8Array) && paramValue(given, "BODY") === undefined;
   if (message.scan?.eightBitAt !== undefined || pipe) await client.ehloOrHeloIfNeeded();
-  const scan = pipe ? await scanAhead(body) : message.scan;
+  const scan = pipe ? await scanAhead(body, timeout) : message.scan;
   const mailOptions = mailOptionsFor(given, client.esmtpFeatures, scan, pipe);
   if (body instanceof Uint8Array) return mailOptions;
   // read when the first chunk comes: EHLO (deliver's) has replaced the features by then

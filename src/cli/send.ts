@@ -292,7 +292,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     }
     phase = "send";
     // what the server takes (known once greeted): its SIZE, and 8-bit bytes only with 8BITMIME (see ./eight-bit.ts)
-    const mailOptions = await serverBounds(message, client, cmd.mailOptions);
+    const mailOptions = await serverBounds(message, client, cmd.mailOptions, cmd.timeout);
     if (onTerminal && size === undefined && !(message.body instanceof Uint8Array)) {
       waiting?.stop();
       ({ progress, onProgress } = countUnknownSize(message.body, (note) => { waiting = note; }));

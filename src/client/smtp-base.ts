@@ -6,6 +6,7 @@
 
 import type { TimeoutPhase } from "../constants.js";
 import { describeValue, SMTPServerDisconnected } from "../errors.js";
+import { checkCredentialSetting } from "../auth/credentials.js";
 import { ExchangeSecrets } from "../protocol/auth-echo.js";
 import { encodeCommand } from "../protocol/commands.js";
 import { resolveLimits, type SMTPReply } from "../protocol/reply.js";
@@ -32,8 +33,7 @@ const EMBEDDED_AUTH = /[\r\n\0]\s*auth\s/i;
 export abstract class SMTPBase {
   #localHostname: string | null = null;
   #computedName: string | null = null; // computed for the current connection: an address literal is that connection's
-  /** User name for `login()` and the built-in auth objects. */
-  user: string | null = null;
+  #user: string | null = null;
   /**
    * The password and the options (whose `tls` may hold a `key` and its `passphrase`) are
    * private fields behind accessors: an own property would show in `util.inspect(smtp)`,
@@ -79,14 +79,13 @@ export abstract class SMTPBase {
     this.localHostname = options.localHostname ?? null;
   }
 
-  /** Password for `login()` and the built-in auth objects (never logged, nor shown by `util.inspect` or `JSON.stringify`). */
-  get password(): string | null {
-    return this.#password;
-  }
+  /** User name for `login()` and the auth objects; `null` for none. @throws TypeError (see {@link checkCredentialSetting}) */
+  get user(): string | null { return this.#user; }
+  set user(value: string | null) { this.#user = checkCredentialSetting(value, "user"); }
 
-  set password(value: string | null) {
-    this.#password = value;
-  }
+  /** Password for `login()` and the auth objects, `null` for none (never logged, nor shown by `util.inspect` or `JSON.stringify`). @throws TypeError as `user` */
+  get password(): string | null { return this.#password; }
+  set password(value: string | null) { this.#password = checkCredentialSetting(value, "password"); }
 
   /** The options given at construction, checked (private, as the password is: their `tls` may hold a key). */
   protected get options(): Checked<SMTPOptions> {

@@ -22,6 +22,7 @@ import type { ClientClassName } from "./options.js";
 import { SMTPBase } from "./smtp-base.js";
 import { followSignal } from "./abortable.js";
 import { checkBoolean, checkKnownKeys, checkTLSOptions, optionsObject, withCheckedContext, withoutNulls } from "../option-checks.js";
+import { recheckTLSOptions } from "../tls-taken-keys.js";
 
 /**
  * What to do about a server that does not offer STARTTLS (Python's words say only that):
@@ -261,7 +262,9 @@ export abstract class SMTPSecure extends SMTPBase {
     // The TLS context, before STARTTLS: options changed since they were checked (a key
     // replaced by one that cannot be read) are a TypeError now, not a connection lost after
     // the 220. Handed on as `secureContext`: the handshake does not compare them again.
-    const options = withCheckedContext(tlsOptions ?? this.options.tls ?? {});
+    const given = tlsOptions ?? this.options.tls ?? {};
+    recheckTLSOptions(given);
+    const options = withCheckedContext(given);
     // Followed (see `Conversation.pipeline`): after a refusal the next command comes, so a 1yz or 3yz closes the connection.
     const [slot] = conv.pipeline([{ bytes: encodeCommand("STARTTLS"), log: "STARTTLS", sealAfter: true }], false, true);
     const reply = await conv.read(slot!);

@@ -7,6 +7,7 @@ import type * as tls from "node:tls";
 import { SMTP_SSL_PORT } from "../constants.js";
 import type { ClientClassName } from "./options.js";
 import { SMTP } from "./smtp.js";
+import { recheckTLSOptions } from "../tls-taken-keys.js";
 
 /**
  * An SMTP client that speaks TLS from the first byte. Certificates and host names are
@@ -24,7 +25,10 @@ export class SMTP_SSL extends SMTP {
   /** Advice in errors names `SMTP_SSL` (`SMTP_SSL.connect(...)`), and never tells its user to use it. */
   protected static override readonly adviceName: ClientClassName = "SMTP_SSL";
 
+  /** The `tls` options, checked again (the object is the caller's: see `recheckTLSOptions`). @throws TypeError */
   protected override get implicitTLS(): tls.ConnectionOptions {
-    return this.options.tls ?? {};
+    const options = this.options.tls ?? {};
+    recheckTLSOptions(options);
+    return options;
   }
 }

@@ -9,8 +9,9 @@
  * @module
  */
 
-import { describeType, describeValue } from "../error-text.js";
+import { describeType, describeValue, quoted } from "../error-text.js";
 import { checkBoolean, checkFunction, checkLocalHostname, checkNumber, checkPort, optionsObject } from "../option-checks.js";
+import type { DebugAuthMethod } from "./options.js";
 
 /** Options that are numbers (their ranges are checked where they are read). */
 const NUMBERS = ["size", "maxClients", "maxRecipients", "keepBytes"] as const;
@@ -18,6 +19,56 @@ const NUMBERS = ["size", "maxClients", "maxRecipients", "keepBytes"] as const;
 const FUNCTIONS = ["onMessage", "onTranscript", "onMessageStart", "onMessageData", "onMessageEnd"] as const;
 /** Options that are lists of refusals. */
 const REFUSALS = ["refuseSenders", "refuseRecipients", "refuseAfterData"] as const;
+
+/** The mechanisms smtp-server implements: it would advertise any other name, then answer its AUTH 504. */
+const AUTH_METHODS: readonly DebugAuthMethod[] = ["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"];
+
+/**
+ * Checks `auth.methods`: at least one name (smtp-server offers LOGIN and PLAIN for none), each
+ * a mechanism of {@link AUTH_METHODS} in any case (smtp-server upper-cases them), once, and
+ * with no whitespace or control character (a CR LF would be a line of its own in the EHLO
+ * reply, a space another mechanism). @throws TypeError
+ */
+function checkAuthMethods(methods: unknown): void {
+  if (methods === undefined || methods === null) return;
+  if (!Array.isArray(methods)) throw new TypeError(`auth.methods must be an array of mechanism names, got ${describeValue(methods)}`);
+  const known = AUTH_METHODS.join(", ");
+  if (methods.length === 0) throw new TypeError(`auth.methods names no mechanism (smtp-server would offer LOGIN and PLAIN): name one or more of ${known}, or leave auth.methods out for PLAIN, LOGIN and CRAM-MD5`);
+  const seen = new Set<string>();
+  for (const method of methods as unknown[]) {
+    if (typeof method !== "string") throw new TypeError(`auth.methods: each entry must be a mechanism name, got ${describeValue(method)}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\s\u0000-\u001f\u007f]/.test(method)) throw new TypeError(`auth.methods: ${quoted(method, 40)} is no mechanism name: it holds whitespace or a control character (the EHLO reply's AUTH line would carry it); known: ${known}`);
+    const name = method.toUpperCase();
+    if (!(AUTH_METHODS as readonly string[]).includes(name)) throw new TypeError(`auth.methods: unknown mechanism ${quoted(method, 40)} (the server would offer it and refuse it); known: ${known}`);
+    if (seen.has(name)) throw new TypeError(`auth.methods names ${name} twice`);
+    seen.add(name);
+  }
+}
+
+/** RFC 5321 §4.5.3.1.2: a domain has 255 octets at most. */
+const MAX_NAME = 255;
+
+/**
+ * A domain (RFC 5321 §4.1.2: labels of letters, digits and hyphens, each starting and
+ * ending with a letter or a digit, 63 octets at most: RFC 1035 §2.3.4) or an address literal
+ * (`[192.0.2.1]`, `[IPv6:::1]`): what the greeting and the EHLO reply start with.
+ */
+const DOMAIN_OR_LITERAL = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[!-Z^-~]+\])$/;
+
+/**
+ * Checks `name` (in the greeting and the EHLO reply, RFC 5321 §4.3.1, §4.1.1.1): as a client's
+ * name (a string without whitespace or control characters, ASCII), then a domain or an
+ * address literal of 255 octets at most, so that no greeting is odd (`220  ESMTP`, `220 -.
+ * ESMTP`) and none passes the 512 octets of a reply line (RFC 5321 §4.5.3.1.5).
+ * @throws TypeError; RangeError for an empty or longer name
+ */
+function checkServerName(value: unknown): void {
+  const name = checkLocalHostname(value, "name");
+  if (name === null) return;
+  if (name.length === 0 || name.length > MAX_NAME) throw new RangeError(`name must be a domain of 1 to ${MAX_NAME} octets (RFC 5321 §4.5.3.1.2), got ${name.length}; leave it out for smtplib-debug`);
+  if (!DOMAIN_OR_LITERAL.test(name)) throw new TypeError(`name must be a domain (letters, digits and hyphens in dot-separated labels of 63 octets at most, none starting or ending with a hyphen) or an address literal ([192.0.2.1]), got ${quoted(name, 80)}`);
+}
 
 /** A key or certificate as Node's TLS takes it from a file's contents: a string or bytes. */
 function isPem(value: unknown): boolean {
@@ -27,6 +78,24 @@ function isPem(value: unknown): boolean {
 /** `options[key]` when it is absent or an object (not an array, nor `null`), for its own keys to be checked. @throws TypeError */
 function nested(options: Readonly<Record<string, unknown>>, key: string): Readonly<Record<string, unknown>> {
   return optionsObject(options[key], key);
+}
+
+/**
+ * The longest refusal text: a reply line has 512 octets at most, CRLF included (RFC 5321
+ * §4.5.3.1.5), after the code and smtp-server's enhanced status code (`556 5.1.10 `, its longest).
+ */
+const MAX_REFUSAL_TEXT = 512 - "556 5.1.10 ".length - 2;
+
+/**
+ * A refusal's text, sent as one reply line: no control character (smtp-server would make a CR
+ * LF a space without a word, the line the caller wrote not the one sent) and
+ * {@link MAX_REFUSAL_TEXT} octets at most. @throws TypeError; RangeError for a longer text
+ */
+function checkRefusalText(message: string, key: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(message)) throw new TypeError(`${key}: the message of a refusal is one reply line, without CR, LF or another control character, got ${quoted(message, 80)}`);
+  const octets = Buffer.byteLength(message, "utf8");
+  if (octets > MAX_REFUSAL_TEXT) throw new RangeError(`${key}: the message of a refusal has ${octets} octets, over the ${MAX_REFUSAL_TEXT} a reply line leaves it (RFC 5321 §4.5.3.1.5: 512 with the code and CRLF)`);
 }
 
 /** Checks a refusal list's shape: an array (its entries are checked by `refusalMap`), each refusal's code a number and message a string. @throws TypeError */
@@ -41,6 +110,7 @@ function checkRefusals(options: Readonly<Record<string, unknown>>, key: string):
     if (message !== undefined && message !== null && typeof message !== "string") {
       throw new TypeError(`${key}: the message of a refusal must be a string, got ${describeValue(message)}`);
     }
+    if (typeof message === "string") checkRefusalText(message, key);
   }
 }
 
@@ -55,7 +125,7 @@ export function checkDebugServerTypes(options: Readonly<Record<string, unknown>>
   if (options["host"] !== undefined && typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describeValue(options["host"])}`);
   if (options["port"] !== undefined) checkPort(options["port"], "port");
   // in the greeting and the EHLO reply: a domain, as a client's name (a CR LF in it would be a reply of its own)
-  checkLocalHostname(options["name"], "name");
+  checkServerName(options["name"]);
   for (const key of ["lmtp", "keepMessages", "keepTranscript"]) checkBoolean(options, key);
   for (const key of NUMBERS) if (options[key] !== undefined) checkNumber(options[key], key);
   for (const key of FUNCTIONS) checkFunction(options, key);
@@ -72,7 +142,7 @@ export function checkDebugServerTypes(options: Readonly<Record<string, unknown>>
       // not quoted: it is a password
       if (typeof password !== "string") throw new TypeError(`auth.users: the password of ${JSON.stringify(user)} must be a string, got ${password === null ? "null" : typeof password}`);
     }
-    if (auth["methods"] !== undefined && !Array.isArray(auth["methods"])) throw new TypeError(`auth.methods must be an array of mechanism names, got ${describeValue(auth["methods"])}`);
+    checkAuthMethods(auth["methods"]);
     checkBoolean(auth, "required", "auth.");
     checkBoolean(auth, "allowInsecure", "auth.");
   }

@@ -17,8 +17,9 @@ export interface Refusal {
   /** Reply code, 400 to 599; default 550 (a 421 makes smtp-server close the connection). */
   readonly code?: number | null | undefined;
   /**
-   * Reply text; default names the address. Give no enhanced status code: smtp-server puts
-   * its own (from the reply code) in front while ENHANCEDSTATUSCODES is advertised.
+   * Reply text, one line (no control character, 499 octets at most); default names the
+   * address. Give no enhanced status code: smtp-server puts its own (from the reply code) in
+   * front while ENHANCEDSTATUSCODES is advertised.
    */
   readonly message?: string | null | undefined;
 }
@@ -59,7 +60,7 @@ export type DebugAuthMethod = "PLAIN" | "LOGIN" | "CRAM-MD5" | "XOAUTH2";
 export interface DebugServerAuth {
   /** User name -> password (for XOAUTH2: the access token). */
   readonly users: Readonly<Record<string, string>>;
-  /** Advertised mechanisms; default PLAIN, LOGIN, CRAM-MD5. */
+  /** Advertised mechanisms, at least one, each once (in any case); default PLAIN, LOGIN, CRAM-MD5. */
   readonly methods?: readonly DebugAuthMethod[] | null | undefined;
   /** Refuse MAIL until the client has logged in; default false. */
   readonly required?: boolean | null | undefined;
@@ -86,7 +87,7 @@ export interface DebugServerOptions {
   readonly port?: number | null | undefined;
   /** Speak LMTP (RFC 2033): LHLO, one reply per recipient after DATA. */
   readonly lmtp?: boolean | null | undefined;
-  /** Name in the greeting and EHLO reply; default `smtplib-debug`. */
+  /** Name in the greeting and EHLO reply: a domain or an address literal, 255 octets at most; default `smtplib-debug`. */
   readonly name?: string | null | undefined;
   /** Without `tls` there is no STARTTLS (smtp-server's built-in key is public). */
   readonly tls?: DebugServerTls | null | undefined;

@@ -157,7 +157,7 @@ const BAD_CALLS: readonly (readonly [string, (c: SMTP) => Promise<unknown>, Erro
   ["starttls, a number for tls.servername", (c) => c.starttls({ servername: 5 } as never), TypeError, /tls\.servername must be a string, got number 5/],
   ["starttls, a tls.servername in brackets", (c) => c.starttls({ servername: "[::1]" }), TypeError, /tls\.servername "\[::1\]" is in brackets: give the address without brackets, "::1"/],
   // read by tls.connect outside the context: after the server's 220, the connection was lost with Node's own words
-  ["starttls, tls.ALPNProtocols a number", (c) => c.starttls({ ALPNProtocols: 5 } as never), TypeError, /^tls\.ALPNProtocols must be an array of protocol names \(strings or bytes\), or bytes, got number 5$/],
+  ["starttls, tls.ALPNProtocols a number", (c) => c.starttls({ ALPNProtocols: 5 } as never), TypeError, /^tls\.ALPNProtocols must be an array of protocol names \(strings\), or bytes in the ALPN wire format \(each name after its length in one byte\), got number 5$/],
   ["starttls, tls.ALPNProtocols with a number in it", (c) => c.starttls({ ALPNProtocols: ["smtp", 5] } as never), TypeError, /^tls\.ALPNProtocols must be an array/],
   ["starttls, tls.session a string", (c) => c.starttls({ session: "abc" } as never), TypeError, /^tls\.session must be bytes \(a Buffer from a session event\), got the string "abc"$/],
   ["starttls, tls.minDHSize a string (an assertion of Node's)", (c) => c.starttls({ minDHSize: "2048" } as never), TypeError, /^tls\.minDHSize must be a number, got the string "2048"$/],
