@@ -47,13 +47,16 @@ test("a tls.ca with PEM certificates, as a string, bytes or a list, is taken", (
   }
 });
 
-test("with a tls.secureContext of the caller's, tls.ca is not checked: Node uses that context as it is and ignores ca (no TypeError saying it would trust no CA)", () => {
+test("with a tls.secureContext of the caller's, any tls.ca (PEM or not) is refused as ignored: Node uses that context as it is (not the not-PEM TypeError)", () => {
   const secureContext = tls.createSecureContext({ ca: certs.ca });
   const der = new X509Certificate(certs.ca).raw;
-  for (const ca of [der, "", [certs.ca, der]]) {
-    assert.doesNotThrow(() => new SMTP({ tls: { secureContext, ca } }));
-    assert.doesNotThrow(() => void new SMTPPool({ host: "127.0.0.1", port, tls: { secureContext, ca } }).close());
+  const ignored = (err: unknown): boolean => err instanceof TypeError && /^tls\.ca would be ignored next to tls\.secureContext/.test(err.message) && !notPem.test(err.message);
+  for (const ca of [der, "", [certs.ca, der], certs.ca]) {
+    assert.throws(() => new SMTP({ tls: { secureContext, ca } }), ignored);
+    assert.throws(() => new SMTPPool({ host: "127.0.0.1", port, tls: { secureContext, ca } }), ignored);
   }
+  // The context alone is taken.
+  assert.doesNotThrow(() => new SMTP({ tls: { secureContext } }));
 });
 
 test("the TypeError names the entry of a tls.ca list that holds no certificate; bytes are read where their view is, not their whole buffer", () => {
