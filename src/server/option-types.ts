@@ -11,6 +11,7 @@
 
 import { describeType, describeValue, quoted } from "../error-text.js";
 import { checkBoolean, checkFunction, checkLocalHostname, checkNumber, checkPort, optionsObject } from "../option-checks.js";
+import { isDomainSyntax } from "../protocol/domain.js";
 import type { DebugAuthMethod } from "./options.js";
 
 /** Options that are numbers (their ranges are checked where they are read). */
@@ -49,12 +50,8 @@ function checkAuthMethods(methods: unknown): void {
 /** RFC 5321 §4.5.3.1.2: a domain has 255 octets at most. */
 const MAX_NAME = 255;
 
-/**
- * A domain (RFC 5321 §4.1.2: labels of letters, digits and hyphens, each starting and
- * ending with a letter or a digit, 63 octets at most: RFC 1035 §2.3.4) or an address literal
- * (`[192.0.2.1]`, `[IPv6:::1]`): what the greeting and the EHLO reply start with.
- */
-const DOMAIN_OR_LITERAL = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[!-Z^-~]+\])$/;
+/** An address literal (`[192.0.2.1]`, `[IPv6:::1]`, RFC 5321 §4.1.3), by its brackets and printable ASCII within. */
+const ADDRESS_LITERAL = /^\[[!-Z^-~]+\]$/;
 
 /**
  * Checks `name` (in the greeting and the EHLO reply, RFC 5321 §4.3.1, §4.1.1.1): as a client's
@@ -67,7 +64,7 @@ function checkServerName(value: unknown): void {
   const name = checkLocalHostname(value, "name");
   if (name === null) return;
   if (name.length === 0 || name.length > MAX_NAME) throw new RangeError(`name must be a domain of 1 to ${MAX_NAME} octets (RFC 5321 §4.5.3.1.2), got ${name.length}; leave it out for smtplib-debug`);
-  if (!DOMAIN_OR_LITERAL.test(name)) throw new TypeError(`name must be a domain (letters, digits and hyphens in dot-separated labels of 63 octets at most, none starting or ending with a hyphen) or an address literal ([192.0.2.1]), got ${quoted(name, 80)}`);
+  if (!isDomainSyntax(name) && !ADDRESS_LITERAL.test(name)) throw new TypeError(`name must be a domain (letters, digits and hyphens in dot-separated labels of 63 octets at most, none starting or ending with a hyphen) or an address literal ([192.0.2.1]), got ${quoted(name, 80)}`);
 }
 
 /** A key or certificate as Node's TLS takes it from a file's contents: a string or bytes. */

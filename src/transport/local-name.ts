@@ -8,6 +8,7 @@
 import dns from "node:dns/promises";
 import net from "node:net";
 import os from "node:os";
+import { isDomainSyntax } from "../protocol/domain.js";
 import { asciiDomain } from "./endpoint.js";
 
 /** What this host's name resolves to: a valid FQDN or `null`, and its address if known. */
@@ -18,9 +19,6 @@ interface Computed {
 
 let cached: Promise<Computed> | undefined;
 
-/** RFC 5321 §4.1.2 sub-domain: Let-dig [Ldh-str], at most 63 octets (RFC 1035 §2.3.4). */
-const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
 /**
  * `name` as an EHLO domain (RFC 5321 §4.1.2 `Domain`, with a dot: a fully qualified name):
  * without its trailing dot, an internationalized name in A-labels; `null` for anything else
@@ -29,7 +27,7 @@ const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 export function heloDomain(name: string): string | null {
   const domain = asciiDomain(name);
   if (!domain.includes(".") || domain.length > 253 || net.isIP(domain) !== 0) return null;
-  return domain.split(".").every((label) => LABEL.test(label)) ? domain : null;
+  return isDomainSyntax(domain) ? domain : null;
 }
 
 /** The RFC 5321 §4.1.3 address literal of an IP address (an IPv4-mapped IPv6 one as IPv4). */
