@@ -7,11 +7,11 @@
  */
 
 import assert from "node:assert/strict";
-import * as net from "node:net";
 import type * as tls from "node:tls";
 import { test } from "node:test";
 import { LMTP, SMTP, SMTP_SSL } from "../../src/index.js";
 import { GREET, greeting, withScript } from "../helpers/client.js";
+import { lineServer } from "../helpers/line-server.js";
 
 const BAD: readonly [string, unknown, RegExp][] = [
   ["an empty name (Node aborted the process)", [""], /^tls\.ALPNProtocols\[0\] must be a protocol name of 1 to 255 bytes \(RFC 7301 §3\.1\), got 0$/],
@@ -56,10 +56,9 @@ test("tls options changed after the client was made (an empty ALPN name, a host)
 });
 
 test("SMTP_SSL whose tls options changed after it was made (an empty ALPN name, a port): connect() rejects with a TypeError, before connecting", async () => {
-  let connections = 0;
-  const server = net.createServer((socket) => { connections++; socket.destroy(); });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
+  // Never greets: it only counts connections.
+  const server = await lineServer(() => undefined, Infinity);
+  const port = server.port;
   try {
     for (const [key, value, message] of [["ALPNProtocols", [""], /^TypeError: tls\.ALPNProtocols\[0\] must be a protocol name/], ["port", 465, /^TypeError: tls\.port is not taken: /]] as const) {
       const given: Record<string, unknown> = {};
@@ -68,8 +67,8 @@ test("SMTP_SSL whose tls options changed after it was made (an empty ALPN name, 
       await assert.rejects(client.connect("127.0.0.1", port), message);
       client.close();
     }
-    assert.equal(connections, 0);
+    assert.equal(server.connections(), 0);
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 });

@@ -12,6 +12,7 @@ import * as tls from "node:tls";
 import { test } from "node:test";
 import { LMTP, SMTP, SMTP_SSL, SMTPPool } from "../../src/index.js";
 import { GREET, withScript } from "../helpers/client.js";
+import { lineServer } from "../helpers/line-server.js";
 
 /** Each key refused, a value a caller could have meant, and words of the advice. */
 const REFUSED: readonly [string, unknown, RegExp][] = [
@@ -70,10 +71,9 @@ for (const [key, value, advice] of REFUSED) {
 }
 
 test("SMTP_SSL.connect with tls.host, tls.port or tls.socket: refused before anything connects", async () => {
-  let connections = 0;
-  const server = net.createServer((socket) => { connections++; socket.destroy(); });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
+  // Never greets: it only counts connections.
+  const server = await lineServer(() => undefined, Infinity);
+  const port = server.port;
   try {
     for (const [key, value] of [["host", "127.0.0.1"], ["port", port], ["socket", net.connect(port, "127.0.0.1")]] as const) {
       await assert.rejects(SMTP_SSL.connect("127.0.0.1", port, { timeout: 5000, tls: { [key]: value } }), refusal(key, /./));
@@ -81,9 +81,9 @@ test("SMTP_SSL.connect with tls.host, tls.port or tls.socket: refused before any
     }
     // The socket made above for tls.socket is the only connection: the client made none.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    assert.ok(connections <= 1, `${connections} connections`);
+    assert.ok(server.connections() <= 1, `${server.connections()} connections`);
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 });
 
