@@ -84,6 +84,8 @@ export interface Scenario {
 
 export const SENDER = "sender@example.test";
 export const REFUSED_SENDER = "refused-sender@example.test";
+/** Dovecot's user with a 1 KiB quota (test/interop/dovecot/users): a message over it is refused after the data (552 5.2.2). */
+export const OVER_QUOTA = "full@example.test";
 
 // ------------------------------------------------------------------ helpers
 

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { headerSection, type Delivered } from "./mailboxes.js";
 import type { RecordingProxy } from "./proxy.js";
-import { SENDER, authCapable, authCommands, bodyOf, check, delivered, type Context, type Scenario, type ServerDef, withProxy } from "./kit.js";
+import { OVER_QUOTA, SENDER, authCapable, authCommands, bodyOf, check, delivered, type Context, type Scenario, type ServerDef, withProxy } from "./kit.js";
 
 /** The compiled CLI next to the compiled library (this file is build/test/interop/scenarios-cli.js). */
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -268,7 +268,7 @@ export const cliScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
     timeoutMs: 50_000,
     async run(ctx) {
-      const full = "full@example.test";
+      const full = OVER_QUOTA;
       const a = ctx.server.rcpts[0];
       const token = randomUUID();
       const { args } = sendArgs(ctx.server, token, [a, full]);

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { SMTPOptions, SMTPReply } from "./api.js";
 import { headerSection, type Delivered } from "./mailboxes.js";
 import {
-  DOT_BODY, SENDER, bigBody, check, checkContent, checkEnhanced, delivered, describe, expectNoRefusals,
+  DOT_BODY, OVER_QUOTA, SENDER, bigBody, check, checkContent, checkEnhanced, delivered, describe, expectNoRefusals,
   isInstance, message, openPlain, quit, sizeScenario, withProxy, type Scenario,
 } from "./kit.js";
 
@@ -239,7 +239,7 @@ export const contentScenarios: Scenario[] = [
     notOffered: (s) => (s.offers.lmtpQuota ? undefined : "not an LMTP server"),
     timeoutMs: 40_000,
     async run(ctx) {
-      const full = "full@example.test";
+      const full = OVER_QUOTA;
       const [a, b] = ctx.server.rcpts;
       const token = randomUUID();
       const c = await openPlain(ctx);
@@ -320,7 +320,7 @@ function lmtpQuota(id: string, how: string, extra: Partial<SMTPOptions>,
     timeoutMs: 40_000,
     async run(ctx) {
       return withProxy(ctx, async (proxy) => {
-        const full = "full@example.test";
+        const full = OVER_QUOTA;
         const unknown = ctx.server.refusedRcpt;
         const [a, b] = ctx.server.rcpts;
         const token = randomUUID();

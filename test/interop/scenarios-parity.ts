@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import type { SMTPClient } from "./api.js";
-import { REFUSED_SENDER, SENDER, bigBody, check, DOT_BODY, message, openPlain, type Context, type Scenario } from "./kit.js";
+import { OVER_QUOTA, REFUSED_SENDER, SENDER, bigBody, check, DOT_BODY, message, openPlain, type Context, type Scenario } from "./kit.js";
 import { waitFor, type Delivered } from "./mailboxes.js";
 
 /** One case: a call made by both clients, each on its own connection. */
@@ -66,8 +66,8 @@ function cases(ctx: Context): Case[] {
   // Every SMTP server here has a 100 MiB SIZE limit; Dovecot's LMTP offers no SIZE.
   if (!s.lmtp) list.push({ name: "oversized", op: "sendmail", to: [a], msg: m([a], "big\r\n"), pad: Math.ceil((101 << 20) / PAD_LINE.length) });
   if (s.offers.lmtpQuota) {
-    list.push({ name: "quota", op: "sendmail", to: [a, "full@example.test", b], msg: m([a, b], bigBody(4096)), pythonLmtpOneReply: true },
-      { name: "quota-only", op: "sendmail", to: ["full@example.test"], msg: m(["full@example.test"], bigBody(4096)), pythonLmtpOneReply: true });
+    list.push({ name: "quota", op: "sendmail", to: [a, OVER_QUOTA, b], msg: m([a, b], bigBody(4096)), pythonLmtpOneReply: true },
+      { name: "quota-only", op: "sendmail", to: [OVER_QUOTA], msg: m([OVER_QUOTA], bigBody(4096)), pythonLmtpOneReply: true });
   }
   return list;
 }
