@@ -4,7 +4,7 @@
 import { after } from "node:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -37,6 +37,18 @@ export interface Started {
   readonly done: Promise<Done>;
 }
 
+/**
+ * Writes `input` to a child's stdin and ends it. A child may stop reading and exit before
+ * the end (send refusing a message from what it read ahead, as `head` does): the rest then
+ * fails with EPIPE, which is the child's choice, told by its exit code, not an error here.
+ */
+function writeInput(stdin: Writable, input: string): void {
+  stdin.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+  stdin.end(input);
+}
+
 /** Starts `node ...nodeArgs smtplib ...args`, its stdin ignored or `input` (killed after LIMIT_MS). */
 export function start(args: string[], options: { input?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Started {
   const child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, ...args], { env: { ...process.env, ...options.env }, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
@@ -44,7 +56,7 @@ export function start(args: string[], options: { input?: string; env?: Record<st
   const output = { stdout: "", stderr: "" };
   child.stdout!.on("data", (d: Buffer) => { output.stdout += d.toString(); });
   child.stderr!.on("data", (d: Buffer) => { output.stderr += d.toString(); });
-  if (options.input !== undefined) child.stdin!.end(options.input);
+  if (options.input !== undefined) writeInput(child.stdin!, options.input);
   const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
   // "close", not "exit": the child's output may still be in the pipes when it exits.
   const done = (once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>).then(([code, signal]) => {
@@ -170,7 +182,7 @@ export async function runWithClosedOutput(args: string[], input = ""): Promise<{
   children.add(child);
   child.stdout.destroy(); // the reading ends go away: every write fails with EPIPE
   child.stderr.destroy();
-  child.stdin.end(input);
+  writeInput(child.stdin, input);
   const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
   const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
   clearTimeout(timer);
