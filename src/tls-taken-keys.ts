@@ -9,6 +9,7 @@
  */
 
 import { checkALPNProtocols } from "./tls-alpn.js";
+import { checkKnownTLSKeys } from "./tls-known-keys.js";
 
 /** Connecting to the whole address list of a name or picking one: the client's to do. */
 const ADDRESS_ADVICE = "give the address to connect() as the host (with tls.servername for the name the certificate is checked against), or open the socket yourself with the socketFactory option";
@@ -65,10 +66,15 @@ const CONTEXT_KEYS: readonly string[] = [
   "privateKeyEngine", "privateKeyIdentifier", "clientCertEngine", "allowPartialTrustChain",
 ];
 
+/** The keys of {@link NOT_TAKEN}: refused with their own advice, so never as unknown. */
+const NOT_TAKEN_KEYS: readonly string[] = Object.keys(NOT_TAKEN);
+
 /**
  * Refuses a key of `options` (the TLS options named `what`) that the client would not take:
- * see {@link NOT_TAKEN}, and a context option next to a `secureContext`. A key set to `null`
- * or `undefined` is one not given. The message says what to use instead, never the value.
+ * see {@link NOT_TAKEN}, a key none of Node's TLS client options (a misspelling, see
+ * `checkKnownTLSKeys`), and a context option next to a `secureContext`. A key of
+ * {@link NOT_TAKEN} set to `null` or `undefined` is one not given; an unknown key is refused
+ * whatever its value. The message says what to use instead, never the value.
  * @throws TypeError
  */
 export function checkTakenTLSKeys(options: Readonly<Record<string, unknown>>, what: string): void {
@@ -76,6 +82,7 @@ export function checkTakenTLSKeys(options: Readonly<Record<string, unknown>>, wh
   for (const key of Object.keys(options)) {
     if (Object.hasOwn(NOT_TAKEN, key) && given(key)) throw new TypeError(`${what}.${key} is not taken: ${NOT_TAKEN[key]!}`);
   }
+  checkKnownTLSKeys(options, what, NOT_TAKEN_KEYS);
   if (!given("secureContext")) return;
   const ignored = CONTEXT_KEYS.find(given);
   if (ignored !== undefined) {
@@ -85,8 +92,8 @@ export function checkTakenTLSKeys(options: Readonly<Record<string, unknown>>, wh
 
 /**
  * Checks again, at connecting or STARTTLS, what of `tls` may change after the options were
- * checked (the object is the caller's): a key the client would not take (see
- * {@link checkTakenTLSKeys}) and an `ALPNProtocols` that would abort the process in Node's
+ * checked (the object is the caller's): a key the client would not take or that Node does
+ * not know (see {@link checkTakenTLSKeys}) and an `ALPNProtocols` that would abort the process in Node's
  * TLS code (see `checkALPNProtocols`). The context options are checked again where the
  * context is made (`withCheckedContext`). @throws TypeError
  */

@@ -8,6 +8,7 @@ import { CommanderError } from "commander";
 import { errorCode, escapeControl } from "../errors.js";
 import { parseCommandLine, type CliCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+import { handleInterrupts } from "./interrupts.js";
 
 // Each command loads its own code: send, probe and --help do not pay for the debugging
 // server (smtp-server), nor serve for the client library.
@@ -65,12 +66,35 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (asked !== undefined) process.stderr.write(`smtplib: unknown command ${escapeControl(JSON.stringify(asked))}: the commands are ${COMMANDS.join(", ")}\n`);
     return ExitCode.USAGE;
   }
+  const stopEarly = command.kind === "serve" ? undefined : interruptBeforeStart(command.kind);
   try {
     return await run(command);
   } catch (err) {
     process.stderr.write(`smtplib: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
     return ExitCode.FAILURE;
+  } finally {
+    stopEarly?.();
   }
+}
+
+/** What a signal taken before `send` or `probe` has its own handler stopped: nothing was sent, or probed. */
+const NOT_STARTED = { send: "nothing was sent", probe: "the probe did not finish" } as const;
+
+/**
+ * Ctrl-C or SIGTERM from the end of parsing until `send` or `probe` takes the signals itself
+ * (loading its code, looking at stdin, opening the message: a stat of a file on a hung
+ * network mount waits): 130 and a line, as once the command has begun. It got Node's default
+ * there, killed by the signal (a shell saw 143 for SIGTERM, which neither command lists).
+ * The command's own handler replaces this one (see `handleInterrupts`). Returns the function
+ * that stops it, for a command that ends before taking the signals.
+ */
+function interruptBeforeStart(kind: keyof typeof NOT_STARTED): () => void {
+  const line = (signal: NodeJS.Signals): string => `smtplib: interrupted by ${signal}: ${NOT_STARTED[kind]}`;
+  const err = (text: string): void => void process.stderr.write(`${text}\n`);
+  return handleInterrupts((signal) => {
+    err(line(signal));
+    process.exit(ExitCode.INTERRUPTED);
+  }, line, err);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -14,19 +14,15 @@ import { checkCredentials } from "./credentials.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { fixPipelinedMessages } from "./pipelined-data.js";
+import { RcptParamsBudget } from "./rcpt-budget.js";
 import { messageInfo, receive } from "./receive.js";
-import { toSmtpServerOptions } from "./smtp-server-options.js";
+import { toSmtpServerOptions, type SessionCommands } from "./smtp-server-options.js";
 import { sendTooBigAs534, tooBigError } from "./too-big.js";
 import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
 export type { MessageInfo, WaitOptions } from "./inbox.js";
 export type { DebugServerOptions, DebugServerRetention, DebugServerAuth, DebugServerExtensions, DebugServerTls, DebugAuthMethod, Refusal } from "./options.js";
 export { formatEntry, type TranscriptEntry } from "./transcript.js";
-
-/** smtp-server's per-session list of disabled commands (replaces the server's while set). */
-interface SessionCommands {
-  disabledCommands?: string[] | undefined;
-}
 
 /** A message as the server received it. */
 export interface ReceivedMessage {
@@ -169,6 +165,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   // smtp-server xtext-decodes parameter values: the text the client sent, by parsed address
   // (the object smtp-server keeps in the envelope), as the transcript's C: line had it
   const paramsSent = new WeakMap<object, string>();
+  const rcptBudget = new RcptParamsBudget();
   const sentParams = (session: string): string => {
     const line = logger.lastCommand(session) ?? "";
     return line.slice(line.indexOf(":") + 1).trim().split(/\s+/).slice(1).join(" ");
@@ -243,8 +240,10 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       if (needsUtf8(address.address, mailFrom === false ? false : mailFrom.args)) return callback(notUtf8(address.address));
       const refusal = refuseTo.get(address.address.toLowerCase());
       if (refusal) return callback(refusalError(refusal, `Recipient <${address.address}> refused`));
+      const params = sentParams(session.id);
+      if (!rcptBudget.take(session.envelope.rcptTo, params)) return callback(rcptBudget.refusal());
       accepted?.push(address.address);
-      paramsSent.set(address, sentParams(session.id));
+      paramsSent.set(address, params);
       callback(null);
     },
     onData,

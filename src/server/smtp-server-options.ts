@@ -58,3 +58,8 @@ export function toSmtpServerOptions(options: ReadOptions): SMTPServerOptions {
     closeTimeout: options.closeTimeout === 0 ? 1 : checkMilliseconds("closeTimeout", options.closeTimeout ?? 500),
   };
 }
+
+/** smtp-server's per-session list of disabled commands (replaces the server's while set). */
+export interface SessionCommands {
+  disabledCommands?: string[] | undefined;
+}

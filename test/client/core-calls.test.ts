@@ -167,6 +167,26 @@ S: 250 reset
   });
 });
 
+test("verify and expn send the address part of one address, and anything else whole (Python 3.11's parseaddr would drop or join parts)", async () => {
+  // Python 3.11.7 sends VRFY a@x.test, VRFY a@x.testjunk and EXPN a@x.test for the last three:
+  // part of the argument dropped, or joined into another address. README "Python names and ours" says so.
+  const script = `${GREET}C: VRFY j@x.test
+S: 250 j
+C: VRFY <a@x.test> junk
+S: 252 a
+C: VRFY a@x.test junk
+S: 252 b
+C: EXPN a@x.test, b@x.test
+S: 252 c
+`;
+  await withScript(script, async (client) => {
+    assert.equal((await client.verify("John <j@x.test>")).message, "j");
+    assert.equal((await client.verify("<a@x.test> junk")).message, "a");
+    assert.equal((await client.verify("a@x.test junk")).message, "b");
+    assert.equal((await client.expn("a@x.test, b@x.test")).message, "c");
+  });
+});
+
 test("await using sends QUIT; an already closed server is not an error; non-221 throws", async () => {
   const server = await startScriptServer(`${GREET}C: QUIT\nS: 221 bye`);
   {

@@ -1,0 +1,85 @@
+/**
+ * The option keys Node 20's TLS client knows, and the check that refuses any other key in
+ * `tls`: a misspelt key (`rejectUnauthorised`, `servrname`, `CA`) was ignored by Node without
+ * a word, and the connection ran with the default the caller meant to change (certificates
+ * not checked as asked, another name sent as SNI, the system's CAs trusted). No I/O.
+ * @module
+ */
+
+/**
+ * Every option Node 20's documentation gives for `tls.connect()` (its own, "any
+ * `socket.connect()` option", and its `timeout`), for the `tls.TLSSocket` it makes, and for
+ * `tls.createSecureContext()`. Some of these the client refuses all the same, each with its
+ * own advice (see `tls-taken-keys.ts`); the rest it hands to Node.
+ */
+const NODE_TLS_CLIENT_KEYS: readonly string[] = [
+  // tls.connect(options)
+  "enableTrace", "host", "port", "path", "socket", "allowHalfOpen", "rejectUnauthorized", "pskCallback",
+  "ALPNProtocols", "servername", "checkServerIdentity", "session", "minDHSize", "highWaterMark",
+  "secureContext", "onread", "timeout",
+  // socket.connect(options), which tls.connect() takes too
+  "autoSelectFamily", "autoSelectFamilyAttemptTimeout", "family", "hints", "keepAlive",
+  "keepAliveInitialDelay", "localAddress", "localPort", "lookup", "noDelay",
+  // new tls.TLSSocket(socket, options), which tls.connect() passes its options to
+  "isServer", "server", "requestCert", "SNICallback", "requestOCSP",
+  // tls.createSecureContext(options)
+  "allowPartialTrustChain", "ca", "cert", "sigalgs", "ciphers", "clientCertEngine", "crl", "dhparam",
+  "ecdhCurve", "honorCipherOrder", "key", "privateKeyEngine", "privateKeyIdentifier", "maxVersion",
+  "minVersion", "passphrase", "pfx", "secureOptions", "secureProtocol", "sessionIdContext", "ticketKeys",
+  "sessionTimeout",
+];
+
+/**
+ * The number of single-character edits (insert, delete, replace, swap two neighbours) that
+ * turn `a` into `b` (optimal string alignment distance).
+ */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The known key `key` most likely misspells, compared without case: the same letters in
+ * another case (`CA`, `serverName`), else the nearest within two edits (one for a key of
+ * four characters or fewer, where two would make almost any short key "near").
+ */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameLetters = known.find((k) => k.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  const limit = lower.length <= 4 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const k of known) {
+    // Lengths further apart than the limit cannot be within it.
+    if (Math.abs(k.length - lower.length) > limit) continue;
+    const distance = editDistance(lower, k.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [k, distance];
+  }
+  return best;
+}
+
+/**
+ * Refuses a key of `options` (the TLS options named `what`) that is none of Node 20's TLS
+ * client options (see {@link NODE_TLS_CLIENT_KEYS}), whatever its value: the TypeError names
+ * the key and, when one is near, the key meant (`unknown tls option "rejectUnauthorised"
+ * (did you mean "rejectUnauthorized"?)`), never the value. The keys `refusedElsewhere` (those a
+ * caller's check refuses with advice of its own, or takes as not given when `null`) pass.
+ * @throws TypeError
+ */
+export function checkKnownTLSKeys(options: object, what: string, refusedElsewhere: readonly string[] = []): void {
+  for (const key of Object.keys(options)) {
+    if (NODE_TLS_CLIENT_KEYS.includes(key) || refusedElsewhere.includes(key)) continue;
+    const near = nearestKey(key, NODE_TLS_CLIENT_KEYS);
+    const hint = near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`;
+    throw new TypeError(`unknown ${what} option ${JSON.stringify(key.slice(0, 80))}${hint}: Node's TLS client would ignore it; the options it takes are those of tls.connect() and tls.createSecureContext()`);
+  }
+}
