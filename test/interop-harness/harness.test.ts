@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Library, SMTPClient } from "../interop/api.js";
-import { nearestIds, runOne, unknownIdsReport } from "../interop/harness.js";
+import { nearestIds, nearLimitReport, runOne, unknownIdsReport, type Cell } from "../interop/harness.js";
 import { track, withProxy, type Scenario, type ServerDef } from "../interop/kit.js";
 import { lineServer } from "../helpers/line-server.js";
 
@@ -148,4 +148,19 @@ test("watch.sh: a server that exits before its port answers fails the port wait 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("nearLimitReport: the runs past half their scenario's limit, slowest share first; n/a cells and runs within half are not listed", () => {
+  const cell = (status: Cell["status"], ms: number): Cell => ({ status, detail: "", ms });
+  const results = new Map([
+    ["postfix", new Map([["a", cell("pass", 31_000)], ["b", cell("pass", 9_000)], ["c", cell("fail", 20_000)]])],
+    ["exim", new Map([["a", cell("pass", 30_000)], ["b", cell("n/a", 0)], ["c", cell("pass", 39_000)]])],
+  ]);
+  const scenarios = [{ id: "a", timeoutMs: 60_000 }, { id: "b", timeoutMs: 10_000 }, { id: "c", timeoutMs: 20_000 }];
+  assert.deepEqual(nearLimitReport(results, scenarios), [
+    "exim c: 39 s of its 20 s limit",
+    "postfix c: 20 s of its 20 s limit",
+    "postfix b: 9 s of its 10 s limit",
+    "postfix a: 31 s of its 60 s limit",
+  ]);
 });

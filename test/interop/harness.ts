@@ -127,3 +127,25 @@ export function errorText(err: unknown): string {
   }
   return String(err);
 }
+
+/** A scenario's run past this share of its time limit is reported as near it. */
+export const NEAR_LIMIT = 0.5;
+
+/**
+ * The runs that took more than {@link NEAR_LIMIT} of their scenario's time limit, slowest
+ * share first, one line each (`server scenario: 41 s of its 60 s limit`): a scenario that
+ * passes only just on a quiet machine fails on a loaded one, so the log says which come
+ * close before one does (python-parity spent half its limit waiting for copies never sent).
+ */
+export function nearLimitReport(results: ReadonlyMap<string, ReadonlyMap<string, Cell>>, scenarios: readonly Pick<Scenario, "id" | "timeoutMs">[]): string[] {
+  const limits = new Map(scenarios.map((s) => [s.id, s.timeoutMs]));
+  const near: { line: string; share: number }[] = [];
+  for (const [server, row] of results) {
+    for (const [id, cell] of row) {
+      const limit = limits.get(id);
+      if (limit === undefined || cell.status === "n/a" || cell.ms <= limit * NEAR_LIMIT) continue;
+      near.push({ line: `${server} ${id}: ${Math.round(cell.ms / 1000)} s of its ${limit / 1000} s limit`, share: cell.ms / limit });
+    }
+  }
+  return near.sort((a, b) => b.share - a.share).map((n) => n.line);
+}

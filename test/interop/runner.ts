@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { loadLibrary } from "./api.js";
 import { aiosmtpdBox, dovecotBox, eximBox, postfixBox } from "./mailboxes.js";
 import { startNodeServers } from "./node-server.js";
-import { runOne, unknownIdsReport, type Cell } from "./harness.js";
+import { NEAR_LIMIT, nearLimitReport, runOne, unknownIdsReport, type Cell } from "./harness.js";
 import { scenarios as allScenarios, type Offers, type ServerDef } from "./scenarios.js";
 
 interface Config {
@@ -206,6 +206,8 @@ async function main(configPath: string, matrixPath: string | undefined): Promise
       if (c.status === "n/a") na += 1;
     }
   }
+  const near = nearLimitReport(results, scenarios);
+  if (near.length > 0) console.log(`\nnear their time limit (over ${NEAR_LIMIT * 100}% of it):\n  ${near.join("\n  ")}`);
   console.log(`\ntranscripts: ${transcriptDir}`);
   console.log(`interop: ${pass} passed, ${fail} failed, ${na} not offered`);
   return fail === 0 ? 0 : 1;
