@@ -10,7 +10,7 @@ import { open } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { getTestCerts, writeTestCerts } from "../helpers/certs.js";
 import { onLines } from "../helpers/lines.js";
-import { children, LIMIT_MS, MAIN, MESSAGE, run, Serve, tempDirs, tempFile, whenOutput } from "../helpers/cli-process.js";
+import { children, ended, LIMIT_MS, MAIN, MESSAGE, run, Serve, tempDirs, tempFile, whenOutput } from "../helpers/cli-process.js";
 
 // Each test has its own servers, ports and files, so they run side by side: their time is
 // child processes starting (about 0.2 s of CPU each) and waiting. A few per core keep the
@@ -51,7 +51,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
       // would otherwise be signalled before the server's answer and exit 130)
       await whenOutput(child.stdout!, () => stdout.includes("sent to 1 of 1"), LIMIT_MS, () => `send did not report the delivery:\n${stdout}\n${stderr}`);
       child.kill("SIGINT");
-      const [code] = (await once(child, "exit")) as [number];
+      const [code] = await ended(child);
       children.delete(child);
       assert.equal(code, 0, stderr);
       assert.doesNotMatch(stderr, /did not confirm/);
@@ -149,7 +149,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
       const child = spawn(process.execPath, [MAIN, "send", "--server", `127.0.0.1:${serve.port}`, "--from", "a@x.test", "--to", "b@x.test"], { stdio: [input.fd, "pipe", "pipe"] });
       let stdout = "";
       child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
-      const [code] = (await once(child, "exit")) as [number];
+      const [code] = await ended(child);
       await input.close();
       assert.equal(code, 0);
       assert.match(stdout, new RegExp(`sent to 1 of 1 recipient\\(s\\) \\(${Buffer.byteLength(MESSAGE)} bytes\\)`));
@@ -172,7 +172,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
       let stderr = "";
       child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
       child.stdin!.end(MESSAGE);
-      const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      const exited = ended(child);
       const first = await Promise.race([connected.then(() => "connected" as const), exited.then(() => "exited" as const)]);
       assert.equal(first, "connected", `the command ended before it connected: ${stderr}`);
       child.kill("SIGINT");

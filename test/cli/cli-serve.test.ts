@@ -4,7 +4,6 @@
 import { describe, test } from "node:test";
 import { strict as assert } from "node:assert";
 import { connect } from "node:net";
-import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { getTestCerts, writeTestCerts } from "../helpers/certs.js";
@@ -77,7 +76,7 @@ describe("the smtplib command", { concurrency: Math.min(4, 2 * availableParallel
     serve.child.stdout!.destroy(); // the reading end goes away: the next write fails with EPIPE
     const sent = await run(["send", "--server", `127.0.0.1:${m[1]}`, "--from", "a@x.test", "--to", "b@x.test"], { input: MESSAGE });
     assert.notEqual(sent.code, null);
-    const code = serve.child.exitCode ?? ((await once(serve.child, "exit")) as [number])[0];
+    const [code] = await serve.closed;
     children.delete(serve.child);
     assert.equal(code, 141, serve.stderr);
     assert.doesNotMatch(serve.stderr, /EPIPE|Error|at /);

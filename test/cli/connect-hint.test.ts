@@ -5,7 +5,6 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,7 +12,7 @@ import { join } from "node:path";
 import { SMTPConnectError, SMTPTimeoutError } from "../../src/index.js";
 import { connectHint } from "../../src/cli/connect.js";
 import type { ConnectTarget } from "../../src/cli/args.js";
-import { children, LIMIT_MS, MAIN } from "../helpers/cli-process.js";
+import { children, ended, LIMIT_MS, MAIN } from "../helpers/cli-process.js";
 
 /** Runs `smtplib ...args` in `cwd`; resolves to its exit code and stderr. */
 async function runIn(cwd: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -22,7 +21,7 @@ async function runIn(cwd: string, args: string[]): Promise<{ code: number | null
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
   const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
-  const [code] = (await once(child, "exit")) as [number | null];
+  const [code] = await ended(child);
   clearTimeout(timer);
   children.delete(child);
   return { code, stderr };

@@ -39,6 +39,14 @@ test("flag file: a device or a directory is refused at once, before reading", { 
   await assert.rejects(readFlagFile("--tls-key", join(dir, "missing")), { name: "Error", message: `--tls-key ${join(dir, "missing")}: cannot read it (ENOENT)` });
 }));
 
+/**
+ * How long a test waits for what should come (a read's end, a child's exit, a shell and the
+ * node it starts) before it gives up: a guard against a hang, not a measure. Long, as a
+ * loaded machine (CI's two cores, busy) can take seconds to start a process: 5 s for
+ * `bash -c "node ..."` was reached there, failing the test at random.
+ */
+const GUARD_MS = 30_000;
+
 /** How a read ended: its text, its error, or not within the guard's time. */
 type Outcome = { data: string } | { error: unknown } | "still waiting";
 
@@ -46,7 +54,7 @@ type Outcome = { data: string } | { error: unknown } | "still waiting";
  * The outcome of `reading`, or "still waiting" after `ms`; then `unblock` runs (a writer that
  * closes at once, a killed child), so a test that fails does so instead of hanging.
  */
-async function within(reading: Promise<Buffer>, unblock: () => Promise<void>, ms = 2000): Promise<Outcome> {
+async function within(reading: Promise<Buffer>, unblock: () => Promise<void>, ms = GUARD_MS): Promise<Outcome> {
   const settled = reading.then((data): Outcome => ({ data: data.toString() }), (error: unknown): Outcome => ({ error }));
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([settled, new Promise<Outcome>((resolve) => { timer = setTimeout(resolve, ms, "still waiting"); })]);
@@ -72,7 +80,7 @@ function writer(fifo: string, text: string, sleep = 0): ChildProcess {
 }
 
 /** Whether `child` exits within `ms` (killed otherwise). */
-async function exitsWithin(child: ChildProcess, ms = 2000): Promise<boolean> {
+async function exitsWithin(child: ChildProcess, ms = GUARD_MS): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return true;
   const timer = setTimeout(() => child.kill("SIGKILL"), ms);
   const [code, signal] = await once(child, "exit") as [number | null, string | null];
@@ -141,7 +149,7 @@ async function readInShell(command: string): Promise<{ path: string; data: strin
   const reader = "const { readFlagFile } = await import(process.env.FLAG_FILE_JS); const path = process.argv[1];"
     + " process.stdout.write(JSON.stringify({ path, data: (await readFlagFile('--ca-file', path, TypeError, { maxBytes: 1024, waitMs: 2000 })).toString() }));";
   const env = { ...process.env, NODE: process.execPath, READER: reader, FLAG_FILE_JS: new URL("../../src/cli/flag-file.js", import.meta.url).href };
-  const { stdout } = await promisify(execFile)("bash", ["-c", command], { env, timeout: 5000 });
+  const { stdout } = await promisify(execFile)("bash", ["-c", command], { env, timeout: GUARD_MS });
   return JSON.parse(stdout) as { path: string; data: string };
 }
 
@@ -178,7 +186,7 @@ async function readAllInShell(command: string): Promise<string[]> {
     + " for (const path of process.argv.slice(1)) out.push(await readFlagFile('--auth-file', path, Error, { waitMs: 2000, pipesRead }).then((d) => d.toString(), (e) => `${e.name}: ${e.message}`));"
     + " process.stdout.write(JSON.stringify(out));";
   const env = { ...process.env, NODE: process.execPath, READER: reader, FLAG_FILE_JS: new URL("../../src/cli/flag-file.js", import.meta.url).href };
-  const { stdout } = await promisify(execFile)("bash", ["-c", command], { env, timeout: 10_000 });
+  const { stdout } = await promisify(execFile)("bash", ["-c", command], { env, timeout: GUARD_MS });
   return JSON.parse(stdout) as string[];
 }
 
@@ -200,7 +208,7 @@ test("flag file: a named FIFO named twice whose writer has gone: the second read
   const pipesRead = new Map<string, string>();
   const child = writer(fifo, "alice:pw\n");
   children.push(child);
-  const first = await within(readFlagFile("--auth-file", fifo, TypeError, { waitMs: 2000, pipesRead }), endWaitOn(fifo, child));
+  const first = await within(readFlagFile("--auth-file", fifo, TypeError, { waitMs: GUARD_MS, pipesRead }), endWaitOn(fifo, child));
   assert.deepEqual(first, { data: "alice:pw\n" });
   const second = await within(readFlagFile("--tls-cert", fifo, Error, { waitMs: 200, pipesRead }), endWaitOn(fifo));
   assert.ok(typeof second === "object" && "error" in second && second.error instanceof TypeError, JSON.stringify(second));

@@ -58,7 +58,8 @@ async function pipeOnTerminal(message: string, name: string): Promise<{ code: nu
   child.stdout.on("data", (d: Buffer) => chunks.push(d));
   child.stderr.on("data", (d: Buffer) => chunks.push(d));
   const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
-  const [code] = (await once(child, "exit")) as [number | null];
+  // "close", not "exit": what it printed last may still be in the pipes at its exit
+  const [code] = (await once(child, "close")) as [number | null];
   clearTimeout(timer);
   children.delete(child);
   return { code, terminal: Buffer.concat(chunks).toString("utf8"), stdout: await readFile(out, "utf8") };

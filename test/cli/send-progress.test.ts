@@ -64,7 +64,8 @@ interface Run { code: number | null; terminal: string; stdout: string }
 async function exited(child: ChildProcess): Promise<number | null> {
   children.add(child);
   const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
-  const [code] = (await once(child, "exit")) as [number | null];
+  // "close", not "exit": what it printed last may still be in the pipes at its exit
+  const [code] = (await once(child, "close")) as [number | null];
   clearTimeout(timer);
   children.delete(child);
   return code;

@@ -86,7 +86,7 @@ for (const loss of LOSSES) {
       // which then waits for its socket to close
       await ended;
       other.destroy();
-      const exited = once(serve.child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      const exited = serve.closed; // its stderr read whole: asserted below
       serve.child.kill(signal);
       const [code, sig] = await exited;
       children.delete(serve.child);

@@ -34,9 +34,10 @@ async function startSink(): Promise<{ port: number; stop(): Promise<SinkStats> }
   return {
     port,
     async stop() {
-      const exited = once(child, "exit");
+      // "close", not "exit": the stats line may still be in the pipe when it exits
+      const closed = once(child, "close");
       child.kill("SIGTERM");
-      await exited;
+      await closed;
       const m = /stats (\{.*\})/.exec(out);
       assert.ok(m, `chunk-sink printed no stats: ${out}`);
       return JSON.parse(m[1]!) as SinkStats;

@@ -49,6 +49,19 @@ function writeInput(stdin: Writable, input: string): void {
   stdin.end(input);
 }
 
+/** How a child ended: its exit code and signal. */
+export type Ending = [code: number | null, signal: NodeJS.Signals | null];
+
+/**
+ * Resolves to how `child` ended once it has exited and its stdio pipes have closed: node's
+ * "close" event, not "exit", at which what the child printed last may still be in the pipes
+ * (output read then is short at random, on a loaded machine). Call it before the child can
+ * have ended (at once after spawning it, or before signalling it).
+ */
+export function ended(child: ChildProcess): Promise<Ending> {
+  return once(child, "close") as Promise<Ending>;
+}
+
 /** Starts `node ...nodeArgs smtplib ...args`, its stdin ignored or `input` (killed after LIMIT_MS). */
 export function start(args: string[], options: { input?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Started {
   const child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, ...args], { env: { ...process.env, ...options.env }, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
@@ -59,7 +72,7 @@ export function start(args: string[], options: { input?: string; env?: Record<st
   if (options.input !== undefined) writeInput(child.stdin!, options.input);
   const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
   // "close", not "exit": the child's output may still be in the pipes when it exits.
-  const done = (once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>).then(([code, signal]) => {
+  const done = ended(child).then(([code, signal]) => {
     clearTimeout(timer);
     children.delete(child);
     return { code, signal, ...output };
@@ -105,8 +118,11 @@ export class Serve {
   stderr = "";
   port = 0;
   readonly child: ChildProcess;
+  /** How the server ended, once it has and its output is read whole ({@link ended}). */
+  readonly closed: Promise<Ending>;
   constructor(args: string[], options: ServeOptions = {}) {
     this.child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, "serve", "--port", "0", ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    this.closed = ended(this.child);
     children.add(this.child);
     this.child.stdout!.on("data", (d: Buffer) => { this.stdout += d.toString(); });
     this.child.stderr!.on("data", (d: Buffer) => { this.stderr += d.toString(); });
@@ -121,12 +137,14 @@ export class Serve {
     await whenOutput(this.child.stdout!, () => pattern.test(this.stdout), ms, () => `no ${pattern} in serve output:\n${this.stdout}\n${this.stderr}`);
     return pattern.exec(this.stdout)!;
   }
+  /** Stops the server with `signal` (SIGKILL after 5 s) unless it has ended; resolves to its exit code once its output is read whole. */
   async stop(signal: NodeJS.Signals = "SIGINT"): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
-    const exited = once(this.child, "exit");
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
-    const [code] = (await exited) as [number | null];
+    let timer: NodeJS.Timeout | undefined;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill(signal);
+      timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+    }
+    const [code] = await this.closed;
     clearTimeout(timer);
     children.delete(this.child);
     return code;
