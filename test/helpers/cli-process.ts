@@ -165,6 +165,8 @@ export async function rawSession(port: number, commands: string[]): Promise<stri
   const socket = connect(port, "127.0.0.1");
   let received = "";
   socket.on("data", (d: Buffer) => { received += d.toString(); });
+  // A reset is not an uncaught error: the close that follows fails the wait, saying what came.
+  socket.on("error", () => undefined);
   const replies = (n: number): Promise<void> =>
     whenOutput(socket, () => (received.match(/^\d{3} .*\r\n/gm) ?? []).length >= n, LIMIT_MS, () => `fewer than ${n} replies:\n${received}`);
   await replies(1);
