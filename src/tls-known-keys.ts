@@ -7,6 +7,16 @@
  */
 
 /**
+ * The options `tls.createSecureContext()` reads for a client's context: with a caller's own
+ * `secureContext`, Node uses that context as it is and ignores each of these.
+ */
+export const CONTEXT_KEYS: readonly string[] = [
+  "ca", "cert", "key", "pfx", "passphrase", "ciphers", "sigalgs", "ecdhCurve", "dhparam", "crl",
+  "honorCipherOrder", "minVersion", "maxVersion", "secureProtocol", "secureOptions",
+  "privateKeyEngine", "privateKeyIdentifier", "clientCertEngine", "allowPartialTrustChain",
+];
+
+/**
  * Every option Node 20's documentation gives for `tls.connect()` (its own, "any
  * `socket.connect()` option", and its `timeout`), for the `tls.TLSSocket` it makes, and for
  * `tls.createSecureContext()`. Some of these the client refuses all the same, each with its
@@ -22,11 +32,8 @@ const NODE_TLS_CLIENT_KEYS: readonly string[] = [
   "keepAliveInitialDelay", "localAddress", "localPort", "lookup", "noDelay",
   // new tls.TLSSocket(socket, options), which tls.connect() passes its options to
   "isServer", "server", "requestCert", "SNICallback", "requestOCSP",
-  // tls.createSecureContext(options)
-  "allowPartialTrustChain", "ca", "cert", "sigalgs", "ciphers", "clientCertEngine", "crl", "dhparam",
-  "ecdhCurve", "honorCipherOrder", "key", "privateKeyEngine", "privateKeyIdentifier", "maxVersion",
-  "minVersion", "passphrase", "pfx", "secureOptions", "secureProtocol", "sessionIdContext", "ticketKeys",
-  "sessionTimeout",
+  // tls.createSecureContext(options): the context's own, and a TLS server's three
+  ...CONTEXT_KEYS, "sessionIdContext", "ticketKeys", "sessionTimeout",
 ];
 
 /**

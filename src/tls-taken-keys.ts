@@ -9,7 +9,7 @@
  */
 
 import { checkALPNProtocols } from "./tls-alpn.js";
-import { checkKnownTLSKeys } from "./tls-known-keys.js";
+import { checkKnownTLSKeys, CONTEXT_KEYS } from "./tls-known-keys.js";
 
 /** Connecting to the whole address list of a name or picking one: the client's to do. */
 const ADDRESS_ADVICE = "give the address to connect() as the host (with tls.servername for the name the certificate is checked against), or open the socket yourself with the socketFactory option";
@@ -55,16 +55,6 @@ const NOT_TAKEN: Readonly<Record<string, string>> = {
   sessionTimeout: SERVER_ADVICE,
   sessionIdContext: SERVER_ADVICE,
 };
-
-/**
- * The options `tls.createSecureContext()` reads: with a caller's own `secureContext`, Node
- * uses that context as it is and ignores each of these.
- */
-const CONTEXT_KEYS: readonly string[] = [
-  "ca", "cert", "key", "pfx", "passphrase", "ciphers", "sigalgs", "ecdhCurve", "dhparam", "crl",
-  "honorCipherOrder", "minVersion", "maxVersion", "secureProtocol", "secureOptions",
-  "privateKeyEngine", "privateKeyIdentifier", "clientCertEngine", "allowPartialTrustChain",
-];
 
 /** The keys of {@link NOT_TAKEN}: refused with their own advice, so never as unknown. */
 const NOT_TAKEN_KEYS: readonly string[] = Object.keys(NOT_TAKEN);
