@@ -59,7 +59,7 @@ export interface ScramVariant {
   readonly plus: boolean;
 }
 
-/** Options for {@link createScramSha256Mechanism} (and, without `plus` and `channelBinding`, `createScramSha1Mechanism`). */
+/** Options for `createScramSha256Mechanism` (and, without `plus` and `channelBinding`, `createScramSha1Mechanism`). */
 export interface ScramOptions {
   /** Returns the client nonce; for tests only. Default: 18 random bytes, base64. */
   nonce?: (() => string) | null | undefined;
