@@ -26,6 +26,7 @@ export type { MessageInput } from "./client/send-message.js";
 export type { AuthObject } from "./client/authenticate.js";
 export type { AuthContext, AuthCredentials, ChannelBinding, GivenCredentials, ChannelBindingType, SASLExchange, SASLMechanism, TokenSource } from "./auth/mechanism.js";
 export { createScramSha256Mechanism, type ScramOptions } from "./auth/scram-sha-256.js";
+export { createScramSha1Mechanism, type ScramSha1Options } from "./auth/scram-sha-1.js";
 export { AuthRegistry, defaultRegistry, type RegisterOptions } from "./auth/registry.js";
 export type { TLSInfo } from "./transport/connection.js";
 export type { DebugLevel } from "./transport/trace.js";

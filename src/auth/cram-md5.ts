@@ -1,7 +1,7 @@
 /**
  * CRAM-MD5 (RFC 2195): the answer to the server's challenge is
  * `user SP hex(HMAC-MD5(password, challenge))`. The password never crosses the link, but
- * HMAC-MD5 is weak; SCRAM-SHA-256 is preferred where offered.
+ * HMAC-MD5 is weak; SCRAM-SHA-256 and SCRAM-SHA-1 are preferred where offered.
  * @module
  */
 

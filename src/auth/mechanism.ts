@@ -17,7 +17,7 @@ export interface AuthCredentials {
   token?: TokenSource;
   /**
    * The authorization identity to act as (RFC 4422 §2), when it differs from `user`; carried
-   * by PLAIN and SCRAM-SHA-256 (and -PLUS) only: `login()` skips every other mechanism when
+   * by PLAIN, SCRAM-SHA-256 (and -PLUS) and SCRAM-SHA-1 only: `login()` skips every other mechanism when
    * it is set, since they would log in as `user` itself. Empty means none. Most servers
    * refuse any value here unless `user` is an admin.
    */
@@ -135,7 +135,7 @@ export interface SASLMechanism {
   readonly channelBindingType?: ChannelBindingType;
   /**
    * True for a mechanism that sends the caller's `authzid` (PLAIN, SCRAM-SHA-256 and
-   * -PLUS). One without it cannot run when an authzid is given: it would authenticate as
+   * -PLUS, SCRAM-SHA-1). One without it cannot run when an authzid is given: it would authenticate as
    * `user` itself, not as the identity asked for. Default false.
    */
   readonly carriesAuthzid?: boolean;

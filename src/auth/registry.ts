@@ -9,6 +9,7 @@ import { loginMechanism } from "./login.js";
 import type { AuthContext, AuthCredentials, SASLMechanism } from "./mechanism.js";
 import { oauthBearerMechanism } from "./oauthbearer.js";
 import { plainMechanism } from "./plain.js";
+import { scramSha1Mechanism } from "./scram-sha-1.js";
 import { scramSha256Mechanism, scramSha256PlusMechanism } from "./scram-sha-256.js";
 import { xoauth2Mechanism } from "./xoauth2.js";
 import { checkKnownKeys, optionsObject, withoutNulls } from "../option-checks.js";
@@ -133,7 +134,7 @@ export class AuthRegistry implements Iterable<SASLMechanism> {
 /**
  * A new registry with the built-in mechanisms, strongest first: OAUTHBEARER, XOAUTH2
  * (both used only when a token is given), SCRAM-SHA-256-PLUS (used only over TLS 1.3),
- * SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN.
+ * SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN.
  * Each call returns a fresh registry, so changing one affects no other connection.
  */
 export function defaultRegistry(): AuthRegistry {
@@ -142,6 +143,7 @@ export function defaultRegistry(): AuthRegistry {
     xoauth2Mechanism,
     scramSha256PlusMechanism,
     scramSha256Mechanism,
+    scramSha1Mechanism,
     cramMd5Mechanism,
     plainMechanism,
     loginMechanism,

@@ -271,7 +271,7 @@ export function parseRefusedAddress(value: string, previous: string[] | undefine
 }
 
 /** The mechanisms `send --auth-mech` may name: those a user name and password can drive. */
-export const PASSWORD_MECHANISMS: readonly string[] = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"];
+export const PASSWORD_MECHANISMS: readonly string[] = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN"];
 
 /** One `--auth-mech` value (case-insensitive), added to `previous`; a name we cannot drive with a password is a usage error. */
 export function parseAuthMechanism(value: string, previous: string[] | undefined): string[] {

@@ -161,7 +161,7 @@ export abstract class SMTPSecure extends SMTPBase {
 
   /**
    * Logs in with the best mechanism both sides support (strongest first:
-   * SCRAM-SHA-256-PLUS over TLS 1.3, SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN;
+   * SCRAM-SHA-256-PLUS over TLS 1.3, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN;
    * XOAUTH2/OAUTHBEARER when a token is given via {@link SMTPSecure.loginWith}).
    * @throws SMTPNotSupportedError (no AUTH), SMTPException (no suitable mechanism, or a
    * password would cross an unencrypted link), SMTPAuthenticationError, SMTPHeloError.

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { decodeChallenge, encodeAuthAnswer } from "../../src/auth/base64.js";
+import { createScramSha1Mechanism } from "../../src/auth/scram-sha-1.js";
 import { createScramSha256Mechanism } from "../../src/auth/scram-sha-256.js";
 import { authenticateWith } from "../../src/client/authenticate.js";
 import { ScramServerExchange } from "../helpers/scram-server.js";
@@ -38,16 +39,19 @@ test("a challenge whose padding is wrong (too many, too few, or nothing before i
   assert.deepEqual(decodeChallenge(""), Buffer.alloc(0));
 });
 
-test("property: SCRAM-SHA-256 client and an independent server agree for any printable user, password, nonces, salt and iteration count", async () => {
-  const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((n) => String.fromCharCode(n)), minLength: 1, maxLength: 24 });
-  const nonce = fc.string({ unit: fc.constantFrom(..."abcXYZ019+/!~"), minLength: 1, maxLength: 30 });
-  await fc.assert(
-    fc.asyncProperty(printable, printable, nonce, nonce, fc.integer({ min: 4096, max: 4160 }), fc.boolean(), async (user, password, clientNonce, serverNonce, iterations, initialResponseOk) => {
-      const io = scramServerIO(new ScramServerExchange({ password, serverNonce, iterations, offersPlus: false }));
-      const mech = createScramSha256Mechanism({ nonce: () => clientNonce });
-      assert.equal((await authenticateWith(io, mech, { user, password }, { initialResponseOk })).code, 235);
-      assert.equal(io.sent.at(-1), "", "the client verified the server's signature and sent the empty answer");
-    }),
-    { numRuns: 60 },
-  );
-});
+for (const [name, hash, create] of [["SCRAM-SHA-256", "sha256", createScramSha256Mechanism], ["SCRAM-SHA-1", "sha1", createScramSha1Mechanism]] as const) {
+  test(`property: ${name} client and an independent server agree for any printable user, password, nonces, salt and iteration count`, async () => {
+    const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((n) => String.fromCharCode(n)), minLength: 1, maxLength: 24 });
+    const nonce = fc.string({ unit: fc.constantFrom(..."abcXYZ019+/!~"), minLength: 1, maxLength: 30 });
+    await fc.assert(
+      fc.asyncProperty(printable, printable, nonce, nonce, fc.integer({ min: 4096, max: 4160 }), fc.boolean(), async (user, password, clientNonce, serverNonce, iterations, initialResponseOk) => {
+        const io = scramServerIO(new ScramServerExchange({ password, serverNonce, iterations, offersPlus: false, hash }));
+        const mech = create({ nonce: () => clientNonce });
+        assert.equal(mech.name, name);
+        assert.equal((await authenticateWith(io, mech, { user, password }, { initialResponseOk })).code, 235);
+        assert.equal(io.sent.at(-1), "", "the client verified the server's signature and sent the empty answer");
+      }),
+      { numRuns: 60 },
+    );
+  });
+}

@@ -4,8 +4,10 @@
  * @module
  */
 
-import type { ChannelBinding } from "../../src/auth/mechanism.js";
-import type { AuthIO } from "../../src/client/authenticate.js";
+import assert from "node:assert/strict";
+import type { AuthCredentials, ChannelBinding, SASLMechanism } from "../../src/auth/mechanism.js";
+import { authenticateWith, type AuthIO } from "../../src/client/authenticate.js";
+import { SMTPAuthenticationError } from "../../src/errors.js";
 import type { SMTPReply } from "../../src/protocol/reply.js";
 import type { ScramServerExchange } from "../helpers/scram-server.js";
 
@@ -58,16 +60,17 @@ export class FakeIO implements AuthIO {
 }
 
 /**
- * An encrypted AuthIO whose replies come from `server` (a SCRAM-SHA-256 exchange without
- * channel binding), with or without an initial response; `sent` records every line. The
+ * An encrypted AuthIO whose replies come from `server` (a SCRAM exchange without channel
+ * binding, of any hash: the AUTH line may name any mechanism), with or without an initial response; `sent` records every line. The
  * server's `e=` answer to a bad proof fails the test at once.
  */
 export function scramServerIO(server: ScramServerExchange): AuthIO & { sent: string[] } {
   const sent: string[] = [];
   const decode = (text: string): string => Buffer.from(text, "base64").toString("utf8");
   const answer = (line: string): string => {
-    if (line === "AUTH SCRAM-SHA-256") return "334 ";
-    if (line.startsWith("AUTH ")) return `334 ${b64(server.first(decode(line.slice("AUTH SCRAM-SHA-256 ".length))))}`;
+    const auth = /^AUTH \S+(?: (.*))?$/.exec(line);
+    if (auth !== null && auth[1] === undefined) return "334 ";
+    if (auth !== null) return `334 ${b64(server.first(decode(auth[1]!)))}`;
     if (server.gs2Header === "") return `334 ${b64(server.first(decode(line)))}`;
     if (line === "") return "235 2.7.0 ok";
     const final = server.final(decode(line), null);
@@ -81,4 +84,19 @@ export function scramServerIO(server: ScramServerExchange): AuthIO & { sent: str
       return reply(answer(line));
     },
   };
+}
+
+/**
+ * Runs `mech` against `replies` (and a 501 to its cancel): the exchange must fail with an
+ * SMTPAuthenticationError whose text is `message`, cancelled with "*", every reply read.
+ */
+export async function failsWithCancel(mech: SASLMechanism, credentials: AuthCredentials, replies: string[], message: string): Promise<void> {
+  const io = new FakeIO([...replies, "501 5.7.0 cancelled"]);
+  await assert.rejects(authenticateWith(io, mech, credentials), (err: unknown) => {
+    assert.ok(err instanceof SMTPAuthenticationError, String(err));
+    assert.equal(err.smtpError, message);
+    return true;
+  });
+  assert.equal(io.sent.at(-1), "*");
+  assert.equal(io.remaining, 0);
 }

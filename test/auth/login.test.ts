@@ -15,7 +15,7 @@ import { b64, FakeIO, scramServerIO } from "./fake-io.js";
 const creds = { user: "u", password: "p" };
 
 test("registry: default preference order, strongest first", () => {
-  assert.deepEqual(defaultRegistry().names(), ["OAUTHBEARER", "XOAUTH2", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"]);
+  assert.deepEqual(defaultRegistry().names(), ["OAUTHBEARER", "XOAUTH2", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN"]);
   assert.notEqual(defaultRegistry(), defaultRegistry());
 });
 
@@ -29,9 +29,9 @@ test("registry: case-insensitive get, register, replace, insert before, unregist
   assert.equal(reg.names().at(-1), "X-TOKEN");
   assert.equal(reg.get("X-Token")?.name, "X-TOKEN");
   reg.register(custom, { before: "scram-sha-256" });
-  assert.deepEqual(reg.names(), ["OAUTHBEARER", "XOAUTH2", "SCRAM-SHA-256-PLUS", "X-TOKEN", "SCRAM-SHA-256", "CRAM-MD5", "PLAIN", "LOGIN"]);
+  assert.deepEqual(reg.names(), ["OAUTHBEARER", "XOAUTH2", "SCRAM-SHA-256-PLUS", "X-TOKEN", "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN"]);
   reg.register({ ...plainMechanism, name: "plain" });
-  assert.equal(reg.names().indexOf("PLAIN"), 6, "replacing keeps the place");
+  assert.equal(reg.names().indexOf("PLAIN"), 7, "replacing keeps the place");
   assert.equal(reg.get("PLAIN")?.carriesAuthzid, true, "the wrapper of a lower-case name keeps what the mechanism declares");
   assert.equal(reg.has("X-token"), true);
   assert.equal(reg.unregister("x-token"), true);

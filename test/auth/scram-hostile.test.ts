@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { authenticateWith } from "../../src/client/authenticate.js";
 import { createScramSha256Mechanism, MAX_SCRAM_ITERATIONS } from "../../src/auth/scram-sha-256.js";
 import { SMTPAuthenticationError, SMTPException } from "../../src/errors.js";
-import { b64, FakeIO } from "./fake-io.js";
+import { b64, failsWithCancel, FakeIO } from "./fake-io.js";
 
 // RFC 7677 §3's exchange (user "user", password "pencil").
 const NONCE = "rOprNGfwEbeRWgbNEkqO";
@@ -26,14 +26,7 @@ async function failsWith(replies: string[], message: string, derivations = 0): P
     nonce: () => NONCE,
     pbkdf2: (password, salt, iterations) => { derived++; return Promise.resolve(pbkdf2Sync(password, salt, iterations, 32, "sha256")); },
   });
-  const io = new FakeIO([...replies, "501 5.7.0 cancelled"]);
-  await assert.rejects(authenticateWith(io, scram, pencil), (err: unknown) => {
-    assert.ok(err instanceof SMTPAuthenticationError, String(err));
-    assert.equal(err.smtpError, message);
-    return true;
-  });
-  assert.equal(io.sent.at(-1), "*");
-  assert.equal(io.remaining, 0);
+  await failsWithCancel(scram, pencil, replies, message);
   assert.equal(derived, derivations, "PBKDF2 runs");
 }
 

@@ -141,7 +141,7 @@ describe("smtplib send: envelope and extension flags", { concurrency: 2 }, () =>
     const base = ["send", "--server", "127.0.0.1:1", "--from", "a@x.test", "--to", "b@x.test"];
     const token = await run([...base, "--user", "u", "--password-env", "PW", "--auth-mech", "XOAUTH2"]);
     assert.equal(token.code, 2, token.stderr);
-    assert.match(token.stderr, /--auth-mech "XOAUTH2": not a mechanism send can use \(SCRAM-SHA-256-PLUS, SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN\)/);
+    assert.match(token.stderr, /--auth-mech "XOAUTH2": not a mechanism send can use \(SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN\)/);
     const alone = await run([...base, "--auth-mech", "PLAIN"]);
     assert.equal(alone.code, 2, alone.stderr);
     assert.match(alone.stderr, /--auth-mech needs --user and --password-env/);

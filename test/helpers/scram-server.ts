@@ -1,5 +1,6 @@
 /**
  * The server side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677, RFC 9266),
+ * and of SCRAM-SHA-1 (RFC 5802) with `hash: "sha1"`,
  * written independently of the client in src/auth for the tests: it checks the client's
  * proof and channel binding (`tls-exporter`, or RFC 5929 `tls-server-end-point`) and answers with its own signature, or with an `e=` error.
  */
@@ -16,6 +17,8 @@ export interface ScramServerOptions {
   readonly iterations?: number;
   /** True when the server offers SCRAM-SHA-256-PLUS (so a `y` flag means a downgrade). */
   readonly offersPlus: boolean;
+  /** The SCRAM hash: "sha256" (SCRAM-SHA-256, the default) or "sha1" (SCRAM-SHA-1). */
+  readonly hash?: "sha1" | "sha256";
 }
 
 /** One exchange, step by step. */
@@ -65,16 +68,17 @@ export class ScramServerExchange {
       expected = Buffer.concat([header, data]);
     }
     if (!Buffer.from(c, "base64").equals(expected)) return "e=channel-bindings-dont-match";
-    const salted = pbkdf2Sync(this.#options.password, this.#salt, this.#options.iterations ?? 4096, 32, "sha256");
-    const clientKey = createHmac("sha256", salted).update("Client Key").digest();
-    const storedKey = createHash("sha256").update(clientKey).digest();
+    const hash = this.#options.hash ?? "sha256";
+    const salted = pbkdf2Sync(this.#options.password, this.#salt, this.#options.iterations ?? 4096, hash === "sha1" ? 20 : 32, hash);
+    const clientKey = createHmac(hash, salted).update("Client Key").digest();
+    const storedKey = createHash(hash).update(clientKey).digest();
     const authMessage = `${this.#bare},${this.#serverFirst},${withoutProof}`;
-    const signature = createHmac("sha256", storedKey).update(authMessage).digest();
+    const signature = createHmac(hash, storedKey).update(authMessage).digest();
     const proof = Buffer.from(p, "base64");
     if (proof.length !== signature.length) return "e=invalid-proof";
     const recovered = Buffer.from(proof.map((byte, i) => byte ^ signature[i]!));
-    if (!timingSafeEqual(createHash("sha256").update(recovered).digest(), storedKey)) return "e=invalid-proof";
-    const serverKey = createHmac("sha256", salted).update("Server Key").digest();
-    return `v=${createHmac("sha256", serverKey).update(authMessage).digest("base64")}`;
+    if (!timingSafeEqual(createHash(hash).update(recovered).digest(), storedKey)) return "e=invalid-proof";
+    const serverKey = createHmac(hash, salted).update("Server Key").digest();
+    return `v=${createHmac(hash, serverKey).update(authMessage).digest("base64")}`;
   }
 }

@@ -27,6 +27,8 @@ export interface SMTPOptions {
   requireTLS?: boolean;
   /** Per-phase limits in ms (README "Options"). */
   timeouts?: Partial<Record<"connect" | "greeting" | "command" | "dataInitiation" | "dataBlock" | "dataTermination", number>>;
+  /** The SASL mechanisms login() chooses from (an `AuthRegistry`, made from `Library` by name). */
+  authRegistry?: unknown;
 }
 
 export type AuthObject = (challenge?: Buffer) => string | Buffer | null | Promise<string | Buffer | null>;

@@ -148,8 +148,8 @@ export async function openPlain(ctx: Context, via?: RecordingProxy, extra?: Part
   return track(ctx, plainClass(ctx).connect(s.host, s.lmtp ? 0 : s.port, options(ctx, extra)));
 }
 
-export async function openStarttls(ctx: Context): Promise<SMTPClient> {
-  const c = await openPlain(ctx);
+export async function openStarttls(ctx: Context, extra?: Partial<SMTPOptions>): Promise<SMTPClient> {
+  const c = await openPlain(ctx, undefined, extra);
   await c.ehlo();
   check(c.hasExtn("starttls"), "STARTTLS not seen in the EHLO reply");
   const r = await c.starttls();

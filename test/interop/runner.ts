@@ -63,7 +63,7 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
     {
       name: "postfix", lmtp: false, host: "127.0.0.1", port: cfg.postfix.port, tlsPort: cfg.postfix.tlsPort,
       box: postfixBox(cfg.postfix.maildir),
-      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"], chunking: true }),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"], chunking: true }),
       rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.postfix.port },
       ...(cfg.postfix.sizePort !== undefined && cfg.postfix.sizeLimit !== undefined
         ? { sizeLimit: { port: cfg.postfix.sizePort, bytes: cfg.postfix.sizeLimit } }

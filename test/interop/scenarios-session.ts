@@ -274,6 +274,39 @@ export const sessionScenarios: Scenario[] = [
     },
   },
   {
+    id: "auth-scram-sha-1",
+    title: "login() with only SCRAM-SHA-1 in authRegistry (RFC 5802) after STARTTLS: the server's signature verified, challenges kept out of the transcript, then sendmail; a wrong password is SMTPAuthenticationError",
+    notOffered: (s) => (s.offers.auth.includes("SCRAM-SHA-1") ? undefined : "SCRAM-SHA-1 not offered"),
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const { AuthRegistry, createScramSha1Mechanism } = ctx.lib;
+      check(typeof AuthRegistry === "function" && typeof createScramSha1Mechanism === "function", "the library exports no AuthRegistry or createScramSha1Mechanism");
+      const registry = (): unknown => new (AuthRegistry as new (m: unknown[]) => unknown)([(createScramSha1Mechanism as () => unknown)()]);
+      const c = await openStarttls(ctx, { authRegistry: registry() });
+      const r = await c.login(ctx.user, ctx.password);
+      check(r.code === 235, `login answered ${r.code} ${r.message}`);
+      const used = authCommands(ctx.transcript);
+      check(used.length === 1 && used[0] === "SCRAM-SHA-1", `AUTH commands in the debug output: ${used.join(", ") || "none"}`);
+      const challenges = ctx.transcript.map((l) => l.trim()).filter((l) => /^S: 334\b/.test(l));
+      check(challenges.length === 2 && challenges.every((l) => /^S: 334 <challenge, \d+ characters, not shown>$/.test(l)), `the server's challenges in the transcript: ${challenges.join(" | ")}`);
+      const protocol = c.tlsInfo?.protocol ?? "plain text";
+      const token = randomUUID();
+      const to = [ctx.server.rcpts[0]];
+      expectNoRefusals(await c.sendmail(SENDER, to, message({ token, to, subject: "after SCRAM-SHA-1" })));
+      await quit(c);
+      await delivered(ctx, token, to);
+      const wrong = await openStarttls(ctx, { authRegistry: registry() });
+      try {
+        await wrong.login(ctx.user, "wrong-password");
+      } catch (err) {
+        check(isInstance(err, ctx.lib.SMTPAuthenticationError), `expected SMTPAuthenticationError, got ${describe(err)}`);
+        await quit(wrong);
+        return `235 via SCRAM-SHA-1 over ${protocol} (gs2 flag ${protocol === "plain text" ? "n" : "y"}), delivered; wrong password: ${describe(err).slice(0, 80)}`;
+      }
+      throw new Error("SCRAM-SHA-1 login with a wrong password succeeded");
+    },
+  },
+  {
     id: "auth-wrong-password",
     title: "login() with a wrong password throws SMTPAuthenticationError",
     notOffered: authCapable,
