@@ -15,9 +15,11 @@ import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { fixPipelinedMessages } from "./pipelined-data.js";
 import { RcptParamsBudget } from "./rcpt-budget.js";
+import { sendEnhancedStatus, TOO_MANY_RECIPIENTS } from "./reply-status.js";
 import { messageInfo, receive } from "./receive.js";
 import { toSmtpServerOptions, type SessionCommands } from "./smtp-server-options.js";
 import { sendTooBigAs534, tooBigError } from "./too-big.js";
+import { needsUtf8, notUtf8 } from "./utf8-address.js";
 import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
 export type { MessageInfo, WaitOptions } from "./inbox.js";
@@ -232,7 +234,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       const accepted = acceptedRcpts(session);
       // in LMTP a repeat counts too: each is one more reply to send after the data
       if ((accepted?.length ?? session.envelope.rcptTo.length) >= maxRecipients) {
-        return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
+        return callback(Object.assign(new Error(TOO_MANY_RECIPIENTS), { responseCode: 452 }));
       }
       const param = unsupportedParam(options, session, true, address.args);
       if (param !== undefined) return callback(unsupported(param, session));
@@ -254,7 +256,9 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     },
   });
 
-  const connections = trackConnections(server);
+  const connections = trackConnections(server, (connection) => {
+    sendEnhancedStatus(connection, { lmtp: options.lmtp ?? false, enabled: options.extensions?.enhancedStatusCodes ?? true });
+  });
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {
@@ -300,13 +304,6 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     );
   }
 
-  // RFC 6531 §3.4-3.5: a non-ASCII address only in a transaction whose MAIL FROM has SMTPUTF8 (else 553)
-  function needsUtf8(address: string, mailArgs: Readonly<Record<string, unknown>> | false): boolean {
-    return /[^\u0020-\u007e]/.test(address) && (mailArgs === false || mailArgs.SMTPUTF8 === undefined);
-  }
-  function notUtf8(address: string): Error {
-    return Object.assign(new Error(`Non-ASCII address <${address}> without SMTPUTF8 in MAIL FROM`), { responseCode: 553 });
-  }
   function unsupported(param: string, session: SMTPServerSession): Error {
     // Python's docs give "8bitmime" as a mail option: the extension's name, not its parameter,
     // named only when this session takes it (not after HELO, nor with the extension hidden;
