@@ -19,6 +19,7 @@ import { sendEnhancedStatus, TOO_MANY_RECIPIENTS } from "./reply-status.js";
 import { messageInfo, receive } from "./receive.js";
 import { toSmtpServerOptions, type SessionCommands } from "./smtp-server-options.js";
 import { sendTooBigAs534, tooBigError } from "./too-big.js";
+import { noteTooManyClients } from "./too-many-clients.js";
 import { needsUtf8, notUtf8 } from "./utf8-address.js";
 import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
@@ -258,6 +259,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
 
   const connections = trackConnections(server, (connection) => {
     sendEnhancedStatus(connection, { lmtp: options.lmtp ?? false, enabled: options.extensions?.enhancedStatusCodes ?? true });
+    if (options.maxClients !== undefined) noteTooManyClients(connection, options.maxClients, event);
   });
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
