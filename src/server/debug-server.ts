@@ -190,7 +190,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       }
       const onCommand = connection._onCommand;
       connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
-        logger.commandBytes(session.id, command);
+        logger.commandBytes(session.id, command, Boolean(this._nextHandler));
         onCommand.call(this, command, next);
       };
       fixPipelinedMessages(connection);
