@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
-import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
+import { DEFAULT_DEBUG_MAX_CLIENTS, DEFAULT_DEBUG_SIZE, DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { checkChunkingSupport, enableChunking, type DataCallback } from "./bdat.js";
 import { trackConnections } from "./close.js";
@@ -134,7 +134,8 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   const refuseAfter = refusalMap("refuseAfterData", options.refuseAfterData);
   const users = new Map(Object.entries(options.auth?.users ?? {}));
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
-  for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", options.maxClients ?? 1]] as const) {
+  const maxClients = options.maxClients ?? DEFAULT_DEBUG_MAX_CLIENTS;
+  for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", maxClients]] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
   }
   // LMTP (RFC 2033 §4.2) answers the data once for each RCPT accepted, repeats included:
@@ -148,8 +149,9 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     if (list === undefined) lmtpRcpts.set(session.envelope, list = []);
     return list;
   };
-  // the limit smtp-server does not enforce: SIZE hidden (see toSmtpServerOptions)
-  const hiddenLimit = options.size !== undefined && options.size > 0 && options.extensions?.size === false ? options.size : Infinity;
+  // the largest message (0: none); smtp-server does not enforce it with SIZE hidden or `size` not given (see toSmtpServerOptions)
+  const limit = options.size === undefined ? DEFAULT_DEBUG_SIZE : options.size === 0 ? Infinity : options.size;
+  const hiddenLimit = options.size === undefined || options.extensions?.size === false ? limit : Infinity;
   const keepBytes = options.keepBytes ?? Infinity;
   if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
     throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
@@ -196,7 +198,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       fixPipelinedMessages(connection);
       if (hiddenLimit !== Infinity) sendTooBigAs534(connection);
       if (options.extensions?.chunking === true) {
-        enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
+        enableChunking(connection, { limit, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
       }
       callback();
     },
@@ -259,7 +261,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
 
   const connections = trackConnections(server, (connection) => {
     sendEnhancedStatus(connection, { lmtp: options.lmtp ?? false, enabled: options.extensions?.enhancedStatusCodes ?? true });
-    if (options.maxClients !== undefined) noteTooManyClients(connection, options.maxClients, event);
+    noteTooManyClients(connection, maxClients, event);
   });
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
@@ -288,7 +290,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, counted, ...(onChunk ? { onChunk } : {}) }).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
-        const tooBig = tooBigError(options.size ?? 0);
+        const tooBig = tooBigError(limit);
         if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
         // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
         repeatRcpts(session);
