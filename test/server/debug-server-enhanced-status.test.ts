@@ -29,10 +29,12 @@ test("LHLO on an SMTP server with ENHANCEDSTATUSCODES hidden: no status, as ever
   });
 });
 
-test("LHLO on an LMTP server is its hello: 250, no status", async () => {
+test("LHLO on an LMTP server is its hello: 250, no status; HELO and EHLO there: 500 5.5.1, as LHLO on an SMTP server", async () => {
   await withServer({ lmtp: true }, async (server) => {
     const c = await RawClient.open(server);
     await c.reply();
+    assert.equal(await c.cmd("HELO client.example"), "500 5.5.1 Error: HELO not allowed in LMTP server\r\n");
+    assert.equal(await c.cmd("EHLO client.example"), "500 5.5.1 Error: EHLO not allowed in LMTP server\r\n");
     assert.match(await c.cmd("LHLO client.example"), /^250-smtplib-debug /);
     c.close();
   });
@@ -93,4 +95,7 @@ test("enhancedStatusFor: only the replies it names; smtp-server's own choice oth
   assert.equal(enhancedStatusFor(452, "Mailbox full", undefined, false), undefined);
   assert.equal(enhancedStatusFor(452, "Too many recipients", false, false), undefined);
   assert.equal(enhancedStatusFor(250, ["a", "b"], "LHLO", false), undefined);
+  assert.equal(enhancedStatusFor(500, "Error: EHLO not allowed in LMTP server", false, true), "5.5.1");
+  assert.equal(enhancedStatusFor(500, "Error: EHLO not allowed in LMTP server", false, false), undefined);
+  assert.equal(enhancedStatusFor(220, "greeting", false, true), undefined);
 });
