@@ -89,5 +89,15 @@ export function checkMilliseconds(name: string, value: unknown): number {
  */
 export const DEFAULT_MAX_RECIPIENTS = 1000;
 
+/**
+ * The debugging server's default largest message, in bytes: 32 MiB, aiosmtpd's default
+ * `data_size_limit`, so that what one message holds in memory is bounded (RFC 1870 lets a
+ * server refuse a larger one with 552). Enforced, not advertised, unless `size` is given.
+ */
+export const DEFAULT_DEBUG_SIZE = 32 * 1024 * 1024;
+
+/** The debugging server's default most clients at once: with {@link DEFAULT_DEBUG_SIZE}, at most ~3 GiB of messages in transit. */
+export const DEFAULT_DEBUG_MAX_CLIENTS = 100;
+
 /** This package's version, as in package.json (a unit test keeps the two equal). */
 export const VERSION = "0.1.0";

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { QuietValueCommand } from "./quiet-value-command.js";
-import { DEFAULT_MAX_RECIPIENTS, VERSION } from "../constants.js";
+import { DEFAULT_DEBUG_MAX_CLIENTS, DEFAULT_DEBUG_SIZE, DEFAULT_MAX_RECIPIENTS, VERSION } from "../constants.js";
 import { quoteRecipient } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
@@ -105,10 +105,10 @@ export interface CliOutput {
 }
 
 /** `serve`'s default `--max-clients`: with the default `--size`, at most ~3 GiB of messages in transit. */
-export const DEFAULT_SERVE_MAX_CLIENTS = 100;
+export const DEFAULT_SERVE_MAX_CLIENTS = DEFAULT_DEBUG_MAX_CLIENTS;
 
 /** `serve`'s default `--size`: 32 MiB, as aiosmtpd's default `data_size_limit`, so memory stays bounded. */
-export const DEFAULT_SERVE_SIZE = 32 * 1024 * 1024;
+export const DEFAULT_SERVE_SIZE = DEFAULT_DEBUG_SIZE;
 
 
 function addTargetOptions(cmd: Command): Command {

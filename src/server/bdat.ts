@@ -70,11 +70,14 @@ const NEED_RCPT = "Error: need RCPT command";
 /** `BDAT <size> [LAST]` (RFC 3030 §2); a size past 15 digits is not one the server can count. */
 const BDAT_SYNTAX = /^BDAT +(\d{1,15})( +LAST)? *$/i;
 
+/** A BDAT line's size when it can be read, whatever follows it: digits set off from what follows. */
+const BDAT_SIZE = /^BDAT +(\d{1,15})(?![\d])(?=[\s]|$)/i;
+
 /**
  * Offers CHUNKING and BINARYMIME on `connection`: both in its EHLO/LHLO reply, a BDAT handler,
  * `BODY=BINARYMIME` taken, and DATA refused (503) in a transaction that BDAT started or
- * BINARYMIME announced. A BDAT whose size cannot be read is
- * answered 501 and the connection closed: the octets that follow cannot be told from commands.
+ * BINARYMIME announced. A malformed BDAT line is answered 501; when its size cannot be read,
+ * the connection is then closed: the octets that follow cannot be told from commands.
  * A message left mid-BDAT when the connection closes is ended then, as smtp-server ends one
  * left mid-DATA: before the session's `onClose`.
  */
@@ -135,14 +138,35 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
     callback();
   };
   conn.handler_BDAT = function (this: Connection, command: Buffer, callback: () => void): void {
-    const match = BDAT_SYNTAX.exec(command.toString("latin1"));
-    if (!match) {
-      this.send(501, "Error: syntax: BDAT <size> [LAST]; closing, as the chunk's end cannot be found");
-      this.close();
-      return callback();
-    }
-    chunk(this, Number(match[1]), match[2] !== undefined, callback);
+    const line = command.toString("latin1");
+    const match = BDAT_SYNTAX.exec(line);
+    if (match) return chunk(this, Number(match[1]), match[2] !== undefined, callback);
+    const size = BDAT_SIZE.exec(line);
+    if (size) return malformed(this, Number(size[1]), callback);
+    this.send(501, "Error: syntax: BDAT <size> [LAST]; closing, as the chunk's end cannot be found");
+    this.close();
+    return callback();
   };
+
+  /**
+   * A BDAT line whose size can be read but is otherwise malformed (`BDAT 5 LAST<CR>`: a bare
+   * CR, which RFC 5321 §2.3.8 forbids; `BDAT 5 FIRST`): 501, its `size` octets read and
+   * dropped (the chunk's end is known, so the session goes on rather than being closed, and
+   * the octets are not taken for commands), and its transaction failed as by any refused
+   * chunk (RFC 3030 §2: the client sends no more chunks, and RSET).
+   */
+  function malformed(conn: Connection, size: number, callback: () => void): void {
+    readOctets(conn, size, undefined, callback, (resume) => {
+      conn._server.logger.debug({ tnx: "data", cid: conn.id }, "C: <%s bytes of BDAT data>", size);
+      const { envelope } = conn.session;
+      if (envelope.mailFrom !== false) {
+        abandon(conn, envelope, "malformed BDAT line");
+        conn._resetSession();
+        failedBy.add(conn.session.envelope);
+      }
+      answer(conn, resume, () => conn.send(501, `Error: syntax: BDAT <size> [LAST]; its ${size} octets read and discarded${envelope.mailFrom === false ? "" : ", transaction failed: send RSET (RFC 3030 section 2)"}`));
+    });
+  }
 
   function chunk(conn: Connection, size: number, last: boolean, callback: () => void): void {
     const session = conn.session;

@@ -29,13 +29,16 @@ export interface ConnectionTracker {
  * while its socket waits for the client. So every connection is kept here from its start;
  * at close() each is destroyed once its last reply is written, and close() resolves when
  * every one has closed and its `onClose` has run (its transcript's last line is in).
+ * `onAdd` is called with each connection as it is added, before it sends anything (a client
+ * refused as one too many is refused before smtp-server's `onConnect`).
  */
-export function trackConnections(server: SMTPServer): ConnectionTracker {
+export function trackConnections(server: SMTPServer, onAdd?: (connection: Connection) => void): ConnectionTracker {
   const live = new Map<string, Connection>();
   let allClosed: (() => void) | undefined;
   const add = server.connections.add;
   server.connections.add = function (this: Set<Connection>, connection: Connection) {
     live.set(connection.id, connection);
+    onAdd?.(connection);
     return add.call(this, connection);
   };
   return {

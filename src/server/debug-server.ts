@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
-import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
+import { DEFAULT_DEBUG_MAX_CLIENTS, DEFAULT_DEBUG_SIZE, DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { checkChunkingSupport, enableChunking, type DataCallback } from "./bdat.js";
 import { trackConnections } from "./close.js";
@@ -15,9 +15,12 @@ import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { fixPipelinedMessages } from "./pipelined-data.js";
 import { RcptParamsBudget } from "./rcpt-budget.js";
+import { sendEnhancedStatus, TOO_MANY_RECIPIENTS } from "./reply-status.js";
 import { messageInfo, receive } from "./receive.js";
 import { toSmtpServerOptions, type SessionCommands } from "./smtp-server-options.js";
 import { sendTooBigAs534, tooBigError } from "./too-big.js";
+import { noteTooManyClients } from "./too-many-clients.js";
+import { needsUtf8, notUtf8 } from "./utf8-address.js";
 import { createTranscriptLogger, describeServerError, transcriptRecorder, type TranscriptEntry } from "./transcript.js";
 
 export type { MessageInfo, WaitOptions } from "./inbox.js";
@@ -131,7 +134,8 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   const refuseAfter = refusalMap("refuseAfterData", options.refuseAfterData);
   const users = new Map(Object.entries(options.auth?.users ?? {}));
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
-  for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", options.maxClients ?? 1]] as const) {
+  const maxClients = options.maxClients ?? DEFAULT_DEBUG_MAX_CLIENTS;
+  for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", maxClients]] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
   }
   // LMTP (RFC 2033 §4.2) answers the data once for each RCPT accepted, repeats included:
@@ -145,8 +149,9 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     if (list === undefined) lmtpRcpts.set(session.envelope, list = []);
     return list;
   };
-  // the limit smtp-server does not enforce: SIZE hidden (see toSmtpServerOptions)
-  const hiddenLimit = options.size !== undefined && options.size > 0 && options.extensions?.size === false ? options.size : Infinity;
+  // the largest message (0: none); smtp-server does not enforce it with SIZE hidden or `size` not given (see toSmtpServerOptions)
+  const limit = options.size === undefined ? DEFAULT_DEBUG_SIZE : options.size === 0 ? Infinity : options.size;
+  const hiddenLimit = options.size === undefined || options.extensions?.size === false ? limit : Infinity;
   const keepBytes = options.keepBytes ?? Infinity;
   if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
     throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
@@ -187,13 +192,13 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       }
       const onCommand = connection._onCommand;
       connection._onCommand = function (this: typeof connection, command: Buffer, next?: () => void): void {
-        logger.commandBytes(session.id, command);
+        logger.commandBytes(session.id, command, Boolean(this._nextHandler));
         onCommand.call(this, command, next);
       };
       fixPipelinedMessages(connection);
       if (hiddenLimit !== Infinity) sendTooBigAs534(connection);
       if (options.extensions?.chunking === true) {
-        enableChunking(connection, { limit: options.size ? options.size : Infinity, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
+        enableChunking(connection, { limit, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
       }
       callback();
     },
@@ -232,7 +237,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       const accepted = acceptedRcpts(session);
       // in LMTP a repeat counts too: each is one more reply to send after the data
       if ((accepted?.length ?? session.envelope.rcptTo.length) >= maxRecipients) {
-        return callback(Object.assign(new Error("Too many recipients"), { responseCode: 452 }));
+        return callback(Object.assign(new Error(TOO_MANY_RECIPIENTS), { responseCode: 452 }));
       }
       const param = unsupportedParam(options, session, true, address.args);
       if (param !== undefined) return callback(unsupported(param, session));
@@ -254,7 +259,10 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     },
   });
 
-  const connections = trackConnections(server);
+  const connections = trackConnections(server, (connection) => {
+    sendEnhancedStatus(connection, { lmtp: options.lmtp ?? false, enabled: options.extensions?.enhancedStatusCodes ?? true });
+    noteTooManyClients(connection, maxClients, event);
+  });
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {
@@ -282,7 +290,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, counted, ...(onChunk ? { onChunk } : {}) }).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);
-        const tooBig = tooBigError(options.size ?? 0);
+        const tooBig = tooBigError(limit);
         if (message.size > hiddenLimit) return refuse(session, tooBig, callback);
         // smtp-server refuses it itself (rejectOversized: 552 5.3.4), in LMTP once per envelope entry
         repeatRcpts(session);
@@ -300,13 +308,6 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     );
   }
 
-  // RFC 6531 §3.4-3.5: a non-ASCII address only in a transaction whose MAIL FROM has SMTPUTF8 (else 553)
-  function needsUtf8(address: string, mailArgs: Readonly<Record<string, unknown>> | false): boolean {
-    return /[^\u0020-\u007e]/.test(address) && (mailArgs === false || mailArgs.SMTPUTF8 === undefined);
-  }
-  function notUtf8(address: string): Error {
-    return Object.assign(new Error(`Non-ASCII address <${address}> without SMTPUTF8 in MAIL FROM`), { responseCode: 553 });
-  }
   function unsupported(param: string, session: SMTPServerSession): Error {
     // Python's docs give "8bitmime" as a mail option: the extension's name, not its parameter,
     // named only when this session takes it (not after HELO, nor with the extension hidden;

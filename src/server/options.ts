@@ -45,7 +45,8 @@ export interface DebugServerExtensions {
    * is DATA unless asked. BINARYMIME is offered with it (`BODY=BINARYMIME` taken, the message
    * then only over BDAT: DATA gets 503).
    * A BDAT whose size cannot be read gets 501 and the connection is closed (its octets cannot
-   * be skipped); a chunk that takes the message past `size` gets 552 and ends the transaction;
+   * be skipped); one otherwise malformed (`BDAT 5 LAST` ended by CR CR LF) gets 501, its octets
+   * read and dropped and its transaction failed until RSET; a chunk that takes the message past `size` gets 552 and ends the transaction;
    * a BDAT after HELO (CHUNKING is offered to EHLO only) gets 503, its octets read and dropped.
    */
   readonly chunking?: boolean | null | undefined;
@@ -94,7 +95,12 @@ export interface DebugServerOptions {
   readonly extensions?: DebugServerExtensions | null | undefined;
   /** Without `auth` the AUTH command is disabled. */
   readonly auth?: DebugServerAuth | null | undefined;
-  /** Largest message accepted, in bytes (SIZE, RFC 1870); larger ones get 552. 0 or none: no limit. */
+  /**
+   * Largest message accepted, in bytes (SIZE, RFC 1870, advertised unless `extensions.size` is
+   * false); larger ones get 552 5.3.4. 0: no limit. Not given: 32 MiB
+   * (aiosmtpd's default), enforced but not advertised, so that one
+   * message's memory is bounded while a client's MAIL goes out as to a server without SIZE.
+   */
   readonly size?: number | null | undefined;
   /** Senders refused at MAIL FROM. */
   readonly refuseSenders?: readonly (string | Refusal)[] | null | undefined;
@@ -107,8 +113,9 @@ export interface DebugServerOptions {
   readonly refuseAfterData?: readonly (string | Refusal)[] | null | undefined;
   /**
    * Most clients connected at once; one more is told "421 Too many connected clients" and
-   * closed (smtp-server's `maxClients`). Default: no limit. With `size` it bounds the memory
-   * that messages in transit can take (each is held whole while it arrives).
+   * closed (smtp-server's `maxClients`; the transcript says who was refused). Default: 100
+   * (as `smtplib serve`). With `size` it bounds the memory that messages in
+   * transit can take (each is held whole while it arrives).
    */
   readonly maxClients?: number | null | undefined;
   /**

@@ -6,6 +6,7 @@
  * @module
  */
 import { DEFAULT_MAX_RECIPIENTS } from "../constants.js";
+import { TOO_MANY_RECIPIENTS } from "./reply-status.js";
 
 /**
  * Most characters of RCPT parameters (as sent: `NOTIFY=... ORCPT=...`) one transaction may
@@ -39,9 +40,10 @@ export class RcptParamsBudget {
 
   /**
    * The refusal of a RCPT over the budget: 452, as to one recipient too many (RFC 5321
-   * §4.5.3.1.10), so that a client sends the other recipients in another transaction.
+   * §4.5.3.1.10), so that a client sends the other recipients in another transaction; sent
+   * with 4.5.3 (too many recipients) by the debugging server (see sendEnhancedStatus).
    */
   refusal(): Error & { responseCode: number } {
-    return Object.assign(new Error(`Too many recipients: their parameters would pass ${this.limit} characters in this transaction; send the others in another transaction`), { responseCode: 452 });
+    return Object.assign(new Error(`${TOO_MANY_RECIPIENTS}: their parameters would pass ${this.limit} characters in this transaction; send the others in another transaction`), { responseCode: 452 });
   }
 }

@@ -89,8 +89,12 @@ export interface TranscriptLogger {
   forget(session: string): void;
   /** The last command line `session` sent, as logged (credentials masked), without its CRLF. */
   lastCommand(session: string): string | undefined;
-  /** The bytes of the command line `session` sent that smtp-server is about to log. */
-  commandBytes(session: string, line: Buffer): void;
+  /**
+   * The bytes of the command line `session` sent that smtp-server is about to log;
+   * `inExchange`: smtp-server reads it as an answer of an AUTH exchange it runs (masked
+   * whole, whatever it looks like: `AUTH` is a base64 answer too).
+   */
+  commandBytes(session: string, line: Buffer, inExchange?: boolean): void;
   trace(): void;
   debug(fields: LogFields, message?: string, ...args: unknown[]): void;
   info(): void;
@@ -115,10 +119,15 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
   const last = new Map<string, string>();
   // smtp-server logs a command decoded as UTF-8: a byte that is not UTF-8 would show as U+FFFD
   const bytes = new Map<string, Buffer>();
+  // sessions whose line about to be logged is an answer in an AUTH exchange (see commandBytes)
+  const inExchange = new Set<string>();
   const redactAnswer = (session: string, line: string): string => {
     const verb = line.trim().split(/\s+/)[0]?.toUpperCase() ?? "";
+    const auth = AUTH_VERB.exec(line);
+    // after an AUTH, one that names no mechanism (`AUTH`, `AUTH=`) may be an answer sent unasked
+    if (auth !== null && afterAuth.has(session) && !MECHANISM.test(line.slice(auth[0].length))) return REDACTED;
     // any AUTH line (see redactCommand), `AUTH\0PLAIN` too: its answers may follow unasked
-    if (AUTH_VERB.test(line)) afterAuth.add(session);
+    if (auth !== null) afterAuth.add(session);
     else if (VERBS.has(verb)) afterAuth.delete(session);
     else if (afterAuth.has(session)) return REDACTED;
     return line;
@@ -126,11 +135,16 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
   return {
     forget: (session) => {
       afterAuth.delete(session);
+      inExchange.delete(session);
       bytes.delete(session);
       last.delete(session);
     },
     lastCommand: (session) => last.get(session),
-    commandBytes: (session, line) => void bytes.set(session, line),
+    commandBytes: (session, line, exchange = false) => {
+      bytes.set(session, line);
+      if (exchange) inExchange.add(session);
+      else inExchange.delete(session);
+    },
     trace: ignore, info: ignore, warn: ignore, error: ignore, fatal: ignore,
     debug(fields, message, ...args) {
       const session = typeof fields?.cid === "string" ? fields.cid : String(fields?.cid ?? "");
@@ -146,7 +160,9 @@ export function createTranscriptLogger(record: (entry: TranscriptEntry) => void)
         // the line as logged, unless it was decoded lossily (not one smtp-server masked whole)
         const logged = String(args[0] ?? "");
         const text = raw !== undefined && logged.includes("\ufffd") ? showBytes(raw) : logged;
-        const line = redactCommand(command, redactAnswer(session, text.replace("/* secured */", REDACTED)));
+        // an answer in an exchange: masked here whatever smtp-server logged (a second fence)
+        const answer = inExchange.delete(session);
+        const line = answer ? REDACTED : redactCommand(command, redactAnswer(session, text.replace("/* secured */", REDACTED)));
         last.set(session, line);
         record({ session, direction: "C", line: escapeControl(line), time });
       } else if (fields?.tnx === "data" && typeof message === "string") {

@@ -17,7 +17,7 @@ test("probe and send without --lmtp to an LMTP server: EHLO and HELO refused, th
     for (const args of [["probe", where], ["send", "--server", where, ...SEND]]) {
       const r = await run(args);
       assert.equal(r.code, 5, r.stdout + r.stderr);
-      assert.equal(r.stderr, "smtplib: SMTPHeloError: 500 Error: HELO not allowed in LMTP server (the server knows neither EHLO nor HELO: if it speaks LMTP, give --lmtp)\n", args[0]);
+      assert.equal(r.stderr, "smtplib: SMTPHeloError: 500 5.5.1 Error: HELO not allowed in LMTP server (the server knows neither EHLO nor HELO: if it speaks LMTP, give --lmtp)\n", args[0]);
     }
   } finally {
     await serve.stop();

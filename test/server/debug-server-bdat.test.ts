@@ -100,7 +100,7 @@ test("BDAT without a transaction is 503 and its octets are read, not taken as co
 
 test("a BDAT whose size cannot be read is 501 and the connection is closed (its octets cannot be skipped)", async () => {
   await withServer(ON, async (server) => {
-    for (const bad of ["BDAT", "BDAT x LAST", "BDAT -1", "BDAT 12345678901234567890", "BDAT 5 LATER"]) {
+    for (const bad of ["BDAT", "BDAT x LAST", "BDAT -1", "BDAT 12345678901234567890"]) {
       const c = await RawClient.open(server);
       await c.reply();
       await c.cmd("EHLO client.example");

@@ -3,7 +3,8 @@
 // commands after QUIT) sent whole and split at random points. Asserted: no crash (an
 // uncaught exception or unhandled rejection fails the test run); every command line gets
 // exactly one reply (DATA's 354 then one reply to the data; in LMTP one per RCPT accepted;
-// a BDAT LAST with no recipient accepted none, as documented); nothing after the session's
+// a BDAT LAST with no recipient accepted none, as documented; a malformed BDAT whose size can
+// be read, one 501 after its octets); nothing after the session's
 // last reply (221, 421, or the 501 of a BDAT whose size cannot be read); what the client
 // received is what the transcript shows; and the session, its events in their places, is
 // the same however the bytes were cut.
@@ -149,8 +150,13 @@ function checkSession(lines: readonly string[], lmtp: boolean, events: readonly 
       assert.equal(code(list[i - 1]?.replies[0]), "354", "DATA's data after its 354");
       assert.equal(x.replies.length, lmtp ? accepted : 1, `replies to the data: ${codes.join(",")}`);
       accepted = 0;
+    } else if (dataOf !== undefined && !/^BDAT \d+( +LAST)? *$/i.test(previous)) {
+      // a malformed BDAT line whose size can be read (`BDAT 0 LAST\r`): its octets read and
+      // dropped, one 501, the transaction (if any) failed, and the session goes on
+      assert.match(previous, /^BDAT +\d{1,15}(?!\d)/i, "BDAT's octets after BDAT");
+      assert.deepEqual(codes, ["501"], `reply to a malformed BDAT's octets: ${codes.join(",")}`);
+      accepted = 0;
     } else if (dataOf !== undefined) {
-      assert.match(previous, /^BDAT \d+( +LAST)? *$/i, "BDAT's octets after BDAT");
       const last = / LAST/i.test(previous);
       if (!lmtp || !last) assert.equal(x.replies.length, 1, `replies to a chunk: ${codes.join(",")}`);
       else if (x.replies.length === 0) assert.ok(events.some((e) => e.startsWith("BDAT LAST with no recipient accepted: no reply")), "a BDAT LAST unanswered says so");

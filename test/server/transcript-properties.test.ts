@@ -61,5 +61,11 @@ test("an AUTH line's verb and mechanism stay when set off by white space; a SASL
   const logger = createTranscriptLogger((e) => entries.push(e));
   const send = (line: string): void => logger.debug({ tnx: "command", cid: "s1", command: line.split(" ").shift()!.toUpperCase() }, "C:", line);
   for (const line of ["AUTH LOGIN", "AUTH PLAIN=AGFsaWNlAHB3", "AUTHzZWNyZXQ=", "AUTH\0PLAIN\0AGFsaWNlAHB3", "NOOP", "auth  plain  AGFsaWNlAHB3"]) send(line);
-  assert.deepEqual(entries.map((e) => e.line), ["AUTH LOGIN", "AUTH ***", "***", "AUTH ***", "NOOP", "auth plain ***"]);
+  // after an AUTH, one naming no mechanism set off by white space may be an answer sent unasked: masked whole
+  assert.deepEqual(entries.map((e) => e.line), ["AUTH LOGIN", "***", "***", "***", "NOOP", "auth plain ***"]);
+  // with no AUTH before it, the glued line's verb stays
+  const fresh: TranscriptEntry[] = [];
+  const logger2 = createTranscriptLogger((e) => fresh.push(e));
+  for (const line of ["AUTH PLAIN=AGFsaWNlAHB3", "NOOP", "AUTH\0PLAIN\0AGFsaWNlAHB3"]) logger2.debug({ tnx: "command", cid: "s1", command: line.split(" ").shift()!.toUpperCase() }, "C:", line);
+  assert.deepEqual(fresh.map((e) => e.line), ["AUTH ***", "NOOP", "AUTH ***"]);
 });
