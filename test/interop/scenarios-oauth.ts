@@ -37,7 +37,7 @@ function onlyMechanism(ctx: Context, mech: string): unknown {
 function oauthScenario(mech: "XOAUTH2" | "OAUTHBEARER"): Scenario {
   return {
     id: `auth-${mech.toLowerCase()}`,
-    title: `loginWith({ user, token }) with only ${mech} in authRegistry after STARTTLS (Dovecot's oauth2 passdb, token introspection), then sendmail; ` +
+    title: `loginWith({ user, token }) (${mech === "XOAUTH2" ? "a string" : "a function, called once"}) with only ${mech} in authRegistry after STARTTLS (Dovecot's oauth2 passdb, token introspection), then sendmail; ` +
       "a token the server holds inactive, and the password as token, are SMTPAuthenticationError with the server's JSON error as details; the debug transcript never shows a token",
     notOffered: (s) => (!s.offers.auth.includes(mech) ? `${mech} not offered` : s.oauthToken === undefined ? "no test token" : undefined),
     timeoutMs: 40_000,
@@ -45,8 +45,13 @@ function oauthScenario(mech: "XOAUTH2" | "OAUTHBEARER"): Scenario {
       const token = ctx.server.oauthToken as string;
       const c = await openStarttls(ctx, { authRegistry: onlyMechanism(ctx, mech) });
       check(typeof c.loginWith === "function", "the client has no loginWith()");
-      const r = await c.loginWith({ user: ctx.user, token });
+      // XOAUTH2 gets the token as a string, OAUTHBEARER as a function (TokenSource), which must
+      // be called once for the one attempt.
+      let calls = 0;
+      const source = mech === "XOAUTH2" ? token : async (): Promise<string> => { calls += 1; return token; };
+      const r = await c.loginWith({ user: ctx.user, token: source });
       check(r.code === 235, `login answered ${r.code} ${r.message}`);
+      check(mech === "XOAUTH2" || calls === 1, `the token function was called ${calls} times for one login`);
       const used = authCommands(ctx.transcript);
       check(used.length === 1 && used[0] === mech, `AUTH commands in the debug output: ${used.join(", ") || "none"}`);
       const protocol = c.tlsInfo?.protocol ?? "plain text";
@@ -79,7 +84,7 @@ function oauthScenario(mech: "XOAUTH2" | "OAUTHBEARER"): Scenario {
 
       const shown = [token, BAD_TOKEN, ctx.password].flatMap((t) => linesShowing(ctx.transcript, t));
       check(shown.length === 0, `the debug transcript shows a token: ${shown.join(" | ").slice(0, 300)}`);
-      return `235 via ${mech} over ${protocol}, delivered (${content}); 2 bad tokens: ${refusals[0] ?? ""}`;
+      return `235 via ${mech} (token ${mech === "XOAUTH2" ? "a string" : "from a function"}) over ${protocol}, delivered (${content}); 2 bad tokens: ${refusals[0] ?? ""}`;
     },
   };
 }
