@@ -40,6 +40,8 @@ export interface SMTPClient {
   hasExtn(name: string): boolean;
   starttls(tls?: ConnectionOptions): Promise<SMTPReply>;
   login(user: string, password: string, options?: { initialResponseOk?: boolean }): Promise<SMTPReply>;
+  /** login() with any credentials: `{ user, token }` for XOAUTH2 and OAUTHBEARER. */
+  loginWith(credentials: { user: string; password?: string; token?: string | (() => string | Promise<string>) }, options?: { initialResponseOk?: boolean }): Promise<SMTPReply>;
   auth(mechanism: string, authobject: AuthObject, options?: { initialResponseOk?: boolean }): Promise<SMTPReply>;
   authPlain(challenge?: Buffer): string | Buffer | null | Promise<string | Buffer | null>;
   authLogin(challenge?: Buffer): string | Buffer | null | Promise<string | Buffer | null>;

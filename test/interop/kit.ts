@@ -44,6 +44,8 @@ export interface ServerDef {
   proxyListenPath?: string;
   /** A port of the same server with a small SIZE limit of `bytes` (Postfix's message_size_limit). */
   sizeLimit?: { port: number; bytes: number };
+  /** The OAuth 2.0 bearer token the server accepts for `user` (XOAUTH2, OAUTHBEARER), where it takes one. */
+  oauthToken?: string;
 }
 
 export interface Context {

@@ -64,6 +64,7 @@ stop_all() {
   stop_pidfile exim "$RUN/exim/exim.pid" "$RUN/exim/exim.conf"
   stop_pidfile aiosmtpd "$RUN/aiosmtpd/pid" "$RUN/aiosmtpd"
   stop_pidfile dovecot "$RUN/dovecot/base/master.pid" "$RUN/dovecot/dovecot.conf"
+  stop_pidfile oauth-introspection "$RUN/oauth/pid" "$RUN/oauth/"
   set -e
 }
 
@@ -198,7 +199,7 @@ wait_socket() { # name path [seconds]
 render() { # template output: fills in @RUN@ and @PORT_*@
   sed -e "s|@RUN@|$RUN|g" -e "s|@PORT_POSTFIX@|$PORT_POSTFIX|g" -e "s|@PORT_POSTFIX_SMTPS@|$PORT_POSTFIX_SMTPS|g" \
       -e "s|@PORT_POSTFIX_SIZE@|$PORT_POSTFIX_SIZE|g" -e "s|@POSTFIX_SIZE_LIMIT@|$POSTFIX_SIZE_LIMIT|g" \
-      -e "s|@PORT_EXIM@|$PORT_EXIM|g" -e "s|@PORT_EXIM_TLS@|$PORT_EXIM_TLS|g" "$1" > "$2"
+      -e "s|@PORT_EXIM@|$PORT_EXIM|g" -e "s|@PORT_EXIM_TLS@|$PORT_EXIM_TLS|g" -e "s|@PORT_OAUTH@|$PORT_OAUTH|g" "$1" > "$2"
 }
 
 # ---------------------------------------------------------------- the run
@@ -244,10 +245,14 @@ mkdir -p "$RUN/certs"
   chmod 644 server.key # Exim reads it after dropping to nobody; a throw-away test key
 )
 
-read -r PORT_POSTFIX PORT_POSTFIX_SMTPS PORT_POSTFIX_SIZE PORT_EXIM PORT_EXIM_TLS PORT_AIO PORT_AIO_TLS <<<"$(free_ports 7)"
+read -r PORT_POSTFIX PORT_POSTFIX_SMTPS PORT_POSTFIX_SIZE PORT_EXIM PORT_EXIM_TLS PORT_AIO PORT_AIO_TLS PORT_OAUTH <<<"$(free_ports 8)"
 # Postfix's third smtpd: message_size_limit (and so its SIZE) this small, for size-limit.
 POSTFIX_SIZE_LIMIT=100000
-log "ports: postfix $PORT_POSTFIX (smtps $PORT_POSTFIX_SMTPS, SIZE $POSTFIX_SIZE_LIMIT on $PORT_POSTFIX_SIZE), exim $PORT_EXIM (tls $PORT_EXIM_TLS), aiosmtpd $PORT_AIO (tls $PORT_AIO_TLS)"
+# The one bearer token the introspection endpoint holds active (for alice): XOAUTH2 and
+# OAUTHBEARER through Postfix, Dovecot's oauth2 passdb and oauth/introspection.mjs.
+OAUTH_TOKEN=interop-oauth2.alice.Zt3Kq9
+OAUTH_USER=alice@example.test
+log "ports: postfix $PORT_POSTFIX (smtps $PORT_POSTFIX_SMTPS, SIZE $POSTFIX_SIZE_LIMIT on $PORT_POSTFIX_SIZE), exim $PORT_EXIM (tls $PORT_EXIM_TLS), aiosmtpd $PORT_AIO (tls $PORT_AIO_TLS), oauth introspection $PORT_OAUTH"
 
 # Postfix: its queue must exist before Dovecot puts the auth socket into queue/private.
 mkdir -p "$RUN/postfix/etc" "$RUN/postfix/queue" "$RUN/postfix/data" "$RUN/postfix/mail"
@@ -258,10 +263,21 @@ chown postfix:postfix "$RUN/postfix/data"
 chown 65534:65534 "$RUN/postfix/mail"
 postfix -c "$RUN/postfix/etc" check || die "postfix check failed (run it in a terminal to see why)"
 
+# The token introspection endpoint that Dovecot's oauth2 passdb asks (before Dovecot starts).
+log "starting the oauth introspection endpoint on $PORT_OAUTH"
+mkdir -p "$RUN/oauth"
+node "$HERE/oauth/introspection.mjs" "$PORT_OAUTH" "$OAUTH_TOKEN" "$OAUTH_USER" "$RUN/oauth/introspection.log" \
+  >"$RUN/oauth/stderr.log" 2>&1 &
+OAUTH_PID=$!
+echo $OAUTH_PID > "$RUN/oauth/pid"
+watch_server oauth-introspection $OAUTH_PID "$RUN/oauth/stderr.log" "$RUN/oauth/introspection.log"
+wait_port oauth-introspection "$PORT_OAUTH"
+
 log "starting dovecot (LMTP on $RUN/dovecot/lmtp, SASL for postfix)"
 mkdir -p "$RUN/dovecot/mail" "$RUN/dovecot/home"
 chown 65534:65534 "$RUN/dovecot/mail" "$RUN/dovecot/home"
 render "$HERE/dovecot/dovecot.conf.in" "$RUN/dovecot/dovecot.conf"
+render "$HERE/dovecot/oauth2.conf.ext.in" "$RUN/dovecot/oauth2.conf.ext"
 cp "$HERE/dovecot/users" "$RUN/dovecot/users"
 # Each server runs in the foreground as a child of this script, watched (watch.sh): one that
 # exits stops the run at once with its exit code and its last lines.
@@ -327,6 +343,7 @@ cat > "$RUN/servers.json" <<EOF
   "caFile": "$RUN/certs/ca.pem",
   "user": "alice@example.test",
   "password": "secret-alice",
+  "oauth": { "token": "$OAUTH_TOKEN", "user": "$OAUTH_USER", "port": $PORT_OAUTH, "log": "$RUN/oauth/introspection.log" },
   "postfix": { "port": $PORT_POSTFIX, "tlsPort": $PORT_POSTFIX_SMTPS, "sizePort": $PORT_POSTFIX_SIZE, "sizeLimit": $POSTFIX_SIZE_LIMIT, "maildir": "$RUN/postfix/mail/all", "log": "$RUN/postfix/postfix.log" },
   "exim": { "port": $PORT_EXIM, "tlsPort": $PORT_EXIM_TLS, "ipv6": $EXIM_IPV6, "maildir": "$RUN/exim/mail/all", "log": "$RUN/exim/log/mainlog" },
   "aiosmtpd": { "port": $PORT_AIO, "tlsPort": $PORT_AIO_TLS, "dir": "$RUN/aiosmtpd/mail", "log": "$RUN/aiosmtpd/server.log" },

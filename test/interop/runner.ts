@@ -20,6 +20,8 @@ interface Config {
   caFile: string;
   user: string;
   password: string;
+  /** The bearer token Dovecot's oauth2 passdb accepts for `user` (through run.sh's introspection endpoint). */
+  oauth?: { token: string; user: string; port: number; log: string };
   /** sizePort: an smtpd with message_size_limit sizeLimit (master.cf). */
   postfix: { port: number; tlsPort: number; sizePort?: number; sizeLimit?: number; maildir: string; log: string };
   exim: { port: number; tlsPort: number; ipv6: boolean; maildir: string; log: string };
@@ -63,8 +65,9 @@ function servers(cfg: Config, node: { port: number; tlsPort: number; box: Server
     {
       name: "postfix", lmtp: false, host: "127.0.0.1", port: cfg.postfix.port, tlsPort: cfg.postfix.tlsPort,
       box: postfixBox(cfg.postfix.maildir),
-      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"], chunking: true }),
+      offers: smtpOffers({ auth: ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"], chunking: true }),
       rcpts: SMTP_RCPTS, refusedRcpt: "refused@example.test", target: { port: cfg.postfix.port },
+      ...(cfg.oauth !== undefined ? { oauthToken: cfg.oauth.token } : {}),
       ...(cfg.postfix.sizePort !== undefined && cfg.postfix.sizeLimit !== undefined
         ? { sizeLimit: { port: cfg.postfix.sizePort, bytes: cfg.postfix.sizeLimit } }
         : {}),

@@ -7,10 +7,11 @@ import { lowLevelScenarios } from "./scenarios-lowlevel.js";
 import { parityScenarios } from "./scenarios-parity.js";
 import { cliScenarios } from "./scenarios-cli.js";
 import { limitScenarios } from "./scenarios-limits.js";
+import { oauthScenarios } from "./scenarios-oauth.js";
 import { contentScenarios } from "./scenarios-content.js";
 import { poolScenarios } from "./scenarios-pool.js";
 import { sessionScenarios } from "./scenarios-session.js";
 
 export type { Context, Offers, Scenario, ServerDef } from "./kit.js";
 
-export const scenarios: Scenario[] = [...sessionScenarios, ...contentScenarios, ...lowLevelScenarios, ...poolScenarios, ...abortScenarios, ...limitScenarios, ...parityScenarios, ...cliScenarios];
+export const scenarios: Scenario[] = [...sessionScenarios, ...oauthScenarios, ...contentScenarios, ...lowLevelScenarios, ...poolScenarios, ...abortScenarios, ...limitScenarios, ...parityScenarios, ...cliScenarios];
