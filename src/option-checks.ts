@@ -12,6 +12,7 @@ import { isIP } from "node:net";
 import tls from "node:tls";
 import type { ConnectionOptions, SecureContext, SecureContextOptions } from "node:tls";
 import { domainToASCII } from "node:url";
+import { didYouMean } from "./did-you-mean.js";
 import { describeValue } from "./errors.js";
 import { isAscii } from "./protocol/commands.js";
 import { checkALPNProtocols } from "./tls-alpn.js";
@@ -54,14 +55,15 @@ export function keysOf<T extends object>(known: T): (keyof T & string)[] {
 /**
  * Refuses a key of `options` that is not in `known`, as Python refuses an unexpected
  * keyword argument: a misspelt option (`requireTls`, `sigal`) would otherwise be ignored
- * without a word, and with it the protection the caller asked for. `hints` says what to
- * do instead of an option known elsewhere (Nodemailer's `secure`, `auth`). @throws TypeError
+ * without a word, and with it the protection the caller asked for. The message names the
+ * key meant when one is near (`timout`: did you mean "timeout"?, see `didYouMean`); `hints`
+ * says what to do instead of an option known elsewhere (Nodemailer's `secure`, `auth`).
+ * @throws TypeError
  */
 export function checkKnownKeys(options: object, known: readonly string[], what: string, hints: Readonly<Record<string, string>> = {}): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-    const hint = Object.hasOwn(hints, key) ? ` (${hints[key]!})` : near ? ` (did you mean ${JSON.stringify(near)}?)` : "";
+    const hint = Object.hasOwn(hints, key) ? ` (${hints[key]!})` : didYouMean(key, known);
     throw new TypeError(`unknown ${what} ${JSON.stringify(key)}${hint}; known: ${known.join(", ")}`);
   }
 }

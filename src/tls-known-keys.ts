@@ -5,6 +5,7 @@
  * not checked as asked, another name sent as SNI, the system's CAs trusted). No I/O.
  * @module
  */
+import { didYouMean } from "./did-you-mean.js";
 
 /**
  * The options `tls.createSecureContext()` reads for a client's context: with a caller's own
@@ -37,44 +38,6 @@ const NODE_TLS_CLIENT_KEYS: readonly string[] = [
 ];
 
 /**
- * The number of single-character edits (insert, delete, replace, swap two neighbours) that
- * turn `a` into `b` (optimal string alignment distance).
- */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/**
- * The known key `key` most likely misspells, compared without case: the same letters in
- * another case (`CA`, `serverName`), else the nearest within two edits (one for a key of
- * four characters or fewer, where two would make almost any short key "near").
- */
-function nearestKey(key: string, known: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  const sameLetters = known.find((k) => k.toLowerCase() === lower);
-  if (sameLetters !== undefined) return sameLetters;
-  const limit = lower.length <= 4 ? 1 : 2;
-  let best: string | undefined;
-  let bestDistance = limit + 1;
-  for (const k of known) {
-    // Lengths further apart than the limit cannot be within it.
-    if (Math.abs(k.length - lower.length) > limit) continue;
-    const distance = editDistance(lower, k.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [k, distance];
-  }
-  return best;
-}
-
-/**
  * Refuses a key of `options` (the TLS options named `what`) that is none of Node 20's TLS
  * client options (see {@link NODE_TLS_CLIENT_KEYS}), whatever its value: the TypeError names
  * the key and, when one is near, the key meant (`unknown tls option "rejectUnauthorised"
@@ -85,8 +48,6 @@ function nearestKey(key: string, known: readonly string[]): string | undefined {
 export function checkKnownTLSKeys(options: object, what: string, refusedElsewhere: readonly string[] = []): void {
   for (const key of Object.keys(options)) {
     if (NODE_TLS_CLIENT_KEYS.includes(key) || refusedElsewhere.includes(key)) continue;
-    const near = nearestKey(key, NODE_TLS_CLIENT_KEYS);
-    const hint = near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`;
-    throw new TypeError(`unknown ${what} option ${JSON.stringify(key.slice(0, 80))}${hint}: Node's TLS client would ignore it; the options it takes are those of tls.connect() and tls.createSecureContext()`);
+    throw new TypeError(`unknown ${what} option ${JSON.stringify(key.slice(0, 80))}${didYouMean(key, NODE_TLS_CLIENT_KEYS)}: Node's TLS client would ignore it; the options it takes are those of tls.connect() and tls.createSecureContext()`);
   }
 }

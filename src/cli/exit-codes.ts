@@ -67,7 +67,7 @@ export const PROBE_EXIT_CODE_HELP = `Exit codes:
 
 /** The table printed at the end of `smtplib serve --help`. */
 export const SERVE_EXIT_CODE_HELP = `Exit codes:
-  0  stopped by Ctrl-C or SIGTERM
+  0  stopped by Ctrl-C or SIGTERM (also before it listens)
   1  its output could not be written (a full disk), found at a write
   2  usage error (also an --auth-file that cannot be used)
   5  cannot start: cannot listen on --host/--port, or --tls-cert/--tls-key

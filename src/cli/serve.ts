@@ -9,6 +9,7 @@ import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks,
 import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+import { takeSignals } from "./interrupts.js";
 import { readFlagFile } from "./flag-file.js";
 import { SessionLines } from "./session-lines.js";
 import { cutAt, DataShower, showData } from "./show-data.js";
@@ -201,8 +202,8 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
       stopping = true;
       resolve(signal);
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    // in place of the bin's, which said "before listening" (see interruptBeforeStart)
+    takeSignals(stop);
     onOutputError = (err) => {
       if (outputLost !== undefined) return;
       const cause = errorCode(err);

@@ -11,6 +11,7 @@ import { isIPAddress, type SocketFactory } from "../transport/socket-open.js";
 import type { DebugLevel } from "../transport/trace.js";
 import { checkBoolean, checkFunction, checkKnownKeys, checkLocalHostname, checkPort, checkSignal, checkTLSOptions, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import type { Checked } from "../checked.js";
+import { didYouMean } from "../did-you-mean.js";
 import { describeValue, quoted } from "../errors.js";
 
 // the name check lives with the option checks the CLI may load without the client (startup)
@@ -232,7 +233,7 @@ export function resolveTimeouts(options: Checked<SMTPOptions>): Record<TimeoutPh
   }
   for (const [k, v] of Object.entries(options.timeouts ?? {})) {
     // Own keys only: `in` would take what every object inherits ("constructor") for a phase.
-    if (!Object.hasOwn(out, k)) throw new TypeError(`unknown timeout phase ${JSON.stringify(k)}`);
+    if (!Object.hasOwn(out, k)) throw new TypeError(`unknown timeout phase ${JSON.stringify(k)}${didYouMean(k, Object.keys(out))}`);
     // A phase set to undefined or null (as its type allows) is one not given, as an option is.
     if (v === undefined || v === null) continue;
     out[k as TimeoutPhase] = checkMilliseconds(`timeouts.${k}`, v);

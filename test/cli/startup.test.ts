@@ -19,8 +19,14 @@ async function staticGraph(file: string, seen = new Set<string>()): Promise<Set<
   return seen;
 }
 
-test("startup: the command loads neither the debugging server (serve only) nor the client library (send, probe) before it knows the command", async () => {
+test("startup: the bin loads only the signal handling before it takes SIGINT and SIGTERM; the rest comes after (see interrupt-before-main)", async () => {
   const files = [...await staticGraph(resolve(BUILD_SRC, "cli/main.js"))].map((f) => relative(BUILD_SRC, f));
+  assert.deepEqual(files.sort(), ["cli/exit-codes.js", "cli/interrupts.js", "cli/main.js"]);
+  assert.match(await readFile(resolve(BUILD_SRC, "cli/main.js"), "utf8"), /await import\("\.\/command-line\.js"\)/);
+});
+
+test("startup: the command loads neither the debugging server (serve only) nor the client library (send, probe) before it knows the command", async () => {
+  const files = [...await staticGraph(resolve(BUILD_SRC, "cli/command-line.js"))].map((f) => relative(BUILD_SRC, f));
   assert.ok(files.includes("cli/args.js"), files.join(" "));
   assert.deepEqual(files.filter((f) => /^(server|client|cli\/(serve|send|probe))\b/.test(f)), []);
   // the other commands' entry points do reach them: the reading above follows imports

@@ -59,7 +59,7 @@ test("waitForMessages: a count or options of the wrong type, a signal that is no
       ["count a string", () => server.waitForMessages("2" as never), /^count must be a number, got the string "2"$/],
       ["count a bigint", () => server.waitForMessages(2n as never), /^count must be a number, got bigint 2$/],
       ["a signal that is a number", () => server.waitForMessages(1, { signal: 5 as never }), /^signal must be an AbortSignal, got number 5$/],
-      ["a misspelt timeout", () => server.waitForMessages(1, { timout: 50 } as never), /^unknown wait option "timout"; known: timeout, signal$/],
+      ["a misspelt timeout", () => server.waitForMessages(1, { timout: 50 } as never), /^unknown wait option "timout" \(did you mean "timeout"\?\); known: timeout, signal$/],
     ];
     for (const [name, call, message] of bad) {
       await assert.rejects(call(), (err: unknown) => err instanceof TypeError && message.test(err.message), name);
