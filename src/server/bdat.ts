@@ -224,8 +224,12 @@ export function enableChunking(connection: Connection, hooks: ChunkingHooks): vo
   }
 
   function fail(conn: Connection, transfer: Transfer, size: number): void {
-    // `received`: the octets of the message read, the refused chunk's (dropped) included
-    transfer.stream.destroy(Object.assign(new Error("BDAT chunk refused: message too big"), { received: transfer.received + size }));
+    // Noted here, before the refusal, as abandon() notes its line (onData's read fails only
+    // after the chunks pipelined behind this one have run). `received`: the octets of the
+    // message read, the refused chunk's (dropped) included.
+    const why = "BDAT chunk refused: message too big";
+    hooks.note?.(conn.id, `message not received in full, discarded: ${why}`);
+    transfer.stream.destroy(Object.assign(new Error(why), { received: transfer.received + size, noted: hooks.note !== undefined }));
     conn._resetSession();
     failedBy.add(conn.session.envelope);
   }

@@ -59,3 +59,15 @@ test("a BDAT transfer ended by RSET with commands pipelined behind it: its 'disc
     assert.equal(lines.filter((l) => l.startsWith("* message not received in full")).length, 1);
   });
 });
+
+test("a BDAT chunk refused as too big with chunks pipelined behind it: its 'discarded' transcript line comes with the refused chunk (after its octets, before its 552, as RSET's), not after those chunks (its place depended on how the bytes were cut; found by debug-server-fuzz, seed 101)", async () => {
+  await withServer({ size: 40, extensions: { chunking: true } }, async (server) => {
+    const replies = await pipelined(server, `EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 41\r\n${"y".repeat(41)}${"BDAT 1\r\nx".repeat(50)}RSET\r\nQUIT\r\n`);
+    assert.equal(replies.filter((r) => r.startsWith("503 ")).length, 50);
+    const lines = server.transcript.map((e) => `${e.direction} ${e.line}`);
+    const refused = lines.findIndex((l) => l.startsWith("S 552 "));
+    assert.ok(refused > 0, lines.join("\n"));
+    assert.deepEqual(lines.slice(refused - 2, refused + 2), ["C <41 bytes of BDAT data>", "* message not received in full, discarded: BDAT chunk refused: message too big", "S 552 5.3.4 Error: message exceeds fixed maximum message size 40", "C BDAT 1"]);
+    assert.equal(lines.filter((l) => l.startsWith("* message not received in full")).length, 1);
+  });
+});
