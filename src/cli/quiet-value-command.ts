@@ -17,6 +17,13 @@ export function optionName(flag: string): string {
   return flag.startsWith("-") ? flag.slice(0, 2) : flag;
 }
 
+/**
+ * How other tools name the server (msmtp's `--host` and `--port`, Nodemailer's `host` and
+ * `port`), which `send` takes as one `--server host[:port]` and `probe` as its argument. Commander finds no
+ * flag like them to suggest, so they get this hint instead.
+ */
+const SERVER_FLAGS: ReadonlySet<string> = new Set(["--host", "--hostname", "--port"]);
+
 /** A commander command whose subcommands are of its kind, and whose unknown options show no value. */
 export class QuietValueCommand extends Command {
   /** A subcommand (`send`, `probe`, `serve`): of this kind too, as commander lets a subclass say. */
@@ -24,9 +31,17 @@ export class QuietValueCommand extends Command {
     return new QuietValueCommand(name);
   }
 
-  /** Reports `flag` as commander does (with its suggestion), by its name only. */
+  /**
+   * Reports `flag` as commander does (with its suggestion), by its name only; `--host` or
+   * `--port` given to `send` or `probe` says how they take the server.
+   */
   unknownOption(flag: string): never {
+    const name = optionName(flag);
+    const given = this.options.some((o) => o.long === "--server") ? "--server <host[:port]>" : this.name() === "probe" ? "the argument: probe <host[:port]>" : undefined;
+    if (SERVER_FLAGS.has(name) && given !== undefined) {
+      this.error(`error: unknown option '${name}'\n(the server is given as ${given})`, { code: "commander.unknownOption" });
+    }
     const original = (Command.prototype as unknown as { unknownOption: UnknownOption }).unknownOption;
-    return original.call(this, optionName(flag));
+    return original.call(this, name);
   }
 }

@@ -531,6 +531,24 @@ test("send: a mistyped flag is reported as unknown (with commander's suggestion)
   }
 });
 
+test("send and probe: --host, --hostname or --port (other tools' flags) is an unknown option that says how the server is given (send: --server host[:port]; probe: its argument); serve keeps its own --host and --port", () => {
+  for (const cmd of ["send", "probe"] as const) {
+    for (const [flag, shown] of [["--host", "--host"], ["--hostname=mail.example.org", "--hostname"], ["--port", "--port"]] as const) {
+      const rest = cmd === "send" ? ["--from", "a@x.test", "--to", "b@x.test"] : ["mail.example.org"];
+      const r = parse(cmd, flag, ...(flag.includes("=") ? [] : ["25"]), ...rest);
+      assert.equal(r.error?.code, "commander.unknownOption", `${cmd} ${flag}`);
+      const how = cmd === "send" ? "--server <host\\[:port\\]>" : "the argument: probe <host\\[:port\\]>";
+      assert.match(r.err, new RegExp(`^error: unknown option '${shown}'\\n\\(the server is given as ${how}\\)`), `${cmd} ${flag}: ${r.err}`);
+      assert.ok(!r.err.includes("mail.example.org"), r.err);
+    }
+  }
+  // serve listens on --host and --port: they are its own flags
+  const serve = parse("serve", "--host", "127.0.0.1", "--port", "0");
+  assert.equal(serve.error, undefined, serve.err);
+  // another unknown flag keeps commander's wording and suggestion
+  assert.match(parse("send", "--serevr", "h", "--from", "a@x.test", "--to", "b@x.test").err, /unknown option '--serevr'\n\(Did you mean --server\?\)/);
+});
+
 test("an unknown option given with its value attached (--password=..., -p...) is a usage error that does not show the value", () => {
   const base = ["send", "--server", "mail.example.org:587", "--from", "a@x.test", "--to", "b@x.test"];
   for (const [flag, shown] of [["--password=hunter2-S3cret", "--password"], ["--pass=hunter2-S3cret", "--pass"], ["-phunter2-S3cret", "-p"], ["--auth=alice:hunter2-S3cret", "--auth"]] as const) {
