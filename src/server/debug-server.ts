@@ -15,6 +15,7 @@ import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { fixPipelinedMessages } from "./pipelined-data.js";
 import { RcptParamsBudget } from "./rcpt-budget.js";
+import { rewriteReplies, type ReplyRewrite } from "./reply-rewrite.js";
 import { sendEnhancedStatus, TOO_MANY_RECIPIENTS } from "./reply-status.js";
 import { messageInfo, receive } from "./receive.js";
 import { toSmtpServerOptions, type SessionCommands } from "./smtp-server-options.js";
@@ -196,7 +197,6 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
         onCommand.call(this, command, next);
       };
       fixPipelinedMessages(connection);
-      if (hiddenLimit !== Infinity) sendTooBigAs534(connection);
       if (options.extensions?.chunking === true) {
         enableChunking(connection, { limit, lmtp: options.lmtp ?? false, onData, replies: (s) => acceptedRcpts(s)?.length ?? 1, note: event });
       }
@@ -259,10 +259,11 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     },
   });
 
-  const connections = trackConnections(server, (connection) => {
-    sendEnhancedStatus(connection, { lmtp: options.lmtp ?? false, enabled: options.extensions?.enhancedStatusCodes ?? true });
-    noteTooManyClients(connection, maxClients, event);
-  });
+  const rewrites: ReplyRewrite[] = []; // every reply goes through these, in order (see rewriteReplies)
+  if (hiddenLimit !== Infinity) rewrites.push(sendTooBigAs534);
+  rewrites.push(noteTooManyClients(maxClients, event));
+  if (options.extensions?.enhancedStatusCodes ?? true) rewrites.push(sendEnhancedStatus(options.lmtp ?? false));
+  const connections = trackConnections(server, (connection) => rewriteReplies(connection, rewrites));
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {

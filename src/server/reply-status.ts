@@ -7,7 +7,7 @@
  * full) rather than 4.5.3 (too many recipients). No I/O of its own.
  * @module
  */
-import type { Connection } from "./close.js";
+import type { ReplyRewrite } from "./reply-rewrite.js";
 
 /** The start of the text of every refusal of one recipient too many (count or parameters). */
 export const TOO_MANY_RECIPIENTS = "Too many recipients";
@@ -46,15 +46,14 @@ export function enhancedStatusFor(code: number, text: unknown, context: unknown,
 }
 
 /**
- * Has `connection` send the enhanced status codes of {@link enhancedStatusFor} (none when the
- * server hides ENHANCEDSTATUSCODES, as smtp-server then sends none either).
+ * Sends the enhanced status codes of {@link enhancedStatusFor} (the caller leaves it out when
+ * the server hides ENHANCEDSTATUSCODES, as smtp-server then sends none either).
  */
-export function sendEnhancedStatus(connection: Connection, options: { readonly lmtp: boolean; readonly enabled: boolean }): void {
-  if (!options.enabled) return;
-  const send = connection.send;
-  connection.send = function (this: Connection, code, data, context) {
-    const status = enhancedStatusFor(code, data, context, options.lmtp);
-    if (status === undefined) send.call(this, code, data, context);
-    else send.call(this, code, `${status} ${String(data)}`, false);
+export function sendEnhancedStatus(lmtp: boolean): ReplyRewrite {
+  return (_connection, reply) => {
+    const status = enhancedStatusFor(reply.code, reply.data, reply.context, lmtp);
+    if (status === undefined) return;
+    reply.data = `${status} ${String(reply.data)}`;
+    reply.context = false;
   };
 }

@@ -4,7 +4,7 @@
  * smtp-server sends itself.
  * @module
  */
-import type { Connection } from "./close.js";
+import type { ReplyRewrite } from "./reply-rewrite.js";
 
 /** The text of {@link tooBigError}'s message, before the limit. */
 const TOO_BIG = "Message exceeds fixed maximum message size ";
@@ -15,15 +15,12 @@ export function tooBigError(limit: number): Error {
 }
 
 /**
- * Has `connection` send {@link tooBigError}'s 552 with 5.3.4 (RFC 3463: message too big for
- * system), as smtp-server sends its own: onData's refusals go out with the status of a bare
- * 552, 5.2.2 (mailbox full), which a client (the CLI's size hint among them) reads as a full
- * mailbox, not as the message's size.
+ * Sends {@link tooBigError}'s 552 with 5.3.4 (RFC 3463: message too big for system), as
+ * smtp-server sends its own: onData's refusals go out with the status of a bare 552, 5.2.2
+ * (mailbox full), which a client (the CLI's size hint among them) reads as a full mailbox,
+ * not as the message's size.
  */
-export function sendTooBigAs534(connection: Connection): void {
-  const send = connection.send;
-  connection.send = function (this: Connection, code, data, context) {
-    const tooBig = context === undefined && code === 552 && typeof data === "string" && data.startsWith(TOO_BIG);
-    send.call(this, code, data, tooBig ? "MESSAGE_TOO_BIG" : context);
-  };
-}
+export const sendTooBigAs534: ReplyRewrite = (_connection, reply) => {
+  const { code, data, context } = reply;
+  if (context === undefined && code === 552 && typeof data === "string" && data.startsWith(TOO_BIG)) reply.context = "MESSAGE_TOO_BIG";
+};

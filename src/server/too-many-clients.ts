@@ -4,21 +4,19 @@
  * their "connection from" line, so without this the transcript showed a lone 421.
  * @module
  */
-import type { Connection } from "./close.js";
+import type { ReplyRewrite } from "./reply-rewrite.js";
 
 /** The end of smtp-server's 421 to a client past `maxClients` (after its name). */
 const TOO_MANY_CLIENTS = " Too many connected clients, try again in a moment";
 
 /**
- * Has `connection` call `note` with a "connection from ADDRESS:PORT refused" line just before
- * it sends the 421 refusing it as one client more than `maxClients`.
+ * Calls `note` with a "connection from ADDRESS:PORT refused" line just before a connection
+ * sends the 421 refusing it as one client more than `maxClients`.
  */
-export function noteTooManyClients(connection: Connection, maxClients: number, note: (session: string, line: string) => void): void {
-  const send = connection.send;
-  connection.send = function (this: Connection, code, data, context) {
+export function noteTooManyClients(maxClients: number, note: (session: string, line: string) => void): ReplyRewrite {
+  return (connection, { code, data, context }) => {
     if (code === 421 && context === false && typeof data === "string" && data.endsWith(TOO_MANY_CLIENTS)) {
-      note(this.id, `connection from ${this.remoteAddress}:${this.remotePort} refused: the server already has its ${maxClients} client(s) (maxClients)`);
+      note(connection.id, `connection from ${connection.remoteAddress}:${connection.remotePort} refused: the server already has its ${maxClients} client(s) (maxClients)`);
     }
-    send.call(this, code, data, context);
   };
 }
