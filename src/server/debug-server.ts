@@ -163,7 +163,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   // (smtp-server's per-session disabledCommands), and MAIL is then refused (530) when AUTH
   // is required, which smtp-server no longer does itself once AUTH is off.
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
-  const smtpOptions = toSmtpServerOptions(options);
+  const smtpOptions = toSmtpServerOptions({ ...options, maxClients });
   if (options.extensions?.chunking === true) checkChunkingSupport();
   // per session: ends (for the hooks) the message whose data is being read
   const openMessage = new Map<string, (refused: string) => void>();

@@ -6,7 +6,7 @@
  * @module
  */
 import type { SMTPServerOptions } from "smtp-server";
-import { checkMilliseconds, DEFAULT_DEBUG_MAX_CLIENTS } from "../constants.js";
+import { checkMilliseconds } from "../constants.js";
 import { describeValue } from "../error-text.js";
 import type { ReadOptions } from "./options.js";
 
@@ -50,7 +50,7 @@ export function toSmtpServerOptions(options: ReadOptions): SMTPServerOptions {
     authOptional: !(options.auth?.required ?? false),
     allowInsecureAuth: options.auth?.allowInsecure ?? false,
     disableReverseLookup: true,
-    maxClients: options.maxClients ?? DEFAULT_DEBUG_MAX_CLIENTS,
+    ...(options.maxClients !== undefined ? { maxClients: options.maxClients } : {}), // its default: see startDebugServer
     // Checked here: smtp-server hands them to timers unchecked, and one it cannot use
     // (Infinity, a negative) crashed the process at the first connection.
     socketTimeout: checkMilliseconds("socketTimeout", options.socketTimeout ?? 60_000),
