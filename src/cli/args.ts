@@ -11,7 +11,7 @@ import { quoteRecipient } from "../protocol/address.js";
 import type { DebugServerExtensions } from "../server/debug-server.js";
 import { EXIT_CODE_HELP, PROBE_EXIT_CODE_HELP, SERVE_EXIT_CODE_HELP } from "./exit-codes.js";
 import {
-  checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseEsmtpParam, parseExtensions,
+  checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseDelay, parseEsmtpParam, parseExtensions,
   parseEnvName, parseHeloName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseServerName, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
 } from "./flag-values.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
@@ -41,6 +41,8 @@ export interface ServeCommand {
   readonly maxClients: number;
   /** `--max-recipients`: most recipients of one transaction. */
   readonly maxRecipients: number;
+  /** `--greeting-delay`: ms from a connection to its 220 greeting (0: at once). */
+  readonly greetingDelay: number;
 }
 
 /** How `send` and `probe` protect the connection. */
@@ -225,6 +227,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--size <bytes>", "largest message accepted, advertised as SIZE (0: no limit)", flagValue("--size", parseCount), DEFAULT_SERVE_SIZE)
     .option("--max-clients <n>", "most clients connected at once; one more gets 421 (with --print-max, this bounds the memory messages in transit take)", flagValue("--max-clients", parsePositive), DEFAULT_SERVE_MAX_CLIENTS)
     .option("--max-recipients <n>", "most recipients of one message; more get 452", flagValue("--max-recipients", parsePositive), DEFAULT_MAX_RECIPIENTS)
+    .option("--greeting-delay <ms>", "wait this long after each connection before the 220 greeting; a client that talks first gets 421 (0: greet at once)", flagValue("--greeting-delay", parseDelay), 0)
     .option("--refuse-sender <addr>", "refuse this sender at MAIL FROM (repeatable; <> or \"\": the null sender)", flagValue("--refuse-sender", parseRefusedAddress))
     .option("--refuse-recipient <addr>", "refuse this recipient at RCPT TO (repeatable)", flagValue("--refuse-recipient", parseRefusedAddress))
     .option("--quiet", "print messages only, not the session transcript")
@@ -233,7 +236,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only), chunking", collect)
     .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking) and BINARYMIME: a client that uses it sends the message unstuffed, in counted chunks")
     .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; chunking?: boolean }) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; greetingDelay: number; chunking?: boolean }) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       const extensions = parseExtensions(o.hide ?? [], [...o.offer ?? [], ...o.chunking ? ["chunking"] : []]);
@@ -251,7 +254,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
         extensions,
-        maxClients: o.maxClients, maxRecipients: o.maxRecipients,
+        maxClients: o.maxClients, maxRecipients: o.maxRecipients, greetingDelay: o.greetingDelay,
       });
     });
 

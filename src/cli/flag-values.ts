@@ -114,6 +114,15 @@ export function parseTimeout(value: string): number {
   return n;
 }
 
+/** `serve --greeting-delay`: 0 (at once) up to what a Node timer can wait (about 24.8 days). */
+export function parseDelay(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > MAX_DELAY_MS) {
+    throw new InvalidArgumentError(`not a number of milliseconds from 0 to ${MAX_DELAY_MS} (about 24.8 days)`);
+  }
+  return n;
+}
+
 /** `value` as a whole number that a double holds exactly, or undefined. */
 function wholeNumber(value: string): number | undefined {
   const n = Number(value);

@@ -122,6 +122,7 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     keepBytes: cmd.printMax === 0 ? 0 : Math.min(cmd.printMax + 4, Number.MAX_SAFE_INTEGER),
     maxClients: cmd.maxClients,
     maxRecipients: cmd.maxRecipients,
+    greetingDelay: cmd.greetingDelay,
   };
 }
 

@@ -6,13 +6,14 @@
  */
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
-import { DEFAULT_DEBUG_MAX_CLIENTS, DEFAULT_DEBUG_SIZE, DEFAULT_MAX_RECIPIENTS } from "../constants.js";
+import { DEFAULT_DEBUG_SIZE } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { checkChunkingSupport, enableChunking, type DataCallback } from "./bdat.js";
+import { checkGreetingDelay, greetAfter } from "./greeting-delay.js";
 import { trackConnections } from "./close.js";
 import { checkCredentials } from "./credentials.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
-import { refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
+import { checkedLimits, refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { fixPipelinedMessages } from "./pipelined-data.js";
 import { RcptParamsBudget } from "./rcpt-budget.js";
 import { rewriteReplies, type ReplyRewrite } from "./reply-rewrite.js";
@@ -134,11 +135,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   const refuseTo = refusalMap("refuseRecipients", options.refuseRecipients);
   const refuseAfter = refusalMap("refuseAfterData", options.refuseAfterData);
   const users = new Map(Object.entries(options.auth?.users ?? {}));
-  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
-  const maxClients = options.maxClients ?? DEFAULT_DEBUG_MAX_CLIENTS;
-  for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", maxClients]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
-  }
+  const { maxRecipients, maxClients, keepBytes } = checkedLimits(options);
   // LMTP (RFC 2033 §4.2) answers the data once for each RCPT accepted, repeats included:
   // smtp-server merges a repeated recipient (case-insensitively) into one envelope entry and
   // would answer once for it, leaving the client waiting for the rest. Kept by envelope:
@@ -153,10 +150,6 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   // the largest message (0: none); smtp-server does not enforce it with SIZE hidden or `size` not given (see toSmtpServerOptions)
   const limit = options.size === undefined ? DEFAULT_DEBUG_SIZE : options.size === 0 ? Infinity : options.size;
   const hiddenLimit = options.size === undefined || options.extensions?.size === false ? limit : Infinity;
-  const keepBytes = options.keepBytes ?? Infinity;
-  if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
-    throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
-  }
 
   // smtp-server advertises AUTH before STARTTLS and then answers it 538: a client should not
   // be offered what it may not use. AUTH is turned off for the session until TLS is up
@@ -165,6 +158,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   const authAfterTls = options.tls !== undefined && options.tls.mode !== "implicit" && options.auth !== undefined && !(options.auth.allowInsecure ?? false);
   const smtpOptions = toSmtpServerOptions({ ...options, maxClients });
   if (options.extensions?.chunking === true) checkChunkingSupport();
+  const greetingDelay = checkGreetingDelay(options.greetingDelay ?? 0);
   // per session: ends (for the hooks) the message whose data is being read
   const openMessage = new Map<string, (refused: string) => void>();
   const logger = createTranscriptLogger(record);
@@ -263,7 +257,10 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   if (hiddenLimit !== Infinity) rewrites.push(sendTooBigAs534);
   rewrites.push(noteTooManyClients(maxClients, event));
   if (options.extensions?.enhancedStatusCodes ?? true) rewrites.push(sendEnhancedStatus(options.lmtp ?? false));
-  const connections = trackConnections(server, (connection) => rewriteReplies(connection, rewrites));
+  const connections = trackConnections(server, (connection) => {
+    rewriteReplies(connection, rewrites);
+    greetAfter(connection, greetingDelay);
+  });
 
   /** smtp-server's onData, also handed the chunks of a BDAT transfer (see enableChunking). */
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply: DataCallback): void {

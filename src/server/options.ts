@@ -4,6 +4,7 @@
  * @module
  */
 import type { Checked } from "../checked.js";
+import { DEFAULT_DEBUG_MAX_CLIENTS, DEFAULT_MAX_RECIPIENTS } from "../constants.js";
 import { describeValue } from "../error-text.js";
 import { checkKnownKeys, keysOf, optionsObject, withoutNulls, type AllKeys } from "../option-checks.js";
 import { checkDebugServerTypes } from "./option-types.js";
@@ -129,6 +130,13 @@ export interface DebugServerOptions {
   /** How long `close()` waits for clients before a 421, ms (0, at once, to 2^31 - 1); default 500. */
   readonly closeTimeout?: number | null | undefined;
   /**
+   * How long after a client connects (after the TLS handshake, with implicit TLS) the 220
+   * greeting is sent, ms (0 to 2^31 - 1); default 0, at once. A pause shows whether a client
+   * waits for the greeting (one that talks first gets "421 You talk too soon", as
+   * smtp-server's 100 ms pause did) and how it handles a slow one.
+   */
+  readonly greetingDelay?: number | null | undefined;
+  /**
    * Called once per accepted message, before it is added to `messages`; a rejection of its
    * promise (or a throw) becomes a 451 reply, and the message is then not added.
    */
@@ -197,6 +205,7 @@ const KNOWN_OPTIONS = {
   "": keysOf({
     host: true, port: true, lmtp: true, name: true, tls: true, extensions: true, auth: true, size: true, refuseSenders: true,
     refuseRecipients: true, refuseAfterData: true, maxClients: true, maxRecipients: true, socketTimeout: true, closeTimeout: true,
+    greetingDelay: true,
     onMessage: true, onTranscript: true, keepMessages: true, keepBytes: true, keepTranscript: true, onMessageStart: true,
     onMessageData: true, onMessageEnd: true,
   } satisfies AllKeys<DebugServerOptions & DebugServerRetention & DebugServerHooks>),
@@ -260,4 +269,22 @@ export function unsupportedParam(options: ReadOptions, session: { readonly secur
   // with 8BITMIME hidden, BODY is there for BINARYMIME only
   if (body !== undefined && body !== "BINARYMIME" && !(ext.eightBitMime ?? true)) return `BODY=${body}`;
   return Object.keys(args === false ? {} : args).find((key) => !allowed.includes(key.toUpperCase()));
+}
+
+/**
+ * The limits of `options` with their defaults: most recipients of a transaction, most
+ * clients at once (both at least 1), and the bytes of each message kept (Infinity: all).
+ * @throws RangeError for a limit that is not a whole number in range.
+ */
+export function checkedLimits(options: ReadOptions): { maxRecipients: number; maxClients: number; keepBytes: number } {
+  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  const maxClients = options.maxClients ?? DEFAULT_DEBUG_MAX_CLIENTS;
+  for (const [name, value] of [["maxRecipients", maxRecipients], ["maxClients", maxClients]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
+  }
+  const keepBytes = options.keepBytes ?? Infinity;
+  if (keepBytes !== Infinity && (!Number.isSafeInteger(keepBytes) || keepBytes < 0)) {
+    throw new RangeError(`keepBytes must be a whole number of at least 0, got ${String(keepBytes)}`);
+  }
+  return { maxRecipients, maxClients, keepBytes };
 }

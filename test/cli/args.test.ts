@@ -170,21 +170,22 @@ test("serve: defaults and options", () => {
   const d = parse("serve").command;
   assert.deepEqual(d, {
     kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authFiles: [], authRequired: false, size: 32 * 1024 * 1024,
-    refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536, extensions: {}, maxClients: 100, maxRecipients: 1000,
+    refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536, extensions: {}, maxClients: 100, maxRecipients: 1000, greetingDelay: 0,
   });
   const unlimited = parse("serve", "--size", "0").command;
   assert.ok(unlimited !== undefined && !("size" in unlimited), "--size 0: no limit");
   const full = parse("serve", "--port", "0", "--host", "::1", "--lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-implicit",
     "--auth", "alice:pw", "--auth", "bob:x:y", "--auth-required", "--size", "1000", "--refuse-sender", "s@x", "--refuse-recipient", "r@x", "--quiet", "--print-max", "0",
-    "--hide", "pipelining,8BITMIME", "--offer", "dsn", "--max-clients", "3", "--max-recipients", "101").command;
+    "--hide", "pipelining,8BITMIME", "--offer", "dsn", "--max-clients", "3", "--max-recipients", "101", "--greeting-delay", "250").command;
   assert.deepEqual(full, {
     kind: "serve", host: "::1", port: 0, lmtp: true, tls: { certFile: "c.pem", keyFile: "k.pem", implicit: true },
     users: new Map([["alice", "pw"], ["bob", "x:y"]]), authFiles: [], authRequired: true, size: 1000,
     refuseSenders: ["s@x"], refuseRecipients: ["r@x"], quiet: true, printMax: 0,
-    extensions: { pipelining: false, eightBitMime: false, dsn: true }, maxClients: 3, maxRecipients: 101,
+    extensions: { pipelining: false, eightBitMime: false, dsn: true }, maxClients: 3, maxRecipients: 101, greetingDelay: 250,
   });
   for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"], ["--hide", "bogus"],
     ["--max-clients", "0"], ["--max-clients", "-1"], ["--max-recipients", "1.5"], ["--max-recipients", "x"],
+    ["--greeting-delay", "-1"], ["--greeting-delay", "0.5"], ["--greeting-delay", "2147483648"],
     // past what a double holds exactly: 2^53
     ["--max-clients", "9007199254740992"], ["--size", "99999999999999999999"], ["--print-max", "9007199254740992"]]) {
     assert.ok(parse("serve", ...argv).error, argv.join(" "));

@@ -50,7 +50,7 @@ test("auth file: each --auth-file is read, in order; a later file wins for a use
     await writeFile(second, "bob:pw-2\ncarol:pw-2\n", { mode: 0o600 });
     const cmd: ServeCommand = {
       kind: "serve", host: "127.0.0.1", port: 0, lmtp: false, users: new Map([["carol", "pw-cli"]]), authFiles: [first, second],
-      authRequired: true, refuseSenders: [], refuseRecipients: [], quiet: true, printMax: 0, extensions: {}, maxClients: 100, maxRecipients: 1000,
+      authRequired: true, refuseSenders: [], refuseRecipients: [], quiet: true, printMax: 0, extensions: {}, maxClients: 100, maxRecipients: 1000, greetingDelay: 0,
     };
     const options = await serveOptions(cmd);
     assert.deepEqual(options.auth, { users: { alice: "pw-1", bob: "pw-2", carol: "pw-cli" }, required: true });
