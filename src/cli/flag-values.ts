@@ -105,22 +105,23 @@ function portNumber(value: string, reason: string): number {
   return Number(value);
 }
 
-/** --timeout: 1 ms up to what a Node timer can wait (about 24.8 days). */
-export function parseTimeout(value: string): number {
+/** `value` as whole milliseconds from `min` up to what a Node timer can wait (about 24.8 days), or a usage error. */
+function milliseconds(value: string, min: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n <= 0 || n > MAX_DELAY_MS) {
-    throw new InvalidArgumentError(`not a number of milliseconds from 1 to ${MAX_DELAY_MS} (about 24.8 days)`);
+  if (!/^\d+$/.test(value) || n < min || n > MAX_DELAY_MS) {
+    throw new InvalidArgumentError(`not a number of milliseconds from ${min} to ${MAX_DELAY_MS} (about 24.8 days)`);
   }
   return n;
 }
 
-/** `serve --greeting-delay`: 0 (at once) up to what a Node timer can wait (about 24.8 days). */
+/** --timeout: 1 ms up to what a Node timer can wait. */
+export function parseTimeout(value: string): number {
+  return milliseconds(value, 1);
+}
+
+/** `serve --greeting-delay`: 0 (at once) up to what a Node timer can wait. */
 export function parseDelay(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > MAX_DELAY_MS) {
-    throw new InvalidArgumentError(`not a number of milliseconds from 0 to ${MAX_DELAY_MS} (about 24.8 days)`);
-  }
-  return n;
+  return milliseconds(value, 0);
 }
 
 /** `value` as a whole number that a double holds exactly, or undefined. */

@@ -9,9 +9,9 @@ import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, t
 import { DEFAULT_DEBUG_SIZE } from "../constants.js";
 import { escapeControl } from "../errors.js";
 import { checkChunkingSupport, enableChunking, type DataCallback } from "./bdat.js";
-import { checkGreetingDelay, greetAfter } from "./greeting-delay.js";
 import { trackConnections } from "./close.js";
 import { checkCredentials } from "./credentials.js";
+import { checkGreetingDelay, greetAfter } from "./greeting-delay.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
 import { checkedLimits, refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { fixPipelinedMessages } from "./pipelined-data.js";
