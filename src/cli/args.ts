@@ -22,6 +22,8 @@ export interface ServeCommand {
   readonly kind: "serve";
   readonly host: string;
   readonly port: number;
+  /** `--socket`: a Unix socket to listen on, in place of {@link host} and {@link port}. */
+  readonly socket?: string;
   readonly lmtp: boolean;
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly implicit: boolean };
   /** The users of `--auth`; {@link authFiles} may add more. */
@@ -217,6 +219,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
   program.command("serve").description("run the debugging SMTP/LMTP server until Ctrl-C, printing what it receives")
     .option("--port <n>", "port to listen on (0: any free port)", flagValue("--port", parsePort), 8025)
     .option("--host <host>", "address to listen on", flagValue("--host", parseListenHost), "127.0.0.1")
+    .option("--socket <path>", "listen on this Unix socket instead of --host and --port, as Dovecot's LMTP does (removed when serve stops; a file already there is kept: exit 5)")
     .option("--lmtp", "speak LMTP instead of SMTP")
     .option("--tls-cert <file>", "PEM certificate: offer STARTTLS (or implicit TLS with --tls-implicit)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
@@ -236,7 +239,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only), chunking", collect)
     .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking) and BINARYMIME: a client that uses it sends the message unstuffed, in counted chunks")
     .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; greetingDelay: number; chunking?: boolean }) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; greetingDelay: number; chunking?: boolean; socket?: string }, command: Command) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       const extensions = parseExtensions(o.hide ?? [], [...o.offer ?? [], ...o.chunking ? ["chunking"] : []]);
@@ -246,9 +249,12 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       // TLS from the first byte: STARTTLS is never offered, whatever --hide/--offer say
       if (o.tlsImplicit && starttlsFlag !== undefined) throw new CommanderError(2, "smtplib.usage", `error: ${starttlsFlag} does nothing with --tls-implicit (TLS from the first byte: STARTTLS is never offered)`);
       if (o.tlsCert === undefined && extensions.requireTls === true) throw new CommanderError(2, "smtplib.usage", "error: --offer requiretls needs --tls-cert and --tls-key (REQUIRETLS is advertised in TLS sessions only)");
+      const tcp = ["host", "port"].filter((flag) => command.getOptionValueSource(flag) === "cli").map((flag) => `--${flag}`);
+      if (o.socket !== undefined && tcp.length > 0) throw new CommanderError(2, "smtplib.usage", `error: --socket (a Unix socket) and ${tcp.join(" and ")} (a TCP address) cannot go together`);
+      if (o.socket === "") throw new CommanderError(2, "smtplib.usage", "error: --socket needs the path of the socket to make");
       if (o.authRequired && (o.auth ?? []).length === 0 && o.authFile === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs --auth-file or at least one --auth user:pass");
       sink({
-        kind: "serve", host: o.host, port: o.port, lmtp: o.lmtp ?? false,
+        kind: "serve", host: o.host, port: o.port, ...(o.socket !== undefined ? { socket: o.socket } : {}), lmtp: o.lmtp ?? false,
         ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
         users: new Map(o.auth ?? []), authFiles: o.authFile ?? [], authRequired: o.authRequired ?? false,
         ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),

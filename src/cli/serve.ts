@@ -107,7 +107,7 @@ export async function serveOptions(cmd: ServeCommand): Promise<DebugServerOption
     mode: cmd.tls.implicit ? "implicit" as const : "starttls" as const,
   };
   return {
-    host: cmd.host, port: cmd.port, lmtp: cmd.lmtp,
+    ...(cmd.socket !== undefined ? { path: cmd.socket } : { host: cmd.host, port: cmd.port }), lmtp: cmd.lmtp,
     ...(tls ? { tls } : {}),
     ...(users.size > 0 ? { auth: { users: Object.fromEntries(users), required: cmd.authRequired } } : {}),
     ...(cmd.size === undefined ? {} : { size: cmd.size }),
@@ -149,7 +149,9 @@ async function start(cmd: ServeCommand, handlers: DebugServerHooks & Pick<DebugS
   try {
     return { server: await startDebugServer({ ...options, ...handlers }), options };
   } catch (err) {
-    return cannotStart(err);
+    // kept, as it may be anything: a stale socket is the usual one, which serve does not remove unasked
+    const taken = cmd.socket !== undefined && (err as NodeJS.ErrnoException).code === "EADDRINUSE";
+    return cannotStart(taken ? new Error(`${(err as Error).message} (a file is already at --socket's path: remove it, if it is a stale socket of an earlier server)`) : err);
   }
 }
 
@@ -176,7 +178,8 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   });
   if (typeof started === "number") return started;
   const { server, options } = started;
-  const where = server.host.includes(":") ? `[${server.host}]` : server.host;
+  // a socket's path as given (control characters escaped), an address with its port
+  const where = cmd.socket !== undefined ? escapeControl(server.host) : `${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
   // The handlers go in before "listening" is printed: whoever waits for that line may
   // signal at once, and a signal that came first would kill the process (exit by signal).
   // Output that can no longer be written (`serve | head`: EPIPE) stops the server too,
@@ -220,7 +223,7 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
     };
     process.stdout.on("error", onOutputError);
   });
-  out(`smtplib serve: listening on ${where}:${server.port} (${describeFeatures(cmd, options)}); Ctrl-C to stop\n`);
+  out(`smtplib serve: listening on ${where} (${describeFeatures(cmd, options)}); Ctrl-C to stop\n`);
   const reason = await stopped;
   if (reason !== "output closed") out(`smtplib serve: ${reason}, closing (${count} message(s) received)\n`);
   await server.close();

@@ -4,7 +4,6 @@
  * Used by `npm start`, `smtplib serve` and the tests. Listens on loopback by default.
  * @module
  */
-import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { DEFAULT_DEBUG_SIZE } from "../constants.js";
 import { escapeControl } from "../errors.js";
@@ -13,6 +12,7 @@ import { trackConnections } from "./close.js";
 import { checkCredentials } from "./credentials.js";
 import { checkGreetingDelay, greetAfter } from "./greeting-delay.js";
 import { Inbox, type MessageInfo, type WaitOptions } from "./inbox.js";
+import { listen, peerOf } from "./listen.js";
 import { checkedLimits, refusalError, refusalMap, unsupportedParam, withoutNullOptions, type DebugServerOptions, type DebugServerRetention, type Refusal } from "./options.js";
 import { fixPipelinedMessages } from "./pipelined-data.js";
 import { RcptParamsBudget } from "./rcpt-budget.js";
@@ -81,9 +81,9 @@ export interface DebugServerHooks {
 
 /** A running debugging server. */
 export interface DebugServer {
-  /** The address it listens on. */
+  /** The address it listens on; with `path`, the Unix socket's path. */
   readonly host: string;
-  /** The port it listens on (the real one when 0 was asked for). */
+  /** The port it listens on (the real one when 0 was asked for); 0 on a Unix socket. */
   readonly port: number;
   /**
    * Messages received so far, oldest first (a live array): each is added before the server's
@@ -174,7 +174,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
     ...smtpOptions,
     logger,
     onConnect(session, callback) {
-      event(session.id, `connection from ${session.remoteAddress}:${session.remotePort}`);
+      event(session.id, `connection from ${peerOf(session.remoteAddress, session.remotePort)}`);
       if (authAfterTls) (session as SessionCommands).disabledCommands = [...smtpOptions.disabledCommands ?? [], "AUTH"];
       // smtp-server's connection of the session (its id is the session's): kept by
       // trackConnections from the moment smtp-server adds it to `server.connections`
@@ -367,22 +367,14 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
   server.on("error", (err) => {
     if (listening) event("server", describeServerError(err));
   });
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: Error): void => reject(err);
-    server.server.once("error", fail);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.server.off("error", fail);
-      listening = true;
-      resolve();
-    });
-  });
-  const address = server.server.address() as AddressInfo;
-  where = `${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+  const address = await listen(server, options);
+  listening = true;
+  where = address.where;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => closing ??= connections.close().then(() => inbox.close());
   return {
-    host: address.address,
+    host: address.host,
     port: address.port,
     messages: inbox.messages,
     transcript,

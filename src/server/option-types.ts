@@ -47,6 +47,20 @@ function checkAuthMethods(methods: unknown): void {
   }
 }
 
+/**
+ * Checks `path` (a Unix socket to listen on): a string that names a file (not empty, no NUL
+ * byte), and neither `host` nor `port` beside it (which would be dropped unseen). @throws TypeError
+ */
+function checkSocketPath(options: Readonly<Record<string, unknown>>): void {
+  const path = options["path"];
+  if (path === undefined) return;
+  if (typeof path !== "string" || path === "" || path.includes("\0")) {
+    throw new TypeError(`path must name a Unix socket file (a string, not empty, with no NUL byte), got ${describeValue(path)}`);
+  }
+  const beside = ["host", "port"].filter((key) => options[key] !== undefined);
+  if (beside.length > 0) throw new TypeError(`path (a Unix socket) and ${beside.join(" and ")} (a TCP address) cannot go together: give one or the other`);
+}
+
 /** RFC 5321 §4.5.3.1.2: a domain has 255 octets at most. */
 const MAX_NAME = 255;
 
@@ -121,6 +135,7 @@ function checkRefusals(options: Readonly<Record<string, unknown>>, key: string):
 export function checkDebugServerTypes(options: Readonly<Record<string, unknown>>): void {
   if (options["host"] !== undefined && typeof options["host"] !== "string") throw new TypeError(`host must be a string, got ${describeValue(options["host"])}`);
   if (options["port"] !== undefined) checkPort(options["port"], "port");
+  checkSocketPath(options);
   // in the greeting and the EHLO reply: a domain, as a client's name (a CR LF in it would be a reply of its own)
   checkServerName(options["name"]);
   for (const key of ["lmtp", "keepMessages", "keepTranscript"]) checkBoolean(options, key);

@@ -87,6 +87,14 @@ export interface DebugServerOptions {
   readonly host?: string | null | undefined;
   /** Port; default 0 (a free port, read it back from the result). */
   readonly port?: number | null | undefined;
+  /**
+   * A Unix socket to listen on, in place of `host` and `port` (as LMTP servers such as
+   * Dovecot's listen): the server's `host` is then the path and its `port` 0, so
+   * `LMTP.connect(server.host)` reaches it. The socket is made with the process's umask
+   * (any local user may connect unless its directory forbids it) and removed on `close()`.
+   * A file already at the path is not replaced: EADDRINUSE (remove a stale socket first).
+   */
+  readonly path?: string | null | undefined;
   /** Speak LMTP (RFC 2033): LHLO, one reply per recipient after DATA. */
   readonly lmtp?: boolean | null | undefined;
   /** Name in the greeting and EHLO reply: a domain or an address literal, 255 octets at most; default `smtplib-debug`. */
@@ -203,7 +211,7 @@ export function withoutNullOptions<T extends DebugServerOptions & DebugServerRet
 /** The keys of the options, and of `tls`, `auth` and `extensions` (hooks of the CLI's `serve` included), from their types (see `AllKeys`). */
 const KNOWN_OPTIONS = {
   "": keysOf({
-    host: true, port: true, lmtp: true, name: true, tls: true, extensions: true, auth: true, size: true, refuseSenders: true,
+    host: true, port: true, path: true, lmtp: true, name: true, tls: true, extensions: true, auth: true, size: true, refuseSenders: true,
     refuseRecipients: true, refuseAfterData: true, maxClients: true, maxRecipients: true, socketTimeout: true, closeTimeout: true,
     greetingDelay: true,
     onMessage: true, onTranscript: true, keepMessages: true, keepBytes: true, keepTranscript: true, onMessageStart: true,

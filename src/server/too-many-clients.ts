@@ -4,6 +4,7 @@
  * their "connection from" line, so without this the transcript showed a lone 421.
  * @module
  */
+import { peerOf } from "./listen.js";
 import type { ReplyRewrite } from "./reply-rewrite.js";
 
 /** The end of smtp-server's 421 to a client past `maxClients` (after its name). */
@@ -16,7 +17,7 @@ const TOO_MANY_CLIENTS = " Too many connected clients, try again in a moment";
 export function noteTooManyClients(maxClients: number, note: (session: string, line: string) => void): ReplyRewrite {
   return (connection, { code, data, context }) => {
     if (code === 421 && context === false && typeof data === "string" && data.endsWith(TOO_MANY_CLIENTS)) {
-      note(connection.id, `connection from ${connection.remoteAddress}:${connection.remotePort} refused: the server already has its ${maxClients} client(s) (maxClients)`);
+      note(connection.id, `connection from ${peerOf(connection.remoteAddress, connection.remotePort)} refused: the server already has its ${maxClients} client(s) (maxClients)`);
     }
   };
 }

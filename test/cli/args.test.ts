@@ -172,6 +172,8 @@ test("serve: defaults and options", () => {
     kind: "serve", host: "127.0.0.1", port: 8025, lmtp: false, users: new Map(), authFiles: [], authRequired: false, size: 32 * 1024 * 1024,
     refuseSenders: [], refuseRecipients: [], quiet: false, printMax: 65536, extensions: {}, maxClients: 100, maxRecipients: 1000, greetingDelay: 0,
   });
+  const socket = parse("serve", "--socket", "/tmp/s.sock", "--lmtp").command;
+  assert.ok(socket !== undefined && socket.kind === "serve" && socket.socket === "/tmp/s.sock" && socket.lmtp, "--socket");
   const unlimited = parse("serve", "--size", "0").command;
   assert.ok(unlimited !== undefined && !("size" in unlimited), "--size 0: no limit");
   const full = parse("serve", "--port", "0", "--host", "::1", "--lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-implicit",
@@ -186,6 +188,7 @@ test("serve: defaults and options", () => {
   for (const argv of [["--tls-cert", "c"], ["--tls-key", "k"], ["--tls-implicit"], ["--auth-required"], ["--auth", "nopass"], ["--port", "x"], ["--hide", "bogus"],
     ["--max-clients", "0"], ["--max-clients", "-1"], ["--max-recipients", "1.5"], ["--max-recipients", "x"],
     ["--greeting-delay", "-1"], ["--greeting-delay", "0.5"], ["--greeting-delay", "2147483648"],
+    ["--socket", "/tmp/s.sock", "--port", "25"], ["--socket", "/tmp/s.sock", "--host", "::1"], ["--socket", ""],
     // past what a double holds exactly: 2^53
     ["--max-clients", "9007199254740992"], ["--size", "99999999999999999999"], ["--print-max", "9007199254740992"]]) {
     assert.ok(parse("serve", ...argv).error, argv.join(" "));

@@ -57,6 +57,7 @@ test("the flags README's Command line section and --help document, as they show 
     ["send", "--lmtp", "--starttls", "--server", "mail.example.org:24", "--from", "a@example.org", "--to", "b@example.org"],
     ["probe", "mail.example.org:25", "--lmtp", "--require-tls"], ["probe", "mail.example.org", "--ssl", "-v"],
     ["serve", "--size", "0", "--print-max", "0", "--max-clients", "10", "--max-recipients", "5"],
+    ["serve", "--lmtp", "--socket", "/tmp/lmtp.sock"], ["serve", "--greeting-delay", "300"],
     ["serve", "--auth", "user:pass", "--auth-required"], ["serve", "--auth-file", "users.txt", "--auth-file", "more.txt"],
     ["serve", "--chunking"], ["serve", "--offer", "chunking"], ["serve", "--hide", "smtputf8"], ["serve", "--lmtp", "--quiet"],
     ["serve", ...CERT], ["serve", ...CERT, "--tls-implicit"], ["serve", ...CERT, "--hide", "starttls"], ["serve", ...CERT, "--offer", "requiretls"],

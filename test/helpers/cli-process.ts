@@ -110,6 +110,8 @@ export function whenOutput(stream: Readable, ready: () => boolean, ms: number, e
 export interface ServeOptions {
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** Leave out `--port 0` (for `--socket`, which takes no port). */
+  noPort?: boolean;
 }
 
 /** A running `smtplib serve --port 0 ...`, with its port and live stdout. */
@@ -121,7 +123,7 @@ export class Serve {
   /** How the server ended, once it has and its output is read whole ({@link ended}). */
   readonly closed: Promise<Ending>;
   constructor(args: string[], options: ServeOptions = {}) {
-    this.child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, "serve", "--port", "0", ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, [...options.nodeArgs ?? [], MAIN, "serve", ...options.noPort === true ? [] : ["--port", "0"], ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
     this.closed = ended(this.child);
     children.add(this.child);
     this.child.stdout!.on("data", (d: Buffer) => { this.stdout += d.toString(); });

@@ -23,7 +23,7 @@ const options = {
     requireTls: undefined, size: undefined, chunking: undefined, hideStarttls: undefined,
   },
   refuseSenders: undefined, refuseRecipients: [{ address: "x@y.test", code: config.code, message: undefined }], refuseAfterData: undefined,
-  maxClients: undefined, maxRecipients: undefined, socketTimeout: undefined, closeTimeout: undefined, greetingDelay: undefined,
+  maxClients: undefined, maxRecipients: undefined, socketTimeout: undefined, closeTimeout: undefined, greetingDelay: undefined, path: undefined,
   onMessage: undefined, onTranscript: undefined,
 } satisfies DebugServerOptions;
 export async function use(): Promise<void> {
@@ -42,7 +42,7 @@ const NULLS = `import { startDebugServer, type DebugServerOptions } from "smtpli
 const options = {
   host: null, port: null, lmtp: null, name: null, tls: null, size: null, auth: null, extensions: null,
   refuseSenders: null, refuseRecipients: [{ address: "x@y.test", code: null, message: null }], refuseAfterData: null,
-  maxClients: null, maxRecipients: null, socketTimeout: null, closeTimeout: null, greetingDelay: null, onMessage: null, onTranscript: null,
+  maxClients: null, maxRecipients: null, socketTimeout: null, closeTimeout: null, greetingDelay: null, path: null, onMessage: null, onTranscript: null,
 } satisfies DebugServerOptions;
 export async function use(): Promise<void> {
   await using server = await startDebugServer(options);

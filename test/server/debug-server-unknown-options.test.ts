@@ -11,7 +11,7 @@ import { getTestCerts } from "../helpers/certs.js";
 test("an unknown option, at the top or in tls, auth or extensions, rejects startDebugServer with a TypeError naming it", async () => {
   const certs = await getTestCerts();
   const cases: [unknown, RegExp][] = [
-    [{ tsl: { key: certs.key, cert: certs.cert } }, /^unknown debug server option "tsl" \(did you mean "tls"\?\); known: host, port, lmtp, name, tls, /],
+    [{ tsl: { key: certs.key, cert: certs.cert } }, /^unknown debug server option "tsl" \(did you mean "tls"\?\); known: host, port, path, lmtp, name, tls, /],
     [{ auth: { user: { bob: "pw" } } }, /^unknown auth option "user" \(did you mean "users"\?\); known: users, methods, required, allowInsecure$/],
     [{ extensions: { smtputf8: false } }, /^unknown extensions option "smtputf8" \(did you mean "smtpUtf8"\?\); known: pipelining, eightBitMime, smtpUtf8, /],
     [{ tls: { key: certs.key, cert: certs.cert, implicit: true } }, /^unknown tls option "implicit"; known: key, cert, mode$/],
