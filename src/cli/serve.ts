@@ -6,6 +6,7 @@
 import { createSecureContext } from "node:tls";
 import { errorCode, escapeControl } from "../errors.js";
 import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type DebugServerRetention, type MessageInfo, type ReceivedMessage } from "../server/debug-server.js";
+import { addressText } from "../server/listen.js";
 import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -179,7 +180,7 @@ export async function runServe(cmd: ServeCommand, out: (text: string) => void = 
   if (typeof started === "number") return started;
   const { server, options } = started;
   // a socket's path as given (control characters escaped), an address with its port
-  const where = cmd.socket !== undefined ? escapeControl(server.host) : `${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
+  const where = cmd.socket !== undefined ? escapeControl(server.host) : addressText(server.host, server.port);
   // The handlers go in before "listening" is printed: whoever waits for that line may
   // signal at once, and a signal that came first would kill the process (exit by signal).
   // Output that can no longer be written (`serve | head`: EPIPE) stops the server too,

@@ -29,12 +29,16 @@ export function listen(server: SMTPServer, at: { readonly path?: string | undefi
       server.server.off("error", fail);
       const address = server.server.address() as AddressInfo | string;
       if (typeof address === "string") return resolve({ host: address, port: 0, where: address });
-      const host = address.address;
-      resolve({ host, port: address.port, where: `${host.includes(":") ? `[${host}]` : host}:${address.port}` });
+      resolve({ host: address.address, port: address.port, where: addressText(address.address, address.port) });
     };
     if (at.path !== undefined) server.listen(at.path, listening);
     else server.listen(at.port ?? 0, at.host ?? "127.0.0.1", listening);
   });
+}
+
+/** An address and port as a person reads them: `127.0.0.1:2525`, `[::1]:2525` (an IPv6 address in brackets). */
+export function addressText(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /**
