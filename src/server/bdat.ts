@@ -9,8 +9,8 @@
  */
 import { PassThrough } from "node:stream";
 import type { SMTPServerDataStream, SMTPServerSession } from "smtp-server";
-import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import type { Connection } from "./close.js";
+import { missingConnectionMethods } from "./connection-methods.js";
 
 type Parser = Exclude<Connection["_parser"], false>;
 /** smtp-server's `onData` callback: an error refuses the message; LMTP may give one result per recipient. */
@@ -47,8 +47,7 @@ const CONNECTION_METHODS = ["handler_EHLO", "handler_DATA", "_resetSession", "_v
  * @throws Error naming the methods missing.
  */
 export function checkChunkingSupport(): void {
-  const proto = SMTPConnection.prototype as unknown as Record<string, unknown>;
-  const missing = CONNECTION_METHODS.filter((name) => typeof proto[name] !== "function");
+  const missing = missingConnectionMethods(CONNECTION_METHODS);
   if (missing.length > 0) {
     throw new Error(`extensions.chunking: smtp-server's connections have no ${missing.join(", ")}, which the debugging server's BDAT wraps (written for smtp-server 3.21): use that version, or leave CHUNKING off`);
   }

@@ -8,10 +8,10 @@
  * client waits for the greeting, or how it times out on a slow one).
  * @module
  */
-import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import { MAX_DELAY_MS } from "../constants.js";
 import { describeValue } from "../error-text.js";
 import type { Connection } from "./close.js";
+import { missingConnectionMethods } from "./connection-methods.js";
 
 /** What {@link greetAfter} uses of smtp-server's connections (not in its public types). */
 interface GreetingInternals {
@@ -33,8 +33,7 @@ export function checkGreetingDelay(delay: unknown): number {
   if (!Number.isSafeInteger(delay) || delay < 0 || delay > MAX_DELAY_MS) {
     throw new RangeError(`greetingDelay must be a whole number of milliseconds from 0 (greet at once) to ${MAX_DELAY_MS}, got ${String(delay)}`);
   }
-  const proto = SMTPConnection.prototype as unknown as Record<string, unknown>;
-  const missing = (["_setListeners", "connectionReady"] as const).filter((name) => typeof proto[name] !== "function");
+  const missing = missingConnectionMethods(["_setListeners", "connectionReady"]);
   if (missing.length > 0) {
     throw new Error(`smtp-server's connections have no ${missing.join(", ")}, which the debugging server's greeting uses (written for smtp-server 3.21): use that version`);
   }

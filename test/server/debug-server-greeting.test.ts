@@ -68,3 +68,17 @@ test("greetingDelay: a whole number of milliseconds from 0 to 2^31 - 1", async (
   const server = await startDebugServer({ greetingDelay: 2 ** 31 - 1 });
   await server.close();
 });
+
+test("an smtp-server without the methods the greeting (or CHUNKING) wraps: the start fails, naming them, before listening", async (t) => {
+  const { SMTPConnection } = await import("smtp-server/lib/smtp-connection.js");
+  const proto = SMTPConnection.prototype as unknown as Record<string, unknown>;
+  const saved = proto["connectionReady"];
+  t.after(() => { proto["connectionReady"] = saved; });
+  delete proto["connectionReady"];
+  await assert.rejects(startDebugServer({}), /^Error: smtp-server's connections have no connectionReady, which the debugging server's greeting uses \(written for smtp-server 3\.21\)/);
+  const send = proto["send"];
+  t.after(() => { proto["send"] = send; });
+  proto["connectionReady"] = saved;
+  delete proto["send"];
+  await assert.rejects(startDebugServer({ extensions: { chunking: true } }), /^Error: extensions\.chunking: smtp-server's connections have no send, which the debugging server's BDAT wraps/);
+});
