@@ -47,9 +47,13 @@ function checkAuthMethods(methods: unknown): void {
   }
 }
 
+/** The longest Unix socket path, in bytes, the system takes (its `sun_path` less the NUL). */
+const MAX_SOCKET_PATH = process.platform === "darwin" ? 103 : 107;
+
 /**
  * Checks `path` (a Unix socket to listen on): a string that names a file (not empty, no NUL
- * byte), and neither `host` nor `port` beside it (which would be dropped unseen). @throws TypeError
+ * byte, at most {@link MAX_SOCKET_PATH} bytes), and neither `host` nor `port` beside it (which
+ * would be dropped unseen). @throws TypeError; RangeError for a path too long
  */
 function checkSocketPath(options: Readonly<Record<string, unknown>>): void {
   const path = options["path"];
@@ -57,6 +61,10 @@ function checkSocketPath(options: Readonly<Record<string, unknown>>): void {
   if (typeof path !== "string" || path === "" || path.includes("\0")) {
     throw new TypeError(`path must name a Unix socket file (a string, not empty, with no NUL byte), got ${describeValue(path)}`);
   }
+  // sun_path holds 108 bytes on Linux, 104 on macOS, NUL included: libuv cut a longer path
+  // short, so the socket was made under another name and left behind on close
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH) throw new RangeError(`path is ${bytes} bytes long; a Unix socket's path holds at most ${MAX_SOCKET_PATH}: use a shorter one`);
   const beside = ["host", "port"].filter((key) => options[key] !== undefined);
   if (beside.length > 0) throw new TypeError(`path (a Unix socket) and ${beside.join(" and ")} (a TCP address) cannot go together: give one or the other`);
 }

@@ -82,6 +82,10 @@ test("path: must name a file, and goes without host and port", async () => {
   ] as const) {
     await assert.rejects(startDebugServer(options as never), (err: Error) => err instanceof TypeError && pattern.test(err.message), JSON.stringify(options));
   }
+  // longer than sun_path holds: libuv cut it short, and the socket was left behind under the shorter name
+  const long = join(tmpdir(), "s".repeat(120));
+  await assert.rejects(startDebugServer({ path: long }), (err: Error) => err instanceof RangeError && new RegExp(`^path is ${Buffer.byteLength(long)} bytes long; a Unix socket's path holds at most 10[37]: use a shorter one$`).test(err.message));
+  assert.ok(!existsSync(long.slice(0, 107)), "no socket made under a cut name");
   // null is "not given", as for every option
   const server = await startDebugServer({ path: null, host: "127.0.0.1" });
   await server.close();
