@@ -3,20 +3,14 @@ import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { constants, mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
+import { constants, open, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { MAX_FLAG_FILE_BYTES, readFlagFile } from "../../src/cli/flag-file.js";
+import { withTempDir } from "../helpers/temp-dir.js";
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "smtplib-flag-file-"));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir("flag-file", run);
 
 test("flag file: read whole up to the limit; one byte more is refused naming the flag and file", () => withDir(async (dir) => {
   const file = join(dir, "ca.pem");

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
+import { writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:net";
@@ -13,15 +13,9 @@ import { once } from "node:events";
 import { LMTP } from "../../src/index.js";
 import { startDebugServer } from "../../src/server/debug-server.js";
 import { RawClient } from "../helpers/debug-client.js";
+import { withTempDir } from "../helpers/temp-dir.js";
 
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "smtplib-socket-"));
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const inTempDir = (body: (dir: string) => Promise<void>): Promise<void> => withTempDir("socket", body);
 
 test("path: an LMTP server on a Unix socket; LMTP.connect(server.host) delivers, one reply per recipient; the socket is removed on close()", async () => {
   await inTempDir(async (dir) => {
