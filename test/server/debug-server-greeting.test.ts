@@ -82,3 +82,20 @@ test("an smtp-server without the methods the greeting (or CHUNKING) wraps: the s
   delete proto["send"];
   await assert.rejects(startDebugServer({ extensions: { chunking: true } }), /^Error: extensions\.chunking: smtp-server's connections have no send, which the debugging server's BDAT wraps/);
 });
+
+test("greetingDelay: a client gone before its greeting, and close() while one waits for it: no greeting is written, and close() ends the wait", async () => {
+  const server = await startDebugServer({ greetingDelay: 30 });
+  const gone = connect({ host: server.host, port: server.port });
+  await once(gone, "connect");
+  gone.destroy();
+  await sleep(80); // past its greeting's time: written to nobody, and nothing thrown
+  const c = await RawClient.open(server);
+  assert.match(await c.reply(), /^220 /, "the next client is greeted");
+  c.close();
+  await server.close();
+  const slow = await startDebugServer({ greetingDelay: 60_000, closeTimeout: 0 });
+  const waiting = await RawClient.open(slow);
+  await slow.close(); // the client is told 421 and let go, not held for the minute
+  assert.match(await waiting.reply(), /^421 /);
+  assert.ok(!slow.transcript.some((e) => e.direction === "S" && e.line.startsWith("220")), "never greeted");
+});
