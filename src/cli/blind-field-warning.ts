@@ -8,12 +8,13 @@ import { aboveBar } from "./progress.js";
 
 /**
  * The warning line for a field named `name` (as written: `Bcc`, `RESENT-BCC`). The blind
- * recipients are named by where they are not: `--to` gives every recipient.
+ * recipients are named by where they are not: `--to` gives every recipient. `remedy` says how
+ * to leave the field out (default: of a message file).
  */
-export function blindFieldWarning(name: string): string {
+export function blindFieldWarning(name: string, remedy = "remove it from the message"): string {
   const resent = name.toLowerCase().startsWith("resent-") ? "Resent-" : "";
   return `smtplib: warning: the message has a ${name} field, sent as it is: every recipient sees it `
-    + `(remove it from the message; the blind recipients are the --to addresses not in ${resent}To or ${resent}Cc)`;
+    + `(${remedy}; the blind recipients are the --to addresses not in ${resent}To or ${resent}Cc)`;
 }
 
 /**

@@ -293,12 +293,23 @@ export function parseAuthMechanism(value: string, previous: string[] | undefined
 }
 
 /**
+ * True when the transaction will be SMTPUTF8 (RFC 6531): `--mail-option SMTPUTF8`, or an
+ * envelope address whose path is not ASCII (as the library decides: a display name past
+ * ASCII, `Jörg <j@x.test>`, is not sent, and asks for nothing). The addresses must have
+ * passed {@link checkAddress}.
+ */
+export function asksSmtpUtf8(mailOptions: readonly string[], addresses: readonly string[]): boolean {
+  return mailOptions.some((p) => p.toUpperCase() === "SMTPUTF8") || addresses.some((a) => !isAscii(quoteaddr(a)));
+}
+
+/**
  * A non-ASCII parameter value goes only in an SMTPUTF8 transaction (RFC 6531), which the
- * library starts for a non-ASCII address or `--mail-option SMTPUTF8`: without either, a
- * usage error before connecting (the library would refuse it only after EHLO).
+ * library starts for a non-ASCII address or `--mail-option SMTPUTF8` (see
+ * {@link asksSmtpUtf8}): without either, a usage error before connecting (the library would
+ * refuse it only after EHLO).
  */
 export function checkUtf8Params(mailOptions: readonly string[], rcptOptions: readonly string[], addresses: readonly string[]): void {
-  if (mailOptions.some((p) => p.toUpperCase() === "SMTPUTF8") || addresses.some((a) => !isAscii(a))) return;
+  if (asksSmtpUtf8(mailOptions, addresses)) return;
   for (const [flag, list] of [["--mail-option", mailOptions], ["--rcpt-option", rcptOptions]] as const) {
     const wide = list.find((p) => !isAscii(p));
     if (wide !== undefined) {

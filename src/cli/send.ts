@@ -17,6 +17,7 @@ import { loginHint, shownUser, sizeHint, utf8Hint } from "./refusal-hints.js";
 import { EightBitError, serverBounds } from "./eight-bit.js";
 import { inOrderGiven, oneLine, reportInterrupted, unconfirmed } from "./send-report.js";
 import { handleInterrupts } from "./interrupts.js";
+import { blindFieldWarning } from "./blind-field-warning.js";
 
 /** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
 const PROGRESS_THRESHOLD = 512 * 1024;
@@ -44,7 +45,7 @@ async function inspectStdin(cmd: SendCommand): Promise<StdinInfo> {
 /**
  * What stdin calls for before anything is read: a usage error when `--ca-file` is stdin and
  * the message would be read from it too (whichever read first would take all of it, and the
- * message would go empty, or the CA be cut); a note when --subject/--body make the message
+ * message would go empty, or the CA be cut); a note when --subject/--body/--header make the message
  * but something is piped into stdin (a pipe, or a non-empty file), which is then not read
  * (`echo text | smtplib send --subject s` would otherwise send the default text without a
  * word), unless stdin is the --ca-file.
@@ -55,7 +56,7 @@ function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | {
   }
   const piped = stdin.stats !== undefined && (stdin.stats.isFIFO() || (stdin.stats.isFile() && stdin.stats.size > 0));
   if (cmd.compose === undefined || !piped || stdin.isCaFile) return undefined;
-  return { note: "note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)" };
+  return { note: "note: --subject/--body/--header make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body/--header)" };
 }
 
 /** How long an LMTP delivery interrupted after the data may take to settle once its connection is closed. */
@@ -196,9 +197,12 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
     return ExitCode.USAGE;
   }
   if (problem !== undefined) err(`smtplib: ${problem.note}`);
+  // A Bcc field asked for with --header goes to everybody, as one in a file does: said the same way.
+  const blind = cmd.compose?.headers.find((f) => /^(?:resent-)?bcc$/i.test(f.name));
+  if (blind !== undefined) err(blindFieldWarning(blind.name, `leave out --header ${blind.name}`));
   // stdin is the terminal: nothing says where the message is (a usage error, not one reading it)
   if (cmd.file === undefined && cmd.compose === undefined && process.stdin.isTTY) {
-    err("smtplib: no message: give it with --file or on stdin (< message.eml), or send a test message with --subject/--body");
+    err("smtplib: no message: give it with --file or on stdin (< message.eml), or send a test message with --subject/--body/--header");
     return ExitCode.USAGE;
   }
   // Before the message is opened: a FIFO opened and then left (its writer holding it open)

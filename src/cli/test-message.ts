@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { quoteaddr } from "../protocol/address.js";
 import { displayNameOf } from "../protocol/address-list.js";
 import { isAscii } from "../protocol/commands.js";
+import type { HeaderFlag } from "./header-flag.js";
 
 /** What `send` uses when only one of `--subject` and `--body` is given. */
 export const DEFAULT_SUBJECT = "smtplib test message";
@@ -28,6 +29,12 @@ export interface TestMessageParts {
   readonly date?: Date;
   /** The unique part of the Message-ID; default a random UUID. */
   readonly id?: string;
+  /**
+   * `--header` fields, ready for the wire (see `parseHeaderFlag`): one named as a field made
+   * here (any case) takes its place, under the name as given; the others follow the Subject,
+   * in order.
+   */
+  readonly headers?: readonly HeaderFlag[];
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -35,28 +42,34 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const MAX_WORD = 75;
 /**
  * Longest line of a header field holding encoded words, field name included (RFC 2047 §2:
- * 76 characters): the first word follows "Subject: ".
+ * 76 characters).
  */
 const MAX_ENCODED_LINE = 76;
-/** What precedes the first encoded word on its line. */
-const FIELD_NAME = "Subject: ";
-/** Longest text kept as written: its line, "Subject: " included, is at most 998 characters (RFC 5322 §2.1.1). */
-const MAX_PLAIN = 998 - FIELD_NAME.length;
+/** Longest line of a field, CRLF not counted (RFC 5322 §2.1.1). */
+const MAX_FIELD_LINE = 998;
+/** What an encoded word adds to its base64 text: "=?UTF-8?B?" and "?=". */
+const WORD_PREFIX = "=?UTF-8?B?";
+/** The shortest word worth starting on the field name's line: room for 6 bytes (any character, 4 at most). */
+const MIN_FIRST_WORD = WORD_PREFIX.length + 2 + 8;
 
 /**
- * `text` as one header value: as it is when printable ASCII that fits one line and holds no
- * "=?" (which a reader could take for an encoded word), else as RFC 2047 "B" encoded
- * words of at most 75 characters, each holding whole characters, folded one to a line, each
- * line at most 76 characters when the value follows "Subject: " (RFC 2047 §2).
+ * `text` as the value of the field `fieldName` (default `Subject`): as it is when printable
+ * ASCII that fits one line and holds no "=?" (which a reader could take for an encoded
+ * word), else as RFC 2047 "B" encoded words of at most 75 characters, each holding whole
+ * characters, folded one to a line, each line at most 76 characters, the first with
+ * `fieldName` and ": " (RFC 2047 §2). After a name too long to leave room for a word, the
+ * value starts on the next line.
  */
-export function encodeHeaderText(text: string): string {
-  if (PRINTABLE_ASCII.test(text) && text.length <= MAX_PLAIN && !text.includes("=?")) return text;
+export function encodeHeaderText(text: string, fieldName = "Subject"): string {
+  const lead = fieldName.length + 2;
+  if (PRINTABLE_ASCII.test(text) && lead + text.length <= MAX_FIELD_LINE && !text.includes("=?")) return text;
   const words: string[] = [];
-  const prefix = "=?UTF-8?B?";
-  // A word of at most 75 characters, on a line of at most 76 after "Subject: " (67 left):
-  // 67 - 12 characters of framing leave 55 of base64, at most 39 bytes (13 groups of 3).
-  const maxWord = Math.min(MAX_WORD, MAX_ENCODED_LINE - FIELD_NAME.length);
-  const maxBytes = Math.floor((maxWord - prefix.length - 2) / 4) * 3;
+  // After "Subject: " (67 left): 67 - 12 characters of framing leave 55 of base64, at most
+  // 39 bytes (13 groups of 3). Every word of a value has the size of the first line's.
+  const room = MAX_ENCODED_LINE - lead;
+  const folded = room < MIN_FIRST_WORD;
+  const maxWord = folded ? MAX_WORD : Math.min(MAX_WORD, room);
+  const maxBytes = Math.floor((maxWord - WORD_PREFIX.length - 2) / 4) * 3;
   let chunk = "";
   for (const char of text) {
     if (Buffer.byteLength(chunk + char) > maxBytes) {
@@ -66,7 +79,8 @@ export function encodeHeaderText(text: string): string {
     chunk += char;
   }
   words.push(chunk);
-  return words.map((w) => `${prefix}${Buffer.from(w, "utf8").toString("base64")}?=`).join("\r\n ");
+  const value = words.map((w) => `${WORD_PREFIX}${Buffer.from(w, "utf8").toString("base64")}?=`).join("\r\n ");
+  return folded ? `\r\n ${value}` : value;
 }
 
 /**
@@ -113,16 +127,24 @@ export function testMessage(parts: TestMessageParts): string {
   const date = (parts.date ?? new Date()).toUTCString().replace(/GMT$/, "+0000");
   const body = encodeBody(parts.body);
   const from = parts.from === "" ? "<>" : headerMailbox(parts.from);
-  return [
-    `Date: ${date}`,
-    `Message-ID: <${parts.id ?? randomUUID()}@${domainOf(parts.from)}>`,
-    `From: ${from}`,
-    `To: ${parts.to.map(headerMailbox).join(",\r\n ")}`,
-    `Subject: ${encodeHeaderText(parts.subject)}`,
-    "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=utf-8",
-    `Content-Transfer-Encoding: ${body.encoding}`,
-    "",
-    body.text,
-  ].join("\r\n");
+  const made: [string, string][] = [
+    ["Date", date],
+    ["Message-ID", `<${parts.id ?? randomUUID()}@${domainOf(parts.from)}>`],
+    ["From", from],
+    ["To", parts.to.map(headerMailbox).join(",\r\n ")],
+    ["Subject", encodeHeaderText(parts.subject)],
+  ];
+  const mime: [string, string][] = [
+    ["MIME-Version", "1.0"],
+    ["Content-Type", "text/plain; charset=utf-8"],
+    ["Content-Transfer-Encoding", body.encoding],
+  ];
+  const added: [string, string][] = [];
+  for (const field of parts.headers ?? []) {
+    const key = field.name.toLowerCase();
+    const own = made.find(([name]) => name.toLowerCase() === key) ?? mime.find(([name]) => name.toLowerCase() === key);
+    if (own !== undefined) [own[0], own[1]] = [field.name, field.value];
+    else added.push([field.name, field.value]);
+  }
+  return [...made, ...added, ...mime].map(([name, value]) => `${name}: ${value}`).concat("", body.text).join("\r\n");
 }

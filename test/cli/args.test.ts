@@ -142,6 +142,8 @@ test("send: a non-ASCII parameter value without SMTPUTF8 is a usage error naming
   assert.equal(parse(...base, "--rcpt-option", "ORCPT=utf-8;jé@x.org").error?.code, "smtplib.usage");
   assert.equal(parse(...base, "--mail-option", "ENVID=é", "--mail-option", "smtputf8").command?.kind, "send");
   assert.equal(parse("send", "--server", "h", "--from", "a@x.org", "--to", "jé@x.org", "--rcpt-option", "ORCPT=utf-8;jé@x.org").command?.kind, "send");
+  // a display name past ASCII is not sent: it asks for no SMTPUTF8 (the library then refused the value only after EHLO)
+  assert.equal(parse("send", "--server", "h", "--from", "Jörg <a@x.org>", "--to", "b@x.org", "--mail-option", "ENVID=é").error?.code, "smtplib.usage");
 });
 
 test("send: an address that is not one address names its option", () => {

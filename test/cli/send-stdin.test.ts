@@ -51,7 +51,7 @@ test("send --subject with text piped on stdin: sent with the default text, and a
   try {
     const env = { PORT: String(serve.port), CA: files.ca };
     const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --require-tls --from a@x.test --to b@x.test --subject s';
-    const note = "smtplib: note: --subject/--body make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body)\n";
+    const note = "smtplib: note: --subject/--body/--header make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body/--header)\n";
     const piped = await bash(`echo some text | ${send} --ca-file "$CA"`, env);
     assert.equal(piped.code, 0, piped.stderr);
     assert.equal(piped.stderr, note);

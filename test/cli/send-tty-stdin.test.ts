@@ -21,7 +21,7 @@ test("send with stdin a terminal and no --file or --subject/--body: exit 2, says
     const [code] = (await once(child, "close")) as [number | null];
     clearTimeout(timer);
     assert.equal(code, 2, terminal);
-    assert.equal(terminal, "smtplib: no message: give it with --file or on stdin (< message.eml), or send a test message with --subject/--body\r\n");
+    assert.equal(terminal, "smtplib: no message: give it with --file or on stdin (< message.eml), or send a test message with --subject/--body/--header\r\n");
     assert.equal(server.connections(), 0);
   } finally {
     await server.close();
