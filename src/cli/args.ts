@@ -14,6 +14,7 @@ import {
   asksSmtpUtf8, checkAddress, checkUtf8Params, collect, EXTENSIONS, flagValue, parseAuthMechanism, parseCount, parseDelay, parseEsmtpParam, parseExtensions,
   parseEnvName, parseHeloName, parseHostPort, parseListenHost, parsePort, parsePositive, parseRefusedAddress, parseServerName, parseTimeout, parseUserName, parseUserPass, PASSWORD_MECHANISMS, hasUserPart,
 } from "./flag-values.js";
+import { ATTACH_MAX_BYTES } from "./composed-message.js";
 import { checkHeaderFlags, parseHeaderFlag, type HeaderFlag } from "./header-flag.js";
 import { DEFAULT_BODY, DEFAULT_SUBJECT } from "./test-message.js";
 import { lmtpInsteadOfSsl, tlsModeFor, tlsOnlyFlags } from "./url-advice.js";
@@ -87,8 +88,8 @@ export interface SendCommand extends ConnectTarget {
   readonly pipelining: boolean;
   /** false with `--no-chunking`: DATA even when the server offers CHUNKING. */
   readonly chunking: boolean;
-  /** `--subject`/`--body`/`--header`: send a test message made from these (see ./test-message.ts) instead of a file or stdin. */
-  readonly compose?: { readonly subject: string; readonly body: string; readonly headers: readonly HeaderFlag[] };
+  /** `--subject`/`--body`/`--header`/`--attach`: send a test message made from these (see ./test-message.ts) instead of a file or stdin. */
+  readonly compose?: { readonly subject: string; readonly body: string; readonly headers: readonly HeaderFlag[]; readonly attach: readonly string[] };
   /** `--auth-mech`: the only SASL mechanisms `login` may use, upper-case, in this order; empty: any. */
   readonly authMechanisms: readonly string[];
 }
@@ -279,6 +280,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .addOption(new Option("--subject <text>", "send a test message with this subject (headers made for you; stdin not read)").conflicts("file"))
     .addOption(new Option("--body <text>", "the test message's text (with or without --subject)").conflicts("file"))
     .addOption(new Option("--header <field>", 'add "Name: value" to the test message, or put it in place of a field made for you (repeatable; text past ASCII as RFC 2047 encoded words)').conflicts("file").argParser(flagValue("--header", parseHeaderFlag)))
+    .addOption(new Option("--attach <file>", `attach this file to the test message (repeatable; at most ${ATTACH_MAX_BYTES / 1024 / 1024} MiB in all; its type from its extension)`).conflicts("file").argParser(collect))
     .option("--user <name>", "log in as this user (needs --password-env)", flagValue("--user", parseUserName))
     .option("--password-env <VAR>", "environment variable that holds the password", flagValue("--password-env", parseEnvName, true))
     .option("--auth-mech <name>", `log in with this SASL mechanism only (repeatable, in order of preference): ${PASSWORD_MECHANISMS.join(", ")}; default: the strongest both sides offer`, flagValue("--auth-mech", parseAuthMechanism))
@@ -288,7 +290,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--no-pipelining", "one command at a time, even when the server offers PIPELINING")
     .option("--no-chunking", "send with DATA, even when the server offers CHUNKING (BDAT)")
     .addHelpText("after", `\n${EXIT_CODE_HELP}`)
-    .action((o: TargetFlags & { server?: string; from?: string; to?: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string; header?: HeaderFlag[] }, cmd: Command) => {
+    .action((o: TargetFlags & { server?: string; from?: string; to?: string[]; file?: string; user?: string; passwordEnv?: string; progress: boolean; verbose: number; mailOption?: string[]; rcptOption?: string[]; pipelining: boolean; chunking: boolean; authMech?: string[]; subject?: string; body?: string; header?: HeaderFlag[]; attach?: string[] }, cmd: Command) => {
       const missing = (flag: string): never => cmd.error(`error: required option '${flag}' not specified`, { code: "commander.missingMandatoryOptionValue" });
       const server = serverOf("--server", o.server ?? missing("--server <host[:port]>"), o);
       const from = o.from ?? missing("--from <addr>");
@@ -300,7 +302,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       for (const addr of to) checkAddress("--to", addr, quoteRecipient);
       checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [from, ...to]);
       const headers = o.header ?? [];
-      checkHeaderFlags(headers, o.subject !== undefined, asksSmtpUtf8(o.mailOption ?? [], [from, ...to]));
+      checkHeaderFlags(headers, o.subject !== undefined, asksSmtpUtf8(o.mailOption ?? [], [from, ...to]), o.attach !== undefined);
       sink({
         kind: "send", ...toTarget(server, o), from, to: uniqueRecipients(to),
         // "-" is stdin, as for most tools (swaks --data -): not a file of that name
@@ -310,7 +312,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         verbosity: verbosityOf(o.verbose), progress: o.progress,
         mailOptions: o.mailOption ?? [], rcptOptions: o.rcptOption ?? [], pipelining: o.pipelining, chunking: o.chunking,
         authMechanisms: [...new Set(o.authMech ?? [])],
-        ...(o.subject === undefined && o.body === undefined && o.header === undefined ? {} : { compose: { subject: o.subject ?? DEFAULT_SUBJECT, body: o.body ?? DEFAULT_BODY, headers } }),
+        ...(o.subject === undefined && o.body === undefined && o.header === undefined && o.attach === undefined
+          ? {} : { compose: { subject: o.subject ?? DEFAULT_SUBJECT, body: o.body ?? DEFAULT_BODY, headers, attach: o.attach ?? [] } }),
       });
     });
 

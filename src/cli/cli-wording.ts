@@ -5,6 +5,7 @@
  * @module
  */
 import { rewordOutside, withoutTimeoutUnitHint } from "../error-text.js";
+import { errorCode } from "../errors.js";
 import { LEGACY_FIX } from "../transport/tls-diagnostics.js";
 import type { TlsMode } from "./args.js";
 
@@ -92,4 +93,17 @@ export function cliAdvice(description: string, server: readonly string[], tlsMod
 export function tlsFlagAdvice(flag: "--ssl" | "--require-tls", tlsMode: TlsMode | undefined): string {
   const given = tlsMode === undefined || tlsMode === "none" ? flag : `--${tlsMode}`;
   return given === flag ? flag : `${flag} instead of ${given}`;
+}
+
+/**
+ * A system error on the file `path` that `flag` names, as `--file m.eml: no such file or
+ * directory (ENOENT)`, not Node's "ENOENT: no such file or directory, open 'm.eml'"; any
+ * other error's message as it is.
+ */
+export function fileFailure(flag: string, path: string, e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = errorCode(e);
+  if (code === "") return e.message;
+  const reason = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message)?.[1] ?? e.message;
+  return `${flag} ${path}: ${reason} (${code})`;
 }

@@ -115,15 +115,19 @@ function encodeField(name: string, key: string, raw: string): HeaderFlag {
 
 /**
  * The checks of `--header` fields that need the other flags: a `Subject` field beside
- * `--subject` (which one was meant?), and an address past ASCII when the transaction does not
+ * `--subject` (which one was meant?), a `Content-Type` with `--attach` (`attaching`: the
+ * message's type is then multipart/mixed, which the field would replace), and an address past ASCII when the transaction does not
  * ask for SMTPUTF8 (`smtputf8`: an envelope address past ASCII, or `--mail-option SMTPUTF8`):
  * without it, a message with UTF-8 in its header section breaks RFC 6532.
  * @throws CommanderError (usage) naming the field.
  */
-export function checkHeaderFlags(headers: readonly HeaderFlag[], subjectGiven: boolean, smtputf8: boolean): void {
+export function checkHeaderFlags(headers: readonly HeaderFlag[], subjectGiven: boolean, smtputf8: boolean, attaching: boolean): void {
   const usage = (text: string): never => { throw new CommanderError(2, "smtplib.usage", `error: --header ${text}`); };
-  const subject = headers.find((f) => f.name.toLowerCase() === "subject");
+  const named = (key: string): HeaderFlag | undefined => headers.find((f) => f.name.toLowerCase() === key);
+  const subject = named("subject");
   if (subject !== undefined && subjectGiven) usage(`${subject.name} and --subject both give the subject (give it once)`);
+  const type = named("content-type");
+  if (type !== undefined && attaching) usage(`${type.name} cannot go with --attach (the message is then multipart/mixed; its text is text/plain)`);
   const wide = headers.find((f) => f.utf8);
   if (wide !== undefined && !smtputf8) usage(`${wide.name}: an address past ASCII needs SMTPUTF8 (add --mail-option SMTPUTF8)`);
 }

@@ -22,7 +22,7 @@ import { ReadAhead, type AheadScan } from "./read-ahead.js";
 import type { Stall } from "./stalled-input.js";
 import { ENDLESS_DEVICE, isEndlessDevice, isTerminalPath } from "./input-device.js";
 import type { Progress } from "./progress.js";
-import { testMessage } from "./test-message.js";
+import { composedMessage } from "./composed-message.js";
 const openFd = promisify(open);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
@@ -250,10 +250,7 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   const file = cmd.file;
   // a binary body (RFC 3030 §3) goes as given; any other gets CRLF line ends
   const lines = paramValue(cmd.mailOptions, "BODY")?.toUpperCase() !== "BINARYMIME";
-  if (cmd.compose !== undefined) {
-    const bytes = Buffer.from(testMessage({ from: cmd.from, to: cmd.to, ...cmd.compose }), "utf8");
-    return { body: bytes, size: bytes.length };
-  }
+  if (cmd.compose !== undefined) return composedMessage({ ...cmd, compose: cmd.compose });
   if (file !== undefined) {
     const info = await stat(file);
     if (info.isDirectory()) throw new Error(`${file} is a directory`);

@@ -10,7 +10,6 @@ import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { connectClient, describeTargetError, exitCodeFor, lineWriter, pathOf, quitWithin, type Client, type SendPhase } from "./connect.js";
 import { startCounter, startProgress, startScanNote, startWaitNote, type Progress, type WaitNote } from "./progress.js";
-import { errorCode } from "../errors.js";
 import { MessageReadError, MessageTooLargeError, openMessage, type StreamedMessage } from "./message-input.js";
 import { stallText } from "./stalled-input.js";
 import { loginHint, shownUser, sizeHint, utf8Hint } from "./refusal-hints.js";
@@ -18,6 +17,7 @@ import { EightBitError, serverBounds } from "./eight-bit.js";
 import { inOrderGiven, oneLine, reportInterrupted, unconfirmed } from "./send-report.js";
 import { handleInterrupts } from "./interrupts.js";
 import { blindFieldWarning } from "./blind-field-warning.js";
+import { fileFailure } from "./cli-wording.js";
 
 /** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
 const PROGRESS_THRESHOLD = 512 * 1024;
@@ -65,15 +65,10 @@ const INTERRUPTED_SETTLE_MS = 1_000;
 /**
  * Why the message could not be opened: for a system error on `--file` (a missing file, one
  * not readable), the flag, the path and the reason with its code, as `--ca-file`'s says it
- * ("--file m.eml: no such file or directory (ENOENT)"), not Node's "ENOENT: no such file or
- * directory, stat 'm.eml'"; any other error's message as it is.
+ * (see `fileFailure`); any other error's message as it is.
  */
 function openFailure(e: unknown, file: string | undefined): string {
-  const code = errorCode(e);
-  if (!(e instanceof Error)) return String(e);
-  if (file === undefined || code === "") return e.message;
-  const reason = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message)?.[1] ?? e.message;
-  return `--file ${file}: ${reason} (${code})`;
+  return file === undefined ? (e instanceof Error ? e.message : String(e)) : fileFailure("--file", file, e);
 }
 
 /**

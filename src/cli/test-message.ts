@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { quoteaddr } from "../protocol/address.js";
 import { displayNameOf } from "../protocol/address-list.js";
 import { isAscii } from "../protocol/commands.js";
+import { attachmentHead, base64Lines, base64LinesLength, writeBase64Lines, type Attachment } from "./attachment-part.js";
 import type { HeaderFlag } from "./header-flag.js";
 
 /** What `send` uses when only one of `--subject` and `--body` is given. */
@@ -35,6 +36,10 @@ export interface TestMessageParts {
    * in order.
    */
   readonly headers?: readonly HeaderFlag[];
+  /** `--attach` files: the message is then multipart/mixed, the body its first part. */
+  readonly attachments?: readonly Attachment[];
+  /** The multipart boundary; default one made of a random UUID. */
+  readonly boundary?: string;
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -108,6 +113,9 @@ function domainOf(address: string): string {
   return /^[A-Za-z0-9.-]+$/.test(domain) ? domain : "localhost";
 }
 
+/** The type of the text: the message's, or its first part's when files are attached. */
+const TEXT_TYPE = "text/plain; charset=utf-8";
+
 /** Longest line of a 7bit body, CRLF not counted (RFC 5322 §2.1.1, RFC 2045 §2.7). */
 const MAX_LINE = 998;
 
@@ -122,8 +130,14 @@ function encodeBody(body: string): { encoding: "7bit" | "base64"; text: string }
   return { encoding: "base64", text: `${base64.replace(/.{1,76}/g, "$&\r\n")}` };
 }
 
-/** The whole message, CRLF line endings. */
-export function testMessage(parts: TestMessageParts): string {
+/** A piece of a test message: text, or a file's bytes, which go in base64 lines. */
+type Piece = string | Attachment;
+
+/**
+ * The whole message, CRLF line endings, in pieces: text, and each attached file, whose bytes
+ * go in base64 lines.
+ */
+function testMessagePieces(parts: TestMessageParts): Piece[] {
   const date = (parts.date ?? new Date()).toUTCString().replace(/GMT$/, "+0000");
   const body = encodeBody(parts.body);
   const from = parts.from === "" ? "<>" : headerMailbox(parts.from);
@@ -134,11 +148,13 @@ export function testMessage(parts: TestMessageParts): string {
     ["To", parts.to.map(headerMailbox).join(",\r\n ")],
     ["Subject", encodeHeaderText(parts.subject)],
   ];
-  const mime: [string, string][] = [
-    ["MIME-Version", "1.0"],
-    ["Content-Type", "text/plain; charset=utf-8"],
-    ["Content-Transfer-Encoding", body.encoding],
-  ];
+  const attachments = parts.attachments ?? [];
+  // "=_" never stands in base64 or in a 7bit body of ours that does not hold it (checked).
+  let boundary = parts.boundary ?? `=_smtplib_${randomUUID()}`;
+  while (body.text.includes(boundary)) boundary = `=_smtplib_${randomUUID()}`;
+  const mime: [string, string][] = attachments.length === 0
+    ? [["MIME-Version", "1.0"], ["Content-Type", TEXT_TYPE], ["Content-Transfer-Encoding", body.encoding]]
+    : [["MIME-Version", "1.0"], ["Content-Type", `multipart/mixed;\r\n boundary="${boundary}"`]];
   const added: [string, string][] = [];
   for (const field of parts.headers ?? []) {
     const key = field.name.toLowerCase();
@@ -146,5 +162,30 @@ export function testMessage(parts: TestMessageParts): string {
     if (own !== undefined) [own[0], own[1]] = [field.name, field.value];
     else added.push([field.name, field.value]);
   }
-  return [...made, ...added, ...mime].map(([name, value]) => `${name}: ${value}`).concat("", body.text).join("\r\n");
+  const head = [...made, ...added, ...mime].map(([name, value]) => `${name}: ${value}`);
+  if (attachments.length === 0) return [[...head, "", body.text].join("\r\n")];
+  // Each part's text ends with CRLF; the delimiter after it brings its own (RFC 2046 §5.1.1),
+  // so the text keeps its last line end and an empty file its blank line.
+  const pieces: Piece[] = [`${head.join("\r\n")}\r\n\r\n--${boundary}\r\nContent-Type: ${TEXT_TYPE}\r\nContent-Transfer-Encoding: ${body.encoding}\r\n\r\n${body.text}`];
+  for (const file of attachments) pieces.push(`\r\n--${boundary}\r\n${attachmentHead(file)}`, file);
+  pieces.push(`\r\n--${boundary}--\r\n`);
+  return pieces;
+}
+
+/** The whole message as text (see {@link testMessagePieces}). */
+export function testMessage(parts: TestMessageParts): string {
+  return testMessagePieces(parts).map((piece) => (typeof piece === "string" ? piece : base64Lines(piece.bytes).toString("latin1"))).join("");
+}
+
+/**
+ * The whole message as UTF-8 bytes (see {@link testMessagePieces}), in one buffer of its
+ * size, into which each file goes as base64 at once: no other copy of a large file is made.
+ */
+export function testMessageBytes(parts: TestMessageParts): Buffer {
+  const pieces = testMessagePieces(parts);
+  const size = pieces.reduce((sum, piece) => sum + (typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : base64LinesLength(piece.bytes.byteLength)), 0);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const piece of pieces) at = typeof piece === "string" ? at + out.write(piece, at, "utf8") : writeBase64Lines(piece.bytes, out, at);
+  return out;
 }

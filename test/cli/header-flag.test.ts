@@ -139,7 +139,7 @@ test("send --header: a test message by itself; not with --file; Subject not with
   const alone = parse(...base, "--header", "X-A: 1");
   assert.equal(alone.command?.kind, "send");
   assert.deepEqual(alone.command?.kind === "send" ? alone.command.compose : undefined, {
-    subject: "smtplib test message", body: "This is a test message sent with smtplib send.", headers: [{ name: "X-A", value: "1", utf8: false }],
+    subject: "smtplib test message", body: "This is a test message sent with smtplib send.", headers: [{ name: "X-A", value: "1", utf8: false }], attach: [],
   });
   assert.match(parse(...base, "--header", "X-A: 1", "--file", "m.eml").error?.message ?? "", /--header <field>' cannot be used with option '--file <file>'/);
   assert.equal(parse(...base, "--header", "subject: a", "--subject", "b").error?.message, "error: --header subject and --subject both give the subject (give it once)");

@@ -1,0 +1,95 @@
+/**
+ * The MIME part of one `smtplib send --attach` file (RFC 2045, RFC 2183): its content type
+ * guessed from the file name's extension, its name as a parameter (RFC 2231 when it is not
+ * plain ASCII), its bytes in base64 lines of 76 characters, so the message stays 7-bit.
+ * Pure: no I/O.
+ * @module
+ */
+
+/** A file to attach: its name as shown to the recipient (no directory) and its bytes. */
+export interface Attachment {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Content types by lower-case extension; anything else is application/octet-stream. */
+const TYPES: Readonly<Record<string, string>> = {
+  txt: "text/plain", csv: "text/csv", htm: "text/html", html: "text/html", ics: "text/calendar", xml: "text/xml",
+  json: "application/json", pdf: "application/pdf", zip: "application/zip", gz: "application/gzip",
+  doc: "application/msword", docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xls: "application/vnd.ms-excel", xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp", svg: "image/svg+xml",
+};
+
+/** The content type of a file called `name`, by its extension. */
+export function contentTypeOf(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return (dot > 0 ? TYPES[name.slice(dot + 1).toLowerCase()] : undefined) ?? "application/octet-stream";
+}
+
+/** A parameter value RFC 2045's quoted-string takes as it is (no quote, backslash or control). */
+const PLAIN_VALUE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+/** Bytes RFC 2231 §7's attribute-char leaves as they are (no `*`, `'`, `%` or tspecials). */
+const ATTRIBUTE_CHAR = /[A-Za-z0-9!#$&+\-.^_`|~]/;
+
+/**
+ * The parameter `key` = `value`: `key="value"` for printable ASCII, else the RFC 2231 form
+ * `key*=utf-8''percent-encoded`, which holds any name (a line break in a file name too)
+ * without reaching the header as one.
+ */
+export function nameParameter(key: string, value: string): string {
+  if (PLAIN_VALUE.test(value)) return `${key}="${value}"`;
+  let encoded = "";
+  for (const byte of Buffer.from(value, "utf8")) {
+    const c = String.fromCharCode(byte);
+    encoded += ATTRIBUTE_CHAR.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return `${key}*=utf-8''${encoded}`;
+}
+
+/** Characters in a base64 line (RFC 2045 §6.8). */
+const LINE = 76;
+/** Bytes encoded at a time: whole lines (57 bytes each), so that only the last block has a short line or padding. */
+const BLOCK = 57 * 1024;
+
+/** How many bytes {@link base64Lines} makes of `size` bytes. */
+export function base64LinesLength(size: number): number {
+  const chars = Math.ceil(size / 3) * 4;
+  return chars + 2 * Math.ceil(chars / LINE);
+}
+
+/**
+ * Writes `bytes` in base64, 76 characters a line, each line ended by CRLF (RFC 2045 §6.8),
+ * into `out` from `at` (which has room for {@link base64LinesLength}), a block at a time (no
+ * string of the whole); returns where it ended.
+ */
+export function writeBase64Lines(bytes: Uint8Array, out: Buffer, at: number): number {
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < input.length; i += BLOCK) {
+    const text = input.subarray(i, i + BLOCK).toString("base64");
+    for (let j = 0; j < text.length; j += LINE) {
+      at += out.write(text.slice(j, j + LINE), at, "latin1");
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+  }
+  return at;
+}
+
+/** `bytes` in base64 lines (see {@link writeBase64Lines}), as ASCII bytes. */
+export function base64Lines(bytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(base64LinesLength(bytes.byteLength));
+  writeBase64Lines(bytes, out, 0);
+  return out;
+}
+
+/** The header fields of `file`'s part and the blank line after them (its bytes follow in base64 lines). */
+export function attachmentHead(file: Attachment): string {
+  return [
+    `Content-Type: ${contentTypeOf(file.name)};\r\n ${nameParameter("name", file.name)}`,
+    `Content-Disposition: attachment;\r\n ${nameParameter("filename", file.name)}`,
+    "Content-Transfer-Encoding: base64",
+    "",
+    "",
+  ].join("\r\n");
+}
