@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { headerSection, type Delivered } from "./mailboxes.js";
@@ -166,6 +167,32 @@ function capabilities(stdout: string): string[] {
   return from < 0 ? [] : lines.slice(from + 1, to < 0 ? undefined : to).map((l) => l.trim());
 }
 
+/** The `--header` field past ASCII, and the file `--attach` sends: every byte value, a name past ASCII with a space. */
+const NOTE = "Prüfung — ✓";
+const ATTACHED = { name: "Bericht über Tests.bin", bytes: Buffer.from(Array.from({ length: 3000 }, (_v, i) => (i * 37 + (i >> 8)) & 0xff)) };
+
+/**
+ * Checks a stored copy of the test message with `--header` fields and a file: 7-bit, the
+ * X-Interop-Note field decoding to {@link NOTE}, the Reply-To display name decoded, and the
+ * file's part (in multipart/mixed) with its RFC 2231 name and its bytes back.
+ */
+function checkAttached(copy: Delivered, body: string): string {
+  // eslint-disable-next-line no-control-regex
+  check(/^[\x00-\x7f]*$/.test(copy.raw.toString("latin1")), "the stored message is not 7-bit");
+  check(decodeWords(field(copy, "X-Interop-Note")) === NOTE, `X-Interop-Note: ${field(copy, "X-Interop-Note")}`);
+  check(decodeWords(field(copy, "Reply-To")) === `Jörg <${SENDER}>`, `Reply-To: ${field(copy, "Reply-To")}`);
+  const boundary = /^multipart\/mixed;\s*boundary="([^"]+)"$/i.exec(field(copy, "Content-Type"))?.[1];
+  check(boundary !== undefined, `Content-Type: ${field(copy, "Content-Type")}`);
+  const parts = `\n${bodyOf(copy.raw)}`.split(`\n--${boundary as string}`);
+  check(parts.length === 4 && parts[3]!.startsWith("--"), `${parts.length - 1} delimiters`);
+  check(parts[1]!.endsWith(`\n\n${body}\n`), "the text part differs");
+  const [head, data] = parts[2]!.split("\n\n") as [string, string];
+  const name = /filename\*=utf-8''(\S+)/.exec(head)?.[1];
+  check(name !== undefined && decodeURIComponent(name) === ATTACHED.name, `the file's part names it ${name ?? "nothing"}`);
+  check(Buffer.from(data.replace(/\s+/g, ""), "base64").equals(ATTACHED.bytes), "the file's bytes differ");
+  return `${copy.exact ? "bytes as sent" : "Maildir copy"}: fields decoded, file identical`;
+}
+
 /** Keywords the server's row in runner.ts says it offers in plain text (STARTTLS) or after TLS (AUTH). */
 function expectedCapabilities(s: ServerDef, tls: boolean): string[] {
   const o = s.offers;
@@ -286,6 +313,28 @@ export const cliScenarios: Scenario[] = [
       const found = await delivered(ctx, token, [a], STORE_WAIT_MS);
       check(found.every((d) => !d.rcpts.includes(full)), "the over-quota mailbox received the message");
       return `exit 3; ${lines[0]?.slice(0, 60) ?? ""}; ${lines[1]?.slice(0, 60) ?? ""}; stored for ${a.split("@")[0] as string} only`;
+    },
+  },
+  {
+    id: "cli-send-attach",
+    title: "CLI: send --header (a field past ASCII, a Reply-To with a display name past ASCII) --attach (a binary file with a name past ASCII): exit 0; stored 7-bit, fields decoded, the file's bytes and name back",
+    notOffered: () => undefined,
+    timeoutMs: 50_000,
+    async run(ctx) {
+      const dir = await mkdtemp(join(tmpdir(), "smtplib-interop-attach-"));
+      try {
+        const file = join(dir, ATTACHED.name);
+        await writeFile(file, ATTACHED.bytes);
+        const token = randomUUID();
+        const to = [ctx.server.rcpts[0]];
+        const { args, body } = sendArgs(ctx.server, token, to);
+        const run = await cli(ctx, [...args, "--header", `X-Interop-Note: ${NOTE}`, "--header", `Reply-To: Jörg <${SENDER}>`, "--attach", file]);
+        check(run.code === 0, exited(run, 0));
+        const found = await delivered(ctx, token, to, STORE_WAIT_MS);
+        return `exit 0; ${[...new Set(found.map((copy) => checkAttached(copy, body)))].join("; ")}`;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
   },
   {
