@@ -47,6 +47,8 @@ export interface ServeCommand {
   readonly maxRecipients: number;
   /** `--greeting-delay`: ms from a connection to its 220 greeting (0: at once). */
   readonly greetingDelay: number;
+  /** `--save DIR`: write every accepted message into this Maildir (see ./save-messages.ts). */
+  readonly save?: string;
 }
 
 /** How `send` and `probe` protect the connection. */
@@ -240,8 +242,9 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
     .option("--hide <ext,...>", `do not advertise: ${Object.keys(EXTENSIONS).filter((e) => e !== "dsn" && e !== "requiretls" && e !== "chunking").join(", ")}`, collect)
     .option("--offer <ext,...>", "also advertise: dsn, requiretls (TLS sessions only), chunking", collect)
     .option("--chunking", "offer CHUNKING (BDAT, RFC 3030; as --offer chunking) and BINARYMIME: a client that uses it sends the message unstuffed, in counted chunks")
+    .option("--save <dir>", "write every accepted message into this Maildir (DIR/new; made when missing), X-MailFrom and X-RcptTo lines first, before the client is told it was accepted")
     .addHelpText("after", `\n${SERVE_EXIT_CODE_HELP}`)
-    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; greetingDelay: number; chunking?: boolean; socket?: string }, command: Command) => {
+    .action((o: { printMax: number; hide?: string[]; offer?: string[]; port: number; host: string; lmtp?: boolean; tlsCert?: string; tlsKey?: string; tlsImplicit?: boolean; auth?: [string, string][]; authFile?: string[]; authRequired?: boolean; size?: number; refuseSender?: string[]; refuseRecipient?: string[]; quiet?: boolean; maxClients: number; maxRecipients: number; greetingDelay: number; chunking?: boolean; socket?: string; save?: string }, command: Command) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CommanderError(2, "smtplib.usage", "error: --tls-cert and --tls-key go together");
       if (o.tlsImplicit && o.tlsCert === undefined) throw new CommanderError(2, "smtplib.usage", "error: --tls-implicit needs --tls-cert and --tls-key");
       const extensions = parseExtensions(o.hide ?? [], [...o.offer ?? [], ...o.chunking ? ["chunking"] : []]);
@@ -254,6 +257,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       const tcp = ["host", "port"].filter((flag) => command.getOptionValueSource(flag) === "cli").map((flag) => `--${flag}`);
       if (o.socket !== undefined && tcp.length > 0) throw new CommanderError(2, "smtplib.usage", `error: --socket (a Unix socket) and ${tcp.join(" and ")} (a TCP address) cannot go together`);
       if (o.socket === "") throw new CommanderError(2, "smtplib.usage", "error: --socket needs the path of the socket to make");
+      if (o.save === "") throw new CommanderError(2, "smtplib.usage", "error: --save needs the directory to save messages in");
       if (o.authRequired && (o.auth ?? []).length === 0 && o.authFile === undefined) throw new CommanderError(2, "smtplib.usage", "error: --auth-required needs --auth-file or at least one --auth user:pass");
       sink({
         kind: "serve", host: o.host, port: o.port, ...(o.socket !== undefined ? { socket: o.socket } : {}), lmtp: o.lmtp ?? false,
@@ -262,7 +266,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
         extensions,
-        maxClients: o.maxClients, maxRecipients: o.maxRecipients, greetingDelay: o.greetingDelay,
+        maxClients: o.maxClients, maxRecipients: o.maxRecipients, greetingDelay: o.greetingDelay, ...(o.save !== undefined ? { save: o.save } : {}),
       });
     });
 

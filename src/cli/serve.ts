@@ -3,15 +3,18 @@
  * message as received, until SIGINT/SIGTERM.
  * @module
  */
+import { join } from "node:path";
 import { createSecureContext } from "node:tls";
 import { errorCode, escapeControl } from "../errors.js";
 import { formatEntry, startDebugServer, type DebugServer, type DebugServerHooks, type DebugServerOptions, type DebugServerRetention, type MessageInfo, type ReceivedMessage } from "../server/debug-server.js";
 import { addressText } from "../server/listen.js";
 import type { ServeCommand } from "./args.js";
 import { readAuthFile } from "./auth-file.js";
+import { fileFailure } from "./cli-wording.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { takeSignals } from "./interrupts.js";
 import { readFlagFile } from "./flag-file.js";
+import { openMaildir, withSaving, type SaveHooks, type ShowHooks } from "./save-messages.js";
 import { SessionLines } from "./session-lines.js";
 import { cutAt, DataShower, showData } from "./show-data.js";
 
@@ -167,15 +170,25 @@ function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): strin
   if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
   // a pause the operator may have forgotten: every client waits it out
   if (cmd.greetingDelay > 0) features.push(`greeting after ${cmd.greetingDelay} ms`);
+  if (cmd.save !== undefined) features.push(`saving messages in ${escapeControl(join(cmd.save, "new"))}`);
   return features.join(", ");
 }
 
 /** Runs the server until a signal; resolves to the exit code (2 or 5 when it cannot start). */
 export async function runServe(cmd: ServeCommand, out: (text: string) => void = (t) => void process.stdout.write(t)): Promise<ExitCodeValue> {
   let count = 0;
+  const show: ShowHooks = cmd.printMax === 0
+    ? { ...streamMessages(out), onMessage: () => void ++count }
+    : { onMessage: (message: ReceivedMessage) => out(formatMessage(message, ++count, cmd.printMax)) };
+  let save: SaveHooks | undefined;
+  try {
+    if (cmd.save !== undefined) save = await openMaildir(cmd.save, (text) => void process.stderr.write(`${text}\n`));
+  } catch (err) {
+    return cannotStart(new Error(fileFailure("--save", cmd.save ?? "", err)));
+  }
   const started = await start(cmd, {
     onTranscript: cmd.quiet ? undefined : (entry) => out(`${formatEntry(entry, true)}\n`),
-    ...(cmd.printMax === 0 ? { ...streamMessages(out), onMessage: () => void ++count } : { onMessage: (message: ReceivedMessage) => out(formatMessage(message, ++count, cmd.printMax)) }),
+    ...(save === undefined ? show : withSaving(show, save)),
   });
   if (typeof started === "number") return started;
   const { server, options } = started;
