@@ -305,6 +305,7 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
       checkAddress("--from", from);
       for (const addr of to) checkAddress("--to", addr, quoteRecipient);
       checkUtf8Params(o.mailOption ?? [], o.rcptOption ?? [], [from, ...to]);
+      if (o.attach?.includes("") === true) throw new CommanderError(2, "smtplib.usage", "error: --attach needs the path of a file");
       const headers = o.header ?? [];
       checkHeaderFlags(headers, o.subject !== undefined, asksSmtpUtf8(o.mailOption ?? [], [from, ...to]), o.attach !== undefined);
       sink({

@@ -5,6 +5,7 @@
  */
 import { fstatSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { SMTPAuthenticationError, SMTPException, SMTPRecipientsRefused, SMTPServerDisconnected, SMTPTimeoutError } from "../index.js";
 import type { SendCommand } from "./args.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -45,18 +46,23 @@ async function inspectStdin(cmd: SendCommand): Promise<StdinInfo> {
 /**
  * What stdin calls for before anything is read: a usage error when `--ca-file` is stdin and
  * the message would be read from it too (whichever read first would take all of it, and the
- * message would go empty, or the CA be cut); a note when --subject/--body/--header make the message
- * but something is piped into stdin (a pipe, or a non-empty file), which is then not read
- * (`echo text | smtplib send --subject s` would otherwise send the default text without a
- * word), unless stdin is the --ca-file.
+ * message would go empty, or the CA be cut); a note when --subject/--body/--header/--attach make
+ * the message but something is piped into stdin (a pipe, or a non-empty file), which is then
+ * not read (`echo text | smtplib send --subject s` would otherwise send the default text
+ * without a word), unless stdin is the --ca-file or a file attached (`--attach /dev/stdin`).
  */
 function stdinProblem(cmd: SendCommand, stdin: StdinInfo): { usage: string } | { note: string } | undefined {
   if (cmd.file === undefined && cmd.compose === undefined && stdin.isCaFile) {
     return { usage: `--ca-file ${cmd.caFile} is stdin, which the message is read from: give the message with --file (or --subject/--body)` };
   }
   const piped = stdin.stats !== undefined && (stdin.stats.isFIFO() || (stdin.stats.isFile() && stdin.stats.size > 0));
-  if (cmd.compose === undefined || !piped || stdin.isCaFile) return undefined;
-  return { note: "note: --subject/--body/--header make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body/--header)" };
+  if (cmd.compose === undefined || !piped || stdin.isCaFile || cmd.compose.attach.some(namesStdin)) return undefined;
+  return { note: "note: --subject/--body/--header/--attach make the message, so stdin is not read (give its text with --body, or the whole message on stdin without them)" };
+}
+
+/** True for a path that is stdin by its name (`/dev/stdin`, `/dev/fd/0`). */
+function namesStdin(path: string): boolean {
+  return ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"].includes(resolve(path));
 }
 
 /** How long an LMTP delivery interrupted after the data may take to settle once its connection is closed. */

@@ -1,8 +1,9 @@
 /**
- * The message `smtplib send --subject/--body` makes, so that testing a server needs no
- * message file: RFC 5322 headers and a plain-text body, always 7-bit unless an addr-spec is
- * not ASCII (a non-ASCII subject or display name as RFC 2047 encoded words, a non-ASCII
- * body, or one with a line over 998 characters, in base64), so no server extension is needed.
+ * The message `smtplib send --subject/--body/--header/--attach` makes, so that testing a
+ * server needs no message file: RFC 5322 headers and a plain-text body (with files attached,
+ * the first part of a multipart/mixed one), always 7-bit unless an addr-spec is not ASCII (a
+ * non-ASCII subject or display name as RFC 2047 encoded words, a non-ASCII body, or one with
+ * a line over 998 characters, and every file, in base64), so no server extension is needed.
  * Pure: no I/O.
  * @module
  */

@@ -146,6 +146,7 @@ test("send --attach: a test message by itself; not with --file; not with --heade
   assert.equal(parse(...base, "--attach", "a.pdf", "--header", "content-type: text/html").error?.message,
     "error: --header content-type cannot go with --attach (the message is then multipart/mixed; its text is text/plain)");
   assert.equal(parse(...base, "--header", "Content-Type: text/html").command?.kind, "send");
+  assert.equal(parse(...base, "--attach", "").error?.message, "error: --attach needs the path of a file");
 });
 
 test("send --attach: the files arrive whole in a multipart message; a missing file is exit 7 before connecting", async () => {

@@ -45,13 +45,13 @@ test("send --ca-file /dev/stdin with the message on stdin: a usage error before 
   }
 });
 
-test("send --subject with text piped on stdin: sent with the default text, and a note says stdin was not read; none for /dev/null or --ca-file /dev/stdin", posixOnly, async () => {
+test("send --subject with text piped on stdin: sent with the default text, and a note says stdin was not read; none for /dev/null, --ca-file /dev/stdin or --attach /dev/stdin", posixOnly, async () => {
   const files = await writeTestCerts(await getTestCerts());
   const serve = await Serve.start(["--tls-cert", files.cert, "--tls-key", files.key]);
   try {
     const env = { PORT: String(serve.port), CA: files.ca };
     const send = '"$NODE" "$MAIN" send --server "127.0.0.1:$PORT" --require-tls --from a@x.test --to b@x.test --subject s';
-    const note = "smtplib: note: --subject/--body/--header make the message, so stdin is not read (give its text with --body, or the whole message on stdin without --subject/--body/--header)\n";
+    const note = "smtplib: note: --subject/--body/--header/--attach make the message, so stdin is not read (give its text with --body, or the whole message on stdin without them)\n";
     const piped = await bash(`echo some text | ${send} --ca-file "$CA"`, env);
     assert.equal(piped.code, 0, piped.stderr);
     assert.equal(piped.stderr, note);
@@ -61,8 +61,13 @@ test("send --subject with text piped on stdin: sent with the default text, and a
     const ca = await bash(`cat "$CA" | ${send} --ca-file /dev/stdin`, env);
     assert.equal(ca.code, 0, ca.stderr);
     assert.equal(ca.stderr, "");
-    await serve.waitFor(/end of message 3/);
+    // a file attached from stdin: read, so no note
+    const attached = await bash(`echo attached text | ${send} --ca-file "$CA" --attach /dev/stdin`, env);
+    assert.equal(attached.code, 0, attached.stderr);
+    assert.equal(attached.stderr, "");
+    await serve.waitFor(/end of message 4/);
     assert.doesNotMatch(serve.stdout, /some text/);
+    assert.match(serve.stdout, /filename="stdin"\r\nContent-Transfer-Encoding: base64\r\n\r\nYXR0YWNoZWQgdGV4dAo=\r\n/);
   } finally {
     await serve.stop();
     await rm(files.dir, { recursive: true, force: true });
