@@ -101,6 +101,8 @@ export interface ProbeCommand extends ConnectTarget {
   readonly kind: "probe";
   /** `-v`: the transcript on stderr; `-vv` adds times (as `send`). */
   readonly verbosity: 0 | 1 | 2;
+  /** `--json`: one JSON object on stdout at the end, in place of the lines (see ./probe-report.ts). */
+  readonly json: boolean;
 }
 
 /** What the command line asks for. */
@@ -325,7 +327,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
   addTargetOptions(program.command("probe").description("connect and show greeting, capabilities, TLS details and timings"))
     .argument("<host[:port]>", "server to probe (with --lmtp, also a Unix socket path)")
     .addHelpText("after", `\n${PROBE_EXIT_CODE_HELP}`)
-    .action((target: string, o: TargetFlags & { verbose: number }) => sink({ kind: "probe", ...toTarget(serverOf("probe's server", target, { ...o, login: false }), { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose) }));
+    .option("--json", "print one JSON object at the end (steps and times, capabilities, TLS and certificate with daysLeft, or the error and exit code) in place of the lines")
+    .action((target: string, o: TargetFlags & { verbose: number; json?: boolean }) => sink({ kind: "probe", ...toTarget(serverOf("probe's server", target, { ...o, login: false }), { ...o, timeout: o.timeout ?? PROBE_TIMEOUT_MS }), verbosity: verbosityOf(o.verbose), json: o.json ?? false }));
   return program;
 }
 

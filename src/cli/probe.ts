@@ -13,14 +13,15 @@ import type { ProbeCommand } from "./args.js";
 import { applyStarttls, describeTargetError, exitCodeFor, lineWriter, newClient, quitWithin, type Client } from "./connect.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { handleInterrupts } from "./interrupts.js";
+import { jsonView, textView, type ProbeView, type StepResult } from "./probe-report.js";
 
 const MODE_LABEL = { none: "plain text", ssl: "implicit TLS", starttls: "STARTTLS if offered", "require-tls": "STARTTLS required" } as const;
 
-/** Runs `step`, prints its name, time and result line, and returns its value. */
-async function timed<T>(out: (t: string) => void, name: string, step: () => Promise<T>, show: (v: T) => string): Promise<T> {
+/** Runs `step`, tells `view` its name, time and result (`show` as text, `result` for JSON), and returns its value. */
+async function timed<T>(view: ProbeView, name: string, step: () => Promise<T>, show: (v: T) => string, result: (v: T) => StepResult): Promise<T> {
   const started = performance.now();
   const value = await step();
-  out(`  ${name.padEnd(18)} ${(performance.now() - started).toFixed(1).padStart(8)} ms  ${show(value)}`);
+  view.step(name, performance.now() - started, show(value), result(value));
   return value;
 }
 
@@ -103,8 +104,13 @@ function probeExitCode(e: unknown): ExitCodeValue {
  */
 export function probeTitle(cmd: Pick<ProbeCommand, "host" | "port" | "tlsMode" | "lmtp">): string {
   const where = cmd.host.includes(":") ? `[${cmd.host}]` : cmd.host;
-  const port = cmd.port || (cmd.host.startsWith("/") ? 0 : cmd.tlsMode === "ssl" ? SMTP_SSL_PORT : cmd.lmtp ? LMTP_PORT : SMTP_PORT);
+  const port = probedPort(cmd);
   return `probe ${where}${port ? `:${port}` : ""} (${MODE_LABEL[cmd.tlsMode]}${cmd.lmtp ? ", LMTP" : ""})`;
+}
+
+/** The port probed: the one given, else the protocol's default; 0 for a Unix socket. */
+function probedPort(cmd: Pick<ProbeCommand, "host" | "port" | "tlsMode" | "lmtp">): number {
+  return cmd.port || (cmd.host.startsWith("/") ? 0 : cmd.tlsMode === "ssl" ? SMTP_SSL_PORT : cmd.lmtp ? LMTP_PORT : SMTP_PORT);
 }
 
 /** Probes the server; resolves to the exit code. */
@@ -119,38 +125,42 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
     err(`smtplib: interrupted by ${signal}: the probe did not finish`);
     process.exit(ExitCode.INTERRUPTED);
   }, (signal) => `smtplib: interrupted again by ${signal}: the probe did not finish`, err);
-  out(probeTitle(cmd));
+  const view = cmd.json ? jsonView((text) => void process.stdout.write(text), { host: cmd.host, port: probedPort(cmd), tlsMode: cmd.tlsMode, lmtp: cmd.lmtp }) : textView(out);
+  if (!cmd.json) out(probeTitle(cmd));
   try {
     const c = await newClient(cmd, cmd.verbosity, err);
     client = c;
     const reply = (r: { code: number; message: string }): string => `${r.code} ${r.message.split("\n")[0]}`;
-    await timed(out, cmd.tlsMode === "ssl" ? "connect+TLS+greet" : "connect+greeting", () => c.connect(cmd.host, cmd.port), reply);
+    const replied = (r: { code: number; message: string }): StepResult => ({ code: r.code, text: r.message });
+    await timed(view, cmd.tlsMode === "ssl" ? "connect+TLS+greet" : "connect+greeting", () => c.connect(cmd.host, cmd.port), reply, replied);
     const hello = cmd.lmtp ? "LHLO" : "EHLO";
-    const ehlo = await timed(out, hello, () => c.ehlo(), reply);
+    const ehlo = await timed(view, hello, () => c.ehlo(), reply, replied);
     // As send (the library's greet()): LMTP has no HELO fallback (RFC 2033 §4.1), nor does
     // a 421; a server that refuses every greeting fails the probe.
     if (!isPositiveCompletion(ehlo.code)) {
       if (cmd.lmtp || ehlo.code === 421) throw new SMTPHeloError(ehlo.code, ehlo.message, { command: hello });
-      const helo = await timed(out, "HELO (fallback)", () => c.helo(), reply);
+      const helo = await timed(view, "HELO (fallback)", () => c.helo(), reply, replied);
       if (!isPositiveCompletion(helo.code)) throw new SMTPHeloError(helo.code, helo.message, { command: "HELO" });
     }
     if (cmd.tlsMode === "starttls" || cmd.tlsMode === "require-tls") {
-      await timed(out, `STARTTLS+${hello}`, () => applyStarttls(c, cmd, err), (used) => (used ? "TLS established" : "not offered"));
+      await timed(view, `STARTTLS+${hello}`, () => applyStarttls(c, cmd, err), (used) => (used ? "TLS established" : "not offered"), (used) => ({ tls: used }));
     }
-    out(c.doesEsmtp ? "capabilities:" : "capabilities: none (the server does not speak ESMTP)");
-    for (const line of formatCapabilities(c.esmtpFeatures)) out(line);
-    const info = c.tlsInfo;
-    out(info ? "TLS:" : "TLS: not in use");
-    if (info) for (const line of formatTls(info)) out(line);
+    view.capabilities(c.doesEsmtp, c.esmtpFeatures, formatCapabilities(c.esmtpFeatures));
+    const info = c.tlsInfo ?? undefined;
+    view.tls(info, info ? formatTls(info) : []);
     // bounded, and never a failure: the server has been probed by now
-    await timed(out, "QUIT", () => quitWithin(c), (shown) => shown);
+    await timed(view, "QUIT", () => quitWithin(c), (shown) => shown, (shown) => ({ note: shown }));
+    view.end(ExitCode.OK);
     return ExitCode.OK;
   } catch (e) {
-    err(`smtplib: ${describeTargetError(e, cmd)}`);
+    const said = describeTargetError(e, cmd);
+    err(`smtplib: ${said}`);
     // RFC 5321 §4.1.1.10: a session still open (EHLO and HELO refused, no STARTTLS with
     // --require-tls) ends with QUIT, not a dropped connection
     if (client?.connected) await quitWithin(client);
-    return probeExitCode(e);
+    const code = probeExitCode(e);
+    view.end(code, said);
+    return code;
   } finally {
     stopHandling();
     client?.close();

@@ -272,7 +272,7 @@ test("serve: --auth-file (read when the server starts, repeatable as --auth) add
 
 test("probe: target and TLS mode", () => {
   assert.deepEqual(parse("probe", "smtp.example.org:465", "--ssl").command, {
-    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false, verbosity: 0, timeout: 30_000,
+    kind: "probe", host: "smtp.example.org", port: 465, tlsMode: "ssl", insecure: false, lmtp: false, verbosity: 0, json: false, timeout: 30_000,
   });
   assert.equal((parse("probe", "mx.example.org", "-v").command as { verbosity: number }).verbosity, 1);
   assert.equal((parse("probe", "mx.example.org", "-vvv").command as { verbosity: number }).verbosity, 2);
