@@ -218,7 +218,29 @@ async function probe(ctx: Context, args: string[], tls: boolean): Promise<string
   } else {
     check(/^TLS: not in use$/m.test(run.stdout), "a TLS section in a plain-text probe");
   }
-  return `${keywords.length} capabilities`;
+  return `${keywords.length} capabilities; ${await probeJson(ctx, args, tls, keywords)}`;
+}
+
+/** The same probe with --json: exit 0, the same capability keywords, and the TLS section (verified, days left) where TLS was asked for. */
+async function probeJson(ctx: Context, args: string[], tls: boolean, keywords: readonly (string | undefined)[]): Promise<string> {
+  const run = await cli(ctx, ["probe", "--timeout", CLI_TIMEOUT_MS, ...args, "--json"]);
+  check(run.code === 0, exited(run, 0));
+  let report: { ok?: boolean; capabilities?: Record<string, string>; tls?: { verified?: boolean; certificate?: { daysLeft?: number } } | null };
+  try {
+    report = JSON.parse(run.stdout) as typeof report;
+  } catch {
+    throw new Error(`--json printed no JSON: ${run.stdout.slice(0, 120)}`);
+  }
+  check(report.ok === true, "--json: ok is not true");
+  const listed = Object.keys(report.capabilities ?? {});
+  check(keywords.every((k) => k !== undefined && listed.includes(k)), `--json capabilities ${listed.join(" ")} differ from the lines' ${keywords.join(" ")}`);
+  if (!tls) {
+    check(report.tls === null, "--json: a TLS section in a plain-text probe");
+    return "--json agrees";
+  }
+  const days = report.tls?.certificate?.daysLeft;
+  check(report.tls?.verified === true && typeof days === "number" && days >= 0, `--json tls: ${JSON.stringify(report.tls).slice(0, 160)}`);
+  return `--json agrees (certificate: ${days} days left)`;
 }
 
 export const cliScenarios: Scenario[] = [
@@ -339,7 +361,7 @@ export const cliScenarios: Scenario[] = [
   },
   {
     id: "cli-probe",
-    title: "CLI: `smtplib probe` exits 0 and prints the capabilities the server offers; also with --starttls and with --ssl (verified against --ca-file) where offered",
+    title: "CLI: `smtplib probe` exits 0 and prints the capabilities the server offers; also with --starttls and with --ssl (verified against --ca-file) where offered; --json reports the same",
     notOffered: () => undefined,
     timeoutMs: 80_000,
     async run(ctx) {
