@@ -18,6 +18,7 @@ import { EightBitError, serverBounds } from "./eight-bit.js";
 import { inOrderGiven, oneLine, reportInterrupted, unconfirmed } from "./send-report.js";
 import { handleInterrupts } from "./interrupts.js";
 import { blindFieldWarning } from "./blind-field-warning.js";
+import { isBlindFieldName } from "../protocol/blind-field-scan.js";
 import { fileFailure } from "./cli-wording.js";
 
 /** Messages at least this large get a progress bar (stderr a terminal); one of unknown size, a count of bytes sent once this much has gone out. */
@@ -199,7 +200,7 @@ export async function runSend(cmd: SendCommand): Promise<ExitCodeValue> {
   }
   if (problem !== undefined) err(`smtplib: ${problem.note}`);
   // A Bcc field asked for with --header goes to everybody, as one in a file does: said the same way.
-  const blind = cmd.compose?.headers.find((f) => /^(?:resent-)?bcc$/i.test(f.name));
+  const blind = cmd.compose?.headers.find((f) => isBlindFieldName(f.name));
   if (blind !== undefined) err(blindFieldWarning(blind.name, `leave out --header ${blind.name}`));
   // stdin is the terminal: nothing says where the message is (a usage error, not one reading it)
   if (cmd.file === undefined && cmd.compose === undefined && process.stdin.isTTY) {

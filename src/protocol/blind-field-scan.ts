@@ -19,6 +19,11 @@ const BOM = [0xef, 0xbb, 0xbf] as const;
 /** The field names looked for, in lower case. */
 const NAMES: readonly string[] = ["bcc", "resent-bcc"];
 
+/** True for the name of a field that names blind recipients: `Bcc` or `Resent-Bcc`, in any case. */
+export function isBlindFieldName(name: string): boolean {
+  return NAMES.includes(name.toLowerCase());
+}
+
 /** How much of a message {@link BlindFieldScan} looks at by default: 64 KiB. */
 export const BLIND_FIELD_LOOK_LIMIT = 64 * 1024;
 
