@@ -80,7 +80,9 @@ export async function openMaildir(dir: string, warn: (text: string) => void): Pr
       const entry = open.get(message.session);
       if (entry === undefined) return;
       try {
-        await new Promise<void>((resolve, reject) => entry.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        // the write's own error first: a stream that failed to open says only that it was destroyed
+        if (entry.failed !== undefined) throw entry.failed;
+        await new Promise<void>((resolve, reject) => entry.stream.end((err?: Error | null) => (err ? reject(entry.failed ?? err) : resolve())));
         if (entry.failed !== undefined) throw entry.failed;
         const saved = join(dir, "new", entry.name);
         await rename(join(dir, "tmp", entry.name), saved);

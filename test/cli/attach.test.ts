@@ -135,6 +135,12 @@ test("readAttachments: files and pipes read in order, with their names; a direct
     const [piped] = await readAttachments([fifo]);
     await writing;
     assert.equal(Buffer.from(piped!.bytes).toString(), "from a pipe");
+    // a pipe past the bound: cut there and refused, read a chunk at a time (no size to check first)
+    const endless = join(dir, "endless");
+    execFileSync("mkfifo", [endless]);
+    const flood = writeFile(endless, Buffer.alloc(64 * 1024, 0x61)).catch(() => undefined); // EPIPE once the reader stops
+    await assert.rejects(readAttachments([endless], 1000), (err: unknown) => err instanceof TypeError && err.message.includes(`more than ${1000 / 1024 / 1024} MiB (at ${endless})`));
+    await flood;
   });
 });
 

@@ -99,6 +99,24 @@ test("--save: a message that cannot be moved into new/ is refused with 451, said
   });
 });
 
+test("--save: a message whose file cannot be made in tmp/ is refused with 451 and said on stderr, nothing in new/", async () => {
+  await withTempDir("smtplib-save-", async (dir) => {
+    const warnings: string[] = [];
+    const server = await savingServer(dir, warnings);
+    try {
+      await rm(join(dir, "tmp"), { recursive: true });
+      const client = await SMTP.connect(server.host, server.port);
+      await assert.rejects(client.sendmail("a@x.test", ["b@x.test"], "Subject: x\r\n\r\nx\r\n"), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 451);
+      await client.quit();
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /not saved, refused with 451: ENOENT/);
+      assert.deepEqual(await filesIn(dir, "new"), []);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 test("serve --save: sent with the CLI, the message is in DIR/new; the listening line says where; a path that cannot be a folder is exit 5", async () => {
   await withTempDir("smtplib-save-cli-", async (dir) => {
     const box = join(dir, "box");
