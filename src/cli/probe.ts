@@ -118,14 +118,18 @@ export async function runProbe(cmd: ProbeCommand): Promise<ExitCodeValue> {
   const out = lineWriter(process.stdout);
   const err = lineWriter(process.stderr);
   let client: Client | undefined;
+  const view = cmd.json ? jsonView((text) => void process.stdout.write(text), { host: cmd.host, port: probedPort(cmd), tlsMode: cmd.tlsMode, lmtp: cmd.lmtp }) : textView(out);
   // Ctrl-C or SIGTERM: 130 and a line, as `send` (killed by SIGTERM, it said nothing, and a
   // shell saw 143); the first quits at once, so a second has nothing to wait for either.
+  // With --json the report still comes, with the steps done so far: a script reading stdout
+  // gets an object, never nothing (stdout to a pipe or a file is written before the exit).
   const stopHandling = handleInterrupts((signal) => {
     client?.close();
-    err(`smtplib: interrupted by ${signal}: the probe did not finish`);
+    const said = `interrupted by ${signal}: the probe did not finish`;
+    err(`smtplib: ${said}`);
+    view.end(ExitCode.INTERRUPTED, said);
     process.exit(ExitCode.INTERRUPTED);
   }, (signal) => `smtplib: interrupted again by ${signal}: the probe did not finish`, err);
-  const view = cmd.json ? jsonView((text) => void process.stdout.write(text), { host: cmd.host, port: probedPort(cmd), tlsMode: cmd.tlsMode, lmtp: cmd.lmtp }) : textView(out);
   if (!cmd.json) out(probeTitle(cmd));
   try {
     const c = await newClient(cmd, cmd.verbosity, err);

@@ -70,3 +70,22 @@ async function silentServer(): Promise<{ port: number; connection: Promise<void>
   };
   return { port: (server.address() as { port: number }).port, connection, close };
 }
+
+test("probe --json interrupted while the server has not greeted: the report still comes on stdout (ok false, exit code 130, no step done), beside the line on stderr", async () => {
+  const { port, connection, close } = await silentServer();
+  try {
+    const probe = start(["probe", `127.0.0.1:${port}`, "--json"]);
+    await connection;
+    probe.child.kill("SIGINT");
+    const { code, signal: killedBy, stdout, stderr } = await probe.done;
+    assert.deepEqual({ code, killedBy }, { code: 130, killedBy: null }, stderr);
+    assert.equal(stderr, "smtplib: interrupted by SIGINT: the probe did not finish\n");
+    const report = JSON.parse(stdout) as Record<string, unknown>;
+    assert.deepEqual(
+      { ok: report.ok, exitCode: report.exitCode, error: report.error, steps: report.steps, target: report.target },
+      { ok: false, exitCode: 130, error: "interrupted by SIGINT: the probe did not finish", steps: [], target: { host: "127.0.0.1", port, tlsMode: "none", lmtp: false } },
+    );
+  } finally {
+    close();
+  }
+});
