@@ -7,6 +7,7 @@
  */
 import { CommanderError, InvalidArgumentError } from "commander";
 import { codePointName } from "../error-text.js";
+import { parseAddressList } from "../protocol/address.js";
 import { splitAddressList } from "../protocol/address-list.js";
 import { isAscii } from "../protocol/commands.js";
 import { encodeHeaderText, headerMailbox } from "./test-message.js";
@@ -57,7 +58,8 @@ const BLANKS = /^[ \t]+|[ \t]+$/g;
  *   what follows the first colon, blanks around it dropped.
  * - A control character in the value (a line break above all, which would start a field the
  *   user did not write) is refused, named by code point.
- * - Printable ASCII goes as written (an encoded word written there stays one); a value past
+ * - Printable ASCII goes as written (an encoded word written there stays one), an address
+ *   field's once it reads as an address list (see {@link checkAddressList}); a value past
  *   ASCII goes as RFC 2047 encoded words in an unstructured field (`Subject`, `Comments`,
  *   `X-...`), and in an address field each display name does (the addresses as given;
  *   one not ASCII needs SMTPUTF8: {@link HeaderFlag.utf8}). Other structured fields
@@ -89,6 +91,7 @@ export function parseHeaderFlag(text: string, previous: readonly HeaderFlag[] | 
 /** The field as sent (see {@link parseHeaderFlag}). */
 function encodeField(name: string, key: string, raw: string): HeaderFlag {
   if (isAscii(raw)) {
+    if (ADDRESS_FIELDS.has(key)) checkAddressList(name, raw);
     if (name.length + 2 + raw.length > MAX_LINE) {
       // Unstructured text has a form that folds; the others would need folding at places only the user knows.
       if (ADDRESS_FIELDS.has(key) || STRUCTURED.has(key)) throw new InvalidArgumentError(`too long for one line (RFC 5322 §2.1.1: ${MAX_LINE} characters, the name included)`);
@@ -111,6 +114,35 @@ function encodeField(name: string, key: string, raw: string): HeaderFlag {
   }
   if (STRUCTURED.has(key)) throw new InvalidArgumentError(`${name} takes ASCII only (text past ASCII goes in unstructured fields such as Subject, Comments or X-..., and in display names)`);
   return { name, value: encodeHeaderText(raw, name), utf8: false };
+}
+
+/** An addr-spec with a domain: `local@domain`, not a bare local part (which ends in its quote or has no `@`). */
+const HAS_DOMAIN = /@[^"]+$/;
+
+/**
+ * Checks an ASCII address field's value, which goes as written: a list of one or more
+ * addresses (`Name <addr>` or `addr`) or groups (`undisclosed-recipients:;`), each with a
+ * domain (RFC 5322 §3.4); `Bcc` and `Resent-Bcc` may also be empty. A typo in a field the user writes by hand is a usage error, not a
+ * message whose readers and filters each guess; a message that must carry a malformed field
+ * goes with `--file`, as written.
+ * @throws InvalidArgumentError naming the element that is not an address.
+ */
+function checkAddressList(name: string, raw: string): void {
+  const hint = "give each as Name <local@domain> or local@domain, separated by commas; --file sends a message as written";
+  let specs: string[];
+  try {
+    specs = parseAddressList(raw);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new InvalidArgumentError(`${name}: ${err.message.replace(/ in ".*"$/s, "")} (${hint})`);
+  }
+  // Bcc alone may be empty (RFC 5322 §3.6.3: `"Bcc:" [address-list / CFWS]`)
+  const mayBeEmpty = /^(resent-)?bcc$/i.test(name);
+  if (!mayBeEmpty && (raw === "" || (specs.length === 0 && !raw.includes(":")))) {
+    throw new InvalidArgumentError(`${name} needs an address (RFC 5322 §3.6; for none, a group such as undisclosed-recipients:;)`);
+  }
+  const bare = specs.find((spec) => !HAS_DOMAIN.test(spec));
+  if (bare !== undefined) throw new InvalidArgumentError(`${name}: ${JSON.stringify(bare)} has no domain (${hint})`);
 }
 
 /**

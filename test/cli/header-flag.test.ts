@@ -55,8 +55,17 @@ test("--header: every malformed value is refused before anything is sent, with t
   refused("Message-ID: <é@x.test>", /takes ASCII only/);
   refused(`Message-ID: <${"a".repeat(990)}@x>`, /too long for one line \(RFC 5322 §2\.1\.1: 998 characters, the name included\)/);
   refused("To: a@x.test, Jörg <b@x.test> extra", /^"Jörg <b@x.test> extra" is not one address \(with text past ASCII, give each as Name <addr>, separated by commas\)$/);
-  // ASCII goes as written, in an address field too: the user writes the field
-  assert.equal(one("To: a@x.test, (broken").value, "a@x.test, (broken");
+  // an ASCII address field goes as written once it reads as an address list: a typo is refused, named
+  refused("To: a@x.test, (broken", /^To: cannot parse address "\(broken" \(give each as Name <local@domain> or local@domain, separated by commas; --file sends a message as written\)$/);
+  refused("Cc: alice", /^Cc: "alice" has no domain \(give each as Name/);
+  refused("Reply-To: a@", /^Reply-To: cannot parse address "a@" /);
+  refused("From: Ann <a@x.test", /^From: cannot parse address "Ann <a@x.test"/);
+  refused("To:", /^To needs an address \(RFC 5322 §3\.6; for none, a group such as undisclosed-recipients:;\)$/);
+  refused("Resent-To: (a comment only)", /^Resent-To needs an address/);
+  refused(`To: ${"a".repeat(1001)}@x.test`, /^To: address is longer than 1000 characters/);
+  for (const ok of ["To: a@x.test, (broken)b@x.test", "To: undisclosed-recipients:;", "Cc: Team: a@x.test, \"b c\"@x.test;", "To: a@[127.0.0.1], B <b@x.test>", "Bcc:", "Resent-Bcc: (none)", "To: a@x.test,, b@x.test"]) {
+    assert.equal(one(ok).value, ok.slice(ok.indexOf(":") + 1).trim(), ok);
+  }
   // a second field of a name RFC 5322 allows once, in any case
   assert.throws(() => parseHeaderFlag("SUBJECT: b", parseHeaderFlag("Subject: a", undefined)), /^.*SUBJECT given twice: a message has one \(RFC 5322 §3\.6\)$/);
   // a tab inside a value is white space, kept
