@@ -5,7 +5,8 @@
  *
  * - Each file holds two lines for the envelope, `X-MailFrom` and `X-RcptTo` (as aiosmtpd's
  *   Mailbox handler writes them), then the message data as it came.
- * - The data goes into `tmp/` as it arrives, so the server holds none of it; the file is moved
+ * - The data goes into `tmp/` as it arrives, so the server holds none of it: while the file
+ *   takes it slower than it comes, the client's socket is not read (back-pressure). The file is moved
  *   into `new/` before the client is told the message was accepted. A test that reads `new/`
  *   once its send has returned finds the file there, whole.
  * - A message refused, cut short or not saved leaves nothing behind. One that cannot be
@@ -31,7 +32,9 @@ interface Saving {
 }
 
 /** The hooks a Maildir takes messages through (see {@link openMaildir}). */
-export type SaveHooks = Required<Pick<DebugServerHooks, "onMessageStart" | "onMessageData" | "onMessageEnd">> & {
+export type SaveHooks = Required<Pick<DebugServerHooks, "onMessageStart" | "onMessageEnd">> & {
+  /** Writes a piece of the data; a promise while the file takes no more (see {@link DebugServerHooks.onMessageData}). */
+  readonly onMessageData: (session: string, chunk: Buffer) => Promise<void> | undefined;
   /** Moves the message into `new/`, its data all written. @throws what writing or moving it failed with. */
   readonly onMessage: (message: ReceivedMessage) => Promise<void>;
 };
@@ -46,6 +49,25 @@ function envelopeLines(info: MessageInfo): string {
   const from = escapeControl(info.envelope.mailFrom);
   const to = info.envelope.rcptTo.map((r) => escapeControl(r)).join(", ");
   return `X-MailFrom: ${from}\r\nX-RcptTo: ${to}\r\n`;
+}
+
+/**
+ * Resolves once `stream` takes more: drained, or failed or closed (whose error `onMessage`
+ * reports); never rejects, so the server reads on (and discards) the rest of a message that
+ * cannot be saved.
+ */
+function drained(stream: WriteStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("error", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("error", done);
+    stream.on("close", done);
+  });
 }
 
 /**
@@ -74,7 +96,8 @@ export async function openMaildir(dir: string, warn: (text: string) => void): Pr
     },
     onMessageData: (session, chunk) => {
       const entry = open.get(session);
-      if (entry !== undefined && entry.failed === undefined) entry.stream.write(chunk);
+      if (entry === undefined || entry.failed !== undefined || entry.stream.write(chunk)) return undefined;
+      return drained(entry.stream);
     },
     onMessage: async (message) => {
       const entry = open.get(message.session);
@@ -112,7 +135,11 @@ export type ShowHooks = DebugServerHooks & { readonly onMessage: (message: Recei
 export function withSaving(show: ShowHooks, save: SaveHooks): DebugServerHooks & { readonly onMessage: (message: ReceivedMessage) => Promise<void> } {
   return {
     onMessageStart: (session, info) => { save.onMessageStart(session, info); show.onMessageStart?.(session, info); },
-    onMessageData: (session, chunk) => { save.onMessageData(session, chunk); show.onMessageData?.(session, chunk); },
+    onMessageData: (session, chunk) => {
+      const held = save.onMessageData(session, chunk);
+      void show.onMessageData?.(session, chunk);
+      return held;
+    },
     onMessageEnd: (session, refused, received) => { save.onMessageEnd(session, refused, received); show.onMessageEnd?.(session, refused, received); },
     onMessage: async (message) => {
       await save.onMessage(message);

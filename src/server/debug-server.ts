@@ -73,8 +73,13 @@ export interface DebugServerHooks {
    * past the size limit (not handed to `onMessageData`) included.
    */
   readonly onMessageStart?: (session: string, message: MessageInfo) => void;
-  /** See {@link DebugServerHooks.onMessageStart}. */
-  readonly onMessageData?: (session: string, chunk: Buffer) => void;
+  /**
+   * See {@link DebugServerHooks.onMessageStart}. A promise it returns holds the reading of
+   * the rest of the data (and of the client's socket) until it settles: back-pressure for a
+   * caller that writes the data somewhere slower than the network. It should not reject: a
+   * rejection is taken as a throw from the hook is.
+   */
+  readonly onMessageData?: (session: string, chunk: Buffer) => void | Promise<void>;
   /** See {@link DebugServerHooks.onMessageStart}. */
   readonly onMessageEnd?: (session: string, refused: string | undefined, received: number) => void;
 }
@@ -284,7 +289,7 @@ export async function startDebugServer(given: DebugServerOptions & DebugServerRe
       end(refusal?.message);
       reply(err, message);
     };
-    const onChunk = options.onMessageData && ((chunk: Buffer) => void (open && options.onMessageData?.(id, chunk)));
+    const onChunk = options.onMessageData && ((chunk: Buffer) => (open ? options.onMessageData?.(id, chunk) : undefined));
     void receive(stream, session, { keepBytes, limit: hiddenLimit, paramsSent, counted, ...(onChunk ? { onChunk } : {}) }).then(
       (message) => {
         if (message.size <= hiddenLimit && !stream.sizeExceeded) return deliver(message, session, callback);

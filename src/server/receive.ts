@@ -15,8 +15,12 @@ export interface ReceiveOptions {
   readonly limit: number;
   /** MAIL/RCPT parameters as sent, by smtp-server's parsed address. */
   readonly paramsSent: WeakMap<object, string>;
-  /** Called with each piece of data within `limit`, as it arrives. */
-  readonly onChunk?: (chunk: Buffer) => void;
+  /**
+   * Called with each piece of data within `limit`, as it arrives; a promise it returns holds
+   * the reading of the next piece until it settles (back-pressure: smtp-server stops reading
+   * the socket meanwhile), and its rejection fails the reading as a throw does.
+   */
+  readonly onChunk?: (chunk: Buffer) => void | Promise<void>;
   /** Kept up to date with the bytes read so far, those past `limit` included (also when the stream then fails). */
   readonly counted?: { bytes: number };
 }
@@ -47,7 +51,8 @@ export async function receive(stream: SMTPServerDataStream, session: SMTPServerS
     if (options.counted) options.counted.bytes = size;
     // Past the size limit the message is refused (552): its bytes are read but not kept.
     if (stream.sizeExceeded || size > limit) continue;
-    options.onChunk?.(chunk);
+    const held = options.onChunk?.(chunk);
+    if (held !== undefined) await held;
     if (kept >= keepBytes) continue;
     const part = kept + chunk.length <= keepBytes ? chunk : chunk.subarray(0, keepBytes - kept);
     chunks.push(part);

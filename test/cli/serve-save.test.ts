@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SMTP, SMTPDataError } from "../../src/index.js";
 import { openMaildir, withSaving, type ShowHooks } from "../../src/cli/save-messages.js";
+import type { MessageInfo } from "../../src/server/inbox.js";
 import { startDebugServer, type DebugServerOptions } from "../../src/server/debug-server.js";
 import { run, Serve } from "../helpers/cli-process.js";
 import { withTempDir } from "../helpers/temp-dir.js";
@@ -138,5 +139,41 @@ test("serve --save: sent with the CLI, the message is in DIR/new; the listening 
     assert.equal(bad.code, 5);
     assert.equal(bad.stderr, `smtplib serve: cannot start: --save ${join(dir, "f", "file")}: not a directory (ENOTDIR)\n`);
     assert.equal((await run(["serve", "--save", ""])).code, 2);
+  });
+});
+
+/** What the server tells the hooks of a message from a@x.test to b@x.test. */
+function messageInfo(session: string): MessageInfo {
+  return { session, secure: false, envelope: { mailFrom: "a@x.test", rcptTo: ["b@x.test"], mailParams: {}, mailParamsSent: "", rcptParamsSent: [""] } };
+}
+
+test("--save: a piece the file cannot take at once is a promise that settles once it drains (the server reads no more meanwhile), and the file holds every byte", async () => {
+  await withTempDir("smtplib-save-", async (dir) => {
+    const save = await openMaildir(dir, () => undefined);
+    save.onMessageStart("s1", messageInfo("s1"));
+    const big = Buffer.alloc(1024 * 1024, "x");
+    const held = save.onMessageData("s1", big);
+    assert.ok(held instanceof Promise, "1 MiB is more than the file's buffer takes");
+    await held;
+    assert.equal(save.onMessageData("s1", Buffer.from("\r\n")), undefined, "drained: a small piece is taken at once");
+    await save.onMessage({ ...messageInfo("s1"), data: Buffer.alloc(0), size: big.length + 2 });
+    save.onMessageEnd("s1", undefined, big.length + 2);
+    const [name] = await filesIn(dir, "new");
+    assert.deepEqual(await readFile(join(dir, "new", name!)), Buffer.concat([Buffer.from("X-MailFrom: a@x.test\r\nX-RcptTo: b@x.test\r\n"), big, Buffer.from("\r\n")]));
+  });
+});
+
+test("--save: a file that fails while a piece is held lets the server read on (the promise settles, never rejects), and the message is refused with the cause", async () => {
+  await withTempDir("smtplib-save-", async (dir) => {
+    const warnings: string[] = [];
+    const save = await openMaildir(dir, (text) => warnings.push(text));
+    await rm(join(dir, "tmp"), { recursive: true });
+    save.onMessageStart("s1", messageInfo("s1"));
+    await save.onMessageData("s1", Buffer.alloc(1024 * 1024, "x"));
+    assert.equal(save.onMessageData("s1", Buffer.alloc(1024 * 1024, "x")), undefined, "failed: the rest is dropped, not held");
+    await assert.rejects(save.onMessage({ ...messageInfo("s1"), data: Buffer.alloc(0), size: 2 * 1024 * 1024 }), /ENOENT/);
+    save.onMessageEnd("s1", "not saved", 2 * 1024 * 1024);
+    assert.match(warnings.join("\n"), /not saved, refused with 451: ENOENT/);
+    assert.deepEqual(await filesIn(dir, "new"), []);
   });
 });
