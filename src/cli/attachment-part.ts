@@ -1,6 +1,6 @@
 /**
  * The MIME part of one `smtplib send --attach` file (RFC 2045, RFC 2183): its content type
- * guessed from the file name's extension, its name as a parameter (RFC 2231 when it is not
+ * guessed from the file name's extension (a built-in table, then the system's), its name as a parameter (RFC 2231 when it is not
  * plain ASCII), its bytes in base64 lines of 76 characters, so the message stays 7-bit.
  * Pure: no I/O.
  * @module
@@ -10,6 +10,8 @@
 export interface Attachment {
   readonly name: string;
   readonly bytes: Uint8Array;
+  /** Its content type; else {@link contentTypeOf} its name with the built-in table alone. */
+  readonly type?: string;
 }
 
 /** Content types by lower-case extension; anything else is application/octet-stream. */
@@ -21,10 +23,16 @@ const TYPES: Readonly<Record<string, string>> = {
   png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp", svg: "image/svg+xml",
 };
 
-/** The content type of a file called `name`, by its extension. */
-export function contentTypeOf(name: string): string {
+/**
+ * The content type of a file called `name`, by its extension: the built-in table's (the same
+ * on every machine), else `system`'s (the system's `/etc/mime.types`: see mime-types.ts),
+ * else `application/octet-stream`.
+ */
+export function contentTypeOf(name: string, system?: ReadonlyMap<string, string>): string {
   const dot = name.lastIndexOf(".");
-  return (dot > 0 ? TYPES[name.slice(dot + 1).toLowerCase()] : undefined) ?? "application/octet-stream";
+  if (dot <= 0) return "application/octet-stream";
+  const extension = name.slice(dot + 1).toLowerCase();
+  return (Object.hasOwn(TYPES, extension) ? TYPES[extension] : undefined) ?? system?.get(extension) ?? "application/octet-stream";
 }
 
 /** A parameter value RFC 2045's quoted-string takes as it is (no quote, backslash or control). */
@@ -86,7 +94,7 @@ export function base64Lines(bytes: Uint8Array): Buffer {
 /** The header fields of `file`'s part and the blank line after them (its bytes follow in base64 lines). */
 export function attachmentHead(file: Attachment): string {
   return [
-    `Content-Type: ${contentTypeOf(file.name)};\r\n ${nameParameter("name", file.name)}`,
+    `Content-Type: ${file.type ?? contentTypeOf(file.name)};\r\n ${nameParameter("name", file.name)}`,
     `Content-Disposition: attachment;\r\n ${nameParameter("filename", file.name)}`,
     "Content-Transfer-Encoding: base64",
     "",

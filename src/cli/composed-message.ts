@@ -10,7 +10,8 @@ import { basename } from "node:path";
 import { errorCode } from "../errors.js";
 import type { SendCommand } from "./args.js";
 import { fileFailure } from "./cli-wording.js";
-import type { Attachment } from "./attachment-part.js";
+import { contentTypeOf, type Attachment } from "./attachment-part.js";
+import { readMimeTypes } from "./mime-types.js";
 import { testMessageBytes } from "./test-message.js";
 
 /** The most bytes `--attach` files may hold together: a larger message is better given whole with `--file`, which is streamed. */
@@ -69,7 +70,9 @@ function readFailure(path: string, err: unknown): Error {
 
 /** The test message of `cmd` (which has `compose`), its files read, and its size. */
 export async function composedMessage(cmd: SendCommand & { compose: NonNullable<SendCommand["compose"]> }): Promise<{ body: Buffer; size: number }> {
-  const attachments = await readAttachments(cmd.compose.attach);
+  const files = await readAttachments(cmd.compose.attach);
+  const system = files.length > 0 ? await readMimeTypes() : undefined;
+  const attachments = files.map((file) => ({ ...file, type: contentTypeOf(file.name, system) }));
   const bytes = testMessageBytes({ from: cmd.from, to: cmd.to, ...cmd.compose, attachments });
   return { body: bytes, size: bytes.length };
 }
