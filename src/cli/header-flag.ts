@@ -58,8 +58,8 @@ const BLANKS = /^[ \t]+|[ \t]+$/g;
  *   what follows the first colon, blanks around it dropped.
  * - A control character in the value (a line break above all, which would start a field the
  *   user did not write) is refused, named by code point.
- * - Printable ASCII goes as written (an encoded word written there stays one), an address
- *   field's once it reads as an address list (see {@link checkAddressList}); a value past
+ * - An address field must read as an address list (see {@link checkAddressList}).
+ * - Printable ASCII goes as written (an encoded word written there stays one); a value past
  *   ASCII goes as RFC 2047 encoded words in an unstructured field (`Subject`, `Comments`,
  *   `X-...`), and in an address field each display name does (the addresses as given;
  *   one not ASCII needs SMTPUTF8: {@link HeaderFlag.utf8}). Other structured fields
@@ -90,8 +90,8 @@ export function parseHeaderFlag(text: string, previous: readonly HeaderFlag[] | 
 
 /** The field as sent (see {@link parseHeaderFlag}). */
 function encodeField(name: string, key: string, raw: string): HeaderFlag {
+  if (ADDRESS_FIELDS.has(key)) checkAddressList(name, raw);
   if (isAscii(raw)) {
-    if (ADDRESS_FIELDS.has(key)) checkAddressList(name, raw);
     if (name.length + 2 + raw.length > MAX_LINE) {
       // Unstructured text has a form that folds; the others would need folding at places only the user knows.
       if (ADDRESS_FIELDS.has(key) || STRUCTURED.has(key)) throw new InvalidArgumentError(`too long for one line (RFC 5322 §2.1.1: ${MAX_LINE} characters, the name included)`);
@@ -120,7 +120,8 @@ function encodeField(name: string, key: string, raw: string): HeaderFlag {
 const HAS_DOMAIN = /@[^"]+$/;
 
 /**
- * Checks an ASCII address field's value, which goes as written: a list of one or more
+ * Checks an address field's value (ASCII goes as written; past ASCII, each display name is
+ * encoded): a list of one or more
  * addresses (`Name <addr>` or `addr`) or groups (`undisclosed-recipients:;`), each with a
  * domain (RFC 5322 §3.4); `Bcc` and `Resent-Bcc` may also be empty. A typo in a field the user writes by hand is a usage error, not a
  * message whose readers and filters each guess; a message that must carry a malformed field

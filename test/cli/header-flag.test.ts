@@ -54,7 +54,11 @@ test("--header: every malformed value is refused before anything is sent, with t
   refused("Date: jäh", /^Date takes ASCII only/);
   refused("Message-ID: <é@x.test>", /takes ASCII only/);
   refused(`Message-ID: <${"a".repeat(990)}@x>`, /too long for one line \(RFC 5322 §2\.1\.1: 998 characters, the name included\)/);
-  refused("To: a@x.test, Jörg <b@x.test> extra", /^"Jörg <b@x.test> extra" is not one address \(with text past ASCII, give each as Name <addr>, separated by commas\)$/);
+  refused("To: a@x.test, Jörg <b@x.test> extra", /^To: cannot parse address "Jörg <b@x.test> extra" \(give each as Name <local@domain> or local@domain, separated by commas; --file sends a message as written\)$/);
+  // past ASCII too: each element an address with a domain
+  refused("To: Jörg <j@x.test>, alice", /^To: "alice" has no domain/);
+  refused("Cc: Jörg <j@x.test>, (broken", /^Cc: cannot parse address "\(broken"/);
+  refused("Bcc: Jörg", /^Bcc: "Jörg" has no domain/);
   // an ASCII address field goes as written once it reads as an address list: a typo is refused, named
   refused("To: a@x.test, (broken", /^To: cannot parse address "\(broken" \(give each as Name <local@domain> or local@domain, separated by commas; --file sends a message as written\)$/);
   refused("Cc: alice", /^Cc: "alice" has no domain \(give each as Name/);
@@ -113,6 +117,24 @@ test("--header (property): whatever the value, the field is refused or is lines 
     if (field.value.includes("=?UTF-8?B?") && !value.includes("=?")) for (const line of lines) assert.ok(line.length <= 76, line);
     assert.equal(decoded(field.value), value.replace(/^[ \t]+|[ \t]+$/g, ""));
   }), { numRuns: 400 });
+});
+
+test("--header (property): an address field, whatever its value, is refused with a usage error or goes as folded lines of at most 998 characters", () => {
+  const parts = fc.constantFrom("a@x.test", "Jörg <j@x.test>", ", ", ",", "(c)", "\"q r\"@x.test", "Team:", ";", "<", ">", "@", "é", " ", "\r\n", "=?");
+  fc.assert(fc.property(fc.constantFrom("To", "Cc", "Bcc", "Reply-To"), fc.array(fc.oneof(parts, fc.string({ maxLength: 12 })), { maxLength: 10 }), (name, pieces) => {
+    let field: HeaderFlag;
+    try {
+      field = one(`${name}: ${pieces.join("")}`);
+    } catch (err) {
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      return;
+    }
+    for (const [i, line] of `${field.name}: ${field.value}`.split("\r\n").entries()) {
+      assert.ok(line.length <= 998);
+      if (i > 0) assert.match(line, /^ /);
+      assert.ok(!/[\r\n]/.test(line));
+    }
+  }), { numRuns: 500 });
 });
 
 test("encodeHeaderText: after a field name that leaves no room for a word on its line, the value starts on the next", () => {
