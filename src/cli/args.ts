@@ -265,7 +265,8 @@ function buildProgram(sink: (command: CliCommand) => void, out: CliOutput): Comm
         kind: "serve", host: o.host, port: o.port, ...(o.socket !== undefined ? { socket: o.socket } : {}), lmtp: o.lmtp ?? false,
         ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, implicit: o.tlsImplicit ?? false } } : {}),
         users: new Map(o.auth ?? []), authFiles: o.authFile ?? [], authRequired: o.authRequired ?? false,
-        ...(o.size === undefined || o.size === 0 ? {} : { size: o.size }),
+        // 0 is kept: the server's own default is a limit (32 MiB), which --size 0 removes
+        ...(o.size === undefined ? {} : { size: o.size }),
         refuseSenders: o.refuseSender ?? [], refuseRecipients: o.refuseRecipient ?? [], quiet: o.quiet ?? false, printMax: o.printMax,
         extensions,
         maxClients: o.maxClients, maxRecipients: o.maxRecipients, greetingDelay: o.greetingDelay, ...(o.save !== undefined ? { save: o.save } : {}),

@@ -167,7 +167,8 @@ function describeFeatures(cmd: ServeCommand, options: DebugServerOptions): strin
   if (cmd.extensions.chunking === true) features.push("CHUNKING, BINARYMIME");
   const users = Object.keys(options.auth?.users ?? {}).length;
   if (users > 0) features.push(`AUTH for ${users} user(s)${cmd.authRequired ? ", required" : ""}`);
-  if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
+  if (cmd.size === 0) features.push("no size limit");
+  else if (cmd.size !== undefined) features.push(cmd.extensions.size === false ? `messages up to ${cmd.size} bytes, SIZE not advertised` : `SIZE ${cmd.size}`);
   // a pause the operator may have forgotten: every client waits it out
   if (cmd.greetingDelay > 0) features.push(`greeting after ${cmd.greetingDelay} ms`);
   if (cmd.save !== undefined) features.push(`saving messages in ${escapeControl(join(cmd.save, "new"))}`);
