@@ -6,10 +6,18 @@
  * @module
  */
 
-/** A file to attach: its name as shown to the recipient (no directory) and its bytes. */
+/** A regular file's bytes, read as the message goes out: never held whole. */
+export interface FileContent {
+  /** Its size when it was opened: exactly that many bytes are sent. */
+  readonly size: number;
+  /** Its bytes in order, a block at a time. @throws when it cannot be read, or no longer holds `size` bytes. */
+  blocks(): AsyncIterable<Uint8Array>;
+}
+
+/** A file to attach: its name as shown to the recipient (no directory) and its bytes (in memory, or read as sent). */
 export interface Attachment {
   readonly name: string;
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array | FileContent;
   /** Its content type; else {@link contentTypeOf} its name with the built-in table alone. */
   readonly type?: string;
 }
@@ -57,6 +65,8 @@ export function nameParameter(key: string, value: string): string {
 
 /** Characters in a base64 line (RFC 2045 §6.8). */
 const LINE = 76;
+/** Bytes in a full base64 line. */
+const LINE_BYTES = 57;
 /** Bytes encoded at a time: whole lines (57 bytes each), so that only the last block has a short line or padding. */
 const BLOCK = 57 * 1024;
 
@@ -89,6 +99,29 @@ export function base64Lines(bytes: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(base64LinesLength(bytes.byteLength));
   writeBase64Lines(bytes, out, 0);
   return out;
+}
+
+/** How many bytes `bytes` make in base64 lines. */
+export function encodedLength(bytes: Uint8Array | FileContent): number {
+  return base64LinesLength(bytes instanceof Uint8Array ? bytes.byteLength : bytes.size);
+}
+
+/**
+ * `blocks` (of any sizes) in base64 lines as they come: the bytes {@link base64Lines} makes of
+ * them all, a block's whole lines at a time, the bytes short of a line kept for the next
+ * block (57 bytes a line: a multiple of 3, so no padding but at the end). Each block is
+ * encoded before the next is asked for, and nothing of it is kept but that remainder (copied).
+ */
+export async function* base64LineBlocks(blocks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  let rest = Buffer.alloc(0);
+  for await (const block of blocks) {
+    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    const input = rest.length === 0 ? bytes : Buffer.concat([rest, bytes]);
+    const whole = input.length - (input.length % LINE_BYTES);
+    rest = Buffer.from(input.subarray(whole));
+    if (whole > 0) yield base64Lines(input.subarray(0, whole));
+  }
+  if (rest.length > 0) yield base64Lines(rest);
 }
 
 /** The header fields of `file`'s part and the blank line after them (its bytes follow in base64 lines). */

@@ -1,28 +1,32 @@
 /**
  * The test message of `smtplib send --subject/--body/--header/--attach`, with the files it
- * attaches read first: each a regular file or a pipe, all of them together at most
- * {@link ATTACH_MAX_BYTES}, read with that bound (a pipe that never ends is cut there, and
- * refused), so the message, built in memory, stays bounded.
+ * attaches opened first, before connecting: each a regular file or a pipe. A regular file is
+ * read as the message goes out, never held whole, so a file of any size takes a few blocks of
+ * memory; pipes are read now, all of them together at most {@link ATTACH_MAX_BYTES}, read
+ * with that bound (a pipe that never ends is cut there, and refused).
  * @module
  */
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import { errorCode } from "../errors.js";
 import type { SendCommand } from "./args.js";
 import { fileFailure } from "./cli-wording.js";
-import { contentTypeOf, type Attachment } from "./attachment-part.js";
+import { contentTypeOf, type Attachment, type FileContent } from "./attachment-part.js";
 import { readMimeTypes } from "./mime-types.js";
-import { testMessageBytes } from "./test-message.js";
+import { testMessageBytes, testMessageStream } from "./test-message.js";
 
-/** The most bytes `--attach` files may hold together: a larger message is better given whole with `--file`, which is streamed. */
+/** The most bytes `--attach` pipes (held in memory) may hold together; regular files are read as sent, with no such bound. */
 export const ATTACH_MAX_BYTES = 64 * 1024 * 1024;
 
 /** How much is read at a time. */
 const READ_BYTES = 1024 * 1024;
 
 /**
- * Reads `paths` in order, at most `max` bytes in all.
- * @throws TypeError (a usage error) for a path that is not a regular file or a pipe, or files
+ * Opens `paths` in order. A regular file with a size is read as the message is sent (see
+ * {@link fileContent}): it is not held, and has no bound here (the server's SIZE has its
+ * say). A pipe, or a file whose size says nothing (`/proc`), is read now, into memory: at
+ * most `max` bytes of those in all.
+ * @throws TypeError (a usage error) for a path that is not a regular file or a pipe, or pipes
  *   over `max`; Error `--attach PATH: reason (CODE)` for a file that cannot be read.
  */
 export async function readAttachments(paths: readonly string[], max = ATTACH_MAX_BYTES): Promise<Attachment[]> {
@@ -30,37 +34,72 @@ export async function readAttachments(paths: readonly string[], max = ATTACH_MAX
   let left = max;
   for (const path of paths) {
     const handle = await open(path, "r").catch((err: unknown) => { throw readFailure(path, err); });
+    let kept = false;
     try {
       const info = await handle.stat();
       if (!info.isFile() && !info.isFIFO()) throw new TypeError(`--attach ${path} is not a file (${info.isDirectory() ? "a directory" : "a device or socket"})`);
-      // A regular file's size first: one buffer of it (and the byte past it that tells a file
-      // that grew); a pipe, or a file whose size says nothing (/proc), a chunk at a time.
-      if (info.isFile() && info.size > left) tooLarge(path, max);
-      const chunks: Buffer[] = [];
-      let taken = 0;
-      let scratch: Buffer | undefined;
-      for (;;) {
-        // the file's own buffer, kept; else a reused one, of which each read's bytes are copied
-        const whole = info.isFile() && info.size > 0 && chunks.length === 0;
-        const buffer = whole ? Buffer.allocUnsafeSlow(info.size + 1) : (scratch ??= Buffer.allocUnsafeSlow(READ_BYTES));
-        const { bytesRead } = await handle.read({ buffer, length: Math.min(buffer.length, left - taken + 1) }).catch((err: unknown) => { throw readFailure(path, err); });
-        if (bytesRead === 0) break;
-        taken += bytesRead;
-        if (taken > left) tooLarge(path, max);
-        chunks.push(whole ? buffer.subarray(0, bytesRead) : Buffer.from(buffer.subarray(0, bytesRead)));
+      if (info.isFile() && info.size > 0) {
+        files.push({ name: basename(path), bytes: fileContent(handle, path, info.size) });
+        kept = true;
+        continue;
       }
-      left -= taken;
-      files.push({ name: basename(path), bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      const bytes = await readWhole(handle, path, left, max);
+      left -= bytes.length;
+      files.push({ name: basename(path), bytes });
     } finally {
-      await handle.close();
+      if (!kept) await handle.close();
     }
   }
   return files;
 }
 
+/** A pipe's bytes (or a file's without a size), read a chunk at a time, at most `left` of `max`. */
+async function readWhole(handle: FileHandle, path: string, left: number, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const scratch = Buffer.allocUnsafeSlow(READ_BYTES);
+  let taken = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read({ buffer: scratch, length: Math.min(scratch.length, left - taken + 1) }).catch((err: unknown) => { throw readFailure(path, err); });
+    if (bytesRead === 0) break;
+    taken += bytesRead;
+    if (taken > left) tooLarge(path, max);
+    chunks.push(Buffer.from(scratch.subarray(0, bytesRead)));
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * The bytes of the regular file open as `handle`, of `size` bytes when opened, read from its
+ * start as the message goes out, `READ_BYTES` at a time; the handle is closed once they are
+ * read or reading stops. A file that has changed since (fewer bytes, or more: one byte past
+ * its size is asked for) fails the message rather than sending other bytes than its size
+ * announced.
+ */
+function fileContent(handle: FileHandle, path: string, size: number): FileContent {
+  const changed = (): Error => new Error(`--attach ${path}: the file changed while it was being sent (it had ${size} bytes)`);
+  return {
+    size,
+    async *blocks() {
+      try {
+        let position = 0;
+        for (;;) {
+          const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, size - position + 1));
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position).catch((err: unknown) => { throw readFailure(path, err); });
+          if (bytesRead === 0 && position === size) return;
+          if (bytesRead === 0 || position + bytesRead > size) throw changed();
+          position += bytesRead;
+          yield buffer.subarray(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
 /** The usage error for files over `max` bytes in all, found at `path`. */
 function tooLarge(path: string, max: number): never {
-  throw new TypeError(`--attach: the files come to more than ${max / 1024 / 1024} MiB (at ${path}): give a message this large whole with --file, which is streamed`);
+  throw new TypeError(`--attach: the pipes (and files without a size) come to more than ${max / 1024 / 1024} MiB, all held in memory (at ${path}): attach a regular file, which is read as it is sent, or give the message whole with --file`);
 }
 
 /** `--attach PATH: no such file or directory (ENOENT)`, as `--file`'s failures are said. */
@@ -68,11 +107,19 @@ function readFailure(path: string, err: unknown): Error {
   return err instanceof Error && errorCode(err) === "" ? err : new Error(fileFailure("--attach", path, err));
 }
 
-/** The test message of `cmd` (which has `compose`), its files read, and its size. */
-export async function composedMessage(cmd: SendCommand & { compose: NonNullable<SendCommand["compose"]> }): Promise<{ body: Buffer; size: number }> {
+/** The test message: in memory when its files are (none, or pipes), else read as it is sent; its size as sent either way. */
+export type ComposedMessage = { readonly body: Buffer; readonly size: number } | { readonly stream: AsyncIterable<Uint8Array>; readonly size: number };
+
+/** The test message of `cmd` (which has `compose`), its files opened (pipes read), and its size. */
+export async function composedMessage(cmd: SendCommand & { compose: NonNullable<SendCommand["compose"]> }): Promise<ComposedMessage> {
   const files = await readAttachments(cmd.compose.attach);
   const system = files.length > 0 ? await readMimeTypes() : undefined;
   const attachments = files.map((file) => ({ ...file, type: contentTypeOf(file.name, system) }));
-  const bytes = testMessageBytes({ from: cmd.from, to: cmd.to, ...cmd.compose, attachments });
-  return { body: bytes, size: bytes.length };
+  const parts = { from: cmd.from, to: cmd.to, ...cmd.compose, attachments };
+  if (attachments.every((file) => file.bytes instanceof Uint8Array)) {
+    const bytes = testMessageBytes(parts);
+    return { body: bytes, size: bytes.length };
+  }
+  const { size, chunks } = testMessageStream(parts);
+  return { stream: chunks, size };
 }

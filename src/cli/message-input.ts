@@ -6,7 +6,7 @@
 import { close, constants, createReadStream, fstat, fstatSync, open, read, readFileSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Socket } from "node:net";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { isatty } from "node:tty";
 import { promisify } from "node:util";
 import { escapeControl } from "../errors.js";
@@ -250,7 +250,9 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   const file = cmd.file;
   // a binary body (RFC 3030 §3) goes as given; any other gets CRLF line ends
   const lines = paramValue(cmd.mailOptions, "BODY")?.toUpperCase() !== "BINARYMIME";
-  if (cmd.compose !== undefined) return composedMessage({ ...cmd, compose: cmd.compose });
+  // a test message; with files read as sent, streamed as --file is, its size known (any other count fails it)
+  const composed = cmd.compose === undefined ? undefined : await composedMessage({ ...cmd, compose: cmd.compose });
+  if (composed !== undefined) return "stream" in composed ? { body: streamedMessage(Readable.from(composed.stream, { objectMode: false }), false, undefined, composed.size), size: composed.size } : composed;
   if (file !== undefined) {
     const info = await stat(file);
     if (info.isDirectory()) throw new Error(`${file} is a directory`);

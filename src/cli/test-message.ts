@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { quoteaddr } from "../protocol/address.js";
 import { displayNameOf } from "../protocol/address-list.js";
 import { isAscii } from "../protocol/commands.js";
-import { attachmentHead, base64Lines, base64LinesLength, writeBase64Lines, type Attachment } from "./attachment-part.js";
+import { attachmentHead, base64LineBlocks, base64Lines, encodedLength, writeBase64Lines, type Attachment } from "./attachment-part.js";
 import type { HeaderFlag } from "./header-flag.js";
 
 /** What `send` uses when only one of `--subject` and `--body` is given. */
@@ -173,9 +173,38 @@ function testMessagePieces(parts: TestMessageParts): Piece[] {
   return pieces;
 }
 
-/** The whole message as text (see {@link testMessagePieces}). */
+/** The bytes of a file held in memory. @throws TypeError for one read as the message is sent (see {@link testMessageStream}). */
+function inMemory(file: Attachment): Uint8Array {
+  if (file.bytes instanceof Uint8Array) return file.bytes;
+  throw new TypeError(`${file.name} is read as the message is sent: use testMessageStream`);
+}
+
+/** How many bytes `pieces` make as sent. */
+function piecesSize(pieces: readonly Piece[]): number {
+  return pieces.reduce((sum, piece) => sum + (typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : encodedLength(piece.bytes)), 0);
+}
+
+/** The whole message as text (see {@link testMessagePieces}); its files in memory. */
 export function testMessage(parts: TestMessageParts): string {
-  return testMessagePieces(parts).map((piece) => (typeof piece === "string" ? piece : base64Lines(piece.bytes).toString("latin1"))).join("");
+  return testMessagePieces(parts).map((piece) => (typeof piece === "string" ? piece : base64Lines(inMemory(piece)).toString("latin1"))).join("");
+}
+
+/**
+ * The whole message as it goes out (see {@link testMessagePieces}), and its size: the files
+ * read from disk in blocks, each block encoded as it comes (see base64LineBlocks), so that
+ * a file of any size takes a few blocks of memory.
+ */
+export function testMessageStream(parts: TestMessageParts): { size: number; chunks: AsyncIterable<Uint8Array> } {
+  const pieces = testMessagePieces(parts);
+  return { size: piecesSize(pieces), chunks: streamPieces(pieces) };
+}
+
+async function* streamPieces(pieces: readonly Piece[]): AsyncGenerator<Uint8Array> {
+  for (const piece of pieces) {
+    if (typeof piece === "string") yield Buffer.from(piece, "utf8");
+    else if (piece.bytes instanceof Uint8Array) yield base64Lines(piece.bytes);
+    else yield* base64LineBlocks(piece.bytes.blocks());
+  }
 }
 
 /**
@@ -184,9 +213,8 @@ export function testMessage(parts: TestMessageParts): string {
  */
 export function testMessageBytes(parts: TestMessageParts): Buffer {
   const pieces = testMessagePieces(parts);
-  const size = pieces.reduce((sum, piece) => sum + (typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : base64LinesLength(piece.bytes.byteLength)), 0);
-  const out = Buffer.allocUnsafe(size);
+  const out = Buffer.allocUnsafe(piecesSize(pieces));
   let at = 0;
-  for (const piece of pieces) at = typeof piece === "string" ? at + out.write(piece, at, "utf8") : writeBase64Lines(piece.bytes, out, at);
+  for (const piece of pieces) at = typeof piece === "string" ? at + out.write(piece, at, "utf8") : writeBase64Lines(inMemory(piece), out, at);
   return out;
 }

@@ -4,12 +4,12 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
-import { attachmentHead, base64Lines, contentTypeOf, nameParameter } from "../../src/cli/attachment-part.js";
+import { attachmentHead, base64LineBlocks, base64Lines, contentTypeOf, nameParameter, type Attachment } from "../../src/cli/attachment-part.js";
 import { readAttachments } from "../../src/cli/composed-message.js";
-import { testMessage, testMessageBytes } from "../../src/cli/test-message.js";
+import { testMessage, testMessageBytes, testMessageStream } from "../../src/cli/test-message.js";
 import { parse } from "../helpers/parse-args.js";
 import { run, Serve } from "../helpers/cli-process.js";
 import { withTempDir } from "../helpers/temp-dir.js";
@@ -73,6 +73,38 @@ test("base64Lines: inputs across its blocks of 57 KiB give the lines one encodin
   }
 });
 
+test("base64LineBlocks (property): blocks of any sizes give the bytes base64Lines makes of them all", async () => {
+  await fc.assert(fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), async (blocks) => {
+    async function* given(): AsyncGenerator<Uint8Array> { yield* blocks; }
+    const out: Buffer[] = [];
+    for await (const chunk of base64LineBlocks(given())) out.push(chunk);
+    assert.deepEqual(Buffer.concat(out), base64Lines(Buffer.concat(blocks)));
+  }), { numRuns: 300 });
+});
+
+test("testMessageStream: with files read as sent, the bytes testMessageBytes makes of them held, and their size; a file changed since it was opened fails it", async () => {
+  await withTempDir("smtplib-attach-stream-", async (dir) => {
+    const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 7 }, (_v, i) => (i * 13 + (i >> 10)) & 0xff));
+    await writeFile(join(dir, "big.bin"), bytes);
+    const base = { from: "a@x.test", to: ["b@x.test"], subject: "s", body: "b", date: DATE, id: "u", boundary: "=_B" };
+    const [file] = await readAttachments([join(dir, "big.bin")]);
+    assert.ok(!(file!.bytes instanceof Uint8Array), "a regular file is read as sent");
+    const { size, chunks } = testMessageStream({ ...base, attachments: [file!] });
+    const out: Uint8Array[] = [];
+    for await (const chunk of chunks) out.push(chunk);
+    const held = testMessageBytes({ ...base, attachments: [{ name: "big.bin", bytes }] });
+    assert.equal(size, held.length);
+    assert.deepEqual(Buffer.concat(out), held);
+    // shrunk, or grown, between opening and sending: refused, not sent with other bytes than announced
+    for (const change of [() => truncate(join(dir, "big.bin"), 100), () => appendFile(join(dir, "big.bin"), "more")]) {
+      await writeFile(join(dir, "big.bin"), bytes);
+      const [opened] = await readAttachments([join(dir, "big.bin")]);
+      await change();
+      await assert.rejects(bytesOf(opened!), { message: `--attach ${join(dir, "big.bin")}: the file changed while it was being sent (it had ${bytes.length} bytes)` });
+    }
+  });
+});
+
 test("testMessageBytes: the UTF-8 bytes of testMessage, files included", () => {
   const parts = { from: "Jörg <j@x.test>", to: ["b@x.test"], subject: "Grüße", body: "ä\n", date: DATE, id: "u", boundary: "=_B", attachments: [{ name: "ü.bin", bytes: Buffer.from([0, 255, 128]) }] };
   assert.deepEqual(testMessageBytes(parts), Buffer.from(testMessage(parts), "utf8"));
@@ -115,16 +147,24 @@ test("test message with files: a body that holds the boundary gets another one",
   assert.equal(partsOf(message, boundary).length, 2);
 });
 
-test("readAttachments: files and pipes read in order, with their names; a directory, a device, a missing file and too many bytes refused", async () => {
+/** An attachment's bytes: held, or read from its file as a send would. */
+async function bytesOf(file: Attachment): Promise<Buffer> {
+  if (file.bytes instanceof Uint8Array) return Buffer.from(file.bytes);
+  const blocks: Uint8Array[] = [];
+  for await (const block of file.bytes.blocks()) blocks.push(block);
+  return Buffer.concat(blocks);
+}
+
+test("readAttachments: files and pipes in order, with their names (regular files read as sent, with no bound); a directory, a device, a missing file and pipes past the bound refused", async () => {
   await withTempDir("smtplib-attach-", async (dir) => {
     await writeFile(join(dir, "a.txt"), "alpha");
     await writeFile(join(dir, "b.bin"), Buffer.alloc(10, 1));
     await mkdir(join(dir, "sub"));
     const read = await readAttachments([join(dir, "a.txt"), join(dir, "b.bin")]);
-    assert.deepEqual(read.map((f) => [f.name, Buffer.from(f.bytes).toString("latin1")]), [["a.txt", "alpha"], ["b.bin", "\x01".repeat(10)]]);
-    // exactly the bound is taken; one byte more is a usage error (TypeError)
-    assert.equal((await readAttachments([join(dir, "a.txt"), join(dir, "b.bin")], 15)).length, 2);
-    await assert.rejects(readAttachments([join(dir, "a.txt"), join(dir, "b.bin")], 14), (err: unknown) => err instanceof TypeError && err.message.startsWith("--attach: the files come to more than ") && err.message.includes(`(at ${join(dir, "b.bin")})`));
+    assert.deepEqual(await Promise.all(read.map(async (f) => [f.name, (await bytesOf(f)).toString("latin1")])), [["a.txt", "alpha"], ["b.bin", "\x01".repeat(10)]]);
+    assert.deepEqual(read.map((f) => !(f.bytes instanceof Uint8Array) && f.bytes.size), [5, 10], "regular files: read as sent, their size known");
+    // regular files are not held: no bound applies to them
+    assert.equal((await readAttachments([join(dir, "a.txt"), join(dir, "b.bin")], 14)).length, 2);
     await assert.rejects(readAttachments([join(dir, "sub")]), { name: "TypeError", message: `--attach ${join(dir, "sub")} is not a file (a directory)` });
     await assert.rejects(readAttachments(["/dev/zero"]), { name: "TypeError", message: "--attach /dev/zero is not a file (a device or socket)" });
     await assert.rejects(readAttachments([join(dir, "none")]), { name: "Error", message: `--attach ${join(dir, "none")}: no such file or directory (ENOENT)` });
@@ -134,12 +174,21 @@ test("readAttachments: files and pipes read in order, with their names; a direct
     const writing = writeFile(fifo, "from a pipe");
     const [piped] = await readAttachments([fifo]);
     await writing;
-    assert.equal(Buffer.from(piped!.bytes).toString(), "from a pipe");
+    assert.equal((await bytesOf(piped!)).toString(), "from a pipe");
+    // pipes are held: exactly the bound is taken, one byte more is a usage error (TypeError)
+    const exact = join(dir, "exact");
+    execFileSync("mkfifo", [exact]);
+    const fifteen = writeFile(exact, "x".repeat(15));
+    assert.equal((await readAttachments([exact], 15)).length, 1);
+    await fifteen;
+    const over = writeFile(exact, "x".repeat(15));
+    await assert.rejects(readAttachments([exact], 14), (err: unknown) => err instanceof TypeError && err.message.startsWith("--attach: the pipes (and files without a size) come to more than ") && err.message.includes(`(at ${exact})`));
+    await over.catch(() => undefined);
     // a pipe past the bound: cut there and refused, read a chunk at a time (no size to check first)
     const endless = join(dir, "endless");
     execFileSync("mkfifo", [endless]);
     const flood = writeFile(endless, Buffer.alloc(64 * 1024, 0x61)).catch(() => undefined); // EPIPE once the reader stops
-    await assert.rejects(readAttachments([endless], 1000), (err: unknown) => err instanceof TypeError && err.message.includes(`more than ${1000 / 1024 / 1024} MiB (at ${endless})`));
+    await assert.rejects(readAttachments([endless], 1000), (err: unknown) => err instanceof TypeError && err.message.includes(`more than ${1000 / 1024 / 1024} MiB, all held in memory (at ${endless})`));
     await flood;
   });
 });
