@@ -1,7 +1,8 @@
 /**
  * The MIME part of one `smtplib send --attach` file (RFC 2045, RFC 2183): its content type
- * guessed from the file name's extension (a built-in table, then the system's), its name as a parameter (RFC 2231 when it is not
- * plain ASCII), its bytes in base64 lines of 76 characters, so the message stays 7-bit.
+ * guessed from the file name's extension (a built-in table, then the system's), its name as
+ * a parameter (RFC 2231 when it is not plain ASCII), its bytes in base64 lines of 76
+ * characters (held, or encoded a block at a time as they are read), so the message stays 7-bit.
  * Pure: no I/O.
  * @module
  */

@@ -1,11 +1,12 @@
 /**
  * The test message of `smtplib send --subject/--body/--header/--attach`, with the files it
  * attaches opened first, before connecting: each a regular file or a pipe. A regular file is
- * read as the message goes out, never held whole, so a file of any size takes a few blocks of
- * memory; pipes are read now, all of them together at most {@link ATTACH_MAX_BYTES}, read
+ * read as the message goes out (opened again then), never held whole, so a file of any size
+ * takes a few blocks of memory; pipes are read now, all of them together at most {@link ATTACH_MAX_BYTES}, read
  * with that bound (a pipe that never ends is cut there, and refused).
  * @module
  */
+import type { Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import { errorCode } from "../errors.js";
@@ -34,20 +35,18 @@ export async function readAttachments(paths: readonly string[], max = ATTACH_MAX
   let left = max;
   for (const path of paths) {
     const handle = await open(path, "r").catch((err: unknown) => { throw readFailure(path, err); });
-    let kept = false;
     try {
       const info = await handle.stat();
       if (!info.isFile() && !info.isFIFO()) throw new TypeError(`--attach ${path} is not a file (${info.isDirectory() ? "a directory" : "a device or socket"})`);
       if (info.isFile() && info.size > 0) {
-        files.push({ name: basename(path), bytes: fileContent(handle, path, info.size) });
-        kept = true;
+        files.push({ name: basename(path), bytes: fileContent(path, info) });
         continue;
       }
       const bytes = await readWhole(handle, path, left, max);
       left -= bytes.length;
       files.push({ name: basename(path), bytes });
     } finally {
-      if (!kept) await handle.close();
+      await handle.close();
     }
   }
   return files;
@@ -69,18 +68,23 @@ async function readWhole(handle: FileHandle, path: string, left: number, max: nu
 }
 
 /**
- * The bytes of the regular file open as `handle`, of `size` bytes when opened, read from its
- * start as the message goes out, `READ_BYTES` at a time; the handle is closed once they are
- * read or reading stops. A file that has changed since (fewer bytes, or more: one byte past
- * its size is asked for) fails the message rather than sending other bytes than its size
- * announced.
+ * The bytes of the regular file at `path`, as `opened` found it, read from its start as the
+ * message goes out, `READ_BYTES` at a time. It is opened again then (nothing is held open
+ * meanwhile, nor left open by a send that ends before its data), and closed once read or
+ * once reading stops. A file that has changed since (another file at the path, fewer bytes,
+ * or more: one byte past its size is asked for) fails the message rather than sending other
+ * bytes than its size announced.
  */
-function fileContent(handle: FileHandle, path: string, size: number): FileContent {
+function fileContent(path: string, opened: Stats): FileContent {
+  const size = opened.size;
   const changed = (): Error => new Error(`--attach ${path}: the file changed while it was being sent (it had ${size} bytes)`);
   return {
     size,
     async *blocks() {
+      const handle = await open(path, "r").catch((err: unknown) => { throw readFailure(path, err); });
       try {
+        const now = await handle.stat();
+        if (now.dev !== opened.dev || now.ino !== opened.ino) throw changed();
         let position = 0;
         for (;;) {
           const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, size - position + 1));

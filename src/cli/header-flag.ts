@@ -121,9 +121,9 @@ const HAS_DOMAIN = /@[^"]+$/;
 
 /**
  * Checks an address field's value (ASCII goes as written; past ASCII, each display name is
- * encoded): a list of one or more
- * addresses (`Name <addr>` or `addr`) or groups (`undisclosed-recipients:;`), each with a
- * domain (RFC 5322 §3.4); `Bcc` and `Resent-Bcc` may also be empty. A typo in a field the user writes by hand is a usage error, not a
+ * encoded): a list of one or more addresses (`Name <addr>` or `addr`) or groups
+ * (`undisclosed-recipients:;`), each with a domain (RFC 5322 §3.4); `Bcc` and `Resent-Bcc`
+ * may also be empty. A typo in a field the user writes by hand is a usage error, not a
  * message whose readers and filters each guess; a message that must carry a malformed field
  * goes with `--file`, as written.
  * @throws InvalidArgumentError naming the element that is not an address.

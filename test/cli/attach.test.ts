@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { appendFile, mkdir, truncate, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rename, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { attachmentHead, base64LineBlocks, base64Lines, contentTypeOf, nameParameter, type Attachment } from "../../src/cli/attachment-part.js";
@@ -95,8 +95,12 @@ test("testMessageStream: with files read as sent, the bytes testMessageBytes mak
     const held = testMessageBytes({ ...base, attachments: [{ name: "big.bin", bytes }] });
     assert.equal(size, held.length);
     assert.deepEqual(Buffer.concat(out), held);
-    // shrunk, or grown, between opening and sending: refused, not sent with other bytes than announced
-    for (const change of [() => truncate(join(dir, "big.bin"), 100), () => appendFile(join(dir, "big.bin"), "more")]) {
+    // shrunk, grown, or another file put in its place between opening and sending: refused, not sent with other bytes than announced
+    const replace = async (): Promise<void> => {
+      await writeFile(join(dir, "other.bin"), Buffer.alloc(bytes.length, 1));
+      await rename(join(dir, "other.bin"), join(dir, "big.bin"));
+    };
+    for (const change of [() => truncate(join(dir, "big.bin"), 100), () => appendFile(join(dir, "big.bin"), "more"), replace]) {
       await writeFile(join(dir, "big.bin"), bytes);
       const [opened] = await readAttachments([join(dir, "big.bin")]);
       await change();
