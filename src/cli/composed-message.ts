@@ -112,7 +112,7 @@ function readFailure(path: string, err: unknown): Error {
 }
 
 /** The test message: in memory when its files are (none, or pipes), else read as it is sent; its size as sent either way. */
-export type ComposedMessage = { readonly body: Buffer; readonly size: number } | { readonly stream: AsyncIterable<Uint8Array>; readonly size: number };
+export type ComposedMessage = { readonly body: Buffer; readonly size: number } | { readonly stream: AsyncIterable<Uint8Array>; readonly size: number; readonly eightBitAt?: number };
 
 /** The test message of `cmd` (which has `compose`), its files opened (pipes read), and its size. */
 export async function composedMessage(cmd: SendCommand & { compose: NonNullable<SendCommand["compose"]> }): Promise<ComposedMessage> {
@@ -124,6 +124,6 @@ export async function composedMessage(cmd: SendCommand & { compose: NonNullable<
     const bytes = testMessageBytes(parts);
     return { body: bytes, size: bytes.length };
   }
-  const { size, chunks } = testMessageStream(parts);
-  return { stream: chunks, size };
+  const { size, chunks, eightBitAt } = testMessageStream(parts);
+  return { stream: chunks, size, ...(eightBitAt === undefined ? {} : { eightBitAt }) };
 }

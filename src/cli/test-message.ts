@@ -190,12 +190,20 @@ export function testMessage(parts: TestMessageParts): string {
 }
 
 /**
- * The whole message as it goes out (see {@link testMessagePieces}), and its size: the files
- * read from disk in blocks, each block encoded as it comes (see base64LineBlocks), so that
- * a file of any size takes a few blocks of memory.
+ * The whole message as it goes out (see {@link testMessagePieces}), its size, and the offset
+ * of its first 8-bit byte if any (only text can hold one: a header field past ASCII; the
+ * files go as base64): the files read from disk in blocks, each block encoded as it comes
+ * (see base64LineBlocks), so that a file of any size takes a few blocks of memory.
  */
-export function testMessageStream(parts: TestMessageParts): { size: number; chunks: AsyncIterable<Uint8Array> } {
+export function testMessageStream(parts: TestMessageParts): { size: number; chunks: AsyncIterable<Uint8Array>; eightBitAt?: number } {
   const pieces = testMessagePieces(parts);
+  let offset = 0;
+  for (const piece of pieces) {
+    // the text before the first character past ASCII is ASCII: as many bytes as characters
+    const at = typeof piece === "string" ? piece.search(/[\u0080-\uffff]/) : -1;
+    if (at !== -1) return { size: piecesSize(pieces), chunks: streamPieces(pieces), eightBitAt: offset + at };
+    offset += typeof piece === "string" ? piece.length : encodedLength(piece.bytes);
+  }
   return { size: piecesSize(pieces), chunks: streamPieces(pieces) };
 }
 

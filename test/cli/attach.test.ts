@@ -95,6 +95,11 @@ test("testMessageStream: with files read as sent, the bytes testMessageBytes mak
     const held = testMessageBytes({ ...base, attachments: [{ name: "big.bin", bytes }] });
     assert.equal(size, held.length);
     assert.deepEqual(Buffer.concat(out), held);
+    // 7-bit (the file in base64): no 8-bit byte to declare; a header field past ASCII (SMTPUTF8) has its first byte's offset
+    assert.equal(testMessageStream({ ...base, attachments: [file!] }).eightBitAt, undefined);
+    const utf8 = { ...base, headers: [{ name: "Cc", value: "jö@x.test", utf8: true }], attachments: [file!] };
+    const wide = testMessageBytes({ ...utf8, attachments: [{ name: "big.bin", bytes }] });
+    assert.equal(testMessageStream(utf8).eightBitAt, wide.findIndex((b) => b >= 0x80));
     // shrunk, grown, or another file put in its place between opening and sending: refused, not sent with other bytes than announced
     const replace = async (): Promise<void> => {
       await writeFile(join(dir, "other.bin"), Buffer.alloc(bytes.length, 1));
