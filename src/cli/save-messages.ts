@@ -6,9 +6,9 @@
  * - Each file holds two lines for the envelope, `X-MailFrom` and `X-RcptTo` (as aiosmtpd's
  *   Mailbox handler writes them), then the message data as it came.
  * - The data goes into `tmp/` as it arrives, so the server holds none of it: while the file
- *   takes it slower than it comes, the client's socket is not read (back-pressure). The file is moved
- *   into `new/` before the client is told the message was accepted. A test that reads `new/`
- *   once its send has returned finds the file there, whole.
+ *   takes it slower than it comes, the client's socket is not read (back-pressure). The file
+ *   is moved into `new/` before the client is told the message was accepted. A test that
+ *   reads `new/` once its send has returned finds the file there, whole.
  * - A message refused, cut short or not saved leaves nothing behind. One that cannot be
  *   written (a full disk) is refused with 451, and said on stderr.
  * @module

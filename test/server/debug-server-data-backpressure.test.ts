@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SMTP } from "../../src/index.js";
 import { withServer } from "../helpers/debug-client.js";
 
-test("onMessageData returning a pending promise: no further piece is handed on, nor the 250 sent, until it settles; then the message arrives whole", async () => {
+for (const chunking of [false, true]) test(`onMessageData returning a pending promise${chunking ? " (BDAT)" : ""}: no further piece is handed on, nor the 250 sent, until it settles; then the message arrives whole`, async () => {
   const message = Buffer.from("0123456789abcdef\r\n".repeat(250_000));
   let calls = 0;
   let bytes = 0;
@@ -17,6 +17,7 @@ test("onMessageData returning a pending promise: no further piece is handed on, 
   await withServer({
     size: 0,
     keepBytes: 0,
+    extensions: { chunking },
     onMessageData: (_session, chunk) => {
       calls++;
       bytes += chunk.length;
