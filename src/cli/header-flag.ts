@@ -8,6 +8,7 @@
 import { CommanderError, InvalidArgumentError } from "commander";
 import { codePointName } from "../error-text.js";
 import { parseAddressList } from "../protocol/address.js";
+import { isBlindFieldName } from "../protocol/blind-field-scan.js";
 import { splitAddressList } from "../protocol/address-list.js";
 import { isAscii } from "../protocol/commands.js";
 import { encodeHeaderText, headerMailbox } from "./test-message.js";
@@ -138,8 +139,7 @@ function checkAddressList(name: string, raw: string): void {
     throw new InvalidArgumentError(`${name}: ${err.message.replace(/ in ".*"$/s, "")} (${hint})`);
   }
   // Bcc alone may be empty (RFC 5322 §3.6.3: `"Bcc:" [address-list / CFWS]`)
-  const mayBeEmpty = /^(resent-)?bcc$/i.test(name);
-  if (!mayBeEmpty && (raw === "" || (specs.length === 0 && !raw.includes(":")))) {
+  if (!isBlindFieldName(name) && (raw === "" || (specs.length === 0 && !raw.includes(":")))) {
     throw new InvalidArgumentError(`${name} needs an address (RFC 5322 §3.6; for none, a group such as undisclosed-recipients:;)`);
   }
   const bare = specs.find((spec) => !HAS_DOMAIN.test(spec));
