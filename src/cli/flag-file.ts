@@ -90,8 +90,8 @@ function readAtMost(fd: number, stats: Stats, limit: number, waitMs: number): Pr
   return readFileAtMost(fd, limit).finally(() => closeFd(fd));
 }
 
-/** Up to `limit` bytes from the start of the regular file open as `fd`: fewer at its end. */
-async function readFileAtMost(fd: number, limit: number): Promise<Buffer> {
+/** Up to `limit` bytes from the start of the regular file open as `fd`: fewer at its end. The caller closes `fd`. */
+export async function readFileAtMost(fd: number, limit: number): Promise<Buffer> {
   const buffer = Buffer.alloc(limit);
   let length = 0;
   while (length < limit) {

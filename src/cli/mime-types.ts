@@ -6,6 +6,7 @@
  * @module
  */
 import { open } from "node:fs/promises";
+import { readFileAtMost } from "./flag-file.js";
 
 /** Where Debian (package media-types), and most Unix systems, keep the table. */
 export const SYSTEM_MIME_TYPES = "/etc/mime.types";
@@ -46,14 +47,7 @@ export async function readMimeTypes(path = SYSTEM_MIME_TYPES): Promise<Map<strin
   try {
     const handle = await open(path, "r");
     try {
-      const buffer = Buffer.alloc(MAX_BYTES);
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, length, MAX_BYTES - length, length);
-        length += bytesRead;
-        if (bytesRead === 0 || length === MAX_BYTES) break;
-      }
-      return parseMimeTypes(buffer.toString("latin1", 0, length));
+      return parseMimeTypes((await readFileAtMost(handle.fd, MAX_BYTES)).toString("latin1"));
     } finally {
       await handle.close();
     }
