@@ -13,6 +13,7 @@ import { errorCode } from "../errors.js";
 import type { SendCommand } from "./args.js";
 import { fileFailure } from "./cli-wording.js";
 import { contentTypeOf, type Attachment, type FileContent } from "./attachment-part.js";
+import type { EightBitScan } from "./eight-bit.js";
 import { readMimeTypes } from "./mime-types.js";
 import { testMessageBytes, testMessageStream } from "./test-message.js";
 
@@ -112,7 +113,7 @@ function readFailure(path: string, err: unknown): Error {
 }
 
 /** The test message: in memory when its files are (none, or pipes), else read as it is sent; its size as sent either way. */
-export type ComposedMessage = { readonly body: Buffer; readonly size: number } | { readonly stream: AsyncIterable<Uint8Array>; readonly size: number; readonly eightBitAt?: number };
+export type ComposedMessage = { readonly body: Buffer; readonly size: number } | { readonly stream: AsyncIterable<Uint8Array>; readonly size: number; readonly scan: EightBitScan };
 
 /** The test message of `cmd` (which has `compose`), its files opened (pipes read), and its size. */
 export async function composedMessage(cmd: SendCommand & { compose: NonNullable<SendCommand["compose"]> }): Promise<ComposedMessage> {
@@ -125,5 +126,6 @@ export async function composedMessage(cmd: SendCommand & { compose: NonNullable<
     return { body: bytes, size: bytes.length };
   }
   const { size, chunks, eightBitAt } = testMessageStream(parts);
-  return { stream: chunks, size, ...(eightBitAt === undefined ? {} : { eightBitAt }) };
+  // what a file's size pass finds, known here: the whole message, its first 8-bit byte if any
+  return { stream: chunks, size, scan: { done: true, ...(eightBitAt === undefined ? {} : { eightBitAt }) } };
 }

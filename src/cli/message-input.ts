@@ -252,7 +252,7 @@ export async function openMessage(cmd: SendCommand, stdinStats: Stats | undefine
   const lines = paramValue(cmd.mailOptions, "BODY")?.toUpperCase() !== "BINARYMIME";
   // a test message; with files read as sent, streamed as --file is, its size and 8-bit bytes known (any other count fails it)
   const composed = cmd.compose === undefined ? undefined : await composedMessage({ ...cmd, compose: cmd.compose });
-  if (composed !== undefined) return "stream" in composed ? { body: streamedMessage(Readable.from(composed.stream, { objectMode: false }), false, undefined, composed.size), size: composed.size, scan: { done: true, ...(composed.eightBitAt === undefined ? {} : { eightBitAt: composed.eightBitAt }) } } : composed;
+  if (composed !== undefined) return "stream" in composed ? { body: streamedMessage(Readable.from(composed.stream, { objectMode: false }), false, undefined, composed.size), size: composed.size, scan: composed.scan } : composed;
   if (file !== undefined) {
     const info = await stat(file);
     if (info.isDirectory()) throw new Error(`${file} is a directory`);

@@ -197,14 +197,24 @@ export function testMessage(parts: TestMessageParts): string {
  */
 export function testMessageStream(parts: TestMessageParts): { size: number; chunks: AsyncIterable<Uint8Array>; eightBitAt?: number } {
   const pieces = testMessagePieces(parts);
+  const eightBitAt = firstEightBitOf(pieces);
+  return { size: piecesSize(pieces), chunks: streamPieces(pieces), ...(eightBitAt === undefined ? {} : { eightBitAt }) };
+}
+
+/** The offset of the first 8-bit byte of `pieces` as sent, if any: only text can hold one (files go as base64). */
+function firstEightBitOf(pieces: readonly Piece[]): number | undefined {
   let offset = 0;
   for (const piece of pieces) {
+    if (typeof piece !== "string") {
+      offset += encodedLength(piece.bytes);
+      continue;
+    }
     // the text before the first character past ASCII is ASCII: as many bytes as characters
-    const at = typeof piece === "string" ? piece.search(/[\u0080-\uffff]/) : -1;
-    if (at !== -1) return { size: piecesSize(pieces), chunks: streamPieces(pieces), eightBitAt: offset + at };
-    offset += typeof piece === "string" ? piece.length : encodedLength(piece.bytes);
+    const at = piece.search(/[\u0080-\uffff]/);
+    if (at !== -1) return offset + at;
+    offset += piece.length;
   }
-  return { size: piecesSize(pieces), chunks: streamPieces(pieces) };
+  return undefined;
 }
 
 async function* streamPieces(pieces: readonly Piece[]): AsyncGenerator<Uint8Array> {
