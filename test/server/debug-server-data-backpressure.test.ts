@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SMTP } from "../../src/index.js";
+import { SMTP, SMTPDataError } from "../../src/index.js";
 import { withServer } from "../helpers/debug-client.js";
 
 for (const chunking of [false, true]) test(`onMessageData returning a pending promise${chunking ? " (BDAT)" : ""}: no further piece is handed on, nor the 250 sent, until it settles; then the message arrives whole`, async () => {
@@ -37,5 +37,16 @@ for (const chunking of [false, true]) test(`onMessageData returning a pending pr
     assert.ok(calls > 1, `${calls} pieces`);
     assert.equal(bytes, message.length);
     assert.equal(server.messages[0]?.size, message.length);
+  });
+});
+
+test("onMessageData whose promise rejects (a failed write): that message is refused with 451 naming the error, and the session goes on", async () => {
+  let calls = 0;
+  await withServer({ onMessageData: () => (++calls === 1 ? Promise.reject(new Error("disk gone")) : undefined) }, async (server) => {
+    const client = await SMTP.connect(server.host, server.port);
+    await assert.rejects(client.sendmail("a@x.test", ["b@x.test"], "Subject: 1\r\n\r\none\r\n"), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 451 && /disk gone/.test(err.message));
+    assert.deepEqual(await client.sendmail("a@x.test", ["b@x.test"], "Subject: 2\r\n\r\ntwo\r\n"), new Map());
+    await client.quit();
+    assert.deepEqual(server.messages.map((m) => m.data.toString()), ["Subject: 2\r\n\r\ntwo\r\n"]);
   });
 });
