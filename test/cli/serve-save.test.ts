@@ -81,40 +81,43 @@ test("--save: a message refused as too large, and one cut short by its client, l
   });
 });
 
+/**
+ * Sends one message to a saving server on `dir`, after `breakBox` has broken the Maildir:
+ * it must be refused with 451 and said once on stderr. Runs `after` before the server closes;
+ * resolves to the stderr line.
+ */
+async function refusedWith451(dir: string, breakBox: () => Promise<void>, after: () => Promise<void>): Promise<string> {
+  const warnings: string[] = [];
+  const server = await savingServer(dir, warnings);
+  try {
+    await breakBox();
+    const client = await SMTP.connect(server.host, server.port);
+    await assert.rejects(client.sendmail("a@x.test", ["b@x.test"], "Subject: x\r\n\r\nx\r\n"), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 451);
+    await client.quit();
+    assert.equal(warnings.length, 1);
+    await after();
+    return warnings[0]!;
+  } finally {
+    await server.close();
+  }
+}
+
 test("--save: a message that cannot be moved into new/ is refused with 451, said on stderr, and its file removed", async () => {
   await withTempDir("smtplib-save-", async (dir) => {
-    const warnings: string[] = [];
-    const server = await savingServer(dir, warnings);
-    try {
+    const warning = await refusedWith451(dir, async () => {
       await rm(join(dir, "new"), { recursive: true });
       await writeFile(join(dir, "new"), "not a folder");
-      const client = await SMTP.connect(server.host, server.port);
-      await assert.rejects(client.sendmail("a@x.test", ["b@x.test"], "Subject: x\r\n\r\nx\r\n"), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 451);
-      await client.quit();
-      assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!, /^smtplib serve: --save: message from <a@x\.test> not saved, refused with 451: ENOTDIR: not a directory/);
-      await eventually(async () => (await filesIn(dir, "tmp")).length === 0);
-    } finally {
-      await server.close();
-    }
+    }, () => eventually(async () => (await filesIn(dir, "tmp")).length === 0));
+    assert.match(warning, /^smtplib serve: --save: message from <a@x\.test> not saved, refused with 451: ENOTDIR: not a directory/);
   });
 });
 
 test("--save: a message whose file cannot be made in tmp/ is refused with 451 and said on stderr, nothing in new/", async () => {
   await withTempDir("smtplib-save-", async (dir) => {
-    const warnings: string[] = [];
-    const server = await savingServer(dir, warnings);
-    try {
-      await rm(join(dir, "tmp"), { recursive: true });
-      const client = await SMTP.connect(server.host, server.port);
-      await assert.rejects(client.sendmail("a@x.test", ["b@x.test"], "Subject: x\r\n\r\nx\r\n"), (err: unknown) => err instanceof SMTPDataError && err.smtpCode === 451);
-      await client.quit();
-      assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!, /not saved, refused with 451: ENOENT/);
+    const warning = await refusedWith451(dir, () => rm(join(dir, "tmp"), { recursive: true }), async () => {
       assert.deepEqual(await filesIn(dir, "new"), []);
-    } finally {
-      await server.close();
-    }
+    });
+    assert.match(warning, /not saved, refused with 451: ENOENT/);
   });
 });
 
