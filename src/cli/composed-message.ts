@@ -24,6 +24,13 @@ export const ATTACH_MAX_BYTES = 64 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
 
 /**
+ * How much of a regular file is read at a time as it is sent: about 1 MiB, whole base64 lines
+ * (57 bytes each), so that each block is encoded as it is, with no bytes carried over to be
+ * joined with the next (see base64LineBlocks).
+ */
+const FILE_BLOCK_BYTES = 57 * 18 * 1024;
+
+/**
  * Opens `paths` in order. A regular file with a size is read as the message is sent (see
  * {@link fileContent}): it is not held, and has no bound here (the server's SIZE has its
  * say). A pipe, or a file whose size says nothing (`/proc`), is read now, into memory: at
@@ -70,7 +77,7 @@ async function readWhole(handle: FileHandle, path: string, left: number, max: nu
 
 /**
  * The bytes of the regular file at `path`, as `opened` found it, read from its start as the
- * message goes out, `READ_BYTES` at a time. It is opened again then (nothing is held open
+ * message goes out, {@link FILE_BLOCK_BYTES} at a time. It is opened again then (nothing is held open
  * meanwhile, nor left open by a send that ends before its data), and closed once read or
  * once reading stops. A file that has changed since (another file at the path, fewer bytes,
  * or more: one byte past its size is asked for) fails the message rather than sending other
@@ -88,7 +95,7 @@ function fileContent(path: string, opened: Stats): FileContent {
         if (now.dev !== opened.dev || now.ino !== opened.ino) throw changed();
         let position = 0;
         for (;;) {
-          const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, size - position + 1));
+          const buffer = Buffer.allocUnsafe(Math.min(FILE_BLOCK_BYTES, size - position + 1));
           const { bytesRead } = await handle.read(buffer, 0, buffer.length, position).catch((err: unknown) => { throw readFailure(path, err); });
           if (bytesRead === 0 && position === size) return;
           if (bytesRead === 0 || position + bytesRead > size) throw changed();
